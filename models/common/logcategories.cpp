@@ -1,0 +1,7 @@
+#include "logcategories.h"
+
+Q_LOGGING_CATEGORY(lcDb, "hcm.db", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcJobs, "hcm.jobs", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcWorker, "hcm.worker", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcHandlers, "hcm.handlers", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcApp, "hcm.app", QtInfoMsg)

@@ -1,0 +1,128 @@
+#include "logsink.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <cstdio>
+
+namespace hcm {
+
+LogSink &LogSink::instance()
+{
+    static LogSink sink;
+    return sink;
+}
+
+Status LogSink::open(const QString &path, bool alsoStderr)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_file.isOpen())
+        m_file.close();
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        return Error{Error::Code::Io, QCoreApplication::translate("hcm::LogSink", "Cannot create the log folder %1.")
+                                          .arg(QDir::toNativeSeparators(info.absolutePath()))};
+    }
+    m_file.setFileName(info.absoluteFilePath());
+    if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
+        return Error{Error::Code::Io, QCoreApplication::translate("hcm::LogSink", "Cannot write the log file %1: %2.")
+                                          .arg(QDir::toNativeSeparators(m_file.fileName()), m_file.errorString())};
+    }
+    m_stderr = alsoStderr;
+    lock.unlock();
+    QtMessageHandler previous = qInstallMessageHandler(&LogSink::handler);
+    if (previous != &LogSink::handler)
+        m_previous = previous;
+    return {};
+}
+
+void LogSink::close()
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_file.isOpen()) {
+        m_file.flush();
+        m_file.close();
+    }
+}
+
+QString LogSink::path() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_file.isOpen() ? m_file.fileName() : QString();
+}
+
+bool LogSink::isOpen() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_file.isOpen();
+}
+
+void LogSink::withFileLocked(const std::function<void(QFile &)> &fn)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_file.isOpen())
+        m_file.flush();
+    fn(m_file);
+}
+
+QString LogSink::defaultDirectory()
+{
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath() + QLatin1String("/.local/share/hcm-admin");
+    return dir + QLatin1String("/logs");
+}
+
+QString LogSink::format(QtMsgType type, const char *category, const QString &message)
+{
+    const char *level = "info";
+    switch (type) {
+    case QtDebugMsg:
+        level = "debug";
+        break;
+    case QtInfoMsg:
+        level = "info";
+        break;
+    case QtWarningMsg:
+        level = "warning";
+        break;
+    case QtCriticalMsg:
+        level = "critical";
+        break;
+    case QtFatalMsg:
+        level = "fatal";
+        break;
+    }
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + QLatin1String(" [")
+           + QLatin1String(level) + QLatin1String("] ") + QLatin1String(category ? category : "default")
+           + QLatin1String(": ") + message + QLatin1Char('\n');
+}
+
+void LogSink::handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    instance().write(type, context, message);
+}
+
+void LogSink::write(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const QString line = format(type, context.category, message);
+    const QByteArray bytes = line.toUtf8();
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_file.isOpen()) {
+            m_file.write(bytes);
+            m_file.flush();
+        }
+        if (m_stderr) {
+            std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+            std::fflush(stderr);
+        }
+    }
+    if (type == QtFatalMsg)
+        std::abort();
+}
+
+} // namespace hcm

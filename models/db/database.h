@@ -1,0 +1,61 @@
+#pragma once
+
+#include "common/error.h"
+#include "db/dbconfig.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace hcm {
+
+// Per-thread database connections. Every thread that runs SQL gets its own connection, opened in that
+// thread on first use under a name derived from the thread, and removed when the thread ends (or when
+// closeThreadConnections() is called). Never store the returned handle in a member: fetch it again.
+class Database final {
+public:
+    Database() = delete;
+
+    // The calling thread's open connection for `config`, opening and configuring it on first use.
+    static Result<QSqlDatabase> connection(const DbConfig &config);
+    // Opens the connection and applies pending migrations: what every program does at start.
+    static Status openAndMigrate(const DbConfig &config);
+    // Closes and removes every connection that the calling thread opened.
+    static void closeThreadConnections();
+
+    // A sentence for an admin out of a Qt SQL error, with the context of what was being done.
+    static QString describe(const QSqlError &error);
+    static Error error(const QSqlError &sqlError, const QString &doing = {});
+    static bool isBusy(const QSqlError &error);
+};
+
+// A write transaction: BEGIN IMMEDIATE on SQLite (a deferred BEGIN fails with SQLITE_BUSY_SNAPSHOT when
+// another process writes between our read and our write). Rolls back on destruction unless committed.
+class Transaction final {
+public:
+    explicit Transaction(QSqlDatabase db);
+    ~Transaction();
+    Q_DISABLE_COPY_MOVE(Transaction)
+
+    Status begin();
+    Status commit();
+    void rollback();
+
+private:
+    QSqlDatabase m_db;
+    bool m_active = false;
+};
+
+// Small helpers for prepared statements with the error mapping applied.
+class Sql final {
+public:
+    Sql() = delete;
+    static Status exec(QSqlQuery &query, const QString &doing = {});
+    static Status exec(QSqlDatabase db, const QString &statement, const QString &doing = {});
+    static Status prepare(QSqlQuery &query, const QString &statement);
+    // A list of integer ids as SQL text ("1,2,3"): safe because the values are integers.
+    static QString idList(const QList<qint64> &ids);
+};
+
+} // namespace hcm

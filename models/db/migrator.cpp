@@ -1,0 +1,146 @@
+#include "migrator.h"
+
+#include "common/clock.h"
+#include "common/logcategories.h"
+#include "db/database.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSqlQuery>
+
+#include <algorithm>
+
+namespace hcm {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("hcm::Migrator", text);
+}
+
+const QString kCreateMigrationsTable = QStringLiteral(
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+
+Result<int> currentVersion(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")))
+        return Database::error(q.lastError(), tr("reading the schema version"));
+    q.next();
+    return q.value(0).toInt();
+}
+
+} // namespace
+
+QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend)
+{
+    const QString dirPath = backend == DbConfig::Backend::Sqlite ? QStringLiteral(":/sql/sqlite")
+                                                                 : QStringLiteral(":/sql/postgresql");
+    static const QRegularExpression pattern(QStringLiteral("^(\\d{3})_(\\w+)\\.sql$"));
+    QList<Migration> out;
+    const QStringList files = QDir(dirPath).entryList(QDir::Files, QDir::Name);
+    for (const QString &file : files) {
+        const auto match = pattern.match(file);
+        if (!match.hasMatch())
+            continue;
+        QFile f(dirPath + QLatin1Char('/') + file);
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        out.append(Migration{match.captured(1).toInt(), match.captured(2), QString::fromUtf8(f.readAll())});
+    }
+    std::sort(out.begin(), out.end(), [](const Migration &a, const Migration &b) { return a.version < b.version; });
+    return out;
+}
+
+Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config)
+{
+    if (auto st = Sql::exec(db, kCreateMigrationsTable, tr("creating the migrations table")); !st)
+        return st.error();
+    auto current = currentVersion(db);
+    if (!current)
+        return current.error();
+    Info info;
+    info.currentVersion = current.value();
+    const auto all = available(config.backend);
+    info.latestVersion = all.isEmpty() ? 0 : all.last().version;
+    for (const auto &m : all) {
+        if (m.version > info.currentVersion)
+            info.pending.append(m);
+    }
+    return info;
+}
+
+Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
+{
+    Transaction tx(db);
+    if (auto st = tx.begin(); !st)
+        return st;
+    // Read the version inside the write transaction: two programs starting at once migrate only once.
+    auto inf = info(db, config);
+    if (!inf)
+        return inf.error();
+    if (inf->currentVersion > inf->latestVersion) {
+        return Error{Error::Code::Conflict,
+                     tr("The database %1 was written by a newer version of HCM Admin (schema %2; this program "
+                        "knows up to schema %3). Install the newer version; this one will not touch it.")
+                         .arg(config.displayName())
+                         .arg(inf->currentVersion)
+                         .arg(inf->latestVersion)};
+    }
+    if (inf->pending.isEmpty())
+        return tx.commit();
+
+    for (const Migration &m : std::as_const(inf->pending)) {
+        const QStringList statements = splitStatements(m.sql);
+        for (const QString &statement : statements) {
+            if (auto st = Sql::exec(db, statement, tr("applying migration %1_%2").arg(m.version).arg(m.name));
+                !st)
+                return st;
+        }
+        QSqlQuery record(db);
+        record.prepare(QStringLiteral("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)"));
+        record.addBindValue(m.version);
+        record.addBindValue(m.name);
+        record.addBindValue(Clock::system()->nowMs());
+        if (auto st = Sql::exec(record, tr("recording migration %1").arg(m.version)); !st)
+            return st;
+        qCInfo(lcDb) << "applied migration" << m.version << m.name << "to" << config.displayName();
+    }
+    return tx.commit();
+}
+
+QStringList Migrator::splitStatements(const QString &sql)
+{
+    QStringList out;
+    QString current;
+    int blockDepth = 0;
+    const QStringList lines = sql.split(QLatin1Char('\n'));
+    for (const QString &raw : lines) {
+        const QString line = raw.trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1String("--")))
+            continue;
+        current += raw + QLatin1Char('\n');
+        const QString upper = line.toUpper();
+        if (upper == QLatin1String("BEGIN") || upper.endsWith(QLatin1String(" BEGIN")))
+            ++blockDepth;
+        if (line.endsWith(QLatin1Char(';'))) {
+            if (blockDepth > 0 && (upper == QLatin1String("END;")))
+                --blockDepth;
+            if (blockDepth == 0) {
+                QString statement = current.trimmed();
+                statement.chop(1);
+                out.append(statement);
+                current.clear();
+            }
+        }
+    }
+    if (!current.trimmed().isEmpty())
+        out.append(current.trimmed());
+    return out;
+}
+
+} // namespace hcm

@@ -1,0 +1,234 @@
+#include "jobservice.h"
+
+#include "common/logcategories.h"
+#include "jobs/jobnotifier.h"
+#include "jobs/jobtypes.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace hcm {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("hcm::JobService", text);
+}
+
+// Line and column of a byte offset in the JSON text, for an error a person can find.
+QPair<int, int> lineAndColumn(const QByteArray &text, int offset)
+{
+    int line = 1;
+    int column = 1;
+    for (int i = 0; i < offset && i < text.size(); ++i) {
+        if (text.at(i) == '\n') {
+            ++line;
+            column = 1;
+        } else if ((static_cast<unsigned char>(text.at(i)) & 0xC0) != 0x80) {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+QList<qint64> changedIds(const QList<JobActionResult> &results)
+{
+    QList<qint64> ids;
+    for (const auto &r : results)
+        if (r.ok)
+            ids.append(r.id);
+    return ids;
+}
+
+} // namespace
+
+JobService::JobService(JobStore store)
+    : m_store(std::move(store))
+{
+}
+
+Status JobService::validate(const NewJob &job)
+{
+    const JobTypeInfo *type = JobTypeCatalog::instance().find(job.type);
+    if (!type) {
+        return Error{Error::Code::Invalid,
+                     tr("Unknown job type \"%1\". Known types: %2.")
+                         .arg(job.type, JobTypeCatalog::instance().names().join(QLatin1String(", ")))};
+    }
+    const qsizetype size = QJsonDocument(job.payload).toJson(QJsonDocument::Compact).size();
+    if (size > kMaxPayloadBytes) {
+        return Error{Error::Code::Invalid, tr("The payload is %1 KiB; the limit is %2 KiB.")
+                                              .arg((size + 1023) / 1024)
+                                              .arg(kMaxPayloadBytes / 1024)};
+    }
+    if (type->validatePayload) {
+        if (const QString why = type->validatePayload(job.payload); !why.isEmpty())
+            return Error{Error::Code::Invalid, tr("Invalid payload for %1: %2.").arg(job.type, why)};
+    }
+    if (job.maxRetries < 0 || job.maxRetries > kMaxRetriesLimit) {
+        return Error{Error::Code::Invalid,
+                     tr("max_retries must be from 0 to %1; %2 was given.").arg(kMaxRetriesLimit).arg(job.maxRetries)};
+    }
+    if (job.runAt && *job.runAt < 0)
+        return Error{Error::Code::Invalid, tr("The start time is before 1970.")};
+    return {};
+}
+
+Result<QJsonObject> JobService::parsePayload(const QString &json)
+{
+    const QByteArray bytes = json.trimmed().toUtf8();
+    if (bytes.isEmpty())
+        return QJsonObject{};
+    if (bytes.size() > kMaxPayloadBytes) {
+        return Error{Error::Code::Invalid, tr("The payload is %1 KiB; the limit is %2 KiB.")
+                                              .arg((bytes.size() + 1023) / 1024)
+                                              .arg(kMaxPayloadBytes / 1024)};
+    }
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &err);
+    if (err.error != QJsonParseError::NoError) {
+        const auto [line, column] = lineAndColumn(bytes, err.offset);
+        return Error{Error::Code::Invalid, tr("The payload is not valid JSON: %1 at line %2, column %3.")
+                                               .arg(err.errorString())
+                                               .arg(line)
+                                               .arg(column)};
+    }
+    if (!doc.isObject()) {
+        return Error{Error::Code::Invalid,
+                     tr("The payload must be a JSON object ({…}), not %1.")
+                         .arg(doc.isArray() ? tr("an array") : tr("a single value"))};
+    }
+    return doc.object();
+}
+
+Result<qint64> JobService::parseTime(const QString &text)
+{
+    const QString t = text.trimmed();
+    QDateTime dt = QDateTime::fromString(t, Qt::ISODateWithMs);
+    if (!dt.isValid())
+        dt = QDateTime::fromString(t, Qt::ISODate);
+    if (!dt.isValid()) {
+        return Error{Error::Code::Invalid,
+                     tr("\"%1\" is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.").arg(t)};
+    }
+    return dt.toMSecsSinceEpoch();
+}
+
+Result<NewJob> JobService::parse(const QString &type, const QString &priority, const QString &payloadJson,
+                                 const QString &maxRetries, const QString &runAt)
+{
+    NewJob job;
+    job.type = type.trimmed();
+    if (!priority.trimmed().isEmpty()) {
+        const auto p = jobPriorityFromString(priority.trimmed());
+        if (!p) {
+            return Error{Error::Code::Invalid,
+                         tr("Unknown priority \"%1\": use low, normal, high or critical.").arg(priority.trimmed())};
+        }
+        job.priority = *p;
+    }
+    auto payload = parsePayload(payloadJson);
+    if (!payload)
+        return payload.error();
+    job.payload = payload.value();
+    if (!maxRetries.trimmed().isEmpty()) {
+        bool ok = false;
+        job.maxRetries = maxRetries.trimmed().toInt(&ok);
+        if (!ok) {
+            return Error{Error::Code::Invalid,
+                         tr("max_retries must be a whole number from 0 to %1; \"%2\" was given.")
+                             .arg(kMaxRetriesLimit)
+                             .arg(maxRetries.trimmed())};
+        }
+    }
+    if (!runAt.trimmed().isEmpty()) {
+        auto t = parseTime(runAt);
+        if (!t)
+            return t.error();
+        job.runAt = t.value();
+    }
+    if (auto st = validate(job); !st)
+        return st.error();
+    return job;
+}
+
+Result<qint64> JobService::enqueue(const NewJob &job, const Actor &actor)
+{
+    auto ids = enqueueMany({job}, actor);
+    if (!ids)
+        return ids.error();
+    return ids->first();
+}
+
+Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const Actor &actor)
+{
+    for (qsizetype i = 0; i < jobs.size(); ++i) {
+        if (auto st = validate(jobs.at(i)); !st) {
+            if (jobs.size() == 1)
+                return st.error();
+            return Error{st.error().code, tr("Job %1 of %2: %3").arg(i + 1).arg(jobs.size()).arg(st.error().message)};
+        }
+    }
+    auto ids = m_store.insert(jobs, actor.name);
+    if (!ids)
+        return ids.error();
+    qCDebug(lcJobs) << actor.name << "enqueued" << ids->size() << "jobs";
+    emit JobNotifier::instance()->jobsEnqueued(int(ids->size()));
+    emit JobNotifier::instance()->jobsChanged(ids.value());
+    return ids;
+}
+
+QList<JobActionResult> JobService::cancel(const QList<qint64> &ids, const Actor &actor)
+{
+    const auto results = m_store.cancel(ids, actor.name);
+    QList<qint64> running;
+    for (const auto &r : results)
+        if (r.ok && r.status == JobStatus::Processing)
+            running.append(r.id);
+    if (!running.isEmpty())
+        emit JobNotifier::instance()->cancelRequested(running);
+    if (const auto changed = changedIds(results); !changed.isEmpty()) {
+        qCInfo(lcJobs) << actor.name << "cancelled" << changed;
+        emit JobNotifier::instance()->jobsChanged(changed);
+    }
+    return results;
+}
+
+QList<JobActionResult> JobService::retryNow(const QList<qint64> &ids, const Actor &actor)
+{
+    const auto results = m_store.retryNow(ids, actor.name);
+    if (const auto changed = changedIds(results); !changed.isEmpty()) {
+        qCInfo(lcJobs) << actor.name << "retried" << changed;
+        emit JobNotifier::instance()->jobsEnqueued(int(changed.size()));
+        emit JobNotifier::instance()->jobsChanged(changed);
+    }
+    return results;
+}
+
+QList<JobActionResult> JobService::deleteFinished(const QList<qint64> &ids, const Actor &actor)
+{
+    const auto results = m_store.deleteFinished(ids);
+    if (const auto changed = changedIds(results); !changed.isEmpty()) {
+        qCInfo(lcJobs) << actor.name << "deleted" << changed;
+        emit JobNotifier::instance()->jobsChanged(changed);
+    }
+    return results;
+}
+
+Result<qint64> JobService::duplicate(qint64 id, const Actor &actor)
+{
+    auto job = m_store.get(id, false);
+    if (!job)
+        return job.error();
+    NewJob copy;
+    copy.type = job->type;
+    copy.priority = job->priority;
+    copy.payload = job->payload;
+    copy.maxRetries = job->maxRetries;
+    return enqueue(copy, actor);
+}
+
+} // namespace hcm

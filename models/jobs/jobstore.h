@@ -1,0 +1,141 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "db/dbconfig.h"
+#include "jobs/job.h"
+#include "jobs/retrypolicy.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QSqlDatabase>
+
+#include <array>
+#include <memory>
+
+namespace hcm {
+
+enum class JobSortColumn { Id, Type, Status, Priority, Attempts, CreatedAt, StartedAt, CompletedAt, RunAt, Worker };
+
+struct JobFilter {
+    QList<JobStatus> statuses;  // empty: every status
+    QString type;               // empty: every type
+    QString search;             // matches the id ("job_12" or "12"), the type, or the error text
+    JobSortColumn sort = JobSortColumn::Id;
+    Qt::SortOrder order = Qt::DescendingOrder;
+    int limit = 100;
+    int offset = 0;
+};
+
+// A job handed to a worker by claim().
+struct ClaimedJob {
+    qint64 id = 0;
+    QString type;
+    QJsonObject payload;
+    int attempt = 0;  // 1 for the first execution
+    int retryCount = 0;
+    int maxRetries = 0;
+    qint64 claimedAt = 0;
+};
+
+// How an execution ended, as the worker reports it.
+struct JobOutcome {
+    enum class Kind { Completed, Failed, Cancelled, TimedOut, Interrupted };
+    qint64 id = 0;
+    int attempt = 0;
+    Kind kind = Kind::Completed;
+    QJsonObject result;
+    QString error;
+    bool retryable = true;  // false: fail at once, whatever retries are left
+    qint64 startedAt = 0;
+    qint64 finishedAt = 0;
+};
+
+// What finish() or the reaper did to a job: its new state.
+struct JobTransition {
+    qint64 id = 0;
+    QString type;
+    JobStatus status = JobStatus::Queued;
+    int retryCount = 0;
+    int maxRetries = 0;
+    qint64 runAt = 0;
+    QString error;
+};
+
+struct FinishReport {
+    QList<JobTransition> applied;
+    QList<qint64> rejected;  // this worker no longer owned them (lease lost): nothing written
+};
+
+// The result of one per-job action (cancel, retry, delete) in a batch of ids.
+struct JobActionResult {
+    qint64 id = 0;
+    bool ok = false;
+    QString message;  // why not, when !ok
+    JobStatus status = JobStatus::Queued;  // the status after the action
+};
+
+struct WorkerInfo {
+    QString id;
+    QString host;
+    qint64 pid = 0;
+    qint64 startedAt = 0;
+    qint64 heartbeatAt = 0;
+    int concurrency = 0;
+    int running = 0;
+    QString version;
+    qint64 stoppedAt = 0;
+};
+
+// All SQL about jobs. Each call runs on the calling thread's own connection; the object itself holds
+// no connection and is cheap to copy into any thread. Multi-statement operations are one write
+// transaction. Every write after a claim is fenced by worker_id and status.
+class JobStore final {
+public:
+    explicit JobStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system(), RetryPolicy retry = {});
+
+    const DbConfig &config() const { return m_config; }
+    const std::shared_ptr<Clock> &clock() const { return m_clock; }
+    const RetryPolicy &retryPolicy() const { return m_retry; }
+
+    // Inserts validated jobs in one transaction; returns their ids in order.
+    Result<QList<qint64>> insert(const QList<NewJob> &jobs, const QString &actor);
+
+    // Atomically takes up to `max` due jobs of the given types for `workerId`, highest priority first.
+    Result<QList<ClaimedJob>> claim(const QString &workerId, int max, qint64 leaseMs, const QStringList &types);
+    // Writes a batch of outcomes in one transaction (completions, failures with backoff, cancellations).
+    Result<FinishReport> finish(const QString &workerId, const QList<JobOutcome> &outcomes);
+    // Gives claimed jobs that never started back to the queue (graceful shutdown).
+    Result<int> release(const QString &workerId, const QList<qint64> &ids);
+    // Extends the leases of every job `workerId` runs and returns the ids whose cancellation was asked.
+    Result<QList<qint64>> heartbeat(const QString &workerId, qint64 leaseMs, int running);
+    Status saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress);
+    // Requeues (or fails, when retries are spent) jobs whose lease expired: their worker is gone.
+    Result<QList<JobTransition>> reapExpired();
+
+    Status registerWorker(const WorkerInfo &info);
+    Status unregisterWorker(const QString &workerId);
+    Result<QList<WorkerInfo>> workers();
+
+    QList<JobActionResult> cancel(const QList<qint64> &ids, const QString &actor);
+    QList<JobActionResult> retryNow(const QList<qint64> &ids, const QString &actor);
+    QList<JobActionResult> deleteFinished(const QList<qint64> &ids);
+
+    Result<Job> get(qint64 id, bool withAttempts = true);
+    Result<QList<Job>> list(const JobFilter &filter);
+    Result<qint64> count(const JobFilter &filter);
+    // Rows per status for the filter's type and search (its statuses are ignored), in JobStatus order.
+    Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter);
+    Result<QList<JobAttempt>> attempts(qint64 jobId);
+
+private:
+    Result<QSqlDatabase> db() const;
+    QList<JobActionResult> perJob(const QList<qint64> &ids,
+                                  const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action);
+
+    DbConfig m_config;
+    std::shared_ptr<Clock> m_clock;
+    RetryPolicy m_retry;
+};
+
+} // namespace hcm
