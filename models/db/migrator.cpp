@@ -108,7 +108,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
         record.addBindValue(Clock::system()->nowMs());
         if (auto st = Sql::exec(record, tr("recording migration %1").arg(m.version)); !st)
             return st;
-        qCInfo(lcDb) << "applied migration" << m.version << m.name << "to" << config.displayName();
+        qCInfo(lcDb).noquote() << "applied migration" << m.version << m.name << "to" << config.displayName();
     }
     return tx.commit();
 }

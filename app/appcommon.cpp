@@ -1,0 +1,109 @@
+#include "appcommon.h"
+
+#include "common/logcategories.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QSocketNotifier>
+#include <QStandardPaths>
+#include <QTranslator>
+
+#include <csignal>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace hcm::app {
+
+namespace {
+int g_signalFds[2] = {-1, -1};
+} // namespace
+
+void setupApplication(const QString &name)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("hcm-admin"));
+    QCoreApplication::setOrganizationName(QStringLiteral("hcm"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(HCM_VERSION));
+    Q_UNUSED(name)
+}
+
+void installTranslations(QCoreApplication &app)
+{
+    auto *ours = new QTranslator(&app);
+    if (ours->load(QLocale(), QStringLiteral("hcm"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(ours);
+    auto *qt = new QTranslator(&app);
+    if (qt->load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(qt);
+}
+
+QString cacheDirectory(const QString &option)
+{
+    if (!option.isEmpty())
+        return QDir(option).absolutePath();
+    if (const QString env = qEnvironmentVariable("HCM_CACHE_DIR"); !env.isEmpty())
+        return QDir(env).absolutePath();
+    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+}
+
+QString logDirectory(const QString &option)
+{
+    if (!option.isEmpty())
+        return QDir(option).absolutePath();
+    if (const QString env = qEnvironmentVariable("HCM_LOG_DIR"); !env.isEmpty())
+        return QDir(env).absolutePath();
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return dir + QLatin1String("/logs");
+}
+
+HandlerEnvironment handlerEnvironment(const DbConfig &db, const QString &cacheDir, const QString &logDir)
+{
+    HandlerEnvironment env;
+    env.db = db;
+    env.cacheDir = cacheDir;
+    env.logDir = logDir;
+    return env;
+}
+
+UnixSignalWatcher::UnixSignalWatcher(QObject *parent)
+    : QObject(parent)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) {
+        qCWarning(lcApp) << "cannot watch Unix signals: socketpair failed";
+        return;
+    }
+    ::fcntl(g_signalFds[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(g_signalFds[1], F_SETFD, FD_CLOEXEC);
+    auto *notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, this);
+    connect(notifier, &QSocketNotifier::activated, this, &UnixSignalWatcher::readSignal);
+    struct sigaction action = {};
+    action.sa_handler = &UnixSignalWatcher::handle;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+        ::sigaction(sig, &action, nullptr);
+}
+
+UnixSignalWatcher::~UnixSignalWatcher()
+{
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
+        ::signal(sig, SIG_DFL);
+}
+
+void UnixSignalWatcher::handle(int signal)
+{
+    const char byte = static_cast<char>(signal);
+    [[maybe_unused]] const auto written = ::write(g_signalFds[0], &byte, 1);
+}
+
+void UnixSignalWatcher::readSignal()
+{
+    char byte = 0;
+    if (::read(g_signalFds[1], &byte, 1) == 1)
+        emit terminationRequested(int(byte));
+}
+
+} // namespace hcm::app

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "db/dbconfig.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QTextStream>
+
+#include <functional>
+
+namespace hcm::ctl {
+
+// Process exit codes, part of hcmctl's contract with scripts.
+enum ExitCode : int {
+    ExitOk = 0,      // the operation succeeded
+    ExitFailed = 1,  // the operation failed (bad input, unknown job, database error)
+    ExitUsage = 2,   // the command line itself is wrong
+};
+
+// Everything a command needs while it runs: the parsed command line, where the data lives and the two
+// output streams (stdout for results, stderr for every error).
+struct Context {
+    QCommandLineParser &parser;
+    QStringList args;  // positional arguments after the command words
+    DbConfig config;
+    bool json = false;
+    QTextStream &out;
+    QTextStream &err;
+
+    // An option's value as an integer; a wrong value is reported as a usage error (returns false).
+    bool intOption(const QString &name, int min, int &value);
+    // Prints "hcmctl: <message>" on stderr and returns ExitFailed.
+    int fail(const QString &message);
+    // Prints the message and this command's usage line on stderr and returns ExitUsage.
+    int usage(const QString &message);
+
+    QString synopsis;  // "jobs list [options]", for usage errors
+};
+
+// One entry of the dispatch table: `hcmctl <group> <verb> …`.
+struct Command {
+    QString group;  // "jobs", "db"
+    QString verb;   // "list", "info"
+    const char *arguments = "";  // untranslated synopsis of the positional arguments ("ID…")
+    const char *summary = "";    // untranslated one-line description for --help
+    int minArgs = 0;
+    int maxArgs = 0;  // -1: any number
+    enum class Db { None, Open, OpenAndMigrate };
+    Db database = Db::OpenAndMigrate;  // what run() may expect before the command starts
+    std::function<QList<QCommandLineOption>()> options;  // command-specific options
+    std::function<int(Context &)> run;
+
+    QString name() const { return group + QLatin1Char(' ') + verb; }
+};
+
+// Every command hcmctl knows, in the order --help lists them.
+const QList<Command> &commands();
+
+// The whole program: parses `arguments` (argv, program name first), runs the command and returns the
+// exit code. Needs a QCoreApplication.
+int run(const QStringList &arguments, QTextStream &out, QTextStream &err);
+
+// Translation helper: every user-visible string of hcmctl uses the "hcmctl" context.
+inline QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
+{
+    return QCoreApplication::translate("hcmctl", text, disambiguation, n);
+}
+
+} // namespace hcm::ctl

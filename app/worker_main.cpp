@@ -1,0 +1,141 @@
+// hcm-worker: the headless worker daemon. Runs jobs from the queue until SIGTERM/SIGINT, then drains
+// gracefully (stops claiming, waits for running jobs up to --grace seconds, requeues the rest).
+
+#include "appcommon.h"
+
+#include "common/logcategories.h"
+#include "common/logsink.h"
+#include "db/database.h"
+#include "jobs/jobtypes.h"
+#include "worker/workerpool.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QThread>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace hcm;
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("hcm-worker", text);
+}
+
+int fail(const QString &message, int code = 1)
+{
+    std::fprintf(stderr, "hcm-worker: %s\n", qPrintable(message));
+    return code;
+}
+
+bool parseSeconds(const QString &text, double min, double max, int &outMs)
+{
+    bool ok = false;
+    const double v = text.toDouble(&ok);
+    if (!ok || v < min || v > max)
+        return false;
+    outMs = int(v * 1000);
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    app::setupApplication(QStringLiteral("hcm-worker"));
+    app::installTranslations(app);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("Runs background jobs from the HCM Admin job queue."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption dbOption(QStringLiteral("db"), tr("Database: a SQLite file path (default: %1).")
+                                                                .arg(DbConfig::defaultSqlitePath()),
+                                      tr("path"));
+    const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
+                                               tr("Jobs run at the same time (default: %1).")
+                                                   .arg(qMax(2, QThread::idealThreadCount())),
+                                               tr("n"));
+    const QCommandLineOption pollOption(QStringLiteral("poll-interval"),
+                                        tr("Seconds between polls for due jobs, the safety net behind "
+                                           "instant wake-ups (default: 5)."),
+                                        tr("seconds"), QStringLiteral("5"));
+    const QCommandLineOption leaseOption(QStringLiteral("lease"),
+                                         tr("Seconds a job stays reserved without a heartbeat (default: 30)."),
+                                         tr("seconds"), QStringLiteral("30"));
+    const QCommandLineOption graceOption(QStringLiteral("grace"),
+                                         tr("Seconds to wait for running jobs on shutdown (default: 30)."),
+                                         tr("seconds"), QStringLiteral("30"));
+    const QCommandLineOption idOption(QStringLiteral("worker-id"), tr("Name of this worker (default: host:pid:random)."),
+                                      tr("id"));
+    const QCommandLineOption logOption(QStringLiteral("log-file"),
+                                       tr("Log file (default: hcm-worker.log in the log folder)."), tr("path"));
+    const QCommandLineOption logDirOption(QStringLiteral("log-dir"), tr("Folder of the log files."), tr("path"));
+    const QCommandLineOption cacheDirOption(QStringLiteral("cache-dir"), tr("Application cache folder."),
+                                            tr("path"));
+    const QCommandLineOption onceOption(QStringLiteral("once"),
+                                        tr("Run the jobs that are due now, then exit."));
+    const QCommandLineOption testTypesOption(QStringLiteral("enable-test-job-types"),
+                                             tr("Also run the diagnostic job types (test.noop, test.sleep, "
+                                                "test.fail)."));
+    for (const auto *o : {&dbOption, &concurrencyOption, &pollOption, &leaseOption, &graceOption, &idOption,
+                          &logOption, &logDirOption, &cacheDirOption, &onceOption, &testTypesOption})
+        parser.addOption(*o);
+    parser.process(app);
+    if (!parser.positionalArguments().isEmpty())
+        return fail(tr("unexpected argument \"%1\"; see --help.").arg(parser.positionalArguments().first()), 2);
+
+    WorkerPool::Options options;
+    options.concurrency = qMax(2, QThread::idealThreadCount());
+    if (parser.isSet(concurrencyOption)) {
+        bool ok = false;
+        options.concurrency = parser.value(concurrencyOption).toInt(&ok);
+        if (!ok || options.concurrency < 1 || options.concurrency > 256)
+            return fail(tr("--concurrency must be a whole number from 1 to 256."), 2);
+    }
+    if (!parseSeconds(parser.value(pollOption), 0.01, 3600, options.pollIntervalMs))
+        return fail(tr("--poll-interval must be a number of seconds from 0.01 to 3600."), 2);
+    if (!parseSeconds(parser.value(leaseOption), 0.3, 86400, options.leaseMs))
+        return fail(tr("--lease must be a number of seconds from 0.3 to 86400."), 2);
+    if (!parseSeconds(parser.value(graceOption), 0, 86400, options.graceMs))
+        return fail(tr("--grace must be a number of seconds from 0 to 86400."), 2);
+    options.workerId = parser.value(idOption);
+    options.once = parser.isSet(onceOption);
+    if (parser.isSet(testTypesOption))
+        JobTypeCatalog::enableTestTypes();
+
+    const QString logDir = app::logDirectory(parser.value(logDirOption));
+    const QString logFile = parser.isSet(logOption) ? parser.value(logOption)
+                                                    : logDir + QStringLiteral("/hcm-worker.log");
+    if (auto st = LogSink::instance().open(logFile); !st)
+        return fail(st.error().message);
+
+    auto config = DbConfig::parse(parser.value(dbOption));
+    if (!config)
+        return fail(config.error().message, 2);
+    if (auto st = Database::openAndMigrate(config.value()); !st)
+        return fail(st.error().message);
+    options.env = app::handlerEnvironment(config.value(), app::cacheDirectory(parser.value(cacheDirOption)), logDir);
+
+    WorkerPool pool(options, HandlerRegistry::standard());
+    app::UnixSignalWatcher signalWatcher;
+    int exitCode = 0;
+    QObject::connect(&signalWatcher, &app::UnixSignalWatcher::terminationRequested, &pool, [&](int sig) {
+        qCInfo(lcWorker) << "signal" << sig << "received: draining";
+        pool.stop();
+    });
+    QObject::connect(&pool, &WorkerPool::drained, &pool, [&] { pool.stop(); });
+    QObject::connect(&pool, &WorkerPool::stopped, &app, [&] { QCoreApplication::exit(exitCode); });
+    if (auto st = pool.start(); !st)
+        return fail(st.error().message);
+
+    const int rc = app.exec();
+    Database::closeThreadConnections();
+    LogSink::instance().close();
+    return rc;
+}

@@ -1,0 +1,674 @@
+#include "workerpool.h"
+
+#include "common/logcategories.h"
+#include "db/database.h"
+#include "jobs/jobnotifier.h"
+#include "jobs/jobstore.h"
+#include "jobs/jobtypes.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QHash>
+#include <QHostInfo>
+#include <QMutex>
+#include <QRandomGenerator>
+#include <QRunnable>
+#include <QSqlQuery>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <deque>
+#include <exception>
+
+namespace hcm {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("hcm::WorkerPool", text);
+}
+
+struct Task {
+    ClaimedJob job;
+    std::shared_ptr<CancellationToken> token;
+    int timeoutSeconds = 600;
+};
+
+} // namespace
+
+// Lives in the pool's own thread: every SQL statement of the pool runs here, on this thread's connection.
+class Dispatcher final : public QObject {
+    Q_OBJECT
+public:
+    Dispatcher(WorkerPool::Options options, const HandlerRegistry &registry, std::atomic<int> &running)
+        : m_options(std::move(options))
+        , m_registry(registry)
+        , m_store(m_options.env.db, m_options.env.clock, m_options.retry)
+        , m_types(registry.types())
+        , m_running(running)
+    {
+    }
+
+    // Called from pool threads: a job finished.
+    void pushOutcome(JobOutcome outcome)
+    {
+        bool post = false;
+        {
+            QMutexLocker lock(&m_mutex);
+            m_outcomes.push_back(std::move(outcome));
+            post = !m_flushPosted;
+            m_flushPosted = true;
+        }
+        if (post)
+            QMetaObject::invokeMethod(this, &Dispatcher::flushOutcomes, Qt::QueuedConnection);
+    }
+
+    // Called from pool threads: the next task, or nothing when the runner should end.
+    std::optional<Task> nextTask()
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_pending.empty()) {
+            --m_activeRunners;
+            return std::nullopt;
+        }
+        Task t = std::move(m_pending.front());
+        m_pending.pop_front();
+        return t;
+    }
+
+    const HandlerRegistry &registry() const { return m_registry; }
+    const HandlerEnvironment &env() const { return m_options.env; }
+    std::atomic<int> &runningCounter() { return m_running; }
+
+public slots:
+    void start();
+    void wake() { fill(); }
+    void stop(int graceMs);
+    void cancelJobs(const QList<qint64> &ids);
+
+signals:
+    void jobsChanged(const QList<qint64> &ids);
+    void runningChanged(int running, int capacity);
+    void drained();
+    void stopped();
+    void errorOccurred(const QString &message);
+    void started(bool ok, const QString &error);
+
+private:
+    void fill();
+    void flushOutcomes();
+    void heartbeat();
+    void reap();
+    void checkForChanges();
+    void spawnRunners();
+    void finishStopIfIdle();
+    void reportError(const QString &message);
+    void maybeDrained();
+
+    WorkerPool::Options m_options;
+    const HandlerRegistry &m_registry;
+    JobStore m_store;
+    QStringList m_types;
+    std::atomic<int> &m_running;
+
+    QThreadPool *m_pool = nullptr;
+    QTimer *m_pollTimer = nullptr;
+    QTimer *m_heartbeatTimer = nullptr;
+    QTimer *m_reapTimer = nullptr;
+    QTimer *m_changeTimer = nullptr;
+    QTimer *m_retryTimer = nullptr;
+    QTimer *m_graceTimer = nullptr;
+
+    QMutex m_mutex;                   // guards the three members below
+    std::deque<Task> m_pending;       // claimed, not started
+    std::deque<JobOutcome> m_outcomes;  // finished, not written
+    int m_activeRunners = 0;
+    bool m_flushPosted = false;
+
+    QHash<qint64, std::shared_ptr<CancellationToken>> m_live;  // claimed and not yet written back
+    QHash<qint64, double> m_savedProgress;
+    qint64 m_dataVersion = -1;
+    int m_writeFailures = 0;
+    bool m_lastClaimEmpty = false;
+    bool m_stopping = false;
+    bool m_stopDone = false;
+    bool m_shutdownRequested = false;
+};
+
+namespace {
+
+class Runner final : public QRunnable {
+public:
+    explicit Runner(Dispatcher *dispatcher)
+        : m_dispatcher(dispatcher)
+    {
+        setAutoDelete(true);
+    }
+
+    void run() override
+    {
+        while (auto task = m_dispatcher->nextTask())
+            m_dispatcher->pushOutcome(execute(*task));
+    }
+
+private:
+    JobOutcome execute(Task &task)
+    {
+        const auto &env = m_dispatcher->env();
+        JobOutcome out;
+        out.id = task.job.id;
+        out.attempt = task.job.attempt;
+        out.startedAt = env.clock->nowMs();
+
+        if (task.token->isRequested()) {
+            // Asked to stop before it began: nothing ran.
+            out.kind = task.token->reason() == StopReason::Cancelled ? JobOutcome::Kind::Cancelled
+                                                                      : JobOutcome::Kind::Interrupted;
+            out.error = out.kind == JobOutcome::Kind::Cancelled ? tr("Cancelled before it started.")
+                                                                : tr("The worker stopped before the job started.");
+            out.finishedAt = out.startedAt;
+            return out;
+        }
+
+        JobHandler *handler = m_dispatcher->registry().find(task.job.type);
+        if (!handler) {
+            out.kind = JobOutcome::Kind::Failed;
+            out.retryable = false;
+            out.error = tr("This worker has no handler for job type \"%1\".").arg(task.job.type);
+            out.finishedAt = env.clock->nowMs();
+            return out;
+        }
+
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(task.timeoutSeconds);
+        JobContext ctx(task.job.id, task.job.attempt, task.job.type, task.job.payload, env, task.token, deadline);
+        HandlerResult result;
+        m_dispatcher->runningCounter().fetch_add(1);
+        try {
+            result = handler->run(ctx);
+        } catch (const std::exception &e) {
+            result = HandlerResult::failure(tr("The handler failed unexpectedly: %1").arg(QString::fromLocal8Bit(e.what())));
+        } catch (...) {
+            result = HandlerResult::failure(tr("The handler failed unexpectedly."));
+        }
+        m_dispatcher->runningCounter().fetch_sub(1);
+        out.finishedAt = env.clock->nowMs();
+
+        if (result.ok) {
+            out.kind = JobOutcome::Kind::Completed;
+            out.result = std::move(result.result);
+            return out;
+        }
+        switch (task.token->reason()) {
+        case StopReason::Cancelled:
+            out.kind = JobOutcome::Kind::Cancelled;
+            out.error = tr("Cancelled while running: %1").arg(result.error);
+            break;
+        case StopReason::TimedOut:
+            out.kind = JobOutcome::Kind::TimedOut;
+            out.error = tr("Timed out after %1 s, the limit for %2 jobs: %3")
+                            .arg(task.timeoutSeconds)
+                            .arg(task.job.type, result.error);
+            break;
+        case StopReason::Shutdown:
+            out.kind = JobOutcome::Kind::Interrupted;
+            out.error = tr("Interrupted by a worker shutdown: %1").arg(result.error);
+            break;
+        case StopReason::None:
+            out.kind = JobOutcome::Kind::Failed;
+            out.error = result.error;
+            out.retryable = result.retryable;
+            break;
+        }
+        return out;
+    }
+
+    Dispatcher *m_dispatcher;
+};
+
+} // namespace
+
+void Dispatcher::start()
+{
+    auto db = Database::connection(m_options.env.db);
+    if (!db) {
+        emit started(false, db.error().message);
+        return;
+    }
+    WorkerInfo info;
+    info.id = m_options.workerId;
+    info.host = QHostInfo::localHostName();
+    info.pid = QCoreApplication::applicationPid();
+    info.concurrency = m_options.concurrency;
+    info.version = QStringLiteral(HCM_VERSION);
+    if (auto st = m_store.registerWorker(info); !st) {
+        emit started(false, st.error().message);
+        return;
+    }
+
+    m_pool = new QThreadPool(this);
+    m_pool->setMaxThreadCount(m_options.concurrency);
+    m_pool->setExpiryTimeout(-1);
+
+    m_pollTimer = new QTimer(this);
+    m_pollTimer->setInterval(m_options.pollIntervalMs);
+    connect(m_pollTimer, &QTimer::timeout, this, &Dispatcher::fill);
+    m_heartbeatTimer = new QTimer(this);
+    m_heartbeatTimer->setInterval(qMax(50, m_options.leaseMs / 3));
+    connect(m_heartbeatTimer, &QTimer::timeout, this, &Dispatcher::heartbeat);
+    m_reapTimer = new QTimer(this);
+    m_reapTimer->setInterval(m_options.reapIntervalMs > 0 ? m_options.reapIntervalMs : qMax(50, m_options.leaseMs / 2));
+    connect(m_reapTimer, &QTimer::timeout, this, &Dispatcher::reap);
+    m_retryTimer = new QTimer(this);
+    m_retryTimer->setSingleShot(true);
+    connect(m_retryTimer, &QTimer::timeout, this, &Dispatcher::flushOutcomes);
+    m_pollTimer->start();
+    m_heartbeatTimer->start();
+    m_reapTimer->start();
+    if (m_options.env.db.isSqlite() && m_options.changeCheckMs > 0) {
+        m_changeTimer = new QTimer(this);
+        m_changeTimer->setInterval(m_options.changeCheckMs);
+        connect(m_changeTimer, &QTimer::timeout, this, &Dispatcher::checkForChanges);
+        m_changeTimer->start();
+    }
+    qCInfo(lcWorker).noquote() << "worker" << m_options.workerId << "started with" << m_options.concurrency
+                               << "threads on" << m_options.env.db.displayName();
+    emit started(true, {});
+    reap();
+    fill();
+}
+
+void Dispatcher::fill()
+{
+    if (m_stopping || !m_pool)
+        return;
+    const int prefetch = m_options.prefetch >= 0 ? m_options.prefetch : m_options.concurrency;
+    const int target = m_options.concurrency + prefetch;
+    while (m_live.size() < target) {
+        const int want = qMin<int>(target - int(m_live.size()), m_options.maxClaimBatch);
+        auto claimed = m_store.claim(m_options.workerId, want, m_options.leaseMs, m_types);
+        if (!claimed) {
+            reportError(claimed.error().message);
+            return;
+        }
+        m_lastClaimEmpty = claimed->isEmpty();
+        if (claimed->isEmpty())
+            break;
+        QList<qint64> ids;
+        ids.reserve(claimed->size());
+        {
+            QMutexLocker lock(&m_mutex);
+            for (ClaimedJob &job : claimed.value()) {
+                auto token = std::make_shared<CancellationToken>();
+                m_live.insert(job.id, token);
+                ids.append(job.id);
+                const JobTypeInfo *info = JobTypeCatalog::instance().find(job.type);
+                m_pending.push_back(Task{std::move(job), token, info ? info->timeoutSeconds : 600});
+            }
+        }
+        spawnRunners();
+        emit jobsChanged(ids);
+        if (claimed->size() < want)
+            break;
+    }
+    maybeDrained();
+}
+
+void Dispatcher::spawnRunners()
+{
+    int toStart = 0;
+    {
+        QMutexLocker lock(&m_mutex);
+        const int wanted = qMin<int>(m_options.concurrency, int(m_pending.size()));
+        toStart = qMax(0, wanted - m_activeRunners);
+        m_activeRunners += toStart;
+    }
+    for (int i = 0; i < toStart; ++i)
+        m_pool->start(new Runner(this));
+}
+
+void Dispatcher::flushOutcomes()
+{
+    QList<JobOutcome> batch;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_flushPosted = false;
+        batch.reserve(qsizetype(m_outcomes.size()));
+        for (auto &o : m_outcomes)
+            batch.append(std::move(o));
+        m_outcomes.clear();
+    }
+    if (batch.isEmpty())
+        return;
+    auto report = m_store.finish(m_options.workerId, batch);
+    if (!report) {
+        // Keep every outcome and try again: the leases stay ours while heartbeats go on.
+        {
+            QMutexLocker lock(&m_mutex);
+            for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+                m_outcomes.push_front(std::move(*it));
+        }
+        ++m_writeFailures;
+        const int delay = qMin(30000, 100 * (1 << qMin(m_writeFailures, 9)));
+        reportError(tr("Could not save %1 job results; retrying in %2 ms: %3")
+                        .arg(batch.size())
+                        .arg(delay)
+                        .arg(report.error().message));
+        m_retryTimer->start(delay);
+        return;
+    }
+    m_writeFailures = 0;
+    QList<qint64> ids;
+    ids.reserve(batch.size());
+    for (const JobOutcome &o : std::as_const(batch)) {
+        m_live.remove(o.id);
+        m_savedProgress.remove(o.id);
+        ids.append(o.id);
+    }
+    for (qint64 id : std::as_const(report->rejected))
+        qCWarning(lcWorker) << "lost the lease of" << Job::publicId(id) << "- its result was not saved";
+    for (const JobTransition &t : std::as_const(report->applied)) {
+        if (t.status == JobStatus::Failed)
+            qCWarning(lcWorker).noquote() << Job::publicId(t.id) << t.type << "failed after" << t.retryCount
+                                          << "retries:" << t.error;
+        else if (t.status == JobStatus::Queued && !t.error.isEmpty())
+            qCInfo(lcWorker).noquote() << Job::publicId(t.id) << t.type << "failed, retry" << t.retryCount << "of"
+                                       << t.maxRetries << "at" << isoUtc(t.runAt) << ":" << t.error;
+    }
+    emit jobsChanged(ids);
+    emit runningChanged(m_running.load(), m_options.concurrency);
+    if (m_stopping) {
+        finishStopIfIdle();
+        return;
+    }
+    fill();
+}
+
+void Dispatcher::maybeDrained()
+{
+    if (!m_options.once || m_stopping || !m_lastClaimEmpty || !m_live.isEmpty())
+        return;
+    QMutexLocker lock(&m_mutex);
+    if (m_outcomes.empty() && m_pending.empty())
+        QMetaObject::invokeMethod(this, &Dispatcher::drained, Qt::QueuedConnection);
+}
+
+void Dispatcher::heartbeat()
+{
+    auto cancelled = m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_running.load());
+    if (!cancelled) {
+        reportError(cancelled.error().message);
+        return;
+    }
+    cancelJobs(cancelled.value());
+    QList<QPair<qint64, double>> progress;
+    for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+        const double p = it.value()->progress();
+        if (p >= 0 && m_savedProgress.value(it.key(), -1) != p) {
+            progress.append({it.key(), p});
+            m_savedProgress.insert(it.key(), p);
+        }
+    }
+    if (auto st = m_store.saveProgress(m_options.workerId, progress); !st)
+        reportError(st.error().message);
+    else if (!progress.isEmpty()) {
+        QList<qint64> ids;
+        for (const auto &p : std::as_const(progress))
+            ids.append(p.first);
+        emit jobsChanged(ids);
+    }
+}
+
+void Dispatcher::reap()
+{
+    auto reaped = m_store.reapExpired();
+    if (!reaped) {
+        reportError(reaped.error().message);
+        return;
+    }
+    if (reaped->isEmpty())
+        return;
+    QList<qint64> ids;
+    for (const auto &t : reaped.value())
+        ids.append(t.id);
+    emit jobsChanged(ids);
+    fill();
+}
+
+void Dispatcher::checkForChanges()
+{
+    // PRAGMA data_version changes when another connection commits: a cheap way to notice jobs that
+    // other processes (hcmctl, another worker) enqueued, without waiting for the poll.
+    auto db = Database::connection(m_options.env.db);
+    if (!db)
+        return;
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral("PRAGMA data_version")) || !q.next())
+        return;
+    const qint64 version = q.value(0).toLongLong();
+    q.finish();
+    if (version != m_dataVersion) {
+        const bool first = m_dataVersion < 0;
+        m_dataVersion = version;
+        if (!first)
+            fill();
+    }
+}
+
+void Dispatcher::cancelJobs(const QList<qint64> &ids)
+{
+    for (qint64 id : ids) {
+        if (const auto token = m_live.value(id)) {
+            token->request(StopReason::Cancelled);
+            qCInfo(lcWorker) << "cancelling" << Job::publicId(id);
+        }
+    }
+}
+
+void Dispatcher::stop(int graceMs)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    if (!m_pool) {
+        m_stopDone = true;
+        emit stopped();
+        return;
+    }
+    m_pollTimer->stop();
+    if (m_changeTimer)
+        m_changeTimer->stop();
+    // Jobs that were claimed but never started go straight back to the queue.
+    QList<qint64> unstarted;
+    {
+        QMutexLocker lock(&m_mutex);
+        for (const Task &t : m_pending)
+            unstarted.append(t.job.id);
+        m_pending.clear();
+    }
+    if (!unstarted.isEmpty()) {
+        if (auto released = m_store.release(m_options.workerId, unstarted); !released)
+            reportError(released.error().message);
+        for (qint64 id : std::as_const(unstarted))
+            m_live.remove(id);
+        emit jobsChanged(unstarted);
+    }
+    qCInfo(lcWorker) << "stopping: waiting up to" << graceMs << "ms for" << m_live.size() << "running jobs";
+    m_graceTimer = new QTimer(this);
+    m_graceTimer->setSingleShot(true);
+    connect(m_graceTimer, &QTimer::timeout, this, [this] {
+        if (!m_shutdownRequested) {
+            // Out of patience: ask the running jobs to stop; they go back to the queue unspent.
+            m_shutdownRequested = true;
+            for (const auto &token : std::as_const(m_live))
+                token->request(StopReason::Shutdown);
+            m_graceTimer->start(5000);
+            return;
+        }
+        // Handlers that ignore the request cannot be killed: give their jobs back and leave them.
+        QList<JobOutcome> left;
+        for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+            JobOutcome o;
+            o.id = it.key();
+            o.kind = JobOutcome::Kind::Interrupted;
+            o.error = tr("The worker stopped while the job was running.");
+            left.append(o);
+        }
+        {
+            QMutexLocker lock(&m_mutex);
+            m_outcomes.clear();
+        }
+        if (auto r = m_store.finish(m_options.workerId, left); !r)
+            reportError(r.error().message);
+        qCWarning(lcWorker) << left.size() << "jobs did not stop in time and were returned to the queue";
+        m_live.clear();
+        finishStopIfIdle();
+    });
+    m_graceTimer->start(qMax(0, graceMs));
+    flushOutcomes();
+    finishStopIfIdle();
+}
+
+void Dispatcher::finishStopIfIdle()
+{
+    if (m_stopDone || !m_live.isEmpty())
+        return;
+    m_stopDone = true;
+    if (m_graceTimer)
+        m_graceTimer->stop();
+    m_heartbeatTimer->stop();
+    m_reapTimer->stop();
+    if (auto st = m_store.unregisterWorker(m_options.workerId); !st)
+        reportError(st.error().message);
+    qCInfo(lcWorker).noquote() << "worker" << m_options.workerId << "stopped";
+    emit stopped();
+}
+
+void Dispatcher::reportError(const QString &message)
+{
+    qCWarning(lcWorker).noquote() << message;
+    emit errorOccurred(message);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+WorkerPool::WorkerPool(Options options, HandlerRegistry registry, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_registry(std::move(registry))
+{
+    if (m_options.workerId.isEmpty())
+        m_options.workerId = defaultWorkerId();
+    m_options.concurrency = qMax(1, m_options.concurrency);
+    m_thread.setObjectName(QStringLiteral("hcm-dispatcher"));
+    // Registers the SQL drivers on this thread before any other thread opens a connection
+    // (QTBUG-112961 in Qt < 6.5.3).
+    (void)QSqlDatabase::drivers();
+}
+
+WorkerPool::~WorkerPool()
+{
+    if (m_state != State::Stopped)
+        stopAndWait(0);
+}
+
+QString WorkerPool::defaultWorkerId()
+{
+    return QStringLiteral("%1:%2:%3")
+        .arg(QHostInfo::localHostName())
+        .arg(QCoreApplication::applicationPid())
+        .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
+}
+
+Status WorkerPool::start()
+{
+    if (m_state != State::Stopped)
+        return {};
+    m_state = State::Starting;
+    emit stateChanged(m_state);
+    auto *dispatcher = new Dispatcher(m_options, m_registry, m_running);
+    m_dispatcher = dispatcher;
+    dispatcher->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, dispatcher, &QObject::deleteLater);
+    connect(dispatcher, &Dispatcher::jobsChanged, this, [this](const QList<qint64> &ids) {
+        emit jobsChanged(ids);
+        emit JobNotifier::instance()->jobsChanged(ids);
+    });
+    connect(dispatcher, &Dispatcher::runningChanged, this, &WorkerPool::runningChanged);
+    connect(dispatcher, &Dispatcher::drained, this, &WorkerPool::drained);
+    connect(dispatcher, &Dispatcher::errorOccurred, this, &WorkerPool::errorOccurred);
+    connect(dispatcher, &Dispatcher::stopped, this, &WorkerPool::onDispatcherStopped);
+    connect(JobNotifier::instance(), &JobNotifier::jobsEnqueued, dispatcher, &Dispatcher::wake,
+            Qt::QueuedConnection);
+    connect(JobNotifier::instance(), &JobNotifier::cancelRequested, dispatcher, &Dispatcher::cancelJobs,
+            Qt::QueuedConnection);
+    m_thread.start();
+
+    // Wait for the registration so a broken database is reported to the caller, not just logged.
+    bool ok = false;
+    QString error;
+    QEventLoop loop;
+    connect(dispatcher, &Dispatcher::started, &loop, [&](bool success, const QString &message) {
+        ok = success;
+        error = message;
+        loop.quit();
+    });
+    QMetaObject::invokeMethod(dispatcher, &Dispatcher::start, Qt::QueuedConnection);
+    loop.exec(QEventLoop::ExcludeUserInputEvents);
+    if (!ok) {
+        m_thread.quit();
+        m_thread.wait();
+        m_state = State::Stopped;
+        emit stateChanged(m_state);
+        return Error{Error::Code::Database, error};
+    }
+    m_state = State::Running;
+    emit stateChanged(m_state);
+    emit runningChanged(0, m_options.concurrency);
+    return {};
+}
+
+void WorkerPool::stop()
+{
+    if (m_state != State::Running)
+        return;
+    m_state = State::Stopping;
+    emit stateChanged(m_state);
+    QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, m_options.graceMs));
+}
+
+void WorkerPool::stopAndWait(int graceMs)
+{
+    if (m_state == State::Stopped)
+        return;
+    QEventLoop loop;
+    connect(this, &WorkerPool::stopped, &loop, &QEventLoop::quit);
+    if (m_state == State::Running) {
+        m_state = State::Stopping;
+        emit stateChanged(m_state);
+        QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection,
+                                  Q_ARG(int, graceMs >= 0 ? graceMs : m_options.graceMs));
+    }
+    if (m_state != State::Stopped)
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+}
+
+void WorkerPool::wake()
+{
+    if (m_dispatcher)
+        QMetaObject::invokeMethod(m_dispatcher, &Dispatcher::wake, Qt::QueuedConnection);
+}
+
+void WorkerPool::onDispatcherStopped()
+{
+    m_thread.quit();
+    m_thread.wait();
+    m_state = State::Stopped;
+    emit stateChanged(m_state);
+    emit runningChanged(0, m_options.concurrency);
+    emit stopped();
+}
+
+} // namespace hcm
+
+#include "workerpool.moc"

@@ -1,0 +1,88 @@
+#pragma once
+
+#include "common/error.h"
+#include "jobs/retrypolicy.h"
+#include "worker/jobcontext.h"
+#include "worker/jobhandler.h"
+
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+
+namespace hcm {
+
+class Dispatcher;
+
+// Runs jobs from the queue. A dispatcher thread with its own database connection claims due jobs in
+// batches, hands them to a QThreadPool of `concurrency` threads, and writes their outcomes in batches;
+// it extends leases with heartbeats, rescues jobs of dead workers, and stops gracefully. The owning
+// thread (GUI or main) only sees queued signals.
+class WorkerPool final : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        HandlerEnvironment env;        // database, folders, clock
+        QString workerId;              // empty: host:pid:random
+        int concurrency = 4;           // handler threads
+        int prefetch = -1;             // claimed jobs waiting beyond the running ones; -1: concurrency
+        int maxClaimBatch = 512;       // most jobs claimed in one statement
+        int pollIntervalMs = 5000;     // safety-net poll for due jobs
+        int changeCheckMs = 200;       // SQLite: cheap check for commits by other processes
+        int leaseMs = 30000;           // a job's lease; heartbeats every leaseMs / 3
+        int reapIntervalMs = -1;       // -1: leaseMs / 2
+        int graceMs = 30000;           // how long stop() waits for running jobs
+        RetryPolicy retry;
+        bool once = false;             // emit drained() when nothing is due and nothing runs
+    };
+    enum class State { Stopped, Starting, Running, Stopping };
+    Q_ENUM(State)
+
+    WorkerPool(Options options, HandlerRegistry registry, QObject *parent = nullptr);
+    // Stops with no grace: running jobs are asked to stop and unfinished ones go back to the queue.
+    ~WorkerPool() override;
+    Q_DISABLE_COPY_MOVE(WorkerPool)
+
+    // Registers the worker and starts claiming. Fails when the database cannot be opened.
+    Status start();
+    // Graceful: stops claiming, returns unstarted jobs, waits up to graceMs for running ones, then asks
+    // them to stop and requeues what is left. Emits stopped() when done.
+    void stop();
+    // Blocks until stopped (for destructors, command-line tools and tests).
+    void stopAndWait(int graceMs = -1);
+    // Looks for due jobs now (an in-process enqueue calls this through JobNotifier).
+    void wake();
+
+    State state() const { return m_state; }
+    bool isRunning() const { return m_state == State::Running; }
+    QString workerId() const { return m_options.workerId; }
+    int concurrency() const { return m_options.concurrency; }
+    int runningJobs() const { return m_running.load(); }
+    const Options &options() const { return m_options; }
+
+    static QString defaultWorkerId();
+
+signals:
+    void jobsChanged(const QList<qint64> &ids);
+    void stateChanged(hcm::WorkerPool::State state);
+    void runningChanged(int running, int capacity);
+    void drained();
+    void stopped();
+    void errorOccurred(const QString &message);
+
+private:
+    void onDispatcherStopped();
+
+    Options m_options;
+    HandlerRegistry m_registry;
+    QThread m_thread;
+    QPointer<Dispatcher> m_dispatcher;
+    State m_state = State::Stopped;
+    std::atomic<int> m_running{0};
+    friend class Dispatcher;
+};
+
+} // namespace hcm
