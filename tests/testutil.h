@@ -1,9 +1,11 @@
 #pragma once
 
 #include "db/dbconfig.h"
+#include "jobs/job.h"
 
 #include <QString>
 #include <QTemporaryDir>
+#include <QtTest/qtestcase.h>
 
 #include <memory>
 
@@ -34,3 +36,6 @@ qint64 rowCount(const DbConfig &config, const QString &table, const QString &whe
 QString snapshot(const DbConfig &config);
 
 } // namespace hcm::test
+
+// QCOMPARE for the domain enums, with their names in a failure message.
+#define QCOMPARE_ENUM(actual, expected) QCOMPARE(hcm::toString(actual), hcm::toString(expected))

@@ -303,7 +303,8 @@ void Dispatcher::fill()
                 m_live.insert(job.id, token);
                 ids.append(job.id);
                 const JobTypeInfo *info = JobTypeCatalog::instance().find(job.type);
-                m_pending.push_back(Task{std::move(job), token, info ? info->timeoutSeconds : 600});
+                const int timeout = m_options.timeoutSeconds.value(job.type, info ? info->timeoutSeconds : 600);
+                m_pending.push_back(Task{std::move(job), token, timeout});
             }
         }
         spawnRunners();

@@ -5,6 +5,7 @@
 #include "worker/jobcontext.h"
 #include "worker/jobhandler.h"
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -36,6 +37,7 @@ public:
         int reapIntervalMs = -1;       // -1: leaseMs / 2
         int graceMs = 30000;           // how long stop() waits for running jobs
         RetryPolicy retry;
+        QHash<QString, int> timeoutSeconds;  // per-type time limits overriding the catalog's
         bool once = false;             // emit drained() when nothing is due and nothing runs
     };
     enum class State { Stopped, Starting, Running, Stopping };

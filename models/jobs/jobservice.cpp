@@ -89,6 +89,13 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
     }
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &err);
+    if (err.error != QJsonParseError::NoError && !bytes.startsWith('{') && !bytes.startsWith('[')) {
+        // QJsonDocument takes only objects and arrays: a lone value is valid JSON of the wrong kind.
+        QJsonParseError inner;
+        QJsonDocument::fromJson('[' + bytes + ']', &inner);
+        if (inner.error == QJsonParseError::NoError)
+            return Error{Error::Code::Invalid, tr("The payload must be a JSON object ({…}), not a single value.")};
+    }
     if (err.error != QJsonParseError::NoError) {
         const auto [line, column] = lineAndColumn(bytes, err.offset);
         return Error{Error::Code::Invalid, tr("The payload is not valid JSON: %1 at line %2, column %3.")
@@ -98,8 +105,7 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
     }
     if (!doc.isObject()) {
         return Error{Error::Code::Invalid,
-                     tr("The payload must be a JSON object ({…}), not %1.")
-                         .arg(doc.isArray() ? tr("an array") : tr("a single value"))};
+                     tr("The payload must be a JSON object ({…}), not an array.")};
     }
     return doc.object();
 }

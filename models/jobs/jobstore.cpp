@@ -298,10 +298,10 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
     QSqlQuery attempt(d);
     if (auto st = Sql::prepare(complete, QStringLiteral(
                                              "UPDATE background_jobs SET status = 'completed', result = ?, "
-                                             "error_message = NULL, started_at = ?, completed_at = ?, updated_at = ?, "
-                                             "lease_expires_at = NULL, progress = 1 "
+                                             "error_message = NULL, started_at = COALESCE(?, started_at), completed_at = ?, "
+                                             "updated_at = ?, lease_expires_at = NULL, progress = 1 "
                                              "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                                             "RETURNING job_type, retry_count, max_retries, run_at"));
+                                             "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
         !st)
         return st.error();
     // Failures: retry with backoff while retries remain (and the error is retryable), else fail for good.
@@ -315,25 +315,27 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                       "completed_at = CASE WHEN ? AND retry_count < max_retries THEN NULL ELSE ? END, "
                       "retry_count = CASE WHEN ? AND retry_count < max_retries THEN retry_count + 1 "
                       "  ELSE retry_count END, "
-                      "error_message = ?, started_at = ?, updated_at = ?, lease_expires_at = NULL "
+                      "error_message = ?, started_at = COALESCE(?, started_at), updated_at = ?, lease_expires_at = NULL "
                       "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                      "RETURNING job_type, status, retry_count, max_retries, run_at"));
+                      "RETURNING job_type, status, retry_count, max_retries, run_at, started_at"));
         !st)
         return st.error();
     if (auto st = Sql::prepare(stop, QStringLiteral(
                                          "UPDATE background_jobs SET status = 'cancelled', error_message = ?, "
-                                         "started_at = ?, completed_at = ?, updated_at = ?, lease_expires_at = NULL "
+                                         "started_at = COALESCE(?, started_at), completed_at = ?, updated_at = ?, "
+                                         "lease_expires_at = NULL "
                                          "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                                         "RETURNING job_type, retry_count, max_retries, run_at"));
+                                         "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
         !st)
         return st.error();
     // Interrupted by a shutdown: back to the queue without spending a retry.
     if (auto st = Sql::prepare(requeue, QStringLiteral(
                                             "UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 "
                                             "THEN 'cancelled' ELSE 'queued' END, "
+                                            "completed_at = CASE WHEN cancel_requested = 1 THEN ? ELSE NULL END, "
                                             "run_at = ?, error_message = ?, updated_at = ?, lease_expires_at = NULL "
                                             "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                                            "RETURNING job_type, retry_count, max_retries, run_at, status"));
+                                            "RETURNING job_type, retry_count, max_retries, run_at, started_at, status"));
         !st)
         return st.error();
     if (auto st = Sql::prepare(attempt, QStringLiteral(
@@ -345,7 +347,8 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
 
     const qint64 now = m_clock->nowMs();
     for (const JobOutcome &o : outcomes) {
-        const qint64 started = o.startedAt > 0 ? o.startedAt : now;
+        // Without a start time from the worker, the claim time on the row stands.
+        const QVariant started = o.startedAt > 0 ? QVariant(o.startedAt) : QVariant(QMetaType::fromType<qint64>());
         const qint64 finished = o.finishedAt > 0 ? o.finishedAt : now;
         JobTransition t;
         t.id = o.id;
@@ -387,6 +390,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         case JobOutcome::Kind::Interrupted:
             q = &requeue;
             q->addBindValue(now);
+            q->addBindValue(now);
             q->addBindValue(o.error);
             q->addBindValue(now);
             t.status = JobStatus::Queued;
@@ -402,24 +406,27 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             continue;
         }
         t.type = q->value(0).toString();
+        qint64 startedAt = now;
         if (o.kind == JobOutcome::Kind::Failed || o.kind == JobOutcome::Kind::TimedOut) {
             t.status = statusOf(q->value(1));
             t.retryCount = q->value(2).toInt();
             t.maxRetries = q->value(3).toInt();
             t.runAt = q->value(4).toLongLong();
+            startedAt = msOrZero(q->value(5));
         } else {
             t.retryCount = q->value(1).toInt();
             t.maxRetries = q->value(2).toInt();
             t.runAt = q->value(3).toLongLong();
+            startedAt = msOrZero(q->value(4));
             if (o.kind == JobOutcome::Kind::Interrupted)
-                t.status = statusOf(q->value(4));
+                t.status = statusOf(q->value(5));
         }
         q->finish();
 
         attempt.addBindValue(o.id);
         attempt.addBindValue(o.attempt);
         attempt.addBindValue(workerId);
-        attempt.addBindValue(started);
+        attempt.addBindValue(startedAt > 0 ? startedAt : now);
         attempt.addBindValue(finished);
         attempt.addBindValue(QString::fromLatin1(outcomeName(o.kind)));
         attempt.addBindValue(o.error.isEmpty() ? QVariant() : QVariant(o.error));

@@ -1,0 +1,667 @@
+// The job store and service on a real SQLite file: migrations, every status × action, validation,
+// backoff through an injectable clock, leases and fencing, claim races between threads.
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "db/migrator.h"
+#include "jobs/jobrules.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtypes.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QSet>
+#include <QSqlQuery>
+#include <QThread>
+#include <QtTest>
+
+#include <atomic>
+#include <latch>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const QString kWorker = QStringLiteral("worker-a");
+const Actor kActor{QStringLiteral("tester")};
+
+qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payload = {}, int maxRetries = 3,
+               JobPriority priority = JobPriority::Normal, std::optional<qint64> runAt = std::nullopt)
+{
+    NewJob job;
+    job.type = type;
+    job.payload = payload;
+    job.maxRetries = maxRetries;
+    job.priority = priority;
+    job.runAt = runAt;
+    auto id = service.enqueue(job, kActor);
+    if (!id) {
+        qWarning("enqueue failed: %s", qPrintable(id.error().message));
+        return -1;
+    }
+    return id.value();
+}
+
+// Puts a job into `status` the way the system would: a claim for processing, an outcome for the rest.
+void driveTo(JobStore &store, qint64 id, JobStatus status)
+{
+    if (status == JobStatus::Queued)
+        return;
+    auto claimed = store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")});
+    QVERIFY(claimed.ok());
+    QCOMPARE(claimed->size(), 1);
+    QCOMPARE(claimed->first().id, id);
+    if (status == JobStatus::Processing)
+        return;
+    JobOutcome o;
+    o.id = id;
+    o.attempt = claimed->first().attempt;
+    o.kind = status == JobStatus::Completed   ? JobOutcome::Kind::Completed
+             : status == JobStatus::Cancelled ? JobOutcome::Kind::Cancelled
+                                              : JobOutcome::Kind::Failed;
+    o.retryable = false;
+    o.error = status == JobStatus::Completed ? QString() : QStringLiteral("boom");
+    auto report = store.finish(kWorker, {o});
+    QVERIFY(report.ok());
+    QCOMPARE(report->applied.size(), 1);
+    QCOMPARE_ENUM(report->applied.first().status, status);
+}
+
+} // namespace
+
+class TestJobStore : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        JobTypeCatalog::enableTestTypes();
+        (void)QSqlDatabase::drivers();
+    }
+    void cleanup() { Database::closeThreadConnections(); }
+
+    void migrationsCreateSchemaOnce()
+    {
+        TempDatabase tdb;
+        QVERIFY(tdb.isValid());
+        auto db = Database::connection(tdb.config());
+        QVERIFY(db.ok());
+        QSqlDatabase handle = db.value();
+        auto info = Migrator::info(handle, tdb.config());
+        QVERIFY(info.ok());
+        QVERIFY(info->currentVersion >= 1);
+        QCOMPARE(info->currentVersion, info->latestVersion);
+        QVERIFY(info->pending.isEmpty());
+        // Applying again is a no-op.
+        QVERIFY(Database::openAndMigrate(tdb.config()).ok());
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("schema_migrations")), qint64(info->latestVersion));
+        for (const char *table : {"background_jobs", "job_attempts", "workers", "cache_entries", "app_settings"})
+            QVERIFY2(rowCount(tdb.config(), QString::fromLatin1(table)) >= 0, table);
+    }
+
+    void newerDatabaseIsRefused()
+    {
+        TempDatabase tdb;
+        {
+            auto db = Database::connection(tdb.config());
+            QSqlQuery q(db.value());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_migrations VALUES (999, 'future', 0)")));
+        }
+        const QString before = snapshot(tdb.config());
+        const Status st = Database::openAndMigrate(tdb.config());
+        QVERIFY(!st.ok());
+        QVERIFY2(st.error().message.contains(QLatin1String("newer version")), qPrintable(st.error().message));
+        QVERIFY(st.error().message.contains(QLatin1String("999")));
+        QCOMPARE(snapshot(tdb.config()), before);
+    }
+
+    void notADatabaseGivesClearError()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("garbage.sqlite"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QByteArray junk(8192, '\0');
+        for (int i = 0; i < junk.size(); ++i)
+            junk[i] = char((i * 7919) % 251);
+        f.write(junk);
+        f.close();
+        const Status st = Database::openAndMigrate(DbConfig::sqlite(path));
+        QVERIFY(!st.ok());
+        QVERIFY2(st.error().message.contains(QLatin1String("not an HCM Admin database")), qPrintable(st.error().message));
+
+        const Status dirStatus = Database::openAndMigrate(DbConfig::sqlite(dir.path()));
+        QVERIFY(!dirStatus.ok());
+        QVERIFY2(dirStatus.error().message.contains(QLatin1String("folder")), qPrintable(dirStatus.error().message));
+    }
+
+    void enqueueAndGetRoundTrip()
+    {
+        TempDatabase tdb;
+        auto clock = std::make_shared<ManualClock>();
+        JobService service{JobStore(tdb.config(), clock)};
+        const qint64 id = enqueue(service, QStringLiteral("cache_flush"), {{QStringLiteral("action"), QStringLiteral("full")}},
+                                  5, JobPriority::High);
+        QVERIFY(id > 0);
+        auto job = service.get(id);
+        QVERIFY(job.ok());
+        QCOMPARE(job->type, QStringLiteral("cache_flush"));
+        QCOMPARE_ENUM(job->status, JobStatus::Queued);
+        QCOMPARE_ENUM(job->priority, JobPriority::High);
+        QCOMPARE(job->maxRetries, 5);
+        QCOMPARE(job->createdAt, clock->nowMs());
+        QCOMPARE(job->runAt, clock->nowMs());
+        QCOMPARE(job->createdBy, kActor.name);
+        QCOMPARE(job->payload.value(QStringLiteral("action")).toString(), QStringLiteral("full"));
+        const QJsonObject json = job->toJson();
+        QCOMPARE(json.value(QStringLiteral("id")).toString(), QStringLiteral("job_%1").arg(id));
+        QCOMPARE(json.value(QStringLiteral("priority")).toString(), QStringLiteral("high"));
+        QCOMPARE(json.value(QStringLiteral("status")).toString(), QStringLiteral("queued"));
+        QVERIFY(json.value(QStringLiteral("created_at")).toString().endsWith(QLatin1Char('Z')));
+        QVERIFY(json.value(QStringLiteral("result")).isNull());
+    }
+
+    void badInputChangesNothing_data()
+    {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("priority");
+        QTest::addColumn<QString>("payload");
+        QTest::addColumn<QString>("maxRetries");
+        QTest::addColumn<QString>("runAt");
+        QTest::addColumn<QString>("expected");
+        const QString ok = QStringLiteral("{\"action\":\"full\"}");
+        QTest::newRow("malformed json") << "cache_flush" << "" << "{\"action\": \"full\",\n \"x\": }" << "" << ""
+                                        << "line 2, column";
+        QTest::newRow("array payload") << "cache_flush" << "" << "[1,2]" << "" << "" << "must be a JSON object";
+        QTest::newRow("scalar payload") << "cache_flush" << "" << "42" << "" << "" << "must be a JSON object";
+        QTest::newRow("1 MiB payload") << "cache_flush" << ""
+                                       << QStringLiteral("{\"action\":\"full\",\"pad\":\"%1\"}").arg(QString(1 << 20, QLatin1Char('x')))
+                                       << "" << "" << "limit is 256 KiB";
+        QTest::newRow("unknown type") << "send_rockets" << "" << ok << "" << "" << "Unknown job type \"send_rockets\"";
+        QTest::newRow("empty type") << "" << "" << ok << "" << "" << "Unknown job type";
+        QTest::newRow("priority urgent") << "cache_flush" << "urgent" << ok << "" << "" << "Unknown priority \"urgent\"";
+        QTest::newRow("max_retries -1") << "cache_flush" << "" << ok << "-1" << "" << "max_retries must be from 0 to 25";
+        QTest::newRow("max_retries 26") << "cache_flush" << "" << ok << "26" << "" << "max_retries must be from 0 to 25";
+        QTest::newRow("max_retries text") << "cache_flush" << "" << ok << "three" << "" << "whole number";
+        QTest::newRow("bad run_at") << "cache_flush" << "" << ok << "" << "tomorrow" << "not a date and time";
+        QTest::newRow("bad action") << "cache_flush" << "" << "{\"action\":\"most\"}" << "" << "" << "must be one of: full, expired";
+        QTest::newRow("unknown field") << "cleanup" << "" << "{\"tpye\":\"all\"}" << "" << "" << "unknown payload field \"tpye\"";
+        QTest::newRow("sql in type") << "x'); DROP TABLE background_jobs; --" << "" << ok << "" << "" << "Unknown job type";
+        QTest::newRow("bad email") << "email_send" << "" << "{\"to\":\"nobody\",\"subject\":\"s\"}" << "" << ""
+                                   << "not an email address";
+    }
+
+    void badInputChangesNothing()
+    {
+        QFETCH(QString, type);
+        QFETCH(QString, priority);
+        QFETCH(QString, payload);
+        QFETCH(QString, maxRetries);
+        QFETCH(QString, runAt);
+        QFETCH(QString, expected);
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);  // something to compare against
+        const QString before = snapshot(tdb.config());
+        auto parsed = JobService::parse(type, priority, payload, maxRetries, runAt);
+        if (parsed) {
+            // Parsing passed: the service must still refuse it.
+            auto id = service.enqueue(parsed.value(), kActor);
+            QVERIFY2(!id.ok(), "bad input was accepted");
+            QVERIFY2(id.error().message.contains(expected), qPrintable(id.error().message));
+        } else {
+            QVERIFY2(parsed.error().message.contains(expected), qPrintable(parsed.error().message));
+            QCOMPARE(parsed.error().code, Error::Code::Invalid);
+        }
+        QCOMPARE(snapshot(tdb.config()), before);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(1));
+    }
+
+    void batchEnqueueIsAllOrNothing()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        NewJob good;
+        good.type = QStringLiteral("test.noop");
+        NewJob bad;
+        bad.type = QStringLiteral("nope");
+        auto r = service.enqueueMany({good, good, bad}, kActor);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.startsWith(QLatin1String("Job 3 of 3")), qPrintable(r.error().message));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(0));
+        auto ok = service.enqueueMany({good, good, good}, kActor);
+        QVERIFY(ok.ok());
+        QCOMPARE(ok->size(), 3);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(3));
+    }
+
+    // Every status × every action: the outcome and the status afterwards.
+    void stateTransitions_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("action");
+        QTest::addColumn<bool>("allowed");
+        QTest::addColumn<int>("after");
+        QTest::addColumn<QString>("reason");
+        enum { Cancel, Retry, Delete, Duplicate };
+        using S = JobStatus;
+        const auto row = [](const char *name, S s, int a, bool ok, S after, const char *reason) {
+            QTest::newRow(name) << int(s) << a << ok << int(after) << QString::fromLatin1(reason);
+        };
+        row("queued/cancel", S::Queued, Cancel, true, S::Cancelled, "");
+        row("queued/retry", S::Queued, Retry, true, S::Queued, "");
+        row("queued/delete", S::Queued, Delete, false, S::Queued, "only finished jobs can be deleted");
+        row("queued/duplicate", S::Queued, Duplicate, true, S::Queued, "");
+        row("processing/cancel", S::Processing, Cancel, true, S::Processing, "");
+        row("processing/retry", S::Processing, Retry, false, S::Processing, "running now");
+        row("processing/delete", S::Processing, Delete, false, S::Processing, "only finished jobs can be deleted");
+        row("processing/duplicate", S::Processing, Duplicate, true, S::Processing, "");
+        row("completed/cancel", S::Completed, Cancel, false, S::Completed, "finished jobs cannot be cancelled");
+        row("completed/retry", S::Completed, Retry, false, S::Completed, "duplicate it to run it again");
+        row("completed/delete", S::Completed, Delete, true, S::Completed, "");
+        row("completed/duplicate", S::Completed, Duplicate, true, S::Completed, "");
+        row("failed/cancel", S::Failed, Cancel, false, S::Failed, "finished jobs cannot be cancelled");
+        row("failed/retry", S::Failed, Retry, true, S::Queued, "");
+        row("failed/delete", S::Failed, Delete, true, S::Failed, "");
+        row("failed/duplicate", S::Failed, Duplicate, true, S::Failed, "");
+        row("cancelled/cancel", S::Cancelled, Cancel, false, S::Cancelled, "finished jobs cannot be cancelled");
+        row("cancelled/retry", S::Cancelled, Retry, true, S::Queued, "");
+        row("cancelled/delete", S::Cancelled, Delete, true, S::Cancelled, "");
+        row("cancelled/duplicate", S::Cancelled, Duplicate, true, S::Cancelled, "");
+    }
+
+    void stateTransitions()
+    {
+        QFETCH(int, status);
+        QFETCH(int, action);
+        QFETCH(bool, allowed);
+        QFETCH(int, after);
+        QFETCH(QString, reason);
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"));
+        driveTo(service.store(), id, JobStatus(status));
+        if (QTest::currentTestFailed())
+            return;
+        const QString before = snapshot(tdb.config());
+
+        bool ok = false;
+        QString message;
+        switch (action) {
+        case 0:
+        case 1:
+        case 2: {
+            const auto results = action == 0   ? service.cancel({id}, kActor)
+                                 : action == 1 ? service.retryNow({id}, kActor)
+                                               : service.deleteFinished({id}, kActor);
+            QCOMPARE(results.size(), 1);
+            ok = results.first().ok;
+            message = results.first().message;
+            break;
+        }
+        case 3: {
+            auto copy = service.duplicate(id, kActor);
+            ok = copy.ok();
+            QVERIFY(copy.ok());
+            auto job = service.get(copy.value());
+            QCOMPARE_ENUM(job->status, JobStatus::Queued);
+            QCOMPARE(job->type, QStringLiteral("test.noop"));
+            break;
+        }
+        }
+        QCOMPARE(ok, allowed);
+        // The rules the UI uses to enable menu entries agree with what the store did.
+        const JobAction ruleAction = std::array{JobAction::Cancel, JobAction::RetryNow, JobAction::Delete,
+                                                JobAction::Duplicate}[size_t(action)];
+        QCOMPARE(JobRules::allows(ruleAction, JobStatus(status)), allowed);
+        if (!allowed) {
+            QVERIFY2(message.contains(reason), qPrintable(message));
+            QVERIFY(message.startsWith(QStringLiteral("job_%1").arg(id)));
+            QCOMPARE(snapshot(tdb.config()), before);
+        }
+        if (action == 2 && allowed) {
+            QVERIFY(!service.get(id).ok());
+            QCOMPARE(service.get(id).error().code, Error::Code::NotFound);
+            QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts"), QStringLiteral("job_id = %1").arg(id)), qint64(0));
+        } else {
+            auto job = service.get(id);
+            QVERIFY(job.ok());
+            QCOMPARE(int(job->status), after);
+            if (JobStatus(status) == JobStatus::Processing && action == 0)
+                QVERIFY(job->cancelRequested);
+            if (action == 1 && allowed)
+                QCOMPARE(job->retryCount, 0);
+        }
+    }
+
+    void actionsOnMissingJobs()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (const auto &results : {service.cancel({4242}, kActor), service.retryNow({4242}, kActor),
+                                    service.deleteFinished({4242}, kActor)}) {
+            QCOMPARE(results.size(), 1);
+            QVERIFY(!results.first().ok);
+            QCOMPARE(results.first().message, QStringLiteral("job_4242 does not exist"));
+        }
+        QVERIFY(!service.duplicate(4242, kActor).ok());
+    }
+
+    void claimOrderIsPriorityThenRunAtThenId()
+    {
+        TempDatabase tdb;
+        auto clock = std::make_shared<ManualClock>();
+        JobService service{JobStore(tdb.config(), clock)};
+        const qint64 now = clock->nowMs();
+        const qint64 low = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Low);
+        const qint64 normalLate = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Normal, now - 10);
+        const qint64 normalEarly = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Normal, now - 20);
+        const qint64 critical = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Critical);
+        const qint64 high = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::High);
+        const qint64 future = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Critical, now + 60000);
+        QList<qint64> order;
+        for (int i = 0; i < 6; ++i) {
+            auto c = service.store().claim(kWorker, 1, 30000, {QStringLiteral("test.noop")});
+            QVERIFY(c.ok());
+            if (c->isEmpty())
+                break;
+            order.append(c->first().id);
+        }
+        QCOMPARE(order, (QList<qint64>{critical, high, normalEarly, normalLate, low}));
+        Q_UNUSED(future)
+        // Types this worker cannot run are left for others.
+        const qint64 other = enqueue(service, QStringLiteral("cache_flush"));
+        auto c = service.store().claim(kWorker, 10, 30000, {QStringLiteral("test.noop")});
+        QVERIFY(c->isEmpty());
+        c = service.store().claim(kWorker, 10, 30000, {QStringLiteral("cache_flush")});
+        QCOMPARE(c->size(), 1);
+        QCOMPARE(c->first().id, other);
+    }
+
+    // A job that always fails retries after 2, 4 and 8 minutes, then fails with every attempt's error.
+    void backoffScheduleTwoFourEight()
+    {
+        TempDatabase tdb;
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.fail"), {{QStringLiteral("message"), QStringLiteral("x")}});
+        const QStringList types{QStringLiteral("test.fail")};
+        const QList<int> delaysMinutes{2, 4, 8};
+        for (int attempt = 1; attempt <= 4; ++attempt) {
+            auto claimed = store.claim(kWorker, 5, 30000, types);
+            QVERIFY(claimed.ok());
+            QCOMPARE(claimed->size(), 1);
+            QCOMPARE(claimed->first().attempt, attempt);
+            clock->advanceMs(1500);  // the handler ran for 1.5 s
+            JobOutcome o{id, attempt, JobOutcome::Kind::Failed, {}, QStringLiteral("error of attempt %1").arg(attempt),
+                         true, 0, clock->nowMs()};
+            auto report = store.finish(kWorker, {o});
+            QVERIFY(report.ok());
+            QCOMPARE(report->applied.size(), 1);
+            const JobTransition t = report->applied.first();
+            if (attempt <= 3) {
+                QCOMPARE_ENUM(t.status, JobStatus::Queued);
+                QCOMPARE(t.retryCount, attempt);
+                const qint64 delay = qint64(delaysMinutes.at(attempt - 1)) * 60'000;
+                QCOMPARE(t.runAt, clock->nowMs() + delay);
+                // Not due a millisecond early…
+                clock->advanceMs(delay - 1);
+                QVERIFY(store.claim(kWorker, 5, 30000, types)->isEmpty());
+                // …and due on time.
+                clock->advanceMs(1);
+            } else {
+                QCOMPARE_ENUM(t.status, JobStatus::Failed);
+                QCOMPARE(t.retryCount, 3);
+            }
+        }
+        auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Failed);
+        QCOMPARE(job->errorMessage, QStringLiteral("error of attempt 4"));
+        QCOMPARE(job->attemptList.size(), 4);
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(job->attemptList.at(i).attempt, i + 1);
+            QCOMPARE(job->attemptList.at(i).outcome, QStringLiteral("failed"));
+            QCOMPARE(job->attemptList.at(i).error, QStringLiteral("error of attempt %1").arg(i + 1));
+        }
+        // The gaps between attempt starts: 2, 4 and 8 minutes after each failure.
+        for (int i = 1; i < 4; ++i) {
+            const qint64 gap = job->attemptList.at(i).startedAt - job->attemptList.at(i - 1).finishedAt;
+            QCOMPARE(gap, qint64(delaysMinutes.at(i - 1)) * 60'000);
+        }
+        // The UI's prediction agrees with the store.
+        const QList<qint64> predicted = RetryPolicy{}.predictedRetries(0, 0, 3);
+        QCOMPARE(predicted, (QList<qint64>{120'000, 360'000, 840'000}));
+    }
+
+    void permanentFailureSkipsRetries()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.fail"));
+        auto claimed = store.claim(kWorker, 1, 30000, {QStringLiteral("test.fail")});
+        JobOutcome o{id, 1, JobOutcome::Kind::Failed, {}, QStringLiteral("bad config"), false, 0, 0};
+        auto report = store.finish(kWorker, {o});
+        QCOMPARE_ENUM(report->applied.first().status, JobStatus::Failed);
+        QCOMPARE(report->applied.first().retryCount, 0);
+    }
+
+    void expiredLeaseIsRescuedAndOldOwnerIsFenced()
+    {
+        TempDatabase tdb;
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"));
+        const QStringList types{QStringLiteral("test.noop")};
+        auto a = store.claim(QStringLiteral("A"), 1, 1000, types);
+        QCOMPARE(a->size(), 1);
+        // Heartbeats keep it alive…
+        clock->advanceMs(900);
+        QVERIFY(store.heartbeat(QStringLiteral("A"), 1000, 1).ok());
+        clock->advanceMs(900);
+        QVERIFY(store.reapExpired()->isEmpty());
+        // …until they stop.
+        clock->advanceMs(200);
+        auto reaped = store.reapExpired();
+        QVERIFY(reaped.ok());
+        QCOMPARE(reaped->size(), 1);
+        QCOMPARE_ENUM(reaped->first().status, JobStatus::Queued);
+        QCOMPARE(reaped->first().retryCount, 1);
+        auto b = store.claim(QStringLiteral("B"), 1, 1000, types);
+        QCOMPARE(b->size(), 1);
+        QCOMPARE(b->first().attempt, 2);
+        // A comes back from the dead: its late result must not overwrite B's ownership.
+        auto late = store.finish(QStringLiteral("A"), {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
+        QVERIFY(late.ok());
+        QCOMPARE(late->rejected, QList<qint64>{id});
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Processing);
+        QCOMPARE(service.get(id)->workerId, QStringLiteral("B"));
+        auto done = store.finish(QStringLiteral("B"), {JobOutcome{id, 2, JobOutcome::Kind::Completed,
+                                                                  {{QStringLiteral("ok"), true}}, {}, true, 0, 0}});
+        QCOMPARE(done->applied.size(), 1);
+        auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Completed);
+        QCOMPARE(job->attemptList.size(), 2);
+        QCOMPARE(job->attemptList.at(0).outcome, QStringLiteral("lost"));
+        QCOMPARE(job->attemptList.at(0).workerId, QStringLiteral("A"));
+        QCOMPARE(job->attemptList.at(1).outcome, QStringLiteral("completed"));
+        QCOMPARE(job->attemptList.at(1).workerId, QStringLiteral("B"));
+    }
+
+    void reaperFailsJobsWithoutRetriesAndHonoursCancel()
+    {
+        TempDatabase tdb;
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const qint64 noRetry = enqueue(service, QStringLiteral("test.noop"), {}, 0);
+        const qint64 cancelled = enqueue(service, QStringLiteral("test.noop"));
+        QCOMPARE(store.claim(kWorker, 2, 1000, {QStringLiteral("test.noop")})->size(), 2);
+        QVERIFY(service.cancel({cancelled}, kActor).first().ok);
+        clock->advanceMs(1001);
+        QCOMPARE(store.reapExpired()->size(), 2);
+        QCOMPARE_ENUM(service.get(noRetry)->status, JobStatus::Failed);
+        QCOMPARE_ENUM(service.get(cancelled)->status, JobStatus::Cancelled);
+    }
+
+    void heartbeatReportsCancelRequests()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"));
+        QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->size(), 1);
+        QVERIFY(store.heartbeat(kWorker, 30000, 1)->isEmpty());
+        QVERIFY(service.cancel({id}, kActor).first().ok);
+        QCOMPARE(store.heartbeat(kWorker, 30000, 1).value(), QList<qint64>{id});
+        auto r = store.finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Cancelled, {}, QStringLiteral("stopped"), true, 0, 0}});
+        QCOMPARE_ENUM(r->applied.first().status, JobStatus::Cancelled);
+        QCOMPARE(service.get(id)->attemptList.first().outcome, QStringLiteral("cancelled"));
+    }
+
+    void releaseReturnsUnstartedJobs()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"));
+        QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->size(), 1);
+        QCOMPARE(store.release(kWorker, {id}).value(), 1);
+        auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Queued);
+        QCOMPARE(job->attempts, 0);
+        QCOMPARE(job->retryCount, 0);
+        QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->first().attempt, 1);
+    }
+
+    void listFiltersSortsAndSearches()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        QList<qint64> ids;
+        for (int i = 0; i < 5; ++i)
+            ids << enqueue(service, QStringLiteral("test.noop"));
+        for (int i = 0; i < 3; ++i)
+            ids << enqueue(service, QStringLiteral("cache_flush"));
+        const qint64 failing = enqueue(service, QStringLiteral("test.fail"), {}, 0);
+        auto c = store.claim(kWorker, 1, 30000, {QStringLiteral("test.fail")});
+        QVERIFY(store.finish(kWorker, {JobOutcome{failing, 1, JobOutcome::Kind::Failed, {},
+                                                  QStringLiteral("disk 100% full_of cats"), true, 0, 0}}).ok());
+
+        JobFilter all;
+        QCOMPARE(store.count(all).value(), qint64(9));
+        QCOMPARE(store.list(all)->first().id, failing);  // newest first by default
+        JobFilter type;
+        type.type = QStringLiteral("cache_flush");
+        QCOMPARE(store.count(type).value(), qint64(3));
+        JobFilter failed;
+        failed.statuses = {JobStatus::Failed};
+        QCOMPARE(store.list(failed)->size(), 1);
+        JobFilter asc;
+        asc.order = Qt::AscendingOrder;
+        asc.limit = 2;
+        asc.offset = 1;
+        const auto page = store.list(asc).value();
+        QCOMPARE(page.size(), 2);
+        QCOMPARE(page.at(0).id, ids.at(1));
+        QCOMPARE(page.at(1).id, ids.at(2));
+        JobFilter byType;
+        byType.sort = JobSortColumn::Type;
+        byType.order = Qt::AscendingOrder;
+        QCOMPARE(store.list(byType)->first().type, QStringLiteral("cache_flush"));
+
+        // Search: id, type, error text; LIKE wildcards and quotes are literal characters.
+        const auto searchCount = [&](const QString &text) {
+            JobFilter f;
+            f.search = text;
+            return store.count(f).value();
+        };
+        QCOMPARE(searchCount(QStringLiteral("job_%1").arg(ids.at(0))), qint64(1));
+        QCOMPARE(searchCount(QStringLiteral("cache")), qint64(3));
+        QCOMPARE(searchCount(QStringLiteral("100%")), qint64(1));
+        QCOMPARE(searchCount(QStringLiteral("l_of")), qint64(1));
+        QCOMPARE(searchCount(QStringLiteral("%")), qint64(1));
+        QCOMPARE(searchCount(QStringLiteral("_")), qint64(3 + 1));  // three cache_flush, one "full_of"
+        QCOMPARE(searchCount(QStringLiteral("'; DROP TABLE background_jobs; --")), qint64(0));
+        QCOMPARE(searchCount(QStringLiteral("\\")), qint64(0));
+        QCOMPARE(store.count(all).value(), qint64(9));
+
+        auto counts = store.countByStatus(all);
+        QVERIFY(counts.ok());
+        QCOMPARE(counts.value()[size_t(JobStatus::Queued)], qint64(8));
+        QCOMPARE(counts.value()[size_t(JobStatus::Failed)], qint64(1));
+        QCOMPARE(counts.value()[size_t(JobStatus::Completed)], qint64(0));
+    }
+
+    // Several threads, each with its own connection, claim from one file: every job exactly once.
+    void concurrentClaimsAreExclusive()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        constexpr int kJobs = 5000;
+        QList<NewJob> batch(kJobs, NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt});
+        QVERIFY(service.enqueueMany(batch, kActor).ok());
+        constexpr int kThreads = 4;
+        QList<QList<qint64>> claimedBy(kThreads);
+        std::atomic<int> errors{0};
+        std::latch start(kThreads);
+        QList<QThread *> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads << QThread::create([&, t] {
+                JobStore store(tdb.config());
+                (void)Database::connection(tdb.config());
+                start.arrive_and_wait();
+                const QString worker = QStringLiteral("thread-%1").arg(t);
+                for (;;) {
+                    auto c = store.claim(worker, 5, 30000, {QStringLiteral("test.noop")});
+                    if (!c) {
+                        ++errors;
+                        break;
+                    }
+                    if (c->isEmpty())
+                        break;
+                    QList<JobOutcome> outcomes;
+                    for (const auto &job : c.value()) {
+                        claimedBy[t].append(job.id);
+                        outcomes.append(JobOutcome{job.id, job.attempt, JobOutcome::Kind::Completed, {}, {}, true, 0, 0});
+                    }
+                    auto r = store.finish(worker, outcomes);
+                    if (!r || !r->rejected.isEmpty())
+                        ++errors;
+                }
+                Database::closeThreadConnections();
+            });
+        }
+        for (QThread *t : threads)
+            t->start();
+        for (QThread *t : threads) {
+            QVERIFY(t->wait(60000));
+            delete t;
+        }
+        QCOMPARE(errors.load(), 0);
+        QSet<qint64> seen;
+        int total = 0;
+        for (const auto &list : claimedBy) {
+            total += int(list.size());
+            for (qint64 id : list)
+                seen.insert(id);
+        }
+        QCOMPARE(total, kJobs);
+        QCOMPARE(int(seen.size()), kJobs);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+                 qint64(kJobs));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts")), qint64(kJobs));
+        int threadsWithJobs = 0;
+        for (int t = 0; t < kThreads; ++t)
+            threadsWithJobs += claimedBy[t].isEmpty() ? 0 : 1;
+        QVERIFY2(threadsWithJobs >= 2, "only one thread got jobs: the test did not race");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobStore)
+#include "tst_jobstore.moc"
