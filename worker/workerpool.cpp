@@ -37,52 +37,82 @@ struct Task {
 
 } // namespace
 
-// Lives in the pool's own thread: every SQL statement of the pool runs here, on this thread's connection.
-class Dispatcher final : public QObject {
-    Q_OBJECT
-public:
-    Dispatcher(WorkerPool::Options options, const HandlerRegistry &registry, std::atomic<int> &running)
-        : m_options(std::move(options))
-        , m_registry(registry)
-        , m_store(m_options.env.db, m_options.env.clock, m_options.retry)
-        , m_types(registry.types())
-        , m_running(running)
+// What the dispatcher and the pool threads share. Owned jointly, so a handler that outlives its
+// dispatcher (it ignored a stop request) still finds valid memory when it returns.
+struct Handoff {
+    Handoff(HandlerRegistry r, HandlerEnvironment e)
+        : registry(std::move(r))
+        , env(std::move(e))
     {
     }
+    const HandlerRegistry registry;
+    const HandlerEnvironment env;
+    std::atomic<int> running{0};
+
+    QMutex mutex;  // guards everything below
+    std::deque<Task> pending;         // claimed, not started
+    std::deque<JobOutcome> outcomes;  // finished, not written
+    int activeRunners = 0;
+    bool flushPosted = false;
+    QObject *dispatcher = nullptr;  // null once the dispatcher is gone
 
     // Called from pool threads: a job finished.
     void pushOutcome(JobOutcome outcome)
     {
-        bool post = false;
-        {
-            QMutexLocker lock(&m_mutex);
-            m_outcomes.push_back(std::move(outcome));
-            post = !m_flushPosted;
-            m_flushPosted = true;
+        QMutexLocker lock(&mutex);
+        outcomes.push_back(std::move(outcome));
+        if (!flushPosted && dispatcher) {
+            flushPosted = true;
+            QMetaObject::invokeMethod(dispatcher, "flushOutcomes", Qt::QueuedConnection);
         }
-        if (post)
-            QMetaObject::invokeMethod(this, &Dispatcher::flushOutcomes, Qt::QueuedConnection);
     }
 
     // Called from pool threads: the next task, or nothing when the runner should end.
     std::optional<Task> nextTask()
     {
-        QMutexLocker lock(&m_mutex);
-        if (m_pending.empty()) {
-            --m_activeRunners;
+        QMutexLocker lock(&mutex);
+        if (pending.empty()) {
+            --activeRunners;
             return std::nullopt;
         }
-        Task t = std::move(m_pending.front());
-        m_pending.pop_front();
+        Task t = std::move(pending.front());
+        pending.pop_front();
         return t;
     }
+};
 
-    const HandlerRegistry &registry() const { return m_registry; }
-    const HandlerEnvironment &env() const { return m_options.env; }
-    std::atomic<int> &runningCounter() { return m_running; }
+// Lives in the pool's own thread: every SQL statement of the pool runs here, on this thread's connection.
+class Dispatcher final : public QObject {
+    Q_OBJECT
+public:
+    Dispatcher(WorkerPool::Options options, std::shared_ptr<Handoff> handoff)
+        : m_options(std::move(options))
+        , m_handoff(std::move(handoff))
+        , m_store(m_options.env.db, m_options.env.clock, m_options.retry)
+        , m_types(m_handoff->registry.types())
+    {
+        QMutexLocker lock(&m_handoff->mutex);
+        m_handoff->dispatcher = this;
+    }
+
+    ~Dispatcher() override
+    {
+        int abandoned = 0;
+        {
+            QMutexLocker lock(&m_handoff->mutex);
+            m_handoff->dispatcher = nullptr;
+            abandoned = m_handoff->activeRunners;
+        }
+        if (m_pool && abandoned > 0) {
+            // Threads are not killed: leave the pool to its stuck handlers rather than block on them.
+            qCWarning(lcWorker) << abandoned << "handler threads did not stop; leaving them behind";
+            m_pool->setParent(nullptr);
+        }
+    }
 
 public slots:
     void start();
+    void flushOutcomes();
     void wake() { fill(); }
     void stop(int graceMs);
     void cancelJobs(const QList<qint64> &ids);
@@ -97,7 +127,6 @@ signals:
 
 private:
     void fill();
-    void flushOutcomes();
     void heartbeat();
     void reap();
     void checkForChanges();
@@ -107,10 +136,9 @@ private:
     void maybeDrained();
 
     WorkerPool::Options m_options;
-    const HandlerRegistry &m_registry;
+    std::shared_ptr<Handoff> m_handoff;
     JobStore m_store;
     QStringList m_types;
-    std::atomic<int> &m_running;
 
     QThreadPool *m_pool = nullptr;
     QTimer *m_pollTimer = nullptr;
@@ -119,12 +147,6 @@ private:
     QTimer *m_changeTimer = nullptr;
     QTimer *m_retryTimer = nullptr;
     QTimer *m_graceTimer = nullptr;
-
-    QMutex m_mutex;                   // guards the three members below
-    std::deque<Task> m_pending;       // claimed, not started
-    std::deque<JobOutcome> m_outcomes;  // finished, not written
-    int m_activeRunners = 0;
-    bool m_flushPosted = false;
 
     QHash<qint64, std::shared_ptr<CancellationToken>> m_live;  // claimed and not yet written back
     QHash<qint64, double> m_savedProgress;
@@ -140,22 +162,22 @@ namespace {
 
 class Runner final : public QRunnable {
 public:
-    explicit Runner(Dispatcher *dispatcher)
-        : m_dispatcher(dispatcher)
+    explicit Runner(std::shared_ptr<Handoff> handoff)
+        : m_handoff(std::move(handoff))
     {
         setAutoDelete(true);
     }
 
     void run() override
     {
-        while (auto task = m_dispatcher->nextTask())
-            m_dispatcher->pushOutcome(execute(*task));
+        while (auto task = m_handoff->nextTask())
+            m_handoff->pushOutcome(execute(*task));
     }
 
 private:
     JobOutcome execute(Task &task)
     {
-        const auto &env = m_dispatcher->env();
+        const auto &env = m_handoff->env;
         JobOutcome out;
         out.id = task.job.id;
         out.attempt = task.job.attempt;
@@ -171,7 +193,7 @@ private:
             return out;
         }
 
-        JobHandler *handler = m_dispatcher->registry().find(task.job.type);
+        JobHandler *handler = m_handoff->registry.find(task.job.type);
         if (!handler) {
             out.kind = JobOutcome::Kind::Failed;
             out.retryable = false;
@@ -183,7 +205,7 @@ private:
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(task.timeoutSeconds);
         JobContext ctx(task.job.id, task.job.attempt, task.job.type, task.job.payload, env, task.token, deadline);
         HandlerResult result;
-        m_dispatcher->runningCounter().fetch_add(1);
+        m_handoff->running.fetch_add(1);
         try {
             result = handler->run(ctx);
         } catch (const std::exception &e) {
@@ -191,7 +213,7 @@ private:
         } catch (...) {
             result = HandlerResult::failure(tr("The handler failed unexpectedly."));
         }
-        m_dispatcher->runningCounter().fetch_sub(1);
+        m_handoff->running.fetch_sub(1);
         out.finishedAt = env.clock->nowMs();
 
         if (result.ok) {
@@ -223,7 +245,7 @@ private:
         return out;
     }
 
-    Dispatcher *m_dispatcher;
+    std::shared_ptr<Handoff> m_handoff;
 };
 
 } // namespace
@@ -297,14 +319,14 @@ void Dispatcher::fill()
         QList<qint64> ids;
         ids.reserve(claimed->size());
         {
-            QMutexLocker lock(&m_mutex);
+            QMutexLocker lock(&m_handoff->mutex);
             for (ClaimedJob &job : claimed.value()) {
                 auto token = std::make_shared<CancellationToken>();
                 m_live.insert(job.id, token);
                 ids.append(job.id);
                 const JobTypeInfo *info = JobTypeCatalog::instance().find(job.type);
                 const int timeout = m_options.timeoutSeconds.value(job.type, info ? info->timeoutSeconds : 600);
-                m_pending.push_back(Task{std::move(job), token, timeout});
+                m_handoff->pending.push_back(Task{std::move(job), token, timeout});
             }
         }
         spawnRunners();
@@ -319,25 +341,25 @@ void Dispatcher::spawnRunners()
 {
     int toStart = 0;
     {
-        QMutexLocker lock(&m_mutex);
-        const int wanted = qMin<int>(m_options.concurrency, int(m_pending.size()));
-        toStart = qMax(0, wanted - m_activeRunners);
-        m_activeRunners += toStart;
+        QMutexLocker lock(&m_handoff->mutex);
+        const int wanted = qMin<int>(m_options.concurrency, int(m_handoff->pending.size()));
+        toStart = qMax(0, wanted - m_handoff->activeRunners);
+        m_handoff->activeRunners += toStart;
     }
     for (int i = 0; i < toStart; ++i)
-        m_pool->start(new Runner(this));
+        m_pool->start(new Runner(m_handoff));
 }
 
 void Dispatcher::flushOutcomes()
 {
     QList<JobOutcome> batch;
     {
-        QMutexLocker lock(&m_mutex);
-        m_flushPosted = false;
-        batch.reserve(qsizetype(m_outcomes.size()));
-        for (auto &o : m_outcomes)
+        QMutexLocker lock(&m_handoff->mutex);
+        m_handoff->flushPosted = false;
+        batch.reserve(qsizetype(m_handoff->outcomes.size()));
+        for (auto &o : m_handoff->outcomes)
             batch.append(std::move(o));
-        m_outcomes.clear();
+        m_handoff->outcomes.clear();
     }
     if (batch.isEmpty())
         return;
@@ -345,9 +367,9 @@ void Dispatcher::flushOutcomes()
     if (!report) {
         // Keep every outcome and try again: the leases stay ours while heartbeats go on.
         {
-            QMutexLocker lock(&m_mutex);
+            QMutexLocker lock(&m_handoff->mutex);
             for (auto it = batch.rbegin(); it != batch.rend(); ++it)
-                m_outcomes.push_front(std::move(*it));
+                m_handoff->outcomes.push_front(std::move(*it));
         }
         ++m_writeFailures;
         const int delay = qMin(30000, 100 * (1 << qMin(m_writeFailures, 9)));
@@ -377,7 +399,7 @@ void Dispatcher::flushOutcomes()
                                        << t.maxRetries << "at" << isoUtc(t.runAt) << ":" << t.error;
     }
     emit jobsChanged(ids);
-    emit runningChanged(m_running.load(), m_options.concurrency);
+    emit runningChanged(m_handoff->running.load(), m_options.concurrency);
     if (m_stopping) {
         finishStopIfIdle();
         return;
@@ -389,14 +411,14 @@ void Dispatcher::maybeDrained()
 {
     if (!m_options.once || m_stopping || !m_lastClaimEmpty || !m_live.isEmpty())
         return;
-    QMutexLocker lock(&m_mutex);
-    if (m_outcomes.empty() && m_pending.empty())
+    QMutexLocker lock(&m_handoff->mutex);
+    if (m_handoff->outcomes.empty() && m_handoff->pending.empty())
         QMetaObject::invokeMethod(this, &Dispatcher::drained, Qt::QueuedConnection);
 }
 
 void Dispatcher::heartbeat()
 {
-    auto cancelled = m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_running.load());
+    auto cancelled = m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_handoff->running.load());
     if (!cancelled) {
         reportError(cancelled.error().message);
         return;
@@ -482,10 +504,10 @@ void Dispatcher::stop(int graceMs)
     // Jobs that were claimed but never started go straight back to the queue.
     QList<qint64> unstarted;
     {
-        QMutexLocker lock(&m_mutex);
-        for (const Task &t : m_pending)
+        QMutexLocker lock(&m_handoff->mutex);
+        for (const Task &t : m_handoff->pending)
             unstarted.append(t.job.id);
-        m_pending.clear();
+        m_handoff->pending.clear();
     }
     if (!unstarted.isEmpty()) {
         if (auto released = m_store.release(m_options.workerId, unstarted); !released)
@@ -516,8 +538,8 @@ void Dispatcher::stop(int graceMs)
             left.append(o);
         }
         {
-            QMutexLocker lock(&m_mutex);
-            m_outcomes.clear();
+            QMutexLocker lock(&m_handoff->mutex);
+            m_handoff->outcomes.clear();
         }
         if (auto r = m_store.finish(m_options.workerId, left); !r)
             reportError(r.error().message);
@@ -573,6 +595,11 @@ WorkerPool::~WorkerPool()
         stopAndWait(0);
 }
 
+int WorkerPool::runningJobs() const
+{
+    return m_handoff ? m_handoff->running.load() : 0;
+}
+
 QString WorkerPool::defaultWorkerId()
 {
     return QStringLiteral("%1:%2:%3")
@@ -587,7 +614,8 @@ Status WorkerPool::start()
         return {};
     m_state = State::Starting;
     emit stateChanged(m_state);
-    auto *dispatcher = new Dispatcher(m_options, m_registry, m_running);
+    m_handoff = std::make_shared<Handoff>(m_registry, m_options.env);
+    auto *dispatcher = new Dispatcher(m_options, m_handoff);
     m_dispatcher = dispatcher;
     dispatcher->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, dispatcher, &QObject::deleteLater);

@@ -17,6 +17,7 @@
 namespace hcm {
 
 class Dispatcher;
+struct Handoff;
 
 // Runs jobs from the queue. A dispatcher thread with its own database connection claims due jobs in
 // batches, hands them to a QThreadPool of `concurrency` threads, and writes their outcomes in batches;
@@ -62,7 +63,7 @@ public:
     bool isRunning() const { return m_state == State::Running; }
     QString workerId() const { return m_options.workerId; }
     int concurrency() const { return m_options.concurrency; }
-    int runningJobs() const { return m_running.load(); }
+    int runningJobs() const;
     const Options &options() const { return m_options; }
 
     static QString defaultWorkerId();
@@ -83,7 +84,7 @@ private:
     QThread m_thread;
     QPointer<Dispatcher> m_dispatcher;
     State m_state = State::Stopped;
-    std::atomic<int> m_running{0};
+    std::shared_ptr<Handoff> m_handoff;
     friend class Dispatcher;
 };
 

@@ -24,14 +24,13 @@ struct CacheFile {
 };
 
 struct Walk {
-    QList<CacheFile> files;  // files and symbolic links, to delete
-    QStringList dirs;        // real sub-folders (full only), deleted deepest first
+    QList<CacheFile> files; // files and symbolic links, to delete
+    QStringList dirs;       // real sub-folders (full only), deleted deepest first
 };
 
 // Everything inside `root` (never `root` itself). Symbolic links are listed, never followed, so a link
 // to a folder outside the cache cannot make the flush delete what is not cache.
-Walk walkCache(const QString &root, bool full, qint64 olderThanMs)
-{
+Walk walkCache(const QString &root, bool full, qint64 olderThanMs) {
     Walk out;
     QDirIterator it(root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
                     QDirIterator::Subdirectories);
@@ -62,12 +61,12 @@ struct RowsRemoved {
     qint64 bytes = 0;
 };
 
-Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs)
-{
+Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs) {
     auto db = Database::connection(config);
     if (!db)
         return db.error();
-    const QString where = full ? QString() : QStringLiteral(" WHERE expires_at IS NOT NULL AND expires_at < :now");
+    const QString where =
+        full ? QString() : QStringLiteral(" WHERE expires_at IS NOT NULL AND expires_at < :now");
 
     Transaction tx(db.value());
     if (Status st = tx.begin(); !st)
@@ -76,8 +75,8 @@ Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs)
     RowsRemoved out;
     QSqlQuery count(db.value());
     if (Status st = Sql::prepare(count, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM "
-                                                       "cache_entries")
-                                            + where);
+                                                       "cache_entries") +
+                                            where);
         !st)
         return st.error();
     if (!full)
@@ -104,12 +103,11 @@ Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs)
 
 } // namespace
 
-HandlerResult CacheFlushHandler::run(JobContext &ctx)
-{
+HandlerResult CacheFlushHandler::run(JobContext &ctx) {
     const QString action = ctx.payload().value(QStringLiteral("action")).toString(QStringLiteral("full"));
     if (action != QLatin1String("full") && action != QLatin1String("expired"))
-        return HandlerResult::failure(tr("Unknown cache flush action \"%1\" (expected full or expired).").arg(action),
-                                      false);
+        return HandlerResult::failure(
+            tr("Unknown cache flush action \"%1\" (expected full or expired).").arg(action), false);
     const bool full = action == QLatin1String("full");
     const qint64 maxAgeSeconds = ctx.payload().value(QStringLiteral("max_age_seconds")).toInteger(86400);
     if (maxAgeSeconds < 0)
@@ -129,7 +127,7 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
         walk = walkCache(cacheDir, full, olderThanMs);
     }
 
-    const qsizetype units = walk.files.size() + walk.dirs.size() + 1;  // + the table
+    const qsizetype units = walk.files.size() + walk.dirs.size() + 1; // + the table
     qsizetype done = 0;
     qint64 filesRemoved = 0;
     qint64 fileBytes = 0;
@@ -150,8 +148,8 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
         if (ctx.isStopRequested())
             return HandlerResult::failure(tr("Stopped after removing %1 cache files.").arg(filesRemoved));
         if (!QDir().rmdir(dir)) {
-            return HandlerResult::failure(
-                tr("Cannot delete the cache folder %1: check its permissions.").arg(QDir::toNativeSeparators(dir)));
+            return HandlerResult::failure(tr("Cannot delete the cache folder %1: check its permissions.")
+                                              .arg(QDir::toNativeSeparators(dir)));
         }
         ctx.setProgress(double(++done) / double(units));
     }
@@ -163,7 +161,7 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
         return HandlerResult::failure(rows.error().message);
     ctx.setProgress(1.0);
 
-    qCInfo(lcHandlers).noquote() << "cache_flush" << action << ": removed" << filesRemoved << "files and"
+    qCInfo(lcHandlers).noquote() << "cache_flush" << action << "flush: removed" << filesRemoved << "files and"
                                  << rows->rows << "cache rows," << (fileBytes + rows->bytes) << "bytes";
     return HandlerResult::success(QJsonObject{
         {QStringLiteral("action"), action},

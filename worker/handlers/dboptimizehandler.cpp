@@ -19,8 +19,7 @@ struct PageStats {
     qint64 bytes() const { return pageCount * pageSize; }
 };
 
-Result<qint64> pragmaValue(QSqlDatabase db, const QString &pragma)
-{
+Result<qint64> pragmaValue(QSqlDatabase db, const QString &pragma) {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA ") + pragma))
         return Database::error(q.lastError(), H::tr("reading PRAGMA %1").arg(pragma));
@@ -29,8 +28,7 @@ Result<qint64> pragmaValue(QSqlDatabase db, const QString &pragma)
     return q.value(0).toLongLong();
 }
 
-Result<PageStats> pageStats(QSqlDatabase db)
-{
+Result<PageStats> pageStats(QSqlDatabase db) {
     PageStats s;
     const auto count = pragmaValue(db, QStringLiteral("page_count"));
     if (!count)
@@ -47,22 +45,51 @@ Result<PageStats> pageStats(QSqlDatabase db)
     return s;
 }
 
-// Runs a statement to completion: PRAGMA incremental_vacuum releases pages while it is stepped, so a
-// single step would release only the first one.
-Status execAll(QSqlDatabase db, const QString &statement, const QString &doing)
-{
+Status exec(QSqlDatabase db, const QString &statement, const QString &doing) {
     QSqlQuery q(db);
     if (!q.exec(statement))
-        return Database::error(q.lastError(), doing);
-    while (q.next()) {
-    }
-    if (q.lastError().isValid())
         return Database::error(q.lastError(), doing);
     return {};
 }
 
-QString autoVacuumName(qint64 mode)
-{
+// Pages released per write transaction by the incremental vacuum.
+constexpr int IncrementalBatch = 256;
+
+// PRAGMA incremental_vacuum releases one page per step of its statement, and Qt's SQLite driver steps a
+// statement without result columns only once: so the pragma is run once per page, in short write
+// transactions, until the free list is empty or stops shrinking (it never shrinks unless the database
+// uses auto_vacuum=INCREMENTAL). Returns false when stopped.
+Result<bool> releaseFreePages(JobContext &ctx, QSqlDatabase db, qint64 freePages, double progressFrom,
+                              double progressTo) {
+    const qint64 total = freePages;
+    qint64 remaining = freePages;
+    while (remaining > 0) {
+        if (ctx.isStopRequested())
+            return false;
+        Transaction tx(db);
+        if (Status st = tx.begin(); !st)
+            return st.error();
+        for (qint64 i = 0; i < qMin<qint64>(remaining, IncrementalBatch); ++i) {
+            if (Status st =
+                    exec(db, QStringLiteral("PRAGMA incremental_vacuum(1)"), H::tr("releasing free pages"));
+                !st)
+                return st.error();
+        }
+        if (Status st = tx.commit(); !st)
+            return st.error();
+        const auto left = pragmaValue(db, QStringLiteral("freelist_count"));
+        if (!left)
+            return left.error();
+        if (*left >= remaining)
+            break; // nothing was released: auto_vacuum is not INCREMENTAL
+        remaining = *left;
+        ctx.setProgress(progressFrom +
+                        (progressTo - progressFrom) * double(total - remaining) / double(total));
+    }
+    return true;
+}
+
+QString autoVacuumName(qint64 mode) {
     switch (mode) {
     case 0:
         return QStringLiteral("none");
@@ -77,14 +104,15 @@ QString autoVacuumName(qint64 mode)
 
 } // namespace
 
-HandlerResult DbOptimizeHandler::run(JobContext &ctx)
-{
+HandlerResult DbOptimizeHandler::run(JobContext &ctx) {
     const QString mode = ctx.payload().value(QStringLiteral("mode")).toString(QStringLiteral("vacuum"));
-    if (mode != QLatin1String("vacuum") && mode != QLatin1String("incremental") && mode != QLatin1String("analyze"))
+    if (mode != QLatin1String("vacuum") && mode != QLatin1String("incremental") &&
+        mode != QLatin1String("analyze"))
         return HandlerResult::failure(
             tr("Unknown optimize mode \"%1\" (expected vacuum, incremental or analyze).").arg(mode), false);
     if (!ctx.env().db.isSqlite())
-        return HandlerResult::failure(tr("Database optimization is only implemented for SQLite databases."), false);
+        return HandlerResult::failure(tr("Database optimization is only implemented for SQLite databases."),
+                                      false);
 
     auto conn = Database::connection(ctx.env().db);
     if (!conn)
@@ -99,54 +127,78 @@ HandlerResult DbOptimizeHandler::run(JobContext &ctx)
         return HandlerResult::failure(autoVacuum.error().message);
 
     QSqlQuery tables(db);
-    if (!tables.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                                    "'sqlite\\_%' ESCAPE '\\'"))
-        || !tables.next())
+    if (!tables.exec(
+            QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                           "'sqlite\\_%' ESCAPE '\\'")) ||
+        !tables.next())
         return HandlerResult::failure(Database::error(tables.lastError(), tr("listing the tables")).message);
     const qint64 tableCount = tables.value(0).toLongLong();
     tables.finish();
 
-    // Every step runs outside a transaction: VACUUM cannot run inside one, and each statement is its own
+    // VACUUM cannot run inside a transaction, so no step is wrapped in one: each statement is its own
     // atomic unit in autocommit mode. The stop request is honoured between steps.
-    struct Step {
-        QString sql;
-        QString doing;
-    };
-    QList<Step> steps;
-    steps.append({QStringLiteral("ANALYZE"), tr("updating the planner statistics")});
+    enum class Step { Analyze, Vacuum, Incremental, Optimize, Checkpoint };
+    QList<Step> steps{Step::Analyze};
     if (mode == QLatin1String("vacuum"))
-        steps.append({QStringLiteral("VACUUM"), tr("rebuilding the database file")});
+        steps.append(Step::Vacuum);
     else if (mode == QLatin1String("incremental"))
-        steps.append({QStringLiteral("PRAGMA incremental_vacuum"), tr("releasing free pages")});
-    steps.append({QStringLiteral("PRAGMA optimize"), tr("optimizing the database")});
+        steps.append(Step::Incremental);
+    steps.append(Step::Optimize);
     // In WAL mode the rebuilt pages sit in the write-ahead log until a checkpoint copies them back and
     // truncates the database file: only then is the space returned to the file system.
-    const bool checkpoint = mode != QLatin1String("analyze");
+    if (mode != QLatin1String("analyze"))
+        steps.append(Step::Checkpoint);
 
-    const qsizetype units = steps.size() + (checkpoint ? 1 : 0);
+    const auto units = double(steps.size());
     qsizetype done = 0;
-    for (const Step &step : std::as_const(steps)) {
-        if (ctx.isStopRequested())
-            return HandlerResult::failure(tr("Stopped after %1 of %2 optimization steps.").arg(done).arg(units));
-        qCDebug(lcHandlers) << "db_optimize:" << step.sql;
-        if (Status st = execAll(db, step.sql, step.doing); !st)
-            return HandlerResult::failure(st.error().message);
-        ctx.setProgress(double(++done) / double(units));
-    }
-
     bool checkpointed = false;
-    if (checkpoint) {
+    const auto stopped = [&] {
+        return HandlerResult::failure(
+            tr("Stopped after %1 of %2 optimization steps.").arg(done).arg(steps.size()));
+    };
+    for (const Step step : std::as_const(steps)) {
         if (ctx.isStopRequested())
-            return HandlerResult::failure(tr("Stopped after %1 of %2 optimization steps.").arg(done).arg(units));
-        QSqlQuery q(db);
-        if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")))
-            return HandlerResult::failure(
-                Database::error(q.lastError(), tr("writing the log back to the database file")).message);
-        // One row: busy (1 when readers or writers prevented a complete checkpoint), log pages,
-        // checkpointed pages. Not in WAL mode the row reports -1 pages: nothing to write back.
-        checkpointed = q.next() && q.value(0).toInt() == 0;
-        q.finish();
-        ctx.setProgress(double(++done) / double(units));
+            return stopped();
+        Status st;
+        switch (step) {
+        case Step::Analyze:
+            st = exec(db, QStringLiteral("ANALYZE"), tr("updating the planner statistics"));
+            break;
+        case Step::Vacuum:
+            st = exec(db, QStringLiteral("VACUUM"), tr("rebuilding the database file"));
+            break;
+        case Step::Incremental: {
+            if (*autoVacuum != 2)
+                break; // the pragma is a no-op: nothing to release (logged below)
+            const auto freePages = pragmaValue(db, QStringLiteral("freelist_count"));
+            if (!freePages)
+                return HandlerResult::failure(freePages.error().message);
+            const Result<bool> finished =
+                releaseFreePages(ctx, db, *freePages, done / units, (done + 1) / units);
+            if (!finished)
+                return HandlerResult::failure(finished.error().message);
+            if (!*finished)
+                return stopped();
+            break;
+        }
+        case Step::Optimize:
+            st = exec(db, QStringLiteral("PRAGMA optimize"), tr("optimizing the database"));
+            break;
+        case Step::Checkpoint: {
+            QSqlQuery q(db);
+            if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"))) {
+                st = Database::error(q.lastError(), tr("writing the log back to the database file"));
+                break;
+            }
+            // One row: busy (1 when readers or writers prevented a complete checkpoint), log pages,
+            // checkpointed pages. Outside WAL mode there is nothing to write back.
+            checkpointed = q.next() && q.value(0).toInt() == 0;
+            break;
+        }
+        }
+        if (!st)
+            return HandlerResult::failure(st.error().message);
+        ctx.setProgress(double(++done) / units);
     }
 
     const auto after = pageStats(db);
@@ -154,12 +206,14 @@ HandlerResult DbOptimizeHandler::run(JobContext &ctx)
         return HandlerResult::failure(after.error().message);
 
     if (mode == QLatin1String("incremental") && *autoVacuum != 2) {
-        qCInfo(lcHandlers) << "db_optimize: incremental vacuum released nothing: the database uses auto_vacuum ="
-                           << autoVacuumName(*autoVacuum) << "(run mode \"vacuum\" to reclaim"
-                           << before->freePages << "free pages)";
+        qCInfo(lcHandlers)
+            << "db_optimize: incremental vacuum released nothing: the database uses auto_vacuum ="
+            << autoVacuumName(*autoVacuum) << "(run mode \"vacuum\" to reclaim" << before->freePages
+            << "free pages)";
     }
-    qCInfo(lcHandlers).noquote() << "db_optimize" << mode << ":" << before->bytes() << "->" << after->bytes()
-                                 << "bytes," << before->freePages << "->" << after->freePages << "free pages";
+    qCInfo(lcHandlers).noquote() << "db_optimize" << mode << "mode:" << before->bytes() << "->"
+                                 << after->bytes() << "bytes," << before->freePages << "->"
+                                 << after->freePages << "free pages";
 
     return HandlerResult::success(QJsonObject{
         {QStringLiteral("mode"), mode},

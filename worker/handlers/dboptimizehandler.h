@@ -6,7 +6,8 @@
 
 namespace hcm {
 
-// db_optimize: ANALYZE, PRAGMA optimize and VACUUM / incremental_vacuum of the SQLite database, run outside any transaction.
+// db_optimize: ANALYZE, PRAGMA optimize and VACUUM / incremental_vacuum of the SQLite database, run outside
+// any transaction.
 class DbOptimizeHandler final : public JobHandler {
     Q_DECLARE_TR_FUNCTIONS(hcm::DbOptimizeHandler)
 

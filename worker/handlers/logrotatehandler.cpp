@@ -22,14 +22,13 @@ constexpr qint64 ChunkSize = 256 * 1024;
 const QString StampFormat = QStringLiteral("yyyyMMdd-HHmmss-zzz");
 
 struct Archived {
-    qint64 bytesRead = 0;     // the log content that went into the archive
-    qint64 bytesWritten = 0;  // the size of the .gz file
+    qint64 bytesRead = 0;    // the log content that went into the archive
+    qint64 bytesWritten = 0; // the size of the .gz file
 };
 
 // Compresses everything `source` holds into a new gzip file `target` (which must not exist). On failure
 // the partial archive is removed and the log is left as it was.
-Result<Archived> gzipFile(const QString &source, const QString &target)
-{
+Result<Archived> gzipFile(const QString &source, const QString &target) {
     QFile in(source);
     if (!in.open(QIODevice::ReadOnly)) {
         return Error{Error::Code::Io, H::tr("Cannot read the log file %1: %2.")
@@ -45,8 +44,8 @@ Result<Archived> gzipFile(const QString &source, const QString &target)
     const auto fail = [&](const QString &why) -> Error {
         gzclose(gz);
         QFile::remove(target);
-        return Error{Error::Code::Io, H::tr("Cannot write the archive %1: %2.")
-                                          .arg(QDir::toNativeSeparators(target), why)};
+        return Error{Error::Code::Io,
+                     H::tr("Cannot write the archive %1: %2.").arg(QDir::toNativeSeparators(target), why)};
     };
     QByteArray buffer;
     while (!in.atEnd()) {
@@ -75,19 +74,17 @@ Result<Archived> gzipFile(const QString &source, const QString &target)
 
 // `<name>.log.<UTC yyyyMMdd-HHmmss-zzz>.gz`; a later millisecond when that name is taken, so names stay
 // unique and sort in time order.
-QString archivePathFor(const QFileInfo &log, qint64 nowMs)
-{
+QString archivePathFor(const QFileInfo &log, qint64 nowMs) {
     for (qint64 ms = nowMs;; ++ms) {
         const QString stamp = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(StampFormat);
-        const QString path = log.absolutePath() + QLatin1Char('/') + log.fileName() + QLatin1Char('.') + stamp
-                             + QLatin1String(".gz");
+        const QString path = log.absolutePath() + QLatin1Char('/') + log.fileName() + QLatin1Char('.') +
+                             stamp + QLatin1String(".gz");
         if (!QFileInfo::exists(path))
             return path;
     }
 }
 
-QString canonical(const QString &path)
-{
+QString canonical(const QString &path) {
     const QFileInfo info(path);
     const QString c = info.canonicalFilePath();
     return c.isEmpty() ? info.absoluteFilePath() : c;
@@ -95,8 +92,7 @@ QString canonical(const QString &path)
 
 } // namespace
 
-HandlerResult LogRotateHandler::run(JobContext &ctx)
-{
+HandlerResult LogRotateHandler::run(JobContext &ctx) {
     const qint64 keep = ctx.payload().value(QStringLiteral("keep")).toInteger(5);
     const qint64 minSize = ctx.payload().value(QStringLiteral("min_size_bytes")).toInteger(0);
     if (keep < 0 || minSize < 0)
@@ -150,7 +146,7 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
                     return;
                 if (open ? !open->resize(0) : !QFile::resize(path, 0)) {
                     truncateError = open ? open->errorString() : QFile(path).errorString();
-                    QFile::remove(archive);  // the log still holds every line
+                    QFile::remove(archive); // the log still holds every line
                 }
             };
             if (!sinkCanonical.isEmpty() && canonical(path) == sinkCanonical) {
@@ -182,8 +178,8 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
         }
 
         // Retention: the newest `keep` archives of this log survive; names sort in time order.
-        const QRegularExpression archiveName(QLatin1Char('^') + QRegularExpression::escape(log.fileName())
-                                             + QStringLiteral("\\.\\d{8}-\\d{6}-\\d{3}\\.gz$"));
+        const QRegularExpression archiveName(QLatin1Char('^') + QRegularExpression::escape(log.fileName()) +
+                                             QStringLiteral("\\.\\d{8}-\\d{6}-\\d{3}\\.gz$"));
         QStringList archives =
             dir.entryList({log.fileName() + QStringLiteral(".*.gz")}, QDir::Files | QDir::Hidden, QDir::Name);
         archives.removeIf([&](const QString &name) { return !archiveName.match(name).hasMatch(); });
@@ -202,8 +198,9 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
         ctx.setProgress(double(++done) / double(logs.size()));
     }
 
-    qCInfo(lcHandlers) << "log_rotate: archived" << filesArchived << "of" << logs.size() << "log files, deleted"
-                       << archivesDeleted << "old archives," << bytesFreed << "bytes freed";
+    qCInfo(lcHandlers) << "log_rotate: archived" << filesArchived << "of" << logs.size()
+                       << "log files, deleted" << archivesDeleted << "old archives," << bytesFreed
+                       << "bytes freed";
     return HandlerResult::success(result());
 }
 
