@@ -1,0 +1,160 @@
+// Real hcm-worker processes on one SQLite file: claim races between processes, a worker killed with
+// SIGKILL mid-job and rescued by another, and a graceful SIGTERM drain.
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtypes.h"
+
+#include <QProcess>
+#include <QSqlQuery>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const Actor kActor{QStringLiteral("tester")};
+
+std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id, const QStringList &extra = {})
+{
+    auto p = std::make_unique<QProcess>();
+    p->setProgram(programPath(QStringLiteral("hcm-worker")));
+    p->setArguments(QStringList{QStringLiteral("--db"), tdb.path(), QStringLiteral("--worker-id"), id,
+                                QStringLiteral("--enable-test-job-types"), QStringLiteral("--log-dir"),
+                                tdb.dir() + QStringLiteral("/logs"), QStringLiteral("--cache-dir"),
+                                tdb.dir() + QStringLiteral("/cache")}
+                    + extra);
+    p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p->start();
+    return p;
+}
+
+QString statusOf(const TempDatabase &tdb, qint64 id)
+{
+    auto db = Database::connection(tdb.config());
+    QSqlQuery q(db.value());
+    q.prepare(QStringLiteral("SELECT status FROM background_jobs WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec() || !q.next())
+        return {};
+    return q.value(0).toString();
+}
+
+} // namespace
+
+class TestProcesses : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        JobTypeCatalog::enableTestTypes();
+        if (!QFile::exists(programPath(QStringLiteral("hcm-worker"))))
+            QFAIL("hcm-worker is not built");
+    }
+    void cleanup() { Database::closeThreadConnections(); }
+
+    // Three processes drain one queue: each job runs exactly once.
+    void processesClaimEachJobOnce()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        constexpr int kJobs = 3000;
+        QVERIFY(service.enqueueMany(QList<NewJob>(kJobs, NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3,
+                                                                 std::nullopt}),
+                                    kActor)
+                    .ok());
+        std::vector<std::unique_ptr<QProcess>> workers;
+        for (int i = 0; i < 3; ++i)
+            workers.push_back(startWorker(tdb, QStringLiteral("proc-%1").arg(i),
+                                          {QStringLiteral("--once"), QStringLiteral("--concurrency"), QStringLiteral("2")}));
+        for (auto &w : workers) {
+            QVERIFY(w->waitForFinished(60'000));
+            QCOMPARE(w->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(w->exitCode(), 0);
+        }
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+                 qint64(kJobs));
+        // One attempt per job, and no job claimed twice.
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts")), qint64(kJobs));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("attempts <> 1")), qint64(0));
+        const qint64 workersUsed = rowCount(tdb.config(), QStringLiteral("(SELECT DISTINCT worker_id FROM job_attempts)"));
+        QVERIFY2(workersUsed >= 2, "only one process got jobs: the test did not race");
+    }
+
+    // A worker dies with SIGKILL in the middle of a job; its lease expires and a second worker runs it.
+    void killedWorkersJobIsRescued()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        NewJob job{QStringLiteral("test.sleep"), JobPriority::Normal, {{QStringLiteral("ms"), 1500}}, 3, std::nullopt};
+        const qint64 id = service.enqueue(job, kActor).value();
+        const QStringList fast{QStringLiteral("--lease"), QStringLiteral("1"), QStringLiteral("--poll-interval"),
+                               QStringLiteral("0.2")};
+        auto a = startWorker(tdb, QStringLiteral("victim"), fast);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("processing"), 10'000);
+        ::kill(pid_t(a->processId()), SIGKILL);
+        QVERIFY(a->waitForFinished(5000));
+        QCOMPARE(a->exitStatus(), QProcess::CrashExit);
+        QCOMPARE(statusOf(tdb, id), QStringLiteral("processing"));  // nobody has noticed yet
+
+        auto b = startWorker(tdb, QStringLiteral("rescuer"), fast);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("completed"), 15'000);
+        auto done = service.get(id);
+        QVERIFY(done.ok());
+        QCOMPARE(done->workerId, QStringLiteral("rescuer"));
+        QCOMPARE(done->attemptList.size(), 2);
+        QCOMPARE(done->attemptList.at(0).workerId, QStringLiteral("victim"));
+        QCOMPARE(done->attemptList.at(0).outcome, QStringLiteral("lost"));
+        QCOMPARE(done->attemptList.at(1).workerId, QStringLiteral("rescuer"));
+        QCOMPARE(done->attemptList.at(1).outcome, QStringLiteral("completed"));
+        QCOMPARE(done->retryCount, 1);
+        b->terminate();
+        QVERIFY(b->waitForFinished(10'000));
+        QCOMPARE(b->exitCode(), 0);
+    }
+
+    // SIGTERM: stop claiming, let the running job finish, exit 0, leave the rest queued.
+    void sigtermDrainsGracefully()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const qint64 running = service.enqueue(NewJob{QStringLiteral("test.sleep"), JobPriority::High,
+                                                      {{QStringLiteral("ms"), 800}}, 3, std::nullopt},
+                                               kActor)
+                                   .value();
+        auto w = startWorker(tdb, QStringLiteral("graceful"), {QStringLiteral("--concurrency"), QStringLiteral("1")});
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, running), QStringLiteral("processing"), 10'000);
+        const qint64 waiting = service.enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 3, std::nullopt},
+                                               kActor)
+                                   .value();
+        w->terminate();  // SIGTERM
+        QVERIFY(w->waitForFinished(15'000));
+        QCOMPARE(w->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(w->exitCode(), 0);
+        QCOMPARE(statusOf(tdb, running), QStringLiteral("completed"));
+        const QString waitingStatus = statusOf(tdb, waiting);
+        QVERIFY2(waitingStatus == QLatin1String("queued") || waitingStatus == QLatin1String("completed"),
+                 qPrintable(waitingStatus));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'processing'")),
+                 qint64(0));
+        QVERIFY(service.store().workers()->first().stoppedAt > 0);
+    }
+
+    void badOptionsExitWithUsageError()
+    {
+        QProcess p;
+        p.start(programPath(QStringLiteral("hcm-worker")), {QStringLiteral("--concurrency"), QStringLiteral("zero")});
+        QVERIFY(p.waitForFinished(10'000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("--concurrency must be a whole number"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProcesses)
+#include "tst_processes.moc"
