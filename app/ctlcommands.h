@@ -5,6 +5,7 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -16,16 +17,16 @@ namespace hcm::ctl {
 
 // Process exit codes, part of hcmctl's contract with scripts.
 enum ExitCode : int {
-    ExitOk = 0,      // the operation succeeded
-    ExitFailed = 1,  // the operation failed (bad input, unknown job, database error)
-    ExitUsage = 2,   // the command line itself is wrong
+    ExitOk = 0,     // the operation succeeded
+    ExitFailed = 1, // the operation failed (bad input, unknown job, database error)
+    ExitUsage = 2,  // the command line itself is wrong
 };
 
 // Everything a command needs while it runs: the parsed command line, where the data lives and the two
 // output streams (stdout for results, stderr for every error).
 struct Context {
     QCommandLineParser &parser;
-    QStringList args;  // positional arguments after the command words
+    QStringList args; // positional arguments after the command words
     DbConfig config;
     bool json = false;
     QTextStream &out;
@@ -38,24 +39,40 @@ struct Context {
     // Prints the message and this command's usage line on stderr and returns ExitUsage.
     int usage(const QString &message);
 
-    QString synopsis;  // "jobs list [options]", for usage errors
+    QString synopsis; // "jobs list [options]", for usage errors
 };
 
 // One entry of the dispatch table: `hcmctl <group> <verb> …`.
 struct Command {
-    QString group;  // "jobs", "db"
-    QString verb;   // "list", "info"
-    const char *arguments = "";  // untranslated synopsis of the positional arguments ("ID…")
-    const char *summary = "";    // untranslated one-line description for --help
+    QString group;                  // "jobs", "db"
+    QString verb;                   // "list", "info"
+    const char *arguments = "";     // untranslated synopsis of the positional arguments ("ID…")
+    const char *argumentsHelp = ""; // untranslated description of the positional arguments
+    const char *summary = "";       // untranslated one-line description for --help
     int minArgs = 0;
-    int maxArgs = 0;  // -1: any number
+    int maxArgs = 0; // -1: any number
     enum class Db { None, Open, OpenAndMigrate };
-    Db database = Db::OpenAndMigrate;  // what run() may expect before the command starts
-    std::function<QList<QCommandLineOption>()> options;  // command-specific options
+    Db database = Db::OpenAndMigrate;                   // what run() may expect before the command starts
+    std::function<QList<QCommandLineOption>()> options; // command-specific options
     std::function<int(Context &)> run;
 
     QString name() const { return group + QLatin1Char(' ') + verb; }
 };
+
+// The commands on single jobs (ctljobs.cpp).
+int jobsEnqueueCommand(Context &ctx);
+int jobsListCommand(Context &ctx);
+int jobsShowCommand(Context &ctx);
+int jobsCancelCommand(Context &ctx);
+int jobsRetryCommand(Context &ctx);
+int jobsDeleteCommand(Context &ctx);
+
+// Output helpers shared by the commands (ctlcommands.cpp).
+QString localTime(qint64 ms);                       // "2026-01-07 10:15:32" local time, "-" for unset
+QString oneLine(const QString &text, int maxChars); // whitespace collapsed, cut with "…"
+void printJson(QTextStream &out, const QJsonValue &value);
+// Rows under headers, in columns as wide as their widest cell.
+void printTable(QTextStream &out, const QStringList &headers, const QList<QStringList> &rows);
 
 // Every command hcmctl knows, in the order --help lists them.
 const QList<Command> &commands();
@@ -64,10 +81,10 @@ const QList<Command> &commands();
 // exit code. Needs a QCoreApplication.
 int run(const QStringList &arguments, QTextStream &out, QTextStream &err);
 
-// Translation helper: every user-visible string of hcmctl uses the "hcmctl" context.
-inline QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
-{
-    return QCoreApplication::translate("hcmctl", text, disambiguation, n);
+// Translation helper: every user-visible string of hcmctl uses the "hcm::ctl" context, the one lupdate
+// gives to tr() calls in this namespace (QT_TRANSLATE_NOOP and explicit translate() calls use it too).
+inline QString tr(const char *text, const char *disambiguation = nullptr, int n = -1) {
+    return QCoreApplication::translate("hcm::ctl", text, disambiguation, n);
 }
 
 } // namespace hcm::ctl

@@ -753,7 +753,7 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
         QSqlQuery q(d);
         q.prepare(QStringLiteral(
             "UPDATE background_jobs SET retry_count = CASE WHEN status = 'queued' THEN retry_count ELSE 0 END, "
-            "status = 'queued', run_at = ?, completed_at = NULL, cancel_requested = 0, updated_at = ?, "
+            "status = 'queued', run_at = ?, completed_at = NULL, cancel_requested = 0, updated_at = ?, error_message = NULL, "
             "lease_expires_at = NULL WHERE id = ? AND status IN ('failed', 'cancelled', 'queued')"));
         q.addBindValue(now);
         q.addBindValue(now);

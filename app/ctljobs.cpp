@@ -1,0 +1,328 @@
+// hcmctl's commands on single jobs: enqueue, list, show, cancel, retry, delete.
+
+#include "ctlcommands.h"
+
+#include "common/clock.h"
+#include "jobs/jobservice.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace hcm::ctl {
+
+namespace {
+
+// Status as a person reads it: "cancelling", "retrying in 3 min" on top of the stored status.
+QString statusText(const Job &job) {
+    if (job.status == JobStatus::Processing && job.cancelRequested)
+        return tr("cancelling");
+    const qint64 now = Clock::system()->nowMs();
+    if (job.status == JobStatus::Queued && job.retryCount > 0 && job.runAt > now) {
+        const qint64 minutes = (job.runAt - now + 59'999) / 60'000;
+        return tr("retrying in %1 min").arg(minutes);
+    }
+    return toString(job.status);
+}
+
+QString attemptsText(const Job &job) {
+    return QStringLiteral("%1/%2").arg(job.attempts).arg(job.maxRetries + 1);
+}
+
+QString prettyJson(const QJsonValue &value, const QString &indent) {
+    if (!value.isObject() && !value.isArray())
+        return indent + tr("(none)");
+    if ((value.isObject() && value.toObject().isEmpty()) || (value.isArray() && value.toArray().isEmpty()))
+        return indent + (value.isObject() ? QStringLiteral("{}") : QStringLiteral("[]"));
+    const QJsonDocument doc =
+        value.isObject() ? QJsonDocument(value.toObject()) : QJsonDocument(value.toArray());
+    QStringList lines =
+        QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed().split(QLatin1Char('\n'));
+    for (QString &l : lines)
+        l.prepend(indent);
+    return lines.join(QLatin1Char('\n'));
+}
+
+// Reads the ids of cancel/retry/delete; a wrong one is a usage error and nothing is done.
+bool parseIds(Context &ctx, QList<qint64> &ids) {
+    for (const QString &text : std::as_const(ctx.args)) {
+        const auto id = Job::parseId(text);
+        if (!id) {
+            ctx.usage(tr("\"%1\" is not a job id; write job_12 or 12.").arg(text));
+            return false;
+        }
+        ids.append(*id);
+    }
+    return true;
+}
+
+Actor actor() {
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = qEnvironmentVariable("USERNAME");
+    if (user.isEmpty())
+        user = QStringLiteral("unknown");
+    return Actor{QStringLiteral("hcmctl:") + user};
+}
+
+// The --payload text: inline JSON, "@FILE" for a file's content, or "-" for standard input (a command
+// line argument cannot hold a large payload).
+bool payloadText(Context &ctx, QString &text) {
+    text = ctx.parser.value(QStringLiteral("payload"));
+    QFile file;
+    if (text == QLatin1String("-")) {
+        if (!file.open(stdin, QIODevice::ReadOnly)) {
+            ctx.fail(tr("Cannot read the payload from standard input: %1").arg(file.errorString()));
+            return false;
+        }
+    } else if (text.startsWith(QLatin1Char('@'))) {
+        file.setFileName(text.mid(1));
+        if (!file.open(QIODevice::ReadOnly)) {
+            ctx.fail(tr("Cannot read the payload file %1: %2").arg(text.mid(1), file.errorString()));
+            return false;
+        }
+    } else {
+        return true;
+    }
+    text = QString::fromUtf8(file.readAll());
+    return true;
+}
+
+} // namespace
+
+int jobsEnqueueCommand(Context &ctx) {
+    QString payload;
+    if (!payloadText(ctx, payload))
+        return ExitFailed;
+    auto job = JobService::parse(ctx.args.value(0), ctx.parser.value(QStringLiteral("priority")), payload,
+                                 ctx.parser.value(QStringLiteral("max-retries")),
+                                 ctx.parser.value(QStringLiteral("run-at")));
+    if (!job)
+        return ctx.fail(job.error().message);
+    JobService service{JobStore(ctx.config)};
+    auto id = service.enqueue(job.value(), actor());
+    if (!id)
+        return ctx.fail(id.error().message);
+    if (!ctx.json) {
+        ctx.out << Job::publicId(id.value()) << Qt::endl;
+        return ExitOk;
+    }
+    auto created = service.get(id.value());
+    if (!created)
+        return ctx.fail(created.error().message);
+    printJson(ctx.out, created->toJson());
+    return ExitOk;
+}
+
+namespace {
+
+// Builds the filter of `jobs list` from its options; false after a usage error.
+bool listFilter(Context &ctx, JobFilter &filter) {
+    filter.limit = 50;
+    if (ctx.parser.isSet(QStringLiteral("status"))) {
+        const QStringList names =
+            ctx.parser.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+        for (const QString &name : names) {
+            const auto status = jobStatusFromString(name.trimmed());
+            if (!status) {
+                ctx.usage(tr("Unknown status \"%1\": use queued, processing, completed, failed or cancelled.")
+                              .arg(name.trimmed()));
+                return false;
+            }
+            filter.statuses.append(*status);
+        }
+    }
+    filter.type = ctx.parser.value(QStringLiteral("type")).trimmed();
+    filter.search = ctx.parser.value(QStringLiteral("search"));
+    if (!ctx.intOption(QStringLiteral("limit"), 1, filter.limit) ||
+        !ctx.intOption(QStringLiteral("offset"), 0, filter.offset))
+        return false;
+    if (ctx.parser.isSet(QStringLiteral("sort"))) {
+        static const QList<QPair<QString, JobSortColumn>> columns = {
+            {QStringLiteral("id"), JobSortColumn::Id},
+            {QStringLiteral("created"), JobSortColumn::CreatedAt},
+            {QStringLiteral("status"), JobSortColumn::Status},
+            {QStringLiteral("type"), JobSortColumn::Type},
+            {QStringLiteral("priority"), JobSortColumn::Priority},
+        };
+        const QString key = ctx.parser.value(QStringLiteral("sort")).trimmed().toLower();
+        const auto it =
+            std::find_if(columns.begin(), columns.end(), [&](const auto &c) { return c.first == key; });
+        if (it == columns.end()) {
+            ctx.usage(tr("Unknown sort column \"%1\": use id, created, status, type or priority.").arg(key));
+            return false;
+        }
+        filter.sort = it->second;
+    }
+    filter.order = ctx.parser.isSet(QStringLiteral("asc")) ? Qt::AscendingOrder : Qt::DescendingOrder;
+    return true;
+}
+
+} // namespace
+
+int jobsListCommand(Context &ctx) {
+    JobFilter filter;
+    if (!listFilter(ctx, filter))
+        return ExitUsage;
+    JobService service{JobStore(ctx.config)};
+    auto jobs = service.list(filter);
+    if (!jobs)
+        return ctx.fail(jobs.error().message);
+    if (ctx.json) {
+        QJsonArray array;
+        for (const Job &job : jobs.value())
+            array.append(job.toJson());
+        printJson(ctx.out, array);
+        return ExitOk;
+    }
+    auto total = service.count(filter);
+    if (!total)
+        return ctx.fail(total.error().message);
+    QList<QStringList> rows;
+    for (const Job &job : jobs.value()) {
+        rows.append({job.publicId(), job.type, statusText(job), toString(job.priority), attemptsText(job),
+                     localTime(job.createdAt), oneLine(job.errorMessage, 60)});
+    }
+    if (!rows.isEmpty()) {
+        printTable(
+            ctx.out,
+            {tr("ID"), tr("TYPE"), tr("STATUS"), tr("PRIORITY"), tr("ATTEMPTS"), tr("CREATED"), tr("ERROR")},
+            rows);
+    }
+    ctx.out << tr("%1 of %2 jobs").arg(rows.size()).arg(total.value()) << Qt::endl;
+    return ExitOk;
+}
+
+int jobsShowCommand(Context &ctx) {
+    const auto id = Job::parseId(ctx.args.value(0));
+    if (!id)
+        return ctx.usage(tr("\"%1\" is not a job id; write job_12 or 12.").arg(ctx.args.value(0)));
+    JobService service{JobStore(ctx.config)};
+    auto job = service.get(*id);
+    if (!job)
+        return ctx.fail(job.error().message);
+    const Job &j = job.value();
+    if (ctx.json) {
+        printJson(ctx.out, j.toJson(true));
+        return ExitOk;
+    }
+    QString status = toString(j.status);
+    if (statusText(j) != status)
+        status += QStringLiteral(" (") + statusText(j) + QLatin1Char(')');
+    const QList<QPair<QString, QString>> fields = {
+        {tr("ID"), j.publicId()},
+        {tr("Type"), j.type},
+        {tr("Status"), status},
+        {tr("Priority"), toString(j.priority)},
+        {tr("Retries"), tr("%1 of %2 used").arg(j.retryCount).arg(j.maxRetries)},
+        {tr("Attempts"), QString::number(j.attempts)},
+        {tr("Created"), localTime(j.createdAt)},
+        {tr("Created by"), j.createdBy.isEmpty() ? QStringLiteral("-") : j.createdBy},
+        {tr("Run at"), localTime(j.runAt)},
+        {tr("Started"), localTime(j.startedAt)},
+        {tr("Completed"), localTime(j.completedAt)},
+        {tr("Worker"), j.workerId.isEmpty() ? QStringLiteral("-") : j.workerId},
+        {tr("Progress"),
+         j.progress >= 0 ? QStringLiteral("%1%").arg(qRound(j.progress * 100)) : QStringLiteral("-")},
+        {tr("Error"), j.errorMessage.isEmpty() ? QStringLiteral("-") : j.errorMessage},
+    };
+    qsizetype width = 0;
+    for (const auto &f : fields)
+        width = std::max(width, f.first.size() + 1);
+    for (const auto &f : fields)
+        ctx.out << QString(f.first + QLatin1Char(':')).leftJustified(width + 1) << f.second << '\n';
+    ctx.out << tr("Payload:") << '\n' << prettyJson(j.payload, QStringLiteral("  ")) << '\n';
+    ctx.out << tr("Result:") << '\n' << prettyJson(j.result, QStringLiteral("  ")) << '\n';
+    ctx.out << tr("Attempt history:") << '\n';
+    if (j.attemptList.isEmpty()) {
+        ctx.out << QStringLiteral("  ") << tr("(no finished attempts)") << '\n';
+    } else {
+        QList<QStringList> rows;
+        for (const JobAttempt &a : j.attemptList) {
+            rows.append({QString::number(a.attempt), a.workerId.isEmpty() ? QStringLiteral("-") : a.workerId,
+                         localTime(a.startedAt), localTime(a.finishedAt), a.outcome,
+                         a.error.isEmpty() ? QStringLiteral("-") : oneLine(a.error, 200)});
+        }
+        QString table;
+        QTextStream ts(&table);
+        printTable(ts,
+                   {tr("ATTEMPT"), tr("WORKER"), tr("STARTED"), tr("FINISHED"), tr("OUTCOME"), tr("ERROR")},
+                   rows);
+        ts.flush();
+        for (const QString &l : table.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            ctx.out << QStringLiteral("  ") << l << '\n';
+    }
+    ctx.out.flush();
+    return ExitOk;
+}
+
+namespace {
+
+enum class Action { Cancel, Retry, Delete };
+
+// cancel, retry and delete share their shape: one line per id, errors on stderr, exit 1 if any failed.
+int jobsAction(Context &ctx, Action action) {
+    QList<qint64> ids;
+    if (!parseIds(ctx, ids))
+        return ExitUsage;
+    JobService service{JobStore(ctx.config)};
+    const QList<JobActionResult> results = action == Action::Cancel  ? service.cancel(ids, actor())
+                                           : action == Action::Retry ? service.retryNow(ids, actor())
+                                                                     : service.deleteFinished(ids, actor());
+    bool allOk = true;
+    QJsonArray array;
+    for (const JobActionResult &r : results) {
+        const QString id = Job::publicId(r.id);
+        QString outcome;
+        if (r.ok) {
+            switch (action) {
+            case Action::Cancel:
+                outcome = r.status == JobStatus::Processing ? tr("cancellation requested (running)")
+                                                            : tr("cancelled");
+                break;
+            case Action::Retry:
+                outcome = tr("queued for retry");
+                break;
+            case Action::Delete:
+                outcome = tr("deleted");
+                break;
+            }
+            if (!ctx.json)
+                ctx.out << id << QStringLiteral(": ") << outcome << '\n';
+        } else {
+            allOk = false;
+            // The store's messages usually start with the id already.
+            ctx.fail(r.message.startsWith(id) ? r.message : id + QStringLiteral(": ") + r.message);
+        }
+        array.append(QJsonObject{
+            {QStringLiteral("id"), id},
+            {QStringLiteral("ok"), r.ok},
+            {QStringLiteral("status"), !r.ok                      ? QJsonValue(QJsonValue::Null)
+                                       : action == Action::Delete ? QJsonValue(QStringLiteral("deleted"))
+                                                                  : QJsonValue(toString(r.status))},
+            {QStringLiteral("error"), r.ok ? QJsonValue(QJsonValue::Null) : QJsonValue(r.message)}});
+    }
+    if (ctx.json)
+        printJson(ctx.out, array);
+    ctx.out.flush();
+    return allOk ? ExitOk : ExitFailed;
+}
+
+} // namespace
+
+int jobsCancelCommand(Context &ctx) {
+    return jobsAction(ctx, Action::Cancel);
+}
+
+int jobsRetryCommand(Context &ctx) {
+    return jobsAction(ctx, Action::Retry);
+}
+
+int jobsDeleteCommand(Context &ctx) {
+    return jobsAction(ctx, Action::Delete);
+}
+
+} // namespace hcm::ctl

@@ -1,0 +1,653 @@
+// End-to-end tests of hcmctl: the real binary started with QProcess against a temporary SQLite database;
+// each test checks stdout, stderr and the exit code the way a script would.
+
+#include "testutil.h"
+
+#include "db/database.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+using namespace hcm;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out;
+    QString err;
+    bool crashed = false;
+
+    QJsonDocument json() const { return QJsonDocument::fromJson(out.toUtf8()); }
+};
+
+// Writes the process's result into a readable failure message.
+QByteArray describe(const Run &r) {
+    return QStringLiteral("exit %1\n--- stdout:\n%2\n--- stderr:\n%3").arg(r.code).arg(r.out, r.err).toUtf8();
+}
+
+} // namespace
+
+class TestHcmctl : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void helpAndVersion();
+    void enqueueListShow();
+    void listFiltersSortAndPaging();
+    void cancelTwice();
+    void cancelRunningJobIsRequested();
+    void retryCancelledJob();
+    void deleteFinishedJobs();
+    void counts();
+    void jobTypes();
+    void dbMigrateAndInfo();
+    void usageErrors_data();
+    void usageErrors();
+    void badInput_data();
+    void badInput();
+    void largePayloadFromStdinAndFile();
+    void sqlMetacharactersInSearch();
+    void notADatabase();
+    void enqueueThenWorkerCompletes();
+
+private:
+    // Runs hcmctl with --db pointing to the test database (unless `withDb` is false).
+    Run ctl(const QStringList &args,
+            const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(),
+            const QByteArray &input = {}, bool withDb = true);
+    Run run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
+            const QByteArray &input = {});
+    QString enqueue(const QStringList &args);
+
+    std::unique_ptr<test::TempDatabase> m_db;
+};
+
+void TestHcmctl::initTestCase() {
+    const QString program = test::programPath(QStringLiteral("hcmctl"));
+    QVERIFY2(QFileInfo(program).isExecutable(), qPrintable(program + QStringLiteral(" is not built")));
+}
+
+void TestHcmctl::init() {
+    m_db = std::make_unique<test::TempDatabase>();
+    QVERIFY(m_db->isValid());
+}
+
+void TestHcmctl::cleanup() {
+    m_db.reset();
+}
+
+Run TestHcmctl::run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
+                    const QByteArray &input) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    Run r;
+    if (!p.waitForStarted(10000)) {
+        r.err = p.errorString();
+        return r;
+    }
+    if (!input.isEmpty())
+        p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    r.code = p.exitCode();
+    r.crashed = p.exitStatus() != QProcess::NormalExit;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+Run TestHcmctl::ctl(const QStringList &args, const QProcessEnvironment &env, const QByteArray &input,
+                    bool withDb) {
+    QStringList all;
+    if (withDb)
+        all << QStringLiteral("--db") << m_db->path();
+    all << args;
+    return run(test::programPath(QStringLiteral("hcmctl")), all, env, input);
+}
+
+// Enqueues a job and returns its public id ("job_3"), or an empty string on failure.
+QString TestHcmctl::enqueue(const QStringList &args) {
+    const Run r = ctl(QStringList{QStringLiteral("jobs"), QStringLiteral("enqueue")} + args);
+    if (r.code != 0)
+        qWarning("enqueue failed: %s", describe(r).constData());
+    return r.code == 0 ? r.out.trimmed() : QString();
+}
+
+void TestHcmctl::helpAndVersion() {
+    Run r = ctl({QStringLiteral("--help")}, QProcessEnvironment::systemEnvironment(), {}, false);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(QLatin1String("jobs enqueue")) && r.out.contains(QLatin1String("db info")),
+             describe(r).constData());
+    QVERIFY(r.err.isEmpty());
+
+    r = ctl({QStringLiteral("--version")}, QProcessEnvironment::systemEnvironment(), {}, false);
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out.trimmed(), QStringLiteral("hcmctl " HCM_VERSION));
+
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--help")});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.startsWith(QLatin1String("Usage: hcmctl")) && r.out.contains(QLatin1String("--status")),
+             describe(r).constData());
+}
+
+void TestHcmctl::enqueueListShow() {
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                 QStringLiteral("--priority"), QStringLiteral("high"), QStringLiteral("--payload"),
+                 QStringLiteral("{\"action\":\"full\"}")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("job_1\n"));
+    QVERIFY2(r.err.isEmpty(), describe(r).constData());
+
+    // --json prints the created job in the API shape.
+    r = ctl({QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("enqueue"),
+             QStringLiteral("db_optimize"), QStringLiteral("--max-retries"), QStringLiteral("5"),
+             QStringLiteral("--run-at"), QStringLiteral("2030-01-02T03:04:05Z")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QJsonObject created = r.json().object();
+    QCOMPARE(created.value(QLatin1String("id")).toString(), QStringLiteral("job_2"));
+    QCOMPARE(created.value(QLatin1String("max_retries")).toInt(), 5);
+    QCOMPARE(created.value(QLatin1String("run_at")).toString(), QStringLiteral("2030-01-02T03:04:05.000Z"));
+    QVERIFY(created.value(QLatin1String("created_by")).toString().startsWith(QLatin1String("hcmctl:")));
+
+    // The table: aligned columns and a footer.
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("list")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    const QString header = lines.at(0);
+    for (const char *column : {"ID", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "CREATED", "ERROR"})
+        QVERIFY2(header.contains(QLatin1String(column)), qPrintable(header));
+    const QString row1 = lines.at(2); // newest first: job_2, then job_1
+    QVERIFY2(row1.startsWith(QLatin1String("job_1")), qPrintable(r.out));
+    QCOMPARE(row1.indexOf(QLatin1String("cache_flush")), header.indexOf(QLatin1String("TYPE")));
+    QCOMPARE(row1.indexOf(QLatin1String("queued")), header.indexOf(QLatin1String("STATUS")));
+    QCOMPARE(row1.indexOf(QLatin1String("high")), header.indexOf(QLatin1String("PRIORITY")));
+    QCOMPARE(row1.indexOf(QLatin1String("0/4")), header.indexOf(QLatin1String("ATTEMPTS")));
+    QVERIFY(lines.at(1).contains(QLatin1String("0/6")));
+    QCOMPARE(lines.at(3), QStringLiteral("2 of 2 jobs"));
+
+    // --json list: an array of API objects.
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    const QJsonArray array = r.json().array();
+    QCOMPARE(array.size(), 2);
+    const QJsonObject job1 = array.at(1).toObject();
+    for (const char *field : {"id", "job_type", "status", "priority", "payload", "result", "error_message",
+                              "retry_count", "max_retries", "created_at", "started_at", "completed_at"})
+        QVERIFY2(job1.contains(QLatin1String(field)), field);
+    QCOMPARE(job1.value(QLatin1String("id")).toString(), QStringLiteral("job_1"));
+    QCOMPARE(job1.value(QLatin1String("job_type")).toString(), QStringLiteral("cache_flush"));
+    QCOMPARE(job1.value(QLatin1String("status")).toString(), QStringLiteral("queued"));
+    QCOMPARE(job1.value(QLatin1String("priority")).toString(), QStringLiteral("high"));
+    QCOMPARE(job1.value(QLatin1String("payload")).toObject().value(QLatin1String("action")).toString(),
+             QStringLiteral("full"));
+    QVERIFY(job1.value(QLatin1String("result")).isNull());
+    QVERIFY(job1.value(QLatin1String("error_message")).isNull());
+    QCOMPARE(job1.value(QLatin1String("retry_count")).toInt(-1), 0);
+    QCOMPARE(job1.value(QLatin1String("max_retries")).toInt(), 3);
+    QVERIFY(job1.value(QLatin1String("created_at")).toString().endsWith(QLatin1Char('Z')));
+    QVERIFY(job1.value(QLatin1String("started_at")).isNull());
+
+    // show, plain and --json; the id as job_1 or 1.
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_1")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.out.contains(QLatin1String("cache_flush")) &&
+                 r.out.contains(QLatin1String("\"action\": \"full\"")) &&
+                 r.out.contains(QLatin1String("Attempt history")),
+             describe(r).constData());
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("1"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    const QJsonObject shown = r.json().object();
+    QCOMPARE(shown.value(QLatin1String("id")).toString(), QStringLiteral("job_1"));
+    QVERIFY(shown.value(QLatin1String("attempt_history")).isArray());
+
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_99")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("job_99 does not exist")), describe(r).constData());
+    QVERIFY(r.out.isEmpty());
+}
+
+void TestHcmctl::listFiltersSortAndPaging() {
+    QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
+    QCOMPARE(enqueue({QStringLiteral("log_rotate"), QStringLiteral("--priority"), QStringLiteral("low")}),
+             QStringLiteral("job_2"));
+    QCOMPARE(enqueue({QStringLiteral("db_optimize")}), QStringLiteral("job_3"));
+    QCOMPARE(enqueue({QStringLiteral("cleanup")}), QStringLiteral("job_4"));
+    QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_3")}).code, 0);
+
+    const auto ids = [&](const QStringList &args) {
+        const Run r =
+            ctl(QStringList{QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--json")} + args);
+        QStringList out;
+        if (r.code != 0) {
+            out << QStringLiteral("exit %1: %2").arg(r.code).arg(r.err);
+            return out;
+        }
+        for (const QJsonValue &v : r.json().array())
+            out << v.toObject().value(QLatin1String("id")).toString();
+        return out;
+    };
+    QCOMPARE(ids({}), QStringList({"job_4", "job_3", "job_2", "job_1"}));
+    QCOMPARE(ids({QStringLiteral("--asc")}), QStringList({"job_1", "job_2", "job_3", "job_4"}));
+    QCOMPARE(ids({QStringLiteral("--status"), QStringLiteral("cancelled")}), QStringList({"job_3"}));
+    QCOMPARE(ids({QStringLiteral("--status"), QStringLiteral("queued,cancelled"), QStringLiteral("--limit"),
+                  QStringLiteral("2"), QStringLiteral("--offset"), QStringLiteral("1")}),
+             QStringList({"job_3", "job_2"}));
+    QCOMPARE(ids({QStringLiteral("--type"), QStringLiteral("log_rotate")}), QStringList({"job_2"}));
+    QCOMPARE(ids({QStringLiteral("--search"), QStringLiteral("job_4")}), QStringList({"job_4"}));
+    QCOMPARE(ids({QStringLiteral("--sort"), QStringLiteral("type"), QStringLiteral("--asc")}),
+             QStringList({"job_1", "job_4", "job_3", "job_2"}));
+
+    // The footer counts every match, not only the page.
+    const Run r =
+        ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--limit"), QStringLiteral("1")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.out.endsWith(QLatin1String("1 of 4 jobs\n")), describe(r).constData());
+}
+
+void TestHcmctl::cancelTwice() {
+    QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("job_1: cancelled\n"));
+    QVERIFY(r.err.isEmpty());
+
+    const QString before = test::snapshot(m_db->config());
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("1")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains(QLatin1String("job_1")) &&
+                 r.err.contains(QLatin1String("finished jobs cannot be cancelled")),
+             describe(r).constData());
+    QCOMPARE(test::snapshot(m_db->config()), before);
+}
+
+void TestHcmctl::cancelRunningJobIsRequested() {
+    QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
+    // Pretend a worker claimed it: the CLI only asks, the worker acknowledges.
+    {
+        auto db = Database::connection(m_db->config());
+        QVERIFY(db);
+        QSqlQuery q(db.value());
+        QVERIFY(q.exec(QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = 'w1', "
+                                      "started_at = 1 WHERE id = 1")));
+    }
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("job_1: cancellation requested (running)\n"));
+    QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs"),
+                            QStringLiteral("cancel_requested = 1")),
+             1);
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("list")});
+    QVERIFY2(r.out.contains(QLatin1String("cancelling")), describe(r).constData());
+}
+
+void TestHcmctl::retryCancelledJob() {
+    QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
+    QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")}).code, 0);
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("retry"), QStringLiteral("job_1")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("job_1: queued for retry\n"));
+    r = ctl(
+        {QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_1"), QStringLiteral("--json")});
+    QCOMPARE(r.json().object().value(QLatin1String("status")).toString(), QStringLiteral("queued"));
+
+    // One bad id among good ones: the good one is done, the bad one reported, exit 1.
+    r = ctl(
+        {QStringLiteral("jobs"), QStringLiteral("retry"), QStringLiteral("job_1"), QStringLiteral("job_42")});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.out, QStringLiteral("job_1: queued for retry\n"));
+    QVERIFY2(r.err.contains(QLatin1String("job_42 does not exist")), describe(r).constData());
+
+    // --json reports every id.
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1"),
+             QStringLiteral("--json")});
+    QCOMPARE(r.code, 0);
+    const QJsonObject o = r.json().array().at(0).toObject();
+    QCOMPARE(o.value(QLatin1String("id")).toString(), QStringLiteral("job_1"));
+    QCOMPARE(o.value(QLatin1String("ok")).toBool(), true);
+    QCOMPARE(o.value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
+}
+
+void TestHcmctl::deleteFinishedJobs() {
+    QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
+    QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_2"));
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("delete"), QStringLiteral("job_1")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("only finished jobs can be deleted")), describe(r).constData());
+    QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 2);
+
+    QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("1"), QStringLiteral("2")})
+                 .code,
+             0);
+    r = ctl(
+        {QStringLiteral("jobs"), QStringLiteral("delete"), QStringLiteral("job_1"), QStringLiteral("job_2")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("job_1: deleted\njob_2: deleted\n"));
+    QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 0);
+}
+
+void TestHcmctl::counts() {
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(!enqueue({QStringLiteral("cache_flush")}).isEmpty());
+    QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_2")}).code, 0);
+
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("counts"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    const QJsonObject o = r.json().object();
+    QCOMPARE(o.value(QLatin1String("queued")).toInt(), 2);
+    QCOMPARE(o.value(QLatin1String("cancelled")).toInt(), 1);
+    QCOMPARE(o.value(QLatin1String("processing")).toInt(-1), 0);
+    QCOMPARE(o.value(QLatin1String("completed")).toInt(-1), 0);
+    QCOMPARE(o.value(QLatin1String("failed")).toInt(-1), 0);
+    QCOMPARE(o.value(QLatin1String("total")).toInt(), 3);
+
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("counts")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    static const QRegularExpression queued(QStringLiteral("^queued\\s+2$"),
+                                           QRegularExpression::MultilineOption);
+    static const QRegularExpression total(QStringLiteral("^total\\s+3$"),
+                                          QRegularExpression::MultilineOption);
+    QVERIFY2(queued.match(r.out).hasMatch() && total.match(r.out).hasMatch(), describe(r).constData());
+}
+
+void TestHcmctl::jobTypes() {
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("types"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QStringList names;
+    for (const QJsonValue &v : r.json().array()) {
+        const QJsonObject t = v.toObject();
+        names << t.value(QLatin1String("name")).toString();
+        QVERIFY(!t.value(QLatin1String("description")).toString().isEmpty());
+        QVERIFY(t.value(QLatin1String("payload_template")).isObject());
+    }
+    QCOMPARE(names, QStringList({"cache_flush", "db_optimize", "log_rotate", "email_send", "cleanup"}));
+
+    // The diagnostic types exist only when the environment enables them.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("HCM_ENABLE_TEST_JOB_TYPES"));
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("test.noop")}, env);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("Unknown job type")), describe(r).constData());
+    env.insert(QStringLiteral("HCM_ENABLE_TEST_JOB_TYPES"), QStringLiteral("1"));
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("types")}, env);
+    QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("test.noop")), describe(r).constData());
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("test.noop")}, env);
+    QVERIFY2(r.code == 0 && r.out == QLatin1String("job_1\n"), describe(r).constData());
+}
+
+void TestHcmctl::dbMigrateAndInfo() {
+    QTemporaryDir dir;
+    const QString fresh = dir.filePath(QStringLiteral("sub/fresh.sqlite"));
+    Run r = ctl({QStringLiteral("--db"), fresh, QStringLiteral("db"), QStringLiteral("migrate")},
+                QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.out.contains(QLatin1String("applied migration 001_")), describe(r).constData());
+    static const QRegularExpression upToDate(QStringLiteral("^schema version (\\d+) \\(up to date\\)$"),
+                                             QRegularExpression::MultilineOption);
+    QVERIFY2(upToDate.match(r.out).hasMatch(), describe(r).constData());
+    const int version = upToDate.match(r.out).captured(1).toInt();
+    QVERIFY(version >= 1);
+
+    r = ctl({QStringLiteral("--db"), fresh, QStringLiteral("db"), QStringLiteral("migrate")},
+            QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("schema version %1 (up to date)\n").arg(version));
+
+    QVERIFY(!enqueue({QStringLiteral("cache_flush")}).isEmpty());
+    r = ctl({QStringLiteral("db"), QStringLiteral("info"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    const QJsonObject o = r.json().object();
+    QCOMPARE(o.value(QLatin1String("backend")).toString(), QStringLiteral("sqlite"));
+    QCOMPARE(o.value(QLatin1String("location")).toString(), m_db->path());
+    QCOMPARE(o.value(QLatin1String("schema_version")).toInt(), version);
+    QCOMPARE(o.value(QLatin1String("latest_schema_version")).toInt(), version);
+    QVERIFY(o.value(QLatin1String("file_size_bytes")).toDouble() > 0);
+    QCOMPARE(o.value(QLatin1String("jobs")).toObject().value(QLatin1String("queued")).toInt(), 1);
+
+    r = ctl({QStringLiteral("db"), QStringLiteral("info")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.out.contains(QLatin1String("sqlite")) && r.out.contains(m_db->path()) &&
+                 r.out.contains(QStringLiteral("schema version:  %1").arg(version)),
+             describe(r).constData());
+}
+
+void TestHcmctl::usageErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no command") << QStringList{} << QStringLiteral("Usage: hcmctl");
+    QTest::newRow("unknown group") << QStringList{"frobnicate"}
+                                   << QStringLiteral("Unknown command \"frobnicate\"");
+    QTest::newRow("group only") << QStringList{"jobs"} << QStringLiteral("\"jobs\" needs a command");
+    QTest::newRow("unknown verb") << QStringList{"jobs", "frob"}
+                                  << QStringLiteral("Unknown command \"jobs frob\"");
+    QTest::newRow("enqueue without type")
+        << QStringList{"jobs", "enqueue"} << QStringLiteral("missing: TYPE");
+    QTest::newRow("show without id") << QStringList{"jobs", "show"} << QStringLiteral("missing: ID");
+    QTest::newRow("cancel without id") << QStringList{"jobs", "cancel"} << QStringLiteral("missing: ID");
+    QTest::newRow("show bad id") << QStringList{"jobs", "show", "abc"}
+                                 << QStringLiteral("\"abc\" is not a job id");
+    QTest::newRow("cancel bad id") << QStringList{"jobs", "cancel", "1", "job_x"}
+                                   << QStringLiteral("\"job_x\" is not a job id");
+    QTest::newRow("extra argument") << QStringList{"jobs", "list", "extra"}
+                                    << QStringLiteral("Unexpected argument \"extra\"");
+    QTest::newRow("limit abc") << QStringList{"jobs", "list", "--limit", "abc"}
+                               << QStringLiteral("--limit needs");
+    QTest::newRow("limit 0") << QStringList{"jobs", "list", "--limit", "0"}
+                             << QStringLiteral("--limit needs");
+    QTest::newRow("offset -1") << QStringList{"jobs", "list", "--offset", "-1"}
+                               << QStringLiteral("--offset needs");
+    QTest::newRow("bad sort") << QStringList{"jobs", "list", "--sort", "colour"}
+                              << QStringLiteral("Unknown sort column \"colour\"");
+    QTest::newRow("bad status") << QStringList{"jobs", "list", "--status", "queued,done"}
+                                << QStringLiteral("Unknown status \"done\"");
+    QTest::newRow("unknown option") << QStringList{"jobs", "list", "--colour"} << QStringLiteral("colour");
+    QTest::newRow("missing value") << QStringList{"jobs", "list", "--limit"} << QStringLiteral("limit");
+}
+
+void TestHcmctl::usageErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const QString before = test::snapshot(m_db->config());
+    const Run r = ctl(args);
+    QVERIFY2(!r.crashed, describe(r).constData());
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("Usage: hcmctl")), describe(r).constData());
+    QVERIFY2(r.out.isEmpty(), describe(r).constData());
+    QCOMPARE(test::snapshot(m_db->config()), before);
+}
+
+void TestHcmctl::badInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    const auto enqueue = [](const QStringList &more) {
+        return QStringList{QStringLiteral("jobs"), QStringLiteral("enqueue")} + more;
+    };
+    QTest::newRow("malformed json") << enqueue(
+                                           {"cache_flush", "--payload", "{\"action\": \"full\",\n  oops}"})
+                                    << QStringLiteral("not valid JSON: ");
+    QTest::newRow("malformed json position")
+        << enqueue({"cache_flush", "--payload", "{\"action\": \"full\",\n  oops}"})
+        << QStringLiteral("at line 2, column ");
+    QTest::newRow("array payload") << enqueue({"cache_flush", "--payload", "[1, 2]"})
+                                   << QStringLiteral("must be a JSON object ({…}), not an array");
+    QTest::newRow("scalar payload") << enqueue({"cache_flush", "--payload", "42"})
+                                    << QStringLiteral("not a single value");
+    QTest::newRow("unknown payload field") << enqueue({"cache_flush", "--payload", "{\"acton\":\"full\"}"})
+                                           << QStringLiteral("unknown payload field \"acton\"");
+    QTest::newRow("unknown type") << enqueue({"cache_flash"})
+                                  << QStringLiteral("Unknown job type \"cache_flash\"");
+    QTest::newRow("priority urgent") << enqueue({"cache_flush", "--priority", "urgent"})
+                                     << QStringLiteral("Unknown priority \"urgent\"");
+    QTest::newRow("max_retries -1") << enqueue({"cache_flush", "--max-retries", "-1"})
+                                    << QStringLiteral("max_retries must be from 0 to 25; -1 was given");
+    QTest::newRow("max_retries 26") << enqueue({"cache_flush", "--max-retries", "26"})
+                                    << QStringLiteral("max_retries must be from 0 to 25; 26 was given");
+    QTest::newRow("max_retries abc") << enqueue({"cache_flush", "--max-retries", "abc"})
+                                     << QStringLiteral("\"abc\" was given");
+    QTest::newRow("bad run-at") << enqueue({"cache_flush", "--run-at", "tomorrow"})
+                                << QStringLiteral("\"tomorrow\" is not a date and time");
+    QTest::newRow("bad email") << enqueue(
+                                      {"email_send", "--payload", "{\"to\":\"nobody\",\"subject\":\"x\"}"})
+                               << QStringLiteral("\"nobody\" is not an email address");
+    QTest::newRow("payload file missing")
+        << enqueue({"cache_flush", "--payload", "@/nonexistent/payload.json"})
+        << QStringLiteral("Cannot read the payload file /nonexistent/payload.json");
+    QTest::newRow("postgres url") << QStringList{"--db", "postgresql://localhost/hcm", "jobs", "list"}
+                                  << QStringLiteral("PostgreSQL");
+}
+
+void TestHcmctl::badInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const QString before = test::snapshot(m_db->config());
+    const qint64 rows = test::rowCount(m_db->config(), QStringLiteral("background_jobs"));
+    const Run r = ctl(args);
+    QVERIFY2(!r.crashed, describe(r).constData());
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(message), describe(r).constData());
+    QVERIFY2(r.err.startsWith(QLatin1String("hcmctl: ")), describe(r).constData());
+    QVERIFY2(r.out.isEmpty(), describe(r).constData());
+    QCOMPARE(test::snapshot(m_db->config()), before);
+    QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), rows);
+}
+
+void TestHcmctl::largePayloadFromStdinAndFile() {
+    // 1 MiB does not fit in one command-line argument (Linux caps one at 128 KiB): --payload - and @FILE.
+    const QByteArray big = "{\"action\":\"full\",\"pad\":\"" + QByteArray(1024 * 1024, 'x') + "\"}";
+    const QString before = test::snapshot(m_db->config());
+    Run r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                 QStringLiteral("--payload"), QStringLiteral("-")},
+                QProcessEnvironment::systemEnvironment(), big);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("The payload is 1025 KiB; the limit is 256 KiB.")),
+             describe(r).constData());
+    QCOMPARE(test::snapshot(m_db->config()), before);
+
+    QTemporaryDir dir;
+    QFile file(dir.filePath(QStringLiteral("payload.json")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(big);
+    file.close();
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+             QStringLiteral("--payload"), QLatin1Char('@') + file.fileName()});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("the limit is 256 KiB")), describe(r).constData());
+    QCOMPARE(test::snapshot(m_db->config()), before);
+
+    // A payload within the limit from standard input is accepted.
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+             QStringLiteral("--payload"), QStringLiteral("-")},
+            QProcessEnvironment::systemEnvironment(), QByteArrayLiteral("{\"action\": \"expired\"}\n"));
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.out, QStringLiteral("job_1\n"));
+}
+
+void TestHcmctl::sqlMetacharactersInSearch() {
+    QVERIFY(!enqueue({QStringLiteral("cache_flush")}).isEmpty());
+    QVERIFY(!enqueue({QStringLiteral("db_optimize")}).isEmpty());
+    const QString before = test::snapshot(m_db->config());
+    for (const QString &search : {QStringLiteral("'; DROP TABLE background_jobs; --"), QStringLiteral("%"),
+                                  QStringLiteral("cach__flush"), QStringLiteral("h%f"), QStringLiteral("\\"),
+                                  QStringLiteral("\" OR 1=1 --")}) {
+        Run r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--search"), search});
+        QVERIFY2(r.code == 0, describe(r).constData());
+        QCOMPARE(r.out, QStringLiteral("0 of 0 jobs\n"));
+        r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--json"),
+                 QStringLiteral("--search"), search});
+        QVERIFY2(r.code == 0, describe(r).constData());
+        QCOMPARE(r.json().array().size(), 0);
+    }
+    // Wildcards are literal: "e_f" is found in cache_flush only.
+    const Run r = ctl(
+        {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--search"), QStringLiteral("e_f")});
+    QVERIFY2(r.code == 0 && r.out.endsWith(QLatin1String("1 of 1 jobs\n")) &&
+                 r.out.contains(QLatin1String("job_1")),
+             describe(r).constData());
+    QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 2);
+    QCOMPARE(test::snapshot(m_db->config()), before);
+}
+
+void TestHcmctl::notADatabase() {
+    QTemporaryDir dir;
+    QFile junk(dir.filePath(QStringLiteral("junk.db")));
+    QVERIFY(junk.open(QIODevice::WriteOnly));
+    QByteArray bytes(64 * 1024, '\0');
+    for (char &c : bytes)
+        c = char(QRandomGenerator::global()->bounded(256));
+    junk.write(bytes);
+    junk.close();
+
+    Run r = ctl({QStringLiteral("--db"), junk.fileName(), QStringLiteral("jobs"), QStringLiteral("list")},
+                QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(!r.crashed, describe(r).constData());
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("is not an HCM Admin database")), describe(r).constData());
+    QVERIFY(r.out.isEmpty());
+
+    r = ctl({QStringLiteral("--db"), dir.path(), QStringLiteral("db"), QStringLiteral("info")},
+            QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(!r.crashed, describe(r).constData());
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("is a folder")), describe(r).constData());
+}
+
+void TestHcmctl::enqueueThenWorkerCompletes() {
+    const QString worker = test::programPath(QStringLiteral("hcm-worker"));
+    if (!QFileInfo(worker).isExecutable())
+        QSKIP("hcm-worker is not built");
+
+    QTemporaryDir cache;
+    QTemporaryDir logs;
+    for (const char *name : {"a.cache", "b.cache"}) {
+        QFile f(cache.filePath(QLatin1String(name)));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("cached data");
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HCM_CACHE_DIR"), cache.path());
+    env.insert(QStringLiteral("HCM_LOG_DIR"), logs.path());
+
+    QCOMPARE(enqueue({QStringLiteral("cache_flush"), QStringLiteral("--priority"), QStringLiteral("high"),
+                      QStringLiteral("--payload"), QStringLiteral("{\"action\":\"full\"}")}),
+             QStringLiteral("job_1"));
+    const Run w = run(worker, {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once")}, env);
+    QVERIFY2(!w.crashed && w.code == 0, describe(w).constData());
+
+    const Run r = ctl(
+        {QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_1"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    const QJsonObject job = r.json().object();
+    QCOMPARE(job.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
+    const QJsonObject result = job.value(QLatin1String("result")).toObject();
+    QVERIFY2(result.contains(QLatin1String("items_cleared")), describe(r).constData());
+    QVERIFY(result.value(QLatin1String("items_cleared")).toInt() >= 2);
+    QVERIFY(!job.value(QLatin1String("completed_at")).isNull());
+    const QJsonArray attempts = job.value(QLatin1String("attempt_history")).toArray();
+    QCOMPARE(attempts.size(), 1);
+    QCOMPARE(attempts.at(0).toObject().value(QLatin1String("outcome")).toString(),
+             QStringLiteral("completed"));
+}
+
+QTEST_GUILESS_MAIN(TestHcmctl)
+#include "tst_hcmctl.moc"
