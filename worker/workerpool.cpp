@@ -398,6 +398,8 @@ void Dispatcher::flushOutcomes()
             qCInfo(lcWorker).noquote() << Job::publicId(t.id) << t.type << "failed, retry" << t.retryCount << "of"
                                        << t.maxRetries << "at" << isoUtc(t.runAt) << ":" << t.error;
     }
+    if (m_options.onTransitions && !report->applied.isEmpty())
+        m_options.onTransitions(report->applied);
     emit jobsChanged(ids);
     emit runningChanged(m_handoff->running.load(), m_options.concurrency);
     if (m_stopping) {
@@ -454,6 +456,8 @@ void Dispatcher::reap()
     QList<qint64> ids;
     for (const auto &t : reaped.value())
         ids.append(t.id);
+    if (m_options.onTransitions)
+        m_options.onTransitions(reaped.value());
     emit jobsChanged(ids);
     fill();
 }

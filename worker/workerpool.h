@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/error.h"
+#include "jobs/jobstore.h"
 #include "jobs/retrypolicy.h"
 #include "worker/jobcontext.h"
 #include "worker/jobhandler.h"
@@ -12,6 +13,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace hcm {
@@ -40,6 +42,9 @@ public:
         RetryPolicy retry;
         QHash<QString, int> timeoutSeconds;  // per-type time limits overriding the catalog's
         bool once = false;             // emit drained() when nothing is due and nothing runs
+        // Called on the dispatcher thread after every batch of outcomes or rescues has been written,
+        // with the jobs' new states (for alerts on final failures). May use the database.
+        std::function<void(const QList<JobTransition> &)> onTransitions;
     };
     enum class State { Stopped, Starting, Running, Stopping };
     Q_ENUM(State)
