@@ -1,0 +1,247 @@
+#include "asyncjobservice.h"
+
+#include "common/logcategories.h"
+#include "db/database.h"
+#include "jobs/jobstatsstore.h"
+
+#include <QCoreApplication>
+#include <QMutex>
+#include <QSqlQuery>
+
+#include <deque>
+#include <functional>
+
+namespace hcm {
+
+// Runs the requests in the service's thread. Reads of the same kind replace each other while queued,
+// so a burst of refresh requests costs one query; mutations always run, in order.
+class JobDbWorker final : public QObject {
+    Q_OBJECT
+public:
+    explicit JobDbWorker(JobStore store)
+        : m_service(std::move(store))
+    {
+    }
+
+    enum class Kind { Window, Counts, Throughput, Other };
+
+    void post(Kind kind, std::function<void(JobDbWorker &)> task)
+    {
+        bool schedule = false;
+        {
+            QMutexLocker lock(&m_mutex);
+            if (kind != Kind::Other) {
+                // Drop a queued read of the same kind: only the newest matters.
+                for (auto it = m_queue.begin(); it != m_queue.end(); ++it) {
+                    if (it->first == kind) {
+                        m_queue.erase(it);
+                        break;
+                    }
+                }
+            }
+            m_queue.emplace_back(kind, std::move(task));
+            schedule = !m_scheduled;
+            m_scheduled = true;
+        }
+        if (schedule)
+            QMetaObject::invokeMethod(this, &JobDbWorker::drain, Qt::QueuedConnection);
+    }
+
+    JobService &service() { return m_service; }
+
+signals:
+    void windowReady(quint64 request, const hcm::JobWindow &window);
+    void countsReady(quint64 request, const hcm::StatusCounts &counts);
+    void jobReady(quint64 request, const hcm::Job &job);
+    void throughputReady(quint64 request, const hcm::Throughput &throughput);
+    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results, const QList<qint64> &created);
+    void requestFailed(quint64 request, const QString &message);
+
+private:
+    void drain()
+    {
+        for (;;) {
+            std::function<void(JobDbWorker &)> task;
+            {
+                QMutexLocker lock(&m_mutex);
+                if (m_queue.empty()) {
+                    m_scheduled = false;
+                    return;
+                }
+                task = std::move(m_queue.front().second);
+                m_queue.pop_front();
+            }
+            task(*this);
+        }
+    }
+
+    JobService m_service;
+    QMutex m_mutex;
+    std::deque<std::pair<Kind, std::function<void(JobDbWorker &)>>> m_queue;
+    bool m_scheduled = false;
+    friend class AsyncJobService;
+};
+
+AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
+    : QObject(parent)
+    , m_config(store.config())
+{
+    qRegisterMetaType<JobWindow>();
+    qRegisterMetaType<StatusCounts>();
+    qRegisterMetaType<Throughput>();
+    qRegisterMetaType<Job>();
+    qRegisterMetaType<QList<JobActionResult>>();
+    qRegisterMetaType<QList<qint64>>();
+    (void)QSqlDatabase::drivers();  // QTBUG-112961: register drivers before other threads connect
+
+    auto *worker = new JobDbWorker(std::move(store));
+    m_worker = worker;
+    worker->moveToThread(&m_thread);
+    m_thread.setObjectName(QStringLiteral("hcm-gui-db"));
+    connect(&m_thread, &QThread::finished, worker, [] { Database::closeThreadConnections(); });
+    connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &JobDbWorker::windowReady, this, &AsyncJobService::windowReady);
+    connect(worker, &JobDbWorker::countsReady, this, &AsyncJobService::countsReady);
+    connect(worker, &JobDbWorker::jobReady, this, &AsyncJobService::jobReady);
+    connect(worker, &JobDbWorker::throughputReady, this, &AsyncJobService::throughputReady);
+    connect(worker, &JobDbWorker::actionFinished, this, &AsyncJobService::actionFinished);
+    connect(worker, &JobDbWorker::requestFailed, this, &AsyncJobService::requestFailed);
+    m_thread.start();
+}
+
+AsyncJobService::~AsyncJobService()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+quint64 AsyncJobService::fetchWindow(const JobFilter &filter)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Window, [id, filter](JobDbWorker &w) {
+        auto rows = w.service().list(filter);
+        if (!rows) {
+            emit w.requestFailed(id, rows.error().message);
+            return;
+        }
+        qint64 total = filter.offset + rows->size();
+        // A short page ends the list: no count needed. Otherwise count once.
+        if (rows->size() >= filter.limit || (rows->isEmpty() && filter.offset > 0)) {
+            auto count = w.service().count(filter);
+            if (!count) {
+                emit w.requestFailed(id, count.error().message);
+                return;
+            }
+            total = count.value();
+        }
+        emit w.windowReady(id, JobWindow{filter, std::move(rows).value(), total});
+    });
+    return id;
+}
+
+quint64 AsyncJobService::fetchCounts(const JobFilter &filter)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Counts, [id, filter](JobDbWorker &w) {
+        auto counts = w.service().store().countByStatus(filter);
+        if (!counts) {
+            emit w.requestFailed(id, counts.error().message);
+            return;
+        }
+        emit w.countsReady(id, StatusCounts{counts.value()});
+    });
+    return id;
+}
+
+quint64 AsyncJobService::fetchJob(qint64 jobId)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, jobId](JobDbWorker &w) {
+        auto job = w.service().get(jobId);
+        if (!job) {
+            emit w.requestFailed(id, job.error().message);
+            return;
+        }
+        emit w.jobReady(id, job.value());
+    });
+    return id;
+}
+
+quint64 AsyncJobService::fetchThroughput(int minutes)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Throughput, [id, minutes](JobDbWorker &w) {
+        auto result = JobStatsStore(w.service().store().config(), w.service().store().clock()).throughput(minutes);
+        if (!result) {
+            emit w.requestFailed(id, result.error().message);
+            return;
+        }
+        emit w.throughputReady(id, result.value());
+    });
+    return id;
+}
+
+quint64 AsyncJobService::enqueue(const NewJob &job, const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, job, actor](JobDbWorker &w) {
+        auto created = w.service().enqueue(job, actor);
+        if (!created) {
+            emit w.requestFailed(id, created.error().message);
+            return;
+        }
+        emit w.actionFinished(id, {JobActionResult{created.value(), true, {}, JobStatus::Queued}}, {created.value()});
+    });
+    return id;
+}
+
+quint64 AsyncJobService::cancel(const QList<qint64> &ids, const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, ids, actor](JobDbWorker &w) {
+        emit w.actionFinished(id, w.service().cancel(ids, actor), {});
+    });
+    return id;
+}
+
+quint64 AsyncJobService::retryNow(const QList<qint64> &ids, const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, ids, actor](JobDbWorker &w) {
+        emit w.actionFinished(id, w.service().retryNow(ids, actor), {});
+    });
+    return id;
+}
+
+quint64 AsyncJobService::deleteFinished(const QList<qint64> &ids, const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, ids, actor](JobDbWorker &w) {
+        emit w.actionFinished(id, w.service().deleteFinished(ids, actor), {});
+    });
+    return id;
+}
+
+quint64 AsyncJobService::duplicate(const QList<qint64> &ids, const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, ids, actor](JobDbWorker &w) {
+        QList<JobActionResult> results;
+        QList<qint64> created;
+        for (qint64 source : ids) {
+            auto copy = w.service().duplicate(source, actor);
+            if (copy) {
+                created.append(copy.value());
+                results.append(JobActionResult{source, true, {}, JobStatus::Queued});
+            } else {
+                results.append(JobActionResult{source, false, copy.error().message, JobStatus::Queued});
+            }
+        }
+        emit w.actionFinished(id, results, created);
+    });
+    return id;
+}
+
+} // namespace hcm
+
+#include "asyncjobservice.moc"

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "jobs/jobservice.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <array>
+
+namespace hcm {
+
+// One page of a filtered, sorted job list with the total it belongs to.
+struct JobWindow {
+    JobFilter filter;  // the filter, sort, offset and limit that produced it
+    QList<Job> rows;
+    qint64 total = 0;
+};
+
+struct StatusCounts {
+    std::array<qint64, kJobStatusCount> byStatus{};
+    qint64 all() const
+    {
+        qint64 n = 0;
+        for (qint64 v : byStatus)
+            n += v;
+        return n;
+    }
+};
+
+// Completed and failed jobs per minute, oldest minute first.
+struct Throughput {
+    qint64 firstMinuteMs = 0;  // start of the first bucket (UTC ms)
+    QList<int> completed;
+    QList<int> failed;
+};
+
+class JobDbWorker;
+
+// The GUI's access to the job queue. Every query and mutation runs on its own thread with its own
+// connection; results come back as queued signals tagged with the request id the call returned. The
+// GUI thread never waits on the database. Later requests of the same kind supersede earlier ones that
+// have not started (a burst of refreshes costs one query).
+class AsyncJobService final : public QObject {
+    Q_OBJECT
+public:
+    explicit AsyncJobService(JobStore store, QObject *parent = nullptr);
+    ~AsyncJobService() override;
+    Q_DISABLE_COPY_MOVE(AsyncJobService)
+
+    const DbConfig &config() const { return m_config; }
+
+    quint64 fetchWindow(const JobFilter &filter);
+    quint64 fetchCounts(const JobFilter &filter);  // type and search apply; statuses are ignored
+    quint64 fetchJob(qint64 id);
+    quint64 fetchThroughput(int minutes);
+
+    quint64 enqueue(const NewJob &job, const Actor &actor);
+    quint64 cancel(const QList<qint64> &ids, const Actor &actor);
+    quint64 retryNow(const QList<qint64> &ids, const Actor &actor);
+    quint64 deleteFinished(const QList<qint64> &ids, const Actor &actor);
+    quint64 duplicate(const QList<qint64> &ids, const Actor &actor);
+
+signals:
+    void windowReady(quint64 request, const hcm::JobWindow &window);
+    void countsReady(quint64 request, const hcm::StatusCounts &counts);
+    void jobReady(quint64 request, const hcm::Job &job);
+    void throughputReady(quint64 request, const hcm::Throughput &throughput);
+    // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
+    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results, const QList<qint64> &created);
+    // Any request that failed as a whole: the database is unreachable, the input was refused.
+    void requestFailed(quint64 request, const QString &message);
+
+private:
+    quint64 next() { return ++m_lastRequest; }
+
+    DbConfig m_config;
+    QThread m_thread;
+    QPointer<JobDbWorker> m_worker;
+    quint64 m_lastRequest = 0;
+};
+
+} // namespace hcm
+
+Q_DECLARE_METATYPE(hcm::JobWindow)
+Q_DECLARE_METATYPE(hcm::StatusCounts)
+Q_DECLARE_METATYPE(hcm::Throughput)
+Q_DECLARE_METATYPE(hcm::JobFilter)
+Q_DECLARE_METATYPE(hcm::NewJob)
+Q_DECLARE_METATYPE(hcm::Actor)
+Q_DECLARE_METATYPE(hcm::JobActionResult)

@@ -1,0 +1,512 @@
+#include "jobtablemodel.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QLocale>
+#include <QSet>
+
+namespace hcm {
+
+namespace {
+
+JobSortColumn sortColumnFor(int column)
+{
+    switch (column) {
+    case JobTableModel::TypeColumn:
+        return JobSortColumn::Type;
+    case JobTableModel::StatusColumn:
+        return JobSortColumn::Status;
+    case JobTableModel::PriorityColumn:
+        return JobSortColumn::Priority;
+    case JobTableModel::AttemptsColumn:
+        return JobSortColumn::Attempts;
+    case JobTableModel::CreatedColumn:
+        return JobSortColumn::CreatedAt;
+    case JobTableModel::StartedColumn:
+        return JobSortColumn::StartedAt;
+    case JobTableModel::DurationColumn:
+        return JobSortColumn::CompletedAt;
+    case JobTableModel::WorkerColumn:
+        return JobSortColumn::Worker;
+    default:
+        return JobSortColumn::Id;
+    }
+}
+
+// Everything the table shows: a row is repainted only when one of these changed.
+bool sameContent(const Job &a, const Job &b)
+{
+    return a.status == b.status && a.updatedAt == b.updatedAt && a.progress == b.progress
+           && a.cancelRequested == b.cancelRequested && a.attempts == b.attempts && a.retryCount == b.retryCount
+           && a.runAt == b.runAt && a.workerId == b.workerId && a.errorMessage == b.errorMessage
+           && a.startedAt == b.startedAt && a.completedAt == b.completedAt && a.priority == b.priority;
+}
+
+QString timeText(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+} // namespace
+
+JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_service(service)
+    , m_clock(std::move(clock))
+{
+    m_coalesceTimer.setSingleShot(true);
+    m_coalesceTimer.setInterval(50);
+    connect(&m_coalesceTimer, &QTimer::timeout, this, &JobTableModel::refreshNow);
+    m_refreshTimer.setInterval(1000);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &JobTableModel::scheduleRefresh);
+    m_refreshTimer.start();
+    connect(m_service, &AsyncJobService::windowReady, this, &JobTableModel::onWindowReady);
+    connect(m_service, &AsyncJobService::requestFailed, this, &JobTableModel::onRequestFailed);
+    m_filter.limit = m_windowSize;
+    request(0);
+}
+
+int JobTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_total);
+}
+
+int JobTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+Qt::ItemFlags JobTableModel::flags(const QModelIndex &index) const
+{
+    if (!index.isValid())
+        return Qt::NoItemFlags;
+    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren;
+}
+
+QVariant JobTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case IdColumn:
+        return tr("ID");
+    case TypeColumn:
+        return tr("Type");
+    case StatusColumn:
+        return tr("Status");
+    case PriorityColumn:
+        return tr("Priority");
+    case AttemptsColumn:
+        return tr("Attempts");
+    case CreatedColumn:
+        return tr("Created");
+    case StartedColumn:
+        return tr("Started");
+    case DurationColumn:
+        return tr("Duration");
+    case WorkerColumn:
+        return tr("Worker");
+    case ErrorColumn:
+        return tr("Error");
+    default:
+        return {};
+    }
+}
+
+QVariant JobTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Job *job = jobAt(index.row());
+    if (!job) {
+        // Not in the window: a placeholder until the view asks for this part (ensureLoaded).
+        if (role == Qt::DisplayRole && index.column() == IdColumn)
+            return QStringLiteral("…");
+        if (role == LoadedRole)
+            return false;
+        if (role == JobIdRole)
+            return qint64(0);
+        return {};
+    }
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(*job, index.column());
+    case Qt::ToolTipRole:
+        if (index.column() == ErrorColumn && !job->errorMessage.isEmpty())
+            return job->errorMessage;
+        if (index.column() == StatusColumn)
+            return statusText(*job, m_clock->nowMs());
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == IdColumn || index.column() == AttemptsColumn || index.column() == DurationColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case JobIdRole:
+        return job->id;
+    case StatusRole:
+        return int(job->status);
+    case RawValueRole:
+        return raw(*job, index.column());
+    case CancelRequestedRole:
+        return job->cancelRequested;
+    case RetryingRole:
+        return job->status == JobStatus::Queued && job->retryCount > 0;
+    case LoadedRole:
+        return true;
+    default:
+        return {};
+    }
+}
+
+QVariant JobTableModel::display(const Job &job, int column) const
+{
+    switch (column) {
+    case IdColumn:
+        return job.publicId();
+    case TypeColumn:
+        return job.type;
+    case StatusColumn:
+        return statusText(job, m_clock->nowMs());
+    case PriorityColumn:
+        return displayName(job.priority);
+    case AttemptsColumn:
+        //: attempts started "of" the most possible (1 + retries)
+        return tr("%1 of %2").arg(job.attempts).arg(job.maxRetries + 1);
+    case CreatedColumn:
+        return timeText(job.createdAt);
+    case StartedColumn:
+        return timeText(job.startedAt);
+    case DurationColumn:
+        if (job.startedAt <= 0)
+            return {};
+        if (job.status == JobStatus::Processing)
+            return durationText(qMax<qint64>(0, m_clock->nowMs() - job.startedAt));
+        if (job.completedAt > 0)
+            return durationText(qMax<qint64>(0, job.completedAt - job.startedAt));
+        return {};
+    case WorkerColumn:
+        return job.workerId;
+    case ErrorColumn: {
+        QString e = job.errorMessage;
+        e.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        return e;
+    }
+    default:
+        return {};
+    }
+}
+
+QVariant JobTableModel::raw(const Job &job, int column) const
+{
+    switch (column) {
+    case IdColumn:
+        return job.id;
+    case TypeColumn:
+        return job.type;
+    case StatusColumn:
+        return int(job.status);
+    case PriorityColumn:
+        return int(job.priority);
+    case AttemptsColumn:
+        return job.attempts;
+    case CreatedColumn:
+        return job.createdAt;
+    case StartedColumn:
+        return job.startedAt;
+    case DurationColumn:
+        return job.completedAt > 0 && job.startedAt > 0 ? job.completedAt - job.startedAt : qint64(-1);
+    case WorkerColumn:
+        return job.workerId;
+    case ErrorColumn:
+        return job.errorMessage;
+    default:
+        return {};
+    }
+}
+
+QString JobTableModel::statusText(const Job &job, qint64 nowMs)
+{
+    if (job.status == JobStatus::Processing && job.cancelRequested)
+        return tr("Cancelling…");
+    if (job.status == JobStatus::Queued && job.runAt > nowMs) {
+        const qint64 minutes = (job.runAt - nowMs + 59'999) / 60'000;
+        if (job.retryCount > 0)
+            return tr("Retrying in %n min", nullptr, int(minutes));
+        return tr("Scheduled in %n min", nullptr, int(minutes));
+    }
+    if (job.status == JobStatus::Processing && job.progress >= 0)
+        return tr("Processing %1%").arg(int(job.progress * 100));
+    return displayName(job.status);
+}
+
+QString JobTableModel::durationText(qint64 ms)
+{
+    if (ms < 1000)
+        return tr("%1 ms").arg(ms);
+    if (ms < 60'000)
+        return tr("%1 s").arg(QLocale().toString(double(ms) / 1000.0, 'f', 1));
+    const qint64 s = ms / 1000;
+    if (s < 3600)
+        return tr("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+}
+
+void JobTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount || column == ErrorColumn)
+        return;
+    const JobSortColumn key = sortColumnFor(column);
+    if (key == m_filter.sort && order == m_filter.order)
+        return;
+    m_filter.sort = key;
+    m_filter.order = order;
+    // A new order is a new list; row positions mean nothing across it.
+    beginResetModel();
+    m_rows.clear();
+    m_rowOf.clear();
+    m_total = 0;
+    m_offset = 0;
+    m_loadedOnce = false;
+    endResetModel();
+    m_inFlight = 0;
+    request(0);
+}
+
+void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &type, const QString &search)
+{
+    if (statuses == m_filter.statuses && type == m_filter.type && search == m_filter.search)
+        return;
+    m_filter.statuses = statuses;
+    m_filter.type = type;
+    m_filter.search = search;
+    beginResetModel();
+    m_rows.clear();
+    m_rowOf.clear();
+    m_total = 0;
+    m_offset = 0;
+    m_loadedOnce = false;
+    endResetModel();
+    m_inFlight = 0;
+    request(0);
+}
+
+void JobTableModel::scheduleRefresh()
+{
+    if (!m_coalesceTimer.isActive())
+        m_coalesceTimer.start();
+}
+
+void JobTableModel::refreshNow()
+{
+    m_coalesceTimer.stop();
+    request(m_offset);
+}
+
+void JobTableModel::setRefreshInterval(int ms)
+{
+    if (ms <= 0) {
+        m_refreshTimer.stop();
+        return;
+    }
+    m_refreshTimer.start(ms);
+}
+
+void JobTableModel::ensureLoaded(int first, int last)
+{
+    last = qMax(first, last);
+    if (first >= m_offset && last < m_offset + m_rows.size())
+        return;
+    if (m_inFlight != 0 && m_wantedOffset <= first && last < m_wantedOffset + m_windowSize)
+        return;
+    // Put the visible rows in the window's first third: views scroll both ways.
+    const int offset = qMax(0, first - (m_windowSize - (last - first + 1)) / 3);
+    request(offset);
+}
+
+void JobTableModel::request(int offset)
+{
+    JobFilter f = m_filter;
+    f.offset = offset;
+    f.limit = m_windowSize;
+    m_wantedOffset = offset;
+    m_inFlight = m_service->fetchWindow(f);
+}
+
+void JobTableModel::onWindowReady(quint64 request, const JobWindow &window)
+{
+    if (request != m_inFlight)
+        return;  // superseded by a newer request (filter change, scroll)
+    m_inFlight = 0;
+    applyWindow(window);
+    emit windowApplied();
+}
+
+void JobTableModel::onRequestFailed(quint64 request, const QString &message)
+{
+    if (request != m_inFlight)
+        return;
+    m_inFlight = 0;
+    emit errorOccurred(message);
+}
+
+void JobTableModel::resizeTo(qint64 total)
+{
+    total = qMin<qint64>(total, std::numeric_limits<int>::max() - 1);
+    if (total > m_total) {
+        beginInsertRows({}, int(m_total), int(total - 1));
+        m_total = total;
+        endInsertRows();
+    } else if (total < m_total) {
+        beginRemoveRows({}, int(total), int(m_total - 1));
+        m_total = total;
+        endRemoveRows();
+    }
+}
+
+void JobTableModel::emitChanged(const QList<int> &rows)
+{
+    if (rows.isEmpty())
+        return;
+    // One signal per contiguous run; one range for everything when most rows changed.
+    const int last = columnCount() - 1;
+    if (rows.size() > m_rows.size() / 2) {
+        const int lo = *std::min_element(rows.begin(), rows.end());
+        const int hi = *std::max_element(rows.begin(), rows.end());
+        emit dataChanged(index(lo, 0), index(hi, last));
+        return;
+    }
+    QList<int> sorted = rows;
+    std::sort(sorted.begin(), sorted.end());
+    int start = sorted.first();
+    int prev = start;
+    for (qsizetype i = 1; i <= sorted.size(); ++i) {
+        if (i < sorted.size() && sorted.at(i) == prev + 1) {
+            prev = sorted.at(i);
+            continue;
+        }
+        emit dataChanged(index(start, 0), index(prev, last));
+        if (i < sorted.size())
+            start = prev = sorted.at(i);
+    }
+}
+
+void JobTableModel::applyWindow(const JobWindow &window)
+{
+    const int offset = window.filter.offset;
+    const QList<Job> &target = window.rows;
+
+    if (offset > 0 && target.isEmpty() && window.total <= offset) {
+        // The list shrank below our window: drop the missing tail and load the real end.
+        m_rows.clear();
+        m_rowOf.clear();
+        resizeTo(window.total);
+        m_offset = int(window.total);
+        if (window.total > 0)
+            request(int(qMax<qint64>(0, window.total - m_windowSize)));
+        return;
+    }
+
+    if (!m_loadedOnce || offset != m_offset) {
+        // First load or a scroll to another window: rows change content, not identity.
+        const int oldStart = m_offset;
+        const int oldEnd = m_offset + int(m_rows.size());
+        m_offset = offset;
+        m_rows = target;
+        m_rowOf.clear();
+        for (int i = 0; i < m_rows.size(); ++i)
+            m_rowOf.insert(m_rows.at(i).id, i);
+        resizeTo(qMax<qint64>(window.total, offset + target.size()));
+        m_loadedOnce = true;
+        const int last = columnCount() - 1;
+        const int count = rowCount();
+        // Rows of the old window now show placeholders; they are off screen (the view asked for the new
+        // window), so they are not announced: a repaint would only ask for the old window again.
+        Q_UNUSED(oldStart)
+        Q_UNUSED(oldEnd)
+        if (!m_rows.isEmpty())
+            emit dataChanged(index(m_offset, 0), index(qMin(m_offset + int(m_rows.size()), count) - 1, last));
+        return;
+    }
+
+    // Same window, newer content: diff by job id.
+    QSet<qint64> targetIds;
+    targetIds.reserve(target.size());
+    for (const Job &j : target)
+        targetIds.insert(j.id);
+
+    // 1. Rows that left the window, removed from the bottom up in contiguous runs.
+    for (int i = int(m_rows.size()) - 1; i >= 0;) {
+        if (targetIds.contains(m_rows.at(i).id)) {
+            --i;
+            continue;
+        }
+        int first = i;
+        while (first > 0 && !targetIds.contains(m_rows.at(first - 1).id))
+            --first;
+        beginRemoveRows({}, m_offset + first, m_offset + i);
+        m_rows.remove(first, i - first + 1);
+        m_total -= i - first + 1;
+        endRemoveRows();
+        i = first - 1;
+    }
+    m_rowOf.clear();
+    for (int i = 0; i < m_rows.size(); ++i)
+        m_rowOf.insert(m_rows.at(i).id, i);
+
+    // 2. Walk the target order: keep, move or insert each row.
+    QList<int> changed;
+    for (int i = 0; i < target.size(); ++i) {
+        const Job &want = target.at(i);
+        if (i < m_rows.size() && m_rows.at(i).id == want.id) {
+            if (!sameContent(m_rows.at(i), want)) {
+                m_rows[i] = want;
+                changed.append(m_offset + i);
+            }
+            continue;
+        }
+        const int from = m_rowOf.value(want.id, -1);
+        if (from > i) {
+            beginMoveRows({}, m_offset + from, m_offset + from, {}, m_offset + i);
+            m_rows.move(from, i);
+            endMoveRows();
+            m_rows[i] = want;
+            changed.append(m_offset + i);
+        } else {
+            beginInsertRows({}, m_offset + i, m_offset + i);
+            m_rows.insert(i, want);
+            ++m_total;
+            endInsertRows();
+        }
+        // Positions after i shifted: re-index the tail (windows are small).
+        for (int k = i; k < m_rows.size(); ++k)
+            m_rowOf.insert(m_rows.at(k).id, k);
+    }
+
+    // 3. The rest of the list beyond the window grows or shrinks at the end.
+    resizeTo(qMax<qint64>(window.total, m_offset + m_rows.size()));
+    emitChanged(changed);
+}
+
+qint64 JobTableModel::jobIdAt(int row) const
+{
+    const Job *job = jobAt(row);
+    return job ? job->id : 0;
+}
+
+int JobTableModel::rowOfJob(qint64 id) const
+{
+    const int i = m_rowOf.value(id, -1);
+    return i < 0 ? -1 : m_offset + i;
+}
+
+const Job *JobTableModel::jobAt(int row) const
+{
+    const int i = row - m_offset;
+    if (i < 0 || i >= m_rows.size())
+        return nullptr;
+    return &m_rows.at(i);
+}
+
+} // namespace hcm

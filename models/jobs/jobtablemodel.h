@@ -1,0 +1,103 @@
+#pragma once
+
+#include "common/clock.h"
+#include "jobs/asyncjobservice.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QTimer>
+
+#include <memory>
+
+namespace hcm {
+
+// The live job table: a window of a filtered, sorted job list, fed by AsyncJobService's thread.
+//
+// rowCount() is the size of the whole filtered list; only a window of rows around what the view shows
+// (ensureLoaded) is held, rows outside it show a placeholder, so a million jobs never sit in memory. Filtering and sorting happen in SQL. A refresh never resets the model: the new window
+// is diffed against the old by job id into removeRows / moveRows / insertRows and row-ranged
+// dataChanged, so selection, current row and scroll position survive. Refresh requests are coalesced by
+// a short single-shot timer: a burst of job changes costs one query and one update.
+class JobTableModel final : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { IdColumn, TypeColumn, StatusColumn, PriorityColumn, AttemptsColumn, CreatedColumn, StartedColumn,
+                  DurationColumn, WorkerColumn, ErrorColumn, ColumnCount };
+    Q_ENUM(Column)
+    enum Role {
+        JobIdRole = Qt::UserRole + 1,  // qint64 id, 0 for a row not loaded yet
+        StatusRole,                    // int(JobStatus)
+        RawValueRole,                  // the column's underlying value (numbers, times in ms)
+        CancelRequestedRole,           // bool
+        RetryingRole,                  // bool: queued, waiting for its next attempt
+        LoadedRole,                    // bool: false while the row's window is being fetched
+    };
+
+    JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock = Clock::system(), QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    // A new filter is a new list: the model resets once and loads the first window.
+    void setFilter(const QList<JobStatus> &statuses, const QString &type, const QString &search);
+    const JobFilter &filter() const { return m_filter; }
+
+    // Asks for a refresh of the current window; coalesced (see setCoalesceInterval).
+    void scheduleRefresh();
+    // Refreshes now, without waiting for the coalescing timer (tests call it instead of sleeping).
+    void refreshNow();
+    // Periodic refresh for changes made by other processes (default 1000 ms; 0 turns it off).
+    void setRefreshInterval(int ms);
+    int refreshInterval() const { return m_refreshTimer.interval(); }
+    void setCoalesceInterval(int ms) { m_coalesceTimer.setInterval(ms); }
+    // Rows per window (default 300).
+    void setWindowSize(int rows) { m_windowSize = qMax(20, rows); }
+    // Makes sure the window covers rows first..last: the view calls it with its visible rows whenever
+    // it scrolls or resizes. data() itself never queries (it returns placeholders outside the window).
+    void ensureLoaded(int first, int last);
+
+    qint64 jobIdAt(int row) const;
+    int rowOfJob(qint64 id) const;  // -1 when not in the loaded window
+    const Job *jobAt(int row) const;  // nullptr when not loaded
+    bool isLoading() const { return m_inFlight != 0; }
+    qint64 total() const { return m_total; }
+
+    // Formatting shared with the details view.
+    static QString statusText(const Job &job, qint64 nowMs);
+    static QString durationText(qint64 ms);
+
+signals:
+    // A window was applied (first load, refresh or scroll).
+    void windowApplied();
+    void errorOccurred(const QString &message);
+
+private:
+    void request(int offset);
+    void onWindowReady(quint64 request, const JobWindow &window);
+    void onRequestFailed(quint64 request, const QString &message);
+    void applyWindow(const JobWindow &window);
+    void resizeTo(qint64 total);
+    void emitChanged(const QList<int> &rows);
+    QVariant display(const Job &job, int column) const;
+    QVariant raw(const Job &job, int column) const;
+
+    AsyncJobService *m_service;
+    std::shared_ptr<Clock> m_clock;
+    JobFilter m_filter;
+    int m_windowSize = 300;
+    qint64 m_total = 0;          // rows the view sees
+    int m_offset = 0;            // first row of the loaded window
+    QList<Job> m_rows;           // the loaded window
+    QHash<qint64, int> m_rowOf;  // job id → index in m_rows
+    quint64 m_inFlight = 0;      // the window request we wait for, 0 when none
+    int m_wantedOffset = 0;
+    bool m_loadedOnce = false;
+    QTimer m_coalesceTimer;
+    QTimer m_refreshTimer;
+};
+
+} // namespace hcm

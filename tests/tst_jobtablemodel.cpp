@@ -1,0 +1,261 @@
+// The live job table model against a real SQLite file and its reader thread: model invariants, no
+// resets across refreshes, selection surviving changes, windowing, SQL-side filters and sorting.
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "jobs/asyncjobservice.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtablemodel.h"
+#include "jobs/jobtypes.h"
+
+#include <QAbstractItemModelTester>
+#include <QItemSelectionModel>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const Actor kActor{QStringLiteral("tester")};
+
+QList<qint64> addJobs(JobService &service, int n, const QString &type = QStringLiteral("test.noop"))
+{
+    QList<NewJob> jobs(n, NewJob{type, JobPriority::Normal, {}, 3, std::nullopt});
+    return service.enqueueMany(jobs, kActor).value();
+}
+
+// Waits until the model has applied the window it asked for.
+bool settle(JobTableModel &model)
+{
+    QSignalSpy applied(&model, &JobTableModel::windowApplied);
+    model.refreshNow();
+    return applied.wait(5000);
+}
+
+void complete(JobStore &store, const QList<qint64> &ids)
+{
+    // Claim everything due, complete the chosen jobs, give the rest back.
+    QList<JobOutcome> outcomes;
+    QList<qint64> others;
+    auto claimed = store.claim(QStringLiteral("w"), 100000, 30000, {QStringLiteral("test.noop")});
+    for (const auto &c : claimed.value()) {
+        if (ids.contains(c.id))
+            outcomes.append(JobOutcome{c.id, c.attempt, JobOutcome::Kind::Completed, {}, {}, true, 0, 0});
+        else
+            others.append(c.id);
+    }
+    (void)store.finish(QStringLiteral("w"), outcomes);
+    (void)store.release(QStringLiteral("w"), others);
+}
+
+} // namespace
+
+class TestJobTableModel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        JobTypeCatalog::enableTestTypes();
+        (void)QSqlDatabase::drivers();
+    }
+    void cleanup() { Database::closeThreadConnections(); }
+
+    void loadsFirstWindowAndFormats()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const auto ids = addJobs(service, 10);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 10, 5000);
+        // Newest first.
+        QCOMPARE(model.jobIdAt(0), ids.last());
+        QCOMPARE(model.index(0, JobTableModel::IdColumn).data().toString(), Job::publicId(ids.last()));
+        QCOMPARE(model.index(0, JobTableModel::StatusColumn).data().toString(), QStringLiteral("Queued"));
+        QCOMPARE(model.index(0, JobTableModel::AttemptsColumn).data().toString(), QStringLiteral("0 of 4"));
+        QCOMPARE(model.index(0, JobTableModel::StatusColumn).data(JobTableModel::StatusRole).toInt(),
+                 int(JobStatus::Queued));
+        QCOMPARE(model.headerData(JobTableModel::ErrorColumn, Qt::Horizontal).toString(), QStringLiteral("Error"));
+    }
+
+    // A hundred refreshes while jobs change state: rows move, appear and disappear, never a reset.
+    void refreshesNeverReset()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        auto ids = addJobs(service, 50);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 50, 5000);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        auto *rng = QRandomGenerator::global();
+        for (int round = 0; round < 100; ++round) {
+            switch (round % 4) {
+            case 0:
+                ids += addJobs(service, 1 + int(rng->bounded(3)));
+                break;
+            case 1:
+                complete(store, {ids.at(int(rng->bounded(int(ids.size()))))});
+                break;
+            case 2: {
+                QList<qint64> finished;
+                for (const Job &j : store.list(JobFilter{{JobStatus::Completed}, {}, {}, JobSortColumn::Id,
+                                                          Qt::DescendingOrder, 2, 0})
+                                        .value())
+                    finished << j.id;
+                service.deleteFinished(finished, kActor);
+                for (qint64 id : finished)
+                    ids.removeAll(id);
+                break;
+            }
+            case 3:
+                service.cancel({ids.at(int(rng->bounded(int(ids.size()))))}, kActor);
+                break;
+            }
+            QVERIFY(settle(model));
+            QCOMPARE(model.rowCount(), int(store.count(JobFilter{}).value()));
+        }
+        QCOMPARE(resets.count(), 0);
+        QVERIFY(inserted.count() > 0);
+        QVERIFY(removed.count() > 0);
+        QVERIFY(changed.count() > 0);
+        // The model matches the database row for row.
+        const auto rows = store.list(JobFilter{{}, {}, {}, JobSortColumn::Id, Qt::DescendingOrder, 1000, 0}).value();
+        for (int i = 0; i < rows.size(); ++i) {
+            QCOMPARE(model.jobIdAt(i), rows.at(i).id);
+            QCOMPARE(model.index(i, JobTableModel::StatusColumn).data(JobTableModel::StatusRole).toInt(),
+                     int(rows.at(i).status));
+        }
+    }
+
+    void selectionAndCurrentRowSurviveRefresh()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        const auto ids = addJobs(service, 20);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 20, 5000);
+        QItemSelectionModel selection(&model);
+        const qint64 chosen = ids.at(5);
+        const int row = model.rowOfJob(chosen);
+        selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        // Newer jobs arrive above it and an older one disappears below it.
+        addJobs(service, 3);
+        complete(store, {ids.at(0)});
+        service.deleteFinished({ids.at(0)}, kActor);
+        QVERIFY(settle(model));
+        QCOMPARE(model.rowCount(), 22);
+        QCOMPARE(model.jobIdAt(selection.currentIndex().row()), chosen);
+        const auto selected = selection.selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(model.jobIdAt(selected.first().row()), chosen);
+        QCOMPARE(selected.first().row(), row + 3);
+    }
+
+    // Sorted by status, a job that changes status moves; the selection moves with it.
+    void selectionFollowsMovedRow()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        const auto ids = addJobs(service, 10);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.sort(JobTableModel::StatusColumn, Qt::AscendingOrder);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 10, 5000);
+        QItemSelectionModel selection(&model);
+        const qint64 chosen = ids.at(3);
+        selection.select(model.index(model.rowOfJob(chosen), 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        service.cancel({chosen}, kActor);  // "cancelled" sorts before "queued"
+        QVERIFY(settle(model));
+        QCOMPARE(model.rowOfJob(chosen), 0);
+        QCOMPARE(selection.selectedRows().size(), 1);
+        QCOMPARE(selection.selectedRows().first().row(), 0);
+    }
+
+    void filtersAndSortHappenInSql()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        addJobs(service, 5);
+        addJobs(service, 3, QStringLiteral("cache_flush"));
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 8, 5000);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        model.setFilter({}, QStringLiteral("cache_flush"), {});
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, 5000);
+        QCOMPARE(resets.count(), 1);  // a new filter is a new list
+        model.setFilter({JobStatus::Completed}, {}, {});
+        QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
+        QCOMPARE(model.rowCount(), 0);
+        model.setFilter({}, {}, QStringLiteral("cache"));
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, 5000);
+        model.setFilter({}, {}, {});
+        model.sort(JobTableModel::TypeColumn, Qt::AscendingOrder);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 8, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.index(0, JobTableModel::TypeColumn).data().toString(), QStringLiteral("cache_flush"), 5000);
+    }
+
+    // 5,000 rows, a window of 100: the model knows the count, holds one window, loads others on demand.
+    void windowsLoadOnDemand()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const auto ids = addJobs(service, 5000);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setWindowSize(100);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5000, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
+        QVERIFY(model.jobAt(4999) == nullptr);  // not loaded
+        QCOMPARE(model.index(4999, 0).data().toString(), QStringLiteral("…"));
+        model.ensureLoaded(4980, 4999);  // what the view does when scrolled to the end
+        QTRY_VERIFY_WITH_TIMEOUT(model.jobAt(4999) != nullptr, 5000);
+        QCOMPARE(model.jobIdAt(4999), ids.first());
+        QVERIFY(model.jobAt(0) == nullptr);  // the first window was let go
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QVERIFY(settle(model));
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void shrinkingListDropsTail()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        auto ids = addJobs(service, 30);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 30, 5000);
+        complete(store, ids);
+        service.deleteFinished(ids.mid(0, 25), kActor);
+        QVERIFY(settle(model));
+        QCOMPARE(model.rowCount(), 5);
+    }
+};
+
+QTEST_MAIN(TestJobTableModel)
+#include "tst_jobtablemodel.moc"
