@@ -23,7 +23,7 @@ public:
     {
     }
 
-    enum class Kind { Window, Counts, Throughput, Other };
+    enum class Kind { Window, Counts, Throughput, Workers, Other };
 
     void post(Kind kind, std::function<void(JobDbWorker &)> task)
     {
@@ -54,6 +54,7 @@ signals:
     void countsReady(quint64 request, const hcm::StatusCounts &counts);
     void jobReady(quint64 request, const hcm::Job &job);
     void throughputReady(quint64 request, const hcm::Throughput &throughput);
+    void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results, const QList<qint64> &created);
     void requestFailed(quint64 request, const QString &message);
 
@@ -92,6 +93,7 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     qRegisterMetaType<Job>();
     qRegisterMetaType<QList<JobActionResult>>();
     qRegisterMetaType<QList<qint64>>();
+    qRegisterMetaType<QList<WorkerInfo>>();
     (void)QSqlDatabase::drivers();  // QTBUG-112961: register drivers before other threads connect
 
     auto *worker = new JobDbWorker(std::move(store));
@@ -104,6 +106,7 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     connect(worker, &JobDbWorker::countsReady, this, &AsyncJobService::countsReady);
     connect(worker, &JobDbWorker::jobReady, this, &AsyncJobService::jobReady);
     connect(worker, &JobDbWorker::throughputReady, this, &AsyncJobService::throughputReady);
+    connect(worker, &JobDbWorker::workersReady, this, &AsyncJobService::workersReady);
     connect(worker, &JobDbWorker::actionFinished, this, &AsyncJobService::actionFinished);
     connect(worker, &JobDbWorker::requestFailed, this, &AsyncJobService::requestFailed);
     m_thread.start();
@@ -177,6 +180,20 @@ quint64 AsyncJobService::fetchThroughput(int minutes)
             return;
         }
         emit w.throughputReady(id, result.value());
+    });
+    return id;
+}
+
+quint64 AsyncJobService::fetchWorkers()
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Workers, [id](JobDbWorker &w) {
+        auto workers = w.service().store().workers();
+        if (!workers) {
+            emit w.requestFailed(id, workers.error().message);
+            return;
+        }
+        emit w.workersReady(id, workers.value());
     });
     return id;
 }

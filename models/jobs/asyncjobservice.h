@@ -54,6 +54,7 @@ public:
     quint64 fetchCounts(const JobFilter &filter);  // type and search apply; statuses are ignored
     quint64 fetchJob(qint64 id);
     quint64 fetchThroughput(int minutes);
+    quint64 fetchWorkers();
 
     quint64 enqueue(const NewJob &job, const Actor &actor);
     quint64 cancel(const QList<qint64> &ids, const Actor &actor);
@@ -66,6 +67,7 @@ signals:
     void countsReady(quint64 request, const hcm::StatusCounts &counts);
     void jobReady(quint64 request, const hcm::Job &job);
     void throughputReady(quint64 request, const hcm::Throughput &throughput);
+    void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
     // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results, const QList<qint64> &created);
     // Any request that failed as a whole: the database is unreachable, the input was refused.
@@ -89,3 +91,4 @@ Q_DECLARE_METATYPE(hcm::JobFilter)
 Q_DECLARE_METATYPE(hcm::NewJob)
 Q_DECLARE_METATYPE(hcm::Actor)
 Q_DECLARE_METATYPE(hcm::JobActionResult)
+Q_DECLARE_METATYPE(hcm::WorkerInfo)

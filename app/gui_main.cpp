@@ -1,0 +1,96 @@
+// hcm-admin: the desktop console.
+
+#include "appcommon.h"
+
+#include "common/logcategories.h"
+#include "common/logsink.h"
+#include "db/database.h"
+#include "jobs/jobtypes.h"
+#include "ui/mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+#include <QThread>
+
+using namespace hcm;
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("hcm-admin", text);
+}
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    app::setupApplication(QStringLiteral("hcm-admin"));
+    app::installTranslations(app);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("Desktop console for HCM background jobs."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption dbOption(QStringLiteral("db"), tr("Database: a SQLite file path (default: %1).")
+                                                                .arg(DbConfig::defaultSqlitePath()),
+                                      tr("path"));
+    const QCommandLineOption noWorkerOption(QStringLiteral("no-worker"),
+                                            tr("Do not run jobs in this window (hcm-worker processes run them)."));
+    const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
+                                               tr("Jobs the in-process worker runs at once (default: %1).")
+                                                   .arg(qMax(2, QThread::idealThreadCount())),
+                                               tr("n"));
+    const QCommandLineOption refreshOption(QStringLiteral("refresh-interval"),
+                                           tr("Milliseconds between refreshes for changes by other programs "
+                                              "(default: 1000)."),
+                                           tr("ms"), QStringLiteral("1000"));
+    const QCommandLineOption testTypesOption(QStringLiteral("enable-test-job-types"),
+                                             tr("Also offer the diagnostic job types."));
+    for (const auto *o : {&dbOption, &noWorkerOption, &concurrencyOption, &refreshOption, &testTypesOption})
+        parser.addOption(*o);
+    parser.process(app);
+    if (parser.isSet(testTypesOption))
+        JobTypeCatalog::enableTestTypes();
+
+    const QString logDir = app::logDirectory();
+    if (auto st = LogSink::instance().open(logDir + QStringLiteral("/hcm-admin.log")); !st)
+        qCWarning(lcApp).noquote() << st.error().message;
+
+    const auto fail = [](const QString &message) {
+        QMessageBox::critical(nullptr, tr("HCM Admin"), message);
+        return 1;
+    };
+    auto config = DbConfig::parse(parser.value(dbOption));
+    if (!config)
+        return fail(config.error().message);
+    if (auto st = Database::openAndMigrate(config.value()); !st)
+        return fail(st.error().message);
+    // The GUI thread keeps no connection: all later queries run on the service threads.
+    Database::closeThreadConnections();
+
+    bool ok = false;
+    const int refresh = parser.value(refreshOption).toInt(&ok);
+    if (!ok || refresh < 0)
+        return fail(tr("--refresh-interval must be a whole number of milliseconds."));
+
+    ui::MainWindow::Options options;
+    options.db = config.value();
+    options.actor = Actor{QStringLiteral("admin:") + qEnvironmentVariable("USER", QStringLiteral("local"))};
+    options.runWorker = !parser.isSet(noWorkerOption);
+    options.refreshIntervalMs = refresh;
+    options.worker.concurrency = qMax(2, QThread::idealThreadCount());
+    if (parser.isSet(concurrencyOption)) {
+        options.worker.concurrency = parser.value(concurrencyOption).toInt(&ok);
+        if (!ok || options.worker.concurrency < 1 || options.worker.concurrency > 256)
+            return fail(tr("--concurrency must be a whole number from 1 to 256."));
+    }
+    options.worker.env = app::handlerEnvironment(config.value(), app::cacheDirectory(), logDir);
+
+    ui::MainWindow window(options);
+    window.show();
+    const int rc = app.exec();
+    LogSink::instance().close();
+    return rc;
+}

@@ -1,0 +1,324 @@
+// The desktop app driven like a person would, on real widgets (offscreen) and a real SQLite file with
+// the in-process worker: create a job in the dialog and watch it complete, cancel a scheduled job from
+// the context menu, switch filters, keep the selection across refreshes. Also renders the screenshots.
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtablemodel.h"
+#include "jobs/jobtypes.h"
+#include "ui/jobspage.h"
+#include "ui/mainwindow.h"
+#include "ui/newjobdialog.h"
+#include "ui/statusfiltermodel.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QLabel>
+#include <QListView>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QTableView>
+#include <QtTest>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const Actor kActor{QStringLiteral("tester")};
+
+ui::MainWindow::Options windowOptions(const TempDatabase &tdb, bool worker)
+{
+    ui::MainWindow::Options o;
+    o.db = tdb.config();
+    o.actor = Actor{QStringLiteral("admin:test")};
+    o.runWorker = worker;
+    o.refreshIntervalMs = 200;
+    o.worker.concurrency = 2;
+    o.worker.pollIntervalMs = 500;
+    o.worker.env.cacheDir = tdb.dir() + QStringLiteral("/cache");
+    o.worker.env.logDir = tdb.dir() + QStringLiteral("/logs");
+    return o;
+}
+
+int rowOf(JobTableModel *model, qint64 id)
+{
+    return model->rowOfJob(id);
+}
+
+QString statusAt(JobTableModel *model, qint64 id)
+{
+    const int row = model->rowOfJob(id);
+    return row < 0 ? QString() : model->index(row, JobTableModel::StatusColumn).data().toString();
+}
+
+template<typename T>
+T *findTopLevel(const char *className)
+{
+    for (QWidget *w : QApplication::topLevelWidgets()) {
+        if (auto *t = qobject_cast<T *>(w); t && t->isVisible() && w->inherits(className))
+            return t;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+class TestGuiJobs : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_jobs"));
+        QSettings().clear();
+        (void)QSqlDatabase::drivers();
+    }
+    void cleanup() { Database::closeThreadConnections(); }
+
+    void createJobInDialogAndWatchItComplete()
+    {
+        TempDatabase tdb;
+        QDir().mkpath(tdb.dir() + QStringLiteral("/cache"));
+        QFile f(tdb.dir() + QStringLiteral("/cache/blob.bin"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+        f.close();
+
+        ui::MainWindow window(windowOptions(tdb, true));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.workerPool() && window.workerPool()->isRunning());
+
+        window.jobsPage()->newJob();
+        QTRY_VERIFY_WITH_TIMEOUT(findTopLevel<ui::NewJobDialog>("hcm::ui::NewJobDialog"), 5000);
+        auto *dialog = findTopLevel<ui::NewJobDialog>("hcm::ui::NewJobDialog");
+        auto *type = dialog->findChild<QComboBox *>(QStringLiteral("typeCombo"));
+        QVERIFY(type);
+        type->setCurrentIndex(type->findData(QStringLiteral("cache_flush")));
+        auto *priority = dialog->findChild<QComboBox *>(QStringLiteral("priorityCombo"));
+        priority->setCurrentIndex(priority->findData(QStringLiteral("high")) >= 0 ? priority->findData(QStringLiteral("high")) : 2);
+        auto *payload = dialog->findChild<QPlainTextEdit *>(QStringLiteral("payloadEdit"));
+        payload->setPlainText(QStringLiteral("{\"action\": \"full\"}"));
+        QSignalSpy created(dialog, &ui::NewJobDialog::jobCreated);
+        auto *buttons = dialog->findChild<QDialogButtonBox *>(QStringLiteral("buttonBox"));
+        QTRY_VERIFY_WITH_TIMEOUT(buttons->button(QDialogButtonBox::Ok)->isEnabled(), 5000);
+        QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(created.count(), 1, 5000);
+        const qint64 id = created.first().first().toLongLong();
+
+        // It shows up in the table and goes to completed without anyone pressing anything.
+        JobTableModel *model = window.jobsPage()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, id) >= 0, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, id), QStringLiteral("Completed"), 10'000);
+        JobService service{JobStore(tdb.config())};
+        auto job = service.get(id);
+        QCOMPARE_ENUM(job->priority, JobPriority::High);
+        QCOMPARE(job->result.toObject().value(QStringLiteral("files_removed")).toInt(), 1);
+        QVERIFY(!QFile::exists(tdb.dir() + QStringLiteral("/cache/blob.bin")));
+    }
+
+    void cancelScheduledJobFromContextMenu()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        NewJob later{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, Clock::system()->nowMs() + 3'600'000};
+        const qint64 id = service.enqueue(later, kActor).value();
+        ui::MainWindow window(windowOptions(tdb, true));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::JobsPage *page = window.jobsPage();
+        JobTableModel *model = page->model();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, id) >= 0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(1), 5000);
+        QVERIFY(statusAt(model, id).startsWith(QLatin1String("Scheduled in")));
+
+        page->table()->selectRow(rowOf(model, id));
+        QCOMPARE(page->selectedJobIds(), QList<qint64>{id});
+        QMenu *menu = page->createContextMenu(page->selectedJobIds());
+        auto *cancel = menu->findChild<QAction *>(QStringLiteral("cancelAction"));
+        auto *del = menu->findChild<QAction *>(QStringLiteral("deleteAction"));
+        auto *retry = menu->findChild<QAction *>(QStringLiteral("retryAction"));
+        QVERIFY(cancel && cancel->isEnabled());
+        QVERIFY(del && !del->isEnabled());
+        QVERIFY2(del->toolTip().contains(QLatin1String("only finished jobs can be deleted")), qPrintable(del->toolTip()));
+        QVERIFY(retry && retry->isEnabled());  // a scheduled job can be made due now
+        menu->popup(QPoint(10, 10));
+        cancel->trigger();
+        menu->close();
+
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, id), QStringLiteral("Cancelled"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Cancelled)), qint64(1), 5000);
+        QCOMPARE(page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(0));
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Cancelled);
+
+        // Now the menu offers delete, not cancel.
+        QMenu *again = page->createContextMenu({id});
+        QVERIFY(!again->findChild<QAction *>(QStringLiteral("cancelAction"))->isEnabled());
+        QVERIFY(again->findChild<QAction *>(QStringLiteral("deleteAction"))->isEnabled());
+        delete again;
+    }
+
+    void cancellingSeveralJobsAsksFirst()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        QList<qint64> ids;
+        for (int i = 0; i < 3; ++i)
+            ids << service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Low, {}, 3,
+                                          Clock::system()->nowMs() + 3'600'000},
+                                   kActor)
+                       .value();
+        ui::MainWindow window(windowOptions(tdb, false));
+        window.show();
+        ui::JobsPage *page = window.jobsPage();
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 3, 5000);
+        page->table()->selectAll();
+        page->requestCancel(page->selectedJobIds());
+        QTRY_VERIFY_WITH_TIMEOUT(findTopLevel<QMessageBox>("QMessageBox"), 5000);
+        auto *box = findTopLevel<QMessageBox>("QMessageBox");
+        QVERIFY2(box->text().contains(QLatin1String("3 jobs")), qPrintable(box->text()));
+        QCOMPARE_ENUM(service.get(ids.first())->status, JobStatus::Queued);  // nothing happened yet
+        for (QAbstractButton *b : box->buttons())
+            if (box->buttonRole(b) == QMessageBox::AcceptRole)
+                b->click();
+        QTRY_COMPARE_WITH_TIMEOUT(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'cancelled'")),
+                                  qint64(3), 5000);
+    }
+
+    void statusFilterShowsMatchingRows()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 4; ++i)
+            QVERIFY(service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3,
+                                           Clock::system()->nowMs() + 3'600'000},
+                                    kActor)
+                        .ok());
+        const qint64 cancelled = service.enqueue(NewJob{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3,
+                                                        Clock::system()->nowMs() + 3'600'000},
+                                                 kActor)
+                                     .value();
+        service.cancel({cancelled}, kActor);
+        ui::MainWindow window(windowOptions(tdb, false));
+        window.show();
+        ui::JobsPage *page = window.jobsPage();
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
+        QListView *list = page->statusList();
+        list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Cancelled), 0));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->jobIdAt(0), cancelled, 5000);
+        list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Queued), 0));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 4, 5000);
+        list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Completed), 0));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
+        list->setCurrentIndex(list->model()->index(0, 0));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
+        // The counts keep counting every status.
+        QCOMPARE(page->statusModel()->countAt(0), qint64(5));
+        QVERIFY(list->model()->index(1 + int(JobStatus::Queued), 0).data().toString().contains(QLatin1String("(4)")));
+    }
+
+    void selectionSurvivesRefresh()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        QList<qint64> ids;
+        for (int i = 0; i < 10; ++i)
+            ids << service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3,
+                                          Clock::system()->nowMs() + 3'600'000},
+                                   kActor)
+                       .value();
+        ui::MainWindow window(windowOptions(tdb, false));
+        window.show();
+        ui::JobsPage *page = window.jobsPage();
+        JobTableModel *model = page->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 10, 5000);
+        const qint64 chosen = ids.at(4);
+        page->table()->selectRow(rowOf(model, chosen));
+        QSignalSpy resets(model, &QAbstractItemModel::modelReset);
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3,
+                                           Clock::system()->nowMs() + 3'600'000},
+                                    kActor)
+                        .ok());
+        service.cancel({ids.at(7)}, kActor);
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 15, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, ids.at(7)), QStringLiteral("Cancelled"), 5000);
+        QCOMPARE(page->selectedJobIds(), QList<qint64>{chosen});
+        QCOMPARE(model->jobIdAt(page->table()->currentIndex().row()), chosen);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    // Regenerates docs/screenshots/main-window.png from a realistic database.
+    void screenshotMainWindow()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        JobTypeCatalog::enableTestTypes();
+        const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {}, std::optional<qint64> at = {}) {
+            return service.enqueue(NewJob{type, p, payload, 3, at}, kActor).value();
+        };
+        for (int i = 0; i < 14; ++i)
+            add(QStringLiteral("cache_flush"), JobPriority::Normal, {{QStringLiteral("action"), QStringLiteral("expired")}});
+        for (int i = 0; i < 4; ++i)
+            add(QStringLiteral("db_optimize"), JobPriority::Low);
+        const qint64 failing = add(QStringLiteral("email_send"), JobPriority::High,
+                                   {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
+                                    {QStringLiteral("subject"), QStringLiteral("Payroll export")}});
+        const qint64 sleeping = add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
+        add(QStringLiteral("log_rotate"), JobPriority::Normal, {{QStringLiteral("keep"), 5}},
+            Clock::system()->nowMs() + 45 * 60'000);
+        add(QStringLiteral("cleanup"), JobPriority::Low, {{QStringLiteral("type"), QStringLiteral("all")}},
+            Clock::system()->nowMs() + 20 * 60'000);
+        // Run most of them for real, leave a failure retrying and one running.
+        const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"), QStringLiteral("email_send"),
+                                QStringLiteral("test.sleep")};
+        auto claimed = store.claim(QStringLiteral("hcm-worker@app01:4211"), 100, 600'000, types).value();
+        QList<JobOutcome> outcomes;
+        for (const auto &c : claimed) {
+            if (c.id == sleeping)
+                continue;
+            if (c.id == failing)
+                outcomes << JobOutcome{c.id, c.attempt, JobOutcome::Kind::Failed, {},
+                                       QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)"),
+                                       true, 0, 0};
+            else
+                outcomes << JobOutcome{c.id, c.attempt, JobOutcome::Kind::Completed,
+                                       {{QStringLiteral("items_cleared"), 12}}, {}, true, 0, 0};
+        }
+        QVERIFY(store.finish(QStringLiteral("hcm-worker@app01:4211"), outcomes).ok());
+        QVERIFY(store.registerWorker(WorkerInfo{QStringLiteral("hcm-worker@app01:4211"), QStringLiteral("app01"), 4211, 0, 0,
+                                                4, 1, QStringLiteral(HCM_VERSION), 0})
+                    .ok());
+
+        ui::MainWindow window(windowOptions(tdb, false));
+        window.resize(1500, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        JobTableModel *model = window.jobsPage()->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 22, 5000);
+        window.jobsPage()->table()->selectRow(rowOf(model, failing));
+        QTest::qWait(600);  // let the details panel and chart arrive
+        const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
+        QDir().mkpath(dir);
+        const QImage image = window.grab().toImage();
+        QVERIFY(!image.isNull());
+        QVERIFY(image.save(dir + QStringLiteral("/main-window.png")));
+        window.showPage(1);
+        QTest::qWait(600);
+        QVERIFY(window.grab().save(dir + QStringLiteral("/workers-page.png")));
+    }
+};
+
+QTEST_MAIN(TestGuiJobs)
+#include "tst_gui_jobs.moc"

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "jobs/asyncjobservice.h"
+
+#include <QPointer>
+#include <QTimer>
+#include <QWidget>
+
+class QComboBox;
+class QLineEdit;
+class QListView;
+class QMenu;
+class QSettings;
+class QSplitter;
+class QTableView;
+
+namespace hcm {
+class JobTableModel;
+}
+
+namespace hcm::ui {
+
+class JobDetailsView;
+class StatusFilterModel;
+class ThroughputChart;
+
+// The jobs page: status filters with live counts, type filter, search, the live job table with its
+// context menu, a details panel and the throughput chart. Every query goes through AsyncJobService.
+class JobsPage final : public QWidget {
+    Q_OBJECT
+public:
+    JobsPage(AsyncJobService *service, Actor actor, QWidget *parent = nullptr);
+
+    JobTableModel *model() const { return m_model; }
+    QTableView *table() const { return m_table; }
+    QListView *statusList() const { return m_statusList; }
+    StatusFilterModel *statusModel() const { return m_statusModel; }
+
+    // Job ids of the selected rows, in row order (rows not loaded yet are left out).
+    QList<qint64> selectedJobIds() const;
+    // The context menu for these jobs (a fresh menu, deleted on close); exposed for tests.
+    QMenu *createContextMenu(const QList<qint64> &ids);
+
+    void saveState(QSettings &settings) const;
+    void restoreState(const QSettings &settings);
+    void setRefreshInterval(int ms);
+
+public slots:
+    void refresh();
+    void newJob();
+    void openDetails(qint64 id);
+    void requestCancel(const QList<qint64> &ids);
+    void requestRetry(const QList<qint64> &ids);
+    void requestDelete(const QList<qint64> &ids);
+    void duplicate(const QList<qint64> &ids);
+
+signals:
+    void statusMessage(const QString &message, int timeoutMs);
+    void countsChanged(const hcm::StatusCounts &counts);
+    void throughputChanged(const hcm::Throughput &throughput);
+    void databaseError(const QString &message);
+    void databaseOk();
+
+private:
+    void buildUi();
+    void applyFilter();
+    void loadVisibleRows();
+    void onCurrentChanged();
+    void onActionFinished(quint64 request, const QList<JobActionResult> &results, const QList<qint64> &created);
+    void confirm(const QString &text, const QString &okText, std::function<void()> onAccept);
+    void copyToClipboard(const QString &text, const QString &what);
+    bool isLoaded(qint64 id) const;
+
+    AsyncJobService *m_service;
+    Actor m_actor;
+    JobTableModel *m_model = nullptr;
+    StatusFilterModel *m_statusModel = nullptr;
+    QListView *m_statusList = nullptr;
+    QComboBox *m_typeCombo = nullptr;
+    QLineEdit *m_search = nullptr;
+    QTableView *m_table = nullptr;
+    JobDetailsView *m_details = nullptr;
+    ThroughputChart *m_chart = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QTimer m_searchDebounce;
+    QTimer m_changeCoalescer;
+    QTimer m_throughputTimer;
+    QHash<quint64, QString> m_pendingActions;  // request id → what it does, for the status message
+    quint64 m_countsRequest = 0;
+    quint64 m_detailsRequest = 0;
+    quint64 m_throughputRequest = 0;
+    qint64 m_detailsUpdatedAt = -1;
+};
+
+} // namespace hcm::ui

@@ -1,0 +1,228 @@
+#include "mainwindow.h"
+
+#include "ui/jobspage.h"
+#include "ui/statusicons.h"
+#include "ui/workerspage.h"
+#include "worker/jobhandler.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace hcm::ui {
+
+MainWindow::MainWindow(Options options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_options(std::move(options))
+{
+    setWindowTitle(tr("HCM Admin"));
+    setWindowIcon(icon("app"));
+    setObjectName(QStringLiteral("mainWindow"));
+    m_service = new AsyncJobService(JobStore(m_options.db), this);
+
+    m_nav = new QListWidget;
+    m_nav->setObjectName(QStringLiteral("navigation"));
+    m_nav->setIconSize(QSize(24, 24));
+    m_nav->setFixedWidth(150);
+    m_nav->setFrameShape(QFrame::NoFrame);
+    m_nav->addItem(new QListWidgetItem(icon("page-jobs"), tr("Jobs")));
+    m_nav->addItem(new QListWidgetItem(icon("page-workers"), tr("Workers")));
+    m_pages = new QStackedWidget;
+    m_jobsPage = new JobsPage(m_service, m_options.actor);
+    m_jobsPage->setRefreshInterval(m_options.refreshIntervalMs);
+    m_workersPage = new WorkersPage(m_service);
+    m_pages->addWidget(m_jobsPage);
+    m_pages->addWidget(m_workersPage);
+    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_nav->setCurrentRow(0);
+
+    auto *central = new QWidget;
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_nav);
+    layout->addWidget(m_pages, 1);
+    setCentralWidget(central);
+
+    buildMenus();
+    buildStatusBar();
+    restoreSettings();
+    setWorkerEnabled(m_options.runWorker && m_options.db.isSqlite());
+}
+
+MainWindow::~MainWindow()
+{
+    if (m_pool)
+        m_pool->stopAndWait(0);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *newJob = file->addAction(icon("action-new"), tr("&New Job…"), m_jobsPage, &JobsPage::newJob);
+    newJob->setShortcut(QKeySequence::New);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *jobs = view->addAction(icon("page-jobs"), tr("&Jobs"), this, [this] { showPage(0); });
+    jobs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    QAction *workers = view->addAction(icon("page-workers"), tr("&Workers"), this, [this] { showPage(1); });
+    workers->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    view->addSeparator();
+    QAction *refresh = view->addAction(icon("action-refresh"), tr("&Refresh"), m_jobsPage, &JobsPage::refresh);
+    refresh->setShortcut(QKeySequence::Refresh);
+
+    QMenu *worker = menuBar()->addMenu(tr("&Worker"));
+    m_workerAction = worker->addAction(tr("&Run Jobs in This Window"));
+    m_workerAction->setObjectName(QStringLiteral("workerAction"));
+    m_workerAction->setCheckable(true);
+    m_workerAction->setToolTip(tr("Runs queued jobs inside HCM Admin. Turn it off when dedicated hcm-worker "
+                                  "processes serve this database."));
+    connect(m_workerAction, &QAction::toggled, this, &MainWindow::setWorkerEnabled);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About HCM Admin"), this, [this] {
+        auto *box = new QMessageBox(QMessageBox::Information, tr("About HCM Admin"),
+                                    tr("<b>HCM Admin %1</b><p>Background jobs and notification settings of the HCM "
+                                       "system.</p><p>Database: %2</p>")
+                                        .arg(QApplication::applicationVersion(),
+                                             m_options.db.displayName().toHtmlEscaped()),
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+}
+
+void MainWindow::buildStatusBar()
+{
+    m_dbLabel = new QLabel(m_options.db.displayName());
+    m_dbLabel->setObjectName(QStringLiteral("dbLabel"));
+    m_connectionLabel = new QLabel(tr("Connecting…"));
+    m_connectionLabel->setObjectName(QStringLiteral("connectionLabel"));
+    m_workerLabel = new QLabel;
+    m_workerLabel->setObjectName(QStringLiteral("workerLabel"));
+    m_rateLabel = new QLabel;
+    m_rateLabel->setObjectName(QStringLiteral("rateLabel"));
+    statusBar()->addPermanentWidget(m_rateLabel);
+    statusBar()->addPermanentWidget(m_workerLabel);
+    statusBar()->addPermanentWidget(m_connectionLabel);
+    statusBar()->addPermanentWidget(m_dbLabel);
+    connect(m_jobsPage, &JobsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
+    connect(m_jobsPage, &JobsPage::databaseOk, this, [this] {
+        m_connectionLabel->setText(tr("Connected"));
+        m_connectionLabel->setToolTip({});
+        m_connectionLabel->setStyleSheet({});
+    });
+    connect(m_jobsPage, &JobsPage::databaseError, this, [this](const QString &message) {
+        m_connectionLabel->setText(tr("Database error"));
+        m_connectionLabel->setToolTip(message);
+        m_connectionLabel->setStyleSheet(QStringLiteral("color: #b91c1c; font-weight: bold"));
+        statusBar()->showMessage(message, 10'000);
+    });
+    connect(m_jobsPage, &JobsPage::throughputChanged, this, [this](const Throughput &t) {
+        // The last full minute: the current one is still filling.
+        const int completed = t.completed.size() >= 2 ? t.completed.at(t.completed.size() - 2) : 0;
+        m_rateLabel->setText(tr("%1 jobs/min").arg(QLocale().toString(completed)));
+        m_rateLabel->setToolTip(tr("Jobs completed in the last full minute"));
+    });
+    updateWorkerLabel();
+}
+
+void MainWindow::setWorkerEnabled(bool enabled)
+{
+    if (m_workerAction && m_workerAction->isChecked() != enabled) {
+        const QSignalBlocker block(m_workerAction);
+        m_workerAction->setChecked(enabled);
+    }
+    if (enabled && !m_pool) {
+        WorkerPool::Options o = m_options.worker;
+        o.env.db = m_options.db;
+        m_pool = new WorkerPool(o, HandlerRegistry::standard(), this);
+        connect(m_pool, &WorkerPool::runningChanged, this, [this](int running, int) {
+            m_running = running;
+            updateWorkerLabel();
+        });
+        connect(m_pool, &WorkerPool::stateChanged, this, &MainWindow::updateWorkerLabel);
+        connect(m_pool, &WorkerPool::errorOccurred, this,
+                [this](const QString &message) { statusBar()->showMessage(message, 10'000); });
+        if (auto st = m_pool->start(); !st) {
+            statusBar()->showMessage(tr("The worker could not start: %1").arg(st.error().message), 15'000);
+            delete m_pool;
+            m_pool = nullptr;
+            const QSignalBlocker block(m_workerAction);
+            m_workerAction->setChecked(false);
+        }
+    } else if (!enabled && m_pool) {
+        WorkerPool *pool = m_pool;
+        m_pool = nullptr;
+        // Graceful: running jobs finish (or return to the queue after the grace period).
+        connect(pool, &WorkerPool::stopped, pool, &QObject::deleteLater);
+        pool->stop();
+    }
+    updateWorkerLabel();
+}
+
+void MainWindow::updateWorkerLabel()
+{
+    if (!m_workerLabel)
+        return;
+    if (!m_pool) {
+        m_workerLabel->setText(tr("Worker off"));
+        m_workerLabel->setToolTip(tr("Jobs run only in hcm-worker processes."));
+        return;
+    }
+    const int capacity = m_pool->concurrency();
+    const int running = m_pool->runningJobs();
+    Q_UNUSED(m_running)
+    m_workerLabel->setText(tr("Worker running %1/%2").arg(running).arg(capacity));
+    m_workerLabel->setToolTip(tr("In-process worker %1: %2 of %3 threads busy")
+                                  .arg(m_pool->workerId())
+                                  .arg(running)
+                                  .arg(capacity));
+}
+
+void MainWindow::showPage(int index)
+{
+    m_nav->setCurrentRow(index);
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1400, 820);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_jobsPage->restoreState(settings);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    m_jobsPage->saveState(settings);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    if (m_pool) {
+        // Jobs still running go back to the queue right away: the window should close promptly.
+        m_pool->stopAndWait(2000);
+    }
+    event->accept();
+}
+
+} // namespace hcm::ui

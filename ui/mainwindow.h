@@ -1,0 +1,67 @@
+#pragma once
+
+#include "jobs/asyncjobservice.h"
+#include "worker/workerpool.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace hcm::ui {
+
+class JobsPage;
+class WorkersPage;
+
+// The desktop console: pages on the left (Jobs, Workers), menus with shortcuts, a status bar with the
+// database, connection, worker and throughput state. On the embedded SQLite database it runs a worker
+// pool in-process (toggle in the Worker menu, --no-worker to start without).
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    struct Options {
+        DbConfig db;
+        Actor actor;
+        bool runWorker = true;
+        WorkerPool::Options worker;  // used when runWorker
+        int refreshIntervalMs = 1000;
+    };
+
+    explicit MainWindow(Options options, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    JobsPage *jobsPage() const { return m_jobsPage; }
+    WorkersPage *workersPage() const { return m_workersPage; }
+    AsyncJobService *service() const { return m_service; }
+    WorkerPool *workerPool() const { return m_pool; }
+    void setWorkerEnabled(bool enabled);
+    void showPage(int index);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildMenus();
+    void buildStatusBar();
+    void updateWorkerLabel();
+    void restoreSettings();
+    void saveSettings() const;
+
+    Options m_options;
+    AsyncJobService *m_service = nullptr;
+    WorkerPool *m_pool = nullptr;
+    QListWidget *m_nav = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    JobsPage *m_jobsPage = nullptr;
+    WorkersPage *m_workersPage = nullptr;
+    QLabel *m_dbLabel = nullptr;
+    QLabel *m_connectionLabel = nullptr;
+    QLabel *m_workerLabel = nullptr;
+    QLabel *m_rateLabel = nullptr;
+    QAction *m_workerAction = nullptr;
+    int m_running = 0;
+};
+
+} // namespace hcm::ui

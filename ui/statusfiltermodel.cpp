@@ -1,0 +1,81 @@
+#include "statusfiltermodel.h"
+
+#include "ui/statusicons.h"
+
+#include <QLocale>
+
+namespace hcm::ui {
+
+StatusFilterModel::StatusFilterModel(QObject *parent)
+    : QAbstractListModel(parent)
+{
+}
+
+int StatusFilterModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : kJobStatusCount + 1;
+}
+
+QList<JobStatus> StatusFilterModel::statusesAt(int row) const
+{
+    if (row <= 0 || row > kJobStatusCount)
+        return {};
+    return {JobStatus(row - 1)};
+}
+
+qint64 StatusFilterModel::countAt(int row) const
+{
+    if (row == 0)
+        return m_counts.all();
+    if (row > kJobStatusCount)
+        return 0;
+    return m_counts.byStatus[size_t(row - 1)];
+}
+
+QVariant StatusFilterModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const int row = index.row();
+    switch (role) {
+    case Qt::DisplayRole: {
+        const QString name = row == 0 ? tr("All") : displayName(JobStatus(row - 1));
+        if (!m_known)
+            return name;
+        //: status filter entry: "Queued (1,234)"
+        return tr("%1 (%2)").arg(name, QLocale().toString(countAt(row)));
+    }
+    case Qt::DecorationRole:
+        return row == 0 ? allStatusesIcon() : statusIcon(JobStatus(row - 1));
+    case Qt::ToolTipRole:
+        return row == 0 ? tr("Jobs of every status") : tr("Only %1 jobs").arg(displayName(JobStatus(row - 1)).toLower());
+    case CountRole:
+        return countAt(row);
+    case StatusesRole: {
+        QVariantList list;
+        for (JobStatus s : statusesAt(row))
+            list << int(s);
+        return list;
+    }
+    default:
+        return {};
+    }
+}
+
+void StatusFilterModel::setCounts(const StatusCounts &counts)
+{
+    const bool first = !m_known;
+    QList<int> changed;
+    for (int row = 0; row < rowCount(); ++row) {
+        const qint64 before = countAt(row);
+        const qint64 after = row == 0 ? counts.all() : counts.byStatus[size_t(row - 1)];
+        if (first || before != after)
+            changed << row;
+    }
+    m_counts = counts;
+    m_known = true;
+    for (int row : std::as_const(changed))
+        emit dataChanged(index(row), index(row), {Qt::DisplayRole, CountRole});
+}
+
+} // namespace hcm::ui
