@@ -1,0 +1,86 @@
+#pragma once
+
+// Shared pieces of hcm-bench: the options of a run, fresh databases, statistics and JSON helpers.
+
+#include "common/error.h"
+#include "db/dbconfig.h"
+#include "jobs/job.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QTemporaryDir>
+
+#include <memory>
+#include <vector>
+
+namespace hcm::bench {
+
+// Everything the command line decides. Every mode reads the fields it needs.
+struct BenchOptions {
+    qint64 jobs = 0;            // 0: the mode's default
+    QList<int> threads;         // burndown: one run per entry
+    int prefetch = -1;          // burndown: WorkerPool::Options::prefetch
+    int batch = 512;            // burndown: WorkerPool::Options::maxClaimBatch
+    bool raw = false;           // burndown: the plain SQL loop only
+    bool store = false;         // burndown: JobStore::claim/finish in a loop on one thread only
+    bool rawPlannerPlan = false;  // raw loop: let SQLite choose the claim's index (no INDEXED BY)
+    bool analyze = false;       // burndown: ANALYZE after the jobs are inserted, before timing
+    int repeat = 1;             // runs per measurement; the median is reported
+    QString dbPath;             // empty: a file in `tempDir`
+    QString tempDir;            // folder of the temporary databases
+    bool jsonOnly = false;      // no human notes on stderr
+};
+
+// Human notes on stderr (silenced by --json-only).
+void note(const BenchOptions &options, const QString &text);
+
+// One fresh, migrated SQLite database (WAL) for one measured run. The file is created here and removed
+// with its -wal and -shm companions at destruction, after the calling thread's connections are closed.
+class RunDatabase final {
+public:
+    static Result<std::unique_ptr<RunDatabase>> create(const BenchOptions &options, const QString &label);
+    ~RunDatabase();
+    Q_DISABLE_COPY_MOVE(RunDatabase)
+
+    const DbConfig &config() const { return m_config; }
+
+    // Folds the WAL into the main file so that the timed part starts from a small WAL.
+    Status checkpoint() const;
+
+private:
+    explicit RunDatabase(DbConfig config) : m_config(std::move(config)) {}
+    DbConfig m_config;
+};
+
+// `count` test.noop jobs with an empty payload, or {"tag": ""} with `withTag`.
+QList<NewJob> noopJobs(qsizetype count, bool withTag = false);
+// Inserts `count` test.noop jobs through JobService::enqueueMany in batches of `batch`.
+Status insertNoopJobs(const DbConfig &config, qint64 count, int batch = 1000);
+// Rows of `table` matching `where` (optional), on the calling thread's connection.
+Result<qint64> rowCount(const DbConfig &config, const QString &table, const QString &where = {});
+
+double median(std::vector<double> values);
+// Nearest-rank percentile (0 < p <= 100) of sorted values.
+double percentile(const std::vector<double> &sorted, double p);
+// Rounds for JSON output: `decimals` digits after the point.
+double rounded(double value, int decimals);
+QJsonArray toJsonArray(const std::vector<double> &values, int decimals);
+
+// The machine and library versions, and the load average now.
+QJsonObject machineInfo(const DbConfig &anyDatabase);
+QJsonArray loadAverage();
+
+// The modes. Each returns its JSON object, or an error.
+Result<QJsonObject> runEnqueue(const BenchOptions &options);
+Result<QJsonObject> runBurndown(const BenchOptions &options);
+Result<QJsonObject> runRawLoop(const BenchOptions &options);
+Result<QJsonObject> runStoreLoop(const BenchOptions &options);
+Result<QJsonObject> runLatency(const BenchOptions &options);
+
+inline constexpr qint64 kDefaultEnqueueJobs = 20000;
+inline constexpr qint64 kDefaultBurndownJobs = 200000;
+inline constexpr qint64 kDefaultLatencyJobs = 1000;
+
+} // namespace hcm::bench
