@@ -122,22 +122,34 @@ quint64 AsyncJobService::fetchWindow(const JobFilter &filter)
 {
     const quint64 id = next();
     m_worker->post(JobDbWorker::Kind::Window, [id, filter](JobDbWorker &w) {
-        auto rows = w.service().list(filter);
+        const JobStatsStore stats(w.service().store().config(), w.service().store().clock());
+        // The total first: it is one read when only statuses filter (maintained counts), and it tells
+        // whether the window is nearer the end, where the list is read backwards instead of skipping
+        // most of it with OFFSET.
+        auto total = stats.count(filter);
+        if (!total) {
+            emit w.requestFailed(id, total.error().message);
+            return;
+        }
+        const qint64 n = total.value();
+        JobFilter query = filter;
+        bool reversed = false;
+        if (filter.offset > 0 && filter.offset > n / 2) {
+            reversed = true;
+            const qint64 end = qMin<qint64>(n, qint64(filter.offset) + filter.limit);
+            query.order = filter.order == Qt::AscendingOrder ? Qt::DescendingOrder : Qt::AscendingOrder;
+            query.offset = int(qMax<qint64>(0, n - end));
+            query.limit = int(qMax<qint64>(0, end - filter.offset));
+        }
+        auto rows = w.service().list(query);
         if (!rows) {
             emit w.requestFailed(id, rows.error().message);
             return;
         }
-        qint64 total = filter.offset + rows->size();
-        // A short page ends the list: no count needed. Otherwise count once.
-        if (rows->size() >= filter.limit || (rows->isEmpty() && filter.offset > 0)) {
-            auto count = w.service().count(filter);
-            if (!count) {
-                emit w.requestFailed(id, count.error().message);
-                return;
-            }
-            total = count.value();
-        }
-        emit w.windowReady(id, JobWindow{filter, std::move(rows).value(), total});
+        QList<Job> list = std::move(rows).value();
+        if (reversed)
+            std::reverse(list.begin(), list.end());
+        emit w.windowReady(id, JobWindow{filter, std::move(list), qMax<qint64>(n, filter.offset)});
     });
     return id;
 }
@@ -146,7 +158,7 @@ quint64 AsyncJobService::fetchCounts(const JobFilter &filter)
 {
     const quint64 id = next();
     m_worker->post(JobDbWorker::Kind::Counts, [id, filter](JobDbWorker &w) {
-        auto counts = w.service().store().countByStatus(filter);
+        auto counts = JobStatsStore(w.service().store().config(), w.service().store().clock()).countByStatus(filter);
         if (!counts) {
             emit w.requestFailed(id, counts.error().message);
             return;

@@ -48,4 +48,52 @@ Result<Throughput> JobStatsStore::throughput(int minutes) const
     return t;
 }
 
+Result<std::optional<std::array<qint64, kJobStatusCount>>> JobStatsStore::maintainedCounts() const
+{
+    using Counts = std::optional<std::array<qint64, kJobStatusCount>>;
+    if (!m_config.isSqlite())
+        return Counts{};
+    auto db = Database::connection(m_config);
+    if (!db)
+        return db.error();
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral("SELECT status, n FROM job_counts")))
+        return Counts{};  // an older schema without the table: count instead
+    std::array<qint64, kJobStatusCount> counts{};
+    while (q.next()) {
+        if (const auto s = jobStatusFromString(q.value(0).toString()))
+            counts[size_t(*s)] = q.value(1).toLongLong();
+    }
+    return Counts{counts};
+}
+
+Result<std::array<qint64, kJobStatusCount>> JobStatsStore::countByStatus(const JobFilter &filter) const
+{
+    if (filter.type.isEmpty() && filter.search.trimmed().isEmpty()) {
+        auto maintained = maintainedCounts();
+        if (!maintained)
+            return maintained.error();
+        if (maintained->has_value())
+            return maintained->value();
+    }
+    return JobStore(m_config, m_clock).countByStatus(filter);
+}
+
+Result<qint64> JobStatsStore::count(const JobFilter &filter) const
+{
+    if (filter.type.isEmpty() && filter.search.trimmed().isEmpty()) {
+        auto maintained = maintainedCounts();
+        if (!maintained)
+            return maintained.error();
+        if (maintained->has_value()) {
+            qint64 n = 0;
+            for (int s = 0; s < kJobStatusCount; ++s)
+                if (filter.statuses.isEmpty() || filter.statuses.contains(JobStatus(s)))
+                    n += maintained->value()[size_t(s)];
+            return n;
+        }
+    }
+    return JobStore(m_config, m_clock).count(filter);
+}
+
 } // namespace hcm

@@ -3,8 +3,12 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "db/dbconfig.h"
+#include "jobs/jobstore.h"
 
 #include <QList>
+
+#include <array>
+#include <optional>
 
 #include <memory>
 
@@ -20,6 +24,14 @@ public:
     // Completed and failed jobs per minute over the last `minutes` minutes (served by the
     // completed_at index).
     Result<Throughput> throughput(int minutes) const;
+
+    // Rows per status. Without a type or search filter they come from the counts the database maintains
+    // (job_counts, kept by triggers on SQLite): one read at any table size. With one, they are counted.
+    Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter) const;
+    // The number of rows `filter` selects; from the maintained counts when only statuses filter.
+    Result<qint64> count(const JobFilter &filter) const;
+    // The maintained counts, or nothing when this database keeps none.
+    Result<std::optional<std::array<qint64, kJobStatusCount>>> maintainedCounts() const;
 
 private:
     DbConfig m_config;

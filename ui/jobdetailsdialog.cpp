@@ -1,0 +1,92 @@
+#include "jobdetailsdialog.h"
+
+#include "jobs/jobnotifier.h"
+#include "ui/jobdetailsview.h"
+#include "ui/statusicons.h"
+
+#include <QDialogButtonBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QVBoxLayout>
+
+namespace hcm::ui {
+
+namespace {
+const QString kGeometryKey = QStringLiteral("JobDetailsDialog/geometry");
+}
+
+JobDetailsDialog::JobDetailsDialog(AsyncJobService *service, qint64 jobId, QWidget *parent)
+    : QDialog(parent)
+    , m_service(service)
+    , m_jobId(jobId) {
+    setModal(false);
+    //: window title; %1 is the job id, "job_12"
+    setWindowTitle(tr("Job %1").arg(Job::publicId(jobId)));
+    setWindowIcon(icon("action-details"));
+
+    m_view = new JobDetailsView(this);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    buttons->setObjectName(QStringLiteral("buttonBox"));
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(buttons);
+
+    if (!restoreGeometry(QSettings().value(kGeometryKey).toByteArray()))
+        resize(540, 720);
+
+    m_reloadTimer.setSingleShot(true);
+    m_reloadTimer.setInterval(100);
+    connect(&m_reloadTimer, &QTimer::timeout, this, &JobDetailsDialog::reload);
+    // JobNotifier emits from whichever thread changed the job: these arrive as queued calls.
+    connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, &JobDetailsDialog::onJobsChanged);
+    if (m_service) {
+        connect(m_service, &AsyncJobService::jobReady, this, &JobDetailsDialog::onJobReady);
+        connect(m_service, &AsyncJobService::requestFailed, this, &JobDetailsDialog::onRequestFailed);
+    }
+    m_view->showMessage(tr("Loading…"));
+    reload();
+}
+
+JobDetailsDialog::~JobDetailsDialog() {
+    // Deleted while open (the main window closed): still remember the size.
+    if (isVisible())
+        storeGeometry();
+}
+
+void JobDetailsDialog::reload() {
+    m_reloadTimer.stop();
+    if (m_service)
+        m_request = m_service->fetchJob(m_jobId);
+}
+
+void JobDetailsDialog::onJobsChanged(const QList<qint64> &ids) {
+    if (ids.contains(m_jobId))
+        m_reloadTimer.start();
+}
+
+void JobDetailsDialog::onJobReady(quint64 request, const Job &job) {
+    if (request != m_request)
+        return; // an older answer, or another window's
+    m_request = 0;
+    m_view->setJob(job);
+    emit loaded();
+}
+
+void JobDetailsDialog::onRequestFailed(quint64 request, const QString &message) {
+    if (request != m_request)
+        return;
+    m_request = 0;
+    m_view->showMessage(message, true);
+}
+
+void JobDetailsDialog::done(int result) {
+    storeGeometry();
+    QDialog::done(result);
+}
+
+void JobDetailsDialog::storeGeometry() {
+    QSettings().setValue(kGeometryKey, saveGeometry());
+}
+
+} // namespace hcm::ui

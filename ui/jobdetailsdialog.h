@@ -1,0 +1,51 @@
+#pragma once
+
+#include "jobs/asyncjobservice.h"
+
+#include <QDialog>
+#include <QPointer>
+#include <QTimer>
+
+namespace hcm::ui {
+
+class JobDetailsView;
+
+// A non-modal window with the details of one job. It loads through AsyncJobService (showing
+// "Loading…" until the answer arrives) and reloads when JobNotifier reports a change of its job,
+// coalescing bursts with a 100 ms timer. A failed load (the job was deleted) is shown in the window.
+// Its size is remembered across runs. Safe with WA_DeleteOnClose.
+class JobDetailsDialog final : public QDialog {
+    Q_OBJECT
+public:
+    JobDetailsDialog(AsyncJobService *service, qint64 jobId, QWidget *parent = nullptr);
+    ~JobDetailsDialog() override;
+    Q_DISABLE_COPY_MOVE(JobDetailsDialog)
+
+    qint64 jobId() const { return m_jobId; }
+    JobDetailsView *view() const { return m_view; }
+
+public slots:
+    // Asks for the job again now (the notifier path waits for the coalescing timer).
+    void reload();
+
+signals:
+    // A fresh copy of the job is shown.
+    void loaded();
+
+protected:
+    void done(int result) override;
+
+private:
+    void onJobsChanged(const QList<qint64> &ids);
+    void onJobReady(quint64 request, const hcm::Job &job);
+    void onRequestFailed(quint64 request, const QString &message);
+    void storeGeometry();
+
+    QPointer<AsyncJobService> m_service;
+    qint64 m_jobId;
+    JobDetailsView *m_view = nullptr;
+    QTimer m_reloadTimer;
+    quint64 m_request = 0;
+};
+
+} // namespace hcm::ui

@@ -1,0 +1,548 @@
+#include "jobdetailsview.h"
+
+#include "jobs/jobtablemodel.h"
+#include "jobs/retrypolicy.h"
+#include "ui/statusicons.h"
+
+#include <QFontDatabase>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLocale>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QScrollArea>
+#include <QStackedWidget>
+#include <QStyle>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace hcm::ui {
+
+namespace {
+
+QColor readable(QColor color, const QPalette &palette) {
+    return palette.color(QPalette::Window).lightness() < 128 ? color.lighter(170) : color;
+}
+
+// How a finished attempt looks: its words and the status whose icon and colour it borrows.
+struct OutcomeLook {
+    QString text;
+    JobStatus status;
+};
+
+OutcomeLook outcomeLook(const QString &outcome) {
+    if (outcome == QLatin1String("completed"))
+        return {JobDetailsView::tr("Completed"), JobStatus::Completed};
+    if (outcome == QLatin1String("timed_out"))
+        return {JobDetailsView::tr("Timed out"), JobStatus::Failed};
+    //: the worker running the attempt stopped responding
+    if (outcome == QLatin1String("lost"))
+        return {JobDetailsView::tr("Lost"), JobStatus::Failed};
+    if (outcome == QLatin1String("cancelled"))
+        return {JobDetailsView::tr("Cancelled"), JobStatus::Cancelled};
+    //: stopped by a worker shutdown, requeued without spending a retry
+    if (outcome == QLatin1String("interrupted"))
+        return {JobDetailsView::tr("Interrupted"), JobStatus::Cancelled};
+    return {JobDetailsView::tr("Failed"), JobStatus::Failed};
+}
+
+QString prettyJson(const QJsonValue &value) {
+    if (value.isObject() && value.toObject().isEmpty())
+        return QStringLiteral("{}");
+    if (value.isObject())
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Indented)).trimmed();
+    if (value.isArray())
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Indented)).trimmed();
+    return {};
+}
+
+// An invalid colour gives the widget back its inherited palette (and dark theme changes).
+void setTextColor(QWidget *w, const QColor &color) {
+    if (!color.isValid()) {
+        w->setPalette(QPalette());
+        return;
+    }
+    QPalette pal = w->parentWidget()->palette();
+    pal.setColor(QPalette::WindowText, color);
+    w->setPalette(pal);
+}
+
+QLabel *selectableLabel(QWidget *parent, const QString &objectName, bool wrap = false) {
+    auto *label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(wrap);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    return label;
+}
+
+QString clockText(qint64 ms) {
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("HH:mm:ss"));
+}
+
+// Sizes a read-only editor to its text, within a few lines and a dozen.
+void fitHeight(QPlainTextEdit *edit) {
+    const int lines = qBound(2, int(edit->document()->blockCount()), 12);
+    const int frame = 2 * edit->frameWidth() + int(edit->document()->documentMargin() * 2);
+    edit->setFixedHeight(lines * edit->fontMetrics().lineSpacing() + frame + 2);
+}
+
+} // namespace
+
+// One mark on the retry timeline.
+struct TimelineEntry {
+    enum Kind { Past, Now, Next, End };
+    Kind kind = Past;
+    QString top;    // "#2"
+    QString bottom; // "10:04", "in 4 min"
+    QColor color;
+    QString sentence; // the same in words, for the tooltip and timelineTexts()
+};
+
+// Attempts as marks on a line at equal distances: done ones filled, predicted ones hollow after "now".
+class RetryTimeline final : public QWidget {
+public:
+    explicit RetryTimeline(QWidget *parent)
+        : QWidget(parent) {
+        setObjectName(QStringLiteral("retryTimeline"));
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    }
+
+    void setEntries(QList<TimelineEntry> entries) {
+        m_entries = std::move(entries);
+        QStringList lines;
+        for (const TimelineEntry &e : std::as_const(m_entries))
+            lines << e.sentence;
+        setToolTip(lines.join(u'\n'));
+        setVisible(!m_entries.isEmpty());
+        update();
+    }
+    const QList<TimelineEntry> &entries() const { return m_entries; }
+
+    QSize sizeHint() const override { return {400, fontMetrics().height() * 2 + 30}; }
+    QSize minimumSizeHint() const override { return {200, sizeHint().height()}; }
+
+protected:
+    void paintEvent(QPaintEvent *) override {
+        if (m_entries.isEmpty())
+            return;
+        QPainter p(this);
+        p.setRenderHint(QPainter::Antialiasing);
+        const QFontMetrics fm = fontMetrics();
+        const double slot = slotWidth();
+        const int lineY = fm.height() + 12;
+        const QColor text = palette().color(QPalette::WindowText);
+        const QColor muted = palette().color(QPalette::PlaceholderText);
+        auto xAt = [&](qsizetype i) { return slot * double(i) + slot / 2; };
+
+        // The line: solid through what happened, dashed into what is predicted.
+        qsizetype lastDone = -1;
+        for (qsizetype i = 0; i < m_entries.size(); ++i)
+            if (m_entries.at(i).kind != TimelineEntry::Next)
+                lastDone = i;
+        QColor lineColor = text;
+        lineColor.setAlpha(90);
+        p.setPen(QPen(lineColor, 2));
+        if (lastDone > 0)
+            p.drawLine(QPointF(xAt(0), lineY), QPointF(xAt(lastDone), lineY));
+        p.setPen(QPen(lineColor, 2, Qt::DashLine));
+        if (lastDone + 1 < m_entries.size())
+            p.drawLine(QPointF(xAt(qMax<qsizetype>(0, lastDone)), lineY),
+                       QPointF(xAt(m_entries.size() - 1), lineY));
+
+        QFont bold = font();
+        bold.setBold(true);
+        for (qsizetype i = 0; i < m_entries.size(); ++i) {
+            const TimelineEntry &e = m_entries.at(i);
+            const QPointF c(xAt(i), lineY);
+            const QColor color = e.color.isValid() ? readable(e.color, palette()) : text;
+            // Done: a filled dot. Now: a ring with a dot. Predicted: a ring.
+            const bool done = e.kind == TimelineEntry::Past || e.kind == TimelineEntry::End;
+            p.setPen(QPen(done ? palette().color(QPalette::Base) : color, 2));
+            p.setBrush(done ? color : palette().color(QPalette::Base));
+            p.drawEllipse(c, 6, 6);
+            if (e.kind == TimelineEntry::Now) {
+                p.setPen(Qt::NoPen);
+                p.setBrush(color);
+                p.drawEllipse(c, 3, 3);
+            }
+            const int w = int(slot) - 6;
+            const QRect topRect(int(c.x() - w / 2.0), 0, w, fm.height());
+            const QRect bottomRect(int(c.x() - w / 2.0), lineY + 10, w, fm.height());
+            p.setFont(bold);
+            p.setPen(e.kind == TimelineEntry::Next ? muted : (e.kind == TimelineEntry::End ? color : text));
+            p.drawText(topRect, Qt::AlignHCenter | Qt::AlignBottom,
+                       QFontMetrics(bold).elidedText(e.top, Qt::ElideRight, w));
+            p.setFont(font());
+            p.setPen(e.kind == TimelineEntry::Next ? readable(e.color, palette()) : muted);
+            p.drawText(bottomRect, Qt::AlignHCenter | Qt::AlignTop,
+                       fm.elidedText(e.bottom, Qt::ElideRight, w));
+        }
+    }
+
+private:
+    double slotWidth() const { return double(width()) / double(qMax<qsizetype>(1, m_entries.size())); }
+
+    QList<TimelineEntry> m_entries;
+};
+
+JobDetailsView::JobDetailsView(QWidget *parent)
+    : QWidget(parent)
+    , m_clock(Clock::system()) {
+    buildUi();
+    m_tick.setInterval(30'000);
+    connect(&m_tick, &QTimer::timeout, this, &JobDetailsView::refresh);
+    clear();
+}
+
+JobDetailsView::~JobDetailsView() = default;
+
+void JobDetailsView::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+        refresh(); // the status colours depend on how dark the palette is
+}
+
+QLabel *JobDetailsView::addSection(const QString &title, QWidget *body) {
+    auto *heading = new QLabel(title, m_content);
+    QFont f = heading->font();
+    f.setBold(true);
+    heading->setFont(f);
+    heading->setContentsMargins(0, 8, 0, 0);
+    auto *layout = static_cast<QVBoxLayout *>(m_content->layout());
+    layout->addWidget(heading);
+    layout->addWidget(body);
+    return heading;
+}
+
+void JobDetailsView::buildUi() {
+    m_stack = new QStackedWidget(this);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_stack);
+
+    m_messageLabel = selectableLabel(m_stack, QStringLiteral("messageLabel"), true);
+    m_messageLabel->setAlignment(Qt::AlignCenter);
+    m_stack->addWidget(m_messageLabel);
+
+    auto *scroll = new QScrollArea(m_stack);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_content = new QWidget(scroll);
+    auto *layout = new QVBoxLayout(m_content);
+    layout->setSpacing(4);
+    scroll->setWidget(m_content);
+    m_stack->addWidget(scroll);
+
+    // Header: status icon, "job_12 · cache_flush", status text.
+    auto *header = new QHBoxLayout;
+    header->setSpacing(10);
+    m_statusIcon = new QLabel(m_content);
+    m_titleLabel = selectableLabel(m_content, QStringLiteral("titleLabel"));
+    QFont titleFont = m_titleLabel->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.35);
+    titleFont.setBold(true);
+    m_titleLabel->setFont(titleFont);
+    m_statusLabel = selectableLabel(m_content, QStringLiteral("statusLabel"));
+    auto *titles = new QVBoxLayout;
+    titles->setSpacing(0);
+    titles->addWidget(m_titleLabel);
+    titles->addWidget(m_statusLabel);
+    header->addWidget(m_statusIcon, 0, Qt::AlignTop);
+    header->addLayout(titles, 1);
+    layout->addLayout(header);
+
+    // Two label/value pairs per row.
+    auto *grid = new QGridLayout;
+    grid->setHorizontalSpacing(12);
+    grid->setVerticalSpacing(4);
+    grid->setContentsMargins(0, 8, 0, 0);
+    const QString names[FieldCount] = {
+        tr("Priority:"), tr("Attempts:"), tr("Retries used:"), tr("Duration:"), tr("Created:"),
+        tr("Run at:"),   tr("Started:"),  tr("Completed:"),    tr("Worker:"),   tr("Created by:")};
+    for (int i = 0; i < FieldCount; ++i) {
+        auto *name = new QLabel(names[i], m_content);
+        name->setForegroundRole(QPalette::PlaceholderText);
+        m_fieldValues[i] = selectableLabel(m_content, QStringLiteral("field%1").arg(i));
+        grid->addWidget(name, i / 2, (i % 2) * 2, Qt::AlignLeft);
+        grid->addWidget(m_fieldValues[i], i / 2, (i % 2) * 2 + 1);
+    }
+    grid->setColumnStretch(1, 1);
+    grid->setColumnStretch(3, 1);
+    layout->addLayout(grid);
+
+    m_errorLabel = selectableLabel(m_content, QStringLiteral("errorLabel"), true);
+    m_errorHeading = addSection(tr("Error"), m_errorLabel);
+
+    auto *retries = new QWidget(m_content);
+    auto *retriesLayout = new QVBoxLayout(retries);
+    retriesLayout->setContentsMargins(0, 0, 0, 0);
+    m_retrySummary = selectableLabel(retries, QStringLiteral("retrySummary"), true);
+    m_timeline = new RetryTimeline(retries);
+    retriesLayout->addWidget(m_retrySummary);
+    retriesLayout->addWidget(m_timeline);
+    addSection(tr("Retries"), retries);
+
+    m_attemptsTable = new QTableWidget(0, 7, m_content);
+    m_attemptsTable->setObjectName(QStringLiteral("attemptsTable"));
+    m_attemptsTable->setHorizontalHeaderLabels(
+        {tr("#"), tr("Worker"), tr("Started"), tr("Finished"), tr("Duration"), tr("Outcome"), tr("Error")});
+    m_attemptsTable->verticalHeader()->hide();
+    m_attemptsTable->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+    m_attemptsTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_attemptsTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_attemptsTable->setWordWrap(false);
+    m_attemptsTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_attemptsTable->horizontalHeader()->setStretchLastSection(true);
+    m_attemptsTable->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    addSection(tr("Attempts"), m_attemptsTable);
+
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    for (QPlainTextEdit **edit : {&m_payloadEdit, &m_resultEdit}) {
+        *edit = new QPlainTextEdit(m_content);
+        (*edit)->setReadOnly(true);
+        (*edit)->setFont(mono);
+        (*edit)->setLineWrapMode(QPlainTextEdit::NoWrap);
+    }
+    m_payloadEdit->setObjectName(QStringLiteral("payloadView"));
+    m_resultEdit->setObjectName(QStringLiteral("resultView"));
+    addSection(tr("Payload"), m_payloadEdit);
+    addSection(tr("Result"), m_resultEdit);
+    layout->addStretch(1);
+}
+
+void JobDetailsView::setClock(std::shared_ptr<Clock> clock) {
+    m_clock = clock ? std::move(clock) : Clock::system();
+    refresh();
+}
+
+void JobDetailsView::setJob(const Job &job) {
+    m_job = job;
+    m_stack->setCurrentIndex(1);
+    refresh();
+    m_tick.start();
+}
+
+void JobDetailsView::clear() {
+    m_job = Job{};
+    showMessage(tr("No job selected."));
+}
+
+void JobDetailsView::showMessage(const QString &text, bool isError) {
+    m_tick.stop();
+    setTextColor(m_messageLabel, isError ? readable(statusColor(JobStatus::Failed), palette())
+                                         : palette().color(QPalette::PlaceholderText));
+    m_messageLabel->setText(text);
+    m_stack->setCurrentIndex(0);
+}
+
+QString JobDetailsView::timeText(qint64 ms) const {
+    if (ms <= 0)
+        return tr("—");
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+QString JobDetailsView::relativeText(qint64 ms) const {
+    const qint64 delta = ms - m_clock->nowMs();
+    if (delta <= 0)
+        return tr("due now");
+    const qint64 minutes = (delta + 59'999) / 60'000;
+    if (minutes < 60)
+        return tr("in %n min", nullptr, int(minutes));
+    return tr("in %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+}
+
+void JobDetailsView::refresh() {
+    if (m_job.id == 0)
+        return;
+    const Job &j = m_job;
+    const qint64 now = m_clock->nowMs();
+    const bool retrying = j.status == JobStatus::Queued && j.retryCount > 0;
+    const int iconSize = style()->pixelMetric(QStyle::PM_LargeIconSize, nullptr, this);
+    m_statusIcon->setPixmap(
+        statusIcon(j.status, retrying).pixmap(QSize(iconSize, iconSize), devicePixelRatioF()));
+    //: job id · job type
+    m_titleLabel->setText(tr("%1 · %2").arg(j.publicId(), j.type));
+    m_statusLabel->setText(JobTableModel::statusText(j, now));
+    setTextColor(m_statusLabel, readable(statusColor(j.status, retrying), palette()));
+
+    QString duration = tr("—");
+    if (j.startedAt > 0 && j.status == JobStatus::Processing)
+        duration = tr("%1 (running)").arg(JobTableModel::durationText(qMax<qint64>(0, now - j.startedAt)));
+    else if (j.startedAt > 0 && j.completedAt > 0)
+        duration = JobTableModel::durationText(qMax<qint64>(0, j.completedAt - j.startedAt));
+    QString runAt = timeText(j.runAt);
+    if (j.status == JobStatus::Queued && j.runAt > now)
+        runAt = tr("%1 (%2)").arg(clockText(j.runAt), relativeText(j.runAt));
+    const QString values[FieldCount] = {
+        displayName(j.priority),
+        //: attempts started "of" the most possible (1 + retries)
+        tr("%1 of %2").arg(j.attempts).arg(j.maxRetries + 1),
+        tr("%1 of %2").arg(j.retryCount).arg(j.maxRetries),
+        duration,
+        timeText(j.createdAt),
+        runAt,
+        timeText(j.startedAt),
+        timeText(j.completedAt),
+        j.workerId.isEmpty() ? tr("—") : j.workerId,
+        j.createdBy.isEmpty() ? tr("—") : j.createdBy,
+    };
+    for (int i = 0; i < FieldCount; ++i)
+        m_fieldValues[i]->setText(values[i]);
+
+    m_errorHeading->setText(j.status == JobStatus::Failed ? tr("Error") : tr("Last error"));
+    m_errorLabel->setText(j.errorMessage);
+    setTextColor(m_errorLabel, j.status == JobStatus::Failed
+                                   ? readable(statusColor(JobStatus::Failed), palette())
+                                   : QColor());
+    m_errorHeading->setVisible(!j.errorMessage.isEmpty());
+    m_errorLabel->setVisible(!j.errorMessage.isEmpty());
+
+    fillTimeline();
+    fillAttempts();
+
+    const QString payload = prettyJson(j.payload);
+    if (m_payloadEdit->toPlainText() != payload)
+        m_payloadEdit->setPlainText(payload.isEmpty() ? QStringLiteral("{}") : payload);
+    const QString result = prettyJson(j.result);
+    m_resultEdit->setPlaceholderText(isFinished(j.status) ? tr("No result.") : tr("No result yet."));
+    if (m_resultEdit->toPlainText() != result)
+        m_resultEdit->setPlainText(result);
+    fitHeight(m_payloadEdit);
+    fitHeight(m_resultEdit);
+}
+
+void JobDetailsView::fillAttempts() {
+    const Job &j = m_job;
+    QList<JobAttempt> rows = j.attemptList;
+    const bool running = j.status == JobStatus::Processing && j.startedAt > 0;
+    if (running)
+        rows.append(JobAttempt{j.id, j.attempts, j.workerId, j.startedAt, 0, QString(), QString()});
+    m_attemptsTable->setRowCount(int(rows.size()));
+    const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
+    m_attemptsTable->setIconSize(QSize(iconSize, iconSize));
+    for (int r = 0; r < rows.size(); ++r) {
+        const JobAttempt &a = rows.at(r);
+        const bool isRunning = running && r == rows.size() - 1;
+        const OutcomeLook look =
+            isRunning ? OutcomeLook{tr("Running"), JobStatus::Processing} : outcomeLook(a.outcome);
+        const qint64 end = isRunning ? m_clock->nowMs() : a.finishedAt;
+        const QString cells[] = {QString::number(a.attempt),
+                                 a.workerId,
+                                 a.startedAt > 0 ? clockText(a.startedAt) : QString(),
+                                 a.finishedAt > 0 ? clockText(a.finishedAt) : QString(),
+                                 a.startedAt > 0 && end > 0
+                                     ? JobTableModel::durationText(qMax<qint64>(0, end - a.startedAt))
+                                     : QString(),
+                                 look.text,
+                                 QString(a.error).replace(QLatin1Char('\n'), QLatin1Char(' '))};
+        //: tooltip of an attempt's row: start and end with dates, then the error
+        const QString tip =
+            tr("%1 – %2\n%3").arg(timeText(a.startedAt), timeText(a.finishedAt), a.error).trimmed();
+        for (int c = 0; c < 7; ++c) {
+            auto *item = new QTableWidgetItem(cells[c]);
+            item->setToolTip(tip);
+            if (c == 0 || c == 4)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (c == 5) {
+                item->setIcon(statusIcon(look.status));
+                item->setForeground(readable(statusColor(look.status), palette()));
+            }
+            m_attemptsTable->setItem(r, c, item);
+        }
+    }
+    // A few dozen rows at most: measuring them leaves the error column all the room there is.
+    for (int c = 0; c < 6; ++c)
+        m_attemptsTable->resizeColumnToContents(c);
+    if (rows.isEmpty()) {
+        m_attemptsTable->hide();
+    } else {
+        m_attemptsTable->show();
+        const int visible = qMin(int(rows.size()), 6);
+        m_attemptsTable->setFixedHeight(m_attemptsTable->horizontalHeader()->sizeHint().height() +
+                                        visible * m_attemptsTable->verticalHeader()->defaultSectionSize() +
+                                        2 * m_attemptsTable->frameWidth() + 2);
+    }
+}
+
+void JobDetailsView::fillTimeline() {
+    const Job &j = m_job;
+    const qint64 now = m_clock->nowMs();
+    QList<TimelineEntry> entries;
+    // The last few attempts; older ones are in the table.
+    const qsizetype firstShown = qMax<qsizetype>(0, j.attemptList.size() - 3);
+    for (qsizetype i = firstShown; i < j.attemptList.size(); ++i) {
+        const JobAttempt &a = j.attemptList.at(i);
+        const OutcomeLook look = outcomeLook(a.outcome);
+        entries.append({TimelineEntry::Past, tr("#%1 %2").arg(a.attempt).arg(look.text.toLower()),
+                        clockText(a.finishedAt), statusColor(look.status),
+                        tr("#%1 %2 at %3").arg(a.attempt).arg(look.text.toLower(), clockText(a.finishedAt))});
+    }
+    const RetryPolicy policy;
+    QList<qint64> predicted;
+    QString summary;
+    const QColor next = statusColor(JobStatus::Queued, true);
+    switch (j.status) {
+    case JobStatus::Processing:
+        entries.append({TimelineEntry::Now, tr("#%1 running").arg(j.attempts),
+                        tr("since %1").arg(clockText(j.startedAt)), statusColor(JobStatus::Processing),
+                        tr("#%1 running since %2").arg(j.attempts).arg(clockText(j.startedAt))});
+        predicted = policy.predictedRetries(now, j.retryCount, j.maxRetries);
+        summary = predicted.isEmpty() ? tr("Attempt %1 is running; it is the last one.").arg(j.attempts)
+                                      : tr("Attempt %1 is running. If it fails, the next attempt is %2.")
+                                            .arg(j.attempts)
+                                            .arg(relativeText(predicted.first()));
+        break;
+    case JobStatus::Queued:
+        entries.append({TimelineEntry::Now, tr("now"), clockText(now), QColor(), tr("now")});
+        predicted.append(j.runAt);
+        if (j.retryCount > 0)
+            predicted += policy.predictedRetries(qMax(j.runAt, now), j.retryCount, j.maxRetries);
+        summary = j.retryCount > 0
+                      ? tr("Retrying: the next attempt is %1 (at %2); retries left after it: %3.")
+                            .arg(relativeText(j.runAt), clockText(j.runAt))
+                            .arg(j.maxRetries - j.retryCount)
+                      : tr("Waiting for a worker: the first attempt is %1.").arg(relativeText(j.runAt));
+        break;
+    case JobStatus::Failed:
+        //: the end mark of the retry timeline of a failed job
+        entries.append({TimelineEntry::End, tr("end"), tr("no retries left"), statusColor(JobStatus::Failed),
+                        tr("no retries left")});
+        summary = j.retryCount >= j.maxRetries
+                      ? tr("No retries left: %1 of %2 attempts used.").arg(j.attempts).arg(j.maxRetries + 1)
+                      : tr("Failed without retrying (the error is not retryable).");
+        break;
+    case JobStatus::Completed:
+        summary = tr("Completed on attempt %1 of %2.").arg(j.attempts).arg(j.maxRetries + 1);
+        break;
+    case JobStatus::Cancelled:
+        summary = tr("Cancelled: no further attempts.");
+        break;
+    }
+    constexpr int kMaxPredicted = 3;
+    for (qsizetype i = 0; i < predicted.size() && i < kMaxPredicted; ++i) {
+        const int attempt = j.attempts + int(i) + 1;
+        const QString when = relativeText(predicted.at(i));
+        const bool more = i == kMaxPredicted - 1 && predicted.size() > kMaxPredicted;
+        entries.append(
+            {TimelineEntry::Next,
+             more ? tr("#%1 … #%2").arg(attempt).arg(j.attempts + predicted.size()) : tr("#%1").arg(attempt),
+             when, next,
+             //: a predicted attempt of a failing job; %1 is "in 4 min"
+             i == 0 ? tr("next attempt %1").arg(when) : tr("then %1").arg(when)});
+    }
+    m_retrySummary->setText(summary);
+    m_timeline->setEntries(entries);
+}
+
+QStringList JobDetailsView::timelineTexts() const {
+    QStringList out;
+    for (const TimelineEntry &e : m_timeline->entries())
+        out << e.sentence;
+    return out;
+}
+
+} // namespace hcm::ui
