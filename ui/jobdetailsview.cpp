@@ -255,7 +255,7 @@ void JobDetailsView::buildUi() {
     header->addLayout(titles, 1);
     layout->addLayout(header);
 
-    // Two label/value pairs per row.
+    // One label/value pair per row: the panel is often narrow.
     auto *grid = new QGridLayout;
     grid->setHorizontalSpacing(12);
     grid->setVerticalSpacing(4);
@@ -267,11 +267,11 @@ void JobDetailsView::buildUi() {
         auto *name = new QLabel(names[i], m_content);
         name->setForegroundRole(QPalette::PlaceholderText);
         m_fieldValues[i] = selectableLabel(m_content, QStringLiteral("field%1").arg(i));
-        grid->addWidget(name, i / 2, (i % 2) * 2, Qt::AlignLeft);
-        grid->addWidget(m_fieldValues[i], i / 2, (i % 2) * 2 + 1);
+        m_fieldValues[i]->setWordWrap(true);
+        grid->addWidget(name, i, 0, Qt::AlignLeft | Qt::AlignTop);
+        grid->addWidget(m_fieldValues[i], i, 1);
     }
     grid->setColumnStretch(1, 1);
-    grid->setColumnStretch(3, 1);
     layout->addLayout(grid);
 
     m_errorLabel = selectableLabel(m_content, QStringLiteral("errorLabel"), true);

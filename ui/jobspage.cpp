@@ -227,7 +227,7 @@ void JobsPage::buildUi()
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setStretchFactor(2, 0);
-    m_splitter->setSizes({220, 900, 380});
+    m_splitter->setSizes({260, 860, 400});
     m_splitter->setChildrenCollapsible(false);
 
     auto *layout = new QVBoxLayout(this);
