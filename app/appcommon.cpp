@@ -1,6 +1,7 @@
 #include "appcommon.h"
 
 #include "common/logcategories.h"
+#include "settings/secretbox.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -57,6 +58,20 @@ QString logDirectory(const QString &option)
         return QDir(env).absolutePath();
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     return dir + QLatin1String("/logs");
+}
+
+QString secretKeyFile(const QString &option)
+{
+    if (!option.isEmpty())
+        return QDir(option).absolutePath();
+    if (const QString env = qEnvironmentVariable("HCM_SECRET_KEY_FILE"); !env.isEmpty())
+        return QDir(env).absolutePath();
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QLatin1String("/secret.key");
+}
+
+void configureSecretKey(const QString &option)
+{
+    SecretBox::setDefaultKeyFile(secretKeyFile(option));
 }
 
 HandlerEnvironment handlerEnvironment(const DbConfig &db, const QString &cacheDir, const QString &logDir)

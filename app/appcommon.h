@@ -22,6 +22,12 @@ QString cacheDirectory(const QString &option = {});
 // The folder of the log files: --log-dir, else $HCM_LOG_DIR, else <AppDataLocation>/logs.
 QString logDirectory(const QString &option = {});
 
+// The key file that encrypts notification secrets: --secret-key-file, else $HCM_SECRET_KEY_FILE, else
+// <AppDataLocation>/secret.key. $HCM_SECRET_KEY (the key itself, base64) takes precedence over any file.
+QString secretKeyFile(const QString &option = {});
+// Makes `secretKeyFile(option)` the process's key file (call at start, before threads run).
+void configureSecretKey(const QString &option = {});
+
 HandlerEnvironment handlerEnvironment(const DbConfig &db, const QString &cacheDir, const QString &logDir);
 
 // Turns SIGTERM, SIGINT and SIGHUP into a queued Qt signal (through a self-pipe, the only safe way out of

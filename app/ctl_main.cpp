@@ -19,7 +19,10 @@ namespace {
 QCommandLineOption dbOption() {
     return QCommandLineOption(
         QStringLiteral("db"),
-        tr("The database: a SQLite file path (default: %1).").arg(DbConfig::defaultSqlitePath()), tr("PATH"));
+        tr("The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
+           "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
+            .arg(DbConfig::defaultSqlitePath()),
+        tr("PATH"));
 }
 
 QCommandLineOption jsonOption() {
@@ -46,7 +49,9 @@ QString generalHelp() {
         text +=
             QStringLiteral("  ") + synopsisOf(c).leftJustified(width + 2) + tr(c.summary) + QLatin1Char('\n');
     text += tr("\nGlobal options:\n"
-               "  --db PATH   the database: a SQLite file path (default: %1)\n"
+               "  --db PATH   the database: a SQLite file path (default: %1), or\n"
+               "              postgresql://user:password@host:port/dbname; parts left out come from\n"
+               "              PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname)\n"
                "  --json      print results as JSON\n"
                "  --help      show help (also after a command: hcmctl jobs list --help)\n"
                "  --version   show the version\n\n"

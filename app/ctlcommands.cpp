@@ -308,6 +308,49 @@ const QList<Command> &commands() {
         {QStringLiteral("jobs"), QStringLiteral("types"), "", "",
          QT_TRANSLATE_NOOP("hcm::ctl", "Lists the job types with their payload templates."), 0, 0,
          Command::Db::None, noOptions, jobsTypes},
+        {QStringLiteral("settings"), QStringLiteral("show"), "", "",
+         QT_TRANSLATE_NOOP("hcm::ctl", "Shows the notification settings (secrets only as set or unset)."), 0, 0,
+         Command::Db::OpenAndMigrate, noOptions, settingsShowCommand},
+        {QStringLiteral("settings"), QStringLiteral("set"), QT_TRANSLATE_NOOP("hcm::ctl", "KEY=VALUE..."),
+         QT_TRANSLATE_NOOP("hcm::ctl", "Settings to change; \"hcmctl settings show\" lists the keys."),
+         QT_TRANSLATE_NOOP("hcm::ctl", "Changes notification settings; nothing is saved if any value is invalid."), 0,
+         -1, Command::Db::OpenAndMigrate,
+         [] {
+             return QList<QCommandLineOption>{valueOption(
+                 "secret-stdin",
+                 QT_TRANSLATE_NOOP("hcm::ctl",
+                                   "Also set this secret (smtp_password, twilio_auth_token, slack_webhook_url) from "
+                                   "standard input."),
+                 QT_TRANSLATE_NOOP("hcm::ctl", "KEY"))};
+         },
+         settingsSetCommand},
+        {QStringLiteral("settings"), QStringLiteral("clear-secret"), QT_TRANSLATE_NOOP("hcm::ctl", "KEY"),
+         QT_TRANSLATE_NOOP("hcm::ctl", "smtp_password, twilio_auth_token or slack_webhook_url."),
+         QT_TRANSLATE_NOOP("hcm::ctl", "Removes a stored secret."), 1, 1, Command::Db::OpenAndMigrate, noOptions,
+         settingsClearSecretCommand},
+        {QStringLiteral("notify"), QStringLiteral("test"), QT_TRANSLATE_NOOP("hcm::ctl", "CHANNEL"),
+         QT_TRANSLATE_NOOP("hcm::ctl", "email, sms or slack."),
+         QT_TRANSLATE_NOOP("hcm::ctl", "Really sends a test message (at most 5 per minute)."), 1, 1,
+         Command::Db::OpenAndMigrate,
+         [] {
+             return QList<QCommandLineOption>{
+                 valueOption("to",
+                             QT_TRANSLATE_NOOP("hcm::ctl",
+                                               "Send to this address or number instead of the configured recipients."),
+                             QT_TRANSLATE_NOOP("hcm::ctl", "ADDRESS"))};
+         },
+         notifyTestCommand},
+        {QStringLiteral("notify"), QStringLiteral("log"), "", "",
+         QT_TRANSLATE_NOOP("hcm::ctl", "Lists notification deliveries, newest first, or those of one job."), 0, 0,
+         Command::Db::OpenAndMigrate,
+         [] {
+             return QList<QCommandLineOption>{
+                 valueOption("job", QT_TRANSLATE_NOOP("hcm::ctl", "Only the deliveries made by or about this job."),
+                             QT_TRANSLATE_NOOP("hcm::ctl", "ID")),
+                 valueOption("limit", QT_TRANSLATE_NOOP("hcm::ctl", "At most N deliveries (default 50)."),
+                             QT_TRANSLATE_NOOP("hcm::ctl", "N"))};
+         },
+         notifyLogCommand},
         {QStringLiteral("db"), QStringLiteral("migrate"), "", "",
          QT_TRANSLATE_NOOP("hcm::ctl", "Applies pending schema migrations."), 0, 0, Command::Db::Open,
          noOptions, dbMigrate},

@@ -67,6 +67,13 @@ int jobsCancelCommand(Context &ctx);
 int jobsRetryCommand(Context &ctx);
 int jobsDeleteCommand(Context &ctx);
 
+// The commands on notification settings and deliveries (ctlsettings.cpp).
+int settingsShowCommand(Context &ctx);
+int settingsSetCommand(Context &ctx);
+int settingsClearSecretCommand(Context &ctx);
+int notifyTestCommand(Context &ctx);
+int notifyLogCommand(Context &ctx);
+
 // Output helpers shared by the commands (ctlcommands.cpp).
 QString localTime(qint64 ms);                       // "2026-01-07 10:15:32" local time, "-" for unset
 QString oneLine(const QString &text, int maxChars); // whitespace collapsed, cut with "…"

@@ -7,6 +7,7 @@
 #include "common/logsink.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
+#include "worker/notify/jobalerts.h"
 #include "worker/workerpool.h"
 
 #include <QCommandLineParser>
@@ -54,9 +55,12 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(tr("Runs background jobs from the HCM Admin job queue."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dbOption(QStringLiteral("db"), tr("Database: a SQLite file path (default: %1).")
-                                                                .arg(DbConfig::defaultSqlitePath()),
-                                      tr("path"));
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"),
+        tr("Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts "
+           "left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).")
+            .arg(DbConfig::defaultSqlitePath()),
+        tr("path"));
     const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
                                                tr("Jobs run at the same time (default: %1).")
                                                    .arg(qMax(2, QThread::idealThreadCount())),
@@ -82,7 +86,7 @@ int main(int argc, char *argv[])
                                         tr("Run the jobs that are due now, then exit."));
     const QCommandLineOption testTypesOption(QStringLiteral("enable-test-job-types"),
                                              tr("Also run the diagnostic job types (test.noop, test.sleep, "
-                                                "test.fail)."));
+                                                "test.fail, test.record)."));
     for (const auto *o : {&dbOption, &concurrencyOption, &pollOption, &leaseOption, &graceOption, &idOption,
                           &logOption, &logDirOption, &cacheDirOption, &onceOption, &testTypesOption})
         parser.addOption(*o);
@@ -121,6 +125,9 @@ int main(int argc, char *argv[])
     if (auto st = Database::openAndMigrate(config.value()); !st)
         return fail(st.error().message);
     options.env = app::handlerEnvironment(config.value(), app::cacheDirectory(parser.value(cacheDirOption)), logDir);
+    app::configureSecretKey();
+    // Alerts on final failures (and the other enabled events) become notify jobs.
+    options.onTransitions = JobAlerts::hook(config.value(), options.env.clock);
 
     WorkerPool pool(options, HandlerRegistry::standard());
     app::UnixSignalWatcher signalWatcher;

@@ -2,6 +2,7 @@
 // object on stdout; progress notes go to stderr. See docs/benchmarks.md for the method and numbers.
 
 #include "benchcommon.h"
+#include "pgbench.h"
 
 #include "db/database.h"
 #include "jobs/jobtypes.h"
@@ -64,7 +65,12 @@ int main(int argc, char *argv[])
         "             with --raw: a plain batched claim-and-complete SQL loop on one connection instead;\n"
         "             with --store: JobStore::claim/finish in a loop on one thread instead\n"
         "  latency    enqueue -> handler start, one job at a time, idle pool of 4 threads\n"
-        "  all        the three with their defaults, the raw loop, and machine information"));
+        "  all        the three with their defaults, the raw loop, and machine information\n"
+        "PostgreSQL (server from PGHOST/PGPORT/PGUSER/PGPASSWORD, a fresh database per run):\n"
+        "  pg-burndown  N pre-inserted test.noop jobs run by --processes P (4) hcm-bench workers of\n"
+        "               --threads T (4) threads each; jobs/s from the first worker start to the last completion\n"
+        "  pg-latency   enqueue (this process) -> handler start (--processes P idle worker processes),\n"
+        "               one job at a time: the LISTEN/NOTIFY path"));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("mode"), QStringLiteral("enqueue, burndown, latency or all."));
@@ -108,6 +114,16 @@ int main(int argc, char *argv[])
                                             QStringLiteral("No progress notes on stderr, only the JSON on stdout."));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"),
                                            QStringLiteral("Show the informational log of the worker pool."));
+    // PostgreSQL modes (pgbench.cpp).
+    const QCommandLineOption processesOption(QStringLiteral("processes"),
+                                             QStringLiteral("pg-burndown, pg-latency: worker processes (default 4 "
+                                                            "for pg-burndown, 1 for pg-latency)."),
+                                             QStringLiteral("p"));
+    const QCommandLineOption childKindOption(QStringLiteral("child-kind"),
+                                             QStringLiteral("pg-child (internal): burndown or latency."),
+                                             QStringLiteral("kind"), QStringLiteral("burndown"));
+    parser.addOption(processesOption);
+    parser.addOption(childKindOption);
     for (const auto *o : {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption, &storeOption, &analyzeOption,
                           &plannerPlanOption, &repeatOption,
                           &dbOption, &jsonOnlyOption, &verboseOption})
@@ -118,6 +134,51 @@ int main(int argc, char *argv[])
     if (positional.size() != 1)
         return fail(QStringLiteral("give one mode: enqueue, burndown, latency or all; see --help."), kUsageError);
     const QString mode = positional.first();
+    if (mode.startsWith(QLatin1String("pg-"))) {
+        // PostgreSQL on the server of the PG* variables: pg-burndown, pg-latency (and the internal pg-child).
+        PgOptions pg;
+        pg.self = QCoreApplication::applicationFilePath();
+        qint64 v = 0;
+        pg.processes = mode == QLatin1String("pg-latency") ? 1 : 4;
+        if (parser.isSet(processesOption)) {
+            if (!parseInt(parser.value(processesOption), 1, 64, v))
+                return fail(QStringLiteral("--processes must be a whole number from 1 to 64."), kUsageError);
+            pg.processes = int(v);
+        }
+        if (parser.isSet(threadsOption)) {
+            if (!parseInt(parser.value(threadsOption), 1, 256, v))
+                return fail(QStringLiteral("--threads must be one whole number from 1 to 256 for the pg- modes."),
+                            kUsageError);
+            pg.threads = int(v);
+        }
+        if (!parseInt(parser.value(prefetchOption), -1, 100000, v))
+            return fail(QStringLiteral("--prefetch must be a whole number from -1 to 100000."), kUsageError);
+        pg.prefetch = int(v);
+        if (!parseInt(parser.value(batchOption), 1, 100000, v))
+            return fail(QStringLiteral("--batch must be a whole number from 1 to 100000."), kUsageError);
+        pg.batch = int(v);
+        QLoggingCategory::setFilterRules(QStringLiteral("hcm.*.info=false\nhcm.*.debug=false"));
+        JobTypeCatalog::enableTestTypes();
+        if (mode == QLatin1String("pg-child"))
+            return runPgChild(parser.value(dbOption), parser.value(childKindOption), pg);
+        BenchOptions options;
+        options.jsonOnly = parser.isSet(jsonOnlyOption);
+        if (parser.isSet(jobsOption) && !parseInt(parser.value(jobsOption), 1, 100'000'000, v))
+            return fail(QStringLiteral("--jobs must be a whole number from 1 to 100000000."), kUsageError);
+        options.jobs = parser.isSet(jobsOption) ? v : 0;
+        if (!parseInt(parser.value(repeatOption), 1, 50, v))
+            return fail(QStringLiteral("--repeat must be a whole number from 1 to 50."), kUsageError);
+        options.repeat = int(v);
+        Result<QJsonObject> r = mode == QLatin1String("pg-burndown") ? runPgBurndown(options, pg)
+                                : mode == QLatin1String("pg-latency")
+                                    ? runPgLatency(options, pg)
+                                    : Result<QJsonObject>(Error{Error::Code::Invalid, QStringLiteral("unknown mode")});
+        Database::closeThreadConnections();
+        if (!r)
+            return fail(r.error().message);
+        std::fputs(QJsonDocument(r.value()).toJson(QJsonDocument::Indented).constData(), stdout);
+        return 0;
+    }
     if (!QStringList{QStringLiteral("enqueue"), QStringLiteral("burndown"), QStringLiteral("latency"),
                      QStringLiteral("all")}
              .contains(mode))

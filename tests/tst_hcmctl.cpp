@@ -380,7 +380,7 @@ void TestHcmctl::jobTypes() {
         QVERIFY(!t.value(QLatin1String("description")).toString().isEmpty());
         QVERIFY(t.value(QLatin1String("payload_template")).isObject());
     }
-    QCOMPARE(names, QStringList({"cache_flush", "db_optimize", "log_rotate", "email_send", "cleanup"}));
+    QCOMPARE(names, QStringList({"cache_flush", "db_optimize", "log_rotate", "email_send", "cleanup", "notify"}));
 
     // The diagnostic types exist only when the environment enables them.
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

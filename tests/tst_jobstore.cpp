@@ -28,8 +28,7 @@ const QString kWorker = QStringLiteral("worker-a");
 const Actor kActor{QStringLiteral("tester")};
 
 qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payload = {}, int maxRetries = 3,
-               JobPriority priority = JobPriority::Normal, std::optional<qint64> runAt = std::nullopt)
-{
+               JobPriority priority = JobPriority::Normal, std::optional<qint64> runAt = std::nullopt) {
     NewJob job;
     job.type = type;
     job.payload = payload;
@@ -45,12 +44,11 @@ qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payl
 }
 
 // Puts a job into `status` the way the system would: a claim for processing, an outcome for the rest.
-void driveTo(JobStore &store, qint64 id, JobStatus status)
-{
+void driveTo(JobStore &store, qint64 id, JobStatus status) {
     if (status == JobStatus::Queued)
         return;
     auto claimed = store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")});
-    QVERIFY(claimed.ok());
+    QVERIFY2(claimed.ok(), claimed.ok() ? "" : qPrintable(claimed.error().message));
     QCOMPARE(claimed->size(), 1);
     QCOMPARE(claimed->first().id, id);
     if (status == JobStatus::Processing)
@@ -75,16 +73,15 @@ class TestJobStore : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase_data() { addBackendRows(); }
+    void initTestCase() {
         JobTypeCatalog::enableTestTypes();
         (void)QSqlDatabase::drivers();
     }
     void cleanup() { Database::closeThreadConnections(); }
 
-    void migrationsCreateSchemaOnce()
-    {
-        TempDatabase tdb;
+    void migrationsCreateSchemaOnce() {
+        HCM_TEMP_DATABASE(tdb);
         QVERIFY(tdb.isValid());
         auto db = Database::connection(tdb.config());
         QVERIFY(db.ok());
@@ -97,13 +94,13 @@ private slots:
         // Applying again is a no-op.
         QVERIFY(Database::openAndMigrate(tdb.config()).ok());
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("schema_migrations")), qint64(info->latestVersion));
-        for (const char *table : {"background_jobs", "job_attempts", "workers", "cache_entries", "app_settings"})
+        for (const char *table :
+             {"background_jobs", "job_attempts", "workers", "cache_entries", "app_settings"})
             QVERIFY2(rowCount(tdb.config(), QString::fromLatin1(table)) >= 0, table);
     }
 
-    void newerDatabaseIsRefused()
-    {
-        TempDatabase tdb;
+    void newerDatabaseIsRefused() {
+        HCM_TEMP_DATABASE(tdb);
         {
             auto db = Database::connection(tdb.config());
             QSqlQuery q(db.value());
@@ -117,8 +114,31 @@ private slots:
         QCOMPARE(snapshot(tdb.config()), before);
     }
 
-    void notADatabaseGivesClearError()
-    {
+    void notADatabaseGivesClearError() {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend == QLatin1String("postgresql")) {
+            // A server that does not answer, and a database that does not exist: both say which.
+            DbConfig closed = DbConfig::postgresFromEnvironment(QStringLiteral("hcm_nowhere"));
+            closed.host = QStringLiteral("127.0.0.1");
+            closed.port = 1; // nothing listens there
+            const Status down = Database::openAndMigrate(closed);
+            QVERIFY(!down.ok());
+            QVERIFY2(down.error().message.contains(QLatin1String("Cannot connect to PostgreSQL")),
+                     qPrintable(down.error().message));
+            QVERIFY2(down.error().message.contains(QLatin1String("127.0.0.1:1/hcm_nowhere")),
+                     qPrintable(down.error().message));
+            if (!TempDatabase::postgresConfigured())
+                return;
+            const Status missing = Database::openAndMigrate(
+                DbConfig::postgresFromEnvironment(QStringLiteral("hcm_no_such_database")));
+            QVERIFY(!missing.ok());
+            QVERIFY2(missing.error().message.contains(QLatin1String("hcm_no_such_database")),
+                     qPrintable(missing.error().message));
+            QVERIFY2(
+                !missing.error().message.contains(qEnvironmentVariable("PGPASSWORD", QStringLiteral("\x01"))),
+                "the password leaked into a message");
+            return;
+        }
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("garbage.sqlite"));
         QFile f(path);
@@ -130,20 +150,76 @@ private slots:
         f.close();
         const Status st = Database::openAndMigrate(DbConfig::sqlite(path));
         QVERIFY(!st.ok());
-        QVERIFY2(st.error().message.contains(QLatin1String("not an HCM Admin database")), qPrintable(st.error().message));
+        QVERIFY2(st.error().message.contains(QLatin1String("not an HCM Admin database")),
+                 qPrintable(st.error().message));
 
         const Status dirStatus = Database::openAndMigrate(DbConfig::sqlite(dir.path()));
         QVERIFY(!dirStatus.ok());
-        QVERIFY2(dirStatus.error().message.contains(QLatin1String("folder")), qPrintable(dirStatus.error().message));
+        QVERIFY2(dirStatus.error().message.contains(QLatin1String("folder")),
+                 qPrintable(dirStatus.error().message));
     }
 
-    void enqueueAndGetRoundTrip()
-    {
-        TempDatabase tdb;
+    void databaseAddressesAreParsed() {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend != QLatin1String("sqlite"))
+            QSKIP("parsing is backend-independent: checked once");
+        // The suite's own PG* variables come back at the end of this test.
+        struct EnvGuard {
+            QHash<QByteArray, QByteArray> saved;
+            EnvGuard() {
+                for (const char *n : {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"})
+                    saved.insert(n, qgetenv(n));
+            }
+            ~EnvGuard() {
+                for (auto it = saved.cbegin(); it != saved.cend(); ++it) {
+                    if (it.value().isEmpty())
+                        qunsetenv(it.key().constData());
+                    else
+                        qputenv(it.key().constData(), it.value());
+                }
+            }
+        } guard;
+        qputenv("PGHOST", "envhost");
+        qputenv("PGPORT", "6543");
+        qputenv("PGUSER", "envuser");
+        qputenv("PGPASSWORD", "envsecret");
+        qputenv("PGDATABASE", "envdb");
+        const auto full = DbConfig::parse(
+            QStringLiteral("postgresql://alice:s%40cret@db.example:5999/hcm?sslmode=require"));
+        QVERIFY(full.ok());
+        QVERIFY(full->isPostgres());
+        QCOMPARE(full->host, QStringLiteral("db.example"));
+        QCOMPARE(full->port, 5999);
+        QCOMPARE(full->user, QStringLiteral("alice"));
+        QCOMPARE(full->password, QStringLiteral("s@cret"));
+        QCOMPARE(full->databaseName, QStringLiteral("hcm"));
+        QCOMPARE(full->connectOptions, QStringLiteral("sslmode=require"));
+        QVERIFY(!full->displayName().contains(QLatin1String("cret")));
+        QVERIFY(!full->spec().contains(QLatin1String("cret")));
+        const auto bare = DbConfig::parse(QStringLiteral("postgresql://"));
+        QVERIFY(bare.ok());
+        QCOMPARE(bare->host, QStringLiteral("envhost"));
+        QCOMPARE(bare->port, 6543);
+        QCOMPARE(bare->user, QStringLiteral("envuser"));
+        QCOMPARE(bare->password, QStringLiteral("envsecret"));
+        QCOMPARE(bare->databaseName, QStringLiteral("envdb"));
+        const auto named = DbConfig::parse(QStringLiteral("postgres:///other"));
+        QVERIFY(named.ok());
+        QCOMPARE(named->databaseName, QStringLiteral("other"));
+        QCOMPARE(named->host, QStringLiteral("envhost"));
+        const auto again = DbConfig::parse(named->spec());
+        QVERIFY(again.ok());
+        QCOMPARE(again->key(), named->key());
+        QVERIFY(!DbConfig::parse(QStringLiteral("mysql://x/y")).ok());
+        QVERIFY(DbConfig::parse(QStringLiteral("relative/file.sqlite"))->isSqlite());
+    }
+
+    void enqueueAndGetRoundTrip() {
+        HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobService service{JobStore(tdb.config(), clock)};
-        const qint64 id = enqueue(service, QStringLiteral("cache_flush"), {{QStringLiteral("action"), QStringLiteral("full")}},
-                                  5, JobPriority::High);
+        const qint64 id = enqueue(service, QStringLiteral("cache_flush"),
+                                  {{QStringLiteral("action"), QStringLiteral("full")}}, 5, JobPriority::High);
         QVERIFY(id > 0);
         auto job = service.get(id);
         QVERIFY(job.ok());
@@ -163,8 +239,7 @@ private slots:
         QVERIFY(json.value(QStringLiteral("result")).isNull());
     }
 
-    void badInputChangesNothing_data()
-    {
+    void badInputChangesNothing_data() {
         QTest::addColumn<QString>("type");
         QTest::addColumn<QString>("priority");
         QTest::addColumn<QString>("payload");
@@ -172,38 +247,93 @@ private slots:
         QTest::addColumn<QString>("runAt");
         QTest::addColumn<QString>("expected");
         const QString ok = QStringLiteral("{\"action\":\"full\"}");
-        QTest::newRow("malformed json") << "cache_flush" << "" << "{\"action\": \"full\",\n \"x\": }" << "" << ""
+        QTest::newRow("malformed json") << "cache_flush"
+                                        << ""
+                                        << "{\"action\": \"full\",\n \"x\": }"
+                                        << ""
+                                        << ""
                                         << "line 2, column";
-        QTest::newRow("array payload") << "cache_flush" << "" << "[1,2]" << "" << "" << "must be a JSON object";
-        QTest::newRow("scalar payload") << "cache_flush" << "" << "42" << "" << "" << "must be a JSON object";
-        QTest::newRow("1 MiB payload") << "cache_flush" << ""
-                                       << QStringLiteral("{\"action\":\"full\",\"pad\":\"%1\"}").arg(QString(1 << 20, QLatin1Char('x')))
-                                       << "" << "" << "limit is 256 KiB";
-        QTest::newRow("unknown type") << "send_rockets" << "" << ok << "" << "" << "Unknown job type \"send_rockets\"";
-        QTest::newRow("empty type") << "" << "" << ok << "" << "" << "Unknown job type";
-        QTest::newRow("priority urgent") << "cache_flush" << "urgent" << ok << "" << "" << "Unknown priority \"urgent\"";
-        QTest::newRow("max_retries -1") << "cache_flush" << "" << ok << "-1" << "" << "max_retries must be from 0 to 25";
-        QTest::newRow("max_retries 26") << "cache_flush" << "" << ok << "26" << "" << "max_retries must be from 0 to 25";
-        QTest::newRow("max_retries text") << "cache_flush" << "" << ok << "three" << "" << "whole number";
-        QTest::newRow("bad run_at") << "cache_flush" << "" << ok << "" << "tomorrow" << "not a date and time";
-        QTest::newRow("bad action") << "cache_flush" << "" << "{\"action\":\"most\"}" << "" << "" << "must be one of: full, expired";
-        QTest::newRow("unknown field") << "cleanup" << "" << "{\"tpye\":\"all\"}" << "" << "" << "unknown payload field \"tpye\"";
-        QTest::newRow("sql in type") << "x'); DROP TABLE background_jobs; --" << "" << ok << "" << "" << "Unknown job type";
-        QTest::newRow("bad email") << "email_send" << "" << "{\"to\":\"nobody\",\"subject\":\"s\"}" << "" << ""
+        QTest::newRow("array payload") << "cache_flush"
+                                       << ""
+                                       << "[1,2]"
+                                       << ""
+                                       << ""
+                                       << "must be a JSON object";
+        QTest::newRow("scalar payload") << "cache_flush"
+                                        << ""
+                                        << "42"
+                                        << ""
+                                        << ""
+                                        << "must be a JSON object";
+        QTest::newRow("1 MiB payload")
+            << "cache_flush"
+            << ""
+            << QStringLiteral("{\"action\":\"full\",\"pad\":\"%1\"}").arg(QString(1 << 20, QLatin1Char('x')))
+            << ""
+            << ""
+            << "limit is 256 KiB";
+        QTest::newRow("unknown type") << "send_rockets"
+                                      << "" << ok << ""
+                                      << ""
+                                      << "Unknown job type \"send_rockets\"";
+        QTest::newRow("empty type") << ""
+                                    << "" << ok << ""
+                                    << ""
+                                    << "Unknown job type";
+        QTest::newRow("priority urgent") << "cache_flush"
+                                         << "urgent" << ok << ""
+                                         << ""
+                                         << "Unknown priority \"urgent\"";
+        QTest::newRow("max_retries -1") << "cache_flush"
+                                        << "" << ok << "-1"
+                                        << ""
+                                        << "max_retries must be from 0 to 25";
+        QTest::newRow("max_retries 26") << "cache_flush"
+                                        << "" << ok << "26"
+                                        << ""
+                                        << "max_retries must be from 0 to 25";
+        QTest::newRow("max_retries text") << "cache_flush"
+                                          << "" << ok << "three"
+                                          << ""
+                                          << "whole number";
+        QTest::newRow("bad run_at") << "cache_flush"
+                                    << "" << ok << ""
+                                    << "tomorrow"
+                                    << "not a date and time";
+        QTest::newRow("bad action") << "cache_flush"
+                                    << ""
+                                    << "{\"action\":\"most\"}"
+                                    << ""
+                                    << ""
+                                    << "must be one of: full, expired";
+        QTest::newRow("unknown field") << "cleanup"
+                                       << ""
+                                       << "{\"tpye\":\"all\"}"
+                                       << ""
+                                       << ""
+                                       << "unknown payload field \"tpye\"";
+        QTest::newRow("sql in type") << "x'); DROP TABLE background_jobs; --"
+                                     << "" << ok << ""
+                                     << ""
+                                     << "Unknown job type";
+        QTest::newRow("bad email") << "email_send"
+                                   << ""
+                                   << "{\"to\":\"nobody\",\"subject\":\"s\"}"
+                                   << ""
+                                   << ""
                                    << "not an email address";
     }
 
-    void badInputChangesNothing()
-    {
+    void badInputChangesNothing() {
         QFETCH(QString, type);
         QFETCH(QString, priority);
         QFETCH(QString, payload);
         QFETCH(QString, maxRetries);
         QFETCH(QString, runAt);
         QFETCH(QString, expected);
-        TempDatabase tdb;
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
-        QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);  // something to compare against
+        QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0); // something to compare against
         const QString before = snapshot(tdb.config());
         auto parsed = JobService::parse(type, priority, payload, maxRetries, runAt);
         if (parsed) {
@@ -219,9 +349,8 @@ private slots:
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(1));
     }
 
-    void batchEnqueueIsAllOrNothing()
-    {
-        TempDatabase tdb;
+    void batchEnqueueIsAllOrNothing() {
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         NewJob good;
         good.type = QStringLiteral("test.noop");
@@ -238,8 +367,7 @@ private slots:
     }
 
     // Every status × every action: the outcome and the status afterwards.
-    void stateTransitions_data()
-    {
+    void stateTransitions_data() {
         QTest::addColumn<int>("status");
         QTest::addColumn<int>("action");
         QTest::addColumn<bool>("allowed");
@@ -256,9 +384,11 @@ private slots:
         row("queued/duplicate", S::Queued, Duplicate, true, S::Queued, "");
         row("processing/cancel", S::Processing, Cancel, true, S::Processing, "");
         row("processing/retry", S::Processing, Retry, false, S::Processing, "running now");
-        row("processing/delete", S::Processing, Delete, false, S::Processing, "only finished jobs can be deleted");
+        row("processing/delete", S::Processing, Delete, false, S::Processing,
+            "only finished jobs can be deleted");
         row("processing/duplicate", S::Processing, Duplicate, true, S::Processing, "");
-        row("completed/cancel", S::Completed, Cancel, false, S::Completed, "finished jobs cannot be cancelled");
+        row("completed/cancel", S::Completed, Cancel, false, S::Completed,
+            "finished jobs cannot be cancelled");
         row("completed/retry", S::Completed, Retry, false, S::Completed, "duplicate it to run it again");
         row("completed/delete", S::Completed, Delete, true, S::Completed, "");
         row("completed/duplicate", S::Completed, Duplicate, true, S::Completed, "");
@@ -266,20 +396,20 @@ private slots:
         row("failed/retry", S::Failed, Retry, true, S::Queued, "");
         row("failed/delete", S::Failed, Delete, true, S::Failed, "");
         row("failed/duplicate", S::Failed, Duplicate, true, S::Failed, "");
-        row("cancelled/cancel", S::Cancelled, Cancel, false, S::Cancelled, "finished jobs cannot be cancelled");
+        row("cancelled/cancel", S::Cancelled, Cancel, false, S::Cancelled,
+            "finished jobs cannot be cancelled");
         row("cancelled/retry", S::Cancelled, Retry, true, S::Queued, "");
         row("cancelled/delete", S::Cancelled, Delete, true, S::Cancelled, "");
         row("cancelled/duplicate", S::Cancelled, Duplicate, true, S::Cancelled, "");
     }
 
-    void stateTransitions()
-    {
+    void stateTransitions() {
         QFETCH(int, status);
         QFETCH(int, action);
         QFETCH(bool, allowed);
         QFETCH(int, after);
         QFETCH(QString, reason);
-        TempDatabase tdb;
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
         driveTo(service.store(), id, JobStatus(status));
@@ -324,7 +454,9 @@ private slots:
         if (action == 2 && allowed) {
             QVERIFY(!service.get(id).ok());
             QCOMPARE(service.get(id).error().code, Error::Code::NotFound);
-            QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts"), QStringLiteral("job_id = %1").arg(id)), qint64(0));
+            QCOMPARE(
+                rowCount(tdb.config(), QStringLiteral("job_attempts"), QStringLiteral("job_id = %1").arg(id)),
+                qint64(0));
         } else {
             auto job = service.get(id);
             QVERIFY(job.ok());
@@ -336,9 +468,8 @@ private slots:
         }
     }
 
-    void actionsOnMissingJobs()
-    {
-        TempDatabase tdb;
+    void actionsOnMissingJobs() {
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         for (const auto &results : {service.cancel({4242}, kActor), service.retryNow({4242}, kActor),
                                     service.deleteFinished({4242}, kActor)}) {
@@ -349,18 +480,20 @@ private slots:
         QVERIFY(!service.duplicate(4242, kActor).ok());
     }
 
-    void claimOrderIsPriorityThenRunAtThenId()
-    {
-        TempDatabase tdb;
+    void claimOrderIsPriorityThenRunAtThenId() {
+        HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobService service{JobStore(tdb.config(), clock)};
         const qint64 now = clock->nowMs();
         const qint64 low = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Low);
-        const qint64 normalLate = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Normal, now - 10);
-        const qint64 normalEarly = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Normal, now - 20);
+        const qint64 normalLate =
+            enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Normal, now - 10);
+        const qint64 normalEarly =
+            enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Normal, now - 20);
         const qint64 critical = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Critical);
         const qint64 high = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::High);
-        const qint64 future = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Critical, now + 60000);
+        const qint64 future =
+            enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Critical, now + 60000);
         QList<qint64> order;
         for (int i = 0; i < 6; ++i) {
             auto c = service.store().claim(kWorker, 1, 30000, {QStringLiteral("test.noop")});
@@ -381,13 +514,13 @@ private slots:
     }
 
     // A job that always fails retries after 2, 4 and 8 minutes, then fails with every attempt's error.
-    void backoffScheduleTwoFourEight()
-    {
-        TempDatabase tdb;
+    void backoffScheduleTwoFourEight() {
+        HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
         JobService service{store};
-        const qint64 id = enqueue(service, QStringLiteral("test.fail"), {{QStringLiteral("message"), QStringLiteral("x")}});
+        const qint64 id =
+            enqueue(service, QStringLiteral("test.fail"), {{QStringLiteral("message"), QStringLiteral("x")}});
         const QStringList types{QStringLiteral("test.fail")};
         const QList<int> delaysMinutes{2, 4, 8};
         for (int attempt = 1; attempt <= 4; ++attempt) {
@@ -395,9 +528,15 @@ private slots:
             QVERIFY(claimed.ok());
             QCOMPARE(claimed->size(), 1);
             QCOMPARE(claimed->first().attempt, attempt);
-            clock->advanceMs(1500);  // the handler ran for 1.5 s
-            JobOutcome o{id, attempt, JobOutcome::Kind::Failed, {}, QStringLiteral("error of attempt %1").arg(attempt),
-                         true, 0, clock->nowMs()};
+            clock->advanceMs(1500); // the handler ran for 1.5 s
+            JobOutcome o{id,
+                         attempt,
+                         JobOutcome::Kind::Failed,
+                         {},
+                         QStringLiteral("error of attempt %1").arg(attempt),
+                         true,
+                         0,
+                         clock->nowMs()};
             auto report = store.finish(kWorker, {o});
             QVERIFY(report.ok());
             QCOMPARE(report->applied.size(), 1);
@@ -436,9 +575,8 @@ private slots:
         QCOMPARE(predicted, (QList<qint64>{120'000, 360'000, 840'000}));
     }
 
-    void permanentFailureSkipsRetries()
-    {
-        TempDatabase tdb;
+    void permanentFailureSkipsRetries() {
+        HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
         const qint64 id = enqueue(service, QStringLiteral("test.fail"));
@@ -449,9 +587,8 @@ private slots:
         QCOMPARE(report->applied.first().retryCount, 0);
     }
 
-    void expiredLeaseIsRescuedAndOldOwnerIsFenced()
-    {
-        TempDatabase tdb;
+    void expiredLeaseIsRescuedAndOldOwnerIsFenced() {
+        HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
         JobService service{store};
@@ -475,13 +612,15 @@ private slots:
         QCOMPARE(b->size(), 1);
         QCOMPARE(b->first().attempt, 2);
         // A comes back from the dead: its late result must not overwrite B's ownership.
-        auto late = store.finish(QStringLiteral("A"), {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
+        auto late = store.finish(QStringLiteral("A"),
+                                 {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
         QVERIFY(late.ok());
         QCOMPARE(late->rejected, QList<qint64>{id});
         QCOMPARE_ENUM(service.get(id)->status, JobStatus::Processing);
         QCOMPARE(service.get(id)->workerId, QStringLiteral("B"));
-        auto done = store.finish(QStringLiteral("B"), {JobOutcome{id, 2, JobOutcome::Kind::Completed,
-                                                                  {{QStringLiteral("ok"), true}}, {}, true, 0, 0}});
+        auto done = store.finish(
+            QStringLiteral("B"),
+            {JobOutcome{id, 2, JobOutcome::Kind::Completed, {{QStringLiteral("ok"), true}}, {}, true, 0, 0}});
         QCOMPARE(done->applied.size(), 1);
         auto job = service.get(id);
         QCOMPARE_ENUM(job->status, JobStatus::Completed);
@@ -492,9 +631,8 @@ private slots:
         QCOMPARE(job->attemptList.at(1).workerId, QStringLiteral("B"));
     }
 
-    void reaperFailsJobsWithoutRetriesAndHonoursCancel()
-    {
-        TempDatabase tdb;
+    void reaperFailsJobsWithoutRetriesAndHonoursCancel() {
+        HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
         JobService service{store};
@@ -508,9 +646,8 @@ private slots:
         QCOMPARE_ENUM(service.get(cancelled)->status, JobStatus::Cancelled);
     }
 
-    void heartbeatReportsCancelRequests()
-    {
-        TempDatabase tdb;
+    void heartbeatReportsCancelRequests() {
+        HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
@@ -518,14 +655,15 @@ private slots:
         QVERIFY(store.heartbeat(kWorker, 30000, 1)->isEmpty());
         QVERIFY(service.cancel({id}, kActor).first().ok);
         QCOMPARE(store.heartbeat(kWorker, 30000, 1).value(), QList<qint64>{id});
-        auto r = store.finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Cancelled, {}, QStringLiteral("stopped"), true, 0, 0}});
+        auto r = store.finish(
+            kWorker,
+            {JobOutcome{id, 1, JobOutcome::Kind::Cancelled, {}, QStringLiteral("stopped"), true, 0, 0}});
         QCOMPARE_ENUM(r->applied.first().status, JobStatus::Cancelled);
         QCOMPARE(service.get(id)->attemptList.first().outcome, QStringLiteral("cancelled"));
     }
 
-    void releaseReturnsUnstartedJobs()
-    {
-        TempDatabase tdb;
+    void releaseReturnsUnstartedJobs() {
+        HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
@@ -538,9 +676,8 @@ private slots:
         QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->first().attempt, 1);
     }
 
-    void listFiltersSortsAndSearches()
-    {
-        TempDatabase tdb;
+    void listFiltersSortsAndSearches() {
+        HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
         QList<qint64> ids;
@@ -550,12 +687,20 @@ private slots:
             ids << enqueue(service, QStringLiteral("cache_flush"));
         const qint64 failing = enqueue(service, QStringLiteral("test.fail"), {}, 0);
         auto c = store.claim(kWorker, 1, 30000, {QStringLiteral("test.fail")});
-        QVERIFY(store.finish(kWorker, {JobOutcome{failing, 1, JobOutcome::Kind::Failed, {},
-                                                  QStringLiteral("disk 100% full_of cats"), true, 0, 0}}).ok());
+        QVERIFY(store
+                    .finish(kWorker, {JobOutcome{failing,
+                                                 1,
+                                                 JobOutcome::Kind::Failed,
+                                                 {},
+                                                 QStringLiteral("disk 100% full_of cats"),
+                                                 true,
+                                                 0,
+                                                 0}})
+                    .ok());
 
         JobFilter all;
         QCOMPARE(store.count(all).value(), qint64(9));
-        QCOMPARE(store.list(all)->first().id, failing);  // newest first by default
+        QCOMPARE(store.list(all)->first().id, failing); // newest first by default
         JobFilter type;
         type.type = QStringLiteral("cache_flush");
         QCOMPARE(store.count(type).value(), qint64(3));
@@ -586,7 +731,7 @@ private slots:
         QCOMPARE(searchCount(QStringLiteral("100%")), qint64(1));
         QCOMPARE(searchCount(QStringLiteral("l_of")), qint64(1));
         QCOMPARE(searchCount(QStringLiteral("%")), qint64(1));
-        QCOMPARE(searchCount(QStringLiteral("_")), qint64(3 + 1));  // three cache_flush, one "full_of"
+        QCOMPARE(searchCount(QStringLiteral("_")), qint64(3 + 1)); // three cache_flush, one "full_of"
         QCOMPARE(searchCount(QStringLiteral("'; DROP TABLE background_jobs; --")), qint64(0));
         QCOMPARE(searchCount(QStringLiteral("\\")), qint64(0));
         QCOMPARE(store.count(all).value(), qint64(9));
@@ -599,12 +744,12 @@ private slots:
     }
 
     // Several threads, each with its own connection, claim from one file: every job exactly once.
-    void concurrentClaimsAreExclusive()
-    {
-        TempDatabase tdb;
+    void concurrentClaimsAreExclusive() {
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         constexpr int kJobs = 5000;
-        QList<NewJob> batch(kJobs, NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt});
+        QList<NewJob> batch(kJobs,
+                            NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt});
         QVERIFY(service.enqueueMany(batch, kActor).ok());
         constexpr int kThreads = 4;
         QList<QList<qint64>> claimedBy(kThreads);
@@ -628,7 +773,8 @@ private slots:
                     QList<JobOutcome> outcomes;
                     for (const auto &job : c.value()) {
                         claimedBy[t].append(job.id);
-                        outcomes.append(JobOutcome{job.id, job.attempt, JobOutcome::Kind::Completed, {}, {}, true, 0, 0});
+                        outcomes.append(
+                            JobOutcome{job.id, job.attempt, JobOutcome::Kind::Completed, {}, {}, true, 0, 0});
                     }
                     auto r = store.finish(worker, outcomes);
                     if (!r || !r->rejected.isEmpty())
@@ -653,8 +799,9 @@ private slots:
         }
         QCOMPARE(total, kJobs);
         QCOMPARE(int(seen.size()), kJobs);
-        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
-                 qint64(kJobs));
+        QCOMPARE(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+            qint64(kJobs));
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts")), qint64(kJobs));
         int threadsWithJobs = 0;
         for (int t = 0; t < kThreads; ++t)

@@ -1,5 +1,6 @@
-// Real hcm-worker processes on one SQLite file: claim races between processes, a worker killed with
-// SIGKILL mid-job and rescued by another, and a graceful SIGTERM drain.
+// Real hcm-worker processes on one database (a SQLite file, then a PostgreSQL database): claim races
+// between processes, a worker killed with SIGKILL mid-job and rescued by another, a graceful SIGTERM
+// drain, and (PostgreSQL) a cross-process wake-up through NOTIFY.
 
 #include "testutil.h"
 
@@ -20,22 +21,21 @@ namespace {
 
 const Actor kActor{QStringLiteral("tester")};
 
-std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id, const QStringList &extra = {})
-{
+std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id,
+                                      const QStringList &extra = {}) {
     auto p = std::make_unique<QProcess>();
     p->setProgram(programPath(QStringLiteral("hcm-worker")));
-    p->setArguments(QStringList{QStringLiteral("--db"), tdb.path(), QStringLiteral("--worker-id"), id,
+    p->setArguments(QStringList{QStringLiteral("--db"), tdb.spec(), QStringLiteral("--worker-id"), id,
                                 QStringLiteral("--enable-test-job-types"), QStringLiteral("--log-dir"),
                                 tdb.dir() + QStringLiteral("/logs"), QStringLiteral("--cache-dir"),
-                                tdb.dir() + QStringLiteral("/cache")}
-                    + extra);
+                                tdb.dir() + QStringLiteral("/cache")} +
+                    extra);
     p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     p->start();
     return p;
 }
 
-QString statusOf(const TempDatabase &tdb, qint64 id)
-{
+QString statusOf(const TempDatabase &tdb, qint64 id) {
     auto db = Database::connection(tdb.config());
     QSqlQuery q(db.value());
     q.prepare(QStringLiteral("SELECT status FROM background_jobs WHERE id = ?"));
@@ -51,8 +51,8 @@ class TestProcesses : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase_data() { addBackendRows(); }
+    void initTestCase() {
         JobTypeCatalog::enableTestTypes();
         if (!QFile::exists(programPath(QStringLiteral("hcm-worker"))))
             QFAIL("hcm-worker is not built");
@@ -60,48 +60,57 @@ private slots:
     void cleanup() { Database::closeThreadConnections(); }
 
     // Three processes drain one queue: each job runs exactly once.
-    void processesClaimEachJobOnce()
-    {
-        TempDatabase tdb;
+    void processesClaimEachJobOnce() {
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         constexpr int kJobs = 3000;
-        QVERIFY(service.enqueueMany(QList<NewJob>(kJobs, NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3,
-                                                                 std::nullopt}),
-                                    kActor)
-                    .ok());
+        QVERIFY(
+            service
+                .enqueueMany(
+                    QList<NewJob>(
+                        kJobs, NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt}),
+                    kActor)
+                .ok());
         std::vector<std::unique_ptr<QProcess>> workers;
         for (int i = 0; i < 3; ++i)
-            workers.push_back(startWorker(tdb, QStringLiteral("proc-%1").arg(i),
-                                          {QStringLiteral("--once"), QStringLiteral("--concurrency"), QStringLiteral("2")}));
+            workers.push_back(startWorker(
+                tdb, QStringLiteral("proc-%1").arg(i),
+                {QStringLiteral("--once"), QStringLiteral("--concurrency"), QStringLiteral("2")}));
         for (auto &w : workers) {
             QVERIFY(w->waitForFinished(60'000));
             QCOMPARE(w->exitStatus(), QProcess::NormalExit);
             QCOMPARE(w->exitCode(), 0);
         }
-        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
-                 qint64(kJobs));
+        QCOMPARE(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+            qint64(kJobs));
         // One attempt per job, and no job claimed twice.
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts")), qint64(kJobs));
-        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("attempts <> 1")), qint64(0));
-        const qint64 workersUsed = rowCount(tdb.config(), QStringLiteral("(SELECT DISTINCT worker_id FROM job_attempts)"));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("attempts <> 1")),
+                 qint64(0));
+        const qint64 workersUsed =
+            rowCount(tdb.config(), QStringLiteral("(SELECT DISTINCT worker_id FROM job_attempts) AS w"));
         QVERIFY2(workersUsed >= 2, "only one process got jobs: the test did not race");
     }
 
     // A worker dies with SIGKILL in the middle of a job; its lease expires and a second worker runs it.
-    void killedWorkersJobIsRescued()
-    {
-        TempDatabase tdb;
+    void killedWorkersJobIsRescued() {
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
-        NewJob job{QStringLiteral("test.sleep"), JobPriority::Normal, {{QStringLiteral("ms"), 1500}}, 3, std::nullopt};
+        NewJob job{QStringLiteral("test.sleep"),
+                   JobPriority::Normal,
+                   {{QStringLiteral("ms"), 1500}},
+                   3,
+                   std::nullopt};
         const qint64 id = service.enqueue(job, kActor).value();
-        const QStringList fast{QStringLiteral("--lease"), QStringLiteral("1"), QStringLiteral("--poll-interval"),
-                               QStringLiteral("0.2")};
+        const QStringList fast{QStringLiteral("--lease"), QStringLiteral("1"),
+                               QStringLiteral("--poll-interval"), QStringLiteral("0.2")};
         auto a = startWorker(tdb, QStringLiteral("victim"), fast);
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("processing"), 10'000);
         ::kill(pid_t(a->processId()), SIGKILL);
         QVERIFY(a->waitForFinished(5000));
         QCOMPARE(a->exitStatus(), QProcess::CrashExit);
-        QCOMPARE(statusOf(tdb, id), QStringLiteral("processing"));  // nobody has noticed yet
+        QCOMPARE(statusOf(tdb, id), QStringLiteral("processing")); // nobody has noticed yet
 
         auto b = startWorker(tdb, QStringLiteral("rescuer"), fast);
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("completed"), 15'000);
@@ -120,20 +129,25 @@ private slots:
     }
 
     // SIGTERM: stop claiming, let the running job finish, exit 0, leave the rest queued.
-    void sigtermDrainsGracefully()
-    {
-        TempDatabase tdb;
+    void sigtermDrainsGracefully() {
+        HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
-        const qint64 running = service.enqueue(NewJob{QStringLiteral("test.sleep"), JobPriority::High,
-                                                      {{QStringLiteral("ms"), 800}}, 3, std::nullopt},
-                                               kActor)
+        const qint64 running = service
+                                   .enqueue(NewJob{QStringLiteral("test.sleep"),
+                                                   JobPriority::High,
+                                                   {{QStringLiteral("ms"), 800}},
+                                                   3,
+                                                   std::nullopt},
+                                            kActor)
                                    .value();
-        auto w = startWorker(tdb, QStringLiteral("graceful"), {QStringLiteral("--concurrency"), QStringLiteral("1")});
+        auto w = startWorker(tdb, QStringLiteral("graceful"),
+                             {QStringLiteral("--concurrency"), QStringLiteral("1")});
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, running), QStringLiteral("processing"), 10'000);
-        const qint64 waiting = service.enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 3, std::nullopt},
-                                               kActor)
-                                   .value();
-        w->terminate();  // SIGTERM
+        const qint64 waiting =
+            service
+                .enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 3, std::nullopt}, kActor)
+                .value();
+        w->terminate(); // SIGTERM
         QVERIFY(w->waitForFinished(15'000));
         QCOMPARE(w->exitStatus(), QProcess::NormalExit);
         QCOMPARE(w->exitCode(), 0);
@@ -141,15 +155,41 @@ private slots:
         const QString waitingStatus = statusOf(tdb, waiting);
         QVERIFY2(waitingStatus == QLatin1String("queued") || waitingStatus == QLatin1String("completed"),
                  qPrintable(waitingStatus));
-        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'processing'")),
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"),
+                          QStringLiteral("status = 'processing'")),
                  qint64(0));
         QVERIFY(service.store().workers()->first().stoppedAt > 0);
     }
 
-    void badOptionsExitWithUsageError()
-    {
+    // An idle worker process (poll a minute away) starts a job enqueued by this process at once:
+    // NOTIFY on PostgreSQL, the data_version check on SQLite.
+    void idleWorkerPicksUpAnotherProcessesJob() {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        auto w = startWorker(tdb, QStringLiteral("idle"),
+                             {QStringLiteral("--poll-interval"), QStringLiteral("60")});
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")) == 1,
+            10'000);
+        QTest::qWait(300); // let it settle into idleness after its start-up claim
+        const qint64 id =
+            service
+                .enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt},
+                         kActor)
+                .value();
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("completed"), 5000);
+        w->terminate();
+        QVERIFY(w->waitForFinished(10'000));
+        QCOMPARE(w->exitCode(), 0);
+    }
+
+    void badOptionsExitWithUsageError() {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend != QLatin1String("sqlite"))
+            QSKIP("option parsing is backend-independent: checked once");
         QProcess p;
-        p.start(programPath(QStringLiteral("hcm-worker")), {QStringLiteral("--concurrency"), QStringLiteral("zero")});
+        p.start(programPath(QStringLiteral("hcm-worker")),
+                {QStringLiteral("--concurrency"), QStringLiteral("zero")});
         QVERIFY(p.waitForFinished(10'000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("--concurrency must be a whole number"));

@@ -2,11 +2,13 @@
 
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "db/notificationlistener.h"
 #include "jobs/jobnotifier.h"
 #include "jobs/jobstore.h"
 #include "jobs/jobtypes.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHash>
 #include <QHostInfo>
@@ -24,8 +26,7 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text)
-{
+QString tr(const char *text) {
     return QCoreApplication::translate("hcm::WorkerPool", text);
 }
 
@@ -42,23 +43,20 @@ struct Task {
 struct Handoff {
     Handoff(HandlerRegistry r, HandlerEnvironment e)
         : registry(std::move(r))
-        , env(std::move(e))
-    {
-    }
+        , env(std::move(e)) {}
     const HandlerRegistry registry;
     const HandlerEnvironment env;
     std::atomic<int> running{0};
 
-    QMutex mutex;  // guards everything below
-    std::deque<Task> pending;         // claimed, not started
-    std::deque<JobOutcome> outcomes;  // finished, not written
+    QMutex mutex;                    // guards everything below
+    std::deque<Task> pending;        // claimed, not started
+    std::deque<JobOutcome> outcomes; // finished, not written
     int activeRunners = 0;
     bool flushPosted = false;
-    QObject *dispatcher = nullptr;  // null once the dispatcher is gone
+    QObject *dispatcher = nullptr; // null once the dispatcher is gone
 
     // Called from pool threads: a job finished.
-    void pushOutcome(JobOutcome outcome)
-    {
+    void pushOutcome(JobOutcome outcome) {
         QMutexLocker lock(&mutex);
         outcomes.push_back(std::move(outcome));
         if (!flushPosted && dispatcher) {
@@ -68,8 +66,7 @@ struct Handoff {
     }
 
     // Called from pool threads: the next task, or nothing when the runner should end.
-    std::optional<Task> nextTask()
-    {
+    std::optional<Task> nextTask() {
         QMutexLocker lock(&mutex);
         if (pending.empty()) {
             --activeRunners;
@@ -89,14 +86,12 @@ public:
         : m_options(std::move(options))
         , m_handoff(std::move(handoff))
         , m_store(m_options.env.db, m_options.env.clock, m_options.retry)
-        , m_types(m_handoff->registry.types())
-    {
+        , m_types(m_handoff->registry.types()) {
         QMutexLocker lock(&m_handoff->mutex);
         m_handoff->dispatcher = this;
     }
 
-    ~Dispatcher() override
-    {
+    ~Dispatcher() override {
         int abandoned = 0;
         {
             QMutexLocker lock(&m_handoff->mutex);
@@ -134,6 +129,12 @@ private:
     void finishStopIfIdle();
     void reportError(const QString &message);
     void maybeDrained();
+    // After a failed statement: true when the database is unreachable, in which case the dispatcher
+    // stops touching it and reconnects with backoff; handlers keep running and their outcomes wait.
+    bool databaseLost(const QString &message);
+    void tryReconnect();
+    void announceChanged(const QList<qint64> &ids);
+    void flushAnnouncements();
 
     WorkerPool::Options m_options;
     std::shared_ptr<Handoff> m_handoff;
@@ -147,8 +148,15 @@ private:
     QTimer *m_changeTimer = nullptr;
     QTimer *m_retryTimer = nullptr;
     QTimer *m_graceTimer = nullptr;
+    QTimer *m_reconnectTimer = nullptr;
+    QTimer *m_announceTimer = nullptr;
+    std::shared_ptr<NotificationListener> m_listener; // PostgreSQL: LISTEN for other processes' events
+    QList<qint64> m_announce;                         // state changes not yet announced to other processes
+    bool m_dbDown = false;
+    int m_reconnectAttempts = 0;
+    QElapsedTimer m_downTimer;
 
-    QHash<qint64, std::shared_ptr<CancellationToken>> m_live;  // claimed and not yet written back
+    QHash<qint64, std::shared_ptr<CancellationToken>> m_live; // claimed and not yet written back
     QHash<qint64, double> m_savedProgress;
     qint64 m_dataVersion = -1;
     int m_writeFailures = 0;
@@ -163,20 +171,17 @@ namespace {
 class Runner final : public QRunnable {
 public:
     explicit Runner(std::shared_ptr<Handoff> handoff)
-        : m_handoff(std::move(handoff))
-    {
+        : m_handoff(std::move(handoff)) {
         setAutoDelete(true);
     }
 
-    void run() override
-    {
+    void run() override {
         while (auto task = m_handoff->nextTask())
             m_handoff->pushOutcome(execute(*task));
     }
 
 private:
-    JobOutcome execute(Task &task)
-    {
+    JobOutcome execute(Task &task) {
         const auto &env = m_handoff->env;
         JobOutcome out;
         out.id = task.job.id;
@@ -186,9 +191,10 @@ private:
         if (task.token->isRequested()) {
             // Asked to stop before it began: nothing ran.
             out.kind = task.token->reason() == StopReason::Cancelled ? JobOutcome::Kind::Cancelled
-                                                                      : JobOutcome::Kind::Interrupted;
-            out.error = out.kind == JobOutcome::Kind::Cancelled ? tr("Cancelled before it started.")
-                                                                : tr("The worker stopped before the job started.");
+                                                                     : JobOutcome::Kind::Interrupted;
+            out.error = out.kind == JobOutcome::Kind::Cancelled
+                            ? tr("Cancelled before it started.")
+                            : tr("The worker stopped before the job started.");
             out.finishedAt = out.startedAt;
             return out;
         }
@@ -203,13 +209,15 @@ private:
         }
 
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(task.timeoutSeconds);
-        JobContext ctx(task.job.id, task.job.attempt, task.job.type, task.job.payload, env, task.token, deadline);
+        JobContext ctx(task.job.id, task.job.attempt, task.job.type, task.job.payload, env, task.token,
+                       deadline);
         HandlerResult result;
         m_handoff->running.fetch_add(1);
         try {
             result = handler->run(ctx);
         } catch (const std::exception &e) {
-            result = HandlerResult::failure(tr("The handler failed unexpectedly: %1").arg(QString::fromLocal8Bit(e.what())));
+            result = HandlerResult::failure(
+                tr("The handler failed unexpectedly: %1").arg(QString::fromLocal8Bit(e.what())));
         } catch (...) {
             result = HandlerResult::failure(tr("The handler failed unexpectedly."));
         }
@@ -250,8 +258,7 @@ private:
 
 } // namespace
 
-void Dispatcher::start()
-{
+void Dispatcher::start() {
     auto db = Database::connection(m_options.env.db);
     if (!db) {
         emit started(false, db.error().message);
@@ -267,6 +274,17 @@ void Dispatcher::start()
         emit started(false, st.error().message);
         return;
     }
+    // A previous run under the same id died holding jobs: nobody else would ever reap them, because
+    // our heartbeats would extend their leases.
+    if (auto orphans = m_store.rescueOrphans(m_options.workerId); !orphans) {
+        emit started(false, orphans.error().message);
+        return;
+    } else if (!orphans->isEmpty()) {
+        qCWarning(lcWorker) << "requeued" << orphans->size() << "jobs left behind by a previous run of"
+                            << m_options.workerId;
+        if (m_options.onTransitions)
+            m_options.onTransitions(orphans.value());
+    }
 
     m_pool = new QThreadPool(this);
     m_pool->setMaxThreadCount(m_options.concurrency);
@@ -279,11 +297,25 @@ void Dispatcher::start()
     m_heartbeatTimer->setInterval(qMax(50, m_options.leaseMs / 3));
     connect(m_heartbeatTimer, &QTimer::timeout, this, &Dispatcher::heartbeat);
     m_reapTimer = new QTimer(this);
-    m_reapTimer->setInterval(m_options.reapIntervalMs > 0 ? m_options.reapIntervalMs : qMax(50, m_options.leaseMs / 2));
+    m_reapTimer->setInterval(m_options.reapIntervalMs > 0 ? m_options.reapIntervalMs
+                                                          : qMax(50, m_options.leaseMs / 2));
     connect(m_reapTimer, &QTimer::timeout, this, &Dispatcher::reap);
     m_retryTimer = new QTimer(this);
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, &Dispatcher::flushOutcomes);
+    m_reconnectTimer = new QTimer(this);
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &Dispatcher::tryReconnect);
+    m_announceTimer = new QTimer(this);
+    m_announceTimer->setSingleShot(true);
+    m_announceTimer->setInterval(250);
+    connect(m_announceTimer, &QTimer::timeout, this, &Dispatcher::flushAnnouncements);
+    if (m_options.env.db.isPostgres()) {
+        // Enqueues and cancels by other processes arrive through JobNotifier, like in-process ones.
+        m_listener = NotificationListener::acquire(m_options.env.db);
+        if (!m_listener->waitUntilListening(5000))
+            qCWarning(lcWorker) << "not listening for notifications yet: relying on the poll until it is";
+    }
     m_pollTimer->start();
     m_heartbeatTimer->start();
     m_reapTimer->start();
@@ -296,21 +328,31 @@ void Dispatcher::start()
     qCInfo(lcWorker).noquote() << "worker" << m_options.workerId << "started with" << m_options.concurrency
                                << "threads on" << m_options.env.db.displayName();
     emit started(true, {});
+    if (m_changeTimer)
+        checkForChanges(); // the baseline: commits after it wake the pool, commits before it are claimed now
     reap();
     fill();
 }
 
-void Dispatcher::fill()
-{
-    if (m_stopping || !m_pool)
+void Dispatcher::fill() {
+    if (m_stopping || !m_pool || m_dbDown)
         return;
     const int prefetch = m_options.prefetch >= 0 ? m_options.prefetch : m_options.concurrency;
     const int target = m_options.concurrency + prefetch;
+    // Claim in sizeable batches: while claimed jobs still wait for a runner, only claim once a quarter of
+    // the window is free (one statement per many jobs instead of one per finished job). With nothing
+    // waiting a runner could go idle, so then any free slot is worth a claim.
+    if (!m_live.isEmpty() && target - int(m_live.size()) < qMax(1, target / 4)) {
+        QMutexLocker lock(&m_handoff->mutex);
+        if (!m_handoff->pending.empty())
+            return;
+    }
     while (m_live.size() < target) {
         const int want = qMin<int>(target - int(m_live.size()), m_options.maxClaimBatch);
         auto claimed = m_store.claim(m_options.workerId, want, m_options.leaseMs, m_types);
         if (!claimed) {
-            reportError(claimed.error().message);
+            if (!databaseLost(claimed.error().message))
+                reportError(claimed.error().message);
             return;
         }
         m_lastClaimEmpty = claimed->isEmpty();
@@ -325,20 +367,21 @@ void Dispatcher::fill()
                 m_live.insert(job.id, token);
                 ids.append(job.id);
                 const JobTypeInfo *info = JobTypeCatalog::instance().find(job.type);
-                const int timeout = m_options.timeoutSeconds.value(job.type, info ? info->timeoutSeconds : 600);
+                const int timeout =
+                    m_options.timeoutSeconds.value(job.type, info ? info->timeoutSeconds : 600);
                 m_handoff->pending.push_back(Task{std::move(job), token, timeout});
             }
         }
         spawnRunners();
         emit jobsChanged(ids);
+        announceChanged(ids);
         if (claimed->size() < want)
             break;
     }
     maybeDrained();
 }
 
-void Dispatcher::spawnRunners()
-{
+void Dispatcher::spawnRunners() {
     int toStart = 0;
     {
         QMutexLocker lock(&m_handoff->mutex);
@@ -350,8 +393,7 @@ void Dispatcher::spawnRunners()
         m_pool->start(new Runner(m_handoff));
 }
 
-void Dispatcher::flushOutcomes()
-{
+void Dispatcher::flushOutcomes() {
     QList<JobOutcome> batch;
     {
         QMutexLocker lock(&m_handoff->mutex);
@@ -363,6 +405,13 @@ void Dispatcher::flushOutcomes()
     }
     if (batch.isEmpty())
         return;
+    if (m_dbDown) {
+        // Kept until the database is back; tryReconnect() flushes them.
+        QMutexLocker lock(&m_handoff->mutex);
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+            m_handoff->outcomes.push_front(std::move(*it));
+        return;
+    }
     auto report = m_store.finish(m_options.workerId, batch);
     if (!report) {
         // Keep every outcome and try again: the leases stay ours while heartbeats go on.
@@ -371,6 +420,8 @@ void Dispatcher::flushOutcomes()
             for (auto it = batch.rbegin(); it != batch.rend(); ++it)
                 m_handoff->outcomes.push_front(std::move(*it));
         }
+        if (databaseLost(report.error().message))
+            return;
         ++m_writeFailures;
         const int delay = qMin(30000, 100 * (1 << qMin(m_writeFailures, 9)));
         reportError(tr("Could not save %1 job results; retrying in %2 ms: %3")
@@ -392,15 +443,16 @@ void Dispatcher::flushOutcomes()
         qCWarning(lcWorker) << "lost the lease of" << Job::publicId(id) << "- its result was not saved";
     for (const JobTransition &t : std::as_const(report->applied)) {
         if (t.status == JobStatus::Failed)
-            qCWarning(lcWorker).noquote() << Job::publicId(t.id) << t.type << "failed after" << t.retryCount
-                                          << "retries:" << t.error;
+            qCWarning(lcWorker).noquote()
+                << Job::publicId(t.id) << t.type << "failed after" << t.retryCount << "retries:" << t.error;
         else if (t.status == JobStatus::Queued && !t.error.isEmpty())
-            qCInfo(lcWorker).noquote() << Job::publicId(t.id) << t.type << "failed, retry" << t.retryCount << "of"
-                                       << t.maxRetries << "at" << isoUtc(t.runAt) << ":" << t.error;
+            qCInfo(lcWorker).noquote() << Job::publicId(t.id) << t.type << "failed, retry" << t.retryCount
+                                       << "of" << t.maxRetries << "at" << isoUtc(t.runAt) << ":" << t.error;
     }
     if (m_options.onTransitions && !report->applied.isEmpty())
         m_options.onTransitions(report->applied);
     emit jobsChanged(ids);
+    announceChanged(ids);
     emit runningChanged(m_handoff->running.load(), m_options.concurrency);
     if (m_stopping) {
         finishStopIfIdle();
@@ -409,8 +461,7 @@ void Dispatcher::flushOutcomes()
     fill();
 }
 
-void Dispatcher::maybeDrained()
-{
+void Dispatcher::maybeDrained() {
     if (!m_options.once || m_stopping || !m_lastClaimEmpty || !m_live.isEmpty())
         return;
     QMutexLocker lock(&m_handoff->mutex);
@@ -418,11 +469,13 @@ void Dispatcher::maybeDrained()
         QMetaObject::invokeMethod(this, &Dispatcher::drained, Qt::QueuedConnection);
 }
 
-void Dispatcher::heartbeat()
-{
+void Dispatcher::heartbeat() {
+    if (m_dbDown)
+        return;
     auto cancelled = m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_handoff->running.load());
     if (!cancelled) {
-        reportError(cancelled.error().message);
+        if (!databaseLost(cancelled.error().message))
+            reportError(cancelled.error().message);
         return;
     }
     cancelJobs(cancelled.value());
@@ -444,11 +497,13 @@ void Dispatcher::heartbeat()
     }
 }
 
-void Dispatcher::reap()
-{
+void Dispatcher::reap() {
+    if (m_dbDown)
+        return;
     auto reaped = m_store.reapExpired();
     if (!reaped) {
-        reportError(reaped.error().message);
+        if (!databaseLost(reaped.error().message))
+            reportError(reaped.error().message);
         return;
     }
     if (reaped->isEmpty())
@@ -462,8 +517,74 @@ void Dispatcher::reap()
     fill();
 }
 
-void Dispatcher::checkForChanges()
-{
+bool Dispatcher::databaseLost(const QString &message) {
+    if (m_dbDown)
+        return true;
+    if (Database::ping(m_options.env.db).ok())
+        return false; // the database answers: an ordinary error
+    m_dbDown = true;
+    m_reconnectAttempts = 0;
+    m_downTimer.start();
+    const int running = int(m_live.size());
+    qCWarning(lcWorker).noquote() << "database" << m_options.env.db.displayName() << "unreachable:" << message
+                                  << "- reconnecting with backoff;" << running
+                                  << "claimed jobs keep running and their results wait in memory";
+    emit errorOccurred(tr("The database is unreachable; reconnecting: %1").arg(message));
+    m_reconnectTimer->start(100);
+    return true;
+}
+
+void Dispatcher::tryReconnect() {
+    if (!m_dbDown)
+        return;
+    ++m_reconnectAttempts;
+    if (auto st = Database::ping(m_options.env.db); !st) {
+        const int delay = qMin(2000, 100 * (1 << qMin(m_reconnectAttempts, 5)));
+        if (m_reconnectAttempts % 5 == 0)
+            qCWarning(lcWorker).noquote() << "database still unreachable after" << m_downTimer.elapsed()
+                                          << "ms; next try in" << delay << "ms:" << st.error().message;
+        m_reconnectTimer->start(delay);
+        return;
+    }
+    m_dbDown = false;
+    qCInfo(lcWorker).noquote() << "database" << m_options.env.db.displayName() << "reachable again after"
+                               << m_downTimer.elapsed() << "ms: saving results and resuming";
+    // Leases first, so no reaper takes our running jobs; then the waiting results; then new work.
+    heartbeat();
+    if (m_dbDown)
+        return;
+    m_writeFailures = 0;
+    if (m_retryTimer->isActive())
+        m_retryTimer->stop();
+    flushOutcomes();
+    if (m_dbDown)
+        return;
+    if (m_stopping) {
+        finishStopIfIdle();
+        return;
+    }
+    fill();
+}
+
+void Dispatcher::announceChanged(const QList<qint64> &ids) {
+    if (!m_options.env.db.isPostgres() || ids.isEmpty())
+        return;
+    // Coalesced: one NOTIFY per quarter second at most, whatever the throughput.
+    if (m_announce.size() < 2000)
+        m_announce += ids;
+    if (!m_announceTimer->isActive())
+        m_announceTimer->start();
+}
+
+void Dispatcher::flushAnnouncements() {
+    if (m_announce.isEmpty() || m_dbDown)
+        return;
+    const QList<qint64> ids = std::exchange(m_announce, {});
+    if (auto st = m_store.notifyChanged(ids); !st)
+        qCDebug(lcWorker).noquote() << "could not announce job changes:" << st.error().message;
+}
+
+void Dispatcher::checkForChanges() {
     // PRAGMA data_version changes when another connection commits: a cheap way to notice jobs that
     // other processes (hcmctl, another worker) enqueued, without waiting for the poll.
     auto db = Database::connection(m_options.env.db);
@@ -482,8 +603,7 @@ void Dispatcher::checkForChanges()
     }
 }
 
-void Dispatcher::cancelJobs(const QList<qint64> &ids)
-{
+void Dispatcher::cancelJobs(const QList<qint64> &ids) {
     for (qint64 id : ids) {
         if (const auto token = m_live.value(id)) {
             token->request(StopReason::Cancelled);
@@ -492,8 +612,7 @@ void Dispatcher::cancelJobs(const QList<qint64> &ids)
     }
 }
 
-void Dispatcher::stop(int graceMs)
-{
+void Dispatcher::stop(int graceMs) {
     if (m_stopping)
         return;
     m_stopping = true;
@@ -556,8 +675,7 @@ void Dispatcher::stop(int graceMs)
     finishStopIfIdle();
 }
 
-void Dispatcher::finishStopIfIdle()
-{
+void Dispatcher::finishStopIfIdle() {
     if (m_stopDone || !m_live.isEmpty())
         return;
     m_stopDone = true;
@@ -571,8 +689,7 @@ void Dispatcher::finishStopIfIdle()
     emit stopped();
 }
 
-void Dispatcher::reportError(const QString &message)
-{
+void Dispatcher::reportError(const QString &message) {
     qCWarning(lcWorker).noquote() << message;
     emit errorOccurred(message);
 }
@@ -582,8 +699,7 @@ void Dispatcher::reportError(const QString &message)
 WorkerPool::WorkerPool(Options options, HandlerRegistry registry, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
-    , m_registry(std::move(registry))
-{
+    , m_registry(std::move(registry)) {
     if (m_options.workerId.isEmpty())
         m_options.workerId = defaultWorkerId();
     m_options.concurrency = qMax(1, m_options.concurrency);
@@ -593,27 +709,23 @@ WorkerPool::WorkerPool(Options options, HandlerRegistry registry, QObject *paren
     (void)QSqlDatabase::drivers();
 }
 
-WorkerPool::~WorkerPool()
-{
+WorkerPool::~WorkerPool() {
     if (m_state != State::Stopped)
         stopAndWait(0);
 }
 
-int WorkerPool::runningJobs() const
-{
+int WorkerPool::runningJobs() const {
     return m_handoff ? m_handoff->running.load() : 0;
 }
 
-QString WorkerPool::defaultWorkerId()
-{
+QString WorkerPool::defaultWorkerId() {
     return QStringLiteral("%1:%2:%3")
         .arg(QHostInfo::localHostName())
         .arg(QCoreApplication::applicationPid())
         .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
-Status WorkerPool::start()
-{
+Status WorkerPool::start() {
     if (m_state != State::Stopped)
         return {};
     m_state = State::Starting;
@@ -661,8 +773,7 @@ Status WorkerPool::start()
     return {};
 }
 
-void WorkerPool::stop()
-{
+void WorkerPool::stop() {
     if (m_state != State::Running)
         return;
     m_state = State::Stopping;
@@ -670,8 +781,7 @@ void WorkerPool::stop()
     QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, m_options.graceMs));
 }
 
-void WorkerPool::stopAndWait(int graceMs)
-{
+void WorkerPool::stopAndWait(int graceMs) {
     if (m_state == State::Stopped)
         return;
     QEventLoop loop;
@@ -686,14 +796,12 @@ void WorkerPool::stopAndWait(int graceMs)
         loop.exec(QEventLoop::ExcludeUserInputEvents);
 }
 
-void WorkerPool::wake()
-{
+void WorkerPool::wake() {
     if (m_dispatcher)
         QMetaObject::invokeMethod(m_dispatcher, &Dispatcher::wake, Qt::QueuedConnection);
 }
 
-void WorkerPool::onDispatcherStopped()
-{
+void WorkerPool::onDispatcherStopped() {
     m_thread.quit();
     m_thread.wait();
     m_state = State::Stopped;

@@ -18,9 +18,9 @@ namespace {
 // QThreads clean up after themselves.
 struct ThreadConnections {
     QStringList names;
+    QStringList broken; // lost their server: reopened on next use
     ~ThreadConnections() { closeAll(); }
-    void closeAll()
-    {
+    void closeAll() {
         for (const QString &name : std::as_const(names)) {
             {
                 QSqlDatabase db = QSqlDatabase::database(name, false);
@@ -30,24 +30,33 @@ struct ThreadConnections {
             QSqlDatabase::removeDatabase(name);
         }
         names.clear();
+        broken.clear();
+    }
+    void drop(const QString &name) {
+        {
+            QSqlDatabase db = QSqlDatabase::database(name, false);
+            if (db.isOpen())
+                db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+        names.removeAll(name);
+        broken.removeAll(name);
     }
 };
 
 thread_local ThreadConnections t_connections;
 
-QString tr(const char *text)
-{
+QString tr(const char *text) {
     return QCoreApplication::translate("hcm::Database", text);
 }
 
-Status configureSqlite(QSqlDatabase &db, const DbConfig &config)
-{
+Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
     QSqlQuery q(db);
     // The first statement touches the file: a file that is not a database fails here.
     if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL"))) {
         const QString text = q.lastError().databaseText();
-        if (text.contains(QLatin1String("not a database"), Qt::CaseInsensitive)
-            || text.contains(QLatin1String("malformed"), Qt::CaseInsensitive)) {
+        if (text.contains(QLatin1String("not a database"), Qt::CaseInsensitive) ||
+            text.contains(QLatin1String("malformed"), Qt::CaseInsensitive)) {
             return Error{Error::Code::Database,
                          tr("%1 is not an HCM Admin database, or it is damaged (%2). Choose another file "
                             "with --db, or move this one away.")
@@ -72,21 +81,32 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config)
 
 } // namespace
 
-Result<QSqlDatabase> Database::connection(const DbConfig &config)
-{
+Result<QSqlDatabase> Database::connection(const DbConfig &config) {
     const QString name = QStringLiteral("hcm:%1:%2")
                              .arg(config.key())
                              .arg(reinterpret_cast<quintptr>(QThread::currentThreadId()), 0, 16);
     if (QSqlDatabase::contains(name)) {
-        QSqlDatabase db = QSqlDatabase::database(name, false);
-        if (db.isOpen())
-            return db;
-        QSqlDatabase::removeDatabase(name);
-        t_connections.names.removeAll(name);
+        if (t_connections.broken.contains(name)) {
+            qCInfo(lcDb).noquote() << "reopening the connection to" << config.displayName();
+            t_connections.drop(name);
+        } else {
+            QSqlDatabase db = QSqlDatabase::database(name, false);
+            if (db.isOpen())
+                return db;
+            t_connections.drop(name);
+        }
     }
+    auto db = open(config, name);
+    if (!db)
+        return db.error();
+    t_connections.names.append(name);
+    qCDebug(lcDb) << "opened connection" << name;
+    return db;
+}
 
-    if (!config.isSqlite())
-        return Error{Error::Code::Database, tr("This build supports SQLite databases only.")};
+Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name) {
+    if (config.isPostgres())
+        return openPostgres(config, name);
 
     const QFileInfo file(config.sqlitePath);
     if (!QDir().mkpath(file.absolutePath())) {
@@ -95,8 +115,9 @@ Result<QSqlDatabase> Database::connection(const DbConfig &config)
                                           .arg(QDir::toNativeSeparators(file.absolutePath()))};
     }
     if (file.exists() && file.isDir()) {
-        return Error{Error::Code::Io,
-                     tr("%1 is a folder, not a database file.").arg(QDir::toNativeSeparators(file.filePath()))};
+        return Error{
+            Error::Code::Io,
+            tr("%1 is a folder, not a database file.").arg(QDir::toNativeSeparators(file.filePath()))};
     }
 
     Status status;
@@ -109,19 +130,89 @@ Result<QSqlDatabase> Database::connection(const DbConfig &config)
         } else {
             status = configureSqlite(db, config);
         }
-        if (status.ok()) {
-            t_connections.names.append(name);
-            qCDebug(lcDb) << "opened connection" << name;
+        if (status.ok())
             return db;
-        }
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
     return status.error();
 }
 
-Status Database::openAndMigrate(const DbConfig &config)
-{
+Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QString &name) {
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
+        return Error{
+            Error::Code::Database,
+            tr("Qt's PostgreSQL driver (QPSQL) is not installed: install the package libqt6sql6-psql.")};
+    }
+    Status status;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(config.host);
+        db.setPort(config.port);
+        db.setUserName(config.user);
+        db.setPassword(config.password);
+        db.setDatabaseName(config.databaseName);
+        QStringList options{QStringLiteral("connect_timeout=%1").arg(qMax(1, config.busyTimeoutMs / 2000)),
+                            QStringLiteral("application_name=%1")
+                                .arg(QCoreApplication::applicationName().isEmpty()
+                                         ? QStringLiteral("hcm")
+                                         : QCoreApplication::applicationName())};
+        if (!config.connectOptions.isEmpty())
+            options << config.connectOptions;
+        db.setConnectOptions(options.join(QLatin1Char(';')));
+        if (!db.open()) {
+            status =
+                Error{Error::Code::Database,
+                      tr("Cannot connect to %1: %2").arg(config.displayName(), describe(db.lastError()))};
+        } else {
+            QSqlQuery q(db);
+            // Notices ("relation already exists, skipping") would go to stderr through libpq.
+            if (!q.exec(QStringLiteral("SET client_min_messages TO warning")))
+                status =
+                    error(q.lastError(), tr("configuring the connection to %1").arg(config.displayName()));
+        }
+        if (status.ok())
+            return db;
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return status.error();
+}
+
+Status Database::ping(const DbConfig &config) {
+    auto db = connection(config);
+    if (!db)
+        return db.error();
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral("SELECT 1")))
+        return error(q.lastError(), tr("checking the connection"));
+    return {};
+}
+
+bool Database::isConnectionLost(const QSqlError &error) {
+    if (error.type() == QSqlError::ConnectionError)
+        return true;
+    const QString code = error.nativeErrorCode();
+    if (code.startsWith(QLatin1String("08")) || code == QLatin1String("57P01") ||
+        code == QLatin1String("57P02") || code == QLatin1String("57P03"))
+        return true;
+    static const char *const texts[] = {
+        "server closed the connection", "no connection to the server",
+        "terminating connection",       "could not connect",
+        "connection refused",           "could not send data",
+        "could not receive data",       "connection to server",
+        "the database system is",       "ssl syscall",
+        "connection not open",          "broken pipe",
+    };
+    const QString all = (error.databaseText() + QLatin1Char(' ') + error.driverText()).toLower();
+    for (const char *t : texts) {
+        if (all.contains(QLatin1String(t)))
+            return true;
+    }
+    return false;
+}
+
+Status Database::openAndMigrate(const DbConfig &config) {
     auto db = connection(config);
     if (!db)
         return db.error();
@@ -129,22 +220,22 @@ Status Database::openAndMigrate(const DbConfig &config)
     return Migrator::migrate(handle, config);
 }
 
-void Database::closeThreadConnections()
-{
+void Database::closeThreadConnections() {
     t_connections.closeAll();
 }
 
-QString Database::describe(const QSqlError &error)
-{
+QString Database::describe(const QSqlError &error) {
     const QString db = error.databaseText().trimmed();
     const QString driver = error.driverText().trimmed();
     if (db.contains(QLatin1String("database is locked"), Qt::CaseInsensitive))
         return tr("the database is busy: another program kept it locked for too long (%1)").arg(db);
-    if (db.contains(QLatin1String("readonly"), Qt::CaseInsensitive)
-        || db.contains(QLatin1String("read-only"), Qt::CaseInsensitive))
+    if (db.contains(QLatin1String("readonly"), Qt::CaseInsensitive) ||
+        db.contains(QLatin1String("read-only"), Qt::CaseInsensitive))
         return tr("the database file is read-only: check its permissions (%1)").arg(db);
     if (db.contains(QLatin1String("disk is full"), Qt::CaseInsensitive))
         return tr("the disk is full: free some space and try again (%1)").arg(db);
+    if (isConnectionLost(error) && !db.contains(QLatin1String("connection"), Qt::CaseInsensitive))
+        return tr("the connection to the database server was lost (%1)").arg(db.isEmpty() ? driver : db);
     if (db.isEmpty())
         return driver;
     if (driver.isEmpty() || db == driver)
@@ -152,44 +243,48 @@ QString Database::describe(const QSqlError &error)
     return db + QLatin1String(" (") + driver + QLatin1Char(')');
 }
 
-Error Database::error(const QSqlError &sqlError, const QString &doing)
-{
+Error Database::error(const QSqlError &sqlError, const QString &doing) {
+    if (isConnectionLost(sqlError)) {
+        // The server went away (restart, network, admin): every PostgreSQL connection of this thread is
+        // reopened on its next use. The caller's handles are gone by then.
+        for (const QString &name : std::as_const(t_connections.names)) {
+            if (!name.startsWith(QLatin1String("hcm:sqlite:")) && !t_connections.broken.contains(name))
+                t_connections.broken.append(name);
+        }
+    }
     const QString text = describe(sqlError);
     if (doing.isEmpty())
         return Error{Error::Code::Database, tr("Database error: %1").arg(text)};
     return Error{Error::Code::Database, tr("Database error while %1: %2").arg(doing, text)};
 }
 
-bool Database::isBusy(const QSqlError &error)
-{
+bool Database::isBusy(const QSqlError &error) {
     const QString code = error.nativeErrorCode();
     return code == QLatin1String("5") || code == QLatin1String("517") || code == QLatin1String("6");
 }
 
 Transaction::Transaction(QSqlDatabase db)
-    : m_db(std::move(db))
-{
-}
+    : m_db(std::move(db)) {}
 
-Transaction::~Transaction()
-{
+Transaction::~Transaction() {
     if (m_active)
         rollback();
 }
 
-Status Transaction::begin()
-{
+Status Transaction::begin() {
     QSqlQuery q(m_db);
-    const QString statement = m_db.driverName() == QLatin1String("QSQLITE") ? QStringLiteral("BEGIN IMMEDIATE")
-                                                                            : QStringLiteral("BEGIN");
+    const QString statement = m_db.driverName() == QLatin1String("QSQLITE")
+                                  ? QStringLiteral("BEGIN IMMEDIATE")
+                                  : QStringLiteral("BEGIN");
+    // PostgreSQL: READ COMMITTED; claims lock rows with FOR UPDATE SKIP LOCKED, every other write is one
+    // statement or fenced by worker_id and status.
     if (!q.exec(statement))
         return Database::error(q.lastError(), tr("starting a transaction"));
     m_active = true;
     return {};
 }
 
-Status Transaction::commit()
-{
+Status Transaction::commit() {
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("COMMIT"))) {
         const Error err = Database::error(q.lastError(), tr("committing"));
@@ -200,38 +295,33 @@ Status Transaction::commit()
     return {};
 }
 
-void Transaction::rollback()
-{
+void Transaction::rollback() {
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("ROLLBACK")))
         qCWarning(lcDb) << "rollback failed:" << q.lastError().text();
     m_active = false;
 }
 
-Status Sql::exec(QSqlQuery &query, const QString &doing)
-{
+Status Sql::exec(QSqlQuery &query, const QString &doing) {
     if (!query.exec())
         return Database::error(query.lastError(), doing);
     return {};
 }
 
-Status Sql::exec(QSqlDatabase db, const QString &statement, const QString &doing)
-{
+Status Sql::exec(QSqlDatabase db, const QString &statement, const QString &doing) {
     QSqlQuery q(db);
     if (!q.exec(statement))
         return Database::error(q.lastError(), doing);
     return {};
 }
 
-Status Sql::prepare(QSqlQuery &query, const QString &statement)
-{
+Status Sql::prepare(QSqlQuery &query, const QString &statement) {
     if (!query.prepare(statement))
         return Database::error(query.lastError(), tr("preparing a statement"));
     return {};
 }
 
-QString Sql::idList(const QList<qint64> &ids)
-{
+QString Sql::idList(const QList<qint64> &ids) {
     QString out;
     out.reserve(ids.size() * 8);
     for (qsizetype i = 0; i < ids.size(); ++i) {

@@ -19,6 +19,13 @@ public:
 
     // The calling thread's open connection for `config`, opening and configuring it on first use.
     static Result<QSqlDatabase> connection(const DbConfig &config);
+    // A connection under `name` that the caller owns (closes and removes): for a LISTEN connection.
+    static Result<QSqlDatabase> open(const DbConfig &config, const QString &name);
+    // Runs SELECT 1 on the calling thread's connection (reopening a lost one first).
+    static Status ping(const DbConfig &config);
+    // True when the error means the server is gone (restart, network, shutdown): the connection is
+    // reopened on next use, and callers may retry with backoff.
+    static bool isConnectionLost(const QSqlError &error);
     // Opens the connection and applies pending migrations: what every program does at start.
     static Status openAndMigrate(const DbConfig &config);
     // Closes and removes every connection that the calling thread opened.
@@ -28,6 +35,9 @@ public:
     static QString describe(const QSqlError &error);
     static Error error(const QSqlError &sqlError, const QString &doing = {});
     static bool isBusy(const QSqlError &error);
+
+private:
+    static Result<QSqlDatabase> openPostgres(const DbConfig &config, const QString &name);
 };
 
 // A write transaction: BEGIN IMMEDIATE on SQLite (a deferred BEGIN fails with SQLITE_BUSY_SNAPSHOT when

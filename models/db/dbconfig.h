@@ -7,25 +7,41 @@
 namespace hcm {
 
 // Where the data lives. Parsed from the `--db` option: a file path selects the embedded SQLite
-// database, a postgresql:// URL selects PostgreSQL (arrives with the PostgreSQL backend).
+// database, a postgresql:// URL selects PostgreSQL. Parts missing from the URL come from libpq's
+// environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), so `--db postgresql://` and
+// `--db postgresql:///dbname` work in a shell where those are set.
 struct DbConfig {
     enum class Backend { Sqlite, Postgres };
 
     Backend backend = Backend::Sqlite;
-    QString sqlitePath;      // absolute path of the SQLite file
+    QString sqlitePath; // absolute path of the SQLite file
     int busyTimeoutMs = 10000;
+
+    // PostgreSQL
+    QString host; // host name, IP address or a Unix socket folder
+    int port = 5432;
+    QString user;
+    QString password; // never shown: displayName() and key() leave it out
+    QString databaseName;
+    QString connectOptions; // extra libpq options from the URL query (e.g. sslmode=require)
 
     // Empty spec means the embedded default under the application data location.
     static Result<DbConfig> parse(const QString &spec);
     static DbConfig sqlite(const QString &path);
+    // PostgreSQL from the PG* environment variables, with `database` overriding PGDATABASE when given.
+    static DbConfig postgresFromEnvironment(const QString &database = {});
     static QString defaultSqlitePath();
 
     bool isSqlite() const { return backend == Backend::Sqlite; }
+    bool isPostgres() const { return backend == Backend::Postgres; }
     // A stable identity used to name per-thread connections.
     QString key() const;
     // For people: backend and location, never a password.
     QString displayName() const;
     QString backendName() const;
+    // A --db value that selects this database again (PostgreSQL: without the password, which other
+    // programs take from PGPASSWORD or ~/.pgpass).
+    QString spec() const;
 };
 
 } // namespace hcm

@@ -16,17 +16,15 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text)
-{
+QString tr(const char *text) {
     return QCoreApplication::translate("hcm::Migrator", text);
 }
 
-const QString kCreateMigrationsTable = QStringLiteral(
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+const QString kCreateMigrationsTable =
+    QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
 
-Result<int> currentVersion(QSqlDatabase &db)
-{
+Result<int> currentVersion(QSqlDatabase &db) {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")))
         return Database::error(q.lastError(), tr("reading the schema version"));
@@ -36,8 +34,7 @@ Result<int> currentVersion(QSqlDatabase &db)
 
 } // namespace
 
-QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend)
-{
+QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend) {
     const QString dirPath = backend == DbConfig::Backend::Sqlite ? QStringLiteral(":/sql/sqlite")
                                                                  : QStringLiteral(":/sql/postgresql");
     static const QRegularExpression pattern(QStringLiteral("^(\\d{3})_(\\w+)\\.sql$"));
@@ -52,14 +49,24 @@ QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend)
             continue;
         out.append(Migration{match.captured(1).toInt(), match.captured(2), QString::fromUtf8(f.readAll())});
     }
-    std::sort(out.begin(), out.end(), [](const Migration &a, const Migration &b) { return a.version < b.version; });
+    std::sort(out.begin(), out.end(),
+              [](const Migration &a, const Migration &b) { return a.version < b.version; });
     return out;
 }
 
-Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config)
-{
-    if (auto st = Sql::exec(db, kCreateMigrationsTable, tr("creating the migrations table")); !st)
-        return st.error();
+Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config) {
+    bool exists = false;
+    if (config.isPostgres()) {
+        // A least-privilege role (hcm_worker) may not create tables: only look when the table is there.
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("SELECT to_regclass('schema_migrations') IS NOT NULL")) || !q.next())
+            return Database::error(q.lastError(), tr("reading the schema version"));
+        exists = q.value(0).toBool();
+    }
+    if (!exists) {
+        if (auto st = Sql::exec(db, kCreateMigrationsTable, tr("creating the migrations table")); !st)
+            return st.error();
+    }
     auto current = currentVersion(db);
     if (!current)
         return current.error();
@@ -74,22 +81,30 @@ Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config)
     return info;
 }
 
-Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
-{
+Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st;
+    if (config.isPostgres()) {
+        // PostgreSQL's BEGIN does not serialise writers: a transaction-scoped advisory lock does, so two
+        // programs starting at once on an empty database do not both create the tables.
+        if (auto st = Sql::exec(db, QStringLiteral("SELECT pg_advisory_xact_lock(72430510)"),
+                                tr("waiting for other programs that migrate the database"));
+            !st)
+            return st;
+    }
     // Read the version inside the write transaction: two programs starting at once migrate only once.
     auto inf = info(db, config);
     if (!inf)
         return inf.error();
     if (inf->currentVersion > inf->latestVersion) {
-        return Error{Error::Code::Conflict,
-                     tr("The database %1 was written by a newer version of HCM Admin (schema %2; this program "
-                        "knows up to schema %3). Install the newer version; this one will not touch it.")
-                         .arg(config.displayName())
-                         .arg(inf->currentVersion)
-                         .arg(inf->latestVersion)};
+        return Error{
+            Error::Code::Conflict,
+            tr("The database %1 was written by a newer version of HCM Admin (schema %2; this program "
+               "knows up to schema %3). Install the newer version; this one will not touch it.")
+                .arg(config.displayName())
+                .arg(inf->currentVersion)
+                .arg(inf->latestVersion)};
     }
     if (inf->pending.isEmpty())
         return tx.commit();
@@ -97,12 +112,23 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
     for (const Migration &m : std::as_const(inf->pending)) {
         const QStringList statements = splitStatements(m.sql);
         for (const QString &statement : statements) {
-            if (auto st = Sql::exec(db, statement, tr("applying migration %1_%2").arg(m.version).arg(m.name));
-                !st)
-                return st;
+            QSqlQuery q(db);
+            if (!q.exec(statement)) {
+                if (q.lastError().nativeErrorCode() == QLatin1String("42501")) {  // insufficient_privilege
+                    return Error{Error::Code::Database,
+                                 tr("The database %1 needs migration %2_%3, but this role may not change the schema "
+                                    "(%4). Start hcmctl or hcm-admin once as the owner role (see "
+                                    "docs/postgresql.md), then this program again.")
+                                     .arg(config.displayName())
+                                     .arg(m.version)
+                                     .arg(m.name, q.lastError().databaseText())};
+                }
+                return Database::error(q.lastError(), tr("applying migration %1_%2").arg(m.version).arg(m.name));
+            }
         }
         QSqlQuery record(db);
-        record.prepare(QStringLiteral("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)"));
+        record.prepare(
+            QStringLiteral("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)"));
         record.addBindValue(m.version);
         record.addBindValue(m.name);
         record.addBindValue(Clock::system()->nowMs());
@@ -113,8 +139,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
     return tx.commit();
 }
 
-QStringList Migrator::splitStatements(const QString &sql)
-{
+QStringList Migrator::splitStatements(const QString &sql) {
     QStringList out;
     QString current;
     int blockDepth = 0;

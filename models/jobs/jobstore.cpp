@@ -2,10 +2,15 @@
 
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "db/dialect.h"
+#include "db/notificationlistener.h"
 #include "jobs/jobrules.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
+#include <QSet>
+#include <QSqlDriver>
+#include <QSqlField>
 #include <QSqlQuery>
 #include <QSqlRecord>
 
@@ -13,8 +18,7 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text)
-{
+QString tr(const char *text) {
     return QCoreApplication::translate("hcm::JobStore", text);
 }
 
@@ -23,30 +27,25 @@ const QString kJobColumns = QStringLiteral(
     "run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, lease_expires_at, "
     "cancel_requested, progress");
 
-QJsonObject parseObject(const QVariant &v)
-{
+QJsonObject parseObject(const QVariant &v) {
     if (v.isNull())
         return {};
     return QJsonDocument::fromJson(v.toString().toUtf8()).object();
 }
 
-QString compactJson(const QJsonObject &o)
-{
+QString compactJson(const QJsonObject &o) {
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
-qint64 msOrZero(const QVariant &v)
-{
+qint64 msOrZero(const QVariant &v) {
     return v.isNull() ? 0 : v.toLongLong();
 }
 
-JobStatus statusOf(const QVariant &v)
-{
+JobStatus statusOf(const QVariant &v) {
     return jobStatusFromString(v.toString()).value_or(JobStatus::Queued);
 }
 
-Job jobFromQuery(const QSqlQuery &q)
-{
+Job jobFromQuery(const QSqlQuery &q) {
     Job j;
     j.id = q.value(0).toLongLong();
     j.type = q.value(1).toString();
@@ -72,8 +71,7 @@ Job jobFromQuery(const QSqlQuery &q)
     return j;
 }
 
-QString sortExpression(JobSortColumn column)
-{
+QString sortExpression(JobSortColumn column) {
     switch (column) {
     case JobSortColumn::Id:
         return QStringLiteral("id");
@@ -105,8 +103,7 @@ struct Where {
     QVariantList values;
 };
 
-QString likePattern(const QString &text)
-{
+QString likePattern(const QString &text) {
     QString escaped = text;
     escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
     escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
@@ -114,8 +111,7 @@ QString likePattern(const QString &text)
     return QLatin1Char('%') + escaped + QLatin1Char('%');
 }
 
-Where whereFor(const JobFilter &f, bool withStatuses)
-{
+Where whereFor(const JobFilter &f, bool withStatuses) {
     QStringList parts;
     Where w;
     if (withStatuses && !f.statuses.isEmpty()) {
@@ -146,14 +142,12 @@ Where whereFor(const JobFilter &f, bool withStatuses)
     return w;
 }
 
-void bindAll(QSqlQuery &q, const QVariantList &values)
-{
+void bindAll(QSqlQuery &q, const QVariantList &values) {
     for (const QVariant &v : values)
         q.addBindValue(v);
 }
 
-const char *outcomeName(JobOutcome::Kind kind)
-{
+const char *outcomeName(JobOutcome::Kind kind) {
     switch (kind) {
     case JobOutcome::Kind::Completed:
         return "completed";
@@ -169,95 +163,253 @@ const char *outcomeName(JobOutcome::Kind kind)
     return "failed";
 }
 
+// A value as an SQL literal, escaped by the driver (PostgreSQL statements sent without PREPARE).
+QString literal(const QSqlDatabase &db, const QVariant &value) {
+    QSqlField field(QString(), value.metaType());
+    field.setValue(value);
+    return db.driver()->formatValue(field);
+}
+
+QVariant nullInt64() {
+    return QVariant(QMetaType::fromType<qint64>());
+}
+
+// Sends a job event on the PostgreSQL channel inside the caller's transaction: delivered at commit,
+// dropped on rollback.
+Status notifyInTransaction(QSqlDatabase &d, const JobEvent &event) {
+    QSqlQuery q(d);
+    q.prepare(QStringLiteral("SELECT pg_notify('%1', ?)").arg(QLatin1String(kJobChannel)));
+    q.addBindValue(event.encode());
+    return Sql::exec(q, QCoreApplication::translate("hcm::JobStore", "announcing a change"));
+}
+
 } // namespace
 
 JobStore::JobStore(DbConfig config, std::shared_ptr<Clock> clock, RetryPolicy retry)
     : m_config(std::move(config))
     , m_clock(std::move(clock))
-    , m_retry(retry)
-{
+    , m_retry(retry) {
+    // On PostgreSQL the production clock is the server's: workers on several machines agree on "now"
+    // whatever their own clocks say. An injected clock (tests) is used as given, on both backends.
+    m_databaseTime = m_config.isPostgres() && dynamic_cast<const SystemClock *>(m_clock.get()) != nullptr;
 }
 
-Result<QSqlDatabase> JobStore::db() const
-{
-    return Database::connection(m_config);
+JobStore::Now JobStore::now() const {
+    const qint64 ms = m_clock->nowMs();
+    return Now{m_databaseTime ? Dialect::of(m_config).nowMs() : QString::number(ms), ms};
 }
 
-Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString &actor)
-{
+QString JobStore::withNow(QString sql, const Now &now) {
+    return sql.replace(QLatin1String("{now}"), QLatin1Char('(') + now.sql + QLatin1Char(')'));
+}
+
+Status JobStore::notifyChanged(const QList<qint64> &ids) {
+    if (!m_config.isPostgres())
+        return {};
     auto conn = db();
     if (!conn)
         return conn.error();
     QSqlDatabase d = conn.value();
+    JobEvent event;
+    event.kind = JobEvent::Kind::Changed;
+    event.ids = ids;
+    return notifyInTransaction(d, event);
+}
+
+Result<QSqlDatabase> JobStore::db() const {
+    return Database::connection(m_config);
+}
+
+Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString &actor) {
+    if (jobs.isEmpty())
+        return QList<qint64>{};
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    QSqlDatabase d = conn.value();
+    if (m_config.isPostgres())
+        return insertPostgres(d, jobs, actor);
     Transaction tx(d);
     if (auto st = tx.begin(); !st)
         return st.error();
-    QSqlQuery q(d);
-    if (auto st = Sql::prepare(q, QStringLiteral(
-                                      "INSERT INTO background_jobs (job_type, status, priority, payload, max_retries, "
-                                      "run_at, created_at, updated_at, created_by) "
-                                      "VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)"));
-        !st)
-        return st.error();
-    const qint64 now = m_clock->nowMs();
+    const Now now = this->now();
+    // Multi-row INSERTs: one statement (and one round trip on PostgreSQL) per chunk of jobs. Ids come
+    // in VALUES order, so the sorted RETURNING list maps back to the jobs.
+    constexpr qsizetype kChunk = 200;
     QList<qint64> ids;
     ids.reserve(jobs.size());
-    for (const NewJob &job : jobs) {
-        q.addBindValue(job.type);
-        q.addBindValue(static_cast<int>(job.priority));
-        q.addBindValue(compactJson(job.payload));
-        q.addBindValue(job.maxRetries);
-        q.addBindValue(job.runAt.value_or(now));
-        q.addBindValue(now);
-        q.addBindValue(now);
-        q.addBindValue(actor);
+    QSqlQuery q(d);
+    QString preparedFor;
+    for (qsizetype start = 0; start < jobs.size(); start += kChunk) {
+        const qsizetype n = qMin(kChunk, jobs.size() - start);
+        QString sql =
+            QStringLiteral("INSERT INTO background_jobs (job_type, status, priority, payload, max_retries, "
+                           "run_at, created_at, updated_at, created_by) VALUES ");
+        for (qsizetype i = 0; i < n; ++i) {
+            if (i)
+                sql += QLatin1Char(',');
+            sql += QStringLiteral("(?, 'queued', ?, ?, ?, COALESCE(?, {now}), {now}, {now}, ?)");
+        }
+        sql += QStringLiteral(" RETURNING id");
+        sql = withNow(sql, now);
+        if (sql != preparedFor) {
+            if (auto st = Sql::prepare(q, sql); !st)
+                return st.error();
+            preparedFor = sql;
+        }
+        for (qsizetype i = start; i < start + n; ++i) {
+            const NewJob &job = jobs.at(i);
+            q.addBindValue(job.type);
+            q.addBindValue(static_cast<int>(job.priority));
+            q.addBindValue(compactJson(job.payload));
+            q.addBindValue(job.maxRetries);
+            q.addBindValue(job.runAt ? QVariant(*job.runAt) : nullInt64());
+            q.addBindValue(actor);
+        }
         if (auto st = Sql::exec(q, tr("adding a job")); !st)
             return st.error();
-        ids.append(q.lastInsertId().toLongLong());
+        QList<qint64> chunk;
+        chunk.reserve(n);
+        while (q.next())
+            chunk.append(q.value(0).toLongLong());
+        std::sort(chunk.begin(), chunk.end());
+        ids += chunk;
     }
+    q.finish();
     if (auto st = tx.commit(); !st)
         return st.error();
     return ids;
 }
 
-Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint64 leaseMs, const QStringList &types)
-{
+// PostgreSQL: each chunk is one statement (one round trip) that inserts the jobs and sends the NOTIFY
+// that wakes idle workers; a single chunk needs no explicit transaction.
+Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs,
+                                               const QString &actor) {
+    constexpr qsizetype kChunk = 500;
+    std::optional<Transaction> tx;
+    if (jobs.size() > kChunk) {
+        tx.emplace(d);
+        if (auto st = tx->begin(); !st)
+            return st.error();
+    }
+    const Now now = this->now();
+    const QString by = literal(d, actor);
+    const QString notifyPrefix = literal(d, QStringLiteral("enqueued|%1|").arg(JobEvent::processOrigin()));
+    QList<qint64> ids;
+    ids.reserve(jobs.size());
+    QSqlQuery q(d);
+    q.setForwardOnly(true);
+    for (qsizetype start = 0; start < jobs.size(); start += kChunk) {
+        const qsizetype n = qMin(kChunk, jobs.size() - start);
+        QString values;
+        for (qsizetype i = start; i < start + n; ++i) {
+            const NewJob &job = jobs.at(i);
+            if (i > start)
+                values += QLatin1Char(',');
+            values += QStringLiteral("(%1, 'queued', %2, %3, %4, %5, {now}, {now}, %6)")
+                          .arg(literal(d, job.type))
+                          .arg(static_cast<int>(job.priority))
+                          .arg(literal(d, compactJson(job.payload)))
+                          .arg(job.maxRetries)
+                          .arg(job.runAt ? QString::number(*job.runAt) : QStringLiteral("{now}"))
+                          .arg(by);
+        }
+        const QString sql =
+            withNow(QStringLiteral(
+                        "WITH ins AS (INSERT INTO background_jobs (job_type, status, priority, payload, "
+                        "max_retries, run_at, created_at, updated_at, created_by) VALUES %1 RETURNING id), "
+                        "n AS (SELECT pg_notify('%2', %3 || count(*) || '|' || CASE WHEN count(*) <= 500 "
+                        "THEN string_agg(id::text, ',' ORDER BY id) ELSE '' END) FROM ins) "
+                        "SELECT ins.id FROM ins CROSS JOIN n")
+                        .arg(values, QLatin1String(kJobChannel), notifyPrefix),
+                    now);
+        if (!q.exec(sql))
+            return Database::error(q.lastError(), tr("adding a job"));
+        QList<qint64> chunk;
+        chunk.reserve(n);
+        while (q.next())
+            chunk.append(q.value(0).toLongLong());
+        std::sort(chunk.begin(), chunk.end());
+        ids += chunk;
+    }
+    q.finish();
+    if (tx) {
+        if (auto st = tx->commit(); !st)
+            return st.error();
+    }
+    return ids;
+}
+
+Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint64 leaseMs,
+                                          const QStringList &types) {
     if (max <= 0 || types.isEmpty())
         return QList<ClaimedJob>{};
     auto conn = db();
     if (!conn)
         return conn.error();
     QSqlDatabase d = conn.value();
-    Transaction tx(d);
-    if (auto st = tx.begin(); !st)
-        return st.error();
-
-    QStringList marks;
-    for (qsizetype i = 0; i < types.size(); ++i)
-        marks << QStringLiteral("?");
-    // The literal status = 'queued' lets SQLite use the partial queue index.
+    const Now now = this->now();
+    const QString returning =
+        m_config.isPostgres()
+            ? QStringLiteral(" RETURNING j.id, j.job_type, j.payload, j.attempts, j.retry_count, "
+                             "j.max_retries, j.started_at")
+            : QStringLiteral(" RETURNING id, job_type, payload, attempts, retry_count, "
+                             "max_retries, started_at");
     QSqlQuery q(d);
-    const QString sql = QStringLiteral(
-                            "UPDATE background_jobs SET status = 'processing', worker_id = ?, started_at = ?, "
-                            "updated_at = ?, lease_expires_at = ?, attempts = attempts + 1, progress = NULL, "
-                            "completed_at = NULL "
-                            "WHERE id IN (SELECT id FROM background_jobs WHERE status = 'queued' AND run_at <= ? "
-                            "AND job_type IN (%1) ORDER BY priority DESC, run_at, id LIMIT ?) "
-                            "RETURNING id, job_type, payload, attempts, retry_count, max_retries")
-                            .arg(marks.join(QLatin1Char(',')));
-    if (auto st = Sql::prepare(q, sql); !st)
-        return st.error();
-    const qint64 now = m_clock->nowMs();
-    q.addBindValue(workerId);
-    q.addBindValue(now);
-    q.addBindValue(now);
-    q.addBindValue(now + leaseMs);
-    q.addBindValue(now);
-    for (const QString &t : types)
-        q.addBindValue(t);
-    q.addBindValue(max);
-    if (auto st = Sql::exec(q, tr("claiming jobs")); !st)
-        return st.error();
+    q.setForwardOnly(true);
+    std::optional<Transaction> tx;
+    if (m_config.isPostgres()) {
+        // One statement, its own transaction: the subquery locks the due rows it picks and skips rows
+        // that another worker is claiming at this moment, so claims never wait for each other.
+        // Sent without PREPARE (one round trip); every value is escaped by the driver.
+        QStringList typeList;
+        for (const QString &t : types)
+            typeList << literal(d, t);
+        const QString sql =
+            withNow(QStringLiteral("WITH picked AS MATERIALIZED (SELECT id FROM background_jobs "
+                                   "WHERE status = 'queued' AND run_at <= {now} AND job_type IN (%1) "
+                                   "ORDER BY priority DESC, run_at, id LIMIT %2 FOR UPDATE SKIP LOCKED) "
+                                   "UPDATE background_jobs AS j SET status = 'processing', worker_id = %3, "
+                                   "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + %4, "
+                                   "attempts = j.attempts + 1, progress = NULL, completed_at = NULL "
+                                   "FROM picked WHERE j.id = picked.id")
+                        .arg(typeList.join(QLatin1Char(',')))
+                        .arg(max)
+                        .arg(literal(d, workerId))
+                        .arg(leaseMs),
+                    now) +
+            returning;
+        if (!q.exec(sql))
+            return Database::error(q.lastError(), tr("claiming jobs"));
+    } else {
+        tx.emplace(d);
+        if (auto st = tx->begin(); !st)
+            return st.error();
+        QStringList marks;
+        for (qsizetype i = 0; i < types.size(); ++i)
+            marks << QStringLiteral("?");
+        // The literal status = 'queued' lets SQLite use the partial queue index.
+        const QString sql =
+            withNow(
+                QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
+                               "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + ?, "
+                               "attempts = attempts + 1, progress = NULL, completed_at = NULL "
+                               "WHERE id IN (SELECT id FROM background_jobs WHERE status = 'queued' "
+                               "AND run_at <= {now} AND job_type IN (%1) ORDER BY priority DESC, run_at, id "
+                               "LIMIT ?)")
+                    .arg(marks.join(QLatin1Char(','))),
+                now) +
+            returning;
+        if (auto st = Sql::prepare(q, sql); !st)
+            return st.error();
+        q.addBindValue(workerId);
+        q.addBindValue(leaseMs);
+        for (const QString &t : types)
+            q.addBindValue(t);
+        q.addBindValue(max);
+        if (auto st = Sql::exec(q, tr("claiming jobs")); !st)
+            return st.error();
+    }
     QList<ClaimedJob> out;
     while (q.next()) {
         ClaimedJob c;
@@ -267,19 +419,89 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
         c.attempt = q.value(3).toInt();
         c.retryCount = q.value(4).toInt();
         c.maxRetries = q.value(5).toInt();
-        c.claimedAt = now;
+        c.claimedAt = q.value(6).toLongLong();
         out.append(std::move(c));
     }
     q.finish();
-    if (auto st = tx.commit(); !st)
-        return st.error();
+    if (tx) {
+        if (auto st = tx->commit(); !st)
+            return st.error();
+    }
     // RETURNING order is unspecified: restore the claim order for the dispatcher.
     std::sort(out.begin(), out.end(), [](const ClaimedJob &a, const ClaimedJob &b) { return a.id < b.id; });
     return out;
 }
 
-Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOutcome> &outcomes)
-{
+// PostgreSQL: every completion of the batch in one statement (one round trip): the fenced UPDATE and
+// the attempt rows in data-modifying CTEs.
+Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QString &workerId,
+                                                    const QList<JobOutcome> &completed, const Now &now) {
+    FinishReport report;
+    // One array literal per column, unnested on the server: parsing and planning cost the same for 5
+    // jobs and for 500 (a VALUES list of literals costs per row).
+    QString ids, attempts, results, startedAges, finishedAges;
+    for (const JobOutcome &o : completed) {
+        const QLatin1Char sep(ids.isEmpty() ? '{' : ',');
+        ids += sep + QString::number(o.id);
+        attempts += sep + QString::number(o.attempt);
+        QString json = compactJson(o.result);
+        json.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+            .replace(QLatin1Char('"'), QLatin1String("\\\""));
+        results += sep + QLatin1Char('"') + json + QLatin1Char('"');
+        startedAges +=
+            sep + (o.startedAt > 0 ? QString::number(now.ms - o.startedAt) : QStringLiteral("NULL"));
+        finishedAges += sep + QString::number(o.finishedAt > 0 ? now.ms - o.finishedAt : 0);
+    }
+    for (QString *a : {&ids, &attempts, &results, &startedAges, &finishedAges})
+        *a += QLatin1Char('}');
+    const QString values =
+        QStringLiteral("SELECT * FROM unnest(%1::bigint[], %2::int[], %3::text[], %4::bigint[], "
+                       "%5::bigint[])")
+            .arg(literal(d, ids), literal(d, attempts), literal(d, results), literal(d, startedAges),
+                 literal(d, finishedAges));
+    const QString worker = literal(d, workerId);
+    const QString sql = withNow(
+        QStringLiteral(
+            "WITH v (id, attempt, result, started_age, finished_age) AS (%1), "
+            "done AS (UPDATE background_jobs AS j SET status = 'completed', result = v.result, error_message "
+            "= NULL, "
+            "started_at = COALESCE({now} - v.started_age, j.started_at), completed_at = {now}, updated_at = "
+            "{now}, "
+            "lease_expires_at = NULL, progress = 1 FROM v WHERE j.id = v.id AND j.worker_id = %2 "
+            "AND j.status = 'processing' RETURNING j.id, j.job_type, j.retry_count, j.max_retries, j.run_at, "
+            "j.started_at, v.attempt, v.finished_age), "
+            "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, outcome, "
+            "error) "
+            "SELECT id, attempt, %2, COALESCE(started_at, {now}), {now} - finished_age, 'completed', NULL "
+            "FROM done "
+            "ON CONFLICT (job_id, attempt) DO NOTHING) "
+            "SELECT id, job_type, retry_count, max_retries, run_at FROM done")
+            .arg(values, worker),
+        now);
+    QSqlQuery q(d);
+    q.setForwardOnly(true);
+    if (!q.exec(sql))
+        return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
+    QSet<qint64> applied;
+    while (q.next()) {
+        JobTransition t;
+        t.id = q.value(0).toLongLong();
+        t.type = q.value(1).toString();
+        t.status = JobStatus::Completed;
+        t.retryCount = q.value(2).toInt();
+        t.maxRetries = q.value(3).toInt();
+        t.runAt = q.value(4).toLongLong();
+        applied.insert(t.id);
+        report.applied.append(t);
+    }
+    for (const JobOutcome &o : completed) {
+        if (!applied.contains(o.id))
+            report.rejected.append(o.id); // another worker owns it now, or it was deleted
+    }
+    return report;
+}
+
+Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOutcome> &outcomes) {
     FinishReport report;
     if (outcomes.isEmpty())
         return report;
@@ -287,115 +509,133 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
     if (!conn)
         return conn.error();
     QSqlDatabase d = conn.value();
-    Transaction tx(d);
-    if (auto st = tx.begin(); !st)
-        return st.error();
+    const Now now = this->now();
+    const Dialect dialect = Dialect::of(m_config);
 
+    QList<JobOutcome> batched;
+    QList<const JobOutcome *> single;
+    for (const JobOutcome &o : outcomes) {
+        if (dialect.isPostgres() && o.kind == JobOutcome::Kind::Completed)
+            batched.append(o);
+        else
+            single.append(&o);
+    }
+    // Only completions: the batch statement is atomic by itself.
+    std::optional<Transaction> tx;
+    if (!single.isEmpty() || !dialect.isPostgres()) {
+        tx.emplace(d);
+        if (auto st = tx->begin(); !st)
+            return st.error();
+    }
+    if (!batched.isEmpty()) {
+        auto r = finishCompletedBatch(d, workerId, batched, now);
+        if (!r)
+            return r.error();
+        report = r.value();
+    }
+
+    // Statements are prepared when first needed: on PostgreSQL each PREPARE is a round trip.
     QSqlQuery complete(d);
     QSqlQuery fail(d);
     QSqlQuery stop(d);
     QSqlQuery requeue(d);
     QSqlQuery attempt(d);
-    if (auto st = Sql::prepare(complete, QStringLiteral(
-                                             "UPDATE background_jobs SET status = 'completed', result = ?, "
-                                             "error_message = NULL, started_at = COALESCE(?, started_at), completed_at = ?, "
-                                             "updated_at = ?, lease_expires_at = NULL, progress = 1 "
-                                             "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                                             "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
-        !st)
-        return st.error();
-    // Failures: retry with backoff while retries remain (and the error is retryable), else fail for good.
-    // SET expressions see the old row, so every CASE tests the same retry_count.
-    if (auto st = Sql::prepare(
-            fail, QStringLiteral(
-                      "UPDATE background_jobs SET "
-                      "status = CASE WHEN ? AND retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
-                      "run_at = CASE WHEN ? AND retry_count < max_retries "
-                      "  THEN ? + ? * (1 << (retry_count + 1)) ELSE run_at END, "
-                      "completed_at = CASE WHEN ? AND retry_count < max_retries THEN NULL ELSE ? END, "
-                      "retry_count = CASE WHEN ? AND retry_count < max_retries THEN retry_count + 1 "
-                      "  ELSE retry_count END, "
-                      "error_message = ?, started_at = COALESCE(?, started_at), updated_at = ?, lease_expires_at = NULL "
-                      "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                      "RETURNING job_type, status, retry_count, max_retries, run_at, started_at"));
-        !st)
-        return st.error();
-    if (auto st = Sql::prepare(stop, QStringLiteral(
-                                         "UPDATE background_jobs SET status = 'cancelled', error_message = ?, "
-                                         "started_at = COALESCE(?, started_at), completed_at = ?, updated_at = ?, "
-                                         "lease_expires_at = NULL "
-                                         "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                                         "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
-        !st)
-        return st.error();
-    // Interrupted by a shutdown: back to the queue without spending a retry.
-    if (auto st = Sql::prepare(requeue, QStringLiteral(
-                                            "UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 "
-                                            "THEN 'cancelled' ELSE 'queued' END, "
-                                            "completed_at = CASE WHEN cancel_requested = 1 THEN ? ELSE NULL END, "
-                                            "run_at = ?, error_message = ?, updated_at = ?, lease_expires_at = NULL "
-                                            "WHERE id = ? AND worker_id = ? AND status = 'processing' "
-                                            "RETURNING job_type, retry_count, max_retries, run_at, started_at, status"));
-        !st)
-        return st.error();
-    if (auto st = Sql::prepare(attempt, QStringLiteral(
-                                            "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                            "finished_at, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                                            "ON CONFLICT (job_id, attempt) DO NOTHING"));
-        !st)
-        return st.error();
+    bool completePrepared = false, failPrepared = false, stopPrepared = false, requeuePrepared = false,
+         attemptPrepared = false;
+    const auto prepareOnce = [&](QSqlQuery &q, bool &prepared, const QString &sql) -> Status {
+        if (prepared)
+            return {};
+        prepared = true;
+        return Sql::prepare(q, withNow(sql, now));
+    };
 
-    const qint64 now = m_clock->nowMs();
-    for (const JobOutcome &o : outcomes) {
-        // Without a start time from the worker, the claim time on the row stands.
-        const QVariant started = o.startedAt > 0 ? QVariant(o.startedAt) : QVariant(QMetaType::fromType<qint64>());
-        const qint64 finished = o.finishedAt > 0 ? o.finishedAt : now;
+    for (const JobOutcome *op : std::as_const(single)) {
+        const JobOutcome &o = *op;
+        // Worker times travel as ages ("finished 12 ms ago" by the worker's own clock) and become
+        // server time here, so the clocks of different machines never meet in one column.
+        const QVariant startedAge = o.startedAt > 0 ? QVariant(now.ms - o.startedAt) : nullInt64();
+        const qint64 finishedAge = o.finishedAt > 0 ? now.ms - o.finishedAt : 0;
         JobTransition t;
         t.id = o.id;
         t.error = o.error;
         QSqlQuery *q = nullptr;
+        Status prepared;
         switch (o.kind) {
         case JobOutcome::Kind::Completed:
+            prepared = prepareOnce(
+                complete, completePrepared,
+                QStringLiteral("UPDATE background_jobs SET status = 'completed', result = ?, "
+                               "error_message = NULL, started_at = COALESCE({now} - ?, started_at), "
+                               "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, "
+                               "progress = 1 WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                               "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
             q = &complete;
             q->addBindValue(compactJson(o.result));
-            q->addBindValue(started);
-            q->addBindValue(now);
-            q->addBindValue(now);
+            q->addBindValue(startedAge);
             t.status = JobStatus::Completed;
             break;
         case JobOutcome::Kind::Failed:
         case JobOutcome::Kind::TimedOut: {
+            // Failures: retry with backoff while retries remain (and the error is retryable), else fail
+            // for good. SET expressions see the old row, so every CASE tests the same retry_count.
+            prepared = prepareOnce(
+                fail, failPrepared,
+                QStringLiteral(
+                    "UPDATE background_jobs SET "
+                    "status = CASE WHEN ? AND retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
+                    "run_at = CASE WHEN ? AND retry_count < max_retries "
+                    "  THEN {now} + ? * %1 ELSE run_at END, "
+                    "completed_at = CASE WHEN ? AND retry_count < max_retries THEN NULL ELSE {now} END, "
+                    "retry_count = CASE WHEN ? AND retry_count < max_retries THEN retry_count + 1 "
+                    "  ELSE retry_count END, "
+                    "error_message = ?, started_at = COALESCE({now} - ?, started_at), updated_at = {now}, "
+                    "lease_expires_at = NULL "
+                    "WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                    "RETURNING job_type, status, retry_count, max_retries, run_at, started_at")
+                    .arg(dialect.powerOfTwo(QStringLiteral("retry_count + 1"))));
             q = &fail;
             const bool retry = o.retryable;
             q->addBindValue(retry);
             q->addBindValue(retry);
-            q->addBindValue(now);
             q->addBindValue(m_retry.baseMs);
             q->addBindValue(retry);
-            q->addBindValue(now);
             q->addBindValue(retry);
             q->addBindValue(o.error);
-            q->addBindValue(started);
-            q->addBindValue(now);
+            q->addBindValue(startedAge);
             break;
         }
         case JobOutcome::Kind::Cancelled:
+            prepared = prepareOnce(
+                stop, stopPrepared,
+                QStringLiteral("UPDATE background_jobs SET status = 'cancelled', error_message = ?, "
+                               "started_at = COALESCE({now} - ?, started_at), completed_at = {now}, "
+                               "updated_at = {now}, lease_expires_at = NULL "
+                               "WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                               "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
             q = &stop;
             q->addBindValue(o.error);
-            q->addBindValue(started);
-            q->addBindValue(now);
-            q->addBindValue(now);
+            q->addBindValue(startedAge);
             t.status = JobStatus::Cancelled;
             break;
         case JobOutcome::Kind::Interrupted:
+            // Interrupted by a shutdown: back to the queue without spending a retry.
+            prepared = prepareOnce(
+                requeue, requeuePrepared,
+                QStringLiteral("UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 "
+                               "THEN 'cancelled' ELSE 'queued' END, "
+                               "completed_at = CASE WHEN cancel_requested = 1 THEN {now} ELSE NULL END, "
+                               "run_at = {now}, error_message = ?, updated_at = {now}, "
+                               "lease_expires_at = NULL "
+                               "WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                               "RETURNING job_type, retry_count, max_retries, run_at, started_at, "
+                               "status"));
             q = &requeue;
-            q->addBindValue(now);
-            q->addBindValue(now);
             q->addBindValue(o.error);
-            q->addBindValue(now);
             t.status = JobStatus::Queued;
             break;
         }
+        if (!prepared)
+            return prepared.error();
         q->addBindValue(o.id);
         q->addBindValue(workerId);
         if (auto st = Sql::exec(*q, tr("saving the outcome of %1").arg(Job::publicId(o.id))); !st)
@@ -406,42 +646,54 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             continue;
         }
         t.type = q->value(0).toString();
-        qint64 startedAt = now;
+        QVariant startedAt;
         if (o.kind == JobOutcome::Kind::Failed || o.kind == JobOutcome::Kind::TimedOut) {
             t.status = statusOf(q->value(1));
             t.retryCount = q->value(2).toInt();
             t.maxRetries = q->value(3).toInt();
             t.runAt = q->value(4).toLongLong();
-            startedAt = msOrZero(q->value(5));
+            startedAt = q->value(5);
         } else {
             t.retryCount = q->value(1).toInt();
             t.maxRetries = q->value(2).toInt();
             t.runAt = q->value(3).toLongLong();
-            startedAt = msOrZero(q->value(4));
+            startedAt = q->value(4);
             if (o.kind == JobOutcome::Kind::Interrupted)
                 t.status = statusOf(q->value(5));
         }
         q->finish();
 
+        if (auto st = prepareOnce(
+                attempt, attemptPrepared,
+                QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                               "finished_at, outcome, error) VALUES (?, ?, ?, COALESCE(?, {now}), "
+                               "{now} - ?, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"));
+            !st)
+            return st.error();
         attempt.addBindValue(o.id);
         attempt.addBindValue(o.attempt);
         attempt.addBindValue(workerId);
-        attempt.addBindValue(startedAt > 0 ? startedAt : now);
-        attempt.addBindValue(finished);
+        attempt.addBindValue(startedAt.isNull() || startedAt.toLongLong() <= 0
+                                 ? nullInt64()
+                                 : QVariant(startedAt.toLongLong()));
+        attempt.addBindValue(finishedAge);
         attempt.addBindValue(QString::fromLatin1(outcomeName(o.kind)));
-        attempt.addBindValue(o.error.isEmpty() ? QVariant() : QVariant(o.error));
-        if (auto st = Sql::exec(attempt, tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
+        attempt.addBindValue(o.error.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                               : QVariant(o.error));
+        if (auto st =
+                Sql::exec(attempt, tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
             !st)
             return st.error();
         report.applied.append(t);
     }
-    if (auto st = tx.commit(); !st)
-        return st.error();
+    if (tx) {
+        if (auto st = tx->commit(); !st)
+            return st.error();
+    }
     return report;
 }
 
-Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
-{
+Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids) {
     if (ids.isEmpty())
         return 0;
     auto conn = db();
@@ -449,20 +701,19 @@ Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
         return conn.error();
     QSqlDatabase d = conn.value();
     QSqlQuery q(d);
-    q.prepare(QStringLiteral("UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
-                             "ELSE 'queued' END, attempts = attempts - 1, lease_expires_at = NULL, "
-                             "started_at = NULL, updated_at = ? "
-                             "WHERE worker_id = ? AND status = 'processing' AND id IN (%1)")
-                  .arg(Sql::idList(ids)));
-    q.addBindValue(m_clock->nowMs());
+    q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 "
+                                     "THEN 'cancelled' ELSE 'queued' END, attempts = attempts - 1, "
+                                     "lease_expires_at = NULL, started_at = NULL, updated_at = {now} "
+                                     "WHERE worker_id = ? AND status = 'processing' AND id IN (%1)")
+                          .arg(Sql::idList(ids)),
+                      now()));
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, tr("returning unstarted jobs to the queue")); !st)
         return st.error();
     return q.numRowsAffected();
 }
 
-Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running)
-{
+Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running) {
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -470,16 +721,17 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     Transaction tx(d);
     if (auto st = tx.begin(); !st)
         return st.error();
-    const qint64 now = m_clock->nowMs();
+    const Now now = this->now();
     QSqlQuery q(d);
-    q.prepare(QStringLiteral("UPDATE background_jobs SET lease_expires_at = ? "
-                             "WHERE worker_id = ? AND status = 'processing'"));
-    q.addBindValue(now + leaseMs);
+    q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET lease_expires_at = {now} + ? "
+                                     "WHERE worker_id = ? AND status = 'processing'"),
+                      now));
+    q.addBindValue(leaseMs);
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, tr("extending job leases")); !st)
         return st.error();
-    q.prepare(QStringLiteral("UPDATE workers SET heartbeat_at = ?, running = ? WHERE id = ?"));
-    q.addBindValue(now);
+    q.prepare(
+        withNow(QStringLiteral("UPDATE workers SET heartbeat_at = {now}, running = ? WHERE id = ?"), now));
     q.addBindValue(running);
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, tr("recording the worker heartbeat")); !st)
@@ -498,8 +750,7 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     return cancelled;
 }
 
-Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress)
-{
+Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress) {
     if (progress.isEmpty())
         return {};
     auto conn = db();
@@ -510,12 +761,11 @@ Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64,
     if (auto st = tx.begin(); !st)
         return st;
     QSqlQuery q(d);
-    q.prepare(QStringLiteral("UPDATE background_jobs SET progress = ?, updated_at = ? "
-                             "WHERE id = ? AND worker_id = ? AND status = 'processing'"));
-    const qint64 now = m_clock->nowMs();
+    q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET progress = ?, updated_at = {now} "
+                                     "WHERE id = ? AND worker_id = ? AND status = 'processing'"),
+                      now()));
     for (const auto &[id, value] : progress) {
         q.addBindValue(value);
-        q.addBindValue(now);
         q.addBindValue(id);
         q.addBindValue(workerId);
         if (auto st = Sql::exec(q, tr("saving job progress")); !st)
@@ -524,8 +774,15 @@ Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64,
     return tx.commit();
 }
 
-Result<QList<JobTransition>> JobStore::reapExpired()
-{
+Result<QList<JobTransition>> JobStore::reapExpired() {
+    return rescue({}, tr("The worker running this job stopped responding (its lease expired)."));
+}
+
+Result<QList<JobTransition>> JobStore::rescueOrphans(const QString &workerId) {
+    return rescue(workerId, tr("The worker running this job was restarted before it finished."));
+}
+
+Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QString &lostText) {
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -533,26 +790,29 @@ Result<QList<JobTransition>> JobStore::reapExpired()
     Transaction tx(d);
     if (auto st = tx.begin(); !st)
         return st.error();
-    const qint64 now = m_clock->nowMs();
-    const QString lostText = tr("The worker running this job stopped responding (its lease expired).");
+    const Now now = this->now();
     QSqlQuery q(d);
     // A lost execution spends a retry, so a job that kills its worker cannot loop forever. It is due
     // again at once: the delay of a backoff protects a failing service, not a crashed process.
-    q.prepare(QStringLiteral(
-        "UPDATE background_jobs SET "
-        "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
-        "  WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
-        "retry_count = CASE WHEN cancel_requested = 0 AND retry_count < max_retries THEN retry_count + 1 "
-        "  ELSE retry_count END, "
-        "completed_at = CASE WHEN cancel_requested = 0 AND retry_count < max_retries THEN NULL ELSE ? END, "
-        "run_at = ?, error_message = ?, updated_at = ?, lease_expires_at = NULL "
-        "WHERE status = 'processing' AND lease_expires_at < ? "
-        "RETURNING id, job_type, status, retry_count, max_retries, run_at, worker_id, attempts, started_at"));
-    q.addBindValue(now);
-    q.addBindValue(now);
+    q.prepare(
+        withNow(QStringLiteral(
+                    "UPDATE background_jobs SET "
+                    "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
+                    "  WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
+                    "retry_count = CASE WHEN cancel_requested = 0 AND retry_count < max_retries "
+                    "  THEN retry_count + 1 ELSE retry_count END, "
+                    "completed_at = CASE WHEN cancel_requested = 0 AND retry_count < max_retries THEN NULL "
+                    "  ELSE {now} END, "
+                    "run_at = {now}, error_message = ?, updated_at = {now}, lease_expires_at = NULL "
+                    "WHERE status = 'processing' AND %1 "
+                    "RETURNING id, job_type, status, retry_count, max_retries, run_at, worker_id, attempts, "
+                    "started_at")
+                    .arg(workerId.isEmpty() ? QStringLiteral("lease_expires_at < {now}")
+                                            : QStringLiteral("worker_id = ?")),
+                now));
     q.addBindValue(lostText);
-    q.addBindValue(now);
-    q.addBindValue(now);
+    if (!workerId.isEmpty())
+        q.addBindValue(workerId);
     if (auto st = Sql::exec(q, tr("rescuing jobs of lost workers")); !st)
         return st.error();
     QList<JobTransition> out;
@@ -576,19 +836,30 @@ Result<QList<JobTransition>> JobStore::reapExpired()
         lost.append(Lost{t.id, q.value(7).toInt(), q.value(6).toString(), msOrZero(q.value(8))});
     }
     q.finish();
-    QSqlQuery attempt(d);
-    attempt.prepare(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, "
-                                   "outcome, error) VALUES (?, ?, ?, ?, ?, 'lost', ?) "
-                                   "ON CONFLICT (job_id, attempt) DO NOTHING"));
-    for (const Lost &l : std::as_const(lost)) {
-        attempt.addBindValue(l.id);
-        attempt.addBindValue(l.attempt);
-        attempt.addBindValue(l.worker);
-        attempt.addBindValue(l.started > 0 ? l.started : now);
-        attempt.addBindValue(now);
-        attempt.addBindValue(lostText);
-        if (auto st = Sql::exec(attempt, tr("recording a lost attempt")); !st)
-            return st.error();
+    if (!lost.isEmpty()) {
+        QSqlQuery attempt(d);
+        attempt.prepare(
+            withNow(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                                   "finished_at, outcome, error) VALUES (?, ?, ?, COALESCE(?, {now}), "
+                                   "{now}, 'lost', ?) ON CONFLICT (job_id, attempt) DO NOTHING"),
+                    now));
+        for (const Lost &l : std::as_const(lost)) {
+            attempt.addBindValue(l.id);
+            attempt.addBindValue(l.attempt);
+            attempt.addBindValue(l.worker);
+            attempt.addBindValue(l.started > 0 ? QVariant(l.started) : nullInt64());
+            attempt.addBindValue(lostText);
+            if (auto st = Sql::exec(attempt, tr("recording a lost attempt")); !st)
+                return st.error();
+        }
+        if (m_config.isPostgres()) {
+            JobEvent event;
+            event.kind = JobEvent::Kind::Enqueued; // requeued jobs are due now: idle workers may take them
+            for (const JobTransition &t : std::as_const(out))
+                event.ids.append(t.id);
+            if (auto st = notifyInTransaction(d, event); !st)
+                return st.error();
+        }
     }
     if (auto st = tx.commit(); !st)
         return st.error();
@@ -597,48 +868,48 @@ Result<QList<JobTransition>> JobStore::reapExpired()
     return out;
 }
 
-Status JobStore::registerWorker(const WorkerInfo &info)
-{
+Status JobStore::registerWorker(const WorkerInfo &info) {
     auto conn = db();
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral(
-        "INSERT INTO workers (id, host, pid, started_at, heartbeat_at, concurrency, running, version, stopped_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) ON CONFLICT (id) DO UPDATE SET host = excluded.host, "
-        "pid = excluded.pid, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, "
-        "concurrency = excluded.concurrency, running = 0, version = excluded.version, stopped_at = NULL"));
-    const qint64 now = m_clock->nowMs();
+    q.prepare(withNow(
+        QStringLiteral(
+            "INSERT INTO workers (id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
+            "stopped_at) "
+            "VALUES (?, ?, ?, COALESCE(?, {now}), {now}, ?, 0, ?, NULL) ON CONFLICT (id) DO UPDATE SET "
+            "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
+            "heartbeat_at = excluded.heartbeat_at, concurrency = excluded.concurrency, running = 0, "
+            "version = excluded.version, stopped_at = NULL"),
+        now()));
     q.addBindValue(info.id);
     q.addBindValue(info.host);
     q.addBindValue(info.pid);
-    q.addBindValue(info.startedAt > 0 ? info.startedAt : now);
-    q.addBindValue(now);
+    q.addBindValue(info.startedAt > 0 ? QVariant(info.startedAt) : nullInt64());
     q.addBindValue(info.concurrency);
     q.addBindValue(info.version);
     return Sql::exec(q, tr("registering the worker"));
 }
 
-Status JobStore::unregisterWorker(const QString &workerId)
-{
+Status JobStore::unregisterWorker(const QString &workerId) {
     auto conn = db();
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("UPDATE workers SET stopped_at = ?, running = 0 WHERE id = ?"));
-    q.addBindValue(m_clock->nowMs());
+    q.prepare(
+        withNow(QStringLiteral("UPDATE workers SET stopped_at = {now}, running = 0 WHERE id = ?"), now()));
     q.addBindValue(workerId);
     return Sql::exec(q, tr("marking the worker stopped"));
 }
 
-Result<QList<WorkerInfo>> JobStore::workers()
-{
+Result<QList<WorkerInfo>> JobStore::workers() {
     auto conn = db();
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
-    if (!q.exec(QStringLiteral("SELECT id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
-                               "stopped_at FROM workers ORDER BY heartbeat_at DESC")))
+    if (!q.exec(
+            QStringLiteral("SELECT id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
+                           "stopped_at FROM workers ORDER BY heartbeat_at DESC")))
         return Database::error(q.lastError(), tr("listing workers"));
     QList<WorkerInfo> out;
     while (q.next()) {
@@ -649,9 +920,10 @@ Result<QList<WorkerInfo>> JobStore::workers()
     return out;
 }
 
-QList<JobActionResult> JobStore::perJob(const QList<qint64> &ids,
-                                        const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action)
-{
+QList<JobActionResult>
+JobStore::perJob(const QList<qint64> &ids,
+                 const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
+                 const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events) {
     QList<JobActionResult> out;
     auto conn = db();
     if (!conn) {
@@ -677,6 +949,17 @@ QList<JobActionResult> JobStore::perJob(const QList<qint64> &ids,
         }
         out.append(r.value());
     }
+    if (m_config.isPostgres() && events) {
+        // Other processes learn about it at commit: a cancel reaches the running worker at once.
+        for (const JobEvent &event : events(out)) {
+            if (auto st = notifyInTransaction(d, event); !st) {
+                out.clear();
+                for (qint64 id : ids)
+                    out.append(JobActionResult{id, false, st.error().message, JobStatus::Queued});
+                return out;
+            }
+        }
+    }
     if (auto st = tx.commit(); !st) {
         out.clear();
         for (qint64 id : ids)
@@ -688,8 +971,7 @@ QList<JobActionResult> JobStore::perJob(const QList<qint64> &ids,
 namespace {
 
 // Reads a job's status inside the caller's transaction, to explain why an action did not apply.
-Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint64 id)
-{
+Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint64 id) {
     QSqlQuery q(d);
     q.prepare(QStringLiteral("SELECT status, cancel_requested FROM background_jobs WHERE id = ?"));
     q.addBindValue(id);
@@ -700,107 +982,148 @@ Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint
     return std::optional<QPair<JobStatus, bool>>{qMakePair(statusOf(q.value(0)), q.value(1).toInt() != 0)};
 }
 
-JobActionResult notFound(qint64 id)
-{
+JobActionResult notFound(qint64 id) {
     return JobActionResult{id, false, tr("%1 does not exist").arg(Job::publicId(id)), JobStatus::Queued};
 }
 
 } // namespace
 
-QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor)
-{
-    const qint64 now = m_clock->nowMs();
-    return perJob(ids, [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
-        QSqlQuery q(d);
-        q.prepare(QStringLiteral("UPDATE background_jobs SET status = 'cancelled', completed_at = ?, updated_at = ?, "
-                                 "error_message = ? WHERE id = ? AND status = 'queued'"));
-        q.addBindValue(now);
-        q.addBindValue(now);
-        q.addBindValue(tr("Cancelled by %1 before it ran.").arg(actor));
-        q.addBindValue(id);
-        if (!q.exec())
-            return Database::error(q.lastError(), tr("cancelling %1").arg(Job::publicId(id)));
-        if (q.numRowsAffected() == 1)
-            return JobActionResult{id, true, {}, JobStatus::Cancelled};
-        q.prepare(QStringLiteral("UPDATE background_jobs SET cancel_requested = 1, updated_at = ? "
-                                 "WHERE id = ? AND status = 'processing' AND cancel_requested = 0"));
-        q.addBindValue(now);
-        q.addBindValue(id);
-        if (!q.exec())
-            return Database::error(q.lastError(), tr("cancelling %1").arg(Job::publicId(id)));
-        if (q.numRowsAffected() == 1)
-            return JobActionResult{id, true, {}, JobStatus::Processing};
-        auto state = currentState(d, id);
-        if (!state)
-            return state.error();
-        if (!state->has_value())
-            return notFound(id);
-        const auto [status, requested] = state->value();
-        return JobActionResult{id, false,
-                               Job::publicId(id) + QLatin1String(": ")
-                                   + JobRules::whyNot(JobAction::Cancel, status, requested),
-                               status};
-    });
+QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor) {
+    const Now now = this->now();
+    const auto events = [](const QList<JobActionResult> &results) {
+        JobEvent cancel{JobEvent::Kind::Cancel, {}, 0, {}};
+        JobEvent changed{JobEvent::Kind::Changed, {}, 0, {}};
+        for (const auto &r : results) {
+            if (!r.ok)
+                continue;
+            changed.ids.append(r.id);
+            if (r.status == JobStatus::Processing)
+                cancel.ids.append(r.id);
+        }
+        QList<JobEvent> out;
+        if (!cancel.ids.isEmpty())
+            out.append(cancel); // the listener also reports these ids as changed
+        else if (!changed.ids.isEmpty())
+            out.append(changed);
+        else
+            return out;
+        if (!cancel.ids.isEmpty() && changed.ids.size() != cancel.ids.size())
+            out.append(changed);
+        return out;
+    };
+    return perJob(
+        ids,
+        [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
+            QSqlQuery q(d);
+            q.prepare(withNow(
+                QStringLiteral("UPDATE background_jobs SET status = 'cancelled', completed_at = {now}, "
+                               "updated_at = {now}, error_message = ? WHERE id = ? AND status = 'queued'"),
+                now));
+            q.addBindValue(tr("Cancelled by %1 before it ran.").arg(actor));
+            q.addBindValue(id);
+            if (!q.exec())
+                return Database::error(q.lastError(), tr("cancelling %1").arg(Job::publicId(id)));
+            if (q.numRowsAffected() == 1)
+                return JobActionResult{id, true, {}, JobStatus::Cancelled};
+            q.prepare(
+                withNow(QStringLiteral("UPDATE background_jobs SET cancel_requested = 1, updated_at = {now} "
+                                       "WHERE id = ? AND status = 'processing' AND cancel_requested = 0"),
+                        now));
+            q.addBindValue(id);
+            if (!q.exec())
+                return Database::error(q.lastError(), tr("cancelling %1").arg(Job::publicId(id)));
+            if (q.numRowsAffected() == 1)
+                return JobActionResult{id, true, {}, JobStatus::Processing};
+            auto state = currentState(d, id);
+            if (!state)
+                return state.error();
+            if (!state->has_value())
+                return notFound(id);
+            const auto [status, requested] = state->value();
+            return JobActionResult{id, false,
+                                   Job::publicId(id) + QLatin1String(": ") +
+                                       JobRules::whyNot(JobAction::Cancel, status, requested),
+                                   status};
+        },
+        events);
 }
 
-QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QString &actor)
-{
+QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QString &actor) {
     Q_UNUSED(actor)
-    const qint64 now = m_clock->nowMs();
-    return perJob(ids, [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
-        // A failed or cancelled job starts over with its full retry budget; a queued job waiting for
-        // its next attempt becomes due now.
-        QSqlQuery q(d);
-        q.prepare(QStringLiteral(
-            "UPDATE background_jobs SET retry_count = CASE WHEN status = 'queued' THEN retry_count ELSE 0 END, "
-            "status = 'queued', run_at = ?, completed_at = NULL, cancel_requested = 0, updated_at = ?, error_message = NULL, "
-            "lease_expires_at = NULL WHERE id = ? AND status IN ('failed', 'cancelled', 'queued')"));
-        q.addBindValue(now);
-        q.addBindValue(now);
-        q.addBindValue(id);
-        if (!q.exec())
-            return Database::error(q.lastError(), tr("retrying %1").arg(Job::publicId(id)));
-        if (q.numRowsAffected() == 1)
-            return JobActionResult{id, true, {}, JobStatus::Queued};
-        auto state = currentState(d, id);
-        if (!state)
-            return state.error();
-        if (!state->has_value())
-            return notFound(id);
-        const auto [status, requested] = state->value();
-        return JobActionResult{id, false,
-                               Job::publicId(id) + QLatin1String(": ")
-                                   + JobRules::whyNot(JobAction::RetryNow, status, requested),
-                               status};
-    });
+    const Now now = this->now();
+    const auto events = [](const QList<JobActionResult> &results) {
+        JobEvent event{JobEvent::Kind::Enqueued, {}, 0, {}};
+        for (const auto &r : results)
+            if (r.ok)
+                event.ids.append(r.id);
+        return event.ids.isEmpty() ? QList<JobEvent>{} : QList<JobEvent>{event};
+    };
+    return perJob(
+        ids,
+        [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
+            // A failed or cancelled job starts over with its full retry budget; a queued job waiting for
+            // its next attempt becomes due now.
+            QSqlQuery q(d);
+            q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET retry_count = CASE WHEN status = "
+                                             "'queued' THEN retry_count ELSE 0 END, "
+                                             "status = 'queued', run_at = {now}, completed_at = NULL, "
+                                             "cancel_requested = 0, updated_at = {now}, "
+                                             "error_message = NULL, lease_expires_at = NULL WHERE id = ? AND "
+                                             "status IN ('failed', 'cancelled', "
+                                             "'queued')"),
+                              now));
+            q.addBindValue(id);
+            if (!q.exec())
+                return Database::error(q.lastError(), tr("retrying %1").arg(Job::publicId(id)));
+            if (q.numRowsAffected() == 1)
+                return JobActionResult{id, true, {}, JobStatus::Queued};
+            auto state = currentState(d, id);
+            if (!state)
+                return state.error();
+            if (!state->has_value())
+                return notFound(id);
+            const auto [status, requested] = state->value();
+            return JobActionResult{id, false,
+                                   Job::publicId(id) + QLatin1String(": ") +
+                                       JobRules::whyNot(JobAction::RetryNow, status, requested),
+                                   status};
+        },
+        events);
 }
 
-QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)
-{
-    return perJob(ids, [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
-        QSqlQuery q(d);
-        q.prepare(QStringLiteral("DELETE FROM background_jobs WHERE id = ? "
-                                 "AND status IN ('completed', 'failed', 'cancelled')"));
-        q.addBindValue(id);
-        if (!q.exec())
-            return Database::error(q.lastError(), tr("deleting %1").arg(Job::publicId(id)));
-        if (q.numRowsAffected() == 1)
-            return JobActionResult{id, true, {}, JobStatus::Completed};
-        auto state = currentState(d, id);
-        if (!state)
-            return state.error();
-        if (!state->has_value())
-            return notFound(id);
-        const auto [status, requested] = state->value();
-        return JobActionResult{id, false,
-                               Job::publicId(id) + QLatin1String(": ")
-                                   + JobRules::whyNot(JobAction::Delete, status, requested),
-                               status};
-    });
+QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids) {
+    return perJob(
+        ids,
+        [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
+            QSqlQuery q(d);
+            q.prepare(QStringLiteral("DELETE FROM background_jobs WHERE id = ? "
+                                     "AND status IN ('completed', 'failed', 'cancelled')"));
+            q.addBindValue(id);
+            if (!q.exec())
+                return Database::error(q.lastError(), tr("deleting %1").arg(Job::publicId(id)));
+            if (q.numRowsAffected() == 1)
+                return JobActionResult{id, true, {}, JobStatus::Completed};
+            auto state = currentState(d, id);
+            if (!state)
+                return state.error();
+            if (!state->has_value())
+                return notFound(id);
+            const auto [status, requested] = state->value();
+            return JobActionResult{id, false,
+                                   Job::publicId(id) + QLatin1String(": ") +
+                                       JobRules::whyNot(JobAction::Delete, status, requested),
+                                   status};
+        },
+        [](const QList<JobActionResult> &results) {
+            JobEvent event{JobEvent::Kind::Changed, {}, 0, {}};
+            for (const auto &r : results)
+                if (r.ok)
+                    event.ids.append(r.id);
+            return event.ids.isEmpty() ? QList<JobEvent>{} : QList<JobEvent>{event};
+        });
 }
 
-Result<Job> JobStore::get(qint64 id, bool withAttempts)
-{
+Result<Job> JobStore::get(qint64 id, bool withAttempts) {
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -822,8 +1145,7 @@ Result<Job> JobStore::get(qint64 id, bool withAttempts)
     return job;
 }
 
-Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId)
-{
+Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId) {
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -842,8 +1164,7 @@ Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId)
     return out;
 }
 
-Result<QList<Job>> JobStore::list(const JobFilter &filter)
-{
+Result<QList<Job>> JobStore::list(const JobFilter &filter) {
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -867,8 +1188,7 @@ Result<QList<Job>> JobStore::list(const JobFilter &filter)
     return out;
 }
 
-Result<qint64> JobStore::count(const JobFilter &filter)
-{
+Result<qint64> JobStore::count(const JobFilter &filter) {
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -881,8 +1201,7 @@ Result<qint64> JobStore::count(const JobFilter &filter)
     return q.value(0).toLongLong();
 }
 
-Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFilter &filter)
-{
+Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFilter &filter) {
     auto conn = db();
     if (!conn)
         return conn.error();

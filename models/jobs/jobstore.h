@@ -11,16 +11,30 @@
 #include <QSqlDatabase>
 
 #include <array>
+#include <functional>
 #include <memory>
 
 namespace hcm {
 
-enum class JobSortColumn { Id, Type, Status, Priority, Attempts, CreatedAt, StartedAt, CompletedAt, RunAt, Worker };
+struct JobEvent;
+
+enum class JobSortColumn {
+    Id,
+    Type,
+    Status,
+    Priority,
+    Attempts,
+    CreatedAt,
+    StartedAt,
+    CompletedAt,
+    RunAt,
+    Worker
+};
 
 struct JobFilter {
-    QList<JobStatus> statuses;  // empty: every status
-    QString type;               // empty: every type
-    QString search;             // matches the id ("job_12" or "12"), the type, or the error text
+    QList<JobStatus> statuses; // empty: every status
+    QString type;              // empty: every type
+    QString search;            // matches the id ("job_12" or "12"), the type, or the error text
     JobSortColumn sort = JobSortColumn::Id;
     Qt::SortOrder order = Qt::DescendingOrder;
     int limit = 100;
@@ -32,7 +46,7 @@ struct ClaimedJob {
     qint64 id = 0;
     QString type;
     QJsonObject payload;
-    int attempt = 0;  // 1 for the first execution
+    int attempt = 0; // 1 for the first execution
     int retryCount = 0;
     int maxRetries = 0;
     qint64 claimedAt = 0;
@@ -46,7 +60,7 @@ struct JobOutcome {
     Kind kind = Kind::Completed;
     QJsonObject result;
     QString error;
-    bool retryable = true;  // false: fail at once, whatever retries are left
+    bool retryable = true; // false: fail at once, whatever retries are left
     qint64 startedAt = 0;
     qint64 finishedAt = 0;
 };
@@ -64,15 +78,15 @@ struct JobTransition {
 
 struct FinishReport {
     QList<JobTransition> applied;
-    QList<qint64> rejected;  // this worker no longer owned them (lease lost): nothing written
+    QList<qint64> rejected; // this worker no longer owned them (lease lost): nothing written
 };
 
 // The result of one per-job action (cancel, retry, delete) in a batch of ids.
 struct JobActionResult {
     qint64 id = 0;
     bool ok = false;
-    QString message;  // why not, when !ok
-    JobStatus status = JobStatus::Queued;  // the status after the action
+    QString message;                      // why not, when !ok
+    JobStatus status = JobStatus::Queued; // the status after the action
 };
 
 struct WorkerInfo {
@@ -92,7 +106,8 @@ struct WorkerInfo {
 // transaction. Every write after a claim is fenced by worker_id and status.
 class JobStore final {
 public:
-    explicit JobStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system(), RetryPolicy retry = {});
+    explicit JobStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system(),
+                      RetryPolicy retry = {});
 
     const DbConfig &config() const { return m_config; }
     const std::shared_ptr<Clock> &clock() const { return m_clock; }
@@ -102,7 +117,8 @@ public:
     Result<QList<qint64>> insert(const QList<NewJob> &jobs, const QString &actor);
 
     // Atomically takes up to `max` due jobs of the given types for `workerId`, highest priority first.
-    Result<QList<ClaimedJob>> claim(const QString &workerId, int max, qint64 leaseMs, const QStringList &types);
+    Result<QList<ClaimedJob>> claim(const QString &workerId, int max, qint64 leaseMs,
+                                    const QStringList &types);
     // Writes a batch of outcomes in one transaction (completions, failures with backoff, cancellations).
     Result<FinishReport> finish(const QString &workerId, const QList<JobOutcome> &outcomes);
     // Gives claimed jobs that never started back to the queue (graceful shutdown).
@@ -112,6 +128,9 @@ public:
     Status saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress);
     // Requeues (or fails, when retries are spent) jobs whose lease expired: their worker is gone.
     Result<QList<JobTransition>> reapExpired();
+    // Requeues (or fails) the jobs a previous run of `workerId` held: a worker restarted under a fixed
+    // id would otherwise extend their leases forever. Called once at start, before the first claim.
+    Result<QList<JobTransition>> rescueOrphans(const QString &workerId);
 
     Status registerWorker(const WorkerInfo &info);
     Status unregisterWorker(const QString &workerId);
@@ -128,14 +147,36 @@ public:
     Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter);
     Result<QList<JobAttempt>> attempts(qint64 jobId);
 
+    // PostgreSQL: tells other processes (their NotificationListener, then JobNotifier::jobsChanged)
+    // that these jobs changed state. Enqueue, cancel, retry, delete and rescues announce themselves;
+    // workers call this for claims and outcomes, coalesced. A no-op on SQLite.
+    Status notifyChanged(const QList<qint64> &ids);
+    // True when timestamps come from the database server's clock (PostgreSQL with the system clock).
+    bool usesDatabaseTime() const { return m_databaseTime; }
+
 private:
+    // "Now" for one operation: SQL text (the server's clock, or the injected clock's value as a
+    // literal) and the local clock's value, which turns worker times into ages.
+    struct Now {
+        QString sql;
+        qint64 ms = 0;
+    };
+    Now now() const;
+    static QString withNow(QString sql, const Now &now);
     Result<QSqlDatabase> db() const;
-    QList<JobActionResult> perJob(const QList<qint64> &ids,
-                                  const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action);
+    QList<JobActionResult>
+    perJob(const QList<qint64> &ids,
+           const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
+           const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events = {});
+    Result<QList<JobTransition>> rescue(const QString &workerId, const QString &lostText);
+    Result<QList<qint64>> insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs, const QString &actor);
+    Result<FinishReport> finishCompletedBatch(QSqlDatabase &d, const QString &workerId,
+                                              const QList<JobOutcome> &completed, const Now &now);
 
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;
     RetryPolicy m_retry;
+    bool m_databaseTime = false;
 };
 
 } // namespace hcm

@@ -5,6 +5,7 @@
 #include <QRegularExpression>
 
 #include <atomic>
+#include <limits>
 
 namespace hcm {
 
@@ -169,6 +170,38 @@ JobTypeCatalog::JobTypeCatalog()
         },
     });
 
+    m_types.append(JobTypeInfo{
+        QStringLiteral("notify"),
+        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog",
+                          "Delivers an alert about another job (failed, succeeded, retried, worker lost) to every "
+                          "enabled notification channel. Created by the workers; retried with backoff."),
+        QJsonObject{{QStringLiteral("event"), QStringLiteral("job_failed")},
+                    {QStringLiteral("job_id"), 1},
+                    {QStringLiteral("job_type"), QStringLiteral("db_optimize")}},
+        300,
+        false,
+        [](const QJsonObject &p) {
+            return firstError(
+                checkKeys(p, {QStringLiteral("event"), QStringLiteral("job_id"), QStringLiteral("job_type"),
+                              QStringLiteral("error"), QStringLiteral("retry_count"), QStringLiteral("max_retries"),
+                              QStringLiteral("run_at")}),
+                checkEnum(p, QStringLiteral("event"),
+                          {QStringLiteral("job_failed"), QStringLiteral("job_succeeded"), QStringLiteral("job_retried"),
+                           QStringLiteral("worker_lost")},
+                          true),
+                p.contains(QStringLiteral("job_id")) ? QString()
+                                                     : tr("payload field \"job_id\" is required: the job the alert is about"),
+                checkInt(p, QStringLiteral("job_id"), 1, std::numeric_limits<qint64>::max() / 2),
+                p.value(QStringLiteral("job_type")).isString() ? QString()
+                                                               : tr("payload field \"job_type\" is required and must be text"),
+                (!p.contains(QStringLiteral("error")) || p.value(QStringLiteral("error")).isString())
+                    ? QString()
+                    : tr("payload field \"error\" must be text"),
+                checkInt(p, QStringLiteral("retry_count"), 0, 1000), checkInt(p, QStringLiteral("max_retries"), 0, 1000),
+                checkInt(p, QStringLiteral("run_at"), 0, std::numeric_limits<qint64>::max() / 2));
+        },
+    });
+
     // Diagnostic types: real handlers with trivial work, for tests, benchmarks and smoke checks.
     m_types.append(JobTypeInfo{QStringLiteral("test.noop"),
                                QT_TRANSLATE_NOOP("hcm::JobTypeCatalog", "Does nothing and succeeds."),
@@ -187,6 +220,14 @@ JobTypeCatalog::JobTypeCatalog()
         QJsonObject{{QStringLiteral("message"), QStringLiteral("planned failure")}}, 60, true,
         [](const QJsonObject &p) {
             return checkKeys(p, {QStringLiteral("message"), QStringLiteral("permanent"), QStringLiteral("tag")});
+        }});
+    m_types.append(JobTypeInfo{
+        QStringLiteral("test.record"),
+        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog",
+                          "Records the execution in the table test_executions, then waits the given milliseconds."),
+        QJsonObject{{QStringLiteral("ms"), 0}}, 600, true, [](const QJsonObject &p) {
+            return firstError(checkKeys(p, {QStringLiteral("ms"), QStringLiteral("tag")}),
+                              checkInt(p, QStringLiteral("ms"), 0, 600'000));
         }});
 }
 

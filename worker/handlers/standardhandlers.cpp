@@ -4,6 +4,7 @@
 #include "worker/handlers/diagnostichandlers.h"
 #include "worker/handlers/emailsendhandler.h"
 #include "worker/handlers/logrotatehandler.h"
+#include "worker/handlers/notifyhandler.h"
 #include "worker/jobhandler.h"
 
 #include "jobs/jobtypes.h"
@@ -17,6 +18,7 @@ HandlerRegistry HandlerRegistry::standard() {
     registry.add(QStringLiteral("log_rotate"), std::make_shared<LogRotateHandler>());
     registry.add(QStringLiteral("cleanup"), std::make_shared<CleanupHandler>());
     registry.add(QStringLiteral("email_send"), std::make_shared<EmailSendHandler>());
+    registry.add(QStringLiteral("notify"), std::make_shared<NotifyHandler>());
     if (JobTypeCatalog::testTypesEnabled())
         registerDiagnosticHandlers(registry);
     return registry;

@@ -1,0 +1,223 @@
+// hcmctl's commands on the notification settings and deliveries: settings show|set|clear-secret,
+// notify test|log. Secrets are never printed and never read from the command line (only from stdin).
+
+#include "ctlcommands.h"
+
+#include "jobs/job.h"
+#include "settings/deliverystore.h"
+#include "settings/notificationsettingsstore.h"
+#include "worker/notify/notificationservice.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace hcm::ctl {
+
+namespace {
+
+Actor actor() {
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = QStringLiteral("unknown");
+    return Actor{QStringLiteral("hcmctl:") + user};
+}
+
+int failSave(Context &ctx, const SettingsSaveResult &r) {
+    if (!r.fieldErrors.isEmpty()) {
+        for (auto it = r.fieldErrors.cbegin(); it != r.fieldErrors.cend(); ++it)
+            ctx.err << QStringLiteral("hcmctl: ") << it.key() << QStringLiteral(": ") << it.value() << '\n';
+        ctx.err << tr("Nothing was saved.") << Qt::endl;
+        return ExitFailed;
+    }
+    return ctx.fail(r.error.message);
+}
+
+// Reads a secret from standard input: the whole input, without its final line break.
+bool readSecret(Context &ctx, QString &secret) {
+    QFile in;
+    if (!in.open(stdin, QIODevice::ReadOnly)) {
+        ctx.fail(tr("Cannot read standard input."));
+        return false;
+    }
+    QByteArray data = in.readAll();
+    if (data.endsWith('\n'))
+        data.chop(1);
+    if (data.endsWith('\r'))
+        data.chop(1);
+    secret = QString::fromUtf8(data);
+    data.fill('\0');
+    if (secret.isEmpty()) {
+        ctx.fail(tr(
+            "Standard input is empty: pipe the secret in (hcmctl settings clear-secret KEY removes one)."));
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int settingsShowCommand(Context &ctx) {
+    auto s = NotificationSettingsStore(ctx.config).load();
+    if (!s)
+        return ctx.fail(s.error().message);
+    if (ctx.json) {
+        printJson(ctx.out, s->toJson());
+        return ExitOk;
+    }
+    QList<QStringList> rows;
+    for (const QString &key : NotificationSettings::fieldKeys()) {
+        const QString v = s->text(key);
+        rows.append({key, v.isEmpty() ? QStringLiteral("-") : v});
+    }
+    rows.append({QStringLiteral("version"), QString::number(s->version)});
+    rows.append({QStringLiteral("updated_by"), s->updatedBy.isEmpty() ? QStringLiteral("-") : s->updatedBy});
+    rows.append({QStringLiteral("updated_at"), localTime(s->updatedAt)});
+    printTable(ctx.out, {tr("KEY"), tr("VALUE")}, rows);
+    ctx.out.flush();
+    return ExitOk;
+}
+
+int settingsSetCommand(Context &ctx) {
+    const QString secretKey = ctx.parser.value(QStringLiteral("secret-stdin")).trimmed();
+    if (ctx.args.isEmpty() && secretKey.isEmpty())
+        return ctx.usage(tr("Give KEY=VALUE pairs, or --secret-stdin KEY."));
+    if (!secretKey.isEmpty() && !NotificationSettings::isSecretKey(secretKey))
+        return ctx.usage(tr("\"%1\" is not a secret; secrets are %2.")
+                             .arg(secretKey, NotificationSettings::secretKeys().join(QLatin1String(", "))));
+    auto loaded = NotificationSettingsStore(ctx.config).load();
+    if (!loaded)
+        return ctx.fail(loaded.error().message);
+    NotificationSettings s = loaded.value();
+    QStringList errors;
+    for (const QString &pair : std::as_const(ctx.args)) {
+        const qsizetype eq = pair.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return ctx.usage(tr("\"%1\" is not KEY=VALUE.").arg(pair));
+        const QString key = pair.left(eq).trimmed();
+        if (NotificationSettings::isSecretKey(key))
+            return ctx.usage(
+                tr("%1 is a secret: pass it on standard input with --secret-stdin %1, never on the "
+                   "command line.")
+                    .arg(key));
+        if (!NotificationSettings::isKnownKey(key))
+            return ctx.usage(tr("Unknown setting \"%1\"; \"hcmctl settings show\" lists them.").arg(key));
+        if (const QString e = s.setText(key, pair.mid(eq + 1)); !e.isEmpty())
+            errors.append(key + QStringLiteral(": ") + e);
+    }
+    if (!errors.isEmpty()) {
+        for (const QString &e : std::as_const(errors))
+            ctx.err << QStringLiteral("hcmctl: ") << e << '\n';
+        ctx.err << tr("Nothing was saved.") << Qt::endl;
+        return ExitFailed;
+    }
+    if (!secretKey.isEmpty()) {
+        QString secret;
+        if (!readSecret(ctx, secret))
+            return ExitFailed;
+        s.secret(secretKey)->replace(secret);
+    }
+    const SettingsSaveResult r = NotificationSettingsStore(ctx.config).save(s, s.version, actor());
+    if (!r)
+        return failSave(ctx, r);
+    if (ctx.json)
+        printJson(ctx.out, QJsonObject{{QStringLiteral("version"), r.version}});
+    else
+        ctx.out << tr("saved (version %1)").arg(r.version) << Qt::endl;
+    return ExitOk;
+}
+
+int settingsClearSecretCommand(Context &ctx) {
+    const QString key = ctx.args.value(0);
+    if (!NotificationSettings::isSecretKey(key))
+        return ctx.usage(tr("\"%1\" is not a secret; secrets are %2.")
+                             .arg(key, NotificationSettings::secretKeys().join(QLatin1String(", "))));
+    auto loaded = NotificationSettingsStore(ctx.config).load();
+    if (!loaded)
+        return ctx.fail(loaded.error().message);
+    NotificationSettings s = loaded.value();
+    s.secret(key)->clear();
+    const SettingsSaveResult r = NotificationSettingsStore(ctx.config).save(s, s.version, actor());
+    if (!r)
+        return failSave(ctx, r);
+    if (ctx.json)
+        printJson(ctx.out, QJsonObject{{QStringLiteral("version"), r.version}});
+    else
+        ctx.out << tr("%1 cleared (version %2)").arg(key).arg(r.version) << Qt::endl;
+    return ExitOk;
+}
+
+int notifyTestCommand(Context &ctx) {
+    const auto channel = notifyChannelFromString(ctx.args.value(0));
+    if (!channel)
+        return ctx.usage(tr("Unknown channel \"%1\": use email, sms or slack.").arg(ctx.args.value(0)));
+    NotificationService service(ctx.config);
+    auto records = service.sendTest(*channel, ctx.parser.value(QStringLiteral("to")), actor());
+    if (!records)
+        return ctx.fail(records.error().message);
+    bool all = true;
+    QJsonArray array;
+    for (const DeliveryRecord &r : records.value()) {
+        all = all && r.delivered;
+        array.append(r.toJson());
+        if (ctx.json)
+            continue;
+        if (r.delivered)
+            ctx.out << tr("delivered to %1 in %2 ms: %3")
+                           .arg(r.recipient)
+                           .arg(r.latencyMs)
+                           .arg(r.providerResponse)
+                    << '\n';
+        else
+            ctx.err << QStringLiteral("hcmctl: ")
+                    << tr("not delivered to %1 (%2 ms): %3").arg(r.recipient).arg(r.latencyMs).arg(r.error)
+                    << '\n';
+    }
+    if (ctx.json)
+        printJson(ctx.out, array);
+    ctx.out.flush();
+    ctx.err.flush();
+    return all ? ExitOk : ExitFailed;
+}
+
+int notifyLogCommand(Context &ctx) {
+    DeliveryStore store(ctx.config);
+    Result<QList<DeliveryRecord>> records = QList<DeliveryRecord>{};
+    if (ctx.parser.isSet(QStringLiteral("job"))) {
+        const auto id = Job::parseId(ctx.parser.value(QStringLiteral("job")));
+        if (!id)
+            return ctx.usage(tr("\"%1\" is not a job id; write job_12 or 12.")
+                                 .arg(ctx.parser.value(QStringLiteral("job"))));
+        records = store.forJob(*id);
+    } else {
+        int limit = 50;
+        if (!ctx.intOption(QStringLiteral("limit"), 1, limit))
+            return ExitUsage;
+        records = store.recent(limit);
+    }
+    if (!records)
+        return ctx.fail(records.error().message);
+    if (ctx.json) {
+        QJsonArray array;
+        for (const DeliveryRecord &r : records.value())
+            array.append(r.toJson());
+        printJson(ctx.out, array);
+        return ExitOk;
+    }
+    QList<QStringList> rows;
+    for (const DeliveryRecord &r : records.value()) {
+        rows.append({localTime(r.createdAt), r.channel, r.recipient, r.event,
+                     r.delivered ? QStringLiteral("delivered") : QStringLiteral("failed"),
+                     QStringLiteral("%1 ms").arg(r.latencyMs),
+                     oneLine(r.delivered ? r.providerResponse : r.error, 80)});
+    }
+    if (!rows.isEmpty())
+        printTable(ctx.out,
+                   {tr("TIME"), tr("CHANNEL"), tr("RECIPIENT"), tr("EVENT"), tr("OUTCOME"), tr("LATENCY"),
+                    tr("DETAIL")},
+                   rows);
+    ctx.out << tr("%n deliveries", nullptr, int(rows.size())) << Qt::endl;
+    return ExitOk;
+}
+
+} // namespace hcm::ctl

@@ -1,0 +1,482 @@
+#include "notificationsettings.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QTime>
+#include <QTimeZone>
+#include <QUrl>
+
+namespace hcm {
+
+namespace {
+
+struct FieldInfo {
+    const char *key;
+    const char *label;
+};
+
+// Form order. Labels are for people (error messages, hcmctl).
+const FieldInfo kFields[] = {
+    {"email_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Email alerts")},
+    {"smtp_host", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP server")},
+    {"smtp_port", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP port")},
+    {"smtp_security", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP security")},
+    {"smtp_username", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP user name")},
+    {"smtp_password", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP password")},
+    {"email_from_address", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From address")},
+    {"email_from_name", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From name")},
+    {"email_reply_to", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Reply-to address")},
+    {"email_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Admin email recipients")},
+    {"sms_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS alerts")},
+    {"sms_provider", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS provider")},
+    {"twilio_account_sid", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio account SID")},
+    {"twilio_auth_token", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio auth token")},
+    {"sms_from_number", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS sender number")},
+    {"sms_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS recipients")},
+    {"twilio_base_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio API address")},
+    {"slack_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack alerts")},
+    {"slack_webhook_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack webhook URL")},
+    {"slack_channel", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack channel")},
+    {"notify_job_failed",
+     QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job fails after its last retry")},
+    {"notify_job_succeeded", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job succeeds")},
+    {"notify_job_retried", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job is retried")},
+    {"notify_worker_lost", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a worker is lost")},
+    {"quiet_hours_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours")},
+    {"quiet_hours_start", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours start")},
+    {"quiet_hours_end", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours end")},
+    {"quiet_hours_timezone", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours time zone")},
+    {"digest_frequency", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Digest")},
+    {"tls_ca_file", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Extra trusted CA certificate file")},
+};
+
+QString boolText(bool b) {
+    return b ? QStringLiteral("true") : QStringLiteral("false");
+}
+
+std::optional<bool> parseBool(const QString &text) {
+    const QString t = text.trimmed().toLower();
+    if (t == QLatin1String("true") || t == QLatin1String("yes") || t == QLatin1String("on") ||
+        t == QLatin1String("1"))
+        return true;
+    if (t == QLatin1String("false") || t == QLatin1String("no") || t == QLatin1String("off") ||
+        t == QLatin1String("0"))
+        return false;
+    return std::nullopt;
+}
+
+QStringList parseList(const QString &text) {
+    QStringList out;
+    const QStringList parts = text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
+    for (const QString &p : parts)
+        out.append(p.trimmed());
+    return out;
+}
+
+bool isEmail(const QString &s) {
+    static const QRegularExpression re(
+        QStringLiteral("^[^@\\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                       "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"));
+    return re.match(s).hasMatch();
+}
+
+bool isE164(const QString &s) {
+    static const QRegularExpression re(QStringLiteral("^\\+[1-9][0-9]{1,14}$"));
+    return re.match(s).hasMatch();
+}
+
+bool isHttpsUrl(const QString &s) {
+    const QUrl url(s, QUrl::StrictMode);
+    return url.isValid() && url.scheme() == QLatin1String("https") && !url.host().isEmpty() &&
+           url.userInfo().isEmpty();
+}
+
+bool isHostName(const QString &s) {
+    static const QRegularExpression re(
+        QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$"));
+    return s.size() <= 253 && re.match(s).hasMatch();
+}
+
+std::optional<QTime> parseHhMm(const QString &s) {
+    static const QRegularExpression re(QStringLiteral("^([01][0-9]|2[0-3]):[0-5][0-9]$"));
+    if (!re.match(s).hasMatch())
+        return std::nullopt;
+    return QTime::fromString(s, QStringLiteral("HH:mm"));
+}
+
+} // namespace
+
+QString toString(SmtpSecurity security) {
+    switch (security) {
+    case SmtpSecurity::None:
+        return QStringLiteral("none");
+    case SmtpSecurity::StartTls:
+        return QStringLiteral("starttls");
+    case SmtpSecurity::Tls:
+        return QStringLiteral("tls");
+    }
+    return {};
+}
+
+std::optional<SmtpSecurity> smtpSecurityFromString(const QString &text) {
+    for (auto s : {SmtpSecurity::None, SmtpSecurity::StartTls, SmtpSecurity::Tls})
+        if (toString(s) == text.trimmed().toLower())
+            return s;
+    return std::nullopt;
+}
+
+QString toString(DigestFrequency digest) {
+    switch (digest) {
+    case DigestFrequency::Immediate:
+        return QStringLiteral("immediate");
+    case DigestFrequency::Hourly:
+        return QStringLiteral("hourly");
+    case DigestFrequency::Daily:
+        return QStringLiteral("daily");
+    }
+    return {};
+}
+
+std::optional<DigestFrequency> digestFromString(const QString &text) {
+    for (auto d : {DigestFrequency::Immediate, DigestFrequency::Hourly, DigestFrequency::Daily})
+        if (toString(d) == text.trimmed().toLower())
+            return d;
+    return std::nullopt;
+}
+
+QString toString(NotifyChannel channel) {
+    switch (channel) {
+    case NotifyChannel::Email:
+        return QStringLiteral("email");
+    case NotifyChannel::Sms:
+        return QStringLiteral("sms");
+    case NotifyChannel::Slack:
+        return QStringLiteral("slack");
+    }
+    return {};
+}
+
+std::optional<NotifyChannel> notifyChannelFromString(const QString &text) {
+    for (auto c : {NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::Slack})
+        if (toString(c) == text.trimmed().toLower())
+            return c;
+    return std::nullopt;
+}
+
+const QStringList &NotificationSettings::fieldKeys() {
+    static const QStringList keys = [] {
+        QStringList out;
+        for (const FieldInfo &f : kFields)
+            out.append(QLatin1String(f.key));
+        return out;
+    }();
+    return keys;
+}
+
+const QStringList &NotificationSettings::secretKeys() {
+    static const QStringList keys{QStringLiteral("smtp_password"), QStringLiteral("twilio_auth_token"),
+                                  QStringLiteral("slack_webhook_url")};
+    return keys;
+}
+
+bool NotificationSettings::isSecretKey(const QString &key) {
+    return secretKeys().contains(key);
+}
+
+bool NotificationSettings::isKnownKey(const QString &key) {
+    return fieldKeys().contains(key);
+}
+
+QString NotificationSettings::fieldLabel(const QString &key) {
+    for (const FieldInfo &f : kFields)
+        if (key == QLatin1String(f.key))
+            return tr(f.label);
+    return key;
+}
+
+SecretField *NotificationSettings::secret(const QString &key) {
+    if (key == QLatin1String("smtp_password"))
+        return &smtpPassword;
+    if (key == QLatin1String("twilio_auth_token"))
+        return &twilioAuthToken;
+    if (key == QLatin1String("slack_webhook_url"))
+        return &slackWebhookUrl;
+    return nullptr;
+}
+
+const SecretField *NotificationSettings::secret(const QString &key) const {
+    return const_cast<NotificationSettings *>(this)->secret(key);
+}
+
+QString NotificationSettings::text(const QString &key) const {
+    if (const SecretField *s = secret(key))
+        return s->willBeSet() ? QStringLiteral("set") : QStringLiteral("unset");
+    const QHash<QString, QString> all = fingerprints();
+    return all.value(key);
+}
+
+QHash<QString, QString> NotificationSettings::fingerprints() const {
+    const QLatin1Char comma(',');
+    return {
+        {QStringLiteral("email_enabled"), boolText(emailEnabled)},
+        {QStringLiteral("smtp_host"), smtpHost},
+        {QStringLiteral("smtp_port"), QString::number(smtpPort)},
+        {QStringLiteral("smtp_security"), toString(smtpSecurity)},
+        {QStringLiteral("smtp_username"), smtpUsername},
+        {QStringLiteral("email_from_address"), emailFromAddress},
+        {QStringLiteral("email_from_name"), emailFromName},
+        {QStringLiteral("email_reply_to"), emailReplyTo},
+        {QStringLiteral("email_recipients"), emailRecipients.join(comma)},
+        {QStringLiteral("sms_enabled"), boolText(smsEnabled)},
+        {QStringLiteral("sms_provider"), smsProvider},
+        {QStringLiteral("twilio_account_sid"), twilioAccountSid},
+        {QStringLiteral("sms_from_number"), smsFromNumber},
+        {QStringLiteral("sms_recipients"), smsRecipients.join(comma)},
+        {QStringLiteral("twilio_base_url"), twilioBaseUrl},
+        {QStringLiteral("slack_enabled"), boolText(slackEnabled)},
+        {QStringLiteral("slack_channel"), slackChannel},
+        {QStringLiteral("notify_job_failed"), boolText(notifyJobFailed)},
+        {QStringLiteral("notify_job_succeeded"), boolText(notifyJobSucceeded)},
+        {QStringLiteral("notify_job_retried"), boolText(notifyJobRetried)},
+        {QStringLiteral("notify_worker_lost"), boolText(notifyWorkerLost)},
+        {QStringLiteral("quiet_hours_enabled"), boolText(quietHoursEnabled)},
+        {QStringLiteral("quiet_hours_start"), quietHoursStart},
+        {QStringLiteral("quiet_hours_end"), quietHoursEnd},
+        {QStringLiteral("quiet_hours_timezone"), quietHoursTimeZone},
+        {QStringLiteral("digest_frequency"), toString(digestFrequency)},
+        {QStringLiteral("tls_ca_file"), tlsCaFile},
+    };
+}
+
+QString NotificationSettings::setText(const QString &key, const QString &value) {
+    if (isSecretKey(key))
+        return tr("%1 is a secret: it cannot be set from text here.").arg(fieldLabel(key));
+    const QString v = value.trimmed();
+    auto setBool = [&](bool &field) {
+        const auto b = parseBool(v);
+        if (!b)
+            return tr("%1 must be true or false, not \"%2\".").arg(fieldLabel(key), v);
+        field = *b;
+        return QString();
+    };
+    const QHash<QString, bool *> bools{
+        {QStringLiteral("email_enabled"), &emailEnabled},
+        {QStringLiteral("sms_enabled"), &smsEnabled},
+        {QStringLiteral("slack_enabled"), &slackEnabled},
+        {QStringLiteral("notify_job_failed"), &notifyJobFailed},
+        {QStringLiteral("notify_job_succeeded"), &notifyJobSucceeded},
+        {QStringLiteral("notify_job_retried"), &notifyJobRetried},
+        {QStringLiteral("notify_worker_lost"), &notifyWorkerLost},
+        {QStringLiteral("quiet_hours_enabled"), &quietHoursEnabled},
+    };
+    if (bool *b = bools.value(key))
+        return setBool(*b);
+    const QHash<QString, QString *> texts{
+        {QStringLiteral("smtp_host"), &smtpHost},
+        {QStringLiteral("smtp_username"), &smtpUsername},
+        {QStringLiteral("email_from_address"), &emailFromAddress},
+        {QStringLiteral("email_from_name"), &emailFromName},
+        {QStringLiteral("email_reply_to"), &emailReplyTo},
+        {QStringLiteral("sms_provider"), &smsProvider},
+        {QStringLiteral("twilio_account_sid"), &twilioAccountSid},
+        {QStringLiteral("sms_from_number"), &smsFromNumber},
+        {QStringLiteral("twilio_base_url"), &twilioBaseUrl},
+        {QStringLiteral("slack_channel"), &slackChannel},
+        {QStringLiteral("quiet_hours_start"), &quietHoursStart},
+        {QStringLiteral("quiet_hours_end"), &quietHoursEnd},
+        {QStringLiteral("quiet_hours_timezone"), &quietHoursTimeZone},
+        {QStringLiteral("tls_ca_file"), &tlsCaFile},
+    };
+    if (QString *t = texts.value(key)) {
+        *t = v;
+        return {};
+    }
+    if (key == QLatin1String("smtp_port")) {
+        bool ok = false;
+        const int port = v.toInt(&ok);
+        if (!ok)
+            return tr("%1 must be a whole number from 1 to 65535, not \"%2\".").arg(fieldLabel(key), v);
+        smtpPort = port;
+        return {};
+    }
+    if (key == QLatin1String("smtp_security")) {
+        const auto s = smtpSecurityFromString(v);
+        if (!s)
+            return tr("%1 must be none, starttls or tls, not \"%2\".").arg(fieldLabel(key), v);
+        smtpSecurity = *s;
+        return {};
+    }
+    if (key == QLatin1String("digest_frequency")) {
+        const auto d = digestFromString(v);
+        if (!d)
+            return tr("%1 must be immediate, hourly or daily, not \"%2\".").arg(fieldLabel(key), v);
+        digestFrequency = *d;
+        return {};
+    }
+    if (key == QLatin1String("email_recipients")) {
+        emailRecipients = parseList(v);
+        return {};
+    }
+    if (key == QLatin1String("sms_recipients")) {
+        smsRecipients = parseList(v);
+        return {};
+    }
+    return tr("Unknown setting \"%1\".").arg(key);
+}
+
+QMap<QString, QString> NotificationSettings::validate() const {
+    QMap<QString, QString> e;
+    auto add = [&](const char *key, const QString &message) {
+        if (!e.contains(QLatin1String(key)))
+            e.insert(QLatin1String(key), message);
+    };
+
+    // Email
+    if (smtpPort < 1 || smtpPort > 65535)
+        add("smtp_port", tr("The SMTP port must be from 1 to 65535."));
+    if (!smtpHost.isEmpty() && !isHostName(smtpHost))
+        add("smtp_host", tr("\"%1\" is not a host name or IP address.").arg(smtpHost));
+    if (!emailFromAddress.isEmpty() && !isEmail(emailFromAddress))
+        add("email_from_address", tr("\"%1\" is not an email address.").arg(emailFromAddress));
+    if (!emailReplyTo.isEmpty() && !isEmail(emailReplyTo))
+        add("email_reply_to", tr("\"%1\" is not an email address.").arg(emailReplyTo));
+    if (emailFromName.contains(QLatin1Char('\n')) || emailFromName.contains(QLatin1Char('\r')))
+        add("email_from_name", tr("The sender name must be on one line."));
+    for (const QString &r : emailRecipients)
+        if (!isEmail(r))
+            add("email_recipients", tr("\"%1\" is not an email address.").arg(r));
+    if (!smtpUsername.isEmpty() && !smtpPassword.willBeSet())
+        add("smtp_password", tr("A password is needed with the SMTP user name."));
+    if (emailEnabled) {
+        if (smtpHost.isEmpty())
+            add("smtp_host", tr("Email alerts need an SMTP server."));
+        if (emailFromAddress.isEmpty())
+            add("email_from_address", tr("Email alerts need a from address."));
+        if (emailRecipients.isEmpty())
+            add("email_recipients", tr("Email alerts need at least one recipient."));
+    }
+
+    // SMS
+    if (smsProvider != QLatin1String("twilio"))
+        add("sms_provider", tr("The only SMS provider supported is twilio."));
+    static const QRegularExpression sidRe(QStringLiteral("^AC[0-9a-fA-F]{32}$"));
+    if (!twilioAccountSid.isEmpty() && !sidRe.match(twilioAccountSid).hasMatch())
+        add("twilio_account_sid", tr("A Twilio account SID is \"AC\" followed by 32 hexadecimal digits."));
+    if (!smsFromNumber.isEmpty() && !isE164(smsFromNumber))
+        add("sms_from_number",
+            tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(smsFromNumber));
+    for (const QString &r : smsRecipients)
+        if (!isE164(r))
+            add("sms_recipients", tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(r));
+    if (!isHttpsUrl(twilioBaseUrl))
+        add("twilio_base_url", tr("The Twilio API address must be an https:// URL."));
+    if (smsEnabled) {
+        if (twilioAccountSid.isEmpty())
+            add("twilio_account_sid", tr("SMS alerts need the Twilio account SID."));
+        if (!twilioAuthToken.willBeSet())
+            add("twilio_auth_token", tr("SMS alerts need the Twilio auth token."));
+        if (smsFromNumber.isEmpty())
+            add("sms_from_number", tr("SMS alerts need a sender number."));
+        if (smsRecipients.isEmpty())
+            add("sms_recipients", tr("SMS alerts need at least one recipient."));
+    }
+
+    // Slack
+    if (slackWebhookUrl.change == SecretField::Change::Replace && !isHttpsUrl(slackWebhookUrl.replacement))
+        add("slack_webhook_url", tr("The Slack webhook URL must be an https:// URL."));
+    static const QRegularExpression channelRe(QStringLiteral("^[#@]?[A-Za-z0-9._-]{1,80}$"));
+    if (!slackChannel.isEmpty() && !channelRe.match(slackChannel).hasMatch())
+        add("slack_channel", tr("\"%1\" is not a Slack channel name (#alerts).").arg(slackChannel));
+    if (slackEnabled && !slackWebhookUrl.willBeSet())
+        add("slack_webhook_url", tr("Slack alerts need a webhook URL."));
+
+    // Quiet hours
+    const auto start = parseHhMm(quietHoursStart);
+    const auto end = parseHhMm(quietHoursEnd);
+    if (!start)
+        add("quiet_hours_start", tr("\"%1\" is not a time of day as HH:mm (22:00).").arg(quietHoursStart));
+    if (!end)
+        add("quiet_hours_end", tr("\"%1\" is not a time of day as HH:mm (07:00).").arg(quietHoursEnd));
+    if (quietHoursEnabled && start && end && *start == *end)
+        add("quiet_hours_end", tr("Quiet hours must end at a different time than they start."));
+    if (!QTimeZone::isTimeZoneIdAvailable(quietHoursTimeZone.toUtf8()) ||
+        !QTimeZone(quietHoursTimeZone.toUtf8()).isValid())
+        add("quiet_hours_timezone",
+            tr("\"%1\" is not a known time zone; use an IANA name such as Europe/Berlin.")
+                .arg(quietHoursTimeZone));
+
+    if (!tlsCaFile.isEmpty() && !QDir::isAbsolutePath(tlsCaFile))
+        add("tls_ca_file", tr("The CA certificate file must be given as an absolute path."));
+
+    // No channel can work without anything to send to: nothing more to check.
+    return e;
+}
+
+QJsonObject NotificationSettings::toJson() const {
+    QJsonObject o;
+    const QHash<QString, QString> all = fingerprints();
+    for (const QString &key : fieldKeys()) {
+        if (isSecretKey(key)) {
+            o.insert(key, text(key));
+            continue;
+        }
+        const QString v = all.value(key);
+        if (key.endsWith(QLatin1String("_enabled")) || key.startsWith(QLatin1String("notify_")))
+            o.insert(key, v == QLatin1String("true"));
+        else if (key == QLatin1String("smtp_port"))
+            o.insert(key, smtpPort);
+        else if (key == QLatin1String("email_recipients"))
+            o.insert(key, QJsonArray::fromStringList(emailRecipients));
+        else if (key == QLatin1String("sms_recipients"))
+            o.insert(key, QJsonArray::fromStringList(smsRecipients));
+        else
+            o.insert(key, v);
+    }
+    o.insert(QStringLiteral("version"), version);
+    o.insert(QStringLiteral("updated_by"), updatedBy);
+    o.insert(QStringLiteral("updated_at"),
+             updatedAt > 0 ? QDateTime::fromMSecsSinceEpoch(updatedAt, Qt::UTC).toString(Qt::ISODateWithMs)
+                           : QString());
+    return o;
+}
+
+qint64 NotificationSettings::quietUntil(qint64 utcMs) const {
+    if (!quietHoursEnabled)
+        return 0;
+    const auto start = parseHhMm(quietHoursStart);
+    const auto end = parseHhMm(quietHoursEnd);
+    const QTimeZone zone(quietHoursTimeZone.toUtf8());
+    if (!start || !end || !zone.isValid() || *start == *end)
+        return 0;
+    const QDateTime local = QDateTime::fromMSecsSinceEpoch(utcMs, zone);
+    const QDate today = local.date();
+    const QTime now = local.time();
+    auto at = [&](const QDate &d, const QTime &t) { return QDateTime(d, t, zone).toMSecsSinceEpoch(); };
+    if (*start < *end) {
+        if (now >= *start && now < *end)
+            return at(today, *end);
+        return 0;
+    }
+    // The quiet period spans midnight (22:00–07:00).
+    if (now >= *start)
+        return at(today.addDays(1), *end);
+    if (now < *end)
+        return at(today, *end);
+    return 0;
+}
+
+bool NotificationSettings::isChannelEnabled(NotifyChannel channel) const {
+    switch (channel) {
+    case NotifyChannel::Email:
+        return emailEnabled;
+    case NotifyChannel::Sms:
+        return smsEnabled;
+    case NotifyChannel::Slack:
+        return slackEnabled;
+    }
+    return false;
+}
+
+} // namespace hcm

@@ -1,0 +1,148 @@
+#pragma once
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QJsonObject>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace hcm {
+
+enum class SmtpSecurity { None, StartTls, Tls };
+enum class DigestFrequency { Immediate, Hourly, Daily };
+enum class NotifyChannel { Email, Sms, Slack };
+
+QString toString(SmtpSecurity security); // "none", "starttls", "tls" (as stored)
+std::optional<SmtpSecurity> smtpSecurityFromString(const QString &text);
+QString toString(DigestFrequency digest); // "immediate", "hourly", "daily"
+std::optional<DigestFrequency> digestFromString(const QString &text);
+QString toString(NotifyChannel channel); // "email", "sms", "slack"
+std::optional<NotifyChannel> notifyChannelFromString(const QString &text);
+
+// A write-only secret (SMTP password, Twilio token, Slack webhook URL). What the form sees is only
+// whether one is stored; it can replace or clear it. The plaintext is filled in only by
+// NotificationSettingsStore::loadForDelivery(), for the channels, and is never shown or logged.
+struct SecretField {
+    enum class Change { Keep, Replace, Clear };
+
+    bool isSet = false; // a value is stored (as loaded)
+    Change change = Change::Keep;
+    QString replacement; // the new plaintext, with Change::Replace
+    QString plaintext;   // the stored plaintext, only after loadForDelivery()
+
+    void replace(const QString &value) {
+        change = Change::Replace;
+        replacement = value;
+    }
+    void clear() {
+        change = Change::Clear;
+        replacement.clear();
+    }
+    // Whether a value will be stored after saving.
+    bool willBeSet() const {
+        return change == Change::Replace ? !replacement.isEmpty() : change == Change::Keep && isSet;
+    }
+    // The value the channels use: the replacement when one is pending, else the decrypted one.
+    QString value() const {
+        return change == Change::Replace ? replacement : change == Change::Clear ? QString() : plaintext;
+    }
+};
+
+// The organisation-wide notification settings: one row of notification_settings. A plain value: the
+// GUI form edits a copy and hands it to NotificationSettingsStore::save() with the version it loaded.
+//
+// Every field has a key (the column name without the _enc suffix of secrets), used for field-keyed
+// validation errors, for conflict reports and by `hcmctl settings set KEY=VALUE`.
+struct NotificationSettings {
+    Q_DECLARE_TR_FUNCTIONS(hcm::NotificationSettings)
+
+public:
+    int version = 0; // 0: never loaded
+
+    // Email (SMTP)
+    bool emailEnabled = false;
+    QString smtpHost;
+    int smtpPort = 587;
+    SmtpSecurity smtpSecurity = SmtpSecurity::StartTls;
+    QString smtpUsername;
+    SecretField smtpPassword;
+    QString emailFromAddress;
+    QString emailFromName;
+    QString emailReplyTo;
+    QStringList emailRecipients; // admin recipients of alerts
+
+    // SMS (Twilio)
+    bool smsEnabled = false;
+    QString smsProvider = QStringLiteral("twilio");
+    QString twilioAccountSid;
+    SecretField twilioAuthToken;
+    QString smsFromNumber;     // E.164
+    QStringList smsRecipients; // E.164
+    QString twilioBaseUrl = QStringLiteral("https://api.twilio.com");
+
+    // Slack (incoming webhook)
+    bool slackEnabled = false;
+    SecretField slackWebhookUrl;
+    QString slackChannel;
+
+    // Events that raise an alert
+    bool notifyJobFailed = true; // failed after its last retry
+    bool notifyJobSucceeded = false;
+    bool notifyJobRetried = false;
+    bool notifyWorkerLost = true;
+
+    // Quiet hours delay alerts to their end; they never drop them.
+    bool quietHoursEnabled = false;
+    QString quietHoursStart = QStringLiteral("22:00");  // HH:mm
+    QString quietHoursEnd = QStringLiteral("07:00");    // HH:mm; before start: the period spans midnight
+    QString quietHoursTimeZone = QStringLiteral("UTC"); // IANA id
+
+    DigestFrequency digestFrequency = DigestFrequency::Immediate;
+    // An extra CA certificate file (PEM) trusted for SMTP and HTTPS besides the system's: for private CAs.
+    // Verification stays on.
+    QString tlsCaFile;
+
+    QString updatedBy;
+    qint64 updatedAt = 0;
+
+    // Fingerprints of every field as loaded (set by the store): a save that meets a newer version reports
+    // the fields that changed since then. Empty for a value that was not loaded.
+    QHash<QString, QString> loadedFingerprints;
+
+    // Every field key, in form order, and the three secret keys among them.
+    static const QStringList &fieldKeys();
+    static const QStringList &secretKeys();
+    static bool isSecretKey(const QString &key);
+    static bool isKnownKey(const QString &key);
+    // A field's name for people ("SMTP port").
+    static QString fieldLabel(const QString &key);
+
+    SecretField *secret(const QString &key);
+    const SecretField *secret(const QString &key) const;
+
+    // A field as text ("true", "587", "a@x.org,b@x.org"); a secret as "set" or "unset".
+    QString text(const QString &key) const;
+    // Sets a non-secret field from text as a person types it; returns an error sentence or "".
+    QString setText(const QString &key, const QString &text);
+
+    // Field-keyed errors (empty: valid). Checks formats and what an enabled channel needs.
+    QMap<QString, QString> validate() const;
+
+    // Everything but secret values: secrets appear as "set" / "unset".
+    QJsonObject toJson() const;
+
+    // What the store compares to find conflicting fields: the field's text, or for a secret a digest
+    // of its stored ciphertext (set by the store).
+    QHash<QString, QString> fingerprints() const;
+
+    // Quiet hours: the end of the quiet period containing `utcMs`, or 0 when `utcMs` is not quiet
+    // (or quiet hours are disabled or invalid).
+    qint64 quietUntil(qint64 utcMs) const;
+
+    bool isChannelEnabled(NotifyChannel channel) const;
+};
+
+} // namespace hcm

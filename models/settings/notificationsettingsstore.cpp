@@ -1,0 +1,356 @@
+#include "notificationsettingsstore.h"
+
+#include "common/logcategories.h"
+#include "db/database.h"
+#include "settings/secretbox.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QSqlRecord>
+
+namespace hcm {
+
+namespace {
+
+const QStringList kColumns{
+    QStringLiteral("version"),
+    QStringLiteral("email_enabled"),
+    QStringLiteral("smtp_host"),
+    QStringLiteral("smtp_port"),
+    QStringLiteral("smtp_security"),
+    QStringLiteral("smtp_username"),
+    QStringLiteral("smtp_password_enc"),
+    QStringLiteral("email_from_address"),
+    QStringLiteral("email_from_name"),
+    QStringLiteral("email_reply_to"),
+    QStringLiteral("email_recipients"),
+    QStringLiteral("sms_enabled"),
+    QStringLiteral("sms_provider"),
+    QStringLiteral("twilio_account_sid"),
+    QStringLiteral("twilio_auth_token_enc"),
+    QStringLiteral("sms_from_number"),
+    QStringLiteral("sms_recipients"),
+    QStringLiteral("twilio_base_url"),
+    QStringLiteral("slack_enabled"),
+    QStringLiteral("slack_webhook_url_enc"),
+    QStringLiteral("slack_channel"),
+    QStringLiteral("notify_job_failed"),
+    QStringLiteral("notify_job_succeeded"),
+    QStringLiteral("notify_job_retried"),
+    QStringLiteral("notify_worker_lost"),
+    QStringLiteral("quiet_hours_enabled"),
+    QStringLiteral("quiet_hours_start"),
+    QStringLiteral("quiet_hours_end"),
+    QStringLiteral("quiet_hours_timezone"),
+    QStringLiteral("digest_frequency"),
+    QStringLiteral("tls_ca_file"),
+    QStringLiteral("updated_by"),
+    QStringLiteral("updated_at"),
+};
+
+QStringList listFrom(const QVariant &v) {
+    QStringList out;
+    const QJsonArray array = QJsonDocument::fromJson(v.toString().toUtf8()).array();
+    for (const QJsonValue &item : array)
+        out.append(item.toString());
+    return out;
+}
+
+QString listText(const QStringList &list) {
+    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+}
+
+QString secretFingerprint(const QString &ciphertext) {
+    if (ciphertext.isEmpty())
+        return QStringLiteral("unset");
+    return QString::fromLatin1(
+        QCryptographicHash::hash(ciphertext.toLatin1(), QCryptographicHash::Sha256).toHex().left(16));
+}
+
+struct StoredRow {
+    NotificationSettings settings;
+    QHash<QString, QString> ciphertext; // secret key -> stored ciphertext ("" when unset)
+};
+
+Result<StoredRow> readRow(QSqlDatabase &db) {
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT %1 FROM notification_settings WHERE id = 1")
+                    .arg(kColumns.join(QLatin1String(", ")))))
+        return Database::error(q.lastError(),
+                               NotificationSettingsStore::tr("reading the notification settings"));
+    if (!q.next())
+        return Error{Error::Code::NotFound,
+                     NotificationSettingsStore::tr("The notification settings row is missing; "
+                                                   "run \"hcmctl db migrate\".")};
+    StoredRow row;
+    NotificationSettings &s = row.settings;
+    const QSqlRecord rec = q.record();
+    auto v = [&](const char *column) { return q.value(rec.indexOf(QLatin1String(column))); };
+    s.version = v("version").toInt();
+    s.emailEnabled = v("email_enabled").toBool();
+    s.smtpHost = v("smtp_host").toString();
+    s.smtpPort = v("smtp_port").toInt();
+    s.smtpSecurity = smtpSecurityFromString(v("smtp_security").toString()).value_or(SmtpSecurity::StartTls);
+    s.smtpUsername = v("smtp_username").toString();
+    s.emailFromAddress = v("email_from_address").toString();
+    s.emailFromName = v("email_from_name").toString();
+    s.emailReplyTo = v("email_reply_to").toString();
+    s.emailRecipients = listFrom(v("email_recipients"));
+    s.smsEnabled = v("sms_enabled").toBool();
+    s.smsProvider = v("sms_provider").toString();
+    s.twilioAccountSid = v("twilio_account_sid").toString();
+    s.smsFromNumber = v("sms_from_number").toString();
+    s.smsRecipients = listFrom(v("sms_recipients"));
+    s.twilioBaseUrl = v("twilio_base_url").toString();
+    s.slackEnabled = v("slack_enabled").toBool();
+    s.slackChannel = v("slack_channel").toString();
+    s.notifyJobFailed = v("notify_job_failed").toBool();
+    s.notifyJobSucceeded = v("notify_job_succeeded").toBool();
+    s.notifyJobRetried = v("notify_job_retried").toBool();
+    s.notifyWorkerLost = v("notify_worker_lost").toBool();
+    s.quietHoursEnabled = v("quiet_hours_enabled").toBool();
+    s.quietHoursStart = v("quiet_hours_start").toString();
+    s.quietHoursEnd = v("quiet_hours_end").toString();
+    s.quietHoursTimeZone = v("quiet_hours_timezone").toString();
+    s.digestFrequency =
+        digestFromString(v("digest_frequency").toString()).value_or(DigestFrequency::Immediate);
+    s.tlsCaFile = v("tls_ca_file").toString();
+    s.updatedBy = v("updated_by").toString();
+    s.updatedAt = v("updated_at").toLongLong();
+    for (const QString &key : NotificationSettings::secretKeys()) {
+        const QString text = v(qPrintable(key + QStringLiteral("_enc"))).toString();
+        row.ciphertext.insert(key, text);
+        s.secret(key)->isSet = !text.isEmpty();
+    }
+    s.loadedFingerprints = s.fingerprints();
+    for (const QString &key : NotificationSettings::secretKeys())
+        s.loadedFingerprints.insert(key, secretFingerprint(row.ciphertext.value(key)));
+    return row;
+}
+
+QString secretName(const QString &key) {
+    if (key == QLatin1String("smtp_password"))
+        return NotificationSettingsStore::tr("SMTP password");
+    if (key == QLatin1String("twilio_auth_token"))
+        return NotificationSettingsStore::tr("Twilio auth token");
+    return NotificationSettingsStore::tr("Slack webhook URL");
+}
+
+} // namespace
+
+NotificationSettingsStore::NotificationSettingsStore(DbConfig config, std::shared_ptr<Clock> clock)
+    : m_config(std::move(config))
+    , m_clock(std::move(clock)) {}
+
+Result<NotificationSettings> NotificationSettingsStore::load() {
+    auto conn = Database::connection(m_config);
+    if (!conn)
+        return conn.error();
+    QSqlDatabase db = conn.value();
+    auto row = readRow(db);
+    if (!row)
+        return row.error();
+    return row->settings;
+}
+
+Result<NotificationSettings> NotificationSettingsStore::loadForDelivery() {
+    auto conn = Database::connection(m_config);
+    if (!conn)
+        return conn.error();
+    QSqlDatabase db = conn.value();
+    auto row = readRow(db);
+    if (!row)
+        return row.error();
+    NotificationSettings s = row->settings;
+    bool anySet = false;
+    for (const QString &key : NotificationSettings::secretKeys())
+        anySet = anySet || s.secret(key)->isSet;
+    if (!anySet)
+        return s;
+    auto box = SecretBox::open(false);
+    if (!box)
+        return box.error();
+    for (const QString &key : NotificationSettings::secretKeys()) {
+        SecretField *field = s.secret(key);
+        if (!field->isSet)
+            continue;
+        auto plain = box->decrypt(row->ciphertext.value(key), secretName(key));
+        if (!plain)
+            return plain.error();
+        field->plaintext = plain.value();
+    }
+    return s;
+}
+
+SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &settings, int expectedVersion,
+                                                   const Actor &actor) {
+    SettingsSaveResult result;
+    result.fieldErrors = settings.validate();
+    if (!result.fieldErrors.isEmpty()) {
+        QStringList parts;
+        for (auto it = result.fieldErrors.cbegin(); it != result.fieldErrors.cend(); ++it)
+            parts.append(NotificationSettings::fieldLabel(it.key()) + QStringLiteral(": ") + it.value());
+        result.error =
+            Error{Error::Code::Invalid,
+                  tr("The notification settings were not saved: %1").arg(parts.join(QLatin1String("; ")))};
+        return result;
+    }
+
+    // Encrypt replacements before the transaction: creating the key file is file I/O.
+    QHash<QString, QString> newCiphertext;
+    bool needKey = false;
+    for (const QString &key : NotificationSettings::secretKeys())
+        needKey = needKey || settings.secret(key)->change == SecretField::Change::Replace;
+    if (needKey) {
+        auto box = SecretBox::open(true);
+        if (!box) {
+            result.error = box.error();
+            return result;
+        }
+        for (const QString &key : NotificationSettings::secretKeys()) {
+            const SecretField *f = settings.secret(key);
+            if (f->change == SecretField::Change::Replace)
+                newCiphertext.insert(key, box->encrypt(f->replacement));
+        }
+    }
+
+    auto conn = Database::connection(m_config);
+    if (!conn) {
+        result.error = conn.error();
+        return result;
+    }
+    QSqlDatabase db = conn.value();
+    Transaction tx(db);
+    if (auto st = tx.begin(); !st) {
+        result.error = st.error();
+        return result;
+    }
+    auto row = readRow(db);
+    if (!row) {
+        result.error = row.error();
+        return result;
+    }
+    const NotificationSettings &stored = row->settings;
+    if (stored.version != expectedVersion) {
+        // Which fields another admin changed: compare what the caller loaded with what is stored now.
+        QHash<QString, QString> theirs = stored.loadedFingerprints;
+        QHash<QString, QString> base = settings.loadedFingerprints;
+        if (base.isEmpty()) {
+            base = settings.fingerprints();
+            for (const QString &key : NotificationSettings::secretKeys())
+                base.insert(key, theirs.value(key));
+        }
+        for (const QString &key : NotificationSettings::fieldKeys())
+            if (base.value(key) != theirs.value(key))
+                result.conflictFields.append(key);
+        QStringList labels;
+        for (const QString &key : std::as_const(result.conflictFields))
+            labels.append(NotificationSettings::fieldLabel(key));
+        result.error = Error{
+            Error::Code::Conflict,
+            tr("%1 saved the notification settings (version %2) after you loaded version %3; nothing was "
+               "saved. "
+               "Changed since: %4. Reload and apply your changes again.")
+                .arg(stored.updatedBy.isEmpty() ? tr("Someone else") : stored.updatedBy)
+                .arg(stored.version)
+                .arg(expectedVersion)
+                .arg(labels.isEmpty() ? tr("no field (saved unchanged)") : labels.join(QLatin1String(", ")))};
+        return result;
+    }
+
+    QStringList assignments;
+    QVariantList values;
+    auto set = [&](const char *column, const QVariant &value) {
+        assignments.append(QLatin1String(column) + QStringLiteral(" = ?"));
+        // A null QString binds as SQL NULL; the text columns are NOT NULL, empty means "not set".
+        const bool nullText = value.typeId() == QMetaType::QString && value.toString().isNull();
+        values.append(nullText ? QVariant(QStringLiteral("")) : value);
+    };
+    const NotificationSettings &s = settings;
+    set("version", stored.version + 1);
+    set("email_enabled", s.emailEnabled);
+    set("smtp_host", s.smtpHost);
+    set("smtp_port", s.smtpPort);
+    set("smtp_security", toString(s.smtpSecurity));
+    set("smtp_username", s.smtpUsername);
+    set("email_from_address", s.emailFromAddress);
+    set("email_from_name", s.emailFromName);
+    set("email_reply_to", s.emailReplyTo);
+    set("email_recipients", listText(s.emailRecipients));
+    set("sms_enabled", s.smsEnabled);
+    set("sms_provider", s.smsProvider);
+    set("twilio_account_sid", s.twilioAccountSid);
+    set("sms_from_number", s.smsFromNumber);
+    set("sms_recipients", listText(s.smsRecipients));
+    set("twilio_base_url", s.twilioBaseUrl);
+    set("slack_enabled", s.slackEnabled);
+    set("slack_channel", s.slackChannel);
+    set("notify_job_failed", s.notifyJobFailed);
+    set("notify_job_succeeded", s.notifyJobSucceeded);
+    set("notify_job_retried", s.notifyJobRetried);
+    set("notify_worker_lost", s.notifyWorkerLost);
+    set("quiet_hours_enabled", s.quietHoursEnabled);
+    set("quiet_hours_start", s.quietHoursStart);
+    set("quiet_hours_end", s.quietHoursEnd);
+    set("quiet_hours_timezone", s.quietHoursTimeZone);
+    set("digest_frequency", toString(s.digestFrequency));
+    set("tls_ca_file", s.tlsCaFile);
+    set("updated_by", actor.name);
+    set("updated_at", m_clock->nowMs());
+    for (const QString &key : NotificationSettings::secretKeys()) {
+        const SecretField *f = s.secret(key);
+        const QByteArray column = (key + QStringLiteral("_enc")).toLatin1();
+        if (f->change == SecretField::Change::Replace)
+            set(column.constData(), newCiphertext.value(key));
+        else if (f->change == SecretField::Change::Clear)
+            assignments.append(QLatin1String(column) + QStringLiteral(" = NULL"));
+    }
+    QSqlQuery q(db);
+    if (auto st =
+            Sql::prepare(q, QStringLiteral("UPDATE notification_settings SET %1 WHERE id = 1 AND version = ?")
+                                .arg(assignments.join(QLatin1String(", "))));
+        !st) {
+        result.error = st.error();
+        return result;
+    }
+    for (const QVariant &value : std::as_const(values))
+        q.addBindValue(value);
+    // Fenced by the version too: on PostgreSQL (READ COMMITTED) another save may commit between our
+    // read and this write; it then matches no row and this save reports a conflict.
+    q.addBindValue(stored.version);
+    if (auto st = Sql::exec(q, tr("saving the notification settings")); !st) {
+        result.error = st.error();
+        return result;
+    }
+    if (q.numRowsAffected() != 1) {
+        result.error = Error{Error::Code::Conflict,
+                             tr("Someone else saved the notification settings at the same "
+                                "moment; nothing was saved. Reload and apply your changes again.")};
+        return result;
+    }
+    if (auto st = tx.commit(); !st) {
+        result.error = st.error();
+        return result;
+    }
+
+    // Which fields changed: names only, never values (secrets among them).
+    QStringList changed;
+    const QHash<QString, QString> before = stored.fingerprints();
+    const QHash<QString, QString> after = s.fingerprints();
+    for (const QString &key : NotificationSettings::fieldKeys()) {
+        if (NotificationSettings::isSecretKey(key) ? s.secret(key)->change != SecretField::Change::Keep
+                                                   : before.value(key) != after.value(key))
+            changed.append(key);
+    }
+    qCInfo(lcNotify).noquote() << "notification settings saved by" << actor.name << "as version"
+                               << stored.version + 1 << "changed:"
+                               << (changed.isEmpty() ? QStringLiteral("nothing")
+                                                     : changed.join(QLatin1String(", ")));
+    result.ok = true;
+    result.version = stored.version + 1;
+    return result;
+}
+
+} // namespace hcm

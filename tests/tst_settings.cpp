@@ -1,0 +1,517 @@
+// Notification settings: the value type's validation, the store (round trip, optimistic concurrency,
+// secrets encrypted with libsodium, wrong or missing keys), the delivery log, quiet hours, and the
+// hcmctl settings commands (the real binary).
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "jobs/jobservice.h"
+#include "settings/deliverystore.h"
+#include "settings/notificationsettingsstore.h"
+#include "settings/secretbox.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTimeZone>
+#include <QtTest>
+
+#include <memory>
+
+using namespace hcm;
+
+namespace {
+
+const Actor kAlice{QStringLiteral("alice")};
+const Actor kBob{QStringLiteral("bob")};
+
+// QVERIFY2 evaluates its message even on success: never call error() on a good Result there.
+template<typename T> QByteArray why(const Result<T> &r) {
+    return r ? QByteArray("ok") : r.error().message.toUtf8();
+}
+
+qint64 utc(const char *iso) {
+    return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch();
+}
+
+} // namespace
+
+class TestSettings : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void defaultsAndRoundTrip();
+    void validation_data();
+    void validation();
+    void concurrentSaveConflict();
+    void secretsKeepReplaceClear();
+    void keyFileCreatedPrivate();
+    void wrongOrMissingKey();
+    void keyFromEnvironment();
+    void quietUntil_data();
+    void quietUntil();
+    void deliveriesForJob();
+    void notifyPayloadValidation_data();
+    void notifyPayloadValidation();
+    void hcmctlSettings();
+
+private:
+    struct Ctl {
+        int code = -1;
+        QString out;
+        QString err;
+    };
+    Ctl ctl(const QStringList &args, const QByteArray &input = {});
+
+    std::unique_ptr<test::TempDatabase> m_db;
+    std::unique_ptr<QTemporaryDir> m_keyDir;
+};
+
+void TestSettings::init() {
+    m_db = std::make_unique<test::TempDatabase>();
+    QVERIFY(m_db->isValid());
+    m_keyDir = std::make_unique<QTemporaryDir>();
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_keyDir->filePath(QStringLiteral("secret.key"))));
+    qunsetenv("HCM_SECRET_KEY");
+}
+
+void TestSettings::cleanup() {
+    m_db.reset();
+    m_keyDir.reset();
+}
+
+TestSettings::Ctl TestSettings::ctl(const QStringList &args, const QByteArray &input) {
+    QProcess p;
+    p.setProcessEnvironment(QProcessEnvironment::systemEnvironment()); // carries HCM_SECRET_KEY_FILE
+    p.start(test::programPath(QStringLiteral("hcmctl")),
+            QStringList{QStringLiteral("--db"), m_db->path()} + args);
+    Ctl r;
+    if (!p.waitForStarted(10000))
+        return r;
+    p.write(input);
+    p.closeWriteChannel();
+    p.waitForFinished(60000);
+    r.code = p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+void TestSettings::defaultsAndRoundTrip() {
+    NotificationSettingsStore store(m_db->config());
+    auto loaded = store.load();
+    QVERIFY2(loaded, why(loaded).constData());
+    NotificationSettings s = loaded.value();
+    QCOMPARE(s.version, 1);
+    QVERIFY(!s.emailEnabled && !s.smsEnabled && !s.slackEnabled);
+    QVERIFY(s.notifyJobFailed && s.notifyWorkerLost);
+    QCOMPARE(s.smtpPort, 587);
+    QVERIFY(!s.smtpPassword.isSet);
+
+    s.emailEnabled = true;
+    s.smtpHost = QStringLiteral("smtp.example.com");
+    s.smtpPort = 465;
+    s.smtpSecurity = SmtpSecurity::Tls;
+    s.smtpUsername = QStringLiteral("mailer");
+    s.smtpPassword.replace(QStringLiteral("pässwörd"));
+    s.emailFromAddress = QStringLiteral("hcm@example.com");
+    s.emailFromName = QStringLiteral("HCM Ädmin");
+    s.emailReplyTo = QStringLiteral("ops@example.com");
+    s.emailRecipients = {QStringLiteral("a@example.com"), QStringLiteral("b@example.org")};
+    s.smsEnabled = true;
+    s.twilioAccountSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
+    s.twilioAuthToken.replace(QStringLiteral("tok"));
+    s.smsFromNumber = QStringLiteral("+15005550006");
+    s.smsRecipients = {QStringLiteral("+14155550123")};
+    s.slackEnabled = true;
+    s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/T/B/X"));
+    s.slackChannel = QStringLiteral("#alerts");
+    s.notifyJobSucceeded = true;
+    s.notifyJobRetried = true;
+    s.notifyWorkerLost = false;
+    s.quietHoursEnabled = true;
+    s.quietHoursStart = QStringLiteral("21:30");
+    s.quietHoursEnd = QStringLiteral("06:15");
+    s.quietHoursTimeZone = QStringLiteral("Europe/Berlin");
+    s.digestFrequency = DigestFrequency::Hourly;
+    const SettingsSaveResult r = store.save(s, s.version, kAlice);
+    QVERIFY2(r.ok, qPrintable(r.error.message));
+    QCOMPARE(r.version, 2);
+
+    auto again = store.load();
+    QVERIFY(again);
+    const NotificationSettings &t = again.value();
+    QCOMPARE(t.version, 2);
+    QCOMPARE(t.updatedBy, kAlice.name);
+    QVERIFY(t.updatedAt > 0);
+    for (const QString &key : NotificationSettings::fieldKeys())
+        QCOMPARE(t.text(key), s.text(key));
+    QVERIFY(t.smtpPassword.isSet && t.twilioAuthToken.isSet && t.slackWebhookUrl.isSet);
+    QVERIFY(t.smtpPassword.plaintext.isEmpty()); // load() never decrypts
+
+    auto full = store.loadForDelivery();
+    QVERIFY2(full, why(full).constData());
+    QCOMPARE(full->smtpPassword.value(), QStringLiteral("pässwörd"));
+    QCOMPARE(full->twilioAuthToken.value(), QStringLiteral("tok"));
+    QCOMPARE(full->slackWebhookUrl.value(), QStringLiteral("https://hooks.slack.com/services/T/B/X"));
+    const QJsonObject json = t.toJson();
+    QCOMPARE(json.value(QLatin1String("smtp_password")).toString(), QStringLiteral("set"));
+    QCOMPARE(json.value(QLatin1String("smtp_port")).toInt(), 465);
+}
+
+void TestSettings::validation_data() {
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<bool>("valid");
+    auto row = [](const char *name, const char *key, const char *value, bool valid) {
+        QTest::newRow(name) << QString::fromLatin1(key) << QString::fromUtf8(value) << valid;
+    };
+    row("port ok", "smtp_port", "465", true);
+    row("port 0", "smtp_port", "0", false);
+    row("port 65536", "smtp_port", "65536", false);
+    row("port 65535", "smtp_port", "65535", true);
+    row("from ok", "email_from_address", "hcm@example.com", true);
+    row("from no at", "email_from_address", "hcm.example.com", false);
+    row("from no domain dot", "email_from_address", "hcm@localhost", false);
+    row("reply-to bad", "email_reply_to", "a b@example.com", false);
+    row("recipients ok", "email_recipients", "a@example.com, b@example.org", true);
+    row("recipients one bad", "email_recipients", "a@example.com,nope", false);
+    row("sms from e164", "sms_from_number", "+14155550123", true);
+    row("sms from no plus", "sms_from_number", "14155550123", false);
+    row("sms from leading zero", "sms_from_number", "+04155550123", false);
+    row("sms from too long", "sms_from_number", "+1234567890123456", false);
+    row("sms recipients bad", "sms_recipients", "+14155550123,555-1234", false);
+    row("sid ok", "twilio_account_sid", "AC0123456789abcdef0123456789abcdef", true);
+    row("sid bad", "twilio_account_sid", "XY123", false);
+    row("twilio base http", "twilio_base_url", "http://api.twilio.com", false);
+    row("twilio base https", "twilio_base_url", "https://127.0.0.1:8443", true);
+    row("quiet start ok", "quiet_hours_start", "23:59", true);
+    row("quiet start 24h", "quiet_hours_start", "24:00", false);
+    row("quiet start no colon", "quiet_hours_start", "2200", false);
+    row("quiet end 7:00", "quiet_hours_end", "7:00", false);
+    row("zone ok", "quiet_hours_timezone", "America/New_York", true);
+    row("zone bad", "quiet_hours_timezone", "Mars/Olympus", false);
+    row("slack channel ok", "slack_channel", "#ops-alerts", true);
+    row("slack channel bad", "slack_channel", "two words", false);
+    row("smtp host bad", "smtp_host", "smtp example.com", false);
+    row("ca file relative", "tls_ca_file", "certs/ca.pem", false);
+}
+
+void TestSettings::validation() {
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(bool, valid);
+    NotificationSettings s;
+    QCOMPARE(s.setText(key, value), QString());
+    const QMap<QString, QString> errors = s.validate();
+    QCOMPARE(errors.contains(key), !valid);
+    if (valid)
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.keys().join(QLatin1Char(','))));
+    else
+        QCOMPARE(errors.size(), 1); // the error is keyed by the field, nothing else complains
+
+    // The store refuses an invalid value and writes nothing.
+    NotificationSettingsStore store(m_db->config());
+    const SettingsSaveResult r = store.save(s, 1, kAlice);
+    QVERIFY2(r.ok == valid, qPrintable(r.error.message));
+    if (!valid) {
+        QCOMPARE(r.error.code, Error::Code::Invalid);
+        QVERIFY(r.fieldErrors.contains(key));
+        QCOMPARE(store.load()->version, 1);
+    }
+}
+
+void TestSettings::concurrentSaveConflict() {
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings alice = store.load().value();
+    NotificationSettings bob = store.load().value();
+
+    bob.smtpPort = 2525;
+    bob.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/B"));
+    QVERIFY(store.save(bob, bob.version, kBob).ok);
+
+    alice.smtpHost = QStringLiteral("mail.example.com");
+    const SettingsSaveResult r = store.save(alice, alice.version, kAlice);
+    QVERIFY(!r.ok);
+    QCOMPARE(r.error.code, Error::Code::Conflict);
+    QCOMPARE(r.conflictFields,
+             (QStringList{QStringLiteral("smtp_port"), QStringLiteral("slack_webhook_url")}));
+    QVERIFY2(r.error.message.contains(QLatin1String("bob")) &&
+                 r.error.message.contains(QLatin1String("SMTP port")),
+             qPrintable(r.error.message));
+
+    // Nothing was overwritten: Bob's save stands.
+    const NotificationSettings now = store.load().value();
+    QCOMPARE(now.version, 2);
+    QCOMPARE(now.smtpPort, 2525);
+    QCOMPARE(now.smtpHost, QString());
+    QCOMPARE(now.updatedBy, kBob.name);
+
+    // After reloading, Alice's change goes through.
+    NotificationSettings retry = now;
+    retry.smtpHost = QStringLiteral("mail.example.com");
+    QVERIFY(store.save(retry, retry.version, kAlice).ok);
+    QCOMPARE(store.load()->smtpHost, QStringLiteral("mail.example.com"));
+}
+
+void TestSettings::secretsKeepReplaceClear() {
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/one"));
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+
+    s = store.load().value(); // Keep: saving other fields leaves the secret alone
+    s.slackChannel = QStringLiteral("#ops");
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+    QCOMPARE(store.loadForDelivery()->slackWebhookUrl.value(),
+             QStringLiteral("https://hooks.slack.com/services/one"));
+
+    s = store.load().value();
+    s.slackWebhookUrl.clear();
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+    QVERIFY(!store.load()->slackWebhookUrl.isSet);
+    QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("notification_settings"),
+                            QStringLiteral("slack_webhook_url_enc IS NULL")),
+             1);
+}
+
+void TestSettings::keyFileCreatedPrivate() {
+    const QString keyFile = SecretBox::keyFilePath();
+    QVERIFY(!QFile::exists(keyFile));
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    s.smtpUsername = QStringLiteral("u");
+    s.smtpPassword.replace(QStringLiteral("p"));
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+    QVERIFY(QFile::exists(keyFile));
+    QCOMPARE(QFile::permissions(keyFile) & ~(QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                             QFileDevice::ReadUser | QFileDevice::WriteUser),
+             QFileDevice::Permissions());
+}
+
+void TestSettings::wrongOrMissingKey() {
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    s.smtpUsername = QStringLiteral("u");
+    s.smtpPassword.replace(QStringLiteral("correct horse"));
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+    const QString keyFile = SecretBox::keyFilePath();
+
+    // Another key: a clear error, never garbage.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_keyDir->filePath(QStringLiteral("other.key"))));
+    QVERIFY(SecretBox::open(true));
+    auto wrong = store.loadForDelivery();
+    QVERIFY(!wrong);
+    QVERIFY2(wrong.error().message.contains(QLatin1String("different key")),
+             qPrintable(wrong.error().message));
+    QVERIFY(store.load()); // reading without secrets still works
+
+    // No key at all.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_keyDir->filePath(QStringLiteral("missing.key"))));
+    auto missing = store.loadForDelivery();
+    QVERIFY(!missing);
+    QVERIFY2(missing.error().message.contains(QLatin1String("does not exist")),
+             qPrintable(missing.error().message));
+    QVERIFY(
+        !QFile::exists(m_keyDir->filePath(QStringLiteral("missing.key")))); // decrypting never creates one
+
+    // A damaged key file.
+    QFile bad(m_keyDir->filePath(QStringLiteral("bad.key")));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("not a key\n");
+    bad.close();
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(bad.fileName()));
+    auto damaged = store.loadForDelivery();
+    QVERIFY(!damaged);
+    QVERIFY2(damaged.error().message.contains(QLatin1String("not valid")),
+             qPrintable(damaged.error().message));
+
+    // Altered ciphertext with the right key.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keyFile));
+    QCOMPARE(store.loadForDelivery()->smtpPassword.value(), QStringLiteral("correct horse"));
+    auto db = Database::connection(m_db->config());
+    QSqlQuery q(db.value());
+    QVERIFY(
+        q.exec(QStringLiteral("UPDATE notification_settings SET smtp_password_enc = "
+                              "substr(smtp_password_enc, 1, length(smtp_password_enc) - 6) || 'AAAAAA'")));
+    auto altered = store.loadForDelivery();
+    QVERIFY(!altered);
+    QVERIFY2(altered.error().message.contains(QLatin1String("cannot be decrypted")),
+             qPrintable(altered.error().message));
+}
+
+void TestSettings::keyFromEnvironment() {
+    const QString key = SecretBox::generateKeyText();
+    qputenv("HCM_SECRET_KEY", key.toLatin1());
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    s.twilioAuthToken.replace(QStringLiteral("env-token"));
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+    QVERIFY(!QFile::exists(SecretBox::keyFilePath())); // no file when the key comes from the environment
+    QCOMPARE(store.loadForDelivery()->twilioAuthToken.value(), QStringLiteral("env-token"));
+    qputenv("HCM_SECRET_KEY", "short");
+    auto bad = store.loadForDelivery();
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().message.contains(QLatin1String("HCM_SECRET_KEY")), qPrintable(bad.error().message));
+    qunsetenv("HCM_SECRET_KEY");
+}
+
+void TestSettings::quietUntil_data() {
+    QTest::addColumn<QString>("start");
+    QTest::addColumn<QString>("end");
+    QTest::addColumn<QString>("zone");
+    QTest::addColumn<qint64>("now");
+    QTest::addColumn<qint64>("until");
+    QTest::newRow("before midnight") << "22:00"
+                                     << "07:00"
+                                     << "UTC" << utc("2024-01-10T23:30:00Z") << utc("2024-01-11T07:00:00Z");
+    QTest::newRow("after midnight") << "22:00"
+                                    << "07:00"
+                                    << "UTC" << utc("2024-01-11T03:00:00Z") << utc("2024-01-11T07:00:00Z");
+    QTest::newRow("daytime") << "22:00"
+                             << "07:00"
+                             << "UTC" << utc("2024-01-11T12:00:00Z") << qint64(0);
+    QTest::newRow("at the end") << "22:00"
+                                << "07:00"
+                                << "UTC" << utc("2024-01-11T07:00:00Z") << qint64(0);
+    QTest::newRow("same day") << "12:00"
+                              << "13:30"
+                              << "UTC" << utc("2024-01-11T12:10:00Z") << utc("2024-01-11T13:30:00Z");
+    QTest::newRow("berlin") << "22:00"
+                            << "07:00"
+                            << "Europe/Berlin" << utc("2024-01-10T22:30:00Z") << utc("2024-01-11T06:00:00Z");
+    QTest::newRow("new york summer") << "22:00"
+                                     << "07:00"
+                                     << "America/New_York" << utc("2024-07-01T03:00:00Z")
+                                     << utc("2024-07-01T11:00:00Z");
+}
+
+void TestSettings::quietUntil() {
+    QFETCH(QString, start);
+    QFETCH(QString, end);
+    QFETCH(QString, zone);
+    QFETCH(qint64, now);
+    QFETCH(qint64, until);
+    NotificationSettings s;
+    s.quietHoursEnabled = true;
+    s.quietHoursStart = start;
+    s.quietHoursEnd = end;
+    s.quietHoursTimeZone = zone;
+    QCOMPARE(isoUtc(s.quietUntil(now)), isoUtc(until));
+    s.quietHoursEnabled = false;
+    QCOMPARE(s.quietUntil(now), qint64(0));
+}
+
+void TestSettings::deliveriesForJob() {
+    DeliveryStore store(m_db->config());
+    DeliveryRecord r;
+    r.jobId = 7;
+    r.sourceJobId = 3;
+    r.channel = QStringLiteral("email");
+    r.recipient = QStringLiteral("a@example.com");
+    r.event = QStringLiteral("job_failed");
+    r.delivered = true;
+    r.providerResponse = QStringLiteral("250 ok");
+    r.latencyMs = 12;
+    r.createdBy = QStringLiteral("job:7");
+    QVERIFY(store.log(r));
+    r.channel = QStringLiteral("slack");
+    r.recipient = QStringLiteral("#ops");
+    r.delivered = false;
+    r.error = QStringLiteral("Slack says: invalid_token (HTTP 403).");
+    QVERIFY(store.log(r));
+    r.jobId = 9;
+    r.sourceJobId = 4;
+    QVERIFY(store.log(r));
+
+    for (qint64 id : {qint64(3), qint64(7)}) {
+        auto rows = store.forJob(id);
+        QVERIFY(rows);
+        QCOMPARE(rows->size(), 2);
+        QCOMPARE(rows->at(0).channel, QStringLiteral("email"));
+        QVERIFY(rows->at(0).delivered);
+        QCOMPARE(rows->at(1).error, QStringLiteral("Slack says: invalid_token (HTTP 403)."));
+    }
+    QCOMPARE(store.deliveredBy(7).value(), (QSet<QString>{QStringLiteral("email|a@example.com")}));
+    QCOMPARE(store.forJob(5)->size(), 0);
+}
+
+void TestSettings::notifyPayloadValidation_data() {
+    QTest::addColumn<QString>("payload");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("ok") << R"({"event":"job_failed","job_id":3,"job_type":"db_optimize","error":"x"})"
+                        << true;
+    QTest::newRow("bad event") << R"({"event":"job_exploded","job_id":3,"job_type":"x"})" << false;
+    QTest::newRow("no job id") << R"({"event":"job_failed","job_type":"x"})" << false;
+    QTest::newRow("unknown key") << R"({"event":"job_failed","job_id":3,"job_type":"x","channels":[]})"
+                                 << false;
+    QTest::newRow("error not text") << R"({"event":"job_failed","job_id":3,"job_type":"x","error":5})"
+                                    << false;
+}
+
+void TestSettings::notifyPayloadValidation() {
+    QFETCH(QString, payload);
+    QFETCH(bool, valid);
+    NewJob job;
+    job.type = QStringLiteral("notify");
+    job.payload = QJsonDocument::fromJson(payload.toUtf8()).object();
+    const Status st = JobService::validate(job);
+    QVERIFY2(st.ok() == valid, st.ok() ? "accepted" : qPrintable(st.error().message));
+}
+
+void TestSettings::hcmctlSettings() {
+    // Invalid values: nothing is written, each error names its key.
+    Ctl r =
+        ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_host=mail.example.com"),
+             QStringLiteral("smtp_port=99999"), QStringLiteral("quiet_hours_start=25:00")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("smtp_port:")) &&
+                 r.err.contains(QLatin1String("quiet_hours_start:")),
+             qPrintable(r.err));
+    QCOMPARE(NotificationSettingsStore(m_db->config()).load()->version, 1);
+
+    // A secret on the command line is refused.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_password=hunter2")});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains(QLatin1String("--secret-stdin")));
+
+    // A secret from stdin, together with plain values.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_host=mail.example.com"),
+             QStringLiteral("smtp_username=mailer"), QStringLiteral("--secret-stdin"),
+             QStringLiteral("smtp_password")},
+            "hunter2-from-stdin\n");
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(NotificationSettingsStore(m_db->config()).loadForDelivery()->smtpPassword.value(),
+             QStringLiteral("hunter2-from-stdin"));
+
+    r = ctl({QStringLiteral("settings"), QStringLiteral("show")});
+    QCOMPARE(r.code, 0);
+    QVERIFY(!r.out.contains(QLatin1String("hunter2")));
+    QVERIFY(r.out.contains(QLatin1String("mail.example.com")));
+    r = ctl({QStringLiteral("--json"), QStringLiteral("settings"), QStringLiteral("show")});
+    const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(json.value(QLatin1String("smtp_password")).toString(), QStringLiteral("set"));
+    QCOMPARE(json.value(QLatin1String("slack_webhook_url")).toString(), QStringLiteral("unset"));
+    QCOMPARE(json.value(QLatin1String("smtp_host")).toString(), QStringLiteral("mail.example.com"));
+    QVERIFY(!r.out.contains(QLatin1String("hunter2")));
+
+    r = ctl({QStringLiteral("settings"), QStringLiteral("clear-secret"), QStringLiteral("smtp_password")});
+    QCOMPARE(r.code, 1); // a user name without a password is invalid: nothing written
+    QVERIFY(NotificationSettingsStore(m_db->config()).load()->smtpPassword.isSet);
+    QCOMPARE(ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_username=")}).code,
+             0);
+    r = ctl({QStringLiteral("settings"), QStringLiteral("clear-secret"), QStringLiteral("smtp_password")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(!NotificationSettingsStore(m_db->config()).load()->smtpPassword.isSet);
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_username=x"),
+             QStringLiteral("bogus=1")});
+    QCOMPARE(r.code, 2);
+}
+
+QTEST_GUILESS_MAIN(TestSettings)
+#include "tst_settings.moc"

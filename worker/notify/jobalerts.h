@@ -1,0 +1,50 @@
+#pragma once
+
+#include "common/clock.h"
+#include "db/dbconfig.h"
+#include "jobs/job.h"
+#include "jobs/jobstore.h"
+#include "settings/notificationsettings.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QMutex>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace hcm {
+
+// Turns job transitions into notify jobs: a job that failed after its last retry, succeeded, was
+// retried, or whose worker was lost (per the enabled events) gets one notify job, which delivers to
+// every enabled channel with retries of its own. Quiet hours set the notify job's run_at to their end.
+// Transitions of notify jobs never raise alerts (no alert about a failed alert).
+//
+// Plug it into a pool: options.onTransitions = JobAlerts::hook(config);
+class JobAlerts final {
+public:
+    static constexpr int kNotifyMaxRetries = 5;
+    static const QString &notifyType();
+
+    explicit JobAlerts(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
+    Q_DISABLE_COPY_MOVE(JobAlerts)
+
+    // The onTransitions hook for WorkerPool::Options (runs on the dispatcher thread).
+    static std::function<void(const QList<JobTransition> &)>
+    hook(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
+
+    // Enqueues the notify jobs for `transitions`; returns their ids.
+    QList<qint64> handle(const QList<JobTransition> &transitions);
+
+private:
+    std::optional<NotificationSettings> settings();
+
+    DbConfig m_config;
+    std::shared_ptr<Clock> m_clock;
+    QMutex m_mutex;
+    std::optional<NotificationSettings> m_cached;
+    QElapsedTimer m_cachedAge;
+};
+
+} // namespace hcm
