@@ -7,6 +7,7 @@
 #include "db/database.h"
 #include "jobs/jobtypes.h"
 #include "ui/mainwindow.h"
+#include "worker/notify/jobalerts.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -33,11 +34,11 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(tr("Desktop console for HCM background jobs."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dbOption(QStringLiteral("db"), tr("Database: a SQLite file path (default: %1).")
-                                                                .arg(DbConfig::defaultSqlitePath()),
-                                      tr("path"));
-    const QCommandLineOption noWorkerOption(QStringLiteral("no-worker"),
-                                            tr("Do not run jobs in this window (hcm-worker processes run them)."));
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"),
+        tr("Database: a SQLite file path (default: %1).").arg(DbConfig::defaultSqlitePath()), tr("path"));
+    const QCommandLineOption noWorkerOption(
+        QStringLiteral("no-worker"), tr("Do not run jobs in this window (hcm-worker processes run them)."));
     const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
                                                tr("Jobs the in-process worker runs at once (default: %1).")
                                                    .arg(qMax(2, QThread::idealThreadCount())),
@@ -54,6 +55,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(testTypesOption))
         JobTypeCatalog::enableTestTypes();
 
+    // The key that encrypts the notification secrets: before any thread runs.
+    app::configureSecretKey();
     const QString logDir = app::logDirectory();
     if (auto st = LogSink::instance().open(logDir + QStringLiteral("/hcm-admin.log")); !st)
         qCWarning(lcApp).noquote() << st.error().message;
@@ -87,6 +90,8 @@ int main(int argc, char *argv[])
             return fail(tr("--concurrency must be a whole number from 1 to 256."));
     }
     options.worker.env = app::handlerEnvironment(config.value(), app::cacheDirectory(), logDir);
+    // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
+    options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
 
     ui::MainWindow window(options);
     window.show();

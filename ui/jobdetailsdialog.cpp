@@ -18,7 +18,8 @@ const QString kGeometryKey = QStringLiteral("JobDetailsDialog/geometry");
 JobDetailsDialog::JobDetailsDialog(AsyncJobService *service, qint64 jobId, QWidget *parent)
     : QDialog(parent)
     , m_service(service)
-    , m_jobId(jobId) {
+    , m_jobId(jobId)
+{
     setModal(false);
     //: window title; %1 is the job id, "job_12"
     setWindowTitle(tr("Job %1").arg(Job::publicId(jobId)));
@@ -43,49 +44,75 @@ JobDetailsDialog::JobDetailsDialog(AsyncJobService *service, qint64 jobId, QWidg
     if (m_service) {
         connect(m_service, &AsyncJobService::jobReady, this, &JobDetailsDialog::onJobReady);
         connect(m_service, &AsyncJobService::requestFailed, this, &JobDetailsDialog::onRequestFailed);
+        connect(m_service, &AsyncJobService::deliveriesReady, this, &JobDetailsDialog::onDeliveriesReady);
     }
     m_view->showMessage(tr("Loading…"));
     reload();
 }
 
-JobDetailsDialog::~JobDetailsDialog() {
+JobDetailsDialog::~JobDetailsDialog()
+{
     // Deleted while open (the main window closed): still remember the size.
     if (isVisible())
         storeGeometry();
 }
 
-void JobDetailsDialog::reload() {
+void JobDetailsDialog::reload()
+{
     m_reloadTimer.stop();
     if (m_service)
         m_request = m_service->fetchJob(m_jobId);
 }
 
-void JobDetailsDialog::onJobsChanged(const QList<qint64> &ids) {
+void JobDetailsDialog::onJobsChanged(const QList<qint64> &ids)
+{
     if (ids.contains(m_jobId))
         m_reloadTimer.start();
 }
 
-void JobDetailsDialog::onJobReady(quint64 request, const Job &job) {
+void JobDetailsDialog::onJobReady(quint64 request, const Job &job)
+{
     if (request != m_request)
         return; // an older answer, or another window's
     m_request = 0;
     m_view->setJob(job);
+    // The alerts about the job come after it: a change of the job is when new ones may exist.
+    if (m_service)
+        m_deliveriesRequest = m_service->fetchDeliveries(m_jobId);
     emit loaded();
 }
 
-void JobDetailsDialog::onRequestFailed(quint64 request, const QString &message) {
+void JobDetailsDialog::onDeliveriesReady(quint64 request, qint64 jobId,
+                                         const QList<DeliveryRecord> &deliveries)
+{
+    if (request != m_deliveriesRequest)
+        return;
+    m_deliveriesRequest = 0;
+    m_view->setDeliveries(jobId, deliveries);
+    emit deliveriesLoaded();
+}
+
+void JobDetailsDialog::onRequestFailed(quint64 request, const QString &message)
+{
+    if (request != 0 && request == m_deliveriesRequest) {
+        m_deliveriesRequest = 0;
+        m_view->setDeliveriesError(m_jobId, message);
+        return;
+    }
     if (request != m_request)
         return;
     m_request = 0;
     m_view->showMessage(message, true);
 }
 
-void JobDetailsDialog::done(int result) {
+void JobDetailsDialog::done(int result)
+{
     storeGeometry();
     QDialog::done(result);
 }
 
-void JobDetailsDialog::storeGeometry() {
+void JobDetailsDialog::storeGeometry()
+{
     QSettings().setValue(kGeometryKey, saveGeometry());
 }
 

@@ -31,6 +31,8 @@ public slots:
 signals:
     // A fresh copy of the job is shown.
     void loaded();
+    // The job's notification deliveries are shown (they load after the job).
+    void deliveriesLoaded();
 
 protected:
     void done(int result) override;
@@ -39,6 +41,7 @@ private:
     void onJobsChanged(const QList<qint64> &ids);
     void onJobReady(quint64 request, const hcm::Job &job);
     void onRequestFailed(quint64 request, const QString &message);
+    void onDeliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
     void storeGeometry();
 
     QPointer<AsyncJobService> m_service;
@@ -46,6 +49,7 @@ private:
     JobDetailsView *m_view = nullptr;
     QTimer m_reloadTimer;
     quint64 m_request = 0;
+    quint64 m_deliveriesRequest = 0;
 };
 
 } // namespace hcm::ui

@@ -2,6 +2,8 @@
 
 #include "jobs/jobtablemodel.h"
 #include "jobs/retrypolicy.h"
+#include "ui/deliverylogview.h"
+#include "ui/retrytimeline.h"
 #include "ui/statusicons.h"
 
 #include <QFontDatabase>
@@ -11,7 +13,6 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLocale>
-#include <QPainter>
 #include <QPlainTextEdit>
 #include <QScrollArea>
 #include <QStackedWidget>
@@ -23,17 +24,14 @@ namespace hcm::ui {
 
 namespace {
 
-QColor readable(QColor color, const QPalette &palette) {
-    return palette.color(QPalette::Window).lightness() < 128 ? color.lighter(170) : color;
-}
-
 // How a finished attempt looks: its words and the status whose icon and colour it borrows.
 struct OutcomeLook {
     QString text;
     JobStatus status;
 };
 
-OutcomeLook outcomeLook(const QString &outcome) {
+OutcomeLook outcomeLook(const QString &outcome)
+{
     if (outcome == QLatin1String("completed"))
         return {JobDetailsView::tr("Completed"), JobStatus::Completed};
     if (outcome == QLatin1String("timed_out"))
@@ -49,7 +47,8 @@ OutcomeLook outcomeLook(const QString &outcome) {
     return {JobDetailsView::tr("Failed"), JobStatus::Failed};
 }
 
-QString prettyJson(const QJsonValue &value) {
+QString prettyJson(const QJsonValue &value)
+{
     if (value.isObject() && value.toObject().isEmpty())
         return QStringLiteral("{}");
     if (value.isObject())
@@ -60,7 +59,8 @@ QString prettyJson(const QJsonValue &value) {
 }
 
 // An invalid colour gives the widget back its inherited palette (and dark theme changes).
-void setTextColor(QWidget *w, const QColor &color) {
+void setTextColor(QWidget *w, const QColor &color)
+{
     if (!color.isValid()) {
         w->setPalette(QPalette());
         return;
@@ -70,7 +70,8 @@ void setTextColor(QWidget *w, const QColor &color) {
     w->setPalette(pal);
 }
 
-QLabel *selectableLabel(QWidget *parent, const QString &objectName, bool wrap = false) {
+QLabel *selectableLabel(QWidget *parent, const QString &objectName, bool wrap = false)
+{
     auto *label = new QLabel(parent);
     label->setObjectName(objectName);
     label->setWordWrap(wrap);
@@ -78,12 +79,14 @@ QLabel *selectableLabel(QWidget *parent, const QString &objectName, bool wrap = 
     return label;
 }
 
-QString clockText(qint64 ms) {
+QString clockText(qint64 ms)
+{
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("HH:mm:ss"));
 }
 
 // Sizes a read-only editor to its text, within a few lines and a dozen.
-void fitHeight(QPlainTextEdit *edit) {
+void fitHeight(QPlainTextEdit *edit)
+{
     const int lines = qBound(2, int(edit->document()->blockCount()), 12);
     const int frame = 2 * edit->frameWidth() + int(edit->document()->documentMargin() * 2);
     edit->setFixedHeight(lines * edit->fontMetrics().lineSpacing() + frame + 2);
@@ -91,106 +94,10 @@ void fitHeight(QPlainTextEdit *edit) {
 
 } // namespace
 
-// One mark on the retry timeline.
-struct TimelineEntry {
-    enum Kind { Past, Now, Next, End };
-    Kind kind = Past;
-    QString top;    // "#2"
-    QString bottom; // "10:04", "in 4 min"
-    QColor color;
-    QString sentence; // the same in words, for the tooltip and timelineTexts()
-};
-
-// Attempts as marks on a line at equal distances: done ones filled, predicted ones hollow after "now".
-class RetryTimeline final : public QWidget {
-public:
-    explicit RetryTimeline(QWidget *parent)
-        : QWidget(parent) {
-        setObjectName(QStringLiteral("retryTimeline"));
-        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    }
-
-    void setEntries(QList<TimelineEntry> entries) {
-        m_entries = std::move(entries);
-        QStringList lines;
-        for (const TimelineEntry &e : std::as_const(m_entries))
-            lines << e.sentence;
-        setToolTip(lines.join(u'\n'));
-        setVisible(!m_entries.isEmpty());
-        update();
-    }
-    const QList<TimelineEntry> &entries() const { return m_entries; }
-
-    QSize sizeHint() const override { return {400, fontMetrics().height() * 2 + 30}; }
-    QSize minimumSizeHint() const override { return {200, sizeHint().height()}; }
-
-protected:
-    void paintEvent(QPaintEvent *) override {
-        if (m_entries.isEmpty())
-            return;
-        QPainter p(this);
-        p.setRenderHint(QPainter::Antialiasing);
-        const QFontMetrics fm = fontMetrics();
-        const double slot = slotWidth();
-        const int lineY = fm.height() + 12;
-        const QColor text = palette().color(QPalette::WindowText);
-        const QColor muted = palette().color(QPalette::PlaceholderText);
-        auto xAt = [&](qsizetype i) { return slot * double(i) + slot / 2; };
-
-        // The line: solid through what happened, dashed into what is predicted.
-        qsizetype lastDone = -1;
-        for (qsizetype i = 0; i < m_entries.size(); ++i)
-            if (m_entries.at(i).kind != TimelineEntry::Next)
-                lastDone = i;
-        QColor lineColor = text;
-        lineColor.setAlpha(90);
-        p.setPen(QPen(lineColor, 2));
-        if (lastDone > 0)
-            p.drawLine(QPointF(xAt(0), lineY), QPointF(xAt(lastDone), lineY));
-        p.setPen(QPen(lineColor, 2, Qt::DashLine));
-        if (lastDone + 1 < m_entries.size())
-            p.drawLine(QPointF(xAt(qMax<qsizetype>(0, lastDone)), lineY),
-                       QPointF(xAt(m_entries.size() - 1), lineY));
-
-        QFont bold = font();
-        bold.setBold(true);
-        for (qsizetype i = 0; i < m_entries.size(); ++i) {
-            const TimelineEntry &e = m_entries.at(i);
-            const QPointF c(xAt(i), lineY);
-            const QColor color = e.color.isValid() ? readable(e.color, palette()) : text;
-            // Done: a filled dot. Now: a ring with a dot. Predicted: a ring.
-            const bool done = e.kind == TimelineEntry::Past || e.kind == TimelineEntry::End;
-            p.setPen(QPen(done ? palette().color(QPalette::Base) : color, 2));
-            p.setBrush(done ? color : palette().color(QPalette::Base));
-            p.drawEllipse(c, 6, 6);
-            if (e.kind == TimelineEntry::Now) {
-                p.setPen(Qt::NoPen);
-                p.setBrush(color);
-                p.drawEllipse(c, 3, 3);
-            }
-            const int w = int(slot) - 6;
-            const QRect topRect(int(c.x() - w / 2.0), 0, w, fm.height());
-            const QRect bottomRect(int(c.x() - w / 2.0), lineY + 10, w, fm.height());
-            p.setFont(bold);
-            p.setPen(e.kind == TimelineEntry::Next ? muted : (e.kind == TimelineEntry::End ? color : text));
-            p.drawText(topRect, Qt::AlignHCenter | Qt::AlignBottom,
-                       QFontMetrics(bold).elidedText(e.top, Qt::ElideRight, w));
-            p.setFont(font());
-            p.setPen(e.kind == TimelineEntry::Next ? readable(e.color, palette()) : muted);
-            p.drawText(bottomRect, Qt::AlignHCenter | Qt::AlignTop,
-                       fm.elidedText(e.bottom, Qt::ElideRight, w));
-        }
-    }
-
-private:
-    double slotWidth() const { return double(width()) / double(qMax<qsizetype>(1, m_entries.size())); }
-
-    QList<TimelineEntry> m_entries;
-};
-
 JobDetailsView::JobDetailsView(QWidget *parent)
     : QWidget(parent)
-    , m_clock(Clock::system()) {
+    , m_clock(Clock::system())
+{
     buildUi();
     m_tick.setInterval(30'000);
     connect(&m_tick, &QTimer::timeout, this, &JobDetailsView::refresh);
@@ -199,13 +106,15 @@ JobDetailsView::JobDetailsView(QWidget *parent)
 
 JobDetailsView::~JobDetailsView() = default;
 
-void JobDetailsView::changeEvent(QEvent *event) {
+void JobDetailsView::changeEvent(QEvent *event)
+{
     QWidget::changeEvent(event);
     if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
         refresh(); // the status colours depend on how dark the palette is
 }
 
-QLabel *JobDetailsView::addSection(const QString &title, QWidget *body) {
+QLabel *JobDetailsView::addSection(const QString &title, QWidget *body)
+{
     auto *heading = new QLabel(title, m_content);
     QFont f = heading->font();
     f.setBold(true);
@@ -217,7 +126,8 @@ QLabel *JobDetailsView::addSection(const QString &title, QWidget *body) {
     return heading;
 }
 
-void JobDetailsView::buildUi() {
+void JobDetailsView::buildUi()
+{
     m_stack = new QStackedWidget(this);
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
@@ -300,6 +210,10 @@ void JobDetailsView::buildUi() {
     m_attemptsTable->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     addSection(tr("Attempts"), m_attemptsTable);
 
+    // The alerts about this job (or the messages it delivered), one row per recipient and attempt.
+    m_deliveryLog = new DeliveryLogView(m_content);
+    addSection(tr("Notifications"), m_deliveryLog);
+
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     for (QPlainTextEdit **edit : {&m_payloadEdit, &m_resultEdit}) {
         *edit = new QPlainTextEdit(m_content);
@@ -314,38 +228,49 @@ void JobDetailsView::buildUi() {
     layout->addStretch(1);
 }
 
-void JobDetailsView::setClock(std::shared_ptr<Clock> clock) {
+void JobDetailsView::setClock(std::shared_ptr<Clock> clock)
+{
     m_clock = clock ? std::move(clock) : Clock::system();
     refresh();
 }
 
-void JobDetailsView::setJob(const Job &job) {
+void JobDetailsView::setJob(const Job &job)
+{
+    if (job.id != m_job.id) {
+        // Another job: its notifications are on their way.
+        m_deliveryLog->setLoading();
+    }
     m_job = job;
     m_stack->setCurrentIndex(1);
     refresh();
     m_tick.start();
 }
 
-void JobDetailsView::clear() {
+void JobDetailsView::clear()
+{
     m_job = Job{};
+    m_deliveryLog->setLoading();
     showMessage(tr("No job selected."));
 }
 
-void JobDetailsView::showMessage(const QString &text, bool isError) {
+void JobDetailsView::showMessage(const QString &text, bool isError)
+{
     m_tick.stop();
-    setTextColor(m_messageLabel, isError ? readable(statusColor(JobStatus::Failed), palette())
+    setTextColor(m_messageLabel, isError ? readableOn(statusColor(JobStatus::Failed), palette())
                                          : palette().color(QPalette::PlaceholderText));
     m_messageLabel->setText(text);
     m_stack->setCurrentIndex(0);
 }
 
-QString JobDetailsView::timeText(qint64 ms) const {
+QString JobDetailsView::timeText(qint64 ms) const
+{
     if (ms <= 0)
         return tr("—");
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
-QString JobDetailsView::relativeText(qint64 ms) const {
+QString JobDetailsView::relativeText(qint64 ms) const
+{
     const qint64 delta = ms - m_clock->nowMs();
     if (delta <= 0)
         return tr("due now");
@@ -355,7 +280,8 @@ QString JobDetailsView::relativeText(qint64 ms) const {
     return tr("in %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
 }
 
-void JobDetailsView::refresh() {
+void JobDetailsView::refresh()
+{
     if (m_job.id == 0)
         return;
     const Job &j = m_job;
@@ -367,7 +293,7 @@ void JobDetailsView::refresh() {
     //: job id · job type
     m_titleLabel->setText(tr("%1 · %2").arg(j.publicId(), j.type));
     m_statusLabel->setText(JobTableModel::statusText(j, now));
-    setTextColor(m_statusLabel, readable(statusColor(j.status, retrying), palette()));
+    setTextColor(m_statusLabel, readableOn(statusColor(j.status, retrying), palette()));
 
     QString duration = tr("—");
     if (j.startedAt > 0 && j.status == JobStatus::Processing)
@@ -396,7 +322,7 @@ void JobDetailsView::refresh() {
     m_errorHeading->setText(j.status == JobStatus::Failed ? tr("Error") : tr("Last error"));
     m_errorLabel->setText(j.errorMessage);
     setTextColor(m_errorLabel, j.status == JobStatus::Failed
-                                   ? readable(statusColor(JobStatus::Failed), palette())
+                                   ? readableOn(statusColor(JobStatus::Failed), palette())
                                    : QColor());
     m_errorHeading->setVisible(!j.errorMessage.isEmpty());
     m_errorLabel->setVisible(!j.errorMessage.isEmpty());
@@ -415,7 +341,8 @@ void JobDetailsView::refresh() {
     fitHeight(m_resultEdit);
 }
 
-void JobDetailsView::fillAttempts() {
+void JobDetailsView::fillAttempts()
+{
     const Job &j = m_job;
     QList<JobAttempt> rows = j.attemptList;
     const bool running = j.status == JobStatus::Processing && j.startedAt > 0;
@@ -449,7 +376,7 @@ void JobDetailsView::fillAttempts() {
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             if (c == 5) {
                 item->setIcon(statusIcon(look.status));
-                item->setForeground(readable(statusColor(look.status), palette()));
+                item->setForeground(readableOn(statusColor(look.status), palette()));
             }
             m_attemptsTable->setItem(r, c, item);
         }
@@ -468,7 +395,8 @@ void JobDetailsView::fillAttempts() {
     }
 }
 
-void JobDetailsView::fillTimeline() {
+void JobDetailsView::fillTimeline()
+{
     const Job &j = m_job;
     const qint64 now = m_clock->nowMs();
     QList<TimelineEntry> entries;
@@ -538,7 +466,25 @@ void JobDetailsView::fillTimeline() {
     m_timeline->setEntries(entries);
 }
 
-QStringList JobDetailsView::timelineTexts() const {
+void JobDetailsView::setDeliveries(qint64 jobId, const QList<DeliveryRecord> &deliveries)
+{
+    if (jobId == m_job.id && jobId != 0)
+        m_deliveryLog->setDeliveries(deliveries);
+}
+
+void JobDetailsView::setDeliveriesError(qint64 jobId, const QString &message)
+{
+    if (jobId == m_job.id && jobId != 0)
+        m_deliveryLog->setError(message);
+}
+
+const QList<DeliveryRecord> &JobDetailsView::deliveries() const
+{
+    return m_deliveryLog->deliveries();
+}
+
+QStringList JobDetailsView::timelineTexts() const
+{
     QStringList out;
     for (const TimelineEntry &e : m_timeline->entries())
         out << e.sentence;

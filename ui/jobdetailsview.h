@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "jobs/job.h"
+#include "settings/deliverystore.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -16,6 +17,7 @@ class QTableWidget;
 
 namespace hcm::ui {
 
+class DeliveryLogView;
 class RetryTimeline;
 
 // Everything about one job, read-only: header with status, a field grid, the error, payload and
@@ -40,6 +42,12 @@ public:
     // The clock that "now" comes from (tests use a ManualClock); the system clock by default.
     void setClock(std::shared_ptr<Clock> clock);
 
+    // The notifications sent for job `jobId` (its alerts, or what it delivered itself), shown when it is
+    // the job on display; other jobs' lists are ignored. Until they arrive the section says "Loading…".
+    void setDeliveries(qint64 jobId, const QList<DeliveryRecord> &deliveries);
+    void setDeliveriesError(qint64 jobId, const QString &message);
+    const QList<DeliveryRecord> &deliveries() const;
+
     // The retry timeline as sentences, oldest first ("#1 failed at 10:02", "next attempt in 4 min"):
     // what the painted timeline shows, for tests and screen readers.
     QStringList timelineTexts() const;
@@ -63,6 +71,7 @@ private:
         CreatedBy,
         FieldCount
     };
+
     void buildUi();
     void refresh();
     void fillAttempts();
@@ -85,6 +94,7 @@ private:
     QLabel *m_retrySummary = nullptr;
     RetryTimeline *m_timeline = nullptr;
     QTableWidget *m_attemptsTable = nullptr;
+    DeliveryLogView *m_deliveryLog = nullptr;
     QPlainTextEdit *m_payloadEdit = nullptr;
     QPlainTextEdit *m_resultEdit = nullptr;
     QTimer m_tick;

@@ -62,18 +62,25 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
         emit databaseOk();
     });
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
-    connect(m_service, &AsyncJobService::countsReady, this, [this](quint64 request, const StatusCounts &counts) {
-        if (request != m_countsRequest)
-            return;
-        m_statusModel->setCounts(counts);
-        emit countsChanged(counts);
-    });
+    connect(m_service, &AsyncJobService::countsReady, this,
+            [this](quint64 request, const StatusCounts &counts) {
+                if (request != m_countsRequest)
+                    return;
+                m_statusModel->setCounts(counts);
+                emit countsChanged(counts);
+            });
     connect(m_service, &AsyncJobService::jobReady, this, [this](quint64 request, const Job &job) {
         if (request != m_detailsRequest)
             return;
         m_details->setJob(job);
         m_detailsUpdatedAt = job.updatedAt;
+        m_deliveriesRequest = m_service->fetchDeliveries(job.id);
     });
+    connect(m_service, &AsyncJobService::deliveriesReady, this,
+            [this](quint64 request, qint64 jobId, const QList<DeliveryRecord> &deliveries) {
+                if (request == m_deliveriesRequest)
+                    m_details->setDeliveries(jobId, deliveries);
+            });
     connect(m_service, &AsyncJobService::throughputReady, this, [this](quint64 request, const Throughput &t) {
         if (request != m_throughputRequest)
             return;
@@ -81,15 +88,19 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
         emit throughputChanged(t);
     });
     connect(m_service, &AsyncJobService::actionFinished, this, &JobsPage::onActionFinished);
-    connect(m_service, &AsyncJobService::requestFailed, this, [this](quint64 request, const QString &message) {
-        if (m_pendingActions.remove(request) > 0) {
-            auto *box = new QMessageBox(QMessageBox::Warning, tr("Action failed"), message, QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
-        } else if (request == m_detailsRequest) {
-            m_details->clear();
-        }
-    });
+    connect(m_service, &AsyncJobService::requestFailed, this,
+            [this](quint64 request, const QString &message) {
+                if (m_pendingActions.remove(request) > 0) {
+                    auto *box = new QMessageBox(QMessageBox::Warning, tr("Action failed"), message,
+                                                QMessageBox::Ok, this);
+                    box->setAttribute(Qt::WA_DeleteOnClose);
+                    box->open();
+                } else if (request == m_detailsRequest) {
+                    m_details->clear();
+                } else if (request == m_deliveriesRequest) {
+                    m_details->setDeliveriesError(m_details->jobId(), message);
+                }
+            });
 
     m_throughputTimer.setInterval(10'000);
     connect(&m_throughputTimer, &QTimer::timeout, this,
@@ -108,7 +119,8 @@ void JobsPage::buildUi()
     m_statusList->setSelectionMode(QAbstractItemView::SingleSelection);
     m_statusList->setCurrentIndex(m_statusModel->index(0));
     m_statusList->setSpacing(1);
-    connect(m_statusList->selectionModel(), &QItemSelectionModel::currentChanged, this, &JobsPage::applyFilter);
+    connect(m_statusList->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &JobsPage::applyFilter);
 
     m_typeCombo = new QComboBox;
     m_typeCombo->setObjectName(QStringLiteral("typeCombo"));
@@ -187,7 +199,8 @@ void JobsPage::buildUi()
             openDetails(id);
     });
     connect(m_table->verticalScrollBar(), &QScrollBar::valueChanged, this, &JobsPage::loadVisibleRows);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &JobsPage::onCurrentChanged);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &JobsPage::onCurrentChanged);
 
     // Keyboard: Enter opens the details, Delete asks to cancel.
     for (const auto key : {Qt::Key_Return, Qt::Key_Enter}) {
@@ -237,7 +250,8 @@ void JobsPage::buildUi()
 void JobsPage::applyFilter()
 {
     const int row = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
-    m_model->setFilter(m_statusModel->statusesAt(row), m_typeCombo->currentData().toString(), m_search->text().trimmed());
+    m_model->setFilter(m_statusModel->statusesAt(row), m_typeCombo->currentData().toString(),
+                       m_search->text().trimmed());
     m_countsRequest = m_service->fetchCounts(m_model->filter());
 }
 
@@ -327,14 +341,15 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
         return a;
     };
 
-    QAction *cancel = add("action-cancel", n == 1 ? tr("&Cancel") : tr("&Cancel %n Jobs", nullptr, n), JobAction::Cancel,
-                          &JobsPage::requestCancel);
+    QAction *cancel = add("action-cancel", n == 1 ? tr("&Cancel") : tr("&Cancel %n Jobs", nullptr, n),
+                          JobAction::Cancel, &JobsPage::requestCancel);
     cancel->setObjectName(QStringLiteral("cancelAction"));
     QAction *retry = add("action-retry", n == 1 ? tr("&Retry Now") : tr("&Retry %n Jobs Now", nullptr, n),
                          JobAction::RetryNow, &JobsPage::requestRetry);
     retry->setObjectName(QStringLiteral("retryAction"));
-    QAction *dup = add("action-duplicate", n == 1 ? tr("D&uplicate as New Job…") : tr("D&uplicate %n Jobs", nullptr, n),
-                       JobAction::Duplicate, &JobsPage::duplicate);
+    QAction *dup =
+        add("action-duplicate", n == 1 ? tr("D&uplicate as New Job…") : tr("D&uplicate %n Jobs", nullptr, n),
+            JobAction::Duplicate, &JobsPage::duplicate);
     dup->setObjectName(QStringLiteral("duplicateAction"));
     menu->addSeparator();
 
@@ -346,7 +361,8 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     const qint64 first = ids.first();
     connect(details, &QAction::triggered, this, [this, first] { openDetails(first); });
 
-    QAction *copyId = menu->addAction(icon("action-copy"), n == 1 ? tr("Copy &ID") : tr("Copy %n &IDs", nullptr, n));
+    QAction *copyId =
+        menu->addAction(icon("action-copy"), n == 1 ? tr("Copy &ID") : tr("Copy %n &IDs", nullptr, n));
     copyId->setObjectName(QStringLiteral("copyIdAction"));
     connect(copyId, &QAction::triggered, this, [this, ids] {
         QStringList text;
@@ -360,12 +376,14 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     if (jobs.size() != 1)
         copyPayload->setToolTip(tr("Select a single job to copy its payload."));
     if (jobs.size() == 1) {
-        const QString payload = QString::fromUtf8(QJsonDocument(jobs.first()->payload).toJson(QJsonDocument::Indented));
-        connect(copyPayload, &QAction::triggered, this, [this, payload] { copyToClipboard(payload, tr("payload")); });
+        const QString payload =
+            QString::fromUtf8(QJsonDocument(jobs.first()->payload).toJson(QJsonDocument::Indented));
+        connect(copyPayload, &QAction::triggered, this,
+                [this, payload] { copyToClipboard(payload, tr("payload")); });
     }
     menu->addSeparator();
-    QAction *del = add("action-delete", n == 1 ? tr("De&lete") : tr("De&lete %n Jobs", nullptr, n), JobAction::Delete,
-                       &JobsPage::requestDelete);
+    QAction *del = add("action-delete", n == 1 ? tr("De&lete") : tr("De&lete %n Jobs", nullptr, n),
+                       JobAction::Delete, &JobsPage::requestDelete);
     del->setObjectName(QStringLiteral("deleteAction"));
     return menu;
 }
@@ -386,11 +404,10 @@ void JobsPage::requestCancel(const QList<qint64> &ids)
 {
     if (ids.isEmpty())
         return;
-    const auto run = [this, ids] {
-        m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel"));
-    };
+    const auto run = [this, ids] { m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel")); };
     if (ids.size() > 1)
-        confirm(tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr, int(ids.size())),
+        confirm(tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr,
+                   int(ids.size())),
                 tr("Cancel %n Jobs", nullptr, int(ids.size())), run);
     else
         run();
@@ -400,11 +417,10 @@ void JobsPage::requestRetry(const QList<qint64> &ids)
 {
     if (ids.isEmpty())
         return;
-    const auto run = [this, ids] {
-        m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry"));
-    };
+    const auto run = [this, ids] { m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry")); };
     if (ids.size() > 1)
-        confirm(tr("Retry %n jobs now?", nullptr, int(ids.size())), tr("Retry %n Jobs", nullptr, int(ids.size())), run);
+        confirm(tr("Retry %n jobs now?", nullptr, int(ids.size())),
+                tr("Retry %n Jobs", nullptr, int(ids.size())), run);
     else
         run();
 }
@@ -414,8 +430,10 @@ void JobsPage::requestDelete(const QList<qint64> &ids)
     if (ids.isEmpty())
         return;
     // Deleting loses the job's history: always ask, with the count.
-    confirm(tr("Delete %n finished job(s) and their attempt history? This cannot be undone.", nullptr, int(ids.size())),
-            tr("Delete"), [this, ids] { m_pendingActions.insert(m_service->deleteFinished(ids, m_actor), tr("Delete")); });
+    confirm(tr("Delete %n finished job(s) and their attempt history? This cannot be undone.", nullptr,
+               int(ids.size())),
+            tr("Delete"),
+            [this, ids] { m_pendingActions.insert(m_service->deleteFinished(ids, m_actor), tr("Delete")); });
 }
 
 void JobsPage::duplicate(const QList<qint64> &ids)
@@ -432,7 +450,9 @@ void JobsPage::duplicate(const QList<qint64> &ids)
             return;
         }
     }
-    const auto run = [this, ids] { m_pendingActions.insert(m_service->duplicate(ids, m_actor), tr("Duplicate")); };
+    const auto run = [this, ids] {
+        m_pendingActions.insert(m_service->duplicate(ids, m_actor), tr("Duplicate"));
+    };
     if (ids.size() > 1)
         confirm(tr("Create %n new jobs as copies of the selected ones?", nullptr, int(ids.size())),
                 tr("Duplicate %n Jobs", nullptr, int(ids.size())), run);
@@ -440,7 +460,8 @@ void JobsPage::duplicate(const QList<qint64> &ids)
         run();
 }
 
-void JobsPage::onActionFinished(quint64 request, const QList<JobActionResult> &results, const QList<qint64> &created)
+void JobsPage::onActionFinished(quint64 request, const QList<JobActionResult> &results,
+                                const QList<qint64> &created)
 {
     const QString what = m_pendingActions.take(request);
     if (what.isEmpty())

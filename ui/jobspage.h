@@ -66,7 +66,8 @@ private:
     void applyFilter();
     void loadVisibleRows();
     void onCurrentChanged();
-    void onActionFinished(quint64 request, const QList<JobActionResult> &results, const QList<qint64> &created);
+    void onActionFinished(quint64 request, const QList<JobActionResult> &results,
+                          const QList<qint64> &created);
     void confirm(const QString &text, const QString &okText, std::function<void()> onAccept);
     void copyToClipboard(const QString &text, const QString &what);
     bool isLoaded(qint64 id) const;
@@ -85,9 +86,10 @@ private:
     QTimer m_searchDebounce;
     QTimer m_changeCoalescer;
     QTimer m_throughputTimer;
-    QHash<quint64, QString> m_pendingActions;  // request id → what it does, for the status message
+    QHash<quint64, QString> m_pendingActions; // request id → what it does, for the status message
     quint64 m_countsRequest = 0;
     quint64 m_detailsRequest = 0;
+    quint64 m_deliveriesRequest = 0;
     quint64 m_throughputRequest = 0;
     qint64 m_detailsUpdatedAt = -1;
 };

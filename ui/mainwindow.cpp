@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "ui/jobspage.h"
+#include "ui/notificationspage.h"
 #include "ui/statusicons.h"
 #include "ui/workerspage.h"
 #include "worker/jobhandler.h"
@@ -36,13 +37,22 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_nav->setFrameShape(QFrame::NoFrame);
     m_nav->addItem(new QListWidgetItem(icon("page-jobs"), tr("Jobs")));
     m_nav->addItem(new QListWidgetItem(icon("page-workers"), tr("Workers")));
+    m_nav->addItem(new QListWidgetItem(icon("page-notifications"), tr("Notifications")));
     m_pages = new QStackedWidget;
     m_jobsPage = new JobsPage(m_service, m_options.actor);
     m_jobsPage->setRefreshInterval(m_options.refreshIntervalMs);
     m_workersPage = new WorkersPage(m_service);
     m_pages->addWidget(m_jobsPage);
     m_pages->addWidget(m_workersPage);
-    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_notificationsPage = new NotificationsPage(m_options.db, m_options.actor);
+    m_pages->addWidget(m_notificationsPage);
+    connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
+    // A save the unsaved-changes question asked for: go on when it worked, stay when it did not.
+    connect(m_notificationsPage, &NotificationsPage::saved, this, [this] {
+        if (auto proceed = std::exchange(m_afterSave, {}))
+            proceed();
+    });
+    connect(m_notificationsPage, &NotificationsPage::saveFailed, this, [this] { m_afterSave = {}; });
     m_nav->setCurrentRow(0);
 
     auto *central = new QWidget;
@@ -80,8 +90,12 @@ void MainWindow::buildMenus()
     jobs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
     QAction *workers = view->addAction(icon("page-workers"), tr("&Workers"), this, [this] { showPage(1); });
     workers->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    QAction *notifications = view->addAction(icon("page-notifications"), tr("&Notifications"), this,
+                                             [this] { showPage(NotificationsPageIndex); });
+    notifications->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     view->addSeparator();
-    QAction *refresh = view->addAction(icon("action-refresh"), tr("&Refresh"), m_jobsPage, &JobsPage::refresh);
+    QAction *refresh =
+        view->addAction(icon("action-refresh"), tr("&Refresh"), m_jobsPage, &JobsPage::refresh);
     refresh->setShortcut(QKeySequence::Refresh);
 
     QMenu *worker = menuBar()->addMenu(tr("&Worker"));
@@ -94,12 +108,12 @@ void MainWindow::buildMenus()
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About HCM Admin"), this, [this] {
-        auto *box = new QMessageBox(QMessageBox::Information, tr("About HCM Admin"),
-                                    tr("<b>HCM Admin %1</b><p>Background jobs and notification settings of the HCM "
-                                       "system.</p><p>Database: %2</p>")
-                                        .arg(QApplication::applicationVersion(),
-                                             m_options.db.displayName().toHtmlEscaped()),
-                                    QMessageBox::Ok, this);
+        auto *box = new QMessageBox(
+            QMessageBox::Information, tr("About HCM Admin"),
+            tr("<b>HCM Admin %1</b><p>Background jobs and notification settings of the HCM "
+               "system.</p><p>Database: %2</p>")
+                .arg(QApplication::applicationVersion(), m_options.db.displayName().toHtmlEscaped()),
+            QMessageBox::Ok, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     });
@@ -120,6 +134,7 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_connectionLabel);
     statusBar()->addPermanentWidget(m_dbLabel);
     connect(m_jobsPage, &JobsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
+    connect(m_notificationsPage, &NotificationsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
     connect(m_jobsPage, &JobsPage::databaseOk, this, [this] {
         m_connectionLabel->setText(tr("Connected"));
         m_connectionLabel->setToolTip({});
@@ -187,15 +202,77 @@ void MainWindow::updateWorkerLabel()
     const int running = m_pool->runningJobs();
     Q_UNUSED(m_running)
     m_workerLabel->setText(tr("Worker running %1/%2").arg(running).arg(capacity));
-    m_workerLabel->setToolTip(tr("In-process worker %1: %2 of %3 threads busy")
-                                  .arg(m_pool->workerId())
-                                  .arg(running)
-                                  .arg(capacity));
+    m_workerLabel->setToolTip(
+        tr("In-process worker %1: %2 of %3 threads busy").arg(m_pool->workerId()).arg(running).arg(capacity));
 }
 
 void MainWindow::showPage(int index)
 {
     m_nav->setCurrentRow(index);
+}
+
+QMessageBox *MainWindow::unsavedChangesBox() const
+{
+    return m_unsavedBox;
+}
+
+int MainWindow::currentPage() const
+{
+    return m_pages->currentIndex();
+}
+
+void MainWindow::onNavigationChanged(int row)
+{
+    if (row < 0 || row == m_pages->currentIndex())
+        return;
+    if (m_pages->currentWidget() == m_notificationsPage && m_notificationsPage->isDirty()) {
+        // Stay on the page until the admin has decided.
+        {
+            const QSignalBlocker block(m_nav);
+            m_nav->setCurrentRow(m_pages->currentIndex());
+        }
+        askAboutUnsavedChanges([this, row] {
+            m_pages->setCurrentIndex(row);
+            const QSignalBlocker block(m_nav);
+            m_nav->setCurrentRow(row);
+        });
+        return;
+    }
+    m_pages->setCurrentIndex(row);
+}
+
+void MainWindow::askAboutUnsavedChanges(std::function<void()> proceed)
+{
+    if (m_unsavedBox) {
+        m_unsavedBox->raise();
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Unsaved Changes"),
+                                tr("The notification settings have unsaved changes."),
+                                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("unsavedChangesBox"));
+    box->setInformativeText(tr("Do you want to save them?"));
+    box->setDefaultButton(QMessageBox::Save);
+    box->setEscapeButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    m_unsavedBox = box;
+    connect(box, &QMessageBox::finished, this, [this, box, proceed = std::move(proceed)] {
+        m_unsavedBox.clear(); // answered: the next question may come before this box is deleted
+        switch (box->standardButton(box->clickedButton())) {
+        case QMessageBox::Save:
+            // Goes on in the page's saved() signal; a failed save (invalid, conflict) stays here.
+            m_afterSave = proceed;
+            m_notificationsPage->save();
+            break;
+        case QMessageBox::Discard:
+            m_notificationsPage->revert();
+            proceed();
+            break;
+        default:
+            break;
+        }
+    });
+    box->open();
 }
 
 void MainWindow::restoreSettings()
@@ -217,6 +294,15 @@ void MainWindow::saveSettings() const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_closeConfirmed && m_notificationsPage->isDirty()) {
+        event->ignore();
+        showPage(NotificationsPageIndex);
+        askAboutUnsavedChanges([this] {
+            m_closeConfirmed = true;
+            close();
+        });
+        return;
+    }
     saveSettings();
     if (m_pool) {
         // Jobs still running go back to the queue right away: the window should close promptly.

@@ -14,6 +14,21 @@ QIcon icon(const char *name)
     return it.value();
 }
 
+QColor readableOn(const QColor &color, const QPalette &palette)
+{
+    return palette.color(QPalette::Window).lightness() < 128 ? color.lighter(170) : color;
+}
+
+QColor invalidFieldBase(const QPalette &palette)
+{
+    const QColor base = palette.color(QPalette::Base);
+    const QColor red = readableOn(statusColor(JobStatus::Failed), palette);
+    const double t = base.lightness() < 128 ? 0.25 : 0.09;
+    return QColor::fromRgbF(float(base.redF() * (1 - t) + red.redF() * t),
+                            float(base.greenF() * (1 - t) + red.greenF() * t),
+                            float(base.blueF() * (1 - t) + red.blueF() * t));
+}
+
 QIcon statusIcon(JobStatus status, bool retrying)
 {
     if (retrying && status == JobStatus::Queued)

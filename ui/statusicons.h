@@ -4,6 +4,7 @@
 
 #include <QColor>
 #include <QIcon>
+#include <QPalette>
 
 namespace hcm::ui {
 
@@ -12,6 +13,10 @@ namespace hcm::ui {
 QIcon statusIcon(JobStatus status, bool retrying = false);
 QIcon allStatusesIcon();
 QColor statusColor(JobStatus status, bool retrying = false);
-QIcon icon(const char *name);  // ":/icons/<name>.svg"
+QIcon icon(const char *name); // ":/icons/<name>.svg"
+// `color` lightened when the palette is dark, so status colours stay readable in a dark theme.
+QColor readableOn(const QColor &color, const QPalette &palette);
+// The background of an input field whose value is invalid: the palette's base with a touch of red.
+QColor invalidFieldBase(const QPalette &palette);
 
 } // namespace hcm::ui

@@ -20,8 +20,7 @@ class JobDbWorker final : public QObject {
 public:
     explicit JobDbWorker(JobStore store)
         : m_service(std::move(store))
-    {
-    }
+    {}
 
     enum class Kind { Window, Counts, Throughput, Workers, Other };
 
@@ -55,7 +54,9 @@ signals:
     void jobReady(quint64 request, const hcm::Job &job);
     void throughputReady(quint64 request, const hcm::Throughput &throughput);
     void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
-    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results, const QList<qint64> &created);
+    void deliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
+    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
+                        const QList<qint64> &created);
     void requestFailed(quint64 request, const QString &message);
 
 private:
@@ -94,7 +95,8 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     qRegisterMetaType<QList<JobActionResult>>();
     qRegisterMetaType<QList<qint64>>();
     qRegisterMetaType<QList<WorkerInfo>>();
-    (void)QSqlDatabase::drivers();  // QTBUG-112961: register drivers before other threads connect
+    qRegisterMetaType<QList<DeliveryRecord>>();
+    (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before other threads connect
 
     auto *worker = new JobDbWorker(std::move(store));
     m_worker = worker;
@@ -107,6 +109,7 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     connect(worker, &JobDbWorker::jobReady, this, &AsyncJobService::jobReady);
     connect(worker, &JobDbWorker::throughputReady, this, &AsyncJobService::throughputReady);
     connect(worker, &JobDbWorker::workersReady, this, &AsyncJobService::workersReady);
+    connect(worker, &JobDbWorker::deliveriesReady, this, &AsyncJobService::deliveriesReady);
     connect(worker, &JobDbWorker::actionFinished, this, &AsyncJobService::actionFinished);
     connect(worker, &JobDbWorker::requestFailed, this, &AsyncJobService::requestFailed);
     m_thread.start();
@@ -158,7 +161,8 @@ quint64 AsyncJobService::fetchCounts(const JobFilter &filter)
 {
     const quint64 id = next();
     m_worker->post(JobDbWorker::Kind::Counts, [id, filter](JobDbWorker &w) {
-        auto counts = JobStatsStore(w.service().store().config(), w.service().store().clock()).countByStatus(filter);
+        auto counts =
+            JobStatsStore(w.service().store().config(), w.service().store().clock()).countByStatus(filter);
         if (!counts) {
             emit w.requestFailed(id, counts.error().message);
             return;
@@ -186,7 +190,8 @@ quint64 AsyncJobService::fetchThroughput(int minutes)
 {
     const quint64 id = next();
     m_worker->post(JobDbWorker::Kind::Throughput, [id, minutes](JobDbWorker &w) {
-        auto result = JobStatsStore(w.service().store().config(), w.service().store().clock()).throughput(minutes);
+        auto result =
+            JobStatsStore(w.service().store().config(), w.service().store().clock()).throughput(minutes);
         if (!result) {
             emit w.requestFailed(id, result.error().message);
             return;
@@ -210,6 +215,21 @@ quint64 AsyncJobService::fetchWorkers()
     return id;
 }
 
+quint64 AsyncJobService::fetchDeliveries(qint64 jobId)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, jobId](JobDbWorker &w) {
+        auto deliveries =
+            DeliveryStore(w.service().store().config(), w.service().store().clock()).forJob(jobId);
+        if (!deliveries) {
+            emit w.requestFailed(id, deliveries.error().message);
+            return;
+        }
+        emit w.deliveriesReady(id, jobId, deliveries.value());
+    });
+    return id;
+}
+
 quint64 AsyncJobService::enqueue(const NewJob &job, const Actor &actor)
 {
     const quint64 id = next();
@@ -219,7 +239,8 @@ quint64 AsyncJobService::enqueue(const NewJob &job, const Actor &actor)
             emit w.requestFailed(id, created.error().message);
             return;
         }
-        emit w.actionFinished(id, {JobActionResult{created.value(), true, {}, JobStatus::Queued}}, {created.value()});
+        emit w.actionFinished(id, {JobActionResult{created.value(), true, {}, JobStatus::Queued}},
+                              {created.value()});
     });
     return id;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/jobservice.h"
+#include "settings/deliverystore.h"
 
 #include <QObject>
 #include <QPointer>
@@ -12,7 +13,7 @@ namespace hcm {
 
 // One page of a filtered, sorted job list with the total it belongs to.
 struct JobWindow {
-    JobFilter filter;  // the filter, sort, offset and limit that produced it
+    JobFilter filter; // the filter, sort, offset and limit that produced it
     QList<Job> rows;
     qint64 total = 0;
 };
@@ -30,7 +31,7 @@ struct StatusCounts {
 
 // Completed and failed jobs per minute, oldest minute first.
 struct Throughput {
-    qint64 firstMinuteMs = 0;  // start of the first bucket (UTC ms)
+    qint64 firstMinuteMs = 0; // start of the first bucket (UTC ms)
     QList<int> completed;
     QList<int> failed;
 };
@@ -51,10 +52,12 @@ public:
     const DbConfig &config() const { return m_config; }
 
     quint64 fetchWindow(const JobFilter &filter);
-    quint64 fetchCounts(const JobFilter &filter);  // type and search apply; statuses are ignored
+    quint64 fetchCounts(const JobFilter &filter); // type and search apply; statuses are ignored
     quint64 fetchJob(qint64 id);
     quint64 fetchThroughput(int minutes);
     quint64 fetchWorkers();
+    // The notification deliveries made by job `jobId` or about it (DeliveryStore::forJob), oldest first.
+    quint64 fetchDeliveries(qint64 jobId);
 
     quint64 enqueue(const NewJob &job, const Actor &actor);
     quint64 cancel(const QList<qint64> &ids, const Actor &actor);
@@ -68,8 +71,10 @@ signals:
     void jobReady(quint64 request, const hcm::Job &job);
     void throughputReady(quint64 request, const hcm::Throughput &throughput);
     void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
+    void deliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
     // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
-    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results, const QList<qint64> &created);
+    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
+                        const QList<qint64> &created);
     // Any request that failed as a whole: the database is unreachable, the input was refused.
     void requestFailed(quint64 request, const QString &message);
 
@@ -92,3 +97,4 @@ Q_DECLARE_METATYPE(hcm::NewJob)
 Q_DECLARE_METATYPE(hcm::Actor)
 Q_DECLARE_METATYPE(hcm::JobActionResult)
 Q_DECLARE_METATYPE(hcm::WorkerInfo)
+Q_DECLARE_METATYPE(hcm::DeliveryRecord)

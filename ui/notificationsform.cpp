@@ -1,0 +1,548 @@
+#include "notificationsform.h"
+
+#include "ui/channeltestwidget.h"
+#include "ui/secretfieldwidget.h"
+#include "ui/statusicons.h"
+#include "ui/wrappedlabel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCompleter>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTimeEdit>
+#include <QTimeZone>
+#include <QToolButton>
+
+namespace hcm::ui {
+
+namespace {
+
+const QString kTimeFormat = QStringLiteral("HH:mm");
+
+int defaultPort(const QString &security)
+{
+    if (security == QLatin1String("tls"))
+        return 465;
+    if (security == QLatin1String("none"))
+        return 25;
+    return 587;
+}
+
+int channelIndex(NotifyChannel channel)
+{
+    return int(channel);
+}
+
+} // namespace
+
+NotificationsForm::NotificationsForm(QWidget *parent)
+    : QWidget(parent)
+{
+    setObjectName(QStringLiteral("notificationsForm"));
+    m_leftGroups = {buildEmail(), buildSms()};
+    m_rightGroups = {buildSlack(), buildEvents(), buildQuietHours(), buildDelivery()};
+    auto *columns = new QHBoxLayout(this);
+    columns->setContentsMargins(0, 0, 0, 0);
+    columns->setSpacing(16);
+    for (QBoxLayout *&column : m_columns) {
+        column = new QVBoxLayout;
+        column->setSpacing(12);
+        columns->addLayout(column, 1);
+    }
+    alignLabels();
+    arrangeColumns(false);
+    setSettings(NotificationSettings{});
+}
+
+NotificationsForm::~NotificationsForm() = default;
+
+// --- building -------------------------------------------------------------------------------------
+
+QFormLayout *NotificationsForm::newForm(QGroupBox *group)
+{
+    auto *form = new QFormLayout(group);
+    form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    form->setHorizontalSpacing(10);
+    form->setVerticalSpacing(6);
+    return form;
+}
+
+QLabel *NotificationsForm::rowLabel(const QString &text)
+{
+    auto *label = new QLabel(text);
+    label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    m_rowLabels.append(label);
+    return label;
+}
+
+QLabel *NotificationsForm::addErrorRow(QFormLayout *form)
+{
+    auto *error = new WrappedLabel;
+    error->setObjectName(QStringLiteral("fieldError"));
+    error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QPalette pal = error->palette();
+    pal.setColor(QPalette::WindowText, readableOn(statusColor(JobStatus::Failed), palette()));
+    error->setPalette(pal);
+    form->addRow(QString(), error);
+    form->setRowVisible(error, false);
+    return error;
+}
+
+QLabel *NotificationsForm::addRow(QFormLayout *form, const QString &label, QWidget *field)
+{
+    QLabel *name = rowLabel(label);
+    name->setBuddy(field->focusProxy() ? field->focusProxy() : field);
+    form->addRow(name, field);
+    return addErrorRow(form);
+}
+
+QLabel *NotificationsForm::addRow(QFormLayout *form, const QString &label, QLayout *field)
+{
+    form->addRow(rowLabel(label), field);
+    return addErrorRow(form);
+}
+
+void NotificationsForm::addHint(QFormLayout *form, const QString &text)
+{
+    auto *hint = new WrappedLabel;
+    hint->setText(text);
+    hint->setObjectName(QStringLiteral("hint"));
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(QString(), hint);
+}
+
+void NotificationsForm::bind(const QString &key, QWidget *editor, std::function<QString()> read,
+                             std::function<void(const QString &)> write)
+{
+    editor->setObjectName(key);
+    editor->setAccessibleName(NotificationSettings::fieldLabel(key));
+    m_bindings.insert(key, Binding{editor, std::move(read), std::move(write), nullptr, nullptr});
+}
+
+void NotificationsForm::setErrorLabel(const QString &key, QFormLayout *form, QLabel *error)
+{
+    Binding &b = m_bindings[key];
+    b.error = error;
+    b.form = form;
+}
+
+QLineEdit *NotificationsForm::lineEdit(const QString &key, const QString &placeholder)
+{
+    auto *edit = new QLineEdit;
+    edit->setPlaceholderText(placeholder);
+    // Lists are stored "a,b"; people read and type "a, b".
+    const bool list = key.endsWith(QLatin1String("_recipients"));
+    bind(
+        key, edit, [edit] { return edit->text(); },
+        [edit, list](const QString &t) {
+            edit->setText(list ? QString(t).replace(u',', QLatin1String(", ")) : t);
+        });
+    connect(edit, &QLineEdit::textChanged, this, &NotificationsForm::changed);
+    return edit;
+}
+
+QCheckBox *NotificationsForm::checkBox(const QString &key, const QString &text)
+{
+    auto *box = new QCheckBox(text);
+    bind(
+        key, box, [box] { return box->isChecked() ? QStringLiteral("true") : QStringLiteral("false"); },
+        [box](const QString &t) { box->setChecked(t == QLatin1String("true")); });
+    connect(box, &QCheckBox::toggled, this, &NotificationsForm::changed);
+    return box;
+}
+
+QComboBox *NotificationsForm::choice(const QString &key, const QList<std::pair<QString, QString>> &items)
+{
+    auto *combo = new QComboBox;
+    for (const auto &[value, text] : items)
+        combo->addItem(text, value);
+    bind(
+        key, combo, [combo] { return combo->currentData().toString(); },
+        [combo](const QString &t) {
+            if (combo->findData(t) < 0)
+                combo->addItem(t, t); // a value this version does not know: shown as is
+            combo->setCurrentIndex(combo->findData(t));
+        });
+    connect(combo, &QComboBox::currentIndexChanged, this, &NotificationsForm::changed);
+    return combo;
+}
+
+SecretFieldWidget *NotificationsForm::secret(const QString &key, const QString &placeholder)
+{
+    auto *w = new SecretFieldWidget;
+    w->setObjectName(key);
+    w->setAccessibleName(NotificationSettings::fieldLabel(key));
+    w->setPlaceholderText(placeholder);
+    m_secrets.insert(key, w);
+    connect(w, &SecretFieldWidget::edited, this, &NotificationsForm::changed);
+    return w;
+}
+
+QGroupBox *NotificationsForm::buildEmail()
+{
+    auto *group = new QGroupBox(tr("Email (SMTP)"), this);
+    group->setObjectName(QStringLiteral("emailGroup"));
+    QFormLayout *form = newForm(group);
+    form->addRow(checkBox(QStringLiteral("email_enabled"), tr("Send alerts by email")));
+
+    QLineEdit *host = lineEdit(QStringLiteral("smtp_host"), tr("smtp.example.com"));
+    setErrorLabel(QStringLiteral("smtp_host"), form, addRow(form, tr("Server:"), host));
+
+    m_port = new QSpinBox;
+    m_port->setRange(0, 65535);
+    m_port->setGroupSeparatorShown(false);
+    m_port->setMinimumWidth(m_port->fontMetrics().horizontalAdvance(QStringLiteral("000000")) + 40);
+    bind(
+        QStringLiteral("smtp_port"), m_port, [this] { return QString::number(m_port->value()); },
+        [this](const QString &t) { m_port->setValue(t.toInt()); });
+    connect(m_port, &QSpinBox::valueChanged, this, &NotificationsForm::changed);
+    setErrorLabel(QStringLiteral("smtp_port"), form, addRow(form, tr("Port:"), m_port));
+
+    m_security =
+        choice(QStringLiteral("smtp_security"), {{QStringLiteral("starttls"), tr("STARTTLS")},
+                                                 {QStringLiteral("tls"), tr("TLS (implicit)")},
+                                                 {QStringLiteral("none"), tr("None (unencrypted)")}});
+    // The usual port follows the security, unless someone chose another one.
+    connect(m_security, &QComboBox::currentIndexChanged, this, [this] {
+        const QString now = m_security->currentData().toString();
+        if (!m_filling && m_port->value() == defaultPort(m_lastSecurity))
+            m_port->setValue(defaultPort(now));
+        m_lastSecurity = now;
+    });
+    setErrorLabel(QStringLiteral("smtp_security"), form, addRow(form, tr("Security:"), m_security));
+
+    QLineEdit *user = lineEdit(QStringLiteral("smtp_username"), tr("Optional"));
+    setErrorLabel(QStringLiteral("smtp_username"), form, addRow(form, tr("User name:"), user));
+    SecretFieldWidget *password = secret(QStringLiteral("smtp_password"), tr("New password"));
+    m_secretRows.insert(QStringLiteral("smtp_password"), addRow(form, tr("Password:"), password));
+
+    QLineEdit *from = lineEdit(QStringLiteral("email_from_address"), tr("hcm-alerts@example.com"));
+    setErrorLabel(QStringLiteral("email_from_address"), form, addRow(form, tr("From address:"), from));
+    QLineEdit *fromName = lineEdit(QStringLiteral("email_from_name"), tr("HCM Admin"));
+    setErrorLabel(QStringLiteral("email_from_name"), form, addRow(form, tr("From name:"), fromName));
+    QLineEdit *replyTo = lineEdit(QStringLiteral("email_reply_to"), tr("Optional"));
+    setErrorLabel(QStringLiteral("email_reply_to"), form, addRow(form, tr("Reply-to:"), replyTo));
+    QLineEdit *recipients =
+        lineEdit(QStringLiteral("email_recipients"), tr("ops@example.com, oncall@example.com"));
+    recipients->setToolTip(tr("Addresses that receive alerts, separated by commas"));
+    setErrorLabel(QStringLiteral("email_recipients"), form,
+                  addRow(form, tr("Admin recipients:"), recipients));
+
+    auto *test = new ChannelTestWidget(NotifyChannel::Email);
+    m_tests[channelIndex(NotifyChannel::Email)] = test;
+    addRow(form, tr("Test:"), test);
+    return group;
+}
+
+QGroupBox *NotificationsForm::buildSms()
+{
+    auto *group = new QGroupBox(tr("SMS (Twilio)"), this);
+    group->setObjectName(QStringLiteral("smsGroup"));
+    QFormLayout *form = newForm(group);
+    m_smsForm = form;
+    form->addRow(checkBox(QStringLiteral("sms_enabled"), tr("Send alerts by SMS")));
+    QComboBox *provider = choice(QStringLiteral("sms_provider"), {{QStringLiteral("twilio"), tr("Twilio")}});
+    setErrorLabel(QStringLiteral("sms_provider"), form, addRow(form, tr("Provider:"), provider));
+    QLineEdit *sid =
+        lineEdit(QStringLiteral("twilio_account_sid"), tr("AC followed by 32 hexadecimal digits"));
+    setErrorLabel(QStringLiteral("twilio_account_sid"), form, addRow(form, tr("Account SID:"), sid));
+    SecretFieldWidget *token = secret(QStringLiteral("twilio_auth_token"), tr("New auth token"));
+    m_secretRows.insert(QStringLiteral("twilio_auth_token"), addRow(form, tr("Auth token:"), token));
+    QLineEdit *fromNumber = lineEdit(QStringLiteral("sms_from_number"), tr("+14155550123"));
+    setErrorLabel(QStringLiteral("sms_from_number"), form, addRow(form, tr("From number:"), fromNumber));
+    QLineEdit *recipients = lineEdit(QStringLiteral("sms_recipients"), tr("+14155550123, +442071838750"));
+    recipients->setToolTip(tr("Numbers in E.164 form that receive alerts, separated by commas"));
+    setErrorLabel(QStringLiteral("sms_recipients"), form, addRow(form, tr("Recipients:"), recipients));
+
+    // The API address only changes for a Twilio-compatible gateway: out of the way unless asked for.
+    m_advancedButton = new QToolButton;
+    m_advancedButton->setObjectName(QStringLiteral("advancedButton"));
+    m_advancedButton->setText(tr("Advanced"));
+    m_advancedButton->setCheckable(true);
+    m_advancedButton->setAutoRaise(true);
+    m_advancedButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_advancedButton->setArrowType(Qt::RightArrow);
+    form->addRow(QString(), m_advancedButton);
+    QLineEdit *api = lineEdit(QStringLiteral("twilio_base_url"), tr("https://api.twilio.com"));
+    m_apiRow = api;
+    setErrorLabel(QStringLiteral("twilio_base_url"), form, addRow(form, tr("API address:"), api));
+    form->setRowVisible(api, false);
+    connect(m_advancedButton, &QToolButton::toggled, this, [this, form, api](bool on) {
+        m_advancedButton->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+        form->setRowVisible(api, on);
+    });
+
+    auto *test = new ChannelTestWidget(NotifyChannel::Sms);
+    m_tests[channelIndex(NotifyChannel::Sms)] = test;
+    addRow(form, tr("Test:"), test);
+    return group;
+}
+
+QGroupBox *NotificationsForm::buildSlack()
+{
+    auto *group = new QGroupBox(tr("Slack"), this);
+    group->setObjectName(QStringLiteral("slackGroup"));
+    QFormLayout *form = newForm(group);
+    form->addRow(checkBox(QStringLiteral("slack_enabled"), tr("Send alerts to Slack")));
+    SecretFieldWidget *webhook =
+        secret(QStringLiteral("slack_webhook_url"), tr("https://hooks.slack.com/services/…"));
+    m_secretRows.insert(QStringLiteral("slack_webhook_url"), addRow(form, tr("Webhook URL:"), webhook));
+    QLineEdit *channel = lineEdit(QStringLiteral("slack_channel"), tr("#alerts (optional)"));
+    setErrorLabel(QStringLiteral("slack_channel"), form, addRow(form, tr("Channel:"), channel));
+    auto *test = new ChannelTestWidget(NotifyChannel::Slack);
+    m_tests[channelIndex(NotifyChannel::Slack)] = test;
+    addRow(form, tr("Test:"), test);
+    return group;
+}
+
+QGroupBox *NotificationsForm::buildEvents()
+{
+    auto *group = new QGroupBox(tr("Events"), this);
+    group->setObjectName(QStringLiteral("eventsGroup"));
+    QFormLayout *form = newForm(group);
+    form->addRow(new QLabel(tr("Send an alert when:")));
+    form->addRow(checkBox(QStringLiteral("notify_job_failed"), tr("A job failed after its last retry")));
+    form->addRow(checkBox(QStringLiteral("notify_job_succeeded"), tr("A job succeeded")));
+    form->addRow(checkBox(QStringLiteral("notify_job_retried"), tr("A job is retried")));
+    form->addRow(checkBox(QStringLiteral("notify_worker_lost"), tr("A worker stops responding")));
+    return group;
+}
+
+QGroupBox *NotificationsForm::buildQuietHours()
+{
+    auto *group = new QGroupBox(tr("Quiet hours"), this);
+    group->setObjectName(QStringLiteral("quietHoursGroup"));
+    QFormLayout *form = newForm(group);
+    form->addRow(checkBox(QStringLiteral("quiet_hours_enabled"), tr("Hold alerts during quiet hours")));
+
+    auto timeEdit = [this](const QString &key) {
+        auto *edit = new QTimeEdit;
+        edit->setDisplayFormat(kTimeFormat);
+        bind(
+            key, edit, [edit] { return edit->time().toString(kTimeFormat); },
+            [edit](const QString &t) { edit->setTime(QTime::fromString(t, kTimeFormat)); });
+        connect(edit, &QTimeEdit::timeChanged, this, &NotificationsForm::changed);
+        return edit;
+    };
+    QTimeEdit *start = timeEdit(QStringLiteral("quiet_hours_start"));
+    QTimeEdit *end = timeEdit(QStringLiteral("quiet_hours_end"));
+    auto *hours = new QHBoxLayout;
+    hours->setSpacing(6);
+    hours->addWidget(start);
+    //: between the start and the end of quiet hours ("22:00 to 07:00")
+    hours->addWidget(new QLabel(tr("to")));
+    hours->addWidget(end);
+    hours->addStretch(1);
+    QLabel *hoursError = addRow(form, tr("From:"), hours);
+    setErrorLabel(QStringLiteral("quiet_hours_start"), form, hoursError);
+    setErrorLabel(QStringLiteral("quiet_hours_end"), form, hoursError);
+
+    auto *zone = new QComboBox;
+    zone->setEditable(true);
+    zone->setInsertPolicy(QComboBox::NoInsert);
+    zone->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    zone->setMinimumContentsLength(22);
+    zone->setMaxVisibleItems(16);
+    for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
+        zone->addItem(QString::fromUtf8(id));
+    auto *completer = new QCompleter(zone->model(), zone);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    completer->setCompletionMode(QCompleter::PopupCompletion);
+    zone->setCompleter(completer);
+    bind(
+        QStringLiteral("quiet_hours_timezone"), zone, [zone] { return zone->currentText(); },
+        [zone](const QString &t) {
+            zone->setCurrentIndex(zone->findText(t));
+            zone->setEditText(t);
+        });
+    connect(zone, &QComboBox::editTextChanged, this, &NotificationsForm::changed);
+    setErrorLabel(QStringLiteral("quiet_hours_timezone"), form, addRow(form, tr("Time zone:"), zone));
+    addHint(form, tr("Alerts raised during quiet hours are delivered when they end, never dropped."));
+    return group;
+}
+
+QGroupBox *NotificationsForm::buildDelivery()
+{
+    auto *group = new QGroupBox(tr("Delivery"), this);
+    group->setObjectName(QStringLiteral("deliveryGroup"));
+    QFormLayout *form = newForm(group);
+    QComboBox *digest = choice(QStringLiteral("digest_frequency"),
+                               {{QStringLiteral("immediate"), tr("Immediately, one message per alert")},
+                                {QStringLiteral("hourly"), tr("Hourly digest")},
+                                {QStringLiteral("daily"), tr("Daily digest")}});
+    setErrorLabel(QStringLiteral("digest_frequency"), form, addRow(form, tr("Send:"), digest));
+
+    QLineEdit *ca = lineEdit(QStringLiteral("tls_ca_file"), tr("None: the system's certificates only"));
+    auto *browse = new QPushButton(icon("action-open"), tr("Browse…"));
+    browse->setObjectName(QStringLiteral("browseCaButton"));
+    connect(browse, &QPushButton::clicked, this, [this, ca] {
+        auto *dialog = new QFileDialog(window(), tr("Extra Trusted CA Certificate"), ca->text(),
+                                       tr("PEM certificates (*.pem *.crt *.cer);;All files (*)"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setFileMode(QFileDialog::ExistingFile);
+        connect(dialog, &QFileDialog::fileSelected, ca, [ca](const QString &file) {
+            ca->setText(file);
+            ca->setFocus(Qt::OtherFocusReason);
+        });
+        dialog->open();
+    });
+    auto *caRow = new QHBoxLayout;
+    caRow->setSpacing(6);
+    caRow->addWidget(ca, 1);
+    caRow->addWidget(browse);
+    setErrorLabel(QStringLiteral("tls_ca_file"), form, addRow(form, tr("Trusted CA:"), caRow));
+    addHint(form, tr("A PEM file trusted for SMTP and HTTPS besides the system's certificates, for a private "
+                     "CA. Certificates are always verified."));
+    return group;
+}
+
+// Every row label as wide as the widest, so the fields of stacked groups line up.
+void NotificationsForm::alignLabels()
+{
+    int widest = 0;
+    for (QLabel *label : std::as_const(m_rowLabels))
+        widest = qMax(widest, label->sizeHint().width());
+    for (QLabel *label : std::as_const(m_rowLabels))
+        label->setMinimumWidth(widest);
+}
+
+void NotificationsForm::arrangeColumns(bool two)
+{
+    m_twoColumns = two;
+    for (QBoxLayout *column : m_columns)
+        while (QLayoutItem *item = column->takeAt(0))
+            delete item; // the groups stay: only the layout items go
+    for (QGroupBox *g : std::as_const(m_leftGroups))
+        m_columns[0]->addWidget(g);
+    for (QGroupBox *g : std::as_const(m_rightGroups))
+        m_columns[two ? 1 : 0]->addWidget(g);
+    m_columns[0]->addStretch(1);
+    m_columns[1]->addStretch(1);
+    static_cast<QBoxLayout *>(layout())->setStretch(1, two ? 1 : 0);
+}
+
+void NotificationsForm::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    const bool two = width() >= kTwoColumnWidth;
+    if (two != m_twoColumns)
+        arrangeColumns(two);
+}
+
+// --- values ---------------------------------------------------------------------------------------
+
+void NotificationsForm::setSettings(const NotificationSettings &settings)
+{
+    m_base = settings;
+    m_filling = true;
+    for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it)
+        it->write(settings.text(it.key()));
+    for (auto it = m_secrets.cbegin(); it != m_secrets.cend(); ++it)
+        it.value()->setStored(settings.secret(it.key())->isSet);
+    m_lastSecurity = toString(settings.smtpSecurity);
+    // An API address other than Twilio's own is worth seeing.
+    m_advancedButton->setChecked(settings.twilioBaseUrl != NotificationSettings{}.twilioBaseUrl);
+    m_filling = false;
+    const QStringList recipients = {settings.emailRecipients.value(0), settings.smsRecipients.value(0)};
+    m_tests[channelIndex(NotifyChannel::Email)]->setDefaultRecipient(recipients.at(0));
+    m_tests[channelIndex(NotifyChannel::Sms)]->setDefaultRecipient(recipients.at(1));
+}
+
+NotificationSettings NotificationsForm::settings(QMap<QString, QString> *parseErrors) const
+{
+    NotificationSettings s = m_base;
+    for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it) {
+        const QString error = s.setText(it.key(), it->read());
+        if (!error.isEmpty() && parseErrors)
+            parseErrors->insert(it.key(), error);
+    }
+    for (auto it = m_secrets.cbegin(); it != m_secrets.cend(); ++it)
+        it.value()->applyTo(*s.secret(it.key()));
+    return s;
+}
+
+void NotificationsForm::changed()
+{
+    if (m_filling)
+        return;
+    const NotificationSettings s = settings();
+    m_tests[channelIndex(NotifyChannel::Email)]->setDefaultRecipient(s.emailRecipients.value(0));
+    m_tests[channelIndex(NotifyChannel::Sms)]->setDefaultRecipient(s.smsRecipients.value(0));
+    emit edited();
+}
+
+void NotificationsForm::setErrors(const QMap<QString, QString> &errors)
+{
+    m_errors = errors;
+    // Rows shared by several keys (quiet hours start and end) show every message of their keys.
+    QHash<QLabel *, QStringList> messages;
+    QHash<QLabel *, QFormLayout *> forms;
+    for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it) {
+        const QString message = errors.value(it.key());
+        if (it->error) {
+            forms.insert(it->error, it->form);
+            if (!message.isEmpty() && !messages[it->error].contains(message))
+                messages[it->error].append(message);
+            else
+                messages[it->error];
+        }
+        QPalette pal;
+        if (!message.isEmpty()) {
+            pal = it->editor->palette();
+            pal.setColor(QPalette::Base, invalidFieldBase(palette()));
+        }
+        it->editor->setPalette(pal);
+        if (!message.isEmpty() && it.key() == QLatin1String("twilio_base_url"))
+            m_advancedButton->setChecked(true); // an error nobody can see cannot be fixed
+    }
+    for (auto it = m_secrets.cbegin(); it != m_secrets.cend(); ++it) {
+        const QString message = errors.value(it.key());
+        it.value()->setInvalid(!message.isEmpty());
+        auto *label = qobject_cast<QLabel *>(m_secretRows.value(it.key()));
+        messages[label] = message.isEmpty() ? QStringList() : QStringList{message};
+        forms.insert(label, qobject_cast<QFormLayout *>(it.value()->parentWidget()->layout()));
+    }
+    for (auto it = messages.cbegin(); it != messages.cend(); ++it) {
+        it.key()->setText(it->join(u'\n'));
+        if (QFormLayout *form = forms.value(it.key()))
+            form->setRowVisible(it.key(), !it->isEmpty());
+    }
+}
+
+QString NotificationsForm::errorText(const QString &key) const
+{
+    QLabel *label = m_bindings.contains(key) ? m_bindings.value(key).error
+                                             : qobject_cast<QLabel *>(m_secretRows.value(key));
+    if (!label || !m_errors.contains(key) || label->isHidden())
+        return {};
+    return m_errors.value(key);
+}
+
+QWidget *NotificationsForm::editor(const QString &key) const
+{
+    if (SecretFieldWidget *w = m_secrets.value(key))
+        return w;
+    return m_bindings.value(key).editor;
+}
+
+SecretFieldWidget *NotificationsForm::secretEditor(const QString &key) const
+{
+    return m_secrets.value(key);
+}
+
+ChannelTestWidget *NotificationsForm::testWidget(NotifyChannel channel) const
+{
+    return m_tests[channelIndex(channel)];
+}
+
+} // namespace hcm::ui
