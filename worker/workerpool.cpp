@@ -48,6 +48,7 @@ struct Handoff {
     const HandlerRegistry registry;
     const HandlerEnvironment env;
     std::atomic<int> running{0};
+    std::atomic<bool> stopping{false};
 
     QMutex mutex;                    // guards everything below
     std::deque<Task> pending;        // claimed, not started
@@ -186,6 +187,10 @@ public:
     void run() override {
         while (auto task = m_handoff->nextTask())
             m_handoff->pushOutcome(execute(*task));
+        // A handler may have opened this pool thread's connection: close it here when the pool stops
+        // (see Dispatcher::finishStopIfIdle for why not in the thread_local destructor).
+        if (m_handoff->stopping.load())
+            Database::closeThreadConnections();
     }
 
 private:
@@ -655,6 +660,7 @@ void Dispatcher::stop(int graceMs) {
     if (m_stopping)
         return;
     m_stopping = true;
+    m_handoff->stopping.store(true);
     if (!m_pool) {
         m_stopDone = true;
         emit stopped();
@@ -786,6 +792,15 @@ void Dispatcher::finishStopIfIdle() {
     m_reapTimer->stop();
     if (auto st = m_store.unregisterWorker(m_options.workerId); !st)
         reportError(st.error().message);
+    if (m_reconnectTimer)
+        m_reconnectTimer->stop();
+    if (m_announceTimer)
+        m_announceTimer->stop();
+    m_listener.reset();
+    // Close this thread's connection now, on this thread: QThread::wait() returns before the thread's
+    // thread_local destructors run, and a program that exits right after stopped() would otherwise race
+    // them against the destruction of Qt's connection registry.
+    Database::closeThreadConnections();
     qCInfo(lcWorker).noquote() << "worker" << m_options.workerId << "stopped";
     emit stopped();
 }

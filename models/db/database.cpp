@@ -21,6 +21,13 @@ struct ThreadConnections {
     QStringList broken; // lost their server: reopened on next use
     ~ThreadConnections() { closeAll(); }
     void closeAll() {
+        if (!QCoreApplication::instance()) {
+            // The program is exiting (a thread that outlived main): Qt's connection registry may already
+            // be gone. The process ends anyway; leave the connections to it.
+            names.clear();
+            broken.clear();
+            return;
+        }
         for (const QString &name : std::as_const(names)) {
             {
                 QSqlDatabase db = QSqlDatabase::database(name, false);
