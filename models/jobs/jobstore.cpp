@@ -504,7 +504,9 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
 }
 
 // SQLite: every completion of the batch in two statements, whatever its size: a fenced UPDATE … FROM
-// over the batch as a JSON array, and the attempt rows of what it changed. Per-job statements cost
+// over the batch as a JSON array, and the attempt rows of what it changed. The unary + keeps the
+// planner from driving the join through the status or worker index (every running row × the batch)
+// instead of looking each batch row up by primary key. Per-job statements cost
 // three times as much, mostly in Qt's binding and SQLite's per-statement setup.
 Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const QString &workerId,
                                                           const QList<JobOutcome> &completed, const Now &now) {
@@ -528,12 +530,11 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
     if (!q.prepare(withNow(
             QStringLiteral(
                 "UPDATE background_jobs AS j SET status = 'completed', result = v.result, error_message = NULL, "
-                "started_at = COALESCE({now} - v.started_age, j.started_at), completed_at = {now}, "
-                "updated_at = {now}, lease_expires_at = NULL, progress = 1 "
+                "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, progress = 1 "
                 "FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt, value -> 2 AS result, "
                 "value ->> 3 AS started_age, value ->> 4 AS finished_age FROM json_each(?)) AS v "
-                "WHERE j.id = v.id AND j.worker_id = ? AND j.status = 'processing' AND j.attempts = v.attempt "
-                "RETURNING j.id, j.job_type, j.retry_count, j.max_retries, j.run_at, j.started_at"),
+                "WHERE j.id = v.id AND +j.worker_id = ? AND +j.status = 'processing' AND j.attempts = v.attempt "
+                "RETURNING id, job_type, retry_count, max_retries, run_at, started_at"),
             now)))
         return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
     q.addBindValue(QString::fromUtf8(batch));
@@ -564,7 +565,9 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
         }
         if (attempts.size() > 1)
             attempts += ',';
-        const qint64 started = it.value() > 0 ? it.value() : now.ms;
+        // The attempt keeps when the handler really started; the job row keeps when it was claimed
+        // (rewriting it would move the row in the started_at index once more per job).
+        const qint64 started = o.startedAt > 0 ? o.startedAt : (it.value() > 0 ? it.value() : now.ms);
         const qint64 finishedAge = o.finishedAt > 0 ? now.ms - o.finishedAt : 0;
         attempts += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ','
                     + QByteArray::number(started) + ',' + QByteArray::number(finishedAge) + ']';
