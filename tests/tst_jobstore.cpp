@@ -662,6 +662,53 @@ private slots:
         QCOMPARE(service.get(id)->attemptList.first().outcome, QStringLiteral("cancelled"));
     }
 
+    // A cancel that arrives while the handler fails with a retryable error wins: the job ends cancelled
+    // instead of running again.
+    void cancelWinsOverRetryableFailure() {
+        HCM_TEMP_DATABASE(tdb);
+        JobStore store(tdb.config());
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.fail"));
+        QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.fail")})->size(), 1);
+        QVERIFY(service.cancel({id}, kActor).first().ok);
+        auto r = store.finish(
+            kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Failed, {}, QStringLiteral("boom"), true, 0, 0}});
+        QVERIFY(r.ok());
+        QCOMPARE(r->applied.size(), 1);
+        QCOMPARE_ENUM(r->applied.first().status, JobStatus::Cancelled);
+        auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Cancelled);
+        QCOMPARE(job->retryCount, 0);
+        QVERIFY(store.claim(kWorker, 1, 30000, {QStringLiteral("test.fail")})->isEmpty());
+    }
+
+    // The same worker claimed the job again after its own lease expired: the first run's late result
+    // must not land on the second run.
+    void staleAttemptOfTheSameWorkerIsFenced() {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"));
+        const QStringList types{QStringLiteral("test.noop")};
+        QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 1);
+        clock->advanceMs(1001);
+        QCOMPARE(store.reapExpired()->size(), 1);
+        QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 2);
+        auto late = store.finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
+        QVERIFY(late.ok());
+        QCOMPARE(late->rejected, QList<qint64>{id});
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Processing);
+        auto current =
+            store.finish(kWorker, {JobOutcome{id, 2, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
+        QCOMPARE(current->applied.size(), 1);
+        auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Completed);
+        QCOMPARE(job->attemptList.size(), 2);
+        QCOMPARE(job->attemptList.at(0).outcome, QStringLiteral("lost"));
+        QCOMPARE(job->attemptList.at(1).outcome, QStringLiteral("completed"));
+    }
+
     void releaseReturnsUnstartedJobs() {
         HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());

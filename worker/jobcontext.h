@@ -13,7 +13,9 @@
 namespace hcm {
 
 // Why a running job was asked to stop.
-enum class StopReason : int { None = 0, Cancelled = 1, TimedOut = 2, Shutdown = 3 };
+// LeaseLost: the worker can no longer prove it owns the job (no heartbeat for a whole lease, or another
+// worker took it over): carrying on would only duplicate work whose result will be refused.
+enum class StopReason : int { None = 0, Cancelled = 1, TimedOut = 2, Shutdown = 3, LeaseLost = 4 };
 
 // Shared between the dispatcher (which trips it) and the handler (which checks it). C++ threads are
 // not killed: handlers look at isStopRequested() between units of work and return early.

@@ -15,6 +15,7 @@
 #include <QMutex>
 #include <QRandomGenerator>
 #include <QRunnable>
+#include <QSet>
 #include <QSqlQuery>
 #include <QThreadPool>
 #include <QTimer>
@@ -47,6 +48,7 @@ struct Handoff {
     const HandlerRegistry registry;
     const HandlerEnvironment env;
     std::atomic<int> running{0};
+    std::atomic<bool> stopping{false};
 
     QMutex mutex;                    // guards everything below
     std::deque<Task> pending;        // claimed, not started
@@ -122,6 +124,9 @@ signals:
 
 private:
     void fill();
+    void releaseUnstarted();
+    void stopJobsOfLostLease();
+    int adaptivePrefetch() const;
     void heartbeat();
     void reap();
     void checkForChanges();
@@ -157,7 +162,11 @@ private:
     QElapsedTimer m_downTimer;
 
     QHash<qint64, std::shared_ptr<CancellationToken>> m_live; // claimed and not yet written back
+    QHash<qint64, int> m_attemptOf;                           // attempt number of each live job
     QHash<qint64, double> m_savedProgress;
+    QElapsedTimer m_lastHeartbeat;  // since the last heartbeat the database confirmed
+    QList<qint64> m_unreleased;     // unstarted jobs whose release failed during a stop
+    double m_avgRunMs = -1;         // moving average of handler run time: decides the prefetch
     qint64 m_dataVersion = -1;
     int m_writeFailures = 0;
     bool m_lastClaimEmpty = false;
@@ -178,6 +187,10 @@ public:
     void run() override {
         while (auto task = m_handoff->nextTask())
             m_handoff->pushOutcome(execute(*task));
+        // A handler may have opened this pool thread's connection: close it here when the pool stops
+        // (see Dispatcher::finishStopIfIdle for why not in the thread_local destructor).
+        if (m_handoff->stopping.load())
+            Database::closeThreadConnections();
     }
 
 private:
@@ -240,6 +253,10 @@ private:
                             .arg(task.timeoutSeconds)
                             .arg(task.job.type, result.error);
             break;
+        case StopReason::LeaseLost:
+            out.kind = JobOutcome::Kind::Interrupted;
+            out.error = tr("Stopped: this worker lost the job's lease: %1").arg(result.error);
+            break;
         case StopReason::Shutdown:
             out.kind = JobOutcome::Kind::Interrupted;
             out.error = tr("Interrupted by a worker shutdown: %1").arg(result.error);
@@ -286,6 +303,7 @@ void Dispatcher::start() {
             m_options.onTransitions(orphans.value());
     }
 
+    m_lastHeartbeat.start();  // registering counts as the first heartbeat
     m_pool = new QThreadPool(this);
     m_pool->setMaxThreadCount(m_options.concurrency);
     m_pool->setExpiryTimeout(-1);
@@ -337,7 +355,7 @@ void Dispatcher::start() {
 void Dispatcher::fill() {
     if (m_stopping || !m_pool || m_dbDown)
         return;
-    const int prefetch = m_options.prefetch >= 0 ? m_options.prefetch : m_options.concurrency;
+    const int prefetch = m_options.prefetch >= 0 ? m_options.prefetch : adaptivePrefetch();
     const int target = m_options.concurrency + prefetch;
     // Claim in sizeable batches: while claimed jobs still wait for a runner, only claim once a quarter of
     // the window is free (one statement per many jobs instead of one per finished job). With nothing
@@ -365,6 +383,7 @@ void Dispatcher::fill() {
             for (ClaimedJob &job : claimed.value()) {
                 auto token = std::make_shared<CancellationToken>();
                 m_live.insert(job.id, token);
+                m_attemptOf.insert(job.id, job.attempt);
                 ids.append(job.id);
                 const JobTypeInfo *info = JobTypeCatalog::instance().find(job.type);
                 const int timeout =
@@ -436,8 +455,13 @@ void Dispatcher::flushOutcomes() {
     ids.reserve(batch.size());
     for (const JobOutcome &o : std::as_const(batch)) {
         m_live.remove(o.id);
+        m_attemptOf.remove(o.id);
         m_savedProgress.remove(o.id);
         ids.append(o.id);
+        if (o.startedAt > 0 && o.finishedAt >= o.startedAt) {
+            const double ms = double(o.finishedAt - o.startedAt);
+            m_avgRunMs = m_avgRunMs < 0 ? ms : 0.9 * m_avgRunMs + 0.1 * ms;
+        }
     }
     for (qint64 id : std::as_const(report->rejected))
         qCWarning(lcWorker) << "lost the lease of" << Job::publicId(id) << "- its result was not saved";
@@ -470,15 +494,29 @@ void Dispatcher::maybeDrained() {
 }
 
 void Dispatcher::heartbeat() {
-    if (m_dbDown)
+    if (m_dbDown) {
+        stopJobsOfLostLease();
         return;
+    }
     auto cancelled = m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_handoff->running.load());
     if (!cancelled) {
         if (!databaseLost(cancelled.error().message))
             reportError(cancelled.error().message);
+        stopJobsOfLostLease();
         return;
     }
+    m_lastHeartbeat.start();
     cancelJobs(cancelled.value());
+    // Jobs another worker took over (our lease had expired, say after a suspend) stop here too.
+    if (auto owned = m_store.ownedJobs(m_options.workerId)) {
+        const QSet<qint64> mine(owned->cbegin(), owned->cend());
+        for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+            if (!mine.contains(it.key()) && !it.value()->isRequested()) {
+                it.value()->request(StopReason::LeaseLost);
+                qCWarning(lcWorker) << "lost" << Job::publicId(it.key()) << "to another worker; stopping it";
+            }
+        }
+    }
     QList<QPair<qint64, double>> progress;
     for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
         const double p = it.value()->progress();
@@ -498,6 +536,12 @@ void Dispatcher::heartbeat() {
 }
 
 void Dispatcher::reap() {
+    if (m_dbDown)
+        return;
+    // Our own leases first: after a stall (a suspend, a long lock) this reaper must not take back the
+    // jobs this very worker is still running.
+    if (!m_live.isEmpty())
+        heartbeat();
     if (m_dbDown)
         return;
     auto reaped = m_store.reapExpired();
@@ -616,6 +660,7 @@ void Dispatcher::stop(int graceMs) {
     if (m_stopping)
         return;
     m_stopping = true;
+    m_handoff->stopping.store(true);
     if (!m_pool) {
         m_stopDone = true;
         emit stopped();
@@ -632,13 +677,8 @@ void Dispatcher::stop(int graceMs) {
             unstarted.append(t.job.id);
         m_handoff->pending.clear();
     }
-    if (!unstarted.isEmpty()) {
-        if (auto released = m_store.release(m_options.workerId, unstarted); !released)
-            reportError(released.error().message);
-        for (qint64 id : std::as_const(unstarted))
-            m_live.remove(id);
-        emit jobsChanged(unstarted);
-    }
+    m_unreleased = unstarted;
+    releaseUnstarted();
     qCInfo(lcWorker) << "stopping: waiting up to" << graceMs << "ms for" << m_live.size() << "running jobs";
     m_graceTimer = new QTimer(this);
     m_graceTimer->setSingleShot(true);
@@ -651,28 +691,95 @@ void Dispatcher::stop(int graceMs) {
             m_graceTimer->start(5000);
             return;
         }
-        // Handlers that ignore the request cannot be killed: give their jobs back and leave them.
+        // Results that arrived meanwhile are saved as they are; handlers that ignore the request cannot
+        // be killed: their jobs go back to the queue and the handlers are left behind.
+        flushOutcomes();
         QList<JobOutcome> left;
+        {
+            QMutexLocker lock(&m_handoff->mutex);
+            for (const JobOutcome &o : m_handoff->outcomes)
+                left.append(o);
+            m_handoff->outcomes.clear();
+        }
+        QSet<qint64> reported;
+        for (const JobOutcome &o : std::as_const(left))
+            reported.insert(o.id);
+        int abandoned = 0;
         for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+            if (reported.contains(it.key()))
+                continue;
             JobOutcome o;
             o.id = it.key();
+            o.attempt = m_attemptOf.value(it.key());
             o.kind = JobOutcome::Kind::Interrupted;
             o.error = tr("The worker stopped while the job was running.");
             left.append(o);
-        }
-        {
-            QMutexLocker lock(&m_handoff->mutex);
-            m_handoff->outcomes.clear();
+            ++abandoned;
         }
         if (auto r = m_store.finish(m_options.workerId, left); !r)
-            reportError(r.error().message);
-        qCWarning(lcWorker) << left.size() << "jobs did not stop in time and were returned to the queue";
+            reportError(tr("Could not return %1 jobs to the queue; their leases will expire: %2")
+                            .arg(left.size())
+                            .arg(r.error().message));
+        if (abandoned > 0)
+            qCWarning(lcWorker) << abandoned << "jobs did not stop in time and were returned to the queue";
         m_live.clear();
+        m_attemptOf.clear();
+        m_unreleased.clear();
         finishStopIfIdle();
     });
     m_graceTimer->start(qMax(0, graceMs));
     flushOutcomes();
     finishStopIfIdle();
+}
+
+void Dispatcher::releaseUnstarted()
+{
+    if (m_unreleased.isEmpty() || m_stopDone)
+        return;
+    auto released = m_dbDown ? Result<int>(Error{Error::Code::Database, tr("the database is unreachable")})
+                             : m_store.release(m_options.workerId, m_unreleased);
+    if (!released) {
+        // Kept (and the stop not finished) until the database takes them back: a release that is
+        // lost would cost each job a retry when its lease expires.
+        reportError(tr("Could not return %1 unstarted jobs to the queue; retrying: %2")
+                        .arg(m_unreleased.size())
+                        .arg(released.error().message));
+        QTimer::singleShot(500, this, &Dispatcher::releaseUnstarted);
+        return;
+    }
+    const QList<qint64> ids = std::exchange(m_unreleased, {});
+    for (qint64 id : ids) {
+        m_live.remove(id);
+        m_attemptOf.remove(id);
+    }
+    emit jobsChanged(ids);
+    finishStopIfIdle();
+}
+
+void Dispatcher::stopJobsOfLostLease()
+{
+    // Without a confirmed heartbeat for a whole lease, other workers may already run our jobs.
+    if (!m_lastHeartbeat.isValid() || m_lastHeartbeat.elapsed() < m_options.leaseMs)
+        return;
+    for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+        if (!it.value()->isRequested()) {
+            it.value()->request(StopReason::LeaseLost);
+            qCWarning(lcWorker) << "no heartbeat for" << m_lastHeartbeat.elapsed() << "ms: stopping"
+                                << Job::publicId(it.key());
+        }
+    }
+}
+
+int Dispatcher::adaptivePrefetch() const
+{
+    // Claimed jobs waiting beyond the running ones. Short jobs want deep batches (one claim and one
+    // write per hundreds of jobs); long jobs want none, so other workers are not starved: keep about
+    // 50 ms of work waiting, between `concurrency` and the claim batch limit.
+    if (m_avgRunMs < 0)
+        return m_options.concurrency;
+    const double perSlot = 50.0 / qMax(0.01, m_avgRunMs);
+    const double jobs = perSlot * m_options.concurrency;
+    return int(qBound<double>(m_options.concurrency, jobs, m_options.maxClaimBatch));
 }
 
 void Dispatcher::finishStopIfIdle() {
@@ -685,6 +792,15 @@ void Dispatcher::finishStopIfIdle() {
     m_reapTimer->stop();
     if (auto st = m_store.unregisterWorker(m_options.workerId); !st)
         reportError(st.error().message);
+    if (m_reconnectTimer)
+        m_reconnectTimer->stop();
+    if (m_announceTimer)
+        m_announceTimer->stop();
+    m_listener.reset();
+    // Close this thread's connection now, on this thread: QThread::wait() returns before the thread's
+    // thread_local destructors run, and a program that exits right after stopped() would otherwise race
+    // them against the destruction of Qt's connection registry.
+    Database::closeThreadConnections();
     qCInfo(lcWorker).noquote() << "worker" << m_options.workerId << "stopped";
     emit stopped();
 }

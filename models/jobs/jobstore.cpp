@@ -388,15 +388,17 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
         QStringList marks;
         for (qsizetype i = 0; i < types.size(); ++i)
             marks << QStringLiteral("?");
-        // The literal status = 'queued' lets SQLite use the partial queue index.
+        // The partial queue index, named: without statistics the planner picks the type index and sorts
+        // every row of the type, completed ones included (measured: 14 k instead of 90 k claims/s on
+        // 200,000 jobs). The literal status = 'queued' is what makes the partial index usable.
         const QString sql =
             withNow(
                 QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
                                "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + ?, "
                                "attempts = attempts + 1, progress = NULL, completed_at = NULL "
-                               "WHERE id IN (SELECT id FROM background_jobs WHERE status = 'queued' "
-                               "AND run_at <= {now} AND job_type IN (%1) ORDER BY priority DESC, run_at, id "
-                               "LIMIT ?)")
+                               "WHERE id IN (SELECT id FROM background_jobs INDEXED BY idx_jobs_queue "
+                               "WHERE status = 'queued' AND run_at <= {now} AND job_type IN (%1) "
+                               "ORDER BY priority DESC, run_at, id LIMIT ?)")
                     .arg(marks.join(QLatin1Char(','))),
                 now) +
             returning;
@@ -468,7 +470,7 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
             "started_at = COALESCE({now} - v.started_age, j.started_at), completed_at = {now}, updated_at = "
             "{now}, "
             "lease_expires_at = NULL, progress = 1 FROM v WHERE j.id = v.id AND j.worker_id = %2 "
-            "AND j.status = 'processing' RETURNING j.id, j.job_type, j.retry_count, j.max_retries, j.run_at, "
+            "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.id, j.job_type, j.retry_count, j.max_retries, j.run_at, "
             "j.started_at, v.attempt, v.finished_age), "
             "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, outcome, "
             "error) "
@@ -501,6 +503,91 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
     return report;
 }
 
+// SQLite: every completion of the batch in two statements, whatever its size: a fenced UPDATE … FROM
+// over the batch as a JSON array, and the attempt rows of what it changed. The unary + keeps the
+// planner from driving the join through the status or worker index (every running row × the batch)
+// instead of looking each batch row up by primary key. Per-job statements cost
+// three times as much, mostly in Qt's binding and SQLite's per-statement setup.
+Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const QString &workerId,
+                                                          const QList<JobOutcome> &completed, const Now &now) {
+    FinishReport report;
+    // [[id, attempt, result, started_age, finished_age], …]; results are JSON objects already.
+    QByteArray batch;
+    batch.reserve(completed.size() * 48);
+    batch += '[';
+    for (const JobOutcome &o : completed) {
+        if (batch.size() > 1)
+            batch += ',';
+        batch += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ',';
+        batch += o.result.isEmpty() ? QByteArrayLiteral("{}") : QJsonDocument(o.result).toJson(QJsonDocument::Compact);
+        batch += ',';
+        batch += o.startedAt > 0 ? QByteArray::number(now.ms - o.startedAt) : QByteArrayLiteral("null");
+        batch += ',' + QByteArray::number(o.finishedAt > 0 ? now.ms - o.finishedAt : 0) + ']';
+    }
+    batch += ']';
+    QSqlQuery q(d);
+    q.setForwardOnly(true);
+    if (!q.prepare(withNow(
+            QStringLiteral(
+                "UPDATE background_jobs AS j SET status = 'completed', result = v.result, error_message = NULL, "
+                "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, progress = 1 "
+                "FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt, value -> 2 AS result, "
+                "value ->> 3 AS started_age, value ->> 4 AS finished_age FROM json_each(?)) AS v "
+                "WHERE j.id = v.id AND +j.worker_id = ? AND +j.status = 'processing' AND j.attempts = v.attempt "
+                "RETURNING id, job_type, retry_count, max_retries, run_at, started_at"),
+            now)))
+        return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
+    q.addBindValue(QString::fromUtf8(batch));
+    q.addBindValue(workerId);
+    if (!q.exec())
+        return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
+    QHash<qint64, qint64> startedOf;
+    while (q.next()) {
+        JobTransition t;
+        t.id = q.value(0).toLongLong();
+        t.type = q.value(1).toString();
+        t.status = JobStatus::Completed;
+        t.retryCount = q.value(2).toInt();
+        t.maxRetries = q.value(3).toInt();
+        t.runAt = q.value(4).toLongLong();
+        startedOf.insert(t.id, q.value(5).toLongLong());
+        report.applied.append(t);
+    }
+    q.finish();
+    QByteArray attempts;
+    attempts.reserve(startedOf.size() * 40);
+    attempts += '[';
+    for (const JobOutcome &o : completed) {
+        const auto it = startedOf.constFind(o.id);
+        if (it == startedOf.cend()) {
+            report.rejected.append(o.id);  // another worker owns it now, or it was deleted
+            continue;
+        }
+        if (attempts.size() > 1)
+            attempts += ',';
+        // The attempt keeps when the handler really started; the job row keeps when it was claimed
+        // (rewriting it would move the row in the started_at index once more per job).
+        const qint64 started = o.startedAt > 0 ? o.startedAt : (it.value() > 0 ? it.value() : now.ms);
+        const qint64 finishedAge = o.finishedAt > 0 ? now.ms - o.finishedAt : 0;
+        attempts += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ','
+                    + QByteArray::number(started) + ',' + QByteArray::number(finishedAge) + ']';
+    }
+    attempts += ']';
+    if (attempts.size() > 2) {
+        if (!q.prepare(withNow(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                                              "finished_at, outcome, error) SELECT value ->> 0, value ->> 1, ?, "
+                                              "value ->> 2, {now} - (value ->> 3), 'completed', NULL "
+                                              "FROM json_each(?) WHERE true ON CONFLICT (job_id, attempt) DO NOTHING"),
+                               now)))
+            return Database::error(q.lastError(), tr("recording %1 attempts").arg(startedOf.size()));
+        q.addBindValue(workerId);
+        q.addBindValue(QString::fromUtf8(attempts));
+        if (!q.exec())
+            return Database::error(q.lastError(), tr("recording %1 attempts").arg(startedOf.size()));
+    }
+    return report;
+}
+
 Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOutcome> &outcomes) {
     FinishReport report;
     if (outcomes.isEmpty())
@@ -515,7 +602,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
     QList<JobOutcome> batched;
     QList<const JobOutcome *> single;
     for (const JobOutcome &o : outcomes) {
-        if (dialect.isPostgres() && o.kind == JobOutcome::Kind::Completed)
+        if (o.kind == JobOutcome::Kind::Completed)
             batched.append(o);
         else
             single.append(&o);
@@ -528,7 +615,8 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             return st.error();
     }
     if (!batched.isEmpty()) {
-        auto r = finishCompletedBatch(d, workerId, batched, now);
+        auto r = dialect.isPostgres() ? finishCompletedBatch(d, workerId, batched, now)
+                                      : finishCompletedBatchSqlite(d, workerId, batched, now);
         if (!r)
             return r.error();
         report = r.value();
@@ -567,7 +655,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                 QStringLiteral("UPDATE background_jobs SET status = 'completed', result = ?, "
                                "error_message = NULL, started_at = COALESCE({now} - ?, started_at), "
                                "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, "
-                               "progress = 1 WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                               "progress = 1 WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                                "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
             q = &complete;
             q->addBindValue(compactJson(o.result));
@@ -577,20 +665,23 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         case JobOutcome::Kind::Failed:
         case JobOutcome::Kind::TimedOut: {
             // Failures: retry with backoff while retries remain (and the error is retryable), else fail
-            // for good. SET expressions see the old row, so every CASE tests the same retry_count.
+            // for good; a job whose cancellation was asked meanwhile ends cancelled instead of running
+            // again. SET expressions see the old row, so every CASE tests the same values.
             prepared = prepareOnce(
                 fail, failPrepared,
                 QStringLiteral(
                     "UPDATE background_jobs SET "
-                    "status = CASE WHEN ? AND retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
-                    "run_at = CASE WHEN ? AND retry_count < max_retries "
+                    "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
+                    "  WHEN ? AND retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
+                    "run_at = CASE WHEN cancel_requested = 0 AND ? AND retry_count < max_retries "
                     "  THEN {now} + ? * %1 ELSE run_at END, "
-                    "completed_at = CASE WHEN ? AND retry_count < max_retries THEN NULL ELSE {now} END, "
-                    "retry_count = CASE WHEN ? AND retry_count < max_retries THEN retry_count + 1 "
-                    "  ELSE retry_count END, "
+                    "completed_at = CASE WHEN cancel_requested = 0 AND ? AND retry_count < max_retries "
+                    "  THEN NULL ELSE {now} END, "
+                    "retry_count = CASE WHEN cancel_requested = 0 AND ? AND retry_count < max_retries "
+                    "  THEN retry_count + 1 ELSE retry_count END, "
                     "error_message = ?, started_at = COALESCE({now} - ?, started_at), updated_at = {now}, "
                     "lease_expires_at = NULL "
-                    "WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                    "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                     "RETURNING job_type, status, retry_count, max_retries, run_at, started_at")
                     .arg(dialect.powerOfTwo(QStringLiteral("retry_count + 1"))));
             q = &fail;
@@ -610,7 +701,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                 QStringLiteral("UPDATE background_jobs SET status = 'cancelled', error_message = ?, "
                                "started_at = COALESCE({now} - ?, started_at), completed_at = {now}, "
                                "updated_at = {now}, lease_expires_at = NULL "
-                               "WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                               "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                                "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
             q = &stop;
             q->addBindValue(o.error);
@@ -626,7 +717,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                                "completed_at = CASE WHEN cancel_requested = 1 THEN {now} ELSE NULL END, "
                                "run_at = {now}, error_message = ?, updated_at = {now}, "
                                "lease_expires_at = NULL "
-                               "WHERE id = ? AND worker_id = ? AND status = 'processing' "
+                               "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                                "RETURNING job_type, retry_count, max_retries, run_at, started_at, "
                                "status"));
             q = &requeue;
@@ -638,8 +729,9 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             return prepared.error();
         q->addBindValue(o.id);
         q->addBindValue(workerId);
-        if (auto st = Sql::exec(*q, tr("saving the outcome of %1").arg(Job::publicId(o.id))); !st)
-            return st.error();
+        q->addBindValue(o.attempt);
+        if (!q->exec())
+            return Database::error(q->lastError(), tr("saving the outcome of %1").arg(Job::publicId(o.id)));
         if (!q->next()) {
             // Another worker took the job over after our lease expired, or it was deleted.
             report.rejected.append(o.id);
@@ -680,10 +772,9 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         attempt.addBindValue(QString::fromLatin1(outcomeName(o.kind)));
         attempt.addBindValue(o.error.isEmpty() ? QVariant(QMetaType::fromType<QString>())
                                                : QVariant(o.error));
-        if (auto st =
-                Sql::exec(attempt, tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
-            !st)
-            return st.error();
+        if (!attempt.exec())
+            return Database::error(attempt.lastError(),
+                                   tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
         report.applied.append(t);
     }
     if (tx) {
@@ -748,6 +839,22 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     if (auto st = tx.commit(); !st)
         return st.error();
     return cancelled;
+}
+
+Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId) {
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    QSqlQuery q(conn.value());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id FROM background_jobs WHERE worker_id = ? AND status = 'processing'"));
+    q.addBindValue(workerId);
+    if (!q.exec())
+        return Database::error(q.lastError(), tr("reading the jobs of %1").arg(workerId));
+    QList<qint64> ids;
+    while (q.next())
+        ids.append(q.value(0).toLongLong());
+    return ids;
 }
 
 Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress) {
@@ -982,6 +1089,15 @@ Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint
     return std::optional<QPair<JobStatus, bool>>{qMakePair(statusOf(q.value(0)), q.value(1).toInt() != 0)};
 }
 
+// Why an action did not apply; when the rules allow it now, the job changed state between our two
+// statements (another worker moved it): say so rather than give an empty reason.
+QString whyNotNow(JobAction action, JobStatus status, bool cancelRequested)
+{
+    const QString why = JobRules::whyNot(action, status, cancelRequested);
+    return why.isEmpty() ? QCoreApplication::translate("hcm::JobStore", "the job changed state meanwhile; try again")
+                         : why;
+}
+
 JobActionResult notFound(qint64 id) {
     return JobActionResult{id, false, tr("%1 does not exist").arg(Job::publicId(id)), JobStatus::Queued};
 }
@@ -1042,7 +1158,7 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
             const auto [status, requested] = state->value();
             return JobActionResult{id, false,
                                    Job::publicId(id) + QLatin1String(": ") +
-                                       JobRules::whyNot(JobAction::Cancel, status, requested),
+                                       whyNotNow(JobAction::Cancel, status, requested),
                                    status};
         },
         events);
@@ -1085,7 +1201,7 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
             const auto [status, requested] = state->value();
             return JobActionResult{id, false,
                                    Job::publicId(id) + QLatin1String(": ") +
-                                       JobRules::whyNot(JobAction::RetryNow, status, requested),
+                                       whyNotNow(JobAction::RetryNow, status, requested),
                                    status};
         },
         events);
@@ -1111,7 +1227,7 @@ QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids) {
             const auto [status, requested] = state->value();
             return JobActionResult{id, false,
                                    Job::publicId(id) + QLatin1String(": ") +
-                                       JobRules::whyNot(JobAction::Delete, status, requested),
+                                       whyNotNow(JobAction::Delete, status, requested),
                                    status};
         },
         [](const QList<JobActionResult> &results) {

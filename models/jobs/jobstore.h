@@ -125,6 +125,9 @@ public:
     Result<int> release(const QString &workerId, const QList<qint64> &ids);
     // Extends the leases of every job `workerId` runs and returns the ids whose cancellation was asked.
     Result<QList<qint64>> heartbeat(const QString &workerId, qint64 leaseMs, int running);
+    // The jobs `workerId` owns now (processing under its name): a worker compares them with what it
+    // runs to notice jobs that were taken from it after its lease expired.
+    Result<QList<qint64>> ownedJobs(const QString &workerId);
     Status saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress);
     // Requeues (or fails, when retries are spent) jobs whose lease expired: their worker is gone.
     Result<QList<JobTransition>> reapExpired();
@@ -172,6 +175,8 @@ private:
     Result<QList<qint64>> insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs, const QString &actor);
     Result<FinishReport> finishCompletedBatch(QSqlDatabase &d, const QString &workerId,
                                               const QList<JobOutcome> &completed, const Now &now);
+    Result<FinishReport> finishCompletedBatchSqlite(QSqlDatabase &d, const QString &workerId,
+                                                    const QList<JobOutcome> &completed, const Now &now);
 
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;
