@@ -19,27 +19,27 @@ namespace {
 QCommandLineOption dbOption() {
     return QCommandLineOption(
         QStringLiteral("db"),
-        tr("The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
+        Ctl::tr("The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
            "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
             .arg(DbConfig::defaultSqlitePath()),
-        tr("PATH"));
+        Ctl::tr("PATH"));
 }
 
 QCommandLineOption jsonOption() {
-    return QCommandLineOption(QStringLiteral("json"), tr("Print results as JSON."));
+    return QCommandLineOption(QStringLiteral("json"), Ctl::tr("Print results as JSON."));
 }
 
 QString synopsisOf(const Command &c) {
     QString s = c.name();
     if (*c.arguments)
-        s += QLatin1Char(' ') + tr(c.arguments);
+        s += QLatin1Char(' ') + Ctl::tr(c.arguments);
     if (!c.options().isEmpty())
-        s += QLatin1Char(' ') + tr("[options]");
+        s += QLatin1Char(' ') + Ctl::tr("[options]");
     return s;
 }
 
 QString generalHelp() {
-    QString text = tr("Usage: hcmctl [--db PATH] [--json] <command> [arguments]\n\n"
+    QString text = Ctl::tr("Usage: hcmctl [--db PATH] [--json] <command> [arguments]\n\n"
                       "HCM Admin command-line client: background jobs and the database.\n\n"
                       "Commands:\n");
     qsizetype width = 0;
@@ -47,8 +47,8 @@ QString generalHelp() {
         width = std::max(width, synopsisOf(c).size());
     for (const Command &c : commands())
         text +=
-            QStringLiteral("  ") + synopsisOf(c).leftJustified(width + 2) + tr(c.summary) + QLatin1Char('\n');
-    text += tr("\nGlobal options:\n"
+            QStringLiteral("  ") + synopsisOf(c).leftJustified(width + 2) + Ctl::tr(c.summary) + QLatin1Char('\n');
+    text += Ctl::tr("\nGlobal options:\n"
                "  --db PATH   the database: a SQLite file path (default: %1), or\n"
                "              postgresql://user:password@host:port/dbname; parts left out come from\n"
                "              PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname)\n"
@@ -99,13 +99,13 @@ const Command *findCommand(const QString &group, const QString &verb) {
 int usageError(QTextStream &err, const QString &message, const QString &usageLine) {
     err << QStringLiteral("hcmctl: ") << message << '\n'
         << usageLine << '\n'
-        << tr("Run \"hcmctl --help\" for the list of commands.") << Qt::endl;
+        << Ctl::tr("Run \"hcmctl --help\" for the list of commands.") << Qt::endl;
     return ExitUsage;
 }
 
 int runCommand(const Command &command, const QStringList &arguments, QTextStream &out, QTextStream &err) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(tr(command.summary));
+    parser.setApplicationDescription(Ctl::tr(command.summary));
     const QCommandLineOption db = dbOption();
     const QCommandLineOption json = jsonOption();
     parser.addOption(db);
@@ -114,7 +114,7 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
     const QCommandLineOption version = parser.addVersionOption();
     parser.addOptions(command.options());
     if (*command.arguments)
-        parser.addPositionalArgument(tr(command.arguments), tr(command.argumentsHelp));
+        parser.addPositionalArgument(Ctl::tr(command.arguments), Ctl::tr(command.argumentsHelp));
 
     Context ctx{parser, {}, {}, false, out, err, synopsisOf(command)};
     if (!parser.parse(arguments))
@@ -122,7 +122,7 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
     if (parser.isSet(help) || parser.isSet(QStringLiteral("help-all"))) {
         // Qt's first line names the program by its full path and misses the command words.
         const QString text = parser.helpText();
-        out << tr("Usage: hcmctl [--db PATH] [--json] %1").arg(synopsisOf(command))
+        out << Ctl::tr("Usage: hcmctl [--db PATH] [--json] %1").arg(synopsisOf(command))
             << text.mid(text.indexOf(QLatin1Char('\n'))) << Qt::flush;
         return ExitOk;
     }
@@ -134,9 +134,9 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
     ctx.args = parser.positionalArguments().mid(2); // after "<group> <verb>"
     ctx.json = parser.isSet(json);
     if (ctx.args.size() < command.minArgs)
-        return ctx.usage(tr("%1 is missing: %2").arg(command.name(), tr(command.arguments)));
+        return ctx.usage(Ctl::tr("%1 is missing: %2").arg(command.name(), Ctl::tr(command.arguments)));
     if (command.maxArgs >= 0 && ctx.args.size() > command.maxArgs)
-        return ctx.usage(tr("Unexpected argument \"%1\".").arg(ctx.args.at(command.maxArgs)));
+        return ctx.usage(Ctl::tr("Unexpected argument \"%1\".").arg(ctx.args.at(command.maxArgs)));
 
     if (command.database != Command::Db::None) {
         auto config = DbConfig::parse(parser.value(db));
@@ -174,15 +174,15 @@ int run(const QStringList &arguments, QTextStream &out, QTextStream &err) {
         if (c.group == group)
             verbs.append(c.verb);
     if (verbs.isEmpty())
-        return usageError(err, tr("Unknown command \"%1\".").arg(group),
-                          tr("Usage: hcmctl [--db PATH] [--json] <command> [arguments]"));
-    const QString groupUsage = tr("Usage: hcmctl %1 %2 …").arg(group, verbs.join(QLatin1Char('|')));
+        return usageError(err, Ctl::tr("Unknown command \"%1\".").arg(group),
+                          Ctl::tr("Usage: hcmctl [--db PATH] [--json] <command> [arguments]"));
+    const QString groupUsage = Ctl::tr("Usage: hcmctl %1 %2 …").arg(group, verbs.join(QLatin1Char('|')));
     if (words.size() < 2)
-        return usageError(err, tr("\"%1\" needs a command: %2.").arg(group, verbs.join(QLatin1String(", "))),
+        return usageError(err, Ctl::tr("\"%1\" needs a command: %2.").arg(group, verbs.join(QLatin1String(", "))),
                           groupUsage);
     const Command *command = findCommand(group, words.at(1));
     if (!command)
-        return usageError(err, tr("Unknown command \"%1 %2\".").arg(group, words.at(1)), groupUsage);
+        return usageError(err, Ctl::tr("Unknown command \"%1 %2\".").arg(group, words.at(1)), groupUsage);
 
     const int code = runCommand(*command, arguments, out, err);
     Database::closeThreadConnections();

@@ -97,7 +97,7 @@ void printTable(QTextStream &out, const QStringList &headers, const QList<QStrin
 namespace {
 
 QCommandLineOption valueOption(const char *name, const char *description, const char *valueName) {
-    return QCommandLineOption(QString::fromLatin1(name), tr(description), tr(valueName));
+    return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
 }
 
 // Rows per status plus the total, as JSON ({"queued": 3, …, "total": 9}) or as aligned lines.
@@ -109,7 +109,7 @@ void printCounts(Context &ctx, const std::array<qint64, kJobStatusCount> &counts
     for (int i = 0; i < kJobStatusCount; ++i)
         rows.append(
             {indent + toString(static_cast<JobStatus>(i)), QString::number(counts[i]).rightJustified(8)});
-    rows.append({indent + tr("total"), QString::number(total).rightJustified(8)});
+    rows.append({indent + Ctl::tr("total"), QString::number(total).rightJustified(8)});
     for (const QStringList &row : rows)
         ctx.out << row.at(0).leftJustified(indent.size() + 12) << row.at(1) << '\n';
     ctx.out.flush();
@@ -155,11 +155,11 @@ int jobsTypes(Context &ctx) {
         ctx.out << t.name << '\n'
                 << QStringLiteral("    ") << t.description() << '\n'
                 << QStringLiteral("    ")
-                << tr("payload template: %1")
+                << Ctl::tr("payload template: %1")
                        .arg(
                            QString::fromUtf8(QJsonDocument(t.payloadTemplate).toJson(QJsonDocument::Compact)))
                 << '\n'
-                << QStringLiteral("    ") << tr("time limit: %1 s").arg(t.timeoutSeconds) << '\n';
+                << QStringLiteral("    ") << Ctl::tr("time limit: %1 s").arg(t.timeoutSeconds) << '\n';
     }
     ctx.out.flush();
     return ExitOk;
@@ -190,8 +190,8 @@ int dbMigrate(Context &ctx) {
         return ExitOk;
     }
     for (const auto &m : before->pending)
-        ctx.out << tr("applied migration %1_%2").arg(m.version, 3, 10, QLatin1Char('0')).arg(m.name) << '\n';
-    ctx.out << tr("schema version %1 (up to date)").arg(after->currentVersion) << Qt::endl;
+        ctx.out << Ctl::tr("applied migration %1_%2").arg(m.version, 3, 10, QLatin1Char('0')).arg(m.name) << '\n';
+    ctx.out << Ctl::tr("schema version %1 (up to date)").arg(after->currentVersion) << Qt::endl;
     return ExitOk;
 }
 
@@ -219,14 +219,14 @@ int dbInfo(Context &ctx) {
         return ExitOk;
     }
     const QLocale locale;
-    ctx.out << tr("backend:         %1").arg(ctx.config.backendName()) << '\n'
-            << tr("location:        %1").arg(ctx.config.sqlitePath) << '\n'
-            << tr("schema version:  %1 (latest %2)").arg(info->currentVersion).arg(info->latestVersion)
+    ctx.out << Ctl::tr("backend:         %1").arg(ctx.config.backendName()) << '\n'
+            << Ctl::tr("location:        %1").arg(ctx.config.sqlitePath) << '\n'
+            << Ctl::tr("schema version:  %1 (latest %2)").arg(info->currentVersion).arg(info->latestVersion)
             << '\n'
-            << tr("file size:       %1").arg(locale.formattedDataSize(size));
+            << Ctl::tr("file size:       %1").arg(locale.formattedDataSize(size));
     if (walSize > 0)
-        ctx.out << tr(" (+ %1 write-ahead log)").arg(locale.formattedDataSize(walSize));
-    ctx.out << '\n' << tr("jobs:") << '\n';
+        ctx.out << Ctl::tr(" (+ %1 write-ahead log)").arg(locale.formattedDataSize(walSize));
+    ctx.out << '\n' << Ctl::tr("jobs:") << '\n';
     printCounts(ctx, counts.value(), QStringLiteral("  "));
     return ExitOk;
 }
@@ -282,7 +282,7 @@ const QList<Command> &commands() {
                      "sort",
                      QT_TRANSLATE_NOOP("hcm::ctl", "id (default), created, status, type or priority."),
                      QT_TRANSLATE_NOOP("hcm::ctl", "COLUMN")),
-                 QCommandLineOption(QStringLiteral("asc"), tr("Sort ascending instead of descending.")),
+                 QCommandLineOption(QStringLiteral("asc"), Ctl::tr("Sort ascending instead of descending.")),
              };
          },
          jobsListCommand},

@@ -15,6 +15,12 @@
 
 namespace hcm::ctl {
 
+// Translation context: every user-visible string of hcmctl uses "hcm::ctl" (QT_TRANSLATE_NOOP and explicit
+// translate() calls use it too). Call Ctl::tr(), which lupdate files under that context.
+struct Ctl {
+    Q_DECLARE_TR_FUNCTIONS(hcm::ctl)
+};
+
 // Process exit codes, part of hcmctl's contract with scripts.
 enum ExitCode : int {
     ExitOk = 0,     // the operation succeeded
@@ -87,11 +93,5 @@ const QList<Command> &commands();
 // The whole program: parses `arguments` (argv, program name first), runs the command and returns the
 // exit code. Needs a QCoreApplication.
 int run(const QStringList &arguments, QTextStream &out, QTextStream &err);
-
-// Translation helper: every user-visible string of hcmctl uses the "hcm::ctl" context, the one lupdate
-// gives to tr() calls in this namespace (QT_TRANSLATE_NOOP and explicit translate() calls use it too).
-inline QString tr(const char *text, const char *disambiguation = nullptr, int n = -1) {
-    return QCoreApplication::translate("hcm::ctl", text, disambiguation, n);
-}
 
 } // namespace hcm::ctl

@@ -19,11 +19,11 @@ namespace {
 // Status as a person reads it: "cancelling", "retrying in 3 min" on top of the stored status.
 QString statusText(const Job &job) {
     if (job.status == JobStatus::Processing && job.cancelRequested)
-        return tr("cancelling");
+        return Ctl::tr("cancelling");
     const qint64 now = Clock::system()->nowMs();
     if (job.status == JobStatus::Queued && job.retryCount > 0 && job.runAt > now) {
         const qint64 minutes = (job.runAt - now + 59'999) / 60'000;
-        return tr("retrying in %1 min").arg(minutes);
+        return Ctl::tr("retrying in %1 min").arg(minutes);
     }
     return toString(job.status);
 }
@@ -34,7 +34,7 @@ QString attemptsText(const Job &job) {
 
 QString prettyJson(const QJsonValue &value, const QString &indent) {
     if (!value.isObject() && !value.isArray())
-        return indent + tr("(none)");
+        return indent + Ctl::tr("(none)");
     if ((value.isObject() && value.toObject().isEmpty()) || (value.isArray() && value.toArray().isEmpty()))
         return indent + (value.isObject() ? QStringLiteral("{}") : QStringLiteral("[]"));
     const QJsonDocument doc =
@@ -51,7 +51,7 @@ bool parseIds(Context &ctx, QList<qint64> &ids) {
     for (const QString &text : std::as_const(ctx.args)) {
         const auto id = Job::parseId(text);
         if (!id) {
-            ctx.usage(tr("\"%1\" is not a job id; write job_12 or 12.").arg(text));
+            ctx.usage(Ctl::tr("\"%1\" is not a job id; write job_12 or 12.").arg(text));
             return false;
         }
         ids.append(*id);
@@ -75,13 +75,13 @@ bool payloadText(Context &ctx, QString &text) {
     QFile file;
     if (text == QLatin1String("-")) {
         if (!file.open(stdin, QIODevice::ReadOnly)) {
-            ctx.fail(tr("Cannot read the payload from standard input: %1").arg(file.errorString()));
+            ctx.fail(Ctl::tr("Cannot read the payload from standard input: %1").arg(file.errorString()));
             return false;
         }
     } else if (text.startsWith(QLatin1Char('@'))) {
         file.setFileName(text.mid(1));
         if (!file.open(QIODevice::ReadOnly)) {
-            ctx.fail(tr("Cannot read the payload file %1: %2").arg(text.mid(1), file.errorString()));
+            ctx.fail(Ctl::tr("Cannot read the payload file %1: %2").arg(text.mid(1), file.errorString()));
             return false;
         }
     } else {
@@ -128,7 +128,7 @@ bool listFilter(Context &ctx, JobFilter &filter) {
         for (const QString &name : names) {
             const auto status = jobStatusFromString(name.trimmed());
             if (!status) {
-                ctx.usage(tr("Unknown status \"%1\": use queued, processing, completed, failed or cancelled.")
+                ctx.usage(Ctl::tr("Unknown status \"%1\": use queued, processing, completed, failed or cancelled.")
                               .arg(name.trimmed()));
                 return false;
             }
@@ -152,7 +152,7 @@ bool listFilter(Context &ctx, JobFilter &filter) {
         const auto it =
             std::find_if(columns.begin(), columns.end(), [&](const auto &c) { return c.first == key; });
         if (it == columns.end()) {
-            ctx.usage(tr("Unknown sort column \"%1\": use id, created, status, type or priority.").arg(key));
+            ctx.usage(Ctl::tr("Unknown sort column \"%1\": use id, created, status, type or priority.").arg(key));
             return false;
         }
         filter.sort = it->second;
@@ -189,17 +189,17 @@ int jobsListCommand(Context &ctx) {
     if (!rows.isEmpty()) {
         printTable(
             ctx.out,
-            {tr("ID"), tr("TYPE"), tr("STATUS"), tr("PRIORITY"), tr("ATTEMPTS"), tr("CREATED"), tr("ERROR")},
+            {Ctl::tr("ID"), Ctl::tr("TYPE"), Ctl::tr("STATUS"), Ctl::tr("PRIORITY"), Ctl::tr("ATTEMPTS"), Ctl::tr("CREATED"), Ctl::tr("ERROR")},
             rows);
     }
-    ctx.out << tr("%1 of %2 jobs").arg(rows.size()).arg(total.value()) << Qt::endl;
+    ctx.out << Ctl::tr("%1 of %2 jobs").arg(rows.size()).arg(total.value()) << Qt::endl;
     return ExitOk;
 }
 
 int jobsShowCommand(Context &ctx) {
     const auto id = Job::parseId(ctx.args.value(0));
     if (!id)
-        return ctx.usage(tr("\"%1\" is not a job id; write job_12 or 12.").arg(ctx.args.value(0)));
+        return ctx.usage(Ctl::tr("\"%1\" is not a job id; write job_12 or 12.").arg(ctx.args.value(0)));
     JobService service{JobStore(ctx.config)};
     auto job = service.get(*id);
     if (!job)
@@ -213,32 +213,32 @@ int jobsShowCommand(Context &ctx) {
     if (statusText(j) != status)
         status += QStringLiteral(" (") + statusText(j) + QLatin1Char(')');
     const QList<QPair<QString, QString>> fields = {
-        {tr("ID"), j.publicId()},
-        {tr("Type"), j.type},
-        {tr("Status"), status},
-        {tr("Priority"), toString(j.priority)},
-        {tr("Retries"), tr("%1 of %2 used").arg(j.retryCount).arg(j.maxRetries)},
-        {tr("Attempts"), QString::number(j.attempts)},
-        {tr("Created"), localTime(j.createdAt)},
-        {tr("Created by"), j.createdBy.isEmpty() ? QStringLiteral("-") : j.createdBy},
-        {tr("Run at"), localTime(j.runAt)},
-        {tr("Started"), localTime(j.startedAt)},
-        {tr("Completed"), localTime(j.completedAt)},
-        {tr("Worker"), j.workerId.isEmpty() ? QStringLiteral("-") : j.workerId},
-        {tr("Progress"),
+        {Ctl::tr("ID"), j.publicId()},
+        {Ctl::tr("Type"), j.type},
+        {Ctl::tr("Status"), status},
+        {Ctl::tr("Priority"), toString(j.priority)},
+        {Ctl::tr("Retries"), Ctl::tr("%1 of %2 used").arg(j.retryCount).arg(j.maxRetries)},
+        {Ctl::tr("Attempts"), QString::number(j.attempts)},
+        {Ctl::tr("Created"), localTime(j.createdAt)},
+        {Ctl::tr("Created by"), j.createdBy.isEmpty() ? QStringLiteral("-") : j.createdBy},
+        {Ctl::tr("Run at"), localTime(j.runAt)},
+        {Ctl::tr("Started"), localTime(j.startedAt)},
+        {Ctl::tr("Completed"), localTime(j.completedAt)},
+        {Ctl::tr("Worker"), j.workerId.isEmpty() ? QStringLiteral("-") : j.workerId},
+        {Ctl::tr("Progress"),
          j.progress >= 0 ? QStringLiteral("%1%").arg(qRound(j.progress * 100)) : QStringLiteral("-")},
-        {tr("Error"), j.errorMessage.isEmpty() ? QStringLiteral("-") : j.errorMessage},
+        {Ctl::tr("Error"), j.errorMessage.isEmpty() ? QStringLiteral("-") : j.errorMessage},
     };
     qsizetype width = 0;
     for (const auto &f : fields)
         width = std::max(width, f.first.size() + 1);
     for (const auto &f : fields)
         ctx.out << QString(f.first + QLatin1Char(':')).leftJustified(width + 1) << f.second << '\n';
-    ctx.out << tr("Payload:") << '\n' << prettyJson(j.payload, QStringLiteral("  ")) << '\n';
-    ctx.out << tr("Result:") << '\n' << prettyJson(j.result, QStringLiteral("  ")) << '\n';
-    ctx.out << tr("Attempt history:") << '\n';
+    ctx.out << Ctl::tr("Payload:") << '\n' << prettyJson(j.payload, QStringLiteral("  ")) << '\n';
+    ctx.out << Ctl::tr("Result:") << '\n' << prettyJson(j.result, QStringLiteral("  ")) << '\n';
+    ctx.out << Ctl::tr("Attempt history:") << '\n';
     if (j.attemptList.isEmpty()) {
-        ctx.out << QStringLiteral("  ") << tr("(no finished attempts)") << '\n';
+        ctx.out << QStringLiteral("  ") << Ctl::tr("(no finished attempts)") << '\n';
     } else {
         QList<QStringList> rows;
         for (const JobAttempt &a : j.attemptList) {
@@ -249,7 +249,7 @@ int jobsShowCommand(Context &ctx) {
         QString table;
         QTextStream ts(&table);
         printTable(ts,
-                   {tr("ATTEMPT"), tr("WORKER"), tr("STARTED"), tr("FINISHED"), tr("OUTCOME"), tr("ERROR")},
+                   {Ctl::tr("ATTEMPT"), Ctl::tr("WORKER"), Ctl::tr("STARTED"), Ctl::tr("FINISHED"), Ctl::tr("OUTCOME"), Ctl::tr("ERROR")},
                    rows);
         ts.flush();
         for (const QString &l : table.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
@@ -280,14 +280,14 @@ int jobsAction(Context &ctx, Action action) {
         if (r.ok) {
             switch (action) {
             case Action::Cancel:
-                outcome = r.status == JobStatus::Processing ? tr("cancellation requested (running)")
-                                                            : tr("cancelled");
+                outcome = r.status == JobStatus::Processing ? Ctl::tr("cancellation requested (running)")
+                                                            : Ctl::tr("cancelled");
                 break;
             case Action::Retry:
-                outcome = tr("queued for retry");
+                outcome = Ctl::tr("queued for retry");
                 break;
             case Action::Delete:
-                outcome = tr("deleted");
+                outcome = Ctl::tr("deleted");
                 break;
             }
             if (!ctx.json)

@@ -27,7 +27,7 @@ int failSave(Context &ctx, const SettingsSaveResult &r) {
     if (!r.fieldErrors.isEmpty()) {
         for (auto it = r.fieldErrors.cbegin(); it != r.fieldErrors.cend(); ++it)
             ctx.err << QStringLiteral("hcmctl: ") << it.key() << QStringLiteral(": ") << it.value() << '\n';
-        ctx.err << tr("Nothing was saved.") << Qt::endl;
+        ctx.err << Ctl::tr("Nothing was saved.") << Qt::endl;
         return ExitFailed;
     }
     return ctx.fail(r.error.message);
@@ -37,7 +37,7 @@ int failSave(Context &ctx, const SettingsSaveResult &r) {
 bool readSecret(Context &ctx, QString &secret) {
     QFile in;
     if (!in.open(stdin, QIODevice::ReadOnly)) {
-        ctx.fail(tr("Cannot read standard input."));
+        ctx.fail(Ctl::tr("Cannot read standard input."));
         return false;
     }
     QByteArray data = in.readAll();
@@ -48,7 +48,7 @@ bool readSecret(Context &ctx, QString &secret) {
     secret = QString::fromUtf8(data);
     data.fill('\0');
     if (secret.isEmpty()) {
-        ctx.fail(tr(
+        ctx.fail(Ctl::tr(
             "Standard input is empty: pipe the secret in (hcmctl settings clear-secret KEY removes one)."));
         return false;
     }
@@ -73,7 +73,7 @@ int settingsShowCommand(Context &ctx) {
     rows.append({QStringLiteral("version"), QString::number(s->version)});
     rows.append({QStringLiteral("updated_by"), s->updatedBy.isEmpty() ? QStringLiteral("-") : s->updatedBy});
     rows.append({QStringLiteral("updated_at"), localTime(s->updatedAt)});
-    printTable(ctx.out, {tr("KEY"), tr("VALUE")}, rows);
+    printTable(ctx.out, {Ctl::tr("KEY"), Ctl::tr("VALUE")}, rows);
     ctx.out.flush();
     return ExitOk;
 }
@@ -81,9 +81,9 @@ int settingsShowCommand(Context &ctx) {
 int settingsSetCommand(Context &ctx) {
     const QString secretKey = ctx.parser.value(QStringLiteral("secret-stdin")).trimmed();
     if (ctx.args.isEmpty() && secretKey.isEmpty())
-        return ctx.usage(tr("Give KEY=VALUE pairs, or --secret-stdin KEY."));
+        return ctx.usage(Ctl::tr("Give KEY=VALUE pairs, or --secret-stdin KEY."));
     if (!secretKey.isEmpty() && !NotificationSettings::isSecretKey(secretKey))
-        return ctx.usage(tr("\"%1\" is not a secret; secrets are %2.")
+        return ctx.usage(Ctl::tr("\"%1\" is not a secret; secrets are %2.")
                              .arg(secretKey, NotificationSettings::secretKeys().join(QLatin1String(", "))));
     auto loaded = NotificationSettingsStore(ctx.config).load();
     if (!loaded)
@@ -93,22 +93,22 @@ int settingsSetCommand(Context &ctx) {
     for (const QString &pair : std::as_const(ctx.args)) {
         const qsizetype eq = pair.indexOf(QLatin1Char('='));
         if (eq <= 0)
-            return ctx.usage(tr("\"%1\" is not KEY=VALUE.").arg(pair));
+            return ctx.usage(Ctl::tr("\"%1\" is not KEY=VALUE.").arg(pair));
         const QString key = pair.left(eq).trimmed();
         if (NotificationSettings::isSecretKey(key))
             return ctx.usage(
-                tr("%1 is a secret: pass it on standard input with --secret-stdin %1, never on the "
+                Ctl::tr("%1 is a secret: pass it on standard input with --secret-stdin %1, never on the "
                    "command line.")
                     .arg(key));
         if (!NotificationSettings::isKnownKey(key))
-            return ctx.usage(tr("Unknown setting \"%1\"; \"hcmctl settings show\" lists them.").arg(key));
+            return ctx.usage(Ctl::tr("Unknown setting \"%1\"; \"hcmctl settings show\" lists them.").arg(key));
         if (const QString e = s.setText(key, pair.mid(eq + 1)); !e.isEmpty())
             errors.append(key + QStringLiteral(": ") + e);
     }
     if (!errors.isEmpty()) {
         for (const QString &e : std::as_const(errors))
             ctx.err << QStringLiteral("hcmctl: ") << e << '\n';
-        ctx.err << tr("Nothing was saved.") << Qt::endl;
+        ctx.err << Ctl::tr("Nothing was saved.") << Qt::endl;
         return ExitFailed;
     }
     if (!secretKey.isEmpty()) {
@@ -123,14 +123,14 @@ int settingsSetCommand(Context &ctx) {
     if (ctx.json)
         printJson(ctx.out, QJsonObject{{QStringLiteral("version"), r.version}});
     else
-        ctx.out << tr("saved (version %1)").arg(r.version) << Qt::endl;
+        ctx.out << Ctl::tr("saved (version %1)").arg(r.version) << Qt::endl;
     return ExitOk;
 }
 
 int settingsClearSecretCommand(Context &ctx) {
     const QString key = ctx.args.value(0);
     if (!NotificationSettings::isSecretKey(key))
-        return ctx.usage(tr("\"%1\" is not a secret; secrets are %2.")
+        return ctx.usage(Ctl::tr("\"%1\" is not a secret; secrets are %2.")
                              .arg(key, NotificationSettings::secretKeys().join(QLatin1String(", "))));
     auto loaded = NotificationSettingsStore(ctx.config).load();
     if (!loaded)
@@ -143,14 +143,14 @@ int settingsClearSecretCommand(Context &ctx) {
     if (ctx.json)
         printJson(ctx.out, QJsonObject{{QStringLiteral("version"), r.version}});
     else
-        ctx.out << tr("%1 cleared (version %2)").arg(key).arg(r.version) << Qt::endl;
+        ctx.out << Ctl::tr("%1 cleared (version %2)").arg(key).arg(r.version) << Qt::endl;
     return ExitOk;
 }
 
 int notifyTestCommand(Context &ctx) {
     const auto channel = notifyChannelFromString(ctx.args.value(0));
     if (!channel)
-        return ctx.usage(tr("Unknown channel \"%1\": use email, sms or slack.").arg(ctx.args.value(0)));
+        return ctx.usage(Ctl::tr("Unknown channel \"%1\": use email, sms or slack.").arg(ctx.args.value(0)));
     NotificationService service(ctx.config);
     auto records = service.sendTest(*channel, ctx.parser.value(QStringLiteral("to")), actor());
     if (!records)
@@ -163,14 +163,14 @@ int notifyTestCommand(Context &ctx) {
         if (ctx.json)
             continue;
         if (r.delivered)
-            ctx.out << tr("delivered to %1 in %2 ms: %3")
+            ctx.out << Ctl::tr("delivered to %1 in %2 ms: %3")
                            .arg(r.recipient)
                            .arg(r.latencyMs)
                            .arg(r.providerResponse)
                     << '\n';
         else
             ctx.err << QStringLiteral("hcmctl: ")
-                    << tr("not delivered to %1 (%2 ms): %3").arg(r.recipient).arg(r.latencyMs).arg(r.error)
+                    << Ctl::tr("not delivered to %1 (%2 ms): %3").arg(r.recipient).arg(r.latencyMs).arg(r.error)
                     << '\n';
     }
     if (ctx.json)
@@ -186,7 +186,7 @@ int notifyLogCommand(Context &ctx) {
     if (ctx.parser.isSet(QStringLiteral("job"))) {
         const auto id = Job::parseId(ctx.parser.value(QStringLiteral("job")));
         if (!id)
-            return ctx.usage(tr("\"%1\" is not a job id; write job_12 or 12.")
+            return ctx.usage(Ctl::tr("\"%1\" is not a job id; write job_12 or 12.")
                                  .arg(ctx.parser.value(QStringLiteral("job"))));
         records = store.forJob(*id);
     } else {
@@ -213,10 +213,10 @@ int notifyLogCommand(Context &ctx) {
     }
     if (!rows.isEmpty())
         printTable(ctx.out,
-                   {tr("TIME"), tr("CHANNEL"), tr("RECIPIENT"), tr("EVENT"), tr("OUTCOME"), tr("LATENCY"),
-                    tr("DETAIL")},
+                   {Ctl::tr("TIME"), Ctl::tr("CHANNEL"), Ctl::tr("RECIPIENT"), Ctl::tr("EVENT"), Ctl::tr("OUTCOME"), Ctl::tr("LATENCY"),
+                    Ctl::tr("DETAIL")},
                    rows);
-    ctx.out << tr("%n deliveries", nullptr, int(rows.size())) << Qt::endl;
+    ctx.out << Ctl::tr("%n deliveries", nullptr, int(rows.size())) << Qt::endl;
     return ExitOk;
 }
 

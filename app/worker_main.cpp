@@ -22,10 +22,6 @@ using namespace hcm;
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("hcm-worker", text);
-}
 
 int fail(const QString &message, int code = 1)
 {
@@ -52,47 +48,47 @@ int main(int argc, char *argv[])
     app::installTranslations(app);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(tr("Runs background jobs from the HCM Admin job queue."));
+    parser.setApplicationDescription(QCoreApplication::translate("hcm-worker", "Runs background jobs from the HCM Admin job queue."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dbOption(
         QStringLiteral("db"),
-        tr("Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts "
+        QCoreApplication::translate("hcm-worker", "Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts "
            "left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).")
             .arg(DbConfig::defaultSqlitePath()),
-        tr("path"));
+        QCoreApplication::translate("hcm-worker", "path"));
     const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
-                                               tr("Jobs run at the same time (default: %1).")
+                                               QCoreApplication::translate("hcm-worker", "Jobs run at the same time (default: %1).")
                                                    .arg(qMax(2, QThread::idealThreadCount())),
-                                               tr("n"));
+                                               QCoreApplication::translate("hcm-worker", "n"));
     const QCommandLineOption pollOption(QStringLiteral("poll-interval"),
-                                        tr("Seconds between polls for due jobs, the safety net behind "
+                                        QCoreApplication::translate("hcm-worker", "Seconds between polls for due jobs, the safety net behind "
                                            "instant wake-ups (default: 5)."),
-                                        tr("seconds"), QStringLiteral("5"));
+                                        QCoreApplication::translate("hcm-worker", "seconds"), QStringLiteral("5"));
     const QCommandLineOption leaseOption(QStringLiteral("lease"),
-                                         tr("Seconds a job stays reserved without a heartbeat (default: 30)."),
-                                         tr("seconds"), QStringLiteral("30"));
+                                         QCoreApplication::translate("hcm-worker", "Seconds a job stays reserved without a heartbeat (default: 30)."),
+                                         QCoreApplication::translate("hcm-worker", "seconds"), QStringLiteral("30"));
     const QCommandLineOption graceOption(QStringLiteral("grace"),
-                                         tr("Seconds to wait for running jobs on shutdown (default: 30)."),
-                                         tr("seconds"), QStringLiteral("30"));
-    const QCommandLineOption idOption(QStringLiteral("worker-id"), tr("Name of this worker (default: host:pid:random)."),
-                                      tr("id"));
+                                         QCoreApplication::translate("hcm-worker", "Seconds to wait for running jobs on shutdown (default: 30)."),
+                                         QCoreApplication::translate("hcm-worker", "seconds"), QStringLiteral("30"));
+    const QCommandLineOption idOption(QStringLiteral("worker-id"), QCoreApplication::translate("hcm-worker", "Name of this worker (default: host:pid:random)."),
+                                      QCoreApplication::translate("hcm-worker", "id"));
     const QCommandLineOption logOption(QStringLiteral("log-file"),
-                                       tr("Log file (default: hcm-worker.log in the log folder)."), tr("path"));
-    const QCommandLineOption logDirOption(QStringLiteral("log-dir"), tr("Folder of the log files."), tr("path"));
-    const QCommandLineOption cacheDirOption(QStringLiteral("cache-dir"), tr("Application cache folder."),
-                                            tr("path"));
+                                       QCoreApplication::translate("hcm-worker", "Log file (default: hcm-worker.log in the log folder)."), QCoreApplication::translate("hcm-worker", "path"));
+    const QCommandLineOption logDirOption(QStringLiteral("log-dir"), QCoreApplication::translate("hcm-worker", "Folder of the log files."), QCoreApplication::translate("hcm-worker", "path"));
+    const QCommandLineOption cacheDirOption(QStringLiteral("cache-dir"), QCoreApplication::translate("hcm-worker", "Application cache folder."),
+                                            QCoreApplication::translate("hcm-worker", "path"));
     const QCommandLineOption onceOption(QStringLiteral("once"),
-                                        tr("Run the jobs that are due now, then exit."));
+                                        QCoreApplication::translate("hcm-worker", "Run the jobs that are due now, then exit."));
     const QCommandLineOption testTypesOption(QStringLiteral("enable-test-job-types"),
-                                             tr("Also run the diagnostic job types (test.noop, test.sleep, "
+                                             QCoreApplication::translate("hcm-worker", "Also run the diagnostic job types (test.noop, test.sleep, "
                                                 "test.fail, test.record)."));
     for (const auto *o : {&dbOption, &concurrencyOption, &pollOption, &leaseOption, &graceOption, &idOption,
                           &logOption, &logDirOption, &cacheDirOption, &onceOption, &testTypesOption})
         parser.addOption(*o);
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
-        return fail(tr("unexpected argument \"%1\"; see --help.").arg(parser.positionalArguments().first()), 2);
+        return fail(QCoreApplication::translate("hcm-worker", "unexpected argument \"%1\"; see --help.").arg(parser.positionalArguments().first()), 2);
 
     WorkerPool::Options options;
     options.concurrency = qMax(2, QThread::idealThreadCount());
@@ -100,14 +96,14 @@ int main(int argc, char *argv[])
         bool ok = false;
         options.concurrency = parser.value(concurrencyOption).toInt(&ok);
         if (!ok || options.concurrency < 1 || options.concurrency > 256)
-            return fail(tr("--concurrency must be a whole number from 1 to 256."), 2);
+            return fail(QCoreApplication::translate("hcm-worker", "--concurrency must be a whole number from 1 to 256."), 2);
     }
     if (!parseSeconds(parser.value(pollOption), 0.01, 3600, options.pollIntervalMs))
-        return fail(tr("--poll-interval must be a number of seconds from 0.01 to 3600."), 2);
+        return fail(QCoreApplication::translate("hcm-worker", "--poll-interval must be a number of seconds from 0.01 to 3600."), 2);
     if (!parseSeconds(parser.value(leaseOption), 0.3, 86400, options.leaseMs))
-        return fail(tr("--lease must be a number of seconds from 0.3 to 86400."), 2);
+        return fail(QCoreApplication::translate("hcm-worker", "--lease must be a number of seconds from 0.3 to 86400."), 2);
     if (!parseSeconds(parser.value(graceOption), 0, 86400, options.graceMs))
-        return fail(tr("--grace must be a number of seconds from 0 to 86400."), 2);
+        return fail(QCoreApplication::translate("hcm-worker", "--grace must be a number of seconds from 0 to 86400."), 2);
     options.workerId = parser.value(idOption);
     options.once = parser.isSet(onceOption);
     if (parser.isSet(testTypesOption))

@@ -59,11 +59,19 @@ private slots:
     }
     void cleanup() { Database::closeThreadConnections(); }
 
-    // Three processes drain one queue: each job runs exactly once.
+    // Three processes drain one queue: each job runs exactly once. The workers start first and the
+    // jobs arrive in one transaction, so all three see them at the same moment and race for them.
     void processesClaimEachJobOnce() {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
-        constexpr int kJobs = 3000;
+        constexpr int kJobs = 5000;
+        std::vector<std::unique_ptr<QProcess>> workers;
+        for (int i = 0; i < 3; ++i)
+            workers.push_back(startWorker(tdb, QStringLiteral("proc-%1").arg(i),
+                                          {QStringLiteral("--concurrency"), QStringLiteral("2"),
+                                           QStringLiteral("--poll-interval"), QStringLiteral("0.2")}));
+        QTRY_COMPARE_WITH_TIMEOUT(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")),
+                                  qint64(3), 20'000);
         QVERIFY(
             service
                 .enqueueMany(
@@ -71,19 +79,15 @@ private slots:
                         kJobs, NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt}),
                     kActor)
                 .ok());
-        std::vector<std::unique_ptr<QProcess>> workers;
-        for (int i = 0; i < 3; ++i)
-            workers.push_back(startWorker(
-                tdb, QStringLiteral("proc-%1").arg(i),
-                {QStringLiteral("--once"), QStringLiteral("--concurrency"), QStringLiteral("2")}));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+            qint64(kJobs), 60'000);
         for (auto &w : workers) {
-            QVERIFY(w->waitForFinished(60'000));
+            w->terminate();
+            QVERIFY(w->waitForFinished(20'000));
             QCOMPARE(w->exitStatus(), QProcess::NormalExit);
             QCOMPARE(w->exitCode(), 0);
         }
-        QCOMPARE(
-            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
-            qint64(kJobs));
         // One attempt per job, and no job claimed twice.
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts")), qint64(kJobs));
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("attempts <> 1")),

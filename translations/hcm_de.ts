@@ -2,657 +2,1819 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
-    <name></name>
+    <name>hcm-admin</name>
     <message>
-        <source>measuring the cache table</source>
-        <translation type="unfinished"></translation>
+        <source>Desktop console for HCM background jobs.</source>
+        <translation>Desktop-Konsole für HCM-Hintergrundjobs.</translation>
     </message>
     <message>
-        <source>clearing the cache table</source>
-        <translation type="unfinished"></translation>
+        <source>Database: a SQLite file path (default: %1).</source>
+        <translation>Datenbank: ein SQLite-Dateipfad (Standard: %1).</translation>
     </message>
     <message>
-        <source>finding old jobs</source>
-        <translation type="unfinished"></translation>
+        <source>path</source>
+        <translation>Pfad</translation>
     </message>
     <message>
-        <source>deleting the attempts of old jobs</source>
-        <translation type="unfinished"></translation>
+        <source>Do not run jobs in this window (hcm-worker processes run them).</source>
+        <translation>Keine Jobs in diesem Fenster ausführen (hcm-worker-Prozesse führen sie aus).</translation>
     </message>
     <message>
-        <source>deleting old jobs</source>
-        <translation type="unfinished"></translation>
+        <source>Jobs the in-process worker runs at once (default: %1).</source>
+        <translation>Jobs, die der integrierte Worker gleichzeitig ausführt (Standard: %1).</translation>
     </message>
     <message>
-        <source>reading PRAGMA %1</source>
-        <translation type="unfinished"></translation>
+        <source>n</source>
+        <translation>n</translation>
     </message>
     <message>
-        <source>PRAGMA %1 returned no value.</source>
-        <translation type="unfinished"></translation>
+        <source>Milliseconds between refreshes for changes by other programs (default: 1000).</source>
+        <translation>Millisekunden zwischen Aktualisierungen für Änderungen durch andere Programme (Standard: 1000).</translation>
     </message>
     <message>
-        <source>releasing free pages</source>
-        <translation type="unfinished"></translation>
+        <source>ms</source>
+        <translation>ms</translation>
     </message>
     <message>
-        <source>Cannot read the log file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <source>Also offer the diagnostic job types.</source>
+        <translation>Auch die Diagnose-Jobtypen anbieten.</translation>
     </message>
     <message>
-        <source>Cannot create the archive %1.</source>
-        <translation type="unfinished"></translation>
+        <source>HCM Admin</source>
+        <translation>HCM Admin</translation>
     </message>
     <message>
-        <source>Cannot write the archive %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <source>--refresh-interval must be a whole number of milliseconds.</source>
+        <translation>--refresh-interval muss eine ganze Zahl von Millisekunden sein.</translation>
     </message>
     <message>
-        <source>Cannot finish the archive %1 (zlib error %2).</source>
-        <translation type="unfinished"></translation>
+        <source>--concurrency must be a whole number from 1 to 256.</source>
+        <translation>--concurrency muss eine ganze Zahl von 1 bis 256 sein.</translation>
     </message>
 </context>
 <context>
-    <name>hcm</name>
+    <name>hcm-worker</name>
     <message>
-        <source>%1 is not an HCM Admin database, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
-        <translation type="unfinished"></translation>
+        <source>Runs background jobs from the HCM Admin job queue.</source>
+        <translation>Führt Hintergrundjobs aus der Job-Warteschlange von HCM Admin aus.</translation>
     </message>
     <message>
-        <source>opening %1</source>
-        <translation type="unfinished"></translation>
+        <source>Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).</source>
+        <translation>Datenbank: ein SQLite-Dateipfad (Standard: %1) oder postgresql://user:password@host:port/dbname; fehlende Teile kommen aus PGHOST, PGPORT, PGUSER, PGPASSWORD und PGDATABASE (postgresql:///dbname).</translation>
     </message>
     <message>
-        <source>configuring %1</source>
-        <translation type="unfinished"></translation>
+        <source>path</source>
+        <translation>Pfad</translation>
     </message>
     <message>
-        <source>reading %1</source>
-        <translation type="unfinished"></translation>
+        <source>Jobs run at the same time (default: %1).</source>
+        <translation>Gleichzeitig ausgeführte Jobs (Standard: %1).</translation>
     </message>
     <message>
-        <source>reading the schema version</source>
-        <translation type="unfinished"></translation>
+        <source>n</source>
+        <translation>n</translation>
     </message>
     <message>
-        <source>%1 does not exist</source>
-        <translation type="unfinished"></translation>
+        <source>Seconds between polls for due jobs, the safety net behind instant wake-ups (default: 5).</source>
+        <translation>Sekunden zwischen Abfragen nach fälligen Jobs, das Sicherheitsnetz hinter dem sofortigen Aufwecken (Standard: 5).</translation>
     </message>
     <message>
-        <source>unknown payload field &quot;%1&quot; (allowed: %2)</source>
-        <translation type="unfinished"></translation>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
     </message>
     <message>
-        <source>payload field &quot;%1&quot; is required (one of: %2)</source>
-        <translation type="unfinished"></translation>
+        <source>Seconds a job stays reserved without a heartbeat (default: 30).</source>
+        <translation>Sekunden, die ein Job ohne Heartbeat reserviert bleibt (Standard: 30).</translation>
     </message>
     <message>
-        <source>payload field &quot;%1&quot; must be one of: %2</source>
-        <translation type="unfinished"></translation>
+        <source>Seconds to wait for running jobs on shutdown (default: 30).</source>
+        <translation>Sekunden, die beim Herunterfahren auf laufende Jobs gewartet wird (Standard: 30).</translation>
     </message>
     <message>
-        <source>payload field &quot;%1&quot; must be a whole number from %2 to %3</source>
-        <translation type="unfinished"></translation>
+        <source>Name of this worker (default: host:pid:random).</source>
+        <translation>Name dieses Workers (Standard: host:pid:zufall).</translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Log file (default: hcm-worker.log in the log folder).</source>
+        <translation>Logdatei (Standard: hcm-worker.log im Log-Ordner).</translation>
+    </message>
+    <message>
+        <source>Folder of the log files.</source>
+        <translation>Ordner der Logdateien.</translation>
+    </message>
+    <message>
+        <source>Application cache folder.</source>
+        <translation>Cache-Ordner der Anwendung.</translation>
+    </message>
+    <message>
+        <source>Run the jobs that are due now, then exit.</source>
+        <translation>Die jetzt fälligen Jobs ausführen und dann beenden.</translation>
+    </message>
+    <message>
+        <source>Also run the diagnostic job types (test.noop, test.sleep, test.fail, test.record).</source>
+        <translation>Auch die Diagnose-Jobtypen ausführen (test.noop, test.sleep, test.fail, test.record).</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;; see --help.</source>
+        <translation>unerwartetes Argument „%1“; siehe --help.</translation>
+    </message>
+    <message>
+        <source>--concurrency must be a whole number from 1 to 256.</source>
+        <translation>--concurrency muss eine ganze Zahl von 1 bis 256 sein.</translation>
+    </message>
+    <message>
+        <source>--poll-interval must be a number of seconds from 0.01 to 3600.</source>
+        <translation>--poll-interval muss eine Zahl von Sekunden zwischen 0,01 und 3600 sein.</translation>
+    </message>
+    <message>
+        <source>--lease must be a number of seconds from 0.3 to 86400.</source>
+        <translation>--lease muss eine Zahl von Sekunden zwischen 0,3 und 86400 sein.</translation>
+    </message>
+    <message>
+        <source>--grace must be a number of seconds from 0 to 86400.</source>
+        <translation>--grace muss eine Zahl von Sekunden zwischen 0 und 86400 sein.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::Alert</name>
+    <message numerus="yes">
+        <source>[HCM] %1 (%2) failed after %n retries</source>
+        <translation>
+            <numerusform>[HCM] %1 (%2) nach %n Wiederholung fehlgeschlagen</numerusform>
+            <numerusform>[HCM] %1 (%2) nach %n Wiederholungen fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>[HCM] %1 (%2) completed</source>
+        <translation>[HCM] %1 (%2) abgeschlossen</translation>
+    </message>
+    <message>
+        <source>[HCM] %1 (%2) failed, retry %3 of %4</source>
+        <translation>[HCM] %1 (%2) fehlgeschlagen, Wiederholung %3 von %4</translation>
+    </message>
+    <message>
+        <source>[HCM] the worker running %1 (%2) was lost</source>
+        <translation>[HCM] der Worker, der %1 (%2) ausführte, ist verloren gegangen</translation>
+    </message>
+    <message>
+        <source>[HCM] %1 (%2): %3</source>
+        <translation>[HCM] %1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <source>Next attempt: %1</source>
+        <translation>Nächster Versuch: %1</translation>
+    </message>
+    <message>
+        <source>Reported by %1 at %2.</source>
+        <translation>Gemeldet von %1 um %2.</translation>
     </message>
 </context>
 <context>
     <name>hcm::CacheFlushHandler</name>
     <message>
         <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Cache-Leerungsaktion „%1“ (erwartet: full oder expired).</translation>
     </message>
     <message>
         <source>max_age_seconds must not be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_age_seconds darf nicht negativ sein.</translation>
     </message>
     <message>
         <source>Refusing to flush %1: the cache folder is the root of a file system.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 wird nicht geleert: der Cache-Ordner ist die Wurzel eines Dateisystems.</translation>
     </message>
     <message>
         <source>Stopped after removing %1 of %2 cache files.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten nach dem Entfernen von %1 von %2 Cache-Dateien.</translation>
     </message>
     <message>
         <source>Cannot delete the cache file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Cache-Datei %1 kann nicht gelöscht werden: %2.</translation>
     </message>
     <message>
         <source>Stopped after removing %1 cache files.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten nach dem Entfernen von %1 Cache-Dateien.</translation>
     </message>
     <message>
         <source>Cannot delete the cache folder %1: check its permissions.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Cache-Ordner %1 kann nicht gelöscht werden: prüfen Sie seine Berechtigungen.</translation>
+    </message>
+    <message>
+        <source>measuring the cache table</source>
+        <translation>Messen der Cache-Tabelle</translation>
+    </message>
+    <message>
+        <source>clearing the cache table</source>
+        <translation>Leeren der Cache-Tabelle</translation>
     </message>
 </context>
 <context>
     <name>hcm::CleanupHandler</name>
     <message>
         <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts or cache).</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Bereinigungstyp „%1“ (erwartet: all, jobs, attempts oder cache).</translation>
     </message>
     <message>
         <source>older_than_days must be a whole number of days, 0 or more.</source>
-        <translation type="unfinished"></translation>
+        <translation>older_than_days muss eine ganze Zahl von Tagen sein, 0 oder mehr.</translation>
     </message>
     <message>
         <source>Stopped after deleting %1 rows.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten nach dem Löschen von %1 Zeilen.</translation>
     </message>
     <message>
         <source>counting old jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen alter Jobs</translation>
     </message>
     <message>
         <source>deleting old job attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen alter Job-Versuche</translation>
     </message>
     <message>
         <source>deleting expired cache entries</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen abgelaufener Cache-Einträge</translation>
+    </message>
+    <message>
+        <source>finding old jobs</source>
+        <translation>Suchen alter Jobs</translation>
+    </message>
+    <message>
+        <source>deleting the attempts of old jobs</source>
+        <translation>Löschen der Versuche alter Jobs</translation>
+    </message>
+    <message>
+        <source>deleting old jobs</source>
+        <translation>Löschen alter Jobs</translation>
     </message>
 </context>
 <context>
     <name>hcm::Database</name>
     <message>
-        <source>This build supports SQLite databases only.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Cannot create the folder %1 for the database: check that it is writable.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Ordner %1 für die Datenbank kann nicht angelegt werden: prüfen Sie, ob er beschreibbar ist.</translation>
     </message>
     <message>
         <source>%1 is a folder, not a database file.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist ein Ordner, keine Datenbankdatei.</translation>
     </message>
     <message>
         <source>opening %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Öffnen von %1</translation>
     </message>
     <message>
         <source>the database is busy: another program kept it locked for too long (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>die Datenbank ist ausgelastet: ein anderes Programm hat sie zu lange gesperrt (%1)</translation>
     </message>
     <message>
         <source>the database file is read-only: check its permissions (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>die Datenbankdatei ist schreibgeschützt: prüfen Sie ihre Berechtigungen (%1)</translation>
     </message>
     <message>
         <source>the disk is full: free some space and try again (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>der Datenträger ist voll: schaffen Sie Platz und versuchen Sie es erneut (%1)</translation>
     </message>
     <message>
         <source>Database error: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbankfehler: %1</translation>
     </message>
     <message>
         <source>Database error while %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbankfehler beim %1: %2</translation>
+    </message>
+    <message>
+        <source>Qt&apos;s PostgreSQL driver (QPSQL) is not installed: install the package libqt6sql6-psql.</source>
+        <translation>Der PostgreSQL-Treiber von Qt (QPSQL) ist nicht installiert: installieren Sie das Paket libqt6sql6-psql.</translation>
+    </message>
+    <message>
+        <source>Cannot connect to %1: %2</source>
+        <translation>Keine Verbindung zu %1 möglich: %2</translation>
+    </message>
+    <message>
+        <source>configuring the connection to %1</source>
+        <translation>Konfigurieren der Verbindung zu %1</translation>
+    </message>
+    <message>
+        <source>checking the connection</source>
+        <translation>Prüfen der Verbindung</translation>
+    </message>
+    <message>
+        <source>the connection to the database server was lost (%1)</source>
+        <translation>die Verbindung zum Datenbankserver ist abgebrochen (%1)</translation>
+    </message>
+    <message>
+        <source>%1 is not an HCM Admin database, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
+        <translation>%1 ist keine HCM-Admin-Datenbank oder sie ist beschädigt (%2). Wählen Sie mit --db eine andere Datei oder verschieben Sie diese.</translation>
+    </message>
+    <message>
+        <source>configuring %1</source>
+        <translation>Konfigurieren von %1</translation>
+    </message>
+    <message>
+        <source>reading %1</source>
+        <translation>Lesen von %1</translation>
+    </message>
+    <message>
+        <source>starting a transaction</source>
+        <translation>Starten einer Transaktion</translation>
+    </message>
+    <message>
+        <source>committing</source>
+        <translation>Festschreiben</translation>
+    </message>
+    <message>
+        <source>preparing a statement</source>
+        <translation>Vorbereiten einer Anweisung</translation>
     </message>
 </context>
 <context>
     <name>hcm::DbConfig</name>
     <message>
-        <source>PostgreSQL databases are not supported by this build yet; use a SQLite file path.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown database address &quot;%1&quot;: give a file path for SQLite.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>SQLite %1</source>
-        <translation type="unfinished"></translation>
+        <translation>SQLite %1</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address (%2). Use postgresql://user:password@host:port/database.</source>
+        <translation>„%1“ ist keine gültige PostgreSQL-Adresse (%2). Verwenden Sie postgresql://user:password@host:port/database.</translation>
+    </message>
+    <message>
+        <source>The database name &quot;%1&quot; contains a slash.</source>
+        <translation>Der Datenbankname „%1“ enthält einen Schrägstrich.</translation>
+    </message>
+    <message>
+        <source>No PostgreSQL database named: put it in the address (postgresql://host/dbname) or set PGDATABASE.</source>
+        <translation>Keine PostgreSQL-Datenbank angegeben: nennen Sie sie in der Adresse (postgresql://host/dbname) oder setzen Sie PGDATABASE.</translation>
+    </message>
+    <message>
+        <source>Unknown database address &quot;%1&quot;: give a file path for SQLite or a postgresql:// URL.</source>
+        <translation>Unbekannte Datenbankadresse „%1“: geben Sie einen Dateipfad für SQLite oder eine postgresql://-URL an.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL %1@%2:%3/%4</source>
+        <translation>PostgreSQL %1@%2:%3/%4</translation>
     </message>
 </context>
 <context>
     <name>hcm::DbOptimizeHandler</name>
     <message>
         <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Optimierungsmodus „%1“ (erwartet: vacuum, incremental oder analyze).</translation>
     </message>
     <message>
         <source>Database optimization is only implemented for SQLite databases.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbankoptimierung ist nur für SQLite-Datenbanken implementiert.</translation>
     </message>
     <message>
         <source>listing the tables</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Tabellen</translation>
     </message>
     <message>
         <source>Stopped after %1 of %2 optimization steps.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten nach %1 von %2 Optimierungsschritten.</translation>
     </message>
     <message>
         <source>updating the planner statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktualisieren der Planer-Statistiken</translation>
     </message>
     <message>
         <source>rebuilding the database file</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuaufbau der Datenbankdatei</translation>
     </message>
     <message>
         <source>optimizing the database</source>
-        <translation type="unfinished"></translation>
+        <translation>Optimieren der Datenbank</translation>
     </message>
     <message>
         <source>writing the log back to the database file</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückschreiben des Logs in die Datenbankdatei</translation>
+    </message>
+    <message>
+        <source>reading PRAGMA %1</source>
+        <translation>Lesen von PRAGMA %1</translation>
+    </message>
+    <message>
+        <source>PRAGMA %1 returned no value.</source>
+        <translation>PRAGMA %1 lieferte keinen Wert.</translation>
+    </message>
+    <message>
+        <source>releasing free pages</source>
+        <translation>Freigeben freier Seiten</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Dispatcher</name>
+    <name>hcm::DeliveryStore</name>
     <message>
-        <source>Could not save %1 job results; retrying in %2 ms: %3</source>
-        <translation type="unfinished"></translation>
+        <source>logging a notification delivery</source>
+        <translation>Protokollieren einer Benachrichtigungszustellung</translation>
     </message>
     <message>
-        <source>The worker stopped while the job was running.</source>
-        <translation type="unfinished"></translation>
+        <source>reading notification deliveries</source>
+        <translation>Lesen der Benachrichtigungszustellungen</translation>
     </message>
 </context>
 <context>
     <name>hcm::EmailSendHandler</name>
     <message>
         <source>Email delivery is not configured: set up SMTP in the notification settings first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der E-Mail-Versand ist nicht eingerichtet: richten Sie zuerst SMTP in den Benachrichtigungseinstellungen ein.</translation>
+    </message>
+    <message>
+        <source>Every recipient already received it.</source>
+        <translation>Alle Empfänger haben sie bereits erhalten.</translation>
+    </message>
+    <message>
+        <source>The server did not accept this recipient.</source>
+        <translation>Der Server hat diesen Empfänger nicht angenommen.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::HttpExchange</name>
+    <message>
+        <source>The extra trusted CA file %1 holds no PEM certificate.</source>
+        <translation>Die zusätzliche vertrauenswürdige CA-Datei %1 enthält kein PEM-Zertifikat.</translation>
+    </message>
+    <message>
+        <source>%1 did not answer within %2 s.</source>
+        <translation>%1 hat nicht innerhalb von %2 s geantwortet.</translation>
+    </message>
+    <message>
+        <source>The request to %1 was cancelled.</source>
+        <translation>Die Anfrage an %1 wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The certificate of %1 is not trusted (%2). Install the issuing CA on this machine, or name its file as the extra trusted CA in the notification settings.</source>
+        <translation>Dem Zertifikat von %1 wird nicht vertraut (%2). Installieren Sie die ausstellende CA auf diesem Rechner oder geben Sie ihre Datei in den Benachrichtigungseinstellungen als zusätzliche vertrauenswürdige CA an.</translation>
+    </message>
+    <message>
+        <source>The host name %1 could not be resolved.</source>
+        <translation>Der Hostname %1 konnte nicht aufgelöst werden.</translation>
+    </message>
+    <message>
+        <source>%1 refused the connection.</source>
+        <translation>%1 hat die Verbindung abgelehnt.</translation>
+    </message>
+    <message>
+        <source>The request to %1 failed: %2</source>
+        <translation>Die Anfrage an %1 ist fehlgeschlagen: %2</translation>
     </message>
 </context>
 <context>
     <name>hcm::Job</name>
     <message>
         <source>Queued</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartend</translation>
     </message>
     <message>
         <source>Processing</source>
-        <translation type="unfinished"></translation>
+        <translation>In Bearbeitung</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgeschlossen</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgebrochen</translation>
     </message>
     <message>
         <source>Low</source>
-        <translation type="unfinished"></translation>
+        <translation>Niedrig</translation>
     </message>
     <message>
         <source>Normal</source>
-        <translation type="unfinished"></translation>
+        <translation>Normal</translation>
     </message>
     <message>
         <source>High</source>
-        <translation type="unfinished"></translation>
+        <translation>Hoch</translation>
     </message>
     <message>
         <source>Critical</source>
-        <translation type="unfinished"></translation>
+        <translation>Kritisch</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobRules</name>
     <message>
         <source>cancellation was already requested; the worker is stopping the job</source>
-        <translation type="unfinished"></translation>
+        <translation>der Abbruch wurde bereits angefordert; der Worker hält den Job an</translation>
     </message>
     <message>
         <source>the job is already %1; finished jobs cannot be cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>der Job ist bereits %1; beendete Jobs können nicht abgebrochen werden</translation>
     </message>
     <message>
         <source>the job is running now</source>
-        <translation type="unfinished"></translation>
+        <translation>der Job läuft gerade</translation>
     </message>
     <message>
         <source>the job completed; duplicate it to run it again</source>
-        <translation type="unfinished"></translation>
+        <translation>der Job ist abgeschlossen; duplizieren Sie ihn, um ihn erneut auszuführen</translation>
     </message>
     <message>
         <source>only finished jobs can be deleted; this one is %1</source>
-        <translation type="unfinished"></translation>
+        <translation>nur beendete Jobs können gelöscht werden; dieser ist %1</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobService</name>
     <message>
         <source>Unknown job type &quot;%1&quot;. Known types: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Jobtyp „%1“. Bekannte Typen: %2.</translation>
     </message>
     <message>
         <source>The payload is %1 KiB; the limit is %2 KiB.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload ist %1 KiB groß; das Limit liegt bei %2 KiB.</translation>
     </message>
     <message>
         <source>Invalid payload for %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ungültige Payload für %1: %2.</translation>
     </message>
     <message>
         <source>max_retries must be from 0 to %1; %2 was given.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_retries muss zwischen 0 und %1 liegen; angegeben wurde %2.</translation>
     </message>
     <message>
         <source>The start time is before 1970.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Startzeit liegt vor 1970.</translation>
     </message>
     <message>
         <source>The payload must be a JSON object ({…}), not a single value.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload muss ein JSON-Objekt ({…}) sein, kein einzelner Wert.</translation>
     </message>
     <message>
         <source>The payload is not valid JSON: %1 at line %2, column %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload ist kein gültiges JSON: %1 in Zeile %2, Spalte %3.</translation>
     </message>
     <message>
         <source>The payload must be a JSON object ({…}), not an array.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload muss ein JSON-Objekt ({…}) sein, kein Array.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein Datum mit Uhrzeit; verwenden Sie ISO 8601, zum Beispiel 2026-01-07T10:15:00Z.</translation>
     </message>
     <message>
         <source>Unknown priority &quot;%1&quot;: use low, normal, high or critical.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Priorität „%1“: verwenden Sie low, normal, high oder critical.</translation>
     </message>
     <message>
         <source>max_retries must be a whole number from 0 to %1; &quot;%2&quot; was given.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_retries muss eine ganze Zahl von 0 bis %1 sein; angegeben wurde „%2“.</translation>
     </message>
     <message>
         <source>Job %1 of %2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>Job %1 von %2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobStatsStore</name>
+    <message>
+        <source>reading throughput</source>
+        <translation>Lesen des Durchsatzes</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobStore</name>
     <message>
         <source>adding a job</source>
-        <translation type="unfinished"></translation>
+        <translation>Hinzufügen eines Jobs</translation>
     </message>
     <message>
         <source>claiming jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Übernehmen von Jobs</translation>
     </message>
     <message>
         <source>saving the outcome of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern des Ergebnisses von %1</translation>
     </message>
     <message>
         <source>recording attempt %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfassen von Versuch %1 von %2</translation>
     </message>
     <message>
         <source>returning unstarted jobs to the queue</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückgeben nicht gestarteter Jobs an die Warteschlange</translation>
     </message>
     <message>
         <source>extending job leases</source>
-        <translation type="unfinished"></translation>
+        <translation>Verlängern der Job-Leases</translation>
     </message>
     <message>
         <source>recording the worker heartbeat</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfassen des Worker-Heartbeats</translation>
     </message>
     <message>
         <source>reading cancellation requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Abbruchanforderungen</translation>
     </message>
     <message>
         <source>saving job progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern des Job-Fortschritts</translation>
     </message>
     <message>
         <source>The worker running this job stopped responding (its lease expired).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Worker, der diesen Job ausführte, reagiert nicht mehr (sein Lease ist abgelaufen).</translation>
     </message>
     <message>
         <source>rescuing jobs of lost workers</source>
-        <translation type="unfinished"></translation>
+        <translation>Retten der Jobs verlorener Worker</translation>
     </message>
     <message>
         <source>recording a lost attempt</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfassen eines verlorenen Versuchs</translation>
     </message>
     <message>
         <source>registering the worker</source>
-        <translation type="unfinished"></translation>
+        <translation>Registrieren des Workers</translation>
     </message>
     <message>
         <source>marking the worker stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Markieren des Workers als gestoppt</translation>
     </message>
     <message>
         <source>listing workers</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Worker</translation>
     </message>
     <message>
         <source>Cancelled by %1 before it ran.</source>
-        <translation type="unfinished"></translation>
+        <translation>Von %1 abgebrochen, bevor er lief.</translation>
     </message>
     <message>
         <source>cancelling %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Abbrechen von %1</translation>
     </message>
     <message>
         <source>retrying %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiederholen von %1</translation>
     </message>
     <message>
         <source>deleting %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen von %1</translation>
     </message>
     <message>
         <source>reading %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen von %1</translation>
     </message>
     <message>
         <source>%1 does not exist</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 existiert nicht</translation>
     </message>
     <message>
         <source>reading the attempts of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Versuche von %1</translation>
     </message>
     <message>
         <source>listing jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Jobs</translation>
     </message>
     <message>
         <source>counting jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen der Jobs</translation>
     </message>
     <message>
         <source>counting jobs by status</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen der Jobs nach Status</translation>
+    </message>
+    <message>
+        <source>announcing a change</source>
+        <translation>Bekanntgeben einer Änderung</translation>
+    </message>
+    <message>
+        <source>saving %1 job results</source>
+        <translation>Speichern von %1 Job-Ergebnissen</translation>
+    </message>
+    <message>
+        <source>recording %1 attempts</source>
+        <translation>Erfassen von %1 Versuchen</translation>
+    </message>
+    <message>
+        <source>reading the jobs of %1</source>
+        <translation>Lesen der Jobs von %1</translation>
+    </message>
+    <message>
+        <source>The worker running this job was restarted before it finished.</source>
+        <translation>Der Worker, der diesen Job ausführte, wurde neu gestartet, bevor er fertig war.</translation>
+    </message>
+    <message>
+        <source>the job changed state meanwhile; try again</source>
+        <translation>der Job hat inzwischen seinen Status geändert; versuchen Sie es erneut</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobTableModel</name>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retrying in %n min</source>
+        <translation>
+            <numerusform>Neuer Versuch in %n min</numerusform>
+            <numerusform>Neuer Versuch in %n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Scheduled in %n min</source>
+        <translation>
+            <numerusform>Geplant in %n min</numerusform>
+            <numerusform>Geplant in %n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Processing %1%</source>
+        <translation>In Bearbeitung %1%</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobTypeCatalog</name>
     <message>
         <source>Clears the application cache: the cache folder and the cache table. &quot;full&quot; removes everything, &quot;expired&quot; only entries past their expiry.</source>
-        <translation type="unfinished"></translation>
+        <translation>Leert den Anwendungs-Cache: den Cache-Ordner und die Cache-Tabelle. „full“ entfernt alles, „expired“ nur abgelaufene Einträge.</translation>
     </message>
     <message>
         <source>Optimizes the database: refreshes planner statistics and reclaims free pages (&quot;vacuum&quot; rebuilds the file, &quot;incremental&quot; only releases free pages, &quot;analyze&quot; only updates statistics).</source>
-        <translation type="unfinished"></translation>
+        <translation>Optimiert die Datenbank: aktualisiert die Planer-Statistiken und gibt freie Seiten frei („vacuum“ baut die Datei neu auf, „incremental“ gibt nur freie Seiten frei, „analyze“ aktualisiert nur die Statistiken).</translation>
     </message>
     <message>
         <source>Rotates the application&apos;s log files: compresses each current log with gzip, keeps the newest archives and deletes older ones.</source>
-        <translation type="unfinished"></translation>
+        <translation>Rotiert die Logdateien der Anwendung: komprimiert jedes aktuelle Log mit gzip, behält die neuesten Archive und löscht ältere.</translation>
     </message>
     <message>
         <source>Sends one email through the configured SMTP server.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sendet eine E-Mail über den konfigurierten SMTP-Server.</translation>
     </message>
     <message>
         <source>payload field &quot;to&quot; is required: an email address or a list of them</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload-Feld „to“ ist erforderlich: eine E-Mail-Adresse oder eine Liste davon</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not an email address</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist keine E-Mail-Adresse</translation>
     </message>
     <message>
         <source>payload field &quot;subject&quot; is required and must be text</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload-Feld „subject“ ist erforderlich und muss Text sein</translation>
     </message>
     <message>
         <source>payload field &quot;body&quot; must be text</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload-Feld „body“ muss Text sein</translation>
     </message>
     <message>
         <source>Deletes old data: finished jobs and their attempts older than the retention period, and expired cache entries.</source>
-        <translation type="unfinished"></translation>
+        <translation>Löscht alte Daten: beendete Jobs und ihre Versuche, die älter als die Aufbewahrungsfrist sind, sowie abgelaufene Cache-Einträge.</translation>
     </message>
     <message>
         <source>Does nothing and succeeds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Tut nichts und ist erfolgreich.</translation>
     </message>
     <message>
         <source>Waits for the given milliseconds, then succeeds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartet die angegebenen Millisekunden und ist dann erfolgreich.</translation>
     </message>
     <message>
         <source>Fails with the given message.</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlägt mit der angegebenen Meldung fehl.</translation>
+    </message>
+    <message>
+        <source>Delivers an alert about another job (failed, succeeded, retried, worker lost) to every enabled notification channel. Created by the workers; retried with backoff.</source>
+        <translation>Stellt eine Warnung über einen anderen Job (fehlgeschlagen, erfolgreich, wiederholt, Worker verloren) an jeden aktivierten Benachrichtigungskanal zu. Von den Workern erstellt; mit Backoff wiederholt.</translation>
+    </message>
+    <message>
+        <source>payload field &quot;job_id&quot; is required: the job the alert is about</source>
+        <translation>Payload-Feld „job_id“ ist erforderlich: der Job, um den es in der Warnung geht</translation>
+    </message>
+    <message>
+        <source>payload field &quot;job_type&quot; is required and must be text</source>
+        <translation>Payload-Feld „job_type“ ist erforderlich und muss Text sein</translation>
+    </message>
+    <message>
+        <source>payload field &quot;error&quot; must be text</source>
+        <translation>Payload-Feld „error“ muss Text sein</translation>
+    </message>
+    <message>
+        <source>Records the execution in the table test_executions, then waits the given milliseconds.</source>
+        <translation>Erfasst die Ausführung in der Tabelle test_executions und wartet dann die angegebenen Millisekunden.</translation>
+    </message>
+    <message>
+        <source>unknown payload field &quot;%1&quot; (allowed: %2)</source>
+        <translation>unbekanntes Payload-Feld „%1“ (erlaubt: %2)</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; is required (one of: %2)</source>
+        <translation>Payload-Feld „%1“ ist erforderlich (eines von: %2)</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be one of: %2</source>
+        <translation>Payload-Feld „%1“ muss eines der folgenden sein: %2</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be a whole number from %2 to %3</source>
+        <translation>Payload-Feld „%1“ muss eine ganze Zahl von %2 bis %3 sein</translation>
     </message>
 </context>
 <context>
     <name>hcm::LogRotateHandler</name>
     <message>
         <source>keep and min_size_bytes must not be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>keep und min_size_bytes dürfen nicht negativ sein.</translation>
     </message>
     <message>
         <source>Stopped after rotating %1 of %2 log files.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten nach dem Rotieren von %1 von %2 Logdateien.</translation>
     </message>
     <message>
         <source>Cannot truncate the log file %1 after archiving it: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Logdatei %1 kann nach dem Archivieren nicht gekürzt werden: %2.</translation>
     </message>
     <message>
         <source>Cannot delete the old log archive %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das alte Log-Archiv %1 kann nicht gelöscht werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot read the log file %1: %2.</source>
+        <translation>Die Logdatei %1 kann nicht gelesen werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot create the archive %1.</source>
+        <translation>Das Archiv %1 kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>Cannot write the archive %1: %2.</source>
+        <translation>Das Archiv %1 kann nicht geschrieben werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot finish the archive %1 (zlib error %2).</source>
+        <translation>Das Archiv %1 kann nicht abgeschlossen werden (zlib-Fehler %2).</translation>
     </message>
 </context>
 <context>
     <name>hcm::LogSink</name>
     <message>
         <source>Cannot create the log folder %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Log-Ordner %1 kann nicht angelegt werden.</translation>
     </message>
     <message>
         <source>Cannot write the log file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Logdatei %1 kann nicht geschrieben werden: %2.</translation>
     </message>
 </context>
 <context>
     <name>hcm::Migrator</name>
     <message>
         <source>creating the migrations table</source>
-        <translation type="unfinished"></translation>
+        <translation>Anlegen der Migrationstabelle</translation>
     </message>
     <message>
         <source>The database %1 was written by a newer version of HCM Admin (schema %2; this program knows up to schema %3). Install the newer version; this one will not touch it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank %1 wurde von einer neueren Version von HCM Admin geschrieben (Schema %2; dieses Programm kennt Schemata bis %3). Installieren Sie die neuere Version; diese hier rührt sie nicht an.</translation>
     </message>
     <message>
         <source>applying migration %1_%2</source>
-        <translation type="unfinished"></translation>
+        <translation>Anwenden der Migration %1_%2</translation>
     </message>
     <message>
         <source>recording migration %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfassen der Migration %1</translation>
+    </message>
+    <message>
+        <source>reading the schema version</source>
+        <translation>Lesen der Schemaversion</translation>
+    </message>
+    <message>
+        <source>waiting for other programs that migrate the database</source>
+        <translation>Warten auf andere Programme, die die Datenbank migrieren</translation>
+    </message>
+    <message>
+        <source>The database %1 needs migration %2_%3, but this role may not change the schema (%4). Start hcmctl or hcm-admin once as the owner role (see docs/postgresql.md), then this program again.</source>
+        <translation>Die Datenbank %1 braucht die Migration %2_%3, aber diese Rolle darf das Schema nicht ändern (%4). Starten Sie hcmctl oder hcm-admin einmal mit der Eigentümerrolle (siehe docs/postgresql.md) und danach dieses Programm erneut.</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Runner</name>
+    <name>hcm::NotificationService</name>
     <message>
-        <source>Cancelled before it started.</source>
-        <translation type="unfinished"></translation>
+        <source>Email is not set up: the SMTP server is missing.</source>
+        <translation>E-Mail ist nicht eingerichtet: der SMTP-Server fehlt.</translation>
     </message>
     <message>
-        <source>The worker stopped before the job started.</source>
-        <translation type="unfinished"></translation>
+        <source>Email is not set up: the from address is missing.</source>
+        <translation>E-Mail ist nicht eingerichtet: die Absenderadresse fehlt.</translation>
     </message>
     <message>
-        <source>This worker has no handler for job type &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <source>SMS is not set up: the Twilio account SID is missing.</source>
+        <translation>SMS ist nicht eingerichtet: die Twilio-Account-SID fehlt.</translation>
     </message>
     <message>
-        <source>The handler failed unexpectedly: %1</source>
-        <translation type="unfinished"></translation>
+        <source>SMS is not set up: the Twilio auth token is missing.</source>
+        <translation>SMS ist nicht eingerichtet: das Twilio-Auth-Token fehlt.</translation>
     </message>
     <message>
-        <source>The handler failed unexpectedly.</source>
-        <translation type="unfinished"></translation>
+        <source>SMS is not set up: the sender number is missing.</source>
+        <translation>SMS ist nicht eingerichtet: die Absendernummer fehlt.</translation>
     </message>
     <message>
-        <source>Cancelled while running: %1</source>
-        <translation type="unfinished"></translation>
+        <source>Slack is not set up: the webhook URL is missing.</source>
+        <translation>Slack ist nicht eingerichtet: die Webhook-URL fehlt.</translation>
     </message>
     <message>
-        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
-        <translation type="unfinished"></translation>
+        <source>The server did not accept this recipient.</source>
+        <translation>Der Server hat diesen Empfänger nicht angenommen.</translation>
     </message>
     <message>
-        <source>Interrupted by a worker shutdown: %1</source>
-        <translation type="unfinished"></translation>
+        <source>No recipient: give one, or set the admin email recipients.</source>
+        <translation>Kein Empfänger: geben Sie einen an oder legen Sie die Admin-E-Mail-Empfänger fest.</translation>
+    </message>
+    <message>
+        <source>No recipient: give a phone number, or set the SMS recipients.</source>
+        <translation>Kein Empfänger: geben Sie eine Telefonnummer an oder legen Sie die SMS-Empfänger fest.</translation>
+    </message>
+    <message>
+        <source>test messages</source>
+        <translation>Testnachrichten</translation>
+    </message>
+    <message>
+        <source>HCM Admin test message</source>
+        <translation>HCM-Admin-Testnachricht</translation>
+    </message>
+    <message>
+        <source>This is a test message from HCM Admin, sent by %1 at %2. If you can read it, %3 alerts work.</source>
+        <translation>Dies ist eine Testnachricht von HCM Admin, gesendet von %1 um %2. Wenn Sie sie lesen können, funktionieren %3-Warnungen.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::NotificationSettings</name>
+    <message>
+        <source>Email alerts</source>
+        <translation>E-Mail-Warnungen</translation>
+    </message>
+    <message>
+        <source>SMTP server</source>
+        <translation>SMTP-Server</translation>
+    </message>
+    <message>
+        <source>SMTP port</source>
+        <translation>SMTP-Port</translation>
+    </message>
+    <message>
+        <source>SMTP security</source>
+        <translation>SMTP-Sicherheit</translation>
+    </message>
+    <message>
+        <source>SMTP user name</source>
+        <translation>SMTP-Benutzername</translation>
+    </message>
+    <message>
+        <source>SMTP password</source>
+        <translation>SMTP-Passwort</translation>
+    </message>
+    <message>
+        <source>From address</source>
+        <translation>Absenderadresse</translation>
+    </message>
+    <message>
+        <source>From name</source>
+        <translation>Absendername</translation>
+    </message>
+    <message>
+        <source>Reply-to address</source>
+        <translation>Antwortadresse</translation>
+    </message>
+    <message>
+        <source>Admin email recipients</source>
+        <translation>Admin-E-Mail-Empfänger</translation>
+    </message>
+    <message>
+        <source>SMS alerts</source>
+        <translation>SMS-Warnungen</translation>
+    </message>
+    <message>
+        <source>SMS provider</source>
+        <translation>SMS-Anbieter</translation>
+    </message>
+    <message>
+        <source>Twilio account SID</source>
+        <translation>Twilio-Account-SID</translation>
+    </message>
+    <message>
+        <source>Twilio auth token</source>
+        <translation>Twilio-Auth-Token</translation>
+    </message>
+    <message>
+        <source>SMS sender number</source>
+        <translation>SMS-Absendernummer</translation>
+    </message>
+    <message>
+        <source>SMS recipients</source>
+        <translation>SMS-Empfänger</translation>
+    </message>
+    <message>
+        <source>Twilio API address</source>
+        <translation>Twilio-API-Adresse</translation>
+    </message>
+    <message>
+        <source>Slack alerts</source>
+        <translation>Slack-Warnungen</translation>
+    </message>
+    <message>
+        <source>Slack webhook URL</source>
+        <translation>Slack-Webhook-URL</translation>
+    </message>
+    <message>
+        <source>Slack channel</source>
+        <translation>Slack-Kanal</translation>
+    </message>
+    <message>
+        <source>Alert when a job fails after its last retry</source>
+        <translation>Warnen, wenn ein Job nach seiner letzten Wiederholung fehlschlägt</translation>
+    </message>
+    <message>
+        <source>Alert when a job succeeds</source>
+        <translation>Warnen, wenn ein Job erfolgreich ist</translation>
+    </message>
+    <message>
+        <source>Alert when a job is retried</source>
+        <translation>Warnen, wenn ein Job wiederholt wird</translation>
+    </message>
+    <message>
+        <source>Alert when a worker is lost</source>
+        <translation>Warnen, wenn ein Worker verloren geht</translation>
+    </message>
+    <message>
+        <source>Quiet hours</source>
+        <translation>Ruhezeiten</translation>
+    </message>
+    <message>
+        <source>Quiet hours start</source>
+        <translation>Beginn der Ruhezeiten</translation>
+    </message>
+    <message>
+        <source>Quiet hours end</source>
+        <translation>Ende der Ruhezeiten</translation>
+    </message>
+    <message>
+        <source>Quiet hours time zone</source>
+        <translation>Zeitzone der Ruhezeiten</translation>
+    </message>
+    <message>
+        <source>Digest</source>
+        <translation>Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>Extra trusted CA certificate file</source>
+        <translation>Zusätzliche vertrauenswürdige CA-Zertifikatsdatei</translation>
+    </message>
+    <message>
+        <source>%1 is a secret: it cannot be set from text here.</source>
+        <translation>%1 ist ein Geheimnis: es kann hier nicht aus Text gesetzt werden.</translation>
+    </message>
+    <message>
+        <source>%1 must be true or false, not &quot;%2&quot;.</source>
+        <translation>%1 muss true oder false sein, nicht „%2“.</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number from 1 to 65535, not &quot;%2&quot;.</source>
+        <translation>%1 muss eine ganze Zahl von 1 bis 65535 sein, nicht „%2“.</translation>
+    </message>
+    <message>
+        <source>%1 must be none, starttls or tls, not &quot;%2&quot;.</source>
+        <translation>%1 muss none, starttls oder tls sein, nicht „%2“.</translation>
+    </message>
+    <message>
+        <source>%1 must be immediate, hourly or daily, not &quot;%2&quot;.</source>
+        <translation>%1 muss immediate, hourly oder daily sein, nicht „%2“.</translation>
+    </message>
+    <message>
+        <source>Unknown setting &quot;%1&quot;.</source>
+        <translation>Unbekannte Einstellung „%1“.</translation>
+    </message>
+    <message>
+        <source>The SMTP port must be from 1 to 65535.</source>
+        <translation>Der SMTP-Port muss zwischen 1 und 65535 liegen.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a host name or IP address.</source>
+        <translation>„%1“ ist kein Hostname und keine IP-Adresse.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an email address.</source>
+        <translation>„%1“ ist keine E-Mail-Adresse.</translation>
+    </message>
+    <message>
+        <source>The sender name must be on one line.</source>
+        <translation>Der Absendername muss in einer Zeile stehen.</translation>
+    </message>
+    <message>
+        <source>A password is needed with the SMTP user name.</source>
+        <translation>Zum SMTP-Benutzernamen wird ein Passwort benötigt.</translation>
+    </message>
+    <message>
+        <source>Email alerts need an SMTP server.</source>
+        <translation>E-Mail-Warnungen brauchen einen SMTP-Server.</translation>
+    </message>
+    <message>
+        <source>Email alerts need a from address.</source>
+        <translation>E-Mail-Warnungen brauchen eine Absenderadresse.</translation>
+    </message>
+    <message>
+        <source>Email alerts need at least one recipient.</source>
+        <translation>E-Mail-Warnungen brauchen mindestens einen Empfänger.</translation>
+    </message>
+    <message>
+        <source>The only SMS provider supported is twilio.</source>
+        <translation>Der einzige unterstützte SMS-Anbieter ist twilio.</translation>
+    </message>
+    <message>
+        <source>A Twilio account SID is &quot;AC&quot; followed by 32 hexadecimal digits.</source>
+        <translation>Eine Twilio-Account-SID besteht aus „AC“ gefolgt von 32 Hexadezimalziffern.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a phone number in E.164 form (+14155550123).</source>
+        <translation>„%1“ ist keine Telefonnummer im E.164-Format (+14155550123).</translation>
+    </message>
+    <message>
+        <source>The Twilio API address must be an https:// URL.</source>
+        <translation>Die Twilio-API-Adresse muss eine https://-URL sein.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need the Twilio account SID.</source>
+        <translation>SMS-Warnungen brauchen die Twilio-Account-SID.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need the Twilio auth token.</source>
+        <translation>SMS-Warnungen brauchen das Twilio-Auth-Token.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need a sender number.</source>
+        <translation>SMS-Warnungen brauchen eine Absendernummer.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need at least one recipient.</source>
+        <translation>SMS-Warnungen brauchen mindestens einen Empfänger.</translation>
+    </message>
+    <message>
+        <source>The Slack webhook URL must be an https:// URL.</source>
+        <translation>Die Slack-Webhook-URL muss eine https://-URL sein.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a Slack channel name (#alerts).</source>
+        <translation>„%1“ ist kein Slack-Kanalname (#alerts).</translation>
+    </message>
+    <message>
+        <source>Slack alerts need a webhook URL.</source>
+        <translation>Slack-Warnungen brauchen eine Webhook-URL.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a time of day as HH:mm (22:00).</source>
+        <translation>„%1“ ist keine Uhrzeit im Format HH:mm (22:00).</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a time of day as HH:mm (07:00).</source>
+        <translation>„%1“ ist keine Uhrzeit im Format HH:mm (07:00).</translation>
+    </message>
+    <message>
+        <source>Quiet hours must end at a different time than they start.</source>
+        <translation>Die Ruhezeiten müssen zu einer anderen Uhrzeit enden, als sie beginnen.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a known time zone; use an IANA name such as Europe/Berlin.</source>
+        <translation>„%1“ ist keine bekannte Zeitzone; verwenden Sie einen IANA-Namen wie Europe/Berlin.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file must be given as an absolute path.</source>
+        <translation>Die CA-Zertifikatsdatei muss als absoluter Pfad angegeben werden.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::NotificationSettingsStore</name>
+    <message>
+        <source>reading the notification settings</source>
+        <translation>Lesen der Benachrichtigungseinstellungen</translation>
+    </message>
+    <message>
+        <source>The notification settings row is missing; run &quot;hcmctl db migrate&quot;.</source>
+        <translation>Die Zeile der Benachrichtigungseinstellungen fehlt; führen Sie „hcmctl db migrate“ aus.</translation>
+    </message>
+    <message>
+        <source>SMTP password</source>
+        <translation>SMTP-Passwort</translation>
+    </message>
+    <message>
+        <source>Twilio auth token</source>
+        <translation>Twilio-Auth-Token</translation>
+    </message>
+    <message>
+        <source>Slack webhook URL</source>
+        <translation>Slack-Webhook-URL</translation>
+    </message>
+    <message>
+        <source>The notification settings were not saved: %1</source>
+        <translation>Die Benachrichtigungseinstellungen wurden nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>%1 saved the notification settings (version %2) after you loaded version %3; nothing was saved. Changed since: %4. Reload and apply your changes again.</source>
+        <translation>%1 hat die Benachrichtigungseinstellungen gespeichert (Version %2), nachdem Sie Version %3 geladen hatten; nichts wurde gespeichert. Seitdem geändert: %4. Laden Sie neu und übernehmen Sie Ihre Änderungen erneut.</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>Jemand anderes</translation>
+    </message>
+    <message>
+        <source>no field (saved unchanged)</source>
+        <translation>kein Feld (unverändert gespeichert)</translation>
+    </message>
+    <message>
+        <source>saving the notification settings</source>
+        <translation>Speichern der Benachrichtigungseinstellungen</translation>
+    </message>
+    <message>
+        <source>Someone else saved the notification settings at the same moment; nothing was saved. Reload and apply your changes again.</source>
+        <translation>Jemand anderes hat die Benachrichtigungseinstellungen im selben Moment gespeichert; nichts wurde gespeichert. Laden Sie neu und übernehmen Sie Ihre Änderungen erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::NotifyHandler</name>
+    <message>
+        <source>Stopped before every channel was tried.</source>
+        <translation>Angehalten, bevor jeder Kanal versucht wurde.</translation>
+    </message>
+    <message>
+        <source>%1 to %2: %3</source>
+        <translation>%1 an %2: %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n delivery(s) failed: </source>
+        <translation>
+            <numerusform>%n Zustellung fehlgeschlagen: </numerusform>
+            <numerusform>%n Zustellungen fehlgeschlagen: </numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>hcm::RateLimiter</name>
+    <message>
+        <source>reading the rate limit</source>
+        <translation>Lesen des Ratenlimits</translation>
+    </message>
+    <message>
+        <source>Too many %1: at most %2 per minute. The next one is allowed at %3 (in %4 s).</source>
+        <translation>Zu viele %1: höchstens %2 pro Minute. Die nächste ist um %3 erlaubt (in %4 s).</translation>
+    </message>
+    <message>
+        <source>recording a rate-limited action</source>
+        <translation>Erfassen einer ratenbegrenzten Aktion</translation>
+    </message>
+    <message>
+        <source>pruning the rate limit</source>
+        <translation>Bereinigen des Ratenlimits</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::SecretBox</name>
+    <message>
+        <source>The secret key in %1 is not valid: it must be %2 random bytes written in base64 (44 characters).</source>
+        <translation>Der geheime Schlüssel in %1 ist ungültig: er muss aus %2 Zufallsbytes in Base64 bestehen (44 Zeichen).</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1 for the secret key file.</source>
+        <translation>Der Ordner %1 für die Schlüsseldatei kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>Cannot create the secret key file %1: %2</source>
+        <translation>Die Schlüsseldatei %1 kann nicht angelegt werden: %2</translation>
+    </message>
+    <message>
+        <source>Cannot write the secret key file %1.</source>
+        <translation>Die Schlüsseldatei %1 kann nicht geschrieben werden.</translation>
+    </message>
+    <message>
+        <source>The encryption library (libsodium) could not be initialised.</source>
+        <translation>Die Verschlüsselungsbibliothek (libsodium) konnte nicht initialisiert werden.</translation>
+    </message>
+    <message>
+        <source>The secret key file %1 does not exist, so the stored notification secrets cannot be decrypted. Restore the key file (or set HCM_SECRET_KEY), or set the secrets again.</source>
+        <translation>Die Schlüsseldatei %1 existiert nicht, daher können die gespeicherten Benachrichtigungsgeheimnisse nicht entschlüsselt werden. Stellen Sie die Schlüsseldatei wieder her (oder setzen Sie HCM_SECRET_KEY) oder setzen Sie die Geheimnisse neu.</translation>
+    </message>
+    <message>
+        <source>Cannot read the secret key file %1: %2</source>
+        <translation>Die Schlüsseldatei %1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>the key file %1</source>
+        <translation>die Schlüsseldatei %1</translation>
+    </message>
+    <message>
+        <source>key file %1</source>
+        <translation>Schlüsseldatei %1</translation>
+    </message>
+    <message>
+        <source>The stored %1 is damaged (not in the expected format); set it again.</source>
+        <translation>Der gespeicherte Wert von %1 ist beschädigt (nicht im erwarteten Format); setzen Sie ihn neu.</translation>
+    </message>
+    <message>
+        <source>The stored %1 was encrypted with a different key (key id %2) than the one in use (%3, key id %4). Restore the original key, or set the secret again.</source>
+        <translation>Der gespeicherte Wert von %1 wurde mit einem anderen Schlüssel (Schlüssel-ID %2) verschlüsselt als dem verwendeten (%3, Schlüssel-ID %4). Stellen Sie den ursprünglichen Schlüssel wieder her oder setzen Sie das Geheimnis neu.</translation>
+    </message>
+    <message>
+        <source>The stored %1 cannot be decrypted with the key from %2: it was altered or the key is wrong. Restore the original key, or set the secret again.</source>
+        <translation>Der gespeicherte Wert von %1 kann mit dem Schlüssel aus %2 nicht entschlüsselt werden: er wurde verändert oder der Schlüssel ist falsch. Stellen Sie den ursprünglichen Schlüssel wieder her oder setzen Sie das Geheimnis neu.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::SlackChannel</name>
+    <message>
+        <source>The Slack webhook URL is not an https:// URL; set it again in the notification settings.</source>
+        <translation>Die Slack-Webhook-URL ist keine https://-URL; setzen Sie sie in den Benachrichtigungseinstellungen neu.</translation>
+    </message>
+    <message>
+        <source> The webhook URL is no longer valid: create a new incoming webhook in Slack and set it here.</source>
+        <translation> Die Webhook-URL ist nicht mehr gültig: legen Sie in Slack einen neuen Incoming Webhook an und tragen Sie ihn hier ein.</translation>
+    </message>
+    <message>
+        <source> Check the Slack channel setting.</source>
+        <translation> Prüfen Sie die Einstellung des Slack-Kanals.</translation>
+    </message>
+    <message>
+        <source> A Slack administrator restricted posting to that channel.</source>
+        <translation> Ein Slack-Administrator hat das Posten in diesem Kanal eingeschränkt.</translation>
+    </message>
+    <message>
+        <source>Slack says: %1 (HTTP %2).%3</source>
+        <translation>Slack meldet: %1 (HTTP %2).%3</translation>
     </message>
 </context>
 <context>
     <name>hcm::SleepHandler</name>
     <message>
         <source>Stopped after %1 ms of %2 ms.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehalten nach %1 ms von %2 ms.</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Sql</name>
+    <name>hcm::SmtpChannel</name>
     <message>
-        <source>preparing a statement</source>
-        <translation type="unfinished"></translation>
+        <source>The email library (libcurl) could not start.</source>
+        <translation>Die E-Mail-Bibliothek (libcurl) konnte nicht starten.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 rejected the user name or password%2. Check the SMTP user name and password.</source>
+        <translation>Der SMTP-Server %1 hat den Benutzernamen oder das Passwort abgelehnt%2. Prüfen Sie SMTP-Benutzername und -Passwort.</translation>
+    </message>
+    <message>
+        <source>The certificate of %1 is not trusted (%2). Install the issuing CA on this machine, or name its file as the extra trusted CA in the notification settings.</source>
+        <translation>Dem Zertifikat von %1 wird nicht vertraut (%2). Installieren Sie die ausstellende CA auf diesem Rechner oder geben Sie ihre Datei in den Benachrichtigungseinstellungen als zusätzliche vertrauenswürdige CA an.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 does not offer STARTTLS. Choose implicit TLS (usually port 465) or check the port.</source>
+        <translation>Der SMTP-Server %1 bietet kein STARTTLS an. Wählen Sie implizites TLS (meist Port 465) oder prüfen Sie den Port.</translation>
+    </message>
+    <message>
+        <source>The TLS handshake with %1 failed (%2). If the server expects STARTTLS (usually port 587), choose STARTTLS instead of implicit TLS.</source>
+        <translation>Der TLS-Handshake mit %1 ist fehlgeschlagen (%2). Wenn der Server STARTTLS erwartet (meist Port 587), wählen Sie STARTTLS statt implizitem TLS.</translation>
+    </message>
+    <message>
+        <source>The SMTP server name %1 could not be resolved. Check the host name.</source>
+        <translation>Der Name des SMTP-Servers %1 konnte nicht aufgelöst werden. Prüfen Sie den Hostnamen.</translation>
+    </message>
+    <message>
+        <source>Could not connect to the SMTP server %1 (%2). Check the host, the port and the firewall.</source>
+        <translation>Keine Verbindung zum SMTP-Server %1 (%2). Prüfen Sie Host, Port und Firewall.</translation>
+    </message>
+    <message>
+        <source>Could not connect to the SMTP server %1 within %2 s.</source>
+        <translation>Keine Verbindung zum SMTP-Server %1 innerhalb von %2 s.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 accepted the connection but did not answer within %2 s%3.</source>
+        <translation>Der SMTP-Server %1 hat die Verbindung angenommen, aber nicht innerhalb von %2 s geantwortet%3.</translation>
+    </message>
+    <message>
+        <source> (no greeting)</source>
+        <translation> (keine Begrüßung)</translation>
+    </message>
+    <message>
+        <source> (after %1)</source>
+        <translation> (nach %1)</translation>
+    </message>
+    <message>
+        <source>Sending the email was cancelled.</source>
+        <translation>Das Senden der E-Mail wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 requires a login%2: set the SMTP user name and password.</source>
+        <translation>Der SMTP-Server %1 verlangt eine Anmeldung%2: legen Sie SMTP-Benutzername und -Passwort fest.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 refused the recipients%2.</source>
+        <translation>Der SMTP-Server %1 hat die Empfänger abgelehnt%2.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 refused the sender address %2%3.</source>
+        <translation>Der SMTP-Server %1 hat die Absenderadresse %2 abgelehnt%3.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 refused the message%2.</source>
+        <translation>Der SMTP-Server %1 hat die Nachricht abgelehnt%2.</translation>
+    </message>
+    <message>
+        <source>Sending the email through %1 failed: %2%3.</source>
+        <translation>Das Senden der E-Mail über %1 ist fehlgeschlagen: %2%3.</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Transaction</name>
+    <name>hcm::TwilioChannel</name>
     <message>
-        <source>starting a transaction</source>
-        <translation type="unfinished"></translation>
+        <source>The Twilio API address %1 is not an https:// URL.</source>
+        <translation>Die Twilio-API-Adresse %1 ist keine https://-URL.</translation>
     </message>
     <message>
-        <source>committing</source>
-        <translation type="unfinished"></translation>
+        <source> The account SID or auth token is wrong.</source>
+        <translation> Die Account-SID oder das Auth-Token ist falsch.</translation>
+    </message>
+    <message>
+        <source> Check the account SID.</source>
+        <translation> Prüfen Sie die Account-SID.</translation>
+    </message>
+    <message>
+        <source> Check the recipient number %1.</source>
+        <translation> Prüfen Sie die Empfängernummer %1.</translation>
+    </message>
+    <message>
+        <source> The sender number %1 is not one of your Twilio numbers.</source>
+        <translation> Die Absendernummer %1 ist keine Ihrer Twilio-Nummern.</translation>
+    </message>
+    <message>
+        <source> Enable SMS to that country in the Twilio console (geo permissions).</source>
+        <translation> Aktivieren Sie SMS in dieses Land in der Twilio-Konsole (Geo-Berechtigungen).</translation>
+    </message>
+    <message>
+        <source>Twilio answered HTTP %1 without an error message.</source>
+        <translation>Twilio antwortete mit HTTP %1 ohne Fehlermeldung.</translation>
+    </message>
+    <message>
+        <source>Twilio says: %1 (error %2).%3</source>
+        <translation>Twilio meldet: %1 (Fehler %2).%3</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::WorkerPool</name>
+    <message>
+        <source>Cancelled before it started.</source>
+        <translation>Abgebrochen, bevor er startete.</translation>
+    </message>
+    <message>
+        <source>The worker stopped before the job started.</source>
+        <translation>Der Worker wurde angehalten, bevor der Job startete.</translation>
+    </message>
+    <message>
+        <source>This worker has no handler for job type &quot;%1&quot;.</source>
+        <translation>Dieser Worker hat keinen Handler für den Jobtyp „%1“.</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly: %1</source>
+        <translation>Der Handler ist unerwartet fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly.</source>
+        <translation>Der Handler ist unerwartet fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Cancelled while running: %1</source>
+        <translation>Während der Ausführung abgebrochen: %1</translation>
+    </message>
+    <message>
+        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
+        <translation>Zeitüberschreitung nach %1 s, dem Limit für %2-Jobs: %3</translation>
+    </message>
+    <message>
+        <source>Stopped: this worker lost the job&apos;s lease: %1</source>
+        <translation>Angehalten: dieser Worker hat das Lease des Jobs verloren: %1</translation>
+    </message>
+    <message>
+        <source>Interrupted by a worker shutdown: %1</source>
+        <translation>Durch das Herunterfahren eines Workers unterbrochen: %1</translation>
+    </message>
+    <message>
+        <source>Could not save %1 job results; retrying in %2 ms: %3</source>
+        <translation>%1 Job-Ergebnisse konnten nicht gespeichert werden; neuer Versuch in %2 ms: %3</translation>
+    </message>
+    <message>
+        <source>The database is unreachable; reconnecting: %1</source>
+        <translation>Die Datenbank ist nicht erreichbar; Verbindung wird wiederhergestellt: %1</translation>
+    </message>
+    <message>
+        <source>The worker stopped while the job was running.</source>
+        <translation>Der Worker wurde angehalten, während der Job lief.</translation>
+    </message>
+    <message>
+        <source>Could not return %1 jobs to the queue; their leases will expire: %2</source>
+        <translation>%1 Jobs konnten nicht an die Warteschlange zurückgegeben werden; ihre Leases laufen ab: %2</translation>
+    </message>
+    <message>
+        <source>the database is unreachable</source>
+        <translation>die Datenbank ist nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>Could not return %1 unstarted jobs to the queue; retrying: %2</source>
+        <translation>%1 nicht gestartete Jobs konnten nicht an die Warteschlange zurückgegeben werden; neuer Versuch: %2</translation>
     </message>
 </context>
 <context>
     <name>hcm::ctl</name>
     <message>
-        <source>The database: a SQLite file path (default: %1).</source>
-        <translation type="unfinished"></translation>
+        <source>Usage: hcmctl [--db PATH] [--json] %1</source>
+        <translation>Aufruf: hcmctl [--db PFAD] [--json] %1</translation>
+    </message>
+    <message>
+        <source>--%1 needs a whole number of at least %2; &quot;%3&quot; was given.</source>
+        <translation>--%1 braucht eine ganze Zahl von mindestens %2; angegeben wurde „%3“.</translation>
+    </message>
+    <message>
+        <source>Run &quot;hcmctl %1 --help&quot; for details.</source>
+        <translation>Mit „hcmctl %1 --help“ erhalten Sie Details.</translation>
+    </message>
+    <message>
+        <source>TYPE</source>
+        <translation>TYP</translation>
+    </message>
+    <message>
+        <source>The job type; &quot;hcmctl jobs types&quot; lists them.</source>
+        <translation>Der Jobtyp; „hcmctl jobs types“ listet sie auf.</translation>
+    </message>
+    <message>
+        <source>Creates a job and prints its id.</source>
+        <translation>Legt einen Job an und gibt seine ID aus.</translation>
+    </message>
+    <message>
+        <source>low, normal (default), high or critical.</source>
+        <translation>low, normal (Standard), high oder critical.</translation>
+    </message>
+    <message>
+        <source>PRIORITY</source>
+        <translation>PRIORITÄT</translation>
+    </message>
+    <message>
+        <source>The payload, a JSON object; @FILE reads it from a file, - from standard input.</source>
+        <translation>Die Payload, ein JSON-Objekt; @DATEI liest sie aus einer Datei, - von der Standardeingabe.</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>Retries after a failure, 0 to 25 (default 3).</source>
+        <translation>Wiederholungen nach einem Fehlschlag, 0 bis 25 (Standard 3).</translation>
+    </message>
+    <message>
+        <source>N</source>
+        <translation>N</translation>
+    </message>
+    <message>
+        <source>Start no earlier than this ISO 8601 time.</source>
+        <translation>Nicht vor diesem ISO-8601-Zeitpunkt starten.</translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation>ZEIT</translation>
+    </message>
+    <message>
+        <source>Lists jobs, newest first, with filters.</source>
+        <translation>Listet Jobs auf, neueste zuerst, mit Filtern.</translation>
+    </message>
+    <message>
+        <source>Only these statuses (comma-separated).</source>
+        <translation>Nur diese Status (durch Kommas getrennt).</translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <translation>STATUS</translation>
+    </message>
+    <message>
+        <source>Only this job type.</source>
+        <translation>Nur dieser Jobtyp.</translation>
+    </message>
+    <message>
+        <source>Match the id, type or error text.</source>
+        <translation>Mit ID, Typ oder Fehlertext abgleichen.</translation>
+    </message>
+    <message>
+        <source>TEXT</source>
+        <translation>TEXT</translation>
+    </message>
+    <message>
+        <source>At most N jobs (default 50).</source>
+        <translation>Höchstens N Jobs (Standard 50).</translation>
+    </message>
+    <message>
+        <source>Skip the first N jobs.</source>
+        <translation>Die ersten N Jobs überspringen.</translation>
+    </message>
+    <message>
+        <source>id (default), created, status, type or priority.</source>
+        <translation>id (Standard), created, status, type oder priority.</translation>
+    </message>
+    <message>
+        <source>COLUMN</source>
+        <translation>SPALTE</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>The job id, as job_12 or 12.</source>
+        <translation>Die Job-ID, als job_12 oder 12.</translation>
+    </message>
+    <message>
+        <source>Shows one job with its payload, result and attempts.</source>
+        <translation>Zeigt einen Job mit Payload, Ergebnis und Versuchen.</translation>
+    </message>
+    <message>
+        <source>ID...</source>
+        <translation>ID...</translation>
+    </message>
+    <message>
+        <source>One or more job ids, as job_12 or 12.</source>
+        <translation>Eine oder mehrere Job-IDs, als job_12 oder 12.</translation>
+    </message>
+    <message>
+        <source>Cancels queued jobs; asks running ones to stop.</source>
+        <translation>Bricht wartende Jobs ab; bittet laufende, anzuhalten.</translation>
+    </message>
+    <message>
+        <source>Queues failed or cancelled jobs again, now.</source>
+        <translation>Reiht fehlgeschlagene oder abgebrochene Jobs sofort erneut ein.</translation>
+    </message>
+    <message>
+        <source>Deletes finished jobs and their attempts.</source>
+        <translation>Löscht beendete Jobs und ihre Versuche.</translation>
+    </message>
+    <message>
+        <source>Counts jobs per status.</source>
+        <translation>Zählt Jobs pro Status.</translation>
+    </message>
+    <message>
+        <source>Lists the job types with their payload templates.</source>
+        <translation>Listet die Jobtypen mit ihren Payload-Vorlagen auf.</translation>
+    </message>
+    <message>
+        <source>Applies pending schema migrations.</source>
+        <translation>Wendet ausstehende Schema-Migrationen an.</translation>
+    </message>
+    <message>
+        <source>Shows the database location, schema version, size and job counts.</source>
+        <translation>Zeigt Speicherort, Schemaversion, Größe und Job-Anzahlen der Datenbank.</translation>
+    </message>
+    <message>
+        <source>Shows the notification settings (secrets only as set or unset).</source>
+        <translation>Zeigt die Benachrichtigungseinstellungen (Geheimnisse nur als gesetzt oder nicht gesetzt).</translation>
+    </message>
+    <message>
+        <source>KEY=VALUE...</source>
+        <translation>KEY=VALUE...</translation>
+    </message>
+    <message>
+        <source>Settings to change; &quot;hcmctl settings show&quot; lists the keys.</source>
+        <translation>Zu ändernde Einstellungen; „hcmctl settings show“ listet die Schlüssel auf.</translation>
+    </message>
+    <message>
+        <source>Changes notification settings; nothing is saved if any value is invalid.</source>
+        <translation>Ändert Benachrichtigungseinstellungen; nichts wird gespeichert, wenn ein Wert ungültig ist.</translation>
+    </message>
+    <message>
+        <source>Also set this secret (smtp_password, twilio_auth_token, slack_webhook_url) from standard input.</source>
+        <translation>Auch dieses Geheimnis (smtp_password, twilio_auth_token, slack_webhook_url) von der Standardeingabe setzen.</translation>
+    </message>
+    <message>
+        <source>KEY</source>
+        <translation>SCHLÜSSEL</translation>
+    </message>
+    <message>
+        <source>smtp_password, twilio_auth_token or slack_webhook_url.</source>
+        <translation>smtp_password, twilio_auth_token oder slack_webhook_url.</translation>
+    </message>
+    <message>
+        <source>Removes a stored secret.</source>
+        <translation>Entfernt ein gespeichertes Geheimnis.</translation>
+    </message>
+    <message>
+        <source>CHANNEL</source>
+        <translation>KANAL</translation>
+    </message>
+    <message>
+        <source>email, sms or slack.</source>
+        <translation>email, sms oder slack.</translation>
+    </message>
+    <message>
+        <source>Really sends a test message (at most 5 per minute).</source>
+        <translation>Sendet wirklich eine Testnachricht (höchstens 5 pro Minute).</translation>
+    </message>
+    <message>
+        <source>Send to this address or number instead of the configured recipients.</source>
+        <translation>An diese Adresse oder Nummer statt an die konfigurierten Empfänger senden.</translation>
+    </message>
+    <message>
+        <source>ADDRESS</source>
+        <translation>ADRESSE</translation>
+    </message>
+    <message>
+        <source>Lists notification deliveries, newest first, or those of one job.</source>
+        <translation>Listet Benachrichtigungszustellungen auf, neueste zuerst, oder die eines Jobs.</translation>
+    </message>
+    <message>
+        <source>Only the deliveries made by or about this job.</source>
+        <translation>Nur die Zustellungen, die von diesem Job oder über ihn erfolgten.</translation>
+    </message>
+    <message>
+        <source>At most N deliveries (default 50).</source>
+        <translation>Höchstens N Zustellungen (Standard 50).</translation>
+    </message>
+    <message>
+        <source>The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname (parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</source>
+        <translation>Die Datenbank: ein SQLite-Dateipfad (Standard: %1) oder postgresql://user:password@host:port/dbname (fehlende Teile kommen aus PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</translation>
     </message>
     <message>
         <source>PATH</source>
-        <translation type="unfinished"></translation>
+        <translation>PFAD</translation>
     </message>
     <message>
         <source>Print results as JSON.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ergebnisse als JSON ausgeben.</translation>
     </message>
     <message>
         <source>[options]</source>
-        <translation type="unfinished"></translation>
+        <translation>[Optionen]</translation>
     </message>
     <message>
         <source>Usage: hcmctl [--db PATH] [--json] &lt;command&gt; [arguments]
@@ -661,399 +1823,1859 @@ HCM Admin command-line client: background jobs and the database.
 
 Commands:
 </source>
-        <translation type="unfinished"></translation>
+        <translation>Aufruf: hcmctl [--db PFAD] [--json] &lt;Befehl&gt; [Argumente]
+
+Kommandozeilen-Client von HCM Admin: Hintergrundjobs und die Datenbank.
+
+Befehle:
+</translation>
     </message>
     <message>
         <source>
 Global options:
-  --db PATH   the database: a SQLite file path (default: %1)
+  --db PATH   the database: a SQLite file path (default: %1), or
+              postgresql://user:password@host:port/dbname; parts left out come from
+              PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname)
   --json      print results as JSON
   --help      show help (also after a command: hcmctl jobs list --help)
   --version   show the version
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error.
 </source>
-        <translation type="unfinished"></translation>
+        <translation>
+Globale Optionen:
+  --db PFAD   die Datenbank: ein SQLite-Dateipfad (Standard: %1) oder
+              postgresql://user:password@host:port/dbname; fehlende Teile kommen aus
+              PGHOST, PGPORT, PGUSER, PGPASSWORD und PGDATABASE (postgresql:///dbname)
+  --json      Ergebnisse als JSON ausgeben
+  --help      Hilfe anzeigen (auch nach einem Befehl: hcmctl jobs list --help)
+  --version   Version anzeigen
+
+Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
+</translation>
     </message>
     <message>
         <source>Run &quot;hcmctl --help&quot; for the list of commands.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: hcmctl [--db PATH] [--json] %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit „hcmctl --help“ erhalten Sie die Liste der Befehle.</translation>
     </message>
     <message>
         <source>%1 is missing: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 fehlt: %2</translation>
     </message>
     <message>
         <source>Unexpected argument &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unerwartetes Argument „%1“.</translation>
     </message>
     <message>
         <source>Unknown command &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Befehl „%1“.</translation>
     </message>
     <message>
         <source>Usage: hcmctl [--db PATH] [--json] &lt;command&gt; [arguments]</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufruf: hcmctl [--db PFAD] [--json] &lt;Befehl&gt; [Argumente]</translation>
     </message>
     <message>
         <source>Usage: hcmctl %1 %2 …</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufruf: hcmctl %1 %2 …</translation>
     </message>
     <message>
         <source>&quot;%1&quot; needs a command: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ braucht einen Befehl: %2.</translation>
     </message>
     <message>
         <source>Unknown command &quot;%1 %2&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>--%1 needs a whole number of at least %2; &quot;%3&quot; was given.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Run &quot;hcmctl %1 --help&quot; for details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Befehl „%1 %2“.</translation>
     </message>
     <message>
         <source>total</source>
-        <translation type="unfinished"></translation>
+        <translation>gesamt</translation>
     </message>
     <message>
         <source>payload template: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload-Vorlage: %1</translation>
     </message>
     <message>
         <source>time limit: %1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitlimit: %1 s</translation>
     </message>
     <message>
         <source>applied migration %1_%2</source>
-        <translation type="unfinished"></translation>
+        <translation>Migration %1_%2 angewendet</translation>
     </message>
     <message>
         <source>schema version %1 (up to date)</source>
-        <translation type="unfinished"></translation>
+        <translation>Schemaversion %1 (aktuell)</translation>
     </message>
     <message>
         <source>backend:         %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Backend:        %1</translation>
     </message>
     <message>
         <source>location:        %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicherort:    %1</translation>
     </message>
     <message>
         <source>schema version:  %1 (latest %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Schemaversion:  %1 (neueste %2)</translation>
     </message>
     <message>
         <source>file size:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Dateigröße:     %1</translation>
     </message>
     <message>
         <source> (+ %1 write-ahead log)</source>
-        <translation type="unfinished"></translation>
+        <translation> (+ %1 Write-Ahead-Log)</translation>
     </message>
     <message>
         <source>jobs:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>TYPE</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The job type; &quot;hcmctl jobs types&quot; lists them.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Creates a job and prints its id.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>low, normal (default), high or critical.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PRIORITY</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The payload, a JSON object; @FILE reads it from a file, - from standard input.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>JSON</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retries after a failure, 0 to 25 (default 3).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>N</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Start no earlier than this ISO 8601 time.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>TIME</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lists jobs, newest first, with filters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Only these statuses (comma-separated).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>STATUS</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Only this job type.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Match the id, type or error text.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>TEXT</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>At most N jobs (default 50).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Skip the first N jobs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>id (default), created, status, type or priority.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>COLUMN</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs:</translation>
     </message>
     <message>
         <source>Sort ascending instead of descending.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ID</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The job id, as job_12 or 12.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Shows one job with its payload, result and attempts.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ID...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>One or more job ids, as job_12 or 12.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cancels queued jobs; asks running ones to stop.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Queues failed or cancelled jobs again, now.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deletes finished jobs and their attempts.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Counts jobs per status.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lists the job types with their payload templates.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Applies pending schema migrations.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Shows the database location, schema version, size and job counts.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufsteigend statt absteigend sortieren.</translation>
     </message>
     <message>
         <source>cancelling</source>
-        <translation type="unfinished"></translation>
+        <translation>wird abgebrochen</translation>
     </message>
     <message>
         <source>retrying in %1 min</source>
-        <translation type="unfinished"></translation>
+        <translation>neuer Versuch in %1 min</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine)</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a job id; write job_12 or 12.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist keine Job-ID; schreiben Sie job_12 oder 12.</translation>
     </message>
     <message>
         <source>Cannot read the payload from standard input: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload kann nicht von der Standardeingabe gelesen werden: %1</translation>
     </message>
     <message>
         <source>Cannot read the payload file %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload-Datei %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
         <source>Unknown status &quot;%1&quot;: use queued, processing, completed, failed or cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Status „%1“: verwenden Sie queued, processing, completed, failed oder cancelled.</translation>
     </message>
     <message>
         <source>Unknown sort column &quot;%1&quot;: use id, created, status, type or priority.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Sortierspalte „%1“: verwenden Sie id, created, status, type oder priority.</translation>
     </message>
     <message>
         <source>ATTEMPTS</source>
-        <translation type="unfinished"></translation>
+        <translation>VERSUCHE</translation>
     </message>
     <message>
         <source>CREATED</source>
-        <translation type="unfinished"></translation>
+        <translation>ERSTELLT</translation>
     </message>
     <message>
         <source>ERROR</source>
-        <translation type="unfinished"></translation>
+        <translation>FEHLER</translation>
     </message>
     <message>
         <source>%1 of %2 jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 Jobs</translation>
     </message>
     <message>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>Typ</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Priority</source>
-        <translation type="unfinished"></translation>
+        <translation>Priorität</translation>
     </message>
     <message>
         <source>Retries</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiederholungen</translation>
     </message>
     <message>
         <source>%1 of %2 used</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 verbraucht</translation>
     </message>
     <message>
         <source>Attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>Versuche</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt</translation>
     </message>
     <message>
         <source>Created by</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt von</translation>
     </message>
     <message>
         <source>Run at</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausführen um</translation>
     </message>
     <message>
         <source>Started</source>
-        <translation type="unfinished"></translation>
+        <translation>Gestartet</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgeschlossen</translation>
     </message>
     <message>
         <source>Worker</source>
-        <translation type="unfinished"></translation>
+        <translation>Worker</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Fortschritt</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>Payload:</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload:</translation>
     </message>
     <message>
         <source>Result:</source>
-        <translation type="unfinished"></translation>
+        <translation>Ergebnis:</translation>
     </message>
     <message>
         <source>Attempt history:</source>
-        <translation type="unfinished"></translation>
+        <translation>Versuchsverlauf:</translation>
     </message>
     <message>
         <source>(no finished attempts)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine abgeschlossenen Versuche)</translation>
     </message>
     <message>
         <source>ATTEMPT</source>
-        <translation type="unfinished"></translation>
+        <translation>VERSUCH</translation>
     </message>
     <message>
         <source>WORKER</source>
-        <translation type="unfinished"></translation>
+        <translation>WORKER</translation>
     </message>
     <message>
         <source>STARTED</source>
-        <translation type="unfinished"></translation>
+        <translation>GESTARTET</translation>
     </message>
     <message>
         <source>FINISHED</source>
-        <translation type="unfinished"></translation>
+        <translation>BEENDET</translation>
     </message>
     <message>
         <source>OUTCOME</source>
-        <translation type="unfinished"></translation>
+        <translation>ERGEBNIS</translation>
     </message>
     <message>
         <source>cancellation requested (running)</source>
-        <translation type="unfinished"></translation>
+        <translation>Abbruch angefordert (läuft)</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>abgebrochen</translation>
     </message>
     <message>
         <source>queued for retry</source>
-        <translation type="unfinished"></translation>
+        <translation>zur Wiederholung eingereiht</translation>
     </message>
     <message>
         <source>deleted</source>
-        <translation type="unfinished"></translation>
+        <translation>gelöscht</translation>
+    </message>
+    <message>
+        <source>Nothing was saved.</source>
+        <translation>Nichts wurde gespeichert.</translation>
+    </message>
+    <message>
+        <source>Cannot read standard input.</source>
+        <translation>Die Standardeingabe kann nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>Standard input is empty: pipe the secret in (hcmctl settings clear-secret KEY removes one).</source>
+        <translation>Die Standardeingabe ist leer: leiten Sie das Geheimnis per Pipe ein (hcmctl settings clear-secret KEY entfernt eines).</translation>
+    </message>
+    <message>
+        <source>VALUE</source>
+        <translation>WERT</translation>
+    </message>
+    <message>
+        <source>Give KEY=VALUE pairs, or --secret-stdin KEY.</source>
+        <translation>Geben Sie KEY=VALUE-Paare an oder --secret-stdin KEY.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a secret; secrets are %2.</source>
+        <translation>„%1“ ist kein Geheimnis; Geheimnisse sind %2.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not KEY=VALUE.</source>
+        <translation>„%1“ hat nicht die Form KEY=VALUE.</translation>
+    </message>
+    <message>
+        <source>%1 is a secret: pass it on standard input with --secret-stdin %1, never on the command line.</source>
+        <translation>%1 ist ein Geheimnis: übergeben Sie es auf der Standardeingabe mit --secret-stdin %1, nie auf der Kommandozeile.</translation>
+    </message>
+    <message>
+        <source>Unknown setting &quot;%1&quot;; &quot;hcmctl settings show&quot; lists them.</source>
+        <translation>Unbekannte Einstellung „%1“; „hcmctl settings show“ listet sie auf.</translation>
+    </message>
+    <message>
+        <source>saved (version %1)</source>
+        <translation>gespeichert (Version %1)</translation>
+    </message>
+    <message>
+        <source>%1 cleared (version %2)</source>
+        <translation>%1 gelöscht (Version %2)</translation>
+    </message>
+    <message>
+        <source>Unknown channel &quot;%1&quot;: use email, sms or slack.</source>
+        <translation>Unbekannter Kanal „%1“: verwenden Sie email, sms oder slack.</translation>
+    </message>
+    <message>
+        <source>delivered to %1 in %2 ms: %3</source>
+        <translation>an %1 zugestellt in %2 ms: %3</translation>
+    </message>
+    <message>
+        <source>not delivered to %1 (%2 ms): %3</source>
+        <translation>nicht an %1 zugestellt (%2 ms): %3</translation>
+    </message>
+    <message>
+        <source>RECIPIENT</source>
+        <translation>EMPFÄNGER</translation>
+    </message>
+    <message>
+        <source>EVENT</source>
+        <translation>EREIGNIS</translation>
+    </message>
+    <message>
+        <source>LATENCY</source>
+        <translation>LATENZ</translation>
+    </message>
+    <message>
+        <source>DETAIL</source>
+        <translation>DETAIL</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deliveries</source>
+        <translation>
+            <numerusform>%n Zustellung</numerusform>
+            <numerusform>%n Zustellungen</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ChannelTestWidget</name>
+    <message>
+        <source>Send test email</source>
+        <translation>Test-E-Mail senden</translation>
+    </message>
+    <message>
+        <source>Send test SMS</source>
+        <translation>Test-SMS senden</translation>
+    </message>
+    <message>
+        <source>Send test Slack message</source>
+        <translation>Slack-Testnachricht senden</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <extracomment>latency of a delivery in milliseconds</extracomment>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>Send the test message to this address instead of the first admin recipient</source>
+        <translation>Die Testnachricht an diese Adresse statt an den ersten Admin-Empfänger senden</translation>
+    </message>
+    <message>
+        <source>Send the test message to this number instead of the first SMS recipient</source>
+        <translation>Die Testnachricht an diese Nummer statt an den ersten SMS-Empfänger senden</translation>
+    </message>
+    <message>
+        <source>Recipient address</source>
+        <translation>Empfängeradresse</translation>
+    </message>
+    <message>
+        <source>Recipient number (+14155550123)</source>
+        <translation>Empfängernummer (+14155550123)</translation>
+    </message>
+    <message>
+        <source>%1 (default)</source>
+        <extracomment>placeholder of the test recipient field; %1 is the first configured recipient</extracomment>
+        <translation>%1 (Standard)</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>Wird gesendet…</translation>
+    </message>
+    <message>
+        <source>Sending a test message…</source>
+        <extracomment>shown while a test message is on its way</extracomment>
+        <translation>Testnachricht wird gesendet…</translation>
+    </message>
+    <message>
+        <source>Delivered to %1 in %2.</source>
+        <extracomment>%1 recipient, %2 latency (&quot;38 ms&quot;)</extracomment>
+        <translation>Zugestellt an %1 in %2.</translation>
+    </message>
+    <message>
+        <source>Failed for %1 after %2: %3</source>
+        <extracomment>%1 recipient, %2 latency, %3 the reason</extracomment>
+        <translation>Fehlgeschlagen für %1 nach %2: %3</translation>
+    </message>
+    <message>
+        <source>Response: %1</source>
+        <extracomment>the provider&apos;s answer to a test message (&quot;250 2.0.0 Ok: queued&quot;)</extracomment>
+        <translation>Antwort: %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::DeliveryLogView</name>
+    <message>
+        <source>Email</source>
+        <translation>E-Mail</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <source>Slack</source>
+        <translation>Slack</translation>
+    </message>
+    <message>
+        <source>Job failed</source>
+        <translation>Job fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Job succeeded</source>
+        <translation>Job erfolgreich</translation>
+    </message>
+    <message>
+        <source>Job retried</source>
+        <translation>Job wiederholt</translation>
+    </message>
+    <message>
+        <source>Worker lost</source>
+        <translation>Worker verloren</translation>
+    </message>
+    <message>
+        <source>Test message</source>
+        <translation>Testnachricht</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Kanal</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Empfänger</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>Latenz</translation>
+    </message>
+    <message>
+        <source>Provider response</source>
+        <translation>Antwort des Anbieters</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>The notifications could not be loaded: %1</source>
+        <extracomment>%1 is the database&apos;s error message</extracomment>
+        <translation>Die Benachrichtigungen konnten nicht geladen werden: %1</translation>
+    </message>
+    <message>
+        <source>No notifications were sent about this job.</source>
+        <translation>Zu diesem Job wurden keine Benachrichtigungen gesendet.</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Zugestellt</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <extracomment>latency of a delivery in milliseconds</extracomment>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1
+%2
+%3</source>
+        <extracomment>tooltip of a delivery row: date and time, then the provider&apos;s answer and the error</extracomment>
+        <translation>%1
+%2
+%3</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::JobDetailsDialog</name>
+    <message>
+        <source>Job %1</source>
+        <extracomment>window title; %1 is the job id, &quot;job_12&quot;</extracomment>
+        <translation>Job %1</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::JobDetailsView</name>
+    <message>
+        <source>Completed</source>
+        <translation>Abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation>Zeitüberschreitung</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <extracomment>the worker running the attempt stopped responding</extracomment>
+        <translation>Verloren</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <extracomment>stopped by a worker shutdown, requeued without spending a retry</extracomment>
+        <translation>Unterbrochen</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation>Priorität:</translation>
+    </message>
+    <message>
+        <source>Attempts:</source>
+        <translation>Versuche:</translation>
+    </message>
+    <message>
+        <source>Retries used:</source>
+        <translation>Verbrauchte Wiederholungen:</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>Dauer:</translation>
+    </message>
+    <message>
+        <source>Created:</source>
+        <translation>Erstellt:</translation>
+    </message>
+    <message>
+        <source>Run at:</source>
+        <translation>Ausführen um:</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Gestartet:</translation>
+    </message>
+    <message>
+        <source>Completed:</source>
+        <translation>Abgeschlossen:</translation>
+    </message>
+    <message>
+        <source>Worker:</source>
+        <translation>Worker:</translation>
+    </message>
+    <message>
+        <source>Created by:</source>
+        <translation>Erstellt von:</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Retries</source>
+        <translation>Wiederholungen</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>Payload</source>
+        <translation>Payload</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>No job selected.</source>
+        <translation>Kein Job ausgewählt.</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>jetzt fällig</translation>
+    </message>
+    <message numerus="yes">
+        <source>in %n min</source>
+        <translation>
+            <numerusform>in %n min</numerusform>
+            <numerusform>in %n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>in %1 h %2 min</source>
+        <translation>in %1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <extracomment>job id · job type</extracomment>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>%1 (running)</source>
+        <translation>%1 (läuft)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>No result.</source>
+        <translation>Kein Ergebnis.</translation>
+    </message>
+    <message>
+        <source>No result yet.</source>
+        <translation>Noch kein Ergebnis.</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>%1 – %2
+%3</source>
+        <extracomment>tooltip of an attempt&apos;s row: start and end with dates, then the error</extracomment>
+        <translation>%1 – %2
+%3</translation>
+    </message>
+    <message>
+        <source>#%1 %2</source>
+        <translation>#%1 %2</translation>
+    </message>
+    <message>
+        <source>#%1 %2 at %3</source>
+        <translation>#%1 %2 um %3</translation>
+    </message>
+    <message>
+        <source>#%1 running</source>
+        <translation>#%1 läuft</translation>
+    </message>
+    <message>
+        <source>since %1</source>
+        <translation>seit %1</translation>
+    </message>
+    <message>
+        <source>#%1 running since %2</source>
+        <translation>#%1 läuft seit %2</translation>
+    </message>
+    <message>
+        <source>Attempt %1 is running; it is the last one.</source>
+        <translation>Versuch %1 läuft; es ist der letzte.</translation>
+    </message>
+    <message>
+        <source>Attempt %1 is running. If it fails, the next attempt is %2.</source>
+        <translation>Versuch %1 läuft. Schlägt er fehl, folgt der nächste Versuch %2.</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>Retrying: the next attempt is %1 (at %2); retries left after it: %3.</source>
+        <translation>Wiederholung: der nächste Versuch ist %1 (um %2); danach verbleibende Wiederholungen: %3.</translation>
+    </message>
+    <message>
+        <source>Waiting for a worker: the first attempt is %1.</source>
+        <translation>Wartet auf einen Worker: der erste Versuch ist %1.</translation>
+    </message>
+    <message>
+        <source>end</source>
+        <extracomment>the end mark of the retry timeline of a failed job</extracomment>
+        <translation>Ende</translation>
+    </message>
+    <message>
+        <source>no retries left</source>
+        <translation>keine Wiederholungen übrig</translation>
+    </message>
+    <message>
+        <source>No retries left: %1 of %2 attempts used.</source>
+        <translation>Keine Wiederholungen übrig: %1 von %2 Versuchen verbraucht.</translation>
+    </message>
+    <message>
+        <source>Failed without retrying (the error is not retryable).</source>
+        <translation>Ohne Wiederholung fehlgeschlagen (der Fehler ist nicht wiederholbar).</translation>
+    </message>
+    <message>
+        <source>Completed on attempt %1 of %2.</source>
+        <translation>Bei Versuch %1 von %2 abgeschlossen.</translation>
+    </message>
+    <message>
+        <source>Cancelled: no further attempts.</source>
+        <translation>Abgebrochen: keine weiteren Versuche.</translation>
+    </message>
+    <message>
+        <source>#%1 … #%2</source>
+        <translation>#%1 … #%2</translation>
+    </message>
+    <message>
+        <source>#%1</source>
+        <translation>#%1</translation>
+    </message>
+    <message>
+        <source>next attempt %1</source>
+        <extracomment>a predicted attempt of a failing job; %1 is &quot;in 4 min&quot;</extracomment>
+        <translation>nächster Versuch %1</translation>
+    </message>
+    <message>
+        <source>then %1</source>
+        <translation>dann %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::JobsPage</name>
+    <message>
+        <source>Action failed</source>
+        <translation>Aktion fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>Alle Typen</translation>
+    </message>
+    <message>
+        <source>&amp;Status</source>
+        <translation>&amp;Status</translation>
+    </message>
+    <message>
+        <source>&amp;Type</source>
+        <translation>&amp;Typ</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>Letzte Stunde</translation>
+    </message>
+    <message>
+        <source>Search by ID, type or error text</source>
+        <translation>Nach ID, Typ oder Fehlertext suchen</translation>
+    </message>
+    <message>
+        <source>New Job…</source>
+        <translation>Neuer Job…</translation>
+    </message>
+    <message>
+        <source>Refresh now (F5)</source>
+        <translation>Jetzt aktualisieren (F5)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n selected job(s)?</source>
+        <translation>
+            <numerusform>%n ausgewählten Job abbrechen?</numerusform>
+            <numerusform>%n ausgewählte Jobs abbrechen?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel Jobs</source>
+        <translation>Jobs abbrechen</translation>
+    </message>
+    <message>
+        <source>Not possible: %1.</source>
+        <translation>Nicht möglich: %1.</translation>
+    </message>
+    <message>
+        <source>Not possible for any selected job: %1.</source>
+        <translation>Für keinen ausgewählten Job möglich: %1.</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Abbrechen</translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Cancel %n Jobs</source>
+        <translation>
+            <numerusform>%n Job &amp;abbrechen</numerusform>
+            <numerusform>%n Jobs &amp;abbrechen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;Retry Now</source>
+        <translation>Jetzt &amp;wiederholen</translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Retry %n Jobs Now</source>
+        <translation>
+            <numerusform>%n Job jetzt &amp;wiederholen</numerusform>
+            <numerusform>%n Jobs jetzt &amp;wiederholen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate as New Job…</source>
+        <translation>Als neuen Job d&amp;uplizieren…</translation>
+    </message>
+    <message numerus="yes">
+        <source>D&amp;uplicate %n Jobs</source>
+        <translation>
+            <numerusform>%n Job d&amp;uplizieren</numerusform>
+            <numerusform>%n Jobs d&amp;uplizieren</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Show &amp;Details</source>
+        <translation>&amp;Details anzeigen</translation>
+    </message>
+    <message>
+        <source>Select a single job to see its details.</source>
+        <translation>Wählen Sie einen einzelnen Job aus, um seine Details zu sehen.</translation>
+    </message>
+    <message>
+        <source>Copy &amp;ID</source>
+        <translation>&amp;ID kopieren</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copy %n &amp;IDs</source>
+        <translation>
+            <numerusform>%n &amp;ID kopieren</numerusform>
+            <numerusform>%n &amp;IDs kopieren</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Copy &amp;Payload</source>
+        <translation>&amp;Payload kopieren</translation>
+    </message>
+    <message>
+        <source>Select a single job to copy its payload.</source>
+        <translation>Wählen Sie einen einzelnen Job aus, um seine Payload zu kopieren.</translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation>Payload</translation>
+    </message>
+    <message>
+        <source>De&amp;lete</source>
+        <translation>&amp;Löschen</translation>
+    </message>
+    <message numerus="yes">
+        <source>De&amp;lete %n Jobs</source>
+        <translation>
+            <numerusform>%n Job &amp;löschen</numerusform>
+            <numerusform>%n Jobs &amp;löschen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>Bestätigen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.</source>
+        <translation>
+            <numerusform>%n Job abbrechen? Wartende Jobs halten sofort an; laufende Jobs werden gebeten anzuhalten.</numerusform>
+            <numerusform>%n Jobs abbrechen? Wartende Jobs halten sofort an; laufende Jobs werden gebeten anzuhalten.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n Jobs</source>
+        <translation>
+            <numerusform>%n Job abbrechen</numerusform>
+            <numerusform>%n Jobs abbrechen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retry %n jobs now?</source>
+        <translation>
+            <numerusform>%n Job jetzt wiederholen?</numerusform>
+            <numerusform>%n Jobs jetzt wiederholen?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Retry %n Jobs</source>
+        <translation>
+            <numerusform>%n Job wiederholen</numerusform>
+            <numerusform>%n Jobs wiederholen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n finished job(s) and their attempt history? This cannot be undone.</source>
+        <translation>
+            <numerusform>%n beendeten Job und seinen Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</numerusform>
+            <numerusform>%n beendete Jobs und ihren Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Created %1.</source>
+        <translation>%1 angelegt.</translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation>Duplizieren</translation>
+    </message>
+    <message numerus="yes">
+        <source>Create %n new jobs as copies of the selected ones?</source>
+        <translation>
+            <numerusform>%n neuen Job als Kopie des ausgewählten anlegen?</numerusform>
+            <numerusform>%n neue Jobs als Kopien der ausgewählten anlegen?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Duplicate %n Jobs</source>
+        <translation>
+            <numerusform>%n Job duplizieren</numerusform>
+            <numerusform>%n Jobs duplizieren</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Created %n job(s).</source>
+        <translation>
+            <numerusform>%n Job angelegt.</numerusform>
+            <numerusform>%n Jobs angelegt.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: done for %n job(s).</source>
+        <translation>
+            <numerusform>%1: für %n Job erledigt.</numerusform>
+            <numerusform>%1: für %n Jobs erledigt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 not possible</source>
+        <translation>%1 nicht möglich</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) could not be changed:</source>
+        <translation>
+            <numerusform>%n Job konnte nicht geändert werden:</numerusform>
+            <numerusform>%n Jobs konnten nicht geändert werden:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copied the %1 to the clipboard.</source>
+        <translation>%1 in die Zwischenablage kopiert.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::MainWindow</name>
+    <message>
+        <source>HCM Admin</source>
+        <translation>HCM Admin</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Jobs</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;New Job…</source>
+        <translation>&amp;Neuer Job…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>&amp;Jobs</translation>
+    </message>
+    <message>
+        <source>&amp;Workers</source>
+        <translation>&amp;Worker</translation>
+    </message>
+    <message>
+        <source>&amp;Notifications</source>
+        <translation>&amp;Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <source>&amp;Worker</source>
+        <translation>&amp;Worker</translation>
+    </message>
+    <message>
+        <source>&amp;Run Jobs in This Window</source>
+        <translation>Jobs in diesem Fenster &amp;ausführen</translation>
+    </message>
+    <message>
+        <source>Runs queued jobs inside HCM Admin. Turn it off when dedicated hcm-worker processes serve this database.</source>
+        <translation>Führt wartende Jobs in HCM Admin aus. Schalten Sie dies aus, wenn eigene hcm-worker-Prozesse diese Datenbank bedienen.</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>&amp;About HCM Admin</source>
+        <translation>&amp;Über HCM Admin</translation>
+    </message>
+    <message>
+        <source>About HCM Admin</source>
+        <translation>Über HCM Admin</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;HCM Admin %1&lt;/b&gt;&lt;p&gt;Background jobs and notification settings of the HCM system.&lt;/p&gt;&lt;p&gt;Database: %2&lt;/p&gt;</source>
+        <translation>&lt;b&gt;HCM Admin %1&lt;/b&gt;&lt;p&gt;Hintergrundjobs und Benachrichtigungseinstellungen des HCM-Systems.&lt;/p&gt;&lt;p&gt;Datenbank: %2&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbinde…</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Database error</source>
+        <translation>Datenbankfehler</translation>
+    </message>
+    <message>
+        <source>%1 jobs/min</source>
+        <translation>%1 Jobs/min</translation>
+    </message>
+    <message>
+        <source>Jobs completed in the last full minute</source>
+        <translation>In der letzten vollen Minute abgeschlossene Jobs</translation>
+    </message>
+    <message>
+        <source>The worker could not start: %1</source>
+        <translation>Der Worker konnte nicht starten: %1</translation>
+    </message>
+    <message>
+        <source>Worker off</source>
+        <translation>Worker aus</translation>
+    </message>
+    <message>
+        <source>Jobs run only in hcm-worker processes.</source>
+        <translation>Jobs laufen nur in hcm-worker-Prozessen.</translation>
+    </message>
+    <message>
+        <source>Worker running %1/%2</source>
+        <translation>Worker läuft %1/%2</translation>
+    </message>
+    <message>
+        <source>In-process worker %1: %2 of %3 threads busy</source>
+        <translation>Integrierter Worker %1: %2 von %3 Threads belegt</translation>
+    </message>
+    <message>
+        <source>Unsaved Changes</source>
+        <translation>Ungespeicherte Änderungen</translation>
+    </message>
+    <message>
+        <source>The notification settings have unsaved changes.</source>
+        <translation>Die Benachrichtigungseinstellungen haben ungespeicherte Änderungen.</translation>
+    </message>
+    <message>
+        <source>Do you want to save them?</source>
+        <translation>Möchten Sie sie speichern?</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::NewJobDialog</name>
+    <message>
+        <source>New Job</source>
+        <translation>Neuer Job</translation>
+    </message>
+    <message>
+        <source>&amp;Type:</source>
+        <translation>&amp;Typ:</translation>
+    </message>
+    <message>
+        <source>&amp;Priority:</source>
+        <translation>&amp;Priorität:</translation>
+    </message>
+    <message>
+        <source>Payload (JSON)</source>
+        <extracomment>accessible name of the JSON editor</extracomment>
+        <translation>Payload (JSON)</translation>
+    </message>
+    <message>
+        <source>Pay&amp;load:</source>
+        <translation>Pay&amp;load:</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Max. &amp;Wiederholungen:</translation>
+    </message>
+    <message>
+        <source>Start &amp;later</source>
+        <translation>&amp;Später starten</translation>
+    </message>
+    <message>
+        <source>Start:</source>
+        <translation>Start:</translation>
+    </message>
+    <message>
+        <source>&amp;Create job</source>
+        <translation>Job &amp;anlegen</translation>
+    </message>
+    <message>
+        <source>one attempt, no retries</source>
+        <translation>ein Versuch, keine Wiederholungen</translation>
+    </message>
+    <message numerus="yes">
+        <source>up to %n attempts; backoff %1 min</source>
+        <translation>
+            <numerusform>bis zu %n Versuch; Backoff %1 min</numerusform>
+            <numerusform>bis zu %n Versuche; Backoff %1 min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Payload is valid</source>
+        <translation>Payload ist gültig</translation>
+    </message>
+    <message>
+        <source>Creating…</source>
+        <translation>Wird angelegt…</translation>
+    </message>
+    <message>
+        <source>The job was not created.</source>
+        <translation>Der Job wurde nicht angelegt.</translation>
+    </message>
+    <message>
+        <source>Could not create the job: %1</source>
+        <extracomment>%1 is the database&apos;s or the service&apos;s reason</extracomment>
+        <translation>Der Job konnte nicht angelegt werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::NotificationsForm</name>
+    <message>
+        <source>Email (SMTP)</source>
+        <translation>E-Mail (SMTP)</translation>
+    </message>
+    <message>
+        <source>Send alerts by email</source>
+        <translation>Warnungen per E-Mail senden</translation>
+    </message>
+    <message>
+        <source>smtp.example.com</source>
+        <translation>smtp.example.com</translation>
+    </message>
+    <message>
+        <source>Server:</source>
+        <translation>Server:</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>STARTTLS</source>
+        <translation>STARTTLS</translation>
+    </message>
+    <message>
+        <source>TLS (implicit)</source>
+        <translation>TLS (implizit)</translation>
+    </message>
+    <message>
+        <source>None (unencrypted)</source>
+        <translation>Keine (unverschlüsselt)</translation>
+    </message>
+    <message>
+        <source>Security:</source>
+        <translation>Sicherheit:</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Optional</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Benutzername:</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Neues Passwort</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>hcm-alerts@example.com</source>
+        <translation>hcm-alerts@example.com</translation>
+    </message>
+    <message>
+        <source>From address:</source>
+        <translation>Absenderadresse:</translation>
+    </message>
+    <message>
+        <source>HCM Admin</source>
+        <translation>HCM Admin</translation>
+    </message>
+    <message>
+        <source>From name:</source>
+        <translation>Absendername:</translation>
+    </message>
+    <message>
+        <source>Reply-to:</source>
+        <translation>Antwort an:</translation>
+    </message>
+    <message>
+        <source>ops@example.com, oncall@example.com</source>
+        <translation>ops@example.com, oncall@example.com</translation>
+    </message>
+    <message>
+        <source>Addresses that receive alerts, separated by commas</source>
+        <translation>Adressen, die Warnungen erhalten, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>Admin recipients:</source>
+        <translation>Admin-Empfänger:</translation>
+    </message>
+    <message>
+        <source>Test:</source>
+        <translation>Test:</translation>
+    </message>
+    <message>
+        <source>SMS (Twilio)</source>
+        <translation>SMS (Twilio)</translation>
+    </message>
+    <message>
+        <source>Send alerts by SMS</source>
+        <translation>Warnungen per SMS senden</translation>
+    </message>
+    <message>
+        <source>Twilio</source>
+        <translation>Twilio</translation>
+    </message>
+    <message>
+        <source>Provider:</source>
+        <translation>Anbieter:</translation>
+    </message>
+    <message>
+        <source>AC followed by 32 hexadecimal digits</source>
+        <translation>AC gefolgt von 32 Hexadezimalziffern</translation>
+    </message>
+    <message>
+        <source>Account SID:</source>
+        <translation>Account-SID:</translation>
+    </message>
+    <message>
+        <source>New auth token</source>
+        <translation>Neues Auth-Token</translation>
+    </message>
+    <message>
+        <source>Auth token:</source>
+        <translation>Auth-Token:</translation>
+    </message>
+    <message>
+        <source>+14155550123</source>
+        <translation>+14155550123</translation>
+    </message>
+    <message>
+        <source>From number:</source>
+        <translation>Absendernummer:</translation>
+    </message>
+    <message>
+        <source>+14155550123, +442071838750</source>
+        <translation>+14155550123, +442071838750</translation>
+    </message>
+    <message>
+        <source>Numbers in E.164 form that receive alerts, separated by commas</source>
+        <translation>Nummern im E.164-Format, die Warnungen erhalten, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>Recipients:</source>
+        <translation>Empfänger:</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>Erweitert</translation>
+    </message>
+    <message>
+        <source>https://api.twilio.com</source>
+        <translation>https://api.twilio.com</translation>
+    </message>
+    <message>
+        <source>API address:</source>
+        <translation>API-Adresse:</translation>
+    </message>
+    <message>
+        <source>Slack</source>
+        <translation>Slack</translation>
+    </message>
+    <message>
+        <source>Send alerts to Slack</source>
+        <translation>Warnungen an Slack senden</translation>
+    </message>
+    <message>
+        <source>https://hooks.slack.com/services/…</source>
+        <translation>https://hooks.slack.com/services/…</translation>
+    </message>
+    <message>
+        <source>Webhook URL:</source>
+        <translation>Webhook-URL:</translation>
+    </message>
+    <message>
+        <source>#alerts (optional)</source>
+        <translation>#alerts (optional)</translation>
+    </message>
+    <message>
+        <source>Channel:</source>
+        <translation>Kanal:</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>Ereignisse</translation>
+    </message>
+    <message>
+        <source>Send an alert when:</source>
+        <translation>Eine Warnung senden, wenn:</translation>
+    </message>
+    <message>
+        <source>A job failed after its last retry</source>
+        <translation>ein Job nach seiner letzten Wiederholung fehlgeschlagen ist</translation>
+    </message>
+    <message>
+        <source>A job succeeded</source>
+        <translation>ein Job erfolgreich war</translation>
+    </message>
+    <message>
+        <source>A job is retried</source>
+        <translation>ein Job wiederholt wird</translation>
+    </message>
+    <message>
+        <source>A worker stops responding</source>
+        <translation>ein Worker nicht mehr reagiert</translation>
+    </message>
+    <message>
+        <source>Quiet hours</source>
+        <translation>Ruhezeiten</translation>
+    </message>
+    <message>
+        <source>Hold alerts during quiet hours</source>
+        <translation>Warnungen während der Ruhezeiten zurückhalten</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <extracomment>between the start and the end of quiet hours (&quot;22:00 to 07:00&quot;)</extracomment>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>Von:</translation>
+    </message>
+    <message>
+        <source>Time zone:</source>
+        <translation>Zeitzone:</translation>
+    </message>
+    <message>
+        <source>Alerts raised during quiet hours are delivered when they end, never dropped.</source>
+        <translation>Während der Ruhezeiten ausgelöste Warnungen werden an deren Ende zugestellt, nie verworfen.</translation>
+    </message>
+    <message>
+        <source>Delivery</source>
+        <translation>Zustellung</translation>
+    </message>
+    <message>
+        <source>Immediately, one message per alert</source>
+        <translation>Sofort, eine Nachricht pro Warnung</translation>
+    </message>
+    <message>
+        <source>Hourly digest</source>
+        <translation>Stündliche Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>Daily digest</source>
+        <translation>Tägliche Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>Send:</source>
+        <translation>Senden:</translation>
+    </message>
+    <message>
+        <source>None: the system&apos;s certificates only</source>
+        <translation>Keine: nur die Zertifikate des Systems</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Extra Trusted CA Certificate</source>
+        <translation>Zusätzliches vertrauenswürdiges CA-Zertifikat</translation>
+    </message>
+    <message>
+        <source>PEM certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>PEM-Zertifikate (*.pem *.crt *.cer);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Trusted CA:</source>
+        <translation>Vertrauenswürdige CA:</translation>
+    </message>
+    <message>
+        <source>A PEM file trusted for SMTP and HTTPS besides the system&apos;s certificates, for a private CA. Certificates are always verified.</source>
+        <translation>Eine PEM-Datei, der neben den Zertifikaten des Systems für SMTP und HTTPS vertraut wird, für eine private CA. Zertifikate werden immer geprüft.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::NotificationsPage</name>
+    <message>
+        <source>Notification settings</source>
+        <translation>Benachrichtigungseinstellungen</translation>
+    </message>
+    <message>
+        <source>Try Again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>&amp;Revert</source>
+        <translation>&amp;Zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Back to the settings as last loaded</source>
+        <translation>Zurück zu den zuletzt geladenen Einstellungen</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Speichern</translation>
+    </message>
+    <message>
+        <source>Save the notification settings (%1)</source>
+        <translation>Die Benachrichtigungseinstellungen speichern (%1)</translation>
+    </message>
+    <message>
+        <source>Never saved: these are the defaults.</source>
+        <translation>Nie gespeichert: dies sind die Standardwerte.</translation>
+    </message>
+    <message>
+        <source>Last saved by %1 on %2 at %3 (version %4)</source>
+        <extracomment>%1 who, %2 date, %3 time, %4 version number</extracomment>
+        <translation>Zuletzt gespeichert von %1 am %2 um %3 (Version %4)</translation>
+    </message>
+    <message>
+        <source>an unknown user</source>
+        <translation>einem unbekannten Benutzer</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Wird gespeichert…</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>1 field needs attention</source>
+        <translation>1 Feld braucht Aufmerksamkeit</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n fields need attention</source>
+        <translation>
+            <numerusform>%n Feld braucht Aufmerksamkeit</numerusform>
+            <numerusform>%n Felder brauchen Aufmerksamkeit</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Ungespeicherte Änderungen</translation>
+    </message>
+    <message>
+        <source>The notification settings could not be loaded: %1</source>
+        <translation>Die Benachrichtigungseinstellungen konnten nicht geladen werden: %1</translation>
+    </message>
+    <message>
+        <source>The settings are busy loading or saving.</source>
+        <translation>Die Einstellungen werden gerade geladen oder gespeichert.</translation>
+    </message>
+    <message>
+        <source>Not saved: 1 field needs attention.</source>
+        <translation>Nicht gespeichert: 1 Feld braucht Aufmerksamkeit.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Not saved: %n fields need attention.</source>
+        <translation>
+            <numerusform>Nicht gespeichert: %n Feld braucht Aufmerksamkeit.</numerusform>
+            <numerusform>Nicht gespeichert: %n Felder brauchen Aufmerksamkeit.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Notification settings saved (version %1).</source>
+        <translation>Benachrichtigungseinstellungen gespeichert (Version %1).</translation>
+    </message>
+    <message>
+        <source>Not saved: someone else saved the settings after you opened them. Save again to review the differences.</source>
+        <translation>Nicht gespeichert: jemand anderes hat die Einstellungen gespeichert, nachdem Sie sie geöffnet hatten. Speichern Sie erneut, um die Unterschiede zu prüfen.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::SecretFieldWidget</name>
+    <message>
+        <source>Clear</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Remove the stored value when the settings are saved</source>
+        <translation>Den gespeicherten Wert beim Speichern der Einstellungen entfernen</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Rückgängig</translation>
+    </message>
+    <message>
+        <source>Keep the stored value</source>
+        <translation>Den gespeicherten Wert behalten</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <extracomment>state of a write-only secret: a value is stored (it is never shown)</extracomment>
+        <translation>Gesetzt</translation>
+    </message>
+    <message>
+        <source>Not set</source>
+        <translation>Nicht gesetzt</translation>
+    </message>
+    <message>
+        <source>Will be cleared</source>
+        <translation>Wird gelöscht</translation>
+    </message>
+    <message>
+        <source>Replace…</source>
+        <extracomment>button of a write-only secret: type a new value (Set… when none is stored)</extracomment>
+        <translation>Ersetzen…</translation>
+    </message>
+    <message>
+        <source>Set…</source>
+        <translation>Setzen…</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::SettingsConflictDialog</name>
+    <message>
+        <source>changed by someone else</source>
+        <extracomment>a write-only secret another admin replaced or cleared; its value is never shown</extracomment>
+        <translation>von jemand anderem geändert</translation>
+    </message>
+    <message>
+        <source>unchanged</source>
+        <translation>unverändert</translation>
+    </message>
+    <message>
+        <source>cleared</source>
+        <translation>gelöscht</translation>
+    </message>
+    <message>
+        <source>new value (hidden)</source>
+        <translation>neuer Wert (verborgen)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>an</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(leer)</translation>
+    </message>
+    <message>
+        <source>Settings Changed by Someone Else</source>
+        <translation>Einstellungen von jemand anderem geändert</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The notification settings were saved by someone else after you opened them.&lt;/b&gt;&lt;br&gt;Nothing was saved. These fields differ from what you started with:</source>
+        <translation>&lt;b&gt;Die Benachrichtigungseinstellungen wurden von jemand anderem gespeichert, nachdem Sie sie geöffnet hatten.&lt;/b&gt;&lt;br&gt;Nichts wurde gespeichert. Diese Felder weichen von Ihrem Ausgangsstand ab:</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Feld</translation>
+    </message>
+    <message>
+        <source>Your value</source>
+        <translation>Ihr Wert</translation>
+    </message>
+    <message>
+        <source>Stored now</source>
+        <translation>Jetzt gespeichert</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The notification settings were saved by someone else after you opened them.&lt;/b&gt;&lt;br&gt;Nothing was saved. No field differs from what you started with.</source>
+        <translation>&lt;b&gt;Die Benachrichtigungseinstellungen wurden von jemand anderem gespeichert, nachdem Sie sie geöffnet hatten.&lt;/b&gt;&lt;br&gt;Nichts wurde gespeichert. Kein Feld weicht von Ihrem Ausgangsstand ab.</translation>
+    </message>
+    <message>
+        <source>Overwrite with Mine</source>
+        <translation>Mit meinen überschreiben</translation>
+    </message>
+    <message>
+        <source>Save your values; the values listed as stored now are replaced</source>
+        <translation>Ihre Werte speichern; die als jetzt gespeichert aufgeführten Werte werden ersetzt</translation>
+    </message>
+    <message>
+        <source>Discard Mine and Reload</source>
+        <translation>Meine verwerfen und neu laden</translation>
+    </message>
+    <message>
+        <source>Forget your changes and show the settings as stored now</source>
+        <translation>Ihre Änderungen verwerfen und die Einstellungen so anzeigen, wie sie jetzt gespeichert sind</translation>
+    </message>
+    <message>
+        <source>Go back to editing; nothing is saved</source>
+        <translation>Zurück zur Bearbeitung; nichts wird gespeichert</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1 saved the notification settings at %2, after you opened them.&lt;/b&gt;&lt;br&gt;Nothing was saved. These fields differ from what you started with:</source>
+        <extracomment>%1 who saved, %2 when</extracomment>
+        <translation>&lt;b&gt;%1 hat die Benachrichtigungseinstellungen um %2 gespeichert, nachdem Sie sie geöffnet hatten.&lt;/b&gt;&lt;br&gt;Nichts wurde gespeichert. Diese Felder weichen von Ihrem Ausgangsstand ab:</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>Jemand anderes</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>The stored values could not be read: %1</source>
+        <translation>Die gespeicherten Werte konnten nicht gelesen werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::StatusFilterModel</name>
+    <message>
+        <source>All</source>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <extracomment>status filter entry: &quot;Queued (1,234)&quot;</extracomment>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Jobs of every status</source>
+        <translation>Jobs mit beliebigem Status</translation>
+    </message>
+    <message>
+        <source>Only %1 jobs</source>
+        <translation>Nur Jobs mit Status %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ThroughputChart</name>
+    <message>
+        <source>Throughput</source>
+        <extracomment>accessible name of the chart of finished jobs per minute</extracomment>
+        <translation>Durchsatz</translation>
+    </message>
+    <message>
+        <source>Completed %1 · Failed %2</source>
+        <translation>Abgeschlossen %1 · Fehlgeschlagen %2</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>%1–%2
+Completed %3 · Failed %4</source>
+        <extracomment>tooltip of one minute&apos;s bar: time range, then counts</extracomment>
+        <translation>%1–%2
+Abgeschlossen %3 · Fehlgeschlagen %4</translation>
+    </message>
+    <message>
+        <source>Completed %1</source>
+        <translation>Abgeschlossen %1</translation>
+    </message>
+    <message>
+        <source>Failed %1</source>
+        <translation>Fehlgeschlagen %1</translation>
+    </message>
+    <message>
+        <source>in the last hour</source>
+        <translation>in der letzten Stunde</translation>
+    </message>
+    <message numerus="yes">
+        <source>in the last %n minutes</source>
+        <translation>
+            <numerusform>in der letzten Minute</numerusform>
+            <numerusform>in den letzten %n Minuten</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>−%n min</source>
+        <translation>
+            <numerusform>−%n min</numerusform>
+            <numerusform>−%n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>Keine Daten</translation>
+    </message>
+    <message>
+        <source>No jobs finished in this period</source>
+        <translation>In diesem Zeitraum wurden keine Jobs beendet</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::WorkerTableModel</name>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Last heartbeat</source>
+        <translation>Letzter Heartbeat</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Gestoppt</translation>
+    </message>
+    <message>
+        <source>Lost (no heartbeat for %1)</source>
+        <translation>Verloren (kein Heartbeat seit %1)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>running jobs &quot;of&quot; the worker&apos;s concurrency</extracomment>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>%1 ago</source>
+        <translation>vor %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::WorkersPage</name>
+    <message>
+        <source>Workers register when they start and send a heartbeat every few seconds. A worker without a heartbeat is lost: its running jobs return to the queue when their lease expires.</source>
+        <translation>Worker registrieren sich beim Start und senden alle paar Sekunden einen Heartbeat. Ein Worker ohne Heartbeat gilt als verloren: seine laufenden Jobs kehren in die Warteschlange zurück, wenn ihr Lease abläuft.</translation>
     </message>
 </context>
 </TS>

@@ -2,657 +2,1819 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr">
 <context>
-    <name></name>
+    <name>hcm-admin</name>
     <message>
-        <source>measuring the cache table</source>
-        <translation type="unfinished"></translation>
+        <source>Desktop console for HCM background jobs.</source>
+        <translation>Console de bureau pour les tâches d&apos;arrière-plan HCM.</translation>
     </message>
     <message>
-        <source>clearing the cache table</source>
-        <translation type="unfinished"></translation>
+        <source>Database: a SQLite file path (default: %1).</source>
+        <translation>Base de données : un chemin de fichier SQLite (par défaut : %1).</translation>
     </message>
     <message>
-        <source>finding old jobs</source>
-        <translation type="unfinished"></translation>
+        <source>path</source>
+        <translation>chemin</translation>
     </message>
     <message>
-        <source>deleting the attempts of old jobs</source>
-        <translation type="unfinished"></translation>
+        <source>Do not run jobs in this window (hcm-worker processes run them).</source>
+        <translation>Ne pas exécuter de tâches dans cette fenêtre (les processus hcm-worker s&apos;en chargent).</translation>
     </message>
     <message>
-        <source>deleting old jobs</source>
-        <translation type="unfinished"></translation>
+        <source>Jobs the in-process worker runs at once (default: %1).</source>
+        <translation>Tâches exécutées simultanément par le worker intégré (par défaut : %1).</translation>
     </message>
     <message>
-        <source>reading PRAGMA %1</source>
-        <translation type="unfinished"></translation>
+        <source>n</source>
+        <translation>n</translation>
     </message>
     <message>
-        <source>PRAGMA %1 returned no value.</source>
-        <translation type="unfinished"></translation>
+        <source>Milliseconds between refreshes for changes by other programs (default: 1000).</source>
+        <translation>Millisecondes entre deux actualisations pour les modifications faites par d&apos;autres programmes (par défaut : 1000).</translation>
     </message>
     <message>
-        <source>releasing free pages</source>
-        <translation type="unfinished"></translation>
+        <source>ms</source>
+        <translation>ms</translation>
     </message>
     <message>
-        <source>Cannot read the log file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <source>Also offer the diagnostic job types.</source>
+        <translation>Proposer aussi les types de tâches de diagnostic.</translation>
     </message>
     <message>
-        <source>Cannot create the archive %1.</source>
-        <translation type="unfinished"></translation>
+        <source>HCM Admin</source>
+        <translation>HCM Admin</translation>
     </message>
     <message>
-        <source>Cannot write the archive %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <source>--refresh-interval must be a whole number of milliseconds.</source>
+        <translation>--refresh-interval doit être un nombre entier de millisecondes.</translation>
     </message>
     <message>
-        <source>Cannot finish the archive %1 (zlib error %2).</source>
-        <translation type="unfinished"></translation>
+        <source>--concurrency must be a whole number from 1 to 256.</source>
+        <translation>--concurrency doit être un nombre entier de 1 à 256.</translation>
     </message>
 </context>
 <context>
-    <name>hcm</name>
+    <name>hcm-worker</name>
     <message>
-        <source>%1 is not an HCM Admin database, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
-        <translation type="unfinished"></translation>
+        <source>Runs background jobs from the HCM Admin job queue.</source>
+        <translation>Exécute les tâches d&apos;arrière-plan de la file d&apos;attente de HCM Admin.</translation>
     </message>
     <message>
-        <source>opening %1</source>
-        <translation type="unfinished"></translation>
+        <source>Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).</source>
+        <translation>Base de données : un chemin de fichier SQLite (par défaut : %1) ou postgresql://user:password@host:port/dbname ; les parties omises proviennent de PGHOST, PGPORT, PGUSER, PGPASSWORD et PGDATABASE (postgresql:///dbname).</translation>
     </message>
     <message>
-        <source>configuring %1</source>
-        <translation type="unfinished"></translation>
+        <source>path</source>
+        <translation>chemin</translation>
     </message>
     <message>
-        <source>reading %1</source>
-        <translation type="unfinished"></translation>
+        <source>Jobs run at the same time (default: %1).</source>
+        <translation>Tâches exécutées en même temps (par défaut : %1).</translation>
     </message>
     <message>
-        <source>reading the schema version</source>
-        <translation type="unfinished"></translation>
+        <source>n</source>
+        <translation>n</translation>
     </message>
     <message>
-        <source>%1 does not exist</source>
-        <translation type="unfinished"></translation>
+        <source>Seconds between polls for due jobs, the safety net behind instant wake-ups (default: 5).</source>
+        <translation>Secondes entre deux recherches de tâches dues, le filet de sécurité derrière le réveil immédiat (par défaut : 5).</translation>
     </message>
     <message>
-        <source>unknown payload field &quot;%1&quot; (allowed: %2)</source>
-        <translation type="unfinished"></translation>
+        <source>seconds</source>
+        <translation>secondes</translation>
     </message>
     <message>
-        <source>payload field &quot;%1&quot; is required (one of: %2)</source>
-        <translation type="unfinished"></translation>
+        <source>Seconds a job stays reserved without a heartbeat (default: 30).</source>
+        <translation>Secondes pendant lesquelles une tâche reste réservée sans signal de vie (par défaut : 30).</translation>
     </message>
     <message>
-        <source>payload field &quot;%1&quot; must be one of: %2</source>
-        <translation type="unfinished"></translation>
+        <source>Seconds to wait for running jobs on shutdown (default: 30).</source>
+        <translation>Secondes d&apos;attente des tâches en cours lors de l&apos;arrêt (par défaut : 30).</translation>
     </message>
     <message>
-        <source>payload field &quot;%1&quot; must be a whole number from %2 to %3</source>
-        <translation type="unfinished"></translation>
+        <source>Name of this worker (default: host:pid:random).</source>
+        <translation>Nom de ce worker (par défaut : hôte:pid:aléatoire).</translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation>id</translation>
+    </message>
+    <message>
+        <source>Log file (default: hcm-worker.log in the log folder).</source>
+        <translation>Fichier journal (par défaut : hcm-worker.log dans le dossier des journaux).</translation>
+    </message>
+    <message>
+        <source>Folder of the log files.</source>
+        <translation>Dossier des fichiers journaux.</translation>
+    </message>
+    <message>
+        <source>Application cache folder.</source>
+        <translation>Dossier de cache de l&apos;application.</translation>
+    </message>
+    <message>
+        <source>Run the jobs that are due now, then exit.</source>
+        <translation>Exécuter les tâches dues maintenant, puis quitter.</translation>
+    </message>
+    <message>
+        <source>Also run the diagnostic job types (test.noop, test.sleep, test.fail, test.record).</source>
+        <translation>Exécuter aussi les types de tâches de diagnostic (test.noop, test.sleep, test.fail, test.record).</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;; see --help.</source>
+        <translation>argument inattendu « %1 » ; voir --help.</translation>
+    </message>
+    <message>
+        <source>--concurrency must be a whole number from 1 to 256.</source>
+        <translation>--concurrency doit être un nombre entier de 1 à 256.</translation>
+    </message>
+    <message>
+        <source>--poll-interval must be a number of seconds from 0.01 to 3600.</source>
+        <translation>--poll-interval doit être un nombre de secondes entre 0,01 et 3600.</translation>
+    </message>
+    <message>
+        <source>--lease must be a number of seconds from 0.3 to 86400.</source>
+        <translation>--lease doit être un nombre de secondes entre 0,3 et 86400.</translation>
+    </message>
+    <message>
+        <source>--grace must be a number of seconds from 0 to 86400.</source>
+        <translation>--grace doit être un nombre de secondes entre 0 et 86400.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::Alert</name>
+    <message numerus="yes">
+        <source>[HCM] %1 (%2) failed after %n retries</source>
+        <translation>
+            <numerusform>[HCM] %1 (%2) a échoué après %n nouvel essai</numerusform>
+            <numerusform>[HCM] %1 (%2) a échoué après %n nouveaux essais</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>[HCM] %1 (%2) completed</source>
+        <translation>[HCM] %1 (%2) terminée</translation>
+    </message>
+    <message>
+        <source>[HCM] %1 (%2) failed, retry %3 of %4</source>
+        <translation>[HCM] %1 (%2) a échoué, nouvel essai %3 sur %4</translation>
+    </message>
+    <message>
+        <source>[HCM] the worker running %1 (%2) was lost</source>
+        <translation>[HCM] le worker qui exécutait %1 (%2) a été perdu</translation>
+    </message>
+    <message>
+        <source>[HCM] %1 (%2): %3</source>
+        <translation>[HCM] %1 (%2) : %3</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Erreur : %1</translation>
+    </message>
+    <message>
+        <source>Next attempt: %1</source>
+        <translation>Prochain essai : %1</translation>
+    </message>
+    <message>
+        <source>Reported by %1 at %2.</source>
+        <translation>Signalé par %1 à %2.</translation>
     </message>
 </context>
 <context>
     <name>hcm::CacheFlushHandler</name>
     <message>
         <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
-        <translation type="unfinished"></translation>
+        <translation>Action de vidage du cache inconnue « %1 » (attendu : full ou expired).</translation>
     </message>
     <message>
         <source>max_age_seconds must not be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_age_seconds ne doit pas être négatif.</translation>
     </message>
     <message>
         <source>Refusing to flush %1: the cache folder is the root of a file system.</source>
-        <translation type="unfinished"></translation>
+        <translation>Refus de vider %1 : le dossier de cache est la racine d&apos;un système de fichiers.</translation>
     </message>
     <message>
         <source>Stopped after removing %1 of %2 cache files.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté après la suppression de %1 fichiers de cache sur %2.</translation>
     </message>
     <message>
         <source>Cannot delete the cache file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de supprimer le fichier de cache %1 : %2.</translation>
     </message>
     <message>
         <source>Stopped after removing %1 cache files.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté après la suppression de %1 fichiers de cache.</translation>
     </message>
     <message>
         <source>Cannot delete the cache folder %1: check its permissions.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de supprimer le dossier de cache %1 : vérifiez ses droits d&apos;accès.</translation>
+    </message>
+    <message>
+        <source>measuring the cache table</source>
+        <translation>mesure de la table de cache</translation>
+    </message>
+    <message>
+        <source>clearing the cache table</source>
+        <translation>vidage de la table de cache</translation>
     </message>
 </context>
 <context>
     <name>hcm::CleanupHandler</name>
     <message>
         <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts or cache).</source>
-        <translation type="unfinished"></translation>
+        <translation>Type de nettoyage inconnu « %1 » (attendu : all, jobs, attempts ou cache).</translation>
     </message>
     <message>
         <source>older_than_days must be a whole number of days, 0 or more.</source>
-        <translation type="unfinished"></translation>
+        <translation>older_than_days doit être un nombre entier de jours, 0 ou plus.</translation>
     </message>
     <message>
         <source>Stopped after deleting %1 rows.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté après la suppression de %1 lignes.</translation>
     </message>
     <message>
         <source>counting old jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>comptage des anciennes tâches</translation>
     </message>
     <message>
         <source>deleting old job attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>suppression des anciens essais de tâches</translation>
     </message>
     <message>
         <source>deleting expired cache entries</source>
-        <translation type="unfinished"></translation>
+        <translation>suppression des entrées de cache expirées</translation>
+    </message>
+    <message>
+        <source>finding old jobs</source>
+        <translation>recherche des anciennes tâches</translation>
+    </message>
+    <message>
+        <source>deleting the attempts of old jobs</source>
+        <translation>suppression des essais des anciennes tâches</translation>
+    </message>
+    <message>
+        <source>deleting old jobs</source>
+        <translation>suppression des anciennes tâches</translation>
     </message>
 </context>
 <context>
     <name>hcm::Database</name>
     <message>
-        <source>This build supports SQLite databases only.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Cannot create the folder %1 for the database: check that it is writable.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de créer le dossier %1 de la base de données : vérifiez qu&apos;il est accessible en écriture.</translation>
     </message>
     <message>
         <source>%1 is a folder, not a database file.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 est un dossier, pas un fichier de base de données.</translation>
     </message>
     <message>
         <source>opening %1</source>
-        <translation type="unfinished"></translation>
+        <translation>ouverture de %1</translation>
     </message>
     <message>
         <source>the database is busy: another program kept it locked for too long (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>la base de données est occupée : un autre programme l&apos;a verrouillée trop longtemps (%1)</translation>
     </message>
     <message>
         <source>the database file is read-only: check its permissions (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>le fichier de base de données est en lecture seule : vérifiez ses droits d&apos;accès (%1)</translation>
     </message>
     <message>
         <source>the disk is full: free some space and try again (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>le disque est plein : libérez de l&apos;espace et réessayez (%1)</translation>
     </message>
     <message>
         <source>Database error: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Erreur de base de données : %1</translation>
     </message>
     <message>
         <source>Database error while %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Erreur de base de données pendant : %1 : %2</translation>
+    </message>
+    <message>
+        <source>Qt&apos;s PostgreSQL driver (QPSQL) is not installed: install the package libqt6sql6-psql.</source>
+        <translation>Le pilote PostgreSQL de Qt (QPSQL) n&apos;est pas installé : installez le paquet libqt6sql6-psql.</translation>
+    </message>
+    <message>
+        <source>Cannot connect to %1: %2</source>
+        <translation>Impossible de se connecter à %1 : %2</translation>
+    </message>
+    <message>
+        <source>configuring the connection to %1</source>
+        <translation>configuration de la connexion à %1</translation>
+    </message>
+    <message>
+        <source>checking the connection</source>
+        <translation>vérification de la connexion</translation>
+    </message>
+    <message>
+        <source>the connection to the database server was lost (%1)</source>
+        <translation>la connexion au serveur de base de données a été perdue (%1)</translation>
+    </message>
+    <message>
+        <source>%1 is not an HCM Admin database, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
+        <translation>%1 n&apos;est pas une base de données HCM Admin, ou elle est endommagée (%2). Choisissez un autre fichier avec --db, ou déplacez celui-ci.</translation>
+    </message>
+    <message>
+        <source>configuring %1</source>
+        <translation>configuration de %1</translation>
+    </message>
+    <message>
+        <source>reading %1</source>
+        <translation>lecture de %1</translation>
+    </message>
+    <message>
+        <source>starting a transaction</source>
+        <translation>démarrage d&apos;une transaction</translation>
+    </message>
+    <message>
+        <source>committing</source>
+        <translation>validation</translation>
+    </message>
+    <message>
+        <source>preparing a statement</source>
+        <translation>préparation d&apos;une requête</translation>
     </message>
 </context>
 <context>
     <name>hcm::DbConfig</name>
     <message>
-        <source>PostgreSQL databases are not supported by this build yet; use a SQLite file path.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown database address &quot;%1&quot;: give a file path for SQLite.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>SQLite %1</source>
-        <translation type="unfinished"></translation>
+        <translation>SQLite %1</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address (%2). Use postgresql://user:password@host:port/database.</source>
+        <translation>« %1 » n&apos;est pas une adresse PostgreSQL valide (%2). Utilisez postgresql://user:password@host:port/database.</translation>
+    </message>
+    <message>
+        <source>The database name &quot;%1&quot; contains a slash.</source>
+        <translation>Le nom de base de données « %1 » contient une barre oblique.</translation>
+    </message>
+    <message>
+        <source>No PostgreSQL database named: put it in the address (postgresql://host/dbname) or set PGDATABASE.</source>
+        <translation>Aucune base PostgreSQL indiquée : mettez-la dans l&apos;adresse (postgresql://host/dbname) ou définissez PGDATABASE.</translation>
+    </message>
+    <message>
+        <source>Unknown database address &quot;%1&quot;: give a file path for SQLite or a postgresql:// URL.</source>
+        <translation>Adresse de base de données inconnue « %1 » : indiquez un chemin de fichier pour SQLite ou une URL postgresql://.</translation>
+    </message>
+    <message>
+        <source>PostgreSQL %1@%2:%3/%4</source>
+        <translation>PostgreSQL %1@%2:%3/%4</translation>
     </message>
 </context>
 <context>
     <name>hcm::DbOptimizeHandler</name>
     <message>
         <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
-        <translation type="unfinished"></translation>
+        <translation>Mode d&apos;optimisation inconnu « %1 » (attendu : vacuum, incremental ou analyze).</translation>
     </message>
     <message>
         <source>Database optimization is only implemented for SQLite databases.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;optimisation de la base de données n&apos;est implémentée que pour SQLite.</translation>
     </message>
     <message>
         <source>listing the tables</source>
-        <translation type="unfinished"></translation>
+        <translation>liste des tables</translation>
     </message>
     <message>
         <source>Stopped after %1 of %2 optimization steps.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté après %1 étapes d&apos;optimisation sur %2.</translation>
     </message>
     <message>
         <source>updating the planner statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>mise à jour des statistiques du planificateur</translation>
     </message>
     <message>
         <source>rebuilding the database file</source>
-        <translation type="unfinished"></translation>
+        <translation>reconstruction du fichier de base de données</translation>
     </message>
     <message>
         <source>optimizing the database</source>
-        <translation type="unfinished"></translation>
+        <translation>optimisation de la base de données</translation>
     </message>
     <message>
         <source>writing the log back to the database file</source>
-        <translation type="unfinished"></translation>
+        <translation>réécriture du journal dans le fichier de base de données</translation>
+    </message>
+    <message>
+        <source>reading PRAGMA %1</source>
+        <translation>lecture de PRAGMA %1</translation>
+    </message>
+    <message>
+        <source>PRAGMA %1 returned no value.</source>
+        <translation>PRAGMA %1 n&apos;a renvoyé aucune valeur.</translation>
+    </message>
+    <message>
+        <source>releasing free pages</source>
+        <translation>libération des pages libres</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Dispatcher</name>
+    <name>hcm::DeliveryStore</name>
     <message>
-        <source>Could not save %1 job results; retrying in %2 ms: %3</source>
-        <translation type="unfinished"></translation>
+        <source>logging a notification delivery</source>
+        <translation>journalisation d&apos;un envoi de notification</translation>
     </message>
     <message>
-        <source>The worker stopped while the job was running.</source>
-        <translation type="unfinished"></translation>
+        <source>reading notification deliveries</source>
+        <translation>lecture des envois de notifications</translation>
     </message>
 </context>
 <context>
     <name>hcm::EmailSendHandler</name>
     <message>
         <source>Email delivery is not configured: set up SMTP in the notification settings first.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;envoi d&apos;e-mails n&apos;est pas configuré : configurez d&apos;abord SMTP dans les paramètres de notification.</translation>
+    </message>
+    <message>
+        <source>Every recipient already received it.</source>
+        <translation>Tous les destinataires l&apos;ont déjà reçu.</translation>
+    </message>
+    <message>
+        <source>The server did not accept this recipient.</source>
+        <translation>Le serveur n&apos;a pas accepté ce destinataire.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::HttpExchange</name>
+    <message>
+        <source>The extra trusted CA file %1 holds no PEM certificate.</source>
+        <translation>Le fichier d&apos;AC de confiance supplémentaire %1 ne contient aucun certificat PEM.</translation>
+    </message>
+    <message>
+        <source>%1 did not answer within %2 s.</source>
+        <translation>%1 n&apos;a pas répondu dans les %2 s.</translation>
+    </message>
+    <message>
+        <source>The request to %1 was cancelled.</source>
+        <translation>La requête vers %1 a été annulée.</translation>
+    </message>
+    <message>
+        <source>The certificate of %1 is not trusted (%2). Install the issuing CA on this machine, or name its file as the extra trusted CA in the notification settings.</source>
+        <translation>Le certificat de %1 n&apos;est pas approuvé (%2). Installez l&apos;AC émettrice sur cette machine, ou indiquez son fichier comme AC de confiance supplémentaire dans les paramètres de notification.</translation>
+    </message>
+    <message>
+        <source>The host name %1 could not be resolved.</source>
+        <translation>Le nom d&apos;hôte %1 n&apos;a pas pu être résolu.</translation>
+    </message>
+    <message>
+        <source>%1 refused the connection.</source>
+        <translation>%1 a refusé la connexion.</translation>
+    </message>
+    <message>
+        <source>The request to %1 failed: %2</source>
+        <translation>La requête vers %1 a échoué : %2</translation>
     </message>
 </context>
 <context>
     <name>hcm::Job</name>
     <message>
         <source>Queued</source>
-        <translation type="unfinished"></translation>
+        <translation>En attente</translation>
     </message>
     <message>
         <source>Processing</source>
-        <translation type="unfinished"></translation>
+        <translation>En cours</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Terminée</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Échouée</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Annulée</translation>
     </message>
     <message>
         <source>Low</source>
-        <translation type="unfinished"></translation>
+        <translation>Basse</translation>
     </message>
     <message>
         <source>Normal</source>
-        <translation type="unfinished"></translation>
+        <translation>Normale</translation>
     </message>
     <message>
         <source>High</source>
-        <translation type="unfinished"></translation>
+        <translation>Haute</translation>
     </message>
     <message>
         <source>Critical</source>
-        <translation type="unfinished"></translation>
+        <translation>Critique</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobRules</name>
     <message>
         <source>cancellation was already requested; the worker is stopping the job</source>
-        <translation type="unfinished"></translation>
+        <translation>l&apos;annulation a déjà été demandée ; le worker arrête la tâche</translation>
     </message>
     <message>
         <source>the job is already %1; finished jobs cannot be cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>la tâche est déjà à l&apos;état %1 ; les tâches terminées ne peuvent pas être annulées</translation>
     </message>
     <message>
         <source>the job is running now</source>
-        <translation type="unfinished"></translation>
+        <translation>la tâche est en cours d&apos;exécution</translation>
     </message>
     <message>
         <source>the job completed; duplicate it to run it again</source>
-        <translation type="unfinished"></translation>
+        <translation>la tâche est terminée ; dupliquez-la pour l&apos;exécuter à nouveau</translation>
     </message>
     <message>
         <source>only finished jobs can be deleted; this one is %1</source>
-        <translation type="unfinished"></translation>
+        <translation>seules les tâches terminées peuvent être supprimées ; celle-ci est à l&apos;état %1</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobService</name>
     <message>
         <source>Unknown job type &quot;%1&quot;. Known types: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Type de tâche inconnu « %1 ». Types connus : %2.</translation>
     </message>
     <message>
         <source>The payload is %1 KiB; the limit is %2 KiB.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le payload fait %1 Kio ; la limite est de %2 Kio.</translation>
     </message>
     <message>
         <source>Invalid payload for %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload non valide pour %1 : %2.</translation>
     </message>
     <message>
         <source>max_retries must be from 0 to %1; %2 was given.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_retries doit être compris entre 0 et %1 ; %2 a été indiqué.</translation>
     </message>
     <message>
         <source>The start time is before 1970.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;heure de début est antérieure à 1970.</translation>
     </message>
     <message>
         <source>The payload must be a JSON object ({…}), not a single value.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le payload doit être un objet JSON ({…}), pas une valeur isolée.</translation>
     </message>
     <message>
         <source>The payload is not valid JSON: %1 at line %2, column %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le payload n&apos;est pas du JSON valide : %1 à la ligne %2, colonne %3.</translation>
     </message>
     <message>
         <source>The payload must be a JSON object ({…}), not an array.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le payload doit être un objet JSON ({…}), pas un tableau.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » n&apos;est pas une date et heure ; utilisez ISO 8601, par exemple 2026-01-07T10:15:00Z.</translation>
     </message>
     <message>
         <source>Unknown priority &quot;%1&quot;: use low, normal, high or critical.</source>
-        <translation type="unfinished"></translation>
+        <translation>Priorité inconnue « %1 » : utilisez low, normal, high ou critical.</translation>
     </message>
     <message>
         <source>max_retries must be a whole number from 0 to %1; &quot;%2&quot; was given.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_retries doit être un nombre entier de 0 à %1 ; « %2 » a été indiqué.</translation>
     </message>
     <message>
         <source>Job %1 of %2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>Tâche %1 sur %2 : %3</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobStatsStore</name>
+    <message>
+        <source>reading throughput</source>
+        <translation>lecture du débit</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobStore</name>
     <message>
         <source>adding a job</source>
-        <translation type="unfinished"></translation>
+        <translation>ajout d&apos;une tâche</translation>
     </message>
     <message>
         <source>claiming jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>réservation de tâches</translation>
     </message>
     <message>
         <source>saving the outcome of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement du résultat de %1</translation>
     </message>
     <message>
         <source>recording attempt %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement de l&apos;essai %1 sur %2</translation>
     </message>
     <message>
         <source>returning unstarted jobs to the queue</source>
-        <translation type="unfinished"></translation>
+        <translation>remise en file des tâches non démarrées</translation>
     </message>
     <message>
         <source>extending job leases</source>
-        <translation type="unfinished"></translation>
+        <translation>prolongation des baux des tâches</translation>
     </message>
     <message>
         <source>recording the worker heartbeat</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement du signal de vie du worker</translation>
     </message>
     <message>
         <source>reading cancellation requests</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture des demandes d&apos;annulation</translation>
     </message>
     <message>
         <source>saving job progress</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement de la progression de la tâche</translation>
     </message>
     <message>
         <source>The worker running this job stopped responding (its lease expired).</source>
-        <translation type="unfinished"></translation>
+        <translation>Le worker qui exécutait cette tâche ne répond plus (son bail a expiré).</translation>
     </message>
     <message>
         <source>rescuing jobs of lost workers</source>
-        <translation type="unfinished"></translation>
+        <translation>récupération des tâches des workers perdus</translation>
     </message>
     <message>
         <source>recording a lost attempt</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement d&apos;un essai perdu</translation>
     </message>
     <message>
         <source>registering the worker</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement du worker</translation>
     </message>
     <message>
         <source>marking the worker stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>marquage du worker comme arrêté</translation>
     </message>
     <message>
         <source>listing workers</source>
-        <translation type="unfinished"></translation>
+        <translation>liste des workers</translation>
     </message>
     <message>
         <source>Cancelled by %1 before it ran.</source>
-        <translation type="unfinished"></translation>
+        <translation>Annulée par %1 avant son exécution.</translation>
     </message>
     <message>
         <source>cancelling %1</source>
-        <translation type="unfinished"></translation>
+        <translation>annulation de %1</translation>
     </message>
     <message>
         <source>retrying %1</source>
-        <translation type="unfinished"></translation>
+        <translation>nouvel essai de %1</translation>
     </message>
     <message>
         <source>deleting %1</source>
-        <translation type="unfinished"></translation>
+        <translation>suppression de %1</translation>
     </message>
     <message>
         <source>reading %1</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture de %1</translation>
     </message>
     <message>
         <source>%1 does not exist</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 n&apos;existe pas</translation>
     </message>
     <message>
         <source>reading the attempts of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture des essais de %1</translation>
     </message>
     <message>
         <source>listing jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>liste des tâches</translation>
     </message>
     <message>
         <source>counting jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>comptage des tâches</translation>
     </message>
     <message>
         <source>counting jobs by status</source>
-        <translation type="unfinished"></translation>
+        <translation>comptage des tâches par statut</translation>
+    </message>
+    <message>
+        <source>announcing a change</source>
+        <translation>annonce d&apos;une modification</translation>
+    </message>
+    <message>
+        <source>saving %1 job results</source>
+        <translation>enregistrement de %1 résultats de tâches</translation>
+    </message>
+    <message>
+        <source>recording %1 attempts</source>
+        <translation>enregistrement de %1 essais</translation>
+    </message>
+    <message>
+        <source>reading the jobs of %1</source>
+        <translation>lecture des tâches de %1</translation>
+    </message>
+    <message>
+        <source>The worker running this job was restarted before it finished.</source>
+        <translation>Le worker qui exécutait cette tâche a été redémarré avant qu&apos;elle ne soit terminée.</translation>
+    </message>
+    <message>
+        <source>the job changed state meanwhile; try again</source>
+        <translation>la tâche a changé d&apos;état entre-temps ; réessayez</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobTableModel</name>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorité</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Essais</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créée</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Durée</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
+        <translation>%1 sur %2</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Annulation…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retrying in %n min</source>
+        <translation>
+            <numerusform>Nouvel essai dans %n min</numerusform>
+            <numerusform>Nouvel essai dans %n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Scheduled in %n min</source>
+        <translation>
+            <numerusform>Prévue dans %n min</numerusform>
+            <numerusform>Prévue dans %n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Processing %1%</source>
+        <translation>En cours %1 %</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobTypeCatalog</name>
     <message>
         <source>Clears the application cache: the cache folder and the cache table. &quot;full&quot; removes everything, &quot;expired&quot; only entries past their expiry.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vide le cache de l&apos;application : le dossier de cache et la table de cache. « full » supprime tout, « expired » uniquement les entrées expirées.</translation>
     </message>
     <message>
         <source>Optimizes the database: refreshes planner statistics and reclaims free pages (&quot;vacuum&quot; rebuilds the file, &quot;incremental&quot; only releases free pages, &quot;analyze&quot; only updates statistics).</source>
-        <translation type="unfinished"></translation>
+        <translation>Optimise la base de données : actualise les statistiques du planificateur et récupère les pages libres (« vacuum » reconstruit le fichier, « incremental » libère seulement les pages libres, « analyze » met seulement à jour les statistiques).</translation>
     </message>
     <message>
         <source>Rotates the application&apos;s log files: compresses each current log with gzip, keeps the newest archives and deletes older ones.</source>
-        <translation type="unfinished"></translation>
+        <translation>Fait tourner les fichiers journaux de l&apos;application : compresse chaque journal courant avec gzip, conserve les archives les plus récentes et supprime les plus anciennes.</translation>
     </message>
     <message>
         <source>Sends one email through the configured SMTP server.</source>
-        <translation type="unfinished"></translation>
+        <translation>Envoie un e-mail via le serveur SMTP configuré.</translation>
     </message>
     <message>
         <source>payload field &quot;to&quot; is required: an email address or a list of them</source>
-        <translation type="unfinished"></translation>
+        <translation>le champ « to » du payload est obligatoire : une adresse e-mail ou une liste d&apos;adresses</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not an email address</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » n&apos;est pas une adresse e-mail</translation>
     </message>
     <message>
         <source>payload field &quot;subject&quot; is required and must be text</source>
-        <translation type="unfinished"></translation>
+        <translation>le champ « subject » du payload est obligatoire et doit être du texte</translation>
     </message>
     <message>
         <source>payload field &quot;body&quot; must be text</source>
-        <translation type="unfinished"></translation>
+        <translation>le champ « body » du payload doit être du texte</translation>
     </message>
     <message>
         <source>Deletes old data: finished jobs and their attempts older than the retention period, and expired cache entries.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprime les anciennes données : les tâches terminées et leurs essais plus anciens que la durée de conservation, et les entrées de cache expirées.</translation>
     </message>
     <message>
         <source>Does nothing and succeeds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ne fait rien et réussit.</translation>
     </message>
     <message>
         <source>Waits for the given milliseconds, then succeeds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Attend le nombre de millisecondes indiqué, puis réussit.</translation>
     </message>
     <message>
         <source>Fails with the given message.</source>
-        <translation type="unfinished"></translation>
+        <translation>Échoue avec le message indiqué.</translation>
+    </message>
+    <message>
+        <source>Delivers an alert about another job (failed, succeeded, retried, worker lost) to every enabled notification channel. Created by the workers; retried with backoff.</source>
+        <translation>Envoie une alerte concernant une autre tâche (échouée, réussie, relancée, worker perdu) à chaque canal de notification activé. Créée par les workers ; relancée avec temporisation progressive.</translation>
+    </message>
+    <message>
+        <source>payload field &quot;job_id&quot; is required: the job the alert is about</source>
+        <translation>le champ « job_id » du payload est obligatoire : la tâche concernée par l&apos;alerte</translation>
+    </message>
+    <message>
+        <source>payload field &quot;job_type&quot; is required and must be text</source>
+        <translation>le champ « job_type » du payload est obligatoire et doit être du texte</translation>
+    </message>
+    <message>
+        <source>payload field &quot;error&quot; must be text</source>
+        <translation>le champ « error » du payload doit être du texte</translation>
+    </message>
+    <message>
+        <source>Records the execution in the table test_executions, then waits the given milliseconds.</source>
+        <translation>Enregistre l&apos;exécution dans la table test_executions, puis attend le nombre de millisecondes indiqué.</translation>
+    </message>
+    <message>
+        <source>unknown payload field &quot;%1&quot; (allowed: %2)</source>
+        <translation>champ de payload inconnu « %1 » (autorisés : %2)</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; is required (one of: %2)</source>
+        <translation>le champ « %1 » du payload est obligatoire (parmi : %2)</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be one of: %2</source>
+        <translation>le champ « %1 » du payload doit valoir l&apos;un de : %2</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be a whole number from %2 to %3</source>
+        <translation>le champ « %1 » du payload doit être un nombre entier de %2 à %3</translation>
     </message>
 </context>
 <context>
     <name>hcm::LogRotateHandler</name>
     <message>
         <source>keep and min_size_bytes must not be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>keep et min_size_bytes ne doivent pas être négatifs.</translation>
     </message>
     <message>
         <source>Stopped after rotating %1 of %2 log files.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté après la rotation de %1 fichiers journaux sur %2.</translation>
     </message>
     <message>
         <source>Cannot truncate the log file %1 after archiving it: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de tronquer le fichier journal %1 après l&apos;avoir archivé : %2.</translation>
     </message>
     <message>
         <source>Cannot delete the old log archive %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de supprimer l&apos;ancienne archive de journal %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot read the log file %1: %2.</source>
+        <translation>Impossible de lire le fichier journal %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot create the archive %1.</source>
+        <translation>Impossible de créer l&apos;archive %1.</translation>
+    </message>
+    <message>
+        <source>Cannot write the archive %1: %2.</source>
+        <translation>Impossible d&apos;écrire l&apos;archive %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot finish the archive %1 (zlib error %2).</source>
+        <translation>Impossible de finaliser l&apos;archive %1 (erreur zlib %2).</translation>
     </message>
 </context>
 <context>
     <name>hcm::LogSink</name>
     <message>
         <source>Cannot create the log folder %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de créer le dossier des journaux %1.</translation>
     </message>
     <message>
         <source>Cannot write the log file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible d&apos;écrire le fichier journal %1 : %2.</translation>
     </message>
 </context>
 <context>
     <name>hcm::Migrator</name>
     <message>
         <source>creating the migrations table</source>
-        <translation type="unfinished"></translation>
+        <translation>création de la table des migrations</translation>
     </message>
     <message>
         <source>The database %1 was written by a newer version of HCM Admin (schema %2; this program knows up to schema %3). Install the newer version; this one will not touch it.</source>
-        <translation type="unfinished"></translation>
+        <translation>La base de données %1 a été écrite par une version plus récente de HCM Admin (schéma %2 ; ce programme connaît les schémas jusqu&apos;à %3). Installez la version plus récente ; celle-ci n&apos;y touchera pas.</translation>
     </message>
     <message>
         <source>applying migration %1_%2</source>
-        <translation type="unfinished"></translation>
+        <translation>application de la migration %1_%2</translation>
     </message>
     <message>
         <source>recording migration %1</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement de la migration %1</translation>
+    </message>
+    <message>
+        <source>reading the schema version</source>
+        <translation>lecture de la version du schéma</translation>
+    </message>
+    <message>
+        <source>waiting for other programs that migrate the database</source>
+        <translation>attente d&apos;autres programmes qui migrent la base de données</translation>
+    </message>
+    <message>
+        <source>The database %1 needs migration %2_%3, but this role may not change the schema (%4). Start hcmctl or hcm-admin once as the owner role (see docs/postgresql.md), then this program again.</source>
+        <translation>La base de données %1 nécessite la migration %2_%3, mais ce rôle ne peut pas modifier le schéma (%4). Lancez hcmctl ou hcm-admin une fois avec le rôle propriétaire (voir docs/postgresql.md), puis relancez ce programme.</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Runner</name>
+    <name>hcm::NotificationService</name>
     <message>
-        <source>Cancelled before it started.</source>
-        <translation type="unfinished"></translation>
+        <source>Email is not set up: the SMTP server is missing.</source>
+        <translation>L&apos;e-mail n&apos;est pas configuré : le serveur SMTP manque.</translation>
     </message>
     <message>
-        <source>The worker stopped before the job started.</source>
-        <translation type="unfinished"></translation>
+        <source>Email is not set up: the from address is missing.</source>
+        <translation>L&apos;e-mail n&apos;est pas configuré : l&apos;adresse d&apos;expéditeur manque.</translation>
     </message>
     <message>
-        <source>This worker has no handler for job type &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <source>SMS is not set up: the Twilio account SID is missing.</source>
+        <translation>Les SMS ne sont pas configurés : le SID du compte Twilio manque.</translation>
     </message>
     <message>
-        <source>The handler failed unexpectedly: %1</source>
-        <translation type="unfinished"></translation>
+        <source>SMS is not set up: the Twilio auth token is missing.</source>
+        <translation>Les SMS ne sont pas configurés : le jeton d&apos;authentification Twilio manque.</translation>
     </message>
     <message>
-        <source>The handler failed unexpectedly.</source>
-        <translation type="unfinished"></translation>
+        <source>SMS is not set up: the sender number is missing.</source>
+        <translation>Les SMS ne sont pas configurés : le numéro d&apos;expéditeur manque.</translation>
     </message>
     <message>
-        <source>Cancelled while running: %1</source>
-        <translation type="unfinished"></translation>
+        <source>Slack is not set up: the webhook URL is missing.</source>
+        <translation>Slack n&apos;est pas configuré : l&apos;URL du webhook manque.</translation>
     </message>
     <message>
-        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
-        <translation type="unfinished"></translation>
+        <source>The server did not accept this recipient.</source>
+        <translation>Le serveur n&apos;a pas accepté ce destinataire.</translation>
     </message>
     <message>
-        <source>Interrupted by a worker shutdown: %1</source>
-        <translation type="unfinished"></translation>
+        <source>No recipient: give one, or set the admin email recipients.</source>
+        <translation>Aucun destinataire : indiquez-en un, ou définissez les destinataires e-mail des administrateurs.</translation>
+    </message>
+    <message>
+        <source>No recipient: give a phone number, or set the SMS recipients.</source>
+        <translation>Aucun destinataire : indiquez un numéro de téléphone, ou définissez les destinataires SMS.</translation>
+    </message>
+    <message>
+        <source>test messages</source>
+        <translation>messages de test</translation>
+    </message>
+    <message>
+        <source>HCM Admin test message</source>
+        <translation>Message de test HCM Admin</translation>
+    </message>
+    <message>
+        <source>This is a test message from HCM Admin, sent by %1 at %2. If you can read it, %3 alerts work.</source>
+        <translation>Ceci est un message de test de HCM Admin, envoyé par %1 à %2. Si vous pouvez le lire, les alertes %3 fonctionnent.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::NotificationSettings</name>
+    <message>
+        <source>Email alerts</source>
+        <translation>Alertes par e-mail</translation>
+    </message>
+    <message>
+        <source>SMTP server</source>
+        <translation>Serveur SMTP</translation>
+    </message>
+    <message>
+        <source>SMTP port</source>
+        <translation>Port SMTP</translation>
+    </message>
+    <message>
+        <source>SMTP security</source>
+        <translation>Sécurité SMTP</translation>
+    </message>
+    <message>
+        <source>SMTP user name</source>
+        <translation>Nom d&apos;utilisateur SMTP</translation>
+    </message>
+    <message>
+        <source>SMTP password</source>
+        <translation>Mot de passe SMTP</translation>
+    </message>
+    <message>
+        <source>From address</source>
+        <translation>Adresse d&apos;expéditeur</translation>
+    </message>
+    <message>
+        <source>From name</source>
+        <translation>Nom d&apos;expéditeur</translation>
+    </message>
+    <message>
+        <source>Reply-to address</source>
+        <translation>Adresse de réponse</translation>
+    </message>
+    <message>
+        <source>Admin email recipients</source>
+        <translation>Destinataires e-mail des administrateurs</translation>
+    </message>
+    <message>
+        <source>SMS alerts</source>
+        <translation>Alertes par SMS</translation>
+    </message>
+    <message>
+        <source>SMS provider</source>
+        <translation>Fournisseur SMS</translation>
+    </message>
+    <message>
+        <source>Twilio account SID</source>
+        <translation>SID du compte Twilio</translation>
+    </message>
+    <message>
+        <source>Twilio auth token</source>
+        <translation>Jeton d&apos;authentification Twilio</translation>
+    </message>
+    <message>
+        <source>SMS sender number</source>
+        <translation>Numéro d&apos;expéditeur SMS</translation>
+    </message>
+    <message>
+        <source>SMS recipients</source>
+        <translation>Destinataires SMS</translation>
+    </message>
+    <message>
+        <source>Twilio API address</source>
+        <translation>Adresse de l&apos;API Twilio</translation>
+    </message>
+    <message>
+        <source>Slack alerts</source>
+        <translation>Alertes Slack</translation>
+    </message>
+    <message>
+        <source>Slack webhook URL</source>
+        <translation>URL du webhook Slack</translation>
+    </message>
+    <message>
+        <source>Slack channel</source>
+        <translation>Canal Slack</translation>
+    </message>
+    <message>
+        <source>Alert when a job fails after its last retry</source>
+        <translation>Alerter quand une tâche échoue après son dernier essai</translation>
+    </message>
+    <message>
+        <source>Alert when a job succeeds</source>
+        <translation>Alerter quand une tâche réussit</translation>
+    </message>
+    <message>
+        <source>Alert when a job is retried</source>
+        <translation>Alerter quand une tâche est relancée</translation>
+    </message>
+    <message>
+        <source>Alert when a worker is lost</source>
+        <translation>Alerter quand un worker est perdu</translation>
+    </message>
+    <message>
+        <source>Quiet hours</source>
+        <translation>Heures calmes</translation>
+    </message>
+    <message>
+        <source>Quiet hours start</source>
+        <translation>Début des heures calmes</translation>
+    </message>
+    <message>
+        <source>Quiet hours end</source>
+        <translation>Fin des heures calmes</translation>
+    </message>
+    <message>
+        <source>Quiet hours time zone</source>
+        <translation>Fuseau horaire des heures calmes</translation>
+    </message>
+    <message>
+        <source>Digest</source>
+        <translation>Récapitulatif</translation>
+    </message>
+    <message>
+        <source>Extra trusted CA certificate file</source>
+        <translation>Fichier de certificat d&apos;AC de confiance supplémentaire</translation>
+    </message>
+    <message>
+        <source>%1 is a secret: it cannot be set from text here.</source>
+        <translation>%1 est un secret : il ne peut pas être défini ici à partir de texte.</translation>
+    </message>
+    <message>
+        <source>%1 must be true or false, not &quot;%2&quot;.</source>
+        <translation>%1 doit valoir true ou false, pas « %2 ».</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number from 1 to 65535, not &quot;%2&quot;.</source>
+        <translation>%1 doit être un nombre entier de 1 à 65535, pas « %2 ».</translation>
+    </message>
+    <message>
+        <source>%1 must be none, starttls or tls, not &quot;%2&quot;.</source>
+        <translation>%1 doit valoir none, starttls ou tls, pas « %2 ».</translation>
+    </message>
+    <message>
+        <source>%1 must be immediate, hourly or daily, not &quot;%2&quot;.</source>
+        <translation>%1 doit valoir immediate, hourly ou daily, pas « %2 ».</translation>
+    </message>
+    <message>
+        <source>Unknown setting &quot;%1&quot;.</source>
+        <translation>Paramètre inconnu « %1 ».</translation>
+    </message>
+    <message>
+        <source>The SMTP port must be from 1 to 65535.</source>
+        <translation>Le port SMTP doit être compris entre 1 et 65535.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a host name or IP address.</source>
+        <translation>« %1 » n&apos;est ni un nom d&apos;hôte ni une adresse IP.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an email address.</source>
+        <translation>« %1 » n&apos;est pas une adresse e-mail.</translation>
+    </message>
+    <message>
+        <source>The sender name must be on one line.</source>
+        <translation>Le nom d&apos;expéditeur doit tenir sur une ligne.</translation>
+    </message>
+    <message>
+        <source>A password is needed with the SMTP user name.</source>
+        <translation>Un mot de passe est nécessaire avec le nom d&apos;utilisateur SMTP.</translation>
+    </message>
+    <message>
+        <source>Email alerts need an SMTP server.</source>
+        <translation>Les alertes par e-mail nécessitent un serveur SMTP.</translation>
+    </message>
+    <message>
+        <source>Email alerts need a from address.</source>
+        <translation>Les alertes par e-mail nécessitent une adresse d&apos;expéditeur.</translation>
+    </message>
+    <message>
+        <source>Email alerts need at least one recipient.</source>
+        <translation>Les alertes par e-mail nécessitent au moins un destinataire.</translation>
+    </message>
+    <message>
+        <source>The only SMS provider supported is twilio.</source>
+        <translation>Le seul fournisseur SMS pris en charge est twilio.</translation>
+    </message>
+    <message>
+        <source>A Twilio account SID is &quot;AC&quot; followed by 32 hexadecimal digits.</source>
+        <translation>Un SID de compte Twilio est « AC » suivi de 32 chiffres hexadécimaux.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a phone number in E.164 form (+14155550123).</source>
+        <translation>« %1 » n&apos;est pas un numéro de téléphone au format E.164 (+14155550123).</translation>
+    </message>
+    <message>
+        <source>The Twilio API address must be an https:// URL.</source>
+        <translation>L&apos;adresse de l&apos;API Twilio doit être une URL https://.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need the Twilio account SID.</source>
+        <translation>Les alertes par SMS nécessitent le SID du compte Twilio.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need the Twilio auth token.</source>
+        <translation>Les alertes par SMS nécessitent le jeton d&apos;authentification Twilio.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need a sender number.</source>
+        <translation>Les alertes par SMS nécessitent un numéro d&apos;expéditeur.</translation>
+    </message>
+    <message>
+        <source>SMS alerts need at least one recipient.</source>
+        <translation>Les alertes par SMS nécessitent au moins un destinataire.</translation>
+    </message>
+    <message>
+        <source>The Slack webhook URL must be an https:// URL.</source>
+        <translation>L&apos;URL du webhook Slack doit être une URL https://.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a Slack channel name (#alerts).</source>
+        <translation>« %1 » n&apos;est pas un nom de canal Slack (#alerts).</translation>
+    </message>
+    <message>
+        <source>Slack alerts need a webhook URL.</source>
+        <translation>Les alertes Slack nécessitent une URL de webhook.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a time of day as HH:mm (22:00).</source>
+        <translation>« %1 » n&apos;est pas une heure au format HH:mm (22:00).</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a time of day as HH:mm (07:00).</source>
+        <translation>« %1 » n&apos;est pas une heure au format HH:mm (07:00).</translation>
+    </message>
+    <message>
+        <source>Quiet hours must end at a different time than they start.</source>
+        <translation>Les heures calmes doivent se terminer à une autre heure que celle où elles commencent.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a known time zone; use an IANA name such as Europe/Berlin.</source>
+        <translation>« %1 » n&apos;est pas un fuseau horaire connu ; utilisez un nom IANA comme Europe/Paris.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file must be given as an absolute path.</source>
+        <translation>Le fichier de certificat d&apos;AC doit être indiqué par un chemin absolu.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::NotificationSettingsStore</name>
+    <message>
+        <source>reading the notification settings</source>
+        <translation>lecture des paramètres de notification</translation>
+    </message>
+    <message>
+        <source>The notification settings row is missing; run &quot;hcmctl db migrate&quot;.</source>
+        <translation>La ligne des paramètres de notification manque ; lancez « hcmctl db migrate ».</translation>
+    </message>
+    <message>
+        <source>SMTP password</source>
+        <translation>Mot de passe SMTP</translation>
+    </message>
+    <message>
+        <source>Twilio auth token</source>
+        <translation>Jeton d&apos;authentification Twilio</translation>
+    </message>
+    <message>
+        <source>Slack webhook URL</source>
+        <translation>URL du webhook Slack</translation>
+    </message>
+    <message>
+        <source>The notification settings were not saved: %1</source>
+        <translation>Les paramètres de notification n&apos;ont pas été enregistrés : %1</translation>
+    </message>
+    <message>
+        <source>%1 saved the notification settings (version %2) after you loaded version %3; nothing was saved. Changed since: %4. Reload and apply your changes again.</source>
+        <translation>%1 a enregistré les paramètres de notification (version %2) après que vous avez chargé la version %3 ; rien n&apos;a été enregistré. Modifié depuis : %4. Rechargez et appliquez à nouveau vos modifications.</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>Quelqu&apos;un d&apos;autre</translation>
+    </message>
+    <message>
+        <source>no field (saved unchanged)</source>
+        <translation>aucun champ (enregistré sans changement)</translation>
+    </message>
+    <message>
+        <source>saving the notification settings</source>
+        <translation>enregistrement des paramètres de notification</translation>
+    </message>
+    <message>
+        <source>Someone else saved the notification settings at the same moment; nothing was saved. Reload and apply your changes again.</source>
+        <translation>Quelqu&apos;un d&apos;autre a enregistré les paramètres de notification au même moment ; rien n&apos;a été enregistré. Rechargez et appliquez à nouveau vos modifications.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::NotifyHandler</name>
+    <message>
+        <source>Stopped before every channel was tried.</source>
+        <translation>Arrêté avant que tous les canaux aient été essayés.</translation>
+    </message>
+    <message>
+        <source>%1 to %2: %3</source>
+        <translation>%1 à %2 : %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n delivery(s) failed: </source>
+        <translation>
+            <numerusform>%n envoi a échoué : </numerusform>
+            <numerusform>%n envois ont échoué : </numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>hcm::RateLimiter</name>
+    <message>
+        <source>reading the rate limit</source>
+        <translation>lecture de la limite de débit</translation>
+    </message>
+    <message>
+        <source>Too many %1: at most %2 per minute. The next one is allowed at %3 (in %4 s).</source>
+        <translation>Trop de %1 : au plus %2 par minute. Le prochain est autorisé à %3 (dans %4 s).</translation>
+    </message>
+    <message>
+        <source>recording a rate-limited action</source>
+        <translation>enregistrement d&apos;une action à débit limité</translation>
+    </message>
+    <message>
+        <source>pruning the rate limit</source>
+        <translation>purge de la limite de débit</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::SecretBox</name>
+    <message>
+        <source>The secret key in %1 is not valid: it must be %2 random bytes written in base64 (44 characters).</source>
+        <translation>La clé secrète dans %1 n&apos;est pas valide : elle doit être composée de %2 octets aléatoires écrits en base64 (44 caractères).</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1 for the secret key file.</source>
+        <translation>Impossible de créer le dossier %1 du fichier de clé secrète.</translation>
+    </message>
+    <message>
+        <source>Cannot create the secret key file %1: %2</source>
+        <translation>Impossible de créer le fichier de clé secrète %1 : %2</translation>
+    </message>
+    <message>
+        <source>Cannot write the secret key file %1.</source>
+        <translation>Impossible d&apos;écrire le fichier de clé secrète %1.</translation>
+    </message>
+    <message>
+        <source>The encryption library (libsodium) could not be initialised.</source>
+        <translation>La bibliothèque de chiffrement (libsodium) n&apos;a pas pu être initialisée.</translation>
+    </message>
+    <message>
+        <source>The secret key file %1 does not exist, so the stored notification secrets cannot be decrypted. Restore the key file (or set HCM_SECRET_KEY), or set the secrets again.</source>
+        <translation>Le fichier de clé secrète %1 n&apos;existe pas : les secrets de notification enregistrés ne peuvent donc pas être déchiffrés. Restaurez le fichier de clé (ou définissez HCM_SECRET_KEY), ou définissez à nouveau les secrets.</translation>
+    </message>
+    <message>
+        <source>Cannot read the secret key file %1: %2</source>
+        <translation>Impossible de lire le fichier de clé secrète %1 : %2</translation>
+    </message>
+    <message>
+        <source>the key file %1</source>
+        <translation>le fichier de clé %1</translation>
+    </message>
+    <message>
+        <source>key file %1</source>
+        <translation>fichier de clé %1</translation>
+    </message>
+    <message>
+        <source>The stored %1 is damaged (not in the expected format); set it again.</source>
+        <translation>La valeur enregistrée de %1 est endommagée (format inattendu) ; définissez-la à nouveau.</translation>
+    </message>
+    <message>
+        <source>The stored %1 was encrypted with a different key (key id %2) than the one in use (%3, key id %4). Restore the original key, or set the secret again.</source>
+        <translation>La valeur enregistrée de %1 a été chiffrée avec une autre clé (identifiant %2) que celle utilisée (%3, identifiant %4). Restaurez la clé d&apos;origine, ou définissez à nouveau le secret.</translation>
+    </message>
+    <message>
+        <source>The stored %1 cannot be decrypted with the key from %2: it was altered or the key is wrong. Restore the original key, or set the secret again.</source>
+        <translation>La valeur enregistrée de %1 ne peut pas être déchiffrée avec la clé de %2 : elle a été modifiée ou la clé est incorrecte. Restaurez la clé d&apos;origine, ou définissez à nouveau le secret.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::SlackChannel</name>
+    <message>
+        <source>The Slack webhook URL is not an https:// URL; set it again in the notification settings.</source>
+        <translation>L&apos;URL du webhook Slack n&apos;est pas une URL https:// ; définissez-la à nouveau dans les paramètres de notification.</translation>
+    </message>
+    <message>
+        <source> The webhook URL is no longer valid: create a new incoming webhook in Slack and set it here.</source>
+        <translation> L&apos;URL du webhook n&apos;est plus valide : créez un nouveau webhook entrant dans Slack et indiquez-le ici.</translation>
+    </message>
+    <message>
+        <source> Check the Slack channel setting.</source>
+        <translation> Vérifiez le paramètre du canal Slack.</translation>
+    </message>
+    <message>
+        <source> A Slack administrator restricted posting to that channel.</source>
+        <translation> Un administrateur Slack a restreint la publication dans ce canal.</translation>
+    </message>
+    <message>
+        <source>Slack says: %1 (HTTP %2).%3</source>
+        <translation>Slack indique : %1 (HTTP %2).%3</translation>
     </message>
 </context>
 <context>
     <name>hcm::SleepHandler</name>
     <message>
         <source>Stopped after %1 ms of %2 ms.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté après %1 ms sur %2 ms.</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Sql</name>
+    <name>hcm::SmtpChannel</name>
     <message>
-        <source>preparing a statement</source>
-        <translation type="unfinished"></translation>
+        <source>The email library (libcurl) could not start.</source>
+        <translation>La bibliothèque d&apos;e-mail (libcurl) n&apos;a pas pu démarrer.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 rejected the user name or password%2. Check the SMTP user name and password.</source>
+        <translation>Le serveur SMTP %1 a refusé le nom d&apos;utilisateur ou le mot de passe%2. Vérifiez le nom d&apos;utilisateur et le mot de passe SMTP.</translation>
+    </message>
+    <message>
+        <source>The certificate of %1 is not trusted (%2). Install the issuing CA on this machine, or name its file as the extra trusted CA in the notification settings.</source>
+        <translation>Le certificat de %1 n&apos;est pas approuvé (%2). Installez l&apos;AC émettrice sur cette machine, ou indiquez son fichier comme AC de confiance supplémentaire dans les paramètres de notification.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 does not offer STARTTLS. Choose implicit TLS (usually port 465) or check the port.</source>
+        <translation>Le serveur SMTP %1 ne propose pas STARTTLS. Choisissez TLS implicite (généralement port 465) ou vérifiez le port.</translation>
+    </message>
+    <message>
+        <source>The TLS handshake with %1 failed (%2). If the server expects STARTTLS (usually port 587), choose STARTTLS instead of implicit TLS.</source>
+        <translation>La négociation TLS avec %1 a échoué (%2). Si le serveur attend STARTTLS (généralement port 587), choisissez STARTTLS au lieu de TLS implicite.</translation>
+    </message>
+    <message>
+        <source>The SMTP server name %1 could not be resolved. Check the host name.</source>
+        <translation>Le nom du serveur SMTP %1 n&apos;a pas pu être résolu. Vérifiez le nom d&apos;hôte.</translation>
+    </message>
+    <message>
+        <source>Could not connect to the SMTP server %1 (%2). Check the host, the port and the firewall.</source>
+        <translation>Impossible de se connecter au serveur SMTP %1 (%2). Vérifiez l&apos;hôte, le port et le pare-feu.</translation>
+    </message>
+    <message>
+        <source>Could not connect to the SMTP server %1 within %2 s.</source>
+        <translation>Impossible de se connecter au serveur SMTP %1 dans les %2 s.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 accepted the connection but did not answer within %2 s%3.</source>
+        <translation>Le serveur SMTP %1 a accepté la connexion mais n&apos;a pas répondu dans les %2 s%3.</translation>
+    </message>
+    <message>
+        <source> (no greeting)</source>
+        <translation> (pas de message d&apos;accueil)</translation>
+    </message>
+    <message>
+        <source> (after %1)</source>
+        <translation> (après %1)</translation>
+    </message>
+    <message>
+        <source>Sending the email was cancelled.</source>
+        <translation>L&apos;envoi de l&apos;e-mail a été annulé.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 requires a login%2: set the SMTP user name and password.</source>
+        <translation>Le serveur SMTP %1 exige une authentification%2 : définissez le nom d&apos;utilisateur et le mot de passe SMTP.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 refused the recipients%2.</source>
+        <translation>Le serveur SMTP %1 a refusé les destinataires%2.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 refused the sender address %2%3.</source>
+        <translation>Le serveur SMTP %1 a refusé l&apos;adresse d&apos;expéditeur %2%3.</translation>
+    </message>
+    <message>
+        <source>The SMTP server %1 refused the message%2.</source>
+        <translation>Le serveur SMTP %1 a refusé le message%2.</translation>
+    </message>
+    <message>
+        <source>Sending the email through %1 failed: %2%3.</source>
+        <translation>L&apos;envoi de l&apos;e-mail via %1 a échoué : %2%3.</translation>
     </message>
 </context>
 <context>
-    <name>hcm::Transaction</name>
+    <name>hcm::TwilioChannel</name>
     <message>
-        <source>starting a transaction</source>
-        <translation type="unfinished"></translation>
+        <source>The Twilio API address %1 is not an https:// URL.</source>
+        <translation>L&apos;adresse de l&apos;API Twilio %1 n&apos;est pas une URL https://.</translation>
     </message>
     <message>
-        <source>committing</source>
-        <translation type="unfinished"></translation>
+        <source> The account SID or auth token is wrong.</source>
+        <translation> Le SID du compte ou le jeton d&apos;authentification est incorrect.</translation>
+    </message>
+    <message>
+        <source> Check the account SID.</source>
+        <translation> Vérifiez le SID du compte.</translation>
+    </message>
+    <message>
+        <source> Check the recipient number %1.</source>
+        <translation> Vérifiez le numéro du destinataire %1.</translation>
+    </message>
+    <message>
+        <source> The sender number %1 is not one of your Twilio numbers.</source>
+        <translation> Le numéro d&apos;expéditeur %1 ne fait pas partie de vos numéros Twilio.</translation>
+    </message>
+    <message>
+        <source> Enable SMS to that country in the Twilio console (geo permissions).</source>
+        <translation> Autorisez les SMS vers ce pays dans la console Twilio (autorisations géographiques).</translation>
+    </message>
+    <message>
+        <source>Twilio answered HTTP %1 without an error message.</source>
+        <translation>Twilio a répondu HTTP %1 sans message d&apos;erreur.</translation>
+    </message>
+    <message>
+        <source>Twilio says: %1 (error %2).%3</source>
+        <translation>Twilio indique : %1 (erreur %2).%3</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::WorkerPool</name>
+    <message>
+        <source>Cancelled before it started.</source>
+        <translation>Annulée avant son démarrage.</translation>
+    </message>
+    <message>
+        <source>The worker stopped before the job started.</source>
+        <translation>Le worker s&apos;est arrêté avant le démarrage de la tâche.</translation>
+    </message>
+    <message>
+        <source>This worker has no handler for job type &quot;%1&quot;.</source>
+        <translation>Ce worker n&apos;a pas de gestionnaire pour le type de tâche « %1 ».</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly: %1</source>
+        <translation>Le gestionnaire a échoué de manière inattendue : %1</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly.</source>
+        <translation>Le gestionnaire a échoué de manière inattendue.</translation>
+    </message>
+    <message>
+        <source>Cancelled while running: %1</source>
+        <translation>Annulée pendant l&apos;exécution : %1</translation>
+    </message>
+    <message>
+        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
+        <translation>Délai dépassé après %1 s, la limite pour les tâches %2 : %3</translation>
+    </message>
+    <message>
+        <source>Stopped: this worker lost the job&apos;s lease: %1</source>
+        <translation>Arrêtée : ce worker a perdu le bail de la tâche : %1</translation>
+    </message>
+    <message>
+        <source>Interrupted by a worker shutdown: %1</source>
+        <translation>Interrompue par l&apos;arrêt d&apos;un worker : %1</translation>
+    </message>
+    <message>
+        <source>Could not save %1 job results; retrying in %2 ms: %3</source>
+        <translation>Impossible d&apos;enregistrer %1 résultats de tâches ; nouvel essai dans %2 ms : %3</translation>
+    </message>
+    <message>
+        <source>The database is unreachable; reconnecting: %1</source>
+        <translation>La base de données est inaccessible ; reconnexion : %1</translation>
+    </message>
+    <message>
+        <source>The worker stopped while the job was running.</source>
+        <translation>Le worker s&apos;est arrêté pendant l&apos;exécution de la tâche.</translation>
+    </message>
+    <message>
+        <source>Could not return %1 jobs to the queue; their leases will expire: %2</source>
+        <translation>Impossible de remettre %1 tâches en file ; leurs baux vont expirer : %2</translation>
+    </message>
+    <message>
+        <source>the database is unreachable</source>
+        <translation>la base de données est inaccessible</translation>
+    </message>
+    <message>
+        <source>Could not return %1 unstarted jobs to the queue; retrying: %2</source>
+        <translation>Impossible de remettre en file %1 tâches non démarrées ; nouvel essai : %2</translation>
     </message>
 </context>
 <context>
     <name>hcm::ctl</name>
     <message>
-        <source>The database: a SQLite file path (default: %1).</source>
-        <translation type="unfinished"></translation>
+        <source>Usage: hcmctl [--db PATH] [--json] %1</source>
+        <translation>Utilisation : hcmctl [--db CHEMIN] [--json] %1</translation>
+    </message>
+    <message>
+        <source>--%1 needs a whole number of at least %2; &quot;%3&quot; was given.</source>
+        <translation>--%1 attend un nombre entier d&apos;au moins %2 ; « %3 » a été indiqué.</translation>
+    </message>
+    <message>
+        <source>Run &quot;hcmctl %1 --help&quot; for details.</source>
+        <translation>Lancez « hcmctl %1 --help » pour plus de détails.</translation>
+    </message>
+    <message>
+        <source>TYPE</source>
+        <translation>TYPE</translation>
+    </message>
+    <message>
+        <source>The job type; &quot;hcmctl jobs types&quot; lists them.</source>
+        <translation>Le type de tâche ; « hcmctl jobs types » les liste.</translation>
+    </message>
+    <message>
+        <source>Creates a job and prints its id.</source>
+        <translation>Crée une tâche et affiche son identifiant.</translation>
+    </message>
+    <message>
+        <source>low, normal (default), high or critical.</source>
+        <translation>low, normal (par défaut), high ou critical.</translation>
+    </message>
+    <message>
+        <source>PRIORITY</source>
+        <translation>PRIORITÉ</translation>
+    </message>
+    <message>
+        <source>The payload, a JSON object; @FILE reads it from a file, - from standard input.</source>
+        <translation>Le payload, un objet JSON ; @FICHIER le lit depuis un fichier, - depuis l&apos;entrée standard.</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>Retries after a failure, 0 to 25 (default 3).</source>
+        <translation>Nouveaux essais après un échec, de 0 à 25 (3 par défaut).</translation>
+    </message>
+    <message>
+        <source>N</source>
+        <translation>N</translation>
+    </message>
+    <message>
+        <source>Start no earlier than this ISO 8601 time.</source>
+        <translation>Ne pas démarrer avant cette heure ISO 8601.</translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation>HEURE</translation>
+    </message>
+    <message>
+        <source>Lists jobs, newest first, with filters.</source>
+        <translation>Liste les tâches, les plus récentes d&apos;abord, avec des filtres.</translation>
+    </message>
+    <message>
+        <source>Only these statuses (comma-separated).</source>
+        <translation>Uniquement ces statuts (séparés par des virgules).</translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <translation>STATUT</translation>
+    </message>
+    <message>
+        <source>Only this job type.</source>
+        <translation>Uniquement ce type de tâche.</translation>
+    </message>
+    <message>
+        <source>Match the id, type or error text.</source>
+        <translation>Rechercher dans l&apos;identifiant, le type ou le texte d&apos;erreur.</translation>
+    </message>
+    <message>
+        <source>TEXT</source>
+        <translation>TEXTE</translation>
+    </message>
+    <message>
+        <source>At most N jobs (default 50).</source>
+        <translation>Au plus N tâches (50 par défaut).</translation>
+    </message>
+    <message>
+        <source>Skip the first N jobs.</source>
+        <translation>Ignorer les N premières tâches.</translation>
+    </message>
+    <message>
+        <source>id (default), created, status, type or priority.</source>
+        <translation>id (par défaut), created, status, type ou priority.</translation>
+    </message>
+    <message>
+        <source>COLUMN</source>
+        <translation>COLONNE</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>The job id, as job_12 or 12.</source>
+        <translation>L&apos;identifiant de la tâche, sous la forme job_12 ou 12.</translation>
+    </message>
+    <message>
+        <source>Shows one job with its payload, result and attempts.</source>
+        <translation>Affiche une tâche avec son payload, son résultat et ses essais.</translation>
+    </message>
+    <message>
+        <source>ID...</source>
+        <translation>ID...</translation>
+    </message>
+    <message>
+        <source>One or more job ids, as job_12 or 12.</source>
+        <translation>Un ou plusieurs identifiants de tâches, sous la forme job_12 ou 12.</translation>
+    </message>
+    <message>
+        <source>Cancels queued jobs; asks running ones to stop.</source>
+        <translation>Annule les tâches en attente ; demande aux tâches en cours de s&apos;arrêter.</translation>
+    </message>
+    <message>
+        <source>Queues failed or cancelled jobs again, now.</source>
+        <translation>Remet immédiatement en file les tâches échouées ou annulées.</translation>
+    </message>
+    <message>
+        <source>Deletes finished jobs and their attempts.</source>
+        <translation>Supprime les tâches terminées et leurs essais.</translation>
+    </message>
+    <message>
+        <source>Counts jobs per status.</source>
+        <translation>Compte les tâches par statut.</translation>
+    </message>
+    <message>
+        <source>Lists the job types with their payload templates.</source>
+        <translation>Liste les types de tâches avec leurs modèles de payload.</translation>
+    </message>
+    <message>
+        <source>Applies pending schema migrations.</source>
+        <translation>Applique les migrations de schéma en attente.</translation>
+    </message>
+    <message>
+        <source>Shows the database location, schema version, size and job counts.</source>
+        <translation>Affiche l&apos;emplacement, la version du schéma, la taille et le nombre de tâches de la base de données.</translation>
+    </message>
+    <message>
+        <source>Shows the notification settings (secrets only as set or unset).</source>
+        <translation>Affiche les paramètres de notification (les secrets seulement comme définis ou non).</translation>
+    </message>
+    <message>
+        <source>KEY=VALUE...</source>
+        <translation>KEY=VALUE...</translation>
+    </message>
+    <message>
+        <source>Settings to change; &quot;hcmctl settings show&quot; lists the keys.</source>
+        <translation>Paramètres à modifier ; « hcmctl settings show » liste les clés.</translation>
+    </message>
+    <message>
+        <source>Changes notification settings; nothing is saved if any value is invalid.</source>
+        <translation>Modifie les paramètres de notification ; rien n&apos;est enregistré si une valeur n&apos;est pas valide.</translation>
+    </message>
+    <message>
+        <source>Also set this secret (smtp_password, twilio_auth_token, slack_webhook_url) from standard input.</source>
+        <translation>Définir aussi ce secret (smtp_password, twilio_auth_token, slack_webhook_url) depuis l&apos;entrée standard.</translation>
+    </message>
+    <message>
+        <source>KEY</source>
+        <translation>CLÉ</translation>
+    </message>
+    <message>
+        <source>smtp_password, twilio_auth_token or slack_webhook_url.</source>
+        <translation>smtp_password, twilio_auth_token ou slack_webhook_url.</translation>
+    </message>
+    <message>
+        <source>Removes a stored secret.</source>
+        <translation>Supprime un secret enregistré.</translation>
+    </message>
+    <message>
+        <source>CHANNEL</source>
+        <translation>CANAL</translation>
+    </message>
+    <message>
+        <source>email, sms or slack.</source>
+        <translation>email, sms ou slack.</translation>
+    </message>
+    <message>
+        <source>Really sends a test message (at most 5 per minute).</source>
+        <translation>Envoie réellement un message de test (au plus 5 par minute).</translation>
+    </message>
+    <message>
+        <source>Send to this address or number instead of the configured recipients.</source>
+        <translation>Envoyer à cette adresse ou ce numéro au lieu des destinataires configurés.</translation>
+    </message>
+    <message>
+        <source>ADDRESS</source>
+        <translation>ADRESSE</translation>
+    </message>
+    <message>
+        <source>Lists notification deliveries, newest first, or those of one job.</source>
+        <translation>Liste les envois de notifications, les plus récents d&apos;abord, ou ceux d&apos;une tâche.</translation>
+    </message>
+    <message>
+        <source>Only the deliveries made by or about this job.</source>
+        <translation>Uniquement les envois faits par cette tâche ou à son sujet.</translation>
+    </message>
+    <message>
+        <source>At most N deliveries (default 50).</source>
+        <translation>Au plus N envois (50 par défaut).</translation>
+    </message>
+    <message>
+        <source>The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname (parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</source>
+        <translation>La base de données : un chemin de fichier SQLite (par défaut : %1) ou postgresql://user:password@host:port/dbname (les parties omises proviennent de PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</translation>
     </message>
     <message>
         <source>PATH</source>
-        <translation type="unfinished"></translation>
+        <translation>CHEMIN</translation>
     </message>
     <message>
         <source>Print results as JSON.</source>
-        <translation type="unfinished"></translation>
+        <translation>Afficher les résultats en JSON.</translation>
     </message>
     <message>
         <source>[options]</source>
-        <translation type="unfinished"></translation>
+        <translation>[options]</translation>
     </message>
     <message>
         <source>Usage: hcmctl [--db PATH] [--json] &lt;command&gt; [arguments]
@@ -661,399 +1823,1859 @@ HCM Admin command-line client: background jobs and the database.
 
 Commands:
 </source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisation : hcmctl [--db CHEMIN] [--json] &lt;commande&gt; [arguments]
+
+Client en ligne de commande de HCM Admin : tâches d&apos;arrière-plan et base de données.
+
+Commandes :
+</translation>
     </message>
     <message>
         <source>
 Global options:
-  --db PATH   the database: a SQLite file path (default: %1)
+  --db PATH   the database: a SQLite file path (default: %1), or
+              postgresql://user:password@host:port/dbname; parts left out come from
+              PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname)
   --json      print results as JSON
   --help      show help (also after a command: hcmctl jobs list --help)
   --version   show the version
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error.
 </source>
-        <translation type="unfinished"></translation>
+        <translation>
+Options globales :
+  --db CHEMIN la base de données : un chemin de fichier SQLite (par défaut : %1) ou
+              postgresql://user:password@host:port/dbname ; les parties omises proviennent de
+              PGHOST, PGPORT, PGUSER, PGPASSWORD et PGDATABASE (postgresql:///dbname)
+  --json      afficher les résultats en JSON
+  --help      afficher l&apos;aide (aussi après une commande : hcmctl jobs list --help)
+  --version   afficher la version
+
+Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;utilisation.
+</translation>
     </message>
     <message>
         <source>Run &quot;hcmctl --help&quot; for the list of commands.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Usage: hcmctl [--db PATH] [--json] %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lancez « hcmctl --help » pour la liste des commandes.</translation>
     </message>
     <message>
         <source>%1 is missing: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 manquant : %2</translation>
     </message>
     <message>
         <source>Unexpected argument &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Argument inattendu « %1 ».</translation>
     </message>
     <message>
         <source>Unknown command &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Commande inconnue « %1 ».</translation>
     </message>
     <message>
         <source>Usage: hcmctl [--db PATH] [--json] &lt;command&gt; [arguments]</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisation : hcmctl [--db CHEMIN] [--json] &lt;commande&gt; [arguments]</translation>
     </message>
     <message>
         <source>Usage: hcmctl %1 %2 …</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisation : hcmctl %1 %2 …</translation>
     </message>
     <message>
         <source>&quot;%1&quot; needs a command: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » attend une commande : %2.</translation>
     </message>
     <message>
         <source>Unknown command &quot;%1 %2&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>--%1 needs a whole number of at least %2; &quot;%3&quot; was given.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Run &quot;hcmctl %1 --help&quot; for details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Commande inconnue « %1 %2 ».</translation>
     </message>
     <message>
         <source>total</source>
-        <translation type="unfinished"></translation>
+        <translation>total</translation>
     </message>
     <message>
         <source>payload template: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>modèle de payload : %1</translation>
     </message>
     <message>
         <source>time limit: %1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>limite de temps : %1 s</translation>
     </message>
     <message>
         <source>applied migration %1_%2</source>
-        <translation type="unfinished"></translation>
+        <translation>migration %1_%2 appliquée</translation>
     </message>
     <message>
         <source>schema version %1 (up to date)</source>
-        <translation type="unfinished"></translation>
+        <translation>version du schéma %1 (à jour)</translation>
     </message>
     <message>
         <source>backend:         %1</source>
-        <translation type="unfinished"></translation>
+        <translation>moteur :              %1</translation>
     </message>
     <message>
         <source>location:        %1</source>
-        <translation type="unfinished"></translation>
+        <translation>emplacement :         %1</translation>
     </message>
     <message>
         <source>schema version:  %1 (latest %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>version du schéma :   %1 (dernière %2)</translation>
     </message>
     <message>
         <source>file size:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>taille du fichier :   %1</translation>
     </message>
     <message>
         <source> (+ %1 write-ahead log)</source>
-        <translation type="unfinished"></translation>
+        <translation> (+ %1 de journal WAL)</translation>
     </message>
     <message>
         <source>jobs:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>TYPE</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The job type; &quot;hcmctl jobs types&quot; lists them.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Creates a job and prints its id.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>low, normal (default), high or critical.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PRIORITY</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The payload, a JSON object; @FILE reads it from a file, - from standard input.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>JSON</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retries after a failure, 0 to 25 (default 3).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>N</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Start no earlier than this ISO 8601 time.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>TIME</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lists jobs, newest first, with filters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Only these statuses (comma-separated).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>STATUS</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Only this job type.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Match the id, type or error text.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>TEXT</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>At most N jobs (default 50).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Skip the first N jobs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>id (default), created, status, type or priority.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>COLUMN</source>
-        <translation type="unfinished"></translation>
+        <translation>tâches :</translation>
     </message>
     <message>
         <source>Sort ascending instead of descending.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ID</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The job id, as job_12 or 12.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Shows one job with its payload, result and attempts.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ID...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>One or more job ids, as job_12 or 12.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cancels queued jobs; asks running ones to stop.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Queues failed or cancelled jobs again, now.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Deletes finished jobs and their attempts.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Counts jobs per status.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lists the job types with their payload templates.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Applies pending schema migrations.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Shows the database location, schema version, size and job counts.</source>
-        <translation type="unfinished"></translation>
+        <translation>Trier par ordre croissant plutôt que décroissant.</translation>
     </message>
     <message>
         <source>cancelling</source>
-        <translation type="unfinished"></translation>
+        <translation>annulation en cours</translation>
     </message>
     <message>
         <source>retrying in %1 min</source>
-        <translation type="unfinished"></translation>
+        <translation>nouvel essai dans %1 min</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished"></translation>
+        <translation>(aucun)</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a job id; write job_12 or 12.</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » n&apos;est pas un identifiant de tâche ; écrivez job_12 ou 12.</translation>
     </message>
     <message>
         <source>Cannot read the payload from standard input: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de lire le payload depuis l&apos;entrée standard : %1</translation>
     </message>
     <message>
         <source>Cannot read the payload file %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de lire le fichier de payload %1 : %2</translation>
     </message>
     <message>
         <source>Unknown status &quot;%1&quot;: use queued, processing, completed, failed or cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Statut inconnu « %1 » : utilisez queued, processing, completed, failed ou cancelled.</translation>
     </message>
     <message>
         <source>Unknown sort column &quot;%1&quot;: use id, created, status, type or priority.</source>
-        <translation type="unfinished"></translation>
+        <translation>Colonne de tri inconnue « %1 » : utilisez id, created, status, type ou priority.</translation>
     </message>
     <message>
         <source>ATTEMPTS</source>
-        <translation type="unfinished"></translation>
+        <translation>ESSAIS</translation>
     </message>
     <message>
         <source>CREATED</source>
-        <translation type="unfinished"></translation>
+        <translation>CRÉÉE</translation>
     </message>
     <message>
         <source>ERROR</source>
-        <translation type="unfinished"></translation>
+        <translation>ERREUR</translation>
     </message>
     <message>
         <source>%1 of %2 jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches sur %2</translation>
     </message>
     <message>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Statut</translation>
     </message>
     <message>
         <source>Priority</source>
-        <translation type="unfinished"></translation>
+        <translation>Priorité</translation>
     </message>
     <message>
         <source>Retries</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouvelles tentatives</translation>
     </message>
     <message>
         <source>%1 of %2 used</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 sur %2 utilisées</translation>
     </message>
     <message>
         <source>Attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>Essais</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>Créée</translation>
     </message>
     <message>
         <source>Created by</source>
-        <translation type="unfinished"></translation>
+        <translation>Créée par</translation>
     </message>
     <message>
         <source>Run at</source>
-        <translation type="unfinished"></translation>
+        <translation>Exécution à</translation>
     </message>
     <message>
         <source>Started</source>
-        <translation type="unfinished"></translation>
+        <translation>Démarrée</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Terminée</translation>
     </message>
     <message>
         <source>Worker</source>
-        <translation type="unfinished"></translation>
+        <translation>Worker</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Progression</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>Erreur</translation>
     </message>
     <message>
         <source>Payload:</source>
-        <translation type="unfinished"></translation>
+        <translation>Payload :</translation>
     </message>
     <message>
         <source>Result:</source>
-        <translation type="unfinished"></translation>
+        <translation>Résultat :</translation>
     </message>
     <message>
         <source>Attempt history:</source>
-        <translation type="unfinished"></translation>
+        <translation>Historique des essais :</translation>
     </message>
     <message>
         <source>(no finished attempts)</source>
-        <translation type="unfinished"></translation>
+        <translation>(aucun essai terminé)</translation>
     </message>
     <message>
         <source>ATTEMPT</source>
-        <translation type="unfinished"></translation>
+        <translation>ESSAI</translation>
     </message>
     <message>
         <source>WORKER</source>
-        <translation type="unfinished"></translation>
+        <translation>WORKER</translation>
     </message>
     <message>
         <source>STARTED</source>
-        <translation type="unfinished"></translation>
+        <translation>DÉBUT</translation>
     </message>
     <message>
         <source>FINISHED</source>
-        <translation type="unfinished"></translation>
+        <translation>FIN</translation>
     </message>
     <message>
         <source>OUTCOME</source>
-        <translation type="unfinished"></translation>
+        <translation>RÉSULTAT</translation>
     </message>
     <message>
         <source>cancellation requested (running)</source>
-        <translation type="unfinished"></translation>
+        <translation>annulation demandée (en cours)</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>annulée</translation>
     </message>
     <message>
         <source>queued for retry</source>
-        <translation type="unfinished"></translation>
+        <translation>remise en file pour un nouvel essai</translation>
     </message>
     <message>
         <source>deleted</source>
-        <translation type="unfinished"></translation>
+        <translation>supprimée</translation>
+    </message>
+    <message>
+        <source>Nothing was saved.</source>
+        <translation>Rien n&apos;a été enregistré.</translation>
+    </message>
+    <message>
+        <source>Cannot read standard input.</source>
+        <translation>Impossible de lire l&apos;entrée standard.</translation>
+    </message>
+    <message>
+        <source>Standard input is empty: pipe the secret in (hcmctl settings clear-secret KEY removes one).</source>
+        <translation>L&apos;entrée standard est vide : transmettez le secret par un tube (hcmctl settings clear-secret KEY en supprime un).</translation>
+    </message>
+    <message>
+        <source>VALUE</source>
+        <translation>VALEUR</translation>
+    </message>
+    <message>
+        <source>Give KEY=VALUE pairs, or --secret-stdin KEY.</source>
+        <translation>Indiquez des paires KEY=VALUE, ou --secret-stdin KEY.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a secret; secrets are %2.</source>
+        <translation>« %1 » n&apos;est pas un secret ; les secrets sont %2.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not KEY=VALUE.</source>
+        <translation>« %1 » n&apos;est pas de la forme KEY=VALUE.</translation>
+    </message>
+    <message>
+        <source>%1 is a secret: pass it on standard input with --secret-stdin %1, never on the command line.</source>
+        <translation>%1 est un secret : passez-le sur l&apos;entrée standard avec --secret-stdin %1, jamais sur la ligne de commande.</translation>
+    </message>
+    <message>
+        <source>Unknown setting &quot;%1&quot;; &quot;hcmctl settings show&quot; lists them.</source>
+        <translation>Paramètre inconnu « %1 » ; « hcmctl settings show » les liste.</translation>
+    </message>
+    <message>
+        <source>saved (version %1)</source>
+        <translation>enregistré (version %1)</translation>
+    </message>
+    <message>
+        <source>%1 cleared (version %2)</source>
+        <translation>%1 effacé (version %2)</translation>
+    </message>
+    <message>
+        <source>Unknown channel &quot;%1&quot;: use email, sms or slack.</source>
+        <translation>Canal inconnu « %1 » : utilisez email, sms ou slack.</translation>
+    </message>
+    <message>
+        <source>delivered to %1 in %2 ms: %3</source>
+        <translation>remis à %1 en %2 ms : %3</translation>
+    </message>
+    <message>
+        <source>not delivered to %1 (%2 ms): %3</source>
+        <translation>non remis à %1 (%2 ms) : %3</translation>
+    </message>
+    <message>
+        <source>RECIPIENT</source>
+        <translation>DESTINATAIRE</translation>
+    </message>
+    <message>
+        <source>EVENT</source>
+        <translation>ÉVÉNEMENT</translation>
+    </message>
+    <message>
+        <source>LATENCY</source>
+        <translation>LATENCE</translation>
+    </message>
+    <message>
+        <source>DETAIL</source>
+        <translation>DÉTAIL</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deliveries</source>
+        <translation>
+            <numerusform>%n envoi</numerusform>
+            <numerusform>%n envois</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ChannelTestWidget</name>
+    <message>
+        <source>Send test email</source>
+        <translation>Envoyer un e-mail de test</translation>
+    </message>
+    <message>
+        <source>Send test SMS</source>
+        <translation>Envoyer un SMS de test</translation>
+    </message>
+    <message>
+        <source>Send test Slack message</source>
+        <translation>Envoyer un message Slack de test</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <extracomment>latency of a delivery in milliseconds</extracomment>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>Send the test message to this address instead of the first admin recipient</source>
+        <translation>Envoyer le message de test à cette adresse au lieu du premier destinataire administrateur</translation>
+    </message>
+    <message>
+        <source>Send the test message to this number instead of the first SMS recipient</source>
+        <translation>Envoyer le message de test à ce numéro au lieu du premier destinataire SMS</translation>
+    </message>
+    <message>
+        <source>Recipient address</source>
+        <translation>Adresse du destinataire</translation>
+    </message>
+    <message>
+        <source>Recipient number (+14155550123)</source>
+        <translation>Numéro du destinataire (+14155550123)</translation>
+    </message>
+    <message>
+        <source>%1 (default)</source>
+        <extracomment>placeholder of the test recipient field; %1 is the first configured recipient</extracomment>
+        <translation>%1 (par défaut)</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>Envoi…</translation>
+    </message>
+    <message>
+        <source>Sending a test message…</source>
+        <extracomment>shown while a test message is on its way</extracomment>
+        <translation>Envoi d&apos;un message de test…</translation>
+    </message>
+    <message>
+        <source>Delivered to %1 in %2.</source>
+        <extracomment>%1 recipient, %2 latency (&quot;38 ms&quot;)</extracomment>
+        <translation>Remis à %1 en %2.</translation>
+    </message>
+    <message>
+        <source>Failed for %1 after %2: %3</source>
+        <extracomment>%1 recipient, %2 latency, %3 the reason</extracomment>
+        <translation>Échec pour %1 après %2 : %3</translation>
+    </message>
+    <message>
+        <source>Response: %1</source>
+        <extracomment>the provider&apos;s answer to a test message (&quot;250 2.0.0 Ok: queued&quot;)</extracomment>
+        <translation>Réponse : %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::DeliveryLogView</name>
+    <message>
+        <source>Email</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <source>Slack</source>
+        <translation>Slack</translation>
+    </message>
+    <message>
+        <source>Job failed</source>
+        <translation>Tâche échouée</translation>
+    </message>
+    <message>
+        <source>Job succeeded</source>
+        <translation>Tâche réussie</translation>
+    </message>
+    <message>
+        <source>Job retried</source>
+        <translation>Tâche relancée</translation>
+    </message>
+    <message>
+        <source>Worker lost</source>
+        <translation>Worker perdu</translation>
+    </message>
+    <message>
+        <source>Test message</source>
+        <translation>Message de test</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Heure</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Canal</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Destinataire</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Événement</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Résultat</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>Latence</translation>
+    </message>
+    <message>
+        <source>Provider response</source>
+        <translation>Réponse du fournisseur</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Chargement…</translation>
+    </message>
+    <message>
+        <source>The notifications could not be loaded: %1</source>
+        <extracomment>%1 is the database&apos;s error message</extracomment>
+        <translation>Les notifications n&apos;ont pas pu être chargées : %1</translation>
+    </message>
+    <message>
+        <source>No notifications were sent about this job.</source>
+        <translation>Aucune notification n&apos;a été envoyée au sujet de cette tâche.</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Remis</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échouée</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <extracomment>latency of a delivery in milliseconds</extracomment>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1
+%2
+%3</source>
+        <extracomment>tooltip of a delivery row: date and time, then the provider&apos;s answer and the error</extracomment>
+        <translation>%1
+%2
+%3</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::JobDetailsDialog</name>
+    <message>
+        <source>Job %1</source>
+        <extracomment>window title; %1 is the job id, &quot;job_12&quot;</extracomment>
+        <translation>Tâche %1</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Chargement…</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::JobDetailsView</name>
+    <message>
+        <source>Completed</source>
+        <translation>Terminée</translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation>Délai dépassé</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <extracomment>the worker running the attempt stopped responding</extracomment>
+        <translation>Perdu</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulée</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <extracomment>stopped by a worker shutdown, requeued without spending a retry</extracomment>
+        <translation>Interrompu</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échouée</translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation>Priorité :</translation>
+    </message>
+    <message>
+        <source>Attempts:</source>
+        <translation>Essais :</translation>
+    </message>
+    <message>
+        <source>Retries used:</source>
+        <translation>Nouveaux essais utilisés :</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>Durée :</translation>
+    </message>
+    <message>
+        <source>Created:</source>
+        <translation>Créée :</translation>
+    </message>
+    <message>
+        <source>Run at:</source>
+        <translation>Exécution à :</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Démarrée :</translation>
+    </message>
+    <message>
+        <source>Completed:</source>
+        <translation>Terminée :</translation>
+    </message>
+    <message>
+        <source>Worker:</source>
+        <translation>Worker :</translation>
+    </message>
+    <message>
+        <source>Created by:</source>
+        <translation>Créée par :</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>Retries</source>
+        <translation>Nouvelles tentatives</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Fin</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Durée</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Résultat</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Essais</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Notifications</translation>
+    </message>
+    <message>
+        <source>Payload</source>
+        <translation>Payload</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Résultat</translation>
+    </message>
+    <message>
+        <source>No job selected.</source>
+        <translation>Aucune tâche sélectionnée.</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>due maintenant</translation>
+    </message>
+    <message numerus="yes">
+        <source>in %n min</source>
+        <translation>
+            <numerusform>dans %n min</numerusform>
+            <numerusform>dans %n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>in %1 h %2 min</source>
+        <translation>dans %1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <extracomment>job id · job type</extracomment>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>%1 (running)</source>
+        <translation>%1 (en cours)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
+        <translation>%1 sur %2</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Dernière erreur</translation>
+    </message>
+    <message>
+        <source>No result.</source>
+        <translation>Aucun résultat.</translation>
+    </message>
+    <message>
+        <source>No result yet.</source>
+        <translation>Pas encore de résultat.</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>En cours</translation>
+    </message>
+    <message>
+        <source>%1 – %2
+%3</source>
+        <extracomment>tooltip of an attempt&apos;s row: start and end with dates, then the error</extracomment>
+        <translation>%1 – %2
+%3</translation>
+    </message>
+    <message>
+        <source>#%1 %2</source>
+        <translation>#%1 %2</translation>
+    </message>
+    <message>
+        <source>#%1 %2 at %3</source>
+        <translation>#%1 %2 à %3</translation>
+    </message>
+    <message>
+        <source>#%1 running</source>
+        <translation>#%1 en cours</translation>
+    </message>
+    <message>
+        <source>since %1</source>
+        <translation>depuis %1</translation>
+    </message>
+    <message>
+        <source>#%1 running since %2</source>
+        <translation>#%1 en cours depuis %2</translation>
+    </message>
+    <message>
+        <source>Attempt %1 is running; it is the last one.</source>
+        <translation>L&apos;essai %1 est en cours ; c&apos;est le dernier.</translation>
+    </message>
+    <message>
+        <source>Attempt %1 is running. If it fails, the next attempt is %2.</source>
+        <translation>L&apos;essai %1 est en cours. S&apos;il échoue, le prochain essai aura lieu %2.</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>maintenant</translation>
+    </message>
+    <message>
+        <source>Retrying: the next attempt is %1 (at %2); retries left after it: %3.</source>
+        <translation>Nouvel essai : le prochain essai a lieu %1 (à %2) ; nouveaux essais restants ensuite : %3.</translation>
+    </message>
+    <message>
+        <source>Waiting for a worker: the first attempt is %1.</source>
+        <translation>En attente d&apos;un worker : le premier essai a lieu %1.</translation>
+    </message>
+    <message>
+        <source>end</source>
+        <extracomment>the end mark of the retry timeline of a failed job</extracomment>
+        <translation>fin</translation>
+    </message>
+    <message>
+        <source>no retries left</source>
+        <translation>plus de nouvel essai</translation>
+    </message>
+    <message>
+        <source>No retries left: %1 of %2 attempts used.</source>
+        <translation>Plus de nouvel essai : %1 essais sur %2 utilisés.</translation>
+    </message>
+    <message>
+        <source>Failed without retrying (the error is not retryable).</source>
+        <translation>Échec sans nouvel essai (l&apos;erreur ne permet pas de réessayer).</translation>
+    </message>
+    <message>
+        <source>Completed on attempt %1 of %2.</source>
+        <translation>Terminée à l&apos;essai %1 sur %2.</translation>
+    </message>
+    <message>
+        <source>Cancelled: no further attempts.</source>
+        <translation>Annulée : plus aucun essai.</translation>
+    </message>
+    <message>
+        <source>#%1 … #%2</source>
+        <translation>#%1 … #%2</translation>
+    </message>
+    <message>
+        <source>#%1</source>
+        <translation>#%1</translation>
+    </message>
+    <message>
+        <source>next attempt %1</source>
+        <extracomment>a predicted attempt of a failing job; %1 is &quot;in 4 min&quot;</extracomment>
+        <translation>prochain essai %1</translation>
+    </message>
+    <message>
+        <source>then %1</source>
+        <translation>puis %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::JobsPage</name>
+    <message>
+        <source>Action failed</source>
+        <translation>Échec de l&apos;action</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>Tous les types</translation>
+    </message>
+    <message>
+        <source>&amp;Status</source>
+        <translation>&amp;Statut</translation>
+    </message>
+    <message>
+        <source>&amp;Type</source>
+        <translation>&amp;Type</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>Dernière heure</translation>
+    </message>
+    <message>
+        <source>Search by ID, type or error text</source>
+        <translation>Rechercher par identifiant, type ou texte d&apos;erreur</translation>
+    </message>
+    <message>
+        <source>New Job…</source>
+        <translation>Nouvelle tâche…</translation>
+    </message>
+    <message>
+        <source>Refresh now (F5)</source>
+        <translation>Actualiser maintenant (F5)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n selected job(s)?</source>
+        <translation>
+            <numerusform>Annuler %n tâche sélectionnée ?</numerusform>
+            <numerusform>Annuler %n tâches sélectionnées ?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel Jobs</source>
+        <translation>Annuler des tâches</translation>
+    </message>
+    <message>
+        <source>Not possible: %1.</source>
+        <translation>Impossible : %1.</translation>
+    </message>
+    <message>
+        <source>Not possible for any selected job: %1.</source>
+        <translation>Impossible pour toutes les tâches sélectionnées : %1.</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Annuler</translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Cancel %n Jobs</source>
+        <translation>
+            <numerusform>&amp;Annuler %n tâche</numerusform>
+            <numerusform>&amp;Annuler %n tâches</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;Retry Now</source>
+        <translation>&amp;Relancer maintenant</translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Retry %n Jobs Now</source>
+        <translation>
+            <numerusform>&amp;Relancer %n tâche maintenant</numerusform>
+            <numerusform>&amp;Relancer %n tâches maintenant</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate as New Job…</source>
+        <translation>D&amp;upliquer en nouvelle tâche…</translation>
+    </message>
+    <message numerus="yes">
+        <source>D&amp;uplicate %n Jobs</source>
+        <translation>
+            <numerusform>D&amp;upliquer %n tâche</numerusform>
+            <numerusform>D&amp;upliquer %n tâches</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Show &amp;Details</source>
+        <translation>Afficher les &amp;détails</translation>
+    </message>
+    <message>
+        <source>Select a single job to see its details.</source>
+        <translation>Sélectionnez une seule tâche pour voir ses détails.</translation>
+    </message>
+    <message>
+        <source>Copy &amp;ID</source>
+        <translation>Copier l&apos;&amp;identifiant</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copy %n &amp;IDs</source>
+        <translation>
+            <numerusform>Copier %n &amp;identifiant</numerusform>
+            <numerusform>Copier %n &amp;identifiants</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Copy &amp;Payload</source>
+        <translation>Copier le &amp;payload</translation>
+    </message>
+    <message>
+        <source>Select a single job to copy its payload.</source>
+        <translation>Sélectionnez une seule tâche pour copier son payload.</translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation>payload</translation>
+    </message>
+    <message>
+        <source>De&amp;lete</source>
+        <translation>Supp&amp;rimer</translation>
+    </message>
+    <message numerus="yes">
+        <source>De&amp;lete %n Jobs</source>
+        <translation>
+            <numerusform>Supp&amp;rimer %n tâche</numerusform>
+            <numerusform>Supp&amp;rimer %n tâches</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>Confirmer</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.</source>
+        <translation>
+            <numerusform>Annuler %n tâche ? Les tâches en attente s&apos;arrêtent immédiatement ; il est demandé aux tâches en cours de s&apos;arrêter.</numerusform>
+            <numerusform>Annuler %n tâches ? Les tâches en attente s&apos;arrêtent immédiatement ; il est demandé aux tâches en cours de s&apos;arrêter.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n Jobs</source>
+        <translation>
+            <numerusform>Annuler %n tâche</numerusform>
+            <numerusform>Annuler %n tâches</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Relancer</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retry %n jobs now?</source>
+        <translation>
+            <numerusform>Relancer %n tâche maintenant ?</numerusform>
+            <numerusform>Relancer %n tâches maintenant ?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Retry %n Jobs</source>
+        <translation>
+            <numerusform>Relancer %n tâche</numerusform>
+            <numerusform>Relancer %n tâches</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n finished job(s) and their attempt history? This cannot be undone.</source>
+        <translation>
+            <numerusform>Supprimer %n tâche terminée et son historique d&apos;essais ? Cette opération est irréversible.</numerusform>
+            <numerusform>Supprimer %n tâches terminées et leur historique d&apos;essais ? Cette opération est irréversible.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message>
+        <source>Created %1.</source>
+        <translation>%1 créée.</translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation>Dupliquer</translation>
+    </message>
+    <message numerus="yes">
+        <source>Create %n new jobs as copies of the selected ones?</source>
+        <translation>
+            <numerusform>Créer %n nouvelle tâche comme copie de la tâche sélectionnée ?</numerusform>
+            <numerusform>Créer %n nouvelles tâches comme copies des tâches sélectionnées ?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Duplicate %n Jobs</source>
+        <translation>
+            <numerusform>Dupliquer %n tâche</numerusform>
+            <numerusform>Dupliquer %n tâches</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Created %n job(s).</source>
+        <translation>
+            <numerusform>%n tâche créée.</numerusform>
+            <numerusform>%n tâches créées.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: done for %n job(s).</source>
+        <translation>
+            <numerusform>%1 : effectué pour %n tâche.</numerusform>
+            <numerusform>%1 : effectué pour %n tâches.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 not possible</source>
+        <translation>%1 impossible</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) could not be changed:</source>
+        <translation>
+            <numerusform>%n tâche n&apos;a pas pu être modifiée :</numerusform>
+            <numerusform>%n tâches n&apos;ont pas pu être modifiées :</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copied the %1 to the clipboard.</source>
+        <translation>%1 copié dans le presse-papiers.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::MainWindow</name>
+    <message>
+        <source>HCM Admin</source>
+        <translation>HCM Admin</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Tâches</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>Workers</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Notifications</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Fichier</translation>
+    </message>
+    <message>
+        <source>&amp;New Job…</source>
+        <translation>&amp;Nouvelle tâche…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quitter</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Affichage</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>&amp;Tâches</translation>
+    </message>
+    <message>
+        <source>&amp;Workers</source>
+        <translation>&amp;Workers</translation>
+    </message>
+    <message>
+        <source>&amp;Notifications</source>
+        <translation>&amp;Notifications</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>A&amp;ctualiser</translation>
+    </message>
+    <message>
+        <source>&amp;Worker</source>
+        <translation>&amp;Worker</translation>
+    </message>
+    <message>
+        <source>&amp;Run Jobs in This Window</source>
+        <translation>&amp;Exécuter les tâches dans cette fenêtre</translation>
+    </message>
+    <message>
+        <source>Runs queued jobs inside HCM Admin. Turn it off when dedicated hcm-worker processes serve this database.</source>
+        <translation>Exécute les tâches en attente dans HCM Admin. Désactivez cette option lorsque des processus hcm-worker dédiés servent cette base de données.</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Aide</translation>
+    </message>
+    <message>
+        <source>&amp;About HCM Admin</source>
+        <translation>À &amp;propos de HCM Admin</translation>
+    </message>
+    <message>
+        <source>About HCM Admin</source>
+        <translation>À propos de HCM Admin</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;HCM Admin %1&lt;/b&gt;&lt;p&gt;Background jobs and notification settings of the HCM system.&lt;/p&gt;&lt;p&gt;Database: %2&lt;/p&gt;</source>
+        <translation>&lt;b&gt;HCM Admin %1&lt;/b&gt;&lt;p&gt;Tâches d&apos;arrière-plan et paramètres de notification du système HCM.&lt;/p&gt;&lt;p&gt;Base de données : %2&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Connexion…</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Connecté</translation>
+    </message>
+    <message>
+        <source>Database error</source>
+        <translation>Erreur de base de données</translation>
+    </message>
+    <message>
+        <source>%1 jobs/min</source>
+        <translation>%1 tâches/min</translation>
+    </message>
+    <message>
+        <source>Jobs completed in the last full minute</source>
+        <translation>Tâches terminées au cours de la dernière minute complète</translation>
+    </message>
+    <message>
+        <source>The worker could not start: %1</source>
+        <translation>Le worker n&apos;a pas pu démarrer : %1</translation>
+    </message>
+    <message>
+        <source>Worker off</source>
+        <translation>Worker désactivé</translation>
+    </message>
+    <message>
+        <source>Jobs run only in hcm-worker processes.</source>
+        <translation>Les tâches ne s&apos;exécutent que dans les processus hcm-worker.</translation>
+    </message>
+    <message>
+        <source>Worker running %1/%2</source>
+        <translation>Worker actif %1/%2</translation>
+    </message>
+    <message>
+        <source>In-process worker %1: %2 of %3 threads busy</source>
+        <translation>Worker intégré %1 : %2 threads occupés sur %3</translation>
+    </message>
+    <message>
+        <source>Unsaved Changes</source>
+        <translation>Modifications non enregistrées</translation>
+    </message>
+    <message>
+        <source>The notification settings have unsaved changes.</source>
+        <translation>Les paramètres de notification comportent des modifications non enregistrées.</translation>
+    </message>
+    <message>
+        <source>Do you want to save them?</source>
+        <translation>Voulez-vous les enregistrer ?</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::NewJobDialog</name>
+    <message>
+        <source>New Job</source>
+        <translation>Nouvelle tâche</translation>
+    </message>
+    <message>
+        <source>&amp;Type:</source>
+        <translation>&amp;Type :</translation>
+    </message>
+    <message>
+        <source>&amp;Priority:</source>
+        <translation>&amp;Priorité :</translation>
+    </message>
+    <message>
+        <source>Payload (JSON)</source>
+        <extracomment>accessible name of the JSON editor</extracomment>
+        <translation>Payload (JSON)</translation>
+    </message>
+    <message>
+        <source>Pay&amp;load:</source>
+        <translation>Pay&amp;load :</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Nouveaux &amp;essais max. :</translation>
+    </message>
+    <message>
+        <source>Start &amp;later</source>
+        <translation>Démarrer &amp;plus tard</translation>
+    </message>
+    <message>
+        <source>Start:</source>
+        <translation>Début :</translation>
+    </message>
+    <message>
+        <source>&amp;Create job</source>
+        <translation>&amp;Créer la tâche</translation>
+    </message>
+    <message>
+        <source>one attempt, no retries</source>
+        <translation>un essai, aucun nouvel essai</translation>
+    </message>
+    <message numerus="yes">
+        <source>up to %n attempts; backoff %1 min</source>
+        <translation>
+            <numerusform>jusqu&apos;à %n essai ; délai %1 min</numerusform>
+            <numerusform>jusqu&apos;à %n essais ; délai %1 min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Payload is valid</source>
+        <translation>Le payload est valide</translation>
+    </message>
+    <message>
+        <source>Creating…</source>
+        <translation>Création…</translation>
+    </message>
+    <message>
+        <source>The job was not created.</source>
+        <translation>La tâche n&apos;a pas été créée.</translation>
+    </message>
+    <message>
+        <source>Could not create the job: %1</source>
+        <extracomment>%1 is the database&apos;s or the service&apos;s reason</extracomment>
+        <translation>Impossible de créer la tâche : %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::NotificationsForm</name>
+    <message>
+        <source>Email (SMTP)</source>
+        <translation>E-mail (SMTP)</translation>
+    </message>
+    <message>
+        <source>Send alerts by email</source>
+        <translation>Envoyer les alertes par e-mail</translation>
+    </message>
+    <message>
+        <source>smtp.example.com</source>
+        <translation>smtp.example.com</translation>
+    </message>
+    <message>
+        <source>Server:</source>
+        <translation>Serveur :</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port :</translation>
+    </message>
+    <message>
+        <source>STARTTLS</source>
+        <translation>STARTTLS</translation>
+    </message>
+    <message>
+        <source>TLS (implicit)</source>
+        <translation>TLS (implicite)</translation>
+    </message>
+    <message>
+        <source>None (unencrypted)</source>
+        <translation>Aucune (non chiffré)</translation>
+    </message>
+    <message>
+        <source>Security:</source>
+        <translation>Sécurité :</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Facultatif</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Nom d&apos;utilisateur :</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Nouveau mot de passe</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Mot de passe :</translation>
+    </message>
+    <message>
+        <source>hcm-alerts@example.com</source>
+        <translation>hcm-alerts@example.com</translation>
+    </message>
+    <message>
+        <source>From address:</source>
+        <translation>Adresse d&apos;expéditeur :</translation>
+    </message>
+    <message>
+        <source>HCM Admin</source>
+        <translation>HCM Admin</translation>
+    </message>
+    <message>
+        <source>From name:</source>
+        <translation>Nom d&apos;expéditeur :</translation>
+    </message>
+    <message>
+        <source>Reply-to:</source>
+        <translation>Répondre à :</translation>
+    </message>
+    <message>
+        <source>ops@example.com, oncall@example.com</source>
+        <translation>ops@example.com, oncall@example.com</translation>
+    </message>
+    <message>
+        <source>Addresses that receive alerts, separated by commas</source>
+        <translation>Adresses qui reçoivent les alertes, séparées par des virgules</translation>
+    </message>
+    <message>
+        <source>Admin recipients:</source>
+        <translation>Destinataires admin :</translation>
+    </message>
+    <message>
+        <source>Test:</source>
+        <translation>Test :</translation>
+    </message>
+    <message>
+        <source>SMS (Twilio)</source>
+        <translation>SMS (Twilio)</translation>
+    </message>
+    <message>
+        <source>Send alerts by SMS</source>
+        <translation>Envoyer les alertes par SMS</translation>
+    </message>
+    <message>
+        <source>Twilio</source>
+        <translation>Twilio</translation>
+    </message>
+    <message>
+        <source>Provider:</source>
+        <translation>Fournisseur :</translation>
+    </message>
+    <message>
+        <source>AC followed by 32 hexadecimal digits</source>
+        <translation>AC suivi de 32 chiffres hexadécimaux</translation>
+    </message>
+    <message>
+        <source>Account SID:</source>
+        <translation>SID du compte :</translation>
+    </message>
+    <message>
+        <source>New auth token</source>
+        <translation>Nouveau jeton d&apos;authentification</translation>
+    </message>
+    <message>
+        <source>Auth token:</source>
+        <translation>Jeton d&apos;authentification :</translation>
+    </message>
+    <message>
+        <source>+14155550123</source>
+        <translation>+14155550123</translation>
+    </message>
+    <message>
+        <source>From number:</source>
+        <translation>Numéro d&apos;expéditeur :</translation>
+    </message>
+    <message>
+        <source>+14155550123, +442071838750</source>
+        <translation>+14155550123, +442071838750</translation>
+    </message>
+    <message>
+        <source>Numbers in E.164 form that receive alerts, separated by commas</source>
+        <translation>Numéros au format E.164 qui reçoivent les alertes, séparés par des virgules</translation>
+    </message>
+    <message>
+        <source>Recipients:</source>
+        <translation>Destinataires :</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>Avancé</translation>
+    </message>
+    <message>
+        <source>https://api.twilio.com</source>
+        <translation>https://api.twilio.com</translation>
+    </message>
+    <message>
+        <source>API address:</source>
+        <translation>Adresse de l&apos;API :</translation>
+    </message>
+    <message>
+        <source>Slack</source>
+        <translation>Slack</translation>
+    </message>
+    <message>
+        <source>Send alerts to Slack</source>
+        <translation>Envoyer les alertes vers Slack</translation>
+    </message>
+    <message>
+        <source>https://hooks.slack.com/services/…</source>
+        <translation>https://hooks.slack.com/services/…</translation>
+    </message>
+    <message>
+        <source>Webhook URL:</source>
+        <translation>URL du webhook :</translation>
+    </message>
+    <message>
+        <source>#alerts (optional)</source>
+        <translation>#alerts (facultatif)</translation>
+    </message>
+    <message>
+        <source>Channel:</source>
+        <translation>Canal :</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>Événements</translation>
+    </message>
+    <message>
+        <source>Send an alert when:</source>
+        <translation>Envoyer une alerte quand :</translation>
+    </message>
+    <message>
+        <source>A job failed after its last retry</source>
+        <translation>une tâche a échoué après son dernier essai</translation>
+    </message>
+    <message>
+        <source>A job succeeded</source>
+        <translation>une tâche a réussi</translation>
+    </message>
+    <message>
+        <source>A job is retried</source>
+        <translation>une tâche est relancée</translation>
+    </message>
+    <message>
+        <source>A worker stops responding</source>
+        <translation>un worker ne répond plus</translation>
+    </message>
+    <message>
+        <source>Quiet hours</source>
+        <translation>Heures calmes</translation>
+    </message>
+    <message>
+        <source>Hold alerts during quiet hours</source>
+        <translation>Retenir les alertes pendant les heures calmes</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <extracomment>between the start and the end of quiet hours (&quot;22:00 to 07:00&quot;)</extracomment>
+        <translation>à</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>De :</translation>
+    </message>
+    <message>
+        <source>Time zone:</source>
+        <translation>Fuseau horaire :</translation>
+    </message>
+    <message>
+        <source>Alerts raised during quiet hours are delivered when they end, never dropped.</source>
+        <translation>Les alertes déclenchées pendant les heures calmes sont envoyées à leur fin, jamais abandonnées.</translation>
+    </message>
+    <message>
+        <source>Delivery</source>
+        <translation>Envoi</translation>
+    </message>
+    <message>
+        <source>Immediately, one message per alert</source>
+        <translation>Immédiatement, un message par alerte</translation>
+    </message>
+    <message>
+        <source>Hourly digest</source>
+        <translation>Récapitulatif horaire</translation>
+    </message>
+    <message>
+        <source>Daily digest</source>
+        <translation>Récapitulatif quotidien</translation>
+    </message>
+    <message>
+        <source>Send:</source>
+        <translation>Envoi :</translation>
+    </message>
+    <message>
+        <source>None: the system&apos;s certificates only</source>
+        <translation>Aucun : uniquement les certificats du système</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Extra Trusted CA Certificate</source>
+        <translation>Certificat d&apos;AC de confiance supplémentaire</translation>
+    </message>
+    <message>
+        <source>PEM certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>Certificats PEM (*.pem *.crt *.cer);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Trusted CA:</source>
+        <translation>AC de confiance :</translation>
+    </message>
+    <message>
+        <source>A PEM file trusted for SMTP and HTTPS besides the system&apos;s certificates, for a private CA. Certificates are always verified.</source>
+        <translation>Un fichier PEM approuvé pour SMTP et HTTPS en plus des certificats du système, pour une AC privée. Les certificats sont toujours vérifiés.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::NotificationsPage</name>
+    <message>
+        <source>Notification settings</source>
+        <translation>Paramètres de notification</translation>
+    </message>
+    <message>
+        <source>Try Again</source>
+        <translation>Réessayer</translation>
+    </message>
+    <message>
+        <source>&amp;Revert</source>
+        <translation>&amp;Rétablir</translation>
+    </message>
+    <message>
+        <source>Back to the settings as last loaded</source>
+        <translation>Revenir aux paramètres tels que chargés la dernière fois</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Enregistrer</translation>
+    </message>
+    <message>
+        <source>Save the notification settings (%1)</source>
+        <translation>Enregistrer les paramètres de notification (%1)</translation>
+    </message>
+    <message>
+        <source>Never saved: these are the defaults.</source>
+        <translation>Jamais enregistrés : ce sont les valeurs par défaut.</translation>
+    </message>
+    <message>
+        <source>Last saved by %1 on %2 at %3 (version %4)</source>
+        <extracomment>%1 who, %2 date, %3 time, %4 version number</extracomment>
+        <translation>Enregistrés pour la dernière fois par %1 le %2 à %3 (version %4)</translation>
+    </message>
+    <message>
+        <source>an unknown user</source>
+        <translation>un utilisateur inconnu</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Enregistrement…</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Chargement…</translation>
+    </message>
+    <message>
+        <source>1 field needs attention</source>
+        <translation>1 champ nécessite votre attention</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n fields need attention</source>
+        <translation>
+            <numerusform>%n champ nécessite votre attention</numerusform>
+            <numerusform>%n champs nécessitent votre attention</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Modifications non enregistrées</translation>
+    </message>
+    <message>
+        <source>The notification settings could not be loaded: %1</source>
+        <translation>Les paramètres de notification n&apos;ont pas pu être chargés : %1</translation>
+    </message>
+    <message>
+        <source>The settings are busy loading or saving.</source>
+        <translation>Les paramètres sont en cours de chargement ou d&apos;enregistrement.</translation>
+    </message>
+    <message>
+        <source>Not saved: 1 field needs attention.</source>
+        <translation>Non enregistré : 1 champ nécessite votre attention.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Not saved: %n fields need attention.</source>
+        <translation>
+            <numerusform>Non enregistré : %n champ nécessite votre attention.</numerusform>
+            <numerusform>Non enregistré : %n champs nécessitent votre attention.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Notification settings saved (version %1).</source>
+        <translation>Paramètres de notification enregistrés (version %1).</translation>
+    </message>
+    <message>
+        <source>Not saved: someone else saved the settings after you opened them. Save again to review the differences.</source>
+        <translation>Non enregistré : quelqu&apos;un d&apos;autre a enregistré les paramètres après que vous les avez ouverts. Enregistrez à nouveau pour examiner les différences.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::SecretFieldWidget</name>
+    <message>
+        <source>Clear</source>
+        <translation>Effacer</translation>
+    </message>
+    <message>
+        <source>Remove the stored value when the settings are saved</source>
+        <translation>Supprimer la valeur enregistrée lors de l&apos;enregistrement des paramètres</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Keep the stored value</source>
+        <translation>Conserver la valeur enregistrée</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <extracomment>state of a write-only secret: a value is stored (it is never shown)</extracomment>
+        <translation>Défini</translation>
+    </message>
+    <message>
+        <source>Not set</source>
+        <translation>Non défini</translation>
+    </message>
+    <message>
+        <source>Will be cleared</source>
+        <translation>Sera effacé</translation>
+    </message>
+    <message>
+        <source>Replace…</source>
+        <extracomment>button of a write-only secret: type a new value (Set… when none is stored)</extracomment>
+        <translation>Remplacer…</translation>
+    </message>
+    <message>
+        <source>Set…</source>
+        <translation>Définir…</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::SettingsConflictDialog</name>
+    <message>
+        <source>changed by someone else</source>
+        <extracomment>a write-only secret another admin replaced or cleared; its value is never shown</extracomment>
+        <translation>modifié par quelqu&apos;un d&apos;autre</translation>
+    </message>
+    <message>
+        <source>unchanged</source>
+        <translation>inchangé</translation>
+    </message>
+    <message>
+        <source>cleared</source>
+        <translation>effacé</translation>
+    </message>
+    <message>
+        <source>new value (hidden)</source>
+        <translation>nouvelle valeur (masquée)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>activé</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>désactivé</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(vide)</translation>
+    </message>
+    <message>
+        <source>Settings Changed by Someone Else</source>
+        <translation>Paramètres modifiés par quelqu&apos;un d&apos;autre</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The notification settings were saved by someone else after you opened them.&lt;/b&gt;&lt;br&gt;Nothing was saved. These fields differ from what you started with:</source>
+        <translation>&lt;b&gt;Les paramètres de notification ont été enregistrés par quelqu&apos;un d&apos;autre après que vous les avez ouverts.&lt;/b&gt;&lt;br&gt;Rien n&apos;a été enregistré. Ces champs diffèrent de ce que vous aviez au départ :</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Champ</translation>
+    </message>
+    <message>
+        <source>Your value</source>
+        <translation>Votre valeur</translation>
+    </message>
+    <message>
+        <source>Stored now</source>
+        <translation>Enregistré actuellement</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Chargement…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The notification settings were saved by someone else after you opened them.&lt;/b&gt;&lt;br&gt;Nothing was saved. No field differs from what you started with.</source>
+        <translation>&lt;b&gt;Les paramètres de notification ont été enregistrés par quelqu&apos;un d&apos;autre après que vous les avez ouverts.&lt;/b&gt;&lt;br&gt;Rien n&apos;a été enregistré. Aucun champ ne diffère de ce que vous aviez au départ.</translation>
+    </message>
+    <message>
+        <source>Overwrite with Mine</source>
+        <translation>Écraser avec les miens</translation>
+    </message>
+    <message>
+        <source>Save your values; the values listed as stored now are replaced</source>
+        <translation>Enregistrer vos valeurs ; les valeurs indiquées comme enregistrées actuellement sont remplacées</translation>
+    </message>
+    <message>
+        <source>Discard Mine and Reload</source>
+        <translation>Abandonner les miens et recharger</translation>
+    </message>
+    <message>
+        <source>Forget your changes and show the settings as stored now</source>
+        <translation>Oublier vos modifications et afficher les paramètres tels qu&apos;ils sont enregistrés actuellement</translation>
+    </message>
+    <message>
+        <source>Go back to editing; nothing is saved</source>
+        <translation>Revenir à la modification ; rien n&apos;est enregistré</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1 saved the notification settings at %2, after you opened them.&lt;/b&gt;&lt;br&gt;Nothing was saved. These fields differ from what you started with:</source>
+        <extracomment>%1 who saved, %2 when</extracomment>
+        <translation>&lt;b&gt;%1 a enregistré les paramètres de notification à %2, après que vous les avez ouverts.&lt;/b&gt;&lt;br&gt;Rien n&apos;a été enregistré. Ces champs diffèrent de ce que vous aviez au départ :</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>Quelqu&apos;un d&apos;autre</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>The stored values could not be read: %1</source>
+        <translation>Les valeurs enregistrées n&apos;ont pas pu être lues : %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::StatusFilterModel</name>
+    <message>
+        <source>All</source>
+        <translation>Toutes</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <extracomment>status filter entry: &quot;Queued (1,234)&quot;</extracomment>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Jobs of every status</source>
+        <translation>Tâches de tous les statuts</translation>
+    </message>
+    <message>
+        <source>Only %1 jobs</source>
+        <translation>Uniquement les tâches à l&apos;état %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ThroughputChart</name>
+    <message>
+        <source>Throughput</source>
+        <extracomment>accessible name of the chart of finished jobs per minute</extracomment>
+        <translation>Débit</translation>
+    </message>
+    <message>
+        <source>Completed %1 · Failed %2</source>
+        <translation>Terminées %1 · Échouées %2</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>maintenant</translation>
+    </message>
+    <message>
+        <source>%1–%2
+Completed %3 · Failed %4</source>
+        <extracomment>tooltip of one minute&apos;s bar: time range, then counts</extracomment>
+        <translation>%1–%2
+Terminées %3 · Échouées %4</translation>
+    </message>
+    <message>
+        <source>Completed %1</source>
+        <translation>Terminées %1</translation>
+    </message>
+    <message>
+        <source>Failed %1</source>
+        <translation>Échouées %1</translation>
+    </message>
+    <message>
+        <source>in the last hour</source>
+        <translation>au cours de la dernière heure</translation>
+    </message>
+    <message numerus="yes">
+        <source>in the last %n minutes</source>
+        <translation>
+            <numerusform>au cours de la dernière minute</numerusform>
+            <numerusform>au cours des %n dernières minutes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>−%n min</source>
+        <translation>
+            <numerusform>−%n min</numerusform>
+            <numerusform>−%n min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>Aucune donnée</translation>
+    </message>
+    <message>
+        <source>No jobs finished in this period</source>
+        <translation>Aucune tâche terminée sur cette période</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::WorkerTableModel</name>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Hôte</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>En cours</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Last heartbeat</source>
+        <translation>Dernier signal de vie</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Arrêté</translation>
+    </message>
+    <message>
+        <source>Lost (no heartbeat for %1)</source>
+        <translation>Perdu (aucun signal de vie depuis %1)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>running jobs &quot;of&quot; the worker&apos;s concurrency</extracomment>
+        <translation>%1 sur %2</translation>
+    </message>
+    <message>
+        <source>%1 ago</source>
+        <translation>il y a %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::WorkersPage</name>
+    <message>
+        <source>Workers register when they start and send a heartbeat every few seconds. A worker without a heartbeat is lost: its running jobs return to the queue when their lease expires.</source>
+        <translation>Les workers s&apos;enregistrent au démarrage et envoient un signal de vie toutes les quelques secondes. Un worker sans signal de vie est considéré comme perdu : ses tâches en cours retournent dans la file quand leur bail expire.</translation>
     </message>
 </context>
 </TS>

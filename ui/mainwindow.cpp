@@ -71,8 +71,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    if (m_pool)
-        m_pool->stopAndWait(0);
+    stopPools(0);
 }
 
 void MainWindow::buildMenus()
@@ -182,8 +181,14 @@ void MainWindow::setWorkerEnabled(bool enabled)
     } else if (!enabled && m_pool) {
         WorkerPool *pool = m_pool;
         m_pool = nullptr;
-        // Graceful: running jobs finish (or return to the queue after the grace period).
-        connect(pool, &WorkerPool::stopped, pool, &QObject::deleteLater);
+        // Graceful: running jobs finish (or return to the queue after the grace period). The window no
+        // longer listens to it; closing meanwhile hurries it (see stopPools()).
+        disconnect(pool, nullptr, this, nullptr);
+        m_stoppingPools.append(pool);
+        connect(pool, &WorkerPool::stopped, this, [this, pool] {
+            m_stoppingPools.removeAll(pool);
+            pool->deleteLater();
+        });
         pool->stop();
     }
     updateWorkerLabel();
@@ -304,11 +309,26 @@ void MainWindow::closeEvent(QCloseEvent *event)
         return;
     }
     saveSettings();
-    if (m_pool) {
-        // Jobs still running go back to the queue right away: the window should close promptly.
-        m_pool->stopAndWait(2000);
-    }
+    stopPools(2000);
     event->accept();
+}
+
+void MainWindow::stopPools(int graceMs)
+{
+    // Jobs still running get a short grace, then go back to the queue: the window closes promptly. No
+    // pool may outlive the window with its signals pointing here.
+    if (m_pool) {
+        disconnect(m_pool, nullptr, this, nullptr);
+        m_pool->stopAndWait(graceMs);
+    }
+    const QList<QPointer<WorkerPool>> stopping = std::exchange(m_stoppingPools, {});
+    for (const QPointer<WorkerPool> &pool : stopping) {
+        if (pool) {
+            disconnect(pool, nullptr, this, nullptr);
+            pool->stopAndWait(graceMs);
+            delete pool;
+        }
+    }
 }
 
 } // namespace hcm::ui

@@ -57,6 +57,7 @@ private:
     void buildMenus();
     void buildStatusBar();
     void updateWorkerLabel();
+    void stopPools(int graceMs);
     void restoreSettings();
     void saveSettings() const;
     void onNavigationChanged(int row);
@@ -67,6 +68,7 @@ private:
     Options m_options;
     AsyncJobService *m_service = nullptr;
     WorkerPool *m_pool = nullptr;
+    QList<QPointer<WorkerPool>> m_stoppingPools;  // switched off, still finishing their jobs
     QListWidget *m_nav = nullptr;
     QStackedWidget *m_pages = nullptr;
     JobsPage *m_jobsPage = nullptr;

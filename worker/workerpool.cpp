@@ -27,9 +27,9 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("hcm::WorkerPool", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::WorkerPool)
+};
 
 struct Task {
     ClaimedJob job;
@@ -112,6 +112,7 @@ public slots:
     void flushOutcomes();
     void wake() { fill(); }
     void stop(int graceMs);
+    void hurry(int graceMs);
     void cancelJobs(const QList<qint64> &ids);
 
 signals:
@@ -206,8 +207,8 @@ private:
             out.kind = task.token->reason() == StopReason::Cancelled ? JobOutcome::Kind::Cancelled
                                                                      : JobOutcome::Kind::Interrupted;
             out.error = out.kind == JobOutcome::Kind::Cancelled
-                            ? tr("Cancelled before it started.")
-                            : tr("The worker stopped before the job started.");
+                            ? Tr::tr("Cancelled before it started.")
+                            : Tr::tr("The worker stopped before the job started.");
             out.finishedAt = out.startedAt;
             return out;
         }
@@ -216,7 +217,7 @@ private:
         if (!handler) {
             out.kind = JobOutcome::Kind::Failed;
             out.retryable = false;
-            out.error = tr("This worker has no handler for job type \"%1\".").arg(task.job.type);
+            out.error = Tr::tr("This worker has no handler for job type \"%1\".").arg(task.job.type);
             out.finishedAt = env.clock->nowMs();
             return out;
         }
@@ -230,9 +231,9 @@ private:
             result = handler->run(ctx);
         } catch (const std::exception &e) {
             result = HandlerResult::failure(
-                tr("The handler failed unexpectedly: %1").arg(QString::fromLocal8Bit(e.what())));
+                Tr::tr("The handler failed unexpectedly: %1").arg(QString::fromLocal8Bit(e.what())));
         } catch (...) {
-            result = HandlerResult::failure(tr("The handler failed unexpectedly."));
+            result = HandlerResult::failure(Tr::tr("The handler failed unexpectedly."));
         }
         m_handoff->running.fetch_sub(1);
         out.finishedAt = env.clock->nowMs();
@@ -245,21 +246,21 @@ private:
         switch (task.token->reason()) {
         case StopReason::Cancelled:
             out.kind = JobOutcome::Kind::Cancelled;
-            out.error = tr("Cancelled while running: %1").arg(result.error);
+            out.error = Tr::tr("Cancelled while running: %1").arg(result.error);
             break;
         case StopReason::TimedOut:
             out.kind = JobOutcome::Kind::TimedOut;
-            out.error = tr("Timed out after %1 s, the limit for %2 jobs: %3")
+            out.error = Tr::tr("Timed out after %1 s, the limit for %2 jobs: %3")
                             .arg(task.timeoutSeconds)
                             .arg(task.job.type, result.error);
             break;
         case StopReason::LeaseLost:
             out.kind = JobOutcome::Kind::Interrupted;
-            out.error = tr("Stopped: this worker lost the job's lease: %1").arg(result.error);
+            out.error = Tr::tr("Stopped: this worker lost the job's lease: %1").arg(result.error);
             break;
         case StopReason::Shutdown:
             out.kind = JobOutcome::Kind::Interrupted;
-            out.error = tr("Interrupted by a worker shutdown: %1").arg(result.error);
+            out.error = Tr::tr("Interrupted by a worker shutdown: %1").arg(result.error);
             break;
         case StopReason::None:
             out.kind = JobOutcome::Kind::Failed;
@@ -443,7 +444,7 @@ void Dispatcher::flushOutcomes() {
             return;
         ++m_writeFailures;
         const int delay = qMin(30000, 100 * (1 << qMin(m_writeFailures, 9)));
-        reportError(tr("Could not save %1 job results; retrying in %2 ms: %3")
+        reportError(Tr::tr("Could not save %1 job results; retrying in %2 ms: %3")
                         .arg(batch.size())
                         .arg(delay)
                         .arg(report.error().message));
@@ -573,7 +574,7 @@ bool Dispatcher::databaseLost(const QString &message) {
     qCWarning(lcWorker).noquote() << "database" << m_options.env.db.displayName() << "unreachable:" << message
                                   << "- reconnecting with backoff;" << running
                                   << "claimed jobs keep running and their results wait in memory";
-    emit errorOccurred(tr("The database is unreachable; reconnecting: %1").arg(message));
+    emit errorOccurred(Tr::tr("The database is unreachable; reconnecting: %1").arg(message));
     m_reconnectTimer->start(100);
     return true;
 }
@@ -712,12 +713,12 @@ void Dispatcher::stop(int graceMs) {
             o.id = it.key();
             o.attempt = m_attemptOf.value(it.key());
             o.kind = JobOutcome::Kind::Interrupted;
-            o.error = tr("The worker stopped while the job was running.");
+            o.error = Tr::tr("The worker stopped while the job was running.");
             left.append(o);
             ++abandoned;
         }
         if (auto r = m_store.finish(m_options.workerId, left); !r)
-            reportError(tr("Could not return %1 jobs to the queue; their leases will expire: %2")
+            reportError(Tr::tr("Could not return %1 jobs to the queue; their leases will expire: %2")
                             .arg(left.size())
                             .arg(r.error().message));
         if (abandoned > 0)
@@ -732,16 +733,24 @@ void Dispatcher::stop(int graceMs) {
     finishStopIfIdle();
 }
 
+void Dispatcher::hurry(int graceMs)
+{
+    if (m_stopDone || !m_graceTimer || m_shutdownRequested)
+        return;
+    if (m_graceTimer->remainingTime() > graceMs)
+        m_graceTimer->start(qMax(0, graceMs));
+}
+
 void Dispatcher::releaseUnstarted()
 {
     if (m_unreleased.isEmpty() || m_stopDone)
         return;
-    auto released = m_dbDown ? Result<int>(Error{Error::Code::Database, tr("the database is unreachable")})
+    auto released = m_dbDown ? Result<int>(Error{Error::Code::Database, Tr::tr("the database is unreachable")})
                              : m_store.release(m_options.workerId, m_unreleased);
     if (!released) {
         // Kept (and the stop not finished) until the database takes them back: a release that is
         // lost would cost each job a retry when its lease expires.
-        reportError(tr("Could not return %1 unstarted jobs to the queue; retrying: %2")
+        reportError(Tr::tr("Could not return %1 unstarted jobs to the queue; retrying: %2")
                         .arg(m_unreleased.size())
                         .arg(released.error().message));
         QTimer::singleShot(500, this, &Dispatcher::releaseUnstarted);
@@ -907,6 +916,9 @@ void WorkerPool::stopAndWait(int graceMs) {
         emit stateChanged(m_state);
         QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection,
                                   Q_ARG(int, graceMs >= 0 ? graceMs : m_options.graceMs));
+    } else if (graceMs >= 0) {
+        // Already stopping with a longer grace: shorten it.
+        QMetaObject::invokeMethod(m_dispatcher, "hurry", Qt::QueuedConnection, Q_ARG(int, graceMs));
     }
     if (m_state != State::Stopped)
         loop.exec(QEventLoop::ExcludeUserInputEvents);

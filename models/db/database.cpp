@@ -53,9 +53,9 @@ struct ThreadConnections {
 
 thread_local ThreadConnections t_connections;
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("hcm::Database", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::Database)
+};
 
 Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
     QSqlQuery q(db);
@@ -65,11 +65,11 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
         if (text.contains(QLatin1String("not a database"), Qt::CaseInsensitive) ||
             text.contains(QLatin1String("malformed"), Qt::CaseInsensitive)) {
             return Error{Error::Code::Database,
-                         tr("%1 is not an HCM Admin database, or it is damaged (%2). Choose another file "
+                         Tr::tr("%1 is not an HCM Admin database, or it is damaged (%2). Choose another file "
                             "with --db, or move this one away.")
                              .arg(QDir::toNativeSeparators(config.sqlitePath), text)};
         }
-        return Database::error(q.lastError(), tr("opening %1").arg(config.sqlitePath));
+        return Database::error(q.lastError(), Tr::tr("opening %1").arg(config.sqlitePath));
     }
     const QStringList pragmas = {
         QStringLiteral("PRAGMA synchronous=NORMAL"),
@@ -83,11 +83,11 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
     };
     for (const QString &pragma : pragmas) {
         if (!q.exec(pragma))
-            return Database::error(q.lastError(), tr("configuring %1").arg(config.sqlitePath));
+            return Database::error(q.lastError(), Tr::tr("configuring %1").arg(config.sqlitePath));
     }
     // A quick structural check catches a damaged file before any real work.
     if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")))
-        return Database::error(q.lastError(), tr("reading %1").arg(config.sqlitePath));
+        return Database::error(q.lastError(), Tr::tr("reading %1").arg(config.sqlitePath));
     return {};
 }
 
@@ -122,14 +122,14 @@ Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name)
 
     const QFileInfo file(config.sqlitePath);
     if (!QDir().mkpath(file.absolutePath())) {
-        return Error{Error::Code::Io, tr("Cannot create the folder %1 for the database: check that it is "
+        return Error{Error::Code::Io, Tr::tr("Cannot create the folder %1 for the database: check that it is "
                                          "writable.")
                                           .arg(QDir::toNativeSeparators(file.absolutePath()))};
     }
     if (file.exists() && file.isDir()) {
         return Error{
             Error::Code::Io,
-            tr("%1 is a folder, not a database file.").arg(QDir::toNativeSeparators(file.filePath()))};
+            Tr::tr("%1 is a folder, not a database file.").arg(QDir::toNativeSeparators(file.filePath()))};
     }
 
     Status status;
@@ -138,7 +138,7 @@ Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name)
         db.setDatabaseName(config.sqlitePath);
         db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(config.busyTimeoutMs));
         if (!db.open()) {
-            status = error(db.lastError(), tr("opening %1").arg(config.sqlitePath));
+            status = error(db.lastError(), Tr::tr("opening %1").arg(config.sqlitePath));
         } else {
             status = configureSqlite(db, config);
         }
@@ -154,7 +154,7 @@ Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QStrin
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
         return Error{
             Error::Code::Database,
-            tr("Qt's PostgreSQL driver (QPSQL) is not installed: install the package libqt6sql6-psql.")};
+            Tr::tr("Qt's PostgreSQL driver (QPSQL) is not installed: install the package libqt6sql6-psql.")};
     }
     Status status;
     {
@@ -175,13 +175,13 @@ Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QStrin
         if (!db.open()) {
             status =
                 Error{Error::Code::Database,
-                      tr("Cannot connect to %1: %2").arg(config.displayName(), describe(db.lastError()))};
+                      Tr::tr("Cannot connect to %1: %2").arg(config.displayName(), describe(db.lastError()))};
         } else {
             QSqlQuery q(db);
             // Notices ("relation already exists, skipping") would go to stderr through libpq.
             if (!q.exec(QStringLiteral("SET client_min_messages TO warning")))
                 status =
-                    error(q.lastError(), tr("configuring the connection to %1").arg(config.displayName()));
+                    error(q.lastError(), Tr::tr("configuring the connection to %1").arg(config.displayName()));
         }
         if (status.ok())
             return db;
@@ -197,7 +197,7 @@ Status Database::ping(const DbConfig &config) {
         return db.error();
     QSqlQuery q(db.value());
     if (!q.exec(QStringLiteral("SELECT 1")))
-        return error(q.lastError(), tr("checking the connection"));
+        return error(q.lastError(), Tr::tr("checking the connection"));
     return {};
 }
 
@@ -240,14 +240,14 @@ QString Database::describe(const QSqlError &error) {
     const QString db = error.databaseText().trimmed();
     const QString driver = error.driverText().trimmed();
     if (db.contains(QLatin1String("database is locked"), Qt::CaseInsensitive))
-        return tr("the database is busy: another program kept it locked for too long (%1)").arg(db);
+        return Tr::tr("the database is busy: another program kept it locked for too long (%1)").arg(db);
     if (db.contains(QLatin1String("readonly"), Qt::CaseInsensitive) ||
         db.contains(QLatin1String("read-only"), Qt::CaseInsensitive))
-        return tr("the database file is read-only: check its permissions (%1)").arg(db);
+        return Tr::tr("the database file is read-only: check its permissions (%1)").arg(db);
     if (db.contains(QLatin1String("disk is full"), Qt::CaseInsensitive))
-        return tr("the disk is full: free some space and try again (%1)").arg(db);
+        return Tr::tr("the disk is full: free some space and try again (%1)").arg(db);
     if (isConnectionLost(error) && !db.contains(QLatin1String("connection"), Qt::CaseInsensitive))
-        return tr("the connection to the database server was lost (%1)").arg(db.isEmpty() ? driver : db);
+        return Tr::tr("the connection to the database server was lost (%1)").arg(db.isEmpty() ? driver : db);
     if (db.isEmpty())
         return driver;
     if (driver.isEmpty() || db == driver)
@@ -266,8 +266,8 @@ Error Database::error(const QSqlError &sqlError, const QString &doing) {
     }
     const QString text = describe(sqlError);
     if (doing.isEmpty())
-        return Error{Error::Code::Database, tr("Database error: %1").arg(text)};
-    return Error{Error::Code::Database, tr("Database error while %1: %2").arg(doing, text)};
+        return Error{Error::Code::Database, Tr::tr("Database error: %1").arg(text)};
+    return Error{Error::Code::Database, Tr::tr("Database error while %1: %2").arg(doing, text)};
 }
 
 bool Database::isBusy(const QSqlError &error) {
@@ -291,7 +291,7 @@ Status Transaction::begin() {
     // PostgreSQL: READ COMMITTED; claims lock rows with FOR UPDATE SKIP LOCKED, every other write is one
     // statement or fenced by worker_id and status.
     if (!q.exec(statement))
-        return Database::error(q.lastError(), tr("starting a transaction"));
+        return Database::error(q.lastError(), Tr::tr("starting a transaction"));
     m_active = true;
     return {};
 }
@@ -299,7 +299,7 @@ Status Transaction::begin() {
 Status Transaction::commit() {
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("COMMIT"))) {
-        const Error err = Database::error(q.lastError(), tr("committing"));
+        const Error err = Database::error(q.lastError(), Tr::tr("committing"));
         rollback();
         return err;
     }
@@ -329,7 +329,7 @@ Status Sql::exec(QSqlDatabase db, const QString &statement, const QString &doing
 
 Status Sql::prepare(QSqlQuery &query, const QString &statement) {
     if (!query.prepare(statement))
-        return Database::error(query.lastError(), tr("preparing a statement"));
+        return Database::error(query.lastError(), Tr::tr("preparing a statement"));
     return {};
 }
 

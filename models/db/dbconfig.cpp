@@ -11,9 +11,9 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("hcm::DbConfig", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::DbConfig)
+};
 
 QString envOr(const char *name, const QString &fallback) {
     const QString v = qEnvironmentVariable(name);
@@ -44,7 +44,7 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
         const QUrl url(trimmed, QUrl::StrictMode);
         if (!url.isValid()) {
             return Error{Error::Code::Invalid,
-                         tr("\"%1\" is not a valid PostgreSQL address (%2). Use "
+                         Tr::tr("\"%1\" is not a valid PostgreSQL address (%2). Use "
                             "postgresql://user:password@host:port/database.")
                              .arg(QUrl(trimmed).toDisplayString(QUrl::RemovePassword), url.errorString())};
         }
@@ -62,7 +62,7 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
         if (!path.isEmpty())
             config.databaseName = path;
         if (path.contains(QLatin1Char('/')))
-            return Error{Error::Code::Invalid, tr("The database name \"%1\" contains a slash.").arg(path)};
+            return Error{Error::Code::Invalid, Tr::tr("The database name \"%1\" contains a slash.").arg(path)};
         const QUrlQuery query(url);
         QStringList options;
         for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
@@ -83,7 +83,7 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
         if (config.databaseName.isEmpty()) {
             return Error{
                 Error::Code::Invalid,
-                tr("No PostgreSQL database named: put it in the address (postgresql://host/dbname) or "
+                Tr::tr("No PostgreSQL database named: put it in the address (postgresql://host/dbname) or "
                    "set PGDATABASE.")};
         }
         return config;
@@ -91,7 +91,7 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
     if (trimmed.contains(QLatin1String("://"))) {
         return Error{
             Error::Code::Invalid,
-            tr("Unknown database address \"%1\": give a file path for SQLite or a postgresql:// URL.")
+            Tr::tr("Unknown database address \"%1\": give a file path for SQLite or a postgresql:// URL.")
                 .arg(trimmed)};
     }
     return sqlite(trimmed);
@@ -119,8 +119,8 @@ QString DbConfig::key() const {
 
 QString DbConfig::displayName() const {
     if (isSqlite())
-        return tr("SQLite %1").arg(QDir::toNativeSeparators(sqlitePath));
-    return tr("PostgreSQL %1@%2:%3/%4").arg(user, host).arg(port).arg(databaseName);
+        return Tr::tr("SQLite %1").arg(QDir::toNativeSeparators(sqlitePath));
+    return Tr::tr("PostgreSQL %1@%2:%3/%4").arg(user, host).arg(port).arg(databaseName);
 }
 
 QString DbConfig::backendName() const {

@@ -16,9 +16,9 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("hcm::Migrator", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::Migrator)
+};
 
 const QString kCreateMigrationsTable =
     QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -27,7 +27,7 @@ const QString kCreateMigrationsTable =
 Result<int> currentVersion(QSqlDatabase &db) {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")))
-        return Database::error(q.lastError(), tr("reading the schema version"));
+        return Database::error(q.lastError(), Tr::tr("reading the schema version"));
     q.next();
     return q.value(0).toInt();
 }
@@ -60,11 +60,11 @@ Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config) 
         // A least-privilege role (hcm_worker) may not create tables: only look when the table is there.
         QSqlQuery q(db);
         if (!q.exec(QStringLiteral("SELECT to_regclass('schema_migrations') IS NOT NULL")) || !q.next())
-            return Database::error(q.lastError(), tr("reading the schema version"));
+            return Database::error(q.lastError(), Tr::tr("reading the schema version"));
         exists = q.value(0).toBool();
     }
     if (!exists) {
-        if (auto st = Sql::exec(db, kCreateMigrationsTable, tr("creating the migrations table")); !st)
+        if (auto st = Sql::exec(db, kCreateMigrationsTable, Tr::tr("creating the migrations table")); !st)
             return st.error();
     }
     auto current = currentVersion(db);
@@ -89,7 +89,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
         // PostgreSQL's BEGIN does not serialise writers: a transaction-scoped advisory lock does, so two
         // programs starting at once on an empty database do not both create the tables.
         if (auto st = Sql::exec(db, QStringLiteral("SELECT pg_advisory_xact_lock(72430510)"),
-                                tr("waiting for other programs that migrate the database"));
+                                Tr::tr("waiting for other programs that migrate the database"));
             !st)
             return st;
     }
@@ -100,7 +100,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
     if (inf->currentVersion > inf->latestVersion) {
         return Error{
             Error::Code::Conflict,
-            tr("The database %1 was written by a newer version of HCM Admin (schema %2; this program "
+            Tr::tr("The database %1 was written by a newer version of HCM Admin (schema %2; this program "
                "knows up to schema %3). Install the newer version; this one will not touch it.")
                 .arg(config.displayName())
                 .arg(inf->currentVersion)
@@ -116,14 +116,14 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
             if (!q.exec(statement)) {
                 if (q.lastError().nativeErrorCode() == QLatin1String("42501")) {  // insufficient_privilege
                     return Error{Error::Code::Database,
-                                 tr("The database %1 needs migration %2_%3, but this role may not change the schema "
+                                 Tr::tr("The database %1 needs migration %2_%3, but this role may not change the schema "
                                     "(%4). Start hcmctl or hcm-admin once as the owner role (see "
                                     "docs/postgresql.md), then this program again.")
                                      .arg(config.displayName())
                                      .arg(m.version)
                                      .arg(m.name, q.lastError().databaseText())};
                 }
-                return Database::error(q.lastError(), tr("applying migration %1_%2").arg(m.version).arg(m.name));
+                return Database::error(q.lastError(), Tr::tr("applying migration %1_%2").arg(m.version).arg(m.name));
             }
         }
         QSqlQuery record(db);
@@ -132,7 +132,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
         record.addBindValue(m.version);
         record.addBindValue(m.name);
         record.addBindValue(Clock::system()->nowMs());
-        if (auto st = Sql::exec(record, tr("recording migration %1").arg(m.version)); !st)
+        if (auto st = Sql::exec(record, Tr::tr("recording migration %1").arg(m.version)); !st)
             return st;
         qCInfo(lcDb).noquote() << "applied migration" << m.version << m.name << "to" << config.displayName();
     }

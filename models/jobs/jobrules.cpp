@@ -6,7 +6,6 @@ namespace hcm {
 
 QString JobRules::whyNot(JobAction action, JobStatus status, bool cancelRequested)
 {
-    const auto tr = [](const char *text) { return QCoreApplication::translate("hcm::JobRules", text); };
     switch (action) {
     case JobAction::Cancel:
         if (status == JobStatus::Processing && cancelRequested)

@@ -2,6 +2,7 @@
 
 #include "jobs/job.h"
 
+#include <QCoreApplication>
 #include <QString>
 
 namespace hcm {
@@ -11,6 +12,8 @@ namespace hcm {
 enum class JobAction { Cancel, RetryNow, Delete, Duplicate };
 
 class JobRules final {
+    Q_DECLARE_TR_FUNCTIONS(hcm::JobRules)
+
 public:
     JobRules() = delete;
     // An empty string when `action` applies to a job with this status; otherwise the reason it does not.

@@ -13,10 +13,9 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("hcm::JobService", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::JobService)
+};
 
 // Line and column of a byte offset in the JSON text, for an error a person can find.
 QPair<int, int> lineAndColumn(const QByteArray &text, int offset)
@@ -55,25 +54,25 @@ Status JobService::validate(const NewJob &job)
     const JobTypeInfo *type = JobTypeCatalog::instance().find(job.type);
     if (!type) {
         return Error{Error::Code::Invalid,
-                     tr("Unknown job type \"%1\". Known types: %2.")
+                     Tr::tr("Unknown job type \"%1\". Known types: %2.")
                          .arg(job.type, JobTypeCatalog::instance().names().join(QLatin1String(", ")))};
     }
     const qsizetype size = QJsonDocument(job.payload).toJson(QJsonDocument::Compact).size();
     if (size > kMaxPayloadBytes) {
-        return Error{Error::Code::Invalid, tr("The payload is %1 KiB; the limit is %2 KiB.")
+        return Error{Error::Code::Invalid, Tr::tr("The payload is %1 KiB; the limit is %2 KiB.")
                                               .arg((size + 1023) / 1024)
                                               .arg(kMaxPayloadBytes / 1024)};
     }
     if (type->validatePayload) {
         if (const QString why = type->validatePayload(job.payload); !why.isEmpty())
-            return Error{Error::Code::Invalid, tr("Invalid payload for %1: %2.").arg(job.type, why)};
+            return Error{Error::Code::Invalid, Tr::tr("Invalid payload for %1: %2.").arg(job.type, why)};
     }
     if (job.maxRetries < 0 || job.maxRetries > kMaxRetriesLimit) {
         return Error{Error::Code::Invalid,
-                     tr("max_retries must be from 0 to %1; %2 was given.").arg(kMaxRetriesLimit).arg(job.maxRetries)};
+                     Tr::tr("max_retries must be from 0 to %1; %2 was given.").arg(kMaxRetriesLimit).arg(job.maxRetries)};
     }
     if (job.runAt && *job.runAt < 0)
-        return Error{Error::Code::Invalid, tr("The start time is before 1970.")};
+        return Error{Error::Code::Invalid, Tr::tr("The start time is before 1970.")};
     return {};
 }
 
@@ -83,7 +82,7 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
     if (bytes.isEmpty())
         return QJsonObject{};
     if (bytes.size() > kMaxPayloadBytes) {
-        return Error{Error::Code::Invalid, tr("The payload is %1 KiB; the limit is %2 KiB.")
+        return Error{Error::Code::Invalid, Tr::tr("The payload is %1 KiB; the limit is %2 KiB.")
                                               .arg((bytes.size() + 1023) / 1024)
                                               .arg(kMaxPayloadBytes / 1024)};
     }
@@ -94,18 +93,18 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
         QJsonParseError inner;
         QJsonDocument::fromJson('[' + bytes + ']', &inner);
         if (inner.error == QJsonParseError::NoError)
-            return Error{Error::Code::Invalid, tr("The payload must be a JSON object ({…}), not a single value.")};
+            return Error{Error::Code::Invalid, Tr::tr("The payload must be a JSON object ({…}), not a single value.")};
     }
     if (err.error != QJsonParseError::NoError) {
         const auto [line, column] = lineAndColumn(bytes, err.offset);
-        return Error{Error::Code::Invalid, tr("The payload is not valid JSON: %1 at line %2, column %3.")
+        return Error{Error::Code::Invalid, Tr::tr("The payload is not valid JSON: %1 at line %2, column %3.")
                                                .arg(err.errorString())
                                                .arg(line)
                                                .arg(column)};
     }
     if (!doc.isObject()) {
         return Error{Error::Code::Invalid,
-                     tr("The payload must be a JSON object ({…}), not an array.")};
+                     Tr::tr("The payload must be a JSON object ({…}), not an array.")};
     }
     return doc.object();
 }
@@ -118,7 +117,7 @@ Result<qint64> JobService::parseTime(const QString &text)
         dt = QDateTime::fromString(t, Qt::ISODate);
     if (!dt.isValid()) {
         return Error{Error::Code::Invalid,
-                     tr("\"%1\" is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.").arg(t)};
+                     Tr::tr("\"%1\" is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.").arg(t)};
     }
     return dt.toMSecsSinceEpoch();
 }
@@ -132,7 +131,7 @@ Result<NewJob> JobService::parse(const QString &type, const QString &priority, c
         const auto p = jobPriorityFromString(priority.trimmed());
         if (!p) {
             return Error{Error::Code::Invalid,
-                         tr("Unknown priority \"%1\": use low, normal, high or critical.").arg(priority.trimmed())};
+                         Tr::tr("Unknown priority \"%1\": use low, normal, high or critical.").arg(priority.trimmed())};
         }
         job.priority = *p;
     }
@@ -145,7 +144,7 @@ Result<NewJob> JobService::parse(const QString &type, const QString &priority, c
         job.maxRetries = maxRetries.trimmed().toInt(&ok);
         if (!ok) {
             return Error{Error::Code::Invalid,
-                         tr("max_retries must be a whole number from 0 to %1; \"%2\" was given.")
+                         Tr::tr("max_retries must be a whole number from 0 to %1; \"%2\" was given.")
                              .arg(kMaxRetriesLimit)
                              .arg(maxRetries.trimmed())};
         }
@@ -175,7 +174,7 @@ Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const A
         if (auto st = validate(jobs.at(i)); !st) {
             if (jobs.size() == 1)
                 return st.error();
-            return Error{st.error().code, tr("Job %1 of %2: %3").arg(i + 1).arg(jobs.size()).arg(st.error().message)};
+            return Error{st.error().code, Tr::tr("Job %1 of %2: %3").arg(i + 1).arg(jobs.size()).arg(st.error().message)};
         }
     }
     auto ids = m_store.insert(jobs, actor.name);

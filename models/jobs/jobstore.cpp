@@ -18,9 +18,9 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("hcm::JobStore", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::JobStore)
+};
 
 const QString kJobColumns = QStringLiteral(
     "id, job_type, status, priority, payload, result, error_message, retry_count, max_retries, attempts, "
@@ -266,7 +266,7 @@ Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString 
             q.addBindValue(job.runAt ? QVariant(*job.runAt) : nullInt64());
             q.addBindValue(actor);
         }
-        if (auto st = Sql::exec(q, tr("adding a job")); !st)
+        if (auto st = Sql::exec(q, Tr::tr("adding a job")); !st)
             return st.error();
         QList<qint64> chunk;
         chunk.reserve(n);
@@ -324,7 +324,7 @@ Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJ
                         .arg(values, QLatin1String(kJobChannel), notifyPrefix),
                     now);
         if (!q.exec(sql))
-            return Database::error(q.lastError(), tr("adding a job"));
+            return Database::error(q.lastError(), Tr::tr("adding a job"));
         QList<qint64> chunk;
         chunk.reserve(n);
         while (q.next())
@@ -380,7 +380,7 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
                     now) +
             returning;
         if (!q.exec(sql))
-            return Database::error(q.lastError(), tr("claiming jobs"));
+            return Database::error(q.lastError(), Tr::tr("claiming jobs"));
     } else {
         tx.emplace(d);
         if (auto st = tx->begin(); !st)
@@ -409,7 +409,7 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
         for (const QString &t : types)
             q.addBindValue(t);
         q.addBindValue(max);
-        if (auto st = Sql::exec(q, tr("claiming jobs")); !st)
+        if (auto st = Sql::exec(q, Tr::tr("claiming jobs")); !st)
             return st.error();
     }
     QList<ClaimedJob> out;
@@ -483,7 +483,7 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
     QSqlQuery q(d);
     q.setForwardOnly(true);
     if (!q.exec(sql))
-        return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
+        return Database::error(q.lastError(), Tr::tr("saving %1 job results").arg(completed.size()));
     QSet<qint64> applied;
     while (q.next()) {
         JobTransition t;
@@ -536,11 +536,11 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
                 "WHERE j.id = v.id AND +j.worker_id = ? AND +j.status = 'processing' AND j.attempts = v.attempt "
                 "RETURNING id, job_type, retry_count, max_retries, run_at, started_at"),
             now)))
-        return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
+        return Database::error(q.lastError(), Tr::tr("saving %1 job results").arg(completed.size()));
     q.addBindValue(QString::fromUtf8(batch));
     q.addBindValue(workerId);
     if (!q.exec())
-        return Database::error(q.lastError(), tr("saving %1 job results").arg(completed.size()));
+        return Database::error(q.lastError(), Tr::tr("saving %1 job results").arg(completed.size()));
     QHash<qint64, qint64> startedOf;
     while (q.next()) {
         JobTransition t;
@@ -579,11 +579,11 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
                                               "value ->> 2, {now} - (value ->> 3), 'completed', NULL "
                                               "FROM json_each(?) WHERE true ON CONFLICT (job_id, attempt) DO NOTHING"),
                                now)))
-            return Database::error(q.lastError(), tr("recording %1 attempts").arg(startedOf.size()));
+            return Database::error(q.lastError(), Tr::tr("recording %1 attempts").arg(startedOf.size()));
         q.addBindValue(workerId);
         q.addBindValue(QString::fromUtf8(attempts));
         if (!q.exec())
-            return Database::error(q.lastError(), tr("recording %1 attempts").arg(startedOf.size()));
+            return Database::error(q.lastError(), Tr::tr("recording %1 attempts").arg(startedOf.size()));
     }
     return report;
 }
@@ -731,7 +731,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         q->addBindValue(workerId);
         q->addBindValue(o.attempt);
         if (!q->exec())
-            return Database::error(q->lastError(), tr("saving the outcome of %1").arg(Job::publicId(o.id)));
+            return Database::error(q->lastError(), Tr::tr("saving the outcome of %1").arg(Job::publicId(o.id)));
         if (!q->next()) {
             // Another worker took the job over after our lease expired, or it was deleted.
             report.rejected.append(o.id);
@@ -774,7 +774,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                                                : QVariant(o.error));
         if (!attempt.exec())
             return Database::error(attempt.lastError(),
-                                   tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
+                                   Tr::tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
         report.applied.append(t);
     }
     if (tx) {
@@ -799,7 +799,7 @@ Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
                           .arg(Sql::idList(ids)),
                       now()));
     q.addBindValue(workerId);
-    if (auto st = Sql::exec(q, tr("returning unstarted jobs to the queue")); !st)
+    if (auto st = Sql::exec(q, Tr::tr("returning unstarted jobs to the queue")); !st)
         return st.error();
     return q.numRowsAffected();
 }
@@ -819,18 +819,18 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
                       now));
     q.addBindValue(leaseMs);
     q.addBindValue(workerId);
-    if (auto st = Sql::exec(q, tr("extending job leases")); !st)
+    if (auto st = Sql::exec(q, Tr::tr("extending job leases")); !st)
         return st.error();
     q.prepare(
         withNow(QStringLiteral("UPDATE workers SET heartbeat_at = {now}, running = ? WHERE id = ?"), now));
     q.addBindValue(running);
     q.addBindValue(workerId);
-    if (auto st = Sql::exec(q, tr("recording the worker heartbeat")); !st)
+    if (auto st = Sql::exec(q, Tr::tr("recording the worker heartbeat")); !st)
         return st.error();
     q.prepare(QStringLiteral("SELECT id FROM background_jobs WHERE worker_id = ? AND status = 'processing' "
                              "AND cancel_requested = 1"));
     q.addBindValue(workerId);
-    if (auto st = Sql::exec(q, tr("reading cancellation requests")); !st)
+    if (auto st = Sql::exec(q, Tr::tr("reading cancellation requests")); !st)
         return st.error();
     QList<qint64> cancelled;
     while (q.next())
@@ -850,7 +850,7 @@ Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId) {
     q.prepare(QStringLiteral("SELECT id FROM background_jobs WHERE worker_id = ? AND status = 'processing'"));
     q.addBindValue(workerId);
     if (!q.exec())
-        return Database::error(q.lastError(), tr("reading the jobs of %1").arg(workerId));
+        return Database::error(q.lastError(), Tr::tr("reading the jobs of %1").arg(workerId));
     QList<qint64> ids;
     while (q.next())
         ids.append(q.value(0).toLongLong());
@@ -875,18 +875,18 @@ Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64,
         q.addBindValue(value);
         q.addBindValue(id);
         q.addBindValue(workerId);
-        if (auto st = Sql::exec(q, tr("saving job progress")); !st)
+        if (auto st = Sql::exec(q, Tr::tr("saving job progress")); !st)
             return st;
     }
     return tx.commit();
 }
 
 Result<QList<JobTransition>> JobStore::reapExpired() {
-    return rescue({}, tr("The worker running this job stopped responding (its lease expired)."));
+    return rescue({}, Tr::tr("The worker running this job stopped responding (its lease expired)."));
 }
 
 Result<QList<JobTransition>> JobStore::rescueOrphans(const QString &workerId) {
-    return rescue(workerId, tr("The worker running this job was restarted before it finished."));
+    return rescue(workerId, Tr::tr("The worker running this job was restarted before it finished."));
 }
 
 Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QString &lostText) {
@@ -920,7 +920,7 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
     q.addBindValue(lostText);
     if (!workerId.isEmpty())
         q.addBindValue(workerId);
-    if (auto st = Sql::exec(q, tr("rescuing jobs of lost workers")); !st)
+    if (auto st = Sql::exec(q, Tr::tr("rescuing jobs of lost workers")); !st)
         return st.error();
     QList<JobTransition> out;
     struct Lost {
@@ -956,7 +956,7 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
             attempt.addBindValue(l.worker);
             attempt.addBindValue(l.started > 0 ? QVariant(l.started) : nullInt64());
             attempt.addBindValue(lostText);
-            if (auto st = Sql::exec(attempt, tr("recording a lost attempt")); !st)
+            if (auto st = Sql::exec(attempt, Tr::tr("recording a lost attempt")); !st)
                 return st.error();
         }
         if (m_config.isPostgres()) {
@@ -995,7 +995,7 @@ Status JobStore::registerWorker(const WorkerInfo &info) {
     q.addBindValue(info.startedAt > 0 ? QVariant(info.startedAt) : nullInt64());
     q.addBindValue(info.concurrency);
     q.addBindValue(info.version);
-    return Sql::exec(q, tr("registering the worker"));
+    return Sql::exec(q, Tr::tr("registering the worker"));
 }
 
 Status JobStore::unregisterWorker(const QString &workerId) {
@@ -1006,7 +1006,7 @@ Status JobStore::unregisterWorker(const QString &workerId) {
     q.prepare(
         withNow(QStringLiteral("UPDATE workers SET stopped_at = {now}, running = 0 WHERE id = ?"), now()));
     q.addBindValue(workerId);
-    return Sql::exec(q, tr("marking the worker stopped"));
+    return Sql::exec(q, Tr::tr("marking the worker stopped"));
 }
 
 Result<QList<WorkerInfo>> JobStore::workers() {
@@ -1017,7 +1017,7 @@ Result<QList<WorkerInfo>> JobStore::workers() {
     if (!q.exec(
             QStringLiteral("SELECT id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
                            "stopped_at FROM workers ORDER BY heartbeat_at DESC")))
-        return Database::error(q.lastError(), tr("listing workers"));
+        return Database::error(q.lastError(), Tr::tr("listing workers"));
     QList<WorkerInfo> out;
     while (q.next()) {
         out.append(WorkerInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
@@ -1083,7 +1083,7 @@ Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint
     q.prepare(QStringLiteral("SELECT status, cancel_requested FROM background_jobs WHERE id = ?"));
     q.addBindValue(id);
     if (!q.exec())
-        return Database::error(q.lastError(), tr("reading %1").arg(Job::publicId(id)));
+        return Database::error(q.lastError(), Tr::tr("reading %1").arg(Job::publicId(id)));
     if (!q.next())
         return std::optional<QPair<JobStatus, bool>>{};
     return std::optional<QPair<JobStatus, bool>>{qMakePair(statusOf(q.value(0)), q.value(1).toInt() != 0)};
@@ -1099,7 +1099,7 @@ QString whyNotNow(JobAction action, JobStatus status, bool cancelRequested)
 }
 
 JobActionResult notFound(qint64 id) {
-    return JobActionResult{id, false, tr("%1 does not exist").arg(Job::publicId(id)), JobStatus::Queued};
+    return JobActionResult{id, false, Tr::tr("%1 does not exist").arg(Job::publicId(id)), JobStatus::Queued};
 }
 
 } // namespace
@@ -1135,10 +1135,10 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
                 QStringLiteral("UPDATE background_jobs SET status = 'cancelled', completed_at = {now}, "
                                "updated_at = {now}, error_message = ? WHERE id = ? AND status = 'queued'"),
                 now));
-            q.addBindValue(tr("Cancelled by %1 before it ran.").arg(actor));
+            q.addBindValue(Tr::tr("Cancelled by %1 before it ran.").arg(actor));
             q.addBindValue(id);
             if (!q.exec())
-                return Database::error(q.lastError(), tr("cancelling %1").arg(Job::publicId(id)));
+                return Database::error(q.lastError(), Tr::tr("cancelling %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Cancelled};
             q.prepare(
@@ -1147,7 +1147,7 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
                         now));
             q.addBindValue(id);
             if (!q.exec())
-                return Database::error(q.lastError(), tr("cancelling %1").arg(Job::publicId(id)));
+                return Database::error(q.lastError(), Tr::tr("cancelling %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Processing};
             auto state = currentState(d, id);
@@ -1190,7 +1190,7 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
                               now));
             q.addBindValue(id);
             if (!q.exec())
-                return Database::error(q.lastError(), tr("retrying %1").arg(Job::publicId(id)));
+                return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Queued};
             auto state = currentState(d, id);
@@ -1216,7 +1216,7 @@ QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids) {
                                      "AND status IN ('completed', 'failed', 'cancelled')"));
             q.addBindValue(id);
             if (!q.exec())
-                return Database::error(q.lastError(), tr("deleting %1").arg(Job::publicId(id)));
+                return Database::error(q.lastError(), Tr::tr("deleting %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Completed};
             auto state = currentState(d, id);
@@ -1247,9 +1247,9 @@ Result<Job> JobStore::get(qint64 id, bool withAttempts) {
     q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE id = ?").arg(kJobColumns));
     q.addBindValue(id);
     if (!q.exec())
-        return Database::error(q.lastError(), tr("reading %1").arg(Job::publicId(id)));
+        return Database::error(q.lastError(), Tr::tr("reading %1").arg(Job::publicId(id)));
     if (!q.next())
-        return Error{Error::Code::NotFound, tr("%1 does not exist").arg(Job::publicId(id))};
+        return Error{Error::Code::NotFound, Tr::tr("%1 does not exist").arg(Job::publicId(id))};
     Job job = jobFromQuery(q);
     q.finish();
     if (withAttempts) {
@@ -1270,7 +1270,7 @@ Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId) {
                              "FROM job_attempts WHERE job_id = ? ORDER BY attempt"));
     q.addBindValue(jobId);
     if (!q.exec())
-        return Database::error(q.lastError(), tr("reading the attempts of %1").arg(Job::publicId(jobId)));
+        return Database::error(q.lastError(), Tr::tr("reading the attempts of %1").arg(Job::publicId(jobId)));
     QList<JobAttempt> out;
     while (q.next()) {
         out.append(JobAttempt{q.value(0).toLongLong(), q.value(1).toInt(), q.value(2).toString(),
@@ -1297,7 +1297,7 @@ Result<QList<Job>> JobStore::list(const JobFilter &filter) {
     q.addBindValue(qMax(0, filter.limit));
     q.addBindValue(qMax(0, filter.offset));
     if (!q.exec())
-        return Database::error(q.lastError(), tr("listing jobs"));
+        return Database::error(q.lastError(), Tr::tr("listing jobs"));
     QList<Job> out;
     while (q.next())
         out.append(jobFromQuery(q));
@@ -1313,7 +1313,7 @@ Result<qint64> JobStore::count(const JobFilter &filter) {
     q.prepare(QStringLiteral("SELECT COUNT(*) FROM background_jobs") + w.sql);
     bindAll(q, w.values);
     if (!q.exec() || !q.next())
-        return Database::error(q.lastError(), tr("counting jobs"));
+        return Database::error(q.lastError(), Tr::tr("counting jobs"));
     return q.value(0).toLongLong();
 }
 
@@ -1326,7 +1326,7 @@ Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFil
     q.prepare(QStringLiteral("SELECT status, COUNT(*) FROM background_jobs%1 GROUP BY status").arg(w.sql));
     bindAll(q, w.values);
     if (!q.exec())
-        return Database::error(q.lastError(), tr("counting jobs by status"));
+        return Database::error(q.lastError(), Tr::tr("counting jobs by status"));
     std::array<qint64, kJobStatusCount> counts{};
     while (q.next()) {
         if (const auto s = jobStatusFromString(q.value(0).toString()))

@@ -13,17 +13,16 @@ namespace {
 
 std::atomic_bool g_testTypes{false};
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("hcm::JobTypeCatalog", text);
-}
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::JobTypeCatalog)
+};
 
 // Rejects keys the type does not know, so a typo ("acton") is not silently ignored.
 QString checkKeys(const QJsonObject &payload, const QStringList &allowed)
 {
     for (auto it = payload.begin(); it != payload.end(); ++it) {
         if (!allowed.contains(it.key())) {
-            return tr("unknown payload field \"%1\" (allowed: %2)").arg(it.key(), allowed.join(QLatin1String(", ")));
+            return Tr::tr("unknown payload field \"%1\" (allowed: %2)").arg(it.key(), allowed.join(QLatin1String(", ")));
         }
     }
     return {};
@@ -32,11 +31,11 @@ QString checkKeys(const QJsonObject &payload, const QStringList &allowed)
 QString checkEnum(const QJsonObject &payload, const QString &key, const QStringList &values, bool required)
 {
     if (!payload.contains(key))
-        return required ? tr("payload field \"%1\" is required (one of: %2)").arg(key, values.join(QLatin1String(", ")))
+        return required ? Tr::tr("payload field \"%1\" is required (one of: %2)").arg(key, values.join(QLatin1String(", ")))
                         : QString();
     const QJsonValue v = payload.value(key);
     if (!v.isString() || !values.contains(v.toString()))
-        return tr("payload field \"%1\" must be one of: %2").arg(key, values.join(QLatin1String(", ")));
+        return Tr::tr("payload field \"%1\" must be one of: %2").arg(key, values.join(QLatin1String(", ")));
     return {};
 }
 
@@ -47,7 +46,7 @@ QString checkInt(const QJsonObject &payload, const QString &key, qint64 min, qin
     const QJsonValue v = payload.value(key);
     const double d = v.toDouble(-1e300);
     if (!v.isDouble() || d != static_cast<double>(static_cast<qint64>(d)) || d < min || d > max)
-        return tr("payload field \"%1\" must be a whole number from %2 to %3").arg(key).arg(min).arg(max);
+        return Tr::tr("payload field \"%1\" must be a whole number from %2 to %3").arg(key).arg(min).arg(max);
     return {};
 }
 
@@ -140,14 +139,14 @@ JobTypeCatalog::JobTypeCatalog()
                 for (const QJsonValue &v : to.toArray())
                     recipients << v.toString();
             if (recipients.isEmpty())
-                return tr("payload field \"to\" is required: an email address or a list of them");
+                return Tr::tr("payload field \"to\" is required: an email address or a list of them");
             for (const QString &r : std::as_const(recipients))
                 if (!isEmailAddress(r))
-                    return tr("\"%1\" is not an email address").arg(r);
+                    return Tr::tr("\"%1\" is not an email address").arg(r);
             if (!p.value(QStringLiteral("subject")).isString())
-                return tr("payload field \"subject\" is required and must be text");
+                return Tr::tr("payload field \"subject\" is required and must be text");
             if (p.contains(QStringLiteral("body")) && !p.value(QStringLiteral("body")).isString())
-                return tr("payload field \"body\" must be text");
+                return Tr::tr("payload field \"body\" must be text");
             return QString();
         },
     });
@@ -190,13 +189,13 @@ JobTypeCatalog::JobTypeCatalog()
                            QStringLiteral("worker_lost")},
                           true),
                 p.contains(QStringLiteral("job_id")) ? QString()
-                                                     : tr("payload field \"job_id\" is required: the job the alert is about"),
+                                                     : Tr::tr("payload field \"job_id\" is required: the job the alert is about"),
                 checkInt(p, QStringLiteral("job_id"), 1, std::numeric_limits<qint64>::max() / 2),
                 p.value(QStringLiteral("job_type")).isString() ? QString()
-                                                               : tr("payload field \"job_type\" is required and must be text"),
+                                                               : Tr::tr("payload field \"job_type\" is required and must be text"),
                 (!p.contains(QStringLiteral("error")) || p.value(QStringLiteral("error")).isString())
                     ? QString()
-                    : tr("payload field \"error\" must be text"),
+                    : Tr::tr("payload field \"error\" must be text"),
                 checkInt(p, QStringLiteral("retry_count"), 0, 1000), checkInt(p, QStringLiteral("max_retries"), 0, 1000),
                 checkInt(p, QStringLiteral("run_at"), 0, std::numeric_limits<qint64>::max() / 2));
         },

@@ -16,8 +16,6 @@ namespace hcm {
 
 namespace {
 
-using H = CacheFlushHandler;
-
 struct CacheFile {
     QString path;
     qint64 size = 0;
@@ -81,7 +79,7 @@ Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs) {
         return st.error();
     if (!full)
         count.bindValue(QStringLiteral(":now"), nowMs);
-    if (Status st = Sql::exec(count, H::tr("measuring the cache table")); !st)
+    if (Status st = Sql::exec(count, CacheFlushHandler::tr("measuring the cache table")); !st)
         return st.error();
     if (count.next())
         out.bytes = count.value(1).toLongLong();
@@ -92,7 +90,7 @@ Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs) {
         return st.error();
     if (!full)
         del.bindValue(QStringLiteral(":now"), nowMs);
-    if (Status st = Sql::exec(del, H::tr("clearing the cache table")); !st)
+    if (Status st = Sql::exec(del, CacheFlushHandler::tr("clearing the cache table")); !st)
         return st.error();
     out.rows = del.numRowsAffected();
 

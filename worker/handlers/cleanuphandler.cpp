@@ -10,8 +10,6 @@ namespace hcm {
 
 namespace {
 
-using H = CleanupHandler;
-
 constexpr qint64 DayMs = 86'400'000;
 constexpr qint64 DefaultRetentionDays = 30;
 // Jobs deleted per write transaction: keeps the write lock short so workers can claim and finish jobs
@@ -78,7 +76,7 @@ Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff) {
             !st)
             return st.error();
         q.bindValue(QStringLiteral(":cutoff"), cutoff);
-        if (Status st = Sql::exec(q, H::tr("finding old jobs")); !st)
+        if (Status st = Sql::exec(q, CleanupHandler::tr("finding old jobs")); !st)
             return st.error();
         while (q.next())
             ids.append(q.value(0).toLongLong());
@@ -90,12 +88,12 @@ Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff) {
     const QString idList = Sql::idList(ids);
     QSqlQuery attempts(db);
     if (!attempts.exec(QStringLiteral("DELETE FROM job_attempts WHERE job_id IN (%1)").arg(idList)))
-        return Database::error(attempts.lastError(), H::tr("deleting the attempts of old jobs"));
+        return Database::error(attempts.lastError(), CleanupHandler::tr("deleting the attempts of old jobs"));
     out.attempts = attempts.numRowsAffected();
     QSqlQuery jobs(db);
     if (!jobs.exec(QStringLiteral("DELETE FROM background_jobs WHERE id IN (%1) AND ").arg(idList) +
                    FinishedJobs))
-        return Database::error(jobs.lastError(), H::tr("deleting old jobs"));
+        return Database::error(jobs.lastError(), CleanupHandler::tr("deleting old jobs"));
     out.jobs = jobs.numRowsAffected();
 
     if (Status st = tx.commit(); !st)

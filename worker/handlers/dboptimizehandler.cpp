@@ -10,8 +10,6 @@ namespace hcm {
 
 namespace {
 
-using H = DbOptimizeHandler;
-
 struct PageStats {
     qint64 pageCount = 0;
     qint64 pageSize = 0;
@@ -22,9 +20,9 @@ struct PageStats {
 Result<qint64> pragmaValue(QSqlDatabase db, const QString &pragma) {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA ") + pragma))
-        return Database::error(q.lastError(), H::tr("reading PRAGMA %1").arg(pragma));
+        return Database::error(q.lastError(), DbOptimizeHandler::tr("reading PRAGMA %1").arg(pragma));
     if (!q.next())
-        return Error{Error::Code::Database, H::tr("PRAGMA %1 returned no value.").arg(pragma)};
+        return Error{Error::Code::Database, DbOptimizeHandler::tr("PRAGMA %1 returned no value.").arg(pragma)};
     return q.value(0).toLongLong();
 }
 
@@ -71,7 +69,7 @@ Result<bool> releaseFreePages(JobContext &ctx, QSqlDatabase db, qint64 freePages
             return st.error();
         for (qint64 i = 0; i < qMin<qint64>(remaining, IncrementalBatch); ++i) {
             if (Status st =
-                    exec(db, QStringLiteral("PRAGMA incremental_vacuum(1)"), H::tr("releasing free pages"));
+                    exec(db, QStringLiteral("PRAGMA incremental_vacuum(1)"), DbOptimizeHandler::tr("releasing free pages"));
                 !st)
                 return st.error();
         }

@@ -16,8 +16,6 @@ namespace hcm {
 
 namespace {
 
-using H = LogRotateHandler;
-
 constexpr qint64 ChunkSize = 256 * 1024;
 const QString StampFormat = QStringLiteral("yyyyMMdd-HHmmss-zzz");
 
@@ -31,21 +29,21 @@ struct Archived {
 Result<Archived> gzipFile(const QString &source, const QString &target) {
     QFile in(source);
     if (!in.open(QIODevice::ReadOnly)) {
-        return Error{Error::Code::Io, H::tr("Cannot read the log file %1: %2.")
+        return Error{Error::Code::Io, LogRotateHandler::tr("Cannot read the log file %1: %2.")
                                           .arg(QDir::toNativeSeparators(source), in.errorString())};
     }
     // "x": exclusive create, never overwrite an existing archive.
     gzFile gz = gzopen(QFile::encodeName(target).constData(), "wb6x");
     if (!gz) {
         return Error{Error::Code::Io,
-                     H::tr("Cannot create the archive %1.").arg(QDir::toNativeSeparators(target))};
+                     LogRotateHandler::tr("Cannot create the archive %1.").arg(QDir::toNativeSeparators(target))};
     }
     Archived out;
     const auto fail = [&](const QString &why) -> Error {
         gzclose(gz);
         QFile::remove(target);
         return Error{Error::Code::Io,
-                     H::tr("Cannot write the archive %1: %2.").arg(QDir::toNativeSeparators(target), why)};
+                     LogRotateHandler::tr("Cannot write the archive %1: %2.").arg(QDir::toNativeSeparators(target), why)};
     };
     QByteArray buffer;
     while (!in.atEnd()) {
@@ -64,7 +62,7 @@ Result<Archived> gzipFile(const QString &source, const QString &target) {
     }
     if (const int rc = gzclose(gz); rc != Z_OK) {
         QFile::remove(target);
-        return Error{Error::Code::Io, H::tr("Cannot finish the archive %1 (zlib error %2).")
+        return Error{Error::Code::Io, LogRotateHandler::tr("Cannot finish the archive %1 (zlib error %2).")
                                           .arg(QDir::toNativeSeparators(target))
                                           .arg(rc)};
     }
