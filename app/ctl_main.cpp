@@ -16,20 +16,24 @@ namespace hcm::ctl {
 
 namespace {
 
-QCommandLineOption dbOption() {
+QCommandLineOption dbOption()
+{
     return QCommandLineOption(
         QStringLiteral("db"),
-        Ctl::tr("The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
-           "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
+        Ctl::tr(
+            "The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
+            "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
             .arg(DbConfig::defaultSqlitePath()),
         Ctl::tr("PATH"));
 }
 
-QCommandLineOption jsonOption() {
+QCommandLineOption jsonOption()
+{
     return QCommandLineOption(QStringLiteral("json"), Ctl::tr("Print results as JSON."));
 }
 
-QString synopsisOf(const Command &c) {
+QString synopsisOf(const Command &c)
+{
     QString s = c.name();
     if (*c.arguments)
         s += QLatin1Char(' ') + Ctl::tr(c.arguments);
@@ -38,31 +42,33 @@ QString synopsisOf(const Command &c) {
     return s;
 }
 
-QString generalHelp() {
+QString generalHelp()
+{
     QString text = Ctl::tr("Usage: hcmctl [--db PATH] [--json] <command> [arguments]\n\n"
-                      "HCM Admin command-line client: background jobs and the database.\n\n"
-                      "Commands:\n");
+                           "HCM Admin command-line client: background jobs and the database.\n\n"
+                           "Commands:\n");
     qsizetype width = 0;
     for (const Command &c : commands())
         width = std::max(width, synopsisOf(c).size());
     for (const Command &c : commands())
-        text +=
-            QStringLiteral("  ") + synopsisOf(c).leftJustified(width + 2) + Ctl::tr(c.summary) + QLatin1Char('\n');
+        text += QStringLiteral("  ") + synopsisOf(c).leftJustified(width + 2) + Ctl::tr(c.summary) +
+                QLatin1Char('\n');
     text += Ctl::tr("\nGlobal options:\n"
-               "  --db PATH   the database: a SQLite file path (default: %1), or\n"
-               "              postgresql://user:password@host:port/dbname; parts left out come from\n"
-               "              PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname)\n"
-               "  --json      print results as JSON\n"
-               "  --help      show help (also after a command: hcmctl jobs list --help)\n"
-               "  --version   show the version\n\n"
-               "Exit codes: 0 success, 1 the operation failed, 2 usage error.\n")
+                    "  --db PATH   the database: a SQLite file path (default: %1), or\n"
+                    "              postgresql://user:password@host:port/dbname; parts left out come from\n"
+                    "              PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname)\n"
+                    "  --json      print results as JSON\n"
+                    "  --help      show help (also after a command: hcmctl jobs list --help)\n"
+                    "  --version   show the version\n\n"
+                    "Exit codes: 0 success, 1 the operation failed, 2 usage error.\n")
                 .arg(DbConfig::defaultSqlitePath());
     return text;
 }
 
 // The words that are not options or option values: the command and its positional arguments. Knowing
 // every option that takes a value keeps `--payload '{…}'` and `--limit 5` out of the command words.
-QStringList commandWords(const QStringList &arguments) {
+QStringList commandWords(const QStringList &arguments)
+{
     QSet<QString> valued{QStringLiteral("db")};
     for (const Command &c : commands()) {
         for (const QCommandLineOption &o : c.options()) {
@@ -89,21 +95,24 @@ QStringList commandWords(const QStringList &arguments) {
     return words;
 }
 
-const Command *findCommand(const QString &group, const QString &verb) {
+const Command *findCommand(const QString &group, const QString &verb)
+{
     for (const Command &c : commands())
         if (c.group == group && c.verb == verb)
             return &c;
     return nullptr;
 }
 
-int usageError(QTextStream &err, const QString &message, const QString &usageLine) {
+int usageError(QTextStream &err, const QString &message, const QString &usageLine)
+{
     err << QStringLiteral("hcmctl: ") << message << '\n'
         << usageLine << '\n'
         << Ctl::tr("Run \"hcmctl --help\" for the list of commands.") << Qt::endl;
     return ExitUsage;
 }
 
-int runCommand(const Command &command, const QStringList &arguments, QTextStream &out, QTextStream &err) {
+int runCommand(const Command &command, const QStringList &arguments, QTextStream &out, QTextStream &err)
+{
     QCommandLineParser parser;
     parser.setApplicationDescription(Ctl::tr(command.summary));
     const QCommandLineOption db = dbOption();
@@ -153,7 +162,8 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
 
 } // namespace
 
-int run(const QStringList &arguments, QTextStream &out, QTextStream &err) {
+int run(const QStringList &arguments, QTextStream &out, QTextStream &err)
+{
     const QStringList words = commandWords(arguments);
     if (words.isEmpty()) {
         if (arguments.contains(QLatin1String("--version")) || arguments.contains(QLatin1String("-v"))) {
@@ -178,7 +188,8 @@ int run(const QStringList &arguments, QTextStream &out, QTextStream &err) {
                           Ctl::tr("Usage: hcmctl [--db PATH] [--json] <command> [arguments]"));
     const QString groupUsage = Ctl::tr("Usage: hcmctl %1 %2 …").arg(group, verbs.join(QLatin1Char('|')));
     if (words.size() < 2)
-        return usageError(err, Ctl::tr("\"%1\" needs a command: %2.").arg(group, verbs.join(QLatin1String(", "))),
+        return usageError(err,
+                          Ctl::tr("\"%1\" needs a command: %2.").arg(group, verbs.join(QLatin1String(", "))),
                           groupUsage);
     const Command *command = findCommand(group, words.at(1));
     if (!command)
@@ -193,7 +204,8 @@ int run(const QStringList &arguments, QTextStream &out, QTextStream &err) {
 
 } // namespace hcm::ctl
 
-int main(int argc, char *argv[]) {
+int main(int argc, char *argv[])
+{
     QCoreApplication app(argc, argv);
     hcm::app::setupApplication(QStringLiteral("hcmctl"));
     hcm::app::installTranslations(app);

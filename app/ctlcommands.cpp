@@ -16,7 +16,8 @@
 
 namespace hcm::ctl {
 
-bool Context::intOption(const QString &name, int min, int &value) {
+bool Context::intOption(const QString &name, int min, int &value)
+{
     if (!parser.isSet(name))
         return true;
     bool ok = false;
@@ -34,12 +35,14 @@ bool Context::intOption(const QString &name, int min, int &value) {
     return true;
 }
 
-int Context::fail(const QString &message) {
+int Context::fail(const QString &message)
+{
     err << QStringLiteral("hcmctl: ") << message << Qt::endl;
     return ExitFailed;
 }
 
-int Context::usage(const QString &message) {
+int Context::usage(const QString &message)
+{
     err << QStringLiteral("hcmctl: ") << message << '\n'
         << QCoreApplication::translate("hcm::ctl", "Usage: hcmctl [--db PATH] [--json] %1").arg(synopsis)
         << '\n'
@@ -51,20 +54,23 @@ int Context::usage(const QString &message) {
 
 // ---- formatting helpers shared by the commands ---------------------------------------------------------
 
-QString localTime(qint64 ms) {
+QString localTime(qint64 ms)
+{
     if (ms <= 0)
         return QStringLiteral("-");
     return QDateTime::fromMSecsSinceEpoch(ms).toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
-QString oneLine(const QString &text, int maxChars) {
+QString oneLine(const QString &text, int maxChars)
+{
     QString s = text.simplified();
     if (s.size() > maxChars)
         s = s.left(maxChars - 1) + QChar(0x2026);
     return s;
 }
 
-void printJson(QTextStream &out, const QJsonValue &value) {
+void printJson(QTextStream &out, const QJsonValue &value)
+{
     const QJsonDocument doc =
         value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
     out << QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
@@ -72,7 +78,8 @@ void printJson(QTextStream &out, const QJsonValue &value) {
 }
 
 // Prints rows under headers in columns as wide as their widest cell (the last column is not padded).
-void printTable(QTextStream &out, const QStringList &headers, const QList<QStringList> &rows) {
+void printTable(QTextStream &out, const QStringList &headers, const QList<QStringList> &rows)
+{
     QList<qsizetype> widths;
     for (const QString &h : headers)
         widths.append(h.size());
@@ -96,12 +103,14 @@ void printTable(QTextStream &out, const QStringList &headers, const QList<QStrin
 
 namespace {
 
-QCommandLineOption valueOption(const char *name, const char *description, const char *valueName) {
+QCommandLineOption valueOption(const char *name, const char *description, const char *valueName)
+{
     return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
 }
 
 // Rows per status plus the total, as JSON ({"queued": 3, …, "total": 9}) or as aligned lines.
-void printCounts(Context &ctx, const std::array<qint64, kJobStatusCount> &counts, const QString &indent) {
+void printCounts(Context &ctx, const std::array<qint64, kJobStatusCount> &counts, const QString &indent)
+{
     qint64 total = 0;
     for (qint64 c : counts)
         total += c;
@@ -115,7 +124,8 @@ void printCounts(Context &ctx, const std::array<qint64, kJobStatusCount> &counts
     ctx.out.flush();
 }
 
-QJsonObject countsJson(const std::array<qint64, kJobStatusCount> &counts) {
+QJsonObject countsJson(const std::array<qint64, kJobStatusCount> &counts)
+{
     QJsonObject o;
     qint64 total = 0;
     for (int i = 0; i < kJobStatusCount; ++i) {
@@ -126,7 +136,8 @@ QJsonObject countsJson(const std::array<qint64, kJobStatusCount> &counts) {
     return o;
 }
 
-int jobsCounts(Context &ctx) {
+int jobsCounts(Context &ctx)
+{
     JobStore store(ctx.config);
     auto counts = store.countByStatus(JobFilter{});
     if (!counts)
@@ -138,7 +149,8 @@ int jobsCounts(Context &ctx) {
     return ExitOk;
 }
 
-int jobsTypes(Context &ctx) {
+int jobsTypes(Context &ctx)
+{
     const QList<JobTypeInfo> types = JobTypeCatalog::instance().types(JobTypeCatalog::testTypesEnabled());
     if (ctx.json) {
         QJsonArray array;
@@ -167,7 +179,8 @@ int jobsTypes(Context &ctx) {
 
 // ---- db ----------------------------------------------------------------------------------------------
 
-int dbMigrate(Context &ctx) {
+int dbMigrate(Context &ctx)
+{
     auto conn = Database::connection(ctx.config);
     if (!conn)
         return ctx.fail(conn.error().message);
@@ -190,12 +203,14 @@ int dbMigrate(Context &ctx) {
         return ExitOk;
     }
     for (const auto &m : before->pending)
-        ctx.out << Ctl::tr("applied migration %1_%2").arg(m.version, 3, 10, QLatin1Char('0')).arg(m.name) << '\n';
+        ctx.out << Ctl::tr("applied migration %1_%2").arg(m.version, 3, 10, QLatin1Char('0')).arg(m.name)
+                << '\n';
     ctx.out << Ctl::tr("schema version %1 (up to date)").arg(after->currentVersion) << Qt::endl;
     return ExitOk;
 }
 
-int dbInfo(Context &ctx) {
+int dbInfo(Context &ctx)
+{
     auto conn = Database::connection(ctx.config);
     if (!conn)
         return ctx.fail(conn.error().message);
@@ -231,13 +246,15 @@ int dbInfo(Context &ctx) {
     return ExitOk;
 }
 
-QList<QCommandLineOption> noOptions() {
+QList<QCommandLineOption> noOptions()
+{
     return {};
 }
 
 } // namespace
 
-const QList<Command> &commands() {
+const QList<Command> &commands()
+{
     static const QList<Command> table = {
         {QStringLiteral("jobs"), QStringLiteral("enqueue"), QT_TRANSLATE_NOOP("hcm::ctl", "TYPE"),
          QT_TRANSLATE_NOOP("hcm::ctl", "The job type; \"hcmctl jobs types\" lists them."),
@@ -309,43 +326,46 @@ const QList<Command> &commands() {
          QT_TRANSLATE_NOOP("hcm::ctl", "Lists the job types with their payload templates."), 0, 0,
          Command::Db::None, noOptions, jobsTypes},
         {QStringLiteral("settings"), QStringLiteral("show"), "", "",
-         QT_TRANSLATE_NOOP("hcm::ctl", "Shows the notification settings (secrets only as set or unset)."), 0, 0,
-         Command::Db::OpenAndMigrate, noOptions, settingsShowCommand},
+         QT_TRANSLATE_NOOP("hcm::ctl", "Shows the notification settings (secrets only as set or unset)."), 0,
+         0, Command::Db::OpenAndMigrate, noOptions, settingsShowCommand},
         {QStringLiteral("settings"), QStringLiteral("set"), QT_TRANSLATE_NOOP("hcm::ctl", "KEY=VALUE..."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Settings to change; \"hcmctl settings show\" lists the keys."),
-         QT_TRANSLATE_NOOP("hcm::ctl", "Changes notification settings; nothing is saved if any value is invalid."), 0,
-         -1, Command::Db::OpenAndMigrate,
+         QT_TRANSLATE_NOOP("hcm::ctl",
+                           "Changes notification settings; nothing is saved if any value is invalid."),
+         0, -1, Command::Db::OpenAndMigrate,
          [] {
              return QList<QCommandLineOption>{valueOption(
                  "secret-stdin",
-                 QT_TRANSLATE_NOOP("hcm::ctl",
-                                   "Also set this secret (smtp_password, twilio_auth_token, slack_webhook_url) from "
-                                   "standard input."),
+                 QT_TRANSLATE_NOOP(
+                     "hcm::ctl",
+                     "Also set this secret (smtp_password, twilio_auth_token, slack_webhook_url) from "
+                     "standard input."),
                  QT_TRANSLATE_NOOP("hcm::ctl", "KEY"))};
          },
          settingsSetCommand},
         {QStringLiteral("settings"), QStringLiteral("clear-secret"), QT_TRANSLATE_NOOP("hcm::ctl", "KEY"),
          QT_TRANSLATE_NOOP("hcm::ctl", "smtp_password, twilio_auth_token or slack_webhook_url."),
-         QT_TRANSLATE_NOOP("hcm::ctl", "Removes a stored secret."), 1, 1, Command::Db::OpenAndMigrate, noOptions,
-         settingsClearSecretCommand},
+         QT_TRANSLATE_NOOP("hcm::ctl", "Removes a stored secret."), 1, 1, Command::Db::OpenAndMigrate,
+         noOptions, settingsClearSecretCommand},
         {QStringLiteral("notify"), QStringLiteral("test"), QT_TRANSLATE_NOOP("hcm::ctl", "CHANNEL"),
          QT_TRANSLATE_NOOP("hcm::ctl", "email, sms or slack."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Really sends a test message (at most 5 per minute)."), 1, 1,
          Command::Db::OpenAndMigrate,
          [] {
-             return QList<QCommandLineOption>{
-                 valueOption("to",
-                             QT_TRANSLATE_NOOP("hcm::ctl",
-                                               "Send to this address or number instead of the configured recipients."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "ADDRESS"))};
+             return QList<QCommandLineOption>{valueOption(
+                 "to",
+                 QT_TRANSLATE_NOOP("hcm::ctl",
+                                   "Send to this address or number instead of the configured recipients."),
+                 QT_TRANSLATE_NOOP("hcm::ctl", "ADDRESS"))};
          },
          notifyTestCommand},
         {QStringLiteral("notify"), QStringLiteral("log"), "", "",
-         QT_TRANSLATE_NOOP("hcm::ctl", "Lists notification deliveries, newest first, or those of one job."), 0, 0,
-         Command::Db::OpenAndMigrate,
+         QT_TRANSLATE_NOOP("hcm::ctl", "Lists notification deliveries, newest first, or those of one job."),
+         0, 0, Command::Db::OpenAndMigrate,
          [] {
              return QList<QCommandLineOption>{
-                 valueOption("job", QT_TRANSLATE_NOOP("hcm::ctl", "Only the deliveries made by or about this job."),
+                 valueOption("job",
+                             QT_TRANSLATE_NOOP("hcm::ctl", "Only the deliveries made by or about this job."),
                              QT_TRANSLATE_NOOP("hcm::ctl", "ID")),
                  valueOption("limit", QT_TRANSLATE_NOOP("hcm::ctl", "At most N deliveries (default 50)."),
                              QT_TRANSLATE_NOOP("hcm::ctl", "N"))};

@@ -17,7 +17,8 @@ namespace hcm::ctl {
 namespace {
 
 // Status as a person reads it: "cancelling", "retrying in 3 min" on top of the stored status.
-QString statusText(const Job &job) {
+QString statusText(const Job &job)
+{
     if (job.status == JobStatus::Processing && job.cancelRequested)
         return Ctl::tr("cancelling");
     const qint64 now = Clock::system()->nowMs();
@@ -28,11 +29,13 @@ QString statusText(const Job &job) {
     return toString(job.status);
 }
 
-QString attemptsText(const Job &job) {
+QString attemptsText(const Job &job)
+{
     return QStringLiteral("%1/%2").arg(job.attempts).arg(job.maxRetries + 1);
 }
 
-QString prettyJson(const QJsonValue &value, const QString &indent) {
+QString prettyJson(const QJsonValue &value, const QString &indent)
+{
     if (!value.isObject() && !value.isArray())
         return indent + Ctl::tr("(none)");
     if ((value.isObject() && value.toObject().isEmpty()) || (value.isArray() && value.toArray().isEmpty()))
@@ -47,7 +50,8 @@ QString prettyJson(const QJsonValue &value, const QString &indent) {
 }
 
 // Reads the ids of cancel/retry/delete; a wrong one is a usage error and nothing is done.
-bool parseIds(Context &ctx, QList<qint64> &ids) {
+bool parseIds(Context &ctx, QList<qint64> &ids)
+{
     for (const QString &text : std::as_const(ctx.args)) {
         const auto id = Job::parseId(text);
         if (!id) {
@@ -59,7 +63,8 @@ bool parseIds(Context &ctx, QList<qint64> &ids) {
     return true;
 }
 
-Actor actor() {
+Actor actor()
+{
     QString user = qEnvironmentVariable("USER");
     if (user.isEmpty())
         user = qEnvironmentVariable("USERNAME");
@@ -70,7 +75,8 @@ Actor actor() {
 
 // The --payload text: inline JSON, "@FILE" for a file's content, or "-" for standard input (a command
 // line argument cannot hold a large payload).
-bool payloadText(Context &ctx, QString &text) {
+bool payloadText(Context &ctx, QString &text)
+{
     text = ctx.parser.value(QStringLiteral("payload"));
     QFile file;
     if (text == QLatin1String("-")) {
@@ -93,7 +99,8 @@ bool payloadText(Context &ctx, QString &text) {
 
 } // namespace
 
-int jobsEnqueueCommand(Context &ctx) {
+int jobsEnqueueCommand(Context &ctx)
+{
     QString payload;
     if (!payloadText(ctx, payload))
         return ExitFailed;
@@ -120,7 +127,8 @@ int jobsEnqueueCommand(Context &ctx) {
 namespace {
 
 // Builds the filter of `jobs list` from its options; false after a usage error.
-bool listFilter(Context &ctx, JobFilter &filter) {
+bool listFilter(Context &ctx, JobFilter &filter)
+{
     filter.limit = 50;
     if (ctx.parser.isSet(QStringLiteral("status"))) {
         const QStringList names =
@@ -128,8 +136,9 @@ bool listFilter(Context &ctx, JobFilter &filter) {
         for (const QString &name : names) {
             const auto status = jobStatusFromString(name.trimmed());
             if (!status) {
-                ctx.usage(Ctl::tr("Unknown status \"%1\": use queued, processing, completed, failed or cancelled.")
-                              .arg(name.trimmed()));
+                ctx.usage(
+                    Ctl::tr("Unknown status \"%1\": use queued, processing, completed, failed or cancelled.")
+                        .arg(name.trimmed()));
                 return false;
             }
             filter.statuses.append(*status);
@@ -152,7 +161,8 @@ bool listFilter(Context &ctx, JobFilter &filter) {
         const auto it =
             std::find_if(columns.begin(), columns.end(), [&](const auto &c) { return c.first == key; });
         if (it == columns.end()) {
-            ctx.usage(Ctl::tr("Unknown sort column \"%1\": use id, created, status, type or priority.").arg(key));
+            ctx.usage(
+                Ctl::tr("Unknown sort column \"%1\": use id, created, status, type or priority.").arg(key));
             return false;
         }
         filter.sort = it->second;
@@ -163,7 +173,8 @@ bool listFilter(Context &ctx, JobFilter &filter) {
 
 } // namespace
 
-int jobsListCommand(Context &ctx) {
+int jobsListCommand(Context &ctx)
+{
     JobFilter filter;
     if (!listFilter(ctx, filter))
         return ExitUsage;
@@ -187,16 +198,17 @@ int jobsListCommand(Context &ctx) {
                      localTime(job.createdAt), oneLine(job.errorMessage, 60)});
     }
     if (!rows.isEmpty()) {
-        printTable(
-            ctx.out,
-            {Ctl::tr("ID"), Ctl::tr("TYPE"), Ctl::tr("STATUS"), Ctl::tr("PRIORITY"), Ctl::tr("ATTEMPTS"), Ctl::tr("CREATED"), Ctl::tr("ERROR")},
-            rows);
+        printTable(ctx.out,
+                   {Ctl::tr("ID"), Ctl::tr("TYPE"), Ctl::tr("STATUS"), Ctl::tr("PRIORITY"),
+                    Ctl::tr("ATTEMPTS"), Ctl::tr("CREATED"), Ctl::tr("ERROR")},
+                   rows);
     }
     ctx.out << Ctl::tr("%1 of %2 jobs").arg(rows.size()).arg(total.value()) << Qt::endl;
     return ExitOk;
 }
 
-int jobsShowCommand(Context &ctx) {
+int jobsShowCommand(Context &ctx)
+{
     const auto id = Job::parseId(ctx.args.value(0));
     if (!id)
         return ctx.usage(Ctl::tr("\"%1\" is not a job id; write job_12 or 12.").arg(ctx.args.value(0)));
@@ -249,7 +261,8 @@ int jobsShowCommand(Context &ctx) {
         QString table;
         QTextStream ts(&table);
         printTable(ts,
-                   {Ctl::tr("ATTEMPT"), Ctl::tr("WORKER"), Ctl::tr("STARTED"), Ctl::tr("FINISHED"), Ctl::tr("OUTCOME"), Ctl::tr("ERROR")},
+                   {Ctl::tr("ATTEMPT"), Ctl::tr("WORKER"), Ctl::tr("STARTED"), Ctl::tr("FINISHED"),
+                    Ctl::tr("OUTCOME"), Ctl::tr("ERROR")},
                    rows);
         ts.flush();
         for (const QString &l : table.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
@@ -264,7 +277,8 @@ namespace {
 enum class Action { Cancel, Retry, Delete };
 
 // cancel, retry and delete share their shape: one line per id, errors on stderr, exit 1 if any failed.
-int jobsAction(Context &ctx, Action action) {
+int jobsAction(Context &ctx, Action action)
+{
     QList<qint64> ids;
     if (!parseIds(ctx, ids))
         return ExitUsage;
@@ -313,15 +327,18 @@ int jobsAction(Context &ctx, Action action) {
 
 } // namespace
 
-int jobsCancelCommand(Context &ctx) {
+int jobsCancelCommand(Context &ctx)
+{
     return jobsAction(ctx, Action::Cancel);
 }
 
-int jobsRetryCommand(Context &ctx) {
+int jobsRetryCommand(Context &ctx)
+{
     return jobsAction(ctx, Action::Retry);
 }
 
-int jobsDeleteCommand(Context &ctx) {
+int jobsDeleteCommand(Context &ctx)
+{
     return jobsAction(ctx, Action::Delete);
 }
 

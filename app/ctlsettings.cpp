@@ -16,14 +16,16 @@ namespace hcm::ctl {
 
 namespace {
 
-Actor actor() {
+Actor actor()
+{
     QString user = qEnvironmentVariable("USER");
     if (user.isEmpty())
         user = QStringLiteral("unknown");
     return Actor{QStringLiteral("hcmctl:") + user};
 }
 
-int failSave(Context &ctx, const SettingsSaveResult &r) {
+int failSave(Context &ctx, const SettingsSaveResult &r)
+{
     if (!r.fieldErrors.isEmpty()) {
         for (auto it = r.fieldErrors.cbegin(); it != r.fieldErrors.cend(); ++it)
             ctx.err << QStringLiteral("hcmctl: ") << it.key() << QStringLiteral(": ") << it.value() << '\n';
@@ -34,7 +36,8 @@ int failSave(Context &ctx, const SettingsSaveResult &r) {
 }
 
 // Reads a secret from standard input: the whole input, without its final line break.
-bool readSecret(Context &ctx, QString &secret) {
+bool readSecret(Context &ctx, QString &secret)
+{
     QFile in;
     if (!in.open(stdin, QIODevice::ReadOnly)) {
         ctx.fail(Ctl::tr("Cannot read standard input."));
@@ -57,7 +60,8 @@ bool readSecret(Context &ctx, QString &secret) {
 
 } // namespace
 
-int settingsShowCommand(Context &ctx) {
+int settingsShowCommand(Context &ctx)
+{
     auto s = NotificationSettingsStore(ctx.config).load();
     if (!s)
         return ctx.fail(s.error().message);
@@ -78,7 +82,8 @@ int settingsShowCommand(Context &ctx) {
     return ExitOk;
 }
 
-int settingsSetCommand(Context &ctx) {
+int settingsSetCommand(Context &ctx)
+{
     const QString secretKey = ctx.parser.value(QStringLiteral("secret-stdin")).trimmed();
     if (ctx.args.isEmpty() && secretKey.isEmpty())
         return ctx.usage(Ctl::tr("Give KEY=VALUE pairs, or --secret-stdin KEY."));
@@ -98,10 +103,11 @@ int settingsSetCommand(Context &ctx) {
         if (NotificationSettings::isSecretKey(key))
             return ctx.usage(
                 Ctl::tr("%1 is a secret: pass it on standard input with --secret-stdin %1, never on the "
-                   "command line.")
+                        "command line.")
                     .arg(key));
         if (!NotificationSettings::isKnownKey(key))
-            return ctx.usage(Ctl::tr("Unknown setting \"%1\"; \"hcmctl settings show\" lists them.").arg(key));
+            return ctx.usage(
+                Ctl::tr("Unknown setting \"%1\"; \"hcmctl settings show\" lists them.").arg(key));
         if (const QString e = s.setText(key, pair.mid(eq + 1)); !e.isEmpty())
             errors.append(key + QStringLiteral(": ") + e);
     }
@@ -127,7 +133,8 @@ int settingsSetCommand(Context &ctx) {
     return ExitOk;
 }
 
-int settingsClearSecretCommand(Context &ctx) {
+int settingsClearSecretCommand(Context &ctx)
+{
     const QString key = ctx.args.value(0);
     if (!NotificationSettings::isSecretKey(key))
         return ctx.usage(Ctl::tr("\"%1\" is not a secret; secrets are %2.")
@@ -147,7 +154,8 @@ int settingsClearSecretCommand(Context &ctx) {
     return ExitOk;
 }
 
-int notifyTestCommand(Context &ctx) {
+int notifyTestCommand(Context &ctx)
+{
     const auto channel = notifyChannelFromString(ctx.args.value(0));
     if (!channel)
         return ctx.usage(Ctl::tr("Unknown channel \"%1\": use email, sms or slack.").arg(ctx.args.value(0)));
@@ -169,9 +177,10 @@ int notifyTestCommand(Context &ctx) {
                            .arg(r.providerResponse)
                     << '\n';
         else
-            ctx.err << QStringLiteral("hcmctl: ")
-                    << Ctl::tr("not delivered to %1 (%2 ms): %3").arg(r.recipient).arg(r.latencyMs).arg(r.error)
-                    << '\n';
+            ctx.err
+                << QStringLiteral("hcmctl: ")
+                << Ctl::tr("not delivered to %1 (%2 ms): %3").arg(r.recipient).arg(r.latencyMs).arg(r.error)
+                << '\n';
     }
     if (ctx.json)
         printJson(ctx.out, array);
@@ -180,7 +189,8 @@ int notifyTestCommand(Context &ctx) {
     return all ? ExitOk : ExitFailed;
 }
 
-int notifyLogCommand(Context &ctx) {
+int notifyLogCommand(Context &ctx)
+{
     DeliveryStore store(ctx.config);
     Result<QList<DeliveryRecord>> records = QList<DeliveryRecord>{};
     if (ctx.parser.isSet(QStringLiteral("job"))) {
@@ -213,8 +223,8 @@ int notifyLogCommand(Context &ctx) {
     }
     if (!rows.isEmpty())
         printTable(ctx.out,
-                   {Ctl::tr("TIME"), Ctl::tr("CHANNEL"), Ctl::tr("RECIPIENT"), Ctl::tr("EVENT"), Ctl::tr("OUTCOME"), Ctl::tr("LATENCY"),
-                    Ctl::tr("DETAIL")},
+                   {Ctl::tr("TIME"), Ctl::tr("CHANNEL"), Ctl::tr("RECIPIENT"), Ctl::tr("EVENT"),
+                    Ctl::tr("OUTCOME"), Ctl::tr("LATENCY"), Ctl::tr("DETAIL")},
                    rows);
     ctx.out << Ctl::tr("%n deliveries", nullptr, int(rows.size())) << Qt::endl;
     return ExitOk;

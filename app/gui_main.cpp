@@ -24,24 +24,33 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate("hcm-admin", "Desktop console for HCM background jobs."));
+    parser.setApplicationDescription(
+        QCoreApplication::translate("hcm-admin", "Desktop console for HCM background jobs."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dbOption(
         QStringLiteral("db"),
-        QCoreApplication::translate("hcm-admin", "Database: a SQLite file path (default: %1).").arg(DbConfig::defaultSqlitePath()), QCoreApplication::translate("hcm-admin", "path"));
+        QCoreApplication::translate("hcm-admin", "Database: a SQLite file path (default: %1).")
+            .arg(DbConfig::defaultSqlitePath()),
+        QCoreApplication::translate("hcm-admin", "path"));
     const QCommandLineOption noWorkerOption(
-        QStringLiteral("no-worker"), QCoreApplication::translate("hcm-admin", "Do not run jobs in this window (hcm-worker processes run them)."));
-    const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
-                                               QCoreApplication::translate("hcm-admin", "Jobs the in-process worker runs at once (default: %1).")
-                                                   .arg(qMax(2, QThread::idealThreadCount())),
-                                               QCoreApplication::translate("hcm-admin", "n"));
-    const QCommandLineOption refreshOption(QStringLiteral("refresh-interval"),
-                                           QCoreApplication::translate("hcm-admin", "Milliseconds between refreshes for changes by other programs "
-                                              "(default: 1000)."),
-                                           QCoreApplication::translate("hcm-admin", "ms"), QStringLiteral("1000"));
-    const QCommandLineOption testTypesOption(QStringLiteral("enable-test-job-types"),
-                                             QCoreApplication::translate("hcm-admin", "Also offer the diagnostic job types."));
+        QStringLiteral("no-worker"),
+        QCoreApplication::translate("hcm-admin",
+                                    "Do not run jobs in this window (hcm-worker processes run them)."));
+    const QCommandLineOption concurrencyOption(
+        QStringLiteral("concurrency"),
+        QCoreApplication::translate("hcm-admin", "Jobs the in-process worker runs at once (default: %1).")
+            .arg(qMax(2, QThread::idealThreadCount())),
+        QCoreApplication::translate("hcm-admin", "n"));
+    const QCommandLineOption refreshOption(
+        QStringLiteral("refresh-interval"),
+        QCoreApplication::translate("hcm-admin",
+                                    "Milliseconds between refreshes for changes by other programs "
+                                    "(default: 1000)."),
+        QCoreApplication::translate("hcm-admin", "ms"), QStringLiteral("1000"));
+    const QCommandLineOption testTypesOption(
+        QStringLiteral("enable-test-job-types"),
+        QCoreApplication::translate("hcm-admin", "Also offer the diagnostic job types."));
     for (const auto *o : {&dbOption, &noWorkerOption, &concurrencyOption, &refreshOption, &testTypesOption})
         parser.addOption(*o);
     parser.process(app);
@@ -69,7 +78,8 @@ int main(int argc, char *argv[])
     bool ok = false;
     const int refresh = parser.value(refreshOption).toInt(&ok);
     if (!ok || refresh < 0)
-        return fail(QCoreApplication::translate("hcm-admin", "--refresh-interval must be a whole number of milliseconds."));
+        return fail(QCoreApplication::translate(
+            "hcm-admin", "--refresh-interval must be a whole number of milliseconds."));
 
     ui::MainWindow::Options options;
     options.db = config.value();
@@ -80,7 +90,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(concurrencyOption)) {
         options.worker.concurrency = parser.value(concurrencyOption).toInt(&ok);
         if (!ok || options.worker.concurrency < 1 || options.worker.concurrency > 256)
-            return fail(QCoreApplication::translate("hcm-admin", "--concurrency must be a whole number from 1 to 256."));
+            return fail(QCoreApplication::translate("hcm-admin",
+                                                    "--concurrency must be a whole number from 1 to 256."));
     }
     options.worker.env = app::handlerEnvironment(config.value(), app::cacheDirectory(), logDir);
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.

@@ -44,9 +44,10 @@ Result<std::unique_ptr<RunDatabase>> RunDatabase::create(const BenchOptions &opt
     if (!q.exec(QStringLiteral("PRAGMA journal_mode")) || !q.next())
         return Database::error(q.lastError(), QStringLiteral("reading the journal mode"));
     if (q.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
-        return Error{Error::Code::Database,
-                     QStringLiteral("%1 is not in WAL mode (journal_mode=%2): the file system may not support it.")
-                         .arg(path, q.value(0).toString())};
+        return Error{
+            Error::Code::Database,
+            QStringLiteral("%1 is not in WAL mode (journal_mode=%2): the file system may not support it.")
+                .arg(path, q.value(0).toString())};
     }
     return db;
 }
@@ -63,7 +64,8 @@ Status RunDatabase::checkpoint() const
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
-    return Sql::exec(conn.value(), QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), QStringLiteral("checkpointing"));
+    return Sql::exec(conn.value(), QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"),
+                     QStringLiteral("checkpointing"));
 }
 
 QList<NewJob> noopJobs(qsizetype count, bool withTag)

@@ -19,18 +19,18 @@ namespace hcm::bench {
 
 // Everything the command line decides. Every mode reads the fields it needs.
 struct BenchOptions {
-    qint64 jobs = 0;            // 0: the mode's default
-    QList<int> threads;         // burndown: one run per entry
-    int prefetch = -1;          // burndown: WorkerPool::Options::prefetch
-    int batch = 512;            // burndown: WorkerPool::Options::maxClaimBatch
-    bool raw = false;           // burndown: the plain SQL loop only
-    bool store = false;         // burndown: JobStore::claim/finish in a loop on one thread only
-    bool rawPlannerPlan = false;  // raw loop: let SQLite choose the claim's index (no INDEXED BY)
-    bool analyze = false;       // burndown: ANALYZE after the jobs are inserted, before timing
-    int repeat = 1;             // runs per measurement; the median is reported
-    QString dbPath;             // empty: a file in `tempDir`
-    QString tempDir;            // folder of the temporary databases
-    bool jsonOnly = false;      // no human notes on stderr
+    qint64 jobs = 0;             // 0: the mode's default
+    QList<int> threads;          // burndown: one run per entry
+    int prefetch = -1;           // burndown: WorkerPool::Options::prefetch
+    int batch = 512;             // burndown: WorkerPool::Options::maxClaimBatch
+    bool raw = false;            // burndown: the plain SQL loop only
+    bool store = false;          // burndown: JobStore::claim/finish in a loop on one thread only
+    bool rawPlannerPlan = false; // raw loop: let SQLite choose the claim's index (no INDEXED BY)
+    bool analyze = false;        // burndown: ANALYZE after the jobs are inserted, before timing
+    int repeat = 1;              // runs per measurement; the median is reported
+    QString dbPath;              // empty: a file in `tempDir`
+    QString tempDir;             // folder of the temporary databases
+    bool jsonOnly = false;       // no human notes on stderr
 };
 
 // Human notes on stderr (silenced by --json-only).
@@ -50,7 +50,9 @@ public:
     Status checkpoint() const;
 
 private:
-    explicit RunDatabase(DbConfig config) : m_config(std::move(config)) {}
+    explicit RunDatabase(DbConfig config)
+        : m_config(std::move(config))
+    {}
     DbConfig m_config;
 };
 

@@ -18,20 +18,21 @@ namespace hcm::bench {
 namespace {
 
 constexpr int kRawBatch = 500;
-constexpr qint64 kStallCheckMs = 5000;   // no signal for this long: ask the database
-constexpr qint64 kStallFailMs = 60000;   // no progress for this long: give up
+constexpr qint64 kStallCheckMs = 5000; // no signal for this long: ask the database
+constexpr qint64 kStallFailMs = 60000; // no progress for this long: give up
 
 struct PoolRun {
     double jobsPerS = 0;
-    double startMs = 0;  // WorkerPool::start() (thread, connection, worker registration)
+    double startMs = 0; // WorkerPool::start() (thread, connection, worker registration)
     int errors = 0;
     QString firstError;
-    double idsPerSignal = 0;  // mean size of a claim or finish batch, as jobsChanged reports them
+    double idsPerSignal = 0; // mean size of a claim or finish batch, as jobsChanged reports them
 };
 
 Status verifyCompleted(const DbConfig &config, qint64 jobs)
 {
-    auto completed = rowCount(config, QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'"));
+    auto completed =
+        rowCount(config, QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'"));
     if (!completed)
         return completed.error();
     auto attempts = rowCount(config, QStringLiteral("job_attempts"), QStringLiteral("outcome = 'completed'"));
@@ -79,7 +80,7 @@ Result<PoolRun> poolRun(const BenchOptions &options, qint64 jobs, int threads, i
     poolOptions.concurrency = threads;
     poolOptions.prefetch = options.prefetch;
     poolOptions.maxClaimBatch = options.batch;
-    poolOptions.pollIntervalMs = 3600 * 1000;  // wake-ups only come from finished batches
+    poolOptions.pollIntervalMs = 3600 * 1000; // wake-ups only come from finished batches
     poolOptions.changeCheckMs = 0;
     poolOptions.graceMs = 0;
     HandlerRegistry registry;
@@ -121,7 +122,8 @@ Result<PoolRun> poolRun(const BenchOptions &options, qint64 jobs, int threads, i
         }
         if (quiet.elapsed() < kStallCheckMs)
             return;
-        auto completed = rowCount(config, QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'"));
+        auto completed =
+            rowCount(config, QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'"));
         if (completed && *completed == jobs) {
             endNs = timer.nsecsElapsed();
             loop.quit();
@@ -170,20 +172,22 @@ Result<double> rawRun(const BenchOptions &options, qint64 jobs, int run)
     QSqlQuery attempt(d);
     claim.setForwardOnly(true);
     // INDEXED BY: without statistics SQLite prefers idx_jobs_type and sorts every queued job per claim.
-    const QString claimIndex = options.rawPlannerPlan ? QString() : QStringLiteral("INDEXED BY idx_jobs_queue");
-    const QString claimSql = QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
-                                            "started_at = ?, updated_at = ?, lease_expires_at = ?, "
-                                            "attempts = attempts + 1 "
-                                            "WHERE id IN (SELECT id FROM background_jobs %1 WHERE status = 'queued' "
-                                            "AND run_at <= ? AND job_type IN ('test.noop') "
-                                            "ORDER BY priority DESC, run_at, id LIMIT ?) "
-                                            "RETURNING id, attempts")
-                                 .arg(claimIndex);
+    const QString claimIndex =
+        options.rawPlannerPlan ? QString() : QStringLiteral("INDEXED BY idx_jobs_queue");
+    const QString claimSql =
+        QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
+                       "started_at = ?, updated_at = ?, lease_expires_at = ?, "
+                       "attempts = attempts + 1 "
+                       "WHERE id IN (SELECT id FROM background_jobs %1 WHERE status = 'queued' "
+                       "AND run_at <= ? AND job_type IN ('test.noop') "
+                       "ORDER BY priority DESC, run_at, id LIMIT ?) "
+                       "RETURNING id, attempts")
+            .arg(claimIndex);
     if (auto st = Sql::prepare(claim, claimSql); !st)
         return st.error();
-    if (auto st = Sql::prepare(attempt, QStringLiteral(
-                                            "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                            "finished_at, outcome) VALUES (?, ?, ?, ?, ?, 'completed')"));
+    if (auto st = Sql::prepare(
+            attempt, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                                    "finished_at, outcome) VALUES (?, ?, ?, ?, ?, 'completed')"));
         !st)
         return st.error();
     const auto exec = [&](const QString &statement) { return Sql::exec(d, statement); };
@@ -219,11 +223,12 @@ Result<double> rawRun(const BenchOptions &options, qint64 jobs, int run)
         const qint64 done = QDateTime::currentMSecsSinceEpoch();
         if (auto st = exec(QStringLiteral("BEGIN IMMEDIATE")); !st)
             return st.error();
-        if (auto st = exec(QStringLiteral("UPDATE background_jobs SET status = 'completed', result = '{}', "
-                                          "completed_at = %1, updated_at = %1, lease_expires_at = NULL, progress = 1 "
-                                          "WHERE id IN (%2) AND status = 'processing'")
-                               .arg(done)
-                               .arg(Sql::idList(ids)));
+        if (auto st = exec(
+                QStringLiteral("UPDATE background_jobs SET status = 'completed', result = '{}', "
+                               "completed_at = %1, updated_at = %1, lease_expires_at = NULL, progress = 1 "
+                               "WHERE id IN (%2) AND status = 'processing'")
+                    .arg(done)
+                    .arg(Sql::idList(ids)));
             !st)
             return st.error();
         for (qsizetype i = 0; i < ids.size(); ++i) {
@@ -293,7 +298,8 @@ Result<StoreRun> storeRun(const BenchOptions &options, qint64 jobs, int run)
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
     if (auto st = verifyCompleted(config, jobs); !st)
         return st.error();
-    return StoreRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs), double(finishNs) / 1e3 / double(jobs)};
+    return StoreRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs),
+                    double(finishNs) / 1e3 / double(jobs)};
 }
 
 } // namespace
@@ -336,14 +342,11 @@ Result<QJsonObject> runBurndown(const BenchOptions &options)
             entry.insert(QStringLiteral("first_pool_error"), firstError);
         results.append(entry);
     }
-    return QJsonObject{{QStringLiteral("mode"), QStringLiteral("burndown")},
-                       {QStringLiteral("jobs"), jobs},
-                       {QStringLiteral("repeat"), options.repeat},
-                       {QStringLiteral("prefetch"), options.prefetch},
-                       {QStringLiteral("max_claim_batch"), options.batch},
-                       {QStringLiteral("analyze"), options.analyze},
-                       {QStringLiteral("target_jobs_per_s"), 100000},
-                       {QStringLiteral("results"), results}};
+    return QJsonObject{
+        {QStringLiteral("mode"), QStringLiteral("burndown")}, {QStringLiteral("jobs"), jobs},
+        {QStringLiteral("repeat"), options.repeat},           {QStringLiteral("prefetch"), options.prefetch},
+        {QStringLiteral("max_claim_batch"), options.batch},   {QStringLiteral("analyze"), options.analyze},
+        {QStringLiteral("target_jobs_per_s"), 100000},        {QStringLiteral("results"), results}};
 }
 
 Result<QJsonObject> runRawLoop(const BenchOptions &options)
@@ -364,8 +367,9 @@ Result<QJsonObject> runRawLoop(const BenchOptions &options)
                        {QStringLiteral("jobs"), jobs},
                        {QStringLiteral("repeat"), options.repeat},
                        {QStringLiteral("claim_batch"), kRawBatch},
-                       {QStringLiteral("claim_plan"), options.rawPlannerPlan ? QStringLiteral("planner's choice")
-                                                                             : QStringLiteral("INDEXED BY idx_jobs_queue")},
+                       {QStringLiteral("claim_plan"), options.rawPlannerPlan
+                                                          ? QStringLiteral("planner's choice")
+                                                          : QStringLiteral("INDEXED BY idx_jobs_queue")},
                        {QStringLiteral("analyze"), options.analyze},
                        {QStringLiteral("jobs_per_s"), rounded(median(rates), 0)},
                        {QStringLiteral("runs_jobs_per_s"), toJsonArray(rates, 0)}};
@@ -388,13 +392,14 @@ Result<QJsonObject> runStoreLoop(const BenchOptions &options)
         rates.push_back(r->jobsPerS);
         claimUs.push_back(r->claimUsPerJob);
         finishUs.push_back(r->finishUsPerJob);
-        note(options, QStringLiteral("JobStore claim/finish loop, run %1/%2: %3 jobs/s (claim %4 us/job, finish "
-                                     "%5 us/job)")
-                          .arg(run)
-                          .arg(options.repeat)
-                          .arg(r->jobsPerS, 0, 'f', 0)
-                          .arg(r->claimUsPerJob, 0, 'f', 2)
-                          .arg(r->finishUsPerJob, 0, 'f', 2));
+        note(options,
+             QStringLiteral("JobStore claim/finish loop, run %1/%2: %3 jobs/s (claim %4 us/job, finish "
+                            "%5 us/job)")
+                 .arg(run)
+                 .arg(options.repeat)
+                 .arg(r->jobsPerS, 0, 'f', 0)
+                 .arg(r->claimUsPerJob, 0, 'f', 2)
+                 .arg(r->finishUsPerJob, 0, 'f', 2));
     }
     return QJsonObject{{QStringLiteral("mode"), QStringLiteral("burndown-store")},
                        {QStringLiteral("jobs"), jobs},

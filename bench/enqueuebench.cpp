@@ -15,7 +15,8 @@ constexpr int kBatch = 1000;
 // One timed run on a fresh database; returns jobs per second.
 Result<double> timedRun(const BenchOptions &options, qint64 jobs, bool batched, int run)
 {
-    auto db = RunDatabase::create(options, QStringLiteral("enqueue-%1-%2").arg(batched ? "batched" : "single").arg(run));
+    auto db = RunDatabase::create(
+        options, QStringLiteral("enqueue-%1-%2").arg(batched ? "batched" : "single").arg(run));
     if (!db)
         return db.error();
     JobService service{JobStore((*db)->config())};
@@ -41,12 +42,15 @@ Result<double> timedRun(const BenchOptions &options, qint64 jobs, bool batched, 
     }
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
 
-    auto queued = rowCount((*db)->config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'"));
+    auto queued =
+        rowCount((*db)->config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'"));
     if (!queued)
         return queued.error();
     if (*queued != jobs) {
         return Error{Error::Code::Database,
-                     QStringLiteral("enqueue: %1 queued jobs in the database after enqueuing %2.").arg(*queued).arg(jobs)};
+                     QStringLiteral("enqueue: %1 queued jobs in the database after enqueuing %2.")
+                         .arg(*queued)
+                         .arg(jobs)};
     }
     return double(jobs) / seconds;
 }
@@ -70,11 +74,12 @@ Result<QJsonObject> runEnqueue(const BenchOptions &options)
             if (!rate)
                 return rate.error();
             (isBatched ? batched : single).push_back(*rate);
-            note(options, QStringLiteral("enqueue %1, run %2/%3: %4 jobs/s")
-                              .arg(isBatched ? QStringLiteral("batched") : QStringLiteral("one per transaction"))
-                              .arg(run)
-                              .arg(options.repeat)
-                              .arg(*rate, 0, 'f', 0));
+            note(options,
+                 QStringLiteral("enqueue %1, run %2/%3: %4 jobs/s")
+                     .arg(isBatched ? QStringLiteral("batched") : QStringLiteral("one per transaction"))
+                     .arg(run)
+                     .arg(options.repeat)
+                     .arg(*rate, 0, 'f', 0));
         }
     }
     QJsonObject batchedJson = summary(batched);

@@ -34,7 +34,9 @@ struct StartTimes {
 // Runs as test.noop: notes when it started, does nothing.
 class StampHandler final : public JobHandler {
 public:
-    explicit StampHandler(std::shared_ptr<StartTimes> times) : m_times(std::move(times)) {}
+    explicit StampHandler(std::shared_ptr<StartTimes> times)
+        : m_times(std::move(times))
+    {}
     HandlerResult run(JobContext &ctx) override
     {
         const auto now = SteadyClock::now();
@@ -122,9 +124,9 @@ QJsonObject stats(std::vector<double> ms)
 }
 
 struct LatencyRun {
-    QJsonObject pickup;        // enqueue call → handler start
-    QJsonObject enqueueCall;   // duration of JobService::enqueue
-    QJsonObject afterEnqueue;  // enqueue returned → handler start (negative: the handler was faster)
+    QJsonObject pickup;       // enqueue call → handler start
+    QJsonObject enqueueCall;  // duration of JobService::enqueue
+    QJsonObject afterEnqueue; // enqueue returned → handler start (negative: the handler was faster)
 };
 
 double msBetween(SteadyClock::time_point a, SteadyClock::time_point b)
@@ -157,13 +159,14 @@ Result<LatencyRun> latencyRun(const BenchOptions &options, qint64 jobs, int run)
     if (auto ids = service.enqueueMany(noopJobs(kWarmupJobs, true), actor); !ids)
         return ids.error();
     if (!watcher.waitForCount(kWarmupJobs))
-        return Error{Error::Code::Timeout, QStringLiteral("latency: the %1 warm-up jobs did not complete within %2 s.")
-                                               .arg(kWarmupJobs)
-                                               .arg(kJobTimeoutMs / 1000)};
+        return Error{Error::Code::Timeout,
+                     QStringLiteral("latency: the %1 warm-up jobs did not complete within %2 s.")
+                         .arg(kWarmupJobs)
+                         .arg(kJobTimeoutMs / 1000)};
     sleepWithEvents(1000);
 
     const NewJob job = noopJobs(1, true).first();
-    std::vector<std::pair<qint64, SteadyClock::time_point>> enqueued;  // id, before the call
+    std::vector<std::pair<qint64, SteadyClock::time_point>> enqueued; // id, before the call
     std::vector<double> callMs;
     std::vector<SteadyClock::time_point> returned;
     enqueued.reserve(size_t(jobs));
@@ -190,8 +193,9 @@ Result<LatencyRun> latencyRun(const BenchOptions &options, qint64 jobs, int run)
         for (size_t i = 0; i < enqueued.size(); ++i) {
             const auto it = times->byId.find(enqueued[i].first);
             if (it == times->byId.end())
-                return Error{Error::Code::Invalid, QStringLiteral("latency: no handler start recorded for %1.")
-                                                       .arg(Job::publicId(enqueued[i].first))};
+                return Error{Error::Code::Invalid,
+                             QStringLiteral("latency: no handler start recorded for %1.")
+                                 .arg(Job::publicId(enqueued[i].first))};
             pickupMs.push_back(msBetween(enqueued[i].second, it->second));
             afterMs.push_back(msBetween(returned[i], it->second));
         }

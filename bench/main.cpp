@@ -68,71 +68,82 @@ int main(int argc, char *argv[])
         "  all        the three with their defaults, the raw loop, and machine information\n"
         "PostgreSQL (server from PGHOST/PGPORT/PGUSER/PGPASSWORD, a fresh database per run):\n"
         "  pg-burndown  N pre-inserted test.noop jobs run by --processes P (4) hcm-bench workers of\n"
-        "               --threads T (4) threads each; jobs/s from the first worker start to the last completion\n"
+        "               --threads T (4) threads each; jobs/s from the first worker start to the last "
+        "completion\n"
         "  pg-latency   enqueue (this process) -> handler start (--processes P idle worker processes),\n"
         "               one job at a time: the LISTEN/NOTIFY path"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("mode"), QStringLiteral("enqueue, burndown, latency or all."));
-    const QCommandLineOption jobsOption(QStringLiteral("jobs"),
-                                        QStringLiteral("Jobs per run (defaults: enqueue %1, burndown %2, latency %3).")
-                                            .arg(kDefaultEnqueueJobs)
-                                            .arg(kDefaultBurndownJobs)
-                                            .arg(kDefaultLatencyJobs),
-                                        QStringLiteral("n"));
-    const QCommandLineOption threadsOption(QStringLiteral("threads"),
-                                           QStringLiteral("burndown: pool threads, a comma-separated list (default 2,4,8)."),
-                                           QStringLiteral("list"));
-    const QCommandLineOption prefetchOption(QStringLiteral("prefetch"),
-                                            QStringLiteral("burndown: claimed jobs waiting beyond the running ones "
-                                                           "(default -1: as many as threads)."),
-                                            QStringLiteral("k"), QStringLiteral("-1"));
-    const QCommandLineOption batchOption(QStringLiteral("batch"),
-                                         QStringLiteral("burndown: most jobs claimed in one statement (default 512)."),
-                                         QStringLiteral("b"), QStringLiteral("512"));
-    const QCommandLineOption rawOption(QStringLiteral("raw"),
-                                       QStringLiteral("burndown: run the plain SQL loop (the upper-bound reference) "
-                                                      "instead of the pool."));
-    const QCommandLineOption storeOption(QStringLiteral("store"),
-                                         QStringLiteral("burndown: run JobStore::claim and finish in a loop on one "
-                                                        "thread (batches of --batch) instead of the pool."));
-    const QCommandLineOption analyzeOption(QStringLiteral("analyze"),
-                                           QStringLiteral("burndown, all: run ANALYZE after inserting the jobs, so the "
-                                                          "query planner has statistics (not timed)."));
+    parser.addPositionalArgument(QStringLiteral("mode"),
+                                 QStringLiteral("enqueue, burndown, latency or all."));
+    const QCommandLineOption jobsOption(
+        QStringLiteral("jobs"),
+        QStringLiteral("Jobs per run (defaults: enqueue %1, burndown %2, latency %3).")
+            .arg(kDefaultEnqueueJobs)
+            .arg(kDefaultBurndownJobs)
+            .arg(kDefaultLatencyJobs),
+        QStringLiteral("n"));
+    const QCommandLineOption threadsOption(
+        QStringLiteral("threads"),
+        QStringLiteral("burndown: pool threads, a comma-separated list (default 2,4,8)."),
+        QStringLiteral("list"));
+    const QCommandLineOption prefetchOption(
+        QStringLiteral("prefetch"),
+        QStringLiteral("burndown: claimed jobs waiting beyond the running ones "
+                       "(default -1: as many as threads)."),
+        QStringLiteral("k"), QStringLiteral("-1"));
+    const QCommandLineOption batchOption(
+        QStringLiteral("batch"),
+        QStringLiteral("burndown: most jobs claimed in one statement (default 512)."), QStringLiteral("b"),
+        QStringLiteral("512"));
+    const QCommandLineOption rawOption(
+        QStringLiteral("raw"), QStringLiteral("burndown: run the plain SQL loop (the upper-bound reference) "
+                                              "instead of the pool."));
+    const QCommandLineOption storeOption(
+        QStringLiteral("store"), QStringLiteral("burndown: run JobStore::claim and finish in a loop on one "
+                                                "thread (batches of --batch) instead of the pool."));
+    const QCommandLineOption analyzeOption(
+        QStringLiteral("analyze"),
+        QStringLiteral("burndown, all: run ANALYZE after inserting the jobs, so the "
+                       "query planner has statistics (not timed)."));
     const QCommandLineOption plannerPlanOption(QStringLiteral("raw-planner-plan"),
                                                QStringLiteral("burndown --raw: claim without INDEXED BY "
                                                               "idx_jobs_queue, as JobStore::claim does."));
-    const QCommandLineOption repeatOption(QStringLiteral("repeat"),
-                                          QStringLiteral("Runs per measurement, each on a fresh database; the median "
-                                                         "is reported (default 1)."),
-                                          QStringLiteral("n"), QStringLiteral("1"));
-    const QCommandLineOption dbOption(QStringLiteral("db"),
-                                      QStringLiteral("SQLite file to run on, instead of one in a temporary folder. "
-                                                     "It must not exist: every run creates it and removes it."),
-                                      QStringLiteral("path"));
-    const QCommandLineOption jsonOnlyOption(QStringLiteral("json-only"),
-                                            QStringLiteral("No progress notes on stderr, only the JSON on stdout."));
+    const QCommandLineOption repeatOption(
+        QStringLiteral("repeat"),
+        QStringLiteral("Runs per measurement, each on a fresh database; the median "
+                       "is reported (default 1)."),
+        QStringLiteral("n"), QStringLiteral("1"));
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"),
+        QStringLiteral("SQLite file to run on, instead of one in a temporary folder. "
+                       "It must not exist: every run creates it and removes it."),
+        QStringLiteral("path"));
+    const QCommandLineOption jsonOnlyOption(
+        QStringLiteral("json-only"), QStringLiteral("No progress notes on stderr, only the JSON on stdout."));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"),
                                            QStringLiteral("Show the informational log of the worker pool."));
     // PostgreSQL modes (pgbench.cpp).
-    const QCommandLineOption processesOption(QStringLiteral("processes"),
-                                             QStringLiteral("pg-burndown, pg-latency: worker processes (default 4 "
-                                                            "for pg-burndown, 1 for pg-latency)."),
-                                             QStringLiteral("p"));
+    const QCommandLineOption processesOption(
+        QStringLiteral("processes"),
+        QStringLiteral("pg-burndown, pg-latency: worker processes (default 4 "
+                       "for pg-burndown, 1 for pg-latency)."),
+        QStringLiteral("p"));
     const QCommandLineOption childKindOption(QStringLiteral("child-kind"),
                                              QStringLiteral("pg-child (internal): burndown or latency."),
                                              QStringLiteral("kind"), QStringLiteral("burndown"));
     parser.addOption(processesOption);
     parser.addOption(childKindOption);
-    for (const auto *o : {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption, &storeOption, &analyzeOption,
-                          &plannerPlanOption, &repeatOption,
-                          &dbOption, &jsonOnlyOption, &verboseOption})
+    for (const auto *o :
+         {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption, &storeOption,
+          &analyzeOption, &plannerPlanOption, &repeatOption, &dbOption, &jsonOnlyOption, &verboseOption})
         parser.addOption(*o);
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return fail(QStringLiteral("give one mode: enqueue, burndown, latency or all; see --help."), kUsageError);
+        return fail(QStringLiteral("give one mode: enqueue, burndown, latency or all; see --help."),
+                    kUsageError);
     const QString mode = positional.first();
     if (mode.startsWith(QLatin1String("pg-"))) {
         // PostgreSQL on the server of the PG* variables: pg-burndown, pg-latency (and the internal pg-child).
@@ -147,8 +158,9 @@ int main(int argc, char *argv[])
         }
         if (parser.isSet(threadsOption)) {
             if (!parseInt(parser.value(threadsOption), 1, 256, v))
-                return fail(QStringLiteral("--threads must be one whole number from 1 to 256 for the pg- modes."),
-                            kUsageError);
+                return fail(
+                    QStringLiteral("--threads must be one whole number from 1 to 256 for the pg- modes."),
+                    kUsageError);
             pg.threads = int(v);
         }
         if (!parseInt(parser.value(prefetchOption), -1, 100000, v))
@@ -169,10 +181,11 @@ int main(int argc, char *argv[])
         if (!parseInt(parser.value(repeatOption), 1, 50, v))
             return fail(QStringLiteral("--repeat must be a whole number from 1 to 50."), kUsageError);
         options.repeat = int(v);
-        Result<QJsonObject> r = mode == QLatin1String("pg-burndown") ? runPgBurndown(options, pg)
-                                : mode == QLatin1String("pg-latency")
-                                    ? runPgLatency(options, pg)
-                                    : Result<QJsonObject>(Error{Error::Code::Invalid, QStringLiteral("unknown mode")});
+        Result<QJsonObject> r =
+            mode == QLatin1String("pg-burndown") ? runPgBurndown(options, pg)
+            : mode == QLatin1String("pg-latency")
+                ? runPgLatency(options, pg)
+                : Result<QJsonObject>(Error{Error::Code::Invalid, QStringLiteral("unknown mode")});
         Database::closeThreadConnections();
         if (!r)
             return fail(r.error().message);
@@ -190,7 +203,8 @@ int main(int argc, char *argv[])
     qint64 value = 0;
     if (parser.isSet(jobsOption)) {
         if (mode == QLatin1String("all"))
-            return fail(QStringLiteral("--jobs does not apply to \"all\", which uses each mode's default."), kUsageError);
+            return fail(QStringLiteral("--jobs does not apply to \"all\", which uses each mode's default."),
+                        kUsageError);
         if (!parseInt(parser.value(jobsOption), 1, 100'000'000, value))
             return fail(QStringLiteral("--jobs must be a whole number from 1 to 100000000."), kUsageError);
         options.jobs = value;
@@ -200,8 +214,9 @@ int main(int argc, char *argv[])
             return fail(QStringLiteral("--threads applies to burndown only."), kUsageError);
         for (const QString &part : parser.value(threadsOption).split(QLatin1Char(','))) {
             if (!parseInt(part.trimmed(), 1, 256, value))
-                return fail(QStringLiteral("--threads must be a list of whole numbers from 1 to 256, like 2,4,8."),
-                            kUsageError);
+                return fail(
+                    QStringLiteral("--threads must be a list of whole numbers from 1 to 256, like 2,4,8."),
+                    kUsageError);
             options.threads.append(int(value));
         }
     }
@@ -223,9 +238,11 @@ int main(int argc, char *argv[])
     if (options.rawPlannerPlan && !options.raw)
         return fail(QStringLiteral("--raw-planner-plan applies to burndown --raw only."), kUsageError);
     if (options.analyze && mode != QLatin1String("burndown") && mode != QLatin1String("all"))
-        return fail(QStringLiteral("--analyze applies to burndown (and the burndown part of all) only."), kUsageError);
+        return fail(QStringLiteral("--analyze applies to burndown (and the burndown part of all) only."),
+                    kUsageError);
     if (options.raw && mode != QLatin1String("burndown"))
-        return fail(QStringLiteral("--raw applies to burndown only (\"all\" runs the raw loop anyway)."), kUsageError);
+        return fail(QStringLiteral("--raw applies to burndown only (\"all\" runs the raw loop anyway)."),
+                    kUsageError);
 
     QTemporaryDir tempDir;
     if (parser.isSet(dbOption)) {
@@ -257,7 +274,10 @@ int main(int argc, char *argv[])
         else
             status = r.error();
     } else if (mode == QLatin1String("burndown")) {
-        if (auto r = options.raw ? runRawLoop(options) : options.store ? runStoreLoop(options) : runBurndown(options); r)
+        if (auto r = options.raw     ? runRawLoop(options)
+                     : options.store ? runStoreLoop(options)
+                                     : runBurndown(options);
+            r)
             out = r.value();
         else
             status = r.error();

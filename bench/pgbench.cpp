@@ -23,13 +23,15 @@ namespace hcm::bench {
 
 namespace {
 
-qint64 monotonicNs() {
+qint64 monotonicNs()
+{
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
-Status adminExec(const QString &statement) {
+Status adminExec(const QString &statement)
+{
     const QString name = QStringLiteral("hcm-bench-admin");
     Status status;
     {
@@ -51,7 +53,8 @@ Status adminExec(const QString &statement) {
 // A fresh database on the server, dropped at destruction.
 class PgRunDatabase {
 public:
-    static Result<std::unique_ptr<PgRunDatabase>> create() {
+    static Result<std::unique_ptr<PgRunDatabase>> create()
+    {
         if (qEnvironmentVariableIsEmpty("PGHOST") && qEnvironmentVariableIsEmpty("PGPORT"))
             return Error{Error::Code::Invalid,
                          QStringLiteral("set PGHOST/PGPORT/PGUSER/PGPASSWORD (or run inside "
@@ -78,7 +81,8 @@ public:
         }
         return db;
     }
-    ~PgRunDatabase() {
+    ~PgRunDatabase()
+    {
         Database::closeThreadConnections();
         (void)adminExec(QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(config.databaseName));
     }
@@ -86,7 +90,8 @@ public:
 
 private:
     explicit PgRunDatabase(DbConfig c)
-        : config(std::move(c)) {}
+        : config(std::move(c))
+    {}
 };
 
 struct Child {
@@ -94,7 +99,8 @@ struct Child {
     QByteArray buffer;
 };
 
-std::vector<Child> startChildren(const PgOptions &pg, const DbConfig &config, const QString &kind) {
+std::vector<Child> startChildren(const PgOptions &pg, const DbConfig &config, const QString &kind)
+{
     std::vector<Child> children(size_t(pg.processes));
     for (auto &c : children) {
         c.process = std::make_unique<QProcess>();
@@ -112,7 +118,8 @@ std::vector<Child> startChildren(const PgOptions &pg, const DbConfig &config, co
     return children;
 }
 
-void stopChildren(std::vector<Child> &children) {
+void stopChildren(std::vector<Child> &children)
+{
     for (auto &c : children)
         c.process->closeWriteChannel();
     for (auto &c : children) {
@@ -123,7 +130,8 @@ void stopChildren(std::vector<Child> &children) {
 }
 
 // Lines of every child as they come: `handle(childIndex, line)`.
-template<typename Handle> void readLines(std::vector<Child> &children, Handle handle) {
+template<typename Handle> void readLines(std::vector<Child> &children, Handle handle)
+{
     for (size_t i = 0; i < children.size(); ++i) {
         Child &c = children[i];
         c.buffer += c.process->readAllStandardOutput();
@@ -136,7 +144,8 @@ template<typename Handle> void readLines(std::vector<Child> &children, Handle ha
     }
 }
 
-QJsonObject stats(std::vector<double> ms) {
+QJsonObject stats(std::vector<double> ms)
+{
     std::sort(ms.begin(), ms.end());
     double sum = 0;
     for (double v : ms)
@@ -148,7 +157,8 @@ QJsonObject stats(std::vector<double> ms) {
                        {QStringLiteral("mean"), rounded(ms.empty() ? 0 : sum / double(ms.size()), 3)}};
 }
 
-Result<double> burndownRun(const BenchOptions &options, const PgOptions &pg, qint64 jobs) {
+Result<double> burndownRun(const BenchOptions &options, const PgOptions &pg, qint64 jobs)
+{
     auto db = PgRunDatabase::create();
     if (!db)
         return db.error();
@@ -215,7 +225,8 @@ Result<double> burndownRun(const BenchOptions &options, const PgOptions &pg, qin
     return double(jobs) / (double(end - start) / 1e9);
 }
 
-Result<QJsonObject> latencyRun(const PgOptions &pg, qint64 jobs) {
+Result<QJsonObject> latencyRun(const PgOptions &pg, qint64 jobs)
+{
     auto db = PgRunDatabase::create();
     if (!db)
         return db.error();
@@ -274,7 +285,8 @@ Result<QJsonObject> latencyRun(const PgOptions &pg, qint64 jobs) {
 
 class StampingHandler final : public JobHandler {
 public:
-    HandlerResult run(JobContext &ctx) override {
+    HandlerResult run(JobContext &ctx) override
+    {
         std::printf("job %lld %lld\n", static_cast<long long>(ctx.jobId()),
                     static_cast<long long>(monotonicNs()));
         std::fflush(stdout);
@@ -284,7 +296,8 @@ public:
 
 } // namespace
 
-Result<QJsonObject> runPgBurndown(const BenchOptions &options, const PgOptions &pg) {
+Result<QJsonObject> runPgBurndown(const BenchOptions &options, const PgOptions &pg)
+{
     const qint64 jobs = options.jobs > 0 ? options.jobs : kDefaultPgBurndownJobs;
     std::vector<double> rates;
     for (int run = 1; run <= options.repeat; ++run) {
@@ -311,7 +324,8 @@ Result<QJsonObject> runPgBurndown(const BenchOptions &options, const PgOptions &
                        {QStringLiteral("load_average"), loadAverage()}};
 }
 
-Result<QJsonObject> runPgLatency(const BenchOptions &options, const PgOptions &pg) {
+Result<QJsonObject> runPgLatency(const BenchOptions &options, const PgOptions &pg)
+{
     const qint64 jobs = options.jobs > 0 ? options.jobs : kDefaultLatencyJobs;
     QList<QJsonObject> runs;
     for (int run = 1; run <= options.repeat; ++run) {
@@ -344,7 +358,8 @@ Result<QJsonObject> runPgLatency(const BenchOptions &options, const PgOptions &p
                        {QStringLiteral("load_average"), loadAverage()}};
 }
 
-int runPgChild(const QString &dbSpec, const QString &kind, const PgOptions &pg) {
+int runPgChild(const QString &dbSpec, const QString &kind, const PgOptions &pg)
+{
     auto config = DbConfig::parse(dbSpec);
     if (!config)
         return 2;

@@ -19,14 +19,17 @@ const QString kNoServer = QStringLiteral(
 } // namespace
 
 TempDatabase::TempDatabase()
-    : TempDatabase(DbConfig::Backend::Sqlite) {}
+    : TempDatabase(DbConfig::Backend::Sqlite)
+{}
 
 TempDatabase::TempDatabase(const QString &backendName)
     : TempDatabase(backendName == QLatin1String("postgresql") ? DbConfig::Backend::Postgres
-                                                              : DbConfig::Backend::Sqlite) {}
+                                                              : DbConfig::Backend::Sqlite)
+{}
 
 TempDatabase::TempDatabase(DbConfig::Backend backend)
-    : m_config(DbConfig::sqlite(m_dir.path() + QStringLiteral("/test.sqlite"))) {
+    : m_config(DbConfig::sqlite(m_dir.path() + QStringLiteral("/test.sqlite")))
+{
     if (backend == DbConfig::Backend::Postgres) {
         if (!postgresConfigured()) {
             m_skipReason = kNoServer;
@@ -42,7 +45,8 @@ TempDatabase::TempDatabase(DbConfig::Backend backend)
         qWarning("cannot create the test database: %s", qPrintable(st.error().message));
 }
 
-void TempDatabase::createPostgres() {
+void TempDatabase::createPostgres()
+{
     const QString name = QStringLiteral("hcm_test_%1").arg(QRandomGenerator::system()->generate64(), 0, 36);
     QString error;
     if (!postgresAdmin(QStringLiteral("CREATE DATABASE %1").arg(name), &error)) {
@@ -54,7 +58,8 @@ void TempDatabase::createPostgres() {
     m_valid = true;
 }
 
-TempDatabase::~TempDatabase() {
+TempDatabase::~TempDatabase()
+{
     Database::closeThreadConnections();
     if (m_config.isPostgres() && m_valid) {
         QString error;
@@ -65,21 +70,25 @@ TempDatabase::~TempDatabase() {
     }
 }
 
-bool TempDatabase::postgresConfigured() {
+bool TempDatabase::postgresConfigured()
+{
     return !qEnvironmentVariableIsEmpty("PGHOST") || !qEnvironmentVariableIsEmpty("PGPORT");
 }
 
-bool TempDatabase::postgresRequired() {
+bool TempDatabase::postgresRequired()
+{
     return qEnvironmentVariableIntValue("HCM_TEST_REQUIRE_POSTGRES") == 1;
 }
 
-void addBackendRows() {
+void addBackendRows()
+{
     QTest::addColumn<QString>("backend");
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
     QTest::newRow("postgresql") << QStringLiteral("postgresql");
 }
 
-bool postgresAdmin(const QString &statement, QString *error) {
+bool postgresAdmin(const QString &statement, QString *error)
+{
     const QString name = QStringLiteral("hcm-test-admin");
     bool ok = false;
     {
@@ -100,12 +109,14 @@ bool postgresAdmin(const QString &statement, QString *error) {
     return ok;
 }
 
-QString programPath(const QString &name) {
+QString programPath(const QString &name)
+{
     const QString dir = qEnvironmentVariable("HCM_BIN_DIR", QStringLiteral(HCM_BINARY_DIR "/app"));
     return dir + QLatin1Char('/') + name;
 }
 
-qint64 rowCount(const DbConfig &config, const QString &table, const QString &where) {
+qint64 rowCount(const DbConfig &config, const QString &table, const QString &where)
+{
     // A server restart (chaos test) breaks the connection once: the second try reconnects.
     for (int attempt = 0; attempt < 2; ++attempt) {
         auto db = Database::connection(config);
@@ -123,7 +134,8 @@ qint64 rowCount(const DbConfig &config, const QString &table, const QString &whe
     return -1;
 }
 
-QString snapshot(const DbConfig &config) {
+QString snapshot(const DbConfig &config)
+{
     auto db = Database::connection(config);
     if (!db)
         return {};

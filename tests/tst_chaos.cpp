@@ -34,7 +34,8 @@ struct Slot {
 };
 
 // The pg_virtualenv cluster ("15 regress") that serves PGPORT, from pg_lsclusters.
-QStringList clusterOfThisServer() {
+QStringList clusterOfThisServer()
+{
     QProcess ls;
     ls.start(QStringLiteral("pg_lsclusters"), {QStringLiteral("-h")});
     if (!ls.waitForFinished(10'000))
@@ -48,7 +49,8 @@ QStringList clusterOfThisServer() {
     return {};
 }
 
-qint64 scalar(const DbConfig &config, const QString &sql) {
+qint64 scalar(const DbConfig &config, const QString &sql)
+{
     for (int attempt = 0; attempt < 3; ++attempt) {
         auto db = Database::connection(config);
         if (!db)
@@ -70,7 +72,8 @@ private slots:
     void initTestCase() { JobTypeCatalog::enableTestTypes(); }
     void cleanup() { Database::closeThreadConnections(); }
 
-    void killsAndServerRestartLoseNothing() {
+    void killsAndServerRestartLoseNothing()
+    {
         TempDatabase tdb(DbConfig::Backend::Postgres);
         if (!tdb.skipReason().isEmpty()) {
             if (TempDatabase::postgresRequired())

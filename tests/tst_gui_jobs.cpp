@@ -59,8 +59,7 @@ QString statusAt(JobTableModel *model, qint64 id)
     return row < 0 ? QString() : model->index(row, JobTableModel::StatusColumn).data().toString();
 }
 
-template<typename T>
-T *findTopLevel(const char *className)
+template<typename T> T *findTopLevel(const char *className)
 {
     for (QWidget *w : QApplication::topLevelWidgets()) {
         if (auto *t = qobject_cast<T *>(w); t && t->isVisible() && w->inherits(className))
@@ -105,7 +104,8 @@ private slots:
         QVERIFY(type);
         type->setCurrentIndex(type->findData(QStringLiteral("cache_flush")));
         auto *priority = dialog->findChild<QComboBox *>(QStringLiteral("priorityCombo"));
-        priority->setCurrentIndex(priority->findData(QStringLiteral("high")) >= 0 ? priority->findData(QStringLiteral("high")) : 2);
+        priority->setCurrentIndex(
+            priority->findData(QStringLiteral("high")) >= 0 ? priority->findData(QStringLiteral("high")) : 2);
         auto *payload = dialog->findChild<QPlainTextEdit *>(QStringLiteral("payloadEdit"));
         payload->setPlainText(QStringLiteral("{\"action\": \"full\"}"));
         QSignalSpy created(dialog, &ui::NewJobDialog::jobCreated);
@@ -130,7 +130,8 @@ private slots:
     {
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
-        NewJob later{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, Clock::system()->nowMs() + 3'600'000};
+        NewJob later{
+            QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, Clock::system()->nowMs() + 3'600'000};
         const qint64 id = service.enqueue(later, kActor).value();
         ui::MainWindow window(windowOptions(tdb, true));
         window.show();
@@ -149,14 +150,16 @@ private slots:
         auto *retry = menu->findChild<QAction *>(QStringLiteral("retryAction"));
         QVERIFY(cancel && cancel->isEnabled());
         QVERIFY(del && !del->isEnabled());
-        QVERIFY2(del->toolTip().contains(QLatin1String("only finished jobs can be deleted")), qPrintable(del->toolTip()));
-        QVERIFY(retry && retry->isEnabled());  // a scheduled job can be made due now
+        QVERIFY2(del->toolTip().contains(QLatin1String("only finished jobs can be deleted")),
+                 qPrintable(del->toolTip()));
+        QVERIFY(retry && retry->isEnabled()); // a scheduled job can be made due now
         menu->popup(QPoint(10, 10));
         cancel->trigger();
         menu->close();
 
         QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, id), QStringLiteral("Cancelled"), 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Cancelled)), qint64(1), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Cancelled)), qint64(1),
+                                  5000);
         QCOMPARE(page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(0));
         QCOMPARE_ENUM(service.get(id)->status, JobStatus::Cancelled);
 
@@ -173,9 +176,13 @@ private slots:
         JobService service{JobStore(tdb.config())};
         QList<qint64> ids;
         for (int i = 0; i < 3; ++i)
-            ids << service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Low, {}, 3,
-                                          Clock::system()->nowMs() + 3'600'000},
-                                   kActor)
+            ids << service
+                       .enqueue(NewJob{QStringLiteral("cleanup"),
+                                       JobPriority::Low,
+                                       {},
+                                       3,
+                                       Clock::system()->nowMs() + 3'600'000},
+                                kActor)
                        .value();
         ui::MainWindow window(windowOptions(tdb, false));
         window.show();
@@ -186,12 +193,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(findTopLevel<QMessageBox>("QMessageBox"), 5000);
         auto *box = findTopLevel<QMessageBox>("QMessageBox");
         QVERIFY2(box->text().contains(QLatin1String("3 jobs")), qPrintable(box->text()));
-        QCOMPARE_ENUM(service.get(ids.first())->status, JobStatus::Queued);  // nothing happened yet
+        QCOMPARE_ENUM(service.get(ids.first())->status, JobStatus::Queued); // nothing happened yet
         for (QAbstractButton *b : box->buttons())
             if (box->buttonRole(b) == QMessageBox::AcceptRole)
                 b->click();
-        QTRY_COMPARE_WITH_TIMEOUT(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'cancelled'")),
-                                  qint64(3), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'cancelled'")),
+            qint64(3), 5000);
     }
 
     void statusFilterShowsMatchingRows()
@@ -199,13 +207,21 @@ private slots:
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
         for (int i = 0; i < 4; ++i)
-            QVERIFY(service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3,
-                                           Clock::system()->nowMs() + 3'600'000},
-                                    kActor)
+            QVERIFY(service
+                        .enqueue(NewJob{QStringLiteral("cleanup"),
+                                        JobPriority::Normal,
+                                        {},
+                                        3,
+                                        Clock::system()->nowMs() + 3'600'000},
+                                 kActor)
                         .ok());
-        const qint64 cancelled = service.enqueue(NewJob{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3,
-                                                        Clock::system()->nowMs() + 3'600'000},
-                                                 kActor)
+        const qint64 cancelled = service
+                                     .enqueue(NewJob{QStringLiteral("cache_flush"),
+                                                     JobPriority::Normal,
+                                                     {},
+                                                     3,
+                                                     Clock::system()->nowMs() + 3'600'000},
+                                              kActor)
                                      .value();
         service.cancel({cancelled}, kActor);
         ui::MainWindow window(windowOptions(tdb, false));
@@ -224,7 +240,11 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
         // The counts keep counting every status.
         QCOMPARE(page->statusModel()->countAt(0), qint64(5));
-        QVERIFY(list->model()->index(1 + int(JobStatus::Queued), 0).data().toString().contains(QLatin1String("(4)")));
+        QVERIFY(list->model()
+                    ->index(1 + int(JobStatus::Queued), 0)
+                    .data()
+                    .toString()
+                    .contains(QLatin1String("(4)")));
     }
 
     void selectionSurvivesRefresh()
@@ -233,9 +253,13 @@ private slots:
         JobService service{JobStore(tdb.config())};
         QList<qint64> ids;
         for (int i = 0; i < 10; ++i)
-            ids << service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3,
-                                          Clock::system()->nowMs() + 3'600'000},
-                                   kActor)
+            ids << service
+                       .enqueue(NewJob{QStringLiteral("cleanup"),
+                                       JobPriority::Normal,
+                                       {},
+                                       3,
+                                       Clock::system()->nowMs() + 3'600'000},
+                                kActor)
                        .value();
         ui::MainWindow window(windowOptions(tdb, false));
         window.show();
@@ -246,9 +270,13 @@ private slots:
         page->table()->selectRow(rowOf(model, chosen));
         QSignalSpy resets(model, &QAbstractItemModel::modelReset);
         for (int i = 0; i < 5; ++i)
-            QVERIFY(service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3,
-                                           Clock::system()->nowMs() + 3'600'000},
-                                    kActor)
+            QVERIFY(service
+                        .enqueue(NewJob{QStringLiteral("cleanup"),
+                                        JobPriority::Normal,
+                                        {},
+                                        3,
+                                        Clock::system()->nowMs() + 3'600'000},
+                                 kActor)
                         .ok());
         service.cancel({ids.at(7)}, kActor);
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 15, 5000);
@@ -265,41 +293,58 @@ private slots:
         JobStore store(tdb.config());
         JobService service{store};
         JobTypeCatalog::enableTestTypes();
-        const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {}, std::optional<qint64> at = {}) {
+        const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {},
+                             std::optional<qint64> at = {}) {
             return service.enqueue(NewJob{type, p, payload, 3, at}, kActor).value();
         };
         for (int i = 0; i < 14; ++i)
-            add(QStringLiteral("cache_flush"), JobPriority::Normal, {{QStringLiteral("action"), QStringLiteral("expired")}});
+            add(QStringLiteral("cache_flush"), JobPriority::Normal,
+                {{QStringLiteral("action"), QStringLiteral("expired")}});
         for (int i = 0; i < 4; ++i)
             add(QStringLiteral("db_optimize"), JobPriority::Low);
         const qint64 failing = add(QStringLiteral("email_send"), JobPriority::High,
                                    {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
                                     {QStringLiteral("subject"), QStringLiteral("Payroll export")}});
-        const qint64 sleeping = add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
+        const qint64 sleeping =
+            add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
         add(QStringLiteral("log_rotate"), JobPriority::Normal, {{QStringLiteral("keep"), 5}},
             Clock::system()->nowMs() + 45 * 60'000);
         add(QStringLiteral("cleanup"), JobPriority::Low, {{QStringLiteral("type"), QStringLiteral("all")}},
             Clock::system()->nowMs() + 20 * 60'000);
         // Run most of them for real, leave a failure retrying and one running.
-        const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"), QStringLiteral("email_send"),
-                                QStringLiteral("test.sleep")};
+        const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"),
+                                QStringLiteral("email_send"), QStringLiteral("test.sleep")};
         auto claimed = store.claim(QStringLiteral("hcm-worker@app01:4211"), 100, 600'000, types).value();
         QList<JobOutcome> outcomes;
         for (const auto &c : claimed) {
             if (c.id == sleeping)
                 continue;
             if (c.id == failing)
-                outcomes << JobOutcome{c.id, c.attempt, JobOutcome::Kind::Failed, {},
-                                       QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)"),
-                                       true, 0, 0};
+                outcomes << JobOutcome{
+                    c.id,
+                    c.attempt,
+                    JobOutcome::Kind::Failed,
+                    {},
+                    QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)"),
+                    true,
+                    0,
+                    0};
             else
-                outcomes << JobOutcome{c.id, c.attempt, JobOutcome::Kind::Completed,
-                                       {{QStringLiteral("items_cleared"), 12}}, {}, true, 0, 0};
+                outcomes << JobOutcome{c.id,
+                                       c.attempt,
+                                       JobOutcome::Kind::Completed,
+                                       {{QStringLiteral("items_cleared"), 12}},
+                                       {},
+                                       true,
+                                       0,
+                                       0};
         }
         QVERIFY(store.finish(QStringLiteral("hcm-worker@app01:4211"), outcomes).ok());
-        QVERIFY(store.registerWorker(WorkerInfo{QStringLiteral("hcm-worker@app01:4211"), QStringLiteral("app01"), 4211, 0, 0,
-                                                4, 1, QStringLiteral(HCM_VERSION), 0})
-                    .ok());
+        QVERIFY(
+            store
+                .registerWorker(WorkerInfo{QStringLiteral("hcm-worker@app01:4211"), QStringLiteral("app01"),
+                                           4211, 0, 0, 4, 1, QStringLiteral(HCM_VERSION), 0})
+                .ok());
 
         ui::MainWindow window(windowOptions(tdb, false));
         window.resize(1500, 800);
@@ -308,7 +353,7 @@ private slots:
         JobTableModel *model = window.jobsPage()->model();
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 22, 5000);
         window.jobsPage()->table()->selectRow(rowOf(model, failing));
-        QTest::qWait(600);  // let the details panel and chart arrive
+        QTest::qWait(600); // let the details panel and chart arrive
         const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
         QDir().mkpath(dir);
         const QImage image = window.grab().toImage();

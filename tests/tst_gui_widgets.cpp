@@ -41,23 +41,27 @@ namespace {
 const Actor kActor{QStringLiteral("alice")};
 const QString kWorker = QStringLiteral("worker-a1f3");
 
-template<typename T> T *child(QWidget *parent, const char *name) {
+template<typename T> T *child(QWidget *parent, const char *name)
+{
     T *w = parent->findChild<T *>(QString::fromLatin1(name));
     if (!w)
         qWarning("no child %s", name);
     return w;
 }
 
-QPushButton *okButton(QWidget *dialog) {
+QPushButton *okButton(QWidget *dialog)
+{
     return child<QDialogButtonBox>(dialog, "buttonBox")->button(QDialogButtonBox::Ok);
 }
 
-void setType(QWidget *dialog, const QString &type) {
+void setType(QWidget *dialog, const QString &type)
+{
     auto *combo = child<QComboBox>(dialog, "typeCombo");
     combo->setCurrentIndex(combo->findData(type));
 }
 
-void typePayload(NewJobDialog &dialog, const QString &text) {
+void typePayload(NewJobDialog &dialog, const QString &text)
+{
     auto *edit = child<QPlainTextEdit>(&dialog, "payloadEdit");
     edit->selectAll();
     QTest::keyClick(edit, Qt::Key_Delete);
@@ -70,14 +74,16 @@ void typePayload(NewJobDialog &dialog, const QString &text) {
     }
 }
 
-QJsonObject parsedPayload(QWidget *dialog) {
+QJsonObject parsedPayload(QWidget *dialog)
+{
     return QJsonDocument::fromJson(child<QPlainTextEdit>(dialog, "payloadEdit")->toPlainText().toUtf8())
         .object();
 }
 
 // A cache_flush job that failed twice and waits for its third attempt, the way a worker leaves it.
 // Returns its id; `clock` is left 30 s after the second failure.
-qint64 retryingJob(const DbConfig &config, const std::shared_ptr<ManualClock> &clock) {
+qint64 retryingJob(const DbConfig &config, const std::shared_ptr<ManualClock> &clock)
+{
     JobService service{JobStore(config, clock)};
     const qint64 id = service
                           .enqueue(NewJob{QStringLiteral("cache_flush"), JobPriority::High,
@@ -112,19 +118,22 @@ qint64 retryingJob(const DbConfig &config, const std::shared_ptr<ManualClock> &c
     return id;
 }
 
-qint64 nowRoundedToMinute() {
+qint64 nowRoundedToMinute()
+{
     return QDateTime::currentMSecsSinceEpoch() / 60'000 * 60'000;
 }
 
 // Lets posted layout requests run, so a grab shows the final geometry.
-void settleLayout() {
+void settleLayout()
+{
     for (int i = 0; i < 3; ++i) {
         QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
         QCoreApplication::processEvents();
     }
 }
 
-QString screenshotPath(const QString &name) {
+QString screenshotPath(const QString &name)
+{
     QDir().mkpath(QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots"));
     return QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots/") + name;
 }
@@ -135,7 +144,8 @@ class TestGuiWidgets : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() {
+    void initTestCase()
+    {
         QStandardPaths::setTestModeEnabled(true); // QSettings writes into a test location
         QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_gui_widgets"));
@@ -144,7 +154,8 @@ private slots:
     }
     void cleanup() { Database::closeThreadConnections(); }
 
-    void newJobDialogCreatesJob() {
+    void newJobDialogCreatesJob()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -178,7 +189,8 @@ private slots:
         QCOMPARE_ENUM(job->status, JobStatus::Queued);
     }
 
-    void newJobDialogStartLater() {
+    void newJobDialogStartLater()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -194,7 +206,8 @@ private slots:
         QVERIFY(std::abs(*job->runAt - when.toMSecsSinceEpoch()) < 60'000);
     }
 
-    void invalidJsonDisablesOk() {
+    void invalidJsonDisablesOk()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -216,7 +229,8 @@ private slots:
         QTRY_VERIFY2(label->text().contains(QStringLiteral("line 2, column ")), qPrintable(label->text()));
     }
 
-    void typeRuleErrorIsShown() {
+    void typeRuleErrorIsShown()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -229,7 +243,8 @@ private slots:
         QVERIFY(!okButton(&dialog)->isEnabled());
     }
 
-    void changingTypeRefillsTemplate() {
+    void changingTypeRefillsTemplate()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -247,7 +262,8 @@ private slots:
         QCOMPARE(parsedPayload(&dialog), (QJsonObject{{QStringLiteral("mode"), QStringLiteral("analyze")}}));
     }
 
-    void prefillFillsTheForm() {
+    void prefillFillsTheForm()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -269,7 +285,8 @@ private slots:
         QCOMPARE(job->maxRetries, 7);
     }
 
-    void enqueueFailureStaysOpen() {
+    void enqueueFailureStaysOpen()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -293,7 +310,8 @@ private slots:
         QVERIFY(child<QPlainTextEdit>(&dialog, "payloadEdit")->isEnabled());
     }
 
-    void newJobDialogScreenshot() {
+    void newJobDialogScreenshot()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         NewJobDialog dialog(&service, kActor);
@@ -312,7 +330,8 @@ private slots:
         QVERIFY(dialog.grab().save(screenshotPath(QStringLiteral("new-job-dialog.png"))));
     }
 
-    void detailsViewShowsAttemptsAndPredictsRetries() {
+    void detailsViewShowsAttemptsAndPredictsRetries()
+    {
         TempDatabase tdb;
         auto clock = std::make_shared<ManualClock>(nowRoundedToMinute());
         const qint64 id = retryingJob(tdb.config(), clock);
@@ -369,7 +388,8 @@ private slots:
             QVERIFY2(!t.contains(QStringLiteral("next attempt")), qPrintable(t));
     }
 
-    void detailsViewFailedJobHasNoRetriesLeft() {
+    void detailsViewFailedJobHasNoRetriesLeft()
+    {
         Job job;
         job.id = 77;
         job.type = QStringLiteral("email_send");
@@ -385,7 +405,8 @@ private slots:
         QCOMPARE(child<QLabel>(&view, "statusLabel")->text(), QStringLiteral("Failed"));
     }
 
-    void detailsDialogLoadsAndFollowsChanges() {
+    void detailsDialogLoadsAndFollowsChanges()
+    {
         TempDatabase tdb;
         AsyncJobService service{JobStore(tdb.config())};
         JobService direct{JobStore(tdb.config())};
@@ -424,7 +445,8 @@ private slots:
         QVERIFY(QSettings().contains(QStringLiteral("JobDetailsDialog/geometry")));
     }
 
-    void detailsDialogScreenshot() {
+    void detailsDialogScreenshot()
+    {
         TempDatabase tdb;
         auto clock = std::make_shared<ManualClock>(nowRoundedToMinute() - 6 * 60'000);
         const qint64 id = retryingJob(tdb.config(), clock);
@@ -441,7 +463,8 @@ private slots:
         QVERIFY(dialog.grab().save(screenshotPath(QStringLiteral("job-details.png"))));
     }
 
-    void throughputChartPaints() {
+    void throughputChartPaints()
+    {
         ThroughputChart chart;
         chart.resize(chart.sizeHint());
         Throughput empty;

@@ -37,20 +37,23 @@ constexpr qint64 FixedNow = 1'800'000'000'000; // 2027-01-15T08:00:00Z
 
 // Runs `handler` once, on this thread, as the worker would.
 HandlerResult runHandler(JobHandler &handler, const QString &type, const QJsonObject &payload,
-                         const HandlerEnvironment &env, std::shared_ptr<CancellationToken> token = {}) {
+                         const HandlerEnvironment &env, std::shared_ptr<CancellationToken> token = {})
+{
     if (!token)
         token = std::make_shared<CancellationToken>();
     JobContext ctx(1, 1, type, payload, env, token, std::chrono::steady_clock::now() + std::chrono::hours(1));
     return handler.run(ctx);
 }
 
-std::shared_ptr<CancellationToken> cancelledToken() {
+std::shared_ptr<CancellationToken> cancelledToken()
+{
     auto token = std::make_shared<CancellationToken>();
     token->request(StopReason::Cancelled);
     return token;
 }
 
-bool exec(const DbConfig &config, const QString &sql, const QVariantList &binds = {}) {
+bool exec(const DbConfig &config, const QString &sql, const QVariantList &binds = {})
+{
     auto db = Database::connection(config);
     if (!db)
         return false;
@@ -70,7 +73,8 @@ bool exec(const DbConfig &config, const QString &sql, const QVariantList &binds 
     return true;
 }
 
-qint64 scalar(const DbConfig &config, const QString &sql) {
+qint64 scalar(const DbConfig &config, const QString &sql)
+{
     auto db = Database::connection(config);
     if (!db)
         return -1;
@@ -80,8 +84,8 @@ qint64 scalar(const DbConfig &config, const QString &sql) {
     return q.value(0).toLongLong();
 }
 
-qint64 insertJob(const DbConfig &config, const QString &status, const QVariant &completedAt,
-                 qint64 createdAt) {
+qint64 insertJob(const DbConfig &config, const QString &status, const QVariant &completedAt, qint64 createdAt)
+{
     auto db = Database::connection(config);
     if (!db)
         return -1;
@@ -102,7 +106,8 @@ qint64 insertJob(const DbConfig &config, const QString &status, const QVariant &
 }
 
 bool insertAttempt(const DbConfig &config, qint64 jobId, int attempt, qint64 finishedAt,
-                   const QString &outcome) {
+                   const QString &outcome)
+{
     return exec(
         config,
         QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, "
@@ -110,7 +115,8 @@ bool insertAttempt(const DbConfig &config, qint64 jobId, int attempt, qint64 fin
         {jobId, attempt, finishedAt - 1000, finishedAt, outcome});
 }
 
-bool insertCacheEntry(const DbConfig &config, const QString &key, qint64 size, const QVariant &expiresAt) {
+bool insertCacheEntry(const DbConfig &config, const QString &key, qint64 size, const QVariant &expiresAt)
+{
     return exec(
         config,
         QStringLiteral("INSERT INTO cache_entries (cache_key, value, size_bytes, created_at, expires_at) "
@@ -118,23 +124,27 @@ bool insertCacheEntry(const DbConfig &config, const QString &key, qint64 size, c
         {key, size, size, FixedNow - DayMs, expiresAt});
 }
 
-bool writeFile(const QString &path, const QByteArray &content) {
+bool writeFile(const QString &path, const QByteArray &content)
+{
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile f(path);
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
 }
 
-QByteArray readFile(const QString &path) {
+QByteArray readFile(const QString &path)
+{
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-bool setMtime(const QString &path, const QDateTime &when) {
+bool setMtime(const QString &path, const QDateTime &when)
+{
     QFile f(path);
     return f.open(QIODevice::ReadWrite) && f.setFileTime(when, QFileDevice::FileModificationTime);
 }
 
-QByteArray gunzip(const QString &path) {
+QByteArray gunzip(const QString &path)
+{
     QProcess gzip;
     gzip.start(QStringLiteral("gzip"), {QStringLiteral("-dc"), path});
     if (!gzip.waitForFinished(30000) || gzip.exitStatus() != QProcess::NormalExit || gzip.exitCode() != 0) {
@@ -144,12 +154,14 @@ QByteArray gunzip(const QString &path) {
     return gzip.readAllStandardOutput();
 }
 
-QStringList filesIn(const QString &dir) {
+QStringList filesIn(const QString &dir)
+{
     return QDir(dir).entryList(QDir::Files | QDir::Hidden, QDir::Name);
 }
 
 // Lines of text, different enough to compress realistically.
-QByteArray logText(int lines) {
+QByteArray logText(int lines)
+{
     QByteArray out;
     for (int i = 0; i < lines; ++i)
         out += "2026-01-07T10:15:32.123Z [info] hcm.worker: job " + QByteArray::number(i * 7919 % 100003) +
@@ -204,7 +216,8 @@ private:
     HandlerEnvironment m_env;
 };
 
-void TestHandlers::init() {
+void TestHandlers::init()
+{
     m_db = std::make_unique<test::TempDatabase>();
     QVERIFY(m_db->isValid());
     m_cache = std::make_unique<QTemporaryDir>();
@@ -218,13 +231,15 @@ void TestHandlers::init() {
     QVERIFY(QDir().mkpath(m_env.logDir));
 }
 
-void TestHandlers::cleanup() {
+void TestHandlers::cleanup()
+{
     m_db.reset(); // closes this thread's connection before the file goes
     m_cache.reset();
     m_logs.reset();
 }
 
-void TestHandlers::registryHasTheFiveTypes() {
+void TestHandlers::registryHasTheFiveTypes()
+{
     const HandlerRegistry registry = HandlerRegistry::standard();
     for (const char *type : {"cache_flush", "db_optimize", "log_rotate", "cleanup", "email_send"})
         QVERIFY2(registry.find(QLatin1String(type)) != nullptr, type);
@@ -232,7 +247,8 @@ void TestHandlers::registryHasTheFiveTypes() {
 
 // ---- cache_flush ------------------------------------------------------------------------------------
 
-void TestHandlers::cacheFlushFull() {
+void TestHandlers::cacheFlushFull()
+{
     const QString dir = m_env.cacheDir;
     QVERIFY(writeFile(dir + QStringLiteral("/a.bin"), QByteArray(100, 'a')));
     QVERIFY(writeFile(dir + QStringLiteral("/.hidden"), QByteArray(10, 'h')));
@@ -260,7 +276,8 @@ void TestHandlers::cacheFlushFull() {
     QCOMPARE(test::rowCount(m_env.db, QStringLiteral("cache_entries")), 0);
 }
 
-void TestHandlers::cacheFlushExpired() {
+void TestHandlers::cacheFlushExpired()
+{
     // Files are judged by their real modification time against the handler's clock.
     m_env.clock = std::make_shared<ManualClock>(FixedNow);
     const QString dir = m_env.cacheDir;
@@ -309,7 +326,8 @@ void TestHandlers::cacheFlushExpired() {
     QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/sub")));
 }
 
-void TestHandlers::cacheFlushMissingFolder() {
+void TestHandlers::cacheFlushMissingFolder()
+{
     m_env.cacheDir = m_cache->path() + QStringLiteral("/does-not-exist");
     QVERIFY(insertCacheEntry(m_env.db, QStringLiteral("k1"), 10, QVariant()));
     CacheFlushHandler handler;
@@ -321,7 +339,8 @@ void TestHandlers::cacheFlushMissingFolder() {
     QVERIFY(!QFileInfo::exists(m_env.cacheDir)); // not created either
 }
 
-void TestHandlers::cacheFlushUndeletableFile() {
+void TestHandlers::cacheFlushUndeletableFile()
+{
     // A file in a read-only folder cannot be unlinked; root ignores permissions, so there the file is made
     // immutable instead (chattr +i), when the file system allows it.
     const QString locked = m_env.cacheDir + QStringLiteral("/locked");
@@ -351,7 +370,8 @@ void TestHandlers::cacheFlushUndeletableFile() {
     QCOMPARE(test::rowCount(m_env.db, QStringLiteral("cache_entries")), 1); // the job stopped at the file
 }
 
-void TestHandlers::cacheFlushStops() {
+void TestHandlers::cacheFlushStops()
+{
     QVERIFY(writeFile(m_env.cacheDir + QStringLiteral("/a.bin"), QByteArray(100, 'a')));
     QVERIFY(insertCacheEntry(m_env.db, QStringLiteral("k1"), 10, QVariant()));
     CacheFlushHandler handler;
@@ -367,7 +387,8 @@ void TestHandlers::cacheFlushStops() {
 
 // Adds about `rows` KiB to the database, deletes it again, and checkpoints so the file on disk holds
 // the free pages.
-bool TestHandlers::fillAndDelete(int rows) {
+bool TestHandlers::fillAndDelete(int rows)
+{
     return exec(m_env.db,
                 QStringLiteral("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, data BLOB)")) &&
            exec(m_env.db,
@@ -378,7 +399,8 @@ bool TestHandlers::fillAndDelete(int rows) {
            exec(m_env.db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
 }
 
-void TestHandlers::dbOptimizeVacuum() {
+void TestHandlers::dbOptimizeVacuum()
+{
     QVERIFY(fillAndDelete(2048)); // ~2 MB
     const qint64 fileBefore = QFileInfo(m_db->path()).size();
     const qint64 pageSize = scalar(m_env.db, QStringLiteral("PRAGMA page_size"));
@@ -413,7 +435,8 @@ void TestHandlers::dbOptimizeVacuum() {
         1);
 }
 
-void TestHandlers::dbOptimizeIncrementalWithoutAutoVacuum() {
+void TestHandlers::dbOptimizeIncrementalWithoutAutoVacuum()
+{
     QCOMPARE(scalar(m_env.db, QStringLiteral("PRAGMA auto_vacuum")), 0);
     QVERIFY(fillAndDelete(512));
     const qint64 fileBefore = QFileInfo(m_db->path()).size();
@@ -430,7 +453,8 @@ void TestHandlers::dbOptimizeIncrementalWithoutAutoVacuum() {
     QCOMPARE(QFileInfo(m_db->path()).size(), fileBefore);
 }
 
-void TestHandlers::dbOptimizeIncrementalWithAutoVacuum() {
+void TestHandlers::dbOptimizeIncrementalWithAutoVacuum()
+{
     // auto_vacuum can only change with a VACUUM.
     QVERIFY(exec(m_env.db, QStringLiteral("PRAGMA auto_vacuum = INCREMENTAL")));
     QVERIFY(exec(m_env.db, QStringLiteral("VACUUM")));
@@ -453,7 +477,8 @@ void TestHandlers::dbOptimizeIncrementalWithAutoVacuum() {
     QVERIFY(fileAfter < fileBefore);
 }
 
-void TestHandlers::dbOptimizeAnalyze() {
+void TestHandlers::dbOptimizeAnalyze()
+{
     QVERIFY(fillAndDelete(256));
     const qint64 freeBefore = scalar(m_env.db, QStringLiteral("PRAGMA freelist_count"));
     const qint64 fileBefore = QFileInfo(m_db->path()).size();
@@ -473,7 +498,8 @@ void TestHandlers::dbOptimizeAnalyze() {
         1);
 }
 
-void TestHandlers::dbOptimizeStops() {
+void TestHandlers::dbOptimizeStops()
+{
     QVERIFY(fillAndDelete(64));
     const qint64 freeBefore = scalar(m_env.db, QStringLiteral("PRAGMA freelist_count"));
     DbOptimizeHandler handler;
@@ -488,7 +514,8 @@ void TestHandlers::dbOptimizeStops() {
 
 // ---- log_rotate -------------------------------------------------------------------------------------
 
-void TestHandlers::logRotateArchivesAndTruncates() {
+void TestHandlers::logRotateArchivesAndTruncates()
+{
     const QString dir = m_env.logDir;
     const QByteArray app = logText(5000);
     const QByteArray other = "one line\n";
@@ -538,7 +565,8 @@ void TestHandlers::logRotateArchivesAndTruncates() {
     QVERIFY(qAbs(utc.msecsTo(QDateTime::currentDateTimeUtc())) < 60'000);
 }
 
-void TestHandlers::logRotateKeepsNewestArchives() {
+void TestHandlers::logRotateKeepsNewestArchives()
+{
     auto clock = std::make_shared<ManualClock>(FixedNow);
     m_env.clock = clock;
     const QString dir = m_env.logDir;
@@ -583,7 +611,8 @@ void TestHandlers::logRotateKeepsNewestArchives() {
     QCOMPARE(gunzip(dir + QStringLiteral("/app.log.20270115-080000-001.gz")), QByteArray("again\n"));
 }
 
-void TestHandlers::logRotateMinSize() {
+void TestHandlers::logRotateMinSize()
+{
     const QString dir = m_env.logDir;
     QVERIFY(writeFile(dir + QStringLiteral("/small.log"), QByteArray(100, 'x')));
     QVERIFY(writeFile(dir + QStringLiteral("/big.log"), logText(100)));
@@ -599,7 +628,8 @@ void TestHandlers::logRotateMinSize() {
     QCOMPARE(filesIn(dir).filter(QStringLiteral("big.log.")).size(), 1);
 }
 
-void TestHandlers::logRotateMissingFolder() {
+void TestHandlers::logRotateMissingFolder()
+{
     m_env.logDir = m_logs->path() + QStringLiteral("/missing");
     LogRotateHandler handler;
     const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
@@ -610,7 +640,8 @@ void TestHandlers::logRotateMissingFolder() {
     QVERIFY(!QFileInfo::exists(m_env.logDir));
 }
 
-void TestHandlers::logRotateLiveLogSink() {
+void TestHandlers::logRotateLiveLogSink()
+{
     // The process's own log: rotated under the sink's lock, so a line lands either in the archive or in
     // the fresh log, never nowhere.
     const QString path = m_env.logDir + QStringLiteral("/hcm.log");
@@ -643,7 +674,8 @@ void TestHandlers::logRotateLiveLogSink() {
     QCOMPARE(r.result.value(QStringLiteral("bytes_before")).toInteger(), before.size());
 }
 
-void TestHandlers::logRotateStops() {
+void TestHandlers::logRotateStops()
+{
     const QByteArray content = logText(10);
     QVERIFY(writeFile(m_env.logDir + QStringLiteral("/app.log"), content));
     LogRotateHandler handler;
@@ -656,7 +688,8 @@ void TestHandlers::logRotateStops() {
 
 // ---- cleanup ----------------------------------------------------------------------------------------
 
-void TestHandlers::cleanupJobs() {
+void TestHandlers::cleanupJobs()
+{
     m_env.clock = std::make_shared<ManualClock>(FixedNow);
     const DbConfig &c = m_env.db;
     const qint64 old = FixedNow - 40 * DayMs;
@@ -706,7 +739,8 @@ void TestHandlers::cleanupJobs() {
     QCOMPARE(test::rowCount(c, QStringLiteral("cache_entries")), 1); // type "jobs" leaves the cache alone
 }
 
-void TestHandlers::cleanupAttempts() {
+void TestHandlers::cleanupAttempts()
+{
     m_env.clock = std::make_shared<ManualClock>(FixedNow);
     const DbConfig &c = m_env.db;
     const qint64 old = FixedNow - 40 * DayMs;
@@ -734,7 +768,8 @@ void TestHandlers::cleanupAttempts() {
              1);
 }
 
-void TestHandlers::cleanupCache() {
+void TestHandlers::cleanupCache()
+{
     m_env.clock = std::make_shared<ManualClock>(FixedNow);
     const DbConfig &c = m_env.db;
     QVERIFY(insertCacheEntry(c, QStringLiteral("e1"), 1, FixedNow - 1));
@@ -756,7 +791,8 @@ void TestHandlers::cleanupCache() {
     QCOMPARE(test::rowCount(c, QStringLiteral("background_jobs"), QStringLiteral("id = %1").arg(job)), 1);
 }
 
-void TestHandlers::cleanupAllUsesRetentionSetting() {
+void TestHandlers::cleanupAllUsesRetentionSetting()
+{
     m_env.clock = std::make_shared<ManualClock>(FixedNow);
     const DbConfig &c = m_env.db;
     QVERIFY(exec(c, QStringLiteral("UPDATE app_settings SET value = '10' WHERE key = 'retention_days'")));
@@ -793,7 +829,8 @@ void TestHandlers::cleanupAllUsesRetentionSetting() {
     QCOMPARE(byDefault.result.value(QStringLiteral("rows_deleted")).toInteger(), 0);
 }
 
-void TestHandlers::cleanupStops() {
+void TestHandlers::cleanupStops()
+{
     m_env.clock = std::make_shared<ManualClock>(FixedNow);
     const DbConfig &c = m_env.db;
     const qint64 job =
@@ -811,7 +848,8 @@ void TestHandlers::cleanupStops() {
 
 // ---- email_send -------------------------------------------------------------------------------------
 
-void TestHandlers::emailSendFailsWithoutRetry() {
+void TestHandlers::emailSendFailsWithoutRetry()
+{
     EmailSendHandler handler;
     const QJsonObject payload{{QStringLiteral("to"), QStringLiteral("admin@example.com")},
                               {QStringLiteral("subject"), QStringLiteral("Hello")}};

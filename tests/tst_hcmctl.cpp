@@ -32,7 +32,8 @@ struct Run {
 };
 
 // Writes the process's result into a readable failure message.
-QByteArray describe(const Run &r) {
+QByteArray describe(const Run &r)
+{
     return QStringLiteral("exit %1\n--- stdout:\n%2\n--- stderr:\n%3").arg(r.code).arg(r.out, r.err).toUtf8();
 }
 
@@ -77,22 +78,26 @@ private:
     std::unique_ptr<test::TempDatabase> m_db;
 };
 
-void TestHcmctl::initTestCase() {
+void TestHcmctl::initTestCase()
+{
     const QString program = test::programPath(QStringLiteral("hcmctl"));
     QVERIFY2(QFileInfo(program).isExecutable(), qPrintable(program + QStringLiteral(" is not built")));
 }
 
-void TestHcmctl::init() {
+void TestHcmctl::init()
+{
     m_db = std::make_unique<test::TempDatabase>();
     QVERIFY(m_db->isValid());
 }
 
-void TestHcmctl::cleanup() {
+void TestHcmctl::cleanup()
+{
     m_db.reset();
 }
 
 Run TestHcmctl::run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
-                    const QByteArray &input) {
+                    const QByteArray &input)
+{
     QProcess p;
     p.setProcessEnvironment(env);
     p.start(program, args);
@@ -116,7 +121,8 @@ Run TestHcmctl::run(const QString &program, const QStringList &args, const QProc
 }
 
 Run TestHcmctl::ctl(const QStringList &args, const QProcessEnvironment &env, const QByteArray &input,
-                    bool withDb) {
+                    bool withDb)
+{
     QStringList all;
     if (withDb)
         all << QStringLiteral("--db") << m_db->path();
@@ -125,14 +131,16 @@ Run TestHcmctl::ctl(const QStringList &args, const QProcessEnvironment &env, con
 }
 
 // Enqueues a job and returns its public id ("job_3"), or an empty string on failure.
-QString TestHcmctl::enqueue(const QStringList &args) {
+QString TestHcmctl::enqueue(const QStringList &args)
+{
     const Run r = ctl(QStringList{QStringLiteral("jobs"), QStringLiteral("enqueue")} + args);
     if (r.code != 0)
         qWarning("enqueue failed: %s", describe(r).constData());
     return r.code == 0 ? r.out.trimmed() : QString();
 }
 
-void TestHcmctl::helpAndVersion() {
+void TestHcmctl::helpAndVersion()
+{
     Run r = ctl({QStringLiteral("--help")}, QProcessEnvironment::systemEnvironment(), {}, false);
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.contains(QLatin1String("jobs enqueue")) && r.out.contains(QLatin1String("db info")),
@@ -149,7 +157,8 @@ void TestHcmctl::helpAndVersion() {
              describe(r).constData());
 }
 
-void TestHcmctl::enqueueListShow() {
+void TestHcmctl::enqueueListShow()
+{
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
                  QStringLiteral("--priority"), QStringLiteral("high"), QStringLiteral("--payload"),
                  QStringLiteral("{\"action\":\"full\"}")});
@@ -226,7 +235,8 @@ void TestHcmctl::enqueueListShow() {
     QVERIFY(r.out.isEmpty());
 }
 
-void TestHcmctl::listFiltersSortAndPaging() {
+void TestHcmctl::listFiltersSortAndPaging()
+{
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     QCOMPARE(enqueue({QStringLiteral("log_rotate"), QStringLiteral("--priority"), QStringLiteral("low")}),
              QStringLiteral("job_2"));
@@ -264,7 +274,8 @@ void TestHcmctl::listFiltersSortAndPaging() {
     QVERIFY2(r.out.endsWith(QLatin1String("1 of 4 jobs\n")), describe(r).constData());
 }
 
-void TestHcmctl::cancelTwice() {
+void TestHcmctl::cancelTwice()
+{
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")});
     QVERIFY2(r.code == 0, describe(r).constData());
@@ -281,7 +292,8 @@ void TestHcmctl::cancelTwice() {
     QCOMPARE(test::snapshot(m_db->config()), before);
 }
 
-void TestHcmctl::cancelRunningJobIsRequested() {
+void TestHcmctl::cancelRunningJobIsRequested()
+{
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     // Pretend a worker claimed it: the CLI only asks, the worker acknowledges.
     {
@@ -301,7 +313,8 @@ void TestHcmctl::cancelRunningJobIsRequested() {
     QVERIFY2(r.out.contains(QLatin1String("cancelling")), describe(r).constData());
 }
 
-void TestHcmctl::retryCancelledJob() {
+void TestHcmctl::retryCancelledJob()
+{
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")}).code, 0);
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("retry"), QStringLiteral("job_1")});
@@ -328,7 +341,8 @@ void TestHcmctl::retryCancelledJob() {
     QCOMPARE(o.value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
 }
 
-void TestHcmctl::deleteFinishedJobs() {
+void TestHcmctl::deleteFinishedJobs()
+{
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_2"));
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("delete"), QStringLiteral("job_1")});
@@ -346,7 +360,8 @@ void TestHcmctl::deleteFinishedJobs() {
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 0);
 }
 
-void TestHcmctl::counts() {
+void TestHcmctl::counts()
+{
     for (int i = 0; i < 3; ++i)
         QVERIFY(!enqueue({QStringLiteral("cache_flush")}).isEmpty());
     QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_2")}).code, 0);
@@ -370,7 +385,8 @@ void TestHcmctl::counts() {
     QVERIFY2(queued.match(r.out).hasMatch() && total.match(r.out).hasMatch(), describe(r).constData());
 }
 
-void TestHcmctl::jobTypes() {
+void TestHcmctl::jobTypes()
+{
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("types"), QStringLiteral("--json")});
     QVERIFY2(r.code == 0, describe(r).constData());
     QStringList names;
@@ -380,7 +396,8 @@ void TestHcmctl::jobTypes() {
         QVERIFY(!t.value(QLatin1String("description")).toString().isEmpty());
         QVERIFY(t.value(QLatin1String("payload_template")).isObject());
     }
-    QCOMPARE(names, QStringList({"cache_flush", "db_optimize", "log_rotate", "email_send", "cleanup", "notify"}));
+    QCOMPARE(names,
+             QStringList({"cache_flush", "db_optimize", "log_rotate", "email_send", "cleanup", "notify"}));
 
     // The diagnostic types exist only when the environment enables them.
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -395,7 +412,8 @@ void TestHcmctl::jobTypes() {
     QVERIFY2(r.code == 0 && r.out == QLatin1String("job_1\n"), describe(r).constData());
 }
 
-void TestHcmctl::dbMigrateAndInfo() {
+void TestHcmctl::dbMigrateAndInfo()
+{
     QTemporaryDir dir;
     const QString fresh = dir.filePath(QStringLiteral("sub/fresh.sqlite"));
     Run r = ctl({QStringLiteral("--db"), fresh, QStringLiteral("db"), QStringLiteral("migrate")},
@@ -431,7 +449,8 @@ void TestHcmctl::dbMigrateAndInfo() {
              describe(r).constData());
 }
 
-void TestHcmctl::usageErrors_data() {
+void TestHcmctl::usageErrors_data()
+{
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("no command") << QStringList{} << QStringLiteral("Usage: hcmctl");
@@ -464,7 +483,8 @@ void TestHcmctl::usageErrors_data() {
     QTest::newRow("missing value") << QStringList{"jobs", "list", "--limit"} << QStringLiteral("limit");
 }
 
-void TestHcmctl::usageErrors() {
+void TestHcmctl::usageErrors()
+{
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const QString before = test::snapshot(m_db->config());
@@ -477,7 +497,8 @@ void TestHcmctl::usageErrors() {
     QCOMPARE(test::snapshot(m_db->config()), before);
 }
 
-void TestHcmctl::badInput_data() {
+void TestHcmctl::badInput_data()
+{
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     const auto enqueue = [](const QStringList &more) {
@@ -517,7 +538,8 @@ void TestHcmctl::badInput_data() {
                                   << QStringLiteral("PostgreSQL");
 }
 
-void TestHcmctl::badInput() {
+void TestHcmctl::badInput()
+{
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const QString before = test::snapshot(m_db->config());
@@ -532,7 +554,8 @@ void TestHcmctl::badInput() {
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), rows);
 }
 
-void TestHcmctl::largePayloadFromStdinAndFile() {
+void TestHcmctl::largePayloadFromStdinAndFile()
+{
     // 1 MiB does not fit in one command-line argument (Linux caps one at 128 KiB): --payload - and @FILE.
     const QByteArray big = "{\"action\":\"full\",\"pad\":\"" + QByteArray(1024 * 1024, 'x') + "\"}";
     const QString before = test::snapshot(m_db->config());
@@ -563,7 +586,8 @@ void TestHcmctl::largePayloadFromStdinAndFile() {
     QCOMPARE(r.out, QStringLiteral("job_1\n"));
 }
 
-void TestHcmctl::sqlMetacharactersInSearch() {
+void TestHcmctl::sqlMetacharactersInSearch()
+{
     QVERIFY(!enqueue({QStringLiteral("cache_flush")}).isEmpty());
     QVERIFY(!enqueue({QStringLiteral("db_optimize")}).isEmpty());
     const QString before = test::snapshot(m_db->config());
@@ -588,7 +612,8 @@ void TestHcmctl::sqlMetacharactersInSearch() {
     QCOMPARE(test::snapshot(m_db->config()), before);
 }
 
-void TestHcmctl::notADatabase() {
+void TestHcmctl::notADatabase()
+{
     QTemporaryDir dir;
     QFile junk(dir.filePath(QStringLiteral("junk.db")));
     QVERIFY(junk.open(QIODevice::WriteOnly));
@@ -612,7 +637,8 @@ void TestHcmctl::notADatabase() {
     QVERIFY2(r.err.contains(QLatin1String("is a folder")), describe(r).constData());
 }
 
-void TestHcmctl::enqueueThenWorkerCompletes() {
+void TestHcmctl::enqueueThenWorkerCompletes()
+{
     const QString worker = test::programPath(QStringLiteral("hcm-worker"));
     if (!QFileInfo(worker).isExecutable())
         QSKIP("hcm-worker is not built");

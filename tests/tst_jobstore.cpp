@@ -28,7 +28,8 @@ const QString kWorker = QStringLiteral("worker-a");
 const Actor kActor{QStringLiteral("tester")};
 
 qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payload = {}, int maxRetries = 3,
-               JobPriority priority = JobPriority::Normal, std::optional<qint64> runAt = std::nullopt) {
+               JobPriority priority = JobPriority::Normal, std::optional<qint64> runAt = std::nullopt)
+{
     NewJob job;
     job.type = type;
     job.payload = payload;
@@ -44,7 +45,8 @@ qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payl
 }
 
 // Puts a job into `status` the way the system would: a claim for processing, an outcome for the rest.
-void driveTo(JobStore &store, qint64 id, JobStatus status) {
+void driveTo(JobStore &store, qint64 id, JobStatus status)
+{
     if (status == JobStatus::Queued)
         return;
     auto claimed = store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")});
@@ -74,13 +76,15 @@ class TestJobStore : public QObject {
 
 private slots:
     void initTestCase_data() { addBackendRows(); }
-    void initTestCase() {
+    void initTestCase()
+    {
         JobTypeCatalog::enableTestTypes();
         (void)QSqlDatabase::drivers();
     }
     void cleanup() { Database::closeThreadConnections(); }
 
-    void migrationsCreateSchemaOnce() {
+    void migrationsCreateSchemaOnce()
+    {
         HCM_TEMP_DATABASE(tdb);
         QVERIFY(tdb.isValid());
         auto db = Database::connection(tdb.config());
@@ -99,7 +103,8 @@ private slots:
             QVERIFY2(rowCount(tdb.config(), QString::fromLatin1(table)) >= 0, table);
     }
 
-    void newerDatabaseIsRefused() {
+    void newerDatabaseIsRefused()
+    {
         HCM_TEMP_DATABASE(tdb);
         {
             auto db = Database::connection(tdb.config());
@@ -114,7 +119,8 @@ private slots:
         QCOMPARE(snapshot(tdb.config()), before);
     }
 
-    void notADatabaseGivesClearError() {
+    void notADatabaseGivesClearError()
+    {
         QFETCH_GLOBAL(QString, backend);
         if (backend == QLatin1String("postgresql")) {
             // A server that does not answer, and a database that does not exist: both say which.
@@ -159,18 +165,21 @@ private slots:
                  qPrintable(dirStatus.error().message));
     }
 
-    void databaseAddressesAreParsed() {
+    void databaseAddressesAreParsed()
+    {
         QFETCH_GLOBAL(QString, backend);
         if (backend != QLatin1String("sqlite"))
             QSKIP("parsing is backend-independent: checked once");
         // The suite's own PG* variables come back at the end of this test.
         struct EnvGuard {
             QHash<QByteArray, QByteArray> saved;
-            EnvGuard() {
+            EnvGuard()
+            {
                 for (const char *n : {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"})
                     saved.insert(n, qgetenv(n));
             }
-            ~EnvGuard() {
+            ~EnvGuard()
+            {
                 for (auto it = saved.cbegin(); it != saved.cend(); ++it) {
                     if (it.value().isEmpty())
                         qunsetenv(it.key().constData());
@@ -214,7 +223,8 @@ private slots:
         QVERIFY(DbConfig::parse(QStringLiteral("relative/file.sqlite"))->isSqlite());
     }
 
-    void enqueueAndGetRoundTrip() {
+    void enqueueAndGetRoundTrip()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobService service{JobStore(tdb.config(), clock)};
@@ -239,7 +249,8 @@ private slots:
         QVERIFY(json.value(QStringLiteral("result")).isNull());
     }
 
-    void badInputChangesNothing_data() {
+    void badInputChangesNothing_data()
+    {
         QTest::addColumn<QString>("type");
         QTest::addColumn<QString>("priority");
         QTest::addColumn<QString>("payload");
@@ -324,7 +335,8 @@ private slots:
                                    << "not an email address";
     }
 
-    void badInputChangesNothing() {
+    void badInputChangesNothing()
+    {
         QFETCH(QString, type);
         QFETCH(QString, priority);
         QFETCH(QString, payload);
@@ -349,7 +361,8 @@ private slots:
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(1));
     }
 
-    void batchEnqueueIsAllOrNothing() {
+    void batchEnqueueIsAllOrNothing()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         NewJob good;
@@ -367,7 +380,8 @@ private slots:
     }
 
     // Every status × every action: the outcome and the status afterwards.
-    void stateTransitions_data() {
+    void stateTransitions_data()
+    {
         QTest::addColumn<int>("status");
         QTest::addColumn<int>("action");
         QTest::addColumn<bool>("allowed");
@@ -403,7 +417,8 @@ private slots:
         row("cancelled/duplicate", S::Cancelled, Duplicate, true, S::Cancelled, "");
     }
 
-    void stateTransitions() {
+    void stateTransitions()
+    {
         QFETCH(int, status);
         QFETCH(int, action);
         QFETCH(bool, allowed);
@@ -468,7 +483,8 @@ private slots:
         }
     }
 
-    void actionsOnMissingJobs() {
+    void actionsOnMissingJobs()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         for (const auto &results : {service.cancel({4242}, kActor), service.retryNow({4242}, kActor),
@@ -480,7 +496,8 @@ private slots:
         QVERIFY(!service.duplicate(4242, kActor).ok());
     }
 
-    void claimOrderIsPriorityThenRunAtThenId() {
+    void claimOrderIsPriorityThenRunAtThenId()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobService service{JobStore(tdb.config(), clock)};
@@ -514,7 +531,8 @@ private slots:
     }
 
     // A job that always fails retries after 2, 4 and 8 minutes, then fails with every attempt's error.
-    void backoffScheduleTwoFourEight() {
+    void backoffScheduleTwoFourEight()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
@@ -575,7 +593,8 @@ private slots:
         QCOMPARE(predicted, (QList<qint64>{120'000, 360'000, 840'000}));
     }
 
-    void permanentFailureSkipsRetries() {
+    void permanentFailureSkipsRetries()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
@@ -587,7 +606,8 @@ private slots:
         QCOMPARE(report->applied.first().retryCount, 0);
     }
 
-    void expiredLeaseIsRescuedAndOldOwnerIsFenced() {
+    void expiredLeaseIsRescuedAndOldOwnerIsFenced()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
@@ -631,7 +651,8 @@ private slots:
         QCOMPARE(job->attemptList.at(1).workerId, QStringLiteral("B"));
     }
 
-    void reaperFailsJobsWithoutRetriesAndHonoursCancel() {
+    void reaperFailsJobsWithoutRetriesAndHonoursCancel()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
@@ -646,7 +667,8 @@ private slots:
         QCOMPARE_ENUM(service.get(cancelled)->status, JobStatus::Cancelled);
     }
 
-    void heartbeatReportsCancelRequests() {
+    void heartbeatReportsCancelRequests()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
@@ -664,7 +686,8 @@ private slots:
 
     // A cancel that arrives while the handler fails with a retryable error wins: the job ends cancelled
     // instead of running again.
-    void cancelWinsOverRetryableFailure() {
+    void cancelWinsOverRetryableFailure()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
@@ -684,7 +707,8 @@ private slots:
 
     // The same worker claimed the job again after its own lease expired: the first run's late result
     // must not land on the second run.
-    void staleAttemptOfTheSameWorkerIsFenced() {
+    void staleAttemptOfTheSameWorkerIsFenced()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto clock = std::make_shared<ManualClock>();
         JobStore store(tdb.config(), clock);
@@ -695,7 +719,8 @@ private slots:
         clock->advanceMs(1001);
         QCOMPARE(store.reapExpired()->size(), 1);
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 2);
-        auto late = store.finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
+        auto late =
+            store.finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
         QVERIFY(late.ok());
         QCOMPARE(late->rejected, QList<qint64>{id});
         QCOMPARE_ENUM(service.get(id)->status, JobStatus::Processing);
@@ -709,7 +734,8 @@ private slots:
         QCOMPARE(job->attemptList.at(1).outcome, QStringLiteral("completed"));
     }
 
-    void releaseReturnsUnstartedJobs() {
+    void releaseReturnsUnstartedJobs()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
@@ -723,7 +749,8 @@ private slots:
         QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->first().attempt, 1);
     }
 
-    void listFiltersSortsAndSearches() {
+    void listFiltersSortsAndSearches()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobStore store(tdb.config());
         JobService service{store};
@@ -791,7 +818,8 @@ private slots:
     }
 
     // Several threads, each with its own connection, claim from one file: every job exactly once.
-    void concurrentClaimsAreExclusive() {
+    void concurrentClaimsAreExclusive()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         constexpr int kJobs = 5000;

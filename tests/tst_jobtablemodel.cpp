@@ -81,7 +81,8 @@ private slots:
         QCOMPARE(model.index(0, JobTableModel::AttemptsColumn).data().toString(), QStringLiteral("0 of 4"));
         QCOMPARE(model.index(0, JobTableModel::StatusColumn).data(JobTableModel::StatusRole).toInt(),
                  int(JobStatus::Queued));
-        QCOMPARE(model.headerData(JobTableModel::ErrorColumn, Qt::Horizontal).toString(), QStringLiteral("Error"));
+        QCOMPARE(model.headerData(JobTableModel::ErrorColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("Error"));
     }
 
     // A hundred refreshes while jobs change state: rows move, appear and disappear, never a reset.
@@ -111,9 +112,11 @@ private slots:
                 break;
             case 2: {
                 QList<qint64> finished;
-                for (const Job &j : store.list(JobFilter{{JobStatus::Completed}, {}, {}, JobSortColumn::Id,
-                                                          Qt::DescendingOrder, 2, 0})
-                                        .value())
+                for (const Job &j :
+                     store
+                         .list(JobFilter{
+                             {JobStatus::Completed}, {}, {}, JobSortColumn::Id, Qt::DescendingOrder, 2, 0})
+                         .value())
                     finished << j.id;
                 service.deleteFinished(finished, kActor);
                 for (qint64 id : finished)
@@ -132,7 +135,8 @@ private slots:
         QVERIFY(removed.count() > 0);
         QVERIFY(changed.count() > 0);
         // The model matches the database row for row.
-        const auto rows = store.list(JobFilter{{}, {}, {}, JobSortColumn::Id, Qt::DescendingOrder, 1000, 0}).value();
+        const auto rows =
+            store.list(JobFilter{{}, {}, {}, JobSortColumn::Id, Qt::DescendingOrder, 1000, 0}).value();
         for (int i = 0; i < rows.size(); ++i) {
             QCOMPARE(model.jobIdAt(i), rows.at(i).id);
             QCOMPARE(model.index(i, JobTableModel::StatusColumn).data(JobTableModel::StatusRole).toInt(),
@@ -153,7 +157,8 @@ private slots:
         QItemSelectionModel selection(&model);
         const qint64 chosen = ids.at(5);
         const int row = model.rowOfJob(chosen);
-        selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        selection.setCurrentIndex(model.index(row, 0),
+                                  QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         // Newer jobs arrive above it and an older one disappears below it.
         addJobs(service, 3);
         complete(store, {ids.at(0)});
@@ -182,8 +187,9 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 10, 5000);
         QItemSelectionModel selection(&model);
         const qint64 chosen = ids.at(3);
-        selection.select(model.index(model.rowOfJob(chosen), 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
-        service.cancel({chosen}, kActor);  // "cancelled" sorts before "queued"
+        selection.select(model.index(model.rowOfJob(chosen), 0),
+                         QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        service.cancel({chosen}, kActor); // "cancelled" sorts before "queued"
         QVERIFY(settle(model));
         QCOMPARE(model.rowOfJob(chosen), 0);
         QCOMPARE(selection.selectedRows().size(), 1);
@@ -203,7 +209,7 @@ private slots:
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
         model.setFilter({}, QStringLiteral("cache_flush"), {});
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, 5000);
-        QCOMPARE(resets.count(), 1);  // a new filter is a new list
+        QCOMPARE(resets.count(), 1); // a new filter is a new list
         model.setFilter({JobStatus::Completed}, {}, {});
         QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
         QCOMPARE(model.rowCount(), 0);
@@ -212,7 +218,8 @@ private slots:
         model.setFilter({}, {}, {});
         model.sort(JobTableModel::TypeColumn, Qt::AscendingOrder);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 8, 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(model.index(0, JobTableModel::TypeColumn).data().toString(), QStringLiteral("cache_flush"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.index(0, JobTableModel::TypeColumn).data().toString(),
+                                  QStringLiteral("cache_flush"), 5000);
     }
 
     // 5,000 rows, a window of 100: the model knows the count, holds one window, loads others on demand.
@@ -228,12 +235,12 @@ private slots:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5000, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
-        QVERIFY(model.jobAt(4999) == nullptr);  // not loaded
+        QVERIFY(model.jobAt(4999) == nullptr); // not loaded
         QCOMPARE(model.index(4999, 0).data().toString(), QStringLiteral("…"));
-        model.ensureLoaded(4980, 4999);  // what the view does when scrolled to the end
+        model.ensureLoaded(4980, 4999); // what the view does when scrolled to the end
         QTRY_VERIFY_WITH_TIMEOUT(model.jobAt(4999) != nullptr, 5000);
         QCOMPARE(model.jobIdAt(4999), ids.first());
-        QVERIFY(model.jobAt(0) == nullptr);  // the first window was let go
+        QVERIFY(model.jobAt(0) == nullptr); // the first window was let go
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
         QVERIFY(settle(model));
         QCOMPARE(resets.count(), 0);

@@ -40,18 +40,21 @@ const QString kWebhookPath = QStringLiteral("/services/T0001/B0001/hooksecret471
 const QString kTwilioToken = QStringLiteral("twilio-token-secret-4711");
 const QString kSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
 
-QJsonObject readJson(const QString &path) {
+QJsonObject readJson(const QString &path)
+{
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
 }
 
-JobFilter notifyJobs() {
+JobFilter notifyJobs()
+{
     JobFilter f;
     f.type = QStringLiteral("notify");
     return f;
 }
 
-template<typename T> QByteArray why(const Result<T> &r) {
+template<typename T> QByteArray why(const Result<T> &r)
+{
     return r ? QByteArray("ok") : r.error().message.toUtf8();
 }
 
@@ -110,7 +113,8 @@ private:
     std::unique_ptr<test::TempDatabase> m_db;
 };
 
-QProcess *TestNotify::startServer(const QStringList &args, QString &readyLine) {
+QProcess *TestNotify::startServer(const QStringList &args, QString &readyLine)
+{
     auto *p = new QProcess(this);
     p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     p->start(QStringLiteral("/usr/bin/python3"), args);
@@ -123,7 +127,8 @@ QProcess *TestNotify::startServer(const QStringList &args, QString &readyLine) {
     return readyLine.startsWith(QLatin1String("READY")) ? p : nullptr;
 }
 
-void TestNotify::initTestCase() {
+void TestNotify::initTestCase()
+{
     JobTypeCatalog::enableTestTypes();
     QVERIFY(m_tmp.isValid());
     m_smtpDir = m_tmp.filePath(QStringLiteral("smtp"));
@@ -157,7 +162,8 @@ void TestNotify::initTestCase() {
     QVERIFY(LogSink::instance().open(m_logFile, false));
 }
 
-void TestNotify::cleanupTestCase() {
+void TestNotify::cleanupTestCase()
+{
     LogSink::instance().close();
     for (QProcess *p : std::as_const(m_servers)) {
         p->closeWriteChannel();
@@ -168,18 +174,21 @@ void TestNotify::cleanupTestCase() {
     }
 }
 
-void TestNotify::init() {
+void TestNotify::init()
+{
     m_db = std::make_unique<test::TempDatabase>();
     QVERIFY(m_db->isValid());
     qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_db->dir() + QStringLiteral("/secret.key")));
     QFile::remove(m_httpDir + QStringLiteral("/responses.json"));
 }
 
-void TestNotify::cleanup() {
+void TestNotify::cleanup()
+{
     m_db.reset();
 }
 
-SmtpConfig TestNotify::smtpConfig(bool implicitTls) const {
+SmtpConfig TestNotify::smtpConfig(bool implicitTls) const
+{
     SmtpConfig c;
     c.host = QStringLiteral("127.0.0.1");
     c.port = implicitTls ? m_tlsPort : m_startTlsPort;
@@ -193,7 +202,8 @@ SmtpConfig TestNotify::smtpConfig(bool implicitTls) const {
     return c;
 }
 
-ChannelOptions TestNotify::trusted() const {
+ChannelOptions TestNotify::trusted() const
+{
     ChannelOptions o;
     o.caFile = m_caFile;
     o.connectTimeoutMs = 10000;
@@ -201,19 +211,23 @@ ChannelOptions TestNotify::trusted() const {
     return o;
 }
 
-QString TestNotify::webhookUrl(const QString &path) const {
+QString TestNotify::webhookUrl(const QString &path) const
+{
     return QStringLiteral("https://127.0.0.1:%1%2").arg(m_httpPort).arg(path);
 }
 
-int TestNotify::messageCount() const {
+int TestNotify::messageCount() const
+{
     return int(QDir(m_smtpDir).entryList({QStringLiteral("msg-*.json")}, QDir::Files).size());
 }
 
-int TestNotify::requestCount() const {
+int TestNotify::requestCount() const
+{
     return int(QDir(m_httpDir).entryList({QStringLiteral("req-*.json")}, QDir::Files).size());
 }
 
-QJsonObject TestNotify::waitForMessage(int n, QByteArray *raw) {
+QJsonObject TestNotify::waitForMessage(int n, QByteArray *raw)
+{
     const QString base = m_smtpDir + QStringLiteral("/msg-%1").arg(n);
     QDeadlineTimer deadline(30000);
     while (!QFile::exists(base + QStringLiteral(".json")) && !deadline.hasExpired())
@@ -226,7 +240,8 @@ QJsonObject TestNotify::waitForMessage(int n, QByteArray *raw) {
     return readJson(base + QStringLiteral(".json"));
 }
 
-QJsonObject TestNotify::waitForRequest(int n) {
+QJsonObject TestNotify::waitForRequest(int n)
+{
     const QString path = m_httpDir + QStringLiteral("/req-%1.json").arg(n);
     QDeadlineTimer deadline(30000);
     while (!QFile::exists(path) && !deadline.hasExpired())
@@ -234,7 +249,8 @@ QJsonObject TestNotify::waitForRequest(int n) {
     return readJson(path);
 }
 
-void TestNotify::respond(const QString &path, int status, const QString &body, const QString &contentType) {
+void TestNotify::respond(const QString &path, int status, const QString &body, const QString &contentType)
+{
     QJsonObject all = readJson(m_httpDir + QStringLiteral("/responses.json"));
     all.insert(path, QJsonObject{{QStringLiteral("status"), status},
                                  {QStringLiteral("body"), body},
@@ -244,7 +260,8 @@ void TestNotify::respond(const QString &path, int status, const QString &body, c
     f.write(QJsonDocument(all).toJson());
 }
 
-void TestNotify::configure(const std::function<void(NotificationSettings &)> &edit) {
+void TestNotify::configure(const std::function<void(NotificationSettings &)> &edit)
+{
     NotificationSettingsStore store(m_db->config());
     NotificationSettings s = store.load().value();
     s.smtpHost = QStringLiteral("127.0.0.1");
@@ -261,7 +278,8 @@ void TestNotify::configure(const std::function<void(NotificationSettings &)> &ed
     QVERIFY2(r.ok, qPrintable(r.error.message));
 }
 
-std::unique_ptr<WorkerPool> TestNotify::startPool() {
+std::unique_ptr<WorkerPool> TestNotify::startPool()
+{
     WorkerPool::Options o;
     o.env.db = m_db->config();
     o.concurrency = 2;
@@ -274,7 +292,8 @@ std::unique_ptr<WorkerPool> TestNotify::startPool() {
     return pool;
 }
 
-void TestNotify::smtpStartTls() {
+void TestNotify::smtpStartTls()
+{
     const int n = messageCount() + 1;
     const QString subject =
         QStringLiteral("Prüfung ✓ – Job fehlgeschlagen: ein sehr langer Betreff, der über mehrere "
@@ -315,7 +334,8 @@ void TestNotify::smtpStartTls() {
         QVERIFY(line.size() <= 999);
 }
 
-void TestNotify::smtpImplicitTls() {
+void TestNotify::smtpImplicitTls()
+{
     const int n = messageCount() + 1;
     SmtpChannel smtp(smtpConfig(true));
     const DeliveryResult r = smtp.send({QStringLiteral("c@example.com")}, QStringLiteral("Plain subject"),
@@ -327,7 +347,8 @@ void TestNotify::smtpImplicitTls() {
     QCOMPARE(got.value(QLatin1String("login")).toString(), kUser);
 }
 
-void TestNotify::smtpWrongPassword() {
+void TestNotify::smtpWrongPassword()
+{
     SmtpConfig c = smtpConfig();
     c.password = QStringLiteral("wrong");
     const DeliveryResult r =
@@ -340,7 +361,8 @@ void TestNotify::smtpWrongPassword() {
     QVERIFY(!r.error.contains(QLatin1String("wrong")));
 }
 
-void TestNotify::smtpUntrustedCertificate() {
+void TestNotify::smtpUntrustedCertificate()
+{
     for (bool implicitTls : {false, true}) {
         SmtpConfig c = smtpConfig(implicitTls);
         c.options.caFile.clear(); // only the system's CAs: the test certificate is not among them
@@ -353,7 +375,8 @@ void TestNotify::smtpUntrustedCertificate() {
     }
 }
 
-void TestNotify::smtpServerNeverAnswers() {
+void TestNotify::smtpServerNeverAnswers()
+{
     SmtpConfig c = smtpConfig();
     c.port = m_silent.serverPort();
     c.options.totalTimeoutMs = 1500;
@@ -365,7 +388,8 @@ void TestNotify::smtpServerNeverAnswers() {
     QVERIFY(r.retryable);
 }
 
-void TestNotify::slackWebhook() {
+void TestNotify::slackWebhook()
+{
     const int n = requestCount() + 1;
     SlackChannel slack(webhookUrl(kWebhookPath), QStringLiteral("#alerts"), trusted());
     const DeliveryResult r = slack.send(QStringLiteral("Job job_3 failed ✗"));
@@ -394,7 +418,8 @@ void TestNotify::slackWebhook() {
     QCOMPARE(requestCount(), n + 1);
 }
 
-void TestNotify::slackError() {
+void TestNotify::slackError()
+{
     respond(QStringLiteral("/services/revoked"), 403, QStringLiteral("invalid_token"),
             QStringLiteral("text/html"));
     const DeliveryResult r =
@@ -405,7 +430,8 @@ void TestNotify::slackError() {
     QVERIFY(!r.retryable);
 }
 
-void TestNotify::twilioMessage() {
+void TestNotify::twilioMessage()
+{
     const QString path = QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid);
     respond(path, 201, QStringLiteral(R"({"sid":"SM0001","status":"queued"})"),
             QStringLiteral("application/json"));
@@ -431,7 +457,8 @@ void TestNotify::twilioMessage() {
              QStringLiteral("Job job_3 failed: disk full & more"));
 }
 
-void TestNotify::twilioError() {
+void TestNotify::twilioError()
+{
     const QString sid = QStringLiteral("AC%1").arg(QStringLiteral("f").repeated(32));
     respond(
         QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(sid), 400,
@@ -449,7 +476,8 @@ void TestNotify::twilioError() {
     QVERIFY(r.providerResponse.startsWith(QLatin1String("HTTP 400")));
 }
 
-void TestNotify::sendTestLogsAndRateLimits() {
+void TestNotify::sendTestLogsAndRateLimits()
+{
     configure([](NotificationSettings &) {});
     // hcmctl's sends count too: the rate limit lives in the database.
     QProcess ctl;
@@ -498,7 +526,8 @@ void TestNotify::sendTestLogsAndRateLimits() {
     QVERIFY(log->last().createdBy.startsWith(QLatin1String("hcmctl:")));
 }
 
-void TestNotify::secretsNeverAtRestOrInLog() {
+void TestNotify::secretsNeverAtRestOrInLog()
+{
     configure([&](NotificationSettings &s) {
         s.twilioAccountSid = kSid;
         s.twilioAuthToken.replace(kTwilioToken);
@@ -546,7 +575,8 @@ void TestNotify::secretsNeverAtRestOrInLog() {
     }
 }
 
-void TestNotify::emailSendHandler() {
+void TestNotify::emailSendHandler()
+{
     configure([](NotificationSettings &) {});
     JobService service{JobStore(m_db->config())};
     NewJob job;
@@ -572,7 +602,8 @@ void TestNotify::emailSendHandler() {
     pool->stopAndWait(5000);
 }
 
-void TestNotify::emailSendWithoutSmtpFailsAtOnce() {
+void TestNotify::emailSendWithoutSmtpFailsAtOnce()
+{
     JobService service{JobStore(m_db->config())};
     NewJob job;
     job.type = QStringLiteral("email_send");
@@ -591,7 +622,8 @@ void TestNotify::emailSendWithoutSmtpFailsAtOnce() {
     pool->stopAndWait(5000);
 }
 
-void TestNotify::alertOnFinalFailure() {
+void TestNotify::alertOnFinalFailure()
+{
     configure([](NotificationSettings &s) {
         s.emailEnabled = true;
         s.slackEnabled = true;
@@ -637,7 +669,8 @@ void TestNotify::alertOnFinalFailure() {
     QCOMPARE(service.count(notifyJobs()).value(), qint64(1));
 }
 
-void TestNotify::quietHoursDelayAlerts() {
+void TestNotify::quietHoursDelayAlerts()
+{
     configure([](NotificationSettings &s) {
         s.slackEnabled = true;
         s.quietHoursEnabled = true;
@@ -662,7 +695,8 @@ void TestNotify::quietHoursDelayAlerts() {
     QCOMPARE(notify.payload.value(QLatin1String("job_id")).toInteger(), 42);
 }
 
-void TestNotify::noAlertAboutFailedAlert() {
+void TestNotify::noAlertAboutFailedAlert()
+{
     configure([this](NotificationSettings &s) {
         s.slackEnabled = true;
         s.slackWebhookUrl.replace(QStringLiteral("https://127.0.0.1:%1/services/down").arg(m_httpPort));

@@ -22,7 +22,8 @@ namespace {
 const Actor kActor{QStringLiteral("tester")};
 
 std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id,
-                                      const QStringList &extra = {}) {
+                                      const QStringList &extra = {})
+{
     auto p = std::make_unique<QProcess>();
     p->setProgram(programPath(QStringLiteral("hcm-worker")));
     p->setArguments(QStringList{QStringLiteral("--db"), tdb.spec(), QStringLiteral("--worker-id"), id,
@@ -35,7 +36,8 @@ std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id
     return p;
 }
 
-QString statusOf(const TempDatabase &tdb, qint64 id) {
+QString statusOf(const TempDatabase &tdb, qint64 id)
+{
     auto db = Database::connection(tdb.config());
     QSqlQuery q(db.value());
     q.prepare(QStringLiteral("SELECT status FROM background_jobs WHERE id = ?"));
@@ -52,7 +54,8 @@ class TestProcesses : public QObject {
 
 private slots:
     void initTestCase_data() { addBackendRows(); }
-    void initTestCase() {
+    void initTestCase()
+    {
         JobTypeCatalog::enableTestTypes();
         if (!QFile::exists(programPath(QStringLiteral("hcm-worker"))))
             QFAIL("hcm-worker is not built");
@@ -61,7 +64,8 @@ private slots:
 
     // Three processes drain one queue: each job runs exactly once. The workers start first and the
     // jobs arrive in one transaction, so all three see them at the same moment and race for them.
-    void processesClaimEachJobOnce() {
+    void processesClaimEachJobOnce()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         constexpr int kJobs = 5000;
@@ -70,8 +74,9 @@ private slots:
             workers.push_back(startWorker(tdb, QStringLiteral("proc-%1").arg(i),
                                           {QStringLiteral("--concurrency"), QStringLiteral("2"),
                                            QStringLiteral("--poll-interval"), QStringLiteral("0.2")}));
-        QTRY_COMPARE_WITH_TIMEOUT(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")),
-                                  qint64(3), 20'000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")),
+            qint64(3), 20'000);
         QVERIFY(
             service
                 .enqueueMany(
@@ -98,7 +103,8 @@ private slots:
     }
 
     // A worker dies with SIGKILL in the middle of a job; its lease expires and a second worker runs it.
-    void killedWorkersJobIsRescued() {
+    void killedWorkersJobIsRescued()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         NewJob job{QStringLiteral("test.sleep"),
@@ -133,7 +139,8 @@ private slots:
     }
 
     // SIGTERM: stop claiming, let the running job finish, exit 0, leave the rest queued.
-    void sigtermDrainsGracefully() {
+    void sigtermDrainsGracefully()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         const qint64 running = service
@@ -167,7 +174,8 @@ private slots:
 
     // An idle worker process (poll a minute away) starts a job enqueued by this process at once:
     // NOTIFY on PostgreSQL, the data_version check on SQLite.
-    void idleWorkerPicksUpAnotherProcessesJob() {
+    void idleWorkerPicksUpAnotherProcessesJob()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         auto w = startWorker(tdb, QStringLiteral("idle"),
@@ -187,7 +195,8 @@ private slots:
         QCOMPARE(w->exitCode(), 0);
     }
 
-    void badOptionsExitWithUsageError() {
+    void badOptionsExitWithUsageError()
+    {
         QFETCH_GLOBAL(QString, backend);
         if (backend != QLatin1String("sqlite"))
             QSKIP("option parsing is backend-independent: checked once");

@@ -28,11 +28,13 @@ const Actor kAlice{QStringLiteral("alice")};
 const Actor kBob{QStringLiteral("bob")};
 
 // QVERIFY2 evaluates its message even on success: never call error() on a good Result there.
-template<typename T> QByteArray why(const Result<T> &r) {
+template<typename T> QByteArray why(const Result<T> &r)
+{
     return r ? QByteArray("ok") : r.error().message.toUtf8();
 }
 
-qint64 utc(const char *iso) {
+qint64 utc(const char *iso)
+{
     return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch();
 }
 
@@ -72,7 +74,8 @@ private:
     std::unique_ptr<QTemporaryDir> m_keyDir;
 };
 
-void TestSettings::init() {
+void TestSettings::init()
+{
     m_db = std::make_unique<test::TempDatabase>();
     QVERIFY(m_db->isValid());
     m_keyDir = std::make_unique<QTemporaryDir>();
@@ -80,12 +83,14 @@ void TestSettings::init() {
     qunsetenv("HCM_SECRET_KEY");
 }
 
-void TestSettings::cleanup() {
+void TestSettings::cleanup()
+{
     m_db.reset();
     m_keyDir.reset();
 }
 
-TestSettings::Ctl TestSettings::ctl(const QStringList &args, const QByteArray &input) {
+TestSettings::Ctl TestSettings::ctl(const QStringList &args, const QByteArray &input)
+{
     QProcess p;
     p.setProcessEnvironment(QProcessEnvironment::systemEnvironment()); // carries HCM_SECRET_KEY_FILE
     p.start(test::programPath(QStringLiteral("hcmctl")),
@@ -102,7 +107,8 @@ TestSettings::Ctl TestSettings::ctl(const QStringList &args, const QByteArray &i
     return r;
 }
 
-void TestSettings::defaultsAndRoundTrip() {
+void TestSettings::defaultsAndRoundTrip()
+{
     NotificationSettingsStore store(m_db->config());
     auto loaded = store.load();
     QVERIFY2(loaded, why(loaded).constData());
@@ -164,7 +170,8 @@ void TestSettings::defaultsAndRoundTrip() {
     QCOMPARE(json.value(QLatin1String("smtp_port")).toInt(), 465);
 }
 
-void TestSettings::validation_data() {
+void TestSettings::validation_data()
+{
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<bool>("valid");
@@ -202,7 +209,8 @@ void TestSettings::validation_data() {
     row("ca file relative", "tls_ca_file", "certs/ca.pem", false);
 }
 
-void TestSettings::validation() {
+void TestSettings::validation()
+{
     QFETCH(QString, key);
     QFETCH(QString, value);
     QFETCH(bool, valid);
@@ -226,7 +234,8 @@ void TestSettings::validation() {
     }
 }
 
-void TestSettings::concurrentSaveConflict() {
+void TestSettings::concurrentSaveConflict()
+{
     NotificationSettingsStore store(m_db->config());
     NotificationSettings alice = store.load().value();
     NotificationSettings bob = store.load().value();
@@ -259,7 +268,8 @@ void TestSettings::concurrentSaveConflict() {
     QCOMPARE(store.load()->smtpHost, QStringLiteral("mail.example.com"));
 }
 
-void TestSettings::secretsKeepReplaceClear() {
+void TestSettings::secretsKeepReplaceClear()
+{
     NotificationSettingsStore store(m_db->config());
     NotificationSettings s = store.load().value();
     s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/one"));
@@ -280,7 +290,8 @@ void TestSettings::secretsKeepReplaceClear() {
              1);
 }
 
-void TestSettings::keyFileCreatedPrivate() {
+void TestSettings::keyFileCreatedPrivate()
+{
     const QString keyFile = SecretBox::keyFilePath();
     QVERIFY(!QFile::exists(keyFile));
     NotificationSettingsStore store(m_db->config());
@@ -294,7 +305,8 @@ void TestSettings::keyFileCreatedPrivate() {
              QFileDevice::Permissions());
 }
 
-void TestSettings::wrongOrMissingKey() {
+void TestSettings::wrongOrMissingKey()
+{
     NotificationSettingsStore store(m_db->config());
     NotificationSettings s = store.load().value();
     s.smtpUsername = QStringLiteral("u");
@@ -345,7 +357,8 @@ void TestSettings::wrongOrMissingKey() {
              qPrintable(altered.error().message));
 }
 
-void TestSettings::keyFromEnvironment() {
+void TestSettings::keyFromEnvironment()
+{
     const QString key = SecretBox::generateKeyText();
     qputenv("HCM_SECRET_KEY", key.toLatin1());
     NotificationSettingsStore store(m_db->config());
@@ -361,7 +374,8 @@ void TestSettings::keyFromEnvironment() {
     qunsetenv("HCM_SECRET_KEY");
 }
 
-void TestSettings::quietUntil_data() {
+void TestSettings::quietUntil_data()
+{
     QTest::addColumn<QString>("start");
     QTest::addColumn<QString>("end");
     QTest::addColumn<QString>("zone");
@@ -391,7 +405,8 @@ void TestSettings::quietUntil_data() {
                                      << utc("2024-07-01T11:00:00Z");
 }
 
-void TestSettings::quietUntil() {
+void TestSettings::quietUntil()
+{
     QFETCH(QString, start);
     QFETCH(QString, end);
     QFETCH(QString, zone);
@@ -407,7 +422,8 @@ void TestSettings::quietUntil() {
     QCOMPARE(s.quietUntil(now), qint64(0));
 }
 
-void TestSettings::deliveriesForJob() {
+void TestSettings::deliveriesForJob()
+{
     DeliveryStore store(m_db->config());
     DeliveryRecord r;
     r.jobId = 7;
@@ -441,7 +457,8 @@ void TestSettings::deliveriesForJob() {
     QCOMPARE(store.forJob(5)->size(), 0);
 }
 
-void TestSettings::notifyPayloadValidation_data() {
+void TestSettings::notifyPayloadValidation_data()
+{
     QTest::addColumn<QString>("payload");
     QTest::addColumn<bool>("valid");
     QTest::newRow("ok") << R"({"event":"job_failed","job_id":3,"job_type":"db_optimize","error":"x"})"
@@ -454,7 +471,8 @@ void TestSettings::notifyPayloadValidation_data() {
                                     << false;
 }
 
-void TestSettings::notifyPayloadValidation() {
+void TestSettings::notifyPayloadValidation()
+{
     QFETCH(QString, payload);
     QFETCH(bool, valid);
     NewJob job;
@@ -464,7 +482,8 @@ void TestSettings::notifyPayloadValidation() {
     QVERIFY2(st.ok() == valid, st.ok() ? "accepted" : qPrintable(st.error().message));
 }
 
-void TestSettings::hcmctlSettings() {
+void TestSettings::hcmctlSettings()
+{
     // Invalid values: nothing is written, each error names its key.
     Ctl r =
         ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_host=mail.example.com"),

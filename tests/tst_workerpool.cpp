@@ -22,13 +22,15 @@ namespace {
 
 const Actor kActor{QStringLiteral("tester")};
 
-HandlerRegistry diagnostics() {
+HandlerRegistry diagnostics()
+{
     HandlerRegistry registry;
     registerDiagnosticHandlers(registry);
     return registry;
 }
 
-WorkerPool::Options options(const DbConfig &db, int concurrency = 2) {
+WorkerPool::Options options(const DbConfig &db, int concurrency = 2)
+{
     WorkerPool::Options o;
     o.env.db = db;
     o.concurrency = concurrency;
@@ -40,7 +42,8 @@ WorkerPool::Options options(const DbConfig &db, int concurrency = 2) {
 }
 
 qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payload = {},
-               std::optional<qint64> runAt = std::nullopt, int maxRetries = 3) {
+               std::optional<qint64> runAt = std::nullopt, int maxRetries = 3)
+{
     NewJob job;
     job.type = type;
     job.payload = payload;
@@ -50,7 +53,8 @@ qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payl
     return id ? id.value() : -1;
 }
 
-JobStatus statusOf(JobService &service, qint64 id) {
+JobStatus statusOf(JobService &service, qint64 id)
+{
     auto job = service.get(id);
     return job ? job->status : JobStatus::Queued;
 }
@@ -62,13 +66,15 @@ class TestWorkerPool : public QObject {
 
 private slots:
     void initTestCase_data() { addBackendRows(); }
-    void initTestCase() {
+    void initTestCase()
+    {
         JobTypeCatalog::enableTestTypes();
         (void)QSqlDatabase::drivers();
     }
     void cleanup() { Database::closeThreadConnections(); }
 
-    void enqueueWakesThePoolAndJobsComplete() {
+    void enqueueWakesThePoolAndJobsComplete()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
@@ -99,7 +105,8 @@ private slots:
         QVERIFY(service.store().workers()->first().stoppedAt > 0);
     }
 
-    void failuresAreRetriedWithBackoff() {
+    void failuresAreRetriedWithBackoff()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         auto opts = options(tdb.config());
@@ -127,7 +134,8 @@ private slots:
         QVERIFY(job->attemptList.at(2).startedAt - job->attemptList.at(1).finishedAt >= 200);
     }
 
-    void cancelQueuedJobScheduledInTheFuture() {
+    void cancelQueuedJobScheduledInTheFuture()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
@@ -143,7 +151,8 @@ private slots:
         QVERIFY(job->attemptList.isEmpty());
     }
 
-    void cancelRunningJobStopsItAtOnce() {
+    void cancelRunningJobStopsItAtOnce()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
@@ -167,7 +176,8 @@ private slots:
         QCOMPARE(job->retryCount, 0);
     }
 
-    void cancelRequestFromAnotherProcessArrivesWithHeartbeat() {
+    void cancelRequestFromAnotherProcessArrivesWithHeartbeat()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         auto opts = options(tdb.config());
@@ -189,7 +199,8 @@ private slots:
 
     // Another process enqueues: no in-process signal reaches the pool, and the poll is a minute away.
     // PostgreSQL wakes it with NOTIFY, SQLite with its data_version check.
-    void enqueueByAnotherProcessWakesIdlePool() {
+    void enqueueByAnotherProcessWakesIdlePool()
+    {
         HCM_TEMP_DATABASE(tdb);
         auto opts = options(tdb.config());
         opts.changeCheckMs = 50;
@@ -207,7 +218,8 @@ private slots:
 
     // A cancel from another process reaches the running handler at once through NOTIFY, long before
     // the next heartbeat (20 s away here).
-    void cancelByAnotherProcessArrivesAtOnce() {
+    void cancelByAnotherProcessArrivesAtOnce()
+    {
         HCM_TEMP_DATABASE(tdb);
         if (!tdb.isPostgres())
             QSKIP("SQLite has no NOTIFY: another process's cancel arrives with the heartbeat (tested above)");
@@ -227,7 +239,8 @@ private slots:
 
     // The server drops every connection and refuses new ones for a while: the pool says so, keeps the
     // running job going, reconnects with backoff, writes the result, and takes new work again.
-    void databaseOutageIsSurvived() {
+    void databaseOutageIsSurvived()
+    {
         HCM_TEMP_DATABASE(tdb);
         if (!tdb.isPostgres())
             QSKIP("an embedded SQLite file cannot go away");
@@ -266,7 +279,8 @@ private slots:
         pool.stopAndWait();
     }
 
-    void timeLimitFailsTheAttempt() {
+    void timeLimitFailsTheAttempt()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         auto opts = options(tdb.config());
@@ -283,7 +297,8 @@ private slots:
         QCOMPARE(job->attemptList.first().outcome, QStringLiteral("timed_out"));
     }
 
-    void stopWithoutGraceRequeuesRunningJobsUnspent() {
+    void stopWithoutGraceRequeuesRunningJobsUnspent()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         auto opts = options(tdb.config(), 1);
@@ -315,7 +330,8 @@ private slots:
                  qint64(3));
     }
 
-    void stopWithGraceLetsRunningJobsFinish() {
+    void stopWithGraceLetsRunningJobsFinish()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
@@ -332,7 +348,8 @@ private slots:
         QCOMPARE_ENUM(statusOf(service, late), JobStatus::Queued);
     }
 
-    void handlerIgnoringStopIsAbandonedAndRequeued() {
+    void handlerIgnoringStopIsAbandonedAndRequeued()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
@@ -347,7 +364,8 @@ private slots:
         QVERIFY(job->errorMessage.contains(QLatin1String("stopped while the job was running")));
     }
 
-    void onceModeDrains() {
+    void onceModeDrains()
+    {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         for (int i = 0; i < 50; ++i)
@@ -367,7 +385,8 @@ private slots:
             qint64(1));
     }
 
-    void brokenDatabaseFailsToStart() {
+    void brokenDatabaseFailsToStart()
+    {
         QFETCH_GLOBAL(QString, backend);
         QTemporaryDir dir;
         DbConfig broken = DbConfig::sqlite(dir.path()); // a folder, not a file

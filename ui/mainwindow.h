@@ -68,7 +68,7 @@ private:
     Options m_options;
     AsyncJobService *m_service = nullptr;
     WorkerPool *m_pool = nullptr;
-    QList<QPointer<WorkerPool>> m_stoppingPools;  // switched off, still finishing their jobs
+    QList<QPointer<WorkerPool>> m_stoppingPools; // switched off, still finishing their jobs
     QListWidget *m_nav = nullptr;
     QStackedWidget *m_pages = nullptr;
     JobsPage *m_jobsPage = nullptr;

@@ -23,18 +23,21 @@ namespace hcm::ui {
 
 namespace {
 
-QString prettyJson(const QJsonObject &object) {
+QString prettyJson(const QJsonObject &object)
+{
     if (object.isEmpty())
         return QStringLiteral("{}");
     return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Indented)).trimmed();
 }
 
 // Status colours are chosen for light backgrounds; on a dark palette they need more light.
-QColor readable(QColor color, const QPalette &palette) {
+QColor readable(QColor color, const QPalette &palette)
+{
     return palette.color(QPalette::Window).lightness() < 128 ? color.lighter(170) : color;
 }
 
-QDateTime defaultStart() {
+QDateTime defaultStart()
+{
     QDateTime t = QDateTime::currentDateTime().addSecs(5 * 60);
     t.setTime(QTime(t.time().hour(), t.time().minute()));
     return t;
@@ -45,7 +48,8 @@ QDateTime defaultStart() {
 NewJobDialog::NewJobDialog(AsyncJobService *service, Actor actor, QWidget *parent)
     : QDialog(parent)
     , m_service(service)
-    , m_actor(std::move(actor)) {
+    , m_actor(std::move(actor))
+{
     setWindowTitle(tr("New Job"));
     setWindowIcon(icon("action-new"));
     buildForm();
@@ -62,7 +66,8 @@ NewJobDialog::NewJobDialog(AsyncJobService *service, Actor actor, QWidget *paren
     validateNow();
 }
 
-void NewJobDialog::changeEvent(QEvent *event) {
+void NewJobDialog::changeEvent(QEvent *event)
+{
     QDialog::changeEvent(event);
     // The message colours depend on how dark the palette is.
     if (m_validationLabel &&
@@ -70,7 +75,8 @@ void NewJobDialog::changeEvent(QEvent *event) {
         showValidation(m_valid ? QString() : m_validationLabel->text());
 }
 
-void NewJobDialog::buildForm() {
+void NewJobDialog::buildForm()
+{
     auto *form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setRowWrapPolicy(QFormLayout::DontWrapRows);
@@ -173,11 +179,13 @@ void NewJobDialog::buildForm() {
     resize(520, sizeHint().height());
 }
 
-QString NewJobDialog::currentType() const {
+QString NewJobDialog::currentType() const
+{
     return m_typeCombo->currentData().toString();
 }
 
-void NewJobDialog::onTypeChanged() {
+void NewJobDialog::onTypeChanged()
+{
     const JobTypeInfo *info = JobTypeCatalog::instance().find(currentType());
     m_typeDescription->setText(info ? info->description() : QString());
     const QString templateText = info ? prettyJson(info->payloadTemplate) : QStringLiteral("{}");
@@ -189,19 +197,22 @@ void NewJobDialog::onTypeChanged() {
     validateNow();
 }
 
-void NewJobDialog::setPayloadText(const QString &text) {
+void NewJobDialog::setPayloadText(const QString &text)
+{
     m_settingPayload = true;
     m_payloadEdit->setPlainText(text);
     m_settingPayload = false;
     m_validateTimer.stop();
 }
 
-void NewJobDialog::onPayloadEdited() {
+void NewJobDialog::onPayloadEdited()
+{
     if (!m_settingPayload)
         m_validateTimer.start();
 }
 
-Result<NewJob> NewJobDialog::currentJob() const {
+Result<NewJob> NewJobDialog::currentJob() const
+{
     auto payload = JobService::parsePayload(m_payloadEdit->toPlainText());
     if (!payload)
         return payload.error();
@@ -217,7 +228,8 @@ Result<NewJob> NewJobDialog::currentJob() const {
     return job;
 }
 
-void NewJobDialog::validateNow() {
+void NewJobDialog::validateNow()
+{
     m_validateTimer.stop();
     const auto job = currentJob();
     showValidation(job ? QString() : job.error().message);
@@ -235,7 +247,8 @@ void NewJobDialog::validateNow() {
                                               .arg(delays.join(QLatin1String(", "))));
 }
 
-void NewJobDialog::showValidation(const QString &error) {
+void NewJobDialog::showValidation(const QString &error)
+{
     m_valid = error.isEmpty();
     const bool failed = !m_valid;
     const QColor color = readable(statusColor(failed ? JobStatus::Failed : JobStatus::Completed), palette());
@@ -249,7 +262,8 @@ void NewJobDialog::showValidation(const QString &error) {
     m_buttonBox->button(QDialogButtonBox::Ok)->setEnabled(m_valid && !isSubmitting());
 }
 
-void NewJobDialog::prefill(const NewJob &job) {
+void NewJobDialog::prefill(const NewJob &job)
+{
     const int typeIndex = m_typeCombo->findData(job.type);
     if (typeIndex >= 0)
         m_typeCombo->setCurrentIndex(typeIndex);
@@ -263,7 +277,8 @@ void NewJobDialog::prefill(const NewJob &job) {
     validateNow();
 }
 
-void NewJobDialog::accept() {
+void NewJobDialog::accept()
+{
     if (isSubmitting() || !m_service)
         return;
     const auto job = currentJob(); // the typing pause may not have run yet
@@ -276,7 +291,8 @@ void NewJobDialog::accept() {
     m_request = m_service->enqueue(job.value(), m_actor);
 }
 
-void NewJobDialog::setSubmitting(bool submitting) {
+void NewJobDialog::setSubmitting(bool submitting)
+{
     for (QWidget *w : {static_cast<QWidget *>(m_typeCombo), static_cast<QWidget *>(m_priorityCombo),
                        static_cast<QWidget *>(m_payloadEdit), static_cast<QWidget *>(m_maxRetriesSpin),
                        static_cast<QWidget *>(m_startLaterCheck)})
@@ -292,7 +308,8 @@ void NewJobDialog::setSubmitting(bool submitting) {
 }
 
 void NewJobDialog::onActionFinished(quint64 request, const QList<JobActionResult> &results,
-                                    const QList<qint64> &created) {
+                                    const QList<qint64> &created)
+{
     if (request != m_request)
         return;
     m_request = 0;
@@ -306,7 +323,8 @@ void NewJobDialog::onActionFinished(quint64 request, const QList<JobActionResult
     QDialog::accept();
 }
 
-void NewJobDialog::onRequestFailed(quint64 request, const QString &message) {
+void NewJobDialog::onRequestFailed(quint64 request, const QString &message)
+{
     if (request != 0) {
         if (request != m_request)
             return;

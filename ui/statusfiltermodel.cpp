@@ -8,8 +8,7 @@ namespace hcm::ui {
 
 StatusFilterModel::StatusFilterModel(QObject *parent)
     : QAbstractListModel(parent)
-{
-}
+{}
 
 int StatusFilterModel::rowCount(const QModelIndex &parent) const
 {
@@ -48,7 +47,8 @@ QVariant StatusFilterModel::data(const QModelIndex &index, int role) const
     case Qt::DecorationRole:
         return row == 0 ? allStatusesIcon() : statusIcon(JobStatus(row - 1));
     case Qt::ToolTipRole:
-        return row == 0 ? tr("Jobs of every status") : tr("Only %1 jobs").arg(displayName(JobStatus(row - 1)).toLower());
+        return row == 0 ? tr("Jobs of every status")
+                        : tr("Only %1 jobs").arg(displayName(JobStatus(row - 1)).toLower());
     case CountRole:
         return countAt(row);
     case StatusesRole: {

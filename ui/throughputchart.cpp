@@ -18,7 +18,8 @@ namespace {
 constexpr int kMargin = 6;
 
 // The smallest 1, 2, 2.5 or 5 times a power of ten that is at least `value` (whole numbers only).
-int niceCeil(double value) {
+int niceCeil(double value)
+{
     if (value <= 1)
         return 1;
     const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
@@ -33,14 +34,16 @@ int niceCeil(double value) {
 } // namespace
 
 ThroughputChart::ThroughputChart(QWidget *parent)
-    : QWidget(parent) {
+    : QWidget(parent)
+{
     setMouseTracking(true);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     //: accessible name of the chart of finished jobs per minute
     setAccessibleName(tr("Throughput"));
 }
 
-void ThroughputChart::setData(const Throughput &throughput) {
+void ThroughputChart::setData(const Throughput &throughput)
+{
     m_data = throughput;
     // Both series are drawn per bucket: keep them the same length.
     const qsizetype n = qMax(m_data.completed.size(), m_data.failed.size());
@@ -51,21 +54,24 @@ void ThroughputChart::setData(const Throughput &throughput) {
     update();
 }
 
-qint64 ThroughputChart::totalCompleted() const {
+qint64 ThroughputChart::totalCompleted() const
+{
     qint64 n = 0;
     for (int v : m_data.completed)
         n += v;
     return n;
 }
 
-qint64 ThroughputChart::totalFailed() const {
+qint64 ThroughputChart::totalFailed() const
+{
     qint64 n = 0;
     for (int v : m_data.failed)
         n += v;
     return n;
 }
 
-ThroughputChart::Geometry ThroughputChart::geometry() const {
+ThroughputChart::Geometry ThroughputChart::geometry() const
+{
     const QFontMetrics fm = fontMetrics();
     Geometry g;
     int peak = 0;
@@ -89,7 +95,8 @@ ThroughputChart::Geometry ThroughputChart::geometry() const {
     return g;
 }
 
-int ThroughputChart::bucketAt(const QPoint &pos) const {
+int ThroughputChart::bucketAt(const QPoint &pos) const
+{
     const qsizetype n = m_data.completed.size();
     const QRect plot = geometry().plot;
     if (n == 0 || pos.x() < plot.left() || pos.x() > plot.right() || pos.y() < plot.top() - 4 ||
@@ -98,7 +105,8 @@ int ThroughputChart::bucketAt(const QPoint &pos) const {
     return qBound(0, int(double(pos.x() - plot.left()) * double(n) / double(plot.width())), int(n) - 1);
 }
 
-QString ThroughputChart::tooltipText(int bucket) const {
+QString ThroughputChart::tooltipText(int bucket) const
+{
     const QDateTime start = QDateTime::fromMSecsSinceEpoch(m_data.firstMinuteMs + qint64(bucket) * 60'000);
     const QLocale locale;
     //: tooltip of one minute's bar: time range, then counts
@@ -108,7 +116,8 @@ QString ThroughputChart::tooltipText(int bucket) const {
              locale.toString(m_data.completed.at(bucket)), locale.toString(m_data.failed.at(bucket)));
 }
 
-bool ThroughputChart::event(QEvent *e) {
+bool ThroughputChart::event(QEvent *e)
+{
     if (e->type() == QEvent::ToolTip) {
         auto *help = static_cast<QHelpEvent *>(e);
         const int bucket = bucketAt(help->pos());
@@ -121,7 +130,8 @@ bool ThroughputChart::event(QEvent *e) {
     return QWidget::event(e);
 }
 
-void ThroughputChart::mouseMoveEvent(QMouseEvent *e) {
+void ThroughputChart::mouseMoveEvent(QMouseEvent *e)
+{
     const int bucket = bucketAt(e->position().toPoint());
     if (bucket != m_hover) {
         m_hover = bucket;
@@ -130,13 +140,15 @@ void ThroughputChart::mouseMoveEvent(QMouseEvent *e) {
     QWidget::mouseMoveEvent(e);
 }
 
-void ThroughputChart::leaveEvent(QEvent *e) {
+void ThroughputChart::leaveEvent(QEvent *e)
+{
     m_hover = -1;
     update();
     QWidget::leaveEvent(e);
 }
 
-void ThroughputChart::drawLegend(QPainter &p, const QRect &rect) const {
+void ThroughputChart::drawLegend(QPainter &p, const QRect &rect) const
+{
     const QFontMetrics fm = fontMetrics();
     const QLocale locale;
     const int box = fm.ascent() - 2;
@@ -163,7 +175,8 @@ void ThroughputChart::drawLegend(QPainter &p, const QRect &rect) const {
                fm.elidedText(period, Qt::ElideRight, qMax(0, rect.right() - x)));
 }
 
-void ThroughputChart::paintEvent(QPaintEvent *) {
+void ThroughputChart::paintEvent(QPaintEvent *)
+{
     QPainter p(this);
     const Geometry g = geometry();
     const QFontMetrics fm = fontMetrics();

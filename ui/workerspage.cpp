@@ -14,8 +14,7 @@ namespace hcm::ui {
 
 WorkerTableModel::WorkerTableModel(QObject *parent)
     : QAbstractTableModel(parent)
-{
-}
+{}
 
 int WorkerTableModel::rowCount(const QModelIndex &parent) const
 {
@@ -67,13 +66,14 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const WorkerInfo &w = m_workers.at(index.row());
-    if (role == Qt::ForegroundRole && index.column() == StateColumn && w.stoppedAt <= 0
-        && m_now - w.heartbeatAt > m_staleAfterMs)
+    if (role == Qt::ForegroundRole && index.column() == StateColumn && w.stoppedAt <= 0 &&
+        m_now - w.heartbeatAt > m_staleAfterMs)
         return QColor(0xb9, 0x1c, 0x1c);
     if (role != Qt::DisplayRole)
         return {};
     const auto time = [](qint64 ms) {
-        return ms > 0 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+        return ms > 0 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms),
+                                           QStringLiteral("yyyy-MM-dd HH:mm:ss"))
                       : QString();
     };
     switch (index.column()) {
@@ -91,7 +91,9 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
     case StartedColumn:
         return time(w.startedAt);
     case HeartbeatColumn:
-        return w.stoppedAt > 0 ? QString() : tr("%1 ago").arg(JobTableModel::durationText(qMax<qint64>(0, m_now - w.heartbeatAt)));
+        return w.stoppedAt > 0
+                   ? QString()
+                   : tr("%1 ago").arg(JobTableModel::durationText(qMax<qint64>(0, m_now - w.heartbeatAt)));
     case VersionColumn:
         return w.version;
     default:
@@ -114,7 +116,8 @@ void WorkerTableModel::setWorkers(const QList<WorkerInfo> &workers, qint64 nowMs
         }
     }
     for (const WorkerInfo &w : workers) {
-        auto it = std::find_if(m_workers.begin(), m_workers.end(), [&](const WorkerInfo &o) { return o.id == w.id; });
+        auto it = std::find_if(m_workers.begin(), m_workers.end(),
+                               [&](const WorkerInfo &o) { return o.id == w.id; });
         if (it != m_workers.end()) {
             *it = w;
         } else {
@@ -142,19 +145,21 @@ WorkersPage::WorkersPage(AsyncJobService *service, QWidget *parent)
     const QList<int> widths{220, 140, 70, 200, 90, 150, 120};
     for (int c = 0; c < widths.size(); ++c)
         m_table->horizontalHeader()->resizeSection(c, widths.at(c));
-    auto *hint = new QLabel(tr("Workers register when they start and send a heartbeat every few seconds. A worker "
-                               "without a heartbeat is lost: its running jobs return to the queue when their "
-                               "lease expires."));
+    auto *hint =
+        new QLabel(tr("Workers register when they start and send a heartbeat every few seconds. A worker "
+                      "without a heartbeat is lost: its running jobs return to the queue when their "
+                      "lease expires."));
     hint->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(hint);
     layout->addWidget(m_table, 1);
     m_timer.setInterval(2000);
     connect(&m_timer, &QTimer::timeout, this, &WorkersPage::refresh);
-    connect(m_service, &AsyncJobService::workersReady, this, [this](quint64 request, const QList<WorkerInfo> &w) {
-        if (request == m_request)
-            m_model->setWorkers(w, Clock::system()->nowMs());
-    });
+    connect(m_service, &AsyncJobService::workersReady, this,
+            [this](quint64 request, const QList<WorkerInfo> &w) {
+                if (request == m_request)
+                    m_model->setWorkers(w, Clock::system()->nowMs());
+            });
 }
 
 void WorkersPage::refresh()

@@ -14,8 +14,17 @@ namespace hcm::ui {
 class WorkerTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { IdColumn, HostColumn, PidColumn, StateColumn, RunningColumn, StartedColumn, HeartbeatColumn,
-                  VersionColumn, ColumnCount };
+    enum Column {
+        IdColumn,
+        HostColumn,
+        PidColumn,
+        StateColumn,
+        RunningColumn,
+        StartedColumn,
+        HeartbeatColumn,
+        VersionColumn,
+        ColumnCount
+    };
 
     explicit WorkerTableModel(QObject *parent = nullptr);
     int rowCount(const QModelIndex &parent = {}) const override;

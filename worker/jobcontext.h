@@ -40,8 +40,8 @@ private:
 // Where handlers find the program's data: database, cache and log folders, settings.
 struct HandlerEnvironment {
     DbConfig db;
-    QString cacheDir;  // the application cache folder
-    QString logDir;    // the folder of the application's log files
+    QString cacheDir; // the application cache folder
+    QString logDir;   // the folder of the application's log files
     std::shared_ptr<Clock> clock = Clock::system();
 };
 
@@ -57,8 +57,7 @@ public:
         , m_env(env)
         , m_token(std::move(token))
         , m_deadline(deadline)
-    {
-    }
+    {}
 
     qint64 jobId() const { return m_jobId; }
     int attempt() const { return m_attempt; }

@@ -18,7 +18,10 @@ struct HandlerResult {
     QString error;
     bool retryable = true;
 
-    static HandlerResult success(QJsonObject result) { return HandlerResult{true, std::move(result), {}, true}; }
+    static HandlerResult success(QJsonObject result)
+    {
+        return HandlerResult{true, std::move(result), {}, true};
+    }
     static HandlerResult failure(QString error, bool retryable = true)
     {
         return HandlerResult{false, {}, std::move(error), retryable};
@@ -37,7 +40,10 @@ public:
 // Maps a job type to its handler. Filled at start, read-only afterwards.
 class HandlerRegistry final {
 public:
-    void add(const QString &type, std::shared_ptr<JobHandler> handler) { m_handlers[type] = std::move(handler); }
+    void add(const QString &type, std::shared_ptr<JobHandler> handler)
+    {
+        m_handlers[type] = std::move(handler);
+    }
     JobHandler *find(const QString &type) const
     {
         const auto it = m_handlers.find(type);

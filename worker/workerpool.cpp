@@ -44,7 +44,8 @@ struct Task {
 struct Handoff {
     Handoff(HandlerRegistry r, HandlerEnvironment e)
         : registry(std::move(r))
-        , env(std::move(e)) {}
+        , env(std::move(e))
+    {}
     const HandlerRegistry registry;
     const HandlerEnvironment env;
     std::atomic<int> running{0};
@@ -58,7 +59,8 @@ struct Handoff {
     QObject *dispatcher = nullptr; // null once the dispatcher is gone
 
     // Called from pool threads: a job finished.
-    void pushOutcome(JobOutcome outcome) {
+    void pushOutcome(JobOutcome outcome)
+    {
         QMutexLocker lock(&mutex);
         outcomes.push_back(std::move(outcome));
         if (!flushPosted && dispatcher) {
@@ -68,7 +70,8 @@ struct Handoff {
     }
 
     // Called from pool threads: the next task, or nothing when the runner should end.
-    std::optional<Task> nextTask() {
+    std::optional<Task> nextTask()
+    {
         QMutexLocker lock(&mutex);
         if (pending.empty()) {
             --activeRunners;
@@ -88,12 +91,14 @@ public:
         : m_options(std::move(options))
         , m_handoff(std::move(handoff))
         , m_store(m_options.env.db, m_options.env.clock, m_options.retry)
-        , m_types(m_handoff->registry.types()) {
+        , m_types(m_handoff->registry.types())
+    {
         QMutexLocker lock(&m_handoff->mutex);
         m_handoff->dispatcher = this;
     }
 
-    ~Dispatcher() override {
+    ~Dispatcher() override
+    {
         int abandoned = 0;
         {
             QMutexLocker lock(&m_handoff->mutex);
@@ -165,9 +170,9 @@ private:
     QHash<qint64, std::shared_ptr<CancellationToken>> m_live; // claimed and not yet written back
     QHash<qint64, int> m_attemptOf;                           // attempt number of each live job
     QHash<qint64, double> m_savedProgress;
-    QElapsedTimer m_lastHeartbeat;  // since the last heartbeat the database confirmed
-    QList<qint64> m_unreleased;     // unstarted jobs whose release failed during a stop
-    double m_avgRunMs = -1;         // moving average of handler run time: decides the prefetch
+    QElapsedTimer m_lastHeartbeat; // since the last heartbeat the database confirmed
+    QList<qint64> m_unreleased;    // unstarted jobs whose release failed during a stop
+    double m_avgRunMs = -1;        // moving average of handler run time: decides the prefetch
     qint64 m_dataVersion = -1;
     int m_writeFailures = 0;
     bool m_lastClaimEmpty = false;
@@ -181,11 +186,13 @@ namespace {
 class Runner final : public QRunnable {
 public:
     explicit Runner(std::shared_ptr<Handoff> handoff)
-        : m_handoff(std::move(handoff)) {
+        : m_handoff(std::move(handoff))
+    {
         setAutoDelete(true);
     }
 
-    void run() override {
+    void run() override
+    {
         while (auto task = m_handoff->nextTask())
             m_handoff->pushOutcome(execute(*task));
         // A handler may have opened this pool thread's connection: close it here when the pool stops
@@ -195,7 +202,8 @@ public:
     }
 
 private:
-    JobOutcome execute(Task &task) {
+    JobOutcome execute(Task &task)
+    {
         const auto &env = m_handoff->env;
         JobOutcome out;
         out.id = task.job.id;
@@ -276,7 +284,8 @@ private:
 
 } // namespace
 
-void Dispatcher::start() {
+void Dispatcher::start()
+{
     auto db = Database::connection(m_options.env.db);
     if (!db) {
         emit started(false, db.error().message);
@@ -304,7 +313,7 @@ void Dispatcher::start() {
             m_options.onTransitions(orphans.value());
     }
 
-    m_lastHeartbeat.start();  // registering counts as the first heartbeat
+    m_lastHeartbeat.start(); // registering counts as the first heartbeat
     m_pool = new QThreadPool(this);
     m_pool->setMaxThreadCount(m_options.concurrency);
     m_pool->setExpiryTimeout(-1);
@@ -353,7 +362,8 @@ void Dispatcher::start() {
     fill();
 }
 
-void Dispatcher::fill() {
+void Dispatcher::fill()
+{
     if (m_stopping || !m_pool || m_dbDown)
         return;
     const int prefetch = m_options.prefetch >= 0 ? m_options.prefetch : adaptivePrefetch();
@@ -401,7 +411,8 @@ void Dispatcher::fill() {
     maybeDrained();
 }
 
-void Dispatcher::spawnRunners() {
+void Dispatcher::spawnRunners()
+{
     int toStart = 0;
     {
         QMutexLocker lock(&m_handoff->mutex);
@@ -413,7 +424,8 @@ void Dispatcher::spawnRunners() {
         m_pool->start(new Runner(m_handoff));
 }
 
-void Dispatcher::flushOutcomes() {
+void Dispatcher::flushOutcomes()
+{
     QList<JobOutcome> batch;
     {
         QMutexLocker lock(&m_handoff->mutex);
@@ -486,7 +498,8 @@ void Dispatcher::flushOutcomes() {
     fill();
 }
 
-void Dispatcher::maybeDrained() {
+void Dispatcher::maybeDrained()
+{
     if (!m_options.once || m_stopping || !m_lastClaimEmpty || !m_live.isEmpty())
         return;
     QMutexLocker lock(&m_handoff->mutex);
@@ -494,7 +507,8 @@ void Dispatcher::maybeDrained() {
         QMetaObject::invokeMethod(this, &Dispatcher::drained, Qt::QueuedConnection);
 }
 
-void Dispatcher::heartbeat() {
+void Dispatcher::heartbeat()
+{
     if (m_dbDown) {
         stopJobsOfLostLease();
         return;
@@ -536,7 +550,8 @@ void Dispatcher::heartbeat() {
     }
 }
 
-void Dispatcher::reap() {
+void Dispatcher::reap()
+{
     if (m_dbDown)
         return;
     // Our own leases first: after a stall (a suspend, a long lock) this reaper must not take back the
@@ -562,7 +577,8 @@ void Dispatcher::reap() {
     fill();
 }
 
-bool Dispatcher::databaseLost(const QString &message) {
+bool Dispatcher::databaseLost(const QString &message)
+{
     if (m_dbDown)
         return true;
     if (Database::ping(m_options.env.db).ok())
@@ -579,7 +595,8 @@ bool Dispatcher::databaseLost(const QString &message) {
     return true;
 }
 
-void Dispatcher::tryReconnect() {
+void Dispatcher::tryReconnect()
+{
     if (!m_dbDown)
         return;
     ++m_reconnectAttempts;
@@ -611,7 +628,8 @@ void Dispatcher::tryReconnect() {
     fill();
 }
 
-void Dispatcher::announceChanged(const QList<qint64> &ids) {
+void Dispatcher::announceChanged(const QList<qint64> &ids)
+{
     if (!m_options.env.db.isPostgres() || ids.isEmpty())
         return;
     // Coalesced: one NOTIFY per quarter second at most, whatever the throughput.
@@ -621,7 +639,8 @@ void Dispatcher::announceChanged(const QList<qint64> &ids) {
         m_announceTimer->start();
 }
 
-void Dispatcher::flushAnnouncements() {
+void Dispatcher::flushAnnouncements()
+{
     if (m_announce.isEmpty() || m_dbDown)
         return;
     const QList<qint64> ids = std::exchange(m_announce, {});
@@ -629,7 +648,8 @@ void Dispatcher::flushAnnouncements() {
         qCDebug(lcWorker).noquote() << "could not announce job changes:" << st.error().message;
 }
 
-void Dispatcher::checkForChanges() {
+void Dispatcher::checkForChanges()
+{
     // PRAGMA data_version changes when another connection commits: a cheap way to notice jobs that
     // other processes (hcmctl, another worker) enqueued, without waiting for the poll.
     auto db = Database::connection(m_options.env.db);
@@ -648,7 +668,8 @@ void Dispatcher::checkForChanges() {
     }
 }
 
-void Dispatcher::cancelJobs(const QList<qint64> &ids) {
+void Dispatcher::cancelJobs(const QList<qint64> &ids)
+{
     for (qint64 id : ids) {
         if (const auto token = m_live.value(id)) {
             token->request(StopReason::Cancelled);
@@ -657,7 +678,8 @@ void Dispatcher::cancelJobs(const QList<qint64> &ids) {
     }
 }
 
-void Dispatcher::stop(int graceMs) {
+void Dispatcher::stop(int graceMs)
+{
     if (m_stopping)
         return;
     m_stopping = true;
@@ -745,8 +767,9 @@ void Dispatcher::releaseUnstarted()
 {
     if (m_unreleased.isEmpty() || m_stopDone)
         return;
-    auto released = m_dbDown ? Result<int>(Error{Error::Code::Database, Tr::tr("the database is unreachable")})
-                             : m_store.release(m_options.workerId, m_unreleased);
+    auto released = m_dbDown
+                        ? Result<int>(Error{Error::Code::Database, Tr::tr("the database is unreachable")})
+                        : m_store.release(m_options.workerId, m_unreleased);
     if (!released) {
         // Kept (and the stop not finished) until the database takes them back: a release that is
         // lost would cost each job a retry when its lease expires.
@@ -791,7 +814,8 @@ int Dispatcher::adaptivePrefetch() const
     return int(qBound<double>(m_options.concurrency, jobs, m_options.maxClaimBatch));
 }
 
-void Dispatcher::finishStopIfIdle() {
+void Dispatcher::finishStopIfIdle()
+{
     if (m_stopDone || !m_live.isEmpty())
         return;
     m_stopDone = true;
@@ -814,7 +838,8 @@ void Dispatcher::finishStopIfIdle() {
     emit stopped();
 }
 
-void Dispatcher::reportError(const QString &message) {
+void Dispatcher::reportError(const QString &message)
+{
     qCWarning(lcWorker).noquote() << message;
     emit errorOccurred(message);
 }
@@ -824,7 +849,8 @@ void Dispatcher::reportError(const QString &message) {
 WorkerPool::WorkerPool(Options options, HandlerRegistry registry, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
-    , m_registry(std::move(registry)) {
+    , m_registry(std::move(registry))
+{
     if (m_options.workerId.isEmpty())
         m_options.workerId = defaultWorkerId();
     m_options.concurrency = qMax(1, m_options.concurrency);
@@ -834,23 +860,27 @@ WorkerPool::WorkerPool(Options options, HandlerRegistry registry, QObject *paren
     (void)QSqlDatabase::drivers();
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool()
+{
     if (m_state != State::Stopped)
         stopAndWait(0);
 }
 
-int WorkerPool::runningJobs() const {
+int WorkerPool::runningJobs() const
+{
     return m_handoff ? m_handoff->running.load() : 0;
 }
 
-QString WorkerPool::defaultWorkerId() {
+QString WorkerPool::defaultWorkerId()
+{
     return QStringLiteral("%1:%2:%3")
         .arg(QHostInfo::localHostName())
         .arg(QCoreApplication::applicationPid())
         .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
-Status WorkerPool::start() {
+Status WorkerPool::start()
+{
     if (m_state != State::Stopped)
         return {};
     m_state = State::Starting;
@@ -898,7 +928,8 @@ Status WorkerPool::start() {
     return {};
 }
 
-void WorkerPool::stop() {
+void WorkerPool::stop()
+{
     if (m_state != State::Running)
         return;
     m_state = State::Stopping;
@@ -906,7 +937,8 @@ void WorkerPool::stop() {
     QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, m_options.graceMs));
 }
 
-void WorkerPool::stopAndWait(int graceMs) {
+void WorkerPool::stopAndWait(int graceMs)
+{
     if (m_state == State::Stopped)
         return;
     QEventLoop loop;
@@ -924,12 +956,14 @@ void WorkerPool::stopAndWait(int graceMs) {
         loop.exec(QEventLoop::ExcludeUserInputEvents);
 }
 
-void WorkerPool::wake() {
+void WorkerPool::wake()
+{
     if (m_dispatcher)
         QMetaObject::invokeMethod(m_dispatcher, &Dispatcher::wake, Qt::QueuedConnection);
 }
 
-void WorkerPool::onDispatcherStopped() {
+void WorkerPool::onDispatcherStopped()
+{
     m_thread.quit();
     m_thread.wait();
     m_state = State::Stopped;

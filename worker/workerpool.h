@@ -29,19 +29,19 @@ class WorkerPool final : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        HandlerEnvironment env;        // database, folders, clock
-        QString workerId;              // empty: host:pid:random
-        int concurrency = 4;           // handler threads
-        int prefetch = -1;             // claimed jobs waiting beyond the running ones; -1: concurrency
-        int maxClaimBatch = 512;       // most jobs claimed in one statement
-        int pollIntervalMs = 5000;     // safety-net poll for due jobs
-        int changeCheckMs = 200;       // SQLite: cheap check for commits by other processes
-        int leaseMs = 30000;           // a job's lease; heartbeats every leaseMs / 3
-        int reapIntervalMs = -1;       // -1: leaseMs / 2
-        int graceMs = 30000;           // how long stop() waits for running jobs
+        HandlerEnvironment env;    // database, folders, clock
+        QString workerId;          // empty: host:pid:random
+        int concurrency = 4;       // handler threads
+        int prefetch = -1;         // claimed jobs waiting beyond the running ones; -1: concurrency
+        int maxClaimBatch = 512;   // most jobs claimed in one statement
+        int pollIntervalMs = 5000; // safety-net poll for due jobs
+        int changeCheckMs = 200;   // SQLite: cheap check for commits by other processes
+        int leaseMs = 30000;       // a job's lease; heartbeats every leaseMs / 3
+        int reapIntervalMs = -1;   // -1: leaseMs / 2
+        int graceMs = 30000;       // how long stop() waits for running jobs
         RetryPolicy retry;
-        QHash<QString, int> timeoutSeconds;  // per-type time limits overriding the catalog's
-        bool once = false;             // emit drained() when nothing is due and nothing runs
+        QHash<QString, int> timeoutSeconds; // per-type time limits overriding the catalog's
+        bool once = false;                  // emit drained() when nothing is due and nothing runs
         // Called on the dispatcher thread after every batch of outcomes or rescues has been written,
         // with the jobs' new states (for alerts on final failures). May use the database.
         std::function<void(const QList<JobTransition> &)> onTransitions;

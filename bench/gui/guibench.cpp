@@ -64,24 +64,30 @@ Status fill(const DbConfig &config, qint64 n)
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     // 70 % completed, 12 % failed, 8 % cancelled, 9 % queued, 1 % processing; five types; times spread
     // over the last 30 days.
-    const QString sql = QStringLiteral(
-        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %1) "
-        "INSERT INTO background_jobs (job_type, status, priority, payload, result, error_message, retry_count, "
-        "max_retries, attempts, run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, "
-        "lease_expires_at) "
-        "SELECT CASE i % 5 WHEN 0 THEN 'cache_flush' WHEN 1 THEN 'db_optimize' WHEN 2 THEN 'log_rotate' "
-        "  WHEN 3 THEN 'email_send' ELSE 'cleanup' END, "
-        "CASE WHEN i % 100 < 70 THEN 'completed' WHEN i % 100 < 82 THEN 'failed' WHEN i % 100 < 90 THEN 'cancelled' "
-        "  WHEN i % 100 < 99 THEN 'queued' ELSE 'processing' END, "
-        "i % 4, '{\"action\":\"full\"}', "
-        "CASE WHEN i % 100 < 70 THEN '{\"items_cleared\":12,\"bytes_freed\":40960}' END, "
-        "CASE WHEN i % 100 >= 70 AND i % 100 < 82 THEN 'SMTP server refused the connection (port 587)' END, "
-        "CASE WHEN i % 100 >= 70 AND i % 100 < 82 THEN 3 ELSE 0 END, 3, 1, "
-        "%2 - (%1 - i) * 2500, %2 - (%1 - i) * 2500, %2 - (%1 - i) * 2500 + 100, "
-        "CASE WHEN i % 100 < 90 THEN %2 - (%1 - i) * 2500 + 900 END, %2 - (%1 - i) * 2500 + 900, 'bench', "
-        "'bench-worker', CASE WHEN i % 100 = 99 THEN %2 + 86400000 END FROM seq")
-                            .arg(n - have)
-                            .arg(now);
+    const QString sql =
+        QStringLiteral(
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %1) "
+            "INSERT INTO background_jobs (job_type, status, priority, payload, result, error_message, "
+            "retry_count, "
+            "max_retries, attempts, run_at, created_at, started_at, completed_at, updated_at, created_by, "
+            "worker_id, "
+            "lease_expires_at) "
+            "SELECT CASE i % 5 WHEN 0 THEN 'cache_flush' WHEN 1 THEN 'db_optimize' WHEN 2 THEN 'log_rotate' "
+            "  WHEN 3 THEN 'email_send' ELSE 'cleanup' END, "
+            "CASE WHEN i % 100 < 70 THEN 'completed' WHEN i % 100 < 82 THEN 'failed' WHEN i % 100 < 90 THEN "
+            "'cancelled' "
+            "  WHEN i % 100 < 99 THEN 'queued' ELSE 'processing' END, "
+            "i % 4, '{\"action\":\"full\"}', "
+            "CASE WHEN i % 100 < 70 THEN '{\"items_cleared\":12,\"bytes_freed\":40960}' END, "
+            "CASE WHEN i % 100 >= 70 AND i % 100 < 82 THEN 'SMTP server refused the connection (port 587)' "
+            "END, "
+            "CASE WHEN i % 100 >= 70 AND i % 100 < 82 THEN 3 ELSE 0 END, 3, 1, "
+            "%2 - (%1 - i) * 2500, %2 - (%1 - i) * 2500, %2 - (%1 - i) * 2500 + 100, "
+            "CASE WHEN i % 100 < 90 THEN %2 - (%1 - i) * 2500 + 900 END, %2 - (%1 - i) * 2500 + 900, "
+            "'bench', "
+            "'bench-worker', CASE WHEN i % 100 = 99 THEN %2 + 86400000 END FROM seq")
+            .arg(n - have)
+            .arg(now);
     Transaction tx(db.value());
     if (auto st = tx.begin(); !st)
         return st;
@@ -94,7 +100,8 @@ Status fill(const DbConfig &config, qint64 n)
 }
 
 // Milliseconds until `done` holds and the table's viewport has painted once afterwards.
-qint64 timeUntilPainted(QTableView *table, const std::function<bool()> &done, const std::function<void()> &start)
+qint64 timeUntilPainted(QTableView *table, const std::function<bool()> &done,
+                        const std::function<void()> &start)
 {
     QElapsedTimer timer;
     timer.start();
@@ -104,7 +111,7 @@ qint64 timeUntilPainted(QTableView *table, const std::function<bool()> &done, co
         if (timer.elapsed() > 60'000)
             return -1;
     }
-    table->viewport()->repaint();  // what the next frame would paint: measured inside
+    table->viewport()->repaint(); // what the next frame would paint: measured inside
     return timer.elapsed();
 }
 
@@ -116,19 +123,23 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("hcm-bench-gui"));
     QCoreApplication::setOrganizationName(QStringLiteral("hcm-bench"));
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("The jobs page on a large database. Prints one JSON object."));
+    parser.setApplicationDescription(
+        QStringLiteral("The jobs page on a large database. Prints one JSON object."));
     parser.addHelpOption();
-    const QCommandLineOption dbOption(QStringLiteral("db"),
-                                      QStringLiteral("SQLite file (filled on first use; default /tmp/hcm-bench-gui.sqlite)."),
-                                      QStringLiteral("path"), QStringLiteral("/tmp/hcm-bench-gui.sqlite"));
-    const QCommandLineOption jobsOption(QStringLiteral("jobs"), QStringLiteral("Jobs in the database (default 1000000)."),
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"),
+        QStringLiteral("SQLite file (filled on first use; default /tmp/hcm-bench-gui.sqlite)."),
+        QStringLiteral("path"), QStringLiteral("/tmp/hcm-bench-gui.sqlite"));
+    const QCommandLineOption jobsOption(QStringLiteral("jobs"),
+                                        QStringLiteral("Jobs in the database (default 1000000)."),
                                         QStringLiteral("n"), QStringLiteral("1000000"));
-    const QCommandLineOption rateOption(QStringLiteral("updates-per-second"),
-                                        QStringLiteral("Job state changes per second during the stall test (default 1000)."),
-                                        QStringLiteral("n"), QStringLiteral("1000"));
+    const QCommandLineOption rateOption(
+        QStringLiteral("updates-per-second"),
+        QStringLiteral("Job state changes per second during the stall test (default 1000)."),
+        QStringLiteral("n"), QStringLiteral("1000"));
     const QCommandLineOption secondsOption(QStringLiteral("seconds"),
-                                           QStringLiteral("Length of the stall test (default 10)."), QStringLiteral("s"),
-                                           QStringLiteral("10"));
+                                           QStringLiteral("Length of the stall test (default 10)."),
+                                           QStringLiteral("s"), QStringLiteral("10"));
     parser.addOptions({dbOption, jobsOption, rateOption, secondsOption});
     parser.process(app);
 
@@ -160,22 +171,27 @@ int main(int argc, char *argv[])
     JobTableModel *model = page->model();
     QTableView *table = page->table();
 
-    out.insert(QStringLiteral("first_rows_ms"), timeUntilPainted(table, [&] { return model->jobAt(0) != nullptr; }, [] {}));
+    out.insert(QStringLiteral("first_rows_ms"),
+               timeUntilPainted(
+                   table, [&] { return model->jobAt(0) != nullptr; }, [] {}));
 
     // Filter switch: Completed.
     QListView *list = page->statusList();
     out.insert(QStringLiteral("filter_switch_ms"),
                timeUntilPainted(
-                   table, [&] { return !model->isLoading() && model->rowCount() > 0 && model->jobAt(0) != nullptr; },
+                   table,
+                   [&] { return !model->isLoading() && model->rowCount() > 0 && model->jobAt(0) != nullptr; },
                    [&] { list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Completed), 0)); }));
     out.insert(QStringLiteral("completed_rows"), model->rowCount());
     // Back to all, then jump to the end.
-    timeUntilPainted(table, [&] { return !model->isLoading() && model->jobAt(0) != nullptr; },
-                     [&] { list->setCurrentIndex(list->model()->index(0, 0)); });
+    timeUntilPainted(
+        table, [&] { return !model->isLoading() && model->jobAt(0) != nullptr; },
+        [&] { list->setCurrentIndex(list->model()->index(0, 0)); });
     out.insert(QStringLiteral("rows"), model->rowCount());
     out.insert(QStringLiteral("jump_to_last_row_ms"),
-               timeUntilPainted(table, [&] { return model->jobAt(model->rowCount() - 1) != nullptr; },
-                                [&] { table->scrollToBottom(); }));
+               timeUntilPainted(
+                   table, [&] { return model->jobAt(model->rowCount() - 1) != nullptr; },
+                   [&] { table->scrollToBottom(); }));
     table->scrollToTop();
 
     // Stall: a writer changes `rate` jobs per second in batches every 10 ms and notifies the app as the
@@ -196,10 +212,11 @@ int main(int argc, char *argv[])
         while (!stop) {
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             // Alternate queued → processing → completed over the newest jobs, like a busy worker.
-            pick.exec(QStringLiteral("UPDATE background_jobs SET status = CASE status WHEN 'queued' THEN 'processing' "
-                                     "ELSE 'queued' END, updated_at = %1, started_at = %1 WHERE id IN (SELECT id FROM "
-                                     "background_jobs WHERE status IN ('queued','processing') ORDER BY id DESC LIMIT %2 "
-                                     "OFFSET %3) RETURNING id")
+            pick.exec(QStringLiteral(
+                          "UPDATE background_jobs SET status = CASE status WHEN 'queued' THEN 'processing' "
+                          "ELSE 'queued' END, updated_at = %1, started_at = %1 WHERE id IN (SELECT id FROM "
+                          "background_jobs WHERE status IN ('queued','processing') ORDER BY id DESC LIMIT %2 "
+                          "OFFSET %3) RETURNING id")
                           .arg(now)
                           .arg(perTick)
                           .arg((tick % 20) * perTick));
@@ -221,9 +238,7 @@ int main(int argc, char *argv[])
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     probe.setInterval(1);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        longest = qMax(longest, gap.restart());
-    });
+    QObject::connect(&probe, &QTimer::timeout, [&] { longest = qMax(longest, gap.restart()); });
     QEventLoop loop;
     QTimer::singleShot(seconds * 1000, &loop, &QEventLoop::quit);
     writer->start();

@@ -12,25 +12,28 @@ namespace hcm {
 // codes later) react without parsing the message.
 struct Error {
     enum class Code {
-        Invalid,    // bad input: nothing was written
-        NotFound,   // the object does not exist
-        Conflict,   // the object is in a state that forbids the action
-        Database,   // the database failed or is unusable
-        Io,         // a file could not be read or written
-        Cancelled,  // the operation was cancelled
-        Timeout,    // the operation ran out of time
-        External,   // a provider (SMTP, HTTP) failed
+        Invalid,   // bad input: nothing was written
+        NotFound,  // the object does not exist
+        Conflict,  // the object is in a state that forbids the action
+        Database,  // the database failed or is unusable
+        Io,        // a file could not be read or written
+        Cancelled, // the operation was cancelled
+        Timeout,   // the operation ran out of time
+        External,  // a provider (SMTP, HTTP) failed
     };
     Code code = Code::Invalid;
     QString message;
 };
 
 // A value or an Error. Small on purpose: std::expected is C++23.
-template<typename T>
-class [[nodiscard]] Result {
+template<typename T> class [[nodiscard]] Result {
 public:
-    Result(T value) : m_data(std::move(value)) {}
-    Result(Error error) : m_data(std::move(error)) {}
+    Result(T value)
+        : m_data(std::move(value))
+    {}
+    Result(Error error)
+        : m_data(std::move(error))
+    {}
 
     bool ok() const { return std::holds_alternative<T>(m_data); }
     explicit operator bool() const { return ok(); }
@@ -50,7 +53,9 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error)) {}
+    Status(Error error)
+        : m_error(std::move(error))
+    {}
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
     const Error &error() const { return *m_error; }

@@ -23,13 +23,15 @@ Status LogSink::open(const QString &path, bool alsoStderr)
         m_file.close();
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath())) {
-        return Error{Error::Code::Io, QCoreApplication::translate("hcm::LogSink", "Cannot create the log folder %1.")
-                                          .arg(QDir::toNativeSeparators(info.absolutePath()))};
+        return Error{Error::Code::Io,
+                     QCoreApplication::translate("hcm::LogSink", "Cannot create the log folder %1.")
+                         .arg(QDir::toNativeSeparators(info.absolutePath()))};
     }
     m_file.setFileName(info.absoluteFilePath());
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
-        return Error{Error::Code::Io, QCoreApplication::translate("hcm::LogSink", "Cannot write the log file %1: %2.")
-                                          .arg(QDir::toNativeSeparators(m_file.fileName()), m_file.errorString())};
+        return Error{Error::Code::Io,
+                     QCoreApplication::translate("hcm::LogSink", "Cannot write the log file %1: %2.")
+                         .arg(QDir::toNativeSeparators(m_file.fileName()), m_file.errorString())};
     }
     m_stderr = alsoStderr;
     lock.unlock();
@@ -96,9 +98,9 @@ QString LogSink::format(QtMsgType type, const char *category, const QString &mes
         level = "fatal";
         break;
     }
-    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + QLatin1String(" [")
-           + QLatin1String(level) + QLatin1String("] ") + QLatin1String(category ? category : "default")
-           + QLatin1String(": ") + message + QLatin1Char('\n');
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + QLatin1String(" [") +
+           QLatin1String(level) + QLatin1String("] ") + QLatin1String(category ? category : "default") +
+           QLatin1String(": ") + message + QLatin1Char('\n');
 }
 
 void LogSink::handler(QtMsgType type, const QMessageLogContext &context, const QString &message)

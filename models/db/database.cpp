@@ -20,7 +20,8 @@ struct ThreadConnections {
     QStringList names;
     QStringList broken; // lost their server: reopened on next use
     ~ThreadConnections() { closeAll(); }
-    void closeAll() {
+    void closeAll()
+    {
         if (!QCoreApplication::instance()) {
             // The program is exiting (a thread that outlived main): Qt's connection registry may already
             // be gone. The process ends anyway; leave the connections to it.
@@ -39,7 +40,8 @@ struct ThreadConnections {
         names.clear();
         broken.clear();
     }
-    void drop(const QString &name) {
+    void drop(const QString &name)
+    {
         {
             QSqlDatabase db = QSqlDatabase::database(name, false);
             if (db.isOpen())
@@ -57,7 +59,8 @@ struct Tr {
     Q_DECLARE_TR_FUNCTIONS(hcm::Database)
 };
 
-Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
+Status configureSqlite(QSqlDatabase &db, const DbConfig &config)
+{
     QSqlQuery q(db);
     // The first statement touches the file: a file that is not a database fails here.
     if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL"))) {
@@ -66,7 +69,7 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
             text.contains(QLatin1String("malformed"), Qt::CaseInsensitive)) {
             return Error{Error::Code::Database,
                          Tr::tr("%1 is not an HCM Admin database, or it is damaged (%2). Choose another file "
-                            "with --db, or move this one away.")
+                                "with --db, or move this one away.")
                              .arg(QDir::toNativeSeparators(config.sqlitePath), text)};
         }
         return Database::error(q.lastError(), Tr::tr("opening %1").arg(config.sqlitePath));
@@ -93,7 +96,8 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config) {
 
 } // namespace
 
-Result<QSqlDatabase> Database::connection(const DbConfig &config) {
+Result<QSqlDatabase> Database::connection(const DbConfig &config)
+{
     const QString name = QStringLiteral("hcm:%1:%2")
                              .arg(config.key())
                              .arg(reinterpret_cast<quintptr>(QThread::currentThreadId()), 0, 16);
@@ -116,14 +120,15 @@ Result<QSqlDatabase> Database::connection(const DbConfig &config) {
     return db;
 }
 
-Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name) {
+Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name)
+{
     if (config.isPostgres())
         return openPostgres(config, name);
 
     const QFileInfo file(config.sqlitePath);
     if (!QDir().mkpath(file.absolutePath())) {
         return Error{Error::Code::Io, Tr::tr("Cannot create the folder %1 for the database: check that it is "
-                                         "writable.")
+                                             "writable.")
                                           .arg(QDir::toNativeSeparators(file.absolutePath()))};
     }
     if (file.exists() && file.isDir()) {
@@ -150,7 +155,8 @@ Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name)
     return status.error();
 }
 
-Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QString &name) {
+Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QString &name)
+{
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
         return Error{
             Error::Code::Database,
@@ -180,8 +186,8 @@ Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QStrin
             QSqlQuery q(db);
             // Notices ("relation already exists, skipping") would go to stderr through libpq.
             if (!q.exec(QStringLiteral("SET client_min_messages TO warning")))
-                status =
-                    error(q.lastError(), Tr::tr("configuring the connection to %1").arg(config.displayName()));
+                status = error(q.lastError(),
+                               Tr::tr("configuring the connection to %1").arg(config.displayName()));
         }
         if (status.ok())
             return db;
@@ -191,7 +197,8 @@ Result<QSqlDatabase> Database::openPostgres(const DbConfig &config, const QStrin
     return status.error();
 }
 
-Status Database::ping(const DbConfig &config) {
+Status Database::ping(const DbConfig &config)
+{
     auto db = connection(config);
     if (!db)
         return db.error();
@@ -201,7 +208,8 @@ Status Database::ping(const DbConfig &config) {
     return {};
 }
 
-bool Database::isConnectionLost(const QSqlError &error) {
+bool Database::isConnectionLost(const QSqlError &error)
+{
     if (error.type() == QSqlError::ConnectionError)
         return true;
     const QString code = error.nativeErrorCode();
@@ -224,7 +232,8 @@ bool Database::isConnectionLost(const QSqlError &error) {
     return false;
 }
 
-Status Database::openAndMigrate(const DbConfig &config) {
+Status Database::openAndMigrate(const DbConfig &config)
+{
     auto db = connection(config);
     if (!db)
         return db.error();
@@ -232,11 +241,13 @@ Status Database::openAndMigrate(const DbConfig &config) {
     return Migrator::migrate(handle, config);
 }
 
-void Database::closeThreadConnections() {
+void Database::closeThreadConnections()
+{
     t_connections.closeAll();
 }
 
-QString Database::describe(const QSqlError &error) {
+QString Database::describe(const QSqlError &error)
+{
     const QString db = error.databaseText().trimmed();
     const QString driver = error.driverText().trimmed();
     if (db.contains(QLatin1String("database is locked"), Qt::CaseInsensitive))
@@ -255,7 +266,8 @@ QString Database::describe(const QSqlError &error) {
     return db + QLatin1String(" (") + driver + QLatin1Char(')');
 }
 
-Error Database::error(const QSqlError &sqlError, const QString &doing) {
+Error Database::error(const QSqlError &sqlError, const QString &doing)
+{
     if (isConnectionLost(sqlError)) {
         // The server went away (restart, network, admin): every PostgreSQL connection of this thread is
         // reopened on its next use. The caller's handles are gone by then.
@@ -270,20 +282,24 @@ Error Database::error(const QSqlError &sqlError, const QString &doing) {
     return Error{Error::Code::Database, Tr::tr("Database error while %1: %2").arg(doing, text)};
 }
 
-bool Database::isBusy(const QSqlError &error) {
+bool Database::isBusy(const QSqlError &error)
+{
     const QString code = error.nativeErrorCode();
     return code == QLatin1String("5") || code == QLatin1String("517") || code == QLatin1String("6");
 }
 
 Transaction::Transaction(QSqlDatabase db)
-    : m_db(std::move(db)) {}
+    : m_db(std::move(db))
+{}
 
-Transaction::~Transaction() {
+Transaction::~Transaction()
+{
     if (m_active)
         rollback();
 }
 
-Status Transaction::begin() {
+Status Transaction::begin()
+{
     QSqlQuery q(m_db);
     const QString statement = m_db.driverName() == QLatin1String("QSQLITE")
                                   ? QStringLiteral("BEGIN IMMEDIATE")
@@ -296,7 +312,8 @@ Status Transaction::begin() {
     return {};
 }
 
-Status Transaction::commit() {
+Status Transaction::commit()
+{
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("COMMIT"))) {
         const Error err = Database::error(q.lastError(), Tr::tr("committing"));
@@ -307,33 +324,38 @@ Status Transaction::commit() {
     return {};
 }
 
-void Transaction::rollback() {
+void Transaction::rollback()
+{
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("ROLLBACK")))
         qCWarning(lcDb) << "rollback failed:" << q.lastError().text();
     m_active = false;
 }
 
-Status Sql::exec(QSqlQuery &query, const QString &doing) {
+Status Sql::exec(QSqlQuery &query, const QString &doing)
+{
     if (!query.exec())
         return Database::error(query.lastError(), doing);
     return {};
 }
 
-Status Sql::exec(QSqlDatabase db, const QString &statement, const QString &doing) {
+Status Sql::exec(QSqlDatabase db, const QString &statement, const QString &doing)
+{
     QSqlQuery q(db);
     if (!q.exec(statement))
         return Database::error(q.lastError(), doing);
     return {};
 }
 
-Status Sql::prepare(QSqlQuery &query, const QString &statement) {
+Status Sql::prepare(QSqlQuery &query, const QString &statement)
+{
     if (!query.prepare(statement))
         return Database::error(query.lastError(), Tr::tr("preparing a statement"));
     return {};
 }
 
-QString Sql::idList(const QList<qint64> &ids) {
+QString Sql::idList(const QList<qint64> &ids)
+{
     QString out;
     out.reserve(ids.size() * 8);
     for (qsizetype i = 0; i < ids.size(); ++i) {

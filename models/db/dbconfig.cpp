@@ -15,14 +15,16 @@ struct Tr {
     Q_DECLARE_TR_FUNCTIONS(hcm::DbConfig)
 };
 
-QString envOr(const char *name, const QString &fallback) {
+QString envOr(const char *name, const QString &fallback)
+{
     const QString v = qEnvironmentVariable(name);
     return v.isEmpty() ? fallback : v;
 }
 
 } // namespace
 
-DbConfig DbConfig::postgresFromEnvironment(const QString &database) {
+DbConfig DbConfig::postgresFromEnvironment(const QString &database)
+{
     DbConfig config;
     config.backend = Backend::Postgres;
     config.host = envOr("PGHOST", QStringLiteral("localhost"));
@@ -35,7 +37,8 @@ DbConfig DbConfig::postgresFromEnvironment(const QString &database) {
     return config;
 }
 
-Result<DbConfig> DbConfig::parse(const QString &spec) {
+Result<DbConfig> DbConfig::parse(const QString &spec)
+{
     const QString trimmed = spec.trimmed();
     if (trimmed.isEmpty())
         return sqlite(defaultSqlitePath());
@@ -45,7 +48,7 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
         if (!url.isValid()) {
             return Error{Error::Code::Invalid,
                          Tr::tr("\"%1\" is not a valid PostgreSQL address (%2). Use "
-                            "postgresql://user:password@host:port/database.")
+                                "postgresql://user:password@host:port/database.")
                              .arg(QUrl(trimmed).toDisplayString(QUrl::RemovePassword), url.errorString())};
         }
         // Whatever the URL leaves out comes from libpq's environment variables.
@@ -62,7 +65,8 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
         if (!path.isEmpty())
             config.databaseName = path;
         if (path.contains(QLatin1Char('/')))
-            return Error{Error::Code::Invalid, Tr::tr("The database name \"%1\" contains a slash.").arg(path)};
+            return Error{Error::Code::Invalid,
+                         Tr::tr("The database name \"%1\" contains a slash.").arg(path)};
         const QUrlQuery query(url);
         QStringList options;
         for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
@@ -84,7 +88,7 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
             return Error{
                 Error::Code::Invalid,
                 Tr::tr("No PostgreSQL database named: put it in the address (postgresql://host/dbname) or "
-                   "set PGDATABASE.")};
+                       "set PGDATABASE.")};
         }
         return config;
     }
@@ -97,37 +101,43 @@ Result<DbConfig> DbConfig::parse(const QString &spec) {
     return sqlite(trimmed);
 }
 
-DbConfig DbConfig::sqlite(const QString &path) {
+DbConfig DbConfig::sqlite(const QString &path)
+{
     DbConfig config;
     config.backend = Backend::Sqlite;
     config.sqlitePath = QFileInfo(path).absoluteFilePath();
     return config;
 }
 
-QString DbConfig::defaultSqlitePath() {
+QString DbConfig::defaultSqlitePath()
+{
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (dir.isEmpty())
         dir = QDir::homePath() + QLatin1String("/.local/share/hcm-admin");
     return dir + QLatin1String("/hcm.sqlite");
 }
 
-QString DbConfig::key() const {
+QString DbConfig::key() const
+{
     if (isSqlite())
         return QLatin1String("sqlite:") + sqlitePath;
     return QStringLiteral("pg:%1@%2:%3/%4").arg(user, host).arg(port).arg(databaseName);
 }
 
-QString DbConfig::displayName() const {
+QString DbConfig::displayName() const
+{
     if (isSqlite())
         return Tr::tr("SQLite %1").arg(QDir::toNativeSeparators(sqlitePath));
     return Tr::tr("PostgreSQL %1@%2:%3/%4").arg(user, host).arg(port).arg(databaseName);
 }
 
-QString DbConfig::backendName() const {
+QString DbConfig::backendName() const
+{
     return isSqlite() ? QStringLiteral("sqlite") : QStringLiteral("postgresql");
 }
 
-QString DbConfig::spec() const {
+QString DbConfig::spec() const
+{
     if (isSqlite())
         return sqlitePath;
     QUrl url;

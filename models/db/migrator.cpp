@@ -24,7 +24,8 @@ const QString kCreateMigrationsTable =
     QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
 
-Result<int> currentVersion(QSqlDatabase &db) {
+Result<int> currentVersion(QSqlDatabase &db)
+{
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")))
         return Database::error(q.lastError(), Tr::tr("reading the schema version"));
@@ -34,7 +35,8 @@ Result<int> currentVersion(QSqlDatabase &db) {
 
 } // namespace
 
-QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend) {
+QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend)
+{
     const QString dirPath = backend == DbConfig::Backend::Sqlite ? QStringLiteral(":/sql/sqlite")
                                                                  : QStringLiteral(":/sql/postgresql");
     static const QRegularExpression pattern(QStringLiteral("^(\\d{3})_(\\w+)\\.sql$"));
@@ -54,7 +56,8 @@ QList<Migrator::Migration> Migrator::available(DbConfig::Backend backend) {
     return out;
 }
 
-Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config) {
+Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config)
+{
     bool exists = false;
     if (config.isPostgres()) {
         // A least-privilege role (hcm_worker) may not create tables: only look when the table is there.
@@ -81,7 +84,8 @@ Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config) 
     return info;
 }
 
-Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
+Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
+{
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st;
@@ -101,7 +105,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
         return Error{
             Error::Code::Conflict,
             Tr::tr("The database %1 was written by a newer version of HCM Admin (schema %2; this program "
-               "knows up to schema %3). Install the newer version; this one will not touch it.")
+                   "knows up to schema %3). Install the newer version; this one will not touch it.")
                 .arg(config.displayName())
                 .arg(inf->currentVersion)
                 .arg(inf->latestVersion)};
@@ -114,16 +118,19 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
         for (const QString &statement : statements) {
             QSqlQuery q(db);
             if (!q.exec(statement)) {
-                if (q.lastError().nativeErrorCode() == QLatin1String("42501")) {  // insufficient_privilege
-                    return Error{Error::Code::Database,
-                                 Tr::tr("The database %1 needs migration %2_%3, but this role may not change the schema "
-                                    "(%4). Start hcmctl or hcm-admin once as the owner role (see "
-                                    "docs/postgresql.md), then this program again.")
-                                     .arg(config.displayName())
-                                     .arg(m.version)
-                                     .arg(m.name, q.lastError().databaseText())};
+                if (q.lastError().nativeErrorCode() == QLatin1String("42501")) { // insufficient_privilege
+                    return Error{
+                        Error::Code::Database,
+                        Tr::tr(
+                            "The database %1 needs migration %2_%3, but this role may not change the schema "
+                            "(%4). Start hcmctl or hcm-admin once as the owner role (see "
+                            "docs/postgresql.md), then this program again.")
+                            .arg(config.displayName())
+                            .arg(m.version)
+                            .arg(m.name, q.lastError().databaseText())};
                 }
-                return Database::error(q.lastError(), Tr::tr("applying migration %1_%2").arg(m.version).arg(m.name));
+                return Database::error(q.lastError(),
+                                       Tr::tr("applying migration %1_%2").arg(m.version).arg(m.name));
             }
         }
         QSqlQuery record(db);
@@ -139,7 +146,8 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config) {
     return tx.commit();
 }
 
-QStringList Migrator::splitStatements(const QString &sql) {
+QStringList Migrator::splitStatements(const QString &sql)
+{
     QStringList out;
     QString current;
     int blockDepth = 0;

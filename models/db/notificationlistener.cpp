@@ -20,7 +20,8 @@ namespace {
 constexpr int kCheckMs = 2000; // connection health check while listening
 constexpr int kMaxBackoffMs = 5000;
 
-const char *kindName(JobEvent::Kind kind) {
+const char *kindName(JobEvent::Kind kind)
+{
     switch (kind) {
     case JobEvent::Kind::Enqueued:
         return "enqueued";
@@ -37,7 +38,8 @@ QHash<QString, std::weak_ptr<NotificationListener>> g_registry;
 
 } // namespace
 
-QString JobEvent::encode() const {
+QString JobEvent::encode() const
+{
     QString ids;
     for (qint64 id : this->ids) {
         if (ids.size() > 7000) { // NOTIFY payloads are limited to 8000 bytes
@@ -54,7 +56,8 @@ QString JobEvent::encode() const {
         .arg(ids);
 }
 
-std::optional<JobEvent> JobEvent::decode(const QString &payload) {
+std::optional<JobEvent> JobEvent::decode(const QString &payload)
+{
     const QStringList parts = payload.split(QLatin1Char('|'));
     if (parts.size() != 4)
         return std::nullopt;
@@ -74,12 +77,14 @@ std::optional<JobEvent> JobEvent::decode(const QString &payload) {
     return e;
 }
 
-const QString &JobEvent::processOrigin() {
+const QString &JobEvent::processOrigin()
+{
     static const QString origin = QString::number(QRandomGenerator::system()->generate64(), 36);
     return origin;
 }
 
-std::shared_ptr<NotificationListener> NotificationListener::acquire(const DbConfig &config) {
+std::shared_ptr<NotificationListener> NotificationListener::acquire(const DbConfig &config)
+{
     if (!config.isPostgres())
         return nullptr;
     (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before another thread opens one
@@ -91,7 +96,8 @@ std::shared_ptr<NotificationListener> NotificationListener::acquire(const DbConf
     return listener;
 }
 
-NotificationListener::NotificationListener(const DbConfig &config) {
+NotificationListener::NotificationListener(const DbConfig &config)
+{
     m_thread.setObjectName(QStringLiteral("hcm-listener"));
     m_worker = new ListenerWorker(config);
     m_worker->moveToThread(&m_thread);
@@ -100,17 +106,20 @@ NotificationListener::NotificationListener(const DbConfig &config) {
     QMetaObject::invokeMethod(m_worker, &ListenerWorker::start, Qt::QueuedConnection);
 }
 
-NotificationListener::~NotificationListener() {
+NotificationListener::~NotificationListener()
+{
     QMetaObject::invokeMethod(m_worker, &ListenerWorker::stop, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
 
-bool NotificationListener::isListening() const {
+bool NotificationListener::isListening() const
+{
     return m_worker->listening.load();
 }
 
-bool NotificationListener::waitUntilListening(int timeoutMs) const {
+bool NotificationListener::waitUntilListening(int timeoutMs) const
+{
     QDeadlineTimer deadline(timeoutMs);
     while (!isListening()) {
         if (deadline.hasExpired())
@@ -122,26 +131,31 @@ bool NotificationListener::waitUntilListening(int timeoutMs) const {
 
 ListenerWorker::ListenerWorker(DbConfig config)
     : m_config(std::move(config))
-    , m_name(QStringLiteral("hcm-listen:%1:%2").arg(m_config.key()).arg(quintptr(this), 0, 16)) {}
+    , m_name(QStringLiteral("hcm-listen:%1:%2").arg(m_config.key()).arg(quintptr(this), 0, 16))
+{}
 
-ListenerWorker::~ListenerWorker() {
+ListenerWorker::~ListenerWorker()
+{
     closeConnection();
 }
 
-void ListenerWorker::start() {
+void ListenerWorker::start()
+{
     m_timer = new QTimer(this);
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, &ListenerWorker::check);
     check();
 }
 
-void ListenerWorker::stop() {
+void ListenerWorker::stop()
+{
     if (m_timer)
         m_timer->stop();
     closeConnection();
 }
 
-void ListenerWorker::closeConnection() {
+void ListenerWorker::closeConnection()
+{
     listening.store(false);
     if (!QSqlDatabase::contains(m_name))
         return;
@@ -155,7 +169,8 @@ void ListenerWorker::closeConnection() {
     QSqlDatabase::removeDatabase(m_name);
 }
 
-bool ListenerWorker::connectAndListen() {
+bool ListenerWorker::connectAndListen()
+{
     closeConnection();
     auto db = Database::open(m_config, m_name);
     if (!db) {
@@ -181,7 +196,8 @@ bool ListenerWorker::connectAndListen() {
     return true;
 }
 
-void ListenerWorker::check() {
+void ListenerWorker::check()
+{
     if (!listening.load()) {
         if (!connectAndListen())
             return; // lost() scheduled the next attempt
@@ -202,7 +218,8 @@ void ListenerWorker::check() {
     m_timer->start(kCheckMs);
 }
 
-void ListenerWorker::lost(const QString &why) {
+void ListenerWorker::lost(const QString &why)
+{
     listening.store(false);
     if (m_failures == 0) {
         m_downSince = QDateTime::currentMSecsSinceEpoch();
@@ -215,7 +232,8 @@ void ListenerWorker::lost(const QString &why) {
 }
 
 void ListenerWorker::onNotification(const QString &name, QSqlDriver::NotificationSource,
-                                    const QVariant &payload) {
+                                    const QVariant &payload)
+{
     if (name != QLatin1String(kJobChannel))
         return;
     const auto event = JobEvent::decode(payload.toString());

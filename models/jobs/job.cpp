@@ -130,7 +130,8 @@ QJsonObject Job::toJson(bool withAttempts) const
         {QStringLiteral("started_at"), timeValue(startedAt)},
         {QStringLiteral("completed_at"), timeValue(completedAt)},
         {QStringLiteral("created_by"), createdBy},
-        {QStringLiteral("worker_id"), workerId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(workerId)},
+        {QStringLiteral("worker_id"),
+         workerId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(workerId)},
         {QStringLiteral("cancel_requested"), cancelRequested},
     };
     if (progress >= 0)

@@ -15,12 +15,12 @@ inline constexpr int kJobStatusCount = 5;
 
 enum class JobPriority { Low = 0, Normal = 1, High = 2, Critical = 3 };
 
-QString toString(JobStatus status);                        // "queued", as stored and in the API
-QString displayName(JobStatus status);                     // translated, for people
+QString toString(JobStatus status);    // "queued", as stored and in the API
+QString displayName(JobStatus status); // translated, for people
 std::optional<JobStatus> jobStatusFromString(const QString &text);
-bool isFinished(JobStatus status);                         // completed, failed or cancelled
+bool isFinished(JobStatus status); // completed, failed or cancelled
 
-QString toString(JobPriority priority);                    // "low" … "critical"
+QString toString(JobPriority priority); // "low" … "critical"
 QString displayName(JobPriority priority);
 std::optional<JobPriority> jobPriorityFromString(const QString &text);
 
@@ -31,7 +31,7 @@ struct JobAttempt {
     QString workerId;
     qint64 startedAt = 0;
     qint64 finishedAt = 0;
-    QString outcome;  // completed, failed, cancelled, timed_out, lost, interrupted
+    QString outcome; // completed, failed, cancelled, timed_out, lost, interrupted
     QString error;
 
     QJsonObject toJson() const;
@@ -43,7 +43,7 @@ struct Job {
     JobStatus status = JobStatus::Queued;
     JobPriority priority = JobPriority::Normal;
     QJsonObject payload;
-    QJsonValue result;  // an object, or null
+    QJsonValue result; // an object, or null
     QString errorMessage;
     int retryCount = 0;
     int maxRetries = 3;
@@ -57,8 +57,8 @@ struct Job {
     QString workerId;
     qint64 leaseExpiresAt = 0;
     bool cancelRequested = false;
-    double progress = -1;  // 0..1, or -1 when the handler reports none
-    QList<JobAttempt> attemptList;  // filled by JobService::get
+    double progress = -1;          // 0..1, or -1 when the handler reports none
+    QList<JobAttempt> attemptList; // filled by JobService::get
 
     // "job_42": the id as the HTTP API and hcmctl --json show it.
     QString publicId() const { return publicId(id); }
@@ -77,7 +77,7 @@ struct NewJob {
     JobPriority priority = JobPriority::Normal;
     QJsonObject payload;
     int maxRetries = 3;
-    std::optional<qint64> runAt;  // UTC ms; now when empty
+    std::optional<qint64> runAt; // UTC ms; now when empty
 };
 
 // Who is acting: every mutation is told, for the audit trail and (later) permissions.

@@ -18,7 +18,7 @@ QString JobRules::whyNot(JobAction action, JobStatus status, bool cancelRequeste
             return tr("the job is running now");
         if (status == JobStatus::Completed)
             return tr("the job completed; duplicate it to run it again");
-        return {};  // failed, cancelled, and queued jobs waiting for their next attempt
+        return {}; // failed, cancelled, and queued jobs waiting for their next attempt
     case JobAction::Delete:
         if (!isFinished(status))
             return tr("only finished jobs can be deleted; this one is %1").arg(toString(status));

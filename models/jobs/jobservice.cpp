@@ -46,8 +46,7 @@ QList<qint64> changedIds(const QList<JobActionResult> &results)
 
 JobService::JobService(JobStore store)
     : m_store(std::move(store))
-{
-}
+{}
 
 Status JobService::validate(const NewJob &job)
 {
@@ -60,16 +59,17 @@ Status JobService::validate(const NewJob &job)
     const qsizetype size = QJsonDocument(job.payload).toJson(QJsonDocument::Compact).size();
     if (size > kMaxPayloadBytes) {
         return Error{Error::Code::Invalid, Tr::tr("The payload is %1 KiB; the limit is %2 KiB.")
-                                              .arg((size + 1023) / 1024)
-                                              .arg(kMaxPayloadBytes / 1024)};
+                                               .arg((size + 1023) / 1024)
+                                               .arg(kMaxPayloadBytes / 1024)};
     }
     if (type->validatePayload) {
         if (const QString why = type->validatePayload(job.payload); !why.isEmpty())
             return Error{Error::Code::Invalid, Tr::tr("Invalid payload for %1: %2.").arg(job.type, why)};
     }
     if (job.maxRetries < 0 || job.maxRetries > kMaxRetriesLimit) {
-        return Error{Error::Code::Invalid,
-                     Tr::tr("max_retries must be from 0 to %1; %2 was given.").arg(kMaxRetriesLimit).arg(job.maxRetries)};
+        return Error{Error::Code::Invalid, Tr::tr("max_retries must be from 0 to %1; %2 was given.")
+                                               .arg(kMaxRetriesLimit)
+                                               .arg(job.maxRetries)};
     }
     if (job.runAt && *job.runAt < 0)
         return Error{Error::Code::Invalid, Tr::tr("The start time is before 1970.")};
@@ -83,8 +83,8 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
         return QJsonObject{};
     if (bytes.size() > kMaxPayloadBytes) {
         return Error{Error::Code::Invalid, Tr::tr("The payload is %1 KiB; the limit is %2 KiB.")
-                                              .arg((bytes.size() + 1023) / 1024)
-                                              .arg(kMaxPayloadBytes / 1024)};
+                                               .arg((bytes.size() + 1023) / 1024)
+                                               .arg(kMaxPayloadBytes / 1024)};
     }
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &err);
@@ -93,7 +93,8 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
         QJsonParseError inner;
         QJsonDocument::fromJson('[' + bytes + ']', &inner);
         if (inner.error == QJsonParseError::NoError)
-            return Error{Error::Code::Invalid, Tr::tr("The payload must be a JSON object ({…}), not a single value.")};
+            return Error{Error::Code::Invalid,
+                         Tr::tr("The payload must be a JSON object ({…}), not a single value.")};
     }
     if (err.error != QJsonParseError::NoError) {
         const auto [line, column] = lineAndColumn(bytes, err.offset);
@@ -103,8 +104,7 @@ Result<QJsonObject> JobService::parsePayload(const QString &json)
                                                .arg(column)};
     }
     if (!doc.isObject()) {
-        return Error{Error::Code::Invalid,
-                     Tr::tr("The payload must be a JSON object ({…}), not an array.")};
+        return Error{Error::Code::Invalid, Tr::tr("The payload must be a JSON object ({…}), not an array.")};
     }
     return doc.object();
 }
@@ -116,8 +116,9 @@ Result<qint64> JobService::parseTime(const QString &text)
     if (!dt.isValid())
         dt = QDateTime::fromString(t, Qt::ISODate);
     if (!dt.isValid()) {
-        return Error{Error::Code::Invalid,
-                     Tr::tr("\"%1\" is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.").arg(t)};
+        return Error{
+            Error::Code::Invalid,
+            Tr::tr("\"%1\" is not a date and time; use ISO 8601, for example 2026-01-07T10:15:00Z.").arg(t)};
     }
     return dt.toMSecsSinceEpoch();
 }
@@ -131,7 +132,8 @@ Result<NewJob> JobService::parse(const QString &type, const QString &priority, c
         const auto p = jobPriorityFromString(priority.trimmed());
         if (!p) {
             return Error{Error::Code::Invalid,
-                         Tr::tr("Unknown priority \"%1\": use low, normal, high or critical.").arg(priority.trimmed())};
+                         Tr::tr("Unknown priority \"%1\": use low, normal, high or critical.")
+                             .arg(priority.trimmed())};
         }
         job.priority = *p;
     }
@@ -174,7 +176,8 @@ Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const A
         if (auto st = validate(jobs.at(i)); !st) {
             if (jobs.size() == 1)
                 return st.error();
-            return Error{st.error().code, Tr::tr("Job %1 of %2: %3").arg(i + 1).arg(jobs.size()).arg(st.error().message)};
+            return Error{st.error().code,
+                         Tr::tr("Job %1 of %2: %3").arg(i + 1).arg(jobs.size()).arg(st.error().message)};
         }
     }
     auto ids = m_store.insert(jobs, actor.name);

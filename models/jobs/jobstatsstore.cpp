@@ -11,8 +11,7 @@ namespace hcm {
 JobStatsStore::JobStatsStore(DbConfig config, std::shared_ptr<Clock> clock)
     : m_config(std::move(config))
     , m_clock(std::move(clock))
-{
-}
+{}
 
 Result<Throughput> JobStatsStore::throughput(int minutes) const
 {
@@ -29,7 +28,8 @@ Result<Throughput> JobStatsStore::throughput(int minutes) const
                              "GROUP BY completed_at / 60000, status"));
     q.addBindValue(firstMinute);
     if (!q.exec())
-        return Database::error(q.lastError(), QCoreApplication::translate("hcm::JobStatsStore", "reading throughput"));
+        return Database::error(q.lastError(),
+                               QCoreApplication::translate("hcm::JobStatsStore", "reading throughput"));
     Throughput t;
     t.firstMinuteMs = firstMinute;
     t.completed = QList<int>(minutes, 0);
@@ -58,7 +58,7 @@ Result<std::optional<std::array<qint64, kJobStatusCount>>> JobStatsStore::mainta
         return db.error();
     QSqlQuery q(db.value());
     if (!q.exec(QStringLiteral("SELECT status, n FROM job_counts")))
-        return Counts{};  // an older schema without the table: count instead
+        return Counts{}; // an older schema without the table: count instead
     std::array<qint64, kJobStatusCount> counts{};
     while (q.next()) {
         if (const auto s = jobStatusFromString(q.value(0).toString()))

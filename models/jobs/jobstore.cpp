@@ -27,25 +27,30 @@ const QString kJobColumns = QStringLiteral(
     "run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, lease_expires_at, "
     "cancel_requested, progress");
 
-QJsonObject parseObject(const QVariant &v) {
+QJsonObject parseObject(const QVariant &v)
+{
     if (v.isNull())
         return {};
     return QJsonDocument::fromJson(v.toString().toUtf8()).object();
 }
 
-QString compactJson(const QJsonObject &o) {
+QString compactJson(const QJsonObject &o)
+{
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
-qint64 msOrZero(const QVariant &v) {
+qint64 msOrZero(const QVariant &v)
+{
     return v.isNull() ? 0 : v.toLongLong();
 }
 
-JobStatus statusOf(const QVariant &v) {
+JobStatus statusOf(const QVariant &v)
+{
     return jobStatusFromString(v.toString()).value_or(JobStatus::Queued);
 }
 
-Job jobFromQuery(const QSqlQuery &q) {
+Job jobFromQuery(const QSqlQuery &q)
+{
     Job j;
     j.id = q.value(0).toLongLong();
     j.type = q.value(1).toString();
@@ -71,7 +76,8 @@ Job jobFromQuery(const QSqlQuery &q) {
     return j;
 }
 
-QString sortExpression(JobSortColumn column) {
+QString sortExpression(JobSortColumn column)
+{
     switch (column) {
     case JobSortColumn::Id:
         return QStringLiteral("id");
@@ -103,7 +109,8 @@ struct Where {
     QVariantList values;
 };
 
-QString likePattern(const QString &text) {
+QString likePattern(const QString &text)
+{
     QString escaped = text;
     escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
     escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
@@ -111,7 +118,8 @@ QString likePattern(const QString &text) {
     return QLatin1Char('%') + escaped + QLatin1Char('%');
 }
 
-Where whereFor(const JobFilter &f, bool withStatuses) {
+Where whereFor(const JobFilter &f, bool withStatuses)
+{
     QStringList parts;
     Where w;
     if (withStatuses && !f.statuses.isEmpty()) {
@@ -142,12 +150,14 @@ Where whereFor(const JobFilter &f, bool withStatuses) {
     return w;
 }
 
-void bindAll(QSqlQuery &q, const QVariantList &values) {
+void bindAll(QSqlQuery &q, const QVariantList &values)
+{
     for (const QVariant &v : values)
         q.addBindValue(v);
 }
 
-const char *outcomeName(JobOutcome::Kind kind) {
+const char *outcomeName(JobOutcome::Kind kind)
+{
     switch (kind) {
     case JobOutcome::Kind::Completed:
         return "completed";
@@ -164,19 +174,22 @@ const char *outcomeName(JobOutcome::Kind kind) {
 }
 
 // A value as an SQL literal, escaped by the driver (PostgreSQL statements sent without PREPARE).
-QString literal(const QSqlDatabase &db, const QVariant &value) {
+QString literal(const QSqlDatabase &db, const QVariant &value)
+{
     QSqlField field(QString(), value.metaType());
     field.setValue(value);
     return db.driver()->formatValue(field);
 }
 
-QVariant nullInt64() {
+QVariant nullInt64()
+{
     return QVariant(QMetaType::fromType<qint64>());
 }
 
 // Sends a job event on the PostgreSQL channel inside the caller's transaction: delivered at commit,
 // dropped on rollback.
-Status notifyInTransaction(QSqlDatabase &d, const JobEvent &event) {
+Status notifyInTransaction(QSqlDatabase &d, const JobEvent &event)
+{
     QSqlQuery q(d);
     q.prepare(QStringLiteral("SELECT pg_notify('%1', ?)").arg(QLatin1String(kJobChannel)));
     q.addBindValue(event.encode());
@@ -188,22 +201,26 @@ Status notifyInTransaction(QSqlDatabase &d, const JobEvent &event) {
 JobStore::JobStore(DbConfig config, std::shared_ptr<Clock> clock, RetryPolicy retry)
     : m_config(std::move(config))
     , m_clock(std::move(clock))
-    , m_retry(retry) {
+    , m_retry(retry)
+{
     // On PostgreSQL the production clock is the server's: workers on several machines agree on "now"
     // whatever their own clocks say. An injected clock (tests) is used as given, on both backends.
     m_databaseTime = m_config.isPostgres() && dynamic_cast<const SystemClock *>(m_clock.get()) != nullptr;
 }
 
-JobStore::Now JobStore::now() const {
+JobStore::Now JobStore::now() const
+{
     const qint64 ms = m_clock->nowMs();
     return Now{m_databaseTime ? Dialect::of(m_config).nowMs() : QString::number(ms), ms};
 }
 
-QString JobStore::withNow(QString sql, const Now &now) {
+QString JobStore::withNow(QString sql, const Now &now)
+{
     return sql.replace(QLatin1String("{now}"), QLatin1Char('(') + now.sql + QLatin1Char(')'));
 }
 
-Status JobStore::notifyChanged(const QList<qint64> &ids) {
+Status JobStore::notifyChanged(const QList<qint64> &ids)
+{
     if (!m_config.isPostgres())
         return {};
     auto conn = db();
@@ -216,11 +233,13 @@ Status JobStore::notifyChanged(const QList<qint64> &ids) {
     return notifyInTransaction(d, event);
 }
 
-Result<QSqlDatabase> JobStore::db() const {
+Result<QSqlDatabase> JobStore::db() const
+{
     return Database::connection(m_config);
 }
 
-Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString &actor) {
+Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString &actor)
+{
     if (jobs.isEmpty())
         return QList<qint64>{};
     auto conn = db();
@@ -284,7 +303,8 @@ Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString 
 // PostgreSQL: each chunk is one statement (one round trip) that inserts the jobs and sends the NOTIFY
 // that wakes idle workers; a single chunk needs no explicit transaction.
 Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs,
-                                               const QString &actor) {
+                                               const QString &actor)
+{
     constexpr qsizetype kChunk = 500;
     std::optional<Transaction> tx;
     if (jobs.size() > kChunk) {
@@ -341,7 +361,8 @@ Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJ
 }
 
 Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint64 leaseMs,
-                                          const QStringList &types) {
+                                          const QStringList &types)
+{
     if (max <= 0 || types.isEmpty())
         return QList<ClaimedJob>{};
     auto conn = db();
@@ -392,15 +413,14 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
         // every row of the type, completed ones included (measured: 14 k instead of 90 k claims/s on
         // 200,000 jobs). The literal status = 'queued' is what makes the partial index usable.
         const QString sql =
-            withNow(
-                QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
-                               "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + ?, "
-                               "attempts = attempts + 1, progress = NULL, completed_at = NULL "
-                               "WHERE id IN (SELECT id FROM background_jobs INDEXED BY idx_jobs_queue "
-                               "WHERE status = 'queued' AND run_at <= {now} AND job_type IN (%1) "
-                               "ORDER BY priority DESC, run_at, id LIMIT ?)")
-                    .arg(marks.join(QLatin1Char(','))),
-                now) +
+            withNow(QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
+                                   "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + ?, "
+                                   "attempts = attempts + 1, progress = NULL, completed_at = NULL "
+                                   "WHERE id IN (SELECT id FROM background_jobs INDEXED BY idx_jobs_queue "
+                                   "WHERE status = 'queued' AND run_at <= {now} AND job_type IN (%1) "
+                                   "ORDER BY priority DESC, run_at, id LIMIT ?)")
+                        .arg(marks.join(QLatin1Char(','))),
+                    now) +
             returning;
         if (auto st = Sql::prepare(q, sql); !st)
             return st.error();
@@ -437,7 +457,8 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
 // PostgreSQL: every completion of the batch in one statement (one round trip): the fenced UPDATE and
 // the attempt rows in data-modifying CTEs.
 Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QString &workerId,
-                                                    const QList<JobOutcome> &completed, const Now &now) {
+                                                    const QList<JobOutcome> &completed, const Now &now)
+{
     FinishReport report;
     // One array literal per column, unnested on the server: parsing and planning cost the same for 5
     // jobs and for 500 (a VALUES list of literals costs per row).
@@ -470,7 +491,8 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
             "started_at = COALESCE({now} - v.started_age, j.started_at), completed_at = {now}, updated_at = "
             "{now}, "
             "lease_expires_at = NULL, progress = 1 FROM v WHERE j.id = v.id AND j.worker_id = %2 "
-            "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.id, j.job_type, j.retry_count, j.max_retries, j.run_at, "
+            "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.id, j.job_type, "
+            "j.retry_count, j.max_retries, j.run_at, "
             "j.started_at, v.attempt, v.finished_age), "
             "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, outcome, "
             "error) "
@@ -509,7 +531,8 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
 // instead of looking each batch row up by primary key. Per-job statements cost
 // three times as much, mostly in Qt's binding and SQLite's per-statement setup.
 Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const QString &workerId,
-                                                          const QList<JobOutcome> &completed, const Now &now) {
+                                                          const QList<JobOutcome> &completed, const Now &now)
+{
     FinishReport report;
     // [[id, attempt, result, started_age, finished_age], …]; results are JSON objects already.
     QByteArray batch;
@@ -519,7 +542,8 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
         if (batch.size() > 1)
             batch += ',';
         batch += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ',';
-        batch += o.result.isEmpty() ? QByteArrayLiteral("{}") : QJsonDocument(o.result).toJson(QJsonDocument::Compact);
+        batch += o.result.isEmpty() ? QByteArrayLiteral("{}")
+                                    : QJsonDocument(o.result).toJson(QJsonDocument::Compact);
         batch += ',';
         batch += o.startedAt > 0 ? QByteArray::number(now.ms - o.startedAt) : QByteArrayLiteral("null");
         batch += ',' + QByteArray::number(o.finishedAt > 0 ? now.ms - o.finishedAt : 0) + ']';
@@ -528,13 +552,14 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
     QSqlQuery q(d);
     q.setForwardOnly(true);
     if (!q.prepare(withNow(
-            QStringLiteral(
-                "UPDATE background_jobs AS j SET status = 'completed', result = v.result, error_message = NULL, "
-                "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, progress = 1 "
-                "FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt, value -> 2 AS result, "
-                "value ->> 3 AS started_age, value ->> 4 AS finished_age FROM json_each(?)) AS v "
-                "WHERE j.id = v.id AND +j.worker_id = ? AND +j.status = 'processing' AND j.attempts = v.attempt "
-                "RETURNING id, job_type, retry_count, max_retries, run_at, started_at"),
+            QStringLiteral("UPDATE background_jobs AS j SET status = 'completed', result = v.result, "
+                           "error_message = NULL, "
+                           "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, progress = 1 "
+                           "FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt, value -> 2 AS result, "
+                           "value ->> 3 AS started_age, value ->> 4 AS finished_age FROM json_each(?)) AS v "
+                           "WHERE j.id = v.id AND +j.worker_id = ? AND +j.status = 'processing' AND "
+                           "j.attempts = v.attempt "
+                           "RETURNING id, job_type, retry_count, max_retries, run_at, started_at"),
             now)))
         return Database::error(q.lastError(), Tr::tr("saving %1 job results").arg(completed.size()));
     q.addBindValue(QString::fromUtf8(batch));
@@ -560,7 +585,7 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
     for (const JobOutcome &o : completed) {
         const auto it = startedOf.constFind(o.id);
         if (it == startedOf.cend()) {
-            report.rejected.append(o.id);  // another worker owns it now, or it was deleted
+            report.rejected.append(o.id); // another worker owns it now, or it was deleted
             continue;
         }
         if (attempts.size() > 1)
@@ -569,16 +594,17 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
         // (rewriting it would move the row in the started_at index once more per job).
         const qint64 started = o.startedAt > 0 ? o.startedAt : (it.value() > 0 ? it.value() : now.ms);
         const qint64 finishedAge = o.finishedAt > 0 ? now.ms - o.finishedAt : 0;
-        attempts += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ','
-                    + QByteArray::number(started) + ',' + QByteArray::number(finishedAge) + ']';
+        attempts += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ',' +
+                    QByteArray::number(started) + ',' + QByteArray::number(finishedAge) + ']';
     }
     attempts += ']';
     if (attempts.size() > 2) {
-        if (!q.prepare(withNow(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                              "finished_at, outcome, error) SELECT value ->> 0, value ->> 1, ?, "
-                                              "value ->> 2, {now} - (value ->> 3), 'completed', NULL "
-                                              "FROM json_each(?) WHERE true ON CONFLICT (job_id, attempt) DO NOTHING"),
-                               now)))
+        if (!q.prepare(withNow(
+                QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                               "finished_at, outcome, error) SELECT value ->> 0, value ->> 1, ?, "
+                               "value ->> 2, {now} - (value ->> 3), 'completed', NULL "
+                               "FROM json_each(?) WHERE true ON CONFLICT (job_id, attempt) DO NOTHING"),
+                now)))
             return Database::error(q.lastError(), Tr::tr("recording %1 attempts").arg(startedOf.size()));
         q.addBindValue(workerId);
         q.addBindValue(QString::fromUtf8(attempts));
@@ -588,7 +614,8 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
     return report;
 }
 
-Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOutcome> &outcomes) {
+Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOutcome> &outcomes)
+{
     FinishReport report;
     if (outcomes.isEmpty())
         return report;
@@ -652,11 +679,12 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         case JobOutcome::Kind::Completed:
             prepared = prepareOnce(
                 complete, completePrepared,
-                QStringLiteral("UPDATE background_jobs SET status = 'completed', result = ?, "
-                               "error_message = NULL, started_at = COALESCE({now} - ?, started_at), "
-                               "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, "
-                               "progress = 1 WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
-                               "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
+                QStringLiteral(
+                    "UPDATE background_jobs SET status = 'completed', result = ?, "
+                    "error_message = NULL, started_at = COALESCE({now} - ?, started_at), "
+                    "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, "
+                    "progress = 1 WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
+                    "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
             q = &complete;
             q->addBindValue(compactJson(o.result));
             q->addBindValue(startedAge);
@@ -731,7 +759,8 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         q->addBindValue(workerId);
         q->addBindValue(o.attempt);
         if (!q->exec())
-            return Database::error(q->lastError(), Tr::tr("saving the outcome of %1").arg(Job::publicId(o.id)));
+            return Database::error(q->lastError(),
+                                   Tr::tr("saving the outcome of %1").arg(Job::publicId(o.id)));
         if (!q->next()) {
             // Another worker took the job over after our lease expired, or it was deleted.
             report.rejected.append(o.id);
@@ -773,8 +802,9 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         attempt.addBindValue(o.error.isEmpty() ? QVariant(QMetaType::fromType<QString>())
                                                : QVariant(o.error));
         if (!attempt.exec())
-            return Database::error(attempt.lastError(),
-                                   Tr::tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
+            return Database::error(
+                attempt.lastError(),
+                Tr::tr("recording attempt %1 of %2").arg(o.attempt).arg(Job::publicId(o.id)));
         report.applied.append(t);
     }
     if (tx) {
@@ -784,7 +814,8 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
     return report;
 }
 
-Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids) {
+Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
+{
     if (ids.isEmpty())
         return 0;
     auto conn = db();
@@ -804,7 +835,8 @@ Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
     return q.numRowsAffected();
 }
 
-Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running) {
+Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -841,7 +873,8 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     return cancelled;
 }
 
-Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId) {
+Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -857,7 +890,8 @@ Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId) {
     return ids;
 }
 
-Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress) {
+Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress)
+{
     if (progress.isEmpty())
         return {};
     auto conn = db();
@@ -881,15 +915,18 @@ Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64,
     return tx.commit();
 }
 
-Result<QList<JobTransition>> JobStore::reapExpired() {
+Result<QList<JobTransition>> JobStore::reapExpired()
+{
     return rescue({}, Tr::tr("The worker running this job stopped responding (its lease expired)."));
 }
 
-Result<QList<JobTransition>> JobStore::rescueOrphans(const QString &workerId) {
+Result<QList<JobTransition>> JobStore::rescueOrphans(const QString &workerId)
+{
     return rescue(workerId, Tr::tr("The worker running this job was restarted before it finished."));
 }
 
-Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QString &lostText) {
+Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QString &lostText)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -975,7 +1012,8 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
     return out;
 }
 
-Status JobStore::registerWorker(const WorkerInfo &info) {
+Status JobStore::registerWorker(const WorkerInfo &info)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -998,7 +1036,8 @@ Status JobStore::registerWorker(const WorkerInfo &info) {
     return Sql::exec(q, Tr::tr("registering the worker"));
 }
 
-Status JobStore::unregisterWorker(const QString &workerId) {
+Status JobStore::unregisterWorker(const QString &workerId)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -1009,7 +1048,8 @@ Status JobStore::unregisterWorker(const QString &workerId) {
     return Sql::exec(q, Tr::tr("marking the worker stopped"));
 }
 
-Result<QList<WorkerInfo>> JobStore::workers() {
+Result<QList<WorkerInfo>> JobStore::workers()
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -1030,7 +1070,8 @@ Result<QList<WorkerInfo>> JobStore::workers() {
 QList<JobActionResult>
 JobStore::perJob(const QList<qint64> &ids,
                  const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
-                 const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events) {
+                 const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events)
+{
     QList<JobActionResult> out;
     auto conn = db();
     if (!conn) {
@@ -1078,7 +1119,8 @@ JobStore::perJob(const QList<qint64> &ids,
 namespace {
 
 // Reads a job's status inside the caller's transaction, to explain why an action did not apply.
-Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint64 id) {
+Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint64 id)
+{
     QSqlQuery q(d);
     q.prepare(QStringLiteral("SELECT status, cancel_requested FROM background_jobs WHERE id = ?"));
     q.addBindValue(id);
@@ -1094,17 +1136,20 @@ Result<std::optional<QPair<JobStatus, bool>>> currentState(QSqlDatabase &d, qint
 QString whyNotNow(JobAction action, JobStatus status, bool cancelRequested)
 {
     const QString why = JobRules::whyNot(action, status, cancelRequested);
-    return why.isEmpty() ? QCoreApplication::translate("hcm::JobStore", "the job changed state meanwhile; try again")
-                         : why;
+    return why.isEmpty()
+               ? QCoreApplication::translate("hcm::JobStore", "the job changed state meanwhile; try again")
+               : why;
 }
 
-JobActionResult notFound(qint64 id) {
+JobActionResult notFound(qint64 id)
+{
     return JobActionResult{id, false, Tr::tr("%1 does not exist").arg(Job::publicId(id)), JobStatus::Queued};
 }
 
 } // namespace
 
-QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor) {
+QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor)
+{
     const Now now = this->now();
     const auto events = [](const QList<JobActionResult> &results) {
         JobEvent cancel{JobEvent::Kind::Cancel, {}, 0, {}};
@@ -1164,7 +1209,8 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
         events);
 }
 
-QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QString &actor) {
+QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QString &actor)
+{
     Q_UNUSED(actor)
     const Now now = this->now();
     const auto events = [](const QList<JobActionResult> &results) {
@@ -1207,7 +1253,8 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
         events);
 }
 
-QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids) {
+QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)
+{
     return perJob(
         ids,
         [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
@@ -1239,7 +1286,8 @@ QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids) {
         });
 }
 
-Result<Job> JobStore::get(qint64 id, bool withAttempts) {
+Result<Job> JobStore::get(qint64 id, bool withAttempts)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -1261,7 +1309,8 @@ Result<Job> JobStore::get(qint64 id, bool withAttempts) {
     return job;
 }
 
-Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId) {
+Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -1280,7 +1329,8 @@ Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId) {
     return out;
 }
 
-Result<QList<Job>> JobStore::list(const JobFilter &filter) {
+Result<QList<Job>> JobStore::list(const JobFilter &filter)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -1304,7 +1354,8 @@ Result<QList<Job>> JobStore::list(const JobFilter &filter) {
     return out;
 }
 
-Result<qint64> JobStore::count(const JobFilter &filter) {
+Result<qint64> JobStore::count(const JobFilter &filter)
+{
     auto conn = db();
     if (!conn)
         return conn.error();
@@ -1317,7 +1368,8 @@ Result<qint64> JobStore::count(const JobFilter &filter) {
     return q.value(0).toLongLong();
 }
 
-Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFilter &filter) {
+Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFilter &filter)
+{
     auto conn = db();
     if (!conn)
         return conn.error();

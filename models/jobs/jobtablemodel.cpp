@@ -36,10 +36,11 @@ JobSortColumn sortColumnFor(int column)
 // Everything the table shows: a row is repainted only when one of these changed.
 bool sameContent(const Job &a, const Job &b)
 {
-    return a.status == b.status && a.updatedAt == b.updatedAt && a.progress == b.progress
-           && a.cancelRequested == b.cancelRequested && a.attempts == b.attempts && a.retryCount == b.retryCount
-           && a.runAt == b.runAt && a.workerId == b.workerId && a.errorMessage == b.errorMessage
-           && a.startedAt == b.startedAt && a.completedAt == b.completedAt && a.priority == b.priority;
+    return a.status == b.status && a.updatedAt == b.updatedAt && a.progress == b.progress &&
+           a.cancelRequested == b.cancelRequested && a.attempts == b.attempts &&
+           a.retryCount == b.retryCount && a.runAt == b.runAt && a.workerId == b.workerId &&
+           a.errorMessage == b.errorMessage && a.startedAt == b.startedAt && a.completedAt == b.completedAt &&
+           a.priority == b.priority;
 }
 
 QString timeText(qint64 ms)
@@ -140,7 +141,8 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
             return statusText(*job, m_clock->nowMs());
         return {};
     case Qt::TextAlignmentRole:
-        if (index.column() == IdColumn || index.column() == AttemptsColumn || index.column() == DurationColumn)
+        if (index.column() == IdColumn || index.column() == AttemptsColumn ||
+            index.column() == DurationColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case JobIdRole:
@@ -337,7 +339,7 @@ void JobTableModel::request(int offset)
 void JobTableModel::onWindowReady(quint64 request, const JobWindow &window)
 {
     if (request != m_inFlight)
-        return;  // superseded by a newer request (filter change, scroll)
+        return; // superseded by a newer request (filter change, scroll)
     m_inFlight = 0;
     applyWindow(window);
     emit windowApplied();

@@ -14,26 +14,39 @@ namespace hcm {
 // The live job table: a window of a filtered, sorted job list, fed by AsyncJobService's thread.
 //
 // rowCount() is the size of the whole filtered list; only a window of rows around what the view shows
-// (ensureLoaded) is held, rows outside it show a placeholder, so a million jobs never sit in memory. Filtering and sorting happen in SQL. A refresh never resets the model: the new window
-// is diffed against the old by job id into removeRows / moveRows / insertRows and row-ranged
-// dataChanged, so selection, current row and scroll position survive. Refresh requests are coalesced by
-// a short single-shot timer: a burst of job changes costs one query and one update.
+// (ensureLoaded) is held, rows outside it show a placeholder, so a million jobs never sit in memory.
+// Filtering and sorting happen in SQL. A refresh never resets the model: the new window is diffed against the
+// old by job id into removeRows / moveRows / insertRows and row-ranged dataChanged, so selection, current row
+// and scroll position survive. Refresh requests are coalesced by a short single-shot timer: a burst of job
+// changes costs one query and one update.
 class JobTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { IdColumn, TypeColumn, StatusColumn, PriorityColumn, AttemptsColumn, CreatedColumn, StartedColumn,
-                  DurationColumn, WorkerColumn, ErrorColumn, ColumnCount };
+    enum Column {
+        IdColumn,
+        TypeColumn,
+        StatusColumn,
+        PriorityColumn,
+        AttemptsColumn,
+        CreatedColumn,
+        StartedColumn,
+        DurationColumn,
+        WorkerColumn,
+        ErrorColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
     enum Role {
-        JobIdRole = Qt::UserRole + 1,  // qint64 id, 0 for a row not loaded yet
-        StatusRole,                    // int(JobStatus)
-        RawValueRole,                  // the column's underlying value (numbers, times in ms)
-        CancelRequestedRole,           // bool
-        RetryingRole,                  // bool: queued, waiting for its next attempt
-        LoadedRole,                    // bool: false while the row's window is being fetched
+        JobIdRole = Qt::UserRole + 1, // qint64 id, 0 for a row not loaded yet
+        StatusRole,                   // int(JobStatus)
+        RawValueRole,                 // the column's underlying value (numbers, times in ms)
+        CancelRequestedRole,          // bool
+        RetryingRole,                 // bool: queued, waiting for its next attempt
+        LoadedRole,                   // bool: false while the row's window is being fetched
     };
 
-    JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock = Clock::system(), QObject *parent = nullptr);
+    JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock = Clock::system(),
+                  QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -61,8 +74,8 @@ public:
     void ensureLoaded(int first, int last);
 
     qint64 jobIdAt(int row) const;
-    int rowOfJob(qint64 id) const;  // -1 when not in the loaded window
-    const Job *jobAt(int row) const;  // nullptr when not loaded
+    int rowOfJob(qint64 id) const;   // -1 when not in the loaded window
+    const Job *jobAt(int row) const; // nullptr when not loaded
     bool isLoading() const { return m_inFlight != 0; }
     qint64 total() const { return m_total; }
 
@@ -89,11 +102,11 @@ private:
     std::shared_ptr<Clock> m_clock;
     JobFilter m_filter;
     int m_windowSize = 300;
-    qint64 m_total = 0;          // rows the view sees
-    int m_offset = 0;            // first row of the loaded window
-    QList<Job> m_rows;           // the loaded window
-    QHash<qint64, int> m_rowOf;  // job id → index in m_rows
-    quint64 m_inFlight = 0;      // the window request we wait for, 0 when none
+    qint64 m_total = 0;         // rows the view sees
+    int m_offset = 0;           // first row of the loaded window
+    QList<Job> m_rows;          // the loaded window
+    QHash<qint64, int> m_rowOf; // job id → index in m_rows
+    quint64 m_inFlight = 0;     // the window request we wait for, 0 when none
     int m_wantedOffset = 0;
     bool m_loadedOnce = false;
     QTimer m_coalesceTimer;

@@ -22,7 +22,8 @@ QString checkKeys(const QJsonObject &payload, const QStringList &allowed)
 {
     for (auto it = payload.begin(); it != payload.end(); ++it) {
         if (!allowed.contains(it.key())) {
-            return Tr::tr("unknown payload field \"%1\" (allowed: %2)").arg(it.key(), allowed.join(QLatin1String(", ")));
+            return Tr::tr("unknown payload field \"%1\" (allowed: %2)")
+                .arg(it.key(), allowed.join(QLatin1String(", ")));
         }
     }
     return {};
@@ -31,7 +32,8 @@ QString checkKeys(const QJsonObject &payload, const QStringList &allowed)
 QString checkEnum(const QJsonObject &payload, const QString &key, const QStringList &values, bool required)
 {
     if (!payload.contains(key))
-        return required ? Tr::tr("payload field \"%1\" is required (one of: %2)").arg(key, values.join(QLatin1String(", ")))
+        return required ? Tr::tr("payload field \"%1\" is required (one of: %2)")
+                              .arg(key, values.join(QLatin1String(", ")))
                         : QString();
     const QJsonValue v = payload.value(key);
     if (!v.isString() || !values.contains(v.toString()))
@@ -50,8 +52,7 @@ QString checkInt(const QJsonObject &payload, const QString &key, qint64 min, qin
     return {};
 }
 
-template<typename... Checks>
-QString firstError(Checks &&...checks)
+template<typename... Checks> QString firstError(Checks &&...checks)
 {
     QString out;
     ((out.isEmpty() ? (out = checks) : out), ...);
@@ -75,16 +76,17 @@ JobTypeCatalog::JobTypeCatalog()
 {
     m_types.append(JobTypeInfo{
         QStringLiteral("cache_flush"),
-        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog",
-                          "Clears the application cache: the cache folder and the cache table. \"full\" removes "
-                          "everything, \"expired\" only entries past their expiry."),
+        QT_TRANSLATE_NOOP(
+            "hcm::JobTypeCatalog",
+            "Clears the application cache: the cache folder and the cache table. \"full\" removes "
+            "everything, \"expired\" only entries past their expiry."),
         QJsonObject{{QStringLiteral("action"), QStringLiteral("full")}},
         300,
         false,
         [](const QJsonObject &p) {
             return firstError(checkKeys(p, {QStringLiteral("action"), QStringLiteral("max_age_seconds")}),
-                              checkEnum(p, QStringLiteral("action"), {QStringLiteral("full"), QStringLiteral("expired")},
-                                        false),
+                              checkEnum(p, QStringLiteral("action"),
+                                        {QStringLiteral("full"), QStringLiteral("expired")}, false),
                               checkInt(p, QStringLiteral("max_age_seconds"), 0, 10LL * 365 * 86400));
         },
     });
@@ -128,7 +130,8 @@ JobTypeCatalog::JobTypeCatalog()
         120,
         false,
         [](const QJsonObject &p) {
-            if (QString e = checkKeys(p, {QStringLiteral("to"), QStringLiteral("subject"), QStringLiteral("body")});
+            if (QString e =
+                    checkKeys(p, {QStringLiteral("to"), QStringLiteral("subject"), QStringLiteral("body")});
                 !e.isEmpty())
                 return e;
             const QJsonValue to = p.value(QStringLiteral("to"));
@@ -152,28 +155,29 @@ JobTypeCatalog::JobTypeCatalog()
     });
     m_types.append(JobTypeInfo{
         QStringLiteral("cleanup"),
-        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog",
-                          "Deletes old data: finished jobs and their attempts older than the retention period, "
-                          "and expired cache entries."),
+        QT_TRANSLATE_NOOP(
+            "hcm::JobTypeCatalog",
+            "Deletes old data: finished jobs and their attempts older than the retention period, "
+            "and expired cache entries."),
         QJsonObject{{QStringLiteral("type"), QStringLiteral("all")}},
         1800,
         false,
         [](const QJsonObject &p) {
-            return firstError(
-                checkKeys(p, {QStringLiteral("type"), QStringLiteral("older_than_days")}),
-                checkEnum(p, QStringLiteral("type"),
-                          {QStringLiteral("all"), QStringLiteral("jobs"), QStringLiteral("attempts"),
-                           QStringLiteral("cache")},
-                          false),
-                checkInt(p, QStringLiteral("older_than_days"), 0, 36500));
+            return firstError(checkKeys(p, {QStringLiteral("type"), QStringLiteral("older_than_days")}),
+                              checkEnum(p, QStringLiteral("type"),
+                                        {QStringLiteral("all"), QStringLiteral("jobs"),
+                                         QStringLiteral("attempts"), QStringLiteral("cache")},
+                                        false),
+                              checkInt(p, QStringLiteral("older_than_days"), 0, 36500));
         },
     });
 
     m_types.append(JobTypeInfo{
         QStringLiteral("notify"),
-        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog",
-                          "Delivers an alert about another job (failed, succeeded, retried, worker lost) to every "
-                          "enabled notification channel. Created by the workers; retried with backoff."),
+        QT_TRANSLATE_NOOP(
+            "hcm::JobTypeCatalog",
+            "Delivers an alert about another job (failed, succeeded, retried, worker lost) to every "
+            "enabled notification channel. Created by the workers; retried with backoff."),
         QJsonObject{{QStringLiteral("event"), QStringLiteral("job_failed")},
                     {QStringLiteral("job_id"), 1},
                     {QStringLiteral("job_type"), QStringLiteral("db_optimize")}},
@@ -182,21 +186,24 @@ JobTypeCatalog::JobTypeCatalog()
         [](const QJsonObject &p) {
             return firstError(
                 checkKeys(p, {QStringLiteral("event"), QStringLiteral("job_id"), QStringLiteral("job_type"),
-                              QStringLiteral("error"), QStringLiteral("retry_count"), QStringLiteral("max_retries"),
-                              QStringLiteral("run_at")}),
+                              QStringLiteral("error"), QStringLiteral("retry_count"),
+                              QStringLiteral("max_retries"), QStringLiteral("run_at")}),
                 checkEnum(p, QStringLiteral("event"),
-                          {QStringLiteral("job_failed"), QStringLiteral("job_succeeded"), QStringLiteral("job_retried"),
-                           QStringLiteral("worker_lost")},
+                          {QStringLiteral("job_failed"), QStringLiteral("job_succeeded"),
+                           QStringLiteral("job_retried"), QStringLiteral("worker_lost")},
                           true),
-                p.contains(QStringLiteral("job_id")) ? QString()
-                                                     : Tr::tr("payload field \"job_id\" is required: the job the alert is about"),
+                p.contains(QStringLiteral("job_id"))
+                    ? QString()
+                    : Tr::tr("payload field \"job_id\" is required: the job the alert is about"),
                 checkInt(p, QStringLiteral("job_id"), 1, std::numeric_limits<qint64>::max() / 2),
-                p.value(QStringLiteral("job_type")).isString() ? QString()
-                                                               : Tr::tr("payload field \"job_type\" is required and must be text"),
+                p.value(QStringLiteral("job_type")).isString()
+                    ? QString()
+                    : Tr::tr("payload field \"job_type\" is required and must be text"),
                 (!p.contains(QStringLiteral("error")) || p.value(QStringLiteral("error")).isString())
                     ? QString()
                     : Tr::tr("payload field \"error\" must be text"),
-                checkInt(p, QStringLiteral("retry_count"), 0, 1000), checkInt(p, QStringLiteral("max_retries"), 0, 1000),
+                checkInt(p, QStringLiteral("retry_count"), 0, 1000),
+                checkInt(p, QStringLiteral("max_retries"), 0, 1000),
                 checkInt(p, QStringLiteral("run_at"), 0, std::numeric_limits<qint64>::max() / 2));
         },
     });
@@ -204,26 +211,30 @@ JobTypeCatalog::JobTypeCatalog()
     // Diagnostic types: real handlers with trivial work, for tests, benchmarks and smoke checks.
     m_types.append(JobTypeInfo{QStringLiteral("test.noop"),
                                QT_TRANSLATE_NOOP("hcm::JobTypeCatalog", "Does nothing and succeeds."),
-                               {}, 60, true,
+                               {},
+                               60,
+                               true,
                                [](const QJsonObject &p) { return checkKeys(p, {QStringLiteral("tag")}); }});
     m_types.append(JobTypeInfo{
         QStringLiteral("test.sleep"),
         QT_TRANSLATE_NOOP("hcm::JobTypeCatalog", "Waits for the given milliseconds, then succeeds."),
         QJsonObject{{QStringLiteral("ms"), 1000}}, 3600, true, [](const QJsonObject &p) {
-            return firstError(checkKeys(p, {QStringLiteral("ms"), QStringLiteral("tag"), QStringLiteral("ignore_cancel")}),
-                              checkInt(p, QStringLiteral("ms"), 0, 3'600'000));
+            return firstError(
+                checkKeys(p, {QStringLiteral("ms"), QStringLiteral("tag"), QStringLiteral("ignore_cancel")}),
+                checkInt(p, QStringLiteral("ms"), 0, 3'600'000));
         }});
-    m_types.append(JobTypeInfo{
-        QStringLiteral("test.fail"),
-        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog", "Fails with the given message."),
-        QJsonObject{{QStringLiteral("message"), QStringLiteral("planned failure")}}, 60, true,
-        [](const QJsonObject &p) {
-            return checkKeys(p, {QStringLiteral("message"), QStringLiteral("permanent"), QStringLiteral("tag")});
-        }});
+    m_types.append(JobTypeInfo{QStringLiteral("test.fail"),
+                               QT_TRANSLATE_NOOP("hcm::JobTypeCatalog", "Fails with the given message."),
+                               QJsonObject{{QStringLiteral("message"), QStringLiteral("planned failure")}},
+                               60, true, [](const QJsonObject &p) {
+                                   return checkKeys(p, {QStringLiteral("message"),
+                                                        QStringLiteral("permanent"), QStringLiteral("tag")});
+                               }});
     m_types.append(JobTypeInfo{
         QStringLiteral("test.record"),
-        QT_TRANSLATE_NOOP("hcm::JobTypeCatalog",
-                          "Records the execution in the table test_executions, then waits the given milliseconds."),
+        QT_TRANSLATE_NOOP(
+            "hcm::JobTypeCatalog",
+            "Records the execution in the table test_executions, then waits the given milliseconds."),
         QJsonObject{{QStringLiteral("ms"), 0}}, 600, true, [](const QJsonObject &p) {
             return firstError(checkKeys(p, {QStringLiteral("ms"), QStringLiteral("tag")}),
                               checkInt(p, QStringLiteral("ms"), 0, 600'000));

@@ -12,10 +12,10 @@ namespace hcm {
 // template for the UI, payload rules for enqueue, and the time limit the worker enforces.
 struct JobTypeInfo {
     QString name;
-    const char *descriptionText = "";  // untranslated; use description()
+    const char *descriptionText = ""; // untranslated; use description()
     QJsonObject payloadTemplate;
     int timeoutSeconds = 600;
-    bool internal = false;  // diagnostic types, hidden from menus
+    bool internal = false; // diagnostic types, hidden from menus
     // Returns an error sentence, or an empty string when the payload is acceptable.
     std::function<QString(const QJsonObject &)> validatePayload;
 

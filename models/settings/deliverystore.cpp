@@ -12,7 +12,8 @@ const QLatin1String
     kSelect("SELECT id, job_id, source_job_id, channel, recipient, event, outcome, provider_response, "
             "error, latency_ms, created_at, created_by FROM notification_deliveries ");
 
-DeliveryRecord fromQuery(const QSqlQuery &q) {
+DeliveryRecord fromQuery(const QSqlQuery &q)
+{
     DeliveryRecord r;
     r.id = q.value(0).toLongLong();
     r.jobId = q.value(1).toLongLong();
@@ -29,13 +30,15 @@ DeliveryRecord fromQuery(const QSqlQuery &q) {
     return r;
 }
 
-QVariant idOrNull(qint64 id) {
+QVariant idOrNull(qint64 id)
+{
     return id > 0 ? QVariant(id) : QVariant(QMetaType::fromType<qint64>());
 }
 
 } // namespace
 
-QJsonObject DeliveryRecord::toJson() const {
+QJsonObject DeliveryRecord::toJson() const
+{
     return QJsonObject{
         {QStringLiteral("id"), id},
         {QStringLiteral("job_id"),
@@ -56,9 +59,11 @@ QJsonObject DeliveryRecord::toJson() const {
 
 DeliveryStore::DeliveryStore(DbConfig config, std::shared_ptr<Clock> clock)
     : m_config(std::move(config))
-    , m_clock(std::move(clock)) {}
+    , m_clock(std::move(clock))
+{}
 
-Result<qint64> DeliveryStore::log(DeliveryRecord r) {
+Result<qint64> DeliveryStore::log(DeliveryRecord r)
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -89,7 +94,8 @@ Result<qint64> DeliveryStore::log(DeliveryRecord r) {
     return q.next() ? q.value(0).toLongLong() : qint64(0);
 }
 
-Result<QList<DeliveryRecord>> DeliveryStore::forJob(qint64 jobId) {
+Result<QList<DeliveryRecord>> DeliveryStore::forJob(qint64 jobId)
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -109,7 +115,8 @@ Result<QList<DeliveryRecord>> DeliveryStore::forJob(qint64 jobId) {
     return out;
 }
 
-Result<QList<DeliveryRecord>> DeliveryStore::recent(int limit) {
+Result<QList<DeliveryRecord>> DeliveryStore::recent(int limit)
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -126,7 +133,8 @@ Result<QList<DeliveryRecord>> DeliveryStore::recent(int limit) {
     return out;
 }
 
-Result<QSet<QString>> DeliveryStore::deliveredBy(qint64 jobId) {
+Result<QSet<QString>> DeliveryStore::deliveredBy(qint64 jobId)
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();

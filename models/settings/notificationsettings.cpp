@@ -52,11 +52,13 @@ const FieldInfo kFields[] = {
     {"tls_ca_file", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Extra trusted CA certificate file")},
 };
 
-QString boolText(bool b) {
+QString boolText(bool b)
+{
     return b ? QStringLiteral("true") : QStringLiteral("false");
 }
 
-std::optional<bool> parseBool(const QString &text) {
+std::optional<bool> parseBool(const QString &text)
+{
     const QString t = text.trimmed().toLower();
     if (t == QLatin1String("true") || t == QLatin1String("yes") || t == QLatin1String("on") ||
         t == QLatin1String("1"))
@@ -67,7 +69,8 @@ std::optional<bool> parseBool(const QString &text) {
     return std::nullopt;
 }
 
-QStringList parseList(const QString &text) {
+QStringList parseList(const QString &text)
+{
     QStringList out;
     const QStringList parts = text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
     for (const QString &p : parts)
@@ -75,31 +78,36 @@ QStringList parseList(const QString &text) {
     return out;
 }
 
-bool isEmail(const QString &s) {
+bool isEmail(const QString &s)
+{
     static const QRegularExpression re(
         QStringLiteral("^[^@\\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                        "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"));
     return re.match(s).hasMatch();
 }
 
-bool isE164(const QString &s) {
+bool isE164(const QString &s)
+{
     static const QRegularExpression re(QStringLiteral("^\\+[1-9][0-9]{1,14}$"));
     return re.match(s).hasMatch();
 }
 
-bool isHttpsUrl(const QString &s) {
+bool isHttpsUrl(const QString &s)
+{
     const QUrl url(s, QUrl::StrictMode);
     return url.isValid() && url.scheme() == QLatin1String("https") && !url.host().isEmpty() &&
            url.userInfo().isEmpty();
 }
 
-bool isHostName(const QString &s) {
+bool isHostName(const QString &s)
+{
     static const QRegularExpression re(
         QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$"));
     return s.size() <= 253 && re.match(s).hasMatch();
 }
 
-std::optional<QTime> parseHhMm(const QString &s) {
+std::optional<QTime> parseHhMm(const QString &s)
+{
     static const QRegularExpression re(QStringLiteral("^([01][0-9]|2[0-3]):[0-5][0-9]$"));
     if (!re.match(s).hasMatch())
         return std::nullopt;
@@ -108,7 +116,8 @@ std::optional<QTime> parseHhMm(const QString &s) {
 
 } // namespace
 
-QString toString(SmtpSecurity security) {
+QString toString(SmtpSecurity security)
+{
     switch (security) {
     case SmtpSecurity::None:
         return QStringLiteral("none");
@@ -120,14 +129,16 @@ QString toString(SmtpSecurity security) {
     return {};
 }
 
-std::optional<SmtpSecurity> smtpSecurityFromString(const QString &text) {
+std::optional<SmtpSecurity> smtpSecurityFromString(const QString &text)
+{
     for (auto s : {SmtpSecurity::None, SmtpSecurity::StartTls, SmtpSecurity::Tls})
         if (toString(s) == text.trimmed().toLower())
             return s;
     return std::nullopt;
 }
 
-QString toString(DigestFrequency digest) {
+QString toString(DigestFrequency digest)
+{
     switch (digest) {
     case DigestFrequency::Immediate:
         return QStringLiteral("immediate");
@@ -139,14 +150,16 @@ QString toString(DigestFrequency digest) {
     return {};
 }
 
-std::optional<DigestFrequency> digestFromString(const QString &text) {
+std::optional<DigestFrequency> digestFromString(const QString &text)
+{
     for (auto d : {DigestFrequency::Immediate, DigestFrequency::Hourly, DigestFrequency::Daily})
         if (toString(d) == text.trimmed().toLower())
             return d;
     return std::nullopt;
 }
 
-QString toString(NotifyChannel channel) {
+QString toString(NotifyChannel channel)
+{
     switch (channel) {
     case NotifyChannel::Email:
         return QStringLiteral("email");
@@ -158,14 +171,16 @@ QString toString(NotifyChannel channel) {
     return {};
 }
 
-std::optional<NotifyChannel> notifyChannelFromString(const QString &text) {
+std::optional<NotifyChannel> notifyChannelFromString(const QString &text)
+{
     for (auto c : {NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::Slack})
         if (toString(c) == text.trimmed().toLower())
             return c;
     return std::nullopt;
 }
 
-const QStringList &NotificationSettings::fieldKeys() {
+const QStringList &NotificationSettings::fieldKeys()
+{
     static const QStringList keys = [] {
         QStringList out;
         for (const FieldInfo &f : kFields)
@@ -175,28 +190,33 @@ const QStringList &NotificationSettings::fieldKeys() {
     return keys;
 }
 
-const QStringList &NotificationSettings::secretKeys() {
+const QStringList &NotificationSettings::secretKeys()
+{
     static const QStringList keys{QStringLiteral("smtp_password"), QStringLiteral("twilio_auth_token"),
                                   QStringLiteral("slack_webhook_url")};
     return keys;
 }
 
-bool NotificationSettings::isSecretKey(const QString &key) {
+bool NotificationSettings::isSecretKey(const QString &key)
+{
     return secretKeys().contains(key);
 }
 
-bool NotificationSettings::isKnownKey(const QString &key) {
+bool NotificationSettings::isKnownKey(const QString &key)
+{
     return fieldKeys().contains(key);
 }
 
-QString NotificationSettings::fieldLabel(const QString &key) {
+QString NotificationSettings::fieldLabel(const QString &key)
+{
     for (const FieldInfo &f : kFields)
         if (key == QLatin1String(f.key))
             return tr(f.label);
     return key;
 }
 
-SecretField *NotificationSettings::secret(const QString &key) {
+SecretField *NotificationSettings::secret(const QString &key)
+{
     if (key == QLatin1String("smtp_password"))
         return &smtpPassword;
     if (key == QLatin1String("twilio_auth_token"))
@@ -206,18 +226,21 @@ SecretField *NotificationSettings::secret(const QString &key) {
     return nullptr;
 }
 
-const SecretField *NotificationSettings::secret(const QString &key) const {
+const SecretField *NotificationSettings::secret(const QString &key) const
+{
     return const_cast<NotificationSettings *>(this)->secret(key);
 }
 
-QString NotificationSettings::text(const QString &key) const {
+QString NotificationSettings::text(const QString &key) const
+{
     if (const SecretField *s = secret(key))
         return s->willBeSet() ? QStringLiteral("set") : QStringLiteral("unset");
     const QHash<QString, QString> all = fingerprints();
     return all.value(key);
 }
 
-QHash<QString, QString> NotificationSettings::fingerprints() const {
+QHash<QString, QString> NotificationSettings::fingerprints() const
+{
     const QLatin1Char comma(',');
     return {
         {QStringLiteral("email_enabled"), boolText(emailEnabled)},
@@ -250,7 +273,8 @@ QHash<QString, QString> NotificationSettings::fingerprints() const {
     };
 }
 
-QString NotificationSettings::setText(const QString &key, const QString &value) {
+QString NotificationSettings::setText(const QString &key, const QString &value)
+{
     if (isSecretKey(key))
         return tr("%1 is a secret: it cannot be set from text here.").arg(fieldLabel(key));
     const QString v = value.trimmed();
@@ -326,7 +350,8 @@ QString NotificationSettings::setText(const QString &key, const QString &value) 
     return tr("Unknown setting \"%1\".").arg(key);
 }
 
-QMap<QString, QString> NotificationSettings::validate() const {
+QMap<QString, QString> NotificationSettings::validate() const
+{
     QMap<QString, QString> e;
     auto add = [&](const char *key, const QString &message) {
         if (!e.contains(QLatin1String(key)))
@@ -414,7 +439,8 @@ QMap<QString, QString> NotificationSettings::validate() const {
     return e;
 }
 
-QJsonObject NotificationSettings::toJson() const {
+QJsonObject NotificationSettings::toJson() const
+{
     QJsonObject o;
     const QHash<QString, QString> all = fingerprints();
     for (const QString &key : fieldKeys()) {
@@ -442,7 +468,8 @@ QJsonObject NotificationSettings::toJson() const {
     return o;
 }
 
-qint64 NotificationSettings::quietUntil(qint64 utcMs) const {
+qint64 NotificationSettings::quietUntil(qint64 utcMs) const
+{
     if (!quietHoursEnabled)
         return 0;
     const auto start = parseHhMm(quietHoursStart);
@@ -467,7 +494,8 @@ qint64 NotificationSettings::quietUntil(qint64 utcMs) const {
     return 0;
 }
 
-bool NotificationSettings::isChannelEnabled(NotifyChannel channel) const {
+bool NotificationSettings::isChannelEnabled(NotifyChannel channel) const
+{
     switch (channel) {
     case NotifyChannel::Email:
         return emailEnabled;

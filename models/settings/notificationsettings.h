@@ -33,20 +33,24 @@ struct SecretField {
     QString replacement; // the new plaintext, with Change::Replace
     QString plaintext;   // the stored plaintext, only after loadForDelivery()
 
-    void replace(const QString &value) {
+    void replace(const QString &value)
+    {
         change = Change::Replace;
         replacement = value;
     }
-    void clear() {
+    void clear()
+    {
         change = Change::Clear;
         replacement.clear();
     }
     // Whether a value will be stored after saving.
-    bool willBeSet() const {
+    bool willBeSet() const
+    {
         return change == Change::Replace ? !replacement.isEmpty() : change == Change::Keep && isSet;
     }
     // The value the channels use: the replacement when one is pending, else the decrypted one.
-    QString value() const {
+    QString value() const
+    {
         return change == Change::Replace ? replacement : change == Change::Clear ? QString() : plaintext;
     }
 };

@@ -50,7 +50,8 @@ const QStringList kColumns{
     QStringLiteral("updated_at"),
 };
 
-QStringList listFrom(const QVariant &v) {
+QStringList listFrom(const QVariant &v)
+{
     QStringList out;
     const QJsonArray array = QJsonDocument::fromJson(v.toString().toUtf8()).array();
     for (const QJsonValue &item : array)
@@ -58,11 +59,13 @@ QStringList listFrom(const QVariant &v) {
     return out;
 }
 
-QString listText(const QStringList &list) {
+QString listText(const QStringList &list)
+{
     return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
 }
 
-QString secretFingerprint(const QString &ciphertext) {
+QString secretFingerprint(const QString &ciphertext)
+{
     if (ciphertext.isEmpty())
         return QStringLiteral("unset");
     return QString::fromLatin1(
@@ -74,7 +77,8 @@ struct StoredRow {
     QHash<QString, QString> ciphertext; // secret key -> stored ciphertext ("" when unset)
 };
 
-Result<StoredRow> readRow(QSqlDatabase &db) {
+Result<StoredRow> readRow(QSqlDatabase &db)
+{
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT %1 FROM notification_settings WHERE id = 1")
                     .arg(kColumns.join(QLatin1String(", ")))))
@@ -130,7 +134,8 @@ Result<StoredRow> readRow(QSqlDatabase &db) {
     return row;
 }
 
-QString secretName(const QString &key) {
+QString secretName(const QString &key)
+{
     if (key == QLatin1String("smtp_password"))
         return NotificationSettingsStore::tr("SMTP password");
     if (key == QLatin1String("twilio_auth_token"))
@@ -142,9 +147,11 @@ QString secretName(const QString &key) {
 
 NotificationSettingsStore::NotificationSettingsStore(DbConfig config, std::shared_ptr<Clock> clock)
     : m_config(std::move(config))
-    , m_clock(std::move(clock)) {}
+    , m_clock(std::move(clock))
+{}
 
-Result<NotificationSettings> NotificationSettingsStore::load() {
+Result<NotificationSettings> NotificationSettingsStore::load()
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -155,7 +162,8 @@ Result<NotificationSettings> NotificationSettingsStore::load() {
     return row->settings;
 }
 
-Result<NotificationSettings> NotificationSettingsStore::loadForDelivery() {
+Result<NotificationSettings> NotificationSettingsStore::loadForDelivery()
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -185,7 +193,8 @@ Result<NotificationSettings> NotificationSettingsStore::loadForDelivery() {
 }
 
 SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &settings, int expectedVersion,
-                                                   const Actor &actor) {
+                                                   const Actor &actor)
+{
     SettingsSaveResult result;
     result.fieldErrors = settings.validate();
     if (!result.fieldErrors.isEmpty()) {

@@ -10,7 +10,8 @@ namespace hcm {
 namespace {
 
 // The time the oldest event in the window leaves it, when the window is full; 0 when a slot is free.
-Result<qint64> fullUntil(QSqlDatabase &db, const QString &bucket, int limit, qint64 windowMs, qint64 now) {
+Result<qint64> fullUntil(QSqlDatabase &db, const QString &bucket, int limit, qint64 windowMs, qint64 now)
+{
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "SELECT at FROM rate_limit_events WHERE bucket = ? AND at > ? ORDER BY at DESC LIMIT ?"));
@@ -36,9 +37,11 @@ RateLimiter::RateLimiter(DbConfig config, QString bucket, int limit, qint64 wind
     , m_bucket(std::move(bucket))
     , m_limit(limit)
     , m_windowMs(windowMs)
-    , m_clock(std::move(clock)) {}
+    , m_clock(std::move(clock))
+{}
 
-Status RateLimiter::acquire(const QString &what) {
+Status RateLimiter::acquire(const QString &what)
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -77,7 +80,8 @@ Status RateLimiter::acquire(const QString &what) {
     return tx.commit();
 }
 
-Result<qint64> RateLimiter::nextAllowedAt() {
+Result<qint64> RateLimiter::nextAllowedAt()
+{
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();

@@ -25,7 +25,8 @@ QString g_defaultKeyFile;
 
 const QLatin1String kPrefix("v1:");
 
-QString keyIdOf(const QByteArray &key) {
+QString keyIdOf(const QByteArray &key)
+{
     unsigned char digest[8];
     static const char context[] = "hcm secret key id";
     crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char *>(key.constData()),
@@ -34,7 +35,8 @@ QString keyIdOf(const QByteArray &key) {
     return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(digest), sizeof digest).toHex());
 }
 
-Result<QByteArray> decodeKey(const QByteArray &text, const QString &source) {
+Result<QByteArray> decodeKey(const QByteArray &text, const QString &source)
+{
     const auto decoded =
         QByteArray::fromBase64Encoding(text.trimmed(), QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded || decoded.decoded.size() != SecretBox::kKeyBytes) {
@@ -49,7 +51,8 @@ Result<QByteArray> decodeKey(const QByteArray &text, const QString &source) {
 
 // Writes a new key to `path` with mode 0600, atomically: two processes starting at once end up with
 // the same key (the loser of the link() race reads the winner's file).
-Status createKeyFile(const QString &path) {
+Status createKeyFile(const QString &path)
+{
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
         return Error{Error::Code::Io, SecretBox::tr("Cannot create the folder %1 for the secret key file.")
@@ -80,7 +83,8 @@ Status createKeyFile(const QString &path) {
 
 } // namespace
 
-bool SecretBox::initSodium() {
+bool SecretBox::initSodium()
+{
     static const bool ok = sodium_init() >= 0;
     return ok;
 }
@@ -88,9 +92,11 @@ bool SecretBox::initSodium() {
 SecretBox::SecretBox(QByteArray key, QString source)
     : m_key(std::move(key))
     , m_keyId(keyIdOf(m_key))
-    , m_source(std::move(source)) {}
+    , m_source(std::move(source))
+{}
 
-QString SecretBox::keyFilePath() {
+QString SecretBox::keyFilePath()
+{
     if (const QString env = qEnvironmentVariable("HCM_SECRET_KEY_FILE"); !env.isEmpty())
         return QFileInfo(env).absoluteFilePath();
     {
@@ -104,12 +110,14 @@ QString SecretBox::keyFilePath() {
     return dir + QLatin1String("/secret.key");
 }
 
-void SecretBox::setDefaultKeyFile(const QString &path) {
+void SecretBox::setDefaultKeyFile(const QString &path)
+{
     QMutexLocker lock(&g_defaultMutex);
     g_defaultKeyFile = path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath();
 }
 
-QString SecretBox::generateKeyText() {
+QString SecretBox::generateKeyText()
+{
     initSodium();
     QByteArray key(kKeyBytes, Qt::Uninitialized);
     randombytes_buf(key.data(), size_t(key.size()));
@@ -118,13 +126,15 @@ QString SecretBox::generateKeyText() {
     return text;
 }
 
-Result<SecretBox> SecretBox::open(bool createIfMissing) {
+Result<SecretBox> SecretBox::open(bool createIfMissing)
+{
     if (qEnvironmentVariableIsSet("HCM_SECRET_KEY"))
         return fromBase64(qEnvironmentVariable("HCM_SECRET_KEY"), QStringLiteral("HCM_SECRET_KEY"));
     return fromKeyFile(keyFilePath(), createIfMissing);
 }
 
-Result<SecretBox> SecretBox::fromBase64(const QString &text, const QString &sourceName) {
+Result<SecretBox> SecretBox::fromBase64(const QString &text, const QString &sourceName)
+{
     if (!initSodium())
         return Error{Error::Code::Io, tr("The encryption library (libsodium) could not be initialised.")};
     auto key = decodeKey(text.toLatin1(), sourceName);
@@ -133,7 +143,8 @@ Result<SecretBox> SecretBox::fromBase64(const QString &text, const QString &sour
     return SecretBox(key.value(), sourceName);
 }
 
-Result<SecretBox> SecretBox::fromKeyFile(const QString &path, bool createIfMissing) {
+Result<SecretBox> SecretBox::fromKeyFile(const QString &path, bool createIfMissing)
+{
     if (!initSodium())
         return Error{Error::Code::Io, tr("The encryption library (libsodium) could not be initialised.")};
     const QString shown = QDir::toNativeSeparators(path);
@@ -164,7 +175,8 @@ Result<SecretBox> SecretBox::fromKeyFile(const QString &path, bool createIfMissi
     return SecretBox(key.value(), tr("key file %1").arg(shown));
 }
 
-QString SecretBox::encrypt(const QString &plaintext) const {
+QString SecretBox::encrypt(const QString &plaintext) const
+{
     QByteArray message = plaintext.toUtf8();
     QByteArray out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + message.size(),
                    Qt::Uninitialized);
@@ -177,7 +189,8 @@ QString SecretBox::encrypt(const QString &plaintext) const {
     return kPrefix + m_keyId + QLatin1Char(':') + QString::fromLatin1(out.toBase64());
 }
 
-Result<QString> SecretBox::decrypt(const QString &stored, const QString &what) const {
+Result<QString> SecretBox::decrypt(const QString &stored, const QString &what) const
+{
     const QStringList parts = stored.split(QLatin1Char(':'));
     const auto damaged =
         Error{Error::Code::Invalid,

@@ -28,7 +28,8 @@ struct Walk {
 
 // Everything inside `root` (never `root` itself). Symbolic links are listed, never followed, so a link
 // to a folder outside the cache cannot make the flush delete what is not cache.
-Walk walkCache(const QString &root, bool full, qint64 olderThanMs) {
+Walk walkCache(const QString &root, bool full, qint64 olderThanMs)
+{
     Walk out;
     QDirIterator it(root, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
                     QDirIterator::Subdirectories);
@@ -59,7 +60,8 @@ struct RowsRemoved {
     qint64 bytes = 0;
 };
 
-Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs) {
+Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs)
+{
     auto db = Database::connection(config);
     if (!db)
         return db.error();
@@ -101,7 +103,8 @@ Result<RowsRemoved> flushRows(const DbConfig &config, bool full, qint64 nowMs) {
 
 } // namespace
 
-HandlerResult CacheFlushHandler::run(JobContext &ctx) {
+HandlerResult CacheFlushHandler::run(JobContext &ctx)
+{
     const QString action = ctx.payload().value(QStringLiteral("action")).toString(QStringLiteral("full"));
     if (action != QLatin1String("full") && action != QLatin1String("expired"))
         return HandlerResult::failure(

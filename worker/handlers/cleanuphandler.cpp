@@ -19,7 +19,8 @@ constexpr int JobBatch = 2000;
 const QString FinishedJobs = QStringLiteral("status IN ('completed', 'failed', 'cancelled')");
 
 // The retention period from the settings table ('retention_days'), or 30 days when unset or unusable.
-qint64 retentionDays(QSqlDatabase db) {
+qint64 retentionDays(QSqlDatabase db)
+{
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT value FROM app_settings WHERE key = 'retention_days'")) || !q.next())
         return DefaultRetentionDays;
@@ -35,7 +36,8 @@ qint64 retentionDays(QSqlDatabase db) {
 
 // One statement in its own write transaction; returns the rows it deleted.
 Result<qint64> deleteInTransaction(QSqlDatabase db, const QString &statement, const QVariantMap &binds,
-                                   const QString &doing) {
+                                   const QString &doing)
+{
     Transaction tx(db);
     if (Status st = tx.begin(); !st)
         return st.error();
@@ -60,7 +62,8 @@ struct JobBatchResult {
 
 // Deletes up to JobBatch finished jobs completed before `cutoff`, with their attempts. The attempts are
 // deleted explicitly (not only by ON DELETE CASCADE) so their count is exact.
-Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff) {
+Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff)
+{
     Transaction tx(db);
     if (Status st = tx.begin(); !st)
         return st.error();
@@ -103,7 +106,8 @@ Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff) {
 
 } // namespace
 
-HandlerResult CleanupHandler::run(JobContext &ctx) {
+HandlerResult CleanupHandler::run(JobContext &ctx)
+{
     const QString type = ctx.payload().value(QStringLiteral("type")).toString(QStringLiteral("all"));
     if (type != QLatin1String("all") && type != QLatin1String("jobs") && type != QLatin1String("attempts") &&
         type != QLatin1String("cache"))

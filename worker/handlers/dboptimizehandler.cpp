@@ -17,16 +17,19 @@ struct PageStats {
     qint64 bytes() const { return pageCount * pageSize; }
 };
 
-Result<qint64> pragmaValue(QSqlDatabase db, const QString &pragma) {
+Result<qint64> pragmaValue(QSqlDatabase db, const QString &pragma)
+{
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA ") + pragma))
         return Database::error(q.lastError(), DbOptimizeHandler::tr("reading PRAGMA %1").arg(pragma));
     if (!q.next())
-        return Error{Error::Code::Database, DbOptimizeHandler::tr("PRAGMA %1 returned no value.").arg(pragma)};
+        return Error{Error::Code::Database,
+                     DbOptimizeHandler::tr("PRAGMA %1 returned no value.").arg(pragma)};
     return q.value(0).toLongLong();
 }
 
-Result<PageStats> pageStats(QSqlDatabase db) {
+Result<PageStats> pageStats(QSqlDatabase db)
+{
     PageStats s;
     const auto count = pragmaValue(db, QStringLiteral("page_count"));
     if (!count)
@@ -43,7 +46,8 @@ Result<PageStats> pageStats(QSqlDatabase db) {
     return s;
 }
 
-Status exec(QSqlDatabase db, const QString &statement, const QString &doing) {
+Status exec(QSqlDatabase db, const QString &statement, const QString &doing)
+{
     QSqlQuery q(db);
     if (!q.exec(statement))
         return Database::error(q.lastError(), doing);
@@ -58,7 +62,8 @@ constexpr int IncrementalBatch = 256;
 // transactions, until the free list is empty or stops shrinking (it never shrinks unless the database
 // uses auto_vacuum=INCREMENTAL). Returns false when stopped.
 Result<bool> releaseFreePages(JobContext &ctx, QSqlDatabase db, qint64 freePages, double progressFrom,
-                              double progressTo) {
+                              double progressTo)
+{
     const qint64 total = freePages;
     qint64 remaining = freePages;
     while (remaining > 0) {
@@ -68,8 +73,8 @@ Result<bool> releaseFreePages(JobContext &ctx, QSqlDatabase db, qint64 freePages
         if (Status st = tx.begin(); !st)
             return st.error();
         for (qint64 i = 0; i < qMin<qint64>(remaining, IncrementalBatch); ++i) {
-            if (Status st =
-                    exec(db, QStringLiteral("PRAGMA incremental_vacuum(1)"), DbOptimizeHandler::tr("releasing free pages"));
+            if (Status st = exec(db, QStringLiteral("PRAGMA incremental_vacuum(1)"),
+                                 DbOptimizeHandler::tr("releasing free pages"));
                 !st)
                 return st.error();
         }
@@ -87,7 +92,8 @@ Result<bool> releaseFreePages(JobContext &ctx, QSqlDatabase db, qint64 freePages
     return true;
 }
 
-QString autoVacuumName(qint64 mode) {
+QString autoVacuumName(qint64 mode)
+{
     switch (mode) {
     case 0:
         return QStringLiteral("none");
@@ -102,7 +108,8 @@ QString autoVacuumName(qint64 mode) {
 
 } // namespace
 
-HandlerResult DbOptimizeHandler::run(JobContext &ctx) {
+HandlerResult DbOptimizeHandler::run(JobContext &ctx)
+{
     const QString mode = ctx.payload().value(QStringLiteral("mode")).toString(QStringLiteral("vacuum"));
     if (mode != QLatin1String("vacuum") && mode != QLatin1String("incremental") &&
         mode != QLatin1String("analyze"))

@@ -20,7 +20,8 @@ public:
 
 class SleepHandler final : public JobHandler {
 public:
-    HandlerResult run(JobContext &ctx) override {
+    HandlerResult run(JobContext &ctx) override
+    {
         const int ms = ctx.payload().value(QStringLiteral("ms")).toInt(1000);
         const bool ignoreCancel = ctx.payload().value(QStringLiteral("ignore_cancel")).toBool(false);
         QElapsedTimer timer;
@@ -40,7 +41,8 @@ public:
 
 class FailHandler final : public JobHandler {
 public:
-    HandlerResult run(JobContext &ctx) override {
+    HandlerResult run(JobContext &ctx) override
+    {
         const QString message =
             ctx.payload().value(QStringLiteral("message")).toString(QStringLiteral("planned failure"));
         const bool permanent = ctx.payload().value(QStringLiteral("permanent")).toBool(false);
@@ -54,7 +56,8 @@ public:
 // (the server may be restarting) instead of failing the job into a long backoff.
 class RecordHandler final : public JobHandler {
 public:
-    HandlerResult run(JobContext &ctx) override {
+    HandlerResult run(JobContext &ctx) override
+    {
         static const QString worker = QHostInfo::localHostName() + QLatin1Char(':') +
                                       QString::number(QCoreApplication::applicationPid());
         const DbConfig &config = ctx.env().db;
@@ -104,7 +107,8 @@ public:
 
 } // namespace
 
-void registerDiagnosticHandlers(HandlerRegistry &registry) {
+void registerDiagnosticHandlers(HandlerRegistry &registry)
+{
     registry.add(QStringLiteral("test.noop"), std::make_shared<NoopHandler>());
     registry.add(QStringLiteral("test.sleep"), std::make_shared<SleepHandler>());
     registry.add(QStringLiteral("test.fail"), std::make_shared<FailHandler>());

@@ -9,7 +9,8 @@
 
 namespace hcm {
 
-HandlerResult EmailSendHandler::run(JobContext &ctx) {
+HandlerResult EmailSendHandler::run(JobContext &ctx)
+{
     auto settings = NotificationSettingsStore(ctx.env().db, ctx.env().clock).loadForDelivery();
     if (!settings)
         return HandlerResult::failure(settings.error().message, false);

@@ -26,7 +26,8 @@ struct Archived {
 
 // Compresses everything `source` holds into a new gzip file `target` (which must not exist). On failure
 // the partial archive is removed and the log is left as it was.
-Result<Archived> gzipFile(const QString &source, const QString &target) {
+Result<Archived> gzipFile(const QString &source, const QString &target)
+{
     QFile in(source);
     if (!in.open(QIODevice::ReadOnly)) {
         return Error{Error::Code::Io, LogRotateHandler::tr("Cannot read the log file %1: %2.")
@@ -35,15 +36,16 @@ Result<Archived> gzipFile(const QString &source, const QString &target) {
     // "x": exclusive create, never overwrite an existing archive.
     gzFile gz = gzopen(QFile::encodeName(target).constData(), "wb6x");
     if (!gz) {
-        return Error{Error::Code::Io,
-                     LogRotateHandler::tr("Cannot create the archive %1.").arg(QDir::toNativeSeparators(target))};
+        return Error{
+            Error::Code::Io,
+            LogRotateHandler::tr("Cannot create the archive %1.").arg(QDir::toNativeSeparators(target))};
     }
     Archived out;
     const auto fail = [&](const QString &why) -> Error {
         gzclose(gz);
         QFile::remove(target);
-        return Error{Error::Code::Io,
-                     LogRotateHandler::tr("Cannot write the archive %1: %2.").arg(QDir::toNativeSeparators(target), why)};
+        return Error{Error::Code::Io, LogRotateHandler::tr("Cannot write the archive %1: %2.")
+                                          .arg(QDir::toNativeSeparators(target), why)};
     };
     QByteArray buffer;
     while (!in.atEnd()) {
@@ -72,7 +74,8 @@ Result<Archived> gzipFile(const QString &source, const QString &target) {
 
 // `<name>.log.<UTC yyyyMMdd-HHmmss-zzz>.gz`; a later millisecond when that name is taken, so names stay
 // unique and sort in time order.
-QString archivePathFor(const QFileInfo &log, qint64 nowMs) {
+QString archivePathFor(const QFileInfo &log, qint64 nowMs)
+{
     for (qint64 ms = nowMs;; ++ms) {
         const QString stamp = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(StampFormat);
         const QString path = log.absolutePath() + QLatin1Char('/') + log.fileName() + QLatin1Char('.') +
@@ -82,7 +85,8 @@ QString archivePathFor(const QFileInfo &log, qint64 nowMs) {
     }
 }
 
-QString canonical(const QString &path) {
+QString canonical(const QString &path)
+{
     const QFileInfo info(path);
     const QString c = info.canonicalFilePath();
     return c.isEmpty() ? info.absoluteFilePath() : c;
@@ -90,7 +94,8 @@ QString canonical(const QString &path) {
 
 } // namespace
 
-HandlerResult LogRotateHandler::run(JobContext &ctx) {
+HandlerResult LogRotateHandler::run(JobContext &ctx)
+{
     const qint64 keep = ctx.payload().value(QStringLiteral("keep")).toInteger(5);
     const qint64 minSize = ctx.payload().value(QStringLiteral("min_size_bytes")).toInteger(0);
     if (keep < 0 || minSize < 0)

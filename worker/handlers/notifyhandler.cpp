@@ -7,7 +7,8 @@
 
 namespace hcm {
 
-HandlerResult NotifyHandler::run(JobContext &ctx) {
+HandlerResult NotifyHandler::run(JobContext &ctx)
+{
     auto settings = NotificationSettingsStore(ctx.env().db, ctx.env().clock).loadForDelivery();
     if (!settings)
         return HandlerResult::failure(settings.error().message);

@@ -11,7 +11,8 @@
 
 namespace hcm {
 
-HandlerRegistry HandlerRegistry::standard() {
+HandlerRegistry HandlerRegistry::standard()
+{
     HandlerRegistry registry;
     registry.add(QStringLiteral("cache_flush"), std::make_shared<CacheFlushHandler>());
     registry.add(QStringLiteral("db_optimize"), std::make_shared<DbOptimizeHandler>());

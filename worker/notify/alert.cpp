@@ -7,13 +7,15 @@
 
 namespace hcm {
 
-const QStringList &Alert::events() {
+const QStringList &Alert::events()
+{
     static const QStringList list{QStringLiteral("job_failed"), QStringLiteral("job_succeeded"),
                                   QStringLiteral("job_retried"), QStringLiteral("worker_lost")};
     return list;
 }
 
-Alert Alert::fromPayload(const QJsonObject &p) {
+Alert Alert::fromPayload(const QJsonObject &p)
+{
     Alert a;
     a.event = p.value(QStringLiteral("event")).toString();
     a.jobId = qint64(p.value(QStringLiteral("job_id")).toDouble());
@@ -25,7 +27,8 @@ Alert Alert::fromPayload(const QJsonObject &p) {
     return a;
 }
 
-QJsonObject Alert::toPayload() const {
+QJsonObject Alert::toPayload() const
+{
     QJsonObject p{{QStringLiteral("event"), event},
                   {QStringLiteral("job_id"), jobId},
                   {QStringLiteral("job_type"), jobType},
@@ -38,7 +41,8 @@ QJsonObject Alert::toPayload() const {
     return p;
 }
 
-QString Alert::subject() const {
+QString Alert::subject() const
+{
     const QString id = Job::publicId(jobId);
     if (event == QLatin1String("job_failed"))
         return tr("[HCM] %1 (%2) failed after %n retries", nullptr, retryCount).arg(id, jobType);
@@ -51,7 +55,8 @@ QString Alert::subject() const {
     return tr("[HCM] %1 (%2): %3").arg(id, jobType, event);
 }
 
-QString Alert::text() const {
+QString Alert::text() const
+{
     QString t = subject() + QLatin1Char('.');
     if (!error.isEmpty())
         t += QLatin1Char('\n') + tr("Error: %1").arg(error);
@@ -62,7 +67,8 @@ QString Alert::text() const {
     return t;
 }
 
-QString Alert::shortText() const {
+QString Alert::shortText() const
+{
     QString t = subject();
     if (!error.isEmpty())
         t += QStringLiteral(": ") + error.simplified();

@@ -13,7 +13,8 @@
 namespace hcm {
 
 HttpResponse HttpExchange::post(QNetworkRequest request, const QByteArray &body,
-                                const ChannelOptions &options, const std::function<bool()> &cancelled) {
+                                const ChannelOptions &options, const std::function<bool()> &cancelled)
+{
     HttpResponse response;
     QElapsedTimer timer;
     timer.start();

@@ -18,7 +18,8 @@ constexpr qint64 kSettingsMaxAgeMs = 1000;
 
 // The outcome of a job's latest attempt: tells a lost worker from a failure, and a shutdown requeue
 // (interrupted) from a retry.
-QString lastOutcome(const DbConfig &config, qint64 jobId) {
+QString lastOutcome(const DbConfig &config, qint64 jobId)
+{
     auto db = Database::connection(config);
     if (!db)
         return {};
@@ -33,22 +34,26 @@ QString lastOutcome(const DbConfig &config, qint64 jobId) {
 
 } // namespace
 
-const QString &JobAlerts::notifyType() {
+const QString &JobAlerts::notifyType()
+{
     static const QString type = QStringLiteral("notify");
     return type;
 }
 
 JobAlerts::JobAlerts(DbConfig config, std::shared_ptr<Clock> clock)
     : m_config(std::move(config))
-    , m_clock(std::move(clock)) {}
+    , m_clock(std::move(clock))
+{}
 
 std::function<void(const QList<JobTransition> &)> JobAlerts::hook(DbConfig config,
-                                                                  std::shared_ptr<Clock> clock) {
+                                                                  std::shared_ptr<Clock> clock)
+{
     auto alerts = std::make_shared<JobAlerts>(std::move(config), std::move(clock));
     return [alerts](const QList<JobTransition> &transitions) { alerts->handle(transitions); };
 }
 
-std::optional<NotificationSettings> JobAlerts::settings() {
+std::optional<NotificationSettings> JobAlerts::settings()
+{
     QMutexLocker lock(&m_mutex);
     if (m_cached && m_cachedAge.isValid() && m_cachedAge.elapsed() < kSettingsMaxAgeMs)
         return m_cached;
@@ -63,7 +68,8 @@ std::optional<NotificationSettings> JobAlerts::settings() {
     return m_cached;
 }
 
-QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions) {
+QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
+{
     bool relevant = false;
     for (const JobTransition &t : transitions)
         relevant = relevant || (t.type != notifyType() && t.status != JobStatus::Processing &&

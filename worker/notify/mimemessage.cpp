@@ -9,7 +9,8 @@ namespace hcm {
 
 namespace {
 
-bool isAscii(const QString &s) {
+bool isAscii(const QString &s)
+{
     for (QChar c : s)
         if (c.unicode() > 126 || (c.unicode() < 32 && c != QLatin1Char('\t')))
             return false;
@@ -17,7 +18,8 @@ bool isAscii(const QString &s) {
 }
 
 // Header text on one line: a CR or LF in a subject or name would inject headers.
-QString oneLine(const QString &s) {
+QString oneLine(const QString &s)
+{
     QString out = s;
     out.replace(QLatin1String("\r\n"), QLatin1String(" "));
     out.replace(QLatin1Char('\r'), QLatin1Char(' '));
@@ -25,7 +27,8 @@ QString oneLine(const QString &s) {
     return out;
 }
 
-QByteArray mailbox(const QString &name, const QString &address) {
+QByteArray mailbox(const QString &name, const QString &address)
+{
     const QString n = oneLine(name).trimmed();
     if (n.isEmpty())
         return address.toUtf8();
@@ -41,14 +44,16 @@ QByteArray mailbox(const QString &name, const QString &address) {
     return display + " <" + address.toUtf8() + '>';
 }
 
-QString rfc5322Date(qint64 ms) {
+QString rfc5322Date(qint64 ms)
+{
     const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc());
     return QLocale::c().toString(t, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss")) + QStringLiteral(" +0000");
 }
 
 } // namespace
 
-QByteArray MimeMessage::encodeHeaderText(const QString &text) {
+QByteArray MimeMessage::encodeHeaderText(const QString &text)
+{
     const QString t = oneLine(text);
     if (isAscii(t))
         return t.toUtf8();
@@ -77,7 +82,8 @@ QByteArray MimeMessage::encodeHeaderText(const QString &text) {
     return out;
 }
 
-QByteArray MimeMessage::quotedPrintable(const QByteArray &utf8) {
+QByteArray MimeMessage::quotedPrintable(const QByteArray &utf8)
+{
     static const char hex[] = "0123456789ABCDEF";
     QByteArray out;
     const QList<QByteArray> lines = utf8.split('\n');
@@ -107,7 +113,8 @@ QByteArray MimeMessage::quotedPrintable(const QByteArray &utf8) {
     return out;
 }
 
-QString MimeMessage::messageId() const {
+QString MimeMessage::messageId() const
+{
     if (m_messageId.isEmpty()) {
         QString domain = fromAddress.section(QLatin1Char('@'), 1);
         if (domain.isEmpty())
@@ -122,7 +129,8 @@ QString MimeMessage::messageId() const {
     return m_messageId;
 }
 
-QByteArray MimeMessage::toBytes() const {
+QByteArray MimeMessage::toBytes() const
+{
     QByteArray m;
     m += "From: " + mailbox(fromName, fromAddress) + "\r\n";
     m += "To: " + to.join(QStringLiteral(", ")).toUtf8() + "\r\n";

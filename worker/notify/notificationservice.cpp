@@ -13,7 +13,8 @@ namespace hcm {
 
 namespace {
 
-ChannelOptions optionsFor(const NotificationSettings &s, ChannelOptions base) {
+ChannelOptions optionsFor(const NotificationSettings &s, ChannelOptions base)
+{
     if (!s.tlsCaFile.isEmpty())
         base.caFile = s.tlsCaFile;
     return base;
@@ -25,9 +26,11 @@ NotificationService::NotificationService(DbConfig config, std::shared_ptr<Clock>
                                          ChannelOptions options)
     : m_config(std::move(config))
     , m_clock(std::move(clock))
-    , m_options(std::move(options)) {}
+    , m_options(std::move(options))
+{}
 
-QString NotificationService::missingSetup(const NotificationSettings &s, NotifyChannel channel) {
+QString NotificationService::missingSetup(const NotificationSettings &s, NotifyChannel channel)
+{
     switch (channel) {
     case NotifyChannel::Email:
         if (s.smtpHost.isEmpty())
@@ -51,7 +54,8 @@ QString NotificationService::missingSetup(const NotificationSettings &s, NotifyC
     return {};
 }
 
-QStringList NotificationService::recipientsOf(const NotificationSettings &s, NotifyChannel channel) {
+QStringList NotificationService::recipientsOf(const NotificationSettings &s, NotifyChannel channel)
+{
     switch (channel) {
     case NotifyChannel::Email:
         return s.emailRecipients;
@@ -67,7 +71,8 @@ QList<DeliveryRecord> NotificationService::deliver(const NotificationSettings &s
                                                    const QStringList &recipientsIn, const QString &subject,
                                                    const QString &text, const QString &shortText,
                                                    const DeliveryRecord &base,
-                                                   const std::function<bool()> &cancelled, bool *retryable) {
+                                                   const std::function<bool()> &cancelled, bool *retryable)
+{
     QList<DeliveryRecord> records;
     DeliveryStore store(m_config, m_clock);
     const ChannelOptions options = optionsFor(s, m_options);
@@ -118,9 +123,10 @@ QList<DeliveryRecord> NotificationService::deliver(const NotificationSettings &s
     return records;
 }
 
-Result<QList<DeliveryRecord>>
-NotificationService::sendTest(NotifyChannel channel, const QString &recipient, const Actor &actor,
-                              const std::optional<NotificationSettings> &draft) {
+Result<QList<DeliveryRecord>> NotificationService::sendTest(NotifyChannel channel, const QString &recipient,
+                                                            const Actor &actor,
+                                                            const std::optional<NotificationSettings> &draft)
+{
     NotificationSettingsStore settingsStore(m_config, m_clock);
     auto stored = settingsStore.loadForDelivery();
     if (!stored)

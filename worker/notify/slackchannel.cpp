@@ -12,9 +12,11 @@ namespace hcm {
 SlackChannel::SlackChannel(QString webhookUrl, QString channel, ChannelOptions options)
     : m_webhookUrl(std::move(webhookUrl))
     , m_channel(std::move(channel))
-    , m_options(std::move(options)) {}
+    , m_options(std::move(options))
+{}
 
-DeliveryResult SlackChannel::send(const QString &text, const std::function<bool()> &cancelled) {
+DeliveryResult SlackChannel::send(const QString &text, const std::function<bool()> &cancelled)
+{
     DeliveryResult result;
     const QUrl url(m_webhookUrl, QUrl::StrictMode);
     if (!url.isValid() || url.scheme() != QLatin1String("https")) {

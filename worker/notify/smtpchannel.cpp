@@ -14,7 +14,8 @@ namespace hcm {
 
 namespace {
 
-void globalInit() {
+void globalInit()
+{
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
@@ -33,7 +34,8 @@ struct Transcript {
     std::function<bool()> cancelled;
 };
 
-size_t readCallback(char *buffer, size_t size, size_t count, void *user) {
+size_t readCallback(char *buffer, size_t size, size_t count, void *user)
+{
     auto *t = static_cast<Transcript *>(user);
     const qsizetype n = qMin<qsizetype>(qsizetype(size * count), t->upload.size() - t->uploaded);
     memcpy(buffer, t->upload.constData() + t->uploaded, size_t(n));
@@ -41,7 +43,8 @@ size_t readCallback(char *buffer, size_t size, size_t count, void *user) {
     return size_t(n);
 }
 
-int debugCallback(CURL *, curl_infotype type, char *data, size_t size, void *user) {
+int debugCallback(CURL *, curl_infotype type, char *data, size_t size, void *user)
+{
     auto *t = static_cast<Transcript *>(user);
     if (type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
         return 0;
@@ -78,14 +81,16 @@ int debugCallback(CURL *, curl_infotype type, char *data, size_t size, void *use
     return 0;
 }
 
-int progressCallback(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+int progressCallback(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
+{
     auto *t = static_cast<Transcript *>(user);
     return (t->cancelled && t->cancelled()) ? 1 : 0;
 }
 
 } // namespace
 
-SmtpConfig SmtpConfig::fromSettings(const NotificationSettings &s, const ChannelOptions &base) {
+SmtpConfig SmtpConfig::fromSettings(const NotificationSettings &s, const ChannelOptions &base)
+{
     SmtpConfig c;
     c.host = s.smtpHost;
     c.port = s.smtpPort;
@@ -102,10 +107,12 @@ SmtpConfig SmtpConfig::fromSettings(const NotificationSettings &s, const Channel
 }
 
 SmtpChannel::SmtpChannel(SmtpConfig config)
-    : m_config(std::move(config)) {}
+    : m_config(std::move(config))
+{}
 
 DeliveryResult SmtpChannel::send(const QStringList &to, const QString &subject, const QString &body,
-                                 const std::function<bool()> &cancelled) {
+                                 const std::function<bool()> &cancelled)
+{
     globalInit();
     DeliveryResult result;
     QElapsedTimer timer;

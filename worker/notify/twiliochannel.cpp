@@ -11,7 +11,8 @@ namespace hcm {
 
 namespace {
 
-QByteArray formField(const char *key, const QString &value) {
+QByteArray formField(const char *key, const QString &value)
+{
     // '+' must become %2B: in a form body a bare '+' means a space.
     return QByteArray(key) + '=' + QUrl::toPercentEncoding(value);
 }
@@ -24,10 +25,12 @@ TwilioChannel::TwilioChannel(QString baseUrl, QString accountSid, QString authTo
     , m_accountSid(std::move(accountSid))
     , m_authToken(std::move(authToken))
     , m_from(std::move(fromNumber))
-    , m_options(std::move(options)) {}
+    , m_options(std::move(options))
+{}
 
 DeliveryResult TwilioChannel::send(const QString &to, const QString &text,
-                                   const std::function<bool()> &cancelled) {
+                                   const std::function<bool()> &cancelled)
+{
     DeliveryResult result;
     QString base = m_baseUrl;
     while (base.endsWith(QLatin1Char('/')))
