@@ -14,6 +14,9 @@
 #include <QMessageBox>
 #include <QThread>
 
+#include <cstdio>
+#include <cstdlib>
+
 using namespace hcm;
 
 int main(int argc, char *argv[])
@@ -97,9 +100,17 @@ int main(int argc, char *argv[])
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
     options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
 
-    ui::MainWindow window(options);
-    window.show();
-    const int rc = app.exec();
+    int rc = 0;
+    {
+        ui::MainWindow window(options);
+        window.show();
+        rc = app.exec();
+    }  // the window stops its worker pool and saves its state here
+    Database::closeThreadConnections();
     LogSink::instance().close();
-    return rc;
+    // As in hcm-worker: pool threads may still be in their thread-exit cleanup; everything is saved,
+    // so the process ends without running the static destructors they could race with.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(rc);
 }

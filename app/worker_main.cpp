@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
 
 using namespace hcm;
 
@@ -169,5 +170,10 @@ int main(int argc, char *argv[])
     const int rc = app.exec();
     Database::closeThreadConnections();
     LogSink::instance().close();
-    return rc;
+    // Every result is committed and the worker row is marked stopped. End here, without running the
+    // static destructors: a pool thread may still be in its thread-exit cleanup (closing its own
+    // database connection) while Qt's globals are torn down, which crashed about one exit in 75.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(rc);
 }
