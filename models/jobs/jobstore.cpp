@@ -1146,6 +1146,20 @@ JobActionResult notFound(qint64 id)
     return JobActionResult{id, false, Tr::tr("%1 does not exist").arg(Job::publicId(id)), JobStatus::Queued};
 }
 
+// Why `action` did not apply to job `id`: it does not exist, or its state forbids it (read in the
+// caller's transaction).
+Result<JobActionResult> refusal(QSqlDatabase &d, qint64 id, JobAction action)
+{
+    auto state = currentState(d, id);
+    if (!state)
+        return state.error();
+    if (!state->has_value())
+        return notFound(id);
+    const auto [status, requested] = state->value();
+    return JobActionResult{
+        id, false, Job::publicId(id) + QLatin1String(": ") + whyNotNow(action, status, requested), status};
+}
+
 } // namespace
 
 QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor)
@@ -1195,16 +1209,7 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
                 return Database::error(q.lastError(), Tr::tr("cancelling %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Processing};
-            auto state = currentState(d, id);
-            if (!state)
-                return state.error();
-            if (!state->has_value())
-                return notFound(id);
-            const auto [status, requested] = state->value();
-            return JobActionResult{id, false,
-                                   Job::publicId(id) + QLatin1String(": ") +
-                                       whyNotNow(JobAction::Cancel, status, requested),
-                                   status};
+            return refusal(d, id, JobAction::Cancel);
         },
         events);
 }
@@ -1239,16 +1244,7 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
                 return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Queued};
-            auto state = currentState(d, id);
-            if (!state)
-                return state.error();
-            if (!state->has_value())
-                return notFound(id);
-            const auto [status, requested] = state->value();
-            return JobActionResult{id, false,
-                                   Job::publicId(id) + QLatin1String(": ") +
-                                       whyNotNow(JobAction::RetryNow, status, requested),
-                                   status};
+            return refusal(d, id, JobAction::RetryNow);
         },
         events);
 }
@@ -1266,16 +1262,7 @@ QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)
                 return Database::error(q.lastError(), Tr::tr("deleting %1").arg(Job::publicId(id)));
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Completed};
-            auto state = currentState(d, id);
-            if (!state)
-                return state.error();
-            if (!state->has_value())
-                return notFound(id);
-            const auto [status, requested] = state->value();
-            return JobActionResult{id, false,
-                                   Job::publicId(id) + QLatin1String(": ") +
-                                       whyNotNow(JobAction::Delete, status, requested),
-                                   status};
+            return refusal(d, id, JobAction::Delete);
         },
         [](const QList<JobActionResult> &results) {
             JobEvent event{JobEvent::Kind::Changed, {}, 0, {}};
