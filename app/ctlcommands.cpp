@@ -237,14 +237,15 @@ WorkerCounts countWorkers(const QList<WorkerInfo> &workers, qint64 nowMs)
     return c;
 }
 
-// "label:" padded so that the values of a block line up, whatever the labels' lengths in a language.
+// Labels (with their colon, which some languages space) padded so that the values of a block line up,
+// whatever the labels' lengths in a language.
 void printFields(QTextStream &out, const QList<QPair<QString, QString>> &fields, const QString &indent = {})
 {
     qsizetype width = 0;
     for (const auto &[label, value] : fields)
         width = std::max(width, label.size());
     for (const auto &[label, value] : fields)
-        out << indent << QString(label + QLatin1Char(':')).leftJustified(width + 3) << value << '\n';
+        out << indent << label.leftJustified(width + 2) << value << '\n';
 }
 
 int dbInfo(Context &ctx)
@@ -299,25 +300,26 @@ int dbInfo(Context &ctx)
     }
 
     const QLocale locale;
-    QList<QPair<QString, QString>> fields{{Ctl::tr("backend"), ctx.config.backendName()}};
+    QList<QPair<QString, QString>> fields{{Ctl::tr("backend:"), ctx.config.backendName()}};
     if (pg) {
-        fields << qMakePair(Ctl::tr("server"), Ctl::tr("PostgreSQL %1").arg(info->serverVersion))
-               << qMakePair(Ctl::tr("host"), info->host)
-               << qMakePair(Ctl::tr("port"), QString::number(info->port))
-               << qMakePair(Ctl::tr("database"), info->database) << qMakePair(Ctl::tr("user"), info->user)
-               << qMakePair(Ctl::tr("connection"), info->ssl ? Ctl::tr("encrypted (%1)").arg(info->sslVersion)
-                                                             : Ctl::tr("not encrypted"))
-               << qMakePair(Ctl::tr("database size"), locale.formattedDataSize(info->databaseBytes));
+        fields << qMakePair(Ctl::tr("server:"), Ctl::tr("PostgreSQL %1").arg(info->serverVersion))
+               << qMakePair(Ctl::tr("host:"), info->host)
+               << qMakePair(Ctl::tr("port:"), QString::number(info->port))
+               << qMakePair(Ctl::tr("database:"), info->database) << qMakePair(Ctl::tr("user:"), info->user)
+               << qMakePair(Ctl::tr("connection:"), info->ssl
+                                                        ? Ctl::tr("encrypted (%1)").arg(info->sslVersion)
+                                                        : Ctl::tr("not encrypted"))
+               << qMakePair(Ctl::tr("database size:"), locale.formattedDataSize(info->databaseBytes));
     } else {
         QString size = locale.formattedDataSize(info->fileBytes);
         if (info->walBytes > 0)
             size += Ctl::tr(" (+ %1 write-ahead log)").arg(locale.formattedDataSize(info->walBytes));
-        fields << qMakePair(Ctl::tr("location"), info->path)
-               << qMakePair(Ctl::tr("SQLite"), info->sqliteVersion)
-               << qMakePair(Ctl::tr("journal mode"), info->journalMode)
-               << qMakePair(Ctl::tr("file size"), size);
+        fields << qMakePair(Ctl::tr("location:"), info->path)
+               << qMakePair(Ctl::tr("SQLite:"), info->sqliteVersion)
+               << qMakePair(Ctl::tr("journal mode:"), info->journalMode)
+               << qMakePair(Ctl::tr("file size:"), size);
     }
-    fields << qMakePair(Ctl::tr("schema version"),
+    fields << qMakePair(Ctl::tr("schema version:"),
                         Ctl::tr("%1 (latest %2)").arg(info->schemaVersion).arg(info->latestSchemaVersion));
     printFields(ctx.out, fields);
     ctx.out << Ctl::tr("migrations:") << '\n';
