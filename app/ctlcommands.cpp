@@ -1,12 +1,14 @@
 #include "ctlcommands.h"
 
 #include "db/database.h"
+#include "db/databaseinfo.h"
 #include "db/migrator.h"
+#include "jobs/jobstatsstore.h"
 #include "jobs/jobstore.h"
 #include "jobs/jobtypes.h"
+#include "jobs/workerstate.h"
 
 #include <QDateTime>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -138,8 +140,8 @@ QJsonObject countsJson(const std::array<qint64, kJobStatusCount> &counts)
 
 int jobsCounts(Context &ctx)
 {
-    JobStore store(ctx.config);
-    auto counts = store.countByStatus(JobFilter{});
+    // The maintained counts: one read at any table size.
+    auto counts = JobStatsStore(ctx.config).countByStatus(JobFilter{});
     if (!counts)
         return ctx.fail(counts.error().message);
     if (ctx.json)
@@ -209,40 +211,143 @@ int dbMigrate(Context &ctx)
     return ExitOk;
 }
 
+// Registered workers by state, judged by the database's clock.
+struct WorkerCounts {
+    int running = 0;
+    int lost = 0;
+    int stopped = 0;
+};
+
+WorkerCounts countWorkers(const QList<WorkerInfo> &workers, qint64 nowMs)
+{
+    WorkerCounts c;
+    for (const WorkerInfo &w : workers) {
+        switch (workerState(w, nowMs)) {
+        case WorkerState::Running:
+            ++c.running;
+            break;
+        case WorkerState::Lost:
+            ++c.lost;
+            break;
+        case WorkerState::Stopped:
+            ++c.stopped;
+            break;
+        }
+    }
+    return c;
+}
+
+// Labels (with their colon, which some languages space) padded so that the values of a block line up,
+// whatever the labels' lengths in a language.
+void printFields(QTextStream &out, const QList<QPair<QString, QString>> &fields, const QString &indent = {})
+{
+    qsizetype width = 0;
+    for (const auto &[label, value] : fields)
+        width = std::max(width, label.size());
+    for (const auto &[label, value] : fields)
+        out << indent << label.leftJustified(width + 2) << value << '\n';
+}
+
 int dbInfo(Context &ctx)
 {
-    auto conn = Database::connection(ctx.config);
-    if (!conn)
-        return ctx.fail(conn.error().message);
-    QSqlDatabase db = conn.value();
-    auto info = Migrator::info(db, ctx.config);
+    auto info = DatabaseInfo::read(ctx.config);
     if (!info)
         return ctx.fail(info.error().message);
-    auto counts = JobStore(ctx.config).countByStatus(JobFilter{});
+    auto counts = JobStatsStore(ctx.config).countByStatus(JobFilter{});
     if (!counts)
         return ctx.fail(counts.error().message);
-    const qint64 size = QFileInfo(ctx.config.sqlitePath).size();
-    const qint64 walSize = QFileInfo(ctx.config.sqlitePath + QStringLiteral("-wal")).size();
+    auto workers = JobStore(ctx.config).workers();
+    if (!workers)
+        return ctx.fail(workers.error().message);
+    const WorkerCounts w = countWorkers(workers.value(), info->nowMs);
+    const bool pg = ctx.config.isPostgres();
+
     if (ctx.json) {
-        printJson(ctx.out, QJsonObject{{QStringLiteral("backend"), ctx.config.backendName()},
-                                       {QStringLiteral("location"), ctx.config.sqlitePath},
-                                       {QStringLiteral("schema_version"), info->currentVersion},
-                                       {QStringLiteral("latest_schema_version"), info->latestVersion},
-                                       {QStringLiteral("file_size_bytes"), size},
-                                       {QStringLiteral("wal_size_bytes"), walSize},
-                                       {QStringLiteral("jobs"), countsJson(counts.value())}});
+        QJsonObject o{{QStringLiteral("backend"), ctx.config.backendName()},
+                      {QStringLiteral("location"), ctx.config.spec()},
+                      {QStringLiteral("schema_version"), info->schemaVersion},
+                      {QStringLiteral("latest_schema_version"), info->latestSchemaVersion}};
+        if (pg) {
+            o.insert(QStringLiteral("server_version"), info->serverVersion);
+            o.insert(QStringLiteral("host"), info->host);
+            o.insert(QStringLiteral("port"), info->port);
+            o.insert(QStringLiteral("database"), info->database);
+            o.insert(QStringLiteral("user"), info->user);
+            o.insert(QStringLiteral("ssl"), info->ssl);
+            o.insert(QStringLiteral("ssl_version"),
+                     info->sslVersion.isEmpty() ? QJsonValue() : QJsonValue(info->sslVersion));
+            o.insert(QStringLiteral("database_size_bytes"), info->databaseBytes);
+        } else {
+            o.insert(QStringLiteral("sqlite_version"), info->sqliteVersion);
+            o.insert(QStringLiteral("journal_mode"), info->journalMode);
+            o.insert(QStringLiteral("file_size_bytes"), info->fileBytes);
+            o.insert(QStringLiteral("wal_size_bytes"), info->walBytes);
+        }
+        QJsonArray migrations;
+        for (const auto &m : info->migrations)
+            migrations.append(QJsonObject{{QStringLiteral("version"), m.version},
+                                          {QStringLiteral("name"), m.name},
+                                          {QStringLiteral("applied_at"), isoUtc(m.appliedAt)}});
+        o.insert(QStringLiteral("migrations"), migrations);
+        o.insert(QStringLiteral("jobs"), countsJson(counts.value()));
+        o.insert(QStringLiteral("workers"),
+                 QJsonObject{{QStringLiteral("running"), w.running},
+                             {QStringLiteral("lost"), w.lost},
+                             {QStringLiteral("stopped"), w.stopped},
+                             {QStringLiteral("total"), w.running + w.lost + w.stopped}});
+        printJson(ctx.out, o);
         return ExitOk;
     }
+
     const QLocale locale;
-    ctx.out << Ctl::tr("backend:         %1").arg(ctx.config.backendName()) << '\n'
-            << Ctl::tr("location:        %1").arg(ctx.config.sqlitePath) << '\n'
-            << Ctl::tr("schema version:  %1 (latest %2)").arg(info->currentVersion).arg(info->latestVersion)
-            << '\n'
-            << Ctl::tr("file size:       %1").arg(locale.formattedDataSize(size));
-    if (walSize > 0)
-        ctx.out << Ctl::tr(" (+ %1 write-ahead log)").arg(locale.formattedDataSize(walSize));
-    ctx.out << '\n' << Ctl::tr("jobs:") << '\n';
+    QList<QPair<QString, QString>> fields{{Ctl::tr("backend:"), ctx.config.backendName()}};
+    if (pg) {
+        fields << qMakePair(Ctl::tr("server:"), Ctl::tr("PostgreSQL %1").arg(info->serverVersion))
+               << qMakePair(Ctl::tr("host:"), info->host)
+               << qMakePair(Ctl::tr("port:"), QString::number(info->port))
+               << qMakePair(Ctl::tr("database:"), info->database) << qMakePair(Ctl::tr("user:"), info->user)
+               << qMakePair(Ctl::tr("connection:"), info->ssl
+                                                        ? Ctl::tr("encrypted (%1)").arg(info->sslVersion)
+                                                        : Ctl::tr("not encrypted"))
+               << qMakePair(Ctl::tr("database size:"), locale.formattedDataSize(info->databaseBytes));
+    } else {
+        QString size = locale.formattedDataSize(info->fileBytes);
+        if (info->walBytes > 0)
+            size += Ctl::tr(" (+ %1 write-ahead log)").arg(locale.formattedDataSize(info->walBytes));
+        fields << qMakePair(Ctl::tr("location:"), info->path)
+               << qMakePair(Ctl::tr("SQLite:"), info->sqliteVersion)
+               << qMakePair(Ctl::tr("journal mode:"), info->journalMode)
+               << qMakePair(Ctl::tr("file size:"), size);
+    }
+    fields << qMakePair(Ctl::tr("schema version:"),
+                        Ctl::tr("%1 (latest %2)").arg(info->schemaVersion).arg(info->latestSchemaVersion));
+    printFields(ctx.out, fields);
+    ctx.out << Ctl::tr("migrations:") << '\n';
+    QList<QStringList> rows;
+    for (const auto &m : info->migrations)
+        rows.append({QStringLiteral("  %1_%2").arg(m.version, 3, 10, QLatin1Char('0')).arg(m.name),
+                     localTime(m.appliedAt)});
+    if (rows.isEmpty())
+        ctx.out << QStringLiteral("  ") << Ctl::tr("none") << '\n';
+    qsizetype nameWidth = 0;
+    for (const QStringList &row : rows)
+        nameWidth = std::max(nameWidth, row.at(0).size());
+    for (const QStringList &row : rows)
+        ctx.out << row.at(0).leftJustified(nameWidth + 2) << Ctl::tr("applied %1").arg(row.at(1)) << '\n';
+    ctx.out << Ctl::tr("jobs:") << '\n';
     printCounts(ctx, counts.value(), QStringLiteral("  "));
+    ctx.out << Ctl::tr("workers:") << '\n';
+    const QList<QPair<QString, int>> states{
+        //: worker states in "hcmctl db info"
+        {Ctl::tr("running"), w.running},
+        //: worker state in "hcmctl db info": registered, no heartbeat for 90 s
+        {Ctl::tr("lost"), w.lost},
+        //: worker state in "hcmctl db info": ended and unregistered
+        {Ctl::tr("stopped"), w.stopped}};
+    for (const auto &[state, n] : states)
+        ctx.out << QString(QStringLiteral("  ") + state).leftJustified(14)
+                << QString::number(n).rightJustified(8) << '\n';
+    ctx.out.flush();
     return ExitOk;
 }
 
@@ -375,7 +480,9 @@ const QList<Command> &commands()
          QT_TRANSLATE_NOOP("hcm::ctl", "Applies pending schema migrations."), 0, 0, Command::Db::Open,
          noOptions, dbMigrate},
         {QStringLiteral("db"), QStringLiteral("info"), "", "",
-         QT_TRANSLATE_NOOP("hcm::ctl", "Shows the database location, schema version, size and job counts."),
+         QT_TRANSLATE_NOOP("hcm::ctl",
+                           "Shows the database (SQLite file or PostgreSQL server), its size, schema "
+                           "version and migrations, job counts and workers."),
          0, 0, Command::Db::OpenAndMigrate, noOptions, dbInfo},
     };
     return table;

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "jobs/jobstore.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -14,6 +15,7 @@
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QUrl>
 #include <QtTest>
 
 #include <memory>
@@ -57,6 +59,8 @@ private slots:
     void counts();
     void jobTypes();
     void dbMigrateAndInfo();
+    void dbInfoPerBackend_data();
+    void dbInfoPerBackend();
     void usageErrors_data();
     void usageErrors();
     void badInput_data();
@@ -449,6 +453,197 @@ void TestHcmctl::dbMigrateAndInfo()
              describe(r).constData());
 }
 
+void TestHcmctl::dbInfoPerBackend_data()
+{
+    test::addBackendRows();
+}
+
+// db info reports what is true of each backend: the file on SQLite; the server, the connection and
+// the database's size on PostgreSQL (never the password, even when the URL carries it). Both: schema,
+// migrations, jobs per status and workers per state.
+void TestHcmctl::dbInfoPerBackend()
+{
+    QFETCH(QString, backend);
+    test::TempDatabase tdb(backend);
+    if (!tdb.skipReason().isEmpty()) {
+        if (test::TempDatabase::postgresRequired())
+            QFAIL(qPrintable(tdb.skipReason()));
+        QSKIP(qPrintable(tdb.skipReason()));
+    }
+    QVERIFY(tdb.isValid());
+
+    // Two jobs (one queued, one held by a worker that went quiet ten minutes ago), a live worker and
+    // a stopped one.
+    const qint64 now = Clock::system()->nowMs();
+    auto past = std::make_shared<ManualClock>(now - 10 * 60'000);
+    JobStore old(tdb.config(), past);
+    JobStore store(tdb.config());
+    QVERIFY(old.insert({NewJob{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, {}},
+                        NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3, {}}},
+                       QStringLiteral("tester"))
+                .ok());
+    QVERIFY(old.registerWorker(WorkerInfo{QStringLiteral("quiet"), QStringLiteral("app02"), 2, 0, 0, 4, 0,
+                                          QStringLiteral("0.1.0"), 0})
+                .ok());
+    QCOMPARE(old.claim(QStringLiteral("quiet"), 1, 30'000, {QStringLiteral("cache_flush")})->size(), 1);
+    QVERIFY(store
+                .registerWorker(WorkerInfo{QStringLiteral("live"), QStringLiteral("app01"), 1, 0, 0, 4, 0,
+                                           QStringLiteral("0.1.0"), 0})
+                .ok());
+    QVERIFY(store
+                .registerWorker(WorkerInfo{QStringLiteral("gone"), QStringLiteral("app03"), 3, 0, 0, 4, 0,
+                                           QStringLiteral("0.1.0"), 0})
+                .ok());
+    QVERIFY(store.unregisterWorker(QStringLiteral("gone")).ok());
+
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QString spec = tdb.spec();
+    QString password;
+    QString serverVersion;
+    const DbConfig &c = tdb.config();
+    if (tdb.isPostgres()) {
+        // The password only in the URL: the connection works with it, and nothing may print it.
+        password = c.password;
+        QVERIFY2(password.size() >= 8, "the PostgreSQL test cluster needs a password (PGPASSWORD)");
+        env.remove(QStringLiteral("PGPASSWORD"));
+        QUrl url;
+        url.setScheme(QStringLiteral("postgresql"));
+        url.setHost(c.host);
+        url.setPort(c.port);
+        url.setUserName(c.user);
+        url.setPassword(password);
+        url.setPath(QLatin1Char('/') + c.databaseName);
+        spec = url.toString();
+        auto db = Database::connection(c);
+        QVERIFY(db.ok());
+        QSqlQuery q(db.value());
+        QVERIFY(q.exec(QStringLiteral("SHOW server_version")) && q.next());
+        serverVersion = q.value(0).toString();
+    }
+    const auto noPassword = [&](const Run &r) {
+        return password.isEmpty() || (!r.out.contains(password) && !r.err.contains(password) &&
+                                      !r.out.contains(QLatin1String("password"), Qt::CaseInsensitive));
+    };
+    const QStringList base{QStringLiteral("--db"), spec, QStringLiteral("db"), QStringLiteral("info")};
+
+    Run r = ctl(base, env, {}, false);
+    QVERIFY2(r.code == 0 && r.err.isEmpty(), describe(r).constData());
+    QVERIFY2(noPassword(r), "db info printed the password");
+    const auto line = [&](const QString &label, const QString &value) {
+        const QRegularExpression re(
+            QStringLiteral("^%1:\\s+%2$")
+                .arg(QRegularExpression::escape(label), QRegularExpression::escape(value)),
+            QRegularExpression::MultilineOption);
+        return re.match(r.out).hasMatch();
+    };
+    const auto count = [&](const QString &label, int n) {
+        const QRegularExpression re(QStringLiteral("^  %1\\s+%2$").arg(label).arg(n),
+                                    QRegularExpression::MultilineOption);
+        return re.match(r.out).hasMatch();
+    };
+    QVERIFY2(line(QStringLiteral("backend"), c.backendName()), describe(r).constData());
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^schema version:\\s+(\\d+) \\(latest \\1\\)$"),
+                                               QRegularExpression::MultilineOption)),
+             describe(r).constData());
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^  001_initial\\s+applied \\d{4}-"),
+                                               QRegularExpression::MultilineOption)),
+             describe(r).constData());
+    QVERIFY2(count(QStringLiteral("queued"), 1) && count(QStringLiteral("processing"), 1) &&
+                 count(QStringLiteral("total"), 2),
+             describe(r).constData());
+    QVERIFY2(count(QStringLiteral("running"), 1) && count(QStringLiteral("lost"), 1) &&
+                 count(QStringLiteral("stopped"), 1),
+             describe(r).constData());
+    if (tdb.isPostgres()) {
+        QVERIFY2(line(QStringLiteral("server"), QStringLiteral("PostgreSQL ") + serverVersion),
+                 describe(r).constData());
+        QVERIFY2(line(QStringLiteral("host"), c.host) &&
+                     line(QStringLiteral("port"), QString::number(c.port)) &&
+                     line(QStringLiteral("database"), c.databaseName) && line(QStringLiteral("user"), c.user),
+                 describe(r).constData());
+        QVERIFY2(line(QStringLiteral("connection"), QStringLiteral("not encrypted")) ||
+                     r.out.contains(QRegularExpression(QStringLiteral("^connection:\\s+encrypted \\(TLS"),
+                                                       QRegularExpression::MultilineOption)),
+                 describe(r).constData());
+        QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^database size:\\s+\\d"),
+                                                   QRegularExpression::MultilineOption)),
+                 describe(r).constData());
+        for (const char *sqliteOnly : {"location:", "file size:", "journal mode:", "SQLite:", "write-ahead"})
+            QVERIFY2(!r.out.contains(QLatin1String(sqliteOnly)), describe(r).constData());
+    } else {
+        QVERIFY2(line(QStringLiteral("location"), c.sqlitePath) &&
+                     line(QStringLiteral("journal mode"), QStringLiteral("wal")),
+                 describe(r).constData());
+        QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^file size:\\s+\\d"),
+                                                   QRegularExpression::MultilineOption)),
+                 describe(r).constData());
+        for (const char *serverOnly : {"server:", "host:", "port:", "user:", "database size:", "connection:"})
+            QVERIFY2(!r.out.contains(QLatin1String(serverOnly)), describe(r).constData());
+    }
+
+    r = ctl(base + QStringList{QStringLiteral("--json")}, env, {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(noPassword(r), "db info --json printed the password");
+    const QJsonObject o = r.json().object();
+    QCOMPARE(o.value(QLatin1String("backend")).toString(), c.backendName());
+    QVERIFY(o.value(QLatin1String("schema_version")).toInt() >= 4);
+    QCOMPARE(o.value(QLatin1String("schema_version")), o.value(QLatin1String("latest_schema_version")));
+    const QJsonArray migrations = o.value(QLatin1String("migrations")).toArray();
+    QCOMPARE(migrations.size(), o.value(QLatin1String("schema_version")).toInt());
+    QCOMPARE(migrations.first().toObject().value(QLatin1String("name")).toString(),
+             QStringLiteral("initial"));
+    QVERIFY(!migrations.first().toObject().value(QLatin1String("applied_at")).toString().isEmpty());
+    const QJsonObject jobs = o.value(QLatin1String("jobs")).toObject();
+    QCOMPARE(jobs.value(QLatin1String("queued")).toInt(), 1);
+    QCOMPARE(jobs.value(QLatin1String("processing")).toInt(), 1);
+    const QJsonObject workers = o.value(QLatin1String("workers")).toObject();
+    QCOMPARE(workers.value(QLatin1String("running")).toInt(), 1);
+    QCOMPARE(workers.value(QLatin1String("lost")).toInt(), 1);
+    QCOMPARE(workers.value(QLatin1String("stopped")).toInt(), 1);
+    QCOMPARE(workers.value(QLatin1String("total")).toInt(), 3);
+    const QStringList sqliteKeys{QStringLiteral("file_size_bytes"), QStringLiteral("wal_size_bytes"),
+                                 QStringLiteral("sqlite_version"), QStringLiteral("journal_mode")};
+    const QStringList serverKeys{
+        QStringLiteral("server_version"),     QStringLiteral("host"), QStringLiteral("port"),
+        QStringLiteral("database"),           QStringLiteral("user"), QStringLiteral("ssl"),
+        QStringLiteral("database_size_bytes")};
+    const QStringList present = tdb.isPostgres() ? serverKeys : sqliteKeys;
+    const QStringList absent = tdb.isPostgres() ? sqliteKeys : serverKeys;
+    for (const QString &key : present)
+        QVERIFY2(o.contains(key), qPrintable(key));
+    for (const QString &key : absent)
+        QVERIFY2(!o.contains(key), qPrintable(key));
+    if (tdb.isPostgres()) {
+        QCOMPARE(o.value(QLatin1String("server_version")).toString(), serverVersion);
+        QCOMPARE(o.value(QLatin1String("host")).toString(), c.host);
+        QCOMPARE(o.value(QLatin1String("port")).toInt(), c.port);
+        QCOMPARE(o.value(QLatin1String("database")).toString(), c.databaseName);
+        QCOMPARE(o.value(QLatin1String("user")).toString(), c.user);
+        QVERIFY(o.value(QLatin1String("database_size_bytes")).toDouble() > 0);
+        QCOMPARE(o.value(QLatin1String("location")).toString(), tdb.spec());
+    } else {
+        QCOMPARE(o.value(QLatin1String("location")).toString(), c.sqlitePath);
+        QCOMPARE(o.value(QLatin1String("journal_mode")).toString(), QStringLiteral("wal"));
+        QVERIFY(o.value(QLatin1String("file_size_bytes")).toDouble() > 0);
+    }
+
+    if (tdb.isPostgres()) {
+        // A wrong address with the password in it: the error names the problem, not the password.
+        QString bad = spec;
+        bad.replace(QStringLiteral(":%1/").arg(c.port), QStringLiteral(":99999/"));
+        r = ctl({QStringLiteral("--db"), bad, QStringLiteral("db"), QStringLiteral("info")}, env, {}, false);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("The port \"99999\"")), describe(r).constData());
+        QVERIFY2(noPassword(r), describe(r).constData());
+        r = ctl({QStringLiteral("--db"), spec + QStringLiteral("?sslmode=sometimes"), QStringLiteral("db"),
+                 QStringLiteral("info")},
+                env, {}, false);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QLatin1String("must be one of disable, allow")), describe(r).constData());
+        QVERIFY2(noPassword(r), describe(r).constData());
+    }
+}
+
 void TestHcmctl::usageErrors_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -536,6 +731,21 @@ void TestHcmctl::badInput_data()
         << QStringLiteral("Cannot read the payload file /nonexistent/payload.json");
     QTest::newRow("postgres url") << QStringList{"--db", "postgresql://localhost/hcm", "jobs", "list"}
                                   << QStringLiteral("PostgreSQL");
+    // Addresses with a password: the message says what is wrong and never shows the password.
+    QTest::newRow("db bad port") << QStringList{"--db", "postgresql://alice:Sup3rS3cret@db1:99999/hcm",
+                                                "jobs", "list"}
+                                 << QStringLiteral("The port \"99999\" in the database address");
+    QTest::newRow("db unknown scheme")
+        << QStringList{"--db", "mysql://alice:Sup3rS3cret@db1/hcm", "jobs", "list"}
+        << QStringLiteral("Unknown database address \"mysql://alice@db1/hcm\"");
+    QTest::newRow("db bad password characters")
+        << QStringList{"--db", "postgresql://alice:Sup3r S3cret@db1/hcm", "jobs", "list"}
+        << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address");
+    QTest::newRow("db option injection")
+        << QStringList{"--db",
+                       "postgresql://alice:Sup3rS3cret@db1/hcm?application_name=x%3Bsslmode%3Ddisable",
+                       "jobs", "list"}
+        << QStringLiteral("The option application_name of the database address contains a semicolon");
 }
 
 void TestHcmctl::badInput()
@@ -549,6 +759,7 @@ void TestHcmctl::badInput()
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(message), describe(r).constData());
     QVERIFY2(r.err.startsWith(QLatin1String("hcmctl: ")), describe(r).constData());
+    QVERIFY2(!r.err.contains(QLatin1String("S3cret")), describe(r).constData());
     QVERIFY2(r.out.isEmpty(), describe(r).constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), rows);

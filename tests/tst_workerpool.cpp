@@ -108,30 +108,61 @@ private slots:
     void failuresAreRetriedWithBackoff()
     {
         HCM_TEMP_DATABASE(tdb);
-        JobService service{JobStore(tdb.config())};
+        // The pool and the store take "now" from a clock that moves only when told, so every time
+        // written (failures, run_at, attempts) is known to the millisecond and the default schedule
+        // (2, 4, 8 minutes) can be checked exactly, from both sides.
+        auto clock = std::make_shared<ManualClock>(Clock::system()->nowMs());
+        JobService service{JobStore(tdb.config(), clock)};
+        JobStore probe(tdb.config(), clock);
         auto opts = options(tdb.config());
-        opts.retry.baseMs = 50; // retries after 100, 200 ms
+        opts.env.clock = clock;
+        QCOMPARE(opts.retry.baseMs, qint64(60'000));
         WorkerPool pool(opts, diagnostics());
         QVERIFY(pool.start().ok());
         const qint64 id = enqueue(service, QStringLiteral("test.fail"),
-                                  {{QStringLiteral("message"), QStringLiteral("nope")}}, std::nullopt, 2);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'")),
-            qint64(1), 5000);
-        // Retries are due later; the poll (here fast) picks them up.
-        pool.stopAndWait();
-        opts.pollIntervalMs = 20;
-        WorkerPool fast(opts, diagnostics());
-        QVERIFY(fast.start().ok());
+                                  {{QStringLiteral("message"), QStringLiteral("nope")}}, std::nullopt, 3);
+        const QList<qint64> delays{2 * 60'000, 4 * 60'000, 8 * 60'000};
+        const auto retries = [&] {
+            auto job = service.get(id);
+            return job ? job->retryCount : -1;
+        };
+        qint64 failedAt = clock->nowMs();
+        for (int n = 1; n <= 3; ++n) {
+            // Failure n (at failedAt) schedules retry n exactly 2^n minutes later.
+            QTRY_COMPARE_WITH_TIMEOUT(retries(), n, 5000);
+            auto job = service.get(id);
+            QVERIFY(job.ok());
+            QCOMPARE_ENUM(job->status, JobStatus::Queued);
+            QCOMPARE(job->attemptList.size(), n);
+            QCOMPARE(job->attemptList.last().outcome, QStringLiteral("failed"));
+            QCOMPARE(job->attemptList.last().finishedAt, failedAt);
+            QCOMPARE(job->runAt, failedAt + delays.at(n - 1));
+            // One millisecond early nobody can take it (the pool cannot either: the clock stands still).
+            clock->setMs(job->runAt - 1);
+            auto early = probe.claim(QStringLiteral("probe"), 10, 60'000, {QStringLiteral("test.fail")});
+            QVERIFY(early.ok());
+            QVERIFY2(early->isEmpty(), "a retry was due before its backoff had passed");
+            QCOMPARE_ENUM(statusOf(service, id), JobStatus::Queued);
+            // When it is due, the woken pool runs it (and it fails again at that very time).
+            clock->setMs(job->runAt);
+            failedAt = job->runAt;
+            pool.wake();
+        }
         QTRY_COMPARE_WITH_TIMEOUT(hcm::toString(statusOf(service, id)), hcm::toString(JobStatus::Failed),
                                   5000);
         auto job = service.get(id);
-        QCOMPARE(job->retryCount, 2);
-        QCOMPARE(job->attemptList.size(), 3);
+        QVERIFY(job.ok());
+        QCOMPARE(job->retryCount, 3);
         QCOMPARE(job->errorMessage, QStringLiteral("nope"));
-        // Retry n is due 2^n base units after its failure.
-        QVERIFY(job->attemptList.at(1).startedAt - job->attemptList.at(0).finishedAt >= 100);
-        QVERIFY(job->attemptList.at(2).startedAt - job->attemptList.at(1).finishedAt >= 200);
+        QCOMPARE(job->completedAt, failedAt);
+        QCOMPARE(job->attemptList.size(), 4);
+        // Attempt n + 1 started exactly 2^n minutes after attempt n failed: not earlier, not later.
+        for (int n = 1; n <= 3; ++n) {
+            QCOMPARE(job->attemptList.at(n).startedAt - job->attemptList.at(n - 1).finishedAt,
+                     delays.at(n - 1));
+        }
+        QCOMPARE(job->attemptList.last().finishedAt, failedAt);
+        pool.stopAndWait();
     }
 
     void cancelQueuedJobScheduledInTheFuture()

@@ -335,6 +335,25 @@
     </message>
 </context>
 <context>
+    <name>hcm::DatabaseInfo</name>
+    <message>
+        <source>reading the SQLite version</source>
+        <translation>Lesen der SQLite-Version</translation>
+    </message>
+    <message>
+        <source>reading the journal mode</source>
+        <translation>Lesen des Journal-Modus</translation>
+    </message>
+    <message>
+        <source>reading the server&apos;s details</source>
+        <translation>Lesen der Serverangaben</translation>
+    </message>
+    <message>
+        <source>reading the applied migrations</source>
+        <translation>Lesen der angewendeten Migrationen</translation>
+    </message>
+</context>
+<context>
     <name>hcm::DbConfig</name>
     <message>
         <source>SQLite %1</source>
@@ -359,6 +378,42 @@
     <message>
         <source>PostgreSQL %1@%2:%3/%4</source>
         <translation>PostgreSQL %1@%2:%3/%4</translation>
+    </message>
+    <message>
+        <source>The database address has an unknown option &quot;%1&quot;. Allowed options: host, port, user, password, dbname, %2.</source>
+        <translation>Die Datenbankadresse enthält die unbekannte Option „%1“. Erlaubte Optionen: host, port, user, password, dbname, %2.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address contains a semicolon or a control character, which are not allowed.</source>
+        <translation>Die Option %1 der Datenbankadresse enthält ein Semikolon oder ein Steuerzeichen; beides ist nicht erlaubt.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address must be one of %2; &quot;%3&quot; was given.</source>
+        <translation>Die Option %1 der Datenbankadresse muss einer dieser Werte sein: %2; angegeben wurde „%3“.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address must be a whole number from %2 to %3; &quot;%4&quot; was given.</source>
+        <translation>Die Option %1 der Datenbankadresse muss eine ganze Zahl von %2 bis %3 sein; angegeben wurde „%4“.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address needs a file path.</source>
+        <translation>Die Option %1 der Datenbankadresse braucht einen Dateipfad.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address needs a text of 1 to %2 bytes.</source>
+        <translation>Die Option %1 der Datenbankadresse braucht einen Text von 1 bis %2 Byte.</translation>
+    </message>
+    <message>
+        <source>The port &quot;%1&quot; in the database address is not a number from 1 to 65535.</source>
+        <translation>Der Port „%1“ in der Datenbankadresse ist keine Zahl von 1 bis 65535.</translation>
+    </message>
+    <message>
+        <source>the password has characters that must be percent-encoded, such as %20 for a space or %25 for %</source>
+        <translation>das Passwort enthält Zeichen, die prozentkodiert werden müssen, etwa %20 für ein Leerzeichen oder %25 für %</translation>
+    </message>
+    <message>
+        <source>The option %1 is given twice in the database address.</source>
+        <translation>Die Option %1 steht zweimal in der Datenbankadresse.</translation>
     </message>
 </context>
 <context>
@@ -710,6 +765,14 @@
     <message>
         <source>the job changed state meanwhile; try again</source>
         <translation>der Job hat inzwischen seinen Status geändert; versuchen Sie es erneut</translation>
+    </message>
+    <message>
+        <source>listing the jobs of worker %1</source>
+        <translation>Auflisten der Jobs von Worker %1</translation>
+    </message>
+    <message>
+        <source>listing the attempts of worker %1</source>
+        <translation>Auflisten der Versuche von Worker %1</translation>
     </message>
 </context>
 <context>
@@ -1733,10 +1796,6 @@
         <translation>Wendet ausstehende Schema-Migrationen an.</translation>
     </message>
     <message>
-        <source>Shows the database location, schema version, size and job counts.</source>
-        <translation>Zeigt Speicherort, Schemaversion, Größe und Job-Anzahlen der Datenbank.</translation>
-    </message>
-    <message>
         <source>Shows the notification settings (secrets only as set or unset).</source>
         <translation>Zeigt die Benachrichtigungseinstellungen (Geheimnisse nur als gesetzt oder nicht gesetzt).</translation>
     </message>
@@ -1905,22 +1964,6 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
     <message>
         <source>schema version %1 (up to date)</source>
         <translation>Schemaversion %1 (aktuell)</translation>
-    </message>
-    <message>
-        <source>backend:         %1</source>
-        <translation>Backend:        %1</translation>
-    </message>
-    <message>
-        <source>location:        %1</source>
-        <translation>Speicherort:    %1</translation>
-    </message>
-    <message>
-        <source>schema version:  %1 (latest %2)</source>
-        <translation>Schemaversion:  %1 (neueste %2)</translation>
-    </message>
-    <message>
-        <source>file size:       %1</source>
-        <translation>Dateigröße:     %1</translation>
     </message>
     <message>
         <source> (+ %1 write-ahead log)</source>
@@ -2168,6 +2211,109 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
             <numerusform>%n Zustellung</numerusform>
             <numerusform>%n Zustellungen</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>backend:</source>
+        <translation>Backend:</translation>
+    </message>
+    <message>
+        <source>server:</source>
+        <translation>Server:</translation>
+    </message>
+    <message>
+        <source>PostgreSQL %1</source>
+        <translation>PostgreSQL %1</translation>
+    </message>
+    <message>
+        <source>host:</source>
+        <translation>Host:</translation>
+    </message>
+    <message>
+        <source>port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>database:</source>
+        <translation>Datenbank:</translation>
+    </message>
+    <message>
+        <source>user:</source>
+        <translation>Benutzer:</translation>
+    </message>
+    <message>
+        <source>connection:</source>
+        <translation>Verbindung:</translation>
+    </message>
+    <message>
+        <source>encrypted (%1)</source>
+        <translation>verschlüsselt (%1)</translation>
+    </message>
+    <message>
+        <source>not encrypted</source>
+        <translation>unverschlüsselt</translation>
+    </message>
+    <message>
+        <source>database size:</source>
+        <translation>Datenbankgröße:</translation>
+    </message>
+    <message>
+        <source>location:</source>
+        <translation>Ort:</translation>
+    </message>
+    <message>
+        <source>SQLite:</source>
+        <translation>SQLite:</translation>
+    </message>
+    <message>
+        <source>journal mode:</source>
+        <translation>Journal-Modus:</translation>
+    </message>
+    <message>
+        <source>file size:</source>
+        <translation>Dateigröße:</translation>
+    </message>
+    <message>
+        <source>schema version:</source>
+        <translation>Schemaversion:</translation>
+    </message>
+    <message>
+        <source>%1 (latest %2)</source>
+        <translation>%1 (neueste %2)</translation>
+    </message>
+    <message>
+        <source>migrations:</source>
+        <translation>Migrationen:</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>applied %1</source>
+        <translation>angewendet %1</translation>
+    </message>
+    <message>
+        <source>workers:</source>
+        <translation>Worker:</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <extracomment>worker states in &quot;hcmctl db info&quot;</extracomment>
+        <translation>laufend</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <extracomment>worker state in &quot;hcmctl db info&quot;: registered, no heartbeat for 90 s</extracomment>
+        <translation>verloren</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <extracomment>worker state in &quot;hcmctl db info&quot;: ended and unregistered</extracomment>
+        <translation>beendet</translation>
+    </message>
+    <message>
+        <source>Shows the database (SQLite file or PostgreSQL server), its size, schema version and migrations, job counts and workers.</source>
+        <translation>Zeigt die Datenbank (SQLite-Datei oder PostgreSQL-Server), ihre Größe, Schemaversion und Migrationen, die Jobzahlen und die Worker.</translation>
     </message>
 </context>
 <context>
@@ -3620,6 +3766,86 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     </message>
 </context>
 <context>
+    <name>hcm::ui::WorkerJobsModel</name>
+    <message>
+        <source>Job</source>
+        <translation>Job</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Job status</source>
+        <extracomment>the job&apos;s status now (an attempt&apos;s job may have been requeued since)</extracomment>
+        <translation>Jobstatus</translation>
+    </message>
+    <message>
+        <source>Attempt</source>
+        <translation>Versuch</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Ended / lease</source>
+        <extracomment>when the attempt ended, or when the lease of a held job expires</extracomment>
+        <translation>Beendet / Lease</translation>
+    </message>
+    <message>
+        <source>Attempt outcome</source>
+        <translation>Ergebnis des Versuchs</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation>Zeitüberschreitung</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <extracomment>the worker running the attempt stopped responding; the reaper took the job back</extracomment>
+        <translation>Verloren</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <extracomment>stopped by a worker shutdown, requeued without spending a retry</extracomment>
+        <translation>Unterbrochen</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>lease expires in %1</source>
+        <translation>Lease läuft in %1 ab</translation>
+    </message>
+    <message>
+        <source>lease expired %1 ago</source>
+        <extracomment>the lease ran out: the next reaper pass requeues the job</extracomment>
+        <translation>Lease vor %1 abgelaufen</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>Double-click to open the details of %1.</source>
+        <translation>Doppelklicken, um die Details von %1 zu öffnen.</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ui::WorkerTableModel</name>
     <message>
         <source>Worker</source>
@@ -3670,12 +3896,94 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
         <source>%1 ago</source>
         <translation>vor %1</translation>
     </message>
+    <message>
+        <source>No heartbeat since %1. The jobs it holds return to the queue when their leases expire; select the worker to see them.</source>
+        <translation>Kein Heartbeat seit %1. Seine Jobs kehren in die Warteschlange zurück, wenn ihre Leases ablaufen; wählen Sie den Worker aus, um sie zu sehen.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::WorkersPage</name>
     <message>
-        <source>Workers register when they start and send a heartbeat every few seconds. A worker without a heartbeat is lost: its running jobs return to the queue when their lease expires.</source>
-        <translation>Worker registrieren sich beim Start und senden alle paar Sekunden einen Heartbeat. Ein Worker ohne Heartbeat gilt als verloren: seine laufenden Jobs kehren in die Warteschlange zurück, wenn ihr Lease abläuft.</translation>
+        <source>Workers register when they start and send a heartbeat every few seconds. A worker without a heartbeat is lost: its running jobs return to the queue when their lease expires. Select a worker to see its jobs.</source>
+        <translation>Worker melden sich beim Start an und senden alle paar Sekunden einen Heartbeat. Ein Worker ohne Heartbeat ist verloren: Seine laufenden Jobs kehren in die Warteschlange zurück, wenn ihr Lease abläuft. Wählen Sie einen Worker aus, um seine Jobs zu sehen.</translation>
+    </message>
+    <message>
+        <source>Select a worker to see the jobs it holds and its recent attempts that did not complete.</source>
+        <translation>Wählen Sie einen Worker aus, um seine Jobs und seine letzten nicht abgeschlossenen Versuche zu sehen.</translation>
+    </message>
+    <message>
+        <source>%1 on %2 is %3: no heartbeat for %4.</source>
+        <extracomment>%1 worker id, %2 host, %3 the word &quot;lost&quot; (highlighted), %4 a duration (&quot;4 min 10 s&quot;)</extracomment>
+        <translation>%1 auf %2 ist %3: kein Heartbeat seit %4.</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>verloren</translation>
+    </message>
+    <message>
+        <source>%1 on %2 stopped at %3.</source>
+        <translation>%1 auf %2 wurde um %3 beendet.</translation>
+    </message>
+    <message>
+        <source>%1 on %2 is running.</source>
+        <translation>%1 auf %2 läuft.</translation>
+    </message>
+    <message>
+        <source>Loading its jobs…</source>
+        <translation>Seine Jobs werden geladen …</translation>
+    </message>
+    <message>
+        <source>It holds no jobs.</source>
+        <translation>Er hält keine Jobs.</translation>
+    </message>
+    <message>
+        <source>It still holds 1 job; it returns to the queue when its lease expires.</source>
+        <translation>Er hält noch 1 Job; dieser kehrt in die Warteschlange zurück, wenn sein Lease abläuft.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It still holds %n jobs; each returns to the queue when its lease expires.</source>
+        <translation>
+            <numerusform>Er hält noch %n Job; dieser kehrt in die Warteschlange zurück, wenn sein Lease abläuft.</numerusform>
+            <numerusform>Er hält noch %n Jobs; jeder kehrt in die Warteschlange zurück, wenn sein Lease abläuft.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>It holds 1 job.</source>
+        <translation>Er hält 1 Job.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It holds %n jobs.</source>
+        <translation>
+            <numerusform>Er hält %n Job.</numerusform>
+            <numerusform>Er hält %n Jobs.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Below, its latest attempt that did not complete.</source>
+        <translation>Darunter sein letzter nicht abgeschlossener Versuch.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Below, its latest %n attempts that did not complete.</source>
+        <translation>
+            <numerusform>Darunter sein letzter nicht abgeschlossener Versuch.</numerusform>
+            <numerusform>Darunter seine letzten %n nicht abgeschlossenen Versuche.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Double-click a job to open its details.</source>
+        <translation>Doppelklicken Sie auf einen Job, um seine Details zu öffnen.</translation>
+    </message>
+    <message>
+        <source>Could not load: %1</source>
+        <translation>Laden fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Show &amp;Details</source>
+        <translation>&amp;Details anzeigen</translation>
+    </message>
+    <message>
+        <source>Copy &amp;ID</source>
+        <translation>&amp;ID kopieren</translation>
     </message>
 </context>
 </TS>

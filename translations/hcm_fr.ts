@@ -335,6 +335,25 @@
     </message>
 </context>
 <context>
+    <name>hcm::DatabaseInfo</name>
+    <message>
+        <source>reading the SQLite version</source>
+        <translation>lecture de la version de SQLite</translation>
+    </message>
+    <message>
+        <source>reading the journal mode</source>
+        <translation>lecture du mode de journalisation</translation>
+    </message>
+    <message>
+        <source>reading the server&apos;s details</source>
+        <translation>lecture des informations du serveur</translation>
+    </message>
+    <message>
+        <source>reading the applied migrations</source>
+        <translation>lecture des migrations appliquées</translation>
+    </message>
+</context>
+<context>
     <name>hcm::DbConfig</name>
     <message>
         <source>SQLite %1</source>
@@ -359,6 +378,42 @@
     <message>
         <source>PostgreSQL %1@%2:%3/%4</source>
         <translation>PostgreSQL %1@%2:%3/%4</translation>
+    </message>
+    <message>
+        <source>The database address has an unknown option &quot;%1&quot;. Allowed options: host, port, user, password, dbname, %2.</source>
+        <translation>L&apos;adresse de la base de données contient l&apos;option inconnue « %1 ». Options permises : host, port, user, password, dbname, %2.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address contains a semicolon or a control character, which are not allowed.</source>
+        <translation>L&apos;option %1 de l&apos;adresse de la base de données contient un point-virgule ou un caractère de contrôle, ce qui n&apos;est pas permis.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address must be one of %2; &quot;%3&quot; was given.</source>
+        <translation>L&apos;option %1 de l&apos;adresse de la base de données doit valoir l&apos;une de ces valeurs : %2 ; « %3 » a été indiqué.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address must be a whole number from %2 to %3; &quot;%4&quot; was given.</source>
+        <translation>L&apos;option %1 de l&apos;adresse de la base de données doit être un nombre entier de %2 à %3 ; « %4 » a été indiqué.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address needs a file path.</source>
+        <translation>L&apos;option %1 de l&apos;adresse de la base de données demande un chemin de fichier.</translation>
+    </message>
+    <message>
+        <source>The option %1 of the database address needs a text of 1 to %2 bytes.</source>
+        <translation>L&apos;option %1 de l&apos;adresse de la base de données demande un texte de 1 à %2 octets.</translation>
+    </message>
+    <message>
+        <source>The port &quot;%1&quot; in the database address is not a number from 1 to 65535.</source>
+        <translation>Le port « %1 » de l&apos;adresse de la base de données n&apos;est pas un nombre de 1 à 65535.</translation>
+    </message>
+    <message>
+        <source>the password has characters that must be percent-encoded, such as %20 for a space or %25 for %</source>
+        <translation>le mot de passe contient des caractères à encoder en pourcentage, par exemple %20 pour une espace ou %25 pour %</translation>
+    </message>
+    <message>
+        <source>The option %1 is given twice in the database address.</source>
+        <translation>L&apos;option %1 figure deux fois dans l&apos;adresse de la base de données.</translation>
     </message>
 </context>
 <context>
@@ -710,6 +765,14 @@
     <message>
         <source>the job changed state meanwhile; try again</source>
         <translation>la tâche a changé d&apos;état entre-temps ; réessayez</translation>
+    </message>
+    <message>
+        <source>listing the jobs of worker %1</source>
+        <translation>liste des tâches du worker %1</translation>
+    </message>
+    <message>
+        <source>listing the attempts of worker %1</source>
+        <translation>liste des tentatives du worker %1</translation>
     </message>
 </context>
 <context>
@@ -1733,10 +1796,6 @@
         <translation>Applique les migrations de schéma en attente.</translation>
     </message>
     <message>
-        <source>Shows the database location, schema version, size and job counts.</source>
-        <translation>Affiche l&apos;emplacement, la version du schéma, la taille et le nombre de tâches de la base de données.</translation>
-    </message>
-    <message>
         <source>Shows the notification settings (secrets only as set or unset).</source>
         <translation>Affiche les paramètres de notification (les secrets seulement comme définis ou non).</translation>
     </message>
@@ -1905,22 +1964,6 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
     <message>
         <source>schema version %1 (up to date)</source>
         <translation>version du schéma %1 (à jour)</translation>
-    </message>
-    <message>
-        <source>backend:         %1</source>
-        <translation>moteur :              %1</translation>
-    </message>
-    <message>
-        <source>location:        %1</source>
-        <translation>emplacement :         %1</translation>
-    </message>
-    <message>
-        <source>schema version:  %1 (latest %2)</source>
-        <translation>version du schéma :   %1 (dernière %2)</translation>
-    </message>
-    <message>
-        <source>file size:       %1</source>
-        <translation>taille du fichier :   %1</translation>
     </message>
     <message>
         <source> (+ %1 write-ahead log)</source>
@@ -2168,6 +2211,109 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
             <numerusform>%n envoi</numerusform>
             <numerusform>%n envois</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>backend:</source>
+        <translation>moteur :</translation>
+    </message>
+    <message>
+        <source>server:</source>
+        <translation>serveur :</translation>
+    </message>
+    <message>
+        <source>PostgreSQL %1</source>
+        <translation>PostgreSQL %1</translation>
+    </message>
+    <message>
+        <source>host:</source>
+        <translation>hôte :</translation>
+    </message>
+    <message>
+        <source>port:</source>
+        <translation>port :</translation>
+    </message>
+    <message>
+        <source>database:</source>
+        <translation>base de données :</translation>
+    </message>
+    <message>
+        <source>user:</source>
+        <translation>utilisateur :</translation>
+    </message>
+    <message>
+        <source>connection:</source>
+        <translation>connexion :</translation>
+    </message>
+    <message>
+        <source>encrypted (%1)</source>
+        <translation>chiffrée (%1)</translation>
+    </message>
+    <message>
+        <source>not encrypted</source>
+        <translation>non chiffrée</translation>
+    </message>
+    <message>
+        <source>database size:</source>
+        <translation>taille de la base :</translation>
+    </message>
+    <message>
+        <source>location:</source>
+        <translation>emplacement :</translation>
+    </message>
+    <message>
+        <source>SQLite:</source>
+        <translation>SQLite :</translation>
+    </message>
+    <message>
+        <source>journal mode:</source>
+        <translation>mode de journal :</translation>
+    </message>
+    <message>
+        <source>file size:</source>
+        <translation>taille du fichier :</translation>
+    </message>
+    <message>
+        <source>schema version:</source>
+        <translation>version du schéma :</translation>
+    </message>
+    <message>
+        <source>%1 (latest %2)</source>
+        <translation>%1 (la plus récente : %2)</translation>
+    </message>
+    <message>
+        <source>migrations:</source>
+        <translation>migrations :</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>aucune</translation>
+    </message>
+    <message>
+        <source>applied %1</source>
+        <translation>appliquée le %1</translation>
+    </message>
+    <message>
+        <source>workers:</source>
+        <translation>workers :</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <extracomment>worker states in &quot;hcmctl db info&quot;</extracomment>
+        <translation>actifs</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <extracomment>worker state in &quot;hcmctl db info&quot;: registered, no heartbeat for 90 s</extracomment>
+        <translation>perdus</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <extracomment>worker state in &quot;hcmctl db info&quot;: ended and unregistered</extracomment>
+        <translation>arrêtés</translation>
+    </message>
+    <message>
+        <source>Shows the database (SQLite file or PostgreSQL server), its size, schema version and migrations, job counts and workers.</source>
+        <translation>Affiche la base de données (fichier SQLite ou serveur PostgreSQL), sa taille, la version du schéma et les migrations, le nombre de tâches et les workers.</translation>
     </message>
 </context>
 <context>
@@ -3620,6 +3766,86 @@ Terminées %3 · Échouées %4</translation>
     </message>
 </context>
 <context>
+    <name>hcm::ui::WorkerJobsModel</name>
+    <message>
+        <source>Job</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Job status</source>
+        <extracomment>the job&apos;s status now (an attempt&apos;s job may have been requeued since)</extracomment>
+        <translation>État de la tâche</translation>
+    </message>
+    <message>
+        <source>Attempt</source>
+        <translation>Tentative</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Ended / lease</source>
+        <extracomment>when the attempt ended, or when the lease of a held job expires</extracomment>
+        <translation>Fin / bail</translation>
+    </message>
+    <message>
+        <source>Attempt outcome</source>
+        <translation>Issue de la tentative</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Terminée</translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation>Délai dépassé</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <extracomment>the worker running the attempt stopped responding; the reaper took the job back</extracomment>
+        <translation>Perdue</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulée</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <extracomment>stopped by a worker shutdown, requeued without spending a retry</extracomment>
+        <translation>Interrompue</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échouée</translation>
+    </message>
+    <message>
+        <source>lease expires in %1</source>
+        <translation>le bail expire dans %1</translation>
+    </message>
+    <message>
+        <source>lease expired %1 ago</source>
+        <extracomment>the lease ran out: the next reaper pass requeues the job</extracomment>
+        <translation>bail expiré depuis %1</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>En cours</translation>
+    </message>
+    <message>
+        <source>Double-click to open the details of %1.</source>
+        <translation>Double-cliquez pour ouvrir le détail de %1.</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ui::WorkerTableModel</name>
     <message>
         <source>Worker</source>
@@ -3670,12 +3896,94 @@ Terminées %3 · Échouées %4</translation>
         <source>%1 ago</source>
         <translation>il y a %1</translation>
     </message>
+    <message>
+        <source>No heartbeat since %1. The jobs it holds return to the queue when their leases expire; select the worker to see them.</source>
+        <translation>Aucun signal de vie depuis %1. Ses tâches retournent dans la file quand leur bail expire ; sélectionnez le worker pour les voir.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::WorkersPage</name>
     <message>
-        <source>Workers register when they start and send a heartbeat every few seconds. A worker without a heartbeat is lost: its running jobs return to the queue when their lease expires.</source>
-        <translation>Les workers s&apos;enregistrent au démarrage et envoient un signal de vie toutes les quelques secondes. Un worker sans signal de vie est considéré comme perdu : ses tâches en cours retournent dans la file quand leur bail expire.</translation>
+        <source>Workers register when they start and send a heartbeat every few seconds. A worker without a heartbeat is lost: its running jobs return to the queue when their lease expires. Select a worker to see its jobs.</source>
+        <translation>Les workers s&apos;enregistrent au démarrage et envoient un signal de vie toutes les quelques secondes. Un worker sans signal de vie est perdu : ses tâches en cours retournent dans la file quand leur bail expire. Sélectionnez un worker pour voir ses tâches.</translation>
+    </message>
+    <message>
+        <source>Select a worker to see the jobs it holds and its recent attempts that did not complete.</source>
+        <translation>Sélectionnez un worker pour voir les tâches qu&apos;il détient et ses dernières tentatives qui n&apos;ont pas abouti.</translation>
+    </message>
+    <message>
+        <source>%1 on %2 is %3: no heartbeat for %4.</source>
+        <extracomment>%1 worker id, %2 host, %3 the word &quot;lost&quot; (highlighted), %4 a duration (&quot;4 min 10 s&quot;)</extracomment>
+        <translation>%1 sur %2 est %3 : aucun signal de vie depuis %4.</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>perdu</translation>
+    </message>
+    <message>
+        <source>%1 on %2 stopped at %3.</source>
+        <translation>%1 sur %2 s&apos;est arrêté le %3.</translation>
+    </message>
+    <message>
+        <source>%1 on %2 is running.</source>
+        <translation>%1 sur %2 est actif.</translation>
+    </message>
+    <message>
+        <source>Loading its jobs…</source>
+        <translation>Chargement de ses tâches…</translation>
+    </message>
+    <message>
+        <source>It holds no jobs.</source>
+        <translation>Il ne détient aucune tâche.</translation>
+    </message>
+    <message>
+        <source>It still holds 1 job; it returns to the queue when its lease expires.</source>
+        <translation>Il détient encore 1 tâche ; elle retourne dans la file quand son bail expire.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It still holds %n jobs; each returns to the queue when its lease expires.</source>
+        <translation>
+            <numerusform>Il détient encore %n tâche ; elle retourne dans la file quand son bail expire.</numerusform>
+            <numerusform>Il détient encore %n tâches ; chacune retourne dans la file quand son bail expire.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>It holds 1 job.</source>
+        <translation>Il détient 1 tâche.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It holds %n jobs.</source>
+        <translation>
+            <numerusform>Il détient %n tâche.</numerusform>
+            <numerusform>Il détient %n tâches.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Below, its latest attempt that did not complete.</source>
+        <translation>Ci-dessous, sa dernière tentative qui n&apos;a pas abouti.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Below, its latest %n attempts that did not complete.</source>
+        <translation>
+            <numerusform>Ci-dessous, sa dernière tentative qui n&apos;a pas abouti.</numerusform>
+            <numerusform>Ci-dessous, ses %n dernières tentatives qui n&apos;ont pas abouti.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Double-click a job to open its details.</source>
+        <translation>Double-cliquez sur une tâche pour ouvrir son détail.</translation>
+    </message>
+    <message>
+        <source>Could not load: %1</source>
+        <translation>Chargement impossible : %1</translation>
+    </message>
+    <message>
+        <source>Show &amp;Details</source>
+        <translation>Afficher le &amp;détail</translation>
+    </message>
+    <message>
+        <source>Copy &amp;ID</source>
+        <translation>Copier l&apos;&amp;ID</translation>
     </message>
 </context>
 </TS>

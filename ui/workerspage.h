@@ -1,14 +1,20 @@
 #pragma once
 
 #include "jobs/asyncjobservice.h"
+#include "jobs/workerstate.h"
 
 #include <QAbstractTableModel>
 #include <QTimer>
 #include <QWidget>
 
+class QLabel;
+class QMenu;
+class QSplitter;
 class QTableView;
 
 namespace hcm::ui {
+
+class WorkerJobsModel;
 
 // Registered workers with their heartbeats. Updated in place: rows are keyed by worker id.
 class WorkerTableModel final : public QAbstractTableModel {
@@ -25,6 +31,10 @@ public:
         VersionColumn,
         ColumnCount
     };
+    enum Role {
+        StateRole = Qt::UserRole + 1, // int(WorkerState)
+        WorkerIdRole,
+    };
 
     explicit WorkerTableModel(QObject *parent = nullptr);
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -36,30 +46,72 @@ public:
     // A worker whose heartbeat is older than this is shown as lost.
     void setStaleAfterMs(qint64 ms) { m_staleAfterMs = ms; }
 
+    QString workerIdAt(int row) const;
+    int rowOfWorker(const QString &id) const;
+    // The worker and its state as of the last refresh; nullptr when it is not listed.
+    const WorkerInfo *worker(const QString &id) const;
+    WorkerState stateOf(const WorkerInfo &w) const { return workerState(w, m_now, m_staleAfterMs); }
+    qint64 now() const { return m_now; }
+
 private:
-    QString state(const WorkerInfo &w) const;
+    QString stateText(const WorkerInfo &w) const;
     QList<WorkerInfo> m_workers;
     qint64 m_now = 0;
-    qint64 m_staleAfterMs = 90'000;
+    qint64 m_staleAfterMs = kWorkerLostAfterMs;
 };
 
+// The workers page: the registered workers (a lost one marked at once) and, for the selected one,
+// the jobs it holds and its recent attempts that did not complete; a job opens in the details
+// dialog. Every query goes through AsyncJobService; both tables update in place.
 class WorkersPage final : public QWidget {
     Q_OBJECT
 public:
     explicit WorkersPage(AsyncJobService *service, QWidget *parent = nullptr);
+
     WorkerTableModel *model() const { return m_model; }
+    WorkerJobsModel *jobsModel() const { return m_jobsModel; }
+    QTableView *workerTable() const { return m_table; }
+    QTableView *jobsTable() const { return m_jobsTable; }
+    QLabel *jobsTitle() const { return m_jobsTitle; }
+    // The selected worker's id, empty when none.
+    QString selectedWorker() const { return m_selectedWorker; }
+    // The context menu for the job in `row` of the jobs table (a fresh menu, deleted on close).
+    QMenu *createJobMenu(int row);
+
+    void setRefreshInterval(int ms);
+
+public slots:
     void refresh();
+    void selectWorker(const QString &id);
+    // Opens the job in the details dialog (non-modal; it follows the job's changes).
+    void openDetails(qint64 jobId);
 
 protected:
     void showEvent(QShowEvent *event) override;
     void hideEvent(QHideEvent *event) override;
 
 private:
+    void onSelectedWorkerChanged();
+    void onWorkersReady(quint64 request, const QList<WorkerInfo> &workers);
+    void onWorkerJobsReady(quint64 request, const WorkerJobs &jobs);
+    void onRequestFailed(quint64 request, const QString &message);
+    void fetchJobs();
+    void updateTitle();
+
     AsyncJobService *m_service;
     WorkerTableModel *m_model;
+    WorkerJobsModel *m_jobsModel;
     QTableView *m_table;
+    QTableView *m_jobsTable;
+    QLabel *m_jobsTitle;
+    QSplitter *m_splitter;
     QTimer m_timer;
+    QTimer m_changeCoalescer; // job changes reported by JobNotifier, a burst as one reload
+    QString m_selectedWorker;
+    QString m_jobsError;
     quint64 m_request = 0;
+    quint64 m_jobsRequest = 0;
+    bool m_jobsLoaded = false;
 };
 
 } // namespace hcm::ui

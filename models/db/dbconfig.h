@@ -23,7 +23,9 @@ struct DbConfig {
     QString user;
     QString password; // never shown: displayName() and key() leave it out
     QString databaseName;
-    QString connectOptions; // extra libpq options from the URL query (e.g. sslmode=require)
+    // Extra libpq options from the URL query, checked against allowedOptions() and quoted for libpq:
+    // "sslmode=require;connect_timeout=5" (Qt's QPSQL driver takes them separated by ';').
+    QString connectOptions;
 
     // Empty spec means the embedded default under the application data location.
     static Result<DbConfig> parse(const QString &spec);
@@ -31,6 +33,12 @@ struct DbConfig {
     // PostgreSQL from the PG* environment variables, with `database` overriding PGDATABASE when given.
     static DbConfig postgresFromEnvironment(const QString &database = {});
     static QString defaultSqlitePath();
+    // A --db value fit to show in a message or a log: the password of the user info and any
+    // password= query item are removed (QUrl::RemovePassword, or by hand when Qt cannot parse it).
+    static QString redacted(const QString &spec);
+    // The libpq options a postgresql:// URL may carry in its query, besides host, port, user,
+    // password and dbname. Anything else is refused: a value can never smuggle in another option.
+    static QStringList allowedOptions();
 
     bool isSqlite() const { return backend == Backend::Sqlite; }
     bool isPostgres() const { return backend == Backend::Postgres; }

@@ -22,7 +22,7 @@ public:
         : m_service(std::move(store))
     {}
 
-    enum class Kind { Window, Counts, Throughput, Workers, Other };
+    enum class Kind { Window, Counts, Throughput, Workers, WorkerJobs, Other };
 
     void post(Kind kind, std::function<void(JobDbWorker &)> task)
     {
@@ -54,6 +54,7 @@ signals:
     void jobReady(quint64 request, const hcm::Job &job);
     void throughputReady(quint64 request, const hcm::Throughput &throughput);
     void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
+    void workerJobsReady(quint64 request, const hcm::WorkerJobs &jobs);
     void deliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
                         const QList<qint64> &created);
@@ -95,6 +96,7 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     qRegisterMetaType<QList<JobActionResult>>();
     qRegisterMetaType<QList<qint64>>();
     qRegisterMetaType<QList<WorkerInfo>>();
+    qRegisterMetaType<WorkerJobs>();
     qRegisterMetaType<QList<DeliveryRecord>>();
     (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before other threads connect
 
@@ -109,6 +111,7 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     connect(worker, &JobDbWorker::jobReady, this, &AsyncJobService::jobReady);
     connect(worker, &JobDbWorker::throughputReady, this, &AsyncJobService::throughputReady);
     connect(worker, &JobDbWorker::workersReady, this, &AsyncJobService::workersReady);
+    connect(worker, &JobDbWorker::workerJobsReady, this, &AsyncJobService::workerJobsReady);
     connect(worker, &JobDbWorker::deliveriesReady, this, &AsyncJobService::deliveriesReady);
     connect(worker, &JobDbWorker::actionFinished, this, &AsyncJobService::actionFinished);
     connect(worker, &JobDbWorker::requestFailed, this, &AsyncJobService::requestFailed);
@@ -211,6 +214,20 @@ quint64 AsyncJobService::fetchWorkers()
             return;
         }
         emit w.workersReady(id, workers.value());
+    });
+    return id;
+}
+
+quint64 AsyncJobService::fetchWorkerJobs(const QString &workerId)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::WorkerJobs, [id, workerId](JobDbWorker &w) {
+        auto jobs = w.service().store().jobsOfWorker(workerId);
+        if (!jobs) {
+            emit w.requestFailed(id, jobs.error().message);
+            return;
+        }
+        emit w.workerJobsReady(id, jobs.value());
     });
     return id;
 }

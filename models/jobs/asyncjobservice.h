@@ -56,6 +56,8 @@ public:
     quint64 fetchJob(qint64 id);
     quint64 fetchThroughput(int minutes);
     quint64 fetchWorkers();
+    // The jobs a worker holds and its recent attempts that did not complete (JobStore::jobsOfWorker).
+    quint64 fetchWorkerJobs(const QString &workerId);
     // The notification deliveries made by job `jobId` or about it (DeliveryStore::forJob), oldest first.
     quint64 fetchDeliveries(qint64 jobId);
 
@@ -71,6 +73,7 @@ signals:
     void jobReady(quint64 request, const hcm::Job &job);
     void throughputReady(quint64 request, const hcm::Throughput &throughput);
     void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
+    void workerJobsReady(quint64 request, const hcm::WorkerJobs &jobs);
     void deliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
     // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
@@ -97,4 +100,5 @@ Q_DECLARE_METATYPE(hcm::NewJob)
 Q_DECLARE_METATYPE(hcm::Actor)
 Q_DECLARE_METATYPE(hcm::JobActionResult)
 Q_DECLARE_METATYPE(hcm::WorkerInfo)
+Q_DECLARE_METATYPE(hcm::WorkerJobs)
 Q_DECLARE_METATYPE(hcm::DeliveryRecord)

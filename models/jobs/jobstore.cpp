@@ -1374,4 +1374,43 @@ Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFil
     return counts;
 }
 
+Result<WorkerJobs> JobStore::jobsOfWorker(const QString &workerId, int attemptLimit)
+{
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    WorkerJobs out;
+    out.workerId = workerId;
+    QSqlQuery q(conn.value());
+    q.setForwardOnly(true);
+    // A worker holds at most its claim batch; the limit only guards the page against a broken row set.
+    q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE status = 'processing' AND worker_id = ? "
+                             "ORDER BY started_at, id LIMIT 1000")
+                  .arg(kJobColumns));
+    q.addBindValue(workerId);
+    if (!q.exec())
+        return Database::error(q.lastError(), Tr::tr("listing the jobs of worker %1").arg(workerId));
+    while (q.next())
+        out.held.append(jobFromQuery(q));
+    q.finish();
+    q.prepare(
+        QStringLiteral("SELECT a.job_id, a.attempt, a.worker_id, a.started_at, a.finished_at, a.outcome, "
+                       "a.error, j.job_type, j.status, j.run_at, j.retry_count FROM job_attempts a "
+                       "JOIN background_jobs j ON j.id = a.job_id "
+                       "WHERE a.worker_id = ? AND a.outcome <> 'completed' "
+                       "ORDER BY a.finished_at DESC, a.job_id DESC, a.attempt DESC LIMIT ?"));
+    q.addBindValue(workerId);
+    q.addBindValue(qMax(0, attemptLimit));
+    if (!q.exec())
+        return Database::error(q.lastError(), Tr::tr("listing the attempts of worker %1").arg(workerId));
+    while (q.next()) {
+        out.attempts.append(WorkerAttempt{
+            JobAttempt{q.value(0).toLongLong(), q.value(1).toInt(), q.value(2).toString(),
+                       q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(),
+                       q.value(6).toString()},
+            q.value(7).toString(), statusOf(q.value(8)), q.value(9).toLongLong(), q.value(10).toInt()});
+    }
+    return out;
+}
+
 } // namespace hcm

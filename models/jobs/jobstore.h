@@ -101,6 +101,23 @@ struct WorkerInfo {
     qint64 stoppedAt = 0;
 };
 
+// One attempt of a job with what the job is now: a worker's history on the workers page.
+struct WorkerAttempt {
+    JobAttempt attempt;
+    // The job now, not at the attempt: "queued, due in 4 min" after a failure.
+    QString jobType;
+    JobStatus jobStatus = JobStatus::Queued;
+    qint64 jobRunAt = 0;
+    int jobRetryCount = 0;
+};
+
+// What one worker holds and what it recently attempted without completing.
+struct WorkerJobs {
+    QString workerId;
+    QList<Job> held;               // processing under its id, oldest claim first
+    QList<WorkerAttempt> attempts; // its attempts that ended other than completed, newest first
+};
+
 // All SQL about jobs. Each call runs on the calling thread's own connection; the object itself holds
 // no connection and is cheap to copy into any thread. Multi-statement operations are one write
 // transaction. Every write after a claim is fenced by worker_id and status.
@@ -138,6 +155,10 @@ public:
     Status registerWorker(const WorkerInfo &info);
     Status unregisterWorker(const QString &workerId);
     Result<QList<WorkerInfo>> workers();
+    // The jobs `workerId` holds now and its latest `attemptLimit` attempts that did not complete
+    // (lost, failed, timed out, cancelled, interrupted): what an admin looks at when a worker is lost.
+    // Both reads are index-served (the running-jobs index and a partial index over unfinished attempts).
+    Result<WorkerJobs> jobsOfWorker(const QString &workerId, int attemptLimit = 50);
 
     QList<JobActionResult> cancel(const QList<qint64> &ids, const QString &actor);
     QList<JobActionResult> retryNow(const QList<qint64> &ids, const QString &actor);

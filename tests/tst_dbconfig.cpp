@@ -1,0 +1,230 @@
+// DbConfig::parse on --db values: every error message about a bad address leaves the password out,
+// and the options of a postgresql:// URL are checked against the documented allowlist, so a value can
+// never smuggle another libpq option into the connection string. The accepted options are proved on a
+// real server: a connection with them opens (PostgreSQL row) and the server sees application_name.
+
+#include "testutil.h"
+
+#include "db/database.h"
+
+#include <QSqlQuery>
+#include <QtTest>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const QString kSecret = QStringLiteral("Sup3rS3cret");
+
+} // namespace
+
+class TestDbConfig : public QObject {
+    Q_OBJECT
+
+private slots:
+    void cleanup() { Database::closeThreadConnections(); }
+
+    void errorsNeverShowThePassword_data()
+    {
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<QString>("message");  // a part of the expected error
+        QTest::addColumn<QString>("redacted"); // how the address is quoted ("" when it is not)
+        const QString s = kSecret;
+        QTest::newRow("port too big") << QStringLiteral("postgresql://alice:%1@db1:99999/hcm").arg(s)
+                                      << QStringLiteral("The port \"99999\"") << QString();
+        QTest::newRow("port not a number") << QStringLiteral("postgresql://alice:%1@db1:abc/hcm").arg(s)
+                                           << QStringLiteral("The port \"abc\"") << QString();
+        QTest::newRow("port zero") << QStringLiteral("postgres://alice:%1@db1:0/hcm").arg(s)
+                                   << QStringLiteral("The port \"0\"") << QString();
+        QTest::newRow("port in query") << QStringLiteral("postgresql://alice:%1@db1/hcm?port=70000").arg(s)
+                                       << QStringLiteral("The port \"70000\"") << QString();
+        QTest::newRow("password with slash and bad port")
+            << QStringLiteral("postgresql://alice:a/%1@db1:x1/hcm").arg(s)
+            << QStringLiteral("The port \"x1\"") << QString();
+        QTest::newRow("unknown scheme")
+            << QStringLiteral("mysql://alice:%1@db1/hcm").arg(s) << QStringLiteral("Unknown database address")
+            << QStringLiteral("\"mysql://alice@db1/hcm\"");
+        QTest::newRow("unknown scheme, password in query")
+            << QStringLiteral("mysql://db1/hcm?password=%1").arg(s)
+            << QStringLiteral("Unknown database address") << QStringLiteral("\"mysql://db1/hcm\"");
+        QTest::newRow("space in password")
+            << QStringLiteral("postgresql://alice:a %1@db1/hcm").arg(s) << QStringLiteral("percent-encoded")
+            << QStringLiteral("\"postgresql://alice@db1/hcm\"");
+        QTest::newRow("broken IPv6 host") << QStringLiteral("postgresql://alice:%1@[::1/hcm").arg(s)
+                                          << QStringLiteral("not a valid PostgreSQL address")
+                                          << QStringLiteral("\"postgresql://alice@[::1/hcm\"");
+        QTest::newRow("broken host, password in query")
+            << QStringLiteral("postgresql://[::1/hcm?password=%1&sslmode=require").arg(s)
+            << QStringLiteral("not a valid PostgreSQL address")
+            << QStringLiteral("\"postgresql://[::1/hcm?password=&sslmode=require\"");
+        QTest::newRow("unknown option") << QStringLiteral("postgresql://alice:%1@db1/hcm?colour=red").arg(s)
+                                        << QStringLiteral("unknown option \"colour\"") << QString();
+        QTest::newRow("slash in database") << QStringLiteral("postgresql://alice:%1@db1/hcm/x").arg(s)
+                                           << QStringLiteral("contains a slash") << QString();
+    }
+
+    void errorsNeverShowThePassword()
+    {
+        QFETCH(QString, spec);
+        QFETCH(QString, message);
+        QFETCH(QString, redacted);
+        const auto config = DbConfig::parse(spec);
+        QVERIFY(!config.ok());
+        const QString text = config.error().message;
+        QVERIFY2(text.contains(message), qPrintable(text));
+        QVERIFY2(!text.contains(kSecret), qPrintable(text));
+        if (!redacted.isEmpty())
+            QVERIFY2(text.contains(redacted), qPrintable(text));
+        // redacted() is what every message and log uses to show an address.
+        QVERIFY2(!DbConfig::redacted(spec).contains(kSecret), qPrintable(DbConfig::redacted(spec)));
+    }
+
+    void redactedKeepsEverythingElse()
+    {
+        QCOMPARE(DbConfig::redacted(
+                     QStringLiteral("postgresql://alice:%1@db1:5433/hcm?sslmode=require").arg(kSecret)),
+                 QStringLiteral("postgresql://alice@db1:5433/hcm?sslmode=require"));
+        QCOMPARE(DbConfig::redacted(
+                     QStringLiteral("postgresql://db1/hcm?password=%1&connect_timeout=5").arg(kSecret)),
+                 QStringLiteral("postgresql://db1/hcm?connect_timeout=5"));
+        QCOMPARE(DbConfig::redacted(QStringLiteral(" /var/lib/hcm/hcm.sqlite ")),
+                 QStringLiteral("/var/lib/hcm/hcm.sqlite"));
+        // An address Qt cannot parse: the user info's password goes, the user stays.
+        QCOMPARE(DbConfig::redacted(QStringLiteral("postgresql://alice:p@ss/w:rd@db1:x/hcm")),
+                 QStringLiteral("postgresql://alice@db1:x/hcm"));
+    }
+
+    void allowedOptionsAreAccepted_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("connectOptions");
+        QTest::newRow("sslmode") << QStringLiteral("sslmode=verify-full")
+                                 << QStringLiteral("sslmode=verify-full");
+        QTest::newRow("several")
+            << QStringLiteral("sslmode=require&connect_timeout=5&application_name=payroll")
+            << QStringLiteral("sslmode=require;connect_timeout=5;application_name=payroll");
+        QTest::newRow("path with a space, quoted for libpq")
+            << QStringLiteral("sslrootcert=/etc/hcm/my%20certs/ca.pem")
+            << QStringLiteral("sslrootcert='/etc/hcm/my certs/ca.pem'");
+        QTest::newRow("quote and backslash escaped") << QStringLiteral("application_name=o'neil%5Cx")
+                                                     << QStringLiteral("application_name='o\\'neil\\\\x'");
+        QTest::newRow("session attrs and keepalives")
+            << QStringLiteral("target_session_attrs=read-write&keepalives=1&keepalives_idle=30")
+            << QStringLiteral("target_session_attrs=read-write;keepalives=1;keepalives_idle=30");
+        QTest::newRow("socket folder is not an option")
+            << QStringLiteral("host=/run/postgresql&sslmode=disable") << QStringLiteral("sslmode=disable");
+    }
+
+    void allowedOptionsAreAccepted()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, connectOptions);
+        const auto config = DbConfig::parse(QStringLiteral("postgresql://alice@db1/hcm?") + query);
+        QVERIFY2(config.ok(), config.ok() ? "" : qPrintable(config.error().message));
+        QCOMPARE(config->connectOptions, connectOptions);
+    }
+
+    void badOptionsAreRefused_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("semicolon injects an option")
+            << QStringLiteral("application_name=x%3Bsslmode%3Ddisable")
+            << QStringLiteral("The option application_name of the database address contains a semicolon");
+        QTest::newRow("semicolon in a path")
+            << QStringLiteral("sslrootcert=/tmp/a%3Bhost%3Devil") << QStringLiteral("contains a semicolon");
+        QTest::newRow("control character")
+            << QStringLiteral("application_name=a%0Ab") << QStringLiteral("control character");
+        QTest::newRow("space injects an option")
+            << QStringLiteral("sslmode=require%20host%3Devil")
+            << QStringLiteral("The option sslmode of the database address must be one of disable, allow, "
+                              "prefer, require, verify-ca, verify-full; \"require host=evil\" was given.");
+        QTest::newRow("unknown option")
+            << QStringLiteral("options=-c%20search_path%3Devil")
+            << QStringLiteral(
+                   "The database address has an unknown option \"options\". Allowed options: host, "
+                   "port, user, password, dbname, application_name,");
+        QTest::newRow("service is not allowed")
+            << QStringLiteral("service=other") << QStringLiteral("unknown option \"service\"");
+        QTest::newRow("timeout not a number")
+            << QStringLiteral("connect_timeout=5s")
+            << QStringLiteral(
+                   "The option connect_timeout of the database address must be a whole number from 0 "
+                   "to 3600; \"5s\" was given.");
+        QTest::newRow("timeout negative")
+            << QStringLiteral("connect_timeout=-1") << QStringLiteral("from 0 to 3600; \"-1\" was given");
+        QTest::newRow("timeout too big") << QStringLiteral("connect_timeout=99999")
+                                         << QStringLiteral("from 0 to 3600; \"99999\" was given");
+        QTest::newRow("empty sslmode")
+            << QStringLiteral("sslmode=") << QStringLiteral("must be one of disable, allow");
+        QTest::newRow("empty path") << QStringLiteral("sslrootcert=")
+                                    << QStringLiteral(
+                                           "The option sslrootcert of the database address needs a "
+                                           "file path.");
+        QTest::newRow("application name too long")
+            << QStringLiteral("application_name=") + QString(64, QLatin1Char('a'))
+            << QStringLiteral("needs a text of 1 to 63 bytes");
+        QTest::newRow("given twice") << QStringLiteral("sslmode=require&sslmode=disable")
+                                     << QStringLiteral("The option sslmode is given twice");
+        QTest::newRow("bad port item")
+            << QStringLiteral("port=54x32")
+            << QStringLiteral("The port \"54x32\" in the database address is not a "
+                              "number from 1 to 65535.");
+    }
+
+    void badOptionsAreRefused()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, message);
+        const auto config =
+            DbConfig::parse(QStringLiteral("postgresql://alice:%1@db1/hcm?").arg(kSecret) + query);
+        QVERIFY(!config.ok());
+        QCOMPARE(config.error().code, Error::Code::Invalid);
+        QVERIFY2(config.error().message.contains(message), qPrintable(config.error().message));
+        QVERIFY2(!config.error().message.contains(kSecret), qPrintable(config.error().message));
+    }
+
+    void everyAllowedOptionIsDocumented()
+    {
+        QFile doc(QStringLiteral(HCM_SOURCE_DIR "/docs/postgresql.md"));
+        QVERIFY(doc.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(doc.readAll());
+        for (const QString &option : DbConfig::allowedOptions())
+            QVERIFY2(text.contains(QLatin1Char('`') + option),
+                     qPrintable(option + QStringLiteral(" is not in docs/postgresql.md")));
+    }
+
+    // The quoted options reach libpq intact: a real connection opens with them and the server reports
+    // the application_name it was given (with a space and a quote in it).
+    void optionsReachTheServer()
+    {
+        if (!TempDatabase::postgresConfigured()) {
+            if (TempDatabase::postgresRequired())
+                QFAIL("PostgreSQL is required (HCM_TEST_REQUIRE_POSTGRES=1) but PGHOST/PGPORT are not set");
+            QSKIP("needs a PostgreSQL server (PGHOST/PGPORT)");
+        }
+        TempDatabase tdb(DbConfig::Backend::Postgres);
+        QVERIFY(tdb.isValid());
+        const auto config = DbConfig::parse(
+            tdb.spec() +
+            QStringLiteral("%1application_name=hcm%20o'test&connect_timeout=7&sslmode=prefer")
+                .arg(tdb.spec().contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?')));
+        QVERIFY2(config.ok(), config.ok() ? "" : qPrintable(config.error().message));
+        const QString name = QStringLiteral("tst_dbconfig-options");
+        {
+            // A connection of its own: the thread's connection to this database is already open.
+            auto db = Database::open(config.value(), name);
+            QVERIFY2(db.ok(), db.ok() ? "" : qPrintable(db.error().message));
+            QSqlQuery q(db.value());
+            QVERIFY(q.exec(QStringLiteral("SHOW application_name")) && q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("hcm o'test"));
+            q.clear();
+            db.value().close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDbConfig)
+#include "tst_dbconfig.moc"
