@@ -8,17 +8,23 @@
 #include "jobs/jobservice.h"
 #include "settings/deliverystore.h"
 #include "settings/notificationsettingsstore.h"
+#include "settings/ratelimiter.h"
 #include "settings/secretbox.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 #include <QProcess>
 #include <QTimeZone>
 #include <QtTest>
 
+#include <atomic>
+#include <latch>
 #include <memory>
+#include <thread>
+#include <vector>
 
 using namespace hcm;
 
@@ -61,6 +67,8 @@ private slots:
     void notifyPayloadValidation_data();
     void notifyPayloadValidation();
     void hcmctlSettings();
+    void rateLimiterRace_data();
+    void rateLimiterRace();
 
 private:
     struct Ctl {
@@ -530,6 +538,81 @@ void TestSettings::hcmctlSettings()
     r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_username=x"),
              QStringLiteral("bogus=1")});
     QCOMPARE(r.code, 2);
+}
+
+void TestSettings::rateLimiterRace_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+// Threads with their own connections (as separate processes would have) race for the slots of one
+// bucket: exactly the allowed number get one, first from an empty window, then for the last free slot.
+void TestSettings::rateLimiterRace()
+{
+    QFETCH(QString, backend);
+    test::TempDatabase db(backend);
+    if (!db.skipReason().isEmpty()) {
+        if (test::TempDatabase::postgresRequired())
+            QFAIL(qPrintable(db.skipReason()));
+        QSKIP(qPrintable(db.skipReason()));
+    }
+    QVERIFY(db.isValid());
+    constexpr int kLimit = 5;
+    auto clock = std::make_shared<ManualClock>(utc("2024-03-01T12:00:00Z"));
+    const QString bucket = QStringLiteral("race");
+
+    // Every thread takes one slot at the same moment; returns how many got one.
+    auto race = [&](int threads, QStringList *refusals) {
+        std::latch start(threads);
+        std::atomic<int> granted{0};
+        QMutex mutex;
+        std::vector<std::thread> pool;
+        for (int i = 0; i < threads; ++i) {
+            pool.emplace_back([&] {
+                RateLimiter limiter(db.config(), bucket, kLimit, 60'000, clock);
+                (void)Database::connection(db.config()); // connect before the start line
+                start.arrive_and_wait();
+                const Status st = limiter.acquire(QStringLiteral("test messages"));
+                if (st) {
+                    ++granted;
+                } else {
+                    QMutexLocker lock(&mutex);
+                    refusals->append(QString::number(int(st.error().code)) + QLatin1Char(' ') +
+                                     st.error().message);
+                }
+                Database::closeThreadConnections();
+            });
+        }
+        for (std::thread &t : pool)
+            t.join();
+        return granted.load();
+    };
+
+    QStringList refusals;
+    QCOMPARE(race(12, &refusals), kLimit);
+    QCOMPARE(refusals.size(), 12 - kLimit);
+    for (const QString &r : std::as_const(refusals))
+        QVERIFY2(r.startsWith(QString::number(int(Error::Code::Conflict)) +
+                              QStringLiteral(" Too many test messages: at most 5 per minute.")),
+                 qPrintable(r));
+    QCOMPARE(test::rowCount(db.config(), QStringLiteral("rate_limit_events")), qint64(kLimit));
+
+    // Half a minute later nothing is free yet; a minute after the first ones, all five slots are.
+    clock->advanceMs(30'000);
+    refusals.clear();
+    QCOMPARE(race(4, &refusals), 0);
+    clock->advanceMs(30'001);
+    RateLimiter limiter(db.config(), bucket, kLimit, 60'000, clock);
+    for (int i = 0; i < kLimit - 1; ++i)
+        QVERIFY(limiter.acquire(QStringLiteral("test messages")));
+    // One slot left: eight racers, one winner.
+    refusals.clear();
+    QCOMPARE(race(8, &refusals), 1);
+    QCOMPARE(refusals.size(), 7);
+    QCOMPARE(limiter.nextAllowedAt().value(), clock->nowMs() + 60'000);
+    Database::closeThreadConnections();
 }
 
 QTEST_GUILESS_MAIN(TestSettings)
