@@ -74,6 +74,7 @@ private slots:
     void smtpWrongPassword();
     void smtpUntrustedCertificate();
     void smtpServerNeverAnswers();
+    void smtpCredentialsNeverInClear();
     void slackWebhook();
     void slackError();
     void twilioMessage();
@@ -386,6 +387,34 @@ void TestNotify::smtpServerNeverAnswers()
     QVERIFY2(r.error.contains(QLatin1String("accepted the connection but did not answer within 1.5 s")),
              qPrintable(r.error));
     QVERIFY(r.retryable);
+    // The latency covers the whole wait: the timeout cannot fire before it has elapsed.
+    QVERIFY2(r.latencyMs >= c.options.totalTimeoutMs, qPrintable(QString::number(r.latencyMs)));
+}
+
+void TestNotify::smtpCredentialsNeverInClear()
+{
+    // To another machine: refused before any connection, for good.
+    SmtpConfig c = smtpConfig();
+    c.host = QStringLiteral("192.0.2.25");
+    c.security = SmtpSecurity::None;
+    const DeliveryResult r =
+        SmtpChannel(c).send({QStringLiteral("a@example.com")}, QStringLiteral("x"), QStringLiteral("y"));
+    QVERIFY(!r.ok);
+    QVERIFY(!r.retryable);
+    QVERIFY2(
+        r.error.startsWith(QLatin1String("Not sent: without encryption the SMTP password would travel to "
+                                         "192.0.2.25")),
+        qPrintable(r.error));
+    QVERIFY(r.providerResponse.isEmpty()); // no server was ever asked
+
+    // To this machine it is allowed to try: the test server then demands STARTTLS itself.
+    c = smtpConfig();
+    c.security = SmtpSecurity::None;
+    const DeliveryResult local =
+        SmtpChannel(c).send({QStringLiteral("a@example.com")}, QStringLiteral("x"), QStringLiteral("y"));
+    QVERIFY(!local.ok);
+    QVERIFY2(!local.error.startsWith(QLatin1String("Not sent:")) && !local.providerResponse.isEmpty(),
+             qPrintable(local.error));
 }
 
 void TestNotify::slackWebhook()
@@ -491,6 +520,7 @@ void TestNotify::sendTestLogsAndRateLimits()
 
     NotificationService service(m_db->config());
     const Actor actor{QStringLiteral("alice")};
+    QHash<qint64, qint64> latencies; // delivery id -> the latency the caller was shown
     for (int i = 0; i < 4; ++i) {
         auto r = service.sendTest(NotifyChannel::Email, QString(), actor);
         QVERIFY2(r, why(r).constData());
@@ -499,6 +529,10 @@ void TestNotify::sendTestLogsAndRateLimits()
         QCOMPARE(r->first().recipient, QStringLiteral("admin@example.com"));
         QVERIFY(r->first().providerResponse.startsWith(QLatin1String("250")));
         QVERIFY(r->first().id > 0);
+        // A TLS handshake, a login and a whole SMTP conversation with a Python server take time: a zero
+        // here would mean the latency was never measured.
+        QVERIFY2(r->first().latencyMs > 0, qPrintable(QString::number(r->first().latencyMs)));
+        latencies.insert(r->first().id, r->first().latencyMs);
     }
     auto sixth = service.sendTest(NotifyChannel::Slack, QString(), actor);
     QVERIFY(!sixth);
@@ -521,8 +555,12 @@ void TestNotify::sendTestLogsAndRateLimits()
         QCOMPARE(d.event, QStringLiteral("test"));
         QCOMPARE(d.channel, QStringLiteral("email"));
         QVERIFY(d.delivered);
-        QVERIFY(d.latencyMs >= 0);
+        QVERIFY2(d.latencyMs > 0, qPrintable(QString::number(d.latencyMs)));
+        // The log keeps exactly the latency the sender was shown.
+        if (!d.createdBy.startsWith(QLatin1String("hcmctl:")))
+            QCOMPARE(d.latencyMs, latencies.value(d.id, -1));
     }
+    QCOMPARE(latencies.size(), 4);
     QVERIFY(log->last().createdBy.startsWith(QLatin1String("hcmctl:")));
 }
 

@@ -183,8 +183,13 @@ void TestSettings::validation_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<bool>("valid");
-    auto row = [](const char *name, const char *key, const char *value, bool valid) {
-        QTest::newRow(name) << QString::fromLatin1(key) << QString::fromUtf8(value) << valid;
+    // Set before `key`: other fields ("smtp_host=…;smtp_username=…") and a new SMTP password.
+    QTest::addColumn<QString>("others");
+    QTest::addColumn<bool>("password");
+    auto row = [](const char *name, const char *key, const char *value, bool valid, const char *others = "",
+                  bool password = false) {
+        QTest::newRow(name) << QString::fromLatin1(key) << QString::fromUtf8(value) << valid
+                            << QString::fromUtf8(others) << password;
     };
     row("port ok", "smtp_port", "465", true);
     row("port 0", "smtp_port", "0", false);
@@ -215,6 +220,33 @@ void TestSettings::validation_data()
     row("slack channel bad", "slack_channel", "two words", false);
     row("smtp host bad", "smtp_host", "smtp example.com", false);
     row("ca file relative", "tls_ca_file", "certs/ca.pem", false);
+    row("smtp host ipv6", "smtp_host", "2001:db8::25", true);
+
+    // SMTP credentials never cross the network unencrypted; a relay on this machine may do without TLS.
+    const char *remote = "smtp_host=mail.example.com;smtp_username=mailer";
+    row("none with credentials", "smtp_security", "none", false, remote, true);
+    row("none with password only", "smtp_security", "none", false, "smtp_host=mail.example.com", true);
+    row("none with credentials, no host", "smtp_security", "none", false, "smtp_username=mailer", true);
+    row("none without credentials", "smtp_security", "none", true, "smtp_host=mail.example.com");
+    row("starttls with credentials", "smtp_security", "starttls", true, remote, true);
+    row("tls with credentials", "smtp_security", "tls", true, remote, true);
+    row("none to localhost", "smtp_security", "none", true, "smtp_host=localhost;smtp_username=mailer", true);
+    row("none to LocalHost", "smtp_security", "none", true, "smtp_host=LocalHost;smtp_username=u", true);
+    row("none to 127.0.0.1", "smtp_security", "none", true, "smtp_host=127.0.0.1;smtp_username=mailer", true);
+    row("none to 127.8.9.10", "smtp_security", "none", true, "smtp_host=127.8.9.10;smtp_username=mailer",
+        true);
+    row("none to ::1", "smtp_security", "none", true, "smtp_host=::1;smtp_username=mailer", true);
+    row("none to [::1]", "smtp_security", "none", true, "smtp_host=[::1];smtp_username=mailer", true);
+    row("none to 0:0:0:0:0:0:0:1", "smtp_security", "none", true,
+        "smtp_host=0:0:0:0:0:0:0:1;smtp_username=mailer", true);
+    row("none to 128.0.0.1", "smtp_security", "none", false, "smtp_host=128.0.0.1;smtp_username=mailer",
+        true);
+    row("none to 127.0.0.1.example.com", "smtp_security", "none", false,
+        "smtp_host=127.0.0.1.example.com;smtp_username=mailer", true);
+    row("none to localhost.example.com", "smtp_security", "none", false,
+        "smtp_host=localhost.example.com;smtp_username=mailer", true);
+    row("none to ::2", "smtp_security", "none", false, "smtp_host=::2;smtp_username=mailer", true);
+    row("none to 10.0.0.1", "smtp_security", "none", false, "smtp_host=10.0.0.1;smtp_username=mailer", true);
 }
 
 void TestSettings::validation()
@@ -222,7 +254,14 @@ void TestSettings::validation()
     QFETCH(QString, key);
     QFETCH(QString, value);
     QFETCH(bool, valid);
+    QFETCH(QString, others);
+    QFETCH(bool, password);
     NotificationSettings s;
+    for (const QString &pair : others.split(QLatin1Char(';'), Qt::SkipEmptyParts))
+        QCOMPARE(s.setText(pair.section(QLatin1Char('='), 0, 0), pair.section(QLatin1Char('='), 1)),
+                 QString());
+    if (password)
+        s.smtpPassword.replace(QStringLiteral("pw"));
     QCOMPARE(s.setText(key, value), QString());
     const QMap<QString, QString> errors = s.validate();
     QCOMPARE(errors.contains(key), !valid);
@@ -230,6 +269,17 @@ void TestSettings::validation()
         QVERIFY2(errors.isEmpty(), qPrintable(errors.keys().join(QLatin1Char(','))));
     else
         QCOMPARE(errors.size(), 1); // the error is keyed by the field, nothing else complains
+    if (!valid && key == QLatin1String("smtp_security")) {
+        // It says what is wrong and what to do about it.
+        QVERIFY2(
+            errors.value(key).startsWith(
+                QLatin1String("Without encryption the SMTP user name and password")) &&
+                errors.value(key).contains(QLatin1String("Choose STARTTLS or TLS, or clear the user name "
+                                                         "and password")),
+            qPrintable(errors.value(key)));
+        if (!s.smtpHost.isEmpty())
+            QVERIFY(errors.value(key).contains(s.smtpHost));
+    }
 
     // The store refuses an invalid value and writes nothing.
     NotificationSettingsStore store(m_db->config());
@@ -526,6 +576,25 @@ void TestSettings::hcmctlSettings()
     QCOMPARE(json.value(QLatin1String("slack_webhook_url")).toString(), QStringLiteral("unset"));
     QCOMPARE(json.value(QLatin1String("smtp_host")).toString(), QStringLiteral("mail.example.com"));
     QVERIFY(!r.out.contains(QLatin1String("hunter2")));
+
+    // No encryption with credentials to another machine: refused, keyed by the field, nothing written.
+    const int version = NotificationSettingsStore(m_db->config()).load()->version;
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_security=none")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("hcmctl: smtp_security: Without encryption the SMTP user name and "
+                                          "password would travel to mail.example.com")) &&
+                 r.err.contains(QLatin1String("Choose STARTTLS or TLS")) &&
+                 r.err.contains(QLatin1String("Nothing was saved.")),
+             qPrintable(r.err));
+    QCOMPARE(NotificationSettingsStore(m_db->config()).load()->version, version);
+    QCOMPARE(toString(NotificationSettingsStore(m_db->config()).load()->smtpSecurity),
+             QStringLiteral("starttls"));
+    // A relay on this machine may do without TLS.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_host=127.0.0.1"),
+             QStringLiteral("smtp_security=none")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(toString(NotificationSettingsStore(m_db->config()).load()->smtpSecurity),
+             QStringLiteral("none"));
 
     r = ctl({QStringLiteral("settings"), QStringLiteral("clear-secret"), QStringLiteral("smtp_password")});
     QCOMPARE(r.code, 1); // a user name without a password is invalid: nothing written

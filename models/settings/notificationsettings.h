@@ -132,7 +132,9 @@ public:
     // Sets a non-secret field from text as a person types it; returns an error sentence or "".
     QString setText(const QString &key, const QString &text);
 
-    // Field-keyed errors (empty: valid). Checks formats and what an enabled channel needs.
+    // Field-keyed errors (empty: valid). Checks formats, what an enabled channel needs, and that SMTP
+    // credentials never travel unencrypted to another machine (smtp_security "none" with a user name or
+    // password is refused unless the server is a loopback address).
     QMap<QString, QString> validate() const;
 
     // Everything but secret values: secrets appear as "set" / "unset".
@@ -147,6 +149,10 @@ public:
     qint64 quietUntil(qint64 utcMs) const;
 
     bool isChannelEnabled(NotifyChannel channel) const;
+
+    // Whether `host` is this machine by its literal form: localhost, 127.0.0.0/8 or ::1 (no name
+    // lookup). Only there may SMTP credentials travel without TLS.
+    static bool isLoopbackHost(const QString &host);
 };
 
 } // namespace hcm
