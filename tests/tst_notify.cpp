@@ -20,6 +20,7 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -425,6 +426,7 @@ void TestNotify::slackWebhook()
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.providerResponse, QStringLiteral("HTTP 200 ok"));
     const QJsonObject req = waitForRequest(n);
+    QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray()); // as Slack documents it
     QCOMPARE(req.value(QLatin1String("path")).toString(), kWebhookPath);
     QCOMPARE(req.value(QLatin1String("headers")).toObject().value(QLatin1String("content-type")).toString(),
              QStringLiteral("application/json"));
@@ -472,6 +474,7 @@ void TestNotify::twilioMessage()
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.messageId, QStringLiteral("SM0001"));
     const QJsonObject req = waitForRequest(n);
+    QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray()); // as Twilio documents it
     QCOMPARE(req.value(QLatin1String("path")).toString(), path);
     const QJsonObject headers = req.value(QLatin1String("headers")).toObject();
     QCOMPARE(headers.value(QLatin1String("content-type")).toString(),
