@@ -13,6 +13,7 @@
 #include "jobs/asyncjobservice.h"
 #include "jobs/jobservice.h"
 #include "settings/deliverystore.h"
+#include "settings/digeststore.h"
 #include "settings/notificationsettingsstore.h"
 #include "ui/channeltestwidget.h"
 #include "ui/jobdetailsdialog.h"
@@ -985,6 +986,24 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     bad.error = QStringLiteral("Slack refused the message: no_team");
     bad.latencyMs = 212;
     QVERIFY(deliveries.log(bad));
+    // A digest that carried an alert about the job: its delivery belongs to the job too.
+    DigestItem item;
+    item.event = QStringLiteral("job_failed");
+    item.sourceJobId = id;
+    item.jobType = QStringLiteral("cleanup");
+    item.error = QStringLiteral("disk full");
+    const qint64 due = QDateTime::currentMSecsSinceEpoch() + 3'600'000;
+    auto scheduled = DigestStore(m_db->config())
+                         .collect(
+                             {item}, due, QStringLiteral("hourly"), [](qint64 t) { return t + 3'600'000; },
+                             Actor::system(QStringLiteral("alerts")));
+    QVERIFY(scheduled);
+    DeliveryRecord digest = ok;
+    digest.sourceJobId = 0;
+    digest.jobId = scheduled->jobId;
+    digest.event = QStringLiteral("digest");
+    digest.latencyMs = 41;
+    QVERIFY(deliveries.log(digest));
 
     AsyncJobService service{JobStore(m_db->config())};
     JobDetailsDialog dialog(&service, id);
@@ -993,7 +1012,7 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     QVERIFY(shown.wait(10000));
     auto *table = child<QTableWidget>(&dialog, QStringLiteral("deliveriesTable"));
     QVERIFY(table->isVisible());
-    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->rowCount(), 3);
     QCOMPARE(table->item(0, 1)->text(), QStringLiteral("Email"));
     QCOMPARE(table->item(0, 2)->text(), QStringLiteral("ops@example.org"));
     QCOMPARE(table->item(0, 3)->text(), QStringLiteral("Job failed"));
@@ -1002,6 +1021,8 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     QCOMPARE(table->item(0, 6)->text(), QStringLiteral("250 2.0.0 Ok: queued as 4F2A1"));
     QCOMPARE(table->item(1, 4)->text(), QStringLiteral("Failed"));
     QCOMPARE(table->item(1, 6)->text(), QStringLiteral("HTTP 404 no_team"));
+    QCOMPARE(table->item(2, 3)->text(), QStringLiteral("Alert digest"));
+    QCOMPARE(table->item(2, 5)->text(), QStringLiteral("41 ms"));
 
     // A job without any: says so.
     const qint64 quiet =

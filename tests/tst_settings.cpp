@@ -63,6 +63,8 @@ private slots:
     void keyFromEnvironment();
     void quietUntil_data();
     void quietUntil();
+    void nextDigestAt_data();
+    void nextDigestAt();
     void deliveriesForJob();
     void notifyPayloadValidation_data();
     void notifyPayloadValidation();
@@ -480,6 +482,76 @@ void TestSettings::quietUntil()
     QCOMPARE(s.quietUntil(now), qint64(0));
 }
 
+void TestSettings::nextDigestAt_data()
+{
+    QTest::addColumn<QString>("frequency");
+    QTest::addColumn<QString>("zone");
+    QTest::addColumn<QString>("quiet"); // "22:00-07:00", or empty for none
+    QTest::addColumn<qint64>("now");
+    QTest::addColumn<qint64>("due");
+    auto row = [](const char *name, const char *frequency, const char *zone, const char *quiet,
+                  const char *now, const char *due) {
+        QTest::newRow(name) << QString::fromLatin1(frequency) << QString::fromLatin1(zone)
+                            << QString::fromLatin1(quiet) << utc(now) << (*due ? utc(due) : qint64(0));
+    };
+    row("immediate", "immediate", "UTC", "", "2024-01-10T10:20:00Z", "");
+    row("hourly", "hourly", "UTC", "", "2024-01-10T10:20:00Z", "2024-01-10T11:00:00Z");
+    row("hourly on the hour", "hourly", "UTC", "", "2024-01-10T11:00:00Z", "2024-01-10T12:00:00Z");
+    row("hourly just before", "hourly", "UTC", "", "2024-01-10T10:59:59Z", "2024-01-10T11:00:00Z");
+    row("hourly at midnight", "hourly", "UTC", "", "2024-12-31T23:30:00Z", "2025-01-01T00:00:00Z");
+    // Kolkata is UTC+05:30: its full hours are at half past in UTC.
+    row("hourly kolkata", "hourly", "Asia/Kolkata", "", "2024-01-10T10:20:00Z", "2024-01-10T10:30:00Z");
+    row("hourly kolkata after", "hourly", "Asia/Kolkata", "", "2024-01-10T10:40:00Z", "2024-01-10T11:30:00Z");
+    // Berlin springs forward at 01:00 UTC (02:00 CET becomes 03:00 CEST), falls back at 01:00 UTC.
+    row("hourly spring forward", "hourly", "Europe/Berlin", "", "2024-03-31T00:30:00Z",
+        "2024-03-31T01:00:00Z");
+    row("hourly fall back", "hourly", "Europe/Berlin", "", "2024-10-27T00:30:00Z", "2024-10-27T01:00:00Z");
+    row("hourly quiet", "hourly", "UTC", "22:00-07:00", "2024-01-10T21:30:00Z", "2024-01-11T07:00:00Z");
+    row("hourly quiet after midnight", "hourly", "UTC", "22:00-07:00", "2024-01-11T03:10:00Z",
+        "2024-01-11T07:00:00Z");
+    row("hourly quiet ends on the hour", "hourly", "UTC", "22:00-07:00", "2024-01-11T06:10:00Z",
+        "2024-01-11T07:00:00Z");
+    row("hourly after quiet", "hourly", "UTC", "22:00-07:00", "2024-01-11T07:10:00Z", "2024-01-11T08:00:00Z");
+    row("daily before 08:00", "daily", "UTC", "", "2024-01-10T07:59:00Z", "2024-01-10T08:00:00Z");
+    row("daily at 08:00", "daily", "UTC", "", "2024-01-10T08:00:00Z", "2024-01-11T08:00:00Z");
+    row("daily afternoon", "daily", "UTC", "", "2024-01-10T15:00:00Z", "2024-01-11T08:00:00Z");
+    row("daily month end", "daily", "UTC", "", "2024-02-29T09:00:00Z", "2024-03-01T08:00:00Z");
+    // 08:00 local: 07:00 UTC in Berlin's winter, 06:00 in its summer.
+    row("daily berlin winter", "daily", "Europe/Berlin", "", "2024-01-10T06:00:00Z", "2024-01-10T07:00:00Z");
+    row("daily berlin summer", "daily", "Europe/Berlin", "", "2024-07-10T06:30:00Z", "2024-07-11T06:00:00Z");
+    // The night New York springs forward: the same 08:00 is 12:00 UTC, not 13:00.
+    row("daily new york dst", "daily", "America/New_York", "", "2024-03-10T05:00:00Z",
+        "2024-03-10T12:00:00Z");
+    row("daily tokyo next day", "daily", "Asia/Tokyo", "", "2024-01-10T00:00:00Z", "2024-01-10T23:00:00Z");
+    row("daily quiet until 09:30", "daily", "Europe/Berlin", "22:00-09:30", "2024-01-10T12:00:00Z",
+        "2024-01-11T08:30:00Z");
+    row("daily quiet elsewhere", "daily", "Europe/Berlin", "12:00-13:00", "2024-01-10T12:00:00Z",
+        "2024-01-11T07:00:00Z");
+}
+
+void TestSettings::nextDigestAt()
+{
+    QFETCH(QString, frequency);
+    QFETCH(QString, zone);
+    QFETCH(QString, quiet);
+    QFETCH(qint64, now);
+    QFETCH(qint64, due);
+    NotificationSettings s;
+    QCOMPARE(s.setText(QStringLiteral("digest_frequency"), frequency), QString());
+    s.quietHoursTimeZone = zone;
+    if (!quiet.isEmpty()) {
+        s.quietHoursEnabled = true;
+        s.quietHoursStart = quiet.section(QLatin1Char('-'), 0, 0);
+        s.quietHoursEnd = quiet.section(QLatin1Char('-'), 1);
+    }
+    QVERIFY(s.validate().isEmpty());
+    QCOMPARE(isoUtc(s.nextDigestAt(now)), isoUtc(due));
+    if (due > 0) {
+        QVERIFY(due > now);
+        QCOMPARE(s.quietUntil(due), qint64(0)); // never inside quiet hours
+    }
+}
+
 void TestSettings::deliveriesForJob()
 {
     DeliveryStore store(m_db->config());
@@ -527,6 +599,14 @@ void TestSettings::notifyPayloadValidation_data()
                                  << false;
     QTest::newRow("error not text") << R"({"event":"job_failed","job_id":3,"job_type":"x","error":5})"
                                     << false;
+    QTest::newRow("digest") << R"({"digest_due_at":1704880800000,"frequency":"hourly"})" << true;
+    QTest::newRow("digest flush") << R"({"digest_due_at":1704880800000,"frequency":"immediate"})" << true;
+    QTest::newRow("digest no frequency") << R"({"digest_due_at":1704880800000})" << false;
+    QTest::newRow("digest bad frequency")
+        << R"({"digest_due_at":1704880800000,"frequency":"weekly"})" << false;
+    QTest::newRow("digest bad time") << R"({"digest_due_at":"soon","frequency":"daily"})" << false;
+    QTest::newRow("digest and alert")
+        << R"({"digest_due_at":1704880800000,"frequency":"daily","job_id":3})" << false;
 }
 
 void TestSettings::notifyPayloadValidation()

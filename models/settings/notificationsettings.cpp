@@ -510,6 +510,46 @@ qint64 NotificationSettings::quietUntil(qint64 utcMs) const
     return 0;
 }
 
+QTimeZone NotificationSettings::timeZone() const
+{
+    const QTimeZone zone(quietHoursTimeZone.toUtf8());
+    return zone.isValid() ? zone : QTimeZone::utc();
+}
+
+qint64 NotificationSettings::nextDigestAt(qint64 utcMs) const
+{
+    const QTimeZone zone = timeZone();
+    qint64 due = 0;
+    switch (digestFrequency) {
+    case DigestFrequency::Immediate:
+        return 0;
+    case DigestFrequency::Hourly: {
+        // The next full hour of local time. Computed on the local clock face with the offset in force
+        // now: zones half an hour off UTC (Asia/Kolkata) get :30 UTC, and an hour that a daylight saving
+        // change skips or repeats still ends on a full hour.
+        constexpr qint64 kHour = 3'600'000;
+        const qint64 offset =
+            qint64(zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(utcMs, Qt::UTC))) * 1000;
+        const qint64 local = utcMs + offset;
+        due = (local - (local % kHour + kHour) % kHour) + kHour - offset;
+        break;
+    }
+    case DigestFrequency::Daily: {
+        const QDateTime local = QDateTime::fromMSecsSinceEpoch(utcMs, zone);
+        const QTime at(kDailyDigestHour, 0);
+        QDateTime candidate(local.date(), at, zone);
+        if (candidate.toMSecsSinceEpoch() <= utcMs)
+            candidate = QDateTime(local.date().addDays(1), at, zone);
+        due = candidate.toMSecsSinceEpoch();
+        break;
+    }
+    }
+    // A digest due in quiet hours waits for their end, as single alerts do.
+    if (const qint64 until = quietUntil(due); until > 0)
+        return until;
+    return due;
+}
+
 bool NotificationSettings::isLoopbackHost(const QString &host)
 {
     QString h = host.trimmed().toLower();

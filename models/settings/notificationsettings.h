@@ -6,6 +6,7 @@
 #include <QMap>
 #include <QString>
 #include <QStringList>
+#include <QTimeZone>
 
 #include <optional>
 
@@ -147,6 +148,15 @@ public:
     // Quiet hours: the end of the quiet period containing `utcMs`, or 0 when `utcMs` is not quiet
     // (or quiet hours are disabled or invalid).
     qint64 quietUntil(qint64 utcMs) const;
+
+    // The time zone of quiet hours and digests (quietHoursTimeZone; UTC when it is not valid).
+    QTimeZone timeZone() const;
+    // Daily digests go out at this hour of the day, in timeZone().
+    static constexpr int kDailyDigestHour = 8;
+    // When the digest that collects an alert raised at `utcMs` goes out: the top of the next hour
+    // (hourly) or the next 08:00 (daily), strictly after `utcMs`, in timeZone(); moved to the end of
+    // quiet hours when it falls into them. 0 with DigestFrequency::Immediate.
+    qint64 nextDigestAt(qint64 utcMs) const;
 
     bool isChannelEnabled(NotifyChannel channel) const;
 
