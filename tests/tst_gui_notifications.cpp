@@ -2,7 +2,9 @@
 // SQLite file: load, type, save and read back through the store; inline validation; revert; write-only
 // secrets; a concurrent save by someone else (overwrite and reload); the unsaved-changes question of the
 // main window; "Send test email" delivering to Debian's aiosmtpd (tests/servers/smtp_server.py) trusted
-// through the tlsCaFile setting; the delivery log in the job details. Also renders
+// through the tlsCaFile setting; "Send test SMS" and "Send test Slack message" against the HTTPS stand-in
+// for Twilio and Slack (tests/servers/http_recorder.py, which checks the documented request), with the
+// providers' errors; the delivery log in the job details. Also renders
 // docs/screenshots/notification-settings.png.
 
 #include "testutil.h"
@@ -11,6 +13,7 @@
 #include "jobs/asyncjobservice.h"
 #include "jobs/jobservice.h"
 #include "settings/deliverystore.h"
+#include "settings/digeststore.h"
 #include "settings/notificationsettingsstore.h"
 #include "ui/channeltestwidget.h"
 #include "ui/jobdetailsdialog.h"
@@ -28,6 +31,7 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QGroupBox>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -41,6 +45,8 @@
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTimeEdit>
+#include <QToolButton>
+#include <QUrlQuery>
 #include <QtTest>
 
 #include <memory>
@@ -54,6 +60,15 @@ namespace {
 const Actor kActor{QStringLiteral("admin:alice")};
 const QString kSmtpUser = QStringLiteral("mailer");
 const QString kSmtpPassword = QStringLiteral("Sëcret-SMTP-pw-4711");
+const QString kSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
+const QString kTwilioToken = QStringLiteral("twilio-token-gui-4711");
+const QString kWebhookPath = QStringLiteral("/services/T0GUI/B0GUI/webhooksecret4711");
+
+QJsonObject readJson(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+}
 
 template<typename T> T *child(QObject *parent, const QString &name)
 {
@@ -168,6 +183,9 @@ private slots:
     void conflictReload();
     void unsavedChangesGuard();
     void sendTestEmail();
+    void sendTestSms();
+    void sendTestSlack();
+    void smtpSecurityNoneWithCredentials();
     void deliveryLogInJobDetails();
     void screenshot();
 
@@ -175,9 +193,19 @@ private:
     // A page on the current database, shown and loaded.
     std::unique_ptr<NotificationsPage> openPage();
     void waitSaved(NotificationsPage *page);
+    // Clicks a test button and waits for its outcome; returns the latency shown, -1 when none is.
+    qint64 clickTest(ChannelTestWidget *test, int *finishedCount);
+    // The HTTPS stand-in's request number `n` (1-based over the whole run).
+    QJsonObject waitForRequest(int n);
+    int requestCount() const;
+    void respond(const QString &path, int status, const QString &body, const QString &contentType);
+    QString httpsBase() const { return QStringLiteral("https://127.0.0.1:%1").arg(m_httpPort); }
 
     QTemporaryDir m_tmp;
     QProcess *m_smtp = nullptr;
+    QProcess *m_http = nullptr;
+    QString m_httpDir;
+    int m_httpPort = 0;
     int m_startTlsPort = 0;
     QString m_caFile;
     QString m_smtpDir;
@@ -210,17 +238,79 @@ void TestGuiNotifications::initTestCase()
     QVERIFY2(m.hasMatch(), "aiosmtpd did not start (is python3-aiosmtpd installed for /usr/bin/python3?)");
     m_startTlsPort = m.captured(1).toInt();
     m_caFile = m.captured(3);
+
+    // The Slack and Twilio stand-in, with the same test certificate.
+    m_httpDir = m_tmp.filePath(QStringLiteral("http"));
+    QVERIFY(QDir().mkpath(m_httpDir));
+    m_http = new QProcess(this);
+    m_http->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_http->start(QStringLiteral("/usr/bin/python3"),
+                  {QStringLiteral(HCM_SOURCE_DIR "/tests/servers/http_recorder.py"), m_httpDir, m_caFile,
+                   m_smtpDir + QStringLiteral("/key.pem")});
+    QVERIFY(m_http->waitForStarted(10000));
+    while (!m_http->canReadLine() && m_http->state() == QProcess::Running)
+        m_http->waitForReadyRead(30000);
+    const QString httpReady = QString::fromUtf8(m_http->readLine()).trimmed();
+    QVERIFY2(httpReady.startsWith(QLatin1String("READY port=")), qPrintable(httpReady));
+    m_httpPort = httpReady.section(QLatin1Char('='), 1).toInt();
+    QVERIFY(m_httpPort > 0);
 }
 
 void TestGuiNotifications::cleanupTestCase()
 {
-    if (m_smtp) {
-        m_smtp->closeWriteChannel();
-        if (!m_smtp->waitForFinished(5000)) {
-            m_smtp->kill();
-            m_smtp->waitForFinished();
+    for (QProcess *p : {m_smtp, m_http}) {
+        if (!p)
+            continue;
+        p->closeWriteChannel();
+        if (!p->waitForFinished(5000)) {
+            p->kill();
+            p->waitForFinished();
         }
     }
+}
+
+int TestGuiNotifications::requestCount() const
+{
+    return int(QDir(m_httpDir).entryList({QStringLiteral("req-*.json")}, QDir::Files).size());
+}
+
+QJsonObject TestGuiNotifications::waitForRequest(int n)
+{
+    const QString path = m_httpDir + QStringLiteral("/req-%1.json").arg(n);
+    QDeadlineTimer deadline(30000);
+    while (!QFile::exists(path) && !deadline.hasExpired())
+        QTest::qWait(20);
+    return readJson(path);
+}
+
+void TestGuiNotifications::respond(const QString &path, int status, const QString &body,
+                                   const QString &contentType)
+{
+    QJsonObject all = readJson(m_httpDir + QStringLiteral("/responses.json"));
+    all.insert(path, QJsonObject{{QStringLiteral("status"), status},
+                                 {QStringLiteral("body"), body},
+                                 {QStringLiteral("content_type"), contentType}});
+    QFile f(m_httpDir + QStringLiteral("/responses.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(QJsonDocument(all).toJson());
+}
+
+qint64 TestGuiNotifications::clickTest(ChannelTestWidget *test, int *finishedCount)
+{
+    QSignalSpy finished(test, &ChannelTestWidget::finished);
+    QTest::mouseClick(test->button(), Qt::LeftButton);
+    if (!test->isBusy() || test->button()->isEnabled()) {
+        qWarning("the button did not show the busy state");
+        return -1;
+    }
+    if (!QTest::qWaitFor([&] { return finished.count() == 1; }, 30000)) {
+        qWarning("no outcome within 30 s");
+        return -1;
+    }
+    ++*finishedCount;
+    static const QRegularExpression latency(QStringLiteral(" (?:in|after) (\\d+) ms[.:]"));
+    const auto m = latency.match(test->resultText());
+    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
 }
 
 void TestGuiNotifications::init()
@@ -692,6 +782,185 @@ void TestGuiNotifications::sendTestEmail()
              qPrintable(test->resultText()));
 }
 
+void TestGuiNotifications::sendTestSms()
+{
+    QFile::remove(m_httpDir + QStringLiteral("/responses.json"));
+    auto page = openPage();
+    NotificationsForm *form = page->form();
+    typeInto(form, QStringLiteral("twilio_account_sid"), kSid);
+    typeInto(form, QStringLiteral("twilio_auth_token"), kTwilioToken);
+    typeInto(form, QStringLiteral("sms_from_number"), QStringLiteral("+15005550006"));
+    typeInto(form, QStringLiteral("sms_recipients"), QStringLiteral("+14155550123, +14155550124"));
+    // The API address is under "Advanced", as an admin finds it.
+    QTest::mouseClick(child<QToolButton>(form, QStringLiteral("advancedButton")), Qt::LeftButton);
+    QVERIFY(form->editor(QStringLiteral("twilio_base_url"))->isVisible());
+    typeInto(form, QStringLiteral("twilio_base_url"), httpsBase());
+    typeInto(form, QStringLiteral("tls_ca_file"), m_caFile);
+    QTRY_VERIFY(page->isValid());
+
+    ChannelTestWidget *test = form->testWidget(NotifyChannel::Sms);
+    QCOMPARE(test->button()->text(), QStringLiteral("Send test SMS"));
+    QCOMPARE(test->recipientEdit()->placeholderText(), QStringLiteral("+14155550123 (default)"));
+    int finished = 0;
+    const int n = requestCount() + 1;
+    const qint64 shown = clickTest(test, &finished);
+    QCOMPARE(finished, 1);
+    QVERIFY(!test->isBusy());
+    QCOMPARE(test->button()->text(), QStringLiteral("Send test SMS"));
+    static const QRegularExpression delivered(QStringLiteral("^Delivered to \\+14155550123 in \\d+ ms\\.$"));
+    QVERIFY2(delivered.match(test->resultText()).hasMatch(), qPrintable(test->resultText()));
+    // Twilio's answer: the message resource, with its SID.
+    const QString detail = child<QLabel>(test, QStringLiteral("testDetail"))->text();
+    QVERIFY2(detail.startsWith(QStringLiteral("Response: HTTP 201 {")) &&
+                 detail.contains(QLatin1String("\"sid\": \"SM")),
+             qPrintable(detail));
+
+    // What Twilio documents, from the form's unsaved values, to the first recipient only.
+    const QJsonObject req = waitForRequest(n);
+    QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray());
+    QCOMPARE(req.value(QLatin1String("path")).toString(),
+             QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid));
+    QCOMPARE(req.value(QLatin1String("headers")).toObject().value(QLatin1String("authorization")).toString(),
+             QStringLiteral("Basic ") +
+                 QString::fromLatin1((kSid + QLatin1Char(':') + kTwilioToken).toUtf8().toBase64()));
+    const QUrlQuery sms(req.value(QLatin1String("body")).toString());
+    QCOMPARE(sms.queryItemValue(QStringLiteral("To"), QUrl::FullyDecoded), QStringLiteral("+14155550123"));
+    QCOMPARE(sms.queryItemValue(QStringLiteral("From"), QUrl::FullyDecoded), QStringLiteral("+15005550006"));
+    QVERIFY(sms.queryItemValue(QStringLiteral("Body"), QUrl::FullyDecoded)
+                .startsWith(QLatin1String("This is a test message from HCM Admin, sent by admin:alice")));
+    QCOMPARE(requestCount(), n);
+
+    // The latency shown is the one the delivery log keeps.
+    auto log = DeliveryStore(m_db->config()).recent(1);
+    QVERIFY(log && log->size() == 1);
+    QCOMPARE(log->first().channel, QStringLiteral("sms"));
+    QCOMPARE(log->first().event, QStringLiteral("test"));
+    QVERIFY(log->first().delivered);
+    QCOMPARE(shown, log->first().latencyMs);
+
+    // A wrong token: Twilio answers 401 with error 20003; the admin reads what to check.
+    respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 401,
+            QStringLiteral(R"({"code": 20003, "message": "Authenticate", "more_info": )"
+                           R"("https://www.twilio.com/docs/errors/20003", "status": 401})"),
+            QStringLiteral("application/json"));
+    const qint64 failedAfter = clickTest(test, &finished);
+    QCOMPARE(finished, 2);
+    QCOMPARE(
+        test->resultText(),
+        QStringLiteral("Failed for +14155550123 after %1 ms: Twilio says: Authenticate (error 20003). The "
+                       "account SID or auth token is wrong.")
+            .arg(failedAfter));
+    QVERIFY2(child<QLabel>(test, QStringLiteral("testDetail"))
+                 ->text()
+                 .startsWith(QStringLiteral("Response: HTTP 401 {\"code\": 20003")),
+             qPrintable(child<QLabel>(test, QStringLiteral("testDetail"))->text()));
+    log = DeliveryStore(m_db->config()).recent(1);
+    QVERIFY(!log->first().delivered);
+    QCOMPARE(log->first().latencyMs, failedAfter);
+    // The outcome never shows the token, not even in the error.
+    for (const QString &text : allWidgetTexts(test))
+        QVERIFY2(!text.contains(kTwilioToken), qPrintable(text));
+    QVERIFY(page->isDirty()); // testing saved nothing
+}
+
+void TestGuiNotifications::sendTestSlack()
+{
+    QFile::remove(m_httpDir + QStringLiteral("/responses.json"));
+    auto page = openPage();
+    NotificationsForm *form = page->form();
+    const QString webhook = httpsBase() + kWebhookPath;
+    typeInto(form, QStringLiteral("slack_webhook_url"), webhook);
+    typeInto(form, QStringLiteral("slack_channel"), QStringLiteral("#ops-alerts"));
+    typeInto(form, QStringLiteral("tls_ca_file"), m_caFile);
+    QTRY_VERIFY(page->isValid());
+
+    ChannelTestWidget *test = form->testWidget(NotifyChannel::Slack);
+    QCOMPARE(test->button()->text(), QStringLiteral("Send test Slack message"));
+    QVERIFY(!test->recipientEdit()); // a webhook posts where it was made for
+    int finished = 0;
+    const int n = requestCount() + 1;
+    const qint64 shown = clickTest(test, &finished);
+    QCOMPARE(finished, 1);
+    QCOMPARE(test->resultText(), QStringLiteral("Delivered to #ops-alerts in %1 ms.").arg(shown));
+    QCOMPARE(child<QLabel>(test, QStringLiteral("testDetail"))->text(),
+             QStringLiteral("Response: HTTP 200 ok"));
+
+    const QJsonObject req = waitForRequest(n);
+    QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray());
+    QCOMPARE(req.value(QLatin1String("path")).toString(), kWebhookPath);
+    const QJsonObject body =
+        QJsonDocument::fromJson(req.value(QLatin1String("body")).toString().toUtf8()).object();
+    QCOMPARE(body.value(QLatin1String("channel")).toString(), QStringLiteral("#ops-alerts"));
+    QVERIFY2(body.value(QLatin1String("text"))
+                 .toString()
+                 .startsWith(QLatin1String("This is a test message from HCM Admin")),
+             qPrintable(body.value(QLatin1String("text")).toString()));
+    auto log = DeliveryStore(m_db->config()).recent(1);
+    QVERIFY(log && log->size() == 1);
+    QCOMPARE(log->first().channel, QStringLiteral("slack"));
+    QCOMPARE(log->first().recipient, QStringLiteral("#ops-alerts"));
+    QCOMPARE(log->first().latencyMs, shown);
+
+    // A revoked webhook: Slack answers 403 invalid_token; the admin is told to make a new one.
+    respond(kWebhookPath, 403, QStringLiteral("invalid_token"), QStringLiteral("text/html"));
+    const qint64 failedAfter = clickTest(test, &finished);
+    QCOMPARE(finished, 2);
+    QCOMPARE(test->resultText(),
+             QStringLiteral(
+                 "Failed for #ops-alerts after %1 ms: Slack says: invalid_token (HTTP 403). The webhook "
+                 "URL is no longer valid: create a new incoming webhook in Slack and set it here.")
+                 .arg(failedAfter));
+    QCOMPARE(child<QLabel>(test, QStringLiteral("testDetail"))->text(),
+             QStringLiteral("Response: HTTP 403 invalid_token"));
+    QVERIFY(!DeliveryStore(m_db->config()).recent(1)->first().delivered);
+    // The webhook URL is a secret: the outcome never shows it.
+    for (const QString &text : allWidgetTexts(test))
+        QVERIFY2(!text.contains(kWebhookPath.section(QLatin1Char('/'), -1)), qPrintable(text));
+}
+
+void TestGuiNotifications::smtpSecurityNoneWithCredentials()
+{
+    auto page = openPage();
+    NotificationsForm *form = page->form();
+    typeInto(form, QStringLiteral("smtp_host"), QStringLiteral("mail.example.org"));
+    typeInto(form, QStringLiteral("smtp_username"), kSmtpUser);
+    typeInto(form, QStringLiteral("smtp_password"), kSmtpPassword);
+    QTRY_VERIFY(page->isValid());
+    auto *security = qobject_cast<QComboBox *>(form->editor(QStringLiteral("smtp_security")));
+    QVERIFY(security);
+    const QString message = QStringLiteral("Without encryption the SMTP user name and password would travel "
+                                           "to mail.example.org readable by anyone "
+                                           "on the way. Choose STARTTLS or TLS, or clear the user name and "
+                                           "password (only a relay on this machine, "
+                                           "such as localhost, may be used unencrypted).");
+
+    // Chosen with the keyboard, as a person would.
+    security->setFocus();
+    for (int i = 0; i < security->count() && security->currentData().toString() != QLatin1String("none"); ++i)
+        QTest::keyClick(security, Qt::Key_Down);
+    QCOMPARE(security->currentData().toString(), QStringLiteral("none"));
+    QTRY_COMPARE(form->errorText(QStringLiteral("smtp_security")), message);
+    QVERIFY(!page->saveButton()->isEnabled());
+    const QList<QLabel *> errors = form->findChildren<QLabel *>(QStringLiteral("fieldError"));
+    QVERIFY(std::any_of(errors.begin(), errors.end(),
+                        [&](QLabel *l) { return l->isVisible() && l->text() == message; }));
+    QVERIFY(security->palette().color(QPalette::Base) != form->palette().color(QPalette::Base));
+
+    // A relay on this machine may do without TLS.
+    typeInto(form, QStringLiteral("smtp_host"), QStringLiteral("127.0.0.1"));
+    QTRY_VERIFY(form->errorText(QStringLiteral("smtp_security")).isEmpty());
+    QTRY_VERIFY(page->saveButton()->isEnabled());
+    typeInto(form, QStringLiteral("smtp_host"), QStringLiteral("mail.example.org"));
+    QTRY_COMPARE(form->errorText(QStringLiteral("smtp_security")), message);
+
+    // Back to STARTTLS: the message goes and the settings can be saved.
+    security->setCurrentIndex(security->findData(QStringLiteral("starttls")));
+    QTRY_VERIFY(form->errorText(QStringLiteral("smtp_security")).isEmpty());
+    waitSaved(page.get());
+    QCOMPARE(toString(NotificationSettingsStore(m_db->config()).load()->smtpSecurity),
+             QStringLiteral("starttls"));
+}
+
 void TestGuiNotifications::deliveryLogInJobDetails()
 {
     JobService jobs{JobStore(m_db->config())};
@@ -717,6 +986,24 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     bad.error = QStringLiteral("Slack refused the message: no_team");
     bad.latencyMs = 212;
     QVERIFY(deliveries.log(bad));
+    // A digest that carried an alert about the job: its delivery belongs to the job too.
+    DigestItem item;
+    item.event = QStringLiteral("job_failed");
+    item.sourceJobId = id;
+    item.jobType = QStringLiteral("cleanup");
+    item.error = QStringLiteral("disk full");
+    const qint64 due = QDateTime::currentMSecsSinceEpoch() + 3'600'000;
+    auto scheduled = DigestStore(m_db->config())
+                         .collect(
+                             {item}, due, QStringLiteral("hourly"), [](qint64 t) { return t + 3'600'000; },
+                             Actor::system(QStringLiteral("alerts")));
+    QVERIFY(scheduled);
+    DeliveryRecord digest = ok;
+    digest.sourceJobId = 0;
+    digest.jobId = scheduled->jobId;
+    digest.event = QStringLiteral("digest");
+    digest.latencyMs = 41;
+    QVERIFY(deliveries.log(digest));
 
     AsyncJobService service{JobStore(m_db->config())};
     JobDetailsDialog dialog(&service, id);
@@ -725,7 +1012,7 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     QVERIFY(shown.wait(10000));
     auto *table = child<QTableWidget>(&dialog, QStringLiteral("deliveriesTable"));
     QVERIFY(table->isVisible());
-    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->rowCount(), 3);
     QCOMPARE(table->item(0, 1)->text(), QStringLiteral("Email"));
     QCOMPARE(table->item(0, 2)->text(), QStringLiteral("ops@example.org"));
     QCOMPARE(table->item(0, 3)->text(), QStringLiteral("Job failed"));
@@ -734,6 +1021,8 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     QCOMPARE(table->item(0, 6)->text(), QStringLiteral("250 2.0.0 Ok: queued as 4F2A1"));
     QCOMPARE(table->item(1, 4)->text(), QStringLiteral("Failed"));
     QCOMPARE(table->item(1, 6)->text(), QStringLiteral("HTTP 404 no_team"));
+    QCOMPARE(table->item(2, 3)->text(), QStringLiteral("Alert digest"));
+    QCOMPARE(table->item(2, 5)->text(), QStringLiteral("41 ms"));
 
     // A job without any: says so.
     const qint64 quiet =

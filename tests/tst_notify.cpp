@@ -1,7 +1,9 @@
 // Notification delivery against real servers: Debian's aiosmtpd (STARTTLS + AUTH and implicit TLS,
 // certificate generated at test time, tests/servers/smtp_server.py), an HTTPS recorder standing in for
 // Slack and Twilio (tests/servers/http_recorder.py), and a socket that never speaks. Then test sends
-// (delivery log, rate limit shared with hcmctl), email_send and alerts through a real WorkerPool.
+// (delivery log, rate limit shared with hcmctl), email_send and alerts through a real WorkerPool, and
+// alert digests (hourly and daily, quiet hours, scheduling races, retries, switching them off) on SQLite
+// and PostgreSQL with a manual clock.
 
 #include "testutil.h"
 
@@ -10,7 +12,9 @@
 #include "jobs/jobservice.h"
 #include "jobs/jobtypes.h"
 #include "settings/deliverystore.h"
+#include "settings/digeststore.h"
 #include "settings/notificationsettingsstore.h"
+#include "worker/notify/alertdigest.h"
 #include "worker/notify/jobalerts.h"
 #include "worker/notify/notificationservice.h"
 #include "worker/notify/slackchannel.h"
@@ -20,6 +24,7 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -28,7 +33,10 @@
 #include <QUrlQuery>
 #include <QtTest>
 
+#include <latch>
 #include <memory>
+#include <thread>
+#include <vector>
 
 using namespace hcm;
 
@@ -58,7 +66,44 @@ template<typename T> QByteArray why(const Result<T> &r)
     return r ? QByteArray("ok") : r.error().message.toUtf8();
 }
 
+qint64 utc(const char *iso)
+{
+    return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch();
+}
+
+JobTransition failedJob(qint64 id, const QString &error)
+{
+    JobTransition t;
+    t.id = id;
+    t.type = QStringLiteral("db_optimize");
+    t.status = JobStatus::Failed;
+    t.error = error;
+    t.maxRetries = 3;
+    t.retryCount = 3;
+    return t;
+}
+
+void addBackends()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
 } // namespace
+
+// Replaces the test's SQLite database with one of the row's backend (skipped, or failed when
+// PostgreSQL is required, where there is no server).
+#define USE_BACKEND_ROW()                                                                                    \
+    QFETCH(QString, backend);                                                                                \
+    m_db = std::make_unique<test::TempDatabase>(backend);                                                    \
+    if (!m_db->skipReason().isEmpty()) {                                                                     \
+        if (test::TempDatabase::postgresRequired())                                                          \
+            QFAIL(qPrintable(m_db->skipReason()));                                                           \
+        QSKIP(qPrintable(m_db->skipReason()));                                                               \
+    }                                                                                                        \
+    QVERIFY(m_db->isValid());                                                                                \
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_db->dir() + QStringLiteral("/secret.key")))
 
 class TestNotify : public QObject {
     Q_OBJECT
@@ -74,6 +119,7 @@ private slots:
     void smtpWrongPassword();
     void smtpUntrustedCertificate();
     void smtpServerNeverAnswers();
+    void smtpCredentialsNeverInClear();
     void slackWebhook();
     void slackError();
     void twilioMessage();
@@ -85,6 +131,17 @@ private slots:
     void alertOnFinalFailure();
     void quietHoursDelayAlerts();
     void noAlertAboutFailedAlert();
+    void digestText();
+    void digestHourlyOneEmail_data() { addBackends(); }
+    void digestHourlyOneEmail();
+    void digestQuietHours_data() { addBackends(); }
+    void digestQuietHours();
+    void digestScheduledOnce_data() { addBackends(); }
+    void digestScheduledOnce();
+    void digestFailedDeliveryRetried_data() { addBackends(); }
+    void digestFailedDeliveryRetried();
+    void digestSwitchToImmediate_data() { addBackends(); }
+    void digestSwitchToImmediate();
 
 private:
     QProcess *startServer(const QStringList &args, QString &readyLine);
@@ -98,7 +155,9 @@ private:
     int requestCount() const;
     void respond(const QString &path, int status, const QString &body, const QString &contentType);
     void configure(const std::function<void(NotificationSettings &)> &edit);
-    std::unique_ptr<WorkerPool> startPool();
+    std::unique_ptr<WorkerPool> startPool(std::shared_ptr<Clock> clock = Clock::system(),
+                                          int concurrency = 2);
+    QList<Job> notifyJobList();
 
     QTemporaryDir m_tmp;
     QString m_smtpDir;
@@ -278,18 +337,29 @@ void TestNotify::configure(const std::function<void(NotificationSettings &)> &ed
     QVERIFY2(r.ok, qPrintable(r.error.message));
 }
 
-std::unique_ptr<WorkerPool> TestNotify::startPool()
+std::unique_ptr<WorkerPool> TestNotify::startPool(std::shared_ptr<Clock> clock, int concurrency)
 {
     WorkerPool::Options o;
     o.env.db = m_db->config();
-    o.concurrency = 2;
+    o.env.clock = clock;
+    o.concurrency = concurrency;
     o.pollIntervalMs = 100;
-    o.onTransitions = JobAlerts::hook(m_db->config());
+    o.onTransitions = JobAlerts::hook(m_db->config(), clock);
     auto pool = std::make_unique<WorkerPool>(o, HandlerRegistry::standard());
     const Status st = pool->start();
     if (!st)
         qWarning("pool: %s", qPrintable(st.error().message));
     return pool;
+}
+
+QList<Job> TestNotify::notifyJobList()
+{
+    JobFilter f = notifyJobs();
+    f.sort = JobSortColumn::Id;
+    f.order = Qt::AscendingOrder;
+    f.limit = 1000;
+    auto jobs = JobStore(m_db->config()).list(f);
+    return jobs ? jobs.value() : QList<Job>();
 }
 
 void TestNotify::smtpStartTls()
@@ -386,6 +456,34 @@ void TestNotify::smtpServerNeverAnswers()
     QVERIFY2(r.error.contains(QLatin1String("accepted the connection but did not answer within 1.5 s")),
              qPrintable(r.error));
     QVERIFY(r.retryable);
+    // The latency covers the whole wait: the timeout cannot fire before it has elapsed.
+    QVERIFY2(r.latencyMs >= c.options.totalTimeoutMs, qPrintable(QString::number(r.latencyMs)));
+}
+
+void TestNotify::smtpCredentialsNeverInClear()
+{
+    // To another machine: refused before any connection, for good.
+    SmtpConfig c = smtpConfig();
+    c.host = QStringLiteral("192.0.2.25");
+    c.security = SmtpSecurity::None;
+    const DeliveryResult r =
+        SmtpChannel(c).send({QStringLiteral("a@example.com")}, QStringLiteral("x"), QStringLiteral("y"));
+    QVERIFY(!r.ok);
+    QVERIFY(!r.retryable);
+    QVERIFY2(
+        r.error.startsWith(QLatin1String("Not sent: without encryption the SMTP password would travel to "
+                                         "192.0.2.25")),
+        qPrintable(r.error));
+    QVERIFY(r.providerResponse.isEmpty()); // no server was ever asked
+
+    // To this machine it is allowed to try: the test server then demands STARTTLS itself.
+    c = smtpConfig();
+    c.security = SmtpSecurity::None;
+    const DeliveryResult local =
+        SmtpChannel(c).send({QStringLiteral("a@example.com")}, QStringLiteral("x"), QStringLiteral("y"));
+    QVERIFY(!local.ok);
+    QVERIFY2(!local.error.startsWith(QLatin1String("Not sent:")) && !local.providerResponse.isEmpty(),
+             qPrintable(local.error));
 }
 
 void TestNotify::slackWebhook()
@@ -396,6 +494,7 @@ void TestNotify::slackWebhook()
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.providerResponse, QStringLiteral("HTTP 200 ok"));
     const QJsonObject req = waitForRequest(n);
+    QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray()); // as Slack documents it
     QCOMPARE(req.value(QLatin1String("path")).toString(), kWebhookPath);
     QCOMPARE(req.value(QLatin1String("headers")).toObject().value(QLatin1String("content-type")).toString(),
              QStringLiteral("application/json"));
@@ -443,6 +542,7 @@ void TestNotify::twilioMessage()
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.messageId, QStringLiteral("SM0001"));
     const QJsonObject req = waitForRequest(n);
+    QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray()); // as Twilio documents it
     QCOMPARE(req.value(QLatin1String("path")).toString(), path);
     const QJsonObject headers = req.value(QLatin1String("headers")).toObject();
     QCOMPARE(headers.value(QLatin1String("content-type")).toString(),
@@ -491,6 +591,7 @@ void TestNotify::sendTestLogsAndRateLimits()
 
     NotificationService service(m_db->config());
     const Actor actor{QStringLiteral("alice")};
+    QHash<qint64, qint64> latencies; // delivery id -> the latency the caller was shown
     for (int i = 0; i < 4; ++i) {
         auto r = service.sendTest(NotifyChannel::Email, QString(), actor);
         QVERIFY2(r, why(r).constData());
@@ -499,6 +600,10 @@ void TestNotify::sendTestLogsAndRateLimits()
         QCOMPARE(r->first().recipient, QStringLiteral("admin@example.com"));
         QVERIFY(r->first().providerResponse.startsWith(QLatin1String("250")));
         QVERIFY(r->first().id > 0);
+        // A TLS handshake, a login and a whole SMTP conversation with a Python server take time: a zero
+        // here would mean the latency was never measured.
+        QVERIFY2(r->first().latencyMs > 0, qPrintable(QString::number(r->first().latencyMs)));
+        latencies.insert(r->first().id, r->first().latencyMs);
     }
     auto sixth = service.sendTest(NotifyChannel::Slack, QString(), actor);
     QVERIFY(!sixth);
@@ -521,8 +626,12 @@ void TestNotify::sendTestLogsAndRateLimits()
         QCOMPARE(d.event, QStringLiteral("test"));
         QCOMPARE(d.channel, QStringLiteral("email"));
         QVERIFY(d.delivered);
-        QVERIFY(d.latencyMs >= 0);
+        QVERIFY2(d.latencyMs > 0, qPrintable(QString::number(d.latencyMs)));
+        // The log keeps exactly the latency the sender was shown.
+        if (!d.createdBy.startsWith(QLatin1String("hcmctl:")))
+            QCOMPARE(d.latencyMs, latencies.value(d.id, -1));
     }
+    QCOMPARE(latencies.size(), 4);
     QVERIFY(log->last().createdBy.startsWith(QLatin1String("hcmctl:")));
 }
 
@@ -724,6 +833,402 @@ void TestNotify::noAlertAboutFailedAlert()
     QCOMPARE(deliveries->size(), 1);
     QVERIFY(!deliveries->first().delivered);
     QCOMPARE(deliveries->first().sourceJobId, qint64(7));
+}
+
+// The texts: counts per event, the alerts with their errors, at most 20 listed, an SMS within 160.
+void TestNotify::digestText()
+{
+    AlertDigest d;
+    d.frequency = QStringLiteral("hourly");
+    d.zone = QTimeZone("Europe/Berlin");
+    d.dueAt = utc("2024-01-10T10:00:00Z");
+    d.reportedAt = d.dueAt;
+    d.reportedBy = QStringLiteral("hcm-host");
+    for (int i = 0; i < 25; ++i) {
+        Alert a;
+        a.event = i < 22 ? QStringLiteral("job_failed") : QStringLiteral("job_retried");
+        a.jobId = 100 + i;
+        a.jobType = QStringLiteral("db_optimize");
+        a.error = QStringLiteral("disk %1 full\nsee the log").arg(i);
+        a.retryCount = i < 22 ? 3 : 1;
+        a.maxRetries = 3;
+        if (i >= 22)
+            a.runAt = utc("2024-01-10T10:02:00Z");
+        d.alerts.append(a);
+        d.raisedAt.append(utc("2024-01-10T09:05:00Z") + i * 60'000);
+    }
+    QCOMPARE(d.count(QStringLiteral("job_failed")), 22);
+    QCOMPARE(d.subject(), QStringLiteral("[HCM] Alert digest: 22 jobs failed, 3 jobs retried"));
+    const QString text = d.text();
+    QVERIFY2(
+        text.contains(QLatin1String("25 alerts from 2024-01-10 10:05 to 2024-01-10 11:00 (Europe/Berlin), "
+                                    "collected for the hourly digest:")),
+        qPrintable(text));
+    QVERIFY(text.contains(QLatin1String("  - 22 jobs failed after their last retry\n")));
+    QVERIFY(text.contains(QLatin1String("  - 3 jobs failed and will be retried\n")));
+    QVERIFY(text.contains(QLatin1String("2024-01-10 10:05  job_100 (db_optimize) failed after 3 retries\n"
+                                        "      Error: disk 0 full see the log\n")));
+    for (int i = 0; i < 20; ++i)
+        QVERIFY2(text.contains(QStringLiteral("job_%1 (db_optimize)").arg(100 + i)), qPrintable(text));
+    for (int i = 20; i < 25; ++i)
+        QVERIFY2(!text.contains(QStringLiteral("job_%1 (db_optimize)").arg(100 + i)), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("… and 5 more (the jobs page lists them all).")));
+    QVERIFY(text.endsWith(QLatin1String("Reported by hcm-host at 2024-01-10T10:00:00.000Z.")));
+    const QString sms = d.shortText();
+    QVERIFY2(sms.size() <= 160, qPrintable(sms));
+    QVERIFY2(
+        sms.startsWith(QLatin1String("[HCM] Alert digest: 22 jobs failed, 3 jobs retried. Latest: job_124")),
+        qPrintable(sms));
+}
+
+// Hourly digest: three jobs fail, nothing is sent until the top of the hour, then one email holds all
+// three, and the delivery log ties it to each job.
+void TestNotify::digestHourlyOneEmail()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.emailEnabled = true;
+        s.notifyJobFailed = true;
+        s.digestFrequency = DigestFrequency::Hourly;
+        s.quietHoursTimeZone = QStringLiteral("Europe/Berlin");
+    });
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T09:20:00Z")); // 10:20 in Berlin
+    const int mail = messageCount() + 1;
+    JobService service{JobStore(m_db->config(), clock)};
+    QList<qint64> failing;
+    for (int i = 1; i <= 3; ++i) {
+        NewJob job;
+        job.type = QStringLiteral("test.fail");
+        job.maxRetries = 0;
+        job.payload = QJsonObject{{QStringLiteral("message"), QStringLiteral("disk %1 full").arg(i)}};
+        auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+        QVERIFY(id);
+        failing.append(id.value());
+    }
+    auto pool = startPool(clock);
+    DigestStore digests(m_db->config());
+    QTRY_COMPARE_WITH_TIMEOUT(digests.pending()->size(), 3, 30000);
+
+    // One digest job, due at 11:00 Berlin time; nothing sent meanwhile.
+    QList<Job> notify = notifyJobList();
+    QCOMPARE(notify.size(), 1);
+    const Job digestJob = notify.first();
+    QCOMPARE_ENUM(digestJob.status, JobStatus::Queued);
+    QCOMPARE(isoUtc(digestJob.runAt), QStringLiteral("2024-01-10T10:00:00.000Z"));
+    QCOMPARE(digestJob.payload.value(QLatin1String("digest_due_at")).toInteger(),
+             utc("2024-01-10T10:00:00Z"));
+    QCOMPARE(digestJob.payload.value(QLatin1String("frequency")).toString(), QStringLiteral("hourly"));
+    for (const DigestItem &item : digests.pending().value())
+        QCOMPARE(item.digestDueAt, utc("2024-01-10T10:00:00Z"));
+    // The pool keeps running jobs that are due (so it did look at the queue), just not the digest.
+    auto noop = service.enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 0, std::nullopt},
+                                Actor{QStringLiteral("tester")});
+    QVERIFY(noop);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(noop.value())->status), toString(JobStatus::Completed),
+                              30000);
+    QCOMPARE(toString(service.get(digestJob.id)->status), toString(JobStatus::Queued));
+    QCOMPARE(messageCount(), mail - 1);
+    QCOMPARE(DeliveryStore(m_db->config()).recent(10)->size(), 0);
+
+    // The top of the hour: one email with all three.
+    clock->setMs(utc("2024-01-10T10:00:00Z"));
+    QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(digestJob.id)->status), toString(JobStatus::Completed),
+                              30000);
+    pool->stopAndWait(5000);
+    const QJsonObject email = waitForMessage(mail);
+    QCOMPARE(email.value(QLatin1String("subject")).toString(),
+             QStringLiteral("[HCM] Alert digest: 3 jobs failed"));
+    QCOMPARE(email.value(QLatin1String("rcpt_tos")).toVariant().toStringList(),
+             QStringList{QStringLiteral("admin@example.com")});
+    const QString body = email.value(QLatin1String("body")).toString();
+    QVERIFY2(
+        body.contains(QLatin1String("3 alerts from 2024-01-10 10:20 to 2024-01-10 11:00 (Europe/Berlin)")),
+        qPrintable(body));
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY2(body.contains(Job::publicId(failing.at(i)) +
+                               QStringLiteral(" (test.fail) failed after 0 retries")),
+                 qPrintable(body));
+        QVERIFY(body.contains(QStringLiteral("Error: disk %1 full").arg(i + 1)));
+    }
+    QCOMPARE(messageCount(), mail); // one message, not three
+    QCOMPARE(service.get(digestJob.id)->result.toObject().value(QLatin1String("alerts")).toInt(), 3);
+
+    auto log = DeliveryStore(m_db->config()).recent(10);
+    QCOMPARE(log->size(), 1);
+    QCOMPARE(log->first().event, QStringLiteral("digest"));
+    QCOMPARE(log->first().channel, QStringLiteral("email"));
+    QCOMPARE(log->first().jobId, digestJob.id);
+    QVERIFY(log->first().delivered);
+    for (qint64 id : std::as_const(failing)) {
+        auto about = DeliveryStore(m_db->config()).forJob(id);
+        QVERIFY(about && about->size() == 1);
+        QCOMPARE(about->first().id, log->first().id);
+    }
+    QCOMPARE(digests.pending()->size(), 0);
+    QCOMPARE(digests.digest(utc("2024-01-10T10:00:00Z"))->value().state, QStringLiteral("delivered"));
+    QCOMPARE(digests.digest(utc("2024-01-10T10:00:00Z"))->value().itemCount, 3);
+    QCOMPARE(notifyJobList().size(), 1);
+}
+
+// A digest due in quiet hours goes out when they end; alerts raised meanwhile join the same digest.
+void TestNotify::digestQuietHours()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.slackEnabled = true;
+        s.digestFrequency = DigestFrequency::Hourly;
+        s.quietHoursEnabled = true;
+        s.quietHoursStart = QStringLiteral("22:00");
+        s.quietHoursEnd = QStringLiteral("07:00");
+        s.quietHoursTimeZone = QStringLiteral("UTC");
+    });
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T21:30:00Z"));
+    JobAlerts alerts(m_db->config(), clock);
+    const QList<qint64> first = alerts.handle({failedJob(61, QStringLiteral("disk full"))});
+    QCOMPARE(first.size(), 1);
+    // The top of the hour, 22:00, is quiet: 07:00 instead.
+    QCOMPARE(isoUtc(JobStore(m_db->config()).get(first.first())->runAt),
+             QStringLiteral("2024-01-11T07:00:00.000Z"));
+    clock->setMs(utc("2024-01-11T02:10:00Z"));
+    QCOMPARE(alerts.handle({failedJob(62, QStringLiteral("no route"))}), first);
+    QCOMPARE(notifyJobList().size(), 1);
+    DigestStore digests(m_db->config());
+    QCOMPARE(digests.digests()->size(), 1);
+    QCOMPARE(digests.pending()->size(), 2);
+
+    const int req = requestCount() + 1;
+    clock->setMs(utc("2024-01-11T06:59:59Z"));
+    auto pool = startPool(clock);
+    auto noop = JobService{JobStore(m_db->config(), clock)}.enqueue(
+        NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 0, std::nullopt},
+        Actor{QStringLiteral("tester")});
+    QVERIFY(noop);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(JobStore(m_db->config()).get(noop.value())->status),
+                              toString(JobStatus::Completed), 30000);
+    QCOMPARE(requestCount(), req - 1); // still quiet
+    clock->setMs(utc("2024-01-11T07:00:00Z"));
+    QTRY_COMPARE_WITH_TIMEOUT(toString(JobStore(m_db->config()).get(first.first())->status),
+                              toString(JobStatus::Completed), 30000);
+    pool->stopAndWait(5000);
+    const QJsonObject slack = waitForRequest(req);
+    QCOMPARE(slack.value(QLatin1String("problems")).toArray(), QJsonArray());
+    const QString text = QJsonDocument::fromJson(slack.value(QLatin1String("body")).toString().toUtf8())
+                             .object()
+                             .value(QLatin1String("text"))
+                             .toString();
+    QVERIFY2(text.startsWith(QLatin1String("[HCM] Alert digest: 2 jobs failed\n")), qPrintable(text));
+    QVERIFY(text.contains(QLatin1String("job_61 (db_optimize)")) &&
+            text.contains(QLatin1String("job_62 (db_optimize)")));
+    QCOMPARE(requestCount(), req);
+}
+
+// Several workers (threads with their own connections) collect alerts for the same digest at once:
+// exactly one digest and one job per delivery time. A job left over by a crashed scheduler sends
+// nothing, and the first digest to run carries everything that waits, capped in the message.
+void TestNotify::digestScheduledOnce()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.slackEnabled = true;
+        s.digestFrequency = DigestFrequency::Hourly;
+    });
+    constexpr int kThreads = 8;
+    constexpr int kRounds = 3;
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
+    QList<qint64> dueTimes;
+    for (int round = 0; round < kRounds; ++round) {
+        const qint64 due = utc("2024-01-10T11:00:00Z") + round * 3'600'000LL;
+        dueTimes.append(due);
+        std::latch start(kThreads);
+        QList<qint64> got[kThreads];
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kThreads; ++i) {
+            threads.emplace_back([&, i] {
+                JobAlerts alerts(m_db->config(), clock);
+                (void)Database::connection(m_db->config());
+                start.arrive_and_wait();
+                got[i] =
+                    alerts.handle({failedJob(1000 + round * 100 + i, QStringLiteral("error %1").arg(i))});
+                Database::closeThreadConnections();
+            });
+        }
+        for (std::thread &t : threads)
+            t.join();
+        auto row = DigestStore(m_db->config()).digest(due);
+        QVERIFY2(row && row->has_value(), "no digest row");
+        const qint64 owner = row->value().jobId;
+        for (int i = 0; i < kThreads; ++i)
+            QCOMPARE(got[i], QList<qint64>{owner}); // everyone was told the same job
+        // Exactly one notify job per delivery time: the surplus ones were withdrawn.
+        const QList<Job> jobs = notifyJobList();
+        QCOMPARE(jobs.size(), round + 1);
+        QCOMPARE(jobs.last().id, owner);
+        QCOMPARE(jobs.last().payload.value(QLatin1String("digest_due_at")).toInteger(), due);
+        QCOMPARE(DigestStore(m_db->config()).digests()->size(), round + 1);
+        int waiting = 0;
+        for (const DigestItem &item : DigestStore(m_db->config()).pending().value())
+            waiting += item.digestDueAt == due ? 1 : 0;
+        QCOMPARE(waiting, kThreads);
+        clock->advanceMs(3'600'000);
+    }
+
+    // A scheduler that stopped between its job and its registration left a second job for 11:00.
+    JobService service{JobStore(m_db->config(), clock)};
+    auto leftover = service.enqueue(DigestStore::digestJob(dueTimes.first(), QStringLiteral("hourly")),
+                                    Actor::system(QStringLiteral("alerts")));
+    QVERIFY(leftover);
+    const int req = requestCount() + 1;
+    clock->setMs(dueTimes.last());
+    auto pool = startPool(clock, 1);
+    JobFilter done = notifyJobs();
+    done.statuses = {JobStatus::Completed};
+    QTRY_COMPARE_WITH_TIMEOUT(service.count(done).value(), qint64(kRounds + 1), 30000);
+    pool->stopAndWait(5000);
+    QCOMPARE(service.get(leftover.value())->result.toObject().value(QLatin1String("delivered_by")).toString(),
+             Job::publicId(DigestStore(m_db->config()).digest(dueTimes.first())->value().jobId));
+    // One Slack message with all 24 alerts: the first digest took over the ones not started yet.
+    QCOMPARE(requestCount(), req);
+    const QString text =
+        QJsonDocument::fromJson(waitForRequest(req).value(QLatin1String("body")).toString().toUtf8())
+            .object()
+            .value(QLatin1String("text"))
+            .toString();
+    QVERIFY2(text.startsWith(QLatin1String("[HCM] Alert digest: 24 jobs failed\n")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("… and 4 more (the jobs page lists them all).")));
+    QCOMPARE(DigestStore(m_db->config()).pending()->size(), 0);
+}
+
+// Slack fails: the digest job is retried with backoff and its alerts keep waiting; alerts raised
+// meanwhile go to the next digest; the retry delivers exactly the first ones.
+void TestNotify::digestFailedDeliveryRetried()
+{
+    USE_BACKEND_ROW();
+    const QString path = QStringLiteral("/services/flaky");
+    configure([&](NotificationSettings &s) {
+        s.slackEnabled = true;
+        s.slackWebhookUrl.replace(webhookUrl(path));
+        s.digestFrequency = DigestFrequency::Hourly;
+    });
+    respond(path, 500, QStringLiteral("internal_error"), QStringLiteral("text/plain"));
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
+    JobAlerts alerts(m_db->config(), clock);
+    const QList<qint64> ids = alerts.handle(
+        {failedJob(41, QStringLiteral("disk full")), failedJob(42, QStringLiteral("no space"))});
+    QCOMPARE(ids.size(), 1);
+    const qint64 digestJob = ids.first();
+    DigestStore digests(m_db->config());
+    JobStore jobs(m_db->config());
+
+    const int req = requestCount() + 1;
+    clock->setMs(utc("2024-01-10T11:00:00Z"));
+    auto pool = startPool(clock, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(jobs.get(digestJob)->retryCount == 1, 30000);
+    QCOMPARE_ENUM(jobs.get(digestJob)->status, JobStatus::Queued);
+    QCOMPARE(isoUtc(jobs.get(digestJob)->runAt), QStringLiteral("2024-01-10T11:02:00.000Z")); // 2 minutes
+    QVERIFY2(
+        jobs.get(digestJob)->errorMessage.contains(QLatin1String("Slack says: internal_error (HTTP 500)")),
+        qPrintable(jobs.get(digestJob)->errorMessage));
+    QCOMPARE(digests.pending()->size(), 2); // nothing lost
+    QCOMPARE(digests.digest(utc("2024-01-10T11:00:00Z"))->value().state, QStringLiteral("failed"));
+    auto log = DeliveryStore(m_db->config()).forJob(digestJob);
+    QCOMPARE(log->size(), 1);
+    QVERIFY(!log->first().delivered);
+    QCOMPARE(log->first().event, QStringLiteral("digest"));
+    QCOMPARE(requestCount(), req);
+
+    // Raised while the 11:00 digest is being retried: it waits for 12:00.
+    clock->setMs(utc("2024-01-10T11:01:00Z"));
+    const QList<qint64> later = alerts.handle({failedJob(43, QStringLiteral("late"))});
+    QCOMPARE(later.size(), 1);
+    QVERIFY(later.first() != digestJob);
+    QCOMPARE(isoUtc(jobs.get(later.first())->runAt), QStringLiteral("2024-01-10T12:00:00.000Z"));
+
+    // Slack is back: the retry delivers the two alerts it holds, and only those.
+    respond(path, 200, QStringLiteral("ok"), QStringLiteral("text/html"));
+    clock->setMs(utc("2024-01-10T11:02:00Z"));
+    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(digestJob)->status), toString(JobStatus::Completed), 30000);
+    const QString text =
+        QJsonDocument::fromJson(waitForRequest(req + 1).value(QLatin1String("body")).toString().toUtf8())
+            .object()
+            .value(QLatin1String("text"))
+            .toString();
+    QVERIFY2(text.contains(QLatin1String("job_41 (db_optimize)")) &&
+                 text.contains(QLatin1String("job_42 (db_optimize)")) &&
+                 !text.contains(QLatin1String("job_43")),
+             qPrintable(text));
+    QCOMPARE(digests.pending()->size(), 1);
+    QCOMPARE(digests.pending()->first().sourceJobId, qint64(43));
+    log = DeliveryStore(m_db->config()).forJob(digestJob);
+    QCOMPARE(log->size(), 2);
+    QVERIFY(!log->at(0).delivered && log->at(1).delivered);
+
+    clock->setMs(utc("2024-01-10T12:00:00Z"));
+    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(later.first())->status), toString(JobStatus::Completed),
+                              30000);
+    pool->stopAndWait(5000);
+    QCOMPARE(digests.pending()->size(), 0);
+    QCOMPARE(requestCount(), req + 2);
+}
+
+// Daily at 08:00 Berlin time; switching to immediate sends what waits now, and the daily digest then
+// finds nothing left to send.
+void TestNotify::digestSwitchToImmediate()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.emailEnabled = true;
+        s.digestFrequency = DigestFrequency::Daily;
+        s.quietHoursTimeZone = QStringLiteral("Europe/Berlin");
+    });
+    auto clock = std::make_shared<ManualClock>(utc("2024-07-10T10:20:00Z"));
+    JobAlerts alerts(m_db->config(), clock);
+    const QList<qint64> daily = alerts.handle({failedJob(51, QStringLiteral("disk full"))});
+    QCOMPARE(daily.size(), 1);
+    JobStore jobs(m_db->config());
+    QCOMPARE(isoUtc(jobs.get(daily.first())->runAt),
+             QStringLiteral("2024-07-11T06:00:00.000Z")); // 08:00 CEST
+
+    NotificationSettingsStore store(m_db->config(), clock);
+    NotificationSettings s = store.load().value();
+    s.digestFrequency = DigestFrequency::Immediate;
+    QVERIFY(store.save(s, s.version, Actor{QStringLiteral("alice")}));
+    QList<Job> notify = notifyJobList();
+    QCOMPARE(notify.size(), 2);
+    const Job flush = notify.last();
+    QCOMPARE(flush.payload.value(QLatin1String("frequency")).toString(), QStringLiteral("immediate"));
+    QCOMPARE(flush.runAt, clock->nowMs());
+    QCOMPARE(flush.createdBy, QStringLiteral("alice"));
+
+    const int mail = messageCount() + 1;
+    auto pool = startPool(clock, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(flush.id)->status), toString(JobStatus::Completed), 30000);
+    const QJsonObject email = waitForMessage(mail);
+    QCOMPARE(email.value(QLatin1String("subject")).toString(),
+             QStringLiteral("[HCM] Alert digest: 1 job failed"));
+    QVERIFY2(email.value(QLatin1String("body"))
+                 .toString()
+                 .contains(QLatin1String("1 alert from 2024-07-10 12:20 to 2024-07-10 12:20 (Europe/Berlin) "
+                                         "that was waiting for a digest:")),
+             qPrintable(email.value(QLatin1String("body")).toString()));
+    QVERIFY(email.value(QLatin1String("body")).toString().contains(QLatin1String("job_51 (db_optimize)")));
+    QCOMPARE(DigestStore(m_db->config()).pending()->size(), 0);
+    QCOMPARE(jobs.get(flush.id)->result.toObject().value(QLatin1String("taken_over")).toInt(), 1);
+
+    // From now on, one alert is one notify job (a fresh hook: the old one keeps settings for a second).
+    const QList<qint64> now =
+        JobAlerts(m_db->config(), clock).handle({failedJob(52, QStringLiteral("late"))});
+    QCOMPARE(now.size(), 1);
+    QCOMPARE(jobs.get(now.first())->payload.value(QLatin1String("event")).toString(),
+             QStringLiteral("job_failed"));
+
+    // The daily digest, when its time comes, has nothing left.
+    clock->setMs(utc("2024-07-11T06:00:00Z"));
+    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(daily.first())->status), toString(JobStatus::Completed),
+                              30000);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(now.first())->status), toString(JobStatus::Completed), 30000);
+    pool->stopAndWait(5000);
+    QCOMPARE(jobs.get(daily.first())->result.toObject().value(QLatin1String("alerts")).toInt(), 0);
+    QCOMPARE(messageCount(), mail + 1); // the flush and the single alert; nothing from the daily digest
 }
 
 QTEST_GUILESS_MAIN(TestNotify)

@@ -8,17 +8,23 @@
 #include "jobs/jobservice.h"
 #include "settings/deliverystore.h"
 #include "settings/notificationsettingsstore.h"
+#include "settings/ratelimiter.h"
 #include "settings/secretbox.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 #include <QProcess>
 #include <QTimeZone>
 #include <QtTest>
 
+#include <atomic>
+#include <latch>
 #include <memory>
+#include <thread>
+#include <vector>
 
 using namespace hcm;
 
@@ -57,10 +63,14 @@ private slots:
     void keyFromEnvironment();
     void quietUntil_data();
     void quietUntil();
+    void nextDigestAt_data();
+    void nextDigestAt();
     void deliveriesForJob();
     void notifyPayloadValidation_data();
     void notifyPayloadValidation();
     void hcmctlSettings();
+    void rateLimiterRace_data();
+    void rateLimiterRace();
 
 private:
     struct Ctl {
@@ -175,8 +185,13 @@ void TestSettings::validation_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<bool>("valid");
-    auto row = [](const char *name, const char *key, const char *value, bool valid) {
-        QTest::newRow(name) << QString::fromLatin1(key) << QString::fromUtf8(value) << valid;
+    // Set before `key`: other fields ("smtp_host=…;smtp_username=…") and a new SMTP password.
+    QTest::addColumn<QString>("others");
+    QTest::addColumn<bool>("password");
+    auto row = [](const char *name, const char *key, const char *value, bool valid, const char *others = "",
+                  bool password = false) {
+        QTest::newRow(name) << QString::fromLatin1(key) << QString::fromUtf8(value) << valid
+                            << QString::fromUtf8(others) << password;
     };
     row("port ok", "smtp_port", "465", true);
     row("port 0", "smtp_port", "0", false);
@@ -207,6 +222,33 @@ void TestSettings::validation_data()
     row("slack channel bad", "slack_channel", "two words", false);
     row("smtp host bad", "smtp_host", "smtp example.com", false);
     row("ca file relative", "tls_ca_file", "certs/ca.pem", false);
+    row("smtp host ipv6", "smtp_host", "2001:db8::25", true);
+
+    // SMTP credentials never cross the network unencrypted; a relay on this machine may do without TLS.
+    const char *remote = "smtp_host=mail.example.com;smtp_username=mailer";
+    row("none with credentials", "smtp_security", "none", false, remote, true);
+    row("none with password only", "smtp_security", "none", false, "smtp_host=mail.example.com", true);
+    row("none with credentials, no host", "smtp_security", "none", false, "smtp_username=mailer", true);
+    row("none without credentials", "smtp_security", "none", true, "smtp_host=mail.example.com");
+    row("starttls with credentials", "smtp_security", "starttls", true, remote, true);
+    row("tls with credentials", "smtp_security", "tls", true, remote, true);
+    row("none to localhost", "smtp_security", "none", true, "smtp_host=localhost;smtp_username=mailer", true);
+    row("none to LocalHost", "smtp_security", "none", true, "smtp_host=LocalHost;smtp_username=u", true);
+    row("none to 127.0.0.1", "smtp_security", "none", true, "smtp_host=127.0.0.1;smtp_username=mailer", true);
+    row("none to 127.8.9.10", "smtp_security", "none", true, "smtp_host=127.8.9.10;smtp_username=mailer",
+        true);
+    row("none to ::1", "smtp_security", "none", true, "smtp_host=::1;smtp_username=mailer", true);
+    row("none to [::1]", "smtp_security", "none", true, "smtp_host=[::1];smtp_username=mailer", true);
+    row("none to 0:0:0:0:0:0:0:1", "smtp_security", "none", true,
+        "smtp_host=0:0:0:0:0:0:0:1;smtp_username=mailer", true);
+    row("none to 128.0.0.1", "smtp_security", "none", false, "smtp_host=128.0.0.1;smtp_username=mailer",
+        true);
+    row("none to 127.0.0.1.example.com", "smtp_security", "none", false,
+        "smtp_host=127.0.0.1.example.com;smtp_username=mailer", true);
+    row("none to localhost.example.com", "smtp_security", "none", false,
+        "smtp_host=localhost.example.com;smtp_username=mailer", true);
+    row("none to ::2", "smtp_security", "none", false, "smtp_host=::2;smtp_username=mailer", true);
+    row("none to 10.0.0.1", "smtp_security", "none", false, "smtp_host=10.0.0.1;smtp_username=mailer", true);
 }
 
 void TestSettings::validation()
@@ -214,7 +256,14 @@ void TestSettings::validation()
     QFETCH(QString, key);
     QFETCH(QString, value);
     QFETCH(bool, valid);
+    QFETCH(QString, others);
+    QFETCH(bool, password);
     NotificationSettings s;
+    for (const QString &pair : others.split(QLatin1Char(';'), Qt::SkipEmptyParts))
+        QCOMPARE(s.setText(pair.section(QLatin1Char('='), 0, 0), pair.section(QLatin1Char('='), 1)),
+                 QString());
+    if (password)
+        s.smtpPassword.replace(QStringLiteral("pw"));
     QCOMPARE(s.setText(key, value), QString());
     const QMap<QString, QString> errors = s.validate();
     QCOMPARE(errors.contains(key), !valid);
@@ -222,6 +271,17 @@ void TestSettings::validation()
         QVERIFY2(errors.isEmpty(), qPrintable(errors.keys().join(QLatin1Char(','))));
     else
         QCOMPARE(errors.size(), 1); // the error is keyed by the field, nothing else complains
+    if (!valid && key == QLatin1String("smtp_security")) {
+        // It says what is wrong and what to do about it.
+        QVERIFY2(
+            errors.value(key).startsWith(
+                QLatin1String("Without encryption the SMTP user name and password")) &&
+                errors.value(key).contains(QLatin1String("Choose STARTTLS or TLS, or clear the user name "
+                                                         "and password")),
+            qPrintable(errors.value(key)));
+        if (!s.smtpHost.isEmpty())
+            QVERIFY(errors.value(key).contains(s.smtpHost));
+    }
 
     // The store refuses an invalid value and writes nothing.
     NotificationSettingsStore store(m_db->config());
@@ -422,6 +482,76 @@ void TestSettings::quietUntil()
     QCOMPARE(s.quietUntil(now), qint64(0));
 }
 
+void TestSettings::nextDigestAt_data()
+{
+    QTest::addColumn<QString>("frequency");
+    QTest::addColumn<QString>("zone");
+    QTest::addColumn<QString>("quiet"); // "22:00-07:00", or empty for none
+    QTest::addColumn<qint64>("now");
+    QTest::addColumn<qint64>("due");
+    auto row = [](const char *name, const char *frequency, const char *zone, const char *quiet,
+                  const char *now, const char *due) {
+        QTest::newRow(name) << QString::fromLatin1(frequency) << QString::fromLatin1(zone)
+                            << QString::fromLatin1(quiet) << utc(now) << (*due ? utc(due) : qint64(0));
+    };
+    row("immediate", "immediate", "UTC", "", "2024-01-10T10:20:00Z", "");
+    row("hourly", "hourly", "UTC", "", "2024-01-10T10:20:00Z", "2024-01-10T11:00:00Z");
+    row("hourly on the hour", "hourly", "UTC", "", "2024-01-10T11:00:00Z", "2024-01-10T12:00:00Z");
+    row("hourly just before", "hourly", "UTC", "", "2024-01-10T10:59:59Z", "2024-01-10T11:00:00Z");
+    row("hourly at midnight", "hourly", "UTC", "", "2024-12-31T23:30:00Z", "2025-01-01T00:00:00Z");
+    // Kolkata is UTC+05:30: its full hours are at half past in UTC.
+    row("hourly kolkata", "hourly", "Asia/Kolkata", "", "2024-01-10T10:20:00Z", "2024-01-10T10:30:00Z");
+    row("hourly kolkata after", "hourly", "Asia/Kolkata", "", "2024-01-10T10:40:00Z", "2024-01-10T11:30:00Z");
+    // Berlin springs forward at 01:00 UTC (02:00 CET becomes 03:00 CEST), falls back at 01:00 UTC.
+    row("hourly spring forward", "hourly", "Europe/Berlin", "", "2024-03-31T00:30:00Z",
+        "2024-03-31T01:00:00Z");
+    row("hourly fall back", "hourly", "Europe/Berlin", "", "2024-10-27T00:30:00Z", "2024-10-27T01:00:00Z");
+    row("hourly quiet", "hourly", "UTC", "22:00-07:00", "2024-01-10T21:30:00Z", "2024-01-11T07:00:00Z");
+    row("hourly quiet after midnight", "hourly", "UTC", "22:00-07:00", "2024-01-11T03:10:00Z",
+        "2024-01-11T07:00:00Z");
+    row("hourly quiet ends on the hour", "hourly", "UTC", "22:00-07:00", "2024-01-11T06:10:00Z",
+        "2024-01-11T07:00:00Z");
+    row("hourly after quiet", "hourly", "UTC", "22:00-07:00", "2024-01-11T07:10:00Z", "2024-01-11T08:00:00Z");
+    row("daily before 08:00", "daily", "UTC", "", "2024-01-10T07:59:00Z", "2024-01-10T08:00:00Z");
+    row("daily at 08:00", "daily", "UTC", "", "2024-01-10T08:00:00Z", "2024-01-11T08:00:00Z");
+    row("daily afternoon", "daily", "UTC", "", "2024-01-10T15:00:00Z", "2024-01-11T08:00:00Z");
+    row("daily month end", "daily", "UTC", "", "2024-02-29T09:00:00Z", "2024-03-01T08:00:00Z");
+    // 08:00 local: 07:00 UTC in Berlin's winter, 06:00 in its summer.
+    row("daily berlin winter", "daily", "Europe/Berlin", "", "2024-01-10T06:00:00Z", "2024-01-10T07:00:00Z");
+    row("daily berlin summer", "daily", "Europe/Berlin", "", "2024-07-10T06:30:00Z", "2024-07-11T06:00:00Z");
+    // The night New York springs forward: the same 08:00 is 12:00 UTC, not 13:00.
+    row("daily new york dst", "daily", "America/New_York", "", "2024-03-10T05:00:00Z",
+        "2024-03-10T12:00:00Z");
+    row("daily tokyo next day", "daily", "Asia/Tokyo", "", "2024-01-10T00:00:00Z", "2024-01-10T23:00:00Z");
+    row("daily quiet until 09:30", "daily", "Europe/Berlin", "22:00-09:30", "2024-01-10T12:00:00Z",
+        "2024-01-11T08:30:00Z");
+    row("daily quiet elsewhere", "daily", "Europe/Berlin", "12:00-13:00", "2024-01-10T12:00:00Z",
+        "2024-01-11T07:00:00Z");
+}
+
+void TestSettings::nextDigestAt()
+{
+    QFETCH(QString, frequency);
+    QFETCH(QString, zone);
+    QFETCH(QString, quiet);
+    QFETCH(qint64, now);
+    QFETCH(qint64, due);
+    NotificationSettings s;
+    QCOMPARE(s.setText(QStringLiteral("digest_frequency"), frequency), QString());
+    s.quietHoursTimeZone = zone;
+    if (!quiet.isEmpty()) {
+        s.quietHoursEnabled = true;
+        s.quietHoursStart = quiet.section(QLatin1Char('-'), 0, 0);
+        s.quietHoursEnd = quiet.section(QLatin1Char('-'), 1);
+    }
+    QVERIFY(s.validate().isEmpty());
+    QCOMPARE(isoUtc(s.nextDigestAt(now)), isoUtc(due));
+    if (due > 0) {
+        QVERIFY(due > now);
+        QCOMPARE(s.quietUntil(due), qint64(0)); // never inside quiet hours
+    }
+}
+
 void TestSettings::deliveriesForJob()
 {
     DeliveryStore store(m_db->config());
@@ -469,6 +599,14 @@ void TestSettings::notifyPayloadValidation_data()
                                  << false;
     QTest::newRow("error not text") << R"({"event":"job_failed","job_id":3,"job_type":"x","error":5})"
                                     << false;
+    QTest::newRow("digest") << R"({"digest_due_at":1704880800000,"frequency":"hourly"})" << true;
+    QTest::newRow("digest flush") << R"({"digest_due_at":1704880800000,"frequency":"immediate"})" << true;
+    QTest::newRow("digest no frequency") << R"({"digest_due_at":1704880800000})" << false;
+    QTest::newRow("digest bad frequency")
+        << R"({"digest_due_at":1704880800000,"frequency":"weekly"})" << false;
+    QTest::newRow("digest bad time") << R"({"digest_due_at":"soon","frequency":"daily"})" << false;
+    QTest::newRow("digest and alert")
+        << R"({"digest_due_at":1704880800000,"frequency":"daily","job_id":3})" << false;
 }
 
 void TestSettings::notifyPayloadValidation()
@@ -519,6 +657,25 @@ void TestSettings::hcmctlSettings()
     QCOMPARE(json.value(QLatin1String("smtp_host")).toString(), QStringLiteral("mail.example.com"));
     QVERIFY(!r.out.contains(QLatin1String("hunter2")));
 
+    // No encryption with credentials to another machine: refused, keyed by the field, nothing written.
+    const int version = NotificationSettingsStore(m_db->config()).load()->version;
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_security=none")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("hcmctl: smtp_security: Without encryption the SMTP user name and "
+                                          "password would travel to mail.example.com")) &&
+                 r.err.contains(QLatin1String("Choose STARTTLS or TLS")) &&
+                 r.err.contains(QLatin1String("Nothing was saved.")),
+             qPrintable(r.err));
+    QCOMPARE(NotificationSettingsStore(m_db->config()).load()->version, version);
+    QCOMPARE(toString(NotificationSettingsStore(m_db->config()).load()->smtpSecurity),
+             QStringLiteral("starttls"));
+    // A relay on this machine may do without TLS.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_host=127.0.0.1"),
+             QStringLiteral("smtp_security=none")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(toString(NotificationSettingsStore(m_db->config()).load()->smtpSecurity),
+             QStringLiteral("none"));
+
     r = ctl({QStringLiteral("settings"), QStringLiteral("clear-secret"), QStringLiteral("smtp_password")});
     QCOMPARE(r.code, 1); // a user name without a password is invalid: nothing written
     QVERIFY(NotificationSettingsStore(m_db->config()).load()->smtpPassword.isSet);
@@ -530,6 +687,81 @@ void TestSettings::hcmctlSettings()
     r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_username=x"),
              QStringLiteral("bogus=1")});
     QCOMPARE(r.code, 2);
+}
+
+void TestSettings::rateLimiterRace_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+// Threads with their own connections (as separate processes would have) race for the slots of one
+// bucket: exactly the allowed number get one, first from an empty window, then for the last free slot.
+void TestSettings::rateLimiterRace()
+{
+    QFETCH(QString, backend);
+    test::TempDatabase db(backend);
+    if (!db.skipReason().isEmpty()) {
+        if (test::TempDatabase::postgresRequired())
+            QFAIL(qPrintable(db.skipReason()));
+        QSKIP(qPrintable(db.skipReason()));
+    }
+    QVERIFY(db.isValid());
+    constexpr int kLimit = 5;
+    auto clock = std::make_shared<ManualClock>(utc("2024-03-01T12:00:00Z"));
+    const QString bucket = QStringLiteral("race");
+
+    // Every thread takes one slot at the same moment; returns how many got one.
+    auto race = [&](int threads, QStringList *refusals) {
+        std::latch start(threads);
+        std::atomic<int> granted{0};
+        QMutex mutex;
+        std::vector<std::thread> pool;
+        for (int i = 0; i < threads; ++i) {
+            pool.emplace_back([&] {
+                RateLimiter limiter(db.config(), bucket, kLimit, 60'000, clock);
+                (void)Database::connection(db.config()); // connect before the start line
+                start.arrive_and_wait();
+                const Status st = limiter.acquire(QStringLiteral("test messages"));
+                if (st) {
+                    ++granted;
+                } else {
+                    QMutexLocker lock(&mutex);
+                    refusals->append(QString::number(int(st.error().code)) + QLatin1Char(' ') +
+                                     st.error().message);
+                }
+                Database::closeThreadConnections();
+            });
+        }
+        for (std::thread &t : pool)
+            t.join();
+        return granted.load();
+    };
+
+    QStringList refusals;
+    QCOMPARE(race(12, &refusals), kLimit);
+    QCOMPARE(refusals.size(), 12 - kLimit);
+    for (const QString &r : std::as_const(refusals))
+        QVERIFY2(r.startsWith(QString::number(int(Error::Code::Conflict)) +
+                              QStringLiteral(" Too many test messages: at most 5 per minute.")),
+                 qPrintable(r));
+    QCOMPARE(test::rowCount(db.config(), QStringLiteral("rate_limit_events")), qint64(kLimit));
+
+    // Half a minute later nothing is free yet; a minute after the first ones, all five slots are.
+    clock->advanceMs(30'000);
+    refusals.clear();
+    QCOMPARE(race(4, &refusals), 0);
+    clock->advanceMs(30'001);
+    RateLimiter limiter(db.config(), bucket, kLimit, 60'000, clock);
+    for (int i = 0; i < kLimit - 1; ++i)
+        QVERIFY(limiter.acquire(QStringLiteral("test messages")));
+    // One slot left: eight racers, one winner.
+    refusals.clear();
+    QCOMPARE(race(8, &refusals), 1);
+    QCOMPARE(refusals.size(), 7);
+    QCOMPARE(limiter.nextAllowedAt().value(), clock->nowMs() + 60'000);
+    Database::closeThreadConnections();
 }
 
 QTEST_GUILESS_MAIN(TestSettings)

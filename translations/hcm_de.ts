@@ -141,29 +141,6 @@
 </context>
 <context>
     <name>hcm::Alert</name>
-    <message numerus="yes">
-        <source>[HCM] %1 (%2) failed after %n retries</source>
-        <translation>
-            <numerusform>[HCM] %1 (%2) nach %n Wiederholung fehlgeschlagen</numerusform>
-            <numerusform>[HCM] %1 (%2) nach %n Wiederholungen fehlgeschlagen</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>[HCM] %1 (%2) completed</source>
-        <translation>[HCM] %1 (%2) abgeschlossen</translation>
-    </message>
-    <message>
-        <source>[HCM] %1 (%2) failed, retry %3 of %4</source>
-        <translation>[HCM] %1 (%2) fehlgeschlagen, Wiederholung %3 von %4</translation>
-    </message>
-    <message>
-        <source>[HCM] the worker running %1 (%2) was lost</source>
-        <translation>[HCM] der Worker, der %1 (%2) ausführte, ist verloren gegangen</translation>
-    </message>
-    <message>
-        <source>[HCM] %1 (%2): %3</source>
-        <translation>[HCM] %1 (%2): %3</translation>
-    </message>
     <message>
         <source>Error: %1</source>
         <translation>Fehler: %1</translation>
@@ -175,6 +152,188 @@
     <message>
         <source>Reported by %1 at %2.</source>
         <translation>Gemeldet von %1 um %2.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%2) failed after %n retries</source>
+        <translation>
+            <numerusform>%1 (%2) nach %n Wiederholung fehlgeschlagen</numerusform>
+            <numerusform>%1 (%2) nach %n Wiederholungen fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (%2) completed</source>
+        <translation>%1 (%2) abgeschlossen</translation>
+    </message>
+    <message>
+        <source>%1 (%2) failed, retry %3 of %4</source>
+        <translation>%1 (%2) fehlgeschlagen, Wiederholung %3 von %4</translation>
+    </message>
+    <message>
+        <source>the worker running %1 (%2) was lost</source>
+        <extracomment>%1 job id, %2 job type</extracomment>
+        <translation>der Worker, der %1 (%2) ausführte, ist verloren gegangen</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3</source>
+        <translation>%1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>[HCM] %1</source>
+        <extracomment>the subject of an alert email; %1 says what happened (&quot;job_12 (db_optimize) completed&quot;)</extracomment>
+        <translation>[HCM] %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::AlertDigest</name>
+    <message>
+        <source>1 job failed</source>
+        <translation>1 Job fehlgeschlagen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed</source>
+        <translation>
+            <numerusform>%n Job fehlgeschlagen</numerusform>
+            <numerusform>%n Jobs fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job completed</source>
+        <translation>1 Job abgeschlossen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs completed</source>
+        <translation>
+            <numerusform>%n Job abgeschlossen</numerusform>
+            <numerusform>%n Jobs abgeschlossen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job retried</source>
+        <translation>1 Job wiederholt</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs retried</source>
+        <translation>
+            <numerusform>%n Job wiederholt</numerusform>
+            <numerusform>%n Jobs wiederholt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 worker lost</source>
+        <translation>1 Worker verloren</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n workers lost</source>
+        <translation>
+            <numerusform>%n Worker verloren</numerusform>
+            <numerusform>%n Worker verloren</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 other alert</source>
+        <translation>1 weitere Warnung</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n other alerts</source>
+        <translation>
+            <numerusform>%n weitere Warnung</numerusform>
+            <numerusform>%n weitere Warnungen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job failed after its last retry</source>
+        <translation>1 Job nach seiner letzten Wiederholung fehlgeschlagen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed after their last retry</source>
+        <translation>
+            <numerusform>%n Job nach seiner letzten Wiederholung fehlgeschlagen</numerusform>
+            <numerusform>%n Jobs nach ihrer letzten Wiederholung fehlgeschlagen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job failed and will be retried</source>
+        <translation>1 Job fehlgeschlagen, wird wiederholt</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed and will be retried</source>
+        <translation>
+            <numerusform>%n Job fehlgeschlagen, wird wiederholt</numerusform>
+            <numerusform>%n Jobs fehlgeschlagen, werden wiederholt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job lost its worker</source>
+        <translation>1 Job hat seinen Worker verloren</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs lost their worker</source>
+        <translation>
+            <numerusform>%n Job hat seinen Worker verloren</numerusform>
+            <numerusform>%n Jobs haben ihren Worker verloren</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>[HCM] Alert digest: %1</source>
+        <extracomment>the subject of a digest email; %1 lists the counts (&quot;3 jobs failed, 1 job retried&quot;)</extracomment>
+        <translation>[HCM] Zusammenfassung der Warnungen: %1</translation>
+    </message>
+    <message>
+        <source>1 alert from %1 to %2 (%3), collected for the hourly digest:</source>
+        <extracomment>%1 and %2 local times, %3 the time zone</extracomment>
+        <translation>1 Warnung von %1 bis %2 (%3), gesammelt für die stündliche Zusammenfassung:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alerts from %1 to %2 (%3), collected for the hourly digest:</source>
+        <translation>
+            <numerusform>%n Warnung von %1 bis %2 (%3), gesammelt für die stündliche Zusammenfassung:</numerusform>
+            <numerusform>%n Warnungen von %1 bis %2 (%3), gesammelt für die stündliche Zusammenfassung:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 alert from %1 to %2 (%3), collected for the daily digest:</source>
+        <translation>1 Warnung von %1 bis %2 (%3), gesammelt für die tägliche Zusammenfassung:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alerts from %1 to %2 (%3), collected for the daily digest:</source>
+        <translation>
+            <numerusform>%n Warnung von %1 bis %2 (%3), gesammelt für die tägliche Zusammenfassung:</numerusform>
+            <numerusform>%n Warnungen von %1 bis %2 (%3), gesammelt für die tägliche Zusammenfassung:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 alert from %1 to %2 (%3) that was waiting for a digest:</source>
+        <translation>1 Warnung von %1 bis %2 (%3), die auf eine Zusammenfassung wartete:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alerts from %1 to %2 (%3) that were waiting for a digest:</source>
+        <translation>
+            <numerusform>%n Warnung von %1 bis %2 (%3), die auf eine Zusammenfassung wartete:</numerusform>
+            <numerusform>%n Warnungen von %1 bis %2 (%3), die auf eine Zusammenfassung warteten:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <source>Next attempt: %1</source>
+        <translation>Nächster Versuch: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more (the jobs page lists them all).</source>
+        <translation>
+            <numerusform>… und %n weitere (die Job-Seite listet alle auf).</numerusform>
+            <numerusform>… und %n weitere (die Job-Seite listet alle auf).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Reported by %1 at %2.</source>
+        <translation>Gemeldet von %1 um %2.</translation>
+    </message>
+    <message>
+        <source>Latest: %1</source>
+        <translation>Zuletzt: %1</translation>
     </message>
 </context>
 <context>
@@ -472,6 +631,69 @@
     <message>
         <source>reading notification deliveries</source>
         <translation>Lesen der Benachrichtigungszustellungen</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::DigestStore</name>
+    <message>
+        <source>reading an alert digest</source>
+        <translation>Lesen einer Zusammenfassung der Warnungen</translation>
+    </message>
+    <message>
+        <source>scheduling an alert digest</source>
+        <translation>Planen einer Zusammenfassung der Warnungen</translation>
+    </message>
+    <message>
+        <source>collecting an alert for the digest</source>
+        <translation>Sammeln einer Warnung für die Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>The alert digest could not be scheduled: every delivery time tried had started already.</source>
+        <translation>Die Zusammenfassung der Warnungen konnte nicht geplant werden: jeder versuchte Zustellzeitpunkt hatte schon begonnen.</translation>
+    </message>
+    <message>
+        <source>The alert digest due at %1 vanished.</source>
+        <translation>Die für %1 fällige Zusammenfassung der Warnungen ist verschwunden.</translation>
+    </message>
+    <message>
+        <source>starting an alert digest</source>
+        <translation>Starten einer Zusammenfassung der Warnungen</translation>
+    </message>
+    <message>
+        <source>reading the waiting alert digests</source>
+        <translation>Lesen der wartenden Zusammenfassungen</translation>
+    </message>
+    <message>
+        <source>taking over waiting alerts</source>
+        <translation>Übernehmen wartender Warnungen</translation>
+    </message>
+    <message>
+        <source>reading the alerts of a digest</source>
+        <translation>Lesen der Warnungen einer Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>marking the alerts of a digest delivered</source>
+        <translation>Markieren der Warnungen einer Zusammenfassung als zugestellt</translation>
+    </message>
+    <message>
+        <source>marking a digest delivered</source>
+        <translation>Markieren einer Zusammenfassung als zugestellt</translation>
+    </message>
+    <message>
+        <source>pruning delivered digests</source>
+        <translation>Aufräumen zugestellter Zusammenfassungen</translation>
+    </message>
+    <message>
+        <source>marking a digest failed</source>
+        <translation>Markieren einer Zusammenfassung als fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>reading the alerts waiting for a digest</source>
+        <translation>Lesen der Warnungen, die auf eine Zusammenfassung warten</translation>
+    </message>
+    <message>
+        <source>reading the alert digests</source>
+        <translation>Lesen der Zusammenfassungen der Warnungen</translation>
     </message>
 </context>
 <context>
@@ -912,10 +1134,6 @@
         <translation>Schlägt mit der angegebenen Meldung fehl.</translation>
     </message>
     <message>
-        <source>Delivers an alert about another job (failed, succeeded, retried, worker lost) to every enabled notification channel. Created by the workers; retried with backoff.</source>
-        <translation>Stellt eine Warnung über einen anderen Job (fehlgeschlagen, erfolgreich, wiederholt, Worker verloren) an jeden aktivierten Benachrichtigungskanal zu. Von den Workern erstellt; mit Backoff wiederholt.</translation>
-    </message>
-    <message>
         <source>payload field &quot;job_id&quot; is required: the job the alert is about</source>
         <translation>Payload-Feld „job_id“ ist erforderlich: der Job, um den es in der Warnung geht</translation>
     </message>
@@ -946,6 +1164,10 @@
     <message>
         <source>payload field &quot;%1&quot; must be a whole number from %2 to %3</source>
         <translation>Payload-Feld „%1“ muss eine ganze Zahl von %2 bis %3 sein</translation>
+    </message>
+    <message>
+        <source>Delivers an alert about another job (failed, succeeded, retried, worker lost), or a digest of such alerts, to every enabled notification channel. Created by the workers; retried with backoff.</source>
+        <translation>Stellt eine Warnung über einen anderen Job (fehlgeschlagen, erfolgreich, wiederholt, Worker verloren) oder eine Zusammenfassung solcher Warnungen an jeden aktivierten Benachrichtigungskanal zu. Von den Workern erstellt; mit Backoff wiederholt.</translation>
     </message>
 </context>
 <context>
@@ -1318,6 +1540,14 @@
         <source>The CA certificate file must be given as an absolute path.</source>
         <translation>Die CA-Zertifikatsdatei muss als absoluter Pfad angegeben werden.</translation>
     </message>
+    <message>
+        <source>Without encryption the SMTP user name and password would cross the network readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and password.</source>
+        <translation>Ohne Verschlüsselung würden SMTP-Benutzername und -Passwort für jeden auf dem Weg lesbar durch das Netz gehen. Wählen Sie STARTTLS oder TLS, oder leeren Sie Benutzername und Passwort.</translation>
+    </message>
+    <message>
+        <source>Without encryption the SMTP user name and password would travel to %1 readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and password (only a relay on this machine, such as localhost, may be used unencrypted).</source>
+        <translation>Ohne Verschlüsselung würden SMTP-Benutzername und -Passwort für jeden auf dem Weg lesbar zu %1 gelangen. Wählen Sie STARTTLS oder TLS, oder leeren Sie Benutzername und Passwort (nur ein Relay auf diesem Rechner, etwa localhost, darf unverschlüsselt genutzt werden).</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotificationSettingsStore</name>
@@ -1401,6 +1631,10 @@
     <message>
         <source>pruning the rate limit</source>
         <translation>Bereinigen des Ratenlimits</translation>
+    </message>
+    <message>
+        <source>waiting for the rate limit</source>
+        <translation>Warten auf das Ratenlimit</translation>
     </message>
 </context>
 <context>
@@ -1553,6 +1787,10 @@
     <message>
         <source>Sending the email through %1 failed: %2%3.</source>
         <translation>Das Senden der E-Mail über %1 ist fehlgeschlagen: %2%3.</translation>
+    </message>
+    <message>
+        <source>Not sent: without encryption the SMTP password would travel to %1 readable by anyone on the way. Choose STARTTLS or TLS in the notification settings, or clear the user name and password.</source>
+        <translation>Nicht gesendet: ohne Verschlüsselung würde das SMTP-Passwort für jeden auf dem Weg lesbar zu %1 gelangen. Wählen Sie in den Benachrichtigungseinstellungen STARTTLS oder TLS, oder leeren Sie Benutzername und Passwort.</translation>
     </message>
 </context>
 <context>
@@ -2477,6 +2715,11 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
         <translation>%1
 %2
 %3</translation>
+    </message>
+    <message>
+        <source>Alert digest</source>
+        <extracomment>a delivery that carried a digest of several alerts</extracomment>
+        <translation>Zusammenfassung der Warnungen</translation>
     </message>
 </context>
 <context>
@@ -3458,6 +3701,11 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
     <message>
         <source>A PEM file trusted for SMTP and HTTPS besides the system&apos;s certificates, for a private CA. Certificates are always verified.</source>
         <translation>Eine PEM-Datei, der neben den Zertifikaten des Systems für SMTP und HTTPS vertraut wird, für eine private CA. Zertifikate werden immer geprüft.</translation>
+    </message>
+    <message>
+        <source>A digest is one message per channel with every alert since the previous one: hourly at the top of each hour, daily at %1, in the time zone of quiet hours. One due during quiet hours goes out when they end.</source>
+        <extracomment>%1 is the time of day of daily digests (&quot;08:00&quot;)</extracomment>
+        <translation>Eine Zusammenfassung ist eine Nachricht pro Kanal mit allen Warnungen seit der vorigen: stündlich zur vollen Stunde, täglich um %1, in der Zeitzone der Ruhezeiten. Fällt eine in die Ruhezeiten, wird sie an deren Ende gesendet.</translation>
     </message>
 </context>
 <context>

@@ -141,29 +141,6 @@
 </context>
 <context>
     <name>hcm::Alert</name>
-    <message numerus="yes">
-        <source>[HCM] %1 (%2) failed after %n retries</source>
-        <translation>
-            <numerusform>[HCM] %1 (%2) a échoué après %n nouvel essai</numerusform>
-            <numerusform>[HCM] %1 (%2) a échoué après %n nouveaux essais</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>[HCM] %1 (%2) completed</source>
-        <translation>[HCM] %1 (%2) terminée</translation>
-    </message>
-    <message>
-        <source>[HCM] %1 (%2) failed, retry %3 of %4</source>
-        <translation>[HCM] %1 (%2) a échoué, nouvel essai %3 sur %4</translation>
-    </message>
-    <message>
-        <source>[HCM] the worker running %1 (%2) was lost</source>
-        <translation>[HCM] le worker qui exécutait %1 (%2) a été perdu</translation>
-    </message>
-    <message>
-        <source>[HCM] %1 (%2): %3</source>
-        <translation>[HCM] %1 (%2) : %3</translation>
-    </message>
     <message>
         <source>Error: %1</source>
         <translation>Erreur : %1</translation>
@@ -175,6 +152,188 @@
     <message>
         <source>Reported by %1 at %2.</source>
         <translation>Signalé par %1 à %2.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%2) failed after %n retries</source>
+        <translation>
+            <numerusform>%1 (%2) a échoué après %n nouvelle tentative</numerusform>
+            <numerusform>%1 (%2) a échoué après %n nouvelles tentatives</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (%2) completed</source>
+        <translation>%1 (%2) terminée</translation>
+    </message>
+    <message>
+        <source>%1 (%2) failed, retry %3 of %4</source>
+        <translation>%1 (%2) a échoué, nouvelle tentative %3 sur %4</translation>
+    </message>
+    <message>
+        <source>the worker running %1 (%2) was lost</source>
+        <extracomment>%1 job id, %2 job type</extracomment>
+        <translation>le worker qui exécutait %1 (%2) a été perdu</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3</source>
+        <translation>%1 (%2) : %3</translation>
+    </message>
+    <message>
+        <source>[HCM] %1</source>
+        <extracomment>the subject of an alert email; %1 says what happened (&quot;job_12 (db_optimize) completed&quot;)</extracomment>
+        <translation>[HCM] %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::AlertDigest</name>
+    <message>
+        <source>1 job failed</source>
+        <translation>1 tâche a échoué</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed</source>
+        <translation>
+            <numerusform>%n tâche a échoué</numerusform>
+            <numerusform>%n tâches ont échoué</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job completed</source>
+        <translation>1 tâche terminée</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs completed</source>
+        <translation>
+            <numerusform>%n tâche terminée</numerusform>
+            <numerusform>%n tâches terminées</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job retried</source>
+        <translation>1 tâche relancée</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs retried</source>
+        <translation>
+            <numerusform>%n tâche relancée</numerusform>
+            <numerusform>%n tâches relancées</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 worker lost</source>
+        <translation>1 worker perdu</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n workers lost</source>
+        <translation>
+            <numerusform>%n worker perdu</numerusform>
+            <numerusform>%n workers perdus</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 other alert</source>
+        <translation>1 autre alerte</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n other alerts</source>
+        <translation>
+            <numerusform>%n autre alerte</numerusform>
+            <numerusform>%n autres alertes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job failed after its last retry</source>
+        <translation>1 tâche a échoué après sa dernière nouvelle tentative</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed after their last retry</source>
+        <translation>
+            <numerusform>%n tâche a échoué après sa dernière nouvelle tentative</numerusform>
+            <numerusform>%n tâches ont échoué après leur dernière nouvelle tentative</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job failed and will be retried</source>
+        <translation>1 tâche a échoué et sera relancée</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs failed and will be retried</source>
+        <translation>
+            <numerusform>%n tâche a échoué et sera relancée</numerusform>
+            <numerusform>%n tâches ont échoué et seront relancées</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 job lost its worker</source>
+        <translation>1 tâche a perdu son worker</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs lost their worker</source>
+        <translation>
+            <numerusform>%n tâche a perdu son worker</numerusform>
+            <numerusform>%n tâches ont perdu leur worker</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>[HCM] Alert digest: %1</source>
+        <extracomment>the subject of a digest email; %1 lists the counts (&quot;3 jobs failed, 1 job retried&quot;)</extracomment>
+        <translation>[HCM] Récapitulatif des alertes : %1</translation>
+    </message>
+    <message>
+        <source>1 alert from %1 to %2 (%3), collected for the hourly digest:</source>
+        <extracomment>%1 and %2 local times, %3 the time zone</extracomment>
+        <translation>1 alerte de %1 à %2 (%3), rassemblée pour le récapitulatif horaire :</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alerts from %1 to %2 (%3), collected for the hourly digest:</source>
+        <translation>
+            <numerusform>%n alerte de %1 à %2 (%3), rassemblée pour le récapitulatif horaire :</numerusform>
+            <numerusform>%n alertes de %1 à %2 (%3), rassemblées pour le récapitulatif horaire :</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 alert from %1 to %2 (%3), collected for the daily digest:</source>
+        <translation>1 alerte de %1 à %2 (%3), rassemblée pour le récapitulatif quotidien :</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alerts from %1 to %2 (%3), collected for the daily digest:</source>
+        <translation>
+            <numerusform>%n alerte de %1 à %2 (%3), rassemblée pour le récapitulatif quotidien :</numerusform>
+            <numerusform>%n alertes de %1 à %2 (%3), rassemblées pour le récapitulatif quotidien :</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 alert from %1 to %2 (%3) that was waiting for a digest:</source>
+        <translation>1 alerte de %1 à %2 (%3) qui attendait un récapitulatif :</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n alerts from %1 to %2 (%3) that were waiting for a digest:</source>
+        <translation>
+            <numerusform>%n alerte de %1 à %2 (%3) qui attendait un récapitulatif :</numerusform>
+            <numerusform>%n alertes de %1 à %2 (%3) qui attendaient un récapitulatif :</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Erreur : %1</translation>
+    </message>
+    <message>
+        <source>Next attempt: %1</source>
+        <translation>Prochain essai : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more (the jobs page lists them all).</source>
+        <translation>
+            <numerusform>… et %n autre (la page des tâches les liste toutes).</numerusform>
+            <numerusform>… et %n autres (la page des tâches les liste toutes).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Reported by %1 at %2.</source>
+        <translation>Signalé par %1 à %2.</translation>
+    </message>
+    <message>
+        <source>Latest: %1</source>
+        <translation>Dernière : %1</translation>
     </message>
 </context>
 <context>
@@ -472,6 +631,69 @@
     <message>
         <source>reading notification deliveries</source>
         <translation>lecture des envois de notifications</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::DigestStore</name>
+    <message>
+        <source>reading an alert digest</source>
+        <translation>lecture d&apos;un récapitulatif d&apos;alertes</translation>
+    </message>
+    <message>
+        <source>scheduling an alert digest</source>
+        <translation>planification d&apos;un récapitulatif d&apos;alertes</translation>
+    </message>
+    <message>
+        <source>collecting an alert for the digest</source>
+        <translation>ajout d&apos;une alerte au récapitulatif</translation>
+    </message>
+    <message>
+        <source>The alert digest could not be scheduled: every delivery time tried had started already.</source>
+        <translation>Le récapitulatif d&apos;alertes n&apos;a pas pu être planifié : chaque heure d&apos;envoi essayée avait déjà commencé.</translation>
+    </message>
+    <message>
+        <source>The alert digest due at %1 vanished.</source>
+        <translation>Le récapitulatif d&apos;alertes prévu pour %1 a disparu.</translation>
+    </message>
+    <message>
+        <source>starting an alert digest</source>
+        <translation>démarrage d&apos;un récapitulatif d&apos;alertes</translation>
+    </message>
+    <message>
+        <source>reading the waiting alert digests</source>
+        <translation>lecture des récapitulatifs en attente</translation>
+    </message>
+    <message>
+        <source>taking over waiting alerts</source>
+        <translation>reprise des alertes en attente</translation>
+    </message>
+    <message>
+        <source>reading the alerts of a digest</source>
+        <translation>lecture des alertes d&apos;un récapitulatif</translation>
+    </message>
+    <message>
+        <source>marking the alerts of a digest delivered</source>
+        <translation>marquage des alertes d&apos;un récapitulatif comme envoyées</translation>
+    </message>
+    <message>
+        <source>marking a digest delivered</source>
+        <translation>marquage d&apos;un récapitulatif comme envoyé</translation>
+    </message>
+    <message>
+        <source>pruning delivered digests</source>
+        <translation>nettoyage des récapitulatifs envoyés</translation>
+    </message>
+    <message>
+        <source>marking a digest failed</source>
+        <translation>marquage d&apos;un récapitulatif comme échoué</translation>
+    </message>
+    <message>
+        <source>reading the alerts waiting for a digest</source>
+        <translation>lecture des alertes en attente de récapitulatif</translation>
+    </message>
+    <message>
+        <source>reading the alert digests</source>
+        <translation>lecture des récapitulatifs d&apos;alertes</translation>
     </message>
 </context>
 <context>
@@ -912,10 +1134,6 @@
         <translation>Échoue avec le message indiqué.</translation>
     </message>
     <message>
-        <source>Delivers an alert about another job (failed, succeeded, retried, worker lost) to every enabled notification channel. Created by the workers; retried with backoff.</source>
-        <translation>Envoie une alerte concernant une autre tâche (échouée, réussie, relancée, worker perdu) à chaque canal de notification activé. Créée par les workers ; relancée avec temporisation progressive.</translation>
-    </message>
-    <message>
         <source>payload field &quot;job_id&quot; is required: the job the alert is about</source>
         <translation>le champ « job_id » du payload est obligatoire : la tâche concernée par l&apos;alerte</translation>
     </message>
@@ -946,6 +1164,10 @@
     <message>
         <source>payload field &quot;%1&quot; must be a whole number from %2 to %3</source>
         <translation>le champ « %1 » du payload doit être un nombre entier de %2 à %3</translation>
+    </message>
+    <message>
+        <source>Delivers an alert about another job (failed, succeeded, retried, worker lost), or a digest of such alerts, to every enabled notification channel. Created by the workers; retried with backoff.</source>
+        <translation>Envoie une alerte sur une autre tâche (échouée, réussie, relancée, worker perdu), ou un récapitulatif de telles alertes, sur chaque canal de notification activé. Créée par les workers ; relancée avec délai croissant.</translation>
     </message>
 </context>
 <context>
@@ -1318,6 +1540,14 @@
         <source>The CA certificate file must be given as an absolute path.</source>
         <translation>Le fichier de certificat d&apos;AC doit être indiqué par un chemin absolu.</translation>
     </message>
+    <message>
+        <source>Without encryption the SMTP user name and password would cross the network readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and password.</source>
+        <translation>Sans chiffrement, le nom d&apos;utilisateur et le mot de passe SMTP traverseraient le réseau lisibles par quiconque sur le trajet. Choisissez STARTTLS ou TLS, ou effacez le nom d&apos;utilisateur et le mot de passe.</translation>
+    </message>
+    <message>
+        <source>Without encryption the SMTP user name and password would travel to %1 readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and password (only a relay on this machine, such as localhost, may be used unencrypted).</source>
+        <translation>Sans chiffrement, le nom d&apos;utilisateur et le mot de passe SMTP arriveraient à %1 lisibles par quiconque sur le trajet. Choisissez STARTTLS ou TLS, ou effacez le nom d&apos;utilisateur et le mot de passe (seul un relais sur cette machine, comme localhost, peut être utilisé sans chiffrement).</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotificationSettingsStore</name>
@@ -1401,6 +1631,10 @@
     <message>
         <source>pruning the rate limit</source>
         <translation>purge de la limite de débit</translation>
+    </message>
+    <message>
+        <source>waiting for the rate limit</source>
+        <translation>attente de la limite de débit</translation>
     </message>
 </context>
 <context>
@@ -1553,6 +1787,10 @@
     <message>
         <source>Sending the email through %1 failed: %2%3.</source>
         <translation>L&apos;envoi de l&apos;e-mail via %1 a échoué : %2%3.</translation>
+    </message>
+    <message>
+        <source>Not sent: without encryption the SMTP password would travel to %1 readable by anyone on the way. Choose STARTTLS or TLS in the notification settings, or clear the user name and password.</source>
+        <translation>Non envoyé : sans chiffrement, le mot de passe SMTP arriverait à %1 lisible par quiconque sur le trajet. Choisissez STARTTLS ou TLS dans les paramètres de notification, ou effacez le nom d&apos;utilisateur et le mot de passe.</translation>
     </message>
 </context>
 <context>
@@ -2477,6 +2715,11 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
         <translation>%1
 %2
 %3</translation>
+    </message>
+    <message>
+        <source>Alert digest</source>
+        <extracomment>a delivery that carried a digest of several alerts</extracomment>
+        <translation>Récapitulatif d&apos;alertes</translation>
     </message>
 </context>
 <context>
@@ -3458,6 +3701,11 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
     <message>
         <source>A PEM file trusted for SMTP and HTTPS besides the system&apos;s certificates, for a private CA. Certificates are always verified.</source>
         <translation>Un fichier PEM approuvé pour SMTP et HTTPS en plus des certificats du système, pour une AC privée. Les certificats sont toujours vérifiés.</translation>
+    </message>
+    <message>
+        <source>A digest is one message per channel with every alert since the previous one: hourly at the top of each hour, daily at %1, in the time zone of quiet hours. One due during quiet hours goes out when they end.</source>
+        <extracomment>%1 is the time of day of daily digests (&quot;08:00&quot;)</extracomment>
+        <translation>Un récapitulatif est un message par canal avec toutes les alertes depuis le précédent : toutes les heures à l&apos;heure pile, chaque jour à %1, dans le fuseau horaire des heures calmes. Un récapitulatif prévu pendant les heures calmes part à leur fin.</translation>
     </message>
 </context>
 <context>

@@ -36,6 +36,9 @@ QString eventText(const QString &event)
         return DeliveryLogView::tr("Job retried");
     if (event == QLatin1String("worker_lost"))
         return DeliveryLogView::tr("Worker lost");
+    if (event == QLatin1String("digest"))
+        //: a delivery that carried a digest of several alerts
+        return DeliveryLogView::tr("Alert digest");
     if (event == QLatin1String("test"))
         return DeliveryLogView::tr("Test message");
     if (event == QLatin1String("email"))

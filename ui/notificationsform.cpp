@@ -381,6 +381,12 @@ QGroupBox *NotificationsForm::buildDelivery()
                                 {QStringLiteral("hourly"), tr("Hourly digest")},
                                 {QStringLiteral("daily"), tr("Daily digest")}});
     setErrorLabel(QStringLiteral("digest_frequency"), form, addRow(form, tr("Send:"), digest));
+    //: %1 is the time of day of daily digests ("08:00")
+    addHint(form,
+            tr("A digest is one message per channel with every alert since the previous one: hourly at the "
+               "top of each hour, daily at %1, in the time zone of quiet hours. One due during quiet hours "
+               "goes out when they end.")
+                .arg(QTime(NotificationSettings::kDailyDigestHour, 0).toString(kTimeFormat)));
 
     QLineEdit *ca = lineEdit(QStringLiteral("tls_ca_file"), tr("None: the system's certificates only"));
     auto *browse = new QPushButton(icon("action-open"), tr("Browse…"));

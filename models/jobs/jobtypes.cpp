@@ -176,14 +176,24 @@ JobTypeCatalog::JobTypeCatalog()
         QStringLiteral("notify"),
         QT_TRANSLATE_NOOP(
             "hcm::JobTypeCatalog",
-            "Delivers an alert about another job (failed, succeeded, retried, worker lost) to every "
-            "enabled notification channel. Created by the workers; retried with backoff."),
+            "Delivers an alert about another job (failed, succeeded, retried, worker lost), or a digest "
+            "of such alerts, to every enabled notification channel. Created by the workers; retried with "
+            "backoff."),
         QJsonObject{{QStringLiteral("event"), QStringLiteral("job_failed")},
                     {QStringLiteral("job_id"), 1},
                     {QStringLiteral("job_type"), QStringLiteral("db_optimize")}},
         300,
         false,
         [](const QJsonObject &p) {
+            // A digest (DigestStore::digestJob): its alerts wait in notification_digest_items.
+            if (p.contains(QStringLiteral("digest_due_at")))
+                return firstError(
+                    checkKeys(p, {QStringLiteral("digest_due_at"), QStringLiteral("frequency")}),
+                    checkInt(p, QStringLiteral("digest_due_at"), 1, std::numeric_limits<qint64>::max() / 2),
+                    checkEnum(
+                        p, QStringLiteral("frequency"),
+                        {QStringLiteral("hourly"), QStringLiteral("daily"), QStringLiteral("immediate")},
+                        true));
             return firstError(
                 checkKeys(p, {QStringLiteral("event"), QStringLiteral("job_id"), QStringLiteral("job_type"),
                               QStringLiteral("error"), QStringLiteral("retry_count"),

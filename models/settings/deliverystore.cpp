@@ -101,10 +101,15 @@ Result<QList<DeliveryRecord>> DeliveryStore::forJob(qint64 jobId)
         return conn.error();
     QSqlQuery q(conn.value());
     q.setForwardOnly(true);
-    if (auto st =
-            Sql::prepare(q, kSelect + QStringLiteral("WHERE job_id = ? OR source_job_id = ? ORDER BY id"));
+    // A digest's deliveries belong to every job it reported on: through the alerts it carries.
+    if (auto st = Sql::prepare(
+            q, kSelect + QStringLiteral("WHERE job_id = ? OR source_job_id = ? OR job_id IN "
+                                        "(SELECT d.job_id FROM notification_digest_items i "
+                                        "JOIN notification_digests d ON d.due_at = i.digest_due_at "
+                                        "WHERE i.source_job_id = ?) ORDER BY id"));
         !st)
         return st.error();
+    q.addBindValue(jobId);
     q.addBindValue(jobId);
     q.addBindValue(jobId);
     if (auto st = Sql::exec(q, tr("reading notification deliveries")); !st)

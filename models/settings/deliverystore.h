@@ -21,7 +21,7 @@ struct DeliveryRecord {
     qint64 sourceJobId = 0; // the job an alert is about; 0 when none
     QString channel;        // email, sms, slack
     QString recipient;
-    QString event; // job_failed, job_succeeded, job_retried, worker_lost, test, email
+    QString event; // job_failed, job_succeeded, job_retried, worker_lost, digest, test, email
     bool delivered = false;
     QString providerResponse; // the provider's final answer (SMTP reply, HTTP status and body)
     QString error;            // the sentence for people, when not delivered
@@ -40,8 +40,8 @@ public:
     explicit DeliveryStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
     Result<qint64> log(DeliveryRecord record);
-    // Every delivery made by job `jobId` or about it (an alert's source job), oldest first: what the
-    // jobs page shows for a job.
+    // Every delivery made by job `jobId` or about it (an alert's source job, or a job among the alerts
+    // of a digest), oldest first: what the jobs page shows for a job.
     Result<QList<DeliveryRecord>> forJob(qint64 jobId);
     Result<QList<DeliveryRecord>> recent(int limit = 100);
     // "channel|recipient" of the deliveries job `jobId` already made successfully: a retried alert

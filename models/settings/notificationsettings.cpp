@@ -101,8 +101,10 @@ bool isHttpsUrl(const QString &s)
 
 bool isHostName(const QString &s)
 {
+    // A name, an IPv4 address, or an IPv6 address with or without brackets.
     static const QRegularExpression re(
-        QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$"));
+        QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$|^[0-9A-Fa-f.]*:[0-"
+                       "9A-Fa-f:.]*:[0-9A-Fa-f:.]*$"));
     return s.size() <= 253 && re.match(s).hasMatch();
 }
 
@@ -374,6 +376,20 @@ QMap<QString, QString> NotificationSettings::validate() const
             add("email_recipients", tr("\"%1\" is not an email address.").arg(r));
     if (!smtpUsername.isEmpty() && !smtpPassword.willBeSet())
         add("smtp_password", tr("A password is needed with the SMTP user name."));
+    // Without TLS, AUTH PLAIN/LOGIN puts the password on the wire as base64: readable by anyone on the
+    // path. Only a relay on this machine is exempt (the password never leaves it).
+    if (smtpSecurity == SmtpSecurity::None && (!smtpUsername.isEmpty() || smtpPassword.willBeSet()) &&
+        !isLoopbackHost(smtpHost)) {
+        add("smtp_security",
+            smtpHost.isEmpty()
+                ? tr("Without encryption the SMTP user name and password would cross the network "
+                     "readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and "
+                     "password.")
+                : tr("Without encryption the SMTP user name and password would travel to %1 readable by "
+                     "anyone on the way. Choose STARTTLS or TLS, or clear the user name and password "
+                     "(only a relay on this machine, such as localhost, may be used unencrypted).")
+                      .arg(smtpHost));
+    }
     if (emailEnabled) {
         if (smtpHost.isEmpty())
             add("smtp_host", tr("Email alerts need an SMTP server."));
@@ -492,6 +508,69 @@ qint64 NotificationSettings::quietUntil(qint64 utcMs) const
     if (now < *end)
         return at(today, *end);
     return 0;
+}
+
+QTimeZone NotificationSettings::timeZone() const
+{
+    const QTimeZone zone(quietHoursTimeZone.toUtf8());
+    return zone.isValid() ? zone : QTimeZone::utc();
+}
+
+qint64 NotificationSettings::nextDigestAt(qint64 utcMs) const
+{
+    const QTimeZone zone = timeZone();
+    qint64 due = 0;
+    switch (digestFrequency) {
+    case DigestFrequency::Immediate:
+        return 0;
+    case DigestFrequency::Hourly: {
+        // The next full hour of local time. Computed on the local clock face with the offset in force
+        // now: zones half an hour off UTC (Asia/Kolkata) get :30 UTC, and an hour that a daylight saving
+        // change skips or repeats still ends on a full hour.
+        constexpr qint64 kHour = 3'600'000;
+        const qint64 offset =
+            qint64(zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(utcMs, Qt::UTC))) * 1000;
+        const qint64 local = utcMs + offset;
+        due = (local - (local % kHour + kHour) % kHour) + kHour - offset;
+        break;
+    }
+    case DigestFrequency::Daily: {
+        const QDateTime local = QDateTime::fromMSecsSinceEpoch(utcMs, zone);
+        const QTime at(kDailyDigestHour, 0);
+        QDateTime candidate(local.date(), at, zone);
+        if (candidate.toMSecsSinceEpoch() <= utcMs)
+            candidate = QDateTime(local.date().addDays(1), at, zone);
+        due = candidate.toMSecsSinceEpoch();
+        break;
+    }
+    }
+    // A digest due in quiet hours waits for their end, as single alerts do.
+    if (const qint64 until = quietUntil(due); until > 0)
+        return until;
+    return due;
+}
+
+bool NotificationSettings::isLoopbackHost(const QString &host)
+{
+    QString h = host.trimmed().toLower();
+    if (h.startsWith(QLatin1Char('[')) && h.endsWith(QLatin1Char(']')))
+        h = h.mid(1, h.size() - 2);
+    if (h.endsWith(QLatin1Char('.')))
+        h.chop(1);
+    if (h == QLatin1String("localhost"))
+        return true;
+    // 127.0.0.0/8, written as four decimal numbers of at most 255.
+    static const QRegularExpression v4(QStringLiteral("^127\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})$"));
+    if (const auto m = v4.match(h); m.hasMatch())
+        return m.captured(1).toInt() <= 255 && m.captured(2).toInt() <= 255 && m.captured(3).toInt() <= 255;
+    // ::1 in any spelling (0:0:0:0:0:0:0:1, ::0001), or 127.0.0.0/8 mapped into IPv6.
+    static const QRegularExpression v6(QStringLiteral("^(0{0,4}:){2,7}0{0,3}1$"));
+    if (v6.match(h).hasMatch())
+        return true;
+    static const QRegularExpression mapped(QStringLiteral("^(0{0,4}:){2,5}ffff:(127\\.[0-9.]+)$"));
+    if (const auto m = mapped.match(h); m.hasMatch())
+        return isLoopbackHost(m.captured(2));
+    return false;
 }
 
 bool NotificationSettings::isChannelEnabled(NotifyChannel channel) const

@@ -6,6 +6,7 @@
 #include <QMap>
 #include <QString>
 #include <QStringList>
+#include <QTimeZone>
 
 #include <optional>
 
@@ -132,7 +133,9 @@ public:
     // Sets a non-secret field from text as a person types it; returns an error sentence or "".
     QString setText(const QString &key, const QString &text);
 
-    // Field-keyed errors (empty: valid). Checks formats and what an enabled channel needs.
+    // Field-keyed errors (empty: valid). Checks formats, what an enabled channel needs, and that SMTP
+    // credentials never travel unencrypted to another machine (smtp_security "none" with a user name or
+    // password is refused unless the server is a loopback address).
     QMap<QString, QString> validate() const;
 
     // Everything but secret values: secrets appear as "set" / "unset".
@@ -146,7 +149,20 @@ public:
     // (or quiet hours are disabled or invalid).
     qint64 quietUntil(qint64 utcMs) const;
 
+    // The time zone of quiet hours and digests (quietHoursTimeZone; UTC when it is not valid).
+    QTimeZone timeZone() const;
+    // Daily digests go out at this hour of the day, in timeZone().
+    static constexpr int kDailyDigestHour = 8;
+    // When the digest that collects an alert raised at `utcMs` goes out: the top of the next hour
+    // (hourly) or the next 08:00 (daily), strictly after `utcMs`, in timeZone(); moved to the end of
+    // quiet hours when it falls into them. 0 with DigestFrequency::Immediate.
+    qint64 nextDigestAt(qint64 utcMs) const;
+
     bool isChannelEnabled(NotifyChannel channel) const;
+
+    // Whether `host` is this machine by its literal form: localhost, 127.0.0.0/8 or ::1 (no name
+    // lookup). Only there may SMTP credentials travel without TLS.
+    static bool isLoopbackHost(const QString &host);
 };
 
 } // namespace hcm

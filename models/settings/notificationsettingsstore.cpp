@@ -2,6 +2,7 @@
 
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "settings/digeststore.h"
 #include "settings/secretbox.h"
 
 #include <QCryptographicHash>
@@ -359,6 +360,18 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
                                                      : changed.join(QLatin1String(", ")));
     result.ok = true;
     result.version = stored.version + 1;
+
+    // Leaving digest mode strands nothing: the alerts still waiting go out now (at the end of quiet
+    // hours when it is quiet), in one digest that takes over every scheduled one.
+    if (stored.digestFrequency != DigestFrequency::Immediate &&
+        s.digestFrequency == DigestFrequency::Immediate) {
+        const qint64 now = m_clock->nowMs();
+        const qint64 quiet = s.quietUntil(now);
+        auto flushed = DigestStore(m_config, m_clock).flush(quiet > 0 ? quiet : now, actor);
+        if (!flushed)
+            qCWarning(lcNotify).noquote()
+                << "the alerts waiting for a digest stay with their digest:" << flushed.error().message;
+    }
     return result;
 }
 

@@ -43,7 +43,9 @@ public:
 
     // Writes `settings` if the stored version is still `expectedVersion` (optimistic concurrency), in
     // one BEGIN IMMEDIATE transaction; the version goes up by one. Secrets follow their SecretField
-    // change: kept, replaced (encrypted; the key file is created when missing) or cleared.
+    // change: kept, replaced (encrypted; the key file is created when missing) or cleared. A save that
+    // switches digests off (digest_frequency to immediate) schedules the alerts still waiting for a digest
+    // to go out now (DigestStore::flush).
     SettingsSaveResult save(const NotificationSettings &settings, int expectedVersion, const Actor &actor);
 
 private:

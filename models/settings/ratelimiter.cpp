@@ -1,6 +1,7 @@
 #include "ratelimiter.h"
 
 #include "db/database.h"
+#include "db/dialect.h"
 
 #include <QDateTime>
 #include <QSqlQuery>
@@ -8,6 +9,9 @@
 namespace hcm {
 
 namespace {
+
+// The first key of the advisory locks of rate limits ("HCM" and 1): keeps them apart from other locks.
+constexpr int kAdvisoryLockClass = 0x48434d01;
 
 // The time the oldest event in the window leaves it, when the window is full; 0 when a slot is free.
 Result<qint64> fullUntil(QSqlDatabase &db, const QString &bucket, int limit, qint64 windowMs, qint64 now)
@@ -46,9 +50,21 @@ Status RateLimiter::acquire(const QString &what)
     if (!conn)
         return conn.error();
     QSqlDatabase db = conn.value();
+    // Count and insert must be one atomic step, or two processes that both see the last free slot both
+    // take it. SQLite: the transaction is BEGIN IMMEDIATE, so writers queue up before they count.
+    // PostgreSQL (READ COMMITTED, where a count sees no uncommitted insert): a transaction-scoped
+    // advisory lock per bucket serialises the takers; it is released by COMMIT or ROLLBACK.
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st;
+    if (Dialect::of(m_config).isPostgres()) {
+        QSqlQuery lock(db);
+        lock.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(?, hashtext(?))"));
+        lock.addBindValue(kAdvisoryLockClass);
+        lock.addBindValue(m_bucket);
+        if (auto st = Sql::exec(lock, tr("waiting for the rate limit")); !st)
+            return st;
+    }
     const qint64 now = m_clock->nowMs();
     auto until = fullUntil(db, m_bucket, m_limit, m_windowMs, now);
     if (!until)

@@ -21,7 +21,8 @@ public:
                 std::shared_ptr<Clock> clock = Clock::system());
 
     // Takes one slot, or fails (Error::Code::Conflict) with a sentence saying when the next one is
-    // allowed. `what` names the action in that sentence ("test messages").
+    // allowed. `what` names the action in that sentence ("test messages"). Atomic across threads and
+    // processes: when several race for the last slot, exactly one gets it.
     Status acquire(const QString &what);
     // When the next slot is free (now when one is free already).
     Result<qint64> nextAllowedAt();

@@ -41,18 +41,25 @@ QJsonObject Alert::toPayload() const
     return p;
 }
 
-QString Alert::subject() const
+QString Alert::summary() const
 {
     const QString id = Job::publicId(jobId);
     if (event == QLatin1String("job_failed"))
-        return tr("[HCM] %1 (%2) failed after %n retries", nullptr, retryCount).arg(id, jobType);
+        return tr("%1 (%2) failed after %n retries", nullptr, retryCount).arg(id, jobType);
     if (event == QLatin1String("job_succeeded"))
-        return tr("[HCM] %1 (%2) completed").arg(id, jobType);
+        return tr("%1 (%2) completed").arg(id, jobType);
     if (event == QLatin1String("job_retried"))
-        return tr("[HCM] %1 (%2) failed, retry %3 of %4").arg(id, jobType).arg(retryCount).arg(maxRetries);
+        return tr("%1 (%2) failed, retry %3 of %4").arg(id, jobType).arg(retryCount).arg(maxRetries);
     if (event == QLatin1String("worker_lost"))
-        return tr("[HCM] the worker running %1 (%2) was lost").arg(id, jobType);
-    return tr("[HCM] %1 (%2): %3").arg(id, jobType, event);
+        //: %1 job id, %2 job type
+        return tr("the worker running %1 (%2) was lost").arg(id, jobType);
+    return tr("%1 (%2): %3").arg(id, jobType, event);
+}
+
+QString Alert::subject() const
+{
+    //: the subject of an alert email; %1 says what happened ("job_12 (db_optimize) completed")
+    return tr("[HCM] %1").arg(summary());
 }
 
 QString Alert::text() const

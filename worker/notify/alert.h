@@ -23,6 +23,8 @@ public:
     static Alert fromPayload(const QJsonObject &payload);
     QJsonObject toPayload() const;
 
+    // "job_12 (db_optimize) failed after 3 retries": what happened, without the [HCM] tag.
+    QString summary() const;
     QString subject() const;   // email subject
     QString text() const;      // email body and Slack message
     QString shortText() const; // SMS, at most 160 characters

@@ -3,6 +3,7 @@
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "jobs/jobservice.h"
+#include "settings/digeststore.h"
 #include "settings/notificationsettingsstore.h"
 #include "worker/notify/alert.h"
 
@@ -80,9 +81,8 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
     if (!s || !(s->emailEnabled || s->smsEnabled || s->slackEnabled))
         return {};
 
-    QList<NewJob> jobs;
+    QList<Alert> alerts;
     const qint64 now = m_clock->nowMs();
-    const qint64 quietUntil = s->quietUntil(now);
     auto add = [&](const JobTransition &t, const char *event) {
         Alert a;
         a.event = QLatin1String(event);
@@ -93,14 +93,7 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
         a.maxRetries = t.maxRetries;
         if (a.event == QLatin1String("job_retried"))
             a.runAt = t.runAt;
-        NewJob job;
-        job.type = notifyType();
-        job.priority = JobPriority::High;
-        job.maxRetries = kNotifyMaxRetries;
-        job.payload = a.toPayload();
-        if (quietUntil > 0)
-            job.runAt = quietUntil;
-        jobs.append(job);
+        alerts.append(a);
     };
     for (const JobTransition &t : transitions) {
         // Never an alert about an alert: a notify job that fails is in the delivery log and job list.
@@ -133,8 +126,23 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
             break;
         }
     }
-    if (jobs.isEmpty())
+    if (alerts.isEmpty())
         return {};
+    if (s->digestFrequency != DigestFrequency::Immediate)
+        return collect(*s, alerts, now);
+
+    QList<NewJob> jobs;
+    const qint64 quietUntil = s->quietUntil(now);
+    for (const Alert &a : std::as_const(alerts)) {
+        NewJob job;
+        job.type = notifyType();
+        job.priority = JobPriority::High;
+        job.maxRetries = kNotifyMaxRetries;
+        job.payload = a.toPayload();
+        if (quietUntil > 0)
+            job.runAt = quietUntil;
+        jobs.append(job);
+    }
     JobService service{JobStore(m_config, m_clock)};
     auto ids = service.enqueueMany(jobs, Actor::system(QStringLiteral("alerts")));
     if (!ids) {
@@ -147,6 +155,37 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
     else
         qCInfo(lcNotify).noquote() << "queued" << ids->size() << "alerts";
     return ids.value();
+}
+
+QList<qint64> JobAlerts::collect(const NotificationSettings &s, const QList<Alert> &alerts, qint64 now)
+{
+    QList<DigestItem> items;
+    for (const Alert &a : alerts) {
+        DigestItem item;
+        item.event = a.event;
+        item.sourceJobId = a.jobId;
+        item.jobType = a.jobType;
+        item.error = a.error;
+        item.retryCount = a.retryCount;
+        item.maxRetries = a.maxRetries;
+        item.nextRunAt = a.runAt;
+        item.createdAt = now;
+        items.append(item);
+    }
+    const QString frequency = toString(s.digestFrequency);
+    auto scheduled =
+        DigestStore(m_config, m_clock)
+            .collect(
+                items, s.nextDigestAt(now), frequency, [&s](qint64 after) { return s.nextDigestAt(after); },
+                Actor::system(QStringLiteral("alerts")));
+    if (!scheduled) {
+        qCWarning(lcNotify).noquote()
+            << "cannot collect" << items.size() << "alerts for the digest:" << scheduled.error().message;
+        return {};
+    }
+    qCInfo(lcNotify).noquote() << "collected" << items.size() << "alerts for the" << frequency << "digest at"
+                               << isoUtc(scheduled->dueAt) << "(" + Job::publicId(scheduled->jobId) + ")";
+    return {scheduled->jobId};
 }
 
 } // namespace hcm

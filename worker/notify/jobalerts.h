@@ -5,6 +5,7 @@
 #include "jobs/job.h"
 #include "jobs/jobstore.h"
 #include "settings/notificationsettings.h"
+#include "worker/notify/alert.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -16,9 +17,11 @@
 
 namespace hcm {
 
-// Turns job transitions into notify jobs: a job that failed after its last retry, succeeded, was
-// retried, or whose worker was lost (per the enabled events) gets one notify job, which delivers to
-// every enabled channel with retries of its own. Quiet hours set the notify job's run_at to their end.
+// Turns job transitions into alerts: a job that failed after its last retry, succeeded, was retried,
+// or whose worker was lost (per the enabled events). With digest_frequency "immediate" each alert is one
+// notify job, which delivers to every enabled channel with retries of its own; quiet hours set its
+// run_at to their end. With "hourly" or "daily" the alerts wait in DigestStore for the next digest time
+// (NotificationSettings::nextDigestAt), whose single notify job sends them as one message per channel.
 // Transitions of notify jobs never raise alerts (no alert about a failed alert).
 //
 // Plug it into a pool: options.onTransitions = JobAlerts::hook(config);
@@ -34,11 +37,13 @@ public:
     static std::function<void(const QList<JobTransition> &)>
     hook(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
-    // Enqueues the notify jobs for `transitions`; returns their ids.
+    // Enqueues the notify jobs for `transitions`, or collects them for the digest; returns the ids of
+    // the notify jobs that will deliver them.
     QList<qint64> handle(const QList<JobTransition> &transitions);
 
 private:
     std::optional<NotificationSettings> settings();
+    QList<qint64> collect(const NotificationSettings &settings, const QList<Alert> &alerts, qint64 now);
 
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;

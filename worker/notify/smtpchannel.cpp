@@ -131,6 +131,19 @@ DeliveryResult SmtpChannel::send(const QStringList &to, const QString &subject, 
     t.cancelled = cancelled;
     result.messageId = message.messageId();
 
+    // Settings saved before this rule existed (or an unsaved draft) must not leak the password either.
+    if (m_config.security == SmtpSecurity::None && !m_config.username.isEmpty() &&
+        !NotificationSettings::isLoopbackHost(m_config.host)) {
+        result.error = tr("Not sent: without encryption the SMTP password would travel to %1 readable by "
+                          "anyone on the way. Choose STARTTLS or TLS in the notification settings, or clear "
+                          "the user name and password.")
+                           .arg(m_config.host);
+        result.retryable = false;
+        qCWarning(lcNotify).noquote()
+            << "email through" << where << "refused: credentials without TLS to a remote server";
+        return result;
+    }
+
     CURL *curl = curl_easy_init();
     if (!curl) {
         result.error = tr("The email library (libcurl) could not start.");
