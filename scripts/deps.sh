@@ -7,7 +7,7 @@ HCM_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev
     libqt6sql6-sqlite libqt6sql6-psql libgl-dev
-    libcurl4-openssl-dev libsodium-dev zlib1g-dev
+    libcurl4-openssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
     fonts-dejavu-core
 )
 HCM_TEST_PACKAGES=(postgresql postgresql-common python3-aiosmtpd openssl sqlite3)

@@ -7,12 +7,15 @@
 #include "db/migrator.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobservice.h"
+#include "jobs/jobstatsstore.h"
 #include "jobs/jobtypes.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QSet>
+#include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QThread>
 #include <QtTest>
 
@@ -818,6 +821,191 @@ private slots:
     }
 
     // Several threads, each with its own connection, claim from one file: every job exactly once.
+    // Claims and batches of completions keep the per-status counts themselves (triggers off on their
+    // connection); whatever path a batch takes, the counts must stay those of the rows.
+    void countsStayExactThroughClaimsAndBatches()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const QStringList types{QStringLiteral("test.noop")};
+        for (int i = 0; i < 40; ++i)
+            QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
+        auto expectCounts = [&] {
+            auto counted = store.countByStatus({});
+            QVERIFY(counted.ok());
+            auto maintained = JobStatsStore(tdb.config()).maintainedCounts();
+            QVERIFY2(maintained.ok(), maintained.ok() ? "" : qPrintable(maintained.error().message));
+            QCOMPARE(maintained->has_value(), !tdb.isPostgres()); // PostgreSQL counts rows instead
+            if (!maintained->has_value())
+                return;
+            for (int s = 0; s < kJobStatusCount; ++s)
+                QVERIFY2(maintained->value().at(s) == counted->at(s),
+                         qPrintable(QStringLiteral("%1: maintained %2, rows %3")
+                                        .arg(toString(JobStatus(s)))
+                                        .arg(maintained->value().at(s))
+                                        .arg(counted->at(s))));
+        };
+        auto claimed = store.claim(QStringLiteral("A"), 30, 60000, types);
+        QVERIFY(claimed.ok());
+        QCOMPARE(claimed->size(), 30);
+        expectCounts();
+        const auto outcome = [&](int i, const QJsonObject &result) {
+            const ClaimedJob &c = claimed->at(i);
+            JobOutcome o;
+            o.id = c.id;
+            o.attempt = c.attempt;
+            o.result = result;
+            o.startedAt = clock->nowMs();
+            o.finishedAt = clock->nowMs();
+            o.type = c.type;
+            o.retryCount = c.retryCount;
+            o.maxRetries = c.maxRetries;
+            return o;
+        };
+        // 12 different results: one UPDATE over the whole batch.
+        QList<JobOutcome> distinct;
+        for (int i = 0; i < 12; ++i)
+            distinct.append(outcome(i, {{QStringLiteral("n"), i}}));
+        auto r1 = store.finish(QStringLiteral("A"), distinct);
+        QVERIFY(r1.ok());
+        QCOMPARE(r1->applied.size(), 12);
+        QVERIFY(r1->rejected.isEmpty());
+        expectCounts();
+        // Two results among 10 jobs, one of which another worker took over meanwhile, and one outcome
+        // without the job's type (looked up): grouped UPDATEs, undone and redone without the lost job.
+        const qint64 stolen = claimed->at(15).id;
+        {
+            auto db = Database::connection(tdb.config());
+            QSqlQuery q(db.value());
+            QVERIFY(q.exec(
+                QStringLiteral("UPDATE background_jobs SET worker_id = 'B' WHERE id = %1").arg(stolen)));
+        }
+        QList<JobOutcome> grouped;
+        for (int i = 12; i < 22; ++i)
+            grouped.append(outcome(i, {{QStringLiteral("even"), i % 2 == 0}}));
+        grouped[1].type.clear();
+        auto r2 = store.finish(QStringLiteral("A"), grouped);
+        QVERIFY(r2.ok());
+        QCOMPARE(r2->rejected, QList<qint64>{stolen});
+        QCOMPARE(r2->applied.size(), 9);
+        for (const JobTransition &t : std::as_const(r2->applied)) {
+            QCOMPARE(t.type, QStringLiteral("test.noop"));
+            QCOMPARE_ENUM(t.status, JobStatus::Completed);
+            QCOMPARE(t.maxRetries, 3);
+        }
+        QCOMPARE_ENUM(service.get(stolen)->status, JobStatus::Processing);
+        QCOMPARE(service.get(stolen)->workerId, QStringLiteral("B"));
+        QCOMPARE(service.get(stolen)->attemptList.size(), 0);
+        const auto job13 = service.get(claimed->at(13).id);
+        QCOMPARE(job13->result, QJsonObject({{QStringLiteral("even"), false}}));
+        QCOMPARE(job13->attemptList.size(), 1);
+        QCOMPARE(service.get(claimed->at(0).id)->result, QJsonObject({{QStringLiteral("n"), 0}}));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts")), qint64(21));
+        expectCounts();
+        // Other writers still count through the triggers on the same connection.
+        QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
+        // Running jobs: their cancellation is asked for (no status change yet).
+        for (const JobActionResult &r :
+             service.cancel({claimed->at(25).id, claimed->at(26).id}, Actor::system(QStringLiteral("test"))))
+            QVERIFY2(r.ok, qPrintable(r.message));
+        JobFilter onlyQueued;
+        onlyQueued.statuses = {JobStatus::Queued};
+        onlyQueued.limit = 1;
+        auto queued = store.list(onlyQueued);
+        QVERIFY(queued.ok() && !queued->isEmpty());
+        QVERIFY(service.cancel({queued->first().id}, Actor::system(QStringLiteral("test"))).first().ok);
+        expectCounts();
+    }
+
+    // Migration 007 rebuilds both job tables on SQLite: nothing may be lost or renumbered.
+    void upgradeKeepsJobsAttemptsAndIds()
+    {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend == QLatin1String("postgresql"))
+            QSKIP("the rebuild is SQLite's (PostgreSQL's 007 changes nothing)");
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("old.db"));
+        const QString name = QStringLiteral("upgrade-test");
+        {
+            QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            raw.setDatabaseName(path);
+            QVERIFY(raw.open());
+            QSqlQuery q(raw);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA foreign_keys=ON")));
+            QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                                          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)")));
+            for (const Migrator::Migration &m : Migrator::available(DbConfig::Backend::Sqlite)) {
+                if (m.version > 6)
+                    break;
+                for (const QString &statement : Migrator::splitStatements(m.sql))
+                    QVERIFY2(q.exec(statement), qPrintable(q.lastError().text()));
+                QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_migrations VALUES (%1, '%2', 0)")
+                                   .arg(m.version)
+                                   .arg(m.name)));
+            }
+            const char *rows[] = {
+                "(1, 'cleanup', 'completed', '{}', 1, 10, 10, 11, 12, 'test', 'w1')",
+                "(2, 'cleanup', 'failed', '{}', 4, 10, 10, 11, 12, 'test', 'w1')",
+                "(3, 'cache_flush', 'queued', '{\"action\":\"full\"}', 0, 10, 10, NULL, 10, 'test', NULL)",
+                "(4, 'cache_flush', 'processing', '{}', 1, 10, 10, 11, 11, 'test', 'w2')",
+                "(5, 'cleanup', 'cancelled', '{}', 0, 10, 10, NULL, 12, 'test', NULL)",
+                "(9, 'cleanup', 'queued', '{}', 0, 10, 10, NULL, 10, 'test', NULL)"};
+            for (const char *row : rows)
+                QVERIFY2(q.exec(QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, "
+                                               "attempts, run_at, created_at, started_at, updated_at, "
+                                               "created_by, worker_id) VALUES ") +
+                                QLatin1String(row)),
+                         qPrintable(q.lastError().text()));
+            QVERIFY(q.exec(
+                QStringLiteral("INSERT INTO job_attempts VALUES (1, 1, 'w1', 11, 12, 'completed', NULL), "
+                               "(2, 1, 'w1', 11, 12, 'failed', 'x'), (2, 2, 'w1', 11, 12, 'lost', NULL), "
+                               "(2, 3, 'w1', 11, 12, 'timed_out', 'y'), (2, 4, 'w1', 11, 12, 'failed', 'z'), "
+                               "(4, 1, 'w2', 11, 12, 'interrupted', NULL)")));
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 9"))); // ids are not reused
+        }
+        const auto dump = [](QSqlDatabase db) {
+            QString out;
+            QSqlQuery q(db);
+            for (const char *sql : {"SELECT * FROM background_jobs ORDER BY id",
+                                    "SELECT * FROM job_attempts ORDER BY job_id, attempt",
+                                    "SELECT * FROM job_counts ORDER BY status"}) {
+                if (!q.exec(QString::fromLatin1(sql)))
+                    return q.lastError().text();
+                while (q.next()) {
+                    for (int c = 0; c < q.record().count(); ++c)
+                        out += q.value(c).toString() + QLatin1Char('|');
+                    out += QLatin1Char('\n');
+                }
+            }
+            return out;
+        };
+        const QString before = dump(QSqlDatabase::database(name));
+        QVERIFY(before.count(QLatin1Char('\n')) == 5 + 6 + 5);
+        QSqlDatabase::removeDatabase(name);
+
+        const DbConfig config = DbConfig::sqlite(path);
+        QVERIFY(Database::openAndMigrate(config).ok());
+        auto db = Database::connection(config);
+        QVERIFY(db.ok());
+        QCOMPARE(dump(db.value()), before);
+        QSqlQuery q(db.value());
+        QVERIFY(q.exec(QStringLiteral("SELECT sql FROM sqlite_schema WHERE name = 'background_jobs'")) &&
+                q.next());
+        QVERIFY(!q.value(0).toString().contains(QLatin1String(" IN (")));
+        // The constraints still hold, the ids go on after the highest ever used, attempts still cascade.
+        QVERIFY(!q.exec(QStringLiteral("UPDATE background_jobs SET status = 'lost' WHERE id = 3")));
+        QVERIFY(!q.exec(QStringLiteral("UPDATE job_attempts SET outcome = 'done' WHERE job_id = 1")));
+        JobService service{JobStore(config)};
+        QCOMPARE(enqueue(service, QStringLiteral("test.noop")), qint64(10));
+        QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 2")));
+        QCOMPARE(rowCount(config, QStringLiteral("job_attempts")), qint64(2));
+        auto counts = JobStatsStore(config).maintainedCounts();
+        QVERIFY(counts.ok() && counts->has_value());
+        QCOMPARE(counts->value(), JobStore(config).countByStatus({}).value());
+    }
+
     void concurrentClaimsAreExclusive()
     {
         HCM_TEMP_DATABASE(tdb);

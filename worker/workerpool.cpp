@@ -208,6 +208,9 @@ private:
         JobOutcome out;
         out.id = task.job.id;
         out.attempt = task.job.attempt;
+        out.type = task.job.type;
+        out.retryCount = task.job.retryCount;
+        out.maxRetries = task.job.maxRetries;
         out.startedAt = env.clock->nowMs();
 
         if (task.token->isRequested()) {

@@ -10,6 +10,8 @@
 #include <QStringList>
 #include <QThread>
 
+#include <sqlite3.h>
+
 namespace hcm {
 
 namespace {
@@ -286,6 +288,27 @@ bool Database::isBusy(const QSqlError &error)
 {
     const QString code = error.nativeErrorCode();
     return code == QLatin1String("5") || code == QLatin1String("517") || code == QLatin1String("6");
+}
+
+SqliteTriggersOff::SqliteTriggersOff(const QSqlDatabase &db)
+{
+    if (!db.driver() || db.driverName() != QLatin1String("QSQLITE"))
+        return;
+    const QVariant v = db.driver()->handle();
+    if (!v.isValid() || qstrcmp(v.typeName(), "sqlite3*") != 0)
+        return;
+    auto *handle = *static_cast<sqlite3 *const *>(v.constData());
+    int enabled = 1;
+    if (!handle || sqlite3_db_config(handle, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &enabled) != SQLITE_OK ||
+        enabled != 0)
+        return;
+    m_handle = handle;
+}
+
+SqliteTriggersOff::~SqliteTriggersOff()
+{
+    if (m_handle)
+        sqlite3_db_config(static_cast<sqlite3 *>(m_handle), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr);
 }
 
 Transaction::Transaction(QSqlDatabase db)

@@ -57,6 +57,23 @@ private:
     bool m_active = false;
 };
 
+// SQLite only: while it lives, triggers do not fire for statements run on this connection. The job
+// queue's hot path (claims, batches of completions) changes hundreds of rows per statement and keeps
+// job_counts right itself, with one UPDATE per batch in the same transaction: a trigger costs about as
+// much as the row change it follows. Every other writer, in this program or not, keeps the triggers.
+// Does nothing (active() is false) on PostgreSQL or when the driver does not expose its handle.
+class SqliteTriggersOff final {
+public:
+    explicit SqliteTriggersOff(const QSqlDatabase &db);
+    ~SqliteTriggersOff();
+    Q_DISABLE_COPY_MOVE(SqliteTriggersOff)
+
+    bool active() const { return m_handle != nullptr; }
+
+private:
+    void *m_handle = nullptr; // sqlite3 *
+};
+
 // Small helpers for prepared statements with the error mapping applied.
 class Sql final {
 public:

@@ -63,6 +63,11 @@ struct JobOutcome {
     bool retryable = true; // false: fail at once, whatever retries are left
     qint64 startedAt = 0;
     qint64 finishedAt = 0;
+    // The job as it was claimed (ClaimedJob), for the transitions finish() reports; looked up in the
+    // database when type is empty.
+    QString type{}; // {}: aggregate initialisations that stop before it need not name it
+    int retryCount = 0;
+    int maxRetries = 0;
 };
 
 // What finish() or the reaper did to a job: its new state.
@@ -198,6 +203,9 @@ private:
                                               const QList<JobOutcome> &completed, const Now &now);
     Result<FinishReport> finishCompletedBatchSqlite(QSqlDatabase &d, const QString &workerId,
                                                     const QList<JobOutcome> &completed, const Now &now);
+    Result<QList<ClaimedJob>> claimSqlite(QSqlDatabase &d, const QString &workerId, int max, qint64 leaseMs,
+                                          const QStringList &types, const Now &now);
+    static Status moveCounts(QSqlDatabase &d, JobStatus from, JobStatus to, qsizetype n);
 
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;
