@@ -468,11 +468,13 @@ Result<QList<ClaimedJob>> JobStore::claimSqlite(QSqlDatabase &d, const QString &
         return out;
     }
     ids += ']';
+    // Not completed_at = NULL: every way back to the queue clears it already, and naming the column
+    // would move each row in the completed_at index for nothing (6 k instructions per job, measured).
     SqliteTriggersOff triggersOff(d);
     if (auto st = Sql::prepare(
             q, withNow(QStringLiteral("UPDATE background_jobs SET status = 'processing', worker_id = ?, "
                                       "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + ?, "
-                                      "attempts = attempts + 1, progress = NULL, completed_at = NULL "
+                                      "attempts = attempts + 1, progress = NULL "
                                       "WHERE id IN (SELECT value FROM json_each(?)) AND status = 'queued'"),
                        now));
         !st)
@@ -580,27 +582,32 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
                                                           const QList<JobOutcome> &completed, const Now &now)
 {
     constexpr qsizetype kMaxGroups = 8;
-    // result text → the batch's [id, attempt] pairs with that result
-    QList<std::pair<QByteArray, QByteArray>> groups;
-    QHash<QByteArray, qsizetype> groupOf;
+    // The batch's ids by (result text, attempt): a flat JSON array of ids per group, whose elements
+    // SQLite reads without parsing them again (an [id, attempt] pair costs 3 k instructions per ->>).
+    struct Group {
+        QByteArray result;
+        int attempt = 0;
+        QByteArray ids;
+    };
+    QList<Group> groups;
+    QHash<std::pair<QByteArray, int>, qsizetype> groupOf;
     QByteArray all = "[";
     for (const JobOutcome &o : completed) {
         const QByteArray result = o.result.isEmpty() ? QByteArrayLiteral("{}")
                                                      : QJsonDocument(o.result).toJson(QJsonDocument::Compact);
-        const QByteArray pair = '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt);
         if (all.size() > 1)
             all += ',';
-        all += pair + ',' + result + ']';
+        all += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ']';
         if (groups.size() <= kMaxGroups) {
-            auto it = groupOf.constFind(result);
+            auto it = groupOf.constFind({result, o.attempt});
             if (it == groupOf.cend()) {
-                it = groupOf.insert(result, groups.size());
-                groups.append({result, QByteArrayLiteral("[")});
+                it = groupOf.insert({result, o.attempt}, groups.size());
+                groups.append({result, o.attempt, QByteArrayLiteral("[")});
             }
-            QByteArray &ids = groups[it.value()].second;
+            QByteArray &ids = groups[it.value()].ids;
             if (ids.size() > 1)
                 ids += ',';
-            ids += pair + ']';
+            ids += QByteArray::number(o.id);
         }
     }
     all += ']';
@@ -612,19 +619,20 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
     const auto update = [&](const QList<JobOutcome> &batch, qsizetype &changed) -> Status {
         changed = 0;
         if (grouped) {
-            for (const auto &[result, ids] : std::as_const(groups)) {
+            for (const Group &g : std::as_const(groups)) {
                 if (auto st = Sql::prepare(
                         q, withNow(QStringLiteral(
                                        "UPDATE background_jobs SET status = 'completed', result = ?, "
                                        "error_message = NULL, completed_at = {now}, updated_at = {now}, "
-                                       "lease_expires_at = NULL, progress = 1 WHERE (id, attempts) IN "
-                                       "(SELECT value ->> 0, value ->> 1 FROM json_each(?)) "
+                                       "lease_expires_at = NULL, progress = 1 WHERE id IN "
+                                       "(SELECT value FROM json_each(?)) AND +attempts = ? "
                                        "AND +worker_id = ? AND +status = 'processing'"),
                                    now));
                     !st)
                     return st;
-                q.addBindValue(QString::fromUtf8(result));
-                q.addBindValue(QString::fromLatin1(ids + ']'));
+                q.addBindValue(QString::fromUtf8(g.result));
+                q.addBindValue(QString::fromLatin1(g.ids + ']'));
+                q.addBindValue(g.attempt);
                 q.addBindValue(workerId);
                 if (auto st = Sql::exec(q, doing); !st)
                     return st;
