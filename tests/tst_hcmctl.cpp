@@ -741,6 +741,11 @@ void TestHcmctl::badInput_data()
     QTest::newRow("db bad password characters")
         << QStringList{"--db", "postgresql://alice:Sup3r S3cret@db1/hcm", "jobs", "list"}
         << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address");
+    QTest::newRow("db hash in password")
+        << QStringList{"--db", "postgresql://alice:S3cret#x@db1/hcm", "jobs", "list"}
+        << QStringLiteral(
+               "\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address: the user name or "
+               "password has characters that must be percent-encoded");
     QTest::newRow("db option injection")
         << QStringList{"--db",
                        "postgresql://alice:Sup3rS3cret@db1/hcm?application_name=x%3Bsslmode%3Ddisable",
