@@ -524,14 +524,28 @@ qint64 NotificationSettings::nextDigestAt(qint64 utcMs) const
     case DigestFrequency::Immediate:
         return 0;
     case DigestFrequency::Hourly: {
-        // The next full hour of local time. Computed on the local clock face with the offset in force
-        // now: zones half an hour off UTC (Asia/Kolkata) get :30 UTC, and an hour that a daylight saving
-        // change skips or repeats still ends on a full hour.
+        // The first moment after `utcMs` at which the local clock shows a full hour. Offsets in use are
+        // whole quarter hours, so it is one of the next quarter hours of UTC, each checked with the offset
+        // in force at that moment: Asia/Kolkata (+05:30) gets :30 UTC, Asia/Kathmandu (+05:45) :15, and
+        // across a change of offset (daylight saving time, by an hour or, on Lord Howe Island, by half an
+        // hour) the clock still shows a full hour, which the offset in force now would miss.
         constexpr qint64 kHour = 3'600'000;
-        const qint64 offset =
-            qint64(zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(utcMs, Qt::UTC))) * 1000;
-        const qint64 local = utcMs + offset;
-        due = (local - (local % kHour + kHour) % kHour) + kHour - offset;
+        constexpr qint64 kQuarter = kHour / 4;
+        const auto localAt = [&zone](qint64 t) {
+            return t + qint64(zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(t, Qt::UTC))) * 1000;
+        };
+        qint64 t = utcMs - (utcMs % kQuarter + kQuarter) % kQuarter + kQuarter;
+        for (int i = 0; i < 12 && due == 0; ++i, t += kQuarter) {
+            if ((localAt(t) % kHour + kHour) % kHour == 0)
+                due = t;
+        }
+        if (due == 0) {
+            // An offset that is no whole quarter hour (local mean time, before 1972): the next full hour
+            // with the offset in force now.
+            const qint64 offset = localAt(utcMs) - utcMs;
+            const qint64 local = utcMs + offset;
+            due = local - (local % kHour + kHour) % kHour + kHour - offset;
+        }
         break;
     }
     case DigestFrequency::Daily: {
