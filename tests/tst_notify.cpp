@@ -29,6 +29,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTcpServer>
 #include <QUrlQuery>
 #include <QtTest>
@@ -142,6 +144,10 @@ private slots:
     void digestFailedDeliveryRetried();
     void digestSwitchToImmediate_data() { addBackends(); }
     void digestSwitchToImmediate();
+    void digestRunAgainKeepsItsCount_data() { addBackends(); }
+    void digestRunAgainKeepsItsCount();
+    void digestUnavailableAlertsSentOneByOne_data() { addBackends(); }
+    void digestUnavailableAlertsSentOneByOne();
 
 private:
     QProcess *startServer(const QStringList &args, QString &readyLine);
@@ -1229,6 +1235,83 @@ void TestNotify::digestSwitchToImmediate()
     pool->stopAndWait(5000);
     QCOMPARE(jobs.get(daily.first())->result.toObject().value(QLatin1String("alerts")).toInt(), 0);
     QCOMPARE(messageCount(), mail + 1); // the flush and the single alert; nothing from the daily digest
+}
+
+// A digest job that runs again after its delivery (delivery is at least once: its worker may die before
+// the outcome is written) finds nothing left and keeps the count of what it delivered.
+void TestNotify::digestRunAgainKeepsItsCount()
+{
+    USE_BACKEND_ROW();
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
+    const qint64 due = utc("2024-01-10T11:00:00Z");
+    DigestStore store(m_db->config(), clock);
+    QList<DigestItem> items;
+    for (int i = 0; i < 3; ++i) {
+        DigestItem item;
+        item.event = QStringLiteral("job_failed");
+        item.sourceJobId = 81 + i;
+        item.jobType = QStringLiteral("cleanup");
+        items.append(item);
+    }
+    auto scheduled = store.collect(
+        items, due, QStringLiteral("hourly"), [](qint64 t) { return t + 3'600'000; },
+        Actor::system(QStringLiteral("alerts")));
+    QVERIFY2(scheduled, why(scheduled).constData());
+    const qint64 job = scheduled->jobId;
+
+    clock->setMs(due);
+    auto first = store.claim(due, job, QStringLiteral("hourly"));
+    QVERIFY2(first, why(first).constData());
+    QVERIFY(!first->duplicate);
+    QCOMPARE(first->items.size(), 3);
+    QList<qint64> ids;
+    for (const DigestItem &item : std::as_const(first->items))
+        ids.append(item.id);
+    QVERIFY(store.markDelivered(due, job, ids));
+    QCOMPARE(store.digest(due)->value().itemCount, 3);
+
+    auto again = store.claim(due, job, QStringLiteral("hourly"));
+    QVERIFY2(again, why(again).constData());
+    QVERIFY(!again->duplicate);
+    QCOMPARE(again->items.size(), 0);
+    QVERIFY(store.markDelivered(due, job, {}));
+    QCOMPARE(store.digest(due)->value().state, QStringLiteral("delivered"));
+    QCOMPARE(store.digest(due)->value().itemCount, 3);
+    QCOMPARE(store.pending()->size(), 0);
+}
+
+// When alerts cannot be collected for a digest (here its table is gone, as for a worker role that was
+// never granted the digest tables), they are sent one by one instead of being lost, and the digest job
+// that could not be registered is withdrawn.
+void TestNotify::digestUnavailableAlertsSentOneByOne()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.slackEnabled = true;
+        s.digestFrequency = DigestFrequency::Hourly;
+    });
+    {
+        auto db = Database::connection(m_db->config());
+        QVERIFY(db);
+        QSqlQuery q(db.value());
+        QVERIFY2(q.exec(QStringLiteral("DROP TABLE notification_digest_items")),
+                 qPrintable(q.lastError().text()));
+    }
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
+    const QList<qint64> ids =
+        JobAlerts(m_db->config(), clock)
+            .handle({failedJob(71, QStringLiteral("disk full")), failedJob(72, QStringLiteral("no route"))});
+    QCOMPARE(ids.size(), 2);
+    JobStore jobs(m_db->config());
+    for (int i = 0; i < 2; ++i) {
+        auto job = jobs.get(ids.at(i));
+        QVERIFY(job);
+        QCOMPARE(job->type, QStringLiteral("notify"));
+        QCOMPARE(job->payload.value(QLatin1String("event")).toString(), QStringLiteral("job_failed"));
+        QCOMPARE(job->payload.value(QLatin1String("job_id")).toInteger(), qint64(71 + i));
+        QVERIFY(!job->payload.contains(DigestStore::payloadKey()));
+    }
+    QCOMPARE(notifyJobList().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestNotify)

@@ -84,6 +84,25 @@ Result<std::optional<RowState>> lockedRow(QSqlDatabase &db, const DbConfig &conf
     return std::optional<RowState>(RowState{q.value(0).toLongLong(), q.value(1).toString()});
 }
 
+// Registers job `jobId` for the digest due at `dueAt`, unless a job is registered already: the
+// primary key lets exactly one registration win.
+Status registerDigest(QSqlDatabase &db, qint64 dueAt, qint64 jobId, const QString &frequency, qint64 now)
+{
+    QSqlQuery ins(db);
+    if (auto st = Sql::prepare(ins, QStringLiteral("INSERT INTO notification_digests (due_at, job_id, "
+                                                   "frequency, state, item_count, created_at, updated_at) "
+                                                   "VALUES (?, ?, ?, 'scheduled', 0, ?, ?) "
+                                                   "ON CONFLICT (due_at) DO NOTHING"));
+        !st)
+        return st;
+    ins.addBindValue(dueAt);
+    ins.addBindValue(jobId);
+    ins.addBindValue(frequency);
+    ins.addBindValue(now);
+    ins.addBindValue(now);
+    return Sql::exec(ins, DigestStore::tr("scheduling an alert digest"));
+}
+
 } // namespace
 
 DigestStore::DigestStore(DbConfig config, std::shared_ptr<Clock> clock)
@@ -123,20 +142,7 @@ Result<std::pair<DigestStore::AddOutcome, qint64>> DigestStore::addIfOpen(qint64
         return st.error();
     if (newJobId > 0) {
         // The unique key decides: of several jobs registered for the same time, the first one stays.
-        QSqlQuery ins(db);
-        if (auto st =
-                Sql::prepare(ins, QStringLiteral("INSERT INTO notification_digests (due_at, job_id, "
-                                                 "frequency, state, item_count, created_at, updated_at) "
-                                                 "VALUES (?, ?, ?, 'scheduled', 0, ?, ?) "
-                                                 "ON CONFLICT (due_at) DO NOTHING"));
-            !st)
-            return st.error();
-        ins.addBindValue(dueAt);
-        ins.addBindValue(newJobId);
-        ins.addBindValue(frequency);
-        ins.addBindValue(now);
-        ins.addBindValue(now);
-        if (auto st = Sql::exec(ins, tr("scheduling an alert digest")); !st)
+        if (auto st = registerDigest(db, dueAt, newJobId, frequency, now); !st)
             return st.error();
     }
     // FOR SHARE: alerts of several processes join at once, but not while the digest's job starts it.
@@ -265,20 +271,7 @@ Result<DigestClaim> DigestStore::claim(qint64 dueAt, qint64 jobId, const QString
     bool firstRun = false;
     if (!row.value()) {
         // The job was committed but its scheduler stopped before registering it: it registers itself.
-        QSqlQuery ins(db);
-        if (auto st =
-                Sql::prepare(ins, QStringLiteral("INSERT INTO notification_digests (due_at, job_id, "
-                                                 "frequency, state, item_count, created_at, updated_at) "
-                                                 "VALUES (?, ?, ?, 'scheduled', 0, ?, ?) "
-                                                 "ON CONFLICT (due_at) DO NOTHING"));
-            !st)
-            return st.error();
-        ins.addBindValue(dueAt);
-        ins.addBindValue(jobId);
-        ins.addBindValue(frequency);
-        ins.addBindValue(now);
-        ins.addBindValue(now);
-        if (auto st = Sql::exec(ins, tr("scheduling an alert digest")); !st)
+        if (auto st = registerDigest(db, dueAt, jobId, frequency, now); !st)
             return st.error();
         row = lockedRow(db, m_config, dueAt, "UPDATE");
         if (!row)
@@ -375,6 +368,7 @@ Status DigestStore::markDelivered(qint64 dueAt, qint64 jobId, const QList<qint64
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st;
+    int marked = 0;
     if (!itemIds.isEmpty()) {
         QSqlQuery q(db);
         if (auto st =
@@ -387,14 +381,18 @@ Status DigestStore::markDelivered(qint64 dueAt, qint64 jobId, const QList<qint64
         q.addBindValue(dueAt);
         if (auto st = Sql::exec(q, tr("marking the alerts of a digest delivered")); !st)
             return st;
+        marked = q.numRowsAffected();
     }
+    // Added, not set: a job run again after its delivery (delivery is at least once) finds nothing left
+    // and must not turn the count of the first run into 0.
     QSqlQuery d(db);
     if (auto st = Sql::prepare(
-            d, QStringLiteral("UPDATE notification_digests SET state = 'delivered', item_count = ?, "
-                              "updated_at = ? WHERE due_at = ? AND job_id = ?"));
+            d, QStringLiteral(
+                   "UPDATE notification_digests SET state = 'delivered', item_count = item_count + ?, "
+                   "updated_at = ? WHERE due_at = ? AND job_id = ?"));
         !st)
         return st;
-    d.addBindValue(int(itemIds.size()));
+    d.addBindValue(marked);
     d.addBindValue(now);
     d.addBindValue(dueAt);
     d.addBindValue(jobId);
