@@ -463,14 +463,7 @@ void TestHcmctl::dbInfoPerBackend_data()
 // migrations, jobs per status and workers per state.
 void TestHcmctl::dbInfoPerBackend()
 {
-    QFETCH(QString, backend);
-    test::TempDatabase tdb(backend);
-    if (!tdb.skipReason().isEmpty()) {
-        if (test::TempDatabase::postgresRequired())
-            QFAIL(qPrintable(tdb.skipReason()));
-        QSKIP(qPrintable(tdb.skipReason()));
-    }
-    QVERIFY(tdb.isValid());
+    HCM_TEMP_DATABASE_OF_ROW(tdb);
 
     // Two jobs (one queued, one held by a worker that went quiet ten minutes ago), a live worker and
     // a stopped one.

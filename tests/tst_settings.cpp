@@ -708,23 +708,14 @@ void TestSettings::hcmctlSettings()
 
 void TestSettings::rateLimiterRace_data()
 {
-    QTest::addColumn<QString>("backend");
-    QTest::newRow("sqlite") << QStringLiteral("sqlite");
-    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+    test::addBackendRows();
 }
 
 // Threads with their own connections (as separate processes would have) race for the slots of one
 // bucket: exactly the allowed number get one, first from an empty window, then for the last free slot.
 void TestSettings::rateLimiterRace()
 {
-    QFETCH(QString, backend);
-    test::TempDatabase db(backend);
-    if (!db.skipReason().isEmpty()) {
-        if (test::TempDatabase::postgresRequired())
-            QFAIL(qPrintable(db.skipReason()));
-        QSKIP(qPrintable(db.skipReason()));
-    }
-    QVERIFY(db.isValid());
+    HCM_TEMP_DATABASE_OF_ROW(db);
     constexpr int kLimit = 5;
     auto clock = std::make_shared<ManualClock>(utc("2024-03-01T12:00:00Z"));
     const QString bucket = QStringLiteral("race");
