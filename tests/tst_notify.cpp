@@ -104,6 +104,7 @@ private slots:
     void smtpUntrustedCertificate();
     void smtpServerNeverAnswers();
     void smtpCredentialsNeverInClear();
+    void smtpIpv6Host();
     void slackWebhook();
     void slackError();
     void twilioMessage();
@@ -440,6 +441,25 @@ void TestNotify::smtpCredentialsNeverInClear()
     QVERIFY(!local.ok);
     QVERIFY2(!local.error.startsWith(QLatin1String("Not sent:")) && !local.providerResponse.isEmpty(),
              qPrintable(local.error));
+}
+
+// An IPv6 address, which the settings accept with or without brackets, reaches the server either way.
+void TestNotify::smtpIpv6Host()
+{
+    QTcpServer silent;
+    if (!silent.listen(QHostAddress::LocalHostIPv6))
+        QSKIP("this machine has no IPv6 loopback");
+    for (const QString &host : {QStringLiteral("::1"), QStringLiteral("[::1]")}) {
+        SmtpConfig c = smtpConfig();
+        c.host = host;
+        c.port = silent.serverPort();
+        c.options.totalTimeoutMs = 1000;
+        const DeliveryResult r =
+            SmtpChannel(c).send({QStringLiteral("a@example.com")}, QStringLiteral("x"), QStringLiteral("y"));
+        QVERIFY(!r.ok);
+        QVERIFY2(r.error.contains(QLatin1String("accepted the connection but did not answer")),
+                 qPrintable(host + QStringLiteral(": ") + r.error));
+    }
 }
 
 void TestNotify::slackWebhook()
