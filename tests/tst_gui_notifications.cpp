@@ -936,6 +936,10 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     bad.latencyMs = 212;
     QVERIFY(deliveries.log(bad));
     // A digest that carried an alert about the job: its delivery belongs to the job too.
+    NotificationSettingsStore settings(m_db->config());
+    NotificationSettings hourly = settings.load().value();
+    hourly.digestFrequency = DigestFrequency::Hourly;
+    QVERIFY(settings.save(hourly, hourly.version, kActor).ok);
     DigestItem item;
     item.event = QStringLiteral("job_failed");
     item.sourceJobId = id;

@@ -700,6 +700,14 @@
         <source>reading the alert digests</source>
         <translation>Lesen der Zusammenfassungen der Warnungen</translation>
     </message>
+    <message>
+        <source>reading the notification settings</source>
+        <translation>Lesen der Benachrichtigungseinstellungen</translation>
+    </message>
+    <message>
+        <source>Digests were switched off meanwhile: the alerts go out one by one.</source>
+        <translation>Zusammenfassungen wurden inzwischen abgeschaltet: Die Warnungen werden einzeln versendet.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::EmailSendHandler</name>

@@ -700,6 +700,14 @@
         <source>reading the alert digests</source>
         <translation>lecture des récapitulatifs d&apos;alertes</translation>
     </message>
+    <message>
+        <source>reading the notification settings</source>
+        <translation>lecture des paramètres de notification</translation>
+    </message>
+    <message>
+        <source>Digests were switched off meanwhile: the alerts go out one by one.</source>
+        <translation>Les récapitulatifs ont été désactivés entre-temps : les alertes partent une par une.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::EmailSendHandler</name>

@@ -84,6 +84,21 @@ Result<std::optional<RowState>> lockedRow(QSqlDatabase &db, const DbConfig &conf
     return std::optional<RowState>(RowState{q.value(0).toLongLong(), q.value(1).toString()});
 }
 
+// Whether digest_frequency is "immediate" in the stored settings (no row: the defaults, immediate).
+Result<bool> digestsOff(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT digest_frequency FROM notification_settings WHERE id = 1")))
+        return Database::error(q.lastError(), DigestStore::tr("reading the notification settings"));
+    return !q.next() || q.value(0).toString() == QLatin1String("immediate");
+}
+
+Error digestsOffError()
+{
+    return Error{Error::Code::Conflict,
+                 DigestStore::tr("Digests were switched off meanwhile: the alerts go out one by one.")};
+}
+
 // Registers job `jobId` for the digest due at `dueAt`, unless a job is registered already: the
 // primary key lets exactly one registration win.
 Status registerDigest(QSqlDatabase &db, qint64 dueAt, qint64 jobId, const QString &frequency, qint64 now)
@@ -140,6 +155,16 @@ Result<std::pair<DigestStore::AddOutcome, qint64>> DigestStore::addIfOpen(qint64
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st.error();
+    if (!items.isEmpty()) {
+        // Read in the transaction that adds them, not from the caller's settings (cached for a second):
+        // alerts must not join a digest after a save that switched digests off has flushed the waiting
+        // ones, or they would wait for the next digest time instead of going out now.
+        auto off = digestsOff(db);
+        if (!off)
+            return off.error();
+        if (off.value())
+            return std::make_pair(AddOutcome::Off, qint64(0));
+    }
     if (newJobId > 0) {
         // The unique key decides: of several jobs registered for the same time, the first one stays.
         if (auto st = registerDigest(db, dueAt, newJobId, frequency, now); !st)
@@ -208,6 +233,8 @@ Result<DigestStore::Scheduled> DigestStore::collect(const QList<DigestItem> &ite
         auto joined = addIfOpen(due, items, 0, frequency);
         if (!joined)
             return joined.error();
+        if (joined->first == AddOutcome::Off)
+            return digestsOffError();
         if (joined->first == AddOutcome::Added)
             return Scheduled{due, joined->second, false};
         if (joined->first == AddOutcome::NoDigest) {
@@ -219,6 +246,10 @@ Result<DigestStore::Scheduled> DigestStore::collect(const QList<DigestItem> &ite
             if (!registered) {
                 withdraw(id.value(), actor);
                 return registered.error();
+            }
+            if (registered->first == AddOutcome::Off) {
+                withdraw(id.value(), actor);
+                return digestsOffError();
             }
             const qint64 owner = registered->second;
             if (owner != id.value())
