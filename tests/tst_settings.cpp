@@ -223,6 +223,12 @@ void TestSettings::validation_data()
     row("smtp host bad", "smtp_host", "smtp example.com", false);
     row("ca file relative", "tls_ca_file", "certs/ca.pem", false);
     row("smtp host ipv6", "smtp_host", "2001:db8::25", true);
+    row("smtp host ipv6 bracketed", "smtp_host", "[2001:db8::25]", true);
+    row("smtp host ipv6 mapped", "smtp_host", "::ffff:192.0.2.25", true);
+    row("smtp host colons only", "smtp_host", ":::", false);
+    row("smtp host too few groups", "smtp_host", "1:2:3", false);
+    row("smtp host ipv6 bad digit", "smtp_host", "[2001:db8::zz]", false);
+    row("smtp host with a port", "smtp_host", "mail.example.com:587", false);
 
     // SMTP credentials never cross the network unencrypted; a relay on this machine may do without TLS.
     const char *remote = "smtp_host=mail.example.com;smtp_username=mailer";

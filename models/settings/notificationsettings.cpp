@@ -101,11 +101,18 @@ bool isHttpsUrl(const QString &s)
 
 bool isHostName(const QString &s)
 {
-    // A name, an IPv4 address, or an IPv6 address with or without brackets.
-    static const QRegularExpression re(
-        QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$|^[0-9A-Fa-f.]*:[0-"
-                       "9A-Fa-f:.]*:[0-9A-Fa-f:.]*$"));
-    return s.size() <= 253 && re.match(s).hasMatch();
+    if (s.size() > 253)
+        return false;
+    // An IPv6 address, with or without brackets: QUrl checks its groups (":::" or "1:2:3" are none).
+    if (s.contains(QLatin1Char(':'))) {
+        const bool bracketed = s.startsWith(QLatin1Char('[')) && s.endsWith(QLatin1Char(']'));
+        QUrl url;
+        url.setHost(bracketed ? s.mid(1, s.size() - 2) : s, QUrl::StrictMode);
+        return url.isValid() && !url.host().isEmpty();
+    }
+    // A name or an IPv4 address.
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"));
+    return re.match(s).hasMatch();
 }
 
 std::optional<QTime> parseHhMm(const QString &s)
