@@ -849,6 +849,14 @@ void TestNotify::digestText()
         QVERIFY2(!text.contains(QStringLiteral("job_%1 (db_optimize)").arg(100 + i)), qPrintable(text));
     QVERIFY(text.contains(QStringLiteral("… and 5 more (the jobs page lists them all).")));
     QVERIFY(text.endsWith(QLatin1String("Reported by hcm-host at 2024-01-10T10:00:00.000Z.")));
+    // An alert taken over from a digest not due yet is younger than this digest's time: the period
+    // reaches it rather than ending before it began.
+    AlertDigest early = d;
+    early.alerts = {d.alerts.first()};
+    early.raisedAt = {d.dueAt + 90'000};
+    QVERIFY2(early.text().contains(QLatin1String("1 alert from 2024-01-10 11:01 to 2024-01-10 11:01 "
+                                                 "(Europe/Berlin), collected for the hourly digest:")),
+             qPrintable(early.text()));
     const QString sms = d.shortText();
     QVERIFY2(sms.size() <= 160, qPrintable(sms));
     QVERIFY2(
