@@ -3,7 +3,13 @@
 #include "db/database.h"
 
 #include <QCryptographicHash>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QRandomGenerator>
+#include <QSaveFile>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QtTest>
@@ -85,6 +91,91 @@ void addBackendRows()
     QTest::addColumn<QString>("backend");
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
     QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+QJsonObject readJsonFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+}
+
+HttpRecorder::~HttpRecorder()
+{
+    stop();
+}
+
+bool HttpRecorder::start(const QString &dir, const QString &certFile, const QString &keyFile)
+{
+    stop();
+    m_dir = dir;
+    if (!QDir().mkpath(dir))
+        return false;
+    m_process = new QProcess;
+    m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_process->start(
+        QStringLiteral("/usr/bin/python3"),
+        {QStringLiteral(HCM_SOURCE_DIR "/tests/servers/http_recorder.py"), dir, certFile, keyFile});
+    if (!m_process->waitForStarted(10000))
+        return false;
+    while (!m_process->canReadLine() && m_process->state() == QProcess::Running)
+        m_process->waitForReadyRead(30000);
+    const QString ready = QString::fromUtf8(m_process->readLine()).trimmed();
+    if (!ready.startsWith(QLatin1String("READY port=")))
+        return false;
+    m_port = ready.section(QLatin1Char('='), 1).toInt();
+    return m_port > 0;
+}
+
+void HttpRecorder::stop()
+{
+    if (!m_process)
+        return;
+    m_process->closeWriteChannel(); // it stops when its stdin closes
+    if (!m_process->waitForFinished(5000)) {
+        m_process->kill();
+        m_process->waitForFinished();
+    }
+    delete m_process;
+    m_process = nullptr;
+    m_port = 0;
+}
+
+QString HttpRecorder::baseUrl() const
+{
+    return QStringLiteral("https://127.0.0.1:%1").arg(m_port);
+}
+
+int HttpRecorder::requestCount() const
+{
+    return int(QDir(m_dir).entryList({QStringLiteral("req-*.json")}, QDir::Files).size());
+}
+
+QJsonObject HttpRecorder::waitForRequest(int n) const
+{
+    const QString path = m_dir + QStringLiteral("/req-%1.json").arg(n);
+    QDeadlineTimer deadline(30000);
+    while (!QFile::exists(path) && !deadline.hasExpired())
+        QTest::qWait(20);
+    return readJsonFile(path);
+}
+
+void HttpRecorder::respond(const QString &path, int status, const QString &body,
+                           const QString &contentType) const
+{
+    const QString file = m_dir + QStringLiteral("/responses.json");
+    QJsonObject all = readJsonFile(file);
+    all.insert(path, QJsonObject{{QStringLiteral("status"), status},
+                                 {QStringLiteral("body"), body},
+                                 {QStringLiteral("content_type"), contentType}});
+    QSaveFile f(file); // replaced at once: the server may read it for a request at any moment
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QJsonDocument(all).toJson());
+    QVERIFY(f.commit());
+}
+
+void HttpRecorder::clearResponses() const
+{
+    QFile::remove(m_dir + QStringLiteral("/responses.json"));
 }
 
 bool postgresAdmin(const QString &statement, QString *error)

@@ -3,11 +3,14 @@
 #include "db/dbconfig.h"
 #include "jobs/job.h"
 
+#include <QJsonObject>
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest/qtestcase.h>
 
 #include <memory>
+
+class QProcess;
 
 namespace hcm::test {
 
@@ -45,9 +48,40 @@ private:
     bool m_valid = false;
 };
 
-// Adds the global data rows "sqlite" and "postgresql" (column "backend"): every test function of the
-// suite runs once per backend. Call from initTestCase_data().
+// Adds the data rows "sqlite" and "postgresql" (column "backend"). From initTestCase_data() they are
+// global rows: every test function of the suite runs once per backend (HCM_TEMP_DATABASE). From one
+// function's _data(), only that function does (HCM_TEMP_DATABASE_OF_ROW).
 void addBackendRows();
+
+// The HTTPS stand-in for Slack and Twilio (tests/servers/http_recorder.py), a real server process on a
+// free loopback port: it writes every request to its folder as req-N.json (N counts from 1 over the
+// whole run) and answers as the providers document, or as respond() configures.
+class HttpRecorder final {
+public:
+    HttpRecorder() = default;
+    ~HttpRecorder(); // stops the server
+    Q_DISABLE_COPY_MOVE(HttpRecorder)
+
+    // Starts it with TLS (`certFile`, `keyFile`), recording into `dir`; false when it does not start.
+    bool start(const QString &dir, const QString &certFile, const QString &keyFile);
+    void stop();
+    QString baseUrl() const; // https://127.0.0.1:<port>
+    int requestCount() const;
+    // Request `n`, waiting up to 30 s for it to arrive; an empty object when it does not.
+    QJsonObject waitForRequest(int n) const;
+    // From now on, a well-formed request to `path` gets this answer (a provider's own error).
+    void respond(const QString &path, int status, const QString &body, const QString &contentType) const;
+    // Every path gets the providers' normal answers again.
+    void clearResponses() const;
+
+private:
+    QProcess *m_process = nullptr;
+    QString m_dir;
+    int m_port = 0;
+};
+
+// The JSON object in a file; empty when it cannot be read.
+QJsonObject readJsonFile(const QString &path);
 
 // Path of a built program (hcm-worker, hcmctl, hcm-admin).
 QString programPath(const QString &name);
@@ -64,14 +98,25 @@ bool postgresAdmin(const QString &statement, QString *error = nullptr);
 // QCOMPARE for the domain enums, with their names in a failure message.
 #define QCOMPARE_ENUM(actual, expected) QCOMPARE(hcm::toString(actual), hcm::toString(expected))
 
-// A fresh database of the current global data row's backend; skips the row (or fails it, when
-// PostgreSQL is required) when the backend is not available.
+// Skips the current row (or fails it, when PostgreSQL is required) when the backend of the TempDatabase
+// `db` is not available here; fails it when the database could not be created.
+#define HCM_REQUIRE_BACKEND(db)                                                                              \
+    if (!(db).skipReason().isEmpty()) {                                                                      \
+        if (hcm::test::TempDatabase::postgresRequired())                                                     \
+            QFAIL(qPrintable((db).skipReason()));                                                            \
+        QSKIP(qPrintable((db).skipReason()));                                                                \
+    }                                                                                                        \
+    QVERIFY2((db).isValid(), "the test database could not be created")
+
+// A fresh database of the current global data row's backend (addBackendRows() in initTestCase_data()),
+// or skipped as HCM_REQUIRE_BACKEND says.
 #define HCM_TEMP_DATABASE(var)                                                                               \
     QFETCH_GLOBAL(QString, backend);                                                                         \
     hcm::test::TempDatabase var(backend);                                                                    \
-    if (!var.skipReason().isEmpty()) {                                                                       \
-        if (hcm::test::TempDatabase::postgresRequired())                                                     \
-            QFAIL(qPrintable(var.skipReason()));                                                             \
-        QSKIP(qPrintable(var.skipReason()));                                                                 \
-    }                                                                                                        \
-    QVERIFY2(var.isValid(), "the test database could not be created")
+    HCM_REQUIRE_BACKEND(var)
+
+// The same for a test function's own rows (addBackendRows() in its _data()).
+#define HCM_TEMP_DATABASE_OF_ROW(var)                                                                        \
+    QFETCH(QString, backend);                                                                                \
+    hcm::test::TempDatabase var(backend);                                                                    \
+    HCM_REQUIRE_BACKEND(var)

@@ -42,6 +42,21 @@ private slots:
         QTest::newRow("password with slash and bad port")
             << QStringLiteral("postgresql://alice:a/%1@db1:x1/hcm").arg(s)
             << QStringLiteral("The port \"x1\"") << QString();
+        // Qt ends the authority at the first '/', '?' or '#', and would quote the password's first part as
+        // a host or a port.
+        QTest::newRow("question mark in password")
+            << QStringLiteral("postgresql://alice:a?%1@db1/hcm").arg(s) << QStringLiteral("%3F for ?")
+            << QStringLiteral("\"postgresql://alice@db1/hcm\"");
+        QTest::newRow("hash in password")
+            << QStringLiteral("postgresql://alice:%1#x@db1:5433/hcm").arg(s) << QStringLiteral("%23 for #")
+            << QStringLiteral("\"postgresql://alice@db1:5433/hcm\"");
+        QTest::newRow("slash in password")
+            << QStringLiteral("postgresql://alice:a/%1@db1/hcm?sslmode=require").arg(s)
+            << QStringLiteral("%2F for /")
+            << QStringLiteral("\"postgresql://alice@db1/hcm?sslmode=require\"");
+        QTest::newRow("question mark in password and bad port")
+            << QStringLiteral("postgresql://%1?:x@db1:5x/hcm").arg(s) << QStringLiteral("The port \"5x\"")
+            << QString();
         QTest::newRow("unknown scheme")
             << QStringLiteral("mysql://alice:%1@db1/hcm").arg(s) << QStringLiteral("Unknown database address")
             << QStringLiteral("\"mysql://alice@db1/hcm\"");
@@ -93,6 +108,14 @@ private slots:
         // An address Qt cannot parse: the user info's password goes, the user stays.
         QCOMPARE(DbConfig::redacted(QStringLiteral("postgresql://alice:p@ss/w:rd@db1:x/hcm")),
                  QStringLiteral("postgresql://alice@db1:x/hcm"));
+        QCOMPARE(DbConfig::redacted(QStringLiteral("postgresql://alice:p?ss#w@rd@db1/hcm")),
+                 QStringLiteral("postgresql://alice@db1/hcm"));
+        // An '@' in a query value is not the end of a user info.
+        QCOMPARE(DbConfig::redacted(QStringLiteral("postgresql://db1/hcm?application_name=ops@site")),
+                 QStringLiteral("postgresql://db1/hcm?application_name=ops@site"));
+        QCOMPARE(DbConfig::redacted(
+                     QStringLiteral("postgresql://alice:%1@db1/hcm?application_name=ops@site").arg(kSecret)),
+                 QStringLiteral("postgresql://alice@db1/hcm?application_name=ops@site"));
     }
 
     void allowedOptionsAreAccepted_data()
@@ -112,6 +135,8 @@ private slots:
         QTest::newRow("session attrs and keepalives")
             << QStringLiteral("target_session_attrs=read-write&keepalives=1&keepalives_idle=30")
             << QStringLiteral("target_session_attrs=read-write;keepalives=1;keepalives_idle=30");
+        QTest::newRow("at sign in a value")
+            << QStringLiteral("application_name=ops@site") << QStringLiteral("application_name=ops@site");
         QTest::newRow("socket folder is not an option")
             << QStringLiteral("host=/run/postgresql&sslmode=disable") << QStringLiteral("sslmode=disable");
     }

@@ -359,9 +359,6 @@ private slots:
         const QImage image = window.grab().toImage();
         QVERIFY(!image.isNull());
         QVERIFY(image.save(dir + QStringLiteral("/main-window.png")));
-        window.showPage(1);
-        QTest::qWait(600);
-        QVERIFY(window.grab().save(dir + QStringLiteral("/workers-page.png")));
     }
 };
 

@@ -64,12 +64,6 @@ const QString kSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
 const QString kTwilioToken = QStringLiteral("twilio-token-gui-4711");
 const QString kWebhookPath = QStringLiteral("/services/T0GUI/B0GUI/webhooksecret4711");
 
-QJsonObject readJson(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
-}
-
 template<typename T> T *child(QObject *parent, const QString &name)
 {
     T *w = parent->findChild<T *>(name);
@@ -195,17 +189,10 @@ private:
     void waitSaved(NotificationsPage *page);
     // Clicks a test button and waits for its outcome; returns the latency shown, -1 when none is.
     qint64 clickTest(ChannelTestWidget *test, int *finishedCount);
-    // The HTTPS stand-in's request number `n` (1-based over the whole run).
-    QJsonObject waitForRequest(int n);
-    int requestCount() const;
-    void respond(const QString &path, int status, const QString &body, const QString &contentType);
-    QString httpsBase() const { return QStringLiteral("https://127.0.0.1:%1").arg(m_httpPort); }
 
     QTemporaryDir m_tmp;
     QProcess *m_smtp = nullptr;
-    QProcess *m_http = nullptr;
-    QString m_httpDir;
-    int m_httpPort = 0;
+    test::HttpRecorder m_http; // the Slack and Twilio stand-in
     int m_startTlsPort = 0;
     QString m_caFile;
     QString m_smtpDir;
@@ -240,59 +227,21 @@ void TestGuiNotifications::initTestCase()
     m_caFile = m.captured(3);
 
     // The Slack and Twilio stand-in, with the same test certificate.
-    m_httpDir = m_tmp.filePath(QStringLiteral("http"));
-    QVERIFY(QDir().mkpath(m_httpDir));
-    m_http = new QProcess(this);
-    m_http->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_http->start(QStringLiteral("/usr/bin/python3"),
-                  {QStringLiteral(HCM_SOURCE_DIR "/tests/servers/http_recorder.py"), m_httpDir, m_caFile,
-                   m_smtpDir + QStringLiteral("/key.pem")});
-    QVERIFY(m_http->waitForStarted(10000));
-    while (!m_http->canReadLine() && m_http->state() == QProcess::Running)
-        m_http->waitForReadyRead(30000);
-    const QString httpReady = QString::fromUtf8(m_http->readLine()).trimmed();
-    QVERIFY2(httpReady.startsWith(QLatin1String("READY port=")), qPrintable(httpReady));
-    m_httpPort = httpReady.section(QLatin1Char('='), 1).toInt();
-    QVERIFY(m_httpPort > 0);
+    QVERIFY2(m_http.start(m_tmp.filePath(QStringLiteral("http")), m_caFile,
+                          m_smtpDir + QStringLiteral("/key.pem")),
+             "the HTTPS stand-in did not start");
 }
 
 void TestGuiNotifications::cleanupTestCase()
 {
-    for (QProcess *p : {m_smtp, m_http}) {
-        if (!p)
-            continue;
-        p->closeWriteChannel();
-        if (!p->waitForFinished(5000)) {
-            p->kill();
-            p->waitForFinished();
+    m_http.stop();
+    if (m_smtp) {
+        m_smtp->closeWriteChannel();
+        if (!m_smtp->waitForFinished(5000)) {
+            m_smtp->kill();
+            m_smtp->waitForFinished();
         }
     }
-}
-
-int TestGuiNotifications::requestCount() const
-{
-    return int(QDir(m_httpDir).entryList({QStringLiteral("req-*.json")}, QDir::Files).size());
-}
-
-QJsonObject TestGuiNotifications::waitForRequest(int n)
-{
-    const QString path = m_httpDir + QStringLiteral("/req-%1.json").arg(n);
-    QDeadlineTimer deadline(30000);
-    while (!QFile::exists(path) && !deadline.hasExpired())
-        QTest::qWait(20);
-    return readJson(path);
-}
-
-void TestGuiNotifications::respond(const QString &path, int status, const QString &body,
-                                   const QString &contentType)
-{
-    QJsonObject all = readJson(m_httpDir + QStringLiteral("/responses.json"));
-    all.insert(path, QJsonObject{{QStringLiteral("status"), status},
-                                 {QStringLiteral("body"), body},
-                                 {QStringLiteral("content_type"), contentType}});
-    QFile f(m_httpDir + QStringLiteral("/responses.json"));
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(QJsonDocument(all).toJson());
 }
 
 qint64 TestGuiNotifications::clickTest(ChannelTestWidget *test, int *finishedCount)
@@ -784,7 +733,7 @@ void TestGuiNotifications::sendTestEmail()
 
 void TestGuiNotifications::sendTestSms()
 {
-    QFile::remove(m_httpDir + QStringLiteral("/responses.json"));
+    m_http.clearResponses();
     auto page = openPage();
     NotificationsForm *form = page->form();
     typeInto(form, QStringLiteral("twilio_account_sid"), kSid);
@@ -794,7 +743,7 @@ void TestGuiNotifications::sendTestSms()
     // The API address is under "Advanced", as an admin finds it.
     QTest::mouseClick(child<QToolButton>(form, QStringLiteral("advancedButton")), Qt::LeftButton);
     QVERIFY(form->editor(QStringLiteral("twilio_base_url"))->isVisible());
-    typeInto(form, QStringLiteral("twilio_base_url"), httpsBase());
+    typeInto(form, QStringLiteral("twilio_base_url"), m_http.baseUrl());
     typeInto(form, QStringLiteral("tls_ca_file"), m_caFile);
     QTRY_VERIFY(page->isValid());
 
@@ -802,7 +751,7 @@ void TestGuiNotifications::sendTestSms()
     QCOMPARE(test->button()->text(), QStringLiteral("Send test SMS"));
     QCOMPARE(test->recipientEdit()->placeholderText(), QStringLiteral("+14155550123 (default)"));
     int finished = 0;
-    const int n = requestCount() + 1;
+    const int n = m_http.requestCount() + 1;
     const qint64 shown = clickTest(test, &finished);
     QCOMPARE(finished, 1);
     QVERIFY(!test->isBusy());
@@ -816,7 +765,7 @@ void TestGuiNotifications::sendTestSms()
              qPrintable(detail));
 
     // What Twilio documents, from the form's unsaved values, to the first recipient only.
-    const QJsonObject req = waitForRequest(n);
+    const QJsonObject req = m_http.waitForRequest(n);
     QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray());
     QCOMPARE(req.value(QLatin1String("path")).toString(),
              QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid));
@@ -828,7 +777,7 @@ void TestGuiNotifications::sendTestSms()
     QCOMPARE(sms.queryItemValue(QStringLiteral("From"), QUrl::FullyDecoded), QStringLiteral("+15005550006"));
     QVERIFY(sms.queryItemValue(QStringLiteral("Body"), QUrl::FullyDecoded)
                 .startsWith(QLatin1String("This is a test message from HCM Admin, sent by admin:alice")));
-    QCOMPARE(requestCount(), n);
+    QCOMPARE(m_http.requestCount(), n);
 
     // The latency shown is the one the delivery log keeps.
     auto log = DeliveryStore(m_db->config()).recent(1);
@@ -839,10 +788,10 @@ void TestGuiNotifications::sendTestSms()
     QCOMPARE(shown, log->first().latencyMs);
 
     // A wrong token: Twilio answers 401 with error 20003; the admin reads what to check.
-    respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 401,
-            QStringLiteral(R"({"code": 20003, "message": "Authenticate", "more_info": )"
-                           R"("https://www.twilio.com/docs/errors/20003", "status": 401})"),
-            QStringLiteral("application/json"));
+    m_http.respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 401,
+                   QStringLiteral(R"({"code": 20003, "message": "Authenticate", "more_info": )"
+                                  R"("https://www.twilio.com/docs/errors/20003", "status": 401})"),
+                   QStringLiteral("application/json"));
     const qint64 failedAfter = clickTest(test, &finished);
     QCOMPARE(finished, 2);
     QCOMPARE(
@@ -865,10 +814,10 @@ void TestGuiNotifications::sendTestSms()
 
 void TestGuiNotifications::sendTestSlack()
 {
-    QFile::remove(m_httpDir + QStringLiteral("/responses.json"));
+    m_http.clearResponses();
     auto page = openPage();
     NotificationsForm *form = page->form();
-    const QString webhook = httpsBase() + kWebhookPath;
+    const QString webhook = m_http.baseUrl() + kWebhookPath;
     typeInto(form, QStringLiteral("slack_webhook_url"), webhook);
     typeInto(form, QStringLiteral("slack_channel"), QStringLiteral("#ops-alerts"));
     typeInto(form, QStringLiteral("tls_ca_file"), m_caFile);
@@ -878,14 +827,14 @@ void TestGuiNotifications::sendTestSlack()
     QCOMPARE(test->button()->text(), QStringLiteral("Send test Slack message"));
     QVERIFY(!test->recipientEdit()); // a webhook posts where it was made for
     int finished = 0;
-    const int n = requestCount() + 1;
+    const int n = m_http.requestCount() + 1;
     const qint64 shown = clickTest(test, &finished);
     QCOMPARE(finished, 1);
     QCOMPARE(test->resultText(), QStringLiteral("Delivered to #ops-alerts in %1 ms.").arg(shown));
     QCOMPARE(child<QLabel>(test, QStringLiteral("testDetail"))->text(),
              QStringLiteral("Response: HTTP 200 ok"));
 
-    const QJsonObject req = waitForRequest(n);
+    const QJsonObject req = m_http.waitForRequest(n);
     QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray());
     QCOMPARE(req.value(QLatin1String("path")).toString(), kWebhookPath);
     const QJsonObject body =
@@ -902,7 +851,7 @@ void TestGuiNotifications::sendTestSlack()
     QCOMPARE(log->first().latencyMs, shown);
 
     // A revoked webhook: Slack answers 403 invalid_token; the admin is told to make a new one.
-    respond(kWebhookPath, 403, QStringLiteral("invalid_token"), QStringLiteral("text/html"));
+    m_http.respond(kWebhookPath, 403, QStringLiteral("invalid_token"), QStringLiteral("text/html"));
     const qint64 failedAfter = clickTest(test, &finished);
     QCOMPARE(finished, 2);
     QCOMPARE(test->resultText(),
@@ -987,6 +936,10 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     bad.latencyMs = 212;
     QVERIFY(deliveries.log(bad));
     // A digest that carried an alert about the job: its delivery belongs to the job too.
+    NotificationSettingsStore settings(m_db->config());
+    NotificationSettings hourly = settings.load().value();
+    hourly.digestFrequency = DigestFrequency::Hourly;
+    QVERIFY(settings.save(hourly, hourly.version, kActor).ok);
     DigestItem item;
     item.event = QStringLiteral("job_failed");
     item.sourceJobId = id;

@@ -19,6 +19,8 @@
 #include <QLabel>
 #include <QMenu>
 #include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTableView>
 #include <QThread>
 #include <QtTest>
@@ -240,6 +242,40 @@ private slots:
         QTest::qWait(500);
         QCOMPARE(workerResets.count(), 0);
         QCOMPARE(jobResets.count(), 0);
+    }
+
+    // The list of workers cannot be read for a moment (here its table is renamed away): the page says
+    // so, keeps the rows it had, and the message goes once the list loads again.
+    void loadErrorClearsWhenTheWorkersLoadAgain()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        QVERIFY(
+            JobStore(tdb.config()).registerWorker(workerInfo(kLive, QStringLiteral("app01"), 4211, 4)).ok());
+        const auto exec = [&](const QString &sql) {
+            auto db = Database::connection(tdb.config());
+            QSqlQuery q(db.value());
+            const bool ok = q.exec(sql);
+            if (!ok)
+                qWarning() << q.lastError().text();
+            return ok;
+        };
+
+        AsyncJobService async{JobStore(tdb.config())};
+        WorkersPage page(&async);
+        page.setRefreshInterval(100);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 1, 5000);
+        QVERIFY(!page.jobsTitle()->text().contains(QLatin1String("Could not load")));
+
+        QVERIFY(exec(QStringLiteral("ALTER TABLE workers RENAME TO workers_away")));
+        QTRY_VERIFY_WITH_TIMEOUT(page.jobsTitle()->text().contains(QLatin1String("Could not load: ")), 5000);
+        QCOMPARE(page.model()->rowCount(), 1);
+        QVERIFY(exec(QStringLiteral("ALTER TABLE workers_away RENAME TO workers")));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.jobsTitle()->text().contains(QLatin1String("Could not load")), 5000);
+        QVERIFY2(page.jobsTitle()->text().startsWith(QLatin1String("Select a worker")),
+                 qPrintable(page.jobsTitle()->text()));
+        QCOMPARE(page.model()->rowCount(), 1);
     }
 
     // Regenerates docs/screenshots/workers.png: the main window on the workers page, a lost worker

@@ -463,14 +463,7 @@ void TestHcmctl::dbInfoPerBackend_data()
 // migrations, jobs per status and workers per state.
 void TestHcmctl::dbInfoPerBackend()
 {
-    QFETCH(QString, backend);
-    test::TempDatabase tdb(backend);
-    if (!tdb.skipReason().isEmpty()) {
-        if (test::TempDatabase::postgresRequired())
-            QFAIL(qPrintable(tdb.skipReason()));
-        QSKIP(qPrintable(tdb.skipReason()));
-    }
-    QVERIFY(tdb.isValid());
+    HCM_TEMP_DATABASE_OF_ROW(tdb);
 
     // Two jobs (one queued, one held by a worker that went quiet ten minutes ago), a live worker and
     // a stopped one.
@@ -741,6 +734,11 @@ void TestHcmctl::badInput_data()
     QTest::newRow("db bad password characters")
         << QStringList{"--db", "postgresql://alice:Sup3r S3cret@db1/hcm", "jobs", "list"}
         << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address");
+    QTest::newRow("db hash in password")
+        << QStringList{"--db", "postgresql://alice:S3cret#x@db1/hcm", "jobs", "list"}
+        << QStringLiteral(
+               "\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address: the user name or "
+               "password has characters that must be percent-encoded");
     QTest::newRow("db option injection")
         << QStringList{"--db",
                        "postgresql://alice:Sup3rS3cret@db1/hcm?application_name=x%3Bsslmode%3Ddisable",

@@ -29,6 +29,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTcpServer>
 #include <QUrlQuery>
 #include <QtTest>
@@ -47,12 +49,6 @@ const QString kPassword = QStringLiteral("Sëcret-SMTP-pw-4711");
 const QString kWebhookPath = QStringLiteral("/services/T0001/B0001/hooksecret4711");
 const QString kTwilioToken = QStringLiteral("twilio-token-secret-4711");
 const QString kSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
-
-QJsonObject readJson(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
-}
 
 JobFilter notifyJobs()
 {
@@ -83,13 +79,6 @@ JobTransition failedJob(qint64 id, const QString &error)
     return t;
 }
 
-void addBackends()
-{
-    QTest::addColumn<QString>("backend");
-    QTest::newRow("sqlite") << QStringLiteral("sqlite");
-    QTest::newRow("postgresql") << QStringLiteral("postgresql");
-}
-
 } // namespace
 
 // Replaces the test's SQLite database with one of the row's backend (skipped, or failed when
@@ -97,12 +86,7 @@ void addBackends()
 #define USE_BACKEND_ROW()                                                                                    \
     QFETCH(QString, backend);                                                                                \
     m_db = std::make_unique<test::TempDatabase>(backend);                                                    \
-    if (!m_db->skipReason().isEmpty()) {                                                                     \
-        if (test::TempDatabase::postgresRequired())                                                          \
-            QFAIL(qPrintable(m_db->skipReason()));                                                           \
-        QSKIP(qPrintable(m_db->skipReason()));                                                               \
-    }                                                                                                        \
-    QVERIFY(m_db->isValid());                                                                                \
+    HCM_REQUIRE_BACKEND(*m_db);                                                                              \
     qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_db->dir() + QStringLiteral("/secret.key")))
 
 class TestNotify : public QObject {
@@ -120,6 +104,7 @@ private slots:
     void smtpUntrustedCertificate();
     void smtpServerNeverAnswers();
     void smtpCredentialsNeverInClear();
+    void smtpIpv6Host();
     void slackWebhook();
     void slackError();
     void twilioMessage();
@@ -132,16 +117,20 @@ private slots:
     void quietHoursDelayAlerts();
     void noAlertAboutFailedAlert();
     void digestText();
-    void digestHourlyOneEmail_data() { addBackends(); }
+    void digestHourlyOneEmail_data() { test::addBackendRows(); }
     void digestHourlyOneEmail();
-    void digestQuietHours_data() { addBackends(); }
+    void digestQuietHours_data() { test::addBackendRows(); }
     void digestQuietHours();
-    void digestScheduledOnce_data() { addBackends(); }
+    void digestScheduledOnce_data() { test::addBackendRows(); }
     void digestScheduledOnce();
-    void digestFailedDeliveryRetried_data() { addBackends(); }
+    void digestFailedDeliveryRetried_data() { test::addBackendRows(); }
     void digestFailedDeliveryRetried();
-    void digestSwitchToImmediate_data() { addBackends(); }
+    void digestSwitchToImmediate_data() { test::addBackendRows(); }
     void digestSwitchToImmediate();
+    void digestRunAgainKeepsItsCount_data() { test::addBackendRows(); }
+    void digestRunAgainKeepsItsCount();
+    void digestUnavailableAlertsSentOneByOne_data() { test::addBackendRows(); }
+    void digestUnavailableAlertsSentOneByOne();
 
 private:
     QProcess *startServer(const QStringList &args, QString &readyLine);
@@ -150,10 +139,7 @@ private:
     QString webhookUrl(const QString &path) const;
     // Waits for the SMTP server's message number `n` (1-based, counted over the whole run).
     QJsonObject waitForMessage(int n, QByteArray *raw = nullptr);
-    QJsonObject waitForRequest(int n);
     int messageCount() const;
-    int requestCount() const;
-    void respond(const QString &path, int status, const QString &body, const QString &contentType);
     void configure(const std::function<void(NotificationSettings &)> &edit);
     std::unique_ptr<WorkerPool> startPool(std::shared_ptr<Clock> clock = Clock::system(),
                                           int concurrency = 2);
@@ -161,12 +147,11 @@ private:
 
     QTemporaryDir m_tmp;
     QString m_smtpDir;
-    QString m_httpDir;
     QString m_caFile;
     int m_startTlsPort = 0;
     int m_tlsPort = 0;
-    int m_httpPort = 0;
     QList<QProcess *> m_servers;
+    test::HttpRecorder m_http;
     QTcpServer m_silent;
     QString m_logFile;
     std::unique_ptr<test::TempDatabase> m_db;
@@ -191,8 +176,7 @@ void TestNotify::initTestCase()
     JobTypeCatalog::enableTestTypes();
     QVERIFY(m_tmp.isValid());
     m_smtpDir = m_tmp.filePath(QStringLiteral("smtp"));
-    m_httpDir = m_tmp.filePath(QStringLiteral("http"));
-    QVERIFY(QDir().mkpath(m_smtpDir) && QDir().mkpath(m_httpDir));
+    QVERIFY(QDir().mkpath(m_smtpDir));
     const QString servers = QStringLiteral(HCM_SOURCE_DIR "/tests/servers/");
 
     QString ready;
@@ -205,12 +189,9 @@ void TestNotify::initTestCase()
     m_tlsPort = m.captured(2).toInt();
     m_caFile = m.captured(3);
 
-    QVERIFY2(startServer({servers + QStringLiteral("http_recorder.py"), m_httpDir, m_caFile,
-                          m_smtpDir + QStringLiteral("/key.pem")},
-                         ready),
+    QVERIFY2(m_http.start(m_tmp.filePath(QStringLiteral("http")), m_caFile,
+                          m_smtpDir + QStringLiteral("/key.pem")),
              "the HTTPS recorder did not start");
-    m_httpPort = ready.section(QLatin1Char('='), 1).toInt();
-    QVERIFY(m_httpPort > 0);
 
     // Accepts connections (the kernel does) and never says a word.
     QVERIFY(m_silent.listen(QHostAddress::LocalHost));
@@ -224,6 +205,7 @@ void TestNotify::initTestCase()
 void TestNotify::cleanupTestCase()
 {
     LogSink::instance().close();
+    m_http.stop();
     for (QProcess *p : std::as_const(m_servers)) {
         p->closeWriteChannel();
         if (!p->waitForFinished(5000)) {
@@ -238,7 +220,7 @@ void TestNotify::init()
     m_db = std::make_unique<test::TempDatabase>();
     QVERIFY(m_db->isValid());
     qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_db->dir() + QStringLiteral("/secret.key")));
-    QFile::remove(m_httpDir + QStringLiteral("/responses.json"));
+    m_http.clearResponses();
 }
 
 void TestNotify::cleanup()
@@ -272,17 +254,12 @@ ChannelOptions TestNotify::trusted() const
 
 QString TestNotify::webhookUrl(const QString &path) const
 {
-    return QStringLiteral("https://127.0.0.1:%1%2").arg(m_httpPort).arg(path);
+    return m_http.baseUrl() + path;
 }
 
 int TestNotify::messageCount() const
 {
     return int(QDir(m_smtpDir).entryList({QStringLiteral("msg-*.json")}, QDir::Files).size());
-}
-
-int TestNotify::requestCount() const
-{
-    return int(QDir(m_httpDir).entryList({QStringLiteral("req-*.json")}, QDir::Files).size());
 }
 
 QJsonObject TestNotify::waitForMessage(int n, QByteArray *raw)
@@ -296,27 +273,7 @@ QJsonObject TestNotify::waitForMessage(int n, QByteArray *raw)
         if (f.open(QIODevice::ReadOnly))
             *raw = f.readAll();
     }
-    return readJson(base + QStringLiteral(".json"));
-}
-
-QJsonObject TestNotify::waitForRequest(int n)
-{
-    const QString path = m_httpDir + QStringLiteral("/req-%1.json").arg(n);
-    QDeadlineTimer deadline(30000);
-    while (!QFile::exists(path) && !deadline.hasExpired())
-        QTest::qWait(20);
-    return readJson(path);
-}
-
-void TestNotify::respond(const QString &path, int status, const QString &body, const QString &contentType)
-{
-    QJsonObject all = readJson(m_httpDir + QStringLiteral("/responses.json"));
-    all.insert(path, QJsonObject{{QStringLiteral("status"), status},
-                                 {QStringLiteral("body"), body},
-                                 {QStringLiteral("content_type"), contentType}});
-    QFile f(m_httpDir + QStringLiteral("/responses.json"));
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(QJsonDocument(all).toJson());
+    return test::readJsonFile(base + QStringLiteral(".json"));
 }
 
 void TestNotify::configure(const std::function<void(NotificationSettings &)> &edit)
@@ -486,14 +443,33 @@ void TestNotify::smtpCredentialsNeverInClear()
              qPrintable(local.error));
 }
 
+// An IPv6 address, which the settings accept with or without brackets, reaches the server either way.
+void TestNotify::smtpIpv6Host()
+{
+    QTcpServer silent;
+    if (!silent.listen(QHostAddress::LocalHostIPv6))
+        QSKIP("this machine has no IPv6 loopback");
+    for (const QString &host : {QStringLiteral("::1"), QStringLiteral("[::1]")}) {
+        SmtpConfig c = smtpConfig();
+        c.host = host;
+        c.port = silent.serverPort();
+        c.options.totalTimeoutMs = 1000;
+        const DeliveryResult r =
+            SmtpChannel(c).send({QStringLiteral("a@example.com")}, QStringLiteral("x"), QStringLiteral("y"));
+        QVERIFY(!r.ok);
+        QVERIFY2(r.error.contains(QLatin1String("accepted the connection but did not answer")),
+                 qPrintable(host + QStringLiteral(": ") + r.error));
+    }
+}
+
 void TestNotify::slackWebhook()
 {
-    const int n = requestCount() + 1;
+    const int n = m_http.requestCount() + 1;
     SlackChannel slack(webhookUrl(kWebhookPath), QStringLiteral("#alerts"), trusted());
     const DeliveryResult r = slack.send(QStringLiteral("Job job_3 failed ✗"));
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.providerResponse, QStringLiteral("HTTP 200 ok"));
-    const QJsonObject req = waitForRequest(n);
+    const QJsonObject req = m_http.waitForRequest(n);
     QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray()); // as Slack documents it
     QCOMPARE(req.value(QLatin1String("path")).toString(), kWebhookPath);
     QCOMPARE(req.value(QLatin1String("headers")).toObject().value(QLatin1String("content-type")).toString(),
@@ -506,7 +482,7 @@ void TestNotify::slackWebhook()
     // Without a channel, only "text" is sent; without the test CA, the certificate is refused.
     SlackChannel plain(webhookUrl(kWebhookPath), QString(), trusted());
     QVERIFY(plain.send(QStringLiteral("hi")).ok);
-    const QJsonObject req2 = waitForRequest(n + 1);
+    const QJsonObject req2 = m_http.waitForRequest(n + 1);
     QCOMPARE(QJsonDocument::fromJson(req2.value(QLatin1String("body")).toString().toUtf8()).object(),
              (QJsonObject{{QStringLiteral("text"), QStringLiteral("hi")}}));
     const DeliveryResult untrusted =
@@ -514,13 +490,13 @@ void TestNotify::slackWebhook()
     QVERIFY2(!untrusted.ok &&
                  untrusted.error.contains(QLatin1String("certificate of 127.0.0.1 is not trusted")),
              qPrintable(untrusted.error));
-    QCOMPARE(requestCount(), n + 1);
+    QCOMPARE(m_http.requestCount(), n + 1);
 }
 
 void TestNotify::slackError()
 {
-    respond(QStringLiteral("/services/revoked"), 403, QStringLiteral("invalid_token"),
-            QStringLiteral("text/html"));
+    m_http.respond(QStringLiteral("/services/revoked"), 403, QStringLiteral("invalid_token"),
+                   QStringLiteral("text/html"));
     const DeliveryResult r =
         SlackChannel(webhookUrl(QStringLiteral("/services/revoked")), QString(), trusted())
             .send(QStringLiteral("x"));
@@ -532,16 +508,16 @@ void TestNotify::slackError()
 void TestNotify::twilioMessage()
 {
     const QString path = QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid);
-    respond(path, 201, QStringLiteral(R"({"sid":"SM0001","status":"queued"})"),
-            QStringLiteral("application/json"));
-    const int n = requestCount() + 1;
-    TwilioChannel sms(QStringLiteral("https://127.0.0.1:%1/").arg(m_httpPort), kSid, kTwilioToken,
-                      QStringLiteral("+15005550006"), trusted());
+    m_http.respond(path, 201, QStringLiteral(R"({"sid":"SM0001","status":"queued"})"),
+                   QStringLiteral("application/json"));
+    const int n = m_http.requestCount() + 1;
+    TwilioChannel sms(m_http.baseUrl() + QLatin1Char('/'), kSid, kTwilioToken, QStringLiteral("+15005550006"),
+                      trusted());
     const DeliveryResult r =
         sms.send(QStringLiteral("+14155550123"), QStringLiteral("Job job_3 failed: disk full & more"));
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.messageId, QStringLiteral("SM0001"));
-    const QJsonObject req = waitForRequest(n);
+    const QJsonObject req = m_http.waitForRequest(n);
     QCOMPARE(req.value(QLatin1String("problems")).toArray(), QJsonArray()); // as Twilio documents it
     QCOMPARE(req.value(QLatin1String("path")).toString(), path);
     const QJsonObject headers = req.value(QLatin1String("headers")).toObject();
@@ -560,13 +536,12 @@ void TestNotify::twilioMessage()
 void TestNotify::twilioError()
 {
     const QString sid = QStringLiteral("AC%1").arg(QStringLiteral("f").repeated(32));
-    respond(
+    m_http.respond(
         QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(sid), 400,
         QStringLiteral(
             R"({"code":21211,"message":"The 'To' number +1999 is not a valid phone number.","status":400})"),
         QStringLiteral("application/json"));
-    TwilioChannel sms(QStringLiteral("https://127.0.0.1:%1").arg(m_httpPort), sid, kTwilioToken,
-                      QStringLiteral("+15005550006"), trusted());
+    TwilioChannel sms(m_http.baseUrl(), sid, kTwilioToken, QStringLiteral("+15005550006"), trusted());
     const DeliveryResult r = sms.send(QStringLiteral("+1999"), QStringLiteral("x"));
     QVERIFY(!r.ok);
     QVERIFY2(r.error.startsWith(QLatin1String(
@@ -641,10 +616,10 @@ void TestNotify::secretsNeverAtRestOrInLog()
         s.twilioAccountSid = kSid;
         s.twilioAuthToken.replace(kTwilioToken);
         s.smsFromNumber = QStringLiteral("+15005550006");
-        s.twilioBaseUrl = QStringLiteral("https://127.0.0.1:%1").arg(m_httpPort);
+        s.twilioBaseUrl = m_http.baseUrl();
     });
-    respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 201,
-            QStringLiteral(R"({"sid":"SM2"})"), QStringLiteral("application/json"));
+    m_http.respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 201,
+                   QStringLiteral(R"({"sid":"SM2"})"), QStringLiteral("application/json"));
     NotificationService service(m_db->config());
     const Actor actor{QStringLiteral("alice")};
     auto email = service.sendTest(NotifyChannel::Email, QString(), actor);
@@ -739,7 +714,7 @@ void TestNotify::alertOnFinalFailure()
         s.notifyJobFailed = true;
     });
     const int mail = messageCount() + 1;
-    const int req = requestCount() + 1;
+    const int req = m_http.requestCount() + 1;
     JobService service{JobStore(m_db->config())};
     NewJob job;
     job.type = QStringLiteral("test.fail");
@@ -763,7 +738,7 @@ void TestNotify::alertOnFinalFailure()
     QVERIFY(email.value(QLatin1String("body")).toString().contains(QLatin1String("Error: disk full")));
     QCOMPARE(email.value(QLatin1String("rcpt_tos")).toVariant().toStringList(),
              QStringList{QStringLiteral("admin@example.com")});
-    const QJsonObject slack = waitForRequest(req);
+    const QJsonObject slack = m_http.waitForRequest(req);
     QCOMPARE(slack.value(QLatin1String("path")).toString(), kWebhookPath);
     QVERIFY(slack.value(QLatin1String("body")).toString().contains(publicId));
 
@@ -808,10 +783,10 @@ void TestNotify::noAlertAboutFailedAlert()
 {
     configure([this](NotificationSettings &s) {
         s.slackEnabled = true;
-        s.slackWebhookUrl.replace(QStringLiteral("https://127.0.0.1:%1/services/down").arg(m_httpPort));
+        s.slackWebhookUrl.replace(webhookUrl(QStringLiteral("/services/down")));
     });
-    respond(QStringLiteral("/services/down"), 500, QStringLiteral("internal_error"),
-            QStringLiteral("text/plain"));
+    m_http.respond(QStringLiteral("/services/down"), 500, QStringLiteral("internal_error"),
+                   QStringLiteral("text/plain"));
     JobService service{JobStore(m_db->config())};
     NewJob job;
     job.type = QStringLiteral("notify");
@@ -874,6 +849,14 @@ void TestNotify::digestText()
         QVERIFY2(!text.contains(QStringLiteral("job_%1 (db_optimize)").arg(100 + i)), qPrintable(text));
     QVERIFY(text.contains(QStringLiteral("… and 5 more (the jobs page lists them all).")));
     QVERIFY(text.endsWith(QLatin1String("Reported by hcm-host at 2024-01-10T10:00:00.000Z.")));
+    // An alert taken over from a digest not due yet is younger than this digest's time: the period
+    // reaches it rather than ending before it began.
+    AlertDigest early = d;
+    early.alerts = {d.alerts.first()};
+    early.raisedAt = {d.dueAt + 90'000};
+    QVERIFY2(early.text().contains(QLatin1String("1 alert from 2024-01-10 11:01 to 2024-01-10 11:01 "
+                                                 "(Europe/Berlin), collected for the hourly digest:")),
+             qPrintable(early.text()));
     const QString sms = d.shortText();
     QVERIFY2(sms.size() <= 160, qPrintable(sms));
     QVERIFY2(
@@ -996,7 +979,7 @@ void TestNotify::digestQuietHours()
     QCOMPARE(digests.digests()->size(), 1);
     QCOMPARE(digests.pending()->size(), 2);
 
-    const int req = requestCount() + 1;
+    const int req = m_http.requestCount() + 1;
     clock->setMs(utc("2024-01-11T06:59:59Z"));
     auto pool = startPool(clock);
     auto noop = JobService{JobStore(m_db->config(), clock)}.enqueue(
@@ -1005,12 +988,12 @@ void TestNotify::digestQuietHours()
     QVERIFY(noop);
     QTRY_COMPARE_WITH_TIMEOUT(toString(JobStore(m_db->config()).get(noop.value())->status),
                               toString(JobStatus::Completed), 30000);
-    QCOMPARE(requestCount(), req - 1); // still quiet
+    QCOMPARE(m_http.requestCount(), req - 1); // still quiet
     clock->setMs(utc("2024-01-11T07:00:00Z"));
     QTRY_COMPARE_WITH_TIMEOUT(toString(JobStore(m_db->config()).get(first.first())->status),
                               toString(JobStatus::Completed), 30000);
     pool->stopAndWait(5000);
-    const QJsonObject slack = waitForRequest(req);
+    const QJsonObject slack = m_http.waitForRequest(req);
     QCOMPARE(slack.value(QLatin1String("problems")).toArray(), QJsonArray());
     const QString text = QJsonDocument::fromJson(slack.value(QLatin1String("body")).toString().toUtf8())
                              .object()
@@ -1019,7 +1002,7 @@ void TestNotify::digestQuietHours()
     QVERIFY2(text.startsWith(QLatin1String("[HCM] Alert digest: 2 jobs failed\n")), qPrintable(text));
     QVERIFY(text.contains(QLatin1String("job_61 (db_optimize)")) &&
             text.contains(QLatin1String("job_62 (db_optimize)")));
-    QCOMPARE(requestCount(), req);
+    QCOMPARE(m_http.requestCount(), req);
 }
 
 // Several workers (threads with their own connections) collect alerts for the same digest at once:
@@ -1077,7 +1060,7 @@ void TestNotify::digestScheduledOnce()
     auto leftover = service.enqueue(DigestStore::digestJob(dueTimes.first(), QStringLiteral("hourly")),
                                     Actor::system(QStringLiteral("alerts")));
     QVERIFY(leftover);
-    const int req = requestCount() + 1;
+    const int req = m_http.requestCount() + 1;
     clock->setMs(dueTimes.last());
     auto pool = startPool(clock, 1);
     JobFilter done = notifyJobs();
@@ -1087,9 +1070,9 @@ void TestNotify::digestScheduledOnce()
     QCOMPARE(service.get(leftover.value())->result.toObject().value(QLatin1String("delivered_by")).toString(),
              Job::publicId(DigestStore(m_db->config()).digest(dueTimes.first())->value().jobId));
     // One Slack message with all 24 alerts: the first digest took over the ones not started yet.
-    QCOMPARE(requestCount(), req);
+    QCOMPARE(m_http.requestCount(), req);
     const QString text =
-        QJsonDocument::fromJson(waitForRequest(req).value(QLatin1String("body")).toString().toUtf8())
+        QJsonDocument::fromJson(m_http.waitForRequest(req).value(QLatin1String("body")).toString().toUtf8())
             .object()
             .value(QLatin1String("text"))
             .toString();
@@ -1109,7 +1092,7 @@ void TestNotify::digestFailedDeliveryRetried()
         s.slackWebhookUrl.replace(webhookUrl(path));
         s.digestFrequency = DigestFrequency::Hourly;
     });
-    respond(path, 500, QStringLiteral("internal_error"), QStringLiteral("text/plain"));
+    m_http.respond(path, 500, QStringLiteral("internal_error"), QStringLiteral("text/plain"));
     auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
     JobAlerts alerts(m_db->config(), clock);
     const QList<qint64> ids = alerts.handle(
@@ -1119,7 +1102,7 @@ void TestNotify::digestFailedDeliveryRetried()
     DigestStore digests(m_db->config());
     JobStore jobs(m_db->config());
 
-    const int req = requestCount() + 1;
+    const int req = m_http.requestCount() + 1;
     clock->setMs(utc("2024-01-10T11:00:00Z"));
     auto pool = startPool(clock, 1);
     QTRY_VERIFY_WITH_TIMEOUT(jobs.get(digestJob)->retryCount == 1, 30000);
@@ -1134,7 +1117,7 @@ void TestNotify::digestFailedDeliveryRetried()
     QCOMPARE(log->size(), 1);
     QVERIFY(!log->first().delivered);
     QCOMPARE(log->first().event, QStringLiteral("digest"));
-    QCOMPARE(requestCount(), req);
+    QCOMPARE(m_http.requestCount(), req);
 
     // Raised while the 11:00 digest is being retried: it waits for 12:00.
     clock->setMs(utc("2024-01-10T11:01:00Z"));
@@ -1144,14 +1127,14 @@ void TestNotify::digestFailedDeliveryRetried()
     QCOMPARE(isoUtc(jobs.get(later.first())->runAt), QStringLiteral("2024-01-10T12:00:00.000Z"));
 
     // Slack is back: the retry delivers the two alerts it holds, and only those.
-    respond(path, 200, QStringLiteral("ok"), QStringLiteral("text/html"));
+    m_http.respond(path, 200, QStringLiteral("ok"), QStringLiteral("text/html"));
     clock->setMs(utc("2024-01-10T11:02:00Z"));
     QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(digestJob)->status), toString(JobStatus::Completed), 30000);
-    const QString text =
-        QJsonDocument::fromJson(waitForRequest(req + 1).value(QLatin1String("body")).toString().toUtf8())
-            .object()
-            .value(QLatin1String("text"))
-            .toString();
+    const QString text = QJsonDocument::fromJson(
+                             m_http.waitForRequest(req + 1).value(QLatin1String("body")).toString().toUtf8())
+                             .object()
+                             .value(QLatin1String("text"))
+                             .toString();
     QVERIFY2(text.contains(QLatin1String("job_41 (db_optimize)")) &&
                  text.contains(QLatin1String("job_42 (db_optimize)")) &&
                  !text.contains(QLatin1String("job_43")),
@@ -1167,7 +1150,7 @@ void TestNotify::digestFailedDeliveryRetried()
                               30000);
     pool->stopAndWait(5000);
     QCOMPARE(digests.pending()->size(), 0);
-    QCOMPARE(requestCount(), req + 2);
+    QCOMPARE(m_http.requestCount(), req + 2);
 }
 
 // Daily at 08:00 Berlin time; switching to immediate sends what waits now, and the daily digest then
@@ -1199,10 +1182,38 @@ void TestNotify::digestSwitchToImmediate()
     QCOMPARE(flush.runAt, clock->nowMs());
     QCOMPARE(flush.createdBy, QStringLiteral("alice"));
 
+    // From now on, one alert is one notify job, also from the hook that read the settings a moment ago
+    // (it keeps them for a second and still believes in daily digests): the digest refuses alerts once
+    // the stored settings say immediate, so they cannot join the daily digest after the flush.
+    const QList<qint64> now = alerts.handle({failedJob(52, QStringLiteral("late"))});
+    QCOMPARE(now.size(), 1);
+    QVERIFY(now.first() != daily.first() && now.first() != flush.id);
+    QCOMPARE(jobs.get(now.first())->payload.value(QLatin1String("event")).toString(),
+             QStringLiteral("job_failed"));
+    DigestItem item;
+    item.event = QStringLiteral("job_failed");
+    item.sourceJobId = 53;
+    item.jobType = QStringLiteral("cleanup");
+    auto refused = DigestStore(m_db->config(), clock)
+                       .collect(
+                           {item}, utc("2024-07-11T06:00:00Z"), QStringLiteral("daily"),
+                           [](qint64 t) { return t + 86'400'000; }, Actor::system(QStringLiteral("alerts")));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, Error::Code::Conflict);
+    QCOMPARE(DigestStore(m_db->config()).pending()->size(), 1); // only job_51's, waiting for the flush
+    QCOMPARE(notifyJobList().size(), 3); // the daily digest, the flush, the single alert: nothing added
+
     const int mail = messageCount() + 1;
     auto pool = startPool(clock, 1);
     QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(flush.id)->status), toString(JobStatus::Completed), 30000);
-    const QJsonObject email = waitForMessage(mail);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(now.first())->status), toString(JobStatus::Completed), 30000);
+    // Two emails: the flushed digest and the single alert, in either order.
+    QJsonObject email;
+    for (const int n : {mail, mail + 1}) {
+        const QJsonObject m = waitForMessage(n);
+        if (m.value(QLatin1String("subject")).toString().contains(QLatin1String("Alert digest")))
+            email = m;
+    }
     QCOMPARE(email.value(QLatin1String("subject")).toString(),
              QStringLiteral("[HCM] Alert digest: 1 job failed"));
     QVERIFY2(email.value(QLatin1String("body"))
@@ -1211,24 +1222,95 @@ void TestNotify::digestSwitchToImmediate()
                                          "that was waiting for a digest:")),
              qPrintable(email.value(QLatin1String("body")).toString()));
     QVERIFY(email.value(QLatin1String("body")).toString().contains(QLatin1String("job_51 (db_optimize)")));
+    QVERIFY(!email.value(QLatin1String("body")).toString().contains(QLatin1String("job_52")));
     QCOMPARE(DigestStore(m_db->config()).pending()->size(), 0);
     QCOMPARE(jobs.get(flush.id)->result.toObject().value(QLatin1String("taken_over")).toInt(), 1);
-
-    // From now on, one alert is one notify job (a fresh hook: the old one keeps settings for a second).
-    const QList<qint64> now =
-        JobAlerts(m_db->config(), clock).handle({failedJob(52, QStringLiteral("late"))});
-    QCOMPARE(now.size(), 1);
-    QCOMPARE(jobs.get(now.first())->payload.value(QLatin1String("event")).toString(),
-             QStringLiteral("job_failed"));
 
     // The daily digest, when its time comes, has nothing left.
     clock->setMs(utc("2024-07-11T06:00:00Z"));
     QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(daily.first())->status), toString(JobStatus::Completed),
                               30000);
-    QTRY_COMPARE_WITH_TIMEOUT(toString(jobs.get(now.first())->status), toString(JobStatus::Completed), 30000);
     pool->stopAndWait(5000);
     QCOMPARE(jobs.get(daily.first())->result.toObject().value(QLatin1String("alerts")).toInt(), 0);
     QCOMPARE(messageCount(), mail + 1); // the flush and the single alert; nothing from the daily digest
+}
+
+// A digest job that runs again after its delivery (delivery is at least once: its worker may die before
+// the outcome is written) finds nothing left and keeps the count of what it delivered.
+void TestNotify::digestRunAgainKeepsItsCount()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) { s.digestFrequency = DigestFrequency::Hourly; });
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
+    const qint64 due = utc("2024-01-10T11:00:00Z");
+    DigestStore store(m_db->config(), clock);
+    QList<DigestItem> items;
+    for (int i = 0; i < 3; ++i) {
+        DigestItem item;
+        item.event = QStringLiteral("job_failed");
+        item.sourceJobId = 81 + i;
+        item.jobType = QStringLiteral("cleanup");
+        items.append(item);
+    }
+    auto scheduled = store.collect(
+        items, due, QStringLiteral("hourly"), [](qint64 t) { return t + 3'600'000; },
+        Actor::system(QStringLiteral("alerts")));
+    QVERIFY2(scheduled, why(scheduled).constData());
+    const qint64 job = scheduled->jobId;
+
+    clock->setMs(due);
+    auto first = store.claim(due, job, QStringLiteral("hourly"));
+    QVERIFY2(first, why(first).constData());
+    QVERIFY(!first->duplicate);
+    QCOMPARE(first->items.size(), 3);
+    QList<qint64> ids;
+    for (const DigestItem &item : std::as_const(first->items))
+        ids.append(item.id);
+    QVERIFY(store.markDelivered(due, job, ids));
+    QCOMPARE(store.digest(due)->value().itemCount, 3);
+
+    auto again = store.claim(due, job, QStringLiteral("hourly"));
+    QVERIFY2(again, why(again).constData());
+    QVERIFY(!again->duplicate);
+    QCOMPARE(again->items.size(), 0);
+    QVERIFY(store.markDelivered(due, job, {}));
+    QCOMPARE(store.digest(due)->value().state, QStringLiteral("delivered"));
+    QCOMPARE(store.digest(due)->value().itemCount, 3);
+    QCOMPARE(store.pending()->size(), 0);
+}
+
+// When alerts cannot be collected for a digest (here its table is gone, as for a worker role that was
+// never granted the digest tables), they are sent one by one instead of being lost, and the digest job
+// that could not be registered is withdrawn.
+void TestNotify::digestUnavailableAlertsSentOneByOne()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.slackEnabled = true;
+        s.digestFrequency = DigestFrequency::Hourly;
+    });
+    {
+        auto db = Database::connection(m_db->config());
+        QVERIFY(db);
+        QSqlQuery q(db.value());
+        QVERIFY2(q.exec(QStringLiteral("DROP TABLE notification_digest_items")),
+                 qPrintable(q.lastError().text()));
+    }
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T10:20:00Z"));
+    const QList<qint64> ids =
+        JobAlerts(m_db->config(), clock)
+            .handle({failedJob(71, QStringLiteral("disk full")), failedJob(72, QStringLiteral("no route"))});
+    QCOMPARE(ids.size(), 2);
+    JobStore jobs(m_db->config());
+    for (int i = 0; i < 2; ++i) {
+        auto job = jobs.get(ids.at(i));
+        QVERIFY(job);
+        QCOMPARE(job->type, QStringLiteral("notify"));
+        QCOMPARE(job->payload.value(QLatin1String("event")).toString(), QStringLiteral("job_failed"));
+        QCOMPARE(job->payload.value(QLatin1String("job_id")).toInteger(), qint64(71 + i));
+        QVERIFY(!job->payload.contains(DigestStore::payloadKey()));
+    }
+    QCOMPARE(notifyJobList().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestNotify)

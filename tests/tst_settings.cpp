@@ -223,6 +223,12 @@ void TestSettings::validation_data()
     row("smtp host bad", "smtp_host", "smtp example.com", false);
     row("ca file relative", "tls_ca_file", "certs/ca.pem", false);
     row("smtp host ipv6", "smtp_host", "2001:db8::25", true);
+    row("smtp host ipv6 bracketed", "smtp_host", "[2001:db8::25]", true);
+    row("smtp host ipv6 mapped", "smtp_host", "::ffff:192.0.2.25", true);
+    row("smtp host colons only", "smtp_host", ":::", false);
+    row("smtp host too few groups", "smtp_host", "1:2:3", false);
+    row("smtp host ipv6 bad digit", "smtp_host", "[2001:db8::zz]", false);
+    row("smtp host with a port", "smtp_host", "mail.example.com:587", false);
 
     // SMTP credentials never cross the network unencrypted; a relay on this machine may do without TLS.
     const char *remote = "smtp_host=mail.example.com;smtp_username=mailer";
@@ -506,6 +512,15 @@ void TestSettings::nextDigestAt_data()
     row("hourly spring forward", "hourly", "Europe/Berlin", "", "2024-03-31T00:30:00Z",
         "2024-03-31T01:00:00Z");
     row("hourly fall back", "hourly", "Europe/Berlin", "", "2024-10-27T00:30:00Z", "2024-10-27T01:00:00Z");
+    // Kathmandu is UTC+05:45: a quarter past in UTC.
+    row("hourly kathmandu", "hourly", "Asia/Kathmandu", "", "2024-01-10T10:20:00Z", "2024-01-10T11:15:00Z");
+    // Lord Howe Island moves its clocks by half an hour (UTC+10:30 / +11). Springing forward, 02:00
+    // becomes 02:30 at 15:30 UTC: the next full hour is 03:00, 16:00 UTC. Falling back, 02:00 becomes
+    // 01:30 at 15:00 UTC: the next full hour is 02:00 of the repeated half hour, 15:30 UTC.
+    row("hourly lord howe spring forward", "hourly", "Australia/Lord_Howe", "", "2024-10-05T15:10:00Z",
+        "2024-10-05T16:00:00Z");
+    row("hourly lord howe fall back", "hourly", "Australia/Lord_Howe", "", "2024-04-06T14:40:00Z",
+        "2024-04-06T15:30:00Z");
     row("hourly quiet", "hourly", "UTC", "22:00-07:00", "2024-01-10T21:30:00Z", "2024-01-11T07:00:00Z");
     row("hourly quiet after midnight", "hourly", "UTC", "22:00-07:00", "2024-01-11T03:10:00Z",
         "2024-01-11T07:00:00Z");
@@ -549,6 +564,14 @@ void TestSettings::nextDigestAt()
     if (due > 0) {
         QVERIFY(due > now);
         QCOMPARE(s.quietUntil(due), qint64(0)); // never inside quiet hours
+    }
+    if (due > 0 && quiet.isEmpty()) {
+        // What the clock on the wall shows then: a full hour, 08:00 for daily digests.
+        const QTime local = QDateTime::fromMSecsSinceEpoch(due, QTimeZone(zone.toUtf8())).time();
+        QCOMPARE(local.minute(), 0);
+        QCOMPARE(local.second(), 0);
+        if (frequency == QLatin1String("daily"))
+            QCOMPARE(local.hour(), NotificationSettings::kDailyDigestHour);
     }
 }
 
@@ -691,23 +714,14 @@ void TestSettings::hcmctlSettings()
 
 void TestSettings::rateLimiterRace_data()
 {
-    QTest::addColumn<QString>("backend");
-    QTest::newRow("sqlite") << QStringLiteral("sqlite");
-    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+    test::addBackendRows();
 }
 
 // Threads with their own connections (as separate processes would have) race for the slots of one
 // bucket: exactly the allowed number get one, first from an empty window, then for the last free slot.
 void TestSettings::rateLimiterRace()
 {
-    QFETCH(QString, backend);
-    test::TempDatabase db(backend);
-    if (!db.skipReason().isEmpty()) {
-        if (test::TempDatabase::postgresRequired())
-            QFAIL(qPrintable(db.skipReason()));
-        QSKIP(qPrintable(db.skipReason()));
-    }
-    QVERIFY(db.isValid());
+    HCM_TEMP_DATABASE_OF_ROW(db);
     constexpr int kLimit = 5;
     auto clock = std::make_shared<ManualClock>(utc("2024-03-01T12:00:00Z"));
     const QString bucket = QStringLiteral("race");

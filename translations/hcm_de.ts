@@ -574,6 +574,11 @@
         <source>The option %1 is given twice in the database address.</source>
         <translation>Die Option %1 steht zweimal in der Datenbankadresse.</translation>
     </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address: the user name or password has characters that must be percent-encoded (%2 for /, %3 for ?, %4 for #). Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
+        <extracomment>%2, %3, %4 are the percent-encodings of /, ? and # (&quot;%2F&quot;)</extracomment>
+        <translation>„%1“ ist keine gültige PostgreSQL-Adresse: Benutzername oder Passwort enthalten Zeichen, die prozentkodiert werden müssen (%2 für /, %3 für ?, %4 für #). Oder lassen Sie das Passwort in der Adresse weg und setzen Sie PGPASSWORD oder ~/.pgpass.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::DbOptimizeHandler</name>
@@ -694,6 +699,14 @@
     <message>
         <source>reading the alert digests</source>
         <translation>Lesen der Zusammenfassungen der Warnungen</translation>
+    </message>
+    <message>
+        <source>reading the notification settings</source>
+        <translation>Lesen der Benachrichtigungseinstellungen</translation>
+    </message>
+    <message>
+        <source>Digests were switched off meanwhile: the alerts go out one by one.</source>
+        <translation>Zusammenfassungen wurden inzwischen abgeschaltet: Die Warnungen werden einzeln versendet.</translation>
     </message>
 </context>
 <context>

@@ -574,6 +574,11 @@
         <source>The option %1 is given twice in the database address.</source>
         <translation>L&apos;option %1 figure deux fois dans l&apos;adresse de la base de données.</translation>
     </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address: the user name or password has characters that must be percent-encoded (%2 for /, %3 for ?, %4 for #). Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
+        <extracomment>%2, %3, %4 are the percent-encodings of /, ? and # (&quot;%2F&quot;)</extracomment>
+        <translation>« %1 » n&apos;est pas une adresse PostgreSQL valide : le nom d&apos;utilisateur ou le mot de passe contient des caractères à encoder en pourcentage (%2 pour /, %3 pour ?, %4 pour #). Ou bien retirez le mot de passe de l&apos;adresse et définissez PGPASSWORD ou ~/.pgpass.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::DbOptimizeHandler</name>
@@ -694,6 +699,14 @@
     <message>
         <source>reading the alert digests</source>
         <translation>lecture des récapitulatifs d&apos;alertes</translation>
+    </message>
+    <message>
+        <source>reading the notification settings</source>
+        <translation>lecture des paramètres de notification</translation>
+    </message>
+    <message>
+        <source>Digests were switched off meanwhile: the alerts go out one by one.</source>
+        <translation>Les récapitulatifs ont été désactivés entre-temps : les alertes partent une par une.</translation>
     </message>
 </context>
 <context>

@@ -3,20 +3,11 @@
 #include "jobs/jobtablemodel.h"
 #include "ui/statusicons.h"
 
-#include <QDateTime>
-#include <QLocale>
 #include <QSet>
 
 namespace hcm::ui {
 
 namespace {
-
-QString timeText(qint64 ms)
-{
-    return ms > 0
-               ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-               : QString();
-}
 
 // The status whose icon and colour an outcome borrows.
 JobStatus outcomeStatus(const QString &outcome)
@@ -92,7 +83,7 @@ QString WorkerJobsModel::outcomeText(const QString &outcome)
 QString WorkerJobsModel::endedText(const Row &r) const
 {
     if (!r.held)
-        return timeText(r.last.finishedAt);
+        return JobTableModel::timeText(r.last.finishedAt);
     if (r.job.leaseExpiresAt <= 0)
         return {};
     const qint64 left = r.job.leaseExpiresAt - m_now;
@@ -114,7 +105,7 @@ QVariant WorkerJobsModel::display(const Row &r, int column) const
     case AttemptColumn:
         return r.last.attempt;
     case StartedColumn:
-        return timeText(r.last.startedAt);
+        return JobTableModel::timeText(r.last.startedAt);
     case EndedColumn:
         return endedText(r);
     case OutcomeColumn:

@@ -8,13 +8,11 @@
 #include "ui/workerjobsmodel.h"
 
 #include <QClipboard>
-#include <QDateTime>
 #include <QFont>
 #include <QGuiApplication>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLocale>
 #include <QMenu>
 #include <QShortcut>
 #include <QSplitter>
@@ -24,13 +22,6 @@
 namespace hcm::ui {
 
 namespace {
-
-QString timeText(qint64 ms)
-{
-    return ms > 0
-               ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-               : QString();
-}
 
 void setUpTable(QTableView *table, const QList<int> &widths)
 {
@@ -145,7 +136,7 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == StateColumn && state == WorkerState::Lost) {
             return tr("No heartbeat since %1. The jobs it holds return to the queue when their leases "
                       "expire; select the worker to see them.")
-                .arg(timeText(w.heartbeatAt));
+                .arg(JobTableModel::timeText(w.heartbeatAt));
         }
         return {};
     case Qt::DisplayRole:
@@ -166,7 +157,7 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
         //: running jobs "of" the worker's concurrency
         return tr("%1 of %2").arg(w.running).arg(w.concurrency);
     case StartedColumn:
-        return timeText(w.startedAt);
+        return JobTableModel::timeText(w.startedAt);
     case HeartbeatColumn:
         return w.stoppedAt > 0
                    ? QString()
@@ -357,6 +348,7 @@ void WorkersPage::onWorkersReady(quint64 request, const QList<WorkerInfo> &worke
 {
     if (request != m_request)
         return;
+    m_workersError.clear();
     m_model->setWorkers(workers, Clock::system()->nowMs());
     // The selection follows its row (removals are row removals); a vanished worker clears it.
     onSelectedWorkerChanged();
@@ -379,7 +371,7 @@ void WorkersPage::onRequestFailed(quint64 request, const QString &message)
         m_jobsError = message;
         updateTitle();
     } else if (request == m_request) {
-        m_jobsError = message; // the list of workers itself: say so where the admin looks
+        m_workersError = message; // the list of workers itself: say so where the admin looks
         updateTitle();
     }
 }
@@ -404,7 +396,7 @@ void WorkersPage::updateTitle()
                             JobTableModel::durationText(m_model->now() - w->heartbeatAt));
             break;
         case WorkerState::Stopped:
-            text = tr("%1 on %2 stopped at %3.").arg(name, host, timeText(w->stoppedAt));
+            text = tr("%1 on %2 stopped at %3.").arg(name, host, JobTableModel::timeText(w->stoppedAt));
             break;
         case WorkerState::Running:
             text = tr("%1 on %2 is running.").arg(name, host);
@@ -436,9 +428,12 @@ void WorkersPage::updateTitle()
             text += QLatin1Char(' ') + tr("Double-click a job to open its details.");
         }
     }
-    if (!m_jobsError.isEmpty()) {
+    QStringList errors{m_workersError, m_jobsError};
+    errors.removeAll(QString());
+    errors.removeDuplicates(); // a database that is down fails both the same way
+    for (const QString &error : std::as_const(errors)) {
         text += QStringLiteral("<br><span style=\"color:#b91c1c\">%1</span>")
-                    .arg(tr("Could not load: %1").arg(m_jobsError).toHtmlEscaped());
+                    .arg(tr("Could not load: %1").arg(error).toHtmlEscaped());
     }
     m_jobsTitle->setText(text);
 }

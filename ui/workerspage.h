@@ -108,7 +108,8 @@ private:
     QTimer m_timer;
     QTimer m_changeCoalescer; // job changes reported by JobNotifier, a burst as one reload
     QString m_selectedWorker;
-    QString m_jobsError;
+    QString m_workersError; // the last list of workers failed to load
+    QString m_jobsError;    // the selected worker's jobs failed to load
     quint64 m_request = 0;
     quint64 m_jobsRequest = 0;
     bool m_jobsLoaded = false;

@@ -152,24 +152,50 @@ Result<int> checkedPort(const QString &text)
     return port;
 }
 
-// The port text of a URL's authority ("" when none), found by hand: Qt's own error for a bad port
-// quotes the whole URL, password included. The user info ends at the last '@' before the query,
-// so a password with '/' or ':' in it is never taken for a host or a port.
-QString portText(const QString &url)
+// Where the user info of a URL's authority ends: the index of its '@', or -1 when it has none. The
+// user info starts at `start` (after "://"). A password may hold '/', '?', '#' or '@' that were not
+// percent-encoded, so this is the last '@' that does not lie in the query: a '?' or '#' before it
+// followed by a "key=value" item means it does. (A password with a '?' and a later '=' cannot be told
+// from a query: libpq needs it percent-encoded anyway.) Message texts rely on this to cut the password
+// out.
+qsizetype userInfoEnd(const QString &url, qsizetype start)
+{
+    for (qsizetype at = url.lastIndexOf(QLatin1Char('@')); at >= start && at > 0;
+         at = url.lastIndexOf(QLatin1Char('@'), at - 1)) {
+        const QStringView before = QStringView(url).mid(start, at - start);
+        qsizetype query = -1;
+        for (const QChar c : {QLatin1Char('?'), QLatin1Char('#')}) {
+            const qsizetype i = before.indexOf(c);
+            if (i >= 0)
+                query = query < 0 ? i : std::min(query, i);
+        }
+        if (query < 0 || !before.mid(query).contains(QLatin1Char('=')))
+            return at;
+    }
+    return -1;
+}
+
+// The host and port of a URL's authority ("db1:5433", "[::1]:5432"), found by hand: Qt's own error
+// for a bad port quotes the whole URL, password included, and Qt takes the first '/', '?' or '#' of a
+// password for the end of the authority.
+QString hostAndPort(const QString &url)
 {
     const qsizetype start = url.indexOf(QLatin1String("://")) + 3;
-    qsizetype end = url.size();
-    for (const QChar c : {QLatin1Char('?'), QLatin1Char('#')}) {
-        const qsizetype i = url.indexOf(c, start);
+    const qsizetype at = userInfoEnd(url, start);
+    const qsizetype hostStart = at >= 0 ? at + 1 : start;
+    qsizetype hostEnd = url.size();
+    for (const QChar c : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
+        const qsizetype i = url.indexOf(c, hostStart);
         if (i >= 0)
-            end = std::min(end, i);
+            hostEnd = std::min(hostEnd, i);
     }
-    const qsizetype at = url.lastIndexOf(QLatin1Char('@'), end - 1);
-    const qsizetype hostStart = at >= start ? at + 1 : start;
-    qsizetype hostEnd = url.indexOf(QLatin1Char('/'), hostStart);
-    if (hostEnd < 0 || hostEnd > end)
-        hostEnd = end;
-    const QString hostPort = url.mid(hostStart, hostEnd - hostStart);
+    return url.mid(hostStart, hostEnd - hostStart);
+}
+
+// The port text of a URL's authority ("" when none).
+QString portText(const QString &url)
+{
+    const QString hostPort = hostAndPort(url);
     qsizetype colon = -1;
     if (hostPort.startsWith(QLatin1Char('['))) {
         const qsizetype close = hostPort.indexOf(QLatin1Char(']'));
@@ -179,6 +205,18 @@ QString portText(const QString &url)
         colon = hostPort.lastIndexOf(QLatin1Char(':'));
     }
     return colon >= 0 ? hostPort.mid(colon + 1) : QString();
+}
+
+// Whether the user info holds a character that ends it for Qt (and for libpq): '/', '?' or '#'.
+bool userInfoNeedsEncoding(const QString &url)
+{
+    const qsizetype start = url.indexOf(QLatin1String("://")) + 3;
+    const qsizetype at = userInfoEnd(url, start);
+    if (at < 0)
+        return false;
+    const QStringView info = QStringView(url).mid(start, at - start);
+    return info.contains(QLatin1Char('/')) || info.contains(QLatin1Char('?')) ||
+           info.contains(QLatin1Char('#'));
 }
 
 // Qt's reason why a URL is invalid, without the part that quotes the URL (and its password).
@@ -208,19 +246,13 @@ QString DbConfig::redacted(const QString &spec)
     const qsizetype schemeEnd = trimmed.indexOf(QLatin1String("://"));
     if (schemeEnd < 0)
         return trimmed; // a file path
-    // The user info ends at the last '@' before the query, and its password starts at its first ':'.
-    // Cut by hand first: QUrl splits "user:p@ss/word@host" at the first '/' and would show "ss/word"
-    // as a host, and it cannot parse at all some of the addresses an error message has to quote.
+    // The password starts at the first ':' of the user info (userInfoEnd). Cut by hand first: QUrl
+    // splits "user:p@ss/word@host" at the first '/' and would show "ss/word" as a host, and it cannot
+    // parse at all some of the addresses an error message has to quote.
     QString out = trimmed;
     const qsizetype start = schemeEnd + 3;
-    qsizetype end = out.size();
-    for (const QChar c : {QLatin1Char('?'), QLatin1Char('#')}) {
-        const qsizetype i = out.indexOf(c, start);
-        if (i >= 0)
-            end = std::min(end, i);
-    }
-    const qsizetype at = out.lastIndexOf(QLatin1Char('@'), end - 1);
-    if (at >= start) {
+    const qsizetype at = userInfoEnd(out, start);
+    if (at >= 0) {
         const qsizetype colon = out.indexOf(QLatin1Char(':'), start);
         if (colon >= 0 && colon < at)
             out.remove(colon, at - colon);
@@ -274,6 +306,15 @@ Result<DbConfig> DbConfig::parse(const QString &spec)
         if (!port.isEmpty()) {
             if (auto checked = checkedPort(port); !checked)
                 return checked.error();
+        }
+        if (userInfoNeedsEncoding(trimmed)) {
+            return Error{
+                Error::Code::Invalid,
+                //: %2, %3, %4 are the percent-encodings of /, ? and # ("%2F")
+                Tr::tr("\"%1\" is not a valid PostgreSQL address: the user name or password has "
+                       "characters that must be percent-encoded (%2 for /, %3 for ?, %4 for #). "
+                       "Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.")
+                    .arg(shown, QStringLiteral("%2F"), QStringLiteral("%3F"), QStringLiteral("%23"))};
         }
         const QUrl url(trimmed, QUrl::StrictMode);
         if (!url.isValid()) {

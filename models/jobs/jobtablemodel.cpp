@@ -43,14 +43,14 @@ bool sameContent(const Job &a, const Job &b)
            a.priority == b.priority;
 }
 
-QString timeText(qint64 ms)
+} // namespace
+
+QString JobTableModel::timeText(qint64 ms)
 {
     if (ms <= 0)
         return {};
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
-
-} // namespace
 
 JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock, QObject *parent)
     : QAbstractTableModel(parent)

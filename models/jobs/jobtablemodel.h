@@ -82,6 +82,8 @@ public:
     // Formatting shared with the details view.
     static QString statusText(const Job &job, qint64 nowMs);
     static QString durationText(qint64 ms);
+    // A moment as the tables show it, in local time ("2026-01-07 10:15:32"); empty for 0.
+    static QString timeText(qint64 ms);
 
 signals:
     // A window was applied (first load, refresh or scroll).

@@ -84,6 +84,40 @@ Result<std::optional<RowState>> lockedRow(QSqlDatabase &db, const DbConfig &conf
     return std::optional<RowState>(RowState{q.value(0).toLongLong(), q.value(1).toString()});
 }
 
+// Whether digest_frequency is "immediate" in the stored settings (no row: the defaults, immediate).
+Result<bool> digestsOff(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT digest_frequency FROM notification_settings WHERE id = 1")))
+        return Database::error(q.lastError(), DigestStore::tr("reading the notification settings"));
+    return !q.next() || q.value(0).toString() == QLatin1String("immediate");
+}
+
+Error digestsOffError()
+{
+    return Error{Error::Code::Conflict,
+                 DigestStore::tr("Digests were switched off meanwhile: the alerts go out one by one.")};
+}
+
+// Registers job `jobId` for the digest due at `dueAt`, unless a job is registered already: the
+// primary key lets exactly one registration win.
+Status registerDigest(QSqlDatabase &db, qint64 dueAt, qint64 jobId, const QString &frequency, qint64 now)
+{
+    QSqlQuery ins(db);
+    if (auto st = Sql::prepare(ins, QStringLiteral("INSERT INTO notification_digests (due_at, job_id, "
+                                                   "frequency, state, item_count, created_at, updated_at) "
+                                                   "VALUES (?, ?, ?, 'scheduled', 0, ?, ?) "
+                                                   "ON CONFLICT (due_at) DO NOTHING"));
+        !st)
+        return st;
+    ins.addBindValue(dueAt);
+    ins.addBindValue(jobId);
+    ins.addBindValue(frequency);
+    ins.addBindValue(now);
+    ins.addBindValue(now);
+    return Sql::exec(ins, DigestStore::tr("scheduling an alert digest"));
+}
+
 } // namespace
 
 DigestStore::DigestStore(DbConfig config, std::shared_ptr<Clock> clock)
@@ -121,22 +155,19 @@ Result<std::pair<DigestStore::AddOutcome, qint64>> DigestStore::addIfOpen(qint64
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st.error();
+    if (!items.isEmpty()) {
+        // Read in the transaction that adds them, not from the caller's settings (cached for a second):
+        // alerts must not join a digest after a save that switched digests off has flushed the waiting
+        // ones, or they would wait for the next digest time instead of going out now.
+        auto off = digestsOff(db);
+        if (!off)
+            return off.error();
+        if (off.value())
+            return std::make_pair(AddOutcome::Off, qint64(0));
+    }
     if (newJobId > 0) {
         // The unique key decides: of several jobs registered for the same time, the first one stays.
-        QSqlQuery ins(db);
-        if (auto st =
-                Sql::prepare(ins, QStringLiteral("INSERT INTO notification_digests (due_at, job_id, "
-                                                 "frequency, state, item_count, created_at, updated_at) "
-                                                 "VALUES (?, ?, ?, 'scheduled', 0, ?, ?) "
-                                                 "ON CONFLICT (due_at) DO NOTHING"));
-            !st)
-            return st.error();
-        ins.addBindValue(dueAt);
-        ins.addBindValue(newJobId);
-        ins.addBindValue(frequency);
-        ins.addBindValue(now);
-        ins.addBindValue(now);
-        if (auto st = Sql::exec(ins, tr("scheduling an alert digest")); !st)
+        if (auto st = registerDigest(db, dueAt, newJobId, frequency, now); !st)
             return st.error();
     }
     // FOR SHARE: alerts of several processes join at once, but not while the digest's job starts it.
@@ -202,6 +233,8 @@ Result<DigestStore::Scheduled> DigestStore::collect(const QList<DigestItem> &ite
         auto joined = addIfOpen(due, items, 0, frequency);
         if (!joined)
             return joined.error();
+        if (joined->first == AddOutcome::Off)
+            return digestsOffError();
         if (joined->first == AddOutcome::Added)
             return Scheduled{due, joined->second, false};
         if (joined->first == AddOutcome::NoDigest) {
@@ -213,6 +246,10 @@ Result<DigestStore::Scheduled> DigestStore::collect(const QList<DigestItem> &ite
             if (!registered) {
                 withdraw(id.value(), actor);
                 return registered.error();
+            }
+            if (registered->first == AddOutcome::Off) {
+                withdraw(id.value(), actor);
+                return digestsOffError();
             }
             const qint64 owner = registered->second;
             if (owner != id.value())
@@ -265,20 +302,7 @@ Result<DigestClaim> DigestStore::claim(qint64 dueAt, qint64 jobId, const QString
     bool firstRun = false;
     if (!row.value()) {
         // The job was committed but its scheduler stopped before registering it: it registers itself.
-        QSqlQuery ins(db);
-        if (auto st =
-                Sql::prepare(ins, QStringLiteral("INSERT INTO notification_digests (due_at, job_id, "
-                                                 "frequency, state, item_count, created_at, updated_at) "
-                                                 "VALUES (?, ?, ?, 'scheduled', 0, ?, ?) "
-                                                 "ON CONFLICT (due_at) DO NOTHING"));
-            !st)
-            return st.error();
-        ins.addBindValue(dueAt);
-        ins.addBindValue(jobId);
-        ins.addBindValue(frequency);
-        ins.addBindValue(now);
-        ins.addBindValue(now);
-        if (auto st = Sql::exec(ins, tr("scheduling an alert digest")); !st)
+        if (auto st = registerDigest(db, dueAt, jobId, frequency, now); !st)
             return st.error();
         row = lockedRow(db, m_config, dueAt, "UPDATE");
         if (!row)
@@ -375,6 +399,7 @@ Status DigestStore::markDelivered(qint64 dueAt, qint64 jobId, const QList<qint64
     Transaction tx(db);
     if (auto st = tx.begin(); !st)
         return st;
+    int marked = 0;
     if (!itemIds.isEmpty()) {
         QSqlQuery q(db);
         if (auto st =
@@ -387,14 +412,18 @@ Status DigestStore::markDelivered(qint64 dueAt, qint64 jobId, const QList<qint64
         q.addBindValue(dueAt);
         if (auto st = Sql::exec(q, tr("marking the alerts of a digest delivered")); !st)
             return st;
+        marked = q.numRowsAffected();
     }
+    // Added, not set: a job run again after its delivery (delivery is at least once) finds nothing left
+    // and must not turn the count of the first run into 0.
     QSqlQuery d(db);
     if (auto st = Sql::prepare(
-            d, QStringLiteral("UPDATE notification_digests SET state = 'delivered', item_count = ?, "
-                              "updated_at = ? WHERE due_at = ? AND job_id = ?"));
+            d, QStringLiteral(
+                   "UPDATE notification_digests SET state = 'delivered', item_count = item_count + ?, "
+                   "updated_at = ? WHERE due_at = ? AND job_id = ?"));
         !st)
         return st;
-    d.addBindValue(int(itemIds.size()));
+    d.addBindValue(marked);
     d.addBindValue(now);
     d.addBindValue(dueAt);
     d.addBindValue(jobId);

@@ -88,6 +88,8 @@ public:
     // Adds `items` to the digest due at `dueAt`, scheduling its job when there is none yet. When that
     // digest has already started, the items go to the one due at `later(dueAt)` (and so on). `items` may
     // be empty: then only a digest is scheduled (it takes every alert still waiting when it starts).
+    // Items are refused (Error::Code::Conflict) once the stored settings say digest_frequency=immediate:
+    // the caller then sends them one by one.
     Result<Scheduled> collect(const QList<DigestItem> &items, qint64 dueAt, const QString &frequency,
                               const std::function<qint64(qint64)> &later, const Actor &actor);
     // When the settings leave digest mode: a digest due at `at` that takes every waiting alert, unless
@@ -110,7 +112,7 @@ public:
     Result<QList<DigestInfo>> digests();
 
 private:
-    enum class AddOutcome { Added, NoDigest, Started };
+    enum class AddOutcome { Added, NoDigest, Started, Off };
     Result<std::pair<AddOutcome, qint64>> addIfOpen(qint64 dueAt, const QList<DigestItem> &items,
                                                     qint64 newJobId, const QString &frequency);
     void withdraw(qint64 jobId, const Actor &actor);

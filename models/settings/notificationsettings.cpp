@@ -101,11 +101,18 @@ bool isHttpsUrl(const QString &s)
 
 bool isHostName(const QString &s)
 {
-    // A name, an IPv4 address, or an IPv6 address with or without brackets.
-    static const QRegularExpression re(
-        QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$|^[0-9A-Fa-f.]*:[0-"
-                       "9A-Fa-f:.]*:[0-9A-Fa-f:.]*$"));
-    return s.size() <= 253 && re.match(s).hasMatch();
+    if (s.size() > 253)
+        return false;
+    // An IPv6 address, with or without brackets: QUrl checks its groups (":::" or "1:2:3" are none).
+    if (s.contains(QLatin1Char(':'))) {
+        const bool bracketed = s.startsWith(QLatin1Char('[')) && s.endsWith(QLatin1Char(']'));
+        QUrl url;
+        url.setHost(bracketed ? s.mid(1, s.size() - 2) : s, QUrl::StrictMode);
+        return url.isValid() && !url.host().isEmpty();
+    }
+    // A name or an IPv4 address.
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"));
+    return re.match(s).hasMatch();
 }
 
 std::optional<QTime> parseHhMm(const QString &s)
@@ -524,14 +531,28 @@ qint64 NotificationSettings::nextDigestAt(qint64 utcMs) const
     case DigestFrequency::Immediate:
         return 0;
     case DigestFrequency::Hourly: {
-        // The next full hour of local time. Computed on the local clock face with the offset in force
-        // now: zones half an hour off UTC (Asia/Kolkata) get :30 UTC, and an hour that a daylight saving
-        // change skips or repeats still ends on a full hour.
+        // The first moment after `utcMs` at which the local clock shows a full hour. Offsets in use are
+        // whole quarter hours, so it is one of the next quarter hours of UTC, each checked with the offset
+        // in force at that moment: Asia/Kolkata (+05:30) gets :30 UTC, Asia/Kathmandu (+05:45) :15, and
+        // across a change of offset (daylight saving time, by an hour or, on Lord Howe Island, by half an
+        // hour) the clock still shows a full hour, which the offset in force now would miss.
         constexpr qint64 kHour = 3'600'000;
-        const qint64 offset =
-            qint64(zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(utcMs, Qt::UTC))) * 1000;
-        const qint64 local = utcMs + offset;
-        due = (local - (local % kHour + kHour) % kHour) + kHour - offset;
+        constexpr qint64 kQuarter = kHour / 4;
+        const auto localAt = [&zone](qint64 t) {
+            return t + qint64(zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(t, Qt::UTC))) * 1000;
+        };
+        qint64 t = utcMs - (utcMs % kQuarter + kQuarter) % kQuarter + kQuarter;
+        for (int i = 0; i < 12 && due == 0; ++i, t += kQuarter) {
+            if ((localAt(t) % kHour + kHour) % kHour == 0)
+                due = t;
+        }
+        if (due == 0) {
+            // An offset that is no whole quarter hour (local mean time, before 1972): the next full hour
+            // with the offset in force now.
+            const qint64 offset = localAt(utcMs) - utcMs;
+            const qint64 local = utcMs + offset;
+            due = local - (local % kHour + kHour) % kHour + kHour - offset;
+        }
         break;
     }
     case DigestFrequency::Daily: {

@@ -2,6 +2,8 @@
 
 #include "common/clock.h"
 
+#include <algorithm>
+
 namespace hcm {
 
 namespace {
@@ -80,7 +82,11 @@ QString AlertDigest::text() const
     lines << QString();
     const int n = int(alerts.size());
     const QString from = local(first);
-    const QString to = local(dueAt);
+    // Until the digest's time, or later when it took over alerts of a digest not due yet.
+    qint64 last = dueAt;
+    for (const qint64 t : raisedAt)
+        last = std::max(last, t);
+    const QString to = local(last);
     const QString zoneName = QString::fromUtf8(zone.id());
     //: %1 and %2 local times, %3 the time zone
     if (frequency == QLatin1String("hourly"))

@@ -128,8 +128,12 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
     }
     if (alerts.isEmpty())
         return {};
-    if (s->digestFrequency != DigestFrequency::Immediate)
-        return collect(*s, alerts, now);
+    if (s->digestFrequency != DigestFrequency::Immediate) {
+        if (auto collected = collect(*s, alerts, now))
+            return *collected;
+        // Not lost: when the digest cannot take them (a worker role without the grants on the digest
+        // tables, say), the alerts go out one by one.
+    }
 
     QList<NewJob> jobs;
     const qint64 quietUntil = s->quietUntil(now);
@@ -157,7 +161,8 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
     return ids.value();
 }
 
-QList<qint64> JobAlerts::collect(const NotificationSettings &s, const QList<Alert> &alerts, qint64 now)
+std::optional<QList<qint64>> JobAlerts::collect(const NotificationSettings &s, const QList<Alert> &alerts,
+                                                qint64 now)
 {
     QList<DigestItem> items;
     for (const Alert &a : alerts) {
@@ -180,12 +185,13 @@ QList<qint64> JobAlerts::collect(const NotificationSettings &s, const QList<Aler
                 Actor::system(QStringLiteral("alerts")));
     if (!scheduled) {
         qCWarning(lcNotify).noquote()
-            << "cannot collect" << items.size() << "alerts for the digest:" << scheduled.error().message;
-        return {};
+            << "cannot collect" << items.size()
+            << "alerts for the digest, sending them one by one:" << scheduled.error().message;
+        return std::nullopt;
     }
     qCInfo(lcNotify).noquote() << "collected" << items.size() << "alerts for the" << frequency << "digest at"
                                << isoUtc(scheduled->dueAt) << "(" + Job::publicId(scheduled->jobId) + ")";
-    return {scheduled->jobId};
+    return QList<qint64>{scheduled->jobId};
 }
 
 } // namespace hcm

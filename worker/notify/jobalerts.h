@@ -21,7 +21,8 @@ namespace hcm {
 // or whose worker was lost (per the enabled events). With digest_frequency "immediate" each alert is one
 // notify job, which delivers to every enabled channel with retries of its own; quiet hours set its
 // run_at to their end. With "hourly" or "daily" the alerts wait in DigestStore for the next digest time
-// (NotificationSettings::nextDigestAt), whose single notify job sends them as one message per channel.
+// (NotificationSettings::nextDigestAt), whose single notify job sends them as one message per channel;
+// when they cannot be collected they are sent one by one rather than lost.
 // Transitions of notify jobs never raise alerts (no alert about a failed alert).
 //
 // Plug it into a pool: options.onTransitions = JobAlerts::hook(config);
@@ -43,7 +44,9 @@ public:
 
 private:
     std::optional<NotificationSettings> settings();
-    QList<qint64> collect(const NotificationSettings &settings, const QList<Alert> &alerts, qint64 now);
+    // The digest job's id, or nullopt when the alerts could not be collected.
+    std::optional<QList<qint64>> collect(const NotificationSettings &settings, const QList<Alert> &alerts,
+                                         qint64 now);
 
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;

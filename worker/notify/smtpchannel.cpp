@@ -150,13 +150,15 @@ DeliveryResult SmtpChannel::send(const QStringList &to, const QString &subject, 
         return result;
     }
     const bool implicitTls = m_config.security == SmtpSecurity::Tls;
-    const QByteArray url = QStringLiteral("%1://%2:%3")
-                               .arg(implicitTls ? QStringLiteral("smtps") : QStringLiteral("smtp"),
-                                    m_config.host.contains(QLatin1Char(':'))
-                                        ? QLatin1Char('[') + m_config.host + QLatin1Char(']')
-                                        : m_config.host)
-                               .arg(m_config.port)
-                               .toUtf8();
+    const QByteArray url =
+        QStringLiteral("%1://%2:%3")
+            .arg(implicitTls ? QStringLiteral("smtps") : QStringLiteral("smtp"),
+                 // An IPv6 address needs brackets in the URL; it may have them already.
+                 m_config.host.contains(QLatin1Char(':')) && !m_config.host.startsWith(QLatin1Char('['))
+                     ? QLatin1Char('[') + m_config.host + QLatin1Char(']')
+                     : m_config.host)
+            .arg(m_config.port)
+            .toUtf8();
     const QByteArray from = QByteArray('<' + m_config.fromAddress.toUtf8() + '>');
     const QByteArray user = m_config.username.toUtf8();
     QByteArray password = m_config.password.toUtf8();
