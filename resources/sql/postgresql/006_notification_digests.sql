@@ -1,4 +1,4 @@
--- PostgreSQL dialect of sqlite/005_notification_digests.sql: same tables and column names.
+-- PostgreSQL dialect of sqlite/006_notification_digests.sql: same tables and column names.
 -- Alert digests (digest_frequency hourly or daily). An alert waits in notification_digest_items until
 -- the digest that carries it is delivered. notification_digests holds one row per delivery time: its
 -- primary key due_at is what makes every process that collects an alert for that time find the same
