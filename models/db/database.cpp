@@ -2,6 +2,7 @@
 
 #include "common/logcategories.h"
 #include "db/migrator.h"
+#include "db/sqlitestatement.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -292,12 +293,7 @@ bool Database::isBusy(const QSqlError &error)
 
 SqliteTriggersOff::SqliteTriggersOff(const QSqlDatabase &db)
 {
-    if (!db.driver() || db.driverName() != QLatin1String("QSQLITE"))
-        return;
-    const QVariant v = db.driver()->handle();
-    if (!v.isValid() || qstrcmp(v.typeName(), "sqlite3*") != 0)
-        return;
-    auto *handle = *static_cast<sqlite3 *const *>(v.constData());
+    sqlite3 *handle = sqliteHandle(db);
     int enabled = 1;
     if (!handle || sqlite3_db_config(handle, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &enabled) != SQLITE_OK ||
         enabled != 0)
