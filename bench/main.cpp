@@ -94,8 +94,8 @@ int main(int argc, char *argv[])
         QStringLiteral("k"), QStringLiteral("-1"));
     const QCommandLineOption batchOption(
         QStringLiteral("batch"),
-        QStringLiteral("burndown: most jobs claimed in one statement (default 512)."), QStringLiteral("b"),
-        QStringLiteral("512"));
+        QStringLiteral("burndown: most jobs claimed in one statement (default 1024)."), QStringLiteral("b"),
+        QStringLiteral("1024"));
     const QCommandLineOption rawOption(
         QStringLiteral("raw"), QStringLiteral("burndown: run the plain SQL loop (the upper-bound reference) "
                                               "instead of the pool."));

@@ -33,7 +33,7 @@ public:
         QString workerId;          // empty: host:pid:random
         int concurrency = 4;       // handler threads
         int prefetch = -1;         // claimed jobs waiting beyond the running ones; -1: concurrency
-        int maxClaimBatch = 512;   // most jobs claimed in one statement
+        int maxClaimBatch = 1024;  // most jobs claimed in one statement
         int pollIntervalMs = 5000; // safety-net poll for due jobs
         int changeCheckMs = 200;   // SQLite: cheap check for commits by other processes
         int leaseMs = 30000;       // a job's lease; heartbeats every leaseMs / 3
