@@ -163,9 +163,14 @@ int main(int argc, char *argv[])
         pool.stop();
     });
     QObject::connect(&pool, &WorkerPool::drained, &pool, [&] { pool.stop(); });
+    // An error while the pool is still starting means it could not register (database unreachable,
+    // registration refused): it stops next, and the worker exits with the message and a failure.
+    QObject::connect(&pool, &WorkerPool::errorOccurred, &pool, [&](const QString &message) {
+        if (pool.state() == WorkerPool::State::Starting)
+            exitCode = fail(message);
+    });
     QObject::connect(&pool, &WorkerPool::stopped, &app, [&] { QCoreApplication::exit(exitCode); });
-    if (auto st = pool.start(); !st)
-        return fail(st.error().message);
+    pool.start();
 
     const int rc = app.exec();
     Database::closeThreadConnections();

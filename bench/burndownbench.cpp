@@ -23,7 +23,7 @@ constexpr qint64 kStallFailMs = 60000; // no progress for this long: give up
 
 struct PoolRun {
     double jobsPerS = 0;
-    double startMs = 0; // WorkerPool::start() (thread, connection, worker registration)
+    double startMs = 0; // WorkerPool::start() until Running (thread, connection, worker registration)
     int errors = 0;
     QString firstError;
     double idsPerSignal = 0; // mean size of a claim or finish batch, as jobsChanged reports them
@@ -103,7 +103,17 @@ Result<PoolRun> poolRun(const BenchOptions &options, qint64 jobs, int threads, i
             loop.quit();
         }
     });
+    QString startError;
+    QObject::connect(&pool, &WorkerPool::stateChanged, &loop, [&](WorkerPool::State state) {
+        if (state == WorkerPool::State::Running)
+            result.startMs = double(timer.nsecsElapsed()) / 1e6;
+    });
     QObject::connect(&pool, &WorkerPool::errorOccurred, &loop, [&](const QString &message) {
+        if (pool.state() == WorkerPool::State::Starting) { // could not register: the pool stops
+            startError = message;
+            loop.quit();
+            return;
+        }
         if (result.errors++ == 0)
             result.firstError = message;
     });
@@ -139,14 +149,13 @@ Result<PoolRun> poolRun(const BenchOptions &options, qint64 jobs, int threads, i
     });
 
     timer.start();
-    if (auto st = pool.start(); !st)
-        return st.error();
-    result.startMs = double(timer.nsecsElapsed()) / 1e6;
+    pool.start();
     watchdog.start();
-    if (endNs < 0)
-        loop.exec();
+    loop.exec();
     watchdog.stop();
     pool.stopAndWait(0);
+    if (!startError.isEmpty())
+        return Error{Error::Code::Database, startError};
     if (!stallError.isEmpty())
         return Error{Error::Code::Timeout, stallError};
     if (auto st = verifyCompleted(config, jobs); !st)

@@ -151,8 +151,23 @@ Result<LatencyRun> latencyRun(const BenchOptions &options, qint64 jobs, int run)
     poolOptions.graceMs = 0;
     WorkerPool pool(poolOptions, registry);
     CompletionWatcher watcher(pool);
-    if (auto st = pool.start(); !st)
-        return st.error();
+    // Latencies are those of a registered pool: wait for the start to settle (Running or Stopped).
+    QString startError;
+    {
+        QEventLoop started;
+        QObject::connect(&pool, &WorkerPool::errorOccurred, &started, [&](const QString &message) {
+            if (pool.state() == WorkerPool::State::Starting) // could not register: the pool stops
+                startError = message;
+        });
+        QObject::connect(&pool, &WorkerPool::stateChanged, &started, [&](WorkerPool::State state) {
+            if (state != WorkerPool::State::Starting)
+                started.quit();
+        });
+        pool.start();
+        started.exec();
+    }
+    if (!startError.isEmpty())
+        return Error{Error::Code::Database, startError};
 
     JobService service{JobStore(config)};
     const Actor actor = Actor::system(QStringLiteral("hcm-bench"));

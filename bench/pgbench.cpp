@@ -406,10 +406,13 @@ int runPgChild(const QString &dbSpec, const QString &kind, const PgOptions &pg)
     });
     std::printf("start %lld\n", static_cast<long long>(monotonicNs()));
     std::fflush(stdout);
-    if (auto st = pool.start(); !st) {
-        std::fprintf(stderr, "%s\n", qPrintable(st.error().message));
-        return 1;
-    }
+    QObject::connect(&pool, &WorkerPool::errorOccurred, &pool, [&](const QString &message) {
+        if (pool.state() == WorkerPool::State::Starting) { // could not register: the pool stops
+            std::fprintf(stderr, "%s\n", qPrintable(message));
+            QCoreApplication::exit(1);
+        }
+    });
+    pool.start();
     report.start();
     const int rc = QCoreApplication::exec();
     pool.stopAndWait(0);

@@ -12,7 +12,9 @@
 #include "ui/mainwindow.h"
 #include "ui/newjobdialog.h"
 #include "ui/statusfiltermodel.h"
+#include "worker/workerpool.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -23,6 +25,8 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QStatusBar>
 #include <QTableView>
 #include <QtTest>
@@ -95,7 +99,8 @@ private slots:
         ui::MainWindow window(windowOptions(tdb, true));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QVERIFY(window.workerPool() && window.workerPool()->isRunning());
+        // The pool registers in its own thread after the window is up.
+        QTRY_VERIFY_WITH_TIMEOUT(window.workerPool() && window.workerPool()->isRunning(), 5000);
 
         window.jobsPage()->newJob();
         QTRY_VERIFY_WITH_TIMEOUT(findTopLevel<ui::NewJobDialog>("hcm::ui::NewJobDialog"), 5000);
@@ -124,6 +129,48 @@ private slots:
         QCOMPARE_ENUM(job->priority, JobPriority::High);
         QCOMPARE(job->result.toObject().value(QStringLiteral("files_removed")).toInt(), 1);
         QVERIFY(!QFile::exists(tdb.dir() + QStringLiteral("/cache/blob.bin")));
+    }
+
+    // The window opens without waiting for its worker to register; when registering fails, the status
+    // bar says why, the worker is off, and turning it on again tries again.
+    void workerThatCannotStartIsReportedInTheStatusBar()
+    {
+        TempDatabase tdb;
+        {
+            auto db = Database::connection(tdb.config());
+            QVERIFY(db.ok());
+            QSqlQuery q(db.value());
+            QVERIFY2(q.exec(QStringLiteral("CREATE TRIGGER refuse_workers BEFORE INSERT ON workers "
+                                           "BEGIN SELECT RAISE(ABORT, 'registrations are closed'); END")),
+                     qPrintable(q.lastError().text()));
+        }
+        ui::MainWindow window(windowOptions(tdb, true));
+        QVERIFY(window.workerPool());
+        QCOMPARE(window.workerPool()->state(), WorkerPool::State::Starting);
+        auto *label = window.findChild<QLabel *>(QStringLiteral("workerLabel"));
+        QVERIFY(label);
+        QCOMPARE(label->text(), QStringLiteral("Worker starting…"));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        QTRY_VERIFY_WITH_TIMEOUT(!window.workerPool(), 5000);
+        const QString message = window.statusBar()->currentMessage();
+        QVERIFY2(message.startsWith(QLatin1String("The worker could not start: ")), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String("registrations are closed")), qPrintable(message));
+        auto *action = window.findChild<QAction *>(QStringLiteral("workerAction"));
+        QVERIFY(action);
+        QVERIFY(!action->isChecked());
+        QCOMPARE(label->text(), QStringLiteral("Worker off"));
+
+        {
+            auto db = Database::connection(tdb.config());
+            QSqlQuery q(db.value());
+            QVERIFY(q.exec(QStringLiteral("DROP TRIGGER refuse_workers")));
+        }
+        action->trigger();
+        QVERIFY(action->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(window.workerPool() && window.workerPool()->isRunning(), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(label->text(), QStringLiteral("Worker running 0/2"), 5000);
     }
 
     void cancelScheduledJobFromContextMenu()

@@ -303,9 +303,14 @@ std::unique_ptr<WorkerPool> TestNotify::startPool(std::shared_ptr<Clock> clock, 
     o.pollIntervalMs = 100;
     o.onTransitions = JobAlerts::hook(m_db->config(), clock);
     auto pool = std::make_unique<WorkerPool>(o, HandlerRegistry::standard());
-    const Status st = pool->start();
-    if (!st)
-        qWarning("pool: %s", qPrintable(st.error().message));
+    // start() returns at once; the tests go on with a registered worker.
+    QSignalSpy errors(pool.get(), &WorkerPool::errorOccurred);
+    pool->start();
+    if (!QTest::qWaitFor([&] { return pool->state() != WorkerPool::State::Starting; }, 15'000))
+        qWarning("pool: still starting");
+    else if (!pool->isRunning())
+        qWarning("pool: %s",
+                 errors.isEmpty() ? "did not start" : qPrintable(errors.first().first().toString()));
     return pool;
 }
 

@@ -1,5 +1,6 @@
-// The worker pool in-process on a real SQLite file: wake-ups, completion, cancellation of queued and
-// running jobs, time limits, graceful stop with and without grace, and the drained signal.
+// The worker pool in-process on a real SQLite file and a real PostgreSQL database: a start that returns
+// at once and reports its outcome by signals, wake-ups, completion, cancellation of queued and running
+// jobs, time limits, graceful stop with and without grace (also right after the start), and drained.
 
 #include "testutil.h"
 
@@ -59,6 +60,82 @@ JobStatus statusOf(JobService &service, qint64 id)
     return job ? job->status : JobStatus::Queued;
 }
 
+// start() returns before the worker is registered: wait for the outcome, as a caller would by signals.
+bool startAndWait(WorkerPool &pool)
+{
+    QSignalSpy errors(&pool, &WorkerPool::errorOccurred);
+    pool.start();
+    if (!QTest::qWaitFor([&] { return pool.state() != WorkerPool::State::Starting; }, 15'000)) {
+        qWarning("the pool is still starting");
+        return false;
+    }
+    if (!pool.isRunning())
+        qWarning("the pool did not start: %s",
+                 errors.isEmpty() ? "no error reported" : qPrintable(errors.first().first().toString()));
+    return pool.isRunning();
+}
+
+// The lock every write to the workers table waits for, held by this thread's connection until
+// release() or destruction: nobody can register a worker meanwhile (readers are not blocked).
+class RegistrationLock final {
+public:
+    explicit RegistrationLock(const DbConfig &config)
+        : m_config(config)
+    {
+        auto db = Database::connection(config);
+        if (!db)
+            return;
+        QSqlQuery q(db.value());
+        m_held = config.isPostgres() ? q.exec(QStringLiteral("BEGIN")) &&
+                                           q.exec(QStringLiteral("LOCK TABLE workers IN EXCLUSIVE MODE"))
+                                     : q.exec(QStringLiteral("BEGIN EXCLUSIVE"));
+    }
+    ~RegistrationLock() { release(); }
+    Q_DISABLE_COPY_MOVE(RegistrationLock)
+
+    bool isHeld() const { return m_held; }
+    void release()
+    {
+        if (!std::exchange(m_held, false))
+            return;
+        auto db = Database::connection(m_config);
+        QSqlQuery q(db.value());
+        if (!q.exec(QStringLiteral("ROLLBACK")))
+            qWarning("could not release the lock on workers");
+    }
+
+private:
+    DbConfig m_config;
+    bool m_held = false;
+};
+
+QString stateName(WorkerPool::State state)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<WorkerPool::State>().valueToKey(int(state)));
+}
+
+// The pool's signals in the order they arrived (runs of jobsChanged count once).
+class SignalLog final : public QObject {
+public:
+    explicit SignalLog(WorkerPool &pool)
+    {
+        connect(&pool, &WorkerPool::stateChanged, this,
+                [this](WorkerPool::State state) { events.append(stateName(state)); });
+        connect(&pool, &WorkerPool::jobsChanged, this, [this](const QList<qint64> &) {
+            if (events.isEmpty() || events.last() != QLatin1String("jobsChanged"))
+                events.append(QStringLiteral("jobsChanged"));
+        });
+        connect(&pool, &WorkerPool::errorOccurred, this, [this, &pool](const QString &message) {
+            events.append(QStringLiteral("errorOccurred while ") + stateName(pool.state()));
+            errors.append(message);
+        });
+        connect(&pool, &WorkerPool::stopped, this, [this] { events.append(QStringLiteral("stopped")); });
+    }
+
+    QStringList events;
+    QStringList errors;
+};
+
 } // namespace
 
 class TestWorkerPool : public QObject {
@@ -79,7 +156,7 @@ private slots:
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
         QSignalSpy changed(&pool, &WorkerPool::jobsChanged);
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         QVERIFY(pool.isRunning());
         QList<qint64> ids;
         for (int i = 0; i < 20; ++i)
@@ -118,7 +195,7 @@ private slots:
         opts.env.clock = clock;
         QCOMPARE(opts.retry.baseMs, qint64(60'000));
         WorkerPool pool(opts, diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.fail"),
                                   {{QStringLiteral("message"), QStringLiteral("nope")}}, std::nullopt, 3);
         const QList<qint64> delays{2 * 60'000, 4 * 60'000, 8 * 60'000};
@@ -170,7 +247,7 @@ private slots:
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id =
             enqueue(service, QStringLiteral("test.noop"), {}, Clock::system()->nowMs() + 3'600'000);
         const auto results = service.cancel({id}, kActor);
@@ -187,7 +264,7 @@ private slots:
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}});
         QTRY_COMPARE_WITH_TIMEOUT(hcm::toString(statusOf(service, id)), hcm::toString(JobStatus::Processing),
                                   5000);
@@ -214,7 +291,7 @@ private slots:
         auto opts = options(tdb.config());
         opts.leaseMs = 600; // heartbeat every 200 ms
         WorkerPool pool(opts, diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}});
         QTRY_COMPARE_WITH_TIMEOUT(pool.runningJobs(), 1, 5000);
         // Another process would only write the flag: do exactly that, without the in-process signal.
@@ -236,7 +313,7 @@ private slots:
         auto opts = options(tdb.config());
         opts.changeCheckMs = 50;
         WorkerPool pool(opts, diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         JobStore other(tdb.config()); // the store alone announces nothing in-process
         NewJob job;
         job.type = QStringLiteral("test.noop");
@@ -258,7 +335,7 @@ private slots:
         auto opts = options(tdb.config());
         opts.leaseMs = 60'000;
         WorkerPool pool(opts, diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}});
         QTRY_COMPARE_WITH_TIMEOUT(pool.runningJobs(), 1, 5000);
         JobStore other(tdb.config());
@@ -280,7 +357,7 @@ private slots:
         opts.leaseMs = 6000;
         WorkerPool pool(opts, diagnostics());
         QSignalSpy errors(&pool, &WorkerPool::errorOccurred);
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 1200}});
         QTRY_COMPARE_WITH_TIMEOUT(pool.runningJobs(), 1, 5000);
         const QString db = tdb.config().databaseName;
@@ -317,7 +394,7 @@ private slots:
         auto opts = options(tdb.config());
         opts.timeoutSeconds.insert(QStringLiteral("test.sleep"), 1);
         WorkerPool pool(opts, diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id =
             enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}}, std::nullopt, 0);
         QTRY_COMPARE_WITH_TIMEOUT(hcm::toString(statusOf(service, id)), hcm::toString(JobStatus::Failed),
@@ -335,7 +412,7 @@ private slots:
         auto opts = options(tdb.config(), 1);
         opts.prefetch = 3;
         WorkerPool pool(opts, diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         QList<qint64> ids;
         for (int i = 0; i < 4; ++i)
             ids << enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}});
@@ -366,7 +443,7 @@ private slots:
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 500}});
         QTRY_COMPARE_WITH_TIMEOUT(pool.runningJobs(), 1, 5000);
         QSignalSpy stopped(&pool, &WorkerPool::stopped);
@@ -384,7 +461,7 @@ private slots:
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
         WorkerPool pool(options(tdb.config()), diagnostics());
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         const qint64 id = enqueue(service, QStringLiteral("test.sleep"),
                                   {{QStringLiteral("ms"), 7000}, {QStringLiteral("ignore_cancel"), true}});
         QTRY_COMPARE_WITH_TIMEOUT(pool.runningJobs(), 1, 5000);
@@ -406,7 +483,7 @@ private slots:
         opts.once = true;
         WorkerPool pool(opts, diagnostics());
         QSignalSpy drained(&pool, &WorkerPool::drained);
-        QVERIFY(pool.start().ok());
+        QVERIFY(startAndWait(pool));
         QTRY_VERIFY_WITH_TIMEOUT(drained.count() >= 1, 5000);
         QCOMPARE(
             rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
@@ -416,6 +493,54 @@ private slots:
             qint64(1));
     }
 
+    // start() waits for nothing. This thread holds the lock that registering needs, so a start() that
+    // waited for the registration would wait for its own caller: it returns, the event loop runs, and
+    // the pool is still Starting. Once the lock is gone it registers, says so, and only then claims.
+    void startReturnsBeforeTheWorkerIsRegistered()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
+        WorkerPool pool(options(tdb.config()), diagnostics());
+        SignalLog log(pool);
+        RegistrationLock lock(tdb.config());
+        QVERIFY(lock.isHeld());
+
+        bool eventLoopRan = false;
+        QTimer::singleShot(0, &log, [&] { eventLoopRan = true; });
+        pool.start();
+        // No event loop ran inside start(): the timer posted before it has not fired.
+        QVERIFY(!eventLoopRan);
+        QCOMPARE(pool.state(), WorkerPool::State::Starting);
+        QVERIFY(!pool.isRunning());
+        QCOMPARE(log.events, QStringList{QStringLiteral("Starting")});
+
+        // Events flow while the dispatcher waits for the lock; the pool stays Starting and claims nothing.
+        QTRY_VERIFY(eventLoopRan);
+        QCOMPARE(pool.state(), WorkerPool::State::Starting);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers")), qint64(0));
+        QCOMPARE(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'")),
+            qint64(5));
+
+        lock.release();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+            qint64(5), 15'000);
+        // Registered (Running) before the first claim reached the owning thread.
+        QCOMPARE(log.events.mid(0, 3), (QStringList{QStringLiteral("Starting"), QStringLiteral("Running"),
+                                                    QStringLiteral("jobsChanged")}));
+        QVERIFY2(log.errors.isEmpty(), qPrintable(log.errors.join(QLatin1Char('\n'))));
+        QCOMPARE(service.store().workers()->size(), 1);
+        pool.stopAndWait();
+        QCOMPARE(log.events.last(), QStringLiteral("stopped"));
+        QCOMPARE(log.events.count(QStringLiteral("stopped")), 1);
+    }
+
+    // A database that cannot be opened: start() still returns at once, and the failure arrives as
+    // errorOccurred() while the pool is Starting, then Stopped and stopped(). A stop() right after the
+    // start neither hides the failure nor stops twice; the same pool can try again.
     void brokenDatabaseFailsToStart()
     {
         QFETCH_GLOBAL(QString, backend);
@@ -428,12 +553,89 @@ private slots:
             broken.port = 1; // nothing listens there
             expected = QStringLiteral("Cannot connect");
         }
-        auto opts = options(broken);
-        WorkerPool pool(opts, diagnostics());
-        const Status st = pool.start();
-        QVERIFY(!st.ok());
-        QVERIFY2(st.error().message.contains(expected), qPrintable(st.error().message));
+        WorkerPool pool(options(broken), diagnostics());
+        SignalLog log(pool);
+        for (const bool stopAtOnce : {false, true}) {
+            log.events.clear();
+            log.errors.clear();
+            bool eventLoopRan = false;
+            QTimer::singleShot(0, &log, [&] { eventLoopRan = true; });
+            pool.start();
+            if (stopAtOnce)
+                pool.stop();
+            QVERIFY(!eventLoopRan);
+            QCOMPARE(pool.state(), WorkerPool::State::Starting);
+            QCOMPARE(log.events, QStringList{QStringLiteral("Starting")});
+
+            QTRY_VERIFY_WITH_TIMEOUT(log.events.contains(QStringLiteral("stopped")), 15'000);
+            QVERIFY(eventLoopRan);
+            QCOMPARE(log.events,
+                     (QStringList{QStringLiteral("Starting"), QStringLiteral("errorOccurred while Starting"),
+                                  QStringLiteral("Stopped"), QStringLiteral("stopped")}));
+            QCOMPARE(log.errors.size(), 1);
+            QVERIFY2(log.errors.first().contains(expected), qPrintable(log.errors.first()));
+            QCOMPARE(pool.state(), WorkerPool::State::Stopped);
+        }
+    }
+
+    // stop() right after start(): the stop follows the registration, returns the claimed jobs that did
+    // not start, lets the started ones finish, and signs the worker off. Nothing is lost or spent, and
+    // the pool starts again. Destroying a pool right after its start is just as clean.
+    void stopRightAfterStartIsClean()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
+        WorkerPool pool(options(tdb.config()), diagnostics());
+        SignalLog log(pool);
+        pool.start();
+        pool.stop();
+        QCOMPARE(pool.state(), WorkerPool::State::Starting); // the stop waits for the start's outcome
+        QTRY_VERIFY_WITH_TIMEOUT(log.events.contains(QStringLiteral("stopped")), 15'000);
+        QCOMPARE(log.events.mid(0, 3), (QStringList{QStringLiteral("Starting"), QStringLiteral("Running"),
+                                                    QStringLiteral("Stopping")}));
+        QCOMPARE(log.events.mid(log.events.size() - 2),
+                 (QStringList{QStringLiteral("Stopped"), QStringLiteral("stopped")}));
+        QCOMPARE(log.events.count(QStringLiteral("stopped")), 1);
+        QVERIFY2(log.errors.isEmpty(), qPrintable(log.errors.join(QLatin1Char('\n'))));
         QCOMPARE(pool.state(), WorkerPool::State::Stopped);
+
+        const DbConfig &db = tdb.config();
+        const QString jobs = QStringLiteral("background_jobs");
+        const qint64 completed = rowCount(db, jobs, QStringLiteral("status = 'completed'"));
+        QCOMPARE(rowCount(db, jobs, QStringLiteral("status = 'queued'")) + completed, qint64(20));
+        QCOMPARE(rowCount(db, jobs, QStringLiteral("status = 'queued' AND attempts > 0")), qint64(0));
+        QCOMPARE(rowCount(db, jobs, QStringLiteral("retry_count > 0")), qint64(0));
+        QCOMPARE(rowCount(db, QStringLiteral("job_attempts")), completed);
+        QCOMPARE(rowCount(db, QStringLiteral("job_attempts"), QStringLiteral("outcome <> 'completed'")),
+                 qint64(0));
+        auto workers = service.store().workers();
+        QVERIFY(workers.ok());
+        QCOMPARE(workers->size(), 1);
+        QVERIFY(workers->first().stoppedAt > 0);
+
+        QString briefId;
+        {
+            WorkerPool brief(options(db), diagnostics());
+            briefId = brief.workerId();
+            brief.start();
+        } // the destructor waits for the start's outcome, then stops without grace
+        workers = service.store().workers();
+        QVERIFY(workers.ok());
+        QCOMPARE(workers->size(), 2);
+        const auto briefRow = std::find_if(workers->cbegin(), workers->cend(),
+                                           [&](const WorkerInfo &w) { return w.id == briefId; });
+        QVERIFY(briefRow != workers->cend());
+        QVERIFY(briefRow->stoppedAt > 0);
+        QCOMPARE(rowCount(db, jobs, QStringLiteral("status = 'processing'")), qint64(0));
+
+        QVERIFY(startAndWait(pool));
+        QTRY_COMPARE_WITH_TIMEOUT(rowCount(db, jobs, QStringLiteral("status = 'completed'")), qint64(20),
+                                  15'000);
+        QCOMPARE(rowCount(db, QStringLiteral("job_attempts"), QStringLiteral("outcome <> 'completed'")),
+                 qint64(0));
+        pool.stopAndWait();
     }
 };
 

@@ -3375,6 +3375,14 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
         <source>Do you want to save them?</source>
         <translation>Möchten Sie sie speichern?</translation>
     </message>
+    <message>
+        <source>Worker starting…</source>
+        <translation>Worker startet…</translation>
+    </message>
+    <message>
+        <source>In-process worker %1: registering with the database</source>
+        <translation>Integrierter Worker %1: meldet sich bei der Datenbank an</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::NewJobDialog</name>

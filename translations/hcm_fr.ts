@@ -3375,6 +3375,14 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
         <source>Do you want to save them?</source>
         <translation>Voulez-vous les enregistrer ?</translation>
     </message>
+    <message>
+        <source>Worker starting…</source>
+        <translation>Worker en démarrage…</translation>
+    </message>
+    <message>
+        <source>In-process worker %1: registering with the database</source>
+        <translation>Worker intégré %1 : enregistrement auprès de la base de données</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::NewJobDialog</name>

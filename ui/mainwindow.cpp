@@ -169,15 +169,26 @@ void MainWindow::setWorkerEnabled(bool enabled)
             updateWorkerLabel();
         });
         connect(m_pool, &WorkerPool::stateChanged, this, &MainWindow::updateWorkerLabel);
-        connect(m_pool, &WorkerPool::errorOccurred, this,
-                [this](const QString &message) { statusBar()->showMessage(message, 10'000); });
-        if (auto st = m_pool->start(); !st) {
-            statusBar()->showMessage(tr("The worker could not start: %1").arg(st.error().message), 15'000);
-            delete m_pool;
+        WorkerPool *pool = m_pool;
+        connect(pool, &WorkerPool::errorOccurred, this, [this, pool](const QString &message) {
+            if (pool->state() == WorkerPool::State::Starting) // it could not register, and stops next
+                statusBar()->showMessage(tr("The worker could not start: %1").arg(message), 15'000);
+            else
+                statusBar()->showMessage(message, 10'000);
+        });
+        // Turning the worker off and closing the window disconnect the pool before stopping it: a pool
+        // that stops while connected here is one whose start failed.
+        connect(pool, &WorkerPool::stopped, this, [this, pool] {
+            if (m_pool != pool)
+                return;
             m_pool = nullptr;
+            pool->deleteLater(); // it is emitting this signal
             const QSignalBlocker block(m_workerAction);
             m_workerAction->setChecked(false);
-        }
+            updateWorkerLabel();
+        });
+        // Returns at once: registering happens in the pool's thread and reports back through signals.
+        pool->start();
     } else if (!enabled && m_pool) {
         WorkerPool *pool = m_pool;
         m_pool = nullptr;
@@ -201,6 +212,12 @@ void MainWindow::updateWorkerLabel()
     if (!m_pool) {
         m_workerLabel->setText(tr("Worker off"));
         m_workerLabel->setToolTip(tr("Jobs run only in hcm-worker processes."));
+        return;
+    }
+    if (m_pool->state() == WorkerPool::State::Starting) {
+        m_workerLabel->setText(tr("Worker starting…"));
+        m_workerLabel->setToolTip(
+            tr("In-process worker %1: registering with the database").arg(m_pool->workerId()));
         return;
     }
     const int capacity = m_pool->concurrency();

@@ -113,6 +113,7 @@ public:
     }
 
 public slots:
+    // Registers the worker, then claims. Emits started() either way; after started(false), stopped().
     void start();
     void flushOutcomes();
     void wake() { fill(); }
@@ -129,6 +130,7 @@ signals:
     void started(bool ok, const QString &error);
 
 private:
+    void failStart(const QString &message);
     void fill();
     void releaseUnstarted();
     void stopJobsOfLostLease();
@@ -289,9 +291,9 @@ private:
 
 void Dispatcher::start()
 {
-    auto db = Database::connection(m_options.env.db);
-    if (!db) {
-        emit started(false, db.error().message);
+    // Opens this thread's connection. No handle to it outlives this statement: failStart() closes it.
+    if (auto db = Database::connection(m_options.env.db); !db) {
+        failStart(db.error().message);
         return;
     }
     WorkerInfo info;
@@ -301,13 +303,13 @@ void Dispatcher::start()
     info.concurrency = m_options.concurrency;
     info.version = QStringLiteral(HCM_VERSION);
     if (auto st = m_store.registerWorker(info); !st) {
-        emit started(false, st.error().message);
+        failStart(st.error().message);
         return;
     }
     // A previous run under the same id died holding jobs: nobody else would ever reap them, because
     // our heartbeats would extend their leases.
     if (auto orphans = m_store.rescueOrphans(m_options.workerId); !orphans) {
-        emit started(false, orphans.error().message);
+        failStart(orphans.error().message);
         return;
     } else if (!orphans->isEmpty()) {
         qCWarning(lcWorker) << "requeued" << orphans->size() << "jobs left behind by a previous run of"
@@ -363,6 +365,19 @@ void Dispatcher::start()
         checkForChanges(); // the baseline: commits after it wake the pool, commits before it are claimed now
     reap();
     fill();
+}
+
+void Dispatcher::failStart(const QString &message)
+{
+    // Nothing was claimed and nothing runs: the dispatcher is done. The pool reports the message and
+    // stops the thread when stopped() arrives; anything queued meanwhile (wake-ups) finds it stopped.
+    m_stopping = true;
+    m_stopDone = true;
+    m_handoff->stopping.store(true);
+    emit started(false, message);
+    // As in finishStopIfIdle: this thread's connection (if it opened) is closed here, on this thread.
+    Database::closeThreadConnections();
+    emit stopped();
 }
 
 void Dispatcher::fill()
@@ -882,10 +897,11 @@ QString WorkerPool::defaultWorkerId()
         .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
-Status WorkerPool::start()
+void WorkerPool::start()
 {
     if (m_state != State::Stopped)
-        return {};
+        return;
+    m_stopWhenStarted.reset();
     m_state = State::Starting;
     emit stateChanged(m_state);
     m_handoff = std::make_shared<Handoff>(m_registry, m_options.env);
@@ -893,6 +909,9 @@ Status WorkerPool::start()
     m_dispatcher = dispatcher;
     dispatcher->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, dispatcher, &QObject::deleteLater);
+    // Queued, like every signal below: the dispatcher's started() reaches this thread before the
+    // jobsChanged() of its first claim.
+    connect(dispatcher, &Dispatcher::started, this, &WorkerPool::onDispatcherStarted);
     connect(dispatcher, &Dispatcher::jobsChanged, this, [this](const QList<qint64> &ids) {
         emit jobsChanged(ids);
         emit JobNotifier::instance()->jobsChanged(ids);
@@ -906,38 +925,43 @@ Status WorkerPool::start()
     connect(JobNotifier::instance(), &JobNotifier::cancelRequested, dispatcher, &Dispatcher::cancelJobs,
             Qt::QueuedConnection);
     m_thread.start();
-
-    // Wait for the registration so a broken database is reported to the caller, not just logged.
-    bool ok = false;
-    QString error;
-    QEventLoop loop;
-    connect(dispatcher, &Dispatcher::started, &loop, [&](bool success, const QString &message) {
-        ok = success;
-        error = message;
-        loop.quit();
-    });
+    // Opening the connection and registering can take seconds (a PostgreSQL server that is slow or
+    // down): that happens in the dispatcher thread, and the outcome comes back as started().
     QMetaObject::invokeMethod(dispatcher, &Dispatcher::start, Qt::QueuedConnection);
-    loop.exec(QEventLoop::ExcludeUserInputEvents);
+}
+
+void WorkerPool::onDispatcherStarted(bool ok, const QString &error)
+{
     if (!ok) {
-        m_thread.quit();
-        m_thread.wait();
-        m_state = State::Stopped;
-        emit stateChanged(m_state);
-        return Error{Error::Code::Database, error};
+        // Still Starting while it is reported, so a listener can tell a failed start from the errors a
+        // running pool survives. The dispatcher's stopped() follows and ends the thread.
+        emit errorOccurred(error);
+        return;
     }
     m_state = State::Running;
     emit stateChanged(m_state);
     emit runningChanged(0, m_options.concurrency);
-    return {};
+    if (m_stopWhenStarted)
+        stopDispatcher(*std::exchange(m_stopWhenStarted, std::nullopt));
 }
 
 void WorkerPool::stop()
 {
+    if (m_state == State::Starting) {
+        if (!m_stopWhenStarted)
+            m_stopWhenStarted = m_options.graceMs;
+        return;
+    }
     if (m_state != State::Running)
         return;
+    stopDispatcher(m_options.graceMs);
+}
+
+void WorkerPool::stopDispatcher(int graceMs)
+{
     m_state = State::Stopping;
     emit stateChanged(m_state);
-    QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, m_options.graceMs));
+    QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, graceMs));
 }
 
 void WorkerPool::stopAndWait(int graceMs)
@@ -946,11 +970,12 @@ void WorkerPool::stopAndWait(int graceMs)
         return;
     QEventLoop loop;
     connect(this, &WorkerPool::stopped, &loop, &QEventLoop::quit);
-    if (m_state == State::Running) {
-        m_state = State::Stopping;
-        emit stateChanged(m_state);
-        QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection,
-                                  Q_ARG(int, graceMs >= 0 ? graceMs : m_options.graceMs));
+    const int grace = graceMs >= 0 ? graceMs : m_options.graceMs;
+    if (m_state == State::Starting) {
+        // The stop follows the start's outcome (which this loop waits for as well).
+        m_stopWhenStarted = m_stopWhenStarted ? qMin(*m_stopWhenStarted, grace) : grace;
+    } else if (m_state == State::Running) {
+        stopDispatcher(grace);
     } else if (graceMs >= 0) {
         // Already stopping with a longer grace: shorten it.
         QMetaObject::invokeMethod(m_dispatcher, "hurry", Qt::QueuedConnection, Q_ARG(int, graceMs));
@@ -969,6 +994,7 @@ void WorkerPool::onDispatcherStopped()
 {
     m_thread.quit();
     m_thread.wait();
+    m_stopWhenStarted.reset();
     m_state = State::Stopped;
     emit stateChanged(m_state);
     emit runningChanged(0, m_options.concurrency);

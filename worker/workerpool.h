@@ -15,6 +15,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace hcm {
 
@@ -54,10 +55,20 @@ public:
     ~WorkerPool() override;
     Q_DISABLE_COPY_MOVE(WorkerPool)
 
-    // Registers the worker and starts claiming. Fails when the database cannot be opened.
-    Status start();
+    // Registers the worker and starts claiming, in the dispatcher thread: returns at once, without
+    // waiting for the database (which may take seconds to answer, or never). The outcome arrives as
+    // queued signals, in this order:
+    // - registered: stateChanged(Running) and runningChanged(0, concurrency); then jobsChanged() for
+    //   the first claim and everything after it;
+    // - failed (database unreachable, registration refused): errorOccurred(message) while state() is
+    //   still Starting, then stateChanged(Stopped) and stopped(). An errorOccurred() in any other state
+    //   is an error the running pool reports and survives.
+    // Does nothing unless the pool is Stopped.
+    void start();
     // Graceful: stops claiming, returns unstarted jobs, waits up to graceMs for running ones, then asks
-    // them to stop and requeues what is left. Emits stopped() when done.
+    // them to stop and requeues what is left. Emits stopped() when done. While Starting, the stop takes
+    // effect once the start has settled: a pool that registers stops right away, one that fails just
+    // reports the failure and stops.
     void stop();
     // Blocks until stopped (for destructors, command-line tools and tests).
     void stopAndWait(int graceMs = -1);
@@ -82,13 +93,16 @@ signals:
     void errorOccurred(const QString &message);
 
 private:
+    void onDispatcherStarted(bool ok, const QString &error);
     void onDispatcherStopped();
+    void stopDispatcher(int graceMs);
 
     Options m_options;
     HandlerRegistry m_registry;
     QThread m_thread;
     QPointer<Dispatcher> m_dispatcher;
     State m_state = State::Stopped;
+    std::optional<int> m_stopWhenStarted; // grace of a stop requested while Starting
     std::shared_ptr<Handoff> m_handoff;
     friend class Dispatcher;
 };
