@@ -492,6 +492,10 @@
         <source>preparing a statement</source>
         <translation>Vorbereiten einer Anweisung</translation>
     </message>
+    <message>
+        <source>Database error while %1: the connection is not an open SQLite database.</source>
+        <translation>Datenbankfehler beim %1: Die Verbindung ist keine geöffnete SQLite-Datenbank.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::DatabaseInfo</name>
@@ -1008,6 +1012,10 @@
     <message>
         <source>listing the attempts of worker %1</source>
         <translation>Auflisten der Versuche von Worker %1</translation>
+    </message>
+    <message>
+        <source>Claiming jobs changed %1 rows instead of %2; nothing was claimed.</source>
+        <translation>Beim Übernehmen von Jobs wurden %1 statt %2 Zeilen geändert; es wurde nichts übernommen.</translation>
     </message>
 </context>
 <context>

@@ -492,6 +492,10 @@
         <source>preparing a statement</source>
         <translation>préparation d&apos;une requête</translation>
     </message>
+    <message>
+        <source>Database error while %1: the connection is not an open SQLite database.</source>
+        <translation>Erreur de base de données pendant : %1 : la connexion n’est pas une base SQLite ouverte.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::DatabaseInfo</name>
@@ -1008,6 +1012,10 @@
     <message>
         <source>listing the attempts of worker %1</source>
         <translation>liste des tentatives du worker %1</translation>
+    </message>
+    <message>
+        <source>Claiming jobs changed %1 rows instead of %2; nothing was claimed.</source>
+        <translation>La prise en charge des tâches a modifié %1 lignes au lieu de %2 ; aucune tâche n’a été prise.</translation>
     </message>
 </context>
 <context>
