@@ -569,7 +569,7 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
 }
 
 // SQLite: the completions of a batch in a few statements, whatever its size. Jobs with the same result
-// (every no-op, most jobs of one type) share one fenced UPDATE by (id, attempt); a batch with many
+// and attempt (every no-op, most jobs of one type) share one fenced UPDATE over their ids; a batch with many
 // different results takes one UPDATE … FROM over the batch as a JSON array instead. Then the attempt
 // rows, and the counts. No RETURNING (SQLite collects returned rows in a temporary table: 11 k
 // instructions per job, measured): the UPDATE's change count tells whether every job was still this
@@ -595,7 +595,7 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
                                                      : QJsonDocument(o.result).toJson(QJsonDocument::Compact);
         if (all.size() > 1)
             all += ',';
-        all += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ']';
+        all += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ',' + result + ']';
         if (groups.size() <= kMaxGroups) {
             auto it = groupOf.constFind({result, o.attempt});
             if (it == groupOf.cend()) {
@@ -614,71 +614,52 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
 
     QSqlQuery q(d);
     q.setForwardOnly(true);
-    const auto update = [&](const QList<JobOutcome> &batch, qsizetype &changed) -> Status {
-        changed = 0;
-        if (grouped) {
-            SqliteStatement update(
-                d, withNow(QStringLiteral("UPDATE background_jobs SET status = 'completed', result = ?, "
-                                          "error_message = NULL, completed_at = {now}, updated_at = {now}, "
-                                          "lease_expires_at = NULL, progress = 1 WHERE id IN "
-                                          "(SELECT value FROM json_each(?)) AND +attempts = ? "
-                                          "AND +worker_id = ? AND +status = 'processing'"),
-                           now)
-                       .toUtf8());
-            update.bind(4, workerId.toUtf8());
-            for (const Group &g : std::as_const(groups)) {
-                update.reset();
-                update.bind(1, g.result);
-                update.bind(2, g.ids + ']');
-                update.bind(3, g.attempt);
-                if (auto st = update.run(doing); !st)
-                    return st;
-                changed += update.changes();
-            }
-            Q_UNUSED(batch);
-            return {};
-        }
-        QByteArray rows = "[";
-        for (const JobOutcome &o : batch) {
-            if (rows.size() > 1)
-                rows += ',';
-            rows += '[' + QByteArray::number(o.id) + ',' + QByteArray::number(o.attempt) + ',' +
-                    (o.result.isEmpty() ? QByteArrayLiteral("{}")
-                                        : QJsonDocument(o.result).toJson(QJsonDocument::Compact)) +
-                    ']';
-        }
-        rows += ']';
-        if (auto st = Sql::prepare(
-                q, withNow(QStringLiteral(
-                               "UPDATE background_jobs AS j SET status = 'completed', result = v.result, "
-                               "error_message = NULL, completed_at = {now}, updated_at = {now}, "
-                               "lease_expires_at = NULL, progress = 1 FROM (SELECT value ->> 0 AS id, "
-                               "value ->> 1 AS attempt, value -> 2 AS result FROM json_each(?)) AS v "
-                               "WHERE j.id = v.id AND j.attempts = v.attempt AND +j.worker_id = ? "
-                               "AND +j.status = 'processing'"),
-                           now));
-            !st)
-            return st;
-        q.addBindValue(QString::fromUtf8(rows));
-        q.addBindValue(workerId);
-        if (auto st = Sql::exec(q, doing); !st)
-            return st;
-        changed = q.numRowsAffected();
-        return {};
-    };
-
     SqliteTriggersOff triggersOff(d);
     if (auto st = Sql::exec(d, QStringLiteral("SAVEPOINT finish_batch"), doing); !st)
         return st.error();
-    QList<JobOutcome> applied = completed;
     qsizetype changed = 0;
-    if (auto st = update(applied, changed); !st)
-        return st.error();
-    FinishReport report;
-    if (changed != completed.size()) {
-        // Some job is no longer this worker's: find out which, undo, and complete only the others.
-        if (auto st = Sql::exec(d, QStringLiteral("ROLLBACK TO finish_batch"), doing); !st)
+    if (grouped) {
+        SqliteStatement update(
+            d, withNow(QStringLiteral("UPDATE background_jobs SET status = 'completed', result = ?, "
+                                      "error_message = NULL, completed_at = {now}, updated_at = {now}, "
+                                      "lease_expires_at = NULL, progress = 1 WHERE id IN "
+                                      "(SELECT value FROM json_each(?)) AND +attempts = ? "
+                                      "AND +worker_id = ? AND +status = 'processing'"),
+                       now)
+                   .toUtf8());
+        update.bind(4, workerId.toUtf8());
+        for (const Group &g : std::as_const(groups)) {
+            update.reset();
+            update.bind(1, g.result);
+            update.bind(2, g.ids + ']');
+            update.bind(3, g.attempt);
+            if (auto st = update.run(doing); !st)
+                return st.error();
+            changed += update.changes();
+        }
+    } else {
+        SqliteStatement update(
+            d,
+            withNow(QStringLiteral("UPDATE background_jobs AS j SET status = 'completed', result = v.result, "
+                                   "error_message = NULL, completed_at = {now}, updated_at = {now}, "
+                                   "lease_expires_at = NULL, progress = 1 FROM (SELECT value ->> 0 AS id, "
+                                   "value ->> 1 AS attempt, value -> 2 AS result FROM json_each(?)) AS v "
+                                   "WHERE j.id = v.id AND j.attempts = v.attempt AND +j.worker_id = ? "
+                                   "AND +j.status = 'processing'"),
+                    now)
+                .toUtf8());
+        update.bind(1, all);
+        update.bind(2, workerId.toUtf8());
+        if (auto st = update.run(doing); !st)
             return st.error();
+        changed = update.changes();
+    }
+    if (changed != completed.size()) {
+        // Some job is no longer this worker's: undo, find out which, and complete only the others.
+        for (const char *sql : {"ROLLBACK TO finish_batch", "RELEASE finish_batch"}) {
+            if (auto st = Sql::exec(d, QString::fromLatin1(sql), doing); !st)
+                return st.error();
+        }
         if (auto st =
                 Sql::prepare(q, QStringLiteral("SELECT value ->> 0 FROM json_each(?) AS v WHERE EXISTS "
                                                "(SELECT 1 FROM background_jobs WHERE id = v.value ->> 0 "
@@ -694,9 +675,8 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
         while (q.next())
             owned.insert(q.value(0).toLongLong());
         q.finish();
-        applied.clear();
-        groups.clear();
-        groupOf.clear();
+        FinishReport report;
+        QList<JobOutcome> applied;
         for (const JobOutcome &o : completed) {
             if (owned.contains(o.id))
                 applied.append(o);
@@ -714,12 +694,13 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
     }
     if (auto st = Sql::exec(d, QStringLiteral("RELEASE finish_batch"), doing); !st)
         return st.error();
+    FinishReport report;
 
     // The transitions: from what the worker knew of each job, or from the database for callers that
     // did not say (tests, tools).
     QHash<qint64, JobTransition> looked;
     QByteArray unknown = "[";
-    for (const JobOutcome &o : std::as_const(applied)) {
+    for (const JobOutcome &o : completed) {
         if (o.type.isEmpty()) {
             if (unknown.size() > 1)
                 unknown += ',';
@@ -756,8 +737,8 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
                    now)
                .toUtf8());
     insert.bind(3, workerId.toUtf8());
-    const QString recording = Tr::tr("recording %1 attempts").arg(applied.size());
-    for (const JobOutcome &o : std::as_const(applied)) {
+    const QString recording = Tr::tr("recording %1 attempts").arg(completed.size());
+    for (const JobOutcome &o : completed) {
         JobTransition t = looked.value(o.id);
         t.id = o.id;
         t.status = JobStatus::Completed;
@@ -781,7 +762,7 @@ Result<FinishReport> JobStore::finishCompletedBatchSqlite(QSqlDatabase &d, const
             return st.error();
     }
     if (triggersOff.active()) {
-        if (auto st = moveCounts(d, JobStatus::Processing, JobStatus::Completed, applied.size()); !st)
+        if (auto st = moveCounts(d, JobStatus::Processing, JobStatus::Completed, completed.size()); !st)
             return st.error();
     }
     return report;
