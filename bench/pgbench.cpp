@@ -66,19 +66,6 @@ public:
         std::unique_ptr<PgRunDatabase> db(new PgRunDatabase(DbConfig::postgresFromEnvironment(name)));
         if (auto st = Database::openAndMigrate(db->config); !st)
             return st.error();
-        if (qEnvironmentVariableIntValue("HCM_BENCH_PG_LEAN_INDEXES") == 1) {
-            // Experiment: what the list indexes of the job table cost a burn-down (every non-HOT update
-            // writes an entry into every index).
-            auto conn = Database::connection(db->config);
-            if (!conn)
-                return conn.error();
-            if (auto st =
-                    Sql::exec(conn.value(), QStringLiteral("DROP INDEX idx_jobs_type, idx_jobs_priority, "
-                                                           "idx_jobs_created, idx_jobs_started, "
-                                                           "idx_jobs_completed"));
-                !st)
-                return st.error();
-        }
         return db;
     }
     ~PgRunDatabase()
@@ -112,7 +99,12 @@ std::vector<Child> startChildren(const PgOptions &pg, const DbConfig &config, co
                                  QString::number(pg.batch)});
         c.process->setProcessChannelMode(QProcess::SeparateChannels);
         c.process->setReadChannel(QProcess::StandardOutput);
-        c.process->setStandardErrorFile(QProcess::nullDevice());
+        // HCM_BENCH_CHILD_LOG=FILE keeps what the worker processes log (errors, retries) for a look.
+        const QString log = qEnvironmentVariable("HCM_BENCH_CHILD_LOG");
+        if (log.isEmpty())
+            c.process->setStandardErrorFile(QProcess::nullDevice());
+        else
+            c.process->setStandardErrorFile(log, QIODevice::Append);
         c.process->start();
     }
     return children;
@@ -165,9 +157,7 @@ Result<double> burndownRun(const BenchOptions &options, const PgOptions &pg, qin
     const DbConfig config = (*db)->config;
     if (auto st = insertNoopJobs(config, jobs); !st)
         return st.error();
-    if (auto st =
-            Sql::exec(Database::connection(config).value(), QStringLiteral("VACUUM ANALYZE background_jobs"));
-        !st)
+    if (auto st = Sql::exec(Database::connection(config).value(), QStringLiteral("VACUUM ANALYZE")); !st)
         return st.error();
     Database::closeThreadConnections();
 

@@ -12,6 +12,8 @@
 
 #include <QFile>
 #include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -1004,6 +1006,147 @@ private slots:
         auto counts = JobStatsStore(config).maintainedCounts();
         QVERIFY(counts.ok() && counts->has_value());
         QCOMPARE(counts->value(), JobStore(config).countByStatus({}).value());
+    }
+
+    // Migration 009 splits PostgreSQL's job table into job_queue (queued, running) and job_archive
+    // (finished) under the view background_jobs: every job, attempt and id survives, each row lands in
+    // its table, roles keep their rights, and the view still takes an operator's writes.
+    void postgresUpgradeSplitsQueueFromArchive()
+    {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend != QLatin1String("postgresql"))
+            QSKIP("the split is PostgreSQL's (SQLite's 009 changes nothing)");
+        if (!TempDatabase::postgresConfigured()) {
+            if (TempDatabase::postgresRequired())
+                QFAIL("no PostgreSQL server configured");
+            QSKIP("no PostgreSQL server configured");
+        }
+        const QString dbName =
+            QStringLiteral("hcm_upgrade_%1").arg(QRandomGenerator::system()->generate64(), 0, 36);
+        const QString role = dbName + QStringLiteral("_worker");
+        QString error;
+        QVERIFY2(postgresAdmin(QStringLiteral("CREATE DATABASE %1").arg(dbName), &error), qPrintable(error));
+        QVERIFY2(postgresAdmin(QStringLiteral("CREATE ROLE %1 NOLOGIN").arg(role), &error),
+                 qPrintable(error));
+        const auto cleanup = qScopeGuard([&] {
+            Database::closeThreadConnections();
+            postgresAdmin(QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(dbName));
+            postgresAdmin(QStringLiteral("DROP ROLE IF EXISTS %1").arg(role));
+        });
+        const DbConfig config = DbConfig::postgresFromEnvironment(dbName);
+        {
+            auto raw = Database::connection(config);
+            QVERIFY(raw.ok());
+            QSqlQuery q(raw.value());
+            QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                                          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)")));
+            for (const Migrator::Migration &m : Migrator::available(DbConfig::Backend::Postgres)) {
+                if (m.version > 8)
+                    break;
+                for (const QString &statement : Migrator::splitStatements(m.sql))
+                    QVERIFY2(q.exec(statement), qPrintable(q.lastError().text()));
+                QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_migrations VALUES (%1, '%2', 0)")
+                                   .arg(m.version)
+                                   .arg(m.name)));
+            }
+            const char *rows[] = {
+                "(1, 'cleanup', 'completed', '{}', 1, 10, 10, 11, 12, 'test', 'w1')",
+                "(2, 'cleanup', 'failed', '{}', 4, 10, 10, 11, 12, 'test', 'w1')",
+                "(3, 'cache_flush', 'queued', '{\"action\":\"full\"}', 0, 10, 10, NULL, 10, 'test', NULL)",
+                "(4, 'cache_flush', 'processing', '{}', 1, 10, 10, 11, 11, 'test', 'w2')",
+                "(5, 'cleanup', 'cancelled', '{}', 0, 10, 10, NULL, 12, 'test', NULL)"};
+            for (const char *row : rows)
+                QVERIFY2(q.exec(QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, "
+                                               "attempts, run_at, created_at, started_at, updated_at, "
+                                               "created_by, worker_id) VALUES ") +
+                                QLatin1String(row)),
+                         qPrintable(q.lastError().text()));
+            // Ids up to 9 were drawn (jobs since deleted): they are not used again.
+            QVERIFY(
+                q.exec(QStringLiteral("SELECT setval(pg_get_serial_sequence('background_jobs', 'id'), 9)")));
+            QVERIFY(q.exec(
+                QStringLiteral("INSERT INTO job_attempts VALUES (1, 1, 'w1', 11, 12, 'completed', NULL), "
+                               "(2, 1, 'w1', 11, 12, 'failed', 'x'), (2, 2, 'w1', 11, 12, 'lost', NULL), "
+                               "(4, 1, 'w2', 11, 12, 'interrupted', NULL)")));
+            QVERIFY(q.exec(
+                QStringLiteral("GRANT SELECT, INSERT, UPDATE, DELETE ON background_jobs TO %1").arg(role)));
+        }
+        const auto dump = [&] {
+            QString out;
+            QSqlQuery q(Database::connection(config).value());
+            for (const char *sql : {"SELECT * FROM background_jobs ORDER BY id",
+                                    "SELECT * FROM job_attempts ORDER BY job_id, attempt"}) {
+                if (!q.exec(QString::fromLatin1(sql)))
+                    return q.lastError().text();
+                while (q.next()) {
+                    for (int c = 0; c < q.record().count(); ++c)
+                        out += q.value(c).toString() + QLatin1Char('|');
+                    out += QLatin1Char('\n');
+                }
+            }
+            return out;
+        };
+        const QString before = dump();
+        QCOMPARE(before.count(QLatin1Char('\n')), 5 + 4);
+
+        QVERIFY(Database::openAndMigrate(config).ok());
+        QCOMPARE(dump(), before);
+        QCOMPARE(rowCount(config, QStringLiteral("job_queue")), qint64(2));
+        QCOMPARE(rowCount(config, QStringLiteral("job_queue"), QStringLiteral("id IN (3, 4)")), qint64(2));
+        QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id IN (1, 2, 5)")),
+                 qint64(3));
+        QSqlQuery q(Database::connection(config).value());
+        QVERIFY(q.exec(QStringLiteral("SELECT has_table_privilege('%1', 'job_queue', 'UPDATE'), "
+                                      "has_table_privilege('%1', 'background_jobs', 'INSERT'), "
+                                      "has_sequence_privilege('%1', 'job_ids', 'USAGE')")
+                           .arg(role)) &&
+                q.next());
+        QVERIFY(q.value(0).toBool() && q.value(1).toBool() && q.value(2).toBool());
+
+        // New jobs go on after the highest id ever drawn; a finished job leaves the queue for the
+        // archive; a retried one comes back.
+        JobStore store(config);
+        JobService service{JobStore(config)};
+        QCOMPARE(enqueue(service, QStringLiteral("test.noop")), qint64(10));
+        auto claimed = store.claim(QStringLiteral("w3"), 10, 60000, {QStringLiteral("test.noop")});
+        QVERIFY(claimed.ok());
+        QCOMPARE(claimed->size(), 1);
+        JobOutcome done;
+        done.id = 10;
+        done.attempt = 1;
+        done.kind = JobOutcome::Kind::Completed;
+        auto report = store.finish(QStringLiteral("w3"), {done});
+        QVERIFY(report.ok());
+        QCOMPARE(report->applied.size(), 1);
+        QCOMPARE(rowCount(config, QStringLiteral("job_archive"),
+                          QStringLiteral("id = 10 AND status = "
+                                         "'completed'")),
+                 qint64(1));
+        QCOMPARE(rowCount(config, QStringLiteral("job_queue"), QStringLiteral("id = 10")), qint64(0));
+        QVERIFY(store.retryNow({2}, QStringLiteral("test")).first().ok);
+        QCOMPARE(rowCount(config, QStringLiteral("job_queue"),
+                          QStringLiteral("id = 2 AND status = 'queued' "
+                                         "AND retry_count = 0")),
+                 qint64(1));
+        QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id = 2")), qint64(0));
+
+        // Through the view: the constraints still hold, a status change moves the row, a delete takes
+        // the attempts along.
+        QVERIFY(!q.exec(QStringLiteral("UPDATE background_jobs SET status = 'lost' WHERE id = 3")));
+        QVERIFY(q.exec(QStringLiteral("UPDATE background_jobs SET status = 'cancelled' WHERE id = 3")));
+        QCOMPARE(q.numRowsAffected(), 1);
+        QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id = 3")), qint64(1));
+        QCOMPARE(rowCount(config, QStringLiteral("job_queue"), QStringLiteral("id = 3")), qint64(0));
+        QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 1")));
+        QCOMPARE(q.numRowsAffected(), 1);
+        QCOMPARE(rowCount(config, QStringLiteral("job_attempts"), QStringLiteral("job_id = 1")), qint64(0));
+        QVERIFY(
+            q.exec(QStringLiteral("INSERT INTO background_jobs (job_type, status, run_at, created_at, "
+                                  "updated_at, created_by) VALUES ('cleanup', 'completed', 1, 1, 1, 'sql') "
+                                  "RETURNING id")) &&
+            q.next());
+        QCOMPARE(q.value(0).toLongLong(), qint64(11));
+        QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id = 11")), qint64(1));
     }
 
     void concurrentClaimsAreExclusive()

@@ -52,8 +52,6 @@ for ((r = 1; r <= rounds; r++)); do
     node "$peer" burndown "$jobs" "$processes" "$threads" defaults 2>/dev/null >"$out/graphile-burndown-defaults-$r.json"
     "$bench" pg-burndown --jobs "$jobs" --processes "$processes" --threads "$threads" --prefetch 512 --json-only >"$out/ours-burndown-batched-$r.json"
     node "$peer" burndown "$jobs" "$processes" "$threads" batched 2>/dev/null >"$out/graphile-burndown-batched-$r.json"
-    # Experiment: without the five list-sort indexes (type, priority, created, started, completed).
-    HCM_BENCH_PG_LEAN_INDEXES=1 "$bench" pg-burndown --jobs "$jobs" --processes "$processes" --threads "$threads" --prefetch 512 --json-only >"$out/ours-burndown-lean-$r.json"
     "$bench" pg-latency --jobs "$latency_jobs" --processes 1 --threads "$threads" --json-only >"$out/ours-latency-$r.json"
     node "$peer" latency "$latency_jobs" 1 "$threads" defaults 2>/dev/null >"$out/graphile-latency-$r.json"
 done
@@ -68,7 +66,6 @@ const lat = (name) => { const v = load(name).map((j) => j.pickup_ms); const k = 
 console.log(`results in ${dir}`);
 console.log(`burn-down jobs/s, defaults:  hcm ${rate("ours-burndown-defaults")}  graphile ${rate("graphile-burndown-defaults")}`);
 console.log(`burn-down jobs/s, batching:  hcm ${rate("ours-burndown-batched")}  graphile ${rate("graphile-burndown-batched")}`);
-console.log(`burn-down jobs/s, batching, hcm without the list-sort indexes: ${rate("ours-burndown-lean")}`);
 console.log(`pickup ms, hcm:      ${lat("ours-latency")}`);
 console.log(`pickup ms, graphile: ${lat("graphile-latency")}`);
 JS

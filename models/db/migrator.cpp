@@ -151,12 +151,17 @@ QStringList Migrator::splitStatements(const QString &sql)
     QStringList out;
     QString current;
     int blockDepth = 0;
+    bool inDollarQuote = false; // a PostgreSQL function body: $$ … $$
     const QStringList lines = sql.split(QLatin1Char('\n'));
     for (const QString &raw : lines) {
         const QString line = raw.trimmed();
         if (line.isEmpty() || line.startsWith(QLatin1String("--")))
             continue;
         current += raw + QLatin1Char('\n');
+        if (line.count(QLatin1String("$$")) % 2 == 1)
+            inDollarQuote = !inDollarQuote;
+        if (inDollarQuote)
+            continue;
         const QString upper = line.toUpper();
         if (upper == QLatin1String("BEGIN") || upper.endsWith(QLatin1String(" BEGIN")))
             ++blockDepth;

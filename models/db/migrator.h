@@ -30,7 +30,8 @@ public:
     static QList<Migration> available(DbConfig::Backend backend);
     static Result<Info> info(QSqlDatabase &db, const DbConfig &config);
     static Status migrate(QSqlDatabase &db, const DbConfig &config);
-    // Splits a migration file into statements (semicolons ending a line, outside BEGIN…END blocks).
+    // Splits a migration file into statements (semicolons ending a line, outside BEGIN…END blocks and
+    // outside $$-quoted function bodies).
     static QStringList splitStatements(const QString &sql);
 };
 

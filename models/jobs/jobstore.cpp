@@ -212,12 +212,14 @@ JobStore::JobStore(DbConfig config, std::shared_ptr<Clock> clock, RetryPolicy re
 JobStore::Now JobStore::now() const
 {
     const qint64 ms = m_clock->nowMs();
-    return Now{m_databaseTime ? Dialect::of(m_config).nowMs() : QString::number(ms), ms};
+    return Now{m_databaseTime ? Dialect::of(m_config).nowMs() : QString::number(ms), ms,
+               m_config.isPostgres() ? QLatin1String("job_queue") : QLatin1String("background_jobs")};
 }
 
 QString JobStore::withNow(QString sql, const Now &now)
 {
-    return sql.replace(QLatin1String("{now}"), QLatin1Char('(') + now.sql + QLatin1Char(')'));
+    return sql.replace(QLatin1String("{now}"), QLatin1Char('(') + now.sql + QLatin1Char(')'))
+        .replace(QLatin1String("{queue}"), now.queue);
 }
 
 Status JobStore::notifyChanged(const QList<qint64> &ids)
@@ -380,10 +382,10 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
     for (const QString &t : types)
         typeList << literal(d, t);
     const QString sql =
-        withNow(QStringLiteral("WITH picked AS MATERIALIZED (SELECT id FROM background_jobs "
+        withNow(QStringLiteral("WITH picked AS MATERIALIZED (SELECT id FROM job_queue "
                                "WHERE status = 'queued' AND run_at <= {now} AND job_type IN (%1) "
                                "ORDER BY priority DESC, run_at, id LIMIT %2 FOR UPDATE SKIP LOCKED) "
-                               "UPDATE background_jobs AS j SET status = 'processing', worker_id = %3, "
+                               "UPDATE job_queue AS j SET status = 'processing', worker_id = %3, "
                                "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + %4, "
                                "attempts = j.attempts + 1, progress = NULL, completed_at = NULL "
                                "FROM picked WHERE j.id = picked.id RETURNING j.id, j.job_type, j.payload, "
@@ -497,8 +499,10 @@ Result<QList<ClaimedJob>> JobStore::claimSqlite(QSqlDatabase &d, const QString &
     return out;
 }
 
-// PostgreSQL: every completion of the batch in one statement (one round trip): the fenced UPDATE and
-// the attempt rows in data-modifying CTEs.
+// PostgreSQL: every completion of the batch in one statement (one round trip), in data-modifying CTEs:
+// the fenced DELETE from job_queue, the finished rows into job_archive, the attempt rows. Moving a job
+// costs less than rewriting it in place would: the queue's row leaves its indexes without a new entry,
+// and the archive's list indexes get the one entry a finished job needs.
 Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QString &workerId,
                                                     const QList<JobOutcome> &completed, const Now &now)
 {
@@ -529,19 +533,21 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
     const QString sql = withNow(
         QStringLiteral(
             "WITH v (id, attempt, result, started_age, finished_age) AS (%1), "
-            "done AS (UPDATE background_jobs AS j SET status = 'completed', result = v.result, error_message "
-            "= NULL, "
-            "started_at = COALESCE({now} - v.started_age, j.started_at), completed_at = {now}, updated_at = "
-            "{now}, "
-            "lease_expires_at = NULL, progress = 1 FROM v WHERE j.id = v.id AND j.worker_id = %2 "
-            "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.id, j.job_type, "
-            "j.retry_count, j.max_retries, j.run_at, "
-            "j.started_at, v.attempt, v.finished_age), "
+            "done AS (DELETE FROM job_queue AS j USING v WHERE j.id = v.id AND j.worker_id = %2 "
+            "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.*, v.result AS new_result, "
+            "COALESCE({now} - v.started_age, j.started_at) AS new_started_at, v.attempt AS attempt, "
+            "v.finished_age), "
+            "archived AS (INSERT INTO job_archive (id, job_type, status, priority, payload, result, "
+            "error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, "
+            "completed_at, "
+            "updated_at, created_by, worker_id, lease_expires_at, cancel_requested, progress) "
+            "SELECT id, job_type, 'completed', priority, payload, new_result, NULL, retry_count, "
+            "max_retries, "
+            "attempts, run_at, created_at, new_started_at, {now}, {now}, created_by, worker_id, NULL, "
+            "cancel_requested, 1 FROM done), "
             "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, outcome, "
-            "error) "
-            "SELECT id, attempt, %2, COALESCE(started_at, {now}), {now} - finished_age, 'completed', NULL "
-            "FROM done "
-            "ON CONFLICT (job_id, attempt) DO NOTHING) "
+            "error) SELECT id, attempt, %2, COALESCE(new_started_at, {now}), {now} - finished_age, "
+            "'completed', NULL FROM done ON CONFLICT (job_id, attempt) DO NOTHING) "
             "SELECT id, job_type, retry_count, max_retries, run_at FROM done")
             .arg(values, worker),
         now);
@@ -850,7 +856,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             prepared = prepareOnce(
                 complete, completePrepared,
                 QStringLiteral(
-                    "UPDATE background_jobs SET status = 'completed', result = ?, "
+                    "UPDATE {queue} SET status = 'completed', result = ?, "
                     "error_message = NULL, started_at = COALESCE({now} - ?, started_at), "
                     "completed_at = {now}, updated_at = {now}, lease_expires_at = NULL, "
                     "progress = 1 WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
@@ -868,7 +874,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             prepared = prepareOnce(
                 fail, failPrepared,
                 QStringLiteral(
-                    "UPDATE background_jobs SET "
+                    "UPDATE {queue} SET "
                     "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
                     "  WHEN ? AND retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
                     "run_at = CASE WHEN cancel_requested = 0 AND ? AND retry_count < max_retries "
@@ -896,7 +902,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         case JobOutcome::Kind::Cancelled:
             prepared = prepareOnce(
                 stop, stopPrepared,
-                QStringLiteral("UPDATE background_jobs SET status = 'cancelled', error_message = ?, "
+                QStringLiteral("UPDATE {queue} SET status = 'cancelled', error_message = ?, "
                                "started_at = COALESCE({now} - ?, started_at), completed_at = {now}, "
                                "updated_at = {now}, lease_expires_at = NULL "
                                "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
@@ -910,7 +916,7 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             // Interrupted by a shutdown: back to the queue without spending a retry.
             prepared = prepareOnce(
                 requeue, requeuePrepared,
-                QStringLiteral("UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 "
+                QStringLiteral("UPDATE {queue} SET status = CASE WHEN cancel_requested = 1 "
                                "THEN 'cancelled' ELSE 'queued' END, "
                                "completed_at = CASE WHEN cancel_requested = 1 THEN {now} ELSE NULL END, "
                                "run_at = {now}, error_message = ?, updated_at = {now}, "
@@ -993,7 +999,7 @@ Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
         return conn.error();
     QSqlDatabase d = conn.value();
     QSqlQuery q(d);
-    q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET status = CASE WHEN cancel_requested = 1 "
+    q.prepare(withNow(QStringLiteral("UPDATE {queue} SET status = CASE WHEN cancel_requested = 1 "
                                      "THEN 'cancelled' ELSE 'queued' END, attempts = attempts - 1, "
                                      "lease_expires_at = NULL, started_at = NULL, updated_at = {now} "
                                      "WHERE worker_id = ? AND status = 'processing' AND id IN (%1)")
@@ -1016,7 +1022,7 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
         return st.error();
     const Now now = this->now();
     QSqlQuery q(d);
-    q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET lease_expires_at = {now} + ? "
+    q.prepare(withNow(QStringLiteral("UPDATE {queue} SET lease_expires_at = {now} + ? "
                                      "WHERE worker_id = ? AND status = 'processing'"),
                       now));
     q.addBindValue(leaseMs);
@@ -1029,8 +1035,9 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, Tr::tr("recording the worker heartbeat")); !st)
         return st.error();
-    q.prepare(QStringLiteral("SELECT id FROM background_jobs WHERE worker_id = ? AND status = 'processing' "
-                             "AND cancel_requested = 1"));
+    q.prepare(withNow(QStringLiteral("SELECT id FROM {queue} WHERE worker_id = ? AND status = 'processing' "
+                                     "AND cancel_requested = 1"),
+                      now));
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, Tr::tr("reading cancellation requests")); !st)
         return st.error();
@@ -1050,7 +1057,8 @@ Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId)
         return conn.error();
     QSqlQuery q(conn.value());
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT id FROM background_jobs WHERE worker_id = ? AND status = 'processing'"));
+    q.prepare(withNow(QStringLiteral("SELECT id FROM {queue} WHERE worker_id = ? AND status = 'processing'"),
+                      now()));
     q.addBindValue(workerId);
     if (!q.exec())
         return Database::error(q.lastError(), Tr::tr("reading the jobs of %1").arg(workerId));
@@ -1072,7 +1080,7 @@ Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64,
     if (auto st = tx.begin(); !st)
         return st;
     QSqlQuery q(d);
-    q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET progress = ?, updated_at = {now} "
+    q.prepare(withNow(QStringLiteral("UPDATE {queue} SET progress = ?, updated_at = {now} "
                                      "WHERE id = ? AND worker_id = ? AND status = 'processing'"),
                       now()));
     for (const auto &[id, value] : progress) {
@@ -1110,7 +1118,7 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
     // again at once: the delay of a backoff protects a failing service, not a crashed process.
     q.prepare(
         withNow(QStringLiteral(
-                    "UPDATE background_jobs SET "
+                    "UPDATE {queue} SET "
                     "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
                     "  WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
                     "retry_count = CASE WHEN cancel_requested = 0 AND retry_count < max_retries "
@@ -1361,7 +1369,7 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
         [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
             QSqlQuery q(d);
             q.prepare(withNow(
-                QStringLiteral("UPDATE background_jobs SET status = 'cancelled', completed_at = {now}, "
+                QStringLiteral("UPDATE {queue} SET status = 'cancelled', completed_at = {now}, "
                                "updated_at = {now}, error_message = ? WHERE id = ? AND status = 'queued'"),
                 now));
             q.addBindValue(Tr::tr("Cancelled by %1 before it ran.").arg(actor));
@@ -1371,7 +1379,7 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
             if (q.numRowsAffected() == 1)
                 return JobActionResult{id, true, {}, JobStatus::Cancelled};
             q.prepare(
-                withNow(QStringLiteral("UPDATE background_jobs SET cancel_requested = 1, updated_at = {now} "
+                withNow(QStringLiteral("UPDATE {queue} SET cancel_requested = 1, updated_at = {now} "
                                        "WHERE id = ? AND status = 'processing' AND cancel_requested = 0"),
                         now));
             q.addBindValue(id);
@@ -1401,6 +1409,8 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
             // A failed or cancelled job starts over with its full retry budget; a queued job waiting for
             // its next attempt becomes due now.
             QSqlQuery q(d);
+            if (m_config.isPostgres())
+                return retryNowPostgres(d, id, now);
             q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET retry_count = CASE WHEN status = "
                                              "'queued' THEN retry_count ELSE 0 END, "
                                              "status = 'queued', run_at = {now}, completed_at = NULL, "
@@ -1419,18 +1429,64 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
         events);
 }
 
+// PostgreSQL: a queued job stays in job_queue and becomes due now; a failed or cancelled one moves from
+// job_archive back into job_queue, with its full retry budget.
+Result<JobActionResult> JobStore::retryNowPostgres(QSqlDatabase &d, qint64 id, const Now &now)
+{
+    QSqlQuery q(d);
+    q.prepare(
+        withNow(QStringLiteral("UPDATE job_queue SET run_at = {now}, completed_at = NULL, cancel_requested = "
+                               "0, updated_at = {now}, error_message = NULL, lease_expires_at = NULL "
+                               "WHERE id = ? AND status = 'queued'"),
+                now));
+    q.addBindValue(id);
+    if (!q.exec())
+        return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
+    if (q.numRowsAffected() == 1)
+        return JobActionResult{id, true, {}, JobStatus::Queued};
+    q.prepare(withNow(
+        QStringLiteral(
+            "WITH old AS (DELETE FROM job_archive WHERE id = ? AND status IN ('failed', 'cancelled') "
+            "RETURNING *) "
+            "INSERT INTO job_queue (id, job_type, status, priority, payload, result, error_message, "
+            "retry_count, "
+            "max_retries, attempts, run_at, created_at, started_at, completed_at, updated_at, created_by, "
+            "worker_id, lease_expires_at, cancel_requested, progress) "
+            "SELECT id, job_type, 'queued', priority, payload, result, NULL, 0, max_retries, attempts, "
+            "{now}, "
+            "created_at, started_at, NULL, {now}, created_by, worker_id, NULL, 0, progress FROM old"),
+        now));
+    q.addBindValue(id);
+    if (!q.exec())
+        return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
+    if (q.numRowsAffected() == 1)
+        return JobActionResult{id, true, {}, JobStatus::Queued};
+    return refusal(d, id, JobAction::RetryNow);
+}
+
 QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)
 {
     return perJob(
         ids,
         [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
             QSqlQuery q(d);
-            q.prepare(QStringLiteral("DELETE FROM background_jobs WHERE id = ? "
+            // PostgreSQL: finished jobs live in job_archive, and their attempts have no foreign key to
+            // take them along (the job row moves between two tables): deleted here, in the same
+            // transaction.
+            q.prepare(
+                m_config.isPostgres()
+                    ? QStringLiteral("WITH gone AS (DELETE FROM job_archive WHERE id = ? RETURNING id), "
+                                     "attempts AS (DELETE FROM job_attempts WHERE job_id IN "
+                                     "(SELECT id FROM gone)) SELECT count(*) FROM gone")
+                    : QStringLiteral("DELETE FROM background_jobs WHERE id = ? "
                                      "AND status IN ('completed', 'failed', 'cancelled')"));
             q.addBindValue(id);
             if (!q.exec())
                 return Database::error(q.lastError(), Tr::tr("deleting %1").arg(Job::publicId(id)));
-            if (q.numRowsAffected() == 1)
+            const bool deleted =
+                m_config.isPostgres() ? q.next() && q.value(0).toInt() == 1 : q.numRowsAffected() == 1;
+            q.finish();
+            if (deleted)
                 return JobActionResult{id, true, {}, JobStatus::Completed};
             return refusal(d, id, JobAction::Delete);
         },

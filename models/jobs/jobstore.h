@@ -185,14 +185,18 @@ public:
 
 private:
     // "Now" for one operation: SQL text (the server's clock, or the injected clock's value as a
-    // literal) and the local clock's value, which turns worker times into ages.
+    // literal) and the local clock's value, which turns worker times into ages. `queue` names the table
+    // that holds queued and running jobs: job_queue on PostgreSQL (migration 009), background_jobs on
+    // SQLite. withNow() puts both into a statement ({now}, {queue}).
     struct Now {
         QString sql;
         qint64 ms = 0;
+        QLatin1String queue;
     };
     Now now() const;
     static QString withNow(QString sql, const Now &now);
     Result<QSqlDatabase> db() const;
+    Result<JobActionResult> retryNowPostgres(QSqlDatabase &d, qint64 id, const Now &now);
     QList<JobActionResult>
     perJob(const QList<qint64> &ids,
            const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,

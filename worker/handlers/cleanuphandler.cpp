@@ -93,9 +93,11 @@ Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff)
     if (!attempts.exec(QStringLiteral("DELETE FROM job_attempts WHERE job_id IN (%1)").arg(idList)))
         return Database::error(attempts.lastError(), CleanupHandler::tr("deleting the attempts of old jobs"));
     out.attempts = attempts.numRowsAffected();
+    // PostgreSQL keeps finished jobs in job_archive (background_jobs is a view over it and job_queue).
+    const QString table = db.driverName() == QLatin1String("QPSQL") ? QStringLiteral("job_archive")
+                                                                    : QStringLiteral("background_jobs");
     QSqlQuery jobs(db);
-    if (!jobs.exec(QStringLiteral("DELETE FROM background_jobs WHERE id IN (%1) AND ").arg(idList) +
-                   FinishedJobs))
+    if (!jobs.exec(QStringLiteral("DELETE FROM %1 WHERE id IN (%2) AND ").arg(table, idList) + FinishedJobs))
         return Database::error(jobs.lastError(), CleanupHandler::tr("deleting old jobs"));
     out.jobs = jobs.numRowsAffected();
 

@@ -1,0 +1,108 @@
+-- Queued and running jobs in a table of their own: job_queue, with the claim, owner and primary key
+-- indexes only. A job moves into job_archive, the old background_jobs table with the list indexes
+-- (status, type, priority, created, started, completed), in the transaction that finishes it, and back
+-- when it is retried. Every claim and completion rewrites a job row, and PostgreSQL writes a new entry
+-- into every index of the table for each rewrite: a running job no longer touches the six list indexes.
+-- Readers see one table, the view background_jobs (job_queue UNION ALL job_archive); a job is in
+-- exactly one of the two at any snapshot.
+--
+-- Writers: the job store writes job_queue and job_archive directly. An UPDATE of job_queue that finishes
+-- jobs leaves them there for the rest of its statement only: a statement trigger moves every finished row
+-- into job_archive. Writes to the view (an operator's SQL, the tests) go to the table holding the row.
+
+-- Job ids come from a sequence both tables share, continuing where the identity column stopped.
+CREATE SEQUENCE job_ids AS BIGINT;
+SELECT setval('job_ids', v) FROM (
+    SELECT GREATEST(COALESCE(pg_sequence_last_value(pg_get_serial_sequence('background_jobs', 'id')::regclass), 0),
+                    COALESCE((SELECT max(id) FROM background_jobs), 0)) AS v) AS s
+WHERE v > 0;
+ALTER TABLE background_jobs ALTER COLUMN id DROP IDENTITY;
+-- The attempts outlive the foreign key (a job's row moves between two tables); whoever deletes a job
+-- deletes its attempts.
+ALTER TABLE job_attempts DROP CONSTRAINT IF EXISTS job_attempts_job_id_fkey;
+ALTER TABLE background_jobs RENAME TO job_archive;
+ALTER TABLE job_archive RENAME CONSTRAINT background_jobs_pkey TO job_archive_pkey;
+
+CREATE TABLE job_queue (LIKE job_archive INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+ALTER TABLE job_queue ALTER COLUMN id SET DEFAULT nextval('job_ids');
+ALTER TABLE job_queue ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
+INSERT INTO job_queue SELECT * FROM job_archive WHERE status IN ('queued', 'processing');
+DELETE FROM job_archive WHERE status IN ('queued', 'processing');
+ALTER TABLE job_archive ADD CONSTRAINT job_archive_finished CHECK (status IN ('completed', 'failed', 'cancelled'));
+
+DROP INDEX idx_jobs_queue;
+DROP INDEX idx_jobs_worker;
+-- The claim: due queued jobs by priority, then run_at, then id.
+CREATE INDEX idx_queue_due ON job_queue (priority DESC, run_at, id) WHERE status = 'queued';
+-- Heartbeats, the reaper and the Workers page: running jobs by owner.
+CREATE INDEX idx_queue_worker ON job_queue (worker_id) WHERE status = 'processing';
+-- Finished rows between an UPDATE and its statement trigger (empty otherwise): the trigger finds them
+-- here, and a query for finished jobs skips job_queue through it.
+CREATE INDEX idx_queue_finished ON job_queue (id) WHERE status IN ('completed', 'failed', 'cancelled');
+
+CREATE FUNCTION job_queue_archive_finished() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH moved AS (DELETE FROM job_queue WHERE status IN ('completed', 'failed', 'cancelled') RETURNING *)
+    INSERT INTO job_archive SELECT * FROM moved;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER job_queue_archive_finished_update AFTER UPDATE OF status ON job_queue
+    FOR EACH STATEMENT EXECUTE FUNCTION job_queue_archive_finished();
+CREATE TRIGGER job_queue_archive_finished_insert AFTER INSERT ON job_queue
+    FOR EACH STATEMENT EXECUTE FUNCTION job_queue_archive_finished();
+
+CREATE VIEW background_jobs AS
+    SELECT * FROM job_queue
+    UNION ALL
+    SELECT * FROM job_archive;
+ALTER VIEW background_jobs ALTER COLUMN id SET DEFAULT nextval('job_ids');
+ALTER VIEW background_jobs ALTER COLUMN status SET DEFAULT 'queued';
+ALTER VIEW background_jobs ALTER COLUMN priority SET DEFAULT 1;
+ALTER VIEW background_jobs ALTER COLUMN payload SET DEFAULT '{}';
+ALTER VIEW background_jobs ALTER COLUMN retry_count SET DEFAULT 0;
+ALTER VIEW background_jobs ALTER COLUMN max_retries SET DEFAULT 3;
+ALTER VIEW background_jobs ALTER COLUMN attempts SET DEFAULT 0;
+ALTER VIEW background_jobs ALTER COLUMN cancel_requested SET DEFAULT 0;
+
+-- Writes through the view: a new row goes to job_queue (finished ones on to job_archive); a changed row
+-- is taken out of its table and written again; a deleted job takes its attempts with it.
+CREATE FUNCTION background_jobs_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        DELETE FROM job_queue WHERE id = OLD.id;
+        IF NOT FOUND THEN
+            DELETE FROM job_archive WHERE id = OLD.id;
+            IF NOT FOUND THEN
+                RETURN NULL;
+            END IF;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM job_attempts WHERE job_id = OLD.id;
+            RETURN OLD;
+        END IF;
+    END IF;
+    INSERT INTO job_queue SELECT NEW.*;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER background_jobs_write INSTEAD OF INSERT OR UPDATE OR DELETE ON background_jobs
+    FOR EACH ROW EXECUTE FUNCTION background_jobs_write();
+
+-- Roles keep their rights: whoever could read or write background_jobs (now job_archive) gets the same
+-- on job_queue and on the view, and may draw job ids.
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT grantee, privilege_type FROM information_schema.role_table_grants
+             WHERE table_schema = current_schema() AND table_name = 'job_archive'
+               AND grantee <> current_user AND privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
+    LOOP
+        EXECUTE format('GRANT %s ON job_queue, background_jobs TO %I', g.privilege_type, g.grantee);
+        IF g.privilege_type = 'INSERT' THEN
+            EXECUTE format('GRANT USAGE ON SEQUENCE job_ids TO %I', g.grantee);
+        END IF;
+    END LOOP;
+END
+$$;
