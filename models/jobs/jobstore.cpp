@@ -339,7 +339,7 @@ Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJ
         }
         const QString sql =
             withNow(QStringLiteral(
-                        "WITH ins AS (INSERT INTO background_jobs (job_type, status, priority, payload, "
+                        "WITH ins AS (INSERT INTO job_queue (job_type, status, priority, payload, "
                         "max_retries, run_at, created_at, updated_at, created_by) VALUES %1 RETURNING id), "
                         "n AS (SELECT pg_notify('%2', %3 || count(*) || '|' || CASE WHEN count(*) <= 500 "
                         "THEN string_agg(id::text, ',' ORDER BY id) ELSE '' END) FROM ins) "
