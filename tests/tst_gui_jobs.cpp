@@ -19,6 +19,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListView>
 #include <QMenu>
@@ -178,7 +179,7 @@ private slots:
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
         NewJob later{
-            QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, Clock::system()->nowMs() + 3'600'000};
+            QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, Clock::system()->nowMs() + 86'400'000};
         const qint64 id = service.enqueue(later, kActor).value();
         ui::MainWindow window(windowOptions(tdb, true));
         window.show();
@@ -188,6 +189,17 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, id) >= 0, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(1), 5000);
         QVERIFY(statusAt(model, id).startsWith(QLatin1String("Scheduled in")));
+        // The Status column shows the whole text with its icon ("Scheduled in 1440 min", not "Schedul…"):
+        // at least the width the delegate asks for.
+        QStyleOptionViewItem option;
+        option.initFrom(page->table());
+        const QModelIndex statusIndex = model->index(rowOf(model, id), JobTableModel::StatusColumn);
+        const int needed = page->table()
+                               ->itemDelegateForColumn(JobTableModel::StatusColumn)
+                               ->sizeHint(option, statusIndex)
+                               .width();
+        QVERIFY2(page->table()->horizontalHeader()->sectionSize(JobTableModel::StatusColumn) >= needed,
+                 qPrintable(QStringLiteral("%1 needs %2 px").arg(statusAt(model, id)).arg(needed)));
 
         page->table()->selectRow(rowOf(model, id));
         QCOMPARE(page->selectedJobIds(), QList<qint64>{id});

@@ -185,7 +185,13 @@ void JobsPage::buildUi()
     // layout.
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setStretchLastSection(true);
-    const QList<int> widths{80, 110, 150, 80, 80, 150, 150, 90, 140, 200};
+    QList<int> widths{80, 110, 150, 80, 80, 150, 150, 90, 140, 200};
+    // The Status column fits its longest texts in this language and font ("Scheduled in 1440 min"), with
+    // the 16 px status icon and the item margins.
+    const QFontMetrics metrics = m_table->fontMetrics();
+    for (const QString &text : JobTableModel::widestStatusTexts())
+        widths[JobTableModel::StatusColumn] =
+            qMax(widths.at(JobTableModel::StatusColumn), metrics.horizontalAdvance(text) + 16 + 24);
     for (int c = 0; c < widths.size(); ++c)
         header->resizeSection(c, widths.at(c));
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {

@@ -169,10 +169,12 @@ void ThroughputChart::drawLegend(QPainter &p, const QRect &rect) const
     p.setPen(palette().color(QPalette::WindowText));
     item(statusColor(JobStatus::Completed), completed);
     item(statusColor(JobStatus::Failed), failed);
-    p.setPen(palette().color(QPalette::PlaceholderText));
-    p.drawText(QRect(x, rect.top(), qMax(0, rect.right() - x), rect.height()),
-               Qt::AlignLeft | Qt::AlignVCenter,
-               fm.elidedText(period, Qt::ElideRight, qMax(0, rect.right() - x)));
+    // The period repeats the panel's title: shown when it fits whole, left out rather than cut.
+    if (fm.horizontalAdvance(period) <= rect.right() - x) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(QRect(x, rect.top(), rect.right() - x, rect.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                   period);
+    }
 }
 
 void ThroughputChart::paintEvent(QPaintEvent *)

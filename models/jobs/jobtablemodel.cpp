@@ -228,6 +228,15 @@ QVariant JobTableModel::raw(const Job &job, int column) const
     }
 }
 
+QStringList JobTableModel::widestStatusTexts()
+{
+    QStringList out{tr("Cancelling…"), tr("Processing %1%").arg(100), tr("Retrying in %n min", nullptr, 60),
+                    tr("Scheduled in %n min", nullptr, 1440)};
+    for (int s = 0; s < kJobStatusCount; ++s)
+        out << displayName(JobStatus(s));
+    return out;
+}
+
 QString JobTableModel::statusText(const Job &job, qint64 nowMs)
 {
     if (job.status == JobStatus::Processing && job.cancelRequested)

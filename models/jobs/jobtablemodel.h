@@ -81,6 +81,9 @@ public:
 
     // Formatting shared with the details view.
     static QString statusText(const Job &job, qint64 nowMs);
+    // The longest texts statusText() gives in the current language (a backoff of up to an hour, a
+    // schedule of up to a day ahead): what the Status column has to fit.
+    static QStringList widestStatusTexts();
     static QString durationText(qint64 ms);
     // A moment as the tables show it, in local time ("2026-01-07 10:15:32"); empty for 0.
     static QString timeText(qint64 ms);
