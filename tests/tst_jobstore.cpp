@@ -74,6 +74,41 @@ void driveTo(JobStore &store, qint64 id, JobStatus status)
     QCOMPARE_ENUM(report->applied.first().status, status);
 }
 
+// The schema as a program at migration `version` left it, with jobs 1-5 (completed, failed, queued,
+// processing, cancelled) and six attempts: what the upgrade tests start from. `q` runs on a raw
+// connection to an empty database.
+void createOldDatabase(QSqlQuery &q, DbConfig::Backend backend, int version)
+{
+    QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                                  "name TEXT NOT NULL, applied_at BIGINT NOT NULL)")));
+    for (const Migrator::Migration &m : Migrator::available(backend)) {
+        if (m.version > version)
+            break;
+        for (const QString &statement : Migrator::splitStatements(m.sql))
+            QVERIFY2(q.exec(statement), qPrintable(q.lastError().text()));
+        QVERIFY(q.exec(
+            QStringLiteral("INSERT INTO schema_migrations VALUES (%1, '%2', 0)").arg(m.version).arg(m.name)));
+    }
+    const char *rows[] = {
+        "(1, 'cleanup', 'completed', '{}', 1, 10, 10, 11, 12, 'test', 'w1')",
+        "(2, 'cleanup', 'failed', '{}', 4, 10, 10, 11, 12, 'test', 'w1')",
+        "(3, 'cache_flush', 'queued', '{\"action\":\"full\"}', 0, 10, 10, NULL, 10, 'test', NULL)",
+        "(4, 'cache_flush', 'processing', '{}', 1, 10, 10, 11, 11, 'test', 'w2')",
+        "(5, 'cleanup', 'cancelled', '{}', 0, 10, 10, NULL, 12, 'test', NULL)"};
+    for (const char *row : rows)
+        QVERIFY2(
+            q.exec(QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, attempts, "
+                                  "run_at, created_at, started_at, updated_at, created_by, worker_id) "
+                                  "VALUES ") +
+                   QLatin1String(row)),
+            qPrintable(q.lastError().text()));
+    QVERIFY(
+        q.exec(QStringLiteral("INSERT INTO job_attempts VALUES (1, 1, 'w1', 11, 12, 'completed', NULL), "
+                              "(2, 1, 'w1', 11, 12, 'failed', 'x'), (2, 2, 'w1', 11, 12, 'lost', NULL), "
+                              "(2, 3, 'w1', 11, 12, 'timed_out', 'y'), (2, 4, 'w1', 11, 12, 'failed', 'z'), "
+                              "(4, 1, 'w2', 11, 12, 'interrupted', NULL)")));
+}
+
 } // namespace
 
 class TestJobStore : public QObject {
@@ -936,35 +971,13 @@ private slots:
             QVERIFY(raw.open());
             QSqlQuery q(raw);
             QVERIFY(q.exec(QStringLiteral("PRAGMA foreign_keys=ON")));
-            QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                                          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)")));
-            for (const Migrator::Migration &m : Migrator::available(DbConfig::Backend::Sqlite)) {
-                if (m.version > 6)
-                    break;
-                for (const QString &statement : Migrator::splitStatements(m.sql))
-                    QVERIFY2(q.exec(statement), qPrintable(q.lastError().text()));
-                QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_migrations VALUES (%1, '%2', 0)")
-                                   .arg(m.version)
-                                   .arg(m.name)));
-            }
-            const char *rows[] = {
-                "(1, 'cleanup', 'completed', '{}', 1, 10, 10, 11, 12, 'test', 'w1')",
-                "(2, 'cleanup', 'failed', '{}', 4, 10, 10, 11, 12, 'test', 'w1')",
-                "(3, 'cache_flush', 'queued', '{\"action\":\"full\"}', 0, 10, 10, NULL, 10, 'test', NULL)",
-                "(4, 'cache_flush', 'processing', '{}', 1, 10, 10, 11, 11, 'test', 'w2')",
-                "(5, 'cleanup', 'cancelled', '{}', 0, 10, 10, NULL, 12, 'test', NULL)",
-                "(9, 'cleanup', 'queued', '{}', 0, 10, 10, NULL, 10, 'test', NULL)"};
-            for (const char *row : rows)
-                QVERIFY2(q.exec(QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, "
-                                               "attempts, run_at, created_at, started_at, updated_at, "
-                                               "created_by, worker_id) VALUES ") +
-                                QLatin1String(row)),
-                         qPrintable(q.lastError().text()));
-            QVERIFY(q.exec(
-                QStringLiteral("INSERT INTO job_attempts VALUES (1, 1, 'w1', 11, 12, 'completed', NULL), "
-                               "(2, 1, 'w1', 11, 12, 'failed', 'x'), (2, 2, 'w1', 11, 12, 'lost', NULL), "
-                               "(2, 3, 'w1', 11, 12, 'timed_out', 'y'), (2, 4, 'w1', 11, 12, 'failed', 'z'), "
-                               "(4, 1, 'w2', 11, 12, 'interrupted', NULL)")));
+            createOldDatabase(q, DbConfig::Backend::Sqlite, 6);
+            if (QTest::currentTestFailed())
+                return;
+            QVERIFY(
+                q.exec(QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, attempts, "
+                                      "run_at, created_at, updated_at, created_by) VALUES (9, 'cleanup', "
+                                      "'queued', '{}', 0, 10, 10, 10, 'test')")));
             QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 9"))); // ids are not reused
         }
         const auto dump = [](QSqlDatabase db) {
@@ -1011,6 +1024,109 @@ private slots:
     // Migration 009 splits PostgreSQL's job table into job_queue (queued, running) and job_archive
     // (finished) under the view background_jobs: every job, attempt and id survives, each row lands in
     // its table, roles keep their rights, and the view still takes an operator's writes.
+    // The store writes some statements with their values spelled out: text in a payload or a result
+    // that looks like one of its placeholders ({now}, {queue}, %2) is stored as written.
+    void placeholderTextInDataIsStoredAsWritten()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        JobStore store(tdb.config());
+        const QJsonObject payload{{QStringLiteral("tag"), QStringLiteral("{now} {queue} %1 %2 %3")}};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"), payload);
+        QVERIFY(id > 0);
+        QCOMPARE(service.get(id)->payload, payload);
+        auto claimed = store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")});
+        QVERIFY(claimed.ok() && claimed->size() == 1);
+        QCOMPARE(claimed->first().payload, payload);
+        JobOutcome done;
+        done.id = id;
+        done.attempt = 1;
+        done.kind = JobOutcome::Kind::Completed;
+        done.result = QJsonObject{{QStringLiteral("note"), QStringLiteral("%2 {now} {queue}")}};
+        auto report = store.finish(kWorker, {done});
+        QVERIFY(report.ok() && report->applied.size() == 1);
+        QCOMPARE(service.get(id)->result, done.result);
+    }
+
+    // An operator's UPDATE through the view reads the row, then writes it: when a worker changed the row
+    // in between, the write is skipped (as a plain UPDATE re-checks its WHERE clause), never applied
+    // over the worker's change. And an id the archive holds cannot be inserted again.
+    void postgresViewWritesAreFenced()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!tdb.isPostgres())
+            QSKIP("background_jobs is a view on PostgreSQL only");
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(id > 0);
+        auto conn = Database::connection(tdb.config());
+        QVERIFY(conn.ok());
+        QSqlQuery q(conn.value());
+        QVERIFY(q.exec(QStringLiteral("BEGIN")));
+        QVERIFY(q.exec(
+            QStringLiteral("UPDATE job_queue SET status = 'processing', worker_id = 'w9', attempts = 1 "
+                           "WHERE id = %1")
+                .arg(id)));
+
+        std::atomic<int> affected{-2};
+        QString threadError;
+        QThread *writer = QThread::create([&] {
+            auto own = Database::connection(tdb.config());
+            if (!own) {
+                threadError = own.error().message;
+                return;
+            }
+            QSqlQuery w(own.value());
+            if (!w.exec(
+                    QStringLiteral("UPDATE background_jobs SET cancel_requested = 1, worker_id = 'operator' "
+                                   "WHERE id = %1 AND status = 'queued'")
+                        .arg(id)))
+                threadError = w.lastError().text();
+            else
+                affected = w.numRowsAffected();
+        });
+        writer->start();
+        // The operator's statement has read the queued row and waits for the worker's lock. (Activity is
+        // read afresh each time: inside a transaction PostgreSQL would show the first reading again.)
+        const auto operatorWaits = [&] {
+            QSqlQuery activity(conn.value());
+            return activity.exec(QStringLiteral("SELECT pg_stat_clear_snapshot()")) &&
+                   activity.exec(
+                       QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                                      "'Lock' AND query LIKE 'UPDATE background_jobs%'")) &&
+                   activity.next() && activity.value(0).toInt() == 1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(operatorWaits(), 10000);
+        QVERIFY(q.exec(QStringLiteral("COMMIT")));
+        QVERIFY(writer->wait(10000));
+        delete writer;
+        QVERIFY2(threadError.isEmpty(), qPrintable(threadError));
+        QCOMPARE(affected.load(), 0);
+        auto job = service.get(id);
+        QVERIFY(job.ok());
+        QCOMPARE_ENUM(job->status, JobStatus::Processing);
+        QCOMPARE(job->workerId, QStringLiteral("w9"));
+        QVERIFY(!job->cancelRequested);
+
+        // Unchanged since read: the write goes through.
+        QVERIFY(
+            q.exec(QStringLiteral("UPDATE background_jobs SET cancel_requested = 1 WHERE id = %1").arg(id)));
+        QCOMPARE(q.numRowsAffected(), 1);
+        QVERIFY(service.get(id)->cancelRequested);
+
+        QVERIFY(
+            q.exec(QStringLiteral("UPDATE background_jobs SET status = 'cancelled' WHERE id = %1").arg(id)));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_archive"), QStringLiteral("id = %1").arg(id)),
+                 qint64(1));
+        QVERIFY(!q.exec(
+            QStringLiteral("INSERT INTO background_jobs (id, job_type, run_at, created_at, updated_at, "
+                           "created_by) VALUES (%1, 'cleanup', 1, 1, 1, 'sql')")
+                .arg(id)));
+        QCOMPARE(q.lastError().nativeErrorCode(), QStringLiteral("23505"));
+        QVERIFY(!q.exec(QStringLiteral("UPDATE background_jobs SET id = id + 1000 WHERE id = %1").arg(id)));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(1));
+    }
+
     void postgresUpgradeSplitsQueueFromArchive()
     {
         QFETCH_GLOBAL(QString, backend);
@@ -1038,38 +1154,16 @@ private slots:
             auto raw = Database::connection(config);
             QVERIFY(raw.ok());
             QSqlQuery q(raw.value());
-            QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                                          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)")));
-            for (const Migrator::Migration &m : Migrator::available(DbConfig::Backend::Postgres)) {
-                if (m.version > 8)
-                    break;
-                for (const QString &statement : Migrator::splitStatements(m.sql))
-                    QVERIFY2(q.exec(statement), qPrintable(q.lastError().text()));
-                QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_migrations VALUES (%1, '%2', 0)")
-                                   .arg(m.version)
-                                   .arg(m.name)));
-            }
-            const char *rows[] = {
-                "(1, 'cleanup', 'completed', '{}', 1, 10, 10, 11, 12, 'test', 'w1')",
-                "(2, 'cleanup', 'failed', '{}', 4, 10, 10, 11, 12, 'test', 'w1')",
-                "(3, 'cache_flush', 'queued', '{\"action\":\"full\"}', 0, 10, 10, NULL, 10, 'test', NULL)",
-                "(4, 'cache_flush', 'processing', '{}', 1, 10, 10, 11, 11, 'test', 'w2')",
-                "(5, 'cleanup', 'cancelled', '{}', 0, 10, 10, NULL, 12, 'test', NULL)"};
-            for (const char *row : rows)
-                QVERIFY2(q.exec(QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, "
-                                               "attempts, run_at, created_at, started_at, updated_at, "
-                                               "created_by, worker_id) VALUES ") +
-                                QLatin1String(row)),
-                         qPrintable(q.lastError().text()));
+            createOldDatabase(q, DbConfig::Backend::Postgres, 8);
+            if (QTest::currentTestFailed())
+                return;
             // Ids up to 9 were drawn (jobs since deleted): they are not used again.
             QVERIFY(
                 q.exec(QStringLiteral("SELECT setval(pg_get_serial_sequence('background_jobs', 'id'), 9)")));
-            QVERIFY(q.exec(
-                QStringLiteral("INSERT INTO job_attempts VALUES (1, 1, 'w1', 11, 12, 'completed', NULL), "
-                               "(2, 1, 'w1', 11, 12, 'failed', 'x'), (2, 2, 'w1', 11, 12, 'lost', NULL), "
-                               "(4, 1, 'w2', 11, 12, 'interrupted', NULL)")));
-            QVERIFY(q.exec(
-                QStringLiteral("GRANT SELECT, INSERT, UPDATE, DELETE ON background_jobs TO %1").arg(role)));
+            QVERIFY(
+                q.exec(QStringLiteral("GRANT SELECT, INSERT, UPDATE ON background_jobs TO %1").arg(role)));
+            // PUBLIC is a keyword in GRANT, not a role: the migration must not quote it.
+            QVERIFY(q.exec(QStringLiteral("GRANT SELECT ON background_jobs TO PUBLIC")));
         }
         const auto dump = [&] {
             QString out;
@@ -1087,7 +1181,7 @@ private slots:
             return out;
         };
         const QString before = dump();
-        QCOMPARE(before.count(QLatin1Char('\n')), 5 + 4);
+        QCOMPARE(before.count(QLatin1Char('\n')), 5 + 6);
 
         QVERIFY(Database::openAndMigrate(config).ok());
         QCOMPARE(dump(), before);
@@ -1096,12 +1190,16 @@ private slots:
         QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id IN (1, 2, 5)")),
                  qint64(3));
         QSqlQuery q(Database::connection(config).value());
+        // A role that could change jobs may now move them between the two tables (without DELETE before).
         QVERIFY(q.exec(QStringLiteral("SELECT has_table_privilege('%1', 'job_queue', 'UPDATE'), "
                                       "has_table_privilege('%1', 'background_jobs', 'INSERT'), "
-                                      "has_sequence_privilege('%1', 'job_ids', 'USAGE')")
+                                      "has_sequence_privilege('%1', 'job_ids', 'USAGE'), "
+                                      "has_table_privilege('%1', 'job_queue', 'DELETE'), "
+                                      "has_table_privilege('%1', 'job_archive', 'INSERT')")
                            .arg(role)) &&
                 q.next());
-        QVERIFY(q.value(0).toBool() && q.value(1).toBool() && q.value(2).toBool());
+        for (int c = 0; c < 5; ++c)
+            QVERIFY2(q.value(c).toBool(), qPrintable(QString::number(c)));
 
         // New jobs go on after the highest id ever drawn; a finished job leaves the queue for the
         // archive; a retried one comes back.

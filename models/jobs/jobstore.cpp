@@ -317,6 +317,7 @@ Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJ
     }
     const Now now = this->now();
     const QString by = literal(d, actor);
+    const QString nowSql = withNow(QStringLiteral("{now}"), now);
     const QString notifyPrefix = literal(d, QStringLiteral("enqueued|%1|").arg(JobEvent::processOrigin()));
     QList<qint64> ids;
     ids.reserve(jobs.size());
@@ -329,23 +330,20 @@ Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJ
             const NewJob &job = jobs.at(i);
             if (i > start)
                 values += QLatin1Char(',');
-            values += QStringLiteral("(%1, 'queued', %2, %3, %4, %5, {now}, {now}, %6)")
-                          .arg(literal(d, job.type))
-                          .arg(static_cast<int>(job.priority))
-                          .arg(literal(d, compactJson(job.payload)))
-                          .arg(job.maxRetries)
-                          .arg(job.runAt ? QString::number(*job.runAt) : QStringLiteral("{now}"))
-                          .arg(by);
+            // One pass of arg() over the template: text inside a payload ("%2", "{now}") stays as written.
+            values += QStringLiteral("(%1, 'queued', %2, %3, %4, %5, %6, %6, %7)")
+                          .arg(literal(d, job.type), QString::number(static_cast<int>(job.priority)),
+                               literal(d, compactJson(job.payload)), QString::number(job.maxRetries),
+                               job.runAt ? QString::number(*job.runAt) : nowSql, nowSql, by);
         }
         const QString sql =
-            withNow(QStringLiteral(
-                        "WITH ins AS (INSERT INTO job_queue (job_type, status, priority, payload, "
-                        "max_retries, run_at, created_at, updated_at, created_by) VALUES %1 RETURNING id), "
-                        "n AS (SELECT pg_notify('%2', %3 || count(*) || '|' || CASE WHEN count(*) <= 500 "
-                        "THEN string_agg(id::text, ',' ORDER BY id) ELSE '' END) FROM ins) "
-                        "SELECT ins.id FROM ins CROSS JOIN n")
-                        .arg(values, QLatin1String(kJobChannel), notifyPrefix),
-                    now);
+            QStringLiteral(
+                "WITH ins AS (INSERT INTO job_queue (job_type, status, priority, payload, "
+                "max_retries, run_at, created_at, updated_at, created_by) VALUES %1 RETURNING id), "
+                "n AS (SELECT pg_notify('%2', %3 || count(*) || '|' || CASE WHEN count(*) <= 500 "
+                "THEN string_agg(id::text, ',' ORDER BY id) ELSE '' END) FROM ins) "
+                "SELECT ins.id FROM ins CROSS JOIN n")
+                .arg(values, QLatin1String(kJobChannel), notifyPrefix);
         if (!q.exec(sql))
             return Database::error(q.lastError(), Tr::tr("adding a job"));
         QList<qint64> chunk;
@@ -389,12 +387,10 @@ Result<QList<ClaimedJob>> JobStore::claim(const QString &workerId, int max, qint
                                "started_at = {now}, updated_at = {now}, lease_expires_at = {now} + %4, "
                                "attempts = j.attempts + 1, progress = NULL, completed_at = NULL "
                                "FROM picked WHERE j.id = picked.id RETURNING j.id, j.job_type, j.payload, "
-                               "j.attempts, j.retry_count, j.max_retries, j.started_at")
-                    .arg(typeList.join(QLatin1Char(',')))
-                    .arg(max)
-                    .arg(literal(d, workerId))
-                    .arg(leaseMs),
-                now);
+                               "j.attempts, j.retry_count, j.max_retries, j.started_at"),
+                now)
+            .arg(typeList.join(QLatin1Char(',')), QString::number(max), literal(d, workerId),
+                 QString::number(leaseMs));
     QSqlQuery q(d);
     q.setForwardOnly(true);
     if (!q.exec(sql))
@@ -530,27 +526,30 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
             .arg(literal(d, ids), literal(d, attempts), literal(d, results), literal(d, startedAges),
                  literal(d, finishedAges));
     const QString worker = literal(d, workerId);
-    const QString sql = withNow(
-        QStringLiteral(
-            "WITH v (id, attempt, result, started_age, finished_age) AS (%1), "
-            "done AS (DELETE FROM job_queue AS j USING v WHERE j.id = v.id AND j.worker_id = %2 "
-            "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.*, v.result AS new_result, "
-            "COALESCE({now} - v.started_age, j.started_at) AS new_started_at, v.attempt AS attempt, "
-            "v.finished_age), "
-            "archived AS (INSERT INTO job_archive (id, job_type, status, priority, payload, result, "
-            "error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, "
-            "completed_at, "
-            "updated_at, created_by, worker_id, lease_expires_at, cancel_requested, progress) "
-            "SELECT id, job_type, 'completed', priority, payload, new_result, NULL, retry_count, "
-            "max_retries, "
-            "attempts, run_at, created_at, new_started_at, {now}, {now}, created_by, worker_id, NULL, "
-            "cancel_requested, 1 FROM done), "
-            "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, outcome, "
-            "error) SELECT id, attempt, %2, COALESCE(new_started_at, {now}), {now} - finished_age, "
-            "'completed', NULL FROM done ON CONFLICT (job_id, attempt) DO NOTHING) "
-            "SELECT id, job_type, retry_count, max_retries, run_at FROM done")
-            .arg(values, worker),
-        now);
+    const QString sql =
+        withNow(
+            QStringLiteral(
+                "WITH v (id, attempt, result, started_age, finished_age) AS (%1), "
+                "done AS (DELETE FROM job_queue AS j USING v WHERE j.id = v.id AND j.worker_id = %2 "
+                "AND j.status = 'processing' AND j.attempts = v.attempt RETURNING j.*, v.result AS "
+                "new_result, "
+                "COALESCE({now} - v.started_age, j.started_at) AS new_started_at, v.attempt AS attempt, "
+                "v.finished_age), "
+                "archived AS (INSERT INTO job_archive (id, job_type, status, priority, payload, result, "
+                "error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, "
+                "completed_at, "
+                "updated_at, created_by, worker_id, lease_expires_at, cancel_requested, progress) "
+                "SELECT id, job_type, 'completed', priority, payload, new_result, NULL, retry_count, "
+                "max_retries, "
+                "attempts, run_at, created_at, new_started_at, {now}, {now}, created_by, worker_id, NULL, "
+                "cancel_requested, 1 FROM done), "
+                "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, "
+                "outcome, "
+                "error) SELECT id, attempt, %2, COALESCE(new_started_at, {now}), {now} - finished_age, "
+                "'completed', NULL FROM done ON CONFLICT (job_id, attempt) DO NOTHING) "
+                "SELECT id, job_type, retry_count, max_retries, run_at FROM done"),
+            now)
+            .arg(values, worker); // after withNow: a result's text is not a placeholder
     QSqlQuery q(d);
     q.setForwardOnly(true);
     if (!q.exec(sql))
@@ -1408,60 +1407,44 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
         [&](QSqlDatabase &d, qint64 id) -> Result<JobActionResult> {
             // A failed or cancelled job starts over with its full retry budget; a queued job waiting for
             // its next attempt becomes due now.
+            // SQLite: one UPDATE. PostgreSQL: a queued job stays in job_queue; a failed or cancelled one
+            // moves from job_archive back into job_queue. The first statement that takes the job wins.
+            const QStringList statements =
+                m_config.isPostgres()
+                    ? QStringList{QStringLiteral(
+                                      "UPDATE job_queue SET run_at = {now}, completed_at = NULL, "
+                                      "cancel_requested = 0, updated_at = {now}, error_message = NULL, "
+                                      "lease_expires_at = NULL WHERE id = ? AND status = 'queued'"),
+                                  QStringLiteral(
+                                      "WITH old AS (DELETE FROM job_archive WHERE id = ? AND status IN "
+                                      "('failed', 'cancelled') RETURNING *) "
+                                      "INSERT INTO job_queue (id, job_type, status, priority, payload, "
+                                      "result, "
+                                      "error_message, retry_count, max_retries, attempts, run_at, "
+                                      "created_at, "
+                                      "started_at, completed_at, updated_at, created_by, worker_id, "
+                                      "lease_expires_at, cancel_requested, progress) "
+                                      "SELECT id, job_type, 'queued', priority, payload, result, NULL, 0, "
+                                      "max_retries, attempts, {now}, created_at, started_at, NULL, {now}, "
+                                      "created_by, worker_id, NULL, 0, progress FROM old")}
+                    : QStringList{QStringLiteral(
+                          "UPDATE background_jobs SET retry_count = CASE WHEN status = 'queued' THEN "
+                          "retry_count ELSE 0 END, status = 'queued', run_at = {now}, completed_at = NULL, "
+                          "cancel_requested = 0, updated_at = {now}, error_message = NULL, "
+                          "lease_expires_at = NULL WHERE id = ? AND status IN ('failed', 'cancelled', "
+                          "'queued')")};
             QSqlQuery q(d);
-            if (m_config.isPostgres())
-                return retryNowPostgres(d, id, now);
-            q.prepare(withNow(QStringLiteral("UPDATE background_jobs SET retry_count = CASE WHEN status = "
-                                             "'queued' THEN retry_count ELSE 0 END, "
-                                             "status = 'queued', run_at = {now}, completed_at = NULL, "
-                                             "cancel_requested = 0, updated_at = {now}, "
-                                             "error_message = NULL, lease_expires_at = NULL WHERE id = ? AND "
-                                             "status IN ('failed', 'cancelled', "
-                                             "'queued')"),
-                              now));
-            q.addBindValue(id);
-            if (!q.exec())
-                return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
-            if (q.numRowsAffected() == 1)
-                return JobActionResult{id, true, {}, JobStatus::Queued};
+            for (const QString &sql : statements) {
+                q.prepare(withNow(sql, now));
+                q.addBindValue(id);
+                if (!q.exec())
+                    return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
+                if (q.numRowsAffected() == 1)
+                    return JobActionResult{id, true, {}, JobStatus::Queued};
+            }
             return refusal(d, id, JobAction::RetryNow);
         },
         events);
-}
-
-// PostgreSQL: a queued job stays in job_queue and becomes due now; a failed or cancelled one moves from
-// job_archive back into job_queue, with its full retry budget.
-Result<JobActionResult> JobStore::retryNowPostgres(QSqlDatabase &d, qint64 id, const Now &now)
-{
-    QSqlQuery q(d);
-    q.prepare(
-        withNow(QStringLiteral("UPDATE job_queue SET run_at = {now}, completed_at = NULL, cancel_requested = "
-                               "0, updated_at = {now}, error_message = NULL, lease_expires_at = NULL "
-                               "WHERE id = ? AND status = 'queued'"),
-                now));
-    q.addBindValue(id);
-    if (!q.exec())
-        return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
-    if (q.numRowsAffected() == 1)
-        return JobActionResult{id, true, {}, JobStatus::Queued};
-    q.prepare(withNow(
-        QStringLiteral(
-            "WITH old AS (DELETE FROM job_archive WHERE id = ? AND status IN ('failed', 'cancelled') "
-            "RETURNING *) "
-            "INSERT INTO job_queue (id, job_type, status, priority, payload, result, error_message, "
-            "retry_count, "
-            "max_retries, attempts, run_at, created_at, started_at, completed_at, updated_at, created_by, "
-            "worker_id, lease_expires_at, cancel_requested, progress) "
-            "SELECT id, job_type, 'queued', priority, payload, result, NULL, 0, max_retries, attempts, "
-            "{now}, "
-            "created_at, started_at, NULL, {now}, created_by, worker_id, NULL, 0, progress FROM old"),
-        now));
-    q.addBindValue(id);
-    if (!q.exec())
-        return Database::error(q.lastError(), Tr::tr("retrying %1").arg(Job::publicId(id)));
-    if (q.numRowsAffected() == 1)
-        return JobActionResult{id, true, {}, JobStatus::Queued};
-    return refusal(d, id, JobAction::RetryNow);
 }
 
 QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)

@@ -196,7 +196,6 @@ private:
     Now now() const;
     static QString withNow(QString sql, const Now &now);
     Result<QSqlDatabase> db() const;
-    Result<JobActionResult> retryNowPostgres(QSqlDatabase &d, qint64 id, const Now &now);
     QList<JobActionResult>
     perJob(const QList<qint64> &ids,
            const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,

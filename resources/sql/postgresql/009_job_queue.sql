@@ -9,6 +9,8 @@
 -- Writers: the job store writes job_queue and job_archive directly. An UPDATE of job_queue that finishes
 -- jobs leaves them there for the rest of its statement only: a statement trigger moves every finished row
 -- into job_archive. Writes to the view (an operator's SQL, the tests) go to the table holding the row.
+-- A later migration that adds a column adds it to both tables, in the same position, and recreates the
+-- view (its SELECT * was expanded when it was created).
 
 -- Job ids come from a sequence both tables share, continuing where the identity column stopped.
 CREATE SEQUENCE job_ids AS BIGINT;
@@ -51,7 +53,7 @@ DROP INDEX idx_jobs_priority;
 DROP INDEX idx_jobs_started;
 DROP INDEX idx_attempts_finished;
 
-CREATE FUNCTION job_queue_archive_finished() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION job_queue_archive_finished() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     WITH moved AS (DELETE FROM job_queue WHERE status IN ('completed', 'failed', 'cancelled') RETURNING *)
     INSERT INTO job_archive SELECT * FROM moved;
@@ -76,22 +78,42 @@ ALTER VIEW background_jobs ALTER COLUMN max_retries SET DEFAULT 3;
 ALTER VIEW background_jobs ALTER COLUMN attempts SET DEFAULT 0;
 ALTER VIEW background_jobs ALTER COLUMN cancel_requested SET DEFAULT 0;
 
--- Writes through the view: a new row goes to job_queue (finished ones on to job_archive); a changed row
--- is taken out of its table and written again; a deleted job takes its attempts with it.
-CREATE FUNCTION background_jobs_write() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Writes through the view (an operator's SQL; the programs write the tables): a new row goes to
+-- job_queue (a finished one on to job_archive), and its id must be new to both tables. A changed or
+-- deleted row is first locked where it is now and compared with the row the statement read: a row that
+-- changed meanwhile (a worker completed it, the reaper requeued it) is left alone, as a plain UPDATE
+-- re-checks its WHERE clause and skips it. A deleted job takes its attempts with it.
+CREATE FUNCTION background_jobs_write() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    queued boolean;
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        DELETE FROM job_queue WHERE id = OLD.id;
+    IF TG_OP = 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM job_archive WHERE id = NEW.id) THEN
+            RAISE unique_violation USING MESSAGE = format('job %s exists already', NEW.id);
+        END IF;
+        INSERT INTO job_queue SELECT NEW.*;
+        RETURN NEW;
+    END IF;
+    PERFORM 1 FROM job_queue AS q WHERE q.id = OLD.id AND ROW(q.*) IS NOT DISTINCT FROM ROW(OLD.*) FOR UPDATE;
+    queued := FOUND;
+    IF NOT queued THEN
+        PERFORM 1 FROM job_archive AS a WHERE a.id = OLD.id AND ROW(a.*) IS NOT DISTINCT FROM ROW(OLD.*)
+            FOR UPDATE;
         IF NOT FOUND THEN
-            DELETE FROM job_archive WHERE id = OLD.id;
-            IF NOT FOUND THEN
-                RETURN NULL;
-            END IF;
+            RETURN NULL;
         END IF;
-        IF TG_OP = 'DELETE' THEN
-            DELETE FROM job_attempts WHERE job_id = OLD.id;
-            RETURN OLD;
-        END IF;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id THEN
+        RAISE check_violation USING MESSAGE = format('job %s: a job id does not change', OLD.id);
+    END IF;
+    IF queued THEN
+        DELETE FROM job_queue WHERE id = OLD.id;
+    ELSE
+        DELETE FROM job_archive WHERE id = OLD.id;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM job_attempts WHERE job_id = OLD.id;
+        RETURN OLD;
     END IF;
     INSERT INTO job_queue SELECT NEW.*;
     RETURN NEW;
@@ -100,19 +122,27 @@ $$;
 CREATE TRIGGER background_jobs_write INSTEAD OF INSERT OR UPDATE OR DELETE ON background_jobs
     FOR EACH ROW EXECUTE FUNCTION background_jobs_write();
 
--- Roles keep their rights: whoever could read or write background_jobs (now job_archive) gets the same
--- on job_queue and on the view, and may draw job ids.
+-- Roles keep their rights: whoever could read, add or delete jobs in background_jobs (now job_archive)
+-- may do the same in job_queue and the view; whoever could change jobs may now also move them between
+-- the two tables (a status change is a move: DELETE from one, INSERT into the other), and may draw job
+-- ids. PUBLIC is a keyword, not a role name.
 DO $$
 DECLARE
     g record;
+    grantee text;
 BEGIN
-    FOR g IN SELECT grantee, privilege_type FROM information_schema.role_table_grants
-             WHERE table_schema = current_schema() AND table_name = 'job_archive'
-               AND grantee <> current_user AND privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
+    FOR g IN SELECT DISTINCT r.grantee, r.privilege_type FROM information_schema.role_table_grants AS r
+             WHERE r.table_schema = current_schema() AND r.table_name = 'job_archive'
+               AND r.grantee <> current_user AND r.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
     LOOP
-        EXECUTE format('GRANT %s ON job_queue, background_jobs TO %I', g.privilege_type, g.grantee);
-        IF g.privilege_type = 'INSERT' THEN
-            EXECUTE format('GRANT USAGE ON SEQUENCE job_ids TO %I', g.grantee);
+        grantee := CASE WHEN g.grantee = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(g.grantee) END;
+        EXECUTE format('GRANT %s ON job_queue, background_jobs TO %s', g.privilege_type, grantee);
+        IF g.privilege_type = 'UPDATE' THEN
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON job_queue, job_archive, background_jobs TO %s',
+                           grantee);
+        END IF;
+        IF g.privilege_type IN ('INSERT', 'UPDATE') THEN
+            EXECUTE format('GRANT USAGE ON SEQUENCE job_ids TO %s', grantee);
         END IF;
     END LOOP;
 END
