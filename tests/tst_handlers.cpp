@@ -201,6 +201,7 @@ private slots:
 
     void cleanupJobs();
     void cleanupAttempts();
+    void cleanupAttemptsOfVanishedJobsOnPostgres();
     void cleanupCache();
     void cleanupAllUsesRetentionSetting();
     void cleanupStops();
@@ -766,6 +767,50 @@ void TestHandlers::cleanupAttempts()
              1);
     QCOMPARE(test::rowCount(c, QStringLiteral("job_attempts"), QStringLiteral("job_id = %1").arg(processing)),
              1);
+}
+
+// PostgreSQL has no foreign key from job_attempts (a job's row moves between job_queue and job_archive):
+// attempts of a job deleted straight from its table go with the next cleanup once they are old enough.
+void TestHandlers::cleanupAttemptsOfVanishedJobsOnPostgres()
+{
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    HandlerEnvironment env = m_env;
+    env.db = pg.config();
+    env.clock = std::make_shared<ManualClock>(FixedNow);
+    const qint64 old = FixedNow - 40 * DayMs;
+    const qint64 recent = FixedNow - DayMs;
+    auto db = Database::connection(pg.config());
+    QVERIFY(db.ok());
+    QSqlQuery q(db.value());
+    QVERIFY(q.exec(
+        QStringLiteral("INSERT INTO background_jobs (id, job_type, status, payload, run_at, created_at, "
+                       "completed_at, updated_at, created_by) VALUES "
+                       "(1, 'cleanup', 'completed', '{}', %1, %1, %2, %2, 'test'), "
+                       "(2, 'cleanup', 'completed', '{}', %1, %1, %2, %2, 'test')")
+            .arg(old)
+            .arg(recent)));
+    for (const auto &[job, attempt, at] :
+         {std::tuple{1, 1, old}, std::tuple{1, 2, recent}, std::tuple{2, 1, old}})
+        QVERIFY(insertAttempt(pg.config(), job, attempt, at, QStringLiteral("failed")));
+    QVERIFY(q.exec(QStringLiteral("DELETE FROM job_archive WHERE id = 1"))); // not through the view
+    QCOMPARE(test::rowCount(pg.config(), QStringLiteral("job_attempts")), qint64(3));
+
+    CleanupHandler handler;
+    const QJsonObject payload{{QStringLiteral("type"), QStringLiteral("attempts")},
+                              {QStringLiteral("older_than_days"), 7}};
+    const HandlerResult r = runHandler(handler, QStringLiteral("cleanup"), payload, env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.result.value(QStringLiteral("deleted"))
+                 .toObject()
+                 .value(QStringLiteral("job_attempts"))
+                 .toInteger(),
+             2);
+    // Left: the vanished job's recent attempt (younger than the retention).
+    QCOMPARE(test::rowCount(pg.config(), QStringLiteral("job_attempts")), qint64(1));
+    QCOMPARE(test::rowCount(pg.config(), QStringLiteral("job_attempts"),
+                            QStringLiteral("job_id = 1 AND attempt = 2")),
+             qint64(1));
 }
 
 void TestHandlers::cleanupCache()

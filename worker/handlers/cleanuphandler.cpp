@@ -182,10 +182,14 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
             return stopped();
         const Result<qint64> n = deleteInTransaction(
             db,
+            // Also the attempts of jobs that are gone: on PostgreSQL no foreign key takes them along when
+            // someone deletes a job straight from job_queue or job_archive.
             QStringLiteral(
-                "DELETE FROM job_attempts WHERE finished_at < :cutoff AND job_id IN (SELECT id FROM "
+                "DELETE FROM job_attempts WHERE finished_at < :cutoff AND (job_id IN (SELECT id FROM "
                 "background_jobs WHERE ") +
-                FinishedJobs + QLatin1Char(')'),
+                FinishedJobs +
+                QStringLiteral(") OR NOT EXISTS (SELECT 1 FROM background_jobs AS j WHERE j.id = "
+                               "job_attempts.job_id))"),
             {{QStringLiteral(":cutoff"), cutoff}}, tr("deleting old job attempts"));
         if (!n)
             return HandlerResult::failure(n.error().message);
