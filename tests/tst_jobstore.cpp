@@ -109,6 +109,24 @@ void createOldDatabase(QSqlQuery &q, DbConfig::Backend backend, int version)
                               "(4, 1, 'w2', 11, 12, 'interrupted', NULL)")));
 }
 
+// Every row the queries return, one line each, columns joined by '|': a database's content to compare
+// before and after a migration.
+QString dumpRows(QSqlDatabase db, const QStringList &queries)
+{
+    QString out;
+    QSqlQuery q(db);
+    for (const QString &sql : queries) {
+        if (!q.exec(sql))
+            return q.lastError().text();
+        while (q.next()) {
+            for (int c = 0; c < q.record().count(); ++c)
+                out += q.value(c).toString() + QLatin1Char('|');
+            out += QLatin1Char('\n');
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 class TestJobStore : public QObject {
@@ -981,20 +999,9 @@ private slots:
             QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 9"))); // ids are not reused
         }
         const auto dump = [](QSqlDatabase db) {
-            QString out;
-            QSqlQuery q(db);
-            for (const char *sql : {"SELECT * FROM background_jobs ORDER BY id",
-                                    "SELECT * FROM job_attempts ORDER BY job_id, attempt",
-                                    "SELECT * FROM job_counts ORDER BY status"}) {
-                if (!q.exec(QString::fromLatin1(sql)))
-                    return q.lastError().text();
-                while (q.next()) {
-                    for (int c = 0; c < q.record().count(); ++c)
-                        out += q.value(c).toString() + QLatin1Char('|');
-                    out += QLatin1Char('\n');
-                }
-            }
-            return out;
+            return dumpRows(db, {QStringLiteral("SELECT * FROM background_jobs ORDER BY id"),
+                                 QStringLiteral("SELECT * FROM job_attempts ORDER BY job_id, attempt"),
+                                 QStringLiteral("SELECT * FROM job_counts ORDER BY status")});
         };
         const QString before = dump(QSqlDatabase::database(name));
         QVERIFY(before.count(QLatin1Char('\n')) == 5 + 6 + 5);
@@ -1166,19 +1173,9 @@ private slots:
             QVERIFY(q.exec(QStringLiteral("GRANT SELECT ON background_jobs TO PUBLIC")));
         }
         const auto dump = [&] {
-            QString out;
-            QSqlQuery q(Database::connection(config).value());
-            for (const char *sql : {"SELECT * FROM background_jobs ORDER BY id",
-                                    "SELECT * FROM job_attempts ORDER BY job_id, attempt"}) {
-                if (!q.exec(QString::fromLatin1(sql)))
-                    return q.lastError().text();
-                while (q.next()) {
-                    for (int c = 0; c < q.record().count(); ++c)
-                        out += q.value(c).toString() + QLatin1Char('|');
-                    out += QLatin1Char('\n');
-                }
-            }
-            return out;
+            return dumpRows(Database::connection(config).value(),
+                            {QStringLiteral("SELECT * FROM background_jobs ORDER BY id"),
+                             QStringLiteral("SELECT * FROM job_attempts ORDER BY job_id, attempt")});
         };
         const QString before = dump();
         QCOMPARE(before.count(QLatin1Char('\n')), 5 + 6);
