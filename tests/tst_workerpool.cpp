@@ -387,6 +387,50 @@ private slots:
         pool.stopAndWait();
     }
 
+    // A result the database refuses for good (here a trigger that rejects one job's row) must not hold
+    // back the other results of its batch: they are saved, the refused one is kept and retried with
+    // backoff, and saved once the database takes it.
+    void oneRefusedResultDoesNotHoldBackTheBatch()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!tdb.isPostgres())
+            QSKIP("needs a trigger on job_archive (PostgreSQL)");
+        JobService service{JobStore(tdb.config())};
+        QList<qint64> ids;
+        for (int i = 0; i < 12; ++i)
+            ids << enqueue(service, QStringLiteral("test.noop"));
+        const qint64 refused = ids.at(5);
+        auto db = Database::connection(tdb.config());
+        QVERIFY(db.ok());
+        QSqlQuery q(db.value());
+        QVERIFY(
+            q.exec(QStringLiteral("CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                                  "BEGIN IF NEW.id = %1 THEN RAISE EXCEPTION 'refused for the test'; END IF; "
+                                  "RETURN NEW; END $$")
+                       .arg(refused)));
+        QVERIFY(q.exec(QStringLiteral("CREATE TRIGGER refuse_one BEFORE INSERT ON job_archive FOR EACH ROW "
+                                      "EXECUTE FUNCTION refuse_one()")));
+        auto opts = options(tdb.config(), 4);
+        opts.prefetch = 16; // one claim, one batch of results
+        WorkerPool pool(opts, diagnostics());
+        QSignalSpy errors(&pool, &WorkerPool::errorOccurred);
+        QVERIFY(startAndWait(pool));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+            qint64(11), 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 5000);
+        QVERIFY2(errors.last().first().toString().contains(QLatin1String("refused for the test")),
+                 qPrintable(errors.last().first().toString()));
+        QCOMPARE_ENUM(statusOf(service, refused), JobStatus::Processing);
+        QCOMPARE(pool.state(), WorkerPool::State::Running);
+
+        QVERIFY(q.exec(QStringLiteral("DROP TRIGGER refuse_one ON job_archive")));
+        QTRY_COMPARE_WITH_TIMEOUT(hcm::toString(statusOf(service, refused)),
+                                  hcm::toString(JobStatus::Completed), 15'000);
+        QCOMPARE(service.get(refused)->attemptList.size(), 1);
+        pool.stopAndWait();
+    }
+
     void timeLimitFailsTheAttempt()
     {
         HCM_TEMP_DATABASE(tdb);

@@ -116,6 +116,9 @@ public slots:
     // Registers the worker, then claims. Emits started() either way; after started(false), stopped().
     void start();
     void flushOutcomes();
+    // After a batch the database refused: saves the outcomes one by one, so one it refuses for good (a
+    // constraint, a missing right) does not hold back the others. Returns what it could not save.
+    QList<JobOutcome> finishOneByOne(const QList<JobOutcome> &batch, FinishReport &report, QString &error);
     void wake() { fill(); }
     void stop(int graceMs);
     void hurry(int graceMs);
@@ -463,25 +466,48 @@ void Dispatcher::flushOutcomes()
         return;
     }
     auto report = m_store.finish(m_options.workerId, batch);
+    QList<JobOutcome> unsaved;
+    QString unsavedError;
     if (!report) {
-        // Keep every outcome and try again: the leases stay ours while heartbeats go on.
+        unsavedError = report.error().message;
+        if (!databaseLost(unsavedError) && batch.size() > 1) {
+            // One result the database refuses for good (a constraint, a missing right) must not hold
+            // back the others: one by one, what can be saved is.
+            FinishReport saved;
+            unsaved = finishOneByOne(batch, saved, unsavedError);
+            if (unsaved.size() < batch.size())
+                report = saved;
+        } else {
+            unsaved = batch;
+        }
+    }
+    if (!unsaved.isEmpty()) {
+        // Keep every unsaved outcome and try again: the leases stay ours while heartbeats go on. While the
+        // database is away they wait for the reconnect (tryReconnect() flushes them).
+        QSet<qint64> unsavedIds;
+        for (const JobOutcome &o : std::as_const(unsaved))
+            unsavedIds.insert(o.id);
+        const qsizetype count = unsaved.size();
         {
             QMutexLocker lock(&m_handoff->mutex);
-            for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+            for (auto it = unsaved.rbegin(); it != unsaved.rend(); ++it)
                 m_handoff->outcomes.push_front(std::move(*it));
         }
-        if (databaseLost(report.error().message))
+        if (!m_dbDown) {
+            ++m_writeFailures;
+            const int delay = qMin(30000, 100 * (1 << qMin(m_writeFailures, 9)));
+            reportError(Tr::tr("Could not save %1 job results; retrying in %2 ms: %3")
+                            .arg(count)
+                            .arg(delay)
+                            .arg(unsavedError));
+            m_retryTimer->start(delay);
+        }
+        if (!report)
             return;
-        ++m_writeFailures;
-        const int delay = qMin(30000, 100 * (1 << qMin(m_writeFailures, 9)));
-        reportError(Tr::tr("Could not save %1 job results; retrying in %2 ms: %3")
-                        .arg(batch.size())
-                        .arg(delay)
-                        .arg(report.error().message));
-        m_retryTimer->start(delay);
-        return;
+        batch.removeIf([&](const JobOutcome &o) { return unsavedIds.contains(o.id); });
+    } else {
+        m_writeFailures = 0;
     }
-    m_writeFailures = 0;
     QList<qint64> ids;
     ids.reserve(batch.size());
     for (const JobOutcome &o : std::as_const(batch)) {
@@ -514,6 +540,30 @@ void Dispatcher::flushOutcomes()
         return;
     }
     fill();
+}
+
+QList<JobOutcome> Dispatcher::finishOneByOne(const QList<JobOutcome> &batch, FinishReport &report,
+                                             QString &error)
+{
+    QList<JobOutcome> unsaved;
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const JobOutcome &o = batch.at(i);
+        auto one = m_store.finish(m_options.workerId, {o});
+        if (one) {
+            report.applied += one->applied;
+            report.rejected += one->rejected;
+            continue;
+        }
+        error = one.error().message;
+        qCWarning(lcWorker).noquote()
+            << "could not save the result of" << Job::publicId(o.id) << ":" << error;
+        if (databaseLost(error)) { // the rest waits for the reconnect
+            unsaved += batch.mid(i);
+            return unsaved;
+        }
+        unsaved.append(o);
+    }
+    return unsaved;
 }
 
 void Dispatcher::maybeDrained()
