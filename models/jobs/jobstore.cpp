@@ -535,10 +535,7 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
                 "new_result, "
                 "COALESCE({now} - v.started_age, j.started_at) AS new_started_at, v.attempt AS attempt, "
                 "v.finished_age), "
-                "archived AS (INSERT INTO job_archive (id, job_type, status, priority, payload, result, "
-                "error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, "
-                "completed_at, "
-                "updated_at, created_by, worker_id, lease_expires_at, cancel_requested, progress) "
+                "archived AS (INSERT INTO job_archive (%3) "
                 "SELECT id, job_type, 'completed', priority, payload, new_result, NULL, retry_count, "
                 "max_retries, "
                 "attempts, run_at, created_at, new_started_at, {now}, {now}, created_by, worker_id, NULL, "
@@ -549,7 +546,7 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
                 "'completed', NULL FROM done ON CONFLICT (job_id, attempt) DO NOTHING) "
                 "SELECT id, job_type, retry_count, max_retries, run_at FROM done"),
             now)
-            .arg(values, worker); // after withNow: a result's text is not a placeholder
+            .arg(values, worker, kJobColumns); // after withNow: a result's text is not a placeholder
     QSqlQuery q(d);
     q.setForwardOnly(true);
     if (!q.exec(sql))
@@ -1418,15 +1415,11 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
                                   QStringLiteral(
                                       "WITH old AS (DELETE FROM job_archive WHERE id = ? AND status IN "
                                       "('failed', 'cancelled') RETURNING *) "
-                                      "INSERT INTO job_queue (id, job_type, status, priority, payload, "
-                                      "result, "
-                                      "error_message, retry_count, max_retries, attempts, run_at, "
-                                      "created_at, "
-                                      "started_at, completed_at, updated_at, created_by, worker_id, "
-                                      "lease_expires_at, cancel_requested, progress) "
+                                      "INSERT INTO job_queue (%1) "
                                       "SELECT id, job_type, 'queued', priority, payload, result, NULL, 0, "
                                       "max_retries, attempts, {now}, created_at, started_at, NULL, {now}, "
-                                      "created_by, worker_id, NULL, 0, progress FROM old")}
+                                      "created_by, worker_id, NULL, 0, progress FROM old")
+                                      .arg(kJobColumns)}
                     : QStringList{QStringLiteral(
                           "UPDATE background_jobs SET retry_count = CASE WHEN status = 'queued' THEN "
                           "retry_count ELSE 0 END, status = 'queued', run_at = {now}, completed_at = NULL, "
