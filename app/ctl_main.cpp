@@ -132,7 +132,7 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
         // Qt's first line names the program by its full path and misses the command words.
         const QString text = parser.helpText();
         out << Ctl::tr("Usage: hcmctl [--db PATH] [--json] %1").arg(synopsisOf(command))
-            << text.mid(text.indexOf(QLatin1Char('\n'))) << Qt::flush;
+            << text.mid(text.indexOf(QLatin1Char('\n'))) << commandDetails(command) << Qt::flush;
         return ExitOk;
     }
     if (parser.isSet(version)) {

@@ -3,10 +3,12 @@
 #include "db/database.h"
 #include "db/databaseinfo.h"
 #include "db/migrator.h"
+#include "jobs/jobservice.h"
 #include "jobs/jobstatsstore.h"
 #include "jobs/jobstore.h"
 #include "jobs/jobtypes.h"
 #include "jobs/workerstate.h"
+#include "settings/notificationsettings.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -52,6 +54,70 @@ int Context::usage(const QString &message)
                .arg(synopsis.section(QLatin1Char(' '), 0, 1))
         << Qt::endl;
     return ExitUsage;
+}
+
+// ---- input ---------------------------------------------------------------------------------------------
+
+LimitedInput readLimited(QIODevice &device, qint64 limit)
+{
+    LimitedInput in;
+    constexpr qint64 kChunk = 64 * 1024;
+    while (in.data.size() <= limit) {
+        const qsizetype at = in.data.size();
+        const qint64 want = std::min(kChunk, limit + 1 - at);
+        in.data.resize(at + want);
+        const qint64 got = device.read(in.data.data() + at, want);
+        in.data.resize(at + std::max<qint64>(got, 0));
+        if (got < 0) {
+            in.error = device.errorString();
+            return in;
+        }
+        if (got == 0)
+            break; // the end of the input
+    }
+    in.tooLong = in.data.size() > limit;
+    return in;
+}
+
+// ---- help -----------------------------------------------------------------------------------------------
+
+QString commandDetails(const Command &command)
+{
+    if (command.name() == QLatin1String("settings set")) {
+        QString text = Ctl::tr("\nLimits (a longer value is refused and nothing is saved):\n");
+        QList<QStringList> rows;
+        for (const QString &key : NotificationSettings::fieldKeys()) {
+            const int max = NotificationSettings::maxLength(key);
+            if (max == 0)
+                continue;
+            QString limit;
+            if (NotificationSettings::isSecretKey(key))
+                limit = Ctl::tr("%1 bytes (from standard input)").arg(max);
+            else if (key.endsWith(QLatin1String("_recipients")))
+                limit = Ctl::tr("%1 entries of %2 characters")
+                            .arg(NotificationSettings::kMaxListEntries)
+                            .arg(max);
+            else
+                limit = Ctl::tr("%1 characters").arg(max);
+            rows.append({QStringLiteral("  ") + key, limit});
+        }
+        qsizetype width = 0;
+        for (const QStringList &row : rows)
+            width = std::max(width, row.at(0).size());
+        for (const QStringList &row : rows)
+            text += row.at(0).leftJustified(width + 2) + row.at(1) + QLatin1Char('\n');
+        text += Ctl::tr("twilio_base_url must be https:// on a host under twilio.com and slack_webhook_url "
+                        "https://hooks.slack.com/…, unless HCM_ALLOW_CUSTOM_PROVIDER_URL=1 is set.\n"
+                        "tls_ca_file must be an absolute path to a readable file of PEM certificates (at "
+                        "most %1 KiB).\n")
+                    .arg(NotificationSettings::kMaxCaFileBytes / 1024);
+        return text;
+    }
+    if (command.name() == QLatin1String("jobs enqueue"))
+        return Ctl::tr(
+                   "\nThe payload is at most %1 KiB; a larger file or standard input is refused unread.\n")
+            .arg(JobService::kMaxPayloadBytes / 1024);
+    return {};
 }
 
 // ---- formatting helpers shared by the commands ---------------------------------------------------------
@@ -452,6 +518,21 @@ const QList<Command> &commands()
          QT_TRANSLATE_NOOP("hcm::ctl", "smtp_password, twilio_auth_token or slack_webhook_url."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Removes a stored secret."), 1, 1, Command::Db::OpenAndMigrate,
          noOptions, settingsClearSecretCommand},
+        {QStringLiteral("settings"), QStringLiteral("rekey"), "", "",
+         QT_TRANSLATE_NOOP("hcm::ctl",
+                           "Re-encrypts the stored secrets from an old key file to the key in use, in one "
+                           "transaction."),
+         0, 0, Command::Db::OpenAndMigrate,
+         [] {
+             return QList<QCommandLineOption>{valueOption(
+                 "old-key-file",
+                 QT_TRANSLATE_NOOP(
+                     "hcm::ctl", "The key file that encrypted the stored secrets (required). The key in use "
+                                 "(HCM_SECRET_KEY, else HCM_SECRET_KEY_FILE, else this user's key file) "
+                                 "becomes the new one."),
+                 QT_TRANSLATE_NOOP("hcm::ctl", "PATH"))};
+         },
+         settingsRekeyCommand},
         {QStringLiteral("notify"), QStringLiteral("test"), QT_TRANSLATE_NOOP("hcm::ctl", "CHANNEL"),
          QT_TRANSLATE_NOOP("hcm::ctl", "email, sms or slack."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Really sends a test message (at most 5 per minute)."), 1, 1,

@@ -5,6 +5,7 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QIODevice>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
@@ -79,6 +80,22 @@ int settingsSetCommand(Context &ctx);
 int settingsClearSecretCommand(Context &ctx);
 int notifyTestCommand(Context &ctx);
 int notifyLogCommand(Context &ctx);
+
+int settingsRekeyCommand(Context &ctx);
+
+// What readLimited() read.
+struct LimitedInput {
+    QByteArray data;
+    bool tooLong = false; // the input holds more than the limit: `data` is only its start, refuse it
+    QString error;        // why reading failed; empty when it did not
+};
+// Reads `device` to its end, but never more than `limit` + 1 bytes: input beyond the limit (a pipe from
+// /dev/zero, a huge file) is refused without being read, so it cannot exhaust memory. Every file and
+// standard input that hcmctl reads goes through here.
+LimitedInput readLimited(QIODevice &device, qint64 limit);
+
+// More help for one command, printed after its options by "hcmctl GROUP VERB --help" (empty: none).
+QString commandDetails(const Command &command);
 
 // Output helpers shared by the commands (ctlcommands.cpp).
 QString localTime(qint64 ms);                       // "2026-01-07 10:15:32" local time, "-" for unset

@@ -74,26 +74,48 @@ Actor actor()
 }
 
 // The --payload text: inline JSON, "@FILE" for a file's content, or "-" for standard input (a command
-// line argument cannot hold a large payload).
+// line argument cannot hold a large payload). A file or standard input is read up to the payload limit
+// and no further: /dev/zero or a huge file is refused without being read.
 bool payloadText(Context &ctx, QString &text)
 {
     text = ctx.parser.value(QStringLiteral("payload"));
     QFile file;
-    if (text == QLatin1String("-")) {
+    const bool fromStdin = text == QLatin1String("-");
+    const QString path = text.mid(1);
+    if (fromStdin) {
         if (!file.open(stdin, QIODevice::ReadOnly)) {
             ctx.fail(Ctl::tr("Cannot read the payload from standard input: %1").arg(file.errorString()));
             return false;
         }
     } else if (text.startsWith(QLatin1Char('@'))) {
-        file.setFileName(text.mid(1));
+        file.setFileName(path);
         if (!file.open(QIODevice::ReadOnly)) {
-            ctx.fail(Ctl::tr("Cannot read the payload file %1: %2").arg(text.mid(1), file.errorString()));
+            ctx.fail(Ctl::tr("Cannot read the payload file %1: %2").arg(path, file.errorString()));
             return false;
         }
     } else {
         return true;
     }
-    text = QString::fromUtf8(file.readAll());
+    const qint64 limit = JobService::kMaxPayloadBytes;
+    const LimitedInput in = readLimited(file, limit);
+    if (!in.error.isEmpty()) {
+        ctx.fail(fromStdin ? Ctl::tr("Cannot read the payload from standard input: %1").arg(in.error)
+                           : Ctl::tr("Cannot read the payload file %1: %2").arg(path, in.error));
+        return false;
+    }
+    if (in.tooLong) {
+        ctx.fail(fromStdin ? Ctl::tr("The payload on standard input is larger than the limit of %1 KiB (%2 "
+                                     "bytes); nothing was enqueued.")
+                                 .arg(limit / 1024)
+                                 .arg(limit)
+                           : Ctl::tr("The payload file %1 is larger than the limit of %2 KiB (%3 bytes); "
+                                     "nothing was enqueued.")
+                                 .arg(path)
+                                 .arg(limit / 1024)
+                                 .arg(limit));
+        return false;
+    }
+    text = QString::fromUtf8(in.data);
     return true;
 }
 

@@ -1,4 +1,4 @@
-// hcmctl's commands on the notification settings and deliveries: settings show|set|clear-secret,
+// hcmctl's commands on the notification settings and deliveries: settings show|set|clear-secret|rekey,
 // notify test|log. Secrets are never printed and never read from the command line (only from stdin).
 
 #include "ctlcommands.h"
@@ -6,9 +6,11 @@
 #include "jobs/job.h"
 #include "settings/deliverystore.h"
 #include "settings/notificationsettingsstore.h"
+#include "settings/secretbox.h"
 #include "worker/notify/notificationservice.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -35,19 +37,34 @@ int failSave(Context &ctx, const SettingsSaveResult &r)
     return ctx.fail(r.error.message);
 }
 
-// Reads a secret from standard input: the whole input, without its final line break.
-bool readSecret(Context &ctx, QString &secret)
+// Reads the secret `key` from standard input: the whole input, without its final line break. Reads no
+// more than the secret's limit (and a line break): a longer input is refused unread.
+bool readSecret(Context &ctx, const QString &key, QString &secret)
 {
     QFile in;
     if (!in.open(stdin, QIODevice::ReadOnly)) {
         ctx.fail(Ctl::tr("Cannot read standard input."));
         return false;
     }
-    QByteArray data = in.readAll();
+    const int limit = NotificationSettings::maxLength(key);
+    LimitedInput input = readLimited(in, limit + 2);
+    QByteArray &data = input.data;
+    if (!input.error.isEmpty()) {
+        data.fill('\0');
+        ctx.fail(Ctl::tr("Cannot read standard input: %1").arg(input.error));
+        return false;
+    }
     if (data.endsWith('\n'))
         data.chop(1);
     if (data.endsWith('\r'))
         data.chop(1);
+    if (input.tooLong || data.size() > limit) {
+        data.fill('\0');
+        ctx.fail(Ctl::tr("The %1 on standard input is longer than the limit of %2 bytes; nothing was saved.")
+                     .arg(NotificationSettings::fieldLabel(key))
+                     .arg(limit));
+        return false;
+    }
     secret = QString::fromUtf8(data);
     data.fill('\0');
     if (secret.isEmpty()) {
@@ -119,7 +136,7 @@ int settingsSetCommand(Context &ctx)
     }
     if (!secretKey.isEmpty()) {
         QString secret;
-        if (!readSecret(ctx, secret))
+        if (!readSecret(ctx, secretKey, secret))
             return ExitFailed;
         s.secret(secretKey)->replace(secret);
     }
@@ -151,6 +168,45 @@ int settingsClearSecretCommand(Context &ctx)
         printJson(ctx.out, QJsonObject{{QStringLiteral("version"), r.version}});
     else
         ctx.out << Ctl::tr("%1 cleared (version %2)").arg(key).arg(r.version) << Qt::endl;
+    return ExitOk;
+}
+
+int settingsRekeyCommand(Context &ctx)
+{
+    const QString oldPath = ctx.parser.value(QStringLiteral("old-key-file"));
+    if (oldPath.isEmpty())
+        return ctx.usage(
+            Ctl::tr("Give the key file that encrypted the stored secrets: --old-key-file PATH."));
+    auto oldKey = SecretBox::fromKeyFile(QFileInfo(oldPath).absoluteFilePath(), false);
+    if (!oldKey)
+        return ctx.fail(oldKey.error().message);
+    // The key of this process (HCM_SECRET_KEY, else its key file, created when missing) is the new one.
+    auto newKey = SecretBox::open(true);
+    if (!newKey)
+        return ctx.fail(newKey.error().message);
+    auto r = NotificationSettingsStore(ctx.config).rekey(oldKey.value(), newKey.value(), actor());
+    if (!r)
+        return ctx.fail(r.error().message);
+    if (ctx.json) {
+        printJson(ctx.out, QJsonObject{{QStringLiteral("reencrypted"), r->reencrypted},
+                                       {QStringLiteral("already_current"), r->alreadyCurrent},
+                                       {QStringLiteral("version"), r->version},
+                                       {QStringLiteral("key"), newKey->source()},
+                                       {QStringLiteral("key_id"), newKey->keyId()}});
+        return ExitOk;
+    }
+    if (r->reencrypted == 0 && r->alreadyCurrent == 0)
+        ctx.out << Ctl::tr("No secret is stored: nothing to re-encrypt.") << Qt::endl;
+    else if (r->reencrypted == 0)
+        ctx.out << Ctl::tr("The stored secrets are already encrypted with the %1 (key id %2): nothing to do.")
+                       .arg(newKey->source(), newKey->keyId())
+                << Qt::endl;
+    else
+        ctx.out << Ctl::tr("%n secret(s) re-encrypted for the %1 (key id %2), version %3.", nullptr,
+                           r->reencrypted)
+                       .arg(newKey->source(), newKey->keyId())
+                       .arg(r->version)
+                << Qt::endl;
     return ExitOk;
 }
 

@@ -5,6 +5,8 @@
 
 #include "db/database.h"
 #include "jobs/jobstore.h"
+#include "settings/notificationsettingsstore.h"
+#include "settings/secretbox.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -19,6 +21,8 @@
 #include <QtTest>
 
 #include <memory>
+
+#include <sys/resource.h>
 
 using namespace hcm;
 
@@ -66,6 +70,9 @@ private slots:
     void badInput_data();
     void badInput();
     void largePayloadFromStdinAndFile();
+    void unboundedInputRefusedUnread();
+    void settingLimits();
+    void secretsUnderAnotherUsersKey();
     void sqlMetacharactersInSearch();
     void notADatabase();
     void enqueueThenWorkerCompletes();
@@ -772,7 +779,8 @@ void TestHcmctl::largePayloadFromStdinAndFile()
                  QStringLiteral("--payload"), QStringLiteral("-")},
                 QProcessEnvironment::systemEnvironment(), big);
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("The payload is 1025 KiB; the limit is 256 KiB.")),
+    QVERIFY2(r.err.contains(QLatin1String("The payload on standard input is larger than the limit of 256 KiB "
+                                          "(262144 bytes); nothing was enqueued.")),
              describe(r).constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
 
@@ -784,7 +792,7 @@ void TestHcmctl::largePayloadFromStdinAndFile()
     r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
              QStringLiteral("--payload"), QLatin1Char('@') + file.fileName()});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("the limit is 256 KiB")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("is larger than the limit of 256 KiB")), describe(r).constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
 
     // A payload within the limit from standard input is accepted.
@@ -793,6 +801,271 @@ void TestHcmctl::largePayloadFromStdinAndFile()
             QProcessEnvironment::systemEnvironment(), QByteArrayLiteral("{\"action\": \"expired\"}\n"));
     QVERIFY2(r.code == 0, describe(r).constData());
     QCOMPARE(r.out, QStringLiteral("job_1\n"));
+}
+
+namespace {
+
+// The environment of another OS user as far as hcmctl can tell: its own HOME, so its own key file.
+QProcessEnvironment userEnvironment(const QString &home)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"HCM_SECRET_KEY", "HCM_SECRET_KEY_FILE", "XDG_DATA_HOME", "XDG_CONFIG_HOME"})
+        env.remove(QString::fromLatin1(name));
+    env.insert(QStringLiteral("HOME"), home);
+    return env;
+}
+
+QString keyFileOf(const QString &home)
+{
+    return home + QStringLiteral("/.local/share/hcm/hcm-admin/secret.key");
+}
+
+// The stored version and secret columns, to check that a refused command changed nothing.
+QString storedSecrets(const DbConfig &config)
+{
+    auto db = Database::connection(config);
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral("SELECT version, smtp_password_enc, twilio_auth_token_enc, "
+                               "slack_webhook_url_enc FROM notification_settings WHERE id = 1")) ||
+        !q.next())
+        return QStringLiteral("unreadable");
+    return QStringList{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
+                       q.value(3).toString()}
+        .join(QLatin1Char('|'));
+}
+
+} // namespace
+
+void TestHcmctl::unboundedInputRefusedUnread()
+{
+    // hcmctl runs with 2 GiB of address space: reading an endless input before checking its size ends in
+    // std::bad_alloc (exit 134), as it did; reading no more than the limit ends with the message.
+    const auto limited = [&](const QStringList &args, const QString &stdinFile) {
+        QProcess p;
+        p.setProcessEnvironment(QProcessEnvironment::systemEnvironment());
+        p.setChildProcessModifier([] {
+            const rlimit limit{rlim_t(2) << 30, rlim_t(2) << 30};
+            ::setrlimit(RLIMIT_AS, &limit);
+        });
+        if (!stdinFile.isEmpty())
+            p.setStandardInputFile(stdinFile);
+        p.start(test::programPath(QStringLiteral("hcmctl")),
+                QStringList{QStringLiteral("--db"), m_db->path()} + args);
+        Run r;
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.code = p.exitCode();
+        r.crashed = p.exitStatus() != QProcess::NormalExit;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    };
+    const QString before = test::snapshot(m_db->config()) + storedSecrets(m_db->config());
+    Run r = limited({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                     QStringLiteral("--payload"), QStringLiteral("@/dev/zero")},
+                    {});
+    QVERIFY2(!r.crashed && r.code == 1, describe(r).constData());
+    QCOMPARE(r.err,
+             QStringLiteral("hcmctl: The payload file /dev/zero is larger than the limit of 256 KiB (262144 "
+                            "bytes); nothing was enqueued.\n"));
+    r = limited({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                 QStringLiteral("--payload"), QStringLiteral("-")},
+                QStringLiteral("/dev/zero"));
+    QVERIFY2(!r.crashed && r.code == 1, describe(r).constData());
+    QCOMPARE(r.err,
+             QStringLiteral("hcmctl: The payload on standard input is larger than the limit of 256 KiB "
+                            "(262144 bytes); nothing was enqueued.\n"));
+    r = limited({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("--secret-stdin"),
+                 QStringLiteral("twilio_auth_token")},
+                QStringLiteral("/dev/zero"));
+    QVERIFY2(!r.crashed && r.code == 1, describe(r).constData());
+    QCOMPARE(r.err,
+             QStringLiteral("hcmctl: The Twilio auth token on standard input is longer than the limit of 256 "
+                            "bytes; nothing was saved.\n"));
+    QCOMPARE(test::snapshot(m_db->config()) + storedSecrets(m_db->config()), before);
+
+    // A secret one byte over its limit is refused; at the limit (with or without a line break) it is taken.
+    const QStringList setToken{QStringLiteral("settings"), QStringLiteral("set"),
+                               QStringLiteral("--secret-stdin"), QStringLiteral("twilio_auth_token")};
+    r = ctl(setToken, QProcessEnvironment::systemEnvironment(), QByteArray(257, 'x'));
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("longer than the limit of 256 bytes")), describe(r).constData());
+    r = ctl(setToken, QProcessEnvironment::systemEnvironment(), QByteArray(257, 'x') + '\n');
+    QCOMPARE(r.code, 1);
+    QCOMPARE(test::snapshot(m_db->config()) + storedSecrets(m_db->config()), before);
+    QTemporaryDir keys;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("HCM_SECRET_KEY"));
+    env.insert(QStringLiteral("HCM_SECRET_KEY_FILE"), keys.filePath(QStringLiteral("secret.key")));
+    r = ctl(setToken, env, QByteArray(256, 'x') + "\r\n");
+    QVERIFY2(r.code == 0, describe(r).constData());
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keys.filePath(QStringLiteral("secret.key"))));
+    const auto stored = NotificationSettingsStore(m_db->config()).loadForDelivery();
+    qunsetenv("HCM_SECRET_KEY_FILE");
+    QVERIFY(stored);
+    QCOMPARE(stored->twilioAuthToken.value(), QString(256, QLatin1Char('x')));
+}
+
+void TestHcmctl::settingLimits()
+{
+    const auto version = [&] { return NotificationSettingsStore(m_db->config()).load()->version; };
+    Run r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_port=2525"),
+                 QStringLiteral("email_from_name=") + QString(201, QLatin1Char('n'))});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(
+                 QLatin1String("hcmctl: email_from_name: From name is 201 characters long; the limit is "
+                               "200.\nNothing was saved.")),
+             describe(r).constData());
+    QCOMPARE(version(), 1);
+
+    // 120 KB in one value: refused with the limit, and not repeated back.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"),
+             QStringLiteral("smtp_host=") + QString(120 * 1024, QLatin1Char('h'))});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(
+        r.err.contains(QLatin1String("smtp_host: SMTP server is 122880 characters long; the limit is 253.")),
+        describe(r).left(2000).constData());
+    QVERIFY2(r.err.size() < 500, qPrintable(r.err.left(500)));
+    QCOMPARE(version(), 1);
+
+    // At the limit it is taken.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"),
+             QStringLiteral("email_from_name=") + QString(200, QLatin1Char('n'))});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(version(), 2);
+
+    // The help says the limits.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("--help")});
+    QCOMPARE(r.code, 0);
+    static const QRegularExpression host(QStringLiteral("\n  smtp_host +253 characters\n"));
+    static const QRegularExpression token(
+        QStringLiteral("\n  twilio_auth_token +256 bytes \\(from standard input\\)\n"));
+    static const QRegularExpression list(
+        QStringLiteral("\n  email_recipients +50 entries of 254 characters\n"));
+    QVERIFY2(r.out.contains(host) && r.out.contains(token) && r.out.contains(list) &&
+                 r.out.contains(QLatin1String("HCM_ALLOW_CUSTOM_PROVIDER_URL=1")),
+             qPrintable(r.out));
+    r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("--help")});
+    QVERIFY2(r.out.contains(QLatin1String("The payload is at most 256 KiB")), qPrintable(r.out));
+}
+
+void TestHcmctl::secretsUnderAnotherUsersKey()
+{
+    QTemporaryDir homeA;
+    QTemporaryDir homeB;
+    const QProcessEnvironment alice = userEnvironment(homeA.path());
+    const QProcessEnvironment bob = userEnvironment(homeB.path());
+    const QString keyA = keyFileOf(homeA.path());
+    const QString keyB = keyFileOf(homeB.path());
+    const auto setSecret = [](const char *key) {
+        return QStringList{QStringLiteral("settings"), QStringLiteral("set"),
+                           QStringLiteral("--secret-stdin"), QString::fromLatin1(key)};
+    };
+    const auto noSecretIn = [](const Run &r) {
+        for (const char *secret : {"alice-password", "alice/hook", "bob-token", "alice-token"})
+            if (r.out.contains(QLatin1String(secret)) || r.err.contains(QLatin1String(secret)))
+                return false;
+        return true;
+    };
+
+    // Alice stores two secrets; her key file is created on the way.
+    Run r = ctl({QStringLiteral("settings"), QStringLiteral("set"),
+                 QStringLiteral("smtp_host=mail.example.com"), QStringLiteral("smtp_username=mailer"),
+                 QStringLiteral("--secret-stdin"), QStringLiteral("smtp_password")},
+                alice, "alice-password\n");
+    QVERIFY2(r.code == 0, describe(r).constData());
+    r = ctl(setSecret("slack_webhook_url"), alice, "https://hooks.slack.com/services/T1/B1/alice/hook\n");
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFile::exists(keyA));
+    const QString byAlice = storedSecrets(m_db->config());
+
+    // Bob, without a key file: refused, his key file is not created, nothing changes.
+    r = ctl(setSecret("twilio_auth_token"), bob, "bob-token\n");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.startsWith(
+                 QLatin1String("hcmctl: Nothing was saved: the secret key file ") + keyB +
+                 QLatin1String(" does not exist, but the stored SMTP password was encrypted with a key.")) &&
+                 r.err.contains(QLatin1String("hcmctl settings rekey --old-key-file PATH")),
+             describe(r).constData());
+    QVERIFY(!QFile::exists(keyB));
+    QCOMPARE(storedSecrets(m_db->config()), byAlice);
+
+    // Bob with a key file of his own, or with HCM_SECRET_KEY: refused, the message names the key in use.
+    QVERIFY(QDir().mkpath(QFileInfo(keyB).path()));
+    {
+        QFile f(keyB);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        f.write(SecretBox::generateKeyText().toLatin1() + '\n');
+    }
+    r = ctl(setSecret("twilio_auth_token"), bob, "bob-token\n");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.startsWith(QLatin1String("hcmctl: Nothing was saved: the key in use (key file ") + keyB +
+                              QLatin1String(") does not open the stored SMTP password.")),
+             describe(r).constData());
+    QCOMPARE(storedSecrets(m_db->config()), byAlice);
+    QProcessEnvironment bobEnvKey = bob;
+    bobEnvKey.insert(QStringLiteral("HCM_SECRET_KEY"), SecretBox::generateKeyText());
+    r = ctl(setSecret("smtp_password"), bobEnvKey, "bob-token\n");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("the key in use (HCM_SECRET_KEY from the environment)")),
+             describe(r).constData());
+    QCOMPARE(storedSecrets(m_db->config()), byAlice);
+    QVERIFY(noSecretIn(r));
+
+    // rekey: the old key file is required, must exist and must open the secrets.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("rekey")}, bob);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(QLatin1String("--old-key-file PATH")), describe(r).constData());
+    r = ctl({QStringLiteral("settings"), QStringLiteral("rekey"), QStringLiteral("--old-key-file"),
+             homeB.filePath(QStringLiteral("nope.key"))},
+            bob);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("does not exist")), describe(r).constData());
+    const QString keyC = homeB.filePath(QStringLiteral("unrelated.key"));
+    {
+        QFile f(keyC);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(SecretBox::generateKeyText().toLatin1() + '\n');
+    }
+    r = ctl({QStringLiteral("settings"), QStringLiteral("rekey"), QStringLiteral("--old-key-file"), keyC},
+            bob);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("hcmctl: Nothing was re-encrypted: the stored SMTP password opens "
+                                          "neither with the old key (key file ") +
+                            keyC + QLatin1String(") nor with the key in use (key file ") + keyB),
+             describe(r).constData());
+    QCOMPARE(storedSecrets(m_db->config()), byAlice);
+
+    // Bob re-encrypts the secrets from Alice's key to his, then he may write and Alice may not.
+    r = ctl({QStringLiteral("settings"), QStringLiteral("rekey"), QStringLiteral("--old-key-file"), keyA},
+            bob);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.out.startsWith(QLatin1String("2 secret(s) re-encrypted for the key file ") + keyB),
+             describe(r).constData());
+    QVERIFY(noSecretIn(r));
+    r = ctl(setSecret("twilio_auth_token"), bob, "bob-token\n");
+    QVERIFY2(r.code == 0, describe(r).constData());
+    r = ctl(setSecret("twilio_auth_token"), alice, "alice-token\n");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QLatin1String("the key in use (key file ") + keyA), describe(r).constData());
+    r = ctl({QStringLiteral("--json"), QStringLiteral("settings"), QStringLiteral("rekey"),
+             QStringLiteral("--old-key-file"), keyA},
+            bob);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(r.json().object().value(QLatin1String("already_current")).toInt(), 3);
+
+    // Every secret now opens with Bob's key.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keyB));
+    const auto stored = NotificationSettingsStore(m_db->config()).loadForDelivery();
+    qunsetenv("HCM_SECRET_KEY_FILE");
+    QVERIFY2(stored, stored ? "" : qPrintable(stored.error().message));
+    QCOMPARE(stored->smtpPassword.value(), QStringLiteral("alice-password"));
+    QCOMPARE(stored->slackWebhookUrl.value(),
+             QStringLiteral("https://hooks.slack.com/services/T1/B1/alice/hook"));
+    QCOMPARE(stored->twilioAuthToken.value(), QStringLiteral("bob-token"));
 }
 
 void TestHcmctl::sqlMetacharactersInSearch()

@@ -29,6 +29,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTcpServer>
@@ -108,6 +109,7 @@ private slots:
     void slackWebhook();
     void slackError();
     void twilioMessage();
+    void providerAddressesCheckedBeforeSending();
     void twilioError();
     void sendTestLogsAndRateLimits();
     void secretsNeverAtRestOrInLog();
@@ -174,6 +176,8 @@ QProcess *TestNotify::startServer(const QStringList &args, QString &readyLine)
 void TestNotify::initTestCase()
 {
     JobTypeCatalog::enableTestTypes();
+    // The loopback recorder stands in for Twilio and Slack: its address is none of theirs.
+    qputenv("HCM_ALLOW_CUSTOM_PROVIDER_URL", "1");
     QVERIFY(m_tmp.isValid());
     m_smtpDir = m_tmp.filePath(QStringLiteral("smtp"));
     QVERIFY(QDir().mkpath(m_smtpDir));
@@ -537,6 +541,44 @@ void TestNotify::twilioMessage()
     QCOMPARE(form.queryItemValue(QStringLiteral("From"), QUrl::FullyDecoded), QStringLiteral("+15005550006"));
     QCOMPARE(form.queryItemValue(QStringLiteral("Body"), QUrl::FullyDecoded),
              QStringLiteral("Job job_3 failed: disk full & more"));
+}
+
+void TestNotify::providerAddressesCheckedBeforeSending()
+{
+    // Settings written by a program that allowed the stand-in's address...
+    configure([&](NotificationSettings &s) {
+        s.twilioAccountSid = kSid;
+        s.twilioAuthToken.replace(kTwilioToken);
+        s.smsFromNumber = QStringLiteral("+15005550006");
+        s.twilioBaseUrl = m_http.baseUrl();
+    });
+    // ...meet a sender that does not: nothing leaves, neither the token nor the message.
+    qunsetenv("HCM_ALLOW_CUSTOM_PROVIDER_URL");
+    const auto restore = qScopeGuard([] { qputenv("HCM_ALLOW_CUSTOM_PROVIDER_URL", "1"); });
+    const int requests = m_http.requestCount();
+    const DeliveryResult sms =
+        TwilioChannel(m_http.baseUrl(), kSid, kTwilioToken, QStringLiteral("+15005550006"), trusted())
+            .send(QStringLiteral("+14155550123"), QStringLiteral("x"));
+    QVERIFY(!sms.ok && !sms.retryable);
+    QVERIFY2(
+        sms.error.startsWith(QLatin1String("The Twilio API address must be on a host under twilio.com")) &&
+            sms.error.contains(QLatin1String("HCM_ALLOW_CUSTOM_PROVIDER_URL=1")),
+        qPrintable(sms.error));
+    const DeliveryResult slack =
+        SlackChannel(webhookUrl(kWebhookPath), QString(), trusted()).send(QStringLiteral("x"));
+    QVERIFY(!slack.ok && !slack.retryable);
+    QVERIFY2(
+        slack.error.startsWith(QLatin1String("The Slack webhook URL must be a Slack incoming webhook")) &&
+            !slack.error.contains(kWebhookPath),
+        qPrintable(slack.error));
+    NotificationService service(m_db->config());
+    auto viaService =
+        service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"), Actor{QStringLiteral("alice")});
+    QVERIFY2(viaService && !viaService->isEmpty() && !viaService->first().delivered &&
+                 viaService->first().error.contains(QLatin1String("host under twilio.com")),
+             viaService && !viaService->isEmpty() ? qPrintable(viaService->first().error)
+                                                  : why(viaService).constData());
+    QCOMPARE(m_http.requestCount(), requests);
 }
 
 void TestNotify::twilioError()

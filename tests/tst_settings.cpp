@@ -17,6 +17,8 @@
 #include <QJsonObject>
 #include <QMutex>
 #include <QProcess>
+#include <QScopeGuard>
+#include <QSqlQuery>
 #include <QTimeZone>
 #include <QtTest>
 
@@ -37,6 +39,32 @@ const Actor kBob{QStringLiteral("bob")};
 template<typename T> QByteArray why(const Result<T> &r)
 {
     return r ? QByteArray("ok") : r.error().message.toUtf8();
+}
+
+// A new key file at `path` (random key, mode 0600).
+QString writeKeyFile(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    f.write(SecretBox::generateKeyText().toLatin1() + '\n');
+    return path;
+}
+
+// The stored ciphertext columns, to check that a refused call changed none of them.
+QString secretColumns(const DbConfig &config)
+{
+    auto db = Database::connection(config);
+    QSqlQuery q(db.value());
+    if (!q.exec(
+            QStringLiteral("SELECT version, smtp_password_enc, twilio_auth_token_enc, slack_webhook_url_enc "
+                           "FROM notification_settings WHERE id = 1")) ||
+        !q.next())
+        return QStringLiteral("unreadable");
+    return QStringList{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
+                       q.value(3).toString()}
+        .join(QLatin1Char('|'));
 }
 
 qint64 utc(const char *iso)
@@ -61,6 +89,14 @@ private slots:
     void keyFileCreatedPrivate();
     void wrongOrMissingKey();
     void keyFromEnvironment();
+    void secretNeedsTheStoredKey_data();
+    void secretNeedsTheStoredKey();
+    void rekey_data();
+    void rekey();
+    void lengthLimits_data();
+    void lengthLimits();
+    void providerAddresses();
+    void caFile();
     void quietUntil_data();
     void quietUntil();
     void nextDigestAt_data();
@@ -211,7 +247,8 @@ void TestSettings::validation_data()
     row("sid ok", "twilio_account_sid", "AC0123456789abcdef0123456789abcdef", true);
     row("sid bad", "twilio_account_sid", "XY123", false);
     row("twilio base http", "twilio_base_url", "http://api.twilio.com", false);
-    row("twilio base https", "twilio_base_url", "https://127.0.0.1:8443", true);
+    row("twilio base https", "twilio_base_url", "https://api.twilio.com", true);
+    row("twilio base not twilio", "twilio_base_url", "https://127.0.0.1:8443", false);
     row("quiet start ok", "quiet_hours_start", "23:59", true);
     row("quiet start 24h", "quiet_hours_start", "24:00", false);
     row("quiet start no colon", "quiet_hours_start", "2200", false);
@@ -710,6 +747,365 @@ void TestSettings::hcmctlSettings()
     r = ctl({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("smtp_username=x"),
              QStringLiteral("bogus=1")});
     QCOMPARE(r.code, 2);
+}
+
+void TestSettings::secretNeedsTheStoredKey_data()
+{
+    test::addBackendRows();
+}
+
+void TestSettings::secretNeedsTheStoredKey()
+{
+    HCM_TEMP_DATABASE_OF_ROW(db);
+    const QString keyA = writeKeyFile(m_keyDir->filePath(QStringLiteral("a.key")));
+    const QString keyB = writeKeyFile(m_keyDir->filePath(QStringLiteral("b.key")));
+    const QString missing = m_keyDir->filePath(QStringLiteral("missing.key"));
+    NotificationSettingsStore store(db.config());
+
+    // No secret stored yet: any key may write the first one.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keyA));
+    NotificationSettings s = store.load().value();
+    s.smtpHost = QStringLiteral("mail.example.com");
+    s.smtpUsername = QStringLiteral("mailer");
+    s.smtpPassword.replace(QStringLiteral("correct horse"));
+    s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/T/B/one"));
+    SettingsSaveResult r = store.save(s, s.version, kAlice);
+    QVERIFY2(r.ok, qPrintable(r.error.message));
+    const QString before = secretColumns(db.config());
+
+    // Key B, from a file, from a missing file (never created), from the environment: refused, nothing
+    // written.
+    struct Case {
+        const char *name;
+        QByteArray file;
+        QByteArray env;
+        QString shows;
+    };
+    const QList<Case> cases{
+        {"other key file", QFile::encodeName(keyB), {}, QStringLiteral("key file ") + keyB},
+        {"missing key file", QFile::encodeName(missing), {}, QStringLiteral("key file ") + missing},
+        {"environment", QFile::encodeName(keyA), SecretBox::generateKeyText().toLatin1(),
+         QStringLiteral("HCM_SECRET_KEY from the environment")},
+    };
+    for (const Case &c : cases) {
+        qputenv("HCM_SECRET_KEY_FILE", c.file);
+        if (c.env.isEmpty())
+            qunsetenv("HCM_SECRET_KEY");
+        else
+            qputenv("HCM_SECRET_KEY", c.env);
+        NotificationSettings t = store.load().value();
+        t.twilioAuthToken.replace(QStringLiteral("token-under-another-key"));
+        r = store.save(t, t.version, kBob);
+        QVERIFY2(!r.ok, c.name);
+        QCOMPARE(r.error.code, Error::Code::Invalid);
+        QVERIFY2(r.error.message.startsWith(QLatin1String("Nothing was saved: the ")) &&
+                     r.error.message.contains(c.shows) &&
+                     r.error.message.contains(QLatin1String("SMTP password")) &&
+                     r.error.message.contains(QLatin1String("hcmctl settings rekey --old-key-file PATH")) &&
+                     r.error.message.contains(QLatin1String("clear-secret")),
+                 qPrintable(QLatin1String(c.name) + QLatin1String(": ") + r.error.message));
+        QVERIFY(!r.error.message.contains(QLatin1String("correct horse")));
+        QCOMPARE(secretColumns(db.config()), before);
+        // Replacing the very secret the other key cannot open is refused as well.
+        t = store.load().value();
+        t.smtpPassword.replace(QStringLiteral("new password"));
+        QVERIFY(!store.save(t, t.version, kBob).ok);
+        QCOMPARE(secretColumns(db.config()), before);
+    }
+    qunsetenv("HCM_SECRET_KEY");
+    QVERIFY(!QFile::exists(missing));
+
+    // Key A still opens everything: saving with it works and nothing is mixed.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keyA));
+    s = store.load().value();
+    s.twilioAuthToken.replace(QStringLiteral("token-a"));
+    s.slackWebhookUrl.clear();
+    r = store.save(s, s.version, kAlice);
+    QVERIFY2(r.ok, qPrintable(r.error.message));
+    QCOMPARE(store.loadForDelivery()->twilioAuthToken.value(), QStringLiteral("token-a"));
+
+    // Clearing every stored secret in the same save leaves nothing under key A: key B may then write.
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keyB));
+    s = store.load().value();
+    s.smtpUsername.clear();
+    s.smtpPassword.clear();
+    s.twilioAuthToken.clear();
+    s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/T/B/two"));
+    r = store.save(s, s.version, kBob);
+    QVERIFY2(r.ok, qPrintable(r.error.message));
+    const auto delivered = store.loadForDelivery();
+    QVERIFY2(delivered, why(delivered).constData());
+    QCOMPARE(delivered->slackWebhookUrl.value(), QStringLiteral("https://hooks.slack.com/services/T/B/two"));
+}
+
+void TestSettings::rekey_data()
+{
+    test::addBackendRows();
+}
+
+void TestSettings::rekey()
+{
+    HCM_TEMP_DATABASE_OF_ROW(db);
+    auto keyA = SecretBox::fromKeyFile(writeKeyFile(m_keyDir->filePath(QStringLiteral("a.key"))), false);
+    auto keyB = SecretBox::fromKeyFile(writeKeyFile(m_keyDir->filePath(QStringLiteral("b.key"))), false);
+    auto keyC = SecretBox::fromKeyFile(writeKeyFile(m_keyDir->filePath(QStringLiteral("c.key"))), false);
+    QVERIFY(keyA && keyB && keyC);
+    NotificationSettingsStore store(db.config());
+
+    // Nothing stored: nothing to do, nothing written.
+    auto none = store.rekey(keyA.value(), keyB.value(), kAlice);
+    QVERIFY2(none, why(none).constData());
+    QCOMPARE(none->reencrypted, 0);
+    QCOMPARE(none->version, 1);
+
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_keyDir->filePath(QStringLiteral("a.key"))));
+    NotificationSettings s = store.load().value();
+    s.smtpUsername = QStringLiteral("mailer");
+    s.smtpPassword.replace(QStringLiteral("pässwörd"));
+    s.twilioAuthToken.replace(QStringLiteral("tok"));
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+    const QString underA = secretColumns(db.config());
+
+    // The same key, a wrong old key: refused, nothing written.
+    auto same = store.rekey(keyA.value(), keyA.value(), kAlice);
+    QVERIFY(!same);
+    QVERIFY2(same.error().message.contains(QLatin1String("same key")), qPrintable(same.error().message));
+    auto wrong = store.rekey(keyC.value(), keyB.value(), kAlice);
+    QVERIFY(!wrong);
+    QCOMPARE(wrong.error().code, Error::Code::Invalid);
+    QVERIFY2(wrong.error().message.startsWith(
+                 QLatin1String("Nothing was re-encrypted: the stored SMTP password")) &&
+                 wrong.error().message.contains(keyC->source()) &&
+                 wrong.error().message.contains(keyB->source()),
+             qPrintable(wrong.error().message));
+    QCOMPARE(secretColumns(db.config()), underA);
+
+    // A to B: both secrets, one version, readable with B only.
+    auto moved = store.rekey(keyA.value(), keyB.value(), kBob);
+    QVERIFY2(moved, why(moved).constData());
+    QCOMPARE(moved->reencrypted, 2);
+    QCOMPARE(moved->alreadyCurrent, 0);
+    QCOMPARE(moved->version, 3);
+    QCOMPARE(store.load()->updatedBy, kBob.name);
+    auto withA = store.loadForDelivery();
+    QVERIFY(!withA);
+    QVERIFY2(withA.error().message.contains(QLatin1String("different key")),
+             qPrintable(withA.error().message));
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(m_keyDir->filePath(QStringLiteral("b.key"))));
+    auto withB = store.loadForDelivery();
+    QVERIFY2(withB, why(withB).constData());
+    QCOMPARE(withB->smtpPassword.value(), QStringLiteral("pässwörd"));
+    QCOMPARE(withB->twilioAuthToken.value(), QStringLiteral("tok"));
+
+    // Again: everything is under B already, nothing changes.
+    const QString underB = secretColumns(db.config());
+    auto again = store.rekey(keyA.value(), keyB.value(), kBob);
+    QVERIFY2(again, why(again).constData());
+    QCOMPARE(again->reencrypted, 0);
+    QCOMPARE(again->alreadyCurrent, 2);
+    QCOMPARE(secretColumns(db.config()), underB);
+
+    // Settings left with secrets under two keys (as an unchecked writer could leave them) are repaired.
+    {
+        auto conn = Database::connection(db.config());
+        QSqlQuery q(conn.value());
+        QVERIFY(q.prepare(
+            QStringLiteral("UPDATE notification_settings SET twilio_auth_token_enc = ? WHERE id = 1")));
+        q.addBindValue(keyA->encrypt(QStringLiteral("tok-a")));
+        QVERIFY(q.exec());
+    }
+    auto repaired = store.rekey(keyA.value(), keyB.value(), kBob);
+    QVERIFY2(repaired, why(repaired).constData());
+    QCOMPARE(repaired->reencrypted, 1);
+    QCOMPARE(repaired->alreadyCurrent, 1);
+    QCOMPARE(store.loadForDelivery()->twilioAuthToken.value(), QStringLiteral("tok-a"));
+}
+
+void TestSettings::lengthLimits_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("message");
+    const auto row = [](const char *tag, const char *key, const QString &value, const QString &message) {
+        QTest::newRow(tag) << QString::fromLatin1(key) << value << message;
+    };
+    // One character over the limit of every text field, named with its limit.
+    for (const QString &key : NotificationSettings::fieldKeys()) {
+        const int max = NotificationSettings::maxLength(key);
+        if (max == 0 || NotificationSettings::isSecretKey(key) || key.endsWith(QLatin1String("_recipients")))
+            continue;
+        QTest::newRow(qPrintable(key))
+            << key << QString(max + 1, QLatin1Char('a'))
+            << QStringLiteral("is %1 characters long; the limit is %2.").arg(max + 1).arg(max);
+    }
+    row("120 KB host", "smtp_host", QString(120 * 1024, QLatin1Char('h')),
+        QStringLiteral("SMTP server is 122880 characters long; the limit is 253."));
+    QStringList many;
+    for (int i = 0; i < 51; ++i)
+        many.append(QStringLiteral("ops%1@example.com").arg(i));
+    row("51 email recipients", "email_recipients", many.join(QLatin1Char(',')),
+        QStringLiteral("Admin email recipients has 51 entries; the limit is 50."));
+    row("long email recipient", "email_recipients",
+        QString(250, QLatin1Char('x')) + QStringLiteral("@example.com"),
+        QStringLiteral("An entry of Admin email recipients is 262 characters long; the limit is 254."));
+    QStringList numbers;
+    for (int i = 0; i < 51; ++i)
+        numbers.append(QStringLiteral("+1415555%1").arg(1000 + i));
+    row("51 sms recipients", "sms_recipients", numbers.join(QLatin1Char(',')),
+        QStringLiteral("SMS recipients has 51 entries; the limit is 50."));
+    row("smtp password", "smtp_password", QString(1025, QLatin1Char('p')),
+        QStringLiteral("SMTP password is 1025 bytes long; the limit is 1024 bytes."));
+    row("twilio token in UTF-8", "twilio_auth_token", QString(129, QChar(0x00e4)),
+        QStringLiteral("Twilio auth token is 258 bytes long; the limit is 256 bytes."));
+    row("slack webhook", "slack_webhook_url",
+        QStringLiteral("https://hooks.slack.com/") + QString(2025, QLatin1Char('s')),
+        QStringLiteral("Slack webhook URL is 2049 bytes long; the limit is 2048 bytes."));
+}
+
+void TestSettings::lengthLimits()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(QString, message);
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    if (NotificationSettings::isSecretKey(key))
+        s.secret(key)->replace(value);
+    else
+        QCOMPARE(s.setText(key, value), QString());
+    const QString before = test::snapshot(m_db->config()) + secretColumns(m_db->config());
+    const SettingsSaveResult r = store.save(s, s.version, kAlice);
+    QVERIFY(!r.ok);
+    QCOMPARE(r.error.code, Error::Code::Invalid);
+    QVERIFY(r.fieldErrors.contains(key));
+    QVERIFY2(r.fieldErrors.value(key).contains(message), qPrintable(r.fieldErrors.value(key)));
+    QVERIFY2(r.error.message.size() < 400, qPrintable(r.error.message.left(400))); // never quoted back
+    QCOMPARE(test::snapshot(m_db->config()) + secretColumns(m_db->config()), before);
+    QCOMPARE(store.load()->version, 1);
+
+    // At the limit, the length is no longer what is wrong.
+    if (NotificationSettings::isSecretKey(key) || key.endsWith(QLatin1String("_recipients")) ||
+        value.size() != NotificationSettings::maxLength(key) + 1)
+        return;
+    NotificationSettings t = store.load().value();
+    QCOMPARE(t.setText(key, value.left(NotificationSettings::maxLength(key))), QString());
+    QVERIFY(!t.validate().value(key).contains(QLatin1String("the limit is")));
+}
+
+void TestSettings::providerAddresses()
+{
+    qunsetenv("HCM_ALLOW_CUSTOM_PROVIDER_URL");
+    const auto restore = qScopeGuard([] { qunsetenv("HCM_ALLOW_CUSTOM_PROVIDER_URL"); });
+    const auto twilio = [](const char *url) {
+        NotificationSettings s;
+        s.twilioBaseUrl = QString::fromLatin1(url);
+        return s.validate().value(QStringLiteral("twilio_base_url"));
+    };
+    const auto slack = [](const char *url) {
+        NotificationSettings s;
+        s.slackWebhookUrl.replace(QString::fromLatin1(url));
+        return s.validate().value(QStringLiteral("slack_webhook_url"));
+    };
+    QCOMPARE(twilio("https://api.twilio.com"), QString());
+    QCOMPARE(twilio("https://api.dublin.ie1.twilio.com/"), QString());
+    QCOMPARE(twilio("http://api.twilio.com"),
+             QStringLiteral("The Twilio API address must be an https:// URL."));
+    for (const char *bad :
+         {"https://127.0.0.1:8443", "https://api.twilio.com.evil.example", "https://eviltwilio.com"}) {
+        const QString e = twilio(bad);
+        QVERIFY2(e.startsWith(QLatin1String("The Twilio API address must be on a host under twilio.com")) &&
+                     e.contains(QUrl(QString::fromLatin1(bad)).host()) &&
+                     e.contains(QLatin1String("HCM_ALLOW_CUSTOM_PROVIDER_URL=1")),
+                 qPrintable(e));
+    }
+    QCOMPARE(slack("https://hooks.slack.com/services/T/B/X"), QString());
+    QCOMPARE(slack("http://hooks.slack.com/services/T/B/X"),
+             QStringLiteral("The Slack webhook URL must be an https:// URL."));
+    for (const char *bad :
+         {"https://127.0.0.1:8443/services/T/B/X", "https://hooks.slack.com.evil.example/services/X",
+          "https://evil.example/hooks.slack.com"}) {
+        const QString e = slack(bad);
+        QVERIFY2(e.startsWith(QLatin1String("The Slack webhook URL must be a Slack incoming webhook")) &&
+                     !e.contains(QLatin1String("evil")) && !e.contains(QLatin1String("127.0.0.1")),
+                 qPrintable(e));
+    }
+
+    // The store refuses them too.
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    s.twilioBaseUrl = QStringLiteral("https://127.0.0.1:8443");
+    const SettingsSaveResult r = store.save(s, s.version, kAlice);
+    QVERIFY(!r.ok);
+    QCOMPARE(r.fieldErrors.keys(), QStringList{QStringLiteral("twilio_base_url")});
+
+    // With the explicit opt-in, a stand-in on this machine is accepted.
+    qputenv("HCM_ALLOW_CUSTOM_PROVIDER_URL", "1");
+    QCOMPARE(twilio("https://127.0.0.1:8443"), QString());
+    QCOMPARE(slack("https://127.0.0.1:8443/services/T/B/X"), QString());
+    QCOMPARE(twilio("http://127.0.0.1:8443"),
+             QStringLiteral("The Twilio API address must be an https:// URL."));
+    QVERIFY(store.save(s, s.version, kAlice).ok);
+}
+
+void TestSettings::caFile()
+{
+    QTemporaryDir dir;
+    const auto write = [&](const char *name, const QByteArray &content) {
+        QFile f(dir.filePath(QString::fromLatin1(name)));
+        f.open(QIODevice::WriteOnly);
+        f.write(content);
+        return f.fileName();
+    };
+    // A real certificate, made by the openssl CLI.
+    const QString cert = dir.filePath(QStringLiteral("ca.pem"));
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                   QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                   QStringLiteral("-keyout"), dir.filePath(QStringLiteral("ca.key")), QStringLiteral("-out"),
+                   cert, QStringLiteral("-subj"), QStringLiteral("/CN=hcm test CA"), QStringLiteral("-days"),
+                   QStringLiteral("2")});
+    QVERIFY(openssl.waitForFinished(60000) && openssl.exitCode() == 0);
+    QFile pem(cert);
+    QVERIFY(pem.open(QIODevice::ReadOnly));
+    const QByteArray pemText = pem.readAll();
+    const qsizetype bodyStart = pemText.indexOf('\n') + 1;
+    const QByteArray body = pemText.mid(bodyStart, pemText.indexOf("-----END") - bodyStart);
+
+    NotificationSettingsStore store(m_db->config());
+    const auto problem = [&](const QString &path) {
+        NotificationSettings s = store.load().value();
+        s.tlsCaFile = path;
+        const SettingsSaveResult r = store.save(s, s.version, kAlice);
+        return r.ok ? QString() : r.fieldErrors.value(QStringLiteral("tls_ca_file"), r.error.message);
+    };
+    const QString missing = dir.filePath(QStringLiteral("nope.pem"));
+    QCOMPARE(problem(missing), QStringLiteral("The CA certificate file %1 does not exist.").arg(missing));
+    QCOMPARE(problem(dir.path()),
+             QStringLiteral("%1 is not a file: give the PEM file of the CA certificate.").arg(dir.path()));
+    const QString noPem = QStringLiteral("holds no PEM certificate");
+    QVERIFY(problem(write("text.pem", "hello\n")).contains(noPem));
+    QVERIFY(problem(write("key.pem", "-----BEGIN PRIVATE KEY-----\n" + body + "-----END PRIVATE KEY-----\n"))
+                .contains(noPem));
+    QVERIFY(problem(write("der.crt", QByteArray::fromBase64(body))).contains(noPem));
+    QVERIFY(problem(write("broken.pem",
+                          "-----BEGIN CERTIFICATE-----\n!!notbase64!!\n-----END CERTIFICATE-----\n"))
+                .contains(noPem));
+    const QString huge = problem(write("huge.pem", pemText + QByteArray(1024 * 1024, '#')));
+    QVERIFY2(huge.contains(QLatin1String("is larger than 1024 KiB")), qPrintable(huge));
+    QCOMPARE(store.load()->version, 1); // every one refused, nothing written
+
+    QCOMPARE(problem(cert), QString());
+    QCOMPARE(store.load()->tlsCaFile, cert);
+    // A stored value is not checked again when other fields are saved (a worker may have a file this
+    // machine lacks); changing it is.
+    QVERIFY(QFile::remove(cert));
+    NotificationSettings s = store.load().value();
+    s.smtpPort = 2525;
+    const SettingsSaveResult r = store.save(s, s.version, kAlice);
+    QVERIFY2(r.ok, qPrintable(r.error.message));
+    QVERIFY(problem(missing).contains(QLatin1String("does not exist")));
 }
 
 void TestSettings::rateLimiterRace_data()

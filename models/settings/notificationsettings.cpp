@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QTime>
@@ -15,41 +17,45 @@ namespace {
 struct FieldInfo {
     const char *key;
     const char *label;
+    // The longest value: characters of a text field, bytes (UTF-8) of a secret, characters of each entry
+    // of a list. 0: not free text (a switch, a number, a choice).
+    int maxLength;
 };
 
 // Form order. Labels are for people (error messages, hcmctl).
 const FieldInfo kFields[] = {
-    {"email_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Email alerts")},
-    {"smtp_host", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP server")},
-    {"smtp_port", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP port")},
-    {"smtp_security", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP security")},
-    {"smtp_username", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP user name")},
-    {"smtp_password", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP password")},
-    {"email_from_address", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From address")},
-    {"email_from_name", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From name")},
-    {"email_reply_to", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Reply-to address")},
-    {"email_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Admin email recipients")},
-    {"sms_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS alerts")},
-    {"sms_provider", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS provider")},
-    {"twilio_account_sid", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio account SID")},
-    {"twilio_auth_token", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio auth token")},
-    {"sms_from_number", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS sender number")},
-    {"sms_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS recipients")},
-    {"twilio_base_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio API address")},
-    {"slack_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack alerts")},
-    {"slack_webhook_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack webhook URL")},
-    {"slack_channel", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack channel")},
+    {"email_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Email alerts"), 0},
+    {"smtp_host", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP server"), 253},
+    {"smtp_port", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP port"), 0},
+    {"smtp_security", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP security"), 0},
+    {"smtp_username", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP user name"), 254},
+    {"smtp_password", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP password"), 1024},
+    {"email_from_address", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From address"), 254},
+    {"email_from_name", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From name"), 200},
+    {"email_reply_to", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Reply-to address"), 254},
+    {"email_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Admin email recipients"), 254},
+    {"sms_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS alerts"), 0},
+    {"sms_provider", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS provider"), 32},
+    {"twilio_account_sid", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio account SID"), 34},
+    {"twilio_auth_token", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio auth token"), 256},
+    {"sms_from_number", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS sender number"), 16},
+    {"sms_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS recipients"), 16},
+    {"twilio_base_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio API address"), 2048},
+    {"slack_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack alerts"), 0},
+    {"slack_webhook_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack webhook URL"), 2048},
+    {"slack_channel", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack channel"), 81},
     {"notify_job_failed",
-     QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job fails after its last retry")},
-    {"notify_job_succeeded", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job succeeds")},
-    {"notify_job_retried", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job is retried")},
-    {"notify_worker_lost", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a worker is lost")},
-    {"quiet_hours_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours")},
-    {"quiet_hours_start", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours start")},
-    {"quiet_hours_end", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours end")},
-    {"quiet_hours_timezone", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours time zone")},
-    {"digest_frequency", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Digest")},
-    {"tls_ca_file", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Extra trusted CA certificate file")},
+     QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job fails after its last retry"), 0},
+    {"notify_job_succeeded", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job succeeds"), 0},
+    {"notify_job_retried", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job is retried"), 0},
+    {"notify_worker_lost", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a worker is lost"), 0},
+    {"quiet_hours_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours"), 0},
+    {"quiet_hours_start", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours start"), 5},
+    {"quiet_hours_end", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours end"), 5},
+    {"quiet_hours_timezone", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours time zone"), 64},
+    {"digest_frequency", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Digest"), 0},
+    {"tls_ca_file", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Extra trusted CA certificate file"),
+     4096},
 };
 
 QString boolText(bool b)
@@ -121,6 +127,19 @@ std::optional<QTime> parseHhMm(const QString &s)
     if (!re.match(s).hasMatch())
         return std::nullopt;
     return QTime::fromString(s, QStringLiteral("HH:mm"));
+}
+
+// A value quoted in an error message, cut so that a pasted megabyte does not become the message.
+QString quoted(const QString &value)
+{
+    constexpr int kShown = 80;
+    return value.size() <= kShown ? value : value.left(kShown) + QChar(0x2026);
+}
+
+bool isUnder(const QString &host, const QString &domain)
+{
+    const QString h = host.toLower();
+    return h == domain || h.endsWith(QLatin1Char('.') + domain);
 }
 
 } // namespace
@@ -224,6 +243,84 @@ QString NotificationSettings::fieldLabel(const QString &key)
     return key;
 }
 
+int NotificationSettings::maxLength(const QString &key)
+{
+    for (const FieldInfo &f : kFields)
+        if (key == QLatin1String(f.key))
+            return f.maxLength;
+    return 0;
+}
+
+bool NotificationSettings::customProviderUrlsAllowed()
+{
+    return qEnvironmentVariable("HCM_ALLOW_CUSTOM_PROVIDER_URL") == QLatin1String("1");
+}
+
+QString NotificationSettings::twilioBaseUrlProblem(const QString &url)
+{
+    if (!isHttpsUrl(url))
+        return tr("The Twilio API address must be an https:// URL.");
+    const QString host = QUrl(url, QUrl::StrictMode).host();
+    if (!customProviderUrlsAllowed() && !isUnder(host, QStringLiteral("twilio.com")))
+        return tr("The Twilio API address must be on a host under twilio.com (https://api.twilio.com), not "
+                  "%1: the auth token is sent there. To use another address (a proxy of your own), set "
+                  "HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in the environment of the programs that save the "
+                  "settings and of every worker.")
+            .arg(quoted(host));
+    return {};
+}
+
+QString NotificationSettings::slackWebhookUrlProblem(const QString &url)
+{
+    if (!isHttpsUrl(url))
+        return tr("The Slack webhook URL must be an https:// URL.");
+    const QString host = QUrl(url, QUrl::StrictMode).host().toLower();
+    if (!customProviderUrlsAllowed() && host != QLatin1String("hooks.slack.com"))
+        return tr(
+            "The Slack webhook URL must be a Slack incoming webhook (https://hooks.slack.com/…). To use "
+            "another address (a proxy of your own), set HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in the "
+            "environment of the programs that save the settings and of every worker.");
+    return {};
+}
+
+QString NotificationSettings::caFileProblem(const QString &path)
+{
+    if (!QDir::isAbsolutePath(path))
+        return tr("The CA certificate file must be given as an absolute path.");
+    const QString shown = QDir::toNativeSeparators(path);
+    const QFileInfo info(path);
+    if (!info.exists())
+        return tr("The CA certificate file %1 does not exist.").arg(shown);
+    if (!info.isFile())
+        return tr("%1 is not a file: give the PEM file of the CA certificate.").arg(shown);
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return tr("Cannot read the CA certificate file %1: %2.").arg(shown, file.errorString());
+    const QByteArray data = file.read(kMaxCaFileBytes + 1);
+    if (data.size() > kMaxCaFileBytes)
+        return tr("The CA certificate file %1 is larger than %2 KiB; a file of PEM certificates is a few "
+                  "KiB.")
+            .arg(shown)
+            .arg(kMaxCaFileBytes / 1024);
+    // The first certificate block must be base64 of a DER SEQUENCE: enough to tell a PEM certificate
+    // from a DER file, a private key or some other file; the TLS libraries check the rest.
+    static const QByteArray begin("-----BEGIN CERTIFICATE-----");
+    static const QByteArray end("-----END CERTIFICATE-----");
+    const qsizetype from = data.indexOf(begin);
+    const qsizetype to = from < 0 ? -1 : data.indexOf(end, from);
+    bool ok = to > from;
+    if (ok) {
+        QByteArray body = data.mid(from + begin.size(), to - from - begin.size());
+        body.replace('\r', "").replace('\n', "").replace(' ', "").replace('\t', "");
+        const auto der = QByteArray::fromBase64Encoding(body, QByteArray::AbortOnBase64DecodingErrors);
+        ok = der && der.decoded.size() > 16 && der.decoded.at(0) == char(0x30);
+    }
+    if (!ok)
+        return tr("The CA certificate file %1 holds no PEM certificate (a block from \"%2\" to \"%3\").")
+            .arg(shown, QString::fromLatin1(begin), QString::fromLatin1(end));
+    return {};
+}
+
 SecretField *NotificationSettings::secret(const QString &key)
 {
     if (key == QLatin1String("smtp_password"))
@@ -290,7 +387,7 @@ QString NotificationSettings::setText(const QString &key, const QString &value)
     auto setBool = [&](bool &field) {
         const auto b = parseBool(v);
         if (!b)
-            return tr("%1 must be true or false, not \"%2\".").arg(fieldLabel(key), v);
+            return tr("%1 must be true or false, not \"%2\".").arg(fieldLabel(key), quoted(v));
         field = *b;
         return QString();
     };
@@ -330,21 +427,22 @@ QString NotificationSettings::setText(const QString &key, const QString &value)
         bool ok = false;
         const int port = v.toInt(&ok);
         if (!ok)
-            return tr("%1 must be a whole number from 1 to 65535, not \"%2\".").arg(fieldLabel(key), v);
+            return tr("%1 must be a whole number from 1 to 65535, not \"%2\".")
+                .arg(fieldLabel(key), quoted(v));
         smtpPort = port;
         return {};
     }
     if (key == QLatin1String("smtp_security")) {
         const auto s = smtpSecurityFromString(v);
         if (!s)
-            return tr("%1 must be none, starttls or tls, not \"%2\".").arg(fieldLabel(key), v);
+            return tr("%1 must be none, starttls or tls, not \"%2\".").arg(fieldLabel(key), quoted(v));
         smtpSecurity = *s;
         return {};
     }
     if (key == QLatin1String("digest_frequency")) {
         const auto d = digestFromString(v);
         if (!d)
-            return tr("%1 must be immediate, hourly or daily, not \"%2\".").arg(fieldLabel(key), v);
+            return tr("%1 must be immediate, hourly or daily, not \"%2\".").arg(fieldLabel(key), quoted(v));
         digestFrequency = *d;
         return {};
     }
@@ -356,7 +454,7 @@ QString NotificationSettings::setText(const QString &key, const QString &value)
         smsRecipients = parseList(v);
         return {};
     }
-    return tr("Unknown setting \"%1\".").arg(key);
+    return tr("Unknown setting \"%1\".").arg(quoted(key));
 }
 
 QMap<QString, QString> NotificationSettings::validate() const
@@ -366,6 +464,44 @@ QMap<QString, QString> NotificationSettings::validate() const
         if (!e.contains(QLatin1String(key)))
             e.insert(QLatin1String(key), message);
     };
+
+    // Lengths first: a value beyond its limit gets that error alone and is never quoted back.
+    const auto limitOf = [](const char *key) { return maxLength(QLatin1String(key)); };
+    const QHash<QString, QString> texts = fingerprints();
+    for (const QString &key : fieldKeys()) {
+        const int limit = maxLength(key);
+        const QString value = texts.value(key);
+        if (limit > 0 && !isSecretKey(key) && !key.endsWith(QLatin1String("_recipients")) &&
+            value.size() > limit)
+            add(qPrintable(key), tr("%1 is %2 characters long; the limit is %3.")
+                                     .arg(fieldLabel(key))
+                                     .arg(value.size())
+                                     .arg(limit));
+    }
+    for (const auto &[key, list] :
+         {qMakePair("email_recipients", &emailRecipients), qMakePair("sms_recipients", &smsRecipients)}) {
+        if (list->size() > kMaxListEntries)
+            add(key, tr("%1 has %2 entries; the limit is %3.")
+                         .arg(fieldLabel(QLatin1String(key)))
+                         .arg(list->size())
+                         .arg(kMaxListEntries));
+        for (const QString &entry : *list)
+            if (entry.size() > limitOf(key))
+                add(key, tr("An entry of %1 is %2 characters long; the limit is %3.")
+                             .arg(fieldLabel(QLatin1String(key)))
+                             .arg(entry.size())
+                             .arg(limitOf(key)));
+    }
+    for (const QString &key : secretKeys()) {
+        const SecretField *f = secret(key);
+        const qsizetype bytes =
+            f->change == SecretField::Change::Replace ? f->replacement.toUtf8().size() : 0;
+        if (bytes > maxLength(key))
+            add(qPrintable(key), tr("%1 is %2 bytes long; the limit is %3 bytes.")
+                                     .arg(fieldLabel(key))
+                                     .arg(bytes)
+                                     .arg(maxLength(key)));
+    }
 
     // Email
     if (smtpPort < 1 || smtpPort > 65535)
@@ -418,8 +554,8 @@ QMap<QString, QString> NotificationSettings::validate() const
     for (const QString &r : smsRecipients)
         if (!isE164(r))
             add("sms_recipients", tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(r));
-    if (!isHttpsUrl(twilioBaseUrl))
-        add("twilio_base_url", tr("The Twilio API address must be an https:// URL."));
+    if (const QString why = twilioBaseUrlProblem(twilioBaseUrl); !why.isEmpty())
+        add("twilio_base_url", why);
     if (smsEnabled) {
         if (twilioAccountSid.isEmpty())
             add("twilio_account_sid", tr("SMS alerts need the Twilio account SID."));
@@ -432,8 +568,10 @@ QMap<QString, QString> NotificationSettings::validate() const
     }
 
     // Slack
-    if (slackWebhookUrl.change == SecretField::Change::Replace && !isHttpsUrl(slackWebhookUrl.replacement))
-        add("slack_webhook_url", tr("The Slack webhook URL must be an https:// URL."));
+    if (slackWebhookUrl.change == SecretField::Change::Replace) {
+        if (const QString why = slackWebhookUrlProblem(slackWebhookUrl.replacement); !why.isEmpty())
+            add("slack_webhook_url", why);
+    }
     static const QRegularExpression channelRe(QStringLiteral("^[#@]?[A-Za-z0-9._-]{1,80}$"));
     if (!slackChannel.isEmpty() && !channelRe.match(slackChannel).hasMatch())
         add("slack_channel", tr("\"%1\" is not a Slack channel name (#alerts).").arg(slackChannel));
@@ -455,8 +593,15 @@ QMap<QString, QString> NotificationSettings::validate() const
             tr("\"%1\" is not a known time zone; use an IANA name such as Europe/Berlin.")
                 .arg(quietHoursTimeZone));
 
-    if (!tlsCaFile.isEmpty() && !QDir::isAbsolutePath(tlsCaFile))
-        add("tls_ca_file", tr("The CA certificate file must be given as an absolute path."));
+    // The file is read where the value is set or changed; a stored value is not checked again at every
+    // save (an admin's machine may lack a file that only the workers have), the channels check it
+    // before they use it.
+    const bool caChanged =
+        loadedFingerprints.isEmpty() || loadedFingerprints.value(QStringLiteral("tls_ca_file")) != tlsCaFile;
+    if (!tlsCaFile.isEmpty() && caChanged) {
+        if (const QString why = caFileProblem(tlsCaFile); !why.isEmpty())
+            add("tls_ca_file", why);
+    }
 
     // No channel can work without anything to send to: nothing more to check.
     return e;

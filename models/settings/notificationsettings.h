@@ -125,6 +125,16 @@ public:
     // A field's name for people ("SMTP port").
     static QString fieldLabel(const QString &key);
 
+    // The longest value a field takes: characters of a text field, characters of each entry of a list
+    // (email_recipients, sms_recipients), bytes (UTF-8) of a secret; 0 for a field that is no free text
+    // (a switch, a number, a choice). validate() enforces them, so every writer (the form, hcmctl, the
+    // store) does; readers of untrusted input (hcmctl's standard input) stop reading beyond them.
+    static int maxLength(const QString &key);
+    // The most entries a recipient list holds.
+    static constexpr int kMaxListEntries = 50;
+    // The largest extra CA certificate file read (a few PEM certificates are a few KiB).
+    static constexpr qint64 kMaxCaFileBytes = 1024 * 1024;
+
     SecretField *secret(const QString &key);
     const SecretField *secret(const QString &key) const;
 
@@ -163,6 +173,20 @@ public:
     // Whether `host` is this machine by its literal form: localhost, 127.0.0.0/8 or ::1 (no name
     // lookup). Only there may SMTP credentials travel without TLS.
     static bool isLoopbackHost(const QString &host);
+
+    // Provider addresses. The Twilio auth token goes to twilio_base_url and the alerts to the Slack
+    // webhook, so both must be https:// and belong to the provider (a host under twilio.com;
+    // hooks.slack.com), unless HCM_ALLOW_CUSTOM_PROVIDER_URL=1 is set in the environment of the program
+    // (for a stand-in in tests, or a proxy of one's own). validate() checks them when saving and the
+    // channels again before sending, each in its own process.
+    static bool customProviderUrlsAllowed();
+    // Why `url` may not be used as the Twilio API address; empty when it may.
+    static QString twilioBaseUrlProblem(const QString &url);
+    // Why `url` may not be used as the Slack webhook; empty when it may. Never quotes the URL (a secret).
+    static QString slackWebhookUrlProblem(const QString &url);
+    // Why `path` is not a usable extra CA file (absolute, a readable file of at most kMaxCaFileBytes
+    // holding at least one PEM certificate); empty when it is. Reads the file.
+    static QString caFileProblem(const QString &path);
 };
 
 } // namespace hcm

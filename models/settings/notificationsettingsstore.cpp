@@ -6,10 +6,13 @@
 #include "settings/secretbox.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlQuery>
 #include <QSqlRecord>
+
+#include <optional>
 
 namespace hcm {
 
@@ -144,12 +147,68 @@ QString secretName(const QString &key)
     return NotificationSettingsStore::tr("Slack webhook URL");
 }
 
+// Whether `box` opens every secret stored in `row` that `settings` does not clear: a secret written with
+// another key would leave the secrets under two keys, and the programs holding either key could no
+// longer send on every channel.
+Status keyOpensStored(const SecretBox &box, const StoredRow &row, const NotificationSettings &settings)
+{
+    for (const QString &key : NotificationSettings::secretKeys()) {
+        const QString stored = row.ciphertext.value(key);
+        if (stored.isEmpty() || settings.secret(key)->change == SecretField::Change::Clear)
+            continue;
+        if (!box.decrypt(stored, secretName(key))) {
+            return Error{
+                Error::Code::Invalid,
+                NotificationSettingsStore::tr(
+                    "Nothing was saved: the key in use (%1) does not open the stored %2. A secret "
+                    "encrypted with it would leave the notification secrets under two keys, and the "
+                    "programs that hold the other key could no longer send. Run this with the key that "
+                    "encrypted them (HCM_SECRET_KEY_FILE=PATH or HCM_SECRET_KEY), or re-encrypt the stored "
+                    "secrets for the key in use with \"hcmctl settings rekey --old-key-file PATH\"; if "
+                    "that key is lost, clear the stored secrets first (Clear in the form, or \"hcmctl "
+                    "settings clear-secret KEY\") and set them again.")
+                    .arg(box.source(), secretName(key))};
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 NotificationSettingsStore::NotificationSettingsStore(DbConfig config, std::shared_ptr<Clock> clock)
     : m_config(std::move(config))
     , m_clock(std::move(clock))
 {}
+
+Result<SecretBox> NotificationSettingsStore::openKeyForWriting(const NotificationSettings &settings)
+{
+    auto box = SecretBox::open(false);
+    if (box || box.error().code != Error::Code::NotFound)
+        return box;
+    // No key file yet. A new one is created only when no secret is stored that would stay: those were
+    // encrypted with a key this program does not have.
+    auto conn = Database::connection(m_config);
+    if (!conn)
+        return conn.error();
+    QSqlDatabase db = conn.value();
+    auto row = readRow(db);
+    if (!row)
+        return row.error();
+    for (const QString &key : NotificationSettings::secretKeys()) {
+        if (!row->ciphertext.value(key).isEmpty() &&
+            settings.secret(key)->change != SecretField::Change::Clear) {
+            return Error{
+                Error::Code::Invalid,
+                tr("Nothing was saved: the secret key file %1 does not exist, but the stored %2 was "
+                   "encrypted with a key. Run this with that key (HCM_SECRET_KEY_FILE=PATH or "
+                   "HCM_SECRET_KEY), or re-encrypt the stored secrets with \"hcmctl settings rekey "
+                   "--old-key-file PATH\"; if that key is lost, clear the stored secrets first "
+                   "(Clear in the form, or \"hcmctl settings clear-secret KEY\") and set them again.")
+                    .arg(QDir::toNativeSeparators(SecretBox::keyFilePath()), secretName(key))};
+        }
+    }
+    return SecretBox::open(true);
+}
 
 Result<NotificationSettings> NotificationSettingsStore::load()
 {
@@ -210,15 +269,17 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
 
     // Encrypt replacements before the transaction: creating the key file is file I/O.
     QHash<QString, QString> newCiphertext;
+    std::optional<SecretBox> box;
     bool needKey = false;
     for (const QString &key : NotificationSettings::secretKeys())
         needKey = needKey || settings.secret(key)->change == SecretField::Change::Replace;
     if (needKey) {
-        auto box = SecretBox::open(true);
-        if (!box) {
-            result.error = box.error();
+        auto opened = openKeyForWriting(settings);
+        if (!opened) {
+            result.error = opened.error();
             return result;
         }
+        box = opened.value();
         for (const QString &key : NotificationSettings::secretKeys()) {
             const SecretField *f = settings.secret(key);
             if (f->change == SecretField::Change::Replace)
@@ -241,6 +302,15 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
     if (!row) {
         result.error = row.error();
         return result;
+    }
+    if (box) {
+        if (auto st = keyOpensStored(*box, row.value(), settings); !st) {
+            // The caller gets the error; this is for the log of the GUI and the workers.
+            qCInfo(lcNotify).noquote() << "notification settings not saved by" << actor.name
+                                       << "because the key in use does not open the stored secrets";
+            result.error = st.error();
+            return result;
+        }
     }
     const NotificationSettings &stored = row->settings;
     if (stored.version != expectedVersion) {
@@ -373,6 +443,77 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
                 << "the alerts waiting for a digest stay with their digest:" << flushed.error().message;
     }
     return result;
+}
+
+Result<SettingsRekeyResult> NotificationSettingsStore::rekey(const SecretBox &oldKey, const SecretBox &newKey,
+                                                             const Actor &actor)
+{
+    if (oldKey.keyId() == newKey.keyId())
+        return Error{Error::Code::Invalid,
+                     tr("The old key (%1) and the key in use (%2) are the same key (key id %3): there is "
+                        "nothing to re-encrypt.")
+                         .arg(oldKey.source(), newKey.source(), newKey.keyId())};
+    auto conn = Database::connection(m_config);
+    if (!conn)
+        return conn.error();
+    QSqlDatabase db = conn.value();
+    Transaction tx(db);
+    if (auto st = tx.begin(); !st)
+        return st.error();
+    auto row = readRow(db);
+    if (!row)
+        return row.error();
+    SettingsRekeyResult out;
+    out.version = row->settings.version;
+    QHash<QString, QString> fresh;
+    for (const QString &key : NotificationSettings::secretKeys()) {
+        const QString stored = row->ciphertext.value(key);
+        if (stored.isEmpty())
+            continue;
+        if (auto plain = oldKey.decrypt(stored, secretName(key))) {
+            fresh.insert(key, newKey.encrypt(plain.value()));
+            ++out.reencrypted;
+        } else if (newKey.decrypt(stored, secretName(key))) {
+            ++out.alreadyCurrent;
+        } else {
+            return Error{Error::Code::Invalid,
+                         tr("Nothing was re-encrypted: the stored %1 opens neither with the old key (%2) nor "
+                            "with the key in use (%3). Give the key that encrypted it.")
+                             .arg(secretName(key), oldKey.source(), newKey.source())};
+        }
+    }
+    if (fresh.isEmpty()) {
+        tx.rollback();
+        return out;
+    }
+    QStringList assignments{QStringLiteral("version = ?"), QStringLiteral("updated_by = ?"),
+                            QStringLiteral("updated_at = ?")};
+    QVariantList values{out.version + 1, actor.name, m_clock->nowMs()};
+    for (auto it = fresh.cbegin(); it != fresh.cend(); ++it) {
+        assignments.append(it.key() + QStringLiteral("_enc = ?"));
+        values.append(it.value());
+    }
+    QSqlQuery q(db);
+    if (auto st =
+            Sql::prepare(q, QStringLiteral("UPDATE notification_settings SET %1 WHERE id = 1 AND version = ?")
+                                .arg(assignments.join(QLatin1String(", "))));
+        !st)
+        return st.error();
+    for (const QVariant &value : std::as_const(values))
+        q.addBindValue(value);
+    q.addBindValue(out.version);
+    if (auto st = Sql::exec(q, tr("re-encrypting the notification secrets")); !st)
+        return st.error();
+    if (q.numRowsAffected() != 1)
+        return Error{Error::Code::Conflict, tr("Someone else saved the notification settings at the same "
+                                               "moment; nothing was re-encrypted. Run it again.")};
+    if (auto st = tx.commit(); !st)
+        return st.error();
+    out.version += 1;
+    qCInfo(lcNotify).noquote() << "notification secrets re-encrypted by" << actor.name << "from key id"
+                               << oldKey.keyId() << "to key id" << newKey.keyId() << "(" << out.reencrypted
+                               << "secrets, version" << out.version << ")";
+    return out;
 }
 
 } // namespace hcm

@@ -129,7 +129,7 @@ QString SecretBox::generateKeyText()
 Result<SecretBox> SecretBox::open(bool createIfMissing)
 {
     if (qEnvironmentVariableIsSet("HCM_SECRET_KEY"))
-        return fromBase64(qEnvironmentVariable("HCM_SECRET_KEY"), QStringLiteral("HCM_SECRET_KEY"));
+        return fromBase64(qEnvironmentVariable("HCM_SECRET_KEY"), tr("HCM_SECRET_KEY from the environment"));
     return fromKeyFile(keyFilePath(), createIfMissing);
 }
 

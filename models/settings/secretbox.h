@@ -40,7 +40,8 @@ public:
     Result<QString> decrypt(const QString &stored, const QString &what) const;
 
     QString keyId() const { return m_keyId; }
-    QString source() const { return m_source; } // "key file /path" or "HCM_SECRET_KEY"
+    // Where the key came from, for messages: "key file /path" or "HCM_SECRET_KEY from the environment".
+    QString source() const { return m_source; }
 
     static bool initSodium();
 

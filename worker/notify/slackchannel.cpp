@@ -1,6 +1,7 @@
 #include "slackchannel.h"
 
 #include "common/logcategories.h"
+#include "settings/notificationsettings.h"
 #include "worker/notify/httpexchange.h"
 
 #include <QJsonDocument>
@@ -19,10 +20,12 @@ DeliveryResult SlackChannel::send(const QString &text, const std::function<bool(
 {
     DeliveryResult result;
     const QUrl url(m_webhookUrl, QUrl::StrictMode);
-    if (!url.isValid() || url.scheme() != QLatin1String("https")) {
-        result.error =
-            tr("The Slack webhook URL is not an https:// URL; set it again in the notification settings.");
+    // Checked here too, in the process that sends: the stored URL may have been written by a program that
+    // allowed custom provider addresses.
+    if (const QString why = NotificationSettings::slackWebhookUrlProblem(m_webhookUrl); !why.isEmpty()) {
+        result.error = why + QLatin1Char(' ') + tr("Set it again in the notification settings.");
         result.retryable = false;
+        qCWarning(lcNotify).noquote() << "Slack message not sent:" << why;
         return result;
     }
     QJsonObject payload{{QStringLiteral("text"), text}};

@@ -1,6 +1,7 @@
 #include "twiliochannel.h"
 
 #include "common/logcategories.h"
+#include "settings/notificationsettings.h"
 #include "worker/notify/httpexchange.h"
 
 #include <QJsonDocument>
@@ -32,6 +33,14 @@ DeliveryResult TwilioChannel::send(const QString &to, const QString &text,
                                    const std::function<bool()> &cancelled)
 {
     DeliveryResult result;
+    // Checked here too, in the process that holds the token: the stored address may have been written by a
+    // program that allowed custom provider addresses, or directly in the database.
+    if (const QString why = NotificationSettings::twilioBaseUrlProblem(m_baseUrl); !why.isEmpty()) {
+        result.error = why;
+        result.retryable = false;
+        qCWarning(lcNotify).noquote() << "SMS not sent:" << why;
+        return result;
+    }
     QString base = m_baseUrl;
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
