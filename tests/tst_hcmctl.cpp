@@ -20,6 +20,8 @@
 
 #include <memory>
 
+#include <sys/stat.h>
+
 using namespace hcm;
 
 namespace {
@@ -69,6 +71,9 @@ private slots:
     void sqlMetacharactersInSearch();
     void notADatabase();
     void enqueueThenWorkerCompletes();
+    void mistypedDbIsRefused();
+    void tildeIsTheHomeFolder();
+    void deviceIsNotADatabase();
 
 private:
     // Runs hcmctl with --db pointing to the test database (unless `withDb` is false).
@@ -734,11 +739,11 @@ void TestHcmctl::badInput_data()
     QTest::newRow("db bad password characters")
         << QStringList{"--db", "postgresql://alice:Sup3r S3cret@db1/hcm", "jobs", "list"}
         << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address");
-    QTest::newRow("db hash in password")
-        << QStringList{"--db", "postgresql://alice:S3cret#x@db1/hcm", "jobs", "list"}
-        << QStringLiteral(
-               "\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address: the user name or "
-               "password has characters that must be percent-encoded");
+    // '#' and '?' in a password are fine as they are (the user info ends at the last '@'); a '/' is not.
+    QTest::newRow("db slash in password")
+        << QStringList{"--db", "postgresql://alice:S3cret/x@db1/hcm", "jobs", "list"}
+        << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address: it has an '@' "
+                          "after the first '/'");
     QTest::newRow("db option injection")
         << QStringList{"--db",
                        "postgresql://alice:Sup3rS3cret@db1/hcm?application_name=x%3Bsslmode%3Ddisable",
@@ -836,7 +841,7 @@ void TestHcmctl::notADatabase()
                 QProcessEnvironment::systemEnvironment(), {}, false);
     QVERIFY2(!r.crashed, describe(r).constData());
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("is not an HCM Admin database")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("is not an SQLite database file")), describe(r).constData());
     QVERIFY(r.out.isEmpty());
 
     r = ctl({QStringLiteral("--db"), dir.path(), QStringLiteral("db"), QStringLiteral("info")},
@@ -882,6 +887,110 @@ void TestHcmctl::enqueueThenWorkerCompletes()
     QCOMPARE(attempts.size(), 1);
     QCOMPARE(attempts.at(0).toObject().value(QLatin1String("outcome")).toString(),
              QStringLiteral("completed"));
+}
+
+// Only "db migrate" (and hcm-admin, hcm-worker) make a new database: a mistyped --db path is an error
+// that creates nothing, not an empty database that answers "0 jobs".
+void TestHcmctl::mistypedDbIsRefused()
+{
+    const mode_t oldMask = ::umask(022);
+    const auto restoreMask = qScopeGuard([&] { ::umask(oldMask); });
+    QTemporaryDir dir;
+    const QString typo = dir.filePath(QStringLiteral("typo/dir/x.db"));
+    const QList<QStringList> commands{
+        {QStringLiteral("jobs"), QStringLiteral("list")},
+        {QStringLiteral("jobs"), QStringLiteral("counts")},
+        {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush")},
+        {QStringLiteral("settings"), QStringLiteral("show")},
+        {QStringLiteral("notify"), QStringLiteral("log")},
+        {QStringLiteral("db"), QStringLiteral("info")},
+    };
+    for (const QStringList &command : commands) {
+        const Run r = ctl(QStringList{QStringLiteral("--db"), typo} + command,
+                          QProcessEnvironment::systemEnvironment(), {}, false);
+        QVERIFY2(!r.crashed, describe(r).constData());
+        QVERIFY2(r.code == 1, describe(r).constData());
+        QVERIFY2(
+            r.err.contains(
+                QStringLiteral("There is no database at %1; create it with \"hcmctl db migrate").arg(typo)),
+            describe(r).constData());
+        QVERIFY(r.out.isEmpty());
+        QVERIFY2(!QFileInfo::exists(dir.filePath(QStringLiteral("typo"))), qPrintable(command.join(u' ')));
+    }
+
+    Run r = ctl({QStringLiteral("--db"), typo, QStringLiteral("db"), QStringLiteral("migrate")},
+                QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFileInfo(typo).isFile());
+    struct stat st = {};
+    QVERIFY(::stat(QFile::encodeName(typo).constData(), &st) == 0);
+    QCOMPARE(QString::number(st.st_mode & 07777, 8), QStringLiteral("600"));
+    QVERIFY(::stat(QFile::encodeName(dir.filePath(QStringLiteral("typo"))).constData(), &st) == 0);
+    QCOMPARE(QString::number(st.st_mode & 07777, 8), QStringLiteral("700"));
+    r = ctl({QStringLiteral("--db"), typo, QStringLiteral("jobs"), QStringLiteral("list")},
+            QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+
+    // hcm-worker may start on a new database.
+    const QString worker = test::programPath(QStringLiteral("hcm-worker"));
+    const QString workerDb = dir.filePath(QStringLiteral("worker/new.db"));
+    r = run(
+        worker,
+        {QStringLiteral("--db"), workerDb, QStringLiteral("--once"), QStringLiteral("--log-dir"), dir.path()},
+        QProcessEnvironment::systemEnvironment());
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFileInfo(workerDb).isFile());
+}
+
+// "--db ~/x.db" in quotes (or from a config file) reaches the program with its '~': it is the home
+// folder, never a folder named "~" in the current one.
+void TestHcmctl::tildeIsTheHomeFolder()
+{
+    QTemporaryDir home;
+    QTemporaryDir cwd;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home.path());
+    const auto runIn = [&](const QStringList &args) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(cwd.path());
+        p.start(test::programPath(QStringLiteral("hcmctl")), args);
+        Run r;
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    };
+    Run r = runIn({QStringLiteral("--db"), QStringLiteral("~/hcm/x.db"), QStringLiteral("db"),
+                   QStringLiteral("migrate")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFileInfo(home.filePath(QStringLiteral("hcm/x.db"))).isFile());
+    QVERIFY(!QFileInfo::exists(cwd.filePath(QStringLiteral("~"))));
+    r = runIn({QStringLiteral("--db"), QStringLiteral("~/hcm/x.db"), QStringLiteral("jobs"),
+               QStringLiteral("list")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+
+    r = runIn({QStringLiteral("--db"), QStringLiteral("~bob/x.db"), QStringLiteral("db"),
+               QStringLiteral("migrate")});
+    QVERIFY2(r.code == 1, describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("starts with \"~\" followed by a name")), describe(r).constData());
+    QVERIFY(QDir(cwd.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).isEmpty());
+}
+
+// /dev/null was "rollback failed" and "the connection to the database server was lost".
+void TestHcmctl::deviceIsNotADatabase()
+{
+    const Run r = ctl(
+        {QStringLiteral("--db"), QStringLiteral("/dev/null"), QStringLiteral("jobs"), QStringLiteral("list")},
+        QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 1, describe(r).constData());
+    QCOMPARE(r.err,
+             QStringLiteral("hcmctl: /dev/null is not an SQLite database file: it is a device, a pipe or "
+                            "a socket.\n"));
 }
 
 QTEST_GUILESS_MAIN(TestHcmctl)
