@@ -74,6 +74,7 @@ private slots:
     void mistypedDbIsRefused();
     void tildeIsTheHomeFolder();
     void deviceIsNotADatabase();
+    void keyFileIsPrivate();
 
 private:
     // Runs hcmctl with --db pointing to the test database (unless `withDb` is false).
@@ -991,6 +992,44 @@ void TestHcmctl::deviceIsNotADatabase()
     QCOMPARE(r.err,
              QStringLiteral("hcmctl: /dev/null is not an SQLite database file: it is a device, a pipe or "
                             "a socket.\n"));
+}
+
+// The key that decrypts the stored secrets: its new folders 0700 whatever the umask, and a key file an
+// older version left readable is repaired when hcm-worker starts, with a log line.
+void TestHcmctl::keyFileIsPrivate()
+{
+    const mode_t oldMask = ::umask(022);
+    const auto restoreMask = qScopeGuard([&] { ::umask(oldMask); });
+    QTemporaryDir dir;
+    const QString key = dir.filePath(QStringLiteral("keys/new/secret.key"));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HCM_SECRET_KEY_FILE"), key);
+    env.remove(QStringLiteral("HCM_SECRET_KEY"));
+    const auto modeOf = [](const QString &path) {
+        struct stat st = {};
+        return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? QString::number(st.st_mode & 07777, 8)
+                                                                     : QString();
+    };
+    Run r = ctl({QStringLiteral("settings"), QStringLiteral("set"),
+                 QStringLiteral("smtp_host=mail.example.com"), QStringLiteral("smtp_username=mailer"),
+                 QStringLiteral("--secret-stdin"), QStringLiteral("smtp_password")},
+                env, "Zq8-key-file-test\n");
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(modeOf(key), QStringLiteral("600"));
+    QCOMPARE(modeOf(dir.filePath(QStringLiteral("keys"))), QStringLiteral("700"));
+    QCOMPARE(modeOf(dir.filePath(QStringLiteral("keys/new"))), QStringLiteral("700"));
+
+    QVERIFY(::chmod(QFile::encodeName(key).constData(), 0644) == 0);
+    r = run(test::programPath(QStringLiteral("hcm-worker")),
+            {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once"), QStringLiteral("--log-dir"),
+             dir.path()},
+            env);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(modeOf(key), QStringLiteral("600"));
+    QFile log(dir.filePath(QStringLiteral("hcm-worker.log")));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QVERIFY(QString::fromUtf8(log.readAll())
+                .contains(QStringLiteral("restricted the mode of %1 from 0644 to 0600").arg(key)));
 }
 
 QTEST_GUILESS_MAIN(TestHcmctl)
