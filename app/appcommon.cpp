@@ -1,10 +1,12 @@
 #include "appcommon.h"
 
 #include "common/logcategories.h"
+#include "common/privatefiles.h"
 #include "settings/secretbox.h"
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QSocketNotifier>
@@ -71,7 +73,14 @@ QString secretKeyFile(const QString &option)
 
 void configureSecretKey(const QString &option)
 {
-    SecretBox::setDefaultKeyFile(secretKeyFile(option));
+    const QString file = secretKeyFile(option);
+    SecretBox::setDefaultKeyFile(file);
+    // The key decrypts every stored secret: only its owner may read it, and the product's own data
+    // folder that holds it (a folder the user chose stays as it is).
+    const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (!dataDir.isEmpty() && QFileInfo(file).absolutePath() == QDir(dataDir).absolutePath())
+        PrivateFiles::restrict(dataDir, lcApp());
+    PrivateFiles::restrict(file, lcApp());
 }
 
 HandlerEnvironment handlerEnvironment(const DbConfig &db, const QString &cacheDir, const QString &logDir)

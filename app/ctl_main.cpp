@@ -4,9 +4,11 @@
 #include "appcommon.h"
 #include "ctlcommands.h"
 
+#include "common/redaction.h"
 #include "db/database.h"
 
 #include <QCoreApplication>
+#include <QIODevice>
 #include <QLoggingCategory>
 #include <QSet>
 
@@ -152,6 +154,10 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
         if (!config)
             return ctx.fail(config.error().message);
         ctx.config = config.value();
+        // Only "db migrate" makes a new SQLite database: for every other command a missing file is a
+        // mistyped --db, not a wish for an empty database.
+        ctx.config.createIfMissing =
+            command.group == QLatin1String("db") && command.verb == QLatin1String("migrate");
         if (command.database == Command::Db::OpenAndMigrate) {
             if (auto st = Database::openAndMigrate(ctx.config); !st)
                 return ctx.fail(st.error().message);
@@ -204,6 +210,27 @@ int run(const QStringList &arguments, QTextStream &out, QTextStream &err)
 
 } // namespace hcm::ctl
 
+namespace {
+
+// stderr through Redaction: a message that quotes a driver's text or a --db value never shows a
+// password. QTextStream hands it whole lines (every message ends with a newline and a flush).
+class RedactingStderr final : public QIODevice {
+public:
+    RedactingStderr() { open(QIODevice::WriteOnly | QIODevice::Unbuffered); }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+    qint64 writeData(const char *data, qint64 size) override
+    {
+        const QByteArray bytes = hcm::Redaction::apply(QString::fromUtf8(data, size)).toUtf8();
+        std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+        std::fflush(stderr);
+        return size;
+    }
+};
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
@@ -213,7 +240,10 @@ int main(int argc, char *argv[])
     // script's stderr. QT_LOGGING_RULES still turns them back on.
     QLoggingCategory::setFilterRules(QStringLiteral("hcm.*.info=false\nhcm.*.debug=false"));
 
+    // Every message and library log line loses the passwords Redaction knows on its way to stderr.
+    hcm::Redaction::installMessageHandler();
+    RedactingStderr errDevice;
     QTextStream out(stdout);
-    QTextStream err(stderr);
+    QTextStream err(&errDevice);
     return hcm::ctl::run(QCoreApplication::arguments(), out, err);
 }

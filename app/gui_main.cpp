@@ -4,6 +4,7 @@
 
 #include "common/logcategories.h"
 #include "common/logsink.h"
+#include "common/redaction.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
 #include "ui/mainwindow.h"
@@ -67,7 +68,8 @@ int main(int argc, char *argv[])
         qCWarning(lcApp).noquote() << st.error().message;
 
     const auto fail = [](const QString &message) {
-        QMessageBox::critical(nullptr, QCoreApplication::translate("hcm-admin", "HCM Admin"), message);
+        QMessageBox::critical(nullptr, QCoreApplication::translate("hcm-admin", "HCM Admin"),
+                              Redaction::apply(message));
         return 1;
     };
     auto config = DbConfig::parse(parser.value(dbOption));

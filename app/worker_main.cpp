@@ -5,6 +5,7 @@
 
 #include "common/logcategories.h"
 #include "common/logsink.h"
+#include "common/redaction.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
 #include "worker/notify/jobalerts.h"
@@ -25,7 +26,7 @@ namespace {
 
 int fail(const QString &message, int code = 1)
 {
-    std::fprintf(stderr, "hcm-worker: %s\n", qPrintable(message));
+    std::fprintf(stderr, "hcm-worker: %s\n", qPrintable(Redaction::apply(message)));
     return code;
 }
 

@@ -5,9 +5,14 @@
 
 #include "testutil.h"
 
+#include "common/logcategories.h"
+#include "common/logsink.h"
+#include "common/redaction.h"
 #include "db/database.h"
 
+#include <QProcess>
 #include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace hcm;
@@ -16,6 +21,45 @@ using namespace hcm::test;
 namespace {
 
 const QString kSecret = QStringLiteral("Sup3rS3cret");
+
+// Why `text` shows `password` or a piece of it (3 characters or more), or an empty string when it does
+// not. Pieces that are also in `shown` (the user, host, port and database, which messages may name)
+// cannot be told apart and are not counted.
+QString leak(const QString &text, const QString &password, const QString &shown)
+{
+    if (password.isEmpty())
+        return {};
+    if (text.contains(password))
+        return QStringLiteral("the password is in: ") + text;
+    for (qsizetype i = 0; i + 3 <= password.size(); ++i) {
+        const QString piece = password.mid(i, 3);
+        if (text.contains(piece) && !shown.contains(piece))
+            return QStringLiteral("\"%1\" of the password is in: %2").arg(piece, text);
+    }
+    return {};
+}
+
+struct ProcessResult {
+    int code = -1;
+    QString output; // stdout and stderr
+};
+
+ProcessResult runProgram(const QString &name, const QStringList &args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(hcm::test::programPath(name), args);
+    ProcessResult r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
+        p.kill();
+        p.waitForFinished();
+        r.output = QStringLiteral("%1 did not run: %2").arg(name, p.errorString());
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.output = QString::fromUtf8(p.readAll());
+    return r;
+}
 
 } // namespace
 
@@ -42,20 +86,13 @@ private slots:
         QTest::newRow("password with slash and bad port")
             << QStringLiteral("postgresql://alice:a/%1@db1:x1/hcm").arg(s)
             << QStringLiteral("The port \"x1\"") << QString();
-        // Qt ends the authority at the first '/', '?' or '#', and would quote the password's first part as
-        // a host or a port.
-        QTest::newRow("question mark in password")
-            << QStringLiteral("postgresql://alice:a?%1@db1/hcm").arg(s) << QStringLiteral("%3F for ?")
-            << QStringLiteral("\"postgresql://alice@db1/hcm\"");
-        QTest::newRow("hash in password")
-            << QStringLiteral("postgresql://alice:%1#x@db1:5433/hcm").arg(s) << QStringLiteral("%23 for #")
-            << QStringLiteral("\"postgresql://alice@db1:5433/hcm\"");
+        // A '/' in a password cannot be told from the start of the path: an '@' after it asks for %2F.
         QTest::newRow("slash in password")
             << QStringLiteral("postgresql://alice:a/%1@db1/hcm?sslmode=require").arg(s)
-            << QStringLiteral("%2F for /")
+            << QStringLiteral("'/' in the user name or password as %2F")
             << QStringLiteral("\"postgresql://alice@db1/hcm?sslmode=require\"");
         QTest::newRow("question mark in password and bad port")
-            << QStringLiteral("postgresql://%1?:x@db1:5x/hcm").arg(s) << QStringLiteral("The port \"5x\"")
+            << QStringLiteral("postgresql://alice:%1?:x@db1:5x/hcm").arg(s) << QStringLiteral("The port \"5x\"")
             << QString();
         QTest::newRow("unknown scheme")
             << QStringLiteral("mysql://alice:%1@db1/hcm").arg(s) << QStringLiteral("Unknown database address")
@@ -72,7 +109,7 @@ private slots:
         QTest::newRow("broken host, password in query")
             << QStringLiteral("postgresql://[::1/hcm?password=%1&sslmode=require").arg(s)
             << QStringLiteral("not a valid PostgreSQL address")
-            << QStringLiteral("\"postgresql://[::1/hcm?password=&sslmode=require\"");
+            << QStringLiteral("\"postgresql://[::1/hcm?sslmode=require\"");
         QTest::newRow("unknown option") << QStringLiteral("postgresql://alice:%1@db1/hcm?colour=red").arg(s)
                                         << QStringLiteral("unknown option \"colour\"") << QString();
         QTest::newRow("slash in database") << QStringLiteral("postgresql://alice:%1@db1/hcm/x").arg(s)
@@ -93,6 +130,158 @@ private slots:
             QVERIFY2(text.contains(redacted), qPrintable(text));
         // redacted() is what every message and log uses to show an address.
         QVERIFY2(!DbConfig::redacted(spec).contains(kSecret), qPrintable(DbConfig::redacted(spec)));
+    }
+
+    // Passwords with every character that ends a part of a URL. Each is parsed into the right parts,
+    // and no text a program produces about it shows the password or a piece of it: the parse error,
+    // the driver's connection error, a log line, and what hcmctl and hcm-worker print and log.
+    void nastyPasswords_data()
+    {
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<QString>("database");
+        const int envPort =
+            qEnvironmentVariableIsSet("PGPORT") ? qEnvironmentVariableIntValue("PGPORT") : 5432;
+        const QString local = QStringLiteral("127.0.0.1");
+        const auto row = [&](const char *name, const QString &password, const QString &userInfo, bool valid) {
+            // Port 1 on the loopback: a connection that fails at once.
+            QTest::newRow(name)
+                << password
+                << QStringLiteral("postgresql://%1@127.0.0.1:1/hcm?connect_timeout=2").arg(userInfo) << valid
+                << QStringLiteral("app") << local << 1 << QStringLiteral("hcm");
+        };
+        // The two addresses of the report, exactly: the password was cut at its '?'.
+        QTest::newRow("query-like password")
+            << QStringLiteral("Xy7?k=9") << QStringLiteral("postgresql://app:Xy7?k=9@db.example.com:5432/hcm")
+            << true << QStringLiteral("app") << QStringLiteral("db.example.com") << 5432
+            << QStringLiteral("hcm");
+        QTest::newRow("port-like password")
+            << QStringLiteral("5433?Secret=Tail")
+            << QStringLiteral("postgresql://app:5433?Secret=Tail@127.0.0.1/hcm") << true
+            << QStringLiteral("app") << local << envPort << QStringLiteral("hcm");
+        row("query-like, loopback", QStringLiteral("Xy7?k=9"), QStringLiteral("app:Xy7?k=9"), true);
+        // (The same shape on the loopback; "Tail" would find "ail" of "failed" in libpq's message.)
+        row("port-like, loopback", QStringLiteral("5433?Sqcxt=Tqzl"), QStringLiteral("app:5433?Sqcxt=Tqzl"),
+            true);
+        row("at signs", QStringLiteral("Pq@Zw@Kv"), QStringLiteral("app:Pq@Zw@Kv"), true);
+        row("at signs encoded", QStringLiteral("Pq@Zw@Kv"), QStringLiteral("app:Pq%40Zw%40Kv"), true);
+        row("colons", QStringLiteral("Rt:Ym:Gn"), QStringLiteral("app:Rt:Ym:Gn"), true);
+        row("hashes", QStringLiteral("Fk#Lw#Dz"), QStringLiteral("app:Fk#Lw#Dz"), true);
+        row("equals, semicolons, ampersand", QStringLiteral("Ce=Mj;Bo&Xa"), QStringLiteral("app:Ce=Mj;Bo&Xa"),
+            true);
+        row("quotes and backslash", QStringLiteral("Lt'Wn\\Ez\"Qo"), QStringLiteral("app:Lt'Wn\\Ez\"Qo"),
+            true);
+        row("slashes encoded", QStringLiteral("Hb/Jx/Wq"), QStringLiteral("app:Hb%2FJx%2FWq"), true);
+        row("slashes as they are", QStringLiteral("Hb/Jx/Wq"), QStringLiteral("app:Hb/Jx/Wq"), false);
+        row("slash, then question mark", QStringLiteral("Hb/Jx?Wq#Zo"), QStringLiteral("app:Hb/Jx?Wq#Zo"),
+            false);
+        row("percent encoded", QStringLiteral("Vu%Nq%Ts"), QStringLiteral("app:Vu%25Nq%25Ts"), true);
+        row("percent as it is", QStringLiteral("Vu%Nq%Ts"), QStringLiteral("app:Vu%Nq%Ts"), false);
+        row("an escape's text", QStringLiteral("Gy%40Hw"), QStringLiteral("app:Gy%2540Hw"), true);
+        row("space encoded", QStringLiteral("Qv Zk Jm"), QStringLiteral("app:Qv%20Zk%20Jm"), true);
+        row("space as it is", QStringLiteral("Qv Zk Jm"), QStringLiteral("app:Qv Zk Jm"), false);
+        row("every separator", QStringLiteral("Jq@:Ux?#=;Op"), QStringLiteral("app:Jq@:Ux?#=;Op"), true);
+        row("every separator encoded", QStringLiteral("Wz@:/?#%=;Yk"),
+            QStringLiteral("app:Wz%40%3A%2F%3F%23%25%3D%3BYk"), true);
+        row("unicode", QStringLiteral("Grüße★Paß"), QStringLiteral("app:Grüße★Paß"), true);
+        row("unicode encoded", QStringLiteral("Grüße★Paß"),
+            QStringLiteral("app:Gr%C3%BC%C3%9Fe%E2%98%85Pa%C3%9F"), true);
+        QTest::newRow("empty") << QString() << QStringLiteral("postgresql://app:@127.0.0.1:1/hcm") << true
+                               << QStringLiteral("app") << local << 1 << QStringLiteral("hcm");
+    }
+
+    void nastyPasswords()
+    {
+        QFETCH(QString, password);
+        QFETCH(QString, spec);
+        QFETCH(bool, valid);
+        QFETCH(QString, user);
+        QFETCH(QString, host);
+        QFETCH(int, port);
+        QFETCH(QString, database);
+        const QString shown = QStringLiteral("%1@%2:%3/%4 postgresql://%1@%2:%3/%4?connect_timeout=2")
+                                  .arg(user, host)
+                                  .arg(port)
+                                  .arg(database);
+        QStringList texts; // everything produced about this address
+
+        const auto config = DbConfig::parse(spec);
+        QCOMPARE(config.ok(), valid);
+        texts << DbConfig::redacted(spec);
+        if (!valid) {
+            texts << config.error().message;
+        } else {
+            QCOMPARE(config->user, user);
+            QCOMPARE(config->password, password.isEmpty() ? qEnvironmentVariable("PGPASSWORD") : password);
+            QCOMPARE(config->host, host);
+            QCOMPARE(config->port, port);
+            QCOMPARE(config->databaseName, database);
+            texts << config->displayName() << config->spec() << config->key();
+            if (host == QLatin1String("127.0.0.1") && port == 1) {
+                const QString name = QStringLiteral("tst_dbconfig-nasty");
+                {
+                    auto db = Database::open(config.value(), name);
+                    QVERIFY(!db.ok());
+                    texts << db.error().message;
+                }
+                QSqlDatabase::removeDatabase(name);
+            }
+        }
+
+        // Log lines, even one that quotes the address carelessly.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QtMessageHandler testHandler = qInstallMessageHandler(nullptr);
+        qInstallMessageHandler(testHandler);
+        QVERIFY(LogSink::instance().open(dir.filePath(QStringLiteral("test.log")), false).ok());
+        for (const QString &text : std::as_const(texts))
+            qCWarning(lcDb).noquote() << text;
+        qCWarning(lcDb).noquote() << "the address was" << spec;
+        LogSink::instance().close();
+        qInstallMessageHandler(testHandler);
+        QFile log(dir.filePath(QStringLiteral("test.log")));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        texts << QString::fromUtf8(log.readAll());
+
+        // The programs, each with the address: their output and hcm-worker's log.
+        if (host == QLatin1String("127.0.0.1") && port == 1) {
+            const ProcessResult ctl =
+                runProgram(QStringLiteral("hcmctl"),
+                           {QStringLiteral("--db"), spec, QStringLiteral("jobs"), QStringLiteral("list")});
+            QVERIFY2(ctl.code == 1, qPrintable(ctl.output));
+            QVERIFY2(ctl.output.startsWith(QLatin1String("hcmctl: ")), qPrintable(ctl.output));
+            texts << ctl.output;
+            const ProcessResult worker = runProgram(QStringLiteral("hcm-worker"),
+                                                    {QStringLiteral("--db"), spec, QStringLiteral("--once"),
+                                                     QStringLiteral("--log-dir"), dir.path()});
+            QVERIFY2(worker.code == (valid ? 1 : 2), qPrintable(worker.output));
+            QVERIFY2(worker.output.contains(QLatin1String("hcm-worker: ")), qPrintable(worker.output));
+            texts << worker.output;
+            QFile workerLog(dir.filePath(QStringLiteral("hcm-worker.log")));
+            QVERIFY(workerLog.open(QIODevice::ReadOnly));
+            texts << QString::fromUtf8(workerLog.readAll());
+        }
+        for (const QString &text : std::as_const(texts)) {
+            const QString problem = leak(text, password, shown);
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
+    }
+
+    // Redaction is the last step of every message: a registered password goes, wherever it stands.
+    void redactionReplacesRegisteredSecrets()
+    {
+        const QString secret = QStringLiteral("Kw9#Registered");
+        QCOMPARE(Redaction::apply(QStringLiteral("a %1 b").arg(secret)),
+                 QStringLiteral("a %1 b").arg(secret));
+        Redaction::addSecret(secret);
+        QCOMPARE(Redaction::apply(QStringLiteral("a %1 b %1").arg(secret)), QStringLiteral("a *** b ***"));
+        // Too short to be told from ordinary text: left alone.
+        Redaction::addSecret(QStringLiteral("ab"));
+        QCOMPARE(Redaction::apply(QStringLiteral("tab")), QStringLiteral("tab"));
     }
 
     void redactedKeepsEverythingElse()

@@ -23,6 +23,7 @@
 #include <memory>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace hcm;
 
@@ -76,6 +77,10 @@ private slots:
     void sqlMetacharactersInSearch();
     void notADatabase();
     void enqueueThenWorkerCompletes();
+    void mistypedDbIsRefused();
+    void tildeIsTheHomeFolder();
+    void deviceIsNotADatabase();
+    void keyFileIsPrivate();
 
 private:
     // Runs hcmctl with --db pointing to the test database (unless `withDb` is false).
@@ -741,11 +746,11 @@ void TestHcmctl::badInput_data()
     QTest::newRow("db bad password characters")
         << QStringList{"--db", "postgresql://alice:Sup3r S3cret@db1/hcm", "jobs", "list"}
         << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address");
-    QTest::newRow("db hash in password")
-        << QStringList{"--db", "postgresql://alice:S3cret#x@db1/hcm", "jobs", "list"}
-        << QStringLiteral(
-               "\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address: the user name or "
-               "password has characters that must be percent-encoded");
+    // '#' and '?' in a password are fine as they are (the user info ends at the last '@'); a '/' is not.
+    QTest::newRow("db slash in password")
+        << QStringList{"--db", "postgresql://alice:S3cret/x@db1/hcm", "jobs", "list"}
+        << QStringLiteral("\"postgresql://alice@db1/hcm\" is not a valid PostgreSQL address: it has an '@' "
+                          "after the first '/'");
     QTest::newRow("db option injection")
         << QStringList{"--db",
                        "postgresql://alice:Sup3rS3cret@db1/hcm?application_name=x%3Bsslmode%3Ddisable",
@@ -1109,7 +1114,7 @@ void TestHcmctl::notADatabase()
                 QProcessEnvironment::systemEnvironment(), {}, false);
     QVERIFY2(!r.crashed, describe(r).constData());
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("is not an HCM Admin database")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("is not an SQLite database file")), describe(r).constData());
     QVERIFY(r.out.isEmpty());
 
     r = ctl({QStringLiteral("--db"), dir.path(), QStringLiteral("db"), QStringLiteral("info")},
@@ -1155,6 +1160,148 @@ void TestHcmctl::enqueueThenWorkerCompletes()
     QCOMPARE(attempts.size(), 1);
     QCOMPARE(attempts.at(0).toObject().value(QLatin1String("outcome")).toString(),
              QStringLiteral("completed"));
+}
+
+// Only "db migrate" (and hcm-admin, hcm-worker) make a new database: a mistyped --db path is an error
+// that creates nothing, not an empty database that answers "0 jobs".
+void TestHcmctl::mistypedDbIsRefused()
+{
+    const mode_t oldMask = ::umask(022);
+    const auto restoreMask = qScopeGuard([&] { ::umask(oldMask); });
+    QTemporaryDir dir;
+    const QString typo = dir.filePath(QStringLiteral("typo/dir/x.db"));
+    const QList<QStringList> commands{
+        {QStringLiteral("jobs"), QStringLiteral("list")},
+        {QStringLiteral("jobs"), QStringLiteral("counts")},
+        {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush")},
+        {QStringLiteral("settings"), QStringLiteral("show")},
+        {QStringLiteral("notify"), QStringLiteral("log")},
+        {QStringLiteral("db"), QStringLiteral("info")},
+    };
+    for (const QStringList &command : commands) {
+        const Run r = ctl(QStringList{QStringLiteral("--db"), typo} + command,
+                          QProcessEnvironment::systemEnvironment(), {}, false);
+        QVERIFY2(!r.crashed, describe(r).constData());
+        QVERIFY2(r.code == 1, describe(r).constData());
+        QVERIFY2(
+            r.err.contains(
+                QStringLiteral("There is no database at %1; create it with \"hcmctl db migrate").arg(typo)),
+            describe(r).constData());
+        QVERIFY(r.out.isEmpty());
+        QVERIFY2(!QFileInfo::exists(dir.filePath(QStringLiteral("typo"))), qPrintable(command.join(u' ')));
+    }
+
+    Run r = ctl({QStringLiteral("--db"), typo, QStringLiteral("db"), QStringLiteral("migrate")},
+                QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFileInfo(typo).isFile());
+    struct stat st = {};
+    QVERIFY(::stat(QFile::encodeName(typo).constData(), &st) == 0);
+    QCOMPARE(QString::number(st.st_mode & 07777, 8), QStringLiteral("600"));
+    QVERIFY(::stat(QFile::encodeName(dir.filePath(QStringLiteral("typo"))).constData(), &st) == 0);
+    QCOMPARE(QString::number(st.st_mode & 07777, 8), QStringLiteral("700"));
+    r = ctl({QStringLiteral("--db"), typo, QStringLiteral("jobs"), QStringLiteral("list")},
+            QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 0, describe(r).constData());
+
+    // hcm-worker may start on a new database.
+    const QString worker = test::programPath(QStringLiteral("hcm-worker"));
+    const QString workerDb = dir.filePath(QStringLiteral("worker/new.db"));
+    r = run(
+        worker,
+        {QStringLiteral("--db"), workerDb, QStringLiteral("--once"), QStringLiteral("--log-dir"), dir.path()},
+        QProcessEnvironment::systemEnvironment());
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFileInfo(workerDb).isFile());
+}
+
+// "--db ~/x.db" in quotes (or from a config file) reaches the program with its '~': it is the home
+// folder, never a folder named "~" in the current one.
+void TestHcmctl::tildeIsTheHomeFolder()
+{
+    QTemporaryDir home;
+    QTemporaryDir cwd;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home.path());
+    const auto runIn = [&](const QStringList &args) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(cwd.path());
+        p.start(test::programPath(QStringLiteral("hcmctl")), args);
+        Run r;
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    };
+    Run r = runIn({QStringLiteral("--db"), QStringLiteral("~/hcm/x.db"), QStringLiteral("db"),
+                   QStringLiteral("migrate")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY(QFileInfo(home.filePath(QStringLiteral("hcm/x.db"))).isFile());
+    QVERIFY(!QFileInfo::exists(cwd.filePath(QStringLiteral("~"))));
+    r = runIn({QStringLiteral("--db"), QStringLiteral("~/hcm/x.db"), QStringLiteral("jobs"),
+               QStringLiteral("list")});
+    QVERIFY2(r.code == 0, describe(r).constData());
+
+    r = runIn({QStringLiteral("--db"), QStringLiteral("~bob/x.db"), QStringLiteral("db"),
+               QStringLiteral("migrate")});
+    QVERIFY2(r.code == 1, describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("starts with \"~\" followed by a name")), describe(r).constData());
+    QVERIFY(QDir(cwd.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).isEmpty());
+}
+
+// /dev/null was "rollback failed" and "the connection to the database server was lost".
+void TestHcmctl::deviceIsNotADatabase()
+{
+    const Run r = ctl(
+        {QStringLiteral("--db"), QStringLiteral("/dev/null"), QStringLiteral("jobs"), QStringLiteral("list")},
+        QProcessEnvironment::systemEnvironment(), {}, false);
+    QVERIFY2(r.code == 1, describe(r).constData());
+    QCOMPARE(r.err,
+             QStringLiteral("hcmctl: /dev/null is not an SQLite database file: it is a device, a pipe or "
+                            "a socket.\n"));
+}
+
+// The key that decrypts the stored secrets: its new folders 0700 whatever the umask, and a key file an
+// older version left readable is repaired when hcm-worker starts, with a log line.
+void TestHcmctl::keyFileIsPrivate()
+{
+    const mode_t oldMask = ::umask(022);
+    const auto restoreMask = qScopeGuard([&] { ::umask(oldMask); });
+    QTemporaryDir dir;
+    const QString key = dir.filePath(QStringLiteral("keys/new/secret.key"));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HCM_SECRET_KEY_FILE"), key);
+    env.remove(QStringLiteral("HCM_SECRET_KEY"));
+    const auto modeOf = [](const QString &path) {
+        struct stat st = {};
+        return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? QString::number(st.st_mode & 07777, 8)
+                                                                     : QString();
+    };
+    Run r = ctl({QStringLiteral("settings"), QStringLiteral("set"),
+                 QStringLiteral("smtp_host=mail.example.com"), QStringLiteral("smtp_username=mailer"),
+                 QStringLiteral("--secret-stdin"), QStringLiteral("smtp_password")},
+                env, "Zq8-key-file-test\n");
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(modeOf(key), QStringLiteral("600"));
+    QCOMPARE(modeOf(dir.filePath(QStringLiteral("keys"))), QStringLiteral("700"));
+    QCOMPARE(modeOf(dir.filePath(QStringLiteral("keys/new"))), QStringLiteral("700"));
+
+    QVERIFY(::chmod(QFile::encodeName(key).constData(), 0644) == 0);
+    r = run(test::programPath(QStringLiteral("hcm-worker")),
+            {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once"), QStringLiteral("--log-dir"),
+             dir.path()},
+            env);
+    QVERIFY2(r.code == 0, describe(r).constData());
+    QCOMPARE(modeOf(key), QStringLiteral("600"));
+    QFile log(dir.filePath(QStringLiteral("hcm-worker.log")));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QVERIFY(QString::fromUtf8(log.readAll())
+                .contains(QStringLiteral("restricted the mode of %1 from 0644 to 0600").arg(key)));
 }
 
 QTEST_GUILESS_MAIN(TestHcmctl)

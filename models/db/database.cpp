@@ -1,17 +1,25 @@
 #include "database.h"
 
 #include "common/logcategories.h"
+#include "common/privatefiles.h"
+#include "common/redaction.h"
 #include "db/migrator.h"
 #include "db/sqlitestatement.h"
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlDriver>
 #include <QStringList>
 #include <QThread>
 
 #include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace hcm {
 
@@ -70,10 +78,11 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config)
         const QString text = q.lastError().databaseText();
         if (text.contains(QLatin1String("not a database"), Qt::CaseInsensitive) ||
             text.contains(QLatin1String("malformed"), Qt::CaseInsensitive)) {
-            return Error{Error::Code::Database,
-                         Tr::tr("%1 is not an HCM Admin database, or it is damaged (%2). Choose another file "
-                                "with --db, or move this one away.")
-                             .arg(QDir::toNativeSeparators(config.sqlitePath), text)};
+            return Error{
+                Error::Code::Database,
+                Tr::tr("%1 is not an SQLite database file, or it is damaged (%2). Choose another file "
+                       "with --db, or move this one away.")
+                    .arg(QDir::toNativeSeparators(config.sqlitePath), text)};
         }
         return Database::error(q.lastError(), Tr::tr("opening %1").arg(config.sqlitePath));
     }
@@ -95,6 +104,68 @@ Status configureSqlite(QSqlDatabase &db, const DbConfig &config)
     if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")))
         return Database::error(q.lastError(), Tr::tr("reading %1").arg(config.sqlitePath));
     return {};
+}
+
+QString nativePath(const QString &path)
+{
+    return QDir::toNativeSeparators(path);
+}
+
+// Checks the SQLite file before the driver sees it, so that the message says what is wrong with the file
+// (the driver reports most of these as "disk I/O error"). A missing file is created, with its folders,
+// only when the config allows it; it is made 0600 and new folders 0700 whatever the umask. SQLite gives
+// the WAL, SHM and journal files the mode of the database file. Existing files that others can read are
+// repaired; of the folders only the product's own data folder is, never a folder of a path the user
+// chose.
+Status prepareSqliteFile(const DbConfig &config)
+{
+    const QString path = config.sqlitePath;
+    const QByteArray name = QFile::encodeName(path);
+    struct stat st = {};
+    if (::stat(name.constData(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return Error{Error::Code::Io,
+                         Tr::tr("%1 is a folder, not a database file.").arg(nativePath(path))};
+        if (!S_ISREG(st.st_mode)) {
+            return Error{Error::Code::Io,
+                         Tr::tr("%1 is not an SQLite database file: it is a device, a pipe or a socket.")
+                             .arg(nativePath(path))};
+        }
+        if (::access(name.constData(), R_OK | W_OK) != 0) {
+            return Error{Error::Code::Io,
+                         Tr::tr("Cannot open %1: %2.")
+                             .arg(nativePath(path), QString::fromLocal8Bit(std::strerror(errno)))};
+        }
+    } else if (errno != ENOENT) {
+        return Error{Error::Code::Io,
+                     Tr::tr("Cannot open %1: %2.")
+                         .arg(nativePath(path), QString::fromLocal8Bit(std::strerror(errno)))};
+    } else if (!config.createIfMissing) {
+        return Error{
+            Error::Code::NotFound,
+            Tr::tr("There is no database at %1; create it with \"hcmctl db migrate --db %1\" (or start "
+                   "hcm-admin or hcm-worker with it).")
+                .arg(nativePath(path))};
+    } else {
+        const QString folder = QFileInfo(path).absolutePath();
+        if (auto made = PrivateFiles::makeDirectory(folder); !made) {
+            return Error{Error::Code::Io, Tr::tr("Cannot create the folder %1 for the database: %2")
+                                              .arg(nativePath(folder), made.error().message)};
+        }
+        if (auto made = PrivateFiles::createFile(path); !made)
+            return made;
+    }
+    return {};
+}
+
+// Once the file is known to be a database (a file that is not one is left exactly as it was).
+void restrictSqliteFiles(const DbConfig &config)
+{
+    const QString &path = config.sqlitePath;
+    if (path == DbConfig::defaultSqlitePath())
+        PrivateFiles::restrict(QFileInfo(path).absolutePath(), lcDb());
+    for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+        PrivateFiles::restrict(path + QLatin1String(suffix), lcDb());
 }
 
 } // namespace
@@ -128,17 +199,8 @@ Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name)
     if (config.isPostgres())
         return openPostgres(config, name);
 
-    const QFileInfo file(config.sqlitePath);
-    if (!QDir().mkpath(file.absolutePath())) {
-        return Error{Error::Code::Io, Tr::tr("Cannot create the folder %1 for the database: check that it is "
-                                             "writable.")
-                                          .arg(QDir::toNativeSeparators(file.absolutePath()))};
-    }
-    if (file.exists() && file.isDir()) {
-        return Error{
-            Error::Code::Io,
-            Tr::tr("%1 is a folder, not a database file.").arg(QDir::toNativeSeparators(file.filePath()))};
-    }
+    if (auto st = prepareSqliteFile(config); !st)
+        return st.error();
 
     Status status;
     {
@@ -150,8 +212,10 @@ Result<QSqlDatabase> Database::open(const DbConfig &config, const QString &name)
         } else {
             status = configureSqlite(db, config);
         }
-        if (status.ok())
+        if (status.ok()) {
+            restrictSqliteFiles(config);
             return db;
+        }
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
@@ -251,6 +315,12 @@ void Database::closeThreadConnections()
 
 QString Database::describe(const QSqlError &error)
 {
+    // Driver texts may quote connection parameters: they pass the redaction like every message.
+    return Redaction::apply(describeText(error));
+}
+
+QString Database::describeText(const QSqlError &error)
+{
     const QString db = error.databaseText().trimmed();
     const QString driver = error.driverText().trimmed();
     if (db.contains(QLatin1String("database is locked"), Qt::CaseInsensitive))
@@ -260,6 +330,8 @@ QString Database::describe(const QSqlError &error)
         return Tr::tr("the database file is read-only: check its permissions (%1)").arg(db);
     if (db.contains(QLatin1String("disk is full"), Qt::CaseInsensitive))
         return Tr::tr("the disk is full: free some space and try again (%1)").arg(db);
+    if (db.contains(QLatin1String("disk I/O error"), Qt::CaseInsensitive))
+        return Tr::tr("the database file could not be read or written (%1)").arg(db);
     if (isConnectionLost(error) && !db.contains(QLatin1String("connection"), Qt::CaseInsensitive))
         return Tr::tr("the connection to the database server was lost (%1)").arg(db.isEmpty() ? driver : db);
     if (db.isEmpty())

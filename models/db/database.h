@@ -37,6 +37,7 @@ public:
     static bool isBusy(const QSqlError &error);
 
 private:
+    static QString describeText(const QSqlError &error);
     static Result<QSqlDatabase> openPostgres(const DbConfig &config, const QString &name);
 };
 

@@ -37,8 +37,8 @@ struct DatabaseInfo {
     bool ssl = false;
     QString sslVersion; // "TLSv1.3"; empty without TLS
 
-    int schemaVersion = 0;
-    int latestSchemaVersion = 0;
+    qint64 schemaVersion = 0;
+    qint64 latestSchemaVersion = 0;
     QList<AppliedMigration> migrations; // oldest first
     qint64 nowMs = 0; // the database's clock (PostgreSQL: the server's), for the age of heartbeats
 

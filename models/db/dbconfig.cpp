@@ -1,15 +1,19 @@
 #include "dbconfig.h"
 
+#include "common/redaction.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QSet>
 #include <QStandardPaths>
+#include <QStringDecoder>
 #include <QUrl>
 #include <QUrlQuery>
 
 #include <algorithm>
+#include <optional>
 
 namespace hcm {
 
@@ -152,82 +156,274 @@ Result<int> checkedPort(const QString &text)
     return port;
 }
 
-// Where the user info of a URL's authority ends: the index of its '@', or -1 when it has none. The
-// user info starts at `start` (after "://"). A password may hold '/', '?', '#' or '@' that were not
-// percent-encoded, so this is the last '@' that does not lie in the query: a '?' or '#' before it
-// followed by a "key=value" item means it does. (A password with a '?' and a later '=' cannot be told
-// from a query: libpq needs it percent-encoded anyway.) Message texts rely on this to cut the password
-// out.
-qsizetype userInfoEnd(const QString &url, qsizetype start)
+// A URL cut into its parts, as written (still percent-encoded). As RFC 3986 has it, the user info ends
+// at the last '@' of the authority, and the authority at the first '/' (the path). So a password may
+// hold ':', '@', '?', '#', '=' and ';' as they are, and "app:Xy7?k=9@db1/hcm" is the user app with the
+// password "Xy7?k=9" on db1. A '/' in a password cannot be told from the start of the path: an '@' after
+// the first '/' and before any query means it was one (slashInUserInfo; parse() asks for %2F then).
+// parse() and redacted() both cut here, so a message never shows a piece of a password as a host, a
+// port, a database or an option. (With no path, an '@' in a query value reads as the end of a user
+// info: such a value needs %40 or a /dbname before the '?'.)
+struct UrlParts {
+    QString scheme;
+    bool hasUserInfo = false;
+    QString user;
+    bool hasPassword = false;
+    QString password;
+    QString hostPort;
+    QString path; // "/hcm", or empty
+    bool hasQuery = false;
+    QString query;
+    bool hasFragment = false;
+    bool slashInUserInfo = false;
+};
+
+qsizetype firstOf(const QString &text, QStringView chars, qsizetype from = 0)
 {
-    for (qsizetype at = url.lastIndexOf(QLatin1Char('@')); at >= start && at > 0;
-         at = url.lastIndexOf(QLatin1Char('@'), at - 1)) {
-        const QStringView before = QStringView(url).mid(start, at - start);
-        qsizetype query = -1;
-        for (const QChar c : {QLatin1Char('?'), QLatin1Char('#')}) {
-            const qsizetype i = before.indexOf(c);
-            if (i >= 0)
-                query = query < 0 ? i : std::min(query, i);
-        }
-        if (query < 0 || !before.mid(query).contains(QLatin1Char('=')))
-            return at;
+    for (qsizetype i = from; i < text.size(); ++i) {
+        if (chars.contains(text.at(i)))
+            return i;
     }
     return -1;
 }
 
-// The host and port of a URL's authority ("db1:5433", "[::1]:5432"), found by hand: Qt's own error
-// for a bad port quotes the whole URL, password included, and Qt takes the first '/', '?' or '#' of a
-// password for the end of the authority.
-QString hostAndPort(const QString &url)
+UrlParts splitUrl(const QString &url)
 {
-    const qsizetype start = url.indexOf(QLatin1String("://")) + 3;
-    const qsizetype at = userInfoEnd(url, start);
-    const qsizetype hostStart = at >= 0 ? at + 1 : start;
-    qsizetype hostEnd = url.size();
-    for (const QChar c : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
-        const qsizetype i = url.indexOf(c, hostStart);
-        if (i >= 0)
-            hostEnd = std::min(hostEnd, i);
+    UrlParts parts;
+    const qsizetype schemeEnd = url.indexOf(QLatin1String("://"));
+    parts.scheme = url.left(schemeEnd);
+    const QString s = url.mid(schemeEnd + 3);
+    const qsizetype firstSlash = s.indexOf(QLatin1Char('/'));
+    qsizetype at = -1;
+    if (firstSlash >= 0) {
+        const qsizetype pathEnd = firstOf(s, u"?#", firstSlash);
+        const qsizetype late = QStringView(s).left(pathEnd < 0 ? s.size() : pathEnd).lastIndexOf(u'@');
+        if (late > firstSlash) {
+            at = late;
+            parts.slashInUserInfo = true;
+        }
     }
-    return url.mid(hostStart, hostEnd - hostStart);
-}
-
-// The port text of a URL's authority ("" when none).
-QString portText(const QString &url)
-{
-    const QString hostPort = hostAndPort(url);
-    qsizetype colon = -1;
-    if (hostPort.startsWith(QLatin1Char('['))) {
-        const qsizetype close = hostPort.indexOf(QLatin1Char(']'));
-        if (close >= 0 && hostPort.mid(close + 1).startsWith(QLatin1Char(':')))
-            colon = close + 1;
-    } else {
-        colon = hostPort.lastIndexOf(QLatin1Char(':'));
-    }
-    return colon >= 0 ? hostPort.mid(colon + 1) : QString();
-}
-
-// Whether the user info holds a character that ends it for Qt (and for libpq): '/', '?' or '#'.
-bool userInfoNeedsEncoding(const QString &url)
-{
-    const qsizetype start = url.indexOf(QLatin1String("://")) + 3;
-    const qsizetype at = userInfoEnd(url, start);
     if (at < 0)
-        return false;
-    const QStringView info = QStringView(url).mid(start, at - start);
-    return info.contains(QLatin1Char('/')) || info.contains(QLatin1Char('?')) ||
-           info.contains(QLatin1Char('#'));
+        at = QStringView(s).left(firstSlash < 0 ? s.size() : firstSlash).lastIndexOf(u'@');
+    if (at < 0 && firstSlash >= 0) {
+        // "user:pa/ss?x@host": what would be the port is no number and an '@' follows. A port is digits,
+        // so this is a password with a '/' (and a '?' or '#' after it), never to be shown as a host.
+        static const QRegularExpression notAPort(QStringLiteral("^[^:]*:.*[^0-9].*$"));
+        const qsizetype authorityEnd = firstOf(s, u"/?#");
+        if (!s.startsWith(QLatin1Char('[')) && notAPort.match(s.left(authorityEnd)).hasMatch() &&
+            s.indexOf(QLatin1Char('@'), authorityEnd) >= 0) {
+            at = s.lastIndexOf(QLatin1Char('@'));
+            parts.slashInUserInfo = true;
+        }
+    }
+    QString rest = s;
+    if (at >= 0) {
+        parts.hasUserInfo = true;
+        const QString info = s.left(at);
+        const qsizetype colon = info.indexOf(QLatin1Char(':'));
+        parts.user = colon < 0 ? info : info.left(colon);
+        parts.hasPassword = colon >= 0;
+        if (colon >= 0)
+            parts.password = info.mid(colon + 1);
+        rest = s.mid(at + 1);
+    }
+    const qsizetype hostEnd = firstOf(rest, u"/?#");
+    parts.hostPort = hostEnd < 0 ? rest : rest.left(hostEnd);
+    rest = hostEnd < 0 ? QString() : rest.mid(hostEnd);
+    if (const qsizetype hash = rest.indexOf(QLatin1Char('#')); hash >= 0) {
+        parts.hasFragment = true;
+        rest.truncate(hash);
+    }
+    if (const qsizetype q = rest.indexOf(QLatin1Char('?')); q >= 0) {
+        parts.hasQuery = true;
+        parts.query = rest.mid(q + 1);
+        rest.truncate(q);
+    }
+    parts.path = rest;
+    return parts;
 }
 
-// Qt's reason why a URL is invalid, without the part that quotes the URL (and its password).
-QString urlProblem(const QUrl &url)
+bool hasSpaceOrControl(const QString &text)
 {
-    const QString reason = url.errorString();
-    if (reason.startsWith(QLatin1String("Invalid password"))) {
-        return Tr::tr("the password has characters that must be percent-encoded, such as %20 for a space or "
-                      "%25 for %");
+    return std::any_of(text.begin(), text.end(),
+                       [](QChar c) { return c.isSpace() || c.category() == QChar::Other_Control; });
+}
+
+// %XX escapes decoded as UTF-8; nothing when a '%' is not followed by two hex digits or the bytes are
+// not UTF-8.
+std::optional<QString> percentDecoded(const QString &text)
+{
+    static const QRegularExpression badEscape(QStringLiteral("%(?![0-9A-Fa-f]{2})"));
+    if (badEscape.match(text).hasMatch())
+        return std::nullopt;
+    const QByteArray bytes = QByteArray::fromPercentEncoding(text.toUtf8());
+    QStringDecoder decoder(QStringDecoder::Utf8);
+    QString out = decoder(bytes);
+    if (decoder.hasError())
+        return std::nullopt;
+    return out;
+}
+
+// The password in all the forms a text may show it: as decoded and as written in the address.
+void registerSecret(const QString &decoded, const QString &written)
+{
+    Redaction::addSecret(decoded);
+    Redaction::addSecret(written);
+}
+
+Error invalidAddress(const QString &shown, const QString &problem)
+{
+    return Error{Error::Code::Invalid, Tr::tr("\"%1\" is not a valid PostgreSQL address (%2). Use "
+                                              "postgresql://user:password@host:port/database.")
+                                           .arg(shown, problem)};
+}
+
+Result<DbConfig> parsePostgres(const QString &spec)
+{
+    const UrlParts parts = splitUrl(spec);
+    const QString shown = DbConfig::redacted(spec);
+    // The passwords are known before anything can fail, so that every later text loses them.
+    if (parts.hasPassword)
+        registerSecret(percentDecoded(parts.password).value_or(parts.password), parts.password);
+    const QStringList items = parts.query.split(QLatin1Char('&'), Qt::SkipEmptyParts);
+    for (const QString &item : items) {
+        const QString key = item.section(QLatin1Char('='), 0, 0);
+        const QString value = item.section(QLatin1Char('='), 1);
+        if (percentDecoded(key).value_or(key).contains(QLatin1String("password"), Qt::CaseInsensitive))
+            registerSecret(percentDecoded(value).value_or(value), value);
     }
-    return reason.section(QLatin1String("; source was"), 0, 0);
+
+    QString host = parts.hostPort;
+    QString port;
+    if (host.startsWith(QLatin1Char('['))) {
+        static const QRegularExpression ipv6(QStringLiteral("^[0-9A-Fa-f:.]+$"));
+        const qsizetype close = host.indexOf(QLatin1Char(']'));
+        const QString after = close < 0 ? QString() : host.mid(close + 1);
+        if (close < 0 || !ipv6.match(host.mid(1, close - 1)).hasMatch() ||
+            (!after.isEmpty() && !after.startsWith(QLatin1Char(':')))) {
+            return invalidAddress(shown, Tr::tr("the host is not an IPv6 address in brackets"));
+        }
+        port = after.mid(1);
+        host = host.mid(1, close - 1);
+    } else if (const qsizetype colon = host.indexOf(QLatin1Char(':')); colon >= 0) {
+        port = host.mid(colon + 1);
+        host = host.left(colon);
+    }
+    DbConfig config = DbConfig::postgresFromEnvironment();
+    if (!port.isEmpty()) {
+        auto checked = checkedPort(port);
+        if (!checked)
+            return checked.error();
+        config.port = checked.value();
+    }
+    if (parts.slashInUserInfo) {
+        return Error{
+            Error::Code::Invalid,
+            //: %2 and %3 are the percent-encodings of / and @ ("%2F")
+            Tr::tr("\"%1\" is not a valid PostgreSQL address: it has an '@' after the first '/'. Write a "
+                   "'/' in the user name or password as %2, an '@' in the database name as %3; or leave the "
+                   "password out of the address and set PGPASSWORD or ~/.pgpass.")
+                .arg(shown, QStringLiteral("%2F"), QStringLiteral("%40"))};
+    }
+    if (parts.hasUserInfo) {
+        const auto user = percentDecoded(parts.user);
+        const auto password = percentDecoded(parts.password);
+        if (hasSpaceOrControl(parts.user) || hasSpaceOrControl(parts.password) || !user || !password) {
+            return Error{
+                Error::Code::Invalid,
+                //: %2 and %3 are percent-encodings (of a space and of %)
+                Tr::tr("\"%1\" is not a valid PostgreSQL address: the user name or password has characters "
+                       "that must be percent-encoded, such as %2 for a space or %3 for %. Or leave the "
+                       "password out of the address and set PGPASSWORD or ~/.pgpass.")
+                    .arg(shown, QStringLiteral("%20"), QStringLiteral("%25"))};
+        }
+        if (!user->isEmpty())
+            config.user = *user;
+        if (!password->isEmpty())
+            config.password = *password;
+    }
+    static const QRegularExpression hostName(QStringLiteral("^[^\\s\"<>\\\\^`{|}\\[\\]@/?#]*$"));
+    const auto decodedHost = percentDecoded(host);
+    if (!decodedHost || !hostName.match(host).hasMatch() || hasSpaceOrControl(*decodedHost))
+        return invalidAddress(shown, Tr::tr("the host name has characters a host name cannot have"));
+    if (!decodedHost->isEmpty())
+        config.host = *decodedHost;
+    if (parts.hasFragment) {
+        return invalidAddress(shown, Tr::tr("a PostgreSQL address has no part after '#': write a '#' as %1")
+                                         .arg(QStringLiteral("%23")));
+    }
+    const auto path = percentDecoded(parts.path.mid(1));
+    if (!path)
+        return invalidAddress(shown, Tr::tr("the database name has a '%' that is not an escape such as %1")
+                                         .arg(QStringLiteral("%25")));
+    if (!path->isEmpty())
+        config.databaseName = *path;
+    if (path->contains(QLatin1Char('/')))
+        return Error{Error::Code::Invalid, Tr::tr("The database name \"%1\" contains a slash.").arg(*path)};
+
+    QStringList options;
+    QSet<QString> seen;
+    for (const QString &item : items) {
+        const qsizetype eq = item.indexOf(QLatin1Char('='));
+        const auto key = percentDecoded(eq < 0 ? item : item.left(eq));
+        const auto value = percentDecoded(eq < 0 ? QString() : item.mid(eq + 1));
+        if (!key || !value) {
+            return invalidAddress(
+                shown,
+                Tr::tr("an option has a '%' that is not an escape such as %1").arg(QStringLiteral("%25")));
+        }
+        if (seen.contains(*key)) {
+            return Error{Error::Code::Invalid,
+                         Tr::tr("The option %1 is given twice in the database address.").arg(*key)};
+        }
+        seen.insert(*key);
+        if (*key == QLatin1String("host")) {
+            config.host = *value; // libpq's way to give a socket folder: ?host=/run/postgresql
+        } else if (*key == QLatin1String("port")) {
+            auto checked = checkedPort(*value);
+            if (!checked)
+                return checked.error();
+            config.port = checked.value();
+        } else if (*key == QLatin1String("user")) {
+            config.user = *value;
+        } else if (*key == QLatin1String("password")) {
+            config.password = *value;
+        } else if (*key == QLatin1String("dbname")) {
+            config.databaseName = *value;
+        } else {
+            auto checked = checkedOption(*key, *value);
+            if (!checked)
+                return checked.error();
+            options << checked.value();
+        }
+    }
+    config.connectOptions = options.join(QLatin1Char(';'));
+    if (config.databaseName.isEmpty()) {
+        return Error{
+            Error::Code::Invalid,
+            Tr::tr("No PostgreSQL database named: put it in the address (postgresql://host/dbname) or "
+                   "set PGDATABASE.")};
+    }
+    return config;
+}
+
+// "~" and "~/…" are the home folder (a shell leaves a quoted "~/x.db" as it is). "~name/…" is refused:
+// it is another user's home folder for a shell, and a file name for a program.
+Result<QString> expandedPath(const QString &path)
+{
+    if (path == QLatin1String("~"))
+        return QDir::homePath();
+    if (path.startsWith(QLatin1String("~/")))
+        return QString(QDir::homePath() + path.mid(1));
+    if (path.startsWith(QLatin1Char('~'))) {
+        return Error{
+            Error::Code::Invalid,
+            Tr::tr("The database path \"%1\" starts with \"~\" followed by a name, which this program "
+                   "does not expand: write the full path (or ./%1 for a file whose name starts with "
+                   "\"~\").")
+                .arg(path)};
+    }
+    return path;
 }
 
 } // namespace
@@ -243,40 +439,25 @@ QStringList DbConfig::allowedOptions()
 QString DbConfig::redacted(const QString &spec)
 {
     const QString trimmed = spec.trimmed();
-    const qsizetype schemeEnd = trimmed.indexOf(QLatin1String("://"));
-    if (schemeEnd < 0)
+    if (!trimmed.contains(QLatin1String("://")))
         return trimmed; // a file path
-    // The password starts at the first ':' of the user info (userInfoEnd). Cut by hand first: QUrl
-    // splits "user:p@ss/word@host" at the first '/' and would show "ss/word" as a host, and it cannot
-    // parse at all some of the addresses an error message has to quote.
-    QString out = trimmed;
-    const qsizetype start = schemeEnd + 3;
-    const qsizetype at = userInfoEnd(out, start);
-    if (at >= 0) {
-        const qsizetype colon = out.indexOf(QLatin1Char(':'), start);
-        if (colon >= 0 && colon < at)
-            out.remove(colon, at - colon);
-    }
-    const auto isSecret = [](const QString &key) {
-        return key.contains(QLatin1String("password"), Qt::CaseInsensitive);
-    };
-    QUrl url(out, QUrl::TolerantMode);
-    if (url.isValid()) {
-        QUrlQuery query(url);
-        bool changed = false;
-        for (const auto &[key, value] : query.queryItems()) {
-            if (isSecret(key)) {
-                query.removeAllQueryItems(key);
-                changed = true;
-            }
+    const UrlParts parts = splitUrl(trimmed);
+    QString out = parts.scheme + QLatin1String("://");
+    if (parts.hasUserInfo)
+        out += parts.user + QLatin1Char('@');
+    out += parts.hostPort + parts.path;
+    if (parts.hasQuery) {
+        QStringList kept;
+        const QStringList items = parts.query.split(QLatin1Char('&'));
+        for (const QString &item : items) {
+            const QString key = QString::fromUtf8(
+                QByteArray::fromPercentEncoding(item.section(QLatin1Char('='), 0, 0).toUtf8()));
+            if (!key.contains(QLatin1String("password"), Qt::CaseInsensitive))
+                kept.append(item);
         }
-        if (changed)
-            url.setQuery(query);
-        return url.toDisplayString(QUrl::RemovePassword);
+        if (!kept.isEmpty())
+            out += QLatin1Char('?') + kept.join(QLatin1Char('&'));
     }
-    static const QRegularExpression secretItem(QStringLiteral("([?&][^=&#]*password[^=&#]*)=[^&#]*"),
-                                               QRegularExpression::CaseInsensitiveOption);
-    out.replace(secretItem, QStringLiteral("\\1="));
     return out;
 }
 
@@ -290,6 +471,7 @@ DbConfig DbConfig::postgresFromEnvironment(const QString &database)
         config.port = 5432;
     config.user = envOr("PGUSER", qEnvironmentVariable("USER"));
     config.password = qEnvironmentVariable("PGPASSWORD");
+    Redaction::addSecret(config.password);
     config.databaseName = database.isEmpty() ? envOr("PGDATABASE", config.user) : database;
     return config;
 }
@@ -300,89 +482,18 @@ Result<DbConfig> DbConfig::parse(const QString &spec)
     if (trimmed.isEmpty())
         return sqlite(defaultSqlitePath());
     if (trimmed.startsWith(QLatin1String("postgres://")) ||
-        trimmed.startsWith(QLatin1String("postgresql://"))) {
-        const QString shown = redacted(trimmed);
-        const QString port = portText(trimmed);
-        if (!port.isEmpty()) {
-            if (auto checked = checkedPort(port); !checked)
-                return checked.error();
-        }
-        if (userInfoNeedsEncoding(trimmed)) {
-            return Error{
-                Error::Code::Invalid,
-                //: %2, %3, %4 are the percent-encodings of /, ? and # ("%2F")
-                Tr::tr("\"%1\" is not a valid PostgreSQL address: the user name or password has "
-                       "characters that must be percent-encoded (%2 for /, %3 for ?, %4 for #). "
-                       "Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.")
-                    .arg(shown, QStringLiteral("%2F"), QStringLiteral("%3F"), QStringLiteral("%23"))};
-        }
-        const QUrl url(trimmed, QUrl::StrictMode);
-        if (!url.isValid()) {
-            return Error{Error::Code::Invalid, Tr::tr("\"%1\" is not a valid PostgreSQL address (%2). Use "
-                                                      "postgresql://user:password@host:port/database.")
-                                                   .arg(shown, urlProblem(url))};
-        }
-        // Whatever the URL leaves out comes from libpq's environment variables.
-        DbConfig config = postgresFromEnvironment();
-        if (!url.host().isEmpty())
-            config.host = url.host();
-        if (url.port() > 0)
-            config.port = url.port();
-        if (!url.userName().isEmpty())
-            config.user = url.userName();
-        if (!url.password().isEmpty())
-            config.password = url.password();
-        const QString path = url.path().mid(1);
-        if (!path.isEmpty())
-            config.databaseName = path;
-        if (path.contains(QLatin1Char('/')))
-            return Error{Error::Code::Invalid,
-                         Tr::tr("The database name \"%1\" contains a slash.").arg(path)};
-        const QUrlQuery query(url);
-        QStringList options;
-        QSet<QString> seen;
-        for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
-            if (seen.contains(key)) {
-                return Error{Error::Code::Invalid,
-                             Tr::tr("The option %1 is given twice in the database address.").arg(key)};
-            }
-            seen.insert(key);
-            if (key == QLatin1String("host")) {
-                config.host = value; // libpq's way to give a socket folder: ?host=/run/postgresql
-            } else if (key == QLatin1String("port")) {
-                auto checked = checkedPort(value);
-                if (!checked)
-                    return checked.error();
-                config.port = checked.value();
-            } else if (key == QLatin1String("user")) {
-                config.user = value;
-            } else if (key == QLatin1String("password")) {
-                config.password = value;
-            } else if (key == QLatin1String("dbname")) {
-                config.databaseName = value;
-            } else {
-                auto item = checkedOption(key, value);
-                if (!item)
-                    return item.error();
-                options << item.value();
-            }
-        }
-        config.connectOptions = options.join(QLatin1Char(';'));
-        if (config.databaseName.isEmpty()) {
-            return Error{
-                Error::Code::Invalid,
-                Tr::tr("No PostgreSQL database named: put it in the address (postgresql://host/dbname) or "
-                       "set PGDATABASE.")};
-        }
-        return config;
-    }
+        trimmed.startsWith(QLatin1String("postgresql://")))
+        return parsePostgres(trimmed);
     if (trimmed.contains(QLatin1String("://"))) {
         return Error{
             Error::Code::Invalid,
             Tr::tr("Unknown database address \"%1\": give a file path for SQLite or a postgresql:// URL.")
                 .arg(redacted(trimmed))};
     }
-    return sqlite(trimmed);
+    auto path = expandedPath(trimmed);
+    if (!path)
+        return path.error();
+    return sqlite(path.value());
 }
 
 DbConfig DbConfig::sqlite(const QString &path)

@@ -15,6 +15,9 @@ struct DbConfig {
 
     Backend backend = Backend::Sqlite;
     QString sqlitePath; // absolute path of the SQLite file
+    // Whether opening a missing SQLite file creates it (and its folders). hcmctl turns this off for every
+    // command but "db migrate": a mistyped --db path is an error, not a new empty database.
+    bool createIfMissing = true;
     int busyTimeoutMs = 10000;
 
     // PostgreSQL
@@ -27,14 +30,17 @@ struct DbConfig {
     // "sslmode=require;connect_timeout=5" (Qt's QPSQL driver takes them separated by ';').
     QString connectOptions;
 
-    // Empty spec means the embedded default under the application data location.
+    // Empty spec means the embedded default under the application data location. A SQLite path "~" or
+    // "~/…" is taken from the home folder; "~name/…" is refused. The password of a postgresql:// address
+    // is handed to Redaction, which takes it out of every message and log line from then on.
     static Result<DbConfig> parse(const QString &spec);
     static DbConfig sqlite(const QString &path);
     // PostgreSQL from the PG* environment variables, with `database` overriding PGDATABASE when given.
     static DbConfig postgresFromEnvironment(const QString &database = {});
     static QString defaultSqlitePath();
     // A --db value fit to show in a message or a log: the password of the user info and any
-    // password= query item are removed (QUrl::RemovePassword, or by hand when Qt cannot parse it).
+    // password= query item are removed. The address is cut where parse() cuts it (the user info ends at
+    // the last '@' before the path), so the two never disagree about what the password is.
     static QString redacted(const QString &spec);
     // The libpq options a postgresql:// URL may carry in its query, besides host, port, user,
     // password and dbname. Anything else is refused: a value can never smuggle in another option.

@@ -24,13 +24,22 @@ const QString kCreateMigrationsTable =
     QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
 
-Result<int> currentVersion(QSqlDatabase &db)
+// As a 64-bit number: a newer program may have recorded a version beyond 2^31 (or changed the column to
+// BIGINT), and reading that as an int made it 0, a database older than this program.
+Result<qint64> currentVersion(QSqlDatabase &db)
 {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")))
         return Database::error(q.lastError(), Tr::tr("reading the schema version"));
-    q.next();
-    return q.value(0).toInt();
+    bool ok = false;
+    const qint64 version = q.next() ? q.value(0).toLongLong(&ok) : 0;
+    if (!ok) {
+        return Error{Error::Code::Database,
+                     Tr::tr("The schema version \"%1\" in schema_migrations is not a number: this is not a "
+                            "database this program can use.")
+                         .arg(q.value(0).toString())};
+    }
+    return version;
 }
 
 } // namespace

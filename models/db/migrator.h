@@ -20,8 +20,8 @@ public:
         QString sql;
     };
     struct Info {
-        int currentVersion = 0; // highest applied version, 0 for an empty database
-        int latestVersion = 0;  // highest version this program knows
+        qint64 currentVersion = 0; // highest applied version, 0 for an empty database
+        qint64 latestVersion = 0;  // highest version this program knows
         QList<Migration> pending;
     };
 

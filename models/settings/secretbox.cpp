@@ -1,6 +1,7 @@
 #include "secretbox.h"
 
 #include "common/logcategories.h"
+#include "common/privatefiles.h"
 
 #include <QDir>
 #include <QFile>
@@ -54,7 +55,7 @@ Result<QByteArray> decodeKey(const QByteArray &text, const QString &source)
 Status createKeyFile(const QString &path)
 {
     const QFileInfo info(path);
-    if (!QDir().mkpath(info.absolutePath()))
+    if (!PrivateFiles::makeDirectory(info.absolutePath()).ok()) // 0700 whatever the umask
         return Error{Error::Code::Io, SecretBox::tr("Cannot create the folder %1 for the secret key file.")
                                           .arg(QDir::toNativeSeparators(info.absolutePath()))};
     QByteArray key(SecretBox::kKeyBytes, Qt::Uninitialized);
