@@ -13,9 +13,11 @@
 #include "worker/jobhandler.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
@@ -23,9 +25,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace hcm;
@@ -198,6 +204,12 @@ private slots:
     void logRotateMissingFolder();
     void logRotateLiveLogSink();
     void logRotateStops();
+    void logRotateSkipsSymbolicLinks();
+    void logRotateSkipsFilesOfOtherUsers();
+    void logRotateSkipsHardLinks();
+    void logRotateBytesFreedNeverNegative();
+    void logRotateLosesNoLineOfAnotherProcess();
+    void logRotateLosesNoLineOfThisProcess();
 
     void cleanupJobs();
     void cleanupAttempts();
@@ -687,6 +699,249 @@ void TestHandlers::logRotateStops()
     QCOMPARE(readFile(m_env.logDir + QStringLiteral("/app.log")), content);
 }
 
+void TestHandlers::logRotateSkipsSymbolicLinks()
+{
+    // Links in the log folder to a file, a folder and nothing, and a FIFO: none is followed or opened.
+    QTemporaryDir outside;
+    QVERIFY(outside.isValid());
+    const QString target = outside.path() + QStringLiteral("/precious.txt");
+    const QByteArray precious = logText(300);
+    QVERIFY(writeFile(target, precious));
+    const QString dir = m_env.logDir;
+    QVERIFY(QFile::link(target, dir + QStringLiteral("/evil.log")));
+    QVERIFY(QFile::link(outside.path(), dir + QStringLiteral("/dir.log")));
+    QVERIFY(QFile::link(outside.path() + QStringLiteral("/nothing"), dir + QStringLiteral("/dangling.log")));
+    QCOMPARE(::mkfifo(QFile::encodeName(dir + QStringLiteral("/pipe.log")).constData(), 0600), 0);
+    const QByteArray app = logText(50);
+    QVERIFY(writeFile(dir + QStringLiteral("/app.log"), app));
+
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+
+    // The target outside the folder is untouched, the links are still links, and nothing was archived
+    // for them; the real log was rotated.
+    QCOMPARE(readFile(target), precious);
+    QCOMPARE(filesIn(outside.path()), QStringList{QStringLiteral("precious.txt")});
+    QVERIFY(QFileInfo(dir + QStringLiteral("/evil.log")).isSymLink());
+    const QStringList archives = filesIn(dir).filter(QRegularExpression(QStringLiteral("\\.gz$")));
+    QCOMPARE(archives.size(), 1);
+    QVERIFY(archives.first().startsWith(QLatin1String("app.log.")));
+    QCOMPARE(gunzip(dir + QLatin1Char('/') + archives.first()), app);
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 1);
+    QCOMPARE(r.result.value(QStringLiteral("bytes_before")).toInteger(), app.size());
+    const QJsonArray skipped = r.result.value(QStringLiteral("skipped")).toArray();
+    const auto entry = [](const char *file, const char *reason) {
+        return QJsonObject{{QStringLiteral("file"), QLatin1String(file)},
+                           {QStringLiteral("reason"), QLatin1String(reason)}};
+    };
+    QCOMPARE(skipped,
+             (QJsonArray{entry("dangling.log", "symbolic link"), entry("dir.log", "symbolic link"),
+                         entry("evil.log", "symbolic link"), entry("pipe.log", "not a regular file")}));
+}
+
+void TestHandlers::logRotateSkipsFilesOfOtherUsers()
+{
+    const QString dir = m_env.logDir;
+    const QByteArray theirs = logText(100);
+    QVERIFY(writeFile(dir + QStringLiteral("/theirs.log"), theirs));
+    QVERIFY(writeFile(dir + QStringLiteral("/ours.log"), logText(10)));
+    // 65534: nobody. Only root may give a file away.
+    if (::chown(QFile::encodeName(dir + QStringLiteral("/theirs.log")).constData(), 65534, 65534) != 0)
+        QSKIP("giving a file to another user needs root");
+
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(readFile(dir + QStringLiteral("/theirs.log")), theirs);
+    QCOMPARE(filesIn(dir).filter(QStringLiteral("theirs.log.")).size(), 0);
+    QCOMPARE(filesIn(dir).filter(QStringLiteral("ours.log.")).size(), 1);
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 1);
+    QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray(),
+             (QJsonArray{QJsonObject{{QStringLiteral("file"), QStringLiteral("theirs.log")},
+                                     {QStringLiteral("reason"), QStringLiteral("owned by another user")}}}));
+}
+
+void TestHandlers::logRotateSkipsHardLinks()
+{
+    // A second name of a file elsewhere (here: a stand-in for the database) would be emptied through the
+    // log folder: a log with more than one name is left alone.
+    QTemporaryDir outside;
+    QVERIFY(outside.isValid());
+    const QString data = outside.path() + QStringLiteral("/data.sqlite");
+    const QByteArray content = logText(200);
+    QVERIFY(writeFile(data, content));
+    QCOMPARE(::link(QFile::encodeName(data).constData(),
+                    QFile::encodeName(m_env.logDir + QStringLiteral("/data.log")).constData()),
+             0);
+
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(readFile(data), content);
+    QCOMPARE(filesIn(m_env.logDir), QStringList{QStringLiteral("data.log")});
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 0);
+    QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray(),
+             (QJsonArray{QJsonObject{{QStringLiteral("file"), QStringLiteral("data.log")},
+                                     {QStringLiteral("reason"), QStringLiteral("several hard links")}}}));
+}
+
+void TestHandlers::logRotateBytesFreedNeverNegative()
+{
+    // Two bytes compress to a gzip file of about twenty: the folder grew, nothing was freed.
+    QVERIFY(writeFile(m_env.logDir + QStringLiteral("/tiny.log"), "x\n"));
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 1);
+    QVERIFY(r.result.value(QStringLiteral("bytes_archived")).toInteger() > 2);
+    QCOMPARE(r.result.value(QStringLiteral("bytes_freed")).toInteger(), 0);
+}
+
+namespace {
+
+// Every line `writer line N` of the archives of `log` (oldest first) and of `log` itself, in order; false
+// (with a message) when a line is not a whole line of the writer's.
+bool writerLines(const QString &log, QList<qint64> *numbers, bool othersAllowed)
+{
+    const QFileInfo info(log);
+    QStringList archives =
+        filesIn(info.absolutePath())
+            .filter(QRegularExpression(QLatin1Char('^') + QRegularExpression::escape(info.fileName()) +
+                                       QStringLiteral("\\.\\d{8}-\\d{6}-\\d{3}\\.gz$")));
+    QByteArray all;
+    for (const QString &a : std::as_const(archives))
+        all += gunzip(info.absolutePath() + QLatin1Char('/') + a);
+    all += readFile(log);
+    static const QRegularExpression line(QStringLiteral("^\\S+ \\[info\\] default: writer line (\\d+)$"));
+    for (const QByteArray &text : all.split('\n')) {
+        if (text.isEmpty())
+            continue;
+        const auto m = line.match(QString::fromUtf8(text));
+        if (!m.hasMatch()) {
+            if (othersAllowed && !text.contains("writer line"))
+                continue;
+            qWarning("not a line of the writer: %s", text.left(200).constData());
+            return false;
+        }
+        numbers->append(m.captured(1).toLongLong());
+    }
+    if (!all.isEmpty() && !all.endsWith('\n')) {
+        qWarning("the log ends within a line");
+        return false;
+    }
+    return true;
+}
+
+// The first number missing from 0..count-1, or the first one out of order or repeated; -1 when
+// `numbers` is exactly 0, 1, …, count-1.
+qint64 firstWrongLine(const QList<qint64> &numbers, qint64 count)
+{
+    for (qint64 i = 0; i < numbers.size(); ++i) {
+        if (numbers.at(i) != i)
+            return i;
+    }
+    return numbers.size() == count ? -1 : numbers.size();
+}
+
+} // namespace
+
+void TestHandlers::logRotateLosesNoLineOfAnotherProcess()
+{
+    // Another process (this test program as a writer, through the product's log sink) appends numbered
+    // lines to the log while it is rotated over and over: every line ends up exactly once, in order, in
+    // the archives or in the log.
+    const QString log = m_env.logDir + QStringLiteral("/hcm-worker.log");
+    const QString stop = m_logs->path() + QStringLiteral("/stop");
+    QProcess writer;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("HCM_TEST_LOG_WRITER"), log);
+    environment.insert(QStringLiteral("HCM_TEST_LOG_WRITER_STOP"), stop);
+    environment.insert(QStringLiteral("HCM_TEST_LOG_WRITER_LINES"), QStringLiteral("30000"));
+    writer.setProcessEnvironment(environment);
+    writer.start(QCoreApplication::applicationFilePath(), {});
+    QVERIFY(writer.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(log).size() > 0, 30'000);
+
+    LogRotateHandler handler;
+    const QJsonObject payload{{QStringLiteral("keep"), 1'000'000}};
+    int rotations = 0;
+    const QDeadlineTimer limit(120'000);
+    while (!writer.waitForFinished(1)) {
+        QVERIFY2(!limit.hasExpired(), "the writer did not finish");
+        const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), payload, m_env);
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray().size(), 0);
+        rotations += int(r.result.value(QStringLiteral("files_archived")).toInteger());
+        // The writer goes on until it wrote its lines and saw three rotations happen under it.
+        if (rotations >= 3 && !QFileInfo::exists(stop))
+            QVERIFY(writeFile(stop, {}));
+    }
+    QCOMPARE(writer.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(writer.exitCode(), 0);
+    const qint64 count = writer.readAllStandardOutput().trimmed().toLongLong();
+    QVERIFY2(count >= 30'000, qPrintable(QString::number(count)));
+    QVERIFY(rotations >= 3);
+
+    QList<qint64> numbers;
+    QVERIFY(writerLines(log, &numbers, false));
+    const qint64 wrong = firstWrongLine(numbers, count);
+    QVERIFY2(wrong < 0, qPrintable(QStringLiteral("%1 lines of %2 found, %3 rotations; line %4 is wrong")
+                                       .arg(numbers.size())
+                                       .arg(count)
+                                       .arg(rotations)
+                                       .arg(wrong)));
+}
+
+void TestHandlers::logRotateLosesNoLineOfThisProcess()
+{
+    // The same with a thread of this process writing through the log sink while this thread rotates.
+    const QString log = m_env.logDir + QStringLiteral("/hcm-admin.log");
+    const QtMessageHandler qtestHandler = qInstallMessageHandler(nullptr);
+    qInstallMessageHandler(qtestHandler);
+    const Status opened = LogSink::instance().open(log, false);
+    QVERIFY2(opened.ok(), opened.ok() ? "" : qPrintable(opened.error().message));
+    std::atomic<bool> stop{false};
+    std::atomic<qint64> written{0};
+    std::thread writer([&] {
+        qint64 i = 0;
+        for (; i < 30'000 || !stop.load(); ++i)
+            qInfo("writer line %lld", i);
+        written = i;
+    });
+
+    LogRotateHandler handler;
+    const QJsonObject payload{{QStringLiteral("keep"), 1'000'000}};
+    int rotations = 0;
+    bool allOk = true;
+    QString error;
+    while (written.load() == 0) {
+        const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), payload, m_env);
+        if (!r.ok && allOk) {
+            allOk = false;
+            error = r.error;
+        }
+        rotations += int(r.result.value(QStringLiteral("files_archived")).toInteger());
+        if (rotations >= 3 || !allOk)
+            stop = true;
+    }
+    writer.join();
+    LogSink::instance().close();
+    qInstallMessageHandler(qtestHandler);
+    QVERIFY2(allOk, qPrintable(error));
+    QVERIFY(rotations >= 3);
+
+    // The handler's own log lines land in the same file: only the writer's lines are counted.
+    QList<qint64> numbers;
+    QVERIFY(writerLines(log, &numbers, true));
+    const qint64 wrong = firstWrongLine(numbers, written.load());
+    QVERIFY2(wrong < 0, qPrintable(QStringLiteral("%1 lines of %2 found, %3 rotations; line %4 is wrong")
+                                       .arg(numbers.size())
+                                       .arg(written.load())
+                                       .arg(rotations)
+                                       .arg(wrong)));
+}
+
 // ---- cleanup ----------------------------------------------------------------------------------------
 
 void TestHandlers::cleanupJobs()
@@ -906,5 +1161,41 @@ void TestHandlers::emailSendFailsWithoutRetry()
         QStringLiteral("Email delivery is not configured: set up SMTP in the notification settings first."));
 }
 
-QTEST_GUILESS_MAIN(TestHandlers)
+namespace {
+
+// The writer of logRotateLosesNoLineOfAnotherProcess: this program started again with
+// HCM_TEST_LOG_WRITER=<log>. It appends numbered lines through the product's log sink until it wrote
+// HCM_TEST_LOG_WRITER_LINES and the file HCM_TEST_LOG_WRITER_STOP exists, then prints how many.
+int runLogWriter(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QString log = qEnvironmentVariable("HCM_TEST_LOG_WRITER");
+    const QString stop = qEnvironmentVariable("HCM_TEST_LOG_WRITER_STOP");
+    const qint64 lines = qEnvironmentVariable("HCM_TEST_LOG_WRITER_LINES").toLongLong();
+    if (!LogSink::instance().open(log, false).ok())
+        return 2;
+    qint64 i = 0;
+    for (; i < 100 * lines; ++i) {
+        qInfo("writer line %lld", i);
+        if ((i + 1) % 500 == 0 && i + 1 >= lines && QFileInfo::exists(stop)) {
+            ++i;
+            break;
+        }
+    }
+    LogSink::instance().close();
+    std::printf("%lld\n", i);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (qEnvironmentVariableIsSet("HCM_TEST_LOG_WRITER"))
+        return runLogWriter(argc, argv);
+    QCoreApplication app(argc, argv);
+    TestHandlers test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_handlers.moc"

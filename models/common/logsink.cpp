@@ -6,7 +6,10 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#include <cerrno>
 #include <cstdio>
+
+#include <sys/file.h>
 
 namespace hcm {
 
@@ -115,8 +118,17 @@ void LogSink::write(QtMsgType type, const QMessageLogContext &context, const QSt
     {
         QMutexLocker lock(&m_mutex);
         if (m_file.isOpen()) {
+            // log_rotate copies and truncates a log under an exclusive flock(): a line appended under a
+            // shared one lands before the copy or after the truncation, whichever process rotates.
+            const int fd = m_file.handle();
+            int locked;
+            do {
+                locked = fd >= 0 ? ::flock(fd, LOCK_SH) : -1;
+            } while (locked == -1 && errno == EINTR);
             m_file.write(bytes);
             m_file.flush();
+            if (locked == 0)
+                ::flock(fd, LOCK_UN);
         }
         if (m_stderr) {
             std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);

@@ -11,8 +11,10 @@
 namespace hcm {
 
 // The process's log file. Installed as Qt's message handler, it writes every qDebug/qCInfo/… line with a
-// UTC timestamp, level and category, to the file and (optionally) to stderr. log_rotate archives the
-// file under the same lock, so no line is lost while it is compressed and truncated.
+// UTC timestamp, level and category, to the file and (optionally) to stderr. Each line is appended under
+// a shared flock() of the file; log_rotate finishes its copy and truncates the file under the mutex (in
+// this process) and an exclusive flock() (for the other processes writing the same file), so no line is
+// lost while the file is rotated.
 class LogSink final {
 public:
     static LogSink &instance();
