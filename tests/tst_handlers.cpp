@@ -222,6 +222,7 @@ private slots:
     void dbOptimizePostgresStopsBetweenTables();
     void dbOptimizePostgresReindexesBloatedIndexes();
     void dbOptimizePostgresRefusesBadOptions();
+    void dbOptimizePostgresOptionsPassValidation();
     void dbOptimizePostgresDuringBurnDown();
 
     void logRotateArchivesAndTruncates();
@@ -877,6 +878,24 @@ void TestHandlers::dbOptimizePostgresRefusesBadOptions()
     QCOMPARE(vacuumCounts(env.db), countsBefore);
 }
 
+void TestHandlers::dbOptimizePostgresOptionsPassValidation()
+{
+    // What an enqueue checks before anything is written: the PostgreSQL options are known fields.
+    const JobTypeInfo *type = JobTypeCatalog::instance().find(QStringLiteral("db_optimize"));
+    QVERIFY(type);
+    QCOMPARE(type->validatePayload({{QStringLiteral("mode"), QStringLiteral("vacuum")},
+                                    {QStringLiteral("reindex"), true},
+                                    {QStringLiteral("bloat_threshold"), 0.25},
+                                    {QStringLiteral("lock_timeout_ms"), 2000}}),
+             QString());
+    QCOMPARE(type->validatePayload({{QStringLiteral("reindex"), 1}}),
+             QStringLiteral("payload field \"reindex\" must be true or false"));
+    QCOMPARE(type->validatePayload({{QStringLiteral("bloat_threshold"), -0.1}}),
+             QStringLiteral("payload field \"bloat_threshold\" must be a number from 0 to 1"));
+    QCOMPARE(type->validatePayload({{QStringLiteral("lock_timeout_ms"), 0}}),
+             QStringLiteral("payload field \"lock_timeout_ms\" must be a whole number from 1 to 3600000"));
+}
+
 void TestHandlers::dbOptimizePostgresDuringBurnDown()
 {
     // Two worker pools burn down jobs that keep coming while db_optimize runs three times over, rebuilding
@@ -944,6 +963,8 @@ void TestHandlers::dbOptimizePostgresDuringBurnDown()
     for (auto &pool : pools)
         pool->stopAndWait();
 
+    qInfo("burn-down of %lld jobs by two pools during %d db_optimize runs (%lld indexes rebuilt)", enqueued,
+          Runs, reindexed);
     QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QLatin1Char('\n'))));
     QVERIFY(reindexed >= Runs); // the rebuilding did happen, every run
     for (const auto &spy : errors)
@@ -1315,6 +1336,7 @@ void TestHandlers::logRotateLosesNoLineOfAnotherProcess()
     QList<qint64> numbers;
     QVERIFY(writerLines(log, &numbers, false));
     const qint64 wrong = firstWrongLine(numbers, count);
+    qInfo("%lld lines of another process, %d rotations while it wrote", count, rotations);
     QVERIFY2(wrong < 0, qPrintable(QStringLiteral("%1 lines of %2 found, %3 rotations; line %4 is wrong")
                                        .arg(numbers.size())
                                        .arg(count)

@@ -167,9 +167,12 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
             entry.insert(QStringLiteral("owner"), owner);
         skipped.append(entry);
         anyLocked = anyLocked || reason == ReasonLocked;
-        qCWarning(lcHandlers).noquote()
-            << "db_optimize: left" << kind << name << "alone:" << reason
-            << (owner.isEmpty() ? QString() : QStringLiteral("(owner %1)").arg(owner));
+        // Tables of another owner are the normal case for a worker role: worth a line, not a warning.
+        if (reason == ReasonLocked)
+            qCWarning(lcHandlers).noquote() << "db_optimize: left" << kind << name << "alone:" << reason;
+        else
+            qCInfo(lcHandlers).noquote() << "db_optimize: left" << kind << name << "alone:" << reason
+                                         << QStringLiteral("(owner %1)").arg(owner);
     };
     const auto stopped = [&](qsizetype at) {
         return HandlerResult::failure(
@@ -213,7 +216,7 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
                 if (index.estimatedBloat < 0 || index.estimatedBloat < threshold)
                     continue;
                 if (ctx.isStopRequested())
-                    return stopped(i);
+                    return stopped(i + 1); // this table is vacuumed
                 if (Status st = store.reindexConcurrently(index); !st) {
                     if (!PostgresMaintenance::isLockTimeout(st.error()))
                         return HandlerResult::failure(st.error().message);
