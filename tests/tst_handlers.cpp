@@ -864,6 +864,8 @@ void TestHandlers::dbOptimizePostgresRefusesBadOptions()
          QStringLiteral("bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).")},
         {{{QStringLiteral("bloat_threshold"), QStringLiteral("0.3")}},
          QStringLiteral("bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).")},
+        {{{QStringLiteral("min_index_bytes"), -1}},
+         QStringLiteral("min_index_bytes must be a whole number of bytes, 0 or more.")},
         {{{QStringLiteral("lock_timeout_ms"), 0}},
          QStringLiteral("lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.")},
         {{{QStringLiteral("mode"), QStringLiteral("full")}},
@@ -886,6 +888,7 @@ void TestHandlers::dbOptimizePostgresOptionsPassValidation()
     QCOMPARE(type->validatePayload({{QStringLiteral("mode"), QStringLiteral("vacuum")},
                                     {QStringLiteral("reindex"), true},
                                     {QStringLiteral("bloat_threshold"), 0.25},
+                                    {QStringLiteral("min_index_bytes"), 0},
                                     {QStringLiteral("lock_timeout_ms"), 2000}}),
              QString());
     QCOMPARE(type->validatePayload({{QStringLiteral("reindex"), 1}}),
@@ -899,8 +902,8 @@ void TestHandlers::dbOptimizePostgresOptionsPassValidation()
 void TestHandlers::dbOptimizePostgresDuringBurnDown()
 {
     // Two worker pools burn down jobs that keep coming while db_optimize runs three times over, rebuilding
-    // every index it can estimate (threshold 0), the queue's included: no job fails, no pool reports an
-    // error, and every optimization succeeds.
+    // every index it can estimate (threshold 0, no minimum size), the queue's included: no job fails, no pool
+    // reports an error, and every optimization succeeds.
     test::TempDatabase pg(DbConfig::Backend::Postgres);
     HCM_REQUIRE_BACKEND(pg);
     JobTypeCatalog::enableTestTypes();
@@ -932,7 +935,9 @@ void TestHandlers::dbOptimizePostgresDuringBurnDown()
     env.db = config;
     std::thread optimizer([&] {
         DbOptimizeHandler handler;
-        const QJsonObject payload{{QStringLiteral("reindex"), true}, {QStringLiteral("bloat_threshold"), 0}};
+        const QJsonObject payload{{QStringLiteral("reindex"), true},
+                                  {QStringLiteral("bloat_threshold"), 0},
+                                  {QStringLiteral("min_index_bytes"), 0}};
         for (int i = 0; i < Runs; ++i) {
             const HandlerResult r = runHandler(handler, QStringLiteral("db_optimize"), payload, env);
             if (!r.ok)

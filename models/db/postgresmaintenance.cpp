@@ -32,7 +32,7 @@ qint64 maxAlign(qint64 bytes)
 // such as pgstattuple is needed, and nothing is read from the index itself):
 //   entry    = MAXALIGN(8-byte tuple header + the key columns' average widths from pg_stats) + 4-byte line
 //              pointer
-//   expected = 1 meta page + ceil(entries * entry / ((block_size - 40) * fillfactor)) leaf pages
+//   expected = 1 meta page + max(1, ceil(entries * entry / ((block_size - 40) * fillfactor))) leaf pages
 //   bloat    = 1 - expected / actual pages, clamped to 0..1
 // `entries` is the index's reltuples, which the VACUUM run just before keeps current. The estimate
 // leaves out the inner pages (about 1 % of a B-tree), null bitmaps and per-column alignment, and it
@@ -45,7 +45,8 @@ double estimateBloat(qint64 bytes, double entries, int blockSize, qint64 keyWidt
         return -1;
     const double entryBytes = double(maxAlign(IndexTupleHeader + keyWidth) + LinePointer);
     const double perPage = double(blockSize - BtreePageOverhead) * fillfactor / 100.0;
-    const double expectedPages = 1.0 + std::ceil(entries * entryBytes / perPage);
+    // A B-tree keeps its root page when it is empty.
+    const double expectedPages = 1.0 + qMax(1.0, std::ceil(entries * entryBytes / perPage));
     const double actualPages = double(bytes) / blockSize;
     return qBound(0.0, 1.0 - expectedPages / actualPages, 1.0);
 }

@@ -117,10 +117,12 @@ JobTypeCatalog::JobTypeCatalog()
         3600,
         false,
         [](const QJsonObject &p) {
-            // reindex, bloat_threshold and lock_timeout_ms apply to PostgreSQL (DbOptimizeHandler).
+            // reindex, bloat_threshold, min_index_bytes and lock_timeout_ms apply to PostgreSQL
+            // (DbOptimizeHandler).
             return firstError(
                 checkKeys(p, {QStringLiteral("mode"), QStringLiteral("reindex"),
-                              QStringLiteral("bloat_threshold"), QStringLiteral("lock_timeout_ms")}),
+                              QStringLiteral("bloat_threshold"), QStringLiteral("min_index_bytes"),
+                              QStringLiteral("lock_timeout_ms")}),
                 checkEnum(
                     p, QStringLiteral("mode"),
                     {QStringLiteral("vacuum"), QStringLiteral("incremental"), QStringLiteral("analyze")},

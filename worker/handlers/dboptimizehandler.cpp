@@ -140,6 +140,16 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
                 "lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000."),
             false);
     }
+    // Smaller indexes are left as they are: rebuilding one gains next to nothing, and one page more or
+    // less is a large share of it, so its estimate says little.
+    const QJsonValue minIndexValue = payload.value(QStringLiteral("min_index_bytes"));
+    const qint64 minIndexBytes = minIndexValue.toInteger(64 * 1024);
+    if (!minIndexValue.isUndefined() &&
+        (!minIndexValue.isDouble() || minIndexValue.toDouble() != double(minIndexBytes) ||
+         minIndexBytes < 0)) {
+        return HandlerResult::failure(
+            DbOptimizeHandler::tr("min_index_bytes must be a whole number of bytes, 0 or more."), false);
+    }
     const bool analyzeOnly = mode == QLatin1String("analyze");
 
     PostgresMaintenance store(ctx.env().db, int(lockTimeoutMs));
@@ -213,7 +223,8 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
             if (!indexes)
                 return HandlerResult::failure(indexes.error().message);
             for (const PostgresMaintenance::Index &index : *indexes) {
-                if (index.estimatedBloat < 0 || index.estimatedBloat < threshold)
+                if (index.estimatedBloat < 0 || index.estimatedBloat < threshold ||
+                    index.bytes < minIndexBytes)
                     continue;
                 if (ctx.isStopRequested())
                     return stopped(i + 1); // this table is vacuumed
