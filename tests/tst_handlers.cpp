@@ -5,27 +5,39 @@
 #include "common/clock.h"
 #include "common/logsink.h"
 #include "db/database.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtypes.h"
 #include "worker/handlers/cacheflushhandler.h"
 #include "worker/handlers/cleanuphandler.h"
 #include "worker/handlers/dboptimizehandler.h"
+#include "worker/handlers/diagnostichandlers.h"
 #include "worker/handlers/emailsendhandler.h"
 #include "worker/handlers/logrotatehandler.h"
 #include "worker/jobhandler.h"
+#include "worker/workerpool.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace hcm;
@@ -69,6 +81,20 @@ bool exec(const DbConfig &config, const QString &sql, const QVariantList &binds 
         return false;
     }
     while (q.next()) {
+    }
+    return true;
+}
+
+// A statement without bound values (DDL cannot be prepared on PostgreSQL).
+bool run(const DbConfig &config, const QString &sql)
+{
+    auto db = Database::connection(config);
+    if (!db)
+        return false;
+    QSqlQuery q(db.value());
+    if (!q.exec(sql)) {
+        qWarning("exec failed: %s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
+        return false;
     }
     return true;
 }
@@ -191,6 +217,13 @@ private slots:
     void dbOptimizeIncrementalWithAutoVacuum();
     void dbOptimizeAnalyze();
     void dbOptimizeStops();
+    void dbOptimizePostgresVacuumsEveryTable();
+    void dbOptimizePostgresSkipsTablesOfOtherRoles();
+    void dbOptimizePostgresStopsBetweenTables();
+    void dbOptimizePostgresReindexesBloatedIndexes();
+    void dbOptimizePostgresRefusesBadOptions();
+    void dbOptimizePostgresOptionsPassValidation();
+    void dbOptimizePostgresDuringBurnDown();
 
     void logRotateArchivesAndTruncates();
     void logRotateKeepsNewestArchives();
@@ -198,6 +231,12 @@ private slots:
     void logRotateMissingFolder();
     void logRotateLiveLogSink();
     void logRotateStops();
+    void logRotateSkipsSymbolicLinks();
+    void logRotateSkipsFilesOfOtherUsers();
+    void logRotateSkipsHardLinks();
+    void logRotateBytesFreedNeverNegative();
+    void logRotateLosesNoLineOfAnotherProcess();
+    void logRotateLosesNoLineOfThisProcess();
 
     void cleanupJobs();
     void cleanupAttempts();
@@ -513,6 +552,434 @@ void TestHandlers::dbOptimizeStops()
         0);
 }
 
+// ---- db_optimize on PostgreSQL -------------------------------------------------------------------------
+
+namespace {
+
+// vacuum_count of every table of the schema, by name.
+QMap<QString, qint64> vacuumCounts(const DbConfig &config)
+{
+    QMap<QString, qint64> out;
+    auto db = Database::connection(config);
+    if (!db)
+        return out;
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral("SELECT relname, vacuum_count FROM pg_stat_user_tables "
+                               "WHERE schemaname = current_schema()")))
+        return out;
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return out;
+}
+
+QStringList schemaTables(const DbConfig &config)
+{
+    QStringList out;
+    auto db = Database::connection(config);
+    QSqlQuery q(db.value());
+    if (q.exec(
+            QStringLiteral("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                           "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1"))) {
+        while (q.next())
+            out << q.value(0).toString();
+    }
+    return out;
+}
+
+QJsonObject tableEntry(const QJsonObject &result, const QString &table)
+{
+    for (const QJsonValue &v : result.value(QStringLiteral("tables")).toArray()) {
+        if (v.toObject().value(QStringLiteral("table")).toString() == table)
+            return v.toObject();
+    }
+    return {};
+}
+
+// 20,000 attempts, then all but every twentieth deleted: 19,000 dead rows, and a primary key index with
+// one live entry in twenty left in each of its pages.
+bool makeDeadAttempts(const DbConfig &config)
+{
+    return run(config, QStringLiteral("ALTER TABLE job_attempts SET (autovacuum_enabled = false)")) &&
+           exec(config, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                                       "finished_at, outcome) SELECT g, 1, 'w1', 0, 1, 'completed' "
+                                       "FROM generate_series(1, 20000) AS g")) &&
+           exec(config, QStringLiteral("DELETE FROM job_attempts WHERE job_id % 20 <> 0"));
+}
+
+// A role that lives while the object does (roles outlive databases: dropped after the test's database).
+class TempRole final {
+public:
+    TempRole()
+        : m_name(QStringLiteral("hcm_maint_%1").arg(QRandomGenerator::system()->generate64(), 0, 36))
+    {
+        m_created =
+            test::postgresAdmin(QStringLiteral("CREATE ROLE %1 LOGIN PASSWORD '%2'").arg(m_name, password()));
+    }
+    ~TempRole()
+    {
+        if (m_created)
+            test::postgresAdmin(QStringLiteral("DROP ROLE IF EXISTS %1").arg(m_name));
+    }
+    Q_DISABLE_COPY_MOVE(TempRole)
+
+    bool isValid() const { return m_created; }
+    const QString &name() const { return m_name; }
+    QString password() const { return QStringLiteral("pw-") + m_name; }
+    DbConfig config(const DbConfig &base) const
+    {
+        DbConfig c = base;
+        c.user = m_name;
+        c.password = password();
+        return c;
+    }
+
+private:
+    QString m_name;
+    bool m_created = false;
+};
+
+} // namespace
+
+void TestHandlers::dbOptimizePostgresVacuumsEveryTable()
+{
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    HandlerEnvironment env = m_env;
+    env.db = pg.config();
+    QVERIFY(makeDeadAttempts(env.db));
+    // The statistics system counts the deleted rows a moment after the transaction.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        scalar(env.db, QStringLiteral("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = "
+                                      "'job_attempts' AND schemaname = current_schema()")) >= 19'000,
+        30'000);
+    const qint64 sizeBefore = scalar(env.db, QStringLiteral("SELECT pg_total_relation_size('job_attempts')"));
+    const QStringList tables = schemaTables(env.db);
+    QVERIFY(tables.contains(QStringLiteral("job_queue")) && tables.contains(QStringLiteral("job_archive")));
+    const QMap<QString, qint64> countsBefore = vacuumCounts(env.db);
+
+    auto token = std::make_shared<CancellationToken>();
+    DbOptimizeHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("db_optimize"), {}, env, token);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.result.value(QStringLiteral("backend")).toString(), QStringLiteral("postgresql"));
+    QCOMPARE(r.result.value(QStringLiteral("mode")).toString(), QStringLiteral("vacuum"));
+    QCOMPARE(r.result.value(QStringLiteral("tables_optimized")).toInteger(), tables.size());
+    QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray().size(), 0);
+    QCOMPARE(token->progress(), 1.0);
+
+    // Every table was vacuumed once (the server's own counters say so).
+    const QMap<QString, qint64> countsAfter = vacuumCounts(env.db);
+    for (const QString &table : tables)
+        QVERIFY2(countsAfter.value(table) == countsBefore.value(table) + 1, qPrintable(table));
+
+    // The figures are the server's: dead rows before and after, the sizes before and after.
+    const QJsonObject attempts = tableEntry(r.result, QStringLiteral("job_attempts"));
+    const qint64 deadBefore = attempts.value(QStringLiteral("dead_tuples_before")).toInteger();
+    QVERIFY2(deadBefore >= 19'000, qPrintable(QString::number(deadBefore)));
+    QCOMPARE(attempts.value(QStringLiteral("dead_tuples_after")).toInteger(), 0);
+    QCOMPARE(attempts.value(QStringLiteral("dead_tuples_removed")).toInteger(), deadBefore);
+    QCOMPARE(scalar(env.db, QStringLiteral("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = "
+                                           "'job_attempts' AND schemaname = current_schema()")),
+             0);
+    QCOMPARE(attempts.value(QStringLiteral("bytes_before")).toInteger(), sizeBefore);
+    QCOMPARE(attempts.value(QStringLiteral("bytes_after")).toInteger(),
+             scalar(env.db, QStringLiteral("SELECT pg_total_relation_size('job_attempts')")));
+    QVERIFY(r.result.value(QStringLiteral("dead_tuples_removed")).toInteger() >= deadBefore);
+    QVERIFY(r.result.value(QStringLiteral("bytes_freed")).toInteger() >= 0);
+    QVERIFY(!attempts.contains(QStringLiteral("reindexed"))); // not asked for
+    // ANALYZE ran too: the planner knows how many rows are left.
+    QCOMPARE(scalar(env.db, QStringLiteral("SELECT reltuples::bigint FROM pg_class WHERE oid = "
+                                           "'job_attempts'::regclass")),
+             1000);
+}
+
+void TestHandlers::dbOptimizePostgresSkipsTablesOfOtherRoles()
+{
+    TempRole role;
+    TempRole nobody;
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    QVERIFY(role.isValid() && nobody.isValid());
+    QVERIFY(run(pg.config(), QStringLiteral("ALTER TABLE job_attempts OWNER TO %1").arg(role.name())));
+    QString superuser; // who migrated the database, and owns the other tables
+    {
+        auto db = Database::connection(pg.config());
+        QVERIFY(db.ok());
+        QSqlQuery q(db.value());
+        QVERIFY(q.exec(QStringLiteral("SELECT current_user")) && q.next());
+        superuser = q.value(0).toString();
+    }
+    const QStringList tables = schemaTables(pg.config());
+    const QMap<QString, qint64> countsBefore = vacuumCounts(pg.config());
+
+    // A role that owns one table: that table is vacuumed, every other one is listed with the reason.
+    HandlerEnvironment env = m_env;
+    env.db = role.config(pg.config());
+    DbOptimizeHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("db_optimize"), {}, env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.result.value(QStringLiteral("role")).toString(), role.name());
+    QCOMPARE(r.result.value(QStringLiteral("tables_optimized")).toInteger(), 1);
+    QCOMPARE(
+        r.result.value(QStringLiteral("tables")).toArray().first().toObject().value(QStringLiteral("table")),
+        QStringLiteral("job_attempts"));
+    const QJsonArray skipped = r.result.value(QStringLiteral("skipped")).toArray();
+    QCOMPARE(skipped.size(), tables.size() - 1);
+    for (const QJsonValue &v : skipped) {
+        const QJsonObject o = v.toObject();
+        QVERIFY(tables.contains(o.value(QStringLiteral("table")).toString()));
+        QCOMPARE(o.value(QStringLiteral("reason")).toString(), QStringLiteral("not the owner"));
+        QCOMPARE(o.value(QStringLiteral("owner")).toString(), superuser);
+    }
+    const QMap<QString, qint64> countsAfter = vacuumCounts(pg.config());
+    for (const QString &table : tables) {
+        const qint64 expected = countsBefore.value(table) + (table == QLatin1String("job_attempts") ? 1 : 0);
+        QVERIFY2(countsAfter.value(table) == expected, qPrintable(table));
+    }
+
+    // A role that owns nothing: the job fails, for good, and says why.
+    env.db = nobody.config(pg.config());
+    const HandlerResult none = runHandler(handler, QStringLiteral("db_optimize"), {}, env);
+    QVERIFY(!none.ok);
+    QVERIFY(!none.retryable);
+    QVERIFY2(
+        none.error.contains(
+            QStringLiteral("the role %1 owns none of the %2 tables").arg(nobody.name()).arg(tables.size())),
+        qPrintable(none.error));
+    QCOMPARE(vacuumCounts(pg.config()), countsAfter);
+}
+
+void TestHandlers::dbOptimizePostgresStopsBetweenTables()
+{
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    HandlerEnvironment env = m_env;
+    env.db = pg.config();
+    const QStringList tables = schemaTables(env.db);
+    const QMap<QString, qint64> countsBefore = vacuumCounts(env.db);
+    DbOptimizeHandler handler;
+
+    // Stopped before it began: nothing vacuumed.
+    const HandlerResult early = runHandler(handler, QStringLiteral("db_optimize"), {}, env, cancelledToken());
+    QVERIFY(!early.ok);
+    QCOMPARE(early.error, QStringLiteral("Stopped after 0 of %1 tables.").arg(tables.size()));
+    QCOMPARE(vacuumCounts(env.db), countsBefore);
+
+    // Stopped in the middle: another session holds a lock the VACUUM of job_queue waits for; the job is
+    // cancelled while it waits, the lock goes, and the job stops after that table.
+    const QString lockerName = QStringLiteral("tst-locker");
+    {
+        auto locker = Database::open(env.db, lockerName);
+        QVERIFY(locker.ok());
+        QSqlQuery l(locker.value());
+        QVERIFY(l.exec(QStringLiteral("BEGIN")));
+        QVERIFY(l.exec(QStringLiteral("LOCK TABLE job_queue IN SHARE UPDATE EXCLUSIVE MODE")));
+    }
+    auto token = std::make_shared<CancellationToken>();
+    HandlerResult middle;
+    std::thread runner([&] {
+        middle = runHandler(handler, QStringLiteral("db_optimize"),
+                            {{QStringLiteral("lock_timeout_ms"), 120'000}}, env, token);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(scalar(env.db, QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE "
+                                                           "wait_event_type = 'Lock' AND query LIKE "
+                                                           "'VACUUM%job_queue'")) == 1,
+                             30'000);
+    token->request(StopReason::Cancelled);
+    {
+        QSqlQuery l(QSqlDatabase::database(lockerName, false));
+        QVERIFY(l.exec(QStringLiteral("ROLLBACK")));
+    }
+    QSqlDatabase::database(lockerName, false).close();
+    QSqlDatabase::removeDatabase(lockerName);
+    runner.join();
+    QVERIFY(!middle.ok);
+    const qsizetype position = tables.indexOf(QStringLiteral("job_queue"));
+    QCOMPARE(middle.error,
+             QStringLiteral("Stopped after %1 of %2 tables.").arg(position + 1).arg(tables.size()));
+    const QMap<QString, qint64> countsAfter = vacuumCounts(env.db);
+    for (qsizetype i = 0; i < tables.size(); ++i) {
+        const qint64 expected = countsBefore.value(tables.at(i)) + (i <= position ? 1 : 0);
+        QVERIFY2(countsAfter.value(tables.at(i)) == expected, qPrintable(tables.at(i)));
+    }
+}
+
+void TestHandlers::dbOptimizePostgresReindexesBloatedIndexes()
+{
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    HandlerEnvironment env = m_env;
+    env.db = pg.config();
+    QVERIFY(makeDeadAttempts(env.db));
+    const qint64 pkeyBefore = scalar(env.db, QStringLiteral("SELECT pg_relation_size('job_attempts_pkey')"));
+    DbOptimizeHandler handler;
+
+    // Without "reindex" no index is rebuilt, however bloated: VACUUM leaves the index's size.
+    const HandlerResult plain = runHandler(handler, QStringLiteral("db_optimize"), {}, env);
+    QVERIFY2(plain.ok, qPrintable(plain.error));
+    QCOMPARE(plain.result.value(QStringLiteral("indexes_reindexed")).toInteger(), 0);
+    QCOMPARE(scalar(env.db, QStringLiteral("SELECT pg_relation_size('job_attempts_pkey')")), pkeyBefore);
+
+    // One entry in twenty left in each page: about 95 % of the primary key is bloat; the other indexes of
+    // a new database hold what their entries need.
+    const HandlerResult r =
+        runHandler(handler, QStringLiteral("db_optimize"), {{QStringLiteral("reindex"), true}}, env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.result.value(QStringLiteral("indexes_reindexed")).toInteger(), 1);
+    const QJsonArray rebuilt =
+        tableEntry(r.result, QStringLiteral("job_attempts")).value(QStringLiteral("reindexed")).toArray();
+    QCOMPARE(rebuilt.size(), 1);
+    const QJsonObject pkey = rebuilt.first().toObject();
+    QCOMPARE(pkey.value(QStringLiteral("index")).toString(), QStringLiteral("job_attempts_pkey"));
+    const double bloat = pkey.value(QStringLiteral("estimated_bloat")).toDouble();
+    QVERIFY2(bloat > 0.8 && bloat <= 1.0, qPrintable(QString::number(bloat)));
+    QCOMPARE(pkey.value(QStringLiteral("bytes_before")).toInteger(), pkeyBefore);
+    const qint64 pkeyAfter = scalar(env.db, QStringLiteral("SELECT pg_relation_size('job_attempts_pkey')"));
+    QCOMPARE(pkey.value(QStringLiteral("bytes_after")).toInteger(), pkeyAfter);
+    QVERIFY2(pkeyAfter * 5 < pkeyBefore,
+             qPrintable(QStringLiteral("%1 -> %2").arg(pkeyBefore).arg(pkeyAfter)));
+    // The rebuilt index is valid, and no copy was left behind.
+    QCOMPARE(scalar(env.db, QStringLiteral("SELECT count(*) FROM pg_index WHERE NOT indisvalid")), 0);
+    QCOMPARE(scalar(env.db, QStringLiteral("SELECT count(*) FROM pg_class WHERE relname LIKE '%ccnew%'")), 0);
+
+    // Rebuilt, it is no longer bloated: a second run leaves it.
+    const HandlerResult again =
+        runHandler(handler, QStringLiteral("db_optimize"), {{QStringLiteral("reindex"), true}}, env);
+    QVERIFY2(again.ok, qPrintable(again.error));
+    QCOMPARE(again.result.value(QStringLiteral("indexes_reindexed")).toInteger(), 0);
+}
+
+void TestHandlers::dbOptimizePostgresRefusesBadOptions()
+{
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    HandlerEnvironment env = m_env;
+    env.db = pg.config();
+    const QMap<QString, qint64> countsBefore = vacuumCounts(env.db);
+    DbOptimizeHandler handler;
+    const QList<std::pair<QJsonObject, QString>> cases{
+        {{{QStringLiteral("reindex"), QStringLiteral("yes")}},
+         QStringLiteral("reindex must be true or false.")},
+        {{{QStringLiteral("bloat_threshold"), 1.5}},
+         QStringLiteral("bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).")},
+        {{{QStringLiteral("bloat_threshold"), QStringLiteral("0.3")}},
+         QStringLiteral("bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).")},
+        {{{QStringLiteral("min_index_bytes"), -1}},
+         QStringLiteral("min_index_bytes must be a whole number of bytes, 0 or more.")},
+        {{{QStringLiteral("lock_timeout_ms"), 0}},
+         QStringLiteral("lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.")},
+        {{{QStringLiteral("mode"), QStringLiteral("full")}},
+         QStringLiteral("Unknown optimize mode \"full\" (expected vacuum, incremental or analyze).")},
+    };
+    for (const auto &[payload, message] : cases) {
+        const HandlerResult r = runHandler(handler, QStringLiteral("db_optimize"), payload, env);
+        QVERIFY(!r.ok);
+        QVERIFY(!r.retryable);
+        QCOMPARE(r.error, message);
+    }
+    QCOMPARE(vacuumCounts(env.db), countsBefore);
+}
+
+void TestHandlers::dbOptimizePostgresOptionsPassValidation()
+{
+    // What an enqueue checks before anything is written: the PostgreSQL options are known fields.
+    const JobTypeInfo *type = JobTypeCatalog::instance().find(QStringLiteral("db_optimize"));
+    QVERIFY(type);
+    QCOMPARE(type->validatePayload({{QStringLiteral("mode"), QStringLiteral("vacuum")},
+                                    {QStringLiteral("reindex"), true},
+                                    {QStringLiteral("bloat_threshold"), 0.25},
+                                    {QStringLiteral("min_index_bytes"), 0},
+                                    {QStringLiteral("lock_timeout_ms"), 2000}}),
+             QString());
+    QCOMPARE(type->validatePayload({{QStringLiteral("reindex"), 1}}),
+             QStringLiteral("payload field \"reindex\" must be true or false"));
+    QCOMPARE(type->validatePayload({{QStringLiteral("bloat_threshold"), -0.1}}),
+             QStringLiteral("payload field \"bloat_threshold\" must be a number from 0 to 1"));
+    QCOMPARE(type->validatePayload({{QStringLiteral("lock_timeout_ms"), 0}}),
+             QStringLiteral("payload field \"lock_timeout_ms\" must be a whole number from 1 to 3600000"));
+}
+
+void TestHandlers::dbOptimizePostgresDuringBurnDown()
+{
+    // Two worker pools burn down jobs that keep coming while db_optimize runs three times over, rebuilding
+    // every index it can estimate (threshold 0, no minimum size), the queue's included: no job fails, no pool
+    // reports an error, and every optimization succeeds.
+    test::TempDatabase pg(DbConfig::Backend::Postgres);
+    HCM_REQUIRE_BACKEND(pg);
+    JobTypeCatalog::enableTestTypes();
+    (void)QSqlDatabase::drivers();
+    const DbConfig config = pg.config();
+    JobService service{JobStore(config)};
+    HandlerRegistry registry;
+    registerDiagnosticHandlers(registry);
+    std::vector<std::unique_ptr<WorkerPool>> pools;
+    std::vector<std::unique_ptr<QSignalSpy>> errors;
+    for (int i = 0; i < 2; ++i) {
+        WorkerPool::Options o;
+        o.env.db = config;
+        o.concurrency = 2;
+        o.pollIntervalMs = 1000;
+        o.leaseMs = 30'000;
+        o.graceMs = 10'000;
+        pools.push_back(std::make_unique<WorkerPool>(o, registry));
+        errors.push_back(std::make_unique<QSignalSpy>(pools.back().get(), &WorkerPool::errorOccurred));
+        pools.back()->start();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(pools[0]->isRunning() && pools[1]->isRunning(), 15'000);
+
+    constexpr int Runs = 3;
+    std::atomic<int> runsDone{0};
+    QStringList failures;
+    qint64 reindexed = 0;
+    HandlerEnvironment env = m_env;
+    env.db = config;
+    std::thread optimizer([&] {
+        DbOptimizeHandler handler;
+        const QJsonObject payload{{QStringLiteral("reindex"), true},
+                                  {QStringLiteral("bloat_threshold"), 0},
+                                  {QStringLiteral("min_index_bytes"), 0}};
+        for (int i = 0; i < Runs; ++i) {
+            const HandlerResult r = runHandler(handler, QStringLiteral("db_optimize"), payload, env);
+            if (!r.ok)
+                failures << r.error;
+            reindexed += r.result.value(QStringLiteral("indexes_reindexed")).toInteger();
+            ++runsDone;
+        }
+    });
+
+    // Jobs keep coming, 250 at a time whenever fewer than 250 wait, until the optimizer is done and at
+    // least 3,000 were enqueued.
+    qint64 enqueued = 0;
+    const auto queued = [&] {
+        return test::rowCount(config, QStringLiteral("job_queue"), QStringLiteral("status = 'queued'"));
+    };
+    while (runsDone.load() < Runs || enqueued < 3000) {
+        QList<NewJob> batch(250,
+                            NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt});
+        const auto ids = service.enqueueMany(batch, Actor{QStringLiteral("tester")});
+        QVERIFY2(ids.ok(), ids.ok() ? "" : qPrintable(ids.error().message));
+        enqueued += ids->size();
+        QVERIFY(QTest::qWaitFor([&] { return runsDone.load() == Runs || queued() < 250; }, 120'000));
+    }
+    optimizer.join();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        test::rowCount(config, QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+        enqueued, 120'000);
+    for (auto &pool : pools)
+        pool->stopAndWait();
+
+    qInfo("burn-down of %lld jobs by two pools during %d db_optimize runs (%lld indexes rebuilt)", enqueued,
+          Runs, reindexed);
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QLatin1Char('\n'))));
+    QVERIFY(reindexed >= Runs); // the rebuilding did happen, every run
+    for (const auto &spy : errors)
+        QVERIFY2(spy->isEmpty(), spy->isEmpty() ? "" : qPrintable(spy->first().first().toString()));
+    QCOMPARE(
+        test::rowCount(config, QStringLiteral("background_jobs"), QStringLiteral("status <> 'completed'")),
+        qint64(0));
+    QCOMPARE(scalar(config, QStringLiteral("SELECT count(*) FROM pg_index WHERE NOT indisvalid")), 0);
+}
+
 // ---- log_rotate -------------------------------------------------------------------------------------
 
 void TestHandlers::logRotateArchivesAndTruncates()
@@ -685,6 +1152,250 @@ void TestHandlers::logRotateStops()
     QVERIFY2(r.error.contains(QLatin1String("Stopped")), qPrintable(r.error));
     QCOMPARE(filesIn(m_env.logDir), QStringList{QStringLiteral("app.log")});
     QCOMPARE(readFile(m_env.logDir + QStringLiteral("/app.log")), content);
+}
+
+void TestHandlers::logRotateSkipsSymbolicLinks()
+{
+    // Links in the log folder to a file, a folder and nothing, and a FIFO: none is followed or opened.
+    QTemporaryDir outside;
+    QVERIFY(outside.isValid());
+    const QString target = outside.path() + QStringLiteral("/precious.txt");
+    const QByteArray precious = logText(300);
+    QVERIFY(writeFile(target, precious));
+    const QString dir = m_env.logDir;
+    QVERIFY(QFile::link(target, dir + QStringLiteral("/evil.log")));
+    QVERIFY(QFile::link(outside.path(), dir + QStringLiteral("/dir.log")));
+    QVERIFY(QFile::link(outside.path() + QStringLiteral("/nothing"), dir + QStringLiteral("/dangling.log")));
+    QCOMPARE(::mkfifo(QFile::encodeName(dir + QStringLiteral("/pipe.log")).constData(), 0600), 0);
+    const QByteArray app = logText(50);
+    QVERIFY(writeFile(dir + QStringLiteral("/app.log"), app));
+
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+
+    // The target outside the folder is untouched, the links are still links, and nothing was archived
+    // for them; the real log was rotated.
+    QCOMPARE(readFile(target), precious);
+    QCOMPARE(filesIn(outside.path()), QStringList{QStringLiteral("precious.txt")});
+    QVERIFY(QFileInfo(dir + QStringLiteral("/evil.log")).isSymLink());
+    const QStringList archives = filesIn(dir).filter(QRegularExpression(QStringLiteral("\\.gz$")));
+    QCOMPARE(archives.size(), 1);
+    QVERIFY(archives.first().startsWith(QLatin1String("app.log.")));
+    QCOMPARE(gunzip(dir + QLatin1Char('/') + archives.first()), app);
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 1);
+    QCOMPARE(r.result.value(QStringLiteral("bytes_before")).toInteger(), app.size());
+    const QJsonArray skipped = r.result.value(QStringLiteral("skipped")).toArray();
+    const auto entry = [](const char *file, const char *reason) {
+        return QJsonObject{{QStringLiteral("file"), QLatin1String(file)},
+                           {QStringLiteral("reason"), QLatin1String(reason)}};
+    };
+    QCOMPARE(skipped,
+             (QJsonArray{entry("dangling.log", "symbolic link"), entry("dir.log", "symbolic link"),
+                         entry("evil.log", "symbolic link"), entry("pipe.log", "not a regular file")}));
+}
+
+void TestHandlers::logRotateSkipsFilesOfOtherUsers()
+{
+    const QString dir = m_env.logDir;
+    const QByteArray theirs = logText(100);
+    QVERIFY(writeFile(dir + QStringLiteral("/theirs.log"), theirs));
+    QVERIFY(writeFile(dir + QStringLiteral("/ours.log"), logText(10)));
+    // 65534: nobody. Only root may give a file away.
+    if (::chown(QFile::encodeName(dir + QStringLiteral("/theirs.log")).constData(), 65534, 65534) != 0)
+        QSKIP("giving a file to another user needs root");
+
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(readFile(dir + QStringLiteral("/theirs.log")), theirs);
+    QCOMPARE(filesIn(dir).filter(QStringLiteral("theirs.log.")).size(), 0);
+    QCOMPARE(filesIn(dir).filter(QStringLiteral("ours.log.")).size(), 1);
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 1);
+    QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray(),
+             (QJsonArray{QJsonObject{{QStringLiteral("file"), QStringLiteral("theirs.log")},
+                                     {QStringLiteral("reason"), QStringLiteral("owned by another user")}}}));
+}
+
+void TestHandlers::logRotateSkipsHardLinks()
+{
+    // A second name of a file elsewhere (here: a stand-in for the database) would be emptied through the
+    // log folder: a log with more than one name is left alone.
+    QTemporaryDir outside;
+    QVERIFY(outside.isValid());
+    const QString data = outside.path() + QStringLiteral("/data.sqlite");
+    const QByteArray content = logText(200);
+    QVERIFY(writeFile(data, content));
+    QCOMPARE(::link(QFile::encodeName(data).constData(),
+                    QFile::encodeName(m_env.logDir + QStringLiteral("/data.log")).constData()),
+             0);
+
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(readFile(data), content);
+    QCOMPARE(filesIn(m_env.logDir), QStringList{QStringLiteral("data.log")});
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 0);
+    QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray(),
+             (QJsonArray{QJsonObject{{QStringLiteral("file"), QStringLiteral("data.log")},
+                                     {QStringLiteral("reason"), QStringLiteral("several hard links")}}}));
+}
+
+void TestHandlers::logRotateBytesFreedNeverNegative()
+{
+    // Two bytes compress to a gzip file of about twenty: the folder grew, nothing was freed.
+    QVERIFY(writeFile(m_env.logDir + QStringLiteral("/tiny.log"), "x\n"));
+    LogRotateHandler handler;
+    const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), {}, m_env);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.result.value(QStringLiteral("files_archived")).toInteger(), 1);
+    QVERIFY(r.result.value(QStringLiteral("bytes_archived")).toInteger() > 2);
+    QCOMPARE(r.result.value(QStringLiteral("bytes_freed")).toInteger(), 0);
+}
+
+namespace {
+
+// Every line `writer line N` of the archives of `log` (oldest first) and of `log` itself, in order; false
+// (with a message) when a line is not a whole line of the writer's.
+bool writerLines(const QString &log, QList<qint64> *numbers, bool othersAllowed)
+{
+    const QFileInfo info(log);
+    QStringList archives =
+        filesIn(info.absolutePath())
+            .filter(QRegularExpression(QLatin1Char('^') + QRegularExpression::escape(info.fileName()) +
+                                       QStringLiteral("\\.\\d{8}-\\d{6}-\\d{3}\\.gz$")));
+    QByteArray all;
+    for (const QString &a : std::as_const(archives))
+        all += gunzip(info.absolutePath() + QLatin1Char('/') + a);
+    all += readFile(log);
+    static const QRegularExpression line(QStringLiteral("^\\S+ \\[info\\] default: writer line (\\d+)$"));
+    for (const QByteArray &text : all.split('\n')) {
+        if (text.isEmpty())
+            continue;
+        const auto m = line.match(QString::fromUtf8(text));
+        if (!m.hasMatch()) {
+            if (othersAllowed && !text.contains("writer line"))
+                continue;
+            qWarning("not a line of the writer: %s", text.left(200).constData());
+            return false;
+        }
+        numbers->append(m.captured(1).toLongLong());
+    }
+    if (!all.isEmpty() && !all.endsWith('\n')) {
+        qWarning("the log ends within a line");
+        return false;
+    }
+    return true;
+}
+
+// The first number missing from 0..count-1, or the first one out of order or repeated; -1 when
+// `numbers` is exactly 0, 1, …, count-1.
+qint64 firstWrongLine(const QList<qint64> &numbers, qint64 count)
+{
+    for (qint64 i = 0; i < numbers.size(); ++i) {
+        if (numbers.at(i) != i)
+            return i;
+    }
+    return numbers.size() == count ? -1 : numbers.size();
+}
+
+} // namespace
+
+void TestHandlers::logRotateLosesNoLineOfAnotherProcess()
+{
+    // Another process (this test program as a writer, through the product's log sink) appends numbered
+    // lines to the log while it is rotated over and over: every line ends up exactly once, in order, in
+    // the archives or in the log.
+    const QString log = m_env.logDir + QStringLiteral("/hcm-worker.log");
+    const QString stop = m_logs->path() + QStringLiteral("/stop");
+    QProcess writer;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("HCM_TEST_LOG_WRITER"), log);
+    environment.insert(QStringLiteral("HCM_TEST_LOG_WRITER_STOP"), stop);
+    environment.insert(QStringLiteral("HCM_TEST_LOG_WRITER_LINES"), QStringLiteral("30000"));
+    writer.setProcessEnvironment(environment);
+    writer.start(QCoreApplication::applicationFilePath(), {});
+    QVERIFY(writer.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(log).size() > 0, 30'000);
+
+    LogRotateHandler handler;
+    const QJsonObject payload{{QStringLiteral("keep"), 1'000'000}};
+    int rotations = 0;
+    const QDeadlineTimer limit(120'000);
+    while (!writer.waitForFinished(1)) {
+        QVERIFY2(!limit.hasExpired(), "the writer did not finish");
+        const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), payload, m_env);
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.result.value(QStringLiteral("skipped")).toArray().size(), 0);
+        rotations += int(r.result.value(QStringLiteral("files_archived")).toInteger());
+        // The writer goes on until it wrote its lines and saw three rotations happen under it.
+        if (rotations >= 3 && !QFileInfo::exists(stop))
+            QVERIFY(writeFile(stop, {}));
+    }
+    QCOMPARE(writer.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(writer.exitCode(), 0);
+    const qint64 count = writer.readAllStandardOutput().trimmed().toLongLong();
+    QVERIFY2(count >= 30'000, qPrintable(QString::number(count)));
+    QVERIFY(rotations >= 3);
+
+    QList<qint64> numbers;
+    QVERIFY(writerLines(log, &numbers, false));
+    const qint64 wrong = firstWrongLine(numbers, count);
+    qInfo("%lld lines of another process, %d rotations while it wrote", count, rotations);
+    QVERIFY2(wrong < 0, qPrintable(QStringLiteral("%1 lines of %2 found, %3 rotations; line %4 is wrong")
+                                       .arg(numbers.size())
+                                       .arg(count)
+                                       .arg(rotations)
+                                       .arg(wrong)));
+}
+
+void TestHandlers::logRotateLosesNoLineOfThisProcess()
+{
+    // The same with a thread of this process writing through the log sink while this thread rotates.
+    const QString log = m_env.logDir + QStringLiteral("/hcm-admin.log");
+    const QtMessageHandler qtestHandler = qInstallMessageHandler(nullptr);
+    qInstallMessageHandler(qtestHandler);
+    const Status opened = LogSink::instance().open(log, false);
+    QVERIFY2(opened.ok(), opened.ok() ? "" : qPrintable(opened.error().message));
+    std::atomic<bool> stop{false};
+    std::atomic<qint64> written{0};
+    std::thread writer([&] {
+        qint64 i = 0;
+        for (; i < 30'000 || !stop.load(); ++i)
+            qInfo("writer line %lld", i);
+        written = i;
+    });
+
+    LogRotateHandler handler;
+    const QJsonObject payload{{QStringLiteral("keep"), 1'000'000}};
+    int rotations = 0;
+    bool allOk = true;
+    QString error;
+    while (written.load() == 0) {
+        const HandlerResult r = runHandler(handler, QStringLiteral("log_rotate"), payload, m_env);
+        if (!r.ok && allOk) {
+            allOk = false;
+            error = r.error;
+        }
+        rotations += int(r.result.value(QStringLiteral("files_archived")).toInteger());
+        if (rotations >= 3 || !allOk)
+            stop = true;
+    }
+    writer.join();
+    LogSink::instance().close();
+    qInstallMessageHandler(qtestHandler);
+    QVERIFY2(allOk, qPrintable(error));
+    QVERIFY(rotations >= 3);
+
+    // The handler's own log lines land in the same file: only the writer's lines are counted.
+    QList<qint64> numbers;
+    QVERIFY(writerLines(log, &numbers, true));
+    const qint64 wrong = firstWrongLine(numbers, written.load());
+    QVERIFY2(wrong < 0, qPrintable(QStringLiteral("%1 lines of %2 found, %3 rotations; line %4 is wrong")
+                                       .arg(numbers.size())
+                                       .arg(written.load())
+                                       .arg(rotations)
+                                       .arg(wrong)));
 }
 
 // ---- cleanup ----------------------------------------------------------------------------------------
@@ -906,5 +1617,41 @@ void TestHandlers::emailSendFailsWithoutRetry()
         QStringLiteral("Email delivery is not configured: set up SMTP in the notification settings first."));
 }
 
-QTEST_GUILESS_MAIN(TestHandlers)
+namespace {
+
+// The writer of logRotateLosesNoLineOfAnotherProcess: this program started again with
+// HCM_TEST_LOG_WRITER=<log>. It appends numbered lines through the product's log sink until it wrote
+// HCM_TEST_LOG_WRITER_LINES and the file HCM_TEST_LOG_WRITER_STOP exists, then prints how many.
+int runLogWriter(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QString log = qEnvironmentVariable("HCM_TEST_LOG_WRITER");
+    const QString stop = qEnvironmentVariable("HCM_TEST_LOG_WRITER_STOP");
+    const qint64 lines = qEnvironmentVariable("HCM_TEST_LOG_WRITER_LINES").toLongLong();
+    if (!LogSink::instance().open(log, false).ok())
+        return 2;
+    qint64 i = 0;
+    for (; i < 100 * lines; ++i) {
+        qInfo("writer line %lld", i);
+        if ((i + 1) % 500 == 0 && i + 1 >= lines && QFileInfo::exists(stop)) {
+            ++i;
+            break;
+        }
+    }
+    LogSink::instance().close();
+    std::printf("%lld\n", i);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (qEnvironmentVariableIsSet("HCM_TEST_LOG_WRITER"))
+        return runLogWriter(argc, argv);
+    QCoreApplication app(argc, argv);
+    TestHandlers test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_handlers.moc"

@@ -9,11 +9,34 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <QThread>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 
+#include <sys/file.h>
+
 namespace hcm {
+
+namespace {
+
+// A rotation holds the exclusive lock for milliseconds. Another program holding it for longer (a stray
+// `flock` on the log) must not stop the program: after two seconds the line is written without the lock.
+bool lockShared(int fd)
+{
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (;;) {
+        if (::flock(fd, LOCK_SH | LOCK_NB) == 0)
+            return true;
+        if ((errno != EWOULDBLOCK && errno != EINTR) || std::chrono::steady_clock::now() >= until)
+            return false;
+        QThread::usleep(200);
+    }
+}
+
+} // namespace
 
 LogSink &LogSink::instance()
 {
@@ -186,8 +209,14 @@ void LogSink::write(QtMsgType type, const QMessageLogContext &context, const QSt
     {
         QMutexLocker lock(&m_mutex);
         if (m_file.isOpen()) {
+            // log_rotate copies and truncates a log under an exclusive flock(): a line appended under a
+            // shared one lands before the copy or after the truncation, whichever process rotates.
+            const int fd = m_file.handle();
+            const bool locked = fd >= 0 && lockShared(fd);
             m_file.write(bytes);
             m_file.flush();
+            if (locked)
+                ::flock(fd, LOCK_UN);
             if (m_file.size() > m_maxBytes)
                 rotateLocked();
         }

@@ -12,8 +12,9 @@ namespace hcm {
 
 // The process's log file. Installed as Qt's message handler, it writes every qDebug/qCInfo/… line with a
 // UTC timestamp, level and category, to the file and (optionally) to stderr. Every line passes
-// Redaction first. log_rotate archives the file under the same lock, so no line is lost while it is
-// compressed and truncated.
+// Redaction first. Each line is appended under a shared flock() of the file; log_rotate finishes its
+// copy and truncates the file under the mutex (in this process) and an exclusive flock() (for the other
+// processes writing the same file), so no line is lost while the file is rotated.
 //
 // The file never grows without bound: once it is larger than maxBytes it becomes <file>.1 (the older
 // ones <file>.2 … <file>.<keep>, the oldest is deleted) and a new file starts. Defaults 10 MiB and 5

@@ -52,6 +52,23 @@ QString checkInt(const QJsonObject &payload, const QString &key, qint64 min, qin
     return {};
 }
 
+QString checkBool(const QJsonObject &payload, const QString &key)
+{
+    if (payload.contains(key) && !payload.value(key).isBool())
+        return Tr::tr("payload field \"%1\" must be true or false").arg(key);
+    return {};
+}
+
+QString checkNumber(const QJsonObject &payload, const QString &key, double min, double max)
+{
+    if (!payload.contains(key))
+        return {};
+    const QJsonValue v = payload.value(key);
+    if (!v.isDouble() || v.toDouble() < min || v.toDouble() > max)
+        return Tr::tr("payload field \"%1\" must be a number from %2 to %3").arg(key).arg(min).arg(max);
+    return {};
+}
+
 template<typename... Checks> QString firstError(Checks &&...checks)
 {
     QString out;
@@ -100,11 +117,19 @@ JobTypeCatalog::JobTypeCatalog()
         3600,
         false,
         [](const QJsonObject &p) {
-            return firstError(checkKeys(p, {QStringLiteral("mode")}),
-                              checkEnum(p, QStringLiteral("mode"),
-                                        {QStringLiteral("vacuum"), QStringLiteral("incremental"),
-                                         QStringLiteral("analyze")},
-                                        false));
+            // reindex, bloat_threshold, min_index_bytes and lock_timeout_ms apply to PostgreSQL
+            // (DbOptimizeHandler).
+            return firstError(
+                checkKeys(p, {QStringLiteral("mode"), QStringLiteral("reindex"),
+                              QStringLiteral("bloat_threshold"), QStringLiteral("min_index_bytes"),
+                              QStringLiteral("lock_timeout_ms")}),
+                checkEnum(
+                    p, QStringLiteral("mode"),
+                    {QStringLiteral("vacuum"), QStringLiteral("incremental"), QStringLiteral("analyze")},
+                    false),
+                checkBool(p, QStringLiteral("reindex")),
+                checkNumber(p, QStringLiteral("bloat_threshold"), 0, 1),
+                checkInt(p, QStringLiteral("lock_timeout_ms"), 1, 3'600'000));
         },
     });
     m_types.append(JobTypeInfo{

@@ -2,9 +2,14 @@
 
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "db/postgresmaintenance.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonValue>
+#include <QSet>
+
+#include <cmath>
 
 namespace hcm {
 
@@ -106,6 +111,206 @@ QString autoVacuumName(qint64 mode)
     }
 }
 
+// Why a table or an index was left alone, as the result JSON names it (fixed words for scripts).
+const QString ReasonNotOwner = QStringLiteral("not the owner");
+const QString ReasonLocked = QStringLiteral("lock not available");
+
+// PostgreSQL: VACUUM (ANALYZE) (or ANALYZE) table by table on a connection of its own, then, when asked,
+// REINDEX CONCURRENTLY of the indexes whose estimated bloat reaches the threshold. The SQL lives in
+// PostgresMaintenance.
+HandlerResult runPostgres(JobContext &ctx, const QString &mode)
+{
+    const QJsonObject &payload = ctx.payload();
+    const QJsonValue reindexValue = payload.value(QStringLiteral("reindex"));
+    if (!reindexValue.isUndefined() && !reindexValue.isBool())
+        return HandlerResult::failure(DbOptimizeHandler::tr("reindex must be true or false."), false);
+    const bool reindex = reindexValue.toBool(false);
+    const QJsonValue thresholdValue = payload.value(QStringLiteral("bloat_threshold"));
+    const double threshold = thresholdValue.toDouble(0.3);
+    if (!thresholdValue.isUndefined() && (!thresholdValue.isDouble() || threshold < 0 || threshold > 1)) {
+        return HandlerResult::failure(
+            DbOptimizeHandler::tr("bloat_threshold must be a number from 0 to 1 (0.3 means 30 %)."), false);
+    }
+    const QJsonValue lockValue = payload.value(QStringLiteral("lock_timeout_ms"));
+    const qint64 lockTimeoutMs = lockValue.toInteger(5000);
+    if (!lockValue.isUndefined() && (!lockValue.isDouble() || lockValue.toDouble() != double(lockTimeoutMs) ||
+                                     lockTimeoutMs < 1 || lockTimeoutMs > 3'600'000)) {
+        return HandlerResult::failure(
+            DbOptimizeHandler::tr(
+                "lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000."),
+            false);
+    }
+    // Smaller indexes are left as they are: rebuilding one gains next to nothing, and one page more or
+    // less is a large share of it, so its estimate says little.
+    const QJsonValue minIndexValue = payload.value(QStringLiteral("min_index_bytes"));
+    const qint64 minIndexBytes = minIndexValue.toInteger(64 * 1024);
+    if (!minIndexValue.isUndefined() &&
+        (!minIndexValue.isDouble() || minIndexValue.toDouble() != double(minIndexBytes) ||
+         minIndexBytes < 0)) {
+        return HandlerResult::failure(
+            DbOptimizeHandler::tr("min_index_bytes must be a whole number of bytes, 0 or more."), false);
+    }
+    const bool analyzeOnly = mode == QLatin1String("analyze");
+
+    PostgresMaintenance store(ctx.env().db, int(lockTimeoutMs));
+    if (Status st = store.open(); !st)
+        return HandlerResult::failure(st.error().message);
+    const auto role = store.currentRole();
+    if (!role)
+        return HandlerResult::failure(role.error().message);
+    const auto tables = store.tables();
+    if (!tables)
+        return HandlerResult::failure(tables.error().message);
+
+    QJsonArray done;
+    QJsonArray skipped;
+    qint64 bytesBefore = 0;
+    qint64 bytesAfter = 0;
+    qint64 deadRemoved = 0;
+    qint64 reindexed = 0;
+    bool anyLocked = false;
+    QSet<QString> owners;
+    const auto skip = [&](const QString &kind, const QString &name, const QString &reason,
+                          const QString &owner = {}) {
+        QJsonObject entry{{kind, name}, {QStringLiteral("reason"), reason}};
+        if (!owner.isEmpty())
+            entry.insert(QStringLiteral("owner"), owner);
+        skipped.append(entry);
+        anyLocked = anyLocked || reason == ReasonLocked;
+        // Tables of another owner are the normal case for a worker role: worth a line, not a warning.
+        if (reason == ReasonLocked)
+            qCWarning(lcHandlers).noquote() << "db_optimize: left" << kind << name << "alone:" << reason;
+        else
+            qCInfo(lcHandlers).noquote() << "db_optimize: left" << kind << name << "alone:" << reason
+                                         << QStringLiteral("(owner %1)").arg(owner);
+    };
+    const auto stopped = [&](qsizetype at) {
+        return HandlerResult::failure(
+            DbOptimizeHandler::tr("Stopped after %1 of %2 tables.").arg(at).arg(tables->size()));
+    };
+
+    for (qsizetype i = 0; i < tables->size(); ++i) {
+        const PostgresMaintenance::Table &table = tables->at(i);
+        if (ctx.isStopRequested())
+            return stopped(i);
+        if (!table.mayVacuum) {
+            owners.insert(table.owner);
+            skip(QStringLiteral("table"), table.name, ReasonNotOwner, table.owner);
+            continue;
+        }
+        const auto before = store.figures(table);
+        if (!before) {
+            if (before.error().code == Error::Code::NotFound)
+                continue; // dropped since the listing
+            return HandlerResult::failure(before.error().message);
+        }
+        if (Status st = store.vacuum(table, analyzeOnly); !st) {
+            if (!PostgresMaintenance::isLockTimeout(st.error()))
+                return HandlerResult::failure(st.error().message);
+            skip(QStringLiteral("table"), table.name, ReasonLocked);
+            continue;
+        }
+        const auto after = store.figures(table);
+        if (!after)
+            return HandlerResult::failure(after.error().message);
+
+        QJsonArray rebuilt;
+        if (reindex && !table.mayReindex) {
+            // The database owner may vacuum a table it does not own, but not rebuild its indexes.
+            skip(QStringLiteral("reindex"), table.name, ReasonNotOwner, table.owner);
+        } else if (reindex) {
+            const auto indexes = store.indexes(table);
+            if (!indexes)
+                return HandlerResult::failure(indexes.error().message);
+            for (const PostgresMaintenance::Index &index : *indexes) {
+                if (index.estimatedBloat < 0 || index.estimatedBloat < threshold ||
+                    index.bytes < minIndexBytes)
+                    continue;
+                if (ctx.isStopRequested())
+                    return stopped(i + 1); // this table is vacuumed
+                if (Status st = store.reindexConcurrently(index); !st) {
+                    if (!PostgresMaintenance::isLockTimeout(st.error()))
+                        return HandlerResult::failure(st.error().message);
+                    skip(QStringLiteral("index"), index.name, ReasonLocked);
+                    continue;
+                }
+                const auto size = store.indexBytes(index);
+                if (!size)
+                    return HandlerResult::failure(size.error().message);
+                ++reindexed;
+                rebuilt.append(QJsonObject{
+                    {QStringLiteral("index"), index.name},
+                    // Rounded to 0.001: an estimate (see PostgresMaintenance), not a measurement.
+                    {QStringLiteral("estimated_bloat"), std::round(index.estimatedBloat * 1000) / 1000},
+                    {QStringLiteral("bytes_before"), index.bytes},
+                    {QStringLiteral("bytes_after"), *size},
+                });
+            }
+        }
+        // The sizes after the reindex: the table entry tells what the whole run did to the table.
+        const auto finalFigures = rebuilt.isEmpty() ? after : store.figures(table);
+        if (!finalFigures)
+            return HandlerResult::failure(finalFigures.error().message);
+        const qint64 removed = qMax<qint64>(0, before->deadTuples - after->deadTuples);
+        deadRemoved += removed;
+        bytesBefore += before->totalBytes;
+        bytesAfter += finalFigures->totalBytes;
+        QJsonObject entry{
+            {QStringLiteral("table"), table.name},
+            // n_dead_tup of pg_stat_user_tables: what the statistics system counted before the VACUUM, and
+            // what the VACUUM left (dead rows still visible to a running transaction).
+            {QStringLiteral("dead_tuples_before"), before->deadTuples},
+            {QStringLiteral("dead_tuples_after"), after->deadTuples},
+            {QStringLiteral("dead_tuples_removed"), removed},
+            {QStringLiteral("bytes_before"), before->totalBytes},
+            {QStringLiteral("bytes_after"), finalFigures->totalBytes},
+        };
+        if (reindex)
+            entry.insert(QStringLiteral("reindexed"), rebuilt);
+        done.append(entry);
+        ctx.setProgress(double(i + 1) / double(tables->size()));
+    }
+    ctx.setProgress(1.0);
+
+    if (done.isEmpty()) {
+        if (anyLocked) {
+            return HandlerResult::failure(
+                DbOptimizeHandler::tr("No table could be optimized: every table the role %1 may vacuum was "
+                                      "locked by another session for longer than %2 ms.")
+                    .arg(*role)
+                    .arg(lockTimeoutMs));
+        }
+        QStringList ownerList = owners.values();
+        ownerList.sort();
+        return HandlerResult::failure(
+            DbOptimizeHandler::tr("No table could be optimized: the role %1 owns none of the %2 tables (they "
+                                  "belong to %3). Run db_optimize on a worker connected as the owner role, "
+                                  "as docs/postgresql.md describes.")
+                .arg(*role)
+                .arg(tables->size())
+                .arg(ownerList.join(QStringLiteral(", "))),
+            false);
+    }
+    qCInfo(lcHandlers).noquote() << "db_optimize" << mode << "on PostgreSQL:" << done.size() << "tables,"
+                                 << skipped.size() << "skipped," << deadRemoved << "dead tuples removed,"
+                                 << reindexed << "indexes rebuilt," << bytesBefore << "->" << bytesAfter
+                                 << "bytes";
+    return HandlerResult::success(QJsonObject{
+        {QStringLiteral("mode"), mode},
+        {QStringLiteral("backend"), QStringLiteral("postgresql")},
+        {QStringLiteral("role"), *role},
+        {QStringLiteral("tables_optimized"), qint64(done.size())},
+        {QStringLiteral("tables"), done},
+        {QStringLiteral("skipped"), skipped},
+        {QStringLiteral("dead_tuples_removed"), deadRemoved},
+        {QStringLiteral("indexes_reindexed"), reindexed},
+        {QStringLiteral("bytes_before"), bytesBefore},
+        {QStringLiteral("bytes_after"), bytesAfter},
+        // The first VACUUM of a table adds its free space and visibility maps: the size can grow.
+        {QStringLiteral("bytes_freed"), qMax<qint64>(0, bytesBefore - bytesAfter)},
+    });
+}
+
 } // namespace
 
 HandlerResult DbOptimizeHandler::run(JobContext &ctx)
@@ -115,9 +320,8 @@ HandlerResult DbOptimizeHandler::run(JobContext &ctx)
         mode != QLatin1String("analyze"))
         return HandlerResult::failure(
             tr("Unknown optimize mode \"%1\" (expected vacuum, incremental or analyze).").arg(mode), false);
-    if (!ctx.env().db.isSqlite())
-        return HandlerResult::failure(tr("Database optimization is only implemented for SQLite databases."),
-                                      false);
+    if (ctx.env().db.isPostgres())
+        return runPostgres(ctx, mode);
 
     auto conn = Database::connection(ctx.env().db);
     if (!conn)
