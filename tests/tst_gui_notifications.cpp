@@ -15,6 +15,7 @@
 #include "settings/deliverystore.h"
 #include "settings/digeststore.h"
 #include "settings/notificationsettingsstore.h"
+#include "settings/secretbox.h"
 #include "ui/channeltestwidget.h"
 #include "ui/jobdetailsdialog.h"
 #include "ui/jobdetailsview.h"
@@ -173,6 +174,7 @@ private slots:
     void validationShowsMessagesAndDisablesSave();
     void revertRestores();
     void secretReplaceAndClear();
+    void secretUnderAnotherKeyRefused();
     void conflictOverwrite();
     void conflictReload();
     void unsavedChangesGuard();
@@ -509,6 +511,44 @@ void TestGuiNotifications::secretReplaceAndClear()
     waitSaved(page.get());
     QVERIFY(!store.load()->smtpPassword.isSet);
     QCOMPARE(child<QLabel>(password, QStringLiteral("secretState"))->text(), QStringLiteral("Not set"));
+}
+
+void TestGuiNotifications::secretUnderAnotherKeyRefused()
+{
+    // A Slack webhook stored with one key; this admin's program holds another.
+    NotificationSettingsStore store(m_db->config());
+    NotificationSettings s = store.load().value();
+    s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/T1/B1/first"));
+    QVERIFY(store.save(s, s.version, kActor).ok);
+    const QString otherKey = m_db->dir() + QStringLiteral("/other.key");
+    qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(otherKey));
+    QVERIFY(SecretBox::open(true));
+    const NotificationSettings before = store.load().value();
+
+    auto page = openPage();
+    NotificationsForm *form = page->form();
+    typeInto(form, QStringLiteral("smtp_username"), kSmtpUser);
+    QTest::mouseClick(child<QPushButton>(form->secretEditor(QStringLiteral("smtp_password")),
+                                         QStringLiteral("replaceButton")),
+                      Qt::LeftButton);
+    typeInto(form, QStringLiteral("smtp_password"), QStringLiteral("pw-under-another-key"));
+    QTRY_VERIFY(page->saveButton()->isEnabled());
+    QSignalSpy failed(page.get(), &NotificationsPage::saveFailed);
+    QTest::mouseClick(page->saveButton(), Qt::LeftButton);
+    QVERIFY(failed.wait(10000));
+    const QString expected =
+        QStringLiteral(
+            "Nothing was saved: the key in use (key file %1) does not open the stored Slack webhook URL.")
+            .arg(otherKey);
+    QVERIFY2(failed.first().first().toString().startsWith(expected),
+             qPrintable(failed.first().first().toString()));
+    auto *banner = child<QLabel>(page.get(), QStringLiteral("bannerLabel"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().startsWith(expected), qPrintable(banner->text()));
+    QVERIFY(page->isDirty()); // the admin's input stays for another try
+    const NotificationSettings after = store.load().value();
+    QCOMPARE(after.version, before.version);
+    QCOMPARE(after.loadedFingerprints, before.loadedFingerprints);
 }
 
 void TestGuiNotifications::conflictOverwrite()

@@ -110,6 +110,7 @@ private slots:
     void slackError();
     void twilioMessage();
     void providerAddressesCheckedBeforeSending();
+    void caFileCheckedBeforeSending();
     void twilioError();
     void sendTestLogsAndRateLimits();
     void secretsNeverAtRestOrInLog();
@@ -579,6 +580,40 @@ void TestNotify::providerAddressesCheckedBeforeSending()
              viaService && !viaService->isEmpty() ? qPrintable(viaService->first().error)
                                                   : why(viaService).constData());
     QCOMPARE(m_http.requestCount(), requests);
+}
+
+void TestNotify::caFileCheckedBeforeSending()
+{
+    // A tls_ca_file that is missing or no PEM file on this worker: each channel says so, nothing is sent.
+    const QString missing = m_tmp.filePath(QStringLiteral("no-such-ca.pem"));
+    const QString text = m_tmp.filePath(QStringLiteral("not-a-ca.pem"));
+    QFile f(text);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("just some text\n");
+    f.close();
+    const int requests = m_http.requestCount();
+    const int messages = messageCount();
+    for (const QString &ca : {missing, text}) {
+        const QString expected =
+            ca == missing ? QStringLiteral("The CA certificate file %1 does not exist.").arg(ca)
+                          : QStringLiteral("The CA certificate file %1 holds no PEM certificate").arg(ca);
+        ChannelOptions options = trusted();
+        options.caFile = ca;
+        const DeliveryResult slack =
+            SlackChannel(webhookUrl(kWebhookPath), QString(), options).send(QStringLiteral("x"));
+        QVERIFY2(!slack.ok && slack.error.startsWith(expected), qPrintable(slack.error));
+        const DeliveryResult sms =
+            TwilioChannel(m_http.baseUrl(), kSid, kTwilioToken, QStringLiteral("+15005550006"), options)
+                .send(QStringLiteral("+14155550123"), QStringLiteral("x"));
+        QVERIFY2(!sms.ok && sms.error.startsWith(expected), qPrintable(sms.error));
+        SmtpConfig smtp = smtpConfig();
+        smtp.options.caFile = ca;
+        const DeliveryResult email = SmtpChannel(smtp).send({QStringLiteral("admin@example.com")},
+                                                            QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY2(!email.ok && email.error.startsWith(expected), qPrintable(email.error));
+    }
+    QCOMPARE(m_http.requestCount(), requests);
+    QCOMPARE(messageCount(), messages);
 }
 
 void TestNotify::twilioError()

@@ -1,5 +1,7 @@
 #include "httpexchange.h"
 
+#include "settings/notificationsettings.h"
+
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QNetworkAccessManager>
@@ -21,6 +23,11 @@ HttpResponse HttpExchange::post(QNetworkRequest request, const QByteArray &body,
     const QString host = request.url().host();
 
     if (!options.caFile.isEmpty()) {
+        // Missing, unreadable, not PEM: said as such (Qt would only find no certificate in it).
+        if (const QString why = NotificationSettings::caFileProblem(options.caFile); !why.isEmpty()) {
+            response.error = why;
+            return response;
+        }
         const QList<QSslCertificate> extra = QSslCertificate::fromPath(options.caFile, QSsl::Pem);
         if (extra.isEmpty()) {
             response.error = tr("The extra trusted CA file %1 holds no PEM certificate.").arg(options.caFile);

@@ -144,6 +144,16 @@ DeliveryResult SmtpChannel::send(const QStringList &to, const QString &subject, 
         return result;
     }
 
+    // Missing, unreadable, not PEM: said as such rather than as libcurl's "error setting certificate file".
+    if (!m_config.options.caFile.isEmpty()) {
+        if (const QString why = NotificationSettings::caFileProblem(m_config.options.caFile);
+            !why.isEmpty()) {
+            result.error = why;
+            qCWarning(lcNotify).noquote() << "email through" << where << "not sent:" << why;
+            return result;
+        }
+    }
+
     CURL *curl = curl_easy_init();
     if (!curl) {
         result.error = tr("The email library (libcurl) could not start.");
