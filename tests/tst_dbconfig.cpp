@@ -92,8 +92,8 @@ private slots:
             << QStringLiteral("'/' in the user name or password as %2F")
             << QStringLiteral("\"postgresql://alice@db1/hcm?sslmode=require\"");
         QTest::newRow("question mark in password and bad port")
-            << QStringLiteral("postgresql://alice:%1?:x@db1:5x/hcm").arg(s) << QStringLiteral("The port \"5x\"")
-            << QString();
+            << QStringLiteral("postgresql://alice:%1?:x@db1:5x/hcm").arg(s)
+            << QStringLiteral("The port \"5x\"") << QString();
         QTest::newRow("unknown scheme")
             << QStringLiteral("mysql://alice:%1@db1/hcm").arg(s) << QStringLiteral("Unknown database address")
             << QStringLiteral("\"mysql://alice@db1/hcm\"");

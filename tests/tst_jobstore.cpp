@@ -214,7 +214,7 @@ private slots:
         f.close();
         const Status st = Database::openAndMigrate(DbConfig::sqlite(path));
         QVERIFY(!st.ok());
-        QVERIFY2(st.error().message.contains(QLatin1String("not an HCM Admin database")),
+        QVERIFY2(st.error().message.contains(QLatin1String("is not an SQLite database file")),
                  qPrintable(st.error().message));
 
         const Status dirStatus = Database::openAndMigrate(DbConfig::sqlite(dir.path()));

@@ -72,7 +72,8 @@ void restrict(const QString &path, const QLoggingCategory &category)
     if (::stat(name.constData(), &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
         return;
     const mode_t old = st.st_mode & 07777;
-    if ((old & 077) == 0)
+    // Another user's file (a shared database) is not this program's to change.
+    if ((old & 077) == 0 || st.st_uid != ::geteuid())
         return;
     const mode_t wanted = S_ISDIR(st.st_mode) ? 0700 : 0600;
     if (::chmod(name.constData(), wanted) != 0) {

@@ -18,8 +18,8 @@ Status makeDirectory(const QString &dir);
 // Creates `path` empty with mode 0600 unless it exists.
 Status createFile(const QString &path);
 // When the group or others have any right on `path` (a file or a folder), takes them away: 0600 for a
-// file, 0700 for a folder, the owner's rights kept. Logs the change on `category`. Nothing when `path`
-// does not exist or is neither a file nor a folder.
+// file, 0700 for a folder. Logs the change on `category`. Nothing when `path` does not exist, is
+// neither a file nor a folder, or belongs to another user.
 void restrict(const QString &path, const QLoggingCategory &category);
 
 } // namespace PrivateFiles
