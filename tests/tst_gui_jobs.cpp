@@ -297,13 +297,57 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
         list->setCurrentIndex(list->model()->index(0, 0));
         QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
-        // The counts keep counting every status.
-        QCOMPARE(page->statusModel()->countAt(0), qint64(5));
+        // The counts keep counting every status (they arrive after the rows, from their own query).
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(0), qint64(5), 5000);
         QVERIFY(list->model()
                     ->index(1 + int(JobStatus::Queued), 0)
                     .data()
                     .toString()
                     .contains(QLatin1String("(4)")));
+    }
+
+    // Counts come from their own query, answered after the rows of a filter change; the rows' refresh
+    // asks again. The first answer after a switch is shown (it used to be dropped because a newer
+    // request was on its way, so the list could stay without counts while filters changed), and once
+    // shown the counts never drop to 0 while the filter changes.
+    void countsShowTheFirstAnswerAndNeverFlicker()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(service
+                        .enqueue(NewJob{QStringLiteral("cleanup"),
+                                        JobPriority::Normal,
+                                        {},
+                                        3,
+                                        Clock::system()->nowMs() + 3'600'000},
+                                 kActor)
+                        .ok());
+        ui::MainWindow window(windowOptions(tdb, false));
+        ui::JobsPage *page = window.jobsPage();
+        ui::StatusFilterModel *counts = page->statusModel();
+        QListView *list = page->statusList();
+        QList<qint64> shown; // the total after every change of the "All" row
+        connect(counts, &QAbstractItemModel::dataChanged, this, [&](const QModelIndex &from) {
+            if (from.row() == 0)
+                shown << counts->countAt(0);
+        });
+        QSignalSpy answers(window.service(), &AsyncJobService::countsReady);
+        window.show();
+        // Switch before anything arrived: the rows answer first, then the counts.
+        list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Cancelled), 0));
+        QVERIFY(answers.wait(5000));
+        QCOMPARE(counts->countAt(0), qint64(3)); // the first answer is on screen
+        QVERIFY(list->model()->index(0, 0).data().toString().contains(QLatin1String("(3)")));
+
+        for (JobStatus status : {JobStatus::Queued, JobStatus::Completed, JobStatus::Failed}) {
+            list->setCurrentIndex(list->model()->index(1 + int(status), 0));
+            QVERIFY(answers.wait(5000));
+            QCOMPARE(counts->countAt(0), qint64(3));
+        }
+        list->setCurrentIndex(list->model()->index(0, 0));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 3, 5000);
+        QCOMPARE(shown, QList<qint64>{3}); // set once, never 0 in between
     }
 
     void selectionSurvivesRefresh()
