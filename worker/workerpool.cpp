@@ -305,6 +305,7 @@ void Dispatcher::start()
     info.pid = QCoreApplication::applicationPid();
     info.concurrency = m_options.concurrency;
     info.version = QStringLiteral(HCM_VERSION);
+    info.leaseMs = m_options.leaseMs;
     if (auto st = m_store.registerWorker(info); !st) {
         failStart(st.error().message);
         return;
