@@ -17,6 +17,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QHeaderView>
@@ -387,6 +388,91 @@ private slots:
         QCOMPARE(page->selectedJobIds(), QList<qint64>{chosen});
         QCOMPARE(model->jobIdAt(page->table()->currentIndex().row()), chosen);
         QCOMPARE(resets.count(), 0);
+    }
+
+    // Closing the window with a job running in its worker neither blocks nor kills the job: the window
+    // stays open with a non-modal "Waiting for 1 running job to finish…", and closes itself once the
+    // job has completed and the worker is marked stopped.
+    void closingWaitsForTheRunningJobWithoutBlocking()
+    {
+        JobTypeCatalog::enableTestTypes();
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = service
+                              .enqueue(NewJob{QStringLiteral("test.sleep"),
+                                              JobPriority::Normal,
+                                              {{QStringLiteral("ms"), 1500}},
+                                              3,
+                                              std::nullopt},
+                                       kActor)
+                              .value();
+        ui::MainWindow::Options options = windowOptions(tdb, true);
+        options.worker.graceMs = 30'000;
+        ui::MainWindow window(options);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(window.jobsPage()->model(), id), QStringLiteral("Processing"),
+                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.workerPool()->runningJobs(), 1, 5000);
+        QSignalSpy drained(&window, &ui::MainWindow::drained);
+
+        QVERIFY(!window.close()); // returns at once: the window waits without blocking
+        QVERIFY(window.isVisible());
+        QVERIFY(window.isDraining());
+        QVERIFY(window.drainDialog() && window.drainDialog()->isVisible());
+        QVERIFY(!window.drainDialog()->isModal());
+        auto *label = window.drainDialog()->findChild<QLabel *>(QStringLiteral("drainLabel"));
+        QVERIFY(label);
+        QCOMPARE(label->text(), QStringLiteral("Waiting for 1 running job to finish…"));
+        QCOMPARE(window.findChild<QLabel *>(QStringLiteral("workerLabel"))->text(),
+                 QStringLiteral("Worker stopping…"));
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Processing);
+
+        QVERIFY(drained.wait(15'000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Completed);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at > 0")),
+                 qint64(1));
+    }
+
+    // "Stop Now" while the window waits: the running job is asked to stop and goes back to the queue
+    // without spending a retry, and the window closes.
+    void stopNowReturnsTheRunningJobAndCloses()
+    {
+        JobTypeCatalog::enableTestTypes();
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = service
+                              .enqueue(NewJob{QStringLiteral("test.sleep"),
+                                              JobPriority::Normal,
+                                              {{QStringLiteral("ms"), 600'000}},
+                                              3,
+                                              std::nullopt},
+                                       kActor)
+                              .value();
+        ui::MainWindow::Options options = windowOptions(tdb, true);
+        options.worker.graceMs = 600'000;
+        ui::MainWindow window(options);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(window.jobsPage()->model(), id), QStringLiteral("Processing"),
+                                  10'000);
+        QSignalSpy drained(&window, &ui::MainWindow::drained);
+        window.close();
+        QVERIFY(window.isVisible());
+        auto *stopNow = window.drainDialog()->findChild<QPushButton *>(QStringLiteral("stopNowButton"));
+        QVERIFY(stopNow && stopNow->isEnabled());
+        QTest::mouseClick(stopNow, Qt::LeftButton);
+        QVERIFY(!stopNow->isEnabled());
+        QVERIFY(drained.wait(15'000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+        const auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Queued);
+        QCOMPARE(job->retryCount, 0);
+        QCOMPARE(job->attemptList.size(), 1);
+        QCOMPARE(job->attemptList.first().outcome, QStringLiteral("interrupted"));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at > 0")),
+                 qint64(1));
     }
 
     // Regenerates docs/screenshots/main-window.png from a realistic database.

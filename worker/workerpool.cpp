@@ -1008,6 +1008,17 @@ void WorkerPool::stop()
     stopDispatcher(m_options.graceMs);
 }
 
+void WorkerPool::stopWithin(int graceMs)
+{
+    const int grace = qMax(0, graceMs);
+    if (m_state == State::Starting)
+        m_stopWhenStarted = m_stopWhenStarted ? qMin(*m_stopWhenStarted, grace) : grace;
+    else if (m_state == State::Running)
+        stopDispatcher(grace);
+    else if (m_state == State::Stopping && m_dispatcher)
+        QMetaObject::invokeMethod(m_dispatcher, "hurry", Qt::QueuedConnection, Q_ARG(int, grace));
+}
+
 void WorkerPool::stopDispatcher(int graceMs)
 {
     m_state = State::Stopping;
