@@ -8,10 +8,12 @@
 #include "jobs/jobservice.h"
 #include "jobs/jobtablemodel.h"
 #include "jobs/jobtypes.h"
+#include "ui/jobdetailsview.h"
 #include "ui/jobspage.h"
 #include "ui/mainwindow.h"
 #include "ui/newjobdialog.h"
 #include "ui/statusfiltermodel.h"
+#include "ui/throughputchart.h"
 #include "worker/workerpool.h"
 
 #include <QAction>
@@ -542,7 +544,12 @@ private slots:
         JobTableModel *model = window.jobsPage()->model();
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 22, 5000);
         window.jobsPage()->table()->selectRow(rowOf(model, failing));
-        QTest::qWait(600); // let the details panel and chart arrive
+        // The details panel and the chart arrive from their own queries.
+        auto *details = window.findChild<ui::JobDetailsView *>();
+        auto *chart = window.findChild<ui::ThroughputChart *>();
+        QVERIFY(details && chart);
+        QTRY_COMPARE_WITH_TIMEOUT(details->jobId(), failing, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->totalCompleted() > 0, 5000);
         const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
         QDir().mkpath(dir);
         const QImage image = window.grab().toImage();
