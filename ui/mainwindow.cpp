@@ -444,7 +444,7 @@ void MainWindow::updateDrainStatus()
         m_drainLabel->setText(running == 1 ? tr("Waiting for 1 running job to finish…")
                                            : tr("Waiting for %n running jobs to finish…", nullptr, running));
     else
-        m_drainLabel->setText(tr("Returning the worker's jobs to the queue…"));
+        m_drainLabel->setText(tr("Saving the results and stopping the worker…"));
     const qint64 left = qMax<qint64>(0, m_options.worker.graceMs - m_drainClock.elapsed());
     if (m_stopNowRequested || left == 0)
         m_drainDetail->setText(tr("Jobs that do not stop go back to the queue."));
