@@ -163,12 +163,12 @@ void MainWindow::buildStatusBar()
 
 void MainWindow::setWorkerEnabled(bool enabled)
 {
+    if (enabled && (m_draining || m_drained))
+        enabled = false; // closing: no new worker
     if (m_workerAction && m_workerAction->isChecked() != enabled) {
         const QSignalBlocker block(m_workerAction);
         m_workerAction->setChecked(enabled);
     }
-    if (enabled && (m_draining || m_drained))
-        enabled = false; // closing: no new worker
     if (enabled && !m_pool) {
         WorkerPool::Options o = m_options.worker;
         o.env.db = m_options.db;
