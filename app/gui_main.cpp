@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QSessionManager>
 #include <QThread>
 
 #include <cstdio>
@@ -52,10 +53,18 @@ int main(int argc, char *argv[])
                                     "Milliseconds between refreshes for changes by other programs "
                                     "(default: 1000)."),
         QCoreApplication::translate("hcm-admin", "ms"), QStringLiteral("1000"));
+    const QCommandLineOption graceOption(
+        QStringLiteral("grace"),
+        QCoreApplication::translate("hcm-admin",
+                                    "Seconds the in-process worker waits for running jobs when the window "
+                                    "closes, on SIGTERM or at logout; then they go back to the queue "
+                                    "(default: 30)."),
+        QCoreApplication::translate("hcm-admin", "seconds"), QStringLiteral("30"));
     const QCommandLineOption testTypesOption(
         QStringLiteral("enable-test-job-types"),
         QCoreApplication::translate("hcm-admin", "Also offer the diagnostic job types."));
-    for (const auto *o : {&dbOption, &noWorkerOption, &concurrencyOption, &refreshOption, &testTypesOption})
+    for (const auto *o :
+         {&dbOption, &noWorkerOption, &concurrencyOption, &refreshOption, &graceOption, &testTypesOption})
         parser.addOption(*o);
     parser.process(app);
     if (parser.isSet(testTypesOption))
@@ -98,6 +107,11 @@ int main(int argc, char *argv[])
             return fail(QCoreApplication::translate("hcm-admin",
                                                     "--concurrency must be a whole number from 1 to 256."));
     }
+    const double grace = parser.value(graceOption).toDouble(&ok);
+    if (!ok || grace < 0 || grace > 86400)
+        return fail(
+            QCoreApplication::translate("hcm-admin", "--grace must be a number of seconds from 0 to 86400."));
+    options.worker.graceMs = int(grace * 1000);
     options.worker.env = app::handlerEnvironment(config.value(), app::cacheDirectory(), logDir);
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
     options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
@@ -105,9 +119,35 @@ int main(int argc, char *argv[])
     int rc = 0;
     {
         ui::MainWindow window(options);
+        // SIGTERM, SIGINT and SIGHUP end the window as closing it does, without questions: the
+        // in-process worker drains (running jobs get the grace period, the rest go back to the queue,
+        // the worker is marked stopped), then the window closes and the application quits. A second
+        // signal stops the running jobs at once.
+        app::UnixSignalWatcher signalWatcher;
+        QObject::connect(&signalWatcher, &app::UnixSignalWatcher::terminationRequested, &window,
+                         [&window](int sig) {
+                             if (window.isDraining()) {
+                                 qCInfo(lcApp) << "signal" << sig << "received again: stopping the jobs";
+                                 window.stopNow();
+                                 return;
+                             }
+                             qCInfo(lcApp) << "signal" << sig << "received: draining";
+                             window.shutDown();
+                         });
+        // The end of the session (logout, shutdown): the same, after saving the window's state.
+        QObject::connect(
+            &app, &QGuiApplication::saveStateRequest, &window,
+            [&window](QSessionManager &) { window.saveSettings(); }, Qt::DirectConnection);
+        QObject::connect(
+            &app, &QGuiApplication::commitDataRequest, &window,
+            [&window](QSessionManager &) {
+                qCInfo(lcApp) << "the session ends: draining";
+                window.shutDown();
+            },
+            Qt::DirectConnection);
         window.show();
         rc = app.exec();
-    }  // the window stops its worker pool and saves its state here
+    } // a window that did not drain (the application was told to quit) stops its worker pool here
     Database::closeThreadConnections();
     LogSink::instance().close();
     // As in hcm-worker: pool threads may still be in their thread-exit cleanup; everything is saved,

@@ -8,15 +8,18 @@
 #include "jobs/jobservice.h"
 #include "jobs/jobtablemodel.h"
 #include "jobs/jobtypes.h"
+#include "ui/jobdetailsview.h"
 #include "ui/jobspage.h"
 #include "ui/mainwindow.h"
 #include "ui/newjobdialog.h"
 #include "ui/statusfiltermodel.h"
+#include "ui/throughputchart.h"
 #include "worker/workerpool.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QHeaderView>
@@ -297,13 +300,57 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5000);
         list->setCurrentIndex(list->model()->index(0, 0));
         QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
-        // The counts keep counting every status.
-        QCOMPARE(page->statusModel()->countAt(0), qint64(5));
+        // The counts keep counting every status (they arrive after the rows, from their own query).
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(0), qint64(5), 5000);
         QVERIFY(list->model()
                     ->index(1 + int(JobStatus::Queued), 0)
                     .data()
                     .toString()
                     .contains(QLatin1String("(4)")));
+    }
+
+    // Counts come from their own query, answered after the rows of a filter change; the rows' refresh
+    // asks again. The first answer after a switch is shown (it used to be dropped because a newer
+    // request was on its way, so the list could stay without counts while filters changed), and once
+    // shown the counts never drop to 0 while the filter changes.
+    void countsShowTheFirstAnswerAndNeverFlicker()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(service
+                        .enqueue(NewJob{QStringLiteral("cleanup"),
+                                        JobPriority::Normal,
+                                        {},
+                                        3,
+                                        Clock::system()->nowMs() + 3'600'000},
+                                 kActor)
+                        .ok());
+        ui::MainWindow window(windowOptions(tdb, false));
+        ui::JobsPage *page = window.jobsPage();
+        ui::StatusFilterModel *counts = page->statusModel();
+        QListView *list = page->statusList();
+        QList<qint64> shown; // the total after every change of the "All" row
+        connect(counts, &QAbstractItemModel::dataChanged, this, [&](const QModelIndex &from) {
+            if (from.row() == 0)
+                shown << counts->countAt(0);
+        });
+        QSignalSpy answers(window.service(), &AsyncJobService::countsReady);
+        window.show();
+        // Switch before anything arrived: the rows answer first, then the counts.
+        list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Cancelled), 0));
+        QVERIFY(answers.wait(5000));
+        QCOMPARE(counts->countAt(0), qint64(3)); // the first answer is on screen
+        QVERIFY(list->model()->index(0, 0).data().toString().contains(QLatin1String("(3)")));
+
+        for (JobStatus status : {JobStatus::Queued, JobStatus::Completed, JobStatus::Failed}) {
+            list->setCurrentIndex(list->model()->index(1 + int(status), 0));
+            QVERIFY(answers.wait(5000));
+            QCOMPARE(counts->countAt(0), qint64(3));
+        }
+        list->setCurrentIndex(list->model()->index(0, 0));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 3, 5000);
+        QCOMPARE(shown, QList<qint64>{3}); // set once, never 0 in between
     }
 
     void selectionSurvivesRefresh()
@@ -343,6 +390,91 @@ private slots:
         QCOMPARE(page->selectedJobIds(), QList<qint64>{chosen});
         QCOMPARE(model->jobIdAt(page->table()->currentIndex().row()), chosen);
         QCOMPARE(resets.count(), 0);
+    }
+
+    // Closing the window with a job running in its worker neither blocks nor kills the job: the window
+    // stays open with a non-modal "Waiting for 1 running job to finish…", and closes itself once the
+    // job has completed and the worker is marked stopped.
+    void closingWaitsForTheRunningJobWithoutBlocking()
+    {
+        JobTypeCatalog::enableTestTypes();
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = service
+                              .enqueue(NewJob{QStringLiteral("test.sleep"),
+                                              JobPriority::Normal,
+                                              {{QStringLiteral("ms"), 1500}},
+                                              3,
+                                              std::nullopt},
+                                       kActor)
+                              .value();
+        ui::MainWindow::Options options = windowOptions(tdb, true);
+        options.worker.graceMs = 30'000;
+        ui::MainWindow window(options);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(window.jobsPage()->model(), id), QStringLiteral("Processing"),
+                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.workerPool()->runningJobs(), 1, 5000);
+        QSignalSpy drained(&window, &ui::MainWindow::drained);
+
+        QVERIFY(!window.close()); // returns at once: the window waits without blocking
+        QVERIFY(window.isVisible());
+        QVERIFY(window.isDraining());
+        QVERIFY(window.drainDialog() && window.drainDialog()->isVisible());
+        QVERIFY(!window.drainDialog()->isModal());
+        auto *label = window.drainDialog()->findChild<QLabel *>(QStringLiteral("drainLabel"));
+        QVERIFY(label);
+        QCOMPARE(label->text(), QStringLiteral("Waiting for 1 running job to finish…"));
+        QCOMPARE(window.findChild<QLabel *>(QStringLiteral("workerLabel"))->text(),
+                 QStringLiteral("Worker stopping…"));
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Processing);
+
+        QVERIFY(drained.wait(15'000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Completed);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at > 0")),
+                 qint64(1));
+    }
+
+    // "Stop Now" while the window waits: the running job is asked to stop and goes back to the queue
+    // without spending a retry, and the window closes.
+    void stopNowReturnsTheRunningJobAndCloses()
+    {
+        JobTypeCatalog::enableTestTypes();
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = service
+                              .enqueue(NewJob{QStringLiteral("test.sleep"),
+                                              JobPriority::Normal,
+                                              {{QStringLiteral("ms"), 600'000}},
+                                              3,
+                                              std::nullopt},
+                                       kActor)
+                              .value();
+        ui::MainWindow::Options options = windowOptions(tdb, true);
+        options.worker.graceMs = 600'000;
+        ui::MainWindow window(options);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE_WITH_TIMEOUT(statusAt(window.jobsPage()->model(), id), QStringLiteral("Processing"),
+                                  10'000);
+        QSignalSpy drained(&window, &ui::MainWindow::drained);
+        window.close();
+        QVERIFY(window.isVisible());
+        auto *stopNow = window.drainDialog()->findChild<QPushButton *>(QStringLiteral("stopNowButton"));
+        QVERIFY(stopNow && stopNow->isEnabled());
+        QTest::mouseClick(stopNow, Qt::LeftButton);
+        QVERIFY(!stopNow->isEnabled());
+        QVERIFY(drained.wait(15'000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+        const auto job = service.get(id);
+        QCOMPARE_ENUM(job->status, JobStatus::Queued);
+        QCOMPARE(job->retryCount, 0);
+        QCOMPARE(job->attemptList.size(), 1);
+        QCOMPARE(job->attemptList.first().outcome, QStringLiteral("interrupted"));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at > 0")),
+                 qint64(1));
     }
 
     // Regenerates docs/screenshots/main-window.png from a realistic database.
@@ -412,7 +544,12 @@ private slots:
         JobTableModel *model = window.jobsPage()->model();
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 22, 5000);
         window.jobsPage()->table()->selectRow(rowOf(model, failing));
-        QTest::qWait(600); // let the details panel and chart arrive
+        // The details panel and the chart arrive from their own queries.
+        auto *details = window.findChild<ui::JobDetailsView *>();
+        auto *chart = window.findChild<ui::ThroughputChart *>();
+        QVERIFY(details && chart);
+        QTRY_COMPARE_WITH_TIMEOUT(details->jobId(), failing, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->totalCompleted() > 0, 5000);
         const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
         QDir().mkpath(dir);
         const QImage image = window.grab().toImage();

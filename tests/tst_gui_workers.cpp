@@ -278,6 +278,50 @@ private slots:
         QCOMPARE(page.model()->rowCount(), 1);
     }
 
+    // A worker is lost after three of its own leases without a heartbeat, not after a fixed 90 s: one
+    // started with a 300 s lease heartbeats every 100 s and is running when its last heartbeat is 100 s
+    // old; one with the default 30 s lease is lost by then. A worker whose lease is not recorded (an
+    // older program) keeps the 90 s cut-off.
+    void lostCutOffFollowsEachWorkersLease()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        const qint64 now = Clock::system()->nowMs();
+        JobStore quietFor100s(tdb.config(), std::make_shared<ManualClock>(now - 100'000));
+        JobStore quietFor60s(tdb.config(), std::make_shared<ManualClock>(now - 60'000));
+        const QString patient = QStringLiteral("hcm-worker@app04:300");
+        const QString hasty = QStringLiteral("hcm-worker@app05:30");
+        const QString older = QStringLiteral("hcm-worker@app06:0");
+        WorkerInfo info = workerInfo(patient, QStringLiteral("app04"), 300, 4);
+        info.leaseMs = 300'000;
+        QVERIFY(quietFor100s.registerWorker(info).ok());
+        info = workerInfo(hasty, QStringLiteral("app05"), 30, 4);
+        info.leaseMs = 30'000;
+        QVERIFY(quietFor100s.registerWorker(info).ok());
+        QVERIFY(quietFor60s.registerWorker(workerInfo(older, QStringLiteral("app06"), 6, 4)).ok());
+        Database::closeThreadConnections();
+
+        AsyncJobService async{JobStore(tdb.config())};
+        WorkersPage page(&async);
+        page.setRefreshInterval(100);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        WorkerTableModel *workers = page.model();
+        QTRY_COMPARE_WITH_TIMEOUT(workers->rowCount(), 3, 5000);
+        const auto stateOf = [&](const QString &id) {
+            return workers->index(workers->rowOfWorker(id), WorkerTableModel::StateColumn)
+                .data(WorkerTableModel::StateRole)
+                .toInt();
+        };
+        QCOMPARE(stateOf(patient), int(WorkerState::Running));
+        QCOMPARE(cell(workers, workers->rowOfWorker(patient), WorkerTableModel::StateColumn),
+                 QStringLiteral("Running"));
+        QCOMPARE(stateOf(hasty), int(WorkerState::Lost));
+        QCOMPARE(stateOf(older), int(WorkerState::Running));
+        // The lease travels through the store on both backends.
+        QCOMPARE(workers->worker(patient)->leaseMs, qint64(300'000));
+        QCOMPARE(workers->worker(older)->leaseMs, qint64(0));
+    }
+
     // Regenerates docs/screenshots/workers.png: the main window on the workers page, a lost worker
     // selected with the jobs it still holds and its earlier attempts that did not complete.
     void screenshot()

@@ -1,6 +1,7 @@
 // Real hcm-worker processes on one database (a SQLite file, then a PostgreSQL database): claim races
 // between processes, a worker killed with SIGKILL mid-job and rescued by another, a graceful SIGTERM
-// drain, and (PostgreSQL) a cross-process wake-up through NOTIFY.
+// drain, and (PostgreSQL) a cross-process wake-up through NOTIFY. Also the desktop app's own graceful
+// SIGTERM drain (hcm-admin, offscreen).
 
 #include "testutil.h"
 
@@ -33,6 +34,25 @@ std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id
                                 tdb.dir() + QStringLiteral("/cache")} +
                     extra);
     p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p->start();
+    return p;
+}
+
+// The desktop app as a person starts it, without a display: its in-process worker runs the jobs.
+std::unique_ptr<QProcess> startAdmin(const TempDatabase &tdb, const QStringList &extra = {})
+{
+    auto p = std::make_unique<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    // Its settings, log and cache in the test's folder, not the home folder.
+    for (const char *name : {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"})
+        env.insert(QLatin1String(name), tdb.dir() + QLatin1Char('/') + QString::fromLatin1(name).toLower());
+    p->setProcessEnvironment(env);
+    p->setProgram(programPath(QStringLiteral("hcm-admin")));
+    p->setArguments(QStringList{QStringLiteral("--db"), tdb.spec(), QStringLiteral("--enable-test-job-types"),
+                                QStringLiteral("--concurrency"), QStringLiteral("1")} +
+                    extra);
+    p->setProcessChannelMode(QProcess::ForwardedChannels);
     p->start();
     return p;
 }
@@ -173,6 +193,64 @@ private slots:
                           QStringLiteral("status = 'processing'")),
                  qint64(0));
         QVERIFY(service.store().workers()->first().stoppedAt > 0);
+    }
+
+    // hcm-admin on SIGTERM (what systemd and a logout send) drains its in-process worker as hcm-worker
+    // does: the running job finishes within the grace period, the worker row gets its stop time, and the
+    // process exits normally. A job that outlasts the grace goes back to the queue without spending a
+    // retry, instead of staying "processing" until its lease runs out.
+    void adminDrainsOnSigterm_data()
+    {
+        QTest::addColumn<int>("jobMs");
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<QString>("ends");
+        QTest::newRow("finishes within the default grace (30 s)")
+            << 2500 << QStringList() << QStringLiteral("completed");
+        QTest::newRow("outlasts the grace")
+            << 600'000 << QStringList{QStringLiteral("--grace"), QStringLiteral("1")}
+            << QStringLiteral("queued");
+    }
+    void adminDrainsOnSigterm()
+    {
+        QFETCH(int, jobMs);
+        QFETCH(QStringList, options);
+        QFETCH(QString, ends);
+        if (!QFile::exists(programPath(QStringLiteral("hcm-admin"))))
+            QFAIL("hcm-admin is not built");
+        HCM_TEMP_DATABASE(tdb);
+        if (tdb.isPostgres())
+            QSKIP("hcm-admin runs its in-process worker on SQLite only");
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = service
+                              .enqueue(NewJob{QStringLiteral("test.sleep"),
+                                              JobPriority::Normal,
+                                              {{QStringLiteral("ms"), jobMs}},
+                                              3,
+                                              std::nullopt},
+                                       kActor)
+                              .value();
+        auto admin = startAdmin(tdb, options);
+        QVERIFY2(admin->waitForStarted(10'000), qPrintable(admin->errorString()));
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("processing"), 20'000);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")),
+                 qint64(1));
+
+        admin->terminate(); // SIGTERM
+        QVERIFY2(admin->waitForFinished(30'000), "hcm-admin did not exit after SIGTERM");
+        QCOMPARE(admin->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(admin->exitCode(), 0);
+        QCOMPARE(statusOf(tdb, id), ends);
+        auto job = service.get(id);
+        QVERIFY(job.ok());
+        QCOMPARE(job->attemptList.size(), 1);
+        QCOMPARE(job->attemptList.first().outcome, ends == QLatin1String("completed")
+                                                       ? QStringLiteral("completed")
+                                                       : QStringLiteral("interrupted"));
+        QCOMPARE(job->retryCount, 0); // an interrupted run spends no retry
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")),
+                 qint64(0));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at > 0")),
+                 qint64(1));
     }
 
     // An idle worker process (poll a minute away) starts a job enqueued by this process at once:

@@ -56,7 +56,7 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     });
     // Changes from other processes arrive with the model's periodic refresh; counts follow it.
     connect(m_model, &JobTableModel::windowApplied, this, [this] {
-        m_countsRequest = m_service->fetchCounts(m_model->filter());
+        requestCounts();
         loadVisibleRows();
         onCurrentChanged();
         emit databaseOk();
@@ -64,8 +64,9 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
     connect(m_service, &AsyncJobService::countsReady, this,
             [this](quint64 request, const StatusCounts &counts) {
-                if (request != m_countsRequest)
-                    return;
+                if (request < m_countsFrom || request <= m_countsShown)
+                    return; // counted another type or search, or older than what is shown
+                m_countsShown = request;
                 m_statusModel->setCounts(counts);
                 emit countsChanged(counts);
             });
@@ -258,7 +259,18 @@ void JobsPage::applyFilter()
     const int row = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
     m_model->setFilter(m_statusModel->statusesAt(row), m_typeCombo->currentData().toString(),
                        m_search->text().trimmed());
-    m_countsRequest = m_service->fetchCounts(m_model->filter());
+    requestCounts();
+}
+
+void JobsPage::requestCounts()
+{
+    const JobFilter &filter = m_model->filter();
+    const QString key = filter.type + QLatin1Char('\n') + filter.search;
+    const quint64 request = m_service->fetchCounts(filter);
+    if (key != m_countsKey || m_countsFrom == 0) {
+        m_countsKey = key;
+        m_countsFrom = request;
+    }
 }
 
 void JobsPage::loadVisibleRows()

@@ -64,6 +64,7 @@ signals:
 private:
     void buildUi();
     void applyFilter();
+    void requestCounts();
     void loadVisibleRows();
     void onCurrentChanged();
     void onActionFinished(quint64 request, const QList<JobActionResult> &results,
@@ -87,7 +88,13 @@ private:
     QTimer m_changeCoalescer;
     QTimer m_throughputTimer;
     QHash<quint64, QString> m_pendingActions; // request id → what it does, for the status message
-    quint64 m_countsRequest = 0;
+    // Counts requests: every answer newer than the one shown is shown, as long as it counted the type
+    // and search of the current filter (statuses do not change the counts). Answering only the newest
+    // request dropped every answer that arrived after a refresh of the rows had asked again: while
+    // filters changed, the list could go without counts.
+    QString m_countsKey;       // type and search of the requests since m_countsFrom
+    quint64 m_countsFrom = 0;  // first request for m_countsKey
+    quint64 m_countsShown = 0; // request whose answer the status list shows
     quint64 m_detailsRequest = 0;
     quint64 m_deliveriesRequest = 0;
     quint64 m_throughputRequest = 0;

@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "common/logcategories.h"
+#include "jobs/jobtablemodel.h"
 #include "ui/jobspage.h"
 #include "ui/notificationspage.h"
 #include "ui/statusicons.h"
@@ -9,15 +11,20 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QVBoxLayout>
 
 namespace hcm::ui {
 
@@ -156,6 +163,8 @@ void MainWindow::buildStatusBar()
 
 void MainWindow::setWorkerEnabled(bool enabled)
 {
+    if (enabled && (m_draining || m_drained))
+        enabled = false; // closing: no new worker
     if (m_workerAction && m_workerAction->isChecked() != enabled) {
         const QSignalBlocker block(m_workerAction);
         m_workerAction->setChecked(enabled);
@@ -190,25 +199,44 @@ void MainWindow::setWorkerEnabled(bool enabled)
         // Returns at once: registering happens in the pool's thread and reports back through signals.
         pool->start();
     } else if (!enabled && m_pool) {
-        WorkerPool *pool = m_pool;
-        m_pool = nullptr;
-        // Graceful: running jobs finish (or return to the queue after the grace period). The window no
-        // longer listens to it; closing meanwhile hurries it (see stopPools()).
-        disconnect(pool, nullptr, this, nullptr);
-        m_stoppingPools.append(pool);
-        connect(pool, &WorkerPool::stopped, this, [this, pool] {
-            m_stoppingPools.removeAll(pool);
-            pool->deleteLater();
-        });
-        pool->stop();
+        retirePool(std::exchange(m_pool, nullptr));
     }
     updateWorkerLabel();
+}
+
+void MainWindow::retirePool(WorkerPool *pool)
+{
+    // Graceful: running jobs finish (or return to the queue after the grace period). The window only
+    // waits for its stopped(); closing meanwhile waits for it too (see closeEvent()).
+    disconnect(pool, nullptr, this, nullptr);
+    m_stoppingPools.append(pool);
+    connect(pool, &WorkerPool::runningChanged, this, &MainWindow::updateDrainStatus);
+    connect(pool, &WorkerPool::stopped, this, [this, pool] {
+        m_stoppingPools.removeAll(pool);
+        pool->deleteLater(); // it is emitting this signal
+        updateWorkerLabel();
+        if (m_draining && m_stoppingPools.isEmpty()) {
+            m_draining = false;
+            m_drained = true;
+            m_drainTimer.stop();
+            if (m_drainDialog)
+                m_drainDialog->hide();
+            emit drained();
+            close();
+        }
+    });
+    pool->stop();
 }
 
 void MainWindow::updateWorkerLabel()
 {
     if (!m_workerLabel)
         return;
+    if (!m_pool && !m_stoppingPools.isEmpty()) {
+        m_workerLabel->setText(tr("Worker stopping…"));
+        m_workerLabel->setToolTip(tr("The in-process worker lets its running jobs finish, then stops."));
+        return;
+    }
     if (!m_pool) {
         m_workerLabel->setText(tr("Worker off"));
         m_workerLabel->setToolTip(tr("Jobs run only in hcm-worker processes."));
@@ -325,14 +353,124 @@ void MainWindow::closeEvent(QCloseEvent *event)
         });
         return;
     }
-    saveSettings();
-    stopPools(2000);
+    // The in-process worker drains first; the window closes itself when it has (see shutDown()).
+    if (!m_drained) {
+        const bool again = m_draining;
+        beginDrain();
+        if (!m_drained) {
+            event->ignore();
+            if (again && m_drainDialog) { // closed once more while waiting: show what it waits for
+                m_drainDialog->show();
+                m_drainDialog->raise();
+            }
+            return;
+        }
+    }
     event->accept();
+}
+
+void MainWindow::shutDown()
+{
+    m_closeConfirmed = true;
+    if (m_unsavedBox)
+        m_unsavedBox->close(); // answered with nothing: the changes are dropped
+    close();
+}
+
+void MainWindow::beginDrain()
+{
+    if (m_draining || m_drained)
+        return;
+    saveSettings();
+    m_workerAction->setEnabled(false);
+    if (m_pool)
+        retirePool(std::exchange(m_pool, nullptr));
+    updateWorkerLabel();
+    if (m_stoppingPools.isEmpty()) {
+        m_drained = true;
+        emit drained();
+        return;
+    }
+    m_draining = true;
+    m_drainClock.start();
+    qCInfo(lcApp) << "closing: waiting up to" << m_options.worker.graceMs << "ms for"
+                  << m_stoppingPools.size() << "worker pools to drain";
+
+    if (!m_drainDialog) {
+        m_drainDialog = new QDialog(this);
+        m_drainDialog->setObjectName(QStringLiteral("drainDialog"));
+        m_drainDialog->setWindowTitle(tr("Closing HCM Admin"));
+        m_drainDialog->setModal(false);
+        m_drainLabel = new QLabel;
+        m_drainLabel->setObjectName(QStringLiteral("drainLabel"));
+        m_drainDetail = new QLabel;
+        m_drainDetail->setObjectName(QStringLiteral("drainDetail"));
+        m_drainDetail->setWordWrap(true);
+        auto *busy = new QProgressBar;
+        busy->setRange(0, 0);
+        busy->setTextVisible(false);
+        auto *buttons = new QDialogButtonBox;
+        m_stopNowButton = buttons->addButton(tr("Stop Now"), QDialogButtonBox::DestructiveRole);
+        m_stopNowButton->setObjectName(QStringLiteral("stopNowButton"));
+        m_stopNowButton->setToolTip(
+            tr("Asks the running jobs to stop; they go back to the queue without spending a retry."));
+        connect(m_stopNowButton, &QPushButton::clicked, this, &MainWindow::stopNow);
+        auto *layout = new QVBoxLayout(m_drainDialog);
+        layout->addWidget(m_drainLabel);
+        layout->addWidget(busy);
+        layout->addWidget(m_drainDetail);
+        layout->addWidget(buttons);
+        // The window cannot close before the worker has stopped: closing this dialog hides it only.
+        connect(&m_drainTimer, &QTimer::timeout, this, &MainWindow::updateDrainStatus);
+    }
+    m_drainTimer.start(250);
+    updateDrainStatus();
+    m_drainDialog->show();
+}
+
+void MainWindow::updateDrainStatus()
+{
+    if (!m_draining || !m_drainLabel)
+        return;
+    int running = 0;
+    for (const QPointer<WorkerPool> &pool : std::as_const(m_stoppingPools)) {
+        if (pool)
+            running += pool->runningJobs();
+    }
+    if (m_stopNowRequested && running > 0)
+        m_drainLabel->setText(running == 1 ? tr("Stopping 1 running job…")
+                                           : tr("Stopping %n running jobs…", nullptr, running));
+    else if (running > 0)
+        m_drainLabel->setText(running == 1 ? tr("Waiting for 1 running job to finish…")
+                                           : tr("Waiting for %n running jobs to finish…", nullptr, running));
+    else
+        m_drainLabel->setText(tr("Saving the results and stopping the worker…"));
+    const qint64 left = qMax<qint64>(0, m_options.worker.graceMs - m_drainClock.elapsed());
+    if (m_stopNowRequested || left == 0)
+        m_drainDetail->setText(tr("Jobs that do not stop go back to the queue."));
+    else
+        m_drainDetail->setText(tr("Jobs still running in %1 are stopped and go back to the queue.")
+                                   .arg(JobTableModel::durationText(left)));
+}
+
+void MainWindow::stopNow()
+{
+    if (!m_draining)
+        return;
+    m_stopNowRequested = true;
+    if (m_stopNowButton)
+        m_stopNowButton->setEnabled(false);
+    for (const QPointer<WorkerPool> &pool : std::as_const(m_stoppingPools)) {
+        if (pool)
+            pool->stopWithin(0);
+    }
+    updateDrainStatus();
 }
 
 void MainWindow::stopPools(int graceMs)
 {
-    // Jobs still running get a short grace, then go back to the queue: the window closes promptly. No
+    // Only when the window goes away without having drained (the application quit first, or the
+    // window is deleted while open): jobs still running get `graceMs`, then go back to the queue. No
     // pool may outlive the window with its signals pointing here.
     if (m_pool) {
         disconnect(m_pool, nullptr, this, nullptr);

@@ -3,13 +3,17 @@
 #include "jobs/asyncjobservice.h"
 #include "worker/workerpool.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
+#include <QTimer>
 
 #include <functional>
 
+class QDialog;
 class QLabel;
 class QListWidget;
+class QPushButton;
 class QMessageBox;
 class QStackedWidget;
 
@@ -50,6 +54,23 @@ public:
     void setWorkerEnabled(bool enabled);
     void showPage(int index);
 
+    // Closing drains the in-process worker first, as SIGTERM does for hcm-worker: it stops claiming,
+    // running jobs get the grace period (Options::worker.graceMs), the rest go back to the queue, and
+    // the worker is marked stopped. The window stays open meanwhile, shows what it waits for in a small
+    // non-modal dialog with "Stop Now", and closes itself once every pool has stopped. Nothing blocks.
+    // shutDown() is close() for SIGTERM and the end of the session: it asks nothing (unsaved
+    // notification settings are dropped).
+    void shutDown();
+    // Stops waiting: running jobs are asked to stop and return to the queue without spending a retry.
+    void stopNow();
+    bool isDraining() const { return m_draining; }
+    QDialog *drainDialog() const { return m_drainDialog; }
+    void saveSettings() const;
+
+signals:
+    // Every pool of the window has stopped after a close; the window closes next.
+    void drained();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -58,8 +79,10 @@ private:
     void buildStatusBar();
     void updateWorkerLabel();
     void stopPools(int graceMs);
+    void retirePool(WorkerPool *pool);
+    void beginDrain();
+    void updateDrainStatus();
     void restoreSettings();
-    void saveSettings() const;
     void onNavigationChanged(int row);
     // Asks Save / Discard / Cancel about the notification settings' unsaved changes (open(), not exec());
     // `proceed` runs after a successful save or a discard, not after Cancel or a failed save.
@@ -83,6 +106,15 @@ private:
     QLabel *m_rateLabel = nullptr;
     QAction *m_workerAction = nullptr;
     int m_running = 0;
+    bool m_draining = false; // closing: waiting for the pools to stop
+    bool m_drained = false;  // every pool stopped: the window may close
+    bool m_stopNowRequested = false;
+    QDialog *m_drainDialog = nullptr;
+    QLabel *m_drainLabel = nullptr;
+    QLabel *m_drainDetail = nullptr;
+    QPushButton *m_stopNowButton = nullptr;
+    QTimer m_drainTimer;
+    QElapsedTimer m_drainClock;
 };
 
 } // namespace hcm::ui

@@ -138,6 +138,11 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
                       "expire; select the worker to see them.")
                 .arg(JobTableModel::timeText(w.heartbeatAt));
         }
+        if (index.column() == StateColumn && state == WorkerState::Running) {
+            //: %1 a duration ("1 min 40 s")
+            return tr("Shown as lost after %1 without a heartbeat.")
+                .arg(JobTableModel::durationText(workerLostAfterMs(w)));
+        }
         return {};
     case Qt::DisplayRole:
         break;

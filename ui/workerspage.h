@@ -43,21 +43,19 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     void setWorkers(const QList<WorkerInfo> &workers, qint64 nowMs);
-    // A worker whose heartbeat is older than this is shown as lost.
-    void setStaleAfterMs(qint64 ms) { m_staleAfterMs = ms; }
 
     QString workerIdAt(int row) const;
     int rowOfWorker(const QString &id) const;
     // The worker and its state as of the last refresh; nullptr when it is not listed.
     const WorkerInfo *worker(const QString &id) const;
-    WorkerState stateOf(const WorkerInfo &w) const { return workerState(w, m_now, m_staleAfterMs); }
+    // Lost after three of the worker's own leases without a heartbeat (workerLostAfterMs).
+    WorkerState stateOf(const WorkerInfo &w) const { return workerState(w, m_now); }
     qint64 now() const { return m_now; }
 
 private:
     QString stateText(const WorkerInfo &w) const;
     QList<WorkerInfo> m_workers;
     qint64 m_now = 0;
-    qint64 m_staleAfterMs = kWorkerLostAfterMs;
 };
 
 // The workers page: the registered workers (a lost one marked at once) and, for the selected one,

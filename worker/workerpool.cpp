@@ -305,6 +305,7 @@ void Dispatcher::start()
     info.pid = QCoreApplication::applicationPid();
     info.concurrency = m_options.concurrency;
     info.version = QStringLiteral(HCM_VERSION);
+    info.leaseMs = m_options.leaseMs;
     if (auto st = m_store.registerWorker(info); !st) {
         failStart(st.error().message);
         return;
@@ -1005,6 +1006,17 @@ void WorkerPool::stop()
     if (m_state != State::Running)
         return;
     stopDispatcher(m_options.graceMs);
+}
+
+void WorkerPool::stopWithin(int graceMs)
+{
+    const int grace = qMax(0, graceMs);
+    if (m_state == State::Starting)
+        m_stopWhenStarted = m_stopWhenStarted ? qMin(*m_stopWhenStarted, grace) : grace;
+    else if (m_state == State::Running)
+        stopDispatcher(grace);
+    else if (m_state == State::Stopping && m_dispatcher)
+        QMetaObject::invokeMethod(m_dispatcher, "hurry", Qt::QueuedConnection, Q_ARG(int, grace));
 }
 
 void WorkerPool::stopDispatcher(int graceMs)

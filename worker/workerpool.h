@@ -70,6 +70,9 @@ public:
     // effect once the start has settled: a pool that registers stops right away, one that fails just
     // reports the failure and stops.
     void stop();
+    // stop() with at most `graceMs` for the running jobs; while already stopping, shortens the grace
+    // that is left (a window's "Stop now"). Returns at once; stopped() follows.
+    void stopWithin(int graceMs);
     // Blocks until stopped (for destructors, command-line tools and tests).
     void stopAndWait(int graceMs = -1);
     // Looks for due jobs now (an in-process enqueue calls this through JobNotifier).

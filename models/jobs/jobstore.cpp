@@ -1195,11 +1195,11 @@ Status JobStore::registerWorker(const WorkerInfo &info)
     q.prepare(withNow(
         QStringLiteral(
             "INSERT INTO workers (id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
-            "stopped_at) "
-            "VALUES (?, ?, ?, COALESCE(?, {now}), {now}, ?, 0, ?, NULL) ON CONFLICT (id) DO UPDATE SET "
+            "stopped_at, lease_ms) "
+            "VALUES (?, ?, ?, COALESCE(?, {now}), {now}, ?, 0, ?, NULL, ?) ON CONFLICT (id) DO UPDATE SET "
             "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
             "heartbeat_at = excluded.heartbeat_at, concurrency = excluded.concurrency, running = 0, "
-            "version = excluded.version, stopped_at = NULL"),
+            "version = excluded.version, stopped_at = NULL, lease_ms = excluded.lease_ms"),
         now()));
     q.addBindValue(info.id);
     q.addBindValue(info.host);
@@ -1207,6 +1207,7 @@ Status JobStore::registerWorker(const WorkerInfo &info)
     q.addBindValue(info.startedAt > 0 ? QVariant(info.startedAt) : nullInt64());
     q.addBindValue(info.concurrency);
     q.addBindValue(info.version);
+    q.addBindValue(info.leaseMs > 0 ? QVariant(info.leaseMs) : nullInt64());
     return Sql::exec(q, Tr::tr("registering the worker"));
 }
 
@@ -1230,13 +1231,14 @@ Result<QList<WorkerInfo>> JobStore::workers()
     QSqlQuery q(conn.value());
     if (!q.exec(
             QStringLiteral("SELECT id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
-                           "stopped_at FROM workers ORDER BY heartbeat_at DESC")))
+                           "stopped_at, lease_ms FROM workers ORDER BY heartbeat_at DESC")))
         return Database::error(q.lastError(), Tr::tr("listing workers"));
     QList<WorkerInfo> out;
     while (q.next()) {
         out.append(WorkerInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
                               q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toInt(),
-                              q.value(6).toInt(), q.value(7).toString(), msOrZero(q.value(8))});
+                              q.value(6).toInt(), q.value(7).toString(), msOrZero(q.value(8)),
+                              msOrZero(q.value(9))});
     }
     return out;
 }

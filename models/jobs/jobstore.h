@@ -104,6 +104,7 @@ struct WorkerInfo {
     int running = 0;
     QString version;
     qint64 stoppedAt = 0;
+    qint64 leaseMs = 0; // the worker's lease (it heartbeats every leaseMs / 3); 0: not recorded
 };
 
 // One attempt of a job with what the job is now: a worker's history on the workers page.
