@@ -5,6 +5,7 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
@@ -72,6 +73,10 @@ int jobsShowCommand(Context &ctx);
 int jobsCancelCommand(Context &ctx);
 int jobsRetryCommand(Context &ctx);
 int jobsDeleteCommand(Context &ctx);
+int jobsPauseCommand(Context &ctx);
+int jobsResumeCommand(Context &ctx);
+// The paused job types: added to `json` as "paused_types", or printed one per line when json is null.
+bool pausedTypesOutput(Context &ctx, QJsonObject *json);
 
 // The commands on notification settings and deliveries (ctlsettings.cpp).
 int settingsShowCommand(Context &ctx);

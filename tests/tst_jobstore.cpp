@@ -155,7 +155,9 @@ private slots:
         QVERIFY(info->pending.isEmpty());
         // Applying again is a no-op.
         QVERIFY(Database::openAndMigrate(tdb.config()).ok());
-        QCOMPARE(rowCount(tdb.config(), QStringLiteral("schema_migrations")), qint64(info->latestVersion));
+        // One row per migration file (versions need not be contiguous while branches add theirs).
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("schema_migrations")),
+                 qint64(Migrator::available(tdb.config().backend).size()));
         for (const char *table :
              {"background_jobs", "job_attempts", "workers", "cache_entries", "app_settings"})
             QVERIFY2(rowCount(tdb.config(), QString::fromLatin1(table)) >= 0, table);
