@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "db/migrator.h"
 #include "jobs/jobstore.h"
 
 #include <QFile>
@@ -582,7 +583,8 @@ void TestHcmctl::dbInfoPerBackend()
     QVERIFY(o.value(QLatin1String("schema_version")).toInt() >= 4);
     QCOMPARE(o.value(QLatin1String("schema_version")), o.value(QLatin1String("latest_schema_version")));
     const QJsonArray migrations = o.value(QLatin1String("migrations")).toArray();
-    QCOMPARE(migrations.size(), o.value(QLatin1String("schema_version")).toInt());
+    // One per migration file (versions need not be contiguous while branches add theirs).
+    QCOMPARE(migrations.size(), Migrator::available(c.backend).size());
     QCOMPARE(migrations.first().toObject().value(QLatin1String("name")).toString(),
              QStringLiteral("initial"));
     QVERIFY(!migrations.first().toObject().value(QLatin1String("applied_at")).toString().isEmpty());
