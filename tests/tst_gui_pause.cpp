@@ -15,6 +15,7 @@
 #include "ui/workerspage.h"
 #include "worker/workerpool.h"
 
+#include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
@@ -113,8 +114,10 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         ui::JobsPage *page = window.jobsPage();
         JobTableModel *model = page->model();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTRY_VERIFY_WITH_TIMEOUT(model->rowOfJob(rotate) >= 0 && model->rowOfJob(flush) >= 0, 5000);
         QCOMPARE(statusAt(model, rotate), QStringLiteral("Queued"));
+        QSignalSpy resets(model, &QAbstractItemModel::modelReset);
 
         // Right-click the log_rotate job: "Pause Type “log_rotate”".
         page->table()->selectRow(model->rowOfJob(rotate));
@@ -131,6 +134,7 @@ private slots:
         QVERIFY2(statusTipAt(model, rotate).contains(QLatin1String("paused by admin:test at")),
                  qPrintable(statusTipAt(model, rotate)));
         QCOMPARE(statusAt(model, flush), QStringLiteral("Queued"));
+        QCOMPARE(resets.size(), 0); // the rows changed in place
         auto stored = PausedTypeStore(tdb.config()).list();
         QVERIFY(stored.ok());
         QCOMPARE(stored->size(), 1);
