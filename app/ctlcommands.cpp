@@ -210,10 +210,16 @@ int jobsCounts(Context &ctx)
     auto counts = JobStatsStore(ctx.config).countByStatus(JobFilter{});
     if (!counts)
         return ctx.fail(counts.error().message);
-    if (ctx.json)
-        printJson(ctx.out, countsJson(counts.value()));
-    else
+    if (ctx.json) {
+        QJsonObject o = countsJson(counts.value());
+        if (!pausedTypesOutput(ctx, &o))
+            return ExitFailed;
+        printJson(ctx.out, o);
+    } else {
         printCounts(ctx, counts.value(), {});
+        if (!pausedTypesOutput(ctx, nullptr))
+            return ExitFailed;
+    }
     return ExitOk;
 }
 
@@ -490,9 +496,28 @@ const QList<Command> &commands()
          QT_TRANSLATE_NOOP("hcm::ctl", "One or more job ids, as job_12 or 12."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Deletes finished jobs and their attempts."), 1, -1,
          Command::Db::OpenAndMigrate, noOptions, jobsDeleteCommand},
+        {QStringLiteral("jobs"), QStringLiteral("pause"), QT_TRANSLATE_NOOP("hcm::ctl", "[TYPE]"),
+         QT_TRANSLATE_NOOP("hcm::ctl", "The job type to pause (or --all)."),
+         QT_TRANSLATE_NOOP("hcm::ctl",
+                           "Pauses a job type: its queued and new jobs wait, running ones finish."),
+         0, 1, Command::Db::OpenAndMigrate,
+         [] {
+             return QList<QCommandLineOption>{
+                 QCommandLineOption(QStringLiteral("all"), Ctl::tr("Pause every job type."))};
+         },
+         jobsPauseCommand},
+        {QStringLiteral("jobs"), QStringLiteral("resume"), QT_TRANSLATE_NOOP("hcm::ctl", "[TYPE]"),
+         QT_TRANSLATE_NOOP("hcm::ctl", "The job type to resume (or --all)."),
+         QT_TRANSLATE_NOOP("hcm::ctl", "Resumes a paused job type: its queued jobs start at once."), 0, 1,
+         Command::Db::OpenAndMigrate,
+         [] {
+             return QList<QCommandLineOption>{
+                 QCommandLineOption(QStringLiteral("all"), Ctl::tr("Resume every paused job type."))};
+         },
+         jobsResumeCommand},
         {QStringLiteral("jobs"), QStringLiteral("counts"), "", "",
-         QT_TRANSLATE_NOOP("hcm::ctl", "Counts jobs per status."), 0, 0, Command::Db::OpenAndMigrate,
-         noOptions, jobsCounts},
+         QT_TRANSLATE_NOOP("hcm::ctl", "Counts jobs per status and lists the paused job types."), 0, 0,
+         Command::Db::OpenAndMigrate, noOptions, jobsCounts},
         {QStringLiteral("jobs"), QStringLiteral("types"), "", "",
          QT_TRANSLATE_NOOP("hcm::ctl", "Lists the job types with their payload templates."), 0, 0,
          Command::Db::None, noOptions, jobsTypes},

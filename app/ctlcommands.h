@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QIODevice>
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
@@ -73,6 +74,10 @@ int jobsShowCommand(Context &ctx);
 int jobsCancelCommand(Context &ctx);
 int jobsRetryCommand(Context &ctx);
 int jobsDeleteCommand(Context &ctx);
+int jobsPauseCommand(Context &ctx);
+int jobsResumeCommand(Context &ctx);
+// The paused job types: added to `json` as "paused_types", or printed one per line when json is null.
+bool pausedTypesOutput(Context &ctx, QJsonObject *json);
 
 // The commands on notification settings and deliveries (ctlsettings.cpp).
 int settingsShowCommand(Context &ctx);

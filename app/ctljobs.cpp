@@ -1,9 +1,10 @@
-// hcmctl's commands on single jobs: enqueue, list, show, cancel, retry, delete.
+// hcmctl's commands on single jobs: enqueue, list, show, cancel, retry, delete; pausing job types.
 
 #include "ctlcommands.h"
 
 #include "common/clock.h"
 #include "jobs/jobservice.h"
+#include "jobs/pauseservice.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -362,6 +363,85 @@ int jobsRetryCommand(Context &ctx)
 int jobsDeleteCommand(Context &ctx)
 {
     return jobsAction(ctx, Action::Delete);
+}
+
+namespace {
+
+// pause and resume: TYPE or --all, one of them.
+int pauseOrResume(Context &ctx, bool pause)
+{
+    const bool all = ctx.parser.isSet(QStringLiteral("all"));
+    if (all == !ctx.args.isEmpty())
+        return ctx.usage(all ? Ctl::tr("Give a job type or --all, not both.")
+                             : Ctl::tr("Give the job type to %1, or --all.")
+                                   .arg(pause ? Ctl::tr("pause") : Ctl::tr("resume")));
+    const QString type = all ? kAllJobTypes : ctx.args.first().trimmed();
+    if (type == kAllJobTypes && !all)
+        return ctx.usage(
+            Ctl::tr("Write --all to %1 every job type.").arg(pause ? Ctl::tr("pause") : Ctl::tr("resume")));
+    auto change = PauseService(ctx.config).setPaused(type, pause, actor());
+    if (!change)
+        return ctx.fail(change.error().message);
+    if (ctx.json) {
+        QJsonArray paused;
+        for (const PausedType &p : change->pausedNow)
+            paused.append(p.toJson());
+        printJson(ctx.out, QJsonObject{{QStringLiteral("type"), type},
+                                       {QStringLiteral("paused"), pause},
+                                       {QStringLiteral("changed"), change->changed},
+                                       {QStringLiteral("paused_types"), paused}});
+        return ExitOk;
+    }
+    const QString what = all ? Ctl::tr("every job type") : type;
+    if (!change->changed) {
+        const PausedType *held = PausedTypeStore::pauseOf(change->pausedNow, type);
+        ctx.out << (pause && held ? Ctl::tr("%1 was paused already (by %2 at %3)")
+                                        .arg(what, held->pausedBy, localTime(held->pausedAt))
+                                  : Ctl::tr("%1 was not paused").arg(what))
+                << '\n';
+    } else {
+        ctx.out << (pause ? Ctl::tr("%1 paused: queued jobs wait, running ones finish; resume with "
+                                    "\"hcmctl jobs resume %2\"")
+                                .arg(what, all ? QStringLiteral("--all") : type)
+                          : Ctl::tr("%1 resumed").arg(what))
+                << '\n';
+    }
+    ctx.out.flush();
+    return ExitOk;
+}
+
+} // namespace
+
+int jobsPauseCommand(Context &ctx)
+{
+    return pauseOrResume(ctx, true);
+}
+
+int jobsResumeCommand(Context &ctx)
+{
+    return pauseOrResume(ctx, false);
+}
+
+bool pausedTypesOutput(Context &ctx, QJsonObject *json)
+{
+    auto paused = PauseService(ctx.config).pausedTypes();
+    if (!paused) {
+        ctx.fail(paused.error().message);
+        return false;
+    }
+    if (json) {
+        QJsonArray array;
+        for (const PausedType &p : paused.value())
+            array.append(p.toJson());
+        json->insert(QStringLiteral("paused_types"), array);
+        return true;
+    }
+    for (const PausedType &p : paused.value())
+        ctx.out << Ctl::tr("paused: %1 (by %2 at %3)")
+                       .arg(p.isAll() ? Ctl::tr("every job type") : p.type, p.pausedBy, localTime(p.pausedAt))
+                << '\n';
+    ctx.out.flush();
+    return true;
 }
 
 } // namespace hcm::ctl

@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QTemporaryDir>
 
 #include <memory>
@@ -27,6 +28,7 @@ struct BenchOptions {
     bool store = false;          // burndown: JobStore::claim/finish in a loop on one thread only
     bool rawPlannerPlan = false; // raw loop: let SQLite choose the claim's index (no INDEXED BY)
     bool analyze = false;        // burndown: ANALYZE after the jobs are inserted, before timing
+    QStringList paused;          // burndown: job types paused before timing (what a pause costs)
     int repeat = 1;              // runs per measurement; the median is reported
     QString dbPath;              // empty: a file in `tempDir`
     QString tempDir;             // folder of the temporary databases

@@ -4,6 +4,7 @@
 #include "benchcommon.h"
 
 #include "db/database.h"
+#include "jobs/pauseservice.h"
 #include "worker/handlers/diagnostichandlers.h"
 #include "worker/workerpool.h"
 
@@ -55,6 +56,11 @@ Result<std::unique_ptr<RunDatabase>> prepare(const BenchOptions &options, const 
         return db.error();
     if (auto st = insertNoopJobs((*db)->config(), jobs); !st)
         return st.error();
+    for (const QString &type : options.paused) {
+        auto paused = PauseService((*db)->config()).setPaused(type, true, Actor{QStringLiteral("hcm-bench")});
+        if (!paused)
+            return paused.error();
+    }
     if (options.analyze) {
         auto conn = Database::connection((*db)->config());
         if (!conn)
@@ -351,11 +357,15 @@ Result<QJsonObject> runBurndown(const BenchOptions &options)
             entry.insert(QStringLiteral("first_pool_error"), firstError);
         results.append(entry);
     }
-    return QJsonObject{
-        {QStringLiteral("mode"), QStringLiteral("burndown")}, {QStringLiteral("jobs"), jobs},
-        {QStringLiteral("repeat"), options.repeat},           {QStringLiteral("prefetch"), options.prefetch},
-        {QStringLiteral("max_claim_batch"), options.batch},   {QStringLiteral("analyze"), options.analyze},
-        {QStringLiteral("target_jobs_per_s"), 100000},        {QStringLiteral("results"), results}};
+    return QJsonObject{{QStringLiteral("mode"), QStringLiteral("burndown")},
+                       {QStringLiteral("jobs"), jobs},
+                       {QStringLiteral("repeat"), options.repeat},
+                       {QStringLiteral("prefetch"), options.prefetch},
+                       {QStringLiteral("max_claim_batch"), options.batch},
+                       {QStringLiteral("analyze"), options.analyze},
+                       {QStringLiteral("paused_types"), QJsonArray::fromStringList(options.paused)},
+                       {QStringLiteral("target_jobs_per_s"), 100000},
+                       {QStringLiteral("results"), results}};
 }
 
 Result<QJsonObject> runRawLoop(const BenchOptions &options)

@@ -109,6 +109,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption plannerPlanOption(QStringLiteral("raw-planner-plan"),
                                                QStringLiteral("burndown --raw: claim without INDEXED BY "
                                                               "idx_jobs_queue, as JobStore::claim does."));
+    const QCommandLineOption pauseOption(
+        QStringLiteral("pause"),
+        QStringLiteral("burndown: pause this job type (repeatable; * for all) before timing, to measure "
+                       "what a paused type costs the claims of the others."),
+        QStringLiteral("type"));
     const QCommandLineOption repeatOption(
         QStringLiteral("repeat"),
         QStringLiteral("Runs per measurement, each on a fresh database; the median "
@@ -134,9 +139,9 @@ int main(int argc, char *argv[])
                                              QStringLiteral("kind"), QStringLiteral("burndown"));
     parser.addOption(processesOption);
     parser.addOption(childKindOption);
-    for (const auto *o :
-         {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption, &storeOption,
-          &analyzeOption, &plannerPlanOption, &repeatOption, &dbOption, &jsonOnlyOption, &verboseOption})
+    for (const auto *o : {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption,
+                          &storeOption, &analyzeOption, &plannerPlanOption, &pauseOption, &repeatOption,
+                          &dbOption, &jsonOnlyOption, &verboseOption})
         parser.addOption(*o);
     parser.process(app);
 
@@ -234,6 +239,9 @@ int main(int argc, char *argv[])
     if (options.store && (options.raw || mode != QLatin1String("burndown")))
         return fail(QStringLiteral("--store applies to burndown only, without --raw."), kUsageError);
     options.analyze = parser.isSet(analyzeOption);
+    options.paused = parser.values(pauseOption);
+    if (!options.paused.isEmpty() && (mode != QLatin1String("burndown") || options.raw))
+        return fail(QStringLiteral("--pause applies to burndown only, without --raw."), kUsageError);
     options.rawPlannerPlan = parser.isSet(plannerPlanOption);
     if (options.rawPlannerPlan && !options.raw)
         return fail(QStringLiteral("--raw-planner-plan applies to burndown --raw only."), kUsageError);

@@ -62,6 +62,20 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
         emit databaseOk();
     });
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
+    connect(m_model, &JobTableModel::pausedTypesChanged, this, &JobsPage::updatePauseControls);
+    connect(m_service, &AsyncJobService::pauseChanged, this, [this](quint64 request, const PauseChange &c) {
+        if (m_pendingActions.remove(request) == 0)
+            return;
+        const QString what = c.type == kAllJobTypes ? tr("Every job type") : c.type;
+        if (!c.changed)
+            emit statusMessage(
+                c.paused ? tr("%1 was paused already.").arg(what) : tr("%1 was not paused.").arg(what), 5000);
+        else
+            emit statusMessage(c.paused ? tr("%1 paused: queued jobs wait, running ones finish.").arg(what)
+                                        : tr("%1 resumed.").arg(what),
+                               5000);
+        refresh();
+    });
     connect(m_service, &AsyncJobService::countsReady, this,
             [this](quint64 request, const StatusCounts &counts) {
                 if (request < m_countsFrom || request <= m_countsShown)
@@ -129,6 +143,15 @@ void JobsPage::buildUi()
     for (const JobTypeInfo &t : JobTypeCatalog::instance().types(true))
         m_typeCombo->addItem(t.name, t.name);
     connect(m_typeCombo, &QComboBox::currentIndexChanged, this, &JobsPage::applyFilter);
+    m_pauseButton = new QToolButton;
+    m_pauseButton->setObjectName(QStringLiteral("pauseTypeButton"));
+    connect(m_typeCombo, &QComboBox::currentIndexChanged, this, &JobsPage::updatePauseControls);
+    connect(m_pauseButton, &QToolButton::clicked, this, [this] {
+        const QString type = m_typeCombo->currentData().toString();
+        const QString target = type.isEmpty() ? kAllJobTypes : type;
+        const PausedType *pause = PausedTypeStore::pauseOf(m_model->pausedTypes(), target);
+        requestPause(target, !(pause && pause->type == target));
+    });
 
     auto *left = new QWidget;
     auto *leftLayout = new QVBoxLayout(left);
@@ -140,7 +163,11 @@ void JobsPage::buildUi()
     leftLayout->addWidget(statusLabel);
     leftLayout->addWidget(m_statusList, 1);
     leftLayout->addWidget(typeLabel);
-    leftLayout->addWidget(m_typeCombo);
+    auto *typeRow = new QHBoxLayout;
+    typeRow->addWidget(m_typeCombo, 1);
+    typeRow->addWidget(m_pauseButton);
+    leftLayout->addLayout(typeRow);
+    updatePauseControls();
     m_chart = new ThroughputChart;
     m_chart->setObjectName(QStringLiteral("throughputChart"));
     auto *chartLabel = new QLabel(tr("Last hour"));
@@ -399,6 +426,7 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
         connect(copyPayload, &QAction::triggered, this,
                 [this, payload] { copyToClipboard(payload, tr("payload")); });
     }
+    addPauseActions(menu, jobs);
     menu->addSeparator();
     QAction *del = add("action-delete", n == 1 ? tr("De&lete") : tr("De&lete %n Jobs", nullptr, n),
                        JobAction::Delete, &JobsPage::requestDelete);
@@ -476,6 +504,85 @@ void JobsPage::duplicate(const QList<qint64> &ids)
                 tr("Duplicate %n Jobs", nullptr, int(ids.size())), run);
     else
         run();
+}
+
+void JobsPage::requestPause(const QString &type, bool pause)
+{
+    const auto run = [this, type, pause] {
+        m_pendingActions.insert(m_service->setPaused(type, pause, m_actor),
+                                pause ? tr("Pause") : tr("Resume"));
+    };
+    if (type == kAllJobTypes && pause)
+        confirm(tr("Pause every job type? Queued and new jobs wait until you resume; running jobs finish."),
+                tr("Pause All Types"), run);
+    else
+        run();
+}
+
+void JobsPage::updatePauseControls()
+{
+    const QList<PausedType> &paused = m_model->pausedTypes();
+    // The type filter marks paused types; its data stays the bare type name.
+    for (int i = 1; i < m_typeCombo->count(); ++i) {
+        const QString type = m_typeCombo->itemData(i).toString();
+        const PausedType *pause = PausedTypeStore::pauseOf(paused, type);
+        //: a job type in the type filter whose jobs are paused
+        m_typeCombo->setItemText(i, pause ? tr("%1 (paused)").arg(type) : type);
+        m_typeCombo->setItemData(i, pause ? JobTableModel::pausedText(*pause) : QString(), Qt::ToolTipRole);
+    }
+    const PausedType *all = PausedTypeStore::pauseOf(paused, kAllJobTypes);
+    m_typeCombo->setItemText(0, all ? tr("All types (paused)") : tr("All types"));
+    const QString type = m_typeCombo->currentData().toString();
+    const QString target = type.isEmpty() ? kAllJobTypes : type;
+    const PausedType *pause = PausedTypeStore::pauseOf(paused, target);
+    const bool resumes = pause && pause->type == target;
+    m_pauseButton->setIcon(icon(resumes ? "action-resume" : "action-pause"));
+    if (type.isEmpty()) {
+        m_pauseButton->setText(resumes ? tr("Resume All") : tr("Pause All"));
+        m_pauseButton->setToolTip(resumes
+                                      ? JobTableModel::pausedText(*pause)
+                                      : tr("Pause every job type: queued jobs wait, running ones finish"));
+    } else {
+        m_pauseButton->setText(resumes ? tr("Resume") : tr("Pause"));
+        m_pauseButton->setToolTip(resumes
+                                      ? JobTableModel::pausedText(*pause)
+                                      : tr("Pause %1: its queued jobs wait, running ones finish").arg(type));
+    }
+    // Resuming one type while every type is paused changes nothing: say so rather than offer it.
+    m_pauseButton->setEnabled(!(pause && pause->isAll() && !resumes));
+    if (!m_pauseButton->isEnabled())
+        m_pauseButton->setToolTip(JobTableModel::pausedText(*pause));
+    m_pauseButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+}
+
+void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
+{
+    QStringList types;
+    for (const Job *job : jobs)
+        if (!types.contains(job->type))
+            types << job->type;
+    std::sort(types.begin(), types.end());
+    if (types.isEmpty())
+        return;
+    menu->addSeparator();
+    const QList<PausedType> &paused = m_model->pausedTypes();
+    for (const QString &type : std::as_const(types).mid(0, 5)) {
+        const PausedType *pause = PausedTypeStore::pauseOf(paused, type);
+        const bool resumes = pause && pause->type == type;
+        QAction *a =
+            menu->addAction(icon(resumes ? "action-resume" : "action-pause"),
+                            resumes ? tr("Resume Type “%1”").arg(type) : tr("Pause Type “%1”").arg(type));
+        a->setObjectName(resumes ? QStringLiteral("resumeTypeAction") : QStringLiteral("pauseTypeAction"));
+        a->setData(type);
+        if (pause)
+            a->setToolTip(JobTableModel::pausedText(*pause));
+        else
+            a->setToolTip(tr("Queued %1 jobs wait until resumed; running ones finish.").arg(type));
+        if (pause && pause->isAll()) {
+            a->setEnabled(false); // every type is paused: only "Resume All" helps
+        }
+        connect(a, &QAction::triggered, this, [this, type, resumes] { requestPause(type, !resumes); });
+    }
 }
 
 void JobsPage::onActionFinished(quint64 request, const QList<JobActionResult> &results,

@@ -13,6 +13,7 @@ class QMenu;
 class QSettings;
 class QSplitter;
 class QTableView;
+class QToolButton;
 
 namespace hcm {
 class JobTableModel;
@@ -34,6 +35,9 @@ public:
     JobTableModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
     QListView *statusList() const { return m_statusList; }
+    QComboBox *typeCombo() const { return m_typeCombo; }
+    // Pauses or resumes the type chosen in the type filter ("All types": every type).
+    QToolButton *pauseButton() const { return m_pauseButton; }
     StatusFilterModel *statusModel() const { return m_statusModel; }
 
     // Job ids of the selected rows, in row order (rows not loaded yet are left out).
@@ -53,6 +57,8 @@ public slots:
     void requestRetry(const QList<qint64> &ids);
     void requestDelete(const QList<qint64> &ids);
     void duplicate(const QList<qint64> &ids);
+    // Pauses or resumes a job type (kAllJobTypes: every type; pausing all asks first).
+    void requestPause(const QString &type, bool pause);
 
 signals:
     void statusMessage(const QString &message, int timeoutMs);
@@ -72,6 +78,8 @@ private:
     void confirm(const QString &text, const QString &okText, std::function<void()> onAccept);
     void copyToClipboard(const QString &text, const QString &what);
     bool isLoaded(qint64 id) const;
+    void updatePauseControls();
+    void addPauseActions(QMenu *menu, const QList<const Job *> &jobs);
 
     AsyncJobService *m_service;
     Actor m_actor;
@@ -79,6 +87,7 @@ private:
     StatusFilterModel *m_statusModel = nullptr;
     QListView *m_statusList = nullptr;
     QComboBox *m_typeCombo = nullptr;
+    QToolButton *m_pauseButton = nullptr;
     QLineEdit *m_search = nullptr;
     QTableView *m_table = nullptr;
     JobDetailsView *m_details = nullptr;

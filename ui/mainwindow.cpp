@@ -49,6 +49,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_jobsPage = new JobsPage(m_service, m_options.actor);
     m_jobsPage->setRefreshInterval(m_options.refreshIntervalMs);
     m_workersPage = new WorkersPage(m_service);
+    m_workersPage->setActor(m_options.actor);
     m_pages->addWidget(m_jobsPage);
     m_pages->addWidget(m_workersPage);
     m_notificationsPage = new NotificationsPage(m_options.db, m_options.actor);

@@ -4,6 +4,7 @@
 #include "jobs/jobnotifier.h"
 #include "jobs/jobtablemodel.h"
 #include "ui/jobdetailsdialog.h"
+#include "ui/pausedtypesbar.h"
 #include "ui/statusicons.h"
 #include "ui/workerjobsmodel.h"
 
@@ -235,6 +236,7 @@ WorkersPage::WorkersPage(AsyncJobService *service, QWidget *parent)
     , m_jobsTable(new QTableView)
     , m_jobsTitle(new QLabel)
     , m_splitter(new QSplitter(Qt::Vertical))
+    , m_pausedBar(new PausedTypesBar(service, Actor{QStringLiteral("admin:local")}))
 {
     m_table->setObjectName(QStringLiteral("workerTable"));
     m_table->setModel(m_model);
@@ -286,6 +288,7 @@ WorkersPage::WorkersPage(AsyncJobService *service, QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(hint);
+    layout->addWidget(m_pausedBar);
     layout->addWidget(m_splitter, 1);
 
     m_timer.setInterval(2000);
@@ -314,9 +317,15 @@ void WorkersPage::setRefreshInterval(int ms)
     m_timer.setInterval(qMax(50, ms));
 }
 
+void WorkersPage::setActor(const Actor &actor)
+{
+    m_pausedBar->setActor(actor);
+}
+
 void WorkersPage::refresh()
 {
     m_request = m_service->fetchWorkers();
+    m_pausedBar->refresh(); // another process may have paused or resumed a type
     fetchJobs();
 }
 

@@ -14,6 +14,7 @@ class QTableView;
 
 namespace hcm::ui {
 
+class PausedTypesBar;
 class WorkerJobsModel;
 
 // Registered workers with their heartbeats. Updated in place: rows are keyed by worker id.
@@ -71,6 +72,10 @@ public:
     QTableView *workerTable() const { return m_table; }
     QTableView *jobsTable() const { return m_jobsTable; }
     QLabel *jobsTitle() const { return m_jobsTitle; }
+    // The "Paused types" line with its Resume buttons.
+    PausedTypesBar *pausedBar() const { return m_pausedBar; }
+    // Who resumes paused types from this page.
+    void setActor(const Actor &actor);
     // The selected worker's id, empty when none.
     QString selectedWorker() const { return m_selectedWorker; }
     // The context menu for the job in `row` of the jobs table (a fresh menu, deleted on close).
@@ -103,6 +108,7 @@ private:
     QTableView *m_jobsTable;
     QLabel *m_jobsTitle;
     QSplitter *m_splitter;
+    PausedTypesBar *m_pausedBar;
     QTimer m_timer;
     QTimer m_changeCoalescer; // job changes reported by JobNotifier, a burst as one reload
     QString m_selectedWorker;

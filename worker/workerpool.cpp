@@ -6,6 +6,7 @@
 #include "jobs/jobnotifier.h"
 #include "jobs/jobstore.h"
 #include "jobs/jobtypes.h"
+#include "jobs/pausedtypestore.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -92,6 +93,8 @@ public:
         , m_handoff(std::move(handoff))
         , m_store(m_options.env.db, m_options.env.clock, m_options.retry)
         , m_types(m_handoff->registry.types())
+        , m_pausedStore(m_options.env.db, m_options.env.clock)
+        , m_claimTypes(m_types)
     {
         QMutexLocker lock(&m_handoff->mutex);
         m_handoff->dispatcher = this;
@@ -123,6 +126,12 @@ public slots:
     void stop(int graceMs);
     void hurry(int graceMs);
     void cancelJobs(const QList<qint64> &ids);
+    // A job type was paused or resumed: read the paused types again, then claim what a resume released.
+    void pausedTypesChanged()
+    {
+        refreshPaused();
+        fill();
+    }
 
 signals:
     void jobsChanged(const QList<qint64> &ids);
@@ -131,6 +140,7 @@ signals:
     void stopped();
     void errorOccurred(const QString &message);
     void started(bool ok, const QString &error);
+    void pausedTypesApplied(const QStringList &paused);
 
 private:
     void failStart(const QString &message);
@@ -151,11 +161,17 @@ private:
     void tryReconnect();
     void announceChanged(const QList<qint64> &ids);
     void flushAnnouncements();
+    // Reads the paused job types and sets the types the claims ask for (m_claimTypes). A worker with
+    // nothing paused claims with its plain type list: a pause costs the claim statement nothing.
+    void refreshPaused();
 
     WorkerPool::Options m_options;
     std::shared_ptr<Handoff> m_handoff;
     JobStore m_store;
     QStringList m_types;
+    PausedTypeStore m_pausedStore;
+    QStringList m_claimTypes; // m_types without the paused ones (empty while every type is paused)
+    QStringList m_paused;     // the paused types as last read, for the log
 
     QThreadPool *m_pool = nullptr;
     QTimer *m_pollTimer = nullptr;
@@ -329,7 +345,10 @@ void Dispatcher::start()
 
     m_pollTimer = new QTimer(this);
     m_pollTimer->setInterval(m_options.pollIntervalMs);
-    connect(m_pollTimer, &QTimer::timeout, this, &Dispatcher::fill);
+    connect(m_pollTimer, &QTimer::timeout, this, [this] {
+        refreshPaused(); // the safety net for a NOTIFY that never came
+        fill();
+    });
     m_heartbeatTimer = new QTimer(this);
     m_heartbeatTimer->setInterval(qMax(50, m_options.leaseMs / 3));
     connect(m_heartbeatTimer, &QTimer::timeout, this, &Dispatcher::heartbeat);
@@ -367,6 +386,7 @@ void Dispatcher::start()
     emit started(true, {});
     if (m_changeTimer)
         checkForChanges(); // the baseline: commits after it wake the pool, commits before it are claimed now
+    refreshPaused();
     reap();
     fill();
 }
@@ -400,7 +420,7 @@ void Dispatcher::fill()
     }
     while (m_live.size() < target) {
         const int want = qMin<int>(target - int(m_live.size()), m_options.maxClaimBatch);
-        auto claimed = m_store.claim(m_options.workerId, want, m_options.leaseMs, m_types);
+        auto claimed = m_store.claim(m_options.workerId, want, m_options.leaseMs, m_claimTypes);
         if (!claimed) {
             if (!databaseLost(claimed.error().message))
                 reportError(claimed.error().message);
@@ -717,6 +737,32 @@ void Dispatcher::flushAnnouncements()
         qCDebug(lcWorker).noquote() << "could not announce job changes:" << st.error().message;
 }
 
+void Dispatcher::refreshPaused()
+{
+    if (m_dbDown || !m_pool || m_stopping)
+        return;
+    auto paused = m_pausedStore.list();
+    if (!paused) {
+        // Keep the last known set: the poll reads it again.
+        qCWarning(lcWorker).noquote() << "could not read the paused job types:" << paused.error().message;
+        return;
+    }
+    QStringList names;
+    for (const PausedType &p : paused.value())
+        names.append(p.type);
+    if (names == m_paused)
+        return;
+    m_paused = names;
+    m_claimTypes = PausedTypeStore::claimable(m_types, paused.value());
+    // Operators (and the tests) read this line to know when this worker holds a type back.
+    qCInfo(lcWorker).noquote() << "paused job types:"
+                               << (names.isEmpty() ? QStringLiteral("none") : names.join(QLatin1String(", ")))
+                               << "- claiming:"
+                               << (m_claimTypes.isEmpty() ? QStringLiteral("nothing")
+                                                          : m_claimTypes.join(QLatin1String(", ")));
+    emit pausedTypesApplied(names);
+}
+
 void Dispatcher::checkForChanges()
 {
     // PRAGMA data_version changes when another connection commits: a cheap way to notice jobs that
@@ -732,8 +778,10 @@ void Dispatcher::checkForChanges()
     if (version != m_dataVersion) {
         const bool first = m_dataVersion < 0;
         m_dataVersion = version;
-        if (!first)
+        if (!first) {
+            refreshPaused(); // another process may have paused or resumed a type
             fill();
+        }
     }
 }
 
@@ -969,12 +1017,15 @@ void WorkerPool::start()
     });
     connect(dispatcher, &Dispatcher::runningChanged, this, &WorkerPool::runningChanged);
     connect(dispatcher, &Dispatcher::drained, this, &WorkerPool::drained);
+    connect(dispatcher, &Dispatcher::pausedTypesApplied, this, &WorkerPool::pausedTypesApplied);
     connect(dispatcher, &Dispatcher::errorOccurred, this, &WorkerPool::errorOccurred);
     connect(dispatcher, &Dispatcher::stopped, this, &WorkerPool::onDispatcherStopped);
     connect(JobNotifier::instance(), &JobNotifier::jobsEnqueued, dispatcher, &Dispatcher::wake,
             Qt::QueuedConnection);
     connect(JobNotifier::instance(), &JobNotifier::cancelRequested, dispatcher, &Dispatcher::cancelJobs,
             Qt::QueuedConnection);
+    connect(JobNotifier::instance(), &JobNotifier::pausedTypesChanged, dispatcher,
+            &Dispatcher::pausedTypesChanged, Qt::QueuedConnection);
     m_thread.start();
     // Opening the connection and registering can take seconds (a PostgreSQL server that is slow or
     // down): that happens in the dispatcher thread, and the outcome comes back as started().

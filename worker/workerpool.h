@@ -94,6 +94,9 @@ signals:
     void drained();
     void stopped();
     void errorOccurred(const QString &message);
+    // The dispatcher read a new set of paused job types (kAllJobTypes: every type): from now on it
+    // claims no job of these types.
+    void pausedTypesApplied(const QStringList &paused);
 
 private:
     void onDispatcherStarted(bool ok, const QString &error);

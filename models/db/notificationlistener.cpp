@@ -29,6 +29,8 @@ const char *kindName(JobEvent::Kind kind)
         return "cancel";
     case JobEvent::Kind::Changed:
         return "changed";
+    case JobEvent::Kind::Paused:
+        return "paused";
     }
     return "changed";
 }
@@ -68,6 +70,8 @@ std::optional<JobEvent> JobEvent::decode(const QString &payload)
         e.kind = Kind::Cancel;
     else if (parts[0] == QLatin1String("changed"))
         e.kind = Kind::Changed;
+    else if (parts[0] == QLatin1String("paused"))
+        e.kind = Kind::Paused;
     else
         return std::nullopt;
     e.origin = parts[1];
@@ -188,6 +192,7 @@ bool ListenerWorker::connectAndListen()
         qCInfo(lcDb).noquote() << "listening again on" << m_config.displayName() << "after"
                                << (QDateTime::currentMSecsSinceEpoch() - m_downSince) << "ms";
         // Whatever was announced while we were away is lost: look for due jobs and refresh views.
+        emit JobNotifier::instance()->pausedTypesChanged();
         emit JobNotifier::instance()->jobsEnqueued(0);
         emit JobNotifier::instance()->jobsChanged({});
     }
@@ -253,6 +258,10 @@ void ListenerWorker::onNotification(const QString &name, QSqlDriver::Notificatio
         break;
     case JobEvent::Kind::Changed:
         emit notifier->jobsChanged(event->ids);
+        break;
+    case JobEvent::Kind::Paused:
+        emit notifier->pausedTypesChanged();
+        emit notifier->jobsChanged({});
         break;
     }
 }

@@ -17,9 +17,10 @@ namespace hcm {
 
 // What travels on the PostgreSQL channel `hcm_jobs`: "kind|origin|count|id,id,…". `origin` names the
 // sending process (for diagnostics); ids are left out when they do not fit a NOTIFY payload (count
-// still tells how many, and an empty id list means "some jobs": refresh everything).
+// still tells how many, and an empty id list means "some jobs": refresh everything). Paused: the paused
+// job types changed (no ids).
 struct JobEvent {
-    enum class Kind { Enqueued, Cancel, Changed };
+    enum class Kind { Enqueued, Cancel, Changed, Paused };
     Kind kind = Kind::Changed;
     QString origin;
     int count = 0;

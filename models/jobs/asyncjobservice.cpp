@@ -22,7 +22,7 @@ public:
         : m_service(std::move(store))
     {}
 
-    enum class Kind { Window, Counts, Throughput, Workers, WorkerJobs, Other };
+    enum class Kind { Window, Counts, Throughput, Workers, WorkerJobs, Paused, Other };
 
     void post(Kind kind, std::function<void(JobDbWorker &)> task)
     {
@@ -58,6 +58,8 @@ signals:
     void deliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
                         const QList<qint64> &created);
+    void pausedTypesReady(quint64 request, const QList<hcm::PausedType> &paused);
+    void pauseChanged(quint64 request, const hcm::PauseChange &change);
     void requestFailed(quint64 request, const QString &message);
 
 private:
@@ -98,6 +100,8 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     qRegisterMetaType<QList<WorkerInfo>>();
     qRegisterMetaType<WorkerJobs>();
     qRegisterMetaType<QList<DeliveryRecord>>();
+    qRegisterMetaType<QList<PausedType>>();
+    qRegisterMetaType<PauseChange>();
     (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before other threads connect
 
     auto *worker = new JobDbWorker(std::move(store));
@@ -114,6 +118,8 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     connect(worker, &JobDbWorker::workerJobsReady, this, &AsyncJobService::workerJobsReady);
     connect(worker, &JobDbWorker::deliveriesReady, this, &AsyncJobService::deliveriesReady);
     connect(worker, &JobDbWorker::actionFinished, this, &AsyncJobService::actionFinished);
+    connect(worker, &JobDbWorker::pausedTypesReady, this, &AsyncJobService::pausedTypesReady);
+    connect(worker, &JobDbWorker::pauseChanged, this, &AsyncJobService::pauseChanged);
     connect(worker, &JobDbWorker::requestFailed, this, &AsyncJobService::requestFailed);
     m_thread.start();
 }
@@ -155,7 +161,14 @@ quint64 AsyncJobService::fetchWindow(const JobFilter &filter)
         QList<Job> list = std::move(rows).value();
         if (reversed)
             std::reverse(list.begin(), list.end());
-        emit w.windowReady(id, JobWindow{filter, std::move(list), qMax<qint64>(n, filter.offset)});
+        // A few rows at most: the table shows queued jobs of a paused type as paused.
+        auto paused = PausedTypeStore(w.service().store().config()).list();
+        if (!paused) {
+            emit w.requestFailed(id, paused.error().message);
+            return;
+        }
+        emit w.windowReady(id, JobWindow{filter, std::move(list), qMax<qint64>(n, filter.offset),
+                                         std::move(paused).value()});
     });
     return id;
 }
@@ -305,6 +318,35 @@ quint64 AsyncJobService::duplicate(const QList<qint64> &ids, const Actor &actor)
             }
         }
         emit w.actionFinished(id, results, created);
+    });
+    return id;
+}
+
+quint64 AsyncJobService::fetchPausedTypes()
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Paused, [id](JobDbWorker &w) {
+        auto paused = PausedTypeStore(w.service().store().config()).list();
+        if (!paused) {
+            emit w.requestFailed(id, paused.error().message);
+            return;
+        }
+        emit w.pausedTypesReady(id, paused.value());
+    });
+    return id;
+}
+
+quint64 AsyncJobService::setPaused(const QString &type, bool paused, const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, type, paused, actor](JobDbWorker &w) {
+        auto change = PauseService(w.service().store().config(), w.service().store().clock())
+                          .setPaused(type, paused, actor);
+        if (!change) {
+            emit w.requestFailed(id, change.error().message);
+            return;
+        }
+        emit w.pauseChanged(id, change.value());
     });
     return id;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/jobservice.h"
+#include "jobs/pauseservice.h"
 #include "settings/deliverystore.h"
 
 #include <QObject>
@@ -16,6 +17,7 @@ struct JobWindow {
     JobFilter filter; // the filter, sort, offset and limit that produced it
     QList<Job> rows;
     qint64 total = 0;
+    QList<PausedType> paused; // the paused job types when the rows were read (their queued jobs wait)
 };
 
 struct StatusCounts {
@@ -66,6 +68,10 @@ public:
     quint64 retryNow(const QList<qint64> &ids, const Actor &actor);
     quint64 deleteFinished(const QList<qint64> &ids, const Actor &actor);
     quint64 duplicate(const QList<qint64> &ids, const Actor &actor);
+    // The paused job types (pausedTypesReady), and pausing or resuming one (PauseService::setPaused;
+    // kAllJobTypes for all): pauseChanged, or requestFailed with the reason.
+    quint64 fetchPausedTypes();
+    quint64 setPaused(const QString &type, bool paused, const Actor &actor);
 
 signals:
     void windowReady(quint64 request, const hcm::JobWindow &window);
@@ -78,6 +84,8 @@ signals:
     // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
                         const QList<qint64> &created);
+    void pausedTypesReady(quint64 request, const QList<hcm::PausedType> &paused);
+    void pauseChanged(quint64 request, const hcm::PauseChange &change);
     // Any request that failed as a whole: the database is unreachable, the input was refused.
     void requestFailed(quint64 request, const QString &message);
 

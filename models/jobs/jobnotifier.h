@@ -19,6 +19,9 @@ signals:
     void cancelRequested(const QList<qint64> &ids);
     // Any change of state: created, claimed, finished, cancelled, retried, deleted.
     void jobsChanged(const QList<qint64> &ids);
+    // A job type was paused or resumed (PauseService): worker pools read the paused types again and
+    // claim what a resume released.
+    void pausedTypesChanged();
 
 private:
     JobNotifier() = default;

@@ -137,8 +137,11 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == ErrorColumn && !job->errorMessage.isEmpty())
             return job->errorMessage;
-        if (index.column() == StatusColumn)
+        if (index.column() == StatusColumn) {
+            if (const PausedType *pause = pauseOf(*job))
+                return pausedText(*pause);
             return statusText(*job, m_clock->nowMs());
+        }
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == IdColumn || index.column() == AttemptsColumn ||
@@ -157,6 +160,8 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
         return job->status == JobStatus::Queued && job->retryCount > 0;
     case LoadedRole:
         return true;
+    case PausedRole:
+        return pauseOf(*job) != nullptr;
     default:
         return {};
     }
@@ -170,6 +175,9 @@ QVariant JobTableModel::display(const Job &job, int column) const
     case TypeColumn:
         return job.type;
     case StatusColumn:
+        if (pauseOf(job))
+            //: a queued job whose type is paused: it waits until the type is resumed
+            return tr("Paused");
         return statusText(job, m_clock->nowMs());
     case PriorityColumn:
         return displayName(job.priority);
@@ -250,6 +258,22 @@ QString JobTableModel::statusText(const Job &job, qint64 nowMs)
     if (job.status == JobStatus::Processing && job.progress >= 0)
         return tr("Processing %1%").arg(int(job.progress * 100));
     return displayName(job.status);
+}
+
+const PausedType *JobTableModel::pauseOf(const Job &job) const
+{
+    if (job.status != JobStatus::Queued || m_paused.isEmpty())
+        return nullptr;
+    return PausedTypeStore::pauseOf(m_paused, job.type);
+}
+
+QString JobTableModel::pausedText(const PausedType &pause)
+{
+    if (pause.isAll())
+        return tr("Paused: every job type was paused by %1 at %2. Queued jobs wait until it is resumed.")
+            .arg(pause.pausedBy, timeText(pause.pausedAt));
+    return tr("Paused: %1 was paused by %2 at %3. Its queued jobs wait until it is resumed.")
+        .arg(pause.type, pause.pausedBy, timeText(pause.pausedAt));
 }
 
 QString JobTableModel::durationText(qint64 ms)
@@ -405,6 +429,18 @@ void JobTableModel::emitChanged(const QList<int> &rows)
 
 void JobTableModel::applyWindow(const JobWindow &window)
 {
+    if (window.paused.size() != m_paused.size() ||
+        !std::equal(window.paused.cbegin(), window.paused.cend(), m_paused.cbegin(),
+                    [](const PausedType &a, const PausedType &b) {
+                        return a.type == b.type && a.pausedBy == b.pausedBy && a.pausedAt == b.pausedAt;
+                    })) {
+        m_paused = window.paused;
+        // The status of every loaded queued row may read differently now: one ranged change.
+        if (!m_rows.isEmpty())
+            emit dataChanged(index(m_offset, StatusColumn),
+                             index(m_offset + int(m_rows.size()) - 1, StatusColumn));
+        emit pausedTypesChanged();
+    }
     const int offset = window.filter.offset;
     const QList<Job> &target = window.rows;
 

@@ -43,6 +43,7 @@ public:
         CancelRequestedRole,          // bool
         RetryingRole,                 // bool: queued, waiting for its next attempt
         LoadedRole,                   // bool: false while the row's window is being fetched
+        PausedRole,                   // bool: queued, and its type is paused
     };
 
     JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock = Clock::system(),
@@ -78,6 +79,12 @@ public:
     const Job *jobAt(int row) const; // nullptr when not loaded
     bool isLoading() const { return m_inFlight != 0; }
     qint64 total() const { return m_total; }
+    // The paused job types as of the last window (JobWindow::paused).
+    const QList<PausedType> &pausedTypes() const { return m_paused; }
+    // The pause that holds this job back: its type's or every type's; nullptr when it may run.
+    const PausedType *pauseOf(const Job &job) const;
+    // "Paused by alice at 10:15:32; its jobs wait until the type is resumed."
+    static QString pausedText(const PausedType &pause);
 
     // Formatting shared with the details view.
     static QString statusText(const Job &job, qint64 nowMs);
@@ -91,6 +98,8 @@ public:
 signals:
     // A window was applied (first load, refresh or scroll).
     void windowApplied();
+    // The paused job types changed (read with a window).
+    void pausedTypesChanged();
     void errorOccurred(const QString &message);
 
 private:
@@ -110,6 +119,7 @@ private:
     qint64 m_total = 0;         // rows the view sees
     int m_offset = 0;           // first row of the loaded window
     QList<Job> m_rows;          // the loaded window
+    QList<PausedType> m_paused; // the paused job types with the window
     QHash<qint64, int> m_rowOf; // job id → index in m_rows
     quint64 m_inFlight = 0;     // the window request we wait for, 0 when none
     int m_wantedOffset = 0;
