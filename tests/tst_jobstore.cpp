@@ -369,6 +369,10 @@ private slots:
                                     << "" << ok << ""
                                     << "tomorrow"
                                     << "not a date and time";
+        QTest::newRow("run_at 9999-12-31") << "cache_flush"
+                                           << "" << ok << ""
+                                           << "9999-12-31"
+                                           << "more than 10 years ahead";
         QTest::newRow("bad action") << "cache_flush"
                                     << ""
                                     << "{\"action\":\"most\"}"
@@ -435,6 +439,38 @@ private slots:
         QVERIFY(ok.ok());
         QCOMPARE(ok->size(), 3);
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(3));
+    }
+
+    // A start time may lie at most ten years ahead of the service's clock: the latest allowed moment is
+    // accepted, a millisecond later is refused with a message naming the limit, and nothing is written.
+    void runAtIsCappedTenYearsAhead()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobService service{JobStore(tdb.config(), clock)};
+        const qint64 latest = QDateTime::fromMSecsSinceEpoch(clock->nowMs(), Qt::UTC)
+                                  .addYears(JobService::kMaxScheduleYears)
+                                  .toMSecsSinceEpoch();
+        NewJob job;
+        job.type = QStringLiteral("test.noop");
+        job.runAt = latest + 1;
+        auto refused = service.enqueue(job, kActor);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, Error::Code::Invalid);
+        QVERIFY2(refused.error().message.contains(QLatin1String("more than 10 years ahead")),
+                 qPrintable(refused.error().message));
+        QVERIFY2(refused.error().message.contains(isoUtc(latest)), qPrintable(refused.error().message));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(0));
+        job.runAt = latest;
+        auto accepted = service.enqueue(job, kActor);
+        QVERIFY2(accepted.ok(), qPrintable(accepted ? QString() : accepted.error().message));
+        QCOMPARE(service.get(accepted.value())->runAt, latest);
+        // The same limit through the text a person types (hcmctl --run-at, the new-job dialog).
+        auto parsed = JobService::parse(QStringLiteral("test.noop"), {}, {}, {},
+                                        QStringLiteral("9999-12-31T00:00:00Z"));
+        QVERIFY(!parsed.ok());
+        QVERIFY2(parsed.error().message.contains(QLatin1String("more than 10 years ahead")),
+                 qPrintable(parsed.error().message));
     }
 
     // Every status × every action: the outcome and the status afterwards.
