@@ -109,6 +109,8 @@ private slots:
             old.claim(kLost, 2, 30'000, {QStringLiteral("cache_flush"), QStringLiteral("log_rotate")});
         QVERIFY(claimed.ok());
         QCOMPARE(claimed->size(), 2);
+        // Both handlers had begun (a job only claimed would go back as "not started").
+        QVERIFY(old.markStarted(kLost, {{a, 1}, {b, 1}}, false).ok());
 
         JobService service{JobStore(tdb.config())};
         const qint64 c = enqueue(service, QStringLiteral("db_optimize"));
