@@ -263,7 +263,7 @@ static Status checkSqliteFile(QSqlDatabase &db, const DbConfig &config)
     else if (ran && !q.next())
         problem = Tr::tr("the check returned nothing");
     else if (ran && q.value(0).toString() != QLatin1String("ok"))
-        problem = q.value(0).toString();
+        problem = q.value(0).toString().simplified(); // "*** in database main ***\nPage 96: …" on one line
     q.finish();
     if (handle)
         sqlite3_progress_handler(handle, 0, nullptr, nullptr);
