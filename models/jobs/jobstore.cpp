@@ -1250,8 +1250,24 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
             if (auto st = Sql::exec(attempt, Tr::tr("recording a lost attempt")); !st)
                 return st.error();
         }
+        // The rescued runs' records, and those the lost workers left of runs that ended just before
+        // they died (a record is swept a quarter second after its run at the latest).
+        QStringList workers;
+        for (const Lost &l : std::as_const(lost)) {
+            if (!workers.contains(l.worker))
+                workers.append(l.worker);
+        }
         QSqlQuery forget(d);
-        forget.prepare(QStringLiteral("DELETE FROM job_starts WHERE job_id IN (%1)").arg(Sql::idList(ids)));
+        forget.prepare(
+            withNow(QStringLiteral("DELETE FROM job_starts WHERE job_id IN (%1) OR (worker_id IN (%2) "
+                                   "AND NOT EXISTS (SELECT 1 FROM {queue} AS j WHERE "
+                                   "j.id = job_starts.job_id AND j.attempts = job_starts.attempt "
+                                   "AND j.status = 'processing' AND j.worker_id = job_starts.worker_id))")
+                        .arg(Sql::idList(ids),
+                             QStringList(workers.size(), QStringLiteral("?")).join(QLatin1Char(','))),
+                    now));
+        for (const QString &w : std::as_const(workers))
+            forget.addBindValue(w);
         if (auto st = Sql::exec(forget, Tr::tr("clearing the start records of rescued jobs")); !st)
             return st.error();
         if (notStarted > 0)
