@@ -434,8 +434,7 @@ void Dispatcher::fill()
             qCInfo(lcWorker) << "claims work again after" << m_claimFailures << "refused";
             m_claimFailures = 0;
         }
-        if (m_writeFailures == 0)
-            m_lastError.clear();
+        m_lastError.clear();
         m_lastClaimEmpty = claimed->isEmpty();
         if (claimed->isEmpty())
             break;
