@@ -367,6 +367,14 @@ int dbInfo(Context &ctx)
                              {QStringLiteral("lost"), w.lost},
                              {QStringLiteral("stopped"), w.stopped},
                              {QStringLiteral("total"), w.running + w.lost + w.stopped}});
+        QJsonArray errors;
+        for (const WorkerInfo &worker : workers.value()) {
+            if (!worker.lastError.isEmpty())
+                errors.append(QJsonObject{{QStringLiteral("worker"), worker.id},
+                                          {QStringLiteral("error"), worker.lastError},
+                                          {QStringLiteral("since"), isoUtc(worker.lastErrorAt)}});
+        }
+        o.insert(QStringLiteral("worker_errors"), errors);
         printJson(ctx.out, o);
         return ExitOk;
     }
@@ -419,6 +427,13 @@ int dbInfo(Context &ctx)
     for (const auto &[state, n] : states)
         ctx.out << QString(QStringLiteral("  ") + state).leftJustified(14)
                 << QString::number(n).rightJustified(8) << '\n';
+    // A worker's lasting error (claims the database refuses), as its latest heartbeat reported it.
+    for (const WorkerInfo &worker : workers.value()) {
+        if (!worker.lastError.isEmpty())
+            ctx.out << Ctl::tr("worker %1 reports since %2: %3")
+                           .arg(worker.id, localTime(worker.lastErrorAt), worker.lastError)
+                    << '\n';
+    }
     ctx.out.flush();
     return ExitOk;
 }

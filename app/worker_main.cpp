@@ -98,7 +98,8 @@ int main(int argc, char *argv[])
         QCoreApplication::translate("hcm-worker", "path"));
     const QCommandLineOption onceOption(
         QStringLiteral("once"),
-        QCoreApplication::translate("hcm-worker", "Run the jobs that are due now, then exit."));
+        QCoreApplication::translate("hcm-worker", "Run the jobs that are due now, then exit (with status 1 "
+                                                  "when the database keeps refusing claims)."));
     const QCommandLineOption testTypesOption(
         QStringLiteral("enable-test-job-types"),
         QCoreApplication::translate("hcm-worker", "Also run the diagnostic job types (test.noop, test.sleep, "
@@ -169,6 +170,11 @@ int main(int argc, char *argv[])
     QObject::connect(&pool, &WorkerPool::errorOccurred, &pool, [&](const QString &message) {
         if (pool.state() == WorkerPool::State::Starting)
             exitCode = fail(message);
+    });
+    // --once: the database kept refusing claims (or stayed unreachable); a cron job must fail, not wait.
+    QObject::connect(&pool, &WorkerPool::gaveUp, &pool, [&](const QString &message) {
+        exitCode = fail(message);
+        pool.stop();
     });
     QObject::connect(&pool, &WorkerPool::stopped, &app, [&] { QCoreApplication::exit(exitCode); });
     pool.start();

@@ -109,6 +109,10 @@ private slots:
             old.claim(kLost, 2, 30'000, {QStringLiteral("cache_flush"), QStringLiteral("log_rotate")});
         QVERIFY(claimed.ok());
         QCOMPARE(claimed->size(), 2);
+        // Both handlers had begun: the rescue below counts their attempts as lost. A job only claimed
+        // would go back as "not started", which the page says as such (not as a failure).
+        QVERIFY(old.markStarted(kLost, {{a, 1}, {b, 1}}, false).ok());
+        QCOMPARE(WorkerJobsModel::outcomeText(QStringLiteral("not_started")), QStringLiteral("Not started"));
 
         JobService service{JobStore(tdb.config())};
         const qint64 c = enqueue(service, QStringLiteral("db_optimize"));

@@ -371,6 +371,10 @@ private slots:
                                     << "" << ok << ""
                                     << "tomorrow"
                                     << "not a date and time";
+        QTest::newRow("run_at 9999-12-31") << "cache_flush"
+                                           << "" << ok << ""
+                                           << "9999-12-31"
+                                           << "more than 10 years ahead";
         QTest::newRow("bad action") << "cache_flush"
                                     << ""
                                     << "{\"action\":\"most\"}"
@@ -437,6 +441,38 @@ private slots:
         QVERIFY(ok.ok());
         QCOMPARE(ok->size(), 3);
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(3));
+    }
+
+    // A start time may lie at most ten years ahead of the service's clock: the latest allowed moment is
+    // accepted, a millisecond later is refused with a message naming the limit, and nothing is written.
+    void runAtIsCappedTenYearsAhead()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobService service{JobStore(tdb.config(), clock)};
+        const qint64 latest = QDateTime::fromMSecsSinceEpoch(clock->nowMs(), Qt::UTC)
+                                  .addYears(JobService::kMaxScheduleYears)
+                                  .toMSecsSinceEpoch();
+        NewJob job;
+        job.type = QStringLiteral("test.noop");
+        job.runAt = latest + 1;
+        auto refused = service.enqueue(job, kActor);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, Error::Code::Invalid);
+        QVERIFY2(refused.error().message.contains(QLatin1String("more than 10 years ahead")),
+                 qPrintable(refused.error().message));
+        QVERIFY2(refused.error().message.contains(isoUtc(latest)), qPrintable(refused.error().message));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), qint64(0));
+        job.runAt = latest;
+        auto accepted = service.enqueue(job, kActor);
+        QVERIFY2(accepted.ok(), qPrintable(accepted ? QString() : accepted.error().message));
+        QCOMPARE(service.get(accepted.value())->runAt, latest);
+        // The same limit through the text a person types (hcmctl --run-at, the new-job dialog).
+        auto parsed = JobService::parse(QStringLiteral("test.noop"), {}, {}, {},
+                                        QStringLiteral("9999-12-31T00:00:00Z"));
+        QVERIFY(!parsed.ok());
+        QVERIFY2(parsed.error().message.contains(QLatin1String("more than 10 years ahead")),
+                 qPrintable(parsed.error().message));
     }
 
     // Every status × every action: the outcome and the status afterwards.
@@ -676,6 +712,7 @@ private slots:
         const QStringList types{QStringLiteral("test.noop")};
         auto a = store.claim(QStringLiteral("A"), 1, 1000, types);
         QCOMPARE(a->size(), 1);
+        QVERIFY(store.markStarted(QStringLiteral("A"), {{id, 1}}, false).ok());
         // Heartbeats keep it alive…
         clock->advanceMs(900);
         QVERIFY(store.heartbeat(QStringLiteral("A"), 1000, 1).ok());
@@ -720,6 +757,7 @@ private slots:
         const qint64 noRetry = enqueue(service, QStringLiteral("test.noop"), {}, 0);
         const qint64 cancelled = enqueue(service, QStringLiteral("test.noop"));
         QCOMPARE(store.claim(kWorker, 2, 1000, {QStringLiteral("test.noop")})->size(), 2);
+        QVERIFY(store.markStarted(kWorker, {{noRetry, 1}, {cancelled, 1}}, false).ok());
         QVERIFY(service.cancel({cancelled}, kActor).first().ok);
         clock->advanceMs(1001);
         QCOMPARE(store.reapExpired()->size(), 2);
@@ -776,6 +814,7 @@ private slots:
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
         const QStringList types{QStringLiteral("test.noop")};
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 1);
+        QVERIFY(store.markStarted(kWorker, {{id, 1}}, false).ok());
         clock->advanceMs(1001);
         QCOMPARE(store.reapExpired()->size(), 1);
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 2);
@@ -807,6 +846,117 @@ private slots:
         QCOMPARE(job->attempts, 0);
         QCOMPARE(job->retryCount, 0);
         QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->first().attempt, 1);
+    }
+
+    // The reaper tells a job whose handler began from one that was only claimed: the first spends a
+    // retry ('lost'; with none left it fails), the second goes back for free ('not_started', even with
+    // max_retries 0). Start records are fenced by attempt, and a sweep drops those of finished runs.
+    void rescueSpendsRetriesOnlyOnStartedJobs()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const QStringList types{QStringLiteral("test.noop")};
+        const qint64 ran = enqueue(service, QStringLiteral("test.noop"), {}, 0);
+        const qint64 waited = enqueue(service, QStringLiteral("test.noop"), {}, 0);
+        const qint64 done = enqueue(service, QStringLiteral("test.noop"), {}, 0);
+        const qint64 late = enqueue(service, QStringLiteral("test.noop"), {}, 0);
+        QCOMPARE(store.claim(kWorker, 4, 1000, types)->size(), 4);
+        // A record for a wrong attempt or another worker is not written.
+        QVERIFY(store.markStarted(kWorker, {{waited, 2}}, false).ok());
+        QVERIFY(store.markStarted(QStringLiteral("other"), {{waited, 1}}, false).ok());
+        QVERIFY(store.markStarted(kWorker, {{ran, 1}, {done, 1}}, false).ok());
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(2));
+        const auto complete = [&](qint64 id) {
+            return store
+                .finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}})
+                ->applied.size();
+        };
+        QCOMPARE(complete(done), 1);
+        QVERIFY(store.markStarted(kWorker, {{late, 1}}, true).ok()); // sweeps the record of done
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(2));
+        QCOMPARE(complete(late), 1); // the worker dies before it sweeps this record: the rescue does
+
+        clock->advanceMs(1001);
+        auto reaped = store.reapExpired();
+        QVERIFY(reaped.ok());
+        QCOMPARE(reaped->size(), 2);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(0));
+        auto jobRan = service.get(ran);
+        QCOMPARE_ENUM(jobRan->status, JobStatus::Failed);
+        QCOMPARE(jobRan->attemptList.size(), 1);
+        QCOMPARE(jobRan->attemptList.first().outcome, QStringLiteral("lost"));
+        auto jobWaited = service.get(waited);
+        QCOMPARE_ENUM(jobWaited->status, JobStatus::Queued);
+        QCOMPARE(jobWaited->retryCount, 0);
+        QCOMPARE(jobWaited->attemptList.size(), 1);
+        QCOMPARE(jobWaited->attemptList.first().outcome, QStringLiteral("not_started"));
+        QVERIFY2(jobWaited->attemptList.first().error.contains(QLatin1String("before the job started")),
+                 qPrintable(jobWaited->attemptList.first().error));
+        // Its next run is attempt 2 and completes normally.
+        auto again = store.claim(kWorker, 1, 1000, types);
+        QCOMPARE(again->size(), 1);
+        QCOMPARE(again->first().id, waited);
+        QCOMPARE(again->first().attempt, 2);
+        QCOMPARE(
+            store.finish(kWorker, {JobOutcome{waited, 2, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}})
+                ->applied.size(),
+            1);
+        QCOMPARE_ENUM(service.get(waited)->status, JobStatus::Completed);
+    }
+
+    // A job that kills its worker before its start is recorded goes back for free only kFreeRescues
+    // times; after that its rescues spend retries, so it cannot loop forever. The same holds for a
+    // worker restarted under its own id (rescueOrphans).
+    void freeRescuesAreBounded()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const QStringList types{QStringLiteral("test.noop")};
+        const qint64 id = enqueue(service, QStringLiteral("test.noop"), {}, 1);
+        for (int i = 0; i < JobStore::kFreeRescues; ++i) {
+            QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
+            auto rescued = store.rescueOrphans(kWorker);
+            QCOMPARE(rescued->size(), 1);
+            QCOMPARE_ENUM(rescued->first().status, JobStatus::Queued);
+            QCOMPARE(rescued->first().retryCount, 0);
+        }
+        QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
+        QCOMPARE(store.rescueOrphans(kWorker)->first().retryCount, 1);
+        QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
+        QCOMPARE_ENUM(store.rescueOrphans(kWorker)->first().status, JobStatus::Failed);
+        auto job = service.get(id);
+        QCOMPARE(job->attemptList.size(), JobStore::kFreeRescues + 2);
+        QCOMPARE(job->attemptList.at(JobStore::kFreeRescues - 1).outcome, QStringLiteral("not_started"));
+        QCOMPARE(job->attemptList.at(JobStore::kFreeRescues).outcome, QStringLiteral("lost"));
+        QCOMPARE(job->attemptList.last().outcome, QStringLiteral("lost"));
+    }
+
+    // A worker's lasting error travels with its heartbeat into its row, keeps the time it was first
+    // reported while it stays, and is cleared by a heartbeat without one.
+    void heartbeatStoresTheWorkersLastError()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        QVERIFY(store
+                    .registerWorker(
+                        WorkerInfo{kWorker, QStringLiteral("host"), 1, 0, 0, 2, 0, QStringLiteral("1"), 0})
+                    .ok());
+        const QString error = QStringLiteral("no such index: idx_jobs_queue");
+        QVERIFY(store.heartbeat(kWorker, 1000, 0, error).ok());
+        const qint64 first = clock->nowMs();
+        clock->advanceMs(5000);
+        QVERIFY(store.heartbeat(kWorker, 1000, 0, error).ok());
+        auto workers = store.workers();
+        QCOMPARE(workers->first().lastError, error);
+        QCOMPARE(workers->first().lastErrorAt, first);
+        QVERIFY(store.heartbeat(kWorker, 1000, 0).ok());
+        QVERIFY(store.workers()->first().lastError.isEmpty());
+        QCOMPARE(store.workers()->first().lastErrorAt, qint64(0));
     }
 
     void listFiltersSortsAndSearches()

@@ -11,6 +11,7 @@
 
 #include <QJsonObject>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QSqlQuery>
 #include <QtTest>
 
@@ -139,7 +140,11 @@ private slots:
         const QStringList fast{QStringLiteral("--lease"), QStringLiteral("1"),
                                QStringLiteral("--poll-interval"), QStringLiteral("0.2")};
         auto a = startWorker(tdb, QStringLiteral("victim"), fast);
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb, id), QStringLiteral("processing"), 10'000);
+        // Killed once its start is recorded: the job ran, so the rescue spends a retry.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("job_starts"), QStringLiteral("worker_id = 'victim'")),
+            qint64(1), 10'000);
+        QCOMPARE(statusOf(tdb, id), QStringLiteral("processing"));
         ::kill(pid_t(a->processId()), SIGKILL);
         QVERIFY(a->waitForFinished(5000));
         QCOMPARE(a->exitStatus(), QProcess::CrashExit);
@@ -287,6 +292,201 @@ private slots:
         QVERIFY(p.waitForFinished(10'000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("--concurrency must be a whole number"));
+    }
+
+    // A worker claims ahead (prefetch) and is killed with SIGKILL while two jobs run and two more wait
+    // claimed. A second worker (--once) rescues them once the leases expire: the two that waited go back
+    // without spending a retry (max_retries 0, yet they complete; their first attempt says
+    // "not_started"), the two that ran count their attempt (lost, and with no retries left, failed).
+    // Every job runs; the start records match the executions test.record wrote.
+    void sigkillReturnsClaimedJobsThatNeverStarted()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        constexpr int kJobs = 16;
+        QList<NewJob> jobs(kJobs, NewJob{QStringLiteral("test.record"),
+                                         JobPriority::Normal,
+                                         {{QStringLiteral("ms"), 2000}},
+                                         0,
+                                         std::nullopt});
+        QVERIFY(service.enqueueMany(jobs, kActor).ok());
+        const QStringList options{QStringLiteral("--concurrency"),   QStringLiteral("2"),
+                                  QStringLiteral("--lease"),         QStringLiteral("2"),
+                                  QStringLiteral("--poll-interval"), QStringLiteral("0.2")};
+        auto victim = startWorker(tdb, QStringLiteral("victim"), options);
+        const auto where = [](const QString &worker) {
+            return QStringLiteral("worker_id = '%1'").arg(worker);
+        };
+        // Both running jobs recorded their start (test.record writes its row first thing).
+        QTRY_VERIFY_WITH_TIMEOUT(rowCount(tdb.config(), QStringLiteral("job_starts"), where("victim")) == 2 &&
+                                     rowCount(tdb.config(), QStringLiteral("test_executions")) == 2,
+                                 20'000);
+        ::kill(pid_t(victim->processId()), SIGKILL);
+        QVERIFY(victim->waitForFinished(5000));
+        QCOMPARE(victim->exitStatus(), QProcess::CrashExit);
+
+        // What the dead worker held: every claimed job, and which of them it had started.
+        const auto ids = [&](const QString &sql) {
+            QSet<qint64> out;
+            auto db = Database::connection(tdb.config());
+            QSqlQuery q(db.value());
+            if (!q.exec(sql))
+                return out;
+            while (q.next())
+                out.insert(q.value(0).toLongLong());
+            return out;
+        };
+        const QSet<qint64> held = ids(QStringLiteral("SELECT id FROM background_jobs WHERE status = "
+                                                     "'processing' AND worker_id = 'victim'"));
+        const QSet<qint64> started =
+            ids(QStringLiteral("SELECT job_id FROM job_starts WHERE worker_id = 'victim'"));
+        const QSet<qint64> executed =
+            ids(QStringLiteral("SELECT job_id FROM test_executions WHERE attempt = 1"));
+        QCOMPARE(started.size(), 2);
+        QCOMPARE(executed, started);
+        QVERIFY2(held.contains(started), "a started job was not held");
+        const QSet<qint64> waiting = held - started;
+        QVERIFY2(!waiting.isEmpty(), "the worker held no claimed job beyond the running ones");
+
+        auto rescuer =
+            startWorker(tdb, QStringLiteral("rescuer"), options + QStringList{QStringLiteral("--once")});
+        QVERIFY(rescuer->waitForFinished(90'000));
+        QCOMPARE(rescuer->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(rescuer->exitCode(), 0);
+
+        // Every job ran at least once.
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("(SELECT DISTINCT job_id FROM test_executions) AS e")),
+                 qint64(kJobs));
+        for (qint64 id : started) {
+            auto job = service.get(id);
+            QCOMPARE_ENUM(job->status, JobStatus::Failed);
+            QCOMPARE(job->attemptList.size(), 1);
+            QCOMPARE(job->attemptList.first().outcome, QStringLiteral("lost"));
+        }
+        for (qint64 id : waiting) {
+            auto job = service.get(id);
+            QCOMPARE_ENUM(job->status, JobStatus::Completed);
+            QCOMPARE(job->retryCount, 0);
+            QCOMPARE(job->attemptList.size(), 2);
+            QCOMPARE(job->attemptList.at(0).outcome, QStringLiteral("not_started"));
+            QCOMPARE(job->attemptList.at(0).workerId, QStringLiteral("victim"));
+            QCOMPARE(job->attemptList.at(1).outcome, QStringLiteral("completed"));
+            QCOMPARE(job->attemptList.at(1).workerId, QStringLiteral("rescuer"));
+        }
+        // No other job failed, and nothing is left running or recorded as running.
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"),
+                          QStringLiteral("job_type = 'test.record' AND status = 'failed'")),
+                 qint64(started.size()));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"),
+                          QStringLiteral("job_type = 'test.record' AND status = 'completed'")),
+                 qint64(kJobs - started.size()));
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(0));
+    }
+
+    // hcm-worker --once on a SQLite file whose claim index was dropped (the file is intact, every claim
+    // fails): it gives up after a bounded number of tries and exits with status 1 and the error.
+    void onceGivesUpOnALastingDatabaseError()
+    {
+        {
+            QFETCH_GLOBAL(QString, backend);
+            if (backend != QLatin1String("sqlite"))
+                QSKIP("a damaged file is a SQLite matter");
+        }
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        QVERIFY(service
+                    .enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt},
+                             kActor)
+                    .ok());
+        {
+            auto db = Database::connection(tdb.config());
+            QSqlQuery q(db.value());
+            QVERIFY(q.exec(QStringLiteral("DROP INDEX idx_jobs_queue")));
+        }
+        Database::closeThreadConnections();
+        auto w = std::make_unique<QProcess>();
+        w->setProgram(programPath(QStringLiteral("hcm-worker")));
+        w->setArguments({QStringLiteral("--db"), tdb.spec(), QStringLiteral("--once"),
+                         QStringLiteral("--enable-test-job-types"), QStringLiteral("--log-dir"),
+                         tdb.dir() + QStringLiteral("/logs")});
+        w->start();
+        QVERIFY2(w->waitForFinished(60'000), "hcm-worker --once kept retrying");
+        QCOMPARE(w->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(w->exitCode(), 1);
+        const QString err = QString::fromLocal8Bit(w->readAllStandardError());
+        QVERIFY2(err.contains(QLatin1String("hcm-worker: The database refused 5 claims in a row; giving up")),
+                 qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("idx_jobs_queue")), qPrintable(err));
+        QCOMPARE(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'")),
+            qint64(1));
+        // The error stays on the worker's row (hcmctl db info, the Workers page).
+        auto workers = service.store().workers();
+        QCOMPARE(workers->size(), 1);
+        QVERIFY2(workers->first().lastError.contains(QLatin1String("giving up")),
+                 qPrintable(workers->first().lastError));
+        QProcess ctl;
+        ctl.start(programPath(QStringLiteral("hcmctl")),
+                  {QStringLiteral("--db"), tdb.spec(), QStringLiteral("db"), QStringLiteral("info")});
+        QVERIFY(ctl.waitForFinished(30'000));
+        const QString info = QString::fromLocal8Bit(ctl.readAllStandardOutput());
+        QVERIFY2(info.contains(QStringLiteral("worker %1 reports since ").arg(workers->first().id)) &&
+                     info.contains(QLatin1String("idx_jobs_queue")),
+                 qPrintable(info));
+    }
+
+    // A copy of a database with 8 KiB of random bytes written into its middle: every program refuses it
+    // at start (PRAGMA quick_check) with a message that names the file and says what to do; hcm-worker
+    // --once exits with status 1 at once, hcmctl too.
+    void damagedFileIsRefusedAtStart()
+    {
+        {
+            QFETCH_GLOBAL(QString, backend);
+            if (backend != QLatin1String("sqlite"))
+                QSKIP("a damaged file is a SQLite matter");
+        }
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        QList<NewJob> jobs(3000, NewJob{QStringLiteral("test.sleep"),
+                                        JobPriority::Normal,
+                                        {{QStringLiteral("ms"), 1}},
+                                        3,
+                                        std::nullopt});
+        QVERIFY(service.enqueueMany(jobs, kActor).ok());
+        Database::closeThreadConnections(); // checkpoints the WAL into the file
+        const QString damaged = tdb.dir() + QStringLiteral("/damaged.db");
+        QVERIFY(QFile::copy(tdb.path(), damaged));
+        {
+            QFile f(damaged);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            const qint64 size = f.size();
+            QVERIFY2(size > 64 * 1024, "the file is too small to damage its middle");
+            QByteArray noise(8192, '\0');
+            QRandomGenerator random(20260105); // the same damage every run
+            for (char &c : noise)
+                c = char(random.bounded(256));
+            QVERIFY(f.seek((size / 2) & ~qint64(4095)));
+            QCOMPARE(f.write(noise), qint64(noise.size()));
+        }
+
+        const auto expectRefusal = [&](const QString &program, const QStringList &args) {
+            QProcess p;
+            p.start(programPath(program), args);
+            QVERIFY2(p.waitForFinished(30'000), qPrintable(program));
+            QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(p.exitCode(), 1);
+            const QString err = QString::fromLocal8Bit(p.readAllStandardError());
+            QVERIFY2(err.contains(QStringLiteral("The database file %1 is damaged").arg(damaged)),
+                     qPrintable(err));
+            QVERIFY2(err.contains(QLatin1String("restore it from a backup")), qPrintable(err));
+        };
+        expectRefusal(QStringLiteral("hcm-worker"),
+                      {QStringLiteral("--db"), damaged, QStringLiteral("--once"), QStringLiteral("--log-dir"),
+                       tdb.dir() + QStringLiteral("/logs")});
+        expectRefusal(QStringLiteral("hcmctl"),
+                      {QStringLiteral("--db"), damaged, QStringLiteral("jobs"), QStringLiteral("list")});
+        // The intact original still opens.
+        QVERIFY(Database::openAndMigrate(tdb.config()).ok());
     }
 };
 

@@ -431,6 +431,88 @@ private slots:
         pool.stopAndWait();
     }
 
+    // Claims the database keeps refusing (SQLite: the claim's index is gone; PostgreSQL: a trigger
+    // refuses them) are retried with a growing delay up to a cap, each retry reported; the error reaches
+    // the worker's row with the heartbeat, and once the database is repaired the jobs run and the error
+    // is cleared. With `once`, the pool gives up after the bounded number of tries instead.
+    void refusedClaimsBackOffAndReportTheError()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            enqueue(service, QStringLiteral("test.noop"));
+        auto db = Database::connection(tdb.config());
+        QVERIFY(db.ok());
+        QSqlQuery q(db.value());
+        if (tdb.isPostgres()) {
+            QVERIFY(q.exec(
+                QStringLiteral("CREATE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                               "BEGIN RAISE EXCEPTION 'claims refused for the test'; END $$")));
+            QVERIFY(
+                q.exec(QStringLiteral("CREATE TRIGGER refuse_claims BEFORE UPDATE ON job_queue FOR EACH ROW "
+                                      "WHEN (NEW.status = 'processing') EXECUTE FUNCTION refuse_claims()")));
+        } else {
+            QVERIFY(q.exec(QStringLiteral("DROP INDEX idx_jobs_queue")));
+        }
+        const QString expected = tdb.isPostgres() ? QStringLiteral("claims refused for the test")
+                                                  : QStringLiteral("idx_jobs_queue");
+        {
+            auto opts = options(tdb.config());
+            opts.once = true;
+            opts.onceClaimAttempts = 3;
+            opts.claimRetryMs = 20;
+            WorkerPool pool(opts, diagnostics());
+            QSignalSpy gaveUp(&pool, &WorkerPool::gaveUp);
+            QVERIFY(startAndWait(pool));
+            QTRY_COMPARE_WITH_TIMEOUT(gaveUp.count(), 1, 10'000);
+            const QString message = gaveUp.first().first().toString();
+            QVERIFY2(message.contains(QLatin1String("refused 3 claims in a row")) &&
+                         message.contains(expected),
+                     qPrintable(message));
+            pool.stopAndWait();
+        }
+        auto opts = options(tdb.config());
+        opts.leaseMs = 600; // a heartbeat every 200 ms
+        opts.claimRetryMs = 50;
+        opts.claimRetryMaxMs = 400;
+        WorkerPool pool(opts, diagnostics());
+        QSignalSpy errors(&pool, &WorkerPool::errorOccurred);
+        QSignalSpy gaveUp(&pool, &WorkerPool::gaveUp);
+        const auto lastError = [&] {
+            for (const WorkerInfo &w : service.store().workers().value())
+                if (w.id == pool.workerId())
+                    return w.lastError;
+            return QStringLiteral("(not registered)");
+        };
+        QVERIFY(startAndWait(pool));
+        QTRY_VERIFY_WITH_TIMEOUT(errors.count() >= 6, 15'000);
+        QList<double> delays;
+        const QRegularExpression retry(QStringLiteral("retrying in ([0-9.]+) s"));
+        for (const auto &e : std::as_const(errors)) {
+            const QString text = e.first().toString();
+            QVERIFY2(text.contains(expected), qPrintable(text));
+            if (const auto m = retry.match(text); m.hasMatch())
+                delays << m.captured(1).toDouble();
+        }
+        QVERIFY(delays.size() >= 6);
+        QCOMPARE(delays.mid(0, 6), (QList<double>{0.05, 0.1, 0.2, 0.4, 0.4, 0.4}));
+        QTRY_VERIFY_WITH_TIMEOUT(lastError().contains(expected), 5000);
+        QCOMPARE(pool.state(), WorkerPool::State::Running);
+        QCOMPARE(gaveUp.count(), 0);
+
+        if (tdb.isPostgres())
+            QVERIFY(q.exec(QStringLiteral("DROP TRIGGER refuse_claims ON job_queue")));
+        else
+            QVERIFY(q.exec(
+                QStringLiteral("CREATE INDEX idx_jobs_queue ON background_jobs (priority DESC, run_at, id) "
+                               "WHERE status = 'queued'")));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'completed'")),
+            qint64(3), 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(lastError().isEmpty(), 5000);
+        pool.stopAndWait();
+    }
+
     void timeLimitFailsTheAttempt()
     {
         HCM_TEMP_DATABASE(tdb);

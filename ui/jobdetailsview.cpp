@@ -44,6 +44,9 @@ OutcomeLook outcomeLook(const QString &outcome)
     //: stopped by a worker shutdown, requeued without spending a retry
     if (outcome == QLatin1String("interrupted"))
         return {JobDetailsView::tr("Interrupted"), JobStatus::Cancelled};
+    //: claimed by a worker that died before the job started; requeued without spending a retry
+    if (outcome == QLatin1String("not_started"))
+        return {JobDetailsView::tr("Not started"), JobStatus::Cancelled};
     return {JobDetailsView::tr("Failed"), JobStatus::Failed};
 }
 

@@ -14,7 +14,8 @@ JobStatus outcomeStatus(const QString &outcome)
 {
     if (outcome == QLatin1String("completed"))
         return JobStatus::Completed;
-    if (outcome == QLatin1String("cancelled") || outcome == QLatin1String("interrupted"))
+    if (outcome == QLatin1String("cancelled") || outcome == QLatin1String("interrupted") ||
+        outcome == QLatin1String("not_started"))
         return JobStatus::Cancelled;
     return JobStatus::Failed;
 }
@@ -77,6 +78,9 @@ QString WorkerJobsModel::outcomeText(const QString &outcome)
     //: stopped by a worker shutdown, requeued without spending a retry
     if (outcome == QLatin1String("interrupted"))
         return tr("Interrupted");
+    //: claimed by a worker that died before the job started; requeued without spending a retry
+    if (outcome == QLatin1String("not_started"))
+        return tr("Not started");
     return tr("Failed");
 }
 

@@ -32,9 +32,16 @@ public:
     void setProgress(double value) { m_progress.store(value, std::memory_order_relaxed); }
     double progress() const { return m_progress.load(std::memory_order_relaxed); }
 
+    // Set by the runner as the handler begins and ends: the dispatcher records running jobs in the
+    // database (batched), so that a rescue after a crash tells a job that ran from one only claimed.
+    void markStarted() { m_phase.store(1, std::memory_order_relaxed); }
+    void markFinished() { m_phase.store(2, std::memory_order_relaxed); }
+    bool isRunning() const { return m_phase.load(std::memory_order_relaxed) == 1; }
+
 private:
     std::atomic<int> m_reason{int(StopReason::None)};
     std::atomic<double> m_progress{-1.0};
+    std::atomic<int> m_phase{0}; // 0 claimed, 1 running, 2 finished
 };
 
 // Where handlers find the program's data: database, cache and log folders, settings.

@@ -139,6 +139,7 @@ signals:
     void drained();
     void stopped();
     void errorOccurred(const QString &message);
+    void gaveUp(const QString &message);
     void started(bool ok, const QString &error);
     void pausedTypesApplied(const QStringList &paused);
 
@@ -149,6 +150,10 @@ private:
     void stopJobsOfLostLease();
     int adaptivePrefetch() const;
     void heartbeat();
+    void recordStarts();
+    // A claim the database refused: retried with backoff; with `once`, given up after a few tries.
+    void claimFailed(const QString &message);
+    void giveUp(const QString &message);
     void reap();
     void checkForChanges();
     void spawnRunners();
@@ -182,6 +187,8 @@ private:
     QTimer *m_graceTimer = nullptr;
     QTimer *m_reconnectTimer = nullptr;
     QTimer *m_announceTimer = nullptr;
+    QTimer *m_startTimer = nullptr;
+    QTimer *m_claimRetryTimer = nullptr;
     std::shared_ptr<NotificationListener> m_listener; // PostgreSQL: LISTEN for other processes' events
     QList<qint64> m_announce;                         // state changes not yet announced to other processes
     bool m_dbDown = false;
@@ -191,11 +198,15 @@ private:
     QHash<qint64, std::shared_ptr<CancellationToken>> m_live; // claimed and not yet written back
     QHash<qint64, int> m_attemptOf;                           // attempt number of each live job
     QHash<qint64, double> m_savedProgress;
-    QElapsedTimer m_lastHeartbeat; // since the last heartbeat the database confirmed
-    QList<qint64> m_unreleased;    // unstarted jobs whose release failed during a stop
-    double m_avgRunMs = -1;        // moving average of handler run time: decides the prefetch
+    QHash<qint64, int> m_recordedStarts; // jobs whose start is in the database: id -> attempt
+    QElapsedTimer m_lastHeartbeat;       // since the last heartbeat the database confirmed
+    QList<qint64> m_unreleased;          // unstarted jobs whose release failed during a stop
+    double m_avgRunMs = -1;              // moving average of handler run time: decides the prefetch
     qint64 m_dataVersion = -1;
     int m_writeFailures = 0;
+    int m_claimFailures = 0; // claims refused in a row
+    QString m_lastError;     // reported with the heartbeat until a claim succeeds again
+    bool m_gaveUp = false;
     bool m_lastClaimEmpty = false;
     bool m_stopping = false;
     bool m_stopDone = false;
@@ -258,6 +269,7 @@ private:
         JobContext ctx(task.job.id, task.job.attempt, task.job.type, task.job.payload, env, task.token,
                        deadline);
         HandlerResult result;
+        task.token->markStarted();
         m_handoff->running.fetch_add(1);
         try {
             result = handler->run(ctx);
@@ -268,6 +280,7 @@ private:
             result = HandlerResult::failure(Tr::tr("The handler failed unexpectedly."));
         }
         m_handoff->running.fetch_sub(1);
+        task.token->markFinished();
         out.finishedAt = env.clock->nowMs();
 
         if (result.ok) {
@@ -366,6 +379,15 @@ void Dispatcher::start()
     m_announceTimer->setSingleShot(true);
     m_announceTimer->setInterval(250);
     connect(m_announceTimer, &QTimer::timeout, this, &Dispatcher::flushAnnouncements);
+    // Starts are recorded on their own short timer, not at each claim or completion: a burn-down of
+    // short jobs pays one small write (its few running jobs) four times a second for it.
+    m_startTimer = new QTimer(this);
+    m_startTimer->setInterval(m_options.startRecordMs > 0 ? m_options.startRecordMs
+                                                          : qBound(20, m_options.leaseMs / 3, 250));
+    connect(m_startTimer, &QTimer::timeout, this, &Dispatcher::recordStarts);
+    m_claimRetryTimer = new QTimer(this);
+    m_claimRetryTimer->setSingleShot(true);
+    connect(m_claimRetryTimer, &QTimer::timeout, this, &Dispatcher::fill);
     if (m_options.env.db.isPostgres()) {
         // Enqueues and cancels by other processes arrive through JobNotifier, like in-process ones.
         m_listener = NotificationListener::acquire(m_options.env.db);
@@ -375,6 +397,7 @@ void Dispatcher::start()
     m_pollTimer->start();
     m_heartbeatTimer->start();
     m_reapTimer->start();
+    m_startTimer->start();
     if (m_options.env.db.isSqlite() && m_options.changeCheckMs > 0) {
         m_changeTimer = new QTimer(this);
         m_changeTimer->setInterval(m_options.changeCheckMs);
@@ -406,8 +429,10 @@ void Dispatcher::failStart(const QString &message)
 
 void Dispatcher::fill()
 {
-    if (m_stopping || !m_pool || m_dbDown)
+    if (m_stopping || !m_pool || m_dbDown || m_gaveUp)
         return;
+    if (m_claimRetryTimer->isActive())
+        return; // backing off after refused claims: the timer calls again
     const int prefetch = m_options.prefetch >= 0 ? m_options.prefetch : adaptivePrefetch();
     const int target = m_options.concurrency + prefetch;
     // Claim in sizeable batches: while claimed jobs still wait for a runner, only claim once a quarter of
@@ -423,9 +448,14 @@ void Dispatcher::fill()
         auto claimed = m_store.claim(m_options.workerId, want, m_options.leaseMs, m_claimTypes);
         if (!claimed) {
             if (!databaseLost(claimed.error().message))
-                reportError(claimed.error().message);
+                claimFailed(claimed.error().message);
             return;
         }
+        if (m_claimFailures > 0) {
+            qCInfo(lcWorker) << "claims work again after" << m_claimFailures << "refused";
+            m_claimFailures = 0;
+        }
+        m_lastError.clear();
         m_lastClaimEmpty = claimed->isEmpty();
         if (claimed->isEmpty())
             break;
@@ -451,6 +481,36 @@ void Dispatcher::fill()
             break;
     }
     maybeDrained();
+}
+
+void Dispatcher::claimFailed(const QString &message)
+{
+    ++m_claimFailures;
+    m_lastError = message;
+    if (m_options.once && m_claimFailures >= m_options.onceClaimAttempts) {
+        giveUp(Tr::tr("The database refused %1 claims in a row; giving up: %2")
+                   .arg(m_claimFailures)
+                   .arg(message));
+        return;
+    }
+    const qint64 delay = qMin<qint64>(m_options.claimRetryMaxMs, qint64(m_options.claimRetryMs)
+                                                                     << qMin(m_claimFailures - 1, 20));
+    reportError(Tr::tr("Could not claim jobs (%1 refused in a row); retrying in %2 s: %3")
+                    .arg(m_claimFailures)
+                    .arg(double(delay) / 1000.0, 0, 'g', 3)
+                    .arg(message));
+    m_claimRetryTimer->start(int(delay));
+}
+
+void Dispatcher::giveUp(const QString &message)
+{
+    if (m_gaveUp)
+        return;
+    m_gaveUp = true;
+    m_lastError = message;
+    qCCritical(lcWorker).noquote() << message;
+    emit errorOccurred(message);
+    emit gaveUp(message);
 }
 
 void Dispatcher::spawnRunners()
@@ -602,7 +662,8 @@ void Dispatcher::heartbeat()
         stopJobsOfLostLease();
         return;
     }
-    auto cancelled = m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_handoff->running.load());
+    auto cancelled =
+        m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_handoff->running.load(), m_lastError);
     if (!cancelled) {
         if (!databaseLost(cancelled.error().message))
             reportError(cancelled.error().message);
@@ -637,6 +698,37 @@ void Dispatcher::heartbeat()
             ids.append(p.first);
         emit jobsChanged(ids);
     }
+}
+
+void Dispatcher::recordStarts()
+{
+    if (m_dbDown)
+        return;
+    // Runs whose handler began since the last time, and whether records of finished runs are left over
+    // (they are swept in the same transaction).
+    QList<QPair<qint64, int>> fresh;
+    for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+        if (!it.value()->isRunning())
+            continue; // not begun, or done (its result is about to be written)
+        const int attempt = m_attemptOf.value(it.key());
+        if (m_recordedStarts.value(it.key(), -1) != attempt)
+            fresh.append({it.key(), attempt});
+    }
+    bool sweep = false;
+    for (auto it = m_recordedStarts.cbegin(); it != m_recordedStarts.cend() && !sweep; ++it)
+        sweep = m_attemptOf.value(it.key(), -1) != it.value();
+    if (fresh.isEmpty() && !sweep)
+        return;
+    if (auto st = m_store.markStarted(m_options.workerId, fresh, sweep); !st) {
+        if (!databaseLost(st.error().message))
+            reportError(st.error().message);
+        return;
+    }
+    if (sweep)
+        m_recordedStarts.removeIf(
+            [this](const auto &it) { return m_attemptOf.value(it.key(), -1) != it.value(); });
+    for (const auto &[id, attempt] : std::as_const(fresh))
+        m_recordedStarts.insert(id, attempt);
 }
 
 void Dispatcher::reap()
@@ -690,6 +782,12 @@ void Dispatcher::tryReconnect()
         return;
     ++m_reconnectAttempts;
     if (auto st = Database::ping(m_options.env.db); !st) {
+        if (m_options.once && m_reconnectAttempts >= m_options.onceClaimAttempts) {
+            giveUp(Tr::tr("The database stayed unreachable after %1 tries; giving up: %2")
+                       .arg(m_reconnectAttempts)
+                       .arg(st.error().message));
+            return;
+        }
         const int delay = qMin(2000, 100 * (1 << qMin(m_reconnectAttempts, 5)));
         if (m_reconnectAttempts % 5 == 0)
             qCWarning(lcWorker).noquote() << "database still unreachable after" << m_downTimer.elapsed()
@@ -940,7 +1038,9 @@ void Dispatcher::finishStopIfIdle()
         m_graceTimer->stop();
     m_heartbeatTimer->stop();
     m_reapTimer->stop();
-    if (auto st = m_store.unregisterWorker(m_options.workerId); !st)
+    m_startTimer->stop();
+    m_claimRetryTimer->stop();
+    if (auto st = m_store.unregisterWorker(m_options.workerId, m_lastError); !st)
         reportError(st.error().message);
     if (m_reconnectTimer)
         m_reconnectTimer->stop();
@@ -1019,6 +1119,7 @@ void WorkerPool::start()
     connect(dispatcher, &Dispatcher::drained, this, &WorkerPool::drained);
     connect(dispatcher, &Dispatcher::pausedTypesApplied, this, &WorkerPool::pausedTypesApplied);
     connect(dispatcher, &Dispatcher::errorOccurred, this, &WorkerPool::errorOccurred);
+    connect(dispatcher, &Dispatcher::gaveUp, this, &WorkerPool::gaveUp);
     connect(dispatcher, &Dispatcher::stopped, this, &WorkerPool::onDispatcherStopped);
     connect(JobNotifier::instance(), &JobNotifier::jobsEnqueued, dispatcher, &Dispatcher::wake,
             Qt::QueuedConnection);

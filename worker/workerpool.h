@@ -38,11 +38,20 @@ public:
         int pollIntervalMs = 5000; // safety-net poll for due jobs
         int changeCheckMs = 200;   // SQLite: cheap check for commits by other processes
         int leaseMs = 30000;       // a job's lease; heartbeats every leaseMs / 3
-        int reapIntervalMs = -1;   // -1: leaseMs / 2
-        int graceMs = 30000;       // how long stop() waits for running jobs
+        // How often the start of handlers is recorded (batched), so that a rescue after a crash returns
+        // jobs that were only claimed without spending a retry; -1: min(250 ms, leaseMs / 3).
+        int startRecordMs = -1;
+        int reapIntervalMs = -1; // -1: leaseMs / 2
+        int graceMs = 30000;     // how long stop() waits for running jobs
         RetryPolicy retry;
         QHash<QString, int> timeoutSeconds; // per-type time limits overriding the catalog's
         bool once = false;                  // emit drained() when nothing is due and nothing runs
+        // Claims the database keeps refusing (a damaged file, a missing index) are retried with a growing
+        // delay (claimRetryMs, doubled up to claimRetryMaxMs). With `once`, the pool gives up after
+        // onceClaimAttempts failed claims in a row, or as many failed reconnects: gaveUp(message).
+        int claimRetryMs = 500;
+        int claimRetryMaxMs = 60000;
+        int onceClaimAttempts = 5;
         // Called on the dispatcher thread after every batch of outcomes or rescues has been written,
         // with the jobs' new states (for alerts on final failures). May use the database.
         std::function<void(const QList<JobTransition> &)> onTransitions;
@@ -97,6 +106,9 @@ signals:
     // The dispatcher read a new set of paused job types (kAllJobTypes: every type): from now on it
     // claims no job of these types.
     void pausedTypesApplied(const QStringList &paused);
+    // Only with Options::once: the database kept refusing claims (or stayed unreachable) for the bounded
+    // number of tries. The pool keeps running until stop(); a command-line tool stops and fails.
+    void gaveUp(const QString &message);
 
 private:
     void onDispatcherStarted(bool ok, const QString &error);

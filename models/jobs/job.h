@@ -31,7 +31,7 @@ struct JobAttempt {
     QString workerId;
     qint64 startedAt = 0;
     qint64 finishedAt = 0;
-    QString outcome; // completed, failed, cancelled, timed_out, lost, interrupted
+    QString outcome; // completed, failed, cancelled, timed_out, lost, interrupted, not_started
     QString error;
 
     QJsonObject toJson() const;

@@ -50,6 +50,11 @@ JobService::JobService(JobStore store)
 
 Status JobService::validate(const NewJob &job)
 {
+    return validate(job, Clock::system()->nowMs());
+}
+
+Status JobService::validate(const NewJob &job, qint64 nowMs)
+{
     const JobTypeInfo *type = JobTypeCatalog::instance().find(job.type);
     if (!type) {
         return Error{Error::Code::Invalid,
@@ -73,6 +78,18 @@ Status JobService::validate(const NewJob &job)
     }
     if (job.runAt && *job.runAt < 0)
         return Error{Error::Code::Invalid, Tr::tr("The start time is before 1970.")};
+    if (job.runAt) {
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC);
+        const QDateTime latest = now.addYears(kMaxScheduleYears);
+        if (*job.runAt > latest.toMSecsSinceEpoch()) {
+            return Error{
+                Error::Code::Invalid,
+                Tr::tr("The start time %1 is more than %2 years ahead; the latest allowed now is %3.")
+                    .arg(isoUtc(*job.runAt))
+                    .arg(kMaxScheduleYears)
+                    .arg(isoUtc(latest.toMSecsSinceEpoch()))};
+        }
+    }
     return {};
 }
 
@@ -172,8 +189,9 @@ Result<qint64> JobService::enqueue(const NewJob &job, const Actor &actor)
 
 Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const Actor &actor)
 {
+    const qint64 now = m_store.clock()->nowMs();
     for (qsizetype i = 0; i < jobs.size(); ++i) {
-        if (auto st = validate(jobs.at(i)); !st) {
+        if (auto st = validate(jobs.at(i), now); !st) {
             if (jobs.size() == 1)
                 return st.error();
             return Error{st.error().code,

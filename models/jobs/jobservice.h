@@ -12,13 +12,18 @@ class JobService final {
 public:
     static constexpr qsizetype kMaxPayloadBytes = 256 * 1024;
     static constexpr int kMaxRetriesLimit = 25;
+    // The furthest a start time may lie ahead (ten years): a typo such as 9999-12-31 is an error, not
+    // a job that waits forever.
+    static constexpr int kMaxScheduleYears = 10;
 
     explicit JobService(JobStore store);
 
     JobStore &store() { return m_store; }
 
-    // Checks a job before anything is written: known type, payload shape and size, retries, time.
+    // Checks a job before anything is written: known type, payload shape and size, retries, time (not
+    // before 1970, at most kMaxScheduleYears after `nowMs`; the system clock's now when left out).
     static Status validate(const NewJob &job);
+    static Status validate(const NewJob &job, qint64 nowMs);
     // Builds a NewJob from text as a person types it (hcmctl, dialog): each field gets its own error.
     static Result<NewJob> parse(const QString &type, const QString &priority, const QString &payloadJson,
                                 const QString &maxRetries, const QString &runAt);

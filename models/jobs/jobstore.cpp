@@ -187,6 +187,18 @@ QVariant nullInt64()
     return QVariant(QMetaType::fromType<qint64>());
 }
 
+// A worker's error, kept with the time it was first reported while it stays the same (bindLastError).
+const QString kSetLastError =
+    QStringLiteral("last_error_at = CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL "
+                   "WHEN last_error = CAST(? AS TEXT) THEN last_error_at ELSE {now} END, last_error = ?");
+
+void bindLastError(QSqlQuery &q, const QString &error)
+{
+    const QVariant value = error.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(error);
+    for (int i = 0; i < 3; ++i)
+        q.addBindValue(value);
+}
+
 // Sends a job event on the PostgreSQL channel inside the caller's transaction: delivered at commit,
 // dropped on rollback.
 Status notifyInTransaction(QSqlDatabase &d, const JobEvent &event)
@@ -1007,7 +1019,8 @@ Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
     return q.numRowsAffected();
 }
 
-Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running)
+Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running,
+                                          const QString &lastError)
 {
     auto conn = db();
     if (!conn)
@@ -1025,9 +1038,11 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, Tr::tr("extending job leases")); !st)
         return st.error();
-    q.prepare(
-        withNow(QStringLiteral("UPDATE workers SET heartbeat_at = {now}, running = ? WHERE id = ?"), now));
+    q.prepare(withNow(QStringLiteral("UPDATE workers SET heartbeat_at = {now}, running = ?, %1 WHERE id = ?")
+                          .arg(kSetLastError),
+                      now));
     q.addBindValue(running);
+    bindLastError(q, lastError);
     q.addBindValue(workerId);
     if (auto st = Sql::exec(q, Tr::tr("recording the worker heartbeat")); !st)
         return st.error();
@@ -1044,6 +1059,48 @@ Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseM
     if (auto st = tx.commit(); !st)
         return st.error();
     return cancelled;
+}
+
+Status JobStore::markStarted(const QString &workerId, const QList<QPair<qint64, int>> &started, bool sweep)
+{
+    if (started.isEmpty() && !sweep)
+        return {};
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    QSqlDatabase d = conn.value();
+    Transaction tx(d);
+    if (auto st = tx.begin(); !st)
+        return st;
+    const Now now = this->now();
+    QSqlQuery q(d);
+    if (sweep) {
+        // Runs that are over (completed, failed, requeued, taken over) need no record any more.
+        q.prepare(withNow(QStringLiteral("DELETE FROM job_starts WHERE worker_id = ? AND NOT EXISTS "
+                                         "(SELECT 1 FROM {queue} AS j WHERE j.id = job_starts.job_id "
+                                         "AND j.attempts = job_starts.attempt AND j.status = 'processing' "
+                                         "AND j.worker_id = job_starts.worker_id)"),
+                          now));
+        q.addBindValue(workerId);
+        if (auto st = Sql::exec(q, Tr::tr("clearing the start records of finished jobs")); !st)
+            return st;
+    }
+    if (!started.isEmpty()) {
+        // Fenced like every write after a claim: only a run this worker still owns is recorded.
+        q.prepare(withNow(QStringLiteral("INSERT INTO job_starts (job_id, attempt, worker_id) "
+                                         "SELECT id, attempts, worker_id FROM {queue} WHERE id = ? "
+                                         "AND attempts = ? AND worker_id = ? AND status = 'processing' "
+                                         "ON CONFLICT (job_id, attempt) DO NOTHING"),
+                          now));
+        for (const auto &[id, attempt] : started) {
+            q.addBindValue(id);
+            q.addBindValue(attempt);
+            q.addBindValue(workerId);
+            if (auto st = Sql::exec(q, Tr::tr("recording that jobs started")); !st)
+                return st;
+        }
+    }
+    return tx.commit();
 }
 
 Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId)
@@ -1111,24 +1168,40 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
     const Now now = this->now();
     QSqlQuery q(d);
     // A lost execution spends a retry, so a job that kills its worker cannot loop forever. It is due
-    // again at once: the delay of a backoff protects a failing service, not a crashed process.
+    // again at once: the delay of a backoff protects a failing service, not a crashed process. A job
+    // the worker had only claimed (no start record for its current attempt) goes back without spending
+    // one, unless it came back that way kFreeRescues times already.
+    const QString started =
+        QStringLiteral("(EXISTS (SELECT 1 FROM job_starts AS s WHERE s.job_id = {queue}.id "
+                       "AND s.attempt = {queue}.attempts) OR (SELECT COUNT(*) FROM job_attempts AS a "
+                       "WHERE a.job_id = {queue}.id AND a.outcome = 'not_started') >= %1)")
+            .arg(kFreeRescues);
     q.prepare(
         withNow(QStringLiteral(
                     "UPDATE {queue} SET "
                     "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' "
-                    "  WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
-                    "retry_count = CASE WHEN cancel_requested = 0 AND retry_count < max_retries "
+                    "  WHEN NOT %1 OR retry_count < max_retries THEN 'queued' ELSE 'failed' END, "
+                    "retry_count = CASE WHEN cancel_requested = 0 AND %1 AND retry_count < max_retries "
                     "  THEN retry_count + 1 ELSE retry_count END, "
-                    "completed_at = CASE WHEN cancel_requested = 0 AND retry_count < max_retries THEN NULL "
-                    "  ELSE {now} END, "
-                    "run_at = {now}, error_message = ?, updated_at = {now}, lease_expires_at = NULL "
-                    "WHERE status = 'processing' AND %1 "
+                    "completed_at = CASE WHEN cancel_requested = 0 AND (NOT %1 OR retry_count < max_retries) "
+                    "  THEN NULL ELSE {now} END, "
+                    "run_at = {now}, error_message = CASE WHEN %1 THEN ? ELSE ? END, updated_at = {now}, "
+                    "lease_expires_at = NULL "
+                    "WHERE status = 'processing' AND %2 "
                     "RETURNING id, job_type, status, retry_count, max_retries, run_at, worker_id, attempts, "
-                    "started_at")
-                    .arg(workerId.isEmpty() ? QStringLiteral("lease_expires_at < {now}")
-                                            : QStringLiteral("worker_id = ?")),
+                    "started_at, CASE WHEN %1 THEN 1 ELSE 0 END")
+                    .arg(started, workerId.isEmpty() ? QStringLiteral("lease_expires_at < {now}")
+                                                     : QStringLiteral("worker_id = ?")),
                 now));
+    const QString notStartedText = workerId.isEmpty()
+                                       ? Tr::tr("The worker that had claimed this job stopped responding "
+                                                "before the job started; it goes back to the queue "
+                                                "without spending a retry.")
+                                       : Tr::tr("The worker that had claimed this job was restarted "
+                                                "before the job started; it goes back to the queue "
+                                                "without spending a retry.");
     q.addBindValue(lostText);
+    q.addBindValue(notStartedText);
     if (!workerId.isEmpty())
         q.addBindValue(workerId);
     if (auto st = Sql::exec(q, Tr::tr("rescuing jobs of lost workers")); !st)
@@ -1139,6 +1212,7 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
         int attempt;
         QString worker;
         qint64 started;
+        bool ran;
     };
     QList<Lost> lost;
     while (q.next()) {
@@ -1149,9 +1223,10 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
         t.retryCount = q.value(3).toInt();
         t.maxRetries = q.value(4).toInt();
         t.runAt = q.value(5).toLongLong();
-        t.error = lostText;
+        const bool ran = q.value(9).toInt() != 0;
+        t.error = ran ? lostText : notStartedText;
         out.append(t);
-        lost.append(Lost{t.id, q.value(7).toInt(), q.value(6).toString(), msOrZero(q.value(8))});
+        lost.append(Lost{t.id, q.value(7).toInt(), q.value(6).toString(), msOrZero(q.value(8)), ran});
     }
     q.finish();
     if (!lost.isEmpty()) {
@@ -1159,17 +1234,45 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
         attempt.prepare(
             withNow(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
                                    "finished_at, outcome, error) VALUES (?, ?, ?, COALESCE(?, {now}), "
-                                   "{now}, 'lost', ?) ON CONFLICT (job_id, attempt) DO NOTHING"),
+                                   "{now}, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"),
                     now));
+        QList<qint64> ids;
+        int notStarted = 0;
         for (const Lost &l : std::as_const(lost)) {
+            ids.append(l.id);
+            notStarted += l.ran ? 0 : 1;
             attempt.addBindValue(l.id);
             attempt.addBindValue(l.attempt);
             attempt.addBindValue(l.worker);
             attempt.addBindValue(l.started > 0 ? QVariant(l.started) : nullInt64());
-            attempt.addBindValue(lostText);
+            attempt.addBindValue(l.ran ? QStringLiteral("lost") : QStringLiteral("not_started"));
+            attempt.addBindValue(l.ran ? lostText : notStartedText);
             if (auto st = Sql::exec(attempt, Tr::tr("recording a lost attempt")); !st)
                 return st.error();
         }
+        // The rescued runs' records, and those the lost workers left of runs that ended just before
+        // they died (a record is swept a quarter second after its run at the latest).
+        QStringList workers;
+        for (const Lost &l : std::as_const(lost)) {
+            if (!workers.contains(l.worker))
+                workers.append(l.worker);
+        }
+        QSqlQuery forget(d);
+        forget.prepare(
+            withNow(QStringLiteral("DELETE FROM job_starts WHERE job_id IN (%1) OR (worker_id IN (%2) "
+                                   "AND NOT EXISTS (SELECT 1 FROM {queue} AS j WHERE "
+                                   "j.id = job_starts.job_id AND j.attempts = job_starts.attempt "
+                                   "AND j.status = 'processing' AND j.worker_id = job_starts.worker_id))")
+                        .arg(Sql::idList(ids),
+                             QStringList(workers.size(), QStringLiteral("?")).join(QLatin1Char(','))),
+                    now));
+        for (const QString &w : std::as_const(workers))
+            forget.addBindValue(w);
+        if (auto st = Sql::exec(forget, Tr::tr("clearing the start records of rescued jobs")); !st)
+            return st.error();
+        if (notStarted > 0)
+            qCInfo(lcJobs) << notStarted
+                           << "of the rescued jobs had not started: requeued without spending a retry";
         if (m_config.isPostgres()) {
             JobEvent event;
             event.kind = JobEvent::Kind::Enqueued; // requeued jobs are due now: idle workers may take them
@@ -1199,7 +1302,8 @@ Status JobStore::registerWorker(const WorkerInfo &info)
             "VALUES (?, ?, ?, COALESCE(?, {now}), {now}, ?, 0, ?, NULL, ?) ON CONFLICT (id) DO UPDATE SET "
             "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
             "heartbeat_at = excluded.heartbeat_at, concurrency = excluded.concurrency, running = 0, "
-            "version = excluded.version, stopped_at = NULL, lease_ms = excluded.lease_ms"),
+            "version = excluded.version, stopped_at = NULL, lease_ms = excluded.lease_ms, "
+            "last_error = NULL, last_error_at = NULL"),
         now()));
     q.addBindValue(info.id);
     q.addBindValue(info.host);
@@ -1211,16 +1315,24 @@ Status JobStore::registerWorker(const WorkerInfo &info)
     return Sql::exec(q, Tr::tr("registering the worker"));
 }
 
-Status JobStore::unregisterWorker(const QString &workerId)
+Status JobStore::unregisterWorker(const QString &workerId, const QString &lastError)
 {
     auto conn = db();
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
-    q.prepare(
-        withNow(QStringLiteral("UPDATE workers SET stopped_at = {now}, running = 0 WHERE id = ?"), now()));
+    // The error it stops with stays: it may say why the worker stopped.
+    q.prepare(withNow(QStringLiteral("UPDATE workers SET stopped_at = {now}, running = 0, %1 WHERE id = ?")
+                          .arg(kSetLastError),
+                      now()));
+    bindLastError(q, lastError);
     q.addBindValue(workerId);
-    return Sql::exec(q, Tr::tr("marking the worker stopped"));
+    if (auto st = Sql::exec(q, Tr::tr("marking the worker stopped")); !st)
+        return st;
+    // Every run of a stopped worker is over: its start records are of no use.
+    q.prepare(QStringLiteral("DELETE FROM job_starts WHERE worker_id = ?"));
+    q.addBindValue(workerId);
+    return Sql::exec(q, Tr::tr("clearing the start records of a stopped worker"));
 }
 
 Result<QList<WorkerInfo>> JobStore::workers()
@@ -1231,14 +1343,16 @@ Result<QList<WorkerInfo>> JobStore::workers()
     QSqlQuery q(conn.value());
     if (!q.exec(
             QStringLiteral("SELECT id, host, pid, started_at, heartbeat_at, concurrency, running, version, "
-                           "stopped_at, lease_ms FROM workers ORDER BY heartbeat_at DESC")))
+                           "stopped_at, lease_ms, last_error, last_error_at "
+                           "FROM workers ORDER BY heartbeat_at DESC")))
         return Database::error(q.lastError(), Tr::tr("listing workers"));
     QList<WorkerInfo> out;
     while (q.next()) {
         out.append(WorkerInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
                               q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toInt(),
                               q.value(6).toInt(), q.value(7).toString(), msOrZero(q.value(8)),
-                              msOrZero(q.value(9))});
+                              msOrZero(q.value(9)), q.value(10).toString(),
+                              msOrZero(q.value(11))});
     }
     return out;
 }
