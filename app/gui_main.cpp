@@ -6,6 +6,7 @@
 #include "common/logsink.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
+#include "schedules/scheduler.h"
 #include "ui/mainwindow.h"
 #include "worker/notify/jobalerts.h"
 
@@ -100,12 +101,18 @@ int main(int argc, char *argv[])
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
     options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
 
+    // Beside the in-process worker, due schedules become jobs (one per due time whatever else runs).
+    Scheduler scheduler(Scheduler::Options{config.value()});
+    if (options.runWorker)
+        scheduler.start();
+
     int rc = 0;
     {
         ui::MainWindow window(options);
         window.show();
         rc = app.exec();
-    }  // the window stops its worker pool and saves its state here
+    } // the window stops its worker pool and saves its state here
+    scheduler.stop();
     Database::closeThreadConnections();
     LogSink::instance().close();
     // As in hcm-worker: pool threads may still be in their thread-exit cleanup; everything is saved,

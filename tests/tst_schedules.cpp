@@ -14,6 +14,8 @@
 #include "schedules/scheduleservice.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSqlError>
@@ -79,6 +81,31 @@ std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id
     return p;
 }
 
+struct CtlRun {
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+CtlRun hcmctl(const TempDatabase &tdb, const QStringList &args)
+{
+    QProcess p;
+    p.start(programPath(QStringLiteral("hcmctl")), QStringList{QStringLiteral("--db"), tdb.spec()} + args);
+    CtlRun r;
+    if (!p.waitForFinished(60'000))
+        return r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QJsonValue jsonOf(const CtlRun &r)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8());
+    return doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
+}
+
 } // namespace
 
 class TstSchedules : public QObject {
@@ -94,7 +121,7 @@ private slots:
     {
         HCM_TEMP_DATABASE(tdb);
         ScheduleService service{ScheduleStore(tdb.config())};
-        auto all = service.list();
+        auto all = ScheduleStore(tdb.config()).list();
         QVERIFY(all.ok());
         QCOMPARE(all->size(), 2);
         QByteArray zone = QTimeZone::systemTimeZoneId();
@@ -113,6 +140,10 @@ private slots:
             QCOMPARE(s.timeZone, QString::fromLatin1(zone));
             QCOMPARE(s.nextRunAt, qint64(0)); // computed by the first scheduler
         }
+        // Listed with the next run they will get.
+        auto shown = service.list();
+        QVERIFY(shown.ok());
+        QVERIFY(shown->at(0).nextRunAt > QDateTime::currentMSecsSinceEpoch());
         // The first scheduler pass fills in the next runs: the next 03:00 / 03:30 in the zone.
         ScheduleStore store(tdb.config());
         auto filled = store.fillMissingNextRuns();
@@ -572,6 +603,90 @@ private slots:
             w->terminate();
         for (auto &w : workers)
             QVERIFY(w->waitForFinished(30'000));
+    }
+
+    // hcmctl schedules: every verb, --json, and bad input that changes nothing.
+    void hcmctlSchedules()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!QFile::exists(programPath(QStringLiteral("hcmctl"))))
+            QSKIP("hcmctl is not built");
+        const QStringList add{
+            QStringLiteral("schedules"),  QStringLiteral("add"),     QStringLiteral("nightly"),
+            QStringLiteral("--type"),     QStringLiteral("cleanup"), QStringLiteral("--cron"),
+            QStringLiteral("30 2 * * *"), QStringLiteral("--zone"),  QStringLiteral("Europe/Berlin")};
+        CtlRun r = hcmctl(tdb, add);
+        QCOMPARE(r.code, 0);
+        const qint64 id = r.out.trimmed().toLongLong();
+        QVERIFY(id > 0);
+        // Bad input: precise message, exit 1, nothing written.
+        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("add"), QStringLiteral("bad"),
+                         QStringLiteral("--type"), QStringLiteral("cleanup"), QStringLiteral("--cron"),
+                         QStringLiteral("0 0 32 * *")});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.trimmed(),
+                 QStringLiteral("hcmctl: Invalid cron expression: day-of-month: 32 is out of range 1–31."));
+        r = hcmctl(tdb, add);
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: A schedule named \"nightly\" exists already."));
+        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("add"), QStringLiteral("x"),
+                         QStringLiteral("--type"), QStringLiteral("cleanup")});
+        QCOMPARE(r.code, 2);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("schedules")), qint64(3));
+
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("list")});
+        QCOMPARE(r.code, 0);
+        QStringList names;
+        for (const QJsonValue &v : jsonOf(r).toArray())
+            names << v[QStringLiteral("name")].toString();
+        QCOMPARE(names, (QStringList{QStringLiteral("cleanup"), QStringLiteral("log_rotate"),
+                                     QStringLiteral("nightly")}));
+
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("show"),
+                         QStringLiteral("nightly")});
+        QCOMPARE(r.code, 0);
+        QJsonObject o = jsonOf(r).toObject();
+        QCOMPARE(o[QStringLiteral("description")].toString(), QStringLiteral("At 02:30, every day"));
+        QCOMPARE(o[QStringLiteral("time_zone")].toString(), QStringLiteral("Europe/Berlin"));
+        const QJsonArray runs = o[QStringLiteral("next_runs")].toArray();
+        QCOMPARE(runs.size(), 5);
+        for (const QJsonValue &t : runs) {
+            const QDateTime local =
+                QDateTime::fromString(t.toString(), Qt::ISODateWithMs).toTimeZone(QTimeZone("Europe/Berlin"));
+            QVERIFY2(local.time() == QTime(2, 30) || local.time() == QTime(3, 0), qPrintable(t.toString()));
+        }
+
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("edit"),
+                         QString::number(id), QStringLiteral("--cron"), QStringLiteral("*/15 * * * *"),
+                         QStringLiteral("--overlap"), QStringLiteral("allow")});
+        QCOMPARE(r.code, 0);
+        o = jsonOf(r).toObject();
+        QCOMPARE(o[QStringLiteral("cron")].toString(), QStringLiteral("*/15 * * * *"));
+        QCOMPARE(o[QStringLiteral("overlap_policy")].toString(), QStringLiteral("allow"));
+        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("edit"), QStringLiteral("nightly"),
+                         QStringLiteral("--overlap"), QStringLiteral("sometimes")});
+        QCOMPARE(r.code, 2);
+
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("disable"),
+                         QStringLiteral("nightly")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(jsonOf(r)[QStringLiteral("enabled")].toBool(), false);
+        QVERIFY(jsonOf(r)[QStringLiteral("next_run_at")].isNull());
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("enable"),
+                         QStringLiteral("nightly")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(jsonOf(r)[QStringLiteral("next_run_at")].isString());
+
+        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("run"), QStringLiteral("nightly")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.trimmed().startsWith(QLatin1String("job_")));
+        QCOMPARE(jobsOf(tdb, id), qint64(1));
+
+        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("delete"), QStringLiteral("nightly")});
+        QCOMPARE(r.code, 0);
+        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("show"), QStringLiteral("nightly")});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: There is no schedule named \"nightly\"."));
     }
 };
 

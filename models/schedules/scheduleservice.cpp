@@ -6,6 +6,7 @@
 #include "schedules/schedulenotifier.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QTimeZone>
 
 namespace hcm {
@@ -142,18 +143,50 @@ Result<qint64> ScheduleService::runNow(qint64 id, const Actor &actor)
     return jobId;
 }
 
+void ScheduleService::showNextRun(Schedule &s, qint64 now) const
+{
+    if (!s.enabled || s.nextRunAt > 0)
+        return;
+    if (const auto cron = CronExpression::parse(s.cron)) {
+        const QTimeZone zone(s.timeZone.toUtf8());
+        if (zone.isValid())
+            s.nextRunAt = cron->nextAfter(now, zone).value_or(0);
+    }
+}
+
+Result<QList<Schedule>> ScheduleService::list() const
+{
+    auto all = m_store.list();
+    if (!all)
+        return all;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (Schedule &s : all.value())
+        showNextRun(s, now);
+    return all;
+}
+
+Result<Schedule> ScheduleService::get(qint64 id) const
+{
+    auto s = m_store.get(id);
+    if (s)
+        showNextRun(s.value(), QDateTime::currentMSecsSinceEpoch());
+    return s;
+}
+
 Result<Schedule> ScheduleService::find(const QString &idOrName) const
 {
     bool isNumber = false;
     const qint64 id = idOrName.toLongLong(&isNumber);
     if (isNumber && id > 0)
-        return m_store.get(id);
+        return get(id);
     const auto found = m_store.findByName(idOrName);
     if (!found)
         return found.error();
     if (!found->has_value())
         return Error{Error::Code::NotFound, Tr::tr("There is no schedule named \"%1\".").arg(idOrName)};
-    return found->value();
+    Schedule s = found->value();
+    showNextRun(s, QDateTime::currentMSecsSinceEpoch());
+    return s;
 }
 
 } // namespace hcm

@@ -28,14 +28,17 @@ public:
     // One job now, outside the schedule's slots; returns its id.
     Result<qint64> runNow(qint64 id, const Actor &actor);
 
-    Result<QList<Schedule>> list() const { return m_store.list(); }
-    Result<Schedule> get(qint64 id) const { return m_store.get(id); }
+    // A schedule no scheduler has seen yet (the maintenance schedules of a new database) shows the
+    // next run it will get.
+    Result<QList<Schedule>> list() const;
+    Result<Schedule> get(qint64 id) const;
     // By id ("7") or by name.
     Result<Schedule> find(const QString &idOrName) const;
 
 private:
     Status checkNameFree(const Schedule &schedule) const;
     Status computeNextRun(Schedule &schedule) const;
+    void showNextRun(Schedule &schedule, qint64 now) const;
 
     ScheduleStore m_store;
 };
