@@ -111,7 +111,7 @@ int main(int argc, char *argv[])
         ui::MainWindow window(options);
         window.show();
         rc = app.exec();
-    } // the window stops its worker pool and saves its state here
+    }  // the window stops its worker pool and saves its state here
     scheduler.stop();
     Database::closeThreadConnections();
     LogSink::instance().close();
