@@ -80,9 +80,12 @@ Result<QJsonObject> runBurndown(const BenchOptions &options);
 Result<QJsonObject> runRawLoop(const BenchOptions &options);
 Result<QJsonObject> runStoreLoop(const BenchOptions &options);
 Result<QJsonObject> runLatency(const BenchOptions &options);
+// N enabled schedules due every minute: the scheduler's cost per minute and due-to-job delay.
+Result<QJsonObject> runSchedules(const BenchOptions &options);
 
 inline constexpr qint64 kDefaultEnqueueJobs = 20000;
 inline constexpr qint64 kDefaultBurndownJobs = 200000;
 inline constexpr qint64 kDefaultLatencyJobs = 1000;
+inline constexpr qint64 kDefaultSchedules = 10000;
 
 } // namespace hcm::bench

@@ -65,6 +65,8 @@ int main(int argc, char *argv[])
         "             with --raw: a plain batched claim-and-complete SQL loop on one connection instead;\n"
         "             with --store: JobStore::claim/finish in a loop on one thread instead\n"
         "  latency    enqueue -> handler start, one job at a time, idle pool of 4 threads\n"
+        "  schedules  --jobs N (10000) schedules due every minute: the scheduler's CPU ms and SQL\n"
+        "             statements per minute, due-to-job delay p50/p99 (manual clock, 5 minutes)\n"
         "  all        the three with their defaults, the raw loop, and machine information\n"
         "PostgreSQL (server from PGHOST/PGPORT/PGUSER/PGPASSWORD, a fresh database per run):\n"
         "  pg-burndown  N pre-inserted test.noop jobs run by --processes P (4) hcm-bench workers of\n"
@@ -193,7 +195,7 @@ int main(int argc, char *argv[])
         return 0;
     }
     if (!QStringList{QStringLiteral("enqueue"), QStringLiteral("burndown"), QStringLiteral("latency"),
-                     QStringLiteral("all")}
+                     QStringLiteral("schedules"), QStringLiteral("all")}
              .contains(mode))
         return fail(QStringLiteral("unknown mode \"%1\"; use enqueue, burndown, latency or all.").arg(mode),
                     kUsageError);
@@ -278,6 +280,11 @@ int main(int argc, char *argv[])
                      : options.store ? runStoreLoop(options)
                                      : runBurndown(options);
             r)
+            out = r.value();
+        else
+            status = r.error();
+    } else if (mode == QLatin1String("schedules")) {
+        if (auto r = runSchedules(options); r)
             out = r.value();
         else
             status = r.error();
