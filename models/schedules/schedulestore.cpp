@@ -8,7 +8,10 @@
 #include "schedules/schedulenotifier.h"
 
 #include <QCoreApplication>
+#include <QHash>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTimeZone>
@@ -69,11 +72,22 @@ Schedule fromRow(const QSqlQuery &q)
 // hand in SQL: the service never stores one).
 std::optional<qint64> nextSlot(const QString &cron, const QString &zone, qint64 afterMs)
 {
-    const auto expression = CronExpression::parse(cron);
-    const QTimeZone tz(zone.toUtf8());
-    if (!expression || !tz.isValid())
+    // Thousands of schedules share a few expressions and zones: parse each once per thread.
+    thread_local QHash<QString, std::optional<CronExpression>> expressions;
+    thread_local QHash<QString, QTimeZone> zones;
+    if (expressions.size() > 10'000)
+        expressions.clear();
+    auto e = expressions.find(cron);
+    if (e == expressions.end()) {
+        auto parsed = CronExpression::parse(cron);
+        e = expressions.insert(cron, parsed ? std::optional<CronExpression>(parsed.value()) : std::nullopt);
+    }
+    auto z = zones.find(zone);
+    if (z == zones.end())
+        z = zones.insert(zone, QTimeZone(zone.toUtf8()));
+    if (!e.value() || !z.value().isValid())
         return std::nullopt;
-    return expression->nextAfter(afterMs, tz);
+    return e.value()->nextAfter(afterMs, z.value());
 }
 
 } // namespace
@@ -88,6 +102,25 @@ ScheduleStore::ScheduleStore(DbConfig config, std::shared_ptr<Clock> clock)
     // locks only the schedule rows.
     m_jobTable = postgres ? QStringLiteral("job_queue") : QStringLiteral("background_jobs");
     m_lock = postgres ? QStringLiteral(" FOR UPDATE OF s SKIP LOCKED") : QString();
+    // Every claimed slot of a batch in one statement: [{id, slot, next, job}] as JSON; last_run_at is
+    // the claim's time where a job was made. The compare-and-set: next_run_at still holds the slot.
+    // (SQLite: "+" keeps the planner on the primary key; through the due index every slot of a batch
+    // matched every schedule due at the same minute.)
+    m_advanceSql =
+        postgres
+            ? QStringLiteral(
+                  "UPDATE schedules AS s SET next_run_at = v.next, "
+                  "last_run_at = CASE WHEN v.job IS NULL THEN s.last_run_at ELSE ?::bigint END, "
+                  "last_job_id = COALESCE(v.job, s.last_job_id) "
+                  "FROM json_to_recordset(?::json) AS v(id bigint, slot bigint, next bigint, job bigint) "
+                  "WHERE s.id = v.id AND s.enabled = 1 AND s.next_run_at = v.slot")
+            : QStringLiteral(
+                  "UPDATE schedules SET next_run_at = v.next, "
+                  "last_run_at = CASE WHEN v.job IS NULL THEN schedules.last_run_at ELSE ? END, "
+                  "last_job_id = COALESCE(v.job, schedules.last_job_id) "
+                  "FROM (SELECT value ->> 'id' AS id, value ->> 'slot' AS slot, value ->> 'next' AS next, "
+                  "value ->> 'job' AS job FROM json_each(?)) AS v "
+                  "WHERE schedules.id = v.id AND schedules.enabled = 1 AND +schedules.next_run_at = v.slot");
 }
 
 Result<QSqlDatabase> ScheduleStore::db() const
@@ -439,17 +472,16 @@ Result<ScheduleStore::ClaimReport> ScheduleStore::claimDue(int limit)
         return report;
     }
 
-    QSqlQuery insertJob(d);
-    insertJob.prepare(
-        QStringLiteral("INSERT INTO %1 (job_type, status, priority, payload, max_retries, run_at, "
-                       "created_at, updated_at, created_by, schedule_id) "
-                       "VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
-            .arg(m_jobTable));
-    QSqlQuery advance(d);
-    advance.prepare(
-        QStringLiteral("UPDATE schedules SET next_run_at = ?, last_run_at = COALESCE(?, last_run_at), "
-                       "last_job_id = COALESCE(?, last_job_id) "
-                       "WHERE id = ? AND enabled = 1 AND next_run_at = ?"));
+    // Decide every slot first, then two statements for the whole batch: one multi-row INSERT of the
+    // jobs, one UPDATE that moves every claimed slot on (compare-and-set on next_run_at).
+    struct Decision {
+        const Due *row;
+        std::optional<qint64> next;
+        bool make;
+        qint64 jobId = 0;
+    };
+    QList<Decision> decisions;
+    decisions.reserve(due.size());
     for (const Due &s : std::as_const(due)) {
         ++report.due;
         // The next slot after now, not after the claimed one: a schedule whose workers were down for a
@@ -470,45 +502,75 @@ Result<ScheduleStore::ClaimReport> ScheduleStore::claimDue(int limit)
             make = false;
             ++report.skippedOverlap;
         }
-        qint64 jobId = 0;
-        if (make) {
-            insertJob.addBindValue(s.jobType);
-            insertJob.addBindValue(s.priority);
-            insertJob.addBindValue(s.payload);
-            insertJob.addBindValue(s.maxRetries);
-            insertJob.addBindValue(nowMs);
-            insertJob.addBindValue(nowMs);
-            insertJob.addBindValue(nowMs);
-            insertJob.addBindValue(QString(QStringLiteral("schedule:") + s.name));
-            insertJob.addBindValue(s.id);
-            if (auto st = Sql::exec(insertJob, Tr::tr("making the job of schedule %1").arg(s.name)); !st)
-                return st.error();
-            ++report.statements;
-            if (!insertJob.next())
-                return Error{Error::Code::Database, Tr::tr("making the job of schedule %1").arg(s.name)};
-            jobId = insertJob.value(0).toLongLong();
-            insertJob.finish();
+        decisions.append(Decision{&s, next, make});
+    }
+
+    QString values;
+    for (const Decision &dec : std::as_const(decisions)) {
+        if (!dec.make)
+            continue;
+        if (!values.isEmpty())
+            values += QLatin1Char(',');
+        values += QStringLiteral("(?, 'queued', ?, ?, ?, %1, %1, %1, ?, %2)").arg(nowMs).arg(dec.row->id);
+    }
+    if (!values.isEmpty()) {
+        QSqlQuery insertJobs(d);
+        if (auto st = Sql::prepare(
+                insertJobs,
+                QStringLiteral("INSERT INTO %1 (job_type, status, priority, payload, max_retries, "
+                               "run_at, created_at, updated_at, created_by, schedule_id) "
+                               "VALUES %2 RETURNING id, schedule_id")
+                    .arg(m_jobTable, values));
+            !st)
+            return st.error();
+        for (const Decision &dec : std::as_const(decisions)) {
+            if (!dec.make)
+                continue;
+            insertJobs.addBindValue(dec.row->jobType);
+            insertJobs.addBindValue(dec.row->priority);
+            insertJobs.addBindValue(dec.row->payload);
+            insertJobs.addBindValue(dec.row->maxRetries);
+            insertJobs.addBindValue(QString(QStringLiteral("schedule:") + dec.row->name));
         }
-        advance.addBindValue(nullableMs(next.value_or(0)));
-        advance.addBindValue(make ? QVariant(nowMs) : QVariant(QMetaType::fromType<qint64>()));
-        advance.addBindValue(make ? QVariant(jobId) : QVariant(QMetaType::fromType<qint64>()));
-        advance.addBindValue(s.id);
-        advance.addBindValue(s.slot);
-        if (auto st = Sql::exec(advance, Tr::tr("advancing schedule %1").arg(s.name)); !st)
+        if (auto st = Sql::exec(insertJobs,
+                                Tr::tr("making the jobs of %n schedules", nullptr, int(decisions.size())));
+            !st)
             return st.error();
         ++report.statements;
-        if (advance.numRowsAffected() != 1) {
-            // Someone else moved the slot on between our read and our write: cannot happen under the
-            // locks above, and if it did, nothing of this transaction may stay.
-            qCWarning(lcJobs).noquote()
-                << "schedule" << s.name << "changed under its claim; claim rolled back";
-            return Error{Error::Code::Conflict,
-                         Tr::tr("Schedule %1 changed while its due slot was claimed.").arg(s.name)};
-        }
-        if (make) {
+        QHash<qint64, qint64> jobOfSchedule;
+        while (insertJobs.next())
+            jobOfSchedule.insert(insertJobs.value(1).toLongLong(), insertJobs.value(0).toLongLong());
+        insertJobs.finish();
+        for (Decision &dec : decisions) {
+            if (!dec.make)
+                continue;
+            dec.jobId = jobOfSchedule.value(dec.row->id);
             ++report.made;
-            report.jobIds.append(jobId);
+            report.jobIds.append(dec.jobId);
         }
+    }
+
+    QJsonArray slotRows;
+    for (const Decision &dec : std::as_const(decisions)) {
+        slotRows.append(
+            QJsonObject{{QStringLiteral("id"), dec.row->id},
+                        {QStringLiteral("slot"), dec.row->slot},
+                        {QStringLiteral("next"), dec.next ? QJsonValue(*dec.next) : QJsonValue()},
+                        {QStringLiteral("job"), dec.make ? QJsonValue(dec.jobId) : QJsonValue()}});
+    }
+    QSqlQuery advance(d);
+    if (auto st = Sql::prepare(advance, m_advanceSql); !st)
+        return st.error();
+    advance.addBindValue(nowMs);
+    advance.addBindValue(QString::fromUtf8(QJsonDocument(slotRows).toJson(QJsonDocument::Compact)));
+    if (auto st = Sql::exec(advance, Tr::tr("advancing %n schedules", nullptr, int(decisions.size()))); !st)
+        return st.error();
+    ++report.statements;
+    if (advance.numRowsAffected() != decisions.size()) {
+        // A slot moved on between our read and our write: cannot happen under the locks above, and if
+        // it did, nothing of this transaction may stay (the jobs included).
+        qCWarning(lcJobs).noquote() << "a schedule changed under its claim; claim rolled back";
+        return Error{Error::Code::Conflict, Tr::tr("A schedule changed while its due slot was claimed.")};
     }
     if (!report.jobIds.isEmpty() && m_config.isPostgres()) {
         JobEvent event;

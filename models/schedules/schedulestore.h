@@ -66,6 +66,7 @@ private:
     bool m_databaseTime = false;
     QString m_jobTable; // where a new job goes: background_jobs (SQLite) or job_queue (PostgreSQL)
     QString m_lock;     // the row lock of the claim
+    QString m_advanceSql;
 };
 
 } // namespace hcm
