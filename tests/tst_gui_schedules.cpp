@@ -149,6 +149,14 @@ private slots:
                          .data(Qt::DecorationRole)
                          .isNull());
 
+        page.showJobs(id);
+        QVERIFY(page.jobsDialog());
+        auto *jobs = page.jobsDialog()->findChild<QTreeWidget *>(QStringLiteral("jobs"));
+        QVERIFY(jobs);
+        QTRY_COMPARE(jobs->topLevelItemCount(), 1);
+        QVERIFY(jobs->topLevelItem(0)->text(0).startsWith(QLatin1String("job_")));
+        page.jobsDialog()->close();
+
         page.duplicateSchedule(id);
         QVERIFY(page.openDialog());
         QCOMPARE(page.openDialog()->nameEdit()->text(), QStringLiteral("log_rotate (copy)"));

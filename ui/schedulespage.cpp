@@ -7,15 +7,19 @@
 #include "ui/scheduletablemodel.h"
 #include "ui/statusicons.h"
 
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTableView>
 #include <QTimeZone>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 
 namespace hcm::ui {
@@ -107,8 +111,10 @@ void SchedulesPage::showMenu(const QPoint &pos)
                         [this, id] { duplicateSchedule(id); });
         menu->addAction(enabled ? tr("&Disable") : tr("E&nable"), this,
                         [this, id, enabled] { setEnabled(id, !enabled); });
-        menu->addAction(icon("action-details"), tr("Show &Jobs"), this,
-                        [this, id, name] { emit showJobsRequested(id, name); });
+        menu->addAction(icon("action-details"), tr("Show &Jobs"), this, [this, id, name] {
+            showJobs(id);
+            emit showJobsRequested(id, name);
+        });
         menu->addSeparator();
         menu->addAction(icon("action-delete"), tr("De&lete…"), this, [this, id] { deleteSchedule(id); });
     } else {
@@ -183,6 +189,52 @@ void SchedulesPage::deleteSchedule(qint64 id)
     box->setAttribute(Qt::WA_DeleteOnClose);
     connect(box, &QMessageBox::accepted, this, [this, id] { m_service->remove(id, m_actor); });
     box->open();
+}
+
+QDialog *SchedulesPage::jobsDialog() const
+{
+    return m_jobsDialog.data();
+}
+
+void SchedulesPage::showJobs(qint64 id)
+{
+    const Schedule *s = m_model->scheduleAt(m_model->rowOf(id));
+    if (!s)
+        return;
+    if (m_jobsDialog)
+        m_jobsDialog->close();
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("scheduleJobs"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Jobs of %1").arg(s->name));
+    auto *list = new QTreeWidget;
+    list->setObjectName(QStringLiteral("jobs"));
+    list->setRootIsDecorated(false);
+    list->setHeaderLabels({tr("Job"), tr("Status"), tr("Created"), tr("Finished"), tr("Error")});
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addWidget(list);
+    layout->addWidget(buttons);
+    dialog->resize(640, 360);
+    const auto when = [](qint64 ms) {
+        return ms > 0 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QLocale::ShortFormat)
+                      : QString();
+    };
+    connect(m_service, &AsyncScheduleService::jobsReady, list,
+            [list, id, when](qint64 scheduleId, const QList<ScheduleRun> &jobs) {
+                if (scheduleId != id)
+                    return;
+                list->clear();
+                for (const ScheduleRun &r : jobs) {
+                    auto *item = new QTreeWidgetItem(list, {Job::publicId(r.jobId), displayName(r.status),
+                                                            when(r.createdAt), when(r.completedAt), r.error});
+                    item->setIcon(1, statusIcon(r.status));
+                }
+            });
+    m_jobsDialog = dialog;
+    m_service->fetchJobs(id);
+    dialog->open();
 }
 
 void SchedulesPage::onActionFinished(bool ok, const QString &message, qint64 id)

@@ -6,6 +6,7 @@
 #include <QPointer>
 #include <QWidget>
 
+class QDialog;
 class QLabel;
 class QTableView;
 class QTimer;
@@ -35,6 +36,8 @@ public:
     QLabel *messageLabel() const { return m_message; }
     // The dialog open now (New, Edit, Duplicate), or nullptr.
     ScheduleDialog *openDialog() const;
+    // The dialog of showJobs while it is open, or nullptr.
+    QDialog *jobsDialog() const;
 
     // The actions of the context menu, on the schedule of `id` (tests call them directly).
     void newSchedule();
@@ -43,10 +46,12 @@ public:
     void runNow(qint64 id);
     void setEnabled(qint64 id, bool enabled);
     void deleteSchedule(qint64 id); // asks first
+    // The newest jobs the schedule made, in a dialog.
+    void showJobs(qint64 id);
     void refresh();
 
 signals:
-    // "Show jobs": the jobs page filtered by this schedule.
+    // "Show jobs" was chosen (the jobs page may show them filtered by schedule).
     void showJobsRequested(qint64 scheduleId, const QString &name);
 
 private:
@@ -61,6 +66,7 @@ private:
     QLabel *m_message = nullptr;
     QTimer *m_refresh = nullptr;
     QPointer<ScheduleDialog> m_dialog;
+    QPointer<QDialog> m_jobsDialog;
 };
 
 } // namespace hcm::ui

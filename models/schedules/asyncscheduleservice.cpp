@@ -14,6 +14,7 @@ AsyncScheduleService::AsyncScheduleService(DbConfig config, QObject *parent)
 {
     qRegisterMetaType<hcm::Schedule>();
     qRegisterMetaType<QList<hcm::Schedule>>();
+    qRegisterMetaType<QList<hcm::ScheduleRun>>();
     QSqlDatabase::drivers(); // QTBUG-112961: before another thread opens a connection
     m_thread.setObjectName(QStringLiteral("schedules"));
     m_context = new QObject;
@@ -90,6 +91,17 @@ void AsyncScheduleService::runNow(qint64 id, const Actor &actor)
     post([this, id, actor](ScheduleService &s) {
         auto job = s.runNow(id, actor);
         emit actionFinished(job.ok(), job.ok() ? QString() : job.error().message, job.ok() ? *job : 0);
+    });
+}
+
+void AsyncScheduleService::fetchJobs(qint64 id)
+{
+    post([this, id](ScheduleService &s) {
+        auto jobs = s.store().recentJobs(id);
+        if (jobs)
+            emit jobsReady(id, jobs.value());
+        else
+            emit actionFinished(false, jobs.error().message, id);
     });
 }
 

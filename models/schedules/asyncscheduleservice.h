@@ -32,9 +32,11 @@ public:
     void setEnabled(qint64 id, bool enabled, const Actor &actor);
     void remove(qint64 id, const Actor &actor);
     void runNow(qint64 id, const Actor &actor);
+    void fetchJobs(qint64 id);
 
 signals:
     void listReady(const QList<hcm::Schedule> &schedules);
+    void jobsReady(qint64 scheduleId, const QList<hcm::ScheduleRun> &jobs);
     // A change finished: `ok`, the message when it failed, the schedule (add) or job (run now) id.
     void actionFinished(bool ok, const QString &message, qint64 id);
 

@@ -46,6 +46,16 @@ struct Schedule {
     QJsonObject toJson() const;
 };
 
+// One job a schedule made, for its history.
+struct ScheduleRun {
+    qint64 jobId = 0;
+    JobStatus status = JobStatus::Queued;
+    qint64 createdAt = 0;
+    qint64 completedAt = 0;
+    QString error;
+};
+
 } // namespace hcm
 
 Q_DECLARE_METATYPE(hcm::Schedule)
+Q_DECLARE_METATYPE(hcm::ScheduleRun)

@@ -300,6 +300,29 @@ Status ScheduleStore::remove(qint64 id)
     return tx.commit();
 }
 
+Result<QList<ScheduleRun>> ScheduleStore::recentJobs(qint64 id, int limit) const
+{
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    QSqlQuery q(conn.value());
+    q.setForwardOnly(true);
+    q.prepare(
+        QStringLiteral("SELECT id, status, created_at, completed_at, error_message FROM background_jobs "
+                       "WHERE schedule_id = ? ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(id);
+    q.addBindValue(limit);
+    if (auto st = Sql::exec(q, Tr::tr("reading the jobs of schedule %1").arg(id)); !st)
+        return st.error();
+    QList<ScheduleRun> runs;
+    while (q.next()) {
+        runs.append(ScheduleRun{q.value(0).toLongLong(),
+                                jobStatusFromString(q.value(1).toString()).value_or(JobStatus::Queued),
+                                q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toString()});
+    }
+    return runs;
+}
+
 Result<qint64> ScheduleStore::runNow(qint64 id, const QString &actor)
 {
     auto conn = db();

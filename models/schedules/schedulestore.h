@@ -38,6 +38,8 @@ public:
     Result<qint64> insert(const Schedule &schedule, const QString &actor);
     Status update(const Schedule &schedule, const QString &actor);
     Status remove(qint64 id);
+    // The newest `limit` jobs the schedule made, newest first.
+    Result<QList<ScheduleRun>> recentJobs(qint64 id, int limit = 50) const;
     // A job of the schedule now, outside its slots (it carries the schedule's id).
     Result<qint64> runNow(qint64 id, const QString &actor);
 
