@@ -101,9 +101,10 @@ int main(int argc, char *argv[])
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
     options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
 
-    // Beside the in-process worker, due schedules become jobs (one per due time whatever else runs).
+    // Beside the in-process worker (SQLite), due schedules become jobs (one per due time whatever else
+    // runs); on PostgreSQL the fleet's hcm-worker processes make them.
     Scheduler scheduler(Scheduler::Options{config.value()});
-    if (options.runWorker)
+    if (options.runWorker && config->isSqlite())
         scheduler.start();
 
     int rc = 0;
