@@ -360,7 +360,7 @@ QList<QCommandLineOption> noOptions()
 
 const QList<Command> &commands()
 {
-    static const QList<Command> table = QList<Command>{
+    static const QList<Command> table = {
         {QStringLiteral("jobs"), QStringLiteral("enqueue"), QT_TRANSLATE_NOOP("hcm::ctl", "TYPE"),
          QT_TRANSLATE_NOOP("hcm::ctl", "The job type; \"hcmctl jobs types\" lists them."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Creates a job and prints its id."), 1, 1, Command::Db::OpenAndMigrate,
@@ -484,8 +484,9 @@ const QList<Command> &commands()
                            "Shows the database (SQLite file or PostgreSQL server), its size, schema "
                            "version and migrations, job counts and workers."),
          0, 0, Command::Db::OpenAndMigrate, noOptions, dbInfo},
-    } + scheduleCommands();
-    return table;
+    };
+    static const QList<Command> all = table + scheduleCommands();
+    return all;
 }
 
 } // namespace hcm::ctl
