@@ -58,17 +58,22 @@ Status insertSchedules(const DbConfig &config, qint64 count, qint64 firstDue)
 
 Result<QJsonObject> runSchedules(const BenchOptions &options)
 {
-    const qint64 count = options.jobs > 0 ? options.jobs : kDefaultSchedules;
-    constexpr int kMinutes = 5;
-    constexpr int kBatch = 200;
     auto db = RunDatabase::create(options, QStringLiteral("schedules"));
     if (!db)
         return db.error();
-    const DbConfig config = (*db)->config();
+    return measureSchedules(options, (*db)->config(), [&] { return (*db)->checkpoint(); });
+}
+
+Result<QJsonObject> measureSchedules(const BenchOptions &options, const DbConfig &config,
+                                     const std::function<Status()> &afterInsert)
+{
+    const qint64 count = options.jobs > 0 ? options.jobs : kDefaultSchedules;
+    constexpr int kMinutes = 5;
+    constexpr int kBatch = 200;
     const qint64 t0 = QDateTime(QDate(2026, 5, 4), QTime(10, 0), QTimeZone::utc()).toMSecsSinceEpoch();
     if (auto st = insertSchedules(config, count, t0 + 60'000); !st)
         return st.error();
-    if (auto st = (*db)->checkpoint(); !st)
+    if (auto st = afterInsert(); !st)
         return st.error();
     auto clock = std::make_shared<ManualClock>(t0);
     ScheduleStore store(config, clock);
@@ -121,7 +126,8 @@ Result<QJsonObject> runSchedules(const BenchOptions &options)
     std::sort(delays.begin(), delays.end());
     QJsonObject out{
         {QStringLiteral("mode"), QStringLiteral("schedules")},
-        {QStringLiteral("backend"), QStringLiteral("sqlite")},
+        {QStringLiteral("backend"),
+         config.isPostgres() ? QStringLiteral("postgresql") : QStringLiteral("sqlite")},
         {QStringLiteral("schedules"), count},
         {QStringLiteral("minutes"), kMinutes},
         {QStringLiteral("claim_batch"), kBatch},
