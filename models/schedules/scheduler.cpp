@@ -34,6 +34,7 @@ public:
         if (m_options.db.isPostgres()) {
             listen();
         } else {
+            m_dataVersion = dataVersion(); // what this pass sees; only later commits count
             m_changePoll = new QTimer(this);
             connect(m_changePoll, &QTimer::timeout, this, &SchedulerCore::checkOtherProcesses);
             m_changePoll->start(m_options.sqliteChangePollMs);
@@ -122,17 +123,21 @@ private:
 
     // SQLite: another process committed (hcmctl changed a schedule, another worker claimed a slot):
     // only the next wake-up is read again; a claim waits for it.
-    void checkOtherProcesses()
+    qint64 dataVersion()
     {
         auto conn = Database::connection(m_options.db);
         if (!conn)
-            return;
+            return -1;
         QSqlQuery q(conn.value());
         if (!q.exec(QStringLiteral("PRAGMA data_version")) || !q.next())
-            return;
-        const qint64 version = q.value(0).toLongLong();
-        q.finish();
-        if (version != m_dataVersion) {
+            return -1;
+        return q.value(0).toLongLong();
+    }
+
+    void checkOtherProcesses()
+    {
+        const qint64 version = dataVersion();
+        if (version >= 0 && version != m_dataVersion) {
             m_dataVersion = version;
             if (m_timer)
                 arm();
@@ -187,6 +192,12 @@ void Scheduler::wake()
 {
     if (m_core)
         QMetaObject::invokeMethod(m_core, "pass", Qt::QueuedConnection);
+}
+
+void Scheduler::passAndWait()
+{
+    if (m_core && m_thread.isRunning())
+        QMetaObject::invokeMethod(m_core, "pass", Qt::BlockingQueuedConnection);
 }
 
 } // namespace hcm

@@ -40,6 +40,8 @@ public:
     bool isRunning() const { return m_thread.isRunning(); }
     // Runs a pass now (tests with a manual clock; a change does the same by itself).
     void wake();
+    // Runs a pass and waits for it to end (tests). Not from the scheduler's own thread.
+    void passAndWait();
 
 signals:
     // After every pass that claimed slots: how many, how many jobs it made, SQL statements it ran.
