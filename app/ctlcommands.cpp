@@ -606,7 +606,8 @@ const QList<Command> &commands()
                            "version and migrations, job counts and workers."),
          0, 0, Command::Db::OpenAndMigrate, noOptions, dbInfo},
     };
-    return table;
+    static const QList<Command> all = table + scheduleCommands();
+    return all;
 }
 
 } // namespace hcm::ctl

@@ -109,6 +109,9 @@ void printJson(QTextStream &out, const QJsonValue &value);
 // Rows under headers, in columns as wide as their widest cell.
 void printTable(QTextStream &out, const QStringList &headers, const QList<QStringList> &rows);
 
+// The commands on recurring schedules (ctlschedules.cpp).
+QList<Command> scheduleCommands();
+
 // Every command hcmctl knows, in the order --help lists them.
 const QList<Command> &commands();
 

@@ -7,6 +7,7 @@
 #include "common/redaction.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
+#include "schedules/scheduler.h"
 #include "ui/mainwindow.h"
 #include "worker/notify/jobalerts.h"
 
@@ -116,6 +117,12 @@ int main(int argc, char *argv[])
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
     options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
 
+    // Beside the in-process worker (SQLite), due schedules become jobs (one per due time whatever else
+    // runs); on PostgreSQL the fleet's hcm-worker processes make them.
+    Scheduler scheduler(Scheduler::Options{config.value()});
+    if (options.runWorker && config->isSqlite())
+        scheduler.start();
+
     int rc = 0;
     {
         ui::MainWindow window(options);
@@ -148,6 +155,7 @@ int main(int argc, char *argv[])
         window.show();
         rc = app.exec();
     } // a window that did not drain (the application was told to quit) stops its worker pool here
+    scheduler.stop();
     Database::closeThreadConnections();
     LogSink::instance().close();
     // As in hcm-worker: pool threads may still be in their thread-exit cleanup; everything is saved,

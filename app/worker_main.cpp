@@ -8,6 +8,7 @@
 #include "common/redaction.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
+#include "schedules/scheduler.h"
 #include "worker/notify/jobalerts.h"
 #include "worker/workerpool.h"
 
@@ -178,8 +179,13 @@ int main(int argc, char *argv[])
     });
     QObject::connect(&pool, &WorkerPool::stopped, &app, [&] { QCoreApplication::exit(exitCode); });
     pool.start();
+    // Due schedules become jobs in every worker; the claim makes one job per due time in the fleet.
+    Scheduler scheduler(Scheduler::Options{config.value()});
+    if (!options.once)
+        scheduler.start();
 
     const int rc = app.exec();
+    scheduler.stop();
     Database::closeThreadConnections();
     LogSink::instance().close();
     // Every result is committed and the worker row is marked stopped. End here, without running the

@@ -13,6 +13,7 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -82,9 +83,15 @@ Result<QJsonObject> runBurndown(const BenchOptions &options);
 Result<QJsonObject> runRawLoop(const BenchOptions &options);
 Result<QJsonObject> runStoreLoop(const BenchOptions &options);
 Result<QJsonObject> runLatency(const BenchOptions &options);
+// N enabled schedules due every minute: the scheduler's cost per minute and due-to-job delay.
+Result<QJsonObject> runSchedules(const BenchOptions &options);
+// The same on any migrated database; `afterInsert` runs once the schedules are in (a checkpoint).
+Result<QJsonObject> measureSchedules(const BenchOptions &options, const DbConfig &config,
+                                     const std::function<Status()> &afterInsert);
 
 inline constexpr qint64 kDefaultEnqueueJobs = 20000;
 inline constexpr qint64 kDefaultBurndownJobs = 200000;
 inline constexpr qint64 kDefaultLatencyJobs = 1000;
+inline constexpr qint64 kDefaultSchedules = 10000;
 
 } // namespace hcm::bench

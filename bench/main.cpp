@@ -65,6 +65,9 @@ int main(int argc, char *argv[])
         "             with --raw: a plain batched claim-and-complete SQL loop on one connection instead;\n"
         "             with --store: JobStore::claim/finish in a loop on one thread instead\n"
         "  latency    enqueue -> handler start, one job at a time, idle pool of 4 threads\n"
+        "  schedules  --jobs N (10000) schedules due every minute: the scheduler's CPU ms and SQL\n"
+        "             statements per minute, due-to-job delay p50/p99 (manual clock, 5 minutes);\n"
+        "             pg-schedules: the same on PostgreSQL\n"
         "  all        the three with their defaults, the raw loop, and machine information\n"
         "PostgreSQL (server from PGHOST/PGPORT/PGUSER/PGPASSWORD, a fresh database per run):\n"
         "  pg-burndown  N pre-inserted test.noop jobs run by --processes P (4) hcm-bench workers of\n"
@@ -187,9 +190,10 @@ int main(int argc, char *argv[])
             return fail(QStringLiteral("--repeat must be a whole number from 1 to 50."), kUsageError);
         options.repeat = int(v);
         Result<QJsonObject> r =
-            mode == QLatin1String("pg-burndown") ? runPgBurndown(options, pg)
-            : mode == QLatin1String("pg-latency")
-                ? runPgLatency(options, pg)
+            mode == QLatin1String("pg-burndown")  ? runPgBurndown(options, pg)
+            : mode == QLatin1String("pg-latency") ? runPgLatency(options, pg)
+            : mode == QLatin1String("pg-schedules")
+                ? runPgSchedules(options)
                 : Result<QJsonObject>(Error{Error::Code::Invalid, QStringLiteral("unknown mode")});
         Database::closeThreadConnections();
         if (!r)
@@ -198,7 +202,7 @@ int main(int argc, char *argv[])
         return 0;
     }
     if (!QStringList{QStringLiteral("enqueue"), QStringLiteral("burndown"), QStringLiteral("latency"),
-                     QStringLiteral("all")}
+                     QStringLiteral("schedules"), QStringLiteral("all")}
              .contains(mode))
         return fail(QStringLiteral("unknown mode \"%1\"; use enqueue, burndown, latency or all.").arg(mode),
                     kUsageError);
@@ -286,6 +290,11 @@ int main(int argc, char *argv[])
                      : options.store ? runStoreLoop(options)
                                      : runBurndown(options);
             r)
+            out = r.value();
+        else
+            status = r.error();
+    } else if (mode == QLatin1String("schedules")) {
+        if (auto r = runSchedules(options); r)
             out = r.value();
         else
             status = r.error();

@@ -410,4 +410,12 @@ int runPgChild(const QString &dbSpec, const QString &kind, const PgOptions &pg)
     return rc;
 }
 
+Result<QJsonObject> runPgSchedules(const BenchOptions &options)
+{
+    auto db = PgRunDatabase::create();
+    if (!db)
+        return db.error();
+    return measureSchedules(options, (*db)->config, [] { return Status(); });
+}
+
 } // namespace hcm::bench

@@ -4,6 +4,7 @@
 #include "jobs/jobtablemodel.h"
 #include "ui/jobspage.h"
 #include "ui/notificationspage.h"
+#include "ui/schedulespage.h"
 #include "ui/statusicons.h"
 #include "ui/workerspage.h"
 #include "worker/jobhandler.h"
@@ -54,6 +55,9 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_pages->addWidget(m_workersPage);
     m_notificationsPage = new NotificationsPage(m_options.db, m_options.actor);
     m_pages->addWidget(m_notificationsPage);
+    m_nav->addItem(new QListWidgetItem(icon("page-schedules"), tr("Schedules")));
+    m_schedulesPage = new SchedulesPage(m_options.db, m_options.actor);
+    m_pages->addWidget(m_schedulesPage);
     connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
     // A save the unsaved-changes question asked for: go on when it worked, stay when it did not.
     connect(m_notificationsPage, &NotificationsPage::saved, this, [this] {

@@ -21,6 +21,7 @@ namespace hcm::ui {
 
 class JobsPage;
 class NotificationsPage;
+class SchedulesPage;
 class WorkersPage;
 
 // The desktop console: pages on the left (Jobs, Workers, Notifications), menus with shortcuts, a status bar
@@ -37,7 +38,7 @@ public:
         int refreshIntervalMs = 1000;
     };
 
-    enum Page { JobsPageIndex, WorkersPageIndex, NotificationsPageIndex };
+    enum Page { JobsPageIndex, WorkersPageIndex, NotificationsPageIndex, SchedulesPageIndex };
 
     explicit MainWindow(Options options, QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -45,6 +46,7 @@ public:
     JobsPage *jobsPage() const { return m_jobsPage; }
     WorkersPage *workersPage() const { return m_workersPage; }
     NotificationsPage *notificationsPage() const { return m_notificationsPage; }
+    SchedulesPage *schedulesPage() const { return m_schedulesPage; }
     int currentPage() const;
     // The "unsaved changes" question while it is open (leaving the notification settings page or
     // closing the window with unsaved changes).
@@ -97,6 +99,7 @@ private:
     JobsPage *m_jobsPage = nullptr;
     WorkersPage *m_workersPage = nullptr;
     NotificationsPage *m_notificationsPage = nullptr;
+    SchedulesPage *m_schedulesPage = nullptr;
     QPointer<QMessageBox> m_unsavedBox;
     std::function<void()> m_afterSave;
     bool m_closeConfirmed = false;

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QRegularExpression>
 #include <QSqlQuery>
+#include <QTimeZone>
 
 #include <algorithm>
 
@@ -93,6 +94,22 @@ Result<Migrator::Info> Migrator::info(QSqlDatabase &db, const DbConfig &config)
     return info;
 }
 
+// What a migration cannot know by itself, put in by the program that runs it: {system_time_zone} is
+// this machine's IANA zone as an SQL string (the zone of the maintenance schedules of migration 011).
+QString Migrator::withProgramValues(QString statement)
+{
+    if (statement.contains(QLatin1String("{system_time_zone}"))) {
+        QByteArray zone = QTimeZone::systemTimeZoneId();
+        if (zone.isEmpty() || !QTimeZone::isTimeZoneIdAvailable(zone))
+            zone = QByteArrayLiteral("UTC");
+        statement.replace(QLatin1String("{system_time_zone}"),
+                          QLatin1Char('\'') +
+                              QString::fromLatin1(zone).replace(QLatin1Char('\''), QLatin1String("''")) +
+                              QLatin1Char('\''));
+    }
+    return statement;
+}
+
 Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
 {
     Transaction tx(db);
@@ -126,7 +143,7 @@ Status Migrator::migrate(QSqlDatabase &db, const DbConfig &config)
         const QStringList statements = splitStatements(m.sql);
         for (const QString &statement : statements) {
             QSqlQuery q(db);
-            if (!q.exec(statement)) {
+            if (!q.exec(withProgramValues(statement))) {
                 if (q.lastError().nativeErrorCode() == QLatin1String("42501")) { // insufficient_privilege
                     return Error{
                         Error::Code::Database,

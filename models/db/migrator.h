@@ -33,6 +33,8 @@ public:
     // Splits a migration file into statements (semicolons ending a line, outside BEGIN…END blocks and
     // outside $$-quoted function bodies).
     static QStringList splitStatements(const QString &sql);
+    // A statement with the values only the running program knows put in (see 011_schedules.sql).
+    static QString withProgramValues(QString statement);
 };
 
 } // namespace hcm

@@ -26,7 +26,7 @@ struct Tr {
 const QString kJobColumns = QStringLiteral(
     "id, job_type, status, priority, payload, result, error_message, retry_count, max_retries, attempts, "
     "run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, lease_expires_at, "
-    "cancel_requested, progress");
+    "cancel_requested, progress, schedule_id");
 
 QJsonObject parseObject(const QVariant &v)
 {
@@ -551,7 +551,7 @@ Result<FinishReport> JobStore::finishCompletedBatch(QSqlDatabase &d, const QStri
                 "SELECT id, job_type, 'completed', priority, payload, new_result, NULL, retry_count, "
                 "max_retries, "
                 "attempts, run_at, created_at, new_started_at, {now}, {now}, created_by, worker_id, NULL, "
-                "cancel_requested, 1 FROM done), "
+                "cancel_requested, 1, schedule_id FROM done), "
                 "att AS (INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, "
                 "outcome, "
                 "error) SELECT id, attempt, %2, COALESCE(new_started_at, {now}), {now} - finished_age, "
@@ -1534,7 +1534,7 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
                                       "INSERT INTO job_queue (%1) "
                                       "SELECT id, job_type, 'queued', priority, payload, result, NULL, 0, "
                                       "max_retries, attempts, {now}, created_at, started_at, NULL, {now}, "
-                                      "created_by, worker_id, NULL, 0, progress FROM old")
+                                      "created_by, worker_id, NULL, 0, progress, schedule_id FROM old")
                                       .arg(kJobColumns)}
                     : QStringList{QStringLiteral(
                           "UPDATE background_jobs SET retry_count = CASE WHEN status = 'queued' THEN "
