@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QTimeZone>
 
+#include <algorithm>
+
 namespace hcm::ctl {
 
 namespace {
@@ -174,8 +176,12 @@ int printSchedule(Context &ctx, const Schedule &s)
         {Ctl::tr("created"), QStringLiteral("%1 %2").arg(localTime(s.createdAt), s.createdBy)},
         {Ctl::tr("updated"), QStringLiteral("%1 %2").arg(localTime(s.updatedAt), s.updatedBy)},
     };
+    // The names are as wide as the longest in the current language, plus one space.
+    qsizetype width = 0;
+    for (const auto &row : rows)
+        width = std::max(width, row.first.size() + 2);
     for (const auto &[key, value] : rows)
-        ctx.out << QString(key + QLatin1Char(':')).leftJustified(14) << value << '\n';
+        ctx.out << QString(key + QLatin1Char(':')).leftJustified(width) << value << '\n';
     if (!next.isEmpty()) {
         ctx.out << Ctl::tr("next runs (%1, and local time):").arg(s.timeZone) << '\n';
         for (qint64 t : std::as_const(next))

@@ -1,4 +1,4 @@
-#include "ui/scheduledialog.h"
+#include "scheduledialog.h"
 
 #include "jobs/jobservice.h"
 #include "jobs/jobtypes.h"

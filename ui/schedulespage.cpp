@@ -1,4 +1,4 @@
-#include "ui/schedulespage.h"
+#include "schedulespage.h"
 
 #include "jobs/jobnotifier.h"
 #include "schedules/asyncscheduleservice.h"

@@ -1,4 +1,4 @@
-#include "ui/scheduletablemodel.h"
+#include "scheduletablemodel.h"
 
 #include "schedules/cronexpression.h"
 #include "ui/statusicons.h"

@@ -11,10 +11,10 @@ namespace hcm {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("CronExpression", text);
-}
+// The context of the messages here and of the QT_TRANSLATE_NOOP names below.
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(CronExpression)
+};
 
 const char *const kMonthNames[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                    "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
@@ -53,19 +53,20 @@ const FieldSpec kFields[5] = {
 
 Error fieldError(const FieldSpec &spec, const QString &why)
 {
-    return Error{Error::Code::Invalid, tr("%1: %2").arg(tr(spec.name), why)};
+    return Error{Error::Code::Invalid, Tr::tr("%1: %2").arg(Tr::tr(spec.name), why)};
 }
 
 // One value: a number or (months, weekdays) a three-letter name.
 Result<int> parseValue(const FieldSpec &spec, const QString &text)
 {
     if (text.isEmpty())
-        return fieldError(spec, tr("a value is missing"));
+        return fieldError(spec, Tr::tr("a value is missing"));
     bool isNumber = false;
     const int number = text.toInt(&isNumber);
     if (isNumber && text.at(0).isDigit()) {
         if (number < spec.min || number > spec.max)
-            return fieldError(spec, tr("%1 is out of range %2–%3").arg(number).arg(spec.min).arg(spec.max));
+            return fieldError(spec,
+                              Tr::tr("%1 is out of range %2–%3").arg(number).arg(spec.min).arg(spec.max));
         return number;
     }
     if (spec.names) {
@@ -73,11 +74,11 @@ Result<int> parseValue(const FieldSpec &spec, const QString &text)
             if (text.compare(QLatin1String(spec.names[i]), Qt::CaseInsensitive) == 0)
                 return spec.nameBase + i;
         }
-        return fieldError(spec, tr("'%1' is neither a number nor a name (%2–%3)")
+        return fieldError(spec, Tr::tr("'%1' is neither a number nor a name (%2–%3)")
                                     .arg(text, QLatin1String(spec.names[0]),
                                          QLatin1String(spec.names[spec.nameCount - 1])));
     }
-    return fieldError(spec, tr("'%1' is not a number").arg(text));
+    return fieldError(spec, Tr::tr("'%1' is not a number").arg(text));
 }
 
 // One field into `bits` (bit i = value i). A field is a comma-separated list of items; an item is
@@ -87,7 +88,7 @@ template<size_t N> Status parseField(const FieldSpec &spec, const QString &text,
     const QStringList items = text.split(QLatin1Char(','));
     for (const QString &item : items) {
         if (item.isEmpty())
-            return fieldError(spec, tr("empty item in the list '%1'").arg(text));
+            return fieldError(spec, Tr::tr("empty item in the list '%1'").arg(text));
         QString range = item;
         int step = 1;
         bool hasStep = false;
@@ -97,12 +98,13 @@ template<size_t N> Status parseField(const FieldSpec &spec, const QString &text,
             bool ok = false;
             step = stepText.toInt(&ok);
             if (!ok || stepText.isEmpty() || !stepText.at(0).isDigit())
-                return fieldError(spec, tr("step '%1' is not a number").arg(stepText));
+                return fieldError(spec, Tr::tr("step '%1' is not a number").arg(stepText));
             if (step < 1)
-                return fieldError(spec, tr("step %1 must be at least 1").arg(step));
+                return fieldError(spec, Tr::tr("step %1 must be at least 1").arg(step));
             if (step > spec.max - spec.min)
                 return fieldError(
-                    spec, tr("step %1 is larger than the range %2–%3").arg(step).arg(spec.min).arg(spec.max));
+                    spec,
+                    Tr::tr("step %1 is larger than the range %2–%3").arg(step).arg(spec.min).arg(spec.max));
             hasStep = true;
         }
         int low = spec.min;
@@ -120,7 +122,7 @@ template<size_t N> Status parseField(const FieldSpec &spec, const QString &text,
             high = *last;
             if (low > high)
                 return fieldError(
-                    spec, tr("range %1 runs backwards (%2 is after %3)").arg(range).arg(low).arg(high));
+                    spec, Tr::tr("range %1 runs backwards (%2 is after %3)").arg(range).arg(low).arg(high));
         } else {
             const auto value = parseValue(spec, range);
             if (!value)
@@ -155,7 +157,7 @@ QStringList runs(const std::bitset<N> &bits, int from, int to, const std::functi
         while (end + 1 <= to && bits.test(size_t(end + 1)))
             ++end;
         if (end - v >= 2)
-            parts << tr("%1 through %2").arg(word(v), word(end));
+            parts << Tr::tr("%1 through %2").arg(word(v), word(end));
         else if (end == v)
             parts << word(v);
         else
@@ -169,7 +171,7 @@ QString joinWords(const QStringList &parts)
 {
     if (parts.size() <= 1)
         return parts.value(0);
-    return tr("%1 and %2").arg(parts.mid(0, parts.size() - 1).join(QLatin1String(", ")), parts.last());
+    return Tr::tr("%1 and %2").arg(parts.mid(0, parts.size() - 1).join(QLatin1String(", ")), parts.last());
 }
 
 // "*/n" over the whole field, or 0.
@@ -225,7 +227,7 @@ Result<CronExpression> CronExpression::parse(const QString &input)
 {
     const QString text = input.simplified();
     if (text.isEmpty())
-        return Error{Error::Code::Invalid, tr("the expression is empty")};
+        return Error{Error::Code::Invalid, Tr::tr("the expression is empty")};
     QString expanded = text;
     if (text.startsWith(QLatin1Char('@'))) {
         const QString macro = text.toLower();
@@ -241,15 +243,15 @@ Result<CronExpression> CronExpression::parse(const QString &input)
             expanded = QStringLiteral("0 * * * *");
         else
             return Error{Error::Code::Invalid,
-                         tr("unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, "
-                            "@midnight, @hourly)")
+                         Tr::tr("unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, "
+                                "@midnight, @hourly)")
                              .arg(text)};
     }
     const QStringList fields = expanded.split(QLatin1Char(' '));
     if (fields.size() != 5)
-        return Error{
-            Error::Code::Invalid,
-            tr("expected 5 fields (minute hour day-of-month month day-of-week), got %1").arg(fields.size())};
+        return Error{Error::Code::Invalid,
+                     Tr::tr("expected 5 fields (minute hour day-of-month month day-of-week), got %1")
+                         .arg(fields.size())};
     CronExpression e;
     Status s = parseField(kFields[0], fields[0], e.m_minutes);
     if (s)
@@ -278,7 +280,7 @@ Result<CronExpression> CronExpression::parse(const QString &input)
         }
         if (!someDay)
             return Error{Error::Code::Invalid,
-                         tr("day-of-month: %1 does not occur in month %2, so the expression never runs")
+                         Tr::tr("day-of-month: %1 does not occur in month %2, so the expression never runs")
                              .arg(fields[2], fields[3])};
     }
     e.m_text = text;
@@ -357,33 +359,33 @@ QString CronExpression::describe() const
 
     QString time;
     if (allMinutes && allHours) {
-        time = tr("Every minute");
+        time = Tr::tr("Every minute");
     } else if (allHours && wholeStep(m_fieldText[0]) > 0) {
-        time = tr("Every %1 minutes").arg(wholeStep(m_fieldText[0]));
+        time = Tr::tr("Every %1 minutes").arg(wholeStep(m_fieldText[0]));
     } else if (allMinutes) {
-        time = tr("Every minute during hour %1").arg(joinWords(runs(m_hours, 0, 23, number)));
+        time = Tr::tr("Every minute during hour %1").arg(joinWords(runs(m_hours, 0, 23, number)));
     } else if (allHours) {
         time = minuteCount == 1 && m_minutes.test(0)
-                   ? tr("Every hour")
-                   : tr("At minute %1 past every hour").arg(joinWords(runs(m_minutes, 0, 59, number)));
+                   ? Tr::tr("Every hour")
+                   : Tr::tr("At minute %1 past every hour").arg(joinWords(runs(m_minutes, 0, 59, number)));
     } else if (minuteCount * hourCount <= 6) {
         QStringList times;
         for (int h = 0; h < 24; ++h)
             for (int m = 0; m < 60; ++m)
                 if (m_hours.test(size_t(h)) && m_minutes.test(size_t(m)))
                     times << two(h) + QLatin1Char(':') + two(m);
-        time = tr("At %1").arg(joinWords(times));
+        time = Tr::tr("At %1").arg(joinWords(times));
     } else if (wholeStep(m_fieldText[1]) > 0) {
-        time = tr("At minute %1 past every %2 hours")
+        time = Tr::tr("At minute %1 past every %2 hours")
                    .arg(joinWords(runs(m_minutes, 0, 59, number)))
                    .arg(wholeStep(m_fieldText[1]));
     } else {
-        time = tr("At minute %1 past hour %2")
+        time = Tr::tr("At minute %1 past hour %2")
                    .arg(joinWords(runs(m_minutes, 0, 59, number)), joinWords(runs(m_hours, 0, 23, number)));
     }
 
-    const auto weekdayWord = [](int v) { return tr(kWeekdayWords[v % 7]); };
-    const auto monthWord = [](int v) { return tr(kMonthWords[v - 1]); };
+    const auto weekdayWord = [](int v) { return Tr::tr(kWeekdayWords[v % 7]); };
+    const auto monthWord = [](int v) { return Tr::tr(kMonthWords[v - 1]); };
     const bool allDays = m_days.count() == 31;
     const bool allWeekdays = m_weekdays.all();
     const QString dayList = joinWords(runs(m_days, 1, 31, number));
@@ -394,19 +396,19 @@ QString CronExpression::describe() const
     const QString weekdayList = joinWords(runs(mondayFirst, 1, 7, weekdayWord));
     QString days;
     if (!m_daysStar && !m_weekdaysStar)
-        days = tr("on day %1 of the month or on %2").arg(dayList, weekdayList);
+        days = Tr::tr("on day %1 of the month or on %2").arg(dayList, weekdayList);
     else if (allDays && allWeekdays)
-        days = tr("every day");
+        days = Tr::tr("every day");
     else if (allDays)
-        days = tr("on %1").arg(weekdayList);
+        days = Tr::tr("on %1").arg(weekdayList);
     else if (allWeekdays)
-        days = tr("on day %1 of the month").arg(dayList);
+        days = Tr::tr("on day %1 of the month").arg(dayList);
     else
-        days = tr("on day %1 of the month if it is a %2").arg(dayList, weekdayList);
+        days = Tr::tr("on day %1 of the month if it is a %2").arg(dayList, weekdayList);
 
-    QString text = tr("%1, %2").arg(time, days);
+    QString text = Tr::tr("%1, %2").arg(time, days);
     if (m_months.count() != 12)
-        text = tr("%1, in %2").arg(text, joinWords(runs(m_months, 1, 12, monthWord)));
+        text = Tr::tr("%1, in %2").arg(text, joinWords(runs(m_months, 1, 12, monthWord)));
     return text;
 }
 
