@@ -45,9 +45,6 @@ ChannelTestWidget::ChannelTestWidget(NotifyChannel channel, QWidget *parent)
 {
     qRegisterMetaType<TestSendOutcome>();
     setObjectName(QStringLiteral("%1Test").arg(toString(channel)));
-    m_button = new QPushButton(icon("action-send"), buttonText(channel), this);
-    m_button->setObjectName(QStringLiteral("testButton"));
-    m_button->setEnabled(false);
     auto *row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
     row->setSpacing(6);
@@ -65,6 +62,12 @@ ChannelTestWidget::ChannelTestWidget(NotifyChannel channel, QWidget *parent)
     } else {
         row->addStretch(1);
     }
+    // Created after the recipient: the focus chain follows creation, and Tab goes as the row reads, to the
+    // recipient first, then the button that sends to it (setTabOrder() does not survive the reparenting
+    // into the form).
+    m_button = new QPushButton(icon("action-send"), buttonText(channel), this);
+    m_button->setObjectName(QStringLiteral("testButton"));
+    m_button->setEnabled(false);
     row->addWidget(m_button);
 
     m_resultRow = new QWidget(this);
