@@ -1,6 +1,7 @@
 #include "deliverylogview.h"
 
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 
 #include <QDateTime>
 #include <QHeaderView>
@@ -143,10 +144,7 @@ void DeliveryLogView::setDeliveries(const QList<DeliveryRecord> &deliveries)
     // A few rows per job: measuring them leaves the response column the room there is.
     for (int c = 0; c < ColumnCount - 1; ++c)
         m_table->resizeColumnToContents(c);
-    const int visible = qMin(int(deliveries.size()), 6);
-    m_table->setFixedHeight(m_table->horizontalHeader()->sizeHint().height() +
-                            visible * m_table->verticalHeader()->defaultSectionSize() +
-                            2 * m_table->frameWidth() + 2);
+    fitHeightToRows(m_table, 6);
 }
 
 } // namespace hcm::ui

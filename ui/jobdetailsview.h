@@ -88,6 +88,7 @@ private:
     QLabel *m_statusIcon = nullptr;
     QLabel *m_titleLabel = nullptr;
     QLabel *m_statusLabel = nullptr;
+    QLabel *m_fieldNames[FieldCount] = {};
     QLabel *m_fieldValues[FieldCount] = {};
     QLabel *m_errorHeading = nullptr;
     QLabel *m_errorLabel = nullptr;
