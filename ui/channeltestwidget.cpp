@@ -51,6 +51,8 @@ ChannelTestWidget::ChannelTestWidget(NotifyChannel channel, QWidget *parent)
     if (channel != NotifyChannel::Slack) {
         m_recipient = new QLineEdit(this);
         m_recipient->setObjectName(QStringLiteral("testRecipient"));
+        m_recipient->setAccessibleName(channel == NotifyChannel::Email ? tr("Test email recipient")
+                                                                       : tr("Test SMS recipient"));
         m_recipient->setClearButtonEnabled(true);
         m_recipient->setToolTip(channel == NotifyChannel::Email
                                     ? tr("Send the test message to this address instead of the first admin "

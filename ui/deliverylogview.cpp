@@ -60,6 +60,7 @@ DeliveryLogView::DeliveryLogView(QWidget *parent)
     m_message->setForegroundRole(QPalette::PlaceholderText);
     m_table = new QTableWidget(0, ColumnCount, this);
     m_table->setObjectName(QStringLiteral("deliveriesTable"));
+    m_table->setAccessibleName(tr("Notifications sent"));
     m_table->setHorizontalHeaderLabels({tr("Time"), tr("Channel"), tr("Recipient"), tr("Event"),
                                         tr("Outcome"), tr("Latency"), tr("Provider response")});
     m_table->verticalHeader()->hide();

@@ -203,6 +203,7 @@ void JobDetailsView::buildUi()
 
     m_attemptsTable = new QTableWidget(0, 7, m_content);
     m_attemptsTable->setObjectName(QStringLiteral("attemptsTable"));
+    m_attemptsTable->setAccessibleName(tr("Attempts"));
     m_attemptsTable->setHorizontalHeaderLabels(
         {tr("#"), tr("Worker"), tr("Started"), tr("Finished"), tr("Duration"), tr("Outcome"), tr("Error")});
     m_attemptsTable->verticalHeader()->hide();
@@ -229,7 +230,9 @@ void JobDetailsView::buildUi()
         (*edit)->setLineWrapMode(QPlainTextEdit::NoWrap);
     }
     m_payloadEdit->setObjectName(QStringLiteral("payloadView"));
+    m_payloadEdit->setAccessibleName(tr("Payload"));
     m_resultEdit->setObjectName(QStringLiteral("resultView"));
+    m_resultEdit->setAccessibleName(tr("Result"));
     addSection(tr("Payload"), m_payloadEdit);
     addSection(tr("Result"), m_resultEdit);
     layout->addStretch(1);

@@ -409,6 +409,8 @@ QGroupBox *NotificationsForm::buildQuietHours()
             zone->setEditText(t);
         });
     connect(zone, &QComboBox::editTextChanged, this, &NotificationsForm::changed);
+    // The typing part of the combo box is what a screen reader lands on.
+    zone->lineEdit()->setAccessibleName(zone->accessibleName());
     setErrorLabel(QStringLiteral("quiet_hours_timezone"), form, addRow(form, tr("Time zone:"), zone));
     addHint(form, tr("Alerts raised during quiet hours are delivered when they end, never dropped."));
     return group;
