@@ -1147,6 +1147,14 @@ void TestGuiNotifications::errorsDoNotMoveFields()
         return l->isVisible() && l->text() == form->errorText(QStringLiteral("smtp_host"));
     });
     QVERIFY(line != lines.end());
+    // Under the field and as wide as it: the message can be read.
+    QWidget *host = form->editor(QStringLiteral("smtp_host"));
+    QVERIFY2((*line)->width() >= host->width() - 2,
+             qPrintable(QStringLiteral("%1 px for the message under a %2 px field")
+                            .arg((*line)->width())
+                            .arg(host->width())));
+    QCOMPARE((*line)->mapTo(form, QPoint()).x(), host->mapTo(form, QPoint()).x());
+    QVERIFY((*line)->mapTo(form, QPoint()).y() >= host->mapTo(form, QPoint()).y() + host->height());
     QCOMPARE((*line)->toolTip(), form->errorText(QStringLiteral("smtp_host")));
     QCOMPARE(form->editor(QStringLiteral("smtp_host"))->accessibleDescription(),
              form->errorText(QStringLiteral("smtp_host")));

@@ -51,9 +51,12 @@ public:
     ErrorLine()
     {
         setObjectName(QStringLiteral("fieldError"));
-        setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
         setFixedHeight(fontMetrics().height());
     }
+    // As wide as the field column, whatever the message: a long one is elided, never widens the form.
+    QSize sizeHint() const override { return {0, fontMetrics().height()}; }
+    QSize minimumSizeHint() const override { return sizeHint(); }
 
 protected:
     void changeEvent(QEvent *event) override
