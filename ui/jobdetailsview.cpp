@@ -17,6 +17,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStackedWidget>
 #include <QStyle>
 #include <QTableWidget>
@@ -142,8 +143,7 @@ void JobDetailsView::buildUi()
     auto *scroll = new QScrollArea(m_stack);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    // Sideways only when the pane is narrower than what must not be cut (the retry timeline's words).
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_content = new QWidget(scroll);
     auto *layout = new QVBoxLayout(m_content);
     layout->setSpacing(4);
@@ -196,9 +196,20 @@ void JobDetailsView::buildUi()
     auto *retriesLayout = new QVBoxLayout(retries);
     retriesLayout->setContentsMargins(0, 0, 0, 0);
     m_retrySummary = selectableLabel(retries, QStringLiteral("retrySummary"), true);
-    m_timeline = new RetryTimeline(retries);
+    // The timeline is as wide as its words need; in a pane narrower than that it scrolls sideways on
+    // its own (the bar's height is kept free so it covers nothing).
+    m_timelineScroll = new QScrollArea(retries);
+    m_timelineScroll->setObjectName(QStringLiteral("timelineScroll"));
+    m_timelineScroll->setFrameShape(QFrame::NoFrame);
+    m_timelineScroll->setWidgetResizable(true);
+    m_timelineScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_timelineScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_timeline = new RetryTimeline(m_timelineScroll);
+    m_timelineScroll->setWidget(m_timeline);
+    m_timelineScroll->setFixedHeight(m_timeline->sizeHint().height() +
+                                     m_timelineScroll->horizontalScrollBar()->sizeHint().height());
     retriesLayout->addWidget(m_retrySummary);
-    retriesLayout->addWidget(m_timeline);
+    retriesLayout->addWidget(m_timelineScroll);
     addSection(tr("Retries"), retries);
 
     m_attemptsTable = new QTableWidget(0, 7, m_content);
@@ -466,6 +477,7 @@ void JobDetailsView::fillTimeline()
     }
     m_retrySummary->setText(summary);
     m_timeline->setEntries(entries);
+    m_timelineScroll->setVisible(!entries.isEmpty());
 }
 
 void JobDetailsView::setDeliveries(qint64 jobId, const QList<DeliveryRecord> &deliveries)

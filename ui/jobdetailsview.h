@@ -12,6 +12,7 @@
 class QGridLayout;
 class QLabel;
 class QPlainTextEdit;
+class QScrollArea;
 class QStackedWidget;
 class QTableWidget;
 
@@ -94,6 +95,7 @@ private:
     QLabel *m_errorLabel = nullptr;
     QLabel *m_retrySummary = nullptr;
     RetryTimeline *m_timeline = nullptr;
+    QScrollArea *m_timelineScroll = nullptr;
     QTableWidget *m_attemptsTable = nullptr;
     DeliveryLogView *m_deliveryLog = nullptr;
     QPlainTextEdit *m_payloadEdit = nullptr;
