@@ -184,6 +184,13 @@ void TestGuiJobDetails::relativeTimesAgreeAndFarOnesAreDates()
     QVERIFY(
         view->findChild<QLabel *>(QStringLiteral("field5"))->text().endsWith(QStringLiteral("(in 2 min)")));
 
+    j.runAt = kNow + 20'000; // not yet due: never "Retrying due now"
+    view->setJob(j);
+    QCOMPARE(JobTableModel::statusText(j, kNow), QStringLiteral("Retrying in under a minute"));
+    QVERIFY(view->findChild<QLabel *>(QStringLiteral("field5"))
+                ->text()
+                .endsWith(QStringLiteral("(in under a minute)")));
+
     j.retryCount = 0;
     j.attempts = 0;
     const QDateTime far(QDate(2099, 3, 1), QTime(9, 30));

@@ -77,8 +77,10 @@ QString JobRules::errorHeading(JobStatus status)
 QString JobRules::relativeTime(qint64 targetMs, qint64 nowMs)
 {
     const qint64 delta = targetMs - nowMs;
-    if (delta < 30'000)
+    if (delta <= 0)
         return tr("due now");
+    if (delta < 60'000)
+        return tr("in under a minute");
     const qint64 minutes = (delta + 30'000) / 60'000; // to the nearest minute
     if (minutes < 60)
         return tr("in %n min", nullptr, int(minutes));

@@ -40,9 +40,9 @@ public:
     // "Last error" (an earlier attempt's) otherwise.
     static QString errorHeading(JobStatus status);
 
-    // A time relative to now for people: "due now", "in 4 min", "in 2 h 5 min", and a date for times a
-    // day or more away ("on 03.01.2099 10:00"). Minutes are rounded to the nearest; the jobs table and
-    // the details use this one function, so they agree.
+    // A time relative to now for people: "due now", "in under a minute", "in 4 min", "in 2 h 5 min", and a
+    // date for times a day or more away ("on 03.01.2099 10:00"). Minutes are rounded to the nearest; the jobs
+    // table and the details use this one function, so they agree.
     static QString relativeTime(qint64 targetMs, qint64 nowMs);
 };
 
