@@ -37,9 +37,12 @@ void installTranslations(QCoreApplication &app)
     auto *ours = new QTranslator(&app);
     if (ours->load(QLocale(), QStringLiteral("hcm"), QStringLiteral("_"), QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(ours);
+    // Qt's own strings (the standard buttons OK, Cancel, Yes, No; the file dialog; --help): qtbase_<lang>,
+    // else the qt_<lang> catalogue that includes it (Debian: qt6-translations-l10n).
+    const QString qtDir = QLibraryInfo::path(QLibraryInfo::TranslationsPath);
     auto *qt = new QTranslator(&app);
-    if (qt->load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
-                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+    if (qt->load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"), qtDir) ||
+        qt->load(QLocale(), QStringLiteral("qt"), QStringLiteral("_"), qtDir))
         QCoreApplication::installTranslator(qt);
 }
 

@@ -22,14 +22,20 @@
 
 using namespace hcm;
 
-int main(int argc, char *argv[])
-{
-    QApplication app(argc, argv);
-    app::setupApplication(QStringLiteral("hcm-admin"));
-    app::installTranslations(app);
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+namespace {
 
-    QCommandLineParser parser;
+// The command line of hcm-admin: the same for --help before the window and for the real start.
+struct AdminOptions {
+    QCommandLineOption db;
+    QCommandLineOption noWorker;
+    QCommandLineOption concurrency;
+    QCommandLineOption refresh;
+    QCommandLineOption grace;
+    QCommandLineOption testTypes;
+};
+
+AdminOptions addAdminOptions(QCommandLineParser &parser)
+{
     parser.setApplicationDescription(
         QCoreApplication::translate("hcm-admin", "Desktop console for HCM background jobs."));
     parser.addHelpOption();
@@ -67,6 +73,45 @@ int main(int argc, char *argv[])
     for (const auto *o :
          {&dbOption, &noWorkerOption, &concurrencyOption, &refreshOption, &graceOption, &testTypesOption})
         parser.addOption(*o);
+    return {dbOption, noWorkerOption, concurrencyOption, refreshOption, graceOption, testTypesOption};
+}
+
+// --help and --version are answered before QApplication exists: it needs a display, and without one it
+// aborts before printing a word.
+bool answersWithoutWindow(int argc, char *argv[])
+{
+    static const QList<QByteArray> info = {"-h", "--help", "-?", "--help-all", "-v", "--version"};
+    for (int i = 1; i < argc; ++i)
+        if (info.contains(QByteArray(argv[i])))
+            return true;
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    if (answersWithoutWindow(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        app::setupApplication(QStringLiteral("hcm-admin"));
+        app::installTranslations(core);
+        QCommandLineParser parser;
+        addAdminOptions(parser);
+        parser.process(core); // prints and exits
+    }
+    QApplication app(argc, argv);
+    app::setupApplication(QStringLiteral("hcm-admin"));
+    app::installTranslations(app);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+
+    QCommandLineParser parser;
+    const AdminOptions cli = addAdminOptions(parser);
+    const QCommandLineOption &dbOption = cli.db;
+    const QCommandLineOption &noWorkerOption = cli.noWorker;
+    const QCommandLineOption &concurrencyOption = cli.concurrency;
+    const QCommandLineOption &refreshOption = cli.refresh;
+    const QCommandLineOption &graceOption = cli.grace;
+    const QCommandLineOption &testTypesOption = cli.testTypes;
     parser.process(app);
     if (parser.isSet(testTypesOption))
         JobTypeCatalog::enableTestTypes();

@@ -9,6 +9,8 @@ HCM_BUILD_PACKAGES=(
     libqt6sql6-sqlite libqt6sql6-psql libgl-dev
     libcurl4-openssl-dev libsodium-dev zlib1g-dev libsqlite3-dev
     fonts-dejavu-core
+    # Qt's own translations (qtbase_de, …): the standard buttons and dialogs in the user's language
+    qt6-translations-l10n
 )
 HCM_TEST_PACKAGES=(postgresql postgresql-common python3-aiosmtpd openssl sqlite3)
 

@@ -191,8 +191,9 @@ private slots:
         JobTableModel *model = page->model();
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, id) >= 0, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(1), 5000);
-        QVERIFY(statusAt(model, id).startsWith(QLatin1String("Scheduled in")));
-        // The Status column shows the whole text with its icon ("Scheduled in 1440 min", not "Schedul…"):
+        // A day away: the date, not "Scheduled in 1440 min".
+        QVERIFY(statusAt(model, id).startsWith(QLatin1String("Scheduled on ")));
+        // The Status column shows the whole text with its icon (not "Schedul…"):
         // at least the width the delegate asks for.
         QStyleOptionViewItem option;
         option.initFrom(page->table());

@@ -183,6 +183,9 @@ private slots:
     void sendTestSlack();
     void smtpSecurityNoneWithCredentials();
     void deliveryLogInJobDetails();
+    void tabWalksTheFormInVisualOrder();
+    void errorsDoNotMoveFields();
+    void fixedErrorGoesOnEdit();
     void screenshot();
 
 private:
@@ -377,6 +380,10 @@ void TestGuiNotifications::validationShowsMessagesAndDisablesSave_data()
     QTest::newRow("port") << QStringLiteral("smtp_port") << QStringLiteral("0")
                           << QStringLiteral("The SMTP port must be from 1 to 65535.")
                           << QStringLiteral("2525");
+    // Typed past the end of the range: the same message, not a digit silently dropped.
+    QTest::newRow("port above range")
+        << QStringLiteral("smtp_port") << QStringLiteral("99999")
+        << QStringLiteral("The SMTP port must be from 1 to 65535.") << QStringLiteral("2525");
     QTest::newRow("email") << QStringLiteral("email_from_address") << QStringLiteral("hcm.example.org")
                            << QStringLiteral("\"hcm.example.org\" is not an email address.")
                            << QStringLiteral("hcm@example.org");
@@ -400,6 +407,8 @@ void TestGuiNotifications::validationShowsMessagesAndDisablesSave()
     NotificationsForm *form = page->form();
     typeInto(form, key, bad);
     QTRY_COMPARE(form->errorText(key), message);
+    if (auto *spin = qobject_cast<QSpinBox *>(form->editor(key)))
+        QCOMPARE(spin->text(), bad); // as typed
     QVERIFY(page->isDirty());
     QVERIFY(!page->saveButton()->isEnabled());
     QVERIFY(page->revertButton()->isEnabled());
@@ -427,7 +436,8 @@ void TestGuiNotifications::validationShowsMessagesAndDisablesSave()
     QTRY_VERIFY(form->errorText(key).isEmpty());
     QVERIFY(page->isValid());
     QVERIFY(page->saveButton()->isEnabled());
-    QVERIFY(std::none_of(errors.begin(), errors.end(), [](QLabel *l) { return l->isVisible(); }));
+    QVERIFY(std::none_of(errors.begin(), errors.end(),
+                         [](QLabel *l) { return l->isVisible() && !l->text().isEmpty(); }));
 }
 
 void TestGuiNotifications::revertRestores()
@@ -1030,6 +1040,153 @@ void TestGuiNotifications::deliveryLogInJobDetails()
     QCOMPARE(child<QLabel>(&other, QStringLiteral("deliveriesMessage"))->text(),
              QStringLiteral("No notifications were sent about this job."));
     QVERIFY(child<QTableWidget>(&other, QStringLiteral("deliveriesTable"))->isHidden());
+}
+
+// Tab from the first field walks every field and button of the form once, top to bottom and left to
+// right as they are on screen (the test recipient before its Send button), and leaves every field: it
+// used to stay in the field before a secret (Account SID, User name) for good.
+void TestGuiNotifications::tabWalksTheFormInVisualOrder()
+{
+    auto page = openPage();
+    page->resize(900, 3000); // one column: the visual order is top to bottom
+    QVERIFY(QTest::qWaitForWindowExposed(page.get()));
+    settle();
+    NotificationsForm *form = page->form();
+    QVERIFY(!form->isTwoColumns());
+
+    // What a person can reach, in reading order.
+    QList<QWidget *> expected;
+    for (QWidget *w : form->findChildren<QWidget *>()) {
+        if (!w->isVisible() || !w->isEnabled() || !(w->focusPolicy() & Qt::TabFocus) || w->focusProxy() ||
+            qobject_cast<QAbstractSpinBox *>(w->parentWidget()) ||
+            qobject_cast<QComboBox *>(w->parentWidget()))
+            continue;
+        expected << w;
+    }
+    const auto centre = [form](QWidget *w) { return w->mapTo(form, w->rect().center()); };
+    std::sort(expected.begin(), expected.end(), [&](QWidget *a, QWidget *b) {
+        const QPoint ca = centre(a), cb = centre(b);
+        if (qAbs(ca.y() - cb.y()) > qMin(a->height(), b->height()) / 2)
+            return ca.y() < cb.y();
+        return ca.x() < cb.x();
+    });
+    QVERIFY(expected.size() > 30);
+    const auto name = [](QWidget *w) {
+        return QStringLiteral("%1/%2").arg(QString::fromLatin1(w->metaObject()->className()),
+                                           w->objectName());
+    };
+    QStringList expectedNames;
+    for (QWidget *w : std::as_const(expected))
+        expectedNames << name(w);
+
+    QWidget *first = form->editor(QStringLiteral("email_enabled"));
+    QCOMPARE(expected.first(), first);
+    first->setFocus(Qt::TabFocusReason);
+    QTRY_COMPARE(QApplication::focusWidget(), first);
+    QList<QWidget *> walked{first};
+    QStringList walkedNames{name(first)};
+    for (int i = 0; i < 2 * expected.size(); ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QWidget *w = QApplication::focusWidget();
+        if (!w || !form->isAncestorOf(w))
+            break; // out of the form: on to the page's buttons
+        if (qobject_cast<QAbstractSpinBox *>(w->parentWidget()) ||
+            qobject_cast<QComboBox *>(w->parentWidget()))
+            w = w->parentWidget();
+        walked << w;
+        walkedNames << name(w);
+    }
+    QCOMPARE(walkedNames, expectedNames);
+    QCOMPARE(walked, expected);
+    // The fields the trap was in are left by the next Tab.
+    const qsizetype sid = walked.indexOf(form->editor(QStringLiteral("twilio_account_sid")));
+    QVERIFY(sid >= 0 && sid + 1 < walked.size());
+    QCOMPARE(walked.at(sid + 1), form->secretEditor(QStringLiteral("twilio_auth_token"))
+                                     ->findChild<QPushButton *>(QStringLiteral("replaceButton")));
+    ChannelTestWidget *email = form->testWidget(NotifyChannel::Email);
+    QCOMPARE(walked.indexOf(email->button()), walked.indexOf(email->recipientEdit()) + 1);
+}
+
+// An error appearing or going moves no field: the click meant for Admin recipients stays there.
+void TestGuiNotifications::errorsDoNotMoveFields()
+{
+    auto page = openPage();
+    QVERIFY(QTest::qWaitForWindowExposed(page.get()));
+    settle();
+    NotificationsForm *form = page->form();
+    QHash<QWidget *, QRect> before;
+    const auto fields = [form] {
+        QList<QWidget *> out;
+        for (const QString &key : NotificationSettings::fieldKeys())
+            if (QWidget *w = form->editor(key); w && w->isVisible())
+                out << w;
+        return out;
+    };
+    const QList<QWidget *> shown = fields();
+    QVERIFY(shown.size() > 20);
+    for (QWidget *w : shown)
+        before.insert(w, QRect(w->mapTo(form, QPoint()), w->size()));
+
+    // Errors in both columns and in every group with fields.
+    check(form, QStringLiteral("email_enabled"), true);
+    check(form, QStringLiteral("sms_enabled"), true);
+    typeInto(form, QStringLiteral("email_reply_to"), QStringLiteral("not an address"));
+    typeInto(form, QStringLiteral("quiet_hours_timezone"), QStringLiteral("Mars/Olympus"));
+    typeInto(form, QStringLiteral("slack_channel"), QStringLiteral("no spaces allowed"));
+    page->validateNow();
+    settle();
+    for (const QString &key : {QStringLiteral("smtp_host"), QStringLiteral("email_reply_to"),
+                               QStringLiteral("twilio_account_sid"), QStringLiteral("quiet_hours_timezone")})
+        QVERIFY2(!form->errorText(key).isEmpty(), qPrintable(key));
+    QVERIFY(page->fieldErrors().size() >= 6);
+    for (QWidget *w : shown)
+        QCOMPARE(QRect(w->mapTo(form, QPoint()), w->size()), before.value(w));
+    // Each message is on screen under its field, whole in the tooltip.
+    const QList<QLabel *> lines = form->findChildren<QLabel *>(QStringLiteral("fieldError"));
+    const auto line = std::find_if(lines.begin(), lines.end(), [&](QLabel *l) {
+        return l->isVisible() && l->text() == form->errorText(QStringLiteral("smtp_host"));
+    });
+    QVERIFY(line != lines.end());
+    // Under the field and as wide as it: the message can be read.
+    QWidget *host = form->editor(QStringLiteral("smtp_host"));
+    QVERIFY2((*line)->width() >= host->width() - 2,
+             qPrintable(QStringLiteral("%1 px for the message under a %2 px field")
+                            .arg((*line)->width())
+                            .arg(host->width())));
+    QCOMPARE((*line)->mapTo(form, QPoint()).x(), host->mapTo(form, QPoint()).x());
+    QVERIFY((*line)->mapTo(form, QPoint()).y() >= host->mapTo(form, QPoint()).y() + host->height());
+    QCOMPARE((*line)->toolTip(), form->errorText(QStringLiteral("smtp_host")));
+    QCOMPARE(form->editor(QStringLiteral("smtp_host"))->accessibleDescription(),
+             form->errorText(QStringLiteral("smtp_host")));
+
+    page->revert();
+    settle();
+    QVERIFY(page->fieldErrors().isEmpty());
+    for (QWidget *w : shown)
+        QCOMPARE(QRect(w->mapTo(form, QPoint()), w->size()), before.value(w));
+}
+
+// Filling in the missing server removes "Email alerts need an SMTP server." with the keystroke, not
+// after a pause or another edit.
+void TestGuiNotifications::fixedErrorGoesOnEdit()
+{
+    auto page = openPage();
+    NotificationsForm *form = page->form();
+    check(form, QStringLiteral("email_enabled"), true);
+    page->validateNow();
+    QCOMPARE(form->errorText(QStringLiteral("smtp_host")),
+             QStringLiteral("Email alerts need an SMTP server."));
+    const QString recipientsError = form->errorText(QStringLiteral("email_recipients"));
+    QVERIFY(!recipientsError.isEmpty());
+    QTest::keyClick(form->editor(QStringLiteral("smtp_host")), Qt::Key_S);
+    QCOMPARE(form->errorText(QStringLiteral("smtp_host")), QString());
+    QVERIFY(!page->fieldErrors().contains(QStringLiteral("smtp_host")));
+    // The other messages stay: they are still true.
+    QCOMPARE(form->errorText(QStringLiteral("email_recipients")), recipientsError);
+    // A message the edit causes comes after the pause.
+    typeInto(form, QStringLiteral("smtp_host"), QStringLiteral("bad host!"));
+    QTRY_COMPARE(form->errorText(QStringLiteral("smtp_host")),
+                 QStringLiteral("\"bad host!\" is not a host name or IP address."));
 }
 
 // Regenerates docs/screenshots/notification-settings.png: the main window on the page, realistic values

@@ -45,15 +45,14 @@ ChannelTestWidget::ChannelTestWidget(NotifyChannel channel, QWidget *parent)
 {
     qRegisterMetaType<TestSendOutcome>();
     setObjectName(QStringLiteral("%1Test").arg(toString(channel)));
-    m_button = new QPushButton(icon("action-send"), buttonText(channel), this);
-    m_button->setObjectName(QStringLiteral("testButton"));
-    m_button->setEnabled(false);
     auto *row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
     row->setSpacing(6);
     if (channel != NotifyChannel::Slack) {
         m_recipient = new QLineEdit(this);
         m_recipient->setObjectName(QStringLiteral("testRecipient"));
+        m_recipient->setAccessibleName(channel == NotifyChannel::Email ? tr("Test email recipient")
+                                                                       : tr("Test SMS recipient"));
         m_recipient->setClearButtonEnabled(true);
         m_recipient->setToolTip(channel == NotifyChannel::Email
                                     ? tr("Send the test message to this address instead of the first admin "
@@ -65,6 +64,12 @@ ChannelTestWidget::ChannelTestWidget(NotifyChannel channel, QWidget *parent)
     } else {
         row->addStretch(1);
     }
+    // Created after the recipient: the focus chain follows creation, and Tab goes as the row reads, to the
+    // recipient first, then the button that sends to it (setTabOrder() does not survive the reparenting
+    // into the form).
+    m_button = new QPushButton(icon("action-send"), buttonText(channel), this);
+    m_button->setObjectName(QStringLiteral("testButton"));
+    m_button->setEnabled(false);
     row->addWidget(m_button);
 
     m_resultRow = new QWidget(this);

@@ -1,6 +1,7 @@
 #include "deliverylogview.h"
 
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 
 #include <QDateTime>
 #include <QHeaderView>
@@ -59,6 +60,7 @@ DeliveryLogView::DeliveryLogView(QWidget *parent)
     m_message->setForegroundRole(QPalette::PlaceholderText);
     m_table = new QTableWidget(0, ColumnCount, this);
     m_table->setObjectName(QStringLiteral("deliveriesTable"));
+    m_table->setAccessibleName(tr("Notifications sent"));
     m_table->setHorizontalHeaderLabels({tr("Time"), tr("Channel"), tr("Recipient"), tr("Event"),
                                         tr("Outcome"), tr("Latency"), tr("Provider response")});
     m_table->verticalHeader()->hide();
@@ -143,10 +145,7 @@ void DeliveryLogView::setDeliveries(const QList<DeliveryRecord> &deliveries)
     // A few rows per job: measuring them leaves the response column the room there is.
     for (int c = 0; c < ColumnCount - 1; ++c)
         m_table->resizeColumnToContents(c);
-    const int visible = qMin(int(deliveries.size()), 6);
-    m_table->setFixedHeight(m_table->horizontalHeader()->sizeHint().height() +
-                            visible * m_table->verticalHeader()->defaultSectionSize() +
-                            2 * m_table->frameWidth() + 2);
+    fitHeightToRows(m_table, 6);
 }
 
 } // namespace hcm::ui

@@ -1,10 +1,12 @@
 #include "jobdetailsview.h"
 
+#include "jobs/jobrules.h"
 #include "jobs/jobtablemodel.h"
 #include "jobs/retrypolicy.h"
 #include "ui/deliverylogview.h"
 #include "ui/retrytimeline.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 
 #include <QFontDatabase>
 #include <QGridLayout>
@@ -15,6 +17,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStackedWidget>
 #include <QStyle>
 #include <QTableWidget>
@@ -174,11 +177,13 @@ void JobDetailsView::buildUi()
     grid->setVerticalSpacing(4);
     grid->setContentsMargins(0, 8, 0, 0);
     const QString names[FieldCount] = {
-        tr("Priority:"), tr("Attempts:"), tr("Retries used:"), tr("Duration:"), tr("Created:"),
-        tr("Run at:"),   tr("Started:"),  tr("Completed:"),    tr("Worker:"),   tr("Created by:")};
+        tr("Priority:"), tr("Attempts:"),  tr("Retries used:"), tr("Duration:"),
+        tr("Created:"),  tr("Run at:"),    tr("Started:"),      JobRules::finishedAtLabel(JobStatus::Queued),
+        tr("Worker:"),   tr("Created by:")};
     for (int i = 0; i < FieldCount; ++i) {
         auto *name = new QLabel(names[i], m_content);
         name->setForegroundRole(QPalette::PlaceholderText);
+        m_fieldNames[i] = name;
         m_fieldValues[i] = selectableLabel(m_content, QStringLiteral("field%1").arg(i));
         m_fieldValues[i]->setWordWrap(true);
         grid->addWidget(name, i, 0, Qt::AlignLeft | Qt::AlignTop);
@@ -194,13 +199,25 @@ void JobDetailsView::buildUi()
     auto *retriesLayout = new QVBoxLayout(retries);
     retriesLayout->setContentsMargins(0, 0, 0, 0);
     m_retrySummary = selectableLabel(retries, QStringLiteral("retrySummary"), true);
-    m_timeline = new RetryTimeline(retries);
+    // The timeline is as wide as its words need; in a pane narrower than that it scrolls sideways on
+    // its own (the bar's height is kept free so it covers nothing).
+    m_timelineScroll = new QScrollArea(retries);
+    m_timelineScroll->setObjectName(QStringLiteral("timelineScroll"));
+    m_timelineScroll->setFrameShape(QFrame::NoFrame);
+    m_timelineScroll->setWidgetResizable(true);
+    m_timelineScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_timelineScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_timeline = new RetryTimeline(m_timelineScroll);
+    m_timelineScroll->setWidget(m_timeline);
+    m_timelineScroll->setFixedHeight(m_timeline->sizeHint().height() +
+                                     m_timelineScroll->horizontalScrollBar()->sizeHint().height());
     retriesLayout->addWidget(m_retrySummary);
-    retriesLayout->addWidget(m_timeline);
+    retriesLayout->addWidget(m_timelineScroll);
     addSection(tr("Retries"), retries);
 
     m_attemptsTable = new QTableWidget(0, 7, m_content);
     m_attemptsTable->setObjectName(QStringLiteral("attemptsTable"));
+    m_attemptsTable->setAccessibleName(tr("Attempts"));
     m_attemptsTable->setHorizontalHeaderLabels(
         {tr("#"), tr("Worker"), tr("Started"), tr("Finished"), tr("Duration"), tr("Outcome"), tr("Error")});
     m_attemptsTable->verticalHeader()->hide();
@@ -208,7 +225,9 @@ void JobDetailsView::buildUi()
     m_attemptsTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_attemptsTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_attemptsTable->setWordWrap(false);
-    m_attemptsTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Columns sized to their content: in a narrow pane the table scrolls sideways instead of cutting
+    // them off ("Comple").
+    m_attemptsTable->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_attemptsTable->horizontalHeader()->setStretchLastSection(true);
     m_attemptsTable->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     addSection(tr("Attempts"), m_attemptsTable);
@@ -225,7 +244,9 @@ void JobDetailsView::buildUi()
         (*edit)->setLineWrapMode(QPlainTextEdit::NoWrap);
     }
     m_payloadEdit->setObjectName(QStringLiteral("payloadView"));
+    m_payloadEdit->setAccessibleName(tr("Payload"));
     m_resultEdit->setObjectName(QStringLiteral("resultView"));
+    m_resultEdit->setAccessibleName(tr("Result"));
     addSection(tr("Payload"), m_payloadEdit);
     addSection(tr("Result"), m_resultEdit);
     layout->addStretch(1);
@@ -274,13 +295,7 @@ QString JobDetailsView::timeText(qint64 ms) const
 
 QString JobDetailsView::relativeText(qint64 ms) const
 {
-    const qint64 delta = ms - m_clock->nowMs();
-    if (delta <= 0)
-        return tr("due now");
-    const qint64 minutes = (delta + 59'999) / 60'000;
-    if (minutes < 60)
-        return tr("in %n min", nullptr, int(minutes));
-    return tr("in %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+    return JobRules::relativeTime(ms, m_clock->nowMs());
 }
 
 void JobDetailsView::refresh()
@@ -308,8 +323,7 @@ void JobDetailsView::refresh()
         runAt = tr("%1 (%2)").arg(clockText(j.runAt), relativeText(j.runAt));
     const QString values[FieldCount] = {
         displayName(j.priority),
-        //: attempts started "of" the most possible (1 + retries)
-        tr("%1 of %2").arg(j.attempts).arg(j.maxRetries + 1),
+        JobRules::attemptsText(j),
         tr("%1 of %2").arg(j.retryCount).arg(j.maxRetries),
         duration,
         timeText(j.createdAt),
@@ -321,8 +335,9 @@ void JobDetailsView::refresh()
     };
     for (int i = 0; i < FieldCount; ++i)
         m_fieldValues[i]->setText(values[i]);
+    m_fieldNames[Completed]->setText(JobRules::finishedAtLabel(j.status));
 
-    m_errorHeading->setText(j.status == JobStatus::Failed ? tr("Error") : tr("Last error"));
+    m_errorHeading->setText(JobRules::errorHeading(j.status));
     m_errorLabel->setText(j.errorMessage);
     setTextColor(m_errorLabel, j.status == JobStatus::Failed
                                    ? readableOn(statusColor(JobStatus::Failed), palette())
@@ -391,10 +406,7 @@ void JobDetailsView::fillAttempts()
         m_attemptsTable->hide();
     } else {
         m_attemptsTable->show();
-        const int visible = qMin(int(rows.size()), 6);
-        m_attemptsTable->setFixedHeight(m_attemptsTable->horizontalHeader()->sizeHint().height() +
-                                        visible * m_attemptsTable->verticalHeader()->defaultSectionSize() +
-                                        2 * m_attemptsTable->frameWidth() + 2);
+        fitHeightToRows(m_attemptsTable, 6);
     }
 }
 
@@ -440,14 +452,15 @@ void JobDetailsView::fillTimeline()
         break;
     case JobStatus::Failed:
         //: the end mark of the retry timeline of a failed job
-        entries.append({TimelineEntry::End, tr("end"), tr("no retries left"), statusColor(JobStatus::Failed),
-                        tr("no retries left")});
-        summary = j.retryCount >= j.maxRetries
-                      ? tr("No retries left: %1 of %2 attempts used.").arg(j.attempts).arg(j.maxRetries + 1)
+        entries.append({TimelineEntry::End, tr("end"), JobRules::endOfAttemptsText(j),
+                        statusColor(JobStatus::Failed), JobRules::endOfAttemptsText(j)});
+        summary = JobRules::retriesExhausted(j)
+                      //: %1 is the attempts: "4 of 4", "6 in all"
+                      ? tr("No retries left; attempts: %1.").arg(JobRules::attemptsText(j))
                       : tr("Failed without retrying (the error is not retryable).");
         break;
     case JobStatus::Completed:
-        summary = tr("Completed on attempt %1 of %2.").arg(j.attempts).arg(j.maxRetries + 1);
+        summary = tr("Completed on attempt %1.").arg(j.attempts);
         break;
     case JobStatus::Cancelled:
         summary = tr("Cancelled: no further attempts.");
@@ -467,6 +480,7 @@ void JobDetailsView::fillTimeline()
     }
     m_retrySummary->setText(summary);
     m_timeline->setEntries(entries);
+    m_timelineScroll->setVisible(!entries.isEmpty());
 }
 
 void JobDetailsView::setDeliveries(qint64 jobId, const QList<DeliveryRecord> &deliveries)

@@ -12,6 +12,7 @@
 class QGridLayout;
 class QLabel;
 class QPlainTextEdit;
+class QScrollArea;
 class QStackedWidget;
 class QTableWidget;
 
@@ -88,11 +89,13 @@ private:
     QLabel *m_statusIcon = nullptr;
     QLabel *m_titleLabel = nullptr;
     QLabel *m_statusLabel = nullptr;
+    QLabel *m_fieldNames[FieldCount] = {};
     QLabel *m_fieldValues[FieldCount] = {};
     QLabel *m_errorHeading = nullptr;
     QLabel *m_errorLabel = nullptr;
     QLabel *m_retrySummary = nullptr;
     RetryTimeline *m_timeline = nullptr;
+    QScrollArea *m_timelineScroll = nullptr;
     QTableWidget *m_attemptsTable = nullptr;
     DeliveryLogView *m_deliveryLog = nullptr;
     QPlainTextEdit *m_payloadEdit = nullptr;

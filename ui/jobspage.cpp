@@ -129,6 +129,7 @@ void JobsPage::buildUi()
     // Left: status filters.
     m_statusList = new QListView;
     m_statusList->setObjectName(QStringLiteral("statusList"));
+    m_statusList->setAccessibleName(tr("Status filter"));
     m_statusList->setModel(m_statusModel);
     m_statusList->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_statusList->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -178,6 +179,7 @@ void JobsPage::buildUi()
     // Centre: search and table.
     m_search = new QLineEdit;
     m_search->setObjectName(QStringLiteral("searchEdit"));
+    m_search->setAccessibleName(tr("Search jobs"));
     m_search->setPlaceholderText(tr("Search by ID, type or error text"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, this, [this] { m_searchDebounce.start(); });
@@ -191,10 +193,12 @@ void JobsPage::buildUi()
     auto *refreshButton = new QToolButton;
     refreshButton->setIcon(icon("action-refresh"));
     refreshButton->setToolTip(tr("Refresh now (F5)"));
+    refreshButton->setAccessibleName(tr("Refresh"));
     connect(refreshButton, &QToolButton::clicked, this, &JobsPage::refresh);
 
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("jobTable"));
+    m_table->setAccessibleName(tr("Jobs"));
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);

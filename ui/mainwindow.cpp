@@ -40,6 +40,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 
     m_nav = new QListWidget;
     m_nav->setObjectName(QStringLiteral("navigation"));
+    m_nav->setAccessibleName(tr("Pages"));
     m_nav->setIconSize(QSize(24, 24));
     m_nav->setFixedWidth(150);
     m_nav->setFrameShape(QFrame::NoFrame);

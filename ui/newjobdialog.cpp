@@ -142,6 +142,7 @@ void NewJobDialog::buildForm()
     m_startLaterCheck->setObjectName(QStringLiteral("startLaterCheck"));
     m_startEdit = new QDateTimeEdit(defaultStart(), this);
     m_startEdit->setObjectName(QStringLiteral("startEdit"));
+    m_startEdit->setAccessibleName(tr("Start time"));
     m_startEdit->setTimeSpec(Qt::LocalTime);
     m_startEdit->setCalendarPopup(true);
     m_startEdit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));

@@ -14,11 +14,14 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTimeEdit>
 #include <QTimeZone>
 #include <QToolButton>
+
+#include <limits>
 
 namespace hcm::ui {
 
@@ -39,6 +42,47 @@ int channelIndex(NotifyChannel channel)
 {
     return int(channel);
 }
+
+// The inline error under a field. Its line is always there, empty while the field is fine, so a message
+// appearing or going never moves the fields under the mouse. A message longer than the line is elided;
+// the whole of it is the tooltip (and the field's accessible description).
+class ErrorLine final : public QLabel {
+public:
+    ErrorLine()
+    {
+        setObjectName(QStringLiteral("fieldError"));
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+        setFixedHeight(fontMetrics().height());
+    }
+    // As wide as the field column, whatever the message: a long one is elided, never widens the form.
+    QSize sizeHint() const override { return {0, fontMetrics().height()}; }
+    QSize minimumSizeHint() const override { return sizeHint(); }
+
+protected:
+    void changeEvent(QEvent *event) override
+    {
+        QLabel::changeEvent(event);
+        if (event->type() == QEvent::FontChange)
+            setFixedHeight(fontMetrics().height());
+    }
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter p(this);
+        p.setPen(palette().color(QPalette::WindowText));
+        const QString line = QString(text()).replace(u'\n', QLatin1String("; "));
+        p.drawText(contentsRect(), Qt::AlignLeft | Qt::AlignVCenter,
+                   fontMetrics().elidedText(line, Qt::ElideRight, contentsRect().width()));
+    }
+};
+
+// Tab leaves a time field like any other field; its hours and minutes are a Left / Right apart.
+class TimeField final : public QTimeEdit {
+public:
+    using QTimeEdit::QTimeEdit;
+
+protected:
+    bool focusNextPrevChild(bool next) override { return QWidget::focusNextPrevChild(next); }
+};
 
 } // namespace
 
@@ -86,14 +130,11 @@ QLabel *NotificationsForm::rowLabel(const QString &text)
 
 QLabel *NotificationsForm::addErrorRow(QFormLayout *form)
 {
-    auto *error = new WrappedLabel;
-    error->setObjectName(QStringLiteral("fieldError"));
-    error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *error = new ErrorLine;
     QPalette pal = error->palette();
     pal.setColor(QPalette::WindowText, readableOn(statusColor(JobStatus::Failed), palette()));
     error->setPalette(pal);
     form->addRow(QString(), error);
-    form->setRowVisible(error, false);
     return error;
 }
 
@@ -198,7 +239,9 @@ QGroupBox *NotificationsForm::buildEmail()
     setErrorLabel(QStringLiteral("smtp_host"), form, addRow(form, tr("Server:"), host));
 
     m_port = new QSpinBox;
-    m_port->setRange(0, 65535);
+    // Anything typed reaches validation, which names the valid range: a narrower range here would make
+    // the spin box drop the digit that goes past it (99999 became 9999) without a word.
+    m_port->setRange(0, std::numeric_limits<int>::max());
     m_port->setGroupSeparatorShown(false);
     m_port->setMinimumWidth(m_port->fontMetrics().horizontalAdvance(QStringLiteral("000000")) + 40);
     bind(
@@ -239,7 +282,7 @@ QGroupBox *NotificationsForm::buildEmail()
 
     auto *test = new ChannelTestWidget(NotifyChannel::Email);
     m_tests[channelIndex(NotifyChannel::Email)] = test;
-    addRow(form, tr("Test:"), test);
+    form->setRowVisible(addRow(form, tr("Test:"), test), false); // a test has no field error
     return group;
 }
 
@@ -274,16 +317,19 @@ QGroupBox *NotificationsForm::buildSms()
     form->addRow(QString(), m_advancedButton);
     QLineEdit *api = lineEdit(QStringLiteral("twilio_base_url"), tr("https://api.twilio.com"));
     m_apiRow = api;
-    setErrorLabel(QStringLiteral("twilio_base_url"), form, addRow(form, tr("API address:"), api));
+    QLabel *apiError = addRow(form, tr("API address:"), api);
+    setErrorLabel(QStringLiteral("twilio_base_url"), form, apiError);
     form->setRowVisible(api, false);
-    connect(m_advancedButton, &QToolButton::toggled, this, [this, form, api](bool on) {
+    form->setRowVisible(apiError, false);
+    connect(m_advancedButton, &QToolButton::toggled, this, [this, form, api, apiError](bool on) {
         m_advancedButton->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
         form->setRowVisible(api, on);
+        form->setRowVisible(apiError, on);
     });
 
     auto *test = new ChannelTestWidget(NotifyChannel::Sms);
     m_tests[channelIndex(NotifyChannel::Sms)] = test;
-    addRow(form, tr("Test:"), test);
+    form->setRowVisible(addRow(form, tr("Test:"), test), false);
     return group;
 }
 
@@ -300,7 +346,7 @@ QGroupBox *NotificationsForm::buildSlack()
     setErrorLabel(QStringLiteral("slack_channel"), form, addRow(form, tr("Channel:"), channel));
     auto *test = new ChannelTestWidget(NotifyChannel::Slack);
     m_tests[channelIndex(NotifyChannel::Slack)] = test;
-    addRow(form, tr("Test:"), test);
+    form->setRowVisible(addRow(form, tr("Test:"), test), false);
     return group;
 }
 
@@ -325,7 +371,7 @@ QGroupBox *NotificationsForm::buildQuietHours()
     form->addRow(checkBox(QStringLiteral("quiet_hours_enabled"), tr("Hold alerts during quiet hours")));
 
     auto timeEdit = [this](const QString &key) {
-        auto *edit = new QTimeEdit;
+        auto *edit = new TimeField;
         edit->setDisplayFormat(kTimeFormat);
         bind(
             key, edit, [edit] { return edit->time().toString(kTimeFormat); },
@@ -366,6 +412,8 @@ QGroupBox *NotificationsForm::buildQuietHours()
             zone->setEditText(t);
         });
     connect(zone, &QComboBox::editTextChanged, this, &NotificationsForm::changed);
+    // The typing part of the combo box is what a screen reader lands on.
+    zone->lineEdit()->setAccessibleName(zone->accessibleName());
     setErrorLabel(QStringLiteral("quiet_hours_timezone"), form, addRow(form, tr("Time zone:"), zone));
     addHint(form, tr("Alerts raised during quiet hours are delivered when they end, never dropped."));
     return group;
@@ -492,11 +540,9 @@ void NotificationsForm::setErrors(const QMap<QString, QString> &errors)
     m_errors = errors;
     // Rows shared by several keys (quiet hours start and end) show every message of their keys.
     QHash<QLabel *, QStringList> messages;
-    QHash<QLabel *, QFormLayout *> forms;
     for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it) {
         const QString message = errors.value(it.key());
         if (it->error) {
-            forms.insert(it->error, it->form);
             if (!message.isEmpty() && !messages[it->error].contains(message))
                 messages[it->error].append(message);
             else
@@ -508,6 +554,7 @@ void NotificationsForm::setErrors(const QMap<QString, QString> &errors)
             pal.setColor(QPalette::Base, invalidFieldBase(palette()));
         }
         it->editor->setPalette(pal);
+        it->editor->setAccessibleDescription(message);
         if (!message.isEmpty() && it.key() == QLatin1String("twilio_base_url"))
             m_advancedButton->setChecked(true); // an error nobody can see cannot be fixed
     }
@@ -516,12 +563,11 @@ void NotificationsForm::setErrors(const QMap<QString, QString> &errors)
         it.value()->setInvalid(!message.isEmpty());
         auto *label = qobject_cast<QLabel *>(m_secretRows.value(it.key()));
         messages[label] = message.isEmpty() ? QStringList() : QStringList{message};
-        forms.insert(label, qobject_cast<QFormLayout *>(it.value()->parentWidget()->layout()));
     }
+    // Only the text changes: every error line keeps its place whether it has a message or not.
     for (auto it = messages.cbegin(); it != messages.cend(); ++it) {
         it.key()->setText(it->join(u'\n'));
-        if (QFormLayout *form = forms.value(it.key()))
-            form->setRowVisible(it.key(), !it->isEmpty());
+        it.key()->setToolTip(it->join(u'\n'));
     }
 }
 

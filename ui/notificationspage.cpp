@@ -303,13 +303,25 @@ void NotificationsPage::updateActions()
 
 void NotificationsPage::onEdited()
 {
+    // A message the edit has fixed goes at once ("Email alerts need an SMTP server." while the server is
+    // being typed); new messages wait for the pause in typing, so nobody is told off mid-word.
+    if (!m_errors.isEmpty()) {
+        const QMap<QString, QString> now = currentErrors();
+        QMap<QString, QString> still;
+        for (auto it = m_errors.cbegin(); it != m_errors.cend(); ++it)
+            if (now.contains(it.key()))
+                still.insert(it.key(), now.value(it.key()));
+        if (still != m_errors) {
+            m_errors = still;
+            m_form->setErrors(m_errors);
+        }
+    }
     m_validateTimer.start();
     updateActions();
 }
 
-void NotificationsPage::validateNow()
+QMap<QString, QString> NotificationsPage::currentErrors() const
 {
-    m_validateTimer.stop();
     QMap<QString, QString> errors;
     const NotificationSettings s = m_form->settings(&errors);
     // What could not even be read into the value comes first; then the value's own rules.
@@ -317,8 +329,14 @@ void NotificationsPage::validateNow()
     for (auto it = rules.cbegin(); it != rules.cend(); ++it)
         if (!errors.contains(it.key()))
             errors.insert(it.key(), it.value());
-    m_errors = errors;
-    m_form->setErrors(errors);
+    return errors;
+}
+
+void NotificationsPage::validateNow()
+{
+    m_validateTimer.stop();
+    m_errors = currentErrors();
+    m_form->setErrors(m_errors);
     updateActions();
 }
 

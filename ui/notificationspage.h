@@ -74,6 +74,8 @@ protected:
 private:
     void buildUi();
     void onEdited();
+    // Every message the form's values get now: what cannot be read, then the settings' own rules.
+    QMap<QString, QString> currentErrors() const;
     void setState(State state);
     void updateActions();
     void showBanner(const QString &message, bool isError);

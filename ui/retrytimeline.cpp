@@ -2,7 +2,10 @@
 
 #include "ui/statusicons.h"
 
+#include <QEvent>
 #include <QPainter>
+
+#include <algorithm>
 
 namespace hcm::ui {
 
@@ -21,17 +24,38 @@ void RetryTimeline::setEntries(QList<TimelineEntry> entries)
         lines << e.sentence;
     setToolTip(lines.join(u'\n'));
     setVisible(!m_entries.isEmpty());
+    updateGeometry();
     update();
+}
+
+void RetryTimeline::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        updateGeometry();
+}
+
+int RetryTimeline::minimumSlotWidth() const
+{
+    // The words of the current language decide ("#1 fehlgeschlagen" needs more room than "#1 failed").
+    QFont bold = font();
+    bold.setBold(true);
+    const QFontMetrics boldMetrics(bold);
+    int widest = 0;
+    for (const TimelineEntry &e : m_entries)
+        widest = std::max(
+            {widest, boldMetrics.horizontalAdvance(e.top), fontMetrics().horizontalAdvance(e.bottom)});
+    return widest + kSlotPadding;
 }
 
 QSize RetryTimeline::sizeHint() const
 {
-    return {400, fontMetrics().height() * 2 + 30};
+    return {qMax(400, minimumSizeHint().width()), fontMetrics().height() * 2 + 30};
 }
 
 QSize RetryTimeline::minimumSizeHint() const
 {
-    return {200, sizeHint().height()};
+    return {qMax(200, int(m_entries.size()) * minimumSlotWidth()), fontMetrics().height() * 2 + 30};
 }
 
 double RetryTimeline::slotWidth() const
@@ -83,7 +107,7 @@ void RetryTimeline::paintEvent(QPaintEvent *)
             p.setBrush(color);
             p.drawEllipse(c, 3, 3);
         }
-        const int w = int(slot) - 6;
+        const int w = int(slot) - kSlotPadding;
         const QRect topRect(int(c.x() - w / 2.0), 0, w, fm.height());
         const QRect bottomRect(int(c.x() - w / 2.0), lineY + 10, w, fm.height());
         p.setFont(bold);

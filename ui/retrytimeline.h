@@ -33,9 +33,13 @@ public:
 
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
+    static constexpr int kSlotPadding = 8;
     double slotWidth() const;
+    // The width every mark needs for its texts, unelided.
+    int minimumSlotWidth() const;
 
     QList<TimelineEntry> m_entries;
 };

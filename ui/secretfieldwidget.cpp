@@ -43,7 +43,6 @@ SecretFieldWidget::SecretFieldWidget(QWidget *parent)
     layout->addWidget(m_replace);
     layout->addWidget(m_clear);
     layout->addWidget(m_undo);
-    setFocusProxy(m_edit);
 
     connect(m_replace, &QPushButton::clicked, this, [this] {
         setChange(SecretField::Change::Replace);
@@ -129,6 +128,9 @@ void SecretFieldWidget::updateState()
     m_replace->setVisible(!replacing);
     m_clear->setVisible(m_change == SecretField::Change::Keep && m_isSet);
     m_undo->setVisible(m_change != SecretField::Change::Keep);
+    // Focus given to the field (a label's mnemonic, setFocus()) goes to what can be used now. A proxy that
+    // is hidden would catch Tab: the focus chain would move to it and stay.
+    setFocusProxy(replacing ? static_cast<QWidget *>(m_edit) : m_replace);
 
     QPalette editPalette;
     QPalette statePalette;

@@ -239,10 +239,12 @@ WorkersPage::WorkersPage(AsyncJobService *service, QWidget *parent)
     , m_pausedBar(new PausedTypesBar(service, Actor{QStringLiteral("admin:local")}))
 {
     m_table->setObjectName(QStringLiteral("workerTable"));
+    m_table->setAccessibleName(tr("Workers"));
     m_table->setModel(m_model);
     setUpTable(m_table, {220, 110, 70, 290, 80, 150, 120});
 
     m_jobsTable->setObjectName(QStringLiteral("workerJobsTable"));
+    m_jobsTable->setAccessibleName(tr("Jobs of the selected worker"));
     m_jobsTable->setModel(m_jobsModel);
     m_jobsTable->setContextMenuPolicy(Qt::CustomContextMenu);
     setUpTable(m_jobsTable, {80, 110, 150, 65, 150, 190, 140});

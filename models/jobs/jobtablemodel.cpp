@@ -1,5 +1,7 @@
 #include "jobtablemodel.h"
 
+#include "jobs/jobrules.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLocale>
@@ -238,8 +240,12 @@ QVariant JobTableModel::raw(const Job &job, int column) const
 
 QStringList JobTableModel::widestStatusTexts()
 {
-    QStringList out{tr("Cancelling…"), tr("Processing %1%").arg(100), tr("Retrying in %n min", nullptr, 60),
-                    tr("Scheduled in %n min", nullptr, 1440)};
+    QStringList out{tr("Cancelling…"), tr("Processing %1%").arg(100),
+                    tr("Retrying %1").arg(JobRules::relativeTime(59 * 60'000, 0)),
+                    tr("Scheduled %1").arg(JobRules::relativeTime(23 * 3'600'000 + 59 * 60'000, 0)),
+                    tr("Scheduled %1")
+                        .arg(JobRules::relativeTime(
+                            QDateTime(QDate(2099, 12, 31), QTime(23, 59)).toMSecsSinceEpoch(), 0))};
     for (int s = 0; s < kJobStatusCount; ++s)
         out << displayName(JobStatus(s));
     return out;
@@ -250,10 +256,9 @@ QString JobTableModel::statusText(const Job &job, qint64 nowMs)
     if (job.status == JobStatus::Processing && job.cancelRequested)
         return tr("Cancelling…");
     if (job.status == JobStatus::Queued && job.runAt > nowMs) {
-        const qint64 minutes = (job.runAt - nowMs + 59'999) / 60'000;
-        if (job.retryCount > 0)
-            return tr("Retrying in %n min", nullptr, int(minutes));
-        return tr("Scheduled in %n min", nullptr, int(minutes));
+        //: %1 is when: "in 4 min", "on 03.01.2099 10:00"
+        const QString when = JobRules::relativeTime(job.runAt, nowMs);
+        return job.retryCount > 0 ? tr("Retrying %1").arg(when) : tr("Scheduled %1").arg(when);
     }
     if (job.status == JobStatus::Processing && job.progress >= 0)
         return tr("Processing %1%").arg(int(job.progress * 100));
