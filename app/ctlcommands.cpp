@@ -490,6 +490,12 @@ const QList<Command> &commands()
          QT_TRANSLATE_NOOP("hcm::ctl", "One or more job ids, as job_12 or 12."),
          QT_TRANSLATE_NOOP("hcm::ctl", "Deletes finished jobs and their attempts."), 1, -1,
          Command::Db::OpenAndMigrate, noOptions, jobsDeleteCommand},
+        {QStringLiteral("jobs"), QStringLiteral("import"), QT_TRANSLATE_NOOP("hcm::ctl", "FILE"),
+         QT_TRANSLATE_NOOP("hcm::ctl", "JSON lines, one job each as \"hcmctl --json jobs show\" prints it; - "
+                                       "for standard input."),
+         QT_TRANSLATE_NOOP("hcm::ctl",
+                           "Imports jobs (history from another system), keeping their ids; all or nothing."),
+         1, 1, Command::Db::OpenAndMigrate, noOptions, jobsImportCommand},
         {QStringLiteral("jobs"), QStringLiteral("counts"), "", "",
          QT_TRANSLATE_NOOP("hcm::ctl", "Counts jobs per status."), 0, 0, Command::Db::OpenAndMigrate,
          noOptions, jobsCounts},

@@ -73,6 +73,7 @@ int jobsShowCommand(Context &ctx);
 int jobsCancelCommand(Context &ctx);
 int jobsRetryCommand(Context &ctx);
 int jobsDeleteCommand(Context &ctx);
+int jobsImportCommand(Context &ctx);
 
 // The commands on notification settings and deliveries (ctlsettings.cpp).
 int settingsShowCommand(Context &ctx);
