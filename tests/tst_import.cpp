@@ -375,6 +375,27 @@ void TestImport::sqlInsertSelectThroughTheView()
                  qPrintable(error));
         QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_archive WHERE id = 900000")),
                  qint64(1));
+        // An UPDATE through the view that finishes a queued job moves it to the archive, and one that
+        // changes an archived job keeps it there.
+        QVERIFY2(exec(db.config(),
+                      QStringLiteral("UPDATE background_jobs SET status = 'completed', completed_at = 5, "
+                                     "updated_at = 5 WHERE id = %1")
+                          .arg(queued),
+                      &error),
+                 qPrintable(error));
+        QVERIFY2(exec(db.config(),
+                      QStringLiteral("UPDATE background_jobs SET error_message = 'moved' WHERE id = %1")
+                          .arg(archived),
+                      &error),
+                 qPrintable(error));
+        QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_archive WHERE id IN (%1, %2)")
+                                         .arg(queued)
+                                         .arg(archived)),
+                 qint64(2));
+        QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_queue WHERE id IN (%1, %2)")
+                                         .arg(queued)
+                                         .arg(archived)),
+                 qint64(0));
         // RETURNING through the view still returns the finished rows it inserted.
         QCOMPARE(scalar(db.config(),
                         QStringLiteral("WITH ins AS (INSERT INTO background_jobs (job_type, status, run_at, "

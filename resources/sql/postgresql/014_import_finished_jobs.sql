@@ -9,8 +9,9 @@
 -- job_queue (enqueue, retry) are queued rows and do not call it. The view's INSTEAD OF trigger is left as
 -- it is: it still checks job_archive for the id and inserts into job_queue, whose trigger here checks
 -- job_queue for the id (a job id is new to both tables) and puts the row into job_archive, where
--- job_archive's own triggers and primary key apply. The row returns NULL to job_queue's INSERT only:
--- the view's statement still reports (and RETURNING returns) every row it inserted.
+-- job_archive's own triggers and primary key apply. The trigger returns NULL, so job_queue's INSERT
+-- skips the row; the view's statement still reports (and RETURNING returns) every row it inserted. An
+-- INSERT straight into job_queue of a finished row (never done by the programs) reports 0 rows.
 --
 -- Rights: whoever may insert into job_queue may insert into job_archive and read job_queue (see 009);
 -- the function runs with the rights of the inserting role, as the view's trigger does.
