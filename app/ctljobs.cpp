@@ -383,9 +383,8 @@ int jobsImportCommand(Context &ctx)
     if (!r.errors.isEmpty()) {
         for (const QString &error : r.errors)
             ctx.err << "hcmctl: " << error << '\n';
-        if (r.badLines > r.errors.size())
-            ctx.err << "hcmctl: "
-                    << Ctl::tr("%n more line(s) with errors", nullptr, int(r.badLines - r.errors.size()))
+        if (r.unreported > 0)
+            ctx.err << "hcmctl: " << Ctl::tr("%n more line(s) with errors", nullptr, int(r.unreported))
                     << '\n';
         ctx.err << "hcmctl: "
                 << Ctl::tr("Nothing was imported: %n line(s) of %1 have errors.", nullptr, int(r.badLines))

@@ -275,15 +275,16 @@ void TestImport::badLinesChangeNothing()
     input += line(noEnd); // 8
     QJsonObject badTime = finishedJob(QStringLiteral("completed"));
     badTime.insert(QStringLiteral("created_at"), QStringLiteral("yesterday"));
-    input += line(badTime);                            // 9
-    input += "[1, 2]\n";                               // 10
-    input += QByteArray(1024 * 1024 + 10, 'x') + '\n'; // 11: too long
+    input += line(badTime); // 9
+    input += "[1, 2]\n";    // 10
     input += line(QJsonObject{{QStringLiteral("job_type"), QStringLiteral("no.such.type")},
-                              {QStringLiteral("status"), QStringLiteral("queued")}}); // 12
+                              {QStringLiteral("status"), QStringLiteral("queued")}}); // 11
     input += line(QJsonObject{{QStringLiteral("job_type"), QStringLiteral("cache_flush")},
                               {QStringLiteral("status"), QStringLiteral("queued")},
-                              {QStringLiteral("payload"), QJsonObject{{QStringLiteral("action"), 5}}}}); // 13
-    input += line(finishedJob(QStringLiteral("cancelled"))); // 14: fine
+                              {QStringLiteral("payload"), QJsonObject{{QStringLiteral("action"), 5}}}}); // 12
+    input += line(finishedJob(QStringLiteral("cancelled"))); // 13: fine
+    input += QByteArray(1024 * 1024 + 10, 'x') + '\n';       // 14: too long, and the end of the reading
+    input += line(finishedJob(QStringLiteral("done")));      // 15: not read
 
     r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, input);
     QVERIFY2(!r.crashed, describe(r).constData());
@@ -298,15 +299,34 @@ void TestImport::badLinesChangeNothing()
         QStringLiteral("hcmctl: line 8: completed_at is missing"),
         QStringLiteral("hcmctl: line 9: created_at must be an ISO 8601 time"),
         QStringLiteral("hcmctl: line 10: expected one job, a JSON object, per line"),
-        QStringLiteral("hcmctl: line 11: longer than 1 MiB"),
-        QStringLiteral("hcmctl: line 12: unknown job type \"no.such.type\" for a queued job"),
-        QStringLiteral("hcmctl: line 13: the payload does not suit cache_flush:"),
+        QStringLiteral("hcmctl: line 11: unknown job type \"no.such.type\" for a queued job"),
+        QStringLiteral("hcmctl: line 12: the payload does not suit cache_flush:"),
+        QStringLiteral("hcmctl: line 14: longer than 1 MiB; the rest of the input was not read"),
         QStringLiteral("hcmctl: Nothing was imported: 12 line(s) of 14 have errors.")};
     const QStringList lines = r.err.trimmed().split(QLatin1Char('\n'));
     QVERIFY2(lines.size() == expected.size(), describe(r).constData());
     for (int i = 0; i < expected.size(); ++i)
         QVERIFY2(lines.at(i).startsWith(expected.at(i)),
                  qPrintable(lines.at(i) + QStringLiteral(" / ") + expected.at(i)));
+    QCOMPARE(test::snapshot(db.config()), before);
+
+    // Endless input that is not job lines is refused without being read to its end: one line that never
+    // ends (/dev/zero), or bad lines without end (here 1,500 of them).
+    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("/dev/zero")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.startsWith(QStringLiteral("hcmctl: line 1: longer than 1 MiB")), describe(r).constData());
+    QByteArray ys;
+    for (int i = 0; i < 1500; ++i)
+        ys += "y\n";
+    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, ys);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(
+        r.err.contains(QStringLiteral("hcmctl: line 1001: reading stopped after 1000 lines with errors")),
+        describe(r).constData());
+    QVERIFY2(r.err.contains(QStringLiteral("hcmctl: 980 more line(s) with errors\n")),
+             describe(r).constData());
+    QVERIFY2(r.err.contains(QStringLiteral("Nothing was imported: 1000 line(s) of 1001 have errors.")),
+             describe(r).constData());
     QCOMPARE(test::snapshot(db.config()), before);
 
     // A file that does not exist: a plain error, nothing written.

@@ -286,6 +286,8 @@ Status writeBatch(QSqlDatabase &db, bool postgres, const QList<ImportRow> &rows,
                     report.errors.append(JobImport::tr("line %1: %2 exists already in the database")
                                              .arg(r.line)
                                              .arg(Job::publicId(*r.id)));
+                } else {
+                    ++report.unreported;
                 }
             }
         }
@@ -399,6 +401,8 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const QString &actor)
         ++report.badLines;
         if (report.errors.size() < kMaxErrors)
             report.errors.append(tr("line %1: %2").arg(line).arg(message));
+        else
+            ++report.unreported;
     };
     auto flush = [&]() -> Status {
         if (batch.isEmpty())
@@ -417,14 +421,19 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const QString &actor)
             break;
         ++report.lines;
         if (!line.endsWith('\n') && line.size() > kMaxLineBytes) {
-            bad(report.lines, tr("longer than %1 MiB").arg(kMaxLineBytes / (1024 * 1024)));
-            // Skip the rest of this line without holding it.
-            while (!line.endsWith('\n')) {
-                line = in.readLine(kMaxLineBytes + 2);
-                if (line.isEmpty())
-                    break;
-            }
-            continue;
+            // Not read further: the line may never end (/dev/zero).
+            bad(report.lines, tr("longer than %1 MiB; the rest of the input was not read")
+                                  .arg(kMaxLineBytes / (1024 * 1024)));
+            break;
+        }
+        if (report.badLines >= kMaxBadLines) {
+            // Not a job file (or an endless stream of bad lines): stop reading.
+            report.errors.append(
+                tr("line %1: reading stopped after %2 lines with errors; the rest of the input "
+                   "was not read")
+                    .arg(report.lines)
+                    .arg(kMaxBadLines));
+            break;
         }
         if (line.trimmed().isEmpty())
             continue;

@@ -22,6 +22,7 @@ struct JobImportReport {
     std::array<qint64, kJobStatusCount> byStatus{}; // imported jobs per status
     QStringList errors;                             // "line 12: unknown status \"done\"", at most kMaxErrors
     qint64 badLines = 0;                            // lines with an error, also those beyond kMaxErrors
+    qint64 unreported = 0;                          // lines with an error beyond kMaxErrors
 };
 
 // Imports jobs from JSON lines: one job per line, in the shape `hcmctl --json jobs show` prints (the
@@ -31,7 +32,9 @@ struct JobImportReport {
 // All or nothing: every line is checked, and the jobs are written in batches inside one transaction
 // that commits only when no line had an error; a bad line (unknown field or status, wrong type, an id
 // already in the database or earlier in the input, a line longer than kMaxLineBytes) is reported with
-// its number and nothing is written. Memory stays bounded by one batch, whatever the input's length.
+// its number and nothing is written. A line longer than the limit, or kMaxBadLines bad lines, end the
+// reading: an endless input that is not job lines (/dev/zero, `yes`) is refused, not read forever.
+// Memory stays bounded by one batch, whatever the input's length.
 //
 // Accepted statuses: queued, completed, failed, cancelled. A "processing" job had a worker of the old
 // system: import it as queued (to run again) or as failed. `attempts` (the count) is kept;
@@ -47,7 +50,8 @@ class JobImport final {
 
 public:
     static constexpr qint64 kMaxLineBytes = 1024 * 1024;
-    static constexpr int kMaxErrors = 20;
+    static constexpr int kMaxErrors = 20;     // errors reported
+    static constexpr int kMaxBadLines = 1000; // bad lines after which reading stops
 
     explicit JobImport(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
