@@ -124,7 +124,7 @@ QString parseLine(const QByteArray &text, qint64 now, const QString &actor, Impo
         out = t.toMSecsSinceEpoch();
         return {};
     };
-    auto text_ = [&](const char *key, QVariant &out) -> QString {
+    auto optionalText = [&](const char *key, QVariant &out) -> QString {
         const QJsonValue v = o.value(QLatin1String(key));
         if (v.isUndefined() || v.isNull()) {
             out = QVariant(QMetaType::fromType<QString>());
@@ -205,8 +205,8 @@ QString parseLine(const QByteArray &text, qint64 now, const QString &actor, Impo
             : QVariant(QMetaType::fromType<QString>());
 
     QString error;
-    if (!(error = text_("error_message", row.errorMessage)).isEmpty() ||
-        !(error = text_("worker_id", row.workerId)).isEmpty() ||
+    if (!(error = optionalText("error_message", row.errorMessage)).isEmpty() ||
+        !(error = optionalText("worker_id", row.workerId)).isEmpty() ||
         !(error = integer("max_retries", 0, 25, 3, row.maxRetries)).isEmpty() ||
         !(error = integer("retry_count", 0, 1000000, 0, row.retryCount)).isEmpty() ||
         !(error = integer("attempts", 0, 1000000, 0, row.attempts)).isEmpty())
@@ -467,6 +467,8 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const QString &actor)
             return number.match(a).captured(1).toLongLong() < number.match(b).captured(1).toLongLong();
         });
         tx.rollback();
+        qCInfo(lcJobs) << "import refused, nothing written:" << report.badLines << "bad lines of"
+                       << report.lines;
         report.imported = 0;
         report.byStatus = {};
         return report;
