@@ -3,6 +3,7 @@
 #include "db/database.h"
 #include "db/databaseinfo.h"
 #include "db/migrator.h"
+#include "jobs/jobimport.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobstatsstore.h"
 #include "jobs/jobstore.h"
@@ -83,6 +84,18 @@ LimitedInput readLimited(QIODevice &device, qint64 limit)
 
 QString commandDetails(const Command &command)
 {
+    if (command.name() == QLatin1String("jobs import")) {
+        return Ctl::tr("\nOne job per line: job_type and status (queued, completed, failed or cancelled) are "
+                       "required; id (kept), priority, payload, result, error_message, retry_count, "
+                       "max_retries, attempts, run_at, created_at, started_at, completed_at (required for a "
+                       "finished job), created_by, worker_id, cancel_requested and progress are optional; "
+                       "attempt_history is ignored. Lines up to %1 MiB, payloads up to %2 KiB.\n"
+                       "Every line is checked first: with any error (each reported with its line number) "
+                       "nothing is imported.\n"
+                       "PostgreSQL: import as the owner role (new ids are moved past the imported ones).\n")
+            .arg(JobImport::kMaxLineBytes / (1024 * 1024))
+            .arg(JobService::kMaxPayloadBytes / 1024);
+    }
     if (command.name() == QLatin1String("settings set")) {
         QString text = Ctl::tr("\nLimits (a longer value is refused and nothing is saved):\n");
         QList<QStringList> rows;
@@ -530,6 +543,12 @@ const QList<Command> &commands()
                  QCommandLineOption(QStringLiteral("all"), Ctl::tr("Resume every paused job type."))};
          },
          jobsResumeCommand},
+        {QStringLiteral("jobs"), QStringLiteral("import"), QT_TRANSLATE_NOOP("hcm::ctl", "FILE"),
+         QT_TRANSLATE_NOOP("hcm::ctl", "JSON lines, one job each as \"hcmctl --json jobs show\" prints it; - "
+                                       "for standard input."),
+         QT_TRANSLATE_NOOP("hcm::ctl",
+                           "Imports jobs (history from another system), keeping their ids; all or nothing."),
+         1, 1, Command::Db::OpenAndMigrate, noOptions, jobsImportCommand},
         {QStringLiteral("jobs"), QStringLiteral("counts"), "", "",
          QT_TRANSLATE_NOOP("hcm::ctl", "Counts jobs per status and lists the paused job types."), 0, 0,
          Command::Db::OpenAndMigrate, noOptions, jobsCounts},

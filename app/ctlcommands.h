@@ -78,6 +78,7 @@ int jobsPauseCommand(Context &ctx);
 int jobsResumeCommand(Context &ctx);
 // The paused job types: added to `json` as "paused_types", or printed one per line when json is null.
 bool pausedTypesOutput(Context &ctx, QJsonObject *json);
+int jobsImportCommand(Context &ctx);
 
 // The commands on notification settings and deliveries (ctlsettings.cpp).
 int settingsShowCommand(Context &ctx);

@@ -1,8 +1,9 @@
-// hcmctl's commands on single jobs: enqueue, list, show, cancel, retry, delete; pausing job types.
+// hcmctl's commands on single jobs: enqueue, list, show, cancel, retry, delete; pausing job types; import.
 
 #include "ctlcommands.h"
 
 #include "common/clock.h"
+#include "jobs/jobimport.h"
 #include "jobs/jobservice.h"
 #include "jobs/pauseservice.h"
 
@@ -442,6 +443,54 @@ bool pausedTypesOutput(Context &ctx, QJsonObject *json)
                 << '\n';
     ctx.out.flush();
     return true;
+}
+
+// Jobs from JSON lines (a file, or - for standard input), all or nothing: see JobImport.
+int jobsImportCommand(Context &ctx)
+{
+    const QString path = ctx.args.value(0);
+    QFile file;
+    const bool fromStdin = path == QLatin1String("-");
+    if (fromStdin ? !file.open(stdin, QIODevice::ReadOnly)
+                  : (file.setFileName(path), !file.open(QIODevice::ReadOnly))) {
+        return ctx.fail(fromStdin ? Ctl::tr("Cannot read standard input: %1").arg(file.errorString())
+                                  : Ctl::tr("Cannot read %1: %2").arg(path, file.errorString()));
+    }
+    auto report = JobImport(ctx.config).run(file, actor().name);
+    if (!report)
+        return ctx.fail(report.error().message + QLatin1Char(' ') + Ctl::tr("Nothing was imported."));
+    const JobImportReport &r = report.value();
+    if (!r.errors.isEmpty()) {
+        for (const QString &error : r.errors)
+            ctx.err << "hcmctl: " << error << '\n';
+        if (r.unreported > 0)
+            ctx.err << "hcmctl: " << Ctl::tr("%n more line(s) with errors", nullptr, int(r.unreported))
+                    << '\n';
+        ctx.err << "hcmctl: "
+                << Ctl::tr("Nothing was imported: %n line(s) of %1 have errors.", nullptr, int(r.badLines))
+                       .arg(r.lines)
+                << Qt::endl;
+        return ExitFailed;
+    }
+    if (ctx.json) {
+        QJsonObject byStatus;
+        for (int i = 0; i < kJobStatusCount; ++i)
+            byStatus.insert(toString(static_cast<JobStatus>(i)), r.byStatus[i]);
+        printJson(ctx.out, QJsonObject{{QStringLiteral("imported"), r.imported},
+                                       {QStringLiteral("lines"), r.lines},
+                                       {QStringLiteral("by_status"), byStatus}});
+        return ExitOk;
+    }
+    QStringList parts;
+    for (int i = 0; i < kJobStatusCount; ++i) {
+        if (r.byStatus[i] > 0)
+            parts.append(QStringLiteral("%1 %2").arg(r.byStatus[i]).arg(toString(static_cast<JobStatus>(i))));
+    }
+    ctx.out << Ctl::tr("Imported %n job(s)", nullptr, int(r.imported))
+            << (parts.isEmpty() ? QString()
+                                : QStringLiteral(" (") + parts.join(QStringLiteral(", ")) + QLatin1Char(')'))
+            << '.' << Qt::endl;
+    return ExitOk;
 }
 
 } // namespace hcm::ctl
