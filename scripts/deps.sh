@@ -13,6 +13,10 @@ HCM_BUILD_PACKAGES=(
     qt6-translations-l10n
 )
 HCM_TEST_PACKAGES=(postgresql postgresql-common python3-aiosmtpd openssl sqlite3)
+# `cpack -G DEB`: dpkg-shlibdeps computes the packages' dependencies, `file` finds the ELF files for it.
+HCM_PACKAGE_PACKAGES=(dpkg-dev file binutils)
+# scripts/check-format.sh
+HCM_CHECK_PACKAGES=(clang-format git)
 
 hcm_install_missing() {
     local missing=()
@@ -32,5 +36,6 @@ hcm_install_missing() {
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-    hcm_install_missing "${HCM_BUILD_PACKAGES[@]}" "${HCM_TEST_PACKAGES[@]}"
+    hcm_install_missing "${HCM_BUILD_PACKAGES[@]}" "${HCM_TEST_PACKAGES[@]}" "${HCM_PACKAGE_PACKAGES[@]}" \
+        "${HCM_CHECK_PACKAGES[@]}"
 fi

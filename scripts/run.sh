@@ -7,8 +7,4 @@ source scripts/deps.sh
 hcm_install_missing "${HCM_BUILD_PACKAGES[@]}"
 cmake --preset default >/dev/null
 cmake --build --preset default
-if [[ -x build/app/hcm-admin ]]; then
-    exec build/app/hcm-admin "$@"
-fi
-# Until the desktop app exists, the worker daemon runs the embedded queue.
-exec build/app/hcm-worker "$@"
+exec build/app/hcm-admin "$@"

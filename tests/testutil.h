@@ -108,6 +108,17 @@ bool postgresAdmin(const QString &statement, QString *error = nullptr);
     }                                                                                                        \
     QVERIFY2((db).isValid(), "the test database could not be created")
 
+// For a test (or the rest of one) that needs the PostgreSQL server itself rather than a TempDatabase:
+// when no server is configured (PGHOST/PGPORT), fails it with HCM_TEST_REQUIRE_POSTGRES=1
+// (scripts/test.sh) and skips it otherwise, so that a missing server is never counted as a pass.
+#define HCM_REQUIRE_POSTGRES_OR_SKIP()                                                                       \
+    if (!hcm::test::TempDatabase::postgresConfigured()) {                                                    \
+        if (hcm::test::TempDatabase::postgresRequired())                                                     \
+            QFAIL("PostgreSQL is required (HCM_TEST_REQUIRE_POSTGRES=1) but PGHOST/PGPORT are not set");     \
+        QSKIP("needs a PostgreSQL server (PGHOST/PGPORT)");                                                  \
+    }                                                                                                        \
+    static_assert(true, "a statement follows")
+
 // A fresh database of the current global data row's backend (addBackendRows() in initTestCase_data()),
 // or skipped as HCM_REQUIRE_BACKEND says.
 #define HCM_TEMP_DATABASE(var)                                                                               \

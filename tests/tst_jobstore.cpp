@@ -200,8 +200,7 @@ private slots:
                      qPrintable(down.error().message));
             QVERIFY2(down.error().message.contains(QLatin1String("127.0.0.1:1/hcm_nowhere")),
                      qPrintable(down.error().message));
-            if (!TempDatabase::postgresConfigured())
-                return;
+            HCM_REQUIRE_POSTGRES_OR_SKIP();
             const Status missing = Database::openAndMigrate(
                 DbConfig::postgresFromEnvironment(QStringLiteral("hcm_no_such_database")));
             QVERIFY(!missing.ok());
@@ -1259,7 +1258,8 @@ private slots:
             return activity.exec(QStringLiteral("SELECT pg_stat_clear_snapshot()")) &&
                    activity.exec(
                        QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                                      "'Lock' AND query LIKE 'UPDATE background_jobs%'")) &&
+                                      "'Lock' AND query LIKE 'UPDATE background_jobs%' AND datname = "
+                                      "current_database()")) &&
                    activity.next() && activity.value(0).toInt() == 1;
         };
         QTRY_VERIFY_WITH_TIMEOUT(operatorWaits(), 10000);
@@ -1298,11 +1298,7 @@ private slots:
         QFETCH_GLOBAL(QString, backend);
         if (backend != QLatin1String("postgresql"))
             QSKIP("the split is PostgreSQL's (SQLite's 009 changes nothing)");
-        if (!TempDatabase::postgresConfigured()) {
-            if (TempDatabase::postgresRequired())
-                QFAIL("no PostgreSQL server configured");
-            QSKIP("no PostgreSQL server configured");
-        }
+        HCM_REQUIRE_POSTGRES_OR_SKIP();
         const QString dbName =
             QStringLiteral("hcm_upgrade_%1").arg(QRandomGenerator::system()->generate64(), 0, 36);
         const QString role = dbName + QStringLiteral("_worker");
