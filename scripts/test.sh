@@ -76,6 +76,13 @@ status=$(cat "$logs/status" 2>/dev/null || echo "$pg_status")
 [[ "$status" =~ ^[0-9]+$ ]] || status=1
 [[ $status -eq 0 && $pg_status -ne 0 ]] && status=$pg_status
 
+# Under CI the formatting is checked too (scripts/check-format.sh, 20 s): a file that is not formatted
+# fails the run after the tests, with the files named.
+if [[ "${CI:-}" == "true" ]] && ! bash scripts/check-format.sh; then
+    [[ $status -eq 0 ]] && status=1
+    format_failed=1
+fi
+
 # Suites: every suite of the first run; one failed when it failed there or in any repeat.
 failed_suites() {
     awk '/^The following tests FAILED:/ { list = 1; next }
@@ -91,7 +98,11 @@ passed=$((total > failed ? total - failed : 0))
 if [[ $status -ne 0 ]]; then
     [[ $failed -eq 0 ]] && failed=1 # ctest or the cluster failed before a suite could
     echo
-    echo "Failed: $(echo ${failed_names:-"no suite result (see pg_virtualenv.log)"})"
+    if [[ -n "${format_failed:-}" && -z "$failed_names" ]]; then
+        echo "Failed: the formatting check (scripts/check-format.sh names the files)"
+    else
+        echo "Failed: $(echo ${failed_names:-"no suite result (see pg_virtualenv.log)"})"
+    fi
     echo "Logs in $logs: ctest.log, ctest-repeat.log (the repeats), postgresql.log (the server)," \
         "pg_virtualenv.log (the cluster's set-up); every suite's output: build/Testing/Temporary/LastTest.log"
 fi
