@@ -2,6 +2,363 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
+    <name>CronExpression</name>
+    <message>
+        <source>January</source>
+        <translation>Januar</translation>
+    </message>
+    <message>
+        <source>February</source>
+        <translation>Februar</translation>
+    </message>
+    <message>
+        <source>March</source>
+        <translation>März</translation>
+    </message>
+    <message>
+        <source>April</source>
+        <translation>April</translation>
+    </message>
+    <message>
+        <source>May</source>
+        <translation>Mai</translation>
+    </message>
+    <message>
+        <source>June</source>
+        <translation>Juni</translation>
+    </message>
+    <message>
+        <source>July</source>
+        <translation>Juli</translation>
+    </message>
+    <message>
+        <source>August</source>
+        <translation>August</translation>
+    </message>
+    <message>
+        <source>September</source>
+        <translation>September</translation>
+    </message>
+    <message>
+        <source>October</source>
+        <translation>Oktober</translation>
+    </message>
+    <message>
+        <source>November</source>
+        <translation>November</translation>
+    </message>
+    <message>
+        <source>December</source>
+        <translation>Dezember</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>Sonntag</translation>
+    </message>
+    <message>
+        <source>Monday</source>
+        <translation>Montag</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>Dienstag</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>Mittwoch</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>Donnerstag</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>Freitag</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>Samstag</translation>
+    </message>
+    <message>
+        <source>minute</source>
+        <translation>Minute</translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation>Stunde</translation>
+    </message>
+    <message>
+        <source>day-of-month</source>
+        <translation>Tag des Monats</translation>
+    </message>
+    <message>
+        <source>month</source>
+        <translation>Monat</translation>
+    </message>
+    <message>
+        <source>day-of-week</source>
+        <translation>Wochentag</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleDialog</name>
+    <message>
+        <source>Edit Schedule</source>
+        <translation>Zeitplan bearbeiten</translation>
+    </message>
+    <message>
+        <source>New Schedule</source>
+        <translation>Neuer Zeitplan</translation>
+    </message>
+    <message>
+        <source>minute hour day-of-month month day-of-week, e.g. 0 3 * * *</source>
+        <extracomment>placeholder of the cron expression field</extracomment>
+        <translation>Minute Stunde Tag-des-Monats Monat Wochentag, z. B. 0 3 * * *</translation>
+    </message>
+    <message>
+        <source>Skip while the previous job is queued or running</source>
+        <translation>Überspringen, solange der vorige Job wartet oder läuft</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>Zulassen</translation>
+    </message>
+    <message>
+        <source>Run once when the workers are back</source>
+        <translation>Einmal ausführen, wenn die Worker wieder da sind</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Überspringen</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <source>In the schedule&apos;s zone</source>
+        <translation>In der Zeitzone des Zeitplans</translation>
+    </message>
+    <message>
+        <source>Local time</source>
+        <translation>Ortszeit</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Job &amp;type:</source>
+        <translation>Job&amp;typ:</translation>
+    </message>
+    <message>
+        <source>&amp;Cron expression:</source>
+        <translation>&amp;Cron-Ausdruck:</translation>
+    </message>
+    <message>
+        <source>Time &amp;zone:</source>
+        <translation>&amp;Zeitzone:</translation>
+    </message>
+    <message>
+        <source>&amp;Payload:</source>
+        <translation>&amp;Payload:</translation>
+    </message>
+    <message>
+        <source>P&amp;riority:</source>
+        <translation>P&amp;riorität:</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Max. &amp;Wiederholungen:</translation>
+    </message>
+    <message>
+        <source>&amp;Overlap:</source>
+        <translation>Über&amp;lappung:</translation>
+    </message>
+    <message>
+        <source>&amp;Missed runs:</source>
+        <translation>&amp;Verpasste Ausführungen:</translation>
+    </message>
+    <message>
+        <source>Next runs:</source>
+        <translation>Nächste Ausführungen:</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleTableModel</name>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>an</translation>
+    </message>
+    <message>
+        <source>Times in %1</source>
+        <translation>Zeiten in %1</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Zeitzone</translation>
+    </message>
+    <message>
+        <source>Next run</source>
+        <translation>Nächste Ausführung</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Letzte Ausführung</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+</context>
+<context>
+    <name>SchedulesPage</name>
+    <message>
+        <source>&amp;New Schedule…</source>
+        <translation>&amp;Neuer Zeitplan…</translation>
+    </message>
+    <message>
+        <source>&amp;Run Now</source>
+        <translation>Jetzt &amp;ausführen</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate…</source>
+        <translation>D&amp;uplizieren…</translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation>&amp;Deaktivieren</translation>
+    </message>
+    <message>
+        <source>E&amp;nable</source>
+        <translation>Akt&amp;ivieren</translation>
+    </message>
+    <message>
+        <source>Show &amp;Jobs</source>
+        <translation>&amp;Jobs anzeigen</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>&amp;Löschen…</translation>
+    </message>
+    <message>
+        <source>%1 (copy)</source>
+        <extracomment>the name of a duplicated schedule</extracomment>
+        <translation>%1 (Kopie)</translation>
+    </message>
+    <message>
+        <source>Delete Schedule</source>
+        <translation>Zeitplan löschen</translation>
+    </message>
+    <message>
+        <source>Delete the schedule &quot;%1&quot;? The jobs it made stay.</source>
+        <translation>Den Zeitplan „%1“ löschen? Die von ihm erzeugten Jobs bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>Jobs of %1</source>
+        <translation>Jobs von %1</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Job</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>hcm</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>a value is missing</source>
+        <translation>ein Wert fehlt</translation>
+    </message>
+    <message>
+        <source>%1 is out of range %2–%3</source>
+        <translation>%1 liegt außerhalb des Bereichs %2–%3</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is neither a number nor a name (%2–%3)</source>
+        <translation>„%1“ ist weder eine Zahl noch ein Name (%2–%3)</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>„%1“ ist keine Zahl</translation>
+    </message>
+    <message>
+        <source>empty item in the list &apos;%1&apos;</source>
+        <translation>leeres Element in der Liste „%1“</translation>
+    </message>
+    <message>
+        <source>step &apos;%1&apos; is not a number</source>
+        <translation>Schrittweite „%1“ ist keine Zahl</translation>
+    </message>
+    <message>
+        <source>step %1 must be at least 1</source>
+        <translation>Schrittweite %1 muss mindestens 1 sein</translation>
+    </message>
+    <message>
+        <source>step %1 is larger than the range %2–%3</source>
+        <translation>Schrittweite %1 ist größer als der Bereich %2–%3</translation>
+    </message>
+    <message>
+        <source>range %1 runs backwards (%2 is after %3)</source>
+        <translation>Bereich %1 läuft rückwärts (%2 liegt nach %3)</translation>
+    </message>
+    <message>
+        <source>%1 through %2</source>
+        <translation>%1 bis %2</translation>
+    </message>
+    <message>
+        <source>%1 and %2</source>
+        <translation>%1 und %2</translation>
+    </message>
+</context>
+<context>
     <name>hcm-admin</name>
     <message>
         <source>Desktop console for HCM background jobs.</source>
@@ -50,6 +407,18 @@
     <message>
         <source>--concurrency must be a whole number from 1 to 256.</source>
         <translation>--concurrency muss eine ganze Zahl von 1 bis 256 sein.</translation>
+    </message>
+    <message>
+        <source>Seconds the in-process worker waits for running jobs when the window closes, on SIGTERM or at logout; then they go back to the queue (default: 30).</source>
+        <translation>Sekunden, die der integrierte Worker auf laufende Jobs wartet, wenn das Fenster geschlossen wird, bei SIGTERM oder beim Abmelden; danach gehen sie zurück in die Warteschlange (Standard: 30).</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>--grace must be a number of seconds from 0 to 86400.</source>
+        <translation>--grace muss eine Zahl von Sekunden zwischen 0 und 86400 sein.</translation>
     </message>
 </context>
 <context>
@@ -111,10 +480,6 @@
         <translation>Cache-Ordner der Anwendung.</translation>
     </message>
     <message>
-        <source>Run the jobs that are due now, then exit.</source>
-        <translation>Die jetzt fälligen Jobs ausführen und dann beenden.</translation>
-    </message>
-    <message>
         <source>Also run the diagnostic job types (test.noop, test.sleep, test.fail, test.record).</source>
         <translation>Auch die Diagnose-Jobtypen ausführen (test.noop, test.sleep, test.fail, test.record).</translation>
     </message>
@@ -137,6 +502,10 @@
     <message>
         <source>--grace must be a number of seconds from 0 to 86400.</source>
         <translation>--grace muss eine Zahl von Sekunden zwischen 0 und 86400 sein.</translation>
+    </message>
+    <message>
+        <source>Run the jobs that are due now, then exit (with status 1 when the database keeps refusing claims).</source>
+        <translation>Die jetzt fälligen Jobs ausführen, dann beenden (mit Status 1, wenn die Datenbank Übernahmen weiterhin verweigert).</translation>
     </message>
 </context>
 <context>
@@ -415,11 +784,86 @@
     </message>
 </context>
 <context>
-    <name>hcm::Database</name>
+    <name>hcm::CronExpression</name>
     <message>
-        <source>Cannot create the folder %1 for the database: check that it is writable.</source>
-        <translation>Der Ordner %1 für die Datenbank kann nicht angelegt werden: prüfen Sie, ob er beschreibbar ist.</translation>
+        <source>the expression is empty</source>
+        <translation>der Ausdruck ist leer</translation>
     </message>
+    <message>
+        <source>unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</source>
+        <translation>unbekanntes Makro %1 (bekannt: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</translation>
+    </message>
+    <message>
+        <source>expected 5 fields (minute hour day-of-month month day-of-week), got %1</source>
+        <translation>5 Felder erwartet (Minute Stunde Tag-des-Monats Monat Wochentag), %1 erhalten</translation>
+    </message>
+    <message>
+        <source>day-of-month: %1 does not occur in month %2, so the expression never runs</source>
+        <translation>Tag des Monats: %1 kommt im Monat %2 nicht vor, daher wird der Ausdruck nie ausgeführt</translation>
+    </message>
+    <message>
+        <source>Every minute</source>
+        <translation>Jede Minute</translation>
+    </message>
+    <message>
+        <source>Every %1 minutes</source>
+        <translation>Alle %1 Minuten</translation>
+    </message>
+    <message>
+        <source>Every minute during hour %1</source>
+        <translation>Jede Minute während Stunde %1</translation>
+    </message>
+    <message>
+        <source>Every hour</source>
+        <translation>Jede Stunde</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every hour</source>
+        <translation>In Minute %1 jeder Stunde</translation>
+    </message>
+    <message>
+        <source>At %1</source>
+        <translation>Um %1</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every %2 hours</source>
+        <translation>In Minute %1 alle %2 Stunden</translation>
+    </message>
+    <message>
+        <source>At minute %1 past hour %2</source>
+        <translation>In Minute %1 der Stunde %2</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month or on %2</source>
+        <translation>am Tag %1 des Monats oder am %2</translation>
+    </message>
+    <message>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <translation>am %1</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month</source>
+        <translation>am Tag %1 des Monats</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month if it is a %2</source>
+        <translation>am Tag %1 des Monats, wenn er ein %2 ist</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>%1, in %2</source>
+        <translation>%1, im %2</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::Database</name>
     <message>
         <source>%1 is a folder, not a database file.</source>
         <translation>%1 ist ein Ordner, keine Datenbankdatei.</translation>
@@ -469,10 +913,6 @@
         <translation>die Verbindung zum Datenbankserver ist abgebrochen (%1)</translation>
     </message>
     <message>
-        <source>%1 is not an HCM Admin database, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
-        <translation>%1 ist keine HCM-Admin-Datenbank oder sie ist beschädigt (%2). Wählen Sie mit --db eine andere Datei oder verschieben Sie diese.</translation>
-    </message>
-    <message>
         <source>configuring %1</source>
         <translation>Konfigurieren von %1</translation>
     </message>
@@ -495,6 +935,38 @@
     <message>
         <source>Database error while %1: the connection is not an open SQLite database.</source>
         <translation>Datenbankfehler beim %1: Die Verbindung ist keine geöffnete SQLite-Datenbank.</translation>
+    </message>
+    <message>
+        <source>%1 is not an SQLite database file, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
+        <translation>%1 ist keine SQLite-Datenbankdatei oder sie ist beschädigt (%2). Wählen Sie mit --db eine andere Datei oder verschieben Sie diese.</translation>
+    </message>
+    <message>
+        <source>%1 is not an SQLite database file: it is a device, a pipe or a socket.</source>
+        <translation>%1 ist keine SQLite-Datenbankdatei: es ist ein Gerät, eine Pipe oder ein Socket.</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2.</source>
+        <translation>%1 kann nicht geöffnet werden: %2.</translation>
+    </message>
+    <message>
+        <source>There is no database at %1; create it with &quot;hcmctl db migrate --db %1&quot; (or start hcm-admin or hcm-worker with it).</source>
+        <translation>Unter %1 gibt es keine Datenbank; legen Sie sie mit „hcmctl db migrate --db %1“ an (oder starten Sie hcm-admin oder hcm-worker damit).</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1 for the database: %2</source>
+        <translation>Der Ordner %1 für die Datenbank kann nicht angelegt werden: %2</translation>
+    </message>
+    <message>
+        <source>the check returned nothing</source>
+        <translation>die Prüfung lieferte nichts</translation>
+    </message>
+    <message>
+        <source>The database file %1 is damaged (%2). Stop every program that uses it and restore it from a backup, or recover what is readable with: sqlite3 &quot;%1&quot; .recover | sqlite3 recovered.db</source>
+        <translation>Die Datenbankdatei %1 ist beschädigt (%2). Beenden Sie alle Programme, die sie verwenden, und stellen Sie sie aus einer Sicherung wieder her, oder retten Sie das Lesbare mit: sqlite3 &quot;%1&quot; .recover | sqlite3 recovered.db</translation>
+    </message>
+    <message>
+        <source>the database file could not be read or written (%1)</source>
+        <translation>die Datenbankdatei konnte nicht gelesen oder geschrieben werden (%1)</translation>
     </message>
 </context>
 <context>
@@ -571,17 +1043,42 @@
         <translation>Der Port „%1“ in der Datenbankadresse ist keine Zahl von 1 bis 65535.</translation>
     </message>
     <message>
-        <source>the password has characters that must be percent-encoded, such as %20 for a space or %25 for %</source>
-        <translation>das Passwort enthält Zeichen, die prozentkodiert werden müssen, etwa %20 für ein Leerzeichen oder %25 für %</translation>
-    </message>
-    <message>
         <source>The option %1 is given twice in the database address.</source>
         <translation>Die Option %1 steht zweimal in der Datenbankadresse.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid PostgreSQL address: the user name or password has characters that must be percent-encoded (%2 for /, %3 for ?, %4 for #). Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
-        <extracomment>%2, %3, %4 are the percent-encodings of /, ? and # (&quot;%2F&quot;)</extracomment>
-        <translation>„%1“ ist keine gültige PostgreSQL-Adresse: Benutzername oder Passwort enthalten Zeichen, die prozentkodiert werden müssen (%2 für /, %3 für ?, %4 für #). Oder lassen Sie das Passwort in der Adresse weg und setzen Sie PGPASSWORD oder ~/.pgpass.</translation>
+        <source>the host is not an IPv6 address in brackets</source>
+        <translation>der Host ist keine IPv6-Adresse in eckigen Klammern</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address: it has an &apos;@&apos; after the first &apos;/&apos;. Write a &apos;/&apos; in the user name or password as %2, an &apos;@&apos; in the database name as %3; or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
+        <extracomment>%2 and %3 are the percent-encodings of / and @ (&quot;%2F&quot;)</extracomment>
+        <translation>„%1“ ist keine gültige PostgreSQL-Adresse: sie enthält ein „@“ nach dem ersten „/“. Schreiben Sie ein „/“ im Benutzernamen oder Passwort als %2, ein „@“ im Datenbanknamen als %3; oder lassen Sie das Passwort aus der Adresse weg und setzen Sie PGPASSWORD oder ~/.pgpass.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address: the user name or password has characters that must be percent-encoded, such as %2 for a space or %3 for %. Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
+        <extracomment>%2 and %3 are percent-encodings (of a space and of %)</extracomment>
+        <translation>„%1“ ist keine gültige PostgreSQL-Adresse: Benutzername oder Passwort enthalten Zeichen, die prozentkodiert werden müssen, etwa %2 für ein Leerzeichen oder %3 für %. Oder lassen Sie das Passwort aus der Adresse weg und setzen Sie PGPASSWORD oder ~/.pgpass.</translation>
+    </message>
+    <message>
+        <source>the host name has characters a host name cannot have</source>
+        <translation>der Hostname enthält Zeichen, die ein Hostname nicht enthalten kann</translation>
+    </message>
+    <message>
+        <source>a PostgreSQL address has no part after &apos;#&apos;: write a &apos;#&apos; as %1</source>
+        <translation>eine PostgreSQL-Adresse hat keinen Teil nach „#“: schreiben Sie ein „#“ als %1</translation>
+    </message>
+    <message>
+        <source>the database name has a &apos;%&apos; that is not an escape such as %1</source>
+        <translation>der Datenbankname enthält ein „%“, das keine Escape-Sequenz wie %1 ist</translation>
+    </message>
+    <message>
+        <source>an option has a &apos;%&apos; that is not an escape such as %1</source>
+        <translation>eine Option enthält ein „%“, das keine Escape-Sequenz wie %1 ist</translation>
+    </message>
+    <message>
+        <source>The database path &quot;%1&quot; starts with &quot;~&quot; followed by a name, which this program does not expand: write the full path (or ./%1 for a file whose name starts with &quot;~&quot;).</source>
+        <translation>Der Datenbankpfad „%1“ beginnt mit „~“ gefolgt von einem Namen, was dieses Programm nicht erweitert: schreiben Sie den vollständigen Pfad (oder ./%1 für eine Datei, deren Name mit „~“ beginnt).</translation>
     </message>
 </context>
 <context>
@@ -589,10 +1086,6 @@
     <message>
         <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
         <translation>Unbekannter Optimierungsmodus „%1“ (erwartet: vacuum, incremental oder analyze).</translation>
-    </message>
-    <message>
-        <source>Database optimization is only implemented for SQLite databases.</source>
-        <translation>Die Datenbankoptimierung ist nur für SQLite-Datenbanken implementiert.</translation>
     </message>
     <message>
         <source>listing the tables</source>
@@ -629,6 +1122,34 @@
     <message>
         <source>releasing free pages</source>
         <translation>Freigeben freier Seiten</translation>
+    </message>
+    <message>
+        <source>reindex must be true or false.</source>
+        <translation>reindex muss true oder false sein.</translation>
+    </message>
+    <message>
+        <source>bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).</source>
+        <translation>bloat_threshold muss eine Zahl von 0 bis 1 sein (0.3 bedeutet 30 %).</translation>
+    </message>
+    <message>
+        <source>lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.</source>
+        <translation>lock_timeout_ms muss eine ganze Zahl von Millisekunden von 1 bis 3600000 sein.</translation>
+    </message>
+    <message>
+        <source>min_index_bytes must be a whole number of bytes, 0 or more.</source>
+        <translation>min_index_bytes muss eine ganze Zahl von Bytes sein, 0 oder mehr.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 tables.</source>
+        <translation>Angehalten nach %1 von %2 Tabellen.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: every table the role %1 may vacuum was locked by another session for longer than %2 ms.</source>
+        <translation>Keine Tabelle konnte optimiert werden: jede Tabelle, die die Rolle %1 bereinigen darf, war länger als %2 ms von einer anderen Sitzung gesperrt.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: the role %1 owns none of the %2 tables (they belong to %3). Run db_optimize on a worker connected as the owner role, as docs/postgresql.md describes.</source>
+        <translation>Keine Tabelle konnte optimiert werden: die Rolle %1 besitzt keine der %2 Tabellen (sie gehören %3). Führen Sie db_optimize auf einem Worker aus, der als Eigentümerrolle verbunden ist, wie in docs/postgresql.md beschrieben.</translation>
     </message>
 </context>
 <context>
@@ -871,6 +1392,10 @@
         <source>Job %1 of %2: %3</source>
         <translation>Job %1 von %2: %3</translation>
     </message>
+    <message>
+        <source>The start time %1 is more than %2 years ahead; the latest allowed now is %3.</source>
+        <translation>Die Startzeit %1 liegt mehr als %2 Jahre in der Zukunft; spätestens erlaubt ist jetzt %3.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobStatsStore</name>
@@ -1017,6 +1542,30 @@
         <source>Claiming jobs changed %1 rows instead of %2; nothing was claimed.</source>
         <translation>Beim Übernehmen von Jobs wurden %1 statt %2 Zeilen geändert; es wurde nichts übernommen.</translation>
     </message>
+    <message>
+        <source>clearing the start records of finished jobs</source>
+        <translation>Löschen der Startaufzeichnungen beendeter Jobs</translation>
+    </message>
+    <message>
+        <source>recording that jobs started</source>
+        <translation>Erfassen, dass Jobs gestartet wurden</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job stopped responding before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Der Worker, der diesen Job übernommen hatte, reagierte nicht mehr, bevor der Job startete; der Job geht zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job was restarted before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Der Worker, der diesen Job übernommen hatte, wurde neu gestartet, bevor der Job startete; der Job geht zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
+    </message>
+    <message>
+        <source>clearing the start records of rescued jobs</source>
+        <translation>Löschen der Startaufzeichnungen geretteter Jobs</translation>
+    </message>
+    <message>
+        <source>clearing the start records of a stopped worker</source>
+        <translation>Löschen der Startaufzeichnungen eines gestoppten Workers</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobTableModel</name>
@@ -1102,6 +1651,19 @@
     <message>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <extracomment>a queued job whose type is paused: it waits until the type is resumed</extracomment>
+        <translation>Pausiert</translation>
+    </message>
+    <message>
+        <source>Paused: every job type was paused by %1 at %2. Queued jobs wait until it is resumed.</source>
+        <translation>Pausiert: alle Jobtypen wurden von %1 am %2 pausiert. Wartende Jobs warten, bis sie fortgesetzt werden.</translation>
+    </message>
+    <message>
+        <source>Paused: %1 was paused by %2 at %3. Its queued jobs wait until it is resumed.</source>
+        <translation>Pausiert: %1 wurde von %2 am %3 pausiert. Seine wartenden Jobs warten, bis er fortgesetzt wird.</translation>
     </message>
 </context>
 <context>
@@ -1190,6 +1752,14 @@
         <source>Delivers an alert about another job (failed, succeeded, retried, worker lost), or a digest of such alerts, to every enabled notification channel. Created by the workers; retried with backoff.</source>
         <translation>Stellt eine Warnung über einen anderen Job (fehlgeschlagen, erfolgreich, wiederholt, Worker verloren) oder eine Zusammenfassung solcher Warnungen an jeden aktivierten Benachrichtigungskanal zu. Von den Workern erstellt; mit Backoff wiederholt.</translation>
     </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be true or false</source>
+        <translation>Payload-Feld „%1“ muss true oder false sein</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be a number from %2 to %3</source>
+        <translation>Payload-Feld „%1“ muss eine Zahl von %2 bis %3 sein</translation>
+    </message>
 </context>
 <context>
     <name>hcm::LogRotateHandler</name>
@@ -1214,27 +1784,43 @@
         <translation>Die Logdatei %1 kann nicht gelesen werden: %2.</translation>
     </message>
     <message>
-        <source>Cannot create the archive %1.</source>
-        <translation>Das Archiv %1 kann nicht angelegt werden.</translation>
-    </message>
-    <message>
         <source>Cannot write the archive %1: %2.</source>
         <translation>Das Archiv %1 kann nicht geschrieben werden: %2.</translation>
     </message>
     <message>
-        <source>Cannot finish the archive %1 (zlib error %2).</source>
-        <translation>Das Archiv %1 kann nicht abgeschlossen werden (zlib-Fehler %2).</translation>
+        <source>cannot read the log: %1</source>
+        <translation>das Log kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>zlib error %1</source>
+        <translation>zlib-Fehler %1</translation>
+    </message>
+    <message>
+        <source>Cannot open the log folder %1: %2.</source>
+        <translation>Der Log-Ordner %1 kann nicht geöffnet werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot lock the log folder %1: %2.</source>
+        <translation>Der Log-Ordner %1 kann nicht gesperrt werden: %2.</translation>
+    </message>
+    <message>
+        <source>Stopped while another rotation of %1 was running.</source>
+        <translation>Angehalten, weil eine andere Rotation von %1 lief.</translation>
+    </message>
+    <message>
+        <source>Cannot open the log file %1: %2.</source>
+        <translation>Die Logdatei %1 kann nicht geöffnet werden: %2.</translation>
     </message>
 </context>
 <context>
     <name>hcm::LogSink</name>
     <message>
-        <source>Cannot create the log folder %1.</source>
-        <translation>Der Log-Ordner %1 kann nicht angelegt werden.</translation>
-    </message>
-    <message>
         <source>Cannot write the log file %1: %2.</source>
         <translation>Die Logdatei %1 kann nicht geschrieben werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot create the log folder %1: %2</source>
+        <translation>Der Log-Ordner %1 kann nicht angelegt werden: %2</translation>
     </message>
 </context>
 <context>
@@ -1266,6 +1852,10 @@
     <message>
         <source>The database %1 needs migration %2_%3, but this role may not change the schema (%4). Start hcmctl or hcm-admin once as the owner role (see docs/postgresql.md), then this program again.</source>
         <translation>Die Datenbank %1 braucht die Migration %2_%3, aber diese Rolle darf das Schema nicht ändern (%4). Starten Sie hcmctl oder hcm-admin einmal mit der Eigentümerrolle (siehe docs/postgresql.md) und danach dieses Programm erneut.</translation>
+    </message>
+    <message>
+        <source>The schema version &quot;%1&quot; in schema_migrations is not a number: this is not a database this program can use.</source>
+        <translation>Die Schemaversion „%1“ in schema_migrations ist keine Zahl: diese Datenbank kann dieses Programm nicht verwenden.</translation>
     </message>
 </context>
 <context>
@@ -1569,6 +2159,50 @@
         <source>Without encryption the SMTP user name and password would travel to %1 readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and password (only a relay on this machine, such as localhost, may be used unencrypted).</source>
         <translation>Ohne Verschlüsselung würden SMTP-Benutzername und -Passwort für jeden auf dem Weg lesbar zu %1 gelangen. Wählen Sie STARTTLS oder TLS, oder leeren Sie Benutzername und Passwort (nur ein Relay auf diesem Rechner, etwa localhost, darf unverschlüsselt genutzt werden).</translation>
     </message>
+    <message>
+        <source>The Twilio API address must be on a host under twilio.com (https://api.twilio.com), not %1: the auth token is sent there. To use another address (a proxy of your own), set HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in the environment of the programs that save the settings and of every worker.</source>
+        <translation>Die Twilio-API-Adresse muss auf einem Host unter twilio.com liegen (https://api.twilio.com), nicht %1: das Auth-Token wird dorthin gesendet. Um eine andere Adresse (einen eigenen Proxy) zu verwenden, setzen Sie HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in der Umgebung der Programme, die die Einstellungen speichern, und jedes Workers.</translation>
+    </message>
+    <message>
+        <source>The Slack webhook URL must be a Slack incoming webhook (https://hooks.slack.com/…). To use another address (a proxy of your own), set HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in the environment of the programs that save the settings and of every worker.</source>
+        <translation>Die Slack-Webhook-URL muss ein eingehender Slack-Webhook sein (https://hooks.slack.com/…). Um eine andere Adresse (einen eigenen Proxy) zu verwenden, setzen Sie HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in der Umgebung der Programme, die die Einstellungen speichern, und jedes Workers.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file %1 does not exist.</source>
+        <translation>Die CA-Zertifikatsdatei %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>%1 is not a file: give the PEM file of the CA certificate.</source>
+        <translation>%1 ist keine Datei: geben Sie die PEM-Datei des CA-Zertifikats an.</translation>
+    </message>
+    <message>
+        <source>Cannot read the CA certificate file %1: %2.</source>
+        <translation>Die CA-Zertifikatsdatei %1 kann nicht gelesen werden: %2.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file %1 is larger than %2 KiB; a file of PEM certificates is a few KiB.</source>
+        <translation>Die CA-Zertifikatsdatei %1 ist größer als %2 KiB; eine Datei mit PEM-Zertifikaten ist wenige KiB groß.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file %1 holds no PEM certificate (a block from &quot;%2&quot; to &quot;%3&quot;).</source>
+        <translation>Die CA-Zertifikatsdatei %1 enthält kein PEM-Zertifikat (einen Block von „%2“ bis „%3“).</translation>
+    </message>
+    <message>
+        <source>%1 is %2 characters long; the limit is %3.</source>
+        <translation>%1 ist %2 Zeichen lang; das Limit liegt bei %3.</translation>
+    </message>
+    <message>
+        <source>%1 has %2 entries; the limit is %3.</source>
+        <translation>%1 hat %2 Einträge; das Limit liegt bei %3.</translation>
+    </message>
+    <message>
+        <source>An entry of %1 is %2 characters long; the limit is %3.</source>
+        <translation>Ein Eintrag von %1 ist %2 Zeichen lang; das Limit liegt bei %3.</translation>
+    </message>
+    <message>
+        <source>%1 is %2 bytes long; the limit is %3 bytes.</source>
+        <translation>%1 ist %2 Bytes lang; das Limit liegt bei %3 Bytes.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotificationSettingsStore</name>
@@ -1616,6 +2250,30 @@
         <source>Someone else saved the notification settings at the same moment; nothing was saved. Reload and apply your changes again.</source>
         <translation>Jemand anderes hat die Benachrichtigungseinstellungen im selben Moment gespeichert; nichts wurde gespeichert. Laden Sie neu und übernehmen Sie Ihre Änderungen erneut.</translation>
     </message>
+    <message>
+        <source>Nothing was saved: the key in use (%1) does not open the stored %2. A secret encrypted with it would leave the notification secrets under two keys, and the programs that hold the other key could no longer send. Run this with the key that encrypted them (HCM_SECRET_KEY_FILE=PATH or HCM_SECRET_KEY), or re-encrypt the stored secrets for the key in use with &quot;hcmctl settings rekey --old-key-file PATH&quot;; if that key is lost, clear the stored secrets first (Clear in the form, or &quot;hcmctl settings clear-secret KEY&quot;) and set them again.</source>
+        <translation>Nichts wurde gespeichert: der verwendete Schlüssel (%1) öffnet den gespeicherten Wert von %2 nicht. Ein damit verschlüsseltes Geheimnis würde die Benachrichtigungsgeheimnisse unter zwei Schlüsseln hinterlassen, und die Programme mit dem anderen Schlüssel könnten nicht mehr senden. Führen Sie dies mit dem Schlüssel aus, der sie verschlüsselt hat (HCM_SECRET_KEY_FILE=PATH oder HCM_SECRET_KEY), oder verschlüsseln Sie die gespeicherten Geheimnisse mit „hcmctl settings rekey --old-key-file PATH“ für den verwendeten Schlüssel neu; ist dieser Schlüssel verloren, löschen Sie zuerst die gespeicherten Geheimnisse (Löschen im Formular oder „hcmctl settings clear-secret KEY“) und setzen Sie sie neu.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: the secret key file %1 does not exist, but the stored %2 was encrypted with a key. Run this with that key (HCM_SECRET_KEY_FILE=PATH or HCM_SECRET_KEY), or re-encrypt the stored secrets with &quot;hcmctl settings rekey --old-key-file PATH&quot;; if that key is lost, clear the stored secrets first (Clear in the form, or &quot;hcmctl settings clear-secret KEY&quot;) and set them again.</source>
+        <translation>Nichts wurde gespeichert: die Schlüsseldatei %1 existiert nicht, aber der gespeicherte Wert von %2 wurde mit einem Schlüssel verschlüsselt. Führen Sie dies mit diesem Schlüssel aus (HCM_SECRET_KEY_FILE=PATH oder HCM_SECRET_KEY) oder verschlüsseln Sie die gespeicherten Geheimnisse mit „hcmctl settings rekey --old-key-file PATH“ neu; ist dieser Schlüssel verloren, löschen Sie zuerst die gespeicherten Geheimnisse (Löschen im Formular oder „hcmctl settings clear-secret KEY“) und setzen Sie sie neu.</translation>
+    </message>
+    <message>
+        <source>The old key (%1) and the key in use (%2) are the same key (key id %3): there is nothing to re-encrypt.</source>
+        <translation>Der alte Schlüssel (%1) und der verwendete Schlüssel (%2) sind derselbe Schlüssel (Schlüssel-ID %3): es gibt nichts neu zu verschlüsseln.</translation>
+    </message>
+    <message>
+        <source>Nothing was re-encrypted: the stored %1 opens neither with the old key (%2) nor with the key in use (%3). Give the key that encrypted it.</source>
+        <translation>Nichts wurde neu verschlüsselt: der gespeicherte Wert von %1 lässt sich weder mit dem alten Schlüssel (%2) noch mit dem verwendeten Schlüssel (%3) öffnen. Geben Sie den Schlüssel an, mit dem er verschlüsselt wurde.</translation>
+    </message>
+    <message>
+        <source>re-encrypting the notification secrets</source>
+        <translation>Neuverschlüsseln der Benachrichtigungsgeheimnisse</translation>
+    </message>
+    <message>
+        <source>Someone else saved the notification settings at the same moment; nothing was re-encrypted. Run it again.</source>
+        <translation>Jemand anderes hat die Benachrichtigungseinstellungen im selben Moment gespeichert; nichts wurde neu verschlüsselt. Führen Sie es erneut aus.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotifyHandler</name>
@@ -1633,6 +2291,94 @@
             <numerusform>%n Zustellung fehlgeschlagen: </numerusform>
             <numerusform>%n Zustellungen fehlgeschlagen: </numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PauseService</name>
+    <message>
+        <source>Unknown job type &quot;%1&quot;. Known types: %2.</source>
+        <translation>Unbekannter Jobtyp „%1“. Bekannte Typen: %2.</translation>
+    </message>
+    <message>
+        <source>Every job type is paused (by %1 at %2), %3 included: resume all types.</source>
+        <translation>Alle Jobtypen sind pausiert (von %1 am %2), einschließlich %3: setzen Sie alle Typen fort.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PausedTypeStore</name>
+    <message>
+        <source>reading the paused job types</source>
+        <translation>Lesen der pausierten Jobtypen</translation>
+    </message>
+    <message>
+        <source>pausing job type %1</source>
+        <translation>Pausieren des Jobtyps %1</translation>
+    </message>
+    <message>
+        <source>resuming job type %1</source>
+        <translation>Fortsetzen des Jobtyps %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PostgresMaintenance</name>
+    <message>
+        <source>configuring the maintenance connection</source>
+        <translation>Einrichten der Wartungsverbindung</translation>
+    </message>
+    <message>
+        <source>reading the server version</source>
+        <translation>Lesen der Serverversion</translation>
+    </message>
+    <message>
+        <source>reading the current role</source>
+        <translation>Lesen der aktuellen Rolle</translation>
+    </message>
+    <message>
+        <source>listing the tables</source>
+        <translation>Auflisten der Tabellen</translation>
+    </message>
+    <message>
+        <source>reading the statistics of %1</source>
+        <translation>Lesen der Statistiken von %1</translation>
+    </message>
+    <message>
+        <source>The table %1 no longer exists.</source>
+        <translation>Die Tabelle %1 existiert nicht mehr.</translation>
+    </message>
+    <message>
+        <source>analyzing %1</source>
+        <translation>Analysieren von %1</translation>
+    </message>
+    <message>
+        <source>vacuuming %1</source>
+        <translation>Bereinigen (Vacuum) von %1</translation>
+    </message>
+    <message>
+        <source>listing the indexes of %1</source>
+        <translation>Auflisten der Indizes von %1</translation>
+    </message>
+    <message>
+        <source>reading the size of %1</source>
+        <translation>Lesen der Größe von %1</translation>
+    </message>
+    <message>
+        <source>rebuilding the index %1</source>
+        <translation>Neuaufbau des Index %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PrivateFiles</name>
+    <message>
+        <source>Cannot create the folder %1: %2.</source>
+        <translation>Der Ordner %1 kann nicht angelegt werden: %2.</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation>%1 ist kein Ordner.</translation>
+    </message>
+    <message>
+        <source>Cannot create %1: %2.</source>
+        <translation>%1 kann nicht angelegt werden: %2.</translation>
     </message>
 </context>
 <context>
@@ -1656,6 +2402,122 @@
     <message>
         <source>waiting for the rate limit</source>
         <translation>Warten auf das Ratenlimit</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ScheduleService</name>
+    <message>
+        <source>The schedule needs a name.</source>
+        <translation>Der Zeitplan braucht einen Namen.</translation>
+    </message>
+    <message>
+        <source>The name must not start or end with a space.</source>
+        <translation>Der Name darf nicht mit einem Leerzeichen beginnen oder enden.</translation>
+    </message>
+    <message>
+        <source>The name has %1 characters; the limit is %2.</source>
+        <translation>Der Name hat %1 Zeichen; das Limit liegt bei %2.</translation>
+    </message>
+    <message>
+        <source>Invalid cron expression: %1.</source>
+        <translation>Ungültiger Cron-Ausdruck: %1.</translation>
+    </message>
+    <message>
+        <source>Unknown time zone &quot;%1&quot;: use an IANA name such as Europe/Berlin or UTC.</source>
+        <translation>Unbekannte Zeitzone „%1“: verwenden Sie einen IANA-Namen wie Europe/Berlin oder UTC.</translation>
+    </message>
+    <message>
+        <source>A schedule named &quot;%1&quot; exists already.</source>
+        <translation>Ein Zeitplan namens „%1“ existiert bereits.</translation>
+    </message>
+    <message>
+        <source>There is no schedule named &quot;%1&quot;.</source>
+        <translation>Es gibt keinen Zeitplan namens „%1“.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ScheduleStore</name>
+    <message>
+        <source>reading the database&apos;s time</source>
+        <translation>Lesen der Datenbankzeit</translation>
+    </message>
+    <message>
+        <source>announcing a schedule change</source>
+        <translation>Ankündigen einer Zeitplanänderung</translation>
+    </message>
+    <message>
+        <source>reading the schedules</source>
+        <translation>Lesen der Zeitpläne</translation>
+    </message>
+    <message>
+        <source>reading schedule %1</source>
+        <translation>Lesen des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>There is no schedule %1.</source>
+        <translation>Es gibt keinen Zeitplan %1.</translation>
+    </message>
+    <message>
+        <source>adding schedule %1</source>
+        <translation>Hinzufügen des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>adding schedule %1: no id came back</source>
+        <translation>Hinzufügen des Zeitplans %1: keine ID zurückgegeben</translation>
+    </message>
+    <message>
+        <source>changing schedule %1</source>
+        <translation>Ändern des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>deleting schedule %1</source>
+        <translation>Löschen des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>reading the jobs of schedule %1</source>
+        <translation>Lesen der Jobs des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>running schedule %1</source>
+        <translation>Ausführen des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>announcing a new job</source>
+        <translation>Ankündigen eines neuen Jobs</translation>
+    </message>
+    <message>
+        <source>reading the next due schedule</source>
+        <translation>Lesen des nächsten fälligen Zeitplans</translation>
+    </message>
+    <message>
+        <source>computing the next run of schedule %1</source>
+        <translation>Berechnen der nächsten Ausführung des Zeitplans %1</translation>
+    </message>
+    <message>
+        <source>reading the due schedules</source>
+        <translation>Lesen der fälligen Zeitpläne</translation>
+    </message>
+    <message numerus="yes">
+        <source>making the jobs of %n schedules</source>
+        <translation>
+            <numerusform>Erstellen der Jobs von %n Zeitplan</numerusform>
+            <numerusform>Erstellen der Jobs von %n Zeitplänen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>advancing %n schedules</source>
+        <translation>
+            <numerusform>Weiterschalten von %n Zeitplan</numerusform>
+            <numerusform>Weiterschalten von %n Zeitplänen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A schedule changed while its due slot was claimed.</source>
+        <translation>Ein Zeitplan hat sich geändert, während sein fälliger Termin übernommen war.</translation>
+    </message>
+    <message>
+        <source>announcing new jobs</source>
+        <translation>Ankündigen neuer Jobs</translation>
     </message>
 </context>
 <context>
@@ -1708,13 +2570,13 @@
         <source>The stored %1 cannot be decrypted with the key from %2: it was altered or the key is wrong. Restore the original key, or set the secret again.</source>
         <translation>Der gespeicherte Wert von %1 kann mit dem Schlüssel aus %2 nicht entschlüsselt werden: er wurde verändert oder der Schlüssel ist falsch. Stellen Sie den ursprünglichen Schlüssel wieder her oder setzen Sie das Geheimnis neu.</translation>
     </message>
+    <message>
+        <source>HCM_SECRET_KEY from the environment</source>
+        <translation>HCM_SECRET_KEY aus der Umgebung</translation>
+    </message>
 </context>
 <context>
     <name>hcm::SlackChannel</name>
-    <message>
-        <source>The Slack webhook URL is not an https:// URL; set it again in the notification settings.</source>
-        <translation>Die Slack-Webhook-URL ist keine https://-URL; setzen Sie sie in den Benachrichtigungseinstellungen neu.</translation>
-    </message>
     <message>
         <source> The webhook URL is no longer valid: create a new incoming webhook in Slack and set it here.</source>
         <translation> Die Webhook-URL ist nicht mehr gültig: legen Sie in Slack einen neuen Incoming Webhook an und tragen Sie ihn hier ein.</translation>
@@ -1730,6 +2592,10 @@
     <message>
         <source>Slack says: %1 (HTTP %2).%3</source>
         <translation>Slack meldet: %1 (HTTP %2).%3</translation>
+    </message>
+    <message>
+        <source>Set it again in the notification settings.</source>
+        <translation>Setzen Sie es in den Benachrichtigungseinstellungen neu.</translation>
     </message>
 </context>
 <context>
@@ -1911,6 +2777,18 @@
         <source>Could not return %1 unstarted jobs to the queue; retrying: %2</source>
         <translation>%1 nicht gestartete Jobs konnten nicht an die Warteschlange zurückgegeben werden; neuer Versuch: %2</translation>
     </message>
+    <message>
+        <source>The database refused %1 claims in a row; giving up: %2</source>
+        <translation>Die Datenbank hat %1 Übernahmen hintereinander verweigert; Abbruch: %2</translation>
+    </message>
+    <message>
+        <source>Could not claim jobs (%1 refused in a row); retrying in %2 s: %3</source>
+        <translation>Jobs konnten nicht übernommen werden (%1 hintereinander verweigert); neuer Versuch in %2 s: %3</translation>
+    </message>
+    <message>
+        <source>The database stayed unreachable after %1 tries; giving up: %2</source>
+        <translation>Die Datenbank blieb nach %1 Versuchen unerreichbar; Abbruch: %2</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ctl</name>
@@ -2041,10 +2919,6 @@
     <message>
         <source>Deletes finished jobs and their attempts.</source>
         <translation>Löscht beendete Jobs und ihre Versuche.</translation>
-    </message>
-    <message>
-        <source>Counts jobs per status.</source>
-        <translation>Zählt Jobs pro Status.</translation>
     </message>
     <message>
         <source>Lists the job types with their payload templates.</source>
@@ -2574,6 +3448,361 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
         <source>Shows the database (SQLite file or PostgreSQL server), its size, schema version and migrations, job counts and workers.</source>
         <translation>Zeigt die Datenbank (SQLite-Datei oder PostgreSQL-Server), ihre Größe, Schemaversion und Migrationen, die Jobzahlen und die Worker.</translation>
     </message>
+    <message>
+        <source>
+Limits (a longer value is refused and nothing is saved):
+</source>
+        <translation>
+Limits (ein längerer Wert wird abgelehnt und nichts wird gespeichert):
+</translation>
+    </message>
+    <message>
+        <source>%1 bytes (from standard input)</source>
+        <translation>%1 Bytes (von der Standardeingabe)</translation>
+    </message>
+    <message>
+        <source>%1 entries of %2 characters</source>
+        <translation>%1 Einträge mit %2 Zeichen</translation>
+    </message>
+    <message>
+        <source>%1 characters</source>
+        <translation>%1 Zeichen</translation>
+    </message>
+    <message>
+        <source>twilio_base_url must be https:// on a host under twilio.com and slack_webhook_url https://hooks.slack.com/…, unless HCM_ALLOW_CUSTOM_PROVIDER_URL=1 is set.
+tls_ca_file must be an absolute path to a readable file of PEM certificates (at most %1 KiB).
+</source>
+        <translation>twilio_base_url muss https:// auf einem Host unter twilio.com sein und slack_webhook_url https://hooks.slack.com/…, sofern nicht HCM_ALLOW_CUSTOM_PROVIDER_URL=1 gesetzt ist.
+tls_ca_file muss ein absoluter Pfad zu einer lesbaren Datei mit PEM-Zertifikaten sein (höchstens %1 KiB).
+</translation>
+    </message>
+    <message>
+        <source>
+The payload is at most %1 KiB; a larger file or standard input is refused unread.
+</source>
+        <translation>
+Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeingabe wird ungelesen abgelehnt.
+</translation>
+    </message>
+    <message>
+        <source>worker %1 reports since %2: %3</source>
+        <translation>Worker %1 meldet seit %2: %3</translation>
+    </message>
+    <message>
+        <source>[TYPE]</source>
+        <translation>[TYP]</translation>
+    </message>
+    <message>
+        <source>The job type to pause (or --all).</source>
+        <translation>Der zu pausierende Jobtyp (oder --all).</translation>
+    </message>
+    <message>
+        <source>Pauses a job type: its queued and new jobs wait, running ones finish.</source>
+        <translation>Pausiert einen Jobtyp: seine wartenden und neuen Jobs warten, laufende werden beendet.</translation>
+    </message>
+    <message>
+        <source>Pause every job type.</source>
+        <translation>Alle Jobtypen pausieren.</translation>
+    </message>
+    <message>
+        <source>The job type to resume (or --all).</source>
+        <translation>Der fortzusetzende Jobtyp (oder --all).</translation>
+    </message>
+    <message>
+        <source>Resumes a paused job type: its queued jobs start at once.</source>
+        <translation>Setzt einen pausierten Jobtyp fort: seine wartenden Jobs starten sofort.</translation>
+    </message>
+    <message>
+        <source>Resume every paused job type.</source>
+        <translation>Alle pausierten Jobtypen fortsetzen.</translation>
+    </message>
+    <message>
+        <source>Counts jobs per status and lists the paused job types.</source>
+        <translation>Zählt die Jobs pro Status und listet die pausierten Jobtypen auf.</translation>
+    </message>
+    <message>
+        <source>Re-encrypts the stored secrets from an old key file to the key in use, in one transaction.</source>
+        <translation>Verschlüsselt die gespeicherten Geheimnisse in einer Transaktion von einer alten Schlüsseldatei für den verwendeten Schlüssel neu.</translation>
+    </message>
+    <message>
+        <source>The key file that encrypted the stored secrets (required). The key in use (HCM_SECRET_KEY, else HCM_SECRET_KEY_FILE, else this user&apos;s key file) becomes the new one.</source>
+        <translation>Die Schlüsseldatei, mit der die gespeicherten Geheimnisse verschlüsselt wurden (erforderlich). Der verwendete Schlüssel (HCM_SECRET_KEY, sonst HCM_SECRET_KEY_FILE, sonst die Schlüsseldatei dieses Benutzers) wird der neue.</translation>
+    </message>
+    <message>
+        <source>The payload on standard input is larger than the limit of %1 KiB (%2 bytes); nothing was enqueued.</source>
+        <translation>Die Payload auf der Standardeingabe ist größer als das Limit von %1 KiB (%2 Bytes); es wurde nichts eingereiht.</translation>
+    </message>
+    <message>
+        <source>The payload file %1 is larger than the limit of %2 KiB (%3 bytes); nothing was enqueued.</source>
+        <translation>Die Payload-Datei %1 ist größer als das Limit von %2 KiB (%3 Bytes); es wurde nichts eingereiht.</translation>
+    </message>
+    <message>
+        <source>Give a job type or --all, not both.</source>
+        <translation>Geben Sie einen Jobtyp oder --all an, nicht beides.</translation>
+    </message>
+    <message>
+        <source>Give the job type to %1, or --all.</source>
+        <translation>Geben Sie den Jobtyp an, der %1 werden soll, oder --all.</translation>
+    </message>
+    <message>
+        <source>pause</source>
+        <translation>pausiert</translation>
+    </message>
+    <message>
+        <source>resume</source>
+        <translation>fortgesetzt</translation>
+    </message>
+    <message>
+        <source>Write --all to %1 every job type.</source>
+        <translation>Schreiben Sie --all, damit alle Jobtypen %1 werden.</translation>
+    </message>
+    <message>
+        <source>every job type</source>
+        <translation>alle Jobtypen</translation>
+    </message>
+    <message>
+        <source>%1 was paused already (by %2 at %3)</source>
+        <translation>%1 war bereits pausiert (von %2 am %3)</translation>
+    </message>
+    <message>
+        <source>%1 was not paused</source>
+        <translation>%1 war nicht pausiert</translation>
+    </message>
+    <message>
+        <source>%1 paused: queued jobs wait, running ones finish; resume with &quot;hcmctl jobs resume %2&quot;</source>
+        <translation>%1 pausiert: wartende Jobs warten, laufende werden beendet; fortsetzen mit „hcmctl jobs resume %2“</translation>
+    </message>
+    <message>
+        <source>%1 resumed</source>
+        <translation>%1 fortgesetzt</translation>
+    </message>
+    <message>
+        <source>paused: %1 (by %2 at %3)</source>
+        <translation>pausiert: %1 (von %2 am %3)</translation>
+    </message>
+    <message>
+        <source>When: a cron expression such as &quot;0 3 * * *&quot; or @daily.</source>
+        <translation>Wann: ein Cron-Ausdruck wie „0 3 * * *“ oder @daily.</translation>
+    </message>
+    <message>
+        <source>EXPR</source>
+        <translation>AUSDRUCK</translation>
+    </message>
+    <message>
+        <source>The IANA time zone of the expression (default: this machine&apos;s).</source>
+        <translation>Die IANA-Zeitzone des Ausdrucks (Standard: die dieses Rechners).</translation>
+    </message>
+    <message>
+        <source>ZONE</source>
+        <translation>ZONE</translation>
+    </message>
+    <message>
+        <source>The payload of every job, a JSON object.</source>
+        <translation>Die Payload jedes Jobs, ein JSON-Objekt.</translation>
+    </message>
+    <message>
+        <source>skip (default: no job while the previous one is queued or running) or allow.</source>
+        <translation>skip (Standard: kein Job, solange der vorige wartet oder läuft) oder allow.</translation>
+    </message>
+    <message>
+        <source>POLICY</source>
+        <translation>REGEL</translation>
+    </message>
+    <message>
+        <source>run_once (default: one job for slots missed while no worker ran) or skip.</source>
+        <translation>run_once (Standard: ein Job für Termine, die verpasst wurden, während kein Worker lief) oder skip.</translation>
+    </message>
+    <message>
+        <source>A new name.</source>
+        <translation>Ein neuer Name.</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <translation>NAME</translation>
+    </message>
+    <message>
+        <source>Create it switched off.</source>
+        <translation>Ausgeschaltet anlegen.</translation>
+    </message>
+    <message>
+        <source>Unknown overlap policy &quot;%1&quot;: use skip or allow.</source>
+        <translation>Unbekannte Überlappungsregel „%1“: verwenden Sie skip oder allow.</translation>
+    </message>
+    <message>
+        <source>Unknown missed-run policy &quot;%1&quot;: use run_once or skip.</source>
+        <translation>Unbekannte Regel für verpasste Ausführungen „%1“: verwenden Sie run_once oder skip.</translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>when</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <source>zone</source>
+        <translation>Zeitzone</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>aktiviert</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>max retries</source>
+        <translation>max. Wiederholungen</translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation>Payload</translation>
+    </message>
+    <message>
+        <source>overlap</source>
+        <translation>Überlappung</translation>
+    </message>
+    <message>
+        <source>missed runs</source>
+        <translation>verpasste Ausführungen</translation>
+    </message>
+    <message>
+        <source>next run</source>
+        <translation>nächste Ausführung</translation>
+    </message>
+    <message>
+        <source>last run</source>
+        <translation>letzte Ausführung</translation>
+    </message>
+    <message>
+        <source>created</source>
+        <translation>erstellt</translation>
+    </message>
+    <message>
+        <source>updated</source>
+        <translation>geändert</translation>
+    </message>
+    <message>
+        <source>next runs (%1, and local time):</source>
+        <translation>nächste Ausführungen (%1 und Ortszeit):</translation>
+    </message>
+    <message>
+        <source>A schedule needs --type and --cron.</source>
+        <translation>Ein Zeitplan braucht --type und --cron.</translation>
+    </message>
+    <message>
+        <source>No schedules.</source>
+        <translation>Keine Zeitpläne.</translation>
+    </message>
+    <message>
+        <source>CRON</source>
+        <translation>CRON</translation>
+    </message>
+    <message>
+        <source>WHEN</source>
+        <translation>WANN</translation>
+    </message>
+    <message>
+        <source>ENABLED</source>
+        <translation>AKTIVIERT</translation>
+    </message>
+    <message>
+        <source>NEXT RUN</source>
+        <translation>NÄCHSTE AUSFÜHRUNG</translation>
+    </message>
+    <message>
+        <source>LAST RUN</source>
+        <translation>LETZTE AUSFÜHRUNG</translation>
+    </message>
+    <message>
+        <source>ID|NAME</source>
+        <translation>ID|NAME</translation>
+    </message>
+    <message>
+        <source>The schedule&apos;s id or name.</source>
+        <translation>ID oder Name des Zeitplans.</translation>
+    </message>
+    <message>
+        <source>A unique name.</source>
+        <translation>Ein eindeutiger Name.</translation>
+    </message>
+    <message>
+        <source>Creates a recurring schedule and prints its id.</source>
+        <translation>Legt einen wiederkehrenden Zeitplan an und gibt seine ID aus.</translation>
+    </message>
+    <message>
+        <source>Lists the schedules with their next and last run.</source>
+        <translation>Listet die Zeitpläne mit ihrer nächsten und letzten Ausführung auf.</translation>
+    </message>
+    <message>
+        <source>Shows one schedule and its next five run times.</source>
+        <translation>Zeigt einen Zeitplan und seine nächsten fünf Ausführungszeiten.</translation>
+    </message>
+    <message>
+        <source>Changes the fields given; the next run is computed again.</source>
+        <translation>Ändert die angegebenen Felder; die nächste Ausführung wird neu berechnet.</translation>
+    </message>
+    <message>
+        <source>Switches a schedule on; its next run counts from now.</source>
+        <translation>Schaltet einen Zeitplan ein; seine nächste Ausführung zählt ab jetzt.</translation>
+    </message>
+    <message>
+        <source>Switches a schedule off at once, in every worker.</source>
+        <translation>Schaltet einen Zeitplan sofort aus, in jedem Worker.</translation>
+    </message>
+    <message>
+        <source>Makes one job of the schedule now and prints its id.</source>
+        <translation>Erzeugt jetzt einen Job des Zeitplans und gibt seine ID aus.</translation>
+    </message>
+    <message>
+        <source>Deletes a schedule (its jobs stay).</source>
+        <translation>Löscht einen Zeitplan (seine Jobs bleiben erhalten).</translation>
+    </message>
+    <message>
+        <source>Cannot read standard input: %1</source>
+        <translation>Die Standardeingabe kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>The %1 on standard input is longer than the limit of %2 bytes; nothing was saved.</source>
+        <translation>Der Wert von %1 auf der Standardeingabe ist länger als das Limit von %2 Bytes; nichts wurde gespeichert.</translation>
+    </message>
+    <message>
+        <source>Give the key file that encrypted the stored secrets: --old-key-file PATH.</source>
+        <translation>Geben Sie die Schlüsseldatei an, mit der die gespeicherten Geheimnisse verschlüsselt wurden: --old-key-file PATH.</translation>
+    </message>
+    <message>
+        <source>No secret is stored: nothing to re-encrypt.</source>
+        <translation>Es ist kein Geheimnis gespeichert: nichts neu zu verschlüsseln.</translation>
+    </message>
+    <message>
+        <source>The stored secrets are already encrypted with the %1 (key id %2): nothing to do.</source>
+        <translation>Die gespeicherten Geheimnisse sind bereits mit dem Schlüssel aus %1 verschlüsselt (Schlüssel-ID %2): nichts zu tun.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n secret(s) re-encrypted for the %1 (key id %2), version %3.</source>
+        <translation>
+            <numerusform>%n Geheimnis für den Schlüssel aus %1 (Schlüssel-ID %2) neu verschlüsselt, Version %3.</numerusform>
+            <numerusform>%n Geheimnisse für den Schlüssel aus %1 (Schlüssel-ID %2) neu verschlüsselt, Version %3.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -3017,6 +4246,11 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
         <source>then %1</source>
         <translation>dann %1</translation>
     </message>
+    <message>
+        <source>Not started</source>
+        <extracomment>claimed by a worker that died before the job started; requeued without spending a retry</extracomment>
+        <translation>Nicht gestartet</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::JobsPage</name>
@@ -3252,6 +4486,79 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
         <source>Copied the %1 to the clipboard.</source>
         <translation>%1 in die Zwischenablage kopiert.</translation>
     </message>
+    <message>
+        <source>Every job type</source>
+        <translation>Alle Jobtypen</translation>
+    </message>
+    <message>
+        <source>%1 was paused already.</source>
+        <translation>%1 war bereits pausiert.</translation>
+    </message>
+    <message>
+        <source>%1 was not paused.</source>
+        <translation>%1 war nicht pausiert.</translation>
+    </message>
+    <message>
+        <source>%1 paused: queued jobs wait, running ones finish.</source>
+        <translation>%1 pausiert: wartende Jobs warten, laufende werden beendet.</translation>
+    </message>
+    <message>
+        <source>%1 resumed.</source>
+        <translation>%1 fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausieren</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Pause every job type? Queued and new jobs wait until you resume; running jobs finish.</source>
+        <translation>Alle Jobtypen pausieren? Wartende und neue Jobs warten, bis Sie fortsetzen; laufende Jobs werden beendet.</translation>
+    </message>
+    <message>
+        <source>Pause All Types</source>
+        <translation>Alle Typen pausieren</translation>
+    </message>
+    <message>
+        <source>%1 (paused)</source>
+        <extracomment>a job type in the type filter whose jobs are paused</extracomment>
+        <translation>%1 (pausiert)</translation>
+    </message>
+    <message>
+        <source>All types (paused)</source>
+        <translation>Alle Typen (pausiert)</translation>
+    </message>
+    <message>
+        <source>Resume All</source>
+        <translation>Alle fortsetzen</translation>
+    </message>
+    <message>
+        <source>Pause All</source>
+        <translation>Alle pausieren</translation>
+    </message>
+    <message>
+        <source>Pause every job type: queued jobs wait, running ones finish</source>
+        <translation>Alle Jobtypen pausieren: wartende Jobs warten, laufende werden beendet</translation>
+    </message>
+    <message>
+        <source>Pause %1: its queued jobs wait, running ones finish</source>
+        <translation>%1 pausieren: seine wartenden Jobs warten, laufende werden beendet</translation>
+    </message>
+    <message>
+        <source>Resume Type “%1”</source>
+        <translation>Typ „%1“ fortsetzen</translation>
+    </message>
+    <message>
+        <source>Pause Type “%1”</source>
+        <translation>Typ „%1“ pausieren</translation>
+    </message>
+    <message>
+        <source>Queued %1 jobs wait until resumed; running ones finish.</source>
+        <translation>Wartende Jobs vom Typ %1 warten bis zur Fortsetzung; laufende werden beendet.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>
@@ -3390,6 +4697,64 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
     <message>
         <source>In-process worker %1: registering with the database</source>
         <translation>Integrierter Worker %1: meldet sich bei der Datenbank an</translation>
+    </message>
+    <message>
+        <source>Schedules</source>
+        <translation>Zeitpläne</translation>
+    </message>
+    <message>
+        <source>Worker stopping…</source>
+        <translation>Worker wird beendet…</translation>
+    </message>
+    <message>
+        <source>The in-process worker lets its running jobs finish, then stops.</source>
+        <translation>Der integrierte Worker lässt seine laufenden Jobs zu Ende laufen und beendet sich dann.</translation>
+    </message>
+    <message>
+        <source>Closing HCM Admin</source>
+        <translation>HCM Admin wird geschlossen</translation>
+    </message>
+    <message>
+        <source>Stop Now</source>
+        <translation>Jetzt beenden</translation>
+    </message>
+    <message>
+        <source>Asks the running jobs to stop; they go back to the queue without spending a retry.</source>
+        <translation>Fordert die laufenden Jobs zum Anhalten auf; sie gehen zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
+    </message>
+    <message>
+        <source>Stopping 1 running job…</source>
+        <translation>1 laufender Job wird angehalten…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopping %n running jobs…</source>
+        <translation>
+            <numerusform>%n laufender Job wird angehalten…</numerusform>
+            <numerusform>%n laufende Jobs werden angehalten…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Waiting for 1 running job to finish…</source>
+        <translation>Warten, bis 1 laufender Job beendet ist…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Waiting for %n running jobs to finish…</source>
+        <translation>
+            <numerusform>Warten, bis %n laufender Job beendet ist…</numerusform>
+            <numerusform>Warten, bis %n laufende Jobs beendet sind…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saving the results and stopping the worker…</source>
+        <translation>Ergebnisse werden gespeichert und der Worker wird beendet…</translation>
+    </message>
+    <message>
+        <source>Jobs that do not stop go back to the queue.</source>
+        <translation>Jobs, die nicht anhalten, gehen zurück in die Warteschlange.</translation>
+    </message>
+    <message>
+        <source>Jobs still running in %1 are stopped and go back to the queue.</source>
+        <translation>Jobs, die in %1 noch laufen, werden angehalten und gehen zurück in die Warteschlange.</translation>
     </message>
 </context>
 <context>
@@ -3828,6 +5193,42 @@ Exit-Codes: 0 Erfolg, 1 Vorgang fehlgeschlagen, 2 Aufruffehler.
     </message>
 </context>
 <context>
+    <name>hcm::ui::PausedTypesBar</name>
+    <message>
+        <source>Every job type resumed.</source>
+        <translation>Alle Jobtypen fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>%1 resumed.</source>
+        <translation>%1 fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>Resume failed</source>
+        <translation>Fortsetzen fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 (by %2 at %3)</source>
+        <extracomment>one paused job type on the workers page: type, who paused it, when</extracomment>
+        <translation>%1 (von %2 am %3)</translation>
+    </message>
+    <message>
+        <source>all types</source>
+        <translation>alle Typen</translation>
+    </message>
+    <message>
+        <source>Paused types: %1. Their queued jobs wait; new ones are accepted and wait.</source>
+        <translation>Pausierte Typen: %1. Ihre wartenden Jobs warten; neue werden angenommen und warten.</translation>
+    </message>
+    <message>
+        <source>Resume All</source>
+        <translation>Alle fortsetzen</translation>
+    </message>
+    <message>
+        <source>Resume %1</source>
+        <translation>%1 fortsetzen</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ui::SecretFieldWidget</name>
     <message>
         <source>Clear</source>
@@ -4121,6 +5522,11 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
         <source>Double-click to open the details of %1.</source>
         <translation>Doppelklicken, um die Details von %1 zu öffnen.</translation>
     </message>
+    <message>
+        <source>Not started</source>
+        <extracomment>claimed by a worker that died before the job started; requeued without spending a retry</extracomment>
+        <translation>Nicht gestartet</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::WorkerTableModel</name>
@@ -4176,6 +5582,11 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <message>
         <source>No heartbeat since %1. The jobs it holds return to the queue when their leases expire; select the worker to see them.</source>
         <translation>Kein Heartbeat seit %1. Seine Jobs kehren in die Warteschlange zurück, wenn ihre Leases ablaufen; wählen Sie den Worker aus, um sie zu sehen.</translation>
+    </message>
+    <message>
+        <source>Shown as lost after %1 without a heartbeat.</source>
+        <extracomment>%1 a duration (&quot;1 min 40 s&quot;)</extracomment>
+        <translation>Nach %1 ohne Heartbeat als verloren angezeigt.</translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,363 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr">
 <context>
+    <name>CronExpression</name>
+    <message>
+        <source>January</source>
+        <translation>janvier</translation>
+    </message>
+    <message>
+        <source>February</source>
+        <translation>février</translation>
+    </message>
+    <message>
+        <source>March</source>
+        <translation>mars</translation>
+    </message>
+    <message>
+        <source>April</source>
+        <translation>avril</translation>
+    </message>
+    <message>
+        <source>May</source>
+        <translation>mai</translation>
+    </message>
+    <message>
+        <source>June</source>
+        <translation>juin</translation>
+    </message>
+    <message>
+        <source>July</source>
+        <translation>juillet</translation>
+    </message>
+    <message>
+        <source>August</source>
+        <translation>août</translation>
+    </message>
+    <message>
+        <source>September</source>
+        <translation>septembre</translation>
+    </message>
+    <message>
+        <source>October</source>
+        <translation>octobre</translation>
+    </message>
+    <message>
+        <source>November</source>
+        <translation>novembre</translation>
+    </message>
+    <message>
+        <source>December</source>
+        <translation>décembre</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>dimanche</translation>
+    </message>
+    <message>
+        <source>Monday</source>
+        <translation>lundi</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>mardi</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>mercredi</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>jeudi</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>vendredi</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>samedi</translation>
+    </message>
+    <message>
+        <source>minute</source>
+        <translation>minute</translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation>heure</translation>
+    </message>
+    <message>
+        <source>day-of-month</source>
+        <translation>jour du mois</translation>
+    </message>
+    <message>
+        <source>month</source>
+        <translation>mois</translation>
+    </message>
+    <message>
+        <source>day-of-week</source>
+        <translation>jour de la semaine</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleDialog</name>
+    <message>
+        <source>Edit Schedule</source>
+        <translation>Modifier la planification</translation>
+    </message>
+    <message>
+        <source>New Schedule</source>
+        <translation>Nouvelle planification</translation>
+    </message>
+    <message>
+        <source>minute hour day-of-month month day-of-week, e.g. 0 3 * * *</source>
+        <extracomment>placeholder of the cron expression field</extracomment>
+        <translation>minute heure jour-du-mois mois jour-de-la-semaine, p. ex. 0 3 * * *</translation>
+    </message>
+    <message>
+        <source>Skip while the previous job is queued or running</source>
+        <translation>Ignorer tant que la tâche précédente est en attente ou en cours</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>Autoriser</translation>
+    </message>
+    <message>
+        <source>Run once when the workers are back</source>
+        <translation>Exécuter une fois au retour des workers</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Ignorer</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Activée</translation>
+    </message>
+    <message>
+        <source>In the schedule&apos;s zone</source>
+        <translation>Dans le fuseau de la planification</translation>
+    </message>
+    <message>
+        <source>Local time</source>
+        <translation>Heure locale</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nom :</translation>
+    </message>
+    <message>
+        <source>Job &amp;type:</source>
+        <translation>&amp;Type de tâche :</translation>
+    </message>
+    <message>
+        <source>&amp;Cron expression:</source>
+        <translation>Expression &amp;cron :</translation>
+    </message>
+    <message>
+        <source>Time &amp;zone:</source>
+        <translation>&amp;Fuseau horaire :</translation>
+    </message>
+    <message>
+        <source>&amp;Payload:</source>
+        <translation>&amp;Payload :</translation>
+    </message>
+    <message>
+        <source>P&amp;riority:</source>
+        <translation>P&amp;riorité :</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Nouvelles tentatives m&amp;ax. :</translation>
+    </message>
+    <message>
+        <source>&amp;Overlap:</source>
+        <translation>C&amp;hevauchement :</translation>
+    </message>
+    <message>
+        <source>&amp;Missed runs:</source>
+        <translation>Exécutions &amp;manquées :</translation>
+    </message>
+    <message>
+        <source>Next runs:</source>
+        <translation>Prochaines exécutions :</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleTableModel</name>
+    <message>
+        <source>off</source>
+        <translation>désactivée</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>jamais</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>activée</translation>
+    </message>
+    <message>
+        <source>Times in %1</source>
+        <translation>Heures dans le fuseau %1</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Quand</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Fuseau horaire</translation>
+    </message>
+    <message>
+        <source>Next run</source>
+        <translation>Prochaine exécution</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Dernière exécution</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Activée</translation>
+    </message>
+</context>
+<context>
+    <name>SchedulesPage</name>
+    <message>
+        <source>&amp;New Schedule…</source>
+        <translation>&amp;Nouvelle planification…</translation>
+    </message>
+    <message>
+        <source>&amp;Run Now</source>
+        <translation>E&amp;xécuter maintenant</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Modifier…</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate…</source>
+        <translation>D&amp;upliquer…</translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation>&amp;Désactiver</translation>
+    </message>
+    <message>
+        <source>E&amp;nable</source>
+        <translation>&amp;Activer</translation>
+    </message>
+    <message>
+        <source>Show &amp;Jobs</source>
+        <translation>Afficher les &amp;tâches</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>Supp&amp;rimer…</translation>
+    </message>
+    <message>
+        <source>%1 (copy)</source>
+        <extracomment>the name of a duplicated schedule</extracomment>
+        <translation>%1 (copie)</translation>
+    </message>
+    <message>
+        <source>Delete Schedule</source>
+        <translation>Supprimer la planification</translation>
+    </message>
+    <message>
+        <source>Delete the schedule &quot;%1&quot;? The jobs it made stay.</source>
+        <translation>Supprimer la planification « %1 » ? Les tâches qu&apos;elle a créées sont conservées.</translation>
+    </message>
+    <message>
+        <source>Jobs of %1</source>
+        <translation>Tâches de %1</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créée</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Fin</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+</context>
+<context>
+    <name>hcm</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>a value is missing</source>
+        <translation>une valeur manque</translation>
+    </message>
+    <message>
+        <source>%1 is out of range %2–%3</source>
+        <translation>%1 est hors de la plage %2–%3</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is neither a number nor a name (%2–%3)</source>
+        <translation>« %1 » n&apos;est ni un nombre ni un nom (%2–%3)</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>« %1 » n&apos;est pas un nombre</translation>
+    </message>
+    <message>
+        <source>empty item in the list &apos;%1&apos;</source>
+        <translation>élément vide dans la liste « %1 »</translation>
+    </message>
+    <message>
+        <source>step &apos;%1&apos; is not a number</source>
+        <translation>le pas « %1 » n&apos;est pas un nombre</translation>
+    </message>
+    <message>
+        <source>step %1 must be at least 1</source>
+        <translation>le pas %1 doit valoir au moins 1</translation>
+    </message>
+    <message>
+        <source>step %1 is larger than the range %2–%3</source>
+        <translation>le pas %1 est plus grand que la plage %2–%3</translation>
+    </message>
+    <message>
+        <source>range %1 runs backwards (%2 is after %3)</source>
+        <translation>la plage %1 est inversée (%2 vient après %3)</translation>
+    </message>
+    <message>
+        <source>%1 through %2</source>
+        <translation>%1 à %2</translation>
+    </message>
+    <message>
+        <source>%1 and %2</source>
+        <translation>%1 et %2</translation>
+    </message>
+</context>
+<context>
     <name>hcm-admin</name>
     <message>
         <source>Desktop console for HCM background jobs.</source>
@@ -50,6 +407,18 @@
     <message>
         <source>--concurrency must be a whole number from 1 to 256.</source>
         <translation>--concurrency doit être un nombre entier de 1 à 256.</translation>
+    </message>
+    <message>
+        <source>Seconds the in-process worker waits for running jobs when the window closes, on SIGTERM or at logout; then they go back to the queue (default: 30).</source>
+        <translation>Secondes pendant lesquelles le worker intégré attend les tâches en cours à la fermeture de la fenêtre, sur SIGTERM ou à la déconnexion ; elles retournent ensuite dans la file d&apos;attente (par défaut : 30).</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>secondes</translation>
+    </message>
+    <message>
+        <source>--grace must be a number of seconds from 0 to 86400.</source>
+        <translation>--grace doit être un nombre de secondes entre 0 et 86400.</translation>
     </message>
 </context>
 <context>
@@ -111,10 +480,6 @@
         <translation>Dossier de cache de l&apos;application.</translation>
     </message>
     <message>
-        <source>Run the jobs that are due now, then exit.</source>
-        <translation>Exécuter les tâches dues maintenant, puis quitter.</translation>
-    </message>
-    <message>
         <source>Also run the diagnostic job types (test.noop, test.sleep, test.fail, test.record).</source>
         <translation>Exécuter aussi les types de tâches de diagnostic (test.noop, test.sleep, test.fail, test.record).</translation>
     </message>
@@ -137,6 +502,10 @@
     <message>
         <source>--grace must be a number of seconds from 0 to 86400.</source>
         <translation>--grace doit être un nombre de secondes entre 0 et 86400.</translation>
+    </message>
+    <message>
+        <source>Run the jobs that are due now, then exit (with status 1 when the database keeps refusing claims).</source>
+        <translation>Exécuter les tâches dues maintenant, puis quitter (avec le statut 1 si la base de données continue de refuser les réservations).</translation>
     </message>
 </context>
 <context>
@@ -415,11 +784,86 @@
     </message>
 </context>
 <context>
-    <name>hcm::Database</name>
+    <name>hcm::CronExpression</name>
     <message>
-        <source>Cannot create the folder %1 for the database: check that it is writable.</source>
-        <translation>Impossible de créer le dossier %1 de la base de données : vérifiez qu&apos;il est accessible en écriture.</translation>
+        <source>the expression is empty</source>
+        <translation>l&apos;expression est vide</translation>
     </message>
+    <message>
+        <source>unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</source>
+        <translation>macro inconnue %1 (connues : @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</translation>
+    </message>
+    <message>
+        <source>expected 5 fields (minute hour day-of-month month day-of-week), got %1</source>
+        <translation>5 champs attendus (minute heure jour-du-mois mois jour-de-la-semaine), %1 reçus</translation>
+    </message>
+    <message>
+        <source>day-of-month: %1 does not occur in month %2, so the expression never runs</source>
+        <translation>jour du mois : %1 n&apos;existe pas dans le mois %2, l&apos;expression ne s&apos;exécute donc jamais</translation>
+    </message>
+    <message>
+        <source>Every minute</source>
+        <translation>Toutes les minutes</translation>
+    </message>
+    <message>
+        <source>Every %1 minutes</source>
+        <translation>Toutes les %1 minutes</translation>
+    </message>
+    <message>
+        <source>Every minute during hour %1</source>
+        <translation>Toutes les minutes pendant l&apos;heure %1</translation>
+    </message>
+    <message>
+        <source>Every hour</source>
+        <translation>Toutes les heures</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every hour</source>
+        <translation>À la minute %1 de chaque heure</translation>
+    </message>
+    <message>
+        <source>At %1</source>
+        <translation>À %1</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every %2 hours</source>
+        <translation>À la minute %1, toutes les %2 heures</translation>
+    </message>
+    <message>
+        <source>At minute %1 past hour %2</source>
+        <translation>À la minute %1 de l&apos;heure %2</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month or on %2</source>
+        <translation>le jour %1 du mois ou le %2</translation>
+    </message>
+    <message>
+        <source>every day</source>
+        <translation>tous les jours</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <translation>le %1</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month</source>
+        <translation>le jour %1 du mois</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month if it is a %2</source>
+        <translation>le jour %1 du mois s&apos;il tombe un %2</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>%1, in %2</source>
+        <translation>%1, en %2</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::Database</name>
     <message>
         <source>%1 is a folder, not a database file.</source>
         <translation>%1 est un dossier, pas un fichier de base de données.</translation>
@@ -469,10 +913,6 @@
         <translation>la connexion au serveur de base de données a été perdue (%1)</translation>
     </message>
     <message>
-        <source>%1 is not an HCM Admin database, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
-        <translation>%1 n&apos;est pas une base de données HCM Admin, ou elle est endommagée (%2). Choisissez un autre fichier avec --db, ou déplacez celui-ci.</translation>
-    </message>
-    <message>
         <source>configuring %1</source>
         <translation>configuration de %1</translation>
     </message>
@@ -495,6 +935,38 @@
     <message>
         <source>Database error while %1: the connection is not an open SQLite database.</source>
         <translation>Erreur de base de données pendant : %1 : la connexion n’est pas une base SQLite ouverte.</translation>
+    </message>
+    <message>
+        <source>%1 is not an SQLite database file, or it is damaged (%2). Choose another file with --db, or move this one away.</source>
+        <translation>%1 n&apos;est pas un fichier de base de données SQLite, ou il est endommagé (%2). Choisissez un autre fichier avec --db, ou déplacez celui-ci.</translation>
+    </message>
+    <message>
+        <source>%1 is not an SQLite database file: it is a device, a pipe or a socket.</source>
+        <translation>%1 n&apos;est pas un fichier de base de données SQLite : c&apos;est un périphérique, un tube ou un socket.</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2.</source>
+        <translation>Impossible d&apos;ouvrir %1 : %2.</translation>
+    </message>
+    <message>
+        <source>There is no database at %1; create it with &quot;hcmctl db migrate --db %1&quot; (or start hcm-admin or hcm-worker with it).</source>
+        <translation>Il n&apos;y a pas de base de données à %1 ; créez-la avec « hcmctl db migrate --db %1 » (ou lancez hcm-admin ou hcm-worker avec elle).</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1 for the database: %2</source>
+        <translation>Impossible de créer le dossier %1 de la base de données : %2</translation>
+    </message>
+    <message>
+        <source>the check returned nothing</source>
+        <translation>la vérification n&apos;a rien renvoyé</translation>
+    </message>
+    <message>
+        <source>The database file %1 is damaged (%2). Stop every program that uses it and restore it from a backup, or recover what is readable with: sqlite3 &quot;%1&quot; .recover | sqlite3 recovered.db</source>
+        <translation>Le fichier de base de données %1 est endommagé (%2). Arrêtez tous les programmes qui l&apos;utilisent et restaurez-le depuis une sauvegarde, ou récupérez ce qui est lisible avec : sqlite3 &quot;%1&quot; .recover | sqlite3 recovered.db</translation>
+    </message>
+    <message>
+        <source>the database file could not be read or written (%1)</source>
+        <translation>le fichier de base de données n&apos;a pas pu être lu ou écrit (%1)</translation>
     </message>
 </context>
 <context>
@@ -571,17 +1043,42 @@
         <translation>Le port « %1 » de l&apos;adresse de la base de données n&apos;est pas un nombre de 1 à 65535.</translation>
     </message>
     <message>
-        <source>the password has characters that must be percent-encoded, such as %20 for a space or %25 for %</source>
-        <translation>le mot de passe contient des caractères à encoder en pourcentage, par exemple %20 pour une espace ou %25 pour %</translation>
-    </message>
-    <message>
         <source>The option %1 is given twice in the database address.</source>
         <translation>L&apos;option %1 figure deux fois dans l&apos;adresse de la base de données.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a valid PostgreSQL address: the user name or password has characters that must be percent-encoded (%2 for /, %3 for ?, %4 for #). Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
-        <extracomment>%2, %3, %4 are the percent-encodings of /, ? and # (&quot;%2F&quot;)</extracomment>
-        <translation>« %1 » n&apos;est pas une adresse PostgreSQL valide : le nom d&apos;utilisateur ou le mot de passe contient des caractères à encoder en pourcentage (%2 pour /, %3 pour ?, %4 pour #). Ou bien retirez le mot de passe de l&apos;adresse et définissez PGPASSWORD ou ~/.pgpass.</translation>
+        <source>the host is not an IPv6 address in brackets</source>
+        <translation>l&apos;hôte n&apos;est pas une adresse IPv6 entre crochets</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address: it has an &apos;@&apos; after the first &apos;/&apos;. Write a &apos;/&apos; in the user name or password as %2, an &apos;@&apos; in the database name as %3; or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
+        <extracomment>%2 and %3 are the percent-encodings of / and @ (&quot;%2F&quot;)</extracomment>
+        <translation>« %1 » n&apos;est pas une adresse PostgreSQL valide : elle contient un « @ » après le premier « / ». Écrivez un « / » dans le nom d&apos;utilisateur ou le mot de passe sous la forme %2, un « @ » dans le nom de la base sous la forme %3 ; ou retirez le mot de passe de l&apos;adresse et définissez PGPASSWORD ou ~/.pgpass.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid PostgreSQL address: the user name or password has characters that must be percent-encoded, such as %2 for a space or %3 for %. Or leave the password out of the address and set PGPASSWORD or ~/.pgpass.</source>
+        <extracomment>%2 and %3 are percent-encodings (of a space and of %)</extracomment>
+        <translation>« %1 » n&apos;est pas une adresse PostgreSQL valide : le nom d&apos;utilisateur ou le mot de passe contient des caractères à encoder en pourcentage, comme %2 pour une espace ou %3 pour %. Ou retirez le mot de passe de l&apos;adresse et définissez PGPASSWORD ou ~/.pgpass.</translation>
+    </message>
+    <message>
+        <source>the host name has characters a host name cannot have</source>
+        <translation>le nom d&apos;hôte contient des caractères qu&apos;un nom d&apos;hôte ne peut pas contenir</translation>
+    </message>
+    <message>
+        <source>a PostgreSQL address has no part after &apos;#&apos;: write a &apos;#&apos; as %1</source>
+        <translation>une adresse PostgreSQL n&apos;a pas de partie après « # » : écrivez un « # » sous la forme %1</translation>
+    </message>
+    <message>
+        <source>the database name has a &apos;%&apos; that is not an escape such as %1</source>
+        <translation>le nom de la base contient un « % » qui n&apos;est pas une séquence d&apos;échappement comme %1</translation>
+    </message>
+    <message>
+        <source>an option has a &apos;%&apos; that is not an escape such as %1</source>
+        <translation>une option contient un « % » qui n&apos;est pas une séquence d&apos;échappement comme %1</translation>
+    </message>
+    <message>
+        <source>The database path &quot;%1&quot; starts with &quot;~&quot; followed by a name, which this program does not expand: write the full path (or ./%1 for a file whose name starts with &quot;~&quot;).</source>
+        <translation>Le chemin de base de données « %1 » commence par « ~ » suivi d&apos;un nom, ce que ce programme ne développe pas : écrivez le chemin complet (ou ./%1 pour un fichier dont le nom commence par « ~ »).</translation>
     </message>
 </context>
 <context>
@@ -589,10 +1086,6 @@
     <message>
         <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
         <translation>Mode d&apos;optimisation inconnu « %1 » (attendu : vacuum, incremental ou analyze).</translation>
-    </message>
-    <message>
-        <source>Database optimization is only implemented for SQLite databases.</source>
-        <translation>L&apos;optimisation de la base de données n&apos;est implémentée que pour SQLite.</translation>
     </message>
     <message>
         <source>listing the tables</source>
@@ -629,6 +1122,34 @@
     <message>
         <source>releasing free pages</source>
         <translation>libération des pages libres</translation>
+    </message>
+    <message>
+        <source>reindex must be true or false.</source>
+        <translation>reindex doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).</source>
+        <translation>bloat_threshold doit être un nombre de 0 à 1 (0.3 signifie 30 %).</translation>
+    </message>
+    <message>
+        <source>lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.</source>
+        <translation>lock_timeout_ms doit être un nombre entier de millisecondes de 1 à 3600000.</translation>
+    </message>
+    <message>
+        <source>min_index_bytes must be a whole number of bytes, 0 or more.</source>
+        <translation>min_index_bytes doit être un nombre entier d&apos;octets, 0 ou plus.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 tables.</source>
+        <translation>Arrêté après %1 tables sur %2.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: every table the role %1 may vacuum was locked by another session for longer than %2 ms.</source>
+        <translation>Aucune table n&apos;a pu être optimisée : chaque table que le rôle %1 peut nettoyer (vacuum) était verrouillée par une autre session pendant plus de %2 ms.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: the role %1 owns none of the %2 tables (they belong to %3). Run db_optimize on a worker connected as the owner role, as docs/postgresql.md describes.</source>
+        <translation>Aucune table n&apos;a pu être optimisée : le rôle %1 ne possède aucune des %2 tables (elles appartiennent à %3). Exécutez db_optimize sur un worker connecté avec le rôle propriétaire, comme le décrit docs/postgresql.md.</translation>
     </message>
 </context>
 <context>
@@ -871,6 +1392,10 @@
         <source>Job %1 of %2: %3</source>
         <translation>Tâche %1 sur %2 : %3</translation>
     </message>
+    <message>
+        <source>The start time %1 is more than %2 years ahead; the latest allowed now is %3.</source>
+        <translation>L&apos;heure de démarrage %1 est à plus de %2 ans dans le futur ; la limite autorisée actuellement est %3.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobStatsStore</name>
@@ -1017,6 +1542,30 @@
         <source>Claiming jobs changed %1 rows instead of %2; nothing was claimed.</source>
         <translation>La prise en charge des tâches a modifié %1 lignes au lieu de %2 ; aucune tâche n’a été prise.</translation>
     </message>
+    <message>
+        <source>clearing the start records of finished jobs</source>
+        <translation>suppression des enregistrements de démarrage des tâches terminées</translation>
+    </message>
+    <message>
+        <source>recording that jobs started</source>
+        <translation>enregistrement du démarrage des tâches</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job stopped responding before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Le worker qui avait réservé cette tâche a cessé de répondre avant son démarrage ; elle retourne dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job was restarted before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Le worker qui avait réservé cette tâche a été redémarré avant son démarrage ; elle retourne dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
+    </message>
+    <message>
+        <source>clearing the start records of rescued jobs</source>
+        <translation>suppression des enregistrements de démarrage des tâches récupérées</translation>
+    </message>
+    <message>
+        <source>clearing the start records of a stopped worker</source>
+        <translation>suppression des enregistrements de démarrage d&apos;un worker arrêté</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobTableModel</name>
@@ -1102,6 +1651,19 @@
     <message>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <extracomment>a queued job whose type is paused: it waits until the type is resumed</extracomment>
+        <translation>Suspendue</translation>
+    </message>
+    <message>
+        <source>Paused: every job type was paused by %1 at %2. Queued jobs wait until it is resumed.</source>
+        <translation>Suspendue : tous les types de tâche ont été suspendus par %1 le %2. Les tâches en attente attendent la reprise.</translation>
+    </message>
+    <message>
+        <source>Paused: %1 was paused by %2 at %3. Its queued jobs wait until it is resumed.</source>
+        <translation>Suspendue : %1 a été suspendu par %2 le %3. Ses tâches en attente attendent sa reprise.</translation>
     </message>
 </context>
 <context>
@@ -1190,6 +1752,14 @@
         <source>Delivers an alert about another job (failed, succeeded, retried, worker lost), or a digest of such alerts, to every enabled notification channel. Created by the workers; retried with backoff.</source>
         <translation>Envoie une alerte sur une autre tâche (échouée, réussie, relancée, worker perdu), ou un récapitulatif de telles alertes, sur chaque canal de notification activé. Créée par les workers ; relancée avec délai croissant.</translation>
     </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be true or false</source>
+        <translation>le champ « %1 » du payload doit valoir true ou false</translation>
+    </message>
+    <message>
+        <source>payload field &quot;%1&quot; must be a number from %2 to %3</source>
+        <translation>le champ « %1 » du payload doit être un nombre de %2 à %3</translation>
+    </message>
 </context>
 <context>
     <name>hcm::LogRotateHandler</name>
@@ -1214,27 +1784,43 @@
         <translation>Impossible de lire le fichier journal %1 : %2.</translation>
     </message>
     <message>
-        <source>Cannot create the archive %1.</source>
-        <translation>Impossible de créer l&apos;archive %1.</translation>
-    </message>
-    <message>
         <source>Cannot write the archive %1: %2.</source>
         <translation>Impossible d&apos;écrire l&apos;archive %1 : %2.</translation>
     </message>
     <message>
-        <source>Cannot finish the archive %1 (zlib error %2).</source>
-        <translation>Impossible de finaliser l&apos;archive %1 (erreur zlib %2).</translation>
+        <source>cannot read the log: %1</source>
+        <translation>impossible de lire le journal : %1</translation>
+    </message>
+    <message>
+        <source>zlib error %1</source>
+        <translation>erreur zlib %1</translation>
+    </message>
+    <message>
+        <source>Cannot open the log folder %1: %2.</source>
+        <translation>Impossible d&apos;ouvrir le dossier des journaux %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot lock the log folder %1: %2.</source>
+        <translation>Impossible de verrouiller le dossier des journaux %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Stopped while another rotation of %1 was running.</source>
+        <translation>Arrêté pendant qu&apos;une autre rotation de %1 était en cours.</translation>
+    </message>
+    <message>
+        <source>Cannot open the log file %1: %2.</source>
+        <translation>Impossible d&apos;ouvrir le fichier journal %1 : %2.</translation>
     </message>
 </context>
 <context>
     <name>hcm::LogSink</name>
     <message>
-        <source>Cannot create the log folder %1.</source>
-        <translation>Impossible de créer le dossier des journaux %1.</translation>
-    </message>
-    <message>
         <source>Cannot write the log file %1: %2.</source>
         <translation>Impossible d&apos;écrire le fichier journal %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot create the log folder %1: %2</source>
+        <translation>Impossible de créer le dossier des journaux %1 : %2</translation>
     </message>
 </context>
 <context>
@@ -1266,6 +1852,10 @@
     <message>
         <source>The database %1 needs migration %2_%3, but this role may not change the schema (%4). Start hcmctl or hcm-admin once as the owner role (see docs/postgresql.md), then this program again.</source>
         <translation>La base de données %1 nécessite la migration %2_%3, mais ce rôle ne peut pas modifier le schéma (%4). Lancez hcmctl ou hcm-admin une fois avec le rôle propriétaire (voir docs/postgresql.md), puis relancez ce programme.</translation>
+    </message>
+    <message>
+        <source>The schema version &quot;%1&quot; in schema_migrations is not a number: this is not a database this program can use.</source>
+        <translation>La version de schéma « %1 » dans schema_migrations n&apos;est pas un nombre : ce programme ne peut pas utiliser cette base de données.</translation>
     </message>
 </context>
 <context>
@@ -1569,6 +2159,50 @@
         <source>Without encryption the SMTP user name and password would travel to %1 readable by anyone on the way. Choose STARTTLS or TLS, or clear the user name and password (only a relay on this machine, such as localhost, may be used unencrypted).</source>
         <translation>Sans chiffrement, le nom d&apos;utilisateur et le mot de passe SMTP arriveraient à %1 lisibles par quiconque sur le trajet. Choisissez STARTTLS ou TLS, ou effacez le nom d&apos;utilisateur et le mot de passe (seul un relais sur cette machine, comme localhost, peut être utilisé sans chiffrement).</translation>
     </message>
+    <message>
+        <source>The Twilio API address must be on a host under twilio.com (https://api.twilio.com), not %1: the auth token is sent there. To use another address (a proxy of your own), set HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in the environment of the programs that save the settings and of every worker.</source>
+        <translation>L&apos;adresse de l&apos;API Twilio doit se trouver sur un hôte sous twilio.com (https://api.twilio.com), et non %1 : le jeton d&apos;authentification y est envoyé. Pour utiliser une autre adresse (votre propre proxy), définissez HCM_ALLOW_CUSTOM_PROVIDER_URL=1 dans l&apos;environnement des programmes qui enregistrent les paramètres et de chaque worker.</translation>
+    </message>
+    <message>
+        <source>The Slack webhook URL must be a Slack incoming webhook (https://hooks.slack.com/…). To use another address (a proxy of your own), set HCM_ALLOW_CUSTOM_PROVIDER_URL=1 in the environment of the programs that save the settings and of every worker.</source>
+        <translation>L&apos;URL du webhook Slack doit être un webhook entrant Slack (https://hooks.slack.com/…). Pour utiliser une autre adresse (votre propre proxy), définissez HCM_ALLOW_CUSTOM_PROVIDER_URL=1 dans l&apos;environnement des programmes qui enregistrent les paramètres et de chaque worker.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file %1 does not exist.</source>
+        <translation>Le fichier de certificat d&apos;AC %1 n&apos;existe pas.</translation>
+    </message>
+    <message>
+        <source>%1 is not a file: give the PEM file of the CA certificate.</source>
+        <translation>%1 n&apos;est pas un fichier : indiquez le fichier PEM du certificat d&apos;AC.</translation>
+    </message>
+    <message>
+        <source>Cannot read the CA certificate file %1: %2.</source>
+        <translation>Impossible de lire le fichier de certificat d&apos;AC %1 : %2.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file %1 is larger than %2 KiB; a file of PEM certificates is a few KiB.</source>
+        <translation>Le fichier de certificat d&apos;AC %1 dépasse %2 Kio ; un fichier de certificats PEM fait quelques Kio.</translation>
+    </message>
+    <message>
+        <source>The CA certificate file %1 holds no PEM certificate (a block from &quot;%2&quot; to &quot;%3&quot;).</source>
+        <translation>Le fichier de certificat d&apos;AC %1 ne contient aucun certificat PEM (un bloc de « %2 » à « %3 »).</translation>
+    </message>
+    <message>
+        <source>%1 is %2 characters long; the limit is %3.</source>
+        <translation>%1 fait %2 caractères ; la limite est de %3.</translation>
+    </message>
+    <message>
+        <source>%1 has %2 entries; the limit is %3.</source>
+        <translation>%1 compte %2 entrées ; la limite est de %3.</translation>
+    </message>
+    <message>
+        <source>An entry of %1 is %2 characters long; the limit is %3.</source>
+        <translation>Une entrée de %1 fait %2 caractères ; la limite est de %3.</translation>
+    </message>
+    <message>
+        <source>%1 is %2 bytes long; the limit is %3 bytes.</source>
+        <translation>%1 fait %2 octets ; la limite est de %3 octets.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotificationSettingsStore</name>
@@ -1616,6 +2250,30 @@
         <source>Someone else saved the notification settings at the same moment; nothing was saved. Reload and apply your changes again.</source>
         <translation>Quelqu&apos;un d&apos;autre a enregistré les paramètres de notification au même moment ; rien n&apos;a été enregistré. Rechargez et appliquez à nouveau vos modifications.</translation>
     </message>
+    <message>
+        <source>Nothing was saved: the key in use (%1) does not open the stored %2. A secret encrypted with it would leave the notification secrets under two keys, and the programs that hold the other key could no longer send. Run this with the key that encrypted them (HCM_SECRET_KEY_FILE=PATH or HCM_SECRET_KEY), or re-encrypt the stored secrets for the key in use with &quot;hcmctl settings rekey --old-key-file PATH&quot;; if that key is lost, clear the stored secrets first (Clear in the form, or &quot;hcmctl settings clear-secret KEY&quot;) and set them again.</source>
+        <translation>Rien n&apos;a été enregistré : la clé utilisée (%1) n&apos;ouvre pas la valeur enregistrée de %2. Un secret chiffré avec elle laisserait les secrets de notification sous deux clés, et les programmes qui détiennent l&apos;autre clé ne pourraient plus envoyer. Exécutez ceci avec la clé qui les a chiffrés (HCM_SECRET_KEY_FILE=PATH ou HCM_SECRET_KEY), ou rechiffrez les secrets enregistrés pour la clé utilisée avec « hcmctl settings rekey --old-key-file PATH » ; si cette clé est perdue, effacez d&apos;abord les secrets enregistrés (Effacer dans le formulaire, ou « hcmctl settings clear-secret KEY ») et définissez-les à nouveau.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: the secret key file %1 does not exist, but the stored %2 was encrypted with a key. Run this with that key (HCM_SECRET_KEY_FILE=PATH or HCM_SECRET_KEY), or re-encrypt the stored secrets with &quot;hcmctl settings rekey --old-key-file PATH&quot;; if that key is lost, clear the stored secrets first (Clear in the form, or &quot;hcmctl settings clear-secret KEY&quot;) and set them again.</source>
+        <translation>Rien n&apos;a été enregistré : le fichier de clé secrète %1 n&apos;existe pas, mais la valeur enregistrée de %2 a été chiffrée avec une clé. Exécutez ceci avec cette clé (HCM_SECRET_KEY_FILE=PATH ou HCM_SECRET_KEY), ou rechiffrez les secrets enregistrés avec « hcmctl settings rekey --old-key-file PATH » ; si cette clé est perdue, effacez d&apos;abord les secrets enregistrés (Effacer dans le formulaire, ou « hcmctl settings clear-secret KEY ») et définissez-les à nouveau.</translation>
+    </message>
+    <message>
+        <source>The old key (%1) and the key in use (%2) are the same key (key id %3): there is nothing to re-encrypt.</source>
+        <translation>L&apos;ancienne clé (%1) et la clé utilisée (%2) sont la même clé (identifiant %3) : il n&apos;y a rien à rechiffrer.</translation>
+    </message>
+    <message>
+        <source>Nothing was re-encrypted: the stored %1 opens neither with the old key (%2) nor with the key in use (%3). Give the key that encrypted it.</source>
+        <translation>Rien n&apos;a été rechiffré : la valeur enregistrée de %1 ne s&apos;ouvre ni avec l&apos;ancienne clé (%2) ni avec la clé utilisée (%3). Indiquez la clé qui l&apos;a chiffrée.</translation>
+    </message>
+    <message>
+        <source>re-encrypting the notification secrets</source>
+        <translation>rechiffrement des secrets de notification</translation>
+    </message>
+    <message>
+        <source>Someone else saved the notification settings at the same moment; nothing was re-encrypted. Run it again.</source>
+        <translation>Quelqu&apos;un d&apos;autre a enregistré les paramètres de notification au même moment ; rien n&apos;a été rechiffré. Relancez la commande.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotifyHandler</name>
@@ -1633,6 +2291,94 @@
             <numerusform>%n envoi a échoué : </numerusform>
             <numerusform>%n envois ont échoué : </numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PauseService</name>
+    <message>
+        <source>Unknown job type &quot;%1&quot;. Known types: %2.</source>
+        <translation>Type de tâche inconnu « %1 ». Types connus : %2.</translation>
+    </message>
+    <message>
+        <source>Every job type is paused (by %1 at %2), %3 included: resume all types.</source>
+        <translation>Tous les types de tâche sont suspendus (par %1 le %2), %3 compris : reprenez tous les types.</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PausedTypeStore</name>
+    <message>
+        <source>reading the paused job types</source>
+        <translation>lecture des types de tâche suspendus</translation>
+    </message>
+    <message>
+        <source>pausing job type %1</source>
+        <translation>suspension du type de tâche %1</translation>
+    </message>
+    <message>
+        <source>resuming job type %1</source>
+        <translation>reprise du type de tâche %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PostgresMaintenance</name>
+    <message>
+        <source>configuring the maintenance connection</source>
+        <translation>configuration de la connexion de maintenance</translation>
+    </message>
+    <message>
+        <source>reading the server version</source>
+        <translation>lecture de la version du serveur</translation>
+    </message>
+    <message>
+        <source>reading the current role</source>
+        <translation>lecture du rôle courant</translation>
+    </message>
+    <message>
+        <source>listing the tables</source>
+        <translation>liste des tables</translation>
+    </message>
+    <message>
+        <source>reading the statistics of %1</source>
+        <translation>lecture des statistiques de %1</translation>
+    </message>
+    <message>
+        <source>The table %1 no longer exists.</source>
+        <translation>La table %1 n&apos;existe plus.</translation>
+    </message>
+    <message>
+        <source>analyzing %1</source>
+        <translation>analyse de %1</translation>
+    </message>
+    <message>
+        <source>vacuuming %1</source>
+        <translation>nettoyage (vacuum) de %1</translation>
+    </message>
+    <message>
+        <source>listing the indexes of %1</source>
+        <translation>liste des index de %1</translation>
+    </message>
+    <message>
+        <source>reading the size of %1</source>
+        <translation>lecture de la taille de %1</translation>
+    </message>
+    <message>
+        <source>rebuilding the index %1</source>
+        <translation>reconstruction de l&apos;index %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::PrivateFiles</name>
+    <message>
+        <source>Cannot create the folder %1: %2.</source>
+        <translation>Impossible de créer le dossier %1 : %2.</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation>%1 n&apos;est pas un dossier.</translation>
+    </message>
+    <message>
+        <source>Cannot create %1: %2.</source>
+        <translation>Impossible de créer %1 : %2.</translation>
     </message>
 </context>
 <context>
@@ -1656,6 +2402,122 @@
     <message>
         <source>waiting for the rate limit</source>
         <translation>attente de la limite de débit</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ScheduleService</name>
+    <message>
+        <source>The schedule needs a name.</source>
+        <translation>La planification doit avoir un nom.</translation>
+    </message>
+    <message>
+        <source>The name must not start or end with a space.</source>
+        <translation>Le nom ne doit pas commencer ni finir par une espace.</translation>
+    </message>
+    <message>
+        <source>The name has %1 characters; the limit is %2.</source>
+        <translation>Le nom compte %1 caractères ; la limite est de %2.</translation>
+    </message>
+    <message>
+        <source>Invalid cron expression: %1.</source>
+        <translation>Expression cron non valide : %1.</translation>
+    </message>
+    <message>
+        <source>Unknown time zone &quot;%1&quot;: use an IANA name such as Europe/Berlin or UTC.</source>
+        <translation>Fuseau horaire inconnu « %1 » : utilisez un nom IANA comme Europe/Paris ou UTC.</translation>
+    </message>
+    <message>
+        <source>A schedule named &quot;%1&quot; exists already.</source>
+        <translation>Une planification nommée « %1 » existe déjà.</translation>
+    </message>
+    <message>
+        <source>There is no schedule named &quot;%1&quot;.</source>
+        <translation>Il n&apos;existe aucune planification nommée « %1 ».</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ScheduleStore</name>
+    <message>
+        <source>reading the database&apos;s time</source>
+        <translation>lecture de l&apos;heure de la base de données</translation>
+    </message>
+    <message>
+        <source>announcing a schedule change</source>
+        <translation>annonce d&apos;une modification de planification</translation>
+    </message>
+    <message>
+        <source>reading the schedules</source>
+        <translation>lecture des planifications</translation>
+    </message>
+    <message>
+        <source>reading schedule %1</source>
+        <translation>lecture de la planification %1</translation>
+    </message>
+    <message>
+        <source>There is no schedule %1.</source>
+        <translation>Il n&apos;existe aucune planification %1.</translation>
+    </message>
+    <message>
+        <source>adding schedule %1</source>
+        <translation>ajout de la planification %1</translation>
+    </message>
+    <message>
+        <source>adding schedule %1: no id came back</source>
+        <translation>ajout de la planification %1 : aucun identifiant renvoyé</translation>
+    </message>
+    <message>
+        <source>changing schedule %1</source>
+        <translation>modification de la planification %1</translation>
+    </message>
+    <message>
+        <source>deleting schedule %1</source>
+        <translation>suppression de la planification %1</translation>
+    </message>
+    <message>
+        <source>reading the jobs of schedule %1</source>
+        <translation>lecture des tâches de la planification %1</translation>
+    </message>
+    <message>
+        <source>running schedule %1</source>
+        <translation>exécution de la planification %1</translation>
+    </message>
+    <message>
+        <source>announcing a new job</source>
+        <translation>annonce d&apos;une nouvelle tâche</translation>
+    </message>
+    <message>
+        <source>reading the next due schedule</source>
+        <translation>lecture de la prochaine planification due</translation>
+    </message>
+    <message>
+        <source>computing the next run of schedule %1</source>
+        <translation>calcul de la prochaine exécution de la planification %1</translation>
+    </message>
+    <message>
+        <source>reading the due schedules</source>
+        <translation>lecture des planifications dues</translation>
+    </message>
+    <message numerus="yes">
+        <source>making the jobs of %n schedules</source>
+        <translation>
+            <numerusform>création des tâches de %n planification</numerusform>
+            <numerusform>création des tâches de %n planifications</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>advancing %n schedules</source>
+        <translation>
+            <numerusform>avancement de %n planification</numerusform>
+            <numerusform>avancement de %n planifications</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A schedule changed while its due slot was claimed.</source>
+        <translation>Une planification a changé pendant que son créneau dû était réservé.</translation>
+    </message>
+    <message>
+        <source>announcing new jobs</source>
+        <translation>annonce de nouvelles tâches</translation>
     </message>
 </context>
 <context>
@@ -1708,13 +2570,13 @@
         <source>The stored %1 cannot be decrypted with the key from %2: it was altered or the key is wrong. Restore the original key, or set the secret again.</source>
         <translation>La valeur enregistrée de %1 ne peut pas être déchiffrée avec la clé de %2 : elle a été modifiée ou la clé est incorrecte. Restaurez la clé d&apos;origine, ou définissez à nouveau le secret.</translation>
     </message>
+    <message>
+        <source>HCM_SECRET_KEY from the environment</source>
+        <translation>HCM_SECRET_KEY de l&apos;environnement</translation>
+    </message>
 </context>
 <context>
     <name>hcm::SlackChannel</name>
-    <message>
-        <source>The Slack webhook URL is not an https:// URL; set it again in the notification settings.</source>
-        <translation>L&apos;URL du webhook Slack n&apos;est pas une URL https:// ; définissez-la à nouveau dans les paramètres de notification.</translation>
-    </message>
     <message>
         <source> The webhook URL is no longer valid: create a new incoming webhook in Slack and set it here.</source>
         <translation> L&apos;URL du webhook n&apos;est plus valide : créez un nouveau webhook entrant dans Slack et indiquez-le ici.</translation>
@@ -1730,6 +2592,10 @@
     <message>
         <source>Slack says: %1 (HTTP %2).%3</source>
         <translation>Slack indique : %1 (HTTP %2).%3</translation>
+    </message>
+    <message>
+        <source>Set it again in the notification settings.</source>
+        <translation>Définissez-le à nouveau dans les paramètres de notification.</translation>
     </message>
 </context>
 <context>
@@ -1911,6 +2777,18 @@
         <source>Could not return %1 unstarted jobs to the queue; retrying: %2</source>
         <translation>Impossible de remettre en file %1 tâches non démarrées ; nouvel essai : %2</translation>
     </message>
+    <message>
+        <source>The database refused %1 claims in a row; giving up: %2</source>
+        <translation>La base de données a refusé %1 réservations d&apos;affilée ; abandon : %2</translation>
+    </message>
+    <message>
+        <source>Could not claim jobs (%1 refused in a row); retrying in %2 s: %3</source>
+        <translation>Impossible de réserver des tâches (%1 refus d&apos;affilée) ; nouvel essai dans %2 s : %3</translation>
+    </message>
+    <message>
+        <source>The database stayed unreachable after %1 tries; giving up: %2</source>
+        <translation>La base de données est restée injoignable après %1 essais ; abandon : %2</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ctl</name>
@@ -2041,10 +2919,6 @@
     <message>
         <source>Deletes finished jobs and their attempts.</source>
         <translation>Supprime les tâches terminées et leurs essais.</translation>
-    </message>
-    <message>
-        <source>Counts jobs per status.</source>
-        <translation>Compte les tâches par statut.</translation>
     </message>
     <message>
         <source>Lists the job types with their payload templates.</source>
@@ -2574,6 +3448,361 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
         <source>Shows the database (SQLite file or PostgreSQL server), its size, schema version and migrations, job counts and workers.</source>
         <translation>Affiche la base de données (fichier SQLite ou serveur PostgreSQL), sa taille, la version du schéma et les migrations, le nombre de tâches et les workers.</translation>
     </message>
+    <message>
+        <source>
+Limits (a longer value is refused and nothing is saved):
+</source>
+        <translation>
+Limites (une valeur plus longue est refusée et rien n&apos;est enregistré) :
+</translation>
+    </message>
+    <message>
+        <source>%1 bytes (from standard input)</source>
+        <translation>%1 octets (depuis l&apos;entrée standard)</translation>
+    </message>
+    <message>
+        <source>%1 entries of %2 characters</source>
+        <translation>%1 entrées de %2 caractères</translation>
+    </message>
+    <message>
+        <source>%1 characters</source>
+        <translation>%1 caractères</translation>
+    </message>
+    <message>
+        <source>twilio_base_url must be https:// on a host under twilio.com and slack_webhook_url https://hooks.slack.com/…, unless HCM_ALLOW_CUSTOM_PROVIDER_URL=1 is set.
+tls_ca_file must be an absolute path to a readable file of PEM certificates (at most %1 KiB).
+</source>
+        <translation>twilio_base_url doit être en https:// sur un hôte sous twilio.com et slack_webhook_url en https://hooks.slack.com/…, sauf si HCM_ALLOW_CUSTOM_PROVIDER_URL=1 est défini.
+tls_ca_file doit être un chemin absolu vers un fichier lisible de certificats PEM (au plus %1 Kio).
+</translation>
+    </message>
+    <message>
+        <source>
+The payload is at most %1 KiB; a larger file or standard input is refused unread.
+</source>
+        <translation>
+Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand est refusé sans être lu.
+</translation>
+    </message>
+    <message>
+        <source>worker %1 reports since %2: %3</source>
+        <translation>le worker %1 signale depuis %2 : %3</translation>
+    </message>
+    <message>
+        <source>[TYPE]</source>
+        <translation>[TYPE]</translation>
+    </message>
+    <message>
+        <source>The job type to pause (or --all).</source>
+        <translation>Le type de tâche à suspendre (ou --all).</translation>
+    </message>
+    <message>
+        <source>Pauses a job type: its queued and new jobs wait, running ones finish.</source>
+        <translation>Suspend un type de tâche : ses tâches en attente et nouvelles attendent, celles en cours se terminent.</translation>
+    </message>
+    <message>
+        <source>Pause every job type.</source>
+        <translation>Suspendre tous les types de tâche.</translation>
+    </message>
+    <message>
+        <source>The job type to resume (or --all).</source>
+        <translation>Le type de tâche à reprendre (ou --all).</translation>
+    </message>
+    <message>
+        <source>Resumes a paused job type: its queued jobs start at once.</source>
+        <translation>Reprend un type de tâche suspendu : ses tâches en attente démarrent aussitôt.</translation>
+    </message>
+    <message>
+        <source>Resume every paused job type.</source>
+        <translation>Reprendre tous les types de tâche suspendus.</translation>
+    </message>
+    <message>
+        <source>Counts jobs per status and lists the paused job types.</source>
+        <translation>Compte les tâches par statut et liste les types de tâche suspendus.</translation>
+    </message>
+    <message>
+        <source>Re-encrypts the stored secrets from an old key file to the key in use, in one transaction.</source>
+        <translation>Rechiffre les secrets enregistrés d&apos;un ancien fichier de clé vers la clé utilisée, en une seule transaction.</translation>
+    </message>
+    <message>
+        <source>The key file that encrypted the stored secrets (required). The key in use (HCM_SECRET_KEY, else HCM_SECRET_KEY_FILE, else this user&apos;s key file) becomes the new one.</source>
+        <translation>Le fichier de clé qui a chiffré les secrets enregistrés (obligatoire). La clé utilisée (HCM_SECRET_KEY, sinon HCM_SECRET_KEY_FILE, sinon le fichier de clé de cet utilisateur) devient la nouvelle.</translation>
+    </message>
+    <message>
+        <source>The payload on standard input is larger than the limit of %1 KiB (%2 bytes); nothing was enqueued.</source>
+        <translation>Le payload sur l&apos;entrée standard dépasse la limite de %1 Kio (%2 octets) ; rien n&apos;a été mis en file.</translation>
+    </message>
+    <message>
+        <source>The payload file %1 is larger than the limit of %2 KiB (%3 bytes); nothing was enqueued.</source>
+        <translation>Le fichier de payload %1 dépasse la limite de %2 Kio (%3 octets) ; rien n&apos;a été mis en file.</translation>
+    </message>
+    <message>
+        <source>Give a job type or --all, not both.</source>
+        <translation>Indiquez un type de tâche ou --all, pas les deux.</translation>
+    </message>
+    <message>
+        <source>Give the job type to %1, or --all.</source>
+        <translation>Indiquez le type de tâche à %1, ou --all.</translation>
+    </message>
+    <message>
+        <source>pause</source>
+        <translation>suspendre</translation>
+    </message>
+    <message>
+        <source>resume</source>
+        <translation>reprendre</translation>
+    </message>
+    <message>
+        <source>Write --all to %1 every job type.</source>
+        <translation>Écrivez --all pour %1 tous les types de tâche.</translation>
+    </message>
+    <message>
+        <source>every job type</source>
+        <translation>tous les types de tâche</translation>
+    </message>
+    <message>
+        <source>%1 was paused already (by %2 at %3)</source>
+        <translation>%1 était déjà suspendu (par %2 le %3)</translation>
+    </message>
+    <message>
+        <source>%1 was not paused</source>
+        <translation>%1 n&apos;était pas suspendu</translation>
+    </message>
+    <message>
+        <source>%1 paused: queued jobs wait, running ones finish; resume with &quot;hcmctl jobs resume %2&quot;</source>
+        <translation>%1 suspendu : les tâches en attente attendent, celles en cours se terminent ; reprenez avec « hcmctl jobs resume %2 »</translation>
+    </message>
+    <message>
+        <source>%1 resumed</source>
+        <translation>%1 repris</translation>
+    </message>
+    <message>
+        <source>paused: %1 (by %2 at %3)</source>
+        <translation>suspendu : %1 (par %2 le %3)</translation>
+    </message>
+    <message>
+        <source>When: a cron expression such as &quot;0 3 * * *&quot; or @daily.</source>
+        <translation>Quand : une expression cron comme « 0 3 * * * » ou @daily.</translation>
+    </message>
+    <message>
+        <source>EXPR</source>
+        <translation>EXPR</translation>
+    </message>
+    <message>
+        <source>The IANA time zone of the expression (default: this machine&apos;s).</source>
+        <translation>Le fuseau horaire IANA de l&apos;expression (par défaut : celui de cette machine).</translation>
+    </message>
+    <message>
+        <source>ZONE</source>
+        <translation>FUSEAU</translation>
+    </message>
+    <message>
+        <source>The payload of every job, a JSON object.</source>
+        <translation>Le payload de chaque tâche, un objet JSON.</translation>
+    </message>
+    <message>
+        <source>skip (default: no job while the previous one is queued or running) or allow.</source>
+        <translation>skip (par défaut : aucune tâche tant que la précédente est en attente ou en cours) ou allow.</translation>
+    </message>
+    <message>
+        <source>POLICY</source>
+        <translation>RÈGLE</translation>
+    </message>
+    <message>
+        <source>run_once (default: one job for slots missed while no worker ran) or skip.</source>
+        <translation>run_once (par défaut : une tâche pour les créneaux manqués pendant qu&apos;aucun worker ne tournait) ou skip.</translation>
+    </message>
+    <message>
+        <source>A new name.</source>
+        <translation>Un nouveau nom.</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <translation>NOM</translation>
+    </message>
+    <message>
+        <source>Create it switched off.</source>
+        <translation>La créer désactivée.</translation>
+    </message>
+    <message>
+        <source>Unknown overlap policy &quot;%1&quot;: use skip or allow.</source>
+        <translation>Règle de chevauchement inconnue « %1 » : utilisez skip ou allow.</translation>
+    </message>
+    <message>
+        <source>Unknown missed-run policy &quot;%1&quot;: use run_once or skip.</source>
+        <translation>Règle d&apos;exécutions manquées inconnue « %1 » : utilisez run_once ou skip.</translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation>id</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>nom</translation>
+    </message>
+    <message>
+        <source>type</source>
+        <translation>type</translation>
+    </message>
+    <message>
+        <source>when</source>
+        <translation>quand</translation>
+    </message>
+    <message>
+        <source>zone</source>
+        <translation>fuseau</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>activée</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>oui</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>non</translation>
+    </message>
+    <message>
+        <source>priority</source>
+        <translation>priorité</translation>
+    </message>
+    <message>
+        <source>max retries</source>
+        <translation>nouvelles tentatives max.</translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation>payload</translation>
+    </message>
+    <message>
+        <source>overlap</source>
+        <translation>chevauchement</translation>
+    </message>
+    <message>
+        <source>missed runs</source>
+        <translation>exécutions manquées</translation>
+    </message>
+    <message>
+        <source>next run</source>
+        <translation>prochaine exécution</translation>
+    </message>
+    <message>
+        <source>last run</source>
+        <translation>dernière exécution</translation>
+    </message>
+    <message>
+        <source>created</source>
+        <translation>créée</translation>
+    </message>
+    <message>
+        <source>updated</source>
+        <translation>modifiée</translation>
+    </message>
+    <message>
+        <source>next runs (%1, and local time):</source>
+        <translation>prochaines exécutions (%1 et heure locale) :</translation>
+    </message>
+    <message>
+        <source>A schedule needs --type and --cron.</source>
+        <translation>Une planification nécessite --type et --cron.</translation>
+    </message>
+    <message>
+        <source>No schedules.</source>
+        <translation>Aucune planification.</translation>
+    </message>
+    <message>
+        <source>CRON</source>
+        <translation>CRON</translation>
+    </message>
+    <message>
+        <source>WHEN</source>
+        <translation>QUAND</translation>
+    </message>
+    <message>
+        <source>ENABLED</source>
+        <translation>ACTIVÉE</translation>
+    </message>
+    <message>
+        <source>NEXT RUN</source>
+        <translation>PROCHAINE EXÉCUTION</translation>
+    </message>
+    <message>
+        <source>LAST RUN</source>
+        <translation>DERNIÈRE EXÉCUTION</translation>
+    </message>
+    <message>
+        <source>ID|NAME</source>
+        <translation>ID|NOM</translation>
+    </message>
+    <message>
+        <source>The schedule&apos;s id or name.</source>
+        <translation>L&apos;identifiant ou le nom de la planification.</translation>
+    </message>
+    <message>
+        <source>A unique name.</source>
+        <translation>Un nom unique.</translation>
+    </message>
+    <message>
+        <source>Creates a recurring schedule and prints its id.</source>
+        <translation>Crée une planification récurrente et affiche son identifiant.</translation>
+    </message>
+    <message>
+        <source>Lists the schedules with their next and last run.</source>
+        <translation>Liste les planifications avec leur prochaine et dernière exécution.</translation>
+    </message>
+    <message>
+        <source>Shows one schedule and its next five run times.</source>
+        <translation>Affiche une planification et ses cinq prochaines heures d&apos;exécution.</translation>
+    </message>
+    <message>
+        <source>Changes the fields given; the next run is computed again.</source>
+        <translation>Modifie les champs indiqués ; la prochaine exécution est recalculée.</translation>
+    </message>
+    <message>
+        <source>Switches a schedule on; its next run counts from now.</source>
+        <translation>Active une planification ; sa prochaine exécution est calculée à partir de maintenant.</translation>
+    </message>
+    <message>
+        <source>Switches a schedule off at once, in every worker.</source>
+        <translation>Désactive une planification immédiatement, dans chaque worker.</translation>
+    </message>
+    <message>
+        <source>Makes one job of the schedule now and prints its id.</source>
+        <translation>Crée maintenant une tâche de la planification et affiche son identifiant.</translation>
+    </message>
+    <message>
+        <source>Deletes a schedule (its jobs stay).</source>
+        <translation>Supprime une planification (ses tâches sont conservées).</translation>
+    </message>
+    <message>
+        <source>Cannot read standard input: %1</source>
+        <translation>Impossible de lire l&apos;entrée standard : %1</translation>
+    </message>
+    <message>
+        <source>The %1 on standard input is longer than the limit of %2 bytes; nothing was saved.</source>
+        <translation>La valeur de %1 sur l&apos;entrée standard dépasse la limite de %2 octets ; rien n&apos;a été enregistré.</translation>
+    </message>
+    <message>
+        <source>Give the key file that encrypted the stored secrets: --old-key-file PATH.</source>
+        <translation>Indiquez le fichier de clé qui a chiffré les secrets enregistrés : --old-key-file PATH.</translation>
+    </message>
+    <message>
+        <source>No secret is stored: nothing to re-encrypt.</source>
+        <translation>Aucun secret n&apos;est enregistré : rien à rechiffrer.</translation>
+    </message>
+    <message>
+        <source>The stored secrets are already encrypted with the %1 (key id %2): nothing to do.</source>
+        <translation>Les secrets enregistrés sont déjà chiffrés avec la clé de %1 (identifiant %2) : rien à faire.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n secret(s) re-encrypted for the %1 (key id %2), version %3.</source>
+        <translation>
+            <numerusform>%n secret rechiffré pour la clé de %1 (identifiant %2), version %3.</numerusform>
+            <numerusform>%n secrets rechiffrés pour la clé de %1 (identifiant %2), version %3.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -3017,6 +4246,11 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
         <source>then %1</source>
         <translation>puis %1</translation>
     </message>
+    <message>
+        <source>Not started</source>
+        <extracomment>claimed by a worker that died before the job started; requeued without spending a retry</extracomment>
+        <translation>Non démarré</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::JobsPage</name>
@@ -3252,6 +4486,79 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
         <source>Copied the %1 to the clipboard.</source>
         <translation>%1 copié dans le presse-papiers.</translation>
     </message>
+    <message>
+        <source>Every job type</source>
+        <translation>Tous les types de tâche</translation>
+    </message>
+    <message>
+        <source>%1 was paused already.</source>
+        <translation>%1 était déjà suspendu.</translation>
+    </message>
+    <message>
+        <source>%1 was not paused.</source>
+        <translation>%1 n&apos;était pas suspendu.</translation>
+    </message>
+    <message>
+        <source>%1 paused: queued jobs wait, running ones finish.</source>
+        <translation>%1 suspendu : les tâches en attente attendent, celles en cours se terminent.</translation>
+    </message>
+    <message>
+        <source>%1 resumed.</source>
+        <translation>%1 repris.</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Suspendre</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Reprendre</translation>
+    </message>
+    <message>
+        <source>Pause every job type? Queued and new jobs wait until you resume; running jobs finish.</source>
+        <translation>Suspendre tous les types de tâche ? Les tâches en attente et nouvelles attendent jusqu&apos;à la reprise ; les tâches en cours se terminent.</translation>
+    </message>
+    <message>
+        <source>Pause All Types</source>
+        <translation>Suspendre tous les types</translation>
+    </message>
+    <message>
+        <source>%1 (paused)</source>
+        <extracomment>a job type in the type filter whose jobs are paused</extracomment>
+        <translation>%1 (suspendu)</translation>
+    </message>
+    <message>
+        <source>All types (paused)</source>
+        <translation>Tous les types (suspendus)</translation>
+    </message>
+    <message>
+        <source>Resume All</source>
+        <translation>Tout reprendre</translation>
+    </message>
+    <message>
+        <source>Pause All</source>
+        <translation>Tout suspendre</translation>
+    </message>
+    <message>
+        <source>Pause every job type: queued jobs wait, running ones finish</source>
+        <translation>Suspendre tous les types de tâche : les tâches en attente attendent, celles en cours se terminent</translation>
+    </message>
+    <message>
+        <source>Pause %1: its queued jobs wait, running ones finish</source>
+        <translation>Suspendre %1 : ses tâches en attente attendent, celles en cours se terminent</translation>
+    </message>
+    <message>
+        <source>Resume Type “%1”</source>
+        <translation>Reprendre le type « %1 »</translation>
+    </message>
+    <message>
+        <source>Pause Type “%1”</source>
+        <translation>Suspendre le type « %1 »</translation>
+    </message>
+    <message>
+        <source>Queued %1 jobs wait until resumed; running ones finish.</source>
+        <translation>Les tâches %1 en attente attendent la reprise ; celles en cours se terminent.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>
@@ -3390,6 +4697,64 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
     <message>
         <source>In-process worker %1: registering with the database</source>
         <translation>Worker intégré %1 : enregistrement auprès de la base de données</translation>
+    </message>
+    <message>
+        <source>Schedules</source>
+        <translation>Planifications</translation>
+    </message>
+    <message>
+        <source>Worker stopping…</source>
+        <translation>Arrêt du worker…</translation>
+    </message>
+    <message>
+        <source>The in-process worker lets its running jobs finish, then stops.</source>
+        <translation>Le worker intégré laisse ses tâches en cours se terminer, puis s&apos;arrête.</translation>
+    </message>
+    <message>
+        <source>Closing HCM Admin</source>
+        <translation>Fermeture de HCM Admin</translation>
+    </message>
+    <message>
+        <source>Stop Now</source>
+        <translation>Arrêter maintenant</translation>
+    </message>
+    <message>
+        <source>Asks the running jobs to stop; they go back to the queue without spending a retry.</source>
+        <translation>Demande aux tâches en cours de s&apos;arrêter ; elles retournent dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
+    </message>
+    <message>
+        <source>Stopping 1 running job…</source>
+        <translation>Arrêt d&apos;une tâche en cours…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopping %n running jobs…</source>
+        <translation>
+            <numerusform>Arrêt de %n tâche en cours…</numerusform>
+            <numerusform>Arrêt de %n tâches en cours…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Waiting for 1 running job to finish…</source>
+        <translation>Attente de la fin d&apos;une tâche en cours…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Waiting for %n running jobs to finish…</source>
+        <translation>
+            <numerusform>Attente de la fin de %n tâche en cours…</numerusform>
+            <numerusform>Attente de la fin de %n tâches en cours…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saving the results and stopping the worker…</source>
+        <translation>Enregistrement des résultats et arrêt du worker…</translation>
+    </message>
+    <message>
+        <source>Jobs that do not stop go back to the queue.</source>
+        <translation>Les tâches qui ne s&apos;arrêtent pas retournent dans la file d&apos;attente.</translation>
+    </message>
+    <message>
+        <source>Jobs still running in %1 are stopped and go back to the queue.</source>
+        <translation>Les tâches encore en cours dans %1 sont arrêtées et retournent dans la file d&apos;attente.</translation>
     </message>
 </context>
 <context>
@@ -3828,6 +5193,42 @@ Codes de sortie : 0 succès, 1 l&apos;opération a échoué, 2 erreur d&apos;uti
     </message>
 </context>
 <context>
+    <name>hcm::ui::PausedTypesBar</name>
+    <message>
+        <source>Every job type resumed.</source>
+        <translation>Tous les types de tâche ont repris.</translation>
+    </message>
+    <message>
+        <source>%1 resumed.</source>
+        <translation>%1 repris.</translation>
+    </message>
+    <message>
+        <source>Resume failed</source>
+        <translation>Échec de la reprise</translation>
+    </message>
+    <message>
+        <source>%1 (by %2 at %3)</source>
+        <extracomment>one paused job type on the workers page: type, who paused it, when</extracomment>
+        <translation>%1 (par %2 le %3)</translation>
+    </message>
+    <message>
+        <source>all types</source>
+        <translation>tous les types</translation>
+    </message>
+    <message>
+        <source>Paused types: %1. Their queued jobs wait; new ones are accepted and wait.</source>
+        <translation>Types suspendus : %1. Leurs tâches en attente attendent ; les nouvelles sont acceptées et attendent.</translation>
+    </message>
+    <message>
+        <source>Resume All</source>
+        <translation>Tout reprendre</translation>
+    </message>
+    <message>
+        <source>Resume %1</source>
+        <translation>Reprendre %1</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ui::SecretFieldWidget</name>
     <message>
         <source>Clear</source>
@@ -4121,6 +5522,11 @@ Terminées %3 · Échouées %4</translation>
         <source>Double-click to open the details of %1.</source>
         <translation>Double-cliquez pour ouvrir le détail de %1.</translation>
     </message>
+    <message>
+        <source>Not started</source>
+        <extracomment>claimed by a worker that died before the job started; requeued without spending a retry</extracomment>
+        <translation>Non démarrée</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::WorkerTableModel</name>
@@ -4176,6 +5582,11 @@ Terminées %3 · Échouées %4</translation>
     <message>
         <source>No heartbeat since %1. The jobs it holds return to the queue when their leases expire; select the worker to see them.</source>
         <translation>Aucun signal de vie depuis %1. Ses tâches retournent dans la file quand leur bail expire ; sélectionnez le worker pour les voir.</translation>
+    </message>
+    <message>
+        <source>Shown as lost after %1 without a heartbeat.</source>
+        <extracomment>%1 a duration (&quot;1 min 40 s&quot;)</extracomment>
+        <translation>Affiché comme perdu après %1 sans signal de vie.</translation>
     </message>
 </context>
 <context>
