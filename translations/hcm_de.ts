@@ -99,216 +99,6 @@
         <source>day-of-week</source>
         <translation>Wochentag</translation>
     </message>
-</context>
-<context>
-    <name>ScheduleDialog</name>
-    <message>
-        <source>Edit Schedule</source>
-        <translation>Zeitplan bearbeiten</translation>
-    </message>
-    <message>
-        <source>New Schedule</source>
-        <translation>Neuer Zeitplan</translation>
-    </message>
-    <message>
-        <source>minute hour day-of-month month day-of-week, e.g. 0 3 * * *</source>
-        <extracomment>placeholder of the cron expression field</extracomment>
-        <translation>Minute Stunde Tag-des-Monats Monat Wochentag, z. B. 0 3 * * *</translation>
-    </message>
-    <message>
-        <source>Skip while the previous job is queued or running</source>
-        <translation>Überspringen, solange der vorige Job wartet oder läuft</translation>
-    </message>
-    <message>
-        <source>Allow</source>
-        <translation>Zulassen</translation>
-    </message>
-    <message>
-        <source>Run once when the workers are back</source>
-        <translation>Einmal ausführen, wenn die Worker wieder da sind</translation>
-    </message>
-    <message>
-        <source>Skip</source>
-        <translation>Überspringen</translation>
-    </message>
-    <message>
-        <source>Enabled</source>
-        <translation>Aktiviert</translation>
-    </message>
-    <message>
-        <source>In the schedule&apos;s zone</source>
-        <translation>In der Zeitzone des Zeitplans</translation>
-    </message>
-    <message>
-        <source>Local time</source>
-        <translation>Ortszeit</translation>
-    </message>
-    <message>
-        <source>&amp;Name:</source>
-        <translation>&amp;Name:</translation>
-    </message>
-    <message>
-        <source>Job &amp;type:</source>
-        <translation>Job&amp;typ:</translation>
-    </message>
-    <message>
-        <source>&amp;Cron expression:</source>
-        <translation>&amp;Cron-Ausdruck:</translation>
-    </message>
-    <message>
-        <source>Time &amp;zone:</source>
-        <translation>&amp;Zeitzone:</translation>
-    </message>
-    <message>
-        <source>&amp;Payload:</source>
-        <translation>&amp;Payload:</translation>
-    </message>
-    <message>
-        <source>P&amp;riority:</source>
-        <translation>P&amp;riorität:</translation>
-    </message>
-    <message>
-        <source>Max &amp;retries:</source>
-        <translation>Max. &amp;Wiederholungen:</translation>
-    </message>
-    <message>
-        <source>&amp;Overlap:</source>
-        <translation>Über&amp;lappung:</translation>
-    </message>
-    <message>
-        <source>&amp;Missed runs:</source>
-        <translation>&amp;Verpasste Ausführungen:</translation>
-    </message>
-    <message>
-        <source>Next runs:</source>
-        <translation>Nächste Ausführungen:</translation>
-    </message>
-</context>
-<context>
-    <name>ScheduleTableModel</name>
-    <message>
-        <source>off</source>
-        <translation>aus</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>nie</translation>
-    </message>
-    <message>
-        <source>%1 (%2)</source>
-        <translation>%1 (%2)</translation>
-    </message>
-    <message>
-        <source>on</source>
-        <translation>an</translation>
-    </message>
-    <message>
-        <source>Times in %1</source>
-        <translation>Zeiten in %1</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>Typ</translation>
-    </message>
-    <message>
-        <source>When</source>
-        <translation>Wann</translation>
-    </message>
-    <message>
-        <source>Time zone</source>
-        <translation>Zeitzone</translation>
-    </message>
-    <message>
-        <source>Next run</source>
-        <translation>Nächste Ausführung</translation>
-    </message>
-    <message>
-        <source>Last run</source>
-        <translation>Letzte Ausführung</translation>
-    </message>
-    <message>
-        <source>Enabled</source>
-        <translation>Aktiviert</translation>
-    </message>
-</context>
-<context>
-    <name>SchedulesPage</name>
-    <message>
-        <source>&amp;New Schedule…</source>
-        <translation>&amp;Neuer Zeitplan…</translation>
-    </message>
-    <message>
-        <source>&amp;Run Now</source>
-        <translation>Jetzt &amp;ausführen</translation>
-    </message>
-    <message>
-        <source>&amp;Edit…</source>
-        <translation>&amp;Bearbeiten…</translation>
-    </message>
-    <message>
-        <source>D&amp;uplicate…</source>
-        <translation>D&amp;uplizieren…</translation>
-    </message>
-    <message>
-        <source>&amp;Disable</source>
-        <translation>&amp;Deaktivieren</translation>
-    </message>
-    <message>
-        <source>E&amp;nable</source>
-        <translation>Akt&amp;ivieren</translation>
-    </message>
-    <message>
-        <source>Show &amp;Jobs</source>
-        <translation>&amp;Jobs anzeigen</translation>
-    </message>
-    <message>
-        <source>De&amp;lete…</source>
-        <translation>&amp;Löschen…</translation>
-    </message>
-    <message>
-        <source>%1 (copy)</source>
-        <extracomment>the name of a duplicated schedule</extracomment>
-        <translation>%1 (Kopie)</translation>
-    </message>
-    <message>
-        <source>Delete Schedule</source>
-        <translation>Zeitplan löschen</translation>
-    </message>
-    <message>
-        <source>Delete the schedule &quot;%1&quot;? The jobs it made stay.</source>
-        <translation>Den Zeitplan „%1“ löschen? Die von ihm erzeugten Jobs bleiben erhalten.</translation>
-    </message>
-    <message>
-        <source>Jobs of %1</source>
-        <translation>Jobs von %1</translation>
-    </message>
-    <message>
-        <source>Job</source>
-        <translation>Job</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <source>Created</source>
-        <translation>Erstellt</translation>
-    </message>
-    <message>
-        <source>Finished</source>
-        <translation>Beendet</translation>
-    </message>
-    <message>
-        <source>Error</source>
-        <translation>Fehler</translation>
-    </message>
-</context>
-<context>
-    <name>hcm</name>
     <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
@@ -356,6 +146,82 @@
     <message>
         <source>%1 and %2</source>
         <translation>%1 und %2</translation>
+    </message>
+    <message>
+        <source>the expression is empty</source>
+        <translation>der Ausdruck ist leer</translation>
+    </message>
+    <message>
+        <source>unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</source>
+        <translation>unbekanntes Makro %1 (bekannt: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</translation>
+    </message>
+    <message>
+        <source>expected 5 fields (minute hour day-of-month month day-of-week), got %1</source>
+        <translation>5 Felder erwartet (Minute Stunde Tag-des-Monats Monat Wochentag), %1 erhalten</translation>
+    </message>
+    <message>
+        <source>day-of-month: %1 does not occur in month %2, so the expression never runs</source>
+        <translation>Tag des Monats: %1 kommt im Monat %2 nicht vor, daher wird der Ausdruck nie ausgeführt</translation>
+    </message>
+    <message>
+        <source>Every minute</source>
+        <translation>Jede Minute</translation>
+    </message>
+    <message>
+        <source>Every %1 minutes</source>
+        <translation>Alle %1 Minuten</translation>
+    </message>
+    <message>
+        <source>Every minute during hour %1</source>
+        <translation>Jede Minute während Stunde %1</translation>
+    </message>
+    <message>
+        <source>Every hour</source>
+        <translation>Jede Stunde</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every hour</source>
+        <translation>In Minute %1 jeder Stunde</translation>
+    </message>
+    <message>
+        <source>At %1</source>
+        <translation>Um %1</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every %2 hours</source>
+        <translation>In Minute %1 alle %2 Stunden</translation>
+    </message>
+    <message>
+        <source>At minute %1 past hour %2</source>
+        <translation>In Minute %1 der Stunde %2</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month or on %2</source>
+        <translation>am Tag %1 des Monats oder am %2</translation>
+    </message>
+    <message>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <translation>am %1</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month</source>
+        <translation>am Tag %1 des Monats</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month if it is a %2</source>
+        <translation>am Tag %1 des Monats, wenn er ein %2 ist</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>%1, in %2</source>
+        <translation>%1, im %2</translation>
     </message>
 </context>
 <context>
@@ -781,85 +647,6 @@
     <message>
         <source>deleting old jobs</source>
         <translation>Löschen alter Jobs</translation>
-    </message>
-</context>
-<context>
-    <name>hcm::CronExpression</name>
-    <message>
-        <source>the expression is empty</source>
-        <translation>der Ausdruck ist leer</translation>
-    </message>
-    <message>
-        <source>unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</source>
-        <translation>unbekanntes Makro %1 (bekannt: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</translation>
-    </message>
-    <message>
-        <source>expected 5 fields (minute hour day-of-month month day-of-week), got %1</source>
-        <translation>5 Felder erwartet (Minute Stunde Tag-des-Monats Monat Wochentag), %1 erhalten</translation>
-    </message>
-    <message>
-        <source>day-of-month: %1 does not occur in month %2, so the expression never runs</source>
-        <translation>Tag des Monats: %1 kommt im Monat %2 nicht vor, daher wird der Ausdruck nie ausgeführt</translation>
-    </message>
-    <message>
-        <source>Every minute</source>
-        <translation>Jede Minute</translation>
-    </message>
-    <message>
-        <source>Every %1 minutes</source>
-        <translation>Alle %1 Minuten</translation>
-    </message>
-    <message>
-        <source>Every minute during hour %1</source>
-        <translation>Jede Minute während Stunde %1</translation>
-    </message>
-    <message>
-        <source>Every hour</source>
-        <translation>Jede Stunde</translation>
-    </message>
-    <message>
-        <source>At minute %1 past every hour</source>
-        <translation>In Minute %1 jeder Stunde</translation>
-    </message>
-    <message>
-        <source>At %1</source>
-        <translation>Um %1</translation>
-    </message>
-    <message>
-        <source>At minute %1 past every %2 hours</source>
-        <translation>In Minute %1 alle %2 Stunden</translation>
-    </message>
-    <message>
-        <source>At minute %1 past hour %2</source>
-        <translation>In Minute %1 der Stunde %2</translation>
-    </message>
-    <message>
-        <source>on day %1 of the month or on %2</source>
-        <translation>am Tag %1 des Monats oder am %2</translation>
-    </message>
-    <message>
-        <source>every day</source>
-        <translation>jeden Tag</translation>
-    </message>
-    <message>
-        <source>on %1</source>
-        <translation>am %1</translation>
-    </message>
-    <message>
-        <source>on day %1 of the month</source>
-        <translation>am Tag %1 des Monats</translation>
-    </message>
-    <message>
-        <source>on day %1 of the month if it is a %2</source>
-        <translation>am Tag %1 des Monats, wenn er ein %2 ist</translation>
-    </message>
-    <message>
-        <source>%1, %2</source>
-        <translation>%1, %2</translation>
-    </message>
-    <message>
-        <source>%1, in %2</source>
-        <translation>%1, im %2</translation>
     </message>
 </context>
 <context>
@@ -1320,6 +1107,129 @@
     </message>
 </context>
 <context>
+    <name>hcm::JobImport</name>
+    <message>
+        <source>not valid JSON (%1 at character %2)</source>
+        <translation>kein gültiges JSON (%1 bei Zeichen %2)</translation>
+    </message>
+    <message>
+        <source>expected one job, a JSON object, per line (jq -c &apos;.[]&apos; turns the array that &quot;hcmctl --json jobs list&quot; prints into lines)</source>
+        <translation>ein Job pro Zeile als JSON-Objekt erwartet (jq -c &apos;.[]&apos; macht aus dem Array, das „hcmctl --json jobs list“ ausgibt, Zeilen)</translation>
+    </message>
+    <message>
+        <source>unknown field %1</source>
+        <translation>unbekanntes Feld %1</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number from %2 to %3</source>
+        <translation>%1 muss eine ganze Zahl von %2 bis %3 sein</translation>
+    </message>
+    <message>
+        <source>%1 must be an ISO 8601 time such as &quot;2026-01-07T10:15:32.123Z&quot; or null</source>
+        <translation>%1 muss ein ISO-8601-Zeitpunkt wie &quot;2026-01-07T10:15:32.123Z&quot; oder null sein</translation>
+    </message>
+    <message>
+        <source>%1 must be text or null</source>
+        <translation>%1 muss Text oder null sein</translation>
+    </message>
+    <message>
+        <source>id must be a job id such as &quot;job_12&quot; or 12</source>
+        <translation>id muss eine Job-ID wie &quot;job_12&quot; oder 12 sein</translation>
+    </message>
+    <message>
+        <source>status is missing (queued, completed, failed or cancelled)</source>
+        <translation>status fehlt (queued, completed, failed oder cancelled)</translation>
+    </message>
+    <message>
+        <source>unknown status %1</source>
+        <translation>unbekannter Status %1</translation>
+    </message>
+    <message>
+        <source>status &quot;processing&quot; cannot be imported: no worker here runs the job; import it as queued (to run again) or as failed</source>
+        <translation>Status „processing“ kann nicht importiert werden: kein Worker hier führt den Job aus; importieren Sie ihn als queued (zur erneuten Ausführung) oder als failed</translation>
+    </message>
+    <message>
+        <source>job_type is missing</source>
+        <translation>job_type fehlt</translation>
+    </message>
+    <message>
+        <source>job_type is longer than 200 characters</source>
+        <translation>job_type ist länger als 200 Zeichen</translation>
+    </message>
+    <message>
+        <source>unknown job type %1 for a queued job (finished jobs may keep any type; &quot;hcmctl jobs types&quot; lists the types that run)</source>
+        <translation>unbekannter Jobtyp %1 für einen wartenden Job (beendete Jobs dürfen jeden Typ behalten; „hcmctl jobs types“ listet die Typen auf, die ausgeführt werden)</translation>
+    </message>
+    <message>
+        <source>priority must be low, normal, high or critical</source>
+        <translation>priority muss low, normal, high oder critical sein</translation>
+    </message>
+    <message>
+        <source>payload must be a JSON object</source>
+        <translation>payload muss ein JSON-Objekt sein</translation>
+    </message>
+    <message>
+        <source>the payload is larger than %1 KiB</source>
+        <translation>die Payload ist größer als %1 KiB</translation>
+    </message>
+    <message>
+        <source>the payload does not suit %1: %2</source>
+        <translation>die Payload passt nicht zu %1: %2</translation>
+    </message>
+    <message>
+        <source>result must be a JSON object or null</source>
+        <translation>result muss ein JSON-Objekt oder null sein</translation>
+    </message>
+    <message>
+        <source>completed_at is missing: a %1 job needs the time it finished</source>
+        <translation>completed_at fehlt: ein Job mit Status %1 braucht den Zeitpunkt, zu dem er beendet wurde</translation>
+    </message>
+    <message>
+        <source>created_by must be text</source>
+        <translation>created_by muss Text sein</translation>
+    </message>
+    <message>
+        <source>cancel_requested must be true or false</source>
+        <translation>cancel_requested muss true oder false sein</translation>
+    </message>
+    <message>
+        <source>progress must be a number from 0 to 1</source>
+        <translation>progress muss eine Zahl von 0 bis 1 sein</translation>
+    </message>
+    <message>
+        <source>looking for jobs that exist already</source>
+        <translation>Suchen bereits vorhandener Jobs</translation>
+    </message>
+    <message>
+        <source>line %1: %2 exists already in the database</source>
+        <translation>Zeile %1: %2 existiert bereits in der Datenbank</translation>
+    </message>
+    <message>
+        <source>importing jobs</source>
+        <translation>Importieren von Jobs</translation>
+    </message>
+    <message>
+        <source>line %1: %2</source>
+        <translation>Zeile %1: %2</translation>
+    </message>
+    <message>
+        <source>longer than %1 MiB; the rest of the input was not read</source>
+        <translation>länger als %1 MiB; der Rest der Eingabe wurde nicht gelesen</translation>
+    </message>
+    <message>
+        <source>line %1: reading stopped after %2 lines with errors; the rest of the input was not read</source>
+        <translation>Zeile %1: Lesen nach %2 fehlerhaften Zeilen abgebrochen; der Rest der Eingabe wurde nicht gelesen</translation>
+    </message>
+    <message>
+        <source>%1 is on line %2 already</source>
+        <translation>%1 steht bereits in Zeile %2</translation>
+    </message>
+    <message>
+        <source>moving the job id sequence past the imported ids</source>
+        <translation>Verschieben der Job-ID-Sequenz hinter die importierten IDs</translation>
+    </message>
+</context>
+<context>
     <name>hcm::JobRules</name>
     <message>
         <source>cancellation was already requested; the worker is stopping the job</source>
@@ -1340,6 +1250,89 @@
     <message>
         <source>only finished jobs can be deleted; this one is %1</source>
         <translation>nur beendete Jobs können gelöscht werden; dieser ist %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n in all</source>
+        <extracomment>attempts of a job whose count exceeds its retry budget (after a manual retry)</extracomment>
+        <translation>
+            <numerusform>%n insgesamt</numerusform>
+            <numerusform>%n insgesamt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>no retries left</source>
+        <extracomment>the end mark of the retry timeline of a failed job</extracomment>
+        <translation>keine Wiederholungen übrig</translation>
+    </message>
+    <message>
+        <source>not retryable</source>
+        <translation>nicht wiederholbar</translation>
+    </message>
+    <message>
+        <source>Completed:</source>
+        <translation>Abgeschlossen:</translation>
+    </message>
+    <message>
+        <source>Failed:</source>
+        <translation>Fehlgeschlagen:</translation>
+    </message>
+    <message>
+        <source>Cancelled:</source>
+        <translation>Abgebrochen:</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>Beendet:</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <extracomment>heading of the message that says who cancelled a job and when</extracomment>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>jetzt fällig</translation>
+    </message>
+    <message>
+        <source>in under a minute</source>
+        <translation>in weniger als einer Minute</translation>
+    </message>
+    <message numerus="yes">
+        <source>in %n min</source>
+        <translation>
+            <numerusform>in %n min</numerusform>
+            <numerusform>in %n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>in %n h</source>
+        <translation>
+            <numerusform>in %n h</numerusform>
+            <numerusform>in %n h</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>in %1 h %2 min</source>
+        <extracomment>%1 hours, %2 minutes</extracomment>
+        <translation>in %1 h %2 min</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <extracomment>a time a day or more away; %1 is its date and time</extracomment>
+        <translation>am %1</translation>
     </message>
 </context>
 <context>
@@ -1618,20 +1611,6 @@
         <source>Cancelling…</source>
         <translation>Wird abgebrochen…</translation>
     </message>
-    <message numerus="yes">
-        <source>Retrying in %n min</source>
-        <translation>
-            <numerusform>Neuer Versuch in %n min</numerusform>
-            <numerusform>Neuer Versuch in %n min</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Scheduled in %n min</source>
-        <translation>
-            <numerusform>Geplant in %n min</numerusform>
-            <numerusform>Geplant in %n min</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Processing %1%</source>
         <translation>In Bearbeitung %1%</translation>
@@ -1664,6 +1643,14 @@
     <message>
         <source>Paused: %1 was paused by %2 at %3. Its queued jobs wait until it is resumed.</source>
         <translation>Pausiert: %1 wurde von %2 am %3 pausiert. Seine wartenden Jobs warten, bis er fortgesetzt wird.</translation>
+    </message>
+    <message>
+        <source>Retrying %1</source>
+        <translation>Neuer Versuch %1</translation>
+    </message>
+    <message>
+        <source>Scheduled %1</source>
+        <translation>Geplant %1</translation>
     </message>
 </context>
 <context>
@@ -3803,6 +3790,59 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
             <numerusform>%n Geheimnisse für den Schlüssel aus %1 (Schlüssel-ID %2) neu verschlüsselt, Version %3.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>
+One job per line: job_type and status (queued, completed, failed or cancelled) are required; id (kept), priority, payload, result, error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, completed_at (required for a finished job), created_by, worker_id, cancel_requested and progress are optional; attempt_history is ignored. Lines up to %1 MiB, payloads up to %2 KiB.
+Every line is checked first: with any error (each reported with its line number) nothing is imported.
+PostgreSQL: import as the owner role (new ids are moved past the imported ones).
+</source>
+        <translation>
+Ein Job pro Zeile: job_type und status (queued, completed, failed oder cancelled) sind Pflicht; id (wird beibehalten), priority, payload, result, error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, completed_at (Pflicht für einen beendeten Job), created_by, worker_id, cancel_requested und progress sind optional; attempt_history wird ignoriert. Zeilen bis %1 MiB, Payloads bis %2 KiB.
+Jede Zeile wird zuerst geprüft: bei einem Fehler (jeder wird mit seiner Zeilennummer gemeldet) wird nichts importiert.
+PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die importierten verschoben).
+</translation>
+    </message>
+    <message>
+        <source>FILE</source>
+        <translation>DATEI</translation>
+    </message>
+    <message>
+        <source>JSON lines, one job each as &quot;hcmctl --json jobs show&quot; prints it; - for standard input.</source>
+        <translation>JSON-Zeilen, je ein Job, wie „hcmctl --json jobs show“ ihn ausgibt; - für die Standardeingabe.</translation>
+    </message>
+    <message>
+        <source>Imports jobs (history from another system), keeping their ids; all or nothing.</source>
+        <translation>Importiert Jobs (Verlauf aus einem anderen System) mit ihren IDs; alles oder nichts.</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>Nothing was imported.</source>
+        <translation>Nichts wurde importiert.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more line(s) with errors</source>
+        <translation>
+            <numerusform>%n weitere fehlerhafte Zeile</numerusform>
+            <numerusform>%n weitere fehlerhafte Zeilen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing was imported: %n line(s) of %1 have errors.</source>
+        <translation>
+            <numerusform>Nichts wurde importiert: %n von %1 Zeilen ist fehlerhaft.</numerusform>
+            <numerusform>Nichts wurde importiert: %n von %1 Zeilen sind fehlerhaft.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n job(s)</source>
+        <translation>
+            <numerusform>%n Job importiert</numerusform>
+            <numerusform>%n Jobs importiert</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -3867,6 +3907,14 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <source>Response: %1</source>
         <extracomment>the provider&apos;s answer to a test message (&quot;250 2.0.0 Ok: queued&quot;)</extracomment>
         <translation>Antwort: %1</translation>
+    </message>
+    <message>
+        <source>Test email recipient</source>
+        <translation>Test-E-Mail-Empfänger</translation>
+    </message>
+    <message>
+        <source>Test SMS recipient</source>
+        <translation>Test-SMS-Empfänger</translation>
     </message>
 </context>
 <context>
@@ -3971,6 +4019,10 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <extracomment>a delivery that carried a digest of several alerts</extracomment>
         <translation>Zusammenfassung der Warnungen</translation>
     </message>
+    <message>
+        <source>Notifications sent</source>
+        <translation>Gesendete Benachrichtigungen</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::JobDetailsDialog</name>
@@ -4041,10 +4093,6 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <translation>Gestartet:</translation>
     </message>
     <message>
-        <source>Completed:</source>
-        <translation>Abgeschlossen:</translation>
-    </message>
-    <message>
         <source>Worker:</source>
         <translation>Worker:</translation>
     </message>
@@ -4109,21 +4157,6 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <translation>—</translation>
     </message>
     <message>
-        <source>due now</source>
-        <translation>jetzt fällig</translation>
-    </message>
-    <message numerus="yes">
-        <source>in %n min</source>
-        <translation>
-            <numerusform>in %n min</numerusform>
-            <numerusform>in %n min</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>in %1 h %2 min</source>
-        <translation>in %1 h %2 min</translation>
-    </message>
-    <message>
         <source>%1 · %2</source>
         <extracomment>job id · job type</extracomment>
         <translation>%1 · %2</translation>
@@ -4138,12 +4171,7 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
     </message>
     <message>
         <source>%1 of %2</source>
-        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
         <translation>%1 von %2</translation>
-    </message>
-    <message>
-        <source>Last error</source>
-        <translation>Letzter Fehler</translation>
     </message>
     <message>
         <source>No result.</source>
@@ -4210,20 +4238,8 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <translation>Ende</translation>
     </message>
     <message>
-        <source>no retries left</source>
-        <translation>keine Wiederholungen übrig</translation>
-    </message>
-    <message>
-        <source>No retries left: %1 of %2 attempts used.</source>
-        <translation>Keine Wiederholungen übrig: %1 von %2 Versuchen verbraucht.</translation>
-    </message>
-    <message>
         <source>Failed without retrying (the error is not retryable).</source>
         <translation>Ohne Wiederholung fehlgeschlagen (der Fehler ist nicht wiederholbar).</translation>
-    </message>
-    <message>
-        <source>Completed on attempt %1 of %2.</source>
-        <translation>Bei Versuch %1 von %2 abgeschlossen.</translation>
     </message>
     <message>
         <source>Cancelled: no further attempts.</source>
@@ -4250,6 +4266,15 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <source>Not started</source>
         <extracomment>claimed by a worker that died before the job started; requeued without spending a retry</extracomment>
         <translation>Nicht gestartet</translation>
+    </message>
+    <message>
+        <source>No retries left; attempts: %1.</source>
+        <extracomment>%1 is the attempts: &quot;4 of 4&quot;, &quot;6 in all&quot;</extracomment>
+        <translation>Keine Wiederholungen übrig; Versuche: %1.</translation>
+    </message>
+    <message>
+        <source>Completed on attempt %1.</source>
+        <translation>Beim %1. Versuch abgeschlossen.</translation>
     </message>
 </context>
 <context>
@@ -4559,6 +4584,22 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <source>Queued %1 jobs wait until resumed; running ones finish.</source>
         <translation>Wartende Jobs vom Typ %1 warten bis zur Fortsetzung; laufende werden beendet.</translation>
     </message>
+    <message>
+        <source>Status filter</source>
+        <translation>Statusfilter</translation>
+    </message>
+    <message>
+        <source>Search jobs</source>
+        <translation>Jobs durchsuchen</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Jobs</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>
@@ -4756,6 +4797,10 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <source>Jobs still running in %1 are stopped and go back to the queue.</source>
         <translation>Jobs, die in %1 noch laufen, werden angehalten und gehen zurück in die Warteschlange.</translation>
     </message>
+    <message>
+        <source>Pages</source>
+        <translation>Seiten</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::NewJobDialog</name>
@@ -4823,6 +4868,10 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
         <source>Could not create the job: %1</source>
         <extracomment>%1 is the database&apos;s or the service&apos;s reason</extracomment>
         <translation>Der Job konnte nicht angelegt werden: %1</translation>
+    </message>
+    <message>
+        <source>Start time</source>
+        <translation>Startzeit</translation>
     </message>
 </context>
 <context>
@@ -5226,6 +5275,213 @@ Die Payload ist höchstens %1 KiB groß; eine größere Datei oder Standardeinga
     <message>
         <source>Resume %1</source>
         <translation>%1 fortsetzen</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ScheduleDialog</name>
+    <message>
+        <source>Edit Schedule</source>
+        <translation>Zeitplan bearbeiten</translation>
+    </message>
+    <message>
+        <source>New Schedule</source>
+        <translation>Neuer Zeitplan</translation>
+    </message>
+    <message>
+        <source>minute hour day-of-month month day-of-week, e.g. 0 3 * * *</source>
+        <extracomment>placeholder of the cron expression field</extracomment>
+        <translation>Minute Stunde Tag-des-Monats Monat Wochentag, z. B. 0 3 * * *</translation>
+    </message>
+    <message>
+        <source>Skip while the previous job is queued or running</source>
+        <translation>Überspringen, solange der vorige Job wartet oder läuft</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>Zulassen</translation>
+    </message>
+    <message>
+        <source>Run once when the workers are back</source>
+        <translation>Einmal ausführen, wenn die Worker wieder da sind</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Überspringen</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <source>In the schedule&apos;s zone</source>
+        <translation>In der Zeitzone des Zeitplans</translation>
+    </message>
+    <message>
+        <source>Local time</source>
+        <translation>Ortszeit</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Job &amp;type:</source>
+        <translation>Job&amp;typ:</translation>
+    </message>
+    <message>
+        <source>&amp;Cron expression:</source>
+        <translation>&amp;Cron-Ausdruck:</translation>
+    </message>
+    <message>
+        <source>Time &amp;zone:</source>
+        <translation>&amp;Zeitzone:</translation>
+    </message>
+    <message>
+        <source>&amp;Payload:</source>
+        <translation>&amp;Payload:</translation>
+    </message>
+    <message>
+        <source>P&amp;riority:</source>
+        <translation>P&amp;riorität:</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Max. &amp;Wiederholungen:</translation>
+    </message>
+    <message>
+        <source>&amp;Overlap:</source>
+        <translation>Über&amp;lappung:</translation>
+    </message>
+    <message>
+        <source>&amp;Missed runs:</source>
+        <translation>&amp;Verpasste Ausführungen:</translation>
+    </message>
+    <message>
+        <source>Next runs:</source>
+        <translation>Nächste Ausführungen:</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ScheduleTableModel</name>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>an</translation>
+    </message>
+    <message>
+        <source>Times in %1</source>
+        <translation>Zeiten in %1</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Zeitzone</translation>
+    </message>
+    <message>
+        <source>Next run</source>
+        <translation>Nächste Ausführung</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Letzte Ausführung</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::SchedulesPage</name>
+    <message>
+        <source>&amp;New Schedule…</source>
+        <translation>&amp;Neuer Zeitplan…</translation>
+    </message>
+    <message>
+        <source>&amp;Run Now</source>
+        <translation>Jetzt &amp;ausführen</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate…</source>
+        <translation>D&amp;uplizieren…</translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation>&amp;Deaktivieren</translation>
+    </message>
+    <message>
+        <source>E&amp;nable</source>
+        <translation>Akt&amp;ivieren</translation>
+    </message>
+    <message>
+        <source>Show &amp;Jobs</source>
+        <translation>&amp;Jobs anzeigen</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>&amp;Löschen…</translation>
+    </message>
+    <message>
+        <source>%1 (copy)</source>
+        <extracomment>the name of a duplicated schedule</extracomment>
+        <translation>%1 (Kopie)</translation>
+    </message>
+    <message>
+        <source>Delete Schedule</source>
+        <translation>Zeitplan löschen</translation>
+    </message>
+    <message>
+        <source>Delete the schedule &quot;%1&quot;? The jobs it made stay.</source>
+        <translation>Den Zeitplan „%1“ löschen? Die von ihm erzeugten Jobs bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>Jobs of %1</source>
+        <translation>Jobs von %1</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Job</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
     </message>
 </context>
 <context>
@@ -5672,6 +5928,14 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <message>
         <source>Copy &amp;ID</source>
         <translation>&amp;ID kopieren</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Jobs of the selected worker</source>
+        <translation>Jobs des ausgewählten Workers</translation>
     </message>
 </context>
 </TS>

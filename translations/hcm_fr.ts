@@ -99,216 +99,6 @@
         <source>day-of-week</source>
         <translation>jour de la semaine</translation>
     </message>
-</context>
-<context>
-    <name>ScheduleDialog</name>
-    <message>
-        <source>Edit Schedule</source>
-        <translation>Modifier la planification</translation>
-    </message>
-    <message>
-        <source>New Schedule</source>
-        <translation>Nouvelle planification</translation>
-    </message>
-    <message>
-        <source>minute hour day-of-month month day-of-week, e.g. 0 3 * * *</source>
-        <extracomment>placeholder of the cron expression field</extracomment>
-        <translation>minute heure jour-du-mois mois jour-de-la-semaine, p. ex. 0 3 * * *</translation>
-    </message>
-    <message>
-        <source>Skip while the previous job is queued or running</source>
-        <translation>Ignorer tant que la tâche précédente est en attente ou en cours</translation>
-    </message>
-    <message>
-        <source>Allow</source>
-        <translation>Autoriser</translation>
-    </message>
-    <message>
-        <source>Run once when the workers are back</source>
-        <translation>Exécuter une fois au retour des workers</translation>
-    </message>
-    <message>
-        <source>Skip</source>
-        <translation>Ignorer</translation>
-    </message>
-    <message>
-        <source>Enabled</source>
-        <translation>Activée</translation>
-    </message>
-    <message>
-        <source>In the schedule&apos;s zone</source>
-        <translation>Dans le fuseau de la planification</translation>
-    </message>
-    <message>
-        <source>Local time</source>
-        <translation>Heure locale</translation>
-    </message>
-    <message>
-        <source>&amp;Name:</source>
-        <translation>&amp;Nom :</translation>
-    </message>
-    <message>
-        <source>Job &amp;type:</source>
-        <translation>&amp;Type de tâche :</translation>
-    </message>
-    <message>
-        <source>&amp;Cron expression:</source>
-        <translation>Expression &amp;cron :</translation>
-    </message>
-    <message>
-        <source>Time &amp;zone:</source>
-        <translation>&amp;Fuseau horaire :</translation>
-    </message>
-    <message>
-        <source>&amp;Payload:</source>
-        <translation>&amp;Payload :</translation>
-    </message>
-    <message>
-        <source>P&amp;riority:</source>
-        <translation>P&amp;riorité :</translation>
-    </message>
-    <message>
-        <source>Max &amp;retries:</source>
-        <translation>Nouvelles tentatives m&amp;ax. :</translation>
-    </message>
-    <message>
-        <source>&amp;Overlap:</source>
-        <translation>C&amp;hevauchement :</translation>
-    </message>
-    <message>
-        <source>&amp;Missed runs:</source>
-        <translation>Exécutions &amp;manquées :</translation>
-    </message>
-    <message>
-        <source>Next runs:</source>
-        <translation>Prochaines exécutions :</translation>
-    </message>
-</context>
-<context>
-    <name>ScheduleTableModel</name>
-    <message>
-        <source>off</source>
-        <translation>désactivée</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>jamais</translation>
-    </message>
-    <message>
-        <source>%1 (%2)</source>
-        <translation>%1 (%2)</translation>
-    </message>
-    <message>
-        <source>on</source>
-        <translation>activée</translation>
-    </message>
-    <message>
-        <source>Times in %1</source>
-        <translation>Heures dans le fuseau %1</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>Nom</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>Type</translation>
-    </message>
-    <message>
-        <source>When</source>
-        <translation>Quand</translation>
-    </message>
-    <message>
-        <source>Time zone</source>
-        <translation>Fuseau horaire</translation>
-    </message>
-    <message>
-        <source>Next run</source>
-        <translation>Prochaine exécution</translation>
-    </message>
-    <message>
-        <source>Last run</source>
-        <translation>Dernière exécution</translation>
-    </message>
-    <message>
-        <source>Enabled</source>
-        <translation>Activée</translation>
-    </message>
-</context>
-<context>
-    <name>SchedulesPage</name>
-    <message>
-        <source>&amp;New Schedule…</source>
-        <translation>&amp;Nouvelle planification…</translation>
-    </message>
-    <message>
-        <source>&amp;Run Now</source>
-        <translation>E&amp;xécuter maintenant</translation>
-    </message>
-    <message>
-        <source>&amp;Edit…</source>
-        <translation>&amp;Modifier…</translation>
-    </message>
-    <message>
-        <source>D&amp;uplicate…</source>
-        <translation>D&amp;upliquer…</translation>
-    </message>
-    <message>
-        <source>&amp;Disable</source>
-        <translation>&amp;Désactiver</translation>
-    </message>
-    <message>
-        <source>E&amp;nable</source>
-        <translation>&amp;Activer</translation>
-    </message>
-    <message>
-        <source>Show &amp;Jobs</source>
-        <translation>Afficher les &amp;tâches</translation>
-    </message>
-    <message>
-        <source>De&amp;lete…</source>
-        <translation>Supp&amp;rimer…</translation>
-    </message>
-    <message>
-        <source>%1 (copy)</source>
-        <extracomment>the name of a duplicated schedule</extracomment>
-        <translation>%1 (copie)</translation>
-    </message>
-    <message>
-        <source>Delete Schedule</source>
-        <translation>Supprimer la planification</translation>
-    </message>
-    <message>
-        <source>Delete the schedule &quot;%1&quot;? The jobs it made stay.</source>
-        <translation>Supprimer la planification « %1 » ? Les tâches qu&apos;elle a créées sont conservées.</translation>
-    </message>
-    <message>
-        <source>Jobs of %1</source>
-        <translation>Tâches de %1</translation>
-    </message>
-    <message>
-        <source>Job</source>
-        <translation>Tâche</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Statut</translation>
-    </message>
-    <message>
-        <source>Created</source>
-        <translation>Créée</translation>
-    </message>
-    <message>
-        <source>Finished</source>
-        <translation>Fin</translation>
-    </message>
-    <message>
-        <source>Error</source>
-        <translation>Erreur</translation>
-    </message>
-</context>
-<context>
-    <name>hcm</name>
     <message>
         <source>%1: %2</source>
         <translation>%1 : %2</translation>
@@ -356,6 +146,82 @@
     <message>
         <source>%1 and %2</source>
         <translation>%1 et %2</translation>
+    </message>
+    <message>
+        <source>the expression is empty</source>
+        <translation>l&apos;expression est vide</translation>
+    </message>
+    <message>
+        <source>unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</source>
+        <translation>macro inconnue %1 (connues : @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</translation>
+    </message>
+    <message>
+        <source>expected 5 fields (minute hour day-of-month month day-of-week), got %1</source>
+        <translation>5 champs attendus (minute heure jour-du-mois mois jour-de-la-semaine), %1 reçus</translation>
+    </message>
+    <message>
+        <source>day-of-month: %1 does not occur in month %2, so the expression never runs</source>
+        <translation>jour du mois : %1 n&apos;existe pas dans le mois %2, l&apos;expression ne s&apos;exécute donc jamais</translation>
+    </message>
+    <message>
+        <source>Every minute</source>
+        <translation>Toutes les minutes</translation>
+    </message>
+    <message>
+        <source>Every %1 minutes</source>
+        <translation>Toutes les %1 minutes</translation>
+    </message>
+    <message>
+        <source>Every minute during hour %1</source>
+        <translation>Toutes les minutes pendant l&apos;heure %1</translation>
+    </message>
+    <message>
+        <source>Every hour</source>
+        <translation>Toutes les heures</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every hour</source>
+        <translation>À la minute %1 de chaque heure</translation>
+    </message>
+    <message>
+        <source>At %1</source>
+        <translation>À %1</translation>
+    </message>
+    <message>
+        <source>At minute %1 past every %2 hours</source>
+        <translation>À la minute %1, toutes les %2 heures</translation>
+    </message>
+    <message>
+        <source>At minute %1 past hour %2</source>
+        <translation>À la minute %1 de l&apos;heure %2</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month or on %2</source>
+        <translation>le jour %1 du mois ou le %2</translation>
+    </message>
+    <message>
+        <source>every day</source>
+        <translation>tous les jours</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <translation>le %1</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month</source>
+        <translation>le jour %1 du mois</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month if it is a %2</source>
+        <translation>le jour %1 du mois s&apos;il tombe un %2</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>%1, in %2</source>
+        <translation>%1, en %2</translation>
     </message>
 </context>
 <context>
@@ -781,85 +647,6 @@
     <message>
         <source>deleting old jobs</source>
         <translation>suppression des anciennes tâches</translation>
-    </message>
-</context>
-<context>
-    <name>hcm::CronExpression</name>
-    <message>
-        <source>the expression is empty</source>
-        <translation>l&apos;expression est vide</translation>
-    </message>
-    <message>
-        <source>unknown macro %1 (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</source>
-        <translation>macro inconnue %1 (connues : @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)</translation>
-    </message>
-    <message>
-        <source>expected 5 fields (minute hour day-of-month month day-of-week), got %1</source>
-        <translation>5 champs attendus (minute heure jour-du-mois mois jour-de-la-semaine), %1 reçus</translation>
-    </message>
-    <message>
-        <source>day-of-month: %1 does not occur in month %2, so the expression never runs</source>
-        <translation>jour du mois : %1 n&apos;existe pas dans le mois %2, l&apos;expression ne s&apos;exécute donc jamais</translation>
-    </message>
-    <message>
-        <source>Every minute</source>
-        <translation>Toutes les minutes</translation>
-    </message>
-    <message>
-        <source>Every %1 minutes</source>
-        <translation>Toutes les %1 minutes</translation>
-    </message>
-    <message>
-        <source>Every minute during hour %1</source>
-        <translation>Toutes les minutes pendant l&apos;heure %1</translation>
-    </message>
-    <message>
-        <source>Every hour</source>
-        <translation>Toutes les heures</translation>
-    </message>
-    <message>
-        <source>At minute %1 past every hour</source>
-        <translation>À la minute %1 de chaque heure</translation>
-    </message>
-    <message>
-        <source>At %1</source>
-        <translation>À %1</translation>
-    </message>
-    <message>
-        <source>At minute %1 past every %2 hours</source>
-        <translation>À la minute %1, toutes les %2 heures</translation>
-    </message>
-    <message>
-        <source>At minute %1 past hour %2</source>
-        <translation>À la minute %1 de l&apos;heure %2</translation>
-    </message>
-    <message>
-        <source>on day %1 of the month or on %2</source>
-        <translation>le jour %1 du mois ou le %2</translation>
-    </message>
-    <message>
-        <source>every day</source>
-        <translation>tous les jours</translation>
-    </message>
-    <message>
-        <source>on %1</source>
-        <translation>le %1</translation>
-    </message>
-    <message>
-        <source>on day %1 of the month</source>
-        <translation>le jour %1 du mois</translation>
-    </message>
-    <message>
-        <source>on day %1 of the month if it is a %2</source>
-        <translation>le jour %1 du mois s&apos;il tombe un %2</translation>
-    </message>
-    <message>
-        <source>%1, %2</source>
-        <translation>%1, %2</translation>
-    </message>
-    <message>
-        <source>%1, in %2</source>
-        <translation>%1, en %2</translation>
     </message>
 </context>
 <context>
@@ -1320,6 +1107,129 @@
     </message>
 </context>
 <context>
+    <name>hcm::JobImport</name>
+    <message>
+        <source>not valid JSON (%1 at character %2)</source>
+        <translation>JSON non valide (%1 au caractère %2)</translation>
+    </message>
+    <message>
+        <source>expected one job, a JSON object, per line (jq -c &apos;.[]&apos; turns the array that &quot;hcmctl --json jobs list&quot; prints into lines)</source>
+        <translation>une tâche par ligne, sous forme d&apos;objet JSON, attendue (jq -c &apos;.[]&apos; transforme en lignes le tableau qu&apos;affiche « hcmctl --json jobs list »)</translation>
+    </message>
+    <message>
+        <source>unknown field %1</source>
+        <translation>champ inconnu %1</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number from %2 to %3</source>
+        <translation>%1 doit être un nombre entier de %2 à %3</translation>
+    </message>
+    <message>
+        <source>%1 must be an ISO 8601 time such as &quot;2026-01-07T10:15:32.123Z&quot; or null</source>
+        <translation>%1 doit être une heure ISO 8601 telle que &quot;2026-01-07T10:15:32.123Z&quot; ou null</translation>
+    </message>
+    <message>
+        <source>%1 must be text or null</source>
+        <translation>%1 doit être du texte ou null</translation>
+    </message>
+    <message>
+        <source>id must be a job id such as &quot;job_12&quot; or 12</source>
+        <translation>id doit être un identifiant de tâche tel que &quot;job_12&quot; ou 12</translation>
+    </message>
+    <message>
+        <source>status is missing (queued, completed, failed or cancelled)</source>
+        <translation>status est absent (queued, completed, failed ou cancelled)</translation>
+    </message>
+    <message>
+        <source>unknown status %1</source>
+        <translation>statut inconnu %1</translation>
+    </message>
+    <message>
+        <source>status &quot;processing&quot; cannot be imported: no worker here runs the job; import it as queued (to run again) or as failed</source>
+        <translation>le statut « processing » ne peut pas être importé : aucun worker ici n&apos;exécute la tâche ; importez-la comme queued (pour l&apos;exécuter à nouveau) ou comme failed</translation>
+    </message>
+    <message>
+        <source>job_type is missing</source>
+        <translation>job_type est absent</translation>
+    </message>
+    <message>
+        <source>job_type is longer than 200 characters</source>
+        <translation>job_type dépasse 200 caractères</translation>
+    </message>
+    <message>
+        <source>unknown job type %1 for a queued job (finished jobs may keep any type; &quot;hcmctl jobs types&quot; lists the types that run)</source>
+        <translation>type de tâche inconnu %1 pour une tâche en attente (les tâches terminées peuvent garder n&apos;importe quel type ; « hcmctl jobs types » liste les types exécutables)</translation>
+    </message>
+    <message>
+        <source>priority must be low, normal, high or critical</source>
+        <translation>priority doit être low, normal, high ou critical</translation>
+    </message>
+    <message>
+        <source>payload must be a JSON object</source>
+        <translation>payload doit être un objet JSON</translation>
+    </message>
+    <message>
+        <source>the payload is larger than %1 KiB</source>
+        <translation>le payload dépasse %1 Kio</translation>
+    </message>
+    <message>
+        <source>the payload does not suit %1: %2</source>
+        <translation>le payload ne convient pas à %1 : %2</translation>
+    </message>
+    <message>
+        <source>result must be a JSON object or null</source>
+        <translation>result doit être un objet JSON ou null</translation>
+    </message>
+    <message>
+        <source>completed_at is missing: a %1 job needs the time it finished</source>
+        <translation>completed_at est absent : une tâche au statut %1 a besoin de l&apos;heure à laquelle elle s&apos;est terminée</translation>
+    </message>
+    <message>
+        <source>created_by must be text</source>
+        <translation>created_by doit être du texte</translation>
+    </message>
+    <message>
+        <source>cancel_requested must be true or false</source>
+        <translation>cancel_requested doit être true ou false</translation>
+    </message>
+    <message>
+        <source>progress must be a number from 0 to 1</source>
+        <translation>progress doit être un nombre de 0 à 1</translation>
+    </message>
+    <message>
+        <source>looking for jobs that exist already</source>
+        <translation>recherche des tâches déjà existantes</translation>
+    </message>
+    <message>
+        <source>line %1: %2 exists already in the database</source>
+        <translation>ligne %1 : %2 existe déjà dans la base de données</translation>
+    </message>
+    <message>
+        <source>importing jobs</source>
+        <translation>import des tâches</translation>
+    </message>
+    <message>
+        <source>line %1: %2</source>
+        <translation>ligne %1 : %2</translation>
+    </message>
+    <message>
+        <source>longer than %1 MiB; the rest of the input was not read</source>
+        <translation>plus longue que %1 Mio ; le reste de l&apos;entrée n&apos;a pas été lu</translation>
+    </message>
+    <message>
+        <source>line %1: reading stopped after %2 lines with errors; the rest of the input was not read</source>
+        <translation>ligne %1 : lecture arrêtée après %2 lignes en erreur ; le reste de l&apos;entrée n&apos;a pas été lu</translation>
+    </message>
+    <message>
+        <source>%1 is on line %2 already</source>
+        <translation>%1 figure déjà à la ligne %2</translation>
+    </message>
+    <message>
+        <source>moving the job id sequence past the imported ids</source>
+        <translation>déplacement de la séquence des identifiants de tâche au-delà des identifiants importés</translation>
+    </message>
+</context>
+<context>
     <name>hcm::JobRules</name>
     <message>
         <source>cancellation was already requested; the worker is stopping the job</source>
@@ -1340,6 +1250,89 @@
     <message>
         <source>only finished jobs can be deleted; this one is %1</source>
         <translation>seules les tâches terminées peuvent être supprimées ; celle-ci est à l&apos;état %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n in all</source>
+        <extracomment>attempts of a job whose count exceeds its retry budget (after a manual retry)</extracomment>
+        <translation>
+            <numerusform>%n au total</numerusform>
+            <numerusform>%n au total</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
+        <translation>%1 sur %2</translation>
+    </message>
+    <message>
+        <source>no retries left</source>
+        <extracomment>the end mark of the retry timeline of a failed job</extracomment>
+        <translation>plus de nouvel essai</translation>
+    </message>
+    <message>
+        <source>not retryable</source>
+        <translation>nouvel essai impossible</translation>
+    </message>
+    <message>
+        <source>Completed:</source>
+        <translation>Terminée :</translation>
+    </message>
+    <message>
+        <source>Failed:</source>
+        <translation>Échouée :</translation>
+    </message>
+    <message>
+        <source>Cancelled:</source>
+        <translation>Annulée :</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>Fin :</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <extracomment>heading of the message that says who cancelled a job and when</extracomment>
+        <translation>Motif</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Dernière erreur</translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>due maintenant</translation>
+    </message>
+    <message>
+        <source>in under a minute</source>
+        <translation>dans moins d&apos;une minute</translation>
+    </message>
+    <message numerus="yes">
+        <source>in %n min</source>
+        <translation>
+            <numerusform>dans %n min</numerusform>
+            <numerusform>dans %n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>in %n h</source>
+        <translation>
+            <numerusform>dans %n h</numerusform>
+            <numerusform>dans %n h</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>in %1 h %2 min</source>
+        <extracomment>%1 hours, %2 minutes</extracomment>
+        <translation>dans %1 h %2 min</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <extracomment>a time a day or more away; %1 is its date and time</extracomment>
+        <translation>le %1</translation>
     </message>
 </context>
 <context>
@@ -1618,20 +1611,6 @@
         <source>Cancelling…</source>
         <translation>Annulation…</translation>
     </message>
-    <message numerus="yes">
-        <source>Retrying in %n min</source>
-        <translation>
-            <numerusform>Nouvel essai dans %n min</numerusform>
-            <numerusform>Nouvel essai dans %n min</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Scheduled in %n min</source>
-        <translation>
-            <numerusform>Prévue dans %n min</numerusform>
-            <numerusform>Prévue dans %n min</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Processing %1%</source>
         <translation>En cours %1 %</translation>
@@ -1664,6 +1643,14 @@
     <message>
         <source>Paused: %1 was paused by %2 at %3. Its queued jobs wait until it is resumed.</source>
         <translation>Suspendue : %1 a été suspendu par %2 le %3. Ses tâches en attente attendent sa reprise.</translation>
+    </message>
+    <message>
+        <source>Retrying %1</source>
+        <translation>Nouvel essai %1</translation>
+    </message>
+    <message>
+        <source>Scheduled %1</source>
+        <translation>Planifiée %1</translation>
     </message>
 </context>
 <context>
@@ -3803,6 +3790,59 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
             <numerusform>%n secrets rechiffrés pour la clé de %1 (identifiant %2), version %3.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>
+One job per line: job_type and status (queued, completed, failed or cancelled) are required; id (kept), priority, payload, result, error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, completed_at (required for a finished job), created_by, worker_id, cancel_requested and progress are optional; attempt_history is ignored. Lines up to %1 MiB, payloads up to %2 KiB.
+Every line is checked first: with any error (each reported with its line number) nothing is imported.
+PostgreSQL: import as the owner role (new ids are moved past the imported ones).
+</source>
+        <translation>
+Une tâche par ligne : job_type et status (queued, completed, failed ou cancelled) sont obligatoires ; id (conservé), priority, payload, result, error_message, retry_count, max_retries, attempts, run_at, created_at, started_at, completed_at (obligatoire pour une tâche terminée), created_by, worker_id, cancel_requested et progress sont facultatifs ; attempt_history est ignoré. Lignes jusqu&apos;à %1 Mio, payloads jusqu&apos;à %2 Kio.
+Chaque ligne est d&apos;abord vérifiée : en cas d&apos;erreur (chacune signalée avec son numéro de ligne), rien n&apos;est importé.
+PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants sont placés après ceux importés).
+</translation>
+    </message>
+    <message>
+        <source>FILE</source>
+        <translation>FICHIER</translation>
+    </message>
+    <message>
+        <source>JSON lines, one job each as &quot;hcmctl --json jobs show&quot; prints it; - for standard input.</source>
+        <translation>Lignes JSON, une tâche chacune, telle que « hcmctl --json jobs show » l&apos;affiche ; - pour l&apos;entrée standard.</translation>
+    </message>
+    <message>
+        <source>Imports jobs (history from another system), keeping their ids; all or nothing.</source>
+        <translation>Importe des tâches (historique d&apos;un autre système) en conservant leurs identifiants ; tout ou rien.</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Nothing was imported.</source>
+        <translation>Rien n&apos;a été importé.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more line(s) with errors</source>
+        <translation>
+            <numerusform>%n autre ligne en erreur</numerusform>
+            <numerusform>%n autres lignes en erreur</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing was imported: %n line(s) of %1 have errors.</source>
+        <translation>
+            <numerusform>Rien n&apos;a été importé : %n ligne sur %1 contient des erreurs.</numerusform>
+            <numerusform>Rien n&apos;a été importé : %n lignes sur %1 contiennent des erreurs.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n job(s)</source>
+        <translation>
+            <numerusform>%n tâche importée</numerusform>
+            <numerusform>%n tâches importées</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -3867,6 +3907,14 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <source>Response: %1</source>
         <extracomment>the provider&apos;s answer to a test message (&quot;250 2.0.0 Ok: queued&quot;)</extracomment>
         <translation>Réponse : %1</translation>
+    </message>
+    <message>
+        <source>Test email recipient</source>
+        <translation>Destinataire de l&apos;e-mail de test</translation>
+    </message>
+    <message>
+        <source>Test SMS recipient</source>
+        <translation>Destinataire du SMS de test</translation>
     </message>
 </context>
 <context>
@@ -3971,6 +4019,10 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <extracomment>a delivery that carried a digest of several alerts</extracomment>
         <translation>Récapitulatif d&apos;alertes</translation>
     </message>
+    <message>
+        <source>Notifications sent</source>
+        <translation>Notifications envoyées</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::JobDetailsDialog</name>
@@ -4041,10 +4093,6 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <translation>Démarrée :</translation>
     </message>
     <message>
-        <source>Completed:</source>
-        <translation>Terminée :</translation>
-    </message>
-    <message>
         <source>Worker:</source>
         <translation>Worker :</translation>
     </message>
@@ -4109,21 +4157,6 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <translation>—</translation>
     </message>
     <message>
-        <source>due now</source>
-        <translation>due maintenant</translation>
-    </message>
-    <message numerus="yes">
-        <source>in %n min</source>
-        <translation>
-            <numerusform>dans %n min</numerusform>
-            <numerusform>dans %n min</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>in %1 h %2 min</source>
-        <translation>dans %1 h %2 min</translation>
-    </message>
-    <message>
         <source>%1 · %2</source>
         <extracomment>job id · job type</extracomment>
         <translation>%1 · %2</translation>
@@ -4138,12 +4171,7 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
     </message>
     <message>
         <source>%1 of %2</source>
-        <extracomment>attempts started &quot;of&quot; the most possible (1 + retries)</extracomment>
         <translation>%1 sur %2</translation>
-    </message>
-    <message>
-        <source>Last error</source>
-        <translation>Dernière erreur</translation>
     </message>
     <message>
         <source>No result.</source>
@@ -4210,20 +4238,8 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <translation>fin</translation>
     </message>
     <message>
-        <source>no retries left</source>
-        <translation>plus de nouvel essai</translation>
-    </message>
-    <message>
-        <source>No retries left: %1 of %2 attempts used.</source>
-        <translation>Plus de nouvel essai : %1 essais sur %2 utilisés.</translation>
-    </message>
-    <message>
         <source>Failed without retrying (the error is not retryable).</source>
         <translation>Échec sans nouvel essai (l&apos;erreur ne permet pas de réessayer).</translation>
-    </message>
-    <message>
-        <source>Completed on attempt %1 of %2.</source>
-        <translation>Terminée à l&apos;essai %1 sur %2.</translation>
     </message>
     <message>
         <source>Cancelled: no further attempts.</source>
@@ -4250,6 +4266,15 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <source>Not started</source>
         <extracomment>claimed by a worker that died before the job started; requeued without spending a retry</extracomment>
         <translation>Non démarré</translation>
+    </message>
+    <message>
+        <source>No retries left; attempts: %1.</source>
+        <extracomment>%1 is the attempts: &quot;4 of 4&quot;, &quot;6 in all&quot;</extracomment>
+        <translation>Plus de nouvel essai ; essais : %1.</translation>
+    </message>
+    <message>
+        <source>Completed on attempt %1.</source>
+        <translation>Terminée à l&apos;essai %1.</translation>
     </message>
 </context>
 <context>
@@ -4559,6 +4584,22 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <source>Queued %1 jobs wait until resumed; running ones finish.</source>
         <translation>Les tâches %1 en attente attendent la reprise ; celles en cours se terminent.</translation>
     </message>
+    <message>
+        <source>Status filter</source>
+        <translation>Filtre de statut</translation>
+    </message>
+    <message>
+        <source>Search jobs</source>
+        <translation>Rechercher des tâches</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Tâches</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>
@@ -4756,6 +4797,10 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <source>Jobs still running in %1 are stopped and go back to the queue.</source>
         <translation>Les tâches encore en cours dans %1 sont arrêtées et retournent dans la file d&apos;attente.</translation>
     </message>
+    <message>
+        <source>Pages</source>
+        <translation>Pages</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::NewJobDialog</name>
@@ -4823,6 +4868,10 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
         <source>Could not create the job: %1</source>
         <extracomment>%1 is the database&apos;s or the service&apos;s reason</extracomment>
         <translation>Impossible de créer la tâche : %1</translation>
+    </message>
+    <message>
+        <source>Start time</source>
+        <translation>Heure de début</translation>
     </message>
 </context>
 <context>
@@ -5226,6 +5275,213 @@ Le payload fait au plus %1 Kio ; un fichier ou une entrée standard plus grand e
     <message>
         <source>Resume %1</source>
         <translation>Reprendre %1</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ScheduleDialog</name>
+    <message>
+        <source>Edit Schedule</source>
+        <translation>Modifier la planification</translation>
+    </message>
+    <message>
+        <source>New Schedule</source>
+        <translation>Nouvelle planification</translation>
+    </message>
+    <message>
+        <source>minute hour day-of-month month day-of-week, e.g. 0 3 * * *</source>
+        <extracomment>placeholder of the cron expression field</extracomment>
+        <translation>minute heure jour-du-mois mois jour-de-la-semaine, p. ex. 0 3 * * *</translation>
+    </message>
+    <message>
+        <source>Skip while the previous job is queued or running</source>
+        <translation>Ignorer tant que la tâche précédente est en attente ou en cours</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>Autoriser</translation>
+    </message>
+    <message>
+        <source>Run once when the workers are back</source>
+        <translation>Exécuter une fois au retour des workers</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Ignorer</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Activée</translation>
+    </message>
+    <message>
+        <source>In the schedule&apos;s zone</source>
+        <translation>Dans le fuseau de la planification</translation>
+    </message>
+    <message>
+        <source>Local time</source>
+        <translation>Heure locale</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nom :</translation>
+    </message>
+    <message>
+        <source>Job &amp;type:</source>
+        <translation>&amp;Type de tâche :</translation>
+    </message>
+    <message>
+        <source>&amp;Cron expression:</source>
+        <translation>Expression &amp;cron :</translation>
+    </message>
+    <message>
+        <source>Time &amp;zone:</source>
+        <translation>&amp;Fuseau horaire :</translation>
+    </message>
+    <message>
+        <source>&amp;Payload:</source>
+        <translation>&amp;Payload :</translation>
+    </message>
+    <message>
+        <source>P&amp;riority:</source>
+        <translation>P&amp;riorité :</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Nouveaux &amp;essais max. :</translation>
+    </message>
+    <message>
+        <source>&amp;Overlap:</source>
+        <translation>C&amp;hevauchement :</translation>
+    </message>
+    <message>
+        <source>&amp;Missed runs:</source>
+        <translation>Exécutions &amp;manquées :</translation>
+    </message>
+    <message>
+        <source>Next runs:</source>
+        <translation>Prochaines exécutions :</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::ScheduleTableModel</name>
+    <message>
+        <source>off</source>
+        <translation>désactivée</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>jamais</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>activée</translation>
+    </message>
+    <message>
+        <source>Times in %1</source>
+        <translation>Heures dans le fuseau %1</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Quand</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Fuseau horaire</translation>
+    </message>
+    <message>
+        <source>Next run</source>
+        <translation>Prochaine exécution</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Dernière exécution</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Activée</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::SchedulesPage</name>
+    <message>
+        <source>&amp;New Schedule…</source>
+        <translation>&amp;Nouvelle planification…</translation>
+    </message>
+    <message>
+        <source>&amp;Run Now</source>
+        <translation>E&amp;xécuter maintenant</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Modifier…</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate…</source>
+        <translation>D&amp;upliquer…</translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation>&amp;Désactiver</translation>
+    </message>
+    <message>
+        <source>E&amp;nable</source>
+        <translation>&amp;Activer</translation>
+    </message>
+    <message>
+        <source>Show &amp;Jobs</source>
+        <translation>Afficher les &amp;tâches</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>Supp&amp;rimer…</translation>
+    </message>
+    <message>
+        <source>%1 (copy)</source>
+        <extracomment>the name of a duplicated schedule</extracomment>
+        <translation>%1 (copie)</translation>
+    </message>
+    <message>
+        <source>Delete Schedule</source>
+        <translation>Supprimer la planification</translation>
+    </message>
+    <message>
+        <source>Delete the schedule &quot;%1&quot;? The jobs it made stay.</source>
+        <translation>Supprimer la planification « %1 » ? Les tâches qu&apos;elle a créées sont conservées.</translation>
+    </message>
+    <message>
+        <source>Jobs of %1</source>
+        <translation>Tâches de %1</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créée</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>Fin</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
     </message>
 </context>
 <context>
@@ -5672,6 +5928,14 @@ Terminées %3 · Échouées %4</translation>
     <message>
         <source>Copy &amp;ID</source>
         <translation>Copier l&apos;&amp;ID</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>Workers</translation>
+    </message>
+    <message>
+        <source>Jobs of the selected worker</source>
+        <translation>Tâches du worker sélectionné</translation>
     </message>
 </context>
 </TS>
