@@ -256,9 +256,12 @@ QString JobTableModel::statusText(const Job &job, qint64 nowMs)
     if (job.status == JobStatus::Processing && job.cancelRequested)
         return tr("Cancelling…");
     if (job.status == JobStatus::Queued && job.runAt > nowMs) {
-        //: %1 is when: "in 4 min", "on 03.01.2099 10:00"
         const QString when = JobRules::relativeTime(job.runAt, nowMs);
-        return job.retryCount > 0 ? tr("Retrying %1").arg(when) : tr("Scheduled %1").arg(when);
+        if (job.retryCount > 0)
+            //: %1 is when: "in 4 min", "on 03.01.2099 10:00"
+            return tr("Retrying %1").arg(when);
+        //: %1 is when: "in 4 min", "on 03.01.2099 10:00"
+        return tr("Scheduled %1").arg(when);
     }
     if (job.status == JobStatus::Processing && job.progress >= 0)
         return tr("Processing %1%").arg(int(job.progress * 100));
