@@ -1351,8 +1351,7 @@ Result<QList<WorkerInfo>> JobStore::workers()
         out.append(WorkerInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
                               q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toInt(),
                               q.value(6).toInt(), q.value(7).toString(), msOrZero(q.value(8)),
-                              msOrZero(q.value(9)), q.value(10).toString(),
-                              msOrZero(q.value(11))});
+                              msOrZero(q.value(9)), q.value(10).toString(), msOrZero(q.value(11))});
     }
     return out;
 }
