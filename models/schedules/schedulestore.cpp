@@ -90,6 +90,22 @@ std::optional<qint64> nextSlot(const QString &cron, const QString &zone, qint64 
     return e.value()->nextAfter(afterMs, z.value());
 }
 
+// The definition's columns in the order add() and update() name them: name … next_run_at.
+void bindDefinition(QSqlQuery &q, const Schedule &s)
+{
+    q.addBindValue(s.name);
+    q.addBindValue(s.jobType);
+    q.addBindValue(compactJson(s.payload));
+    q.addBindValue(static_cast<int>(s.priority));
+    q.addBindValue(s.maxRetries);
+    q.addBindValue(s.cron);
+    q.addBindValue(s.timeZone);
+    q.addBindValue(s.enabled ? 1 : 0);
+    q.addBindValue(toString(s.overlap));
+    q.addBindValue(toString(s.missed));
+    q.addBindValue(nullableMs(s.enabled ? s.nextRunAt : 0));
+}
+
 } // namespace
 
 ScheduleStore::ScheduleStore(DbConfig config, std::shared_ptr<Clock> clock)
@@ -211,17 +227,7 @@ Result<qint64> ScheduleStore::insert(const Schedule &s, const QString &actor)
         "INSERT INTO schedules (name, job_type, payload, priority, max_retries, cron, time_zone, enabled, "
         "overlap_policy, missed_policy, next_run_at, created_at, created_by, updated_at, updated_by) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
-    q.addBindValue(s.name);
-    q.addBindValue(s.jobType);
-    q.addBindValue(compactJson(s.payload));
-    q.addBindValue(static_cast<int>(s.priority));
-    q.addBindValue(s.maxRetries);
-    q.addBindValue(s.cron);
-    q.addBindValue(s.timeZone);
-    q.addBindValue(s.enabled ? 1 : 0);
-    q.addBindValue(toString(s.overlap));
-    q.addBindValue(toString(s.missed));
-    q.addBindValue(nullableMs(s.enabled ? s.nextRunAt : 0));
+    bindDefinition(q, s);
     q.addBindValue(*nowMs);
     q.addBindValue(actor);
     q.addBindValue(*nowMs);
@@ -256,17 +262,7 @@ Status ScheduleStore::update(const Schedule &s, const QString &actor)
         QStringLiteral("UPDATE schedules SET name = ?, job_type = ?, payload = ?, priority = ?, "
                        "max_retries = ?, cron = ?, time_zone = ?, enabled = ?, overlap_policy = ?, "
                        "missed_policy = ?, next_run_at = ?, updated_at = ?, updated_by = ? WHERE id = ?"));
-    q.addBindValue(s.name);
-    q.addBindValue(s.jobType);
-    q.addBindValue(compactJson(s.payload));
-    q.addBindValue(static_cast<int>(s.priority));
-    q.addBindValue(s.maxRetries);
-    q.addBindValue(s.cron);
-    q.addBindValue(s.timeZone);
-    q.addBindValue(s.enabled ? 1 : 0);
-    q.addBindValue(toString(s.overlap));
-    q.addBindValue(toString(s.missed));
-    q.addBindValue(nullableMs(s.enabled ? s.nextRunAt : 0));
+    bindDefinition(q, s);
     q.addBindValue(*nowMs);
     q.addBindValue(actor);
     q.addBindValue(s.id);
