@@ -74,6 +74,7 @@ Job jobFromQuery(const QSqlQuery &q)
     j.leaseExpiresAt = msOrZero(q.value(17));
     j.cancelRequested = q.value(18).toInt() != 0;
     j.progress = q.value(19).isNull() ? -1.0 : q.value(19).toDouble();
+    j.scheduleId = msOrZero(q.value(20));
     return j;
 }
 
@@ -134,6 +135,12 @@ Where whereFor(const JobFilter &f, bool withStatuses)
     if (!f.type.isEmpty()) {
         parts << QStringLiteral("job_type = ?");
         w.values << f.type;
+    }
+    // Served by migration 011's partial indexes on (schedule_id, id): they hold only the jobs a schedule
+    // made, so the hot tables pay for them on scheduled jobs alone.
+    if (f.scheduleId > 0) {
+        parts << QStringLiteral("schedule_id = ?");
+        w.values << f.scheduleId;
     }
     const QString search = f.search.trimmed();
     if (!search.isEmpty()) {
@@ -1351,8 +1358,7 @@ Result<QList<WorkerInfo>> JobStore::workers()
         out.append(WorkerInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
                               q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toInt(),
                               q.value(6).toInt(), q.value(7).toString(), msOrZero(q.value(8)),
-                              msOrZero(q.value(9)), q.value(10).toString(),
-                              msOrZero(q.value(11))});
+                              msOrZero(q.value(9)), q.value(10).toString(), msOrZero(q.value(11))});
     }
     return out;
 }
