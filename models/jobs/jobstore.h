@@ -35,11 +35,11 @@ struct JobFilter {
     QList<JobStatus> statuses; // empty: every status
     QString type;              // empty: every type
     QString search;            // matches the id ("job_12" or "12"), the type, or the error text
-    qint64 scheduleId = 0;     // 0: any job; else only the jobs that schedule created
     JobSortColumn sort = JobSortColumn::Id;
     Qt::SortOrder order = Qt::DescendingOrder;
     int limit = 100;
     int offset = 0;
+    qint64 scheduleId = 0; // 0: any job; else only the jobs that schedule created (last: aggregates)
 };
 
 // A job handed to a worker by claim().
