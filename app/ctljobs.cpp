@@ -6,6 +6,7 @@
 #include "jobs/jobimport.h"
 #include "jobs/jobservice.h"
 #include "jobs/pauseservice.h"
+#include "schedules/schedulestore.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -150,8 +151,8 @@ int jobsEnqueueCommand(Context &ctx)
 
 namespace {
 
-// Builds the filter of `jobs list` from its options; false after a usage error.
-bool listFilter(Context &ctx, JobFilter &filter)
+// Builds the filter of `jobs list` from its options; ExitOk, or the exit code of the error it printed.
+int listFilter(Context &ctx, JobFilter &filter)
 {
     filter.limit = 50;
     if (ctx.parser.isSet(QStringLiteral("status"))) {
@@ -163,16 +164,37 @@ bool listFilter(Context &ctx, JobFilter &filter)
                 ctx.usage(
                     Ctl::tr("Unknown status \"%1\": use queued, processing, completed, failed or cancelled.")
                         .arg(name.trimmed()));
-                return false;
+                return ExitUsage;
             }
             filter.statuses.append(*status);
         }
     }
     filter.type = ctx.parser.value(QStringLiteral("type")).trimmed();
     filter.search = ctx.parser.value(QStringLiteral("search"));
+    if (ctx.parser.isSet(QStringLiteral("schedule"))) {
+        const QString key = ctx.parser.value(QStringLiteral("schedule")).trimmed();
+        bool isNumber = false;
+        const qint64 id = key.toLongLong(&isNumber);
+        if (isNumber && id > 0) {
+            // An id is taken as is: the jobs of a deleted schedule keep its id.
+            filter.scheduleId = id;
+        } else if (key.isEmpty() || isNumber) {
+            ctx.usage(Ctl::tr("\"%1\" is not a schedule; write its id or its name.").arg(key));
+            return ExitUsage;
+        } else {
+            const auto found = ScheduleStore(ctx.config).findByName(key);
+            if (!found) {
+                return ctx.fail(found.error().message);
+            }
+            if (!found->has_value()) {
+                return ctx.fail(Ctl::tr("There is no schedule named \"%1\".").arg(key));
+            }
+            filter.scheduleId = found->value().id;
+        }
+    }
     if (!ctx.intOption(QStringLiteral("limit"), 1, filter.limit) ||
         !ctx.intOption(QStringLiteral("offset"), 0, filter.offset))
-        return false;
+        return ExitUsage;
     if (ctx.parser.isSet(QStringLiteral("sort"))) {
         static const QList<QPair<QString, JobSortColumn>> columns = {
             {QStringLiteral("id"), JobSortColumn::Id},
@@ -187,12 +209,12 @@ bool listFilter(Context &ctx, JobFilter &filter)
         if (it == columns.end()) {
             ctx.usage(
                 Ctl::tr("Unknown sort column \"%1\": use id, created, status, type or priority.").arg(key));
-            return false;
+            return ExitUsage;
         }
         filter.sort = it->second;
     }
     filter.order = ctx.parser.isSet(QStringLiteral("asc")) ? Qt::AscendingOrder : Qt::DescendingOrder;
-    return true;
+    return ExitOk;
 }
 
 } // namespace
@@ -200,8 +222,8 @@ bool listFilter(Context &ctx, JobFilter &filter)
 int jobsListCommand(Context &ctx)
 {
     JobFilter filter;
-    if (!listFilter(ctx, filter))
-        return ExitUsage;
+    if (const int rc = listFilter(ctx, filter); rc != ExitOk)
+        return rc;
     JobService service{JobStore(ctx.config)};
     auto jobs = service.list(filter);
     if (!jobs)

@@ -71,6 +71,7 @@ private slots:
     void relativeTimesAgreeAndFarOnesAreDates();
     void tablesShowEveryRowAndColumn();
     void timelineWordsWholeInGerman();
+    void scheduleLineOnlyForScheduledJobs();
 
 private:
     std::unique_ptr<JobDetailsView> openView(const Job &job, int width);
@@ -102,6 +103,31 @@ std::unique_ptr<JobDetailsView> TestGuiJobDetails::openView(const Job &job, int 
         qWarning("not exposed");
     settle();
     return view;
+}
+
+// A job a schedule made names it ("Schedule: nightly-cleanup (#7)", the name from its creator, no query);
+// one of "Run now" (created by a person) shows the id; a job of no schedule has no such line.
+void TestGuiJobDetails::scheduleLineOnlyForScheduledJobs()
+{
+    Job j = baseJob();
+    j.scheduleId = 7;
+    j.createdBy = QStringLiteral("schedule:nightly-cleanup");
+    auto view = openView(j, 600);
+    QStringList texts = visibleLabelTexts(view.get());
+    QVERIFY2(texts.contains(QStringLiteral("Schedule:")), qPrintable(texts.join(u'|')));
+    QVERIFY2(texts.contains(QStringLiteral("nightly-cleanup (#7)")), qPrintable(texts.join(u'|')));
+
+    j.createdBy = QStringLiteral("admin");
+    view->setJob(j);
+    settle();
+    texts = visibleLabelTexts(view.get());
+    QVERIFY2(texts.contains(QStringLiteral("#7")), qPrintable(texts.join(u'|')));
+
+    j.scheduleId = 0;
+    view->setJob(j);
+    settle();
+    texts = visibleLabelTexts(view.get());
+    QVERIFY2(!texts.contains(QStringLiteral("Schedule:")), qPrintable(texts.join(u'|')));
 }
 
 // Failed with an error that is not retryable, retried by hand, failed again: two attempts, no automatic

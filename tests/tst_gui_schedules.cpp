@@ -6,12 +6,16 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtablemodel.h"
 #include "jobs/jobtypes.h"
 #include "schedules/scheduleservice.h"
+#include "ui/jobspage.h"
 #include "ui/mainwindow.h"
 #include "ui/scheduledialog.h"
 #include "ui/schedulespage.h"
 #include "ui/scheduletablemodel.h"
+#include "ui/statusfiltermodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -19,11 +23,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -207,6 +213,105 @@ private slots:
         window.showPage(ui::MainWindow::SchedulesPageIndex);
         QCOMPARE(window.currentPage(), int(ui::MainWindow::SchedulesPageIndex));
         QVERIFY(window.schedulesPage()->isVisibleTo(&window));
+    }
+
+    // "Show Jobs" in the schedule's menu switches the main window to the jobs page, filtered to that
+    // schedule's jobs (counts too) under a "Schedule: …" chip; its button and Escape show every job again.
+    void showJobsFiltersTheJobsPage()
+    {
+        TempDatabase tdb;
+        QVERIFY(tdb.isValid());
+        ScheduleService schedules{ScheduleStore(tdb.config())};
+        Schedule s;
+        s.name = QStringLiteral("nightly-cleanup");
+        s.jobType = QStringLiteral("test.noop");
+        s.cron = QStringLiteral("@yearly");
+        s.timeZone = QStringLiteral("UTC");
+        auto id = schedules.add(s, kActor);
+        QVERIFY(id.ok());
+        s.name = QStringLiteral("other");
+        auto other = schedules.add(s, kActor);
+        QVERIFY(other.ok());
+        QSet<qint64> mine;
+        for (int i = 0; i < 2; ++i) {
+            auto job = schedules.runNow(*id, kActor);
+            QVERIFY(job.ok());
+            mine.insert(*job);
+        }
+        QVERIFY(schedules.runNow(*other, kActor).ok());
+        JobService jobs{JobStore(tdb.config())};
+        NewJob plain;
+        plain.type = QStringLiteral("test.noop");
+        QVERIFY(jobs.enqueue(plain, kActor).ok());
+
+        ui::MainWindow::Options o;
+        o.db = tdb.config();
+        o.actor = kActor;
+        o.runWorker = false;
+        ui::MainWindow window(o);
+        window.resize(1400, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        ui::JobsPage *jobsPage = window.jobsPage();
+        QTRY_COMPARE(jobsPage->model()->rowCount(), 4);
+        QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(4));
+        QVERIFY(!jobsPage->scheduleChip()->isVisibleTo(jobsPage));
+
+        window.showPage(ui::MainWindow::SchedulesPageIndex);
+        ui::SchedulesPage *page = window.schedulesPage();
+        QTRY_COMPARE(page->model()->rowCount(), 4);
+        const int row = page->model()->rowOf(*id);
+        QVERIFY(row >= 0);
+        emit page->view()->customContextMenuRequested(
+            page->view()->visualRect(page->model()->index(row, 0)).center());
+        auto *menu = page->findChild<QMenu *>();
+        QVERIFY(menu);
+        QAction *show = nullptr;
+        for (QAction *a : menu->actions())
+            if (a->text() == QStringLiteral("Show &Jobs"))
+                show = a;
+        QVERIFY(show);
+        show->trigger();
+        menu->close();
+
+        QCOMPARE(window.currentPage(), 0);
+        QVERIFY(!page->jobsDialog()); // the jobs page shows them, not a dialog of the schedules page
+        QVERIFY(jobsPage->scheduleChip()->isVisibleTo(jobsPage));
+        auto *label = jobsPage->scheduleChip()->findChild<QLabel *>(QStringLiteral("scheduleFilterLabel"));
+        QVERIFY(label);
+        QCOMPARE(label->text(), QStringLiteral("Schedule: nightly-cleanup"));
+        QCOMPARE(jobsPage->model()->filter().scheduleId, *id);
+        QTRY_COMPARE(jobsPage->model()->rowCount(), 2);
+        QTRY_VERIFY(jobsPage->model()->jobAt(0) && jobsPage->model()->jobAt(1));
+        QSet<qint64> shown;
+        for (int r = 0; r < 2; ++r) {
+            QCOMPARE(jobsPage->model()->jobAt(r)->scheduleId, *id);
+            shown.insert(jobsPage->model()->jobIdAt(r));
+        }
+        QCOMPARE(shown, mine);
+        QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(2));
+
+        // The chip's button clears the filter.
+        auto *clear =
+            jobsPage->scheduleChip()->findChild<QToolButton *>(QStringLiteral("clearScheduleFilter"));
+        QVERIFY(clear);
+        clear->click();
+        QVERIFY(!jobsPage->scheduleChip()->isVisibleTo(jobsPage));
+        QTRY_COMPARE(jobsPage->model()->rowCount(), 4);
+        QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(4));
+
+        // So does Escape, from the table.
+        emit page->showJobsRequested(*other, QStringLiteral("other"));
+        QTRY_COMPARE(jobsPage->model()->rowCount(), 1);
+        QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(1));
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        jobsPage->table()->setFocus();
+        QTRY_VERIFY(jobsPage->table()->hasFocus());
+        QTest::keyClick(jobsPage->table(), Qt::Key_Escape);
+        QCOMPARE(jobsPage->scheduleFilter(), qint64(0));
+        QTRY_COMPARE(jobsPage->model()->rowCount(), 4);
+        QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(4));
     }
 
     // Not a test: HCM_SCREENSHOT_DIR=docs/screenshots ./tst_gui_schedules screenshotsForDocs

@@ -8,6 +8,7 @@
 #include "db/database.h"
 #include "db/migrator.h"
 #include "jobs/jobservice.h"
+#include "jobs/jobstatsstore.h"
 #include "jobs/jobtypes.h"
 #include "schedules/schedulenotifier.h"
 #include "schedules/scheduler.h"
@@ -185,6 +186,76 @@ private slots:
         auto listed = jobs.list(JobFilter{});
         QVERIFY(listed.ok());
         QCOMPARE(listed->size(), 1);
+    }
+
+    // Jobs read from the store carry their schedule's id (0 when none; "schedule_id" in the JSON, null
+    // when none), and JobFilter::scheduleId narrows the list, the count and the counts by status to one
+    // schedule's jobs, finished ones included (on PostgreSQL they live in job_archive).
+    void jobFilterBySchedule()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        ScheduleService schedules{ScheduleStore(tdb.config())};
+        auto a = schedules.add(makeSchedule(QStringLiteral("a"), QStringLiteral("@yearly")), kActor);
+        auto b = schedules.add(makeSchedule(QStringLiteral("b"), QStringLiteral("@yearly")), kActor);
+        QVERIFY(a.ok() && b.ok());
+        auto a1 = schedules.runNow(*a, kActor);
+        auto a2 = schedules.runNow(*a, kActor);
+        auto b1 = schedules.runNow(*b, kActor);
+        QVERIFY(a1.ok() && a2.ok() && b1.ok());
+        JobService jobs{JobStore(tdb.config())};
+        NewJob plain;
+        plain.type = QStringLiteral("test.noop");
+        auto p1 = jobs.enqueue(plain, kActor);
+        QVERIFY(p1.ok());
+        QVERIFY(exec(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
+                                                  "completed_at = 2 WHERE id = %1")
+                                       .arg(*a1)));
+
+        auto one = jobs.get(*a1);
+        QVERIFY(one.ok());
+        QCOMPARE(one->scheduleId, *a);
+        QCOMPARE(one->toJson().value(QStringLiteral("schedule_id")).toInteger(), *a);
+        auto none = jobs.get(*p1);
+        QVERIFY(none.ok());
+        QCOMPARE(none->scheduleId, qint64(0));
+        QVERIFY(none->toJson().contains(QStringLiteral("schedule_id")));
+        QVERIFY(none->toJson().value(QStringLiteral("schedule_id")).isNull());
+
+        JobFilter filter;
+        filter.scheduleId = *a;
+        auto listed = jobs.list(filter);
+        QVERIFY(listed.ok());
+        QList<qint64> ids;
+        for (const Job &j : *listed) {
+            QCOMPARE(j.scheduleId, *a);
+            ids << j.id;
+        }
+        QCOMPARE(ids, (QList<qint64>{*a2, *a1})); // newest first
+        QCOMPARE(jobs.count(filter).value(), qint64(2));
+        JobStore store(tdb.config());
+        auto byStatus = store.countByStatus(filter);
+        QVERIFY(byStatus.ok());
+        QCOMPARE(byStatus->at(size_t(JobStatus::Queued)), qint64(1));
+        QCOMPARE(byStatus->at(size_t(JobStatus::Completed)), qint64(1));
+        // The counts the jobs page reads: the maintained totals know no schedules, so they must not
+        // answer a schedule filter.
+        JobStatsStore stats(tdb.config());
+        QCOMPARE(stats.count(filter).value(), qint64(2));
+        auto statsByStatus = stats.countByStatus(filter);
+        QVERIFY(statsByStatus.ok());
+        QCOMPARE(statsByStatus->at(size_t(JobStatus::Queued)), qint64(1));
+        QCOMPARE(statsByStatus->at(size_t(JobStatus::Completed)), qint64(1));
+        // With the other filters.
+        filter.statuses = {JobStatus::Completed};
+        QCOMPARE(jobs.count(filter).value(), qint64(1));
+        QCOMPARE(stats.count(filter).value(), qint64(1));
+        filter.statuses.clear();
+        filter.scheduleId = *b;
+        QCOMPARE(jobs.list(filter)->size(), 1);
+        QCOMPARE(jobs.list(filter)->at(0).id, *b1);
+        filter.scheduleId = 0;
+        QCOMPARE(jobs.count(filter).value(), qint64(4));
+        QCOMPARE(stats.count(filter).value(), qint64(4));
     }
 
     // A database of schema 9 (before schedules) gets the table, the column and the two schedules; its
@@ -720,6 +791,89 @@ private slots:
         r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("show"), QStringLiteral("nightly")});
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: There is no schedule named \"nightly\"."));
+    }
+
+    // hcmctl jobs list --schedule ID|NAME lists only that schedule's jobs; jobs show/list --json carry
+    // "schedule_id" (null when none); a schedule that is not there is a precise error.
+    void hcmctlJobsListBySchedule()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!QFile::exists(programPath(QStringLiteral("hcmctl"))))
+            QSKIP("hcmctl is not built");
+        ScheduleService schedules{ScheduleStore(tdb.config())};
+        // A type hcmctl knows (it runs without the test types), for the re-import below.
+        auto cleanupSchedule = [](const QString &name) {
+            Schedule s = makeSchedule(name, QStringLiteral("@yearly"));
+            s.jobType = QStringLiteral("cleanup");
+            return s;
+        };
+        auto a = schedules.add(cleanupSchedule(QStringLiteral("nightly-cleanup")), kActor);
+        auto b = schedules.add(cleanupSchedule(QStringLiteral("other")), kActor);
+        QVERIFY(a.ok() && b.ok());
+        QSet<qint64> mine;
+        for (int i = 0; i < 2; ++i)
+            mine.insert(schedules.runNow(*a, kActor).value());
+        QVERIFY(schedules.runNow(*b, kActor).ok());
+        JobService jobs{JobStore(tdb.config())};
+        NewJob plain;
+        plain.type = QStringLiteral("cleanup");
+        const qint64 plainId = jobs.enqueue(plain, kActor).value();
+        Database::closeThreadConnections();
+
+        for (const QString &key : {QStringLiteral("nightly-cleanup"), QString::number(*a)}) {
+            CtlRun r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
+                                    QStringLiteral("--schedule"), key});
+            QCOMPARE(r.code, 0);
+            QSet<qint64> listed;
+            for (const QJsonValue &v : jsonOf(r).toArray()) {
+                QCOMPARE(v[QStringLiteral("schedule_id")].toInteger(), *a);
+                listed.insert(Job::parseId(v[QStringLiteral("id")].toString()).value_or(0));
+            }
+            QCOMPARE(listed, mine);
+        }
+        CtlRun r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
+                                QStringLiteral("nightly-cleanup")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.trimmed().endsWith(QLatin1String("2 of 2 jobs")), qPrintable(r.out));
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(jsonOf(r).toArray().size(), 4);
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
+                         QString::number(plainId)});
+        QCOMPARE(r.code, 0);
+        QVERIFY(jsonOf(r).toObject().contains(QStringLiteral("schedule_id")));
+        QVERIFY(jsonOf(r)[QStringLiteral("schedule_id")].isNull());
+
+        // What jobs list --json prints imports again (jq -c '.[]'), schedule_id included; without its id
+        // the line becomes a new job of the same schedule.
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
+                         QStringLiteral("--schedule"), QStringLiteral("nightly-cleanup"),
+                         QStringLiteral("--limit"), QStringLiteral("1")});
+        QCOMPARE(r.code, 0);
+        QJsonObject exported = jsonOf(r).toArray().at(0).toObject();
+        exported.remove(QStringLiteral("id"));
+        QFile file(tdb.dir() + QStringLiteral("/jobs.jsonl"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QJsonDocument(exported).toJson(QJsonDocument::Compact) + '\n');
+        file.close();
+        r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("import"), file.fileName()});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
+                         QStringLiteral("--schedule"), QString::number(*a)});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(jsonOf(r).toArray().size(), 3);
+
+        r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
+                         QStringLiteral("nope")});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: There is no schedule named \"nope\"."));
+        QVERIFY(r.out.isEmpty());
+        r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
+                         QStringLiteral("0")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(
+            r.err.startsWith(QLatin1String("hcmctl: \"0\" is not a schedule; write its id or its name.")),
+            qPrintable(r.err));
     }
 };
 

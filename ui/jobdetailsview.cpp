@@ -98,6 +98,20 @@ void fitHeight(QPlainTextEdit *edit)
     edit->setFixedHeight(lines * edit->fontMetrics().lineSpacing() + frame + 2);
 }
 
+// "nightly-cleanup (#7)": the name from the job's creator ("schedule:nightly-cleanup" for the jobs of a
+// slot), so that no query runs on the GUI thread; "#7" for the jobs of "Run Now", created by a person.
+QString scheduleText(const Job &j)
+{
+    if (j.scheduleId <= 0)
+        return {};
+    const QString id = QStringLiteral("#%1").arg(j.scheduleId);
+    static const QLatin1String prefix("schedule:");
+    if (j.createdBy.startsWith(prefix) && j.createdBy.size() > prefix.size())
+        //: A job's schedule: %1 its name, %2 its id ("#7")
+        return JobDetailsView::tr("%1 (%2)").arg(j.createdBy.mid(prefix.size()), id);
+    return id;
+}
+
 } // namespace
 
 JobDetailsView::JobDetailsView(QWidget *parent)
@@ -177,9 +191,9 @@ void JobDetailsView::buildUi()
     grid->setVerticalSpacing(4);
     grid->setContentsMargins(0, 8, 0, 0);
     const QString names[FieldCount] = {
-        tr("Priority:"), tr("Attempts:"),  tr("Retries used:"), tr("Duration:"),
-        tr("Created:"),  tr("Run at:"),    tr("Started:"),      JobRules::finishedAtLabel(JobStatus::Queued),
-        tr("Worker:"),   tr("Created by:")};
+        tr("Priority:"), tr("Attempts:"),   tr("Retries used:"), tr("Duration:"),
+        tr("Created:"),  tr("Run at:"),     tr("Started:"),      JobRules::finishedAtLabel(JobStatus::Queued),
+        tr("Worker:"),   tr("Created by:"), tr("Schedule:")};
     for (int i = 0; i < FieldCount; ++i) {
         auto *name = new QLabel(names[i], m_content);
         name->setForegroundRole(QPalette::PlaceholderText);
@@ -332,9 +346,12 @@ void JobDetailsView::refresh()
         timeText(j.completedAt),
         j.workerId.isEmpty() ? tr("—") : j.workerId,
         j.createdBy.isEmpty() ? tr("—") : j.createdBy,
+        scheduleText(j),
     };
     for (int i = 0; i < FieldCount; ++i)
         m_fieldValues[i]->setText(values[i]);
+    m_fieldNames[Schedule]->setVisible(j.scheduleId > 0);
+    m_fieldValues[Schedule]->setVisible(j.scheduleId > 0);
     m_fieldNames[Completed]->setText(JobRules::finishedAtLabel(j.status));
 
     m_errorHeading->setText(JobRules::errorHeading(j.status));

@@ -70,6 +70,7 @@ private:
         Completed,
         Worker,
         CreatedBy,
+        Schedule, // shown only for the jobs a schedule made
         FieldCount
     };
 

@@ -256,11 +256,35 @@ void JobsPage::buildUi()
                     [this, ids] { requestCancel(ids); });
     });
 
+    // The schedule filter ("Show Jobs" on the schedules page): a chip, cleared by its button or Escape.
+    m_scheduleChip = new QWidget;
+    m_scheduleChip->setObjectName(QStringLiteral("scheduleChip"));
+    auto *chipLayout = new QHBoxLayout(m_scheduleChip);
+    chipLayout->setContentsMargins(0, 0, 0, 0);
+    m_scheduleLabel = new QLabel;
+    m_scheduleLabel->setObjectName(QStringLiteral("scheduleFilterLabel"));
+    auto *clearSchedule = new QToolButton;
+    clearSchedule->setObjectName(QStringLiteral("clearScheduleFilter"));
+    clearSchedule->setText(QStringLiteral("✕"));
+    clearSchedule->setToolTip(tr("Show the jobs of every schedule (Esc)"));
+    clearSchedule->setAccessibleName(tr("Clear schedule filter"));
+    clearSchedule->setAutoRaise(true);
+    connect(clearSchedule, &QToolButton::clicked, this, &JobsPage::clearScheduleFilter);
+    chipLayout->addWidget(m_scheduleLabel);
+    chipLayout->addWidget(clearSchedule);
+    m_scheduleChip->hide();
+    // Enabled only while the filter is on, so that Escape is not taken from anything else meanwhile.
+    m_clearScheduleShortcut =
+        new QShortcut(QKeySequence(Qt::Key_Escape), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
+    m_clearScheduleShortcut->setEnabled(false);
+    connect(m_clearScheduleShortcut, &QShortcut::activated, this, &JobsPage::clearScheduleFilter);
+
     auto *centre = new QWidget;
     auto *centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
     auto *bar = new QHBoxLayout;
     bar->addWidget(newButton);
+    bar->addWidget(m_scheduleChip);
     bar->addWidget(m_search, 1);
     bar->addWidget(refreshButton);
     centreLayout->addLayout(bar);
@@ -289,14 +313,25 @@ void JobsPage::applyFilter()
 {
     const int row = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
     m_model->setFilter(m_statusModel->statusesAt(row), m_typeCombo->currentData().toString(),
-                       m_search->text().trimmed());
+                       m_search->text().trimmed(), m_scheduleId);
     requestCounts();
+}
+
+void JobsPage::setScheduleFilter(qint64 id, const QString &name)
+{
+    m_scheduleId = qMax<qint64>(0, id);
+    //: The jobs page shows only the jobs of this schedule; %1 is its name or "#7".
+    m_scheduleLabel->setText(tr("Schedule: %1").arg(name.isEmpty() ? QStringLiteral("#%1").arg(id) : name));
+    m_scheduleChip->setVisible(m_scheduleId != 0);
+    m_clearScheduleShortcut->setEnabled(m_scheduleId != 0);
+    applyFilter();
 }
 
 void JobsPage::requestCounts()
 {
     const JobFilter &filter = m_model->filter();
-    const QString key = filter.type + QLatin1Char('\n') + filter.search;
+    const QString key = filter.type + QLatin1Char('\n') + filter.search + QLatin1Char('\n') +
+                        QString::number(filter.scheduleId);
     const quint64 request = m_service->fetchCounts(filter);
     if (key != m_countsKey || m_countsFrom == 0) {
         m_countsKey = key;

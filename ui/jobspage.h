@@ -7,10 +7,12 @@
 #include <QWidget>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QListView;
 class QMenu;
 class QSettings;
+class QShortcut;
 class QSplitter;
 class QTableView;
 class QToolButton;
@@ -39,6 +41,9 @@ public:
     // Pauses or resumes the type chosen in the type filter ("All types": every type).
     QToolButton *pauseButton() const { return m_pauseButton; }
     StatusFilterModel *statusModel() const { return m_statusModel; }
+    // "Schedule: <name> ✕" above the table while the list shows one schedule's jobs.
+    QWidget *scheduleChip() const { return m_scheduleChip; }
+    qint64 scheduleFilter() const { return m_scheduleId; }
 
     // Job ids of the selected rows, in row order (rows not loaded yet are left out).
     QList<qint64> selectedJobIds() const;
@@ -59,6 +64,9 @@ public slots:
     void duplicate(const QList<qint64> &ids);
     // Pauses or resumes a job type (kAllJobTypes: every type; pausing all asks first).
     void requestPause(const QString &type, bool pause);
+    // Shows only the jobs schedule id made (0: every job again); name labels the chip (empty: "#id").
+    void setScheduleFilter(qint64 id, const QString &name = {});
+    void clearScheduleFilter() { setScheduleFilter(0); }
 
 signals:
     void statusMessage(const QString &message, int timeoutMs);
@@ -89,6 +97,10 @@ private:
     QComboBox *m_typeCombo = nullptr;
     QToolButton *m_pauseButton = nullptr;
     QLineEdit *m_search = nullptr;
+    QWidget *m_scheduleChip = nullptr;
+    QLabel *m_scheduleLabel = nullptr;
+    QShortcut *m_clearScheduleShortcut = nullptr;
+    qint64 m_scheduleId = 0;
     QTableView *m_table = nullptr;
     JobDetailsView *m_details = nullptr;
     ThroughputChart *m_chart = nullptr;
@@ -101,7 +113,7 @@ private:
     // and search of the current filter (statuses do not change the counts). Answering only the newest
     // request dropped every answer that arrived after a refresh of the rows had asked again: while
     // filters changed, the list could go without counts.
-    QString m_countsKey;       // type and search of the requests since m_countsFrom
+    QString m_countsKey;       // type, search and schedule of the requests since m_countsFrom
     quint64 m_countsFrom = 0;  // first request for m_countsKey
     quint64 m_countsShown = 0; // request whose answer the status list shows
     quint64 m_detailsRequest = 0;

@@ -59,6 +59,10 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_nav->addItem(new QListWidgetItem(icon("page-schedules"), tr("Schedules")));
     m_schedulesPage = new SchedulesPage(m_options.db, m_options.actor);
     m_pages->addWidget(m_schedulesPage);
+    connect(m_schedulesPage, &SchedulesPage::showJobsRequested, this, [this](qint64 id, const QString &name) {
+        m_jobsPage->setScheduleFilter(id, name);
+        showPage(0);
+    });
     connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
     // A save the unsaved-changes question asked for: go on when it worked, stay when it did not.
     connect(m_notificationsPage, &NotificationsPage::saved, this, [this] {

@@ -15,6 +15,7 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QMetaMethod>
 #include <QPushButton>
 #include <QTableView>
 #include <QTimeZone>
@@ -112,8 +113,11 @@ void SchedulesPage::showMenu(const QPoint &pos)
         menu->addAction(enabled ? tr("&Disable") : tr("E&nable"), this,
                         [this, id, enabled] { setEnabled(id, !enabled); });
         menu->addAction(icon("action-details"), tr("Show &Jobs"), this, [this, id, name] {
-            showJobs(id);
-            emit showJobsRequested(id, name);
+            // In the main window the jobs page shows them, filtered; alone, the page opens its dialog.
+            if (isSignalConnected(QMetaMethod::fromSignal(&SchedulesPage::showJobsRequested)))
+                emit showJobsRequested(id, name);
+            else
+                showJobs(id);
         });
         menu->addSeparator();
         menu->addAction(icon("action-delete"), tr("De&lete…"), this, [this, id] { deleteSchedule(id); });

@@ -51,7 +51,8 @@ public:
     void refresh();
 
 signals:
-    // "Show jobs" was chosen (the jobs page may show them filtered by schedule).
+    // "Show jobs" was chosen; when something listens (the main window shows the jobs page filtered by
+    // the schedule), the page opens no dialog of its own.
     void showJobsRequested(qint64 scheduleId, const QString &name);
 
 private:

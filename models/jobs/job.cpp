@@ -133,6 +133,8 @@ QJsonObject Job::toJson(bool withAttempts) const
         {QStringLiteral("worker_id"),
          workerId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(workerId)},
         {QStringLiteral("cancel_requested"), cancelRequested},
+        {QStringLiteral("schedule_id"),
+         scheduleId > 0 ? QJsonValue(scheduleId) : QJsonValue(QJsonValue::Null)},
     };
     if (progress >= 0)
         o.insert(QStringLiteral("progress"), progress);

@@ -58,6 +58,7 @@ struct Job {
     qint64 leaseExpiresAt = 0;
     bool cancelRequested = false;
     double progress = -1;          // 0..1, or -1 when the handler reports none
+    qint64 scheduleId = 0;         // the schedule that created the job, 0 when none
     QList<JobAttempt> attemptList; // filled by JobService::get
 
     // "job_42": the id as the HTTP API and hcmctl --json show it.
@@ -67,7 +68,8 @@ struct Job {
     static std::optional<qint64> parseId(const QString &text);
 
     // The API shape: id, job_type, status, priority, payload, result, error_message, retry_count,
-    // max_retries, created_at, started_at, completed_at (+ run_at, attempts, worker_id, created_by).
+    // max_retries, created_at, started_at, completed_at (+ run_at, attempts, worker_id, created_by,
+    // schedule_id: a number, or null when no schedule created the job).
     QJsonObject toJson(bool withAttempts = false) const;
 };
 

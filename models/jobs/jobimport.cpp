@@ -43,6 +43,7 @@ struct ImportRow {
     QVariant workerId;
     int cancelRequested = 0;
     std::optional<double> progress;
+    std::optional<qint64> scheduleId; // kept as is: the schedule may be gone, its jobs stay
 };
 
 const QSet<QString> &knownFields()
@@ -65,6 +66,7 @@ const QSet<QString> &knownFields()
                                       QStringLiteral("worker_id"),
                                       QStringLiteral("cancel_requested"),
                                       QStringLiteral("progress"),
+                                      QStringLiteral("schedule_id"),
                                       QStringLiteral("attempt_history")};
     return fields;
 }
@@ -246,6 +248,13 @@ QString parseLine(const QByteArray &text, qint64 now, const QString &actor, Impo
             return JobImport::tr("progress must be a number from 0 to 1");
         row.progress = progress.toDouble();
     }
+    const QJsonValue schedule = o.value(QLatin1String("schedule_id"));
+    if (!schedule.isUndefined() && !schedule.isNull()) {
+        const qint64 id = schedule.toInteger(0);
+        if (!schedule.isDouble() || id <= 0 || double(id) != schedule.toDouble())
+            return JobImport::tr("schedule_id must be a positive whole number or null");
+        row.scheduleId = id;
+    }
     return {};
 }
 
@@ -300,7 +309,7 @@ Status writeBatch(QSqlDatabase &db, bool postgres, const QList<ImportRow> &rows,
     static const QString columns = QStringLiteral(
         "id, job_type, status, priority, payload, result, error_message, retry_count, max_retries, attempts, "
         "run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, cancel_requested, "
-        "progress");
+        "progress, schedule_id");
     if (postgres) {
         // One statement per batch, values as literals (no prepared statement per batch size).
         QString values;
@@ -326,7 +335,8 @@ Status writeBatch(QSqlDatabase &db, bool postgres, const QList<ImportRow> &rows,
                                   literal(db, r.createdBy),
                                   literal(db, r.workerId),
                                   QString::number(r.cancelRequested),
-                                  r.progress ? QString::number(*r.progress, 'g', 17) : QStringLiteral("NULL")}
+                                  r.progress ? QString::number(*r.progress, 'g', 17) : QStringLiteral("NULL"),
+                                  nullable(r.scheduleId)}
                           .join(QLatin1Char(',')) +
                       QLatin1Char(')');
         }
@@ -337,7 +347,7 @@ Status writeBatch(QSqlDatabase &db, bool postgres, const QList<ImportRow> &rows,
         QSqlQuery q(db);
         if (auto st =
                 Sql::prepare(q, QStringLiteral("INSERT INTO background_jobs (%1) VALUES "
-                                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                                     .arg(columns));
             !st)
             return st;
@@ -362,6 +372,7 @@ Status writeBatch(QSqlDatabase &db, bool postgres, const QList<ImportRow> &rows,
             q.addBindValue(r.workerId);
             q.addBindValue(r.cancelRequested);
             q.addBindValue(r.progress ? QVariant(*r.progress) : QVariant(QMetaType::fromType<double>()));
+            q.addBindValue(r.scheduleId ? QVariant(*r.scheduleId) : nullInt);
             if (auto st = Sql::exec(q, JobImport::tr("importing jobs")); !st)
                 return st;
         }

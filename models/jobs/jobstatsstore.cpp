@@ -73,7 +73,7 @@ Result<std::optional<std::array<qint64, kJobStatusCount>>> JobStatsStore::mainta
 
 Result<std::array<qint64, kJobStatusCount>> JobStatsStore::countByStatus(const JobFilter &filter) const
 {
-    if (filter.type.isEmpty() && filter.search.trimmed().isEmpty()) {
+    if (filter.type.isEmpty() && filter.search.trimmed().isEmpty() && filter.scheduleId == 0) {
         auto maintained = maintainedCounts();
         if (!maintained)
             return maintained.error();
@@ -85,7 +85,7 @@ Result<std::array<qint64, kJobStatusCount>> JobStatsStore::countByStatus(const J
 
 Result<qint64> JobStatsStore::count(const JobFilter &filter) const
 {
-    if (filter.type.isEmpty() && filter.search.trimmed().isEmpty()) {
+    if (filter.type.isEmpty() && filter.search.trimmed().isEmpty() && filter.scheduleId == 0) {
         auto maintained = maintainedCounts();
         if (!maintained)
             return maintained.error();

@@ -74,6 +74,7 @@ Job jobFromQuery(const QSqlQuery &q)
     j.leaseExpiresAt = msOrZero(q.value(17));
     j.cancelRequested = q.value(18).toInt() != 0;
     j.progress = q.value(19).isNull() ? -1.0 : q.value(19).toDouble();
+    j.scheduleId = msOrZero(q.value(20));
     return j;
 }
 
@@ -134,6 +135,12 @@ Where whereFor(const JobFilter &f, bool withStatuses)
     if (!f.type.isEmpty()) {
         parts << QStringLiteral("job_type = ?");
         w.values << f.type;
+    }
+    // Served by migration 011's partial indexes on (schedule_id, id): they hold only the jobs a schedule
+    // made, so the hot tables pay for them on scheduled jobs alone.
+    if (f.scheduleId > 0) {
+        parts << QStringLiteral("schedule_id = ?");
+        w.values << f.scheduleId;
     }
     const QString search = f.search.trimmed();
     if (!search.isEmpty()) {

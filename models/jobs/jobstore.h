@@ -39,6 +39,7 @@ struct JobFilter {
     Qt::SortOrder order = Qt::DescendingOrder;
     int limit = 100;
     int offset = 0;
+    qint64 scheduleId = 0; // 0: any job; else only the jobs that schedule created (last: aggregates)
 };
 
 // A job handed to a worker by claim().

@@ -317,13 +317,16 @@ void JobTableModel::sort(int column, Qt::SortOrder order)
     request(0);
 }
 
-void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &type, const QString &search)
+void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &type, const QString &search,
+                              qint64 scheduleId)
 {
-    if (statuses == m_filter.statuses && type == m_filter.type && search == m_filter.search)
+    if (statuses == m_filter.statuses && type == m_filter.type && search == m_filter.search &&
+        scheduleId == m_filter.scheduleId)
         return;
     m_filter.statuses = statuses;
     m_filter.type = type;
     m_filter.search = search;
+    m_filter.scheduleId = scheduleId;
     beginResetModel();
     m_rows.clear();
     m_rowOf.clear();

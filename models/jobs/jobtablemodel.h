@@ -57,7 +57,9 @@ public:
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     // A new filter is a new list: the model resets once and loads the first window.
-    void setFilter(const QList<JobStatus> &statuses, const QString &type, const QString &search);
+    // scheduleId 0: jobs of every schedule and none.
+    void setFilter(const QList<JobStatus> &statuses, const QString &type, const QString &search,
+                   qint64 scheduleId = 0);
     const JobFilter &filter() const { return m_filter; }
 
     // Asks for a refresh of the current window; coalesced (see setCoalesceInterval).
