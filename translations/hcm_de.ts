@@ -1228,6 +1228,10 @@
         <source>moving the job id sequence past the imported ids</source>
         <translation>Verschieben der Job-ID-Sequenz hinter die importierten IDs</translation>
     </message>
+    <message>
+        <source>schedule_id must be a positive whole number or null</source>
+        <translation>schedule_id muss eine positive ganze Zahl oder null sein</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobRules</name>
@@ -1646,10 +1650,12 @@
     </message>
     <message>
         <source>Retrying %1</source>
+        <extracomment>%1 is when: &quot;in 4 min&quot;, &quot;on 03.01.2099 10:00&quot;</extracomment>
         <translation>Neuer Versuch %1</translation>
     </message>
     <message>
         <source>Scheduled %1</source>
+        <extracomment>%1 is when: &quot;in 4 min&quot;, &quot;on 03.01.2099 10:00&quot;</extracomment>
         <translation>Geplant %1</translation>
     </message>
 </context>
@@ -3843,6 +3849,18 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
             <numerusform>%n Jobs importiert</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Only the jobs this schedule made (id or name).</source>
+        <translation>Nur die Jobs, die dieser Zeitplan erstellt hat (ID oder Name).</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a schedule; write its id or its name.</source>
+        <translation>„%1“ ist kein Zeitplan; geben Sie seine ID oder seinen Namen an.</translation>
+    </message>
+    <message>
+        <source>There is no schedule named &quot;%1&quot;.</source>
+        <translation>Es gibt keinen Zeitplan namens „%1“.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -4167,6 +4185,7 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message>
         <source>%1 (%2)</source>
+        <extracomment>A job&apos;s schedule: %1 its name, %2 its id (&quot;#7&quot;)</extracomment>
         <translation>%1 (%2)</translation>
     </message>
     <message>
@@ -4275,6 +4294,10 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Completed on attempt %1.</source>
         <translation>Beim %1. Versuch abgeschlossen.</translation>
+    </message>
+    <message>
+        <source>Schedule:</source>
+        <translation>Zeitplan:</translation>
     </message>
 </context>
 <context>
@@ -4599,6 +4622,19 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Jobs</source>
         <translation>Jobs</translation>
+    </message>
+    <message>
+        <source>Show the jobs of every schedule (Esc)</source>
+        <translation>Die Jobs aller Zeitpläne anzeigen (Esc)</translation>
+    </message>
+    <message>
+        <source>Clear schedule filter</source>
+        <translation>Zeitplanfilter entfernen</translation>
+    </message>
+    <message>
+        <source>Schedule: %1</source>
+        <extracomment>The jobs page shows only the jobs of this schedule; %1 is its name or &quot;#7&quot;.</extracomment>
+        <translation>Zeitplan: %1</translation>
     </message>
 </context>
 <context>

@@ -1228,6 +1228,10 @@
         <source>moving the job id sequence past the imported ids</source>
         <translation>déplacement de la séquence des identifiants de tâche au-delà des identifiants importés</translation>
     </message>
+    <message>
+        <source>schedule_id must be a positive whole number or null</source>
+        <translation>schedule_id doit être un nombre entier positif ou null</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobRules</name>
@@ -1646,10 +1650,12 @@
     </message>
     <message>
         <source>Retrying %1</source>
+        <extracomment>%1 is when: &quot;in 4 min&quot;, &quot;on 03.01.2099 10:00&quot;</extracomment>
         <translation>Nouvel essai %1</translation>
     </message>
     <message>
         <source>Scheduled %1</source>
+        <extracomment>%1 is when: &quot;in 4 min&quot;, &quot;on 03.01.2099 10:00&quot;</extracomment>
         <translation>Planifiée %1</translation>
     </message>
 </context>
@@ -3843,6 +3849,18 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
             <numerusform>%n tâches importées</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Only the jobs this schedule made (id or name).</source>
+        <translation>Seulement les tâches créées par cette planification (identifiant ou nom).</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a schedule; write its id or its name.</source>
+        <translation>« %1 » n’est pas une planification ; indiquez son identifiant ou son nom.</translation>
+    </message>
+    <message>
+        <source>There is no schedule named &quot;%1&quot;.</source>
+        <translation>Il n’existe aucune planification nommée « %1 ».</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -4167,6 +4185,7 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     </message>
     <message>
         <source>%1 (%2)</source>
+        <extracomment>A job&apos;s schedule: %1 its name, %2 its id (&quot;#7&quot;)</extracomment>
         <translation>%1 (%2)</translation>
     </message>
     <message>
@@ -4275,6 +4294,10 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     <message>
         <source>Completed on attempt %1.</source>
         <translation>Terminée à l&apos;essai %1.</translation>
+    </message>
+    <message>
+        <source>Schedule:</source>
+        <translation>Planification :</translation>
     </message>
 </context>
 <context>
@@ -4599,6 +4622,19 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     <message>
         <source>Jobs</source>
         <translation>Tâches</translation>
+    </message>
+    <message>
+        <source>Show the jobs of every schedule (Esc)</source>
+        <translation>Afficher les tâches de toutes les planifications (Échap)</translation>
+    </message>
+    <message>
+        <source>Clear schedule filter</source>
+        <translation>Retirer le filtre de planification</translation>
+    </message>
+    <message>
+        <source>Schedule: %1</source>
+        <extracomment>The jobs page shows only the jobs of this schedule; %1 is its name or &quot;#7&quot;.</extracomment>
+        <translation>Planification : %1</translation>
     </message>
 </context>
 <context>
