@@ -20,6 +20,7 @@ struct Error {
         Cancelled, // the operation was cancelled
         Timeout,   // the operation ran out of time
         External,  // a provider (SMTP, HTTP) failed
+        Forbidden, // the actor's role may not do this: nothing was changed
     };
     Code code = Code::Invalid;
     QString message;

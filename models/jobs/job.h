@@ -1,5 +1,7 @@
 #pragma once
 
+#include "auth/actor.h"
+
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
@@ -80,12 +82,6 @@ struct NewJob {
     QJsonObject payload;
     int maxRetries = 3;
     std::optional<qint64> runAt; // UTC ms; now when empty
-};
-
-// Who is acting: every mutation is told, for the audit trail and (later) permissions.
-struct Actor {
-    QString name;
-    static Actor system(const QString &component) { return Actor{QStringLiteral("system:") + component}; }
 };
 
 } // namespace hcm
