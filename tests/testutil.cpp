@@ -206,6 +206,22 @@ QString programPath(const QString &name)
     return dir + QLatin1Char('/') + name;
 }
 
+QString screenshotPath(const QString &fileName)
+{
+    const QString dir =
+        qEnvironmentVariable("HCM_SCREENSHOT_DIR", QStringLiteral(HCM_BINARY_DIR "/screenshots"));
+    QDir().mkpath(dir);
+    return dir + QLatin1Char('/') + fileName;
+}
+
+void settleLayout()
+{
+    for (int i = 0; i < 3; ++i) {
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QCoreApplication::processEvents();
+    }
+}
+
 qint64 rowCount(const DbConfig &config, const QString &table, const QString &where)
 {
     // A server restart (chaos test) breaks the connection once: the second try reconnects.

@@ -86,6 +86,15 @@ QJsonObject readJsonFile(const QString &path);
 // Path of a built program (hcm-worker, hcmctl, hcm-admin).
 QString programPath(const QString &name);
 
+// Where a GUI test saves the screenshot `fileName`: in HCM_SCREENSHOT_DIR when it is set (the
+// `screenshots` build target sets it to docs/screenshots), otherwise in <build>/screenshots, so that a
+// test run leaves the source tree alone. The folder is created when missing.
+QString screenshotPath(const QString &fileName);
+
+// Lets posted layout requests run (three rounds: a layout can post another), so that a grab or a
+// geometry check sees the final geometry.
+void settleLayout();
+
 // Counts rows of `table` (optionally with a WHERE clause) on the calling thread's connection.
 qint64 rowCount(const DbConfig &config, const QString &table, const QString &where = {});
 // A digest of every row of the job tables, to check that a rejected call changed nothing.

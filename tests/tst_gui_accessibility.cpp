@@ -85,14 +85,6 @@ QStringList unnamedIn(QWidget *root)
     return out;
 }
 
-void settle()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-        QCoreApplication::processEvents();
-    }
-}
-
 } // namespace
 
 class TestGuiAccessibility : public QObject {
@@ -134,7 +126,7 @@ private slots:
         window.showPage(page);
         if (page == ui::MainWindow::NotificationsPageIndex)
             QTRY_VERIFY(window.notificationsPage()->hasLoaded());
-        settle();
+        settleLayout();
         const QStringList unnamed = unnamedIn(&window);
         QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
         if (page == ui::MainWindow::NotificationsPageIndex)
@@ -155,7 +147,7 @@ private slots:
             ui::NewJobDialog dialog(&service, kActor);
             dialog.show();
             QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-            settle();
+            settleLayout();
             const QStringList unnamed = unnamedIn(&dialog);
             QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
         }
@@ -165,7 +157,7 @@ private slots:
             QVERIFY(QTest::qWaitForWindowExposed(&dialog));
             QTRY_COMPARE(dialog.view()->jobId(), id);
             QTRY_VERIFY(!dialog.view()->job().type.isEmpty());
-            settle();
+            settleLayout();
             const QStringList unnamed = unnamedIn(&dialog);
             QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
         }

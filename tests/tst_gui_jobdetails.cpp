@@ -3,6 +3,8 @@
 // same in the table and the details and far ones as dates, tables as tall as their rows (no row under a
 // scroll bar, no column cut off) and the retry timeline's words whole in German.
 
+#include "testutil.h"
+
 #include "common/clock.h"
 #include "jobs/jobtablemodel.h"
 #include "ui/jobdetailsview.h"
@@ -18,6 +20,7 @@
 #include <QtTest>
 
 using namespace hcm;
+using namespace hcm::test;
 using namespace hcm::ui;
 
 namespace {
@@ -48,14 +51,6 @@ QStringList visibleLabelTexts(QWidget *root)
         if (l->isVisible())
             out << l->text();
     return out;
-}
-
-void settle()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-        QCoreApplication::processEvents();
-    }
 }
 
 } // namespace
@@ -101,7 +96,7 @@ std::unique_ptr<JobDetailsView> TestGuiJobDetails::openView(const Job &job, int 
     view->show();
     if (!QTest::qWaitForWindowExposed(view.get()))
         qWarning("not exposed");
-    settle();
+    settleLayout();
     return view;
 }
 
@@ -119,13 +114,13 @@ void TestGuiJobDetails::scheduleLineOnlyForScheduledJobs()
 
     j.createdBy = QStringLiteral("admin");
     view->setJob(j);
-    settle();
+    settleLayout();
     texts = visibleLabelTexts(view.get());
     QVERIFY2(texts.contains(QStringLiteral("#7")), qPrintable(texts.join(u'|')));
 
     j.scheduleId = 0;
     view->setJob(j);
-    settle();
+    settleLayout();
     texts = visibleLabelTexts(view.get());
     QVERIFY2(!texts.contains(QStringLiteral("Schedule:")), qPrintable(texts.join(u'|')));
 }
@@ -257,7 +252,7 @@ void TestGuiJobDetails::tablesShowEveryRowAndColumn()
         d.providerResponse =
             QStringLiteral("250 2.0.0 Ok: queued as 4F2A91C0B3 by mail.northwind-hr.example.com");
         view->setDeliveries(j.id, {d});
-        settle();
+        settleLayout();
         for (const QString &name : {QStringLiteral("attemptsTable"), QStringLiteral("deliveriesTable")}) {
             auto *table = view->findChild<QTableWidget *>(name);
             QVERIFY(table && table->isVisible());

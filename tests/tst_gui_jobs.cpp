@@ -1,6 +1,7 @@
 // The desktop app driven like a person would, on real widgets (offscreen) and a real SQLite file with
 // the in-process worker: create a job in the dialog and watch it complete, cancel a scheduled job from
-// the context menu, switch filters, keep the selection across refreshes. Also renders the screenshots.
+// the context menu, switch filters, keep the selection across refreshes. Also renders the main window's
+// screenshot (testutil.h: screenshotPath).
 
 #include "testutil.h"
 
@@ -478,7 +479,7 @@ private slots:
                  qint64(1));
     }
 
-    // Regenerates docs/screenshots/main-window.png from a realistic database.
+    // Renders main-window.png for the docs (testutil.h: screenshotPath) from a realistic database.
     void screenshotMainWindow()
     {
         TempDatabase tdb;
@@ -551,11 +552,10 @@ private slots:
         QVERIFY(details && chart);
         QTRY_COMPARE_WITH_TIMEOUT(details->jobId(), failing, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(chart->totalCompleted() > 0, 5000);
-        const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
-        QDir().mkpath(dir);
+        settleLayout();
         const QImage image = window.grab().toImage();
         QVERIFY(!image.isNull());
-        QVERIFY(image.save(dir + QStringLiteral("/main-window.png")));
+        QVERIFY(image.save(screenshotPath(QStringLiteral("main-window.png"))));
     }
 };
 

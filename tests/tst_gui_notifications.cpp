@@ -4,8 +4,8 @@
 // main window; "Send test email" delivering to Debian's aiosmtpd (tests/servers/smtp_server.py) trusted
 // through the tlsCaFile setting; "Send test SMS" and "Send test Slack message" against the HTTPS stand-in
 // for Twilio and Slack (tests/servers/http_recorder.py, which checks the documented request), with the
-// providers' errors; the delivery log in the job details. Also renders
-// docs/screenshots/notification-settings.png.
+// providers' errors; the delivery log in the job details. Also renders the screenshot
+// notification-settings.png (testutil.h: screenshotPath).
 
 #include "testutil.h"
 
@@ -138,14 +138,6 @@ QStringList allWidgetTexts(QWidget *root)
         }
     }
     return out;
-}
-
-void settle()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-        QCoreApplication::processEvents();
-    }
 }
 
 ui::MainWindow::Options windowOptions(const TempDatabase &tdb)
@@ -1050,7 +1042,7 @@ void TestGuiNotifications::tabWalksTheFormInVisualOrder()
     auto page = openPage();
     page->resize(900, 3000); // one column: the visual order is top to bottom
     QVERIFY(QTest::qWaitForWindowExposed(page.get()));
-    settle();
+    settleLayout();
     NotificationsForm *form = page->form();
     QVERIFY(!form->isTwoColumns());
 
@@ -1112,7 +1104,7 @@ void TestGuiNotifications::errorsDoNotMoveFields()
 {
     auto page = openPage();
     QVERIFY(QTest::qWaitForWindowExposed(page.get()));
-    settle();
+    settleLayout();
     NotificationsForm *form = page->form();
     QHash<QWidget *, QRect> before;
     const auto fields = [form] {
@@ -1134,7 +1126,7 @@ void TestGuiNotifications::errorsDoNotMoveFields()
     typeInto(form, QStringLiteral("quiet_hours_timezone"), QStringLiteral("Mars/Olympus"));
     typeInto(form, QStringLiteral("slack_channel"), QStringLiteral("no spaces allowed"));
     page->validateNow();
-    settle();
+    settleLayout();
     for (const QString &key : {QStringLiteral("smtp_host"), QStringLiteral("email_reply_to"),
                                QStringLiteral("twilio_account_sid"), QStringLiteral("quiet_hours_timezone")})
         QVERIFY2(!form->errorText(key).isEmpty(), qPrintable(key));
@@ -1160,7 +1152,7 @@ void TestGuiNotifications::errorsDoNotMoveFields()
              form->errorText(QStringLiteral("smtp_host")));
 
     page->revert();
-    settle();
+    settleLayout();
     QVERIFY(page->fieldErrors().isEmpty());
     for (QWidget *w : shown)
         QCOMPARE(QRect(w->mapTo(form, QPoint()), w->size()), before.value(w));
@@ -1189,7 +1181,7 @@ void TestGuiNotifications::fixedErrorGoesOnEdit()
                  QStringLiteral("\"bad host!\" is not a host name or IP address."));
 }
 
-// Regenerates docs/screenshots/notification-settings.png: the main window on the page, realistic values
+// Renders notification-settings.png for the docs: the main window on the page, realistic values
 // saved by a colleague, one edit in progress with its validation message.
 void TestGuiNotifications::screenshot()
 {
@@ -1235,10 +1227,8 @@ void TestGuiNotifications::screenshot()
     typeInto(page->form(), QStringLiteral("sms_recipients"), QStringLiteral("+14155550123, 415 555 0199"));
     QTRY_VERIFY(!page->form()->errorText(QStringLiteral("sms_recipients")).isEmpty());
     QVERIFY(page->form()->isTwoColumns());
-    settle();
-    const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
-    QDir().mkpath(dir);
-    QVERIFY(window.grab().save(dir + QStringLiteral("/notification-settings.png")));
+    settleLayout();
+    QVERIFY(window.grab().save(screenshotPath(QStringLiteral("notification-settings.png"))));
     page->revert(); // no question at close
 }
 

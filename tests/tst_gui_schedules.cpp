@@ -1,7 +1,7 @@
 // The Schedules page and its dialog on a real SQLite file, driven through QTest: the maintenance
 // schedules listed with their description and next run, the expression checked as typed with the
 // next five runs previewed, add, switch off, run now, duplicate and delete, all without a model reset.
-// With HCM_SCREENSHOT_DIR set, screenshotsForDocs writes docs/screenshots/schedules.png there.
+// Also renders the screenshot schedules.png (testutil.h: screenshotPath).
 
 #include "testutil.h"
 
@@ -314,12 +314,9 @@ private slots:
         QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(4));
     }
 
-    // Not a test: HCM_SCREENSHOT_DIR=docs/screenshots ./tst_gui_schedules screenshotsForDocs
-    void screenshotsForDocs()
+    // Renders schedules.png for the docs (testutil.h: screenshotPath): the page and its edit dialog.
+    void screenshot()
     {
-        const QString dir = qEnvironmentVariable("HCM_SCREENSHOT_DIR");
-        if (dir.isEmpty())
-            QSKIP("set HCM_SCREENSHOT_DIR to write the screenshot for the docs");
         TempDatabase tdb;
         QVERIFY(tdb.isValid());
         ScheduleService service{ScheduleStore(tdb.config())};
@@ -350,7 +347,7 @@ private slots:
             dialog->resize(dialog->sizeHint());
             p.drawPixmap((page.width() - dialog->width()) / 2, page.height() + 10, dialog->grab());
         }
-        QVERIFY(shot.save(dir + QStringLiteral("/schedules.png")));
+        QVERIFY(shot.save(screenshotPath(QStringLiteral("schedules.png"))));
         dialog->reject();
     }
 };

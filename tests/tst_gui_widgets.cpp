@@ -1,7 +1,7 @@
 // The job widgets against a real SQLite file and AsyncJobService's thread: the new-job dialog (live
 // validation, enqueue, inline failure), the details view and dialog (attempts, predicted retries,
-// reload on change, deleted job), the throughput chart. Also regenerates the screenshots in
-// docs/screenshots.
+// reload on change, deleted job), the throughput chart. Also renders their screenshots
+// (testutil.h: screenshotPath).
 
 #include "testutil.h"
 
@@ -121,21 +121,6 @@ qint64 retryingJob(const DbConfig &config, const std::shared_ptr<ManualClock> &c
 qint64 nowRoundedToMinute()
 {
     return QDateTime::currentMSecsSinceEpoch() / 60'000 * 60'000;
-}
-
-// Lets posted layout requests run, so a grab shows the final geometry.
-void settleLayout()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-        QCoreApplication::processEvents();
-    }
-}
-
-QString screenshotPath(const QString &name)
-{
-    QDir().mkpath(QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots"));
-    return QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots/") + name;
 }
 
 } // namespace

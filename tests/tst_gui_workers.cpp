@@ -1,7 +1,7 @@
 // The workers page driven on real widgets (offscreen) against both backends: a registered worker whose
 // heartbeat went stale while it held jobs is shown as lost; selecting it lists the jobs it holds; when
 // the reaper requeues them the same rows turn into "Lost" attempts, in place; a double-click opens a
-// job's details. Also renders docs/screenshots/workers.png.
+// job's details. Also renders the screenshot workers.png (testutil.h: screenshotPath).
 
 #include "testutil.h"
 
@@ -53,15 +53,6 @@ JobDetailsDialog *openDialog()
             return d;
     }
     return nullptr;
-}
-
-// Lets posted layout requests run, so a grab shows the final geometry.
-void settleLayout()
-{
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
-        QCoreApplication::processEvents();
-    }
 }
 
 QString cell(QAbstractItemModel *model, int row, int column)
@@ -326,7 +317,7 @@ private slots:
         QCOMPARE(workers->worker(older)->leaseMs, qint64(0));
     }
 
-    // Regenerates docs/screenshots/workers.png: the main window on the workers page, a lost worker
+    // Renders workers.png for the docs: the main window on the workers page, a lost worker
     // selected with the jobs it still holds and its earlier attempts that did not complete.
     void screenshot()
     {
@@ -414,10 +405,9 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page->jobsTitle()->text().contains(QLatin1String("It still holds 2 jobs")),
                                  5000);
         settleLayout();
-        QDir().mkpath(QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots"));
         const QImage image = window.grab().toImage();
         QVERIFY(!image.isNull());
-        QVERIFY(image.save(QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots/workers.png")));
+        QVERIFY(image.save(screenshotPath(QStringLiteral("workers.png"))));
     }
 };
 
