@@ -3,7 +3,6 @@
 #include "db/database.h"
 
 #include <QCryptographicHash>
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -153,9 +152,7 @@ int HttpRecorder::requestCount() const
 QJsonObject HttpRecorder::waitForRequest(int n) const
 {
     const QString path = m_dir + QStringLiteral("/req-%1.json").arg(n);
-    QDeadlineTimer deadline(30000);
-    while (!QFile::exists(path) && !deadline.hasExpired())
-        QTest::qWait(20);
+    (void)QTest::qWaitFor([&] { return QFile::exists(path); }, 30000); // an empty object when it does not
     return readJsonFile(path);
 }
 

@@ -29,7 +29,6 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QGroupBox>
 #include <QJsonArray>
@@ -745,10 +744,8 @@ void TestGuiNotifications::sendTestEmail()
                 .startsWith(QStringLiteral("Response: 250")));
 
     // The server really got it, from the form's (unsaved) sender, to the first recipient only.
-    QDeadlineTimer deadline(10000);
     const QString msg = m_smtpDir + QStringLiteral("/msg-1.json");
-    while (!QFile::exists(msg) && !deadline.hasExpired())
-        QTest::qWait(20);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(msg), 10000);
     QFile f(msg);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QJsonObject received = QJsonDocument::fromJson(f.readAll()).object();

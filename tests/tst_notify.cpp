@@ -22,7 +22,6 @@
 #include "worker/notify/twiliochannel.h"
 #include "worker/workerpool.h"
 
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -270,9 +269,7 @@ int TestNotify::messageCount() const
 QJsonObject TestNotify::waitForMessage(int n, QByteArray *raw)
 {
     const QString base = m_smtpDir + QStringLiteral("/msg-%1").arg(n);
-    QDeadlineTimer deadline(30000);
-    while (!QFile::exists(base + QStringLiteral(".json")) && !deadline.hasExpired())
-        QTest::qWait(20);
+    (void)QTest::qWaitFor([&] { return QFile::exists(base + QStringLiteral(".json")); }, 30000);
     if (raw) {
         QFile f(base + QStringLiteral(".eml"));
         if (f.open(QIODevice::ReadOnly))

@@ -24,10 +24,12 @@ namespace {
 
 const Actor kActor{QStringLiteral("tester")};
 
-std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id,
-                                      const QStringList &extra = {})
+std::unique_ptr<QProcess>
+startWorker(const TempDatabase &tdb, const QString &id, const QStringList &extra = {},
+            const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {
     auto p = std::make_unique<QProcess>();
+    p->setProcessEnvironment(env);
     p->setProgram(programPath(QStringLiteral("hcm-worker")));
     p->setArguments(QStringList{QStringLiteral("--db"), tdb.spec(), QStringLiteral("--worker-id"), id,
                                 QStringLiteral("--enable-test-job-types"), QStringLiteral("--log-dir"),
@@ -264,12 +266,18 @@ private slots:
     {
         HCM_TEMP_DATABASE(tdb);
         JobService service{JobStore(tdb.config())};
+        // Its debug log says when its start-up claim found nothing and it waits: only a job enqueued
+        // after that line tests the wake-up (an earlier one is taken by the start-up claim).
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("hcm.worker.debug=true"));
         auto w = startWorker(tdb, QStringLiteral("idle"),
-                             {QStringLiteral("--poll-interval"), QStringLiteral("60")});
-        QTRY_VERIFY_WITH_TIMEOUT(
-            rowCount(tdb.config(), QStringLiteral("workers"), QStringLiteral("stopped_at IS NULL")) == 1,
-            10'000);
-        QTest::qWait(300); // let it settle into idleness after its start-up claim
+                             {QStringLiteral("--poll-interval"), QStringLiteral("60")}, env);
+        const auto idle = [&] {
+            QFile log(tdb.dir() + QStringLiteral("/logs/hcm-worker.log"));
+            return log.open(QIODevice::ReadOnly) &&
+                   log.readAll().contains("worker idle is idle: waiting for a change or the next poll");
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(idle(), 10'000);
         const qint64 id =
             service
                 .enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt},

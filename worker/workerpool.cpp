@@ -208,6 +208,7 @@ private:
     QString m_lastError;     // reported with the heartbeat until a claim succeeds again
     bool m_gaveUp = false;
     bool m_lastClaimEmpty = false;
+    bool m_idle = false; // nothing ran and the last claim found nothing: waiting for a wake-up or the poll
     bool m_stopping = false;
     bool m_stopDone = false;
     bool m_shutdownRequested = false;
@@ -480,6 +481,14 @@ void Dispatcher::fill()
         if (claimed->size() < want)
             break;
     }
+    const bool idle = m_lastClaimEmpty && m_live.isEmpty();
+    if (idle && !m_idle) {
+        // Said once per idle spell (hcm.worker.debug=true): tests wait for it before they check that a
+        // new job wakes an idle worker.
+        qCDebug(lcWorker).noquote() << "worker" << m_options.workerId
+                                    << "is idle: waiting for a change or the next poll";
+    }
+    m_idle = idle;
     maybeDrained();
 }
 
