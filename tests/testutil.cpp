@@ -203,6 +203,43 @@ QString programPath(const QString &name)
     return dir + QLatin1Char('/') + name;
 }
 
+QByteArray ProgramRun::describe() const
+{
+    return QStringLiteral("exit %1\n--- stdout:\n%2\n--- stderr:\n%3").arg(code).arg(out, err).toUtf8();
+}
+
+ProgramRun runProcess(const QString &program, const QStringList &args, const QProcessEnvironment &env,
+                      const QByteArray &input, int timeoutMs)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    ProgramRun r;
+    if (!p.waitForStarted(10000)) {
+        r.err = p.errorString();
+        return r;
+    }
+    if (!input.isEmpty())
+        p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    r.crashed = p.exitStatus() != QProcess::NormalExit;
+    r.code = r.crashed ? -1 : p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+ProgramRun runHcmctl(const TempDatabase &db, const QStringList &args, const QByteArray &input,
+                     const QProcessEnvironment &env)
+{
+    return runProcess(programPath(QStringLiteral("hcmctl")),
+                      QStringList{QStringLiteral("--db"), db.spec()} + args, env, input);
+}
+
 QString screenshotPath(const QString &fileName)
 {
     const QString dir =

@@ -3,7 +3,9 @@
 #include "db/dbconfig.h"
 #include "jobs/job.h"
 
+#include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest/qtestcase.h>
@@ -85,6 +87,27 @@ QJsonObject readJsonFile(const QString &path);
 
 // Path of a built program (hcm-worker, hcmctl, hcm-admin).
 QString programPath(const QString &name);
+
+// What a program started by runProcess() did.
+struct ProgramRun {
+    int code = -1; // the exit code; -1 when it did not start or did not exit normally
+    QString out;
+    QString err;
+    bool crashed = false; // killed by a signal, or by runProcess() when it overran its time
+
+    QJsonDocument json() const { return QJsonDocument::fromJson(out.toUtf8()); }
+    // The exit code and both outputs, for a failure message.
+    QByteArray describe() const;
+};
+
+// Runs `program` (a path) with `args` and `env`, writes `input` to its standard input and closes it,
+// and waits up to `timeoutMs` for it to exit (then kills it).
+ProgramRun runProcess(const QString &program, const QStringList &args,
+                      const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(),
+                      const QByteArray &input = {}, int timeoutMs = 120'000);
+// The built hcmctl on the test database: `hcmctl --db <db.spec()> args...`.
+ProgramRun runHcmctl(const TempDatabase &db, const QStringList &args, const QByteArray &input = {},
+                     const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
 
 // Where a GUI test saves the screenshot `fileName`: in HCM_SCREENSHOT_DIR when it is set (the
 // `screenshots` build target sets it to docs/screenshots), otherwise in <build>/screenshots, so that a

@@ -206,7 +206,7 @@ void TestGuiNotifications::initTestCase()
     (void)QSqlDatabase::drivers();
     QVERIFY(m_tmp.isValid());
 
-    // The real SMTP server, as tst_notify starts it.
+    // The real SMTP server, as tests/notifytestbase.cpp starts it.
     m_smtpDir = m_tmp.filePath(QStringLiteral("smtp"));
     QVERIFY(QDir().mkpath(m_smtpDir));
     m_smtp = new QProcess(this);

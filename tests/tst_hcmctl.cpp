@@ -30,20 +30,7 @@ using namespace hcm;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-    bool crashed = false;
-
-    QJsonDocument json() const { return QJsonDocument::fromJson(out.toUtf8()); }
-};
-
-// Writes the process's result into a readable failure message.
-QByteArray describe(const Run &r)
-{
-    return QStringLiteral("exit %1\n--- stdout:\n%2\n--- stderr:\n%3").arg(r.code).arg(r.out, r.err).toUtf8();
-}
+using Run = test::ProgramRun;
 
 } // namespace
 
@@ -88,8 +75,6 @@ private:
     Run ctl(const QStringList &args,
             const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(),
             const QByteArray &input = {}, bool withDb = true);
-    Run run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
-            const QByteArray &input = {});
     QString enqueue(const QStringList &args);
 
     std::unique_ptr<test::TempDatabase> m_db;
@@ -112,31 +97,6 @@ void TestHcmctl::cleanup()
     m_db.reset();
 }
 
-Run TestHcmctl::run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
-                    const QByteArray &input)
-{
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(10000)) {
-        r.err = p.errorString();
-        return r;
-    }
-    if (!input.isEmpty())
-        p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.code = p.exitCode();
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
 Run TestHcmctl::ctl(const QStringList &args, const QProcessEnvironment &env, const QByteArray &input,
                     bool withDb)
 {
@@ -144,7 +104,7 @@ Run TestHcmctl::ctl(const QStringList &args, const QProcessEnvironment &env, con
     if (withDb)
         all << QStringLiteral("--db") << m_db->path();
     all << args;
-    return run(test::programPath(QStringLiteral("hcmctl")), all, env, input);
+    return test::runProcess(test::programPath(QStringLiteral("hcmctl")), all, env, input, 60000);
 }
 
 // Enqueues a job and returns its public id ("job_3"), or an empty string on failure.
@@ -152,7 +112,7 @@ QString TestHcmctl::enqueue(const QStringList &args)
 {
     const Run r = ctl(QStringList{QStringLiteral("jobs"), QStringLiteral("enqueue")} + args);
     if (r.code != 0)
-        qWarning("enqueue failed: %s", describe(r).constData());
+        qWarning("enqueue failed: %s", r.describe().constData());
     return r.code == 0 ? r.out.trimmed() : QString();
 }
 
@@ -161,7 +121,7 @@ void TestHcmctl::helpAndVersion()
     Run r = ctl({QStringLiteral("--help")}, QProcessEnvironment::systemEnvironment(), {}, false);
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.contains(QLatin1String("jobs enqueue")) && r.out.contains(QLatin1String("db info")),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY(r.err.isEmpty());
 
     r = ctl({QStringLiteral("--version")}, QProcessEnvironment::systemEnvironment(), {}, false);
@@ -171,7 +131,7 @@ void TestHcmctl::helpAndVersion()
     r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--help")});
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.startsWith(QLatin1String("Usage: hcmctl")) && r.out.contains(QLatin1String("--status")),
-             describe(r).constData());
+             r.describe().constData());
 }
 
 void TestHcmctl::enqueueListShow()
@@ -179,15 +139,15 @@ void TestHcmctl::enqueueListShow()
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
                  QStringLiteral("--priority"), QStringLiteral("high"), QStringLiteral("--payload"),
                  QStringLiteral("{\"action\":\"full\"}")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("job_1\n"));
-    QVERIFY2(r.err.isEmpty(), describe(r).constData());
+    QVERIFY2(r.err.isEmpty(), r.describe().constData());
 
     // --json prints the created job in the API shape.
     r = ctl({QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("enqueue"),
              QStringLiteral("db_optimize"), QStringLiteral("--max-retries"), QStringLiteral("5"),
              QStringLiteral("--run-at"), QStringLiteral("2030-01-02T03:04:05Z")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QJsonObject created = r.json().object();
     QCOMPARE(created.value(QLatin1String("id")).toString(), QStringLiteral("job_2"));
     QCOMPARE(created.value(QLatin1String("max_retries")).toInt(), 5);
@@ -196,7 +156,7 @@ void TestHcmctl::enqueueListShow()
 
     // The table: aligned columns and a footer.
     r = ctl({QStringLiteral("jobs"), QStringLiteral("list")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 4);
     const QString header = lines.at(0);
@@ -213,7 +173,7 @@ void TestHcmctl::enqueueListShow()
 
     // --json list: an array of API objects.
     r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonArray array = r.json().array();
     QCOMPARE(array.size(), 2);
     const QJsonObject job1 = array.at(1).toObject();
@@ -235,20 +195,20 @@ void TestHcmctl::enqueueListShow()
 
     // show, plain and --json; the id as job_1 or 1.
     r = ctl({QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_1")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY2(r.out.contains(QLatin1String("cache_flush")) &&
                  r.out.contains(QLatin1String("\"action\": \"full\"")) &&
                  r.out.contains(QLatin1String("Attempt history")),
-             describe(r).constData());
+             r.describe().constData());
     r = ctl({QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("1"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject shown = r.json().object();
     QCOMPARE(shown.value(QLatin1String("id")).toString(), QStringLiteral("job_1"));
     QVERIFY(shown.value(QLatin1String("attempt_history")).isArray());
 
     r = ctl({QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_99")});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("job_99 does not exist")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("job_99 does not exist")), r.describe().constData());
     QVERIFY(r.out.isEmpty());
 }
 
@@ -287,15 +247,15 @@ void TestHcmctl::listFiltersSortAndPaging()
     // The footer counts every match, not only the page.
     const Run r =
         ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--limit"), QStringLiteral("1")});
-    QVERIFY2(r.code == 0, describe(r).constData());
-    QVERIFY2(r.out.endsWith(QLatin1String("1 of 4 jobs\n")), describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
+    QVERIFY2(r.out.endsWith(QLatin1String("1 of 4 jobs\n")), r.describe().constData());
 }
 
 void TestHcmctl::cancelTwice()
 {
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("job_1: cancelled\n"));
     QVERIFY(r.err.isEmpty());
 
@@ -305,7 +265,7 @@ void TestHcmctl::cancelTwice()
     QVERIFY(r.out.isEmpty());
     QVERIFY2(r.err.contains(QLatin1String("job_1")) &&
                  r.err.contains(QLatin1String("finished jobs cannot be cancelled")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
 }
 
@@ -321,13 +281,13 @@ void TestHcmctl::cancelRunningJobIsRequested()
                                       "started_at = 1 WHERE id = 1")));
     }
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("job_1: cancellation requested (running)\n"));
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs"),
                             QStringLiteral("cancel_requested = 1")),
              1);
     r = ctl({QStringLiteral("jobs"), QStringLiteral("list")});
-    QVERIFY2(r.out.contains(QLatin1String("cancelling")), describe(r).constData());
+    QVERIFY2(r.out.contains(QLatin1String("cancelling")), r.describe().constData());
 }
 
 void TestHcmctl::retryCancelledJob()
@@ -335,7 +295,7 @@ void TestHcmctl::retryCancelledJob()
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_1"));
     QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1")}).code, 0);
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("retry"), QStringLiteral("job_1")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("job_1: queued for retry\n"));
     r = ctl(
         {QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_1"), QStringLiteral("--json")});
@@ -346,7 +306,7 @@ void TestHcmctl::retryCancelledJob()
         {QStringLiteral("jobs"), QStringLiteral("retry"), QStringLiteral("job_1"), QStringLiteral("job_42")});
     QCOMPARE(r.code, 1);
     QCOMPARE(r.out, QStringLiteral("job_1: queued for retry\n"));
-    QVERIFY2(r.err.contains(QLatin1String("job_42 does not exist")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("job_42 does not exist")), r.describe().constData());
 
     // --json reports every id.
     r = ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_1"),
@@ -364,7 +324,7 @@ void TestHcmctl::deleteFinishedJobs()
     QCOMPARE(enqueue({QStringLiteral("cache_flush")}), QStringLiteral("job_2"));
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("delete"), QStringLiteral("job_1")});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("only finished jobs can be deleted")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("only finished jobs can be deleted")), r.describe().constData());
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 2);
 
     QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("1"), QStringLiteral("2")})
@@ -372,7 +332,7 @@ void TestHcmctl::deleteFinishedJobs()
              0);
     r = ctl(
         {QStringLiteral("jobs"), QStringLiteral("delete"), QStringLiteral("job_1"), QStringLiteral("job_2")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("job_1: deleted\njob_2: deleted\n"));
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 0);
 }
@@ -384,7 +344,7 @@ void TestHcmctl::counts()
     QCOMPARE(ctl({QStringLiteral("jobs"), QStringLiteral("cancel"), QStringLiteral("job_2")}).code, 0);
 
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("counts"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject o = r.json().object();
     QCOMPARE(o.value(QLatin1String("queued")).toInt(), 2);
     QCOMPARE(o.value(QLatin1String("cancelled")).toInt(), 1);
@@ -394,18 +354,18 @@ void TestHcmctl::counts()
     QCOMPARE(o.value(QLatin1String("total")).toInt(), 3);
 
     r = ctl({QStringLiteral("jobs"), QStringLiteral("counts")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     static const QRegularExpression queued(QStringLiteral("^queued\\s+2$"),
                                            QRegularExpression::MultilineOption);
     static const QRegularExpression total(QStringLiteral("^total\\s+3$"),
                                           QRegularExpression::MultilineOption);
-    QVERIFY2(queued.match(r.out).hasMatch() && total.match(r.out).hasMatch(), describe(r).constData());
+    QVERIFY2(queued.match(r.out).hasMatch() && total.match(r.out).hasMatch(), r.describe().constData());
 }
 
 void TestHcmctl::jobTypes()
 {
     Run r = ctl({QStringLiteral("jobs"), QStringLiteral("types"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QStringList names;
     for (const QJsonValue &v : r.json().array()) {
         const QJsonObject t = v.toObject();
@@ -421,12 +381,12 @@ void TestHcmctl::jobTypes()
     env.remove(QStringLiteral("HCM_ENABLE_TEST_JOB_TYPES"));
     r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("test.noop")}, env);
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("Unknown job type")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("Unknown job type")), r.describe().constData());
     env.insert(QStringLiteral("HCM_ENABLE_TEST_JOB_TYPES"), QStringLiteral("1"));
     r = ctl({QStringLiteral("jobs"), QStringLiteral("types")}, env);
-    QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("test.noop")), describe(r).constData());
+    QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("test.noop")), r.describe().constData());
     r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("test.noop")}, env);
-    QVERIFY2(r.code == 0 && r.out == QLatin1String("job_1\n"), describe(r).constData());
+    QVERIFY2(r.code == 0 && r.out == QLatin1String("job_1\n"), r.describe().constData());
 }
 
 void TestHcmctl::dbMigrateAndInfo()
@@ -435,22 +395,22 @@ void TestHcmctl::dbMigrateAndInfo()
     const QString fresh = dir.filePath(QStringLiteral("sub/fresh.sqlite"));
     Run r = ctl({QStringLiteral("--db"), fresh, QStringLiteral("db"), QStringLiteral("migrate")},
                 QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(r.code == 0, describe(r).constData());
-    QVERIFY2(r.out.contains(QLatin1String("applied migration 001_")), describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
+    QVERIFY2(r.out.contains(QLatin1String("applied migration 001_")), r.describe().constData());
     static const QRegularExpression upToDate(QStringLiteral("^schema version (\\d+) \\(up to date\\)$"),
                                              QRegularExpression::MultilineOption);
-    QVERIFY2(upToDate.match(r.out).hasMatch(), describe(r).constData());
+    QVERIFY2(upToDate.match(r.out).hasMatch(), r.describe().constData());
     const int version = upToDate.match(r.out).captured(1).toInt();
     QVERIFY(version >= 1);
 
     r = ctl({QStringLiteral("--db"), fresh, QStringLiteral("db"), QStringLiteral("migrate")},
             QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("schema version %1 (up to date)\n").arg(version));
 
     QVERIFY(!enqueue({QStringLiteral("cache_flush")}).isEmpty());
     r = ctl({QStringLiteral("db"), QStringLiteral("info"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject o = r.json().object();
     QCOMPARE(o.value(QLatin1String("backend")).toString(), QStringLiteral("sqlite"));
     QCOMPARE(o.value(QLatin1String("location")).toString(), m_db->path());
@@ -460,10 +420,10 @@ void TestHcmctl::dbMigrateAndInfo()
     QCOMPARE(o.value(QLatin1String("jobs")).toObject().value(QLatin1String("queued")).toInt(), 1);
 
     r = ctl({QStringLiteral("db"), QStringLiteral("info")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY2(r.out.contains(QLatin1String("sqlite")) && r.out.contains(m_db->path()) &&
                  r.out.contains(QStringLiteral("schema version:  %1").arg(version)),
-             describe(r).constData());
+             r.describe().constData());
 }
 
 void TestHcmctl::dbInfoPerBackend_data()
@@ -540,7 +500,7 @@ void TestHcmctl::dbInfoPerBackend()
     const QStringList base{QStringLiteral("--db"), spec, QStringLiteral("db"), QStringLiteral("info")};
 
     Run r = ctl(base, env, {}, false);
-    QVERIFY2(r.code == 0 && r.err.isEmpty(), describe(r).constData());
+    QVERIFY2(r.code == 0 && r.err.isEmpty(), r.describe().constData());
     QVERIFY2(noPassword(r), "db info printed the password");
     const auto line = [&](const QString &label, const QString &value) {
         const QRegularExpression re(
@@ -554,48 +514,48 @@ void TestHcmctl::dbInfoPerBackend()
                                     QRegularExpression::MultilineOption);
         return re.match(r.out).hasMatch();
     };
-    QVERIFY2(line(QStringLiteral("backend"), c.backendName()), describe(r).constData());
+    QVERIFY2(line(QStringLiteral("backend"), c.backendName()), r.describe().constData());
     QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^schema version:\\s+(\\d+) \\(latest \\1\\)$"),
                                                QRegularExpression::MultilineOption)),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^  001_initial\\s+applied \\d{4}-"),
                                                QRegularExpression::MultilineOption)),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY2(count(QStringLiteral("queued"), 1) && count(QStringLiteral("processing"), 1) &&
                  count(QStringLiteral("total"), 2),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY2(count(QStringLiteral("running"), 2) && count(QStringLiteral("lost"), 1) &&
                  count(QStringLiteral("stopped"), 1),
-             describe(r).constData());
+             r.describe().constData());
     if (tdb.isPostgres()) {
         QVERIFY2(line(QStringLiteral("server"), QStringLiteral("PostgreSQL ") + serverVersion),
-                 describe(r).constData());
+                 r.describe().constData());
         QVERIFY2(line(QStringLiteral("host"), c.host) &&
                      line(QStringLiteral("port"), QString::number(c.port)) &&
                      line(QStringLiteral("database"), c.databaseName) && line(QStringLiteral("user"), c.user),
-                 describe(r).constData());
+                 r.describe().constData());
         QVERIFY2(line(QStringLiteral("connection"), QStringLiteral("not encrypted")) ||
                      r.out.contains(QRegularExpression(QStringLiteral("^connection:\\s+encrypted \\(TLS"),
                                                        QRegularExpression::MultilineOption)),
-                 describe(r).constData());
+                 r.describe().constData());
         QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^database size:\\s+\\d"),
                                                    QRegularExpression::MultilineOption)),
-                 describe(r).constData());
+                 r.describe().constData());
         for (const char *sqliteOnly : {"location:", "file size:", "journal mode:", "SQLite:", "write-ahead"})
-            QVERIFY2(!r.out.contains(QLatin1String(sqliteOnly)), describe(r).constData());
+            QVERIFY2(!r.out.contains(QLatin1String(sqliteOnly)), r.describe().constData());
     } else {
         QVERIFY2(line(QStringLiteral("location"), c.sqlitePath) &&
                      line(QStringLiteral("journal mode"), QStringLiteral("wal")),
-                 describe(r).constData());
+                 r.describe().constData());
         QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^file size:\\s+\\d"),
                                                    QRegularExpression::MultilineOption)),
-                 describe(r).constData());
+                 r.describe().constData());
         for (const char *serverOnly : {"server:", "host:", "port:", "user:", "database size:", "connection:"})
-            QVERIFY2(!r.out.contains(QLatin1String(serverOnly)), describe(r).constData());
+            QVERIFY2(!r.out.contains(QLatin1String(serverOnly)), r.describe().constData());
     }
 
     r = ctl(base + QStringList{QStringLiteral("--json")}, env, {}, false);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY2(noPassword(r), "db info --json printed the password");
     const QJsonObject o = r.json().object();
     QCOMPARE(o.value(QLatin1String("backend")).toString(), c.backendName());
@@ -649,14 +609,14 @@ void TestHcmctl::dbInfoPerBackend()
         bad.replace(QStringLiteral(":%1/").arg(c.port), QStringLiteral(":99999/"));
         r = ctl({QStringLiteral("--db"), bad, QStringLiteral("db"), QStringLiteral("info")}, env, {}, false);
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains(QLatin1String("The port \"99999\"")), describe(r).constData());
-        QVERIFY2(noPassword(r), describe(r).constData());
+        QVERIFY2(r.err.contains(QLatin1String("The port \"99999\"")), r.describe().constData());
+        QVERIFY2(noPassword(r), r.describe().constData());
         r = ctl({QStringLiteral("--db"), spec + QStringLiteral("?sslmode=sometimes"), QStringLiteral("db"),
                  QStringLiteral("info")},
                 env, {}, false);
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains(QLatin1String("must be one of disable, allow")), describe(r).constData());
-        QVERIFY2(noPassword(r), describe(r).constData());
+        QVERIFY2(r.err.contains(QLatin1String("must be one of disable, allow")), r.describe().constData());
+        QVERIFY2(noPassword(r), r.describe().constData());
     }
 }
 
@@ -700,11 +660,11 @@ void TestHcmctl::usageErrors()
     QFETCH(QString, message);
     const QString before = test::snapshot(m_db->config());
     const Run r = ctl(args);
-    QVERIFY2(!r.crashed, describe(r).constData());
+    QVERIFY2(!r.crashed, r.describe().constData());
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains(message), describe(r).constData());
-    QVERIFY2(r.err.contains(QLatin1String("Usage: hcmctl")), describe(r).constData());
-    QVERIFY2(r.out.isEmpty(), describe(r).constData());
+    QVERIFY2(r.err.contains(message), r.describe().constData());
+    QVERIFY2(r.err.contains(QLatin1String("Usage: hcmctl")), r.describe().constData());
+    QVERIFY2(r.out.isEmpty(), r.describe().constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
 }
 
@@ -776,12 +736,12 @@ void TestHcmctl::badInput()
     const QString before = test::snapshot(m_db->config());
     const qint64 rows = test::rowCount(m_db->config(), QStringLiteral("background_jobs"));
     const Run r = ctl(args);
-    QVERIFY2(!r.crashed, describe(r).constData());
+    QVERIFY2(!r.crashed, r.describe().constData());
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(message), describe(r).constData());
-    QVERIFY2(r.err.startsWith(QLatin1String("hcmctl: ")), describe(r).constData());
-    QVERIFY2(!r.err.contains(QLatin1String("S3cret")), describe(r).constData());
-    QVERIFY2(r.out.isEmpty(), describe(r).constData());
+    QVERIFY2(r.err.contains(message), r.describe().constData());
+    QVERIFY2(r.err.startsWith(QLatin1String("hcmctl: ")), r.describe().constData());
+    QVERIFY2(!r.err.contains(QLatin1String("S3cret")), r.describe().constData());
+    QVERIFY2(r.out.isEmpty(), r.describe().constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), rows);
 }
@@ -797,7 +757,7 @@ void TestHcmctl::largePayloadFromStdinAndFile()
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QLatin1String("The payload on standard input is larger than the limit of 256 KiB "
                                           "(262144 bytes); nothing was enqueued.")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
 
     QTemporaryDir dir;
@@ -808,14 +768,14 @@ void TestHcmctl::largePayloadFromStdinAndFile()
     r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
              QStringLiteral("--payload"), QLatin1Char('@') + file.fileName()});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("is larger than the limit of 256 KiB")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("is larger than the limit of 256 KiB")), r.describe().constData());
     QCOMPARE(test::snapshot(m_db->config()), before);
 
     // A payload within the limit from standard input is accepted.
     r = ctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
              QStringLiteral("--payload"), QStringLiteral("-")},
             QProcessEnvironment::systemEnvironment(), QByteArrayLiteral("{\"action\": \"expired\"}\n"));
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.out, QStringLiteral("job_1\n"));
 }
 
@@ -885,21 +845,21 @@ void TestHcmctl::unboundedInputRefusedUnread()
     Run r = limited({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
                      QStringLiteral("--payload"), QStringLiteral("@/dev/zero")},
                     {});
-    QVERIFY2(!r.crashed && r.code == 1, describe(r).constData());
+    QVERIFY2(!r.crashed && r.code == 1, r.describe().constData());
     QCOMPARE(r.err,
              QStringLiteral("hcmctl: The payload file /dev/zero is larger than the limit of 256 KiB (262144 "
                             "bytes); nothing was enqueued.\n"));
     r = limited({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
                  QStringLiteral("--payload"), QStringLiteral("-")},
                 QStringLiteral("/dev/zero"));
-    QVERIFY2(!r.crashed && r.code == 1, describe(r).constData());
+    QVERIFY2(!r.crashed && r.code == 1, r.describe().constData());
     QCOMPARE(r.err,
              QStringLiteral("hcmctl: The payload on standard input is larger than the limit of 256 KiB "
                             "(262144 bytes); nothing was enqueued.\n"));
     r = limited({QStringLiteral("settings"), QStringLiteral("set"), QStringLiteral("--secret-stdin"),
                  QStringLiteral("twilio_auth_token")},
                 QStringLiteral("/dev/zero"));
-    QVERIFY2(!r.crashed && r.code == 1, describe(r).constData());
+    QVERIFY2(!r.crashed && r.code == 1, r.describe().constData());
     QCOMPARE(r.err,
              QStringLiteral("hcmctl: The Twilio auth token on standard input is longer than the limit of 256 "
                             "bytes; nothing was saved.\n"));
@@ -910,7 +870,7 @@ void TestHcmctl::unboundedInputRefusedUnread()
                                QStringLiteral("--secret-stdin"), QStringLiteral("twilio_auth_token")};
     r = ctl(setToken, QProcessEnvironment::systemEnvironment(), QByteArray(257, 'x'));
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("longer than the limit of 256 bytes")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("longer than the limit of 256 bytes")), r.describe().constData());
     r = ctl(setToken, QProcessEnvironment::systemEnvironment(), QByteArray(257, 'x') + '\n');
     QCOMPARE(r.code, 1);
     QCOMPARE(test::snapshot(m_db->config()) + storedSecrets(m_db->config()), before);
@@ -919,7 +879,7 @@ void TestHcmctl::unboundedInputRefusedUnread()
     env.remove(QStringLiteral("HCM_SECRET_KEY"));
     env.insert(QStringLiteral("HCM_SECRET_KEY_FILE"), keys.filePath(QStringLiteral("secret.key")));
     r = ctl(setToken, env, QByteArray(256, 'x') + "\r\n");
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     qputenv("HCM_SECRET_KEY_FILE", QFile::encodeName(keys.filePath(QStringLiteral("secret.key"))));
     const auto stored = NotificationSettingsStore(m_db->config()).loadForDelivery();
     qunsetenv("HCM_SECRET_KEY_FILE");
@@ -936,7 +896,7 @@ void TestHcmctl::settingLimits()
     QVERIFY2(r.err.contains(
                  QLatin1String("hcmctl: email_from_name: From name is 201 characters long; the limit is "
                                "200.\nNothing was saved.")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(version(), 1);
 
     // 120 KB in one value: refused with the limit, and not repeated back.
@@ -945,14 +905,14 @@ void TestHcmctl::settingLimits()
     QCOMPARE(r.code, 1);
     QVERIFY2(
         r.err.contains(QLatin1String("smtp_host: SMTP server is 122880 characters long; the limit is 253.")),
-        describe(r).left(2000).constData());
+        r.describe().left(2000).constData());
     QVERIFY2(r.err.size() < 500, qPrintable(r.err.left(500)));
     QCOMPARE(version(), 1);
 
     // At the limit it is taken.
     r = ctl({QStringLiteral("settings"), QStringLiteral("set"),
              QStringLiteral("email_from_name=") + QString(200, QLatin1Char('n'))});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(version(), 2);
 
     // The help says the limits.
@@ -994,9 +954,9 @@ void TestHcmctl::secretsUnderAnotherUsersKey()
                  QStringLiteral("smtp_host=mail.example.com"), QStringLiteral("smtp_username=mailer"),
                  QStringLiteral("--secret-stdin"), QStringLiteral("smtp_password")},
                 alice, "alice-password\n");
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     r = ctl(setSecret("slack_webhook_url"), alice, "https://hooks.slack.com/services/T1/B1/alice/hook\n");
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY(QFile::exists(keyA));
     const QString byAlice = storedSecrets(m_db->config());
 
@@ -1007,7 +967,7 @@ void TestHcmctl::secretsUnderAnotherUsersKey()
                  QLatin1String("hcmctl: Nothing was saved: the secret key file ") + keyB +
                  QLatin1String(" does not exist, but the stored SMTP password was encrypted with a key.")) &&
                  r.err.contains(QLatin1String("hcmctl settings rekey --old-key-file PATH")),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY(!QFile::exists(keyB));
     QCOMPARE(storedSecrets(m_db->config()), byAlice);
 
@@ -1023,26 +983,26 @@ void TestHcmctl::secretsUnderAnotherUsersKey()
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.startsWith(QLatin1String("hcmctl: Nothing was saved: the key in use (key file ") + keyB +
                               QLatin1String(") does not open the stored SMTP password.")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(storedSecrets(m_db->config()), byAlice);
     QProcessEnvironment bobEnvKey = bob;
     bobEnvKey.insert(QStringLiteral("HCM_SECRET_KEY"), SecretBox::generateKeyText());
     r = ctl(setSecret("smtp_password"), bobEnvKey, "bob-token\n");
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QLatin1String("the key in use (HCM_SECRET_KEY from the environment)")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(storedSecrets(m_db->config()), byAlice);
     QVERIFY(noSecretIn(r));
 
     // rekey: the old key file is required, must exist and must open the secrets.
     r = ctl({QStringLiteral("settings"), QStringLiteral("rekey")}, bob);
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains(QLatin1String("--old-key-file PATH")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("--old-key-file PATH")), r.describe().constData());
     r = ctl({QStringLiteral("settings"), QStringLiteral("rekey"), QStringLiteral("--old-key-file"),
              homeB.filePath(QStringLiteral("nope.key"))},
             bob);
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("does not exist")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("does not exist")), r.describe().constData());
     const QString keyC = homeB.filePath(QStringLiteral("unrelated.key"));
     {
         QFile f(keyC);
@@ -1055,25 +1015,25 @@ void TestHcmctl::secretsUnderAnotherUsersKey()
     QVERIFY2(r.err.contains(QLatin1String("hcmctl: Nothing was re-encrypted: the stored SMTP password opens "
                                           "neither with the old key (key file ") +
                             keyC + QLatin1String(") nor with the key in use (key file ") + keyB),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(storedSecrets(m_db->config()), byAlice);
 
     // Bob re-encrypts the secrets from Alice's key to his, then he may write and Alice may not.
     r = ctl({QStringLiteral("settings"), QStringLiteral("rekey"), QStringLiteral("--old-key-file"), keyA},
             bob);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY2(r.out.startsWith(QLatin1String("2 secret(s) re-encrypted for the key file ") + keyB),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY(noSecretIn(r));
     r = ctl(setSecret("twilio_auth_token"), bob, "bob-token\n");
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     r = ctl(setSecret("twilio_auth_token"), alice, "alice-token\n");
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("the key in use (key file ") + keyA), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("the key in use (key file ") + keyA), r.describe().constData());
     r = ctl({QStringLiteral("--json"), QStringLiteral("settings"), QStringLiteral("rekey"),
              QStringLiteral("--old-key-file"), keyA},
             bob);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(r.json().object().value(QLatin1String("already_current")).toInt(), 3);
 
     // Every secret now opens with Bob's key.
@@ -1096,11 +1056,11 @@ void TestHcmctl::sqlMetacharactersInSearch()
                                   QStringLiteral("cach__flush"), QStringLiteral("h%f"), QStringLiteral("\\"),
                                   QStringLiteral("\" OR 1=1 --")}) {
         Run r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--search"), search});
-        QVERIFY2(r.code == 0, describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
         QCOMPARE(r.out, QStringLiteral("0 of 0 jobs\n"));
         r = ctl({QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--json"),
                  QStringLiteral("--search"), search});
-        QVERIFY2(r.code == 0, describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
         QCOMPARE(r.json().array().size(), 0);
     }
     // Wildcards are literal: "e_f" is found in cache_flush only.
@@ -1108,7 +1068,7 @@ void TestHcmctl::sqlMetacharactersInSearch()
         {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--search"), QStringLiteral("e_f")});
     QVERIFY2(r.code == 0 && r.out.endsWith(QLatin1String("1 of 1 jobs\n")) &&
                  r.out.contains(QLatin1String("job_1")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(test::rowCount(m_db->config(), QStringLiteral("background_jobs")), 2);
     QCOMPARE(test::snapshot(m_db->config()), before);
 }
@@ -1126,16 +1086,16 @@ void TestHcmctl::notADatabase()
 
     Run r = ctl({QStringLiteral("--db"), junk.fileName(), QStringLiteral("jobs"), QStringLiteral("list")},
                 QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(!r.crashed, describe(r).constData());
+    QVERIFY2(!r.crashed, r.describe().constData());
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("is not an SQLite database file")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("is not an SQLite database file")), r.describe().constData());
     QVERIFY(r.out.isEmpty());
 
     r = ctl({QStringLiteral("--db"), dir.path(), QStringLiteral("db"), QStringLiteral("info")},
             QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(!r.crashed, describe(r).constData());
+    QVERIFY2(!r.crashed, r.describe().constData());
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QLatin1String("is a folder")), describe(r).constData());
+    QVERIFY2(r.err.contains(QLatin1String("is a folder")), r.describe().constData());
 }
 
 void TestHcmctl::enqueueThenWorkerCompletes()
@@ -1158,16 +1118,17 @@ void TestHcmctl::enqueueThenWorkerCompletes()
     QCOMPARE(enqueue({QStringLiteral("cache_flush"), QStringLiteral("--priority"), QStringLiteral("high"),
                       QStringLiteral("--payload"), QStringLiteral("{\"action\":\"full\"}")}),
              QStringLiteral("job_1"));
-    const Run w = run(worker, {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once")}, env);
-    QVERIFY2(!w.crashed && w.code == 0, describe(w).constData());
+    const Run w =
+        test::runProcess(worker, {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once")}, env);
+    QVERIFY2(!w.crashed && w.code == 0, w.describe().constData());
 
     const Run r = ctl(
         {QStringLiteral("jobs"), QStringLiteral("show"), QStringLiteral("job_1"), QStringLiteral("--json")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject job = r.json().object();
     QCOMPARE(job.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
     const QJsonObject result = job.value(QLatin1String("result")).toObject();
-    QVERIFY2(result.contains(QLatin1String("items_cleared")), describe(r).constData());
+    QVERIFY2(result.contains(QLatin1String("items_cleared")), r.describe().constData());
     QVERIFY(result.value(QLatin1String("items_cleared")).toInt() >= 2);
     QVERIFY(!job.value(QLatin1String("completed_at")).isNull());
     const QJsonArray attempts = job.value(QLatin1String("attempt_history")).toArray();
@@ -1195,19 +1156,19 @@ void TestHcmctl::mistypedDbIsRefused()
     for (const QStringList &command : commands) {
         const Run r = ctl(QStringList{QStringLiteral("--db"), typo} + command,
                           QProcessEnvironment::systemEnvironment(), {}, false);
-        QVERIFY2(!r.crashed, describe(r).constData());
-        QVERIFY2(r.code == 1, describe(r).constData());
+        QVERIFY2(!r.crashed, r.describe().constData());
+        QVERIFY2(r.code == 1, r.describe().constData());
         QVERIFY2(
             r.err.contains(
                 QStringLiteral("There is no database at %1; create it with \"hcmctl db migrate").arg(typo)),
-            describe(r).constData());
+            r.describe().constData());
         QVERIFY(r.out.isEmpty());
         QVERIFY2(!QFileInfo::exists(dir.filePath(QStringLiteral("typo"))), qPrintable(command.join(u' ')));
     }
 
     Run r = ctl({QStringLiteral("--db"), typo, QStringLiteral("db"), QStringLiteral("migrate")},
                 QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY(QFileInfo(typo).isFile());
     struct stat st = {};
     QVERIFY(::stat(QFile::encodeName(typo).constData(), &st) == 0);
@@ -1216,16 +1177,16 @@ void TestHcmctl::mistypedDbIsRefused()
     QCOMPARE(QString::number(st.st_mode & 07777, 8), QStringLiteral("700"));
     r = ctl({QStringLiteral("--db"), typo, QStringLiteral("jobs"), QStringLiteral("list")},
             QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
 
     // hcm-worker may start on a new database.
     const QString worker = test::programPath(QStringLiteral("hcm-worker"));
     const QString workerDb = dir.filePath(QStringLiteral("worker/new.db"));
-    r = run(
+    r = test::runProcess(
         worker,
         {QStringLiteral("--db"), workerDb, QStringLiteral("--once"), QStringLiteral("--log-dir"), dir.path()},
         QProcessEnvironment::systemEnvironment());
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY(QFileInfo(workerDb).isFile());
 }
 
@@ -1254,17 +1215,17 @@ void TestHcmctl::tildeIsTheHomeFolder()
     };
     Run r = runIn({QStringLiteral("--db"), QStringLiteral("~/hcm/x.db"), QStringLiteral("db"),
                    QStringLiteral("migrate")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QVERIFY(QFileInfo(home.filePath(QStringLiteral("hcm/x.db"))).isFile());
     QVERIFY(!QFileInfo::exists(cwd.filePath(QStringLiteral("~"))));
     r = runIn({QStringLiteral("--db"), QStringLiteral("~/hcm/x.db"), QStringLiteral("jobs"),
                QStringLiteral("list")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
 
     r = runIn({QStringLiteral("--db"), QStringLiteral("~bob/x.db"), QStringLiteral("db"),
                QStringLiteral("migrate")});
-    QVERIFY2(r.code == 1, describe(r).constData());
-    QVERIFY2(r.err.contains(QLatin1String("starts with \"~\" followed by a name")), describe(r).constData());
+    QVERIFY2(r.code == 1, r.describe().constData());
+    QVERIFY2(r.err.contains(QLatin1String("starts with \"~\" followed by a name")), r.describe().constData());
     QVERIFY(QDir(cwd.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).isEmpty());
 }
 
@@ -1274,7 +1235,7 @@ void TestHcmctl::deviceIsNotADatabase()
     const Run r = ctl(
         {QStringLiteral("--db"), QStringLiteral("/dev/null"), QStringLiteral("jobs"), QStringLiteral("list")},
         QProcessEnvironment::systemEnvironment(), {}, false);
-    QVERIFY2(r.code == 1, describe(r).constData());
+    QVERIFY2(r.code == 1, r.describe().constData());
     QCOMPARE(r.err,
              QStringLiteral("hcmctl: /dev/null is not an SQLite database file: it is a device, a pipe or "
                             "a socket.\n"));
@@ -1300,17 +1261,17 @@ void TestHcmctl::keyFileIsPrivate()
                  QStringLiteral("smtp_host=mail.example.com"), QStringLiteral("smtp_username=mailer"),
                  QStringLiteral("--secret-stdin"), QStringLiteral("smtp_password")},
                 env, "Zq8-key-file-test\n");
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(modeOf(key), QStringLiteral("600"));
     QCOMPARE(modeOf(dir.filePath(QStringLiteral("keys"))), QStringLiteral("700"));
     QCOMPARE(modeOf(dir.filePath(QStringLiteral("keys/new"))), QStringLiteral("700"));
 
     QVERIFY(::chmod(QFile::encodeName(key).constData(), 0644) == 0);
-    r = run(test::programPath(QStringLiteral("hcm-worker")),
-            {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once"), QStringLiteral("--log-dir"),
-             dir.path()},
-            env);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    r = test::runProcess(test::programPath(QStringLiteral("hcm-worker")),
+                         {QStringLiteral("--db"), m_db->path(), QStringLiteral("--once"),
+                          QStringLiteral("--log-dir"), dir.path()},
+                         env);
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(modeOf(key), QStringLiteral("600"));
     QFile log(dir.filePath(QStringLiteral("hcm-worker.log")));
     QVERIFY(log.open(QIODevice::ReadOnly));

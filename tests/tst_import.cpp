@@ -22,43 +22,8 @@ using namespace hcm;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-    bool crashed = false;
-};
+using Run = test::ProgramRun;
 
-QByteArray describe(const Run &r)
-{
-    return QStringLiteral("exit %1\n--- stdout:\n%2\n--- stderr:\n%3").arg(r.code).arg(r.out, r.err).toUtf8();
-}
-
-Run hcmctl(const test::TempDatabase &db, const QStringList &args, const QByteArray &input = {})
-{
-    QProcess p;
-    p.start(test::programPath(QStringLiteral("hcmctl")),
-            QStringList{QStringLiteral("--db"), db.spec()} + args);
-    Run r;
-    if (!p.waitForStarted(10000)) {
-        r.err = p.errorString();
-        return r;
-    }
-    if (!input.isEmpty())
-        p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.code = p.exitCode();
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
-// Rows per status by GROUP BY over every job (the view on PostgreSQL).
 std::array<qint64, kJobStatusCount> groupBy(const DbConfig &config)
 {
     std::array<qint64, kJobStatusCount> out{};
@@ -157,8 +122,9 @@ void TestImport::checkCounts(const test::TempDatabase &db)
     QVERIFY2(maintained.ok(), qPrintable(maintained.ok() ? QString() : maintained.error().message));
     if (maintained.value())
         QCOMPARE(countsText(*maintained.value()), countsText(expected));
-    const Run r = hcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("counts")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    const Run r =
+        test::runHcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("counts")});
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
     std::array<qint64, kJobStatusCount> shown{};
     for (int i = 0; i < kJobStatusCount; ++i)
@@ -171,9 +137,9 @@ void TestImport::importThroughHcmctl()
     HCM_TEMP_DATABASE(db);
     // A job enqueued before the import: its id must not be taken by the imported ones.
     const Run first =
-        hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
-                    QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")});
-    QVERIFY2(first.code == 0, describe(first).constData());
+        test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                             QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")});
+    QVERIFY2(first.code == 0, first.describe().constData());
     QCOMPARE(first.out.trimmed(), QStringLiteral("job_1"));
 
     QByteArray file;
@@ -199,18 +165,18 @@ void TestImport::importThroughHcmctl()
     f.write(file);
     f.close();
 
-    Run r = hcmctl(
+    Run r = test::runHcmctl(
         db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("import"), f.fileName()});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject report = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(report.value(QStringLiteral("imported")).toInteger(), 4);
     QCOMPARE(report.value(QStringLiteral("lines")).toInteger(), 5);
     QCOMPARE(report.value(QStringLiteral("by_status")).toObject().value(QStringLiteral("failed")).toInteger(),
              1);
 
-    r = hcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
-                    QStringLiteral("job_41")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    r = test::runHcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
+                             QStringLiteral("job_41")});
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QJsonObject shown = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(shown.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
     QCOMPARE(shown.value(QStringLiteral("job_type")).toString(), QStringLiteral("legacy.export"));
@@ -222,9 +188,9 @@ void TestImport::importThroughHcmctl()
     QCOMPARE(shown.value(QStringLiteral("result")).toObject().value(QStringLiteral("rows")).toInt(), 12);
     QCOMPARE(shown.value(QStringLiteral("payload")).toObject().value(QStringLiteral("file")).toString(),
              QStringLiteral("a.csv"));
-    r = hcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
-                    QStringLiteral("job_1000")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+    r = test::runHcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
+                             QStringLiteral("job_1000")});
+    QVERIFY2(r.code == 0, r.describe().constData());
     QCOMPARE(
         QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("error_message")).toString(),
         QStringLiteral("disk full"));
@@ -232,15 +198,16 @@ void TestImport::importThroughHcmctl()
     // Standard input, a line as `jobs show --json` printed it, without its id: a new job.
     QJsonObject again = shown;
     again.remove(QStringLiteral("id"));
-    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, line(again));
-    QVERIFY2(r.code == 0, describe(r).constData());
-    QVERIFY2(r.out.contains(QStringLiteral("1 completed")), describe(r).constData());
+    r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")},
+                        line(again));
+    QVERIFY2(r.code == 0, r.describe().constData());
+    QVERIFY2(r.out.contains(QStringLiteral("1 completed")), r.describe().constData());
 
     // New jobs draw ids past the imported ones.
-    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
-                    QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")});
-    QVERIFY2(r.code == 0, describe(r).constData());
-    QVERIFY2(Job::parseId(r.out.trimmed()).value_or(0) > 1000, describe(r).constData());
+    r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                             QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")});
+    QVERIFY2(r.code == 0, r.describe().constData());
+    QVERIFY2(Job::parseId(r.out.trimmed()).value_or(0) > 1000, r.describe().constData());
 
     QCOMPARE(test::rowCount(db.config(), QStringLiteral("background_jobs")), qint64(7));
     if (db.isPostgres()) {
@@ -255,8 +222,9 @@ void TestImport::badLinesChangeNothing()
 {
     HCM_TEMP_DATABASE(db);
     QByteArray existing = line(finishedJob(QStringLiteral("completed"), QStringLiteral("job_7")));
-    Run r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, existing);
-    QVERIFY2(r.code == 0, describe(r).constData());
+    Run r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")},
+                            existing);
+    QVERIFY2(r.code == 0, r.describe().constData());
     const QString before = test::snapshot(db.config());
 
     QByteArray input;
@@ -286,8 +254,8 @@ void TestImport::badLinesChangeNothing()
     input += QByteArray(1024 * 1024 + 10, 'x') + '\n';       // 14: too long, and the end of the reading
     input += line(finishedJob(QStringLiteral("done")));      // 15: not read
 
-    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, input);
-    QVERIFY2(!r.crashed, describe(r).constData());
+    r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, input);
+    QVERIFY2(!r.crashed, r.describe().constData());
     QCOMPARE(r.code, 1);
     const QStringList expected{
         QStringLiteral("hcmctl: line 2: job_7 exists already in the database"),
@@ -304,7 +272,7 @@ void TestImport::badLinesChangeNothing()
         QStringLiteral("hcmctl: line 14: longer than 1 MiB; the rest of the input was not read"),
         QStringLiteral("hcmctl: Nothing was imported: 12 line(s) of 14 have errors.")};
     const QStringList lines = r.err.trimmed().split(QLatin1Char('\n'));
-    QVERIFY2(lines.size() == expected.size(), describe(r).constData());
+    QVERIFY2(lines.size() == expected.size(), r.describe().constData());
     for (int i = 0; i < expected.size(); ++i)
         QVERIFY2(lines.at(i).startsWith(expected.at(i)),
                  qPrintable(lines.at(i) + QStringLiteral(" / ") + expected.at(i)));
@@ -312,28 +280,28 @@ void TestImport::badLinesChangeNothing()
 
     // Endless input that is not job lines is refused without being read to its end: one line that never
     // ends (/dev/zero), or bad lines without end (here 1,500 of them).
-    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("/dev/zero")});
+    r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("/dev/zero")});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.startsWith(QStringLiteral("hcmctl: line 1: longer than 1 MiB")), describe(r).constData());
+    QVERIFY2(r.err.startsWith(QStringLiteral("hcmctl: line 1: longer than 1 MiB")), r.describe().constData());
     QByteArray ys;
     for (int i = 0; i < 1500; ++i)
         ys += "y\n";
-    r = hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, ys);
+    r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, ys);
     QCOMPARE(r.code, 1);
     QVERIFY2(
         r.err.contains(QStringLiteral("hcmctl: line 1001: reading stopped after 1000 lines with errors")),
-        describe(r).constData());
+        r.describe().constData());
     QVERIFY2(r.err.contains(QStringLiteral("hcmctl: 980 more line(s) with errors\n")),
-             describe(r).constData());
+             r.describe().constData());
     QVERIFY2(r.err.contains(QStringLiteral("Nothing was imported: 1000 line(s) of 1001 have errors.")),
-             describe(r).constData());
+             r.describe().constData());
     QCOMPARE(test::snapshot(db.config()), before);
 
     // A file that does not exist: a plain error, nothing written.
-    r = hcmctl(db,
-               {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("/nonexistent/jobs.jsonl")});
+    r = test::runHcmctl(
+        db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("/nonexistent/jobs.jsonl")});
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains(QStringLiteral("Cannot read /nonexistent/jobs.jsonl")), describe(r).constData());
+    QVERIFY2(r.err.contains(QStringLiteral("Cannot read /nonexistent/jobs.jsonl")), r.describe().constData());
     QCOMPARE(test::snapshot(db.config()), before);
     checkCounts(db);
 }
@@ -344,9 +312,9 @@ void TestImport::sqlInsertSelectThroughTheView()
 {
     HCM_TEMP_DATABASE(db);
     const Run r =
-        hcmctl(db, {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
-                    QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")});
-    QVERIFY2(r.code == 0, describe(r).constData());
+        test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                             QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")});
+    QVERIFY2(r.code == 0, r.describe().constData());
     QString error;
     const QString numbers =
         db.isPostgres() ? QStringLiteral("generate_series(1, 20000) AS g")

@@ -82,34 +82,13 @@ QStringList pausedNames(const DbConfig &db)
     return out;
 }
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Run = ProgramRun;
 
 Run hcmctl(const TempDatabase &tdb, const QStringList &args)
 {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("HCM_ENABLE_TEST_JOB_TYPES"), QStringLiteral("1"));
-    p.setProcessEnvironment(env);
-    p.start(programPath(QStringLiteral("hcmctl")), QStringList{QStringLiteral("--db"), tdb.spec()} + args);
-    Run r;
-    if (!p.waitForFinished(30'000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
-QByteArray describe(const Run &r)
-{
-    return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(r.code).arg(r.out, r.err).toUtf8();
+    return runHcmctl(tdb, args, {}, env);
 }
 
 // A real worker process whose log (one file per worker) tells when it has read a new set of paused
@@ -329,8 +308,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(tdb.config(), running), QStringLiteral("processing"), 15'000);
 
         Run r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("test.sleep")});
-        QVERIFY2(r.code == 0, describe(r).constData());
-        QVERIFY2(r.out.contains(QLatin1String("test.sleep paused")), describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
+        QVERIFY2(r.out.contains(QLatin1String("test.sleep paused")), r.describe().constData());
         // Each worker says when it holds the type back.
         const QString pausedLine = QStringLiteral("paused job types: test.sleep -");
         for (const QString &id : ids)
@@ -349,7 +328,7 @@ private slots:
         QCOMPARE(countWithStatus(tdb.config(), held, QStringLiteral("queued")), int(held.size()));
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("counts"), QStringLiteral("--json")});
-        QVERIFY2(r.code == 0, describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
         const QJsonArray paused =
             QJsonDocument::fromJson(r.out.toUtf8()).object().value(QLatin1String("paused_types")).toArray();
         QCOMPARE(paused.size(), 1);
@@ -363,7 +342,7 @@ private slots:
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("resume"), QStringLiteral("test.sleep"),
                          QStringLiteral("--json")});
-        QVERIFY2(r.code == 0, describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
         const QJsonObject resumed = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(resumed.value(QLatin1String("changed")).toBool(), true);
         QCOMPARE(resumed.value(QLatin1String("paused_types")).toArray().size(), 0);
@@ -386,19 +365,19 @@ private slots:
     {
         HCM_TEMP_DATABASE(tdb);
         Run r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("email_send")});
-        QVERIFY2(r.code == 0, describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
         QCOMPARE(pausedNames(tdb.config()), QStringList{QStringLiteral("email_send")});
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("email_send")});
         QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("was paused already (by hcmctl:")),
-                 describe(r).constData());
+                 r.describe().constData());
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("counts")});
         QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("paused: email_send (by hcmctl:")),
-                 describe(r).constData());
+                 r.describe().constData());
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("--all"),
                          QStringLiteral("--json")});
-        QVERIFY2(r.code == 0, describe(r).constData());
+        QVERIFY2(r.code == 0, r.describe().constData());
         QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8())
                      .object()
                      .value(QLatin1String("paused_types"))
@@ -408,22 +387,22 @@ private slots:
 
         // Refused: each with its reason, nothing changed.
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("resume"), QStringLiteral("email_send")});
-        QVERIFY2(r.code == 1 && r.err.contains(QLatin1String("resume all types")), describe(r).constData());
+        QVERIFY2(r.code == 1 && r.err.contains(QLatin1String("resume all types")), r.describe().constData());
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("no_such_type")});
         QVERIFY2(r.code == 1 && r.err.contains(QLatin1String("Unknown job type \"no_such_type\"")),
-                 describe(r).constData());
+                 r.describe().constData());
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause")});
-        QVERIFY2(r.code == 2 && r.err.contains(QLatin1String("or --all")), describe(r).constData());
+        QVERIFY2(r.code == 2 && r.err.contains(QLatin1String("or --all")), r.describe().constData());
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("email_send"),
                          QStringLiteral("--all")});
-        QVERIFY2(r.code == 2 && r.err.contains(QLatin1String("not both")), describe(r).constData());
+        QVERIFY2(r.code == 2 && r.err.contains(QLatin1String("not both")), r.describe().constData());
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("resume"), QStringLiteral("*")});
-        QVERIFY2(r.code == 2 && r.err.contains(QLatin1String("--all")), describe(r).constData());
+        QVERIFY2(r.code == 2 && r.err.contains(QLatin1String("--all")), r.describe().constData());
         QCOMPARE(pausedNames(tdb.config()), (QStringList{kAllJobTypes, QStringLiteral("email_send")}));
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("resume"), QStringLiteral("--all")});
         QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("every job type resumed")),
-                 describe(r).constData());
+                 r.describe().constData());
         QVERIFY(pausedNames(tdb.config()).isEmpty());
     }
 };

@@ -82,24 +82,7 @@ std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id
     return p;
 }
 
-struct CtlRun {
-    int code = -1;
-    QString out;
-    QString err;
-};
-
-CtlRun hcmctl(const TempDatabase &tdb, const QStringList &args)
-{
-    QProcess p;
-    p.start(programPath(QStringLiteral("hcmctl")), QStringList{QStringLiteral("--db"), tdb.spec()} + args);
-    CtlRun r;
-    if (!p.waitForFinished(60'000))
-        return r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using CtlRun = ProgramRun;
 
 QJsonValue jsonOf(const CtlRun &r)
 {
@@ -719,26 +702,26 @@ private slots:
             QStringLiteral("schedules"),  QStringLiteral("add"),     QStringLiteral("nightly"),
             QStringLiteral("--type"),     QStringLiteral("cleanup"), QStringLiteral("--cron"),
             QStringLiteral("30 2 * * *"), QStringLiteral("--zone"),  QStringLiteral("Europe/Berlin")};
-        CtlRun r = hcmctl(tdb, add);
+        CtlRun r = runHcmctl(tdb, add);
         QCOMPARE(r.code, 0);
         const qint64 id = r.out.trimmed().toLongLong();
         QVERIFY(id > 0);
         // Bad input: precise message, exit 1, nothing written.
-        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("add"), QStringLiteral("bad"),
-                         QStringLiteral("--type"), QStringLiteral("cleanup"), QStringLiteral("--cron"),
-                         QStringLiteral("0 0 32 * *")});
+        r = runHcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("add"), QStringLiteral("bad"),
+                            QStringLiteral("--type"), QStringLiteral("cleanup"), QStringLiteral("--cron"),
+                            QStringLiteral("0 0 32 * *")});
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err.trimmed(),
                  QStringLiteral("hcmctl: Invalid cron expression: day-of-month: 32 is out of range 1–31."));
-        r = hcmctl(tdb, add);
+        r = runHcmctl(tdb, add);
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: A schedule named \"nightly\" exists already."));
-        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("add"), QStringLiteral("x"),
-                         QStringLiteral("--type"), QStringLiteral("cleanup")});
+        r = runHcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("add"), QStringLiteral("x"),
+                            QStringLiteral("--type"), QStringLiteral("cleanup")});
         QCOMPARE(r.code, 2);
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("schedules")), qint64(3));
 
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("list")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("list")});
         QCOMPARE(r.code, 0);
         QStringList names;
         for (const QJsonValue &v : jsonOf(r).toArray())
@@ -746,8 +729,8 @@ private slots:
         QCOMPARE(names, (QStringList{QStringLiteral("cleanup"), QStringLiteral("log_rotate"),
                                      QStringLiteral("nightly")}));
 
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("show"),
-                         QStringLiteral("nightly")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("show"),
+                            QStringLiteral("nightly")});
         QCOMPARE(r.code, 0);
         QJsonObject o = jsonOf(r).toObject();
         QCOMPARE(o[QStringLiteral("description")].toString(), QStringLiteral("At 02:30, every day"));
@@ -760,35 +743,36 @@ private slots:
             QVERIFY2(local.time() == QTime(2, 30) || local.time() == QTime(3, 0), qPrintable(t.toString()));
         }
 
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("edit"),
-                         QString::number(id), QStringLiteral("--cron"), QStringLiteral("*/15 * * * *"),
-                         QStringLiteral("--overlap"), QStringLiteral("allow")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("edit"),
+                            QString::number(id), QStringLiteral("--cron"), QStringLiteral("*/15 * * * *"),
+                            QStringLiteral("--overlap"), QStringLiteral("allow")});
         QCOMPARE(r.code, 0);
         o = jsonOf(r).toObject();
         QCOMPARE(o[QStringLiteral("cron")].toString(), QStringLiteral("*/15 * * * *"));
         QCOMPARE(o[QStringLiteral("overlap_policy")].toString(), QStringLiteral("allow"));
-        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("edit"), QStringLiteral("nightly"),
-                         QStringLiteral("--overlap"), QStringLiteral("sometimes")});
+        r = runHcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("edit"), QStringLiteral("nightly"),
+                            QStringLiteral("--overlap"), QStringLiteral("sometimes")});
         QCOMPARE(r.code, 2);
 
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("disable"),
-                         QStringLiteral("nightly")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("disable"),
+                            QStringLiteral("nightly")});
         QCOMPARE(r.code, 0);
         QCOMPARE(jsonOf(r)[QStringLiteral("enabled")].toBool(), false);
         QVERIFY(jsonOf(r)[QStringLiteral("next_run_at")].isNull());
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("enable"),
-                         QStringLiteral("nightly")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("schedules"), QStringLiteral("enable"),
+                            QStringLiteral("nightly")});
         QCOMPARE(r.code, 0);
         QVERIFY(jsonOf(r)[QStringLiteral("next_run_at")].isString());
 
-        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("run"), QStringLiteral("nightly")});
+        r = runHcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("run"), QStringLiteral("nightly")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.trimmed().startsWith(QLatin1String("job_")));
         QCOMPARE(jobsOf(tdb, id), qint64(1));
 
-        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("delete"), QStringLiteral("nightly")});
+        r = runHcmctl(tdb,
+                      {QStringLiteral("schedules"), QStringLiteral("delete"), QStringLiteral("nightly")});
         QCOMPARE(r.code, 0);
-        r = hcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("show"), QStringLiteral("nightly")});
+        r = runHcmctl(tdb, {QStringLiteral("schedules"), QStringLiteral("show"), QStringLiteral("nightly")});
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: There is no schedule named \"nightly\"."));
     }
@@ -821,8 +805,8 @@ private slots:
         Database::closeThreadConnections();
 
         for (const QString &key : {QStringLiteral("nightly-cleanup"), QString::number(*a)}) {
-            CtlRun r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
-                                    QStringLiteral("--schedule"), key});
+            CtlRun r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"),
+                                       QStringLiteral("list"), QStringLiteral("--schedule"), key});
             QCOMPARE(r.code, 0);
             QSet<qint64> listed;
             for (const QJsonValue &v : jsonOf(r).toArray()) {
@@ -831,24 +815,24 @@ private slots:
             }
             QCOMPARE(listed, mine);
         }
-        CtlRun r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
-                                QStringLiteral("nightly-cleanup")});
+        CtlRun r = runHcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"),
+                                   QStringLiteral("--schedule"), QStringLiteral("nightly-cleanup")});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.trimmed().endsWith(QLatin1String("2 of 2 jobs")), qPrintable(r.out));
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list")});
         QCOMPARE(r.code, 0);
         QCOMPARE(jsonOf(r).toArray().size(), 4);
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
-                         QString::number(plainId)});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
+                            QString::number(plainId)});
         QCOMPARE(r.code, 0);
         QVERIFY(jsonOf(r).toObject().contains(QStringLiteral("schedule_id")));
         QVERIFY(jsonOf(r)[QStringLiteral("schedule_id")].isNull());
 
         // What jobs list --json prints imports again (jq -c '.[]'), schedule_id included; without its id
         // the line becomes a new job of the same schedule.
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
-                         QStringLiteral("--schedule"), QStringLiteral("nightly-cleanup"),
-                         QStringLiteral("--limit"), QStringLiteral("1")});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
+                            QStringLiteral("--schedule"), QStringLiteral("nightly-cleanup"),
+                            QStringLiteral("--limit"), QStringLiteral("1")});
         QCOMPARE(r.code, 0);
         QJsonObject exported = jsonOf(r).toArray().at(0).toObject();
         exported.remove(QStringLiteral("id"));
@@ -856,20 +840,20 @@ private slots:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(QJsonDocument(exported).toJson(QJsonDocument::Compact) + '\n');
         file.close();
-        r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("import"), file.fileName()});
+        r = runHcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("import"), file.fileName()});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        r = hcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
-                         QStringLiteral("--schedule"), QString::number(*a)});
+        r = runHcmctl(tdb, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("list"),
+                            QStringLiteral("--schedule"), QString::number(*a)});
         QCOMPARE(r.code, 0);
         QCOMPARE(jsonOf(r).toArray().size(), 3);
 
-        r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
-                         QStringLiteral("nope")});
+        r = runHcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
+                            QStringLiteral("nope")});
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err.trimmed(), QStringLiteral("hcmctl: There is no schedule named \"nope\"."));
         QVERIFY(r.out.isEmpty());
-        r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
-                         QStringLiteral("0")});
+        r = runHcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("list"), QStringLiteral("--schedule"),
+                            QStringLiteral("0")});
         QCOMPARE(r.code, 2);
         QVERIFY2(
             r.err.startsWith(QLatin1String("hcmctl: \"0\" is not a schedule; write its id or its name.")),

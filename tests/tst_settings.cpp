@@ -109,11 +109,8 @@ private slots:
     void rateLimiterRace();
 
 private:
-    struct Ctl {
-        int code = -1;
-        QString out;
-        QString err;
-    };
+    using Ctl = test::ProgramRun;
+    // hcmctl on the test database; the environment carries HCM_SECRET_KEY_FILE.
     Ctl ctl(const QStringList &args, const QByteArray &input = {});
 
     std::unique_ptr<test::TempDatabase> m_db;
@@ -137,20 +134,7 @@ void TestSettings::cleanup()
 
 TestSettings::Ctl TestSettings::ctl(const QStringList &args, const QByteArray &input)
 {
-    QProcess p;
-    p.setProcessEnvironment(QProcessEnvironment::systemEnvironment()); // carries HCM_SECRET_KEY_FILE
-    p.start(test::programPath(QStringLiteral("hcmctl")),
-            QStringList{QStringLiteral("--db"), m_db->path()} + args);
-    Ctl r;
-    if (!p.waitForStarted(10000))
-        return r;
-    p.write(input);
-    p.closeWriteChannel();
-    p.waitForFinished(60000);
-    r.code = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return test::runHcmctl(*m_db, args, input);
 }
 
 void TestSettings::defaultsAndRoundTrip()

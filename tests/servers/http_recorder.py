@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""HTTPS stand-in for Slack incoming webhooks and the Twilio Messages API (tst_notify, tst_gui_notifications).
+"""HTTPS stand-in for Slack incoming webhooks and the Twilio Messages API (tests/notifytestbase.cpp,
+tst_gui_notifications).
 
 Usage: /usr/bin/python3 http_recorder.py OUT CERT KEY
 Listens on a free loopback port with TLS (CERT/KEY) and writes each request to OUT/req-N.json (method,

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""SMTP test server for tst_notify: Debian's aiosmtpd (python3-aiosmtpd 1.4) on two free loopback ports,
-one with STARTTLS (required) + AUTH, one with implicit TLS + AUTH, both with a certificate generated
-now by the openssl CLI. Every message received is written to OUT/msg-N.eml (the raw bytes after
-dot-unstuffing) and OUT/msg-N.json (envelope, port, login, decoded subject and body).
+"""SMTP test server for the notification suites (tests/notifytestbase.cpp, tst_gui_notifications):
+Debian's aiosmtpd (python3-aiosmtpd 1.4) on two free loopback ports, one with STARTTLS (required) +
+AUTH, one with implicit TLS + AUTH, both with a certificate generated now by the openssl CLI. Every
+message received is written to OUT/msg-N.eml (the raw bytes after dot-unstuffing) and OUT/msg-N.json
+(envelope, port, login, decoded subject and body).
 
 Usage: /usr/bin/python3 smtp_server.py OUT USER PASSWORD
 Prints "READY starttls=<port> tls=<port> ca=<cert.pem>" when both listen; stops when stdin closes.
@@ -76,12 +77,27 @@ server_ctx.load_cert_chain(cert, key)
 implicit_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS)
 implicit_ctx.load_cert_chain(cert, key)
 
-starttls = Controller(Recorder("starttls"), hostname="127.0.0.1", port=free_port(), tls_context=server_ctx,
-                      require_starttls=True, authenticator=authenticator, auth_require_tls=True)
-implicit = Controller(Recorder("tls"), hostname="127.0.0.1", port=free_port(), ssl_context=implicit_ctx,
-                      authenticator=authenticator, auth_require_tls=False)
-starttls.start()
-implicit.start()
+
+
+def started(make):
+    # free_port() lets the port go before aiosmtpd binds it, and a suite running beside this one
+    # (ctest -j) may take it in between: then try another.
+    for attempt in range(10):
+        controller = make(free_port())
+        try:
+            controller.start()
+            return controller
+        except Exception:
+            if attempt == 9:
+                raise
+
+
+starttls = started(lambda port: Controller(Recorder("starttls"), hostname="127.0.0.1", port=port,
+                                           tls_context=server_ctx, require_starttls=True,
+                                           authenticator=authenticator, auth_require_tls=True))
+implicit = started(lambda port: Controller(Recorder("tls"), hostname="127.0.0.1", port=port,
+                                           ssl_context=implicit_ctx, authenticator=authenticator,
+                                           auth_require_tls=False))
 print("READY starttls=%d tls=%d ca=%s" % (starttls.port, implicit.port, cert), flush=True)
 sys.stdin.read()
 starttls.stop()
