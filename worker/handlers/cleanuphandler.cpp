@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "jobs/jobretention.h"
 
 #include <QJsonValue>
 
@@ -15,8 +16,6 @@ constexpr qint64 DefaultRetentionDays = 30;
 // Jobs deleted per write transaction: keeps the write lock short so workers can claim and finish jobs
 // while a large backlog is cleaned up, and gives the stop request a chance between batches.
 constexpr int JobBatch = 2000;
-
-const QString FinishedJobs = QStringLiteral("status IN ('completed', 'failed', 'cancelled')");
 
 // The retention period from the settings table ('retention_days'), or 30 days when unset or unusable.
 qint64 retentionDays(QSqlDatabase db)
@@ -34,76 +33,26 @@ qint64 retentionDays(QSqlDatabase db)
     return days;
 }
 
-// One statement in its own write transaction; returns the rows it deleted.
-Result<qint64> deleteInTransaction(QSqlDatabase db, const QString &statement, const QVariantMap &binds,
-                                   const QString &doing)
+// Deletes the expired cache entries in one write transaction; returns how many.
+Result<qint64> deleteExpiredCache(QSqlDatabase db, qint64 now)
 {
     Transaction tx(db);
     if (Status st = tx.begin(); !st)
         return st.error();
     QSqlQuery q(db);
-    if (Status st = Sql::prepare(q, statement); !st)
+    if (Status st = Sql::prepare(
+            q,
+            QStringLiteral("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at < :now"));
+        !st)
         return st.error();
-    for (auto it = binds.begin(); it != binds.end(); ++it)
-        q.bindValue(it.key(), it.value());
-    if (Status st = Sql::exec(q, doing); !st)
+    q.bindValue(QStringLiteral(":now"), now);
+    if (Status st = Sql::exec(q, CleanupHandler::tr("deleting expired cache entries")); !st)
         return st.error();
     const qint64 n = q.numRowsAffected();
     q.finish();
     if (Status st = tx.commit(); !st)
         return st.error();
     return n;
-}
-
-struct JobBatchResult {
-    qint64 jobs = 0;
-    qint64 attempts = 0;
-};
-
-// Deletes up to JobBatch finished jobs completed before `cutoff`, with their attempts. The attempts are
-// deleted explicitly (not only by ON DELETE CASCADE) so their count is exact.
-Result<JobBatchResult> deleteJobBatch(QSqlDatabase db, qint64 cutoff)
-{
-    Transaction tx(db);
-    if (Status st = tx.begin(); !st)
-        return st.error();
-
-    QList<qint64> ids;
-    {
-        QSqlQuery q(db);
-        if (Status st =
-                Sql::prepare(q, QStringLiteral("SELECT id FROM background_jobs WHERE ") + FinishedJobs +
-                                    QStringLiteral(" AND completed_at IS NOT NULL AND completed_at < "
-                                                   ":cutoff ORDER BY id LIMIT %1")
-                                        .arg(JobBatch));
-            !st)
-            return st.error();
-        q.bindValue(QStringLiteral(":cutoff"), cutoff);
-        if (Status st = Sql::exec(q, CleanupHandler::tr("finding old jobs")); !st)
-            return st.error();
-        while (q.next())
-            ids.append(q.value(0).toLongLong());
-    }
-    JobBatchResult out;
-    if (ids.isEmpty())
-        return out; // the transaction rolls back: nothing was written
-
-    const QString idList = Sql::idList(ids);
-    QSqlQuery attempts(db);
-    if (!attempts.exec(QStringLiteral("DELETE FROM job_attempts WHERE job_id IN (%1)").arg(idList)))
-        return Database::error(attempts.lastError(), CleanupHandler::tr("deleting the attempts of old jobs"));
-    out.attempts = attempts.numRowsAffected();
-    // PostgreSQL keeps finished jobs in job_archive (background_jobs is a view over it and job_queue).
-    const QString table = db.driverName() == QLatin1String("QPSQL") ? QStringLiteral("job_archive")
-                                                                    : QStringLiteral("background_jobs");
-    QSqlQuery jobs(db);
-    if (!jobs.exec(QStringLiteral("DELETE FROM %1 WHERE id IN (%2) AND ").arg(table, idList) + FinishedJobs))
-        return Database::error(jobs.lastError(), CleanupHandler::tr("deleting old jobs"));
-    out.jobs = jobs.numRowsAffected();
-
-    if (Status st = tx.commit(); !st)
-        return st.error();
-    return out;
 }
 
 } // namespace
@@ -146,32 +95,23 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     const int phases = int(doJobs) + int(doAttempts) + int(doCache);
     int phase = 0;
 
+    const JobRetention retention(ctx.env().db);
     if (doJobs) {
         // Progress within the phase needs the total; counting is cheap next to deleting.
-        qint64 total = 0;
-        {
-            QSqlQuery q(db);
-            if (Status st = Sql::prepare(q, QStringLiteral("SELECT COUNT(*) FROM background_jobs WHERE ") +
-                                                FinishedJobs + QStringLiteral(" AND completed_at < :cutoff"));
-                !st)
-                return HandlerResult::failure(st.error().message);
-            q.bindValue(QStringLiteral(":cutoff"), cutoff);
-            if (Status st = Sql::exec(q, tr("counting old jobs")); !st)
-                return HandlerResult::failure(st.error().message);
-            if (q.next())
-                total = q.value(0).toLongLong();
-        }
+        const Result<qint64> finished = retention.countFinishedBefore(cutoff);
+        if (!finished)
+            return HandlerResult::failure(finished.error().message);
         for (;;) {
             if (ctx.isStopRequested())
                 return stopped();
-            const Result<JobBatchResult> batch = deleteJobBatch(db, cutoff);
+            const Result<JobRetention::Deleted> batch = retention.deleteFinishedBatch(cutoff, JobBatch);
             if (!batch)
                 return HandlerResult::failure(batch.error().message);
             if (batch->jobs == 0)
                 break;
             jobsDeleted += batch->jobs;
             attemptsDeleted += batch->attempts;
-            const double within = total > 0 ? qMin(1.0, double(jobsDeleted) / double(total)) : 1.0;
+            const double within = *finished > 0 ? qMin(1.0, double(jobsDeleted) / double(*finished)) : 1.0;
             ctx.setProgress((phase + within) / phases);
         }
         ctx.setProgress(double(++phase) / phases);
@@ -180,17 +120,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     if (doAttempts) {
         if (ctx.isStopRequested())
             return stopped();
-        const Result<qint64> n = deleteInTransaction(
-            db,
-            // Also the attempts of jobs that are gone: on PostgreSQL no foreign key takes them along when
-            // someone deletes a job straight from job_queue or job_archive.
-            QStringLiteral(
-                "DELETE FROM job_attempts WHERE finished_at < :cutoff AND (job_id IN (SELECT id FROM "
-                "background_jobs WHERE ") +
-                FinishedJobs +
-                QStringLiteral(") OR NOT EXISTS (SELECT 1 FROM background_jobs AS j WHERE j.id = "
-                               "job_attempts.job_id))"),
-            {{QStringLiteral(":cutoff"), cutoff}}, tr("deleting old job attempts"));
+        const Result<qint64> n = retention.deleteAttemptsBefore(cutoff);
         if (!n)
             return HandlerResult::failure(n.error().message);
         attemptsDeleted += *n;
@@ -200,10 +130,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     if (doCache) {
         if (ctx.isStopRequested())
             return stopped();
-        const Result<qint64> n = deleteInTransaction(
-            db,
-            QStringLiteral("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at < :now"),
-            {{QStringLiteral(":now"), now}}, tr("deleting expired cache entries"));
+        const Result<qint64> n = deleteExpiredCache(db, now);
         if (!n)
             return HandlerResult::failure(n.error().message);
         cacheDeleted = *n;
