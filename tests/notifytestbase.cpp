@@ -29,7 +29,7 @@ QProcess *NotifyTestBase::startServer(const QStringList &args, QString &readyLin
     return readyLine.startsWith(QLatin1String("READY")) ? p : nullptr;
 }
 
-void NotifyTestBase::startServers()
+void NotifyTestBase::initTestCase()
 {
     JobTypeCatalog::enableTestTypes();
     // The loopback recorder stands in for Twilio and Slack: its address is none of theirs.
@@ -62,7 +62,7 @@ void NotifyTestBase::startServers()
     QVERIFY(LogSink::instance().open(m_logFile, false));
 }
 
-void NotifyTestBase::stopServers()
+void NotifyTestBase::cleanupTestCase()
 {
     LogSink::instance().close();
     m_http.stop();
@@ -75,7 +75,7 @@ void NotifyTestBase::stopServers()
     }
 }
 
-void NotifyTestBase::freshDatabase()
+void NotifyTestBase::init()
 {
     m_db = std::make_unique<test::TempDatabase>();
     QVERIFY(m_db->isValid());
@@ -83,7 +83,7 @@ void NotifyTestBase::freshDatabase()
     m_http.clearResponses();
 }
 
-void NotifyTestBase::dropDatabase()
+void NotifyTestBase::cleanup()
 {
     m_db.reset();
 }

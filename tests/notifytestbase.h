@@ -72,15 +72,17 @@ inline JobTransition failedJob(qint64 id, const QString &error)
 
 namespace hcm::test {
 
-// The suites derive from it and call startServers()/stopServers() from initTestCase()/cleanupTestCase()
-// and freshDatabase()/dropDatabase() from init()/cleanup(). Its functions are not slots: QtTest runs
-// only the suites' own.
+// The suites derive from it. QtTest finds its initTestCase(), cleanupTestCase(), init() and cleanup()
+// through the suite's meta-object (they start the servers once and give every test function a fresh
+// database); it has no test functions of its own.
 class NotifyTestBase : public QObject {
-public:
-    void startServers();
-    void stopServers();
-    void freshDatabase();
-    void dropDatabase();
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+    void cleanup();
 
 protected:
     QProcess *startServer(const QStringList &args, QString &readyLine);

@@ -9,6 +9,8 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSaveFile>
+#include <QSettings>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QtTest>
@@ -248,12 +250,38 @@ QString screenshotPath(const QString &fileName)
     return dir + QLatin1Char('/') + fileName;
 }
 
+void initGuiSuite(const QString &suite)
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
+    QCoreApplication::setApplicationName(suite);
+    QSettings().clear();
+    (void)QSqlDatabase::drivers();
+}
+
 void settleLayout()
 {
     for (int i = 0; i < 3; ++i) {
         QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
         QCoreApplication::processEvents();
     }
+}
+
+bool execSql(const DbConfig &config, const QString &sql, QString *error)
+{
+    auto db = Database::connection(config);
+    if (!db) {
+        if (error)
+            *error = db.error().message;
+        return false;
+    }
+    QSqlQuery q(db.value());
+    if (q.exec(sql))
+        return true;
+    if (error)
+        *error = q.lastError().text();
+    else
+        qWarning("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
+    return false;
 }
 
 qint64 rowCount(const DbConfig &config, const QString &table, const QString &where)

@@ -109,6 +109,11 @@ ProgramRun runProcess(const QString &program, const QStringList &args,
 ProgramRun runHcmctl(const TempDatabase &db, const QStringList &args, const QByteArray &input = {},
                      const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
 
+// For a GUI suite's initTestCase(): QSettings of its own (organisation "hcm-tests", application
+// `suite`), emptied, and the SQL driver registry touched on the main thread before a worker thread
+// opens a connection (QTBUG-112961).
+void initGuiSuite(const QString &suite);
+
 // Where a GUI test saves the screenshot `fileName`: in HCM_SCREENSHOT_DIR when it is set (the
 // `screenshots` build target sets it to docs/screenshots), otherwise in <build>/screenshots, so that a
 // test run leaves the source tree alone. The folder is created when missing.
@@ -118,6 +123,9 @@ QString screenshotPath(const QString &fileName);
 // geometry check sees the final geometry.
 void settleLayout();
 
+// Runs one statement, unprepared (DDL cannot be prepared on PostgreSQL), on the calling thread's
+// connection. On failure: false, the database's message in `error` when given, else in a warning.
+bool execSql(const DbConfig &config, const QString &sql, QString *error = nullptr);
 // Counts rows of `table` (optionally with a WHERE clause) on the calling thread's connection.
 qint64 rowCount(const DbConfig &config, const QString &table, const QString &where = {});
 // A digest of every row of the job tables, to check that a rejected call changed nothing.

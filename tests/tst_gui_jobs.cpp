@@ -68,6 +68,15 @@ QString statusAt(JobTableModel *model, qint64 id)
     return row < 0 ? QString() : model->index(row, JobTableModel::StatusColumn).data().toString();
 }
 
+// `n` cleanup jobs due in an hour: they stay queued while the test looks at them. Empty on a failure.
+QList<qint64> enqueueDueLater(JobService &service, int n, JobPriority priority = JobPriority::Normal)
+{
+    const QList<NewJob> jobs(
+        n, NewJob{QStringLiteral("cleanup"), priority, {}, 3, Clock::system()->nowMs() + 3'600'000});
+    auto ids = service.enqueueMany(jobs, kActor);
+    return ids ? ids.value() : QList<qint64>();
+}
+
 template<typename T> T *findTopLevel(const char *className)
 {
     for (QWidget *w : QApplication::topLevelWidgets()) {
@@ -83,13 +92,7 @@ class TestGuiJobs : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_jobs"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
-    }
+    void initTestCase() { initGuiSuite(QStringLiteral("tst_gui_jobs")); }
     void cleanup() { Database::closeThreadConnections(); }
 
     void createJobInDialogAndWatchItComplete()
@@ -238,16 +241,7 @@ private slots:
     {
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
-        QList<qint64> ids;
-        for (int i = 0; i < 3; ++i)
-            ids << service
-                       .enqueue(NewJob{QStringLiteral("cleanup"),
-                                       JobPriority::Low,
-                                       {},
-                                       3,
-                                       Clock::system()->nowMs() + 3'600'000},
-                                kActor)
-                       .value();
+        const QList<qint64> ids = enqueueDueLater(service, 3, JobPriority::Low);
         ui::MainWindow window(windowOptions(tdb, false));
         window.show();
         ui::JobsPage *page = window.jobsPage();
@@ -270,15 +264,7 @@ private slots:
     {
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 4; ++i)
-            QVERIFY(service
-                        .enqueue(NewJob{QStringLiteral("cleanup"),
-                                        JobPriority::Normal,
-                                        {},
-                                        3,
-                                        Clock::system()->nowMs() + 3'600'000},
-                                 kActor)
-                        .ok());
+        QCOMPARE(enqueueDueLater(service, 4).size(), 4);
         const qint64 cancelled = service
                                      .enqueue(NewJob{QStringLiteral("cache_flush"),
                                                      JobPriority::Normal,
@@ -319,15 +305,7 @@ private slots:
     {
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 3; ++i)
-            QVERIFY(service
-                        .enqueue(NewJob{QStringLiteral("cleanup"),
-                                        JobPriority::Normal,
-                                        {},
-                                        3,
-                                        Clock::system()->nowMs() + 3'600'000},
-                                 kActor)
-                        .ok());
+        QCOMPARE(enqueueDueLater(service, 3).size(), 3);
         ui::MainWindow window(windowOptions(tdb, false));
         ui::JobsPage *page = window.jobsPage();
         ui::StatusFilterModel *counts = page->statusModel();
@@ -359,16 +337,7 @@ private slots:
     {
         TempDatabase tdb;
         JobService service{JobStore(tdb.config())};
-        QList<qint64> ids;
-        for (int i = 0; i < 10; ++i)
-            ids << service
-                       .enqueue(NewJob{QStringLiteral("cleanup"),
-                                       JobPriority::Normal,
-                                       {},
-                                       3,
-                                       Clock::system()->nowMs() + 3'600'000},
-                                kActor)
-                       .value();
+        const QList<qint64> ids = enqueueDueLater(service, 10);
         ui::MainWindow window(windowOptions(tdb, false));
         window.show();
         ui::JobsPage *page = window.jobsPage();
@@ -377,15 +346,7 @@ private slots:
         const qint64 chosen = ids.at(4);
         page->table()->selectRow(rowOf(model, chosen));
         QSignalSpy resets(model, &QAbstractItemModel::modelReset);
-        for (int i = 0; i < 5; ++i)
-            QVERIFY(service
-                        .enqueue(NewJob{QStringLiteral("cleanup"),
-                                        JobPriority::Normal,
-                                        {},
-                                        3,
-                                        Clock::system()->nowMs() + 3'600'000},
-                                 kActor)
-                        .ok());
+        QCOMPARE(enqueueDueLater(service, 5).size(), 5);
         service.cancel({ids.at(7)}, kActor);
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 15, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, ids.at(7)), QStringLiteral("Cancelled"), 5000);

@@ -61,6 +61,12 @@ QString statusTipAt(JobTableModel *model, qint64 id)
                    : model->index(row, JobTableModel::StatusColumn).data(Qt::ToolTipRole).toString();
 }
 
+qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payload = {})
+{
+    auto id = service.enqueue(NewJob{type, JobPriority::Normal, payload, 3, std::nullopt}, kActor);
+    return id ? id.value() : -1;
+}
+
 JobStatus storedStatus(JobService &service, qint64 id)
 {
     auto job = service.get(id);
@@ -81,13 +87,7 @@ class TestGuiPause : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_pause"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
-    }
+    void initTestCase() { initGuiSuite(QStringLiteral("tst_gui_pause")); }
     void cleanup() { Database::closeThreadConnections(); }
 
     void pauseFromContextMenuResumeFromWorkersPage()
@@ -95,19 +95,9 @@ private slots:
         TempDatabase tdb;
         QVERIFY(tdb.isValid());
         JobService service{JobStore(tdb.config())};
-        const qint64 rotate =
-            service
-                .enqueue(NewJob{QStringLiteral("log_rotate"), JobPriority::Normal, {}, 3, std::nullopt},
-                         kActor)
-                .value();
-        const qint64 flush = service
-                                 .enqueue(NewJob{QStringLiteral("cache_flush"),
-                                                 JobPriority::Normal,
-                                                 {{QStringLiteral("action"), QStringLiteral("full")}},
-                                                 3,
-                                                 std::nullopt},
-                                          kActor)
-                                 .value();
+        const qint64 rotate = enqueue(service, QStringLiteral("log_rotate"));
+        const qint64 flush = enqueue(service, QStringLiteral("cache_flush"),
+                                     {{QStringLiteral("action"), QStringLiteral("full")}});
 
         ui::MainWindow window(windowOptions(tdb));
         window.show();
@@ -153,11 +143,7 @@ private slots:
         // The worker starts: cache_flush runs, log_rotate waits, a new log_rotate job waits too.
         window.setWorkerEnabled(true);
         QTRY_VERIFY_WITH_TIMEOUT(window.workerPool() && window.workerPool()->isRunning(), 10'000);
-        const qint64 later =
-            service
-                .enqueue(NewJob{QStringLiteral("log_rotate"), JobPriority::Normal, {}, 3, std::nullopt},
-                         kActor)
-                .value();
+        const qint64 later = enqueue(service, QStringLiteral("log_rotate"));
         QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, flush), QStringLiteral("Completed"), 10'000);
         QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, later), QStringLiteral("Paused"), 5000);
         QCOMPARE_ENUM(storedStatus(service, rotate), JobStatus::Queued);
@@ -189,14 +175,8 @@ private slots:
         TempDatabase tdb;
         QVERIFY(tdb.isValid());
         JobService service{JobStore(tdb.config())};
-        const qint64 flush = service
-                                 .enqueue(NewJob{QStringLiteral("cache_flush"),
-                                                 JobPriority::Normal,
-                                                 {{QStringLiteral("action"), QStringLiteral("full")}},
-                                                 3,
-                                                 std::nullopt},
-                                          kActor)
-                                 .value();
+        const qint64 flush = enqueue(service, QStringLiteral("cache_flush"),
+                                     {{QStringLiteral("action"), QStringLiteral("full")}});
         ui::MainWindow window(windowOptions(tdb));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));

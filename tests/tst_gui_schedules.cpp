@@ -52,6 +52,17 @@ void setText(QLineEdit *edit, const QString &text)
     QTest::keyClicks(edit, text);
 }
 
+Schedule schedule(const QString &name, const QString &jobType, const QString &cron,
+                  const QString &timeZone = QStringLiteral("UTC"))
+{
+    Schedule s;
+    s.name = name;
+    s.jobType = jobType;
+    s.cron = cron;
+    s.timeZone = timeZone;
+    return s;
+}
+
 } // namespace
 
 class TstGuiSchedules : public QObject {
@@ -188,11 +199,7 @@ private slots:
         page.show();
         QTRY_COMPARE(page.model()->rowCount(), 2);
         ScheduleService service{ScheduleStore(tdb.config())};
-        Schedule s;
-        s.name = QStringLiteral("aaa");
-        s.jobType = QStringLiteral("cleanup");
-        s.cron = QStringLiteral("@hourly");
-        s.timeZone = QStringLiteral("UTC");
+        Schedule s = schedule(QStringLiteral("aaa"), QStringLiteral("cleanup"), QStringLiteral("@hourly"));
         QVERIFY(service.add(s, kActor).ok());
         QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 3, 2000); // before the 5 s refresh
         QCOMPARE(page.model()->index(0, 0).data().toString(), QStringLiteral("aaa"));
@@ -222,11 +229,8 @@ private slots:
         TempDatabase tdb;
         QVERIFY(tdb.isValid());
         ScheduleService schedules{ScheduleStore(tdb.config())};
-        Schedule s;
-        s.name = QStringLiteral("nightly-cleanup");
-        s.jobType = QStringLiteral("test.noop");
-        s.cron = QStringLiteral("@yearly");
-        s.timeZone = QStringLiteral("UTC");
+        Schedule s = schedule(QStringLiteral("nightly-cleanup"), QStringLiteral("test.noop"),
+                              QStringLiteral("@yearly"));
         auto id = schedules.add(s, kActor);
         QVERIFY(id.ok());
         s.name = QStringLiteral("other");
@@ -320,11 +324,8 @@ private slots:
         TempDatabase tdb;
         QVERIFY(tdb.isValid());
         ScheduleService service{ScheduleStore(tdb.config())};
-        Schedule s;
-        s.name = QStringLiteral("weekday digest");
-        s.jobType = QStringLiteral("cache_flush");
-        s.cron = QStringLiteral("0 7 * * MON-FRI");
-        s.timeZone = QStringLiteral("Europe/Berlin");
+        Schedule s = schedule(QStringLiteral("weekday digest"), QStringLiteral("cache_flush"),
+                              QStringLiteral("0 7 * * MON-FRI"), QStringLiteral("Europe/Berlin"));
         auto id = service.add(s, kActor);
         QVERIFY(id.ok());
         QVERIFY(service.runNow(*id, kActor).ok());

@@ -67,13 +67,7 @@ class TestGuiWorkers : public QObject {
 
 private slots:
     void initTestCase_data() { addBackendRows(); }
-    void initTestCase()
-    {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_workers"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
-    }
+    void initTestCase() { initGuiSuite(QStringLiteral("tst_gui_workers")); }
     void cleanup()
     {
         for (QWidget *w : QApplication::topLevelWidgets()) {

@@ -85,20 +85,6 @@ bool exec(const DbConfig &config, const QString &sql, const QVariantList &binds 
     return true;
 }
 
-// A statement without bound values (DDL cannot be prepared on PostgreSQL).
-bool run(const DbConfig &config, const QString &sql)
-{
-    auto db = Database::connection(config);
-    if (!db)
-        return false;
-    QSqlQuery q(db.value());
-    if (!q.exec(sql)) {
-        qWarning("exec failed: %s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
-        return false;
-    }
-    return true;
-}
-
 qint64 scalar(const DbConfig &config, const QString &sql)
 {
     auto db = Database::connection(config);
@@ -599,7 +585,8 @@ QJsonObject tableEntry(const QJsonObject &result, const QString &table)
 // one live entry in twenty left in each of its pages.
 bool makeDeadAttempts(const DbConfig &config)
 {
-    return run(config, QStringLiteral("ALTER TABLE job_attempts SET (autovacuum_enabled = false)")) &&
+    return test::execSql(config,
+                         QStringLiteral("ALTER TABLE job_attempts SET (autovacuum_enabled = false)")) &&
            exec(config, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
                                        "finished_at, outcome) SELECT g, 1, 'w1', 0, 1, 'completed' "
                                        "FROM generate_series(1, 20000) AS g")) &&
@@ -700,7 +687,8 @@ void TestHandlers::dbOptimizePostgresSkipsTablesOfOtherRoles()
     test::TempDatabase pg(DbConfig::Backend::Postgres);
     HCM_REQUIRE_BACKEND(pg);
     QVERIFY(role.isValid() && nobody.isValid());
-    QVERIFY(run(pg.config(), QStringLiteral("ALTER TABLE job_attempts OWNER TO %1").arg(role.name())));
+    QVERIFY(
+        test::execSql(pg.config(), QStringLiteral("ALTER TABLE job_attempts OWNER TO %1").arg(role.name())));
     QString superuser; // who migrated the database, and owns the other tables
     {
         auto db = Database::connection(pg.config());

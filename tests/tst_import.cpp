@@ -48,20 +48,6 @@ QString countsText(const std::array<qint64, kJobStatusCount> &c)
     return parts.join(QLatin1Char(' '));
 }
 
-bool exec(const DbConfig &config, const QString &sql, QString *error = nullptr)
-{
-    auto db = Database::connection(config);
-    if (!db)
-        return false;
-    QSqlQuery q(db.value());
-    if (!q.exec(sql)) {
-        if (error)
-            *error = q.lastError().text();
-        return false;
-    }
-    return true;
-}
-
 qint64 scalar(const DbConfig &config, const QString &sql)
 {
     auto db = Database::connection(config);
@@ -320,17 +306,17 @@ void TestImport::sqlInsertSelectThroughTheView()
         db.isPostgres() ? QStringLiteral("generate_series(1, 20000) AS g")
                         : QStringLiteral("(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
                                          "WHERE g < 20000) SELECT g FROM s)");
-    QVERIFY2(
-        exec(db.config(),
-             QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, attempts, run_at, "
-                            "created_at, started_at, completed_at, updated_at, created_by) "
-                            "SELECT 'legacy.export', CASE g % 4 WHEN 0 THEN 'queued' WHEN 1 THEN "
-                            "'completed' WHEN 2 THEN 'failed' ELSE 'cancelled' END, '{}', 1, "
-                            "1700000000000 + g, 1700000000000 + g, 1700000000000 + g, CASE WHEN g % 4 = 0 "
-                            "THEN NULL ELSE 1700000001000 + g END, 1700000001000 + g, 'import' FROM %1")
-                 .arg(numbers),
-             &error),
-        qPrintable(error));
+    QVERIFY2(test::execSql(db.config(),
+                           QStringLiteral(
+                               "INSERT INTO background_jobs (job_type, status, payload, attempts, run_at, "
+                               "created_at, started_at, completed_at, updated_at, created_by) "
+                               "SELECT 'legacy.export', CASE g % 4 WHEN 0 THEN 'queued' WHEN 1 THEN "
+                               "'completed' WHEN 2 THEN 'failed' ELSE 'cancelled' END, '{}', 1, "
+                               "1700000000000 + g, 1700000000000 + g, 1700000000000 + g, CASE WHEN g % 4 = 0 "
+                               "THEN NULL ELSE 1700000001000 + g END, 1700000001000 + g, 'import' FROM %1")
+                               .arg(numbers),
+                           &error),
+             qPrintable(error));
     const auto counts = groupBy(db.config());
     QCOMPARE(counts[static_cast<int>(JobStatus::Queued)], qint64(5001));
     QCOMPARE(counts[static_cast<int>(JobStatus::Completed)], qint64(5000));
@@ -352,30 +338,32 @@ void TestImport::sqlInsertSelectThroughTheView()
         const qint64 archived = scalar(db.config(), QStringLiteral("SELECT min(id) FROM job_archive"));
         for (const QString &status : {QStringLiteral("completed"), QStringLiteral("queued")}) {
             for (const qint64 id : {queued, archived}) {
-                QVERIFY2(!exec(db.config(), insert.arg(id).arg(status), &error),
+                QVERIFY2(!test::execSql(db.config(), insert.arg(id).arg(status), &error),
                          qPrintable(QStringLiteral("%1 %2").arg(id).arg(status)));
                 QVERIFY2(error.contains(QStringLiteral("exists already")) ||
                              error.contains(QStringLiteral("duplicate key")),
                          qPrintable(error));
             }
         }
-        QVERIFY2(exec(db.config(), insert.arg(900000).arg(QStringLiteral("failed")), &error),
+        QVERIFY2(test::execSql(db.config(), insert.arg(900000).arg(QStringLiteral("failed")), &error),
                  qPrintable(error));
         QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_archive WHERE id = 900000")),
                  qint64(1));
         // An UPDATE through the view that finishes a queued job moves it to the archive, and one that
         // changes an archived job keeps it there.
-        QVERIFY2(exec(db.config(),
-                      QStringLiteral("UPDATE background_jobs SET status = 'completed', completed_at = 5, "
-                                     "updated_at = 5 WHERE id = %1")
-                          .arg(queued),
-                      &error),
-                 qPrintable(error));
-        QVERIFY2(exec(db.config(),
-                      QStringLiteral("UPDATE background_jobs SET error_message = 'moved' WHERE id = %1")
-                          .arg(archived),
-                      &error),
-                 qPrintable(error));
+        QVERIFY2(
+            test::execSql(db.config(),
+                          QStringLiteral("UPDATE background_jobs SET status = 'completed', completed_at = 5, "
+                                         "updated_at = 5 WHERE id = %1")
+                              .arg(queued),
+                          &error),
+            qPrintable(error));
+        QVERIFY2(
+            test::execSql(db.config(),
+                          QStringLiteral("UPDATE background_jobs SET error_message = 'moved' WHERE id = %1")
+                              .arg(archived),
+                          &error),
+            qPrintable(error));
         QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_archive WHERE id IN (%1, %2)")
                                          .arg(queued)
                                          .arg(archived)),

@@ -23,19 +23,6 @@ constexpr qint64 Old = Now - 40 * DayMs;
 constexpr qint64 Recent = Now - DayMs;
 constexpr qint64 Cutoff = Now - 30 * DayMs;
 
-bool exec(const DbConfig &config, const QString &sql)
-{
-    auto db = Database::connection(config);
-    if (!db)
-        return false;
-    QSqlQuery q(db.value());
-    if (!q.exec(sql)) {
-        qWarning("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
-        return false;
-    }
-    return true;
-}
-
 // Jobs 1-3 and 7 finished long ago (7 last), 4 finished recently after an old failed attempt, 5 was
 // retried after failing long ago (queued again, its old completed_at kept), 6 is running.
 bool insertJobs(const DbConfig &config)
@@ -60,14 +47,16 @@ bool insertJobs(const DbConfig &config)
                     attempt.arg(5).arg(1).arg(Old - 500).arg(Old).arg(QStringLiteral("failed")),
                     attempt.arg(6).arg(1).arg(Old - 500).arg(Old).arg(QStringLiteral("lost"))}
             .join(QStringLiteral(", "));
-    return exec(config, QStringLiteral(
-                            "INSERT INTO background_jobs (id, job_type, status, payload, run_at, created_at, "
-                            "completed_at, updated_at, created_by) VALUES ") +
-                            jobs) &&
-           exec(config, QStringLiteral(
-                            "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, "
-                            "outcome) VALUES ") +
-                            attempts);
+    return execSql(config,
+                   QStringLiteral(
+                       "INSERT INTO background_jobs (id, job_type, status, payload, run_at, created_at, "
+                       "completed_at, updated_at, created_by) VALUES ") +
+                       jobs) &&
+           execSql(config,
+                   QStringLiteral(
+                       "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, "
+                       "outcome) VALUES ") +
+                       attempts);
 }
 
 QString ids(const DbConfig &config, const QString &table, const QString &column = QStringLiteral("id"))
@@ -155,14 +144,15 @@ private slots:
         if (!tdb.isPostgres())
             return; // SQLite's foreign key takes a deleted job's attempts along
         // A job deleted straight from its table leaves its attempts behind: old ones go now.
-        QVERIFY(exec(tdb.config(), QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, "
-                                                  "started_at, finished_at, outcome) VALUES (7, 1, 'w1', %1, "
-                                                  "%2, 'failed'), (7, 2, 'w1', %3, %4, 'completed')")
-                                       .arg(Old - 500)
-                                       .arg(Old)
-                                       .arg(Recent - 500)
-                                       .arg(Recent)));
-        QVERIFY(exec(tdb.config(), QStringLiteral("DELETE FROM job_archive WHERE id = 7")));
+        QVERIFY(
+            execSql(tdb.config(), QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, "
+                                                 "started_at, finished_at, outcome) VALUES (7, 1, 'w1', %1, "
+                                                 "%2, 'failed'), (7, 2, 'w1', %3, %4, 'completed')")
+                                      .arg(Old - 500)
+                                      .arg(Old)
+                                      .arg(Recent - 500)
+                                      .arg(Recent)));
+        QVERIFY(execSql(tdb.config(), QStringLiteral("DELETE FROM job_archive WHERE id = 7")));
         QCOMPARE(retention.deleteAttemptsBefore(Cutoff).value(), qint64(1));
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts"), QStringLiteral("job_id = 7")),
                  qint64(1));

@@ -9,7 +9,6 @@
 #include "db/migrator.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobstatsstore.h"
-#include "jobs/jobtypes.h"
 
 #include <QRandomGenerator>
 #include <QScopeGuard>
@@ -24,9 +23,10 @@ using namespace hcm::test;
 
 namespace {
 
-qint64 enqueueNoop(JobService &service)
+// A cleanup job: a type every build knows.
+qint64 enqueueCleanup(JobService &service)
 {
-    auto id = service.enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt},
+    auto id = service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3, std::nullopt},
                               Actor{QStringLiteral("tester")});
     return id ? id.value() : -1;
 }
@@ -97,11 +97,6 @@ class TestMigrations : public QObject {
 
 private slots:
     void initTestCase_data() { addBackendRows(); }
-    void initTestCase()
-    {
-        JobTypeCatalog::enableTestTypes();
-        (void)QSqlDatabase::drivers();
-    }
     void cleanup() { Database::closeThreadConnections(); }
 
     void migrationsCreateSchemaOnce()
@@ -188,7 +183,7 @@ private slots:
         QVERIFY(!q.exec(QStringLiteral("UPDATE background_jobs SET status = 'lost' WHERE id = 3")));
         QVERIFY(!q.exec(QStringLiteral("UPDATE job_attempts SET outcome = 'done' WHERE job_id = 1")));
         JobService service{JobStore(config)};
-        QCOMPARE(enqueueNoop(service), qint64(10));
+        QCOMPARE(enqueueCleanup(service), qint64(10));
         QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 2")));
         QCOMPARE(rowCount(config, QStringLiteral("job_attempts")), qint64(2));
         auto counts = JobStatsStore(config).maintainedCounts();
@@ -263,8 +258,8 @@ private slots:
         // archive; a retried one comes back.
         JobStore store(config);
         JobService service{JobStore(config)};
-        QCOMPARE(enqueueNoop(service), qint64(10));
-        auto claimed = store.claim(QStringLiteral("w3"), 10, 60000, {QStringLiteral("test.noop")});
+        QCOMPARE(enqueueCleanup(service), qint64(10));
+        auto claimed = store.claim(QStringLiteral("w3"), 10, 60000, {QStringLiteral("cleanup")});
         QVERIFY(claimed.ok());
         QCOMPARE(claimed->size(), 1);
         JobOutcome done;

@@ -6,38 +6,23 @@
 
 #include "notifytestbase.h"
 
-#include "common/logsink.h"
 #include "db/database.h"
 #include "jobs/jobservice.h"
-#include "jobs/jobtypes.h"
 #include "settings/deliverystore.h"
-#include "settings/digeststore.h"
-#include "settings/notificationsettingsstore.h"
-#include "worker/notify/alertdigest.h"
-#include "worker/notify/jobalerts.h"
 #include "worker/notify/notificationservice.h"
 #include "worker/notify/slackchannel.h"
 #include "worker/notify/smtpchannel.h"
 #include "worker/notify/twiliochannel.h"
-#include "worker/workerpool.h"
 
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QScopeGuard>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QTcpServer>
 #include <QUrlQuery>
 #include <QtTest>
-
-#include <latch>
-#include <memory>
-#include <thread>
-#include <vector>
 
 using namespace hcm;
 using namespace hcm::test::notify;
@@ -46,11 +31,6 @@ class TestNotifyChannels : public hcm::test::NotifyTestBase {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { startServers(); }
-    void cleanupTestCase() { stopServers(); }
-    void init() { freshDatabase(); }
-    void cleanup() { dropDatabase(); }
-
     void smtpStartTls();
     void smtpImplicitTls();
     void smtpWrongPassword();

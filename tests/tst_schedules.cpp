@@ -56,19 +56,6 @@ qint64 jobsOf(const TempDatabase &tdb, qint64 scheduleId)
                     QStringLiteral("schedule_id = %1").arg(scheduleId));
 }
 
-bool exec(const DbConfig &config, const QString &sql)
-{
-    auto db = Database::connection(config);
-    if (!db)
-        return false;
-    QSqlQuery q(db.value());
-    if (!q.exec(sql)) {
-        qWarning("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
-        return false;
-    }
-    return true;
-}
-
 std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id)
 {
     auto p = std::make_unique<QProcess>();
@@ -146,15 +133,15 @@ private slots:
     void jobsCarryScheduleIdThroughTheView()
     {
         HCM_TEMP_DATABASE(tdb);
-        QVERIFY(exec(
+        QVERIFY(execSql(
             tdb.config(),
             QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, run_at, created_at, "
                            "updated_at, created_by, schedule_id) VALUES ('test.noop', 'queued', '{}', 1, "
                            "1, 1, 'sql', 42)")));
         QCOMPARE(jobsOf(tdb, 42), qint64(1));
         // Finished through the view: the row moves to the archive (PostgreSQL) and keeps its schedule.
-        QVERIFY(exec(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
-                                                  "completed_at = 2 WHERE schedule_id = 42")));
+        QVERIFY(execSql(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
+                                                     "completed_at = 2 WHERE schedule_id = 42")));
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"),
                           QStringLiteral("schedule_id = 42 AND status = 'completed'")),
                  qint64(1));
@@ -190,9 +177,9 @@ private slots:
         plain.type = QStringLiteral("test.noop");
         auto p1 = jobs.enqueue(plain, kActor);
         QVERIFY(p1.ok());
-        QVERIFY(exec(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
-                                                  "completed_at = 2 WHERE id = %1")
-                                       .arg(*a1)));
+        QVERIFY(execSql(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
+                                                     "completed_at = 2 WHERE id = %1")
+                                          .arg(*a1)));
 
         auto one = jobs.get(*a1);
         QVERIFY(one.ok());
@@ -473,9 +460,10 @@ private slots:
         QCOMPARE(minute(3)->skippedOverlap, 1);
         // Finished: the next slot makes a job again.
         QCOMPARE(claimed->size(), 3);
-        QVERIFY(exec(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
-                                                  "completed_at = 1, worker_id = NULL WHERE schedule_id = %1")
-                                       .arg(*skip)));
+        QVERIFY(
+            execSql(tdb.config(), QStringLiteral("UPDATE background_jobs SET status = 'completed', "
+                                                 "completed_at = 1, worker_id = NULL WHERE schedule_id = %1")
+                                      .arg(*skip)));
         r = minute(4);
         QCOMPARE(r->skippedOverlap, 0);
         QCOMPARE(jobsOf(tdb, *skip), qint64(2));
@@ -616,12 +604,12 @@ private slots:
             s.overlap = OverlapPolicy::Allow;
             QVERIFY(service.add(s, kActor).ok());
         }
-        QVERIFY(exec(tdb.config(),
-                     QStringLiteral("UPDATE schedules SET enabled = 0 WHERE job_type <> 'test.noop'")));
+        QVERIFY(execSql(tdb.config(),
+                        QStringLiteral("UPDATE schedules SET enabled = 0 WHERE job_type <> 'test.noop'")));
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        QVERIFY(
-            exec(tdb.config(),
-                 QStringLiteral("UPDATE schedules SET next_run_at = %1 WHERE enabled = 1").arg(now - 1000)));
+        QVERIFY(execSql(
+            tdb.config(),
+            QStringLiteral("UPDATE schedules SET next_run_at = %1 WHERE enabled = 1").arg(now - 1000)));
         std::vector<std::unique_ptr<QProcess>> workers;
         for (int i = 0; i < processes; ++i)
             workers.push_back(startWorker(tdb, QStringLiteral("sched-%1").arg(i)));
@@ -636,11 +624,11 @@ private slots:
         // Round two: every slot due again at once (the processes learn of it by NOTIFY or by PRAGMA
         // data_version, or start with it: changeInAnotherProcessWakesTheScheduler checks the wake-up).
         const qint64 now2 = QDateTime::currentMSecsSinceEpoch();
-        QVERIFY(
-            exec(tdb.config(),
-                 QStringLiteral("UPDATE schedules SET next_run_at = %1 WHERE enabled = 1").arg(now2 - 500)));
+        QVERIFY(execSql(
+            tdb.config(),
+            QStringLiteral("UPDATE schedules SET next_run_at = %1 WHERE enabled = 1").arg(now2 - 500)));
         if (tdb.isPostgres())
-            QVERIFY(exec(tdb.config(), QStringLiteral("NOTIFY hcm_schedules")));
+            QVERIFY(execSql(tdb.config(), QStringLiteral("NOTIFY hcm_schedules")));
         QTRY_COMPARE_WITH_TIMEOUT(rowCount(tdb.config(), QStringLiteral("schedules"),
                                            QStringLiteral("enabled = 1 AND next_run_at > %1").arg(now2)),
                                   qint64(200), 60'000);
@@ -674,19 +662,19 @@ private slots:
         QVERIFY(id.ok());
         // The maintenance schedules get their first next run from the worker's first pass: once it is
         // there, the scheduler sleeps (nothing is due for weeks; its safety poll is 60 s away).
-        QVERIFY(exec(tdb.config(),
-                     QStringLiteral("UPDATE schedules SET next_run_at = NULL WHERE id <> %1").arg(*id)));
+        QVERIFY(execSql(tdb.config(),
+                        QStringLiteral("UPDATE schedules SET next_run_at = NULL WHERE id <> %1").arg(*id)));
         auto worker = startWorker(tdb, QStringLiteral("wake"));
         QVERIFY(worker->waitForStarted());
         QTRY_COMPARE_WITH_TIMEOUT(
             rowCount(tdb.config(), QStringLiteral("schedules"), QStringLiteral("next_run_at IS NULL")),
             qint64(0), 30'000);
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        QVERIFY(exec(
+        QVERIFY(execSql(
             tdb.config(),
             QStringLiteral("UPDATE schedules SET next_run_at = %1 WHERE id = %2").arg(now - 500).arg(*id)));
         if (tdb.isPostgres())
-            QVERIFY(exec(tdb.config(), QStringLiteral("NOTIFY hcm_schedules")));
+            QVERIFY(execSql(tdb.config(), QStringLiteral("NOTIFY hcm_schedules")));
         QTRY_COMPARE_WITH_TIMEOUT(jobsOf(tdb, *id), qint64(1), 20'000);
         worker->terminate();
         QVERIFY(worker->waitForFinished(30'000));

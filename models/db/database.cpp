@@ -494,6 +494,26 @@ Status Sql::prepare(QSqlQuery &query, const QString &statement)
     return {};
 }
 
+Result<qint64> Sql::execInTransaction(QSqlDatabase db, const QString &statement, const QVariantMap &binds,
+                                      const QString &doing)
+{
+    Transaction tx(db);
+    if (Status st = tx.begin(); !st)
+        return st.error();
+    QSqlQuery q(db);
+    if (Status st = prepare(q, statement); !st)
+        return st.error();
+    for (auto it = binds.begin(); it != binds.end(); ++it)
+        q.bindValue(it.key(), it.value());
+    if (Status st = exec(q, doing); !st)
+        return st.error();
+    const qint64 n = q.numRowsAffected();
+    q.finish();
+    if (Status st = tx.commit(); !st)
+        return st.error();
+    return n;
+}
+
 QString Sql::idList(const QList<qint64> &ids)
 {
     QString out;

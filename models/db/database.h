@@ -7,6 +7,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+#include <QVariantMap>
 
 namespace hcm {
 
@@ -82,6 +83,10 @@ public:
     static Status exec(QSqlQuery &query, const QString &doing = {});
     static Status exec(QSqlDatabase db, const QString &statement, const QString &doing = {});
     static Status prepare(QSqlQuery &query, const QString &statement);
+    // One statement with its named values (":cutoff") in a write transaction of its own; the rows it
+    // changed.
+    static Result<qint64> execInTransaction(QSqlDatabase db, const QString &statement,
+                                            const QVariantMap &binds, const QString &doing);
     // A list of integer ids as SQL text ("1,2,3"): safe because the values are integers.
     static QString idList(const QList<qint64> &ids);
 };

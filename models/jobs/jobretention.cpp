@@ -94,28 +94,14 @@ Result<qint64> JobRetention::deleteAttemptsBefore(qint64 cutoffMs) const
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
-    QSqlDatabase db = conn.value();
-    Transaction tx(db);
-    if (Status st = tx.begin(); !st)
-        return st.error();
-    QSqlQuery q(db);
-    if (Status st = Sql::prepare(
-            q,
-            QStringLiteral("DELETE FROM job_attempts WHERE finished_at < :cutoff AND (job_id IN (SELECT id "
-                           "FROM background_jobs WHERE ") +
-                FinishedJobs +
-                QStringLiteral(") OR NOT EXISTS (SELECT 1 FROM background_jobs AS j WHERE j.id = "
-                               "job_attempts.job_id))"));
-        !st)
-        return st.error();
-    q.bindValue(QStringLiteral(":cutoff"), cutoffMs);
-    if (Status st = Sql::exec(q, Tr::tr("deleting old job attempts")); !st)
-        return st.error();
-    const qint64 n = q.numRowsAffected();
-    q.finish();
-    if (Status st = tx.commit(); !st)
-        return st.error();
-    return n;
+    return Sql::execInTransaction(
+        conn.value(),
+        QStringLiteral("DELETE FROM job_attempts WHERE finished_at < :cutoff AND (job_id IN (SELECT id FROM "
+                       "background_jobs WHERE ") +
+            FinishedJobs +
+            QStringLiteral(") OR NOT EXISTS (SELECT 1 FROM background_jobs AS j WHERE j.id = "
+                           "job_attempts.job_id))"),
+        {{QStringLiteral(":cutoff"), cutoffMs}}, Tr::tr("deleting old job attempts"));
 }
 
 } // namespace hcm

@@ -33,28 +33,6 @@ qint64 retentionDays(QSqlDatabase db)
     return days;
 }
 
-// Deletes the expired cache entries in one write transaction; returns how many.
-Result<qint64> deleteExpiredCache(QSqlDatabase db, qint64 now)
-{
-    Transaction tx(db);
-    if (Status st = tx.begin(); !st)
-        return st.error();
-    QSqlQuery q(db);
-    if (Status st = Sql::prepare(
-            q,
-            QStringLiteral("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at < :now"));
-        !st)
-        return st.error();
-    q.bindValue(QStringLiteral(":now"), now);
-    if (Status st = Sql::exec(q, CleanupHandler::tr("deleting expired cache entries")); !st)
-        return st.error();
-    const qint64 n = q.numRowsAffected();
-    q.finish();
-    if (Status st = tx.commit(); !st)
-        return st.error();
-    return n;
-}
-
 } // namespace
 
 HandlerResult CleanupHandler::run(JobContext &ctx)
@@ -130,7 +108,10 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     if (doCache) {
         if (ctx.isStopRequested())
             return stopped();
-        const Result<qint64> n = deleteExpiredCache(db, now);
+        const Result<qint64> n = Sql::execInTransaction(
+            db,
+            QStringLiteral("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at < :now"),
+            {{QStringLiteral(":now"), now}}, tr("deleting expired cache entries"));
         if (!n)
             return HandlerResult::failure(n.error().message);
         cacheDeleted = *n;
