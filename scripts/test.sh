@@ -6,16 +6,16 @@
 # a failure instead of a skip.
 #
 # Arguments go to ctest (`scripts/test.sh -R tst_gui_jobs`). Under CI=true (or HCM_TEST_REPEAT=n) the
-# suites that wait on timers, threads and other processes (HCM_TEST_REPEAT_PATTERN, by default the GUI
-# suites and tst_processes) run n more times (CI: 2), two at a time, so a test that fails now and
-# then fails here rather than after it has landed (a -R among the arguments selects the repeats too). The output of ctest goes to the terminal and to
-# build/test-logs/ctest.log, the PostgreSQL server's log to build/test-logs/postgresql.log; the last
-# line is the summary, "tests: N passed, N failed".
+# suites that wait on timers, threads and widgets (HCM_TEST_REPEAT_PATTERN, by default the GUI suites)
+# run n more times (CI: 2), two at a time, so a test that fails now and then fails here rather than
+# after it has landed (a -R among the arguments selects the repeats too). The output of ctest goes to
+# the terminal and to build/test-logs/ctest.log, the PostgreSQL server's log to
+# build/test-logs/postgresql.log; the last line is the summary, "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 logs="$PWD/build/test-logs"
-repeat_pattern="${HCM_TEST_REPEAT_PATTERN:-^tst_gui_|^tst_processes$}"
+repeat_pattern="${HCM_TEST_REPEAT_PATTERN:-^tst_gui_}"
 repeat="${HCM_TEST_REPEAT:-}"
 if [[ -z "$repeat" && "${CI:-}" == "true" ]]; then
     repeat=2
@@ -33,8 +33,9 @@ if [[ "${1:-}" == "--inside-pg-virtualenv" ]]; then
         {
             echo
             echo "Again, $repeat more times: the suites matching '$repeat_pattern'"
-            # Two at a time: 46 s for two more runs of the GUI suites and tst_processes (one run of them
-            # takes 42 s alone), and a test that only passes on an idle machine fails here too.
+            # Two at a time, and a test that only passes on an idle machine fails here too. The GUI suites
+            # only: tst_processes (a minute a run, real worker processes) waits for what it checks, and
+            # repeating it too more than doubled the time of the repeats.
             ctest --preset default --timeout 600 --repeat "until-fail:$repeat" --parallel 2 -R "$repeat_pattern" \
                 "$@" 2>&1
         } | tee "$logs/ctest-repeat.log" >&3
