@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "jobs/jobstatsstore.h"
 
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
@@ -223,6 +224,55 @@ qint64 rowCount(const DbConfig &config, const QString &table, const QString &whe
         return q.value(0).toLongLong();
     }
     return -1;
+}
+
+QString countsMismatch(const DbConfig &config)
+{
+    auto db = Database::connection(config);
+    if (!db)
+        return db.error().message;
+    // Rows per (status, type) by GROUP BY; "" stands for every type.
+    QMap<QPair<QString, QString>, qint64> rows;
+    QSet<QString> types;
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral(
+            "SELECT status, job_type, COUNT(*) FROM background_jobs GROUP BY status, job_type")))
+        return q.lastError().text();
+    while (q.next()) {
+        rows[{q.value(0).toString(), QString()}] += q.value(2).toLongLong();
+        rows[{q.value(0).toString(), q.value(1).toString()}] += q.value(2).toLongLong();
+        types.insert(q.value(1).toString());
+    }
+    if (config.isPostgres()) {
+        // Types the counters still name (a count left over for a type with no rows is a difference too).
+        if (!q.exec(QStringLiteral("SELECT DISTINCT job_type FROM job_counts")))
+            return q.lastError().text();
+        while (q.next())
+            types.insert(q.value(0).toString());
+    }
+    QStringList out;
+    const JobStatsStore stats(config);
+    QStringList checked{QString()};
+    if (config.isPostgres())
+        checked += QStringList(types.begin(), types.end());
+    for (const QString &type : std::as_const(checked)) {
+        auto maintained = stats.maintainedCounts(type);
+        if (!maintained)
+            return maintained.error().message;
+        if (!maintained->has_value())
+            return QStringLiteral("no maintained counts");
+        for (int s = 0; s < kJobStatusCount; ++s) {
+            const QString status = toString(JobStatus(s));
+            const qint64 counted = rows.value({status, type});
+            const qint64 kept = maintained->value().at(size_t(s));
+            if (counted != kept)
+                out.append(QStringLiteral("%1/%2: maintained %3, rows %4")
+                               .arg(status, type.isEmpty() ? QStringLiteral("*") : type)
+                               .arg(kept)
+                               .arg(counted));
+        }
+    }
+    return out.join(QLatin1String("; "));
 }
 
 QString snapshot(const DbConfig &config)
