@@ -41,8 +41,28 @@ QVariant StatusFilterModel::data(const QModelIndex &index, int role) const
         const QString name = row == 0 ? tr("All") : displayName(JobStatus(row - 1));
         if (!m_known)
             return name;
+        // A bounded count (a search over millions of jobs) past its limit is "more than" what was read.
+        const qint64 limit = m_counts.limit;
+        bool more = false;
+        qint64 shown = countAt(row);
+        if (limit > 0) {
+            if (row == 0) {
+                shown = 0;
+                for (qint64 v : m_counts.byStatus) {
+                    more = more || v > limit;
+                    shown += qMin(v, limit);
+                }
+            } else if (shown > limit) {
+                more = true;
+                shown = limit;
+            }
+        }
+        if (more)
+            //: status filter entry when there are more jobs than were counted: "Completed (more than
+            //: 100,000)"
+            return tr("%1 (more than %2)").arg(name, QLocale().toString(shown));
         //: status filter entry: "Queued (1,234)"
-        return tr("%1 (%2)").arg(name, QLocale().toString(countAt(row)));
+        return tr("%1 (%2)").arg(name, QLocale().toString(shown));
     }
     case Qt::DecorationRole:
         return row == 0 ? allStatusesIcon() : statusIcon(JobStatus(row - 1));
@@ -69,7 +89,7 @@ void StatusFilterModel::setCounts(const StatusCounts &counts)
     for (int row = 0; row < rowCount(); ++row) {
         const qint64 before = countAt(row);
         const qint64 after = row == 0 ? counts.all() : counts.byStatus[size_t(row - 1)];
-        if (first || before != after)
+        if (first || before != after || counts.limit != m_counts.limit)
             changed << row;
     }
     m_counts = counts;

@@ -1,5 +1,6 @@
 #include "jobtablemodel.h"
 
+#include "jobs/jobnotifier.h"
 #include "jobs/jobrules.h"
 
 #include <QCoreApplication>
@@ -63,7 +64,16 @@ JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> cl
     m_coalesceTimer.setInterval(50);
     connect(&m_coalesceTimer, &QTimer::timeout, this, &JobTableModel::refreshNow);
     m_refreshTimer.setInterval(1000);
-    connect(&m_refreshTimer, &QTimer::timeout, this, &JobTableModel::scheduleRefresh);
+    // The poll reads the window and the maintained counts (index reads); a filter's counted total is
+    // counted again only after a change notification (on SQLite other processes send none: there the
+    // poll counts too).
+    m_recountOnPoll = service->config().isSqlite();
+    connect(&m_refreshTimer, &QTimer::timeout, this, [this] {
+        if (m_recountOnPoll)
+            m_knownTotal.reset();
+        scheduleRefresh();
+    });
+    connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, [this] { m_knownTotal.reset(); });
     m_refreshTimer.start();
     connect(m_service, &AsyncJobService::windowReady, this, &JobTableModel::onWindowReady);
     connect(m_service, &AsyncJobService::requestFailed, this, &JobTableModel::onRequestFailed);
@@ -327,6 +337,7 @@ void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &t
     m_filter.type = type;
     m_filter.search = search;
     m_filter.scheduleId = scheduleId;
+    m_knownTotal.reset();
     beginResetModel();
     m_rows.clear();
     m_rowOf.clear();
@@ -377,7 +388,7 @@ void JobTableModel::request(int offset)
     f.offset = offset;
     f.limit = m_windowSize;
     m_wantedOffset = offset;
-    m_inFlight = m_service->fetchWindow(f);
+    m_inFlight = m_service->fetchWindow(f, m_knownTotal);
 }
 
 void JobTableModel::onWindowReady(quint64 request, const JobWindow &window)
@@ -440,6 +451,8 @@ void JobTableModel::emitChanged(const QList<int> &rows)
 
 void JobTableModel::applyWindow(const JobWindow &window)
 {
+    if (window.counted || m_knownTotal)
+        m_knownTotal = KnownTotal{window.total, window.totalIsLowerBound};
     if (window.paused.size() != m_paused.size() ||
         !std::equal(window.paused.cbegin(), window.paused.cend(), m_paused.cbegin(),
                     [](const PausedType &a, const PausedType &b) {
