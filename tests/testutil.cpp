@@ -272,6 +272,27 @@ QString countsMismatch(const DbConfig &config)
                                .arg(counted));
         }
     }
+    if (config.isPostgres()) {
+        // Completions per minute of the last day (job_minute_counts) against the archive's rows; the
+        // first minute is left out (a day ago is a moving edge).
+        const QString since = QStringLiteral("(((extract(epoch FROM statement_timestamp()) * 1000)::bigint - "
+                                             "86400000) / 60000 + 1)");
+        if (!q.exec(QStringLiteral(
+                        "SELECT minute, status, COALESCE(kept, 0), COALESCE(counted, 0) FROM "
+                        "(SELECT minute, status, SUM(n) AS kept FROM job_minute_counts WHERE minute >= "
+                        "%1 GROUP BY 1, 2) AS c FULL JOIN (SELECT completed_at / 60000 AS minute, "
+                        "status, COUNT(*) AS counted FROM job_archive WHERE status IN ('completed', "
+                        "'failed') AND completed_at >= %1 * 60000 GROUP BY 1, 2) AS r "
+                        "USING (minute, status) WHERE COALESCE(kept, 0) <> COALESCE(counted, 0)")
+                        .arg(since)))
+            return q.lastError().text();
+        while (q.next())
+            out.append(QStringLiteral("minute %1 %2: maintained %3, rows %4")
+                           .arg(q.value(0).toLongLong())
+                           .arg(q.value(1).toString())
+                           .arg(q.value(2).toLongLong())
+                           .arg(q.value(3).toLongLong()));
+    }
     return out.join(QLatin1String("; "));
 }
 

@@ -1244,6 +1244,26 @@ private slots:
         expectCounts("an UPDATE of the operator");
         sql(QStringLiteral("DELETE FROM background_jobs WHERE job_type = 'legacy2'"));
         expectCounts("a DELETE of the operator");
+        if (tdb.isPostgres()) {
+            // Jobs that finished within the last day count per minute too (job_minute_counts): put in,
+            // changed and taken out through the view and straight in the archive.
+            const QString nowMs = QStringLiteral("(extract(epoch FROM now()) * 1000)::bigint");
+            sql(QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, run_at, created_at, "
+                               "updated_at, completed_at, created_by) SELECT 'recent', CASE WHEN g % 2 = 0 "
+                               "THEN 'completed' ELSE 'failed' END, '{}', 1, 1, 1, %1 - g * 60000, 'sql' "
+                               "FROM generate_series(1, 5) AS g")
+                    .arg(nowMs));
+            expectCounts("recent finished jobs put in");
+            sql(QStringLiteral("UPDATE job_archive SET status = 'completed' WHERE job_type = 'recent' AND "
+                               "status = 'failed' AND completed_at < %1 - 240000")
+                    .arg(nowMs));
+            sql(QStringLiteral("UPDATE background_jobs SET completed_at = completed_at - 60000 WHERE "
+                               "job_type = 'recent' AND status = 'failed'"));
+            expectCounts("recent finished jobs changed");
+            sql(QStringLiteral(
+                "DELETE FROM background_jobs WHERE job_type = 'recent' AND status = 'completed'"));
+            expectCounts("recent finished jobs deleted");
+        }
 
         QBuffer input;
         input.setData("{\"id\": 5000, \"job_type\": \"old.export\", \"status\": \"completed\", "

@@ -23,14 +23,18 @@ Result<Throughput> JobStatsStore::throughput(int minutes) const
     const qint64 firstMinute = (now / 60'000 - (minutes - 1)) * 60'000;
     QSqlQuery q(db.value());
     q.setForwardOnly(true);
-    // The recent minutes through the completed_at index. On SQLite the unary + keeps the status index
+    // PostgreSQL: the maintained completions per minute (017), a few rows per minute.
+    if (m_config.isPostgres())
+        q.prepare(QStringLiteral("SELECT minute, status, SUM(n) FROM job_minute_counts WHERE minute >= ? "
+                                 "GROUP BY minute, status"));
+    // SQLite: the recent minutes through the completed_at index. On SQLite the unary + keeps the status index
     // out: without ANALYZE statistics (a database nobody optimised) the planner walked every completed
     // job through it, 300 ms at a million jobs, and the jobs page waited behind it.
-    q.prepare(QStringLiteral("SELECT completed_at / 60000, status, COUNT(*) FROM background_jobs "
-                             "WHERE completed_at >= ? AND %1 IN ('completed', 'failed') "
-                             "GROUP BY completed_at / 60000, status")
-                  .arg(m_config.isPostgres() ? QStringLiteral("status") : QStringLiteral("+status")));
-    q.addBindValue(firstMinute);
+    else
+        q.prepare(QStringLiteral("SELECT completed_at / 60000, status, COUNT(*) FROM background_jobs "
+                                 "WHERE completed_at >= ? AND +status IN ('completed', 'failed') "
+                                 "GROUP BY completed_at / 60000, status"));
+    q.addBindValue(m_config.isPostgres() ? firstMinute / 60'000 : firstMinute);
     if (!q.exec())
         return Database::error(q.lastError(),
                                QCoreApplication::translate("hcm::JobStatsStore", "reading throughput"));

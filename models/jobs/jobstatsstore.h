@@ -21,8 +21,8 @@ class JobStatsStore final {
 public:
     explicit JobStatsStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
-    // Completed and failed jobs per minute over the last `minutes` minutes (served by the
-    // completed_at index).
+    // Completed and failed jobs per minute over the last `minutes` minutes (at most a day): on
+    // PostgreSQL from the maintained job_minute_counts (017), on SQLite through the completed_at index.
     Result<Throughput> throughput(int minutes) const;
 
     // What a filter's count reads at most when the maintained counts cannot answer (a search, a

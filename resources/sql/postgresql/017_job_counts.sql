@@ -71,6 +71,52 @@ CREATE TRIGGER job_counts_delete AFTER DELETE ON job_archive REFERENCING OLD TAB
 CREATE TRIGGER job_counts_update AFTER UPDATE ON job_archive REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION job_counts_add_updated();
 
+-- Completed and failed jobs per minute of completed_at for the last day, for the chart and the status
+-- bar's rate: deltas as in job_counts, from statement triggers on job_archive (every finished job lands
+-- there: a batch of completions, the move of failures and cancels, an import, SQL through the view).
+-- The chart reads a few hundred rows instead of every job that finished in the last hour (at 15,000
+-- jobs per second, 200,000 rows and 227 ms per read). Rows of minutes older than a day are dropped by
+-- job_counts_fold(); a job older than a day changes nothing here.
+CREATE TABLE job_minute_counts (
+    minute BIGINT NOT NULL, -- completed_at / 60000
+    status TEXT   NOT NULL,
+    n      BIGINT NOT NULL
+);
+CREATE INDEX idx_job_minute_counts ON job_minute_counts (minute);
+
+CREATE FUNCTION job_minutes_add() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path FROM CURRENT AS $$
+DECLARE
+    since BIGINT := (extract(epoch FROM statement_timestamp()) * 1000)::bigint - 86400000;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO job_minute_counts (minute, status, n)
+        SELECT completed_at / 60000, status, COUNT(*) FROM new_rows
+        WHERE status IN ('completed', 'failed') AND completed_at >= since GROUP BY 1, 2;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO job_minute_counts (minute, status, n)
+        SELECT completed_at / 60000, status, -COUNT(*) FROM old_rows
+        WHERE status IN ('completed', 'failed') AND completed_at >= since GROUP BY 1, 2;
+    ELSE
+        INSERT INTO job_minute_counts (minute, status, n)
+        SELECT minute, status, SUM(d) FROM (
+            SELECT completed_at / 60000 AS minute, status, 1 AS d FROM new_rows
+            WHERE status IN ('completed', 'failed') AND completed_at >= since
+            UNION ALL
+            SELECT completed_at / 60000, status, -1 FROM old_rows
+            WHERE status IN ('completed', 'failed') AND completed_at >= since) AS changes
+        GROUP BY 1, 2 HAVING SUM(d) <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER job_minutes_insert AFTER INSERT ON job_archive REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION job_minutes_add();
+CREATE TRIGGER job_minutes_delete AFTER DELETE ON job_archive REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION job_minutes_add();
+CREATE TRIGGER job_minutes_update AFTER UPDATE ON job_archive REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION job_minutes_add();
+
 -- The move of finished rows into the archive (009) leaves the counts as they are: its DELETE and INSERT
 -- are not counted (the UPDATE that finished the rows was).
 CREATE OR REPLACE FUNCTION job_queue_archive_finished() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
@@ -83,7 +129,8 @@ BEGIN
 END
 $$;
 
--- Replaces the rows it sees by one sum per (status, type), leaving out sums of zero. Rows that
+-- Replaces the rows it sees by one sum per (status, type), leaving out sums of zero (and those of
+-- job_minute_counts by one per minute and status, leaving out minutes older than a day). Rows that
 -- transactions still open are adding stay as they are (they are not visible yet) and are folded next
 -- time; readers see the rows before or after, both the same sums. One caller at a time (the others
 -- return at once).
@@ -96,6 +143,11 @@ BEGIN
     WITH gone AS (DELETE FROM job_counts RETURNING status, job_type, n)
     INSERT INTO job_counts (status, job_type, n)
     SELECT status, job_type, SUM(n) FROM gone GROUP BY status, job_type HAVING SUM(n) <> 0;
+    WITH gone AS (DELETE FROM job_minute_counts RETURNING minute, status, n)
+    INSERT INTO job_minute_counts (minute, status, n)
+    SELECT minute, status, SUM(n) FROM gone
+    WHERE minute >= ((extract(epoch FROM statement_timestamp()) * 1000)::bigint - 86400000) / 60000
+    GROUP BY minute, status HAVING SUM(n) <> 0;
 END
 $$;
 
@@ -103,6 +155,11 @@ $$;
 -- TRIGGER locks them), so the first count sees every job and no change is missed or counted twice.
 INSERT INTO job_counts (status, job_type, n)
 SELECT status, job_type, COUNT(*) FROM background_jobs GROUP BY status, job_type;
+INSERT INTO job_minute_counts (minute, status, n)
+SELECT completed_at / 60000, status, COUNT(*) FROM job_archive
+WHERE status IN ('completed', 'failed')
+  AND completed_at >= (extract(epoch FROM statement_timestamp()) * 1000)::bigint - 86400000
+GROUP BY 1, 2;
 
 -- Whoever may read the jobs may read their counts; writes happen only through the functions above
 -- (SECURITY DEFINER: a worker's role needs no rights on job_counts). PUBLIC is a keyword, not a role.
@@ -114,7 +171,7 @@ BEGIN
              WHERE r.table_schema = current_schema() AND r.table_name = 'job_queue'
                AND r.grantee <> current_user AND r.privilege_type = 'SELECT'
     LOOP
-        EXECUTE format('GRANT SELECT ON job_counts TO %s',
+        EXECUTE format('GRANT SELECT ON job_counts, job_minute_counts TO %s',
                        CASE WHEN g.grantee = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(g.grantee) END);
     END LOOP;
 END
