@@ -41,28 +41,16 @@ QVariant StatusFilterModel::data(const QModelIndex &index, int role) const
         const QString name = row == 0 ? tr("All") : displayName(JobStatus(row - 1));
         if (!m_known)
             return name;
-        // A bounded count (a search over millions of jobs) past its limit is "more than" what was read.
-        const qint64 limit = m_counts.limit;
-        bool more = false;
-        qint64 shown = countAt(row);
-        if (limit > 0) {
-            if (row == 0) {
-                shown = 0;
-                for (qint64 v : m_counts.byStatus) {
-                    more = more || v > limit;
-                    shown += qMin(v, limit);
-                }
-            } else if (shown > limit) {
-                more = true;
-                shown = limit;
-            }
+        // A bounded count (a search over millions of jobs) past its limit: the rows read, not all.
+        if (m_counts.partial()) {
+            if (row == 0)
+                //: status filter entry when there are more jobs than were counted: "All (more than 100,000)"
+                return tr("%1 (more than %2)").arg(name, QLocale().toString(m_counts.limit));
+            //: status filter entry when only part of the jobs was counted: "Failed (at least 1,234)"
+            return tr("%1 (at least %2)").arg(name, QLocale().toString(countAt(row)));
         }
-        if (more)
-            //: status filter entry when there are more jobs than were counted: "Completed (more than
-            //: 100,000)"
-            return tr("%1 (more than %2)").arg(name, QLocale().toString(shown));
         //: status filter entry: "Queued (1,234)"
-        return tr("%1 (%2)").arg(name, QLocale().toString(shown));
+        return tr("%1 (%2)").arg(name, QLocale().toString(countAt(row)));
     }
     case Qt::DecorationRole:
         return row == 0 ? allStatusesIcon() : statusIcon(JobStatus(row - 1));

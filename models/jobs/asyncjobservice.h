@@ -34,8 +34,10 @@ struct KnownTotal {
 
 struct StatusCounts {
     std::array<qint64, kJobStatusCount> byStatus{};
-    // > 0: the counts were read up to this many rows per status; a count above it means "more than".
+    // > 0: the counts were read from at most limit + 1 rows; when all() is above it they are those of
+    // the rows read: "more than limit" in all, a lower bound per status.
     qint64 limit = 0;
+    bool partial() const { return limit > 0 && all() > limit; }
     qint64 all() const
     {
         qint64 n = 0;
@@ -71,8 +73,8 @@ public:
     // `knownTotal` when given (a total counted earlier for the same filter), else counted up to
     // JobStatsStore::kCountLimit rows.
     quint64 fetchWindow(const JobFilter &filter, std::optional<KnownTotal> knownTotal = std::nullopt);
-    // Type and search apply; statuses are ignored. Maintained where they answer, else counted up to
-    // JobStatsStore::kCountLimit rows per status.
+    // Type and search apply; statuses are ignored. Maintained where they answer, else counted from at
+    // most JobStatsStore::kCountLimit + 1 rows (StatusCounts::partial).
     quint64 fetchCounts(const JobFilter &filter);
     quint64 fetchJob(qint64 id);
     quint64 fetchThroughput(int minutes);

@@ -1699,25 +1699,24 @@ Result<qint64> JobStore::count(const JobFilter &filter, qint64 limit)
 Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFilter &filter, qint64 limit)
 {
     std::array<qint64, kJobStatusCount> counts{};
-    if (limit > 0) {
-        // One bounded count per status (each through the status's own rows).
-        for (int s = 0; s < kJobStatusCount; ++s) {
-            JobFilter one = filter;
-            one.statuses = {JobStatus(s)};
-            auto n = count(one, limit);
-            if (!n)
-                return n.error();
-            counts[size_t(s)] = n.value();
-        }
-        return counts;
-    }
     auto conn = db();
     if (!conn)
         return conn.error();
     const Where w = whereFor(filter, false);
     QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("SELECT status, COUNT(*) FROM background_jobs%1 GROUP BY status").arg(w.sql));
-    bindAll(q, w.values);
+    if (limit > 0) {
+        // One read of at most limit + 1 rows: past it the counts are of the rows read.
+        q.prepare(
+            QStringLiteral("SELECT status, COUNT(*) FROM (SELECT status FROM background_jobs%1 LIMIT ?) "
+                           "AS bounded GROUP BY status")
+                .arg(w.sql));
+        bindAll(q, w.values);
+        q.addBindValue(limit + 1);
+    } else {
+        q.prepare(
+            QStringLiteral("SELECT status, COUNT(*) FROM background_jobs%1 GROUP BY status").arg(w.sql));
+        bindAll(q, w.values);
+    }
     if (!q.exec())
         return Database::error(q.lastError(), Tr::tr("counting jobs by status"));
     while (q.next()) {
