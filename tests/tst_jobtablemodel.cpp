@@ -233,6 +233,32 @@ private slots:
                                   QStringLiteral("cache_flush"), 5000);
     }
 
+    // Jobs enqueued at the top of the list arrive as one insertion of their run, not one per row (each
+    // insertion shifts the view header's entry per row: at ten million rows a burst of 300 new jobs
+    // stalled the window for seconds).
+    void newJobsAtTheTopAreOneInsertion()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        addJobs(service, 20);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 20, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
+        const qint64 oldTop = model.jobIdAt(0);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        const QList<qint64> ids = addJobs(service, 50);
+        QVERIFY(settle(model));
+        QCOMPARE(model.rowCount(), 70);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted.first().at(1).toInt(), 0);
+        QCOMPARE(inserted.first().at(2).toInt(), 49);
+        QCOMPARE(model.jobIdAt(0), ids.last());
+        QCOMPARE(model.jobIdAt(50), oldTop);
+    }
+
     // A filter the maintained counts cannot answer (a search) is counted once when it is set, up to
     // JobStatsStore::kCountLimit rows ("more than 100,000"), and again after a change notification, not
     // at every refresh. Without a filter the total is the maintained counts' (exact, nothing counted).

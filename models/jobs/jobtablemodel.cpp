@@ -538,12 +538,26 @@ void JobTableModel::applyWindow(const JobWindow &window)
             continue;
         }
         const int from = m_rowOf.value(want.id, -1);
+        int last = i; // the last target row this step placed
         if (from > i) {
             beginMoveRows({}, m_offset + from, m_offset + from, {}, m_offset + i);
             m_rows.move(from, i);
             endMoveRows();
             m_rows[i] = want;
             changed.append(m_offset + i);
+        } else if (from < 0) {
+            // A run of new rows (jobs enqueued at the top of the list) in one insertion: each insertion
+            // makes the view's header shift its entry per row, milliseconds at millions of rows.
+            int end = i + 1;
+            while (end < target.size() && !m_rowOf.contains(target.at(end).id))
+                ++end;
+            beginInsertRows({}, m_offset + i, m_offset + end - 1);
+            m_rows.insert(i, end - i, Job{});
+            for (int k = i; k < end; ++k)
+                m_rows[k] = target.at(k);
+            m_total += end - i;
+            endInsertRows();
+            last = end - 1;
         } else {
             beginInsertRows({}, m_offset + i, m_offset + i);
             m_rows.insert(i, want);
@@ -553,6 +567,7 @@ void JobTableModel::applyWindow(const JobWindow &window)
         // Positions after i shifted: re-index the tail (windows are small).
         for (int k = i; k < m_rows.size(); ++k)
             m_rowOf.insert(m_rows.at(k).id, k);
+        i = last;
     }
 
     // 3. The rest of the list beyond the window grows or shrinks at the end.
