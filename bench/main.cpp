@@ -140,8 +140,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption childKindOption(QStringLiteral("child-kind"),
                                              QStringLiteral("pg-child (internal): burndown or latency."),
                                              QStringLiteral("kind"), QStringLiteral("burndown"));
+    const QCommandLineOption withoutCountsOption(
+        QStringLiteral("without-job-counts"),
+        QStringLiteral("pg-burndown: drop the job count triggers of migration 017 first (what they cost)."));
     parser.addOption(processesOption);
     parser.addOption(childKindOption);
+    parser.addOption(withoutCountsOption);
     for (const auto *o : {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption,
                           &storeOption, &analyzeOption, &plannerPlanOption, &pauseOption, &repeatOption,
                           &dbOption, &jsonOnlyOption, &verboseOption})
@@ -157,6 +161,7 @@ int main(int argc, char *argv[])
         // PostgreSQL on the server of the PG* variables: pg-burndown, pg-latency (and the internal pg-child).
         PgOptions pg;
         pg.self = QCoreApplication::applicationFilePath();
+        pg.withoutCounts = parser.isSet(withoutCountsOption);
         qint64 v = 0;
         pg.processes = mode == QLatin1String("pg-latency") ? 1 : 4;
         if (parser.isSet(processesOption)) {

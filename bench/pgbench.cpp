@@ -155,6 +155,18 @@ Result<double> burndownRun(const BenchOptions &options, const PgOptions &pg, qin
     if (!db)
         return db.error();
     const DbConfig config = (*db)->config;
+    if (pg.withoutCounts) {
+        for (const char *table : {"job_queue", "job_archive"}) {
+            for (const char *trigger : {"job_counts_insert", "job_counts_delete", "job_counts_update",
+                                        "job_minutes_insert", "job_minutes_delete", "job_minutes_update"}) {
+                if (auto st = Sql::exec(Database::connection(config).value(),
+                                        QStringLiteral("DROP TRIGGER IF EXISTS %1 ON %2")
+                                            .arg(QLatin1String(trigger), QLatin1String(table)));
+                    !st)
+                    return st.error();
+            }
+        }
+    }
     if (auto st = insertNoopJobs(config, jobs); !st)
         return st.error();
     if (auto st = Sql::exec(Database::connection(config).value(), QStringLiteral("VACUUM ANALYZE")); !st)

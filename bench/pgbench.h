@@ -16,6 +16,8 @@ struct PgOptions {
     int prefetch = -1; // WorkerPool::Options::prefetch
     int batch = 512;   // WorkerPool::Options::maxClaimBatch
     QString self;      // path of hcm-bench, to start children
+    // pg-burndown: drop migration 017's counting triggers before the run (what they cost the workers).
+    bool withoutCounts = false;
 };
 
 Result<QJsonObject> runPgBurndown(const BenchOptions &options, const PgOptions &pg);

@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "jobs/jobstatsstore.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -301,6 +302,76 @@ qint64 rowCount(const DbConfig &config, const QString &table, const QString &whe
         return q.value(0).toLongLong();
     }
     return -1;
+}
+
+QString countsMismatch(const DbConfig &config)
+{
+    auto db = Database::connection(config);
+    if (!db)
+        return db.error().message;
+    // Rows per (status, type) by GROUP BY; "" stands for every type.
+    QMap<QPair<QString, QString>, qint64> rows;
+    QSet<QString> types;
+    QSqlQuery q(db.value());
+    if (!q.exec(QStringLiteral(
+            "SELECT status, job_type, COUNT(*) FROM background_jobs GROUP BY status, job_type")))
+        return q.lastError().text();
+    while (q.next()) {
+        rows[{q.value(0).toString(), QString()}] += q.value(2).toLongLong();
+        rows[{q.value(0).toString(), q.value(1).toString()}] += q.value(2).toLongLong();
+        types.insert(q.value(1).toString());
+    }
+    if (config.isPostgres()) {
+        // Types the counters still name (a count left over for a type with no rows is a difference too).
+        if (!q.exec(QStringLiteral("SELECT DISTINCT job_type FROM job_counts")))
+            return q.lastError().text();
+        while (q.next())
+            types.insert(q.value(0).toString());
+    }
+    QStringList out;
+    const JobStatsStore stats(config);
+    QStringList checked{QString()};
+    if (config.isPostgres())
+        checked += QStringList(types.begin(), types.end());
+    for (const QString &type : std::as_const(checked)) {
+        auto maintained = stats.maintainedCounts(type);
+        if (!maintained)
+            return maintained.error().message;
+        if (!maintained->has_value())
+            return QStringLiteral("no maintained counts");
+        for (int s = 0; s < kJobStatusCount; ++s) {
+            const QString status = toString(JobStatus(s));
+            const qint64 counted = rows.value({status, type});
+            const qint64 kept = maintained->value().at(size_t(s));
+            if (counted != kept)
+                out.append(QStringLiteral("%1/%2: maintained %3, rows %4")
+                               .arg(status, type.isEmpty() ? QStringLiteral("*") : type)
+                               .arg(kept)
+                               .arg(counted));
+        }
+    }
+    if (config.isPostgres()) {
+        // Completions per minute of the last day (job_minute_counts) against the archive's rows; the
+        // first minute is left out (a day ago is a moving edge).
+        const QString since = QStringLiteral("(((extract(epoch FROM statement_timestamp()) * 1000)::bigint - "
+                                             "86400000) / 60000 + 1)");
+        if (!q.exec(QStringLiteral(
+                        "SELECT minute, status, COALESCE(kept, 0), COALESCE(counted, 0) FROM "
+                        "(SELECT minute, status, SUM(n) AS kept FROM job_minute_counts WHERE minute >= "
+                        "%1 GROUP BY 1, 2) AS c FULL JOIN (SELECT completed_at / 60000 AS minute, "
+                        "status, COUNT(*) AS counted FROM job_archive WHERE status IN ('completed', "
+                        "'failed') AND completed_at >= %1 * 60000 GROUP BY 1, 2) AS r "
+                        "USING (minute, status) WHERE COALESCE(kept, 0) <> COALESCE(counted, 0)")
+                        .arg(since)))
+            return q.lastError().text();
+        while (q.next())
+            out.append(QStringLiteral("minute %1 %2: maintained %3, rows %4")
+                           .arg(q.value(0).toLongLong())
+                           .arg(q.value(1).toString())
+                           .arg(q.value(2).toLongLong())
+                           .arg(q.value(3).toLongLong()));
+    }
+    return out.join(QLatin1String("; "));
 }
 
 QString snapshot(const DbConfig &config)

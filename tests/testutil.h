@@ -130,6 +130,11 @@ bool execSql(const DbConfig &config, const QString &sql, QString *error = nullpt
 qint64 rowCount(const DbConfig &config, const QString &table, const QString &where = {});
 // A digest of every row of the job tables, to check that a rejected call changed nothing.
 QString snapshot(const DbConfig &config);
+// The maintained job counts (JobStatsStore::maintainedCounts, job_counts) against a GROUP BY over every
+// job: per status on both backends, and per status and type on PostgreSQL. Empty when they agree, else
+// each difference ("completed/test.noop: maintained 3, rows 4"); "no maintained counts" when the
+// database keeps none.
+QString countsMismatch(const DbConfig &config);
 // Runs one statement on a maintenance connection to the PostgreSQL server (the PG* database).
 bool postgresAdmin(const QString &statement, QString *error = nullptr);
 

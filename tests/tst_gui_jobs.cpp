@@ -29,6 +29,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -258,6 +259,48 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(
             rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'cancelled'")),
             qint64(3), 5000);
+    }
+
+    // PostgreSQL: the window LISTENs, so a job that another process enqueues or imports shows up (rows,
+    // status counts, chart) with the periodic refresh turned off.
+    void changesOfAnotherProcessArriveByNotification()
+    {
+        TempDatabase tdb(DbConfig::Backend::Postgres);
+        HCM_REQUIRE_BACKEND(tdb);
+        ui::MainWindow::Options options = windowOptions(tdb, false);
+        options.refreshIntervalMs = 0; // no poll: only notifications bring changes
+        ui::MainWindow window(options);
+        window.show();
+        ui::JobsPage *page = window.jobsPage();
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(0), qint64(0), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->isLoading(), false, 5000);
+        const auto hcmctl = [&](const QStringList &args, const QByteArray &input = {}) {
+            QProcess p;
+            p.start(programPath(QStringLiteral("hcmctl")),
+                    QStringList{QStringLiteral("--db"), tdb.spec()} + args);
+            if (!input.isEmpty()) {
+                p.write(input);
+                p.closeWriteChannel();
+            }
+            return p.waitForFinished(30'000) && p.exitCode() == 0;
+        };
+        QVERIFY(hcmctl({QStringLiteral("jobs"), QStringLiteral("enqueue"), QStringLiteral("cache_flush"),
+                        QStringLiteral("--payload"), QStringLiteral("{\"action\": \"expired\"}")}));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(1), 5000);
+        const QByteArray finished =
+            QStringLiteral("{\"job_type\": \"old.export\", \"status\": \"completed\", "
+                           "\"completed_at\": \"%1\"}\n")
+                .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs))
+                .toUtf8();
+        QVERIFY(hcmctl({QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("-")}, finished));
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 2, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Completed)), qint64(1),
+                                  5000);
+        // The chart follows the same wake-up: the imported job completed this minute.
+        auto *chart = window.findChild<ui::ThroughputChart *>();
+        QVERIFY(chart);
+        QTRY_COMPARE_WITH_TIMEOUT(chart->totalCompleted(), qint64(1), 5000);
     }
 
     void statusFilterShowsMatchingRows()

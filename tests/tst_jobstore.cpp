@@ -5,11 +5,14 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "db/migrator.h"
+#include "jobs/jobimport.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobstatsstore.h"
 #include "jobs/jobtypes.h"
 
+#include <QBuffer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QSet>
@@ -945,19 +948,8 @@ private slots:
         for (int i = 0; i < 40; ++i)
             QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
         auto expectCounts = [&] {
-            auto counted = store.countByStatus({});
-            QVERIFY(counted.ok());
-            auto maintained = JobStatsStore(tdb.config()).maintainedCounts();
-            QVERIFY2(maintained.ok(), maintained.ok() ? "" : qPrintable(maintained.error().message));
-            QCOMPARE(maintained->has_value(), !tdb.isPostgres()); // PostgreSQL counts rows instead
-            if (!maintained->has_value())
-                return;
-            for (int s = 0; s < kJobStatusCount; ++s)
-                QVERIFY2(maintained->value().at(s) == counted->at(s),
-                         qPrintable(QStringLiteral("%1: maintained %2, rows %3")
-                                        .arg(toString(JobStatus(s)))
-                                        .arg(maintained->value().at(s))
-                                        .arg(counted->at(s))));
+            const QString mismatch = countsMismatch(tdb.config());
+            QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
         };
         auto claimed = store.claim(QStringLiteral("A"), 30, 60000, types);
         QVERIFY(claimed.ok());
@@ -1029,6 +1021,199 @@ private slots:
         QVERIFY(queued.ok() && !queued->isEmpty());
         QVERIFY(service.cancel({queued->first().id}, Actor::system(QStringLiteral("test"))).first().ok);
         expectCounts();
+    }
+
+    // The maintained counts equal a GROUP BY after every path that changes a job: enqueue, claim,
+    // completion, retryable and final failure, cancel (queued and running), the reaper, a restarted
+    // worker's rescue, retry from the archive, delete, a cleanup's DELETE, an operator's writes through
+    // the view (PostgreSQL) or the table (SQLite), an import, and the fold of PostgreSQL's slots.
+    void countsExactAfterEveryPath()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const QStringList noop{QStringLiteral("test.noop")};
+        const auto scalarOf = [](const DbConfig &config, const QString &statement) {
+            QSqlQuery q(Database::connection(config).value());
+            return q.exec(statement) && q.next() ? q.value(0).toLongLong() : qint64(-1);
+        };
+        const auto expectCounts = [&](const char *after) {
+            const QString mismatch = countsMismatch(tdb.config());
+            QVERIFY2(mismatch.isEmpty(),
+                     qPrintable(QStringLiteral("after %1: %2").arg(QLatin1String(after), mismatch)));
+        };
+        const auto sql = [&](const QString &statement) {
+            QSqlQuery q(Database::connection(tdb.config()).value());
+            QVERIFY2(q.exec(statement), qPrintable(q.lastError().text() + QLatin1String(": ") + statement));
+        };
+        for (int i = 0; i < 12; ++i)
+            QVERIFY(enqueue(service, QStringLiteral("test.noop"), {}, 1) > 0);
+        QVERIFY(enqueue(service, QStringLiteral("cache_flush"),
+                        {{QStringLiteral("action"), QStringLiteral("expired")}}) > 0);
+        expectCounts("enqueue");
+
+        auto claimed = store.claim(kWorker, 8, 30000, noop);
+        QVERIFY(claimed.ok());
+        QCOMPARE(claimed->size(), 8);
+        expectCounts("claim");
+
+        const auto outcome = [&](int i, JobOutcome::Kind kind, bool retryable) {
+            JobOutcome o;
+            o.id = claimed->at(i).id;
+            o.attempt = claimed->at(i).attempt;
+            o.kind = kind;
+            o.retryable = retryable;
+            o.error = kind == JobOutcome::Kind::Completed ? QString() : QStringLiteral("boom");
+            o.startedAt = o.finishedAt = clock->nowMs();
+            return o;
+        };
+        auto report = store.finish(kWorker, {outcome(0, JobOutcome::Kind::Completed, false),
+                                             outcome(1, JobOutcome::Kind::Completed, false)});
+        QVERIFY(report.ok() && report->applied.size() == 2);
+        expectCounts("completion");
+        report = store.finish(kWorker, {outcome(2, JobOutcome::Kind::Failed, true),
+                                        outcome(3, JobOutcome::Kind::Failed, false)});
+        QVERIFY(report.ok() && report->applied.size() == 2);
+        QCOMPARE_ENUM(report->applied.at(0).status, JobStatus::Queued);
+        QCOMPARE_ENUM(report->applied.at(1).status, JobStatus::Failed);
+        expectCounts("failure");
+
+        JobFilter queuedOnly;
+        queuedOnly.statuses = {JobStatus::Queued};
+        queuedOnly.type = QStringLiteral("test.noop");
+        queuedOnly.limit = 1;
+        const qint64 queuedId = store.list(queuedOnly)->first().id;
+        for (const JobActionResult &r : service.cancel({queuedId, claimed->at(4).id}, kActor))
+            QVERIFY2(r.ok, qPrintable(r.message));
+        expectCounts("cancel");
+        report = store.finish(kWorker, {outcome(4, JobOutcome::Kind::Cancelled, false)});
+        QVERIFY(report.ok() && report->applied.size() == 1);
+        expectCounts("cancelled run");
+
+        // Jobs 5 and 6 outlive their lease: the reaper takes them back (one retry left: queued).
+        clock->advanceMs(31000);
+        auto reaped = store.reapExpired();
+        QVERIFY(reaped.ok());
+        QCOMPARE(reaped->size(), 3);
+        expectCounts("reaper");
+        if (tdb.isPostgres()) // the reaper folded the deltas: one row per status and type
+            QCOMPARE(
+                scalarOf(tdb.config(), QStringLiteral("SELECT COUNT(*) FROM (SELECT 1 FROM job_counts "
+                                                      "GROUP BY status, job_type HAVING COUNT(*) > 1) AS d")),
+                qint64(0));
+
+        claimed = store.claim(kWorker, 2, 30000, noop);
+        QVERIFY(claimed.ok() && claimed->size() == 2);
+        auto rescued = store.rescueOrphans(kWorker);
+        QVERIFY(rescued.ok());
+        QCOMPARE(rescued->size(), 2);
+        expectCounts("rescue");
+
+        JobFilter failedOnly;
+        failedOnly.statuses = {JobStatus::Failed};
+        const auto failed = store.list(failedOnly).value();
+        QVERIFY(!failed.isEmpty());
+        QVERIFY(service.retryNow({failed.first().id}, kActor).first().ok);
+        expectCounts("retry from the archive");
+
+        JobFilter completedOnly;
+        completedOnly.statuses = {JobStatus::Completed};
+        const auto completed = store.list(completedOnly).value();
+        QCOMPARE(completed.size(), 2);
+        QVERIFY(service.deleteFinished({completed.first().id}, kActor).first().ok);
+        expectCounts("delete");
+
+        // What the cleanup handler runs: finished jobs deleted straight from their table.
+        sql(tdb.isPostgres() ? QStringLiteral("DELETE FROM job_archive WHERE status = 'cancelled'")
+                             : QStringLiteral("DELETE FROM background_jobs WHERE status = 'cancelled'"));
+        expectCounts("cleanup");
+
+        // An operator's SQL (through the view on PostgreSQL): new rows queued and finished, a status and
+        // a type changed, rows deleted.
+        sql(QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, run_at, created_at, "
+                           "updated_at, completed_at, created_by) SELECT 'legacy', "
+                           "CASE WHEN g % 3 = 0 THEN 'queued' ELSE 'completed' END, '{}', 1, 1, 1, "
+                           "CASE WHEN g % 3 = 0 THEN NULL ELSE 1 END, 'sql' FROM (SELECT 1 AS g UNION ALL "
+                           "SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS s"));
+        expectCounts("an INSERT of the operator");
+        sql(QStringLiteral("UPDATE background_jobs SET status = 'failed', completed_at = 2 "
+                           "WHERE job_type = 'legacy' AND status = 'queued'"));
+        sql(QStringLiteral("UPDATE background_jobs SET job_type = 'legacy2' WHERE job_type = 'legacy' "
+                           "AND id IN (SELECT min(id) FROM background_jobs WHERE job_type = 'legacy')"));
+        expectCounts("an UPDATE of the operator");
+        sql(QStringLiteral("DELETE FROM background_jobs WHERE job_type = 'legacy2'"));
+        expectCounts("a DELETE of the operator");
+        if (tdb.isPostgres()) {
+            // Jobs that finished within the last day count per minute too (job_minute_counts): put in,
+            // changed and taken out through the view and straight in the archive.
+            const QString nowMs = QStringLiteral("(extract(epoch FROM now()) * 1000)::bigint");
+            sql(QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, run_at, created_at, "
+                               "updated_at, completed_at, created_by) SELECT 'recent', CASE WHEN g % 2 = 0 "
+                               "THEN 'completed' ELSE 'failed' END, '{}', 1, 1, 1, %1 - g * 60000, 'sql' "
+                               "FROM generate_series(1, 5) AS g")
+                    .arg(nowMs));
+            expectCounts("recent finished jobs put in");
+            sql(QStringLiteral("UPDATE job_archive SET status = 'completed' WHERE job_type = 'recent' AND "
+                               "status = 'failed' AND completed_at < %1 - 240000")
+                    .arg(nowMs));
+            sql(QStringLiteral("UPDATE background_jobs SET completed_at = completed_at - 60000 WHERE "
+                               "job_type = 'recent' AND status = 'failed'"));
+            expectCounts("recent finished jobs changed");
+            sql(QStringLiteral(
+                "DELETE FROM background_jobs WHERE job_type = 'recent' AND status = 'completed'"));
+            expectCounts("recent finished jobs deleted");
+        }
+
+        QBuffer input;
+        input.setData("{\"id\": 5000, \"job_type\": \"old.export\", \"status\": \"completed\", "
+                      "\"completed_at\": \"2026-01-07T10:15:32.123Z\"}\n"
+                      "{\"job_type\": \"old.export\", \"status\": \"failed\", \"error_message\": \"gone\", "
+                      "\"completed_at\": \"2026-01-07T10:15:32.123Z\"}\n"
+                      "{\"job_type\": \"test.noop\", \"status\": \"queued\"}\n");
+        QVERIFY(input.open(QIODevice::ReadOnly));
+        auto imported = JobImport(tdb.config(), clock).run(input, QStringLiteral("tester"));
+        QVERIFY2(imported.ok(), imported.ok() ? "" : qPrintable(imported.error().message));
+        QVERIFY2(imported->errors.isEmpty(), qPrintable(imported->errors.join(QLatin1Char('\n'))));
+        expectCounts("import");
+
+        QVERIFY(JobStatsStore(tdb.config()).foldCounts().ok());
+        expectCounts("fold");
+    }
+
+    // Two sessions that change jobs of the same type and status at the same time do not wait for each
+    // other's counter (PostgreSQL: each inserts its own delta rows). The first holds its transaction open;
+    // the second must finish under a lock timeout before the first commits.
+    void countsHaveNoHotRow()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!tdb.isPostgres())
+            QSKIP("SQLite has one writer at a time");
+        JobService service{JobStore(tdb.config())};
+        const qint64 a = enqueue(service, QStringLiteral("test.noop"));
+        const qint64 b = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(a > 0 && b > 0);
+        QSqlDatabase first = Database::connection(tdb.config()).value();
+        QSqlDatabase second = QSqlDatabase::cloneDatabase(first, QStringLiteral("second-session"));
+        const auto closeSecond = qScopeGuard([&] {
+            second.close();
+            second = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("second-session"));
+        });
+        QVERIFY(second.open());
+        const QString cancel =
+            QStringLiteral("UPDATE job_queue SET status = 'cancelled', completed_at = 1 WHERE id = %1");
+        QSqlQuery q1(first);
+        QVERIFY(q1.exec(QStringLiteral("BEGIN")));
+        QVERIFY2(q1.exec(cancel.arg(a)), qPrintable(q1.lastError().text()));
+        QSqlQuery q2(second);
+        QVERIFY(q2.exec(QStringLiteral("SET lock_timeout = '10s'")));
+        QVERIFY2(q2.exec(cancel.arg(b)), qPrintable(q2.lastError().text()));
+        QVERIFY(q1.exec(QStringLiteral("COMMIT")));
+        const QString mismatch = countsMismatch(tdb.config());
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+        QCOMPARE(JobStatsStore(tdb.config()).maintainedCounts()->value().at(size_t(JobStatus::Cancelled)),
+                 qint64(2));
     }
 
     // The store writes some statements with their values spelled out: text in a payload or a result

@@ -5,7 +5,9 @@
 
 #include "db/database.h"
 #include "jobs/asyncjobservice.h"
+#include "jobs/jobnotifier.h"
 #include "jobs/jobservice.h"
+#include "jobs/jobstatsstore.h"
 #include "jobs/jobtablemodel.h"
 #include "jobs/jobtypes.h"
 
@@ -13,6 +15,8 @@
 #include <QItemSelectionModel>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QtTest>
 
 using namespace hcm;
@@ -227,6 +231,101 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 8, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(model.index(0, JobTableModel::TypeColumn).data().toString(),
                                   QStringLiteral("cache_flush"), 5000);
+    }
+
+    // Jobs enqueued at the top of the list arrive as one insertion of their run, not one per row (each
+    // insertion shifts the view header's entry per row: at ten million rows a burst of 300 new jobs
+    // stalled the window for seconds).
+    void newJobsAtTheTopAreOneInsertion()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        addJobs(service, 20);
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 20, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
+        const qint64 oldTop = model.jobIdAt(0);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        const QList<qint64> ids = addJobs(service, 50);
+        QVERIFY(settle(model));
+        QCOMPARE(model.rowCount(), 70);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted.first().at(1).toInt(), 0);
+        QCOMPARE(inserted.first().at(2).toInt(), 49);
+        QCOMPARE(model.jobIdAt(0), ids.last());
+        QCOMPARE(model.jobIdAt(50), oldTop);
+    }
+
+    // A filter the maintained counts cannot answer (a search) is counted once when it is set, up to
+    // JobStatsStore::kCountLimit rows ("more than 100,000"), and again after a change notification, not
+    // at every refresh. Without a filter the total is the maintained counts' (exact, nothing counted).
+    void filteredTotalIsCountedOnceAndBounded_data() { addBackendRows(); }
+    void filteredTotalIsCountedOnceAndBounded()
+    {
+        HCM_TEMP_DATABASE_OF_ROW(tdb);
+        JobService service{JobStore(tdb.config())};
+        addJobs(service, 3);
+        {
+            // Finished jobs of the old system, written the fastest way each backend has.
+            QSqlQuery q(Database::connection(tdb.config()).value());
+            const QString insert =
+                tdb.isPostgres()
+                    ? QStringLiteral(
+                          "INSERT INTO job_archive (id, job_type, status, payload, run_at, created_at, "
+                          "updated_at, completed_at, created_by) SELECT nextval('job_ids'), "
+                          "'bulk.export', 'completed', '{}', 1, 1, 1, 1, 'sql' "
+                          "FROM generate_series(1, 100005)")
+                    : QStringLiteral(
+                          "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < "
+                          "100005) INSERT INTO background_jobs (job_type, status, payload, run_at, "
+                          "created_at, updated_at, completed_at, created_by) SELECT 'bulk.export', "
+                          "'completed', '{}', 1, 1, 1, 1, 'sql' FROM g");
+            QVERIFY2(q.exec(insert), qPrintable(q.lastError().text()));
+        }
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setRefreshInterval(0);
+        QSignalSpy windows(&async, &AsyncJobService::windowReady);
+        const auto lastWindow = [&] { return windows.last().at(1).value<JobWindow>(); };
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 100008, 5000);
+        QVERIFY(!model.totalIsLowerBound());
+        QVERIFY(!lastWindow().counted); // the maintained counts
+
+        model.setFilter({}, {}, QStringLiteral("bulk"));
+        QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 10000);
+        QCOMPARE(model.rowCount(), int(JobStatsStore::kCountLimit));
+        QVERIFY(model.totalIsLowerBound());
+        QVERIFY(lastWindow().counted);
+        QVERIFY(settle(model));
+        QVERIFY(!lastWindow().counted); // a refresh reuses the total
+        QCOMPARE(model.rowCount(), int(JobStatsStore::kCountLimit));
+        QVERIFY(model.totalIsLowerBound());
+        emit JobNotifier::instance()->jobsChanged({});
+        QVERIFY(settle(model));
+        QVERIFY(lastWindow().counted); // counted again after a change
+
+        // A search with few rows: exact, and rows that come with a notification move the total.
+        model.setFilter({}, {}, QStringLiteral("test.noop"));
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, 10000);
+        QVERIFY(!model.totalIsLowerBound());
+        addJobs(service, 2);
+        QVERIFY(settle(model));
+        QCOMPARE(model.rowCount(), 5);
+
+        // Status counts of the search: one read of at most limit + 1 rows, marked as partial.
+        QSignalSpy counts(&async, &AsyncJobService::countsReady);
+        JobFilter search;
+        search.search = QStringLiteral("bulk");
+        async.fetchCounts(search);
+        QVERIFY(counts.wait(10000));
+        const auto c = counts.last().at(1).value<StatusCounts>();
+        QCOMPARE(c.limit, JobStatsStore::kCountLimit);
+        QVERIFY(c.partial());
+        QCOMPARE(c.byStatus[size_t(JobStatus::Completed)], JobStatsStore::kCountLimit + 1);
+        QCOMPARE(c.byStatus[size_t(JobStatus::Queued)], qint64(0));
     }
 
     // 5,000 rows, a window of 100: the model knows the count, holds one window, loads others on demand.

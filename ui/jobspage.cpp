@@ -2,6 +2,7 @@
 
 #include "jobs/jobnotifier.h"
 #include "jobs/jobrules.h"
+#include "jobs/jobstatsstore.h"
 #include "jobs/jobtablemodel.h"
 #include "jobs/jobtypes.h"
 #include "ui/jobdetailsdialog.h"
@@ -50,11 +51,23 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     m_changeCoalescer.setSingleShot(true);
     m_changeCoalescer.setInterval(50);
     connect(&m_changeCoalescer, &QTimer::timeout, this, &JobsPage::refresh);
+    // On PostgreSQL other processes' changes arrive here too (the main window's NotificationListener);
+    // the chart and the status bar follow them, at most once a second.
     connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, [this] {
+        m_countsStale = true;
         if (!m_changeCoalescer.isActive())
             m_changeCoalescer.start();
+        if (!m_throughputFollow.isActive())
+            m_throughputFollow.start(
+                int(qBound(qint64(0), 1000 - m_sinceThroughput.elapsed(), qint64(1000))));
     });
-    // Changes from other processes arrive with the model's periodic refresh; counts follow it.
+    m_throughputFollow.setSingleShot(true);
+    connect(&m_throughputFollow, &QTimer::timeout, this, [this] {
+        m_sinceThroughput.start();
+        m_throughputRequest = m_service->fetchThroughput(60);
+    });
+    // The model's periodic refresh is the safety net (and, on SQLite, how other processes' changes
+    // arrive); counts follow every window.
     connect(m_model, &JobTableModel::windowApplied, this, [this] {
         requestCounts();
         loadVisibleRows();
@@ -118,10 +131,13 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
             });
 
     m_throughputTimer.setInterval(10'000);
-    connect(&m_throughputTimer, &QTimer::timeout, this,
-            [this] { m_throughputRequest = m_service->fetchThroughput(60); });
+    connect(&m_throughputTimer, &QTimer::timeout, this, [this] {
+        m_sinceThroughput.start();
+        m_throughputRequest = m_service->fetchThroughput(60);
+    });
     m_throughputTimer.start();
     m_throughputRequest = m_service->fetchThroughput(60);
+    m_sinceThroughput.start();
 }
 
 void JobsPage::buildUi()
@@ -332,6 +348,12 @@ void JobsPage::requestCounts()
     const JobFilter &filter = m_model->filter();
     const QString key = filter.type + QLatin1Char('\n') + filter.search + QLatin1Char('\n') +
                         QString::number(filter.scheduleId);
+    // The maintained counts cost a read of a few rows: every window. A counted filter: when it changed
+    // or after a change notification (SQLite: every window, other processes notify nothing).
+    if (key == m_countsKey && !m_countsStale && m_service->config().isPostgres() &&
+        !JobStatsStore(m_service->config()).maintainedAnswers(filter))
+        return;
+    m_countsStale = false;
     const quint64 request = m_service->fetchCounts(filter);
     if (key != m_countsKey || m_countsFrom == 0) {
         m_countsKey = key;

@@ -2,6 +2,7 @@
 
 #include "jobs/asyncjobservice.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
@@ -113,8 +114,15 @@ private:
     // and search of the current filter (statuses do not change the counts). Answering only the newest
     // request dropped every answer that arrived after a refresh of the rows had asked again: while
     // filters changed, the list could go without counts.
-    QString m_countsKey;       // type, search and schedule of the requests since m_countsFrom
-    quint64 m_countsFrom = 0;  // first request for m_countsKey
+    QString m_countsKey;      // type, search and schedule of the requests since m_countsFrom
+    quint64 m_countsFrom = 0; // first request for m_countsKey
+    // A filter the maintained counts cannot answer is counted (bounded) when it changes and after a
+    // change notification, not at every poll.
+    bool m_countsStale = true;
+    // The chart follows change notifications, at most once a second: a change within the second after a
+    // read is read at its end.
+    QElapsedTimer m_sinceThroughput;
+    QTimer m_throughputFollow;
     quint64 m_countsShown = 0; // request whose answer the status list shows
     quint64 m_detailsRequest = 0;
     quint64 m_deliveriesRequest = 0;

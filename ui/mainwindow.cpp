@@ -37,6 +37,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     setWindowIcon(icon("app"));
     setObjectName(QStringLiteral("mainWindow"));
     m_service = new AsyncJobService(JobStore(m_options.db), this);
+    if (m_options.db.isPostgres())
+        m_listener = NotificationListener::acquire(m_options.db); // connects on its own thread
 
     m_nav = new QListWidget;
     m_nav->setObjectName(QStringLiteral("navigation"));

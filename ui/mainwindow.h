@@ -1,5 +1,6 @@
 #pragma once
 
+#include "db/notificationlistener.h"
 #include "jobs/asyncjobservice.h"
 #include "worker/workerpool.h"
 
@@ -9,6 +10,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 class QDialog;
 class QLabel;
@@ -117,6 +119,9 @@ private:
     QLabel *m_drainDetail = nullptr;
     QPushButton *m_stopNowButton = nullptr;
     QTimer m_drainTimer;
+    // PostgreSQL: LISTEN for other processes' changes (workers, hcmctl, other windows); they reach the
+    // pages through JobNotifier within a few milliseconds, and the pages' polls are only a safety net.
+    std::shared_ptr<hcm::NotificationListener> m_listener;
     QElapsedTimer m_drainClock;
 };
 

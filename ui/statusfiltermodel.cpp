@@ -41,6 +41,14 @@ QVariant StatusFilterModel::data(const QModelIndex &index, int role) const
         const QString name = row == 0 ? tr("All") : displayName(JobStatus(row - 1));
         if (!m_known)
             return name;
+        // A bounded count (a search over millions of jobs) past its limit: the rows read, not all.
+        if (m_counts.partial()) {
+            if (row == 0)
+                //: status filter entry when there are more jobs than were counted: "All (more than 100,000)"
+                return tr("%1 (more than %2)").arg(name, QLocale().toString(m_counts.limit));
+            //: status filter entry when only part of the jobs was counted: "Failed (at least 1,234)"
+            return tr("%1 (at least %2)").arg(name, QLocale().toString(countAt(row)));
+        }
         //: status filter entry: "Queued (1,234)"
         return tr("%1 (%2)").arg(name, QLocale().toString(countAt(row)));
     }
@@ -69,7 +77,7 @@ void StatusFilterModel::setCounts(const StatusCounts &counts)
     for (int row = 0; row < rowCount(); ++row) {
         const qint64 before = countAt(row);
         const qint64 after = row == 0 ? counts.all() : counts.byStatus[size_t(row - 1)];
-        if (first || before != after)
+        if (first || before != after || counts.limit != m_counts.limit)
             changed << row;
     }
     m_counts = counts;

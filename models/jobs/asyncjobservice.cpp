@@ -130,23 +130,36 @@ AsyncJobService::~AsyncJobService()
     m_thread.wait();
 }
 
-quint64 AsyncJobService::fetchWindow(const JobFilter &filter)
+quint64 AsyncJobService::fetchWindow(const JobFilter &filter, std::optional<KnownTotal> knownTotal)
 {
     const quint64 id = next();
-    m_worker->post(JobDbWorker::Kind::Window, [id, filter](JobDbWorker &w) {
+    m_worker->post(JobDbWorker::Kind::Window, [id, filter, knownTotal](JobDbWorker &w) {
         const JobStatsStore stats(w.service().store().config(), w.service().store().clock());
-        // The total first: it is one read when only statuses filter (maintained counts), and it tells
+        // The total first: it is one read of a few rows when the maintained counts answer, and it tells
         // whether the window is nearer the end, where the list is read backwards instead of skipping
-        // most of it with OFFSET.
-        auto total = stats.count(filter);
-        if (!total) {
-            emit w.requestFailed(id, total.error().message);
-            return;
+        // most of it with OFFSET. A filter they cannot answer is counted once (bounded) and then known.
+        const bool maintained = stats.maintainedAnswers(filter);
+        qint64 n = 0;
+        bool lowerBound = false;
+        if (!maintained && knownTotal) {
+            n = knownTotal->total;
+            lowerBound = knownTotal->lowerBound;
+        } else {
+            auto total = stats.count(filter, JobStatsStore::kCountLimit);
+            if (!total) {
+                emit w.requestFailed(id, total.error().message);
+                return;
+            }
+            n = total.value();
+            if (!maintained && n > JobStatsStore::kCountLimit) {
+                n = JobStatsStore::kCountLimit;
+                lowerBound = true;
+            }
         }
-        const qint64 n = total.value();
         JobFilter query = filter;
         bool reversed = false;
-        if (filter.offset > 0 && filter.offset > n / 2) {
+        // Backwards only from an exact end: past a bounded count the end is unknown.
+        if (!lowerBound && filter.offset > 0 && filter.offset > n / 2) {
             reversed = true;
             const qint64 end = qMin<qint64>(n, qint64(filter.offset) + filter.limit);
             query.order = filter.order == Qt::AscendingOrder ? Qt::DescendingOrder : Qt::AscendingOrder;
@@ -167,8 +180,15 @@ quint64 AsyncJobService::fetchWindow(const JobFilter &filter)
             emit w.requestFailed(id, paused.error().message);
             return;
         }
+        // A window read past a known total that ends early, or reaches beyond it, moves the total.
+        if (!maintained && !lowerBound && knownTotal) {
+            if (list.size() < filter.limit)
+                n = filter.offset + list.size();
+            else
+                n = qMax<qint64>(n, qint64(filter.offset) + list.size());
+        }
         emit w.windowReady(id, JobWindow{filter, std::move(list), qMax<qint64>(n, filter.offset),
-                                         std::move(paused).value()});
+                                         std::move(paused).value(), lowerBound, !maintained && !knownTotal});
     });
     return id;
 }
@@ -177,13 +197,15 @@ quint64 AsyncJobService::fetchCounts(const JobFilter &filter)
 {
     const quint64 id = next();
     m_worker->post(JobDbWorker::Kind::Counts, [id, filter](JobDbWorker &w) {
-        auto counts =
-            JobStatsStore(w.service().store().config(), w.service().store().clock()).countByStatus(filter);
+        const JobStatsStore stats(w.service().store().config(), w.service().store().clock());
+        auto counts = stats.countByStatus(filter, JobStatsStore::kCountLimit);
         if (!counts) {
             emit w.requestFailed(id, counts.error().message);
             return;
         }
-        emit w.countsReady(id, StatusCounts{counts.value()});
+        emit w.countsReady(
+            id,
+            StatusCounts{counts.value(), stats.maintainedAnswers(filter) ? 0 : JobStatsStore::kCountLimit});
     });
     return id;
 }

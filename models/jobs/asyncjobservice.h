@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include <array>
+#include <optional>
 
 namespace hcm {
 
@@ -18,10 +19,25 @@ struct JobWindow {
     QList<Job> rows;
     qint64 total = 0;
     QList<PausedType> paused; // the paused job types when the rows were read (their queued jobs wait)
+    // The filter's rows were counted (not maintained, not the caller's known total) and there were more
+    // than JobStatsStore::kCountLimit: `total` is that limit, and the list goes on past it.
+    bool totalIsLowerBound = false;
+    bool counted = false; // rows were read to count the total (a filter the maintained counts cannot answer)
+};
+
+// A filter's total counted earlier (JobWindow::total and totalIsLowerBound), handed back so that a
+// refresh of the same filter does not count again.
+struct KnownTotal {
+    qint64 total = 0;
+    bool lowerBound = false;
 };
 
 struct StatusCounts {
     std::array<qint64, kJobStatusCount> byStatus{};
+    // > 0: the counts were read from at most limit + 1 rows; when all() is above it they are those of
+    // the rows read: "more than limit" in all, a lower bound per status.
+    qint64 limit = 0;
+    bool partial() const { return limit > 0 && all() > limit; }
     qint64 all() const
     {
         qint64 n = 0;
@@ -53,8 +69,13 @@ public:
 
     const DbConfig &config() const { return m_config; }
 
-    quint64 fetchWindow(const JobFilter &filter);
-    quint64 fetchCounts(const JobFilter &filter); // type and search apply; statuses are ignored
+    // The window and the filter's total: from the maintained counts when they answer, else
+    // `knownTotal` when given (a total counted earlier for the same filter), else counted up to
+    // JobStatsStore::kCountLimit rows.
+    quint64 fetchWindow(const JobFilter &filter, std::optional<KnownTotal> knownTotal = std::nullopt);
+    // Type and search apply; statuses are ignored. Maintained where they answer, else counted from at
+    // most JobStatsStore::kCountLimit + 1 rows (StatusCounts::partial).
+    quint64 fetchCounts(const JobFilter &filter);
     quint64 fetchJob(qint64 id);
     quint64 fetchThroughput(int minutes);
     quint64 fetchWorkers();

@@ -21,17 +21,30 @@ class JobStatsStore final {
 public:
     explicit JobStatsStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
-    // Completed and failed jobs per minute over the last `minutes` minutes (served by the
-    // completed_at index).
+    // Completed and failed jobs per minute over the last `minutes` minutes (at most a day): on
+    // PostgreSQL from the maintained job_minute_counts (017), on SQLite through the completed_at index.
     Result<Throughput> throughput(int minutes) const;
 
-    // Rows per status. Without a type or search filter they come from the counts the database maintains
-    // (job_counts, kept by triggers on SQLite): one read at any table size. With one, they are counted.
-    Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter) const;
-    // The number of rows `filter` selects; from the maintained counts when only statuses filter.
-    Result<qint64> count(const JobFilter &filter) const;
-    // The maintained counts, or nothing when this database keeps none.
-    Result<std::optional<std::array<qint64, kJobStatusCount>>> maintainedCounts() const;
+    // What a filter's count reads at most when the maintained counts cannot answer (a search, a
+    // schedule, a type on SQLite): past it the answer is "more than kCountLimit" (kCountLimit + 1).
+    static constexpr qint64 kCountLimit = 100'000;
+
+    // Rows per status. Without a search or schedule filter they come from the counts the database
+    // maintains (job_counts: per status on SQLite, per status and type on PostgreSQL): one read of a few
+    // rows at any table size. Otherwise they are counted, each up to `limit` + 1 rows when `limit` > 0.
+    Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter,
+                                                              qint64 limit = 0) const;
+    // The number of rows `filter` selects; from the maintained counts when they can answer, else
+    // counted up to `limit` + 1 rows when `limit` > 0.
+    Result<qint64> count(const JobFilter &filter, qint64 limit = 0) const;
+    // True when the maintained counts answer count() and countByStatus() for `filter` (no rows read).
+    bool maintainedAnswers(const JobFilter &filter) const;
+    // The maintained counts (of the jobs of `type` when given), or nothing when this database keeps
+    // none for that: SQLite keeps them per status only, an older schema none.
+    Result<std::optional<std::array<qint64, kJobStatusCount>>>
+    maintainedCounts(const QString &type = {}) const;
+    // PostgreSQL: folds the deltas into one row per status and type (job_counts_fold); nothing on SQLite.
+    Status foldCounts() const;
 
 private:
     DbConfig m_config;

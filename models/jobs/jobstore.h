@@ -189,9 +189,13 @@ public:
 
     Result<Job> get(qint64 id, bool withAttempts = true);
     Result<QList<Job>> list(const JobFilter &filter);
-    Result<qint64> count(const JobFilter &filter);
+    // `limit` > 0: counting stops after limit + 1 rows (a result of limit + 1 means "more than limit"),
+    // so a filter over millions of jobs costs at most that many rows read.
+    Result<qint64> count(const JobFilter &filter, qint64 limit = 0);
     // Rows per status for the filter's type and search (its statuses are ignored), in JobStatus order.
-    Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter);
+    // `limit` > 0: at most limit + 1 rows are read; when the counts add up to more than `limit` they are
+    // those of the rows read (each a lower bound).
+    Result<std::array<qint64, kJobStatusCount>> countByStatus(const JobFilter &filter, qint64 limit = 0);
     Result<QList<JobAttempt>> attempts(qint64 jobId);
 
     // PostgreSQL: tells other processes (their NotificationListener, then JobNotifier::jobsChanged)

@@ -1,5 +1,6 @@
 #include "jobtablemodel.h"
 
+#include "jobs/jobnotifier.h"
 #include "jobs/jobrules.h"
 
 #include <QCoreApplication>
@@ -63,7 +64,16 @@ JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> cl
     m_coalesceTimer.setInterval(50);
     connect(&m_coalesceTimer, &QTimer::timeout, this, &JobTableModel::refreshNow);
     m_refreshTimer.setInterval(1000);
-    connect(&m_refreshTimer, &QTimer::timeout, this, &JobTableModel::scheduleRefresh);
+    // The poll reads the window and the maintained counts (index reads); a filter's counted total is
+    // counted again only after a change notification (on SQLite other processes send none: there the
+    // poll counts too).
+    m_recountOnPoll = service->config().isSqlite();
+    connect(&m_refreshTimer, &QTimer::timeout, this, [this] {
+        if (m_recountOnPoll)
+            m_knownTotal.reset();
+        scheduleRefresh();
+    });
+    connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, [this] { m_knownTotal.reset(); });
     m_refreshTimer.start();
     connect(m_service, &AsyncJobService::windowReady, this, &JobTableModel::onWindowReady);
     connect(m_service, &AsyncJobService::requestFailed, this, &JobTableModel::onRequestFailed);
@@ -327,6 +337,7 @@ void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &t
     m_filter.type = type;
     m_filter.search = search;
     m_filter.scheduleId = scheduleId;
+    m_knownTotal.reset();
     beginResetModel();
     m_rows.clear();
     m_rowOf.clear();
@@ -377,7 +388,7 @@ void JobTableModel::request(int offset)
     f.offset = offset;
     f.limit = m_windowSize;
     m_wantedOffset = offset;
-    m_inFlight = m_service->fetchWindow(f);
+    m_inFlight = m_service->fetchWindow(f, m_knownTotal);
 }
 
 void JobTableModel::onWindowReady(quint64 request, const JobWindow &window)
@@ -440,6 +451,8 @@ void JobTableModel::emitChanged(const QList<int> &rows)
 
 void JobTableModel::applyWindow(const JobWindow &window)
 {
+    if (window.counted || m_knownTotal)
+        m_knownTotal = KnownTotal{window.total, window.totalIsLowerBound};
     if (window.paused.size() != m_paused.size() ||
         !std::equal(window.paused.cbegin(), window.paused.cend(), m_paused.cbegin(),
                     [](const PausedType &a, const PausedType &b) {
@@ -525,12 +538,26 @@ void JobTableModel::applyWindow(const JobWindow &window)
             continue;
         }
         const int from = m_rowOf.value(want.id, -1);
+        int last = i; // the last target row this step placed
         if (from > i) {
             beginMoveRows({}, m_offset + from, m_offset + from, {}, m_offset + i);
             m_rows.move(from, i);
             endMoveRows();
             m_rows[i] = want;
             changed.append(m_offset + i);
+        } else if (from < 0) {
+            // A run of new rows (jobs enqueued at the top of the list) in one insertion: each insertion
+            // makes the view's header shift its entry per row, milliseconds at millions of rows.
+            int end = i + 1;
+            while (end < target.size() && !m_rowOf.contains(target.at(end).id))
+                ++end;
+            beginInsertRows({}, m_offset + i, m_offset + end - 1);
+            m_rows.insert(i, end - i, Job{});
+            for (int k = i; k < end; ++k)
+                m_rows[k] = target.at(k);
+            m_total += end - i;
+            endInsertRows();
+            last = end - 1;
         } else {
             beginInsertRows({}, m_offset + i, m_offset + i);
             m_rows.insert(i, want);
@@ -540,6 +567,7 @@ void JobTableModel::applyWindow(const JobWindow &window)
         // Positions after i shifted: re-index the tail (windows are small).
         for (int k = i; k < m_rows.size(); ++k)
             m_rowOf.insert(m_rows.at(k).id, k);
+        i = last;
     }
 
     // 3. The rest of the list beyond the window grows or shrinks at the end.

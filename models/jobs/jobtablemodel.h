@@ -8,6 +8,7 @@
 #include <QTimer>
 
 #include <memory>
+#include <optional>
 
 namespace hcm {
 
@@ -81,6 +82,9 @@ public:
     const Job *jobAt(int row) const; // nullptr when not loaded
     bool isLoading() const { return m_inFlight != 0; }
     qint64 total() const { return m_total; }
+    // The filter's rows were counted up to JobStatsStore::kCountLimit and there are more: total() is
+    // that limit ("more than 100,000").
+    bool totalIsLowerBound() const { return m_knownTotal && m_knownTotal->lowerBound; }
     // The paused job types as of the last window (JobWindow::paused).
     const QList<PausedType> &pausedTypes() const { return m_paused; }
     // The pause that holds this job back: its type's or every type's; nullptr when it may run.
@@ -124,6 +128,10 @@ private:
     QList<PausedType> m_paused; // the paused job types with the window
     QHash<qint64, int> m_rowOf; // job id → index in m_rows
     quint64 m_inFlight = 0;     // the window request we wait for, 0 when none
+    // A filter the maintained counts cannot answer is counted once (bounded) when it is set and again
+    // after a change notification; refreshes in between (the poll, scrolling) reuse this total.
+    std::optional<KnownTotal> m_knownTotal;
+    bool m_recountOnPoll = false; // SQLite: other processes' changes arrive only with the poll
     int m_wantedOffset = 0;
     bool m_loadedOnce = false;
     QTimer m_coalesceTimer;
