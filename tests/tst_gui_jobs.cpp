@@ -219,6 +219,13 @@ private slots:
         menu->popup(QPoint(10, 10));
         cancel->trigger();
         menu->close();
+        // Cancelling asks once, for one job as for several.
+        QTRY_VERIFY_WITH_TIMEOUT(findTopLevel<QMessageBox>("QMessageBox"), 5000);
+        auto *box = findTopLevel<QMessageBox>("QMessageBox");
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Queued);
+        for (QAbstractButton *b : box->buttons())
+            if (box->buttonRole(b) == QMessageBox::AcceptRole)
+                b->click();
 
         QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, id), QStringLiteral("Cancelled"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Cancelled)), qint64(1),

@@ -20,8 +20,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
@@ -58,7 +61,10 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     connect(m_model, &JobTableModel::windowApplied, this, [this] {
         requestCounts();
         loadVisibleRows();
+        selectCreatedJob();
         onCurrentChanged();
+        updateActions();
+        updateEmptyState();
         emit databaseOk();
     });
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
@@ -240,21 +246,11 @@ void JobsPage::buildUi()
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &JobsPage::onCurrentChanged);
 
-    // Keyboard: Enter opens the details, Delete asks to cancel.
-    for (const auto key : {Qt::Key_Return, Qt::Key_Enter}) {
-        auto *open = new QShortcut(QKeySequence(key), m_table, nullptr, nullptr, Qt::WidgetShortcut);
-        connect(open, &QShortcut::activated, this, [this] {
-            if (const qint64 id = m_model->jobIdAt(m_table->currentIndex().row()))
-                openDetails(id);
-        });
-    }
-    auto *del = new QShortcut(QKeySequence::Delete, m_table, nullptr, nullptr, Qt::WidgetShortcut);
-    connect(del, &QShortcut::activated, this, [this] {
-        const QList<qint64> ids = selectedJobIds();
-        if (!ids.isEmpty())
-            confirm(tr("Cancel %n selected job(s)?", nullptr, int(ids.size())), tr("Cancel Jobs"),
-                    [this, ids] { requestCancel(ids); });
-    });
+    // Tab moves to the next widget; the arrows move between rows.
+    m_table->setTabKeyNavigation(false);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &JobsPage::updateActions);
+    buildActions();
 
     // The schedule filter ("Show Jobs" on the schedules page): a chip, cleared by its button or Escape.
     m_scheduleChip = new QWidget;
@@ -273,11 +269,37 @@ void JobsPage::buildUi()
     chipLayout->addWidget(m_scheduleLabel);
     chipLayout->addWidget(clearSchedule);
     m_scheduleChip->hide();
-    // Enabled only while the filter is on, so that Escape is not taken from anything else meanwhile.
+    // Escape clears the search first, then the schedule filter. Enabled only while one of them is set,
+    // so that Escape is not taken from anything else meanwhile.
     m_clearScheduleShortcut =
         new QShortcut(QKeySequence(Qt::Key_Escape), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
     m_clearScheduleShortcut->setEnabled(false);
-    connect(m_clearScheduleShortcut, &QShortcut::activated, this, &JobsPage::clearScheduleFilter);
+    connect(m_clearScheduleShortcut, &QShortcut::activated, this, [this] {
+        if (!m_search->text().isEmpty()) {
+            m_search->clear();
+            applyFilter();
+        } else {
+            clearScheduleFilter();
+        }
+    });
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_clearScheduleShortcut->setEnabled(!text.isEmpty() || m_scheduleId != 0);
+    });
+
+    // Instead of rows when nothing matches: which filters are active and how to clear them.
+    m_emptyLabel = new QLabel;
+    m_emptyLabel->setObjectName(QStringLiteral("emptyStateLabel"));
+    m_emptyLabel->setWordWrap(true);
+    m_emptyLabel->setTextFormat(Qt::RichText);
+    m_emptyLabel->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    m_emptyLabel->setAccessibleName(tr("No matching jobs"));
+    m_emptyLabel->hide();
+    connect(m_emptyLabel, &QLabel::linkActivated, this, [this](const QString &link) {
+        if (link == QLatin1String("clear"))
+            clearFilters();
+        else if (link == QLatin1String("new"))
+            newJob();
+    });
 
     auto *centre = new QWidget;
     auto *centreLayout = new QVBoxLayout(centre);
@@ -288,6 +310,7 @@ void JobsPage::buildUi()
     bar->addWidget(m_search, 1);
     bar->addWidget(refreshButton);
     centreLayout->addLayout(bar);
+    centreLayout->addWidget(m_emptyLabel);
     centreLayout->addWidget(m_table, 1);
 
     // Right: details of the current job.
@@ -323,7 +346,7 @@ void JobsPage::setScheduleFilter(qint64 id, const QString &name)
     //: The jobs page shows only the jobs of this schedule; %1 is its name or "#7".
     m_scheduleLabel->setText(tr("Schedule: %1").arg(name.isEmpty() ? QStringLiteral("#%1").arg(id) : name));
     m_scheduleChip->setVisible(m_scheduleId != 0);
-    m_clearScheduleShortcut->setEnabled(m_scheduleId != 0);
+    m_clearScheduleShortcut->setEnabled(m_scheduleId != 0 || !m_search->text().isEmpty());
     applyFilter();
 }
 
@@ -378,6 +401,132 @@ bool JobsPage::isLoaded(qint64 id) const
     return m_model->rowOfJob(id) >= 0;
 }
 
+QList<const Job *> JobsPage::loadedJobs(const QList<qint64> &ids) const
+{
+    QList<const Job *> jobs;
+    for (qint64 id : ids)
+        if (const Job *job = m_model->jobAt(m_model->rowOfJob(id)))
+            jobs << job;
+    return jobs;
+}
+
+QList<qint64> JobsPage::targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const
+{
+    QList<qint64> out;
+    QString reason;
+    for (const Job *job : jobs) {
+        const QString w = JobRules::whyNot(action, job->status, job->cancelRequested);
+        if (w.isEmpty())
+            out << job->id;
+        else if (reason.isEmpty())
+            reason = w;
+    }
+    if (why) {
+        if (jobs.isEmpty())
+            *why = tr("Select one or more jobs first.");
+        else if (out.isEmpty())
+            *why = jobs.size() == 1 ? tr("Not possible: %1.").arg(reason)
+                                    : tr("Not possible for any selected job: %1.").arg(reason);
+        else
+            why->clear();
+    }
+    return out;
+}
+
+void JobsPage::buildActions()
+{
+    // Shortcuts of the job actions work while the table has focus: Delete in the search box deletes
+    // text, not jobs. The same actions fill the window's Job menu, which shows their keys.
+    const auto make = [this](const char *iconName, const QString &text, const QString &name,
+                             const QList<QKeySequence> &keys) {
+        auto *a = new QAction(icon(iconName), text, this);
+        a->setObjectName(name);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_table->addAction(a);
+        return a;
+    };
+    m_newAction = new QAction(icon("action-new"), tr("&New Job…"), this);
+    m_newAction->setObjectName(QStringLiteral("newJobAction"));
+    m_newAction->setShortcut(QKeySequence::New);
+    m_newAction->setShortcutContext(Qt::WindowShortcut);
+    connect(m_newAction, &QAction::triggered, this, &JobsPage::newJob);
+    addAction(m_newAction);
+
+    m_detailsAction = make("action-details", tr("Show &Details"), QStringLiteral("detailsAction"),
+                           {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)});
+    connect(m_detailsAction, &QAction::triggered, this, [this] {
+        const QList<qint64> ids = selectedJobIds();
+        if (ids.size() == 1)
+            openDetails(ids.first());
+    });
+    //: keyboard shortcut of "Cancel" in the Job menu; K as in "kill"
+    m_cancelAction = make("action-cancel", tr("&Cancel"), QStringLiteral("cancelAction"),
+                          {QKeySequence(Qt::CTRL | Qt::Key_K)});
+    connect(m_cancelAction, &QAction::triggered, this,
+            [this] { requestCancel(targetsOf(JobAction::Cancel, loadedJobs(selectedJobIds()), nullptr)); });
+    m_retryAction = make("action-retry", tr("&Retry Now"), QStringLiteral("retryAction"),
+                         {QKeySequence(Qt::CTRL | Qt::Key_R)});
+    connect(m_retryAction, &QAction::triggered, this,
+            [this] { requestRetry(targetsOf(JobAction::RetryNow, loadedJobs(selectedJobIds()), nullptr)); });
+    m_duplicateAction = make("action-duplicate", tr("D&uplicate as New Job…"),
+                             QStringLiteral("duplicateAction"), {QKeySequence(Qt::CTRL | Qt::Key_D)});
+    connect(m_duplicateAction, &QAction::triggered, this,
+            [this] { duplicate(targetsOf(JobAction::Duplicate, loadedJobs(selectedJobIds()), nullptr)); });
+    m_copyIdAction =
+        make("action-copy", tr("Copy &ID"), QStringLiteral("copyIdAction"), {QKeySequence::Copy});
+    connect(m_copyIdAction, &QAction::triggered, this, [this] {
+        QStringList text;
+        for (qint64 id : selectedJobIds())
+            text << Job::publicId(id);
+        if (!text.isEmpty())
+            copyToClipboard(text.join(QLatin1Char('\n')), tr("ID"));
+    });
+    m_copyPayloadAction = make("action-copy", tr("Copy &Payload"), QStringLiteral("copyPayloadAction"),
+                               {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C)});
+    connect(m_copyPayloadAction, &QAction::triggered, this, [this] {
+        const QList<const Job *> jobs = loadedJobs(selectedJobIds());
+        if (jobs.size() == 1)
+            copyToClipboard(
+                QString::fromUtf8(QJsonDocument(jobs.first()->payload).toJson(QJsonDocument::Indented)),
+                tr("payload"));
+    });
+    m_deleteAction =
+        make("action-delete", tr("De&lete"), QStringLiteral("deleteAction"), {QKeySequence::Delete});
+    connect(m_deleteAction, &QAction::triggered, this,
+            [this] { requestDelete(targetsOf(JobAction::Delete, loadedJobs(selectedJobIds()), nullptr)); });
+    m_jobActions = {m_newAction,         nullptr,           m_detailsAction, m_cancelAction,
+                    m_retryAction,       m_duplicateAction, nullptr,         m_copyIdAction,
+                    m_copyPayloadAction, nullptr,           m_deleteAction};
+    updateActions();
+}
+
+void JobsPage::updateActions()
+{
+    if (!m_deleteAction)
+        return;
+    const QList<qint64> ids = selectedJobIds();
+    const QList<const Job *> jobs = loadedJobs(ids);
+    const int n = int(ids.size());
+    const auto set = [&](QAction *a, JobAction rule) {
+        QString why;
+        const bool enabled = !targetsOf(rule, jobs, &why).isEmpty();
+        a->setEnabled(enabled);
+        a->setToolTip(enabled ? QString() : why);
+        a->setStatusTip(enabled ? QString() : why);
+    };
+    set(m_cancelAction, JobAction::Cancel);
+    set(m_retryAction, JobAction::RetryNow);
+    set(m_duplicateAction, JobAction::Duplicate);
+    set(m_deleteAction, JobAction::Delete);
+    m_detailsAction->setEnabled(n == 1);
+    m_detailsAction->setToolTip(n == 1 ? QString() : tr("Select a single job to see its details."));
+    m_copyIdAction->setEnabled(n > 0);
+    m_copyPayloadAction->setEnabled(jobs.size() == 1);
+    m_copyPayloadAction->setToolTip(jobs.size() == 1 ? QString()
+                                                     : tr("Select a single job to copy its payload."));
+}
+
 QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
 {
     auto *menu = new QMenu(this);
@@ -385,69 +534,53 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     menu->setAttribute(Qt::WA_DeleteOnClose);
     menu->setToolTipsVisible(true);
 
-    // The statuses of the chosen jobs decide which actions apply; the actions act on ids, not rows.
-    QList<const Job *> jobs;
-    for (qint64 id : ids)
-        if (const Job *job = m_model->jobAt(m_model->rowOfJob(id)))
-            jobs << job;
-    const auto applies = [&](JobAction action, QString *why) {
-        int ok = 0;
-        QString reason;
-        for (const Job *job : std::as_const(jobs)) {
-            const QString w = JobRules::whyNot(action, job->status, job->cancelRequested);
-            if (w.isEmpty())
-                ++ok;
-            else if (reason.isEmpty())
-                reason = w;
-        }
-        if (ok == 0 && why)
-            *why = jobs.size() == 1 ? tr("Not possible: %1.").arg(reason)
-                                    : tr("Not possible for any selected job: %1.").arg(reason);
-        return ok > 0;
-    };
-    const auto idsWhere = [&](JobAction action) {
-        QList<qint64> out;
-        for (const Job *job : std::as_const(jobs))
-            if (JobRules::allows(action, job->status, job->cancelRequested))
-                out << job->id;
-        return out;
-    };
+    // The statuses of the chosen jobs decide which actions apply (the rules of the Job menu's actions);
+    // the actions act on ids, not rows. Each shows the key of its Job menu twin.
+    const QList<const Job *> jobs = loadedJobs(ids);
     const int n = int(ids.size());
-    const auto add = [&](const char *iconName, const QString &text, JobAction rule, auto slot) {
+    const auto keyOf = [](QAction *twin, QAction *a) {
+        // Shown, and active only while this menu has focus (no clash with the table's shortcuts).
+        a->setShortcuts(twin->shortcuts());
+        a->setShortcutContext(Qt::WidgetShortcut);
+    };
+    const auto add = [&](const char *iconName, const QString &text, JobAction rule, auto slot,
+                         QAction *twin) {
         QAction *a = menu->addAction(icon(iconName), text);
         QString why;
-        const bool enabled = applies(rule, &why);
-        a->setEnabled(enabled);
-        if (!enabled)
+        const QList<qint64> targets = targetsOf(rule, jobs, &why);
+        a->setEnabled(!targets.isEmpty());
+        if (targets.isEmpty())
             a->setToolTip(why);
-        const QList<qint64> targets = idsWhere(rule);
+        keyOf(twin, a);
         connect(a, &QAction::triggered, this, [this, slot, targets] { (this->*slot)(targets); });
         return a;
     };
 
     QAction *cancel = add("action-cancel", n == 1 ? tr("&Cancel") : tr("&Cancel %n Jobs", nullptr, n),
-                          JobAction::Cancel, &JobsPage::requestCancel);
+                          JobAction::Cancel, &JobsPage::requestCancel, m_cancelAction);
     cancel->setObjectName(QStringLiteral("cancelAction"));
     QAction *retry = add("action-retry", n == 1 ? tr("&Retry Now") : tr("&Retry %n Jobs Now", nullptr, n),
-                         JobAction::RetryNow, &JobsPage::requestRetry);
+                         JobAction::RetryNow, &JobsPage::requestRetry, m_retryAction);
     retry->setObjectName(QStringLiteral("retryAction"));
     QAction *dup =
         add("action-duplicate", n == 1 ? tr("D&uplicate as New Job…") : tr("D&uplicate %n Jobs", nullptr, n),
-            JobAction::Duplicate, &JobsPage::duplicate);
+            JobAction::Duplicate, &JobsPage::duplicate, m_duplicateAction);
     dup->setObjectName(QStringLiteral("duplicateAction"));
     menu->addSeparator();
 
     QAction *details = menu->addAction(icon("action-details"), tr("Show &Details"));
     details->setObjectName(QStringLiteral("detailsAction"));
     details->setEnabled(n == 1);
+    keyOf(m_detailsAction, details);
     if (n != 1)
         details->setToolTip(tr("Select a single job to see its details."));
-    const qint64 first = ids.first();
+    const qint64 first = ids.value(0);
     connect(details, &QAction::triggered, this, [this, first] { openDetails(first); });
 
     QAction *copyId =
         menu->addAction(icon("action-copy"), n == 1 ? tr("Copy &ID") : tr("Copy %n &IDs", nullptr, n));
     copyId->setObjectName(QStringLiteral("copyIdAction"));
+    keyOf(m_copyIdAction, copyId);
     connect(copyId, &QAction::triggered, this, [this, ids] {
         QStringList text;
         for (qint64 id : ids)
@@ -456,6 +589,7 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     });
     QAction *copyPayload = menu->addAction(icon("action-copy"), tr("Copy &Payload"));
     copyPayload->setObjectName(QStringLiteral("copyPayloadAction"));
+    keyOf(m_copyPayloadAction, copyPayload);
     copyPayload->setEnabled(jobs.size() == 1);
     if (jobs.size() != 1)
         copyPayload->setToolTip(tr("Select a single job to copy its payload."));
@@ -468,19 +602,23 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     addPauseActions(menu, jobs);
     menu->addSeparator();
     QAction *del = add("action-delete", n == 1 ? tr("De&lete") : tr("De&lete %n Jobs", nullptr, n),
-                       JobAction::Delete, &JobsPage::requestDelete);
+                       JobAction::Delete, &JobsPage::requestDelete, m_deleteAction);
     del->setObjectName(QStringLiteral("deleteAction"));
     return menu;
 }
 
-void JobsPage::confirm(const QString &text, const QString &okText, std::function<void()> onAccept)
+void JobsPage::confirm(const QString &text, const QString &okText, const QString &keepText,
+                       std::function<void()> onAccept)
 {
     auto *box = new QMessageBox(QMessageBox::Question, tr("Confirm"), text, QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("confirmBox"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     QPushButton *ok = box->addButton(okText, QMessageBox::AcceptRole);
-    box->addButton(QMessageBox::Cancel);
+    ok->setObjectName(QStringLiteral("confirmButton"));
+    QPushButton *keep = box->addButton(keepText, QMessageBox::RejectRole);
+    keep->setObjectName(QStringLiteral("keepButton"));
     box->setDefaultButton(ok);
+    box->setEscapeButton(keep);
     connect(box, &QMessageBox::accepted, this, [onAccept = std::move(onAccept)] { onAccept(); });
     box->open();
 }
@@ -489,35 +627,34 @@ void JobsPage::requestCancel(const QList<qint64> &ids)
 {
     if (ids.isEmpty())
         return;
-    const auto run = [this, ids] { m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel")); };
-    if (ids.size() > 1)
-        confirm(tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr,
-                   int(ids.size())),
-                tr("Cancel %n Jobs", nullptr, int(ids.size())), run);
-    else
-        run();
+    const int n = int(ids.size());
+    const QString text =
+        n == 1 ? tr("Cancel %1? A queued job stops at once; a running job is asked to stop.")
+                     .arg(Job::publicId(ids.first()))
+               : tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr, n);
+    confirm(text, n == 1 ? tr("Cancel Job") : tr("Cancel Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+            [this, ids] { m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel")); });
 }
 
 void JobsPage::requestRetry(const QList<qint64> &ids)
 {
+    // Retrying adds work that a cancel can take back: it is not asked, for one job as for many.
     if (ids.isEmpty())
         return;
-    const auto run = [this, ids] { m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry")); };
-    if (ids.size() > 1)
-        confirm(tr("Retry %n jobs now?", nullptr, int(ids.size())),
-                tr("Retry %n Jobs", nullptr, int(ids.size())), run);
-    else
-        run();
+    m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry"));
 }
 
 void JobsPage::requestDelete(const QList<qint64> &ids)
 {
     if (ids.isEmpty())
         return;
-    // Deleting loses the job's history: always ask, with the count.
-    confirm(tr("Delete %n finished job(s) and their attempt history? This cannot be undone.", nullptr,
-               int(ids.size())),
-            tr("Delete"),
+    // Deleting loses the job's history: asked once, with the count.
+    const int n = int(ids.size());
+    const QString text =
+        n == 1
+            ? tr("Delete %1 and its attempt history? This cannot be undone.").arg(Job::publicId(ids.first()))
+            : tr("Delete %n finished jobs and their attempt history? This cannot be undone.", nullptr, n);
+    confirm(text, n == 1 ? tr("Delete Job") : tr("Delete Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
             [this, ids] { m_pendingActions.insert(m_service->deleteFinished(ids, m_actor), tr("Delete")); });
 }
 
@@ -530,19 +667,17 @@ void JobsPage::duplicate(const QList<qint64> &ids)
             dialog->prefill(NewJob{job->type, job->priority, job->payload, job->maxRetries, std::nullopt});
             connect(dialog, &NewJobDialog::jobCreated, this, [this](qint64 id) {
                 emit statusMessage(tr("Created %1.").arg(Job::publicId(id)), 5000);
+                m_selectAfterRefresh = id;
+                refresh();
+                m_table->scrollToTop();
             });
             dialog->open();
             return;
         }
     }
-    const auto run = [this, ids] {
+    // Copies add work that a cancel can take back: not asked (see requestRetry).
+    if (!ids.isEmpty())
         m_pendingActions.insert(m_service->duplicate(ids, m_actor), tr("Duplicate"));
-    };
-    if (ids.size() > 1)
-        confirm(tr("Create %n new jobs as copies of the selected ones?", nullptr, int(ids.size())),
-                tr("Duplicate %n Jobs", nullptr, int(ids.size())), run);
-    else
-        run();
 }
 
 void JobsPage::requestPause(const QString &type, bool pause)
@@ -553,7 +688,7 @@ void JobsPage::requestPause(const QString &type, bool pause)
     };
     if (type == kAllJobTypes && pause)
         confirm(tr("Pause every job type? Queued and new jobs wait until you resume; running jobs finish."),
-                tr("Pause All Types"), run);
+                tr("Pause All Types"), tr("Keep Running"), run);
     else
         run();
 }
@@ -668,7 +803,10 @@ void JobsPage::newJob()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &NewJobDialog::jobCreated, this, [this](qint64 id) {
         emit statusMessage(tr("Created %1.").arg(Job::publicId(id)), 5000);
+        // Selected and shown once the table has it (selectCreatedJob()).
+        m_selectAfterRefresh = id;
         refresh();
+        m_table->scrollToTop();
     });
     dialog->open();
 }
@@ -678,6 +816,72 @@ void JobsPage::openDetails(qint64 id)
     auto *dialog = new JobDetailsDialog(m_service, id, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
+}
+
+void JobsPage::selectCreatedJob()
+{
+    const qint64 id = std::exchange(m_selectAfterRefresh, 0);
+    if (id == 0)
+        return;
+    const int row = m_model->rowOfJob(id);
+    if (row < 0) {
+        //: %1 is a job id such as job_12
+        emit statusMessage(tr("Created %1. The current filters hide it.").arg(Job::publicId(id)), 8000);
+        return;
+    }
+    m_table->selectionModel()->setCurrentIndex(m_model->index(row, 0), QItemSelectionModel::ClearAndSelect |
+                                                                           QItemSelectionModel::Rows);
+    m_table->scrollTo(m_model->index(row, 0));
+}
+
+void JobsPage::clearFilters()
+{
+    {
+        const QSignalBlocker a(m_statusList->selectionModel());
+        const QSignalBlocker b(m_typeCombo);
+        const QSignalBlocker c(m_search);
+        m_statusList->setCurrentIndex(m_statusModel->index(0));
+        m_typeCombo->setCurrentIndex(0);
+        m_search->clear();
+    }
+    updatePauseControls();
+    m_scheduleId = 0;
+    setScheduleFilter(0); // applies the filter
+}
+
+void JobsPage::updateEmptyState()
+{
+    if (m_model->rowCount() > 0 || m_model->isLoading()) {
+        m_emptyLabel->hide();
+        return;
+    }
+    QStringList active;
+    const int statusRow = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
+    const QList<JobStatus> statuses = m_statusModel->statusesAt(statusRow);
+    if (!statuses.isEmpty()) {
+        QStringList names;
+        for (JobStatus st : statuses)
+            names << displayName(st);
+        //: an active filter in "No jobs match …"
+        active << tr("status “%1”").arg(names.join(QStringLiteral(", ")));
+    }
+    if (!m_model->filter().type.isEmpty())
+        active << tr("type “%1”").arg(m_model->filter().type.toHtmlEscaped());
+    if (!m_model->filter().search.isEmpty())
+        active << tr("search “%1”").arg(m_model->filter().search.toHtmlEscaped());
+    if (m_scheduleId != 0)
+        active << m_scheduleLabel->text().toHtmlEscaped();
+    if (active.isEmpty()) {
+        m_emptyLabel->setText(tr("No jobs yet. <a href=\"new\">Create one</a> (Ctrl+N)."));
+    } else {
+        //: %1 lists the active filters, e.g. status “Failed”, type “email_send”
+        m_emptyLabel->setText(tr("No jobs match %1. <a href=\"clear\">Clear all filters</a> "
+                                 "(Esc clears the search).")
+                                  .arg(QLocale().createSeparatedList(active)));
+    }
+    m_emptyLabel->setAccessibleDescription(
+        m_emptyLabel->text().remove(QRegularExpression(QStringLiteral("<[^>]*>"))));
+    m_emptyLabel->show();
 }
 
 void JobsPage::onCurrentChanged()

@@ -1,11 +1,13 @@
 #pragma once
 
 #include "jobs/asyncjobservice.h"
+#include "jobs/jobrules.h"
 
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -49,6 +51,17 @@ public:
     QList<qint64> selectedJobIds() const;
     // The context menu for these jobs (a fresh menu, deleted on close); exposed for tests.
     QMenu *createContextMenu(const QList<qint64> &ids);
+    // The job actions for the main window's Job menu, with their shortcuts: the same entries as the
+    // context menu, acting on the selected jobs and enabled by the same rules (JobRules). Their
+    // shortcuts work while the jobs table has focus (Ctrl+N anywhere in the window). Null entries are
+    // separators.
+    QList<QAction *> jobActions() const { return m_jobActions; }
+    QAction *newJobAction() const { return m_newAction; }
+    // The line shown instead of rows when nothing matches (which filters are active, how to clear them).
+    QLabel *emptyStateLabel() const { return m_emptyLabel; }
+    QLineEdit *searchEdit() const { return m_search; }
+    // Clears status, type, search and schedule filters.
+    void clearFilters();
 
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
@@ -83,7 +96,17 @@ private:
     void onCurrentChanged();
     void onActionFinished(quint64 request, const QList<JobActionResult> &results,
                           const QList<qint64> &created);
-    void confirm(const QString &text, const QString &okText, std::function<void()> onAccept);
+    // One confirmation policy: what cannot be undone (cancel, delete) is asked once, for one job as for
+    // many; the buttons say what happens ("Cancel Jobs") and what the other choice keeps ("Keep Jobs").
+    void confirm(const QString &text, const QString &okText, const QString &keepText,
+                 std::function<void()> onAccept);
+    void buildActions();
+    void updateActions();
+    void updateEmptyState();
+    void selectCreatedJob();
+    // Which of `jobs` `action` applies to; `why` says why none when it is empty.
+    QList<qint64> targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const;
+    QList<const Job *> loadedJobs(const QList<qint64> &ids) const;
     void copyToClipboard(const QString &text, const QString &what);
     bool isLoaded(qint64 id) const;
     void updatePauseControls();
@@ -105,6 +128,17 @@ private:
     JobDetailsView *m_details = nullptr;
     ThroughputChart *m_chart = nullptr;
     QSplitter *m_splitter = nullptr;
+    QLabel *m_emptyLabel = nullptr;
+    QAction *m_newAction = nullptr;
+    QAction *m_detailsAction = nullptr;
+    QAction *m_cancelAction = nullptr;
+    QAction *m_retryAction = nullptr;
+    QAction *m_duplicateAction = nullptr;
+    QAction *m_copyIdAction = nullptr;
+    QAction *m_copyPayloadAction = nullptr;
+    QAction *m_deleteAction = nullptr;
+    QList<QAction *> m_jobActions;
+    qint64 m_selectAfterRefresh = 0; // a job created here: selected and shown once the table has it
     QTimer m_searchDebounce;
     QTimer m_changeCoalescer;
     QTimer m_throughputTimer;

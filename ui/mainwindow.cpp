@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -81,6 +82,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     setCentralWidget(central);
 
     buildMenus();
+    connect(m_pages, &QStackedWidget::currentChanged, this, &MainWindow::onPageChanged);
+    onPageChanged(m_pages->currentIndex());
     buildStatusBar();
     restoreSettings();
     setWorkerEnabled(m_options.runWorker && m_options.db.isSqlite());
@@ -94,8 +97,7 @@ MainWindow::~MainWindow()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *newJob = file->addAction(icon("action-new"), tr("&New Job…"), m_jobsPage, &JobsPage::newJob);
-    newJob->setShortcut(QKeySequence::New);
+    file->addAction(m_jobsPage->newJobAction());
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -112,7 +114,19 @@ void MainWindow::buildMenus()
     view->addSeparator();
     QAction *refresh =
         view->addAction(icon("action-refresh"), tr("&Refresh"), m_jobsPage, &JobsPage::refresh);
-    refresh->setShortcut(QKeySequence::Refresh);
+    // F5 only: on some desktops QKeySequence::Refresh is Ctrl+R too, the key of "Retry Now".
+    refresh->setShortcut(QKeySequence(Qt::Key_F5));
+
+    // Every action of the jobs table's context menu, with its key; enabled by the same rules.
+    m_jobMenu = menuBar()->addMenu(tr("&Job"));
+    m_jobMenu->setObjectName(QStringLiteral("jobMenu"));
+    m_jobMenu->setToolTipsVisible(true);
+    for (QAction *a : m_jobsPage->jobActions()) {
+        if (a)
+            m_jobMenu->addAction(a);
+        else
+            m_jobMenu->addSeparator();
+    }
 
     QMenu *worker = menuBar()->addMenu(tr("&Worker"));
     m_workerAction = worker->addAction(tr("&Run Jobs in This Window"));
@@ -299,6 +313,13 @@ void MainWindow::onNavigationChanged(int row)
         return;
     }
     m_pages->setCurrentIndex(row);
+}
+
+void MainWindow::onPageChanged(int index)
+{
+    // The Job menu acts on the jobs table's selection: only while that table is shown.
+    if (m_jobMenu)
+        m_jobMenu->menuAction()->setEnabled(index == JobsPageIndex);
 }
 
 void MainWindow::askAboutUnsavedChanges(std::function<void()> proceed)

@@ -13,6 +13,7 @@
 class QDialog;
 class QLabel;
 class QListWidget;
+class QMenu;
 class QPushButton;
 class QMessageBox;
 class QStackedWidget;
@@ -44,6 +45,7 @@ public:
     ~MainWindow() override;
 
     JobsPage *jobsPage() const { return m_jobsPage; }
+    QMenu *jobMenu() const { return m_jobMenu; }
     WorkersPage *workersPage() const { return m_workersPage; }
     NotificationsPage *notificationsPage() const { return m_notificationsPage; }
     SchedulesPage *schedulesPage() const { return m_schedulesPage; }
@@ -86,6 +88,7 @@ private:
     void updateDrainStatus();
     void restoreSettings();
     void onNavigationChanged(int row);
+    void onPageChanged(int index);
     // Asks Save / Discard / Cancel about the notification settings' unsaved changes (open(), not exec());
     // `proceed` runs after a successful save or a discard, not after Cancel or a failed save.
     void askAboutUnsavedChanges(std::function<void()> proceed);
@@ -108,6 +111,7 @@ private:
     QLabel *m_workerLabel = nullptr;
     QLabel *m_rateLabel = nullptr;
     QAction *m_workerAction = nullptr;
+    QMenu *m_jobMenu = nullptr;
     int m_running = 0;
     bool m_draining = false; // closing: waiting for the pools to stop
     bool m_drained = false;  // every pool stopped: the window may close
