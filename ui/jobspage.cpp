@@ -10,11 +10,13 @@
 #include "ui/statusdelegate.h"
 #include "ui/statusfiltermodel.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 #include "ui/throughputchart.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDateTime>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
@@ -223,15 +225,7 @@ void JobsPage::buildUi()
     // layout.
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setStretchLastSection(true);
-    QList<int> widths{80, 110, 150, 80, 80, 150, 150, 90, 140, 200};
-    // The Status column fits its longest texts in this language and font ("Scheduled in 1440 min"), with
-    // the 16 px status icon and the item margins.
-    const QFontMetrics metrics = m_table->fontMetrics();
-    for (const QString &text : JobTableModel::widestStatusTexts())
-        widths[JobTableModel::StatusColumn] =
-            qMax(widths.at(JobTableModel::StatusColumn), metrics.horizontalAdvance(text) + 16 + 24);
-    for (int c = 0; c < widths.size(); ++c)
-        header->resizeSection(c, widths.at(c));
+    setDefaultColumnWidths();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QList<qint64> ids = selectedJobIds();
         if (ids.isEmpty())
@@ -317,16 +311,26 @@ void JobsPage::buildUi()
     m_details = new JobDetailsView;
     m_details->setObjectName(QStringLiteral("detailsPanel"));
 
+    // The table gets the room: the details pane is hidden while no job is selected, and on a narrow
+    // page it sits below the table instead of beside it. Both splitters remember their sizes.
+    m_centreSplitter = new QSplitter(Qt::Vertical);
+    m_centreSplitter->setObjectName(QStringLiteral("jobsCentreSplitter"));
+    m_centreSplitter->addWidget(centre);
+    m_centreSplitter->setChildrenCollapsible(false);
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("jobsSplitter"));
     m_splitter->addWidget(left);
-    m_splitter->addWidget(centre);
-    m_splitter->addWidget(m_details);
+    m_splitter->addWidget(m_centreSplitter);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setStretchFactor(2, 0);
-    m_splitter->setSizes({260, 860, 400});
     m_splitter->setChildrenCollapsible(false);
+    m_details->hide();
+    // The left column as narrow as its texts allow: the status list's longest row and the chart's legend.
+    left->setMinimumWidth(left->minimumSizeHint().width());
+    m_leftWidth = qMax(left->minimumSizeHint().width(), statusColumnWidth());
+    placeDetails();
+    connect(m_splitter, &QSplitter::splitterMoved, this, &JobsPage::rememberPaneSizes);
+    connect(m_centreSplitter, &QSplitter::splitterMoved, this, &JobsPage::rememberPaneSizes);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_splitter);
@@ -892,9 +896,11 @@ void JobsPage::onCurrentChanged()
         if (!current.isValid()) {
             m_details->clear();
             m_detailsUpdatedAt = -1;
+            setDetailsShown(false);
         }
         return;
     }
+    setDetailsShown(true);
     // Reload the details only when the job changed (the table row carries its updated_at).
     if (job->id == m_details->jobId() && job->updatedAt == m_detailsUpdatedAt)
         return;
@@ -905,13 +911,125 @@ void JobsPage::onCurrentChanged()
 void JobsPage::saveState(QSettings &settings) const
 {
     settings.setValue(QStringLiteral("jobs/header"), m_table->horizontalHeader()->saveState());
-    settings.setValue(QStringLiteral("jobs/splitter"), m_splitter->saveState());
+    settings.setValue(QStringLiteral("jobs/leftWidth"), m_leftWidth);
+    settings.setValue(QStringLiteral("jobs/detailsWidth"), m_detailsWidth);
+    settings.setValue(QStringLiteral("jobs/detailsHeight"), m_detailsHeight);
 }
 
 void JobsPage::restoreState(const QSettings &settings)
 {
     m_table->horizontalHeader()->restoreState(settings.value(QStringLiteral("jobs/header")).toByteArray());
-    m_splitter->restoreState(settings.value(QStringLiteral("jobs/splitter")).toByteArray());
+    m_leftWidth = qMax(m_splitter->widget(0)->minimumWidth(),
+                       settings.value(QStringLiteral("jobs/leftWidth"), m_leftWidth).toInt());
+    m_detailsWidth = qMax(200, settings.value(QStringLiteral("jobs/detailsWidth"), m_detailsWidth).toInt());
+    m_detailsHeight =
+        qMax(120, settings.value(QStringLiteral("jobs/detailsHeight"), m_detailsHeight).toInt());
+    applyPaneSizes();
+}
+
+int JobsPage::statusColumnWidth() const
+{
+    int widest = 0;
+    const QFontMetrics fm = m_statusList->fontMetrics();
+    for (int row = 0; row < m_statusModel->rowCount(); ++row) {
+        const QString name = m_statusModel->index(row).data().toString();
+        // Room for a six-digit count in the current locale.
+        widest = qMax(widest, fm.horizontalAdvance(name + QLocale().toString(999999)));
+    }
+    return widest + 16 + 6 + 2 * m_statusList->frameWidth() + 24;
+}
+
+void JobsPage::setDefaultColumnWidths()
+{
+    // From the texts of the current language and font, so that no column is cut and none wastes room;
+    // the Error column (the last) takes what is left.
+    QStringList types;
+    for (const JobTypeInfo &t : JobTypeCatalog::instance().types(true))
+        types << t.name;
+    QStringList priorities;
+    for (JobPriority p : {JobPriority::Low, JobPriority::Normal, JobPriority::High, JobPriority::Critical})
+        priorities << displayName(p);
+    const QString time =
+        JobTableModel::timeText(QDateTime(QDate(2026, 12, 28), QTime(22, 58, 58)).toMSecsSinceEpoch());
+    const QList<QPair<int, QStringList>> samples{
+        {JobTableModel::IdColumn, {Job::publicId(999'999)}},
+        {JobTableModel::TypeColumn, types},
+        {JobTableModel::PriorityColumn, priorities},
+        //: as in the Attempts column: attempts started "of" the most possible
+        {JobTableModel::AttemptsColumn, {tr("%1 of %2").arg(26).arg(26)}},
+        {JobTableModel::CreatedColumn, {time}},
+        {JobTableModel::StartedColumn, {time}},
+        {JobTableModel::DurationColumn, {JobTableModel::durationText(59 * 60'000 + 59'000)}},
+        {JobTableModel::WorkerColumn, {QStringLiteral("hcm-worker@app01:42110")}},
+        {JobTableModel::ErrorColumn, {QString(24, QLatin1Char('x'))}},
+    };
+    QHeaderView *header = m_table->horizontalHeader();
+    for (const auto &[column, texts] : samples)
+        header->resizeSection(column, columnWidthFor(m_table, column, texts));
+    header->resizeSection(
+        JobTableModel::StatusColumn,
+        columnWidthFor(m_table, JobTableModel::StatusColumn, JobTableModel::widestStatusTexts(), true) + 8);
+    header->setMinimumSectionSize(
+        qMin(header->minimumSectionSize(), m_table->fontMetrics().averageCharWidth() * 4));
+}
+
+void JobsPage::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    placeDetails();
+}
+
+bool JobsPage::detailsBelow() const
+{
+    return m_details->parentWidget() == m_centreSplitter;
+}
+
+void JobsPage::placeDetails()
+{
+    // Beside the table when the page is wide enough for both; below it otherwise.
+    const bool below = width() < kDetailsBesideMinWidth;
+    QSplitter *target = below ? m_centreSplitter : m_splitter;
+    if (m_details->parentWidget() != target) {
+        const bool visible = !m_details->isHidden();
+        target->addWidget(m_details);
+        target->setStretchFactor(target->indexOf(m_details), 0);
+        target->setCollapsible(target->indexOf(m_details), false);
+        m_details->setVisible(visible);
+    }
+    applyPaneSizes();
+}
+
+void JobsPage::applyPaneSizes()
+{
+    const int total = qMax(m_splitter->width(), width());
+    if (detailsBelow() || m_details->isHidden())
+        m_splitter->setSizes({m_leftWidth, qMax(100, total - m_leftWidth)});
+    else
+        m_splitter->setSizes({m_leftWidth, qMax(100, total - m_leftWidth - m_detailsWidth), m_detailsWidth});
+    if (detailsBelow() && !m_details->isHidden()) {
+        const int height = qMax(m_centreSplitter->height(), 200);
+        m_centreSplitter->setSizes({qMax(100, height - m_detailsHeight), m_detailsHeight});
+    }
+}
+
+void JobsPage::rememberPaneSizes()
+{
+    const QList<int> sizes = m_splitter->sizes();
+    m_leftWidth = sizes.value(0, m_leftWidth);
+    if (!detailsBelow() && !m_details->isHidden() && sizes.size() > 2)
+        m_detailsWidth = sizes.at(2);
+    if (detailsBelow() && !m_details->isHidden())
+        m_detailsHeight = m_centreSplitter->sizes().value(1, m_detailsHeight);
+}
+
+void JobsPage::setDetailsShown(bool shown)
+{
+    if (shown == !m_details->isHidden())
+        return;
+    m_details->setVisible(shown);
+    applyPaneSizes();
+    // The splitter lays a widget out again after it is shown: the sizes go on once that has happened.
+    QTimer::singleShot(0, this, &JobsPage::applyPaneSizes);
 }
 
 } // namespace hcm::ui

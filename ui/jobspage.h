@@ -63,6 +63,14 @@ public:
     // Clears status, type, search and schedule filters.
     void clearFilters();
 
+    // On a page narrower than this the details pane sits below the table.
+    static constexpr int kDetailsBesideMinWidth = 1150;
+    // True while the details pane is below the table (narrow page); it is hidden while no job is chosen.
+    bool detailsBelow() const;
+    JobDetailsView *detailsPane() const { return m_details; }
+    QSplitter *splitter() const { return m_splitter; }
+    QSplitter *centreSplitter() const { return m_centreSplitter; }
+
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
     void setRefreshInterval(int ms);
@@ -88,8 +96,17 @@ signals:
     void databaseError(const QString &message);
     void databaseOk();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void buildUi();
+    void setDefaultColumnWidths();
+    int statusColumnWidth() const;
+    void placeDetails();
+    void applyPaneSizes();
+    void rememberPaneSizes();
+    void setDetailsShown(bool shown);
     void applyFilter();
     void requestCounts();
     void loadVisibleRows();
@@ -127,7 +144,11 @@ private:
     QTableView *m_table = nullptr;
     JobDetailsView *m_details = nullptr;
     ThroughputChart *m_chart = nullptr;
-    QSplitter *m_splitter = nullptr;
+    QSplitter *m_splitter = nullptr;       // left column | centre (| details when wide)
+    QSplitter *m_centreSplitter = nullptr; // search and table (/ details when narrow)
+    int m_leftWidth = 190;
+    int m_detailsWidth = 340;
+    int m_detailsHeight = 260;
     QLabel *m_emptyLabel = nullptr;
     QAction *m_newAction = nullptr;
     QAction *m_detailsAction = nullptr;

@@ -26,6 +26,7 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace hcm::ui {
@@ -43,7 +44,6 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_nav->setObjectName(QStringLiteral("navigation"));
     m_nav->setAccessibleName(tr("Pages"));
     m_nav->setIconSize(QSize(24, 24));
-    m_nav->setFixedWidth(150);
     m_nav->setFrameShape(QFrame::NoFrame);
     m_nav->addItem(new QListWidgetItem(icon("page-jobs"), tr("Jobs")));
     m_nav->addItem(new QListWidgetItem(icon("page-workers"), tr("Workers")));
@@ -64,6 +64,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
         m_jobsPage->setScheduleFilter(id, name);
         showPage(0);
     });
+    fitNavigationWidth();
     connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
     // A save the unsaved-changes question asked for: go on when it worked, stay when it did not.
     connect(m_notificationsPage, &NotificationsPage::saved, this, [this] {
@@ -313,6 +314,26 @@ void MainWindow::onNavigationChanged(int row)
         return;
     }
     m_pages->setCurrentIndex(row);
+}
+
+void MainWindow::fitNavigationWidth()
+{
+    // As wide as the longest page name in the current language ("Benachrichtigungen"), with its icon:
+    // never cut, never scrolled sideways.
+    int widest = 0;
+    for (int i = 0; i < m_nav->count(); ++i)
+        widest = qMax(widest, m_nav->fontMetrics().horizontalAdvance(m_nav->item(i)->text()));
+    const int iconAndMargins =
+        m_nav->iconSize().width() + 3 * m_nav->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 24;
+    m_nav->setFixedWidth(qMax(120, widest + iconAndMargins + 2 * m_nav->frameWidth()));
+    m_nav->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::FontChange && m_nav)
+        fitNavigationWidth();
 }
 
 void MainWindow::onPageChanged(int index)

@@ -46,6 +46,7 @@ public:
 
     JobsPage *jobsPage() const { return m_jobsPage; }
     QMenu *jobMenu() const { return m_jobMenu; }
+    QListWidget *navigation() const { return m_nav; }
     WorkersPage *workersPage() const { return m_workersPage; }
     NotificationsPage *notificationsPage() const { return m_notificationsPage; }
     SchedulesPage *schedulesPage() const { return m_schedulesPage; }
@@ -77,6 +78,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildMenus();
@@ -89,6 +91,7 @@ private:
     void restoreSettings();
     void onNavigationChanged(int row);
     void onPageChanged(int index);
+    void fitNavigationWidth();
     // Asks Save / Discard / Cancel about the notification settings' unsaved changes (open(), not exec());
     // `proceed` runs after a successful save or a discard, not after Cancel or a failed save.
     void askAboutUnsavedChanges(std::function<void()> proceed);
