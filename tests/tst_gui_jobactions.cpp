@@ -361,6 +361,41 @@ private slots:
         const QRect rect = w.table->visualRect(model->index(model->rowOfJob(id), 0));
         QVERIFY(w.table->viewport()->rect().intersects(rect)); // scrolled into view
     }
+
+    // Scrolled down, new jobs arriving above keep the rows in view in place (they used to move down by
+    // the number of new jobs); at the top, the new jobs show up there.
+    void newJobsKeepTheScrolledRowsInPlace()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 100; ++i)
+            addLater(service);
+        Window w(tdb);
+        w.page->setRefreshInterval(0); // refreshed by the test only
+        JobTableModel *model = w.page->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 100, 5000);
+        QVERIFY(QTest::qWaitForWindowExposed(&w.window));
+        w.table->scrollTo(model->index(40, 0), QAbstractItemView::PositionAtTop);
+        QTRY_VERIFY(w.table->rowAt(0) > 0);
+        const int topRow = w.table->rowAt(0);
+        const qint64 topJob = model->jobIdAt(topRow);
+        QVERIFY(topJob != 0);
+
+        for (int i = 0; i < 10; ++i)
+            addLater(service);
+        w.page->refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 110, 5000);
+        QTRY_COMPARE(model->jobIdAt(w.table->rowAt(0)), topJob);
+        QCOMPARE(w.table->rowAt(0), topRow + 10);
+
+        // At the top: the newest jobs are what the view shows.
+        w.table->scrollToTop();
+        QTRY_COMPARE(w.table->rowAt(0), 0);
+        const qint64 newest = addLater(service);
+        w.page->refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 111, 5000);
+        QCOMPARE(model->jobIdAt(w.table->rowAt(0)), newest);
+    }
 };
 
 QTEST_MAIN(TestGuiJobActions)

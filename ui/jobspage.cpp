@@ -60,7 +60,13 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
             m_changeCoalescer.start();
     });
     // Changes from other processes arrive with the model's periodic refresh; counts follow it.
+    // While the view is scrolled down, the rows the admin looks at stay in place when jobs arrive above
+    // them: the top visible job is the anchor of each update.
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, &JobsPage::captureScrollAnchor);
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this, &JobsPage::captureScrollAnchor);
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeMoved, this, &JobsPage::captureScrollAnchor);
     connect(m_model, &JobTableModel::windowApplied, this, [this] {
+        restoreScrollAnchor();
         requestCounts();
         loadVisibleRows();
         selectCreatedJob();
@@ -375,6 +381,32 @@ void JobsPage::loadVisibleRows()
     if (last < 0)
         last = m_model->rowCount() - 1;
     m_model->ensureLoaded(first, last);
+}
+
+void JobsPage::captureScrollAnchor()
+{
+    if (m_anchorJob != 0 || m_table->verticalScrollBar()->value() == 0)
+        return; // captured for this update already, or at the top: new jobs show up there
+    const int row = m_table->rowAt(0);
+    if (const qint64 id = row >= 0 ? m_model->jobIdAt(row) : 0) {
+        m_anchorJob = id;
+        m_anchorRow = row;
+    }
+}
+
+void JobsPage::restoreScrollAnchor()
+{
+    const qint64 id = std::exchange(m_anchorJob, 0);
+    if (id == 0)
+        return;
+    const int row = m_model->rowOfJob(id);
+    if (row < 0 || row == m_anchorRow)
+        return;
+    QScrollBar *bar = m_table->verticalScrollBar();
+    const int step = m_table->verticalScrollMode() == QAbstractItemView::ScrollPerItem
+                         ? 1
+                         : m_table->verticalHeader()->defaultSectionSize();
+    bar->setValue(bar->value() + (row - m_anchorRow) * step);
 }
 
 void JobsPage::refresh()

@@ -107,6 +107,8 @@ private:
     void applyPaneSizes();
     void rememberPaneSizes();
     void setDetailsShown(bool shown);
+    void captureScrollAnchor();
+    void restoreScrollAnchor();
     void applyFilter();
     void requestCounts();
     void loadVisibleRows();
@@ -159,6 +161,8 @@ private:
     QAction *m_copyPayloadAction = nullptr;
     QAction *m_deleteAction = nullptr;
     QList<QAction *> m_jobActions;
+    qint64 m_anchorJob = 0; // the top visible job before an update moved rows, 0: none
+    int m_anchorRow = -1;
     qint64 m_selectAfterRefresh = 0; // a job created here: selected and shown once the table has it
     QTimer m_searchDebounce;
     QTimer m_changeCoalescer;
