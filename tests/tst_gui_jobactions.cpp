@@ -11,6 +11,8 @@
 #include "ui/jobspage.h"
 #include "ui/mainwindow.h"
 #include "ui/newjobdialog.h"
+#include "ui/statusfiltermodel.h"
+#include "ui/throughputchart.h"
 
 #include <QAction>
 #include <QApplication>
@@ -23,6 +25,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QStatusBar>
 #include <QTableView>
 #include <QtTest>
 
@@ -395,6 +398,50 @@ private slots:
         w.page->refresh();
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 111, 5000);
         QCOMPARE(model->jobIdAt(w.table->rowAt(0)), newest);
+    }
+
+    // The "Last hour" chart and the status bar's jobs/min follow the table's updates (the chart lagged
+    // 4–10 s behind), the chart counts the type the filter shows, and jobs/min is the jobs completed in
+    // the last 60 seconds, with its plural.
+    void chartAndRateFollowTheTable()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        Window w(tdb);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.page->model()->isLoading(), 5000);
+        auto *rate = w.window.findChild<QLabel *>(QStringLiteral("rateLabel"));
+        QVERIFY(rate);
+        QTRY_COMPARE_WITH_TIMEOUT(rate->text(), QStringLiteral("0 jobs/min"), 5000);
+
+        const auto runNow = [&](const QString &type, int n) {
+            for (int i = 0; i < n; ++i)
+                QVERIFY(service.enqueue(NewJob{type, JobPriority::Normal, {}, 3, std::nullopt}, kActor).ok());
+            const QString worker = QStringLiteral("hcm-worker@test:1");
+            auto claimed = store.claim(worker, n, 600'000, {type}).value();
+            QCOMPARE(claimed.size(), n);
+            QList<JobOutcome> outcomes;
+            for (const ClaimedJob &c : claimed)
+                outcomes << JobOutcome{c.id, c.attempt, JobOutcome::Kind::Completed, {}, {}, true, 0, 0};
+            QVERIFY(store.finish(worker, outcomes).ok());
+        };
+        runNow(QStringLiteral("cleanup"), 3);
+        // Within a couple of table refreshes (200 ms here), not at the chart's next 5 s timer.
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->statusModel()->countAt(1 + int(JobStatus::Completed)), qint64(3),
+                                  1000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->findChild<ui::ThroughputChart *>()->totalCompleted(), qint64(3),
+                                  1000);
+        QTRY_COMPARE_WITH_TIMEOUT(rate->text(), QStringLiteral("3 jobs/min"), 1000);
+
+        runNow(QStringLiteral("cache_flush"), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->findChild<ui::ThroughputChart *>()->totalCompleted(), qint64(4),
+                                  1000);
+        // The type filter: the chart and the rate count cache_flush only.
+        w.page->typeCombo()->setCurrentIndex(w.page->typeCombo()->findData(QStringLiteral("cache_flush")));
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->findChild<ui::ThroughputChart *>()->totalCompleted(), qint64(1),
+                                  1000);
+        QTRY_COMPARE_WITH_TIMEOUT(rate->text(), QStringLiteral("1 job/min"), 1000);
+        QVERIFY(rate->toolTip().contains(QLatin1String("cache_flush")));
     }
 };
 

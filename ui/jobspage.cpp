@@ -68,6 +68,7 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     connect(m_model, &JobTableModel::windowApplied, this, [this] {
         restoreScrollAnchor();
         requestCounts();
+        requestThroughput();
         loadVisibleRows();
         selectCreatedJob();
         onCurrentChanged();
@@ -131,11 +132,13 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
                 }
             });
 
-    m_throughputTimer.setInterval(10'000);
-    connect(&m_throughputTimer, &QTimer::timeout, this,
-            [this] { m_throughputRequest = m_service->fetchThroughput(60); });
+    // The chart and jobs/min follow the table: asked again with every applied window (the worker thread
+    // runs only the newest of waiting requests), and every few seconds while nothing changes, as the
+    // minutes move on.
+    m_throughputTimer.setInterval(5'000);
+    connect(&m_throughputTimer, &QTimer::timeout, this, &JobsPage::requestThroughput);
     m_throughputTimer.start();
-    m_throughputRequest = m_service->fetchThroughput(60);
+    requestThroughput();
 }
 
 void JobsPage::buildUi()
@@ -348,6 +351,7 @@ void JobsPage::applyFilter()
     m_model->setFilter(m_statusModel->statusesAt(row), m_typeCombo->currentData().toString(),
                        m_search->text().trimmed(), m_scheduleId);
     requestCounts();
+    requestThroughput();
 }
 
 void JobsPage::setScheduleFilter(qint64 id, const QString &name)
@@ -358,6 +362,12 @@ void JobsPage::setScheduleFilter(qint64 id, const QString &name)
     m_scheduleChip->setVisible(m_scheduleId != 0);
     m_clearScheduleShortcut->setEnabled(m_scheduleId != 0 || !m_search->text().isEmpty());
     applyFilter();
+}
+
+void JobsPage::requestThroughput()
+{
+    // Of the type the filter shows (the chart follows the type filter).
+    m_throughputRequest = m_service->fetchThroughput(60, m_typeCombo->currentData().toString());
 }
 
 void JobsPage::requestCounts()

@@ -111,6 +111,7 @@ private:
     void restoreScrollAnchor();
     void applyFilter();
     void requestCounts();
+    void requestThroughput();
     void loadVisibleRows();
     void onCurrentChanged();
     void onActionFinished(quint64 request, const QList<JobActionResult> &results,
@@ -146,6 +147,11 @@ private:
     QTableView *m_table = nullptr;
     JobDetailsView *m_details = nullptr;
     ThroughputChart *m_chart = nullptr;
+
+public:
+    ThroughputChart *chart() const { return m_chart; }
+
+private:
     QSplitter *m_splitter = nullptr;       // left column | centre (| details when wide)
     QSplitter *m_centreSplitter = nullptr; // search and table (/ details when narrow)
     int m_leftWidth = 190;

@@ -178,10 +178,13 @@ void MainWindow::buildStatusBar()
         statusBar()->showMessage(message, 10'000);
     });
     connect(m_jobsPage, &JobsPage::throughputChanged, this, [this](const Throughput &t) {
-        // The last full minute: the current one is still filling.
-        const int completed = t.completed.size() >= 2 ? t.completed.at(t.completed.size() - 2) : 0;
-        m_rateLabel->setText(tr("%1 jobs/min").arg(QLocale().toString(completed)));
-        m_rateLabel->setToolTip(tr("Jobs completed in the last full minute"));
+        // Jobs completed in the 60 seconds up to the last change, of the type the jobs page filters by.
+        const int n = int(qMin<qint64>(t.completedLastMinute, std::numeric_limits<int>::max()));
+        //: jobs completed in the last 60 seconds
+        m_rateLabel->setText(n == 1 ? tr("1 job/min") : tr("%n jobs/min", nullptr, n));
+        m_rateLabel->setToolTip(t.type.isEmpty()
+                                    ? tr("Jobs completed in the last 60 seconds")
+                                    : tr("%1 jobs completed in the last 60 seconds").arg(t.type));
     });
     updateWorkerLabel();
 }

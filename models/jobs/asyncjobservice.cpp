@@ -202,12 +202,12 @@ quint64 AsyncJobService::fetchJob(qint64 jobId)
     return id;
 }
 
-quint64 AsyncJobService::fetchThroughput(int minutes)
+quint64 AsyncJobService::fetchThroughput(int minutes, const QString &type)
 {
     const quint64 id = next();
-    m_worker->post(JobDbWorker::Kind::Throughput, [id, minutes](JobDbWorker &w) {
-        auto result =
-            JobStatsStore(w.service().store().config(), w.service().store().clock()).throughput(minutes);
+    m_worker->post(JobDbWorker::Kind::Throughput, [id, minutes, type](JobDbWorker &w) {
+        auto result = JobStatsStore(w.service().store().config(), w.service().store().clock())
+                          .throughput(minutes, type);
         if (!result) {
             emit w.requestFailed(id, result.error().message);
             return;

@@ -36,6 +36,8 @@ struct Throughput {
     qint64 firstMinuteMs = 0; // start of the first bucket (UTC ms)
     QList<int> completed;
     QList<int> failed;
+    qint64 completedLastMinute = 0; // completed in the 60 seconds up to the query: "jobs/min"
+    QString type{};                 // the job type counted; empty: every type
 };
 
 class JobDbWorker;
@@ -56,7 +58,7 @@ public:
     quint64 fetchWindow(const JobFilter &filter);
     quint64 fetchCounts(const JobFilter &filter); // type and search apply; statuses are ignored
     quint64 fetchJob(qint64 id);
-    quint64 fetchThroughput(int minutes);
+    quint64 fetchThroughput(int minutes, const QString &type = {});
     quint64 fetchWorkers();
     // The jobs a worker holds and its recent attempts that did not complete (JobStore::jobsOfWorker).
     quint64 fetchWorkerJobs(const QString &workerId);

@@ -21,9 +21,9 @@ class JobStatsStore final {
 public:
     explicit JobStatsStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
-    // Completed and failed jobs per minute over the last `minutes` minutes (served by the
-    // completed_at index).
-    Result<Throughput> throughput(int minutes) const;
+    // Completed and failed jobs per minute over the last `minutes` minutes, of one type when `type` is
+    // not empty, and the jobs completed in the last 60 seconds (served by the completed_at index).
+    Result<Throughput> throughput(int minutes, const QString &type = {}) const;
 
     // Rows per status. Without a type or search filter they come from the counts the database maintains
     // (job_counts, kept by triggers on SQLite): one read at any table size. With one, they are counted.
