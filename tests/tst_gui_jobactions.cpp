@@ -40,7 +40,7 @@ ui::MainWindow::Options windowOptions(const TempDatabase &tdb)
 {
     ui::MainWindow::Options o;
     o.db = tdb.config();
-    o.actor = Actor{QStringLiteral("admin:test")};
+    o.actor = Actor{QStringLiteral("admin:test"), Role::Operator, Interface::Gui};
     o.runWorker = false;
     o.refreshIntervalMs = 200;
     return o;
@@ -108,6 +108,7 @@ struct Window {
     }
     bool focusTable()
     {
+        window.activateWindow();
         if (!QTest::qWaitForWindowActive(&window))
             return false;
         table->setFocus();
@@ -442,6 +443,67 @@ private slots:
                                   1000);
         QTRY_COMPARE_WITH_TIMEOUT(rate->text(), QStringLiteral("1 job/min"), 1000);
         QVERIFY(rate->toolTip().contains(QLatin1String("cache_flush")));
+    }
+
+    // "Retry All Failed (N)" acts on every failed job the filter selects, not only the loaded rows,
+    // after one question with the count, and ends with a result line; Select All says how many it
+    // selected, and Delete then acts on all of them.
+    void bulkActionsActOnEverythingThatMatches()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        JobService service{store};
+        const int n = 700; // more than the table loads at once (300)
+        QList<NewJob> jobs;
+        for (int i = 0; i < n; ++i)
+            jobs << NewJob{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 0, std::nullopt};
+        QVERIFY(service.enqueueMany(jobs, kActor).ok());
+        for (int done = 0; done < n;) {
+            const auto claimed =
+                store.claim(QStringLiteral("w"), 500, 600'000, {QStringLiteral("cache_flush")});
+            QVERIFY(claimed.ok() && !claimed->isEmpty());
+            QList<JobOutcome> outcomes;
+            for (const ClaimedJob &c : claimed.value())
+                outcomes << JobOutcome{
+                    c.id, c.attempt, JobOutcome::Kind::Failed, {}, QStringLiteral("x"), false, 0, 0};
+            QVERIFY(store.finish(QStringLiteral("w"), outcomes).ok());
+            done += int(claimed->size());
+        }
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), n, 5000);
+        QMenu *jobMenu = w.window.jobMenu();
+        QAction *retryAll = actionNamed(jobMenu->actions(), QStringLiteral("retryAllAction"));
+        QVERIFY(retryAll);
+        QTRY_COMPARE_WITH_TIMEOUT(retryAll->text(), QStringLiteral("Retry All Failed (700)…"), 5000);
+        retryAll->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(openBoxes().size(), 1, 5000);
+        QMessageBox *box = openBoxes().first();
+        QVERIFY2(box->text().contains(QLatin1String("700")), qPrintable(box->text()));
+        QCOMPARE(buttonTexts(box), (QStringList{QStringLiteral("Keep Jobs"), QStringLiteral("Retry Jobs")}));
+        clickRole(box, QMessageBox::AcceptRole);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->lastBulkResult(), QStringLiteral("Retried 700 jobs."), 15'000);
+        QCOMPARE(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'")),
+            qint64(n));
+
+        // Cancel them all through Select All and the cancel key.
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->statusModel()->countAt(1 + int(JobStatus::Queued)), qint64(n),
+                                  5000);
+        QVERIFY(w.focusTable());
+        QTest::keyClick(w.table, Qt::Key_A, Qt::ControlModifier);
+        QCOMPARE(w.page->selectedRowCount(), qint64(n));
+        QVERIFY(w.page->allRowsSelected());
+        QVERIFY2(w.window.statusBar()->currentMessage().contains(QLatin1String("700")),
+                 qPrintable(w.window.statusBar()->currentMessage()));
+        QTest::keyClick(w.table, Qt::Key_K, Qt::ControlModifier);
+        QTRY_COMPARE_WITH_TIMEOUT(openBoxes().size(), 1, 5000);
+        box = openBoxes().first();
+        QVERIFY2(box->text().contains(QLatin1String("700")), qPrintable(box->text()));
+        clickRole(box, QMessageBox::AcceptRole);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->lastBulkResult(), QStringLiteral("Cancelled 700 jobs."), 15'000);
+        QCOMPARE(
+            rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'cancelled'")),
+            qint64(n));
     }
 };
 

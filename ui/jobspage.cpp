@@ -17,7 +17,11 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QHeaderView>
+#include <QItemSelection>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -25,11 +29,13 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QToolButton>
@@ -97,6 +103,7 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
                     return; // counted another type or search, or older than what is shown
                 m_countsShown = request;
                 m_statusModel->setCounts(counts);
+                updateBulkActions();
                 emit countsChanged(counts);
             });
     connect(m_service, &AsyncJobService::jobReady, this, [this](quint64 request, const Job &job) {
@@ -118,9 +125,16 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
         emit throughputChanged(t);
     });
     connect(m_service, &AsyncJobService::actionFinished, this, &JobsPage::onActionFinished);
+    connect(m_service, &AsyncJobService::bulkFinished, this, &JobsPage::onBulkFinished);
     connect(m_service, &AsyncJobService::requestFailed, this,
             [this](quint64 request, const QString &message) {
-                if (m_pendingActions.remove(request) > 0) {
+                if (m_pendingBulk.remove(request) > 0) {
+                    if (QPointer<QProgressDialog> progress = m_bulkDialogs.take(request))
+                        progress->close();
+                    m_lastBulkResult = message;
+                    emit statusMessage(message, 15'000);
+                    refresh();
+                } else if (m_pendingActions.remove(request) > 0) {
                     auto *box = new QMessageBox(QMessageBox::Warning, tr("Action failed"), message,
                                                 QMessageBox::Ok, this);
                     box->setAttribute(Qt::WA_DeleteOnClose);
@@ -431,15 +445,261 @@ void JobsPage::setRefreshInterval(int ms)
 
 QList<qint64> JobsPage::selectedJobIds() const
 {
+    // From the selection's ranges, not selectedRows(): after Select All on a million rows that would
+    // build a million indexes. Only loaded rows have ids.
     QList<int> rows;
-    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
-        rows << index.row();
+    for (const QItemSelectionRange &range : m_table->selectionModel()->selection()) {
+        if (range.left() != 0)
+            continue; // the same rows as the range that starts at the first column
+        for (int row = range.top(); row <= range.bottom(); ++row)
+            if (m_model->jobAt(row))
+                rows << row;
+    }
     std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     QList<qint64> ids;
     for (int row : std::as_const(rows))
-        if (const qint64 id = m_model->jobIdAt(row))
-            ids << id;
+        ids << m_model->jobIdAt(row);
     return ids;
+}
+
+qint64 JobsPage::selectedRowCount() const
+{
+    qint64 n = 0;
+    for (const QItemSelectionRange &range : m_table->selectionModel()->selection())
+        if (range.left() == 0)
+            n += range.height();
+    return n;
+}
+
+bool JobsPage::allRowsSelected() const
+{
+    return m_model->rowCount() > 0 && selectedRowCount() >= m_model->rowCount();
+}
+
+bool JobsPage::everyRowSelected() const
+{
+    // Only when some rows are not loaded: otherwise the ids of the selection are every job already.
+    return allRowsSelected() && m_model->rowCount() > selectedJobIds().size();
+}
+
+void JobsPage::selectAllJobs()
+{
+    m_table->selectAll();
+    const qint64 n = m_model->rowCount();
+    emit statusMessage(n == 1 ? tr("Selected the 1 job that matches the filter.")
+                              : tr("Selected all %1 jobs that match the filter; Cancel, Retry and Delete act "
+                                   "on every one of them.")
+                                    .arg(QLocale().toString(n)),
+                       8000);
+}
+
+qint64 JobsPage::countOf(BulkAction action) const
+{
+    // The counts of the status list (this type, search and schedule) for the statuses the action
+    // applies to within the status filter: what JobService::bulkFilter() selects.
+    const int statusRow = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
+    JobFilter f;
+    f.statuses = m_statusModel->statusesAt(statusRow);
+    qint64 n = 0;
+    for (JobStatus st : JobService::bulkFilter(action, f).statuses)
+        n += m_statusModel->countAt(1 + int(st));
+    return n;
+}
+
+void JobsPage::updateBulkActions()
+{
+    if (!m_retryAllAction)
+        return;
+    const QLocale locale;
+    const QString type = m_model->filter().type;
+    const qint64 failed = countOf(BulkAction::Retry);
+    const qint64 queued = countOf(BulkAction::Cancel);
+    const qint64 finished = countOf(BulkAction::Delete);
+    //: a bulk action of the Job menu; %1 the number of jobs it acts on
+    m_retryAllAction->setText(type.isEmpty()
+                                  ? tr("Retry All Failed (%1)…").arg(locale.toString(failed))
+                                  //: %1 a job type, %2 the number of jobs
+                                  : tr("Retry All Failed %1 (%2)…").arg(type, locale.toString(failed)));
+    m_retryAllAction->setEnabled(failed > 0);
+    m_cancelAllAction->setText(type.isEmpty()
+                                   ? tr("Cancel All Queued (%1)…").arg(locale.toString(queued))
+                                   : tr("Cancel All Queued %1 (%2)…").arg(type, locale.toString(queued)));
+    m_cancelAllAction->setEnabled(queued > 0);
+    m_deleteOldAction->setEnabled(finished > 0);
+    const QString scope = tr("every job that matches the filter, not only the loaded rows");
+    m_retryAllAction->setToolTip(scope);
+    m_cancelAllAction->setToolTip(scope);
+    m_deleteOldAction->setToolTip(scope);
+}
+
+void JobsPage::requestBulk(BulkAction action, bool everySelected)
+{
+    const JobFilter filter = m_model->filter();
+    if (action == BulkAction::Delete && !everySelected) {
+        askDeleteOlderThan();
+        return;
+    }
+    const qint64 n = countOf(action);
+    if (n <= 0) {
+        emit statusMessage(tr("No job that matches the filter can take this action."), 5000);
+        return;
+    }
+    const QString count = QLocale().toString(n);
+    const QString what = filter.type.isEmpty() ? QString() : QStringLiteral(" ") + filter.type;
+    if (action == BulkAction::Delete)
+        confirm(
+            n == 1 ? tr("Delete the 1 finished%1 job that matches the filter and its attempt history? This "
+                        "cannot be undone.")
+                         .arg(what)
+                   : tr("Delete all %1 finished%2 jobs that match the filter and their attempt history? This "
+                        "cannot be undone.")
+                         .arg(count, what),
+            n == 1 ? tr("Delete Job") : tr("Delete Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+            [this, filter] { startBulk(BulkAction::Delete, filter, 0); });
+    else if (action == BulkAction::Retry)
+        confirm(n == 1 ? tr("Retry the 1 failed%1 job that matches the filter now?").arg(what)
+                       : tr("Retry all %1 failed%2 jobs that match the filter now?").arg(count, what),
+                n == 1 ? tr("Retry Job") : tr("Retry Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+                [this, filter] { startBulk(BulkAction::Retry, filter, 0); });
+    else
+        confirm(n == 1 ? tr("Cancel the 1 queued%1 job that matches the filter?").arg(what)
+                       : tr("Cancel all %1 queued%2 jobs that match the filter?").arg(count, what),
+                n == 1 ? tr("Cancel Job") : tr("Cancel Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+                [this, filter] { startBulk(BulkAction::Cancel, filter, 0); });
+}
+
+void JobsPage::askDeleteOlderThan()
+{
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("deleteOlderDialog"));
+    dialog->setWindowTitle(tr("Delete Finished Jobs"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto *days = new QSpinBox;
+    days->setObjectName(QStringLiteral("olderThanDays"));
+    days->setRange(0, 3650);
+    days->setValue(30);
+    //: "Delete finished jobs older than [30] days"
+    days->setSuffix(tr(" days"));
+    days->setAccessibleName(tr("Older than"));
+    auto *preview = new QLabel(tr("Counting…"));
+    preview->setObjectName(QStringLiteral("deletePreview"));
+    preview->setWordWrap(true);
+    auto *buttons = new QDialogButtonBox;
+    QPushButton *ok = buttons->addButton(tr("Delete Jobs"), QDialogButtonBox::AcceptRole);
+    ok->setObjectName(QStringLiteral("confirmButton"));
+    ok->setEnabled(false);
+    buttons->addButton(tr("Keep Jobs"), QDialogButtonBox::RejectRole)
+        ->setObjectName(QStringLiteral("keepButton"));
+    auto *form = new QFormLayout;
+    form->addRow(tr("Finished more than"), days);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addLayout(form);
+    layout->addWidget(preview);
+    layout->addWidget(buttons);
+    const JobFilter filter = m_model->filter();
+    auto cutoff = std::make_shared<qint64>(0);
+    auto previewRequest = std::make_shared<quint64>(0);
+    const auto ask = [this, days, cutoff, previewRequest, filter, preview, ok] {
+        *cutoff = QDateTime::currentDateTime().addDays(-days->value()).toMSecsSinceEpoch();
+        *previewRequest = m_service->previewBulk(BulkAction::Delete, filter, *cutoff, m_actor);
+        preview->setText(tr("Counting…"));
+        ok->setEnabled(false);
+    };
+    connect(m_service, &AsyncJobService::bulkPreviewReady, dialog,
+            [this, previewRequest, preview, ok, cutoff](quint64 request, qint64 count) {
+                if (request != *previewRequest)
+                    return;
+                const QString when =
+                    QLocale().toString(QDateTime::fromMSecsSinceEpoch(*cutoff), QLocale::ShortFormat);
+                preview->setText(
+                    count == 1 ? tr("1 finished job that matches the filter finished before %1. Deleting "
+                                    "it removes its attempt history; this cannot be undone.")
+                                     .arg(when)
+                               : tr("%1 finished jobs that match the filter finished before %2. Deleting "
+                                    "them removes their attempt history; this cannot be undone.")
+                                     .arg(QLocale().toString(count), when));
+                ok->setEnabled(count > 0);
+                ok->setText(count == 1 ? tr("Delete Job") : tr("Delete Jobs"));
+            });
+    connect(m_service, &AsyncJobService::requestFailed, dialog,
+            [previewRequest, preview](quint64 request, const QString &message) {
+                if (request == *previewRequest)
+                    preview->setText(message);
+            });
+    connect(days, &QSpinBox::valueChanged, dialog, ask);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, filter, cutoff] {
+        startBulk(BulkAction::Delete, filter, *cutoff);
+        dialog->accept();
+    });
+    ask();
+    dialog->open();
+}
+
+void JobsPage::startBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore)
+{
+    const quint64 request = m_service->runBulk(action, filter, finishedBefore, m_actor);
+    auto *progress = new QProgressDialog(this);
+    progress->setObjectName(QStringLiteral("bulkProgress"));
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    progress->setWindowTitle(action == BulkAction::Retry    ? tr("Retrying Jobs")
+                             : action == BulkAction::Cancel ? tr("Cancelling Jobs")
+                                                            : tr("Deleting Jobs"));
+    progress->setLabelText(tr("Counting the jobs…"));
+    progress->setCancelButtonText(tr("Stop"));
+    progress->setAutoClose(false);
+    progress->setAutoReset(false);
+    progress->setMinimumDuration(300);
+    progress->setRange(0, 0);
+    // "Stop" ends the action after its current batch; what is done stays done.
+    connect(progress, &QProgressDialog::canceled, this, [this, request] { m_service->stopBulk(request); });
+    connect(m_service, &AsyncJobService::bulkProgress, progress,
+            [progress, request](quint64 r, qint64 done, qint64 total) {
+                if (r != request)
+                    return;
+                // Per mille: a million jobs do not fit QProgressBar's int steps everywhere.
+                progress->setRange(0, 1000);
+                progress->setValue(total > 0 ? int(done * 1000 / total) : 1000);
+                progress->setLabelText(
+                    tr("%1 of %2 jobs…").arg(QLocale().toString(done), QLocale().toString(total)));
+            });
+    m_pendingBulk.insert(request, action);
+    m_bulkDialogs.insert(request, progress);
+}
+
+void JobsPage::onBulkFinished(quint64 request, const BulkResult &result)
+{
+    if (!m_pendingBulk.contains(request))
+        return;
+    const BulkAction action = m_pendingBulk.take(request);
+    if (QPointer<QProgressDialog> progress = m_bulkDialogs.take(request))
+        progress->close();
+    const QLocale locale;
+    QString line;
+    switch (action) {
+    case BulkAction::Retry:
+        line = result.changed == 1 ? tr("Retried 1 job.")
+                                   : tr("Retried %1 jobs.").arg(locale.toString(result.changed));
+        break;
+    case BulkAction::Cancel:
+        line = result.changed == 1 ? tr("Cancelled 1 job.")
+                                   : tr("Cancelled %1 jobs.").arg(locale.toString(result.changed));
+        break;
+    case BulkAction::Delete:
+        line = result.changed == 1 ? tr("Deleted 1 job.")
+                                   : tr("Deleted %1 jobs.").arg(locale.toString(result.changed));
+        break;
+    }
+    if (result.refused > 0)
+        //: %1 how many, %2 why the first of them could not be changed
+        line += QLatin1Char(' ') + tr("%1 had changed meanwhile and were left alone (%2).")
+                                       .arg(locale.toString(result.refused), result.firstRefusal);
+    if (result.stopped)
+        line += QLatin1Char(' ') + tr("Stopped before the end.");
+    m_lastBulkResult = line;
+    emit statusMessage(line, 15'000);
+    refresh();
 }
 
 bool JobsPage::isLoaded(qint64 id) const
@@ -509,12 +769,20 @@ void JobsPage::buildActions()
     //: keyboard shortcut of "Cancel" in the Job menu; K as in "kill"
     m_cancelAction = make("action-cancel", tr("&Cancel"), QStringLiteral("cancelAction"),
                           {QKeySequence(Qt::CTRL | Qt::Key_K)});
-    connect(m_cancelAction, &QAction::triggered, this,
-            [this] { requestCancel(targetsOf(JobAction::Cancel, loadedJobs(selectedJobIds()), nullptr)); });
+    connect(m_cancelAction, &QAction::triggered, this, [this] {
+        // After Select All: every job the filter selects, loaded or not (a bulk action).
+        if (everyRowSelected())
+            return requestBulk(BulkAction::Cancel, true);
+        requestCancel(targetsOf(JobAction::Cancel, loadedJobs(selectedJobIds()), nullptr));
+    });
     m_retryAction = make("action-retry", tr("&Retry Now"), QStringLiteral("retryAction"),
                          {QKeySequence(Qt::CTRL | Qt::Key_R)});
-    connect(m_retryAction, &QAction::triggered, this,
-            [this] { requestRetry(targetsOf(JobAction::RetryNow, loadedJobs(selectedJobIds()), nullptr)); });
+    connect(m_retryAction, &QAction::triggered, this, [this] {
+        // After Select All: every job the filter selects, loaded or not (a bulk action).
+        if (everyRowSelected())
+            return requestBulk(BulkAction::Retry, true);
+        requestRetry(targetsOf(JobAction::RetryNow, loadedJobs(selectedJobIds()), nullptr));
+    });
     m_duplicateAction = make("action-duplicate", tr("D&uplicate as New Job…"),
                              QStringLiteral("duplicateAction"), {QKeySequence(Qt::CTRL | Qt::Key_D)});
     connect(m_duplicateAction, &QAction::triggered, this,
@@ -539,11 +807,32 @@ void JobsPage::buildActions()
     });
     m_deleteAction =
         make("action-delete", tr("De&lete"), QStringLiteral("deleteAction"), {QKeySequence::Delete});
-    connect(m_deleteAction, &QAction::triggered, this,
-            [this] { requestDelete(targetsOf(JobAction::Delete, loadedJobs(selectedJobIds()), nullptr)); });
-    m_jobActions = {m_newAction,         nullptr,           m_detailsAction, m_cancelAction,
-                    m_retryAction,       m_duplicateAction, nullptr,         m_copyIdAction,
-                    m_copyPayloadAction, nullptr,           m_deleteAction};
+    connect(m_deleteAction, &QAction::triggered, this, [this] {
+        // After Select All: every job the filter selects, loaded or not (a bulk action).
+        if (everyRowSelected())
+            return requestBulk(BulkAction::Delete, true);
+        requestDelete(targetsOf(JobAction::Delete, loadedJobs(selectedJobIds()), nullptr));
+    });
+    m_selectAllAction = make("action-details", tr("Select &All"), QStringLiteral("selectAllAction"),
+                             {QKeySequence::SelectAll});
+    m_selectAllAction->setIcon({});
+    connect(m_selectAllAction, &QAction::triggered, this, &JobsPage::selectAllJobs);
+    // On everything that matches the filter, not only the loaded rows.
+    m_retryAllAction = new QAction(icon("action-retry"), tr("Retry All Failed…"), this);
+    m_retryAllAction->setObjectName(QStringLiteral("retryAllAction"));
+    connect(m_retryAllAction, &QAction::triggered, this, [this] { requestBulk(BulkAction::Retry); });
+    m_cancelAllAction = new QAction(icon("action-cancel"), tr("Cancel All Queued…"), this);
+    m_cancelAllAction->setObjectName(QStringLiteral("cancelAllAction"));
+    connect(m_cancelAllAction, &QAction::triggered, this, [this] { requestBulk(BulkAction::Cancel); });
+    m_deleteOldAction = new QAction(icon("action-delete"), tr("Delete Finished Older Than…"), this);
+    m_deleteOldAction->setObjectName(QStringLiteral("deleteOlderAction"));
+    connect(m_deleteOldAction, &QAction::triggered, this, [this] { requestBulk(BulkAction::Delete); });
+    m_jobActions = {
+        m_newAction,       nullptr,        m_detailsAction, m_cancelAction,      m_retryAction,
+        m_duplicateAction, nullptr,        m_copyIdAction,  m_copyPayloadAction, m_selectAllAction,
+        nullptr,           m_deleteAction, nullptr,         m_retryAllAction,    m_cancelAllAction,
+        m_deleteOldAction};
+    updateBulkActions();
     updateActions();
 }
 

@@ -13,6 +13,7 @@ class QLabel;
 class QLineEdit;
 class QListView;
 class QMenu;
+class QProgressDialog;
 class QSettings;
 class QShortcut;
 class QSplitter;
@@ -56,6 +57,18 @@ public:
     // shortcuts work while the jobs table has focus (Ctrl+N anywhere in the window). Null entries are
     // separators.
     QList<QAction *> jobActions() const { return m_jobActions; }
+    // Rows selected (loaded or not) and whether that is every row: after Select All, Cancel, Retry and
+    // Delete act on everything the filter selects, through the bulk actions.
+    qint64 selectedRowCount() const;
+    bool allRowsSelected() const;
+    bool everyRowSelected() const; // all rows, some of them not loaded
+    // The result of the last bulk action ("Retried 1,234 jobs."), also shown in the status bar.
+    QString lastBulkResult() const { return m_lastBulkResult; }
+    // Bulk actions on everything the filter selects: asks (with the count), then runs them in the
+    // database in batches with a progress dialog and a result line. Delete asks for an age first,
+    // unless every row is selected (then every finished job that matches).
+    void requestBulk(BulkAction action, bool everySelected = false);
+    void selectAllJobs();
     QAction *newJobAction() const { return m_newAction; }
     // The line shown instead of rows when nothing matches (which filters are active, how to clear them).
     QLabel *emptyStateLabel() const { return m_emptyLabel; }
@@ -123,6 +136,11 @@ private:
     void buildActions();
     void updateActions();
     void updateEmptyState();
+    void updateBulkActions();
+    qint64 countOf(BulkAction action) const;
+    void askDeleteOlderThan();
+    void startBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore);
+    void onBulkFinished(quint64 request, const BulkResult &result);
     void selectCreatedJob();
     // Which of `jobs` `action` applies to; `why` says why none when it is empty.
     QList<qint64> targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const;
@@ -166,7 +184,14 @@ private:
     QAction *m_copyIdAction = nullptr;
     QAction *m_copyPayloadAction = nullptr;
     QAction *m_deleteAction = nullptr;
+    QAction *m_selectAllAction = nullptr;
+    QAction *m_retryAllAction = nullptr;
+    QAction *m_cancelAllAction = nullptr;
+    QAction *m_deleteOldAction = nullptr;
     QList<QAction *> m_jobActions;
+    QHash<quint64, BulkAction> m_pendingBulk;
+    QHash<quint64, QPointer<QProgressDialog>> m_bulkDialogs;
+    QString m_lastBulkResult;
     qint64 m_anchorJob = 0; // the top visible job before an update moved rows, 0: none
     int m_anchorRow = -1;
     qint64 m_selectAfterRefresh = 0; // a job created here: selected and shown once the table has it

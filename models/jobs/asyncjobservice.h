@@ -8,7 +8,11 @@
 #include <QPointer>
 #include <QThread>
 
+#include <QHash>
+
 #include <array>
+#include <atomic>
+#include <memory>
 
 namespace hcm {
 
@@ -72,6 +76,14 @@ public:
     quint64 duplicate(const QList<qint64> &ids, const Actor &actor);
     // The paused job types (pausedTypesReady), and pausing or resuming one (PauseService::setPaused;
     // kAllJobTypes for all): pauseChanged, or requestFailed with the reason.
+    // Bulk actions on everything `filter` selects (JobService::runBulk): each in a thread of its own
+    // with its own connection, so that the table and counts keep refreshing meanwhile. bulkProgress
+    // after every batch, then bulkFinished (or requestFailed) exactly once.
+    quint64 previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                        const Actor &actor);
+    quint64 runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore, const Actor &actor);
+    // Stops a running bulk action after its current batch (what is done stays done).
+    void stopBulk(quint64 request);
     quint64 fetchPausedTypes();
     quint64 setPaused(const QString &type, bool paused, const Actor &actor);
 
@@ -86,6 +98,9 @@ signals:
     // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
                         const QList<qint64> &created);
+    void bulkPreviewReady(quint64 request, qint64 count);
+    void bulkProgress(quint64 request, qint64 done, qint64 total);
+    void bulkFinished(quint64 request, const hcm::BulkResult &result);
     void pausedTypesReady(quint64 request, const QList<hcm::PausedType> &paused);
     void pauseChanged(quint64 request, const hcm::PauseChange &change);
     // Any request that failed as a whole: the database is unreachable, the input was refused.
@@ -98,6 +113,8 @@ private:
     QThread m_thread;
     QPointer<JobDbWorker> m_worker;
     quint64 m_lastRequest = 0;
+    QHash<quint64, std::shared_ptr<std::atomic_bool>> m_bulkStops; // running bulk actions
+    QList<QThread *> m_bulkThreads;
 };
 
 } // namespace hcm
@@ -109,6 +126,7 @@ Q_DECLARE_METATYPE(hcm::JobFilter)
 Q_DECLARE_METATYPE(hcm::NewJob)
 Q_DECLARE_METATYPE(hcm::Actor)
 Q_DECLARE_METATYPE(hcm::JobActionResult)
+Q_DECLARE_METATYPE(hcm::BulkResult)
 Q_DECLARE_METATYPE(hcm::WorkerInfo)
 Q_DECLARE_METATYPE(hcm::WorkerJobs)
 Q_DECLARE_METATYPE(hcm::DeliveryRecord)
