@@ -558,6 +558,11 @@ private slots:
         QVERIFY(details && chart);
         QTRY_COMPARE_WITH_TIMEOUT(details->jobId(), failing, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(chart->totalCompleted() > 0, 5000);
+        // The status bar's rate and the details' own requests are in; every pending layout is done.
+        auto *rateLabel = window.findChild<QLabel *>(QStringLiteral("rateLabel"));
+        QTRY_VERIFY_WITH_TIMEOUT(rateLabel->text().startsWith(QLatin1String("18")), 5000);
+        for (int i = 0; i < 3; ++i)
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
         const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
         QDir().mkpath(dir);
         const QImage image = window.grab().toImage();

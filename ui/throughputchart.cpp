@@ -253,9 +253,13 @@ void ThroughputChart::paintEvent(QPaintEvent *)
                    Qt::AlignLeft | Qt::AlignTop, first);
         const int midX = g.plot.left() + g.plot.width() / 2;
         const int midW = fm.horizontalAdvance(middle);
-        p.drawText(QRect(midX - midW / 2, g.axisLabels.top(), midW, g.axisLabels.height()), Qt::AlignCenter,
-                   middle);
         const int nowW = fm.horizontalAdvance(now);
+        // The middle label only where it leaves room on both sides (a narrow column shows the ends).
+        const int gap = fm.horizontalAdvance(QLatin1Char(' ')) * 2;
+        if (g.plot.left() + fm.horizontalAdvance(first) + gap <= midX - midW / 2 &&
+            midX + midW / 2 + gap <= g.plot.right() - nowW / 2)
+            p.drawText(QRect(midX - midW / 2, g.axisLabels.top(), midW, g.axisLabels.height()),
+                       Qt::AlignCenter, middle);
         p.drawText(QRect(g.plot.right() - nowW / 2, g.axisLabels.top(), nowW, g.axisLabels.height()),
                    Qt::AlignCenter, now);
     }
@@ -263,7 +267,8 @@ void ThroughputChart::paintEvent(QPaintEvent *)
     if (empty) {
         p.setPen(muted);
         const QString message = n == 0 ? tr("No data") : tr("No jobs finished in this period");
-        p.drawText(g.plot, Qt::AlignCenter, fm.elidedText(message, Qt::ElideRight, g.plot.width()));
+        p.drawText(g.plot, Qt::AlignCenter | Qt::TextWordWrap,
+                   message); // wrapped in a narrow column, not cut
         return;
     }
 
