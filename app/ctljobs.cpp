@@ -8,6 +8,7 @@
 #include "jobs/pauseservice.h"
 #include "schedules/schedulestore.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -73,7 +74,8 @@ Actor actor()
         user = qEnvironmentVariable("USERNAME");
     if (user.isEmpty())
         user = QStringLiteral("unknown");
-    return Actor{QStringLiteral("hcmctl:") + user};
+    // The local account that runs hcmctl on the database it can open: every job action.
+    return Actor{QStringLiteral("hcmctl:") + user, Role::SystemAdmin, Interface::Cli};
 }
 
 // The --payload text: inline JSON, "@FILE" for a file's content, or "-" for standard input (a command
@@ -151,10 +153,10 @@ int jobsEnqueueCommand(Context &ctx)
 
 namespace {
 
-// Builds the filter of `jobs list` from its options; ExitOk, or the exit code of the error it printed.
-int listFilter(Context &ctx, JobFilter &filter)
+// --status, --type, --search and --schedule, shared by `jobs list` and the --all forms of cancel,
+// retry and delete; ExitOk, or the exit code of the error it printed.
+int filterOptions(Context &ctx, JobFilter &filter)
 {
-    filter.limit = 50;
     if (ctx.parser.isSet(QStringLiteral("status"))) {
         const QStringList names =
             ctx.parser.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
@@ -192,6 +194,15 @@ int listFilter(Context &ctx, JobFilter &filter)
             filter.scheduleId = found->value().id;
         }
     }
+    return ExitOk;
+}
+
+// Builds the filter of `jobs list` from its options; ExitOk, or the exit code of the error it printed.
+int listFilter(Context &ctx, JobFilter &filter)
+{
+    filter.limit = 50;
+    if (const int rc = filterOptions(ctx, filter); rc != ExitOk)
+        return rc;
     if (!ctx.intOption(QStringLiteral("limit"), 1, filter.limit) ||
         !ctx.intOption(QStringLiteral("offset"), 0, filter.offset))
         return ExitUsage;
@@ -322,9 +333,73 @@ namespace {
 
 enum class Action { Cancel, Retry, Delete };
 
+// cancel, retry and delete --all: every job the filter options select, in batches (JobService::runBulk).
+int jobsBulkAction(Context &ctx, Action action)
+{
+    if (!ctx.args.isEmpty()) {
+        ctx.usage(Ctl::tr("Give job ids or --all with filters, not both."));
+        return ExitUsage;
+    }
+    JobFilter filter;
+    if (const int rc = filterOptions(ctx, filter); rc != ExitOk)
+        return rc;
+    qint64 finishedBefore = 0;
+    if (action == Action::Delete && ctx.parser.isSet(QStringLiteral("older-than"))) {
+        int days = 0;
+        if (!ctx.intOption(QStringLiteral("older-than"), 0, days))
+            return ExitUsage;
+        finishedBefore = QDateTime::currentDateTimeUtc().addDays(-days).toMSecsSinceEpoch();
+    }
+    const BulkAction bulk = action == Action::Cancel  ? BulkAction::Cancel
+                            : action == Action::Retry ? BulkAction::Retry
+                                                      : BulkAction::Delete;
+    JobService service{JobStore(ctx.config)};
+    if (ctx.parser.isSet(QStringLiteral("dry-run"))) {
+        auto n = service.previewBulk(bulk, filter, finishedBefore, actor());
+        if (!n)
+            return ctx.fail(n.error().message);
+        if (ctx.json)
+            printJson(ctx.out, QJsonObject{{QStringLiteral("matched"), n.value()}});
+        else
+            //: hcmctl jobs cancel|retry|delete --all --dry-run
+            ctx.out << Ctl::tr("%1 jobs match.").arg(n.value()) << Qt::endl;
+        return ExitOk;
+    }
+    auto result = service.runBulk(bulk, filter, finishedBefore, actor());
+    if (!result)
+        return ctx.fail(result.error().message);
+    const BulkResult &r = result.value();
+    if (ctx.json) {
+        printJson(ctx.out, QJsonObject{{QStringLiteral("matched"), r.matched},
+                                       {QStringLiteral("changed"), r.changed},
+                                       {QStringLiteral("refused"), r.refused}});
+    } else {
+        const QString done = action == Action::Cancel  ? Ctl::tr("Cancelled %1 of %2 matching jobs.")
+                             : action == Action::Retry ? Ctl::tr("Queued %1 of %2 matching jobs for retry.")
+                                                       : Ctl::tr("Deleted %1 of %2 matching jobs.");
+        ctx.out << done.arg(r.changed).arg(r.matched) << Qt::endl;
+        if (r.refused > 0)
+            ctx.err << "hcmctl: "
+                    << Ctl::tr("%1 had changed meanwhile and were left alone (%2).")
+                           .arg(r.refused)
+                           .arg(r.firstRefusal)
+                    << Qt::endl;
+    }
+    ctx.out.flush();
+    return ExitOk;
+}
+
 // cancel, retry and delete share their shape: one line per id, errors on stderr, exit 1 if any failed.
 int jobsAction(Context &ctx, Action action)
 {
+    if (ctx.parser.isSet(QStringLiteral("all")))
+        return jobsBulkAction(ctx, action);
+    if (ctx.args.isEmpty()) {
+        //: %1 is the command, "jobs cancel"
+        ctx.usage(Ctl::tr("%1 is missing: ID (or --all with --status, --type, --search, --schedule)")
+                      .arg(ctx.synopsis.section(QLatin1Char(' '), 0, 1)));
+        return ExitUsage;
+    }
     QList<qint64> ids;
     if (!parseIds(ctx, ids))
         return ExitUsage;

@@ -143,7 +143,9 @@ int main(int argc, char *argv[])
 
     ui::MainWindow::Options options;
     options.db = config.value();
-    options.actor = Actor{QStringLiteral("admin:") + qEnvironmentVariable("USER", QStringLiteral("local"))};
+    // The local account that opens the database in the desktop app: every job action.
+    options.actor = Actor{QStringLiteral("admin:") + qEnvironmentVariable("USER", QStringLiteral("local")),
+                          Role::SystemAdmin, Interface::Gui};
     options.runWorker = !parser.isSet(noWorkerOption);
     options.refreshIntervalMs = refresh;
     options.worker.concurrency = qMax(2, QThread::idealThreadCount());

@@ -67,6 +67,7 @@ private slots:
     void tablesShowEveryRowAndColumn();
     void timelineWordsWholeInGerman();
     void scheduleLineOnlyForScheduledJobs();
+    void relativeTimesTickEverySecond();
 
 private:
     std::unique_ptr<JobDetailsView> openView(const Job &job, int width);
@@ -322,6 +323,25 @@ void TestGuiJobDetails::timelineWordsWholeInGerman()
                  qPrintable(QStringLiteral("\"%1\" in %2 px").arg(e.bottom).arg(slot)));
     }
     QLocale::setDefault(QLocale::c());
+}
+
+// The pane's relative times move on with the clock within a tick (they froze for 30 s), as the table's
+// do, and only the time-dependent texts change (the attempts table keeps its selection).
+void TestGuiJobDetails::relativeTimesTickEverySecond()
+{
+    Job j = baseJob();
+    j.status = JobStatus::Queued;
+    j.runAt = kNow + 5 * 60'000;
+    auto view = openView(j, 600);
+    auto *status = view->findChild<QLabel *>(QStringLiteral("statusLabel"));
+    QVERIFY(status);
+    QCOMPARE(status->text(), QStringLiteral("Scheduled in 5 min"));
+    m_clock->advanceMs(2 * 60'000);
+    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Scheduled in 3 min"),
+                              3 * JobDetailsView::kTickMs);
+    m_clock->advanceMs(60'000);
+    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Scheduled in 2 min"),
+                              3 * JobDetailsView::kTickMs);
 }
 
 QTEST_MAIN(TestGuiJobDetails)

@@ -224,6 +224,13 @@ private slots:
         menu->popup(QPoint(10, 10));
         cancel->trigger();
         menu->close();
+        // Cancelling asks once, for one job as for several.
+        QTRY_VERIFY_WITH_TIMEOUT(findTopLevel<QMessageBox>("QMessageBox"), 5000);
+        auto *box = findTopLevel<QMessageBox>("QMessageBox");
+        QCOMPARE_ENUM(service.get(id)->status, JobStatus::Queued);
+        for (QAbstractButton *b : box->buttons())
+            if (box->buttonRole(b) == QMessageBox::AcceptRole)
+                b->click();
 
         QTRY_COMPARE_WITH_TIMEOUT(statusAt(model, id), QStringLiteral("Cancelled"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(page->statusModel()->countAt(1 + int(JobStatus::Cancelled)), qint64(1),
@@ -556,6 +563,9 @@ private slots:
         QVERIFY(details && chart);
         QTRY_COMPARE_WITH_TIMEOUT(details->jobId(), failing, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(chart->totalCompleted() > 0, 5000);
+        // The status bar's rate and the details' own requests are in; every pending layout is done.
+        auto *rateLabel = window.findChild<QLabel *>(QStringLiteral("rateLabel"));
+        QTRY_VERIFY_WITH_TIMEOUT(rateLabel->text().startsWith(QLatin1String("18")), 5000);
         settleLayout();
         const QImage image = window.grab().toImage();
         QVERIFY(!image.isNull());

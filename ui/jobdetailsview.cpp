@@ -119,8 +119,10 @@ JobDetailsView::JobDetailsView(QWidget *parent)
     , m_clock(Clock::system())
 {
     buildUi();
-    m_tick.setInterval(30'000);
-    connect(&m_tick, &QTimer::timeout, this, &JobDetailsView::refresh);
+    // Every second, as the jobs table's rows: both show the same relative times ("in 4 min") and the
+    // timeline's "now" moves on rather than freezing between refreshes.
+    m_tick.setInterval(kTickMs);
+    connect(&m_tick, &QTimer::timeout, this, &JobDetailsView::tick);
     clear();
 }
 
@@ -310,6 +312,23 @@ QString JobDetailsView::timeText(qint64 ms) const
 QString JobDetailsView::relativeText(qint64 ms) const
 {
     return JobRules::relativeTime(ms, m_clock->nowMs());
+}
+
+void JobDetailsView::tick()
+{
+    // Only what depends on the time: the full refresh rebuilds the attempts table, which would lose
+    // its selection and scroll position every second.
+    if (m_job.id == 0)
+        return;
+    const Job &j = m_job;
+    const qint64 now = m_clock->nowMs();
+    m_statusLabel->setText(JobTableModel::statusText(j, now));
+    if (j.startedAt > 0 && j.status == JobStatus::Processing)
+        m_fieldValues[Duration]->setText(
+            tr("%1 (running)").arg(JobTableModel::durationText(qMax<qint64>(0, now - j.startedAt))));
+    if (j.status == JobStatus::Queued && j.runAt > now)
+        m_fieldValues[RunAt]->setText(tr("%1 (%2)").arg(clockText(j.runAt), relativeText(j.runAt)));
+    fillTimeline();
 }
 
 void JobDetailsView::refresh()

@@ -24,10 +24,11 @@ class RetryTimeline;
 // Everything about one job, read-only: header with status, a field grid, the error, payload and
 // result as JSON, the attempts and a retry timeline with the predicted next attempts (RetryPolicy).
 // It only displays a Job it is given; JobDetailsDialog does the loading. Relative times ("next
-// attempt in 4 min") are refreshed every 30 seconds.
+// attempt in 4 min") and the timeline's "now" tick every second (kTickMs).
 class JobDetailsView final : public QWidget {
     Q_OBJECT
 public:
+    static constexpr int kTickMs = 1000;
     explicit JobDetailsView(QWidget *parent = nullptr);
     ~JobDetailsView() override;
     Q_DISABLE_COPY_MOVE(JobDetailsView)
@@ -76,6 +77,7 @@ private:
 
     void buildUi();
     void refresh();
+    void tick();
     void fillAttempts();
     void fillTimeline();
     QLabel *addSection(const QString &title, QWidget *body);

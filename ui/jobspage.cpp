@@ -11,21 +11,32 @@
 #include "ui/statusdelegate.h"
 #include "ui/statusfiltermodel.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 #include "ui/throughputchart.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QHeaderView>
+#include <QItemSelection>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QToolButton>
@@ -52,26 +63,27 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     m_changeCoalescer.setInterval(50);
     connect(&m_changeCoalescer, &QTimer::timeout, this, &JobsPage::refresh);
     // On PostgreSQL other processes' changes arrive here too (the main window's NotificationListener);
-    // the chart and the status bar follow them, at most once a second.
+    // the chart and the status bar follow the window they cause (see windowApplied below).
     connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, [this] {
         m_countsStale = true;
         if (!m_changeCoalescer.isActive())
             m_changeCoalescer.start();
-        if (!m_throughputFollow.isActive())
-            m_throughputFollow.start(
-                int(qBound(qint64(0), 1000 - m_sinceThroughput.elapsed(), qint64(1000))));
-    });
-    m_throughputFollow.setSingleShot(true);
-    connect(&m_throughputFollow, &QTimer::timeout, this, [this] {
-        m_sinceThroughput.start();
-        m_throughputRequest = m_service->fetchThroughput(60);
     });
     // The model's periodic refresh is the safety net (and, on SQLite, how other processes' changes
-    // arrive); counts follow every window.
+    // arrive); counts follow every window. While the view is scrolled down, the rows the admin looks at stay
+    // in place when jobs arrive above them: the top visible job is the anchor of each update.
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, &JobsPage::captureScrollAnchor);
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this, &JobsPage::captureScrollAnchor);
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeMoved, this, &JobsPage::captureScrollAnchor);
     connect(m_model, &JobTableModel::windowApplied, this, [this] {
+        restoreScrollAnchor();
         requestCounts();
+        requestThroughput();
         loadVisibleRows();
+        selectCreatedJob();
         onCurrentChanged();
+        updateActions();
+        updateEmptyState();
         emit databaseOk();
     });
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
@@ -95,6 +107,7 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
                     return; // counted another type or search, or older than what is shown
                 m_countsShown = request;
                 m_statusModel->setCounts(counts);
+                updateBulkActions();
                 emit countsChanged(counts);
             });
     connect(m_service, &AsyncJobService::jobReady, this, [this](quint64 request, const Job &job) {
@@ -116,9 +129,16 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
         emit throughputChanged(t);
     });
     connect(m_service, &AsyncJobService::actionFinished, this, &JobsPage::onActionFinished);
+    connect(m_service, &AsyncJobService::bulkFinished, this, &JobsPage::onBulkFinished);
     connect(m_service, &AsyncJobService::requestFailed, this,
             [this](quint64 request, const QString &message) {
-                if (m_pendingActions.remove(request) > 0) {
+                if (m_pendingBulk.remove(request) > 0) {
+                    if (QPointer<QProgressDialog> progress = m_bulkDialogs.take(request))
+                        progress->close();
+                    m_lastBulkResult = message;
+                    emit statusMessage(message, 15'000);
+                    refresh();
+                } else if (m_pendingActions.remove(request) > 0) {
                     auto *box = new QMessageBox(QMessageBox::Warning, tr("Action failed"), message,
                                                 QMessageBox::Ok, this);
                     box->setAttribute(Qt::WA_DeleteOnClose);
@@ -130,14 +150,13 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
                 }
             });
 
-    m_throughputTimer.setInterval(10'000);
-    connect(&m_throughputTimer, &QTimer::timeout, this, [this] {
-        m_sinceThroughput.start();
-        m_throughputRequest = m_service->fetchThroughput(60);
-    });
+    // The chart and jobs/min follow the table: asked again with every applied window (the worker thread
+    // runs only the newest of waiting requests), and every few seconds while nothing changes, as the
+    // minutes move on.
+    m_throughputTimer.setInterval(5'000);
+    connect(&m_throughputTimer, &QTimer::timeout, this, &JobsPage::requestThroughput);
     m_throughputTimer.start();
-    m_throughputRequest = m_service->fetchThroughput(60);
-    m_sinceThroughput.start();
+    requestThroughput();
 }
 
 void JobsPage::buildUi()
@@ -233,15 +252,7 @@ void JobsPage::buildUi()
     // layout.
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setStretchLastSection(true);
-    QList<int> widths{80, 110, 150, 80, 80, 150, 150, 90, 140, 200};
-    // The Status column fits its longest texts in this language and font ("Scheduled in 1440 min"), with
-    // the 16 px status icon and the item margins.
-    const QFontMetrics metrics = m_table->fontMetrics();
-    for (const QString &text : JobTableModel::widestStatusTexts())
-        widths[JobTableModel::StatusColumn] =
-            qMax(widths.at(JobTableModel::StatusColumn), metrics.horizontalAdvance(text) + 16 + 24);
-    for (int c = 0; c < widths.size(); ++c)
-        header->resizeSection(c, widths.at(c));
+    setDefaultColumnWidths();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QList<qint64> ids = selectedJobIds();
         if (ids.isEmpty())
@@ -256,21 +267,11 @@ void JobsPage::buildUi()
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &JobsPage::onCurrentChanged);
 
-    // Keyboard: Enter opens the details, Delete asks to cancel.
-    for (const auto key : {Qt::Key_Return, Qt::Key_Enter}) {
-        auto *open = new QShortcut(QKeySequence(key), m_table, nullptr, nullptr, Qt::WidgetShortcut);
-        connect(open, &QShortcut::activated, this, [this] {
-            if (const qint64 id = m_model->jobIdAt(m_table->currentIndex().row()))
-                openDetails(id);
-        });
-    }
-    auto *del = new QShortcut(QKeySequence::Delete, m_table, nullptr, nullptr, Qt::WidgetShortcut);
-    connect(del, &QShortcut::activated, this, [this] {
-        const QList<qint64> ids = selectedJobIds();
-        if (!ids.isEmpty())
-            confirm(tr("Cancel %n selected job(s)?", nullptr, int(ids.size())), tr("Cancel Jobs"),
-                    [this, ids] { requestCancel(ids); });
-    });
+    // Tab moves to the next widget; the arrows move between rows.
+    m_table->setTabKeyNavigation(false);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &JobsPage::updateActions);
+    buildActions();
 
     // The schedule filter ("Show Jobs" on the schedules page): a chip, cleared by its button or Escape.
     m_scheduleChip = new QWidget;
@@ -289,11 +290,37 @@ void JobsPage::buildUi()
     chipLayout->addWidget(m_scheduleLabel);
     chipLayout->addWidget(clearSchedule);
     m_scheduleChip->hide();
-    // Enabled only while the filter is on, so that Escape is not taken from anything else meanwhile.
+    // Escape clears the search first, then the schedule filter. Enabled only while one of them is set,
+    // so that Escape is not taken from anything else meanwhile.
     m_clearScheduleShortcut =
         new QShortcut(QKeySequence(Qt::Key_Escape), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
     m_clearScheduleShortcut->setEnabled(false);
-    connect(m_clearScheduleShortcut, &QShortcut::activated, this, &JobsPage::clearScheduleFilter);
+    connect(m_clearScheduleShortcut, &QShortcut::activated, this, [this] {
+        if (!m_search->text().isEmpty()) {
+            m_search->clear();
+            applyFilter();
+        } else {
+            clearScheduleFilter();
+        }
+    });
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_clearScheduleShortcut->setEnabled(!text.isEmpty() || m_scheduleId != 0);
+    });
+
+    // Instead of rows when nothing matches: which filters are active and how to clear them.
+    m_emptyLabel = new QLabel;
+    m_emptyLabel->setObjectName(QStringLiteral("emptyStateLabel"));
+    m_emptyLabel->setWordWrap(true);
+    m_emptyLabel->setTextFormat(Qt::RichText);
+    m_emptyLabel->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    m_emptyLabel->setAccessibleName(tr("No matching jobs"));
+    m_emptyLabel->hide();
+    connect(m_emptyLabel, &QLabel::linkActivated, this, [this](const QString &link) {
+        if (link == QLatin1String("clear"))
+            clearFilters();
+        else if (link == QLatin1String("new"))
+            newJob();
+    });
 
     auto *centre = new QWidget;
     auto *centreLayout = new QVBoxLayout(centre);
@@ -304,22 +331,33 @@ void JobsPage::buildUi()
     bar->addWidget(m_search, 1);
     bar->addWidget(refreshButton);
     centreLayout->addLayout(bar);
+    centreLayout->addWidget(m_emptyLabel);
     centreLayout->addWidget(m_table, 1);
 
     // Right: details of the current job.
     m_details = new JobDetailsView;
     m_details->setObjectName(QStringLiteral("detailsPanel"));
 
+    // The table gets the room: the details pane is hidden while no job is selected, and on a narrow
+    // page it sits below the table instead of beside it. Both splitters remember their sizes.
+    m_centreSplitter = new QSplitter(Qt::Vertical);
+    m_centreSplitter->setObjectName(QStringLiteral("jobsCentreSplitter"));
+    m_centreSplitter->addWidget(centre);
+    m_centreSplitter->setChildrenCollapsible(false);
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("jobsSplitter"));
     m_splitter->addWidget(left);
-    m_splitter->addWidget(centre);
-    m_splitter->addWidget(m_details);
+    m_splitter->addWidget(m_centreSplitter);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setStretchFactor(2, 0);
-    m_splitter->setSizes({260, 860, 400});
     m_splitter->setChildrenCollapsible(false);
+    m_details->hide();
+    // The left column as narrow as its texts allow: the status list's longest row and the chart's legend.
+    left->setMinimumWidth(left->minimumSizeHint().width());
+    m_leftWidth = qMax(left->minimumSizeHint().width(), statusColumnWidth());
+    placeDetails();
+    connect(m_splitter, &QSplitter::splitterMoved, this, &JobsPage::rememberPaneSizes);
+    connect(m_centreSplitter, &QSplitter::splitterMoved, this, &JobsPage::rememberPaneSizes);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_splitter);
@@ -331,6 +369,7 @@ void JobsPage::applyFilter()
     m_model->setFilter(m_statusModel->statusesAt(row), m_typeCombo->currentData().toString(),
                        m_search->text().trimmed(), m_scheduleId);
     requestCounts();
+    requestThroughput();
 }
 
 void JobsPage::setScheduleFilter(qint64 id, const QString &name)
@@ -339,8 +378,14 @@ void JobsPage::setScheduleFilter(qint64 id, const QString &name)
     //: The jobs page shows only the jobs of this schedule; %1 is its name or "#7".
     m_scheduleLabel->setText(tr("Schedule: %1").arg(name.isEmpty() ? QStringLiteral("#%1").arg(id) : name));
     m_scheduleChip->setVisible(m_scheduleId != 0);
-    m_clearScheduleShortcut->setEnabled(m_scheduleId != 0);
+    m_clearScheduleShortcut->setEnabled(m_scheduleId != 0 || !m_search->text().isEmpty());
     applyFilter();
+}
+
+void JobsPage::requestThroughput()
+{
+    // Of the type the filter shows (the chart follows the type filter).
+    m_throughputRequest = m_service->fetchThroughput(60, m_typeCombo->currentData().toString());
 }
 
 void JobsPage::requestCounts()
@@ -372,6 +417,32 @@ void JobsPage::loadVisibleRows()
     m_model->ensureLoaded(first, last);
 }
 
+void JobsPage::captureScrollAnchor()
+{
+    if (m_anchorJob != 0 || m_table->verticalScrollBar()->value() == 0)
+        return; // captured for this update already, or at the top: new jobs show up there
+    const int row = m_table->rowAt(0);
+    if (const qint64 id = row >= 0 ? m_model->jobIdAt(row) : 0) {
+        m_anchorJob = id;
+        m_anchorRow = row;
+    }
+}
+
+void JobsPage::restoreScrollAnchor()
+{
+    const qint64 id = std::exchange(m_anchorJob, 0);
+    if (id == 0)
+        return;
+    const int row = m_model->rowOfJob(id);
+    if (row < 0 || row == m_anchorRow)
+        return;
+    QScrollBar *bar = m_table->verticalScrollBar();
+    const int step = m_table->verticalScrollMode() == QAbstractItemView::ScrollPerItem
+                         ? 1
+                         : m_table->verticalHeader()->defaultSectionSize();
+    bar->setValue(bar->value() + (row - m_anchorRow) * step);
+}
+
 void JobsPage::refresh()
 {
     m_model->refreshNow();
@@ -384,20 +455,421 @@ void JobsPage::setRefreshInterval(int ms)
 
 QList<qint64> JobsPage::selectedJobIds() const
 {
+    // From the selection's ranges, not selectedRows(): after Select All on a million rows that would
+    // build a million indexes. Only loaded rows have ids.
     QList<int> rows;
-    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
-        rows << index.row();
+    for (const QItemSelectionRange &range : m_table->selectionModel()->selection()) {
+        if (range.left() != 0)
+            continue; // the same rows as the range that starts at the first column
+        for (int row = range.top(); row <= range.bottom(); ++row)
+            if (m_model->jobAt(row))
+                rows << row;
+    }
     std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     QList<qint64> ids;
     for (int row : std::as_const(rows))
-        if (const qint64 id = m_model->jobIdAt(row))
-            ids << id;
+        ids << m_model->jobIdAt(row);
     return ids;
+}
+
+qint64 JobsPage::selectedRowCount() const
+{
+    qint64 n = 0;
+    for (const QItemSelectionRange &range : m_table->selectionModel()->selection())
+        if (range.left() == 0)
+            n += range.height();
+    return n;
+}
+
+bool JobsPage::allRowsSelected() const
+{
+    return m_model->rowCount() > 0 && selectedRowCount() >= m_model->rowCount();
+}
+
+bool JobsPage::everyRowSelected() const
+{
+    // Only when some rows are not loaded: otherwise the ids of the selection are every job already.
+    return allRowsSelected() && m_model->rowCount() > selectedJobIds().size();
+}
+
+void JobsPage::selectAllJobs()
+{
+    m_table->selectAll();
+    const qint64 n = m_model->rowCount();
+    emit statusMessage(n == 1 ? tr("Selected the 1 job that matches the filter.")
+                              : tr("Selected all %1 jobs that match the filter; Cancel, Retry and Delete act "
+                                   "on every one of them.")
+                                    .arg(QLocale().toString(n)),
+                       8000);
+}
+
+qint64 JobsPage::countOf(BulkAction action) const
+{
+    // The counts of the status list (this type, search and schedule) for the statuses the action
+    // applies to within the status filter: what JobService::bulkFilter() selects.
+    const int statusRow = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
+    JobFilter f;
+    f.statuses = m_statusModel->statusesAt(statusRow);
+    qint64 n = 0;
+    for (JobStatus st : JobService::bulkFilter(action, f).statuses)
+        n += m_statusModel->countAt(1 + int(st));
+    return n;
+}
+
+void JobsPage::updateBulkActions()
+{
+    if (!m_retryAllAction)
+        return;
+    const QLocale locale;
+    const QString type = m_model->filter().type;
+    const qint64 failed = countOf(BulkAction::Retry);
+    const qint64 queued = countOf(BulkAction::Cancel);
+    const qint64 finished = countOf(BulkAction::Delete);
+    //: a bulk action of the Job menu; %1 the number of jobs it acts on
+    m_retryAllAction->setText(type.isEmpty()
+                                  ? tr("Retry All Failed (%1)…").arg(locale.toString(failed))
+                                  //: %1 a job type, %2 the number of jobs
+                                  : tr("Retry All Failed %1 (%2)…").arg(type, locale.toString(failed)));
+    m_retryAllAction->setEnabled(failed > 0);
+    m_cancelAllAction->setText(type.isEmpty()
+                                   ? tr("Cancel All Queued (%1)…").arg(locale.toString(queued))
+                                   : tr("Cancel All Queued %1 (%2)…").arg(type, locale.toString(queued)));
+    m_cancelAllAction->setEnabled(queued > 0);
+    m_deleteOldAction->setEnabled(finished > 0);
+    const QString scope = tr("every job that matches the filter, not only the loaded rows");
+    m_retryAllAction->setToolTip(scope);
+    m_cancelAllAction->setToolTip(scope);
+    m_deleteOldAction->setToolTip(scope);
+}
+
+void JobsPage::requestBulk(BulkAction action, bool everySelected)
+{
+    const JobFilter filter = m_model->filter();
+    if (action == BulkAction::Delete && !everySelected) {
+        askDeleteOlderThan();
+        return;
+    }
+    const qint64 n = countOf(action);
+    if (n <= 0) {
+        emit statusMessage(tr("No job that matches the filter can take this action."), 5000);
+        return;
+    }
+    const QString count = QLocale().toString(n);
+    const QString what = filter.type.isEmpty() ? QString() : QStringLiteral(" ") + filter.type;
+    if (action == BulkAction::Delete)
+        confirm(
+            n == 1 ? tr("Delete the 1 finished%1 job that matches the filter and its attempt history? This "
+                        "cannot be undone.")
+                         .arg(what)
+                   : tr("Delete all %1 finished%2 jobs that match the filter and their attempt history? This "
+                        "cannot be undone.")
+                         .arg(count, what),
+            n == 1 ? tr("Delete Job") : tr("Delete Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+            [this, filter] { startBulk(BulkAction::Delete, filter, 0); });
+    else if (action == BulkAction::Retry)
+        confirm(n == 1 ? tr("Retry the 1 failed%1 job that matches the filter now?").arg(what)
+                       : tr("Retry all %1 failed%2 jobs that match the filter now?").arg(count, what),
+                n == 1 ? tr("Retry Job") : tr("Retry Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+                [this, filter] { startBulk(BulkAction::Retry, filter, 0); });
+    else
+        confirm(n == 1 ? tr("Cancel the 1 queued%1 job that matches the filter?").arg(what)
+                       : tr("Cancel all %1 queued%2 jobs that match the filter?").arg(count, what),
+                n == 1 ? tr("Cancel Job") : tr("Cancel Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+                [this, filter] { startBulk(BulkAction::Cancel, filter, 0); });
+}
+
+void JobsPage::askDeleteOlderThan()
+{
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("deleteOlderDialog"));
+    dialog->setWindowTitle(tr("Delete Finished Jobs"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto *days = new QSpinBox;
+    days->setObjectName(QStringLiteral("olderThanDays"));
+    days->setRange(0, 3650);
+    days->setValue(30);
+    //: "Delete finished jobs older than [30] days"
+    days->setSuffix(tr(" days"));
+    days->setAccessibleName(tr("Older than"));
+    auto *preview = new QLabel(tr("Counting…"));
+    preview->setObjectName(QStringLiteral("deletePreview"));
+    preview->setWordWrap(true);
+    auto *buttons = new QDialogButtonBox;
+    QPushButton *ok = buttons->addButton(tr("Delete Jobs"), QDialogButtonBox::AcceptRole);
+    ok->setObjectName(QStringLiteral("confirmButton"));
+    ok->setEnabled(false);
+    buttons->addButton(tr("Keep Jobs"), QDialogButtonBox::RejectRole)
+        ->setObjectName(QStringLiteral("keepButton"));
+    auto *form = new QFormLayout;
+    form->addRow(tr("Finished more than"), days);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addLayout(form);
+    layout->addWidget(preview);
+    layout->addWidget(buttons);
+    const JobFilter filter = m_model->filter();
+    auto cutoff = std::make_shared<qint64>(0);
+    auto previewRequest = std::make_shared<quint64>(0);
+    const auto ask = [this, days, cutoff, previewRequest, filter, preview, ok] {
+        *cutoff = QDateTime::currentDateTime().addDays(-days->value()).toMSecsSinceEpoch();
+        *previewRequest = m_service->previewBulk(BulkAction::Delete, filter, *cutoff, m_actor);
+        preview->setText(tr("Counting…"));
+        ok->setEnabled(false);
+    };
+    connect(m_service, &AsyncJobService::bulkPreviewReady, dialog,
+            [this, previewRequest, preview, ok, cutoff](quint64 request, qint64 count) {
+                if (request != *previewRequest)
+                    return;
+                const QString when =
+                    QLocale().toString(QDateTime::fromMSecsSinceEpoch(*cutoff), QLocale::ShortFormat);
+                preview->setText(
+                    count == 1 ? tr("1 finished job that matches the filter finished before %1. Deleting "
+                                    "it removes its attempt history; this cannot be undone.")
+                                     .arg(when)
+                               : tr("%1 finished jobs that match the filter finished before %2. Deleting "
+                                    "them removes their attempt history; this cannot be undone.")
+                                     .arg(QLocale().toString(count), when));
+                ok->setEnabled(count > 0);
+                ok->setText(count == 1 ? tr("Delete Job") : tr("Delete Jobs"));
+            });
+    connect(m_service, &AsyncJobService::requestFailed, dialog,
+            [previewRequest, preview](quint64 request, const QString &message) {
+                if (request == *previewRequest)
+                    preview->setText(message);
+            });
+    connect(days, &QSpinBox::valueChanged, dialog, ask);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, filter, cutoff] {
+        startBulk(BulkAction::Delete, filter, *cutoff);
+        dialog->accept();
+    });
+    ask();
+    dialog->open();
+}
+
+void JobsPage::startBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore)
+{
+    const quint64 request = m_service->runBulk(action, filter, finishedBefore, m_actor);
+    auto *progress = new QProgressDialog(this);
+    progress->setObjectName(QStringLiteral("bulkProgress"));
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    progress->setWindowTitle(action == BulkAction::Retry    ? tr("Retrying Jobs")
+                             : action == BulkAction::Cancel ? tr("Cancelling Jobs")
+                                                            : tr("Deleting Jobs"));
+    progress->setLabelText(tr("Counting the jobs…"));
+    progress->setCancelButtonText(tr("Stop"));
+    progress->setAutoClose(false);
+    progress->setAutoReset(false);
+    progress->setMinimumDuration(300);
+    progress->setRange(0, 0);
+    // "Stop" ends the action after its current batch; what is done stays done.
+    connect(progress, &QProgressDialog::canceled, this, [this, request] { m_service->stopBulk(request); });
+    connect(m_service, &AsyncJobService::bulkProgress, progress,
+            [progress, request](quint64 r, qint64 done, qint64 total) {
+                if (r != request)
+                    return;
+                // Per mille: a million jobs do not fit QProgressBar's int steps everywhere.
+                progress->setRange(0, 1000);
+                progress->setValue(total > 0 ? int(done * 1000 / total) : 1000);
+                progress->setLabelText(
+                    tr("%1 of %2 jobs…").arg(QLocale().toString(done), QLocale().toString(total)));
+            });
+    m_pendingBulk.insert(request, action);
+    m_bulkDialogs.insert(request, progress);
+}
+
+void JobsPage::onBulkFinished(quint64 request, const BulkResult &result)
+{
+    if (!m_pendingBulk.contains(request))
+        return;
+    const BulkAction action = m_pendingBulk.take(request);
+    if (QPointer<QProgressDialog> progress = m_bulkDialogs.take(request))
+        progress->close();
+    const QLocale locale;
+    QString line;
+    switch (action) {
+    case BulkAction::Retry:
+        line = result.changed == 1 ? tr("Retried 1 job.")
+                                   : tr("Retried %1 jobs.").arg(locale.toString(result.changed));
+        break;
+    case BulkAction::Cancel:
+        line = result.changed == 1 ? tr("Cancelled 1 job.")
+                                   : tr("Cancelled %1 jobs.").arg(locale.toString(result.changed));
+        break;
+    case BulkAction::Delete:
+        line = result.changed == 1 ? tr("Deleted 1 job.")
+                                   : tr("Deleted %1 jobs.").arg(locale.toString(result.changed));
+        break;
+    }
+    if (result.refused > 0)
+        //: %1 how many, %2 why the first of them could not be changed
+        line += QLatin1Char(' ') + tr("%1 had changed meanwhile and were left alone (%2).")
+                                       .arg(locale.toString(result.refused), result.firstRefusal);
+    if (result.stopped)
+        line += QLatin1Char(' ') + tr("Stopped before the end.");
+    m_lastBulkResult = line;
+    emit statusMessage(line, 15'000);
+    refresh();
 }
 
 bool JobsPage::isLoaded(qint64 id) const
 {
     return m_model->rowOfJob(id) >= 0;
+}
+
+QList<const Job *> JobsPage::loadedJobs(const QList<qint64> &ids) const
+{
+    QList<const Job *> jobs;
+    for (qint64 id : ids)
+        if (const Job *job = m_model->jobAt(m_model->rowOfJob(id)))
+            jobs << job;
+    return jobs;
+}
+
+QList<qint64> JobsPage::targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const
+{
+    QList<qint64> out;
+    QString reason;
+    for (const Job *job : jobs) {
+        const QString w = JobRules::whyNot(action, job->status, job->cancelRequested);
+        if (w.isEmpty())
+            out << job->id;
+        else if (reason.isEmpty())
+            reason = w;
+    }
+    if (why) {
+        if (jobs.isEmpty())
+            *why = tr("Select one or more jobs first.");
+        else if (out.isEmpty())
+            *why = jobs.size() == 1 ? tr("Not possible: %1.").arg(reason)
+                                    : tr("Not possible for any selected job: %1.").arg(reason);
+        else
+            why->clear();
+    }
+    return out;
+}
+
+void JobsPage::buildActions()
+{
+    // Shortcuts of the job actions work while the table has focus: Delete in the search box deletes
+    // text, not jobs. The same actions fill the window's Job menu, which shows their keys.
+    const auto make = [this](const char *iconName, const QString &text, const QString &name,
+                             const QList<QKeySequence> &keys) {
+        auto *a = new QAction(icon(iconName), text, this);
+        a->setObjectName(name);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_table->addAction(a);
+        return a;
+    };
+    m_newAction = new QAction(icon("action-new"), tr("&New Job…"), this);
+    m_newAction->setObjectName(QStringLiteral("newJobAction"));
+    m_newAction->setShortcut(QKeySequence::New);
+    m_newAction->setShortcutContext(Qt::WindowShortcut);
+    connect(m_newAction, &QAction::triggered, this, &JobsPage::newJob);
+    addAction(m_newAction);
+
+    m_detailsAction = make("action-details", tr("Show &Details"), QStringLiteral("detailsAction"),
+                           {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)});
+    connect(m_detailsAction, &QAction::triggered, this, [this] {
+        const QList<qint64> ids = selectedJobIds();
+        if (ids.size() == 1)
+            openDetails(ids.first());
+    });
+    //: keyboard shortcut of "Cancel" in the Job menu; K as in "kill"
+    m_cancelAction = make("action-cancel", tr("&Cancel"), QStringLiteral("cancelAction"),
+                          {QKeySequence(Qt::CTRL | Qt::Key_K)});
+    connect(m_cancelAction, &QAction::triggered, this, [this] {
+        // After Select All: every job the filter selects, loaded or not (a bulk action).
+        if (everyRowSelected())
+            return requestBulk(BulkAction::Cancel, true);
+        requestCancel(targetsOf(JobAction::Cancel, loadedJobs(selectedJobIds()), nullptr));
+    });
+    m_retryAction = make("action-retry", tr("&Retry Now"), QStringLiteral("retryAction"),
+                         {QKeySequence(Qt::CTRL | Qt::Key_R)});
+    connect(m_retryAction, &QAction::triggered, this, [this] {
+        // After Select All: every job the filter selects, loaded or not (a bulk action).
+        if (everyRowSelected())
+            return requestBulk(BulkAction::Retry, true);
+        requestRetry(targetsOf(JobAction::RetryNow, loadedJobs(selectedJobIds()), nullptr));
+    });
+    m_duplicateAction = make("action-duplicate", tr("D&uplicate as New Job…"),
+                             QStringLiteral("duplicateAction"), {QKeySequence(Qt::CTRL | Qt::Key_D)});
+    connect(m_duplicateAction, &QAction::triggered, this,
+            [this] { duplicate(targetsOf(JobAction::Duplicate, loadedJobs(selectedJobIds()), nullptr)); });
+    m_copyIdAction =
+        make("action-copy", tr("Copy &ID"), QStringLiteral("copyIdAction"), {QKeySequence::Copy});
+    connect(m_copyIdAction, &QAction::triggered, this, [this] {
+        QStringList text;
+        for (qint64 id : selectedJobIds())
+            text << Job::publicId(id);
+        if (!text.isEmpty())
+            copyToClipboard(text.join(QLatin1Char('\n')), tr("ID"));
+    });
+    m_copyPayloadAction = make("action-copy", tr("Copy &Payload"), QStringLiteral("copyPayloadAction"),
+                               {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C)});
+    connect(m_copyPayloadAction, &QAction::triggered, this, [this] {
+        const QList<const Job *> jobs = loadedJobs(selectedJobIds());
+        if (jobs.size() == 1)
+            copyToClipboard(
+                QString::fromUtf8(QJsonDocument(jobs.first()->payload).toJson(QJsonDocument::Indented)),
+                tr("payload"));
+    });
+    m_deleteAction =
+        make("action-delete", tr("De&lete"), QStringLiteral("deleteAction"), {QKeySequence::Delete});
+    connect(m_deleteAction, &QAction::triggered, this, [this] {
+        // After Select All: every job the filter selects, loaded or not (a bulk action).
+        if (everyRowSelected())
+            return requestBulk(BulkAction::Delete, true);
+        requestDelete(targetsOf(JobAction::Delete, loadedJobs(selectedJobIds()), nullptr));
+    });
+    m_selectAllAction = make("action-details", tr("Select &All"), QStringLiteral("selectAllAction"),
+                             {QKeySequence::SelectAll});
+    m_selectAllAction->setIcon({});
+    connect(m_selectAllAction, &QAction::triggered, this, &JobsPage::selectAllJobs);
+    // On everything that matches the filter, not only the loaded rows.
+    m_retryAllAction = new QAction(icon("action-retry"), tr("Retry All Failed…"), this);
+    m_retryAllAction->setObjectName(QStringLiteral("retryAllAction"));
+    connect(m_retryAllAction, &QAction::triggered, this, [this] { requestBulk(BulkAction::Retry); });
+    m_cancelAllAction = new QAction(icon("action-cancel"), tr("Cancel All Queued…"), this);
+    m_cancelAllAction->setObjectName(QStringLiteral("cancelAllAction"));
+    connect(m_cancelAllAction, &QAction::triggered, this, [this] { requestBulk(BulkAction::Cancel); });
+    m_deleteOldAction = new QAction(icon("action-delete"), tr("Delete Finished Older Than…"), this);
+    m_deleteOldAction->setObjectName(QStringLiteral("deleteOlderAction"));
+    connect(m_deleteOldAction, &QAction::triggered, this, [this] { requestBulk(BulkAction::Delete); });
+    m_jobActions = {
+        m_newAction,       nullptr,        m_detailsAction, m_cancelAction,      m_retryAction,
+        m_duplicateAction, nullptr,        m_copyIdAction,  m_copyPayloadAction, m_selectAllAction,
+        nullptr,           m_deleteAction, nullptr,         m_retryAllAction,    m_cancelAllAction,
+        m_deleteOldAction};
+    updateBulkActions();
+    updateActions();
+}
+
+void JobsPage::updateActions()
+{
+    if (!m_deleteAction)
+        return;
+    const QList<qint64> ids = selectedJobIds();
+    const QList<const Job *> jobs = loadedJobs(ids);
+    const int n = int(ids.size());
+    const auto set = [&](QAction *a, JobAction rule) {
+        QString why;
+        const bool enabled = !targetsOf(rule, jobs, &why).isEmpty();
+        a->setEnabled(enabled);
+        a->setToolTip(enabled ? QString() : why);
+        a->setStatusTip(enabled ? QString() : why);
+    };
+    set(m_cancelAction, JobAction::Cancel);
+    set(m_retryAction, JobAction::RetryNow);
+    set(m_duplicateAction, JobAction::Duplicate);
+    set(m_deleteAction, JobAction::Delete);
+    m_detailsAction->setEnabled(n == 1);
+    m_detailsAction->setToolTip(n == 1 ? QString() : tr("Select a single job to see its details."));
+    m_copyIdAction->setEnabled(n > 0);
+    m_copyPayloadAction->setEnabled(jobs.size() == 1);
+    m_copyPayloadAction->setToolTip(jobs.size() == 1 ? QString()
+                                                     : tr("Select a single job to copy its payload."));
 }
 
 QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
@@ -407,69 +879,53 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     menu->setAttribute(Qt::WA_DeleteOnClose);
     menu->setToolTipsVisible(true);
 
-    // The statuses of the chosen jobs decide which actions apply; the actions act on ids, not rows.
-    QList<const Job *> jobs;
-    for (qint64 id : ids)
-        if (const Job *job = m_model->jobAt(m_model->rowOfJob(id)))
-            jobs << job;
-    const auto applies = [&](JobAction action, QString *why) {
-        int ok = 0;
-        QString reason;
-        for (const Job *job : std::as_const(jobs)) {
-            const QString w = JobRules::whyNot(action, job->status, job->cancelRequested);
-            if (w.isEmpty())
-                ++ok;
-            else if (reason.isEmpty())
-                reason = w;
-        }
-        if (ok == 0 && why)
-            *why = jobs.size() == 1 ? tr("Not possible: %1.").arg(reason)
-                                    : tr("Not possible for any selected job: %1.").arg(reason);
-        return ok > 0;
-    };
-    const auto idsWhere = [&](JobAction action) {
-        QList<qint64> out;
-        for (const Job *job : std::as_const(jobs))
-            if (JobRules::allows(action, job->status, job->cancelRequested))
-                out << job->id;
-        return out;
-    };
+    // The statuses of the chosen jobs decide which actions apply (the rules of the Job menu's actions);
+    // the actions act on ids, not rows. Each shows the key of its Job menu twin.
+    const QList<const Job *> jobs = loadedJobs(ids);
     const int n = int(ids.size());
-    const auto add = [&](const char *iconName, const QString &text, JobAction rule, auto slot) {
+    const auto keyOf = [](QAction *twin, QAction *a) {
+        // Shown, and active only while this menu has focus (no clash with the table's shortcuts).
+        a->setShortcuts(twin->shortcuts());
+        a->setShortcutContext(Qt::WidgetShortcut);
+    };
+    const auto add = [&](const char *iconName, const QString &text, JobAction rule, auto slot,
+                         QAction *twin) {
         QAction *a = menu->addAction(icon(iconName), text);
         QString why;
-        const bool enabled = applies(rule, &why);
-        a->setEnabled(enabled);
-        if (!enabled)
+        const QList<qint64> targets = targetsOf(rule, jobs, &why);
+        a->setEnabled(!targets.isEmpty());
+        if (targets.isEmpty())
             a->setToolTip(why);
-        const QList<qint64> targets = idsWhere(rule);
+        keyOf(twin, a);
         connect(a, &QAction::triggered, this, [this, slot, targets] { (this->*slot)(targets); });
         return a;
     };
 
     QAction *cancel = add("action-cancel", n == 1 ? tr("&Cancel") : tr("&Cancel %n Jobs", nullptr, n),
-                          JobAction::Cancel, &JobsPage::requestCancel);
+                          JobAction::Cancel, &JobsPage::requestCancel, m_cancelAction);
     cancel->setObjectName(QStringLiteral("cancelAction"));
     QAction *retry = add("action-retry", n == 1 ? tr("&Retry Now") : tr("&Retry %n Jobs Now", nullptr, n),
-                         JobAction::RetryNow, &JobsPage::requestRetry);
+                         JobAction::RetryNow, &JobsPage::requestRetry, m_retryAction);
     retry->setObjectName(QStringLiteral("retryAction"));
     QAction *dup =
         add("action-duplicate", n == 1 ? tr("D&uplicate as New Job…") : tr("D&uplicate %n Jobs", nullptr, n),
-            JobAction::Duplicate, &JobsPage::duplicate);
+            JobAction::Duplicate, &JobsPage::duplicate, m_duplicateAction);
     dup->setObjectName(QStringLiteral("duplicateAction"));
     menu->addSeparator();
 
     QAction *details = menu->addAction(icon("action-details"), tr("Show &Details"));
     details->setObjectName(QStringLiteral("detailsAction"));
     details->setEnabled(n == 1);
+    keyOf(m_detailsAction, details);
     if (n != 1)
         details->setToolTip(tr("Select a single job to see its details."));
-    const qint64 first = ids.first();
+    const qint64 first = ids.value(0);
     connect(details, &QAction::triggered, this, [this, first] { openDetails(first); });
 
     QAction *copyId =
         menu->addAction(icon("action-copy"), n == 1 ? tr("Copy &ID") : tr("Copy %n &IDs", nullptr, n));
     copyId->setObjectName(QStringLiteral("copyIdAction"));
+    keyOf(m_copyIdAction, copyId);
     connect(copyId, &QAction::triggered, this, [this, ids] {
         QStringList text;
         for (qint64 id : ids)
@@ -478,6 +934,7 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     });
     QAction *copyPayload = menu->addAction(icon("action-copy"), tr("Copy &Payload"));
     copyPayload->setObjectName(QStringLiteral("copyPayloadAction"));
+    keyOf(m_copyPayloadAction, copyPayload);
     copyPayload->setEnabled(jobs.size() == 1);
     if (jobs.size() != 1)
         copyPayload->setToolTip(tr("Select a single job to copy its payload."));
@@ -490,19 +947,23 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     addPauseActions(menu, jobs);
     menu->addSeparator();
     QAction *del = add("action-delete", n == 1 ? tr("De&lete") : tr("De&lete %n Jobs", nullptr, n),
-                       JobAction::Delete, &JobsPage::requestDelete);
+                       JobAction::Delete, &JobsPage::requestDelete, m_deleteAction);
     del->setObjectName(QStringLiteral("deleteAction"));
     return menu;
 }
 
-void JobsPage::confirm(const QString &text, const QString &okText, std::function<void()> onAccept)
+void JobsPage::confirm(const QString &text, const QString &okText, const QString &keepText,
+                       std::function<void()> onAccept)
 {
     auto *box = new QMessageBox(QMessageBox::Question, tr("Confirm"), text, QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("confirmBox"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     QPushButton *ok = box->addButton(okText, QMessageBox::AcceptRole);
-    box->addButton(QMessageBox::Cancel);
+    ok->setObjectName(QStringLiteral("confirmButton"));
+    QPushButton *keep = box->addButton(keepText, QMessageBox::RejectRole);
+    keep->setObjectName(QStringLiteral("keepButton"));
     box->setDefaultButton(ok);
+    box->setEscapeButton(keep);
     connect(box, &QMessageBox::accepted, this, [onAccept = std::move(onAccept)] { onAccept(); });
     box->open();
 }
@@ -511,35 +972,34 @@ void JobsPage::requestCancel(const QList<qint64> &ids)
 {
     if (ids.isEmpty())
         return;
-    const auto run = [this, ids] { m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel")); };
-    if (ids.size() > 1)
-        confirm(tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr,
-                   int(ids.size())),
-                tr("Cancel %n Jobs", nullptr, int(ids.size())), run);
-    else
-        run();
+    const int n = int(ids.size());
+    const QString text =
+        n == 1 ? tr("Cancel %1? A queued job stops at once; a running job is asked to stop.")
+                     .arg(Job::publicId(ids.first()))
+               : tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr, n);
+    confirm(text, n == 1 ? tr("Cancel Job") : tr("Cancel Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
+            [this, ids] { m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel")); });
 }
 
 void JobsPage::requestRetry(const QList<qint64> &ids)
 {
+    // Retrying adds work that a cancel can take back: it is not asked, for one job as for many.
     if (ids.isEmpty())
         return;
-    const auto run = [this, ids] { m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry")); };
-    if (ids.size() > 1)
-        confirm(tr("Retry %n jobs now?", nullptr, int(ids.size())),
-                tr("Retry %n Jobs", nullptr, int(ids.size())), run);
-    else
-        run();
+    m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry"));
 }
 
 void JobsPage::requestDelete(const QList<qint64> &ids)
 {
     if (ids.isEmpty())
         return;
-    // Deleting loses the job's history: always ask, with the count.
-    confirm(tr("Delete %n finished job(s) and their attempt history? This cannot be undone.", nullptr,
-               int(ids.size())),
-            tr("Delete"),
+    // Deleting loses the job's history: asked once, with the count.
+    const int n = int(ids.size());
+    const QString text =
+        n == 1
+            ? tr("Delete %1 and its attempt history? This cannot be undone.").arg(Job::publicId(ids.first()))
+            : tr("Delete %n finished jobs and their attempt history? This cannot be undone.", nullptr, n);
+    confirm(text, n == 1 ? tr("Delete Job") : tr("Delete Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
             [this, ids] { m_pendingActions.insert(m_service->deleteFinished(ids, m_actor), tr("Delete")); });
 }
 
@@ -552,19 +1012,17 @@ void JobsPage::duplicate(const QList<qint64> &ids)
             dialog->prefill(NewJob{job->type, job->priority, job->payload, job->maxRetries, std::nullopt});
             connect(dialog, &NewJobDialog::jobCreated, this, [this](qint64 id) {
                 emit statusMessage(tr("Created %1.").arg(Job::publicId(id)), 5000);
+                m_selectAfterRefresh = id;
+                refresh();
+                m_table->scrollToTop();
             });
             dialog->open();
             return;
         }
     }
-    const auto run = [this, ids] {
+    // Copies add work that a cancel can take back: not asked (see requestRetry).
+    if (!ids.isEmpty())
         m_pendingActions.insert(m_service->duplicate(ids, m_actor), tr("Duplicate"));
-    };
-    if (ids.size() > 1)
-        confirm(tr("Create %n new jobs as copies of the selected ones?", nullptr, int(ids.size())),
-                tr("Duplicate %n Jobs", nullptr, int(ids.size())), run);
-    else
-        run();
 }
 
 void JobsPage::requestPause(const QString &type, bool pause)
@@ -575,7 +1033,7 @@ void JobsPage::requestPause(const QString &type, bool pause)
     };
     if (type == kAllJobTypes && pause)
         confirm(tr("Pause every job type? Queued and new jobs wait until you resume; running jobs finish."),
-                tr("Pause All Types"), run);
+                tr("Pause All Types"), tr("Keep Running"), run);
     else
         run();
 }
@@ -690,7 +1148,10 @@ void JobsPage::newJob()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &NewJobDialog::jobCreated, this, [this](qint64 id) {
         emit statusMessage(tr("Created %1.").arg(Job::publicId(id)), 5000);
+        // Selected and shown once the table has it (selectCreatedJob()).
+        m_selectAfterRefresh = id;
         refresh();
+        m_table->scrollToTop();
     });
     dialog->open();
 }
@@ -702,6 +1163,72 @@ void JobsPage::openDetails(qint64 id)
     dialog->show();
 }
 
+void JobsPage::selectCreatedJob()
+{
+    const qint64 id = std::exchange(m_selectAfterRefresh, 0);
+    if (id == 0)
+        return;
+    const int row = m_model->rowOfJob(id);
+    if (row < 0) {
+        //: %1 is a job id such as job_12
+        emit statusMessage(tr("Created %1. The current filters hide it.").arg(Job::publicId(id)), 8000);
+        return;
+    }
+    m_table->selectionModel()->setCurrentIndex(m_model->index(row, 0), QItemSelectionModel::ClearAndSelect |
+                                                                           QItemSelectionModel::Rows);
+    m_table->scrollTo(m_model->index(row, 0));
+}
+
+void JobsPage::clearFilters()
+{
+    {
+        const QSignalBlocker a(m_statusList->selectionModel());
+        const QSignalBlocker b(m_typeCombo);
+        const QSignalBlocker c(m_search);
+        m_statusList->setCurrentIndex(m_statusModel->index(0));
+        m_typeCombo->setCurrentIndex(0);
+        m_search->clear();
+    }
+    updatePauseControls();
+    m_scheduleId = 0;
+    setScheduleFilter(0); // applies the filter
+}
+
+void JobsPage::updateEmptyState()
+{
+    if (m_model->rowCount() > 0 || m_model->isLoading()) {
+        m_emptyLabel->hide();
+        return;
+    }
+    QStringList active;
+    const int statusRow = m_statusList->currentIndex().isValid() ? m_statusList->currentIndex().row() : 0;
+    const QList<JobStatus> statuses = m_statusModel->statusesAt(statusRow);
+    if (!statuses.isEmpty()) {
+        QStringList names;
+        for (JobStatus st : statuses)
+            names << displayName(st);
+        //: an active filter in "No jobs match …"
+        active << tr("status “%1”").arg(names.join(QStringLiteral(", ")));
+    }
+    if (!m_model->filter().type.isEmpty())
+        active << tr("type “%1”").arg(m_model->filter().type.toHtmlEscaped());
+    if (!m_model->filter().search.isEmpty())
+        active << tr("search “%1”").arg(m_model->filter().search.toHtmlEscaped());
+    if (m_scheduleId != 0)
+        active << m_scheduleLabel->text().toHtmlEscaped();
+    if (active.isEmpty()) {
+        m_emptyLabel->setText(tr("No jobs yet. <a href=\"new\">Create one</a> (Ctrl+N)."));
+    } else {
+        //: %1 lists the active filters, e.g. status “Failed”, type “email_send”
+        m_emptyLabel->setText(tr("No jobs match %1. <a href=\"clear\">Clear all filters</a> "
+                                 "(Esc clears the search).")
+                                  .arg(QLocale().createSeparatedList(active)));
+    }
+    m_emptyLabel->setAccessibleDescription(
+        m_emptyLabel->text().remove(QRegularExpression(QStringLiteral("<[^>]*>"))));
+    m_emptyLabel->show();
+}
+
 void JobsPage::onCurrentChanged()
 {
     const QModelIndex current = m_table->currentIndex();
@@ -710,9 +1237,11 @@ void JobsPage::onCurrentChanged()
         if (!current.isValid()) {
             m_details->clear();
             m_detailsUpdatedAt = -1;
+            setDetailsShown(false);
         }
         return;
     }
+    setDetailsShown(true);
     // Reload the details only when the job changed (the table row carries its updated_at).
     if (job->id == m_details->jobId() && job->updatedAt == m_detailsUpdatedAt)
         return;
@@ -723,13 +1252,125 @@ void JobsPage::onCurrentChanged()
 void JobsPage::saveState(QSettings &settings) const
 {
     settings.setValue(QStringLiteral("jobs/header"), m_table->horizontalHeader()->saveState());
-    settings.setValue(QStringLiteral("jobs/splitter"), m_splitter->saveState());
+    settings.setValue(QStringLiteral("jobs/leftWidth"), m_leftWidth);
+    settings.setValue(QStringLiteral("jobs/detailsWidth"), m_detailsWidth);
+    settings.setValue(QStringLiteral("jobs/detailsHeight"), m_detailsHeight);
 }
 
 void JobsPage::restoreState(const QSettings &settings)
 {
     m_table->horizontalHeader()->restoreState(settings.value(QStringLiteral("jobs/header")).toByteArray());
-    m_splitter->restoreState(settings.value(QStringLiteral("jobs/splitter")).toByteArray());
+    m_leftWidth = qMax(m_splitter->widget(0)->minimumWidth(),
+                       settings.value(QStringLiteral("jobs/leftWidth"), m_leftWidth).toInt());
+    m_detailsWidth = qMax(200, settings.value(QStringLiteral("jobs/detailsWidth"), m_detailsWidth).toInt());
+    m_detailsHeight =
+        qMax(120, settings.value(QStringLiteral("jobs/detailsHeight"), m_detailsHeight).toInt());
+    applyPaneSizes();
+}
+
+int JobsPage::statusColumnWidth() const
+{
+    int widest = 0;
+    const QFontMetrics fm = m_statusList->fontMetrics();
+    for (int row = 0; row < m_statusModel->rowCount(); ++row) {
+        const QString name = m_statusModel->index(row).data().toString();
+        // Room for a six-digit count in the current locale.
+        widest = qMax(widest, fm.horizontalAdvance(name + QLocale().toString(999999)));
+    }
+    return widest + 16 + 6 + 2 * m_statusList->frameWidth() + 24;
+}
+
+void JobsPage::setDefaultColumnWidths()
+{
+    // From the texts of the current language and font, so that no column is cut and none wastes room;
+    // the Error column (the last) takes what is left.
+    QStringList types;
+    for (const JobTypeInfo &t : JobTypeCatalog::instance().types(true))
+        types << t.name;
+    QStringList priorities;
+    for (JobPriority p : {JobPriority::Low, JobPriority::Normal, JobPriority::High, JobPriority::Critical})
+        priorities << displayName(p);
+    const QString time =
+        JobTableModel::timeText(QDateTime(QDate(2026, 12, 28), QTime(22, 58, 58)).toMSecsSinceEpoch());
+    const QList<QPair<int, QStringList>> samples{
+        {JobTableModel::IdColumn, {Job::publicId(999'999)}},
+        {JobTableModel::TypeColumn, types},
+        {JobTableModel::PriorityColumn, priorities},
+        //: as in the Attempts column: attempts started "of" the most possible
+        {JobTableModel::AttemptsColumn, {tr("%1 of %2").arg(26).arg(26)}},
+        {JobTableModel::CreatedColumn, {time}},
+        {JobTableModel::StartedColumn, {time}},
+        {JobTableModel::DurationColumn, {JobTableModel::durationText(59 * 60'000 + 59'000)}},
+        {JobTableModel::WorkerColumn, {QStringLiteral("hcm-worker@app01:42110")}},
+        {JobTableModel::ErrorColumn, {QString(24, QLatin1Char('x'))}},
+    };
+    QHeaderView *header = m_table->horizontalHeader();
+    for (const auto &[column, texts] : samples)
+        header->resizeSection(column, columnWidthFor(m_table, column, texts));
+    header->resizeSection(
+        JobTableModel::StatusColumn,
+        columnWidthFor(m_table, JobTableModel::StatusColumn, JobTableModel::widestStatusTexts(), true) + 8);
+    header->setMinimumSectionSize(
+        qMin(header->minimumSectionSize(), m_table->fontMetrics().averageCharWidth() * 4));
+}
+
+void JobsPage::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    placeDetails();
+}
+
+bool JobsPage::detailsBelow() const
+{
+    return m_details->parentWidget() == m_centreSplitter;
+}
+
+void JobsPage::placeDetails()
+{
+    // Beside the table when the page is wide enough for both; below it otherwise.
+    const bool below = width() < kDetailsBesideMinWidth;
+    QSplitter *target = below ? m_centreSplitter : m_splitter;
+    if (m_details->parentWidget() != target) {
+        const bool visible = !m_details->isHidden();
+        target->addWidget(m_details);
+        target->setStretchFactor(target->indexOf(m_details), 0);
+        target->setCollapsible(target->indexOf(m_details), false);
+        m_details->setVisible(visible);
+    }
+    applyPaneSizes();
+}
+
+void JobsPage::applyPaneSizes()
+{
+    const int total = qMax(m_splitter->width(), width());
+    if (detailsBelow() || m_details->isHidden())
+        m_splitter->setSizes({m_leftWidth, qMax(100, total - m_leftWidth)});
+    else
+        m_splitter->setSizes({m_leftWidth, qMax(100, total - m_leftWidth - m_detailsWidth), m_detailsWidth});
+    if (detailsBelow() && !m_details->isHidden()) {
+        const int height = qMax(m_centreSplitter->height(), 200);
+        m_centreSplitter->setSizes({qMax(100, height - m_detailsHeight), m_detailsHeight});
+    }
+}
+
+void JobsPage::rememberPaneSizes()
+{
+    const QList<int> sizes = m_splitter->sizes();
+    m_leftWidth = sizes.value(0, m_leftWidth);
+    if (!detailsBelow() && !m_details->isHidden() && sizes.size() > 2)
+        m_detailsWidth = sizes.at(2);
+    if (detailsBelow() && !m_details->isHidden())
+        m_detailsHeight = m_centreSplitter->sizes().value(1, m_detailsHeight);
+}
+
+void JobsPage::setDetailsShown(bool shown)
+{
+    if (shown == !m_details->isHidden())
+        return;
+    m_details->setVisible(shown);
+    applyPaneSizes();
+    // The splitter lays a widget out again after it is shown: the sizes go on once that has happened.
+    QTimer::singleShot(0, this, &JobsPage::applyPaneSizes);
 }
 
 } // namespace hcm::ui

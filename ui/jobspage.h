@@ -1,17 +1,20 @@
 #pragma once
 
 #include "jobs/asyncjobservice.h"
+#include "jobs/jobrules.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListView;
 class QMenu;
+class QProgressDialog;
 class QSettings;
 class QShortcut;
 class QSplitter;
@@ -50,6 +53,37 @@ public:
     QList<qint64> selectedJobIds() const;
     // The context menu for these jobs (a fresh menu, deleted on close); exposed for tests.
     QMenu *createContextMenu(const QList<qint64> &ids);
+    // The job actions for the main window's Job menu, with their shortcuts: the same entries as the
+    // context menu, acting on the selected jobs and enabled by the same rules (JobRules). Their
+    // shortcuts work while the jobs table has focus (Ctrl+N anywhere in the window). Null entries are
+    // separators.
+    QList<QAction *> jobActions() const { return m_jobActions; }
+    // Rows selected (loaded or not) and whether that is every row: after Select All, Cancel, Retry and
+    // Delete act on everything the filter selects, through the bulk actions.
+    qint64 selectedRowCount() const;
+    bool allRowsSelected() const;
+    bool everyRowSelected() const; // all rows, some of them not loaded
+    // The result of the last bulk action ("Retried 1,234 jobs."), also shown in the status bar.
+    QString lastBulkResult() const { return m_lastBulkResult; }
+    // Bulk actions on everything the filter selects: asks (with the count), then runs them in the
+    // database in batches with a progress dialog and a result line. Delete asks for an age first,
+    // unless every row is selected (then every finished job that matches).
+    void requestBulk(BulkAction action, bool everySelected = false);
+    void selectAllJobs();
+    QAction *newJobAction() const { return m_newAction; }
+    // The line shown instead of rows when nothing matches (which filters are active, how to clear them).
+    QLabel *emptyStateLabel() const { return m_emptyLabel; }
+    QLineEdit *searchEdit() const { return m_search; }
+    // Clears status, type, search and schedule filters.
+    void clearFilters();
+
+    // On a page narrower than this the details pane sits below the table.
+    static constexpr int kDetailsBesideMinWidth = 1150;
+    // True while the details pane is below the table (narrow page); it is hidden while no job is chosen.
+    bool detailsBelow() const;
+    JobDetailsView *detailsPane() const { return m_details; }
+    QSplitter *splitter() const { return m_splitter; }
+    QSplitter *centreSplitter() const { return m_centreSplitter; }
 
     void saveState(QSettings &settings) const;
     void restoreState(const QSettings &settings);
@@ -76,15 +110,42 @@ signals:
     void databaseError(const QString &message);
     void databaseOk();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void buildUi();
+    void setDefaultColumnWidths();
+    int statusColumnWidth() const;
+    void placeDetails();
+    void applyPaneSizes();
+    void rememberPaneSizes();
+    void setDetailsShown(bool shown);
+    void captureScrollAnchor();
+    void restoreScrollAnchor();
     void applyFilter();
     void requestCounts();
+    void requestThroughput();
     void loadVisibleRows();
     void onCurrentChanged();
     void onActionFinished(quint64 request, const QList<JobActionResult> &results,
                           const QList<qint64> &created);
-    void confirm(const QString &text, const QString &okText, std::function<void()> onAccept);
+    // One confirmation policy: what cannot be undone (cancel, delete) is asked once, for one job as for
+    // many; the buttons say what happens ("Cancel Jobs") and what the other choice keeps ("Keep Jobs").
+    void confirm(const QString &text, const QString &okText, const QString &keepText,
+                 std::function<void()> onAccept);
+    void buildActions();
+    void updateActions();
+    void updateEmptyState();
+    void updateBulkActions();
+    qint64 countOf(BulkAction action) const;
+    void askDeleteOlderThan();
+    void startBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore);
+    void onBulkFinished(quint64 request, const BulkResult &result);
+    void selectCreatedJob();
+    // Which of `jobs` `action` applies to; `why` says why none when it is empty.
+    QList<qint64> targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const;
+    QList<const Job *> loadedJobs(const QList<qint64> &ids) const;
     void copyToClipboard(const QString &text, const QString &what);
     bool isLoaded(qint64 id) const;
     void updatePauseControls();
@@ -105,7 +166,36 @@ private:
     QTableView *m_table = nullptr;
     JobDetailsView *m_details = nullptr;
     ThroughputChart *m_chart = nullptr;
-    QSplitter *m_splitter = nullptr;
+
+public:
+    ThroughputChart *chart() const { return m_chart; }
+
+private:
+    QSplitter *m_splitter = nullptr;       // left column | centre (| details when wide)
+    QSplitter *m_centreSplitter = nullptr; // search and table (/ details when narrow)
+    int m_leftWidth = 190;
+    int m_detailsWidth = 340;
+    int m_detailsHeight = 260;
+    QLabel *m_emptyLabel = nullptr;
+    QAction *m_newAction = nullptr;
+    QAction *m_detailsAction = nullptr;
+    QAction *m_cancelAction = nullptr;
+    QAction *m_retryAction = nullptr;
+    QAction *m_duplicateAction = nullptr;
+    QAction *m_copyIdAction = nullptr;
+    QAction *m_copyPayloadAction = nullptr;
+    QAction *m_deleteAction = nullptr;
+    QAction *m_selectAllAction = nullptr;
+    QAction *m_retryAllAction = nullptr;
+    QAction *m_cancelAllAction = nullptr;
+    QAction *m_deleteOldAction = nullptr;
+    QList<QAction *> m_jobActions;
+    QHash<quint64, BulkAction> m_pendingBulk;
+    QHash<quint64, QPointer<QProgressDialog>> m_bulkDialogs;
+    QString m_lastBulkResult;
+    qint64 m_anchorJob = 0; // the top visible job before an update moved rows, 0: none
+    int m_anchorRow = -1;
+    qint64 m_selectAfterRefresh = 0; // a job created here: selected and shown once the table has it
     QTimer m_searchDebounce;
     QTimer m_changeCoalescer;
     QTimer m_throughputTimer;
@@ -121,8 +211,6 @@ private:
     bool m_countsStale = true;
     // The chart follows change notifications, at most once a second: a change within the second after a
     // read is read at its end.
-    QElapsedTimer m_sinceThroughput;
-    QTimer m_throughputFollow;
     quint64 m_countsShown = 0; // request whose answer the status list shows
     quint64 m_detailsRequest = 0;
     quint64 m_deliveriesRequest = 0;

@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -25,6 +26,7 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace hcm::ui {
@@ -44,7 +46,6 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_nav->setObjectName(QStringLiteral("navigation"));
     m_nav->setAccessibleName(tr("Pages"));
     m_nav->setIconSize(QSize(24, 24));
-    m_nav->setFixedWidth(150);
     m_nav->setFrameShape(QFrame::NoFrame);
     m_nav->addItem(new QListWidgetItem(icon("page-jobs"), tr("Jobs")));
     m_nav->addItem(new QListWidgetItem(icon("page-workers"), tr("Workers")));
@@ -65,6 +66,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
         m_jobsPage->setScheduleFilter(id, name);
         showPage(0);
     });
+    fitNavigationWidth();
     connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
     // A save the unsaved-changes question asked for: go on when it worked, stay when it did not.
     connect(m_notificationsPage, &NotificationsPage::saved, this, [this] {
@@ -83,6 +85,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     setCentralWidget(central);
 
     buildMenus();
+    connect(m_pages, &QStackedWidget::currentChanged, this, &MainWindow::onPageChanged);
+    onPageChanged(m_pages->currentIndex());
     buildStatusBar();
     restoreSettings();
     setWorkerEnabled(m_options.runWorker && m_options.db.isSqlite());
@@ -96,8 +100,7 @@ MainWindow::~MainWindow()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *newJob = file->addAction(icon("action-new"), tr("&New Job…"), m_jobsPage, &JobsPage::newJob);
-    newJob->setShortcut(QKeySequence::New);
+    file->addAction(m_jobsPage->newJobAction());
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -114,7 +117,19 @@ void MainWindow::buildMenus()
     view->addSeparator();
     QAction *refresh =
         view->addAction(icon("action-refresh"), tr("&Refresh"), m_jobsPage, &JobsPage::refresh);
-    refresh->setShortcut(QKeySequence::Refresh);
+    // F5 only: on some desktops QKeySequence::Refresh is Ctrl+R too, the key of "Retry Now".
+    refresh->setShortcut(QKeySequence(Qt::Key_F5));
+
+    // Every action of the jobs table's context menu, with its key; enabled by the same rules.
+    m_jobMenu = menuBar()->addMenu(tr("&Job"));
+    m_jobMenu->setObjectName(QStringLiteral("jobMenu"));
+    m_jobMenu->setToolTipsVisible(true);
+    for (QAction *a : m_jobsPage->jobActions()) {
+        if (a)
+            m_jobMenu->addAction(a);
+        else
+            m_jobMenu->addSeparator();
+    }
 
     QMenu *worker = menuBar()->addMenu(tr("&Worker"));
     m_workerAction = worker->addAction(tr("&Run Jobs in This Window"));
@@ -165,10 +180,13 @@ void MainWindow::buildStatusBar()
         statusBar()->showMessage(message, 10'000);
     });
     connect(m_jobsPage, &JobsPage::throughputChanged, this, [this](const Throughput &t) {
-        // The last full minute: the current one is still filling.
-        const int completed = t.completed.size() >= 2 ? t.completed.at(t.completed.size() - 2) : 0;
-        m_rateLabel->setText(tr("%1 jobs/min").arg(QLocale().toString(completed)));
-        m_rateLabel->setToolTip(tr("Jobs completed in the last full minute"));
+        // Jobs completed in the 60 seconds up to the last change, of the type the jobs page filters by.
+        const int n = int(qMin<qint64>(t.completedLastMinute, std::numeric_limits<int>::max()));
+        //: jobs completed in the last 60 seconds
+        m_rateLabel->setText(n == 1 ? tr("1 job/min") : tr("%n jobs/min", nullptr, n));
+        m_rateLabel->setToolTip(t.type.isEmpty()
+                                    ? tr("Jobs completed in the last 60 seconds")
+                                    : tr("%1 jobs completed in the last 60 seconds").arg(t.type));
     });
     updateWorkerLabel();
 }
@@ -301,6 +319,33 @@ void MainWindow::onNavigationChanged(int row)
         return;
     }
     m_pages->setCurrentIndex(row);
+}
+
+void MainWindow::fitNavigationWidth()
+{
+    // As wide as the longest page name in the current language ("Benachrichtigungen"), with its icon:
+    // never cut, never scrolled sideways.
+    int widest = 0;
+    for (int i = 0; i < m_nav->count(); ++i)
+        widest = qMax(widest, m_nav->fontMetrics().horizontalAdvance(m_nav->item(i)->text()));
+    const int iconAndMargins =
+        m_nav->iconSize().width() + 3 * m_nav->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 24;
+    m_nav->setFixedWidth(qMax(120, widest + iconAndMargins + 2 * m_nav->frameWidth()));
+    m_nav->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::FontChange && m_nav)
+        fitNavigationWidth();
+}
+
+void MainWindow::onPageChanged(int index)
+{
+    // The Job menu acts on the jobs table's selection: only while that table is shown.
+    if (m_jobMenu)
+        m_jobMenu->menuAction()->setEnabled(index == JobsPageIndex);
 }
 
 void MainWindow::askAboutUnsavedChanges(std::function<void()> proceed)

@@ -15,6 +15,7 @@
 class QDialog;
 class QLabel;
 class QListWidget;
+class QMenu;
 class QPushButton;
 class QMessageBox;
 class QStackedWidget;
@@ -46,6 +47,8 @@ public:
     ~MainWindow() override;
 
     JobsPage *jobsPage() const { return m_jobsPage; }
+    QMenu *jobMenu() const { return m_jobMenu; }
+    QListWidget *navigation() const { return m_nav; }
     WorkersPage *workersPage() const { return m_workersPage; }
     NotificationsPage *notificationsPage() const { return m_notificationsPage; }
     SchedulesPage *schedulesPage() const { return m_schedulesPage; }
@@ -77,6 +80,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildMenus();
@@ -88,6 +92,8 @@ private:
     void updateDrainStatus();
     void restoreSettings();
     void onNavigationChanged(int row);
+    void onPageChanged(int index);
+    void fitNavigationWidth();
     // Asks Save / Discard / Cancel about the notification settings' unsaved changes (open(), not exec());
     // `proceed` runs after a successful save or a discard, not after Cancel or a failed save.
     void askAboutUnsavedChanges(std::function<void()> proceed);
@@ -110,6 +116,7 @@ private:
     QLabel *m_workerLabel = nullptr;
     QLabel *m_rateLabel = nullptr;
     QAction *m_workerAction = nullptr;
+    QMenu *m_jobMenu = nullptr;
     int m_running = 0;
     bool m_draining = false; // closing: waiting for the pools to stop
     bool m_drained = false;  // every pool stopped: the window may close

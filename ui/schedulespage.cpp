@@ -1,12 +1,15 @@
 #include "schedulespage.h"
 
 #include "jobs/jobnotifier.h"
+#include "jobs/jobtypes.h"
 #include "schedules/asyncscheduleservice.h"
 #include "schedules/schedulenotifier.h"
 #include "ui/scheduledialog.h"
 #include "ui/scheduletablemodel.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 
+#include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
@@ -41,13 +44,7 @@ SchedulesPage::SchedulesPage(const DbConfig &config, const Actor &actor, QWidget
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->horizontalHeader()->setStretchLastSection(false);
-    m_view->setColumnWidth(ScheduleTableModel::Name, 130);
-    m_view->setColumnWidth(ScheduleTableModel::Type, 90);
-    m_view->setColumnWidth(ScheduleTableModel::When, 260);
-    m_view->setColumnWidth(ScheduleTableModel::Zone, 120);
-    m_view->setColumnWidth(ScheduleTableModel::NextRun, 130);
-    m_view->setColumnWidth(ScheduleTableModel::LastRun, 190);
-    m_view->setColumnWidth(ScheduleTableModel::Enabled, 70);
+    fitColumns();
     connect(m_view, &QWidget::customContextMenuRequested, this, &SchedulesPage::showMenu);
     connect(m_view, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {
         if (index.column() != ScheduleTableModel::Enabled)
@@ -89,6 +86,36 @@ SchedulesPage::~SchedulesPage() = default;
 ScheduleDialog *SchedulesPage::openDialog() const
 {
     return m_dialog.data();
+}
+
+void SchedulesPage::fitColumns()
+{
+    // From the texts of the current language; "When" (the cron line and its description) takes what is
+    // left, so that every column fits a 1000 px window.
+    QStringList types;
+    for (const JobTypeInfo &t : JobTypeCatalog::instance().types(false))
+        types << t.name;
+    const QString time =
+        QLocale().toString(QDateTime(QDate(2026, 12, 28), QTime(22, 58)), QStringLiteral("yyyy-MM-dd HH:mm"));
+    struct Sample {
+        int column;
+        QStringList texts;
+        bool icon = false;
+    };
+    const QList<Sample> samples{
+        {ScheduleTableModel::Name, {QStringLiteral("Nightly cleanup")}},
+        {ScheduleTableModel::Type, types},
+        {ScheduleTableModel::Zone, {QStringLiteral("Europe/Berlin")}},
+        {ScheduleTableModel::NextRun, {time}},
+        {ScheduleTableModel::LastRun,
+         {QStringLiteral("%1 (%2)").arg(time, displayName(JobStatus::Completed))},
+         true},
+        {ScheduleTableModel::Enabled, {}},
+    };
+    QHeaderView *header = m_view->horizontalHeader();
+    for (const Sample &s : samples)
+        header->resizeSection(s.column, columnWidthFor(m_view, s.column, s.texts, s.icon));
+    header->setSectionResizeMode(ScheduleTableModel::When, QHeaderView::Stretch);
 }
 
 void SchedulesPage::refresh()

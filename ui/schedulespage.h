@@ -56,6 +56,7 @@ signals:
     void showJobsRequested(qint64 scheduleId, const QString &name);
 
 private:
+    void fitColumns();
     void showMenu(const QPoint &pos);
     void openEditor(const Schedule &initial);
     void onActionFinished(bool ok, const QString &message, qint64 id);

@@ -4,6 +4,7 @@
 #include <QHeaderView>
 #include <QPointer>
 #include <QScrollBar>
+#include <QStringList>
 #include <QTableView>
 
 namespace hcm::ui {
@@ -51,6 +52,19 @@ private:
 };
 
 } // namespace
+
+int columnWidthFor(const QTableView *table, int column, const QStringList &samples, bool withIcon)
+{
+    const QHeaderView *header = table->horizontalHeader();
+    const QString title =
+        table->model() ? table->model()->headerData(column, Qt::Horizontal).toString() : QString();
+    // Header: text, the sort indicator and the section's margins.
+    int width = header->fontMetrics().horizontalAdvance(title) + 26;
+    const QFontMetrics metrics = table->fontMetrics();
+    for (const QString &text : samples)
+        width = qMax(width, metrics.horizontalAdvance(text) + (withIcon ? 16 + 6 : 0) + 16);
+    return width;
+}
 
 void fitHeightToRows(QTableView *table, int maxRows)
 {

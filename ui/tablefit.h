@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QStringList>
+
 class QTableView;
 
 namespace hcm::ui {
@@ -8,5 +10,10 @@ namespace hcm::ui {
 // horizontal scroll bar while that is shown: a bar that appears when the columns get wider than the
 // table no longer covers the last row. Call again after the rows or the row heights change.
 void fitHeightToRows(QTableView *table, int maxRows);
+
+// The width column `column` of `table` needs for its header text (with the sort arrow) and the widest
+// of `samples` (with a 16 px icon when `withIcon`), measured in the table's fonts: widths come from the
+// texts of the current language, not from pixels picked for English.
+int columnWidthFor(const QTableView *table, int column, const QStringList &samples, bool withIcon = false);
 
 } // namespace hcm::ui

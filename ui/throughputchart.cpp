@@ -51,6 +51,7 @@ void ThroughputChart::setData(const Throughput &throughput)
     m_data.failed.resize(n, 0);
     m_hover = qMin<int>(m_hover, int(n) - 1);
     setAccessibleDescription(tr("Completed %1 · Failed %2").arg(totalCompleted()).arg(totalFailed()));
+    updateGeometry(); // the legend's numbers decide the least width
     update();
 }
 
@@ -70,6 +71,38 @@ qint64 ThroughputChart::totalFailed() const
     return n;
 }
 
+QStringList ThroughputChart::legendTexts() const
+{
+    const QLocale locale;
+    return {tr("Completed %1").arg(locale.toString(totalCompleted())),
+            tr("Failed %1").arg(locale.toString(totalFailed()))};
+}
+
+int ThroughputChart::legendItemWidth(const QString &text) const
+{
+    const QFontMetrics fm = fontMetrics();
+    return fm.ascent() - 2 + 5 + fm.horizontalAdvance(text);
+}
+
+int ThroughputChart::legendLines() const
+{
+    const QStringList texts = legendTexts();
+    const int oneLine = legendItemWidth(texts.at(0)) + 12 + legendItemWidth(texts.at(1));
+    return oneLine <= width() - 2 * kMargin ? 1 : 2;
+}
+
+QSize ThroughputChart::sizeHint() const
+{
+    return {qMax(260, minimumSizeHint().width()), 140};
+}
+
+QSize ThroughputChart::minimumSizeHint() const
+{
+    const QStringList texts = legendTexts();
+    return {qMax(120, qMax(legendItemWidth(texts.at(0)), legendItemWidth(texts.at(1))) + 2 * kMargin),
+            100 + fontMetrics().height()};
+}
+
 ThroughputChart::Geometry ThroughputChart::geometry() const
 {
     const QFontMetrics fm = fontMetrics();
@@ -87,7 +120,7 @@ ThroughputChart::Geometry ThroughputChart::geometry() const
     g.maxValue = g.intervals * g.step;
     const int yLabelWidth = fm.horizontalAdvance(QLocale().toString(g.maxValue)) + kMargin;
     const QRect area = rect().adjusted(kMargin, kMargin / 2, -kMargin, -kMargin / 2);
-    g.legend = QRect(area.left(), area.top(), area.width(), fm.height());
+    g.legend = QRect(area.left(), area.top(), area.width(), fm.height() * legendLines());
     g.axisLabels = QRect(area.left(), area.bottom() - fm.height() + 1, area.width(), fm.height());
     const int halfLabel = fm.height() / 2;
     g.plot = QRect(QPoint(area.left() + yLabelWidth, g.legend.bottom() + 6 + halfLabel),
@@ -153,27 +186,32 @@ void ThroughputChart::drawLegend(QPainter &p, const QRect &rect) const
     const QLocale locale;
     const int box = fm.ascent() - 2;
     const int minutes = int(m_data.completed.size());
-    const QString completed = tr("Completed %1").arg(locale.toString(totalCompleted()));
-    const QString failed = tr("Failed %1").arg(locale.toString(totalFailed()));
+    const QStringList texts = legendTexts();
+    const QString &completed = texts.at(0);
+    const QString &failed = texts.at(1);
+    const bool twoLines = legendLines() == 2;
     const QString period =
         minutes == 60 ? tr("in the last hour") : tr("in the last %n minutes", nullptr, minutes);
     int x = rect.left();
-    const int boxY = rect.top() + (rect.height() - box) / 2;
+    int top = rect.top();
+    const int lineHeight = fm.height();
     auto item = [&](const QColor &color, const QString &text) {
-        p.fillRect(QRect(x, boxY, box, box), color);
+        p.fillRect(QRect(x, top + (lineHeight - box) / 2, box, box), color);
         x += box + 5;
-        p.drawText(QRect(x, rect.top(), rect.right() - x, rect.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                   text);
+        p.drawText(QRect(x, top, rect.right() - x, lineHeight), Qt::AlignLeft | Qt::AlignVCenter, text);
         x += fm.horizontalAdvance(text) + 12;
     };
     p.setPen(palette().color(QPalette::WindowText));
     item(statusColor(JobStatus::Completed), completed);
+    if (twoLines) {
+        x = rect.left();
+        top += lineHeight;
+    }
     item(statusColor(JobStatus::Failed), failed);
     // The period repeats the panel's title: shown when it fits whole, left out rather than cut.
     if (fm.horizontalAdvance(period) <= rect.right() - x) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(QRect(x, rect.top(), rect.right() - x, rect.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                   period);
+        p.drawText(QRect(x, top, rect.right() - x, lineHeight), Qt::AlignLeft | Qt::AlignVCenter, period);
     }
 }
 
@@ -215,9 +253,13 @@ void ThroughputChart::paintEvent(QPaintEvent *)
                    Qt::AlignLeft | Qt::AlignTop, first);
         const int midX = g.plot.left() + g.plot.width() / 2;
         const int midW = fm.horizontalAdvance(middle);
-        p.drawText(QRect(midX - midW / 2, g.axisLabels.top(), midW, g.axisLabels.height()), Qt::AlignCenter,
-                   middle);
         const int nowW = fm.horizontalAdvance(now);
+        // The middle label only where it leaves room on both sides (a narrow column shows the ends).
+        const int gap = fm.horizontalAdvance(QLatin1Char(' ')) * 2;
+        if (g.plot.left() + fm.horizontalAdvance(first) + gap <= midX - midW / 2 &&
+            midX + midW / 2 + gap <= g.plot.right() - nowW / 2)
+            p.drawText(QRect(midX - midW / 2, g.axisLabels.top(), midW, g.axisLabels.height()),
+                       Qt::AlignCenter, middle);
         p.drawText(QRect(g.plot.right() - nowW / 2, g.axisLabels.top(), nowW, g.axisLabels.height()),
                    Qt::AlignCenter, now);
     }
@@ -225,7 +267,8 @@ void ThroughputChart::paintEvent(QPaintEvent *)
     if (empty) {
         p.setPen(muted);
         const QString message = n == 0 ? tr("No data") : tr("No jobs finished in this period");
-        p.drawText(g.plot, Qt::AlignCenter, fm.elidedText(message, Qt::ElideRight, g.plot.width()));
+        p.drawText(g.plot, Qt::AlignCenter | Qt::TextWordWrap,
+                   message); // wrapped in a narrow column, not cut
         return;
     }
 

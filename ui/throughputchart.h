@@ -20,8 +20,12 @@ public:
     qint64 totalCompleted() const;
     qint64 totalFailed() const;
 
-    QSize sizeHint() const override { return {420, 140}; }
-    QSize minimumSizeHint() const override { return {240, 100}; }
+    QSize sizeHint() const override;
+    // As narrow as the legend's longer entry in the current language ("Fehlgeschlagen 5"): the legend
+    // goes on two lines when one does not fit, and is never cut.
+    QSize minimumSizeHint() const override;
+    // Lines the legend takes at the current width (1 or 2).
+    int legendLines() const;
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -42,6 +46,8 @@ private:
     int bucketAt(const QPoint &pos) const; // -1 outside the bars
     QString tooltipText(int bucket) const;
     void drawLegend(QPainter &p, const QRect &rect) const;
+    QStringList legendTexts() const; // "Completed 12", "Failed 3"
+    int legendItemWidth(const QString &text) const;
 
     Throughput m_data;
     int m_hover = -1;

@@ -6,9 +6,11 @@
 #include "ui/jobdetailsdialog.h"
 #include "ui/pausedtypesbar.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 #include "ui/workerjobsmodel.h"
 
 #include <QClipboard>
+#include <QDateTime>
 #include <QFont>
 #include <QGuiApplication>
 #include <QHeaderView>
@@ -241,7 +243,8 @@ WorkersPage::WorkersPage(AsyncJobService *service, QWidget *parent)
     m_table->setObjectName(QStringLiteral("workerTable"));
     m_table->setAccessibleName(tr("Workers"));
     m_table->setModel(m_model);
-    setUpTable(m_table, {220, 110, 70, 290, 80, 150, 120});
+    setUpTable(m_table, {});
+    fitWorkerColumns();
 
     m_jobsTable->setObjectName(QStringLiteral("workerJobsTable"));
     m_jobsTable->setAccessibleName(tr("Jobs of the selected worker"));
@@ -477,6 +480,28 @@ void WorkersPage::openDetails(qint64 jobId)
     auto *dialog = new JobDetailsDialog(m_service, jobId, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
+}
+
+void WorkersPage::fitWorkerColumns()
+{
+    // From the texts of the current language: the table fits a 1000 px window with Last heartbeat in
+    // view. A longer "Lost (…)" is elided; its tooltip says it whole.
+    const QString time =
+        JobTableModel::timeText(QDateTime(QDate(2026, 12, 28), QTime(22, 58, 58)).toMSecsSinceEpoch());
+    const QList<QPair<int, QStringList>> samples{
+        {WorkerTableModel::IdColumn, {QStringLiteral("hcm-worker@app01:42110")}},
+        {WorkerTableModel::HostColumn, {QStringLiteral("app01")}},
+        {WorkerTableModel::PidColumn, {QStringLiteral("4194304")}},
+        {WorkerTableModel::StateColumn,
+         {tr("Running"), tr("Stopped"),
+          tr("Lost (no heartbeat for %1)").arg(JobTableModel::durationText(5 * 60'000))}},
+        //: as in the Running column: running jobs "of" the worker's threads
+        {WorkerTableModel::RunningColumn, {tr("%1 of %2").arg(16).arg(16)}},
+        {WorkerTableModel::StartedColumn, {time}},
+        {WorkerTableModel::HeartbeatColumn, {tr("%1 ago").arg(JobTableModel::durationText(59'000))}},
+    };
+    for (const auto &[column, texts] : samples)
+        m_table->horizontalHeader()->resizeSection(column, columnWidthFor(m_table, column, texts));
 }
 
 void WorkersPage::showEvent(QShowEvent *event)

@@ -94,6 +94,7 @@ protected:
     void hideEvent(QHideEvent *event) override;
 
 private:
+    void fitWorkerColumns();
     void onSelectedWorkerChanged();
     void onWorkersReady(quint64 request, const QList<WorkerInfo> &workers);
     void onWorkerJobsReady(quint64 request, const WorkerJobs &jobs);

@@ -60,6 +60,7 @@ signals:
                         const QList<qint64> &created);
     void pausedTypesReady(quint64 request, const QList<hcm::PausedType> &paused);
     void pauseChanged(quint64 request, const hcm::PauseChange &change);
+    void bulkPreviewReady(quint64 request, qint64 count);
     void requestFailed(quint64 request, const QString &message);
 
 private:
@@ -102,6 +103,7 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     qRegisterMetaType<QList<DeliveryRecord>>();
     qRegisterMetaType<QList<PausedType>>();
     qRegisterMetaType<PauseChange>();
+    qRegisterMetaType<BulkResult>();
     (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before other threads connect
 
     auto *worker = new JobDbWorker(std::move(store));
@@ -120,14 +122,86 @@ AsyncJobService::AsyncJobService(JobStore store, QObject *parent)
     connect(worker, &JobDbWorker::actionFinished, this, &AsyncJobService::actionFinished);
     connect(worker, &JobDbWorker::pausedTypesReady, this, &AsyncJobService::pausedTypesReady);
     connect(worker, &JobDbWorker::pauseChanged, this, &AsyncJobService::pauseChanged);
+    connect(worker, &JobDbWorker::bulkPreviewReady, this, &AsyncJobService::bulkPreviewReady);
     connect(worker, &JobDbWorker::requestFailed, this, &AsyncJobService::requestFailed);
     m_thread.start();
 }
 
 AsyncJobService::~AsyncJobService()
 {
+    for (const auto &stop : std::as_const(m_bulkStops))
+        stop->store(true);
+    for (QThread *t : std::as_const(m_bulkThreads)) {
+        t->wait();
+        delete t;
+    }
     m_thread.quit();
     m_thread.wait();
+}
+
+quint64 AsyncJobService::previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                                     const Actor &actor)
+{
+    const quint64 id = next();
+    m_worker->post(JobDbWorker::Kind::Other, [id, action, filter, finishedBefore, actor](JobDbWorker &w) {
+        auto n = w.service().previewBulk(action, filter, finishedBefore, actor);
+        if (!n)
+            emit w.requestFailed(id, n.error().message);
+        else
+            emit w.bulkPreviewReady(id, n.value());
+    });
+    return id;
+}
+
+quint64 AsyncJobService::runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                                 const Actor &actor)
+{
+    const quint64 id = next();
+    auto stop = std::make_shared<std::atomic_bool>(false);
+    m_bulkStops.insert(id, stop);
+    const DbConfig config = m_config;
+    QPointer<AsyncJobService> self(this);
+    // Its own thread and connection: batches of thousands of jobs must not hold up the table's reads.
+    QThread *thread = QThread::create([=] {
+        JobService service{JobStore(config)};
+        auto result = service.runBulk(action, filter, finishedBefore, actor, [&](qint64 done, qint64 total) {
+            QMetaObject::invokeMethod(
+                self,
+                [self, id, done, total] {
+                    if (self)
+                        emit self->bulkProgress(id, done, total);
+                },
+                Qt::QueuedConnection);
+            return !stop->load();
+        });
+        Database::closeThreadConnections();
+        QMetaObject::invokeMethod(
+            self,
+            [self, id, result] {
+                if (!self)
+                    return;
+                self->m_bulkStops.remove(id);
+                if (result)
+                    emit self->bulkFinished(id, result.value());
+                else
+                    emit self->requestFailed(id, result.error().message);
+            },
+            Qt::QueuedConnection);
+    });
+    thread->setObjectName(QStringLiteral("hcm-bulk"));
+    m_bulkThreads.append(thread);
+    connect(thread, &QThread::finished, this, [this, thread] {
+        m_bulkThreads.removeAll(thread);
+        thread->deleteLater();
+    });
+    thread->start();
+    return id;
+}
+
+void AsyncJobService::stopBulk(quint64 request)
+{
+    if (const auto stop = m_bulkStops.value(request))
+        stop->store(true);
 }
 
 quint64 AsyncJobService::fetchWindow(const JobFilter &filter, std::optional<KnownTotal> knownTotal)
@@ -224,12 +298,12 @@ quint64 AsyncJobService::fetchJob(qint64 jobId)
     return id;
 }
 
-quint64 AsyncJobService::fetchThroughput(int minutes)
+quint64 AsyncJobService::fetchThroughput(int minutes, const QString &type)
 {
     const quint64 id = next();
-    m_worker->post(JobDbWorker::Kind::Throughput, [id, minutes](JobDbWorker &w) {
-        auto result =
-            JobStatsStore(w.service().store().config(), w.service().store().clock()).throughput(minutes);
+    m_worker->post(JobDbWorker::Kind::Throughput, [id, minutes, type](JobDbWorker &w) {
+        auto result = JobStatsStore(w.service().store().config(), w.service().store().clock())
+                          .throughput(minutes, type);
         if (!result) {
             emit w.requestFailed(id, result.error().message);
             return;

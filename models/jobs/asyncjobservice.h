@@ -8,7 +8,11 @@
 #include <QPointer>
 #include <QThread>
 
+#include <QHash>
+
 #include <array>
+#include <atomic>
+#include <memory>
 #include <optional>
 
 namespace hcm {
@@ -52,6 +56,8 @@ struct Throughput {
     qint64 firstMinuteMs = 0; // start of the first bucket (UTC ms)
     QList<int> completed;
     QList<int> failed;
+    qint64 completedLastMinute = 0; // completed in the 60 seconds up to the query: "jobs/min"
+    QString type{};                 // the job type counted; empty: every type
 };
 
 class JobDbWorker;
@@ -77,7 +83,7 @@ public:
     // most JobStatsStore::kCountLimit + 1 rows (StatusCounts::partial).
     quint64 fetchCounts(const JobFilter &filter);
     quint64 fetchJob(qint64 id);
-    quint64 fetchThroughput(int minutes);
+    quint64 fetchThroughput(int minutes, const QString &type = {});
     quint64 fetchWorkers();
     // The jobs a worker holds and its recent attempts that did not complete (JobStore::jobsOfWorker).
     quint64 fetchWorkerJobs(const QString &workerId);
@@ -91,6 +97,14 @@ public:
     quint64 duplicate(const QList<qint64> &ids, const Actor &actor);
     // The paused job types (pausedTypesReady), and pausing or resuming one (PauseService::setPaused;
     // kAllJobTypes for all): pauseChanged, or requestFailed with the reason.
+    // Bulk actions on everything `filter` selects (JobService::runBulk): each in a thread of its own
+    // with its own connection, so that the table and counts keep refreshing meanwhile. bulkProgress
+    // after every batch, then bulkFinished (or requestFailed) exactly once.
+    quint64 previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                        const Actor &actor);
+    quint64 runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore, const Actor &actor);
+    // Stops a running bulk action after its current batch (what is done stays done).
+    void stopBulk(quint64 request);
     quint64 fetchPausedTypes();
     quint64 setPaused(const QString &type, bool paused, const Actor &actor);
 
@@ -105,6 +119,9 @@ signals:
     // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
     void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
                         const QList<qint64> &created);
+    void bulkPreviewReady(quint64 request, qint64 count);
+    void bulkProgress(quint64 request, qint64 done, qint64 total);
+    void bulkFinished(quint64 request, const hcm::BulkResult &result);
     void pausedTypesReady(quint64 request, const QList<hcm::PausedType> &paused);
     void pauseChanged(quint64 request, const hcm::PauseChange &change);
     // Any request that failed as a whole: the database is unreachable, the input was refused.
@@ -117,6 +134,8 @@ private:
     QThread m_thread;
     QPointer<JobDbWorker> m_worker;
     quint64 m_lastRequest = 0;
+    QHash<quint64, std::shared_ptr<std::atomic_bool>> m_bulkStops; // running bulk actions
+    QList<QThread *> m_bulkThreads;
 };
 
 } // namespace hcm
@@ -128,6 +147,7 @@ Q_DECLARE_METATYPE(hcm::JobFilter)
 Q_DECLARE_METATYPE(hcm::NewJob)
 Q_DECLARE_METATYPE(hcm::Actor)
 Q_DECLARE_METATYPE(hcm::JobActionResult)
+Q_DECLARE_METATYPE(hcm::BulkResult)
 Q_DECLARE_METATYPE(hcm::WorkerInfo)
 Q_DECLARE_METATYPE(hcm::WorkerJobs)
 Q_DECLARE_METATYPE(hcm::DeliveryRecord)

@@ -1,7 +1,9 @@
 #include "jobservice.h"
 
+#include "auth/permissions.h"
 #include "common/logcategories.h"
 #include "jobs/jobnotifier.h"
+#include "jobs/jobrules.h"
 #include "jobs/jobtypes.h"
 
 #include <QCoreApplication>
@@ -242,6 +244,160 @@ QList<JobActionResult> JobService::deleteFinished(const QList<qint64> &ids, cons
         emit JobNotifier::instance()->jobsChanged(changed);
     }
     return results;
+}
+
+JobFilter JobService::bulkFilter(BulkAction action, JobFilter filter)
+{
+    QList<JobStatus> applies;
+    switch (action) {
+    case BulkAction::Retry:
+        applies = {JobStatus::Failed};
+        break;
+    case BulkAction::Cancel:
+        applies = {JobStatus::Queued};
+        break;
+    case BulkAction::Delete:
+        applies = {JobStatus::Completed, JobStatus::Failed, JobStatus::Cancelled};
+        break;
+    }
+    // The statuses asked for that the action applies to; none asked for: the action's own ("retry all
+    // failed", "cancel all queued"). Asked only for others: nothing matches.
+    QList<JobStatus> statuses;
+    if (filter.statuses.isEmpty()) {
+        statuses = applies;
+    } else {
+        const JobAction rule = action == BulkAction::Retry    ? JobAction::RetryNow
+                               : action == BulkAction::Cancel ? JobAction::Cancel
+                                                              : JobAction::Delete;
+        for (JobStatus st : std::as_const(filter.statuses))
+            if (JobRules::allows(rule, st) && !statuses.contains(st))
+                statuses << st;
+    }
+    filter.statuses = statuses;
+    filter.offset = 0;
+    return filter;
+}
+
+namespace {
+
+Permission permissionOf(BulkAction action)
+{
+    switch (action) {
+    case BulkAction::Retry:
+        return Permission::RetryJobs;
+    case BulkAction::Cancel:
+        return Permission::CancelJobs;
+    case BulkAction::Delete:
+        break;
+    }
+    return Permission::DeleteJobs;
+}
+
+} // namespace
+
+Result<qint64> JobService::previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                                       const Actor &actor)
+{
+    if (auto st = authorize(actor, Permission::ReadJobs); !st)
+        return st.error();
+    const JobFilter f = bulkFilter(action, filter);
+    if (f.statuses.isEmpty())
+        return qint64(0);
+    auto n = m_store.countMatching(f, action == BulkAction::Delete ? finishedBefore : 0);
+    if (!n)
+        return n.error();
+    return n->count;
+}
+
+Result<BulkResult> JobService::retryMatching(const JobFilter &filter, const Actor &actor,
+                                             const BulkProgress &progress)
+{
+    if (auto st = authorize(actor, Permission::RetryJobs); !st)
+        return st.error();
+    return runBulk(BulkAction::Retry, filter, 0, actor, progress);
+}
+
+Result<BulkResult> JobService::cancelMatching(const JobFilter &filter, const Actor &actor,
+                                              const BulkProgress &progress)
+{
+    if (auto st = authorize(actor, Permission::CancelJobs); !st)
+        return st.error();
+    return runBulk(BulkAction::Cancel, filter, 0, actor, progress);
+}
+
+Result<BulkResult> JobService::deleteFinishedMatching(const JobFilter &filter, qint64 finishedBefore,
+                                                      const Actor &actor, const BulkProgress &progress)
+{
+    if (auto st = authorize(actor, Permission::DeleteJobs); !st)
+        return st.error();
+    return runBulk(BulkAction::Delete, filter, finishedBefore, actor, progress);
+}
+
+Result<BulkResult> JobService::runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                                       const Actor &actor, const BulkProgress &progress)
+{
+    if (auto st = authorize(actor, permissionOf(action)); !st)
+        return st.error();
+    const JobFilter f = bulkFilter(action, filter);
+    BulkResult result;
+    if (f.statuses.isEmpty())
+        return result;
+    const qint64 before = action == BulkAction::Delete ? finishedBefore : 0;
+    auto match = m_store.countMatching(f, before);
+    if (!match)
+        return match.error();
+    result.matched = match->count;
+    qint64 after = 0;
+    qint64 done = 0;
+    while (done < result.matched) {
+        auto ids = m_store.matchingIds(f, after, match->maxId, kBulkBatch, before);
+        if (!ids)
+            return Error{ids.error().code, Tr::tr("%1 (after %n job(s) had been changed)", nullptr,
+                                                  int(qMin<qint64>(result.changed, INT_MAX)))
+                                               .arg(ids.error().message)};
+        if (ids->isEmpty())
+            break;
+        after = ids->last();
+        QList<JobActionResult> results;
+        switch (action) {
+        case BulkAction::Retry:
+            results = m_store.retryNow(ids.value(), actor.name);
+            break;
+        case BulkAction::Cancel:
+            results = m_store.cancel(ids.value(), actor.name);
+            break;
+        case BulkAction::Delete:
+            results = m_store.deleteFinished(ids.value());
+            break;
+        }
+        QList<qint64> running;
+        for (const JobActionResult &r : std::as_const(results)) {
+            if (r.ok) {
+                ++result.changed;
+                if (action == BulkAction::Cancel && r.status == JobStatus::Processing)
+                    running << r.id;
+            } else {
+                ++result.refused;
+                if (result.firstRefusal.isEmpty())
+                    result.firstRefusal = r.message;
+            }
+        }
+        if (const QList<qint64> changed = changedIds(results); !changed.isEmpty()) {
+            if (!running.isEmpty())
+                emit JobNotifier::instance()->cancelRequested(running);
+            if (action == BulkAction::Retry)
+                emit JobNotifier::instance()->jobsEnqueued(int(changed.size()));
+            emit JobNotifier::instance()->jobsChanged(changed);
+        }
+        done += ids->size();
+        if (progress && !progress(done, result.matched)) {
+            result.stopped = true;
+            break;
+        }
+    }
+    qCInfo(lcJobs) << actor.name << "bulk" << int(action) << "changed" << result.changed << "of"
+                   << result.matched << "refused" << result.refused;
+    return result;
 }
 
 Result<qint64> JobService::duplicate(qint64 id, const Actor &actor)

@@ -4,7 +4,23 @@
 
 #include <QJsonObject>
 
+#include <functional>
+
 namespace hcm {
+
+// An action on every job a filter selects, not only the rows a view has loaded.
+enum class BulkAction { Retry, Cancel, Delete };
+
+struct BulkResult {
+    qint64 matched = 0; // jobs the filter selected when the action began
+    qint64 changed = 0;
+    qint64 refused = 0;     // changed state meanwhile (a queued job started, a failed one was retried)
+    QString firstRefusal{}; // why, for the first of them
+    bool stopped = false;   // the progress callback asked to stop; the batches done stay done
+};
+
+// Called after each batch with the jobs handled so far and the total; false stops after that batch.
+using BulkProgress = std::function<bool(qint64 done, qint64 total)>;
 
 // The rules of the job queue, in front of the store: validation with precise messages, who is acting,
 // and in-process notifications. The GUI, hcmctl and (later) the HTTP API all go through it.
@@ -37,6 +53,25 @@ public:
     QList<JobActionResult> cancel(const QList<qint64> &ids, const Actor &actor);
     QList<JobActionResult> retryNow(const QList<qint64> &ids, const Actor &actor);
     QList<JobActionResult> deleteFinished(const QList<qint64> &ids, const Actor &actor);
+    // Bulk actions on everything `filter` selects (its statuses, type, search and schedule), in batches
+    // of kBulkBatch jobs, each batch one transaction of the store, never one statement per job from the
+    // caller's thread. Jobs created after the action began are left out. The filter's statuses are
+    // narrowed to those the action applies to (bulkFilter()); Delete also to jobs finished before
+    // `finishedBefore` (0: any finished job).
+    static constexpr int kBulkBatch = 500;
+    static JobFilter bulkFilter(BulkAction action, JobFilter filter);
+    // The number of jobs the action would touch now: the preview count of its confirmation.
+    Result<qint64> previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                               const Actor &actor);
+    Result<BulkResult> retryMatching(const JobFilter &filter, const Actor &actor,
+                                     const BulkProgress &progress = {});
+    Result<BulkResult> cancelMatching(const JobFilter &filter, const Actor &actor,
+                                      const BulkProgress &progress = {});
+    Result<BulkResult> deleteFinishedMatching(const JobFilter &filter, qint64 finishedBefore,
+                                              const Actor &actor, const BulkProgress &progress = {});
+    Result<BulkResult> runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                               const Actor &actor, const BulkProgress &progress = {});
+
     // A new queued job with the same type, priority, payload and retry budget.
     Result<qint64> duplicate(qint64 id, const Actor &actor);
 

@@ -21,9 +21,10 @@ class JobStatsStore final {
 public:
     explicit JobStatsStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
-    // Completed and failed jobs per minute over the last `minutes` minutes (at most a day): on
-    // PostgreSQL from the maintained job_minute_counts (017), on SQLite through the completed_at index.
-    Result<Throughput> throughput(int minutes) const;
+    // Completed and failed jobs per minute over the last `minutes` minutes (at most a day), of one type
+    // when `type` is not empty, and the jobs completed in the last 60 seconds: on PostgreSQL without a
+    // type from the maintained job_minute_counts (017), else through the completed_at index.
+    Result<Throughput> throughput(int minutes, const QString &type = {}) const;
 
     // What a filter's count reads at most when the maintained counts cannot answer (a search, a
     // schedule, a type on SQLite): past it the answer is "more than kCountLimit" (kCountLimit + 1).

@@ -1696,6 +1696,54 @@ Result<qint64> JobStore::count(const JobFilter &filter, qint64 limit)
     return q.value(0).toLongLong();
 }
 
+Result<QList<qint64>> JobStore::matchingIds(const JobFilter &filter, qint64 afterId, qint64 upToId, int limit,
+                                            qint64 finishedBefore)
+{
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    Where w = whereFor(filter, true);
+    QString sql = QStringLiteral("SELECT id FROM background_jobs") + w.sql +
+                  (w.sql.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
+                  QStringLiteral("id > ? AND id <= ?");
+    w.values << afterId << upToId;
+    if (finishedBefore > 0) {
+        sql += QStringLiteral(" AND completed_at > 0 AND completed_at < ?");
+        w.values << finishedBefore;
+    }
+    QSqlQuery q(conn.value());
+    q.setForwardOnly(true);
+    q.prepare(sql + QStringLiteral(" ORDER BY id LIMIT ?"));
+    bindAll(q, w.values);
+    q.addBindValue(qMax(1, limit));
+    if (!q.exec())
+        return Database::error(q.lastError(), Tr::tr("listing jobs"));
+    QList<qint64> out;
+    while (q.next())
+        out.append(q.value(0).toLongLong());
+    return out;
+}
+
+Result<JobStore::MatchCount> JobStore::countMatching(const JobFilter &filter, qint64 finishedBefore)
+{
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    Where w = whereFor(filter, true);
+    QString sql = QStringLiteral("SELECT COUNT(*), MAX(id) FROM background_jobs") + w.sql;
+    if (finishedBefore > 0) {
+        sql += (w.sql.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) +
+               QStringLiteral("completed_at > 0 AND completed_at < ?");
+        w.values << finishedBefore;
+    }
+    QSqlQuery q(conn.value());
+    q.prepare(sql);
+    bindAll(q, w.values);
+    if (!q.exec() || !q.next())
+        return Database::error(q.lastError(), Tr::tr("counting jobs"));
+    return MatchCount{q.value(0).toLongLong(), q.value(1).toLongLong()};
+}
+
 Result<std::array<qint64, kJobStatusCount>> JobStore::countByStatus(const JobFilter &filter, qint64 limit)
 {
     std::array<qint64, kJobStatusCount> counts{};

@@ -187,6 +187,19 @@ public:
     QList<JobActionResult> retryNow(const QList<qint64> &ids, const QString &actor);
     QList<JobActionResult> deleteFinished(const QList<qint64> &ids);
 
+    // Bulk actions (JobService::retryMatching and its kin). The ids of the jobs `filter` selects (its
+    // statuses, type, search and schedule; not its sort, limit or offset) with afterId < id <= upToId,
+    // in id order, at most `limit`; with `finishedBefore` > 0 only jobs finished (completed_at) before it.
+    Result<QList<qint64>> matchingIds(const JobFilter &filter, qint64 afterId, qint64 upToId, int limit,
+                                      qint64 finishedBefore = 0);
+    // How many jobs that selection holds and the highest id among them (0 when none): the preview count
+    // of a bulk action and the bound that keeps jobs created meanwhile out of it.
+    struct MatchCount {
+        qint64 count = 0;
+        qint64 maxId = 0;
+    };
+    Result<MatchCount> countMatching(const JobFilter &filter, qint64 finishedBefore = 0);
+
     Result<Job> get(qint64 id, bool withAttempts = true);
     Result<QList<Job>> list(const JobFilter &filter);
     // `limit` > 0: counting stops after limit + 1 rows (a result of limit + 1 means "more than limit"),

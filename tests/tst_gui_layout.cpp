@@ -1,0 +1,319 @@
+// The desktop app's layout at the window sizes admins use (1000×650, 1600×1000), on real widgets and a
+// real SQLite file: the jobs table gets the room (the details pane hides while nothing is selected and
+// goes below the table on a narrow page), the left column is as narrow as its texts, pane sizes are
+// remembered, the Workers and Schedules columns fit 1000 px, and the sidebar and the chart legend fit
+// their German and French texts.
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtablemodel.h"
+#include "schedules/schedulestore.h"
+#include "ui/jobdetailsview.h"
+#include "ui/jobspage.h"
+#include "ui/mainwindow.h"
+#include "ui/schedulespage.h"
+#include "ui/throughputchart.h"
+#include "ui/workerspage.h"
+
+#include <QApplication>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QTableView>
+#include <QTranslator>
+#include <QtTest>
+
+#include <memory>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const Actor kActor{QStringLiteral("tester")};
+
+ui::MainWindow::Options windowOptions(const TempDatabase &tdb)
+{
+    ui::MainWindow::Options o;
+    o.db = tdb.config();
+    o.actor = Actor{QStringLiteral("admin:test")};
+    o.runWorker = false;
+    o.refreshIntervalMs = 200;
+    return o;
+}
+
+void addJobs(const TempDatabase &tdb, int n)
+{
+    JobService service{JobStore(tdb.config())};
+    for (int i = 0; i < n; ++i)
+        QVERIFY(service
+                    .enqueue(NewJob{QStringLiteral("email_send"),
+                                    JobPriority::Normal,
+                                    {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
+                                     {QStringLiteral("subject"), QStringLiteral("Payroll")}},
+                                    3,
+                                    Clock::system()->nowMs() + 3'600'000},
+                             kActor)
+                    .ok());
+}
+
+// The right edge of column `c` lies inside the table's viewport: visible without scrolling sideways.
+bool columnVisible(QTableView *table, int c)
+{
+    QHeaderView *h = table->horizontalHeader();
+    return h->sectionViewportPosition(c) >= 0 &&
+           h->sectionViewportPosition(c) + h->sectionSize(c) <= table->viewport()->width();
+}
+
+ui::JobDetailsView *details(ui::JobsPage *page)
+{
+    return page->findChild<ui::JobDetailsView *>(QStringLiteral("detailsPanel"));
+}
+
+QSplitter *splitterOf(ui::JobsPage *page)
+{
+    return page->findChild<QSplitter *>(QStringLiteral("jobsSplitter"));
+}
+
+// The details pane is below the table (rather than beside it).
+bool below(ui::JobsPage *page)
+{
+    const QRect table(page->table()->mapTo(page, QPoint()), page->table()->size());
+    const QRect pane(details(page)->mapTo(page, QPoint()), details(page)->size());
+    return pane.top() >= table.bottom() && pane.left() < table.right();
+}
+
+void selectOnly(QTableView *table, int row)
+{
+    table->selectionModel()->setCurrentIndex(table->model()->index(row, 0),
+                                             QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+} // namespace
+
+class TestGuiLayout : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_layout"));
+        QSettings().clear();
+        (void)QSqlDatabase::drivers();
+    }
+    void cleanup()
+    {
+        if (m_translator) {
+            QCoreApplication::removeTranslator(m_translator.get());
+            m_translator.reset();
+        }
+        QSettings().clear();
+        Database::closeThreadConnections();
+    }
+
+    // At 1000×650 the table used to be ~150 px wide beside an empty "No job selected." pane: now the
+    // pane is hidden while nothing is selected, and a selected job's details go below the table.
+    void jobsTableGetsTheRoomAt1000()
+    {
+        TempDatabase tdb;
+        addJobs(tdb, 30);
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1000, 650);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::JobsPage *page = window.jobsPage();
+        QTableView *table = page->table();
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 30, 5000);
+        QVERIFY(!details(page)->isVisible());
+        QVERIFY2(table->width() >= page->width() * 6 / 10,
+                 qPrintable(QStringLiteral("table %1 px of %2").arg(table->width()).arg(page->width())));
+        QVERIFY2(
+            page->findChild<QLineEdit *>(QStringLiteral("searchEdit"))->width() >= 200,
+            qPrintable(QString::number(page->findChild<QLineEdit *>(QStringLiteral("searchEdit"))->width())));
+        // ID, Type and Status are readable without scrolling sideways.
+        for (int c : {JobTableModel::IdColumn, JobTableModel::TypeColumn, JobTableModel::StatusColumn})
+            QVERIFY2(columnVisible(table, c), qPrintable(QString::number(c)));
+
+        selectOnly(table, 3);
+        QTRY_VERIFY_WITH_TIMEOUT(details(page)->isVisible(), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(details(page)->jobId(), page->model()->jobIdAt(3), 5000);
+        QVERIFY(below(page));
+        QVERIFY2(table->width() >= page->width() * 6 / 10,
+                 qPrintable(QStringLiteral("table %1 px of %2").arg(table->width()).arg(page->width())));
+        QVERIFY(table->height() >= 5 * table->verticalHeader()->defaultSectionSize());
+
+        // No current row (the selection was cleared): the pane goes away again.
+        table->selectionModel()->clear();
+        QTRY_VERIFY(!details(page)->isVisible());
+    }
+
+    // At 1600×1000 the details sit beside the table; every column up to Started is visible and Error
+    // takes what is left.
+    void columnsFitAt1600()
+    {
+        TempDatabase tdb;
+        addJobs(tdb, 5);
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::JobsPage *page = window.jobsPage();
+        QTableView *table = page->table();
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
+        selectOnly(table, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(details(page)->isVisible(), 5000);
+        QVERIFY(!below(page));
+        for (int c = 0; c <= JobTableModel::StartedColumn; ++c)
+            QVERIFY2(columnVisible(table, c), qPrintable(QString::number(c)));
+        // The Started column fits a time.
+        const QString time = JobTableModel::timeText(Clock::system()->nowMs());
+        QVERIFY(table->horizontalHeader()->sectionSize(JobTableModel::StartedColumn) >
+                table->fontMetrics().horizontalAdvance(time));
+        // The left column is as narrow as its texts: not the 260 px it had.
+        QVERIFY2(splitterOf(page)->sizes().at(0) <= 230,
+                 qPrintable(QString::number(splitterOf(page)->sizes().at(0))));
+    }
+
+    // The details pane's width, dragged by the admin, survives closing and opening the window.
+    void paneSizesAreRemembered()
+    {
+        TempDatabase tdb;
+        addJobs(tdb, 5);
+        int dragged = 0;
+        {
+            ui::MainWindow window(windowOptions(tdb));
+            window.resize(1600, 1000);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            ui::JobsPage *page = window.jobsPage();
+            QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
+            selectOnly(page->table(), 0);
+            QTRY_VERIFY_WITH_TIMEOUT(details(page)->isVisible(), 5000);
+            QSplitter *splitter = splitterOf(page);
+            QCOMPARE(splitter->count(), 3);
+            const int before = splitter->sizes().at(2);
+            QSplitterHandle *handle = splitter->handle(2);
+            const QPoint centre = handle->rect().center();
+            QTest::mousePress(handle, Qt::LeftButton, {}, centre);
+            QTest::mouseMove(handle, centre - QPoint(150, 0));
+            QTest::mouseRelease(handle, Qt::LeftButton, {}, centre - QPoint(150, 0));
+            dragged = splitter->sizes().at(2);
+            QVERIFY2(dragged >= before + 100, qPrintable(QStringLiteral("%1 → %2").arg(before).arg(dragged)));
+            window.saveSettings();
+        }
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::JobsPage *page = window.jobsPage();
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
+        selectOnly(page->table(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(details(page)->isVisible(), 5000);
+        QTRY_COMPARE(splitterOf(page)->sizes().value(2), dragged);
+    }
+
+    // Workers at 1000 px: State is not 290 px wide, Last heartbeat is in view.
+    void workersColumnsFitAt1000()
+    {
+        TempDatabase tdb;
+        JobStore store(tdb.config());
+        QVERIFY(
+            store
+                .registerWorker(WorkerInfo{QStringLiteral("hcm-worker@app01:4211"), QStringLiteral("app01"),
+                                           4211, 0, 0, 4, 1, QStringLiteral(HCM_VERSION), 0})
+                .ok());
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1000, 650);
+        window.show();
+        window.showPage(ui::MainWindow::WorkersPageIndex);
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *table = window.workersPage()->findChild<QTableView *>(QStringLiteral("workerTable"));
+        QVERIFY(table);
+        QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, 5000);
+        QVERIFY2(table->horizontalHeader()->sectionSize(ui::WorkerTableModel::StateColumn) < 220,
+                 qPrintable(QString::number(
+                     table->horizontalHeader()->sectionSize(ui::WorkerTableModel::StateColumn))));
+        QVERIFY(columnVisible(table, ui::WorkerTableModel::HeartbeatColumn));
+        // The state's text fits.
+        const QString state = table->model()->index(0, ui::WorkerTableModel::StateColumn).data().toString();
+        QVERIFY(table->horizontalHeader()->sectionSize(ui::WorkerTableModel::StateColumn) >
+                table->fontMetrics().horizontalAdvance(state));
+    }
+
+    // Schedules at 1000 px: every column in view.
+    void schedulesColumnsFitAt1000()
+    {
+        TempDatabase tdb;
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1000, 650);
+        window.show();
+        window.showPage(ui::MainWindow::SchedulesPageIndex);
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *table = window.schedulesPage()->findChild<QTableView *>(QStringLiteral("schedules"));
+        QVERIFY(table);
+        QTRY_VERIFY(table->isVisible());
+        for (int c = 0; c < table->model()->columnCount(); ++c)
+            QVERIFY2(columnVisible(table, c),
+                     qPrintable(table->model()->headerData(c, Qt::Horizontal).toString()));
+    }
+
+    void sidebarAndLegendFitTheLanguage_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("de") << QStringLiteral("de");
+        QTest::newRow("fr") << QStringLiteral("fr");
+    }
+
+    // "Benachrichtigungen" was cut in the 150 px sidebar, which then scrolled sideways; the chart legend
+    // "Fehlgeschlagen 5" was cut in a narrow column.
+    void sidebarAndLegendFitTheLanguage()
+    {
+        QFETCH(QString, language);
+        m_translator = std::make_unique<QTranslator>();
+        QVERIFY(m_translator->load(QStringLiteral(":/i18n/hcm_%1.qm").arg(language)));
+        QCoreApplication::installTranslator(m_translator.get());
+
+        TempDatabase tdb;
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1000, 650);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QListWidget *nav = window.findChild<QListWidget *>(QStringLiteral("navigation"));
+        for (int i = 0; i < nav->count(); ++i) {
+            const QRect text = nav->visualItemRect(nav->item(i));
+            const int needed =
+                nav->iconSize().width() + nav->fontMetrics().horizontalAdvance(nav->item(i)->text());
+            QVERIFY2(text.width() >= needed && nav->viewport()->width() >= needed,
+                     qPrintable(QStringLiteral("%1 needs %2 px, has %3")
+                                    .arg(nav->item(i)->text())
+                                    .arg(needed)
+                                    .arg(nav->viewport()->width())));
+        }
+        QVERIFY(!nav->horizontalScrollBar()->isVisible());
+
+        auto *chart = window.findChild<ui::ThroughputChart *>();
+        QVERIFY(chart);
+        Throughput t;
+        t.firstMinuteMs = Clock::system()->nowMs() - 59 * 60'000;
+        t.completed = QList<int>(60, 0);
+        t.failed = QList<int>(60, 0);
+        t.completed[10] = 12'345;
+        t.failed[20] = 5;
+        chart->setData(t);
+        QTRY_VERIFY(chart->width() >= chart->minimumSizeHint().width());
+        // Each legend entry fits on its line (two lines when one is too narrow).
+        const QString failed = ui::ThroughputChart::tr("Failed %1").arg(QLocale().toString(5));
+        QVERIFY(chart->width() >= chart->fontMetrics().horizontalAdvance(failed) + 12);
+    }
+
+private:
+    std::unique_ptr<QTranslator> m_translator;
+};
+
+QTEST_MAIN(TestGuiLayout)
+#include "tst_gui_layout.moc"

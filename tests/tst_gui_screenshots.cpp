@@ -1,0 +1,216 @@
+// The jobs page as the README shows it: 1000×650 and 1600×1000, English and German, a high-contrast
+// palette; with QT_SCALE_FACTOR=1.5 in the environment also the 150 % picture. Writes jobs-*.png
+// where screenshotPath() says (docs/screenshots only through the `screenshots` build target) and checks that
+// what they show fits (the table gets the room, the details are complete).
+
+#include "testutil.h"
+
+#include "db/database.h"
+#include "jobs/jobservice.h"
+#include "jobs/jobtablemodel.h"
+#include "jobs/jobtypes.h"
+#include "ui/jobdetailsview.h"
+#include "ui/jobspage.h"
+#include "ui/mainwindow.h"
+#include "ui/throughputchart.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QLabel>
+#include <QLibraryInfo>
+#include <QTableView>
+#include <QTranslator>
+#include <QtTest>
+
+#include <memory>
+
+using namespace hcm;
+using namespace hcm::test;
+
+namespace {
+
+const Actor kActor{QStringLiteral("tester"), Role::Operator};
+
+} // namespace
+
+class TestGuiScreenshots : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_screenshots"));
+        QSettings().clear();
+        (void)QSqlDatabase::drivers();
+        JobTypeCatalog::enableTestTypes();
+        QVERIFY(m_tdb.isValid());
+        fill();
+    }
+    void cleanup()
+    {
+        for (auto &t : m_translators)
+            QCoreApplication::removeTranslator(t.get());
+        m_translators.clear();
+        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+        QApplication::setPalette(QApplication::style()->standardPalette());
+        QSettings().clear();
+        Database::closeThreadConnections();
+    }
+
+    void jobsPage_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::addColumn<QSize>("size");
+        QTest::addColumn<bool>("highContrast");
+        const bool scaled = qEnvironmentVariable("QT_SCALE_FACTOR") == QLatin1String("1.5");
+        if (scaled) {
+            QTest::newRow("150-percent") << QStringLiteral("en") << QSize(1000, 650) << false;
+            return;
+        }
+        for (const QString &language : {QStringLiteral("en"), QStringLiteral("de")})
+            for (const QSize &size : {QSize(1000, 650), QSize(1600, 1000)})
+                QTest::newRow(
+                    qPrintable(QStringLiteral("%1-%2x%3").arg(language).arg(size.width()).arg(size.height())))
+                    << language << size << false;
+        QTest::newRow("high-contrast") << QStringLiteral("en") << QSize(1000, 650) << true;
+    }
+
+    void jobsPage()
+    {
+        QFETCH(QString, language);
+        QFETCH(QSize, size);
+        QFETCH(bool, highContrast);
+        if (language == QLatin1String("de")) {
+            QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
+            auto ours = std::make_unique<QTranslator>();
+            QVERIFY(ours->load(QStringLiteral(":/i18n/hcm_de.qm")));
+            QCoreApplication::installTranslator(ours.get());
+            m_translators.push_back(std::move(ours));
+            auto qt = std::make_unique<QTranslator>();
+            if (qt->load(QStringLiteral("qtbase_de"), QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+                QCoreApplication::installTranslator(qt.get());
+                m_translators.push_back(std::move(qt));
+            }
+        }
+        if (highContrast) {
+            QPalette p;
+            p.setColor(QPalette::Window, Qt::black);
+            p.setColor(QPalette::WindowText, Qt::white);
+            p.setColor(QPalette::Base, Qt::black);
+            p.setColor(QPalette::AlternateBase, QColor(0x20, 0x20, 0x20));
+            p.setColor(QPalette::Text, Qt::white);
+            p.setColor(QPalette::Button, Qt::black);
+            p.setColor(QPalette::ButtonText, Qt::white);
+            p.setColor(QPalette::Highlight, QColor(0xff, 0xff, 0x00));
+            p.setColor(QPalette::HighlightedText, Qt::black);
+            p.setColor(QPalette::PlaceholderText, QColor(0xc0, 0xc0, 0xc0));
+            p.setColor(QPalette::ToolTipBase, Qt::black);
+            p.setColor(QPalette::ToolTipText, Qt::white);
+            p.setColor(QPalette::Link, QColor(0x80, 0xc0, 0xff));
+            QApplication::setPalette(p);
+        }
+
+        ui::MainWindow::Options o;
+        o.db = m_tdb.config();
+        o.actor = kActor;
+        o.runWorker = false;
+        o.refreshIntervalMs = 1000;
+        ui::MainWindow window(o);
+        window.resize(size);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        JobTableModel *model = window.jobsPage()->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 22, 5000);
+        QTableView *table = window.jobsPage()->table();
+        table->selectionModel()->setCurrentIndex(model->index(model->rowOfJob(m_failing), 0),
+                                                 QItemSelectionModel::ClearAndSelect |
+                                                     QItemSelectionModel::Rows);
+        auto *details = window.findChild<ui::JobDetailsView *>();
+        auto *chart = window.findChild<ui::ThroughputChart *>();
+        QTRY_COMPARE_WITH_TIMEOUT(details->jobId(), m_failing, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(details->isVisible(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->totalCompleted() > 0, 5000);
+        // What the picture must show: the table wider than the details, ID to Status readable.
+        QVERIFY2(
+            table->width() > details->width() || details->y() > table->y(),
+            qPrintable(QStringLiteral("table %1, details %2").arg(table->width()).arg(details->width())));
+        // The status bar's rate and the details' own requests are in; every pending layout is done.
+        auto *rateLabel = window.findChild<QLabel *>(QStringLiteral("rateLabel"));
+        QTRY_VERIFY_WITH_TIMEOUT(rateLabel->text().startsWith(QLatin1String("18")), 5000);
+        settleLayout();
+        const QString name =
+            highContrast ? QStringLiteral("jobs-high-contrast.png")
+            : qEnvironmentVariable("QT_SCALE_FACTOR") == QLatin1String("1.5")
+                ? QStringLiteral("jobs-150-percent.png")
+                : QStringLiteral("jobs-%1x%2-%3.png").arg(size.width()).arg(size.height()).arg(language);
+        const QImage image = window.grab().toImage();
+        QVERIFY(!image.isNull());
+        QVERIFY(image.save(screenshotPath(name)));
+    }
+
+private:
+    void fill()
+    {
+        JobStore store(m_tdb.config());
+        JobService service{store};
+        const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {},
+                             std::optional<qint64> at = {}) {
+            return service.enqueue(NewJob{type, p, payload, 3, at}, kActor).value();
+        };
+        for (int i = 0; i < 14; ++i)
+            add(QStringLiteral("cache_flush"), JobPriority::Normal,
+                {{QStringLiteral("action"), QStringLiteral("expired")}});
+        for (int i = 0; i < 4; ++i)
+            add(QStringLiteral("db_optimize"), JobPriority::Low);
+        m_failing = add(QStringLiteral("email_send"), JobPriority::High,
+                        {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
+                         {QStringLiteral("subject"), QStringLiteral("Payroll export")}});
+        const qint64 sleeping =
+            add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
+        add(QStringLiteral("log_rotate"), JobPriority::Normal, {{QStringLiteral("keep"), 5}},
+            Clock::system()->nowMs() + 45 * 60'000);
+        add(QStringLiteral("cleanup"), JobPriority::Low, {{QStringLiteral("type"), QStringLiteral("all")}},
+            Clock::system()->nowMs() + 20 * 60'000);
+        const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"),
+                                QStringLiteral("email_send"), QStringLiteral("test.sleep")};
+        const QString worker = QStringLiteral("hcm-worker@app01:4211");
+        auto claimed = store.claim(worker, 100, 600'000, types).value();
+        QList<JobOutcome> outcomes;
+        for (const auto &c : claimed) {
+            if (c.id == sleeping)
+                continue;
+            if (c.id == m_failing)
+                outcomes << JobOutcome{
+                    c.id,
+                    c.attempt,
+                    JobOutcome::Kind::Failed,
+                    {},
+                    QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)"),
+                    true,
+                    0,
+                    0};
+            else
+                outcomes << JobOutcome{c.id,
+                                       c.attempt,
+                                       JobOutcome::Kind::Completed,
+                                       {{QStringLiteral("items_cleared"), 12}},
+                                       {},
+                                       true,
+                                       0,
+                                       0};
+        }
+        QVERIFY(store.finish(worker, outcomes).ok());
+        QVERIFY(store
+                    .registerWorker(WorkerInfo{worker, QStringLiteral("app01"), 4211, 0, 0, 4, 1,
+                                               QStringLiteral(HCM_VERSION), 0})
+                    .ok());
+    }
+
+    TempDatabase m_tdb;
+    qint64 m_failing = 0;
+    std::vector<std::unique_ptr<QTranslator>> m_translators;
+};
+
+QTEST_MAIN(TestGuiScreenshots)
+#include "tst_gui_screenshots.moc"
