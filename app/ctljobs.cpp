@@ -67,17 +67,6 @@ bool parseIds(Context &ctx, QList<qint64> &ids)
     return true;
 }
 
-Actor actor()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = qEnvironmentVariable("USERNAME");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    // The local account that runs hcmctl on the database it can open: every job action.
-    return Actor{QStringLiteral("hcmctl:") + user, Role::SystemAdmin, Interface::Cli};
-}
-
 // The --payload text: inline JSON, "@FILE" for a file's content, or "-" for standard input (a command
 // line argument cannot hold a large payload). A file or standard input is read up to the payload limit
 // and no further: /dev/zero or a huge file is refused without being read.
@@ -137,7 +126,7 @@ int jobsEnqueueCommand(Context &ctx)
     if (!job)
         return ctx.fail(job.error().message);
     JobService service{JobStore(ctx.config)};
-    auto id = service.enqueue(job.value(), actor());
+    auto id = service.enqueue(job.value(), ctx.actor);
     if (!id)
         return ctx.fail(id.error().message);
     if (!ctx.json) {
@@ -355,7 +344,7 @@ int jobsBulkAction(Context &ctx, Action action)
                                                       : BulkAction::Delete;
     JobService service{JobStore(ctx.config)};
     if (ctx.parser.isSet(QStringLiteral("dry-run"))) {
-        auto n = service.previewBulk(bulk, filter, finishedBefore, actor());
+        auto n = service.previewBulk(bulk, filter, finishedBefore, ctx.actor);
         if (!n)
             return ctx.fail(n.error().message);
         if (ctx.json)
@@ -365,7 +354,7 @@ int jobsBulkAction(Context &ctx, Action action)
             ctx.out << Ctl::tr("%1 jobs match.").arg(n.value()) << Qt::endl;
         return ExitOk;
     }
-    auto result = service.runBulk(bulk, filter, finishedBefore, actor());
+    auto result = service.runBulk(bulk, filter, finishedBefore, ctx.actor);
     if (!result)
         return ctx.fail(result.error().message);
     const BulkResult &r = result.value();
@@ -404,9 +393,9 @@ int jobsAction(Context &ctx, Action action)
     if (!parseIds(ctx, ids))
         return ExitUsage;
     JobService service{JobStore(ctx.config)};
-    const QList<JobActionResult> results = action == Action::Cancel  ? service.cancel(ids, actor())
-                                           : action == Action::Retry ? service.retryNow(ids, actor())
-                                                                     : service.deleteFinished(ids, actor());
+    const QList<JobActionResult> results = action == Action::Cancel  ? service.cancel(ids, ctx.actor)
+                                           : action == Action::Retry ? service.retryNow(ids, ctx.actor)
+                                                                     : service.deleteFinished(ids, ctx.actor);
     bool allOk = true;
     QJsonArray array;
     for (const JobActionResult &r : results) {
@@ -477,7 +466,7 @@ int pauseOrResume(Context &ctx, bool pause)
     if (type == kAllJobTypes && !all)
         return ctx.usage(
             Ctl::tr("Write --all to %1 every job type.").arg(pause ? Ctl::tr("pause") : Ctl::tr("resume")));
-    auto change = PauseService(ctx.config).setPaused(type, pause, actor());
+    auto change = PauseService(ctx.config).setPaused(type, pause, ctx.actor);
     if (!change)
         return ctx.fail(change.error().message);
     if (ctx.json) {
@@ -553,7 +542,7 @@ int jobsImportCommand(Context &ctx)
         return ctx.fail(fromStdin ? Ctl::tr("Cannot read standard input: %1").arg(file.errorString())
                                   : Ctl::tr("Cannot read %1: %2").arg(path, file.errorString()));
     }
-    auto report = JobImport(ctx.config).run(file, actor().name);
+    auto report = JobImport(ctx.config).run(file, ctx.actor);
     if (!report)
         return ctx.fail(report.error().message + QLatin1Char(' ') + Ctl::tr("Nothing was imported."));
     const JobImportReport &r = report.value();

@@ -148,7 +148,7 @@ void NotifyTestBase::configure(const std::function<void(NotificationSettings &)>
     s.slackWebhookUrl.replace(webhookUrl(kWebhookPath));
     s.tlsCaFile = m_caFile;
     edit(s);
-    const SettingsSaveResult r = store.save(s, s.version, Actor{QStringLiteral("tester")});
+    const SettingsSaveResult r = store.save(s, s.version, test::adminActor(QStringLiteral("tester")));
     QVERIFY2(r.ok, qPrintable(r.error.message));
 }
 

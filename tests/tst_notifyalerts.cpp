@@ -63,7 +63,7 @@ void TestNotifyAlerts::alertOnFinalFailure()
     job.type = QStringLiteral("test.fail");
     job.maxRetries = 0;
     job.payload = QJsonObject{{QStringLiteral("message"), QStringLiteral("disk full")}};
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     JobFilter notifies;
@@ -137,7 +137,7 @@ void TestNotifyAlerts::noAlertAboutFailedAlert()
     job.payload = QJsonObject{{QStringLiteral("event"), QStringLiteral("job_failed")},
                               {QStringLiteral("job_id"), 7},
                               {QStringLiteral("job_type"), QStringLiteral("db_optimize")}};
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(id.value())->status), toString(JobStatus::Failed), 30000);
@@ -227,7 +227,7 @@ void TestNotifyAlerts::digestHourlyOneEmail()
         job.type = QStringLiteral("test.fail");
         job.maxRetries = 0;
         job.payload = QJsonObject{{QStringLiteral("message"), QStringLiteral("disk %1 full").arg(i)}};
-        auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+        auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
         QVERIFY(id);
         failing.append(id.value());
     }
@@ -248,7 +248,7 @@ void TestNotifyAlerts::digestHourlyOneEmail()
         QCOMPARE(item.digestDueAt, utc("2024-01-10T10:00:00Z"));
     // The pool keeps running jobs that are due (so it did look at the queue), just not the digest.
     auto noop = service.enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 0, std::nullopt},
-                                Actor{QStringLiteral("tester")});
+                                test::adminActor(QStringLiteral("tester")));
     QVERIFY(noop);
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(noop.value())->status), toString(JobStatus::Completed),
                               30000);
@@ -327,7 +327,7 @@ void TestNotifyAlerts::digestQuietHours()
     auto pool = startPool(clock);
     auto noop = JobService{JobStore(m_db->config(), clock)}.enqueue(
         NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 0, std::nullopt},
-        Actor{QStringLiteral("tester")});
+        test::adminActor(QStringLiteral("tester")));
     QVERIFY(noop);
     QTRY_COMPARE_WITH_TIMEOUT(toString(JobStore(m_db->config()).get(noop.value())->status),
                               toString(JobStatus::Completed), 30000);
@@ -517,7 +517,7 @@ void TestNotifyAlerts::digestSwitchToImmediate()
     NotificationSettingsStore store(m_db->config(), clock);
     NotificationSettings s = store.load().value();
     s.digestFrequency = DigestFrequency::Immediate;
-    QVERIFY(store.save(s, s.version, Actor{QStringLiteral("alice")}));
+    QVERIFY(store.save(s, s.version, test::adminActor(QStringLiteral("alice"))));
     QList<Job> notify = notifyJobList();
     QCOMPARE(notify.size(), 2);
     const Job flush = notify.last();

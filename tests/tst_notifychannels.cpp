@@ -6,6 +6,8 @@
 
 #include "notifytestbase.h"
 
+#include "auth/identity.h"
+
 #include "db/database.h"
 #include "jobs/jobservice.h"
 #include "settings/deliverystore.h"
@@ -295,7 +297,7 @@ void TestNotifyChannels::providerAddressesCheckedBeforeSending()
         qPrintable(slack.error));
     NotificationService service(m_db->config());
     auto viaService =
-        service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"), Actor{QStringLiteral("alice")});
+        service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"), test::adminActor(QStringLiteral("alice")));
     QVERIFY2(viaService && !viaService->isEmpty() && !viaService->first().delivered &&
                  viaService->first().error.contains(QLatin1String("host under twilio.com")),
              viaService && !viaService->isEmpty() ? qPrintable(viaService->first().error)
@@ -369,7 +371,7 @@ void TestNotifyChannels::sendTestLogsAndRateLimits()
                 .startsWith(QLatin1String("delivered to cli@example.com")));
 
     NotificationService service(m_db->config());
-    const Actor actor{QStringLiteral("alice")};
+    const Actor actor = test::adminActor(QStringLiteral("alice"));
     QHash<qint64, qint64> latencies; // delivery id -> the latency the caller was shown
     for (int i = 0; i < 4; ++i) {
         auto r = service.sendTest(NotifyChannel::Email, QString(), actor);
@@ -407,11 +409,11 @@ void TestNotifyChannels::sendTestLogsAndRateLimits()
         QVERIFY(d.delivered);
         QVERIFY2(d.latencyMs > 0, qPrintable(QString::number(d.latencyMs)));
         // The log keeps exactly the latency the sender was shown.
-        if (!d.createdBy.startsWith(QLatin1String("hcmctl:")))
+        if (d.createdBy != osUserName()) // hcmctl acts as the OS user (SQLite)
             QCOMPARE(d.latencyMs, latencies.value(d.id, -1));
     }
     QCOMPARE(latencies.size(), 4);
-    QVERIFY(log->last().createdBy.startsWith(QLatin1String("hcmctl:")));
+    QCOMPARE(log->last().createdBy, osUserName());
 }
 
 void TestNotifyChannels::secretsNeverAtRestOrInLog()
@@ -425,7 +427,7 @@ void TestNotifyChannels::secretsNeverAtRestOrInLog()
     m_http.respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 201,
                    QStringLiteral(R"({"sid":"SM2"})"), QStringLiteral("application/json"));
     NotificationService service(m_db->config());
-    const Actor actor{QStringLiteral("alice")};
+    const Actor actor = test::adminActor(QStringLiteral("alice"));
     auto email = service.sendTest(NotifyChannel::Email, QString(), actor);
     QVERIFY2(email && email->first().delivered,
              email ? qPrintable(email->first().error) : why(email).constData());
@@ -473,7 +475,7 @@ void TestNotifyChannels::emailSendHandler()
                               {QStringLiteral("subject"), QStringLiteral("Gehaltsabrechnung März")},
                               {QStringLiteral("body"), QStringLiteral("Hallo,\n.\nTschüss")}};
     const int n = messageCount() + 1;
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(id.value())->status), toString(JobStatus::Completed),
@@ -498,7 +500,7 @@ void TestNotifyChannels::emailSendWithoutSmtpFailsAtOnce()
     job.maxRetries = 3;
     job.payload = QJsonObject{{QStringLiteral("to"), QStringLiteral("user@example.com")},
                               {QStringLiteral("subject"), QStringLiteral("x")}};
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(id.value())->status), toString(JobStatus::Failed), 30000);

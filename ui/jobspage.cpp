@@ -1,5 +1,7 @@
 #include "jobspage.h"
 
+#include "auth/permissions.h"
+
 #include "jobs/jobnotifier.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobstatsstore.h"
@@ -43,6 +45,26 @@
 #include <QVBoxLayout>
 
 namespace hcm::ui {
+
+namespace {
+
+// The permission a job action of the context menu needs (models/auth/permissions.cpp).
+Permission permissionFor(JobAction action)
+{
+    switch (action) {
+    case JobAction::Cancel:
+        return Permission::CancelJobs;
+    case JobAction::RetryNow:
+        return Permission::RetryJobs;
+    case JobAction::Delete:
+        return Permission::DeleteJobs;
+    case JobAction::Duplicate:
+        return Permission::CreateJobs;
+    }
+    return Permission::CreateJobs;
+}
+
+} // namespace
 
 JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     : QWidget(parent)
@@ -225,6 +247,10 @@ void JobsPage::buildUi()
     newButton->setText(tr("New Job…"));
     newButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     connect(newButton, &QToolButton::clicked, this, &JobsPage::newJob);
+    if (!isAllowed(m_actor.role, Permission::CreateJobs)) {
+        newButton->setEnabled(false);
+        newButton->setToolTip(permissionRequirement(Permission::CreateJobs));
+    }
     auto *refreshButton = new QToolButton;
     refreshButton->setIcon(icon("action-refresh"));
     refreshButton->setToolTip(tr("Refresh now (F5)"));
@@ -541,6 +567,16 @@ void JobsPage::updateBulkActions()
     m_retryAllAction->setToolTip(scope);
     m_cancelAllAction->setToolTip(scope);
     m_deleteOldAction->setToolTip(scope);
+    // The role first: an action it may not take is disabled with the role it needs.
+    const auto gate = [this](QAction *a, Permission needs) {
+        if (!isAllowed(m_actor.role, needs)) {
+            a->setEnabled(false);
+            a->setToolTip(permissionRequirement(needs));
+        }
+    };
+    gate(m_retryAllAction, Permission::RetryJobs);
+    gate(m_cancelAllAction, Permission::CancelJobs);
+    gate(m_deleteOldAction, Permission::DeleteJobs);
 }
 
 void JobsPage::requestBulk(BulkAction action, bool everySelected)
@@ -728,6 +764,12 @@ QList<const Job *> JobsPage::loadedJobs(const QList<qint64> &ids) const
 
 QList<qint64> JobsPage::targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const
 {
+    // The role first: an action it may not take is disabled with the role it needs.
+    if (const Permission needs = permissionFor(action); !isAllowed(m_actor.role, needs)) {
+        if (why)
+            *why = permissionRequirement(needs);
+        return {};
+    }
     QList<qint64> out;
     QString reason;
     for (const Job *job : jobs) {
@@ -768,6 +810,10 @@ void JobsPage::buildActions()
     m_newAction->setShortcutContext(Qt::WindowShortcut);
     connect(m_newAction, &QAction::triggered, this, &JobsPage::newJob);
     addAction(m_newAction);
+    if (!isAllowed(m_actor.role, Permission::CreateJobs)) {
+        m_newAction->setEnabled(false);
+        m_newAction->setToolTip(permissionRequirement(Permission::CreateJobs));
+    }
 
     m_detailsAction = make("action-details", tr("Show &Details"), QStringLiteral("detailsAction"),
                            {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)});
@@ -1072,6 +1118,10 @@ void JobsPage::updatePauseControls()
     if (!m_pauseButton->isEnabled())
         m_pauseButton->setToolTip(JobTableModel::pausedText(*pause));
     m_pauseButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    if (!isAllowed(m_actor.role, Permission::PauseJobTypes)) {
+        m_pauseButton->setEnabled(false);
+        m_pauseButton->setToolTip(permissionRequirement(Permission::PauseJobTypes));
+    }
 }
 
 void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
@@ -1099,6 +1149,10 @@ void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
             a->setToolTip(tr("Queued %1 jobs wait until resumed; running ones finish.").arg(type));
         if (pause && pause->isAll()) {
             a->setEnabled(false); // every type is paused: only "Resume All" helps
+        }
+        if (!isAllowed(m_actor.role, Permission::PauseJobTypes)) {
+            a->setEnabled(false);
+            a->setToolTip(permissionRequirement(Permission::PauseJobTypes));
         }
         connect(a, &QAction::triggered, this, [this, type, resumes] { requestPause(type, !resumes); });
     }

@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "auth/permissions.h"
+
 #include "common/logcategories.h"
 #include "jobs/jobtablemodel.h"
 #include "ui/jobspage.h"
@@ -166,6 +168,12 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_workerLabel);
     statusBar()->addPermanentWidget(m_connectionLabel);
     statusBar()->addPermanentWidget(m_dbLabel);
+    m_userLabel = new QLabel(
+        m_options.signedInText.isEmpty()
+            ? tr("Signed in as %1 — %2").arg(m_options.actor.name, roleDisplayName(m_options.actor.role))
+            : m_options.signedInText);
+    m_userLabel->setObjectName(QStringLiteral("signedInLabel"));
+    statusBar()->addPermanentWidget(m_userLabel);
     connect(m_jobsPage, &JobsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
     connect(m_notificationsPage, &NotificationsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
     connect(m_jobsPage, &JobsPage::databaseOk, this, [this] {

@@ -420,7 +420,7 @@ int main(int argc, char *argv[])
     QJsonObject out;
     ui::MainWindow::Options options;
     options.db = config;
-    options.actor = Actor{QStringLiteral("bench")};
+    options.actor = Actor::system(QStringLiteral("bench"));
     options.runWorker = false;
 
     QJsonObject pg;
