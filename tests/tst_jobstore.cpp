@@ -1172,7 +1172,7 @@ private slots:
                       "\"completed_at\": \"2026-01-07T10:15:32.123Z\"}\n"
                       "{\"job_type\": \"test.noop\", \"status\": \"queued\"}\n");
         QVERIFY(input.open(QIODevice::ReadOnly));
-        auto imported = JobImport(tdb.config(), clock).run(input, QStringLiteral("tester"));
+        auto imported = JobImport(tdb.config(), clock).run(input, kActor);
         QVERIFY2(imported.ok(), imported.ok() ? "" : qPrintable(imported.error().message));
         QVERIFY2(imported->errors.isEmpty(), qPrintable(imported->errors.join(QLatin1Char('\n'))));
         expectCounts("import");
