@@ -74,6 +74,7 @@ AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent
     m_action->addItem(QString());
     m_action->addItems(knownActions());
     m_action->lineEdit()->setPlaceholderText(tr("Any action"));
+    m_action->lineEdit()->setAccessibleName(tr("Action"));
     m_action->setToolTip(
         tr("An action (\"jobs.cancel\") or a family of actions ending in a dot (\"jobs.\")"));
     m_action->setMinimumContentsLength(16);
