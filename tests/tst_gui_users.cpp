@@ -264,6 +264,7 @@ private slots:
         page.roleBox()->setCurrentIndex(page.roleBox()->findData(int(Role::Viewer)));
         page.setRoleOfSelected();
         QTRY_VERIFY(!page.messageLabel()->text().isEmpty());
+        QTRY_COMPARE(page.roleBox()->currentData().toInt(), int(Role::SystemAdmin));
         QVERIFY(page.grab().save(dir + QStringLiteral("/users.png")));
     }
 };

@@ -172,6 +172,7 @@ void UsersPage::addUser()
 {
     const QString name = m_name->text().trimmed();
     if (const QString problem = UserService::nameProblem(name); !problem.isEmpty()) {
+        m_message->setStyleSheet(QStringLiteral("color: #b91c1c; font-weight: bold"));
         m_message->setText(problem);
         return;
     }
@@ -199,6 +200,8 @@ void UsersPage::toggleDisabledOfSelected()
 
 void UsersPage::onActionFinished(bool ok, const QString &message, const QString &name)
 {
+    // A refusal stands out; a success reads as plain text.
+    m_message->setStyleSheet(ok ? QString() : QStringLiteral("color: #b91c1c; font-weight: bold"));
     if (ok) {
         m_message->setText(tr("Saved the changes to %1.").arg(name));
         if (name == m_name->text().trimmed()) {
