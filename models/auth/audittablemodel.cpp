@@ -14,11 +14,6 @@ namespace hcm {
 
 namespace {
 
-// New rows are looked for among those of the last minute before the newest loaded one: a row whose
-// transaction committed a little after a younger one (PostgreSQL hands out ids before the commit) is
-// still found and put in its place.
-constexpr qint64 kLateCommitMs = 60'000;
-
 QString timeText(qint64 ms)
 {
     if (ms <= 0)
@@ -234,8 +229,10 @@ void AuditTableModel::fetchMore(const QModelIndex &parent)
 {
     if (parent.isValid())
         return;
-    if (m_pageRequest != 0)
-        m_moreWanted = true; // the view reached the end while a page was on its way: the next one follows
+    // The view reached the end of the rows while the next page was on its way: the one after follows.
+    // (Not for the first page: its arrival makes the view look again.)
+    if (m_pageRequest != 0 && !m_rows.isEmpty())
+        m_moreWanted = true;
     requestPage();
 }
 
@@ -285,11 +282,13 @@ void AuditTableModel::refreshNow()
     // The first page is on its way (it brings the newest rows), or a poll is.
     if ((m_rows.isEmpty() && m_pageRequest != 0) || m_newerRequest != 0)
         return;
+    // The newest page of the filter: new rows are at its top, and a row whose transaction committed
+    // after a younger one's (PostgreSQL hands out ids before the commit) is found in it too and put in
+    // its place. (A bound on `at` instead makes SQLite walk the whole trail by id when fewer than a
+    // page of rows are that young: 0.45 s at a million rows, against 0.03 s.)
     AuditFilter f = m_filter;
     f.beforeId = 0;
     f.limit = m_pageSize;
-    if (!m_rows.isEmpty())
-        f.since = qMax(m_filter.since, m_rows.first().at - kLateCommitMs);
     m_newerRequest = m_service->fetchNewer(f, m_knownNewestId);
 }
 

@@ -13,9 +13,9 @@ namespace hcm {
 // No count is ever computed: the model holds the rows loaded so far and grows by keyset pages
 // (canFetchMore/fetchMore ask for the page below the oldest loaded id), so the first screen of a
 // million-row trail costs one index range read. New rows are followed by a cheap poll: the newest id
-// of the trail is read first, and only when it moved are the rows of the last minute (by the filter)
-// read and merged in at their places by id — rows are inserted, never reset. Only a new filter resets
-// the model (it is a new list).
+// of the trail is read first, and only when it moved is the newest page of the filter read and its
+// rows merged in at their places by id — rows are inserted, never reset. Only a new filter resets the
+// model (it is a new list).
 class AuditTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
