@@ -1,11 +1,12 @@
 // Every control a person can operate has an accessible name, as a screen reader finds it: the test walks
 // QAccessible's tree of the main window on each of its pages, of the new-job dialog and of the job
-// details dialog, and lists every interactive element without a name.
+// details dialog and its History, and lists every interactive element without a name.
 
 #include "testutil.h"
 
 #include "jobs/asyncjobservice.h"
 #include "jobs/jobservice.h"
+#include "ui/audithistorydialog.h"
 #include "ui/jobdetailsdialog.h"
 #include "ui/jobdetailsview.h"
 #include "ui/mainwindow.h"
@@ -134,6 +135,35 @@ private slots:
         QThreadPool::globalInstance()->waitForDone(30000);
     }
 
+    // The pages only a system administrator gets (the window's actor above may not have them).
+    void authPages_data()
+    {
+        QTest::addColumn<int>("page");
+        QTest::newRow("audit") << int(ui::MainWindow::AuditPageIndex);
+        QTest::newRow("users") << int(ui::MainWindow::UsersPageIndex);
+    }
+
+    void authPages()
+    {
+        QFETCH(int, page);
+        TempDatabase tdb;
+        QVERIFY(tdb.isValid());
+        ui::MainWindow::Options o;
+        o.db = tdb.config();
+        o.actor = Actor(QStringLiteral("admin:test"), Role::SystemAdmin, Interface::Gui);
+        o.runWorker = false;
+        ui::MainWindow window(o);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showPage(page);
+        QCOMPARE(window.currentPage(), page);
+        settle();
+        const QStringList unnamed = unnamedIn(&window);
+        QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
+        QThreadPool::globalInstance()->waitForDone(30000);
+    }
+
     void dialogs()
     {
         TempDatabase tdb;
@@ -159,6 +189,16 @@ private slots:
             QTRY_VERIFY(!dialog.view()->job().type.isEmpty());
             settleLayout();
             const QStringList unnamed = unnamedIn(&dialog);
+            QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
+        }
+        {
+            ui::JobDetailsDialog details(&service, id);
+            details.setActor(Actor(QStringLiteral("admin:test"), Role::SystemAdmin, Interface::Gui));
+            ui::AuditHistoryDialog *history = details.showHistory();
+            QVERIFY(history);
+            QVERIFY(QTest::qWaitForWindowExposed(history));
+            settle();
+            const QStringList unnamed = unnamedIn(history);
             QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
         }
         QThreadPool::globalInstance()->waitForDone(30000);

@@ -1,6 +1,8 @@
 #include "jobdetailsdialog.h"
 
+#include "auth/permissions.h"
 #include "jobs/jobnotifier.h"
+#include "ui/audithistorydialog.h"
 #include "ui/jobdetailsview.h"
 #include "ui/statusicons.h"
 
@@ -29,6 +31,10 @@ JobDetailsDialog::JobDetailsDialog(AsyncJobService *service, qint64 jobId, QWidg
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     buttons->setObjectName(QStringLiteral("buttonBox"));
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_historyButton = buttons->addButton(tr("&History…"), QDialogButtonBox::ActionRole);
+    m_historyButton->setObjectName(QStringLiteral("historyButton"));
+    connect(m_historyButton, &QPushButton::clicked, this, &JobDetailsDialog::showHistory);
+    setActor(Actor());
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_view, 1);
     layout->addWidget(buttons);
@@ -55,6 +61,30 @@ JobDetailsDialog::~JobDetailsDialog()
     // Deleted while open (the main window closed): still remember the size.
     if (isVisible())
         storeGeometry();
+}
+
+void JobDetailsDialog::setActor(const Actor &actor)
+{
+    m_mayReadAudit = isAllowed(actor.role, Permission::ReadAudit);
+    m_historyButton->setEnabled(m_mayReadAudit && m_service);
+    m_historyButton->setToolTip(m_mayReadAudit ? tr("Who did what to this job, from the audit trail")
+                                               : permissionRequirement(Permission::ReadAudit));
+}
+
+AuditHistoryDialog *JobDetailsDialog::showHistory()
+{
+    if (!m_mayReadAudit || !m_service)
+        return nullptr;
+    if (!m_history) {
+        //: window title; %1 is the job id, "job_12"
+        m_history =
+            new AuditHistoryDialog(m_service->config(), QStringLiteral("job"), QString::number(m_jobId),
+                                   tr("History of %1").arg(Job::publicId(m_jobId)), this);
+        m_history->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_history->show();
+    m_history->raise();
+    return m_history;
 }
 
 void JobDetailsDialog::reload()

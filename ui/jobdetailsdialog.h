@@ -1,13 +1,17 @@
 #pragma once
 
+#include "auth/actor.h"
 #include "jobs/asyncjobservice.h"
 
 #include <QDialog>
 #include <QPointer>
 #include <QTimer>
 
+class QPushButton;
+
 namespace hcm::ui {
 
+class AuditHistoryDialog;
 class JobDetailsView;
 
 // A non-modal window with the details of one job. It loads through AsyncJobService (showing
@@ -23,6 +27,12 @@ public:
 
     qint64 jobId() const { return m_jobId; }
     JobDetailsView *view() const { return m_view; }
+    // Who looks: "History…" (the job's audit rows) needs Permission::ReadAudit; without an actor the
+    // button is disabled with the reason in its tooltip.
+    void setActor(const Actor &actor);
+    QPushButton *historyButton() const { return m_historyButton; }
+    // Opens the job's history (a window of its own); nullptr when the actor may not read the audit trail.
+    AuditHistoryDialog *showHistory();
 
 public slots:
     // Asks for the job again now (the notifier path waits for the coalescing timer).
@@ -47,6 +57,9 @@ private:
     QPointer<AsyncJobService> m_service;
     qint64 m_jobId;
     JobDetailsView *m_view = nullptr;
+    QPushButton *m_historyButton = nullptr;
+    QPointer<AuditHistoryDialog> m_history;
+    bool m_mayReadAudit = false;
     QTimer m_reloadTimer;
     quint64 m_request = 0;
     quint64 m_deliveriesRequest = 0;

@@ -1213,6 +1213,7 @@ void JobsPage::newJob()
 void JobsPage::openDetails(qint64 id)
 {
     auto *dialog = new JobDetailsDialog(m_service, id, this);
+    dialog->setActor(m_actor);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
 }

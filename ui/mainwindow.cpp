@@ -1,13 +1,14 @@
 #include "mainwindow.h"
 
 #include "auth/permissions.h"
-
 #include "common/logcategories.h"
 #include "jobs/jobtablemodel.h"
+#include "ui/auditpage.h"
 #include "ui/jobspage.h"
 #include "ui/notificationspage.h"
 #include "ui/schedulespage.h"
 #include "ui/statusicons.h"
+#include "ui/userspage.h"
 #include "ui/workerspage.h"
 #include "worker/jobhandler.h"
 
@@ -68,6 +69,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
         m_jobsPage->setScheduleFilter(id, name);
         showPage(0);
     });
+    addAuthPages();
     fitNavigationWidth();
     connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
     // A save the unsaved-changes question asked for: go on when it worked, stay when it did not.
@@ -97,6 +99,31 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 MainWindow::~MainWindow()
 {
     stopPools(0);
+}
+
+void MainWindow::addAuthPages()
+{
+    // Audit and Users: created only for the roles that may use them; the others see the entry disabled,
+    // with the role it needs, and an empty page in its place.
+    const auto add = [this](const char *iconName, const QString &title, Permission permission, auto make) {
+        auto *item = new QListWidgetItem(icon(iconName), title);
+        QWidget *page = nullptr;
+        if (isAllowed(m_options.actor.role, permission)) {
+            page = make();
+        } else {
+            item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
+            item->setToolTip(permissionRequirement(permission));
+            auto *label = new QLabel(permissionRequirement(permission));
+            label->setAlignment(Qt::AlignCenter);
+            page = label;
+        }
+        m_nav->addItem(item);
+        m_pages->addWidget(page);
+    };
+    add("page-audit", tr("Audit"), Permission::ReadAudit,
+        [this] { return m_auditPage = new AuditPage(m_options.db, m_options.actor); });
+    add("page-users", tr("Users"), Permission::ManageUsers,
+        [this] { return m_usersPage = new UsersPage(m_options.db, m_options.actor); });
 }
 
 void MainWindow::buildMenus()

@@ -22,9 +22,11 @@ class QStackedWidget;
 
 namespace hcm::ui {
 
+class AuditPage;
 class JobsPage;
 class NotificationsPage;
 class SchedulesPage;
+class UsersPage;
 class WorkersPage;
 
 // The desktop console: pages on the left (Jobs, Workers, Notifications), menus with shortcuts, a status bar
@@ -44,7 +46,14 @@ public:
         int refreshIntervalMs = 1000;
     };
 
-    enum Page { JobsPageIndex, WorkersPageIndex, NotificationsPageIndex, SchedulesPageIndex };
+    enum Page {
+        JobsPageIndex,
+        WorkersPageIndex,
+        NotificationsPageIndex,
+        SchedulesPageIndex,
+        AuditPageIndex,
+        UsersPageIndex
+    };
 
     explicit MainWindow(Options options, QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -55,6 +64,10 @@ public:
     WorkersPage *workersPage() const { return m_workersPage; }
     NotificationsPage *notificationsPage() const { return m_notificationsPage; }
     SchedulesPage *schedulesPage() const { return m_schedulesPage; }
+    // nullptr for a role without Permission::ReadAudit / ManageUsers: their entries are disabled.
+    AuditPage *auditPage() const { return m_auditPage; }
+    UsersPage *usersPage() const { return m_usersPage; }
+    QListWidget *navigation() const { return m_nav; }
     int currentPage() const;
     // The "unsaved changes" question while it is open (leaving the notification settings page or
     // closing the window with unsaved changes).
@@ -97,6 +110,7 @@ private:
     void onNavigationChanged(int row);
     void onPageChanged(int index);
     void fitNavigationWidth();
+    void addAuthPages();
     // Asks Save / Discard / Cancel about the notification settings' unsaved changes (open(), not exec());
     // `proceed` runs after a successful save or a discard, not after Cancel or a failed save.
     void askAboutUnsavedChanges(std::function<void()> proceed);
@@ -111,6 +125,8 @@ private:
     WorkersPage *m_workersPage = nullptr;
     NotificationsPage *m_notificationsPage = nullptr;
     SchedulesPage *m_schedulesPage = nullptr;
+    AuditPage *m_auditPage = nullptr;
+    UsersPage *m_usersPage = nullptr;
     QPointer<QMessageBox> m_unsavedBox;
     std::function<void()> m_afterSave;
     bool m_closeConfirmed = false;

@@ -324,6 +324,7 @@ void WorkersPage::setRefreshInterval(int ms)
 
 void WorkersPage::setActor(const Actor &actor)
 {
+    m_actor = actor;
     m_pausedBar->setActor(actor);
 }
 
@@ -478,6 +479,7 @@ void WorkersPage::openDetails(qint64 jobId)
     if (jobId <= 0)
         return;
     auto *dialog = new JobDetailsDialog(m_service, jobId, this);
+    dialog->setActor(m_actor);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
 }

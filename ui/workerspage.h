@@ -112,6 +112,7 @@ private:
     PausedTypesBar *m_pausedBar;
     QTimer m_timer;
     QTimer m_changeCoalescer; // job changes reported by JobNotifier, a burst as one reload
+    Actor m_actor;            // for the job details it opens
     QString m_selectedWorker;
     QString m_workersError; // the last list of workers failed to load
     QString m_jobsError;    // the selected worker's jobs failed to load
