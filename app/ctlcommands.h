@@ -112,6 +112,8 @@ void printTable(QTextStream &out, const QStringList &headers, const QList<QStrin
 
 // The commands on recurring schedules (ctlschedules.cpp).
 QList<Command> scheduleCommands();
+// The commands on API tokens (ctltokens.cpp).
+QList<Command> tokenCommands();
 
 // Every command hcmctl knows, in the order --help lists them.
 const QList<Command> &commands();
