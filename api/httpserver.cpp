@@ -11,6 +11,8 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <sys/socket.h>
+
 namespace hcm::api {
 
 QByteArray HttpRequest::header(const QByteArray &lowerName) const
@@ -180,12 +182,43 @@ private:
     }
 
     // Answers with an error and closes: the rest of what the client sends is not read.
+    // Answers with an error and closes without reading further requests. What the client is still
+    // sending (the body of a 413) is read and dropped until it closes or for 2 s: closing a socket
+    // with unread bytes makes the kernel reset the connection, and the client would lose the answer.
     void reject(int status, const QString &detail)
     {
         if (m_closing)
             return;
         write(errorResponse(status, detail), false);
-        shutdown();
+        m_closing = true;
+        m_lingering = true;
+        m_hardClose = true;
+        m_deadline = QDeadlineTimer(2000);
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+            if (m_socket->bytesToWrite() == 0)
+                halfClose();
+        });
+        discardInput();
+        if (m_socket->bytesToWrite() == 0 || !m_socket->flush())
+            halfClose();
+    }
+
+    void discardInput()
+    {
+        m_discarded += m_socket->skip(m_socket->bytesAvailable());
+        if (m_discarded > 16 * 1024 * 1024)
+            abort();
+    }
+
+    void halfClose()
+    {
+        if (m_halfClosed || m_closed || m_socket->bytesToWrite() > 0)
+            return;
+        m_halfClosed = true;
+        if (qobject_cast<QSslSocket *>(m_socket) || m_socket->socketDescriptor() < 0)
+            m_socket->disconnectFromHost();
+        else
+            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
     }
 
     void shutdown()
@@ -208,6 +241,8 @@ public:
 private:
     void process()
     {
+        if (m_lingering)
+            return discardInput();
         if (m_closing || m_pending)
             return;
         if (auto *ssl = qobject_cast<QSslSocket *>(m_socket); ssl && !ssl->isEncrypted())
@@ -351,6 +386,9 @@ private:
     bool m_closing = false;
     bool m_closed = false;
     bool m_hardClose = false;
+    bool m_lingering = false;
+    bool m_halfClosed = false;
+    qint64 m_discarded = 0;
 };
 
 HttpResponder::HttpResponder(std::shared_ptr<Link> link)
