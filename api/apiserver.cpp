@@ -23,10 +23,10 @@ namespace hcm::api {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("hcm::api::ApiServer", text);
-}
+// The translation context of every sentence the API answers with.
+struct Tr {
+    Q_DECLARE_TR_FUNCTIONS(hcm::api::ApiServer)
+};
 
 const QString kJobsPath = QStringLiteral("/api/system/background-jobs");
 const QString kSettingsPath = QStringLiteral("/api/system/notification-settings");
@@ -83,13 +83,13 @@ HttpResponse fromError(const Error &error)
     case Error::Code::Database:
         // The sentence may name hosts and files: it goes to the log, the client gets a summary.
         qCWarning(lcApp) << "API request failed on the database:" << error.message;
-        return problem(503, tr("The database is not available; try again later."));
+        return problem(503, Tr::tr("The database is not available; try again later."));
     case Error::Code::Io:
     case Error::Code::Cancelled:
         break;
     }
     qCWarning(lcApp) << "API request failed:" << error.message;
-    return problem(500, tr("The server could not complete the request."));
+    return problem(500, Tr::tr("The server could not complete the request."));
 }
 
 struct Route {
@@ -116,14 +116,15 @@ std::optional<HttpResponse> readObject(const HttpRequest &request, QJsonObject *
         return std::nullopt;
     }
     if (!isJsonContentType(request.header("content-type")))
-        return problem(415, tr("The body must be JSON, sent with Content-Type: application/json."));
+        return problem(415, Tr::tr("The body must be JSON, sent with Content-Type: application/json."));
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &error);
     if (error.error != QJsonParseError::NoError)
         return problem(
-            415, tr("The body is not valid JSON: %1 at byte %2.").arg(error.errorString()).arg(error.offset));
+            415,
+            Tr::tr("The body is not valid JSON: %1 at byte %2.").arg(error.errorString()).arg(error.offset));
     if (!doc.isObject())
-        return problem(400, tr("The body must be a JSON object."));
+        return problem(400, Tr::tr("The body must be a JSON object."));
     *object = doc.object();
     return std::nullopt;
 }
@@ -182,7 +183,7 @@ public:
         case Route::Kind::TestEmail:
             return testEmail();
         }
-        return problem(500, tr("The server could not complete the request."));
+        return problem(500, Tr::tr("The server could not complete the request."));
     }
 
 private:
@@ -198,17 +199,19 @@ private:
                                 QStringLiteral("cursor")};
         for (const auto &item : m_request.query.queryItems(QUrl::FullyDecoded)) {
             if (!known.contains(item.first))
-                errors.append({item.first, tr("Unknown parameter; use status, job_type, limit or cursor.")});
+                errors.append(
+                    {item.first, Tr::tr("Unknown parameter; use status, job_type, limit or cursor.")});
         }
         const QString status = m_request.query.queryItemValue(QStringLiteral("status"), QUrl::FullyDecoded);
         if (!status.isEmpty()) {
             for (const QString &s : status.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
                 const auto st = jobStatusFromString(s.trimmed());
                 if (!st)
-                    errors.append({QStringLiteral("status"),
-                                   tr("Unknown status \"%1\": use queued, processing, completed, failed or "
-                                      "cancelled.")
-                                       .arg(s.trimmed())});
+                    errors.append(
+                        {QStringLiteral("status"),
+                         Tr::tr("Unknown status \"%1\": use queued, processing, completed, failed or "
+                                "cancelled.")
+                             .arg(s.trimmed())});
                 else if (!filter.statuses.contains(*st))
                     filter.statuses.append(*st);
             }
@@ -219,7 +222,8 @@ private:
             bool ok = false;
             limit = m_request.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
             if (!ok || limit < 1 || limit > 500)
-                errors.append({QStringLiteral("limit"), tr("limit must be a whole number from 1 to 500.")});
+                errors.append(
+                    {QStringLiteral("limit"), Tr::tr("limit must be a whole number from 1 to 500.")});
         }
         if (m_request.query.hasQueryItem(QStringLiteral("cursor"))) {
             const QByteArray raw = QByteArray::fromBase64(
@@ -228,7 +232,8 @@ private:
             bool ok = raw.startsWith("o");
             offset = ok ? raw.mid(1).toLongLong(&ok) : 0;
             if (!ok || offset < 0 || offset > 100'000'000)
-                errors.append({QStringLiteral("cursor"), tr("The cursor is not one this server gave out.")});
+                errors.append(
+                    {QStringLiteral("cursor"), Tr::tr("The cursor is not one this server gave out.")});
         }
         if (!errors.isEmpty())
             return fieldProblem(errors);
@@ -259,26 +264,28 @@ private:
                                 QStringLiteral("run_at")};
         for (auto it = body.begin(); it != body.end(); ++it)
             if (!known.contains(it.key()))
-                errors.append({it.key(), tr("Unknown field; use job_type, priority, payload, max_retries or "
-                                            "run_at.")});
+                errors.append(
+                    {it.key(), Tr::tr("Unknown field; use job_type, priority, payload, max_retries or "
+                                      "run_at.")});
         const QJsonValue type = body.value(QStringLiteral("job_type"));
         if (!type.isString() || type.toString().trimmed().isEmpty()) {
-            errors.append({QStringLiteral("job_type"), tr("job_type is required: the name of a job type.")});
+            errors.append(
+                {QStringLiteral("job_type"), Tr::tr("job_type is required: the name of a job type.")});
         } else {
             job.type = type.toString().trimmed();
             const JobTypeInfo *info = JobTypeCatalog::instance().find(job.type);
             if (!info)
                 errors.append(
                     {QStringLiteral("job_type"),
-                     tr("Unknown job type \"%1\"; known types: %2.")
+                     Tr::tr("Unknown job type \"%1\"; known types: %2.")
                          .arg(job.type, JobTypeCatalog::instance().names().join(QStringLiteral(", ")))});
         }
         if (body.contains(QStringLiteral("priority"))) {
             const QJsonValue p = body.value(QStringLiteral("priority"));
             const auto priority = p.isString() ? jobPriorityFromString(p.toString().trimmed()) : std::nullopt;
             if (!priority)
-                errors.append(
-                    {QStringLiteral("priority"), tr("priority must be one of low, normal, high, critical.")});
+                errors.append({QStringLiteral("priority"),
+                               Tr::tr("priority must be one of low, normal, high, critical.")});
             else
                 job.priority = *priority;
         }
@@ -287,14 +294,14 @@ private:
             if (p.isObject())
                 job.payload = p.toObject();
             else if (!p.isNull())
-                errors.append({QStringLiteral("payload"), tr("payload must be a JSON object.")});
+                errors.append({QStringLiteral("payload"), Tr::tr("payload must be a JSON object.")});
         }
         if (body.contains(QStringLiteral("max_retries"))) {
             const QJsonValue v = body.value(QStringLiteral("max_retries"));
             const double d = v.toDouble(-1);
             if (!v.isDouble() || d != double(qint64(d)) || d < 0 || d > JobService::kMaxRetriesLimit)
                 errors.append(
-                    {QStringLiteral("max_retries"), tr("max_retries must be a whole number from 0 to %1.")
+                    {QStringLiteral("max_retries"), Tr::tr("max_retries must be a whole number from 0 to %1.")
                                                         .arg(JobService::kMaxRetriesLimit)});
             else
                 job.maxRetries = int(d);
@@ -303,7 +310,7 @@ private:
             const QJsonValue v = body.value(QStringLiteral("run_at"));
             auto t = v.isString()
                          ? JobService::parseTime(v.toString())
-                         : Result<qint64>(Error{Error::Code::Invalid, tr("run_at must be a string.")});
+                         : Result<qint64>(Error{Error::Code::Invalid, Tr::tr("run_at must be a string.")});
             if (!t)
                 errors.append({QStringLiteral("run_at"), t.error().message});
             else
@@ -315,7 +322,7 @@ private:
             static const QRegularExpression printable(QStringLiteral("^[\\x21-\\x7e]{1,255}$"));
             if (!printable.match(key).hasMatch())
                 errors.append({QStringLiteral("Idempotency-Key"),
-                               tr("Idempotency-Key must be 1 to 255 visible ASCII characters.")});
+                               Tr::tr("Idempotency-Key must be 1 to 255 visible ASCII characters.")});
         }
         if (errors.isEmpty()) {
             if (auto st = JobService::validate(job); !st)
@@ -333,8 +340,8 @@ private:
             if (!claim)
                 return fromError(claim.error());
             if (claim->mismatch)
-                return problem(422,
-                               tr("This Idempotency-Key was used for a different request within 24 hours."));
+                return problem(
+                    422, Tr::tr("This Idempotency-Key was used for a different request within 24 hours."));
             if (!claim->won) {
                 auto first = service.get(claim->jobId);
                 if (!first)
@@ -367,10 +374,10 @@ private:
     {
         const auto id = Job::parseId(text);
         if (!id || *id <= 0)
-            return Error{Error::Code::NotFound, tr("There is no job \"%1\".").arg(text)};
+            return Error{Error::Code::NotFound, Tr::tr("There is no job \"%1\".").arg(text)};
         auto job = jobs().get(*id);
         if (!job && job.error().code == Error::Code::NotFound)
-            return Error{Error::Code::NotFound, tr("There is no job \"%1\".").arg(text)};
+            return Error{Error::Code::NotFound, Tr::tr("There is no job \"%1\".").arg(text)};
         return job;
     }
 
@@ -388,12 +395,12 @@ private:
         if (!job)
             return fromError(job.error());
         if (isFinished(job->status))
-            return problem(409, tr("Job %1 is %2 already: there is nothing to cancel.")
+            return problem(409, Tr::tr("Job %1 is %2 already: there is nothing to cancel.")
                                     .arg(job->publicId(), hcm::toString(job->status)));
         JobService service = jobs();
         const QList<JobActionResult> results = service.cancel({job->id}, m_actor);
         if (results.isEmpty() || !results.first().ok)
-            return problem(409, results.isEmpty() ? tr("The job could not be cancelled.")
+            return problem(409, results.isEmpty() ? Tr::tr("The job could not be cancelled.")
                                                   : results.first().message);
         auto after = service.get(job->id);
         if (!after)
@@ -425,14 +432,14 @@ private:
         if (!version.isDouble() || version.toDouble() != double(int(version.toDouble())) ||
             version.toInt() < 0)
             errors.append({QStringLiteral("version"),
-                           tr("version is required: the version of the settings you read (GET).")});
+                           Tr::tr("version is required: the version of the settings you read (GET).")});
         for (auto it = body.begin(); it != body.end(); ++it) {
             const QString &k = it.key();
             if (k == QLatin1String("version") || k == QLatin1String("updated_by") ||
                 k == QLatin1String("updated_at"))
                 continue;
             if (!NotificationSettings::isKnownKey(k)) {
-                errors.append({k, tr("Unknown setting.")});
+                errors.append({k, Tr::tr("Unknown setting.")});
                 continue;
             }
             const QJsonValue v = it.value();
@@ -445,7 +452,7 @@ private:
                 else if (v.isString())
                     secret->replace(v.toString());
                 else
-                    errors.append({k, tr("A secret is written as a string (null or \"\" clears it).")});
+                    errors.append({k, Tr::tr("A secret is written as a string (null or \"\" clears it).")});
                 continue;
             }
             QString text;
@@ -461,7 +468,7 @@ private:
                     parts.append(e.toString());
                 text = parts.join(QLatin1Char(','));
             } else if (!v.isNull()) {
-                errors.append({k, tr("The value has the wrong type.")});
+                errors.append({k, Tr::tr("The value has the wrong type.")});
                 continue;
             }
             if (const QString message = settings.setText(k, text); !message.isEmpty())
@@ -480,7 +487,7 @@ private:
                 QList<FieldError> conflicts;
                 for (const QString &f : saved.conflictFields)
                     conflicts.append(
-                        {f, tr("Changed by someone else since version %1.").arg(version.toInt())});
+                        {f, Tr::tr("Changed by someone else since version %1.").arg(version.toInt())});
                 return problem(409, saved.error.message, conflicts);
             }
             if (saved.error.code == Error::Code::Invalid && !saved.fieldErrors.isEmpty()) {
@@ -501,7 +508,8 @@ private:
             return std::move(*r);
         const QJsonValue recipient = body.value(QStringLiteral("recipient"));
         if (!recipient.isUndefined() && !recipient.isString() && !recipient.isNull())
-            return fieldProblem({{QStringLiteral("recipient"), tr("recipient must be an email address.")}});
+            return fieldProblem(
+                {{QStringLiteral("recipient"), Tr::tr("recipient must be an email address.")}});
         NotificationService service(m_options.db, m_options.clock);
         auto sent = service.sendTest(NotifyChannel::Email, recipient.toString(), m_actor);
         if (!sent) {
@@ -563,9 +571,10 @@ HttpResponse serve(const ApiServer::Options &options, const HttpRequest &request
 {
     const QByteArray authorization = request.header("authorization");
     if (authorization.isEmpty())
-        return unauthorized(tr("Send a token: Authorization: Bearer <token> (hcmctl tokens create)."), false);
+        return unauthorized(Tr::tr("Send a token: Authorization: Bearer <token> (hcmctl tokens create)."),
+                            false);
     if (!authorization.left(7).toLower().startsWith("bearer "))
-        return unauthorized(tr("Only Bearer tokens are accepted: Authorization: Bearer <token>."), false);
+        return unauthorized(Tr::tr("Only Bearer tokens are accepted: Authorization: Bearer <token>."), false);
     const QString token = QString::fromLatin1(authorization.mid(7).trimmed());
     ApiTokenStore tokens(options.db, options.clock);
     auto identity = tokens.authenticate(token, request.clientAddress);
@@ -587,10 +596,11 @@ HttpResponse serve(const ApiServer::Options &options, const HttpRequest &request
     if (!decision)
         return fromError(decision.error());
     if (!decision->allowed) {
-        HttpResponse r = problem(429, tr("Too many requests: at most %1 per minute for this token; try again "
-                                         "in %2 s.")
-                                          .arg(limit)
-                                          .arg((decision->resetMs + 999) / 1000));
+        HttpResponse r =
+            problem(429, Tr::tr("Too many requests: at most %1 per minute for this token; try again "
+                                "in %2 s.")
+                             .arg(limit)
+                             .arg((decision->resetMs + 999) / 1000));
         addRateHeaders(r, decision.value());
         r.setHeader("Retry-After", QByteArray::number(qMax<qint64>(1, (decision->resetMs + 999) / 1000)));
         return r;
@@ -606,7 +616,7 @@ HttpResponse openApiDocument()
     QFile file(QStringLiteral(":/api/openapi.json"));
     HttpResponse r;
     if (!file.open(QIODevice::ReadOnly))
-        return problem(500, tr("The API description is missing from this build."));
+        return problem(500, Tr::tr("The API description is missing from this build."));
     r.body = file.readAll();
     return r;
 }
@@ -620,7 +630,7 @@ QString RateLimits::parse(const QString &text)
         bool ok = false;
         const int n = kv.value(1).trimmed().toInt(&ok);
         if (kv.size() != 2 || !ok || n < 1 || n > 1000000)
-            return tr("\"%1\" is not NAME=N with N from 1 to 1000000.").arg(part);
+            return Tr::tr("\"%1\" is not NAME=N with N from 1 to 1000000.").arg(part);
         const QString name = kv.first().trimmed();
         if (name == QLatin1String("read"))
             read = n;
@@ -633,7 +643,7 @@ QString RateLimits::parse(const QString &text)
         else if (name == QLatin1String("test-email"))
             testEmail = n;
         else
-            return tr("Unknown limit \"%1\": use read, create, cancel, settings-write or test-email.")
+            return Tr::tr("Unknown limit \"%1\": use read, create, cancel, settings-write or test-email.")
                 .arg(name);
     }
     return {};
@@ -677,7 +687,7 @@ Status ApiServer::start()
         m_http->setTls(*m_options.tls);
     QString error;
     if (!m_http->listen(m_options.address, m_options.port, &error))
-        return Error{Error::Code::Io, tr("The API cannot listen on %1:%2: %3")
+        return Error{Error::Code::Io, Tr::tr("The API cannot listen on %1:%2: %3")
                                           .arg(m_options.address.toString())
                                           .arg(m_options.port)
                                           .arg(error)};
@@ -736,10 +746,11 @@ Status ApiServer::parseAddress(const QString &text, QHostAddress *address, quint
     else
         a = QHostAddress(host);
     if (a.isNull() || !ok || p < 0 || p > 65535)
-        return Error{Error::Code::Invalid,
-                     tr("--api needs ADDRESS:PORT with an IP address and a port from 0 to 65535 (0: any free "
-                        "port), for example 127.0.0.1:2000; got \"%1\".")
-                         .arg(text)};
+        return Error{
+            Error::Code::Invalid,
+            Tr::tr("--api needs ADDRESS:PORT with an IP address and a port from 0 to 65535 (0: any free "
+                   "port), for example 127.0.0.1:2000; got \"%1\".")
+                .arg(text)};
     *address = a;
     *port = quint16(p);
     return {};
@@ -790,15 +801,15 @@ void ApiServer::handle(HttpRequest &&request, const HttpResponder &responder)
     if (!route) {
         if (allow.isEmpty())
             return responder.send(
-                problem(404, tr("There is no endpoint %1; see /api/openapi.json.").arg(path)));
+                problem(404, Tr::tr("There is no endpoint %1; see /api/openapi.json.").arg(path)));
         HttpResponse r =
-            problem(405, tr("%1 is not allowed on %2; allowed: %3.")
+            problem(405, Tr::tr("%1 is not allowed on %2; allowed: %3.")
                              .arg(QString::fromLatin1(method), path, QString::fromLatin1(allow)));
         r.setHeader("Allow", allow);
         return responder.send(std::move(r));
     }
     if (m_queued.load() >= m_options.maxQueuedRequests) {
-        HttpResponse r = problem(503, tr("The server is busy; try again in a moment."));
+        HttpResponse r = problem(503, Tr::tr("The server is busy; try again in a moment."));
         r.setHeader("Retry-After", "1");
         return responder.send(std::move(r));
     }
