@@ -707,6 +707,55 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(curl(get).status, 200, 10'000);
     }
 
+    // hcmctl tokens: create prints the token once, list never shows it but shows its last use, revoke
+    // stops it at once in a running server; bad input changes nothing.
+    void tokensCommandLine()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        QVERIFY(addUser(tdb.config(), QStringLiteral("alice"), QStringLiteral("operator")));
+        const auto hcmctl = [&](const QStringList &args, QByteArray *out = nullptr) {
+            QProcess p;
+            p.start(programPath(QStringLiteral("hcmctl")),
+                    QStringList{QStringLiteral("--db"), tdb.spec()} + args);
+            p.waitForFinished(30'000);
+            if (out)
+                *out = p.readAllStandardOutput();
+            return p.exitCode();
+        };
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("create"), QStringLiteral("--user"),
+                         QStringLiteral("alice"), QStringLiteral("--name"), QStringLiteral("x"),
+                         QStringLiteral("--expires"), QStringLiteral("soon")}),
+                 2);
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("create"), QStringLiteral("--user"),
+                         QStringLiteral("nobody"), QStringLiteral("--name"), QStringLiteral("x")}),
+                 1);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("api_tokens")), 0);
+        QByteArray out;
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("create"), QStringLiteral("--user"),
+                         QStringLiteral("alice"), QStringLiteral("--name"), QStringLiteral("HR backend")},
+                        &out),
+                 0);
+        const QString token = QString::fromUtf8(out).trimmed();
+        ApiWorker server;
+        QVERIFY(server.start(tdb, {QStringLiteral("--concurrency"), QStringLiteral("0")}));
+        QNetworkAccessManager nam;
+        QCOMPARE(call(nam, "GET", server.url(kJobs), token).status, 200);
+
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("list"), QStringLiteral("--json")}, &out),
+                 0);
+        QVERIFY(!out.contains(token.toUtf8()));
+        const QJsonObject listed = QJsonDocument::fromJson(out).array().first().toObject();
+        QCOMPARE(listed.value(QStringLiteral("prefix")).toString(), token.left(8));
+        QCOMPARE(listed.value(QStringLiteral("user")).toString(), QStringLiteral("alice"));
+        QCOMPARE(listed.value(QStringLiteral("last_used_address")).toString(), QStringLiteral("127.0.0.1"));
+        const QString id = QString::number(listed.value(QStringLiteral("id")).toInteger());
+
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), id}), 0);
+        QCOMPARE(call(nam, "GET", server.url(kJobs), token).status, 401);
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), id}), 1);
+        QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), QStringLiteral("abc")}), 2);
+    }
+
     // Startup refusals: a non-loopback address without TLS, a bad address.
     void refusesPlainHttpOnTheNetwork()
     {
