@@ -236,10 +236,12 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
     if (!conn)
         return conn.error();
     const QString hash = hashToken(token);
+    // One statement: the token and its user (the role decides what the token may do).
     QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("SELECT t.id, t.token_hash, t.user_name, t.expires_at, t.revoked_at, "
-                             "t.last_used_at, t.last_used_address, t.rate_limit "
-                             "FROM api_tokens t WHERE t.token_hash = ?"));
+    q.prepare(
+        QStringLiteral("SELECT t.id, t.token_hash, t.user_name, t.expires_at, t.revoked_at, t.last_used_at, "
+                       "t.last_used_address, t.rate_limit, u.name, u.role, u.disabled "
+                       "FROM api_tokens t LEFT JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?"));
     q.addBindValue(hash);
     if (auto st = Sql::exec(q, tr("checking the token")); !st)
         return st.error();
@@ -259,21 +261,21 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
     const qint64 lastUsedAt = q.value(5).toLongLong();
     const QString lastAddress = q.value(6).toString();
     identity.rateLimit = q.value(7).toInt();
+    const bool userExists = !q.value(8).isNull();
+    const QString roleText = q.value(9).toString();
+    const bool disabled = q.value(10).toBool();
     q.finish();
     const qint64 now = m_clock->nowMs();
     if (revokedAt > 0)
         return Error{Error::Code::NotFound, tr("The token was revoked.")};
     if (expiresAt > 0 && expiresAt <= now)
         return Error{Error::Code::NotFound, tr("The token has expired.")};
-    auto user = lookupApiUser(m_config, identity.userName);
-    if (!user) {
-        if (user.error().code == Error::Code::NotFound)
-            return Error{Error::Code::NotFound, tr("The token's user no longer exists.")};
-        return user.error();
-    }
-    if (user->disabled)
+    if (!userExists)
+        return Error{Error::Code::NotFound, tr("The token's user no longer exists.")};
+    if (disabled)
         return Error{Error::Code::NotFound, tr("The token's user is disabled.")};
-    identity.role = user->role;
+    if (!roleFromString(roleText, &identity.role))
+        return Error{Error::Code::Invalid, tr("The user \"%1\" has an unknown role.").arg(identity.userName)};
 
     if (now - lastUsedAt >= kLastUseResolutionMs || lastAddress != clientAddress) {
         QSqlQuery u(conn.value());
