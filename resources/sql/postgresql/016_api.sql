@@ -45,8 +45,8 @@ CREATE TABLE api_idempotency_keys (
 );
 CREATE INDEX idx_api_idempotency_created ON api_idempotency_keys (created_at);
 
--- Whoever may read the job queue (a worker's role) serves the API: it reads tokens and writes their last
--- use, the rate windows and the idempotency keys. Creating and revoking tokens stays with the owner.
+-- Whoever may create jobs (a worker's role) may serve the API: it reads tokens and writes their last use,
+-- the rate windows and the idempotency keys. Creating and revoking tokens stays with the owner.
 DO $$
 DECLARE
     g record;
@@ -54,12 +54,12 @@ DECLARE
 BEGIN
     FOR g IN SELECT DISTINCT r.grantee FROM information_schema.role_table_grants AS r
              WHERE r.table_schema = current_schema() AND r.table_name = 'job_queue'
-               AND r.grantee <> current_user AND r.privilege_type = 'SELECT'
+               AND r.grantee <> current_user AND r.privilege_type = 'INSERT'
     LOOP
         grantee := CASE WHEN g.grantee = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(g.grantee) END;
         EXECUTE format('GRANT SELECT, UPDATE ON api_tokens TO %s', grantee);
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON api_rate_buckets TO %s', grantee);
-        EXECUTE format('GRANT SELECT, INSERT, DELETE ON api_idempotency_keys TO %s', grantee);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON api_idempotency_keys TO %s', grantee);
     END LOOP;
 END
 $$;
