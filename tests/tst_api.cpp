@@ -756,6 +756,44 @@ private slots:
         QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), QStringLiteral("abc")}), 2);
     }
 
+    // A database that does not answer holds up the requests that need it, never the server: while
+    // another connection holds the lock a create needs, the API description and the refusals that need
+    // no database are answered, and the create completes once the lock is released.
+    void blockedDatabaseDoesNotStallTheServer()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        QVERIFY(addUser(tdb.config(), QStringLiteral("olga"), QStringLiteral("operator")));
+        const QString token = makeToken(tdb.config(), QStringLiteral("olga"), 1000);
+        ApiWorker server;
+        QVERIFY(server.start(tdb, {QStringLiteral("--concurrency"), QStringLiteral("0")}));
+        auto db = Database::connection(tdb.config());
+        QVERIFY(db.ok());
+        QSqlQuery lock(db.value());
+        if (tdb.isPostgres()) {
+            QVERIFY(lock.exec(QStringLiteral("BEGIN")));
+            QVERIFY(lock.exec(QStringLiteral("LOCK TABLE api_rate_buckets IN EXCLUSIVE MODE")));
+        } else {
+            QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+        }
+        QNetworkAccessManager nam;
+        QNetworkRequest request(server.url(kJobs));
+        request.setRawHeader("Authorization", "Bearer " + token.toLatin1());
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        QNetworkReply *create = nam.post(request, jobJson(QStringLiteral("cache_flush")));
+        QSignalSpy created(create, &QNetworkReply::finished);
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(call(nam, "GET", server.url(QStringLiteral("/api/openapi.json")), {}).status, 200);
+            QCOMPARE(call(nam, "DELETE", server.url(kJobs), token).status, 405);
+            QCOMPARE(statusOf(raw(server.port(), "GARBAGE\r\n\r\n")), 400);
+        }
+        QVERIFY(!create->isFinished());
+        QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+        QTRY_VERIFY_WITH_TIMEOUT(create->isFinished(), 15'000);
+        QCOMPARE(create->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+        create->deleteLater();
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), 1);
+    }
+
     // Startup refusals: a non-loopback address without TLS, a bad address.
     void refusesPlainHttpOnTheNetwork()
     {
