@@ -134,12 +134,10 @@ QString isoTime(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
 }
 
-// The seed's shape: id, status, job_type, created_at (ISO 8601 UTC, seconds) first, then the rest.
+// A job as GET shows it (times with milliseconds, as everywhere in the product).
 QJsonObject jobBody(const Job &job, bool withAttempts)
 {
-    QJsonObject o = job.toJson(withAttempts);
-    o.insert(QStringLiteral("created_at"), isoTime(job.createdAt));
-    return o;
+    return job.toJson(withAttempts);
 }
 
 // The answer to a create: the job as it was created (queued), as the seed documents it, whatever a fast
