@@ -142,16 +142,34 @@ QJsonObject jobBody(const Job &job, bool withAttempts)
 
 // The answer to a create: the job as it was created (queued), as the seed documents it, whatever a fast
 // worker has done with it since. GET shows its current state.
-QJsonObject createdBody(const Job &job)
+// In the seed's order (id, status, job_type, created_at, then the rest): QJsonObject sorts its keys.
+HttpResponse createdResponse(const Job &job)
 {
-    return QJsonObject{{QStringLiteral("id"), job.publicId()},
-                       {QStringLiteral("status"), hcm::toString(JobStatus::Queued)},
-                       {QStringLiteral("job_type"), job.type},
-                       {QStringLiteral("created_at"), isoTime(job.createdAt)},
-                       {QStringLiteral("priority"), hcm::toString(job.priority)},
-                       {QStringLiteral("payload"), job.payload},
-                       {QStringLiteral("max_retries"), job.maxRetries},
-                       {QStringLiteral("run_at"), isoTime(job.runAt)}};
+    const QList<QPair<QString, QJsonValue>> fields{
+        {QStringLiteral("id"), job.publicId()},
+        {QStringLiteral("status"), hcm::toString(JobStatus::Queued)},
+        {QStringLiteral("job_type"), job.type},
+        {QStringLiteral("created_at"), isoTime(job.createdAt)},
+        {QStringLiteral("priority"), hcm::toString(job.priority)},
+        {QStringLiteral("payload"), job.payload},
+        {QStringLiteral("max_retries"), job.maxRetries},
+        {QStringLiteral("run_at"), isoTime(job.runAt)},
+    };
+    QByteArray body = "{";
+    for (const auto &f : fields) {
+        if (body.size() > 1)
+            body += ',';
+        // Each name and value serialised by QJsonDocument, as the one element of an array.
+        const QByteArray pair = QJsonDocument(QJsonArray{f.first, f.second}).toJson(QJsonDocument::Compact);
+        const qsizetype comma = pair.indexOf(',');
+        body += pair.mid(1, comma - 1) + ':' + pair.mid(comma + 1, pair.size() - comma - 2);
+    }
+    body += '}';
+    HttpResponse r;
+    r.status = 201;
+    r.body = body;
+    r.setHeader("Location", (kJobsPath + QLatin1Char('/') + job.publicId()).toUtf8());
+    return r;
 }
 
 class Call {
@@ -344,8 +362,7 @@ private:
                 auto first = service.get(claim->jobId);
                 if (!first)
                     return fromError(first.error());
-                HttpResponse r = json(201, createdBody(first.value()));
-                r.setHeader("Location", (kJobsPath + QLatin1Char('/') + first->publicId()).toUtf8());
+                HttpResponse r = createdResponse(first.value());
                 r.setHeader("Idempotent-Replayed", "true");
                 return r;
             }
@@ -363,8 +380,7 @@ private:
         auto created = service.store().get(id.value(), false);
         if (!created)
             return fromError(created.error());
-        HttpResponse r = json(201, createdBody(created.value()));
-        r.setHeader("Location", (kJobsPath + QLatin1Char('/') + created->publicId()).toUtf8());
+        HttpResponse r = createdResponse(created.value());
         return r;
     }
 

@@ -264,6 +264,12 @@ private slots:
              QStringLiteral("{\n    \"job_type\": \"cache_flush\",\n    \"priority\": \"high\",\n"
                             "    \"payload\": {\"action\": \"full\"}\n  }")});
         QCOMPARE(created.status, 201);
+        // The seed's order of the fields.
+        QVERIFY2(QRegularExpression(QStringLiteral("^\\{\"id\":\"job_\\d+\",\"status\":\"queued\","
+                                                   "\"job_type\":\"cache_flush\",\"created_at\":\""))
+                     .match(QString::fromUtf8(created.body))
+                     .hasMatch(),
+                 created.body.constData());
         const QJsonObject job = created.json();
         QVERIFY2(QRegularExpression(QStringLiteral("^job_\\d+$"))
                      .match(job.value(QStringLiteral("id")).toString())
