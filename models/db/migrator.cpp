@@ -1,5 +1,6 @@
 #include "migrator.h"
 
+#include "auth/identity.h"
 #include "common/clock.h"
 #include "common/logcategories.h"
 #include "db/database.h"
@@ -105,6 +106,12 @@ QString Migrator::withProgramValues(QString statement)
         statement.replace(QLatin1String("{system_time_zone}"),
                           QLatin1Char('\'') +
                               QString::fromLatin1(zone).replace(QLatin1Char('\''), QLatin1String("''")) +
+                              QLatin1Char('\''));
+    }
+    // The OS user running the program (migration 015 on SQLite: the file's first system administrator).
+    if (statement.contains(QLatin1String("{os_user}"))) {
+        statement.replace(QLatin1String("{os_user}"),
+                          QLatin1Char('\'') + osUserName().replace(QLatin1Char('\''), QLatin1String("''")) +
                               QLatin1Char('\''));
     }
     return statement;

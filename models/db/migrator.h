@@ -33,7 +33,8 @@ public:
     // Splits a migration file into statements (semicolons ending a line, outside BEGIN…END blocks and
     // outside $$-quoted function bodies).
     static QStringList splitStatements(const QString &sql);
-    // A statement with the values only the running program knows put in (see 011_schedules.sql).
+    // A statement with the values only the running program knows put in (see 011_schedules.sql and
+    // 015_users_audit.sql).
     static QString withProgramValues(QString statement);
 };
 
