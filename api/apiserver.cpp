@@ -2,6 +2,7 @@
 
 #include "api/apilimits.h"
 #include "api/tokenstore.h"
+#include "auth/auditstore.h"
 #include "auth/permissions.h"
 #include "common/logcategories.h"
 #include "db/database.h"
@@ -419,7 +420,10 @@ private:
         auto after = service.get(job->id);
         if (!after)
             return fromError(after.error());
-        return json(after->status == JobStatus::Cancelled ? 200 : 202, jobBody(after.value(), false));
+        // The code says what the cancel did (a running job is only asked to stop); the body is the job
+        // now, which a fast worker may have stopped already.
+        return json(results.first().status == JobStatus::Processing ? 202 : 200,
+                    jobBody(after.value(), false));
     }
 
     HttpResponse getSettings()
@@ -601,7 +605,16 @@ HttpResponse serve(const ApiServer::Options &options, const HttpRequest &request
         return fromError(identity.error());
     }
     const Actor actor(identity->userName, identity->role, Interface::Api, request.clientAddress);
-    if (auto st = authorize(actor, route.permission); !st)
+    // The refusal is written to the audit trail with the client's address.
+    const bool aboutJob = !route.jobId.isEmpty();
+    const bool aboutSettings =
+        route.kind == Route::Kind::PutSettings || route.kind == Route::Kind::GetSettings;
+    if (auto st = authorizeAndAudit(options.db, actor, route.permission,
+                                    aboutJob        ? QStringLiteral("job")
+                                    : aboutSettings ? QStringLiteral("settings")
+                                                    : QString(),
+                                    aboutJob ? QStringList{route.jobId} : QStringList{});
+        !st)
         return problem(403, st.error().message);
 
     const int limit = identity->rateLimit > 0 ? identity->rateLimit : options.rates.forClass(route.rateClass);

@@ -3,6 +3,7 @@
 #include "ctlcommands.h"
 
 #include "api/tokenstore.h"
+#include "auth/identity.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -17,13 +18,16 @@ QCommandLineOption option(const char *name, const char *description, const char 
     return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
 }
 
-// Whoever runs hcmctl on the database acts as its administrator for tokens.
-Actor actor()
+// Who runs hcmctl: the identity of this connection (the OS user in `users` on SQLite, the login role on
+// PostgreSQL); the token commands need the SystemAdmin role.
+std::optional<Actor> actor(Context &ctx)
 {
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return Actor(QStringLiteral("hcmctl:") + user, Role::SystemAdmin, Interface::Cli);
+    auto identity = resolveIdentity(ctx.config);
+    if (!identity) {
+        ctx.fail(identity.error().message);
+        return std::nullopt;
+    }
+    return identity->actor(Interface::Cli);
 }
 
 QJsonValue isoOrNull(qint64 ms)
@@ -69,8 +73,11 @@ int createCommand(Context &ctx)
     int rateLimit = 0;
     if (!ctx.intOption(QStringLiteral("rate-limit"), 1, rateLimit))
         return ExitUsage;
+    const auto who = actor(ctx);
+    if (!who)
+        return ExitFailed;
     ApiTokenStore store(ctx.config);
-    auto created = store.create(user, name, expiresAt, actor(), rateLimit);
+    auto created = store.create(user, name, expiresAt, *who, rateLimit);
     if (!created)
         return ctx.fail(created.error().message);
     if (ctx.json) {
@@ -90,8 +97,11 @@ int createCommand(Context &ctx)
 
 int listCommand(Context &ctx)
 {
+    const auto who = actor(ctx);
+    if (!who)
+        return ExitFailed;
     ApiTokenStore store(ctx.config);
-    auto tokens = store.list(actor());
+    auto tokens = store.list(*who);
     if (!tokens)
         return ctx.fail(tokens.error().message);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -128,8 +138,11 @@ int revokeCommand(Context &ctx)
     if (!ok || id <= 0)
         return ctx.usage(
             Ctl::tr("\"%1\" is not a token id; \"hcmctl tokens list\" shows them.").arg(ctx.args.value(0)));
+    const auto who = actor(ctx);
+    if (!who)
+        return ExitFailed;
     ApiTokenStore store(ctx.config);
-    if (auto st = store.revoke(id, actor()); !st)
+    if (auto st = store.revoke(id, *who); !st)
         return ctx.fail(st.error().message);
     if (!ctx.json)
         ctx.out << Ctl::tr("Token %1 revoked.").arg(id) << Qt::endl;

@@ -4,6 +4,7 @@
 #include "benchcommon.h"
 
 #include "api/tokenstore.h"
+#include "auth/userstore.h"
 #include "db/database.h"
 #include "jobs/jobservice.h"
 
@@ -178,17 +179,11 @@ Result<QJsonObject> runApi(const BenchOptions &options)
     auto db = RunDatabase::create(options, QStringLiteral("api-http"));
     if (!db)
         return db.error();
-    {
-        auto conn = Database::connection((*db)->config());
-        if (!conn)
-            return conn.error();
-        QSqlQuery q(conn.value());
-        if (!q.exec(
-                QStringLiteral("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
-                               "disabled BOOLEAN NOT NULL DEFAULT FALSE)")) ||
-            !q.exec(QStringLiteral("INSERT INTO users (name, role) VALUES ('hcm-bench', 'operator')")))
-            return Database::error(q.lastError(), QStringLiteral("adding the bench user"));
-    }
+    if (auto user = UserService((*db)->config())
+                        .add(QStringLiteral("hcm-bench"), Role::Operator, {},
+                             Actor::system(QStringLiteral("hcm-bench")));
+        !user)
+        return user.error();
     auto token = ApiTokenStore((*db)->config())
                      .create(QStringLiteral("hcm-bench"), QStringLiteral("hcm-bench api"), 0,
                              Actor::system(QStringLiteral("hcm-bench")), 1000000);

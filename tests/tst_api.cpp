@@ -4,6 +4,8 @@
 #include "testutil.h"
 
 #include "api/tokenstore.h"
+#include "auth/auditstore.h"
+#include "auth/userstore.h"
 #include "db/database.h"
 
 #include <QElapsedTimer>
@@ -32,21 +34,32 @@ const QString kJobs = QStringLiteral("/api/system/background-jobs");
 const QString kSettings = QStringLiteral("/api/system/notification-settings");
 const QString kTestEmail = QStringLiteral("/api/system/notification-settings/test-email");
 
-// The users a token resolves through (table users: name, role, disabled).
+// A user of the database (table users) with `role`, disabled afterwards when asked.
 bool addUser(const DbConfig &config, const QString &name, const QString &role, bool disabled = false)
 {
-    auto db = Database::connection(config);
-    if (!db)
+    Role r = Role::Viewer;
+    if (!roleFromString(role, &r))
         return false;
-    QSqlQuery q(db.value());
-    if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
-                               "disabled BOOLEAN NOT NULL DEFAULT FALSE)")))
+    if (config.isPostgres()) {
+        // On PostgreSQL a user is a login of the server (roles are shared by the cluster's databases).
+        auto db = Database::connection(config);
+        if (!db)
+            return false;
+        QSqlQuery q(db.value());
+        if (!q.exec(
+                QStringLiteral("DO $$ BEGIN CREATE ROLE \"%1\" LOGIN; EXCEPTION WHEN duplicate_object THEN "
+                               "NULL; END $$")
+                    .arg(name)))
+            return false;
+    }
+    UserService users(config);
+    const Actor admin = Actor::system(QStringLiteral("test"));
+    auto added = users.add(name, r, name, admin);
+    if (!added) {
+        qWarning() << added.error().message;
         return false;
-    q.prepare(QStringLiteral("INSERT INTO users (name, role, disabled) VALUES (?, ?, ?)"));
-    q.addBindValue(name);
-    q.addBindValue(role);
-    q.addBindValue(disabled);
-    return q.exec();
+    }
+    return !disabled || users.setDisabled(name, true, admin).ok();
 }
 
 QString makeToken(const DbConfig &config, const QString &user, int rateLimit = 0)
@@ -335,7 +348,9 @@ private slots:
             QVERIFY(q.exec(
                 QStringLiteral("UPDATE api_tokens SET expires_at = 1000 WHERE id = %1").arg(list->at(0).id)));
             // A user disabled after the token was made.
-            QVERIFY(q.exec(QStringLiteral("UPDATE users SET disabled = TRUE WHERE name = 'dora'")));
+            QVERIFY(UserService(tdb.config())
+                        .setDisabled(QStringLiteral("dora"), true, Actor::system(QStringLiteral("test")))
+                        .ok());
         }
         ApiWorker server;
         QVERIFY(server.start(tdb, {QStringLiteral("--concurrency"), QStringLiteral("1")}));
@@ -355,6 +370,21 @@ private slots:
         QVERIFY2(a.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("Operator")),
                  a.body.constData());
         QCOMPARE(call(nam, "PUT", server.url(kSettings), op, "{\"version\":1}").status, 403);
+        {
+            // Both refusals are in the audit trail, with the interface and the client's address.
+            AuditFilter filter;
+            filter.action = QStringLiteral("jobs.create");
+            auto refused = AuditStore(tdb.config()).list(filter);
+            QVERIFY(refused.ok());
+            QCOMPARE(refused->size(), 1);
+            QCOMPARE(refused->first().actor, QStringLiteral("vic"));
+            QCOMPARE(toString(refused->first().outcome), QStringLiteral("refused"));
+            QCOMPARE(interfaceToString(refused->first().via), QStringLiteral("api"));
+            QCOMPARE(refused->first().clientAddress, QStringLiteral("127.0.0.1"));
+            filter.action = QStringLiteral("settings.write");
+            filter.actor = QStringLiteral("olga");
+            QCOMPARE(AuditStore(tdb.config()).list(filter)->size(), 1);
+        }
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), 0);
         // 400 with every field error.
         a = call(nam, "POST", jobs, op,
@@ -757,6 +787,18 @@ private slots:
         const QString id = QString::number(listed.value(QStringLiteral("id")).toInteger());
 
         QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), id}), 0);
+        {
+            AuditFilter filter;
+            filter.action = QStringLiteral("tokens.");
+            auto rows = AuditStore(tdb.config()).list(filter);
+            QVERIFY(rows.ok());
+            QCOMPARE(rows->size(), 2); // newest first: the revocation, then the creation
+            QCOMPARE(rows->at(0).action, QStringLiteral("tokens.revoke"));
+            QCOMPARE(rows->at(1).action, QStringLiteral("tokens.create"));
+            QCOMPARE(interfaceToString(rows->at(1).via), QStringLiteral("cli"));
+            QCOMPARE(rows->at(1).targetIds, QStringList{id});
+            QVERIFY(!QJsonDocument(rows->at(1).diff).toJson().contains(token.toUtf8()));
+        }
         QCOMPARE(call(nam, "GET", server.url(kJobs), token).status, 401);
         QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), id}), 1);
         QCOMPARE(hcmctl({QStringLiteral("tokens"), QStringLiteral("revoke"), QStringLiteral("abc")}), 2);

@@ -1,6 +1,8 @@
 #include "api/tokenstore.h"
 
+#include "auth/auditstore.h"
 #include "auth/permissions.h"
+#include "auth/userstore.h"
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "db/dialect.h"
@@ -48,23 +50,13 @@ const QString kTokenColumns =
 
 Result<UserRecord> lookupApiUser(const DbConfig &config, const QString &name)
 {
-    auto conn = Database::connection(config);
-    if (!conn)
-        return conn.error();
-    QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("SELECT name, role, disabled FROM users WHERE name = ?"));
-    q.addBindValue(name);
-    if (auto st = Sql::exec(q, ApiTokenStore::tr("reading the user")); !st)
-        return st.error();
-    if (!q.next())
+    auto found = UserService(config).find(name);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
         return Error{Error::Code::NotFound, ApiTokenStore::tr("There is no user \"%1\".").arg(name)};
-    UserRecord user;
-    user.name = q.value(0).toString();
-    if (!roleFromString(q.value(1).toString(), &user.role))
-        return Error{Error::Code::Invalid,
-                     ApiTokenStore::tr("The user \"%1\" has an unknown role.").arg(user.name)};
-    user.disabled = q.value(2).toBool();
-    return user;
+    const User &user = found->value();
+    return UserRecord{user.name, user.role, user.disabled};
 }
 
 ApiTokenStore::ApiTokenStore(DbConfig config, std::shared_ptr<Clock> clock)
@@ -128,7 +120,9 @@ std::optional<qint64> ApiTokenStore::parseDuration(const QString &text)
 Result<CreatedApiToken> ApiTokenStore::create(const QString &userName, const QString &name, qint64 expiresAt,
                                               const Actor &actor, int rateLimit)
 {
-    if (auto st = authorize(actor, Permission::ManageTokens); !st)
+    if (auto st =
+            authorizeAndAudit(m_config, actor, Permission::ManageTokens, QStringLiteral("user"), {userName});
+        !st)
         return st.error();
     const QString trimmed = name.trimmed();
     if (trimmed.isEmpty() || trimmed.size() > 200)
@@ -159,7 +153,11 @@ Result<CreatedApiToken> ApiTokenStore::create(const QString &userName, const QSt
     t.createdBy = actor.name;
     t.expiresAt = expiresAt;
     t.rateLimit = rateLimit;
-    QSqlQuery q(conn.value());
+    QSqlDatabase db = conn.value();
+    Transaction tx(db);
+    if (auto st = tx.begin(); !st)
+        return st.error();
+    QSqlQuery q(db);
     q.prepare(
         QStringLiteral("INSERT INTO api_tokens (token_hash, prefix, name, user_name, created_at, "
                        "created_by, expires_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
@@ -176,13 +174,29 @@ Result<CreatedApiToken> ApiTokenStore::create(const QString &userName, const QSt
     if (!q.next())
         return Error{Error::Code::Database, tr("The database did not return the new token's id.")};
     t.id = q.value(0).toLongLong();
+    q.finish();
+    // The audit row commits with the token (never the token itself: its prefix names it).
+    QJsonObject facts{{QStringLiteral("user"), t.userName},
+                      {QStringLiteral("name"), t.name},
+                      {QStringLiteral("prefix"), t.prefix}};
+    if (expiresAt > 0)
+        facts.insert(QStringLiteral("expires_at"), expiresAt);
+    if (rateLimit > 0)
+        facts.insert(QStringLiteral("rate_limit"), rateLimit);
+    if (auto st =
+            AuditStore::append(db, AuditEntry::of(actor, QStringLiteral("tokens.create"),
+                                                  QStringLiteral("token"), {QString::number(t.id)}, facts));
+        !st)
+        return st.error();
+    if (auto st = tx.commit(); !st)
+        return st.error();
     qCInfo(lcApp) << "API token" << t.id << "created for" << t.userName << "by" << actor.name;
     return created;
 }
 
 Result<QList<ApiToken>> ApiTokenStore::list(const Actor &actor)
 {
-    if (auto st = authorize(actor, Permission::ManageTokens); !st)
+    if (auto st = authorizeAndAudit(m_config, actor, Permission::ManageTokens, QStringLiteral("token")); !st)
         return st.error();
     auto conn = Database::connection(m_config);
     if (!conn)
@@ -200,24 +214,42 @@ Result<QList<ApiToken>> ApiTokenStore::list(const Actor &actor)
 
 Status ApiTokenStore::revoke(qint64 id, const Actor &actor)
 {
-    if (auto st = authorize(actor, Permission::ManageTokens); !st)
+    if (auto st = authorizeAndAudit(m_config, actor, Permission::ManageTokens, QStringLiteral("token"),
+                                    {QString::number(id)});
+        !st)
         return st;
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
-    QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("UPDATE api_tokens SET revoked_at = ?, revoked_by = ? "
-                             "WHERE id = ? AND revoked_at IS NULL"));
-    q.addBindValue(m_clock->nowMs());
-    q.addBindValue(actor.name);
-    q.addBindValue(id);
-    if (auto st = Sql::exec(q, tr("revoking the token")); !st)
-        return st;
-    if (q.numRowsAffected() == 1) {
-        qCInfo(lcApp) << "API token" << id << "revoked by" << actor.name;
-        return {};
+    QSqlDatabase db = conn.value();
+    {
+        Transaction tx(db);
+        if (auto st = tx.begin(); !st)
+            return st;
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("UPDATE api_tokens SET revoked_at = ?, revoked_by = ? "
+                                 "WHERE id = ? AND revoked_at IS NULL RETURNING user_name, prefix"));
+        q.addBindValue(m_clock->nowMs());
+        q.addBindValue(actor.name);
+        q.addBindValue(id);
+        if (auto st = Sql::exec(q, tr("revoking the token")); !st)
+            return st;
+        if (q.next()) {
+            const QJsonObject facts{{QStringLiteral("user"), q.value(0).toString()},
+                                    {QStringLiteral("prefix"), q.value(1).toString()}};
+            q.finish();
+            if (auto st = AuditStore::append(db, AuditEntry::of(actor, QStringLiteral("tokens.revoke"),
+                                                                QStringLiteral("token"),
+                                                                {QString::number(id)}, facts));
+                !st)
+                return st;
+            if (auto st = tx.commit(); !st)
+                return st;
+            qCInfo(lcApp) << "API token" << id << "revoked by" << actor.name;
+            return {};
+        }
     }
-    QSqlQuery exists(conn.value());
+    QSqlQuery exists(db);
     exists.prepare(QStringLiteral("SELECT 1 FROM api_tokens WHERE id = ?"));
     exists.addBindValue(id);
     if (auto st = Sql::exec(exists, tr("revoking the token")); !st)
