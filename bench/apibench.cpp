@@ -180,7 +180,7 @@ Result<QJsonObject> runApi(const BenchOptions &options)
     if (!db)
         return db.error();
     if (auto user = UserService((*db)->config())
-                        .add(QStringLiteral("hcm-bench"), Role::Operator, {},
+                        .add(QStringLiteral("hcm-bench"), Role::Operator, QStringLiteral("hcm-bench"),
                              Actor::system(QStringLiteral("hcm-bench")));
         !user)
         return user.error();
