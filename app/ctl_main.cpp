@@ -4,6 +4,8 @@
 #include "appcommon.h"
 #include "ctlcommands.h"
 
+#include "auth/identity.h"
+
 #include "common/redaction.h"
 #include "db/database.h"
 
@@ -161,6 +163,14 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
         if (command.database == Command::Db::OpenAndMigrate) {
             if (auto st = Database::openAndMigrate(ctx.config); !st)
                 return ctx.fail(st.error().message);
+            // Who is asking decides what may be done (models/auth): a login or OS user this database
+            // does not know is refused here, with the command that an administrator runs.
+            if (command.group != QLatin1String("db")) {
+                auto identity = resolveIdentity(ctx.config);
+                if (!identity)
+                    return ctx.fail(identity.error().message);
+                ctx.actor = identity->actor(Interface::Cli);
+            }
         }
     }
     return command.run(ctx);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/actor.h"
 #include "db/dbconfig.h"
 
 #include <QCommandLineOption>
@@ -48,6 +49,9 @@ struct Context {
     int usage(const QString &message);
 
     QString synopsis; // "jobs list [options]", for usage errors
+    // Who runs the command: the resolved identity (models/auth/identity.h) over the CLI. Set before
+    // every command that opens and migrates the database, except the "db" commands.
+    Actor actor{};
 };
 
 // One entry of the dispatch table: `hcmctl <group> <verb> …`.
@@ -114,6 +118,9 @@ void printTable(QTextStream &out, const QStringList &headers, const QList<QStrin
 QList<Command> scheduleCommands();
 // The commands on API tokens (ctltokens.cpp).
 QList<Command> tokenCommands();
+
+// The commands on users and the audit trail (ctlusers.cpp).
+QList<Command> userCommands();
 
 // Every command hcmctl knows, in the order --help lists them.
 const QList<Command> &commands();

@@ -66,16 +66,6 @@ bool parseIds(Context &ctx, QList<qint64> &ids)
     return true;
 }
 
-Actor actor()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = qEnvironmentVariable("USERNAME");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return Actor{QStringLiteral("hcmctl:") + user};
-}
-
 // The --payload text: inline JSON, "@FILE" for a file's content, or "-" for standard input (a command
 // line argument cannot hold a large payload). A file or standard input is read up to the payload limit
 // and no further: /dev/zero or a huge file is refused without being read.
@@ -135,7 +125,7 @@ int jobsEnqueueCommand(Context &ctx)
     if (!job)
         return ctx.fail(job.error().message);
     JobService service{JobStore(ctx.config)};
-    auto id = service.enqueue(job.value(), actor());
+    auto id = service.enqueue(job.value(), ctx.actor);
     if (!id)
         return ctx.fail(id.error().message);
     if (!ctx.json) {
@@ -329,9 +319,9 @@ int jobsAction(Context &ctx, Action action)
     if (!parseIds(ctx, ids))
         return ExitUsage;
     JobService service{JobStore(ctx.config)};
-    const QList<JobActionResult> results = action == Action::Cancel  ? service.cancel(ids, actor())
-                                           : action == Action::Retry ? service.retryNow(ids, actor())
-                                                                     : service.deleteFinished(ids, actor());
+    const QList<JobActionResult> results = action == Action::Cancel  ? service.cancel(ids, ctx.actor)
+                                           : action == Action::Retry ? service.retryNow(ids, ctx.actor)
+                                                                     : service.deleteFinished(ids, ctx.actor);
     bool allOk = true;
     QJsonArray array;
     for (const JobActionResult &r : results) {
@@ -402,7 +392,7 @@ int pauseOrResume(Context &ctx, bool pause)
     if (type == kAllJobTypes && !all)
         return ctx.usage(
             Ctl::tr("Write --all to %1 every job type.").arg(pause ? Ctl::tr("pause") : Ctl::tr("resume")));
-    auto change = PauseService(ctx.config).setPaused(type, pause, actor());
+    auto change = PauseService(ctx.config).setPaused(type, pause, ctx.actor);
     if (!change)
         return ctx.fail(change.error().message);
     if (ctx.json) {
@@ -478,7 +468,7 @@ int jobsImportCommand(Context &ctx)
         return ctx.fail(fromStdin ? Ctl::tr("Cannot read standard input: %1").arg(file.errorString())
                                   : Ctl::tr("Cannot read %1: %2").arg(path, file.errorString()));
     }
-    auto report = JobImport(ctx.config).run(file, actor().name);
+    auto report = JobImport(ctx.config).run(file, ctx.actor);
     if (!report)
         return ctx.fail(report.error().message + QLatin1Char(' ') + Ctl::tr("Nothing was imported."));
     const JobImportReport &r = report.value();

@@ -23,16 +23,6 @@ QCommandLineOption option(const char *name, const char *description, const char 
     return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
 }
 
-Actor actor()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = qEnvironmentVariable("USERNAME");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return Actor{QStringLiteral("hcmctl:") + user};
-}
-
 // The options of add and edit: what a schedule is made of.
 QList<QCommandLineOption> fieldOptions(bool edit)
 {
@@ -204,7 +194,7 @@ int addCommand(Context &ctx)
     if (const int rc = applyOptions(ctx, s, false); rc != ExitOk)
         return rc;
     ScheduleService service{ScheduleStore(ctx.config)};
-    auto id = service.add(s, actor());
+    auto id = service.add(s, ctx.actor);
     if (!id)
         return ctx.fail(id.error().message);
     auto created = service.get(*id);
@@ -263,7 +253,7 @@ int editCommand(Context &ctx)
     Schedule changed = *s;
     if (const int rc = applyOptions(ctx, changed, true); rc != ExitOk)
         return rc;
-    if (auto st = service.edit(changed, actor()); !st)
+    if (auto st = service.edit(changed, ctx.actor); !st)
         return ctx.fail(st.error().message);
     auto after = service.get(changed.id);
     if (!after)
@@ -279,7 +269,7 @@ int setEnabled(Context &ctx, bool enabled)
     auto s = service.find(ctx.args.value(0));
     if (!s)
         return ctx.fail(s.error().message);
-    if (auto st = service.setEnabled(s->id, enabled, actor()); !st)
+    if (auto st = service.setEnabled(s->id, enabled, ctx.actor); !st)
         return ctx.fail(st.error().message);
     if (ctx.json) {
         auto after = service.get(s->id);
@@ -296,7 +286,7 @@ int runCommand(Context &ctx)
     auto s = service.find(ctx.args.value(0));
     if (!s)
         return ctx.fail(s.error().message);
-    auto job = service.runNow(s->id, actor());
+    auto job = service.runNow(s->id, ctx.actor);
     if (!job)
         return ctx.fail(job.error().message);
     if (ctx.json)
@@ -313,7 +303,7 @@ int deleteCommand(Context &ctx)
     auto s = service.find(ctx.args.value(0));
     if (!s)
         return ctx.fail(s.error().message);
-    if (auto st = service.remove(s->id, actor()); !st)
+    if (auto st = service.remove(s->id, ctx.actor); !st)
         return ctx.fail(st.error().message);
     if (ctx.json)
         printJson(ctx.out, QJsonObject{{QStringLiteral("deleted"), s->id}});

@@ -18,14 +18,6 @@ namespace hcm::ctl {
 
 namespace {
 
-Actor actor()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return Actor{QStringLiteral("hcmctl:") + user};
-}
-
 int failSave(Context &ctx, const SettingsSaveResult &r)
 {
     if (!r.fieldErrors.isEmpty()) {
@@ -140,7 +132,7 @@ int settingsSetCommand(Context &ctx)
             return ExitFailed;
         s.secret(secretKey)->replace(secret);
     }
-    const SettingsSaveResult r = NotificationSettingsStore(ctx.config).save(s, s.version, actor());
+    const SettingsSaveResult r = NotificationSettingsStore(ctx.config).save(s, s.version, ctx.actor);
     if (!r)
         return failSave(ctx, r);
     if (ctx.json)
@@ -161,7 +153,7 @@ int settingsClearSecretCommand(Context &ctx)
         return ctx.fail(loaded.error().message);
     NotificationSettings s = loaded.value();
     s.secret(key)->clear();
-    const SettingsSaveResult r = NotificationSettingsStore(ctx.config).save(s, s.version, actor());
+    const SettingsSaveResult r = NotificationSettingsStore(ctx.config).save(s, s.version, ctx.actor);
     if (!r)
         return failSave(ctx, r);
     if (ctx.json)
@@ -184,7 +176,7 @@ int settingsRekeyCommand(Context &ctx)
     auto newKey = SecretBox::open(true);
     if (!newKey)
         return ctx.fail(newKey.error().message);
-    auto r = NotificationSettingsStore(ctx.config).rekey(oldKey.value(), newKey.value(), actor());
+    auto r = NotificationSettingsStore(ctx.config).rekey(oldKey.value(), newKey.value(), ctx.actor);
     if (!r)
         return ctx.fail(r.error().message);
     if (ctx.json) {
@@ -216,7 +208,7 @@ int notifyTestCommand(Context &ctx)
     if (!channel)
         return ctx.usage(Ctl::tr("Unknown channel \"%1\": use email, sms or slack.").arg(ctx.args.value(0)));
     NotificationService service(ctx.config);
-    auto records = service.sendTest(*channel, ctx.parser.value(QStringLiteral("to")), actor());
+    auto records = service.sendTest(*channel, ctx.parser.value(QStringLiteral("to")), ctx.actor);
     if (!records)
         return ctx.fail(records.error().message);
     bool all = true;

@@ -3,7 +3,6 @@
 #include "ctlcommands.h"
 
 #include "api/tokenstore.h"
-#include "auth/identity.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -16,18 +15,6 @@ namespace {
 QCommandLineOption option(const char *name, const char *description, const char *valueName)
 {
     return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
-}
-
-// Who runs hcmctl: the identity of this connection (the OS user in `users` on SQLite, the login role on
-// PostgreSQL); the token commands need the SystemAdmin role.
-std::optional<Actor> actor(Context &ctx)
-{
-    auto identity = resolveIdentity(ctx.config);
-    if (!identity) {
-        ctx.fail(identity.error().message);
-        return std::nullopt;
-    }
-    return identity->actor(Interface::Cli);
 }
 
 QJsonValue isoOrNull(qint64 ms)
@@ -73,11 +60,8 @@ int createCommand(Context &ctx)
     int rateLimit = 0;
     if (!ctx.intOption(QStringLiteral("rate-limit"), 1, rateLimit))
         return ExitUsage;
-    const auto who = actor(ctx);
-    if (!who)
-        return ExitFailed;
     ApiTokenStore store(ctx.config);
-    auto created = store.create(user, name, expiresAt, *who, rateLimit);
+    auto created = store.create(user, name, expiresAt, ctx.actor, rateLimit);
     if (!created)
         return ctx.fail(created.error().message);
     if (ctx.json) {
@@ -97,11 +81,8 @@ int createCommand(Context &ctx)
 
 int listCommand(Context &ctx)
 {
-    const auto who = actor(ctx);
-    if (!who)
-        return ExitFailed;
     ApiTokenStore store(ctx.config);
-    auto tokens = store.list(*who);
+    auto tokens = store.list(ctx.actor);
     if (!tokens)
         return ctx.fail(tokens.error().message);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -138,11 +119,8 @@ int revokeCommand(Context &ctx)
     if (!ok || id <= 0)
         return ctx.usage(
             Ctl::tr("\"%1\" is not a token id; \"hcmctl tokens list\" shows them.").arg(ctx.args.value(0)));
-    const auto who = actor(ctx);
-    if (!who)
-        return ExitFailed;
     ApiTokenStore store(ctx.config);
-    if (auto st = store.revoke(id, *who); !st)
+    if (auto st = store.revoke(id, ctx.actor); !st)
         return ctx.fail(st.error().message);
     if (!ctx.json)
         ctx.out << Ctl::tr("Token %1 revoked.").arg(id) << Qt::endl;

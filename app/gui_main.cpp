@@ -1,6 +1,7 @@
 // hcm-admin: the desktop console.
 
 #include "appcommon.h"
+#include "auth/identity.h"
 
 #include "common/logcategories.h"
 #include "common/logsink.h"
@@ -132,6 +133,11 @@ int main(int argc, char *argv[])
         return fail(config.error().message);
     if (auto st = Database::openAndMigrate(config.value()); !st)
         return fail(st.error().message);
+    // Who is signed in decides what the window offers (models/auth); an unknown user is refused with
+    // the command an administrator runs.
+    auto identity = resolveIdentity(config.value());
+    if (!identity)
+        return fail(identity.error().message);
     // The GUI thread keeps no connection: all later queries run on the service threads.
     Database::closeThreadConnections();
 
@@ -143,7 +149,8 @@ int main(int argc, char *argv[])
 
     ui::MainWindow::Options options;
     options.db = config.value();
-    options.actor = Actor{QStringLiteral("admin:") + qEnvironmentVariable("USER", QStringLiteral("local"))};
+    options.actor = identity->actor(Interface::Gui);
+    options.signedInText = identity->signedInText();
     options.runWorker = !parser.isSet(noWorkerOption);
     options.refreshIntervalMs = refresh;
     options.worker.concurrency = qMax(2, QThread::idealThreadCount());

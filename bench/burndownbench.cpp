@@ -57,7 +57,8 @@ Result<std::unique_ptr<RunDatabase>> prepare(const BenchOptions &options, const 
     if (auto st = insertNoopJobs((*db)->config(), jobs); !st)
         return st.error();
     for (const QString &type : options.paused) {
-        auto paused = PauseService((*db)->config()).setPaused(type, true, Actor{QStringLiteral("hcm-bench")});
+        auto paused =
+            PauseService((*db)->config()).setPaused(type, true, Actor::system(QStringLiteral("hcm-bench")));
         if (!paused)
             return paused.error();
     }

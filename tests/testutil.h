@@ -48,6 +48,13 @@ private:
     bool m_valid = false;
 };
 
+// A system administrator: what the suites that test the queue, the settings and the pages act as,
+// so that the permission check lets them do what they test (tst_auth tests the other roles).
+inline Actor adminActor(const QString &name = QStringLiteral("tester"), Interface via = Interface::System)
+{
+    return Actor(name, Role::SystemAdmin, via);
+}
+
 // Adds the data rows "sqlite" and "postgresql" (column "backend"). From initTestCase_data() they are
 // global rows: every test function of the suite runs once per backend (HCM_TEMP_DATABASE). From one
 // function's _data(), only that function does (HCM_TEMP_DATABASE_OF_ROW).

@@ -420,6 +420,18 @@ private slots:
         QCOMPARE(a.status, 201);
         const QString later = a.json().value(QStringLiteral("id")).toString();
         QCOMPARE(a.header("location"), (kJobs + QLatin1Char('/') + later).toUtf8());
+        {
+            // The service wrote the creation's audit row, as the token's user over the API.
+            AuditFilter filter;
+            filter.action = QStringLiteral("jobs.create");
+            filter.actor = QStringLiteral("olga");
+            auto rows = AuditStore(tdb.config()).list(filter);
+            QVERIFY(rows.ok());
+            QCOMPARE(rows->size(), 1);
+            QCOMPARE(toString(rows->first().outcome), QStringLiteral("done"));
+            QCOMPARE(interfaceToString(rows->first().via), QStringLiteral("api"));
+            QCOMPARE(rows->first().clientAddress, QStringLiteral("127.0.0.1"));
+        }
         a = call(nam, "POST", server.url(kJobs + QLatin1Char('/') + later + QStringLiteral("/cancel")), op);
         QCOMPARE(a.status, 200);
         QCOMPARE(a.json().value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));

@@ -23,7 +23,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("chaos")};
+const Actor kActor = test::adminActor(QStringLiteral("chaos"));
 constexpr int kJobs = 5000;
 constexpr int kWorkers = 4;
 

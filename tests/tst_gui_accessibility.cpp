@@ -22,7 +22,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("admin:test")};
+const Actor kActor = test::adminActor(QStringLiteral("admin:test"));
 
 bool isInteractive(QAccessible::Role role)
 {

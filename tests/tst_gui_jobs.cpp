@@ -40,13 +40,13 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 ui::MainWindow::Options windowOptions(const TempDatabase &tdb, bool worker)
 {
     ui::MainWindow::Options o;
     o.db = tdb.config();
-    o.actor = Actor{QStringLiteral("admin:test")};
+    o.actor = test::adminActor(QStringLiteral("admin:test"));
     o.runWorker = worker;
     o.refreshIntervalMs = 200;
     o.worker.concurrency = 2;

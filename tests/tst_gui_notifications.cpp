@@ -58,7 +58,7 @@ using namespace hcm::ui;
 
 namespace {
 
-const Actor kActor{QStringLiteral("admin:alice")};
+const Actor kActor = test::adminActor(QStringLiteral("admin:alice"));
 const QString kSmtpUser = QStringLiteral("mailer");
 const QString kSmtpPassword = QStringLiteral("Sëcret-SMTP-pw-4711");
 const QString kSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
@@ -573,7 +573,7 @@ void TestGuiNotifications::conflictOverwrite()
     NotificationSettings theirs = store.load().value();
     theirs.smtpHost = QStringLiteral("theirs.example.org");
     theirs.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/T9/B9/theirsecret"));
-    QVERIFY(store.save(theirs, theirs.version, Actor{QStringLiteral("admin:bob")}));
+    QVERIFY(store.save(theirs, theirs.version, test::adminActor(QStringLiteral("admin:bob"))));
 
     QSignalSpy failed(page.get(), &NotificationsPage::saveFailed);
     QTRY_VERIFY(page->saveButton()->isEnabled());
@@ -621,7 +621,7 @@ void TestGuiNotifications::conflictReload()
     NotificationSettings theirs = store.load().value();
     theirs.slackChannel = QStringLiteral("#theirs");
     theirs.notifyJobSucceeded = true;
-    QVERIFY(store.save(theirs, theirs.version, Actor{QStringLiteral("admin:bob")}));
+    QVERIFY(store.save(theirs, theirs.version, test::adminActor(QStringLiteral("admin:bob"))));
 
     QTRY_VERIFY(page->saveButton()->isEnabled());
     QTest::mouseClick(page->saveButton(), Qt::LeftButton);
@@ -1221,7 +1221,7 @@ void TestGuiNotifications::screenshot()
     s.quietHoursEnd = QStringLiteral("06:30");
     s.quietHoursTimeZone = QStringLiteral("America/Chicago");
     s.digestFrequency = DigestFrequency::Immediate;
-    QVERIFY(store.save(s, s.version, Actor{QStringLiteral("maria.lopez")}));
+    QVERIFY(store.save(s, s.version, test::adminActor(QStringLiteral("maria.lopez"))));
 
     ui::MainWindow window(windowOptions(*m_db));
     window.resize(1400, 940);

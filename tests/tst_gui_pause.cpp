@@ -32,13 +32,13 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 ui::MainWindow::Options windowOptions(const TempDatabase &tdb)
 {
     ui::MainWindow::Options o;
     o.db = tdb.config();
-    o.actor = Actor{QStringLiteral("admin:test")};
+    o.actor = test::adminActor(QStringLiteral("admin:test"));
     o.runWorker = false; // started by the test once the type is paused
     o.refreshIntervalMs = 200;
     o.worker.concurrency = 2;

@@ -38,7 +38,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 qint64 scheduleCount(const TempDatabase &tdb, const QString &where = {})
 {

@@ -38,7 +38,7 @@ using namespace hcm::ui;
 
 namespace {
 
-const Actor kActor{QStringLiteral("alice")};
+const Actor kActor = test::adminActor(QStringLiteral("alice"));
 const QString kWorker = QStringLiteral("worker-a1f3");
 
 template<typename T> T *child(QWidget *parent, const char *name)

@@ -31,7 +31,7 @@ using namespace hcm::ui;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 const QString kLost = QStringLiteral("hcm-worker@app02:5120");
 const QString kLive = QStringLiteral("hcm-worker@app01:4211");
 
@@ -399,7 +399,7 @@ private slots:
 
         MainWindow::Options options;
         options.db = tdb.config();
-        options.actor = Actor{QStringLiteral("admin:test")};
+        options.actor = test::adminActor(QStringLiteral("admin:test"));
         options.runWorker = false;
         MainWindow window(options);
         window.resize(1500, 800);

@@ -956,7 +956,7 @@ void TestHandlers::dbOptimizePostgresDuringBurnDown()
     while (runsDone.load() < Runs || enqueued < 3000) {
         QList<NewJob> batch(250,
                             NewJob{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt});
-        const auto ids = service.enqueueMany(batch, Actor{QStringLiteral("tester")});
+        const auto ids = service.enqueueMany(batch, test::adminActor(QStringLiteral("tester")));
         QVERIFY2(ids.ok(), ids.ok() ? "" : qPrintable(ids.error().message));
         enqueued += ids->size();
         QVERIFY(QTest::qWaitFor([&] { return runsDone.load() == Runs || queued() < 250; }, 120'000));

@@ -30,7 +30,7 @@ using namespace hcm::test;
 namespace {
 
 const QString kWorker = QStringLiteral("worker-a");
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 qint64 enqueue(JobService &service, const QString &type, const QJsonObject &payload = {}, int maxRetries = 3,
                JobPriority priority = JobPriority::Normal, std::optional<qint64> runAt = std::nullopt)

@@ -20,7 +20,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 QList<qint64> addJobs(JobService &service, int n, const QString &type = QStringLiteral("test.noop"))
 {

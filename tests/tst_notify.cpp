@@ -7,6 +7,8 @@
 
 #include "testutil.h"
 
+#include "auth/identity.h"
+
 #include "common/logsink.h"
 #include "db/database.h"
 #include "jobs/jobservice.h"
@@ -295,7 +297,7 @@ void TestNotify::configure(const std::function<void(NotificationSettings &)> &ed
     s.slackWebhookUrl.replace(webhookUrl(kWebhookPath));
     s.tlsCaFile = m_caFile;
     edit(s);
-    const SettingsSaveResult r = store.save(s, s.version, Actor{QStringLiteral("tester")});
+    const SettingsSaveResult r = store.save(s, s.version, test::adminActor(QStringLiteral("tester")));
     QVERIFY2(r.ok, qPrintable(r.error.message));
 }
 
@@ -573,8 +575,8 @@ void TestNotify::providerAddressesCheckedBeforeSending()
             !slack.error.contains(kWebhookPath),
         qPrintable(slack.error));
     NotificationService service(m_db->config());
-    auto viaService =
-        service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"), Actor{QStringLiteral("alice")});
+    auto viaService = service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"),
+                                       test::adminActor(QStringLiteral("alice")));
     QVERIFY2(viaService && !viaService->isEmpty() && !viaService->first().delivered &&
                  viaService->first().error.contains(QLatin1String("host under twilio.com")),
              viaService && !viaService->isEmpty() ? qPrintable(viaService->first().error)
@@ -648,7 +650,7 @@ void TestNotify::sendTestLogsAndRateLimits()
                 .startsWith(QLatin1String("delivered to cli@example.com")));
 
     NotificationService service(m_db->config());
-    const Actor actor{QStringLiteral("alice")};
+    const Actor actor = test::adminActor(QStringLiteral("alice"));
     QHash<qint64, qint64> latencies; // delivery id -> the latency the caller was shown
     for (int i = 0; i < 4; ++i) {
         auto r = service.sendTest(NotifyChannel::Email, QString(), actor);
@@ -686,11 +688,11 @@ void TestNotify::sendTestLogsAndRateLimits()
         QVERIFY(d.delivered);
         QVERIFY2(d.latencyMs > 0, qPrintable(QString::number(d.latencyMs)));
         // The log keeps exactly the latency the sender was shown.
-        if (!d.createdBy.startsWith(QLatin1String("hcmctl:")))
+        if (d.createdBy != osUserName()) // hcmctl acts as the OS user (SQLite)
             QCOMPARE(d.latencyMs, latencies.value(d.id, -1));
     }
     QCOMPARE(latencies.size(), 4);
-    QVERIFY(log->last().createdBy.startsWith(QLatin1String("hcmctl:")));
+    QCOMPARE(log->last().createdBy, osUserName());
 }
 
 void TestNotify::secretsNeverAtRestOrInLog()
@@ -704,7 +706,7 @@ void TestNotify::secretsNeverAtRestOrInLog()
     m_http.respond(QStringLiteral("/2010-04-01/Accounts/%1/Messages.json").arg(kSid), 201,
                    QStringLiteral(R"({"sid":"SM2"})"), QStringLiteral("application/json"));
     NotificationService service(m_db->config());
-    const Actor actor{QStringLiteral("alice")};
+    const Actor actor = test::adminActor(QStringLiteral("alice"));
     auto email = service.sendTest(NotifyChannel::Email, QString(), actor);
     QVERIFY2(email && email->first().delivered,
              email ? qPrintable(email->first().error) : why(email).constData());
@@ -752,7 +754,7 @@ void TestNotify::emailSendHandler()
                               {QStringLiteral("subject"), QStringLiteral("Gehaltsabrechnung März")},
                               {QStringLiteral("body"), QStringLiteral("Hallo,\n.\nTschüss")}};
     const int n = messageCount() + 1;
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(id.value())->status), toString(JobStatus::Completed),
@@ -777,7 +779,7 @@ void TestNotify::emailSendWithoutSmtpFailsAtOnce()
     job.maxRetries = 3;
     job.payload = QJsonObject{{QStringLiteral("to"), QStringLiteral("user@example.com")},
                               {QStringLiteral("subject"), QStringLiteral("x")}};
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(id.value())->status), toString(JobStatus::Failed), 30000);
@@ -803,7 +805,7 @@ void TestNotify::alertOnFinalFailure()
     job.type = QStringLiteral("test.fail");
     job.maxRetries = 0;
     job.payload = QJsonObject{{QStringLiteral("message"), QStringLiteral("disk full")}};
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     JobFilter notifies;
@@ -877,7 +879,7 @@ void TestNotify::noAlertAboutFailedAlert()
     job.payload = QJsonObject{{QStringLiteral("event"), QStringLiteral("job_failed")},
                               {QStringLiteral("job_id"), 7},
                               {QStringLiteral("job_type"), QStringLiteral("db_optimize")}};
-    auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+    auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
     QVERIFY(id);
     auto pool = startPool();
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(id.value())->status), toString(JobStatus::Failed), 30000);
@@ -967,7 +969,7 @@ void TestNotify::digestHourlyOneEmail()
         job.type = QStringLiteral("test.fail");
         job.maxRetries = 0;
         job.payload = QJsonObject{{QStringLiteral("message"), QStringLiteral("disk %1 full").arg(i)}};
-        auto id = service.enqueue(job, Actor{QStringLiteral("tester")});
+        auto id = service.enqueue(job, test::adminActor(QStringLiteral("tester")));
         QVERIFY(id);
         failing.append(id.value());
     }
@@ -988,7 +990,7 @@ void TestNotify::digestHourlyOneEmail()
         QCOMPARE(item.digestDueAt, utc("2024-01-10T10:00:00Z"));
     // The pool keeps running jobs that are due (so it did look at the queue), just not the digest.
     auto noop = service.enqueue(NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 0, std::nullopt},
-                                Actor{QStringLiteral("tester")});
+                                test::adminActor(QStringLiteral("tester")));
     QVERIFY(noop);
     QTRY_COMPARE_WITH_TIMEOUT(toString(service.get(noop.value())->status), toString(JobStatus::Completed),
                               30000);
@@ -1067,7 +1069,7 @@ void TestNotify::digestQuietHours()
     auto pool = startPool(clock);
     auto noop = JobService{JobStore(m_db->config(), clock)}.enqueue(
         NewJob{QStringLiteral("test.noop"), JobPriority::Low, {}, 0, std::nullopt},
-        Actor{QStringLiteral("tester")});
+        test::adminActor(QStringLiteral("tester")));
     QVERIFY(noop);
     QTRY_COMPARE_WITH_TIMEOUT(toString(JobStore(m_db->config()).get(noop.value())->status),
                               toString(JobStatus::Completed), 30000);
@@ -1257,7 +1259,7 @@ void TestNotify::digestSwitchToImmediate()
     NotificationSettingsStore store(m_db->config(), clock);
     NotificationSettings s = store.load().value();
     s.digestFrequency = DigestFrequency::Immediate;
-    QVERIFY(store.save(s, s.version, Actor{QStringLiteral("alice")}));
+    QVERIFY(store.save(s, s.version, test::adminActor(QStringLiteral("alice"))));
     QList<Job> notify = notifyJobList();
     QCOMPARE(notify.size(), 2);
     const Job flush = notify.last();

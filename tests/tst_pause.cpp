@@ -5,6 +5,8 @@
 
 #include "testutil.h"
 
+#include "auth/identity.h"
+
 #include "db/database.h"
 #include "jobs/jobnotifier.h"
 #include "jobs/jobservice.h"
@@ -26,7 +28,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 HandlerRegistry diagnostics()
 {
@@ -169,7 +171,8 @@ private slots:
         PauseService service(tdb.config(), clock);
         QSignalSpy notified(JobNotifier::instance(), &JobNotifier::pausedTypesChanged);
 
-        auto first = service.setPaused(QStringLiteral("email_send"), true, Actor{QStringLiteral("alice")});
+        auto first =
+            service.setPaused(QStringLiteral("email_send"), true, test::adminActor(QStringLiteral("alice")));
         QVERIFY2(first.ok(), first.ok() ? "" : qPrintable(first.error().message));
         QVERIFY(first->changed);
         QCOMPARE(first->pausedNow.size(), 1);
@@ -179,14 +182,16 @@ private slots:
         QCOMPARE(notified.size(), 1);
 
         clock->advanceMs(60'000);
-        auto again = service.setPaused(QStringLiteral("email_send"), true, Actor{QStringLiteral("bob")});
+        auto again =
+            service.setPaused(QStringLiteral("email_send"), true, test::adminActor(QStringLiteral("bob")));
         QVERIFY(again.ok());
         QVERIFY(!again->changed);
         QCOMPARE(again->pausedNow.first().pausedBy, QStringLiteral("alice")); // the first pause stays
         QCOMPARE(again->pausedNow.first().pausedAt, qint64(1'767'225'600'000));
         QCOMPARE(notified.size(), 1); // nothing changed, nothing announced
 
-        QVERIFY(service.setPaused(QStringLiteral("notify"), true, Actor{QStringLiteral("bob")}).ok());
+        QVERIFY(
+            service.setPaused(QStringLiteral("notify"), true, test::adminActor(QStringLiteral("bob"))).ok());
         QCOMPARE(pausedNames(tdb.config()),
                  (QStringList{QStringLiteral("email_send"), QStringLiteral("notify")}));
 
@@ -219,7 +224,7 @@ private slots:
         QVERIFY(pausedNames(tdb.config()).isEmpty());
 
         // While every type is paused, resuming one would change nothing: refused with the reason.
-        QVERIFY(service.setPaused(kAllJobTypes, true, Actor{QStringLiteral("alice")}).ok());
+        QVERIFY(service.setPaused(kAllJobTypes, true, test::adminActor(QStringLiteral("alice"))).ok());
         auto one = service.setPaused(QStringLiteral("email_send"), false, kActor);
         QVERIFY(!one.ok());
         QCOMPARE(one.error().code, Error::Code::Conflict);
@@ -355,11 +360,9 @@ private slots:
         QCOMPARE(paused.size(), 1);
         QCOMPARE(paused.first().toObject().value(QLatin1String("type")).toString(),
                  QStringLiteral("test.sleep"));
-        QVERIFY(paused.first()
-                    .toObject()
-                    .value(QLatin1String("paused_by"))
-                    .toString()
-                    .startsWith(QLatin1String("hcmctl:")));
+        // hcmctl acts as the identity it resolved: the OS user on SQLite, the login on PostgreSQL.
+        QCOMPARE(paused.first().toObject().value(QLatin1String("paused_by")).toString(),
+                 resolveIdentity(tdb.config()).value().name);
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("resume"), QStringLiteral("test.sleep"),
                          QStringLiteral("--json")});
@@ -389,11 +392,13 @@ private slots:
         QVERIFY2(r.code == 0, describe(r).constData());
         QCOMPARE(pausedNames(tdb.config()), QStringList{QStringLiteral("email_send")});
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("email_send")});
-        QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("was paused already (by hcmctl:")),
+        QVERIFY2(r.code == 0 && r.out.contains(QStringLiteral("was paused already (by %1 at")
+                                                   .arg(resolveIdentity(tdb.config()).value().name)),
                  describe(r).constData());
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("counts")});
-        QVERIFY2(r.code == 0 && r.out.contains(QLatin1String("paused: email_send (by hcmctl:")),
+        QVERIFY2(r.code == 0 && r.out.contains(QStringLiteral("paused: email_send (by %1 at")
+                                                   .arg(resolveIdentity(tdb.config()).value().name)),
                  describe(r).constData());
 
         r = hcmctl(tdb, {QStringLiteral("jobs"), QStringLiteral("pause"), QStringLiteral("--all"),

@@ -22,7 +22,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 std::unique_ptr<QProcess> startWorker(const TempDatabase &tdb, const QString &id,
                                       const QStringList &extra = {})

@@ -32,7 +32,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 qint64 utc(const char *iso)
 {

@@ -32,8 +32,8 @@ using namespace hcm;
 
 namespace {
 
-const Actor kAlice{QStringLiteral("alice")};
-const Actor kBob{QStringLiteral("bob")};
+const Actor kAlice = test::adminActor(QStringLiteral("alice"));
+const Actor kBob = test::adminActor(QStringLiteral("bob"));
 
 // QVERIFY2 evaluates its message even on success: never call error() on a good Result there.
 template<typename T> QByteArray why(const Result<T> &r)

@@ -1,5 +1,7 @@
 #include "channeltestwidget.h"
 
+#include "auth/permissions.h"
+
 #include "ui/background.h"
 #include "ui/statusicons.h"
 #include "ui/wrappedlabel.h"
@@ -105,8 +107,11 @@ void ChannelTestWidget::setService(const DbConfig &config, const Actor &actor)
 {
     m_config = config;
     m_actor = actor;
-    m_hasService = true;
-    m_button->setEnabled(!m_busy);
+    // A Viewer may not send test messages: the button says which role may.
+    m_hasService = isAllowed(actor.role, Permission::SendTestMessages);
+    m_button->setEnabled(m_hasService && !m_busy);
+    if (!m_hasService)
+        m_button->setToolTip(permissionRequirement(Permission::SendTestMessages));
 }
 
 void ChannelTestWidget::setDraftProvider(std::function<NotificationSettings()> provider)

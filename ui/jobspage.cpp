@@ -1,5 +1,7 @@
 #include "jobspage.h"
 
+#include "auth/permissions.h"
+
 #include "jobs/jobnotifier.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobtablemodel.h"
@@ -31,6 +33,26 @@
 #include <QVBoxLayout>
 
 namespace hcm::ui {
+
+namespace {
+
+// The permission a job action of the context menu needs (models/auth/permissions.cpp).
+Permission permissionFor(JobAction action)
+{
+    switch (action) {
+    case JobAction::Cancel:
+        return Permission::CancelJobs;
+    case JobAction::RetryNow:
+        return Permission::RetryJobs;
+    case JobAction::Delete:
+        return Permission::DeleteJobs;
+    case JobAction::Duplicate:
+        return Permission::CreateJobs;
+    }
+    return Permission::CreateJobs;
+}
+
+} // namespace
 
 JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     : QWidget(parent)
@@ -190,6 +212,10 @@ void JobsPage::buildUi()
     newButton->setText(tr("New Job…"));
     newButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     connect(newButton, &QToolButton::clicked, this, &JobsPage::newJob);
+    if (!isAllowed(m_actor.role, Permission::CreateJobs)) {
+        newButton->setEnabled(false);
+        newButton->setToolTip(permissionRequirement(Permission::CreateJobs));
+    }
     auto *refreshButton = new QToolButton;
     refreshButton->setIcon(icon("action-refresh"));
     refreshButton->setToolTip(tr("Refresh now (F5)"));
@@ -416,9 +442,14 @@ QMenu *JobsPage::createContextMenu(const QList<qint64> &ids)
     const auto add = [&](const char *iconName, const QString &text, JobAction rule, auto slot) {
         QAction *a = menu->addAction(icon(iconName), text);
         QString why;
-        const bool enabled = applies(rule, &why);
+        // The role first: an action it may not take is disabled with the role it needs.
+        const Permission needs = permissionFor(rule);
+        const bool allowed = isAllowed(m_actor.role, needs);
+        const bool enabled = allowed && applies(rule, &why);
         a->setEnabled(enabled);
-        if (!enabled)
+        if (!allowed)
+            a->setToolTip(permissionRequirement(needs));
+        else if (!enabled)
             a->setToolTip(why);
         const QList<qint64> targets = idsWhere(rule);
         connect(a, &QAction::triggered, this, [this, slot, targets] { (this->*slot)(targets); });
@@ -592,6 +623,10 @@ void JobsPage::updatePauseControls()
     if (!m_pauseButton->isEnabled())
         m_pauseButton->setToolTip(JobTableModel::pausedText(*pause));
     m_pauseButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    if (!isAllowed(m_actor.role, Permission::PauseJobTypes)) {
+        m_pauseButton->setEnabled(false);
+        m_pauseButton->setToolTip(permissionRequirement(Permission::PauseJobTypes));
+    }
 }
 
 void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
@@ -619,6 +654,10 @@ void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
             a->setToolTip(tr("Queued %1 jobs wait until resumed; running ones finish.").arg(type));
         if (pause && pause->isAll()) {
             a->setEnabled(false); // every type is paused: only "Resume All" helps
+        }
+        if (!isAllowed(m_actor.role, Permission::PauseJobTypes)) {
+            a->setEnabled(false);
+            a->setToolTip(permissionRequirement(Permission::PauseJobTypes));
         }
         connect(a, &QAction::triggered, this, [this, type, resumes] { requestPause(type, !resumes); });
     }

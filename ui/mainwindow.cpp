@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "auth/permissions.h"
+
 #include "common/logcategories.h"
 #include "jobs/jobtablemodel.h"
 #include "ui/jobspage.h"
@@ -96,6 +98,10 @@ void MainWindow::buildMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *newJob = file->addAction(icon("action-new"), tr("&New Job…"), m_jobsPage, &JobsPage::newJob);
     newJob->setShortcut(QKeySequence::New);
+    if (!isAllowed(m_options.actor.role, Permission::CreateJobs)) {
+        newJob->setEnabled(false);
+        newJob->setToolTip(permissionRequirement(Permission::CreateJobs));
+    }
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -149,6 +155,12 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_workerLabel);
     statusBar()->addPermanentWidget(m_connectionLabel);
     statusBar()->addPermanentWidget(m_dbLabel);
+    m_userLabel = new QLabel(
+        m_options.signedInText.isEmpty()
+            ? tr("Signed in as %1 — %2").arg(m_options.actor.name, roleDisplayName(m_options.actor.role))
+            : m_options.signedInText);
+    m_userLabel->setObjectName(QStringLiteral("signedInLabel"));
+    statusBar()->addPermanentWidget(m_userLabel);
     connect(m_jobsPage, &JobsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
     connect(m_notificationsPage, &NotificationsPage::statusMessage, statusBar(), &QStatusBar::showMessage);
     connect(m_jobsPage, &JobsPage::databaseOk, this, [this] {

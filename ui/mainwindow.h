@@ -33,6 +33,9 @@ public:
     struct Options {
         DbConfig db;
         Actor actor;
+        // "Signed in as alice — Operator" for the status bar (Identity::signedInText); made from
+        // `actor` when empty.
+        QString signedInText;
         bool runWorker = true;
         WorkerPool::Options worker; // used when runWorker
         int refreshIntervalMs = 1000;
@@ -104,6 +107,7 @@ private:
     std::function<void()> m_afterSave;
     bool m_closeConfirmed = false;
     QLabel *m_dbLabel = nullptr;
+    QLabel *m_userLabel = nullptr;
     QLabel *m_connectionLabel = nullptr;
     QLabel *m_workerLabel = nullptr;
     QLabel *m_rateLabel = nullptr;

@@ -13,18 +13,25 @@
 
 #include "notificationspage.h"
 
+#include "auth/permissions.h"
+
 #include "ui/background.h"
 #include "ui/channeltestwidget.h"
 #include "ui/notificationsform.h"
 #include "ui/settingsconflictdialog.h"
 #include "ui/statusicons.h"
 
+#include <QAbstractButton>
+#include <QAbstractSpinBox>
 #include <QAction>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSqlDatabase>
@@ -35,6 +42,32 @@
 namespace hcm::ui {
 
 namespace {
+
+// The form of someone who may not change the settings: every field shows its value but takes no edit;
+// the test sends stay as the role allows them (ChannelTestWidget decides).
+void makeReadOnly(QWidget *form, const QString &why)
+{
+    const auto inTest = [](const QWidget *w) {
+        for (const QWidget *p = w; p; p = p->parentWidget())
+            if (qobject_cast<const ChannelTestWidget *>(p))
+                return true;
+        return false;
+    };
+    for (QWidget *w : form->findChildren<QWidget *>()) {
+        if (inTest(w))
+            continue;
+        if (auto *line = qobject_cast<QLineEdit *>(w)) {
+            line->setReadOnly(true);
+            line->setToolTip(why);
+        } else if (auto *text = qobject_cast<QPlainTextEdit *>(w)) {
+            text->setReadOnly(true);
+        } else if (qobject_cast<QAbstractButton *>(w) || qobject_cast<QComboBox *>(w) ||
+                   qobject_cast<QAbstractSpinBox *>(w)) {
+            w->setEnabled(false);
+            w->setToolTip(why);
+        }
+    }
+}
 
 struct LoadOutcome {
     std::optional<NotificationSettings> settings;
@@ -96,6 +129,8 @@ NotificationsPage::NotificationsPage(DbConfig config, Actor actor, QWidget *pare
     m_validateTimer.setInterval(150);
     connect(&m_validateTimer, &QTimer::timeout, this, &NotificationsPage::validateNow);
     connect(m_form, &NotificationsForm::edited, this, &NotificationsPage::onEdited);
+    if (!isAllowed(m_actor.role, Permission::WriteSettings))
+        makeReadOnly(m_form, permissionRequirement(Permission::WriteSettings));
     for (NotifyChannel channel : {NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::Slack}) {
         ChannelTestWidget *test = m_form->testWidget(channel);
         test->setService(m_config, m_actor);
@@ -277,7 +312,12 @@ void NotificationsPage::updateActions()
 {
     const bool dirty = isDirty();
     const bool idle = m_state == State::Idle;
-    m_save->setEnabled(idle && m_loadedOnce && dirty && isValid());
+    // Only a system administrator changes the settings: for everyone else the form is read-only and
+    // Save says which role it needs.
+    const bool mayWrite = isAllowed(m_actor.role, Permission::WriteSettings);
+    m_save->setEnabled(mayWrite && idle && m_loadedOnce && dirty && isValid());
+    if (!mayWrite)
+        m_save->setToolTip(permissionRequirement(Permission::WriteSettings));
     m_revert->setEnabled(idle && dirty);
     m_form->setEnabled(m_state != State::Saving);
     QString state;

@@ -1,5 +1,7 @@
 #include "schedulespage.h"
 
+#include "auth/permissions.h"
+
 #include "jobs/jobnotifier.h"
 #include "schedules/asyncscheduleservice.h"
 #include "schedules/schedulenotifier.h"
@@ -56,6 +58,10 @@ SchedulesPage::SchedulesPage(const DbConfig &config, const Actor &actor, QWidget
     connect(m_model, &ScheduleTableModel::enabledToggled, this, &SchedulesPage::setEnabled);
 
     auto *add = new QPushButton(icon("action-new"), tr("&New Schedule…"));
+    if (!isAllowed(m_actor.role, Permission::ManageSchedules)) {
+        add->setEnabled(false);
+        add->setToolTip(permissionRequirement(Permission::ManageSchedules));
+    }
     add->setObjectName(QStringLiteral("newSchedule"));
     connect(add, &QPushButton::clicked, this, &SchedulesPage::newSchedule);
     m_message = new QLabel;
@@ -102,16 +108,27 @@ void SchedulesPage::showMenu(const QPoint &pos)
     const Schedule *s = m_model->scheduleAt(index.row());
     auto *menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
+    // An action the role may not take is shown disabled, with the role it needs.
+    const auto guard = [this](QAction *a, Permission needs) {
+        if (!isAllowed(m_actor.role, needs)) {
+            a->setEnabled(false);
+            a->setToolTip(permissionRequirement(needs));
+        }
+    };
     if (s) {
         const qint64 id = s->id; // stable: a refresh may move rows while the menu is open
         const QString name = s->name;
         const bool enabled = s->enabled;
-        menu->addAction(icon("action-send"), tr("&Run Now"), this, [this, id] { runNow(id); });
-        menu->addAction(icon("action-open"), tr("&Edit…"), this, [this, id] { editSchedule(id); });
-        menu->addAction(icon("action-duplicate"), tr("D&uplicate…"), this,
-                        [this, id] { duplicateSchedule(id); });
-        menu->addAction(enabled ? tr("&Disable") : tr("E&nable"), this,
-                        [this, id, enabled] { setEnabled(id, !enabled); });
+        guard(menu->addAction(icon("action-send"), tr("&Run Now"), this, [this, id] { runNow(id); }),
+              Permission::RunSchedules);
+        guard(menu->addAction(icon("action-open"), tr("&Edit…"), this, [this, id] { editSchedule(id); }),
+              Permission::ManageSchedules);
+        guard(menu->addAction(icon("action-duplicate"), tr("D&uplicate…"), this,
+                              [this, id] { duplicateSchedule(id); }),
+              Permission::ManageSchedules);
+        guard(menu->addAction(enabled ? tr("&Disable") : tr("E&nable"), this,
+                              [this, id, enabled] { setEnabled(id, !enabled); }),
+              Permission::ManageSchedules);
         menu->addAction(icon("action-details"), tr("Show &Jobs"), this, [this, id, name] {
             // In the main window the jobs page shows them, filtered; alone, the page opens its dialog.
             if (isSignalConnected(QMetaMethod::fromSignal(&SchedulesPage::showJobsRequested)))
@@ -120,10 +137,14 @@ void SchedulesPage::showMenu(const QPoint &pos)
                 showJobs(id);
         });
         menu->addSeparator();
-        menu->addAction(icon("action-delete"), tr("De&lete…"), this, [this, id] { deleteSchedule(id); });
+        guard(
+            menu->addAction(icon("action-delete"), tr("De&lete…"), this, [this, id] { deleteSchedule(id); }),
+            Permission::ManageSchedules);
     } else {
-        menu->addAction(icon("action-new"), tr("&New Schedule…"), this, &SchedulesPage::newSchedule);
+        guard(menu->addAction(icon("action-new"), tr("&New Schedule…"), this, &SchedulesPage::newSchedule),
+              Permission::ManageSchedules);
     }
+    menu->setToolTipsVisible(true);
     menu->popup(m_view->viewport()->mapToGlobal(pos));
 }
 

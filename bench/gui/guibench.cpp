@@ -159,7 +159,7 @@ int main(int argc, char *argv[])
     QJsonObject out;
     ui::MainWindow::Options options;
     options.db = config;
-    options.actor = Actor{QStringLiteral("bench")};
+    options.actor = Actor::system(QStringLiteral("bench"));
     options.runWorker = false;
 
     QElapsedTimer total;

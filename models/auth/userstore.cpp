@@ -185,7 +185,7 @@ Result<User> UserService::add(const QString &name, Role role, const QString &dis
                        "updated_by) VALUES (?, ?, ?, %1, ?, %1, ?)")
             .arg(Dialect::of(m_config).nowMs()));
     q.addBindValue(name);
-    q.addBindValue(displayName.trimmed());
+    q.addBindValue(displayName.isNull() ? QStringLiteral("") : displayName.trimmed()); // NOT NULL
     q.addBindValue(roleToString(role));
     q.addBindValue(actor.name);
     q.addBindValue(actor.name);

@@ -1,5 +1,6 @@
 #include "jobimport.h"
 
+#include "auth/auditstore.h"
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "jobs/jobservice.h"
@@ -390,8 +391,11 @@ JobImport::JobImport(DbConfig config, std::shared_ptr<Clock> clock)
     , m_clock(std::move(clock))
 {}
 
-Result<JobImportReport> JobImport::run(QIODevice &in, const QString &actor)
+Result<JobImportReport> JobImport::run(QIODevice &in, const Actor &who)
 {
+    if (auto st = authorizeAndAudit(m_config, who, Permission::ImportJobs, QStringLiteral("job")); !st)
+        return st.error();
+    const QString &actor = who.name;
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -493,6 +497,16 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const QString &actor)
             !st)
             return st.error();
     }
+    QJsonObject byStatus;
+    for (int i = 0; i < kJobStatusCount; ++i)
+        if (report.byStatus[i] > 0)
+            byStatus.insert(toString(static_cast<JobStatus>(i)), report.byStatus[i]);
+    if (auto st = AuditStore::append(
+            db, AuditEntry::of(who, QStringLiteral("jobs.import"), QStringLiteral("job"), {},
+                               QJsonObject{{QStringLiteral("imported"), report.imported},
+                                           {QStringLiteral("by_status"), byStatus}}));
+        !st)
+        return st.error();
     if (auto st = tx.commit(); !st)
         return st.error();
     qCInfo(lcJobs) << "imported" << report.imported << "jobs from" << report.lines << "lines";

@@ -56,8 +56,9 @@ public:
     explicit JobImport(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
     // Reads `in` to its end. A database failure is an Error; bad input is a report with errors.
-    // `actor` is created_by for lines that do not name one.
-    Result<JobImportReport> run(QIODevice &in, const QString &actor);
+    // `actor` needs Permission::ImportJobs; its name is created_by for lines that do not name one. The
+    // import's audit row (counts per status, not the ids) commits with the jobs.
+    Result<JobImportReport> run(QIODevice &in, const Actor &actor);
 
 private:
     DbConfig m_config;

@@ -1,11 +1,13 @@
 #include "jobservice.h"
 
+#include "auth/auditstore.h"
 #include "common/logcategories.h"
 #include "jobs/jobnotifier.h"
 #include "jobs/jobtypes.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -31,6 +33,37 @@ QPair<int, int> lineAndColumn(const QByteArray &text, int offset)
         }
     }
     return {line, column};
+}
+
+// Every id refused with the same sentence: the actor may not take the action.
+QList<JobActionResult> refusedAll(const QList<qint64> &ids, const Error &error)
+{
+    QList<JobActionResult> out;
+    out.reserve(ids.size());
+    for (qint64 id : ids)
+        out.append(JobActionResult{id, false, error.message, JobStatus::Queued});
+    return out;
+}
+
+// The audit row of a per-job action: one row with every id it changed (a bulk action is one row).
+JobActionAudit auditOf(const Actor &actor, const QString &action)
+{
+    return [actor, action](QSqlDatabase &d, const QList<JobActionResult> &results) {
+        QList<qint64> ids;
+        QJsonArray running;
+        for (const auto &r : results) {
+            if (!r.ok)
+                continue;
+            ids.append(r.id);
+            if (action == QLatin1String("jobs.cancel") && r.status == JobStatus::Processing)
+                running.append(QString::number(r.id));
+        }
+        QJsonObject diff;
+        if (!running.isEmpty())
+            diff.insert(QStringLiteral("cancel_requested"), running); // running: the worker stops them
+        return AuditStore::append(
+            d, AuditEntry::of(actor, action, QStringLiteral("job"), AuditEntry::ids(ids), diff));
+    };
 }
 
 QList<qint64> changedIds(const QList<JobActionResult> &results)
@@ -189,6 +222,15 @@ Result<qint64> JobService::enqueue(const NewJob &job, const Actor &actor)
 
 Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const Actor &actor)
 {
+    return enqueueAudited(jobs, actor, {});
+}
+
+Result<QList<qint64>> JobService::enqueueAudited(const QList<NewJob> &jobs, const Actor &actor,
+                                                 const QJsonObject &facts)
+{
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::CreateJobs, QStringLiteral("job"));
+        !st)
+        return st.error();
     const qint64 now = m_store.clock()->nowMs();
     for (qsizetype i = 0; i < jobs.size(); ++i) {
         if (auto st = validate(jobs.at(i), now); !st) {
@@ -198,7 +240,28 @@ Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const A
                          Tr::tr("Job %1 of %2: %3").arg(i + 1).arg(jobs.size()).arg(st.error().message)};
         }
     }
-    auto ids = m_store.insert(jobs, actor.name);
+    // A person's enqueue is audited (one row per call, every id); the program's own jobs (alerts,
+    // digests, schedules) are not: they are the queue's routine.
+    JobInsertAudit audit;
+    if (!isSystemActor(actor)) {
+        audit = [&](QSqlDatabase &d, const QList<qint64> &ids) {
+            QJsonObject diff = facts;
+            QStringList types;
+            for (const NewJob &job : jobs)
+                if (!types.contains(job.type))
+                    types.append(job.type);
+            diff.insert(QStringLiteral("job_type"), types.join(QLatin1String(", ")));
+            if (jobs.size() == 1) {
+                diff.insert(QStringLiteral("priority"), toString(jobs.first().priority));
+                diff.insert(QStringLiteral("max_retries"), jobs.first().maxRetries);
+                if (jobs.first().runAt)
+                    diff.insert(QStringLiteral("run_at"), isoUtc(*jobs.first().runAt));
+            }
+            return AuditStore::append(d, AuditEntry::of(actor, QStringLiteral("jobs.create"),
+                                                        QStringLiteral("job"), AuditEntry::ids(ids), diff));
+        };
+    }
+    auto ids = m_store.insert(jobs, actor.name, audit);
     if (!ids)
         return ids.error();
     qCDebug(lcJobs) << actor.name << "enqueued" << ids->size() << "jobs";
@@ -209,7 +272,11 @@ Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const A
 
 QList<JobActionResult> JobService::cancel(const QList<qint64> &ids, const Actor &actor)
 {
-    const auto results = m_store.cancel(ids, actor.name);
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::CancelJobs, QStringLiteral("job"),
+                                    AuditEntry::ids(ids));
+        !st)
+        return refusedAll(ids, st.error());
+    const auto results = m_store.cancel(ids, actor.name, auditOf(actor, QStringLiteral("jobs.cancel")));
     QList<qint64> running;
     for (const auto &r : results)
         if (r.ok && r.status == JobStatus::Processing)
@@ -225,7 +292,11 @@ QList<JobActionResult> JobService::cancel(const QList<qint64> &ids, const Actor 
 
 QList<JobActionResult> JobService::retryNow(const QList<qint64> &ids, const Actor &actor)
 {
-    const auto results = m_store.retryNow(ids, actor.name);
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::RetryJobs, QStringLiteral("job"),
+                                    AuditEntry::ids(ids));
+        !st)
+        return refusedAll(ids, st.error());
+    const auto results = m_store.retryNow(ids, actor.name, auditOf(actor, QStringLiteral("jobs.retry")));
     if (const auto changed = changedIds(results); !changed.isEmpty()) {
         qCInfo(lcJobs) << actor.name << "retried" << changed;
         emit JobNotifier::instance()->jobsEnqueued(int(changed.size()));
@@ -236,7 +307,11 @@ QList<JobActionResult> JobService::retryNow(const QList<qint64> &ids, const Acto
 
 QList<JobActionResult> JobService::deleteFinished(const QList<qint64> &ids, const Actor &actor)
 {
-    const auto results = m_store.deleteFinished(ids);
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::DeleteJobs, QStringLiteral("job"),
+                                    AuditEntry::ids(ids));
+        !st)
+        return refusedAll(ids, st.error());
+    const auto results = m_store.deleteFinished(ids, auditOf(actor, QStringLiteral("jobs.delete")));
     if (const auto changed = changedIds(results); !changed.isEmpty()) {
         qCInfo(lcJobs) << actor.name << "deleted" << changed;
         emit JobNotifier::instance()->jobsChanged(changed);
@@ -246,6 +321,10 @@ QList<JobActionResult> JobService::deleteFinished(const QList<qint64> &ids, cons
 
 Result<qint64> JobService::duplicate(qint64 id, const Actor &actor)
 {
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::CreateJobs, QStringLiteral("job"),
+                                    {QString::number(id)});
+        !st)
+        return st.error();
     auto job = m_store.get(id, false);
     if (!job)
         return job.error();
@@ -254,7 +333,11 @@ Result<qint64> JobService::duplicate(qint64 id, const Actor &actor)
     copy.priority = job->priority;
     copy.payload = job->payload;
     copy.maxRetries = job->maxRetries;
-    return enqueue(copy, actor);
+    auto ids =
+        enqueueAudited({copy}, actor, QJsonObject{{QStringLiteral("duplicate_of"), QString::number(id)}});
+    if (!ids)
+        return ids.error();
+    return ids->first();
 }
 
 } // namespace hcm

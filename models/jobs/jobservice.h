@@ -6,8 +6,9 @@
 
 namespace hcm {
 
-// The rules of the job queue, in front of the store: validation with precise messages, who is acting,
-// and in-process notifications. The GUI, hcmctl and (later) the HTTP API all go through it.
+// The rules of the job queue, in front of the store: the permission check (models/auth) and the audit
+// row of every change, validation with precise messages, who is acting, and in-process notifications. The
+// GUI, hcmctl and (later) the HTTP API all go through it.
 class JobService final {
 public:
     static constexpr qsizetype kMaxPayloadBytes = 256 * 1024;
@@ -45,6 +46,10 @@ public:
     Result<qint64> count(const JobFilter &filter) { return m_store.count(filter); }
 
 private:
+    // Checks the permission, validates, inserts and (for a person) writes the audit row with `facts`.
+    Result<QList<qint64>> enqueueAudited(const QList<NewJob> &jobs, const Actor &actor,
+                                         const QJsonObject &facts);
+
     JobStore m_store;
 };
 

@@ -260,7 +260,8 @@ Result<QSqlDatabase> JobStore::db() const
     return Database::connection(m_config);
 }
 
-Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString &actor)
+Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString &actor,
+                                       const JobInsertAudit &audit)
 {
     if (jobs.isEmpty())
         return QList<qint64>{};
@@ -269,7 +270,7 @@ Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString 
         return conn.error();
     QSqlDatabase d = conn.value();
     if (m_config.isPostgres())
-        return insertPostgres(d, jobs, actor);
+        return insertPostgres(d, jobs, actor, audit);
     Transaction tx(d);
     if (auto st = tx.begin(); !st)
         return st.error();
@@ -317,6 +318,10 @@ Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString 
         ids += chunk;
     }
     q.finish();
+    if (audit) {
+        if (auto st = audit(d, ids); !st)
+            return st.error();
+    }
     if (auto st = tx.commit(); !st)
         return st.error();
     return ids;
@@ -325,11 +330,11 @@ Result<QList<qint64>> JobStore::insert(const QList<NewJob> &jobs, const QString 
 // PostgreSQL: each chunk is one statement (one round trip) that inserts the jobs and sends the NOTIFY
 // that wakes idle workers; a single chunk needs no explicit transaction.
 Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs,
-                                               const QString &actor)
+                                               const QString &actor, const JobInsertAudit &audit)
 {
     constexpr qsizetype kChunk = 500;
     std::optional<Transaction> tx;
-    if (jobs.size() > kChunk) {
+    if (jobs.size() > kChunk || audit) {
         tx.emplace(d);
         if (auto st = tx->begin(); !st)
             return st.error();
@@ -373,6 +378,10 @@ Result<QList<qint64>> JobStore::insertPostgres(QSqlDatabase &d, const QList<NewJ
         ids += chunk;
     }
     q.finish();
+    if (audit) {
+        if (auto st = audit(d, ids); !st)
+            return st.error();
+    }
     if (tx) {
         if (auto st = tx->commit(); !st)
             return st.error();
@@ -1363,10 +1372,9 @@ Result<QList<WorkerInfo>> JobStore::workers()
     return out;
 }
 
-QList<JobActionResult>
-JobStore::perJob(const QList<qint64> &ids,
-                 const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
-                 const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events)
+QList<JobActionResult> JobStore::perJob(
+    const QList<qint64> &ids, const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
+    const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events, const JobActionAudit &audit)
 {
     QList<JobActionResult> out;
     auto conn = db();
@@ -1392,6 +1400,14 @@ JobStore::perJob(const QList<qint64> &ids,
             return out;
         }
         out.append(r.value());
+    }
+    if (audit && std::any_of(out.cbegin(), out.cend(), [](const JobActionResult &r) { return r.ok; })) {
+        if (auto st = audit(d, out); !st) {
+            out.clear();
+            for (qint64 id : ids)
+                out.append(JobActionResult{id, false, st.error().message, JobStatus::Queued});
+            return out;
+        }
     }
     if (m_config.isPostgres() && events) {
         // Other processes learn about it at commit: a cancel reaches the running worker at once.
@@ -1458,7 +1474,8 @@ Result<JobActionResult> refusal(QSqlDatabase &d, qint64 id, JobAction action)
 
 } // namespace
 
-QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor)
+QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString &actor,
+                                        const JobActionAudit &audit)
 {
     const Now now = this->now();
     const auto events = [](const QList<JobActionResult> &results) {
@@ -1507,12 +1524,14 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
                 return JobActionResult{id, true, {}, JobStatus::Processing};
             return refusal(d, id, JobAction::Cancel);
         },
-        events);
+        events, audit);
 }
 
-QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QString &actor)
+QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QString &actor,
+                                          const JobActionAudit &audit)
 {
-    Q_UNUSED(actor)
+    // Who retried is recorded by `audit` (the audit trail) and in the log.
+    qCDebug(lcJobs).noquote() << actor << "retries" << ids;
     const Now now = this->now();
     const auto events = [](const QList<JobActionResult> &results) {
         JobEvent event{JobEvent::Kind::Enqueued, {}, 0, {}};
@@ -1559,10 +1578,10 @@ QList<JobActionResult> JobStore::retryNow(const QList<qint64> &ids, const QStrin
             }
             return refusal(d, id, JobAction::RetryNow);
         },
-        events);
+        events, audit);
 }
 
-QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)
+QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids, const JobActionAudit &audit)
 {
     return perJob(
         ids,
@@ -1594,7 +1613,8 @@ QList<JobActionResult> JobStore::deleteFinished(const QList<qint64> &ids)
                 if (r.ok)
                     event.ids.append(r.id);
             return event.ids.isEmpty() ? QList<JobEvent>{} : QList<JobEvent>{event};
-        });
+        },
+        audit);
 }
 
 Result<Job> JobStore::get(qint64 id, bool withAttempts)

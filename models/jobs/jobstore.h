@@ -128,6 +128,12 @@ struct WorkerJobs {
     QList<WorkerAttempt> attempts; // its attempts that ended other than completed, newest first
 };
 
+// Writes the audit row of a person's action in the action's own transaction (AuditStore::append), given
+// what the action did; called only when it changed something. An error rolls the action back: a change
+// without its audit row is never committed.
+using JobActionAudit = std::function<Status(QSqlDatabase &, const QList<JobActionResult> &)>;
+using JobInsertAudit = std::function<Status(QSqlDatabase &, const QList<qint64> &)>;
+
 // All SQL about jobs. Each call runs on the calling thread's own connection; the object itself holds
 // no connection and is cheap to copy into any thread. Multi-statement operations are one write
 // transaction. Every write after a claim is fenced by worker_id and status.
@@ -141,7 +147,8 @@ public:
     const RetryPolicy &retryPolicy() const { return m_retry; }
 
     // Inserts validated jobs in one transaction; returns their ids in order.
-    Result<QList<qint64>> insert(const QList<NewJob> &jobs, const QString &actor);
+    Result<QList<qint64>> insert(const QList<NewJob> &jobs, const QString &actor,
+                                 const JobInsertAudit &audit = {});
 
     // Atomically takes up to `max` due jobs of the given types for `workerId`, highest priority first.
     Result<QList<ClaimedJob>> claim(const QString &workerId, int max, qint64 leaseMs,
@@ -183,9 +190,12 @@ public:
     // Both reads are index-served (the running-jobs index and a partial index over unfinished attempts).
     Result<WorkerJobs> jobsOfWorker(const QString &workerId, int attemptLimit = 50);
 
-    QList<JobActionResult> cancel(const QList<qint64> &ids, const QString &actor);
-    QList<JobActionResult> retryNow(const QList<qint64> &ids, const QString &actor);
-    QList<JobActionResult> deleteFinished(const QList<qint64> &ids);
+    // `actor` names who asked in the job's error text (cancel); `audit` writes the audit row.
+    QList<JobActionResult> cancel(const QList<qint64> &ids, const QString &actor,
+                                  const JobActionAudit &audit = {});
+    QList<JobActionResult> retryNow(const QList<qint64> &ids, const QString &actor,
+                                    const JobActionAudit &audit = {});
+    QList<JobActionResult> deleteFinished(const QList<qint64> &ids, const JobActionAudit &audit = {});
 
     Result<Job> get(qint64 id, bool withAttempts = true);
     Result<QList<Job>> list(const JobFilter &filter);
@@ -217,9 +227,11 @@ private:
     QList<JobActionResult>
     perJob(const QList<qint64> &ids,
            const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
-           const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events = {});
+           const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events = {},
+           const JobActionAudit &audit = {});
     Result<QList<JobTransition>> rescue(const QString &workerId, const QString &lostText);
-    Result<QList<qint64>> insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs, const QString &actor);
+    Result<QList<qint64>> insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs, const QString &actor,
+                                         const JobInsertAudit &audit);
     Result<FinishReport> finishCompletedBatch(QSqlDatabase &d, const QString &workerId,
                                               const QList<JobOutcome> &completed, const Now &now);
     Result<FinishReport> finishCompletedBatchSqlite(QSqlDatabase &d, const QString &workerId,

@@ -47,7 +47,8 @@ Result<QList<PausedType>> PausedTypeStore::list() const
     return out;
 }
 
-Result<bool> PausedTypeStore::setPaused(const QString &type, bool paused, const QString &actor)
+Result<bool> PausedTypeStore::setPaused(const QString &type, bool paused, const QString &actor,
+                                        const AuditWriter &audit)
 {
     auto conn = Database::connection(m_config);
     if (!conn)
@@ -84,6 +85,10 @@ Result<bool> PausedTypeStore::setPaused(const QString &type, bool paused, const 
         notify.prepare(QStringLiteral("SELECT pg_notify('%1', ?)").arg(QLatin1String(kJobChannel)));
         notify.addBindValue(JobEvent{JobEvent::Kind::Paused, {}, 0, {}}.encode());
         if (auto st = Sql::exec(notify, doing); !st)
+            return st.error();
+    }
+    if (changed && audit) {
+        if (auto st = audit(d); !st)
             return st.error();
     }
     if (auto st = tx.commit(); !st)

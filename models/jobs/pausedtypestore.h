@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/auditstore.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "db/dbconfig.h"
@@ -34,13 +35,17 @@ class PausedTypeStore final {
 public:
     explicit PausedTypeStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
+    const DbConfig &config() const { return m_config; }
+
     // Every paused type, "*" (all) first, then by name.
     Result<QList<PausedType>> list() const;
     // Pauses (adds the row) or resumes (removes it) `type` in one transaction; resuming kAllJobTypes
     // removes every row. On PostgreSQL the change is announced to every process (NOTIFY on hcm_jobs) in
     // the same transaction. Returns whether anything changed (pausing a paused type keeps who paused it
     // first and when).
-    Result<bool> setPaused(const QString &type, bool paused, const QString &actor);
+    // `audit` writes the change's audit row in its transaction (only when something changed).
+    Result<bool> setPaused(const QString &type, bool paused, const QString &actor,
+                           const AuditWriter &audit = {});
 
     // The types of `types` a worker may claim while `paused` are paused: none when every type is.
     static QStringList claimable(const QStringList &types, const QList<PausedType> &paused);

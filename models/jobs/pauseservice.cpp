@@ -1,5 +1,6 @@
 #include "pauseservice.h"
 
+#include "auth/auditstore.h"
 #include "common/logcategories.h"
 #include "jobs/jobnotifier.h"
 #include "jobs/jobtypes.h"
@@ -22,6 +23,10 @@ PauseService::PauseService(DbConfig config, std::shared_ptr<Clock> clock)
 
 Result<PauseChange> PauseService::setPaused(const QString &type, bool paused, const Actor &actor)
 {
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::PauseJobTypes,
+                                    QStringLiteral("job_type"), {type});
+        !st)
+        return st.error();
     if (type != kAllJobTypes && !JobTypeCatalog::instance().find(type)) {
         return Error{Error::Code::Invalid,
                      Tr::tr("Unknown job type \"%1\". Known types: %2.")
@@ -39,7 +44,11 @@ Result<PauseChange> PauseService::setPaused(const QString &type, bool paused, co
                              .arg(held->pausedBy, isoUtc(held->pausedAt), type)};
         }
     }
-    auto changed = m_store.setPaused(type, paused, actor.name);
+    auto changed =
+        m_store.setPaused(type, paused, actor.name,
+                          auditWriter(AuditEntry::of(
+                              actor, paused ? QStringLiteral("jobs.pause") : QStringLiteral("jobs.resume"),
+                              QStringLiteral("job_type"), {type})));
     if (!changed)
         return changed.error();
     auto now = m_store.list();

@@ -1,5 +1,7 @@
 #include "schedules/scheduleservice.h"
 
+#include "auth/auditstore.h"
+
 #include "jobs/jobnotifier.h"
 #include "jobs/jobservice.h"
 #include "schedules/cronexpression.h"
@@ -12,6 +14,13 @@
 namespace hcm {
 
 namespace {
+
+// What a schedule's audit diff leaves out: bookkeeping, not the definition a person changed.
+const QStringList kScheduleDiffIgnored{QStringLiteral("id"),          QStringLiteral("description"),
+                                       QStringLiteral("next_run_at"), QStringLiteral("last_run_at"),
+                                       QStringLiteral("last_job_id"), QStringLiteral("last_job_status"),
+                                       QStringLiteral("created_at"),  QStringLiteral("created_by"),
+                                       QStringLiteral("updated_at"),  QStringLiteral("updated_by")};
 
 struct Tr {
     Q_DECLARE_TR_FUNCTIONS(hcm::ScheduleService)
@@ -75,6 +84,10 @@ Status ScheduleService::computeNextRun(Schedule &s) const
 
 Result<qint64> ScheduleService::add(Schedule s, const Actor &actor)
 {
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::ManageSchedules,
+                                    QStringLiteral("schedule"), {});
+        !st)
+        return st.error();
     s.cron = s.cron.simplified();
     if (auto st = validate(s); !st)
         return st.error();
@@ -83,7 +96,11 @@ Result<qint64> ScheduleService::add(Schedule s, const Actor &actor)
         return st.error();
     if (auto st = computeNextRun(s); !st)
         return st.error();
-    auto id = m_store.insert(s, actor.name);
+    auto id = m_store.insert(s, actor.name, [&](QSqlDatabase &d, qint64 newId) {
+        return AuditStore::append(d, AuditEntry::of(actor, QStringLiteral("schedules.add"),
+                                                    QStringLiteral("schedule"), {QString::number(newId)},
+                                                    jsonDiff({}, s.toJson(), kScheduleDiffIgnored)));
+    });
     if (id)
         emit ScheduleNotifier::instance()->schedulesChanged();
     return id;
@@ -91,16 +108,25 @@ Result<qint64> ScheduleService::add(Schedule s, const Actor &actor)
 
 Status ScheduleService::edit(Schedule s, const Actor &actor)
 {
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::ManageSchedules,
+                                    QStringLiteral("schedule"), {QString::number(s.id)});
+        !st)
+        return st;
     s.cron = s.cron.simplified();
     if (auto st = validate(s); !st)
         return st;
-    if (auto existing = m_store.get(s.id); !existing)
+    auto existing = m_store.get(s.id);
+    if (!existing)
         return existing.error();
     if (auto st = checkNameFree(s); !st)
         return st;
     if (auto st = computeNextRun(s); !st)
         return st;
-    auto st = m_store.update(s, actor.name);
+    auto st = m_store.update(
+        s, actor.name,
+        auditWriter(AuditEntry::of(actor, QStringLiteral("schedules.edit"), QStringLiteral("schedule"),
+                                   {QString::number(s.id)},
+                                   jsonDiff(existing->toJson(), s.toJson(), kScheduleDiffIgnored))));
     if (st)
         emit ScheduleNotifier::instance()->schedulesChanged();
     return st;
@@ -108,6 +134,10 @@ Status ScheduleService::edit(Schedule s, const Actor &actor)
 
 Status ScheduleService::setEnabled(qint64 id, bool enabled, const Actor &actor)
 {
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::ManageSchedules,
+                                    QStringLiteral("schedule"), {QString::number(id)});
+        !st)
+        return st;
     auto s = m_store.get(id);
     if (!s)
         return s.error();
@@ -117,7 +147,12 @@ Status ScheduleService::setEnabled(qint64 id, bool enabled, const Actor &actor)
     changed.enabled = enabled;
     if (auto st = computeNextRun(changed); !st)
         return st;
-    auto st = m_store.update(changed, actor.name);
+    auto st = m_store.update(
+        changed, actor.name,
+        auditWriter(AuditEntry::of(
+            actor, enabled ? QStringLiteral("schedules.enable") : QStringLiteral("schedules.disable"),
+            QStringLiteral("schedule"), {QString::number(id)},
+            jsonDiff(s->toJson(), changed.toJson(), kScheduleDiffIgnored))));
     if (st)
         emit ScheduleNotifier::instance()->schedulesChanged();
     return st;
@@ -125,8 +160,17 @@ Status ScheduleService::setEnabled(qint64 id, bool enabled, const Actor &actor)
 
 Status ScheduleService::remove(qint64 id, const Actor &actor)
 {
-    Q_UNUSED(actor) // for the audit trail
-    auto st = m_store.remove(id);
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::ManageSchedules,
+                                    QStringLiteral("schedule"), {QString::number(id)});
+        !st)
+        return st;
+    auto before = m_store.get(id);
+    if (!before)
+        return before.error();
+    auto st =
+        m_store.remove(id, auditWriter(AuditEntry::of(actor, QStringLiteral("schedules.remove"),
+                                                      QStringLiteral("schedule"), {QString::number(id)},
+                                                      jsonDiff(before->toJson(), {}, kScheduleDiffIgnored))));
     if (st)
         emit ScheduleNotifier::instance()->schedulesChanged();
     return st;
@@ -134,7 +178,16 @@ Status ScheduleService::remove(qint64 id, const Actor &actor)
 
 Result<qint64> ScheduleService::runNow(qint64 id, const Actor &actor)
 {
-    auto jobId = m_store.runNow(id, actor.name);
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::RunSchedules,
+                                    QStringLiteral("schedule"), {QString::number(id)});
+        !st)
+        return st.error();
+    auto jobId = m_store.runNow(id, actor.name, [&](QSqlDatabase &d, qint64 job) {
+        return AuditStore::append(
+            d, AuditEntry::of(actor, QStringLiteral("schedules.run"), QStringLiteral("schedule"),
+                              {QString::number(id)},
+                              QJsonObject{{QStringLiteral("job_id"), QString::number(job)}}));
+    });
     if (jobId) {
         emit JobNotifier::instance()->jobsEnqueued(1);
         emit JobNotifier::instance()->jobsChanged({*jobId});

@@ -210,7 +210,7 @@ Result<std::optional<Schedule>> ScheduleStore::findByName(const QString &name) c
     return std::optional<Schedule>(fromRow(q));
 }
 
-Result<qint64> ScheduleStore::insert(const Schedule &s, const QString &actor)
+Result<qint64> ScheduleStore::insert(const Schedule &s, const QString &actor, const AuditWriterWithId &audit)
 {
     auto conn = db();
     if (!conn)
@@ -238,6 +238,10 @@ Result<qint64> ScheduleStore::insert(const Schedule &s, const QString &actor)
         return Error{Error::Code::Database, Tr::tr("adding schedule %1: no id came back").arg(s.name)};
     const qint64 id = q.value(0).toLongLong();
     q.finish();
+    if (audit) {
+        if (auto st = audit(d, id); !st)
+            return st.error();
+    }
     if (auto st = notifyChanged(d); !st)
         return st.error();
     if (auto st = tx.commit(); !st)
@@ -245,7 +249,7 @@ Result<qint64> ScheduleStore::insert(const Schedule &s, const QString &actor)
     return id;
 }
 
-Status ScheduleStore::update(const Schedule &s, const QString &actor)
+Status ScheduleStore::update(const Schedule &s, const QString &actor, const AuditWriter &audit)
 {
     auto conn = db();
     if (!conn)
@@ -270,12 +274,16 @@ Status ScheduleStore::update(const Schedule &s, const QString &actor)
         return st;
     if (q.numRowsAffected() != 1)
         return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(s.id)};
+    if (audit) {
+        if (auto st = audit(d); !st)
+            return st;
+    }
     if (auto st = notifyChanged(d); !st)
         return st;
     return tx.commit();
 }
 
-Status ScheduleStore::remove(qint64 id)
+Status ScheduleStore::remove(qint64 id, const AuditWriter &audit)
 {
     auto conn = db();
     if (!conn)
@@ -291,6 +299,10 @@ Status ScheduleStore::remove(qint64 id)
         return st;
     if (q.numRowsAffected() != 1)
         return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(id)};
+    if (audit) {
+        if (auto st = audit(d); !st)
+            return st;
+    }
     if (auto st = notifyChanged(d); !st)
         return st;
     return tx.commit();
@@ -319,7 +331,7 @@ Result<QList<ScheduleRun>> ScheduleStore::recentJobs(qint64 id, int limit) const
     return runs;
 }
 
-Result<qint64> ScheduleStore::runNow(qint64 id, const QString &actor)
+Result<qint64> ScheduleStore::runNow(qint64 id, const QString &actor, const AuditWriterWithId &audit)
 {
     auto conn = db();
     if (!conn)
@@ -355,6 +367,10 @@ Result<qint64> ScheduleStore::runNow(qint64 id, const QString &actor)
     u.addBindValue(id);
     if (auto st = Sql::exec(u, Tr::tr("running schedule %1").arg(id)); !st)
         return st.error();
+    if (audit) {
+        if (auto st = audit(d, jobId); !st)
+            return st.error();
+    }
     if (m_config.isPostgres()) {
         JobEvent event;
         event.kind = JobEvent::Kind::Enqueued;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/auditstore.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "db/dbconfig.h"
@@ -35,13 +36,15 @@ public:
     Result<std::optional<Schedule>> findByName(const QString &name) const;
 
     // Writes every field the caller sets (not id, last run, audit times); sends the change NOTIFY.
-    Result<qint64> insert(const Schedule &schedule, const QString &actor);
-    Status update(const Schedule &schedule, const QString &actor);
-    Status remove(qint64 id);
+    // `audit` writes the change's audit row in its transaction.
+    Result<qint64> insert(const Schedule &schedule, const QString &actor,
+                          const AuditWriterWithId &audit = {});
+    Status update(const Schedule &schedule, const QString &actor, const AuditWriter &audit = {});
+    Status remove(qint64 id, const AuditWriter &audit = {});
     // The newest `limit` jobs the schedule made, newest first.
     Result<QList<ScheduleRun>> recentJobs(qint64 id, int limit = 50) const;
     // A job of the schedule now, outside its slots (it carries the schedule's id).
-    Result<qint64> runNow(qint64 id, const QString &actor);
+    Result<qint64> runNow(qint64 id, const QString &actor, const AuditWriterWithId &audit = {});
 
     // The earliest due slot of the enabled schedules.
     Result<std::optional<qint64>> earliestDue() const;

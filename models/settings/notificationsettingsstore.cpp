@@ -1,5 +1,6 @@
 #include "notificationsettingsstore.h"
 
+#include "auth/auditstore.h"
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "settings/digeststore.h"
@@ -256,6 +257,12 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
                                                    const Actor &actor)
 {
     SettingsSaveResult result;
+    if (auto st = authorizeAndAudit(m_config, actor, Permission::WriteSettings, QStringLiteral("settings"),
+                                    {QStringLiteral("notifications")});
+        !st) {
+        result.error = st.error();
+        return result;
+    }
     result.fieldErrors = settings.validate();
     if (!result.fieldErrors.isEmpty()) {
         QStringList parts;
@@ -410,20 +417,39 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
                                 "moment; nothing was saved. Reload and apply your changes again.")};
         return result;
     }
+
+    // Which fields changed. The audit row has them field by field, old → new, except the secrets:
+    // "changed" only, never a value. The log has the names only.
+    QStringList changed;
+    QJsonObject diff;
+    const QHash<QString, QString> before = stored.fingerprints();
+    const QHash<QString, QString> after = s.fingerprints();
+    for (const QString &key : NotificationSettings::fieldKeys()) {
+        if (NotificationSettings::isSecretKey(key)) {
+            if (s.secret(key)->change == SecretField::Change::Keep)
+                continue;
+            changed.append(key);
+            diff.insert(key, QStringLiteral("changed"));
+        } else if (before.value(key) != after.value(key)) {
+            changed.append(key);
+            diff.insert(key, QJsonObject{{QStringLiteral("old"), stored.text(key)},
+                                         {QStringLiteral("new"), s.text(key)}});
+        }
+    }
+    diff.insert(QStringLiteral("version"), QJsonObject{{QStringLiteral("old"), stored.version},
+                                                       {QStringLiteral("new"), stored.version + 1}});
+    if (auto st = AuditStore::append(db, AuditEntry::of(actor, QStringLiteral("settings.write"),
+                                                        QStringLiteral("settings"),
+                                                        {QStringLiteral("notifications")}, diff));
+        !st) {
+        result.error = st.error();
+        return result;
+    }
     if (auto st = tx.commit(); !st) {
         result.error = st.error();
         return result;
     }
 
-    // Which fields changed: names only, never values (secrets among them).
-    QStringList changed;
-    const QHash<QString, QString> before = stored.fingerprints();
-    const QHash<QString, QString> after = s.fingerprints();
-    for (const QString &key : NotificationSettings::fieldKeys()) {
-        if (NotificationSettings::isSecretKey(key) ? s.secret(key)->change != SecretField::Change::Keep
-                                                   : before.value(key) != after.value(key))
-            changed.append(key);
-    }
     qCInfo(lcNotify).noquote() << "notification settings saved by" << actor.name << "as version"
                                << stored.version + 1 << "changed:"
                                << (changed.isEmpty() ? QStringLiteral("nothing")
@@ -453,6 +479,10 @@ Result<SettingsRekeyResult> NotificationSettingsStore::rekey(const SecretBox &ol
                      tr("The old key (%1) and the key in use (%2) are the same key (key id %3): there is "
                         "nothing to re-encrypt.")
                          .arg(oldKey.source(), newKey.source(), newKey.keyId())};
+    if (auto st = authorizeAndAudit(m_config, actor, Permission::WriteSettings, QStringLiteral("settings"),
+                                    {QStringLiteral("notifications")});
+        !st)
+        return st.error();
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
@@ -507,6 +537,15 @@ Result<SettingsRekeyResult> NotificationSettingsStore::rekey(const SecretBox &ol
     if (q.numRowsAffected() != 1)
         return Error{Error::Code::Conflict, tr("Someone else saved the notification settings at the same "
                                                "moment; nothing was re-encrypted. Run it again.")};
+    QJsonObject diff{{QStringLiteral("key_id"), QJsonObject{{QStringLiteral("old"), oldKey.keyId()},
+                                                            {QStringLiteral("new"), newKey.keyId()}}}};
+    for (auto it = fresh.cbegin(); it != fresh.cend(); ++it)
+        diff.insert(it.key(), QStringLiteral("changed"));
+    if (auto st = AuditStore::append(db, AuditEntry::of(actor, QStringLiteral("settings.rekey"),
+                                                        QStringLiteral("settings"),
+                                                        {QStringLiteral("notifications")}, diff));
+        !st)
+        return st.error();
     if (auto st = tx.commit(); !st)
         return st.error();
     out.version += 1;

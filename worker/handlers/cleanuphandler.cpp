@@ -1,5 +1,6 @@
 #include "cleanuphandler.h"
 
+#include "auth/auditstore.h"
 #include "common/clock.h"
 #include "common/logcategories.h"
 #include "db/database.h"
@@ -112,12 +113,14 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
 {
     const QString type = ctx.payload().value(QStringLiteral("type")).toString(QStringLiteral("all"));
     if (type != QLatin1String("all") && type != QLatin1String("jobs") && type != QLatin1String("attempts") &&
-        type != QLatin1String("cache"))
+        type != QLatin1String("cache") && type != QLatin1String("audit"))
         return HandlerResult::failure(
-            tr("Unknown cleanup type \"%1\" (expected all, jobs, attempts or cache).").arg(type), false);
+            tr("Unknown cleanup type \"%1\" (expected all, jobs, attempts, cache or audit).").arg(type),
+            false);
     const bool doJobs = type == QLatin1String("all") || type == QLatin1String("jobs");
     const bool doAttempts = type == QLatin1String("all") || type == QLatin1String("attempts");
     const bool doCache = type == QLatin1String("all") || type == QLatin1String("cache");
+    const bool doAudit = type == QLatin1String("all") || type == QLatin1String("audit");
 
     auto conn = Database::connection(ctx.env().db);
     if (!conn)
@@ -143,7 +146,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
         return HandlerResult::failure(
             tr("Stopped after deleting %1 rows.").arg(jobsDeleted + attemptsDeleted + cacheDeleted));
     };
-    const int phases = int(doJobs) + int(doAttempts) + int(doCache);
+    const int phases = int(doJobs) + int(doAttempts) + int(doCache) + int(doAudit);
     int phase = 0;
 
     if (doJobs) {
@@ -210,10 +213,33 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
         ctx.setProgress(double(++phase) / phases);
     }
 
-    const qint64 total = jobsDeleted + attemptsDeleted + cacheDeleted;
+    // The audit trail keeps its own retention ('audit_retention_days', at least 30): older_than_days
+    // does not apply to it. The removal is audited itself, in a row of the program's own.
+    qint64 auditDeleted = 0;
+    if (doAudit) {
+        if (ctx.isStopRequested())
+            return stopped();
+        AuditStore audit(ctx.env().db);
+        const Result<qint64> n = audit.purgeExpired();
+        if (!n)
+            return HandlerResult::failure(n.error().message);
+        auditDeleted = *n;
+        const Result<int> keep = audit.retentionDays();
+        if (Status st = audit.record(
+                AuditEntry::of(Actor::system(QStringLiteral("cleanup"), Interface::Worker),
+                               QStringLiteral("audit.purge"), QStringLiteral("audit"), {},
+                               QJsonObject{{QStringLiteral("removed"), auditDeleted},
+                                           {QStringLiteral("retention_days"), keep ? *keep : 0},
+                                           {QStringLiteral("job_id"), QString::number(ctx.jobId())}}));
+            !st)
+            return HandlerResult::failure(st.error().message);
+        ctx.setProgress(double(++phase) / phases);
+    }
+
+    const qint64 total = jobsDeleted + attemptsDeleted + cacheDeleted + auditDeleted;
     qCInfo(lcHandlers).noquote() << "cleanup" << type << "older than" << days << "days: deleted"
                                  << jobsDeleted << "jobs," << attemptsDeleted << "attempts," << cacheDeleted
-                                 << "cache entries";
+                                 << "cache entries," << auditDeleted << "audit rows";
     return HandlerResult::success(QJsonObject{
         {QStringLiteral("type"), type},
         {QStringLiteral("older_than_days"), days},
@@ -223,6 +249,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
              {QStringLiteral("background_jobs"), jobsDeleted},
              {QStringLiteral("job_attempts"), attemptsDeleted},
              {QStringLiteral("cache_entries"), cacheDeleted},
+             {QStringLiteral("audit_log"), auditDeleted},
          }},
         {QStringLiteral("rows_deleted"), total},
     });

@@ -1,5 +1,7 @@
 #include "notificationservice.h"
 
+#include "auth/auditstore.h"
+
 #include "common/logcategories.h"
 #include "settings/notificationsettingsstore.h"
 #include "settings/ratelimiter.h"
@@ -7,6 +9,7 @@
 #include "worker/notify/smtpchannel.h"
 #include "worker/notify/twiliochannel.h"
 
+#include <QJsonArray>
 #include <QRegularExpression>
 
 namespace hcm {
@@ -127,6 +130,10 @@ Result<QList<DeliveryRecord>> NotificationService::sendTest(NotifyChannel channe
                                                             const Actor &actor,
                                                             const std::optional<NotificationSettings> &draft)
 {
+    if (auto st = authorizeAndAudit(m_config, actor, Permission::SendTestMessages, QStringLiteral("channel"),
+                                    {toString(channel)});
+        !st)
+        return st.error();
     NotificationSettingsStore settingsStore(m_config, m_clock);
     auto stored = settingsStore.loadForDelivery();
     if (!stored)
@@ -181,7 +188,22 @@ Result<QList<DeliveryRecord>> NotificationService::sendTest(NotifyChannel channe
     base.createdBy = actor.name;
     qCInfo(lcNotify).noquote() << actor.name << "sends a test message on" << toString(channel) << "to"
                                << recipients.size() << "recipients";
-    return deliver(s, channel, recipients, subject, text, text, base);
+    const QList<DeliveryRecord> records = deliver(s, channel, recipients, subject, text, text, base);
+    // The audit row: where it went and how it ended (a Slack "recipient" is the channel, never the
+    // webhook URL, which is a secret).
+    int delivered = 0;
+    for (const DeliveryRecord &r : records)
+        delivered += r.delivered ? 1 : 0;
+    QJsonObject facts{{QStringLiteral("delivered"), delivered},
+                      {QStringLiteral("failed"), int(records.size()) - delivered}};
+    if (channel != NotifyChannel::Slack)
+        facts.insert(QStringLiteral("recipients"), QJsonArray::fromStringList(recipients));
+    if (auto st = AuditStore(m_config).record(AuditEntry::of(
+            actor, QStringLiteral("settings.test"), QStringLiteral("channel"), {toString(channel)}, facts));
+        !st)
+        qCWarning(lcNotify).noquote()
+            << "the test send could not be written to the audit trail:" << st.error().message;
+    return records;
 }
 
 } // namespace hcm

@@ -145,7 +145,11 @@ BEGIN
     FOREACH r IN ARRAY ARRAY['hcm_viewer', 'hcm_operator', 'hcm_admin'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
             IF may_create THEN
-                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+                BEGIN
+                    EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                    NULL; -- another database of the cluster created it at the same moment
+                END;
             ELSE
                 missing := missing || ' ' || r;
                 CONTINUE;
