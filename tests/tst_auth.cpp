@@ -256,6 +256,7 @@ private slots:
     void permissionMatrix();
     void databaseRefusesWhatTheAppRefuses_data();
     void databaseRefusesWhatTheAppRefuses();
+    void servicesAsGroupRoles();
     void lastSystemAdminStays();
     void identity();
     void userNamesAreChecked();
@@ -403,6 +404,46 @@ void TestAuth::databaseRefusesWhatTheAppRefuses()
         QVERIFY2(!ran && (error.contains(QLatin1String("permission denied")) ||
                           error.contains(QLatin1String("append-only"))),
                  qPrintable(QStringLiteral("ran: %1; %2").arg(ran).arg(error)));
+}
+
+// PostgreSQL: the programs' own calls on a connection of a login in each group: an Operator's cancel
+// commits with its audit row, a Viewer's refusal is written as that Viewer.
+void TestAuth::servicesAsGroupRoles()
+{
+    HCM_TEMP_DATABASE(tdb);
+    if (!tdb.isPostgres())
+        QSKIP("SQLite has no database roles");
+    JobService service{JobStore(tdb.config())};
+    const NewJob job{QStringLiteral("test.noop"), JobPriority::Normal, {}, 3, std::nullopt};
+    const qint64 id = service.enqueue(job, kSetup).value();
+    QVERIFY(ensureLogin(QStringLiteral("auth_op")) && ensureLogin(QStringLiteral("auth_view")));
+    QVERIFY(postgresAdmin(QStringLiteral("GRANT hcm_operator TO auth_op")));
+    QVERIFY(postgresAdmin(QStringLiteral("GRANT hcm_viewer TO auth_view")));
+    QSqlDatabase db = Database::connection(tdb.config()).value();
+    const auto as = [&](const QString &login) {
+        return QSqlQuery(db).exec(QStringLiteral("SET ROLE %1").arg(login));
+    };
+
+    QVERIFY(as(QStringLiteral("auth_view")));
+    const Actor viewer = resolveIdentity(tdb.config()).value().actor(Interface::Cli);
+    const auto refused = service.cancel({id}, viewer);
+    QVERIFY(as(QStringLiteral("auth_op")));
+    const Actor op = resolveIdentity(tdb.config()).value().actor(Interface::Cli);
+    const auto cancelled = service.cancel({id}, op);
+    QVERIFY(QSqlQuery(db).exec(QStringLiteral("RESET ROLE")));
+
+    QVERIFY(!refused.first().ok);
+    QVERIFY2(cancelled.first().ok, qPrintable(cancelled.first().message));
+    QCOMPARE(
+        rowCount(tdb.config(), QStringLiteral("audit_log"),
+                 QStringLiteral("actor = 'auth_view' AND outcome = 'refused' AND action = 'jobs.cancel'")),
+        1);
+    QCOMPARE(rowCount(tdb.config(), QStringLiteral("audit_log"),
+                      QStringLiteral("actor = 'auth_op' AND outcome = 'done' AND action = 'jobs.cancel'")),
+             1);
+    QCOMPARE(
+        rowCount(tdb.config(), QStringLiteral("audit_targets"), QStringLiteral("target_id = '%1'").arg(id)),
+        2);
 }
 
 void TestAuth::lastSystemAdminStays()

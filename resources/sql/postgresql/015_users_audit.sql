@@ -118,7 +118,8 @@ BEGIN
              WHERE r.table_schema = current_schema() AND r.table_name = 'job_queue'
                AND r.grantee <> current_user AND r.privilege_type = 'UPDATE'
     LOOP
-        EXECUTE format('GRANT INSERT ON audit_log, audit_targets TO %1$s; GRANT SELECT ON users TO %1$s',
+        EXECUTE format('GRANT INSERT ON audit_log, audit_targets TO %1$s; GRANT SELECT (id) ON audit_log TO %1$s; '
+                       'GRANT SELECT ON users TO %1$s',
                        CASE WHEN g.grantee = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(g.grantee) END);
     END LOOP;
 END
@@ -161,6 +162,10 @@ BEGIN
         LOOP
             IF t.relname IN ('audit_log', 'audit_targets') THEN
                 EXECUTE format('GRANT INSERT ON %I TO %I', t.relname, r);
+                IF t.relname = 'audit_log' THEN
+                    -- the id of the row just written (INSERT … RETURNING id), for its targets
+                    EXECUTE format('GRANT SELECT (id) ON %I TO %I', t.relname, r);
+                END IF;
                 IF r = 'hcm_admin' THEN
                     EXECUTE format('GRANT SELECT ON %I TO %I', t.relname, r);
                 END IF;
