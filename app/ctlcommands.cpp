@@ -704,7 +704,7 @@ const QList<Command> &commands()
                            "version and migrations, job counts and workers."),
          0, 0, Command::Db::OpenAndMigrate, noOptions, dbInfo},
     };
-    static const QList<Command> all = table + scheduleCommands() + userCommands();
+    static const QList<Command> all = table + scheduleCommands() + userCommands() + tokenCommands();
     return all;
 }
 

@@ -116,6 +116,8 @@ void printTable(QTextStream &out, const QStringList &headers, const QList<QStrin
 
 // The commands on recurring schedules (ctlschedules.cpp).
 QList<Command> scheduleCommands();
+// The commands on API tokens (ctltokens.cpp).
+QList<Command> tokenCommands();
 
 // The commands on users and the audit trail (ctlusers.cpp).
 QList<Command> userCommands();

@@ -3,6 +3,8 @@
 
 #include "appcommon.h"
 
+#include "api/apiserver.h"
+
 #include "common/logcategories.h"
 #include "common/logsink.h"
 #include "common/redaction.h"
@@ -15,6 +17,9 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QThread>
 #include <QTimer>
 
@@ -39,6 +44,18 @@ bool parseSeconds(const QString &text, double min, double max, int &outMs)
         return false;
     outMs = int(v * 1000);
     return true;
+}
+
+// QCommandLineParser has no options with an optional value: a bare --api (last, or followed by another
+// option) gets the default address.
+QStringList withApiDefault(QStringList args)
+{
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        if (args.at(i) == QLatin1String("--api") &&
+            (i + 1 == args.size() || args.at(i + 1).startsWith(QLatin1Char('-'))))
+            args.insert(i + 1, QStringLiteral("127.0.0.1:2000"));
+    }
+    return args;
 }
 
 } // namespace
@@ -105,10 +122,54 @@ int main(int argc, char *argv[])
         QStringLiteral("enable-test-job-types"),
         QCoreApplication::translate("hcm-worker", "Also run the diagnostic job types (test.noop, test.sleep, "
                                                   "test.fail, test.record)."));
+    const QCommandLineOption apiOption(
+        QStringLiteral("api"),
+        QCoreApplication::translate(
+            "hcm-worker", "Serve the HTTP API on ADDRESS:PORT (default 127.0.0.1:2000; port 0: any free "
+                          "port, printed at start). See docs/api.md."),
+        QCoreApplication::translate("hcm-worker", "address:port"));
+    const QCommandLineOption apiCertOption(
+        QStringLiteral("api-cert"),
+        QCoreApplication::translate("hcm-worker", "Serve the API over HTTPS with this certificate (PEM)."),
+        QCoreApplication::translate("hcm-worker", "file"));
+    const QCommandLineOption apiKeyOption(
+        QStringLiteral("api-key"),
+        QCoreApplication::translate("hcm-worker", "The private key (PEM) of --api-cert."),
+        QCoreApplication::translate("hcm-worker", "file"));
+    const QCommandLineOption apiInsecureOption(
+        QStringLiteral("api-insecure"),
+        QCoreApplication::translate("hcm-worker",
+                                    "Serve plain HTTP on an address other than loopback (behind a "
+                                    "TLS reverse proxy on a trusted network only)."));
+    const QCommandLineOption apiLimitsOption(
+        QStringLiteral("api-rate-limits"),
+        QCoreApplication::translate(
+            "hcm-worker", "Requests per minute per token: read=20,create=20,cancel=20,settings-write=10,"
+                          "test-email=5 (name only those you change)."),
+        QCoreApplication::translate("hcm-worker", "limits"));
+    const QCommandLineOption apiThreadsOption(
+        QStringLiteral("api-threads"),
+        QCoreApplication::translate("hcm-worker",
+                                    "Threads answering API requests, each with its own database "
+                                    "connection (default: 4)."),
+        QCoreApplication::translate("hcm-worker", "n"), QStringLiteral("4"));
+    const QCommandLineOption apiTimeoutOption(
+        QStringLiteral("api-header-timeout"),
+        QCoreApplication::translate("hcm-worker",
+                                    "Seconds a client has to send a request's head (default: 10); "
+                                    "the body gets 30 s, an idle connection 60 s."),
+        QCoreApplication::translate("hcm-worker", "seconds"), QStringLiteral("10"));
+    const QCommandLineOption apiConnectionsOption(
+        QStringLiteral("api-max-connections"),
+        QCoreApplication::translate("hcm-worker", "Open API connections at most; more are answered 503 "
+                                                  "(default: 1000)."),
+        QCoreApplication::translate("hcm-worker", "n"), QStringLiteral("1000"));
     for (const auto *o : {&dbOption, &concurrencyOption, &pollOption, &leaseOption, &graceOption, &idOption,
-                          &logOption, &logDirOption, &cacheDirOption, &onceOption, &testTypesOption})
+                          &logOption, &logDirOption, &cacheDirOption, &onceOption, &testTypesOption,
+                          &apiOption, &apiCertOption, &apiKeyOption, &apiInsecureOption, &apiLimitsOption,
+                          &apiThreadsOption, &apiTimeoutOption, &apiConnectionsOption})
         parser.addOption(*o);
-    parser.process(app);
+    parser.process(withApiDefault(app.arguments()));
     if (!parser.positionalArguments().isEmpty())
         return fail(QCoreApplication::translate("hcm-worker", "unexpected argument \"%1\"; see --help.")
                         .arg(parser.positionalArguments().first()),
@@ -119,9 +180,82 @@ int main(int argc, char *argv[])
     if (parser.isSet(concurrencyOption)) {
         bool ok = false;
         options.concurrency = parser.value(concurrencyOption).toInt(&ok);
-        if (!ok || options.concurrency < 1 || options.concurrency > 256)
+        if (!ok || options.concurrency < 0 || options.concurrency > 256 ||
+            (options.concurrency == 0 && !parser.isSet(apiOption)))
+            return fail(QCoreApplication::translate(
+                            "hcm-worker", "--concurrency must be a whole number from 1 to 256 (0, with "
+                                          "--api: serve the API without running jobs)."),
+                        2);
+    }
+    const bool runJobs = options.concurrency > 0;
+    api::ApiServer::Options apiOptions;
+    const bool serveApi = parser.isSet(apiOption);
+    if (serveApi) {
+        if (parser.isSet(onceOption))
+            return fail(QCoreApplication::translate("hcm-worker", "--api cannot be combined with --once."),
+                        2);
+        if (auto st =
+                api::ApiServer::parseAddress(parser.value(apiOption), &apiOptions.address, &apiOptions.port);
+            !st)
+            return fail(st.error().message, 2);
+        if (parser.isSet(apiCertOption) != parser.isSet(apiKeyOption))
+            return fail(QCoreApplication::translate("hcm-worker", "--api-cert and --api-key go together."),
+                        2);
+        if (parser.isSet(apiCertOption)) {
+            QFile certFile(parser.value(apiCertOption));
+            QFile keyFile(parser.value(apiKeyOption));
+            if (!certFile.open(QIODevice::ReadOnly))
+                return fail(QCoreApplication::translate("hcm-worker", "cannot read the certificate %1: %2")
+                                .arg(certFile.fileName(), certFile.errorString()));
+            if (!keyFile.open(QIODevice::ReadOnly))
+                return fail(QCoreApplication::translate("hcm-worker", "cannot read the key %1: %2")
+                                .arg(keyFile.fileName(), keyFile.errorString()));
+            const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+            QSslKey key(keyFile.readAll(), QSsl::Rsa, QSsl::Pem);
+            if (key.isNull()) {
+                keyFile.seek(0);
+                key = QSslKey(keyFile.readAll(), QSsl::Ec, QSsl::Pem);
+            }
+            if (chain.isEmpty() || key.isNull())
+                return fail(QCoreApplication::translate(
+                                "hcm-worker", "--api-cert and --api-key must be a PEM certificate and its "
+                                              "unencrypted PEM private key (RSA or EC)."),
+                            2);
+            QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+            tls.setLocalCertificateChain(chain);
+            tls.setPrivateKey(key);
+            tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+            apiOptions.tls = tls;
+        } else if (!apiOptions.address.isLoopback() && !parser.isSet(apiInsecureOption)) {
+            return fail(
+                QCoreApplication::translate(
+                    "hcm-worker",
+                    "--api %1 is not a loopback address: bearer tokens would cross the network in plain "
+                    "text, where anyone on the path can read and reuse them. Give --api-cert and "
+                    "--api-key for HTTPS, or put a TLS reverse proxy in front and add --api-insecure "
+                    "(docs/api.md).")
+                    .arg(parser.value(apiOption)),
+                2);
+        }
+        if (parser.isSet(apiLimitsOption)) {
+            if (const QString e = apiOptions.rates.parse(parser.value(apiLimitsOption)); !e.isEmpty())
+                return fail(QStringLiteral("--api-rate-limits: ") + e, 2);
+        }
+        bool ok = false;
+        apiOptions.threads = parser.value(apiThreadsOption).toInt(&ok);
+        if (!ok || apiOptions.threads < 1 || apiOptions.threads > 64)
             return fail(QCoreApplication::translate("hcm-worker",
-                                                    "--concurrency must be a whole number from 1 to 256."),
+                                                    "--api-threads must be a whole number from 1 to 64."),
+                        2);
+        if (!parseSeconds(parser.value(apiTimeoutOption), 0.1, 3600, apiOptions.limits.headerTimeoutMs))
+            return fail(
+                QCoreApplication::translate(
+                    "hcm-worker", "--api-header-timeout must be a number of seconds from 0.1 to 3600."),
+                2);
+        apiOptions.limits.maxConnections = parser.value(apiConnectionsOption).toInt(&ok);
+        if (!ok || apiOptions.limits.maxConnections < 1 || apiOptions.limits.maxConnections > 100000)
+            return fail(QCoreApplication::translate(
+                            "hcm-worker", "--api-max-connections must be a whole number from 1 to 100000."),
                         2);
     }
     if (!parseSeconds(parser.value(pollOption), 0.01, 3600, options.pollIntervalMs))
@@ -158,11 +292,28 @@ int main(int argc, char *argv[])
     // Alerts on final failures (and the other enabled events) become notify jobs.
     options.onTransitions = JobAlerts::hook(config.value(), options.env.clock);
 
+    std::unique_ptr<api::ApiServer> apiServer;
+    if (serveApi) {
+        apiOptions.db = config.value();
+        apiServer = std::make_unique<api::ApiServer>(apiOptions);
+        if (auto st = apiServer->start(); !st)
+            return fail(st.error().message);
+        // The port for scripts and tests that asked for any free one (--api 127.0.0.1:0).
+        std::printf("hcm-worker: API listening on %s://%s:%u\n", apiOptions.tls ? "https" : "http",
+                    qPrintable(apiOptions.address.toString()), unsigned(apiServer->port()));
+        std::fflush(stdout);
+    }
+    if (!runJobs) {
+        options.concurrency = 1;
+    }
+
     WorkerPool pool(options, HandlerRegistry::standard());
     app::UnixSignalWatcher signalWatcher;
     int exitCode = 0;
     QObject::connect(&signalWatcher, &app::UnixSignalWatcher::terminationRequested, &pool, [&](int sig) {
         qCInfo(lcWorker) << "signal" << sig << "received: draining";
+        if (!runJobs)
+            QCoreApplication::exit(0);
         pool.stop();
     });
     QObject::connect(&pool, &WorkerPool::drained, &pool, [&] { pool.stop(); });
@@ -178,14 +329,17 @@ int main(int argc, char *argv[])
         pool.stop();
     });
     QObject::connect(&pool, &WorkerPool::stopped, &app, [&] { QCoreApplication::exit(exitCode); });
-    pool.start();
+    if (runJobs)
+        pool.start();
     // Due schedules become jobs in every worker; the claim makes one job per due time in the fleet.
     Scheduler scheduler(Scheduler::Options{config.value()});
-    if (!options.once)
+    if (!options.once && runJobs)
         scheduler.start();
 
     const int rc = app.exec();
     scheduler.stop();
+    if (apiServer)
+        apiServer->stop();
     Database::closeThreadConnections();
     LogSink::instance().close();
     // Every result is committed and the worker row is marked stopped. End here, without running the

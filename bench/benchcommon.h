@@ -34,6 +34,8 @@ struct BenchOptions {
     QString dbPath;              // empty: a file in `tempDir`
     QString tempDir;             // folder of the temporary databases
     bool jsonOnly = false;       // no human notes on stderr
+    int connections = 8;         // api: keep-alive client connections
+    int apiThreads = 4;          // api: hcm-worker --api-threads
 };
 
 // Human notes on stderr (silenced by --json-only).
@@ -83,6 +85,8 @@ Result<QJsonObject> runBurndown(const BenchOptions &options);
 Result<QJsonObject> runRawLoop(const BenchOptions &options);
 Result<QJsonObject> runStoreLoop(const BenchOptions &options);
 Result<QJsonObject> runLatency(const BenchOptions &options);
+// Job creation over HTTP against hcm-worker --api beside JobService::enqueue in process.
+Result<QJsonObject> runApi(const BenchOptions &options);
 // N enabled schedules due every minute: the scheduler's cost per minute and due-to-job delay.
 Result<QJsonObject> runSchedules(const BenchOptions &options);
 // The same on any migrated database; `afterInsert` runs once the schedules are in (a checkpoint).

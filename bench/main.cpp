@@ -68,6 +68,9 @@ int main(int argc, char *argv[])
         "  schedules  --jobs N (10000) schedules due every minute: the scheduler's CPU ms and SQL\n"
         "             statements per minute, due-to-job delay p50/p99 (manual clock, 5 minutes);\n"
         "             pg-schedules: the same on PostgreSQL\n"
+        "  api        POST /api/system/background-jobs over keep-alive connections (--connections C, 8)\n"
+        "             to an hcm-worker --api it starts, beside JobService::enqueue in this process;\n"
+        "             then 5000 requests paced at 1000/s for the latency\n"
         "  all        the three with their defaults, the raw loop, and machine information\n"
         "PostgreSQL (server from PGHOST/PGPORT/PGUSER/PGPASSWORD, a fresh database per run):\n"
         "  pg-burndown  N pre-inserted test.noop jobs run by --processes P (4) hcm-bench workers of\n"
@@ -143,6 +146,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption withoutCountsOption(
         QStringLiteral("without-job-counts"),
         QStringLiteral("pg-burndown: drop the job count triggers of migration 017 first (what they cost)."));
+    const QCommandLineOption connectionsOption(
+        QStringLiteral("connections"), QStringLiteral("api: keep-alive client connections (default 8)."),
+        QStringLiteral("c"), QStringLiteral("8"));
+    parser.addOption(connectionsOption);
+    const QCommandLineOption apiThreadsOption(QStringLiteral("api-threads"),
+                                              QStringLiteral("api: the server's --api-threads (default 4)."),
+                                              QStringLiteral("n"), QStringLiteral("4"));
+    parser.addOption(apiThreadsOption);
     parser.addOption(processesOption);
     parser.addOption(childKindOption);
     parser.addOption(withoutCountsOption);
@@ -207,7 +218,7 @@ int main(int argc, char *argv[])
         return 0;
     }
     if (!QStringList{QStringLiteral("enqueue"), QStringLiteral("burndown"), QStringLiteral("latency"),
-                     QStringLiteral("schedules"), QStringLiteral("all")}
+                     QStringLiteral("schedules"), QStringLiteral("api"), QStringLiteral("all")}
              .contains(mode))
         return fail(QStringLiteral("unknown mode \"%1\"; use enqueue, burndown, latency or all.").arg(mode),
                     kUsageError);
@@ -243,6 +254,12 @@ int main(int argc, char *argv[])
     if (!parseInt(parser.value(repeatOption), 1, 50, value))
         return fail(QStringLiteral("--repeat must be a whole number from 1 to 50."), kUsageError);
     options.repeat = int(value);
+    if (!parseInt(parser.value(connectionsOption), 1, 256, value))
+        return fail(QStringLiteral("--connections must be a whole number from 1 to 256."), kUsageError);
+    options.connections = int(value);
+    if (!parseInt(parser.value(apiThreadsOption), 1, 64, value))
+        return fail(QStringLiteral("--api-threads must be a whole number from 1 to 64."), kUsageError);
+    options.apiThreads = int(value);
     options.raw = parser.isSet(rawOption);
     options.store = parser.isSet(storeOption);
     if (options.store && (options.raw || mode != QLatin1String("burndown")))
@@ -295,6 +312,11 @@ int main(int argc, char *argv[])
                      : options.store ? runStoreLoop(options)
                                      : runBurndown(options);
             r)
+            out = r.value();
+        else
+            status = r.error();
+    } else if (mode == QLatin1String("api")) {
+        if (auto r = runApi(options); r)
             out = r.value();
         else
             status = r.error();
