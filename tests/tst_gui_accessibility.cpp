@@ -158,7 +158,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.showPage(page);
         QCOMPARE(window.currentPage(), page);
-        settle();
+        settleLayout();
         const QStringList unnamed = unnamedIn(&window);
         QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
         QThreadPool::globalInstance()->waitForDone(30000);
@@ -197,7 +197,7 @@ private slots:
             ui::AuditHistoryDialog *history = details.showHistory();
             QVERIFY(history);
             QVERIFY(QTest::qWaitForWindowExposed(history));
-            settle();
+            settleLayout();
             const QStringList unnamed = unnamedIn(history);
             QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(u'\n')));
         }

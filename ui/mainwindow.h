@@ -67,7 +67,6 @@ public:
     // nullptr for a role without Permission::ReadAudit / ManageUsers: their entries are disabled.
     AuditPage *auditPage() const { return m_auditPage; }
     UsersPage *usersPage() const { return m_usersPage; }
-    QListWidget *navigation() const { return m_nav; }
     int currentPage() const;
     // The "unsaved changes" question while it is open (leaving the notification settings page or
     // closing the window with unsaved changes).
