@@ -225,6 +225,37 @@
     </message>
 </context>
 <context>
+    <name>Tr</name>
+    <message>
+        <source>&quot;%1&quot; is not NAME=N with N from 1 to 1000000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown limit &quot;%1&quot;: use read, create, cancel, settings-write or test-email.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The API cannot listen on %1:%2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api needs ADDRESS:PORT with an IP address and a port from 0 to 65535 (0: any free port), for example 127.0.0.1:2000; got &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no endpoint %1; see /api/openapi.json.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not allowed on %2; allowed: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server is busy; try again in a moment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>hcm-admin</name>
     <message>
         <source>Desktop console for HCM background jobs.</source>
@@ -354,10 +385,6 @@
         <translation>unerwartetes Argument „%1“; siehe --help.</translation>
     </message>
     <message>
-        <source>--concurrency must be a whole number from 1 to 256.</source>
-        <translation>--concurrency muss eine ganze Zahl von 1 bis 256 sein.</translation>
-    </message>
-    <message>
         <source>--poll-interval must be a number of seconds from 0.01 to 3600.</source>
         <translation>--poll-interval muss eine Zahl von Sekunden zwischen 0,01 und 3600 sein.</translation>
     </message>
@@ -372,6 +399,90 @@
     <message>
         <source>Run the jobs that are due now, then exit (with status 1 when the database keeps refusing claims).</source>
         <translation>Die jetzt fälligen Jobs ausführen, dann beenden (mit Status 1, wenn die Datenbank Übernahmen weiterhin verweigert).</translation>
+    </message>
+    <message>
+        <source>Serve the HTTP API on ADDRESS:PORT (default 127.0.0.1:2000; port 0: any free port, printed at start). See docs/api.md.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>address:port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serve the API over HTTPS with this certificate (PEM).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The private key (PEM) of --api-cert.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serve plain HTTP on an address other than loopback (behind a TLS reverse proxy on a trusted network only).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Requests per minute per token: read=20,create=20,cancel=20,settings-write=10,test-email=5 (name only those you change).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>limits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threads answering API requests, each with its own database connection (default: 4).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seconds a client has to send a request&apos;s head (default: 10); the body gets 30 s, an idle connection 60 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open API connections at most; more are answered 503 (default: 1000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--concurrency must be a whole number from 1 to 256 (0, with --api: serve the API without running jobs).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api cannot be combined with --once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api-cert and --api-key go together.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read the certificate %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read the key %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api-cert and --api-key must be a PEM certificate and its unencrypted PEM private key (RSA or EC).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api %1 is not a loopback address: bearer tokens would cross the network in plain text, where anyone on the path can read and reuse them. Give --api-cert and --api-key for HTTPS, or put a TLS reverse proxy in front and add --api-insecure (docs/api.md).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api-threads must be a whole number from 1 to 64.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api-header-timeout must be a number of seconds from 0.1 to 3600.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api-max-connections must be a whole number from 1 to 100000.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -572,6 +683,235 @@
     </message>
 </context>
 <context>
+    <name>hcm::ApiRateLimiter</name>
+    <message>
+        <source>counting the request for the rate limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database did not return the request count.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deleting past rate windows</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ApiTokenStore</name>
+    <message>
+        <source>There is no user &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A token needs a name of 1 to 200 characters that says what it is for.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rate limit must be from 1 to 1000000 per minute.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The expiry time lies in the past.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user &quot;%1&quot; is disabled: enable it before creating a token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database did not return the new token&apos;s id.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing the tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>revoking the token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Token %1 is revoked already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no token %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token is not valid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking the token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token was revoked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token has expired.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s user no longer exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s user is disabled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user &quot;%1&quot; has an unknown role.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the token&apos;s use</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::AsyncAuditService</name>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::AuditStore</name>
+    <message>
+        <source>writing the audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the audit retention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>removing expired audit rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::AuditTableModel</name>
+    <message>
+        <source>(none)</source>
+        <extracomment>an audited setting that had no value before or after the change</extracomment>
+        <translation type="unfinished">(keine)</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished">ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished">nein</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <extracomment>an audited setting whose value was the empty text</extracomment>
+        <translation type="unfinished">(leer)</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished">Zeit</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation type="unfinished">Ergebnis</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Via</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: changed</source>
+        <extracomment>an audited secret (password, token) was changed; its value is never shown</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <extracomment>an audited field&apos;s change: &quot;smtp_host: old.example.com → smtp.example.com&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished">%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 and %n more</source>
+        <extracomment>the ids of a bulk action&apos;s targets: &quot;1, 2, 3 and 12 more&quot;</extracomment>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <extracomment>outcome of an audited action: it was carried out, or refused for lack of permission</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desktop</source>
+        <extracomment>the interface an audited action came through: the desktop program</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hcmctl</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HTTP API</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation type="unfinished">Worker</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>hcm::CacheFlushHandler</name>
     <message>
         <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
@@ -613,10 +953,6 @@
 <context>
     <name>hcm::CleanupHandler</name>
     <message>
-        <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts or cache).</source>
-        <translation>Unbekannter Bereinigungstyp „%1“ (erwartet: all, jobs, attempts oder cache).</translation>
-    </message>
-    <message>
         <source>older_than_days must be a whole number of days, 0 or more.</source>
         <translation>older_than_days muss eine ganze Zahl von Tagen sein, 0 oder mehr.</translation>
     </message>
@@ -625,28 +961,12 @@
         <translation>Angehalten nach dem Löschen von %1 Zeilen.</translation>
     </message>
     <message>
-        <source>counting old jobs</source>
-        <translation>Zählen alter Jobs</translation>
-    </message>
-    <message>
-        <source>deleting old job attempts</source>
-        <translation>Löschen alter Job-Versuche</translation>
-    </message>
-    <message>
         <source>deleting expired cache entries</source>
         <translation>Löschen abgelaufener Cache-Einträge</translation>
     </message>
     <message>
-        <source>finding old jobs</source>
-        <translation>Suchen alter Jobs</translation>
-    </message>
-    <message>
-        <source>deleting the attempts of old jobs</source>
-        <translation>Löschen der Versuche alter Jobs</translation>
-    </message>
-    <message>
-        <source>deleting old jobs</source>
-        <translation>Löschen alter Jobs</translation>
+        <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1068,6 +1388,60 @@
     </message>
 </context>
 <context>
+    <name>hcm::IdempotencyKeys</name>
+    <message>
+        <source>storing the idempotency key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the idempotency key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>replacing an expired idempotency key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another request with the same Idempotency-Key is still being processed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the idempotency key&apos;s job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>releasing the idempotency key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deleting expired idempotency keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::Identity</name>
+    <message>
+        <source>finding the role of this login</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database login &quot;%1&quot; is in none of the groups hcm_admin, hcm_operator and hcm_viewer, so it may do nothing here. A system administrator runs, for example, GRANT hcm_viewer TO %1; (see docs/postgresql.md, &quot;Adding a person&quot;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in as %1 — %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user &quot;%1&quot; has no account in %2. A system administrator of this database runs: hcmctl --db %2 users add %1 --role viewer (or operator, systemadmin).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The account &quot;%1&quot; is disabled. A system administrator of this database can enable it again: hcmctl users enable %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>hcm::Job</name>
     <message>
         <source>Queued</source>
@@ -1232,6 +1606,37 @@
         <source>schedule_id must be a positive whole number or null</source>
         <translation>schedule_id muss eine positive ganze Zahl oder null sein</translation>
     </message>
+    <message>
+        <source>announcing the imported jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobRetention</name>
+    <message>
+        <source>counting old jobs</source>
+        <translation type="unfinished">Zählen alter Jobs</translation>
+    </message>
+    <message>
+        <source>A batch of old jobs to delete must hold at least one job, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding old jobs</source>
+        <translation type="unfinished">Suchen alter Jobs</translation>
+    </message>
+    <message>
+        <source>deleting the attempts of old jobs</source>
+        <translation type="unfinished">Löschen der Versuche alter Jobs</translation>
+    </message>
+    <message>
+        <source>deleting old jobs</source>
+        <translation type="unfinished">Löschen alter Jobs</translation>
+    </message>
+    <message>
+        <source>deleting old job attempts</source>
+        <translation type="unfinished">Löschen alter Job-Versuche</translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobRules</name>
@@ -1393,12 +1798,23 @@
         <source>The start time %1 is more than %2 years ahead; the latest allowed now is %3.</source>
         <translation>Die Startzeit %1 liegt mehr als %2 Jahre in der Zukunft; spätestens erlaubt ist jetzt %3.</translation>
     </message>
+    <message numerus="yes">
+        <source>%1 (after %n job(s) had been changed)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>hcm::JobStatsStore</name>
     <message>
         <source>reading throughput</source>
         <translation>Lesen des Durchsatzes</translation>
+    </message>
+    <message>
+        <source>folding the job counts</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2313,6 +2729,89 @@
     </message>
 </context>
 <context>
+    <name>hcm::Permission</name>
+    <message>
+        <source>read jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>create jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancel jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>retry jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delete jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pause or resume job types</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>import jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>read workers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drain or remove workers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>read schedules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>run schedules now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change schedules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>read notification settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>change notification settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>send test messages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>read the audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>manage users</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>manage API tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 may not %2 (needs the %3 role).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Needs the %1 role</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>hcm::PostgresMaintenance</name>
     <message>
         <source>configuring the maintenance connection</source>
@@ -2395,6 +2894,21 @@
     <message>
         <source>waiting for the rate limit</source>
         <translation>Warten auf das Ratenlimit</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::Role</name>
+    <message>
+        <source>Viewer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System administrator</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2709,6 +3223,81 @@
     </message>
 </context>
 <context>
+    <name>hcm::UserService</name>
+    <message>
+        <source>reading the user %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>counting the system administrators</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>giving %1 the role %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing roles on PostgreSQL needs a login with CREATEROLE or ADMIN OPTION on the group roles, and the login %1 must exist (CREATE ROLE %1 LOGIN;).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user name is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user name is %1 characters long; the limit is %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user name &quot;%1&quot; may contain only letters, digits and . _ - @.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the users</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The display name is %1 characters long; the limit is 200.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user &quot;%1&quot; exists already (%2%3); change it with set-role or enable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>adding the user %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no user &quot;%1&quot;; add it with: hcmctl users add %1 --role %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is the last system administrator and cannot become %2: make someone else a system administrator first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>changing the role of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no user &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is the last system administrator and cannot be disabled: make someone else a system administrator first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>changing the user %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>hcm::WorkerPool</name>
     <message>
         <source>Cancelled before it started.</source>
@@ -2781,6 +3370,183 @@
     <message>
         <source>The database stayed unreachable after %1 tries; giving up: %2</source>
         <translation>Die Datenbank blieb nach %1 Versuchen unerreichbar; Abbruch: %2</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::api::ApiServer</name>
+    <message numerus="yes">
+        <source>The request has %n errors.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The database is not available; try again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server could not complete the request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The body must be JSON, sent with Content-Type: application/json.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The body is not valid JSON: %1 at byte %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The body must be a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown parameter; use status, job_type, limit or cursor.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown status &quot;%1&quot;: use queued, processing, completed, failed or cancelled.</source>
+        <translation type="unfinished">Unbekannter Status „%1“: verwenden Sie queued, processing, completed, failed oder cancelled.</translation>
+    </message>
+    <message>
+        <source>limit must be a whole number from 1 to 500.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cursor is not one this server gave out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown field; use job_type, priority, payload, max_retries or run_at.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>job_type is required: the name of a job type.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown job type &quot;%1&quot;; known types: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>priority must be one of low, normal, high, critical.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payload must be a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>max_retries must be a whole number from 0 to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>run_at must be a string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Idempotency-Key must be 1 to 255 visible ASCII characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This Idempotency-Key was used for a different request within 24 hours.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no job &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job %1 is %2 already: there is nothing to cancel.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The job could not be cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>version is required: the version of the settings you read (GET).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown setting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The value has the wrong type.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changed by someone else since version %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recipient must be an email address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send a token: Authorization: Bearer &lt;token&gt; (hcmctl tokens create).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only Bearer tokens are accepted: Authorization: Bearer &lt;token&gt;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many requests: at most %1 per minute for this token; try again in %2 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The API description is missing from this build.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::api::HttpServer</name>
+    <message>
+        <source>The request was not received in time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The request head is larger than %1 bytes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The request body is larger than %1 bytes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The request line is malformed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only HTTP/1.1 and HTTP/1.0 are served.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The request target is malformed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A header field is malformed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Content-Length is not valid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the body with Content-Length; chunked transfer encoding is not accepted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many connections; try again later.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2900,18 +3666,6 @@
     <message>
         <source>One or more job ids, as job_12 or 12.</source>
         <translation>Eine oder mehrere Job-IDs, als job_12 oder 12.</translation>
-    </message>
-    <message>
-        <source>Cancels queued jobs; asks running ones to stop.</source>
-        <translation>Bricht wartende Jobs ab; bittet laufende, anzuhalten.</translation>
-    </message>
-    <message>
-        <source>Queues failed or cancelled jobs again, now.</source>
-        <translation>Reiht fehlgeschlagene oder abgebrochene Jobs sofort erneut ein.</translation>
-    </message>
-    <message>
-        <source>Deletes finished jobs and their attempts.</source>
-        <translation>Löscht beendete Jobs und ihre Versuche.</translation>
     </message>
     <message>
         <source>Lists the job types with their payload templates.</source>
@@ -3861,6 +4615,519 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <source>There is no schedule named &quot;%1&quot;.</source>
         <translation>Es gibt keinen Zeitplan namens „%1“.</translation>
     </message>
+    <message>
+        <source>One or more job ids, as job_12 or 12 (none with --all).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancels queued jobs; asks running ones to stop. --all: every queued job the filters select.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every job the filters select instead of ids, in batches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --all: only these statuses (comma-separated).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --all: only this job type.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --all: match the id, type or error text.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --all: only the jobs this schedule made (id or name).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --all: only count the matching jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queues failed or cancelled jobs again, now. --all: every failed job the filters select.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deletes finished jobs and their attempts. --all: every finished job the filters select.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --all: only jobs finished more than N days ago.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DAYS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give job ids or --all with filters, not both.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 jobs match.</source>
+        <extracomment>hcmctl jobs cancel|retry|delete --all --dry-run</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled %1 of %2 matching jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queued %1 of %2 matching jobs for retry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deleted %1 of %2 matching jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 had changed meanwhile and were left alone (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is missing: ID (or --all with --status, --type, --search, --schedule)</source>
+        <extracomment>%1 is the command, &quot;jobs cancel&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--user is required: the user the token acts as.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--name is required: what the token is for, e.g. &quot;HR backend&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--expires takes a duration such as 90d, 12h, 30m or 2w; &quot;%1&quot; was given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Token %1 for %2 created. It is shown only now: store it where the client reads it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TOKEN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>USER</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>STATE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EXPIRES</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LAST USED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a token id; &quot;hcmctl tokens list&quot; shows them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Token %1 revoked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Creates an API token for a user and prints it (once).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user the token acts as (its role applies).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the token is for, e.g. &quot;HR backend&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expires after 90d, 12h, 30m, 2w (default: never).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DURATION</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Requests per minute per endpoint for this token, instead of the server&apos;s limits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the API tokens (never the tokens themselves).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s id (hcmctl tokens list).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revokes an API token at once, in every API server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown role &quot;%1&quot;: use viewer, operator or systemadmin.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DISPLAY NAME</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROLE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CHANGED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>BY</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added %1 as %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is now %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is disabled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is enabled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>AT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ACTOR</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>VIA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ACTION</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TARGET</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CHANGES</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user: the OS user name (SQLite) or the database login (PostgreSQL).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the users with their role (system administrators only).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adds a user with a role (viewer, operator or systemadmin).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>viewer, operator or systemadmin (default viewer).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The name shown in the status bar and the audit trail.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAME ROLE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user and the new role (viewer, operator or systemadmin).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes a user&apos;s role; the last system administrator keeps theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disables a user (kept for the audit trail); never the last system administrator.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enables a disabled user again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the audit trail, newest first (system administrators only).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only what this user did.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only this action (jobs.cancel) or family (jobs.).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only rows about this object: job_12, user:bob, settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From this time on (ISO 8601).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before this time (ISO 8601).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows whose actor, action, targets or changes contain TEXT.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most N rows (default 50).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print CSV (RFC 4180) instead of a table.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::AuditHistoryDialog</name>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nobody has acted on it yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::AuditPage</name>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An action (&quot;jobs.cancel&quot;) or a family of actions ending in a dot (&quot;jobs.&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any target</source>
+        <extracomment>target type filter of the audit page: no restriction</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation type="unfinished">Job</translation>
+    </message>
+    <message>
+        <source>Job type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation type="unfinished">Worker</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation type="unfinished">ID</translation>
+    </message>
+    <message>
+        <source>The rows about one object (with a target type): a job&apos;s number, a user&apos;s name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search users, actions, targets and changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;lear Filters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Export CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes every row the filters match to a CSV file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Entry details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a row to see everything it recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exporting… %1 rows written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n rows to %1.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The export was cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The end of the time range must be after its start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#%1 at %2</source>
+        <translation type="unfinished">#%1 %2 um %2 {1 ?}</translation>
+    </message>
+    <message>
+        <source>User: %1 (%2), via %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action: %1 — %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target: %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export Audit Trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>audit-%1.csv</source>
+        <extracomment>default file name of an audit export; %1 is the date</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An export is running already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ChannelTestWidget</name>
@@ -4052,6 +5319,19 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Loading…</source>
         <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>&amp;History…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who did what to this job, from the audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History of %1</source>
+        <extracomment>window title; %1 is the job id, &quot;job_12&quot;</extracomment>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -4334,13 +5614,6 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <source>Refresh now (F5)</source>
         <translation>Jetzt aktualisieren (F5)</translation>
     </message>
-    <message numerus="yes">
-        <source>Cancel %n selected job(s)?</source>
-        <translation>
-            <numerusform>%n ausgewählten Job abbrechen?</numerusform>
-            <numerusform>%n ausgewählte Jobs abbrechen?</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Cancel Jobs</source>
         <translation>Jobs abbrechen</translation>
@@ -4355,6 +5628,7 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message>
         <source>&amp;Cancel</source>
+        <extracomment>keyboard shortcut of &quot;Cancel&quot; in the Job menu; K as in &quot;kill&quot;</extracomment>
         <translation>&amp;Abbrechen</translation>
     </message>
     <message numerus="yes">
@@ -4447,37 +5721,9 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
             <numerusform>%n Jobs abbrechen? Wartende Jobs halten sofort an; laufende Jobs werden gebeten anzuhalten.</numerusform>
         </translation>
     </message>
-    <message numerus="yes">
-        <source>Cancel %n Jobs</source>
-        <translation>
-            <numerusform>%n Job abbrechen</numerusform>
-            <numerusform>%n Jobs abbrechen</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Retry</source>
         <translation>Wiederholen</translation>
-    </message>
-    <message numerus="yes">
-        <source>Retry %n jobs now?</source>
-        <translation>
-            <numerusform>%n Job jetzt wiederholen?</numerusform>
-            <numerusform>%n Jobs jetzt wiederholen?</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Retry %n Jobs</source>
-        <translation>
-            <numerusform>%n Job wiederholen</numerusform>
-            <numerusform>%n Jobs wiederholen</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Delete %n finished job(s) and their attempt history? This cannot be undone.</source>
-        <translation>
-            <numerusform>%n beendeten Job und seinen Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</numerusform>
-            <numerusform>%n beendete Jobs und ihren Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</numerusform>
-        </translation>
     </message>
     <message>
         <source>Delete</source>
@@ -4490,20 +5736,6 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Duplicate</source>
         <translation>Duplizieren</translation>
-    </message>
-    <message numerus="yes">
-        <source>Create %n new jobs as copies of the selected ones?</source>
-        <translation>
-            <numerusform>%n neuen Job als Kopie des ausgewählten anlegen?</numerusform>
-            <numerusform>%n neue Jobs als Kopien der ausgewählten anlegen?</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Duplicate %n Jobs</source>
-        <translation>
-            <numerusform>%n Job duplizieren</numerusform>
-            <numerusform>%n Jobs duplizieren</numerusform>
-        </translation>
     </message>
     <message numerus="yes">
         <source>Created %n job(s).</source>
@@ -4636,6 +5868,256 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <extracomment>The jobs page shows only the jobs of this schedule; %1 is its name or &quot;#7&quot;.</extracomment>
         <translation>Zeitplan: %1</translation>
     </message>
+    <message>
+        <source>No matching jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected the 1 job that matches the filter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected all %1 jobs that match the filter; Cancel, Retry and Delete act on every one of them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry All Failed (%1)…</source>
+        <extracomment>a bulk action of the Job menu; %1 the number of jobs it acts on</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry All Failed %1 (%2)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel All Queued (%1)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel All Queued %1 (%2)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>every job that matches the filter, not only the loaded rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No job that matches the filter can take this action.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the 1 finished%1 job that matches the filter and its attempt history? This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete all %1 finished%2 jobs that match the filter and their attempt history? This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete Job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep Job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry the 1 failed%1 job that matches the filter now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry all %1 failed%2 jobs that match the filter now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry Job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel the 1 queued%1 job that matches the filter?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel all %1 queued%2 jobs that match the filter?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel Job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete Finished Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> days</source>
+        <extracomment>&quot;Delete finished jobs older than [30] days&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Older than</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finished more than</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 finished job that matches the filter finished before %1. Deleting it removes its attempt history; this cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 finished jobs that match the filter finished before %2. Deleting them removes their attempt history; this cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrying Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deleting Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counting the jobs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 jobs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retried 1 job.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retried %1 jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled 1 job.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled %1 jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deleted 1 job.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deleted %1 jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 had changed meanwhile and were left alone (%2).</source>
+        <extracomment>%1 how many, %2 why the first of them could not be changed</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopped before the end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select one or more jobs first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;New Job…</source>
+        <translation type="unfinished">&amp;Neuer Job…</translation>
+    </message>
+    <message>
+        <source>Select &amp;All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry All Failed…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel All Queued…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete Finished Older Than…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel %1? A queued job stops at once; a running job is asked to stop.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete %1 and its attempt history? This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n finished jobs and their attempt history? This cannot be undone.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Keep Running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created %1. The current filters hide it.</source>
+        <extracomment>%1 is a job id such as job_12</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>status “%1”</source>
+        <extracomment>an active filter in &quot;No jobs match …&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>type “%1”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>search “%1”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs yet. &lt;a href=&quot;new&quot;&gt;Create one&lt;/a&gt; (Ctrl+N).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs match %1. &lt;a href=&quot;clear&quot;&gt;Clear all filters&lt;/a&gt; (Esc clears the search).</source>
+        <extracomment>%1 lists the active filters, e.g. status “Failed”, type “email_send”</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>as in the Attempts column: attempts started &quot;of&quot; the most possible</extracomment>
+        <translation type="unfinished">%1 von %2</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>
@@ -4658,10 +6140,6 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
-    </message>
-    <message>
-        <source>&amp;New Job…</source>
-        <translation>&amp;Neuer Job…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -4726,14 +6204,6 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Database error</source>
         <translation>Datenbankfehler</translation>
-    </message>
-    <message>
-        <source>%1 jobs/min</source>
-        <translation>%1 Jobs/min</translation>
-    </message>
-    <message>
-        <source>Jobs completed in the last full minute</source>
-        <translation>In der letzten vollen Minute abgeschlossene Jobs</translation>
     </message>
     <message>
         <source>The worker could not start: %1</source>
@@ -4836,6 +6306,42 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Pages</source>
         <translation>Seiten</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in as %1 — %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 job/min</source>
+        <extracomment>jobs completed in the last 60 seconds</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n jobs/min</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Jobs completed in the last 60 seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 jobs completed in the last 60 seconds</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -5677,6 +7183,16 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <source>Only %1 jobs</source>
         <translation>Nur Jobs mit Status %1</translation>
     </message>
+    <message>
+        <source>%1 (more than %2)</source>
+        <extracomment>status filter entry when there are more jobs than were counted: &quot;All (more than 100,000)&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (at least %2)</source>
+        <extracomment>status filter entry when only part of the jobs was counted: &quot;Failed (at least 1,234)&quot;</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::ThroughputChart</name>
@@ -5733,6 +7249,100 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <message>
         <source>No jobs finished in this period</source>
         <translation>In diesem Zeitraum wurden keine Jobs beendet</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::UserTableModel</name>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Display Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation type="unfinished">Erstellt</translation>
+    </message>
+    <message>
+        <source>Created By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated By</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::UsersPage</name>
+    <message>
+        <source>Users</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New user&apos;s name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Login name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New user&apos;s display name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Display name (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New user&apos;s role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Add User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role of the selected user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Change Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation type="unfinished">&amp;Deaktivieren</translation>
+    </message>
+    <message>
+        <source>Selected user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Enable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved the changes to %1.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -5972,6 +7582,27 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <message>
         <source>Jobs of the selected worker</source>
         <translation>Jobs des ausgewählten Workers</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation type="unfinished">Läuft</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation type="unfinished">Gestoppt</translation>
+    </message>
+    <message>
+        <source>Lost (no heartbeat for %1)</source>
+        <translation type="unfinished">Verloren (kein Heartbeat seit %1)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <extracomment>as in the Running column: running jobs &quot;of&quot; the worker&apos;s threads</extracomment>
+        <translation type="unfinished">%1 von %2</translation>
+    </message>
+    <message>
+        <source>%1 ago</source>
+        <translation type="unfinished">vor %1</translation>
     </message>
 </context>
 </TS>
