@@ -228,31 +228,31 @@
     <name>Tr</name>
     <message>
         <source>&quot;%1&quot; is not NAME=N with N from 1 to 1000000.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist nicht NAME=N mit N von 1 bis 1000000.</translation>
     </message>
     <message>
         <source>Unknown limit &quot;%1&quot;: use read, create, cancel, settings-write or test-email.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekanntes Limit „%1“: verwenden Sie read, create, cancel, settings-write oder test-email.</translation>
     </message>
     <message>
         <source>The API cannot listen on %1:%2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>Die API kann nicht auf %1:%2 lauschen: %3</translation>
     </message>
     <message>
         <source>--api needs ADDRESS:PORT with an IP address and a port from 0 to 65535 (0: any free port), for example 127.0.0.1:2000; got &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api braucht ADRESSE:PORT mit einer IP-Adresse und einem Port von 0 bis 65535 (0: beliebiger freier Port), zum Beispiel 127.0.0.1:2000; erhalten: „%1“.</translation>
     </message>
     <message>
         <source>There is no endpoint %1; see /api/openapi.json.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Endpunkt %1; siehe /api/openapi.json.</translation>
     </message>
     <message>
         <source>%1 is not allowed on %2; allowed: %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist für %2 nicht erlaubt; erlaubt: %3.</translation>
     </message>
     <message>
         <source>The server is busy; try again in a moment.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Server ist ausgelastet; versuchen Sie es gleich noch einmal.</translation>
     </message>
 </context>
 <context>
@@ -402,87 +402,87 @@
     </message>
     <message>
         <source>Serve the HTTP API on ADDRESS:PORT (default 127.0.0.1:2000; port 0: any free port, printed at start). See docs/api.md.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die HTTP-API auf ADRESSE:PORT bereitstellen (Standard 127.0.0.1:2000; Port 0: beliebiger freier Port, wird beim Start ausgegeben). Siehe docs/api.md.</translation>
     </message>
     <message>
         <source>address:port</source>
-        <translation type="unfinished"></translation>
+        <translation>adresse:port</translation>
     </message>
     <message>
         <source>Serve the API over HTTPS with this certificate (PEM).</source>
-        <translation type="unfinished"></translation>
+        <translation>Die API über HTTPS mit diesem Zertifikat (PEM) bereitstellen.</translation>
     </message>
     <message>
         <source>file</source>
-        <translation type="unfinished"></translation>
+        <translation>datei</translation>
     </message>
     <message>
         <source>The private key (PEM) of --api-cert.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der private Schlüssel (PEM) zu --api-cert.</translation>
     </message>
     <message>
         <source>Serve plain HTTP on an address other than loopback (behind a TLS reverse proxy on a trusted network only).</source>
-        <translation type="unfinished"></translation>
+        <translation>Unverschlüsseltes HTTP auf einer anderen Adresse als Loopback bereitstellen (nur hinter einem TLS-Reverse-Proxy in einem vertrauenswürdigen Netz).</translation>
     </message>
     <message>
         <source>Requests per minute per token: read=20,create=20,cancel=20,settings-write=10,test-email=5 (name only those you change).</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen pro Minute und Token: read=20,create=20,cancel=20,settings-write=10,test-email=5 (nur die zu ändernden angeben).</translation>
     </message>
     <message>
         <source>limits</source>
-        <translation type="unfinished"></translation>
+        <translation>limits</translation>
     </message>
     <message>
         <source>Threads answering API requests, each with its own database connection (default: 4).</source>
-        <translation type="unfinished"></translation>
+        <translation>Threads, die API-Anfragen beantworten, jeder mit eigener Datenbankverbindung (Standard: 4).</translation>
     </message>
     <message>
         <source>Seconds a client has to send a request&apos;s head (default: 10); the body gets 30 s, an idle connection 60 s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sekunden, die ein Client zum Senden des Anfragekopfs hat (Standard: 10); der Body bekommt 30 s, eine inaktive Verbindung 60 s.</translation>
     </message>
     <message>
         <source>Open API connections at most; more are answered 503 (default: 1000).</source>
-        <translation type="unfinished"></translation>
+        <translation>Höchstzahl offener API-Verbindungen; weitere werden mit 503 beantwortet (Standard: 1000).</translation>
     </message>
     <message>
         <source>--concurrency must be a whole number from 1 to 256 (0, with --api: serve the API without running jobs).</source>
-        <translation type="unfinished"></translation>
+        <translation>--concurrency muss eine ganze Zahl von 1 bis 256 sein (0 mit --api: die API bereitstellen, ohne Jobs auszuführen).</translation>
     </message>
     <message>
         <source>--api cannot be combined with --once.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api kann nicht mit --once kombiniert werden.</translation>
     </message>
     <message>
         <source>--api-cert and --api-key go together.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-cert und --api-key gehören zusammen.</translation>
     </message>
     <message>
         <source>cannot read the certificate %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>das Zertifikat %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
         <source>cannot read the key %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>der Schlüssel %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
         <source>--api-cert and --api-key must be a PEM certificate and its unencrypted PEM private key (RSA or EC).</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-cert und --api-key müssen ein PEM-Zertifikat und sein unverschlüsselter privater PEM-Schlüssel (RSA oder EC) sein.</translation>
     </message>
     <message>
         <source>--api %1 is not a loopback address: bearer tokens would cross the network in plain text, where anyone on the path can read and reuse them. Give --api-cert and --api-key for HTTPS, or put a TLS reverse proxy in front and add --api-insecure (docs/api.md).</source>
-        <translation type="unfinished"></translation>
+        <translation>--api %1 ist keine Loopback-Adresse: Bearer-Token würden im Klartext durchs Netz gehen, wo jeder auf dem Weg sie lesen und wiederverwenden kann. Geben Sie --api-cert und --api-key für HTTPS an oder schalten Sie einen TLS-Reverse-Proxy davor und fügen Sie --api-insecure hinzu (docs/api.md).</translation>
     </message>
     <message>
         <source>--api-threads must be a whole number from 1 to 64.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-threads muss eine ganze Zahl von 1 bis 64 sein.</translation>
     </message>
     <message>
         <source>--api-header-timeout must be a number of seconds from 0.1 to 3600.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-header-timeout muss eine Anzahl Sekunden von 0.1 bis 3600 sein.</translation>
     </message>
     <message>
         <source>--api-max-connections must be a whole number from 1 to 100000.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-max-connections muss eine ganze Zahl von 1 bis 100000 sein.</translation>
     </message>
 </context>
 <context>
@@ -686,120 +686,120 @@
     <name>hcm::ApiRateLimiter</name>
     <message>
         <source>counting the request for the rate limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen der Anfrage für das Ratenlimit</translation>
     </message>
     <message>
         <source>The database did not return the request count.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank hat die Anzahl der Anfragen nicht zurückgegeben.</translation>
     </message>
     <message>
         <source>deleting past rate windows</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen vergangener Ratenfenster</translation>
     </message>
 </context>
 <context>
     <name>hcm::ApiTokenStore</name>
     <message>
         <source>There is no user &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Benutzer „%1“.</translation>
     </message>
     <message>
         <source>A token needs a name of 1 to 200 characters that says what it is for.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Token braucht einen Namen mit 1 bis 200 Zeichen, der seinen Zweck angibt.</translation>
     </message>
     <message>
         <source>The rate limit must be from 1 to 1000000 per minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Ratenlimit muss zwischen 1 und 1000000 pro Minute liegen.</translation>
     </message>
     <message>
         <source>The expiry time lies in the past.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Ablaufzeitpunkt liegt in der Vergangenheit.</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; is disabled: enable it before creating a token.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer „%1“ ist deaktiviert: aktivieren Sie ihn, bevor Sie ein Token erstellen.</translation>
     </message>
     <message>
         <source>storing the token</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern des Tokens</translation>
     </message>
     <message>
         <source>The database did not return the new token&apos;s id.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank hat die ID des neuen Tokens nicht zurückgegeben.</translation>
     </message>
     <message>
         <source>listing the tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Token</translation>
     </message>
     <message>
         <source>revoking the token</source>
-        <translation type="unfinished"></translation>
+        <translation>Widerrufen des Tokens</translation>
     </message>
     <message>
         <source>Token %1 is revoked already.</source>
-        <translation type="unfinished"></translation>
+        <translation>Token %1 ist bereits widerrufen.</translation>
     </message>
     <message>
         <source>There is no token %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt kein Token %1.</translation>
     </message>
     <message>
         <source>The token is not valid.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Token ist ungültig.</translation>
     </message>
     <message>
         <source>checking the token</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen des Tokens</translation>
     </message>
     <message>
         <source>The token was revoked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Token wurde widerrufen.</translation>
     </message>
     <message>
         <source>The token has expired.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Token ist abgelaufen.</translation>
     </message>
     <message>
         <source>The token&apos;s user no longer exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer des Tokens existiert nicht mehr.</translation>
     </message>
     <message>
         <source>The token&apos;s user is disabled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer des Tokens ist deaktiviert.</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; has an unknown role.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer „%1“ hat eine unbekannte Rolle.</translation>
     </message>
     <message>
         <source>recording the token&apos;s use</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfassen der Verwendung des Tokens</translation>
     </message>
 </context>
 <context>
     <name>hcm::AsyncAuditService</name>
     <message>
         <source>Could not write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 konnte nicht geschrieben werden: %2</translation>
     </message>
 </context>
 <context>
     <name>hcm::AuditStore</name>
     <message>
         <source>writing the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Schreiben des Audit-Protokolls</translation>
     </message>
     <message>
         <source>reading the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Audit-Protokolls</translation>
     </message>
     <message>
         <source>reading the audit retention</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Audit-Aufbewahrungsdauer</translation>
     </message>
     <message>
         <source>removing expired audit rows</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernen abgelaufener Audit-Zeilen</translation>
     </message>
 </context>
 <context>
@@ -807,108 +807,108 @@
     <message>
         <source>(none)</source>
         <extracomment>an audited setting that had no value before or after the change</extracomment>
-        <translation type="unfinished">(keine)</translation>
+        <translation>(keine)</translation>
     </message>
     <message>
         <source>yes</source>
-        <translation type="unfinished">ja</translation>
+        <translation>ja</translation>
     </message>
     <message>
         <source>no</source>
-        <translation type="unfinished">nein</translation>
+        <translation>nein</translation>
     </message>
     <message>
         <source>(empty)</source>
         <extracomment>an audited setting whose value was the empty text</extracomment>
-        <translation type="unfinished">(leer)</translation>
+        <translation>(leer)</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished">Zeit</translation>
+        <translation>Zeit</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>Rolle</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktion</translation>
     </message>
     <message>
         <source>Target</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziel</translation>
     </message>
     <message>
         <source>Outcome</source>
-        <translation type="unfinished">Ergebnis</translation>
+        <translation>Ergebnis</translation>
     </message>
     <message>
         <source>Changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Änderungen</translation>
     </message>
     <message>
         <source>Via</source>
-        <translation type="unfinished"></translation>
+        <translation>Über</translation>
     </message>
     <message>
         <source>From %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Von %1</translation>
     </message>
     <message>
         <source>%1: changed</source>
         <extracomment>an audited secret (password, token) was changed; its value is never shown</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1: geändert</translation>
     </message>
     <message>
         <source>%1: %2 → %3</source>
         <extracomment>an audited field&apos;s change: &quot;smtp_host: old.example.com → smtp.example.com&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2 → %3</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished">%1: %2</translation>
+        <translation>%1: %2</translation>
     </message>
     <message numerus="yes">
         <source>%1 and %n more</source>
         <extracomment>the ids of a bulk action&apos;s targets: &quot;1, 2, 3 and 12 more&quot;</extracomment>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 und %n weitere</numerusform>
+            <numerusform>%1 und %n weitere</numerusform>
         </translation>
     </message>
     <message>
         <source>Refused</source>
         <extracomment>outcome of an audited action: it was carried out, or refused for lack of permission</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Abgelehnt</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished"></translation>
+        <translation>Erledigt</translation>
     </message>
     <message>
         <source>Desktop</source>
         <extracomment>the interface an audited action came through: the desktop program</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Desktop</translation>
     </message>
     <message>
         <source>hcmctl</source>
-        <translation type="unfinished"></translation>
+        <translation>hcmctl</translation>
     </message>
     <message>
         <source>HTTP API</source>
-        <translation type="unfinished"></translation>
+        <translation>HTTP-API</translation>
     </message>
     <message>
         <source>Worker</source>
-        <translation type="unfinished">Worker</translation>
+        <translation>Worker</translation>
     </message>
     <message>
         <source>System</source>
-        <translation type="unfinished"></translation>
+        <translation>System</translation>
     </message>
 </context>
 <context>
@@ -966,7 +966,7 @@
     </message>
     <message>
         <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Bereinigungstyp „%1“ (erwartet: all, jobs, attempts, cache oder audit).</translation>
     </message>
 </context>
 <context>
@@ -1391,54 +1391,54 @@
     <name>hcm::IdempotencyKeys</name>
     <message>
         <source>storing the idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern des Idempotenzschlüssels</translation>
     </message>
     <message>
         <source>reading the idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Idempotenzschlüssels</translation>
     </message>
     <message>
         <source>replacing an expired idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>Ersetzen eines abgelaufenen Idempotenzschlüssels</translation>
     </message>
     <message>
         <source>Another request with the same Idempotency-Key is still being processed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine andere Anfrage mit demselben Idempotency-Key wird noch verarbeitet.</translation>
     </message>
     <message>
         <source>recording the idempotency key&apos;s job</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfassen des Jobs zum Idempotenzschlüssel</translation>
     </message>
     <message>
         <source>releasing the idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>Freigeben des Idempotenzschlüssels</translation>
     </message>
     <message>
         <source>deleting expired idempotency keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen abgelaufener Idempotenzschlüssel</translation>
     </message>
 </context>
 <context>
     <name>hcm::Identity</name>
     <message>
         <source>finding the role of this login</source>
-        <translation type="unfinished"></translation>
+        <translation>Ermitteln der Rolle dieser Anmeldung</translation>
     </message>
     <message>
         <source>The database login &quot;%1&quot; is in none of the groups hcm_admin, hcm_operator and hcm_viewer, so it may do nothing here. A system administrator runs, for example, GRANT hcm_viewer TO %1; (see docs/postgresql.md, &quot;Adding a person&quot;).</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbankanmeldung „%1“ gehört keiner der Gruppen hcm_admin, hcm_operator und hcm_viewer an und darf hier daher nichts tun. Ein Systemadministrator führt zum Beispiel GRANT hcm_viewer TO %1; aus (siehe docs/postgresql.md, „Adding a person“).</translation>
     </message>
     <message>
         <source>Signed in as %1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Angemeldet als %1 — %2</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; has no account in %2. A system administrator of this database runs: hcmctl --db %2 users add %1 --role viewer (or operator, systemadmin).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer „%1“ hat kein Konto in %2. Ein Systemadministrator dieser Datenbank führt aus: hcmctl --db %2 users add %1 --role viewer (oder operator, systemadmin).</translation>
     </message>
     <message>
         <source>The account &quot;%1&quot; is disabled. A system administrator of this database can enable it again: hcmctl users enable %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Konto „%1“ ist deaktiviert. Ein Systemadministrator dieser Datenbank kann es wieder aktivieren: hcmctl users enable %1.</translation>
     </message>
 </context>
 <context>
@@ -1608,34 +1608,34 @@
     </message>
     <message>
         <source>announcing the imported jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Melden der importierten Jobs</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobRetention</name>
     <message>
         <source>counting old jobs</source>
-        <translation type="unfinished">Zählen alter Jobs</translation>
+        <translation>Zählen alter Jobs</translation>
     </message>
     <message>
         <source>A batch of old jobs to delete must hold at least one job, not %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Stapel zu löschender alter Jobs muss mindestens einen Job enthalten, nicht %1.</translation>
     </message>
     <message>
         <source>finding old jobs</source>
-        <translation type="unfinished">Suchen alter Jobs</translation>
+        <translation>Suchen alter Jobs</translation>
     </message>
     <message>
         <source>deleting the attempts of old jobs</source>
-        <translation type="unfinished">Löschen der Versuche alter Jobs</translation>
+        <translation>Löschen der Versuche alter Jobs</translation>
     </message>
     <message>
         <source>deleting old jobs</source>
-        <translation type="unfinished">Löschen alter Jobs</translation>
+        <translation>Löschen alter Jobs</translation>
     </message>
     <message>
         <source>deleting old job attempts</source>
-        <translation type="unfinished">Löschen alter Job-Versuche</translation>
+        <translation>Löschen alter Job-Versuche</translation>
     </message>
 </context>
 <context>
@@ -1800,9 +1800,9 @@
     </message>
     <message numerus="yes">
         <source>%1 (after %n job(s) had been changed)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 (nachdem %n Job geändert worden war)</numerusform>
+            <numerusform>%1 (nachdem %n Jobs geändert worden waren)</numerusform>
         </translation>
     </message>
 </context>
@@ -1814,7 +1814,7 @@
     </message>
     <message>
         <source>folding the job counts</source>
-        <translation type="unfinished"></translation>
+        <translation>Zusammenfassen der Job-Zähler</translation>
     </message>
 </context>
 <context>
@@ -2732,83 +2732,83 @@
     <name>hcm::Permission</name>
     <message>
         <source>read jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs lesen</translation>
     </message>
     <message>
         <source>create jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs erstellen</translation>
     </message>
     <message>
         <source>cancel jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs abbrechen</translation>
     </message>
     <message>
         <source>retry jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs wiederholen</translation>
     </message>
     <message>
         <source>delete jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs löschen</translation>
     </message>
     <message>
         <source>pause or resume job types</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobtypen pausieren oder fortsetzen</translation>
     </message>
     <message>
         <source>import jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs importieren</translation>
     </message>
     <message>
         <source>read workers</source>
-        <translation type="unfinished"></translation>
+        <translation>Worker lesen</translation>
     </message>
     <message>
         <source>drain or remove workers</source>
-        <translation type="unfinished"></translation>
+        <translation>Worker auslaufen lassen oder entfernen</translation>
     </message>
     <message>
         <source>read schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitpläne lesen</translation>
     </message>
     <message>
         <source>run schedules now</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitpläne jetzt ausführen</translation>
     </message>
     <message>
         <source>change schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitpläne ändern</translation>
     </message>
     <message>
         <source>read notification settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Benachrichtigungseinstellungen lesen</translation>
     </message>
     <message>
         <source>change notification settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Benachrichtigungseinstellungen ändern</translation>
     </message>
     <message>
         <source>send test messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Testnachrichten senden</translation>
     </message>
     <message>
         <source>read the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>das Audit-Protokoll lesen</translation>
     </message>
     <message>
         <source>manage users</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer verwalten</translation>
     </message>
     <message>
         <source>manage API tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>API-Token verwalten</translation>
     </message>
     <message>
         <source>%1 may not %2 (needs the %3 role).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 darf nicht %2 (benötigt die Rolle %3).</translation>
     </message>
     <message>
         <source>Needs the %1 role</source>
-        <translation type="unfinished"></translation>
+        <translation>Benötigt die Rolle %1</translation>
     </message>
 </context>
 <context>
@@ -2900,15 +2900,15 @@
     <name>hcm::Role</name>
     <message>
         <source>Viewer</source>
-        <translation type="unfinished"></translation>
+        <translation>Betrachter</translation>
     </message>
     <message>
         <source>Operator</source>
-        <translation type="unfinished"></translation>
+        <translation>Operator</translation>
     </message>
     <message>
         <source>System administrator</source>
-        <translation type="unfinished"></translation>
+        <translation>Systemadministrator</translation>
     </message>
 </context>
 <context>
@@ -3226,75 +3226,75 @@
     <name>hcm::UserService</name>
     <message>
         <source>reading the user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Benutzers %1</translation>
     </message>
     <message>
         <source>counting the system administrators</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen der Systemadministratoren</translation>
     </message>
     <message>
         <source>giving %1 the role %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Zuweisen der Rolle %2 an %1</translation>
     </message>
     <message>
         <source>Changing roles on PostgreSQL needs a login with CREATEROLE or ADMIN OPTION on the group roles, and the login %1 must exist (CREATE ROLE %1 LOGIN;).</source>
-        <translation type="unfinished"></translation>
+        <translation>Rollen unter PostgreSQL zu ändern erfordert eine Anmeldung mit CREATEROLE oder ADMIN OPTION für die Gruppenrollen, und die Anmeldung %1 muss existieren (CREATE ROLE %1 LOGIN;).</translation>
     </message>
     <message>
         <source>The user name is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername ist leer.</translation>
     </message>
     <message>
         <source>The user name is %1 characters long; the limit is %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername ist %1 Zeichen lang; das Limit liegt bei %2.</translation>
     </message>
     <message>
         <source>The user name &quot;%1&quot; may contain only letters, digits and . _ - @.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername „%1“ darf nur Buchstaben, Ziffern und . _ - @ enthalten.</translation>
     </message>
     <message>
         <source>reading the users</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Benutzer</translation>
     </message>
     <message>
         <source>The display name is %1 characters long; the limit is 200.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anzeigename ist %1 Zeichen lang; das Limit liegt bei 200.</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; exists already (%2%3); change it with set-role or enable.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer „%1“ existiert bereits (%2%3); ändern Sie ihn mit set-role oder enable.</translation>
     </message>
     <message>
         <source>, disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>, deaktiviert</translation>
     </message>
     <message>
         <source>adding the user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Hinzufügen des Benutzers %1</translation>
     </message>
     <message>
         <source>There is no user &quot;%1&quot;; add it with: hcmctl users add %1 --role %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Benutzer „%1“; fügen Sie ihn hinzu mit: hcmctl users add %1 --role %2.</translation>
     </message>
     <message>
         <source>%1 is the last system administrator and cannot become %2: make someone else a system administrator first.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist der letzte Systemadministrator und kann nicht %2 werden: machen Sie zuerst jemand anderen zum Systemadministrator.</translation>
     </message>
     <message>
         <source>changing the role of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Ändern der Rolle von %1</translation>
     </message>
     <message>
         <source>There is no user &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Benutzer „%1“.</translation>
     </message>
     <message>
         <source>%1 is the last system administrator and cannot be disabled: make someone else a system administrator first.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist der letzte Systemadministrator und kann nicht deaktiviert werden: machen Sie zuerst jemand anderen zum Systemadministrator.</translation>
     </message>
     <message>
         <source>changing the user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Ändern des Benutzers %1</translation>
     </message>
 </context>
 <context>
@@ -3376,177 +3376,177 @@
     <name>hcm::api::ApiServer</name>
     <message numerus="yes">
         <source>The request has %n errors.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Die Anfrage enthält %n Fehler.</numerusform>
+            <numerusform>Die Anfrage enthält %n Fehler.</numerusform>
         </translation>
     </message>
     <message>
         <source>The database is not available; try again later.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank ist nicht verfügbar; versuchen Sie es später erneut.</translation>
     </message>
     <message>
         <source>The server could not complete the request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Server konnte die Anfrage nicht abschließen.</translation>
     </message>
     <message>
         <source>The body must be JSON, sent with Content-Type: application/json.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Body muss JSON sein, gesendet mit Content-Type: application/json.</translation>
     </message>
     <message>
         <source>The body is not valid JSON: %1 at byte %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Body ist kein gültiges JSON: %1 bei Byte %2.</translation>
     </message>
     <message>
         <source>The body must be a JSON object.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Body muss ein JSON-Objekt sein.</translation>
     </message>
     <message>
         <source>Unknown parameter; use status, job_type, limit or cursor.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Parameter; verwenden Sie status, job_type, limit oder cursor.</translation>
     </message>
     <message>
         <source>Unknown status &quot;%1&quot;: use queued, processing, completed, failed or cancelled.</source>
-        <translation type="unfinished">Unbekannter Status „%1“: verwenden Sie queued, processing, completed, failed oder cancelled.</translation>
+        <translation>Unbekannter Status „%1“: verwenden Sie queued, processing, completed, failed oder cancelled.</translation>
     </message>
     <message>
         <source>limit must be a whole number from 1 to 500.</source>
-        <translation type="unfinished"></translation>
+        <translation>limit muss eine ganze Zahl von 1 bis 500 sein.</translation>
     </message>
     <message>
         <source>The cursor is not one this server gave out.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Cursor stammt nicht von diesem Server.</translation>
     </message>
     <message>
         <source>Unknown field; use job_type, priority, payload, max_retries or run_at.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekanntes Feld; verwenden Sie job_type, priority, payload, max_retries oder run_at.</translation>
     </message>
     <message>
         <source>job_type is required: the name of a job type.</source>
-        <translation type="unfinished"></translation>
+        <translation>job_type ist Pflicht: der Name eines Jobtyps.</translation>
     </message>
     <message>
         <source>Unknown job type &quot;%1&quot;; known types: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Jobtyp „%1“; bekannte Typen: %2.</translation>
     </message>
     <message>
         <source>priority must be one of low, normal, high, critical.</source>
-        <translation type="unfinished"></translation>
+        <translation>priority muss low, normal, high oder critical sein.</translation>
     </message>
     <message>
         <source>payload must be a JSON object.</source>
-        <translation type="unfinished"></translation>
+        <translation>payload muss ein JSON-Objekt sein.</translation>
     </message>
     <message>
         <source>max_retries must be a whole number from 0 to %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_retries muss eine ganze Zahl von 0 bis %1 sein.</translation>
     </message>
     <message>
         <source>run_at must be a string.</source>
-        <translation type="unfinished"></translation>
+        <translation>run_at muss ein String sein.</translation>
     </message>
     <message>
         <source>Idempotency-Key must be 1 to 255 visible ASCII characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Idempotency-Key muss aus 1 bis 255 sichtbaren ASCII-Zeichen bestehen.</translation>
     </message>
     <message>
         <source>This Idempotency-Key was used for a different request within 24 hours.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Idempotency-Key wurde innerhalb von 24 Stunden für eine andere Anfrage verwendet.</translation>
     </message>
     <message>
         <source>There is no job &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Job „%1“.</translation>
     </message>
     <message>
         <source>Job %1 is %2 already: there is nothing to cancel.</source>
-        <translation type="unfinished"></translation>
+        <translation>Job %1 ist bereits %2: es gibt nichts abzubrechen.</translation>
     </message>
     <message>
         <source>The job could not be cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Job konnte nicht abgebrochen werden.</translation>
     </message>
     <message>
         <source>version is required: the version of the settings you read (GET).</source>
-        <translation type="unfinished"></translation>
+        <translation>version ist Pflicht: die Version der gelesenen Einstellungen (GET).</translation>
     </message>
     <message>
         <source>Unknown setting.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Einstellung.</translation>
     </message>
     <message>
         <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Geheimnis wird als String geschrieben (null oder „“ löscht es).</translation>
     </message>
     <message>
         <source>The value has the wrong type.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Wert hat den falschen Typ.</translation>
     </message>
     <message>
         <source>Changed by someone else since version %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Seit Version %1 von jemand anderem geändert.</translation>
     </message>
     <message>
         <source>recipient must be an email address.</source>
-        <translation type="unfinished"></translation>
+        <translation>recipient muss eine E-Mail-Adresse sein.</translation>
     </message>
     <message>
         <source>Send a token: Authorization: Bearer &lt;token&gt; (hcmctl tokens create).</source>
-        <translation type="unfinished"></translation>
+        <translation>Senden Sie ein Token: Authorization: Bearer &lt;token&gt; (hcmctl tokens create).</translation>
     </message>
     <message>
         <source>Only Bearer tokens are accepted: Authorization: Bearer &lt;token&gt;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur Bearer-Token werden akzeptiert: Authorization: Bearer &lt;token&gt;.</translation>
     </message>
     <message>
         <source>Too many requests: at most %1 per minute for this token; try again in %2 s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zu viele Anfragen: höchstens %1 pro Minute für dieses Token; versuchen Sie es in %2 s erneut.</translation>
     </message>
     <message>
         <source>The API description is missing from this build.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die API-Beschreibung fehlt in diesem Build.</translation>
     </message>
 </context>
 <context>
     <name>hcm::api::HttpServer</name>
     <message>
         <source>The request was not received in time.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Anfrage wurde nicht rechtzeitig empfangen.</translation>
     </message>
     <message>
         <source>The request head is larger than %1 bytes.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anfragekopf ist größer als %1 Bytes.</translation>
     </message>
     <message>
         <source>The request body is larger than %1 bytes.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anfrage-Body ist größer als %1 Bytes.</translation>
     </message>
     <message>
         <source>The request line is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Anfragezeile ist fehlerhaft.</translation>
     </message>
     <message>
         <source>Only HTTP/1.1 and HTTP/1.0 are served.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur HTTP/1.1 und HTTP/1.0 werden bedient.</translation>
     </message>
     <message>
         <source>The request target is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Anfrageziel ist fehlerhaft.</translation>
     </message>
     <message>
         <source>A header field is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Header-Feld ist fehlerhaft.</translation>
     </message>
     <message>
         <source>Content-Length is not valid.</source>
-        <translation type="unfinished"></translation>
+        <translation>Content-Length ist ungültig.</translation>
     </message>
     <message>
         <source>Send the body with Content-Length; chunked transfer encoding is not accepted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Senden Sie den Body mit Content-Length; Chunked Transfer-Encoding wird nicht akzeptiert.</translation>
     </message>
     <message>
         <source>Too many connections; try again later.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zu viele Verbindungen; versuchen Sie es später erneut.</translation>
     </message>
 </context>
 <context>
@@ -4617,516 +4617,516 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message>
         <source>One or more job ids, as job_12 or 12 (none with --all).</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine oder mehrere Job-IDs, als job_12 oder 12 (keine mit --all).</translation>
     </message>
     <message>
         <source>Cancels queued jobs; asks running ones to stop. --all: every queued job the filters select.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bricht wartende Jobs ab; fordert laufende zum Anhalten auf. --all: jeder wartende Job, den die Filter auswählen.</translation>
     </message>
     <message>
         <source>Every job the filters select instead of ids, in batches.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle von den Filtern ausgewählten Jobs statt IDs, in Stapeln.</translation>
     </message>
     <message>
         <source>With --all: only these statuses (comma-separated).</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit --all: nur diese Status (kommagetrennt).</translation>
     </message>
     <message>
         <source>With --all: only this job type.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit --all: nur dieser Jobtyp.</translation>
     </message>
     <message>
         <source>With --all: match the id, type or error text.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit --all: ID, Typ oder Fehlertext abgleichen.</translation>
     </message>
     <message>
         <source>With --all: only the jobs this schedule made (id or name).</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit --all: nur die Jobs, die dieser Zeitplan erzeugt hat (ID oder Name).</translation>
     </message>
     <message>
         <source>With --all: only count the matching jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit --all: die passenden Jobs nur zählen.</translation>
     </message>
     <message>
         <source>Queues failed or cancelled jobs again, now. --all: every failed job the filters select.</source>
-        <translation type="unfinished"></translation>
+        <translation>Stellt fehlgeschlagene oder abgebrochene Jobs jetzt erneut in die Warteschlange. --all: jeder fehlgeschlagene Job, den die Filter auswählen.</translation>
     </message>
     <message>
         <source>Deletes finished jobs and their attempts. --all: every finished job the filters select.</source>
-        <translation type="unfinished"></translation>
+        <translation>Löscht beendete Jobs und ihre Versuche. --all: jeder beendete Job, den die Filter auswählen.</translation>
     </message>
     <message>
         <source>With --all: only jobs finished more than N days ago.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit --all: nur Jobs, die vor mehr als N Tagen beendet wurden.</translation>
     </message>
     <message>
         <source>DAYS</source>
-        <translation type="unfinished"></translation>
+        <translation>TAGE</translation>
     </message>
     <message>
         <source>Give job ids or --all with filters, not both.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie Job-IDs oder --all mit Filtern an, nicht beides.</translation>
     </message>
     <message>
         <source>%1 jobs match.</source>
         <extracomment>hcmctl jobs cancel|retry|delete --all --dry-run</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 Jobs passen.</translation>
     </message>
     <message>
         <source>Cancelled %1 of %2 matching jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 passenden Jobs abgebrochen.</translation>
     </message>
     <message>
         <source>Queued %1 of %2 matching jobs for retry.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 passenden Jobs zur Wiederholung eingereiht.</translation>
     </message>
     <message>
         <source>Deleted %1 of %2 matching jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 passenden Jobs gelöscht.</translation>
     </message>
     <message>
         <source>%1 had changed meanwhile and were left alone (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 hatten sich inzwischen geändert und wurden nicht angetastet (%2).</translation>
     </message>
     <message>
         <source>%1 is missing: ID (or --all with --status, --type, --search, --schedule)</source>
         <extracomment>%1 is the command, &quot;jobs cancel&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 fehlt: ID (oder --all mit --status, --type, --search, --schedule)</translation>
     </message>
     <message>
         <source>--user is required: the user the token acts as.</source>
-        <translation type="unfinished"></translation>
+        <translation>--user ist Pflicht: der Benutzer, als der das Token handelt.</translation>
     </message>
     <message>
         <source>--name is required: what the token is for, e.g. &quot;HR backend&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>--name ist Pflicht: wofür das Token ist, z. B. „HR backend“.</translation>
     </message>
     <message>
         <source>--expires takes a duration such as 90d, 12h, 30m or 2w; &quot;%1&quot; was given.</source>
-        <translation type="unfinished"></translation>
+        <translation>--expires erwartet eine Dauer wie 90d, 12h, 30m oder 2w; angegeben wurde „%1“.</translation>
     </message>
     <message>
         <source>Token %1 for %2 created. It is shown only now: store it where the client reads it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Token %1 für %2 erstellt. Es wird nur jetzt angezeigt: speichern Sie es dort, wo der Client es liest.</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>aktiv</translation>
     </message>
     <message>
         <source>revoked</source>
-        <translation type="unfinished"></translation>
+        <translation>widerrufen</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>abgelaufen</translation>
     </message>
     <message>
         <source>TOKEN</source>
-        <translation type="unfinished"></translation>
+        <translation>TOKEN</translation>
     </message>
     <message>
         <source>USER</source>
-        <translation type="unfinished"></translation>
+        <translation>BENUTZER</translation>
     </message>
     <message>
         <source>STATE</source>
-        <translation type="unfinished"></translation>
+        <translation>ZUSTAND</translation>
     </message>
     <message>
         <source>EXPIRES</source>
-        <translation type="unfinished"></translation>
+        <translation>LÄUFT AB</translation>
     </message>
     <message>
         <source>LAST USED</source>
-        <translation type="unfinished"></translation>
+        <translation>ZULETZT VERWENDET</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a token id; &quot;hcmctl tokens list&quot; shows them.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist keine Token-ID; „hcmctl tokens list“ zeigt sie an.</translation>
     </message>
     <message>
         <source>Token %1 revoked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Token %1 widerrufen.</translation>
     </message>
     <message>
         <source>Creates an API token for a user and prints it (once).</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt ein API-Token für einen Benutzer und gibt es (einmalig) aus.</translation>
     </message>
     <message>
         <source>The user the token acts as (its role applies).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer, als der das Token handelt (seine Rolle gilt).</translation>
     </message>
     <message>
         <source>What the token is for, e.g. &quot;HR backend&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wofür das Token ist, z. B. „HR backend“.</translation>
     </message>
     <message>
         <source>Expires after 90d, 12h, 30m, 2w (default: never).</source>
-        <translation type="unfinished"></translation>
+        <translation>Läuft ab nach 90d, 12h, 30m, 2w (Standard: nie).</translation>
     </message>
     <message>
         <source>DURATION</source>
-        <translation type="unfinished"></translation>
+        <translation>DAUER</translation>
     </message>
     <message>
         <source>Requests per minute per endpoint for this token, instead of the server&apos;s limits.</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen pro Minute und Endpunkt für dieses Token, statt der Limits des Servers.</translation>
     </message>
     <message>
         <source>Lists the API tokens (never the tokens themselves).</source>
-        <translation type="unfinished"></translation>
+        <translation>Listet die API-Token auf (nie die Token selbst).</translation>
     </message>
     <message>
         <source>The token&apos;s id (hcmctl tokens list).</source>
-        <translation type="unfinished"></translation>
+        <translation>Die ID des Tokens (hcmctl tokens list).</translation>
     </message>
     <message>
         <source>Revokes an API token at once, in every API server.</source>
-        <translation type="unfinished"></translation>
+        <translation>Widerruft ein API-Token sofort, in jedem API-Server.</translation>
     </message>
     <message>
         <source>Unknown role &quot;%1&quot;: use viewer, operator or systemadmin.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Rolle „%1“: verwenden Sie viewer, operator oder systemadmin.</translation>
     </message>
     <message>
         <source>disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>deaktiviert</translation>
     </message>
     <message>
         <source>DISPLAY NAME</source>
-        <translation type="unfinished"></translation>
+        <translation>ANZEIGENAME</translation>
     </message>
     <message>
         <source>ROLE</source>
-        <translation type="unfinished"></translation>
+        <translation>ROLLE</translation>
     </message>
     <message>
         <source>CHANGED</source>
-        <translation type="unfinished"></translation>
+        <translation>GEÄNDERT</translation>
     </message>
     <message>
         <source>BY</source>
-        <translation type="unfinished"></translation>
+        <translation>VON</translation>
     </message>
     <message>
         <source>Added %1 as %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 als %2 hinzugefügt.</translation>
     </message>
     <message>
         <source>%1 is now %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist jetzt %2.</translation>
     </message>
     <message>
         <source>%1 is disabled.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist deaktiviert.</translation>
     </message>
     <message>
         <source>%1 is enabled.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist aktiviert.</translation>
     </message>
     <message>
         <source>AT</source>
-        <translation type="unfinished"></translation>
+        <translation>ZEIT</translation>
     </message>
     <message>
         <source>ACTOR</source>
-        <translation type="unfinished"></translation>
+        <translation>AKTEUR</translation>
     </message>
     <message>
         <source>VIA</source>
-        <translation type="unfinished"></translation>
+        <translation>ÜBER</translation>
     </message>
     <message>
         <source>ACTION</source>
-        <translation type="unfinished"></translation>
+        <translation>AKTION</translation>
     </message>
     <message>
         <source>TARGET</source>
-        <translation type="unfinished"></translation>
+        <translation>ZIEL</translation>
     </message>
     <message>
         <source>CHANGES</source>
-        <translation type="unfinished"></translation>
+        <translation>ÄNDERUNGEN</translation>
     </message>
     <message>
         <source>The user: the OS user name (SQLite) or the database login (PostgreSQL).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer: der Betriebssystem-Benutzername (SQLite) oder die Datenbankanmeldung (PostgreSQL).</translation>
     </message>
     <message>
         <source>Lists the users with their role (system administrators only).</source>
-        <translation type="unfinished"></translation>
+        <translation>Listet die Benutzer mit ihrer Rolle auf (nur Systemadministratoren).</translation>
     </message>
     <message>
         <source>Adds a user with a role (viewer, operator or systemadmin).</source>
-        <translation type="unfinished"></translation>
+        <translation>Fügt einen Benutzer mit einer Rolle hinzu (viewer, operator oder systemadmin).</translation>
     </message>
     <message>
         <source>viewer, operator or systemadmin (default viewer).</source>
-        <translation type="unfinished"></translation>
+        <translation>viewer, operator oder systemadmin (Standard: viewer).</translation>
     </message>
     <message>
         <source>The name shown in the status bar and the audit trail.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Name, der in der Statusleiste und im Audit-Protokoll angezeigt wird.</translation>
     </message>
     <message>
         <source>NAME ROLE</source>
-        <translation type="unfinished"></translation>
+        <translation>NAME ROLLE</translation>
     </message>
     <message>
         <source>The user and the new role (viewer, operator or systemadmin).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer und die neue Rolle (viewer, operator oder systemadmin).</translation>
     </message>
     <message>
         <source>Changes a user&apos;s role; the last system administrator keeps theirs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ändert die Rolle eines Benutzers; der letzte Systemadministrator behält seine.</translation>
     </message>
     <message>
         <source>Disables a user (kept for the audit trail); never the last system administrator.</source>
-        <translation type="unfinished"></translation>
+        <translation>Deaktiviert einen Benutzer (bleibt für das Audit-Protokoll erhalten); nie den letzten Systemadministrator.</translation>
     </message>
     <message>
         <source>Enables a disabled user again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktiviert einen deaktivierten Benutzer wieder.</translation>
     </message>
     <message>
         <source>Lists the audit trail, newest first (system administrators only).</source>
-        <translation type="unfinished"></translation>
+        <translation>Listet das Audit-Protokoll auf, neueste zuerst (nur Systemadministratoren).</translation>
     </message>
     <message>
         <source>Only what this user did.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur, was dieser Benutzer getan hat.</translation>
     </message>
     <message>
         <source>Only this action (jobs.cancel) or family (jobs.).</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur diese Aktion (jobs.cancel) oder Familie (jobs.).</translation>
     </message>
     <message>
         <source>Only rows about this object: job_12, user:bob, settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur Zeilen zu diesem Objekt: job_12, user:bob, settings.</translation>
     </message>
     <message>
         <source>From this time on (ISO 8601).</source>
-        <translation type="unfinished"></translation>
+        <translation>Ab diesem Zeitpunkt (ISO 8601).</translation>
     </message>
     <message>
         <source>Before this time (ISO 8601).</source>
-        <translation type="unfinished"></translation>
+        <translation>Vor diesem Zeitpunkt (ISO 8601).</translation>
     </message>
     <message>
         <source>Rows whose actor, action, targets or changes contain TEXT.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeilen, deren Akteur, Aktion, Ziele oder Änderungen TEXT enthalten.</translation>
     </message>
     <message>
         <source>At most N rows (default 50).</source>
-        <translation type="unfinished"></translation>
+        <translation>Höchstens N Zeilen (Standard 50).</translation>
     </message>
     <message>
         <source>Print CSV (RFC 4180) instead of a table.</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV (RFC 4180) statt einer Tabelle ausgeben.</translation>
     </message>
 </context>
 <context>
     <name>hcm::ui::AuditHistoryDialog</name>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>Verlauf</translation>
     </message>
     <message>
         <source>Nobody has acted on it yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bisher hat niemand etwas damit getan.</translation>
     </message>
 </context>
 <context>
     <name>hcm::ui::AuditPage</name>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>Any user</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Benutzer</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktion</translation>
     </message>
     <message>
         <source>Any action</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Aktionen</translation>
     </message>
     <message>
         <source>An action (&quot;jobs.cancel&quot;) or a family of actions ending in a dot (&quot;jobs.&quot;)</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Aktion („jobs.cancel“) oder eine Familie von Aktionen, die auf einen Punkt endet („jobs.“)</translation>
     </message>
     <message>
         <source>Target type</source>
-        <translation type="unfinished"></translation>
+        <translation>Zieltyp</translation>
     </message>
     <message>
         <source>Any target</source>
         <extracomment>target type filter of the audit page: no restriction</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Alle Ziele</translation>
     </message>
     <message>
         <source>Job</source>
-        <translation type="unfinished">Job</translation>
+        <translation>Job</translation>
     </message>
     <message>
         <source>Job type</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobtyp</translation>
     </message>
     <message>
         <source>Schedule</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitplan</translation>
     </message>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen</translation>
     </message>
     <message>
         <source>Worker</source>
-        <translation type="unfinished">Worker</translation>
+        <translation>Worker</translation>
     </message>
     <message>
         <source>Audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit-Protokoll</translation>
     </message>
     <message>
         <source>Target ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziel-ID</translation>
     </message>
     <message>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>The rows about one object (with a target type): a job&apos;s number, a user&apos;s name</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Zeilen zu einem Objekt (mit Zieltyp): die Nummer eines Jobs, der Name eines Benutzers</translation>
     </message>
     <message>
         <source>&amp;From</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Von</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Von</translation>
     </message>
     <message>
         <source>&amp;To</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Bis</translation>
     </message>
     <message>
         <source>To</source>
-        <translation type="unfinished"></translation>
+        <translation>Bis</translation>
     </message>
     <message>
         <source>Search</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen</translation>
     </message>
     <message>
         <source>Search users, actions, targets and changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer, Aktionen, Ziele und Änderungen durchsuchen</translation>
     </message>
     <message>
         <source>C&amp;lear Filters</source>
-        <translation type="unfinished"></translation>
+        <translation>Filter &amp;leeren</translation>
     </message>
     <message>
         <source>&amp;Export CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV &amp;exportieren…</translation>
     </message>
     <message>
         <source>Writes every row the filters match to a CSV file</source>
-        <translation type="unfinished"></translation>
+        <translation>Schreibt alle Zeilen, die zu den Filtern passen, in eine CSV-Datei</translation>
     </message>
     <message>
         <source>User:</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer:</translation>
     </message>
     <message>
         <source>Action:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktion:</translation>
     </message>
     <message>
         <source>Target:</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziel:</translation>
     </message>
     <message>
         <source>Entry details</source>
-        <translation type="unfinished"></translation>
+        <translation>Eintragsdetails</translation>
     </message>
     <message>
         <source>Select a row to see everything it recorded.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine Zeile aus, um alles zu sehen, was sie erfasst hat.</translation>
     </message>
     <message>
         <source>Exporting… %1 rows written</source>
-        <translation type="unfinished"></translation>
+        <translation>Exportieren… %1 Zeilen geschrieben</translation>
     </message>
     <message numerus="yes">
         <source>Exported %n rows to %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Zeile nach %1 exportiert.</numerusform>
+            <numerusform>%n Zeilen nach %1 exportiert.</numerusform>
         </translation>
     </message>
     <message>
         <source>The export was cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Export wurde abgebrochen.</translation>
     </message>
     <message>
         <source>The export failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Export ist fehlgeschlagen: %1</translation>
     </message>
     <message>
         <source>The end of the time range must be after its start.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Ende des Zeitraums muss nach seinem Anfang liegen.</translation>
     </message>
     <message>
         <source>#%1 at %2</source>
-        <translation type="unfinished">#%1 %2 um %2 {1 ?}</translation>
+        <translation>#%1 um %2</translation>
     </message>
     <message>
         <source>User: %1 (%2), via %3</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer: %1 (%2), über %3</translation>
     </message>
     <message>
         <source>from %1</source>
-        <translation type="unfinished"></translation>
+        <translation>von %1</translation>
     </message>
     <message>
         <source>Action: %1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktion: %1 — %2</translation>
     </message>
     <message>
         <source>Target: %1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziel: %1 %2</translation>
     </message>
     <message>
         <source>Changes:</source>
-        <translation type="unfinished"></translation>
+        <translation>Änderungen:</translation>
     </message>
     <message>
         <source>Export Audit Trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit-Protokoll exportieren</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV-Dateien (*.csv)</translation>
     </message>
     <message>
         <source>audit-%1.csv</source>
         <extracomment>default file name of an audit export; %1 is the date</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>audit-%1.csv</translation>
     </message>
     <message>
         <source>An export is running already.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es läuft bereits ein Export.</translation>
     </message>
     <message>
         <source>Exporting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Exportieren…</translation>
     </message>
 </context>
 <context>
@@ -5322,16 +5322,16 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message>
         <source>&amp;History…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Verlauf…</translation>
     </message>
     <message>
         <source>Who did what to this job, from the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Wer was mit diesem Job getan hat, laut Audit-Protokoll</translation>
     </message>
     <message>
         <source>History of %1</source>
         <extracomment>window title; %1 is the job id, &quot;job_12&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Verlauf von %1</translation>
     </message>
 </context>
 <context>
@@ -5870,253 +5870,253 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message>
         <source>No matching jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine passenden Jobs</translation>
     </message>
     <message>
         <source>Selected the 1 job that matches the filter.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 Job ausgewählt, der zum Filter passt.</translation>
     </message>
     <message>
         <source>Selected all %1 jobs that match the filter; Cancel, Retry and Delete act on every one of them.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle %1 Jobs ausgewählt, die zum Filter passen; Abbrechen, Wiederholen und Löschen wirken auf jeden davon.</translation>
     </message>
     <message>
         <source>Retry All Failed (%1)…</source>
         <extracomment>a bulk action of the Job menu; %1 the number of jobs it acts on</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagene wiederholen (%1)…</translation>
     </message>
     <message>
         <source>Retry All Failed %1 (%2)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagene %1 wiederholen (%2)…</translation>
     </message>
     <message>
         <source>Cancel All Queued (%1)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartende abbrechen (%1)…</translation>
     </message>
     <message>
         <source>Cancel All Queued %1 (%2)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartende %1 abbrechen (%2)…</translation>
     </message>
     <message>
         <source>every job that matches the filter, not only the loaded rows</source>
-        <translation type="unfinished"></translation>
+        <translation>jeder Job, der zum Filter passt, nicht nur die geladenen Zeilen</translation>
     </message>
     <message>
         <source>No job that matches the filter can take this action.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Job, der zum Filter passt, lässt diese Aktion zu.</translation>
     </message>
     <message>
         <source>Delete the 1 finished%1 job that matches the filter and its attempt history? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Den 1 beendeten%1 Job, der zum Filter passt, und seinen Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</translation>
     </message>
     <message>
         <source>Delete all %1 finished%2 jobs that match the filter and their attempt history? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle %1 beendeten%2 Jobs, die zum Filter passen, und ihren Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</translation>
     </message>
     <message>
         <source>Delete Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job löschen</translation>
     </message>
     <message>
         <source>Delete Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs löschen</translation>
     </message>
     <message>
         <source>Keep Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job behalten</translation>
     </message>
     <message>
         <source>Keep Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs behalten</translation>
     </message>
     <message>
         <source>Retry the 1 failed%1 job that matches the filter now?</source>
-        <translation type="unfinished"></translation>
+        <translation>Den 1 fehlgeschlagenen%1 Job, der zum Filter passt, jetzt wiederholen?</translation>
     </message>
     <message>
         <source>Retry all %1 failed%2 jobs that match the filter now?</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle %1 fehlgeschlagenen%2 Jobs, die zum Filter passen, jetzt wiederholen?</translation>
     </message>
     <message>
         <source>Retry Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job wiederholen</translation>
     </message>
     <message>
         <source>Retry Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs wiederholen</translation>
     </message>
     <message>
         <source>Cancel the 1 queued%1 job that matches the filter?</source>
-        <translation type="unfinished"></translation>
+        <translation>Den 1 wartenden%1 Job, der zum Filter passt, abbrechen?</translation>
     </message>
     <message>
         <source>Cancel all %1 queued%2 jobs that match the filter?</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle %1 wartenden%2 Jobs, die zum Filter passen, abbrechen?</translation>
     </message>
     <message>
         <source>Cancel Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job abbrechen</translation>
     </message>
     <message>
         <source>Delete Finished Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendete Jobs löschen</translation>
     </message>
     <message>
         <source> days</source>
         <extracomment>&quot;Delete finished jobs older than [30] days&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation> Tage</translation>
     </message>
     <message>
         <source>Older than</source>
-        <translation type="unfinished"></translation>
+        <translation>Älter als</translation>
     </message>
     <message>
         <source>Counting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen…</translation>
     </message>
     <message>
         <source>Finished more than</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendet vor mehr als</translation>
     </message>
     <message>
         <source>1 finished job that matches the filter finished before %1. Deleting it removes its attempt history; this cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 beendeter Job, der zum Filter passt, wurde vor %1 beendet. Beim Löschen wird sein Versuchsverlauf entfernt; dies kann nicht rückgängig gemacht werden.</translation>
     </message>
     <message>
         <source>%1 finished jobs that match the filter finished before %2. Deleting them removes their attempt history; this cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 beendete Jobs, die zum Filter passen, wurden vor %2 beendet. Beim Löschen wird ihr Versuchsverlauf entfernt; dies kann nicht rückgängig gemacht werden.</translation>
     </message>
     <message>
         <source>Retrying Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs werden wiederholt</translation>
     </message>
     <message>
         <source>Cancelling Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs werden abgebrochen</translation>
     </message>
     <message>
         <source>Deleting Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs werden gelöscht</translation>
     </message>
     <message>
         <source>Counting the jobs…</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs werden gezählt…</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>Anhalten</translation>
     </message>
     <message>
         <source>%1 of %2 jobs…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 Jobs…</translation>
     </message>
     <message>
         <source>Retried 1 job.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 Job wiederholt.</translation>
     </message>
     <message>
         <source>Retried %1 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Jobs wiederholt.</translation>
     </message>
     <message>
         <source>Cancelled 1 job.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 Job abgebrochen.</translation>
     </message>
     <message>
         <source>Cancelled %1 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Jobs abgebrochen.</translation>
     </message>
     <message>
         <source>Deleted 1 job.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 Job gelöscht.</translation>
     </message>
     <message>
         <source>Deleted %1 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Jobs gelöscht.</translation>
     </message>
     <message>
         <source>%1 had changed meanwhile and were left alone (%2).</source>
         <extracomment>%1 how many, %2 why the first of them could not be changed</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 hatten sich inzwischen geändert und wurden nicht angetastet (%2).</translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vor dem Ende angehalten.</translation>
     </message>
     <message>
         <source>Select one or more jobs first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie zuerst einen oder mehrere Jobs aus.</translation>
     </message>
     <message>
         <source>&amp;New Job…</source>
-        <translation type="unfinished">&amp;Neuer Job…</translation>
+        <translation>&amp;Neuer Job…</translation>
     </message>
     <message>
         <source>Select &amp;All</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Alle auswählen</translation>
     </message>
     <message>
         <source>Retry All Failed…</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagene wiederholen…</translation>
     </message>
     <message>
         <source>Cancel All Queued…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartende abbrechen…</translation>
     </message>
     <message>
         <source>Delete Finished Older Than…</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendete löschen, älter als…</translation>
     </message>
     <message>
         <source>Cancel %1? A queued job stops at once; a running job is asked to stop.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 abbrechen? Ein wartender Job stoppt sofort; ein laufender Job wird zum Anhalten aufgefordert.</translation>
     </message>
     <message>
         <source>Delete %1 and its attempt history? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 und seinen Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</translation>
     </message>
     <message numerus="yes">
         <source>Delete %n finished jobs and their attempt history? This cannot be undone.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n beendeten Job und seinen Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</numerusform>
+            <numerusform>%n beendete Jobs und ihren Versuchsverlauf löschen? Dies kann nicht rückgängig gemacht werden.</numerusform>
         </translation>
     </message>
     <message>
         <source>Keep Running</source>
-        <translation type="unfinished"></translation>
+        <translation>Weiterlaufen lassen</translation>
     </message>
     <message>
         <source>Created %1. The current filters hide it.</source>
         <extracomment>%1 is a job id such as job_12</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 angelegt. Die aktuellen Filter blenden ihn aus.</translation>
     </message>
     <message>
         <source>status “%1”</source>
         <extracomment>an active filter in &quot;No jobs match …&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Status „%1“</translation>
     </message>
     <message>
         <source>type “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>Typ „%1“</translation>
     </message>
     <message>
         <source>search “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>Suche „%1“</translation>
     </message>
     <message>
         <source>No jobs yet. &lt;a href=&quot;new&quot;&gt;Create one&lt;/a&gt; (Ctrl+N).</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch keine Jobs. &lt;a href=&quot;new&quot;&gt;Einen erstellen&lt;/a&gt; (Strg+N).</translation>
     </message>
     <message>
         <source>No jobs match %1. &lt;a href=&quot;clear&quot;&gt;Clear all filters&lt;/a&gt; (Esc clears the search).</source>
         <extracomment>%1 lists the active filters, e.g. status “Failed”, type “email_send”</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Keine Jobs passen zu %1. &lt;a href=&quot;clear&quot;&gt;Alle Filter entfernen&lt;/a&gt; (Esc leert die Suche).</translation>
     </message>
     <message>
         <source>%1 of %2</source>
         <extracomment>as in the Attempts column: attempts started &quot;of&quot; the most possible</extracomment>
-        <translation type="unfinished">%1 von %2</translation>
+        <translation>%1 von %2</translation>
     </message>
 </context>
 <context>
@@ -6309,39 +6309,39 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message>
         <source>Audit</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit</translation>
     </message>
     <message>
         <source>Users</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>&amp;Job</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Job</translation>
     </message>
     <message>
         <source>Signed in as %1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Angemeldet als %1 — %2</translation>
     </message>
     <message>
         <source>1 job/min</source>
         <extracomment>jobs completed in the last 60 seconds</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>1 Job/Min.</translation>
     </message>
     <message numerus="yes">
         <source>%n jobs/min</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Job/Min.</numerusform>
+            <numerusform>%n Jobs/Min.</numerusform>
         </translation>
     </message>
     <message>
         <source>Jobs completed in the last 60 seconds</source>
-        <translation type="unfinished"></translation>
+        <translation>In den letzten 60 Sekunden abgeschlossene Jobs</translation>
     </message>
     <message>
         <source>%1 jobs completed in the last 60 seconds</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Jobs in den letzten 60 Sekunden abgeschlossen</translation>
     </message>
 </context>
 <context>
@@ -7186,12 +7186,12 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>%1 (more than %2)</source>
         <extracomment>status filter entry when there are more jobs than were counted: &quot;All (more than 100,000)&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 (mehr als %2)</translation>
     </message>
     <message>
         <source>%1 (at least %2)</source>
         <extracomment>status filter entry when only part of the jobs was counted: &quot;Failed (at least 1,234)&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 (mindestens %2)</translation>
     </message>
 </context>
 <context>
@@ -7255,94 +7255,94 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <name>hcm::ui::UserTableModel</name>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>Display Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Anzeigename</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>Rolle</translation>
     </message>
     <message>
         <source>Disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>Deaktiviert</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished">Erstellt</translation>
+        <translation>Erstellt</translation>
     </message>
     <message>
         <source>Created By</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt von</translation>
     </message>
     <message>
         <source>Updated</source>
-        <translation type="unfinished"></translation>
+        <translation>Geändert</translation>
     </message>
     <message>
         <source>Updated By</source>
-        <translation type="unfinished"></translation>
+        <translation>Geändert von</translation>
     </message>
 </context>
 <context>
     <name>hcm::ui::UsersPage</name>
     <message>
         <source>Users</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>New user&apos;s name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name des neuen Benutzers</translation>
     </message>
     <message>
         <source>Login name</source>
-        <translation type="unfinished"></translation>
+        <translation>Anmeldename</translation>
     </message>
     <message>
         <source>New user&apos;s display name</source>
-        <translation type="unfinished"></translation>
+        <translation>Anzeigename des neuen Benutzers</translation>
     </message>
     <message>
         <source>Display name (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Anzeigename (optional)</translation>
     </message>
     <message>
         <source>New user&apos;s role</source>
-        <translation type="unfinished"></translation>
+        <translation>Rolle des neuen Benutzers</translation>
     </message>
     <message>
         <source>&amp;Add User</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer &amp;hinzufügen</translation>
     </message>
     <message>
         <source>New user</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Benutzer</translation>
     </message>
     <message>
         <source>Role of the selected user</source>
-        <translation type="unfinished"></translation>
+        <translation>Rolle des ausgewählten Benutzers</translation>
     </message>
     <message>
         <source>&amp;Change Role</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Rolle ändern</translation>
     </message>
     <message>
         <source>&amp;Disable</source>
-        <translation type="unfinished">&amp;Deaktivieren</translation>
+        <translation>&amp;Deaktivieren</translation>
     </message>
     <message>
         <source>Selected user</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgewählter Benutzer</translation>
     </message>
     <message>
         <source>&amp;Enable</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aktivieren</translation>
     </message>
     <message>
         <source>Saved the changes to %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Änderungen an %1 gespeichert.</translation>
     </message>
 </context>
 <context>
@@ -7585,24 +7585,24 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     </message>
     <message>
         <source>Running</source>
-        <translation type="unfinished">Läuft</translation>
+        <translation>Läuft</translation>
     </message>
     <message>
         <source>Stopped</source>
-        <translation type="unfinished">Gestoppt</translation>
+        <translation>Gestoppt</translation>
     </message>
     <message>
         <source>Lost (no heartbeat for %1)</source>
-        <translation type="unfinished">Verloren (kein Heartbeat seit %1)</translation>
+        <translation>Verloren (kein Heartbeat seit %1)</translation>
     </message>
     <message>
         <source>%1 of %2</source>
         <extracomment>as in the Running column: running jobs &quot;of&quot; the worker&apos;s threads</extracomment>
-        <translation type="unfinished">%1 von %2</translation>
+        <translation>%1 von %2</translation>
     </message>
     <message>
         <source>%1 ago</source>
-        <translation type="unfinished">vor %1</translation>
+        <translation>vor %1</translation>
     </message>
 </context>
 </TS>
