@@ -228,31 +228,31 @@
     <name>Tr</name>
     <message>
         <source>&quot;%1&quot; is not NAME=N with N from 1 to 1000000.</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » n&apos;est pas de la forme NOM=N avec N de 1 à 1000000.</translation>
     </message>
     <message>
         <source>Unknown limit &quot;%1&quot;: use read, create, cancel, settings-write or test-email.</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite inconnue « %1 » : utilisez read, create, cancel, settings-write ou test-email.</translation>
     </message>
     <message>
         <source>The API cannot listen on %1:%2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;API ne peut pas écouter sur %1:%2 : %3</translation>
     </message>
     <message>
         <source>--api needs ADDRESS:PORT with an IP address and a port from 0 to 65535 (0: any free port), for example 127.0.0.1:2000; got &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api attend ADRESSE:PORT avec une adresse IP et un port de 0 à 65535 (0 : n&apos;importe quel port libre), par exemple 127.0.0.1:2000 ; « %1 » a été indiqué.</translation>
     </message>
     <message>
         <source>There is no endpoint %1; see /api/openapi.json.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;existe aucun point de terminaison %1 ; voir /api/openapi.json.</translation>
     </message>
     <message>
         <source>%1 is not allowed on %2; allowed: %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>La méthode %1 n&apos;est pas autorisée sur %2 ; autorisées : %3.</translation>
     </message>
     <message>
         <source>The server is busy; try again in a moment.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le serveur est occupé ; réessayez dans un instant.</translation>
     </message>
 </context>
 <context>
@@ -402,87 +402,87 @@
     </message>
     <message>
         <source>Serve the HTTP API on ADDRESS:PORT (default 127.0.0.1:2000; port 0: any free port, printed at start). See docs/api.md.</source>
-        <translation type="unfinished"></translation>
+        <translation>Servir l&apos;API HTTP sur ADRESSE:PORT (par défaut 127.0.0.1:2000 ; port 0 : n&apos;importe quel port libre, affiché au démarrage). Voir docs/api.md.</translation>
     </message>
     <message>
         <source>address:port</source>
-        <translation type="unfinished"></translation>
+        <translation>adresse:port</translation>
     </message>
     <message>
         <source>Serve the API over HTTPS with this certificate (PEM).</source>
-        <translation type="unfinished"></translation>
+        <translation>Servir l&apos;API en HTTPS avec ce certificat (PEM).</translation>
     </message>
     <message>
         <source>file</source>
-        <translation type="unfinished"></translation>
+        <translation>fichier</translation>
     </message>
     <message>
         <source>The private key (PEM) of --api-cert.</source>
-        <translation type="unfinished"></translation>
+        <translation>La clé privée (PEM) de --api-cert.</translation>
     </message>
     <message>
         <source>Serve plain HTTP on an address other than loopback (behind a TLS reverse proxy on a trusted network only).</source>
-        <translation type="unfinished"></translation>
+        <translation>Servir en HTTP simple sur une adresse autre que loopback (uniquement derrière un proxy inverse TLS sur un réseau de confiance).</translation>
     </message>
     <message>
         <source>Requests per minute per token: read=20,create=20,cancel=20,settings-write=10,test-email=5 (name only those you change).</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes par minute et par jeton : read=20,create=20,cancel=20,settings-write=10,test-email=5 (n&apos;indiquez que celles que vous modifiez).</translation>
     </message>
     <message>
         <source>limits</source>
-        <translation type="unfinished"></translation>
+        <translation>limites</translation>
     </message>
     <message>
         <source>Threads answering API requests, each with its own database connection (default: 4).</source>
-        <translation type="unfinished"></translation>
+        <translation>Threads qui répondent aux requêtes de l&apos;API, chacun avec sa propre connexion à la base de données (par défaut : 4).</translation>
     </message>
     <message>
         <source>Seconds a client has to send a request&apos;s head (default: 10); the body gets 30 s, an idle connection 60 s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Secondes dont dispose un client pour envoyer l&apos;en-tête d&apos;une requête (par défaut : 10) ; le corps dispose de 30 s, une connexion inactive de 60 s.</translation>
     </message>
     <message>
         <source>Open API connections at most; more are answered 503 (default: 1000).</source>
-        <translation type="unfinished"></translation>
+        <translation>Nombre maximal de connexions API ouvertes ; au-delà, la réponse est 503 (par défaut : 1000).</translation>
     </message>
     <message>
         <source>--concurrency must be a whole number from 1 to 256 (0, with --api: serve the API without running jobs).</source>
-        <translation type="unfinished"></translation>
+        <translation>--concurrency doit être un nombre entier de 1 à 256 (0, avec --api : servir l&apos;API sans exécuter de tâches).</translation>
     </message>
     <message>
         <source>--api cannot be combined with --once.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api ne peut pas être combiné avec --once.</translation>
     </message>
     <message>
         <source>--api-cert and --api-key go together.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-cert et --api-key vont ensemble.</translation>
     </message>
     <message>
         <source>cannot read the certificate %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>impossible de lire le certificat %1 : %2</translation>
     </message>
     <message>
         <source>cannot read the key %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>impossible de lire la clé %1 : %2</translation>
     </message>
     <message>
         <source>--api-cert and --api-key must be a PEM certificate and its unencrypted PEM private key (RSA or EC).</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-cert et --api-key doivent être un certificat PEM et sa clé privée PEM non chiffrée (RSA ou EC).</translation>
     </message>
     <message>
         <source>--api %1 is not a loopback address: bearer tokens would cross the network in plain text, where anyone on the path can read and reuse them. Give --api-cert and --api-key for HTTPS, or put a TLS reverse proxy in front and add --api-insecure (docs/api.md).</source>
-        <translation type="unfinished"></translation>
+        <translation>--api %1 n&apos;est pas une adresse loopback : les jetons bearer traverseraient le réseau en clair, où quiconque sur le chemin peut les lire et les réutiliser. Indiquez --api-cert et --api-key pour le HTTPS, ou placez un proxy inverse TLS devant et ajoutez --api-insecure (docs/api.md).</translation>
     </message>
     <message>
         <source>--api-threads must be a whole number from 1 to 64.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-threads doit être un nombre entier de 1 à 64.</translation>
     </message>
     <message>
         <source>--api-header-timeout must be a number of seconds from 0.1 to 3600.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-header-timeout doit être un nombre de secondes entre 0,1 et 3600.</translation>
     </message>
     <message>
         <source>--api-max-connections must be a whole number from 1 to 100000.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api-max-connections doit être un nombre entier de 1 à 100000.</translation>
     </message>
 </context>
 <context>
@@ -686,120 +686,120 @@
     <name>hcm::ApiRateLimiter</name>
     <message>
         <source>counting the request for the rate limit</source>
-        <translation type="unfinished"></translation>
+        <translation>comptage de la requête pour la limite de débit</translation>
     </message>
     <message>
         <source>The database did not return the request count.</source>
-        <translation type="unfinished"></translation>
+        <translation>La base de données n&apos;a pas renvoyé le nombre de requêtes.</translation>
     </message>
     <message>
         <source>deleting past rate windows</source>
-        <translation type="unfinished"></translation>
+        <translation>suppression des anciennes fenêtres de limite de débit</translation>
     </message>
 </context>
 <context>
     <name>hcm::ApiTokenStore</name>
     <message>
         <source>There is no user &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;existe aucun utilisateur « %1 ».</translation>
     </message>
     <message>
         <source>A token needs a name of 1 to 200 characters that says what it is for.</source>
-        <translation type="unfinished"></translation>
+        <translation>Un jeton doit avoir un nom de 1 à 200 caractères qui indique à quoi il sert.</translation>
     </message>
     <message>
         <source>The rate limit must be from 1 to 1000000 per minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>La limite de débit doit être comprise entre 1 et 1000000 par minute.</translation>
     </message>
     <message>
         <source>The expiry time lies in the past.</source>
-        <translation type="unfinished"></translation>
+        <translation>La date d&apos;expiration est dans le passé.</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; is disabled: enable it before creating a token.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur « %1 » est désactivé : réactivez-le avant de créer un jeton.</translation>
     </message>
     <message>
         <source>storing the token</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement du jeton</translation>
     </message>
     <message>
         <source>The database did not return the new token&apos;s id.</source>
-        <translation type="unfinished"></translation>
+        <translation>La base de données n&apos;a pas renvoyé l&apos;identifiant du nouveau jeton.</translation>
     </message>
     <message>
         <source>listing the tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>liste des jetons</translation>
     </message>
     <message>
         <source>revoking the token</source>
-        <translation type="unfinished"></translation>
+        <translation>révocation du jeton</translation>
     </message>
     <message>
         <source>Token %1 is revoked already.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le jeton %1 est déjà révoqué.</translation>
     </message>
     <message>
         <source>There is no token %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;existe aucun jeton %1.</translation>
     </message>
     <message>
         <source>The token is not valid.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le jeton n&apos;est pas valide.</translation>
     </message>
     <message>
         <source>checking the token</source>
-        <translation type="unfinished"></translation>
+        <translation>vérification du jeton</translation>
     </message>
     <message>
         <source>The token was revoked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le jeton a été révoqué.</translation>
     </message>
     <message>
         <source>The token has expired.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le jeton a expiré.</translation>
     </message>
     <message>
         <source>The token&apos;s user no longer exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur du jeton n&apos;existe plus.</translation>
     </message>
     <message>
         <source>The token&apos;s user is disabled.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur du jeton est désactivé.</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; has an unknown role.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur « %1 » a un rôle inconnu.</translation>
     </message>
     <message>
         <source>recording the token&apos;s use</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement de l&apos;utilisation du jeton</translation>
     </message>
 </context>
 <context>
     <name>hcm::AsyncAuditService</name>
     <message>
         <source>Could not write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible d&apos;écrire %1 : %2</translation>
     </message>
 </context>
 <context>
     <name>hcm::AuditStore</name>
     <message>
         <source>writing the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>écriture du journal d&apos;audit</translation>
     </message>
     <message>
         <source>reading the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture du journal d&apos;audit</translation>
     </message>
     <message>
         <source>reading the audit retention</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture de la durée de conservation de l&apos;audit</translation>
     </message>
     <message>
         <source>removing expired audit rows</source>
-        <translation type="unfinished"></translation>
+        <translation>suppression des lignes d&apos;audit expirées</translation>
     </message>
 </context>
 <context>
@@ -807,108 +807,108 @@
     <message>
         <source>(none)</source>
         <extracomment>an audited setting that had no value before or after the change</extracomment>
-        <translation type="unfinished">(aucun)</translation>
+        <translation>(aucun)</translation>
     </message>
     <message>
         <source>yes</source>
-        <translation type="unfinished">oui</translation>
+        <translation>oui</translation>
     </message>
     <message>
         <source>no</source>
-        <translation type="unfinished">non</translation>
+        <translation>non</translation>
     </message>
     <message>
         <source>(empty)</source>
         <extracomment>an audited setting whose value was the empty text</extracomment>
-        <translation type="unfinished">(vide)</translation>
+        <translation>(vide)</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished">Heure</translation>
+        <translation>Heure</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>Rôle</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Action</translation>
     </message>
     <message>
         <source>Target</source>
-        <translation type="unfinished"></translation>
+        <translation>Cible</translation>
     </message>
     <message>
         <source>Outcome</source>
-        <translation type="unfinished">Résultat</translation>
+        <translation>Résultat</translation>
     </message>
     <message>
         <source>Changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifications</translation>
     </message>
     <message>
         <source>Via</source>
-        <translation type="unfinished"></translation>
+        <translation>Via</translation>
     </message>
     <message>
         <source>From %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Depuis %1</translation>
     </message>
     <message>
         <source>%1: changed</source>
         <extracomment>an audited secret (password, token) was changed; its value is never shown</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 : modifié</translation>
     </message>
     <message>
         <source>%1: %2 → %3</source>
         <extracomment>an audited field&apos;s change: &quot;smtp_host: old.example.com → smtp.example.com&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 : %2 → %3</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished">%1 : %2</translation>
+        <translation>%1 : %2</translation>
     </message>
     <message numerus="yes">
         <source>%1 and %n more</source>
         <extracomment>the ids of a bulk action&apos;s targets: &quot;1, 2, 3 and 12 more&quot;</extracomment>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 et %n autre</numerusform>
+            <numerusform>%1 et %n autres</numerusform>
         </translation>
     </message>
     <message>
         <source>Refused</source>
         <extracomment>outcome of an audited action: it was carried out, or refused for lack of permission</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Refusée</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished"></translation>
+        <translation>Effectuée</translation>
     </message>
     <message>
         <source>Desktop</source>
         <extracomment>the interface an audited action came through: the desktop program</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Bureau</translation>
     </message>
     <message>
         <source>hcmctl</source>
-        <translation type="unfinished"></translation>
+        <translation>hcmctl</translation>
     </message>
     <message>
         <source>HTTP API</source>
-        <translation type="unfinished"></translation>
+        <translation>API HTTP</translation>
     </message>
     <message>
         <source>Worker</source>
-        <translation type="unfinished">Worker</translation>
+        <translation>Worker</translation>
     </message>
     <message>
         <source>System</source>
-        <translation type="unfinished"></translation>
+        <translation>Système</translation>
     </message>
 </context>
 <context>
@@ -966,7 +966,7 @@
     </message>
     <message>
         <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
-        <translation type="unfinished"></translation>
+        <translation>Type de nettoyage inconnu « %1 » (attendu : all, jobs, attempts, cache ou audit).</translation>
     </message>
 </context>
 <context>
@@ -1391,54 +1391,54 @@
     <name>hcm::IdempotencyKeys</name>
     <message>
         <source>storing the idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement de la clé d&apos;idempotence</translation>
     </message>
     <message>
         <source>reading the idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture de la clé d&apos;idempotence</translation>
     </message>
     <message>
         <source>replacing an expired idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>remplacement d&apos;une clé d&apos;idempotence expirée</translation>
     </message>
     <message>
         <source>Another request with the same Idempotency-Key is still being processed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Une autre requête avec la même Idempotency-Key est encore en cours de traitement.</translation>
     </message>
     <message>
         <source>recording the idempotency key&apos;s job</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrement de la tâche de la clé d&apos;idempotence</translation>
     </message>
     <message>
         <source>releasing the idempotency key</source>
-        <translation type="unfinished"></translation>
+        <translation>libération de la clé d&apos;idempotence</translation>
     </message>
     <message>
         <source>deleting expired idempotency keys</source>
-        <translation type="unfinished"></translation>
+        <translation>suppression des clés d&apos;idempotence expirées</translation>
     </message>
 </context>
 <context>
     <name>hcm::Identity</name>
     <message>
         <source>finding the role of this login</source>
-        <translation type="unfinished"></translation>
+        <translation>recherche du rôle de cette connexion</translation>
     </message>
     <message>
         <source>The database login &quot;%1&quot; is in none of the groups hcm_admin, hcm_operator and hcm_viewer, so it may do nothing here. A system administrator runs, for example, GRANT hcm_viewer TO %1; (see docs/postgresql.md, &quot;Adding a person&quot;).</source>
-        <translation type="unfinished"></translation>
+        <translation>La connexion « %1 » à la base de données n&apos;appartient à aucun des groupes hcm_admin, hcm_operator et hcm_viewer ; elle ne peut donc rien faire ici. Un administrateur système exécute par exemple GRANT hcm_viewer TO %1; (voir docs/postgresql.md, « Adding a person »).</translation>
     </message>
     <message>
         <source>Signed in as %1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Connecté en tant que %1 — %2</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; has no account in %2. A system administrator of this database runs: hcmctl --db %2 users add %1 --role viewer (or operator, systemadmin).</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur « %1 » n&apos;a pas de compte dans %2. Un administrateur système de cette base de données exécute : hcmctl --db %2 users add %1 --role viewer (ou operator, systemadmin).</translation>
     </message>
     <message>
         <source>The account &quot;%1&quot; is disabled. A system administrator of this database can enable it again: hcmctl users enable %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le compte « %1 » est désactivé. Un administrateur système de cette base de données peut le réactiver : hcmctl users enable %1.</translation>
     </message>
 </context>
 <context>
@@ -1608,34 +1608,34 @@
     </message>
     <message>
         <source>announcing the imported jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>annonce des tâches importées</translation>
     </message>
 </context>
 <context>
     <name>hcm::JobRetention</name>
     <message>
         <source>counting old jobs</source>
-        <translation type="unfinished">comptage des anciennes tâches</translation>
+        <translation>comptage des anciennes tâches</translation>
     </message>
     <message>
         <source>A batch of old jobs to delete must hold at least one job, not %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Un lot d&apos;anciennes tâches à supprimer doit contenir au moins une tâche, pas %1.</translation>
     </message>
     <message>
         <source>finding old jobs</source>
-        <translation type="unfinished">recherche des anciennes tâches</translation>
+        <translation>recherche des anciennes tâches</translation>
     </message>
     <message>
         <source>deleting the attempts of old jobs</source>
-        <translation type="unfinished">suppression des essais des anciennes tâches</translation>
+        <translation>suppression des essais des anciennes tâches</translation>
     </message>
     <message>
         <source>deleting old jobs</source>
-        <translation type="unfinished">suppression des anciennes tâches</translation>
+        <translation>suppression des anciennes tâches</translation>
     </message>
     <message>
         <source>deleting old job attempts</source>
-        <translation type="unfinished">suppression des anciens essais de tâches</translation>
+        <translation>suppression des anciens essais de tâches</translation>
     </message>
 </context>
 <context>
@@ -1800,9 +1800,9 @@
     </message>
     <message numerus="yes">
         <source>%1 (after %n job(s) had been changed)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 (après la modification de %n tâche)</numerusform>
+            <numerusform>%1 (après la modification de %n tâches)</numerusform>
         </translation>
     </message>
 </context>
@@ -1814,7 +1814,7 @@
     </message>
     <message>
         <source>folding the job counts</source>
-        <translation type="unfinished"></translation>
+        <translation>consolidation des compteurs de tâches</translation>
     </message>
 </context>
 <context>
@@ -2732,83 +2732,83 @@
     <name>hcm::Permission</name>
     <message>
         <source>read jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>lire les tâches</translation>
     </message>
     <message>
         <source>create jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>créer des tâches</translation>
     </message>
     <message>
         <source>cancel jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>annuler des tâches</translation>
     </message>
     <message>
         <source>retry jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>relancer des tâches</translation>
     </message>
     <message>
         <source>delete jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>supprimer des tâches</translation>
     </message>
     <message>
         <source>pause or resume job types</source>
-        <translation type="unfinished"></translation>
+        <translation>suspendre ou reprendre des types de tâche</translation>
     </message>
     <message>
         <source>import jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>importer des tâches</translation>
     </message>
     <message>
         <source>read workers</source>
-        <translation type="unfinished"></translation>
+        <translation>lire les workers</translation>
     </message>
     <message>
         <source>drain or remove workers</source>
-        <translation type="unfinished"></translation>
+        <translation>vider ou retirer des workers</translation>
     </message>
     <message>
         <source>read schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>lire les planifications</translation>
     </message>
     <message>
         <source>run schedules now</source>
-        <translation type="unfinished"></translation>
+        <translation>exécuter des planifications immédiatement</translation>
     </message>
     <message>
         <source>change schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>modifier les planifications</translation>
     </message>
     <message>
         <source>read notification settings</source>
-        <translation type="unfinished"></translation>
+        <translation>lire les paramètres de notification</translation>
     </message>
     <message>
         <source>change notification settings</source>
-        <translation type="unfinished"></translation>
+        <translation>modifier les paramètres de notification</translation>
     </message>
     <message>
         <source>send test messages</source>
-        <translation type="unfinished"></translation>
+        <translation>envoyer des messages de test</translation>
     </message>
     <message>
         <source>read the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>lire le journal d&apos;audit</translation>
     </message>
     <message>
         <source>manage users</source>
-        <translation type="unfinished"></translation>
+        <translation>gérer les utilisateurs</translation>
     </message>
     <message>
         <source>manage API tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>gérer les jetons d&apos;API</translation>
     </message>
     <message>
         <source>%1 may not %2 (needs the %3 role).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ne peut pas %2 (rôle %3 requis).</translation>
     </message>
     <message>
         <source>Needs the %1 role</source>
-        <translation type="unfinished"></translation>
+        <translation>Nécessite le rôle %1</translation>
     </message>
 </context>
 <context>
@@ -2900,15 +2900,15 @@
     <name>hcm::Role</name>
     <message>
         <source>Viewer</source>
-        <translation type="unfinished"></translation>
+        <translation>Lecteur</translation>
     </message>
     <message>
         <source>Operator</source>
-        <translation type="unfinished"></translation>
+        <translation>Opérateur</translation>
     </message>
     <message>
         <source>System administrator</source>
-        <translation type="unfinished"></translation>
+        <translation>Administrateur système</translation>
     </message>
 </context>
 <context>
@@ -3226,75 +3226,75 @@
     <name>hcm::UserService</name>
     <message>
         <source>reading the user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture de l&apos;utilisateur %1</translation>
     </message>
     <message>
         <source>counting the system administrators</source>
-        <translation type="unfinished"></translation>
+        <translation>comptage des administrateurs système</translation>
     </message>
     <message>
         <source>giving %1 the role %2</source>
-        <translation type="unfinished"></translation>
+        <translation>attribution du rôle %2 à %1</translation>
     </message>
     <message>
         <source>Changing roles on PostgreSQL needs a login with CREATEROLE or ADMIN OPTION on the group roles, and the login %1 must exist (CREATE ROLE %1 LOGIN;).</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier les rôles sous PostgreSQL nécessite une connexion avec CREATEROLE ou ADMIN OPTION sur les rôles de groupe, et la connexion %1 doit exister (CREATE ROLE %1 LOGIN;).</translation>
     </message>
     <message>
         <source>The user name is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le nom d&apos;utilisateur est vide.</translation>
     </message>
     <message>
         <source>The user name is %1 characters long; the limit is %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le nom d&apos;utilisateur fait %1 caractères ; la limite est de %2.</translation>
     </message>
     <message>
         <source>The user name &quot;%1&quot; may contain only letters, digits and . _ - @.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le nom d&apos;utilisateur « %1 » ne peut contenir que des lettres, des chiffres et . _ - @.</translation>
     </message>
     <message>
         <source>reading the users</source>
-        <translation type="unfinished"></translation>
+        <translation>lecture des utilisateurs</translation>
     </message>
     <message>
         <source>The display name is %1 characters long; the limit is 200.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le nom affiché fait %1 caractères ; la limite est de 200.</translation>
     </message>
     <message>
         <source>The user &quot;%1&quot; exists already (%2%3); change it with set-role or enable.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur « %1 » existe déjà (%2%3) ; modifiez-le avec set-role ou enable.</translation>
     </message>
     <message>
         <source>, disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>, désactivé</translation>
     </message>
     <message>
         <source>adding the user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>ajout de l&apos;utilisateur %1</translation>
     </message>
     <message>
         <source>There is no user &quot;%1&quot;; add it with: hcmctl users add %1 --role %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;existe aucun utilisateur « %1 » ; ajoutez-le avec : hcmctl users add %1 --role %2.</translation>
     </message>
     <message>
         <source>%1 is the last system administrator and cannot become %2: make someone else a system administrator first.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 est le dernier administrateur système et ne peut pas devenir %2 : nommez d&apos;abord quelqu&apos;un d&apos;autre administrateur système.</translation>
     </message>
     <message>
         <source>changing the role of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>modification du rôle de %1</translation>
     </message>
     <message>
         <source>There is no user &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;existe aucun utilisateur « %1 ».</translation>
     </message>
     <message>
         <source>%1 is the last system administrator and cannot be disabled: make someone else a system administrator first.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 est le dernier administrateur système et ne peut pas être désactivé : nommez d&apos;abord quelqu&apos;un d&apos;autre administrateur système.</translation>
     </message>
     <message>
         <source>changing the user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>modification de l&apos;utilisateur %1</translation>
     </message>
 </context>
 <context>
@@ -3376,177 +3376,177 @@
     <name>hcm::api::ApiServer</name>
     <message numerus="yes">
         <source>The request has %n errors.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>La requête comporte %n erreur.</numerusform>
+            <numerusform>La requête comporte %n erreurs.</numerusform>
         </translation>
     </message>
     <message>
         <source>The database is not available; try again later.</source>
-        <translation type="unfinished"></translation>
+        <translation>La base de données n&apos;est pas disponible ; réessayez plus tard.</translation>
     </message>
     <message>
         <source>The server could not complete the request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le serveur n&apos;a pas pu traiter la requête.</translation>
     </message>
     <message>
         <source>The body must be JSON, sent with Content-Type: application/json.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le corps doit être du JSON, envoyé avec Content-Type: application/json.</translation>
     </message>
     <message>
         <source>The body is not valid JSON: %1 at byte %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le corps n&apos;est pas du JSON valide : %1 à l&apos;octet %2.</translation>
     </message>
     <message>
         <source>The body must be a JSON object.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le corps doit être un objet JSON.</translation>
     </message>
     <message>
         <source>Unknown parameter; use status, job_type, limit or cursor.</source>
-        <translation type="unfinished"></translation>
+        <translation>Paramètre inconnu ; utilisez status, job_type, limit ou cursor.</translation>
     </message>
     <message>
         <source>Unknown status &quot;%1&quot;: use queued, processing, completed, failed or cancelled.</source>
-        <translation type="unfinished">Statut inconnu « %1 » : utilisez queued, processing, completed, failed ou cancelled.</translation>
+        <translation>Statut inconnu « %1 » : utilisez queued, processing, completed, failed ou cancelled.</translation>
     </message>
     <message>
         <source>limit must be a whole number from 1 to 500.</source>
-        <translation type="unfinished"></translation>
+        <translation>limit doit être un nombre entier de 1 à 500.</translation>
     </message>
     <message>
         <source>The cursor is not one this server gave out.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce curseur n&apos;a pas été fourni par ce serveur.</translation>
     </message>
     <message>
         <source>Unknown field; use job_type, priority, payload, max_retries or run_at.</source>
-        <translation type="unfinished"></translation>
+        <translation>Champ inconnu ; utilisez job_type, priority, payload, max_retries ou run_at.</translation>
     </message>
     <message>
         <source>job_type is required: the name of a job type.</source>
-        <translation type="unfinished"></translation>
+        <translation>job_type est obligatoire : le nom d&apos;un type de tâche.</translation>
     </message>
     <message>
         <source>Unknown job type &quot;%1&quot;; known types: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Type de tâche inconnu « %1 » ; types connus : %2.</translation>
     </message>
     <message>
         <source>priority must be one of low, normal, high, critical.</source>
-        <translation type="unfinished"></translation>
+        <translation>priority doit valoir low, normal, high ou critical.</translation>
     </message>
     <message>
         <source>payload must be a JSON object.</source>
-        <translation type="unfinished"></translation>
+        <translation>payload doit être un objet JSON.</translation>
     </message>
     <message>
         <source>max_retries must be a whole number from 0 to %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_retries doit être un nombre entier de 0 à %1.</translation>
     </message>
     <message>
         <source>run_at must be a string.</source>
-        <translation type="unfinished"></translation>
+        <translation>run_at doit être une chaîne.</translation>
     </message>
     <message>
         <source>Idempotency-Key must be 1 to 255 visible ASCII characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Idempotency-Key doit comporter de 1 à 255 caractères ASCII visibles.</translation>
     </message>
     <message>
         <source>This Idempotency-Key was used for a different request within 24 hours.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cette Idempotency-Key a été utilisée pour une autre requête au cours des dernières 24 heures.</translation>
     </message>
     <message>
         <source>There is no job &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;existe aucune tâche « %1 ».</translation>
     </message>
     <message>
         <source>Job %1 is %2 already: there is nothing to cancel.</source>
-        <translation type="unfinished"></translation>
+        <translation>La tâche %1 est déjà à l&apos;état %2 : il n&apos;y a rien à annuler.</translation>
     </message>
     <message>
         <source>The job could not be cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>La tâche n&apos;a pas pu être annulée.</translation>
     </message>
     <message>
         <source>version is required: the version of the settings you read (GET).</source>
-        <translation type="unfinished"></translation>
+        <translation>version est obligatoire : la version des paramètres que vous avez lus (GET).</translation>
     </message>
     <message>
         <source>Unknown setting.</source>
-        <translation type="unfinished"></translation>
+        <translation>Paramètre inconnu.</translation>
     </message>
     <message>
         <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
-        <translation type="unfinished"></translation>
+        <translation>Un secret s&apos;écrit sous forme de chaîne (null ou &quot;&quot; l&apos;efface).</translation>
     </message>
     <message>
         <source>The value has the wrong type.</source>
-        <translation type="unfinished"></translation>
+        <translation>La valeur n&apos;a pas le bon type.</translation>
     </message>
     <message>
         <source>Changed by someone else since version %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifié par quelqu&apos;un d&apos;autre depuis la version %1.</translation>
     </message>
     <message>
         <source>recipient must be an email address.</source>
-        <translation type="unfinished"></translation>
+        <translation>recipient doit être une adresse e-mail.</translation>
     </message>
     <message>
         <source>Send a token: Authorization: Bearer &lt;token&gt; (hcmctl tokens create).</source>
-        <translation type="unfinished"></translation>
+        <translation>Envoyez un jeton : Authorization: Bearer &lt;token&gt; (hcmctl tokens create).</translation>
     </message>
     <message>
         <source>Only Bearer tokens are accepted: Authorization: Bearer &lt;token&gt;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Seuls les jetons Bearer sont acceptés : Authorization: Bearer &lt;token&gt;.</translation>
     </message>
     <message>
         <source>Too many requests: at most %1 per minute for this token; try again in %2 s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Trop de requêtes : au plus %1 par minute pour ce jeton ; réessayez dans %2 s.</translation>
     </message>
     <message>
         <source>The API description is missing from this build.</source>
-        <translation type="unfinished"></translation>
+        <translation>La description de l&apos;API est absente de cette version.</translation>
     </message>
 </context>
 <context>
     <name>hcm::api::HttpServer</name>
     <message>
         <source>The request was not received in time.</source>
-        <translation type="unfinished"></translation>
+        <translation>La requête n&apos;a pas été reçue à temps.</translation>
     </message>
     <message>
         <source>The request head is larger than %1 bytes.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;en-tête de la requête dépasse %1 octets.</translation>
     </message>
     <message>
         <source>The request body is larger than %1 bytes.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le corps de la requête dépasse %1 octets.</translation>
     </message>
     <message>
         <source>The request line is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>La ligne de requête est mal formée.</translation>
     </message>
     <message>
         <source>Only HTTP/1.1 and HTTP/1.0 are served.</source>
-        <translation type="unfinished"></translation>
+        <translation>Seuls HTTP/1.1 et HTTP/1.0 sont pris en charge.</translation>
     </message>
     <message>
         <source>The request target is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>La cible de la requête est mal formée.</translation>
     </message>
     <message>
         <source>A header field is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Un champ d&apos;en-tête est mal formé.</translation>
     </message>
     <message>
         <source>Content-Length is not valid.</source>
-        <translation type="unfinished"></translation>
+        <translation>Content-Length n&apos;est pas valide.</translation>
     </message>
     <message>
         <source>Send the body with Content-Length; chunked transfer encoding is not accepted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Envoyez le corps avec Content-Length ; l&apos;encodage de transfert chunked n&apos;est pas accepté.</translation>
     </message>
     <message>
         <source>Too many connections; try again later.</source>
-        <translation type="unfinished"></translation>
+        <translation>Trop de connexions ; réessayez plus tard.</translation>
     </message>
 </context>
 <context>
@@ -4617,516 +4617,516 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     </message>
     <message>
         <source>One or more job ids, as job_12 or 12 (none with --all).</source>
-        <translation type="unfinished"></translation>
+        <translation>Un ou plusieurs identifiants de tâches, sous la forme job_12 ou 12 (aucun avec --all).</translation>
     </message>
     <message>
         <source>Cancels queued jobs; asks running ones to stop. --all: every queued job the filters select.</source>
-        <translation type="unfinished"></translation>
+        <translation>Annule les tâches en attente ; demande aux tâches en cours de s&apos;arrêter. --all : toutes les tâches en attente sélectionnées par les filtres.</translation>
     </message>
     <message>
         <source>Every job the filters select instead of ids, in batches.</source>
-        <translation type="unfinished"></translation>
+        <translation>Toutes les tâches sélectionnées par les filtres au lieu d&apos;identifiants, par lots.</translation>
     </message>
     <message>
         <source>With --all: only these statuses (comma-separated).</source>
-        <translation type="unfinished"></translation>
+        <translation>Avec --all : uniquement ces statuts (séparés par des virgules).</translation>
     </message>
     <message>
         <source>With --all: only this job type.</source>
-        <translation type="unfinished"></translation>
+        <translation>Avec --all : uniquement ce type de tâche.</translation>
     </message>
     <message>
         <source>With --all: match the id, type or error text.</source>
-        <translation type="unfinished"></translation>
+        <translation>Avec --all : rechercher dans l&apos;identifiant, le type ou le texte d&apos;erreur.</translation>
     </message>
     <message>
         <source>With --all: only the jobs this schedule made (id or name).</source>
-        <translation type="unfinished"></translation>
+        <translation>Avec --all : uniquement les tâches créées par cette planification (identifiant ou nom).</translation>
     </message>
     <message>
         <source>With --all: only count the matching jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Avec --all : compter seulement les tâches correspondantes.</translation>
     </message>
     <message>
         <source>Queues failed or cancelled jobs again, now. --all: every failed job the filters select.</source>
-        <translation type="unfinished"></translation>
+        <translation>Remet en file d&apos;attente les tâches échouées ou annulées, immédiatement. --all : toutes les tâches échouées sélectionnées par les filtres.</translation>
     </message>
     <message>
         <source>Deletes finished jobs and their attempts. --all: every finished job the filters select.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprime les tâches terminées et leurs essais. --all : toutes les tâches terminées sélectionnées par les filtres.</translation>
     </message>
     <message>
         <source>With --all: only jobs finished more than N days ago.</source>
-        <translation type="unfinished"></translation>
+        <translation>Avec --all : uniquement les tâches terminées il y a plus de N jours.</translation>
     </message>
     <message>
         <source>DAYS</source>
-        <translation type="unfinished"></translation>
+        <translation>JOURS</translation>
     </message>
     <message>
         <source>Give job ids or --all with filters, not both.</source>
-        <translation type="unfinished"></translation>
+        <translation>Indiquez des identifiants de tâches ou --all avec des filtres, pas les deux.</translation>
     </message>
     <message>
         <source>%1 jobs match.</source>
         <extracomment>hcmctl jobs cancel|retry|delete --all --dry-run</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches correspondent.</translation>
     </message>
     <message>
         <source>Cancelled %1 of %2 matching jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches annulées sur %2 correspondantes.</translation>
     </message>
     <message>
         <source>Queued %1 of %2 matching jobs for retry.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches remises en file pour un nouvel essai sur %2 correspondantes.</translation>
     </message>
     <message>
         <source>Deleted %1 of %2 matching jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches supprimées sur %2 correspondantes.</translation>
     </message>
     <message>
         <source>%1 had changed meanwhile and were left alone (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 avaient changé entre-temps et n&apos;ont pas été modifiées (%2).</translation>
     </message>
     <message>
         <source>%1 is missing: ID (or --all with --status, --type, --search, --schedule)</source>
         <extracomment>%1 is the command, &quot;jobs cancel&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 : ID manquant (ou --all avec --status, --type, --search, --schedule)</translation>
     </message>
     <message>
         <source>--user is required: the user the token acts as.</source>
-        <translation type="unfinished"></translation>
+        <translation>--user est obligatoire : l&apos;utilisateur au nom duquel le jeton agit.</translation>
     </message>
     <message>
         <source>--name is required: what the token is for, e.g. &quot;HR backend&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>--name est obligatoire : à quoi sert le jeton, par exemple « HR backend ».</translation>
     </message>
     <message>
         <source>--expires takes a duration such as 90d, 12h, 30m or 2w; &quot;%1&quot; was given.</source>
-        <translation type="unfinished"></translation>
+        <translation>--expires attend une durée comme 90d, 12h, 30m ou 2w ; « %1 » a été indiqué.</translation>
     </message>
     <message>
         <source>Token %1 for %2 created. It is shown only now: store it where the client reads it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Jeton %1 créé pour %2. Il n&apos;est affiché que maintenant : enregistrez-le là où le client le lit.</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>actif</translation>
     </message>
     <message>
         <source>revoked</source>
-        <translation type="unfinished"></translation>
+        <translation>révoqué</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>expiré</translation>
     </message>
     <message>
         <source>TOKEN</source>
-        <translation type="unfinished"></translation>
+        <translation>JETON</translation>
     </message>
     <message>
         <source>USER</source>
-        <translation type="unfinished"></translation>
+        <translation>UTILISATEUR</translation>
     </message>
     <message>
         <source>STATE</source>
-        <translation type="unfinished"></translation>
+        <translation>ÉTAT</translation>
     </message>
     <message>
         <source>EXPIRES</source>
-        <translation type="unfinished"></translation>
+        <translation>EXPIRATION</translation>
     </message>
     <message>
         <source>LAST USED</source>
-        <translation type="unfinished"></translation>
+        <translation>DERNIÈRE UTILISATION</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a token id; &quot;hcmctl tokens list&quot; shows them.</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » n&apos;est pas un identifiant de jeton ; « hcmctl tokens list » les affiche.</translation>
     </message>
     <message>
         <source>Token %1 revoked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Jeton %1 révoqué.</translation>
     </message>
     <message>
         <source>Creates an API token for a user and prints it (once).</source>
-        <translation type="unfinished"></translation>
+        <translation>Crée un jeton d&apos;API pour un utilisateur et l&apos;affiche (une seule fois).</translation>
     </message>
     <message>
         <source>The user the token acts as (its role applies).</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur au nom duquel le jeton agit (son rôle s&apos;applique).</translation>
     </message>
     <message>
         <source>What the token is for, e.g. &quot;HR backend&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>À quoi sert le jeton, par exemple « HR backend ».</translation>
     </message>
     <message>
         <source>Expires after 90d, 12h, 30m, 2w (default: never).</source>
-        <translation type="unfinished"></translation>
+        <translation>Expire après 90d, 12h, 30m, 2w (par défaut : jamais).</translation>
     </message>
     <message>
         <source>DURATION</source>
-        <translation type="unfinished"></translation>
+        <translation>DURÉE</translation>
     </message>
     <message>
         <source>Requests per minute per endpoint for this token, instead of the server&apos;s limits.</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes par minute et par point de terminaison pour ce jeton, au lieu des limites du serveur.</translation>
     </message>
     <message>
         <source>Lists the API tokens (never the tokens themselves).</source>
-        <translation type="unfinished"></translation>
+        <translation>Liste les jetons d&apos;API (jamais les jetons eux-mêmes).</translation>
     </message>
     <message>
         <source>The token&apos;s id (hcmctl tokens list).</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;identifiant du jeton (hcmctl tokens list).</translation>
     </message>
     <message>
         <source>Revokes an API token at once, in every API server.</source>
-        <translation type="unfinished"></translation>
+        <translation>Révoque immédiatement un jeton d&apos;API, sur tous les serveurs d&apos;API.</translation>
     </message>
     <message>
         <source>Unknown role &quot;%1&quot;: use viewer, operator or systemadmin.</source>
-        <translation type="unfinished"></translation>
+        <translation>Rôle inconnu « %1 » : utilisez viewer, operator ou systemadmin.</translation>
     </message>
     <message>
         <source>disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>désactivé</translation>
     </message>
     <message>
         <source>DISPLAY NAME</source>
-        <translation type="unfinished"></translation>
+        <translation>NOM AFFICHÉ</translation>
     </message>
     <message>
         <source>ROLE</source>
-        <translation type="unfinished"></translation>
+        <translation>RÔLE</translation>
     </message>
     <message>
         <source>CHANGED</source>
-        <translation type="unfinished"></translation>
+        <translation>MODIFIÉ</translation>
     </message>
     <message>
         <source>BY</source>
-        <translation type="unfinished"></translation>
+        <translation>PAR</translation>
     </message>
     <message>
         <source>Added %1 as %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ajouté avec le rôle %2.</translation>
     </message>
     <message>
         <source>%1 is now %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 a maintenant le rôle %2.</translation>
     </message>
     <message>
         <source>%1 is disabled.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 est désactivé.</translation>
     </message>
     <message>
         <source>%1 is enabled.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 est activé.</translation>
     </message>
     <message>
         <source>AT</source>
-        <translation type="unfinished"></translation>
+        <translation>HEURE</translation>
     </message>
     <message>
         <source>ACTOR</source>
-        <translation type="unfinished"></translation>
+        <translation>ACTEUR</translation>
     </message>
     <message>
         <source>VIA</source>
-        <translation type="unfinished"></translation>
+        <translation>VIA</translation>
     </message>
     <message>
         <source>ACTION</source>
-        <translation type="unfinished"></translation>
+        <translation>ACTION</translation>
     </message>
     <message>
         <source>TARGET</source>
-        <translation type="unfinished"></translation>
+        <translation>CIBLE</translation>
     </message>
     <message>
         <source>CHANGES</source>
-        <translation type="unfinished"></translation>
+        <translation>MODIFICATIONS</translation>
     </message>
     <message>
         <source>The user: the OS user name (SQLite) or the database login (PostgreSQL).</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur : le nom d&apos;utilisateur du système (SQLite) ou la connexion à la base de données (PostgreSQL).</translation>
     </message>
     <message>
         <source>Lists the users with their role (system administrators only).</source>
-        <translation type="unfinished"></translation>
+        <translation>Liste les utilisateurs avec leur rôle (administrateurs système uniquement).</translation>
     </message>
     <message>
         <source>Adds a user with a role (viewer, operator or systemadmin).</source>
-        <translation type="unfinished"></translation>
+        <translation>Ajoute un utilisateur avec un rôle (viewer, operator ou systemadmin).</translation>
     </message>
     <message>
         <source>viewer, operator or systemadmin (default viewer).</source>
-        <translation type="unfinished"></translation>
+        <translation>viewer, operator ou systemadmin (viewer par défaut).</translation>
     </message>
     <message>
         <source>The name shown in the status bar and the audit trail.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le nom affiché dans la barre d&apos;état et le journal d&apos;audit.</translation>
     </message>
     <message>
         <source>NAME ROLE</source>
-        <translation type="unfinished"></translation>
+        <translation>NOM RÔLE</translation>
     </message>
     <message>
         <source>The user and the new role (viewer, operator or systemadmin).</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;utilisateur et le nouveau rôle (viewer, operator ou systemadmin).</translation>
     </message>
     <message>
         <source>Changes a user&apos;s role; the last system administrator keeps theirs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifie le rôle d&apos;un utilisateur ; le dernier administrateur système conserve le sien.</translation>
     </message>
     <message>
         <source>Disables a user (kept for the audit trail); never the last system administrator.</source>
-        <translation type="unfinished"></translation>
+        <translation>Désactive un utilisateur (conservé pour le journal d&apos;audit) ; jamais le dernier administrateur système.</translation>
     </message>
     <message>
         <source>Enables a disabled user again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Réactive un utilisateur désactivé.</translation>
     </message>
     <message>
         <source>Lists the audit trail, newest first (system administrators only).</source>
-        <translation type="unfinished"></translation>
+        <translation>Liste le journal d&apos;audit, les entrées les plus récentes d&apos;abord (administrateurs système uniquement).</translation>
     </message>
     <message>
         <source>Only what this user did.</source>
-        <translation type="unfinished"></translation>
+        <translation>Uniquement les actions de cet utilisateur.</translation>
     </message>
     <message>
         <source>Only this action (jobs.cancel) or family (jobs.).</source>
-        <translation type="unfinished"></translation>
+        <translation>Uniquement cette action (jobs.cancel) ou famille (jobs.).</translation>
     </message>
     <message>
         <source>Only rows about this object: job_12, user:bob, settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Uniquement les lignes concernant cet objet : job_12, user:bob, settings.</translation>
     </message>
     <message>
         <source>From this time on (ISO 8601).</source>
-        <translation type="unfinished"></translation>
+        <translation>À partir de cette heure (ISO 8601).</translation>
     </message>
     <message>
         <source>Before this time (ISO 8601).</source>
-        <translation type="unfinished"></translation>
+        <translation>Avant cette heure (ISO 8601).</translation>
     </message>
     <message>
         <source>Rows whose actor, action, targets or changes contain TEXT.</source>
-        <translation type="unfinished"></translation>
+        <translation>Lignes dont l&apos;acteur, l&apos;action, les cibles ou les modifications contiennent TEXTE.</translation>
     </message>
     <message>
         <source>At most N rows (default 50).</source>
-        <translation type="unfinished"></translation>
+        <translation>Au plus N lignes (50 par défaut).</translation>
     </message>
     <message>
         <source>Print CSV (RFC 4180) instead of a table.</source>
-        <translation type="unfinished"></translation>
+        <translation>Afficher en CSV (RFC 4180) au lieu d&apos;un tableau.</translation>
     </message>
 </context>
 <context>
     <name>hcm::ui::AuditHistoryDialog</name>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>Historique</translation>
     </message>
     <message>
         <source>Nobody has acted on it yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Personne n&apos;a encore agi dessus.</translation>
     </message>
 </context>
 <context>
     <name>hcm::ui::AuditPage</name>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur</translation>
     </message>
     <message>
         <source>Any user</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout utilisateur</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Action</translation>
     </message>
     <message>
         <source>Any action</source>
-        <translation type="unfinished"></translation>
+        <translation>Toute action</translation>
     </message>
     <message>
         <source>An action (&quot;jobs.cancel&quot;) or a family of actions ending in a dot (&quot;jobs.&quot;)</source>
-        <translation type="unfinished"></translation>
+        <translation>Une action (« jobs.cancel ») ou une famille d&apos;actions terminée par un point (« jobs. »)</translation>
     </message>
     <message>
         <source>Target type</source>
-        <translation type="unfinished"></translation>
+        <translation>Type de cible</translation>
     </message>
     <message>
         <source>Any target</source>
         <extracomment>target type filter of the audit page: no restriction</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Toute cible</translation>
     </message>
     <message>
         <source>Job</source>
-        <translation type="unfinished">Tâche</translation>
+        <translation>Tâche</translation>
     </message>
     <message>
         <source>Job type</source>
-        <translation type="unfinished"></translation>
+        <translation>Type de tâche</translation>
     </message>
     <message>
         <source>Schedule</source>
-        <translation type="unfinished"></translation>
+        <translation>Planification</translation>
     </message>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Paramètres</translation>
     </message>
     <message>
         <source>Worker</source>
-        <translation type="unfinished">Worker</translation>
+        <translation>Worker</translation>
     </message>
     <message>
         <source>Audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Journal d&apos;audit</translation>
     </message>
     <message>
         <source>Target ID</source>
-        <translation type="unfinished"></translation>
+        <translation>ID de la cible</translation>
     </message>
     <message>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>The rows about one object (with a target type): a job&apos;s number, a user&apos;s name</source>
-        <translation type="unfinished"></translation>
+        <translation>Les lignes concernant un objet (avec un type de cible) : le numéro d&apos;une tâche, le nom d&apos;un utilisateur</translation>
     </message>
     <message>
         <source>&amp;From</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Du</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Du</translation>
     </message>
     <message>
         <source>&amp;To</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Au</translation>
     </message>
     <message>
         <source>To</source>
-        <translation type="unfinished"></translation>
+        <translation>Au</translation>
     </message>
     <message>
         <source>Search</source>
-        <translation type="unfinished"></translation>
+        <translation>Rechercher</translation>
     </message>
     <message>
         <source>Search users, actions, targets and changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Rechercher dans les utilisateurs, actions, cibles et modifications</translation>
     </message>
     <message>
         <source>C&amp;lear Filters</source>
-        <translation type="unfinished"></translation>
+        <translation>E&amp;ffacer les filtres</translation>
     </message>
     <message>
         <source>&amp;Export CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Exporter en CSV…</translation>
     </message>
     <message>
         <source>Writes every row the filters match to a CSV file</source>
-        <translation type="unfinished"></translation>
+        <translation>Écrit toutes les lignes correspondant aux filtres dans un fichier CSV</translation>
     </message>
     <message>
         <source>User:</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur :</translation>
     </message>
     <message>
         <source>Action:</source>
-        <translation type="unfinished"></translation>
+        <translation>Action :</translation>
     </message>
     <message>
         <source>Target:</source>
-        <translation type="unfinished"></translation>
+        <translation>Cible :</translation>
     </message>
     <message>
         <source>Entry details</source>
-        <translation type="unfinished"></translation>
+        <translation>Détails de l&apos;entrée</translation>
     </message>
     <message>
         <source>Select a row to see everything it recorded.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez une ligne pour voir tout ce qu&apos;elle a enregistré.</translation>
     </message>
     <message>
         <source>Exporting… %1 rows written</source>
-        <translation type="unfinished"></translation>
+        <translation>Export en cours… %1 lignes écrites</translation>
     </message>
     <message numerus="yes">
         <source>Exported %n rows to %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n ligne exportée vers %1.</numerusform>
+            <numerusform>%n lignes exportées vers %1.</numerusform>
         </translation>
     </message>
     <message>
         <source>The export was cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;export a été annulé.</translation>
     </message>
     <message>
         <source>The export failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;export a échoué : %1</translation>
     </message>
     <message>
         <source>The end of the time range must be after its start.</source>
-        <translation type="unfinished"></translation>
+        <translation>La fin de la période doit être postérieure à son début.</translation>
     </message>
     <message>
         <source>#%1 at %2</source>
-        <translation type="unfinished">#%1 %2 à %2 {1 ?}</translation>
+        <translation>#%1 le %2</translation>
     </message>
     <message>
         <source>User: %1 (%2), via %3</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur : %1 (%2), via %3</translation>
     </message>
     <message>
         <source>from %1</source>
-        <translation type="unfinished"></translation>
+        <translation>depuis %1</translation>
     </message>
     <message>
         <source>Action: %1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Action : %1 — %2</translation>
     </message>
     <message>
         <source>Target: %1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Cible : %1 %2</translation>
     </message>
     <message>
         <source>Changes:</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifications :</translation>
     </message>
     <message>
         <source>Export Audit Trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Exporter le journal d&apos;audit</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
         <source>audit-%1.csv</source>
         <extracomment>default file name of an audit export; %1 is the date</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>audit-%1.csv</translation>
     </message>
     <message>
         <source>An export is running already.</source>
-        <translation type="unfinished"></translation>
+        <translation>Un export est déjà en cours.</translation>
     </message>
     <message>
         <source>Exporting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Export en cours…</translation>
     </message>
 </context>
 <context>
@@ -5322,16 +5322,16 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     </message>
     <message>
         <source>&amp;History…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Historique…</translation>
     </message>
     <message>
         <source>Who did what to this job, from the audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>Qui a fait quoi sur cette tâche, d&apos;après le journal d&apos;audit</translation>
     </message>
     <message>
         <source>History of %1</source>
         <extracomment>window title; %1 is the job id, &quot;job_12&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Historique de %1</translation>
     </message>
 </context>
 <context>
@@ -5870,253 +5870,253 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     </message>
     <message>
         <source>No matching jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucune tâche correspondante</translation>
     </message>
     <message>
         <source>Selected the 1 job that matches the filter.</source>
-        <translation type="unfinished"></translation>
+        <translation>La tâche correspondant au filtre est sélectionnée.</translation>
     </message>
     <message>
         <source>Selected all %1 jobs that match the filter; Cancel, Retry and Delete act on every one of them.</source>
-        <translation type="unfinished"></translation>
+        <translation>Les %1 tâches correspondant au filtre sont sélectionnées ; Annuler, Relancer et Supprimer agissent sur chacune d&apos;elles.</translation>
     </message>
     <message>
         <source>Retry All Failed (%1)…</source>
         <extracomment>a bulk action of the Job menu; %1 the number of jobs it acts on</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Relancer les échecs (%1)…</translation>
     </message>
     <message>
         <source>Retry All Failed %1 (%2)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer les échecs %1 (%2)…</translation>
     </message>
     <message>
         <source>Cancel All Queued (%1)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler les tâches en attente (%1)…</translation>
     </message>
     <message>
         <source>Cancel All Queued %1 (%2)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler les tâches %1 en attente (%2)…</translation>
     </message>
     <message>
         <source>every job that matches the filter, not only the loaded rows</source>
-        <translation type="unfinished"></translation>
+        <translation>toutes les tâches correspondant au filtre, pas seulement les lignes chargées</translation>
     </message>
     <message>
         <source>No job that matches the filter can take this action.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucune tâche correspondant au filtre ne permet cette action.</translation>
     </message>
     <message>
         <source>Delete the 1 finished%1 job that matches the filter and its attempt history? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer la tâche%1 terminée qui correspond au filtre et son historique d&apos;essais ? Cette action est irréversible.</translation>
     </message>
     <message>
         <source>Delete all %1 finished%2 jobs that match the filter and their attempt history? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer les %1 tâches%2 terminées qui correspondent au filtre et leur historique d&apos;essais ? Cette action est irréversible.</translation>
     </message>
     <message>
         <source>Delete Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer la tâche</translation>
     </message>
     <message>
         <source>Delete Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer les tâches</translation>
     </message>
     <message>
         <source>Keep Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Garder la tâche</translation>
     </message>
     <message>
         <source>Keep Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Garder les tâches</translation>
     </message>
     <message>
         <source>Retry the 1 failed%1 job that matches the filter now?</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer maintenant la tâche%1 échouée qui correspond au filtre ?</translation>
     </message>
     <message>
         <source>Retry all %1 failed%2 jobs that match the filter now?</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer maintenant les %1 tâches%2 échouées qui correspondent au filtre ?</translation>
     </message>
     <message>
         <source>Retry Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer la tâche</translation>
     </message>
     <message>
         <source>Retry Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer les tâches</translation>
     </message>
     <message>
         <source>Cancel the 1 queued%1 job that matches the filter?</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler la tâche%1 en attente qui correspond au filtre ?</translation>
     </message>
     <message>
         <source>Cancel all %1 queued%2 jobs that match the filter?</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler les %1 tâches%2 en attente qui correspondent au filtre ?</translation>
     </message>
     <message>
         <source>Cancel Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler la tâche</translation>
     </message>
     <message>
         <source>Delete Finished Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer les tâches terminées</translation>
     </message>
     <message>
         <source> days</source>
         <extracomment>&quot;Delete finished jobs older than [30] days&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation> jours</translation>
     </message>
     <message>
         <source>Older than</source>
-        <translation type="unfinished"></translation>
+        <translation>Plus anciennes que</translation>
     </message>
     <message>
         <source>Counting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Comptage…</translation>
     </message>
     <message>
         <source>Finished more than</source>
-        <translation type="unfinished"></translation>
+        <translation>Terminées depuis plus de</translation>
     </message>
     <message>
         <source>1 finished job that matches the filter finished before %1. Deleting it removes its attempt history; this cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 tâche terminée correspondant au filtre s&apos;est terminée avant le %1. La supprimer efface son historique d&apos;essais ; cette action est irréversible.</translation>
     </message>
     <message>
         <source>%1 finished jobs that match the filter finished before %2. Deleting them removes their attempt history; this cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches terminées correspondant au filtre se sont terminées avant le %2. Les supprimer efface leur historique d&apos;essais ; cette action est irréversible.</translation>
     </message>
     <message>
         <source>Retrying Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Relance des tâches</translation>
     </message>
     <message>
         <source>Cancelling Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Annulation des tâches</translation>
     </message>
     <message>
         <source>Deleting Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Suppression des tâches</translation>
     </message>
     <message>
         <source>Counting the jobs…</source>
-        <translation type="unfinished"></translation>
+        <translation>Comptage des tâches…</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêter</translation>
     </message>
     <message>
         <source>%1 of %2 jobs…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches sur %2…</translation>
     </message>
     <message>
         <source>Retried 1 job.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 tâche relancée.</translation>
     </message>
     <message>
         <source>Retried %1 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches relancées.</translation>
     </message>
     <message>
         <source>Cancelled 1 job.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 tâche annulée.</translation>
     </message>
     <message>
         <source>Cancelled %1 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches annulées.</translation>
     </message>
     <message>
         <source>Deleted 1 job.</source>
-        <translation type="unfinished"></translation>
+        <translation>1 tâche supprimée.</translation>
     </message>
     <message>
         <source>Deleted %1 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches supprimées.</translation>
     </message>
     <message>
         <source>%1 had changed meanwhile and were left alone (%2).</source>
         <extracomment>%1 how many, %2 why the first of them could not be changed</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 avaient changé entre-temps et n&apos;ont pas été modifiées (%2).</translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêté avant la fin.</translation>
     </message>
     <message>
         <source>Select one or more jobs first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez d&apos;abord une ou plusieurs tâches.</translation>
     </message>
     <message>
         <source>&amp;New Job…</source>
-        <translation type="unfinished">&amp;Nouvelle tâche…</translation>
+        <translation>&amp;Nouvelle tâche…</translation>
     </message>
     <message>
         <source>Select &amp;All</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout sé&amp;lectionner</translation>
     </message>
     <message>
         <source>Retry All Failed…</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer les échecs…</translation>
     </message>
     <message>
         <source>Cancel All Queued…</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler les tâches en attente…</translation>
     </message>
     <message>
         <source>Delete Finished Older Than…</source>
-        <translation type="unfinished"></translation>
+        <translation>Purger les tâches terminées…</translation>
     </message>
     <message>
         <source>Cancel %1? A queued job stops at once; a running job is asked to stop.</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler %1 ? Une tâche en attente s&apos;arrête immédiatement ; il est demandé à une tâche en cours de s&apos;arrêter.</translation>
     </message>
     <message>
         <source>Delete %1 and its attempt history? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer %1 et son historique d&apos;essais ? Cette action est irréversible.</translation>
     </message>
     <message numerus="yes">
         <source>Delete %n finished jobs and their attempt history? This cannot be undone.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Supprimer %n tâche terminée et son historique d&apos;essais ? Cette action est irréversible.</numerusform>
+            <numerusform>Supprimer %n tâches terminées et leur historique d&apos;essais ? Cette action est irréversible.</numerusform>
         </translation>
     </message>
     <message>
         <source>Keep Running</source>
-        <translation type="unfinished"></translation>
+        <translation>Laisser continuer</translation>
     </message>
     <message>
         <source>Created %1. The current filters hide it.</source>
         <extracomment>%1 is a job id such as job_12</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 créée. Les filtres actuels la masquent.</translation>
     </message>
     <message>
         <source>status “%1”</source>
         <extracomment>an active filter in &quot;No jobs match …&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>statut « %1 »</translation>
     </message>
     <message>
         <source>type “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>type « %1 »</translation>
     </message>
     <message>
         <source>search “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>recherche « %1 »</translation>
     </message>
     <message>
         <source>No jobs yet. &lt;a href=&quot;new&quot;&gt;Create one&lt;/a&gt; (Ctrl+N).</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucune tâche pour l&apos;instant. &lt;a href=&quot;new&quot;&gt;En créer une&lt;/a&gt; (Ctrl+N).</translation>
     </message>
     <message>
         <source>No jobs match %1. &lt;a href=&quot;clear&quot;&gt;Clear all filters&lt;/a&gt; (Esc clears the search).</source>
         <extracomment>%1 lists the active filters, e.g. status “Failed”, type “email_send”</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Aucune tâche ne correspond aux filtres %1. &lt;a href=&quot;clear&quot;&gt;Effacer tous les filtres&lt;/a&gt; (Échap efface la recherche).</translation>
     </message>
     <message>
         <source>%1 of %2</source>
         <extracomment>as in the Attempts column: attempts started &quot;of&quot; the most possible</extracomment>
-        <translation type="unfinished">%1 sur %2</translation>
+        <translation>%1 sur %2</translation>
     </message>
 </context>
 <context>
@@ -6309,39 +6309,39 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     </message>
     <message>
         <source>Audit</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit</translation>
     </message>
     <message>
         <source>Users</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateurs</translation>
     </message>
     <message>
         <source>&amp;Job</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Tâche</translation>
     </message>
     <message>
         <source>Signed in as %1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Connecté en tant que %1 — %2</translation>
     </message>
     <message>
         <source>1 job/min</source>
         <extracomment>jobs completed in the last 60 seconds</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>1 tâche/min</translation>
     </message>
     <message numerus="yes">
         <source>%n jobs/min</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n tâche/min</numerusform>
+            <numerusform>%n tâches/min</numerusform>
         </translation>
     </message>
     <message>
         <source>Jobs completed in the last 60 seconds</source>
-        <translation type="unfinished"></translation>
+        <translation>Tâches terminées au cours des 60 dernières secondes</translation>
     </message>
     <message>
         <source>%1 jobs completed in the last 60 seconds</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 tâches terminées au cours des 60 dernières secondes</translation>
     </message>
 </context>
 <context>
@@ -7186,12 +7186,12 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     <message>
         <source>%1 (more than %2)</source>
         <extracomment>status filter entry when there are more jobs than were counted: &quot;All (more than 100,000)&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 (plus de %2)</translation>
     </message>
     <message>
         <source>%1 (at least %2)</source>
         <extracomment>status filter entry when only part of the jobs was counted: &quot;Failed (at least 1,234)&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>%1 (au moins %2)</translation>
     </message>
 </context>
 <context>
@@ -7255,94 +7255,94 @@ Terminées %3 · Échouées %4</translation>
     <name>hcm::ui::UserTableModel</name>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur</translation>
     </message>
     <message>
         <source>Display Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom affiché</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>Rôle</translation>
     </message>
     <message>
         <source>Disabled</source>
-        <translation type="unfinished"></translation>
+        <translation>Désactivé</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished">Créée</translation>
+        <translation>Créé</translation>
     </message>
     <message>
         <source>Created By</source>
-        <translation type="unfinished"></translation>
+        <translation>Créé par</translation>
     </message>
     <message>
         <source>Updated</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifié</translation>
     </message>
     <message>
         <source>Updated By</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifié par</translation>
     </message>
 </context>
 <context>
     <name>hcm::ui::UsersPage</name>
     <message>
         <source>Users</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateurs</translation>
     </message>
     <message>
         <source>New user&apos;s name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom du nouvel utilisateur</translation>
     </message>
     <message>
         <source>Login name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom de connexion</translation>
     </message>
     <message>
         <source>New user&apos;s display name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom affiché du nouvel utilisateur</translation>
     </message>
     <message>
         <source>Display name (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom affiché (facultatif)</translation>
     </message>
     <message>
         <source>New user&apos;s role</source>
-        <translation type="unfinished"></translation>
+        <translation>Rôle du nouvel utilisateur</translation>
     </message>
     <message>
         <source>&amp;Add User</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ajouter</translation>
     </message>
     <message>
         <source>New user</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouvel utilisateur</translation>
     </message>
     <message>
         <source>Role of the selected user</source>
-        <translation type="unfinished"></translation>
+        <translation>Rôle de l&apos;utilisateur sélectionné</translation>
     </message>
     <message>
         <source>&amp;Change Role</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Changer le rôle</translation>
     </message>
     <message>
         <source>&amp;Disable</source>
-        <translation type="unfinished">&amp;Désactiver</translation>
+        <translation>&amp;Désactiver</translation>
     </message>
     <message>
         <source>Selected user</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur sélectionné</translation>
     </message>
     <message>
         <source>&amp;Enable</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Réactiver</translation>
     </message>
     <message>
         <source>Saved the changes to %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifications de %1 enregistrées.</translation>
     </message>
 </context>
 <context>
@@ -7585,24 +7585,24 @@ Terminées %3 · Échouées %4</translation>
     </message>
     <message>
         <source>Running</source>
-        <translation type="unfinished">En cours</translation>
+        <translation>En cours</translation>
     </message>
     <message>
         <source>Stopped</source>
-        <translation type="unfinished">Arrêté</translation>
+        <translation>Arrêté</translation>
     </message>
     <message>
         <source>Lost (no heartbeat for %1)</source>
-        <translation type="unfinished">Perdu (aucun signal de vie depuis %1)</translation>
+        <translation>Perdu (aucun signal de vie depuis %1)</translation>
     </message>
     <message>
         <source>%1 of %2</source>
         <extracomment>as in the Running column: running jobs &quot;of&quot; the worker&apos;s threads</extracomment>
-        <translation type="unfinished">%1 sur %2</translation>
+        <translation>%1 sur %2</translation>
     </message>
     <message>
         <source>%1 ago</source>
-        <translation type="unfinished">il y a %1</translation>
+        <translation>il y a %1</translation>
     </message>
 </context>
 </TS>
