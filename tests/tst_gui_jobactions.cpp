@@ -34,7 +34,7 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 ui::MainWindow::Options windowOptions(const TempDatabase &tdb)
 {

@@ -34,13 +34,13 @@ using namespace hcm::test;
 
 namespace {
 
-const Actor kActor{QStringLiteral("tester")};
+const Actor kActor = test::adminActor(QStringLiteral("tester"));
 
 ui::MainWindow::Options windowOptions(const TempDatabase &tdb)
 {
     ui::MainWindow::Options o;
     o.db = tdb.config();
-    o.actor = Actor{QStringLiteral("admin:test")};
+    o.actor = Actor(QStringLiteral("admin:test"), Role::SystemAdmin, Interface::Gui);
     o.runWorker = false;
     o.refreshIntervalMs = 200;
     return o;

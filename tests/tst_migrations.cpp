@@ -27,7 +27,7 @@ namespace {
 qint64 enqueueCleanup(JobService &service)
 {
     auto id = service.enqueue(NewJob{QStringLiteral("cleanup"), JobPriority::Normal, {}, 3, std::nullopt},
-                              Actor{QStringLiteral("tester")});
+                              test::adminActor(QStringLiteral("tester")));
     return id ? id.value() : -1;
 }
 
