@@ -189,6 +189,27 @@ QCommandLineOption valueOption(const char *name, const char *description, const 
     return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
 }
 
+// The options of `jobs cancel|retry|delete --all`: which jobs the filters select.
+QList<QCommandLineOption> bulkOptions()
+{
+    return QList<QCommandLineOption>{
+        QCommandLineOption(QStringLiteral("all"),
+                           Ctl::tr("Every job the filters select instead of ids, in batches.")),
+        valueOption("status",
+                    QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only these statuses (comma-separated)."),
+                    QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
+        valueOption("type", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only this job type."),
+                    QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
+        valueOption("search", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: match the id, type or error text."),
+                    QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
+        valueOption(
+            "schedule",
+            QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only the jobs this schedule made (id or name)."),
+            QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
+        QCommandLineOption(QStringLiteral("dry-run"), Ctl::tr("With --all: only count the matching jobs.")),
+    };
+}
+
 // Rows per status plus the total, as JSON ({"queued": 3, …, "total": 9}) or as aligned lines.
 void printCounts(Context &ctx, const std::array<qint64, kJobStatusCount> &counts, const QString &indent)
 {
@@ -520,57 +541,13 @@ const QList<Command> &commands()
          QT_TRANSLATE_NOOP(
              "hcm::ctl",
              "Cancels queued jobs; asks running ones to stop. --all: every queued job the filters select."),
-         0, -1, Command::Db::OpenAndMigrate,
-         [] {
-             return QList<QCommandLineOption>{
-                 QCommandLineOption(QStringLiteral("all"),
-                                    Ctl::tr("Every job the filters select instead of ids, in batches.")),
-                 valueOption(
-                     "status",
-                     QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only these statuses (comma-separated)."),
-                     QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
-                 valueOption("type", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only this job type."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
-                 valueOption("search",
-                             QT_TRANSLATE_NOOP("hcm::ctl", "With --all: match the id, type or error text."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
-                 valueOption("schedule",
-                             QT_TRANSLATE_NOOP("hcm::ctl",
-                                               "With --all: only the jobs this schedule made (id or name)."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
-                 QCommandLineOption(QStringLiteral("dry-run"),
-                                    Ctl::tr("With --all: only count the matching jobs.")),
-             };
-         },
-         jobsCancelCommand},
+         0, -1, Command::Db::OpenAndMigrate, bulkOptions, jobsCancelCommand},
         {QStringLiteral("jobs"), QStringLiteral("retry"), QT_TRANSLATE_NOOP("hcm::ctl", "ID..."),
          QT_TRANSLATE_NOOP("hcm::ctl", "One or more job ids, as job_12 or 12."),
          QT_TRANSLATE_NOOP(
              "hcm::ctl",
              "Queues failed or cancelled jobs again, now. --all: every failed job the filters select."),
-         0, -1, Command::Db::OpenAndMigrate,
-         [] {
-             return QList<QCommandLineOption>{
-                 QCommandLineOption(QStringLiteral("all"),
-                                    Ctl::tr("Every job the filters select instead of ids, in batches.")),
-                 valueOption(
-                     "status",
-                     QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only these statuses (comma-separated)."),
-                     QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
-                 valueOption("type", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only this job type."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
-                 valueOption("search",
-                             QT_TRANSLATE_NOOP("hcm::ctl", "With --all: match the id, type or error text."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
-                 valueOption("schedule",
-                             QT_TRANSLATE_NOOP("hcm::ctl",
-                                               "With --all: only the jobs this schedule made (id or name)."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
-                 QCommandLineOption(QStringLiteral("dry-run"),
-                                    Ctl::tr("With --all: only count the matching jobs.")),
-             };
-         },
-         jobsRetryCommand},
+         0, -1, Command::Db::OpenAndMigrate, bulkOptions, jobsRetryCommand},
         {QStringLiteral("jobs"), QStringLiteral("delete"), QT_TRANSLATE_NOOP("hcm::ctl", "ID..."),
          QT_TRANSLATE_NOOP("hcm::ctl", "One or more job ids, as job_12 or 12."),
          QT_TRANSLATE_NOOP(
@@ -578,29 +555,12 @@ const QList<Command> &commands()
              "Deletes finished jobs and their attempts. --all: every finished job the filters select."),
          0, -1, Command::Db::OpenAndMigrate,
          [] {
-             return QList<QCommandLineOption>{
-                 QCommandLineOption(QStringLiteral("all"),
-                                    Ctl::tr("Every job the filters select instead of ids, in batches.")),
-                 valueOption(
-                     "status",
-                     QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only these statuses (comma-separated)."),
-                     QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
-                 valueOption("type", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only this job type."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
-                 valueOption("search",
-                             QT_TRANSLATE_NOOP("hcm::ctl", "With --all: match the id, type or error text."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
-                 valueOption("schedule",
-                             QT_TRANSLATE_NOOP("hcm::ctl",
-                                               "With --all: only the jobs this schedule made (id or name)."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
-                 QCommandLineOption(QStringLiteral("dry-run"),
-                                    Ctl::tr("With --all: only count the matching jobs.")),
-                 valueOption(
-                     "older-than",
-                     QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only jobs finished more than N days ago."),
-                     QT_TRANSLATE_NOOP("hcm::ctl", "DAYS")),
-             };
+             return bulkOptions() << QList<QCommandLineOption>{
+                        valueOption("older-than",
+                                    QT_TRANSLATE_NOOP("hcm::ctl",
+                                                      "With --all: only jobs finished more than N days ago."),
+                                    QT_TRANSLATE_NOOP("hcm::ctl", "DAYS")),
+                    };
          },
          jobsDeleteCommand},
         {QStringLiteral("jobs"), QStringLiteral("pause"), QT_TRANSLATE_NOOP("hcm::ctl", "[TYPE]"),

@@ -296,8 +296,8 @@ void TestNotifyChannels::providerAddressesCheckedBeforeSending()
             !slack.error.contains(kWebhookPath),
         qPrintable(slack.error));
     NotificationService service(m_db->config());
-    auto viaService =
-        service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"), test::adminActor(QStringLiteral("alice")));
+    auto viaService = service.sendTest(NotifyChannel::Sms, QStringLiteral("+14155550123"),
+                                       test::adminActor(QStringLiteral("alice")));
     QVERIFY2(viaService && !viaService->isEmpty() && !viaService->first().delivered &&
                  viaService->first().error.contains(QLatin1String("host under twilio.com")),
              viaService && !viaService->isEmpty() ? qPrintable(viaService->first().error)

@@ -1,7 +1,7 @@
 #include "jobservice.h"
 
-#include "auth/permissions.h"
 #include "auth/auditstore.h"
+#include "auth/permissions.h"
 #include "common/logcategories.h"
 #include "jobs/jobnotifier.h"
 #include "jobs/jobrules.h"
@@ -387,7 +387,8 @@ Result<qint64> JobService::previewBulk(BulkAction action, const JobFilter &filte
 Result<BulkResult> JobService::retryMatching(const JobFilter &filter, const Actor &actor,
                                              const BulkProgress &progress)
 {
-    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::RetryJobs, QStringLiteral("job")); !st)
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::RetryJobs, QStringLiteral("job"));
+        !st)
         return st.error();
     return runBulk(BulkAction::Retry, filter, 0, actor, progress);
 }
@@ -395,7 +396,8 @@ Result<BulkResult> JobService::retryMatching(const JobFilter &filter, const Acto
 Result<BulkResult> JobService::cancelMatching(const JobFilter &filter, const Actor &actor,
                                               const BulkProgress &progress)
 {
-    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::CancelJobs, QStringLiteral("job")); !st)
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::CancelJobs, QStringLiteral("job"));
+        !st)
         return st.error();
     return runBulk(BulkAction::Cancel, filter, 0, actor, progress);
 }
@@ -403,7 +405,8 @@ Result<BulkResult> JobService::cancelMatching(const JobFilter &filter, const Act
 Result<BulkResult> JobService::deleteFinishedMatching(const JobFilter &filter, qint64 finishedBefore,
                                                       const Actor &actor, const BulkProgress &progress)
 {
-    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::DeleteJobs, QStringLiteral("job")); !st)
+    if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::DeleteJobs, QStringLiteral("job"));
+        !st)
         return st.error();
     return runBulk(BulkAction::Delete, filter, finishedBefore, actor, progress);
 }
@@ -411,7 +414,8 @@ Result<BulkResult> JobService::deleteFinishedMatching(const JobFilter &filter, q
 Result<BulkResult> JobService::runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
                                        const Actor &actor, const BulkProgress &progress)
 {
-    if (auto st = authorizeAndAudit(m_store.config(), actor, permissionOf(action), QStringLiteral("job")); !st)
+    if (auto st = authorizeAndAudit(m_store.config(), actor, permissionOf(action), QStringLiteral("job"));
+        !st)
         return st.error();
     const JobFilter f = bulkFilter(action, filter);
     BulkResult result;
