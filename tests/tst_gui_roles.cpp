@@ -1,6 +1,7 @@
 // The desktop application shows only what the role allows: a Viewer sees the job actions disabled
 // with the role they need in the tooltip and a read-only Notifications page; an Operator may act on
-// jobs and send test messages but not change the settings. Renders docs/screenshots/viewer-menu.png.
+// jobs and send test messages but not change the settings. Renders viewer-menu.png (testutil.h:
+// screenshotPath).
 #include "testutil.h"
 
 #include "auth/permissions.h"
@@ -106,9 +107,7 @@ private slots:
             QPainter p(&image);
             p.drawPixmap(window.mapFromGlobal(menu->pos()), menu->grab());
         }
-        const QString dir = QStringLiteral(HCM_SOURCE_DIR "/docs/screenshots");
-        QDir().mkpath(dir);
-        QVERIFY(image.save(dir + QStringLiteral("/viewer-menu.png")));
+        QVERIFY(image.save(screenshotPath(QStringLiteral("viewer-menu.png"))));
         menu->close();
 
         // Notifications: read-only, no save, no test send.
