@@ -98,6 +98,7 @@ private slots:
     void cleanup();
 
     void defaultsAndRoundTrip();
+    void everyFieldRoundTrips_data();
     void everyFieldRoundTrips();
     void validation_data();
     void validation();
@@ -220,12 +221,18 @@ void TestSettings::defaultsAndRoundTrip()
 // The field table drives everything: every field of it, set to its example, goes through the store (with
 // its secrets encrypted), the audit diff, the JSON of hcmctl and the HTTP API, and text as hcmctl takes
 // it, and comes back the same. None keeps its default, so a field that some path forgot fails here.
+void TestSettings::everyFieldRoundTrips_data()
+{
+    test::addBackendRows();
+}
+
 void TestSettings::everyFieldRoundTrips()
 {
+    HCM_TEMP_DATABASE_OF_ROW(db);
     QTemporaryDir dir;
     const QString ca = makeCaCertificate(dir);
     QVERIFY(!ca.isEmpty());
-    NotificationSettingsStore store(m_db->config());
+    NotificationSettingsStore store(db.config());
     const NotificationSettings defaults = store.load().value();
     NotificationSettings s = defaults;
     QSet<QString> keys;
@@ -260,12 +267,13 @@ void TestSettings::everyFieldRoundTrips()
     auto delivered = store.loadForDelivery();
     QVERIFY2(stored && delivered, why(delivered).constData());
     const QJsonObject json = stored->toJson();
-    const Ctl show = ctl({QStringLiteral("--json"), QStringLiteral("settings"), QStringLiteral("show")});
+    const Ctl show =
+        test::runHcmctl(db, {QStringLiteral("--json"), QStringLiteral("settings"), QStringLiteral("show")});
     QVERIFY2(show.code == 0, show.describe().constData());
     const QJsonObject shown = show.json().object();
     AuditFilter writes;
     writes.action = QStringLiteral("settings.write");
-    auto audited = AuditStore(m_db->config()).list(writes);
+    auto audited = AuditStore(db.config()).list(writes);
     QVERIFY(audited && !audited->isEmpty());
     const QJsonObject diff = audited->first().diff;
     QCOMPARE(audited->first().action, QStringLiteral("settings.write"));
