@@ -6,6 +6,7 @@
 // workerpool.cpp runs the handlers (Runner) and is the pool's public face.
 
 #include "db/notificationlistener.h"
+#include "jobs/joberror.h"
 #include "jobs/jobstore.h"
 #include "jobs/pausedtypestore.h"
 #include "worker/workerpool.h"
@@ -181,6 +182,14 @@ private:
     bool m_stopDone = false;
     bool m_shutdownRequested = false;
 };
+
+// The outcome's error: the English text and, for a message the programs made, its code and arguments.
+inline void setError(JobOutcome &out, const JobError &error)
+{
+    out.error = error.text;
+    out.errorCode = error.code;
+    out.errorArgs = error.args;
+}
 
 // A handler thread's loop (workerpool.cpp): runs pending tasks until none is left. Deletes itself.
 QRunnable *newRunner(std::shared_ptr<Handoff> handoff);

@@ -250,7 +250,7 @@ void Dispatcher::stop(int graceMs)
             o.id = it.key();
             o.attempt = m_attemptOf.value(it.key());
             o.kind = JobOutcome::Kind::Interrupted;
-            o.error = Tr::tr("The worker stopped while the job was running.");
+            setError(o, JobError::make("worker.stopped_while_running"));
             left.append(o);
             ++abandoned;
         }
