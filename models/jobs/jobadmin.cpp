@@ -183,9 +183,10 @@ QList<JobActionResult> JobAdmin::cancel(const QList<qint64> &ids, const QString 
             QSqlQuery q(d);
             q.prepare(JobSqlContext::withNow(
                 QStringLiteral("UPDATE {queue} SET status = 'cancelled', completed_at = {now}, "
-                               "updated_at = {now}, error_message = ? WHERE id = ? AND status = 'queued'"),
+                               "updated_at = {now}, error_message = ?, error_code = ?, error_args = ? "
+                               "WHERE id = ? AND status = 'queued'"),
                 now));
-            q.addBindValue(Tr::tr("Cancelled by %1 before it ran.").arg(actor));
+            bindError(q, JobError::make("store.cancelled_before_run", {{QStringLiteral("actor"), actor}}));
             q.addBindValue(id);
             if (!q.exec())
                 return Database::error(q.lastError(), Tr::tr("cancelling %1").arg(Job::publicId(id)));

@@ -63,8 +63,8 @@ const std::array<OutcomeSql, 3> &outcomeSql()
              "  THEN NULL ELSE {now} END, "
              "retry_count = CASE WHEN cancel_requested = 0 AND ? AND retry_count < max_retries "
              "  THEN retry_count + 1 ELSE retry_count END, "
-             "error_message = ?, started_at = COALESCE({now} - ?, started_at), updated_at = {now}, "
-             "lease_expires_at = NULL"),
+             "error_message = ?, error_code = ?, error_args = ?, "
+             "started_at = COALESCE({now} - ?, started_at), updated_at = {now}, lease_expires_at = NULL"),
          [](QSqlQuery &q, const JobOutcome &o, const QVariant &startedAge, qint64 retryBaseMs) {
              const bool retry = o.retryable;
              q.addBindValue(retry);
@@ -72,22 +72,23 @@ const std::array<OutcomeSql, 3> &outcomeSql()
              q.addBindValue(retryBaseMs);
              q.addBindValue(retry);
              q.addBindValue(retry);
-             q.addBindValue(o.error);
+             bindError(q, errorOf(o));
              q.addBindValue(startedAge);
          }},
         // Cancelled: the handler saw the cancellation.
-        {QStringLiteral("status = 'cancelled', error_message = ?, "
+        {QStringLiteral("status = 'cancelled', error_message = ?, error_code = ?, error_args = ?, "
                         "started_at = COALESCE({now} - ?, started_at), completed_at = {now}, "
                         "updated_at = {now}, lease_expires_at = NULL"),
          [](QSqlQuery &q, const JobOutcome &o, const QVariant &startedAge, qint64) {
-             q.addBindValue(o.error);
+             bindError(q, errorOf(o));
              q.addBindValue(startedAge);
          }},
         // Interrupted by a shutdown: back to the queue without spending a retry.
         {QStringLiteral("status = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'queued' END, "
                         "completed_at = CASE WHEN cancel_requested = 1 THEN {now} ELSE NULL END, "
-                        "run_at = {now}, error_message = ?, updated_at = {now}, lease_expires_at = NULL"),
-         [](QSqlQuery &q, const JobOutcome &o, const QVariant &, qint64) { q.addBindValue(o.error); }},
+                        "run_at = {now}, error_message = ?, error_code = ?, error_args = ?, "
+                        "updated_at = {now}, lease_expires_at = NULL"),
+         [](QSqlQuery &q, const JobOutcome &o, const QVariant &, qint64) { bindError(q, errorOf(o)); }},
     }};
     return table;
 }
@@ -128,10 +129,11 @@ public:
     }
     Result<QSqlQuery *> attempt()
     {
-        return prepared(m_attempt,
-                        QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                       "finished_at, outcome, error) VALUES (?, ?, ?, COALESCE(?, {now}), "
-                                       "{now} - ?, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"));
+        return prepared(
+            m_attempt, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                                      "finished_at, outcome, error, error_code, error_args) VALUES (?, ?, ?, "
+                                      "COALESCE(?, {now}), {now} - ?, ?, ?, ?, ?) "
+                                      "ON CONFLICT (job_id, attempt) DO NOTHING"));
     }
 
 private:
@@ -260,6 +262,8 @@ Result<FinishReport> JobQueue::finish(const QString &workerId, const QList<JobOu
             a.addBindValue(finishedAge);
             a.addBindValue(QString::fromLatin1(outcomeName(o.kind)));
             a.addBindValue(o.error.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(o.error));
+            a.addBindValue(errorOf(o).codeValue());
+            a.addBindValue(errorOf(o).argsValue());
             if (!a.exec())
                 return Database::error(
                     a.lastError(),
@@ -403,7 +407,7 @@ Status JobQueue::saveProgress(const QString &workerId, const QList<QPair<qint64,
 
 Result<QList<JobTransition>> JobQueue::reapExpired()
 {
-    auto out = rescue({}, Tr::tr("The worker running this job stopped responding (its lease expired)."));
+    auto out = rescue({}, JobError::make("store.lease_expired"));
     if (out) {
         if (auto conn = Database::connection(m_ctx.config()); conn) {
             QSqlDatabase d = conn.value();
@@ -415,18 +419,16 @@ Result<QList<JobTransition>> JobQueue::reapExpired()
 
 Result<QList<JobTransition>> JobQueue::rescueOrphans(const QString &workerId)
 {
-    return rescue(workerId, Tr::tr("The worker running this job was restarted before it finished."));
+    return rescue(workerId, JobError::make("store.worker_restarted"));
 }
 
-Result<QList<JobTransition>> JobQueue::rescue(const QString &workerId, const QString &lostText)
+Result<QList<JobTransition>> JobQueue::rescue(const QString &workerId, const JobError &lostError)
 {
-    const QString notStartedText = workerId.isEmpty()
-                                       ? Tr::tr("The worker that had claimed this job stopped responding "
-                                                "before the job started; it goes back to the queue "
-                                                "without spending a retry.")
-                                       : Tr::tr("The worker that had claimed this job was restarted "
-                                                "before the job started; it goes back to the queue "
-                                                "without spending a retry.");
+    // Both messages have no arguments.
+    const JobError notStartedError =
+        JobError::make(workerId.isEmpty() ? "store.claim_lease_expired" : "store.claim_worker_restarted");
+    const QString &lostText = lostError.text;
+    const QString &notStartedText = notStartedError.text;
     auto rescued = m_ctx.inTransaction([&](QSqlDatabase &d) -> Result<QList<JobTransition>> {
         const Now now = m_ctx.now();
         QSqlQuery q(d);
@@ -448,7 +450,8 @@ Result<QList<JobTransition>> JobQueue::rescue(const QString &workerId, const QSt
                 "  THEN retry_count + 1 ELSE retry_count END, "
                 "completed_at = CASE WHEN cancel_requested = 0 AND (NOT %1 OR retry_count < "
                 "max_retries) THEN NULL ELSE {now} END, "
-                "run_at = {now}, error_message = CASE WHEN %1 THEN ? ELSE ? END, updated_at = {now}, "
+                "run_at = {now}, error_message = CASE WHEN %1 THEN ? ELSE ? END, "
+                "error_code = CASE WHEN %1 THEN ? ELSE ? END, updated_at = {now}, error_args = NULL, "
                 "lease_expires_at = NULL "
                 "WHERE status = 'processing' AND %2 "
                 "RETURNING id, job_type, status, retry_count, max_retries, run_at, worker_id, "
@@ -458,6 +461,8 @@ Result<QList<JobTransition>> JobQueue::rescue(const QString &workerId, const QSt
             now));
         q.addBindValue(lostText);
         q.addBindValue(notStartedText);
+        q.addBindValue(lostError.code);
+        q.addBindValue(notStartedError.code);
         if (!workerId.isEmpty())
             q.addBindValue(workerId);
         if (auto st = Sql::exec(q, Tr::tr("rescuing jobs of lost workers")); !st)
@@ -487,12 +492,12 @@ Result<QList<JobTransition>> JobQueue::rescue(const QString &workerId, const QSt
         if (lost.isEmpty())
             return out;
         QSqlQuery attempt(d);
-        attempt.prepare(
-            JobSqlContext::withNow(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, "
-                                                  "started_at, finished_at, outcome, error) VALUES (?, ?, ?, "
-                                                  "COALESCE(?, {now}), {now}, ?, ?) "
-                                                  "ON CONFLICT (job_id, attempt) DO NOTHING"),
-                                   now));
+        attempt.prepare(JobSqlContext::withNow(
+            QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, "
+                           "started_at, finished_at, outcome, error, error_code) VALUES "
+                           "(?, ?, ?, COALESCE(?, {now}), {now}, ?, ?, ?) "
+                           "ON CONFLICT (job_id, attempt) DO NOTHING"),
+            now));
         QList<qint64> ids;
         int notStarted = 0;
         for (const Lost &l : std::as_const(lost)) {
@@ -504,6 +509,7 @@ Result<QList<JobTransition>> JobQueue::rescue(const QString &workerId, const QSt
             attempt.addBindValue(l.started > 0 ? QVariant(l.started) : nullInt64());
             attempt.addBindValue(l.ran ? QStringLiteral("lost") : QStringLiteral("not_started"));
             attempt.addBindValue(l.ran ? lostText : notStartedText);
+            attempt.addBindValue(l.ran ? lostError.code : notStartedError.code);
             if (auto st = Sql::exec(attempt, Tr::tr("recording a lost attempt")); !st)
                 return st.error();
         }

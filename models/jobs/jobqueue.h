@@ -47,7 +47,7 @@ public:
     Status notifyChanged(const QList<qint64> &ids);
 
 private:
-    Result<QList<JobTransition>> rescue(const QString &workerId, const QString &lostText);
+    Result<QList<JobTransition>> rescue(const QString &workerId, const JobError &lostError);
 
     JobSqlContext m_ctx;
     std::shared_ptr<const JobQueueBackend> m_backend;

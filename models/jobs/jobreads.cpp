@@ -23,7 +23,7 @@ Result<Job> JobReads::get(qint64 id, bool withAttempts)
 {
     return m_ctx.withDb([&](QSqlDatabase &d) -> Result<Job> {
         QSqlQuery q(d);
-        q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE id = ?").arg(jobColumns()));
+        q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE id = ?").arg(jobReadColumns()));
         q.addBindValue(id);
         if (!q.exec())
             return Database::error(q.lastError(), Tr::tr("reading %1").arg(Job::publicId(id)));
@@ -45,8 +45,8 @@ Result<QList<JobAttempt>> JobReads::attempts(qint64 jobId)
 {
     return m_ctx.withDb([&](QSqlDatabase &d) -> Result<QList<JobAttempt>> {
         QSqlQuery q(d);
-        q.prepare(QStringLiteral("SELECT job_id, attempt, worker_id, started_at, finished_at, outcome, error "
-                                 "FROM job_attempts WHERE job_id = ? ORDER BY attempt"));
+        q.prepare(QStringLiteral("SELECT %1 FROM job_attempts WHERE job_id = ? ORDER BY attempt")
+                      .arg(attemptColumns()));
         q.addBindValue(jobId);
         if (!q.exec())
             return Database::error(q.lastError(),
@@ -75,7 +75,11 @@ QString JobReads::lastOutcome(qint64 jobId)
 Result<QList<Job>> JobReads::list(const JobFilter &filter)
 {
     return m_ctx.withDb([&](QSqlDatabase &d) -> Result<QList<Job>> {
-        const Where w = whereFor(filter, true);
+        Where w = whereFor(filter, true);
+        if (filter.beforeId > 0) {
+            w.sql += w.sql.isEmpty() ? QStringLiteral(" WHERE id < ?") : QStringLiteral(" AND id < ?");
+            w.values << filter.beforeId;
+        }
         const QString dir =
             filter.order == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
         QString order = sortExpression(filter.sort) + QLatin1Char(' ') + dir;
@@ -84,7 +88,7 @@ Result<QList<Job>> JobReads::list(const JobFilter &filter)
         QSqlQuery q(d);
         q.setForwardOnly(true);
         q.prepare(QStringLiteral("SELECT %1 FROM background_jobs%2 ORDER BY %3 LIMIT ? OFFSET ?")
-                      .arg(jobColumns(), w.sql, order));
+                      .arg(jobReadColumns(), w.sql, order));
         bindAll(q, w.values);
         q.addBindValue(qMax(0, filter.limit));
         q.addBindValue(qMax(0, filter.offset));

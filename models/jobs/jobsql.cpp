@@ -54,6 +54,33 @@ const QString &jobColumns()
     return columns;
 }
 
+const QString &jobReadColumns()
+{
+    static const QString columns = jobColumns() + QStringLiteral(", error_code, error_args");
+    return columns;
+}
+
+QString attemptColumns(const QString &prefix)
+{
+    QStringList columns;
+    for (const char *name : {"job_id", "attempt", "worker_id", "started_at", "finished_at", "outcome",
+                             "error", "error_code", "error_args"})
+        columns << prefix + QLatin1String(name);
+    return columns.join(QLatin1String(", "));
+}
+
+JobError errorOf(const JobOutcome &o)
+{
+    return JobError{o.errorCode, o.errorArgs, o.error};
+}
+
+void bindError(QSqlQuery &q, const JobError &e)
+{
+    q.addBindValue(e.text);
+    q.addBindValue(e.codeValue());
+    q.addBindValue(e.argsValue());
+}
+
 QJsonObject parseObject(const QVariant &v)
 {
     if (v.isNull())
@@ -114,15 +141,25 @@ Job jobFromRow(const QSqlQuery &q, int first)
     j.cancelRequested = v(18).toInt() != 0;
     j.progress = v(19).isNull() ? -1.0 : v(19).toDouble();
     j.scheduleId = msOrZero(v(20));
+    const JobError e = JobError::fromColumns(j.errorMessage, v(21), v(22));
+    j.errorCode = e.code;
+    j.errorArgs = e.args;
     return j;
 }
 
 JobAttempt attemptFromRow(const QSqlQuery &q, int first)
 {
-    return JobAttempt{q.value(first).toLongLong(),     q.value(first + 1).toInt(),
-                      q.value(first + 2).toString(),   q.value(first + 3).toLongLong(),
-                      q.value(first + 4).toLongLong(), q.value(first + 5).toString(),
-                      q.value(first + 6).toString()};
+    const auto v = [&](int i) { return q.value(first + i); };
+    const JobError e = JobError::fromColumns(v(6).toString(), v(7), v(8));
+    return JobAttempt{v(0).toLongLong(),
+                      v(1).toInt(),
+                      v(2).toString(),
+                      v(3).toLongLong(),
+                      v(4).toLongLong(),
+                      v(5).toString(),
+                      e.text,
+                      e.code,
+                      e.args};
 }
 
 TransitionColumns::TransitionColumns(const QSqlQuery &q)

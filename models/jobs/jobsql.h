@@ -88,13 +88,21 @@ private:
 
 namespace jobsql {
 
-// The columns of a job row, in the order jobFromRow() reads them.
+// The columns of a job row that move with it between job_queue and job_archive (PostgreSQL).
 const QString &jobColumns();
-// A job row selected as jobColumns(), from column `first` on.
+// What reads of whole jobs select, in the order jobFromRow() reads them: jobColumns() and the code of
+// the error (migration 018).
+const QString &jobReadColumns();
+// A job row selected as jobReadColumns(), from column `first` on.
 Job jobFromRow(const QSqlQuery &q, int first = 0);
-// An attempt row selected as "job_id, attempt, worker_id, started_at, finished_at, outcome, error",
-// from column `first` on.
+// The columns of an attempt row, in the order attemptFromRow() reads them (`prefix`: a table alias
+// with its dot).
+QString attemptColumns(const QString &prefix = {});
+// An attempt row selected as attemptColumns(), from column `first` on.
 JobAttempt attemptFromRow(const QSqlQuery &q, int first = 0);
+// The error columns (error_message or error, error_code, error_args) of an outcome, bound in order.
+JobError errorOf(const JobOutcome &o);
+void bindError(QSqlQuery &q, const JobError &e);
 
 // A job's new state as a statement returns it, read by column name: id, job_type, retry_count,
 // max_retries, run_at, and status when the statement returns it. Looked up once per statement.

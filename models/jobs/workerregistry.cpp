@@ -126,7 +126,7 @@ Result<WorkerJobs> WorkerRegistry::jobsOfWorker(const QString &workerId, int att
         q.prepare(
             QStringLiteral("SELECT %1 FROM background_jobs WHERE status = 'processing' AND worker_id = ? "
                            "ORDER BY started_at, id LIMIT 1000")
-                .arg(jobColumns()));
+                .arg(jobReadColumns()));
         q.addBindValue(workerId);
         if (!q.exec())
             return Database::error(q.lastError(), Tr::tr("listing the jobs of worker %1").arg(workerId));
@@ -134,18 +134,18 @@ Result<WorkerJobs> WorkerRegistry::jobsOfWorker(const QString &workerId, int att
             out.held.append(jobFromRow(q));
         q.finish();
         q.prepare(
-            QStringLiteral("SELECT a.job_id, a.attempt, a.worker_id, a.started_at, a.finished_at, a.outcome, "
-                           "a.error, j.job_type, j.status, j.run_at, j.retry_count FROM job_attempts a "
+            QStringLiteral("SELECT %1, j.job_type, j.status, j.run_at, j.retry_count FROM job_attempts a "
                            "JOIN background_jobs j ON j.id = a.job_id "
                            "WHERE a.worker_id = ? AND a.outcome <> 'completed' "
-                           "ORDER BY a.finished_at DESC, a.job_id DESC, a.attempt DESC LIMIT ?"));
+                           "ORDER BY a.finished_at DESC, a.job_id DESC, a.attempt DESC LIMIT ?")
+                .arg(attemptColumns(QStringLiteral("a."))));
         q.addBindValue(workerId);
         q.addBindValue(qMax(0, attemptLimit));
         if (!q.exec())
             return Database::error(q.lastError(), Tr::tr("listing the attempts of worker %1").arg(workerId));
         while (q.next()) {
-            out.attempts.append(WorkerAttempt{attemptFromRow(q), q.value(7).toString(), statusOf(q.value(8)),
-                                              q.value(9).toLongLong(), q.value(10).toInt()});
+            out.attempts.append(WorkerAttempt{attemptFromRow(q), q.value(9).toString(), statusOf(q.value(10)),
+                                              q.value(11).toLongLong(), q.value(12).toInt()});
         }
         return out;
     });
