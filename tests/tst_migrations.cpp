@@ -68,6 +68,11 @@ void createOldDatabase(QSqlQuery &q, DbConfig::Backend backend, int version)
 
 // The job columns an old database had: later migrations may add columns (schedule_id in 011), which
 // the upgrade leaves empty.
+// The attempt columns an old database has: later migrations add columns (018: error_code, error_args)
+// that an upgrade fills with NULL.
+const QString kOldAttemptColumnsDump = QStringLiteral(
+    "SELECT job_id, attempt, worker_id, started_at, finished_at, outcome, error FROM job_attempts "
+    "ORDER BY job_id, attempt");
 const QString kOldJobColumnsDump = QStringLiteral(
     "SELECT id, job_type, status, priority, payload, result, error_message, retry_count, max_retries, "
     "attempts, run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, "
@@ -162,8 +167,7 @@ private slots:
             QVERIFY(q.exec(QStringLiteral("DELETE FROM background_jobs WHERE id = 9"))); // ids are not reused
         }
         const auto dump = [](QSqlDatabase db) {
-            return dumpRows(db, {kOldJobColumnsDump,
-                                 QStringLiteral("SELECT * FROM job_attempts ORDER BY job_id, attempt"),
+            return dumpRows(db, {kOldJobColumnsDump, kOldAttemptColumnsDump,
                                  QStringLiteral("SELECT * FROM job_counts ORDER BY status")});
         };
         const QString before = dump(QSqlDatabase::database(name));
@@ -229,9 +233,8 @@ private slots:
             QVERIFY(q.exec(QStringLiteral("GRANT SELECT ON background_jobs TO PUBLIC")));
         }
         const auto dump = [&] {
-            return dumpRows(
-                Database::connection(config).value(),
-                {kOldJobColumnsDump, QStringLiteral("SELECT * FROM job_attempts ORDER BY job_id, attempt")});
+            return dumpRows(Database::connection(config).value(),
+                            {kOldJobColumnsDump, kOldAttemptColumnsDump});
         };
         const QString before = dump();
         QCOMPARE(before.count(QLatin1Char('\n')), 5 + 6);

@@ -32,6 +32,8 @@ private slots:
     void alertOnFinalFailure();
     void quietHoursDelayAlerts();
     void noAlertAboutFailedAlert();
+    void lostWorkerToldFromRetry_data() { test::addBackendRows(); }
+    void lostWorkerToldFromRetry();
     void digestText();
     void digestHourlyOneEmail_data() { test::addBackendRows(); }
     void digestHourlyOneEmail();
@@ -120,6 +122,55 @@ void TestNotifyAlerts::quietHoursDelayAlerts()
     QCOMPARE_ENUM(notify.status, JobStatus::Queued);                            // delayed, not dropped
     QCOMPARE(isoUtc(notify.runAt), QStringLiteral("2024-01-11T06:00:00.000Z")); // 07:00 in Berlin
     QCOMPARE(notify.payload.value(QLatin1String("job_id")).toInteger(), 42);
+}
+
+// A requeued job is "retried" after a failure and "worker lost" after its worker died: the hook tells
+// them apart by the outcome of the job's latest attempt, read from the job store.
+void TestNotifyAlerts::lostWorkerToldFromRetry()
+{
+    USE_BACKEND_ROW();
+    configure([](NotificationSettings &s) {
+        s.slackEnabled = true;
+        s.notifyJobFailed = false;
+        s.notifyJobRetried = true;
+        s.notifyWorkerLost = true;
+    });
+    auto clock = std::make_shared<ManualClock>(utc("2024-01-10T12:00:00Z"));
+    JobStore store(m_db->config(), clock);
+    const QString type = QStringLiteral("test.fail");
+    const QString worker = QStringLiteral("w1");
+    auto ids =
+        store.insert({NewJob{type, JobPriority::Normal, {}, 3, std::nullopt}}, QStringLiteral("tester"));
+    QVERIFY(ids);
+    const qint64 id = ids->first();
+    JobAlerts alerts(m_db->config(), clock);
+    const auto eventOf = [&](const QList<qint64> &notifyIds) {
+        if (notifyIds.size() != 1)
+            return QStringLiteral("%1 alerts").arg(notifyIds.size());
+        return store.get(notifyIds.first())->payload.value(QLatin1String("event")).toString();
+    };
+
+    // A failure with retries left.
+    auto claimed = store.claim(worker, 1, 60'000, {type});
+    QVERIFY(claimed && claimed->size() == 1);
+    auto report = store.finish(
+        worker,
+        {JobOutcome{
+            id, claimed->first().attempt, JobOutcome::Kind::Failed, {}, QStringLiteral("disk full")}});
+    QVERIFY(report && report->applied.size() == 1);
+    QCOMPARE_ENUM(report->applied.first().status, JobStatus::Queued);
+    QCOMPARE(eventOf(alerts.handle(report->applied)), QStringLiteral("job_retried"));
+
+    // Due again after its backoff; its worker dies while the handler runs.
+    clock->advanceMs(3 * 60'000);
+    claimed = store.claim(worker, 1, 60'000, {type});
+    QVERIFY(claimed && claimed->size() == 1);
+    QVERIFY(store.markStarted(worker, {{id, claimed->first().attempt}}, false));
+    clock->advanceMs(61'000);
+    auto reaped = store.reapExpired();
+    QVERIFY(reaped && reaped->size() == 1);
+    QCOMPARE_ENUM(reaped->first().status, JobStatus::Queued);
+    QCOMPARE(eventOf(alerts.handle(reaped.value())), QStringLiteral("worker_lost"));
 }
 
 void TestNotifyAlerts::noAlertAboutFailedAlert()

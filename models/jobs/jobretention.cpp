@@ -22,6 +22,17 @@ JobRetention::JobRetention(DbConfig config)
     : m_config(std::move(config))
 {}
 
+std::optional<QString> JobRetention::retentionDaysSetting() const
+{
+    auto conn = Database::connection(m_config);
+    if (!conn)
+        return std::nullopt;
+    QSqlQuery q(conn.value());
+    if (!q.exec(QStringLiteral("SELECT value FROM app_settings WHERE key = 'retention_days'")) || !q.next())
+        return std::nullopt;
+    return q.value(0).toString();
+}
+
 Result<qint64> JobRetention::countFinishedBefore(qint64 cutoffMs) const
 {
     auto conn = Database::connection(m_config);

@@ -3,6 +3,8 @@
 #include "common/error.h"
 #include "db/dbconfig.h"
 
+#include <optional>
+
 namespace hcm {
 
 // What the retention period no longer keeps: finished jobs (completed, failed, cancelled) with their
@@ -20,6 +22,9 @@ public:
 
     explicit JobRetention(DbConfig config);
 
+    // The retention period as stored (app_settings 'retention_days'), unparsed: the handler decides what
+    // an unusable value means. Nothing when it is not set or cannot be read.
+    std::optional<QString> retentionDaysSetting() const;
     // The finished jobs completed before `cutoffMs` (UTC ms).
     Result<qint64> countFinishedBefore(qint64 cutoffMs) const;
     // Deletes, in one write transaction, up to `limit` (1 or more) of the finished jobs completed before

@@ -19,16 +19,15 @@ constexpr qint64 DefaultRetentionDays = 30;
 constexpr int JobBatch = 2000;
 
 // The retention period from the settings table ('retention_days'), or 30 days when unset or unusable.
-qint64 retentionDays(QSqlDatabase db)
+qint64 retentionDays(const JobRetention &retention)
 {
-    QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT value FROM app_settings WHERE key = 'retention_days'")) || !q.next())
+    const std::optional<QString> setting = retention.retentionDaysSetting();
+    if (!setting)
         return DefaultRetentionDays;
     bool ok = false;
-    const qint64 days = q.value(0).toString().trimmed().toLongLong(&ok);
+    const qint64 days = setting->trimmed().toLongLong(&ok);
     if (!ok || days < 0) {
-        qCWarning(lcHandlers) << "cleanup: ignoring the invalid setting retention_days ="
-                              << q.value(0).toString();
+        qCWarning(lcHandlers) << "cleanup: ignoring the invalid setting retention_days =" << *setting;
         return DefaultRetentionDays;
     }
     return days;
@@ -59,7 +58,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
         if (days < 0)
             return HandlerResult::failure(JobError::make("cleanup.bad_older_than_days"), false);
     } else {
-        days = retentionDays(db);
+        days = retentionDays(JobRetention(ctx.env().db));
     }
     const qint64 now = ctx.env().clock->nowMs();
     const qint64 cutoff = now - days * DayMs;

@@ -1,13 +1,11 @@
 #include "jobalerts.h"
 
 #include "common/logcategories.h"
-#include "db/database.h"
+#include "jobs/jobreads.h"
 #include "jobs/jobservice.h"
 #include "settings/digeststore.h"
 #include "settings/notificationsettingsstore.h"
 #include "worker/notify/alert.h"
-
-#include <QSqlQuery>
 
 namespace hcm {
 
@@ -16,22 +14,6 @@ namespace {
 // Settings are read at most this often: a burst of transitions costs one query, and a change made in
 // the settings page applies within a second.
 constexpr qint64 kSettingsMaxAgeMs = 1000;
-
-// The outcome of a job's latest attempt: tells a lost worker from a failure, and a shutdown requeue
-// (interrupted) from a retry.
-QString lastOutcome(const DbConfig &config, qint64 jobId)
-{
-    auto db = Database::connection(config);
-    if (!db)
-        return {};
-    QSqlQuery q(db.value());
-    q.prepare(
-        QStringLiteral("SELECT outcome FROM job_attempts WHERE job_id = ? ORDER BY attempt DESC LIMIT 1"));
-    q.addBindValue(jobId);
-    if (!q.exec() || !q.next())
-        return {};
-    return q.value(0).toString();
-}
 
 } // namespace
 
@@ -105,7 +87,8 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
                 add(t, "job_succeeded");
             break;
         case JobStatus::Failed:
-            if (s->notifyWorkerLost && lastOutcome(m_config, t.id) == QLatin1String("lost"))
+            if (s->notifyWorkerLost &&
+                JobReads(JobSqlContext(m_config, m_clock, {})).lastOutcome(t.id) == QLatin1String("lost"))
                 add(t, "worker_lost");
             if (s->notifyJobFailed)
                 add(t, "job_failed");
@@ -113,7 +96,7 @@ QList<qint64> JobAlerts::handle(const QList<JobTransition> &transitions)
         case JobStatus::Queued: {
             if (t.error.isEmpty() || !(s->notifyJobRetried || s->notifyWorkerLost))
                 break;
-            const QString outcome = lastOutcome(m_config, t.id);
+            const QString outcome = JobReads(JobSqlContext(m_config, m_clock, {})).lastOutcome(t.id);
             if (outcome == QLatin1String("lost") && s->notifyWorkerLost)
                 add(t, "worker_lost");
             else if ((outcome == QLatin1String("failed") || outcome == QLatin1String("timed_out")) &&
