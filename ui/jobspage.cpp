@@ -1362,8 +1362,9 @@ void JobsPage::setDefaultColumnWidths()
     QHeaderView *header = m_table->horizontalHeader();
     for (const auto &[column, texts] : samples)
         header->resizeSection(column, columnWidthFor(m_table, column, texts));
-    header->resizeSection(
-        JobTableModel::StatusColumn,
+    // Status: from the texts it usually shows; a longer one in view (a date far ahead) widens it.
+    fitColumnToContent(
+        m_table, JobTableModel::StatusColumn,
         columnWidthFor(m_table, JobTableModel::StatusColumn, JobTableModel::widestStatusTexts(), true) + 8);
     header->setMinimumSectionSize(
         qMin(header->minimumSectionSize(), m_table->fontMetrics().averageCharWidth() * 4));

@@ -16,4 +16,10 @@ void fitHeightToRows(QTableView *table, int maxRows);
 // texts of the current language, not from pixels picked for English.
 int columnWidthFor(const QTableView *table, int column, const QStringList &samples, bool withIcon = false);
 
+// Keeps column `column` of `table` as wide as its content: `baseWidth`, or more when a row in view
+// needs more (measured through the column's delegate), so a rare long text (a date far ahead) widens the
+// column while it is in view instead of every day. It never shrinks under the user's eyes (nor below a
+// width the user gave it); it only grows when a text in view would be cut.
+void fitColumnToContent(QTableView *table, int column, int baseWidth);
+
 } // namespace hcm::ui
