@@ -8,6 +8,7 @@
 #include "db/database.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobtablemodel.h"
+#include "ui/jobdetailsview.h"
 #include "ui/jobspage.h"
 #include "ui/mainwindow.h"
 #include "ui/newjobdialog.h"
@@ -288,6 +289,30 @@ private slots:
         QCOMPARE(w.page->selectedJobIds(), selected);
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Backtab);
         QVERIFY(w.table->hasFocus());
+    }
+
+    // Tabbing into a table with no selection showed the first job in the details while the Job menu's
+    // actions stayed off (nothing was selected): the job shown is now the job selected, so Ctrl+K,
+    // Ctrl+R and Del act on what the pane shows.
+    void focusingTheTableSelectsTheJobItShows()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
+        w.window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w.window));
+        QVERIFY(w.page->selectedJobIds().isEmpty());
+        w.table->setFocus(Qt::TabFocusReason);
+        QVERIFY(w.table->hasFocus());
+        auto *details = w.page->findChild<ui::JobDetailsView *>(QStringLiteral("detailsPanel"));
+        QVERIFY(details);
+        QTRY_VERIFY_WITH_TIMEOUT(details->isVisible() && details->jobId() != 0, 5000);
+        QCOMPARE(w.page->selectedJobIds(), QList<qint64>{details->jobId()});
+        QAction *cancel = actionNamed(w.window.jobMenu()->actions(), QStringLiteral("cancelAction"));
+        QVERIFY(cancel && cancel->isEnabled());
     }
 
     // Escape in the search box clears it and shows every job again; a search that matches nothing

@@ -1296,6 +1296,10 @@ void JobsPage::onCurrentChanged()
         }
         return;
     }
+    // The job shown is the job acted on: focus arriving by Tab makes a row current without selecting
+    // it, which left the Job menu's actions off beside a job's details.
+    if (!m_table->selectionModel()->hasSelection())
+        m_table->selectionModel()->select(current, QItemSelectionModel::Select | QItemSelectionModel::Rows);
     setDetailsShown(true);
     // Reload the details only when the job changed (the table row carries its updated_at).
     if (job->id == m_details->jobId() && job->updatedAt == m_detailsUpdatedAt)
