@@ -315,6 +315,25 @@ private slots:
         QVERIFY(cancel && cancel->isEnabled());
     }
 
+    // Ctrl+A in the table selected every row silently (the table took the key before the Job menu's
+    // Select All): it now says how many jobs it selected, as the menu does.
+    void ctrlAInTheTableSaysHowManyItSelected()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
+        QVERIFY(w.focusTable());
+        QSignalSpy messages(w.page, &ui::JobsPage::statusMessage);
+        QTest::keyClick(w.table, Qt::Key_A, Qt::ControlModifier);
+        QCOMPARE(w.page->selectedJobIds().size(), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty(), 2000);
+        QVERIFY2(messages.last().first().toString().contains(QLatin1String("all 3 jobs")),
+                 qPrintable(messages.last().first().toString()));
+    }
+
     // Escape in the search box clears it and shows every job again; a search that matches nothing
     // says so, names the filters and offers to clear them.
     void escapeClearsSearchAndEmptyResultSaysWhy()

@@ -163,7 +163,9 @@ private slots:
         }
         const auto dump = [](QSqlDatabase db) {
             return dumpRows(db, {kOldJobColumnsDump,
-                                 QStringLiteral("SELECT * FROM job_attempts ORDER BY job_id, attempt"),
+                                 QStringLiteral("SELECT job_id, attempt, worker_id, started_at, finished_at, "
+                                                "outcome, error FROM job_attempts "
+                                                "ORDER BY job_id, attempt"),
                                  QStringLiteral("SELECT * FROM job_counts ORDER BY status")});
         };
         const QString before = dump(QSqlDatabase::database(name));
@@ -175,6 +177,13 @@ private slots:
         auto db = Database::connection(config);
         QVERIFY(db.ok());
         QCOMPARE(dump(db.value()), before);
+        // 018: the rows written before have no error code (their texts are shown as they are).
+        QCOMPARE(rowCount(config, QStringLiteral("job_attempts"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(6));
+        QCOMPARE(rowCount(config, QStringLiteral("background_jobs"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(5));
         QSqlQuery q(db.value());
         QVERIFY(q.exec(QStringLiteral("SELECT sql FROM sqlite_schema WHERE name = 'background_jobs'")) &&
                 q.next());
@@ -231,13 +240,22 @@ private slots:
         const auto dump = [&] {
             return dumpRows(
                 Database::connection(config).value(),
-                {kOldJobColumnsDump, QStringLiteral("SELECT * FROM job_attempts ORDER BY job_id, attempt")});
+                {kOldJobColumnsDump, QStringLiteral("SELECT job_id, attempt, worker_id, started_at, "
+                                                    "finished_at, outcome, error FROM job_attempts "
+                                                    "ORDER BY job_id, attempt")});
         };
         const QString before = dump();
         QCOMPARE(before.count(QLatin1Char('\n')), 5 + 6);
 
         QVERIFY(Database::openAndMigrate(config).ok());
         QCOMPARE(dump(), before);
+        // 018: the rows written before have no error code (their texts are shown as they are).
+        QCOMPARE(rowCount(config, QStringLiteral("job_attempts"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(6));
+        QCOMPARE(rowCount(config, QStringLiteral("background_jobs"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(5));
         QCOMPARE(rowCount(config, QStringLiteral("job_queue")), qint64(2));
         QCOMPARE(rowCount(config, QStringLiteral("job_queue"), QStringLiteral("id IN (3, 4)")), qint64(2));
         QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id IN (1, 2, 5)")),
