@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QTableView>
 #include <QtTest>
@@ -332,6 +333,29 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty(), 2000);
         QVERIFY2(messages.last().first().toString().contains(QLatin1String("all 3 jobs")),
                  qPrintable(messages.last().first().toString()));
+    }
+
+    // End went to the table's last column (the ID scrolled out of view, the selection stayed): Home
+    // and End go to the first and the last job and select it, as in a list.
+    void homeAndEndGoToTheFirstAndLastJob()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 4; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 4, 5000);
+        QVERIFY(w.focusTable());
+        selectOnly(w.table, 1);
+        QTest::keyClick(w.table, Qt::Key_End);
+        QCOMPARE(w.table->currentIndex().row(), 3);
+        QCOMPARE(w.page->selectedJobIds(), QList<qint64>{w.page->model()->jobIdAt(3)});
+        QCOMPARE(w.table->horizontalScrollBar()->value(), 0);
+        QTest::keyClick(w.table, Qt::Key_Home);
+        QCOMPARE(w.table->currentIndex().row(), 0);
+        QCOMPARE(w.page->selectedJobIds(), QList<qint64>{w.page->model()->jobIdAt(0)});
+        QTest::keyClick(w.table, Qt::Key_End, Qt::ShiftModifier);
+        QCOMPARE(w.page->selectedJobIds().size(), 4);
     }
 
     // Escape in the search box clears it and shows every job again; a search that matches nothing

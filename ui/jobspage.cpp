@@ -295,6 +295,7 @@ void JobsPage::buildUi()
 
     // Tab moves to the next widget; the arrows move between rows.
     m_table->setTabKeyNavigation(false);
+    homeEndMoveBetweenRows(m_table);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &JobsPage::updateActions);
     buildActions();

@@ -3,6 +3,7 @@
 #include <QAbstractItemDelegate>
 #include <QEvent>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QPointer>
 #include <QScrollBar>
 #include <QStringList>
@@ -122,7 +123,53 @@ private:
     QTimer m_timer;
 };
 
+class RowHomeEnd final : public QObject {
+public:
+    explicit RowHomeEnd(QTableView *table)
+        : QObject(table)
+        , m_table(table)
+    {}
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() != QEvent::KeyPress || !m_table || !m_table->model())
+            return QObject::eventFilter(watched, event);
+        const auto *key = static_cast<QKeyEvent *>(event);
+        const Qt::KeyboardModifiers mods = key->modifiers() & ~Qt::KeypadModifier;
+        if ((key->key() != Qt::Key_Home && key->key() != Qt::Key_End) ||
+            (mods != Qt::NoModifier && mods != Qt::ShiftModifier))
+            return QObject::eventFilter(watched, event);
+        const int rows = m_table->model()->rowCount();
+        if (rows == 0)
+            return true;
+        const int row = key->key() == Qt::Key_Home ? 0 : rows - 1;
+        const int column = m_table->currentIndex().isValid() ? m_table->currentIndex().column() : 0;
+        const QModelIndex target = m_table->model()->index(row, column);
+        QItemSelectionModel *selection = m_table->selectionModel();
+        if (mods == Qt::ShiftModifier && m_table->currentIndex().isValid()) {
+            const QModelIndex from = m_table->currentIndex();
+            selection->setCurrentIndex(target, QItemSelectionModel::NoUpdate);
+            selection->select(QItemSelection(from, target),
+                              QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        } else {
+            selection->setCurrentIndex(target,
+                                       QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        }
+        m_table->scrollTo(target);
+        return true;
+    }
+
+private:
+    QPointer<QTableView> m_table;
+};
+
 } // namespace
+
+void homeEndMoveBetweenRows(QTableView *table)
+{
+    table->installEventFilter(new RowHomeEnd(table));
+}
 
 void fitColumnToContent(QTableView *table, int column, int baseWidth)
 {

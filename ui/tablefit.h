@@ -22,4 +22,9 @@ int columnWidthFor(const QTableView *table, int column, const QStringList &sampl
 // width the user gave it); it only grows when a text in view would be cut.
 void fitColumnToContent(QTableView *table, int column, int baseWidth);
 
+// In a table of whole rows, Home and End go to the first and the last row and select it (QTableView
+// moves to the first or last column of the row, which scrolled the ID out of view and selected nothing
+// new); Shift+Home and Shift+End extend the selection there.
+void homeEndMoveBetweenRows(QTableView *table);
+
 } // namespace hcm::ui
