@@ -218,8 +218,23 @@ private slots:
     }
 
     // Workers at 1000 px: State is not 290 px wide, Last heartbeat is in view.
+    void workersColumnsFitAt1000_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QString();
+        QTest::newRow("de") << QStringLiteral("de");
+    }
+
+    // In German the State column was sized for "Verloren (kein Heartbeat seit 5 min 0 s)" and pushed
+    // Last heartbeat off a 1000 px window while every worker was running.
     void workersColumnsFitAt1000()
     {
+        QFETCH(QString, language);
+        if (!language.isEmpty()) {
+            m_translator = std::make_unique<QTranslator>();
+            QVERIFY(m_translator->load(QStringLiteral(":/i18n/hcm_%1.qm").arg(language)));
+            QCoreApplication::installTranslator(m_translator.get());
+        }
         TempDatabase tdb;
         JobStore store(tdb.config());
         QVERIFY(
