@@ -1705,7 +1705,11 @@ Result<QList<Job>> JobStore::list(const JobFilter &filter)
     auto conn = db();
     if (!conn)
         return conn.error();
-    const Where w = whereFor(filter, true);
+    Where w = whereFor(filter, true);
+    if (filter.beforeId > 0) {
+        w.sql += w.sql.isEmpty() ? QStringLiteral(" WHERE id < ?") : QStringLiteral(" AND id < ?");
+        w.values << filter.beforeId;
+    }
     const QString dir = filter.order == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
     QString order = sortExpression(filter.sort) + QLatin1Char(' ') + dir;
     if (filter.sort != JobSortColumn::Id)

@@ -40,6 +40,9 @@ struct JobFilter {
     int limit = 100;
     int offset = 0;
     qint64 scheduleId = 0; // 0: any job; else only the jobs that schedule created (last: aggregates)
+    // list() only, > 0: only jobs with a smaller id (keyset paging newest first: the id sort descending,
+    // beforeId the last id of the previous page; an index range instead of an offset).
+    qint64 beforeId = 0;
 };
 
 // A job handed to a worker by claim().
