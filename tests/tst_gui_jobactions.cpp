@@ -8,6 +8,7 @@
 #include "db/database.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobtablemodel.h"
+#include "ui/jobdetailsview.h"
 #include "ui/jobspage.h"
 #include "ui/mainwindow.h"
 #include "ui/newjobdialog.h"
@@ -25,6 +26,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QTableView>
 #include <QtTest>
@@ -288,6 +290,72 @@ private slots:
         QCOMPARE(w.page->selectedJobIds(), selected);
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Backtab);
         QVERIFY(w.table->hasFocus());
+    }
+
+    // Tabbing into a table with no selection showed the first job in the details while the Job menu's
+    // actions stayed off (nothing was selected): the job shown is now the job selected, so Ctrl+K,
+    // Ctrl+R and Del act on what the pane shows.
+    void focusingTheTableSelectsTheJobItShows()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
+        w.window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w.window));
+        QVERIFY(w.page->selectedJobIds().isEmpty());
+        w.table->setFocus(Qt::TabFocusReason);
+        QVERIFY(w.table->hasFocus());
+        auto *details = w.page->findChild<ui::JobDetailsView *>(QStringLiteral("detailsPanel"));
+        QVERIFY(details);
+        QTRY_VERIFY_WITH_TIMEOUT(details->isVisible() && details->jobId() != 0, 5000);
+        QCOMPARE(w.page->selectedJobIds(), QList<qint64>{details->jobId()});
+        QAction *cancel = actionNamed(w.window.jobMenu()->actions(), QStringLiteral("cancelAction"));
+        QVERIFY(cancel && cancel->isEnabled());
+    }
+
+    // Ctrl+A in the table selected every row silently (the table took the key before the Job menu's
+    // Select All): it now says how many jobs it selected, as the menu does.
+    void ctrlAInTheTableSaysHowManyItSelected()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
+        QVERIFY(w.focusTable());
+        QSignalSpy messages(w.page, &ui::JobsPage::statusMessage);
+        QTest::keyClick(w.table, Qt::Key_A, Qt::ControlModifier);
+        QCOMPARE(w.page->selectedJobIds().size(), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty(), 2000);
+        QVERIFY2(messages.last().first().toString().contains(QLatin1String("all 3 jobs")),
+                 qPrintable(messages.last().first().toString()));
+    }
+
+    // End went to the table's last column (the ID scrolled out of view, the selection stayed): Home
+    // and End go to the first and the last job and select it, as in a list.
+    void homeAndEndGoToTheFirstAndLastJob()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 4; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 4, 5000);
+        QVERIFY(w.focusTable());
+        selectOnly(w.table, 1);
+        QTest::keyClick(w.table, Qt::Key_End);
+        QCOMPARE(w.table->currentIndex().row(), 3);
+        QCOMPARE(w.page->selectedJobIds(), QList<qint64>{w.page->model()->jobIdAt(3)});
+        QCOMPARE(w.table->horizontalScrollBar()->value(), 0);
+        QTest::keyClick(w.table, Qt::Key_Home);
+        QCOMPARE(w.table->currentIndex().row(), 0);
+        QCOMPARE(w.page->selectedJobIds(), QList<qint64>{w.page->model()->jobIdAt(0)});
+        QTest::keyClick(w.table, Qt::Key_End, Qt::ShiftModifier);
+        QCOMPARE(w.page->selectedJobIds().size(), 4);
     }
 
     // Escape in the search box clears it and shows every job again; a search that matches nothing

@@ -328,9 +328,18 @@ void TestGuiJobDetails::timelineWordsWholeInGerman()
     j.runAt = kNow + 240'000;
     j.attemptList = {attempt(1, QStringLiteral("failed")), attempt(2, QStringLiteral("timed_out")),
                      attempt(3, QStringLiteral("failed"))};
-    auto view = openView(j, 420);
+    // The pane showed another job first (as it does in the window): the new marks still get their room.
+    Job before = baseJob();
+    before.status = JobStatus::Queued;
+    before.attempts = 1;
+    before.retryCount = 1;
+    before.runAt = kNow + 60'000;
+    before.attemptList = {attempt(1, QStringLiteral("failed"))};
+    auto view = openView(before, 420);
+    view->setJob(j);
     auto *timeline = view->findChild<RetryTimeline *>();
     QVERIFY(timeline && timeline->isVisible());
+    QVERIFY(timeline->width() >= timeline->minimumSizeHint().width());
     const QList<TimelineEntry> entries = timeline->entries();
     QVERIFY(entries.size() >= 6);
     QVERIFY2(entries.first().top.contains(QStringLiteral("fehlgeschlagen")), qPrintable(entries.first().top));

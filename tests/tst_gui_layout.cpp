@@ -218,8 +218,23 @@ private slots:
     }
 
     // Workers at 1000 px: State is not 290 px wide, Last heartbeat is in view.
+    void workersColumnsFitAt1000_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QString();
+        QTest::newRow("de") << QStringLiteral("de");
+    }
+
+    // In German the State column was sized for "Verloren (kein Heartbeat seit 5 min 0 s)" and pushed
+    // Last heartbeat off a 1000 px window while every worker was running.
     void workersColumnsFitAt1000()
     {
+        QFETCH(QString, language);
+        if (!language.isEmpty()) {
+            m_translator = std::make_unique<QTranslator>();
+            QVERIFY(m_translator->load(QStringLiteral(":/i18n/hcm_%1.qm").arg(language)));
+            QCoreApplication::installTranslator(m_translator.get());
+        }
         TempDatabase tdb;
         JobStore store(tdb.config());
         QVERIFY(
@@ -260,6 +275,86 @@ private slots:
         for (int c = 0; c < table->model()->columnCount(); ++c)
             QVERIFY2(columnVisible(table, c),
                      qPrintable(table->model()->headerData(c, Qt::Horizontal).toString()));
+    }
+
+    void statusColumnFitsItsContent_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QString();
+        QTest::newRow("de") << QStringLiteral("de");
+    }
+
+    // The Status column was ~265 px wide for "Abgeschlossen", room kept for a date decades ahead: now its
+    // width comes from the texts it shows, and a row with a longer one (a date far ahead) widens it
+    // while in view, so every text in view fits with its icon.
+    void statusColumnFitsItsContent()
+    {
+        QFETCH(QString, language);
+        if (!language.isEmpty()) {
+            m_translator = std::make_unique<QTranslator>();
+            QVERIFY(m_translator->load(QStringLiteral(":/i18n/hcm_%1.qm").arg(language)));
+            QCoreApplication::installTranslator(m_translator.get());
+            QLocale::setDefault(QLocale(language));
+        }
+        const auto resetLocale = qScopeGuard([] { QLocale::setDefault(QLocale::c()); });
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(
+                service.enqueue(NewJob{QStringLiteral("cache_flush"), JobPriority::Normal, {}, 3, {}}, kActor)
+                    .ok());
+        ui::MainWindow window(windowOptions(tdb));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::JobsPage *page = window.jobsPage();
+        QTableView *table = page->table();
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 5, 5000);
+        QHeaderView *header = table->horizontalHeader();
+        const auto textsFit = [&] {
+            for (int row = 0; row < page->model()->rowCount(); ++row) {
+                const QString text = page->model()->index(row, JobTableModel::StatusColumn).data().toString();
+                const int needed = table->fontMetrics().horizontalAdvance(text) + 16 + 6;
+                if (needed > header->sectionSize(JobTableModel::StatusColumn)) {
+                    qWarning("\"%s\" needs %d px, has %d", qPrintable(text), needed,
+                             header->sectionSize(JobTableModel::StatusColumn));
+                    return false;
+                }
+            }
+            return true;
+        };
+        QVERIFY(textsFit());
+        // No room kept for texts not in view: about the widest status name with its icon, not the
+        // width of "Scheduled in 23 h 59 min" or of a date
+        QStringList names;
+        for (int s = 0; s < kJobStatusCount; ++s)
+            names << displayName(JobStatus(s));
+        Job processing;
+        processing.status = JobStatus::Processing;
+        processing.progress = 1.0;
+        names << JobTableModel::statusText(processing, 0);
+        processing.cancelRequested = true;
+        names << JobTableModel::statusText(processing, 0);
+        int widestName = 0;
+        for (const QString &text : std::as_const(names))
+            widestName = qMax(widestName, table->fontMetrics().horizontalAdvance(text) + 16 + 6);
+        // (the icon, the cell's and the section's margins).
+        QVERIFY2(header->sectionSize(JobTableModel::StatusColumn) <= widestName + 30,
+                 qPrintable(QStringLiteral("%1 px; the names need %2")
+                                .arg(header->sectionSize(JobTableModel::StatusColumn))
+                                .arg(widestName)));
+
+        // A job due in nine years: the column grows so that its date fits.
+        QVERIFY(service
+                    .enqueue(NewJob{QStringLiteral("cache_flush"),
+                                    JobPriority::Normal,
+                                    {},
+                                    3,
+                                    Clock::system()->nowMs() + 9LL * 365 * 86'400'000},
+                             kActor)
+                    .ok());
+        QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 6, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(textsFit(), 5000);
     }
 
     void sidebarAndLegendFitTheLanguage_data()

@@ -179,6 +179,13 @@ private slots:
         auto db = Database::connection(config);
         QVERIFY(db.ok());
         QCOMPARE(dump(db.value()), before);
+        // 018: the rows written before have no error code (their texts are shown as they are).
+        QCOMPARE(rowCount(config, QStringLiteral("job_attempts"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(6));
+        QCOMPARE(rowCount(config, QStringLiteral("background_jobs"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(5));
         QSqlQuery q(db.value());
         QVERIFY(q.exec(QStringLiteral("SELECT sql FROM sqlite_schema WHERE name = 'background_jobs'")) &&
                 q.next());
@@ -241,6 +248,13 @@ private slots:
 
         QVERIFY(Database::openAndMigrate(config).ok());
         QCOMPARE(dump(), before);
+        // 018: the rows written before have no error code (their texts are shown as they are).
+        QCOMPARE(rowCount(config, QStringLiteral("job_attempts"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(6));
+        QCOMPARE(rowCount(config, QStringLiteral("background_jobs"),
+                          QStringLiteral("error_code IS NULL AND error_args IS NULL")),
+                 qint64(5));
         QCOMPARE(rowCount(config, QStringLiteral("job_queue")), qint64(2));
         QCOMPARE(rowCount(config, QStringLiteral("job_queue"), QStringLiteral("id IN (3, 4)")), qint64(2));
         QCOMPARE(rowCount(config, QStringLiteral("job_archive"), QStringLiteral("id IN (1, 2, 5)")),

@@ -8,6 +8,8 @@
 #include "ui/statusicons.h"
 #include "ui/tablefit.h"
 
+#include <QCoreApplication>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHeaderView>
@@ -517,6 +519,10 @@ void JobDetailsView::fillTimeline()
     }
     m_retrySummary->setText(summary);
     m_timeline->setEntries(entries);
+    // The scroll area sizes the timeline only when it lays itself out: the marks of the previous job
+    // would otherwise keep their width ("#1 fehlgeschlag…" in slots made for two marks).
+    QEvent relayout(QEvent::LayoutRequest);
+    QCoreApplication::sendEvent(m_timelineScroll, &relayout);
     m_timelineScroll->setVisible(!entries.isEmpty());
 }
 

@@ -295,6 +295,7 @@ void JobsPage::buildUi()
 
     // Tab moves to the next widget; the arrows move between rows.
     m_table->setTabKeyNavigation(false);
+    homeEndMoveBetweenRows(m_table);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &JobsPage::updateActions);
     buildActions();
@@ -1296,6 +1297,10 @@ void JobsPage::onCurrentChanged()
         }
         return;
     }
+    // The job shown is the job acted on: focus arriving by Tab makes a row current without selecting
+    // it, which left the Job menu's actions off beside a job's details.
+    if (!m_table->selectionModel()->hasSelection())
+        m_table->selectionModel()->select(current, QItemSelectionModel::Select | QItemSelectionModel::Rows);
     setDetailsShown(true);
     // Reload the details only when the job changed (the table row carries its updated_at).
     if (job->id == m_details->jobId() && job->updatedAt == m_detailsUpdatedAt)
@@ -1362,8 +1367,9 @@ void JobsPage::setDefaultColumnWidths()
     QHeaderView *header = m_table->horizontalHeader();
     for (const auto &[column, texts] : samples)
         header->resizeSection(column, columnWidthFor(m_table, column, texts));
-    header->resizeSection(
-        JobTableModel::StatusColumn,
+    // Status: from the texts it usually shows; a longer one in view (a date far ahead) widens it.
+    fitColumnToContent(
+        m_table, JobTableModel::StatusColumn,
         columnWidthFor(m_table, JobTableModel::StatusColumn, JobTableModel::widestStatusTexts(), true) + 8);
     header->setMinimumSectionSize(
         qMin(header->minimumSectionSize(), m_table->fontMetrics().averageCharWidth() * 4));

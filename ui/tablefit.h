@@ -16,4 +16,15 @@ void fitHeightToRows(QTableView *table, int maxRows);
 // texts of the current language, not from pixels picked for English.
 int columnWidthFor(const QTableView *table, int column, const QStringList &samples, bool withIcon = false);
 
+// Keeps column `column` of `table` as wide as its content: `baseWidth`, or more when a row in view
+// needs more (measured through the column's delegate), so a rare long text (a date far ahead) widens the
+// column while it is in view instead of every day. It never shrinks under the user's eyes (nor below a
+// width the user gave it); it only grows when a text in view would be cut.
+void fitColumnToContent(QTableView *table, int column, int baseWidth);
+
+// In a table of whole rows, Home and End go to the first and the last row and select it (QTableView
+// moves to the first or last column of the row, which scrolled the ID out of view and selected nothing
+// new); Shift+Home and Shift+End extend the selection there.
+void homeEndMoveBetweenRows(QTableView *table);
+
 } // namespace hcm::ui

@@ -471,9 +471,6 @@ void WorkersPage::fitWorkerColumns()
         {WorkerTableModel::IdColumn, {QStringLiteral("hcm-worker@app01:42110")}},
         {WorkerTableModel::HostColumn, {QStringLiteral("app01")}},
         {WorkerTableModel::PidColumn, {QStringLiteral("4194304")}},
-        {WorkerTableModel::StateColumn,
-         {tr("Running"), tr("Stopped"),
-          tr("Lost (no heartbeat for %1)").arg(JobTableModel::durationText(5 * 60'000))}},
         //: as in the Running column: running jobs "of" the worker's threads
         {WorkerTableModel::RunningColumn, {tr("%1 of %2").arg(16).arg(16)}},
         {WorkerTableModel::StartedColumn, {time}},
@@ -481,6 +478,11 @@ void WorkersPage::fitWorkerColumns()
     };
     for (const auto &[column, texts] : samples)
         m_table->horizontalHeader()->resizeSection(column, columnWidthFor(m_table, column, texts));
+    // State: "Running" and "Stopped"; a "Lost (no heartbeat for …)" in view widens it (in German it
+    // pushed Last heartbeat out of a 1000 px window while every worker ran).
+    fitColumnToContent(
+        m_table, WorkerTableModel::StateColumn,
+        columnWidthFor(m_table, WorkerTableModel::StateColumn, {tr("Running"), tr("Stopped")}, true));
 }
 
 void WorkersPage::showEvent(QShowEvent *event)

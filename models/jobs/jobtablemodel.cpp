@@ -219,12 +219,9 @@ QVariant JobTableModel::raw(const Job &job, int column) const
 
 QStringList JobTableModel::widestStatusTexts()
 {
-    QStringList out{tr("Cancelling…"), tr("Processing %1%").arg(100),
-                    tr("Retrying %1").arg(JobRules::relativeTime(59 * 60'000, 0)),
-                    tr("Scheduled %1").arg(JobRules::relativeTime(23 * 3'600'000 + 59 * 60'000, 0)),
-                    tr("Scheduled %1")
-                        .arg(JobRules::relativeTime(
-                            QDateTime(QDate(2099, 12, 31), QTime(23, 59)).toMSecsSinceEpoch(), 0))};
+    // "Retrying in 4 min" and "Scheduled on …" are as long as their times make them: the column grows
+    // for them while they are in view (fitColumnToContent).
+    QStringList out{tr("Cancelling…"), tr("Processing %1%").arg(100), tr("Paused")};
     for (int s = 0; s < kJobStatusCount; ++s)
         out << displayName(JobStatus(s));
     return out;

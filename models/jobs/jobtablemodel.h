@@ -91,8 +91,8 @@ public:
 
     // Formatting shared with the details view.
     static QString statusText(const Job &job, qint64 nowMs);
-    // The longest texts statusText() gives in the current language (a backoff of up to an hour, a
-    // schedule of up to a day ahead): what the Status column has to fit.
+    // The texts of every status in the current language (without the times of "Retrying in …" and
+    // "Scheduled …", whose rows widen the column while in view): what the Status column fits at least.
     static QStringList widestStatusTexts();
     static QString durationText(qint64 ms);
     // The Error column: the job's error in the reader's language when the programs made it (JobError),
