@@ -72,6 +72,9 @@ struct JobOutcome {
     QString type{}; // {}: aggregate initialisations that stop before it need not name it
     int retryCount = 0;
     int maxRetries = 0;
+    // The catalogue code and arguments of `error` (JobError); empty for a text without code.
+    QString errorCode{};
+    QJsonObject errorArgs{};
 };
 
 // What finish() or the reaper did to a job: its new state.
@@ -249,7 +252,7 @@ private:
            const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
            const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events = {},
            const JobActionAudit &audit = {});
-    Result<QList<JobTransition>> rescue(const QString &workerId, const QString &lostText);
+    Result<QList<JobTransition>> rescue(const QString &workerId, const JobError &lostError);
     Result<QList<qint64>> insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs, const QString &actor,
                                          const JobInsertAudit &audit);
     Result<FinishReport> finishCompletedBatch(QSqlDatabase &d, const QString &workerId,

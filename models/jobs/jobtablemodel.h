@@ -1,9 +1,9 @@
 #pragma once
 
 #include "common/clock.h"
+#include "common/tablemodel.h"
 #include "jobs/asyncjobservice.h"
 
-#include <QAbstractTableModel>
 #include <QHash>
 #include <QTimer>
 
@@ -20,7 +20,7 @@ namespace hcm {
 // old by job id into removeRows / moveRows / insertRows and row-ranged dataChanged, so selection, current row
 // and scroll position survive. Refresh requests are coalesced by a short single-shot timer: a burst of job
 // changes costs one query and one update.
-class JobTableModel final : public QAbstractTableModel {
+class JobTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column {
@@ -51,10 +51,7 @@ public:
                   QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    Qt::ItemFlags flags(const QModelIndex &index) const override;
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     // A new filter is a new list: the model resets once and loads the first window.
@@ -98,6 +95,9 @@ public:
     // schedule of up to a day ahead): what the Status column has to fit.
     static QStringList widestStatusTexts();
     static QString durationText(qint64 ms);
+    // The Error column: the job's error in the reader's language when the programs made it (JobError),
+    // a provider's text as it is; on one line.
+    static QString errorText(const Job &job);
     // A moment as the tables show it, in local time ("2026-01-07 10:15:32"); empty for 0.
     static QString timeText(qint64 ms);
 
