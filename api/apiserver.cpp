@@ -23,6 +23,7 @@
 #include <QSslSocket>
 #include <QTimer>
 #include <algorithm>
+#include <mutex>
 
 #include <algorithm>
 
@@ -237,6 +238,35 @@ HttpResponse createdResponse(const Job &job)
     return r;
 }
 
+void addRateHeaders(HttpResponse &r, const RateDecision &d)
+{
+    const qint64 reset = (d.resetMs + 999) / 1000;
+    r.setHeader("RateLimit-Limit", QByteArray::number(d.limit));
+    r.setHeader("RateLimit-Remaining", QByteArray::number(d.remaining));
+    r.setHeader("RateLimit-Reset", QByteArray::number(reset));
+    r.setHeader("RateLimit-Policy", QByteArray::number(d.limit) + ";w=60");
+}
+
+HttpResponse rateLimited(const RateDecision &d)
+{
+    HttpResponse r = problem(429, Tr::tr("Too many requests: at most %1 per minute for this token; try again "
+                                         "in %2 s.")
+                                      .arg(d.limit)
+                                      .arg((d.resetMs + 999) / 1000));
+    addRateHeaders(r, d);
+    r.setHeader("Retry-After", QByteArray::number(qMax<qint64>(1, (d.resetMs + 999) / 1000)));
+    return r;
+}
+
+// SQLite has one writer per file: the API's pool threads take turns here for their write transactions
+// instead of meeting in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (the tail
+// of the latency). Other processes still meet in the busy handler. Nothing on PostgreSQL.
+std::unique_lock<std::mutex> sqliteWriteLock(const DbConfig &db)
+{
+    static std::mutex mutex;
+    return db.isSqlite() ? std::unique_lock<std::mutex>(mutex) : std::unique_lock<std::mutex>();
+}
+
 class Call {
 public:
     Call(const ApiServer::Options &options, const HttpRequest &request, const ApiIdentity &identity)
@@ -245,6 +275,15 @@ public:
         , m_identity(identity)
         , m_actor(identity.userName, identity.role, Interface::Api, request.clientAddress)
     {}
+
+    // Job creation counts the request against `limit` per minute in its own transaction.
+    void setRateLimit(const QString &bucket, int limit)
+    {
+        m_rateBucket = bucket;
+        m_rateLimit = limit;
+    }
+    // The rate decision of a creation (none when the request was refused before counting).
+    std::optional<RateDecision> rateDecision() const { return m_decision; }
 
     HttpResponse run(const Route &route)
     {
@@ -417,41 +456,81 @@ private:
         if (!errors.isEmpty())
             return fieldProblem(errors);
 
+        const QString hash = key.isEmpty() ? QString()
+                                           : ApiTokenStore::hashToken(QString::fromUtf8(
+                                                 QJsonDocument(body).toJson(QJsonDocument::Compact)));
         JobService service = jobs();
-        IdempotencyKeys keys(m_options.db);
-        if (!key.isEmpty()) {
-            const QString hash = ApiTokenStore::hashToken(
-                QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact)));
-            auto claim = keys.claim(m_identity.tokenId, key, hash);
-            if (!claim)
-                return fromError(claim.error());
-            if (claim->mismatch)
-                return problem(
-                    422, Tr::tr("This Idempotency-Key was used for a different request within 24 hours."));
-            if (!claim->won) {
-                auto first = service.get(claim->jobId);
+        // One write transaction: the job, the request's count against the rate limit, the Idempotency-Key
+        // and the audit row. A refusal (the limit, a key in use) rolls it all back.
+        for (int round = 0; round < 3; ++round) {
+            std::optional<RateDecision> decision;
+            bool keyInUse = false;
+            Job created;
+            created.type = job.type;
+            created.priority = job.priority;
+            created.payload = job.payload;
+            created.maxRetries = job.maxRetries;
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            const JobInsertAudit inTransaction = [&](QSqlDatabase &d, const QList<qint64> &ids) -> Status {
+                auto hit = ApiRateLimiter::hitIn(d, m_options.db, m_rateBucket, m_rateLimit);
+                if (!hit)
+                    return hit.error();
+                decision = hit.value();
+                if (!decision->allowed)
+                    return Error{Error::Code::Conflict, QStringLiteral("rate limit")};
+                // The answer's times, as the database wrote them (no read after the commit).
+                QSqlQuery &row = Sql::cached(
+                    d, QStringLiteral("SELECT created_at, run_at FROM background_jobs WHERE id = ?"));
+                row.bindValue(0, ids.first());
+                if (auto st = Sql::exec(row, Tr::tr("reading the new job")); !st)
+                    return st;
+                if (!row.next())
+                    return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                created.id = ids.first();
+                created.createdAt = row.value(0).toLongLong();
+                created.runAt = row.value(1).toLongLong();
+                row.finish();
+                if (!key.isEmpty()) {
+                    auto inserted =
+                        IdempotencyKeys::insertIn(d, m_identity.tokenId, key, hash, ids.first(), now);
+                    if (!inserted)
+                        return inserted.error();
+                    keyInUse = !inserted.value();
+                    if (keyInUse)
+                        return Error{Error::Code::Conflict, QStringLiteral("Idempotency-Key in use")};
+                }
+                return {};
+            };
+            Result<qint64> id = Error{Error::Code::Database, QString()};
+            {
+                const auto lock = sqliteWriteLock(m_options.db);
+                id = service.enqueue(job, m_actor, inTransaction);
+            }
+            m_decision = decision;
+            if (decision && !decision->allowed)
+                return rateLimited(decision.value());
+            if (keyInUse) {
+                auto found = IdempotencyKeys(m_options.db).find(m_identity.tokenId, key, now);
+                if (!found)
+                    return fromError(found.error());
+                if (!found->has_value())
+                    continue; // expired and replaced meanwhile: create again
+                if (found->value().requestHash != hash)
+                    return problem(
+                        422,
+                        Tr::tr("This Idempotency-Key was used for a different request within 24 hours."));
+                auto first = service.get(found->value().jobId);
                 if (!first)
                     return fromError(first.error());
                 HttpResponse r = createdResponse(first.value());
                 r.setHeader("Idempotent-Replayed", "true");
                 return r;
             }
+            if (!id)
+                return fromError(id.error());
+            return createdResponse(created);
         }
-        auto id = service.enqueue(job, m_actor);
-        if (!id) {
-            if (!key.isEmpty())
-                (void)keys.release(m_identity.tokenId, key);
-            return fromError(id.error());
-        }
-        if (!key.isEmpty()) {
-            if (auto st = keys.record(m_identity.tokenId, key, id.value()); !st)
-                qCWarning(lcApp) << "API idempotency key not recorded:" << st.error().message;
-        }
-        auto created = service.store().get(id.value(), false);
-        if (!created)
-            return fromError(created.error());
-        HttpResponse r = createdResponse(created.value());
-        return r;
+        return problem(503, Tr::tr("The database is not available; try again later."));
     }
 
     Result<Job> findJob(const QString &text)
@@ -604,6 +683,9 @@ private:
     const HttpRequest &m_request;
     ApiIdentity m_identity;
     Actor m_actor;
+    QString m_rateBucket;
+    int m_rateLimit = 0;
+    std::optional<RateDecision> m_decision;
 };
 
 HttpResponse unauthorized(const QString &detail, bool invalidToken)
@@ -612,15 +694,6 @@ HttpResponse unauthorized(const QString &detail, bool invalidToken)
     r.setHeader("WWW-Authenticate", invalidToken ? QByteArray("Bearer realm=\"hcm\", error=\"invalid_token\"")
                                                  : QByteArray("Bearer realm=\"hcm\""));
     return r;
-}
-
-void addRateHeaders(HttpResponse &r, const RateDecision &d)
-{
-    const qint64 reset = (d.resetMs + 999) / 1000;
-    r.setHeader("RateLimit-Limit", QByteArray::number(d.limit));
-    r.setHeader("RateLimit-Remaining", QByteArray::number(d.remaining));
-    r.setHeader("RateLimit-Reset", QByteArray::number(reset));
-    r.setHeader("RateLimit-Policy", QByteArray::number(d.limit) + ";w=60");
 }
 
 HttpResponse serve(const ApiServer::Options &options, const HttpRequest &request, const Route &route)
@@ -656,21 +729,25 @@ HttpResponse serve(const ApiServer::Options &options, const HttpRequest &request
         return problem(403, st.error().message);
 
     const int limit = identity->rateLimit > 0 ? identity->rateLimit : options.rates.forClass(route.rateClass);
-    ApiRateLimiter limiter(options.db);
-    auto decision = limiter.hit(QStringLiteral("t%1:%2").arg(identity->tokenId).arg(route.rateClass), limit);
-    if (!decision)
-        return fromError(decision.error());
-    if (!decision->allowed) {
-        HttpResponse r =
-            problem(429, Tr::tr("Too many requests: at most %1 per minute for this token; try again "
-                                "in %2 s.")
-                             .arg(limit)
-                             .arg((decision->resetMs + 999) / 1000));
-        addRateHeaders(r, decision.value());
-        r.setHeader("Retry-After", QByteArray::number(qMax<qint64>(1, (decision->resetMs + 999) / 1000)));
+    const QString bucket = QStringLiteral("t%1:%2").arg(identity->tokenId).arg(route.rateClass);
+    Call call(options, request, identity.value());
+    if (route.kind == Route::Kind::CreateJob) {
+        // Counted in the transaction that creates the job (a request refused for its fields is not).
+        call.setRateLimit(bucket, limit);
+        HttpResponse r = call.run(route);
+        if (const auto decision = call.rateDecision(); decision && r.status != 429)
+            addRateHeaders(r, decision.value());
         return r;
     }
-    Call call(options, request, identity.value());
+    Result<RateDecision> decision = Error{Error::Code::Database, QString()};
+    {
+        const auto lock = sqliteWriteLock(options.db);
+        decision = ApiRateLimiter(options.db).hit(bucket, limit);
+    }
+    if (!decision)
+        return fromError(decision.error());
+    if (!decision->allowed)
+        return rateLimited(decision.value());
     HttpResponse r = call.run(route);
     addRateHeaders(r, decision.value());
     return r;

@@ -4,7 +4,10 @@
 #include "db/dbconfig.h"
 
 #include <QCoreApplication>
+#include <QSqlDatabase>
 #include <QString>
+
+#include <optional>
 
 namespace hcm {
 
@@ -29,6 +32,11 @@ public:
     explicit ApiRateLimiter(DbConfig config);
     // Counts one request in `bucket` and says whether it is within `limit` per minute.
     Result<RateDecision> hit(const QString &bucket, int limit);
+    // The same on `db`, inside the caller's transaction (job creation counts its request in the
+    // transaction that creates the job: one write transaction per request). A rollback takes the count
+    // back too, so a refused request does not count.
+    static Result<RateDecision> hitIn(QSqlDatabase &db, const DbConfig &config, const QString &bucket,
+                                      int limit);
     // Deletes the rows of windows that are over.
     Status prune();
 
@@ -36,28 +44,30 @@ private:
     DbConfig m_config;
 };
 
-// Idempotency keys of job creation (api_idempotency_keys, migration 016). claim() inserts the key
-// before the job is created; exactly one of any number of racing requests with the same key wins the
-// insert, the others read the job the winner records (waiting for it while it is being created).
+// Idempotency keys of job creation (api_idempotency_keys, migration 016). The key is recorded with its
+// job in the transaction that creates the job (insertIn); of any number of racing requests with the same
+// key, exactly one inserts it (SQLite serialises the writers; on PostgreSQL the others' insert waits for
+// the first transaction and then finds the key), the others roll back and answer with the job find()
+// reads.
 class IdempotencyKeys final {
     Q_DECLARE_TR_FUNCTIONS(hcm::IdempotencyKeys)
 
 public:
     static constexpr qint64 kLifetimeMs = 24LL * 60 * 60 * 1000;
     static constexpr int kMaxKeyLength = 255;
-    // A claim whose job was never recorded (its server died in between) is given up after this long.
-    static constexpr qint64 kAbandonedAfterMs = 30 * 1000;
 
-    struct Claim {
-        bool won = false;      // true: create the job, then record() it (or release() on failure)
-        qint64 jobId = 0;      // !won: the job of the first request with this key
-        bool mismatch = false; // !won: the key was used for a different request
+    struct Recorded {
+        QString requestHash;
+        qint64 jobId = 0;
     };
 
     explicit IdempotencyKeys(DbConfig config);
-    Result<Claim> claim(qint64 tokenId, const QString &key, const QString &requestHash);
-    Status record(qint64 tokenId, const QString &key, qint64 jobId);
-    Status release(qint64 tokenId, const QString &key);
+    // Records `key` for `jobId` on `db` inside the caller's transaction, replacing the key's expired row;
+    // false when the key is in use (the caller rolls back and replays).
+    static Result<bool> insertIn(QSqlDatabase &db, qint64 tokenId, const QString &key,
+                                 const QString &requestHash, qint64 jobId, qint64 nowMs);
+    // The job the key created, if the key is recorded and not expired.
+    Result<std::optional<Recorded>> find(qint64 tokenId, const QString &key, qint64 nowMs);
     Status prune();
 
 private:

@@ -269,12 +269,13 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
         return conn.error();
     const QString hash = hashToken(token);
     // One statement: the token and its user (the role decides what the token may do).
-    QSqlQuery q(conn.value());
-    q.prepare(
+    // Prepared once per connection: every API request runs it.
+    QSqlQuery &q = Sql::cached(
+        conn.value(),
         QStringLiteral("SELECT t.id, t.token_hash, t.user_name, t.expires_at, t.revoked_at, t.last_used_at, "
                        "t.last_used_address, t.rate_limit, u.name, u.role, u.disabled "
                        "FROM api_tokens t LEFT JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?"));
-    q.addBindValue(hash);
+    q.bindValue(0, hash);
     if (auto st = Sql::exec(q, tr("checking the token")); !st)
         return st.error();
     if (!q.next())
@@ -291,7 +292,6 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
     const qint64 expiresAt = q.value(3).toLongLong();
     const qint64 revokedAt = q.value(4).toLongLong();
     const qint64 lastUsedAt = q.value(5).toLongLong();
-    const QString lastAddress = q.value(6).toString();
     identity.rateLimit = q.value(7).toInt();
     const bool userExists = !q.value(8).isNull();
     const QString roleText = q.value(9).toString();
@@ -309,7 +309,7 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
     if (!roleFromString(roleText, &identity.role))
         return Error{Error::Code::Invalid, tr("The user \"%1\" has an unknown role.").arg(identity.userName)};
 
-    if (now - lastUsedAt >= kLastUseResolutionMs || lastAddress != clientAddress) {
+    if (now - lastUsedAt >= kLastUseResolutionMs) {
         QSqlQuery u(conn.value());
         u.prepare(
             QStringLiteral("UPDATE api_tokens SET last_used_at = ?, last_used_address = ? WHERE id = ?"));

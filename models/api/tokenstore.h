@@ -56,8 +56,9 @@ class ApiTokenStore final {
 public:
     static constexpr int kTokenRandomChars = 43;
     static constexpr int kPrefixChars = 8;
-    // How often a token's last use is written at most (a busy client writes once a minute, not per call).
-    static constexpr qint64 kLastUseResolutionMs = 60 * 1000;
+    // How often a token's last use (time and client address) is written at most: a busy client writes once
+    // in 10 s, not per call, and a request that does not write it stays a read.
+    static constexpr qint64 kLastUseResolutionMs = 10 * 1000;
 
     explicit ApiTokenStore(DbConfig config, std::shared_ptr<Clock> clock = Clock::system());
 
@@ -71,7 +72,8 @@ public:
 
     // The identity a presented token acts as. Error::Code::NotFound (→ 401) for a token that is
     // malformed, unknown, expired, revoked, or whose user is disabled or gone: the message says which,
-    // for the log and the client. Records the last use (time and address) at most once a minute.
+    // for the log and the client. Records the last use (time and address) at most once per
+    // kLastUseResolutionMs.
     Result<ApiIdentity> authenticate(const QString &token, const QString &clientAddress);
 
     // "hcm_" + 43 base62 characters.

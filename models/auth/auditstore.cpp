@@ -105,24 +105,24 @@ Status AuditStore::append(QSqlDatabase &db, const AuditEntry &entry)
 {
     const Dialect dialect{db.driverName() == QLatin1String("QSQLITE") ? DbConfig::Backend::Sqlite
                                                                       : DbConfig::Backend::Postgres};
-    QSqlQuery q(db);
+    // Prepared once per connection: every audited change writes one.
+    QSqlQuery &q =
+        Sql::cached(db, QStringLiteral("INSERT INTO audit_log (at, actor, actor_role, interface, action, "
+                                       "target_type, target_ids, diff, outcome, client_address) "
+                                       "VALUES (%1, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
+                            .arg(dialect.nowMs()));
     // PostgreSQL sets `at` itself (the insert trigger); SQLite takes it from the same expression.
-    if (!q.prepare(QStringLiteral("INSERT INTO audit_log (at, actor, actor_role, interface, action, "
-                                  "target_type, target_ids, diff, outcome, client_address) "
-                                  "VALUES (%1, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
-                       .arg(dialect.nowMs())))
-        return Database::error(q.lastError(), Tr::tr("writing the audit trail"));
     // A null QString binds as SQL NULL; these columns are NOT NULL, empty meaning "none".
     const auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
-    q.addBindValue(text(entry.actor));
-    q.addBindValue(roleToString(entry.actorRole));
-    q.addBindValue(interfaceToString(entry.via));
-    q.addBindValue(text(entry.action));
-    q.addBindValue(text(entry.targetType));
-    q.addBindValue(idsJson(entry.targetIds));
-    q.addBindValue(QString::fromUtf8(QJsonDocument(entry.diff).toJson(QJsonDocument::Compact)));
-    q.addBindValue(toString(entry.outcome));
-    q.addBindValue(text(entry.clientAddress));
+    q.bindValue(0, text(entry.actor));
+    q.bindValue(1, roleToString(entry.actorRole));
+    q.bindValue(2, interfaceToString(entry.via));
+    q.bindValue(3, text(entry.action));
+    q.bindValue(4, text(entry.targetType));
+    q.bindValue(5, idsJson(entry.targetIds));
+    q.bindValue(6, QString::fromUtf8(QJsonDocument(entry.diff).toJson(QJsonDocument::Compact)));
+    q.bindValue(7, toString(entry.outcome));
+    q.bindValue(8, text(entry.clientAddress));
     if (!q.exec() || !q.next())
         return Database::error(q.lastError(), Tr::tr("writing the audit trail"));
     const qint64 id = q.value(0).toLongLong();
@@ -133,20 +133,32 @@ Status AuditStore::append(QSqlDatabase &db, const AuditEntry &entry)
     constexpr qsizetype kChunk = 500;
     QStringList unique = entry.targetIds;
     unique.removeDuplicates();
+    if (unique.size() == 1) {
+        QSqlQuery &one = Sql::cached(
+            db,
+            QStringLiteral("INSERT INTO audit_targets (target_type, target_id, audit_id) VALUES (?, ?, ?)"));
+        one.bindValue(0, entry.targetType);
+        one.bindValue(1, unique.first());
+        one.bindValue(2, id);
+        if (!one.exec())
+            return Database::error(one.lastError(), Tr::tr("writing the audit trail"));
+        return {};
+    }
     for (qsizetype start = 0; start < unique.size(); start += kChunk) {
         const qsizetype n = qMin(kChunk, unique.size() - start);
         QString sql = QStringLiteral("INSERT INTO audit_targets (target_type, target_id, audit_id) VALUES ");
         for (qsizetype i = 0; i < n; ++i)
             sql += (i ? QStringLiteral(",(?, ?, ?)") : QStringLiteral("(?, ?, ?)"));
-        if (!q.prepare(sql))
-            return Database::error(q.lastError(), Tr::tr("writing the audit trail"));
+        QSqlQuery chunk(db);
+        if (!chunk.prepare(sql))
+            return Database::error(chunk.lastError(), Tr::tr("writing the audit trail"));
         for (qsizetype i = start; i < start + n; ++i) {
-            q.addBindValue(entry.targetType);
-            q.addBindValue(unique.at(i));
-            q.addBindValue(id);
+            chunk.addBindValue(entry.targetType);
+            chunk.addBindValue(unique.at(i));
+            chunk.addBindValue(id);
         }
-        if (!q.exec())
-            return Database::error(q.lastError(), Tr::tr("writing the audit trail"));
+        if (!chunk.exec())
+            return Database::error(chunk.lastError(), Tr::tr("writing the audit trail"));
     }
     return {};
 }

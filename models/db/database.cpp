@@ -11,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QSqlDriver>
 #include <QStringList>
 #include <QThread>
@@ -22,6 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <deque>
+#include <memory>
+
 namespace hcm {
 
 namespace {
@@ -31,16 +35,23 @@ namespace {
 struct ThreadConnections {
     QStringList names;
     QStringList broken; // lost their server: reopened on next use
+    // Sql::cached(): statements prepared once per connection ("name\x1fsql"), gone before their connection.
+    QHash<QString, std::shared_ptr<QSqlQuery>> statements;
+    std::deque<std::unique_ptr<QSqlQuery>> scratch; // other connections' statements, the latest few
     ~ThreadConnections() { closeAll(); }
     void closeAll()
     {
         if (!QCoreApplication::instance()) {
             // The program is exiting (a thread that outlived main): Qt's connection registry may already
-            // be gone. The process ends anyway; leave the connections to it.
+            // be gone. The process ends anyway; leave the connections (and their statements) to it.
+            new QHash<QString, std::shared_ptr<QSqlQuery>>(std::move(statements));
+            new std::deque<std::unique_ptr<QSqlQuery>>(std::move(scratch));
             names.clear();
             broken.clear();
             return;
         }
+        statements.clear();
+        scratch.clear();
         for (const QString &name : std::as_const(names)) {
             {
                 QSqlDatabase db = QSqlDatabase::database(name, false);
@@ -54,6 +65,9 @@ struct ThreadConnections {
     }
     void drop(const QString &name)
     {
+        const QString prefix = name + QChar(0x1f);
+        for (auto it = statements.begin(); it != statements.end();)
+            it = it.key().startsWith(prefix) ? statements.erase(it) : std::next(it);
         {
             QSqlDatabase db = QSqlDatabase::database(name, false);
             if (db.isOpen())
@@ -355,6 +369,35 @@ Status Database::openAndMigrate(const DbConfig &config)
             return st;
     }
     return Migrator::migrate(handle, config);
+}
+
+QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
+{
+    const QString name = db.connectionName();
+    if (!t_connections.names.contains(name)) {
+        // Not a connection of Database::connection() on this thread: nobody would drop the statement.
+        t_connections.scratch.push_back(std::make_unique<QSqlQuery>(db));
+        if (t_connections.scratch.size() > 4)
+            t_connections.scratch.pop_front();
+        QSqlQuery &q = *t_connections.scratch.back();
+        q.prepare(statement);
+        return q;
+    }
+    const QString key = name + QChar(0x1f) + statement;
+    std::shared_ptr<QSqlQuery> &slot = t_connections.statements[key];
+    if (!slot) {
+        slot = std::make_shared<QSqlQuery>(db);
+        if (!slot->prepare(statement)) {
+            // Not kept: exec() reports the error; the next call prepares again.
+            t_connections.scratch.push_back(std::make_unique<QSqlQuery>(std::move(*slot)));
+            if (t_connections.scratch.size() > 4)
+                t_connections.scratch.pop_front();
+            t_connections.statements.remove(key);
+            return *t_connections.scratch.back();
+        }
+    }
+    slot->finish();
+    return *slot;
 }
 
 void Database::closeThreadConnections()

@@ -222,13 +222,23 @@ Result<qint64> JobService::enqueue(const NewJob &job, const Actor &actor)
     return ids->first();
 }
 
+Result<qint64> JobService::enqueue(const NewJob &job, const Actor &actor,
+                                   const JobInsertAudit &alsoInTransaction)
+{
+    auto ids = enqueueAudited({job}, actor, {}, alsoInTransaction);
+    if (!ids)
+        return ids.error();
+    return ids->first();
+}
+
 Result<QList<qint64>> JobService::enqueueMany(const QList<NewJob> &jobs, const Actor &actor)
 {
     return enqueueAudited(jobs, actor, {});
 }
 
 Result<QList<qint64>> JobService::enqueueAudited(const QList<NewJob> &jobs, const Actor &actor,
-                                                 const QJsonObject &facts)
+                                                 const QJsonObject &facts,
+                                                 const JobInsertAudit &alsoInTransaction)
 {
     if (auto st = authorizeAndAudit(m_store.config(), actor, Permission::CreateJobs, QStringLiteral("job"));
         !st)
@@ -261,6 +271,14 @@ Result<QList<qint64>> JobService::enqueueAudited(const QList<NewJob> &jobs, cons
             }
             return AuditStore::append(d, AuditEntry::of(actor, QStringLiteral("jobs.create"),
                                                         QStringLiteral("job"), AuditEntry::ids(ids), diff));
+        };
+    }
+    if (alsoInTransaction) {
+        audit = [first = alsoInTransaction, then = std::move(audit)](QSqlDatabase &d,
+                                                                     const QList<qint64> &ids) {
+            if (auto st = first(d, ids); !st)
+                return st;
+            return then ? then(d, ids) : Status{};
         };
     }
     auto ids = m_store.insert(jobs, actor.name, audit);

@@ -48,6 +48,10 @@ public:
     static Result<qint64> parseTime(const QString &text);
 
     Result<qint64> enqueue(const NewJob &job, const Actor &actor);
+    // The same, with `alsoInTransaction` run in the insert's transaction before the audit row (the API
+    // counts the request against its rate limit and records the Idempotency-Key there): one write
+    // transaction in all. Its error rolls the job back and is what this returns.
+    Result<qint64> enqueue(const NewJob &job, const Actor &actor, const JobInsertAudit &alsoInTransaction);
     // All or nothing: one invalid job rejects the batch with its index in the message.
     Result<QList<qint64>> enqueueMany(const QList<NewJob> &jobs, const Actor &actor);
 
@@ -83,7 +87,8 @@ public:
 private:
     // Checks the permission, validates, inserts and (for a person) writes the audit row with `facts`.
     Result<QList<qint64>> enqueueAudited(const QList<NewJob> &jobs, const Actor &actor,
-                                         const QJsonObject &facts);
+                                         const QJsonObject &facts,
+                                         const JobInsertAudit &alsoInTransaction = {});
 
     JobStore m_store;
 };
