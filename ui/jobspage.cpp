@@ -23,6 +23,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QItemSelection>
 #include <QJsonDocument>
@@ -110,70 +111,8 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
     });
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
     connect(m_model, &JobTableModel::pausedTypesChanged, this, &JobsPage::updatePauseControls);
-    connect(m_service, &AsyncJobService::pauseChanged, this, [this](quint64 request, const PauseChange &c) {
-        if (m_pendingActions.remove(request) == 0)
-            return;
-        const QString what = c.type == kAllJobTypes ? tr("Every job type") : c.type;
-        if (!c.changed)
-            emit statusMessage(
-                c.paused ? tr("%1 was paused already.").arg(what) : tr("%1 was not paused.").arg(what), 5000);
-        else
-            emit statusMessage(c.paused ? tr("%1 paused: queued jobs wait, running ones finish.").arg(what)
-                                        : tr("%1 resumed.").arg(what),
-                               5000);
-        refresh();
-    });
-    connect(m_service, &AsyncJobService::countsReady, this,
-            [this](quint64 request, const StatusCounts &counts) {
-                if (request < m_countsFrom || request <= m_countsShown)
-                    return; // counted another type or search, or older than what is shown
-                m_countsShown = request;
-                m_statusModel->setCounts(counts);
-                updateBulkActions();
-                emit countsChanged(counts);
-            });
-    connect(m_service, &AsyncJobService::jobReady, this, [this](quint64 request, const Job &job) {
-        if (request != m_detailsRequest)
-            return;
-        m_details->setJob(job);
-        m_detailsUpdatedAt = job.updatedAt;
-        m_deliveriesRequest = m_service->fetchDeliveries(job.id);
-    });
-    connect(m_service, &AsyncJobService::deliveriesReady, this,
-            [this](quint64 request, qint64 jobId, const QList<DeliveryRecord> &deliveries) {
-                if (request == m_deliveriesRequest)
-                    m_details->setDeliveries(jobId, deliveries);
-            });
-    connect(m_service, &AsyncJobService::throughputReady, this, [this](quint64 request, const Throughput &t) {
-        if (request != m_throughputRequest)
-            return;
-        m_chart->setData(t);
-        emit throughputChanged(t);
-    });
-    connect(m_service, &AsyncJobService::actionFinished, this, &JobsPage::onActionFinished);
-    connect(m_service, &AsyncJobService::bulkFinished, this, &JobsPage::onBulkFinished);
-    connect(m_service, &AsyncJobService::requestFailed, this,
-            [this](quint64 request, const QString &message) {
-                if (m_pendingBulk.remove(request) > 0) {
-                    if (QPointer<QProgressDialog> progress = m_bulkDialogs.take(request))
-                        progress->close();
-                    m_lastBulkResult = message;
-                    emit statusMessage(message, 15'000);
-                    refresh();
-                } else if (m_pendingActions.remove(request) > 0) {
-                    auto *box = new QMessageBox(QMessageBox::Warning, tr("Action failed"), message,
-                                                QMessageBox::Ok, this);
-                    box->setAttribute(Qt::WA_DeleteOnClose);
-                    box->open();
-                } else if (request == m_detailsRequest) {
-                    m_details->clear();
-                } else if (request == m_deliveriesRequest) {
-                    m_details->setDeliveriesError(m_details->jobId(), message);
-                }
-            });
-
     // The chart and jobs/min follow the table: asked again with every applied window (the worker thread
-    // runs only the newest of waiting requests), and every few seconds while nothing changes, as the
+    // answers only the newest request, m_throughput), and every few seconds while nothing changes, as the
     // minutes move on.
     m_throughputTimer.setInterval(5'000);
     connect(&m_throughputTimer, &QTimer::timeout, this, &JobsPage::requestThroughput);
@@ -411,7 +350,13 @@ void JobsPage::setScheduleFilter(qint64 id, const QString &name)
 void JobsPage::requestThroughput()
 {
     // Of the type the filter shows (the chart follows the type filter).
-    m_throughputRequest = m_service->fetchThroughput(60, m_typeCombo->currentData().toString());
+    m_throughput.track(m_service->fetchThroughput(60, m_typeCombo->currentData().toString()))
+        .then(this, [this](const Result<Throughput> &t) {
+            if (!t)
+                return;
+            m_chart->setData(t.value());
+            emit throughputChanged(t.value());
+        });
 }
 
 void JobsPage::requestCounts()
@@ -425,11 +370,20 @@ void JobsPage::requestCounts()
         !JobStatsStore(m_service->config()).maintainedAnswers(filter))
         return;
     m_countsStale = false;
-    const quint64 request = m_service->fetchCounts(filter);
+    const quint64 request = ++m_countsAsked;
     if (key != m_countsKey || m_countsFrom == 0) {
         m_countsKey = key;
         m_countsFrom = request;
     }
+    m_counts.track(m_service->fetchCounts(filter))
+        .then(this, [this, request](const Result<StatusCounts> &counts) {
+            if (!counts || request < m_countsFrom || request <= m_countsShown)
+                return; // counted another type or search, or older than what is shown
+            m_countsShown = request;
+            m_statusModel->setCounts(counts.value());
+            updateBulkActions();
+            emit countsChanged(counts.value());
+        });
 }
 
 void JobsPage::loadVisibleRows()
@@ -645,17 +599,19 @@ void JobsPage::askDeleteOlderThan()
     layout->addWidget(buttons);
     const JobFilter filter = m_model->filter();
     auto cutoff = std::make_shared<qint64>(0);
-    auto previewRequest = std::make_shared<quint64>(0);
-    const auto ask = [this, days, cutoff, previewRequest, filter, preview, ok] {
+    // Only the newest count is shown (the age changes as the admin types).
+    auto latest = std::make_shared<Latest<Result<qint64>>>();
+    const auto ask = [this, dialog, days, cutoff, latest, filter, preview, ok] {
         *cutoff = QDateTime::currentDateTime().addDays(-days->value()).toMSecsSinceEpoch();
-        *previewRequest = m_service->previewBulk(BulkAction::Delete, filter, *cutoff, m_actor);
         preview->setText(tr("Counting…"));
         ok->setEnabled(false);
-    };
-    connect(m_service, &AsyncJobService::bulkPreviewReady, dialog,
-            [this, previewRequest, preview, ok, cutoff](quint64 request, qint64 count) {
-                if (request != *previewRequest)
+        latest->track(m_service->previewBulk(BulkAction::Delete, filter, *cutoff, m_actor))
+            .then(dialog, [preview, ok, cutoff](const Result<qint64> &n) {
+                if (!n) {
+                    preview->setText(n.error().message);
                     return;
+                }
+                const qint64 count = n.value();
                 const QString when =
                     QLocale().toString(QDateTime::fromMSecsSinceEpoch(*cutoff), QLocale::ShortFormat);
                 preview->setText(
@@ -668,11 +624,7 @@ void JobsPage::askDeleteOlderThan()
                 ok->setEnabled(count > 0);
                 ok->setText(count == 1 ? tr("Delete Job") : tr("Delete Jobs"));
             });
-    connect(m_service, &AsyncJobService::requestFailed, dialog,
-            [previewRequest, preview](quint64 request, const QString &message) {
-                if (request == *previewRequest)
-                    preview->setText(message);
-            });
+    };
     connect(days, &QSpinBox::valueChanged, dialog, ask);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
     connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, filter, cutoff] {
@@ -685,7 +637,8 @@ void JobsPage::askDeleteOlderThan()
 
 void JobsPage::startBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore)
 {
-    const quint64 request = m_service->runBulk(action, filter, finishedBefore, m_actor);
+    const StopFlag stop = makeStopFlag();
+    QFuture<Result<BulkResult>> bulk = m_service->runBulk(action, filter, finishedBefore, m_actor, stop);
     auto *progress = new QProgressDialog(this);
     progress->setObjectName(QStringLiteral("bulkProgress"));
     progress->setAttribute(Qt::WA_DeleteOnClose);
@@ -699,28 +652,33 @@ void JobsPage::startBulk(BulkAction action, const JobFilter &filter, qint64 fini
     progress->setMinimumDuration(300);
     progress->setRange(0, 0);
     // "Stop" ends the action after its current batch; what is done stays done.
-    connect(progress, &QProgressDialog::canceled, this, [this, request] { m_service->stopBulk(request); });
-    connect(m_service, &AsyncJobService::bulkProgress, progress,
-            [progress, request](quint64 r, qint64 done, qint64 total) {
-                if (r != request)
-                    return;
-                // Per mille: a million jobs do not fit QProgressBar's int steps everywhere.
-                progress->setRange(0, 1000);
-                progress->setValue(total > 0 ? int(done * 1000 / total) : 1000);
-                progress->setLabelText(
-                    tr("%1 of %2 jobs…").arg(QLocale().toString(done), QLocale().toString(total)));
-            });
-    m_pendingBulk.insert(request, action);
-    m_bulkDialogs.insert(request, progress);
+    connect(progress, &QProgressDialog::canceled, this, [stop] { stop->store(true); });
+    auto *watcher = new QFutureWatcher<Result<BulkResult>>(progress);
+    connect(watcher, &QFutureWatcherBase::progressValueChanged, progress, [progress, watcher](int value) {
+        const qint64 done = value;
+        const qint64 total = watcher->progressMaximum();
+        // Per mille: a million jobs do not fit QProgressBar's int steps everywhere.
+        progress->setRange(0, 1000);
+        progress->setValue(total > 0 ? int(done * 1000 / total) : 1000);
+        progress->setLabelText(tr("%1 of %2 jobs…").arg(QLocale().toString(done), QLocale().toString(total)));
+    });
+    watcher->setFuture(bulk);
+    bulk.then(this,
+              [this, action, progress = QPointer<QProgressDialog>(progress)](const Result<BulkResult> &r) {
+                  if (progress)
+                      progress->close();
+                  if (!r) {
+                      m_lastBulkResult = r.error().message;
+                      emit statusMessage(m_lastBulkResult, 15'000);
+                      refresh();
+                      return;
+                  }
+                  onBulkFinished(action, r.value());
+              });
 }
 
-void JobsPage::onBulkFinished(quint64 request, const BulkResult &result)
+void JobsPage::onBulkFinished(BulkAction action, const BulkResult &result)
 {
-    if (!m_pendingBulk.contains(request))
-        return;
-    const BulkAction action = m_pendingBulk.take(request);
-    if (QPointer<QProgressDialog> progress = m_bulkDialogs.take(request))
-        progress->close();
     const QLocale locale;
     QString line;
     switch (action) {
@@ -1024,7 +982,7 @@ void JobsPage::requestCancel(const QList<qint64> &ids)
                      .arg(Job::publicId(ids.first()))
                : tr("Cancel %n jobs? Queued jobs stop at once; running jobs are asked to stop.", nullptr, n);
     confirm(text, n == 1 ? tr("Cancel Job") : tr("Cancel Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
-            [this, ids] { m_pendingActions.insert(m_service->cancel(ids, m_actor), tr("Cancel")); });
+            [this, ids] { runAction(m_service->cancel(ids, m_actor), tr("Cancel")); });
 }
 
 void JobsPage::requestRetry(const QList<qint64> &ids)
@@ -1032,7 +990,7 @@ void JobsPage::requestRetry(const QList<qint64> &ids)
     // Retrying adds work that a cancel can take back: it is not asked, for one job as for many.
     if (ids.isEmpty())
         return;
-    m_pendingActions.insert(m_service->retryNow(ids, m_actor), tr("Retry"));
+    runAction(m_service->retryNow(ids, m_actor), tr("Retry"));
 }
 
 void JobsPage::requestDelete(const QList<qint64> &ids)
@@ -1046,7 +1004,7 @@ void JobsPage::requestDelete(const QList<qint64> &ids)
             ? tr("Delete %1 and its attempt history? This cannot be undone.").arg(Job::publicId(ids.first()))
             : tr("Delete %n finished jobs and their attempt history? This cannot be undone.", nullptr, n);
     confirm(text, n == 1 ? tr("Delete Job") : tr("Delete Jobs"), n == 1 ? tr("Keep Job") : tr("Keep Jobs"),
-            [this, ids] { m_pendingActions.insert(m_service->deleteFinished(ids, m_actor), tr("Delete")); });
+            [this, ids] { runAction(m_service->deleteFinished(ids, m_actor), tr("Delete")); });
 }
 
 void JobsPage::duplicate(const QList<qint64> &ids)
@@ -1068,14 +1026,30 @@ void JobsPage::duplicate(const QList<qint64> &ids)
     }
     // Copies add work that a cancel can take back: not asked (see requestRetry).
     if (!ids.isEmpty())
-        m_pendingActions.insert(m_service->duplicate(ids, m_actor), tr("Duplicate"));
+        runAction(m_service->duplicate(ids, m_actor), tr("Duplicate"));
 }
 
 void JobsPage::requestPause(const QString &type, bool pause)
 {
     const auto run = [this, type, pause] {
-        m_pendingActions.insert(m_service->setPaused(type, pause, m_actor),
-                                pause ? tr("Pause") : tr("Resume"));
+        m_service->setPaused(type, pause, m_actor).then(this, [this](const Result<PauseChange> &change) {
+            if (!change) {
+                showActionFailed(change.error().message);
+                return;
+            }
+            const PauseChange &c = change.value();
+            const QString what = c.type == kAllJobTypes ? tr("Every job type") : c.type;
+            if (!c.changed)
+                emit statusMessage(c.paused ? tr("%1 was paused already.").arg(what)
+                                            : tr("%1 was not paused.").arg(what),
+                                   5000);
+            else
+                emit statusMessage(c.paused
+                                       ? tr("%1 paused: queued jobs wait, running ones finish.").arg(what)
+                                       : tr("%1 resumed.").arg(what),
+                                   5000);
+            refresh();
+        });
     };
     if (type == kAllJobTypes && pause)
         confirm(tr("Pause every job type? Queued and new jobs wait until you resume; running jobs finish."),
@@ -1158,12 +1132,22 @@ void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
     }
 }
 
-void JobsPage::onActionFinished(quint64 request, const QList<JobActionResult> &results,
+void JobsPage::runAction(QFuture<JobActions> action, const QString &what)
+{
+    action.then(this,
+                [this, what](const JobActions &done) { onActionFinished(what, done.results, done.created); });
+}
+
+void JobsPage::showActionFailed(const QString &message)
+{
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Action failed"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void JobsPage::onActionFinished(const QString &what, const QList<JobActionResult> &results,
                                 const QList<qint64> &created)
 {
-    const QString what = m_pendingActions.take(request);
-    if (what.isEmpty())
-        return;
     QStringList failures;
     int ok = 0;
     for (const JobActionResult &r : results) {
@@ -1301,7 +1285,23 @@ void JobsPage::onCurrentChanged()
     if (job->id == m_details->jobId() && job->updatedAt == m_detailsUpdatedAt)
         return;
     m_detailsUpdatedAt = job->updatedAt;
-    m_detailsRequest = m_service->fetchJob(job->id);
+    m_detailsJob.track(m_service->fetchJob(job->id)).then(this, [this](const Result<Job> &loaded) {
+        if (!loaded) {
+            m_details->clear();
+            return;
+        }
+        const Job &job = loaded.value();
+        m_details->setJob(job);
+        m_detailsUpdatedAt = job.updatedAt;
+        const qint64 jobId = job.id;
+        m_deliveries.track(m_service->fetchDeliveries(jobId))
+            .then(this, [this, jobId](const Result<QList<DeliveryRecord>> &deliveries) {
+                if (deliveries)
+                    m_details->setDeliveries(jobId, deliveries.value());
+                else
+                    m_details->setDeliveriesError(m_details->jobId(), deliveries.error().message);
+            });
+    });
 }
 
 void JobsPage::saveState(QSettings &settings) const

@@ -112,12 +112,6 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &UsersPage::updateButtons);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &UsersPage::updateButtons);
-    connect(m_service, &AsyncUserService::listReady, this, [this](const QList<User> &users) {
-        m_model->setUsers(users);
-        updateButtons();
-    });
-    connect(m_service, &AsyncUserService::listFailed, m_message, &QLabel::setText);
-    connect(m_service, &AsyncUserService::actionFinished, this, &UsersPage::onActionFinished);
 
     if (!isAllowed(actor.role, Permission::ManageUsers)) {
         // The main window does not show this page then; alone, it reads nothing.
@@ -139,7 +133,26 @@ UsersPage::~UsersPage() = default;
 void UsersPage::refresh()
 {
     if (isAllowed(m_actor.role, Permission::ManageUsers))
-        m_service->fetchAll();
+        fetchAll();
+}
+
+void UsersPage::fetchAll()
+{
+    m_list.track(m_service->fetchAll()).then(this, [this](const Result<QList<User>> &users) {
+        if (!users) {
+            m_message->setText(users.error().message);
+            return;
+        }
+        m_model->setUsers(users.value());
+        updateButtons();
+    });
+}
+
+void UsersPage::finishAction(QFuture<Result<User>> change, const QString &name)
+{
+    change.then(this, [this, name](const Result<User> &user) {
+        onActionFinished(user.ok(), user.ok() ? QString() : user.error().message, name);
+    });
 }
 
 QString UsersPage::selectedUser() const
@@ -177,7 +190,9 @@ void UsersPage::addUser()
         return;
     }
     m_message->clear();
-    m_service->add(name, Role(m_newRole->currentData().toInt()), m_displayName->text().trimmed(), m_actor);
+    finishAction(m_service->add(name, Role(m_newRole->currentData().toInt()), m_displayName->text().trimmed(),
+                                m_actor),
+                 name);
 }
 
 void UsersPage::setRoleOfSelected()
@@ -186,7 +201,7 @@ void UsersPage::setRoleOfSelected()
     if (name.isEmpty())
         return;
     m_message->clear();
-    m_service->setRole(name, Role(m_role->currentData().toInt()), m_actor);
+    finishAction(m_service->setRole(name, Role(m_role->currentData().toInt()), m_actor), name);
 }
 
 void UsersPage::toggleDisabledOfSelected()
@@ -195,7 +210,7 @@ void UsersPage::toggleDisabledOfSelected()
     if (!u)
         return;
     m_message->clear();
-    m_service->setDisabled(u->name, !u->disabled, m_actor);
+    finishAction(m_service->setDisabled(u->name, !u->disabled, m_actor), u->name);
 }
 
 void UsersPage::onActionFinished(bool ok, const QString &message, const QString &name)

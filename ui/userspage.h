@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/actor.h"
+#include "auth/asyncuserservice.h"
 
 #include <QWidget>
 
@@ -12,7 +13,6 @@ class QTableView;
 class QTimer;
 
 namespace hcm {
-class AsyncUserService;
 struct DbConfig;
 } // namespace hcm
 
@@ -56,9 +56,12 @@ signals:
 
 private:
     void updateButtons();
+    void fetchAll();
+    void finishAction(QFuture<Result<User>> change, const QString &name);
     void onActionFinished(bool ok, const QString &message, const QString &name);
 
     AsyncUserService *m_service = nullptr;
+    Latest<Result<QList<User>>> m_list; // only the newest list is shown
     Actor m_actor;
     UserTableModel *m_model = nullptr;
     QTableView *m_view = nullptr;

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <QFuture>
+#include <QObject>
+#include <QPromise>
+#include <QThread>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <type_traits>
+
+namespace hcm {
+
+// The one way the GUI runs work off its thread: a thread with its own database connection (opened
+// there on first use, under that thread's name, closed when the thread ends) that runs tasks in the
+// order they were posted. Every request returns a QFuture; the caller continues on its own object with
+// `future.then(this, …)`, so an answer for an object that is gone is dropped:
+//
+//     m_window.track(m_db.run([filter] { return JobStore(config).list(filter); }))
+//         .then(this, [this](const Result<QList<Job>> &rows) { apply(rows); });
+//
+// A task whose future was cancelled before it started is skipped (see Latest below for superseding).
+// A future takes one continuation (Qt 6.4 replaces an earlier one with a warning): the caller attaches
+// it; anyone else who needs to know (progress, the end) watches with a QFutureWatcher.
+class DbThread final : public QObject {
+public:
+    explicit DbThread(const QString &name, QObject *parent = nullptr);
+    // Tasks not started are dropped (their futures end cancelled); a running task is waited for (it
+    // holds no lock the caller's thread could hold), then the connection is closed on its thread.
+    ~DbThread() override;
+    Q_DISABLE_COPY_MOVE(DbThread)
+
+    // The destructor has begun: tasks that have not started will not.
+    bool isClosing() const { return m_closing->load(); }
+
+    // task() on the thread; its value is the future's result.
+    template<typename F, typename T = std::invoke_result_t<F &>> QFuture<T> run(F task)
+    {
+        return runWithPromise<T>(
+            [task = std::move(task)](QPromise<T> &promise) mutable { promise.addResult(task()); });
+    }
+
+    // task(promise) on the thread, for tasks that report progress (QPromise::setProgressValue) or look
+    // at cancellation themselves; it adds the result.
+    template<typename T, typename F> QFuture<T> runWithPromise(F task)
+    {
+        auto promise = std::make_shared<QPromise<T>>();
+        QFuture<T> future = promise->future();
+        post([promise, closing = m_closing, task = std::move(task)]() mutable {
+            promise->start();
+            if (closing->load())
+                promise->future().cancel();
+            else if (!promise->isCanceled())
+                task(*promise);
+            promise->finish();
+        });
+        return future;
+    }
+
+private:
+    void post(std::function<void()> task);
+
+    QThread m_thread;
+    QObject *m_context = nullptr; // lives in m_thread
+    std::shared_ptr<std::atomic_bool> m_closing = std::make_shared<std::atomic_bool>(false);
+};
+
+// A flag a long task (a bulk action, an export) reads between its steps; setting it stops the task
+// after the current step with what it has done so far (a cancelled future would drop that answer).
+using StopFlag = std::shared_ptr<std::atomic_bool>;
+inline StopFlag makeStopFlag()
+{
+    return std::make_shared<std::atomic_bool>(false);
+}
+
+// Superseding, explicit per caller: a caller that wants only the newest answer of one kind of request
+// keeps one Latest and passes each request through track(). The previous request of that caller is
+// cancelled: skipped if it has not started, its answer dropped if it has. Other callers' requests of
+// the same kind are not touched.
+//
+// Policy::SkipQueued only skips a previous request that has not started: an answer already being
+// computed is still delivered (for displays that show every answer newer than the one they show, so
+// that a stream of requests cannot starve them).
+enum class Supersede { DropOlder, SkipQueued };
+
+template<typename T> class Latest {
+public:
+    explicit Latest(Supersede policy = Supersede::DropOlder)
+        : m_policy(policy)
+    {}
+    ~Latest() { m_future.cancel(); }
+    Q_DISABLE_COPY_MOVE(Latest)
+
+    QFuture<T> track(QFuture<T> future)
+    {
+        if (m_policy == Supersede::DropOlder || !m_future.isStarted())
+            m_future.cancel();
+        m_future = future;
+        return future;
+    }
+    // Drops the pending request's answer (a new filter makes it useless).
+    void cancel() { m_future.cancel(); }
+    // A request is waiting for its answer.
+    bool pending() const { return m_future.isValid() && !m_future.isFinished(); }
+
+private:
+    Supersede m_policy;
+    QFuture<T> m_future;
+};
+
+} // namespace hcm
