@@ -33,6 +33,9 @@ class ThroughputChart;
 
 // The jobs page: status filters with live counts, type filter, search, the live job table with its
 // context menu, a details panel and the throughput chart. Every query goes through AsyncJobService.
+// Implemented in parts: jobspage.cpp (layout, table, state), jobspagefilters.cpp (the filter bar),
+// jobspageactions.cpp (job actions and menus), jobspagebulk.cpp (bulk actions), jobspagedetails.cpp
+// (the details pane).
 class JobsPage final : public QWidget {
     Q_OBJECT
 public:
