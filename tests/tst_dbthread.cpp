@@ -115,13 +115,29 @@ private slots:
         QList<int> otherAnswers;
         {
             Gate gate(db);
-            mine.track(db.run([&] { return ++ran, 1; })).then(&me, [&](int v) { myAnswers << v; });
+            mine.track(db.run([&] { return ++ran, 1; }), &me, [&](int v) { myAnswers << v; });
             db.run([&] { return ++ran, 10; }).then(&other, [&](int v) { otherAnswers << v; });
-            mine.track(db.run([&] { return ++ran, 2; })).then(&me, [&](int v) { myAnswers << v; });
+            mine.track(db.run([&] { return ++ran, 2; }), &me, [&](int v) { myAnswers << v; });
         }
         QTRY_COMPARE(myAnswers, QList<int>{2});
         QTRY_COMPARE(otherAnswers, QList<int>{10});
         QCOMPARE(ran.load(), 2); // the replaced request never ran
+    }
+
+    // A request after the previous answer was delivered: cancelling that finished request must not
+    // touch its continuation, which is gone (Qt 6.4 walks the chain by raw pointer).
+    void latestAfterTheAnswerWasDelivered()
+    {
+        DbThread db(QStringLiteral("test-db"));
+        Latest<int> mine;
+        QObject me;
+        QList<int> answers;
+        for (int i = 1; i <= 3; ++i) {
+            mine.track(db.run([i] { return i; }), &me, [&](int v) { answers << v; });
+            QTRY_COMPARE(answers.size(), i);
+        }
+        mine.cancel();
+        QCOMPARE(answers, (QList<int>{1, 2, 3}));
     }
 
     // SkipQueued: an answer already being computed is still delivered (a display that shows every answer
@@ -134,16 +150,15 @@ private slots:
         QList<int> answers;
         QSemaphore started;
         QSemaphore finish;
-        counts
-            .track(db.run([&] {
-                started.release();
-                finish.acquire();
-                return 1;
-            }))
-            .then(&me, [&](int v) { answers << v; });
+        counts.track(db.run([&] {
+            started.release();
+            finish.acquire();
+            return 1;
+        }),
+                     &me, [&](int v) { answers << v; });
         started.acquire(); // the first one runs
-        counts.track(db.run([] { return 2; })).then(&me, [&](int v) { answers << v; });
-        counts.track(db.run([] { return 3; })).then(&me, [&](int v) { answers << v; });
+        counts.track(db.run([] { return 2; }), &me, [&](int v) { answers << v; });
+        counts.track(db.run([] { return 3; }), &me, [&](int v) { answers << v; });
         finish.release();
         QTRY_COMPARE(answers, (QList<int>{1, 3}));
     }

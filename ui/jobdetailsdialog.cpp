@@ -88,7 +88,7 @@ void JobDetailsDialog::reload()
     if (!m_service)
         return;
     // Only the newest answer is shown: an older one may predate the change that asked again.
-    m_job.track(m_service->fetchJob(m_jobId)).then(this, [this](const Result<Job> &job) {
+    m_job.track(m_service->fetchJob(m_jobId), this, [this](const Result<Job> &job) {
         if (!job) {
             m_view->showMessage(job.error().message, true);
             return;
@@ -103,15 +103,15 @@ void JobDetailsDialog::reload()
 
 void JobDetailsDialog::loadDeliveries()
 {
-    m_deliveries.track(m_service->fetchDeliveries(m_jobId))
-        .then(this, [this](const Result<QList<DeliveryRecord>> &deliveries) {
-            if (!deliveries) {
-                m_view->setDeliveriesError(m_jobId, deliveries.error().message);
-                return;
-            }
-            m_view->setDeliveries(m_jobId, deliveries.value());
-            emit deliveriesLoaded();
-        });
+    m_deliveries.track(m_service->fetchDeliveries(m_jobId), this,
+                       [this](const Result<QList<DeliveryRecord>> &deliveries) {
+                           if (!deliveries) {
+                               m_view->setDeliveriesError(m_jobId, deliveries.error().message);
+                               return;
+                           }
+                           m_view->setDeliveries(m_jobId, deliveries.value());
+                           emit deliveriesLoaded();
+                       });
 }
 
 void JobDetailsDialog::onJobsChanged(const QList<qint64> &ids)

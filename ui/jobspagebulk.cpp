@@ -190,25 +190,26 @@ void JobsPage::askDeleteOlderThan()
         *cutoff = QDateTime::currentDateTime().addDays(-days->value()).toMSecsSinceEpoch();
         preview->setText(tr("Counting…"));
         ok->setEnabled(false);
-        latest->track(m_service->previewBulk(BulkAction::Delete, filter, *cutoff, m_actor))
-            .then(dialog, [preview, ok, cutoff](const Result<qint64> &n) {
-                if (!n) {
-                    preview->setText(n.error().message);
-                    return;
-                }
-                const qint64 count = n.value();
-                const QString when =
-                    QLocale().toString(QDateTime::fromMSecsSinceEpoch(*cutoff), QLocale::ShortFormat);
-                preview->setText(
-                    count == 1 ? tr("1 finished job that matches the filter finished before %1. Deleting "
-                                    "it removes its attempt history; this cannot be undone.")
-                                     .arg(when)
-                               : tr("%1 finished jobs that match the filter finished before %2. Deleting "
-                                    "them removes their attempt history; this cannot be undone.")
-                                     .arg(QLocale().toString(count), when));
-                ok->setEnabled(count > 0);
-                ok->setText(count == 1 ? tr("Delete Job") : tr("Delete Jobs"));
-            });
+        latest->track(m_service->previewBulk(BulkAction::Delete, filter, *cutoff, m_actor), dialog,
+                      [preview, ok, cutoff](const Result<qint64> &n) {
+                          if (!n) {
+                              preview->setText(n.error().message);
+                              return;
+                          }
+                          const qint64 count = n.value();
+                          const QString when = QLocale().toString(QDateTime::fromMSecsSinceEpoch(*cutoff),
+                                                                  QLocale::ShortFormat);
+                          preview->setText(
+                              count == 1
+                                  ? tr("1 finished job that matches the filter finished before %1. Deleting "
+                                       "it removes its attempt history; this cannot be undone.")
+                                        .arg(when)
+                                  : tr("%1 finished jobs that match the filter finished before %2. Deleting "
+                                       "them removes their attempt history; this cannot be undone.")
+                                        .arg(QLocale().toString(count), when));
+                          ok->setEnabled(count > 0);
+                          ok->setText(count == 1 ? tr("Delete Job") : tr("Delete Jobs"));
+                      });
     };
     connect(days, &QSpinBox::valueChanged, dialog, ask);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);

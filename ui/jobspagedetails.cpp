@@ -54,7 +54,7 @@ void JobsPage::onCurrentChanged()
     if (job->id == m_details->jobId() && job->updatedAt == m_detailsUpdatedAt)
         return;
     m_detailsUpdatedAt = job->updatedAt;
-    m_detailsJob.track(m_service->fetchJob(job->id)).then(this, [this](const Result<Job> &loaded) {
+    m_detailsJob.track(m_service->fetchJob(job->id), this, [this](const Result<Job> &loaded) {
         if (!loaded) {
             m_details->clear();
             return;
@@ -63,13 +63,14 @@ void JobsPage::onCurrentChanged()
         m_details->setJob(job);
         m_detailsUpdatedAt = job.updatedAt;
         const qint64 jobId = job.id;
-        m_deliveries.track(m_service->fetchDeliveries(jobId))
-            .then(this, [this, jobId](const Result<QList<DeliveryRecord>> &deliveries) {
-                if (deliveries)
-                    m_details->setDeliveries(jobId, deliveries.value());
-                else
-                    m_details->setDeliveriesError(m_details->jobId(), deliveries.error().message);
-            });
+        m_deliveries.track(m_service->fetchDeliveries(jobId), this,
+                           [this, jobId](const Result<QList<DeliveryRecord>> &deliveries) {
+                               if (deliveries)
+                                   m_details->setDeliveries(jobId, deliveries.value());
+                               else
+                                   m_details->setDeliveriesError(m_details->jobId(),
+                                                                 deliveries.error().message);
+                           });
     });
 }
 

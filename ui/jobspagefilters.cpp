@@ -64,13 +64,13 @@ void JobsPage::setScheduleFilter(qint64 id, const QString &name)
 void JobsPage::requestThroughput()
 {
     // Of the type the filter shows (the chart follows the type filter).
-    m_throughput.track(m_service->fetchThroughput(60, m_typeCombo->currentData().toString()))
-        .then(this, [this](const Result<Throughput> &t) {
-            if (!t)
-                return;
-            m_chart->setData(t.value());
-            emit throughputChanged(t.value());
-        });
+    m_throughput.track(m_service->fetchThroughput(60, m_typeCombo->currentData().toString()), this,
+                       [this](const Result<Throughput> &t) {
+                           if (!t)
+                               return;
+                           m_chart->setData(t.value());
+                           emit throughputChanged(t.value());
+                       });
 }
 
 void JobsPage::requestCounts()
@@ -89,15 +89,14 @@ void JobsPage::requestCounts()
         m_countsKey = key;
         m_countsFrom = request;
     }
-    m_counts.track(m_service->fetchCounts(filter))
-        .then(this, [this, request](const Result<StatusCounts> &counts) {
-            if (!counts || request < m_countsFrom || request <= m_countsShown)
-                return; // counted another type or search, or older than what is shown
-            m_countsShown = request;
-            m_statusModel->setCounts(counts.value());
-            updateBulkActions();
-            emit countsChanged(counts.value());
-        });
+    m_counts.track(m_service->fetchCounts(filter), this, [this, request](const Result<StatusCounts> &counts) {
+        if (!counts || request < m_countsFrom || request <= m_countsShown)
+            return; // counted another type or search, or older than what is shown
+        m_countsShown = request;
+        m_statusModel->setCounts(counts.value());
+        updateBulkActions();
+        emit countsChanged(counts.value());
+    });
 }
 
 void JobsPage::updatePauseControls()

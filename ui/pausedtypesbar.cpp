@@ -36,7 +36,7 @@ PausedTypesBar::PausedTypesBar(AsyncJobService *service, Actor actor, QWidget *p
 
 void PausedTypesBar::refresh()
 {
-    m_list.track(m_service->fetchPausedTypes()).then(this, [this](const Result<QList<PausedType>> &paused) {
+    m_list.track(m_service->fetchPausedTypes(), this, [this](const Result<QList<PausedType>> &paused) {
         if (paused)
             show(paused.value());
     });

@@ -123,7 +123,7 @@ void SchedulesPage::fitColumns()
 
 void SchedulesPage::refresh()
 {
-    m_list.track(m_service->fetchAll()).then(this, [this](const Result<QList<Schedule>> &all) {
+    m_list.track(m_service->fetchAll(), this, [this](const Result<QList<Schedule>> &all) {
         if (all)
             m_model->setSchedules(all.value());
         else

@@ -138,7 +138,7 @@ void UsersPage::refresh()
 
 void UsersPage::fetchAll()
 {
-    m_list.track(m_service->fetchAll()).then(this, [this](const Result<QList<User>> &users) {
+    m_list.track(m_service->fetchAll(), this, [this](const Result<QList<User>> &users) {
         if (!users) {
             m_message->setText(users.error().message);
             return;

@@ -327,7 +327,7 @@ void WorkersPage::setActor(const Actor &actor)
 
 void WorkersPage::refresh()
 {
-    m_workers.track(m_service->fetchWorkers()).then(this, [this](const Result<QList<WorkerInfo>> &workers) {
+    m_workers.track(m_service->fetchWorkers(), this, [this](const Result<QList<WorkerInfo>> &workers) {
         if (!workers) {
             m_workersError =
                 workers.error().message; // the list of workers itself: say so where the admin looks
@@ -344,15 +344,14 @@ void WorkersPage::fetchJobs()
 {
     if (m_selectedWorker.isEmpty())
         return;
-    m_jobs.track(m_service->fetchWorkerJobs(m_selectedWorker))
-        .then(this, [this](const Result<WorkerJobs> &jobs) {
-            if (!jobs) {
-                m_jobsError = jobs.error().message;
-                updateTitle();
-                return;
-            }
-            onWorkerJobsReady(jobs.value());
-        });
+    m_jobs.track(m_service->fetchWorkerJobs(m_selectedWorker), this, [this](const Result<WorkerJobs> &jobs) {
+        if (!jobs) {
+            m_jobsError = jobs.error().message;
+            updateTitle();
+            return;
+        }
+        onWorkerJobsReady(jobs.value());
+    });
 }
 
 void WorkersPage::selectWorker(const QString &id)

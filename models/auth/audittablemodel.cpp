@@ -275,7 +275,7 @@ void AuditTableModel::requestPage()
     f.beforeId = m_rows.isEmpty() ? 0 : m_rows.last().id;
     f.limit = m_pageSize;
     m_pageLoading = true;
-    m_page.track(m_service->fetchPage(f)).then(this, [this](const Result<QList<AuditEntry>> &page) {
+    m_page.track(m_service->fetchPage(f), this, [this](const Result<QList<AuditEntry>> &page) {
         m_pageLoading = false;
         if (!page) {
             emit errorOccurred(page.error().message);
@@ -298,15 +298,14 @@ void AuditTableModel::refreshNow()
     f.beforeId = 0;
     f.limit = m_pageSize;
     m_newerLoading = true;
-    m_newer.track(m_service->fetchNewer(f, m_knownNewestId))
-        .then(this, [this](const Result<AuditNewer> &newer) {
-            m_newerLoading = false;
-            if (!newer) {
-                emit errorOccurred(newer.error().message);
-                return;
-            }
-            onNewerReady(newer->newestId, newer->entries);
-        });
+    m_newer.track(m_service->fetchNewer(f, m_knownNewestId), this, [this](const Result<AuditNewer> &newer) {
+        m_newerLoading = false;
+        if (!newer) {
+            emit errorOccurred(newer.error().message);
+            return;
+        }
+        onNewerReady(newer->newestId, newer->entries);
+    });
 }
 
 void AuditTableModel::onPageReady(const QList<AuditEntry> &entries)

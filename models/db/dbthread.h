@@ -17,7 +17,7 @@ namespace hcm {
 // order they were posted. Every request returns a QFuture; the caller continues on its own object with
 // `future.then(this, …)`, so an answer for an object that is gone is dropped:
 //
-//     m_window.track(m_db.run([filter] { return JobStore(config).list(filter); }))
+//     m_db.run([filter] { return JobStore(config).list(filter); })
 //         .then(this, [this](const Result<QList<Job>> &rows) { apply(rows); });
 //
 // A task whose future was cancelled before it started is skipped (see Latest below for superseding).
@@ -75,13 +75,17 @@ inline StopFlag makeStopFlag()
 }
 
 // Superseding, explicit per caller: a caller that wants only the newest answer of one kind of request
-// keeps one Latest and passes each request through track(). The previous request of that caller is
-// cancelled: skipped if it has not started, its answer dropped if it has. Other callers' requests of
-// the same kind are not touched.
+// keeps one Latest and passes each request through track(future, context, then). The previous request
+// of that caller is cancelled: skipped if it has not started, its answer dropped if it has. Other
+// callers' requests of the same kind are not touched.
 //
-// Policy::SkipQueued only skips a previous request that has not started: an answer already being
+// Supersede::SkipQueued only skips a previous request that has not started: an answer already being
 // computed is still delivered (for displays that show every answer newer than the one they show, so
 // that a stream of requests cannot starve them).
+//
+// An answer is dropped by a check of its number in the continuation, and only a request that has not
+// started is cancelled: Qt 6.4's QFuture::cancel() walks the chain of continuations by raw pointer, so a
+// future whose continuation has run (and may be gone) must never be cancelled.
 enum class Supersede { DropOlder, SkipQueued };
 
 template<typename T> class Latest {
@@ -89,24 +93,49 @@ public:
     explicit Latest(Supersede policy = Supersede::DropOlder)
         : m_policy(policy)
     {}
-    ~Latest() { m_future.cancel(); }
+    ~Latest() { cancel(); }
     Q_DISABLE_COPY_MOVE(Latest)
 
-    QFuture<T> track(QFuture<T> future)
+    // then(answer) runs on `context` (in its thread) unless a newer request of this Latest came first or
+    // `context` is gone.
+    template<typename F> void track(QFuture<T> future, QObject *context, F &&then)
     {
-        if (m_policy == Supersede::DropOlder || !m_future.isStarted())
-            m_future.cancel();
+        skipUnstarted();
         m_future = future;
-        return future;
+        const quint64 number = ++m_state->last;
+        m_continuation =
+            m_future.then(context, [number, state = m_state, dropOlder = m_policy == Supersede::DropOlder,
+                                    then = std::forward<F>(then)](const T &answer) mutable {
+                if (number > state->cancelledUpTo && (!dropOlder || number == state->last))
+                    then(answer);
+            });
     }
-    // Drops the pending request's answer (a new filter makes it useless).
-    void cancel() { m_future.cancel(); }
+    // Drops the answers of the requests made so far (a new filter makes them useless).
+    void cancel()
+    {
+        m_state->cancelledUpTo = m_state->last;
+        skipUnstarted();
+    }
     // A request is waiting for its answer.
     bool pending() const { return m_future.isValid() && !m_future.isFinished(); }
 
 private:
+    void skipUnstarted()
+    {
+        if (!m_future.isStarted())
+            m_future.cancel();
+    }
+
     Supersede m_policy;
     QFuture<T> m_future;
+    QFuture<void> m_continuation;
+    // Numbers the requests; shared with their continuations, which may outlive this object. Only
+    // touched in the thread of the caller (and of its continuations).
+    struct State {
+        quint64 last = 0;
+        quint64 cancelledUpTo = 0;
+    };
+    std::shared_ptr<State> m_state = std::make_shared<State>();
 };
 
 } // namespace hcm

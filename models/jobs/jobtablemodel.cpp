@@ -386,16 +386,15 @@ void JobTableModel::request(int offset)
     m_wantedOffset = offset;
     m_loading = true;
     // Only the newest window matters: a filter change or a scroll supersedes the one asked before.
-    m_window.track(m_service->fetchWindow(f, m_knownTotal))
-        .then(this, [this](const Result<JobWindow> &window) {
-            m_loading = false;
-            if (!window) {
-                emit errorOccurred(window.error().message);
-                return;
-            }
-            applyWindow(window.value());
-            emit windowApplied();
-        });
+    m_window.track(m_service->fetchWindow(f, m_knownTotal), this, [this](const Result<JobWindow> &window) {
+        m_loading = false;
+        if (!window) {
+            emit errorOccurred(window.error().message);
+            return;
+        }
+        applyWindow(window.value());
+        emit windowApplied();
+    });
 }
 
 void JobTableModel::resizeTo(qint64 total)
