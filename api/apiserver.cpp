@@ -16,9 +16,13 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMessageAuthenticationCode>
 #include <QRegularExpression>
+#include <QtEndian>
+
 #include <QSslSocket>
 #include <QTimer>
+#include <algorithm>
 
 namespace hcm::api {
 
@@ -92,6 +96,64 @@ HttpResponse fromError(const Error &error)
     qCWarning(lcApp) << "API request failed:" << error.message;
     return problem(500, Tr::tr("The server could not complete the request."));
 }
+
+// The next_cursor of the job list: base64url of the last id of the page (8 bytes), a fingerprint of the
+// filters it was made for (4 bytes: status and job_type) and a check over both (8 bytes). The check
+// tells a cursor this server made from a damaged or hand-made one (it is not a secret: any id is a
+// harmless place to start); the fingerprint tells a cursor used with other filters.
+struct JobCursor {
+    qint64 lastId = 0;
+    QByteArray fingerprint;
+
+    static constexpr int kIdBytes = 8;
+    static constexpr int kFingerprintBytes = 4;
+    static constexpr int kCheckBytes = 8;
+
+    static QByteArray fingerprintOf(const JobFilter &filter)
+    {
+        QList<int> statuses;
+        for (JobStatus st : filter.statuses)
+            statuses.append(int(st));
+        std::sort(statuses.begin(), statuses.end());
+        QByteArray text = "jobs-v1|";
+        for (int st : statuses)
+            text += QByteArray::number(st) + ',';
+        text += '|' + filter.type.toUtf8();
+        return QCryptographicHash::hash(text, QCryptographicHash::Sha256).left(kFingerprintBytes);
+    }
+    static QByteArray check(const QByteArray &idAndFingerprint)
+    {
+        return QMessageAuthenticationCode::hash(idAndFingerprint, QByteArrayLiteral("hcm job list cursor v1"),
+                                                QCryptographicHash::Sha256)
+            .left(kCheckBytes);
+    }
+    QString encode() const
+    {
+        QByteArray bytes(kIdBytes, Qt::Uninitialized);
+        qToBigEndian<qint64>(lastId, bytes.data());
+        bytes += fingerprint;
+        bytes += check(bytes);
+        return QString::fromLatin1(
+            bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    }
+    static std::optional<JobCursor> decode(const QString &text)
+    {
+        const auto decoded = QByteArray::fromBase64Encoding(
+            text.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded || decoded.decoded.size() != kIdBytes + kFingerprintBytes + kCheckBytes)
+            return std::nullopt;
+        const QByteArray &bytes = decoded.decoded;
+        const QByteArray body = bytes.left(kIdBytes + kFingerprintBytes);
+        if (check(body) != bytes.right(kCheckBytes))
+            return std::nullopt;
+        JobCursor c;
+        c.lastId = qFromBigEndian<qint64>(bytes.constData());
+        c.fingerprint = bytes.mid(kIdBytes, kFingerprintBytes);
+        if (c.lastId <= 0)
+            return std::nullopt;
+        return c;
+    }
+};
 
 struct Route {
     enum class Kind { ListJobs, CreateJob, GetJob, CancelJob, GetSettings, PutSettings, TestEmail };
@@ -211,7 +273,6 @@ private:
         JobFilter filter;
         QList<FieldError> errors;
         int limit = 50;
-        qint64 offset = 0;
         const QStringList known{QStringLiteral("status"), QStringLiteral("job_type"), QStringLiteral("limit"),
                                 QStringLiteral("cursor")};
         for (const auto &item : m_request.query.queryItems(QUrl::FullyDecoded)) {
@@ -243,19 +304,26 @@ private:
                     {QStringLiteral("limit"), Tr::tr("limit must be a whole number from 1 to 500.")});
         }
         if (m_request.query.hasQueryItem(QStringLiteral("cursor"))) {
-            const QByteArray raw = QByteArray::fromBase64(
-                m_request.query.queryItemValue(QStringLiteral("cursor")).toLatin1(),
-                QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
-            bool ok = raw.startsWith("o");
-            offset = ok ? raw.mid(1).toLongLong(&ok) : 0;
-            if (!ok || offset < 0 || offset > 100'000'000)
+            const auto cursor = JobCursor::decode(m_request.query.queryItemValue(QStringLiteral("cursor")));
+            if (!cursor)
+                errors.append({QStringLiteral("cursor"),
+                               Tr::tr("The cursor is not one this server gave out: send next_cursor of the "
+                                      "previous page as it is.")});
+            else if (cursor->fingerprint != JobCursor::fingerprintOf(filter))
                 errors.append(
-                    {QStringLiteral("cursor"), Tr::tr("The cursor is not one this server gave out.")});
+                    {QStringLiteral("cursor"),
+                     Tr::tr("The cursor belongs to a listing with other filters: send the same status "
+                            "and job_type as the request that returned it.")});
+            else
+                filter.beforeId = cursor->lastId;
         }
         if (!errors.isEmpty())
             return fieldProblem(errors);
+        // Newest first by id, a page after the last id of the previous one: jobs created meanwhile (higher
+        // ids) never shift a page, and each page is an index range.
+        filter.sort = JobSortColumn::Id;
+        filter.order = Qt::DescendingOrder;
         filter.limit = limit + 1;
-        filter.offset = int(offset);
         auto list = jobs().list(filter);
         if (!list)
             return fromError(list.error());
@@ -264,8 +332,7 @@ private:
             items.append(jobBody(list->at(i), false));
         QJsonValue next = QJsonValue::Null;
         if (list->size() > limit)
-            next = QString::fromLatin1(QByteArray(QByteArray("o") + QByteArray::number(offset + limit))
-                                           .toBase64(QByteArray::Base64UrlEncoding));
+            next = JobCursor{list->at(limit - 1).id, JobCursor::fingerprintOf(filter)}.encode();
         return json(200, QJsonObject{{QStringLiteral("jobs"), items}, {QStringLiteral("next_cursor"), next}});
     }
 

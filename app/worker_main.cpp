@@ -20,6 +20,7 @@
 #include <QFile>
 #include <QSslCertificate>
 #include <QSslKey>
+#include <QTextStream>
 #include <QThread>
 #include <QTimer>
 
@@ -70,7 +71,12 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(
         QCoreApplication::translate("hcm-worker", "Runs background jobs from the HCM Admin job queue."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    // Not addVersionOption(): it prints the application name, which is the one all three programs share
+    // for their data folders (hcm-admin).
+    const QCommandLineOption versionOption(
+        {QStringLiteral("v"), QStringLiteral("version")},
+        QCoreApplication::translate("hcm-worker", "Displays version information."));
+    parser.addOption(versionOption);
     const QCommandLineOption dbOption(
         QStringLiteral("db"),
         QCoreApplication::translate(
@@ -170,6 +176,10 @@ int main(int argc, char *argv[])
                           &apiThreadsOption, &apiTimeoutOption, &apiConnectionsOption})
         parser.addOption(*o);
     parser.process(withApiDefault(app.arguments()));
+    if (parser.isSet(versionOption)) {
+        QTextStream(stdout) << "hcm-worker " HCM_VERSION << Qt::endl;
+        return 0;
+    }
     if (!parser.positionalArguments().isEmpty())
         return fail(QCoreApplication::translate("hcm-worker", "unexpected argument \"%1\"; see --help.")
                         .arg(parser.positionalArguments().first()),

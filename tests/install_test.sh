@@ -46,4 +46,9 @@ grep -q cache_flush <<<"$types" || fail "hcmctl jobs types does not list cache_f
 list=$("$ctl" --db "$db" --json jobs list)
 grep -q '"cache_flush"' <<<"$list" || fail "the enqueued job is not listed: $list"
 "$prefix/bin/hcm-worker" --help | grep -q -- '--db' || fail "hcm-worker --help does not describe --db"
+# Each program names itself in --version (they share one application name for their data folders).
+for program in hcm-worker hcmctl; do
+    version=$("$prefix/bin/$program" --version)
+    [[ $version == "$program "* ]] || fail "$program --version says: $version"
+done
 echo "installed into $prefix and ran hcmctl: ok"

@@ -7,6 +7,7 @@
 #include "auth/auditstore.h"
 #include "auth/userstore.h"
 #include "db/database.h"
+#include "jobs/jobstore.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -492,6 +493,113 @@ private slots:
         a = call(nam, "GET", server.url(QStringLiteral("/api/openapi.json")), {});
         QCOMPARE(a.status, 200);
         QVERIFY(a.json().value(QStringLiteral("paths")).toObject().contains(kJobs));
+    }
+
+    // GET background-jobs pages with a keyset cursor: paging through the jobs of a filter while new ones
+    // are created returns each job that was there exactly once (an offset would show some twice); a
+    // cursor that was changed, or used with other filters, is refused with 400.
+    void cursorPagingIsStableAndTamperChecked()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        QVERIFY(addUser(tdb.config(), QStringLiteral("vic"), QStringLiteral("viewer")));
+        const QString token = makeToken(tdb.config(), QStringLiteral("vic"), 100'000);
+        QVERIFY(!token.isEmpty());
+        JobStore store(tdb.config());
+        const auto insert = [&](const QString &type, int n) {
+            QList<NewJob> jobs;
+            for (int i = 0; i < n; ++i)
+                jobs.append(NewJob{type, JobPriority::Normal, {}, 3, {}});
+            auto ids = store.insert(jobs, QStringLiteral("test"));
+            return ids ? ids.value() : QList<qint64>{};
+        };
+        QList<qint64> before = insert(QStringLiteral("cache_flush"), 30);
+        QCOMPARE(before.size(), 30);
+        QCOMPARE(insert(QStringLiteral("log_rotate"), 5).size(), 5); // not in the filter
+        ApiWorker server;
+        QVERIFY(server.start(tdb, {QStringLiteral("--concurrency"), QStringLiteral("0")}));
+        QNetworkAccessManager nam;
+        const QString filter = QStringLiteral("?job_type=cache_flush&status=queued,processing&limit=7");
+
+        QList<qint64> seen;
+        QString cursor;
+        int pages = 0;
+        for (;;) {
+            Answer page =
+                call(nam, "GET",
+                     server.url(kJobs + filter +
+                                (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor)),
+                     token);
+            QCOMPARE(page.status, 200);
+            ++pages;
+            for (const QJsonValue &v : page.json().value(QStringLiteral("jobs")).toArray()) {
+                const auto id = Job::parseId(v.toObject().value(QStringLiteral("id")).toString());
+                QVERIFY(id);
+                QCOMPARE(v.toObject().value(QStringLiteral("job_type")).toString(),
+                         QStringLiteral("cache_flush"));
+                seen.append(*id);
+            }
+            // New jobs of the same filter arrive between the pages (newest first: they come before the
+            // first page, and never push a job of this listing onto the next page).
+            QCOMPARE(insert(QStringLiteral("cache_flush"), 3).size(), 3);
+            const QJsonValue next = page.json().value(QStringLiteral("next_cursor"));
+            if (next.isNull())
+                break;
+            cursor = next.toString();
+            QVERIFY(!cursor.isEmpty());
+            QVERIFY(pages < 20);
+        }
+        QCOMPARE(pages, 5); // 30 jobs, 7 a page
+        // Each job that was there once, newest first, none twice.
+        std::sort(before.begin(), before.end(), std::greater<>());
+        QCOMPARE(seen, before);
+
+        // The first page again, for a fresh cursor to tamper with.
+        Answer first = call(nam, "GET", server.url(kJobs + filter), token);
+        QCOMPARE(first.status, 200);
+        const QString good = first.json().value(QStringLiteral("next_cursor")).toString();
+        QVERIFY(!good.isEmpty());
+        QCOMPARE(
+            call(nam, "GET", server.url(kJobs + filter + QStringLiteral("&cursor=") + good), token).status,
+            200);
+        // One character changed, anywhere.
+        for (int at : {0, int(good.size()) / 2, int(good.size()) - 1}) {
+            QString bad = good;
+            bad[at] = bad.at(at) == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
+            Answer refused =
+                call(nam, "GET", server.url(kJobs + filter + QStringLiteral("&cursor=") + bad), token);
+            QCOMPARE(refused.status, 400);
+            const QJsonArray errors = refused.json().value(QStringLiteral("errors")).toArray();
+            QCOMPARE(errors.size(), 1);
+            QCOMPARE(errors.first().toObject().value(QStringLiteral("field")).toString(),
+                     QStringLiteral("cursor"));
+        }
+        // A cursor of the offset kind, and garbage.
+        for (const QString &bad :
+             {QString::fromLatin1(QByteArray("o7").toBase64(QByteArray::Base64UrlEncoding)),
+              QStringLiteral("!!!"), QString()}) {
+            QCOMPARE(
+                call(nam, "GET", server.url(kJobs + filter + QStringLiteral("&cursor=") + bad), token).status,
+                400);
+        }
+        // The right cursor with other filters: 400, saying so.
+        for (const QString &other :
+             {QStringLiteral("?job_type=log_rotate&status=queued,processing&limit=7"),
+              QStringLiteral("?job_type=cache_flush&status=queued&limit=7"), QStringLiteral("?limit=7")}) {
+            Answer refused =
+                call(nam, "GET", server.url(kJobs + other + QStringLiteral("&cursor=") + good), token);
+            QCOMPARE(refused.status, 400);
+            QVERIFY2(
+                refused.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("filters")),
+                refused.body.constData());
+        }
+        // The order of the statuses and the limit are not part of the filter.
+        QCOMPARE(
+            call(nam, "GET",
+                 server.url(kJobs + QStringLiteral("?status=processing,queued&job_type=cache_flush&limit=3") +
+                            QStringLiteral("&cursor=") + good),
+                 token)
+                .status,
+            200);
     }
 
     // The 21st create in a minute gets 429 with Retry-After and RateLimit-* headers, whichever of two

@@ -53,6 +53,26 @@ QStringList visibleLabelTexts(QWidget *root)
     return out;
 }
 
+// German for a few messages of the job error catalogue, as the translation will hold them: a real
+// QTranslator the application asks, like the one loaded from hcm_de.qm.
+class GermanJobErrors final : public QTranslator {
+public:
+    QString translate(const char *context, const char *source, const char *, int) const override
+    {
+        if (qstrcmp(context, "hcm::JobErrors") != 0)
+            return {};
+        static const QHash<QByteArray, QString> german{
+            {"Cannot open the log folder %1: %2.",
+             QStringLiteral("Der Log-Ordner %1 lässt sich nicht öffnen: %2.")},
+            {"Timed out after %1 s, the limit for %2 jobs: %3",
+             QStringLiteral("Nach %1 s abgebrochen, der Grenze für %2-Jobs: %3")},
+            {"Stopped after %1 ms of %2 ms.", QStringLiteral("Nach %1 ms von %2 ms angehalten.")},
+        };
+        return german.value(source);
+    }
+    bool isEmpty() const override { return false; }
+};
+
 } // namespace
 
 class TestGuiJobDetails : public QObject {
@@ -68,6 +88,7 @@ private slots:
     void timelineWordsWholeInGerman();
     void scheduleLineOnlyForScheduledJobs();
     void relativeTimesTickEverySecond();
+    void errorsInTheReadersLanguage();
 
 private:
     std::unique_ptr<JobDetailsView> openView(const Job &job, int width);
@@ -345,4 +366,82 @@ void TestGuiJobDetails::relativeTimesTickEverySecond()
 }
 
 QTEST_MAIN(TestGuiJobDetails)
+// Messages the programs made are stored in English with a code and arguments and shown in the reader's
+// language (nested ones too: the handler's message inside the worker's); a provider's text and a row
+// without a code are shown as they are. The same in the error section, the attempts table, its
+// tooltips and the jobs table.
+void TestGuiJobDetails::errorsInTheReadersLanguage()
+{
+    GermanJobErrors german;
+    QCoreApplication::installTranslator(&german);
+    const auto uninstall = qScopeGuard([&] { QCoreApplication::removeTranslator(&german); });
+
+    const JobError sleep = JobError::make(
+        "test.sleep_stopped", {{QStringLiteral("elapsed_ms"), 1000}, {QStringLiteral("ms"), 60000}});
+    const JobError timedOut =
+        JobError::make("worker.timed_out", {{QStringLiteral("seconds"), 1},
+                                            {QStringLiteral("type"), QStringLiteral("log_rotate")},
+                                            {QStringLiteral("reason"), sleep.toArgument()}});
+    QCOMPARE(timedOut.text,
+             QStringLiteral("Timed out after 1 s, the limit for log_rotate jobs: Stopped after 1000 ms "
+                            "of 60000 ms."));
+    const JobError folder = JobError::make("log_rotate.open_folder",
+                                           {{QStringLiteral("folder"), QStringLiteral("/var/log/hcm")},
+                                            {QStringLiteral("reason"), QStringLiteral("Permission denied")}});
+    const QString provider = QStringLiteral("the SMTP server rejected the user name or password (535 5.7.8)");
+
+    Job j = baseJob();
+    j.type = QStringLiteral("log_rotate");
+    j.status = JobStatus::Failed;
+    j.attempts = 3;
+    j.retryCount = 2;
+    j.maxRetries = 2;
+    j.completedAt = kNow - 60'000;
+    j.errorMessage = folder.text;
+    j.errorCode = folder.code;
+    j.errorArgs = folder.args;
+    JobAttempt first = attempt(1, QStringLiteral("timed_out"), timedOut.text);
+    first.errorCode = timedOut.code;
+    first.errorArgs = timedOut.args;
+    JobAttempt second = attempt(2, QStringLiteral("failed"), provider); // a provider's text: no code
+    JobAttempt third = attempt(3, QStringLiteral("failed"), folder.text);
+    third.errorCode = folder.code;
+    third.errorArgs = folder.args;
+    j.attemptList = {first, second, third};
+
+    auto view = openView(j, 700);
+    auto *error = view->findChild<QLabel *>(QStringLiteral("errorLabel"));
+    QVERIFY(error);
+    QCOMPARE(error->text(),
+             QStringLiteral("Der Log-Ordner /var/log/hcm lässt sich nicht öffnen: Permission denied."));
+    auto *table = view->findChild<QTableWidget *>(QStringLiteral("attemptsTable"));
+    QVERIFY(table);
+    QCOMPARE(table->rowCount(), 3);
+    const int errorColumn = table->columnCount() - 1;
+    QCOMPARE(
+        table->item(0, errorColumn)->text(),
+        QStringLiteral(
+            "Nach 1 s abgebrochen, der Grenze für log_rotate-Jobs: Nach 1000 ms von 60000 ms angehalten."));
+    QVERIFY(table->item(0, 0)->toolTip().endsWith(QStringLiteral("Nach 1000 ms von 60000 ms angehalten.")));
+    QCOMPARE(table->item(1, errorColumn)->text(), provider);
+    QCOMPARE(table->item(2, errorColumn)->text(),
+             QStringLiteral("Der Log-Ordner /var/log/hcm lässt sich nicht öffnen: Permission denied."));
+
+    // The jobs table's Error column and its tooltip.
+    QCOMPARE(JobTableModel::errorText(j),
+             QStringLiteral("Der Log-Ordner /var/log/hcm lässt sich nicht öffnen: Permission denied."));
+
+    // A row without a code (an older program wrote it) and a code this program does not know (a newer
+    // one wrote it): the stored text.
+    Job old = j;
+    old.errorCode.clear();
+    old.errorArgs = {};
+    view->setJob(old);
+    QCOMPARE(error->text(), folder.text);
+    Job newer = j;
+    newer.errorCode = QStringLiteral("log_rotate.something_new");
+    view->setJob(newer);
+    QCOMPARE(error->text(), folder.text);
+}
+
 #include "tst_gui_jobdetails.moc"

@@ -205,6 +205,50 @@ private slots:
         QCOMPARE(email.type, QStringLiteral("cache_flush"));
     }
 
+    // Jobs/min past the exact bound (a burn-down with windows open): where the minutes are maintained
+    // (PostgreSQL) the figure comes from the two newest minutes and never reads below the bound; SQLite
+    // counts every row. The rows are imported finished, stamped 29 s into the current minute.
+    void lastMinutePastTheExactBound()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        const qint64 minuteStart = Clock::system()->nowMs() / 60'000 * 60'000;
+        const qint64 n = JobStatsStore::kExactRateLimit + 100;
+        const QString numbers =
+            tdb.isPostgres()
+                ? QStringLiteral("generate_series(1, %1) AS g").arg(n)
+                : QStringLiteral("(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
+                                 "WHERE g < %1) SELECT g FROM s)")
+                      .arg(n);
+        QString error;
+        QVERIFY2(
+            test::execSql(tdb.config(),
+                          QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, attempts, "
+                                         "run_at, created_at, started_at, completed_at, updated_at, "
+                                         "created_by) SELECT 'cleanup', 'completed', '{}', 1, %2, %2, %2, "
+                                         "%2, %2, 'import' FROM %1")
+                              .arg(numbers)
+                              .arg(minuteStart + 29'000),
+                          &error),
+            qPrintable(error));
+        const auto clock = std::make_shared<ManualClock>(minuteStart + 30'000);
+        const JobStatsStore stats(tdb.config(), clock);
+        // All in the current minute: the estimate is exact.
+        QCOMPARE(stats.throughput(60).value().completedLastMinute, n);
+        // 15 s into the next minute the rows are 46 s old: still "in the last 60 s". PostgreSQL estimates
+        // three quarters of the previous minute (1,575) and keeps the bound it counted to instead.
+        clock->setMs(minuteStart + 75'000);
+        QCOMPARE(stats.throughput(60).value().completedLastMinute,
+                 tdb.isPostgres() ? JobStatsStore::kExactRateLimit + 1 : n);
+        // A minute later none are.
+        clock->setMs(minuteStart + 135'000);
+        QCOMPARE(stats.throughput(60).value().completedLastMinute, qint64(0));
+        // The estimate itself: the current minute, plus the share of the previous one still in range.
+        QCOMPARE(JobStatsStore::estimateLastMinute(100, 600, 0), qint64(700));
+        QCOMPARE(JobStatsStore::estimateLastMinute(100, 600, 15'000), qint64(550));
+        QCOMPARE(JobStatsStore::estimateLastMinute(100, 600, 60'000), qint64(100));
+        QCOMPARE(JobStatsStore::estimateLastMinute(0, 0, 30'000), qint64(0));
+    }
+
     // hcmctl jobs retry --all --status failed --type X (and cancel, delete): the same through the CLI;
     // ids together with --all, or neither, is a usage error that changes nothing.
     void hcmctlAll()

@@ -610,6 +610,71 @@ private slots:
         QCOMPARE(report->applied.first().retryCount, 0);
     }
 
+    // The store's own messages (the reaper's, a cancel before the run) carry their codes; a failure's
+    // code and arguments reach the job and its attempt; a row written without a code (by an older
+    // program) reads back with none and shows its text.
+    void storeMessagesCarryCodes()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        auto clock = std::make_shared<ManualClock>();
+        JobStore store(tdb.config(), clock);
+        JobService service{store};
+        const QStringList types{QStringLiteral("test.noop")};
+
+        // A failure with a code: job and attempt.
+        const qint64 failing = enqueue(service, QStringLiteral("test.noop"));
+        QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
+        const JobError error = JobError::make("log_rotate.open_folder",
+                                              {{QStringLiteral("folder"), QStringLiteral("/var/log/hcm")},
+                                               {QStringLiteral("reason"), QStringLiteral("EACCES")}});
+        JobOutcome o{failing, 1, JobOutcome::Kind::Failed, {}, error.text, false, 0, 0};
+        o.errorCode = error.code;
+        o.errorArgs = error.args;
+        QVERIFY(store.finish(kWorker, {o}).ok());
+        auto job = service.get(failing);
+        QVERIFY(job.ok());
+        QCOMPARE(job->errorMessage, QStringLiteral("Cannot open the log folder /var/log/hcm: EACCES."));
+        QCOMPARE(job->errorCode, QStringLiteral("log_rotate.open_folder"));
+        QCOMPARE(job->errorArgs, error.args);
+        QCOMPARE(job->attemptList.first().errorCode, QStringLiteral("log_rotate.open_folder"));
+        QCOMPARE(job->attemptList.first().errorArgs, error.args);
+
+        // The reaper: the job and the lost attempt.
+        const qint64 lost = enqueue(service, QStringLiteral("test.noop"));
+        QCOMPARE(store.claim(QStringLiteral("A"), 1, 1000, types)->size(), 1);
+        QVERIFY(store.markStarted(QStringLiteral("A"), {{lost, 1}}, false).ok());
+        clock->advanceMs(2000);
+        QCOMPARE(store.reapExpired()->size(), 1);
+        job = service.get(lost);
+        QCOMPARE(job->errorCode, QStringLiteral("store.lease_expired"));
+        QCOMPARE(job->errorMessage,
+                 QStringLiteral("The worker running this job stopped responding (its lease expired)."));
+        QCOMPARE(job->attemptList.first().errorCode, QStringLiteral("store.lease_expired"));
+
+        // A cancel before the run names who cancelled, as an argument.
+        const qint64 cancelled = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(service.cancel({cancelled}, kActor).first().ok);
+        job = service.get(cancelled);
+        QCOMPARE(job->errorCode, QStringLiteral("store.cancelled_before_run"));
+        QCOMPARE(job->errorArgs.value(QStringLiteral("actor")).toString(), kActor.name);
+        QCOMPARE(job->errorMessage, QStringLiteral("Cancelled by %1 before it ran.").arg(kActor.name));
+
+        // A row without a code (written before migration 018): its text as it is.
+        QVERIFY(test::execSql(
+            tdb.config(), QStringLiteral("UPDATE background_jobs SET error_code = NULL, error_args = NULL, "
+                                         "error_message = 'old text' WHERE id = %1")
+                              .arg(failing)));
+        job = service.get(failing);
+        QVERIFY(job->errorCode.isEmpty());
+        QCOMPARE(job->errorDetail().display(), QStringLiteral("old text"));
+        // A text changed by hand keeps its stale code out of the way.
+        QVERIFY(test::execSql(
+            tdb.config(),
+            QStringLiteral("UPDATE job_attempts SET error = 'edited' WHERE job_id = %1").arg(failing)));
+        job = service.get(failing);
+        QCOMPARE(job->attemptList.first().errorDetail().display(), QStringLiteral("edited"));
+    }
+
     void expiredLeaseIsRescuedAndOldOwnerIsFenced()
     {
         HCM_TEMP_DATABASE(tdb);

@@ -535,6 +535,59 @@ private slots:
         QCOMPARE(job->attemptList.first().outcome, QStringLiteral("timed_out"));
     }
 
+    // A message the programs made is stored with its code and arguments beside its English text (the
+    // handler's own message nested in the worker's); a text passed on (test.fail's, as a provider's
+    // answer) has no code. Both the job and its attempt carry them.
+    void handlerFailureStoresCodeAndArguments()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        auto opts = options(tdb.config());
+        opts.timeoutSeconds.insert(QStringLiteral("test.sleep"), 1);
+        WorkerPool pool(opts, diagnostics());
+        QVERIFY(startAndWait(pool));
+        const qint64 coded =
+            enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}}, std::nullopt, 0);
+        const qint64 plain = enqueue(service, QStringLiteral("test.fail"),
+                                     {{QStringLiteral("message"), QStringLiteral("550 mailbox unavailable")},
+                                      {QStringLiteral("permanent"), true}},
+                                     std::nullopt, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(hcm::toString(statusOf(service, coded)), hcm::toString(JobStatus::Failed),
+                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(hcm::toString(statusOf(service, plain)), hcm::toString(JobStatus::Failed),
+                                  10'000);
+        pool.stopAndWait();
+
+        auto job = service.get(coded);
+        QVERIFY(job.ok());
+        QCOMPARE(job->errorCode, QStringLiteral("worker.timed_out"));
+        QCOMPARE(job->errorArgs.value(QStringLiteral("seconds")).toInt(), 1);
+        QCOMPARE(job->errorArgs.value(QStringLiteral("type")).toString(), QStringLiteral("test.sleep"));
+        const QJsonObject reason = job->errorArgs.value(QStringLiteral("reason")).toObject();
+        QCOMPARE(reason.value(QStringLiteral("code")).toString(), QStringLiteral("test.sleep_stopped"));
+        QCOMPARE(reason.value(QStringLiteral("args")).toObject().value(QStringLiteral("ms")).toInt(), 60'000);
+        // The English text stays what the API and hcmctl show.
+        QVERIFY2(
+            job->errorMessage.startsWith(QLatin1String("Timed out after 1 s, the limit for test.sleep jobs: "
+                                                       "Stopped after ")),
+            qPrintable(job->errorMessage));
+        QCOMPARE(job->errorDetail().display(), job->errorMessage); // no translator installed
+        QCOMPARE(job->attemptList.size(), 1);
+        QCOMPARE(job->attemptList.first().errorCode, QStringLiteral("worker.timed_out"));
+        QCOMPARE(job->attemptList.first().errorArgs, job->errorArgs);
+        QCOMPARE(job->attemptList.first().error, job->errorMessage);
+
+        auto other = service.get(plain);
+        QVERIFY(other.ok());
+        QCOMPARE(other->errorMessage, QStringLiteral("550 mailbox unavailable"));
+        QVERIFY(other->errorCode.isEmpty());
+        QVERIFY(other->attemptList.first().errorCode.isEmpty());
+        QCOMPARE(other->errorDetail().display(), QStringLiteral("550 mailbox unavailable"));
+        // In the table, NULL: not an empty code.
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_attempts"), QStringLiteral("error_code IS NULL")),
+                 qint64(1));
+    }
+
     void stopWithoutGraceRequeuesRunningJobsUnspent()
     {
         HCM_TEMP_DATABASE(tdb);

@@ -374,7 +374,7 @@ void JobDetailsView::refresh()
     m_fieldNames[Completed]->setText(JobRules::finishedAtLabel(j.status));
 
     m_errorHeading->setText(JobRules::errorHeading(j.status));
-    m_errorLabel->setText(j.errorMessage);
+    m_errorLabel->setText(j.errorDetail().display());
     setTextColor(m_errorLabel, j.status == JobStatus::Failed
                                    ? readableOn(statusColor(JobStatus::Failed), palette())
                                    : QColor());
@@ -411,6 +411,7 @@ void JobDetailsView::fillAttempts()
         const OutcomeLook look =
             isRunning ? OutcomeLook{tr("Running"), JobStatus::Processing} : outcomeLook(a.outcome);
         const qint64 end = isRunning ? m_clock->nowMs() : a.finishedAt;
+        const QString error = a.errorDetail().display();
         const QString cells[] = {QString::number(a.attempt),
                                  a.workerId,
                                  a.startedAt > 0 ? clockText(a.startedAt) : QString(),
@@ -419,10 +420,10 @@ void JobDetailsView::fillAttempts()
                                      ? JobTableModel::durationText(qMax<qint64>(0, end - a.startedAt))
                                      : QString(),
                                  look.text,
-                                 QString(a.error).replace(QLatin1Char('\n'), QLatin1Char(' '))};
+                                 QString(error).replace(QLatin1Char('\n'), QLatin1Char(' '))};
         //: tooltip of an attempt's row: start and end with dates, then the error
         const QString tip =
-            tr("%1 – %2\n%3").arg(timeText(a.startedAt), timeText(a.finishedAt), a.error).trimmed();
+            tr("%1 – %2\n%3").arg(timeText(a.startedAt), timeText(a.finishedAt), error).trimmed();
         for (int c = 0; c < 7; ++c) {
             auto *item = new QTableWidgetItem(cells[c]);
             item->setToolTip(tip);

@@ -44,6 +44,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_service = new AsyncJobService(JobStore(m_options.db), this);
     if (m_options.db.isPostgres())
         m_listener = NotificationListener::acquire(m_options.db); // connects on its own thread
+    else
+        m_sqliteWatcher = SqliteChangeWatcher::acquire(m_options.db); // watches on its own thread
 
     m_nav = new QListWidget;
     m_nav->setObjectName(QStringLiteral("navigation"));

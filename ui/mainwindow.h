@@ -1,6 +1,7 @@
 #pragma once
 
 #include "db/notificationlistener.h"
+#include "db/sqlitechangewatcher.h"
 #include "jobs/asyncjobservice.h"
 #include "worker/workerpool.h"
 
@@ -148,6 +149,8 @@ private:
     // PostgreSQL: LISTEN for other processes' changes (workers, hcmctl, other windows); they reach the
     // pages through JobNotifier within a few milliseconds, and the pages' polls are only a safety net.
     std::shared_ptr<hcm::NotificationListener> m_listener;
+    // SQLite: other processes' commits (hcm-worker, hcmctl, the API) reach the pages as jobsChanged.
+    std::shared_ptr<hcm::SqliteChangeWatcher> m_sqliteWatcher;
     QElapsedTimer m_drainClock;
 };
 

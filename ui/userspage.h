@@ -1,8 +1,10 @@
 #pragma once
 
+#include "api/asynctokenservice.h"
 #include "auth/actor.h"
 #include "auth/asyncuserservice.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QComboBox;
@@ -18,12 +20,17 @@ struct DbConfig;
 
 namespace hcm::ui {
 
+class TokenCreatedDialog;
+class TokenTableModel;
 class UserTableModel;
 
 // The Users page (system administrators): the people of this database with their role, whether they
 // are disabled, and who created and last changed them; adding a user, changing a role, disabling and
 // enabling. UserService decides (ManageUsers, the last system administrator): a refusal is shown on the
 // page as the service words it. Reads and changes run on AsyncUserService's thread.
+// Below, the API tokens (ApiTokenStore through AsyncTokenService): each token's name, user, times and last
+// use (never the token); a system administrator revokes one after confirming, or creates one for the
+// selected user and sees it once in a TokenCreatedDialog.
 class UsersPage final : public QWidget {
     Q_OBJECT
 public:
@@ -40,6 +47,14 @@ public:
     QPushButton *setRoleButton() const { return m_setRole; }
     QPushButton *disableButton() const { return m_disable; }
     QLabel *messageLabel() const { return m_message; }
+    QTableView *tokenView() const { return m_tokenView; }
+    TokenTableModel *tokenModel() const { return m_tokenModel; }
+    QLineEdit *tokenNameEdit() const { return m_tokenName; }
+    QComboBox *tokenExpiryBox() const { return m_tokenExpiry; }
+    QPushButton *createTokenButton() const { return m_createToken; }
+    QPushButton *revokeTokenButton() const { return m_revokeToken; }
+    // The dialog showing a token just created, while it is open.
+    TokenCreatedDialog *tokenCreatedDialog() const;
 
     // The user whose row is current, or empty.
     QString selectedUser() const;
@@ -49,19 +64,32 @@ public:
     void setRoleOfSelected();
     void toggleDisabledOfSelected();
     void refresh();
+    // The token whose row is current (0: none); selects the row of token `id`.
+    qint64 selectedToken() const;
+    void selectToken(qint64 id);
+    // Creates a token for the selected user (shown once in a dialog); asks before revoking the selected
+    // token.
+    void createTokenForSelected();
+    void revokeSelectedToken();
 
 signals:
     // A change was answered (`ok`, or the service's refusal in `message`, also shown on the page).
     void actionFinished(bool ok, const QString &message);
+    // A token was created or revoked (`ok`), or the store's refusal in `message`.
+    void tokenActionFinished(bool ok, const QString &message);
 
 private:
     void updateButtons();
     void fetchAll();
     void finishAction(QFuture<Result<User>> change, const QString &name);
     void onActionFinished(bool ok, const QString &message, const QString &name);
+    void onTokenCreated(bool ok, const QString &message, const ApiToken &info, const QString &token);
+    void onTokenRevoked(bool ok, const QString &message, qint64 id);
+    void showMessage(bool ok, const QString &text);
 
     AsyncUserService *m_service = nullptr;
-    Latest<Result<QList<User>>> m_list; // only the newest list is shown
+    Latest<Result<QList<User>>> m_list; // only the newest lists are shown
+    Latest<Result<QList<ApiToken>>> m_tokenList;
     Actor m_actor;
     UserTableModel *m_model = nullptr;
     QTableView *m_view = nullptr;
@@ -74,6 +102,14 @@ private:
     QPushButton *m_disable = nullptr;
     QLabel *m_message = nullptr;
     QTimer *m_refresh = nullptr;
+    AsyncTokenService *m_tokens = nullptr;
+    TokenTableModel *m_tokenModel = nullptr;
+    QTableView *m_tokenView = nullptr;
+    QLineEdit *m_tokenName = nullptr;
+    QComboBox *m_tokenExpiry = nullptr;
+    QPushButton *m_createToken = nullptr;
+    QPushButton *m_revokeToken = nullptr;
+    QPointer<TokenCreatedDialog> m_createdDialog;
 };
 
 } // namespace hcm::ui

@@ -115,7 +115,7 @@ QVariant WorkerJobsModel::display(const Row &r, int column) const
     case OutcomeColumn:
         return r.held ? tr("Running") : outcomeText(r.last.outcome);
     case ErrorColumn:
-        return r.held ? QString() : r.last.error.simplified();
+        return r.held ? QString() : r.last.errorDetail().display().simplified();
     default:
         return {};
     }
@@ -131,7 +131,7 @@ QVariant WorkerJobsModel::data(const QModelIndex &index, int role) const
         return display(r, index.column());
     case Qt::ToolTipRole:
         if (index.column() == ErrorColumn && !r.held)
-            return r.last.error;
+            return r.last.errorDetail().display();
         if (index.column() == JobColumn)
             return tr("Double-click to open the details of %1.").arg(r.job.publicId());
         return {};

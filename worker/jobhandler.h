@@ -1,5 +1,6 @@
 #pragma once
 
+#include "jobs/joberror.h"
 #include "worker/jobcontext.h"
 
 #include <QJsonObject>
@@ -10,21 +11,32 @@
 
 namespace hcm {
 
-// What a handler returns: a result object on success, or an error sentence. `retryable` false means
-// retrying cannot help (bad payload, missing configuration) and the job fails at once.
+// What a handler returns: a result object on success, or an error. `retryable` false means retrying
+// cannot help (bad payload, missing configuration) and the job fails at once. A message the handler
+// makes itself is coded (JobError::make: stored with its code and arguments, shown in the reader's
+// language); a provider's or the database's text is passed on as it is.
 struct HandlerResult {
     bool ok = true;
     QJsonObject result;
-    QString error;
+    QString error; // English
     bool retryable = true;
+    QString errorCode{}; // the catalogue code of `error`, empty for a text passed on
+    QJsonObject errorArgs{};
+
+    JobError errorDetail() const { return JobError{errorCode, errorArgs, error}; }
 
     static HandlerResult success(QJsonObject result)
     {
         return HandlerResult{true, std::move(result), {}, true};
     }
+    // A text the program did not make (a provider's answer, a database error): shown as it is.
     static HandlerResult failure(QString error, bool retryable = true)
     {
         return HandlerResult{false, {}, std::move(error), retryable};
+    }
+    static HandlerResult failure(const JobError &error, bool retryable = true)
+    {
+        return HandlerResult{false, {}, error.text, retryable, error.code, error.args};
     }
 };
 

@@ -27,6 +27,14 @@ namespace hcm {
 
 namespace {
 
+// The outcome's error: the English text and, for a message the programs made, its code and arguments.
+void setError(JobOutcome &out, const JobError &error)
+{
+    out.error = error.text;
+    out.errorCode = error.code;
+    out.errorArgs = error.args;
+}
+
 struct Tr {
     Q_DECLARE_TR_FUNCTIONS(hcm::WorkerPool)
 };
@@ -249,9 +257,9 @@ private:
             // Asked to stop before it began: nothing ran.
             out.kind = task.token->reason() == StopReason::Cancelled ? JobOutcome::Kind::Cancelled
                                                                      : JobOutcome::Kind::Interrupted;
-            out.error = out.kind == JobOutcome::Kind::Cancelled
-                            ? Tr::tr("Cancelled before it started.")
-                            : Tr::tr("The worker stopped before the job started.");
+            setError(out,
+                     JobError::make(out.kind == JobOutcome::Kind::Cancelled ? "worker.cancelled_before_start"
+                                                                            : "worker.stopped_before_start"));
             out.finishedAt = out.startedAt;
             return out;
         }
@@ -260,7 +268,7 @@ private:
         if (!handler) {
             out.kind = JobOutcome::Kind::Failed;
             out.retryable = false;
-            out.error = Tr::tr("This worker has no handler for job type \"%1\".").arg(task.job.type);
+            setError(out, JobError::make("worker.no_handler", {{QStringLiteral("type"), task.job.type}}));
             out.finishedAt = env.clock->nowMs();
             return out;
         }
@@ -274,10 +282,10 @@ private:
         try {
             result = handler->run(ctx);
         } catch (const std::exception &e) {
-            result = HandlerResult::failure(
-                Tr::tr("The handler failed unexpectedly: %1").arg(QString::fromLocal8Bit(e.what())));
+            result = HandlerResult::failure(JobError::make(
+                "worker.handler_exception", {{QStringLiteral("reason"), QString::fromLocal8Bit(e.what())}}));
         } catch (...) {
-            result = HandlerResult::failure(Tr::tr("The handler failed unexpectedly."));
+            result = HandlerResult::failure(JobError::make("worker.handler_crashed"));
         }
         m_handoff->running.fetch_sub(1);
         task.token->markFinished();
@@ -288,28 +296,32 @@ private:
             out.result = std::move(result.result);
             return out;
         }
+        // The handler's own message goes into the worker's as a nested argument.
+        const QJsonValue reason = result.errorDetail().toArgument();
         switch (task.token->reason()) {
         case StopReason::Cancelled:
             out.kind = JobOutcome::Kind::Cancelled;
-            out.error = Tr::tr("Cancelled while running: %1").arg(result.error);
+            setError(out,
+                     JobError::make("worker.cancelled_while_running", {{QStringLiteral("reason"), reason}}));
             break;
         case StopReason::TimedOut:
             out.kind = JobOutcome::Kind::TimedOut;
-            out.error = Tr::tr("Timed out after %1 s, the limit for %2 jobs: %3")
-                            .arg(task.timeoutSeconds)
-                            .arg(task.job.type, result.error);
+            setError(out,
+                     JobError::make("worker.timed_out", {{QStringLiteral("seconds"), task.timeoutSeconds},
+                                                         {QStringLiteral("type"), task.job.type},
+                                                         {QStringLiteral("reason"), reason}}));
             break;
         case StopReason::LeaseLost:
             out.kind = JobOutcome::Kind::Interrupted;
-            out.error = Tr::tr("Stopped: this worker lost the job's lease: %1").arg(result.error);
+            setError(out, JobError::make("worker.lease_lost", {{QStringLiteral("reason"), reason}}));
             break;
         case StopReason::Shutdown:
             out.kind = JobOutcome::Kind::Interrupted;
-            out.error = Tr::tr("Interrupted by a worker shutdown: %1").arg(result.error);
+            setError(out, JobError::make("worker.shutdown", {{QStringLiteral("reason"), reason}}));
             break;
         case StopReason::None:
             out.kind = JobOutcome::Kind::Failed;
-            out.error = result.error;
+            setError(out, result.errorDetail());
             out.retryable = result.retryable;
             break;
         }
@@ -958,7 +970,7 @@ void Dispatcher::stop(int graceMs)
             o.id = it.key();
             o.attempt = m_attemptOf.value(it.key());
             o.kind = JobOutcome::Kind::Interrupted;
-            o.error = Tr::tr("The worker stopped while the job was running.");
+            setError(o, JobError::make("worker.stopped_while_running"));
             left.append(o);
             ++abandoned;
         }

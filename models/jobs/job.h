@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/actor.h"
+#include "jobs/joberror.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -33,9 +34,12 @@ struct JobAttempt {
     QString workerId;
     qint64 startedAt = 0;
     qint64 finishedAt = 0;
-    QString outcome; // completed, failed, cancelled, timed_out, lost, interrupted, not_started
-    QString error;
+    QString outcome;     // completed, failed, cancelled, timed_out, lost, interrupted, not_started
+    QString error;       // English (the API, hcmctl)
+    QString errorCode{}; // the catalogue code of `error` (JobError), empty when it has none
+    QJsonObject errorArgs{};
 
+    JobError errorDetail() const { return JobError{errorCode, errorArgs, error}; }
     QJsonObject toJson() const;
 };
 
@@ -62,6 +66,11 @@ struct Job {
     double progress = -1;          // 0..1, or -1 when the handler reports none
     qint64 scheduleId = 0;         // the schedule that created the job, 0 when none
     QList<JobAttempt> attemptList; // filled by JobService::get
+    QString errorCode{};           // the catalogue code of errorMessage (JobError), empty when it has none
+    QJsonObject errorArgs{};
+
+    // errorMessage with its code: display() shows it in the reader's language.
+    JobError errorDetail() const { return JobError{errorCode, errorArgs, errorMessage}; }
 
     // "job_42": the id as the HTTP API and hcmctl --json show it.
     QString publicId() const { return publicId(id); }

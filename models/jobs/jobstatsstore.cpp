@@ -6,6 +6,8 @@
 #include <QCoreApplication>
 #include <QSqlQuery>
 
+#include <algorithm>
+
 namespace hcm {
 
 JobStatsStore::JobStatsStore(DbConfig config, std::shared_ptr<Clock> clock)
@@ -62,13 +64,19 @@ Result<Throughput> JobStatsStore::throughput(int minutes, const QString &type) c
         else
             t.failed[bucket] += n;
     }
-    // "Jobs per minute": completed in the 60 seconds up to now, not the last whole minute's bucket.
+    // "Jobs per minute": completed in the 60 seconds up to now, not the last whole minute's bucket. Where
+    // the minutes are maintained the exact count stops after kExactRateLimit rows: past it (a burn-down
+    // of thousands of jobs a minute, when every open window asks once a second) reading the rows would
+    // cost the server more than the figure is worth, and the two newest buckets give it instead.
     QSqlQuery last(db.value());
     last.setForwardOnly(true);
-    last.prepare(
-        QStringLiteral("SELECT COUNT(*) FROM background_jobs WHERE completed_at >= ? AND %1 = 'completed'%2")
-            .arg(m_config.isPostgres() ? QStringLiteral("status") : QStringLiteral("+status"),
-                 typeCondition));
+    const QString exact =
+        QStringLiteral("SELECT 1 FROM background_jobs WHERE completed_at >= ? AND %1 = 'completed'%2")
+            .arg(m_config.isPostgres() ? QStringLiteral("status") : QStringLiteral("+status"), typeCondition);
+    last.prepare(maintainedMinutes ? QStringLiteral("SELECT COUNT(*) FROM (%1 LIMIT %2) AS bounded")
+                                         .arg(exact)
+                                         .arg(kExactRateLimit + 1)
+                                   : QStringLiteral("SELECT COUNT(*) FROM (%1) AS recent").arg(exact));
     last.addBindValue(now - 60'000);
     if (!type.isEmpty())
         last.addBindValue(type);
@@ -76,8 +84,21 @@ Result<Throughput> JobStatsStore::throughput(int minutes, const QString &type) c
         return Database::error(last.lastError(),
                                QCoreApplication::translate("hcm::JobStatsStore", "reading throughput"));
     t.completedLastMinute = last.value(0).toLongLong();
+    if (maintainedMinutes && t.completedLastMinute > kExactRateLimit) {
+        const qint64 current = t.completed.constLast();
+        const qint64 previous = minutes > 1 ? t.completed.at(minutes - 2) : 0;
+        t.completedLastMinute =
+            qMax(t.completedLastMinute, estimateLastMinute(current, previous, now % 60'000));
+    }
     t.type = type;
     return t;
+}
+
+qint64 JobStatsStore::estimateLastMinute(qint64 currentMinute, qint64 previousMinute, qint64 msIntoMinute)
+{
+    // The previous minute's completions spread evenly over it: the part of it that lies in the last 60 s.
+    const qint64 into = std::clamp<qint64>(msIntoMinute, 0, 60'000);
+    return currentMinute + (previousMinute * (60'000 - into) + 30'000) / 60'000;
 }
 
 Result<std::optional<std::array<qint64, kJobStatusCount>>>

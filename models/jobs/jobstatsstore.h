@@ -24,7 +24,13 @@ public:
     // Completed and failed jobs per minute over the last `minutes` minutes (at most a day), of one type
     // when `type` is not empty, and the jobs completed in the last 60 seconds: on PostgreSQL without a
     // type from the maintained job_minute_counts (017), else through the completed_at index.
+    // The jobs completed in the last 60 seconds are counted exactly up to kExactRateLimit; above it, on
+    // PostgreSQL without a type, they are estimated from the two newest minutes (estimateLastMinute).
     Result<Throughput> throughput(int minutes, const QString &type = {}) const;
+    static constexpr qint64 kExactRateLimit = 2'000;
+    // Completions in the 60 s up to a moment `msIntoMinute` into the current minute, from the counts of
+    // the current and the previous minute, the previous one taken as spread evenly over its minute.
+    static qint64 estimateLastMinute(qint64 currentMinute, qint64 previousMinute, qint64 msIntoMinute);
 
     // What a filter's count reads at most when the maintained counts cannot answer (a search, a
     // schedule, a type on SQLite): past it the answer is "more than kCountLimit" (kCountLimit + 1).

@@ -27,6 +27,8 @@ const QString kJobColumns = QStringLiteral(
     "id, job_type, status, priority, payload, result, error_message, retry_count, max_retries, attempts, "
     "run_at, created_at, started_at, completed_at, updated_at, created_by, worker_id, lease_expires_at, "
     "cancel_requested, progress, schedule_id");
+// What reads of whole jobs select: the columns above and the code of the error (migration 018).
+const QString kJobReadColumns = kJobColumns + QStringLiteral(", error_code, error_args");
 
 QJsonObject parseObject(const QVariant &v)
 {
@@ -43,6 +45,20 @@ QString compactJson(const QJsonObject &o)
 qint64 msOrZero(const QVariant &v)
 {
     return v.isNull() ? 0 : v.toLongLong();
+}
+
+JobError errorOf(const JobOutcome &o)
+{
+    return JobError{o.errorCode, o.errorArgs, o.error};
+}
+
+// error_message, error_code, error_args of an outcome.
+void bindError(QSqlQuery &q, const JobOutcome &o)
+{
+    const JobError e = errorOf(o);
+    q.addBindValue(e.text);
+    q.addBindValue(e.codeValue());
+    q.addBindValue(e.argsValue());
 }
 
 JobStatus statusOf(const QVariant &v)
@@ -75,6 +91,9 @@ Job jobFromQuery(const QSqlQuery &q)
     j.cancelRequested = q.value(18).toInt() != 0;
     j.progress = q.value(19).isNull() ? -1.0 : q.value(19).toDouble();
     j.scheduleId = msOrZero(q.value(20));
+    const JobError e = JobError::fromColumns(j.errorMessage, q.value(21), q.value(22)); // kJobReadColumns
+    j.errorCode = e.code;
+    j.errorArgs = e.args;
     return j;
 }
 
@@ -907,8 +926,9 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                     "  THEN NULL ELSE {now} END, "
                     "retry_count = CASE WHEN cancel_requested = 0 AND ? AND retry_count < max_retries "
                     "  THEN retry_count + 1 ELSE retry_count END, "
-                    "error_message = ?, started_at = COALESCE({now} - ?, started_at), updated_at = {now}, "
-                    "lease_expires_at = NULL "
+                    "error_message = ?, error_code = ?, error_args = ?, "
+                    "started_at = COALESCE({now} - ?, started_at), updated_at = {now}, lease_expires_at = "
+                    "NULL "
                     "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                     "RETURNING job_type, status, retry_count, max_retries, run_at, started_at")
                     .arg(dialect.powerOfTwo(QStringLiteral("retry_count + 1"))));
@@ -919,20 +939,21 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
             q->addBindValue(m_retry.baseMs);
             q->addBindValue(retry);
             q->addBindValue(retry);
-            q->addBindValue(o.error);
+            bindError(*q, o);
             q->addBindValue(startedAge);
             break;
         }
         case JobOutcome::Kind::Cancelled:
             prepared = prepareOnce(
                 stop, stopPrepared,
-                QStringLiteral("UPDATE {queue} SET status = 'cancelled', error_message = ?, "
+                QStringLiteral("UPDATE {queue} SET status = 'cancelled', error_message = ?, error_code = ?, "
+                               "error_args = ?, "
                                "started_at = COALESCE({now} - ?, started_at), completed_at = {now}, "
                                "updated_at = {now}, lease_expires_at = NULL "
                                "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                                "RETURNING job_type, retry_count, max_retries, run_at, started_at"));
             q = &stop;
-            q->addBindValue(o.error);
+            bindError(*q, o);
             q->addBindValue(startedAge);
             t.status = JobStatus::Cancelled;
             break;
@@ -943,13 +964,13 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
                 QStringLiteral("UPDATE {queue} SET status = CASE WHEN cancel_requested = 1 "
                                "THEN 'cancelled' ELSE 'queued' END, "
                                "completed_at = CASE WHEN cancel_requested = 1 THEN {now} ELSE NULL END, "
-                               "run_at = {now}, error_message = ?, updated_at = {now}, "
-                               "lease_expires_at = NULL "
+                               "run_at = {now}, error_message = ?, error_code = ?, error_args = ?, "
+                               "updated_at = {now}, lease_expires_at = NULL "
                                "WHERE id = ? AND worker_id = ? AND status = 'processing' AND attempts = ? "
                                "RETURNING job_type, retry_count, max_retries, run_at, started_at, "
                                "status"));
             q = &requeue;
-            q->addBindValue(o.error);
+            bindError(*q, o);
             t.status = JobStatus::Queued;
             break;
         }
@@ -986,9 +1007,10 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
 
         if (auto st = prepareOnce(
                 attempt, attemptPrepared,
-                QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                               "finished_at, outcome, error) VALUES (?, ?, ?, COALESCE(?, {now}), "
-                               "{now} - ?, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"));
+                QStringLiteral(
+                    "INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                    "finished_at, outcome, error, error_code, error_args) VALUES (?, ?, ?, "
+                    "COALESCE(?, {now}), {now} - ?, ?, ?, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"));
             !st)
             return st.error();
         attempt.addBindValue(o.id);
@@ -1001,6 +1023,8 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
         attempt.addBindValue(QString::fromLatin1(outcomeName(o.kind)));
         attempt.addBindValue(o.error.isEmpty() ? QVariant(QMetaType::fromType<QString>())
                                                : QVariant(o.error));
+        attempt.addBindValue(errorOf(o).codeValue());
+        attempt.addBindValue(errorOf(o).argsValue());
         if (!attempt.exec())
             return Database::error(
                 attempt.lastError(),
@@ -1164,7 +1188,7 @@ Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64,
 
 Result<QList<JobTransition>> JobStore::reapExpired()
 {
-    auto out = rescue({}, Tr::tr("The worker running this job stopped responding (its lease expired)."));
+    auto out = rescue({}, JobError::make("store.lease_expired"));
     // PostgreSQL: the reaper also folds the deltas of the job counts into one row per status and type
     // (migration 017), so the table the jobs page reads stays short.
     if (out && m_config.isPostgres()) {
@@ -1179,10 +1203,10 @@ Result<QList<JobTransition>> JobStore::reapExpired()
 
 Result<QList<JobTransition>> JobStore::rescueOrphans(const QString &workerId)
 {
-    return rescue(workerId, Tr::tr("The worker running this job was restarted before it finished."));
+    return rescue(workerId, JobError::make("store.worker_restarted"));
 }
 
-Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QString &lostText)
+Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const JobError &lostError)
 {
     auto conn = db();
     if (!conn)
@@ -1211,7 +1235,8 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
                     "  THEN retry_count + 1 ELSE retry_count END, "
                     "completed_at = CASE WHEN cancel_requested = 0 AND (NOT %1 OR retry_count < max_retries) "
                     "  THEN NULL ELSE {now} END, "
-                    "run_at = {now}, error_message = CASE WHEN %1 THEN ? ELSE ? END, updated_at = {now}, "
+                    "run_at = {now}, error_message = CASE WHEN %1 THEN ? ELSE ? END, "
+                    "error_code = CASE WHEN %1 THEN ? ELSE ? END, updated_at = {now}, error_args = NULL, "
                     "lease_expires_at = NULL "
                     "WHERE status = 'processing' AND %2 "
                     "RETURNING id, job_type, status, retry_count, max_retries, run_at, worker_id, attempts, "
@@ -1219,15 +1244,13 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
                     .arg(started, workerId.isEmpty() ? QStringLiteral("lease_expires_at < {now}")
                                                      : QStringLiteral("worker_id = ?")),
                 now));
-    const QString notStartedText = workerId.isEmpty()
-                                       ? Tr::tr("The worker that had claimed this job stopped responding "
-                                                "before the job started; it goes back to the queue "
-                                                "without spending a retry.")
-                                       : Tr::tr("The worker that had claimed this job was restarted "
-                                                "before the job started; it goes back to the queue "
-                                                "without spending a retry.");
-    q.addBindValue(lostText);
-    q.addBindValue(notStartedText);
+    // Both messages have no arguments.
+    const JobError notStartedError =
+        JobError::make(workerId.isEmpty() ? "store.claim_lease_expired" : "store.claim_worker_restarted");
+    q.addBindValue(lostError.text);
+    q.addBindValue(notStartedError.text);
+    q.addBindValue(lostError.code);
+    q.addBindValue(notStartedError.code);
     if (!workerId.isEmpty())
         q.addBindValue(workerId);
     if (auto st = Sql::exec(q, Tr::tr("rescuing jobs of lost workers")); !st)
@@ -1250,18 +1273,18 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
         t.maxRetries = q.value(4).toInt();
         t.runAt = q.value(5).toLongLong();
         const bool ran = q.value(9).toInt() != 0;
-        t.error = ran ? lostText : notStartedText;
+        t.error = ran ? lostError.text : notStartedError.text;
         out.append(t);
         lost.append(Lost{t.id, q.value(7).toInt(), q.value(6).toString(), msOrZero(q.value(8)), ran});
     }
     q.finish();
     if (!lost.isEmpty()) {
         QSqlQuery attempt(d);
-        attempt.prepare(
-            withNow(QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                   "finished_at, outcome, error) VALUES (?, ?, ?, COALESCE(?, {now}), "
-                                   "{now}, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"),
-                    now));
+        attempt.prepare(withNow(
+            QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                           "finished_at, outcome, error, error_code) VALUES (?, ?, ?, "
+                           "COALESCE(?, {now}), {now}, ?, ?, ?) ON CONFLICT (job_id, attempt) DO NOTHING"),
+            now));
         QList<qint64> ids;
         int notStarted = 0;
         for (const Lost &l : std::as_const(lost)) {
@@ -1272,7 +1295,8 @@ Result<QList<JobTransition>> JobStore::rescue(const QString &workerId, const QSt
             attempt.addBindValue(l.worker);
             attempt.addBindValue(l.started > 0 ? QVariant(l.started) : nullInt64());
             attempt.addBindValue(l.ran ? QStringLiteral("lost") : QStringLiteral("not_started"));
-            attempt.addBindValue(l.ran ? lostText : notStartedText);
+            attempt.addBindValue(l.ran ? lostError.text : notStartedError.text);
+            attempt.addBindValue(l.ran ? lostError.code : notStartedError.code);
             if (auto st = Sql::exec(attempt, Tr::tr("recording a lost attempt")); !st)
                 return st.error();
         }
@@ -1515,9 +1539,14 @@ QList<JobActionResult> JobStore::cancel(const QList<qint64> &ids, const QString 
             QSqlQuery q(d);
             q.prepare(withNow(
                 QStringLiteral("UPDATE {queue} SET status = 'cancelled', completed_at = {now}, "
-                               "updated_at = {now}, error_message = ? WHERE id = ? AND status = 'queued'"),
+                               "updated_at = {now}, error_message = ?, error_code = ?, error_args = ? "
+                               "WHERE id = ? AND status = 'queued'"),
                 now));
-            q.addBindValue(Tr::tr("Cancelled by %1 before it ran.").arg(actor));
+            const JobError why =
+                JobError::make("store.cancelled_before_run", {{QStringLiteral("actor"), actor}});
+            q.addBindValue(why.text);
+            q.addBindValue(why.codeValue());
+            q.addBindValue(why.argsValue());
             q.addBindValue(id);
             if (!q.exec())
                 return Database::error(q.lastError(), Tr::tr("cancelling %1").arg(Job::publicId(id)));
@@ -1633,7 +1662,7 @@ Result<Job> JobStore::get(qint64 id, bool withAttempts)
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE id = ?").arg(kJobColumns));
+    q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE id = ?").arg(kJobReadColumns));
     q.addBindValue(id);
     if (!q.exec())
         return Database::error(q.lastError(), Tr::tr("reading %1").arg(Job::publicId(id)));
@@ -1656,16 +1685,17 @@ Result<QList<JobAttempt>> JobStore::attempts(qint64 jobId)
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
-    q.prepare(QStringLiteral("SELECT job_id, attempt, worker_id, started_at, finished_at, outcome, error "
-                             "FROM job_attempts WHERE job_id = ? ORDER BY attempt"));
+    q.prepare(QStringLiteral("SELECT job_id, attempt, worker_id, started_at, finished_at, outcome, error, "
+                             "error_code, error_args FROM job_attempts WHERE job_id = ? ORDER BY attempt"));
     q.addBindValue(jobId);
     if (!q.exec())
         return Database::error(q.lastError(), Tr::tr("reading the attempts of %1").arg(Job::publicId(jobId)));
     QList<JobAttempt> out;
     while (q.next()) {
+        const JobError e = JobError::fromColumns(q.value(6).toString(), q.value(7), q.value(8));
         out.append(JobAttempt{q.value(0).toLongLong(), q.value(1).toInt(), q.value(2).toString(),
-                              q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(),
-                              q.value(6).toString()});
+                              q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(), e.text,
+                              e.code, e.args});
     }
     return out;
 }
@@ -1675,7 +1705,11 @@ Result<QList<Job>> JobStore::list(const JobFilter &filter)
     auto conn = db();
     if (!conn)
         return conn.error();
-    const Where w = whereFor(filter, true);
+    Where w = whereFor(filter, true);
+    if (filter.beforeId > 0) {
+        w.sql += w.sql.isEmpty() ? QStringLiteral(" WHERE id < ?") : QStringLiteral(" AND id < ?");
+        w.values << filter.beforeId;
+    }
     const QString dir = filter.order == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
     QString order = sortExpression(filter.sort) + QLatin1Char(' ') + dir;
     if (filter.sort != JobSortColumn::Id)
@@ -1683,7 +1717,7 @@ Result<QList<Job>> JobStore::list(const JobFilter &filter)
     QSqlQuery q(conn.value());
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT %1 FROM background_jobs%2 ORDER BY %3 LIMIT ? OFFSET ?")
-                  .arg(kJobColumns, w.sql, order));
+                  .arg(kJobReadColumns, w.sql, order));
     bindAll(q, w.values);
     q.addBindValue(qMax(0, filter.limit));
     q.addBindValue(qMax(0, filter.offset));
@@ -1806,7 +1840,7 @@ Result<WorkerJobs> JobStore::jobsOfWorker(const QString &workerId, int attemptLi
     // A worker holds at most its claim batch; the limit only guards the page against a broken row set.
     q.prepare(QStringLiteral("SELECT %1 FROM background_jobs WHERE status = 'processing' AND worker_id = ? "
                              "ORDER BY started_at, id LIMIT 1000")
-                  .arg(kJobColumns));
+                  .arg(kJobReadColumns));
     q.addBindValue(workerId);
     if (!q.exec())
         return Database::error(q.lastError(), Tr::tr("listing the jobs of worker %1").arg(workerId));
@@ -1815,7 +1849,8 @@ Result<WorkerJobs> JobStore::jobsOfWorker(const QString &workerId, int attemptLi
     q.finish();
     q.prepare(
         QStringLiteral("SELECT a.job_id, a.attempt, a.worker_id, a.started_at, a.finished_at, a.outcome, "
-                       "a.error, j.job_type, j.status, j.run_at, j.retry_count FROM job_attempts a "
+                       "a.error, j.job_type, j.status, j.run_at, j.retry_count, a.error_code, a.error_args "
+                       "FROM job_attempts a "
                        "JOIN background_jobs j ON j.id = a.job_id "
                        "WHERE a.worker_id = ? AND a.outcome <> 'completed' "
                        "ORDER BY a.finished_at DESC, a.job_id DESC, a.attempt DESC LIMIT ?"));
@@ -1824,10 +1859,11 @@ Result<WorkerJobs> JobStore::jobsOfWorker(const QString &workerId, int attemptLi
     if (!q.exec())
         return Database::error(q.lastError(), Tr::tr("listing the attempts of worker %1").arg(workerId));
     while (q.next()) {
+        const JobError e = JobError::fromColumns(q.value(6).toString(), q.value(11), q.value(12));
         out.attempts.append(WorkerAttempt{
             JobAttempt{q.value(0).toLongLong(), q.value(1).toInt(), q.value(2).toString(),
-                       q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(),
-                       q.value(6).toString()},
+                       q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(), e.text,
+                       e.code, e.args},
             q.value(7).toString(), statusOf(q.value(8)), q.value(9).toLongLong(), q.value(10).toInt()});
     }
     return out;

@@ -40,6 +40,9 @@ struct JobFilter {
     int limit = 100;
     int offset = 0;
     qint64 scheduleId = 0; // 0: any job; else only the jobs that schedule created (last: aggregates)
+    // list() only, > 0: only jobs with a smaller id (keyset paging newest first: the id sort descending,
+    // beforeId the last id of the previous page; an index range instead of an offset).
+    qint64 beforeId = 0;
 };
 
 // A job handed to a worker by claim().
@@ -69,6 +72,9 @@ struct JobOutcome {
     QString type{}; // {}: aggregate initialisations that stop before it need not name it
     int retryCount = 0;
     int maxRetries = 0;
+    // The catalogue code and arguments of `error` (JobError); empty for a text without code.
+    QString errorCode{};
+    QJsonObject errorArgs{};
 };
 
 // What finish() or the reaper did to a job: its new state.
@@ -246,7 +252,7 @@ private:
            const std::function<Result<JobActionResult>(QSqlDatabase &, qint64)> &action,
            const std::function<QList<JobEvent>(const QList<JobActionResult> &)> &events = {},
            const JobActionAudit &audit = {});
-    Result<QList<JobTransition>> rescue(const QString &workerId, const QString &lostText);
+    Result<QList<JobTransition>> rescue(const QString &workerId, const JobError &lostError);
     Result<QList<qint64>> insertPostgres(QSqlDatabase &d, const QList<NewJob> &jobs, const QString &actor,
                                          const JobInsertAudit &audit);
     Result<FinishReport> finishCompletedBatch(QSqlDatabase &d, const QString &workerId,

@@ -146,7 +146,7 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
         return display(*job, index.column());
     case Qt::ToolTipRole:
         if (index.column() == ErrorColumn && !job->errorMessage.isEmpty())
-            return job->errorMessage;
+            return job->errorDetail().display();
         if (index.column() == StatusColumn) {
             if (const PausedType *pause = pauseOf(*job))
                 return pausedText(*pause);
@@ -208,14 +208,18 @@ QVariant JobTableModel::display(const Job &job, int column) const
         return {};
     case WorkerColumn:
         return job.workerId;
-    case ErrorColumn: {
-        QString e = job.errorMessage;
-        e.replace(QLatin1Char('\n'), QLatin1Char(' '));
-        return e;
-    }
+    case ErrorColumn:
+        return errorText(job);
     default:
         return {};
     }
+}
+
+QString JobTableModel::errorText(const Job &job)
+{
+    QString e = job.errorDetail().display();
+    e.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    return e;
 }
 
 QVariant JobTableModel::raw(const Job &job, int column) const

@@ -100,6 +100,9 @@ public:
     // schedule of up to a day ahead): what the Status column has to fit.
     static QStringList widestStatusTexts();
     static QString durationText(qint64 ms);
+    // The Error column: the job's error in the reader's language when the programs made it (JobError),
+    // a provider's text as it is; on one line.
+    static QString errorText(const Job &job);
     // A moment as the tables show it, in local time ("2026-01-07 10:15:32"); empty for 0.
     static QString timeText(qint64 ms);
 

@@ -108,11 +108,11 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
     const QString action = ctx.payload().value(QStringLiteral("action")).toString(QStringLiteral("full"));
     if (action != QLatin1String("full") && action != QLatin1String("expired"))
         return HandlerResult::failure(
-            tr("Unknown cache flush action \"%1\" (expected full or expired).").arg(action), false);
+            JobError::make("cache_flush.unknown_action", {{QStringLiteral("action"), action}}), false);
     const bool full = action == QLatin1String("full");
     const qint64 maxAgeSeconds = ctx.payload().value(QStringLiteral("max_age_seconds")).toInteger(86400);
     if (maxAgeSeconds < 0)
-        return HandlerResult::failure(tr("max_age_seconds must not be negative."), false);
+        return HandlerResult::failure(JobError::make("cache_flush.negative_max_age"), false);
     const qint64 nowMs = ctx.env().clock->nowMs();
     const qint64 olderThanMs = nowMs - maxAgeSeconds * 1000;
 
@@ -122,8 +122,8 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
     if (!cacheDir.isEmpty() && QFileInfo(cacheDir).isDir()) {
         if (QDir(cacheDir).isRoot())
             return HandlerResult::failure(
-                tr("Refusing to flush %1: the cache folder is the root of a file system.")
-                    .arg(QDir::toNativeSeparators(cacheDir)),
+                JobError::make("cache_flush.root_folder",
+                               {{QStringLiteral("folder"), QDir::toNativeSeparators(cacheDir)}}),
                 false);
         walk = walkCache(cacheDir, full, olderThanMs);
     }
@@ -134,12 +134,14 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
     qint64 fileBytes = 0;
     for (const CacheFile &file : std::as_const(walk.files)) {
         if (ctx.isStopRequested())
-            return HandlerResult::failure(
-                tr("Stopped after removing %1 of %2 cache files.").arg(filesRemoved).arg(walk.files.size()));
+            return HandlerResult::failure(JobError::make(
+                "cache_flush.stopped_of", {{QStringLiteral("removed"), filesRemoved},
+                                           {QStringLiteral("total"), qint64(walk.files.size())}}));
         QFile f(file.path);
         if (!f.remove()) {
-            return HandlerResult::failure(tr("Cannot delete the cache file %1: %2.")
-                                              .arg(QDir::toNativeSeparators(file.path), f.errorString()));
+            return HandlerResult::failure(JobError::make(
+                "cache_flush.delete_file", {{QStringLiteral("file"), QDir::toNativeSeparators(file.path)},
+                                            {QStringLiteral("reason"), f.errorString()}}));
         }
         ++filesRemoved;
         fileBytes += file.size;
@@ -147,16 +149,18 @@ HandlerResult CacheFlushHandler::run(JobContext &ctx)
     }
     for (const QString &dir : std::as_const(walk.dirs)) {
         if (ctx.isStopRequested())
-            return HandlerResult::failure(tr("Stopped after removing %1 cache files.").arg(filesRemoved));
+            return HandlerResult::failure(
+                JobError::make("cache_flush.stopped", {{QStringLiteral("removed"), filesRemoved}}));
         if (!QDir().rmdir(dir)) {
-            return HandlerResult::failure(tr("Cannot delete the cache folder %1: check its permissions.")
-                                              .arg(QDir::toNativeSeparators(dir)));
+            return HandlerResult::failure(JobError::make(
+                "cache_flush.delete_folder", {{QStringLiteral("folder"), QDir::toNativeSeparators(dir)}}));
         }
         ctx.setProgress(double(++done) / double(units));
     }
 
     if (ctx.isStopRequested())
-        return HandlerResult::failure(tr("Stopped after removing %1 cache files.").arg(filesRemoved));
+        return HandlerResult::failure(
+            JobError::make("cache_flush.stopped", {{QStringLiteral("removed"), filesRemoved}}));
     const Result<RowsRemoved> rows = flushRows(ctx.env().db, full, nowMs);
     if (!rows)
         return HandlerResult::failure(rows.error().message);

@@ -42,8 +42,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     if (type != QLatin1String("all") && type != QLatin1String("jobs") && type != QLatin1String("attempts") &&
         type != QLatin1String("cache") && type != QLatin1String("audit"))
         return HandlerResult::failure(
-            tr("Unknown cleanup type \"%1\" (expected all, jobs, attempts, cache or audit).").arg(type),
-            false);
+            JobError::make("cleanup.unknown_type", {{QStringLiteral("type"), type}}), false);
     const bool doJobs = type == QLatin1String("all") || type == QLatin1String("jobs");
     const bool doAttempts = type == QLatin1String("all") || type == QLatin1String("attempts");
     const bool doCache = type == QLatin1String("all") || type == QLatin1String("cache");
@@ -58,8 +57,7 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     if (ctx.payload().contains(QStringLiteral("older_than_days"))) {
         days = ctx.payload().value(QStringLiteral("older_than_days")).toInteger(-1);
         if (days < 0)
-            return HandlerResult::failure(tr("older_than_days must be a whole number of days, 0 or more."),
-                                          false);
+            return HandlerResult::failure(JobError::make("cleanup.bad_older_than_days"), false);
     } else {
         days = retentionDays(db);
     }
@@ -71,7 +69,8 @@ HandlerResult CleanupHandler::run(JobContext &ctx)
     qint64 cacheDeleted = 0;
     const auto stopped = [&] {
         return HandlerResult::failure(
-            tr("Stopped after deleting %1 rows.").arg(jobsDeleted + attemptsDeleted + cacheDeleted));
+            JobError::make("cleanup.stopped",
+                           {{QStringLiteral("rows"), qint64(jobsDeleted + attemptsDeleted + cacheDeleted)}}));
     };
     const int phases = int(doJobs) + int(doAttempts) + int(doCache) + int(doAudit);
     int phase = 0;

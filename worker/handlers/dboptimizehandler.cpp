@@ -123,22 +123,18 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
     const QJsonObject &payload = ctx.payload();
     const QJsonValue reindexValue = payload.value(QStringLiteral("reindex"));
     if (!reindexValue.isUndefined() && !reindexValue.isBool())
-        return HandlerResult::failure(DbOptimizeHandler::tr("reindex must be true or false."), false);
+        return HandlerResult::failure(JobError::make("db_optimize.bad_reindex"), false);
     const bool reindex = reindexValue.toBool(false);
     const QJsonValue thresholdValue = payload.value(QStringLiteral("bloat_threshold"));
     const double threshold = thresholdValue.toDouble(0.3);
     if (!thresholdValue.isUndefined() && (!thresholdValue.isDouble() || threshold < 0 || threshold > 1)) {
-        return HandlerResult::failure(
-            DbOptimizeHandler::tr("bloat_threshold must be a number from 0 to 1 (0.3 means 30 %)."), false);
+        return HandlerResult::failure(JobError::make("db_optimize.bad_bloat_threshold"), false);
     }
     const QJsonValue lockValue = payload.value(QStringLiteral("lock_timeout_ms"));
     const qint64 lockTimeoutMs = lockValue.toInteger(5000);
     if (!lockValue.isUndefined() && (!lockValue.isDouble() || lockValue.toDouble() != double(lockTimeoutMs) ||
                                      lockTimeoutMs < 1 || lockTimeoutMs > 3'600'000)) {
-        return HandlerResult::failure(
-            DbOptimizeHandler::tr(
-                "lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000."),
-            false);
+        return HandlerResult::failure(JobError::make("db_optimize.bad_lock_timeout"), false);
     }
     // Smaller indexes are left as they are: rebuilding one gains next to nothing, and one page more or
     // less is a large share of it, so its estimate says little.
@@ -147,8 +143,7 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
     if (!minIndexValue.isUndefined() &&
         (!minIndexValue.isDouble() || minIndexValue.toDouble() != double(minIndexBytes) ||
          minIndexBytes < 0)) {
-        return HandlerResult::failure(
-            DbOptimizeHandler::tr("min_index_bytes must be a whole number of bytes, 0 or more."), false);
+        return HandlerResult::failure(JobError::make("db_optimize.bad_min_index_bytes"), false);
     }
     const bool analyzeOnly = mode == QLatin1String("analyze");
 
@@ -185,8 +180,9 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
                                          << QStringLiteral("(owner %1)").arg(owner);
     };
     const auto stopped = [&](qsizetype at) {
-        return HandlerResult::failure(
-            DbOptimizeHandler::tr("Stopped after %1 of %2 tables.").arg(at).arg(tables->size()));
+        return HandlerResult::failure(JobError::make(
+            "db_optimize.stopped_tables",
+            {{QStringLiteral("done"), qint64(at)}, {QStringLiteral("total"), qint64(tables->size())}}));
     };
 
     for (qsizetype i = 0; i < tables->size(); ++i) {
@@ -274,21 +270,17 @@ HandlerResult runPostgres(JobContext &ctx, const QString &mode)
 
     if (done.isEmpty()) {
         if (anyLocked) {
-            return HandlerResult::failure(
-                DbOptimizeHandler::tr("No table could be optimized: every table the role %1 may vacuum was "
-                                      "locked by another session for longer than %2 ms.")
-                    .arg(*role)
-                    .arg(lockTimeoutMs));
+            return HandlerResult::failure(JobError::make(
+                "db_optimize.all_locked", {{QStringLiteral("role"), *role},
+                                           {QStringLiteral("lock_timeout_ms"), qint64(lockTimeoutMs)}}));
         }
         QStringList ownerList = owners.values();
         ownerList.sort();
         return HandlerResult::failure(
-            DbOptimizeHandler::tr("No table could be optimized: the role %1 owns none of the %2 tables (they "
-                                  "belong to %3). Run db_optimize on a worker connected as the owner role, "
-                                  "as docs/postgresql.md describes.")
-                .arg(*role)
-                .arg(tables->size())
-                .arg(ownerList.join(QStringLiteral(", "))),
+            JobError::make("db_optimize.owns_none",
+                           {{QStringLiteral("role"), *role},
+                            {QStringLiteral("tables"), qint64(tables->size())},
+                            {QStringLiteral("owners"), ownerList.join(QStringLiteral(", "))}}),
             false);
     }
     qCInfo(lcHandlers).noquote() << "db_optimize" << mode << "on PostgreSQL:" << done.size() << "tables,"
@@ -319,7 +311,7 @@ HandlerResult DbOptimizeHandler::run(JobContext &ctx)
     if (mode != QLatin1String("vacuum") && mode != QLatin1String("incremental") &&
         mode != QLatin1String("analyze"))
         return HandlerResult::failure(
-            tr("Unknown optimize mode \"%1\" (expected vacuum, incremental or analyze).").arg(mode), false);
+            JobError::make("db_optimize.unknown_mode", {{QStringLiteral("mode"), mode}}), false);
     if (ctx.env().db.isPostgres())
         return runPostgres(ctx, mode);
 
@@ -363,7 +355,8 @@ HandlerResult DbOptimizeHandler::run(JobContext &ctx)
     bool checkpointed = false;
     const auto stopped = [&] {
         return HandlerResult::failure(
-            tr("Stopped after %1 of %2 optimization steps.").arg(done).arg(steps.size()));
+            JobError::make("db_optimize.stopped_steps", {{QStringLiteral("done"), qint64(done)},
+                                                         {QStringLiteral("total"), qint64(steps.size())}}));
     };
     for (const Step step : std::as_const(steps)) {
         if (ctx.isStopRequested())

@@ -31,9 +31,8 @@ public:
                 QThread::msleep(5);
         } else if (!ctx.sleepFor(ms)) {
             return HandlerResult::failure(
-                QCoreApplication::translate("hcm::SleepHandler", "Stopped after %1 ms of %2 ms.")
-                    .arg(timer.elapsed())
-                    .arg(ms));
+                JobError::make("test.sleep_stopped", {{QStringLiteral("elapsed_ms"), qint64(timer.elapsed())},
+                                                      {QStringLiteral("ms"), ms}}));
         }
         return HandlerResult::success(QJsonObject{{QStringLiteral("slept_ms"), qint64(timer.elapsed())}});
     }

@@ -17,8 +17,7 @@ HandlerResult EmailSendHandler::run(JobContext &ctx)
     const SmtpConfig config = SmtpConfig::fromSettings(settings.value());
     if (!config.isConfigured()) {
         qCWarning(lcHandlers) << "email_send: job" << ctx.jobId() << "failed: SMTP is not configured";
-        return HandlerResult::failure(
-            tr("Email delivery is not configured: set up SMTP in the notification settings first."), false);
+        return HandlerResult::failure(JobError::make("email_send.not_configured"), false);
     }
     QStringList to;
     const QJsonValue toValue = ctx.payload().value(QStringLiteral("to"));

@@ -269,7 +269,7 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
     const qint64 keep = ctx.payload().value(QStringLiteral("keep")).toInteger(5);
     const qint64 minSize = ctx.payload().value(QStringLiteral("min_size_bytes")).toInteger(0);
     if (keep < 0 || minSize < 0)
-        return HandlerResult::failure(tr("keep and min_size_bytes must not be negative."), false);
+        return HandlerResult::failure(JobError::make("log_rotate.negative_settings"), false);
 
     qint64 filesArchived = 0;
     qint64 archivesDeleted = 0;
@@ -306,17 +306,19 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
     const Fd dirFd(::open(QFile::encodeName(logDir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dirFd.isValid()) {
         return HandlerResult::failure(
-            tr("Cannot open the log folder %1: %2.").arg(nativeDir, errnoText(errno)));
+            JobError::make("log_rotate.open_folder", {{QStringLiteral("folder"), nativeDir},
+                                                      {QStringLiteral("reason"), errnoText(errno)}}));
     }
     // Two rotations of one folder at once (two workers on one machine) would archive the same lines
     // twice: they take turns.
     while (retryOnEintr([&] { return ::flock(dirFd.get(), LOCK_EX | LOCK_NB); }) != 0) {
         if (errno != EWOULDBLOCK)
             return HandlerResult::failure(
-                tr("Cannot lock the log folder %1: %2.").arg(nativeDir, errnoText(errno)));
+                JobError::make("log_rotate.lock_folder", {{QStringLiteral("folder"), nativeDir},
+                                                          {QStringLiteral("reason"), errnoText(errno)}}));
         if (!ctx.sleepFor(50))
             return HandlerResult::failure(
-                tr("Stopped while another rotation of %1 was running.").arg(nativeDir));
+                JobError::make("log_rotate.other_rotation", {{QStringLiteral("folder"), nativeDir}}));
     }
 
     const QStringList names = QDir(logDir).entryList(
@@ -332,7 +334,8 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
     qsizetype done = 0;
     const auto stopped = [&] {
         return HandlerResult::failure(
-            tr("Stopped after rotating %1 of %2 log files.").arg(done).arg(names.size()));
+            JobError::make("log_rotate.stopped", {{QStringLiteral("done"), qint64(done)},
+                                                  {QStringLiteral("total"), qint64(names.size())}}));
     };
     // One log file: nothing when it is done with (rotated, left as it is, or skipped), else the job's
     // failure.
@@ -363,10 +366,14 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
             }
             if (errno == ENOENT)
                 return std::nullopt;
-            return HandlerResult::failure(tr("Cannot open the log file %1: %2.").arg(path, errnoText(errno)));
+            return HandlerResult::failure(
+                JobError::make("log_rotate.open_file", {{QStringLiteral("file"), path},
+                                                        {QStringLiteral("reason"), errnoText(errno)}}));
         }
         if (::fstat(fd.get(), &st) != 0)
-            return HandlerResult::failure(tr("Cannot read the log file %1: %2.").arg(path, errnoText(errno)));
+            return HandlerResult::failure(
+                JobError::make("log_rotate.read_file", {{QStringLiteral("file"), path},
+                                                        {QStringLiteral("reason"), errnoText(errno)}}));
         reason = refusal(st);
         if (!reason.isEmpty()) {
             skip(name, reason);
@@ -395,14 +402,16 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
 
             const bool isSink = haveSink && sameFile(st, sinkStat);
             enum class Outcome { Rotated, Changed, Locked, Failed } outcome = Outcome::Locked;
-            QString failure;
+            JobError failure;
             // Runs with the log locked (no line can be written by a writer that takes the lock).
             const auto finishUnderLock = [&](QFile *sinkFile) {
                 qint64 copied = size;
                 for (bool more = complete; more;) {
                     struct stat now {};
                     if (::fstat(fd.get(), &now) != 0) {
-                        failure = tr("Cannot read the log file %1: %2.").arg(path, errnoText(errno));
+                        failure = JobError::make(
+                            "log_rotate.read_file",
+                            {{QStringLiteral("file"), path}, {QStringLiteral("reason"), errnoText(errno)}});
                         outcome = Outcome::Failed;
                         return;
                     }
@@ -413,7 +422,7 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
                     if (qint64(now.st_size) == copied)
                         break;
                     if (Status s = archive.append(fd.get(), copied, qint64(now.st_size), &complete); !s) {
-                        failure = s.error().message;
+                        failure = JobError::verbatim(s.error().message);
                         outcome = Outcome::Failed;
                         return;
                     }
@@ -425,15 +434,17 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
                     return;
                 }
                 if (Status s = archive.finish(); !s) {
-                    failure = s.error().message;
+                    failure = JobError::verbatim(s.error().message);
                     outcome = Outcome::Failed;
                     return;
                 }
                 // The sink's own QFile truncates, so that its position starts again at 0 as well.
                 const bool truncated = sinkFile ? sinkFile->resize(0) : ::ftruncate(fd.get(), 0) == 0;
                 if (!truncated) {
-                    failure = tr("Cannot truncate the log file %1 after archiving it: %2.")
-                                  .arg(path, sinkFile ? sinkFile->errorString() : errnoText(errno));
+                    failure = JobError::make(
+                        "log_rotate.truncate_file",
+                        {{QStringLiteral("file"), path},
+                         {QStringLiteral("reason"), sinkFile ? sinkFile->errorString() : errnoText(errno)}});
                     outcome = Outcome::Failed;
                     return;
                 }
@@ -502,9 +513,10 @@ HandlerResult LogRotateHandler::run(JobContext &ctx)
                 continue;
             if (::unlinkat(dirFd.get(), old.constData(), 0) != 0) {
                 return HandlerResult::failure(
-                    tr("Cannot delete the old log archive %1: %2.")
-                        .arg(QDir::toNativeSeparators(logDir + QLatin1Char('/') + archives.at(i)),
-                             errnoText(errno)));
+                    JobError::make("log_rotate.delete_archive",
+                                   {{QStringLiteral("file"),
+                                     QDir::toNativeSeparators(logDir + QLatin1Char('/') + archives.at(i))},
+                                    {QStringLiteral("reason"), errnoText(errno)}}));
             }
             ++archivesDeleted;
             bytesRemoved += qint64(as.st_size);

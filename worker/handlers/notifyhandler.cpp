@@ -17,9 +17,11 @@ namespace {
 HandlerResult failed(const QStringList &failures, bool retryable)
 {
     // Deliveries that failed for good are not retried forever; the rest get the job's backoff.
+    // The failures are the providers' texts, passed on as they are.
     return HandlerResult::failure(
-        NotifyHandler::tr("%n delivery(s) failed: ", nullptr, int(failures.size())) +
-            failures.join(QLatin1String("; ")),
+        JobError::make("notify.deliveries_failed",
+                       {{QStringLiteral("count"), int(failures.size())},
+                        {QStringLiteral("failures"), failures.join(QLatin1String("; "))}}),
         retryable);
 }
 
@@ -61,7 +63,7 @@ NotifyHandler::Outcome NotifyHandler::deliverEverywhere(JobContext &ctx, const N
             if (r.delivered)
                 ++out.delivered;
             else
-                out.failures.append(tr("%1 to %2: %3").arg(r.channel, r.recipient, r.error));
+                out.failures.append(QStringLiteral("%1 to %2: %3").arg(r.channel, r.recipient, r.error));
         }
     }
     return out;
@@ -84,7 +86,7 @@ HandlerResult NotifyHandler::run(JobContext &ctx)
     base.createdBy = QStringLiteral("job:%1").arg(ctx.jobId());
     const Outcome out = deliverEverywhere(ctx, s, alert.subject(), alert.text(), alert.shortText(), base);
     if (out.stopped)
-        return HandlerResult::failure(tr("Stopped before every channel was tried."));
+        return HandlerResult::failure(JobError::make("notify.stopped"));
     if (!out.failures.isEmpty())
         return failed(out.failures, out.retryable);
     return HandlerResult::success(QJsonObject{{QStringLiteral("event"), alert.event},
@@ -150,7 +152,7 @@ HandlerResult NotifyHandler::runDigest(JobContext &ctx, const NotificationSettin
         if (auto st = store.markFailed(dueAt, ctx.jobId()); !st)
             qCWarning(lcNotify).noquote() << "cannot mark the digest failed:" << st.error().message;
         if (out.stopped)
-            return HandlerResult::failure(tr("Stopped before every channel was tried."));
+            return HandlerResult::failure(JobError::make("notify.stopped"));
         return failed(out.failures, out.retryable);
     }
     if (auto st = store.markDelivered(dueAt, ctx.jobId(), ids); !st)

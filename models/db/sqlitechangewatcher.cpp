@@ -1,0 +1,152 @@
+#include "sqlitechangewatcher.h"
+
+#include "common/logcategories.h"
+#include "db/database.h"
+#include "jobs/jobnotifier.h"
+
+#include <QDateTime>
+#include <QDeadlineTimer>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QHash>
+#include <QMutex>
+#include <QSqlQuery>
+#include <QTimer>
+
+namespace hcm {
+
+namespace {
+
+// After a file event: the first check soon, then again every kRecheckMs until kSettleMs after the last
+// event (the event comes with the write, the commit may complete a moment later).
+constexpr int kFirstCheckMs = 2;
+constexpr int kRecheckMs = 40;
+constexpr qint64 kSettleMs = 500;
+
+QMutex g_registryMutex;
+QHash<QString, std::weak_ptr<SqliteChangeWatcher>> g_registry;
+
+} // namespace
+
+std::shared_ptr<SqliteChangeWatcher> SqliteChangeWatcher::acquire(const DbConfig &config)
+{
+    if (!config.isSqlite())
+        return nullptr;
+    (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before another thread opens one
+    QMutexLocker lock(&g_registryMutex);
+    if (auto existing = g_registry.value(config.key()).lock())
+        return existing;
+    std::shared_ptr<SqliteChangeWatcher> watcher(new SqliteChangeWatcher(config));
+    g_registry.insert(config.key(), watcher);
+    return watcher;
+}
+
+SqliteChangeWatcher::SqliteChangeWatcher(const DbConfig &config)
+{
+    m_thread.setObjectName(QStringLiteral("hcm-sqlite-watch"));
+    m_worker = new SqliteWatchWorker(config);
+    m_worker->moveToThread(&m_thread);
+    QObject::connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.start();
+    QMetaObject::invokeMethod(m_worker, &SqliteWatchWorker::start, Qt::QueuedConnection);
+}
+
+SqliteChangeWatcher::~SqliteChangeWatcher()
+{
+    QMetaObject::invokeMethod(m_worker, &SqliteWatchWorker::stop, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+}
+
+bool SqliteChangeWatcher::waitUntilWatching(int timeoutMs) const
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!m_worker->watching.load()) {
+        if (deadline.hasExpired())
+            return false;
+        QThread::msleep(5);
+    }
+    return true;
+}
+
+SqliteWatchWorker::SqliteWatchWorker(DbConfig config)
+    : m_config(std::move(config))
+{}
+
+SqliteWatchWorker::~SqliteWatchWorker() = default;
+
+void SqliteWatchWorker::start()
+{
+    m_watcher = new QFileSystemWatcher(this);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &SqliteWatchWorker::changed);
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &SqliteWatchWorker::changed);
+    m_timer = new QTimer(this);
+    m_timer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, &SqliteWatchWorker::check);
+    watchPaths();
+    m_version = dataVersion();
+    watching = true;
+}
+
+void SqliteWatchWorker::stop()
+{
+    watching = false;
+    delete m_watcher;
+    m_watcher = nullptr;
+    delete m_timer;
+    m_timer = nullptr;
+    Database::closeThreadConnections();
+}
+
+void SqliteWatchWorker::watchPaths()
+{
+    // A file that is deleted and made again (the -wal file when the last connection closes) leaves the
+    // watch: the folder's event says so, and every event adds what is missing.
+    const QString path = m_config.sqlitePath;
+    QStringList wanted{QFileInfo(path).absolutePath()};
+    for (const QString &file : QStringList{path, path + QStringLiteral("-wal")})
+        if (QFileInfo::exists(file))
+            wanted.append(file);
+    const QStringList present = m_watcher->files() + m_watcher->directories();
+    for (const QString &p : std::as_const(wanted))
+        if (!present.contains(p))
+            m_watcher->addPath(p);
+}
+
+void SqliteWatchWorker::changed()
+{
+    if (!m_watcher)
+        return;
+    m_lastEventMs = QDateTime::currentMSecsSinceEpoch();
+    watchPaths();
+    if (!m_timer->isActive())
+        m_timer->start(kFirstCheckMs);
+}
+
+void SqliteWatchWorker::check()
+{
+    const qint64 version = dataVersion();
+    if (version >= 0 && version != m_version) {
+        m_version = version;
+        emit JobNotifier::instance()->jobsChanged({});
+    }
+    if (QDateTime::currentMSecsSinceEpoch() - m_lastEventMs < kSettleMs)
+        m_timer->start(kRecheckMs);
+}
+
+qint64 SqliteWatchWorker::dataVersion()
+{
+    auto conn = Database::connection(m_config);
+    if (!conn) {
+        qCWarning(lcDb) << "SQLite change watch: no connection:" << conn.error().message;
+        return -1;
+    }
+    QSqlQuery q(conn.value());
+    if (!q.exec(QStringLiteral("PRAGMA data_version")) || !q.next())
+        return -1;
+    const qint64 version = q.value(0).toLongLong();
+    q.finish(); // no read transaction left open
+    return version;
+}
+
+} // namespace hcm
