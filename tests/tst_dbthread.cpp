@@ -140,6 +140,21 @@ private slots:
         QCOMPARE(answers, (QList<int>{1, 2, 3}));
     }
 
+    // An answer that is there before the caller attaches its continuation still comes from the event
+    // loop, never inside the call that asked (Qt would run it at once).
+    void latestNeverAnswersInsideTheRequest()
+    {
+        DbThread db(QStringLiteral("test-db"));
+        QFuture<int> done = db.run([] { return 7; });
+        QTRY_VERIFY(done.isFinished());
+        Latest<int> mine;
+        QObject me;
+        QList<int> answers;
+        mine.track(done, &me, [&](int v) { answers << v; });
+        QVERIFY(answers.isEmpty());
+        QTRY_COMPARE(answers, QList<int>{7});
+    }
+
     // SkipQueued: an answer already being computed is still delivered (a display that shows every answer
     // newer than its own cannot be starved by a stream of requests); an unstarted one is skipped.
     void skipQueuedKeepsAStartedAnswer()

@@ -2,6 +2,7 @@
 
 #include <QFuture>
 #include <QObject>
+#include <QPointer>
 #include <QPromise>
 #include <QThread>
 
@@ -103,12 +104,23 @@ public:
         skipUnstarted();
         m_future = future;
         const quint64 number = ++m_state->last;
+        auto deliver = [number, state = m_state, dropOlder = m_policy == Supersede::DropOlder,
+                        then = std::make_shared<std::decay_t<F>>(std::forward<F>(then))](const T &answer) {
+            if (number > state->cancelledUpTo && (!dropOlder || number == state->last))
+                (*then)(answer);
+        };
+        // Qt runs the continuation of a future that has finished already at once, inside then(): such an
+        // answer is delivered from the event loop like every other, never inside the caller's request.
+        auto attaching = std::make_shared<bool>(true);
         m_continuation =
-            m_future.then(context, [number, state = m_state, dropOlder = m_policy == Supersede::DropOlder,
-                                    then = std::forward<F>(then)](const T &answer) mutable {
-                if (number > state->cancelledUpTo && (!dropOlder || number == state->last))
-                    then(answer);
+            m_future.then(context, [deliver, attaching, guard = QPointer<QObject>(context)](const T &answer) {
+                if (*attaching)
+                    QMetaObject::invokeMethod(
+                        guard.data(), [deliver, answer] { deliver(answer); }, Qt::QueuedConnection);
+                else
+                    deliver(answer);
             });
+        *attaching = false;
     }
     // Drops the answers of the requests made so far (a new filter makes them useless).
     void cancel()
