@@ -24,6 +24,8 @@
 #include <QTimer>
 #include <algorithm>
 
+#include <algorithm>
+
 namespace hcm::api {
 
 namespace {
@@ -523,47 +525,16 @@ private:
             if (k == QLatin1String("version") || k == QLatin1String("updated_by") ||
                 k == QLatin1String("updated_at"))
                 continue;
-            if (!NotificationSettings::isKnownKey(k)) {
-                errors.append({k, Tr::tr("Unknown setting.")});
-                continue;
-            }
-            const QJsonValue v = it.value();
-            if (NotificationSettings::isSecretKey(k)) {
-                SecretField *secret = settings.secret(k);
-                if (v.isNull() || (v.isString() && v.toString().isEmpty()))
-                    secret->clear();
-                else if (v.isString() && (v.toString() == QLatin1String("set")))
-                    continue; // what GET shows: keep the stored secret
-                else if (v.isString())
-                    secret->replace(v.toString());
-                else
-                    errors.append({k, Tr::tr("A secret is written as a string (null or \"\" clears it).")});
-                continue;
-            }
-            QString text;
-            if (v.isBool())
-                text = v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-            else if (v.isDouble())
-                text = QString::number(v.toDouble(), 'g', 17);
-            else if (v.isString())
-                text = v.toString();
-            else if (v.isArray()) {
-                QStringList parts;
-                for (const QJsonValue &e : v.toArray())
-                    parts.append(e.toString());
-                text = parts.join(QLatin1Char(','));
-            } else if (!v.isNull()) {
-                errors.append({k, Tr::tr("The value has the wrong type.")});
-                continue;
-            }
-            if (const QString message = settings.setText(k, text); !message.isEmpty())
+            if (const QString message = settings.setJson(k, it.value()); !message.isEmpty())
                 errors.append({k, message});
         }
-        if (errors.isEmpty()) {
-            const auto invalid = settings.validate();
-            for (auto it = invalid.begin(); it != invalid.end(); ++it)
+        // Every field error at once: what could not be read, then the rules for the other fields (a field
+        // that could not be read keeps its stored value).
+        const auto invalid = settings.validate();
+        for (auto it = invalid.begin(); it != invalid.end(); ++it)
+            if (std::none_of(errors.cbegin(), errors.cend(),
+                             [&](const FieldError &e) { return e.field == it.key(); }))
                 errors.append({it.key(), it.value()});
-        }
         if (!errors.isEmpty())
             return fieldProblem(errors);
         const SettingsSaveResult saved = store.save(settings, version.toInt(), m_actor);

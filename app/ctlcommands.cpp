@@ -18,6 +18,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <array>
 
 namespace hcm::ctl {
 
@@ -189,25 +190,32 @@ QCommandLineOption valueOption(const char *name, const char *description, const 
     return QCommandLineOption(QString::fromLatin1(name), Ctl::tr(description), Ctl::tr(valueName));
 }
 
+// The filters of `jobs list` and of `jobs cancel|retry|delete --all`, in the order status, type, search,
+// schedule; `help` words each for its command (QT_TRANSLATE_NOOP in "hcm::ctl").
+QList<QCommandLineOption> jobFilterOptions(const std::array<const char *, 4> &help)
+{
+    return QList<QCommandLineOption>{
+        valueOption("status", help[0], QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
+        valueOption("type", help[1], QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
+        valueOption("search", help[2], QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
+        valueOption("schedule", help[3], QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
+    };
+}
+
 // The options of `jobs cancel|retry|delete --all`: which jobs the filters select.
 QList<QCommandLineOption> bulkOptions()
 {
-    return QList<QCommandLineOption>{
-        QCommandLineOption(QStringLiteral("all"),
-                           Ctl::tr("Every job the filters select instead of ids, in batches.")),
-        valueOption("status",
-                    QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only these statuses (comma-separated)."),
-                    QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
-        valueOption("type", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only this job type."),
-                    QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
-        valueOption("search", QT_TRANSLATE_NOOP("hcm::ctl", "With --all: match the id, type or error text."),
-                    QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
-        valueOption(
-            "schedule",
-            QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only the jobs this schedule made (id or name)."),
-            QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
-        QCommandLineOption(QStringLiteral("dry-run"), Ctl::tr("With --all: only count the matching jobs.")),
-    };
+    QList<QCommandLineOption> options{QCommandLineOption(
+        QStringLiteral("all"), Ctl::tr("Every job the filters select instead of ids, in batches."))};
+    options += jobFilterOptions({
+        QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only these statuses (comma-separated)."),
+        QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only this job type."),
+        QT_TRANSLATE_NOOP("hcm::ctl", "With --all: match the id, type or error text."),
+        QT_TRANSLATE_NOOP("hcm::ctl", "With --all: only the jobs this schedule made (id or name)."),
+    });
+    options.append(
+        QCommandLineOption(QStringLiteral("dry-run"), Ctl::tr("With --all: only count the matching jobs.")));
+    return options;
 }
 
 // Rows per status plus the total, as JSON ({"queued": 3, …, "total": 9}) or as aligned lines.
@@ -509,27 +517,24 @@ const QList<Command> &commands()
          QT_TRANSLATE_NOOP("hcm::ctl", "Lists jobs, newest first, with filters."), 0, 0,
          Command::Db::OpenAndMigrate,
          [] {
-             return QList<QCommandLineOption>{
-                 valueOption("status",
-                             QT_TRANSLATE_NOOP("hcm::ctl", "Only these statuses (comma-separated)."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "STATUS")),
-                 valueOption("type", QT_TRANSLATE_NOOP("hcm::ctl", "Only this job type."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TYPE")),
-                 valueOption("search", QT_TRANSLATE_NOOP("hcm::ctl", "Match the id, type or error text."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "TEXT")),
-                 valueOption("schedule",
-                             QT_TRANSLATE_NOOP("hcm::ctl", "Only the jobs this schedule made (id or name)."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "ID|NAME")),
-                 valueOption("limit", QT_TRANSLATE_NOOP("hcm::ctl", "At most N jobs (default 50)."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "N")),
-                 valueOption("offset", QT_TRANSLATE_NOOP("hcm::ctl", "Skip the first N jobs."),
-                             QT_TRANSLATE_NOOP("hcm::ctl", "N")),
-                 valueOption(
-                     "sort",
-                     QT_TRANSLATE_NOOP("hcm::ctl", "id (default), created, status, type or priority."),
-                     QT_TRANSLATE_NOOP("hcm::ctl", "COLUMN")),
-                 QCommandLineOption(QStringLiteral("asc"), Ctl::tr("Sort ascending instead of descending.")),
-             };
+             return jobFilterOptions({
+                        QT_TRANSLATE_NOOP("hcm::ctl", "Only these statuses (comma-separated)."),
+                        QT_TRANSLATE_NOOP("hcm::ctl", "Only this job type."),
+                        QT_TRANSLATE_NOOP("hcm::ctl", "Match the id, type or error text."),
+                        QT_TRANSLATE_NOOP("hcm::ctl", "Only the jobs this schedule made (id or name)."),
+                    }) +
+                    QList<QCommandLineOption>{
+                        valueOption("limit", QT_TRANSLATE_NOOP("hcm::ctl", "At most N jobs (default 50)."),
+                                    QT_TRANSLATE_NOOP("hcm::ctl", "N")),
+                        valueOption("offset", QT_TRANSLATE_NOOP("hcm::ctl", "Skip the first N jobs."),
+                                    QT_TRANSLATE_NOOP("hcm::ctl", "N")),
+                        valueOption(
+                            "sort",
+                            QT_TRANSLATE_NOOP("hcm::ctl", "id (default), created, status, type or priority."),
+                            QT_TRANSLATE_NOOP("hcm::ctl", "COLUMN")),
+                        QCommandLineOption(QStringLiteral("asc"),
+                                           Ctl::tr("Sort ascending instead of descending.")),
+                    };
          },
          jobsListCommand},
         {QStringLiteral("jobs"), QStringLiteral("show"), QT_TRANSLATE_NOOP("hcm::ctl", "ID"),

@@ -104,6 +104,7 @@ int settingsSetCommand(Context &ctx)
         return ctx.fail(loaded.error().message);
     NotificationSettings s = loaded.value();
     QStringList errors;
+    QStringList unreadable;
     for (const QString &pair : std::as_const(ctx.args)) {
         const qsizetype eq = pair.indexOf(QLatin1Char('='));
         if (eq <= 0)
@@ -117,10 +118,17 @@ int settingsSetCommand(Context &ctx)
         if (!NotificationSettings::isKnownKey(key))
             return ctx.usage(
                 Ctl::tr("Unknown setting \"%1\"; \"hcmctl settings show\" lists them.").arg(key));
-        if (const QString e = s.setText(key, pair.mid(eq + 1)); !e.isEmpty())
+        if (const QString e = s.setText(key, pair.mid(eq + 1)); !e.isEmpty()) {
             errors.append(key + QStringLiteral(": ") + e);
+            unreadable.append(key);
+        }
     }
     if (!errors.isEmpty()) {
+        // Every field error at once: what could not be read, then the rules for the other fields.
+        const QMap<QString, QString> invalid = s.validate();
+        for (auto it = invalid.cbegin(); it != invalid.cend(); ++it)
+            if (!unreadable.contains(it.key()))
+                errors.append(it.key() + QStringLiteral(": ") + it.value());
         for (const QString &e : std::as_const(errors))
             ctx.err << QStringLiteral("hcmctl: ") << e << '\n';
         ctx.err << Ctl::tr("Nothing was saved.") << Qt::endl;

@@ -15,6 +15,9 @@ HCM_BUILD_PACKAGES=(
 HCM_TEST_PACKAGES=(postgresql postgresql-common python3-aiosmtpd openssl sqlite3)
 # `cpack -G DEB`: dpkg-shlibdeps computes the packages' dependencies, `file` finds the ELF files for it.
 HCM_PACKAGE_PACKAGES=(dpkg-dev file binutils)
+# The sanitizer build (scripts/sanitize.sh, and CI's sanitizer suites in scripts/test.sh) goes through
+# ccache, so that a build of sources it has seen costs little.
+HCM_SANITIZE_PACKAGES=(ccache)
 # scripts/check-format.sh
 HCM_CHECK_PACKAGES=(clang-format git)
 
@@ -37,5 +40,5 @@ hcm_install_missing() {
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     hcm_install_missing "${HCM_BUILD_PACKAGES[@]}" "${HCM_TEST_PACKAGES[@]}" "${HCM_PACKAGE_PACKAGES[@]}" \
-        "${HCM_CHECK_PACKAGES[@]}"
+        "${HCM_SANITIZE_PACKAGES[@]}" "${HCM_CHECK_PACKAGES[@]}"
 fi

@@ -5,12 +5,20 @@
 # worker test runs on SQLite and on PostgreSQL. HCM_TEST_REQUIRE_POSTGRES=1 turns a missing server into
 # a failure instead of a skip.
 #
-# Arguments go to ctest (`scripts/test.sh -R tst_gui_jobs`). Under CI=true (or HCM_TEST_REPEAT=n) the
+# Arguments go to ctest (`scripts/test.sh -R tst_gui_jobs`); the suites run two at a time
+# (HCM_TEST_JOBS=1: one at a time). Under CI=true (or HCM_TEST_REPEAT=n) the
 # suites that wait on timers, threads and widgets (HCM_TEST_REPEAT_PATTERN, by default the GUI suites)
 # run n more times (CI: 2), two at a time, so a test that fails now and then fails here rather than
 # after it has landed (a -R among the arguments selects the repeats too). The output of ctest goes to
 # the terminal and to build/test-logs/ctest.log, the PostgreSQL server's log to
 # build/test-logs/postgresql.log; the last line is the summary, "tests: N passed, N failed".
+#
+# Under CI=true (or HCM_TEST_SANITIZE=1) the suites where memory and undefined behaviour matter most
+# (HCM_SANITIZE_SUITES: the job store, the handlers, the API server, cron, the settings) run once more in
+# the AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, the `asan` preset, through ccache
+# so a repeat build costs little), on both backends, in the same cluster; a sanitizer report fails the
+# suite (scripts/sanitizer-env.sh). Their output goes to build/test-logs/ctest-sanitize.log.
+# scripts/sanitize.sh runs every non-GUI suite that way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +28,11 @@ repeat="${HCM_TEST_REPEAT:-}"
 if [[ -z "$repeat" && "${CI:-}" == "true" ]]; then
     repeat=2
 fi
+sanitize="${HCM_TEST_SANITIZE:-}"
+if [[ -z "$sanitize" && "${CI:-}" == "true" ]]; then
+    sanitize=1
+fi
+sanitize_suites="${HCM_SANITIZE_SUITES:-tst_jobstore tst_handlers tst_api tst_cron tst_settings}"
 
 # Inside pg_virtualenv: run ctest (and the repeats) with their output on the terminal (descriptor 3)
 # and in files, keep the server's log, and report the status in a file. This command itself succeeds,
@@ -27,7 +40,9 @@ fi
 if [[ "${1:-}" == "--inside-pg-virtualenv" ]]; then
     shift
     set +e
-    ctest --preset default --timeout 600 "$@" 2>&1 | tee "$logs/ctest.log" >&3
+    # Two suites at a time (HCM_TEST_JOBS): tst_chaos, which stops and starts the server, runs alone
+    # (RUN_SERIAL, tests/CMakeLists.txt).
+    ctest --preset default --timeout 600 --parallel "${HCM_TEST_JOBS:-2}" "$@" 2>&1 | tee "$logs/ctest.log" >&3
     status=${PIPESTATUS[0]}
     if [[ "$repeat" =~ ^[1-9][0-9]*$ ]]; then
         {
@@ -41,6 +56,18 @@ if [[ "${1:-}" == "--inside-pg-virtualenv" ]]; then
         } | tee "$logs/ctest-repeat.log" >&3
         repeat_status=${PIPESTATUS[0]}
         [[ $status -eq 0 ]] && status=$repeat_status
+    fi
+    if [[ "$sanitize" == 1 ]]; then
+        {
+            echo
+            echo "Again with AddressSanitizer and UndefinedBehaviorSanitizer: $sanitize_suites"
+            (
+                source scripts/sanitizer-env.sh
+                ctest --preset asan --timeout 900 --parallel 2 -R "^(${sanitize_suites// /|})\$" 2>&1
+            )
+        } | tee "$logs/ctest-sanitize.log" >&3
+        sanitize_status=${PIPESTATUS[0]}
+        [[ $status -eq 0 ]] && status=$sanitize_status
     fi
     # The cluster's log (pg_lsclusters: version, name, port, status, owner, data folder, log file).
     pg_log=$(pg_lsclusters --no-header 2>/dev/null | awk '$2 == "regress" { print $7; exit }')
@@ -56,20 +83,31 @@ hcm_install_missing "${HCM_BUILD_PACKAGES[@]}" "${HCM_TEST_PACKAGES[@]}"
 
 cmake --preset default
 cmake --build --preset default
+if [[ "$sanitize" == 1 ]]; then
+    hcm_install_missing "${HCM_SANITIZE_PACKAGES[@]}"
+    cmake --preset asan -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+    # Only what the sanitizer suites run: their tests and the programs they start.
+    cmake --build --preset asan --target $sanitize_suites hcm-worker hcmctl
+fi
 
 export QT_QPA_PLATFORM=offscreen
 export HCM_TEST_PYTHON=/usr/bin/python3
 export HCM_TEST_REQUIRE_POSTGRES=1
 export HCM_TEST_REPEAT="$repeat"
 export HCM_TEST_REPEAT_PATTERN="$repeat_pattern"
+export HCM_TEST_SANITIZE="$sanitize"
+export HCM_SANITIZE_SUITES="$sanitize_suites"
 rm -rf "$logs"
 mkdir -p "$logs"
 
 # -t: the cluster lives in a temporary folder (also as root), so it never collides with a system
 # cluster or another run; pg_ctlcluster/pg_lsclusters inside see it through PG_CLUSTER_CONF_ROOT.
+# external_pid_file=(none): no /var/run/postgresql/15-regress.pid, a file every "15 regress" cluster on
+# the machine would share (other sessions, other users) and from which pg_lsclusters and pg_ctlcluster
+# would otherwise tell whether this cluster runs; "(none)" makes them ask its socket.
 # The cluster's own messages (creating, dropping) go to a file.
 set +e
-pg_virtualenv -t bash "$PWD/scripts/test.sh" --inside-pg-virtualenv "$@" 3>&1 >"$logs/pg_virtualenv.log" 2>&1
+pg_virtualenv -t -o 'external_pid_file=(none)' bash "$PWD/scripts/test.sh" --inside-pg-virtualenv "$@" 3>&1 >"$logs/pg_virtualenv.log" 2>&1
 pg_status=$?
 set -e
 
@@ -92,7 +130,10 @@ failed_suites() {
 }
 total=$(sed -n 's/.*tests passed, [0-9]* tests failed out of \([0-9]*\).*/\1/p' "$logs/ctest.log" 2>/dev/null |
     tail -1)
-failed_names=$(failed_suites "$logs/ctest.log" "$logs/ctest-repeat.log")
+failed_names=$(
+    failed_suites "$logs/ctest.log" "$logs/ctest-repeat.log"
+    failed_suites "$logs/ctest-sanitize.log" | sed 's/$/ (sanitizers)/'
+)
 failed=$(grep -c . <<<"$failed_names" || true)
 total=${total:-0}
 passed=$((total > failed ? total - failed : 0))
@@ -104,7 +145,8 @@ if [[ $status -ne 0 ]]; then
     else
         echo "Failed: $(echo ${failed_names:-"no suite result (see pg_virtualenv.log)"})"
     fi
-    echo "Logs in $logs: ctest.log, ctest-repeat.log (the repeats), postgresql.log (the server)," \
+    echo "Logs in $logs: ctest.log, ctest-repeat.log (the repeats), ctest-sanitize.log (the sanitizer" \
+        "suites), postgresql.log (the server)," \
         "pg_virtualenv.log (the cluster's set-up); every suite's output: build/Testing/Temporary/LastTest.log"
 fi
 echo "tests: $passed passed, $failed failed"

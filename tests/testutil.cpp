@@ -1,7 +1,10 @@
 #include "testutil.h"
 
 #include "db/database.h"
+#include "jobs/jobservice.h"
 #include "jobs/jobstatsstore.h"
+#include "jobs/jobstore.h"
+#include "jobs/jobtypes.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -249,6 +252,68 @@ QString screenshotPath(const QString &fileName)
         qEnvironmentVariable("HCM_SCREENSHOT_DIR", QStringLiteral(HCM_BINARY_DIR "/screenshots"));
     QDir().mkpath(dir);
     return dir + QLatin1Char('/') + fileName;
+}
+
+Result<qint64> fillScreenshotQueue(const DbConfig &config, const Actor &actor)
+{
+    JobTypeCatalog::enableTestTypes(); // the running job is a test.sleep
+    JobStore store(config);
+    JobService service{store};
+    std::optional<Error> failed;
+    const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {},
+                         std::optional<qint64> at = {}) -> qint64 {
+        auto id = service.enqueue(NewJob{type, p, payload, 3, at}, actor);
+        if (!id) {
+            failed = id.error();
+            return 0;
+        }
+        return id.value();
+    };
+    for (int i = 0; i < 14; ++i)
+        add(QStringLiteral("cache_flush"), JobPriority::Normal,
+            {{QStringLiteral("action"), QStringLiteral("expired")}});
+    for (int i = 0; i < 4; ++i)
+        add(QStringLiteral("db_optimize"), JobPriority::Low);
+    const qint64 failing = add(QStringLiteral("email_send"), JobPriority::High,
+                               {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
+                                {QStringLiteral("subject"), QStringLiteral("Payroll export")}});
+    const qint64 sleeping =
+        add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
+    add(QStringLiteral("log_rotate"), JobPriority::Normal, {{QStringLiteral("keep"), 5}},
+        Clock::system()->nowMs() + 45 * 60'000);
+    add(QStringLiteral("cleanup"), JobPriority::Low, {{QStringLiteral("type"), QStringLiteral("all")}},
+        Clock::system()->nowMs() + 20 * 60'000);
+    if (failed)
+        return *failed;
+    // Run most of them for real, leave a failure retrying and one running.
+    const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"),
+                            QStringLiteral("email_send"), QStringLiteral("test.sleep")};
+    const QString worker = QStringLiteral("hcm-worker@app01:4211");
+    auto claimed = store.claim(worker, 100, 600'000, types);
+    if (!claimed)
+        return claimed.error();
+    QList<JobOutcome> outcomes;
+    for (const auto &c : claimed.value()) {
+        if (c.id == sleeping)
+            continue;
+        JobOutcome o;
+        o.id = c.id;
+        o.attempt = c.attempt;
+        if (c.id == failing) {
+            o.kind = JobOutcome::Kind::Failed;
+            o.error = QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)");
+        } else {
+            o.result = {{QStringLiteral("items_cleared"), 12}};
+        }
+        outcomes << o;
+    }
+    if (auto finished = store.finish(worker, outcomes); !finished)
+        return finished.error();
+    if (auto st = store.registerWorker(
+            WorkerInfo{worker, QStringLiteral("app01"), 4211, 0, 0, 4, 1, QStringLiteral(HCM_VERSION), 0});
+        !st)
+        return st.error();
+    return failing;
 }
 
 void initGuiSuite(const QString &suite)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/error.h"
 #include "db/dbconfig.h"
 #include "jobs/job.h"
 
@@ -125,6 +126,11 @@ void initGuiSuite(const QString &suite);
 // `screenshots` build target sets it to docs/screenshots), otherwise in <build>/screenshots, so that a
 // test run leaves the source tree alone. The folder is created when missing.
 QString screenshotPath(const QString &fileName);
+
+// The queue the screenshots show (tst_gui_jobs, tst_gui_screenshots): 22 jobs of every type enqueued
+// by `actor`, most completed by the registered worker "hcm-worker@app01:4211", one failed and
+// retrying (its id is returned), one running, two scheduled for later.
+Result<qint64> fillScreenshotQueue(const DbConfig &config, const Actor &actor);
 
 // Lets posted layout requests run (three rounds: a layout can post another), so that a grab or a
 // geometry check sees the final geometry.

@@ -8,6 +8,7 @@
 #include "auth/userstore.h"
 #include "db/database.h"
 #include "jobs/jobstore.h"
+#include "settings/notificationsettings.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -483,6 +484,21 @@ private slots:
                      .toJson());
         QCOMPARE(a.status, 400);
         QCOMPARE(a.json().value(QStringLiteral("errors")).toArray().size(), 2);
+        // A time that cannot be read and another field's rule: both errors at once, nothing written.
+        a = call(nam, "PUT", server.url(kSettings), admin,
+                 QJsonDocument(QJsonObject{{QStringLiteral("version"), version + 1},
+                                           {QStringLiteral("quiet_hours_start"), QStringLiteral("25:00")},
+                                           {QStringLiteral("smtp_port"), 0}})
+                     .toJson());
+        QCOMPARE(a.status, 400);
+        QStringList wrong;
+        for (const QJsonValue &e : a.json().value(QStringLiteral("errors")).toArray())
+            wrong.append(e.toObject().value(QStringLiteral("field")).toString() + QLatin1String(": ") +
+                         e.toObject().value(QStringLiteral("message")).toString());
+        wrong.sort();
+        QCOMPARE(wrong, (QStringList{QStringLiteral("quiet_hours_start: \"25:00\" is not a time of day as "
+                                                    "HH:mm (22:00)."),
+                                     QStringLiteral("smtp_port: The SMTP port must be from 1 to 65535.")}));
         // test-email: 502 with the SMTP error in words (nothing listens on the configured server).
         a = call(nam, "POST", server.url(kTestEmail), op, "{\"recipient\":\"ops@example.org\"}");
         QVERIFY2(a.status == 502 || a.status == 400, a.body.constData());
@@ -493,6 +509,30 @@ private slots:
         a = call(nam, "GET", server.url(QStringLiteral("/api/openapi.json")), {});
         QCOMPARE(a.status, 200);
         QVERIFY(a.json().value(QStringLiteral("paths")).toObject().contains(kJobs));
+
+        // Every field of the table, at its example value, through PUT and back (a secret: as "set").
+        QJsonObject everyField{{QStringLiteral("version"), version + 1}};
+        NotificationSettings examples;
+        for (const SettingsField &f : NotificationSettings::fields()) {
+            if (f.name() == QLatin1String("tls_ca_file"))
+                continue; // a file of this machine; tst_settings takes it through every path
+            if (f.isSecret()) {
+                everyField.insert(f.name(), QString::fromUtf8(f.example));
+                continue;
+            }
+            QCOMPARE(f.parse(examples, QString::fromUtf8(f.example)), QString());
+            everyField.insert(f.name(), f.toJson(examples));
+        }
+        a = call(nam, "PUT", server.url(kSettings), admin, QJsonDocument(everyField).toJson());
+        QVERIFY2(a.status == 200, a.body.constData());
+        for (auto it = everyField.constBegin(); it != everyField.constEnd(); ++it) {
+            if (it.key() == QLatin1String("version"))
+                QCOMPARE(a.json().value(it.key()).toInt(), version + 2);
+            else if (NotificationSettings::isSecretKey(it.key()))
+                QCOMPARE(a.json().value(it.key()).toString(), QStringLiteral("set"));
+            else
+                QCOMPARE(a.json().value(it.key()), it.value());
+        }
     }
 
     // GET background-jobs pages with a keyset cursor: paging through the jobs of a filter while new ones

@@ -494,61 +494,9 @@ private slots:
     void screenshotMainWindow()
     {
         TempDatabase tdb;
-        JobStore store(tdb.config());
-        JobService service{store};
-        JobTypeCatalog::enableTestTypes();
-        const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {},
-                             std::optional<qint64> at = {}) {
-            return service.enqueue(NewJob{type, p, payload, 3, at}, kActor).value();
-        };
-        for (int i = 0; i < 14; ++i)
-            add(QStringLiteral("cache_flush"), JobPriority::Normal,
-                {{QStringLiteral("action"), QStringLiteral("expired")}});
-        for (int i = 0; i < 4; ++i)
-            add(QStringLiteral("db_optimize"), JobPriority::Low);
-        const qint64 failing = add(QStringLiteral("email_send"), JobPriority::High,
-                                   {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
-                                    {QStringLiteral("subject"), QStringLiteral("Payroll export")}});
-        const qint64 sleeping =
-            add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
-        add(QStringLiteral("log_rotate"), JobPriority::Normal, {{QStringLiteral("keep"), 5}},
-            Clock::system()->nowMs() + 45 * 60'000);
-        add(QStringLiteral("cleanup"), JobPriority::Low, {{QStringLiteral("type"), QStringLiteral("all")}},
-            Clock::system()->nowMs() + 20 * 60'000);
-        // Run most of them for real, leave a failure retrying and one running.
-        const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"),
-                                QStringLiteral("email_send"), QStringLiteral("test.sleep")};
-        auto claimed = store.claim(QStringLiteral("hcm-worker@app01:4211"), 100, 600'000, types).value();
-        QList<JobOutcome> outcomes;
-        for (const auto &c : claimed) {
-            if (c.id == sleeping)
-                continue;
-            if (c.id == failing)
-                outcomes << JobOutcome{
-                    c.id,
-                    c.attempt,
-                    JobOutcome::Kind::Failed,
-                    {},
-                    QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)"),
-                    true,
-                    0,
-                    0};
-            else
-                outcomes << JobOutcome{c.id,
-                                       c.attempt,
-                                       JobOutcome::Kind::Completed,
-                                       {{QStringLiteral("items_cleared"), 12}},
-                                       {},
-                                       true,
-                                       0,
-                                       0};
-        }
-        QVERIFY(store.finish(QStringLiteral("hcm-worker@app01:4211"), outcomes).ok());
-        QVERIFY(
-            store
-                .registerWorker(WorkerInfo{QStringLiteral("hcm-worker@app01:4211"), QStringLiteral("app01"),
-                                           4211, 0, 0, 4, 1, QStringLiteral(HCM_VERSION), 0})
-                .ok());
+        const auto filled = fillScreenshotQueue(tdb.config(), kActor);
+        QVERIFY2(filled, qPrintable(filled ? QString() : filled.error().message));
+        const qint64 failing = filled.value();
 
         ui::MainWindow window(windowOptions(tdb, false));
         window.resize(1500, 800);

@@ -30,6 +30,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QFormLayout>
 #include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -58,6 +59,35 @@ using namespace hcm::ui;
 namespace {
 
 const Actor kActor = test::adminActor(QStringLiteral("admin:alice"));
+
+// Whether `item` is `w`, holds it, or lays it out.
+bool holds(QLayoutItem *item, const QWidget *w)
+{
+    if (QWidget *widget = item->widget())
+        return widget == w || widget->isAncestorOf(w);
+    if (QLayout *layout = item->layout())
+        for (int i = 0; i < layout->count(); ++i)
+            if (holds(layout->itemAt(i), w))
+                return true;
+    return false;
+}
+
+// What a person reads next to `editor`: a check box's text, or its row's label in its group's form.
+QString rowLabelOf(const QWidget *editor)
+{
+    if (auto *box = qobject_cast<const QCheckBox *>(editor))
+        return box->text();
+    for (const QWidget *p = editor->parentWidget(); p; p = p->parentWidget()) {
+        auto *form = qobject_cast<QFormLayout *>(p->layout());
+        for (int row = 0; form && row < form->rowCount(); ++row) {
+            QLayoutItem *field = form->itemAt(row, QFormLayout::FieldRole);
+            QLayoutItem *label = form->itemAt(row, QFormLayout::LabelRole);
+            if (field && label && qobject_cast<QLabel *>(label->widget()) && holds(field, editor))
+                return static_cast<QLabel *>(label->widget())->text();
+        }
+    }
+    return {};
+}
 const QString kSmtpUser = QStringLiteral("mailer");
 const QString kSmtpPassword = QStringLiteral("Sëcret-SMTP-pw-4711");
 const QString kSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
@@ -161,6 +191,8 @@ private slots:
     void cleanup();
 
     void formRoundTrip();
+    void everyFieldIsBoundAndLabelled();
+    void fieldWithoutAPlaceGetsAnEditor();
     void validationShowsMessagesAndDisablesSave_data();
     void validationShowsMessagesAndDisablesSave();
     void revertRestores();
@@ -339,7 +371,7 @@ void TestGuiNotifications::formRoundTrip()
              (QStringList{QStringLiteral("ops@example.org"), QStringLiteral("oncall@example.org")}));
     QVERIFY(stored->notifyJobRetried);
     QVERIFY(stored->quietHoursEnabled);
-    QCOMPARE(stored->quietHoursStart, QStringLiteral("21:30"));
+    QCOMPARE(stored->quietHoursStart, QTime(21, 30));
     QCOMPARE(stored->quietHoursTimeZone, QStringLiteral("Europe/Berlin"));
     QCOMPARE(toString(stored->digestFrequency), QStringLiteral("hourly"));
     QCOMPARE(stored->updatedBy, kActor.name);
@@ -360,6 +392,77 @@ void TestGuiNotifications::formRoundTrip()
              QStringLiteral("ops@example.org, oncall@example.org"));
     QCOMPARE(qobject_cast<QSpinBox *>(again->form()->editor(QStringLiteral("smtp_port")))->value(), 2525);
     QVERIFY(!again->isDirty());
+}
+
+// Every field of the table has an editor in the form, with the field's name for screen readers and a
+// label people read, and takes a value other than the default there and back.
+void TestGuiNotifications::everyFieldIsBoundAndLabelled()
+{
+    NotificationsForm form;
+    const NotificationSettings defaults;
+    NotificationSettings examples;
+    for (const SettingsField &f : NotificationSettings::fields()) {
+        QWidget *editor = form.editor(f.name());
+        QVERIFY2(editor, f.key);
+        QVERIFY2(!f.labelText().isEmpty(), f.key);
+        QCOMPARE(editor->accessibleName(), f.labelText());
+        QVERIFY2(!rowLabelOf(editor).isEmpty(), f.key);
+        const QString example =
+            f.name() == QLatin1String("tls_ca_file") ? m_caFile : QString::fromUtf8(f.example);
+        if (f.isSecret())
+            f.secret(examples).isSet = true;
+        else
+            QCOMPARE(f.parse(examples, example), QString());
+    }
+    for (const NotificationSettings *shown : {&std::as_const(examples), &defaults}) {
+        form.setSettings(*shown);
+        QMap<QString, QString> errors;
+        const NotificationSettings back = form.settings(&errors);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.keys().join(QLatin1Char(','))));
+        for (const SettingsField &f : NotificationSettings::fields())
+            QCOMPARE(back.text(f.name()), shown->text(f.name()));
+    }
+}
+
+// A row added to the field table with no code in the form gets an editor of its type, labelled, at the
+// end of its section's group, bound both ways. (These rows borrow members that no field uses.)
+void TestGuiNotifications::fieldWithoutAPlaceGetsAnEditor()
+{
+    using F = SettingsField;
+    QList<F> fields = NotificationSettings::fields();
+    fields.append(F{.key = "extra_number",
+                    .type = F::Type::Int,
+                    .section = F::Section::Delivery,
+                    .label = "Extra number",
+                    .member = &NotificationSettings::version});
+    fields.append(F{.key = "extra_text",
+                    .type = F::Type::Text,
+                    .section = F::Section::Events,
+                    .label = "Extra text",
+                    .member = &NotificationSettings::updatedBy});
+    NotificationsForm form(fields);
+    auto *number = qobject_cast<QSpinBox *>(form.editor(QStringLiteral("extra_number")));
+    auto *text = qobject_cast<QLineEdit *>(form.editor(QStringLiteral("extra_text")));
+    QVERIFY(number && text);
+    QCOMPARE(number->accessibleName(), QStringLiteral("Extra number"));
+    QCOMPARE(rowLabelOf(number), QStringLiteral("Extra number:"));
+    QCOMPARE(number->parentWidget()->objectName(), QStringLiteral("deliveryGroup"));
+    QCOMPARE(rowLabelOf(text), QStringLiteral("Extra text:"));
+    QCOMPARE(text->parentWidget()->objectName(), QStringLiteral("eventsGroup"));
+
+    NotificationSettings s;
+    s.version = 42;
+    s.updatedBy = QStringLiteral("carol");
+    form.setSettings(s);
+    QCOMPARE(number->value(), 42);
+    QCOMPARE(text->text(), QStringLiteral("carol"));
+    QSignalSpy edited(&form, &NotificationsForm::edited);
+    number->setValue(7);
+    QTest::keyClicks(text, QStringLiteral(" and dave"));
+    QVERIFY(edited.count() > 1);
+    const NotificationSettings back = form.settings();
+    QCOMPARE(back.version, 7);
+    QCOMPARE(back.updatedBy, QStringLiteral("carol and dave"));
 }
 
 void TestGuiNotifications::validationShowsMessagesAndDisablesSave_data()
@@ -1206,8 +1309,8 @@ void TestGuiNotifications::screenshot()
     s.notifyJobFailed = true;
     s.notifyWorkerLost = true;
     s.quietHoursEnabled = true;
-    s.quietHoursStart = QStringLiteral("22:00");
-    s.quietHoursEnd = QStringLiteral("06:30");
+    s.quietHoursStart = QTime(22, 0);
+    s.quietHoursEnd = QTime(6, 30);
     s.quietHoursTimeZone = QStringLiteral("America/Chicago");
     s.digestFrequency = DigestFrequency::Immediate;
     QVERIFY(store.save(s, s.version, test::adminActor(QStringLiteral("maria.lopez"))));

@@ -45,7 +45,9 @@ private slots:
         (void)QSqlDatabase::drivers();
         JobTypeCatalog::enableTestTypes();
         QVERIFY(m_tdb.isValid());
-        fill();
+        const auto failing = fillScreenshotQueue(m_tdb.config(), kActor);
+        QVERIFY2(failing, qPrintable(failing ? QString() : failing.error().message));
+        m_failing = failing.value();
     }
     void cleanup()
     {
@@ -150,63 +152,6 @@ private slots:
     }
 
 private:
-    void fill()
-    {
-        JobStore store(m_tdb.config());
-        JobService service{store};
-        const auto add = [&](const QString &type, JobPriority p, QJsonObject payload = {},
-                             std::optional<qint64> at = {}) {
-            return service.enqueue(NewJob{type, p, payload, 3, at}, kActor).value();
-        };
-        for (int i = 0; i < 14; ++i)
-            add(QStringLiteral("cache_flush"), JobPriority::Normal,
-                {{QStringLiteral("action"), QStringLiteral("expired")}});
-        for (int i = 0; i < 4; ++i)
-            add(QStringLiteral("db_optimize"), JobPriority::Low);
-        m_failing = add(QStringLiteral("email_send"), JobPriority::High,
-                        {{QStringLiteral("to"), QStringLiteral("hr@example.com")},
-                         {QStringLiteral("subject"), QStringLiteral("Payroll export")}});
-        const qint64 sleeping =
-            add(QStringLiteral("test.sleep"), JobPriority::Critical, {{QStringLiteral("ms"), 600'000}});
-        add(QStringLiteral("log_rotate"), JobPriority::Normal, {{QStringLiteral("keep"), 5}},
-            Clock::system()->nowMs() + 45 * 60'000);
-        add(QStringLiteral("cleanup"), JobPriority::Low, {{QStringLiteral("type"), QStringLiteral("all")}},
-            Clock::system()->nowMs() + 20 * 60'000);
-        const QStringList types{QStringLiteral("cache_flush"), QStringLiteral("db_optimize"),
-                                QStringLiteral("email_send"), QStringLiteral("test.sleep")};
-        const QString worker = QStringLiteral("hcm-worker@app01:4211");
-        auto claimed = store.claim(worker, 100, 600'000, types).value();
-        QList<JobOutcome> outcomes;
-        for (const auto &c : claimed) {
-            if (c.id == sleeping)
-                continue;
-            if (c.id == m_failing)
-                outcomes << JobOutcome{
-                    c.id,
-                    c.attempt,
-                    JobOutcome::Kind::Failed,
-                    {},
-                    QStringLiteral("SMTP server smtp.example.com refused the connection (port 587)"),
-                    true,
-                    0,
-                    0};
-            else
-                outcomes << JobOutcome{c.id,
-                                       c.attempt,
-                                       JobOutcome::Kind::Completed,
-                                       {{QStringLiteral("items_cleared"), 12}},
-                                       {},
-                                       true,
-                                       0,
-                                       0};
-        }
-        QVERIFY(store.finish(worker, outcomes).ok());
-        QVERIFY(store
-                    .registerWorker(WorkerInfo{worker, QStringLiteral("app01"), 4211, 0, 0, 4, 1,
-                                               QStringLiteral(HCM_VERSION), 0})
-                    .ok());
-    }
-
     TempDatabase m_tdb;
     qint64 m_failing = 0;
     std::vector<std::unique_ptr<QTranslator>> m_translators;

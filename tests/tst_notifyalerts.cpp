@@ -101,8 +101,8 @@ void TestNotifyAlerts::quietHoursDelayAlerts()
     configure([](NotificationSettings &s) {
         s.slackEnabled = true;
         s.quietHoursEnabled = true;
-        s.quietHoursStart = QStringLiteral("22:00");
-        s.quietHoursEnd = QStringLiteral("07:00");
+        s.quietHoursStart = QTime(22, 0);
+        s.quietHoursEnd = QTime(7, 0);
         s.quietHoursTimeZone = QStringLiteral("Europe/Berlin");
     });
     auto clock = std::make_shared<ManualClock>(
@@ -304,8 +304,8 @@ void TestNotifyAlerts::digestQuietHours()
         s.slackEnabled = true;
         s.digestFrequency = DigestFrequency::Hourly;
         s.quietHoursEnabled = true;
-        s.quietHoursStart = QStringLiteral("22:00");
-        s.quietHoursEnd = QStringLiteral("07:00");
+        s.quietHoursStart = QTime(22, 0);
+        s.quietHoursEnd = QTime(7, 0);
         s.quietHoursTimeZone = QStringLiteral("UTC");
     });
     auto clock = std::make_shared<ManualClock>(utc("2024-01-10T21:30:00Z"));

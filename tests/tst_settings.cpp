@@ -4,6 +4,7 @@
 
 #include "testutil.h"
 
+#include "auth/auditstore.h"
 #include "db/database.h"
 #include "jobs/jobservice.h"
 #include "settings/deliverystore.h"
@@ -67,6 +68,21 @@ QString secretColumns(const DbConfig &config)
         .join(QLatin1Char('|'));
 }
 
+// A real CA certificate in `dir` (ca.pem, its key ca.key), made by the openssl CLI; "" when that failed.
+QString makeCaCertificate(const QTemporaryDir &dir)
+{
+    const QString cert = dir.filePath(QStringLiteral("ca.pem"));
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                   QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                   QStringLiteral("-keyout"), dir.filePath(QStringLiteral("ca.key")), QStringLiteral("-out"),
+                   cert, QStringLiteral("-subj"), QStringLiteral("/CN=hcm test CA"), QStringLiteral("-days"),
+                   QStringLiteral("2")});
+    return openssl.waitForFinished(60000) && openssl.exitCode() == 0 ? cert : QString();
+}
+
 qint64 utc(const char *iso)
 {
     return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch();
@@ -82,6 +98,8 @@ private slots:
     void cleanup();
 
     void defaultsAndRoundTrip();
+    void everyFieldRoundTrips_data();
+    void everyFieldRoundTrips();
     void validation_data();
     void validation();
     void concurrentSaveConflict();
@@ -171,8 +189,8 @@ void TestSettings::defaultsAndRoundTrip()
     s.notifyJobRetried = true;
     s.notifyWorkerLost = false;
     s.quietHoursEnabled = true;
-    s.quietHoursStart = QStringLiteral("21:30");
-    s.quietHoursEnd = QStringLiteral("06:15");
+    s.quietHoursStart = QTime(21, 30);
+    s.quietHoursEnd = QTime(6, 15);
     s.quietHoursTimeZone = QStringLiteral("Europe/Berlin");
     s.digestFrequency = DigestFrequency::Hourly;
     const SettingsSaveResult r = store.save(s, s.version, kAlice);
@@ -198,6 +216,99 @@ void TestSettings::defaultsAndRoundTrip()
     const QJsonObject json = t.toJson();
     QCOMPARE(json.value(QLatin1String("smtp_password")).toString(), QStringLiteral("set"));
     QCOMPARE(json.value(QLatin1String("smtp_port")).toInt(), 465);
+}
+
+// The field table drives everything: every field of it, set to its example, goes through the store (with
+// its secrets encrypted), the audit diff, the JSON of hcmctl and the HTTP API, and text as hcmctl takes
+// it, and comes back the same. None keeps its default, so a field that some path forgot fails here.
+void TestSettings::everyFieldRoundTrips_data()
+{
+    test::addBackendRows();
+}
+
+void TestSettings::everyFieldRoundTrips()
+{
+    HCM_TEMP_DATABASE_OF_ROW(db);
+    QTemporaryDir dir;
+    const QString ca = makeCaCertificate(dir);
+    QVERIFY(!ca.isEmpty());
+    NotificationSettingsStore store(db.config());
+    const NotificationSettings defaults = store.load().value();
+    NotificationSettings s = defaults;
+    QSet<QString> keys;
+    QSet<QString> labels;
+    for (const SettingsField &f : NotificationSettings::fields()) {
+        // The row is whole: a unique key and label, a member of its type, choices for a choice.
+        QVERIFY2(!keys.contains(f.name()) && !labels.contains(f.labelText()), f.key);
+        keys.insert(f.name());
+        labels.insert(f.labelText());
+        QVERIFY2(!f.labelText().isEmpty(), f.key);
+        QCOMPARE(NotificationSettings::field(f.name()), &f);
+        using T = SettingsField::Type;
+        const std::size_t memberType[] = {0, 1, 2, 0, 3, 4, 5}; // Type → the alternative of Member
+        if (f.type == T::Choice)
+            QVERIFY2(!f.choices.isEmpty() && f.getChoice && f.setChoice, f.key);
+        else
+            QVERIFY2(f.member.index() == memberType[int(f.type)], f.key);
+        const QString example = f.name() == QLatin1String("tls_ca_file") ? ca : QString::fromUtf8(f.example);
+        if (f.isSecret())
+            f.secret(s).replace(example);
+        else
+            QCOMPARE(f.parse(s, example), QString());
+        // (but a secret, whose text is "unset" until saved, and a field with one valid value)
+        QVERIFY2(f.text(s) != f.text(defaults) || f.isSecret() || f.choices.size() == 1, f.key);
+    }
+    const QMap<QString, QString> invalid = s.validate();
+    QVERIFY2(invalid.isEmpty(), qPrintable(invalid.keys().join(QLatin1Char(','))));
+    const SettingsSaveResult r = store.save(s, s.version, kAlice);
+    QVERIFY2(r.ok, qPrintable(r.error.message));
+
+    auto stored = store.load();
+    auto delivered = store.loadForDelivery();
+    QVERIFY2(stored && delivered, why(delivered).constData());
+    const QJsonObject json = stored->toJson();
+    const Ctl show =
+        test::runHcmctl(db, {QStringLiteral("--json"), QStringLiteral("settings"), QStringLiteral("show")});
+    QVERIFY2(show.code == 0, show.describe().constData());
+    const QJsonObject shown = show.json().object();
+    AuditFilter writes;
+    writes.action = QStringLiteral("settings.write");
+    auto audited = AuditStore(db.config()).list(writes);
+    QVERIFY(audited && !audited->isEmpty());
+    const QJsonObject diff = audited->first().diff;
+    QCOMPARE(audited->first().action, QStringLiteral("settings.write"));
+    QCOMPARE(json.size(), NotificationSettings::fields().size() + 3); // and version, updated_by, updated_at
+    for (const SettingsField &f : NotificationSettings::fields()) {
+        const QString key = f.name();
+        // Storage: the value, or for a secret its plaintext through the encryption.
+        QCOMPARE(stored->text(key), s.text(key));
+        if (f.isSecret()) {
+            QCOMPARE(stored->text(key), QStringLiteral("set"));
+            QCOMPARE(delivered->secret(key)->value(), s.secret(key)->replacement);
+            QCOMPARE(diff.value(key).toString(), QStringLiteral("changed"));
+        } else if (s.text(key) == defaults.text(key)) {
+            QVERIFY(!diff.contains(key)); // the field with one valid value
+        } else {
+            QCOMPARE(diff.value(key).toObject(), (QJsonObject{{QStringLiteral("old"), defaults.text(key)},
+                                                              {QStringLiteral("new"), s.text(key)}}));
+        }
+        // JSON: hcmctl shows what the value gives; the API's PUT reads it back (a secret "set" keeps it).
+        QVERIFY2(json.contains(key), f.key);
+        QCOMPARE(shown.value(key), json.value(key));
+        NotificationSettings fromJson = f.isSecret() ? stored.value() : defaults;
+        QCOMPARE(fromJson.setJson(key, json.value(key)), QString());
+        QCOMPARE(fromJson.text(key), s.text(key));
+        if (f.isSecret()) {
+            QCOMPARE(fromJson.setJson(key, QJsonValue()), QString()); // null clears a secret
+            QCOMPARE(fromJson.text(key), QStringLiteral("unset"));
+        }
+        // Text, as hcmctl settings set takes it.
+        if (!f.isSecret()) {
+            NotificationSettings fromText = defaults;
+            QCOMPARE(fromText.setText(key, s.text(key)), QString());
+            QCOMPARE(fromText.text(key), s.text(key));
+        }
+    }
 }
 
 void TestSettings::validation_data()
@@ -291,7 +402,17 @@ void TestSettings::validation()
                  QString());
     if (password)
         s.smtpPassword.replace(QStringLiteral("pw"));
-    QCOMPARE(s.setText(key, value), QString());
+    // A time is checked as it is read (a QTime holds no wrong text), with the message validate() gave.
+    if (const QString parseError = s.setText(key, value); !parseError.isEmpty()) {
+        QVERIFY2(!valid, qPrintable(parseError));
+        QCOMPARE(NotificationSettings::field(key)->type, SettingsField::Type::Time);
+        QCOMPARE(parseError,
+                 QStringLiteral("\"%1\" is not a time of day as HH:mm (%2).")
+                     .arg(value, key == QLatin1String("quiet_hours_start") ? QStringLiteral("22:00")
+                                                                           : QStringLiteral("07:00")));
+        QVERIFY2(s.validate().isEmpty(), qPrintable(s.validate().keys().join(QLatin1Char(','))));
+        return;
+    }
     const QMap<QString, QString> errors = s.validate();
     QCOMPARE(errors.contains(key), !valid);
     if (valid)
@@ -501,8 +622,8 @@ void TestSettings::quietUntil()
     QFETCH(qint64, until);
     NotificationSettings s;
     s.quietHoursEnabled = true;
-    s.quietHoursStart = start;
-    s.quietHoursEnd = end;
+    s.quietHoursStart = QTime::fromString(start, QStringLiteral("HH:mm"));
+    s.quietHoursEnd = QTime::fromString(end, QStringLiteral("HH:mm"));
     s.quietHoursTimeZone = zone;
     QCOMPARE(isoUtc(s.quietUntil(now)), isoUtc(until));
     s.quietHoursEnabled = false;
@@ -577,8 +698,8 @@ void TestSettings::nextDigestAt()
     s.quietHoursTimeZone = zone;
     if (!quiet.isEmpty()) {
         s.quietHoursEnabled = true;
-        s.quietHoursStart = quiet.section(QLatin1Char('-'), 0, 0);
-        s.quietHoursEnd = quiet.section(QLatin1Char('-'), 1);
+        s.quietHoursStart = QTime::fromString(quiet.section(QLatin1Char('-'), 0, 0), QStringLiteral("HH:mm"));
+        s.quietHoursEnd = QTime::fromString(quiet.section(QLatin1Char('-'), 1), QStringLiteral("HH:mm"));
     }
     QVERIFY(s.validate().isEmpty());
     QCOMPARE(isoUtc(s.nextDigestAt(now)), isoUtc(due));
@@ -953,10 +1074,14 @@ void TestSettings::lengthLimits()
     QFETCH(QString, message);
     NotificationSettingsStore store(m_db->config());
     NotificationSettings s = store.load().value();
-    if (NotificationSettings::isSecretKey(key))
+    if (NotificationSettings::isSecretKey(key)) {
         s.secret(key)->replace(value);
-    else
-        QCOMPARE(s.setText(key, value), QString());
+    } else if (const QString parseError = s.setText(key, value); !parseError.isEmpty()) {
+        // A time is checked as it is read, with the message validate() gave.
+        QCOMPARE(NotificationSettings::field(key)->type, SettingsField::Type::Time);
+        QCOMPARE(parseError, NotificationSettings::fieldLabel(key) + QLatin1Char(' ') + message);
+        return;
+    }
     const QString before = test::snapshot(m_db->config()) + secretColumns(m_db->config());
     const SettingsSaveResult r = store.save(s, s.version, kAlice);
     QVERIFY(!r.ok);
@@ -1040,17 +1165,8 @@ void TestSettings::caFile()
         f.write(content);
         return f.fileName();
     };
-    // A real certificate, made by the openssl CLI.
-    const QString cert = dir.filePath(QStringLiteral("ca.pem"));
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"),
-                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                   QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                   QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
-                   QStringLiteral("-keyout"), dir.filePath(QStringLiteral("ca.key")), QStringLiteral("-out"),
-                   cert, QStringLiteral("-subj"), QStringLiteral("/CN=hcm test CA"), QStringLiteral("-days"),
-                   QStringLiteral("2")});
-    QVERIFY(openssl.waitForFinished(60000) && openssl.exitCode() == 0);
+    const QString cert = makeCaCertificate(dir);
+    QVERIFY(!cert.isEmpty());
     QFile pem(cert);
     QVERIFY(pem.open(QIODevice::ReadOnly));
     const QByteArray pemText = pem.readAll();

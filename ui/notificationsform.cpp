@@ -87,11 +87,17 @@ protected:
 } // namespace
 
 NotificationsForm::NotificationsForm(QWidget *parent)
+    : NotificationsForm(NotificationSettings::fields(), parent)
+{}
+
+NotificationsForm::NotificationsForm(QList<SettingsField> fields, QWidget *parent)
     : QWidget(parent)
+    , m_fields(std::move(fields))
 {
     setObjectName(QStringLiteral("notificationsForm"));
     m_leftGroups = {buildEmail(), buildSms()};
     m_rightGroups = {buildSlack(), buildEvents(), buildQuietHours(), buildDelivery()};
+    addUnplacedFields();
     auto *columns = new QHBoxLayout(this);
     columns->setContentsMargins(0, 0, 0, 0);
     columns->setSpacing(16);
@@ -161,12 +167,77 @@ void NotificationsForm::addHint(QFormLayout *form, const QString &text)
     form->addRow(QString(), hint);
 }
 
-void NotificationsForm::bind(const QString &key, QWidget *editor, std::function<QString()> read,
-                             std::function<void(const QString &)> write)
+const SettingsField *NotificationsForm::field(const QString &key) const
 {
+    for (const SettingsField &f : m_fields)
+        if (f.name() == key)
+            return &f;
+    return nullptr;
+}
+
+void NotificationsForm::bind(const QString &key, QWidget *editor)
+{
+    const SettingsField *f = field(key);
+    Q_ASSERT_X(f && !f->isSecret(), "NotificationsForm::bind", qPrintable(key));
     editor->setObjectName(key);
-    editor->setAccessibleName(NotificationSettings::fieldLabel(key));
-    m_bindings.insert(key, Binding{editor, std::move(read), std::move(write), nullptr, nullptr});
+    editor->setAccessibleName(f->labelText());
+    Binding b{editor, {}, {}, nullptr, nullptr};
+    using T = SettingsField::Type;
+    if (auto *box = qobject_cast<QCheckBox *>(editor); box && f->type == T::Bool) {
+        b.apply = [f, box](NotificationSettings &s) {
+            f->setValue(s, box->isChecked());
+            return QString();
+        };
+        b.show = [f, box](const NotificationSettings &s) { box->setChecked(std::get<bool>(f->value(s))); };
+        connect(box, &QCheckBox::toggled, this, &NotificationsForm::changed);
+    } else if (auto *spin = qobject_cast<QSpinBox *>(editor); spin && f->type == T::Int) {
+        b.apply = [f, spin](NotificationSettings &s) {
+            f->setValue(s, spin->value());
+            return QString();
+        };
+        b.show = [f, spin](const NotificationSettings &s) { spin->setValue(std::get<int>(f->value(s))); };
+        connect(spin, &QSpinBox::valueChanged, this, &NotificationsForm::changed);
+    } else if (auto *time = qobject_cast<QTimeEdit *>(editor); time && f->type == T::Time) {
+        b.apply = [f, time](NotificationSettings &s) {
+            f->setValue(s, time->time());
+            return QString();
+        };
+        b.show = [f, time](const NotificationSettings &s) { time->setTime(std::get<QTime>(f->value(s))); };
+        connect(time, &QTimeEdit::timeChanged, this, &NotificationsForm::changed);
+    } else if (auto *combo = qobject_cast<QComboBox *>(editor); combo && combo->isEditable()) {
+        // Free text with suggestions (the time zone): read as typed.
+        b.apply = [f, combo](NotificationSettings &s) { return f->parse(s, combo->currentText()); };
+        b.show = [f, combo](const NotificationSettings &s) {
+            const QString t = f->text(s);
+            combo->setCurrentIndex(combo->findText(t));
+            combo->setEditText(t);
+        };
+        connect(combo, &QComboBox::editTextChanged, this, &NotificationsForm::changed);
+    } else if (combo) {
+        // One of the field's choices, by its stored name.
+        b.apply = [f, combo](NotificationSettings &s) {
+            return f->parse(s, combo->currentData().toString());
+        };
+        b.show = [f, combo](const NotificationSettings &s) {
+            const QString t = f->text(s);
+            if (combo->findData(t) < 0)
+                combo->addItem(t, t); // a value this version does not know: shown as is
+            combo->setCurrentIndex(combo->findData(t));
+        };
+        connect(combo, &QComboBox::currentIndexChanged, this, &NotificationsForm::changed);
+    } else if (auto *edit = qobject_cast<QLineEdit *>(editor)) {
+        // Text as a person types it; lists are stored "a,b", people read and type "a, b".
+        b.apply = [f, edit](NotificationSettings &s) { return f->parse(s, edit->text()); };
+        b.show = [f, edit](const NotificationSettings &s) {
+            const QString t = f->text(s);
+            edit->setText(f->type == T::List ? QString(t).replace(u',', QLatin1String(", ")) : t);
+        };
+        connect(edit, &QLineEdit::textChanged, this, &NotificationsForm::changed);
+    } else {
+        qFatal("NotificationsForm: no binding of %s to a %s", qPrintable(key),
+               editor->metaObject()->className());
+    }
+    m_bindings.insert(key, std::move(b));
 }
 
 void NotificationsForm::setErrorLabel(const QString &key, QFormLayout *form, QLabel *error)
@@ -180,48 +251,40 @@ QLineEdit *NotificationsForm::lineEdit(const QString &key, const QString &placeh
 {
     auto *edit = new QLineEdit;
     edit->setPlaceholderText(placeholder);
-    // Lists are stored "a,b"; people read and type "a, b".
-    const bool list = key.endsWith(QLatin1String("_recipients"));
-    bind(
-        key, edit, [edit] { return edit->text(); },
-        [edit, list](const QString &t) {
-            edit->setText(list ? QString(t).replace(u',', QLatin1String(", ")) : t);
-        });
-    connect(edit, &QLineEdit::textChanged, this, &NotificationsForm::changed);
+    bind(key, edit);
     return edit;
 }
 
 QCheckBox *NotificationsForm::checkBox(const QString &key, const QString &text)
 {
     auto *box = new QCheckBox(text);
-    bind(
-        key, box, [box] { return box->isChecked() ? QStringLiteral("true") : QStringLiteral("false"); },
-        [box](const QString &t) { box->setChecked(t == QLatin1String("true")); });
-    connect(box, &QCheckBox::toggled, this, &NotificationsForm::changed);
+    bind(key, box);
     return box;
 }
 
-QComboBox *NotificationsForm::choice(const QString &key, const QList<std::pair<QString, QString>> &items)
+QComboBox *NotificationsForm::choice(const QString &key)
 {
     auto *combo = new QComboBox;
-    for (const auto &[value, text] : items)
-        combo->addItem(text, value);
-    bind(
-        key, combo, [combo] { return combo->currentData().toString(); },
-        [combo](const QString &t) {
-            if (combo->findData(t) < 0)
-                combo->addItem(t, t); // a value this version does not know: shown as is
-            combo->setCurrentIndex(combo->findData(t));
-        });
-    connect(combo, &QComboBox::currentIndexChanged, this, &NotificationsForm::changed);
+    for (const SettingsField::Choice &c : field(key)->choices)
+        combo->addItem(QCoreApplication::translate("hcm::ui::NotificationsForm", c.text),
+                       QLatin1String(c.name));
+    bind(key, combo);
     return combo;
+}
+
+QTimeEdit *NotificationsForm::timeEdit(const QString &key)
+{
+    auto *edit = new TimeField;
+    edit->setDisplayFormat(kTimeFormat);
+    bind(key, edit);
+    return edit;
 }
 
 SecretFieldWidget *NotificationsForm::secret(const QString &key, const QString &placeholder)
 {
     auto *w = new SecretFieldWidget;
     w->setObjectName(key);
-    w->setAccessibleName(NotificationSettings::fieldLabel(key));
+    w->setAccessibleName(field(key)->labelText());
     w->setPlaceholderText(placeholder);
     m_secrets.insert(key, w);
     connect(w, &SecretFieldWidget::edited, this, &NotificationsForm::changed);
@@ -233,6 +296,7 @@ QGroupBox *NotificationsForm::buildEmail()
     auto *group = new QGroupBox(tr("Email (SMTP)"), this);
     group->setObjectName(QStringLiteral("emailGroup"));
     QFormLayout *form = newForm(group);
+    m_sectionForms.insert(int(SettingsField::Section::Email), form);
     form->addRow(checkBox(QStringLiteral("email_enabled"), tr("Send alerts by email")));
 
     QLineEdit *host = lineEdit(QStringLiteral("smtp_host"), tr("smtp.example.com"));
@@ -244,16 +308,10 @@ QGroupBox *NotificationsForm::buildEmail()
     m_port->setRange(0, std::numeric_limits<int>::max());
     m_port->setGroupSeparatorShown(false);
     m_port->setMinimumWidth(m_port->fontMetrics().horizontalAdvance(QStringLiteral("000000")) + 40);
-    bind(
-        QStringLiteral("smtp_port"), m_port, [this] { return QString::number(m_port->value()); },
-        [this](const QString &t) { m_port->setValue(t.toInt()); });
-    connect(m_port, &QSpinBox::valueChanged, this, &NotificationsForm::changed);
+    bind(QStringLiteral("smtp_port"), m_port);
     setErrorLabel(QStringLiteral("smtp_port"), form, addRow(form, tr("Port:"), m_port));
 
-    m_security =
-        choice(QStringLiteral("smtp_security"), {{QStringLiteral("starttls"), tr("STARTTLS")},
-                                                 {QStringLiteral("tls"), tr("TLS (implicit)")},
-                                                 {QStringLiteral("none"), tr("None (unencrypted)")}});
+    m_security = choice(QStringLiteral("smtp_security"));
     // The usual port follows the security, unless someone chose another one.
     connect(m_security, &QComboBox::currentIndexChanged, this, [this] {
         const QString now = m_security->currentData().toString();
@@ -291,9 +349,10 @@ QGroupBox *NotificationsForm::buildSms()
     auto *group = new QGroupBox(tr("SMS (Twilio)"), this);
     group->setObjectName(QStringLiteral("smsGroup"));
     QFormLayout *form = newForm(group);
+    m_sectionForms.insert(int(SettingsField::Section::Sms), form);
     m_smsForm = form;
     form->addRow(checkBox(QStringLiteral("sms_enabled"), tr("Send alerts by SMS")));
-    QComboBox *provider = choice(QStringLiteral("sms_provider"), {{QStringLiteral("twilio"), tr("Twilio")}});
+    QComboBox *provider = choice(QStringLiteral("sms_provider"));
     setErrorLabel(QStringLiteral("sms_provider"), form, addRow(form, tr("Provider:"), provider));
     QLineEdit *sid =
         lineEdit(QStringLiteral("twilio_account_sid"), tr("AC followed by 32 hexadecimal digits"));
@@ -338,6 +397,7 @@ QGroupBox *NotificationsForm::buildSlack()
     auto *group = new QGroupBox(tr("Slack"), this);
     group->setObjectName(QStringLiteral("slackGroup"));
     QFormLayout *form = newForm(group);
+    m_sectionForms.insert(int(SettingsField::Section::Slack), form);
     form->addRow(checkBox(QStringLiteral("slack_enabled"), tr("Send alerts to Slack")));
     SecretFieldWidget *webhook =
         secret(QStringLiteral("slack_webhook_url"), tr("https://hooks.slack.com/services/…"));
@@ -355,6 +415,7 @@ QGroupBox *NotificationsForm::buildEvents()
     auto *group = new QGroupBox(tr("Events"), this);
     group->setObjectName(QStringLiteral("eventsGroup"));
     QFormLayout *form = newForm(group);
+    m_sectionForms.insert(int(SettingsField::Section::Events), form);
     form->addRow(new QLabel(tr("Send an alert when:")));
     form->addRow(checkBox(QStringLiteral("notify_job_failed"), tr("A job failed after its last retry")));
     form->addRow(checkBox(QStringLiteral("notify_job_succeeded"), tr("A job succeeded")));
@@ -368,17 +429,9 @@ QGroupBox *NotificationsForm::buildQuietHours()
     auto *group = new QGroupBox(tr("Quiet hours"), this);
     group->setObjectName(QStringLiteral("quietHoursGroup"));
     QFormLayout *form = newForm(group);
+    m_sectionForms.insert(int(SettingsField::Section::QuietHours), form);
     form->addRow(checkBox(QStringLiteral("quiet_hours_enabled"), tr("Hold alerts during quiet hours")));
 
-    auto timeEdit = [this](const QString &key) {
-        auto *edit = new TimeField;
-        edit->setDisplayFormat(kTimeFormat);
-        bind(
-            key, edit, [edit] { return edit->time().toString(kTimeFormat); },
-            [edit](const QString &t) { edit->setTime(QTime::fromString(t, kTimeFormat)); });
-        connect(edit, &QTimeEdit::timeChanged, this, &NotificationsForm::changed);
-        return edit;
-    };
     QTimeEdit *start = timeEdit(QStringLiteral("quiet_hours_start"));
     QTimeEdit *end = timeEdit(QStringLiteral("quiet_hours_end"));
     auto *hours = new QHBoxLayout;
@@ -405,13 +458,7 @@ QGroupBox *NotificationsForm::buildQuietHours()
     completer->setFilterMode(Qt::MatchContains);
     completer->setCompletionMode(QCompleter::PopupCompletion);
     zone->setCompleter(completer);
-    bind(
-        QStringLiteral("quiet_hours_timezone"), zone, [zone] { return zone->currentText(); },
-        [zone](const QString &t) {
-            zone->setCurrentIndex(zone->findText(t));
-            zone->setEditText(t);
-        });
-    connect(zone, &QComboBox::editTextChanged, this, &NotificationsForm::changed);
+    bind(QStringLiteral("quiet_hours_timezone"), zone);
     // The typing part of the combo box is what a screen reader lands on.
     zone->lineEdit()->setAccessibleName(zone->accessibleName());
     setErrorLabel(QStringLiteral("quiet_hours_timezone"), form, addRow(form, tr("Time zone:"), zone));
@@ -424,10 +471,8 @@ QGroupBox *NotificationsForm::buildDelivery()
     auto *group = new QGroupBox(tr("Delivery"), this);
     group->setObjectName(QStringLiteral("deliveryGroup"));
     QFormLayout *form = newForm(group);
-    QComboBox *digest = choice(QStringLiteral("digest_frequency"),
-                               {{QStringLiteral("immediate"), tr("Immediately, one message per alert")},
-                                {QStringLiteral("hourly"), tr("Hourly digest")},
-                                {QStringLiteral("daily"), tr("Daily digest")}});
+    m_sectionForms.insert(int(SettingsField::Section::Delivery), form);
+    QComboBox *digest = choice(QStringLiteral("digest_frequency"));
     setErrorLabel(QStringLiteral("digest_frequency"), form, addRow(form, tr("Send:"), digest));
     //: %1 is the time of day of daily digests ("08:00")
     addHint(form,
@@ -458,6 +503,48 @@ QGroupBox *NotificationsForm::buildDelivery()
     addHint(form, tr("A PEM file trusted for SMTP and HTTPS besides the system's certificates, for a private "
                      "CA. Certificates are always verified."));
     return group;
+}
+
+void NotificationsForm::addUnplacedFields()
+{
+    using T = SettingsField::Type;
+    for (const SettingsField &f : std::as_const(m_fields)) {
+        const QString key = f.name();
+        if (m_bindings.contains(key) || m_secrets.contains(key))
+            continue;
+        QFormLayout *form = m_sectionForms.value(int(f.section));
+        //: the label of a field's row: "SMTP server:"
+        const QString label = tr("%1:").arg(f.labelText());
+        switch (f.type) {
+        case T::Bool:
+            form->addRow(checkBox(key, f.labelText()));
+            break;
+        case T::Int: {
+            auto *spin = new QSpinBox;
+            spin->setRange(std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+            spin->setGroupSeparatorShown(false);
+            bind(key, spin);
+            setErrorLabel(key, form, addRow(form, label, spin));
+            break;
+        }
+        case T::Choice:
+            setErrorLabel(key, form, addRow(form, label, choice(key)));
+            break;
+        case T::Time:
+            setErrorLabel(key, form, addRow(form, label, timeEdit(key)));
+            break;
+        case T::Text:
+        case T::List:
+            setErrorLabel(key, form,
+                          addRow(form, label,
+                                 f.choices.isEmpty() ? static_cast<QWidget *>(lineEdit(key))
+                                                     : static_cast<QWidget *>(choice(key))));
+            break;
+        case T::Secret:
+            m_secretRows.insert(key, addRow(form, label, secret(key, QString())));
+            break;
+        }
+    }
 }
 
 // Every row label as wide as the widest, so the fields of stacked groups line up.
@@ -500,9 +587,9 @@ void NotificationsForm::setSettings(const NotificationSettings &settings)
     m_base = settings;
     m_filling = true;
     for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it)
-        it->write(settings.text(it.key()));
+        it->show(settings);
     for (auto it = m_secrets.cbegin(); it != m_secrets.cend(); ++it)
-        it.value()->setStored(settings.secret(it.key())->isSet);
+        it.value()->setStored(field(it.key())->secret(settings).isSet);
     m_lastSecurity = toString(settings.smtpSecurity);
     // An API address other than Twilio's own is worth seeing.
     m_advancedButton->setChecked(settings.twilioBaseUrl != NotificationSettings{}.twilioBaseUrl);
@@ -516,12 +603,12 @@ NotificationSettings NotificationsForm::settings(QMap<QString, QString> *parseEr
 {
     NotificationSettings s = m_base;
     for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it) {
-        const QString error = s.setText(it.key(), it->read());
+        const QString error = it->apply(s);
         if (!error.isEmpty() && parseErrors)
             parseErrors->insert(it.key(), error);
     }
     for (auto it = m_secrets.cbegin(); it != m_secrets.cend(); ++it)
-        it.value()->applyTo(*s.secret(it.key()));
+        it.value()->applyTo(field(it.key())->secret(s));
     return s;
 }
 

@@ -25,14 +25,18 @@ class ChannelTestWidget;
 class SecretFieldWidget;
 
 // The widgets of the notification settings, grouped by section (Email, SMS, Slack, Events, Quiet hours,
-// Delivery), in one column or two when there is room. Every editor is bound to a field key of
-// NotificationSettings through text(key) / setText(key): setSettings() fills the editors from a value,
-// settings() applies them to a copy of it. Secrets go through SecretFieldWidget and never hold a stored
+// Delivery), in one column or two when there is room. Every editor is bound to a field of the table
+// NotificationSettings::fields() by its key; the binding (which value, which signal) follows from the
+// field's type and the editor's class: setSettings() fills the editors from a value, settings() applies
+// them to a copy of it. A field of the table that no group places by hand gets a default editor for its
+// type at the end of its section's group. Secrets go through SecretFieldWidget and never hold a stored
 // value. The form knows nothing about storage; NotificationsPage loads, validates and saves.
 class NotificationsForm final : public QWidget {
     Q_OBJECT
 public:
     explicit NotificationsForm(QWidget *parent = nullptr);
+    // A form of `fields` (NotificationSettings::fields() and rows of one's own, for the tests).
+    explicit NotificationsForm(QList<SettingsField> fields, QWidget *parent = nullptr);
     ~NotificationsForm() override;
     Q_DISABLE_COPY_MOVE(NotificationsForm)
 
@@ -65,8 +69,10 @@ protected:
 private:
     struct Binding {
         QWidget *editor = nullptr;
-        std::function<QString()> read;
-        std::function<void(const QString &)> write;
+        // The editor's value into the settings (an error sentence or ""), and the settings' value into
+        // the editor.
+        std::function<QString(NotificationSettings &)> apply;
+        std::function<void(const NotificationSettings &)> show;
         QLabel *error = nullptr; // shared by the keys of one row
         QFormLayout *form = nullptr;
     };
@@ -88,15 +94,23 @@ private:
 
     QLineEdit *lineEdit(const QString &key, const QString &placeholder = {});
     QCheckBox *checkBox(const QString &key, const QString &text);
-    QComboBox *choice(const QString &key, const QList<std::pair<QString, QString>> &items);
+    // A combo box of the field's choices (SettingsField::choices).
+    QComboBox *choice(const QString &key);
+    QTimeEdit *timeEdit(const QString &key);
     SecretFieldWidget *secret(const QString &key, const QString &placeholder);
-    void bind(const QString &key, QWidget *editor, std::function<QString()> read,
-              std::function<void(const QString &)> write);
+    // Binds `editor` to the field `key`: the value and the change signal follow from the field's type
+    // and the editor's class (QCheckBox, QSpinBox, QLineEdit, QComboBox, QTimeEdit).
+    void bind(const QString &key, QWidget *editor);
+    // Default editors, at the end of their section's group, for the fields no group places by hand.
+    void addUnplacedFields();
     void setErrorLabel(const QString &key, QFormLayout *form, QLabel *error);
     void changed();
     void arrangeColumns(bool two);
     void alignLabels();
 
+    const SettingsField *field(const QString &key) const;
+
+    QList<SettingsField> m_fields;
     NotificationSettings m_base;
     bool m_filling = false;
     bool m_twoColumns = false;
@@ -111,6 +125,7 @@ private:
     QList<QLabel *> m_rowLabels;
     QToolButton *m_advancedButton = nullptr;
     QFormLayout *m_smsForm = nullptr;
+    QHash<int, QFormLayout *> m_sectionForms; // SettingsField::Section → its group's form
     QWidget *m_apiRow = nullptr;
     QSpinBox *m_port = nullptr;
     QComboBox *m_security = nullptr;

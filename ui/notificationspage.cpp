@@ -9,7 +9,8 @@
 //  - validation (validate(), field-keyed messages) and the test sends work on the same value, so the
 //    form, the store, hcmctl and the channels share one definition of every field.
 // So the page loads and saves NotificationSettings through NotificationSettingsStore on the thread
-// pool, and NotificationsForm binds each editor to a field key through text(key) / setText(key).
+// pool, and NotificationsForm binds each editor to its row of the field table
+// (NotificationSettings::fields()).
 
 #include "notificationspage.h"
 

@@ -27,8 +27,15 @@ bool sameRow(const Schedule &a, const Schedule &b)
 } // namespace
 
 ScheduleTableModel::ScheduleTableModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{}
+    : TableModel(parent)
+{
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("Name"),     QT_TR_NOOP("Type"),     QT_TR_NOOP("When"),   QT_TR_NOOP("Time zone"),
+        QT_TR_NOOP("Next run"), QT_TR_NOOP("Last run"), QT_TR_NOOP("Enabled")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
+}
 
 void ScheduleTableModel::setSchedules(const QList<Schedule> &schedules)
 {
@@ -82,11 +89,6 @@ int ScheduleTableModel::rowOf(qint64 id) const
 int ScheduleTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
-}
-
-int ScheduleTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
 }
 
 QVariant ScheduleTableModel::data(const QModelIndex &index, int role) const
@@ -154,31 +156,14 @@ QVariant ScheduleTableModel::data(const QModelIndex &index, int role) const
 
 QVariant ScheduleTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    switch (section) {
-    case Name:
-        return tr("Name");
-    case Type:
-        return tr("Type");
-    case When:
-        return tr("When");
-    case Zone:
-        return tr("Time zone");
-    case NextRun:
-        return tr("Next run");
-    case LastRun:
-        return tr("Last run");
-    case Enabled:
-        return tr("Enabled");
-    default:
-        return {};
-    }
+    if (orientation != Qt::Horizontal)
+        return {}; // no row numbers
+    return TableModel::headerData(section, orientation, role);
 }
 
 Qt::ItemFlags ScheduleTableModel::flags(const QModelIndex &index) const
 {
-    Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    Qt::ItemFlags f = TableModel::flags(index);
     if (index.column() == Enabled)
         f |= Qt::ItemIsUserCheckable;
     return f;

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "common/tablemodel.h"
 #include "schedules/schedule.h"
 
-#include <QAbstractTableModel>
 #include <QList>
 
 namespace hcm::ui {
@@ -11,7 +11,7 @@ namespace hcm::ui {
 // into removed, inserted and changed rows: a refresh never resets the model, so selection and scroll
 // position survive it. The Enabled column is a check box; checking it asks for the change through
 // enabledToggled (the model changes when the database did).
-class ScheduleTableModel final : public QAbstractTableModel {
+class ScheduleTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column { Name, Type, When, Zone, NextRun, LastRun, Enabled, ColumnCount };
@@ -24,7 +24,6 @@ public:
     int rowOf(qint64 id) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;

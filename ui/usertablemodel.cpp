@@ -25,47 +25,20 @@ bool sameUser(const User &a, const User &b)
 
 } // namespace
 
+UserTableModel::UserTableModel(QObject *parent)
+    : TableModel(parent)
+{
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("User"),    QT_TR_NOOP("Display Name"), QT_TR_NOOP("Role"),    QT_TR_NOOP("Disabled"),
+        QT_TR_NOOP("Created"), QT_TR_NOOP("Created By"),   QT_TR_NOOP("Updated"), QT_TR_NOOP("Updated By")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
+}
+
 int UserTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_users.size());
-}
-
-int UserTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-Qt::ItemFlags UserTableModel::flags(const QModelIndex &index) const
-{
-    if (!index.isValid())
-        return Qt::NoItemFlags;
-    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren;
-}
-
-QVariant UserTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case Name:
-        return tr("User");
-    case DisplayName:
-        return tr("Display Name");
-    case RoleColumn:
-        return tr("Role");
-    case Disabled:
-        return tr("Disabled");
-    case Created:
-        return tr("Created");
-    case CreatedBy:
-        return tr("Created By");
-    case Updated:
-        return tr("Updated");
-    case UpdatedBy:
-        return tr("Updated By");
-    default:
-        return {};
-    }
 }
 
 QVariant UserTableModel::data(const QModelIndex &index, int role) const

@@ -1,15 +1,14 @@
 #pragma once
 
 #include "auth/userstore.h"
-
-#include <QAbstractTableModel>
+#include "common/tablemodel.h"
 
 namespace hcm::ui {
 
 // The users of the database for the Users page, ordered by name. setUsers() applies a fresh list as
 // row removals, insertions and dataChanged of the rows that changed: never a reset, so the selection
 // survives a refresh.
-class UserTableModel final : public QAbstractTableModel {
+class UserTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column {
@@ -26,13 +25,10 @@ public:
     Q_ENUM(Column)
     enum Role { NameRole = Qt::UserRole + 1 };
 
-    using QAbstractTableModel::QAbstractTableModel;
+    explicit UserTableModel(QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     void setUsers(QList<User> users);
     const User *userAt(int row) const;

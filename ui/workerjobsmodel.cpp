@@ -23,45 +23,22 @@ JobStatus outcomeStatus(const QString &outcome)
 } // namespace
 
 WorkerJobsModel::WorkerJobsModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{}
+    : TableModel(parent)
+{
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("Job"), QT_TR_NOOP("Type"),
+        //: the job's status now (an attempt's job may have been requeued since)
+        QT_TR_NOOP("Job status"), QT_TR_NOOP("Attempt"), QT_TR_NOOP("Started"),
+        //: when the attempt ended, or when the lease of a held job expires
+        QT_TR_NOOP("Ended / lease"), QT_TR_NOOP("Attempt outcome"), QT_TR_NOOP("Error")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
+}
 
 int WorkerJobsModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
-}
-
-int WorkerJobsModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant WorkerJobsModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case JobColumn:
-        return tr("Job");
-    case TypeColumn:
-        return tr("Type");
-    case StatusColumn:
-        //: the job's status now (an attempt's job may have been requeued since)
-        return tr("Job status");
-    case AttemptColumn:
-        return tr("Attempt");
-    case StartedColumn:
-        return tr("Started");
-    case EndedColumn:
-        //: when the attempt ended, or when the lease of a held job expires
-        return tr("Ended / lease");
-    case OutcomeColumn:
-        return tr("Attempt outcome");
-    case ErrorColumn:
-        return tr("Error");
-    default:
-        return {};
-    }
 }
 
 QString WorkerJobsModel::outcomeText(const QString &outcome)

@@ -1,8 +1,7 @@
 #pragma once
 
+#include "common/tablemodel.h"
 #include "jobs/jobstore.h"
-
-#include <QAbstractTableModel>
 
 namespace hcm::ui {
 
@@ -10,7 +9,7 @@ namespace hcm::ui {
 // recent attempts that did not complete. Rows are keyed by (job id, attempt), so a held job that the
 // reaper requeues stays the same row and only changes: "Running" becomes "Lost". Updated in place
 // (rows move, arrive and leave), never reset.
-class WorkerJobsModel final : public QAbstractTableModel {
+class WorkerJobsModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column {
@@ -34,9 +33,7 @@ public:
     explicit WorkerJobsModel(QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     // Shows `jobs` (of jobs.workerId); a different worker replaces every row, the same one is updated.
     void setJobs(const WorkerJobs &jobs, qint64 nowMs);

@@ -49,43 +49,20 @@ void setUpTable(QTableView *table, const QList<int> &widths)
 // ---- WorkerTableModel ------------------------------------------------------------------------------
 
 WorkerTableModel::WorkerTableModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{}
+    : TableModel(parent)
+{
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("Worker"),         QT_TR_NOOP("Host"),    QT_TR_NOOP("PID"),
+        QT_TR_NOOP("State"),          QT_TR_NOOP("Running"), QT_TR_NOOP("Started"),
+        QT_TR_NOOP("Last heartbeat"), QT_TR_NOOP("Version")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
+}
 
 int WorkerTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_workers.size());
-}
-
-int WorkerTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant WorkerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case IdColumn:
-        return tr("Worker");
-    case HostColumn:
-        return tr("Host");
-    case PidColumn:
-        return tr("PID");
-    case StateColumn:
-        return tr("State");
-    case RunningColumn:
-        return tr("Running");
-    case StartedColumn:
-        return tr("Started");
-    case HeartbeatColumn:
-        return tr("Last heartbeat");
-    case VersionColumn:
-        return tr("Version");
-    default:
-        return {};
-    }
 }
 
 QString WorkerTableModel::stateText(const WorkerInfo &w) const

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "common/tablemodel.h"
 #include "jobs/asyncjobservice.h"
 #include "jobs/workerstate.h"
 
-#include <QAbstractTableModel>
 #include <QTimer>
 #include <QWidget>
 
@@ -18,7 +18,7 @@ class PausedTypesBar;
 class WorkerJobsModel;
 
 // Registered workers with their heartbeats. Updated in place: rows are keyed by worker id.
-class WorkerTableModel final : public QAbstractTableModel {
+class WorkerTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column {
@@ -39,9 +39,7 @@ public:
 
     explicit WorkerTableModel(QObject *parent = nullptr);
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     void setWorkers(const QList<WorkerInfo> &workers, qint64 nowMs);
 

@@ -46,9 +46,15 @@ QString valueText(const QJsonValue &v)
 } // namespace
 
 AuditTableModel::AuditTableModel(AsyncAuditService *service, QObject *parent)
-    : QAbstractTableModel(parent)
+    : TableModel(parent)
     , m_service(service)
 {
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("Time"),   QT_TR_NOOP("User"),    QT_TR_NOOP("Role"),    QT_TR_NOOP("Action"),
+        QT_TR_NOOP("Target"), QT_TR_NOOP("Outcome"), QT_TR_NOOP("Changes"), QT_TR_NOOP("Via")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
     m_pollTimer.setInterval(2000);
     connect(&m_pollTimer, &QTimer::timeout, this, &AuditTableModel::refreshNow);
     m_pollTimer.start();
@@ -58,44 +64,6 @@ AuditTableModel::AuditTableModel(AsyncAuditService *service, QObject *parent)
 int AuditTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
-}
-
-int AuditTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-Qt::ItemFlags AuditTableModel::flags(const QModelIndex &index) const
-{
-    if (!index.isValid())
-        return Qt::NoItemFlags;
-    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren;
-}
-
-QVariant AuditTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case TimeColumn:
-        return tr("Time");
-    case ActorColumn:
-        return tr("User");
-    case RoleColumn:
-        return tr("Role");
-    case ActionColumn:
-        return tr("Action");
-    case TargetColumn:
-        return tr("Target");
-    case OutcomeColumn:
-        return tr("Outcome");
-    case DiffColumn:
-        return tr("Changes");
-    case InterfaceColumn:
-        return tr("Via");
-    default:
-        return {};
-    }
 }
 
 QVariant AuditTableModel::data(const QModelIndex &index, int role) const

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "auth/asyncauditservice.h"
+#include "common/tablemodel.h"
 
-#include <QAbstractTableModel>
 #include <QHash>
 #include <QTimer>
 
@@ -16,7 +16,7 @@ namespace hcm {
 // of the trail is read first, and only when it moved is the newest page of the filter read and its
 // rows merged in at their places by id — rows are inserted, never reset. Only a new filter resets the
 // model (it is a new list).
-class AuditTableModel final : public QAbstractTableModel {
+class AuditTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column {
@@ -40,10 +40,7 @@ public:
     explicit AuditTableModel(AsyncAuditService *service, QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    Qt::ItemFlags flags(const QModelIndex &index) const override;
     bool canFetchMore(const QModelIndex &parent = {}) const override;
     void fetchMore(const QModelIndex &parent = {}) override;
 

@@ -12,6 +12,8 @@
 #include <QSqlDriver>
 #include <QSqlQuery>
 
+#include <functional>
+
 namespace hcm {
 
 namespace {
@@ -95,6 +97,79 @@ Status applyGroupRole(QSqlDatabase &db, const QString &name, std::optional<Role>
 QJsonObject change(const QJsonValue &oldValue, const QJsonValue &newValue)
 {
     return QJsonObject{{QStringLiteral("old"), oldValue}, {QStringLiteral("new"), newValue}};
+}
+
+// One change to an existing user's role or state, in one transaction: checks the right, locks the row,
+// leaves an unchanged user as it is, keeps an enabled system administrator, writes the row (and the
+// PostgreSQL group role), the audit entry and the log line.
+struct UserChange {
+    QString action;    // the audit entry's action
+    QString notFound;  // the error when there is no such user
+    QString lastAdmin; // the error when no enabled system administrator would be left
+    QString updating;  // the context of a failed UPDATE
+    std::function<void(User &)> apply;
+    std::function<QJsonObject(const User &before, const User &after)> diff;
+    std::function<QString(const User &before, const User &after)> logged; // after "<actor> "
+};
+
+Result<User> changeUser(const DbConfig &config, const QString &name, const Actor &actor, const UserChange &c)
+{
+    if (auto st = authorizeAndAudit(config, actor, Permission::ManageUsers, QStringLiteral("user"), {name});
+        !st)
+        return st.error();
+    auto conn = Database::connection(config);
+    if (!conn)
+        return conn.error();
+    QSqlDatabase db = conn.value();
+    Transaction tx(db);
+    if (auto st = tx.begin(); !st)
+        return st.error();
+    auto existing = findIn(db, name, true);
+    if (!existing)
+        return existing.error();
+    if (!existing->has_value())
+        return Error{Error::Code::NotFound, c.notFound};
+    const User before = existing->value();
+    User wanted = before;
+    c.apply(wanted);
+    if (wanted.role == before.role && wanted.disabled == before.disabled)
+        return before;
+    const auto activeAdmin = [](const User &u) { return u.role == Role::SystemAdmin && !u.disabled; };
+    if (activeAdmin(before) && !activeAdmin(wanted)) {
+        auto others = otherAdmins(db, name);
+        if (!others)
+            return others.error();
+        if (others.value() == 0)
+            return Error{Error::Code::Conflict, c.lastAdmin};
+    }
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE users SET role = ?, disabled = ?, updated_at = %1, updated_by = ? "
+                             "WHERE name = ?")
+                  .arg(Dialect::of(config).nowMs()));
+    q.addBindValue(roleToString(wanted.role));
+    q.addBindValue(wanted.disabled);
+    q.addBindValue(actor.name);
+    q.addBindValue(name);
+    if (!q.exec())
+        return Database::error(q.lastError(), c.updating);
+    if (config.isPostgres()) {
+        // A disabled login keeps no group role: psql gives it nothing either.
+        if (auto st =
+                applyGroupRole(db, name, wanted.disabled ? std::nullopt : std::optional<Role>(wanted.role));
+            !st)
+            return st.error();
+    }
+    if (auto st = AuditStore::append(
+            db, AuditEntry::of(actor, c.action, QStringLiteral("user"), {name}, c.diff(before, wanted)));
+        !st)
+        return st.error();
+    auto after = findIn(db, name, false);
+    if (!after)
+        return after.error();
+    if (auto st = tx.commit(); !st)
+        return st.error();
+    qCInfo(lcAuth).noquote() << actor.name << c.logged(before, after->value());
+    return after->value();
 }
 
 } // namespace
@@ -212,122 +287,43 @@ Result<User> UserService::add(const QString &name, Role role, const QString &dis
 
 Result<User> UserService::setRole(const QString &name, Role role, const Actor &actor)
 {
-    if (auto st = authorizeAndAudit(m_config, actor, Permission::ManageUsers, QStringLiteral("user"), {name});
-        !st)
-        return st.error();
-    auto conn = Database::connection(m_config);
-    if (!conn)
-        return conn.error();
-    QSqlDatabase db = conn.value();
-    Transaction tx(db);
-    if (auto st = tx.begin(); !st)
-        return st.error();
-    auto existing = findIn(db, name, true);
-    if (!existing)
-        return existing.error();
-    if (!existing->has_value())
-        return Error{Error::Code::NotFound,
-                     Tr::tr("There is no user \"%1\"; add it with: hcmctl users add %1 --role %2.")
-                         .arg(name, roleToString(role))};
-    const User before = existing->value();
-    if (before.role == role)
-        return before;
-    if (before.role == Role::SystemAdmin && !before.disabled) {
-        auto others = otherAdmins(db, name);
-        if (!others)
-            return others.error();
-        if (others.value() == 0)
-            return Error{Error::Code::Conflict,
-                         Tr::tr("%1 is the last system administrator and cannot become %2: make someone else "
-                                "a system administrator first.")
-                             .arg(name, roleDisplayName(role))};
-    }
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("UPDATE users SET role = ?, updated_at = %1, updated_by = ? WHERE name = ?")
-                  .arg(Dialect::of(m_config).nowMs()));
-    q.addBindValue(roleToString(role));
-    q.addBindValue(actor.name);
-    q.addBindValue(name);
-    if (!q.exec())
-        return Database::error(q.lastError(), Tr::tr("changing the role of %1").arg(name));
-    if (m_config.isPostgres()) {
-        if (auto st = applyGroupRole(db, name, before.disabled ? std::nullopt : std::optional<Role>(role));
-            !st)
-            return st.error();
-    }
-    const QJsonObject diff{{QStringLiteral("role"), change(roleToString(before.role), roleToString(role))}};
-    if (auto st = AuditStore::append(db, AuditEntry::of(actor, QStringLiteral("users.set_role"),
-                                                        QStringLiteral("user"), {name}, diff));
-        !st)
-        return st.error();
-    auto after = findIn(db, name, false);
-    if (!after)
-        return after.error();
-    if (auto st = tx.commit(); !st)
-        return st.error();
-    qCInfo(lcAuth).noquote() << actor.name << "changed the role of" << name << "from"
-                             << roleToString(before.role) << "to" << roleToString(role);
-    return after->value();
+    UserChange c;
+    c.action = QStringLiteral("users.set_role");
+    c.notFound = Tr::tr("There is no user \"%1\"; add it with: hcmctl users add %1 --role %2.")
+                     .arg(name, roleToString(role));
+    c.lastAdmin = Tr::tr("%1 is the last system administrator and cannot become %2: make someone else "
+                         "a system administrator first.")
+                      .arg(name, roleDisplayName(role));
+    c.updating = Tr::tr("changing the role of %1").arg(name);
+    c.apply = [role](User &u) { u.role = role; };
+    c.diff = [](const User &before, const User &after) {
+        return QJsonObject{
+            {QStringLiteral("role"), change(roleToString(before.role), roleToString(after.role))}};
+    };
+    c.logged = [](const User &before, const User &after) {
+        return QStringLiteral("changed the role of %1 from %2 to %3")
+            .arg(after.name, roleToString(before.role), roleToString(after.role));
+    };
+    return changeUser(m_config, name, actor, c);
 }
 
 Result<User> UserService::setDisabled(const QString &name, bool disabled, const Actor &actor)
 {
-    if (auto st = authorizeAndAudit(m_config, actor, Permission::ManageUsers, QStringLiteral("user"), {name});
-        !st)
-        return st.error();
-    auto conn = Database::connection(m_config);
-    if (!conn)
-        return conn.error();
-    QSqlDatabase db = conn.value();
-    Transaction tx(db);
-    if (auto st = tx.begin(); !st)
-        return st.error();
-    auto existing = findIn(db, name, true);
-    if (!existing)
-        return existing.error();
-    if (!existing->has_value())
-        return Error{Error::Code::NotFound, Tr::tr("There is no user \"%1\".").arg(name)};
-    const User before = existing->value();
-    if (before.disabled == disabled)
-        return before;
-    if (disabled && before.role == Role::SystemAdmin) {
-        auto others = otherAdmins(db, name);
-        if (!others)
-            return others.error();
-        if (others.value() == 0)
-            return Error{Error::Code::Conflict,
-                         Tr::tr("%1 is the last system administrator and cannot be disabled: make someone "
-                                "else a system administrator first.")
-                             .arg(name)};
-    }
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("UPDATE users SET disabled = ?, updated_at = %1, updated_by = ? WHERE name = ?")
-                  .arg(Dialect::of(m_config).nowMs()));
-    q.addBindValue(disabled);
-    q.addBindValue(actor.name);
-    q.addBindValue(name);
-    if (!q.exec())
-        return Database::error(q.lastError(), Tr::tr("changing the user %1").arg(name));
-    if (m_config.isPostgres()) {
-        // A disabled login keeps no group role: psql gives it nothing either.
-        if (auto st = applyGroupRole(db, name, disabled ? std::nullopt : std::optional<Role>(before.role));
-            !st)
-            return st.error();
-    }
-    const QJsonObject diff{{QStringLiteral("disabled"), change(before.disabled, disabled)}};
-    if (auto st = AuditStore::append(
-            db,
-            AuditEntry::of(actor, disabled ? QStringLiteral("users.disable") : QStringLiteral("users.enable"),
-                           QStringLiteral("user"), {name}, diff));
-        !st)
-        return st.error();
-    auto after = findIn(db, name, false);
-    if (!after)
-        return after.error();
-    if (auto st = tx.commit(); !st)
-        return st.error();
-    qCInfo(lcAuth).noquote() << actor.name << (disabled ? "disabled" : "enabled") << "the user" << name;
-    return after->value();
+    UserChange c;
+    c.action = disabled ? QStringLiteral("users.disable") : QStringLiteral("users.enable");
+    c.notFound = Tr::tr("There is no user \"%1\".").arg(name);
+    c.lastAdmin = Tr::tr("%1 is the last system administrator and cannot be disabled: make someone "
+                         "else a system administrator first.")
+                      .arg(name);
+    c.updating = Tr::tr("changing the user %1").arg(name);
+    c.apply = [disabled](User &u) { u.disabled = disabled; };
+    c.diff = [](const User &before, const User &after) {
+        return QJsonObject{{QStringLiteral("disabled"), change(before.disabled, after.disabled)}};
+    };
+    c.logged = [](const User &, const User &after) {
+        return QStringLiteral("%1 the user %2").arg(after.disabled ? "disabled" : "enabled", after.name);
+    };
+    return changeUser(m_config, name, actor, c);
 }
 
 } // namespace hcm

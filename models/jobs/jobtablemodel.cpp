@@ -56,10 +56,17 @@ QString JobTableModel::timeText(qint64 ms)
 }
 
 JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> clock, QObject *parent)
-    : QAbstractTableModel(parent)
+    : TableModel(parent)
     , m_service(service)
     , m_clock(std::move(clock))
 {
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("ID"),       QT_TR_NOOP("Type"),    QT_TR_NOOP("Status"),  QT_TR_NOOP("Priority"),
+        QT_TR_NOOP("Attempts"), QT_TR_NOOP("Created"), QT_TR_NOOP("Started"), QT_TR_NOOP("Duration"),
+        QT_TR_NOOP("Worker"),   QT_TR_NOOP("Error")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
     m_coalesceTimer.setSingleShot(true);
     m_coalesceTimer.setInterval(50);
     connect(&m_coalesceTimer, &QTimer::timeout, this, &JobTableModel::refreshNow);
@@ -82,48 +89,6 @@ JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> cl
 int JobTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_total);
-}
-
-int JobTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-Qt::ItemFlags JobTableModel::flags(const QModelIndex &index) const
-{
-    if (!index.isValid())
-        return Qt::NoItemFlags;
-    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren;
-}
-
-QVariant JobTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case IdColumn:
-        return tr("ID");
-    case TypeColumn:
-        return tr("Type");
-    case StatusColumn:
-        return tr("Status");
-    case PriorityColumn:
-        return tr("Priority");
-    case AttemptsColumn:
-        return tr("Attempts");
-    case CreatedColumn:
-        return tr("Created");
-    case StartedColumn:
-        return tr("Started");
-    case DurationColumn:
-        return tr("Duration");
-    case WorkerColumn:
-        return tr("Worker");
-    case ErrorColumn:
-        return tr("Error");
-    default:
-        return {};
-    }
 }
 
 QVariant JobTableModel::data(const QModelIndex &index, int role) const

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "common/clock.h"
+#include "common/tablemodel.h"
 #include "jobs/asyncjobservice.h"
 
-#include <QAbstractTableModel>
 #include <QHash>
 #include <QTimer>
 
@@ -20,7 +20,7 @@ namespace hcm {
 // old by job id into removeRows / moveRows / insertRows and row-ranged dataChanged, so selection, current row
 // and scroll position survive. Refresh requests are coalesced by a short single-shot timer: a burst of job
 // changes costs one query and one update.
-class JobTableModel final : public QAbstractTableModel {
+class JobTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column {
@@ -51,10 +51,7 @@ public:
                   QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    Qt::ItemFlags flags(const QModelIndex &index) const override;
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     // A new filter is a new list: the model resets once and loads the first window.

@@ -165,6 +165,28 @@ Status ScheduleStore::notifyChanged(QSqlDatabase &d) const
                      Tr::tr("announcing a schedule change"));
 }
 
+Status ScheduleStore::transact(TimeOfChange time,
+                               const std::function<Status(QSqlDatabase &d, qint64 nowMs)> &work) const
+{
+    auto conn = db();
+    if (!conn)
+        return conn.error();
+    QSqlDatabase d = conn.value();
+    qint64 nowMs = 0;
+    if (time == WithTime) {
+        const auto read = now();
+        if (!read)
+            return read.error();
+        nowMs = *read;
+    }
+    Transaction tx(d);
+    if (auto st = tx.begin(); !st)
+        return st;
+    if (auto st = work(d, nowMs); !st)
+        return st; // rolled back
+    return tx.commit();
+}
+
 Result<QList<Schedule>> ScheduleStore::list() const
 {
     auto conn = db();
@@ -212,100 +234,76 @@ Result<std::optional<Schedule>> ScheduleStore::findByName(const QString &name) c
 
 Result<qint64> ScheduleStore::insert(const Schedule &s, const QString &actor, const AuditWriterWithId &audit)
 {
-    auto conn = db();
-    if (!conn)
-        return conn.error();
-    QSqlDatabase d = conn.value();
-    const auto nowMs = now();
-    if (!nowMs)
-        return nowMs.error();
-    Transaction tx(d);
-    if (auto st = tx.begin(); !st)
-        return st.error();
-    QSqlQuery q(d);
-    q.prepare(QStringLiteral(
-        "INSERT INTO schedules (name, job_type, payload, priority, max_retries, cron, time_zone, enabled, "
-        "overlap_policy, missed_policy, next_run_at, created_at, created_by, updated_at, updated_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
-    bindDefinition(q, s);
-    q.addBindValue(*nowMs);
-    q.addBindValue(actor);
-    q.addBindValue(*nowMs);
-    q.addBindValue(actor);
-    if (auto st = Sql::exec(q, Tr::tr("adding schedule %1").arg(s.name)); !st)
-        return st.error();
-    if (!q.next())
-        return Error{Error::Code::Database, Tr::tr("adding schedule %1: no id came back").arg(s.name)};
-    const qint64 id = q.value(0).toLongLong();
-    q.finish();
-    if (audit) {
-        if (auto st = audit(d, id); !st)
-            return st.error();
-    }
-    if (auto st = notifyChanged(d); !st)
-        return st.error();
-    if (auto st = tx.commit(); !st)
-        return st.error();
+    qint64 id = 0;
+    const Status done = transact(WithTime, [&](QSqlDatabase &d, qint64 nowMs) -> Status {
+        QSqlQuery q(d);
+        q.prepare(QStringLiteral(
+            "INSERT INTO schedules (name, job_type, payload, priority, max_retries, cron, time_zone, "
+            "enabled, overlap_policy, missed_policy, next_run_at, created_at, created_by, updated_at, "
+            "updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+        bindDefinition(q, s);
+        q.addBindValue(nowMs);
+        q.addBindValue(actor);
+        q.addBindValue(nowMs);
+        q.addBindValue(actor);
+        if (auto st = Sql::exec(q, Tr::tr("adding schedule %1").arg(s.name)); !st)
+            return st;
+        if (!q.next())
+            return Error{Error::Code::Database, Tr::tr("adding schedule %1: no id came back").arg(s.name)};
+        id = q.value(0).toLongLong();
+        q.finish();
+        if (audit) {
+            if (auto st = audit(d, id); !st)
+                return st;
+        }
+        return notifyChanged(d);
+    });
+    if (!done)
+        return done.error();
     return id;
 }
 
 Status ScheduleStore::update(const Schedule &s, const QString &actor, const AuditWriter &audit)
 {
-    auto conn = db();
-    if (!conn)
-        return conn.error();
-    QSqlDatabase d = conn.value();
-    const auto nowMs = now();
-    if (!nowMs)
-        return nowMs.error();
-    Transaction tx(d);
-    if (auto st = tx.begin(); !st)
-        return st;
-    QSqlQuery q(d);
-    q.prepare(
-        QStringLiteral("UPDATE schedules SET name = ?, job_type = ?, payload = ?, priority = ?, "
-                       "max_retries = ?, cron = ?, time_zone = ?, enabled = ?, overlap_policy = ?, "
-                       "missed_policy = ?, next_run_at = ?, updated_at = ?, updated_by = ? WHERE id = ?"));
-    bindDefinition(q, s);
-    q.addBindValue(*nowMs);
-    q.addBindValue(actor);
-    q.addBindValue(s.id);
-    if (auto st = Sql::exec(q, Tr::tr("changing schedule %1").arg(s.name)); !st)
-        return st;
-    if (q.numRowsAffected() != 1)
-        return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(s.id)};
-    if (audit) {
-        if (auto st = audit(d); !st)
+    return transact(WithTime, [&](QSqlDatabase &d, qint64 nowMs) -> Status {
+        QSqlQuery q(d);
+        q.prepare(QStringLiteral(
+            "UPDATE schedules SET name = ?, job_type = ?, payload = ?, priority = ?, "
+            "max_retries = ?, cron = ?, time_zone = ?, enabled = ?, overlap_policy = ?, "
+            "missed_policy = ?, next_run_at = ?, updated_at = ?, updated_by = ? WHERE id = ?"));
+        bindDefinition(q, s);
+        q.addBindValue(nowMs);
+        q.addBindValue(actor);
+        q.addBindValue(s.id);
+        if (auto st = Sql::exec(q, Tr::tr("changing schedule %1").arg(s.name)); !st)
             return st;
-    }
-    if (auto st = notifyChanged(d); !st)
-        return st;
-    return tx.commit();
+        if (q.numRowsAffected() != 1)
+            return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(s.id)};
+        if (audit) {
+            if (auto st = audit(d); !st)
+                return st;
+        }
+        return notifyChanged(d);
+    });
 }
 
 Status ScheduleStore::remove(qint64 id, const AuditWriter &audit)
 {
-    auto conn = db();
-    if (!conn)
-        return conn.error();
-    QSqlDatabase d = conn.value();
-    Transaction tx(d);
-    if (auto st = tx.begin(); !st)
-        return st;
-    QSqlQuery q(d);
-    q.prepare(QStringLiteral("DELETE FROM schedules WHERE id = ?"));
-    q.addBindValue(id);
-    if (auto st = Sql::exec(q, Tr::tr("deleting schedule %1").arg(id)); !st)
-        return st;
-    if (q.numRowsAffected() != 1)
-        return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(id)};
-    if (audit) {
-        if (auto st = audit(d); !st)
+    return transact(WithoutTime, [&](QSqlDatabase &d, qint64) -> Status {
+        QSqlQuery q(d);
+        q.prepare(QStringLiteral("DELETE FROM schedules WHERE id = ?"));
+        q.addBindValue(id);
+        if (auto st = Sql::exec(q, Tr::tr("deleting schedule %1").arg(id)); !st)
             return st;
-    }
-    if (auto st = notifyChanged(d); !st)
-        return st;
-    return tx.commit();
+        if (q.numRowsAffected() != 1)
+            return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(id)};
+        if (audit) {
+            if (auto st = audit(d); !st)
+                return st;
+        }
+        return notifyChanged(d);
+    });
 }
 
 Result<QList<ScheduleRun>> ScheduleStore::recentJobs(qint64 id, int limit) const
@@ -333,58 +331,52 @@ Result<QList<ScheduleRun>> ScheduleStore::recentJobs(qint64 id, int limit) const
 
 Result<qint64> ScheduleStore::runNow(qint64 id, const QString &actor, const AuditWriterWithId &audit)
 {
-    auto conn = db();
-    if (!conn)
-        return conn.error();
-    QSqlDatabase d = conn.value();
-    const auto nowMs = now();
-    if (!nowMs)
-        return nowMs.error();
-    Transaction tx(d);
-    if (auto st = tx.begin(); !st)
-        return st.error();
-    QSqlQuery q(d);
-    q.prepare(QStringLiteral("INSERT INTO %1 (job_type, status, priority, payload, max_retries, run_at, "
-                             "created_at, updated_at, created_by, schedule_id) "
-                             "SELECT job_type, 'queued', priority, payload, max_retries, ?, ?, ?, ?, id "
-                             "FROM schedules WHERE id = ? RETURNING id")
-                  .arg(m_jobTable));
-    q.addBindValue(*nowMs);
-    q.addBindValue(*nowMs);
-    q.addBindValue(*nowMs);
-    q.addBindValue(actor);
-    q.addBindValue(id);
-    if (auto st = Sql::exec(q, Tr::tr("running schedule %1").arg(id)); !st)
-        return st.error();
-    if (!q.next())
-        return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(id)};
-    const qint64 jobId = q.value(0).toLongLong();
-    q.finish();
-    QSqlQuery u(d);
-    u.prepare(QStringLiteral("UPDATE schedules SET last_run_at = ?, last_job_id = ? WHERE id = ?"));
-    u.addBindValue(*nowMs);
-    u.addBindValue(jobId);
-    u.addBindValue(id);
-    if (auto st = Sql::exec(u, Tr::tr("running schedule %1").arg(id)); !st)
-        return st.error();
-    if (audit) {
-        if (auto st = audit(d, jobId); !st)
-            return st.error();
-    }
-    if (m_config.isPostgres()) {
-        JobEvent event;
-        event.kind = JobEvent::Kind::Enqueued;
-        event.ids = {jobId};
-        QSqlQuery n(d);
-        n.prepare(QStringLiteral("SELECT pg_notify('%1', ?)").arg(QLatin1String(kJobChannel)));
-        n.addBindValue(event.encode());
-        if (auto st = Sql::exec(n, Tr::tr("announcing a new job")); !st)
-            return st.error();
-        if (auto st = notifyChanged(d); !st)
-            return st.error();
-    }
-    if (auto st = tx.commit(); !st)
-        return st.error();
+    qint64 jobId = 0;
+    const Status done = transact(WithTime, [&](QSqlDatabase &d, qint64 nowMs) -> Status {
+        QSqlQuery q(d);
+        q.prepare(QStringLiteral("INSERT INTO %1 (job_type, status, priority, payload, max_retries, run_at, "
+                                 "created_at, updated_at, created_by, schedule_id) "
+                                 "SELECT job_type, 'queued', priority, payload, max_retries, ?, ?, ?, ?, id "
+                                 "FROM schedules WHERE id = ? RETURNING id")
+                      .arg(m_jobTable));
+        q.addBindValue(nowMs);
+        q.addBindValue(nowMs);
+        q.addBindValue(nowMs);
+        q.addBindValue(actor);
+        q.addBindValue(id);
+        if (auto st = Sql::exec(q, Tr::tr("running schedule %1").arg(id)); !st)
+            return st;
+        if (!q.next())
+            return Error{Error::Code::NotFound, Tr::tr("There is no schedule %1.").arg(id)};
+        jobId = q.value(0).toLongLong();
+        q.finish();
+        QSqlQuery u(d);
+        u.prepare(QStringLiteral("UPDATE schedules SET last_run_at = ?, last_job_id = ? WHERE id = ?"));
+        u.addBindValue(nowMs);
+        u.addBindValue(jobId);
+        u.addBindValue(id);
+        if (auto st = Sql::exec(u, Tr::tr("running schedule %1").arg(id)); !st)
+            return st;
+        if (audit) {
+            if (auto st = audit(d, jobId); !st)
+                return st;
+        }
+        if (m_config.isPostgres()) {
+            JobEvent event;
+            event.kind = JobEvent::Kind::Enqueued;
+            event.ids = {jobId};
+            QSqlQuery n(d);
+            n.prepare(QStringLiteral("SELECT pg_notify('%1', ?)").arg(QLatin1String(kJobChannel)));
+            n.addBindValue(event.encode());
+            if (auto st = Sql::exec(n, Tr::tr("announcing a new job")); !st)
+                return st;
+            if (auto st = notifyChanged(d); !st)
+                return st;
+        }
+        return {};
+    });
+    if (!done)
+        return done.error();
     return jobId;
 }
 

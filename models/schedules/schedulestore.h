@@ -9,6 +9,7 @@
 #include <QList>
 #include <QSqlDatabase>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -65,6 +66,11 @@ public:
 private:
     Result<QSqlDatabase> db() const;
     Status notifyChanged(QSqlDatabase &d) const;
+    enum TimeOfChange { WithoutTime, WithTime };
+    // On this thread's connection: reads the time of the change first (WithTime, see now()), then runs
+    // `work` in one transaction and commits it; an error from `work` rolls everything back.
+    Status transact(TimeOfChange time,
+                    const std::function<Status(QSqlDatabase &d, qint64 nowMs)> &work) const;
 
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;

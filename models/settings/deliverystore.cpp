@@ -96,40 +96,30 @@ Result<qint64> DeliveryStore::log(DeliveryRecord r)
 
 Result<QList<DeliveryRecord>> DeliveryStore::forJob(qint64 jobId)
 {
-    auto conn = Database::connection(m_config);
-    if (!conn)
-        return conn.error();
-    QSqlQuery q(conn.value());
-    q.setForwardOnly(true);
     // A digest's deliveries belong to every job it reported on: through the alerts it carries.
-    if (auto st = Sql::prepare(
-            q, kSelect + QStringLiteral("WHERE job_id = ? OR source_job_id = ? OR job_id IN "
-                                        "(SELECT d.job_id FROM notification_digest_items i "
-                                        "JOIN notification_digests d ON d.due_at = i.digest_due_at "
-                                        "WHERE i.source_job_id = ?) ORDER BY id"));
-        !st)
-        return st.error();
-    q.addBindValue(jobId);
-    q.addBindValue(jobId);
-    q.addBindValue(jobId);
-    if (auto st = Sql::exec(q, tr("reading notification deliveries")); !st)
-        return st.error();
-    QList<DeliveryRecord> out;
-    while (q.next())
-        out.append(fromQuery(q));
-    return out;
+    return select(QStringLiteral("WHERE job_id = ? OR source_job_id = ? OR job_id IN "
+                                 "(SELECT d.job_id FROM notification_digest_items i "
+                                 "JOIN notification_digests d ON d.due_at = i.digest_due_at "
+                                 "WHERE i.source_job_id = ?) ORDER BY id"),
+                  {jobId, jobId, jobId});
 }
 
 Result<QList<DeliveryRecord>> DeliveryStore::recent(int limit)
+{
+    return select(QStringLiteral("ORDER BY id DESC LIMIT ?"), {limit});
+}
+
+Result<QList<DeliveryRecord>> DeliveryStore::select(const QString &rest, const QVariantList &binds)
 {
     auto conn = Database::connection(m_config);
     if (!conn)
         return conn.error();
     QSqlQuery q(conn.value());
     q.setForwardOnly(true);
-    if (auto st = Sql::prepare(q, kSelect + QStringLiteral("ORDER BY id DESC LIMIT ?")); !st)
+    if (auto st = Sql::prepare(q, kSelect + rest); !st)
         return st.error();
-    q.addBindValue(limit);
+    for (const QVariant &v : binds)
+        q.addBindValue(v);
     if (auto st = Sql::exec(q, tr("reading notification deliveries")); !st)
         return st.error();
     QList<DeliveryRecord> out;

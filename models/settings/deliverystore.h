@@ -9,6 +9,7 @@
 #include <QList>
 #include <QSet>
 #include <QString>
+#include <QVariantList>
 
 #include <memory>
 
@@ -49,6 +50,9 @@ public:
     Result<QSet<QString>> deliveredBy(qint64 jobId);
 
 private:
+    // The deliveries that `rest` (WHERE, ORDER BY, LIMIT of the common SELECT) picks, with `binds`.
+    Result<QList<DeliveryRecord>> select(const QString &rest, const QVariantList &binds);
+
     DbConfig m_config;
     std::shared_ptr<Clock> m_clock;
 };

@@ -4,7 +4,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QRegularExpression>
 #include <QTime>
 #include <QTimeZone>
@@ -14,119 +13,11 @@ namespace hcm {
 
 namespace {
 
-struct FieldInfo {
-    const char *key;
-    const char *label;
-    // The longest value: characters of a text field, bytes (UTF-8) of a secret, characters of each entry
-    // of a list. 0: not free text (a switch, a number, a choice).
-    int maxLength;
-};
-
-// Form order. Labels are for people (error messages, hcmctl).
-const FieldInfo kFields[] = {
-    {"email_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Email alerts"), 0},
-    {"smtp_host", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP server"), 253},
-    {"smtp_port", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP port"), 0},
-    {"smtp_security", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP security"), 0},
-    {"smtp_username", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP user name"), 254},
-    {"smtp_password", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP password"), 1024},
-    {"email_from_address", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From address"), 254},
-    {"email_from_name", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From name"), 200},
-    {"email_reply_to", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Reply-to address"), 254},
-    {"email_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Admin email recipients"), 254},
-    {"sms_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS alerts"), 0},
-    {"sms_provider", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS provider"), 32},
-    {"twilio_account_sid", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio account SID"), 34},
-    {"twilio_auth_token", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio auth token"), 256},
-    {"sms_from_number", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS sender number"), 16},
-    {"sms_recipients", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS recipients"), 16},
-    {"twilio_base_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Twilio API address"), 2048},
-    {"slack_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack alerts"), 0},
-    {"slack_webhook_url", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack webhook URL"), 2048},
-    {"slack_channel", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Slack channel"), 81},
-    {"notify_job_failed",
-     QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job fails after its last retry"), 0},
-    {"notify_job_succeeded", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job succeeds"), 0},
-    {"notify_job_retried", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a job is retried"), 0},
-    {"notify_worker_lost", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Alert when a worker is lost"), 0},
-    {"quiet_hours_enabled", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours"), 0},
-    {"quiet_hours_start", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours start"), 5},
-    {"quiet_hours_end", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours end"), 5},
-    {"quiet_hours_timezone", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Quiet hours time zone"), 64},
-    {"digest_frequency", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Digest"), 0},
-    {"tls_ca_file", QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Extra trusted CA certificate file"),
-     4096},
-};
-
-QString boolText(bool b)
-{
-    return b ? QStringLiteral("true") : QStringLiteral("false");
-}
-
-std::optional<bool> parseBool(const QString &text)
-{
-    const QString t = text.trimmed().toLower();
-    if (t == QLatin1String("true") || t == QLatin1String("yes") || t == QLatin1String("on") ||
-        t == QLatin1String("1"))
-        return true;
-    if (t == QLatin1String("false") || t == QLatin1String("no") || t == QLatin1String("off") ||
-        t == QLatin1String("0"))
-        return false;
-    return std::nullopt;
-}
-
-QStringList parseList(const QString &text)
-{
-    QStringList out;
-    const QStringList parts = text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
-    for (const QString &p : parts)
-        out.append(p.trimmed());
-    return out;
-}
-
-bool isEmail(const QString &s)
-{
-    static const QRegularExpression re(
-        QStringLiteral("^[^@\\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                       "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"));
-    return re.match(s).hasMatch();
-}
-
-bool isE164(const QString &s)
-{
-    static const QRegularExpression re(QStringLiteral("^\\+[1-9][0-9]{1,14}$"));
-    return re.match(s).hasMatch();
-}
-
 bool isHttpsUrl(const QString &s)
 {
     const QUrl url(s, QUrl::StrictMode);
     return url.isValid() && url.scheme() == QLatin1String("https") && !url.host().isEmpty() &&
            url.userInfo().isEmpty();
-}
-
-bool isHostName(const QString &s)
-{
-    if (s.size() > 253)
-        return false;
-    // An IPv6 address, with or without brackets: QUrl checks its groups (":::" or "1:2:3" are none).
-    if (s.contains(QLatin1Char(':'))) {
-        const bool bracketed = s.startsWith(QLatin1Char('[')) && s.endsWith(QLatin1Char(']'));
-        QUrl url;
-        url.setHost(bracketed ? s.mid(1, s.size() - 2) : s, QUrl::StrictMode);
-        return url.isValid() && !url.host().isEmpty();
-    }
-    // A name or an IPv4 address.
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"));
-    return re.match(s).hasMatch();
-}
-
-std::optional<QTime> parseHhMm(const QString &s)
-{
-    static const QRegularExpression re(QStringLiteral("^([01][0-9]|2[0-3]):[0-5][0-9]$"));
-    if (!re.match(s).hasMatch())
-        return std::nullopt;
-    return QTime::fromString(s, QStringLiteral("HH:mm"));
 }
 
 // A value quoted in an error message, cut so that a pasted megabyte does not become the message.
@@ -207,50 +98,6 @@ std::optional<NotifyChannel> notifyChannelFromString(const QString &text)
     return std::nullopt;
 }
 
-const QStringList &NotificationSettings::fieldKeys()
-{
-    static const QStringList keys = [] {
-        QStringList out;
-        for (const FieldInfo &f : kFields)
-            out.append(QLatin1String(f.key));
-        return out;
-    }();
-    return keys;
-}
-
-const QStringList &NotificationSettings::secretKeys()
-{
-    static const QStringList keys{QStringLiteral("smtp_password"), QStringLiteral("twilio_auth_token"),
-                                  QStringLiteral("slack_webhook_url")};
-    return keys;
-}
-
-bool NotificationSettings::isSecretKey(const QString &key)
-{
-    return secretKeys().contains(key);
-}
-
-bool NotificationSettings::isKnownKey(const QString &key)
-{
-    return fieldKeys().contains(key);
-}
-
-QString NotificationSettings::fieldLabel(const QString &key)
-{
-    for (const FieldInfo &f : kFields)
-        if (key == QLatin1String(f.key))
-            return tr(f.label);
-    return key;
-}
-
-int NotificationSettings::maxLength(const QString &key)
-{
-    for (const FieldInfo &f : kFields)
-        if (key == QLatin1String(f.key))
-            return f.maxLength;
-    return 0;
-}
-
 bool NotificationSettings::customProviderUrlsAllowed()
 {
     return qEnvironmentVariable("HCM_ALLOW_CUSTOM_PROVIDER_URL") == QLatin1String("1");
@@ -323,13 +170,8 @@ QString NotificationSettings::caFileProblem(const QString &path)
 
 SecretField *NotificationSettings::secret(const QString &key)
 {
-    if (key == QLatin1String("smtp_password"))
-        return &smtpPassword;
-    if (key == QLatin1String("twilio_auth_token"))
-        return &twilioAuthToken;
-    if (key == QLatin1String("slack_webhook_url"))
-        return &slackWebhookUrl;
-    return nullptr;
+    const SettingsField *f = field(key);
+    return f && f->isSecret() ? &f->secret(*this) : nullptr;
 }
 
 const SecretField *NotificationSettings::secret(const QString &key) const
@@ -339,122 +181,35 @@ const SecretField *NotificationSettings::secret(const QString &key) const
 
 QString NotificationSettings::text(const QString &key) const
 {
-    if (const SecretField *s = secret(key))
-        return s->willBeSet() ? QStringLiteral("set") : QStringLiteral("unset");
-    const QHash<QString, QString> all = fingerprints();
-    return all.value(key);
+    const SettingsField *f = field(key);
+    return f ? f->text(*this) : QString();
 }
 
 QHash<QString, QString> NotificationSettings::fingerprints() const
 {
-    const QLatin1Char comma(',');
-    return {
-        {QStringLiteral("email_enabled"), boolText(emailEnabled)},
-        {QStringLiteral("smtp_host"), smtpHost},
-        {QStringLiteral("smtp_port"), QString::number(smtpPort)},
-        {QStringLiteral("smtp_security"), toString(smtpSecurity)},
-        {QStringLiteral("smtp_username"), smtpUsername},
-        {QStringLiteral("email_from_address"), emailFromAddress},
-        {QStringLiteral("email_from_name"), emailFromName},
-        {QStringLiteral("email_reply_to"), emailReplyTo},
-        {QStringLiteral("email_recipients"), emailRecipients.join(comma)},
-        {QStringLiteral("sms_enabled"), boolText(smsEnabled)},
-        {QStringLiteral("sms_provider"), smsProvider},
-        {QStringLiteral("twilio_account_sid"), twilioAccountSid},
-        {QStringLiteral("sms_from_number"), smsFromNumber},
-        {QStringLiteral("sms_recipients"), smsRecipients.join(comma)},
-        {QStringLiteral("twilio_base_url"), twilioBaseUrl},
-        {QStringLiteral("slack_enabled"), boolText(slackEnabled)},
-        {QStringLiteral("slack_channel"), slackChannel},
-        {QStringLiteral("notify_job_failed"), boolText(notifyJobFailed)},
-        {QStringLiteral("notify_job_succeeded"), boolText(notifyJobSucceeded)},
-        {QStringLiteral("notify_job_retried"), boolText(notifyJobRetried)},
-        {QStringLiteral("notify_worker_lost"), boolText(notifyWorkerLost)},
-        {QStringLiteral("quiet_hours_enabled"), boolText(quietHoursEnabled)},
-        {QStringLiteral("quiet_hours_start"), quietHoursStart},
-        {QStringLiteral("quiet_hours_end"), quietHoursEnd},
-        {QStringLiteral("quiet_hours_timezone"), quietHoursTimeZone},
-        {QStringLiteral("digest_frequency"), toString(digestFrequency)},
-        {QStringLiteral("tls_ca_file"), tlsCaFile},
-    };
+    QHash<QString, QString> out;
+    for (const SettingsField &f : fields())
+        if (!f.isSecret())
+            out.insert(f.name(), f.text(*this));
+    return out;
 }
 
 QString NotificationSettings::setText(const QString &key, const QString &value)
 {
-    if (isSecretKey(key))
+    const SettingsField *f = field(key);
+    if (!f)
+        return tr("Unknown setting \"%1\".").arg(quoted(key));
+    if (f->isSecret())
         return tr("%1 is a secret: it cannot be set from text here.").arg(fieldLabel(key));
-    const QString v = value.trimmed();
-    auto setBool = [&](bool &field) {
-        const auto b = parseBool(v);
-        if (!b)
-            return tr("%1 must be true or false, not \"%2\".").arg(fieldLabel(key), quoted(v));
-        field = *b;
-        return QString();
-    };
-    const QHash<QString, bool *> bools{
-        {QStringLiteral("email_enabled"), &emailEnabled},
-        {QStringLiteral("sms_enabled"), &smsEnabled},
-        {QStringLiteral("slack_enabled"), &slackEnabled},
-        {QStringLiteral("notify_job_failed"), &notifyJobFailed},
-        {QStringLiteral("notify_job_succeeded"), &notifyJobSucceeded},
-        {QStringLiteral("notify_job_retried"), &notifyJobRetried},
-        {QStringLiteral("notify_worker_lost"), &notifyWorkerLost},
-        {QStringLiteral("quiet_hours_enabled"), &quietHoursEnabled},
-    };
-    if (bool *b = bools.value(key))
-        return setBool(*b);
-    const QHash<QString, QString *> texts{
-        {QStringLiteral("smtp_host"), &smtpHost},
-        {QStringLiteral("smtp_username"), &smtpUsername},
-        {QStringLiteral("email_from_address"), &emailFromAddress},
-        {QStringLiteral("email_from_name"), &emailFromName},
-        {QStringLiteral("email_reply_to"), &emailReplyTo},
-        {QStringLiteral("sms_provider"), &smsProvider},
-        {QStringLiteral("twilio_account_sid"), &twilioAccountSid},
-        {QStringLiteral("sms_from_number"), &smsFromNumber},
-        {QStringLiteral("twilio_base_url"), &twilioBaseUrl},
-        {QStringLiteral("slack_channel"), &slackChannel},
-        {QStringLiteral("quiet_hours_start"), &quietHoursStart},
-        {QStringLiteral("quiet_hours_end"), &quietHoursEnd},
-        {QStringLiteral("quiet_hours_timezone"), &quietHoursTimeZone},
-        {QStringLiteral("tls_ca_file"), &tlsCaFile},
-    };
-    if (QString *t = texts.value(key)) {
-        *t = v;
-        return {};
-    }
-    if (key == QLatin1String("smtp_port")) {
-        bool ok = false;
-        const int port = v.toInt(&ok);
-        if (!ok)
-            return tr("%1 must be a whole number from 1 to 65535, not \"%2\".")
-                .arg(fieldLabel(key), quoted(v));
-        smtpPort = port;
-        return {};
-    }
-    if (key == QLatin1String("smtp_security")) {
-        const auto s = smtpSecurityFromString(v);
-        if (!s)
-            return tr("%1 must be none, starttls or tls, not \"%2\".").arg(fieldLabel(key), quoted(v));
-        smtpSecurity = *s;
-        return {};
-    }
-    if (key == QLatin1String("digest_frequency")) {
-        const auto d = digestFromString(v);
-        if (!d)
-            return tr("%1 must be immediate, hourly or daily, not \"%2\".").arg(fieldLabel(key), quoted(v));
-        digestFrequency = *d;
-        return {};
-    }
-    if (key == QLatin1String("email_recipients")) {
-        emailRecipients = parseList(v);
-        return {};
-    }
-    if (key == QLatin1String("sms_recipients")) {
-        smsRecipients = parseList(v);
-        return {};
-    }
-    return tr("Unknown setting \"%1\".").arg(quoted(key));
+    return f->parse(*this, value);
+}
+
+QString NotificationSettings::setJson(const QString &key, const QJsonValue &value)
+{
+    const SettingsField *f = field(key);
+    if (!f)
+        return tr("Unknown setting.");
+    return f->setJson(*this, value);
 }
 
 QMap<QString, QString> NotificationSettings::validate() const
@@ -465,58 +220,13 @@ QMap<QString, QString> NotificationSettings::validate() const
             e.insert(QLatin1String(key), message);
     };
 
-    // Lengths first: a value beyond its limit gets that error alone and is never quoted back.
-    const auto limitOf = [](const char *key) { return maxLength(QLatin1String(key)); };
-    const QHash<QString, QString> texts = fingerprints();
-    for (const QString &key : fieldKeys()) {
-        const int limit = maxLength(key);
-        const QString value = texts.value(key);
-        if (limit > 0 && !isSecretKey(key) && !key.endsWith(QLatin1String("_recipients")) &&
-            value.size() > limit)
-            add(qPrintable(key), tr("%1 is %2 characters long; the limit is %3.")
-                                     .arg(fieldLabel(key))
-                                     .arg(value.size())
-                                     .arg(limit));
-    }
-    for (const auto &[key, list] :
-         {qMakePair("email_recipients", &emailRecipients), qMakePair("sms_recipients", &smsRecipients)}) {
-        if (list->size() > kMaxListEntries)
-            add(key, tr("%1 has %2 entries; the limit is %3.")
-                         .arg(fieldLabel(QLatin1String(key)))
-                         .arg(list->size())
-                         .arg(kMaxListEntries));
-        for (const QString &entry : *list)
-            if (entry.size() > limitOf(key))
-                add(key, tr("An entry of %1 is %2 characters long; the limit is %3.")
-                             .arg(fieldLabel(QLatin1String(key)))
-                             .arg(entry.size())
-                             .arg(limitOf(key)));
-    }
-    for (const QString &key : secretKeys()) {
-        const SecretField *f = secret(key);
-        const qsizetype bytes =
-            f->change == SecretField::Change::Replace ? f->replacement.toUtf8().size() : 0;
-        if (bytes > maxLength(key))
-            add(qPrintable(key), tr("%1 is %2 bytes long; the limit is %3 bytes.")
-                                     .arg(fieldLabel(key))
-                                     .arg(bytes)
-                                     .arg(maxLength(key)));
-    }
+    // Each field on its own: its length first (a value beyond its limit gets that error alone and is never
+    // quoted back), then its rule.
+    for (const SettingsField &f : fields())
+        if (const QString message = f.check(*this); !message.isEmpty())
+            add(f.key, message);
 
-    // Email
-    if (smtpPort < 1 || smtpPort > 65535)
-        add("smtp_port", tr("The SMTP port must be from 1 to 65535."));
-    if (!smtpHost.isEmpty() && !isHostName(smtpHost))
-        add("smtp_host", tr("\"%1\" is not a host name or IP address.").arg(smtpHost));
-    if (!emailFromAddress.isEmpty() && !isEmail(emailFromAddress))
-        add("email_from_address", tr("\"%1\" is not an email address.").arg(emailFromAddress));
-    if (!emailReplyTo.isEmpty() && !isEmail(emailReplyTo))
-        add("email_reply_to", tr("\"%1\" is not an email address.").arg(emailReplyTo));
-    if (emailFromName.contains(QLatin1Char('\n')) || emailFromName.contains(QLatin1Char('\r')))
-        add("email_from_name", tr("The sender name must be on one line."));
-    for (const QString &r : emailRecipients)
-        if (!isEmail(r))
-            add("email_recipients", tr("\"%1\" is not an email address.").arg(r));
+    // Rules between fields.
     if (!smtpUsername.isEmpty() && !smtpPassword.willBeSet())
         add("smtp_password", tr("A password is needed with the SMTP user name."));
     // Without TLS, AUTH PLAIN/LOGIN puts the password on the wire as base64: readable by anyone on the
@@ -541,21 +251,6 @@ QMap<QString, QString> NotificationSettings::validate() const
         if (emailRecipients.isEmpty())
             add("email_recipients", tr("Email alerts need at least one recipient."));
     }
-
-    // SMS
-    if (smsProvider != QLatin1String("twilio"))
-        add("sms_provider", tr("The only SMS provider supported is twilio."));
-    static const QRegularExpression sidRe(QStringLiteral("^AC[0-9a-fA-F]{32}$"));
-    if (!twilioAccountSid.isEmpty() && !sidRe.match(twilioAccountSid).hasMatch())
-        add("twilio_account_sid", tr("A Twilio account SID is \"AC\" followed by 32 hexadecimal digits."));
-    if (!smsFromNumber.isEmpty() && !isE164(smsFromNumber))
-        add("sms_from_number",
-            tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(smsFromNumber));
-    for (const QString &r : smsRecipients)
-        if (!isE164(r))
-            add("sms_recipients", tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(r));
-    if (const QString why = twilioBaseUrlProblem(twilioBaseUrl); !why.isEmpty())
-        add("twilio_base_url", why);
     if (smsEnabled) {
         if (twilioAccountSid.isEmpty())
             add("twilio_account_sid", tr("SMS alerts need the Twilio account SID."));
@@ -566,42 +261,11 @@ QMap<QString, QString> NotificationSettings::validate() const
         if (smsRecipients.isEmpty())
             add("sms_recipients", tr("SMS alerts need at least one recipient."));
     }
-
-    // Slack
-    if (slackWebhookUrl.change == SecretField::Change::Replace) {
-        if (const QString why = slackWebhookUrlProblem(slackWebhookUrl.replacement); !why.isEmpty())
-            add("slack_webhook_url", why);
-    }
-    static const QRegularExpression channelRe(QStringLiteral("^[#@]?[A-Za-z0-9._-]{1,80}$"));
-    if (!slackChannel.isEmpty() && !channelRe.match(slackChannel).hasMatch())
-        add("slack_channel", tr("\"%1\" is not a Slack channel name (#alerts).").arg(slackChannel));
     if (slackEnabled && !slackWebhookUrl.willBeSet())
         add("slack_webhook_url", tr("Slack alerts need a webhook URL."));
-
-    // Quiet hours
-    const auto start = parseHhMm(quietHoursStart);
-    const auto end = parseHhMm(quietHoursEnd);
-    if (!start)
-        add("quiet_hours_start", tr("\"%1\" is not a time of day as HH:mm (22:00).").arg(quietHoursStart));
-    if (!end)
-        add("quiet_hours_end", tr("\"%1\" is not a time of day as HH:mm (07:00).").arg(quietHoursEnd));
-    if (quietHoursEnabled && start && end && *start == *end)
+    if (quietHoursEnabled && quietHoursStart.isValid() && quietHoursEnd.isValid() &&
+        quietHoursStart == quietHoursEnd)
         add("quiet_hours_end", tr("Quiet hours must end at a different time than they start."));
-    if (!QTimeZone::isTimeZoneIdAvailable(quietHoursTimeZone.toUtf8()) ||
-        !QTimeZone(quietHoursTimeZone.toUtf8()).isValid())
-        add("quiet_hours_timezone",
-            tr("\"%1\" is not a known time zone; use an IANA name such as Europe/Berlin.")
-                .arg(quietHoursTimeZone));
-
-    // The file is read where the value is set or changed; a stored value is not checked again at every
-    // save (an admin's machine may lack a file that only the workers have), the channels check it
-    // before they use it.
-    const bool caChanged =
-        loadedFingerprints.isEmpty() || loadedFingerprints.value(QStringLiteral("tls_ca_file")) != tlsCaFile;
-    if (!tlsCaFile.isEmpty() && caChanged) {
-        if (const QString why = caFileProblem(tlsCaFile); !why.isEmpty())
-            add("tls_ca_file", why);
-    }
 
     // No channel can work without anything to send to: nothing more to check.
     return e;
@@ -610,24 +274,8 @@ QMap<QString, QString> NotificationSettings::validate() const
 QJsonObject NotificationSettings::toJson() const
 {
     QJsonObject o;
-    const QHash<QString, QString> all = fingerprints();
-    for (const QString &key : fieldKeys()) {
-        if (isSecretKey(key)) {
-            o.insert(key, text(key));
-            continue;
-        }
-        const QString v = all.value(key);
-        if (key.endsWith(QLatin1String("_enabled")) || key.startsWith(QLatin1String("notify_")))
-            o.insert(key, v == QLatin1String("true"));
-        else if (key == QLatin1String("smtp_port"))
-            o.insert(key, smtpPort);
-        else if (key == QLatin1String("email_recipients"))
-            o.insert(key, QJsonArray::fromStringList(emailRecipients));
-        else if (key == QLatin1String("sms_recipients"))
-            o.insert(key, QJsonArray::fromStringList(smsRecipients));
-        else
-            o.insert(key, v);
-    }
+    for (const SettingsField &f : fields())
+        o.insert(f.name(), f.toJson(*this));
     o.insert(QStringLiteral("version"), version);
     o.insert(QStringLiteral("updated_by"), updatedBy);
     o.insert(QStringLiteral("updated_at"),
@@ -640,25 +288,25 @@ qint64 NotificationSettings::quietUntil(qint64 utcMs) const
 {
     if (!quietHoursEnabled)
         return 0;
-    const auto start = parseHhMm(quietHoursStart);
-    const auto end = parseHhMm(quietHoursEnd);
+    const QTime &start = quietHoursStart;
+    const QTime &end = quietHoursEnd;
     const QTimeZone zone(quietHoursTimeZone.toUtf8());
-    if (!start || !end || !zone.isValid() || *start == *end)
+    if (!start.isValid() || !end.isValid() || !zone.isValid() || start == end)
         return 0;
     const QDateTime local = QDateTime::fromMSecsSinceEpoch(utcMs, zone);
     const QDate today = local.date();
     const QTime now = local.time();
     auto at = [&](const QDate &d, const QTime &t) { return QDateTime(d, t, zone).toMSecsSinceEpoch(); };
-    if (*start < *end) {
-        if (now >= *start && now < *end)
-            return at(today, *end);
+    if (start < end) {
+        if (now >= start && now < end)
+            return at(today, end);
         return 0;
     }
     // The quiet period spans midnight (22:00–07:00).
-    if (now >= *start)
-        return at(today.addDays(1), *end);
-    if (now < *end)
-        return at(today, *end);
+    if (now >= start)
+        return at(today.addDays(1), end);
+    if (now < end)
+        return at(today, end);
     return 0;
 }
 

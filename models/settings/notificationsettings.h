@@ -3,12 +3,17 @@
 #include <QCoreApplication>
 #include <QHash>
 #include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
 #include <QMap>
 #include <QString>
 #include <QStringList>
+#include <QTime>
 #include <QTimeZone>
+#include <QVariant>
 
 #include <optional>
+#include <variant>
 
 namespace hcm {
 
@@ -56,6 +61,8 @@ struct SecretField {
     }
 };
 
+struct SettingsField;
+
 // The organisation-wide notification settings: one row of notification_settings. A plain value: the
 // GUI form edits a copy and hands it to NotificationSettingsStore::save() with the version it loaded.
 //
@@ -101,8 +108,8 @@ public:
 
     // Quiet hours delay alerts to their end; they never drop them.
     bool quietHoursEnabled = false;
-    QString quietHoursStart = QStringLiteral("22:00");  // HH:mm
-    QString quietHoursEnd = QStringLiteral("07:00");    // HH:mm; before start: the period spans midnight
+    QTime quietHoursStart = QTime(22, 0);               // stored as HH:mm; null when no valid time was given
+    QTime quietHoursEnd = QTime(7, 0);                  // before start: the period spans midnight
     QString quietHoursTimeZone = QStringLiteral("UTC"); // IANA id
 
     DigestFrequency digestFrequency = DigestFrequency::Immediate;
@@ -117,7 +124,12 @@ public:
     // the fields that changed since then. Empty for a value that was not loaded.
     QHash<QString, QString> loadedFingerprints;
 
-    // Every field key, in form order, and the three secret keys among them.
+    // Every field, in form order: the one table that parsing, validation, storage, JSON and the form's
+    // binding are derived from (see SettingsField below and docs/architecture.md).
+    static const QList<SettingsField> &fields();
+    // The field with `key`; nullptr for an unknown key.
+    static const SettingsField *field(const QString &key);
+    // Every field key, in form order, and the secret keys among them.
     static const QStringList &fieldKeys();
     static const QStringList &secretKeys();
     static bool isSecretKey(const QString &key);
@@ -142,13 +154,17 @@ public:
     QString text(const QString &key) const;
     // Sets a non-secret field from text as a person types it; returns an error sentence or "".
     QString setText(const QString &key, const QString &text);
+    // Sets a field from a JSON value as the HTTP API receives it (a secret: a string replaces it, null or
+    // "" clears it, "set" keeps it); returns an error sentence or "".
+    QString setJson(const QString &key, const QJsonValue &value);
 
     // Field-keyed errors (empty: valid). Checks formats, what an enabled channel needs, and that SMTP
     // credentials never travel unencrypted to another machine (smtp_security "none" with a user name or
     // password is refused unless the server is a loopback address).
     QMap<QString, QString> validate() const;
 
-    // Everything but secret values: secrets appear as "set" / "unset".
+    // Everything but secret values: secrets appear as "set" / "unset". The shape of `hcmctl settings
+    // show --json` and of GET /api/system/notification-settings.
     QJsonObject toJson() const;
 
     // What the store compares to find conflicting fields: the field's text, or for a secret a digest
@@ -187,6 +203,77 @@ public:
     // Why `path` is not a usable extra CA file (absolute, a readable file of at most kMaxCaFileBytes
     // holding at least one PEM certificate); empty when it is. Reads the file.
     static QString caFileProblem(const QString &path);
+};
+
+// A field's value as its type holds it: Bool, Int, Text and Choice (the stored name, "starttls"), Time,
+// List. Secrets have none (SecretField).
+using SettingsValue = std::variant<bool, int, QString, QTime, QStringList>;
+
+// One row of the field table (NotificationSettings::fields()). Everything that reads or writes a field
+// goes through its row: parse() and text() (hcmctl, conflicts, the audit diff), toJson() and setJson()
+// (hcmctl --json, the HTTP API), toSql() and fromSql() (the store), value() and setValue() (the form's
+// editors), check() (validation of the field on its own; rules between fields are in validate()).
+struct SettingsField {
+    Q_DECLARE_TR_FUNCTIONS(hcm::NotificationSettings)
+
+public:
+    enum class Type { Bool, Int, Text, Choice, Time, List, Secret };
+    // The group of the settings form the field belongs to.
+    enum class Section { Email, Sms, Slack, Events, QuietHours, Delivery };
+    // One choice of a Choice field: its stored name ("starttls") and its text in the form.
+    struct Choice {
+        const char *name;
+        const char *text; // QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", …)
+    };
+    using Member = std::variant<bool NotificationSettings::*, int NotificationSettings::*,
+                                QString NotificationSettings::*, QTime NotificationSettings::*,
+                                QStringList NotificationSettings::*, SecretField NotificationSettings::*>;
+
+    const char *key; // the column (secrets: key + "_enc"), the JSON name, hcmctl's KEY
+    Type type;
+    Section section;
+    const char *label; // QT_TRANSLATE_NOOP("hcm::NotificationSettings", …): errors, hcmctl, the form
+    // The longest value: characters of a text field, of each entry of a list, bytes (UTF-8) of a secret;
+    // 0: not free text (a switch, a number, a choice).
+    int maxLength = 0;
+    Member member{};
+    // Int fields: the range parse() names when the text is no whole number.
+    int minimum = 0;
+    int maximum = 0;
+    // Choice fields (their members are enums): the choices in form order, the names as error messages
+    // list them, and the enum through its stored name (setChoice: false for an unknown name).
+    QList<Choice> choices{};
+    const char *choiceNames = "";
+    QString (*getChoice)(const NotificationSettings &) = nullptr;
+    bool (*setChoice)(NotificationSettings &, const QString &) = nullptr;
+    // The field's own rule (nullptr: none): an error sentence or "". Runs after the length checks.
+    QString (*rule)(const NotificationSettings &) = nullptr;
+    // A valid value other than the default, as text (for secrets the plaintext): documentation, and
+    // the tests that take every field through storage, JSON and the form.
+    const char *example = "";
+
+    QString name() const { return QLatin1String(key); }
+    QString column() const;
+    QString labelText() const;
+    bool isSecret() const { return type == Type::Secret; }
+
+    SettingsValue value(const NotificationSettings &s) const;
+    void setValue(NotificationSettings &s, const SettingsValue &v) const;
+    QString text(const NotificationSettings &s) const;
+    QString parse(NotificationSettings &s, const QString &text) const;
+    QJsonValue toJson(const NotificationSettings &s) const;
+    QString setJson(NotificationSettings &s, const QJsonValue &v) const;
+    QVariant toSql(const NotificationSettings &s) const;
+    void fromSql(NotificationSettings &s, const QVariant &v) const;
+    // Length limits, then rule().
+    QString check(const NotificationSettings &s) const;
+
+    SecretField &secret(NotificationSettings &s) const;
+    const SecretField &secret(const NotificationSettings &s) const;
+
+private:
+    // `text` is not a time of day (Time fields).
+    QString timeProblem(const QString &text) const;
 };
 
 } // namespace hcm

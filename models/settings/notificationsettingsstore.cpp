@@ -8,8 +8,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
-#include <QJsonArray>
-#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlQuery>
 #include <QSqlRecord>
 
@@ -19,54 +18,17 @@ namespace hcm {
 
 namespace {
 
-const QStringList kColumns{
-    QStringLiteral("version"),
-    QStringLiteral("email_enabled"),
-    QStringLiteral("smtp_host"),
-    QStringLiteral("smtp_port"),
-    QStringLiteral("smtp_security"),
-    QStringLiteral("smtp_username"),
-    QStringLiteral("smtp_password_enc"),
-    QStringLiteral("email_from_address"),
-    QStringLiteral("email_from_name"),
-    QStringLiteral("email_reply_to"),
-    QStringLiteral("email_recipients"),
-    QStringLiteral("sms_enabled"),
-    QStringLiteral("sms_provider"),
-    QStringLiteral("twilio_account_sid"),
-    QStringLiteral("twilio_auth_token_enc"),
-    QStringLiteral("sms_from_number"),
-    QStringLiteral("sms_recipients"),
-    QStringLiteral("twilio_base_url"),
-    QStringLiteral("slack_enabled"),
-    QStringLiteral("slack_webhook_url_enc"),
-    QStringLiteral("slack_channel"),
-    QStringLiteral("notify_job_failed"),
-    QStringLiteral("notify_job_succeeded"),
-    QStringLiteral("notify_job_retried"),
-    QStringLiteral("notify_worker_lost"),
-    QStringLiteral("quiet_hours_enabled"),
-    QStringLiteral("quiet_hours_start"),
-    QStringLiteral("quiet_hours_end"),
-    QStringLiteral("quiet_hours_timezone"),
-    QStringLiteral("digest_frequency"),
-    QStringLiteral("tls_ca_file"),
-    QStringLiteral("updated_by"),
-    QStringLiteral("updated_at"),
-};
-
-QStringList listFrom(const QVariant &v)
+// Every column of the row: the table's fields, then the version and audit columns.
+const QStringList &columns()
 {
-    QStringList out;
-    const QJsonArray array = QJsonDocument::fromJson(v.toString().toUtf8()).array();
-    for (const QJsonValue &item : array)
-        out.append(item.toString());
-    return out;
-}
-
-QString listText(const QStringList &list)
-{
-    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+    static const QStringList all = [] {
+        QStringList out{QStringLiteral("version")};
+        for (const SettingsField &f : NotificationSettings::fields())
+            out.append(f.column());
+        out << QStringLiteral("updated_by") << QStringLiteral("updated_at");
+        return out;
+    }();
+    return all;
 }
 
 QString secretFingerprint(const QString &ciphertext)
@@ -86,7 +48,7 @@ Result<StoredRow> readRow(QSqlDatabase &db)
 {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT %1 FROM notification_settings WHERE id = 1")
-                    .arg(kColumns.join(QLatin1String(", ")))))
+                    .arg(columns().join(QLatin1String(", ")))))
         return Database::error(q.lastError(),
                                NotificationSettingsStore::tr("reading the notification settings"));
     if (!q.next())
@@ -96,43 +58,19 @@ Result<StoredRow> readRow(QSqlDatabase &db)
     StoredRow row;
     NotificationSettings &s = row.settings;
     const QSqlRecord rec = q.record();
-    auto v = [&](const char *column) { return q.value(rec.indexOf(QLatin1String(column))); };
-    s.version = v("version").toInt();
-    s.emailEnabled = v("email_enabled").toBool();
-    s.smtpHost = v("smtp_host").toString();
-    s.smtpPort = v("smtp_port").toInt();
-    s.smtpSecurity = smtpSecurityFromString(v("smtp_security").toString()).value_or(SmtpSecurity::StartTls);
-    s.smtpUsername = v("smtp_username").toString();
-    s.emailFromAddress = v("email_from_address").toString();
-    s.emailFromName = v("email_from_name").toString();
-    s.emailReplyTo = v("email_reply_to").toString();
-    s.emailRecipients = listFrom(v("email_recipients"));
-    s.smsEnabled = v("sms_enabled").toBool();
-    s.smsProvider = v("sms_provider").toString();
-    s.twilioAccountSid = v("twilio_account_sid").toString();
-    s.smsFromNumber = v("sms_from_number").toString();
-    s.smsRecipients = listFrom(v("sms_recipients"));
-    s.twilioBaseUrl = v("twilio_base_url").toString();
-    s.slackEnabled = v("slack_enabled").toBool();
-    s.slackChannel = v("slack_channel").toString();
-    s.notifyJobFailed = v("notify_job_failed").toBool();
-    s.notifyJobSucceeded = v("notify_job_succeeded").toBool();
-    s.notifyJobRetried = v("notify_job_retried").toBool();
-    s.notifyWorkerLost = v("notify_worker_lost").toBool();
-    s.quietHoursEnabled = v("quiet_hours_enabled").toBool();
-    s.quietHoursStart = v("quiet_hours_start").toString();
-    s.quietHoursEnd = v("quiet_hours_end").toString();
-    s.quietHoursTimeZone = v("quiet_hours_timezone").toString();
-    s.digestFrequency =
-        digestFromString(v("digest_frequency").toString()).value_or(DigestFrequency::Immediate);
-    s.tlsCaFile = v("tls_ca_file").toString();
-    s.updatedBy = v("updated_by").toString();
-    s.updatedAt = v("updated_at").toLongLong();
-    for (const QString &key : NotificationSettings::secretKeys()) {
-        const QString text = v(qPrintable(key + QStringLiteral("_enc"))).toString();
-        row.ciphertext.insert(key, text);
-        s.secret(key)->isSet = !text.isEmpty();
+    auto v = [&](const QString &column) { return q.value(rec.indexOf(column)); };
+    s.version = v(QStringLiteral("version")).toInt();
+    for (const SettingsField &f : NotificationSettings::fields()) {
+        if (f.isSecret()) {
+            const QString text = v(f.column()).toString();
+            row.ciphertext.insert(f.name(), text);
+            f.secret(s).isSet = !text.isEmpty();
+        } else {
+            f.fromSql(s, v(f.column()));
+        }
     }
+    s.updatedBy = v(QStringLiteral("updated_by")).toString();
+    s.updatedAt = v(QStringLiteral("updated_at")).toLongLong();
     s.loadedFingerprints = s.fingerprints();
     for (const QString &key : NotificationSettings::secretKeys())
         s.loadedFingerprints.insert(key, secretFingerprint(row.ciphertext.value(key)));
@@ -141,11 +79,7 @@ Result<StoredRow> readRow(QSqlDatabase &db)
 
 QString secretName(const QString &key)
 {
-    if (key == QLatin1String("smtp_password"))
-        return NotificationSettingsStore::tr("SMTP password");
-    if (key == QLatin1String("twilio_auth_token"))
-        return NotificationSettingsStore::tr("Twilio auth token");
-    return NotificationSettingsStore::tr("Slack webhook URL");
+    return NotificationSettings::fieldLabel(key);
 }
 
 // Whether `box` opens every secret stored in `row` that `settings` does not clear: a secret written with
@@ -349,51 +283,24 @@ SettingsSaveResult NotificationSettingsStore::save(const NotificationSettings &s
 
     QStringList assignments;
     QVariantList values;
-    auto set = [&](const char *column, const QVariant &value) {
-        assignments.append(QLatin1String(column) + QStringLiteral(" = ?"));
+    auto set = [&](const QString &column, const QVariant &value) {
+        assignments.append(column + QStringLiteral(" = ?"));
         // A null QString binds as SQL NULL; the text columns are NOT NULL, empty means "not set".
         const bool nullText = value.typeId() == QMetaType::QString && value.toString().isNull();
         values.append(nullText ? QVariant(QStringLiteral("")) : value);
     };
     const NotificationSettings &s = settings;
-    set("version", stored.version + 1);
-    set("email_enabled", s.emailEnabled);
-    set("smtp_host", s.smtpHost);
-    set("smtp_port", s.smtpPort);
-    set("smtp_security", toString(s.smtpSecurity));
-    set("smtp_username", s.smtpUsername);
-    set("email_from_address", s.emailFromAddress);
-    set("email_from_name", s.emailFromName);
-    set("email_reply_to", s.emailReplyTo);
-    set("email_recipients", listText(s.emailRecipients));
-    set("sms_enabled", s.smsEnabled);
-    set("sms_provider", s.smsProvider);
-    set("twilio_account_sid", s.twilioAccountSid);
-    set("sms_from_number", s.smsFromNumber);
-    set("sms_recipients", listText(s.smsRecipients));
-    set("twilio_base_url", s.twilioBaseUrl);
-    set("slack_enabled", s.slackEnabled);
-    set("slack_channel", s.slackChannel);
-    set("notify_job_failed", s.notifyJobFailed);
-    set("notify_job_succeeded", s.notifyJobSucceeded);
-    set("notify_job_retried", s.notifyJobRetried);
-    set("notify_worker_lost", s.notifyWorkerLost);
-    set("quiet_hours_enabled", s.quietHoursEnabled);
-    set("quiet_hours_start", s.quietHoursStart);
-    set("quiet_hours_end", s.quietHoursEnd);
-    set("quiet_hours_timezone", s.quietHoursTimeZone);
-    set("digest_frequency", toString(s.digestFrequency));
-    set("tls_ca_file", s.tlsCaFile);
-    set("updated_by", actor.name);
-    set("updated_at", m_clock->nowMs());
-    for (const QString &key : NotificationSettings::secretKeys()) {
-        const SecretField *f = s.secret(key);
-        const QByteArray column = (key + QStringLiteral("_enc")).toLatin1();
-        if (f->change == SecretField::Change::Replace)
-            set(column.constData(), newCiphertext.value(key));
-        else if (f->change == SecretField::Change::Clear)
-            assignments.append(QLatin1String(column) + QStringLiteral(" = NULL"));
+    set(QStringLiteral("version"), stored.version + 1);
+    for (const SettingsField &f : NotificationSettings::fields()) {
+        if (!f.isSecret())
+            set(f.column(), f.toSql(s));
+        else if (f.secret(s).change == SecretField::Change::Replace)
+            set(f.column(), newCiphertext.value(f.name()));
+        else if (f.secret(s).change == SecretField::Change::Clear)
+            assignments.append(f.column() + QStringLiteral(" = NULL"));
     }
+    set(QStringLiteral("updated_by"), actor.name);
+    set(QStringLiteral("updated_at"), m_clock->nowMs());
     QSqlQuery q(db);
     if (auto st =
             Sql::prepare(q, QStringLiteral("UPDATE notification_settings SET %1 WHERE id = 1 AND version = ?")
