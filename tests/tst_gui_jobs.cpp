@@ -365,7 +365,7 @@ private slots:
             if (from.row() == 0)
                 shown << counts->countAt(0);
         });
-        QSignalSpy answers(window.service(), &AsyncJobService::countsReady);
+        QSignalSpy answers(page, &ui::JobsPage::countsChanged);
         window.show();
         // Switch before anything arrived: the rows answer first, then the counts.
         list->setCurrentIndex(list->model()->index(1 + int(JobStatus::Cancelled), 0));

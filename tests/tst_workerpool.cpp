@@ -627,6 +627,41 @@ private slots:
                  qint64(3));
     }
 
+    // Destroying a pool that runs a job stops it (the job goes back to the queue unspent) by joining the
+    // dispatcher thread, without running this thread's event loop: a call queued before for another
+    // object is not delivered in the middle of the destruction. (A nested event loop delivered it
+    // there, inside the destructor of whatever owned the pool.)
+    void destructionRunsNoEventLoop()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        const qint64 id = enqueue(service, QStringLiteral("test.sleep"), {{QStringLiteral("ms"), 60'000}});
+        auto pool = std::make_unique<WorkerPool>(options(tdb.config(), 1), diagnostics());
+        QVERIFY(startAndWait(*pool));
+        QTRY_COMPARE_WITH_TIMEOUT(pool->runningJobs(), 1, 5000);
+        bool destroying = false;
+        int delivered = 0;
+        int deliveredWhileDestroying = 0;
+        QObject receiver;
+        QMetaObject::invokeMethod(
+            &receiver,
+            [&] {
+                ++delivered;
+                if (destroying)
+                    ++deliveredWhileDestroying;
+            },
+            Qt::QueuedConnection);
+        destroying = true;
+        pool.reset();
+        destroying = false;
+        QCOMPARE(deliveredWhileDestroying, 0);
+        auto job = service.get(id);
+        QVERIFY(job.ok());
+        QCOMPARE_ENUM(job->status, JobStatus::Queued);
+        QCOMPARE(job->retryCount, 0);
+        QTRY_COMPARE(delivered, 1); // delivered by this thread's own loop, afterwards
+    }
+
     void stopWithGraceLetsRunningJobsFinish()
     {
         HCM_TEMP_DATABASE(tdb);

@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -218,23 +219,6 @@ AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent
     });
     connect(m_model, &AuditTableModel::errorOccurred, this,
             [this] { m_message->setProperty("error", true); });
-    connect(m_service, &AsyncAuditService::exportProgress, this, [this](qint64 rows) {
-        m_message->setText(tr("Exporting… %1 rows written").arg(QLocale().toString(rows)));
-    });
-    connect(m_service, &AsyncAuditService::exportFinished, this,
-            [this](bool ok, const QString &message, qint64 rows, const QString &path) {
-                m_export->setEnabled(true);
-                if (ok)
-                    m_message->setText(
-                        tr("Exported %n rows to %1.", nullptr, int(qMin<qint64>(rows, INT_MAX)))
-                            .arg(QDir::toNativeSeparators(path)));
-                else if (message.isEmpty())
-                    m_message->setText(tr("The export was cancelled."));
-                else
-                    m_message->setText(tr("The export failed: %1").arg(message));
-                emit exportFinished(ok, message, rows);
-            });
-
     if (!isAllowed(actor.role, Permission::ReadAudit)) {
         // The main window does not show this page then; alone, it reads nothing.
         m_model->setRefreshInterval(0);
@@ -347,12 +331,30 @@ bool AuditPage::exportTo(const QString &path)
 {
     if (!isAllowed(m_actorIdentity.role, Permission::ReadAudit))
         return false;
-    if (!m_service->exportCsv(currentFilter(), path)) {
+    std::optional<QFuture<AuditExport>> running = m_service->exportCsv(currentFilter(), path);
+    if (!running) {
         m_message->setText(tr("An export is running already."));
         return false;
     }
     m_export->setEnabled(false);
     m_message->setText(tr("Exporting…"));
+    auto *progress = new QFutureWatcher<AuditExport>(this);
+    connect(progress, &QFutureWatcherBase::progressValueChanged, this, [this](int rows) {
+        m_message->setText(tr("Exporting… %1 rows written").arg(QLocale().toString(rows)));
+    });
+    connect(progress, &QFutureWatcherBase::finished, progress, &QObject::deleteLater);
+    progress->setFuture(*running);
+    running->then(this, [this](const AuditExport &done) {
+        m_export->setEnabled(true);
+        if (done.ok)
+            m_message->setText(tr("Exported %n rows to %1.", nullptr, int(qMin<qint64>(done.rows, INT_MAX)))
+                                   .arg(QDir::toNativeSeparators(done.path)));
+        else if (done.message.isEmpty())
+            m_message->setText(tr("The export was cancelled."));
+        else
+            m_message->setText(tr("The export failed: %1").arg(done.message));
+        emit exportFinished(done.ok, done.message, done.rows);
+    });
     return true;
 }
 

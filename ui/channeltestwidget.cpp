@@ -2,7 +2,6 @@
 
 #include "auth/permissions.h"
 
-#include "ui/background.h"
 #include "ui/statusicons.h"
 #include "ui/wrappedlabel.h"
 #include "worker/notify/notificationservice.h"
@@ -15,6 +14,7 @@
 #include <QPushButton>
 #include <QStyle>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace hcm::ui {
 
@@ -154,27 +154,24 @@ void ChannelTestWidget::send()
     QString recipient = m_recipient ? m_recipient->text().trimmed() : QString();
     if (recipient.isEmpty() && m_channel != NotifyChannel::Slack)
         recipient = m_defaultRecipient;
-    runInBackground(
-        this,
-        [config = m_config, channel = m_channel, recipient, actor = m_actor, draft] {
-            // Blocks until the provider answers: this is a pool thread with its own connection.
-            TestSendOutcome out;
-            auto result = NotificationService(config).sendTest(channel, recipient, actor, draft);
-            if (!result) {
-                out.error = result.error().message;
-                return out;
-            }
-            out.attempted = true;
-            out.records = std::move(result).value();
+    QtConcurrent::run([config = m_config, channel = m_channel, recipient, actor = m_actor, draft] {
+        // Blocks until the provider answers: this is a pool thread with its own connection.
+        TestSendOutcome out;
+        auto result = NotificationService(config).sendTest(channel, recipient, actor, draft);
+        if (!result) {
+            out.error = result.error().message;
             return out;
-        },
-        [this](const TestSendOutcome &outcome) {
-            m_busy = false;
-            m_button->setText(buttonText(m_channel));
-            m_button->setEnabled(m_hasService);
-            showOutcome(outcome);
-            emit finished(outcome);
-        });
+        }
+        out.attempted = true;
+        out.records = std::move(result).value();
+        return out;
+    }).then(this, [this](const TestSendOutcome &outcome) {
+        m_busy = false;
+        m_button->setText(buttonText(m_channel));
+        m_button->setEnabled(m_hasService);
+        showOutcome(outcome);
+        emit finished(outcome);
+    });
 }
 
 void ChannelTestWidget::showOutcome(const TestSendOutcome &outcome)

@@ -47,11 +47,6 @@ JobDetailsDialog::JobDetailsDialog(AsyncJobService *service, qint64 jobId, QWidg
     connect(&m_reloadTimer, &QTimer::timeout, this, &JobDetailsDialog::reload);
     // JobNotifier emits from whichever thread changed the job: these arrive as queued calls.
     connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, &JobDetailsDialog::onJobsChanged);
-    if (m_service) {
-        connect(m_service, &AsyncJobService::jobReady, this, &JobDetailsDialog::onJobReady);
-        connect(m_service, &AsyncJobService::requestFailed, this, &JobDetailsDialog::onRequestFailed);
-        connect(m_service, &AsyncJobService::deliveriesReady, this, &JobDetailsDialog::onDeliveriesReady);
-    }
     m_view->showMessage(tr("Loading…"));
     reload();
 }
@@ -90,49 +85,39 @@ AuditHistoryDialog *JobDetailsDialog::showHistory()
 void JobDetailsDialog::reload()
 {
     m_reloadTimer.stop();
-    if (m_service)
-        m_request = m_service->fetchJob(m_jobId);
+    if (!m_service)
+        return;
+    // Only the newest answer is shown: an older one may predate the change that asked again.
+    m_job.track(m_service->fetchJob(m_jobId), this, [this](const Result<Job> &job) {
+        if (!job) {
+            m_view->showMessage(job.error().message, true);
+            return;
+        }
+        m_view->setJob(job.value());
+        // The alerts about the job come after it: a change of the job is when new ones may exist.
+        if (m_service)
+            loadDeliveries();
+        emit loaded();
+    });
+}
+
+void JobDetailsDialog::loadDeliveries()
+{
+    m_deliveries.track(m_service->fetchDeliveries(m_jobId), this,
+                       [this](const Result<QList<DeliveryRecord>> &deliveries) {
+                           if (!deliveries) {
+                               m_view->setDeliveriesError(m_jobId, deliveries.error().message);
+                               return;
+                           }
+                           m_view->setDeliveries(m_jobId, deliveries.value());
+                           emit deliveriesLoaded();
+                       });
 }
 
 void JobDetailsDialog::onJobsChanged(const QList<qint64> &ids)
 {
     if (ids.contains(m_jobId))
         m_reloadTimer.start();
-}
-
-void JobDetailsDialog::onJobReady(quint64 request, const Job &job)
-{
-    if (request != m_request)
-        return; // an older answer, or another window's
-    m_request = 0;
-    m_view->setJob(job);
-    // The alerts about the job come after it: a change of the job is when new ones may exist.
-    if (m_service)
-        m_deliveriesRequest = m_service->fetchDeliveries(m_jobId);
-    emit loaded();
-}
-
-void JobDetailsDialog::onDeliveriesReady(quint64 request, qint64 jobId,
-                                         const QList<DeliveryRecord> &deliveries)
-{
-    if (request != m_deliveriesRequest)
-        return;
-    m_deliveriesRequest = 0;
-    m_view->setDeliveries(jobId, deliveries);
-    emit deliveriesLoaded();
-}
-
-void JobDetailsDialog::onRequestFailed(quint64 request, const QString &message)
-{
-    if (request != 0 && request == m_deliveriesRequest) {
-        m_deliveriesRequest = 0;
-        m_view->setDeliveriesError(m_jobId, message);
-        return;
-    }
-    if (request != m_request)
-        return;
-    m_request = 0;
-    m_view->showMessage(message, true);
 }
 
 void JobDetailsDialog::done(int result)

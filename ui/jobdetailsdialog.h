@@ -49,9 +49,7 @@ protected:
 
 private:
     void onJobsChanged(const QList<qint64> &ids);
-    void onJobReady(quint64 request, const hcm::Job &job);
-    void onRequestFailed(quint64 request, const QString &message);
-    void onDeliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
+    void loadDeliveries();
     void storeGeometry();
 
     QPointer<AsyncJobService> m_service;
@@ -61,8 +59,8 @@ private:
     QPointer<AuditHistoryDialog> m_history;
     bool m_mayReadAudit = false;
     QTimer m_reloadTimer;
-    quint64 m_request = 0;
-    quint64 m_deliveriesRequest = 0;
+    Latest<Result<Job>> m_job;
+    Latest<Result<QList<DeliveryRecord>>> m_deliveries;
 };
 
 } // namespace hcm::ui

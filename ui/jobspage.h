@@ -33,6 +33,9 @@ class ThroughputChart;
 
 // The jobs page: status filters with live counts, type filter, search, the live job table with its
 // context menu, a details panel and the throughput chart. Every query goes through AsyncJobService.
+// Implemented in parts: jobspage.cpp (layout, table, state), jobspagefilters.cpp (the filter bar),
+// jobspageactions.cpp (job actions and menus), jobspagebulk.cpp (bulk actions), jobspagedetails.cpp
+// (the details pane).
 class JobsPage final : public QWidget {
     Q_OBJECT
 public:
@@ -128,8 +131,10 @@ private:
     void requestThroughput();
     void loadVisibleRows();
     void onCurrentChanged();
-    void onActionFinished(quint64 request, const QList<JobActionResult> &results,
+    void runAction(QFuture<JobActions> action, const QString &what);
+    void onActionFinished(const QString &what, const QList<JobActionResult> &results,
                           const QList<qint64> &created);
+    void showActionFailed(const QString &message);
     // One confirmation policy: what cannot be undone (cancel, delete) is asked once, for one job as for
     // many; the buttons say what happens ("Cancel Jobs") and what the other choice keeps ("Keep Jobs").
     void confirm(const QString &text, const QString &okText, const QString &keepText,
@@ -141,7 +146,7 @@ private:
     qint64 countOf(BulkAction action) const;
     void askDeleteOlderThan();
     void startBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore);
-    void onBulkFinished(quint64 request, const BulkResult &result);
+    void onBulkFinished(BulkAction action, const BulkResult &result);
     void selectCreatedJob();
     // Which of `jobs` `action` applies to; `why` says why none when it is empty.
     QList<qint64> targetsOf(JobAction action, const QList<const Job *> &jobs, QString *why) const;
@@ -190,8 +195,6 @@ private:
     QAction *m_cancelAllAction = nullptr;
     QAction *m_deleteOldAction = nullptr;
     QList<QAction *> m_jobActions;
-    QHash<quint64, BulkAction> m_pendingBulk;
-    QHash<quint64, QPointer<QProgressDialog>> m_bulkDialogs;
     QString m_lastBulkResult;
     qint64 m_anchorJob = 0; // the top visible job before an update moved rows, 0: none
     int m_anchorRow = -1;
@@ -199,22 +202,25 @@ private:
     QTimer m_searchDebounce;
     QTimer m_changeCoalescer;
     QTimer m_throughputTimer;
-    QHash<quint64, QString> m_pendingActions; // request id → what it does, for the status message
     // Counts requests: every answer newer than the one shown is shown, as long as it counted the type
     // and search of the current filter (statuses do not change the counts). Answering only the newest
     // request dropped every answer that arrived after a refresh of the rows had asked again: while
     // filters changed, the list could go without counts.
-    QString m_countsKey;      // type, search and schedule of the requests since m_countsFrom
-    quint64 m_countsFrom = 0; // first request for m_countsKey
+    QString m_countsKey;       // type, search and schedule of the requests since m_countsFrom
+    quint64 m_countsAsked = 0; // numbers the counts requests of this page
+    quint64 m_countsFrom = 0;  // first request for m_countsKey
     // A filter the maintained counts cannot answer is counted (bounded) when it changes and after a
     // change notification, not at every poll.
     bool m_countsStale = true;
     // The chart follows change notifications, at most once a second: a change within the second after a
     // read is read at its end.
     quint64 m_countsShown = 0; // request whose answer the status list shows
-    quint64 m_detailsRequest = 0;
-    quint64 m_deliveriesRequest = 0;
-    quint64 m_throughputRequest = 0;
+    // Requests whose older answers are useless once a newer one is asked (another job chosen, the chart
+    // read again). Counts skip only a request that has not started (see above).
+    Latest<Result<StatusCounts>> m_counts{Supersede::SkipQueued};
+    Latest<Result<Job>> m_detailsJob;
+    Latest<Result<QList<DeliveryRecord>>> m_deliveries;
+    Latest<Result<Throughput>> m_throughput;
     qint64 m_detailsUpdatedAt = -1;
 };
 

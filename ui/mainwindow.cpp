@@ -565,16 +565,14 @@ void MainWindow::stopPools(int graceMs)
 {
     // Only when the window goes away without having drained (the application quit first, or the
     // window is deleted while open): jobs still running get `graceMs`, then go back to the queue. No
-    // pool may outlive the window with its signals pointing here.
-    if (m_pool) {
-        disconnect(m_pool, nullptr, this, nullptr);
-        m_pool->stopAndWait(graceMs);
-    }
+    // pool may outlive the window with its signals pointing here: shutdown() joins the dispatcher of each
+    // pool (no event loop runs here: nothing queued reaches this half-destroyed window meanwhile).
+    if (m_pool)
+        m_pool->shutdown(graceMs);
     const QList<QPointer<WorkerPool>> stopping = std::exchange(m_stoppingPools, {});
     for (const QPointer<WorkerPool> &pool : stopping) {
         if (pool) {
-            disconnect(pool, nullptr, this, nullptr);
-            pool->stopAndWait(graceMs);
+            pool->shutdown(graceMs);
             delete pool;
         }
     }

@@ -58,10 +58,6 @@ NewJobDialog::NewJobDialog(AsyncJobService *service, Actor actor, QWidget *paren
     m_validateTimer.setInterval(150);
     connect(&m_validateTimer, &QTimer::timeout, this, &NewJobDialog::validateNow);
 
-    if (m_service) {
-        connect(m_service, &AsyncJobService::actionFinished, this, &NewJobDialog::onActionFinished);
-        connect(m_service, &AsyncJobService::requestFailed, this, &NewJobDialog::onRequestFailed);
-    }
     onTypeChanged();
     validateNow();
 }
@@ -289,7 +285,17 @@ void NewJobDialog::accept()
     }
     m_submitLabel->hide();
     setSubmitting(true);
-    m_request = m_service->enqueue(job.value(), m_actor);
+    m_submitting = true;
+    m_service->enqueue(job.value(), m_actor).then(this, [this](const Result<qint64> &created) {
+        m_submitting = false;
+        setSubmitting(false);
+        if (!created) {
+            showSubmitError(created.error().message);
+            return;
+        }
+        emit jobCreated(created.value());
+        QDialog::accept();
+    });
 }
 
 void NewJobDialog::setSubmitting(bool submitting)
@@ -308,30 +314,8 @@ void NewJobDialog::setSubmitting(bool submitting)
         unsetCursor();
 }
 
-void NewJobDialog::onActionFinished(quint64 request, const QList<JobActionResult> &results,
-                                    const QList<qint64> &created)
+void NewJobDialog::showSubmitError(const QString &message)
 {
-    if (request != m_request)
-        return;
-    m_request = 0;
-    setSubmitting(false);
-    if (created.isEmpty()) {
-        const QString why = results.isEmpty() ? QString() : results.first().message;
-        onRequestFailed(0, why.isEmpty() ? tr("The job was not created.") : why);
-        return;
-    }
-    emit jobCreated(created.first());
-    QDialog::accept();
-}
-
-void NewJobDialog::onRequestFailed(quint64 request, const QString &message)
-{
-    if (request != 0) {
-        if (request != m_request)
-            return;
-        m_request = 0;
-        setSubmitting(false);
-    }
     QPalette pal = m_submitLabel->palette();
     pal.setColor(QPalette::WindowText, readable(statusColor(JobStatus::Failed), palette()));
     m_submitLabel->setPalette(pal);

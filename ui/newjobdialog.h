@@ -33,7 +33,7 @@ public:
     // The job the form describes, or the first error in it.
     Result<NewJob> currentJob() const;
     // True while the enqueue request is in flight.
-    bool isSubmitting() const { return m_request != 0; }
+    bool isSubmitting() const { return m_submitting; }
 
 public slots:
     // Enqueues and waits for the answer; does not close at once.
@@ -52,9 +52,7 @@ private:
     void buildForm();
     void onTypeChanged();
     void onPayloadEdited();
-    void onActionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
-                          const QList<qint64> &created);
-    void onRequestFailed(quint64 request, const QString &message);
+    void showSubmitError(const QString &message);
     void setSubmitting(bool submitting);
     void showValidation(const QString &error);
     void setPayloadText(const QString &text);
@@ -78,7 +76,7 @@ private:
     QString m_templateText; // the template last put into the payload editor
     bool m_settingPayload = false;
     bool m_valid = false;
-    quint64 m_request = 0; // the enqueue we wait for, 0 when none
+    bool m_submitting = false; // an enqueue is on its way
 };
 
 } // namespace hcm::ui

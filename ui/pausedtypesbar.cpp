@@ -30,34 +30,16 @@ PausedTypesBar::PausedTypesBar(AsyncJobService *service, Actor actor, QWidget *p
     layout->addLayout(m_buttons);
     QWidget::hide();
 
-    connect(m_service, &AsyncJobService::pausedTypesReady, this,
-            [this](quint64 request, const QList<PausedType> &paused) {
-                if (request == m_request)
-                    show(paused);
-            });
-    connect(m_service, &AsyncJobService::pauseChanged, this, [this](quint64 request, const PauseChange &c) {
-        if (!m_changes.removeOne(request))
-            return;
-        show(c.pausedNow);
-        emit statusMessage(
-            c.type == kAllJobTypes ? tr("Every job type resumed.") : tr("%1 resumed.").arg(c.type), 5000);
-    });
-    connect(
-        m_service, &AsyncJobService::requestFailed, this, [this](quint64 request, const QString &message) {
-            if (!m_changes.removeOne(request))
-                return;
-            auto *box =
-                new QMessageBox(QMessageBox::Warning, tr("Resume failed"), message, QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
-        });
     // A pause or resume in this process (the jobs page, another window): read again.
     connect(JobNotifier::instance(), &JobNotifier::pausedTypesChanged, this, &PausedTypesBar::refresh);
 }
 
 void PausedTypesBar::refresh()
 {
-    m_request = m_service->fetchPausedTypes();
+    m_list.track(m_service->fetchPausedTypes(), this, [this](const Result<QList<PausedType>> &paused) {
+        if (paused)
+            show(paused.value());
+    });
 }
 
 QPushButton *PausedTypesBar::resumeButton(const QString &type) const
@@ -68,6 +50,22 @@ QPushButton *PausedTypesBar::resumeButton(const QString &type) const
             return button;
     }
     return nullptr;
+}
+
+void PausedTypesBar::resume(const QString &type)
+{
+    m_service->setPaused(type, false, m_actor).then(this, [this](const Result<PauseChange> &c) {
+        if (!c) {
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("Resume failed"), c.error().message,
+                                        QMessageBox::Ok, this);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
+        }
+        show(c->pausedNow);
+        emit statusMessage(
+            c->type == kAllJobTypes ? tr("Every job type resumed.") : tr("%1 resumed.").arg(c->type), 5000);
+    });
 }
 
 void PausedTypesBar::show(const QList<PausedType> &paused)
@@ -107,8 +105,7 @@ void PausedTypesBar::show(const QList<PausedType> &paused)
                                        type == kAllJobTypes ? tr("Resume All") : tr("Resume %1").arg(type));
         button->setObjectName(QStringLiteral("resumeButton"));
         button->setProperty("jobType", type);
-        connect(button, &QPushButton::clicked, this,
-                [this, type] { m_changes << m_service->setPaused(type, false, m_actor); });
+        connect(button, &QPushButton::clicked, this, [this, type] { resume(type); });
         m_buttons->addWidget(button);
     }
 }

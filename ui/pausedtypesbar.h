@@ -32,14 +32,14 @@ signals:
 
 private:
     void show(const QList<PausedType> &paused);
+    void resume(const QString &type);
 
     AsyncJobService *m_service;
     Actor m_actor;
     QLabel *m_label;
     QHBoxLayout *m_buttons;
     QList<PausedType> m_paused;
-    quint64 m_request = 0;
-    QList<quint64> m_changes; // our resume requests in flight
+    Latest<Result<QList<PausedType>>> m_list; // only the newest list is shown
 };
 
 } // namespace hcm::ui

@@ -70,9 +70,6 @@ SchedulesPage::SchedulesPage(const DbConfig &config, const Actor &actor, QWidget
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
 
-    connect(m_service, &AsyncScheduleService::listReady, this,
-            [this](const QList<Schedule> &all) { m_model->setSchedules(all); });
-    connect(m_service, &AsyncScheduleService::actionFinished, this, &SchedulesPage::onActionFinished);
     connect(ScheduleNotifier::instance(), &ScheduleNotifier::schedulesChanged, this, &SchedulesPage::refresh);
     // Last runs show their job's status: a job change may change it. Bursts become one read.
     auto *coalesce = new QTimer(this);
@@ -126,7 +123,12 @@ void SchedulesPage::fitColumns()
 
 void SchedulesPage::refresh()
 {
-    m_service->fetchAll();
+    m_list.track(m_service->fetchAll(), this, [this](const Result<QList<Schedule>> &all) {
+        if (all)
+            m_model->setSchedules(all.value());
+        else
+            m_message->setText(all.error().message);
+    });
 }
 
 void SchedulesPage::showMenu(const QPoint &pos)
@@ -212,21 +214,21 @@ void SchedulesPage::openEditor(const Schedule &initial)
     connect(m_dialog, &QDialog::accepted, this, [this] {
         const Schedule s = m_dialog->schedule();
         if (s.id > 0)
-            m_service->edit(s, m_actor);
+            finishAction(m_service->edit(s, m_actor));
         else
-            m_service->add(s, m_actor);
+            finishAction(m_service->add(s, m_actor));
     });
     m_dialog->open();
 }
 
 void SchedulesPage::runNow(qint64 id)
 {
-    m_service->runNow(id, m_actor);
+    finishAction(m_service->runNow(id, m_actor));
 }
 
 void SchedulesPage::setEnabled(qint64 id, bool enabled)
 {
-    m_service->setEnabled(id, enabled, m_actor);
+    finishAction(m_service->setEnabled(id, enabled, m_actor));
 }
 
 void SchedulesPage::deleteSchedule(qint64 id)
@@ -239,7 +241,7 @@ void SchedulesPage::deleteSchedule(qint64 id)
                                 QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setObjectName(QStringLiteral("confirmDelete"));
     box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::accepted, this, [this, id] { m_service->remove(id, m_actor); });
+    connect(box, &QMessageBox::accepted, this, [this, id] { finishAction(m_service->remove(id, m_actor)); });
     box->open();
 }
 
@@ -273,27 +275,28 @@ void SchedulesPage::showJobs(qint64 id)
         return ms > 0 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QLocale::ShortFormat)
                       : QString();
     };
-    connect(m_service, &AsyncScheduleService::jobsReady, list,
-            [list, id, when](qint64 scheduleId, const QList<ScheduleRun> &jobs) {
-                if (scheduleId != id)
-                    return;
-                list->clear();
-                for (const ScheduleRun &r : jobs) {
-                    auto *item = new QTreeWidgetItem(list, {Job::publicId(r.jobId), displayName(r.status),
-                                                            when(r.createdAt), when(r.completedAt), r.error});
-                    item->setIcon(1, statusIcon(r.status));
-                }
-            });
     m_jobsDialog = dialog;
-    m_service->fetchJobs(id);
+    m_service->fetchJobs(id).then(list, [this, list, when](const Result<QList<ScheduleRun>> &jobs) {
+        if (!jobs) {
+            m_message->setText(jobs.error().message);
+            return;
+        }
+        list->clear();
+        for (const ScheduleRun &r : jobs.value()) {
+            auto *item = new QTreeWidgetItem(list, {Job::publicId(r.jobId), displayName(r.status),
+                                                    when(r.createdAt), when(r.completedAt), r.error});
+            item->setIcon(1, statusIcon(r.status));
+        }
+    });
     dialog->open();
 }
 
-void SchedulesPage::onActionFinished(bool ok, const QString &message, qint64 id)
+template<typename T> void SchedulesPage::finishAction(QFuture<T> change)
 {
-    Q_UNUSED(id)
-    m_message->setText(ok ? QString() : message);
-    refresh();
+    change.then(this, [this](const T &done) {
+        m_message->setText(done.ok() ? QString() : done.error().message);
+        refresh();
+    });
 }
 
 } // namespace hcm::ui

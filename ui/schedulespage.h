@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/job.h"
+#include "schedules/asyncscheduleservice.h"
 #include "schedules/schedule.h"
 
 #include <QPointer>
@@ -10,11 +11,6 @@ class QDialog;
 class QLabel;
 class QTableView;
 class QTimer;
-
-namespace hcm {
-class AsyncScheduleService;
-struct DbConfig;
-} // namespace hcm
 
 namespace hcm::ui {
 
@@ -59,9 +55,11 @@ private:
     void fitColumns();
     void showMenu(const QPoint &pos);
     void openEditor(const Schedule &initial);
-    void onActionFinished(bool ok, const QString &message, qint64 id);
+    // Shows a change's refusal (or clears the last one) and reads the list again.
+    template<typename T> void finishAction(QFuture<T> change);
 
     AsyncScheduleService *m_service = nullptr;
+    Latest<Result<QList<Schedule>>> m_list; // only the newest list is shown
     Actor m_actor;
     QTableView *m_view = nullptr;
     ScheduleTableModel *m_model = nullptr;

@@ -165,25 +165,12 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &UsersPage::updateButtons);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &UsersPage::updateButtons);
-    connect(m_service, &AsyncUserService::listReady, this, [this](const QList<User> &users) {
-        m_model->setUsers(users);
-        updateButtons();
-    });
-    connect(m_service, &AsyncUserService::listFailed, m_message, &QLabel::setText);
-    connect(m_service, &AsyncUserService::actionFinished, this, &UsersPage::onActionFinished);
     connect(m_createToken, &QPushButton::clicked, this, &UsersPage::createTokenForSelected);
     connect(m_tokenName, &QLineEdit::returnPressed, this, &UsersPage::createTokenForSelected);
     connect(m_revokeToken, &QPushButton::clicked, this, &UsersPage::revokeSelectedToken);
     connect(m_tokenView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &UsersPage::updateButtons);
     connect(m_tokenModel, &QAbstractItemModel::dataChanged, this, &UsersPage::updateButtons);
-    connect(m_tokens, &AsyncTokenService::listReady, this, [this](const QList<ApiToken> &tokens) {
-        m_tokenModel->setTokens(tokens);
-        updateButtons();
-    });
-    connect(m_tokens, &AsyncTokenService::listFailed, m_message, &QLabel::setText);
-    connect(m_tokens, &AsyncTokenService::createFinished, this, &UsersPage::onTokenCreated);
-    connect(m_tokens, &AsyncTokenService::revokeFinished, this, &UsersPage::onTokenRevoked);
 
     if (!isAllowed(actor.role, Permission::ManageUsers)) {
         // The main window does not show this page then; alone, it reads nothing.
@@ -206,9 +193,35 @@ UsersPage::~UsersPage() = default;
 void UsersPage::refresh()
 {
     if (isAllowed(m_actor.role, Permission::ManageUsers))
-        m_service->fetchAll();
+        fetchAll();
     if (isAllowed(m_actor.role, Permission::ManageTokens))
-        m_tokens->fetchAll(m_actor);
+        m_tokenList.track(m_tokens->fetchAll(m_actor), this, [this](const Result<QList<ApiToken>> &tokens) {
+            if (!tokens) {
+                m_message->setText(tokens.error().message);
+                return;
+            }
+            m_tokenModel->setTokens(tokens.value());
+            updateButtons();
+        });
+}
+
+void UsersPage::fetchAll()
+{
+    m_list.track(m_service->fetchAll(), this, [this](const Result<QList<User>> &users) {
+        if (!users) {
+            m_message->setText(users.error().message);
+            return;
+        }
+        m_model->setUsers(users.value());
+        updateButtons();
+    });
+}
+
+void UsersPage::finishAction(QFuture<Result<User>> change, const QString &name)
+{
+    change.then(this, [this, name](const Result<User> &user) {
+        onActionFinished(user.ok(), user.ok() ? QString() : user.error().message, name);
+    });
 }
 
 QString UsersPage::selectedUser() const
@@ -279,7 +292,13 @@ void UsersPage::createTokenForSelected()
     const qint64 expiresAt = days > 0 ? QDateTime::currentMSecsSinceEpoch() + days * 24LL * 3600 * 1000 : 0;
     m_message->clear();
     m_createToken->setEnabled(false);
-    m_tokens->create(u->name, name, expiresAt, m_actor);
+    m_tokens->create(u->name, name, expiresAt, m_actor)
+        .then(this, [this](const Result<CreatedApiToken> &created) {
+            if (created)
+                onTokenCreated(true, QString(), created->info, created->token);
+            else
+                onTokenCreated(false, created.error().message, ApiToken{}, QString());
+        });
 }
 
 void UsersPage::revokeSelectedToken()
@@ -304,7 +323,9 @@ void UsersPage::revokeSelectedToken()
         if (box->clickedButton() != revoke)
             return;
         m_message->clear();
-        m_tokens->revoke(id, m_actor);
+        m_tokens->revoke(id, m_actor).then(this, [this, id](const Status &st) {
+            onTokenRevoked(st.ok(), st.ok() ? QString() : st.error().message, id);
+        });
     });
     box->open();
 }
@@ -353,7 +374,9 @@ void UsersPage::addUser()
         return;
     }
     m_message->clear();
-    m_service->add(name, Role(m_newRole->currentData().toInt()), m_displayName->text().trimmed(), m_actor);
+    finishAction(m_service->add(name, Role(m_newRole->currentData().toInt()), m_displayName->text().trimmed(),
+                                m_actor),
+                 name);
 }
 
 void UsersPage::setRoleOfSelected()
@@ -362,7 +385,7 @@ void UsersPage::setRoleOfSelected()
     if (name.isEmpty())
         return;
     m_message->clear();
-    m_service->setRole(name, Role(m_role->currentData().toInt()), m_actor);
+    finishAction(m_service->setRole(name, Role(m_role->currentData().toInt()), m_actor), name);
 }
 
 void UsersPage::toggleDisabledOfSelected()
@@ -371,7 +394,7 @@ void UsersPage::toggleDisabledOfSelected()
     if (!u)
         return;
     m_message->clear();
-    m_service->setDisabled(u->name, !u->disabled, m_actor);
+    finishAction(m_service->setDisabled(u->name, !u->disabled, m_actor), u->name);
 }
 
 void UsersPage::onActionFinished(bool ok, const QString &message, const QString &name)

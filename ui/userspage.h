@@ -1,6 +1,8 @@
 #pragma once
 
+#include "api/asynctokenservice.h"
 #include "auth/actor.h"
+#include "auth/asyncuserservice.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -13,9 +15,6 @@ class QTableView;
 class QTimer;
 
 namespace hcm {
-class AsyncTokenService;
-class AsyncUserService;
-struct ApiToken;
 struct DbConfig;
 } // namespace hcm
 
@@ -81,12 +80,16 @@ signals:
 
 private:
     void updateButtons();
+    void fetchAll();
+    void finishAction(QFuture<Result<User>> change, const QString &name);
     void onActionFinished(bool ok, const QString &message, const QString &name);
     void onTokenCreated(bool ok, const QString &message, const ApiToken &info, const QString &token);
     void onTokenRevoked(bool ok, const QString &message, qint64 id);
     void showMessage(bool ok, const QString &text);
 
     AsyncUserService *m_service = nullptr;
+    Latest<Result<QList<User>>> m_list; // only the newest lists are shown
+    Latest<Result<QList<ApiToken>>> m_tokenList;
     Actor m_actor;
     UserTableModel *m_model = nullptr;
     QTableView *m_view = nullptr;

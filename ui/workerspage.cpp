@@ -288,9 +288,6 @@ WorkersPage::WorkersPage(AsyncJobService *service, QWidget *parent)
     // without anyone choosing it.
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &WorkersPage::onSelectedWorkerChanged);
-    connect(m_service, &AsyncJobService::workersReady, this, &WorkersPage::onWorkersReady);
-    connect(m_service, &AsyncJobService::workerJobsReady, this, &WorkersPage::onWorkerJobsReady);
-    connect(m_service, &AsyncJobService::requestFailed, this, &WorkersPage::onRequestFailed);
     updateTitle();
 }
 
@@ -307,7 +304,15 @@ void WorkersPage::setActor(const Actor &actor)
 
 void WorkersPage::refresh()
 {
-    m_request = m_service->fetchWorkers();
+    m_workers.track(m_service->fetchWorkers(), this, [this](const Result<QList<WorkerInfo>> &workers) {
+        if (!workers) {
+            m_workersError =
+                workers.error().message; // the list of workers itself: say so where the admin looks
+            updateTitle();
+            return;
+        }
+        onWorkersReady(workers.value());
+    });
     m_pausedBar->refresh(); // another process may have paused or resumed a type
     fetchJobs();
 }
@@ -316,7 +321,14 @@ void WorkersPage::fetchJobs()
 {
     if (m_selectedWorker.isEmpty())
         return;
-    m_jobsRequest = m_service->fetchWorkerJobs(m_selectedWorker);
+    m_jobs.track(m_service->fetchWorkerJobs(m_selectedWorker), this, [this](const Result<WorkerJobs> &jobs) {
+        if (!jobs) {
+            m_jobsError = jobs.error().message;
+            updateTitle();
+            return;
+        }
+        onWorkerJobsReady(jobs.value());
+    });
 }
 
 void WorkersPage::selectWorker(const QString &id)
@@ -336,15 +348,13 @@ void WorkersPage::onSelectedWorkerChanged()
     m_jobsError.clear();
     m_jobsLoaded = false;
     m_jobsModel->clear();
-    m_jobsRequest = 0;
+    m_jobs.cancel();
     updateTitle();
     fetchJobs();
 }
 
-void WorkersPage::onWorkersReady(quint64 request, const QList<WorkerInfo> &workers)
+void WorkersPage::onWorkersReady(const QList<WorkerInfo> &workers)
 {
-    if (request != m_request)
-        return;
     m_workersError.clear();
     m_model->setWorkers(workers, Clock::system()->nowMs());
     // The selection follows its row (removals are row removals); a vanished worker clears it.
@@ -352,25 +362,14 @@ void WorkersPage::onWorkersReady(quint64 request, const QList<WorkerInfo> &worke
     updateTitle();
 }
 
-void WorkersPage::onWorkerJobsReady(quint64 request, const WorkerJobs &jobs)
+void WorkersPage::onWorkerJobsReady(const WorkerJobs &jobs)
 {
-    if (request != m_jobsRequest || jobs.workerId != m_selectedWorker)
+    if (jobs.workerId != m_selectedWorker)
         return;
     m_jobsError.clear();
     m_jobsLoaded = true;
     m_jobsModel->setJobs(jobs, Clock::system()->nowMs());
     updateTitle();
-}
-
-void WorkersPage::onRequestFailed(quint64 request, const QString &message)
-{
-    if (request == m_jobsRequest && request != 0) {
-        m_jobsError = message;
-        updateTitle();
-    } else if (request == m_request) {
-        m_workersError = message; // the list of workers itself: say so where the admin looks
-        updateTitle();
-    }
 }
 
 void WorkersPage::updateTitle()

@@ -94,9 +94,8 @@ protected:
 private:
     void fitWorkerColumns();
     void onSelectedWorkerChanged();
-    void onWorkersReady(quint64 request, const QList<WorkerInfo> &workers);
-    void onWorkerJobsReady(quint64 request, const WorkerJobs &jobs);
-    void onRequestFailed(quint64 request, const QString &message);
+    void onWorkersReady(const QList<WorkerInfo> &workers);
+    void onWorkerJobsReady(const WorkerJobs &jobs);
     void fetchJobs();
     void updateTitle();
 
@@ -112,10 +111,10 @@ private:
     QTimer m_changeCoalescer; // job changes reported by JobNotifier, a burst as one reload
     Actor m_actor;            // for the job details it opens
     QString m_selectedWorker;
-    QString m_workersError; // the last list of workers failed to load
-    QString m_jobsError;    // the selected worker's jobs failed to load
-    quint64 m_request = 0;
-    quint64 m_jobsRequest = 0;
+    QString m_workersError;                      // the last list of workers failed to load
+    QString m_jobsError;                         // the selected worker's jobs failed to load
+    Latest<Result<QList<WorkerInfo>>> m_workers; // only the newest list and jobs are shown
+    Latest<Result<WorkerJobs>> m_jobs;
     bool m_jobsLoaded = false;
 };
 

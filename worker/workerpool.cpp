@@ -7,7 +7,8 @@
 #include "jobs/jobnotifier.h"
 
 #include <QCoreApplication>
-#include <QEventLoop>
+#include <QElapsedTimer>
+#include <QHash>
 #include <QHostInfo>
 #include <QRandomGenerator>
 #include <QRunnable>
@@ -161,8 +162,7 @@ WorkerPool::WorkerPool(Options options, HandlerRegistry registry, QObject *paren
 
 WorkerPool::~WorkerPool()
 {
-    if (m_state != State::Stopped)
-        stopAndWait(0);
+    shutdown(0);
 }
 
 int WorkerPool::runningJobs() const
@@ -203,6 +203,11 @@ void WorkerPool::start()
     connect(dispatcher, &Dispatcher::errorOccurred, this, &WorkerPool::errorOccurred);
     connect(dispatcher, &Dispatcher::gaveUp, this, &WorkerPool::gaveUp);
     connect(dispatcher, &Dispatcher::stopped, this, &WorkerPool::onDispatcherStopped);
+    // The dispatcher ends its own thread once it has stopped (directly, in that thread): joining it then
+    // needs nothing from this thread's event loop (shutdown(), stopAndWait()).
+    connect(
+        dispatcher, &Dispatcher::stopped, dispatcher, [thread = &m_thread] { thread->quit(); },
+        Qt::DirectConnection);
     connect(JobNotifier::instance(), &JobNotifier::jobsEnqueued, dispatcher, &Dispatcher::wake,
             Qt::QueuedConnection);
     connect(JobNotifier::instance(), &JobNotifier::cancelRequested, dispatcher, &Dispatcher::cancelJobs,
@@ -223,10 +228,12 @@ void WorkerPool::onDispatcherStarted(bool ok, const QString &error)
         emit errorOccurred(error);
         return;
     }
+    if (m_state != State::Starting)
+        return;
     m_state = State::Running;
     emit stateChanged(m_state);
     emit runningChanged(0, m_options.concurrency);
-    if (m_stopWhenStarted)
+    if (m_stopWhenStarted && !m_joining)
         stopDispatcher(*std::exchange(m_stopWhenStarted, std::nullopt));
 }
 
@@ -260,24 +267,49 @@ void WorkerPool::stopDispatcher(int graceMs)
     QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, graceMs));
 }
 
+void WorkerPool::joinDispatcher(int graceMs, bool shorten)
+{
+    m_joining = true;
+    if (m_dispatcher) {
+        // Queued behind everything the pool asked for before (a start still runs first): a dispatcher
+        // that has stopped already (a failed start) has ended its thread and never sees these.
+        if (m_state == State::Stopping) {
+            if (shorten)
+                QMetaObject::invokeMethod(m_dispatcher, "hurry", Qt::QueuedConnection, Q_ARG(int, graceMs));
+        } else {
+            QMetaObject::invokeMethod(m_dispatcher, "stop", Qt::QueuedConnection, Q_ARG(int, graceMs));
+        }
+    }
+    // Joins the dispatcher thread: it quits itself once stopped (running jobs get graceMs, then are
+    // asked to stop and at most 5 s later go back to the queue; handlers that ignore it are left
+    // behind), and waits for nothing of this thread.
+    m_thread.wait();
+    m_stopWhenStarted.reset();
+}
+
+void WorkerPool::shutdown(int graceMs)
+{
+    if (m_state == State::Stopped)
+        return;
+    joinDispatcher(qMax(0, graceMs), true);
+    // Nothing more is emitted: the owner may be half destroyed. What the dispatcher had queued for
+    // this object goes with it.
+    disconnect(this, nullptr, nullptr, nullptr);
+    m_state = State::Stopped;
+    m_joining = false;
+}
+
 void WorkerPool::stopAndWait(int graceMs)
 {
     if (m_state == State::Stopped)
         return;
-    QEventLoop loop;
-    connect(this, &WorkerPool::stopped, &loop, &QEventLoop::quit);
-    const int grace = graceMs >= 0 ? graceMs : m_options.graceMs;
-    if (m_state == State::Starting) {
-        // The stop follows the start's outcome (which this loop waits for as well).
-        m_stopWhenStarted = m_stopWhenStarted ? qMin(*m_stopWhenStarted, grace) : grace;
-    } else if (m_state == State::Running) {
-        stopDispatcher(grace);
-    } else if (graceMs >= 0) {
-        // Already stopping with a longer grace: shorten it.
-        QMetaObject::invokeMethod(m_dispatcher, "hurry", Qt::QueuedConnection, Q_ARG(int, graceMs));
-    }
+    joinDispatcher(graceMs >= 0 ? graceMs : m_options.graceMs, graceMs >= 0);
+    // The dispatcher's signals to this pool, in their order (the start's outcome, the last job
+    // changes), then the stop: only this object's queued calls, not an event loop.
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+    m_joining = false;
     if (m_state != State::Stopped)
-        loop.exec(QEventLoop::ExcludeUserInputEvents);
+        finishStop();
 }
 
 void WorkerPool::wake()
@@ -287,6 +319,13 @@ void WorkerPool::wake()
 }
 
 void WorkerPool::onDispatcherStopped()
+{
+    if (m_joining || m_state == State::Stopped)
+        return; // stopAndWait() finishes the stop
+    finishStop();
+}
+
+void WorkerPool::finishStop()
 {
     m_thread.quit();
     m_thread.wait();

@@ -60,7 +60,7 @@ public:
     Q_ENUM(State)
 
     WorkerPool(Options options, HandlerRegistry registry, QObject *parent = nullptr);
-    // Stops with no grace: running jobs are asked to stop and unfinished ones go back to the queue.
+    // shutdown(0): running jobs are asked to stop and unfinished ones go back to the queue.
     ~WorkerPool() override;
     Q_DISABLE_COPY_MOVE(WorkerPool)
 
@@ -82,8 +82,13 @@ public:
     // stop() with at most `graceMs` for the running jobs; while already stopping, shortens the grace
     // that is left (a window's "Stop now"). Returns at once; stopped() follows.
     void stopWithin(int graceMs);
-    // Blocks until stopped (for destructors, command-line tools and tests).
+    // Blocks until stopped (for command-line tools and tests): joins the dispatcher thread, then
+    // delivers what it had queued for this pool and stopped(). Runs no event loop.
     void stopAndWait(int graceMs = -1);
+    // For destructors: stops with at most `graceMs` for the running jobs and joins the dispatcher
+    // thread, which needs nothing from this thread (no event loop runs, no queued call is delivered).
+    // The pool emits nothing afterwards, and it cannot be started again.
+    void shutdown(int graceMs);
     // Looks for due jobs now (an in-process enqueue calls this through JobNotifier).
     void wake();
 
@@ -114,6 +119,8 @@ private:
     void onDispatcherStarted(bool ok, const QString &error);
     void onDispatcherStopped();
     void stopDispatcher(int graceMs);
+    void joinDispatcher(int graceMs, bool shorten);
+    void finishStop();
 
     Options m_options;
     HandlerRegistry m_registry;
@@ -121,6 +128,7 @@ private:
     QPointer<Dispatcher> m_dispatcher;
     State m_state = State::Stopped;
     std::optional<int> m_stopWhenStarted; // grace of a stop requested while Starting
+    bool m_joining = false;               // stopAndWait() or shutdown() joins the dispatcher thread
     std::shared_ptr<Handoff> m_handoff;
     friend class Dispatcher;
 };

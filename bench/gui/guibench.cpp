@@ -320,14 +320,10 @@ qint64 countsRefreshMs(AsyncJobService *service, const JobFilter &filter)
 {
     QElapsedTimer timer;
     timer.start();
-    const quint64 request = service->fetchCounts(filter);
-    bool done = false;
-    const auto c = QObject::connect(service, &AsyncJobService::countsReady,
-                                    [&](quint64 r, const StatusCounts &) { done = done || r == request; });
-    while (!done && timer.elapsed() < 60'000)
+    const QFuture<Result<StatusCounts>> counts = service->fetchCounts(filter);
+    while (!counts.isFinished() && timer.elapsed() < 60'000)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    QObject::disconnect(c);
-    return done ? timer.elapsed() : -1;
+    return counts.isFinished() ? timer.elapsed() : -1;
 }
 
 // Milliseconds until `done` holds and the table's viewport has painted once afterwards.

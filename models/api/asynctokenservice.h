@@ -1,43 +1,32 @@
 #pragma once
 
 #include "api/tokenstore.h"
+#include "db/dbthread.h"
 
+#include <QFuture>
 #include <QList>
 #include <QObject>
-#include <QThread>
-
-#include <functional>
 
 namespace hcm {
 
 // The GUI's access to the API tokens (ApiTokenStore): every read and change runs on a thread of its
-// own with its own connection, results come back as queued signals. The store decides what is allowed
-// (ManageTokens) and writes the audit rows; this class only carries its answers.
+// own with its own connection and answers through the QFuture it returns. The store decides what is
+// allowed (ManageTokens) and writes the audit rows; a refusal is the future's error.
 class AsyncTokenService final : public QObject {
     Q_OBJECT
 public:
     explicit AsyncTokenService(DbConfig config, QObject *parent = nullptr);
-    ~AsyncTokenService() override;
     Q_DISABLE_COPY_MOVE(AsyncTokenService)
 
-    void fetchAll(const Actor &actor);
-    // `expiresAt` 0: never.
-    void create(const QString &userName, const QString &name, qint64 expiresAt, const Actor &actor);
-    void revoke(qint64 id, const Actor &actor);
-
-signals:
-    void listReady(const QList<hcm::ApiToken> &tokens);
-    void listFailed(const QString &message);
-    // `token` is the secret, to be shown once and kept nowhere; empty when !ok (`message` says why).
-    void createFinished(bool ok, const QString &message, const hcm::ApiToken &info, const QString &token);
-    void revokeFinished(bool ok, const QString &message, qint64 id);
+    QFuture<Result<QList<ApiToken>>> fetchAll(const Actor &actor);
+    // `expiresAt` 0: never. The answer's `token` is the secret, to be shown once and kept nowhere.
+    QFuture<Result<CreatedApiToken>> create(const QString &userName, const QString &name, qint64 expiresAt,
+                                            const Actor &actor);
+    QFuture<Status> revoke(qint64 id, const Actor &actor);
 
 private:
-    void post(std::function<void(ApiTokenStore &)> work);
-
     DbConfig m_config;
-    QThread m_thread;
-    QObject *m_context = nullptr; // lives in m_thread
+    DbThread m_db;
 };
 
 } // namespace hcm

@@ -4,9 +4,12 @@
 #include "db/database.h"
 
 #include <QCoreApplication>
+#include <QFutureWatcher>
 #include <QMetaObject>
 #include <QSaveFile>
+
 #include <QSqlDatabase>
+#include <climits>
 
 namespace hcm {
 
@@ -19,137 +22,102 @@ struct Tr {
 AsyncAuditService::AsyncAuditService(DbConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_db(QStringLiteral("audit"))
 {
     qRegisterMetaType<hcm::AuditEntry>();
     qRegisterMetaType<QList<hcm::AuditEntry>>();
-    QSqlDatabase::drivers(); // QTBUG-112961: before another thread opens a connection
-    m_thread.setObjectName(QStringLiteral("audit"));
-    m_context = new QObject;
-    m_context->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread.start();
 }
 
 AsyncAuditService::~AsyncAuditService()
 {
-    if (m_exportThread) {
-        cancelExport();
-        m_exportThread->wait();
-        delete m_exportThread;
-    }
-    QMetaObject::invokeMethod(
-        m_context, [] { Database::closeThreadConnections(); }, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    cancelExport(); // the export thread (a child) joins after its current page
 }
 
-void AsyncAuditService::post(std::function<void(AuditStore &)> work)
+QFuture<Result<QList<AuditEntry>>> AsyncAuditService::fetchPage(const AuditFilter &filter)
 {
-    const DbConfig config = m_config;
-    QMetaObject::invokeMethod(
-        m_context,
-        [config, work = std::move(work)] {
-            AuditStore store(config);
-            work(store);
-        },
-        Qt::QueuedConnection);
+    return m_db.run([config = m_config, filter] { return AuditStore(config).list(filter); });
 }
 
-quint64 AsyncAuditService::fetchPage(const AuditFilter &filter)
+QFuture<Result<AuditNewer>> AsyncAuditService::fetchNewer(const AuditFilter &filter, qint64 knownNewestId)
 {
-    const quint64 request = ++m_nextRequest;
-    post([this, request, filter](AuditStore &store) {
-        auto page = store.list(filter);
-        if (page)
-            emit pageReady(request, page.value());
-        else
-            emit requestFailed(request, page.error().message);
-    });
-    return request;
-}
-
-quint64 AsyncAuditService::fetchNewer(const AuditFilter &filter, qint64 knownNewestId)
-{
-    const quint64 request = ++m_nextRequest;
-    post([this, request, filter, knownNewestId](AuditStore &store) {
+    return m_db.run([config = m_config, filter, knownNewestId]() -> Result<AuditNewer> {
+        AuditStore store(config);
         AuditFilter newest;
         newest.limit = 1;
         auto top = store.list(newest);
-        if (!top) {
-            emit requestFailed(request, top.error().message);
-            return;
-        }
+        if (!top)
+            return top.error();
         const qint64 newestId = top->isEmpty() ? 0 : top->first().id;
-        if (newestId == knownNewestId) {
-            emit newerReady(request, newestId, {});
-            return;
-        }
+        if (newestId == knownNewestId)
+            return AuditNewer{newestId, {}};
         auto page = store.list(filter);
-        if (page)
-            emit newerReady(request, newestId, page.value());
-        else
-            emit requestFailed(request, page.error().message);
+        if (!page)
+            return page.error();
+        return AuditNewer{newestId, page.value()};
     });
-    return request;
 }
 
-bool AsyncAuditService::exportCsv(const AuditFilter &filter, const QString &path)
+std::optional<QFuture<AuditExport>> AsyncAuditService::exportCsv(const AuditFilter &filter,
+                                                                 const QString &path)
 {
     if (m_exportThread)
-        return false;
-    auto cancel = std::make_shared<std::atomic_bool>(false);
-    m_exportCancel = cancel;
+        return std::nullopt;
+    const StopFlag cancel = makeStopFlag();
+    m_exportStop = cancel;
+    auto *thread = new DbThread(QStringLiteral("audit-export"), this);
+    m_exportThread = thread;
     const DbConfig config = m_config;
-    m_exportThread = QThread::create([this, config, filter, path, cancel] {
-        qint64 rows = 0;
-        QString error;
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly)) {
-            error = Tr::tr("Could not write %1: %2").arg(path, file.errorString());
-        } else {
-            bool header = true;
-            const Status st = AuditStore(config).forEach(filter, [&](const QList<AuditEntry> &page) {
-                if (cancel->load())
-                    return false;
-                if (file.write(AuditStore::toCsv(page, header)) < 0)
-                    return false;
-                header = false;
-                rows += page.size();
-                emit exportProgress(rows);
-                return true;
-            });
-            if (!st)
-                error = st.error().message;
-            else if (file.error() != QFileDevice::NoError)
+    QFuture<AuditExport> future =
+        thread->runWithPromise<AuditExport>([config, filter, path, cancel](QPromise<AuditExport> &promise) {
+            qint64 rows = 0;
+            QString error;
+            QSaveFile file(path);
+            if (!file.open(QIODevice::WriteOnly)) {
                 error = Tr::tr("Could not write %1: %2").arg(path, file.errorString());
-            if (header && error.isEmpty() && !cancel->load())
-                file.write(AuditStore::toCsv({}, true)); // no rows: the header alone
-            if (error.isEmpty() && !cancel->load() && !file.commit())
-                error = Tr::tr("Could not write %1: %2").arg(path, file.errorString());
-            else if (!error.isEmpty() || cancel->load())
-                file.cancelWriting();
-        }
-        Database::closeThreadConnections();
-        if (!error.isEmpty())
-            qCWarning(lcApp).noquote() << "audit export failed:" << error;
-        const bool ok = error.isEmpty() && !cancel->load();
-        emit exportFinished(ok, error, rows, path);
-    });
-    m_exportThread->setObjectName(QStringLiteral("audit-export"));
-    QThread *thread = m_exportThread;
-    connect(thread, &QThread::finished, this, [this, thread] {
+            } else {
+                bool header = true;
+                const Status st = AuditStore(config).forEach(filter, [&](const QList<AuditEntry> &page) {
+                    if (cancel->load())
+                        return false;
+                    if (file.write(AuditStore::toCsv(page, header)) < 0)
+                        return false;
+                    header = false;
+                    rows += page.size();
+                    promise.setProgressValue(int(qMin<qint64>(rows, INT_MAX)));
+                    return true;
+                });
+                if (!st)
+                    error = st.error().message;
+                else if (file.error() != QFileDevice::NoError)
+                    error = Tr::tr("Could not write %1: %2").arg(path, file.errorString());
+                if (header && error.isEmpty() && !cancel->load())
+                    file.write(AuditStore::toCsv({}, true)); // no rows: the header alone
+                if (error.isEmpty() && !cancel->load() && !file.commit())
+                    error = Tr::tr("Could not write %1: %2").arg(path, file.errorString());
+                else if (!error.isEmpty() || cancel->load())
+                    file.cancelWriting();
+            }
+            if (!error.isEmpty())
+                qCWarning(lcApp).noquote() << "audit export failed:" << error;
+            promise.addResult(AuditExport{error.isEmpty() && !cancel->load(), error, rows, path});
+        });
+    // The thread goes once the export has ended. A watcher, not a continuation: a future takes only one
+    // continuation, and that is the caller's.
+    auto *watcher = new QFutureWatcher<AuditExport>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, thread, watcher] {
         if (m_exportThread == thread)
             m_exportThread = nullptr;
         thread->deleteLater();
+        watcher->deleteLater();
     });
-    m_exportThread->start();
-    return true;
+    watcher->setFuture(future);
+    return future;
 }
 
 void AsyncAuditService::cancelExport()
 {
-    if (m_exportCancel)
-        m_exportCancel->store(true);
+    if (m_exportStop)
+        m_exportStop->store(true);
 }
 
 } // namespace hcm

@@ -55,9 +55,6 @@ AuditTableModel::AuditTableModel(AsyncAuditService *service, QObject *parent)
         QT_TR_NOOP("Target"), QT_TR_NOOP("Outcome"), QT_TR_NOOP("Changes"), QT_TR_NOOP("Via")};
     static_assert(std::size(titles) == ColumnCount);
     setColumnTitles(titles);
-    connect(m_service, &AsyncAuditService::pageReady, this, &AuditTableModel::onPageReady);
-    connect(m_service, &AsyncAuditService::newerReady, this, &AuditTableModel::onNewerReady);
-    connect(m_service, &AsyncAuditService::requestFailed, this, &AuditTableModel::onRequestFailed);
     m_pollTimer.setInterval(2000);
     connect(&m_pollTimer, &QTimer::timeout, this, &AuditTableModel::refreshNow);
     m_pollTimer.start();
@@ -199,7 +196,7 @@ void AuditTableModel::fetchMore(const QModelIndex &parent)
         return;
     // The view reached the end of the rows while the next page was on its way: the one after follows.
     // (Not for the first page: its arrival makes the view look again.)
-    if (m_pageRequest != 0 && !m_rows.isEmpty())
+    if (m_pageLoading && !m_rows.isEmpty())
         m_moreWanted = true;
     requestPage();
 }
@@ -227,9 +224,12 @@ void AuditTableModel::setFilter(const AuditFilter &filter)
     m_rows.clear();
     m_rowOf.clear();
     m_atEnd = false;
-    m_pageRequest = 0; // answers to the old filter are ignored
+    // Answers to the old filter are dropped.
+    m_page.cancel();
+    m_pageLoading = false;
     m_moreWanted = false;
-    m_newerRequest = 0;
+    m_newer.cancel();
+    m_newerLoading = false;
     m_knownNewestId = -1;
     endResetModel();
     requestPage();
@@ -237,18 +237,26 @@ void AuditTableModel::setFilter(const AuditFilter &filter)
 
 void AuditTableModel::requestPage()
 {
-    if (m_pageRequest != 0 || m_atEnd)
+    if (m_pageLoading || m_atEnd)
         return;
     AuditFilter f = m_filter;
     f.beforeId = m_rows.isEmpty() ? 0 : m_rows.last().id;
     f.limit = m_pageSize;
-    m_pageRequest = m_service->fetchPage(f);
+    m_pageLoading = true;
+    m_page.track(m_service->fetchPage(f), this, [this](const Result<QList<AuditEntry>> &page) {
+        m_pageLoading = false;
+        if (!page) {
+            emit errorOccurred(page.error().message);
+            return;
+        }
+        onPageReady(page.value());
+    });
 }
 
 void AuditTableModel::refreshNow()
 {
     // The first page is on its way (it brings the newest rows), or a poll is.
-    if ((m_rows.isEmpty() && m_pageRequest != 0) || m_newerRequest != 0)
+    if ((m_rows.isEmpty() && m_pageLoading) || m_newerLoading)
         return;
     // The newest page of the filter: new rows are at its top, and a row whose transaction committed
     // after a younger one's (PostgreSQL hands out ids before the commit) is found in it too and put in
@@ -257,14 +265,19 @@ void AuditTableModel::refreshNow()
     AuditFilter f = m_filter;
     f.beforeId = 0;
     f.limit = m_pageSize;
-    m_newerRequest = m_service->fetchNewer(f, m_knownNewestId);
+    m_newerLoading = true;
+    m_newer.track(m_service->fetchNewer(f, m_knownNewestId), this, [this](const Result<AuditNewer> &newer) {
+        m_newerLoading = false;
+        if (!newer) {
+            emit errorOccurred(newer.error().message);
+            return;
+        }
+        onNewerReady(newer->newestId, newer->entries);
+    });
 }
 
-void AuditTableModel::onPageReady(quint64 request, const QList<AuditEntry> &entries)
+void AuditTableModel::onPageReady(const QList<AuditEntry> &entries)
 {
-    if (request != m_pageRequest)
-        return;
-    m_pageRequest = 0;
     if (entries.size() < m_pageSize)
         m_atEnd = true;
     append(entries);
@@ -289,13 +302,10 @@ void AuditTableModel::append(const QList<AuditEntry> &entries)
     endInsertRows();
 }
 
-void AuditTableModel::onNewerReady(quint64 request, qint64 newestId, const QList<AuditEntry> &entries)
+void AuditTableModel::onNewerReady(qint64 newestId, const QList<AuditEntry> &entries)
 {
-    if (request != m_newerRequest)
-        return;
-    m_newerRequest = 0;
     m_knownNewestId = newestId;
-    if (m_pageRequest != 0 && m_rows.isEmpty()) {
+    if (m_pageLoading && m_rows.isEmpty()) {
         emit rowsLoaded(); // the first page is on its way and brings these
         return;
     }
@@ -307,7 +317,8 @@ void AuditTableModel::onNewerReady(quint64 request, qint64 newestId, const QList
         m_rows.clear();
         m_rowOf.clear();
         endRemoveRows();
-        m_pageRequest = 0;
+        m_page.cancel();
+        m_pageLoading = false;
         m_moreWanted = false;
         m_atEnd = false;
         append(entries);
@@ -330,17 +341,6 @@ void AuditTableModel::onNewerReady(quint64 request, qint64 newestId, const QList
         endInsertRows();
     }
     emit rowsLoaded();
-}
-
-void AuditTableModel::onRequestFailed(quint64 request, const QString &message)
-{
-    if (request == m_pageRequest)
-        m_pageRequest = 0;
-    else if (request == m_newerRequest)
-        m_newerRequest = 0;
-    else
-        return;
-    emit errorOccurred(message);
 }
 
 void AuditTableModel::rebuildIndex(int from)

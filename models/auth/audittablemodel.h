@@ -58,7 +58,7 @@ public:
 
     const AuditEntry *entryAt(int row) const;
     int rowOf(qint64 id) const; // -1 when not loaded
-    bool isLoading() const { return m_pageRequest != 0; }
+    bool isLoading() const { return m_pageLoading; }
     // Every row of the filter is loaded.
     bool atEnd() const { return m_atEnd; }
 
@@ -79,9 +79,8 @@ signals:
 
 private:
     void requestPage();
-    void onPageReady(quint64 request, const QList<AuditEntry> &entries);
-    void onNewerReady(quint64 request, qint64 newestId, const QList<AuditEntry> &entries);
-    void onRequestFailed(quint64 request, const QString &message);
+    void onPageReady(const QList<AuditEntry> &entries);
+    void onNewerReady(qint64 newestId, const QList<AuditEntry> &entries);
     void append(const QList<AuditEntry> &entries);
     void rebuildIndex(int from);
     QVariant display(const AuditEntry &e, int column) const;
@@ -92,9 +91,11 @@ private:
     QList<AuditEntry> m_rows; // newest first
     QHash<qint64, int> m_rowOf;
     bool m_atEnd = false;
-    quint64 m_pageRequest = 0;
+    Latest<Result<QList<AuditEntry>>> m_page; // a new filter drops the answers to the old one
+    bool m_pageLoading = false;
     bool m_moreWanted = false; // fetchMore() came while a page was loading
-    quint64 m_newerRequest = 0;
+    Latest<Result<AuditNewer>> m_newer;
+    bool m_newerLoading = false;
     qint64 m_knownNewestId = -1; // the trail's newest id at the last poll; -1 before the first
     QTimer m_pollTimer;
 };

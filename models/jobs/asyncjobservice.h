@@ -1,14 +1,12 @@
 #pragma once
 
+#include "db/dbthread.h"
 #include "jobs/jobservice.h"
 #include "jobs/pauseservice.h"
 #include "settings/deliverystore.h"
 
+#include <QFuture>
 #include <QObject>
-#include <QPointer>
-#include <QThread>
-
-#include <QHash>
 
 #include <array>
 #include <atomic>
@@ -60,16 +58,20 @@ struct Throughput {
     QString type{};                 // the job type counted; empty: every type
 };
 
-class JobDbWorker;
+// What a mutation did, job by job (enqueue and duplicate report the new ids in `created`).
+struct JobActions {
+    QList<JobActionResult> results;
+    QList<qint64> created;
+};
 
-// The GUI's access to the job queue. Every query and mutation runs on its own thread with its own
-// connection; results come back as queued signals tagged with the request id the call returned. The
-// GUI thread never waits on the database. Later requests of the same kind supersede earlier ones that
-// have not started (a burst of refreshes costs one query).
+// The GUI's access to the job queue. Every query and mutation runs on one thread with its own
+// connection (DbThread) and answers through the QFuture it returns; the GUI thread never waits on the
+// database. Nothing is superseded here: a caller that wants only its newest answer says so (Latest).
 class AsyncJobService final : public QObject {
     Q_OBJECT
 public:
     explicit AsyncJobService(JobStore store, QObject *parent = nullptr);
+    // Stops running bulk actions after their current batch and waits for every thread.
     ~AsyncJobService() override;
     Q_DISABLE_COPY_MOVE(AsyncJobService)
 
@@ -78,64 +80,43 @@ public:
     // The window and the filter's total: from the maintained counts when they answer, else
     // `knownTotal` when given (a total counted earlier for the same filter), else counted up to
     // JobStatsStore::kCountLimit rows.
-    quint64 fetchWindow(const JobFilter &filter, std::optional<KnownTotal> knownTotal = std::nullopt);
+    QFuture<Result<JobWindow>> fetchWindow(const JobFilter &filter,
+                                           std::optional<KnownTotal> knownTotal = std::nullopt);
     // Type and search apply; statuses are ignored. Maintained where they answer, else counted from at
     // most JobStatsStore::kCountLimit + 1 rows (StatusCounts::partial).
-    quint64 fetchCounts(const JobFilter &filter);
-    quint64 fetchJob(qint64 id);
-    quint64 fetchThroughput(int minutes, const QString &type = {});
-    quint64 fetchWorkers();
+    QFuture<Result<StatusCounts>> fetchCounts(const JobFilter &filter);
+    QFuture<Result<Job>> fetchJob(qint64 id);
+    QFuture<Result<Throughput>> fetchThroughput(int minutes, const QString &type = {});
+    QFuture<Result<QList<WorkerInfo>>> fetchWorkers();
     // The jobs a worker holds and its recent attempts that did not complete (JobStore::jobsOfWorker).
-    quint64 fetchWorkerJobs(const QString &workerId);
+    QFuture<Result<WorkerJobs>> fetchWorkerJobs(const QString &workerId);
     // The notification deliveries made by job `jobId` or about it (DeliveryStore::forJob), oldest first.
-    quint64 fetchDeliveries(qint64 jobId);
+    QFuture<Result<QList<DeliveryRecord>>> fetchDeliveries(qint64 jobId);
 
-    quint64 enqueue(const NewJob &job, const Actor &actor);
-    quint64 cancel(const QList<qint64> &ids, const Actor &actor);
-    quint64 retryNow(const QList<qint64> &ids, const Actor &actor);
-    quint64 deleteFinished(const QList<qint64> &ids, const Actor &actor);
-    quint64 duplicate(const QList<qint64> &ids, const Actor &actor);
-    // The paused job types (pausedTypesReady), and pausing or resuming one (PauseService::setPaused;
-    // kAllJobTypes for all): pauseChanged, or requestFailed with the reason.
-    // Bulk actions on everything `filter` selects (JobService::runBulk): each in a thread of its own
-    // with its own connection, so that the table and counts keep refreshing meanwhile. bulkProgress
-    // after every batch, then bulkFinished (or requestFailed) exactly once.
-    quint64 previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
-                        const Actor &actor);
-    quint64 runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore, const Actor &actor);
-    // Stops a running bulk action after its current batch (what is done stays done).
-    void stopBulk(quint64 request);
-    quint64 fetchPausedTypes();
-    quint64 setPaused(const QString &type, bool paused, const Actor &actor);
-
-signals:
-    void windowReady(quint64 request, const hcm::JobWindow &window);
-    void countsReady(quint64 request, const hcm::StatusCounts &counts);
-    void jobReady(quint64 request, const hcm::Job &job);
-    void throughputReady(quint64 request, const hcm::Throughput &throughput);
-    void workersReady(quint64 request, const QList<hcm::WorkerInfo> &workers);
-    void workerJobsReady(quint64 request, const hcm::WorkerJobs &jobs);
-    void deliveriesReady(quint64 request, qint64 jobId, const QList<hcm::DeliveryRecord> &deliveries);
-    // Mutations: per-job results (enqueue and duplicate report the new ids in `created`).
-    void actionFinished(quint64 request, const QList<hcm::JobActionResult> &results,
-                        const QList<qint64> &created);
-    void bulkPreviewReady(quint64 request, qint64 count);
-    void bulkProgress(quint64 request, qint64 done, qint64 total);
-    void bulkFinished(quint64 request, const hcm::BulkResult &result);
-    void pausedTypesReady(quint64 request, const QList<hcm::PausedType> &paused);
-    void pauseChanged(quint64 request, const hcm::PauseChange &change);
-    // Any request that failed as a whole: the database is unreachable, the input was refused.
-    void requestFailed(quint64 request, const QString &message);
+    // The new job's id, or why it was refused.
+    QFuture<Result<qint64>> enqueue(const NewJob &job, const Actor &actor);
+    QFuture<JobActions> cancel(const QList<qint64> &ids, const Actor &actor);
+    QFuture<JobActions> retryNow(const QList<qint64> &ids, const Actor &actor);
+    QFuture<JobActions> deleteFinished(const QList<qint64> &ids, const Actor &actor);
+    QFuture<JobActions> duplicate(const QList<qint64> &ids, const Actor &actor);
+    // Bulk actions on everything `filter` selects (JobService::runBulk). previewBulk counts them;
+    // runBulk runs in a thread of its own with its own connection, so that the table and counts keep
+    // refreshing meanwhile. Its future reports progress after every batch (progressValue of
+    // progressMaximum jobs; a QFutureWatcher shows it) and ends with the result; setting `stop` ends
+    // it after the current batch (what is done stays done, BulkResult::stopped).
+    QFuture<Result<qint64>> previewBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                                        const Actor &actor);
+    QFuture<Result<BulkResult>> runBulk(BulkAction action, const JobFilter &filter, qint64 finishedBefore,
+                                        const Actor &actor, StopFlag stop = makeStopFlag());
+    // The paused job types, and pausing or resuming one (PauseService::setPaused; kAllJobTypes for all).
+    QFuture<Result<QList<PausedType>>> fetchPausedTypes();
+    QFuture<Result<PauseChange>> setPaused(const QString &type, bool paused, const Actor &actor);
 
 private:
-    quint64 next() { return ++m_lastRequest; }
-
     DbConfig m_config;
-    QThread m_thread;
-    QPointer<JobDbWorker> m_worker;
-    quint64 m_lastRequest = 0;
-    QHash<quint64, std::shared_ptr<std::atomic_bool>> m_bulkStops; // running bulk actions
-    QList<QThread *> m_bulkThreads;
+    DbThread m_db;
+    std::shared_ptr<JobService> m_service; // used on m_db's thread only
+    QList<std::weak_ptr<std::atomic_bool>> m_bulkStops;
 };
 
 } // namespace hcm

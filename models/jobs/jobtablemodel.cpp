@@ -82,8 +82,6 @@ JobTableModel::JobTableModel(AsyncJobService *service, std::shared_ptr<Clock> cl
     });
     connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, [this] { m_knownTotal.reset(); });
     m_refreshTimer.start();
-    connect(m_service, &AsyncJobService::windowReady, this, &JobTableModel::onWindowReady);
-    connect(m_service, &AsyncJobService::requestFailed, this, &JobTableModel::onRequestFailed);
     m_filter.limit = m_windowSize;
     request(0);
 }
@@ -289,7 +287,6 @@ void JobTableModel::sort(int column, Qt::SortOrder order)
     m_offset = 0;
     m_loadedOnce = false;
     endResetModel();
-    m_inFlight = 0;
     request(0);
 }
 
@@ -311,7 +308,6 @@ void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &t
     m_offset = 0;
     m_loadedOnce = false;
     endResetModel();
-    m_inFlight = 0;
     request(0);
 }
 
@@ -341,7 +337,7 @@ void JobTableModel::ensureLoaded(int first, int last)
     last = qMax(first, last);
     if (first >= m_offset && last < m_offset + m_rows.size())
         return;
-    if (m_inFlight != 0 && m_wantedOffset <= first && last < m_wantedOffset + m_windowSize)
+    if (m_loading && m_wantedOffset <= first && last < m_wantedOffset + m_windowSize)
         return;
     // Put the visible rows in the window's first third: views scroll both ways.
     const int offset = qMax(0, first - (m_windowSize - (last - first + 1)) / 3);
@@ -354,24 +350,17 @@ void JobTableModel::request(int offset)
     f.offset = offset;
     f.limit = m_windowSize;
     m_wantedOffset = offset;
-    m_inFlight = m_service->fetchWindow(f, m_knownTotal);
-}
-
-void JobTableModel::onWindowReady(quint64 request, const JobWindow &window)
-{
-    if (request != m_inFlight)
-        return; // superseded by a newer request (filter change, scroll)
-    m_inFlight = 0;
-    applyWindow(window);
-    emit windowApplied();
-}
-
-void JobTableModel::onRequestFailed(quint64 request, const QString &message)
-{
-    if (request != m_inFlight)
-        return;
-    m_inFlight = 0;
-    emit errorOccurred(message);
+    m_loading = true;
+    // Only the newest window matters: a filter change or a scroll supersedes the one asked before.
+    m_window.track(m_service->fetchWindow(f, m_knownTotal), this, [this](const Result<JobWindow> &window) {
+        m_loading = false;
+        if (!window) {
+            emit errorOccurred(window.error().message);
+            return;
+        }
+        applyWindow(window.value());
+        emit windowApplied();
+    });
 }
 
 void JobTableModel::resizeTo(qint64 total)
@@ -417,6 +406,7 @@ void JobTableModel::emitChanged(const QList<int> &rows)
 
 void JobTableModel::applyWindow(const JobWindow &window)
 {
+    m_lastWindowCounted = window.counted;
     if (window.counted || m_knownTotal)
         m_knownTotal = KnownTotal{window.total, window.totalIsLowerBound};
     if (window.paused.size() != m_paused.size() ||

@@ -77,7 +77,9 @@ public:
     qint64 jobIdAt(int row) const;
     int rowOfJob(qint64 id) const;   // -1 when not in the loaded window
     const Job *jobAt(int row) const; // nullptr when not loaded
-    bool isLoading() const { return m_inFlight != 0; }
+    bool isLoading() const { return m_loading; }
+    // The last window's total was counted from rows (JobWindow::counted), not maintained or reused.
+    bool lastWindowCounted() const { return m_lastWindowCounted; }
     qint64 total() const { return m_total; }
     // The filter's rows were counted up to JobStatsStore::kCountLimit and there are more: total() is
     // that limit ("more than 100,000").
@@ -110,8 +112,6 @@ signals:
 
 private:
     void request(int offset);
-    void onWindowReady(quint64 request, const JobWindow &window);
-    void onRequestFailed(quint64 request, const QString &message);
     void applyWindow(const JobWindow &window);
     void resizeTo(qint64 total);
     void emitChanged(const QList<int> &rows);
@@ -122,12 +122,14 @@ private:
     std::shared_ptr<Clock> m_clock;
     JobFilter m_filter;
     int m_windowSize = 300;
-    qint64 m_total = 0;         // rows the view sees
-    int m_offset = 0;           // first row of the loaded window
-    QList<Job> m_rows;          // the loaded window
-    QList<PausedType> m_paused; // the paused job types with the window
-    QHash<qint64, int> m_rowOf; // job id → index in m_rows
-    quint64 m_inFlight = 0;     // the window request we wait for, 0 when none
+    qint64 m_total = 0;                 // rows the view sees
+    int m_offset = 0;                   // first row of the loaded window
+    QList<Job> m_rows;                  // the loaded window
+    QList<PausedType> m_paused;         // the paused job types with the window
+    QHash<qint64, int> m_rowOf;         // job id → index in m_rows
+    Latest<Result<JobWindow>> m_window; // the window request we wait for
+    bool m_loading = false;             // until its answer is applied
+    bool m_lastWindowCounted = false;
     // A filter the maintained counts cannot answer is counted once (bounded) when it is set and again
     // after a change notification; refreshes in between (the poll, scrolling) reuse this total.
     std::optional<KnownTotal> m_knownTotal;

@@ -1,108 +1,60 @@
 #include "schedules/asyncscheduleservice.h"
 
-#include "db/database.h"
 #include "schedules/scheduleservice.h"
 
-#include <QMetaObject>
-#include <QSqlDatabase>
-
 namespace hcm {
+
+namespace {
+ScheduleService serviceOf(const DbConfig &config)
+{
+    return ScheduleService{ScheduleStore(config)};
+}
+} // namespace
 
 AsyncScheduleService::AsyncScheduleService(DbConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_db(QStringLiteral("schedules"))
 {
     qRegisterMetaType<hcm::Schedule>();
     qRegisterMetaType<QList<hcm::Schedule>>();
     qRegisterMetaType<QList<hcm::ScheduleRun>>();
-    QSqlDatabase::drivers(); // QTBUG-112961: before another thread opens a connection
-    m_thread.setObjectName(QStringLiteral("schedules"));
-    m_context = new QObject;
-    m_context->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
-    m_thread.start();
 }
 
-AsyncScheduleService::~AsyncScheduleService()
+QFuture<Result<QList<Schedule>>> AsyncScheduleService::fetchAll()
 {
-    QMetaObject::invokeMethod(
-        m_context, [] { Database::closeThreadConnections(); }, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    return m_db.run([config = m_config] { return serviceOf(config).list(); });
 }
 
-void AsyncScheduleService::post(std::function<void(ScheduleService &)> work)
+QFuture<Result<qint64>> AsyncScheduleService::add(const Schedule &schedule, const Actor &actor)
 {
-    const DbConfig config = m_config;
-    QMetaObject::invokeMethod(
-        m_context,
-        [config, work = std::move(work)] {
-            ScheduleService service{ScheduleStore(config)};
-            work(service);
-        },
-        Qt::QueuedConnection);
+    return m_db.run([config = m_config, schedule, actor] { return serviceOf(config).add(schedule, actor); });
 }
 
-void AsyncScheduleService::fetchAll()
+QFuture<Status> AsyncScheduleService::edit(const Schedule &schedule, const Actor &actor)
 {
-    post([this](ScheduleService &s) {
-        auto all = s.list();
-        if (all)
-            emit listReady(all.value());
-        else
-            emit actionFinished(false, all.error().message, 0);
-    });
+    return m_db.run([config = m_config, schedule, actor] { return serviceOf(config).edit(schedule, actor); });
 }
 
-void AsyncScheduleService::add(const Schedule &schedule, const Actor &actor)
+QFuture<Status> AsyncScheduleService::setEnabled(qint64 id, bool enabled, const Actor &actor)
 {
-    post([this, schedule, actor](ScheduleService &s) {
-        auto id = s.add(schedule, actor);
-        emit actionFinished(id.ok(), id.ok() ? QString() : id.error().message, id.ok() ? *id : 0);
-    });
+    return m_db.run(
+        [config = m_config, id, enabled, actor] { return serviceOf(config).setEnabled(id, enabled, actor); });
 }
 
-void AsyncScheduleService::edit(const Schedule &schedule, const Actor &actor)
+QFuture<Status> AsyncScheduleService::remove(qint64 id, const Actor &actor)
 {
-    post([this, schedule, actor](ScheduleService &s) {
-        auto st = s.edit(schedule, actor);
-        emit actionFinished(st.ok(), st.ok() ? QString() : st.error().message, schedule.id);
-    });
+    return m_db.run([config = m_config, id, actor] { return serviceOf(config).remove(id, actor); });
 }
 
-void AsyncScheduleService::setEnabled(qint64 id, bool enabled, const Actor &actor)
+QFuture<Result<qint64>> AsyncScheduleService::runNow(qint64 id, const Actor &actor)
 {
-    post([this, id, enabled, actor](ScheduleService &s) {
-        auto st = s.setEnabled(id, enabled, actor);
-        emit actionFinished(st.ok(), st.ok() ? QString() : st.error().message, id);
-    });
+    return m_db.run([config = m_config, id, actor] { return serviceOf(config).runNow(id, actor); });
 }
 
-void AsyncScheduleService::remove(qint64 id, const Actor &actor)
+QFuture<Result<QList<ScheduleRun>>> AsyncScheduleService::fetchJobs(qint64 id)
 {
-    post([this, id, actor](ScheduleService &s) {
-        auto st = s.remove(id, actor);
-        emit actionFinished(st.ok(), st.ok() ? QString() : st.error().message, id);
-    });
-}
-
-void AsyncScheduleService::runNow(qint64 id, const Actor &actor)
-{
-    post([this, id, actor](ScheduleService &s) {
-        auto job = s.runNow(id, actor);
-        emit actionFinished(job.ok(), job.ok() ? QString() : job.error().message, job.ok() ? *job : 0);
-    });
-}
-
-void AsyncScheduleService::fetchJobs(qint64 id)
-{
-    post([this, id](ScheduleService &s) {
-        auto jobs = s.store().recentJobs(id);
-        if (jobs)
-            emit jobsReady(id, jobs.value());
-        else
-            emit actionFinished(false, jobs.error().message, id);
-    });
+    return m_db.run([config = m_config, id] { return serviceOf(config).store().recentJobs(id); });
 }
 
 } // namespace hcm
