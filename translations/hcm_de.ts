@@ -484,6 +484,10 @@
         <source>--api-max-connections must be a whole number from 1 to 100000.</source>
         <translation>--api-max-connections muss eine ganze Zahl von 1 bis 100000 sein.</translation>
     </message>
+    <message>
+        <source>Displays version information.</source>
+        <translation>Zeigt Versionsinformationen an.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::Alert</name>
@@ -914,34 +918,6 @@
 <context>
     <name>hcm::CacheFlushHandler</name>
     <message>
-        <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
-        <translation>Unbekannte Cache-Leerungsaktion „%1“ (erwartet: full oder expired).</translation>
-    </message>
-    <message>
-        <source>max_age_seconds must not be negative.</source>
-        <translation>max_age_seconds darf nicht negativ sein.</translation>
-    </message>
-    <message>
-        <source>Refusing to flush %1: the cache folder is the root of a file system.</source>
-        <translation>%1 wird nicht geleert: der Cache-Ordner ist die Wurzel eines Dateisystems.</translation>
-    </message>
-    <message>
-        <source>Stopped after removing %1 of %2 cache files.</source>
-        <translation>Angehalten nach dem Entfernen von %1 von %2 Cache-Dateien.</translation>
-    </message>
-    <message>
-        <source>Cannot delete the cache file %1: %2.</source>
-        <translation>Die Cache-Datei %1 kann nicht gelöscht werden: %2.</translation>
-    </message>
-    <message>
-        <source>Stopped after removing %1 cache files.</source>
-        <translation>Angehalten nach dem Entfernen von %1 Cache-Dateien.</translation>
-    </message>
-    <message>
-        <source>Cannot delete the cache folder %1: check its permissions.</source>
-        <translation>Der Cache-Ordner %1 kann nicht gelöscht werden: prüfen Sie seine Berechtigungen.</translation>
-    </message>
-    <message>
         <source>measuring the cache table</source>
         <translation>Messen der Cache-Tabelle</translation>
     </message>
@@ -953,20 +929,8 @@
 <context>
     <name>hcm::CleanupHandler</name>
     <message>
-        <source>older_than_days must be a whole number of days, 0 or more.</source>
-        <translation>older_than_days muss eine ganze Zahl von Tagen sein, 0 oder mehr.</translation>
-    </message>
-    <message>
-        <source>Stopped after deleting %1 rows.</source>
-        <translation>Angehalten nach dem Löschen von %1 Zeilen.</translation>
-    </message>
-    <message>
         <source>deleting expired cache entries</source>
         <translation>Löschen abgelaufener Cache-Einträge</translation>
-    </message>
-    <message>
-        <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
-        <translation>Unbekannter Bereinigungstyp „%1“ (erwartet: all, jobs, attempts, cache oder audit).</translation>
     </message>
 </context>
 <context>
@@ -1191,16 +1155,8 @@
 <context>
     <name>hcm::DbOptimizeHandler</name>
     <message>
-        <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
-        <translation>Unbekannter Optimierungsmodus „%1“ (erwartet: vacuum, incremental oder analyze).</translation>
-    </message>
-    <message>
         <source>listing the tables</source>
         <translation>Auflisten der Tabellen</translation>
-    </message>
-    <message>
-        <source>Stopped after %1 of %2 optimization steps.</source>
-        <translation>Angehalten nach %1 von %2 Optimierungsschritten.</translation>
     </message>
     <message>
         <source>updating the planner statistics</source>
@@ -1229,34 +1185,6 @@
     <message>
         <source>releasing free pages</source>
         <translation>Freigeben freier Seiten</translation>
-    </message>
-    <message>
-        <source>reindex must be true or false.</source>
-        <translation>reindex muss true oder false sein.</translation>
-    </message>
-    <message>
-        <source>bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).</source>
-        <translation>bloat_threshold muss eine Zahl von 0 bis 1 sein (0.3 bedeutet 30 %).</translation>
-    </message>
-    <message>
-        <source>lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.</source>
-        <translation>lock_timeout_ms muss eine ganze Zahl von Millisekunden von 1 bis 3600000 sein.</translation>
-    </message>
-    <message>
-        <source>min_index_bytes must be a whole number of bytes, 0 or more.</source>
-        <translation>min_index_bytes muss eine ganze Zahl von Bytes sein, 0 oder mehr.</translation>
-    </message>
-    <message>
-        <source>Stopped after %1 of %2 tables.</source>
-        <translation>Angehalten nach %1 von %2 Tabellen.</translation>
-    </message>
-    <message>
-        <source>No table could be optimized: every table the role %1 may vacuum was locked by another session for longer than %2 ms.</source>
-        <translation>Keine Tabelle konnte optimiert werden: jede Tabelle, die die Rolle %1 bereinigen darf, war länger als %2 ms von einer anderen Sitzung gesperrt.</translation>
-    </message>
-    <message>
-        <source>No table could be optimized: the role %1 owns none of the %2 tables (they belong to %3). Run db_optimize on a worker connected as the owner role, as docs/postgresql.md describes.</source>
-        <translation>Keine Tabelle konnte optimiert werden: die Rolle %1 besitzt keine der %2 Tabellen (sie gehören %3). Führen Sie db_optimize auf einem Worker aus, der als Eigentümerrolle verbunden ist, wie in docs/postgresql.md beschrieben.</translation>
     </message>
 </context>
 <context>
@@ -1344,10 +1272,6 @@
 <context>
     <name>hcm::EmailSendHandler</name>
     <message>
-        <source>Email delivery is not configured: set up SMTP in the notification settings first.</source>
-        <translation>Der E-Mail-Versand ist nicht eingerichtet: richten Sie zuerst SMTP in den Benachrichtigungseinstellungen ein.</translation>
-    </message>
-    <message>
         <source>Every recipient already received it.</source>
         <translation>Alle Empfänger haben sie bereits erhalten.</translation>
     </message>
@@ -1400,18 +1324,6 @@
     <message>
         <source>replacing an expired idempotency key</source>
         <translation>Ersetzen eines abgelaufenen Idempotenzschlüssels</translation>
-    </message>
-    <message>
-        <source>Another request with the same Idempotency-Key is still being processed.</source>
-        <translation>Eine andere Anfrage mit demselben Idempotency-Key wird noch verarbeitet.</translation>
-    </message>
-    <message>
-        <source>recording the idempotency key&apos;s job</source>
-        <translation>Erfassen des Jobs zum Idempotenzschlüssel</translation>
-    </message>
-    <message>
-        <source>releasing the idempotency key</source>
-        <translation>Freigeben des Idempotenzschlüssels</translation>
     </message>
     <message>
         <source>deleting expired idempotency keys</source>
@@ -1478,6 +1390,200 @@
     <message>
         <source>Critical</source>
         <translation>Kritisch</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobErrors</name>
+    <message>
+        <source>Cancelled before it started.</source>
+        <translation>Vor dem Start abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The worker stopped before the job started.</source>
+        <translation>Der Worker wurde angehalten, bevor der Job startete.</translation>
+    </message>
+    <message>
+        <source>This worker has no handler for job type &quot;%1&quot;.</source>
+        <translation>Dieser Worker hat keinen Handler für den Jobtyp „%1“.</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly: %1</source>
+        <translation>Der Handler ist unerwartet fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly.</source>
+        <translation>Der Handler ist unerwartet fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Cancelled while running: %1</source>
+        <translation>Während der Ausführung abgebrochen: %1</translation>
+    </message>
+    <message>
+        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
+        <translation>Zeitüberschreitung nach %1 s, dem Limit für %2-Jobs: %3</translation>
+    </message>
+    <message>
+        <source>Stopped: this worker lost the job&apos;s lease: %1</source>
+        <translation>Angehalten: dieser Worker hat das Lease des Jobs verloren: %1</translation>
+    </message>
+    <message>
+        <source>Interrupted by a worker shutdown: %1</source>
+        <translation>Durch das Herunterfahren eines Workers unterbrochen: %1</translation>
+    </message>
+    <message>
+        <source>The worker stopped while the job was running.</source>
+        <translation>Der Worker wurde angehalten, während der Job lief.</translation>
+    </message>
+    <message>
+        <source>The worker running this job stopped responding (its lease expired).</source>
+        <translation>Der Worker, der diesen Job ausführte, reagiert nicht mehr (sein Lease ist abgelaufen).</translation>
+    </message>
+    <message>
+        <source>The worker running this job was restarted before it finished.</source>
+        <translation>Der Worker, der diesen Job ausführte, wurde neu gestartet, bevor der Job fertig war.</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job stopped responding before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Der Worker, der diesen Job übernommen hatte, reagierte nicht mehr, bevor der Job startete; der Job geht zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job was restarted before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Der Worker, der diesen Job übernommen hatte, wurde neu gestartet, bevor der Job startete; der Job geht zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
+    </message>
+    <message>
+        <source>Cancelled by %1 before it ran.</source>
+        <translation>Von %1 vor dem Start abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
+        <translation>Unbekannte Cache-Leerungsaktion „%1“ (erwartet: full oder expired).</translation>
+    </message>
+    <message>
+        <source>max_age_seconds must not be negative.</source>
+        <translation>max_age_seconds darf nicht negativ sein.</translation>
+    </message>
+    <message>
+        <source>Refusing to flush %1: the cache folder is the root of a file system.</source>
+        <translation>%1 wird nicht geleert: der Cache-Ordner ist die Wurzel eines Dateisystems.</translation>
+    </message>
+    <message>
+        <source>Stopped after removing %1 of %2 cache files.</source>
+        <translation>Angehalten, nachdem %1 von %2 Cache-Dateien entfernt wurden.</translation>
+    </message>
+    <message>
+        <source>Stopped after removing %1 cache files.</source>
+        <translation>Angehalten, nachdem %1 Cache-Dateien entfernt wurden.</translation>
+    </message>
+    <message>
+        <source>Cannot delete the cache file %1: %2.</source>
+        <translation>Die Cache-Datei %1 kann nicht gelöscht werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot delete the cache folder %1: check its permissions.</source>
+        <translation>Der Cache-Ordner %1 kann nicht gelöscht werden: prüfen Sie seine Berechtigungen.</translation>
+    </message>
+    <message>
+        <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
+        <translation>Unbekannter Bereinigungstyp „%1“ (erwartet: all, jobs, attempts, cache oder audit).</translation>
+    </message>
+    <message>
+        <source>older_than_days must be a whole number of days, 0 or more.</source>
+        <translation>older_than_days muss eine ganze Zahl von Tagen sein, 0 oder mehr.</translation>
+    </message>
+    <message>
+        <source>Stopped after deleting %1 rows.</source>
+        <translation>Angehalten, nachdem %1 Zeilen gelöscht wurden.</translation>
+    </message>
+    <message>
+        <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
+        <translation>Unbekannter Optimierungsmodus „%1“ (erwartet: vacuum, incremental oder analyze).</translation>
+    </message>
+    <message>
+        <source>reindex must be true or false.</source>
+        <translation>reindex muss true oder false sein.</translation>
+    </message>
+    <message>
+        <source>bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).</source>
+        <translation>bloat_threshold muss eine Zahl von 0 bis 1 sein (0.3 bedeutet 30 %).</translation>
+    </message>
+    <message>
+        <source>lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.</source>
+        <translation>lock_timeout_ms muss eine ganze Zahl von Millisekunden von 1 bis 3600000 sein.</translation>
+    </message>
+    <message>
+        <source>min_index_bytes must be a whole number of bytes, 0 or more.</source>
+        <translation>min_index_bytes muss eine ganze Zahl von Bytes sein, 0 oder mehr.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 tables.</source>
+        <translation>Angehalten nach %1 von %2 Tabellen.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 optimization steps.</source>
+        <translation>Angehalten nach %1 von %2 Optimierungsschritten.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: every table the role %1 may vacuum was locked by another session for longer than %2 ms.</source>
+        <translation>Keine Tabelle konnte optimiert werden: jede Tabelle, die die Rolle %1 bereinigen darf, war länger als %2 ms von einer anderen Sitzung gesperrt.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: the role %1 owns none of the %2 tables (they belong to %3). Run db_optimize on a worker connected as the owner role, as docs/postgresql.md describes.</source>
+        <translation>Keine Tabelle konnte optimiert werden: die Rolle %1 besitzt keine der %2 Tabellen (sie gehören %3). Führen Sie db_optimize auf einem Worker aus, der als Eigentümerrolle verbunden ist, wie in docs/postgresql.md beschrieben.</translation>
+    </message>
+    <message>
+        <source>keep and min_size_bytes must not be negative.</source>
+        <translation>keep und min_size_bytes dürfen nicht negativ sein.</translation>
+    </message>
+    <message>
+        <source>Cannot open the log folder %1: %2.</source>
+        <translation>Der Log-Ordner %1 kann nicht geöffnet werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot lock the log folder %1: %2.</source>
+        <translation>Der Log-Ordner %1 kann nicht gesperrt werden: %2.</translation>
+    </message>
+    <message>
+        <source>Stopped while another rotation of %1 was running.</source>
+        <translation>Angehalten, weil gerade eine andere Rotation von %1 lief.</translation>
+    </message>
+    <message>
+        <source>Stopped after rotating %1 of %2 log files.</source>
+        <translation>Angehalten, nachdem %1 von %2 Logdateien rotiert wurden.</translation>
+    </message>
+    <message>
+        <source>Cannot open the log file %1: %2.</source>
+        <translation>Die Logdatei %1 kann nicht geöffnet werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot read the log file %1: %2.</source>
+        <translation>Die Logdatei %1 kann nicht gelesen werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot truncate the log file %1 after archiving it: %2.</source>
+        <translation>Die Logdatei %1 kann nach dem Archivieren nicht gekürzt werden: %2.</translation>
+    </message>
+    <message>
+        <source>Cannot delete the old log archive %1: %2.</source>
+        <translation>Das alte Log-Archiv %1 kann nicht gelöscht werden: %2.</translation>
+    </message>
+    <message>
+        <source>Email delivery is not configured: set up SMTP in the notification settings first.</source>
+        <translation>Der E-Mail-Versand ist nicht eingerichtet: richten Sie zuerst SMTP in den Benachrichtigungseinstellungen ein.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n delivery(s) failed: %1</source>
+        <translation>
+            <numerusform>%n Zustellung fehlgeschlagen: %1</numerusform>
+            <numerusform>%n Zustellungen fehlgeschlagen: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped before every channel was tried.</source>
+        <translation>Angehalten, bevor alle Kanäle versucht wurden.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 ms of %2 ms.</source>
+        <translation>Angehalten nach %1 ms von %2 ms.</translation>
     </message>
 </context>
 <context>
@@ -1856,10 +1962,6 @@
         <translation>Speichern des Job-Fortschritts</translation>
     </message>
     <message>
-        <source>The worker running this job stopped responding (its lease expired).</source>
-        <translation>Der Worker, der diesen Job ausführte, reagiert nicht mehr (sein Lease ist abgelaufen).</translation>
-    </message>
-    <message>
         <source>rescuing jobs of lost workers</source>
         <translation>Retten der Jobs verlorener Worker</translation>
     </message>
@@ -1878,10 +1980,6 @@
     <message>
         <source>listing workers</source>
         <translation>Auflisten der Worker</translation>
-    </message>
-    <message>
-        <source>Cancelled by %1 before it ran.</source>
-        <translation>Von %1 abgebrochen, bevor er lief.</translation>
     </message>
     <message>
         <source>cancelling %1</source>
@@ -1936,10 +2034,6 @@
         <translation>Lesen der Jobs von %1</translation>
     </message>
     <message>
-        <source>The worker running this job was restarted before it finished.</source>
-        <translation>Der Worker, der diesen Job ausführte, wurde neu gestartet, bevor er fertig war.</translation>
-    </message>
-    <message>
         <source>the job changed state meanwhile; try again</source>
         <translation>der Job hat inzwischen seinen Status geändert; versuchen Sie es erneut</translation>
     </message>
@@ -1962,14 +2056,6 @@
     <message>
         <source>recording that jobs started</source>
         <translation>Erfassen, dass Jobs gestartet wurden</translation>
-    </message>
-    <message>
-        <source>The worker that had claimed this job stopped responding before the job started; it goes back to the queue without spending a retry.</source>
-        <translation>Der Worker, der diesen Job übernommen hatte, reagierte nicht mehr, bevor der Job startete; der Job geht zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
-    </message>
-    <message>
-        <source>The worker that had claimed this job was restarted before the job started; it goes back to the queue without spending a retry.</source>
-        <translation>Der Worker, der diesen Job übernommen hatte, wurde neu gestartet, bevor der Job startete; der Job geht zurück in die Warteschlange, ohne eine Wiederholung zu verbrauchen.</translation>
     </message>
     <message>
         <source>clearing the start records of rescued jobs</source>
@@ -2173,26 +2259,6 @@
 <context>
     <name>hcm::LogRotateHandler</name>
     <message>
-        <source>keep and min_size_bytes must not be negative.</source>
-        <translation>keep und min_size_bytes dürfen nicht negativ sein.</translation>
-    </message>
-    <message>
-        <source>Stopped after rotating %1 of %2 log files.</source>
-        <translation>Angehalten nach dem Rotieren von %1 von %2 Logdateien.</translation>
-    </message>
-    <message>
-        <source>Cannot truncate the log file %1 after archiving it: %2.</source>
-        <translation>Die Logdatei %1 kann nach dem Archivieren nicht gekürzt werden: %2.</translation>
-    </message>
-    <message>
-        <source>Cannot delete the old log archive %1: %2.</source>
-        <translation>Das alte Log-Archiv %1 kann nicht gelöscht werden: %2.</translation>
-    </message>
-    <message>
-        <source>Cannot read the log file %1: %2.</source>
-        <translation>Die Logdatei %1 kann nicht gelesen werden: %2.</translation>
-    </message>
-    <message>
         <source>Cannot write the archive %1: %2.</source>
         <translation>Das Archiv %1 kann nicht geschrieben werden: %2.</translation>
     </message>
@@ -2203,22 +2269,6 @@
     <message>
         <source>zlib error %1</source>
         <translation>zlib-Fehler %1</translation>
-    </message>
-    <message>
-        <source>Cannot open the log folder %1: %2.</source>
-        <translation>Der Log-Ordner %1 kann nicht geöffnet werden: %2.</translation>
-    </message>
-    <message>
-        <source>Cannot lock the log folder %1: %2.</source>
-        <translation>Der Log-Ordner %1 kann nicht gesperrt werden: %2.</translation>
-    </message>
-    <message>
-        <source>Stopped while another rotation of %1 was running.</source>
-        <translation>Angehalten, weil eine andere Rotation von %1 lief.</translation>
-    </message>
-    <message>
-        <source>Cannot open the log file %1: %2.</source>
-        <translation>Die Logdatei %1 kann nicht geöffnet werden: %2.</translation>
     </message>
 </context>
 <context>
@@ -2449,18 +2499,6 @@
         <translation>%1 muss true oder false sein, nicht „%2“.</translation>
     </message>
     <message>
-        <source>%1 must be a whole number from 1 to 65535, not &quot;%2&quot;.</source>
-        <translation>%1 muss eine ganze Zahl von 1 bis 65535 sein, nicht „%2“.</translation>
-    </message>
-    <message>
-        <source>%1 must be none, starttls or tls, not &quot;%2&quot;.</source>
-        <translation>%1 muss none, starttls oder tls sein, nicht „%2“.</translation>
-    </message>
-    <message>
-        <source>%1 must be immediate, hourly or daily, not &quot;%2&quot;.</source>
-        <translation>%1 muss immediate, hourly oder daily sein, nicht „%2“.</translation>
-    </message>
-    <message>
         <source>Unknown setting &quot;%1&quot;.</source>
         <translation>Unbekannte Einstellung „%1“.</translation>
     </message>
@@ -2541,14 +2579,6 @@
         <translation>Slack-Warnungen brauchen eine Webhook-URL.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a time of day as HH:mm (22:00).</source>
-        <translation>„%1“ ist keine Uhrzeit im Format HH:mm (22:00).</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a time of day as HH:mm (07:00).</source>
-        <translation>„%1“ ist keine Uhrzeit im Format HH:mm (07:00).</translation>
-    </message>
-    <message>
         <source>Quiet hours must end at a different time than they start.</source>
         <translation>Die Ruhezeiten müssen zu einer anderen Uhrzeit enden, als sie beginnen.</translation>
     </message>
@@ -2612,6 +2642,38 @@
         <source>%1 is %2 bytes long; the limit is %3 bytes.</source>
         <translation>%1 ist %2 Bytes lang; das Limit liegt bei %3 Bytes.</translation>
     </message>
+    <message>
+        <source>Unknown setting.</source>
+        <translation>Unbekannte Einstellung.</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number from %2 to %3, not &quot;%4&quot;.</source>
+        <translation>%1 muss eine ganze Zahl von %2 bis %3 sein, nicht „%4“.</translation>
+    </message>
+    <message>
+        <source>%1 must be %2, not &quot;%3&quot;.</source>
+        <translation>%1 muss %2 sein, nicht „%3“.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a time of day as HH:mm (%2).</source>
+        <translation>„%1“ ist keine Uhrzeit im Format HH:mm (%2).</translation>
+    </message>
+    <message>
+        <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
+        <translation>Ein Geheimnis wird als String geschrieben (null oder &quot;&quot; löscht es).</translation>
+    </message>
+    <message>
+        <source>The value has the wrong type.</source>
+        <translation>Der Wert hat den falschen Typ.</translation>
+    </message>
+    <message>
+        <source>none, starttls or tls</source>
+        <translation>none, starttls oder tls</translation>
+    </message>
+    <message>
+        <source>immediate, hourly or daily</source>
+        <translation>immediate, hourly oder daily</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotificationSettingsStore</name>
@@ -2622,18 +2684,6 @@
     <message>
         <source>The notification settings row is missing; run &quot;hcmctl db migrate&quot;.</source>
         <translation>Die Zeile der Benachrichtigungseinstellungen fehlt; führen Sie „hcmctl db migrate“ aus.</translation>
-    </message>
-    <message>
-        <source>SMTP password</source>
-        <translation>SMTP-Passwort</translation>
-    </message>
-    <message>
-        <source>Twilio auth token</source>
-        <translation>Twilio-Auth-Token</translation>
-    </message>
-    <message>
-        <source>Slack webhook URL</source>
-        <translation>Slack-Webhook-URL</translation>
     </message>
     <message>
         <source>The notification settings were not saved: %1</source>
@@ -2682,24 +2732,6 @@
     <message>
         <source>Someone else saved the notification settings at the same moment; nothing was re-encrypted. Run it again.</source>
         <translation>Jemand anderes hat die Benachrichtigungseinstellungen im selben Moment gespeichert; nichts wurde neu verschlüsselt. Führen Sie es erneut aus.</translation>
-    </message>
-</context>
-<context>
-    <name>hcm::NotifyHandler</name>
-    <message>
-        <source>Stopped before every channel was tried.</source>
-        <translation>Angehalten, bevor jeder Kanal versucht wurde.</translation>
-    </message>
-    <message>
-        <source>%1 to %2: %3</source>
-        <translation>%1 an %2: %3</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n delivery(s) failed: </source>
-        <translation>
-            <numerusform>%n Zustellung fehlgeschlagen: </numerusform>
-            <numerusform>%n Zustellungen fehlgeschlagen: </numerusform>
-        </translation>
     </message>
 </context>
 <context>
@@ -3106,13 +3138,6 @@
     </message>
 </context>
 <context>
-    <name>hcm::SleepHandler</name>
-    <message>
-        <source>Stopped after %1 ms of %2 ms.</source>
-        <translation>Angehalten nach %1 ms von %2 ms.</translation>
-    </message>
-</context>
-<context>
     <name>hcm::SmtpChannel</name>
     <message>
         <source>The email library (libcurl) could not start.</source>
@@ -3300,52 +3325,12 @@
 <context>
     <name>hcm::WorkerPool</name>
     <message>
-        <source>Cancelled before it started.</source>
-        <translation>Abgebrochen, bevor er startete.</translation>
-    </message>
-    <message>
-        <source>The worker stopped before the job started.</source>
-        <translation>Der Worker wurde angehalten, bevor der Job startete.</translation>
-    </message>
-    <message>
-        <source>This worker has no handler for job type &quot;%1&quot;.</source>
-        <translation>Dieser Worker hat keinen Handler für den Jobtyp „%1“.</translation>
-    </message>
-    <message>
-        <source>The handler failed unexpectedly: %1</source>
-        <translation>Der Handler ist unerwartet fehlgeschlagen: %1</translation>
-    </message>
-    <message>
-        <source>The handler failed unexpectedly.</source>
-        <translation>Der Handler ist unerwartet fehlgeschlagen.</translation>
-    </message>
-    <message>
-        <source>Cancelled while running: %1</source>
-        <translation>Während der Ausführung abgebrochen: %1</translation>
-    </message>
-    <message>
-        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
-        <translation>Zeitüberschreitung nach %1 s, dem Limit für %2-Jobs: %3</translation>
-    </message>
-    <message>
-        <source>Stopped: this worker lost the job&apos;s lease: %1</source>
-        <translation>Angehalten: dieser Worker hat das Lease des Jobs verloren: %1</translation>
-    </message>
-    <message>
-        <source>Interrupted by a worker shutdown: %1</source>
-        <translation>Durch das Herunterfahren eines Workers unterbrochen: %1</translation>
-    </message>
-    <message>
         <source>Could not save %1 job results; retrying in %2 ms: %3</source>
         <translation>%1 Job-Ergebnisse konnten nicht gespeichert werden; neuer Versuch in %2 ms: %3</translation>
     </message>
     <message>
         <source>The database is unreachable; reconnecting: %1</source>
         <translation>Die Datenbank ist nicht erreichbar; Verbindung wird wiederhergestellt: %1</translation>
-    </message>
-    <message>
-        <source>The worker stopped while the job was running.</source>
-        <translation>Der Worker wurde angehalten, während der Job lief.</translation>
     </message>
     <message>
         <source>Could not return %1 jobs to the queue; their leases will expire: %2</source>
@@ -3414,10 +3399,6 @@
         <translation>limit muss eine ganze Zahl von 1 bis 500 sein.</translation>
     </message>
     <message>
-        <source>The cursor is not one this server gave out.</source>
-        <translation>Dieser Cursor stammt nicht von diesem Server.</translation>
-    </message>
-    <message>
         <source>Unknown field; use job_type, priority, payload, max_retries or run_at.</source>
         <translation>Unbekanntes Feld; verwenden Sie job_type, priority, payload, max_retries oder run_at.</translation>
     </message>
@@ -3470,18 +3451,6 @@
         <translation>version ist Pflicht: die Version der gelesenen Einstellungen (GET).</translation>
     </message>
     <message>
-        <source>Unknown setting.</source>
-        <translation>Unbekannte Einstellung.</translation>
-    </message>
-    <message>
-        <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
-        <translation>Ein Geheimnis wird als String geschrieben (null oder „“ löscht es).</translation>
-    </message>
-    <message>
-        <source>The value has the wrong type.</source>
-        <translation>Der Wert hat den falschen Typ.</translation>
-    </message>
-    <message>
         <source>Changed by someone else since version %1.</source>
         <translation>Seit Version %1 von jemand anderem geändert.</translation>
     </message>
@@ -3504,6 +3473,22 @@
     <message>
         <source>The API description is missing from this build.</source>
         <translation>Die API-Beschreibung fehlt in diesem Build.</translation>
+    </message>
+    <message>
+        <source>The cursor is not one this server gave out: send next_cursor of the previous page as it is.</source>
+        <translation>Dieser Cursor stammt nicht von diesem Server: senden Sie next_cursor der vorigen Seite unverändert.</translation>
+    </message>
+    <message>
+        <source>The cursor belongs to a listing with other filters: send the same status and job_type as the request that returned it.</source>
+        <translation>Der Cursor gehört zu einer Liste mit anderen Filtern: senden Sie dieselben Werte für status und job_type wie in der Anfrage, die ihn geliefert hat.</translation>
+    </message>
+    <message>
+        <source>reading the new job</source>
+        <translation>Lesen des neuen Jobs</translation>
+    </message>
+    <message>
+        <source>The new job was not found.</source>
+        <translation>Der neue Job wurde nicht gefunden.</translation>
     </message>
 </context>
 <context>
@@ -6403,10 +6388,6 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <translation>Wird angelegt…</translation>
     </message>
     <message>
-        <source>The job was not created.</source>
-        <translation>Der Job wurde nicht angelegt.</translation>
-    </message>
-    <message>
         <source>Could not create the job: %1</source>
         <extracomment>%1 is the database&apos;s or the service&apos;s reason</extracomment>
         <translation>Der Job konnte nicht angelegt werden: %1</translation>
@@ -6691,6 +6672,11 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <source>A digest is one message per channel with every alert since the previous one: hourly at the top of each hour, daily at %1, in the time zone of quiet hours. One due during quiet hours goes out when they end.</source>
         <extracomment>%1 is the time of day of daily digests (&quot;08:00&quot;)</extracomment>
         <translation>Eine Zusammenfassung ist eine Nachricht pro Kanal mit allen Warnungen seit der vorigen: stündlich zur vollen Stunde, täglich um %1, in der Zeitzone der Ruhezeiten. Fällt eine in die Ruhezeiten, wird sie an deren Ende gesendet.</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <extracomment>the label of a field&apos;s row: &quot;SMTP server:&quot;</extracomment>
+        <translation>%1:</translation>
     </message>
 </context>
 <context>
@@ -7252,6 +7238,93 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     </message>
 </context>
 <context>
+    <name>hcm::ui::TokenCreatedDialog</name>
+    <message>
+        <source>New API Token</source>
+        <translation>Neues API-Token</translation>
+    </message>
+    <message>
+        <source>The token &quot;%1&quot; for %2 was created. It acts as %2 with that user&apos;s role: send it as &lt;tt&gt;Authorization: Bearer &amp;lt;token&amp;gt;&lt;/tt&gt;.</source>
+        <translation>Das Token „%1“ für %2 wurde erstellt. Es handelt als %2 mit der Rolle dieses Benutzers: senden Sie es als &lt;tt&gt;Authorization: Bearer &amp;lt;token&amp;gt;&lt;/tt&gt;.</translation>
+    </message>
+    <message>
+        <source>Copy it now: it will not be shown again. Only a hash of it is stored; a lost token cannot be recovered, only revoked and replaced.</source>
+        <translation>Kopieren Sie es jetzt: es wird nicht noch einmal angezeigt. Gespeichert wird nur ein Hash davon; ein verlorenes Token lässt sich nicht wiederherstellen, nur widerrufen und ersetzen.</translation>
+    </message>
+    <message>
+        <source>New API token</source>
+        <translation>Neues API-Token</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the token to the clipboard</source>
+        <translation>Token in die Zwischenablage kopieren</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::TokenTableModel</name>
+    <message>
+        <source>Token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Begins With</source>
+        <extracomment>The first characters of an API token, which tell tokens apart (the token itself is never shown)</extracomment>
+        <translation>Beginnt mit</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Läuft ab</translation>
+    </message>
+    <message>
+        <source>Last Used</source>
+        <translation>Zuletzt verwendet</translation>
+    </message>
+    <message>
+        <source>Last Client</source>
+        <translation>Letzter Client</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Revoked by %1 on %2</source>
+        <translation>Von %1 am %2 widerrufen</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source>Revoked %1</source>
+        <translation>Widerrufen am %1</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>Abgelaufen</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Aktiv</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ui::UserTableModel</name>
     <message>
         <source>User</source>
@@ -7343,6 +7416,86 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <message>
         <source>Saved the changes to %1.</source>
         <translation>Änderungen an %1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>API tokens</source>
+        <translation>API-Token</translation>
+    </message>
+    <message>
+        <source>New token&apos;s name</source>
+        <translation>Name des neuen Tokens</translation>
+    </message>
+    <message>
+        <source>What the token is for, e.g. HR backend</source>
+        <translation>Wofür das Token ist, z. B. HR-Backend</translation>
+    </message>
+    <message>
+        <source>New token&apos;s expiry</source>
+        <translation>Ablauf des neuen Tokens</translation>
+    </message>
+    <message>
+        <source>Expires in 30 days</source>
+        <translation>Läuft in 30 Tagen ab</translation>
+    </message>
+    <message>
+        <source>Expires in 90 days</source>
+        <translation>Läuft in 90 Tagen ab</translation>
+    </message>
+    <message>
+        <source>Expires in a year</source>
+        <translation>Läuft in einem Jahr ab</translation>
+    </message>
+    <message>
+        <source>Never expires</source>
+        <translation>Läuft nie ab</translation>
+    </message>
+    <message>
+        <source>Create &amp;Token for Selected User</source>
+        <translation>&amp;Token für ausgewählten Benutzer erstellen</translation>
+    </message>
+    <message>
+        <source>&amp;Revoke Token…</source>
+        <translation>Token &amp;widerrufen…</translation>
+    </message>
+    <message>
+        <source>Select the user the token acts as.</source>
+        <translation>Wählen Sie den Benutzer aus, als der das Token handelt.</translation>
+    </message>
+    <message>
+        <source>%1 is disabled: enable the user first.</source>
+        <translation>%1 ist deaktiviert: aktivieren Sie den Benutzer zuerst.</translation>
+    </message>
+    <message>
+        <source>Creates a token that acts as %1.</source>
+        <translation>Erstellt ein Token, das als %1 handelt.</translation>
+    </message>
+    <message>
+        <source>Give the token a name that says what it is for.</source>
+        <translation>Geben Sie dem Token einen Namen, der seinen Zweck angibt.</translation>
+    </message>
+    <message>
+        <source>Revoke API Token</source>
+        <translation>API-Token widerrufen</translation>
+    </message>
+    <message>
+        <source>Revoke the token &quot;%1&quot; of %2 (%3…)?</source>
+        <translation>Das Token „%1“ von %2 (%3…) widerrufen?</translation>
+    </message>
+    <message>
+        <source>Programs that use it get 401 Unauthorized from their next request on. This cannot be undone.</source>
+        <translation>Programme, die es verwenden, erhalten ab ihrer nächsten Anfrage 401 Unauthorized. Dies kann nicht rückgängig gemacht werden.</translation>
+    </message>
+    <message>
+        <source>&amp;Revoke</source>
+        <translation>&amp;Widerrufen</translation>
+    </message>
+    <message>
+        <source>Created the token &quot;%1&quot; for %2.</source>
+        <translation>Token „%1“ für %2 erstellt.</translation>
+    </message>
+    <message>
+        <source>Revoked the token &quot;%1&quot;.</source>
+        <translation>Token „%1“ widerrufen.</translation>
     </message>
 </context>
 <context>
@@ -7590,10 +7743,6 @@ Abgeschlossen %3 · Fehlgeschlagen %4</translation>
     <message>
         <source>Stopped</source>
         <translation>Gestoppt</translation>
-    </message>
-    <message>
-        <source>Lost (no heartbeat for %1)</source>
-        <translation>Verloren (kein Heartbeat seit %1)</translation>
     </message>
     <message>
         <source>%1 of %2</source>

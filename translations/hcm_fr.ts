@@ -484,6 +484,10 @@
         <source>--api-max-connections must be a whole number from 1 to 100000.</source>
         <translation>--api-max-connections doit être un nombre entier de 1 à 100000.</translation>
     </message>
+    <message>
+        <source>Displays version information.</source>
+        <translation>Afficher les informations de version.</translation>
+    </message>
 </context>
 <context>
     <name>hcm::Alert</name>
@@ -914,34 +918,6 @@
 <context>
     <name>hcm::CacheFlushHandler</name>
     <message>
-        <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
-        <translation>Action de vidage du cache inconnue « %1 » (attendu : full ou expired).</translation>
-    </message>
-    <message>
-        <source>max_age_seconds must not be negative.</source>
-        <translation>max_age_seconds ne doit pas être négatif.</translation>
-    </message>
-    <message>
-        <source>Refusing to flush %1: the cache folder is the root of a file system.</source>
-        <translation>Refus de vider %1 : le dossier de cache est la racine d&apos;un système de fichiers.</translation>
-    </message>
-    <message>
-        <source>Stopped after removing %1 of %2 cache files.</source>
-        <translation>Arrêté après la suppression de %1 fichiers de cache sur %2.</translation>
-    </message>
-    <message>
-        <source>Cannot delete the cache file %1: %2.</source>
-        <translation>Impossible de supprimer le fichier de cache %1 : %2.</translation>
-    </message>
-    <message>
-        <source>Stopped after removing %1 cache files.</source>
-        <translation>Arrêté après la suppression de %1 fichiers de cache.</translation>
-    </message>
-    <message>
-        <source>Cannot delete the cache folder %1: check its permissions.</source>
-        <translation>Impossible de supprimer le dossier de cache %1 : vérifiez ses droits d&apos;accès.</translation>
-    </message>
-    <message>
         <source>measuring the cache table</source>
         <translation>mesure de la table de cache</translation>
     </message>
@@ -953,20 +929,8 @@
 <context>
     <name>hcm::CleanupHandler</name>
     <message>
-        <source>older_than_days must be a whole number of days, 0 or more.</source>
-        <translation>older_than_days doit être un nombre entier de jours, 0 ou plus.</translation>
-    </message>
-    <message>
-        <source>Stopped after deleting %1 rows.</source>
-        <translation>Arrêté après la suppression de %1 lignes.</translation>
-    </message>
-    <message>
         <source>deleting expired cache entries</source>
         <translation>suppression des entrées de cache expirées</translation>
-    </message>
-    <message>
-        <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
-        <translation>Type de nettoyage inconnu « %1 » (attendu : all, jobs, attempts, cache ou audit).</translation>
     </message>
 </context>
 <context>
@@ -1191,16 +1155,8 @@
 <context>
     <name>hcm::DbOptimizeHandler</name>
     <message>
-        <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
-        <translation>Mode d&apos;optimisation inconnu « %1 » (attendu : vacuum, incremental ou analyze).</translation>
-    </message>
-    <message>
         <source>listing the tables</source>
         <translation>liste des tables</translation>
-    </message>
-    <message>
-        <source>Stopped after %1 of %2 optimization steps.</source>
-        <translation>Arrêté après %1 étapes d&apos;optimisation sur %2.</translation>
     </message>
     <message>
         <source>updating the planner statistics</source>
@@ -1229,34 +1185,6 @@
     <message>
         <source>releasing free pages</source>
         <translation>libération des pages libres</translation>
-    </message>
-    <message>
-        <source>reindex must be true or false.</source>
-        <translation>reindex doit valoir true ou false.</translation>
-    </message>
-    <message>
-        <source>bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).</source>
-        <translation>bloat_threshold doit être un nombre de 0 à 1 (0.3 signifie 30 %).</translation>
-    </message>
-    <message>
-        <source>lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.</source>
-        <translation>lock_timeout_ms doit être un nombre entier de millisecondes de 1 à 3600000.</translation>
-    </message>
-    <message>
-        <source>min_index_bytes must be a whole number of bytes, 0 or more.</source>
-        <translation>min_index_bytes doit être un nombre entier d&apos;octets, 0 ou plus.</translation>
-    </message>
-    <message>
-        <source>Stopped after %1 of %2 tables.</source>
-        <translation>Arrêté après %1 tables sur %2.</translation>
-    </message>
-    <message>
-        <source>No table could be optimized: every table the role %1 may vacuum was locked by another session for longer than %2 ms.</source>
-        <translation>Aucune table n&apos;a pu être optimisée : chaque table que le rôle %1 peut nettoyer (vacuum) était verrouillée par une autre session pendant plus de %2 ms.</translation>
-    </message>
-    <message>
-        <source>No table could be optimized: the role %1 owns none of the %2 tables (they belong to %3). Run db_optimize on a worker connected as the owner role, as docs/postgresql.md describes.</source>
-        <translation>Aucune table n&apos;a pu être optimisée : le rôle %1 ne possède aucune des %2 tables (elles appartiennent à %3). Exécutez db_optimize sur un worker connecté avec le rôle propriétaire, comme le décrit docs/postgresql.md.</translation>
     </message>
 </context>
 <context>
@@ -1344,10 +1272,6 @@
 <context>
     <name>hcm::EmailSendHandler</name>
     <message>
-        <source>Email delivery is not configured: set up SMTP in the notification settings first.</source>
-        <translation>L&apos;envoi d&apos;e-mails n&apos;est pas configuré : configurez d&apos;abord SMTP dans les paramètres de notification.</translation>
-    </message>
-    <message>
         <source>Every recipient already received it.</source>
         <translation>Tous les destinataires l&apos;ont déjà reçu.</translation>
     </message>
@@ -1400,18 +1324,6 @@
     <message>
         <source>replacing an expired idempotency key</source>
         <translation>remplacement d&apos;une clé d&apos;idempotence expirée</translation>
-    </message>
-    <message>
-        <source>Another request with the same Idempotency-Key is still being processed.</source>
-        <translation>Une autre requête avec la même Idempotency-Key est encore en cours de traitement.</translation>
-    </message>
-    <message>
-        <source>recording the idempotency key&apos;s job</source>
-        <translation>enregistrement de la tâche de la clé d&apos;idempotence</translation>
-    </message>
-    <message>
-        <source>releasing the idempotency key</source>
-        <translation>libération de la clé d&apos;idempotence</translation>
     </message>
     <message>
         <source>deleting expired idempotency keys</source>
@@ -1478,6 +1390,200 @@
     <message>
         <source>Critical</source>
         <translation>Critique</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::JobErrors</name>
+    <message>
+        <source>Cancelled before it started.</source>
+        <translation>Annulée avant son démarrage.</translation>
+    </message>
+    <message>
+        <source>The worker stopped before the job started.</source>
+        <translation>Le worker s&apos;est arrêté avant le démarrage de la tâche.</translation>
+    </message>
+    <message>
+        <source>This worker has no handler for job type &quot;%1&quot;.</source>
+        <translation>Ce worker n&apos;a pas de gestionnaire pour le type de tâche « %1 ».</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly: %1</source>
+        <translation>Le gestionnaire a échoué de manière inattendue : %1</translation>
+    </message>
+    <message>
+        <source>The handler failed unexpectedly.</source>
+        <translation>Le gestionnaire a échoué de manière inattendue.</translation>
+    </message>
+    <message>
+        <source>Cancelled while running: %1</source>
+        <translation>Annulée pendant l&apos;exécution : %1</translation>
+    </message>
+    <message>
+        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
+        <translation>Délai dépassé après %1 s (limite des tâches %2) : %3</translation>
+    </message>
+    <message>
+        <source>Stopped: this worker lost the job&apos;s lease: %1</source>
+        <translation>Arrêtée : ce worker a perdu le bail de la tâche : %1</translation>
+    </message>
+    <message>
+        <source>Interrupted by a worker shutdown: %1</source>
+        <translation>Interrompue par l&apos;arrêt d&apos;un worker : %1</translation>
+    </message>
+    <message>
+        <source>The worker stopped while the job was running.</source>
+        <translation>Le worker s&apos;est arrêté pendant l&apos;exécution de la tâche.</translation>
+    </message>
+    <message>
+        <source>The worker running this job stopped responding (its lease expired).</source>
+        <translation>Le worker qui exécutait cette tâche a cessé de répondre (son bail a expiré).</translation>
+    </message>
+    <message>
+        <source>The worker running this job was restarted before it finished.</source>
+        <translation>Le worker qui exécutait cette tâche a été redémarré avant qu&apos;elle ne soit terminée.</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job stopped responding before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Le worker qui avait réservé cette tâche a cessé de répondre avant son démarrage ; elle retourne dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
+    </message>
+    <message>
+        <source>The worker that had claimed this job was restarted before the job started; it goes back to the queue without spending a retry.</source>
+        <translation>Le worker qui avait réservé cette tâche a été redémarré avant son démarrage ; elle retourne dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
+    </message>
+    <message>
+        <source>Cancelled by %1 before it ran.</source>
+        <translation>Annulée par %1 avant son exécution.</translation>
+    </message>
+    <message>
+        <source>Unknown cache flush action &quot;%1&quot; (expected full or expired).</source>
+        <translation>Action de vidage du cache inconnue « %1 » (attendu : full ou expired).</translation>
+    </message>
+    <message>
+        <source>max_age_seconds must not be negative.</source>
+        <translation>max_age_seconds ne doit pas être négatif.</translation>
+    </message>
+    <message>
+        <source>Refusing to flush %1: the cache folder is the root of a file system.</source>
+        <translation>Vidage de %1 refusé : le dossier de cache est la racine d&apos;un système de fichiers.</translation>
+    </message>
+    <message>
+        <source>Stopped after removing %1 of %2 cache files.</source>
+        <translation>Arrêtée après la suppression de %1 fichiers de cache sur %2.</translation>
+    </message>
+    <message>
+        <source>Stopped after removing %1 cache files.</source>
+        <translation>Arrêtée après la suppression de %1 fichiers de cache.</translation>
+    </message>
+    <message>
+        <source>Cannot delete the cache file %1: %2.</source>
+        <translation>Impossible de supprimer le fichier de cache %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot delete the cache folder %1: check its permissions.</source>
+        <translation>Impossible de supprimer le dossier de cache %1 : vérifiez ses droits d&apos;accès.</translation>
+    </message>
+    <message>
+        <source>Unknown cleanup type &quot;%1&quot; (expected all, jobs, attempts, cache or audit).</source>
+        <translation>Type de nettoyage inconnu « %1 » (attendu : all, jobs, attempts, cache ou audit).</translation>
+    </message>
+    <message>
+        <source>older_than_days must be a whole number of days, 0 or more.</source>
+        <translation>older_than_days doit être un nombre entier de jours, 0 ou plus.</translation>
+    </message>
+    <message>
+        <source>Stopped after deleting %1 rows.</source>
+        <translation>Arrêtée après la suppression de %1 lignes.</translation>
+    </message>
+    <message>
+        <source>Unknown optimize mode &quot;%1&quot; (expected vacuum, incremental or analyze).</source>
+        <translation>Mode d&apos;optimisation inconnu « %1 » (attendu : vacuum, incremental ou analyze).</translation>
+    </message>
+    <message>
+        <source>reindex must be true or false.</source>
+        <translation>reindex doit valoir true ou false.</translation>
+    </message>
+    <message>
+        <source>bloat_threshold must be a number from 0 to 1 (0.3 means 30 %).</source>
+        <translation>bloat_threshold doit être un nombre de 0 à 1 (0.3 signifie 30 %).</translation>
+    </message>
+    <message>
+        <source>lock_timeout_ms must be a whole number of milliseconds from 1 to 3600000.</source>
+        <translation>lock_timeout_ms doit être un nombre entier de millisecondes de 1 à 3600000.</translation>
+    </message>
+    <message>
+        <source>min_index_bytes must be a whole number of bytes, 0 or more.</source>
+        <translation>min_index_bytes doit être un nombre entier d&apos;octets, 0 ou plus.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 tables.</source>
+        <translation>Arrêtée après %1 tables sur %2.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 of %2 optimization steps.</source>
+        <translation>Arrêtée après %1 étapes d&apos;optimisation sur %2.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: every table the role %1 may vacuum was locked by another session for longer than %2 ms.</source>
+        <translation>Aucune table n&apos;a pu être optimisée : chaque table sur laquelle le rôle %1 peut lancer un VACUUM était verrouillée par une autre session pendant plus de %2 ms.</translation>
+    </message>
+    <message>
+        <source>No table could be optimized: the role %1 owns none of the %2 tables (they belong to %3). Run db_optimize on a worker connected as the owner role, as docs/postgresql.md describes.</source>
+        <translation>Aucune table n&apos;a pu être optimisée : le rôle %1 ne possède aucune des %2 tables (elles appartiennent à %3). Exécutez db_optimize sur un worker connecté avec le rôle propriétaire, comme le décrit docs/postgresql.md.</translation>
+    </message>
+    <message>
+        <source>keep and min_size_bytes must not be negative.</source>
+        <translation>keep et min_size_bytes ne doivent pas être négatifs.</translation>
+    </message>
+    <message>
+        <source>Cannot open the log folder %1: %2.</source>
+        <translation>Impossible d&apos;ouvrir le dossier des journaux %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot lock the log folder %1: %2.</source>
+        <translation>Impossible de verrouiller le dossier des journaux %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Stopped while another rotation of %1 was running.</source>
+        <translation>Arrêtée pendant qu&apos;une autre rotation de %1 était en cours.</translation>
+    </message>
+    <message>
+        <source>Stopped after rotating %1 of %2 log files.</source>
+        <translation>Arrêtée après la rotation de %1 fichiers journaux sur %2.</translation>
+    </message>
+    <message>
+        <source>Cannot open the log file %1: %2.</source>
+        <translation>Impossible d&apos;ouvrir le fichier journal %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot read the log file %1: %2.</source>
+        <translation>Impossible de lire le fichier journal %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot truncate the log file %1 after archiving it: %2.</source>
+        <translation>Impossible de tronquer le fichier journal %1 après l&apos;avoir archivé : %2.</translation>
+    </message>
+    <message>
+        <source>Cannot delete the old log archive %1: %2.</source>
+        <translation>Impossible de supprimer l&apos;ancienne archive de journal %1 : %2.</translation>
+    </message>
+    <message>
+        <source>Email delivery is not configured: set up SMTP in the notification settings first.</source>
+        <translation>L&apos;envoi d&apos;e-mails n&apos;est pas configuré : configurez d&apos;abord SMTP dans les paramètres de notification.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n delivery(s) failed: %1</source>
+        <translation>
+            <numerusform>Échec de %n envoi : %1</numerusform>
+            <numerusform>Échec de %n envois : %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped before every channel was tried.</source>
+        <translation>Arrêtée avant que tous les canaux aient été essayés.</translation>
+    </message>
+    <message>
+        <source>Stopped after %1 ms of %2 ms.</source>
+        <translation>Arrêtée après %1 ms sur %2 ms.</translation>
     </message>
 </context>
 <context>
@@ -1856,10 +1962,6 @@
         <translation>enregistrement de la progression de la tâche</translation>
     </message>
     <message>
-        <source>The worker running this job stopped responding (its lease expired).</source>
-        <translation>Le worker qui exécutait cette tâche ne répond plus (son bail a expiré).</translation>
-    </message>
-    <message>
         <source>rescuing jobs of lost workers</source>
         <translation>récupération des tâches des workers perdus</translation>
     </message>
@@ -1878,10 +1980,6 @@
     <message>
         <source>listing workers</source>
         <translation>liste des workers</translation>
-    </message>
-    <message>
-        <source>Cancelled by %1 before it ran.</source>
-        <translation>Annulée par %1 avant son exécution.</translation>
     </message>
     <message>
         <source>cancelling %1</source>
@@ -1936,10 +2034,6 @@
         <translation>lecture des tâches de %1</translation>
     </message>
     <message>
-        <source>The worker running this job was restarted before it finished.</source>
-        <translation>Le worker qui exécutait cette tâche a été redémarré avant qu&apos;elle ne soit terminée.</translation>
-    </message>
-    <message>
         <source>the job changed state meanwhile; try again</source>
         <translation>la tâche a changé d&apos;état entre-temps ; réessayez</translation>
     </message>
@@ -1962,14 +2056,6 @@
     <message>
         <source>recording that jobs started</source>
         <translation>enregistrement du démarrage des tâches</translation>
-    </message>
-    <message>
-        <source>The worker that had claimed this job stopped responding before the job started; it goes back to the queue without spending a retry.</source>
-        <translation>Le worker qui avait réservé cette tâche a cessé de répondre avant son démarrage ; elle retourne dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
-    </message>
-    <message>
-        <source>The worker that had claimed this job was restarted before the job started; it goes back to the queue without spending a retry.</source>
-        <translation>Le worker qui avait réservé cette tâche a été redémarré avant son démarrage ; elle retourne dans la file d&apos;attente sans consommer de nouvelle tentative.</translation>
     </message>
     <message>
         <source>clearing the start records of rescued jobs</source>
@@ -2173,26 +2259,6 @@
 <context>
     <name>hcm::LogRotateHandler</name>
     <message>
-        <source>keep and min_size_bytes must not be negative.</source>
-        <translation>keep et min_size_bytes ne doivent pas être négatifs.</translation>
-    </message>
-    <message>
-        <source>Stopped after rotating %1 of %2 log files.</source>
-        <translation>Arrêté après la rotation de %1 fichiers journaux sur %2.</translation>
-    </message>
-    <message>
-        <source>Cannot truncate the log file %1 after archiving it: %2.</source>
-        <translation>Impossible de tronquer le fichier journal %1 après l&apos;avoir archivé : %2.</translation>
-    </message>
-    <message>
-        <source>Cannot delete the old log archive %1: %2.</source>
-        <translation>Impossible de supprimer l&apos;ancienne archive de journal %1 : %2.</translation>
-    </message>
-    <message>
-        <source>Cannot read the log file %1: %2.</source>
-        <translation>Impossible de lire le fichier journal %1 : %2.</translation>
-    </message>
-    <message>
         <source>Cannot write the archive %1: %2.</source>
         <translation>Impossible d&apos;écrire l&apos;archive %1 : %2.</translation>
     </message>
@@ -2203,22 +2269,6 @@
     <message>
         <source>zlib error %1</source>
         <translation>erreur zlib %1</translation>
-    </message>
-    <message>
-        <source>Cannot open the log folder %1: %2.</source>
-        <translation>Impossible d&apos;ouvrir le dossier des journaux %1 : %2.</translation>
-    </message>
-    <message>
-        <source>Cannot lock the log folder %1: %2.</source>
-        <translation>Impossible de verrouiller le dossier des journaux %1 : %2.</translation>
-    </message>
-    <message>
-        <source>Stopped while another rotation of %1 was running.</source>
-        <translation>Arrêté pendant qu&apos;une autre rotation de %1 était en cours.</translation>
-    </message>
-    <message>
-        <source>Cannot open the log file %1: %2.</source>
-        <translation>Impossible d&apos;ouvrir le fichier journal %1 : %2.</translation>
     </message>
 </context>
 <context>
@@ -2449,18 +2499,6 @@
         <translation>%1 doit valoir true ou false, pas « %2 ».</translation>
     </message>
     <message>
-        <source>%1 must be a whole number from 1 to 65535, not &quot;%2&quot;.</source>
-        <translation>%1 doit être un nombre entier de 1 à 65535, pas « %2 ».</translation>
-    </message>
-    <message>
-        <source>%1 must be none, starttls or tls, not &quot;%2&quot;.</source>
-        <translation>%1 doit valoir none, starttls ou tls, pas « %2 ».</translation>
-    </message>
-    <message>
-        <source>%1 must be immediate, hourly or daily, not &quot;%2&quot;.</source>
-        <translation>%1 doit valoir immediate, hourly ou daily, pas « %2 ».</translation>
-    </message>
-    <message>
         <source>Unknown setting &quot;%1&quot;.</source>
         <translation>Paramètre inconnu « %1 ».</translation>
     </message>
@@ -2541,14 +2579,6 @@
         <translation>Les alertes Slack nécessitent une URL de webhook.</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a time of day as HH:mm (22:00).</source>
-        <translation>« %1 » n&apos;est pas une heure au format HH:mm (22:00).</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a time of day as HH:mm (07:00).</source>
-        <translation>« %1 » n&apos;est pas une heure au format HH:mm (07:00).</translation>
-    </message>
-    <message>
         <source>Quiet hours must end at a different time than they start.</source>
         <translation>Les heures calmes doivent se terminer à une autre heure que celle où elles commencent.</translation>
     </message>
@@ -2612,6 +2642,38 @@
         <source>%1 is %2 bytes long; the limit is %3 bytes.</source>
         <translation>%1 fait %2 octets ; la limite est de %3 octets.</translation>
     </message>
+    <message>
+        <source>Unknown setting.</source>
+        <translation>Paramètre inconnu.</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number from %2 to %3, not &quot;%4&quot;.</source>
+        <translation>%1 doit être un nombre entier de %2 à %3, pas « %4 ».</translation>
+    </message>
+    <message>
+        <source>%1 must be %2, not &quot;%3&quot;.</source>
+        <translation>%1 doit valoir %2, pas « %3 ».</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a time of day as HH:mm (%2).</source>
+        <translation>« %1 » n&apos;est pas une heure au format HH:mm (%2).</translation>
+    </message>
+    <message>
+        <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
+        <translation>Un secret s&apos;écrit sous forme de chaîne (null ou &quot;&quot; l&apos;efface).</translation>
+    </message>
+    <message>
+        <source>The value has the wrong type.</source>
+        <translation>La valeur n&apos;a pas le bon type.</translation>
+    </message>
+    <message>
+        <source>none, starttls or tls</source>
+        <translation>none, starttls ou tls</translation>
+    </message>
+    <message>
+        <source>immediate, hourly or daily</source>
+        <translation>immediate, hourly ou daily</translation>
+    </message>
 </context>
 <context>
     <name>hcm::NotificationSettingsStore</name>
@@ -2622,18 +2684,6 @@
     <message>
         <source>The notification settings row is missing; run &quot;hcmctl db migrate&quot;.</source>
         <translation>La ligne des paramètres de notification manque ; lancez « hcmctl db migrate ».</translation>
-    </message>
-    <message>
-        <source>SMTP password</source>
-        <translation>Mot de passe SMTP</translation>
-    </message>
-    <message>
-        <source>Twilio auth token</source>
-        <translation>Jeton d&apos;authentification Twilio</translation>
-    </message>
-    <message>
-        <source>Slack webhook URL</source>
-        <translation>URL du webhook Slack</translation>
     </message>
     <message>
         <source>The notification settings were not saved: %1</source>
@@ -2682,24 +2732,6 @@
     <message>
         <source>Someone else saved the notification settings at the same moment; nothing was re-encrypted. Run it again.</source>
         <translation>Quelqu&apos;un d&apos;autre a enregistré les paramètres de notification au même moment ; rien n&apos;a été rechiffré. Relancez la commande.</translation>
-    </message>
-</context>
-<context>
-    <name>hcm::NotifyHandler</name>
-    <message>
-        <source>Stopped before every channel was tried.</source>
-        <translation>Arrêté avant que tous les canaux aient été essayés.</translation>
-    </message>
-    <message>
-        <source>%1 to %2: %3</source>
-        <translation>%1 à %2 : %3</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n delivery(s) failed: </source>
-        <translation>
-            <numerusform>%n envoi a échoué : </numerusform>
-            <numerusform>%n envois ont échoué : </numerusform>
-        </translation>
     </message>
 </context>
 <context>
@@ -3106,13 +3138,6 @@
     </message>
 </context>
 <context>
-    <name>hcm::SleepHandler</name>
-    <message>
-        <source>Stopped after %1 ms of %2 ms.</source>
-        <translation>Arrêté après %1 ms sur %2 ms.</translation>
-    </message>
-</context>
-<context>
     <name>hcm::SmtpChannel</name>
     <message>
         <source>The email library (libcurl) could not start.</source>
@@ -3300,52 +3325,12 @@
 <context>
     <name>hcm::WorkerPool</name>
     <message>
-        <source>Cancelled before it started.</source>
-        <translation>Annulée avant son démarrage.</translation>
-    </message>
-    <message>
-        <source>The worker stopped before the job started.</source>
-        <translation>Le worker s&apos;est arrêté avant le démarrage de la tâche.</translation>
-    </message>
-    <message>
-        <source>This worker has no handler for job type &quot;%1&quot;.</source>
-        <translation>Ce worker n&apos;a pas de gestionnaire pour le type de tâche « %1 ».</translation>
-    </message>
-    <message>
-        <source>The handler failed unexpectedly: %1</source>
-        <translation>Le gestionnaire a échoué de manière inattendue : %1</translation>
-    </message>
-    <message>
-        <source>The handler failed unexpectedly.</source>
-        <translation>Le gestionnaire a échoué de manière inattendue.</translation>
-    </message>
-    <message>
-        <source>Cancelled while running: %1</source>
-        <translation>Annulée pendant l&apos;exécution : %1</translation>
-    </message>
-    <message>
-        <source>Timed out after %1 s, the limit for %2 jobs: %3</source>
-        <translation>Délai dépassé après %1 s, la limite pour les tâches %2 : %3</translation>
-    </message>
-    <message>
-        <source>Stopped: this worker lost the job&apos;s lease: %1</source>
-        <translation>Arrêtée : ce worker a perdu le bail de la tâche : %1</translation>
-    </message>
-    <message>
-        <source>Interrupted by a worker shutdown: %1</source>
-        <translation>Interrompue par l&apos;arrêt d&apos;un worker : %1</translation>
-    </message>
-    <message>
         <source>Could not save %1 job results; retrying in %2 ms: %3</source>
         <translation>Impossible d&apos;enregistrer %1 résultats de tâches ; nouvel essai dans %2 ms : %3</translation>
     </message>
     <message>
         <source>The database is unreachable; reconnecting: %1</source>
         <translation>La base de données est inaccessible ; reconnexion : %1</translation>
-    </message>
-    <message>
-        <source>The worker stopped while the job was running.</source>
-        <translation>Le worker s&apos;est arrêté pendant l&apos;exécution de la tâche.</translation>
     </message>
     <message>
         <source>Could not return %1 jobs to the queue; their leases will expire: %2</source>
@@ -3414,10 +3399,6 @@
         <translation>limit doit être un nombre entier de 1 à 500.</translation>
     </message>
     <message>
-        <source>The cursor is not one this server gave out.</source>
-        <translation>Ce curseur n&apos;a pas été fourni par ce serveur.</translation>
-    </message>
-    <message>
         <source>Unknown field; use job_type, priority, payload, max_retries or run_at.</source>
         <translation>Champ inconnu ; utilisez job_type, priority, payload, max_retries ou run_at.</translation>
     </message>
@@ -3470,18 +3451,6 @@
         <translation>version est obligatoire : la version des paramètres que vous avez lus (GET).</translation>
     </message>
     <message>
-        <source>Unknown setting.</source>
-        <translation>Paramètre inconnu.</translation>
-    </message>
-    <message>
-        <source>A secret is written as a string (null or &quot;&quot; clears it).</source>
-        <translation>Un secret s&apos;écrit sous forme de chaîne (null ou &quot;&quot; l&apos;efface).</translation>
-    </message>
-    <message>
-        <source>The value has the wrong type.</source>
-        <translation>La valeur n&apos;a pas le bon type.</translation>
-    </message>
-    <message>
         <source>Changed by someone else since version %1.</source>
         <translation>Modifié par quelqu&apos;un d&apos;autre depuis la version %1.</translation>
     </message>
@@ -3504,6 +3473,22 @@
     <message>
         <source>The API description is missing from this build.</source>
         <translation>La description de l&apos;API est absente de cette version.</translation>
+    </message>
+    <message>
+        <source>The cursor is not one this server gave out: send next_cursor of the previous page as it is.</source>
+        <translation>Ce curseur n&apos;a pas été émis par ce serveur : renvoyez tel quel le next_cursor de la page précédente.</translation>
+    </message>
+    <message>
+        <source>The cursor belongs to a listing with other filters: send the same status and job_type as the request that returned it.</source>
+        <translation>Ce curseur appartient à une liste avec d&apos;autres filtres : envoyez les mêmes status et job_type que la requête qui l&apos;a renvoyé.</translation>
+    </message>
+    <message>
+        <source>reading the new job</source>
+        <translation>lecture de la nouvelle tâche</translation>
+    </message>
+    <message>
+        <source>The new job was not found.</source>
+        <translation>La nouvelle tâche est introuvable.</translation>
     </message>
 </context>
 <context>
@@ -6403,10 +6388,6 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
         <translation>Création…</translation>
     </message>
     <message>
-        <source>The job was not created.</source>
-        <translation>La tâche n&apos;a pas été créée.</translation>
-    </message>
-    <message>
         <source>Could not create the job: %1</source>
         <extracomment>%1 is the database&apos;s or the service&apos;s reason</extracomment>
         <translation>Impossible de créer la tâche : %1</translation>
@@ -6691,6 +6672,11 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
         <source>A digest is one message per channel with every alert since the previous one: hourly at the top of each hour, daily at %1, in the time zone of quiet hours. One due during quiet hours goes out when they end.</source>
         <extracomment>%1 is the time of day of daily digests (&quot;08:00&quot;)</extracomment>
         <translation>Un récapitulatif est un message par canal avec toutes les alertes depuis le précédent : toutes les heures à l&apos;heure pile, chaque jour à %1, dans le fuseau horaire des heures calmes. Un récapitulatif prévu pendant les heures calmes part à leur fin.</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <extracomment>the label of a field&apos;s row: &quot;SMTP server:&quot;</extracomment>
+        <translation>%1 :</translation>
     </message>
 </context>
 <context>
@@ -7252,6 +7238,93 @@ Terminées %3 · Échouées %4</translation>
     </message>
 </context>
 <context>
+    <name>hcm::ui::TokenCreatedDialog</name>
+    <message>
+        <source>New API Token</source>
+        <translation>Nouveau jeton d&apos;API</translation>
+    </message>
+    <message>
+        <source>The token &quot;%1&quot; for %2 was created. It acts as %2 with that user&apos;s role: send it as &lt;tt&gt;Authorization: Bearer &amp;lt;token&amp;gt;&lt;/tt&gt;.</source>
+        <translation>Le jeton « %1 » pour %2 a été créé. Il agit au nom de %2, avec le rôle de cet utilisateur : envoyez-le sous la forme &lt;tt&gt;Authorization: Bearer &amp;lt;token&amp;gt;&lt;/tt&gt;.</translation>
+    </message>
+    <message>
+        <source>Copy it now: it will not be shown again. Only a hash of it is stored; a lost token cannot be recovered, only revoked and replaced.</source>
+        <translation>Copiez-le maintenant : il ne sera plus affiché. Seule son empreinte (hash) est conservée ; un jeton perdu ne peut pas être récupéré, seulement révoqué et remplacé.</translation>
+    </message>
+    <message>
+        <source>New API token</source>
+        <translation>Nouveau jeton d&apos;API</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copier</translation>
+    </message>
+    <message>
+        <source>Copy the token to the clipboard</source>
+        <translation>Copier le jeton dans le presse-papiers</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Copié</translation>
+    </message>
+</context>
+<context>
+    <name>hcm::ui::TokenTableModel</name>
+    <message>
+        <source>Token</source>
+        <translation>Jeton</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Utilisateur</translation>
+    </message>
+    <message>
+        <source>Begins With</source>
+        <extracomment>The first characters of an API token, which tell tokens apart (the token itself is never shown)</extracomment>
+        <translation>Commence par</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créé</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Expiration</translation>
+    </message>
+    <message>
+        <source>Last Used</source>
+        <translation>Dernière utilisation</translation>
+    </message>
+    <message>
+        <source>Last Client</source>
+        <translation>Dernier client</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Revoked by %1 on %2</source>
+        <translation>Révoqué par %1 le %2</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Jamais</translation>
+    </message>
+    <message>
+        <source>Revoked %1</source>
+        <translation>Révoqué le %1</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>Expiré</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Actif</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ui::UserTableModel</name>
     <message>
         <source>User</source>
@@ -7343,6 +7416,86 @@ Terminées %3 · Échouées %4</translation>
     <message>
         <source>Saved the changes to %1.</source>
         <translation>Modifications de %1 enregistrées.</translation>
+    </message>
+    <message>
+        <source>API tokens</source>
+        <translation>Jetons d&apos;API</translation>
+    </message>
+    <message>
+        <source>New token&apos;s name</source>
+        <translation>Nom du nouveau jeton</translation>
+    </message>
+    <message>
+        <source>What the token is for, e.g. HR backend</source>
+        <translation>À quoi sert le jeton, par exemple HR backend</translation>
+    </message>
+    <message>
+        <source>New token&apos;s expiry</source>
+        <translation>Expiration du nouveau jeton</translation>
+    </message>
+    <message>
+        <source>Expires in 30 days</source>
+        <translation>Expire dans 30 jours</translation>
+    </message>
+    <message>
+        <source>Expires in 90 days</source>
+        <translation>Expire dans 90 jours</translation>
+    </message>
+    <message>
+        <source>Expires in a year</source>
+        <translation>Expire dans un an</translation>
+    </message>
+    <message>
+        <source>Never expires</source>
+        <translation>N&apos;expire jamais</translation>
+    </message>
+    <message>
+        <source>Create &amp;Token for Selected User</source>
+        <translation>Créer un &amp;jeton pour l&apos;utilisateur sélectionné</translation>
+    </message>
+    <message>
+        <source>&amp;Revoke Token…</source>
+        <translation>Ré&amp;voquer le jeton…</translation>
+    </message>
+    <message>
+        <source>Select the user the token acts as.</source>
+        <translation>Sélectionnez l&apos;utilisateur au nom duquel le jeton agit.</translation>
+    </message>
+    <message>
+        <source>%1 is disabled: enable the user first.</source>
+        <translation>%1 est désactivé : réactivez d&apos;abord l&apos;utilisateur.</translation>
+    </message>
+    <message>
+        <source>Creates a token that acts as %1.</source>
+        <translation>Crée un jeton qui agit au nom de %1.</translation>
+    </message>
+    <message>
+        <source>Give the token a name that says what it is for.</source>
+        <translation>Donnez au jeton un nom qui indique à quoi il sert.</translation>
+    </message>
+    <message>
+        <source>Revoke API Token</source>
+        <translation>Révoquer le jeton d&apos;API</translation>
+    </message>
+    <message>
+        <source>Revoke the token &quot;%1&quot; of %2 (%3…)?</source>
+        <translation>Révoquer le jeton « %1 » de %2 (%3…) ?</translation>
+    </message>
+    <message>
+        <source>Programs that use it get 401 Unauthorized from their next request on. This cannot be undone.</source>
+        <translation>Les programmes qui l&apos;utilisent recevront 401 Unauthorized dès leur prochaine requête. Cette action est irréversible.</translation>
+    </message>
+    <message>
+        <source>&amp;Revoke</source>
+        <translation>&amp;Révoquer</translation>
+    </message>
+    <message>
+        <source>Created the token &quot;%1&quot; for %2.</source>
+        <translation>Jeton « %1 » créé pour %2.</translation>
+    </message>
+    <message>
+        <source>Revoked the token &quot;%1&quot;.</source>
+        <translation>Jeton « %1 » révoqué.</translation>
     </message>
 </context>
 <context>
@@ -7590,10 +7743,6 @@ Terminées %3 · Échouées %4</translation>
     <message>
         <source>Stopped</source>
         <translation>Arrêté</translation>
-    </message>
-    <message>
-        <source>Lost (no heartbeat for %1)</source>
-        <translation>Perdu (aucun signal de vie depuis %1)</translation>
     </message>
     <message>
         <source>%1 of %2</source>

@@ -73,7 +73,7 @@ const Entry kCatalogue[] = {
     // email_send
     {"email_send.not_configured", QT_TRANSLATE_NOOP("hcm::JobErrors", "Email delivery is not configured: set up SMTP in the notification settings first."), {}},
     // notify
-    {"notify.deliveries_failed", QT_TRANSLATE_NOOP("hcm::JobErrors", "%n delivery(s) failed: %1"), {"failures"}},
+    {"notify.deliveries_failed", QT_TRANSLATE_N_NOOP("hcm::JobErrors", "%n delivery(s) failed: %1"), {"failures"}},
     {"notify.stopped", QT_TRANSLATE_NOOP("hcm::JobErrors", "Stopped before every channel was tried."), {}},
     // the diagnostic types
     {"test.sleep_stopped", QT_TRANSLATE_NOOP("hcm::JobErrors", "Stopped after %1 ms of %2 ms."), {"elapsed_ms", "ms"}},

@@ -143,7 +143,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .choices = {{"starttls", QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", "STARTTLS")},
                      {"tls", QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", "TLS (implicit)")},
                      {"none", QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", "None (unencrypted)")}},
-         .choiceNames = "none, starttls or tls",
+         .choiceNames = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "none, starttls or tls"),
          .getChoice = [](const N &s) { return toString(s.smtpSecurity); },
          .setChoice =
              [](N &s, const QString &name) {
@@ -403,7 +403,7 @@ const QList<SettingsField> &NotificationSettings::fields()
                       QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", "Immediately, one message per alert")},
                      {"hourly", QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", "Hourly digest")},
                      {"daily", QT_TRANSLATE_NOOP("hcm::ui::NotificationsForm", "Daily digest")}},
-         .choiceNames = "immediate, hourly or daily",
+         .choiceNames = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "immediate, hourly or daily"),
          .getChoice = [](const N &s) { return toString(s.digestFrequency); },
          .setChoice =
              [](N &s, const QString &name) {
@@ -607,7 +607,8 @@ QString SettingsField::parse(NotificationSettings &s, const QString &text) const
         return {};
     case Type::Choice:
         if (!setChoice(s, v))
-            return tr("%1 must be %2, not \"%3\".").arg(labelText(), QLatin1String(choiceNames), quoted(v));
+            // The names are the values to type; only the words between them are translated.
+            return tr("%1 must be %2, not \"%3\".").arg(labelText(), tr(choiceNames), quoted(v));
         return {};
     case Type::Time: {
         // Checked here (a QTime holds no wrong text), with the messages validate() gives a bad time.
