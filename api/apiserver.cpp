@@ -1,3 +1,8 @@
+// The HTTP API's seven endpoints: routing, authentication and rate limits, each endpoint's validation
+// and its mapping of store errors to status codes. About 950 lines, kept in one file on purpose: every
+// endpoint is a short function next to the shared request/answer helpers it uses; the HTTP/1.1 framing
+// is api/httpserver.cpp, the tokens and limits models/api/.
+
 #include "api/apiserver.h"
 
 #include "api/apilimits.h"

@@ -37,7 +37,9 @@ fi
 # The installed hcmctl works on its own: it creates a database, enqueues and lists a job.
 ctl=$prefix/bin/hcmctl
 db=$tmp/x.db
-"$ctl" --help | grep -q 'jobs' || fail "hcmctl --help does not list its commands"
+# (The output is taken whole first: with pipefail, grep -q closing the pipe early would fail the program.)
+help=$("$ctl" --help)
+grep -q 'jobs' <<<"$help" || fail "hcmctl --help does not list its commands"
 "$ctl" --db "$db" db migrate
 [[ -f $db ]] || fail "hcmctl db migrate created no database"
 types=$("$ctl" --db "$db" jobs types)
@@ -45,7 +47,8 @@ grep -q cache_flush <<<"$types" || fail "hcmctl jobs types does not list cache_f
 "$ctl" --db "$db" jobs enqueue cache_flush --payload '{"action":"full"}'
 list=$("$ctl" --db "$db" --json jobs list)
 grep -q '"cache_flush"' <<<"$list" || fail "the enqueued job is not listed: $list"
-"$prefix/bin/hcm-worker" --help | grep -q -- '--db' || fail "hcm-worker --help does not describe --db"
+help=$("$prefix/bin/hcm-worker" --help)
+grep -q -- '--db' <<<"$help" || fail "hcm-worker --help does not describe --db"
 # Each program names itself in --version (they share one application name for their data folders).
 for program in hcm-worker hcmctl; do
     version=$("$prefix/bin/$program" --version)

@@ -1,5 +1,7 @@
 // The HTTP API of hcm-worker, end to end: real hcm-worker processes serving --api on a free loopback
 // port, driven by real HTTP clients (QNetworkAccessManager, curl, raw sockets), on both backends.
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 

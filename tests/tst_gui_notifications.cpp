@@ -6,6 +6,8 @@
 // for Twilio and Slack (tests/servers/http_recorder.py, which checks the documented request), with the
 // providers' errors; the delivery log in the job details. Also renders the screenshot
 // notification-settings.png (testutil.h: screenshotPath).
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 

@@ -1,5 +1,7 @@
 // The five real job handlers, run directly (no worker pool) against a migrated SQLite file and temporary
 // cache and log folders; every test checks the effect on disk or in the database, not only the figures.
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 #include "testutil.h"
 
 #include "common/clock.h"

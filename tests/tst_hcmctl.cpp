@@ -1,5 +1,7 @@
 // End-to-end tests of hcmctl: the real binary started with QProcess against a temporary SQLite database;
 // each test checks stdout, stderr and the exit code the way a script would.
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 

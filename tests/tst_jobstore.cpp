@@ -1,6 +1,8 @@
 // The job store and service on SQLite and PostgreSQL: every status × action, validation, backoff
 // through an injectable clock, leases and fencing, claim races between threads. The migrations and
 // upgrades of old databases are tst_migrations'.
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 

@@ -2,6 +2,8 @@
 // the PostgreSQL view), the service's validation, the claim of due slots with a manual clock (one job per
 // slot, catch-up after a gap, missed-run and overlap policies, switching off), claims racing in threads
 // and in real hcm-worker processes, and the scheduler component waking on its own.
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 
@@ -156,6 +158,44 @@ private slots:
         auto listed = jobs.list(JobFilter{});
         QVERIFY(listed.ok());
         QCOMPARE(listed->size(), 1);
+    }
+
+    // A schedule's recent jobs carry the error's code and arguments (migration 018), so the schedules
+    // page shows the error in the reader's language; a text without code stays as it is.
+    void recentJobsCarryTheErrorCode()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        const JobError coded =
+            JobError::make("log_rotate.open_folder",
+                           QJsonObject{{QStringLiteral("folder"), QStringLiteral("/var/log/hcm")},
+                                       {QStringLiteral("reason"), QStringLiteral("Permission denied")}});
+        auto db = Database::connection(tdb.config());
+        QVERIFY(db.ok());
+        QSqlQuery q(db.value());
+        q.prepare(
+            QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, run_at, created_at, "
+                           "completed_at, updated_at, created_by, schedule_id, error_message, "
+                           "error_code, error_args) VALUES ('log_rotate', 'failed', '{}', 1, 1, 2, 2, "
+                           "'sql', 42, ?, ?, ?)"));
+        q.addBindValue(coded.text);
+        q.addBindValue(coded.codeValue());
+        q.addBindValue(coded.argsValue());
+        QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+        QVERIFY(execSql(tdb.config(),
+                        QStringLiteral("INSERT INTO background_jobs (job_type, status, payload, run_at, "
+                                       "created_at, completed_at, updated_at, created_by, schedule_id, "
+                                       "error_message) VALUES ('email_send', 'failed', '{}', 1, 1, 3, 3, "
+                                       "'sql', 42, '550 mailbox unavailable')")));
+        const auto runs = ScheduleStore(tdb.config()).recentJobs(42);
+        QVERIFY2(runs.ok(), qPrintable(runs.ok() ? QString() : runs.error().message));
+        QCOMPARE(runs->size(), 2);
+        const JobError &provider = runs->at(0).error; // newest first
+        QVERIFY(!provider.hasCode());
+        QCOMPARE(provider.display(), QStringLiteral("550 mailbox unavailable"));
+        const JobError &stored = runs->at(1).error;
+        QCOMPARE(stored.code, coded.code);
+        QCOMPARE(stored.args, coded.args);
+        QCOMPARE(stored.display(), coded.text); // no translator installed: the English text
     }
 
     // Jobs read from the store carry their schedule's id (0 when none; "schedule_id" in the JSON, null

@@ -1,6 +1,8 @@
 // Notification settings: the value type's validation, the store (round trip, optimistic concurrency,
 // secrets encrypted with libsodium, wrong or missing keys), the delivery log, quiet hours, and the
 // hcmctl settings commands (the real binary).
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 

@@ -1,6 +1,8 @@
 // The worker pool in-process on a real SQLite file and a real PostgreSQL database: a start that returns
 // at once and reports its outcome by signals, wake-ups, completion, cancellation of queued and running
 // jobs, time limits, graceful stop with and without grace (also right after the start), and drained.
+// Over 800 lines on purpose: one suite per component, so that its shared fixtures (databases of both
+// backends, servers, processes) are set up once; each test function is self-contained.
 
 #include "testutil.h"
 

@@ -1,6 +1,7 @@
 #include "channeltestwidget.h"
 
 #include "auth/permissions.h"
+#include "db/dbthread.h"
 
 #include "ui/statusicons.h"
 #include "ui/wrappedlabel.h"
@@ -154,24 +155,25 @@ void ChannelTestWidget::send()
     QString recipient = m_recipient ? m_recipient->text().trimmed() : QString();
     if (recipient.isEmpty() && m_channel != NotifyChannel::Slack)
         recipient = m_defaultRecipient;
-    QtConcurrent::run([config = m_config, channel = m_channel, recipient, actor = m_actor, draft] {
-        // Blocks until the provider answers: this is a pool thread with its own connection.
-        TestSendOutcome out;
-        auto result = NotificationService(config).sendTest(channel, recipient, actor, draft);
-        if (!result) {
-            out.error = result.error().message;
-            return out;
-        }
-        out.attempted = true;
-        out.records = std::move(result).value();
-        return out;
-    }).then(this, [this](const TestSendOutcome &outcome) {
-        m_busy = false;
-        m_button->setText(buttonText(m_channel));
-        m_button->setEnabled(m_hasService);
-        showOutcome(outcome);
-        emit finished(outcome);
-    });
+    whenReady(QtConcurrent::run([config = m_config, channel = m_channel, recipient, actor = m_actor, draft] {
+                  // Blocks until the provider answers: this is a pool thread with its own connection.
+                  TestSendOutcome out;
+                  auto result = NotificationService(config).sendTest(channel, recipient, actor, draft);
+                  if (!result) {
+                      out.error = result.error().message;
+                      return out;
+                  }
+                  out.attempted = true;
+                  out.records = std::move(result).value();
+                  return out;
+              }),
+              this, [this](const TestSendOutcome &outcome) {
+                  m_busy = false;
+                  m_button->setText(buttonText(m_channel));
+                  m_button->setEnabled(m_hasService);
+                  showOutcome(outcome);
+                  emit finished(outcome);
+              });
 }
 
 void ChannelTestWidget::showOutcome(const TestSendOutcome &outcome)

@@ -4,6 +4,7 @@
 #include "jobspage.h"
 
 #include "auth/permissions.h"
+#include "db/dbthread.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobtablemodel.h"
 #include "jobs/jobtypes.h"
@@ -388,24 +389,25 @@ void JobsPage::duplicate(const QList<qint64> &ids)
 void JobsPage::requestPause(const QString &type, bool pause)
 {
     const auto run = [this, type, pause] {
-        m_service->setPaused(type, pause, m_actor).then(this, [this](const Result<PauseChange> &change) {
-            if (!change) {
-                showActionFailed(change.error().message);
-                return;
-            }
-            const PauseChange &c = change.value();
-            const QString what = c.type == kAllJobTypes ? tr("Every job type") : c.type;
-            if (!c.changed)
-                emit statusMessage(c.paused ? tr("%1 was paused already.").arg(what)
-                                            : tr("%1 was not paused.").arg(what),
-                                   5000);
-            else
-                emit statusMessage(c.paused
-                                       ? tr("%1 paused: queued jobs wait, running ones finish.").arg(what)
-                                       : tr("%1 resumed.").arg(what),
-                                   5000);
-            refresh();
-        });
+        whenReady(
+            m_service->setPaused(type, pause, m_actor), this, [this](const Result<PauseChange> &change) {
+                if (!change) {
+                    showActionFailed(change.error().message);
+                    return;
+                }
+                const PauseChange &c = change.value();
+                const QString what = c.type == kAllJobTypes ? tr("Every job type") : c.type;
+                if (!c.changed)
+                    emit statusMessage(c.paused ? tr("%1 was paused already.").arg(what)
+                                                : tr("%1 was not paused.").arg(what),
+                                       5000);
+                else
+                    emit statusMessage(c.paused
+                                           ? tr("%1 paused: queued jobs wait, running ones finish.").arg(what)
+                                           : tr("%1 resumed.").arg(what),
+                                       5000);
+                refresh();
+            });
     };
     if (type == kAllJobTypes && pause)
         confirm(tr("Pause every job type? Queued and new jobs wait until you resume; running jobs finish."),
@@ -450,8 +452,8 @@ void JobsPage::addPauseActions(QMenu *menu, const QList<const Job *> &jobs)
 
 void JobsPage::runAction(QFuture<JobActions> action, const QString &what)
 {
-    action.then(this,
-                [this, what](const JobActions &done) { onActionFinished(what, done.results, done.created); });
+    whenReady(action, this,
+              [this, what](const JobActions &done) { onActionFinished(what, done.results, done.created); });
 }
 
 void JobsPage::showActionFailed(const QString &message)

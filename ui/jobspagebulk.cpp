@@ -4,6 +4,7 @@
 #include "jobspage.h"
 
 #include "auth/permissions.h"
+#include "db/dbthread.h"
 #include "jobs/jobtablemodel.h"
 #include "ui/statusfiltermodel.h"
 
@@ -249,7 +250,7 @@ void JobsPage::startBulk(BulkAction action, const JobFilter &filter, qint64 fini
         progress->setLabelText(tr("%1 of %2 jobs…").arg(QLocale().toString(done), QLocale().toString(total)));
     });
     watcher->setFuture(bulk);
-    bulk.then(this,
+    whenReady(bulk, this,
               [this, action, progress = QPointer<QProgressDialog>(progress)](const Result<BulkResult> &r) {
                   if (progress)
                       progress->close();

@@ -1,5 +1,6 @@
 #include "newjobdialog.h"
 
+#include "db/dbthread.h"
 #include "jobs/jobtypes.h"
 #include "jobs/retrypolicy.h"
 #include "ui/statusicons.h"
@@ -286,7 +287,7 @@ void NewJobDialog::accept()
     m_submitLabel->hide();
     setSubmitting(true);
     m_submitting = true;
-    m_service->enqueue(job.value(), m_actor).then(this, [this](const Result<qint64> &created) {
+    whenReady(m_service->enqueue(job.value(), m_actor), this, [this](const Result<qint64> &created) {
         m_submitting = false;
         setSubmitting(false);
         if (!created) {

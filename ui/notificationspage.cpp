@@ -15,6 +15,7 @@
 #include "notificationspage.h"
 
 #include "auth/permissions.h"
+#include "db/dbthread.h"
 
 #include "ui/channeltestwidget.h"
 #include "ui/notificationsform.h"
@@ -402,27 +403,26 @@ void NotificationsPage::load()
         m_retry->hide();
         m_stack->setCurrentIndex(0);
     }
-    QtConcurrent::run([config = m_config] {
-        return loadSettings(config);
-    }).then(this, [this](const LoadOutcome &outcome) {
-        setState(State::Idle);
-        if (!outcome.settings) {
-            const QString message =
-                tr("The notification settings could not be loaded: %1").arg(outcome.error);
-            if (m_loadedOnce) {
-                showBanner(message, true);
-            } else {
-                m_message->setText(message);
-                setTextColor(m_message, readableOn(statusColor(JobStatus::Failed), palette()));
-                m_retry->show();
-            }
-            emit statusMessage(message, 10'000);
-            return;
-        }
-        showBanner({}, false);
-        applyLoaded(*outcome.settings);
-        emit loaded();
-    });
+    whenReady(QtConcurrent::run([config = m_config] { return loadSettings(config); }), this,
+              [this](const LoadOutcome &outcome) {
+                  setState(State::Idle);
+                  if (!outcome.settings) {
+                      const QString message =
+                          tr("The notification settings could not be loaded: %1").arg(outcome.error);
+                      if (m_loadedOnce) {
+                          showBanner(message, true);
+                      } else {
+                          m_message->setText(message);
+                          setTextColor(m_message, readableOn(statusColor(JobStatus::Failed), palette()));
+                          m_retry->show();
+                      }
+                      emit statusMessage(message, 10'000);
+                      return;
+                  }
+                  showBanner({}, false);
+                  applyLoaded(*outcome.settings);
+                  emit loaded();
+              });
 }
 
 void NotificationsPage::revert()
@@ -458,19 +458,20 @@ void NotificationsPage::save()
 void NotificationsPage::startSave(const NotificationSettings &settings, int expectedVersion)
 {
     setState(State::Saving);
-    QtConcurrent::run([config = m_config, settings, expectedVersion, actor = m_actor] {
-        SaveOutcome out;
-        NotificationSettingsStore store(config);
-        out.result = store.save(settings, expectedVersion, actor);
-        if (out.result.ok) {
-            // Read back what is stored: the new version, audit fields and conflict fingerprints.
-            if (auto now = store.load())
-                out.reloaded = std::move(now).value();
-        }
-        return out;
-    }).then(this, [this, settings](const SaveOutcome &out) {
-        onSaveFinished(settings, out.result, out.reloaded);
-    });
+    whenReady(QtConcurrent::run([config = m_config, settings, expectedVersion, actor = m_actor] {
+                  SaveOutcome out;
+                  NotificationSettingsStore store(config);
+                  out.result = store.save(settings, expectedVersion, actor);
+                  if (out.result.ok) {
+                      // Read back what is stored: the new version, audit fields and conflict fingerprints.
+                      if (auto now = store.load())
+                          out.reloaded = std::move(now).value();
+                  }
+                  return out;
+              }),
+              this, [this, settings](const SaveOutcome &out) {
+                  onSaveFinished(settings, out.result, out.reloaded);
+              });
 }
 
 void NotificationsPage::onSaveFinished(const NotificationSettings &mine, const SettingsSaveResult &result,
@@ -529,14 +530,13 @@ void NotificationsPage::openConflict(const NotificationSettings &mine, const QSt
             });
     dialog->open();
     // The stored values, for the dialog's third column and the version to overwrite.
-    QtConcurrent::run([config = m_config] {
-        return loadSettings(config);
-    }).then(dialog, [dialog](const LoadOutcome &outcome) {
-        if (outcome.settings)
-            dialog->setStored(*outcome.settings);
-        else
-            dialog->setStoredError(outcome.error);
-    });
+    whenReady(QtConcurrent::run([config = m_config] { return loadSettings(config); }), dialog,
+              [dialog](const LoadOutcome &outcome) {
+                  if (outcome.settings)
+                      dialog->setStored(*outcome.settings);
+                  else
+                      dialog->setStoredError(outcome.error);
+              });
 }
 
 } // namespace hcm::ui

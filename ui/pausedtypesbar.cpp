@@ -1,5 +1,6 @@
 #include "pausedtypesbar.h"
 
+#include "db/dbthread.h"
 #include "jobs/jobnotifier.h"
 #include "jobs/jobtablemodel.h"
 #include "ui/statusicons.h"
@@ -54,7 +55,7 @@ QPushButton *PausedTypesBar::resumeButton(const QString &type) const
 
 void PausedTypesBar::resume(const QString &type)
 {
-    m_service->setPaused(type, false, m_actor).then(this, [this](const Result<PauseChange> &c) {
+    whenReady(m_service->setPaused(type, false, m_actor), this, [this](const Result<PauseChange> &c) {
         if (!c) {
             auto *box = new QMessageBox(QMessageBox::Warning, tr("Resume failed"), c.error().message,
                                         QMessageBox::Ok, this);

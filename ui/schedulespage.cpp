@@ -276,15 +276,16 @@ void SchedulesPage::showJobs(qint64 id)
                       : QString();
     };
     m_jobsDialog = dialog;
-    m_service->fetchJobs(id).then(list, [this, list, when](const Result<QList<ScheduleRun>> &jobs) {
+    whenReady(m_service->fetchJobs(id), list, [this, list, when](const Result<QList<ScheduleRun>> &jobs) {
         if (!jobs) {
             m_message->setText(jobs.error().message);
             return;
         }
         list->clear();
         for (const ScheduleRun &r : jobs.value()) {
-            auto *item = new QTreeWidgetItem(list, {Job::publicId(r.jobId), displayName(r.status),
-                                                    when(r.createdAt), when(r.completedAt), r.error});
+            auto *item =
+                new QTreeWidgetItem(list, {Job::publicId(r.jobId), displayName(r.status), when(r.createdAt),
+                                           when(r.completedAt), r.error.display()});
             item->setIcon(1, statusIcon(r.status));
         }
     });
@@ -293,7 +294,7 @@ void SchedulesPage::showJobs(qint64 id)
 
 template<typename T> void SchedulesPage::finishAction(QFuture<T> change)
 {
-    change.then(this, [this](const T &done) {
+    whenReady(change, this, [this](const T &done) {
         m_message->setText(done.ok() ? QString() : done.error().message);
         refresh();
     });

@@ -219,7 +219,7 @@ void UsersPage::fetchAll()
 
 void UsersPage::finishAction(QFuture<Result<User>> change, const QString &name)
 {
-    change.then(this, [this, name](const Result<User> &user) {
+    whenReady(change, this, [this, name](const Result<User> &user) {
         onActionFinished(user.ok(), user.ok() ? QString() : user.error().message, name);
     });
 }
@@ -292,13 +292,13 @@ void UsersPage::createTokenForSelected()
     const qint64 expiresAt = days > 0 ? QDateTime::currentMSecsSinceEpoch() + days * 24LL * 3600 * 1000 : 0;
     m_message->clear();
     m_createToken->setEnabled(false);
-    m_tokens->create(u->name, name, expiresAt, m_actor)
-        .then(this, [this](const Result<CreatedApiToken> &created) {
-            if (created)
-                onTokenCreated(true, QString(), created->info, created->token);
-            else
-                onTokenCreated(false, created.error().message, ApiToken{}, QString());
-        });
+    whenReady(m_tokens->create(u->name, name, expiresAt, m_actor), this,
+              [this](const Result<CreatedApiToken> &created) {
+                  if (created)
+                      onTokenCreated(true, QString(), created->info, created->token);
+                  else
+                      onTokenCreated(false, created.error().message, ApiToken{}, QString());
+              });
 }
 
 void UsersPage::revokeSelectedToken()
@@ -323,7 +323,7 @@ void UsersPage::revokeSelectedToken()
         if (box->clickedButton() != revoke)
             return;
         m_message->clear();
-        m_tokens->revoke(id, m_actor).then(this, [this, id](const Status &st) {
+        whenReady(m_tokens->revoke(id, m_actor), this, [this, id](const Status &st) {
             onTokenRevoked(st.ok(), st.ok() ? QString() : st.error().message, id);
         });
     });

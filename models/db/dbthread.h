@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QCoreApplication>
 #include <QFuture>
 #include <QObject>
 #include <QPointer>
@@ -66,6 +67,25 @@ private:
     QObject *m_context = nullptr; // lives in m_thread
     std::shared_ptr<std::atomic_bool> m_closing = std::make_shared<std::atomic_bool>(false);
 };
+
+// Continues with the future's result on the GUI thread, always later through the event loop and never
+// inside the call that made the request: Qt's then(context, …) runs the continuation at once, inside
+// then(), when the answer is already there, so whether a caller's code after the request ran before or
+// after its continuation would depend on the database's speed. Dropped when `context` is gone or the
+// future was cancelled. For one-off requests; superseded reads go through Latest.
+template<typename T, typename F> void whenReady(QFuture<T> future, QObject *context, F then)
+{
+    future.then(QtFuture::Launch::Sync,
+                [guard = QPointer<QObject>(context), then = std::move(then)](const T &answer) mutable {
+                    QMetaObject::invokeMethod(
+                        QCoreApplication::instance(),
+                        [guard, then = std::move(then), answer]() mutable {
+                            if (guard)
+                                then(answer);
+                        },
+                        Qt::QueuedConnection);
+                });
+}
 
 // A flag a long task (a bulk action, an export) reads between its steps; setting it stops the task
 // after the current step with what it has done so far (a cancelled future would drop that answer).

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/job.h"
+#include "jobs/joberror.h"
 
 #include <QJsonObject>
 #include <QMetaType>
@@ -52,7 +53,7 @@ struct ScheduleRun {
     JobStatus status = JobStatus::Queued;
     qint64 createdAt = 0;
     qint64 completedAt = 0;
-    QString error;
+    JobError error; // shown with display(): in the reader's language when the programs made it
 };
 
 } // namespace hcm

@@ -313,9 +313,9 @@ Result<QList<ScheduleRun>> ScheduleStore::recentJobs(qint64 id, int limit) const
         return conn.error();
     QSqlQuery q(conn.value());
     q.setForwardOnly(true);
-    q.prepare(
-        QStringLiteral("SELECT id, status, created_at, completed_at, error_message FROM background_jobs "
-                       "WHERE schedule_id = ? ORDER BY id DESC LIMIT ?"));
+    q.prepare(QStringLiteral("SELECT id, status, created_at, completed_at, error_message, error_code, "
+                             "error_args FROM background_jobs "
+                             "WHERE schedule_id = ? ORDER BY id DESC LIMIT ?"));
     q.addBindValue(id);
     q.addBindValue(limit);
     if (auto st = Sql::exec(q, Tr::tr("reading the jobs of schedule %1").arg(id)); !st)
@@ -324,7 +324,8 @@ Result<QList<ScheduleRun>> ScheduleStore::recentJobs(qint64 id, int limit) const
     while (q.next()) {
         runs.append(ScheduleRun{q.value(0).toLongLong(),
                                 jobStatusFromString(q.value(1).toString()).value_or(JobStatus::Queued),
-                                q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toString()});
+                                q.value(2).toLongLong(), q.value(3).toLongLong(),
+                                JobError::fromColumns(q.value(4).toString(), q.value(5), q.value(6))});
     }
     return runs;
 }
