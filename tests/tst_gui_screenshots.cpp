@@ -12,6 +12,7 @@
 #include "ui/jobdetailsview.h"
 #include "ui/jobspage.h"
 #include "ui/mainwindow.h"
+#include "ui/retrytimeline.h"
 #include "ui/throughputchart.h"
 
 #include <QApplication>
@@ -141,6 +142,14 @@ private slots:
         auto *rateLabel = window.findChild<QLabel *>(QStringLiteral("rateLabel"));
         QTRY_VERIFY_WITH_TIMEOUT(rateLabel->text().startsWith(QLatin1String("18")), 5000);
         settleLayout();
+        // The retry timeline's words are whole in every language and size ("#1 fehlgeschlag…" was cut).
+        auto *timeline = window.findChild<ui::RetryTimeline *>();
+        QVERIFY(timeline && timeline->isVisible());
+        QVERIFY2(timeline->width() >= timeline->minimumSizeHint().width(),
+                 qPrintable(QStringLiteral("timeline %1 px, needs %2")
+                                .arg(timeline->width())
+                                .arg(timeline->minimumSizeHint().width())));
+        QVERIFY2(timeline->textsFit(), qPrintable(QStringLiteral("timeline %1 px").arg(timeline->width())));
         const QString name =
             highContrast ? QStringLiteral("jobs-high-contrast.png")
             : qEnvironmentVariable("QT_SCALE_FACTOR") == QLatin1String("1.5")

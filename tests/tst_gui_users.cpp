@@ -432,7 +432,7 @@ private slots:
         QVERIFY(users.add(QStringLiteral("erin"), Role::Viewer, QStringLiteral("Erin Evans"), admin).ok());
         QVERIFY(users.setDisabled(QStringLiteral("erin"), true, admin).ok());
         ui::UsersPage page(tdb.config(), admin);
-        page.resize(1100, 320);
+        page.resize(1100, 560);
         page.show();
         QTRY_COMPARE(page.model()->rowCount(), 4);
         page.selectUser(admin.name);

@@ -45,7 +45,20 @@ int RetryTimeline::minimumSlotWidth() const
     for (const TimelineEntry &e : m_entries)
         widest = std::max(
             {widest, boldMetrics.horizontalAdvance(e.top), fontMetrics().horizontalAdvance(e.bottom)});
-    return widest + kSlotPadding;
+    // +2: horizontalAdvance() rounds, elidedText() does not: a text 120.4 px wide measured 120 was elided
+    // in a slot made for 120 ("#1 fehlgeschlag…").
+    return widest + kSlotPadding + 2;
+}
+
+bool RetryTimeline::textsFit() const
+{
+    QFont bold = font();
+    bold.setBold(true);
+    const int w = int(slotWidth()) - kSlotPadding;
+    return std::all_of(m_entries.cbegin(), m_entries.cend(), [&](const TimelineEntry &e) {
+        return QFontMetrics(bold).elidedText(e.top, Qt::ElideRight, w) == e.top &&
+               fontMetrics().elidedText(e.bottom, Qt::ElideRight, w) == e.bottom;
+    });
 }
 
 QSize RetryTimeline::sizeHint() const

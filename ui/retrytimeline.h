@@ -27,6 +27,8 @@ public:
 
     void setEntries(QList<TimelineEntry> entries);
     const QList<TimelineEntry> &entries() const { return m_entries; }
+    // Whether every mark's words are drawn whole at the current width (what paintEvent elides).
+    bool textsFit() const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
