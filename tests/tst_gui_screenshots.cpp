@@ -17,9 +17,11 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLibraryInfo>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTranslator>
 #include <QtTest>
 
@@ -150,6 +152,17 @@ private slots:
                                 .arg(timeline->width())
                                 .arg(timeline->minimumSizeHint().width())));
         QVERIFY2(timeline->textsFit(), qPrintable(QStringLiteral("timeline %1 px").arg(timeline->width())));
+        // The attempts' outcome is in view without scrolling sideways, wherever the pane is.
+        auto *attempts = window.findChild<QTableWidget *>(QStringLiteral("attemptsTable"));
+        QVERIFY(attempts && attempts->isVisible());
+        const QHeaderView *header = attempts->horizontalHeader();
+        const int outcome = 5; // the logical column of the outcome
+        QVERIFY2(header->sectionViewportPosition(outcome) + header->sectionSize(outcome) <=
+                     attempts->viewport()->width(),
+                 qPrintable(QStringLiteral("outcome at %1 + %2 px, view %3 px")
+                                .arg(header->sectionViewportPosition(outcome))
+                                .arg(header->sectionSize(outcome))
+                                .arg(attempts->viewport()->width())));
         const QString name =
             highContrast ? QStringLiteral("jobs-high-contrast.png")
             : qEnvironmentVariable("QT_SCALE_FACTOR") == QLatin1String("1.5")

@@ -247,6 +247,10 @@ void JobDetailsView::buildUi()
     // them off ("Comple").
     m_attemptsTable->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_attemptsTable->horizontalHeader()->setStretchLastSection(true);
+    // Shown as #, Outcome, Started, Finished, Duration, Worker, Error: in the narrow side pane the
+    // outcome is in view without scrolling ("Comple…" when it came after the worker's long name).
+    m_attemptsTable->horizontalHeader()->moveSection(5, 1);
+    m_attemptsTable->horizontalHeader()->moveSection(2, 5);
     m_attemptsTable->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     addSection(tr("Attempts"), m_attemptsTable);
 
