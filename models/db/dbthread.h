@@ -129,18 +129,8 @@ public:
             if (number > state->cancelledUpTo && (!dropOlder || number == state->last))
                 (*then)(answer);
         };
-        // Qt runs the continuation of a future that has finished already at once, inside then(): such an
-        // answer is delivered from the event loop like every other, never inside the caller's request.
-        auto attaching = std::make_shared<bool>(true);
-        m_continuation =
-            m_future.then(context, [deliver, attaching, guard = QPointer<QObject>(context)](const T &answer) {
-                if (*attaching)
-                    QMetaObject::invokeMethod(
-                        guard.data(), [deliver, answer] { deliver(answer); }, Qt::QueuedConnection);
-                else
-                    deliver(answer);
-            });
-        *attaching = false;
+        // Through the event loop like every one-off answer (whenReady), never inside the caller's request.
+        whenReady(m_future, context, std::move(deliver));
     }
     // Drops the answers of the requests made so far (a new filter makes them useless).
     void cancel()
@@ -160,7 +150,6 @@ private:
 
     Supersede m_policy;
     QFuture<T> m_future;
-    QFuture<void> m_continuation;
     // Numbers the requests; shared with their continuations, which may outlive this object. Only
     // touched in the thread of the caller (and of its continuations).
     struct State {
