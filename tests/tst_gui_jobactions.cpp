@@ -335,6 +335,40 @@ private slots:
                  qPrintable(messages.last().first().toString()));
     }
 
+    // A list longer than the rows the table shows (JobTableModel::rowCap, 100,000 by default): a line
+    // below the table says how many it shows of how many and how to reach the others; End goes to the
+    // last shown row; Ctrl+A still selects every job of the filter and says how many.
+    void aLongListSaysItShowsTheFirstRows()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 12; ++i)
+            addLater(service);
+        Window w(tdb);
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 12, 5000);
+        QLabel *notice = w.page->rowCapLabel();
+        QVERIFY(notice);
+        QVERIFY(!notice->isVisible());
+        w.page->model()->setRowCap(5);
+        w.page->model()->refreshNow();
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 5, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(notice->isVisible(), 5000);
+        QVERIFY2(notice->text().contains(QLatin1String("first 5 of 12 jobs")), qPrintable(notice->text()));
+        QVERIFY(w.focusTable());
+        QTest::keyClick(w.table, Qt::Key_End);
+        QCOMPARE(w.table->currentIndex().row(), 4);
+        QSignalSpy messages(w.page, &ui::JobsPage::statusMessage);
+        QTest::keyClick(w.table, Qt::Key_A, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty(), 2000);
+        QVERIFY2(messages.last().first().toString().contains(QLatin1String("all 12 jobs")),
+                 qPrintable(messages.last().first().toString()));
+
+        // A search with fewer jobs than the cap shows them all, without the line.
+        w.page->searchEdit()->setText(QString::number(w.page->model()->jobIdAt(4)));
+        QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!notice->isVisible(), 5000);
+    }
+
     // End went to the table's last column (the ID scrolled out of view, the selection stayed): Home
     // and End go to the first and the last job and select it, as in a list.
     void homeAndEndGoToTheFirstAndLastJob()

@@ -288,14 +288,18 @@ private slots:
         AsyncJobService async{JobStore(tdb.config())};
         JobTableModel model(&async);
         model.setRefreshInterval(0);
-        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 100008, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.total(), 100008, 5000);
+        QCOMPARE(model.rowCount(), JobTableModel::kDefaultRowCap);
+        QVERIFY(model.isCapped());
         QVERIFY(!model.totalIsLowerBound());
         QVERIFY(!model.lastWindowCounted()); // the maintained counts
 
         model.setFilter({}, {}, QStringLiteral("bulk"));
         QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 10000);
+        QCOMPARE(model.total(), JobStatsStore::kCountLimit);
         QCOMPARE(model.rowCount(), int(JobStatsStore::kCountLimit));
         QVERIFY(model.totalIsLowerBound());
+        QVERIFY(model.isCapped());
         QVERIFY(model.lastWindowCounted());
         QVERIFY(settle(model));
         QVERIFY(!model.lastWindowCounted()); // a refresh reuses the total
@@ -348,6 +352,50 @@ private slots:
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
         QVERIFY(settle(model));
         QCOMPARE(resets.count(), 0);
+    }
+
+    // The table shows the first rowCap() rows of the list (a view keeps per-row state); total() is the
+    // whole list. New jobs at the top push the last shown row out, the count stays at the cap, and a
+    // filter with fewer jobs is not capped.
+    void rowsStopAtTheCap()
+    {
+        TempDatabase tdb;
+        JobService service{JobStore(tdb.config())};
+        const auto ids = addJobs(service, 500);
+        addJobs(service, 20, QStringLiteral("test.fail"));
+        AsyncJobService async{JobStore(tdb.config())};
+        JobTableModel model(&async);
+        model.setWindowSize(100);
+        model.setRowCap(250);
+        model.setRefreshInterval(0);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model.total(), 520, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.isLoading(), false, 5000);
+        QCOMPARE(model.rowCount(), 250);
+        QVERIFY(model.isCapped());
+        QCOMPARE(model.jobIdAt(20), ids.last());
+
+        // The view scrolled to the end asks past the last row: the window stops at the cap.
+        model.ensureLoaded(240, 260);
+        QTRY_VERIFY_WITH_TIMEOUT(model.jobAt(249) != nullptr, 5000);
+        QCOMPARE(model.jobIdAt(249), ids.at(500 + 20 - 250));
+        QVERIFY(model.jobAt(250) == nullptr);
+        QCOMPARE(model.rowCount(), 250);
+        model.ensureLoaded(0, 30);
+        QTRY_VERIFY_WITH_TIMEOUT(model.jobAt(0) != nullptr, 5000);
+
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        const QList<qint64> newer = addJobs(service, 30);
+        QVERIFY(settle(model));
+        QCOMPARE(model.total(), 550);
+        QCOMPARE(model.rowCount(), 250);
+        QCOMPARE(model.jobIdAt(0), newer.last());
+        QCOMPARE(resets.count(), 0);
+
+        model.setFilter({}, QStringLiteral("test.fail"), {});
+        QTRY_COMPARE_WITH_TIMEOUT(model.total(), 20, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 20, 5000);
+        QVERIFY(!model.isCapped());
     }
 
     void shrinkingListDropsTail()

@@ -85,6 +85,7 @@ JobsPage::JobsPage(AsyncJobService *service, Actor actor, QWidget *parent)
         onCurrentChanged();
         updateActions();
         updateEmptyState();
+        updateRowCapNotice();
         emit databaseOk();
     });
     connect(m_model, &JobTableModel::errorOccurred, this, &JobsPage::databaseError);
@@ -266,6 +267,13 @@ void JobsPage::buildUi()
             newJob();
     });
 
+    // The table shows the first JobTableModel::rowCap() rows of a longer list: say so, and how to reach
+    // the others.
+    m_capLabel = new QLabel;
+    m_capLabel->setObjectName(QStringLiteral("rowCapLabel"));
+    m_capLabel->setWordWrap(true);
+    m_capLabel->hide();
+
     auto *centre = new QWidget;
     auto *centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
@@ -277,6 +285,7 @@ void JobsPage::buildUi()
     centreLayout->addLayout(bar);
     centreLayout->addWidget(m_emptyLabel);
     centreLayout->addWidget(m_table, 1);
+    centreLayout->addWidget(m_capLabel);
 
     // Right: details of the current job.
     m_details = new JobDetailsView;

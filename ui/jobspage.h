@@ -76,6 +76,7 @@ public:
     QAction *newJobAction() const { return m_newAction; }
     // The line shown instead of rows when nothing matches (which filters are active, how to clear them).
     QLabel *emptyStateLabel() const { return m_emptyLabel; }
+    QLabel *rowCapLabel() const { return m_capLabel; }
     QLineEdit *searchEdit() const { return m_search; }
     // Clears status, type, search and schedule filters.
     void clearFilters();
@@ -142,6 +143,7 @@ private:
     void buildActions();
     void updateActions();
     void updateEmptyState();
+    void updateRowCapNotice();
     void updateBulkActions();
     qint64 countOf(BulkAction action) const;
     void askDeleteOlderThan();
@@ -182,6 +184,7 @@ private:
     int m_detailsWidth = 340;
     int m_detailsHeight = 260;
     QLabel *m_emptyLabel = nullptr;
+    QLabel *m_capLabel = nullptr; // below the table while it shows only the first rows of the list
     QAction *m_newAction = nullptr;
     QAction *m_detailsAction = nullptr;
     QAction *m_cancelAction = nullptr;

@@ -189,4 +189,26 @@ void JobsPage::updateEmptyState()
     m_emptyLabel->show();
 }
 
+void JobsPage::updateRowCapNotice()
+{
+    if (!m_model->isCapped()) {
+        m_capLabel->hide();
+        return;
+    }
+    const QLocale locale;
+    const QString shown = locale.toString(m_model->rowCount());
+    const QString total = locale.toString(m_model->total());
+    m_capLabel->setText(
+        m_model->totalIsLowerBound()
+            //: below the jobs table; %1 the rows shown (100,000), %2 the counted limit
+            ? tr("Showing the first %1 of more than %2 jobs. To reach the others, narrow the filter, search, "
+                 "or reverse the order (click a column header).")
+                  .arg(shown, total)
+            //: below the jobs table; %1 the rows shown (100,000), %2 all jobs of the filter
+            : tr("Showing the first %1 of %2 jobs. To reach the others, narrow the filter, search, or "
+                 "reverse the order (click a column header).")
+                  .arg(shown, total));
+    m_capLabel->show();
+}
+
 } // namespace hcm::ui

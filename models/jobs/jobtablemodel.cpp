@@ -284,6 +284,7 @@ void JobTableModel::sort(int column, Qt::SortOrder order)
     m_rows.clear();
     m_rowOf.clear();
     m_total = 0;
+    m_listTotal = 0;
     m_offset = 0;
     m_loadedOnce = false;
     endResetModel();
@@ -305,6 +306,7 @@ void JobTableModel::setFilter(const QList<JobStatus> &statuses, const QString &t
     m_rows.clear();
     m_rowOf.clear();
     m_total = 0;
+    m_listTotal = 0;
     m_offset = 0;
     m_loadedOnce = false;
     endResetModel();
@@ -334,7 +336,8 @@ void JobTableModel::setRefreshInterval(int ms)
 
 void JobTableModel::ensureLoaded(int first, int last)
 {
-    last = qMax(first, last);
+    first = qBound(0, first, qMax(0, m_rowCap - 1));
+    last = qBound(first, last, qMax(0, m_rowCap - 1));
     if (first >= m_offset && last < m_offset + m_rows.size())
         return;
     if (m_loading && m_wantedOffset <= first && last < m_wantedOffset + m_windowSize)
@@ -365,7 +368,7 @@ void JobTableModel::request(int offset)
 
 void JobTableModel::resizeTo(qint64 total)
 {
-    total = qMin<qint64>(total, std::numeric_limits<int>::max() - 1);
+    total = qMin<qint64>(total, m_rowCap);
     if (total > m_total) {
         beginInsertRows({}, int(m_total), int(total - 1));
         m_total = total;
@@ -421,8 +424,11 @@ void JobTableModel::applyWindow(const JobWindow &window)
                              index(m_offset + int(m_rows.size()) - 1, StatusColumn));
         emit pausedTypesChanged();
     }
+    m_listTotal = window.total;
     const int offset = window.filter.offset;
-    const QList<Job> &target = window.rows;
+    // Rows past the cap are not shown (the window may reach beyond it).
+    const QList<Job> target =
+        offset + window.rows.size() > m_rowCap ? window.rows.mid(0, qMax(0, m_rowCap - offset)) : window.rows;
 
     if (offset > 0 && target.isEmpty() && window.total <= offset) {
         // The list shrank below our window: drop the missing tail and load the real end.

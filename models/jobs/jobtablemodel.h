@@ -14,8 +14,12 @@ namespace hcm {
 
 // The live job table: a window of a filtered, sorted job list, fed by AsyncJobService's thread.
 //
-// rowCount() is the size of the whole filtered list; only a window of rows around what the view shows
-// (ensureLoaded) is held, rows outside it show a placeholder, so a million jobs never sit in memory.
+// rowCount() is the size of the filtered list up to rowCap() (100,000 by default): the first rows of the
+// list in its order. Beyond them an admin narrows the filter, searches or reverses the order; a view keeps
+// per-row state (QHeaderView: an entry per row, shifted by every insertion at the top), which at ten
+// million rows made every update of the page stall for tens of milliseconds and cost 300 MB. total() is
+// the whole list's size. Only a window of rows around what the view shows (ensureLoaded) is held, rows
+// outside it show a placeholder, so the jobs never sit in memory.
 // Filtering and sorting happen in SQL. A refresh never resets the model: the new window is diffed against the
 // old by job id into removeRows / moveRows / insertRows and row-ranged dataChanged, so selection, current row
 // and scroll position survive. Refresh requests are coalesced by a short single-shot timer: a burst of job
@@ -80,7 +84,17 @@ public:
     bool isLoading() const { return m_loading; }
     // The last window's total was counted from rows (JobWindow::counted), not maintained or reused.
     bool lastWindowCounted() const { return m_lastWindowCounted; }
-    qint64 total() const { return m_total; }
+    // The size of the whole filtered list (rowCount() shows at most rowCap() of it).
+    qint64 total() const { return m_listTotal; }
+    // The list is longer than the rows shown: rowCount() == rowCap() < total().
+    bool isCapped() const
+    {
+        return m_listTotal > m_total || (m_total >= m_rowCap && m_knownTotal && m_knownTotal->lowerBound);
+    }
+    static constexpr int kDefaultRowCap = 100'000;
+    int rowCap() const { return m_rowCap; }
+    // Rows the view shows at most (tests make it small); applies from the next window.
+    void setRowCap(int rows) { m_rowCap = qMax(1, rows); }
     // The filter's rows were counted up to JobStatsStore::kCountLimit and there are more: total() is
     // that limit ("more than 100,000").
     bool totalIsLowerBound() const { return m_knownTotal && m_knownTotal->lowerBound; }
@@ -122,7 +136,9 @@ private:
     std::shared_ptr<Clock> m_clock;
     JobFilter m_filter;
     int m_windowSize = 300;
-    qint64 m_total = 0;                 // rows the view sees
+    qint64 m_total = 0;                 // rows the view sees (at most m_rowCap)
+    qint64 m_listTotal = 0;             // rows of the whole filtered list, as of the last window
+    int m_rowCap = kDefaultRowCap;
     int m_offset = 0;                   // first row of the loaded window
     QList<Job> m_rows;                  // the loaded window
     QList<PausedType> m_paused;         // the paused job types with the window
