@@ -65,10 +65,11 @@ void JobsPage::selectAllJobs()
     // Every job of the filter, also those past the rows the table shows (JobTableModel::rowCap).
     const qint64 n = qMax<qint64>(m_model->rowCount(), m_model->total());
     if (m_model->totalIsLowerBound()) {
-        emit statusMessage(tr("Selected all of the more than %1 jobs that match the filter; Cancel, Retry and "
-                              "Delete act on every one of them.")
-                               .arg(QLocale().toString(n)),
-                           8000);
+        emit statusMessage(
+            tr("Selected all of the more than %1 jobs that match the filter; Cancel, Retry and "
+               "Delete act on every one of them.")
+                .arg(QLocale().toString(n)),
+            8000);
         return;
     }
     emit statusMessage(n == 1 ? tr("Selected the 1 job that matches the filter.")

@@ -8,6 +8,8 @@
 #include <QLocale>
 #include <QSet>
 
+#include <utility>
+
 namespace hcm {
 
 namespace {
@@ -322,6 +324,13 @@ void JobTableModel::scheduleRefresh()
 void JobTableModel::refreshNow()
 {
     m_coalesceTimer.stop();
+    // A refresh does not supersede the window being read: when a read takes longer than the poll (a
+    // search over ten million jobs takes seconds) each poll dropped the answer on its way, and no answer
+    // was ever shown. It is read once that answer is applied.
+    if (m_loading) {
+        m_refreshAfterLoad = true;
+        return;
+    }
     request(m_offset);
 }
 
@@ -357,12 +366,16 @@ void JobTableModel::request(int offset)
     // Only the newest window matters: a filter change or a scroll supersedes the one asked before.
     m_window.track(m_service->fetchWindow(f, m_knownTotal), this, [this](const Result<JobWindow> &window) {
         m_loading = false;
+        const bool again = std::exchange(m_refreshAfterLoad, false);
         if (!window) {
             emit errorOccurred(window.error().message);
-            return;
+            return; // the poll tries again
         }
         applyWindow(window.value());
         emit windowApplied();
+        // Changes that came during the read; unless a reader of windowApplied asked for a newer window.
+        if (again && !m_loading)
+            request(m_offset);
     });
 }
 

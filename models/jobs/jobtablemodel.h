@@ -66,7 +66,8 @@ public:
 
     // Asks for a refresh of the current window; coalesced (see setCoalesceInterval).
     void scheduleRefresh();
-    // Refreshes now, without waiting for the coalescing timer (tests call it instead of sleeping).
+    // Refreshes now, without waiting for the coalescing timer (tests call it instead of sleeping); while a
+    // window is being read, right after its answer.
     void refreshNow();
     // Periodic refresh for changes made by other processes (default 1000 ms; 0 turns it off).
     void setRefreshInterval(int ms);
@@ -136,8 +137,8 @@ private:
     std::shared_ptr<Clock> m_clock;
     JobFilter m_filter;
     int m_windowSize = 300;
-    qint64 m_total = 0;                 // rows the view sees (at most m_rowCap)
-    qint64 m_listTotal = 0;             // rows of the whole filtered list, as of the last window
+    qint64 m_total = 0;     // rows the view sees (at most m_rowCap)
+    qint64 m_listTotal = 0; // rows of the whole filtered list, as of the last window
     int m_rowCap = kDefaultRowCap;
     int m_offset = 0;                   // first row of the loaded window
     QList<Job> m_rows;                  // the loaded window
@@ -145,6 +146,7 @@ private:
     QHash<qint64, int> m_rowOf;         // job id → index in m_rows
     Latest<Result<JobWindow>> m_window; // the window request we wait for
     bool m_loading = false;             // until its answer is applied
+    bool m_refreshAfterLoad = false;    // a refresh was asked for while a window was being read
     bool m_lastWindowCounted = false;
     // A filter the maintained counts cannot answer is counted once (bounded) when it is set and again
     // after a change notification; refreshes in between (the poll, scrolling) reuse this total.
