@@ -223,7 +223,7 @@ private:
     Latest<Result<StatusCounts>> m_counts{Supersede::SkipQueued};
     Latest<Result<Job>> m_detailsJob;
     Latest<Result<QList<DeliveryRecord>>> m_deliveries;
-    Latest<Result<Throughput>> m_throughput;
+    Latest<Result<Throughput>> m_throughput{Supersede::SkipQueued};
     qint64 m_detailsUpdatedAt = -1;
 };
 

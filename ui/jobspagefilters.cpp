@@ -63,14 +63,16 @@ void JobsPage::setScheduleFilter(qint64 id, const QString &name)
 
 void JobsPage::requestThroughput()
 {
-    // Of the type the filter shows (the chart follows the type filter).
-    m_throughput.track(m_service->fetchThroughput(60, m_typeCombo->currentData().toString()), this,
-                       [this](const Result<Throughput> &t) {
-                           if (!t)
-                               return;
-                           m_chart->setData(t.value());
-                           emit throughputChanged(t.value());
-                       });
+    // Of the type the filter shows (the chart follows the type filter). Every answer of that type is
+    // shown: when a read takes longer than the windows that ask for it, dropping the older ones would
+    // leave the chart without any.
+    const QString type = m_typeCombo->currentData().toString();
+    m_throughput.track(m_service->fetchThroughput(60, type), this, [this, type](const Result<Throughput> &t) {
+        if (!t || type != m_typeCombo->currentData().toString())
+            return;
+        m_chart->setData(t.value());
+        emit throughputChanged(t.value());
+    });
 }
 
 void JobsPage::requestCounts()
