@@ -116,6 +116,7 @@ private slots:
 
     void importThroughHcmctl();
     void badLinesChangeNothing();
+    void importOfManyBatches();
     void sqlInsertSelectThroughTheView();
     void finishedRowsThroughTheViewCountedPerStatement();
     void duplicateIdsThroughTheViewChangeNothing();
@@ -165,7 +166,11 @@ void TestImport::importThroughHcmctl()
     file += line(completed);
     file += "\n"; // blank lines are skipped
     QJsonObject failed = finishedJob(QStringLiteral("failed"), 1000);
-    failed.insert(QStringLiteral("error_message"), QStringLiteral("disk full"));
+    // Text that JSON and SQL must escape, and text beyond ASCII, comes back as it went in.
+    const QString awkward =
+        QStringLiteral("disk full: \"/var\" isn't \\ writable\n\ttab \u00fc \U0001F600 \x01");
+    failed.insert(QStringLiteral("error_message"), awkward);
+    failed.insert(QStringLiteral("payload"), QJsonObject{{QStringLiteral("note"), awkward}});
     file += line(failed);
     file += line(finishedJob(QStringLiteral("cancelled"))); // no id: a new one
     QTemporaryDir dir;
@@ -200,9 +205,10 @@ void TestImport::importThroughHcmctl()
     r = test::runHcmctl(db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("show"),
                              QStringLiteral("job_1000")});
     QVERIFY2(r.code == 0, r.describe().constData());
-    QCOMPARE(
-        QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("error_message")).toString(),
-        QStringLiteral("disk full"));
+    const QJsonObject failedShown = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(failedShown.value(QStringLiteral("error_message")).toString(), awkward);
+    QCOMPARE(failedShown.value(QStringLiteral("payload")).toObject().value(QStringLiteral("note")).toString(),
+             awkward);
 
     // Standard input, a line as `jobs show --json` printed it, without its id: a new job.
     QJsonObject again = shown;
@@ -311,6 +317,59 @@ void TestImport::badLinesChangeNothing()
         db, {QStringLiteral("jobs"), QStringLiteral("import"), QStringLiteral("/nonexistent/jobs.jsonl")});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QStringLiteral("Cannot read /nonexistent/jobs.jsonl")), r.describe().constData());
+    QCOMPARE(test::snapshot(db.config()), before);
+    checkCounts(db);
+}
+
+// An import longer than one batch (5,000 lines): every job comes in once, ids kept, counts exact. A
+// second file whose second batch holds an id the database has is refused, naming the line, and leaves
+// the first batch's jobs out as well.
+void TestImport::importOfManyBatches()
+{
+    HCM_TEMP_DATABASE(db);
+    QTemporaryDir dir;
+    auto file = [&](const QString &name, qint64 firstId, int count, qint64 takenAt) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            return QString();
+        for (int i = 0; i < count; ++i) {
+            const qint64 id = i + 1 == takenAt ? 1 : firstId + i;
+            QJsonObject o = finishedJob(i % 3 == 0 ? QStringLiteral("failed") : QStringLiteral("completed"),
+                                        Job::publicId(id));
+            if (i % 1000 == 7) {
+                o = QJsonObject{{QStringLiteral("id"), Job::publicId(id)},
+                                {QStringLiteral("job_type"), QStringLiteral("cache_flush")},
+                                {QStringLiteral("status"), QStringLiteral("queued")},
+                                {QStringLiteral("payload"),
+                                 QJsonObject{{QStringLiteral("action"), QStringLiteral("full")}}}};
+            }
+            f.write(line(o));
+        }
+        return f.fileName();
+    };
+    const QString first = file(QStringLiteral("first.jsonl"), 1, 12000, 0);
+    Run r = test::runHcmctl(
+        db, {QStringLiteral("--json"), QStringLiteral("jobs"), QStringLiteral("import"), first});
+    QVERIFY2(r.code == 0, r.describe().constData());
+    QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("imported")).toInteger(),
+             12000);
+    QCOMPARE(test::rowCount(db.config(), QStringLiteral("background_jobs")), qint64(12000));
+    QCOMPARE(
+        test::rowCount(db.config(), QStringLiteral("background_jobs"), QStringLiteral("status = 'queued'")),
+        qint64(12));
+    QCOMPARE(scalar(db.config(), QStringLiteral("SELECT max(id) FROM background_jobs")), qint64(12000));
+    if (db.isPostgres()) {
+        QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_queue")), qint64(12));
+        QCOMPARE(scalar(db.config(), QStringLiteral("SELECT count(*) FROM job_archive")), qint64(11988));
+    }
+    checkCounts(db);
+
+    const QString before = test::snapshot(db.config());
+    const QString second = file(QStringLiteral("second.jsonl"), 20001, 7000, 5500);
+    r = test::runHcmctl(db, {QStringLiteral("jobs"), QStringLiteral("import"), second});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.startsWith(QStringLiteral("hcmctl: line 5500: job_1 exists already in the database\n")),
+             r.describe().constData());
     QCOMPARE(test::snapshot(db.config()), before);
     checkCounts(db);
 }
