@@ -481,7 +481,11 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const Actor &who)
     if (auto st = tx.begin(); !st)
         return st.error();
 
+    // 5,000 rows a statement, or fewer when their lines are long: a batch holds at most 16 MiB of
+    // input (payloads may have up to 256 KiB each).
     constexpr qsizetype kBatch = 5000;
+    constexpr qsizetype kBatchBytes = 16 * 1024 * 1024;
+    qsizetype batchBytes = 0;
     JobImportReport report;
     QList<ImportRow> batch;
     batch.reserve(kBatch);
@@ -500,6 +504,7 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const Actor &who)
             return {};
         Status st = writeBatch(db, postgres, batch, report);
         batch.clear();
+        batchBytes = 0;
         return st;
     };
 
@@ -548,7 +553,8 @@ Result<JobImportReport> JobImport::run(QIODevice &in, const Actor &who)
             maxId = std::max(maxId, *row.id);
         }
         batch.append(std::move(row));
-        if (batch.size() >= kBatch) {
+        batchBytes += line.size();
+        if (batch.size() >= kBatch || batchBytes >= kBatchBytes) {
             if (auto st = flush(); !st)
                 return st.error();
         }

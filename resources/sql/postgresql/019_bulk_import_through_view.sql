@@ -11,9 +11,8 @@
 -- statement triggers count them once (measured in docs/benchmarks.md, "Importing history").
 --
 -- What stays: ids are kept; an id either table holds, or one the statement gives twice, is refused
--- with "job N exists already" and the statement changes nothing; queued rows go to job_queue as
--- before, one by one (their count is small and the claim needs them at once); RETURNING returns every
--- row. A finished row is in job_archive from the end of its statement (no one can read it sooner: the
+-- with "job N exists already" and the statement changes nothing; queued rows go to job_queue row by
+-- row as before; RETURNING returns every row. A finished row is in job_archive from the end of its statement (no one can read it sooner: the
 -- statement's own snapshot does not see its writes). UPDATE and DELETE through the view are unchanged.
 --
 -- The temporary table lives as long as the session (created by the first INSERT through the view); its
