@@ -44,6 +44,12 @@ void SqliteStatement::bind(int index, qint64 value)
         sqlite3_bind_int64(m_stmt, index, value);
 }
 
+void SqliteStatement::bindReal(int index, double value)
+{
+    if (m_stmt)
+        sqlite3_bind_double(m_stmt, index, value);
+}
+
 void SqliteStatement::bind(int index, const QByteArray &utf8)
 {
     if (m_stmt)

@@ -25,6 +25,7 @@ public:
     Q_DISABLE_COPY_MOVE(SqliteStatement)
 
     void bind(int index, qint64 value); // index from 1, as in SQL
+    void bindReal(int index, double value);
     void bind(int index, const QByteArray &utf8);
     void bindNull(int index);
 
