@@ -6103,6 +6103,18 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <extracomment>as in the Attempts column: attempts started &quot;of&quot; the most possible</extracomment>
         <translation>%1 von %2</translation>
     </message>
+    <message>
+        <source>Selected all of the more than %1 jobs that match the filter; Cancel, Retry and Delete act on every one of them.</source>
+        <translation>Alle der mehr als %1 Jobs ausgewählt, die zum Filter passen; Abbrechen, Wiederholen und Löschen wirken auf jeden von ihnen.</translation>
+    </message>
+    <message>
+        <source>Showing the first %1 of more than %2 jobs. To reach the others, narrow the filter, search, or reverse the order (click a column header).</source>
+        <translation>Angezeigt werden die ersten %1 von mehr als %2 Jobs. Für die übrigen den Filter eingrenzen, suchen oder die Reihenfolge umkehren (auf eine Spaltenüberschrift klicken).</translation>
+    </message>
+    <message>
+        <source>Showing the first %1 of %2 jobs. To reach the others, narrow the filter, search, or reverse the order (click a column header).</source>
+        <translation>Angezeigt werden die ersten %1 von %2 Jobs. Für die übrigen den Filter eingrenzen, suchen oder die Reihenfolge umkehren (auf eine Spaltenüberschrift klicken).</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>

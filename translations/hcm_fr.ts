@@ -6103,6 +6103,18 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
         <extracomment>as in the Attempts column: attempts started &quot;of&quot; the most possible</extracomment>
         <translation>%1 sur %2</translation>
     </message>
+    <message>
+        <source>Selected all of the more than %1 jobs that match the filter; Cancel, Retry and Delete act on every one of them.</source>
+        <translation>Les plus de %1 tâches qui correspondent au filtre sont toutes sélectionnées ; Annuler, Relancer et Supprimer agissent sur chacune d’elles.</translation>
+    </message>
+    <message>
+        <source>Showing the first %1 of more than %2 jobs. To reach the others, narrow the filter, search, or reverse the order (click a column header).</source>
+        <translation>Affichage des %1 premières tâches sur plus de %2. Pour atteindre les autres, affinez le filtre, recherchez ou inversez l’ordre (cliquez sur un en-tête de colonne).</translation>
+    </message>
+    <message>
+        <source>Showing the first %1 of %2 jobs. To reach the others, narrow the filter, search, or reverse the order (click a column header).</source>
+        <translation>Affichage des %1 premières tâches sur %2. Pour atteindre les autres, affinez le filtre, recherchez ou inversez l’ordre (cliquez sur un en-tête de colonne).</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::MainWindow</name>
