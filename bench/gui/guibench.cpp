@@ -31,6 +31,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
@@ -365,6 +366,47 @@ qint64 timeUntilPainted(QTableView *table, const std::function<bool()> &done,
     return timer.elapsed();
 }
 
+// Another process (hcmctl) enqueues a job; how long until the window shows it in its first row. From the
+// moment hcmctl exits (its commit is before that: a lower bound) and from its start (an upper bound,
+// with the process's start-up and connection). The median of `runs` in ms, -1 on failure.
+QJsonObject notifiedRowDelay(const DbConfig &config, JobTableModel *model, int runs)
+{
+    QList<qint64> fromExit;
+    QList<qint64> fromStart;
+    for (int i = 0; i < runs; ++i) {
+        const qint64 topBefore = model->jobIdAt(0);
+        QProcess ctl;
+        ctl.setProgram(QCoreApplication::applicationDirPath() + QStringLiteral("/../../app/hcmctl"));
+        ctl.setArguments({QStringLiteral("--db"), config.spec(), QStringLiteral("jobs"),
+                          QStringLiteral("enqueue"), QStringLiteral("cache_flush")});
+        QElapsedTimer sinceStart;
+        QElapsedTimer sinceExit;
+        bool exited = false;
+        QObject::connect(&ctl, &QProcess::finished, [&] {
+            exited = true;
+            sinceExit.start();
+        });
+        sinceStart.start();
+        ctl.start();
+        runUntil([&] { return exited && model->jobIdAt(0) > topBefore; }, nullptr, 30'000);
+        if (!exited || ctl.exitCode() != 0 || model->jobIdAt(0) <= topBefore) {
+            note(QStringLiteral("hcmctl jobs enqueue: %1")
+                     .arg(QString::fromLocal8Bit(ctl.readAllStandardError())));
+            return {};
+        }
+        fromExit << sinceExit.elapsed();
+        fromStart << sinceStart.elapsed();
+    }
+    std::sort(fromExit.begin(), fromExit.end());
+    std::sort(fromStart.begin(), fromStart.end());
+    QJsonObject out;
+    out.insert(QStringLiteral("runs"), runs);
+    out.insert(QStringLiteral("median_ms_after_hcmctl_exit"), fromExit.at(fromExit.size() / 2));
+    out.insert(QStringLiteral("max_ms_after_hcmctl_exit"), fromExit.last());
+    out.insert(QStringLiteral("median_ms_after_hcmctl_start"), fromStart.at(fromStart.size() / 2));
+    return out;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -506,6 +548,8 @@ int main(int argc, char *argv[])
         [&] { model->setFilter({}, {}, {}); });
 
     if (postgres) {
+        // Changes of other processes arrive by LISTEN: a job enqueued by hcmctl.
+        pg.insert(QStringLiteral("row_of_another_process"), notifiedRowDelay(config, model, 9));
         const int idle = parser.value(idleOption).toInt();
         if (idle > 0) {
             const QJsonObject cost = idleCost(config, idle);
