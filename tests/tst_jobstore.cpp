@@ -1307,6 +1307,90 @@ private slots:
         QCOMPARE(service.get(id)->result, done.result);
     }
 
+    // A job created alone (a person's create, the API's) is inserted by one statement prepared once per
+    // connection and kept: it runs again with the time of each call (not the first call's), still runs
+    // after another connection changed the table (SQLite prepares it again by itself), and a new
+    // connection of the thread prepares its own.
+    void singleJobInsertIsPreparedOncePerConnection()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!tdb.config().isSqlite())
+            QSKIP("PostgreSQL sends each insert as a statement of its own (nothing is kept)");
+        auto clock = std::make_shared<ManualClock>();
+        JobService service{JobStore(tdb.config(), clock)};
+        const auto insertRuns = [&]() -> qint64 {
+            auto conn = Database::connection(tdb.config());
+            if (!conn)
+                return -1;
+            QSqlQuery q(conn.value());
+            if (!q.exec(QStringLiteral(
+                    "SELECT run FROM sqlite_stmt WHERE sql LIKE 'INSERT INTO background_jobs%'")))
+                return -2; // no sqlite_stmt in this build of SQLite
+            qint64 runs = 0;
+            int statements = 0;
+            while (q.next()) {
+                runs = q.value(0).toLongLong();
+                ++statements;
+            }
+            return statements == 1 ? runs : -3 - statements;
+        };
+        const qint64 first = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(first > 0);
+        // One kept statement, and what one insert adds to its count of runs.
+        const qint64 perInsert = insertRuns();
+        if (perInsert == -2)
+            QSKIP("this SQLite has no sqlite_stmt table (SQLITE_ENABLE_STMTVTAB)");
+        QVERIFY2(perInsert > 0, qPrintable(QString::number(perInsert)));
+        clock->advanceMs(5000);
+        const qint64 second =
+            enqueue(service, QStringLiteral("cache_flush"),
+                    {{QStringLiteral("action"), QStringLiteral("full")}}, 7, JobPriority::High);
+        QVERIFY(second > first);
+        QCOMPARE(insertRuns(), 2 * perInsert); // the same statement ran again
+        auto job = service.get(second);
+        QVERIFY(job.ok());
+        QCOMPARE(job->createdAt, service.get(first)->createdAt + 5000);
+        QCOMPARE(job->runAt, job->createdAt);
+        QCOMPARE(job->updatedAt, job->createdAt);
+        QCOMPARE(job->type, QStringLiteral("cache_flush"));
+        QCOMPARE(job->maxRetries, 7);
+        QCOMPARE_ENUM(job->priority, JobPriority::High);
+        QCOMPARE(job->payload.value(QStringLiteral("action")).toString(), QStringLiteral("full"));
+        QCOMPARE(job->createdBy, kActor.name);
+
+        // Another connection changes the table under the kept statement.
+        {
+            QSqlDatabase other =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+            other.setDatabaseName(tdb.config().sqlitePath);
+            QVERIFY(other.open());
+            QSqlQuery alter(other);
+            QVERIFY2(
+                alter.exec(QStringLiteral("ALTER TABLE background_jobs ADD COLUMN note TEXT DEFAULT 'n'")),
+                qPrintable(alter.lastError().text()));
+            other.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("other"));
+        clock->advanceMs(1000);
+        const qint64 runAt = clock->nowMs() + 60'000;
+        const qint64 third = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Low, runAt);
+        QVERIFY(third > second);
+        // Still one statement (SQLite prepared it again for the new schema), run once more.
+        QVERIFY(insertRuns() > 2 * perInsert);
+        job = service.get(third);
+        QVERIFY(job.ok());
+        QCOMPARE(job->createdAt, clock->nowMs());
+        QCOMPARE(job->runAt, runAt);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("note = 'n'")), 3);
+
+        // A new connection of this thread: its own statement.
+        Database::closeThreadConnections();
+        const qint64 fourth = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(fourth > third);
+        QCOMPARE(insertRuns(), perInsert);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), 4);
+    }
+
     // An operator's UPDATE through the view reads the row, then writes it: when a worker changed the row
     // in between, the write is skipped (as a plain UPDATE re-checks its WHERE clause), never applied
     // over the worker's change. And an id the archive holds cannot be inserted again.
