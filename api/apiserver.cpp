@@ -5,6 +5,7 @@
 
 #include "api/apiserver.h"
 
+#include "api/apijson.h"
 #include "api/apilimits.h"
 #include "api/tokenstore.h"
 #include "auth/auditstore.h"
@@ -200,11 +201,6 @@ std::optional<HttpResponse> readObject(const HttpRequest &request, QJsonObject *
     return std::nullopt;
 }
 
-QString isoTime(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
-}
-
 // A job as GET shows it (times with milliseconds, as everywhere in the product).
 QJsonObject jobBody(const Job &job, bool withAttempts)
 {
@@ -216,30 +212,30 @@ QJsonObject jobBody(const Job &job, bool withAttempts)
 // In the seed's order (id, status, job_type, created_at, then the rest): QJsonObject sorts its keys.
 HttpResponse createdResponse(const Job &job)
 {
-    const QList<QPair<QString, QJsonValue>> fields{
-        {QStringLiteral("id"), job.publicId()},
-        {QStringLiteral("status"), hcm::toString(JobStatus::Queued)},
-        {QStringLiteral("job_type"), job.type},
-        {QStringLiteral("created_at"), isoTime(job.createdAt)},
-        {QStringLiteral("priority"), hcm::toString(job.priority)},
-        {QStringLiteral("payload"), job.payload},
-        {QStringLiteral("max_retries"), job.maxRetries},
-        {QStringLiteral("run_at"), isoTime(job.runAt)},
+    const QString id = job.publicId();
+    QByteArray body;
+    body.reserve(256);
+    const auto field = [&body](const char *name, QStringView value) {
+        body += body.isEmpty() ? "{\"" : ",\"";
+        body += name;
+        body += "\":";
+        json::appendString(body, value);
     };
-    QByteArray body = "{";
-    for (const auto &f : fields) {
-        if (body.size() > 1)
-            body += ',';
-        // Each name and value serialised by QJsonDocument, as the one element of an array.
-        const QByteArray pair = QJsonDocument(QJsonArray{f.first, f.second}).toJson(QJsonDocument::Compact);
-        const qsizetype comma = pair.indexOf(',');
-        body += pair.mid(1, comma - 1) + ':' + pair.mid(comma + 1, pair.size() - comma - 2);
-    }
+    field("id", id);
+    field("status", hcm::toString(JobStatus::Queued));
+    field("job_type", job.type);
+    field("created_at", json::isoUtcSeconds(job.createdAt));
+    field("priority", hcm::toString(job.priority));
+    body += ",\"payload\":";
+    json::appendValue(body, job.payload);
+    body += ",\"max_retries\":";
+    body += QByteArray::number(job.maxRetries);
+    field("run_at", json::isoUtcSeconds(job.runAt));
     body += '}';
     HttpResponse r;
     r.status = 201;
-    r.body = body;
-    r.setHeader("Location", (kJobsPath + QLatin1Char('/') + job.publicId()).toUtf8());
+    r.body = std::move(body);
+    r.setHeader("Location", (kJobsPath + QLatin1Char('/') + id).toUtf8());
     return r;
 }
 
