@@ -1391,6 +1391,46 @@ private slots:
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), 4);
     }
 
+    // Sql::cached keeps one statement per connection and text, forward only (Qt's SQLite result would
+    // otherwise set up a cache of 128 rows on every run), and still reads every row.
+    void cachedStatementsAreKeptAndForwardOnly()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
+        const QString sql = QStringLiteral("SELECT id FROM background_jobs WHERE id > ? ORDER BY id");
+        {
+            auto conn = Database::connection(tdb.config());
+            QVERIFY(conn.ok());
+            QSqlQuery &q = Sql::cached(conn.value(), sql);
+            QVERIFY(q.isForwardOnly());
+            for (int round = 0; round < 2; ++round) {
+                QSqlQuery &again = Sql::cached(conn.value(), sql);
+                QCOMPARE(&again, &q); // kept
+                again.bindValue(0, 0);
+                QVERIFY(Sql::exec(again).ok());
+                QList<qint64> ids;
+                while (again.next())
+                    ids.append(again.value(0).toLongLong());
+                again.finish();
+                QCOMPARE(ids.size(), 3);
+                QVERIFY(ids.at(0) < ids.at(1) && ids.at(1) < ids.at(2));
+            }
+            // A connection that is not this thread's: prepared afresh, forward only too.
+            QSqlDatabase other = QSqlDatabase::cloneDatabase(conn.value(), QStringLiteral("cached-other"));
+            QVERIFY(other.open());
+            QSqlQuery &foreign = Sql::cached(other, sql);
+            QVERIFY(foreign.isForwardOnly());
+            foreign.bindValue(0, 0);
+            QVERIFY(Sql::exec(foreign).ok());
+            QVERIFY(foreign.next());
+            foreign.finish();
+        }
+        Database::closeThreadConnections(); // the scratch statements go before their connection
+        QSqlDatabase::removeDatabase(QStringLiteral("cached-other"));
+    }
+
     // An operator's UPDATE through the view reads the row, then writes it: when a worker changed the row
     // in between, the write is skipped (as a plain UPDATE re-checks its WHERE clause), never applied
     // over the worker's change. And an id the archive holds cannot be inserted again.

@@ -380,6 +380,7 @@ QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
         if (t_connections.scratch.size() > 4)
             t_connections.scratch.pop_front();
         QSqlQuery &q = *t_connections.scratch.back();
+        q.setForwardOnly(true);
         q.prepare(statement);
         return q;
     }
@@ -387,6 +388,9 @@ QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
     std::shared_ptr<QSqlQuery> &slot = t_connections.statements[key];
     if (!slot) {
         slot = std::make_shared<QSqlQuery>(db);
+        // Forward only: Qt's SQLite result otherwise sets up a cache of 128 rows of QVariants on every
+        // exec (and clears it on the next), which cost more than SQLite's own work for one row.
+        slot->setForwardOnly(true);
         if (!slot->prepare(statement)) {
             // Not kept: exec() reports the error; the next call prepares again.
             t_connections.scratch.push_back(std::make_unique<QSqlQuery>(std::move(*slot)));

@@ -84,10 +84,10 @@ public:
     static Status exec(QSqlDatabase db, const QString &statement, const QString &doing = {});
     static Status prepare(QSqlQuery &query, const QString &statement);
     // `statement` prepared once per connection of this thread and kept until the connection closes (a
-    // hot path that would otherwise parse the same SQL on every call). Bind with bindValue(index, …),
-    // run, read, finish(); one user at a time (one thread). On a connection that is not this thread's
-    // Database::connection() the statement is prepared afresh and the reference is good for the next
-    // few calls only.
+    // hot path that would otherwise parse the same SQL on every call), forward only. Bind with
+    // bindValue(index, …), run, read with next(), finish(); one user at a time (one thread). On a connection
+    // that is not this thread's Database::connection() the statement is prepared afresh and the reference is
+    // good for the next few calls only.
     static QSqlQuery &cached(const QSqlDatabase &db, const QString &statement);
     // One statement with its named values (":cutoff") in a write transaction of its own; the rows it
     // changed.

@@ -96,6 +96,7 @@ Result<QList<qint64>> SqliteQueue::insert(const JobSqlContext &ctx, QSqlDatabase
     // RETURNING list maps back to the jobs.
     constexpr qsizetype kChunk = 200;
     QSqlQuery q(d);
+    q.setForwardOnly(true);
     qsizetype preparedFor = 0;
     for (qsizetype start = 0; jobs.size() > 1 && start < jobs.size(); start += kChunk) {
         const qsizetype n = qMin(kChunk, jobs.size() - start);
