@@ -12,6 +12,7 @@
 #include "auth/permissions.h"
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "db/sqlitestatement.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobtypes.h"
 #include "settings/notificationsettingsstore.h"
@@ -480,17 +481,30 @@ private:
                 if (!decision->allowed)
                     return Error{Error::Code::Conflict, QStringLiteral("rate limit")};
                 // The answer's times, as the database wrote them (no read after the commit).
-                QSqlQuery &row = Sql::cached(
-                    d, QStringLiteral("SELECT created_at, run_at FROM background_jobs WHERE id = ?"));
-                row.bindValue(0, ids.first());
-                if (auto st = Sql::exec(row, Tr::tr("reading the new job")); !st)
-                    return st;
-                if (!row.next())
-                    return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                const QString readTimes =
+                    QStringLiteral("SELECT created_at, run_at FROM background_jobs WHERE id = ?");
                 created.id = ids.first();
-                created.createdAt = row.value(0).toLongLong();
-                created.runAt = row.value(1).toLongLong();
-                row.finish();
+                if (SqliteStatement *raw = Sql::cachedSqlite(d, readTimes.toUtf8())) {
+                    raw->bind(1, ids.first());
+                    if (!raw->next()) {
+                        if (auto st = raw->status(Tr::tr("reading the new job")); !st)
+                            return st;
+                        return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                    }
+                    created.createdAt = raw->int64(0);
+                    created.runAt = raw->int64(1);
+                    raw->reset();
+                } else {
+                    QSqlQuery &row = Sql::cached(d, readTimes);
+                    row.bindValue(0, ids.first());
+                    if (auto st = Sql::exec(row, Tr::tr("reading the new job")); !st)
+                        return st;
+                    if (!row.next())
+                        return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                    created.createdAt = row.value(0).toLongLong();
+                    created.runAt = row.value(1).toLongLong();
+                    row.finish();
+                }
                 if (!key.isEmpty()) {
                     auto inserted =
                         IdempotencyKeys::insertIn(d, m_identity.tokenId, key, hash, ids.first(), now);

@@ -8,6 +8,7 @@
 
 #include "db/database.h"
 #include "db/migrator.h"
+#include "db/sqlitestatement.h"
 #include "jobs/jobimport.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobservice.h"
@@ -1429,6 +1430,72 @@ private slots:
         }
         Database::closeThreadConnections(); // the scratch statements go before their connection
         QSqlDatabase::removeDatabase(QStringLiteral("cached-other"));
+    }
+
+    // Sql::cachedSqlite: one SQLite statement per connection and text, reset for each use, prepared again
+    // by SQLite after another connection changed the table, gone with its connection; nothing on
+    // PostgreSQL or on a connection that is not this thread's (the caller takes the Qt path).
+    void cachedSqliteStatementsAreKeptPerConnection()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        const qint64 first = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(first > 0);
+        const QByteArray sql = "SELECT id, job_type FROM background_jobs WHERE id >= ? ORDER BY id";
+        {
+            auto conn = Database::connection(tdb.config());
+            QVERIFY(conn.ok());
+            SqliteStatement *s = Sql::cachedSqlite(conn.value(), sql);
+            if (tdb.config().isPostgres()) {
+                QVERIFY(s == nullptr);
+                return;
+            }
+            QVERIFY(s != nullptr);
+            s->bind(1, first);
+            QVERIFY(s->next()); // a row read, the statement left in the middle
+            QCOMPARE(s->int64(0), first);
+            SqliteStatement *again = Sql::cachedSqlite(conn.value(), sql);
+            QCOMPARE(again, s);    // kept
+            again->bind(1, first); // and reset: it starts over
+            QVERIFY(again->next());
+            QCOMPARE(again->int64(0), first);
+            QCOMPARE(again->text(1), QStringLiteral("test.noop"));
+            QVERIFY(!again->next());
+            QVERIFY(again->status(QString()).ok());
+            QVERIFY(Sql::cachedSqlite(conn.value(), "SELECT no_such_column FROM background_jobs") == nullptr);
+            QSqlDatabase other = QSqlDatabase::cloneDatabase(conn.value(), QStringLiteral("raw-other"));
+            QVERIFY(other.open());
+            QVERIFY(Sql::cachedSqlite(other, sql) == nullptr);
+            // Another connection changes the table: the kept statement still runs.
+            QSqlQuery alter(other);
+            QVERIFY2(alter.exec(QStringLiteral("ALTER TABLE background_jobs ADD COLUMN note TEXT")),
+                     qPrintable(alter.lastError().text()));
+            other.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw-other"));
+        const qint64 second = enqueue(service, QStringLiteral("cache_flush"),
+                                      {{QStringLiteral("action"), QStringLiteral("full")}});
+        QVERIFY(second > first);
+        {
+            auto conn = Database::connection(tdb.config());
+            SqliteStatement *s = Sql::cachedSqlite(conn.value(), sql);
+            QVERIFY(s != nullptr);
+            s->bind(1, first);
+            QList<qint64> ids;
+            while (s->next())
+                ids.append(s->int64(0));
+            QVERIFY(s->status(QString()).ok());
+            QCOMPARE(ids, (QList<qint64>{first, second}));
+        }
+        // The connection closes with its statements (finalised first: the close succeeds) and the next
+        // one prepares its own.
+        Database::closeThreadConnections();
+        auto conn = Database::connection(tdb.config());
+        SqliteStatement *fresh = Sql::cachedSqlite(conn.value(), sql);
+        QVERIFY(fresh != nullptr);
+        fresh->bind(1, second);
+        QVERIFY(fresh->next());
+        QCOMPARE(fresh->int64(0), second);
     }
 
     // An operator's UPDATE through the view reads the row, then writes it: when a worker changed the row

@@ -11,6 +11,8 @@
 
 namespace hcm {
 
+class SqliteStatement;
+
 // Per-thread database connections. Every thread that runs SQL gets its own connection, opened in that
 // thread on first use under a name derived from the thread, and removed when the thread ends (or when
 // closeThreadConnections() is called). Never store the returned handle in a member: fetch it again.
@@ -89,6 +91,11 @@ public:
     // that is not this thread's Database::connection() the statement is prepared afresh and the reference is
     // good for the next few calls only.
     static QSqlQuery &cached(const QSqlDatabase &db, const QString &statement);
+    // The same on SQLite's own handle (SqliteStatement: no QVariant per value, no result cache), for the
+    // few statements every API request runs; reset and ready to bind. nullptr when `db` is not an open
+    // SQLite connection of this thread's Database::connection() or the statement does not prepare: use
+    // cached() then (which reports the error).
+    static SqliteStatement *cachedSqlite(const QSqlDatabase &db, const QByteArray &statement);
     // One statement with its named values (":cutoff") in a write transaction of its own; the rows it
     // changed.
     static Result<qint64> execInTransaction(QSqlDatabase db, const QString &statement,
