@@ -5,12 +5,14 @@
 
 #include "api/apiserver.h"
 
+#include "api/apijson.h"
 #include "api/apilimits.h"
 #include "api/tokenstore.h"
 #include "auth/auditstore.h"
 #include "auth/permissions.h"
 #include "common/logcategories.h"
 #include "db/database.h"
+#include "db/sqlitestatement.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobtypes.h"
 #include "settings/notificationsettingsstore.h"
@@ -200,11 +202,6 @@ std::optional<HttpResponse> readObject(const HttpRequest &request, QJsonObject *
     return std::nullopt;
 }
 
-QString isoTime(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
-}
-
 // A job as GET shows it (times with milliseconds, as everywhere in the product).
 QJsonObject jobBody(const Job &job, bool withAttempts)
 {
@@ -216,30 +213,30 @@ QJsonObject jobBody(const Job &job, bool withAttempts)
 // In the seed's order (id, status, job_type, created_at, then the rest): QJsonObject sorts its keys.
 HttpResponse createdResponse(const Job &job)
 {
-    const QList<QPair<QString, QJsonValue>> fields{
-        {QStringLiteral("id"), job.publicId()},
-        {QStringLiteral("status"), hcm::toString(JobStatus::Queued)},
-        {QStringLiteral("job_type"), job.type},
-        {QStringLiteral("created_at"), isoTime(job.createdAt)},
-        {QStringLiteral("priority"), hcm::toString(job.priority)},
-        {QStringLiteral("payload"), job.payload},
-        {QStringLiteral("max_retries"), job.maxRetries},
-        {QStringLiteral("run_at"), isoTime(job.runAt)},
+    const QString id = job.publicId();
+    QByteArray body;
+    body.reserve(256);
+    const auto field = [&body](const char *name, QStringView value) {
+        body += body.isEmpty() ? "{\"" : ",\"";
+        body += name;
+        body += "\":";
+        json::appendString(body, value);
     };
-    QByteArray body = "{";
-    for (const auto &f : fields) {
-        if (body.size() > 1)
-            body += ',';
-        // Each name and value serialised by QJsonDocument, as the one element of an array.
-        const QByteArray pair = QJsonDocument(QJsonArray{f.first, f.second}).toJson(QJsonDocument::Compact);
-        const qsizetype comma = pair.indexOf(',');
-        body += pair.mid(1, comma - 1) + ':' + pair.mid(comma + 1, pair.size() - comma - 2);
-    }
+    field("id", id);
+    field("status", hcm::toString(JobStatus::Queued));
+    field("job_type", job.type);
+    field("created_at", json::isoUtcSeconds(job.createdAt));
+    field("priority", hcm::toString(job.priority));
+    body += ",\"payload\":";
+    json::appendValue(body, job.payload);
+    body += ",\"max_retries\":";
+    body += QByteArray::number(job.maxRetries);
+    field("run_at", json::isoUtcSeconds(job.runAt));
     body += '}';
     HttpResponse r;
     r.status = 201;
-    r.body = body;
-    r.setHeader("Location", (kJobsPath + QLatin1Char('/') + job.publicId()).toUtf8());
+    r.body = std::move(body);
+    r.setHeader("Location", (kJobsPath + QLatin1Char('/') + id).toUtf8());
     return r;
 }
 
@@ -484,17 +481,30 @@ private:
                 if (!decision->allowed)
                     return Error{Error::Code::Conflict, QStringLiteral("rate limit")};
                 // The answer's times, as the database wrote them (no read after the commit).
-                QSqlQuery &row = Sql::cached(
-                    d, QStringLiteral("SELECT created_at, run_at FROM background_jobs WHERE id = ?"));
-                row.bindValue(0, ids.first());
-                if (auto st = Sql::exec(row, Tr::tr("reading the new job")); !st)
-                    return st;
-                if (!row.next())
-                    return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                const QString readTimes =
+                    QStringLiteral("SELECT created_at, run_at FROM background_jobs WHERE id = ?");
                 created.id = ids.first();
-                created.createdAt = row.value(0).toLongLong();
-                created.runAt = row.value(1).toLongLong();
-                row.finish();
+                if (SqliteStatement *raw = Sql::cachedSqlite(d, readTimes.toUtf8())) {
+                    raw->bind(1, ids.first());
+                    if (!raw->next()) {
+                        if (auto st = raw->status(Tr::tr("reading the new job")); !st)
+                            return st;
+                        return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                    }
+                    created.createdAt = raw->int64(0);
+                    created.runAt = raw->int64(1);
+                    raw->reset();
+                } else {
+                    QSqlQuery &row = Sql::cached(d, readTimes);
+                    row.bindValue(0, ids.first());
+                    if (auto st = Sql::exec(row, Tr::tr("reading the new job")); !st)
+                        return st;
+                    if (!row.next())
+                        return Error{Error::Code::Database, Tr::tr("The new job was not found.")};
+                    created.createdAt = row.value(0).toLongLong();
+                    created.runAt = row.value(1).toLongLong();
+                    row.finish();
+                }
                 if (!key.isEmpty()) {
                     auto inserted =
                         IdempotencyKeys::insertIn(d, m_identity.tokenId, key, hash, ids.first(), now);

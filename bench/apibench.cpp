@@ -22,6 +22,10 @@
 #include <deque>
 #include <unordered_map>
 
+#include <ctime>
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace hcm::bench {
 
 namespace {
@@ -142,6 +146,34 @@ Phase drive(std::vector<std::unique_ptr<Client>> &clients, qint64 total, double 
     return phase;
 }
 
+// CPU seconds (user + system, all threads) a process has used so far: this process, or another by pid
+// (/proc/PID/stat). The CPU a job costs does not depend on what else the machine runs, the wall clock does.
+double cpuSeconds(qint64 pid = 0)
+{
+    if (pid == 0) {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    }
+    QFile file(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray text = file.readAll();
+    // After "(comm) ": state is field 3, utime 14 and stime 15 (man 5 proc).
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    return double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
+}
+
+double threadCpuSeconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
+}
+
 QJsonObject latencyJson(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());
@@ -159,6 +191,7 @@ Result<QJsonObject> runApi(const BenchOptions &options)
 
     // In process: JobService::enqueue, one job per transaction, on a fresh database.
     double inProcessRate = 0;
+    double inProcessCpuUs = 0; // CPU per job
     {
         auto db = RunDatabase::create(options, QStringLiteral("api-inprocess"));
         if (!db)
@@ -168,10 +201,12 @@ Result<QJsonObject> runApi(const BenchOptions &options)
         const NewJob job = noopJobs(1).first();
         QElapsedTimer timer;
         timer.start();
+        const double cpuBefore = threadCpuSeconds();
         for (qint64 i = 0; i < jobs; ++i)
             if (auto id = service.enqueue(job, actor); !id)
                 return id.error();
         inProcessRate = double(jobs) / (double(timer.nsecsElapsed()) / 1e9);
+        inProcessCpuUs = (threadCpuSeconds() - cpuBefore) * 1e6 / double(jobs);
         note(options, QStringLiteral("in process: %1 jobs/s").arg(inProcessRate, 0, 'f', 0));
     }
 
@@ -226,8 +261,12 @@ Result<QJsonObject> runApi(const BenchOptions &options)
         clients.push_back(
             std::make_unique<Client>(port, request, [&hook](Client *c, bool ok) { hook(c, ok); }));
 
+    const double serverCpuBefore = cpuSeconds(server.processId());
+    const double clientCpuBefore = cpuSeconds();
     const Phase fast = drive(clients, jobs, 0, &hook);
     const double apiRate = double(jobs) / fast.seconds;
+    const double serverCpuUs = (cpuSeconds(server.processId()) - serverCpuBefore) * 1e6 / double(jobs);
+    const double clientCpuUs = (cpuSeconds() - clientCpuBefore) * 1e6 / double(jobs);
     note(options,
          QStringLiteral("over HTTP, %1 connections: %2 jobs/s").arg(connections).arg(apiRate, 0, 'f', 0));
     const qint64 pacedJobs = 5000;
@@ -249,6 +288,10 @@ Result<QJsonObject> runApi(const BenchOptions &options)
         {QStringLiteral("api_jobs_per_s"), rounded(apiRate, 0)},
         {QStringLiteral("api_to_in_process"), rounded(apiRate / inProcessRate, 2)},
         {QStringLiteral("api_latency_ms"), latencyJson(fast.latenciesMs)},
+        {QStringLiteral("cpu_us_per_job"),
+         QJsonObject{{QStringLiteral("in_process"), rounded(inProcessCpuUs, 1)},
+                     {QStringLiteral("http_server"), rounded(serverCpuUs, 1)},
+                     {QStringLiteral("http_client"), rounded(clientCpuUs, 1)}}},
         {QStringLiteral("paced_1000_per_s"),
          QJsonObject{{QStringLiteral("requests"), pacedJobs},
                      {QStringLiteral("achieved_per_s"), rounded(double(pacedJobs) / paced.seconds, 0)},

@@ -8,6 +8,7 @@
 
 #include "db/database.h"
 #include "db/migrator.h"
+#include "db/sqlitestatement.h"
 #include "jobs/jobimport.h"
 #include "jobs/jobrules.h"
 #include "jobs/jobservice.h"
@@ -1305,6 +1306,196 @@ private slots:
         auto report = store.finish(kWorker, {done});
         QVERIFY(report.ok() && report->applied.size() == 1);
         QCOMPARE(service.get(id)->result, done.result);
+    }
+
+    // A job created alone (a person's create, the API's) is inserted by one statement prepared once per
+    // connection and kept: it runs again with the time of each call (not the first call's), still runs
+    // after another connection changed the table (SQLite prepares it again by itself), and a new
+    // connection of the thread prepares its own.
+    void singleJobInsertIsPreparedOncePerConnection()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        if (!tdb.config().isSqlite())
+            QSKIP("PostgreSQL sends each insert as a statement of its own (nothing is kept)");
+        auto clock = std::make_shared<ManualClock>();
+        JobService service{JobStore(tdb.config(), clock)};
+        const auto insertRuns = [&]() -> qint64 {
+            auto conn = Database::connection(tdb.config());
+            if (!conn)
+                return -1;
+            QSqlQuery q(conn.value());
+            if (!q.exec(QStringLiteral(
+                    "SELECT run FROM sqlite_stmt WHERE sql LIKE 'INSERT INTO background_jobs%'")))
+                return -2; // no sqlite_stmt in this build of SQLite
+            qint64 runs = 0;
+            int statements = 0;
+            while (q.next()) {
+                runs = q.value(0).toLongLong();
+                ++statements;
+            }
+            return statements == 1 ? runs : -3 - statements;
+        };
+        const qint64 first = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(first > 0);
+        // One kept statement, and what one insert adds to its count of runs.
+        const qint64 perInsert = insertRuns();
+        if (perInsert == -2)
+            QSKIP("this SQLite has no sqlite_stmt table (SQLITE_ENABLE_STMTVTAB)");
+        QVERIFY2(perInsert > 0, qPrintable(QString::number(perInsert)));
+        clock->advanceMs(5000);
+        const qint64 second =
+            enqueue(service, QStringLiteral("cache_flush"),
+                    {{QStringLiteral("action"), QStringLiteral("full")}}, 7, JobPriority::High);
+        QVERIFY(second > first);
+        QCOMPARE(insertRuns(), 2 * perInsert); // the same statement ran again
+        auto job = service.get(second);
+        QVERIFY(job.ok());
+        QCOMPARE(job->createdAt, service.get(first)->createdAt + 5000);
+        QCOMPARE(job->runAt, job->createdAt);
+        QCOMPARE(job->updatedAt, job->createdAt);
+        QCOMPARE(job->type, QStringLiteral("cache_flush"));
+        QCOMPARE(job->maxRetries, 7);
+        QCOMPARE_ENUM(job->priority, JobPriority::High);
+        QCOMPARE(job->payload.value(QStringLiteral("action")).toString(), QStringLiteral("full"));
+        QCOMPARE(job->createdBy, kActor.name);
+
+        // Another connection changes the table under the kept statement.
+        {
+            QSqlDatabase other =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+            other.setDatabaseName(tdb.config().sqlitePath);
+            QVERIFY(other.open());
+            QSqlQuery alter(other);
+            QVERIFY2(
+                alter.exec(QStringLiteral("ALTER TABLE background_jobs ADD COLUMN note TEXT DEFAULT 'n'")),
+                qPrintable(alter.lastError().text()));
+            other.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("other"));
+        clock->advanceMs(1000);
+        const qint64 runAt = clock->nowMs() + 60'000;
+        const qint64 third = enqueue(service, QStringLiteral("test.noop"), {}, 3, JobPriority::Low, runAt);
+        QVERIFY(third > second);
+        // Still one statement (SQLite prepared it again for the new schema), run once more.
+        QVERIFY(insertRuns() > 2 * perInsert);
+        job = service.get(third);
+        QVERIFY(job.ok());
+        QCOMPARE(job->createdAt, clock->nowMs());
+        QCOMPARE(job->runAt, runAt);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs"), QStringLiteral("note = 'n'")), 3);
+
+        // A new connection of this thread: its own statement.
+        Database::closeThreadConnections();
+        const qint64 fourth = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(fourth > third);
+        QCOMPARE(insertRuns(), perInsert);
+        QCOMPARE(rowCount(tdb.config(), QStringLiteral("background_jobs")), 4);
+    }
+
+    // Sql::cached keeps one statement per connection and text, forward only (Qt's SQLite result would
+    // otherwise set up a cache of 128 rows on every run), and still reads every row.
+    void cachedStatementsAreKeptAndForwardOnly()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(enqueue(service, QStringLiteral("test.noop")) > 0);
+        const QString sql = QStringLiteral("SELECT id FROM background_jobs WHERE id > ? ORDER BY id");
+        {
+            auto conn = Database::connection(tdb.config());
+            QVERIFY(conn.ok());
+            QSqlQuery &q = Sql::cached(conn.value(), sql);
+            QVERIFY(q.isForwardOnly());
+            for (int round = 0; round < 2; ++round) {
+                QSqlQuery &again = Sql::cached(conn.value(), sql);
+                QCOMPARE(&again, &q); // kept
+                again.bindValue(0, 0);
+                QVERIFY(Sql::exec(again).ok());
+                QList<qint64> ids;
+                while (again.next())
+                    ids.append(again.value(0).toLongLong());
+                again.finish();
+                QCOMPARE(ids.size(), 3);
+                QVERIFY(ids.at(0) < ids.at(1) && ids.at(1) < ids.at(2));
+            }
+            // A connection that is not this thread's: prepared afresh, forward only too.
+            QSqlDatabase other = QSqlDatabase::cloneDatabase(conn.value(), QStringLiteral("cached-other"));
+            QVERIFY(other.open());
+            QSqlQuery &foreign = Sql::cached(other, sql);
+            QVERIFY(foreign.isForwardOnly());
+            foreign.bindValue(0, 0);
+            QVERIFY(Sql::exec(foreign).ok());
+            QVERIFY(foreign.next());
+            foreign.finish();
+        }
+        Database::closeThreadConnections(); // the scratch statements go before their connection
+        QSqlDatabase::removeDatabase(QStringLiteral("cached-other"));
+    }
+
+    // Sql::cachedSqlite: one SQLite statement per connection and text, reset for each use, prepared again
+    // by SQLite after another connection changed the table, gone with its connection; nothing on
+    // PostgreSQL or on a connection that is not this thread's (the caller takes the Qt path).
+    void cachedSqliteStatementsAreKeptPerConnection()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        JobService service{JobStore(tdb.config())};
+        const qint64 first = enqueue(service, QStringLiteral("test.noop"));
+        QVERIFY(first > 0);
+        const QByteArray sql = "SELECT id, job_type FROM background_jobs WHERE id >= ? ORDER BY id";
+        {
+            auto conn = Database::connection(tdb.config());
+            QVERIFY(conn.ok());
+            SqliteStatement *s = Sql::cachedSqlite(conn.value(), sql);
+            if (tdb.config().isPostgres()) {
+                QVERIFY(s == nullptr);
+                return;
+            }
+            QVERIFY(s != nullptr);
+            s->bind(1, first);
+            QVERIFY(s->next()); // a row read, the statement left in the middle
+            QCOMPARE(s->int64(0), first);
+            SqliteStatement *again = Sql::cachedSqlite(conn.value(), sql);
+            QCOMPARE(again, s);    // kept
+            again->bind(1, first); // and reset: it starts over
+            QVERIFY(again->next());
+            QCOMPARE(again->int64(0), first);
+            QCOMPARE(again->text(1), QStringLiteral("test.noop"));
+            QVERIFY(!again->next());
+            QVERIFY(again->status(QString()).ok());
+            QVERIFY(Sql::cachedSqlite(conn.value(), "SELECT no_such_column FROM background_jobs") == nullptr);
+            QSqlDatabase other = QSqlDatabase::cloneDatabase(conn.value(), QStringLiteral("raw-other"));
+            QVERIFY(other.open());
+            QVERIFY(Sql::cachedSqlite(other, sql) == nullptr);
+            // Another connection changes the table: the kept statement still runs.
+            QSqlQuery alter(other);
+            QVERIFY2(alter.exec(QStringLiteral("ALTER TABLE background_jobs ADD COLUMN note TEXT")),
+                     qPrintable(alter.lastError().text()));
+            other.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw-other"));
+        const qint64 second = enqueue(service, QStringLiteral("cache_flush"),
+                                      {{QStringLiteral("action"), QStringLiteral("full")}});
+        QVERIFY(second > first);
+        {
+            auto conn = Database::connection(tdb.config());
+            SqliteStatement *s = Sql::cachedSqlite(conn.value(), sql);
+            QVERIFY(s != nullptr);
+            s->bind(1, first);
+            QList<qint64> ids;
+            while (s->next())
+                ids.append(s->int64(0));
+            QVERIFY(s->status(QString()).ok());
+            QCOMPARE(ids, (QList<qint64>{first, second}));
+        }
+        // The connection closes with its statements (finalised first: the close succeeds) and the next
+        // one prepares its own.
+        Database::closeThreadConnections();
+        auto conn = Database::connection(tdb.config());
+        SqliteStatement *fresh = Sql::cachedSqlite(conn.value(), sql);
+        QVERIFY(fresh != nullptr);
+        fresh->bind(1, second);
+        QVERIFY(fresh->next());
+        QCOMPARE(fresh->int64(0), second);
     }
 
     // An operator's UPDATE through the view reads the row, then writes it: when a worker changed the row

@@ -2,6 +2,7 @@
 
 #include "db/database.h"
 #include "db/dialect.h"
+#include "db/sqlitestatement.h"
 
 #include <QDateTime>
 #include <QSqlQuery>
@@ -29,21 +30,39 @@ Result<RateDecision> ApiRateLimiter::hitIn(QSqlDatabase &db, const DbConfig &con
     const QString window = QStringLiteral("((%1) / %2) * %2").arg(now).arg(kWindowMs);
     // One statement counts the request and returns the count: atomic in every process that serves the
     // API (SQLite serialises writers; PostgreSQL's upsert locks the window's row).
-    QSqlQuery &q = Sql::cached(
-        db,
+    const QString sql =
         QStringLiteral("INSERT INTO api_rate_buckets (bucket, window_start, hits) VALUES (?, %1, 1) "
                        "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = api_rate_buckets.hits + 1 "
                        "RETURNING hits, window_start, %2")
-            .arg(window, now));
-    q.bindValue(0, bucket);
-    if (auto st = Sql::exec(q, tr("counting the request for the rate limit")); !st)
-        return st.error();
-    if (!q.next())
-        return Error{Error::Code::Database, tr("The database did not return the request count.")};
-    const qint64 hits = q.value(0).toLongLong();
-    const qint64 windowStart = q.value(1).toLongLong();
-    const qint64 nowMs = q.value(2).toLongLong();
-    q.finish();
+            .arg(window, now);
+    const QString doing = tr("counting the request for the rate limit");
+    qint64 hits = 0;
+    qint64 windowStart = 0;
+    qint64 nowMs = 0;
+    if (SqliteStatement *raw = Sql::cachedSqlite(db, sql.toUtf8())) {
+        // SQLite: on its own handle (every API request runs this).
+        raw->bind(1, bucket.toUtf8());
+        if (!raw->next()) {
+            if (auto st = raw->status(doing); !st)
+                return st.error();
+            return Error{Error::Code::Database, tr("The database did not return the request count.")};
+        }
+        hits = raw->int64(0);
+        windowStart = raw->int64(1);
+        nowMs = raw->int64(2);
+        raw->reset();
+    } else {
+        QSqlQuery &q = Sql::cached(db, sql);
+        q.bindValue(0, bucket);
+        if (auto st = Sql::exec(q, doing); !st)
+            return st.error();
+        if (!q.next())
+            return Error{Error::Code::Database, tr("The database did not return the request count.")};
+        hits = q.value(0).toLongLong();
+        windowStart = q.value(1).toLongLong();
+        nowMs = q.value(2).toLongLong();
+        q.finish();
+    }
     RateDecision d;
     d.limit = limit;
     d.allowed = hits <= limit;

@@ -6,6 +6,7 @@
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "db/dialect.h"
+#include "db/sqlitestatement.h"
 
 #include <QRegularExpression>
 #include <QSqlQuery>
@@ -270,33 +271,62 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
     const QString hash = hashToken(token);
     // One statement: the token and its user (the role decides what the token may do).
     // Prepared once per connection: every API request runs it.
-    QSqlQuery &q = Sql::cached(
-        conn.value(),
+    const QString sql =
         QStringLiteral("SELECT t.id, t.token_hash, t.user_name, t.expires_at, t.revoked_at, t.last_used_at, "
                        "t.last_used_address, t.rate_limit, u.name, u.role, u.disabled "
-                       "FROM api_tokens t LEFT JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?"));
-    q.bindValue(0, hash);
-    if (auto st = Sql::exec(q, tr("checking the token")); !st)
-        return st.error();
-    if (!q.next())
-        return unknown;
+                       "FROM api_tokens t LEFT JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?");
+    const QString doing = tr("checking the token");
+    QByteArray stored;
+    ApiIdentity identity;
+    qint64 expiresAt = 0;
+    qint64 revokedAt = 0;
+    qint64 lastUsedAt = 0;
+    bool userExists = false;
+    QString roleText;
+    bool disabled = false;
+    if (SqliteStatement *raw = Sql::cachedSqlite(conn.value(), sql.toUtf8())) {
+        // SQLite: on its own handle (every API request runs this).
+        raw->bind(1, hash.toLatin1());
+        if (!raw->next()) {
+            if (auto st = raw->status(doing); !st)
+                return st.error();
+            return unknown;
+        }
+        stored = raw->utf8(1);
+        identity.tokenId = raw->int64(0);
+        identity.userName = raw->text(2);
+        expiresAt = raw->int64(3);
+        revokedAt = raw->int64(4);
+        lastUsedAt = raw->int64(5);
+        identity.rateLimit = int(raw->int64(7));
+        userExists = !raw->isNull(8);
+        roleText = raw->text(9);
+        disabled = raw->int64(10) != 0;
+        raw->reset();
+    } else {
+        QSqlQuery &q = Sql::cached(conn.value(), sql);
+        q.bindValue(0, hash);
+        if (auto st = Sql::exec(q, doing); !st)
+            return st.error();
+        if (!q.next())
+            return unknown;
+        stored = q.value(1).toString().toLatin1();
+        identity.tokenId = q.value(0).toLongLong();
+        identity.userName = q.value(2).toString();
+        expiresAt = q.value(3).toLongLong();
+        revokedAt = q.value(4).toLongLong();
+        lastUsedAt = q.value(5).toLongLong();
+        identity.rateLimit = q.value(7).toInt();
+        userExists = !q.value(8).isNull();
+        roleText = q.value(9).toString();
+        disabled = q.value(10).toBool();
+        q.finish();
+    }
     // The index found the row by its hash; compare the whole hash once more in constant time.
-    const QByteArray stored = q.value(1).toString().toLatin1();
     const QByteArray computed = hash.toLatin1();
     if (stored.size() != computed.size() ||
         sodium_memcmp(stored.constData(), computed.constData(), size_t(stored.size())) != 0)
         return unknown;
-    ApiIdentity identity;
-    identity.tokenId = q.value(0).toLongLong();
-    identity.userName = q.value(2).toString();
-    const qint64 expiresAt = q.value(3).toLongLong();
-    const qint64 revokedAt = q.value(4).toLongLong();
-    const qint64 lastUsedAt = q.value(5).toLongLong();
-    identity.rateLimit = q.value(7).toInt();
-    const bool userExists = !q.value(8).isNull();
-    const QString roleText = q.value(9).toString();
-    const bool disabled = q.value(10).toBool();
-    q.finish();
     const qint64 now = m_clock->nowMs();
     if (revokedAt > 0)
         return Error{Error::Code::NotFound, tr("The token was revoked.")};

@@ -4,6 +4,7 @@
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "db/dialect.h"
+#include "db/sqlitestatement.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -106,27 +107,51 @@ Status AuditStore::append(QSqlDatabase &db, const AuditEntry &entry)
     const Dialect dialect{db.driverName() == QLatin1String("QSQLITE") ? DbConfig::Backend::Sqlite
                                                                       : DbConfig::Backend::Postgres};
     // Prepared once per connection: every audited change writes one.
-    QSqlQuery &q =
-        Sql::cached(db, QStringLiteral("INSERT INTO audit_log (at, actor, actor_role, interface, action, "
-                                       "target_type, target_ids, diff, outcome, client_address) "
-                                       "VALUES (%1, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
-                            .arg(dialect.nowMs()));
+    const QString insert = QStringLiteral("INSERT INTO audit_log (at, actor, actor_role, interface, action, "
+                                          "target_type, target_ids, diff, outcome, client_address) "
+                                          "VALUES (%1, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
+                               .arg(dialect.nowMs());
     // PostgreSQL sets `at` itself (the insert trigger); SQLite takes it from the same expression.
     // A null QString binds as SQL NULL; these columns are NOT NULL, empty meaning "none".
     const auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
-    q.bindValue(0, text(entry.actor));
-    q.bindValue(1, roleToString(entry.actorRole));
-    q.bindValue(2, interfaceToString(entry.via));
-    q.bindValue(3, text(entry.action));
-    q.bindValue(4, text(entry.targetType));
-    q.bindValue(5, idsJson(entry.targetIds));
-    q.bindValue(6, QString::fromUtf8(QJsonDocument(entry.diff).toJson(QJsonDocument::Compact)));
-    q.bindValue(7, toString(entry.outcome));
-    q.bindValue(8, text(entry.clientAddress));
-    if (!q.exec() || !q.next())
-        return Database::error(q.lastError(), Tr::tr("writing the audit trail"));
-    const qint64 id = q.value(0).toLongLong();
-    q.finish();
+    const QString diff = QString::fromUtf8(QJsonDocument(entry.diff).toJson(QJsonDocument::Compact));
+    qint64 id = 0;
+    if (SqliteStatement *raw = Sql::cachedSqlite(db, insert.toUtf8())) {
+        // SQLite: on its own handle, without a QVariant per value (the API writes one per request).
+        const QString values[] = {text(entry.actor),
+                                  roleToString(entry.actorRole),
+                                  interfaceToString(entry.via),
+                                  text(entry.action),
+                                  text(entry.targetType),
+                                  idsJson(entry.targetIds),
+                                  diff,
+                                  toString(entry.outcome),
+                                  text(entry.clientAddress)};
+        for (int i = 0; i < 9; ++i)
+            raw->bind(i + 1, values[i].toUtf8());
+        if (!raw->next()) {
+            if (auto st = raw->status(Tr::tr("writing the audit trail")); !st)
+                return st;
+            return Error{Error::Code::Database, Tr::tr("The database did not return the audit row's id.")};
+        }
+        id = raw->int64(0);
+        raw->reset();
+    } else {
+        QSqlQuery &q = Sql::cached(db, insert);
+        q.bindValue(0, text(entry.actor));
+        q.bindValue(1, roleToString(entry.actorRole));
+        q.bindValue(2, interfaceToString(entry.via));
+        q.bindValue(3, text(entry.action));
+        q.bindValue(4, text(entry.targetType));
+        q.bindValue(5, idsJson(entry.targetIds));
+        q.bindValue(6, diff);
+        q.bindValue(7, toString(entry.outcome));
+        q.bindValue(8, text(entry.clientAddress));
+        if (!q.exec() || !q.next())
+            return Database::error(q.lastError(), Tr::tr("writing the audit trail"));
+        id = q.value(0).toLongLong();
+        q.finish();
+    }
     if (entry.targetType.isEmpty() || entry.targetIds.isEmpty())
         return {};
     // One row per target (the history of one job); multi-row statements of up to 500 ids.
@@ -134,9 +159,15 @@ Status AuditStore::append(QSqlDatabase &db, const AuditEntry &entry)
     QStringList unique = entry.targetIds;
     unique.removeDuplicates();
     if (unique.size() == 1) {
-        QSqlQuery &one = Sql::cached(
-            db,
-            QStringLiteral("INSERT INTO audit_targets (target_type, target_id, audit_id) VALUES (?, ?, ?)"));
+        const QString insertTarget =
+            QStringLiteral("INSERT INTO audit_targets (target_type, target_id, audit_id) VALUES (?, ?, ?)");
+        if (SqliteStatement *raw = Sql::cachedSqlite(db, insertTarget.toUtf8())) {
+            raw->bind(1, entry.targetType.toUtf8());
+            raw->bind(2, unique.first().toUtf8());
+            raw->bind(3, id);
+            return raw->run(Tr::tr("writing the audit trail"));
+        }
+        QSqlQuery &one = Sql::cached(db, insertTarget);
         one.bindValue(0, entry.targetType);
         one.bindValue(1, unique.first());
         one.bindValue(2, id);

@@ -38,6 +38,9 @@ struct ThreadConnections {
     // Sql::cached(): statements prepared once per connection ("name\x1fsql"), gone before their connection.
     QHash<QString, std::shared_ptr<QSqlQuery>> statements;
     std::deque<std::unique_ptr<QSqlQuery>> scratch; // other connections' statements, the latest few
+    // Sql::cachedSqlite(): the same on SQLite's own handle ("name\x1fsql"), finalised before their
+    // connection.
+    QHash<QString, std::shared_ptr<SqliteStatement>> sqliteStatements;
     ~ThreadConnections() { closeAll(); }
     void closeAll()
     {
@@ -46,12 +49,14 @@ struct ThreadConnections {
             // be gone. The process ends anyway; leave the connections (and their statements) to it.
             new QHash<QString, std::shared_ptr<QSqlQuery>>(std::move(statements));
             new std::deque<std::unique_ptr<QSqlQuery>>(std::move(scratch));
+            new QHash<QString, std::shared_ptr<SqliteStatement>>(std::move(sqliteStatements));
             names.clear();
             broken.clear();
             return;
         }
         statements.clear();
         scratch.clear();
+        sqliteStatements.clear();
         for (const QString &name : std::as_const(names)) {
             {
                 QSqlDatabase db = QSqlDatabase::database(name, false);
@@ -68,6 +73,8 @@ struct ThreadConnections {
         const QString prefix = name + QChar(0x1f);
         for (auto it = statements.begin(); it != statements.end();)
             it = it.key().startsWith(prefix) ? statements.erase(it) : std::next(it);
+        for (auto it = sqliteStatements.begin(); it != sqliteStatements.end();)
+            it = it.key().startsWith(prefix) ? sqliteStatements.erase(it) : std::next(it);
         {
             QSqlDatabase db = QSqlDatabase::database(name, false);
             if (db.isOpen())
@@ -380,6 +387,7 @@ QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
         if (t_connections.scratch.size() > 4)
             t_connections.scratch.pop_front();
         QSqlQuery &q = *t_connections.scratch.back();
+        q.setForwardOnly(true);
         q.prepare(statement);
         return q;
     }
@@ -387,6 +395,9 @@ QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
     std::shared_ptr<QSqlQuery> &slot = t_connections.statements[key];
     if (!slot) {
         slot = std::make_shared<QSqlQuery>(db);
+        // Forward only: Qt's SQLite result otherwise sets up a cache of 128 rows of QVariants on every
+        // exec (and clears it on the next), which cost more than SQLite's own work for one row.
+        slot->setForwardOnly(true);
         if (!slot->prepare(statement)) {
             // Not kept: exec() reports the error; the next call prepares again.
             t_connections.scratch.push_back(std::make_unique<QSqlQuery>(std::move(*slot)));
@@ -398,6 +409,25 @@ QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
     }
     slot->finish();
     return *slot;
+}
+
+SqliteStatement *Sql::cachedSqlite(const QSqlDatabase &db, const QByteArray &statement)
+{
+    const QString name = db.connectionName();
+    if (!t_connections.names.contains(name) || !sqliteHandle(db))
+        return nullptr;
+    const QString key = name + QChar(0x1f) + QString::fromUtf8(statement);
+    std::shared_ptr<SqliteStatement> &slot = t_connections.sqliteStatements[key];
+    if (!slot) {
+        slot = std::make_shared<SqliteStatement>(db, statement);
+        if (!slot->status(QString()).ok()) {
+            // Not kept: the caller takes the Qt path, which reports the error.
+            t_connections.sqliteStatements.remove(key);
+            return nullptr;
+        }
+    }
+    slot->reset();
+    return slot.get();
 }
 
 void Database::closeThreadConnections()

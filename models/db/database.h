@@ -11,6 +11,8 @@
 
 namespace hcm {
 
+class SqliteStatement;
+
 // Per-thread database connections. Every thread that runs SQL gets its own connection, opened in that
 // thread on first use under a name derived from the thread, and removed when the thread ends (or when
 // closeThreadConnections() is called). Never store the returned handle in a member: fetch it again.
@@ -84,11 +86,16 @@ public:
     static Status exec(QSqlDatabase db, const QString &statement, const QString &doing = {});
     static Status prepare(QSqlQuery &query, const QString &statement);
     // `statement` prepared once per connection of this thread and kept until the connection closes (a
-    // hot path that would otherwise parse the same SQL on every call). Bind with bindValue(index, …),
-    // run, read, finish(); one user at a time (one thread). On a connection that is not this thread's
-    // Database::connection() the statement is prepared afresh and the reference is good for the next
-    // few calls only.
+    // hot path that would otherwise parse the same SQL on every call), forward only. Bind with
+    // bindValue(index, …), run, read with next(), finish(); one user at a time (one thread). On a connection
+    // that is not this thread's Database::connection() the statement is prepared afresh and the reference is
+    // good for the next few calls only.
     static QSqlQuery &cached(const QSqlDatabase &db, const QString &statement);
+    // The same on SQLite's own handle (SqliteStatement: no QVariant per value, no result cache), for the
+    // few statements every API request runs; reset and ready to bind. nullptr when `db` is not an open
+    // SQLite connection of this thread's Database::connection() or the statement does not prepare: use
+    // cached() then (which reports the error).
+    static SqliteStatement *cachedSqlite(const QSqlDatabase &db, const QByteArray &statement);
     // One statement with its named values (":cutoff") in a write transaction of its own; the rows it
     // changed.
     static Result<qint64> execInTransaction(QSqlDatabase db, const QString &statement,

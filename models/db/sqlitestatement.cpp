@@ -120,6 +120,11 @@ QByteArray SqliteStatement::utf8(int column) const
     return QByteArray(data, sqlite3_column_bytes(m_stmt, column));
 }
 
+bool SqliteStatement::isNull(int column) const
+{
+    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
+}
+
 int SqliteStatement::changes() const
 {
     return m_db ? sqlite3_changes(m_db) : 0;

@@ -40,6 +40,7 @@ public:
     qint64 int64(int column) const; // column from 0
     QString text(int column) const;
     QByteArray utf8(int column) const;
+    bool isNull(int column) const;
     int changes() const;
 
 private:

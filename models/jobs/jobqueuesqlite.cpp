@@ -62,39 +62,60 @@ Result<QList<qint64>> SqliteQueue::insert(const JobSqlContext &ctx, QSqlDatabase
     if (auto st = tx.begin(); !st)
         return st.error();
     const Now now = ctx.now();
-    // Multi-row INSERTs: one statement (and one round trip on PostgreSQL) per chunk of jobs. Ids come
-    // in VALUES order, so the sorted RETURNING list maps back to the jobs.
-    constexpr qsizetype kChunk = 200;
     QList<qint64> ids;
     ids.reserve(jobs.size());
-    QSqlQuery q(d);
-    QString preparedFor;
-    for (qsizetype start = 0; start < jobs.size(); start += kChunk) {
-        const qsizetype n = qMin(kChunk, jobs.size() - start);
-        QString sql =
+    const auto bindJob = [&](QSqlQuery &q, int first, const NewJob &job) {
+        q.bindValue(first, job.type);
+        q.bindValue(first + 1, static_cast<int>(job.priority));
+        q.bindValue(first + 2, jobsql::compactJson(job.payload));
+        q.bindValue(first + 3, job.maxRetries);
+        q.bindValue(first + 4, job.runAt ? QVariant(*job.runAt) : jobsql::nullInt64());
+        q.bindValue(first + 5, now.ms); // run_at when none was given
+        q.bindValue(first + 6, now.ms); // created_at
+        q.bindValue(first + 7, now.ms); // updated_at
+        q.bindValue(first + 8, actor);
+    };
+    // One job (every create of a person, the API's, an alert): one statement prepared once per connection
+    // and kept (Sql::cached), "now" bound as a value so that the text never changes. SQLite re-prepares
+    // a kept statement by itself when the schema changed.
+    if (jobs.size() == 1) {
+        QSqlQuery &one = Sql::cached(
+            d,
             QStringLiteral("INSERT INTO background_jobs (job_type, status, priority, payload, max_retries, "
-                           "run_at, created_at, updated_at, created_by) VALUES ");
-        for (qsizetype i = 0; i < n; ++i) {
-            if (i)
-                sql += QLatin1Char(',');
-            sql += QStringLiteral("(?, 'queued', ?, ?, ?, COALESCE(?, {now}), {now}, {now}, ?)");
-        }
-        sql += QStringLiteral(" RETURNING id");
-        sql = JobSqlContext::withNow(sql, now);
-        if (sql != preparedFor) {
+                           "run_at, created_at, updated_at, created_by) "
+                           "VALUES (?, 'queued', ?, ?, ?, COALESCE(?, ?), ?, ?, ?) RETURNING id"));
+        bindJob(one, 0, jobs.first());
+        if (auto st = Sql::exec(one, Tr::tr("adding a job")); !st)
+            return st.error();
+        if (!one.next())
+            return Error{Error::Code::Database, Tr::tr("The new job's id was not returned.")};
+        ids.append(one.value(0).toLongLong());
+        one.finish();
+    }
+    // Multi-row INSERTs: one statement per chunk of jobs. Ids come in VALUES order, so the sorted
+    // RETURNING list maps back to the jobs.
+    constexpr qsizetype kChunk = 200;
+    QSqlQuery q(d);
+    q.setForwardOnly(true);
+    qsizetype preparedFor = 0;
+    for (qsizetype start = 0; jobs.size() > 1 && start < jobs.size(); start += kChunk) {
+        const qsizetype n = qMin(kChunk, jobs.size() - start);
+        if (n != preparedFor) {
+            QString sql = QStringLiteral(
+                "INSERT INTO background_jobs (job_type, status, priority, payload, max_retries, "
+                "run_at, created_at, updated_at, created_by) VALUES ");
+            for (qsizetype i = 0; i < n; ++i) {
+                if (i)
+                    sql += QLatin1Char(',');
+                sql += QStringLiteral("(?, 'queued', ?, ?, ?, COALESCE(?, ?), ?, ?, ?)");
+            }
+            sql += QStringLiteral(" RETURNING id");
             if (auto st = Sql::prepare(q, sql); !st)
                 return st.error();
-            preparedFor = sql;
+            preparedFor = n;
         }
-        for (qsizetype i = start; i < start + n; ++i) {
-            const NewJob &job = jobs.at(i);
-            q.addBindValue(job.type);
-            q.addBindValue(static_cast<int>(job.priority));
-            q.addBindValue(jobsql::compactJson(job.payload));
-            q.addBindValue(job.maxRetries);
-            q.addBindValue(job.runAt ? QVariant(*job.runAt) : jobsql::nullInt64());
-            q.addBindValue(actor);
-        }
+        for (qsizetype i = start; i < start + n; ++i)
+            bindJob(q, int(9 * (i - start)), jobs.at(i));
         if (auto st = Sql::exec(q, Tr::tr("adding a job")); !st)
             return st.error();
         QList<qint64> chunk;
