@@ -323,7 +323,16 @@ private slots:
         QCOMPARE(done.size(), 1);
         QVERIFY(watcher.future().result().ok());
         QCOMPARE(watcher.future().result().value().changed, qint64(n));
-        QCOMPARE(progress.size(), 2); // after each of the two batches
+        // After each of the two batches. A watcher given a future that has started already is first told
+        // the progress so far (0 before the first batch), so a value may come twice; the values are those
+        // of the batches, in order.
+        QList<qint64> values;
+        for (const QList<QVariant> &signal : std::as_const(progress)) {
+            const qint64 value = signal.at(0).toLongLong();
+            if (value != 0 && (values.isEmpty() || values.last() != value))
+                values << value;
+        }
+        QCOMPARE(values, (QList<qint64>{JobService::kBulkBatch, n}));
         QCOMPARE(progress.last().at(0).toLongLong(), qint64(n));
         QCOMPARE(watcher.progressMaximum(), n);
     }
