@@ -1,7 +1,9 @@
 #include "appcommon.h"
 
 #include "common/logcategories.h"
+#include "common/logsink.h"
 #include "common/privatefiles.h"
+#include "db/database.h"
 #include "settings/secretbox.h"
 
 #include <QCoreApplication>
@@ -14,6 +16,8 @@
 #include <QTranslator>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -84,6 +88,43 @@ void configureSecretKey(const QString &option)
     if (!dataDir.isEmpty() && QFileInfo(file).absolutePath() == QDir(dataDir).absolutePath())
         PrivateFiles::restrict(dataDir, lcApp());
     PrivateFiles::restrict(file, lcApp());
+}
+
+QCommandLineOption databaseOption()
+{
+    return QCommandLineOption(
+        QStringLiteral("db"),
+        QCoreApplication::translate(
+            "hcm::app",
+            "The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
+            "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
+            .arg(DbConfig::defaultSqlitePath()),
+        QCoreApplication::translate("hcm::app", "path"));
+}
+
+bool parseSeconds(const QString &text, double min, double max, int &outMs)
+{
+    bool ok = false;
+    const double v = text.toDouble(&ok);
+    if (!ok || v < min || v > max)
+        return false;
+    outMs = int(v * 1000);
+    return true;
+}
+
+Status openLog(const QString &logDir, const QString &program, const QString &file)
+{
+    return LogSink::instance().open(
+        file.isEmpty() ? logDir + QLatin1Char('/') + program + QStringLiteral(".log") : file);
+}
+
+void exitNow(int code)
+{
+    Database::closeThreadConnections();
+    LogSink::instance().close();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
 }
 
 HandlerEnvironment handlerEnvironment(const DbConfig &db, const QString &cacheDir, const QString &logDir)

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "common/error.h"
 #include "worker/jobcontext.h"
 
+#include <QCommandLineOption>
 #include <QObject>
 #include <QString>
 
@@ -27,6 +29,22 @@ QString logDirectory(const QString &option = {});
 QString secretKeyFile(const QString &option = {});
 // Makes `secretKeyFile(option)` the process's key file (call at start, before threads run).
 void configureSecretKey(const QString &option = {});
+
+// --db of every program: a SQLite file path or a postgresql:// URL (DbConfig::parse).
+QCommandLineOption databaseOption();
+
+// A number of seconds from `min` to `max` (fractions allowed) as milliseconds in `outMs`; false, and
+// `outMs` unchanged, for anything else.
+bool parseSeconds(const QString &text, double min, double max, int &outMs);
+
+// Opens the process's log file: `file` when given, else <logDir>/<program>.log.
+Status openLog(const QString &logDir, const QString &program, const QString &file = {});
+
+// The end of hcm-admin and hcm-worker once everything is saved: closes this thread's connections and
+// the log, flushes stdout and stderr and ends the process without running the static destructors. A
+// pool thread may still be in its thread-exit cleanup (closing its own database connection) while
+// Qt's globals are torn down, which crashed about one exit in 75.
+[[noreturn]] void exitNow(int code);
 
 HandlerEnvironment handlerEnvironment(const DbConfig &db, const QString &cacheDir, const QString &logDir);
 

@@ -20,17 +20,6 @@ namespace hcm::ctl {
 
 namespace {
 
-QCommandLineOption dbOption()
-{
-    return QCommandLineOption(
-        QStringLiteral("db"),
-        Ctl::tr(
-            "The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname "
-            "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
-            .arg(DbConfig::defaultSqlitePath()),
-        Ctl::tr("PATH"));
-}
-
 QCommandLineOption jsonOption()
 {
     return QCommandLineOption(QStringLiteral("json"), Ctl::tr("Print results as JSON."));
@@ -119,7 +108,7 @@ int runCommand(const Command &command, const QStringList &arguments, QTextStream
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(Ctl::tr(command.summary));
-    const QCommandLineOption db = dbOption();
+    const QCommandLineOption db = app::databaseOption();
     const QCommandLineOption json = jsonOption();
     parser.addOption(db);
     parser.addOption(json);

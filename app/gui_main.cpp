@@ -4,7 +4,6 @@
 #include "auth/identity.h"
 
 #include "common/logcategories.h"
-#include "common/logsink.h"
 #include "common/redaction.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
@@ -17,9 +16,6 @@
 #include <QMessageBox>
 #include <QSessionManager>
 #include <QThread>
-
-#include <cstdio>
-#include <cstdlib>
 
 using namespace hcm;
 
@@ -41,11 +37,7 @@ AdminOptions addAdminOptions(QCommandLineParser &parser)
         QCoreApplication::translate("hcm-admin", "Desktop console for HCM background jobs."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dbOption(
-        QStringLiteral("db"),
-        QCoreApplication::translate("hcm-admin", "Database: a SQLite file path (default: %1).")
-            .arg(DbConfig::defaultSqlitePath()),
-        QCoreApplication::translate("hcm-admin", "path"));
+    const QCommandLineOption dbOption = app::databaseOption();
     const QCommandLineOption noWorkerOption(
         QStringLiteral("no-worker"),
         QCoreApplication::translate("hcm-admin",
@@ -120,7 +112,7 @@ int main(int argc, char *argv[])
     // The key that encrypts the notification secrets: before any thread runs.
     app::configureSecretKey();
     const QString logDir = app::logDirectory();
-    if (auto st = LogSink::instance().open(logDir + QStringLiteral("/hcm-admin.log")); !st)
+    if (auto st = app::openLog(logDir, QStringLiteral("hcm-admin")); !st)
         qCWarning(lcApp).noquote() << st.error().message;
 
     const auto fail = [](const QString &message) {
@@ -160,11 +152,9 @@ int main(int argc, char *argv[])
             return fail(QCoreApplication::translate("hcm-admin",
                                                     "--concurrency must be a whole number from 1 to 256."));
     }
-    const double grace = parser.value(graceOption).toDouble(&ok);
-    if (!ok || grace < 0 || grace > 86400)
+    if (!app::parseSeconds(parser.value(graceOption), 0, 86400, options.worker.graceMs))
         return fail(
             QCoreApplication::translate("hcm-admin", "--grace must be a number of seconds from 0 to 86400."));
-    options.worker.graceMs = int(grace * 1000);
     options.worker.env = app::handlerEnvironment(config.value(), app::cacheDirectory(), logDir);
     // Alerts on final failures (and the other enabled events) become notify jobs, as in hcm-worker.
     options.worker.onTransitions = JobAlerts::hook(config.value(), options.worker.env.clock);
@@ -208,11 +198,5 @@ int main(int argc, char *argv[])
         rc = app.exec();
     } // a window that did not drain (the application was told to quit) stops its worker pool here
     scheduler.stop();
-    Database::closeThreadConnections();
-    LogSink::instance().close();
-    // As in hcm-worker: pool threads may still be in their thread-exit cleanup; everything is saved,
-    // so the process ends without running the static destructors they could race with.
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::_Exit(rc);
+    app::exitNow(rc);
 }

@@ -6,7 +6,6 @@
 #include "api/apiserver.h"
 
 #include "common/logcategories.h"
-#include "common/logsink.h"
 #include "common/redaction.h"
 #include "db/database.h"
 #include "jobs/jobtypes.h"
@@ -35,16 +34,6 @@ int fail(const QString &message, int code = 1)
 {
     std::fprintf(stderr, "hcm-worker: %s\n", qPrintable(Redaction::apply(message)));
     return code;
-}
-
-bool parseSeconds(const QString &text, double min, double max, int &outMs)
-{
-    bool ok = false;
-    const double v = text.toDouble(&ok);
-    if (!ok || v < min || v > max)
-        return false;
-    outMs = int(v * 1000);
-    return true;
 }
 
 // QCommandLineParser has no options with an optional value: a bare --api (last, or followed by another
@@ -77,15 +66,7 @@ int main(int argc, char *argv[])
         {QStringLiteral("v"), QStringLiteral("version")},
         QCoreApplication::translate("hcm-worker", "Displays version information."));
     parser.addOption(versionOption);
-    const QCommandLineOption dbOption(
-        QStringLiteral("db"),
-        QCoreApplication::translate(
-            "hcm-worker",
-            "Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; "
-            "parts "
-            "left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).")
-            .arg(DbConfig::defaultSqlitePath()),
-        QCoreApplication::translate("hcm-worker", "path"));
+    const QCommandLineOption dbOption = app::databaseOption();
     const QCommandLineOption concurrencyOption(
         QStringLiteral("concurrency"),
         QCoreApplication::translate("hcm-worker", "Jobs run at the same time (default: %1).")
@@ -257,7 +238,7 @@ int main(int argc, char *argv[])
             return fail(QCoreApplication::translate("hcm-worker",
                                                     "--api-threads must be a whole number from 1 to 64."),
                         2);
-        if (!parseSeconds(parser.value(apiTimeoutOption), 0.1, 3600, apiOptions.limits.headerTimeoutMs))
+        if (!app::parseSeconds(parser.value(apiTimeoutOption), 0.1, 3600, apiOptions.limits.headerTimeoutMs))
             return fail(
                 QCoreApplication::translate(
                     "hcm-worker", "--api-header-timeout must be a number of seconds from 0.1 to 3600."),
@@ -268,15 +249,15 @@ int main(int argc, char *argv[])
                             "hcm-worker", "--api-max-connections must be a whole number from 1 to 100000."),
                         2);
     }
-    if (!parseSeconds(parser.value(pollOption), 0.01, 3600, options.pollIntervalMs))
+    if (!app::parseSeconds(parser.value(pollOption), 0.01, 3600, options.pollIntervalMs))
         return fail(QCoreApplication::translate(
                         "hcm-worker", "--poll-interval must be a number of seconds from 0.01 to 3600."),
                     2);
-    if (!parseSeconds(parser.value(leaseOption), 0.3, 86400, options.leaseMs))
+    if (!app::parseSeconds(parser.value(leaseOption), 0.3, 86400, options.leaseMs))
         return fail(QCoreApplication::translate("hcm-worker",
                                                 "--lease must be a number of seconds from 0.3 to 86400."),
                     2);
-    if (!parseSeconds(parser.value(graceOption), 0, 86400, options.graceMs))
+    if (!app::parseSeconds(parser.value(graceOption), 0, 86400, options.graceMs))
         return fail(
             QCoreApplication::translate("hcm-worker", "--grace must be a number of seconds from 0 to 86400."),
             2);
@@ -286,9 +267,7 @@ int main(int argc, char *argv[])
         JobTypeCatalog::enableTestTypes();
 
     const QString logDir = app::logDirectory(parser.value(logDirOption));
-    const QString logFile =
-        parser.isSet(logOption) ? parser.value(logOption) : logDir + QStringLiteral("/hcm-worker.log");
-    if (auto st = LogSink::instance().open(logFile); !st)
+    if (auto st = app::openLog(logDir, QStringLiteral("hcm-worker"), parser.value(logOption)); !st)
         return fail(st.error().message);
 
     auto config = DbConfig::parse(parser.value(dbOption));
@@ -350,12 +329,6 @@ int main(int argc, char *argv[])
     scheduler.stop();
     if (apiServer)
         apiServer->stop();
-    Database::closeThreadConnections();
-    LogSink::instance().close();
-    // Every result is committed and the worker row is marked stopped. End here, without running the
-    // static destructors: a pool thread may still be in its thread-exit cleanup (closing its own
-    // database connection) while Qt's globals are torn down, which crashed about one exit in 75.
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::_Exit(rc);
+    // Every result is committed and the worker row is marked stopped.
+    app::exitNow(rc);
 }

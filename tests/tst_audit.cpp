@@ -430,7 +430,7 @@ void TestAudit::workerHotPathIsNotAudited()
                                    1,
                                    2});
     QVERIFY(store.finish(QStringLiteral("w1"), outcomes));
-    QVERIFY(store.heartbeat(QStringLiteral("w1"), 60'000, 0));
+    QVERIFY(store.queue().heartbeat(QStringLiteral("w1"), 60'000, 0));
     QCOMPARE(rowCount(tdb.config(), QStringLiteral("audit_log")), 0);
 }
 

@@ -55,6 +55,14 @@ qint64 addLater(JobService &service, const QString &type = QStringLiteral("clean
         .value();
 }
 
+// `n` jobs of addLater(): rows for a test to act on.
+void addLaterJobs(const TempDatabase &tdb, int n)
+{
+    JobService service{JobStore(tdb.config())};
+    for (int i = 0; i < n; ++i)
+        addLater(service);
+}
+
 // The visible message boxes (confirmations) of the application.
 QList<QMessageBox *> openBoxes()
 {
@@ -127,13 +135,7 @@ class TestGuiJobActions : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_jobactions"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
-    }
+    void initTestCase() { initGuiSuite(QStringLiteral("tst_gui_jobactions")); }
     void cleanup()
     {
         for (QMessageBox *box : openBoxes())
@@ -277,9 +279,7 @@ private slots:
     void tabLeavesTheTable()
     {
         TempDatabase tdb;
-        JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 3; ++i)
-            addLater(service);
+        addLaterJobs(tdb, 3);
         Window w(tdb);
         QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
         QVERIFY(w.focusTable());
@@ -298,9 +298,7 @@ private slots:
     void focusingTheTableSelectsTheJobItShows()
     {
         TempDatabase tdb;
-        JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 3; ++i)
-            addLater(service);
+        addLaterJobs(tdb, 3);
         Window w(tdb);
         QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
         w.window.activateWindow();
@@ -321,9 +319,7 @@ private slots:
     void ctrlAInTheTableSaysHowManyItSelected()
     {
         TempDatabase tdb;
-        JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 3; ++i)
-            addLater(service);
+        addLaterJobs(tdb, 3);
         Window w(tdb);
         QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
         QVERIFY(w.focusTable());
@@ -374,9 +370,7 @@ private slots:
     void homeAndEndGoToTheFirstAndLastJob()
     {
         TempDatabase tdb;
-        JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 4; ++i)
-            addLater(service);
+        addLaterJobs(tdb, 4);
         Window w(tdb);
         QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 4, 5000);
         QVERIFY(w.focusTable());
@@ -397,9 +391,7 @@ private slots:
     void escapeClearsSearchAndEmptyResultSaysWhy()
     {
         TempDatabase tdb;
-        JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 3; ++i)
-            addLater(service);
+        addLaterJobs(tdb, 3);
         Window w(tdb);
         QTRY_COMPARE_WITH_TIMEOUT(w.page->model()->rowCount(), 3, 5000);
         QVERIFY(QTest::qWaitForWindowActive(&w.window));
@@ -438,9 +430,7 @@ private slots:
     void createdJobIsSelected()
     {
         TempDatabase tdb;
-        JobService service{JobStore(tdb.config())};
-        for (int i = 0; i < 40; ++i)
-            addLater(service);
+        addLaterJobs(tdb, 40);
         Window w(tdb);
         JobTableModel *model = w.page->model();
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 40, 5000);

@@ -99,13 +99,7 @@ class TestGuiLayout : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_layout"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
-    }
+    void initTestCase() { initGuiSuite(QStringLiteral("tst_gui_layout")); }
     void cleanup()
     {
         if (m_translator) {

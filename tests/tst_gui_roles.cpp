@@ -55,13 +55,7 @@ class TestGuiRoles : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_roles"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
-    }
+    void initTestCase() { initGuiSuite(QStringLiteral("tst_gui_roles")); }
     void cleanup() { Database::closeThreadConnections(); }
 
     void viewerSeesDisabledActionsWithReasons()

@@ -42,10 +42,7 @@ class TestGuiScreenshots : public QObject {
 private slots:
     void initTestCase()
     {
-        QCoreApplication::setOrganizationName(QStringLiteral("hcm-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_screenshots"));
-        QSettings().clear();
-        (void)QSqlDatabase::drivers();
+        initGuiSuite(QStringLiteral("tst_gui_screenshots"));
         JobTypeCatalog::enableTestTypes();
         QVERIFY(m_tdb.isValid());
         const auto failing = fillScreenshotQueue(m_tdb.config(), kActor);

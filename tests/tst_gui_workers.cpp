@@ -96,7 +96,7 @@ private slots:
         QCOMPARE(claimed->size(), 2);
         // Both handlers had begun: the rescue below counts their attempts as lost. A job only claimed
         // would go back as "not started", which the page says as such (not as a failure).
-        QVERIFY(old.markStarted(kLost, {{a, 1}, {b, 1}}, false).ok());
+        QVERIFY(old.queue().markStarted(kLost, {{a, 1}, {b, 1}}, false).ok());
         QCOMPARE(WorkerJobsModel::outcomeText(QStringLiteral("not_started")), QStringLiteral("Not started"));
 
         JobService service{JobStore(tdb.config())};
@@ -176,7 +176,7 @@ private slots:
 
         // The reaper requeues them (their leases expired long ago); the live worker's job stays. The
         // same rows now show the lost attempts and the jobs' new status.
-        auto reaped = service.store().reapExpired();
+        auto reaped = service.store().queue().reapExpired();
         QVERIFY(reaped.ok());
         QCOMPARE(reaped->size(), 2);
         QTRY_COMPARE_WITH_TIMEOUT(jobs->heldCount(), 0, 5000);
@@ -231,7 +231,7 @@ private slots:
         // worker takes another job and reports it with its heartbeat; then a few refreshes find nothing new.
         const qint64 d = enqueue(service, QStringLiteral("db_optimize"));
         QCOMPARE(service.store().claim(kLive, 1, 600'000, {QStringLiteral("db_optimize")})->size(), 1);
-        QVERIFY(service.store().heartbeat(kLive, 600'000, 2).ok());
+        QVERIFY(service.store().queue().heartbeat(kLive, 600'000, 2).ok());
         QTRY_COMPARE_WITH_TIMEOUT(jobs->rowCount(), 2, 5000);
         QVERIFY(jobs->rowOf(d, 1) >= 0);
         QCOMPARE(jobs->heldCount(), 2);
@@ -382,7 +382,7 @@ private slots:
         QCOMPARE(store.claim(kLost, 2, 30'000, {QStringLiteral("cache_flush"), QStringLiteral("log_rotate")})
                      ->size(),
                  2);
-        QVERIFY(store.heartbeat(kLost, 30'000, 2).ok());
+        QVERIFY(store.queue().heartbeat(kLost, 30'000, 2).ok());
         // app01 started a minute ago and runs three jobs.
         clock->setMs(now - 60'000);
         QVERIFY(store.registerWorker(workerInfo(kLive, QStringLiteral("app01"), 4211, 8)).ok());
@@ -390,7 +390,7 @@ private slots:
             enqueue(service, QStringLiteral("cleanup"), {{QStringLiteral("type"), QStringLiteral("all")}});
         QCOMPARE(store.claim(kLive, 3, 30'000, {QStringLiteral("cleanup")})->size(), 3);
         clock->setMs(now - 2'000);
-        QVERIFY(store.heartbeat(kLive, 30'000, 3).ok());
+        QVERIFY(store.queue().heartbeat(kLive, 30'000, 3).ok());
 
         MainWindow::Options options;
         options.db = tdb.config();

@@ -645,9 +645,9 @@ private slots:
         // The reaper: the job and the lost attempt.
         const qint64 lost = enqueue(service, QStringLiteral("test.noop"));
         QCOMPARE(store.claim(QStringLiteral("A"), 1, 1000, types)->size(), 1);
-        QVERIFY(store.markStarted(QStringLiteral("A"), {{lost, 1}}, false).ok());
+        QVERIFY(store.queue().markStarted(QStringLiteral("A"), {{lost, 1}}, false).ok());
         clock->advanceMs(2000);
-        QCOMPARE(store.reapExpired()->size(), 1);
+        QCOMPARE(store.queue().reapExpired()->size(), 1);
         job = service.get(lost);
         QCOMPARE(job->errorCode, QStringLiteral("store.lease_expired"));
         QCOMPARE(job->errorMessage,
@@ -688,15 +688,15 @@ private slots:
         const QStringList types{QStringLiteral("test.noop")};
         auto a = store.claim(QStringLiteral("A"), 1, 1000, types);
         QCOMPARE(a->size(), 1);
-        QVERIFY(store.markStarted(QStringLiteral("A"), {{id, 1}}, false).ok());
+        QVERIFY(store.queue().markStarted(QStringLiteral("A"), {{id, 1}}, false).ok());
         // Heartbeats keep it alive…
         clock->advanceMs(900);
-        QVERIFY(store.heartbeat(QStringLiteral("A"), 1000, 1).ok());
+        QVERIFY(store.queue().heartbeat(QStringLiteral("A"), 1000, 1).ok());
         clock->advanceMs(900);
-        QVERIFY(store.reapExpired()->isEmpty());
+        QVERIFY(store.queue().reapExpired()->isEmpty());
         // …until they stop.
         clock->advanceMs(200);
-        auto reaped = store.reapExpired();
+        auto reaped = store.queue().reapExpired();
         QVERIFY(reaped.ok());
         QCOMPARE(reaped->size(), 1);
         QCOMPARE_ENUM(reaped->first().status, JobStatus::Queued);
@@ -733,10 +733,10 @@ private slots:
         const qint64 noRetry = enqueue(service, QStringLiteral("test.noop"), {}, 0);
         const qint64 cancelled = enqueue(service, QStringLiteral("test.noop"));
         QCOMPARE(store.claim(kWorker, 2, 1000, {QStringLiteral("test.noop")})->size(), 2);
-        QVERIFY(store.markStarted(kWorker, {{noRetry, 1}, {cancelled, 1}}, false).ok());
+        QVERIFY(store.queue().markStarted(kWorker, {{noRetry, 1}, {cancelled, 1}}, false).ok());
         QVERIFY(service.cancel({cancelled}, kActor).first().ok);
         clock->advanceMs(1001);
-        QCOMPARE(store.reapExpired()->size(), 2);
+        QCOMPARE(store.queue().reapExpired()->size(), 2);
         QCOMPARE_ENUM(service.get(noRetry)->status, JobStatus::Failed);
         QCOMPARE_ENUM(service.get(cancelled)->status, JobStatus::Cancelled);
     }
@@ -748,9 +748,9 @@ private slots:
         JobService service{store};
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
         QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->size(), 1);
-        QVERIFY(store.heartbeat(kWorker, 30000, 1)->isEmpty());
+        QVERIFY(store.queue().heartbeat(kWorker, 30000, 1)->isEmpty());
         QVERIFY(service.cancel({id}, kActor).first().ok);
-        QCOMPARE(store.heartbeat(kWorker, 30000, 1).value(), QList<qint64>{id});
+        QCOMPARE(store.queue().heartbeat(kWorker, 30000, 1).value(), QList<qint64>{id});
         auto r = store.finish(
             kWorker,
             {JobOutcome{id, 1, JobOutcome::Kind::Cancelled, {}, QStringLiteral("stopped"), true, 0, 0}});
@@ -790,9 +790,9 @@ private slots:
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
         const QStringList types{QStringLiteral("test.noop")};
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 1);
-        QVERIFY(store.markStarted(kWorker, {{id, 1}}, false).ok());
+        QVERIFY(store.queue().markStarted(kWorker, {{id, 1}}, false).ok());
         clock->advanceMs(1001);
-        QCOMPARE(store.reapExpired()->size(), 1);
+        QCOMPARE(store.queue().reapExpired()->size(), 1);
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->first().attempt, 2);
         auto late =
             store.finish(kWorker, {JobOutcome{id, 1, JobOutcome::Kind::Completed, {}, {}, true, 0, 0}});
@@ -816,7 +816,7 @@ private slots:
         JobService service{store};
         const qint64 id = enqueue(service, QStringLiteral("test.noop"));
         QCOMPARE(store.claim(kWorker, 1, 30000, {QStringLiteral("test.noop")})->size(), 1);
-        QCOMPARE(store.release(kWorker, {id}).value(), 1);
+        QCOMPARE(store.queue().release(kWorker, {id}).value(), 1);
         auto job = service.get(id);
         QCOMPARE_ENUM(job->status, JobStatus::Queued);
         QCOMPARE(job->attempts, 0);
@@ -840,9 +840,9 @@ private slots:
         const qint64 late = enqueue(service, QStringLiteral("test.noop"), {}, 0);
         QCOMPARE(store.claim(kWorker, 4, 1000, types)->size(), 4);
         // A record for a wrong attempt or another worker is not written.
-        QVERIFY(store.markStarted(kWorker, {{waited, 2}}, false).ok());
-        QVERIFY(store.markStarted(QStringLiteral("other"), {{waited, 1}}, false).ok());
-        QVERIFY(store.markStarted(kWorker, {{ran, 1}, {done, 1}}, false).ok());
+        QVERIFY(store.queue().markStarted(kWorker, {{waited, 2}}, false).ok());
+        QVERIFY(store.queue().markStarted(QStringLiteral("other"), {{waited, 1}}, false).ok());
+        QVERIFY(store.queue().markStarted(kWorker, {{ran, 1}, {done, 1}}, false).ok());
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(2));
         const auto complete = [&](qint64 id) {
             return store
@@ -850,12 +850,12 @@ private slots:
                 ->applied.size();
         };
         QCOMPARE(complete(done), 1);
-        QVERIFY(store.markStarted(kWorker, {{late, 1}}, true).ok()); // sweeps the record of done
+        QVERIFY(store.queue().markStarted(kWorker, {{late, 1}}, true).ok()); // sweeps the record of done
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(2));
         QCOMPARE(complete(late), 1); // the worker dies before it sweeps this record: the rescue does
 
         clock->advanceMs(1001);
-        auto reaped = store.reapExpired();
+        auto reaped = store.queue().reapExpired();
         QVERIFY(reaped.ok());
         QCOMPARE(reaped->size(), 2);
         QCOMPARE(rowCount(tdb.config(), QStringLiteral("job_starts")), qint64(0));
@@ -893,21 +893,21 @@ private slots:
         JobService service{store};
         const QStringList types{QStringLiteral("test.noop")};
         const qint64 id = enqueue(service, QStringLiteral("test.noop"), {}, 1);
-        for (int i = 0; i < JobStore::kFreeRescues; ++i) {
+        for (int i = 0; i < JobQueue::kFreeRescues; ++i) {
             QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
-            auto rescued = store.rescueOrphans(kWorker);
+            auto rescued = store.queue().rescueOrphans(kWorker);
             QCOMPARE(rescued->size(), 1);
             QCOMPARE_ENUM(rescued->first().status, JobStatus::Queued);
             QCOMPARE(rescued->first().retryCount, 0);
         }
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
-        QCOMPARE(store.rescueOrphans(kWorker)->first().retryCount, 1);
+        QCOMPARE(store.queue().rescueOrphans(kWorker)->first().retryCount, 1);
         QCOMPARE(store.claim(kWorker, 1, 1000, types)->size(), 1);
-        QCOMPARE_ENUM(store.rescueOrphans(kWorker)->first().status, JobStatus::Failed);
+        QCOMPARE_ENUM(store.queue().rescueOrphans(kWorker)->first().status, JobStatus::Failed);
         auto job = service.get(id);
-        QCOMPARE(job->attemptList.size(), JobStore::kFreeRescues + 2);
-        QCOMPARE(job->attemptList.at(JobStore::kFreeRescues - 1).outcome, QStringLiteral("not_started"));
-        QCOMPARE(job->attemptList.at(JobStore::kFreeRescues).outcome, QStringLiteral("lost"));
+        QCOMPARE(job->attemptList.size(), JobQueue::kFreeRescues + 2);
+        QCOMPARE(job->attemptList.at(JobQueue::kFreeRescues - 1).outcome, QStringLiteral("not_started"));
+        QCOMPARE(job->attemptList.at(JobQueue::kFreeRescues).outcome, QStringLiteral("lost"));
         QCOMPARE(job->attemptList.last().outcome, QStringLiteral("lost"));
     }
 
@@ -923,14 +923,14 @@ private slots:
                         WorkerInfo{kWorker, QStringLiteral("host"), 1, 0, 0, 2, 0, QStringLiteral("1"), 0})
                     .ok());
         const QString error = QStringLiteral("no such index: idx_jobs_queue");
-        QVERIFY(store.heartbeat(kWorker, 1000, 0, error).ok());
+        QVERIFY(store.queue().heartbeat(kWorker, 1000, 0, error).ok());
         const qint64 first = clock->nowMs();
         clock->advanceMs(5000);
-        QVERIFY(store.heartbeat(kWorker, 1000, 0, error).ok());
+        QVERIFY(store.queue().heartbeat(kWorker, 1000, 0, error).ok());
         auto workers = store.workers();
         QCOMPARE(workers->first().lastError, error);
         QCOMPARE(workers->first().lastErrorAt, first);
-        QVERIFY(store.heartbeat(kWorker, 1000, 0).ok());
+        QVERIFY(store.queue().heartbeat(kWorker, 1000, 0).ok());
         QVERIFY(store.workers()->first().lastError.isEmpty());
         QCOMPARE(store.workers()->first().lastErrorAt, qint64(0));
     }
@@ -1161,7 +1161,7 @@ private slots:
 
         // Jobs 5 and 6 outlive their lease: the reaper takes them back (one retry left: queued).
         clock->advanceMs(31000);
-        auto reaped = store.reapExpired();
+        auto reaped = store.queue().reapExpired();
         QVERIFY(reaped.ok());
         QCOMPARE(reaped->size(), 3);
         expectCounts("reaper");
@@ -1173,7 +1173,7 @@ private slots:
 
         claimed = store.claim(kWorker, 2, 30000, noop);
         QVERIFY(claimed.ok() && claimed->size() == 2);
-        auto rescued = store.rescueOrphans(kWorker);
+        auto rescued = store.queue().rescueOrphans(kWorker);
         QVERIFY(rescued.ok());
         QCOMPARE(rescued->size(), 2);
         expectCounts("rescue");

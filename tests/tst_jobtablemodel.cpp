@@ -58,7 +58,7 @@ void complete(JobStore &store, const QList<qint64> &ids)
             others.append(c.id);
     }
     (void)store.finish(QStringLiteral("w"), outcomes);
-    (void)store.release(QStringLiteral("w"), others);
+    (void)store.queue().release(QStringLiteral("w"), others);
 }
 
 } // namespace

@@ -165,9 +165,9 @@ void TestNotifyAlerts::lostWorkerToldFromRetry()
     clock->advanceMs(3 * 60'000);
     claimed = store.claim(worker, 1, 60'000, {type});
     QVERIFY(claimed && claimed->size() == 1);
-    QVERIFY(store.markStarted(worker, {{id, claimed->first().attempt}}, false));
+    QVERIFY(store.queue().markStarted(worker, {{id, claimed->first().attempt}}, false));
     clock->advanceMs(61'000);
-    auto reaped = store.reapExpired();
+    auto reaped = store.queue().reapExpired();
     QVERIFY(reaped && reaped->size() == 1);
     QCOMPARE_ENUM(reaped->first().status, JobStatus::Queued);
     QCOMPARE(eventOf(alerts.handle(reaped.value())), QStringLiteral("worker_lost"));

@@ -4,6 +4,7 @@
 #include "auth/audittablemodel.h"
 #include "auth/permissions.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -153,14 +154,9 @@ AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent
     m_view = new QTableView;
     m_view->setObjectName(QStringLiteral("auditTable"));
     m_view->setAccessibleName(tr("Audit trail"));
-    m_view->setModel(m_model);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    setUpRowTable(m_view, m_model, false);
     m_view->setWordWrap(false);
-    m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_view->horizontalHeader()->setStretchLastSection(false);
     m_view->setColumnWidth(AuditTableModel::TimeColumn, 150);
     m_view->setColumnWidth(AuditTableModel::ActorColumn, 110);
     m_view->setColumnWidth(AuditTableModel::RoleColumn, 150);

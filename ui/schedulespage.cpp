@@ -39,13 +39,8 @@ SchedulesPage::SchedulesPage(const DbConfig &config, const Actor &actor, QWidget
     m_model = new ScheduleTableModel(this);
     m_view = new QTableView;
     m_view->setObjectName(QStringLiteral("schedules"));
-    m_view->setModel(m_model);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    setUpRowTable(m_view, m_model, false);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_view->verticalHeader()->hide();
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_view->horizontalHeader()->setStretchLastSection(false);
     fitColumns();
     connect(m_view, &QWidget::customContextMenuRequested, this, &SchedulesPage::showMenu);
     connect(m_view, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {

@@ -190,6 +190,16 @@ int columnWidthFor(const QTableView *table, int column, const QStringList &sampl
     return width;
 }
 
+void setUpRowTable(QTableView *table, QAbstractItemModel *model, bool stretchLast)
+{
+    table->setModel(model);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->verticalHeader()->hide();
+    table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    table->horizontalHeader()->setStretchLastSection(stretchLast);
+}
+
 void fitHeightToRows(QTableView *table, int maxRows)
 {
     if (!table->property(kMaxRows).isValid()) {

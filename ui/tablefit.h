@@ -2,9 +2,15 @@
 
 #include <QStringList>
 
+class QAbstractItemModel;
 class QTableView;
 
 namespace hcm::ui {
+
+// The set-up of the pages' tables of whole rows: `model` shown, one row selected at a time, no row
+// header, Interactive columns (set widths: ResizeToContents measures every row on each layout), the
+// last one stretched when `stretchLast`.
+void setUpRowTable(QTableView *table, QAbstractItemModel *model, bool stretchLast = true);
 
 // Keeps `table` as tall as its header and its first `maxRows` rows (all of them when fewer), plus the
 // horizontal scroll bar while that is shown: a bar that appears when the columns get wider than the

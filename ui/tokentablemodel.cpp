@@ -3,7 +3,7 @@
 #include <QDateTime>
 #include <QLocale>
 
-#include <algorithm>
+#include <functional>
 
 namespace hcm::ui {
 
@@ -25,48 +25,22 @@ bool sameToken(const ApiToken &a, const ApiToken &b)
 
 } // namespace
 
+TokenTableModel::TokenTableModel(QObject *parent)
+    : TableModel(parent)
+{
+    // In Column order; TableModel translates them when the header is drawn.
+    static constexpr const char *titles[] = {
+        QT_TR_NOOP("Token"), QT_TR_NOOP("User"),
+        //: The first characters of an API token, which tell tokens apart (the token itself is never shown)
+        QT_TR_NOOP("Begins With"), QT_TR_NOOP("Created"), QT_TR_NOOP("Expires"), QT_TR_NOOP("Last Used"),
+        QT_TR_NOOP("Last Client"), QT_TR_NOOP("State")};
+    static_assert(std::size(titles) == ColumnCount);
+    setColumnTitles(titles);
+}
+
 int TokenTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_tokens.size());
-}
-
-int TokenTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-Qt::ItemFlags TokenTableModel::flags(const QModelIndex &index) const
-{
-    if (!index.isValid())
-        return Qt::NoItemFlags;
-    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren;
-}
-
-QVariant TokenTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case Name:
-        return tr("Token");
-    case User:
-        return tr("User");
-    case Prefix:
-        //: The first characters of an API token, which tell tokens apart (the token itself is never shown)
-        return tr("Begins With");
-    case Created:
-        return tr("Created");
-    case Expires:
-        return tr("Expires");
-    case LastUsed:
-        return tr("Last Used");
-    case LastAddress:
-        return tr("Last Client");
-    case State:
-        return tr("State");
-    default:
-        return {};
-    }
 }
 
 QVariant TokenTableModel::data(const QModelIndex &index, int role) const
@@ -108,32 +82,7 @@ QVariant TokenTableModel::data(const QModelIndex &index, int role) const
 
 void TokenTableModel::setTokens(QList<ApiToken> tokens)
 {
-    std::sort(tokens.begin(), tokens.end(), [](const ApiToken &a, const ApiToken &b) { return a.id > b.id; });
-    // Both lists are sorted by id, descending: one merge pass removes, inserts and updates in place.
-    int i = 0;
-    for (const ApiToken &t : std::as_const(tokens)) {
-        while (i < m_tokens.size() && m_tokens.at(i).id > t.id) {
-            beginRemoveRows({}, i, i);
-            m_tokens.removeAt(i);
-            endRemoveRows();
-        }
-        if (i < m_tokens.size() && m_tokens.at(i).id == t.id) {
-            if (!sameToken(m_tokens.at(i), t)) {
-                m_tokens[i] = t;
-                emit dataChanged(index(i, 0), index(i, columnCount() - 1));
-            }
-        } else {
-            beginInsertRows({}, i, i);
-            m_tokens.insert(i, t);
-            endInsertRows();
-        }
-        ++i;
-    }
-    if (i < m_tokens.size()) {
-        beginRemoveRows({}, i, int(m_tokens.size()) - 1);
-        m_tokens.remove(i, m_tokens.size() - i);
-        endRemoveRows();
-    }
+    mergeRows(m_tokens, std::move(tokens), &ApiToken::id, std::greater<>(), sameToken);
 }
 
 const ApiToken *TokenTableModel::tokenAt(int row) const

@@ -2,27 +2,24 @@
 
 #include "api/tokenstore.h"
 
-#include <QAbstractTableModel>
+#include "common/tablemodel.h"
 
 namespace hcm::ui {
 
 // The API tokens of the database for the Users page, newest first. Never holds a token itself: only
 // what ApiTokenStore::list returns (prefix, name, user, times, last use). setTokens() applies a fresh
 // list as row removals, insertions and dataChanged of the rows that changed, never a reset.
-class TokenTableModel final : public QAbstractTableModel {
+class TokenTableModel final : public TableModel {
     Q_OBJECT
 public:
     enum Column { Name, User, Prefix, Created, Expires, LastUsed, LastAddress, State, ColumnCount };
     Q_ENUM(Column)
     enum Role { IdRole = Qt::UserRole + 1 };
 
-    using QAbstractTableModel::QAbstractTableModel;
+    explicit TokenTableModel(QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     void setTokens(QList<ApiToken> tokens);
     const ApiToken *tokenAt(int row) const;

@@ -4,6 +4,7 @@
 #include "auth/asyncuserservice.h"
 #include "auth/permissions.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 #include "ui/tokencreateddialog.h"
 #include "ui/tokentablemodel.h"
 #include "ui/usertablemodel.h"
@@ -12,7 +13,6 @@
 #include <QDateTime>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -45,12 +45,7 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
     m_view = new QTableView;
     m_view->setObjectName(QStringLiteral("users"));
     m_view->setAccessibleName(tr("Users"));
-    m_view->setModel(m_model);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->verticalHeader()->hide();
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    setUpRowTable(m_view, m_model);
     m_view->setColumnWidth(UserTableModel::Name, 120);
     m_view->setColumnWidth(UserTableModel::DisplayName, 160);
     m_view->setColumnWidth(UserTableModel::RoleColumn, 160);
@@ -108,12 +103,7 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
     m_tokenView = new QTableView;
     m_tokenView->setObjectName(QStringLiteral("tokens"));
     m_tokenView->setAccessibleName(tr("API tokens"));
-    m_tokenView->setModel(m_tokenModel);
-    m_tokenView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_tokenView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_tokenView->verticalHeader()->hide();
-    m_tokenView->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_tokenView->horizontalHeader()->setStretchLastSection(true);
+    setUpRowTable(m_tokenView, m_tokenModel);
     m_tokenView->setColumnWidth(TokenTableModel::Name, 160);
     m_tokenView->setColumnWidth(TokenTableModel::User, 110);
     m_tokenView->setColumnWidth(TokenTableModel::Prefix, 100);

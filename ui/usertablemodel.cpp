@@ -3,7 +3,7 @@
 #include <QDateTime>
 #include <QLocale>
 
-#include <algorithm>
+#include <functional>
 
 namespace hcm::ui {
 
@@ -74,32 +74,7 @@ QVariant UserTableModel::data(const QModelIndex &index, int role) const
 
 void UserTableModel::setUsers(QList<User> users)
 {
-    std::sort(users.begin(), users.end(), [](const User &a, const User &b) { return a.name < b.name; });
-    // Both lists are sorted by name: one merge pass removes, inserts and updates in place.
-    int i = 0;
-    for (const User &u : std::as_const(users)) {
-        while (i < m_users.size() && m_users.at(i).name < u.name) {
-            beginRemoveRows({}, i, i);
-            m_users.removeAt(i);
-            endRemoveRows();
-        }
-        if (i < m_users.size() && m_users.at(i).name == u.name) {
-            if (!sameUser(m_users.at(i), u)) {
-                m_users[i] = u;
-                emit dataChanged(index(i, 0), index(i, columnCount() - 1));
-            }
-        } else {
-            beginInsertRows({}, i, i);
-            m_users.insert(i, u);
-            endInsertRows();
-        }
-        ++i;
-    }
-    if (i < m_users.size()) {
-        beginRemoveRows({}, i, int(m_users.size()) - 1);
-        m_users.remove(i, m_users.size() - i);
-        endRemoveRows();
-    }
+    mergeRows(m_users, std::move(users), &User::name, std::less<>(), sameUser);
 }
 
 const User *UserTableModel::userAt(int row) const

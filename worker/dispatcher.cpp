@@ -70,7 +70,7 @@ void Dispatcher::start()
     }
     // A previous run under the same id died holding jobs: nobody else would ever reap them, because
     // our heartbeats would extend their leases.
-    if (auto orphans = m_store.rescueOrphans(m_options.workerId); !orphans) {
+    if (auto orphans = m_store.queue().rescueOrphans(m_options.workerId); !orphans) {
         failStart(orphans.error().message);
         return;
     } else if (!orphans->isEmpty()) {

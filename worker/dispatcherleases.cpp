@@ -26,8 +26,8 @@ void Dispatcher::heartbeat()
         stopJobsOfLostLease();
         return;
     }
-    auto cancelled =
-        m_store.heartbeat(m_options.workerId, m_options.leaseMs, m_handoff->running.load(), m_lastError);
+    auto cancelled = m_store.queue().heartbeat(m_options.workerId, m_options.leaseMs,
+                                               m_handoff->running.load(), m_lastError);
     if (!cancelled) {
         if (!databaseLost(cancelled.error().message))
             reportError(cancelled.error().message);
@@ -37,7 +37,7 @@ void Dispatcher::heartbeat()
     m_lastHeartbeat.start();
     cancelJobs(cancelled.value());
     // Jobs another worker took over (our lease had expired, say after a suspend) stop here too.
-    if (auto owned = m_store.ownedJobs(m_options.workerId)) {
+    if (auto owned = m_store.queue().ownedJobs(m_options.workerId)) {
         const QSet<qint64> mine(owned->cbegin(), owned->cend());
         for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
             if (!mine.contains(it.key()) && !it.value()->isRequested()) {
@@ -54,7 +54,7 @@ void Dispatcher::heartbeat()
             m_savedProgress.insert(it.key(), p);
         }
     }
-    if (auto st = m_store.saveProgress(m_options.workerId, progress); !st)
+    if (auto st = m_store.queue().saveProgress(m_options.workerId, progress); !st)
         reportError(st.error().message);
     else if (!progress.isEmpty()) {
         QList<qint64> ids;
@@ -83,7 +83,7 @@ void Dispatcher::recordStarts()
         sweep = m_attemptOf.value(it.key(), -1) != it.value();
     if (fresh.isEmpty() && !sweep)
         return;
-    if (auto st = m_store.markStarted(m_options.workerId, fresh, sweep); !st) {
+    if (auto st = m_store.queue().markStarted(m_options.workerId, fresh, sweep); !st) {
         if (!databaseLost(st.error().message))
             reportError(st.error().message);
         return;
@@ -105,7 +105,7 @@ void Dispatcher::reap()
         heartbeat();
     if (m_dbDown)
         return;
-    auto reaped = m_store.reapExpired();
+    auto reaped = m_store.queue().reapExpired();
     if (!reaped) {
         if (!databaseLost(reaped.error().message))
             reportError(reaped.error().message);
@@ -284,7 +284,7 @@ void Dispatcher::releaseUnstarted()
         return;
     auto released = m_dbDown
                         ? Result<int>(Error{Error::Code::Database, Tr::tr("the database is unreachable")})
-                        : m_store.release(m_options.workerId, m_unreleased);
+                        : m_store.queue().release(m_options.workerId, m_unreleased);
     if (!released) {
         // Kept (and the stop not finished) until the database takes them back: a release that is
         // lost would cost each job a retry when its lease expires.

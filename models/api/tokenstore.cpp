@@ -20,26 +20,14 @@ namespace {
 constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const QString kTokenPrefix = QStringLiteral("hcm_");
 
-QVariant nullableTime(qint64 ms)
-{
-    return ms > 0 ? QVariant(ms) : QVariant(QMetaType::fromType<qint64>());
-}
-
 ApiToken tokenFromQuery(const QSqlQuery &q)
 {
+    // In the order of kTokenColumns.
     ApiToken t;
-    t.id = q.value(0).toLongLong();
-    t.prefix = q.value(1).toString();
-    t.name = q.value(2).toString();
-    t.userName = q.value(3).toString();
-    t.createdAt = q.value(4).toLongLong();
-    t.createdBy = q.value(5).toString();
-    t.expiresAt = q.value(6).toLongLong();
-    t.revokedAt = q.value(7).toLongLong();
-    t.revokedBy = q.value(8).toString();
-    t.lastUsedAt = q.value(9).toLongLong();
-    t.lastUsedAddress = q.value(10).toString();
-    t.rateLimit = q.value(11).toInt();
+    Sql::readRow(q, t, &ApiToken::id, &ApiToken::prefix, &ApiToken::name, &ApiToken::userName,
+                 &ApiToken::createdAt, &ApiToken::createdBy, &ApiToken::expiresAt, &ApiToken::revokedAt,
+                 &ApiToken::revokedBy, &ApiToken::lastUsedAt, &ApiToken::lastUsedAddress,
+                 &ApiToken::rateLimit);
     return t;
 }
 
@@ -168,7 +156,7 @@ Result<CreatedApiToken> ApiTokenStore::create(const QString &userName, const QSt
     q.addBindValue(t.userName);
     q.addBindValue(t.createdAt);
     q.addBindValue(t.createdBy);
-    q.addBindValue(nullableTime(expiresAt));
+    q.addBindValue(Sql::nullIfZero(expiresAt));
     q.addBindValue(rateLimit > 0 ? QVariant(rateLimit) : QVariant(QMetaType::fromType<int>()));
     if (auto st = Sql::exec(q, tr("storing the token")); !st)
         return st.error();

@@ -599,4 +599,9 @@ QString Sql::idList(const QList<qint64> &ids)
     return out;
 }
 
+QVariant Sql::nullIfZero(qint64 value)
+{
+    return value > 0 ? QVariant(value) : QVariant(QMetaType::fromType<qint64>());
+}
+
 } // namespace hcm

@@ -102,6 +102,16 @@ public:
                                             const QVariantMap &binds, const QString &doing);
     // A list of integer ids as SQL text ("1,2,3"): safe because the values are integers.
     static QString idList(const QList<qint64> &ids);
+    // NULL for a time or an id of 0 or less (the domain types' "none"), the value otherwise.
+    static QVariant nullIfZero(qint64 value);
+    // Reads the columns 0, 1, 2, … of the query's current row into these members of `row`, in the
+    // order of the SELECT list, each converted to its member's type (NULL: the type's empty value).
+    template<typename Row, typename... Members>
+    static void readRow(const QSqlQuery &query, Row &row, Members Row::*...members)
+    {
+        int column = 0;
+        ((row.*members = query.value(column++).template value<Members>()), ...);
+    }
 };
 
 } // namespace hcm

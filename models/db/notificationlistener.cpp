@@ -6,9 +6,6 @@
 #include "jobs/jobnotifier.h"
 
 #include <QDateTime>
-#include <QDeadlineTimer>
-#include <QHash>
-#include <QMutex>
 #include <QRandomGenerator>
 #include <QSqlQuery>
 #include <QTimer>
@@ -35,8 +32,7 @@ const char *kindName(JobEvent::Kind kind)
     return "changed";
 }
 
-QMutex g_registryMutex;
-QHash<QString, std::weak_ptr<NotificationListener>> g_registry;
+PerDatabase<NotificationListener> g_listeners;
 
 } // namespace
 
@@ -91,50 +87,27 @@ std::shared_ptr<NotificationListener> NotificationListener::acquire(const DbConf
 {
     if (!config.isPostgres())
         return nullptr;
-    (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before another thread opens one
-    QMutexLocker lock(&g_registryMutex);
-    if (auto existing = g_registry.value(config.key()).lock())
-        return existing;
-    std::shared_ptr<NotificationListener> listener(new NotificationListener(config));
-    g_registry.insert(config.key(), listener);
-    return listener;
+    return g_listeners.acquire(config, [&] { return new NotificationListener(config); });
 }
 
 NotificationListener::NotificationListener(const DbConfig &config)
-{
-    m_thread.setObjectName(QStringLiteral("hcm-listener"));
-    m_worker = new ListenerWorker(config);
-    m_worker->moveToThread(&m_thread);
-    QObject::connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
-    QMetaObject::invokeMethod(m_worker, &ListenerWorker::start, Qt::QueuedConnection);
-}
+    : m_thread(QStringLiteral("hcm-listener"), new ListenerWorker(config))
+{}
 
-NotificationListener::~NotificationListener()
-{
-    QMetaObject::invokeMethod(m_worker, &ListenerWorker::stop, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
-}
+NotificationListener::~NotificationListener() = default;
 
 bool NotificationListener::isListening() const
 {
-    return m_worker->listening.load();
+    return m_thread.isReady();
 }
 
 bool NotificationListener::waitUntilListening(int timeoutMs) const
 {
-    QDeadlineTimer deadline(timeoutMs);
-    while (!isListening()) {
-        if (deadline.hasExpired())
-            return false;
-        QThread::msleep(5);
-    }
-    return true;
+    return m_thread.waitUntilReady(timeoutMs);
 }
 
 ListenerWorker::ListenerWorker(DbConfig config)
-    : m_config(std::move(config))
+    : WatchWorker(std::move(config))
     , m_name(QStringLiteral("hcm-listen:%1:%2").arg(m_config.key()).arg(quintptr(this), 0, 16))
 {}
 
@@ -160,7 +133,7 @@ void ListenerWorker::stop()
 
 void ListenerWorker::closeConnection()
 {
-    listening.store(false);
+    ready.store(false);
     if (!QSqlDatabase::contains(m_name))
         return;
     {
@@ -187,7 +160,7 @@ bool ListenerWorker::connectAndListen()
         lost(Database::describe(driver->lastError()));
         return false;
     }
-    listening.store(true);
+    ready.store(true);
     if (m_wasListening) {
         qCInfo(lcDb).noquote() << "listening again on" << m_config.displayName() << "after"
                                << (QDateTime::currentMSecsSinceEpoch() - m_downSince) << "ms";
@@ -203,7 +176,7 @@ bool ListenerWorker::connectAndListen()
 
 void ListenerWorker::check()
 {
-    if (!listening.load()) {
+    if (!ready.load()) {
         if (!connectAndListen())
             return; // lost() scheduled the next attempt
     } else {
@@ -225,7 +198,7 @@ void ListenerWorker::check()
 
 void ListenerWorker::lost(const QString &why)
 {
-    listening.store(false);
+    ready.store(false);
     if (m_failures == 0) {
         m_downSince = QDateTime::currentMSecsSinceEpoch();
         qCWarning(lcDb).noquote() << "notifications from" << m_config.displayName() << "interrupted:" << why

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "db/dbconfig.h"
+#include "db/watchthread.h"
 
 #include <QList>
 #include <QObject>
 #include <QSqlDriver>
-#include <QThread>
 
 #include <atomic>
 #include <memory>
@@ -32,8 +32,6 @@ struct JobEvent {
     static const QString &processOrigin();
 };
 
-class ListenerWorker;
-
 // A LISTEN connection on its own thread that turns `hcm_jobs` notifications from other processes into
 // the in-process JobNotifier signals: jobsEnqueued wakes idle worker pools at once, cancelRequested
 // trips a running job's token at once, jobsChanged refreshes job tables (an empty list: refresh all). When
@@ -55,21 +53,18 @@ public:
 
 private:
     explicit NotificationListener(const DbConfig &config);
-    QThread m_thread;
-    ListenerWorker *m_worker = nullptr;
+    WatchThread m_thread;
 };
 
-// Lives in the listener's thread.
-class ListenerWorker final : public QObject {
+// Lives in the listener's thread; ready while LISTEN is in place.
+class ListenerWorker final : public WatchWorker {
     Q_OBJECT
 public:
     explicit ListenerWorker(DbConfig config);
     ~ListenerWorker() override;
-    std::atomic<bool> listening{false};
 
-public slots:
-    void start();
-    void stop();
+    void start() override;
+    void stop() override;
 
 private slots:
     void onNotification(const QString &name, QSqlDriver::NotificationSource source, const QVariant &payload);
@@ -80,7 +75,6 @@ private:
     void lost(const QString &why);
     void closeConnection();
 
-    DbConfig m_config;
     QString m_name;
     QTimer *m_timer = nullptr;
     int m_failures = 0;

@@ -5,11 +5,8 @@
 #include "jobs/jobnotifier.h"
 
 #include <QDateTime>
-#include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
-#include <QHash>
-#include <QMutex>
 #include <QSqlQuery>
 #include <QTimer>
 
@@ -23,8 +20,7 @@ constexpr int kFirstCheckMs = 2;
 constexpr int kRecheckMs = 40;
 constexpr qint64 kSettleMs = 500;
 
-QMutex g_registryMutex;
-QHash<QString, std::weak_ptr<SqliteChangeWatcher>> g_registry;
+PerDatabase<SqliteChangeWatcher> g_watchers;
 
 } // namespace
 
@@ -32,45 +28,22 @@ std::shared_ptr<SqliteChangeWatcher> SqliteChangeWatcher::acquire(const DbConfig
 {
     if (!config.isSqlite())
         return nullptr;
-    (void)QSqlDatabase::drivers(); // QTBUG-112961: register drivers before another thread opens one
-    QMutexLocker lock(&g_registryMutex);
-    if (auto existing = g_registry.value(config.key()).lock())
-        return existing;
-    std::shared_ptr<SqliteChangeWatcher> watcher(new SqliteChangeWatcher(config));
-    g_registry.insert(config.key(), watcher);
-    return watcher;
+    return g_watchers.acquire(config, [&] { return new SqliteChangeWatcher(config); });
 }
 
 SqliteChangeWatcher::SqliteChangeWatcher(const DbConfig &config)
-{
-    m_thread.setObjectName(QStringLiteral("hcm-sqlite-watch"));
-    m_worker = new SqliteWatchWorker(config);
-    m_worker->moveToThread(&m_thread);
-    QObject::connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
-    QMetaObject::invokeMethod(m_worker, &SqliteWatchWorker::start, Qt::QueuedConnection);
-}
+    : m_thread(QStringLiteral("hcm-sqlite-watch"), new SqliteWatchWorker(config))
+{}
 
-SqliteChangeWatcher::~SqliteChangeWatcher()
-{
-    QMetaObject::invokeMethod(m_worker, &SqliteWatchWorker::stop, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
-}
+SqliteChangeWatcher::~SqliteChangeWatcher() = default;
 
 bool SqliteChangeWatcher::waitUntilWatching(int timeoutMs) const
 {
-    QDeadlineTimer deadline(timeoutMs);
-    while (!m_worker->watching.load()) {
-        if (deadline.hasExpired())
-            return false;
-        QThread::msleep(5);
-    }
-    return true;
+    return m_thread.waitUntilReady(timeoutMs);
 }
 
 SqliteWatchWorker::SqliteWatchWorker(DbConfig config)
-    : m_config(std::move(config))
+    : WatchWorker(std::move(config))
 {}
 
 SqliteWatchWorker::~SqliteWatchWorker() = default;
@@ -85,12 +58,12 @@ void SqliteWatchWorker::start()
     connect(m_timer, &QTimer::timeout, this, &SqliteWatchWorker::check);
     watchPaths();
     m_version = dataVersion();
-    watching = true;
+    ready = true;
 }
 
 void SqliteWatchWorker::stop()
 {
-    watching = false;
+    ready = false;
     delete m_watcher;
     m_watcher = nullptr;
     delete m_timer;

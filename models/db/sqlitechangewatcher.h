@@ -1,9 +1,9 @@
 #pragma once
 
 #include "db/dbconfig.h"
+#include "db/watchthread.h"
 
 #include <QObject>
-#include <QThread>
 
 #include <atomic>
 #include <memory>
@@ -12,8 +12,6 @@ class QFileSystemWatcher;
 class QTimer;
 
 namespace hcm {
-
-class SqliteWatchWorker;
 
 // What LISTEN/NOTIFY is on PostgreSQL, for a SQLite file: tells this process, through
 // JobNotifier::jobsChanged({}) ("some jobs changed: refresh"), that another connection (another
@@ -35,21 +33,18 @@ public:
 
 private:
     explicit SqliteChangeWatcher(const DbConfig &config);
-    QThread m_thread;
-    SqliteWatchWorker *m_worker = nullptr;
+    WatchThread m_thread;
 };
 
-// Lives in the watcher's thread.
-class SqliteWatchWorker final : public QObject {
+// Lives in the watcher's thread; ready once the watch is in place.
+class SqliteWatchWorker final : public WatchWorker {
     Q_OBJECT
 public:
     explicit SqliteWatchWorker(DbConfig config);
     ~SqliteWatchWorker() override;
-    std::atomic<bool> watching{false};
 
-public slots:
-    void start();
-    void stop();
+    void start() override;
+    void stop() override;
 
 private:
     void changed();
@@ -57,7 +52,6 @@ private:
     void watchPaths();
     qint64 dataVersion();
 
-    DbConfig m_config;
     QFileSystemWatcher *m_watcher = nullptr;
     QTimer *m_timer = nullptr;
     qint64 m_version = -1;

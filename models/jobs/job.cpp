@@ -1,6 +1,7 @@
 #include "job.h"
 
 #include "common/clock.h"
+#include "common/enumnames.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -9,7 +10,20 @@ namespace hcm {
 
 namespace {
 const char *const kStatusNames[] = {"queued", "processing", "completed", "failed", "cancelled"};
+const char *const kStatusTitles[] = {
+    QT_TRANSLATE_NOOP("hcm::Job", "Queued"), QT_TRANSLATE_NOOP("hcm::Job", "Processing"),
+    QT_TRANSLATE_NOOP("hcm::Job", "Completed"), QT_TRANSLATE_NOOP("hcm::Job", "Failed"),
+    QT_TRANSLATE_NOOP("hcm::Job", "Cancelled")};
+static_assert(std::size(kStatusNames) == kJobStatusCount && std::size(kStatusTitles) == kJobStatusCount);
 const char *const kPriorityNames[] = {"low", "normal", "high", "critical"};
+const char *const kPriorityTitles[] = {
+    QT_TRANSLATE_NOOP("hcm::Job", "Low"), QT_TRANSLATE_NOOP("hcm::Job", "Normal"),
+    QT_TRANSLATE_NOOP("hcm::Job", "High"), QT_TRANSLATE_NOOP("hcm::Job", "Critical")};
+static_assert(std::size(kPriorityTitles) == std::size(kPriorityNames));
+constexpr EnumNames<JobStatus> kStatuses{kStatusNames};
+constexpr EnumNames<JobStatus> kStatusDisplay{kStatusTitles};
+constexpr EnumNames<JobPriority> kPriorities{kPriorityNames};
+constexpr EnumNames<JobPriority> kPriorityDisplay{kPriorityTitles};
 
 QJsonValue timeValue(qint64 ms)
 {
@@ -19,33 +33,17 @@ QJsonValue timeValue(qint64 ms)
 
 QString toString(JobStatus status)
 {
-    return QString::fromLatin1(kStatusNames[static_cast<int>(status)]);
+    return kStatuses.name(status);
 }
 
 QString displayName(JobStatus status)
 {
-    switch (status) {
-    case JobStatus::Queued:
-        return QCoreApplication::translate("hcm::Job", "Queued");
-    case JobStatus::Processing:
-        return QCoreApplication::translate("hcm::Job", "Processing");
-    case JobStatus::Completed:
-        return QCoreApplication::translate("hcm::Job", "Completed");
-    case JobStatus::Failed:
-        return QCoreApplication::translate("hcm::Job", "Failed");
-    case JobStatus::Cancelled:
-        return QCoreApplication::translate("hcm::Job", "Cancelled");
-    }
-    return {};
+    return QCoreApplication::translate("hcm::Job", kStatusDisplay.text(status));
 }
 
 std::optional<JobStatus> jobStatusFromString(const QString &text)
 {
-    for (int i = 0; i < kJobStatusCount; ++i) {
-        if (text.compare(QLatin1String(kStatusNames[i]), Qt::CaseInsensitive) == 0)
-            return static_cast<JobStatus>(i);
-    }
-    return std::nullopt;
+    return kStatuses.value(text);
 }
 
 bool isFinished(JobStatus status)
@@ -55,31 +53,17 @@ bool isFinished(JobStatus status)
 
 QString toString(JobPriority priority)
 {
-    return QString::fromLatin1(kPriorityNames[static_cast<int>(priority)]);
+    return kPriorities.name(priority);
 }
 
 QString displayName(JobPriority priority)
 {
-    switch (priority) {
-    case JobPriority::Low:
-        return QCoreApplication::translate("hcm::Job", "Low");
-    case JobPriority::Normal:
-        return QCoreApplication::translate("hcm::Job", "Normal");
-    case JobPriority::High:
-        return QCoreApplication::translate("hcm::Job", "High");
-    case JobPriority::Critical:
-        return QCoreApplication::translate("hcm::Job", "Critical");
-    }
-    return {};
+    return QCoreApplication::translate("hcm::Job", kPriorityDisplay.text(priority));
 }
 
 std::optional<JobPriority> jobPriorityFromString(const QString &text)
 {
-    for (int i = 0; i < 4; ++i) {
-        if (text.compare(QLatin1String(kPriorityNames[i]), Qt::CaseInsensitive) == 0)
-            return static_cast<JobPriority>(i);
-    }
-    return std::nullopt;
+    return kPriorities.value(text);
 }
 
 QJsonObject JobAttempt::toJson() const

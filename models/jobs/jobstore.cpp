@@ -29,42 +29,6 @@ Result<FinishReport> JobStore::finish(const QString &workerId, const QList<JobOu
     return m_queue.finish(workerId, outcomes);
 }
 
-Result<int> JobStore::release(const QString &workerId, const QList<qint64> &ids)
-{
-    return m_queue.release(workerId, ids);
-}
-
-Result<QList<qint64>> JobStore::heartbeat(const QString &workerId, qint64 leaseMs, int running,
-                                          const QString &lastError)
-{
-    return m_queue.heartbeat(workerId, leaseMs, running, lastError);
-}
-
-Status JobStore::markStarted(const QString &workerId, const QList<QPair<qint64, int>> &started, bool sweep)
-{
-    return m_queue.markStarted(workerId, started, sweep);
-}
-
-Result<QList<qint64>> JobStore::ownedJobs(const QString &workerId)
-{
-    return m_queue.ownedJobs(workerId);
-}
-
-Status JobStore::saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress)
-{
-    return m_queue.saveProgress(workerId, progress);
-}
-
-Result<QList<JobTransition>> JobStore::reapExpired()
-{
-    return m_queue.reapExpired();
-}
-
-Result<QList<JobTransition>> JobStore::rescueOrphans(const QString &workerId)
-{
-    return m_queue.rescueOrphans(workerId);
-}
-
 Status JobStore::notifyChanged(const QList<qint64> &ids)
 {
     return m_queue.notifyChanged(ids);

@@ -29,7 +29,9 @@ public:
     const std::shared_ptr<Clock> &clock() const { return m_ctx.clock(); }
     const RetryPolicy &retryPolicy() const { return m_ctx.retryPolicy(); }
 
-    // The parts, for callers that need only one of them.
+    // The parts, for callers that need only one of them. The worker's side of the queue (release,
+    // heartbeat, markStarted, ownedJobs, saveProgress, reapExpired, rescueOrphans) is only there:
+    // store.queue().heartbeat(…).
     JobQueue &queue() { return m_queue; }
     JobReads &reads() { return m_reads; }
     WorkerRegistry &registry() { return m_registry; }
@@ -44,32 +46,6 @@ public:
                                     const QStringList &types);
     // Writes a batch of outcomes in one transaction (completions, failures with backoff, cancellations).
     Result<FinishReport> finish(const QString &workerId, const QList<JobOutcome> &outcomes);
-    // Gives claimed jobs that never started back to the queue (graceful shutdown).
-    Result<int> release(const QString &workerId, const QList<qint64> &ids);
-    // Extends the leases of every job `workerId` runs and returns the ids whose cancellation was asked.
-    // `lastError` is the worker's lasting error (claims the database refuses), stored with its row
-    // (empty: none).
-    Result<QList<qint64>> heartbeat(const QString &workerId, qint64 leaseMs, int running,
-                                    const QString &lastError = {});
-    // Records that the handlers of these claimed jobs (id, attempt) have begun, so that a rescue after the
-    // worker dies spends a retry on them; a claimed job without the record goes back to the queue for
-    // free. With `sweep`, also drops the worker's records of runs that are over. One transaction.
-    Status markStarted(const QString &workerId, const QList<QPair<qint64, int>> &started, bool sweep);
-    // The jobs `workerId` owns now (processing under its name): a worker compares them with what it
-    // runs to notice jobs that were taken from it after its lease expired.
-    Result<QList<qint64>> ownedJobs(const QString &workerId);
-    Status saveProgress(const QString &workerId, const QList<QPair<qint64, double>> &progress);
-    // Requeues (or fails, when retries are spent) jobs whose lease expired: their worker is gone. A job
-    // whose handler had begun (markStarted) spends a retry and gets a 'lost' attempt; one that was only
-    // claimed goes back without spending one ('not_started' attempt), except after kFreeRescues such
-    // rescues of the same job (a job that kills its worker before its start is recorded cannot loop
-    // forever).
-    Result<QList<JobTransition>> reapExpired();
-    static constexpr int kFreeRescues = JobQueue::kFreeRescues;
-    // Requeues (or fails) the jobs a previous run of `workerId` held: a worker restarted under a fixed
-    // id would otherwise extend their leases forever. Called once at start, before the first claim.
-    Result<QList<JobTransition>> rescueOrphans(const QString &workerId);
-
     Status registerWorker(const WorkerInfo &info);
     // Marks the worker stopped, with the error it stops with (empty: none).
     Status unregisterWorker(const QString &workerId, const QString &lastError = {});

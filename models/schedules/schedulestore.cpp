@@ -37,11 +37,6 @@ QString compactJson(const QJsonObject &o)
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
-QVariant nullableMs(qint64 ms)
-{
-    return ms > 0 ? QVariant(ms) : QVariant(QMetaType::fromType<qint64>());
-}
-
 Schedule fromRow(const QSqlQuery &q)
 {
     Schedule s;
@@ -103,7 +98,7 @@ void bindDefinition(QSqlQuery &q, const Schedule &s)
     q.addBindValue(s.enabled ? 1 : 0);
     q.addBindValue(toString(s.overlap));
     q.addBindValue(toString(s.missed));
-    q.addBindValue(nullableMs(s.enabled ? s.nextRunAt : 0));
+    q.addBindValue(Sql::nullIfZero(s.enabled ? s.nextRunAt : 0));
 }
 
 } // namespace

@@ -30,11 +30,6 @@ DeliveryRecord fromQuery(const QSqlQuery &q)
     return r;
 }
 
-QVariant idOrNull(qint64 id)
-{
-    return id > 0 ? QVariant(id) : QVariant(QMetaType::fromType<qint64>());
-}
-
 } // namespace
 
 QJsonObject DeliveryRecord::toJson() const
@@ -77,8 +72,8 @@ Result<qint64> DeliveryStore::log(DeliveryRecord r)
                               "RETURNING id"));
         !st)
         return st.error();
-    q.addBindValue(idOrNull(r.jobId));
-    q.addBindValue(idOrNull(r.sourceJobId));
+    q.addBindValue(Sql::nullIfZero(r.jobId));
+    q.addBindValue(Sql::nullIfZero(r.sourceJobId));
     q.addBindValue(r.channel);
     q.addBindValue(r.recipient);
     q.addBindValue(r.event);

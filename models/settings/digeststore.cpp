@@ -14,33 +14,23 @@ const QLatin1String kItemColumns("id, digest_due_at, event, source_job_id, job_t
                                  "max_retries, next_run_at, created_at, delivered_at");
 const QLatin1String kDigestColumns("due_at, job_id, frequency, state, item_count, created_at, updated_at");
 
+// In the order of kItemColumns.
 DigestItem itemFrom(const QSqlQuery &q)
 {
     DigestItem i;
-    i.id = q.value(0).toLongLong();
-    i.digestDueAt = q.value(1).toLongLong();
-    i.event = q.value(2).toString();
-    i.sourceJobId = q.value(3).toLongLong();
-    i.jobType = q.value(4).toString();
-    i.error = q.value(5).toString();
-    i.retryCount = q.value(6).toInt();
-    i.maxRetries = q.value(7).toInt();
-    i.nextRunAt = q.value(8).toLongLong();
-    i.createdAt = q.value(9).toLongLong();
-    i.deliveredAt = q.value(10).toLongLong();
+    Sql::readRow(q, i, &DigestItem::id, &DigestItem::digestDueAt, &DigestItem::event,
+                 &DigestItem::sourceJobId, &DigestItem::jobType, &DigestItem::error, &DigestItem::retryCount,
+                 &DigestItem::maxRetries, &DigestItem::nextRunAt, &DigestItem::createdAt,
+                 &DigestItem::deliveredAt);
     return i;
 }
 
+// In the order of kDigestColumns.
 DigestInfo digestFrom(const QSqlQuery &q)
 {
     DigestInfo d;
-    d.dueAt = q.value(0).toLongLong();
-    d.jobId = q.value(1).toLongLong();
-    d.frequency = q.value(2).toString();
-    d.state = q.value(3).toString();
-    d.itemCount = q.value(4).toInt();
-    d.createdAt = q.value(5).toLongLong();
-    d.updatedAt = q.value(6).toLongLong();
+    Sql::readRow(q, d, &DigestInfo::dueAt, &DigestInfo::jobId, &DigestInfo::frequency, &DigestInfo::state,
+                 &DigestInfo::itemCount, &DigestInfo::createdAt, &DigestInfo::updatedAt);
     return d;
 }
 
@@ -49,11 +39,6 @@ DigestInfo digestFrom(const QSqlQuery &q)
 QString rowLock(const DbConfig &config, const char *mode)
 {
     return config.isPostgres() ? QStringLiteral(" FOR ") + QLatin1String(mode) : QString();
-}
-
-QVariant nullable(qint64 v)
-{
-    return v > 0 ? QVariant(v) : QVariant(QMetaType::fromType<qint64>());
 }
 
 QVariant nullable(const QString &v)
@@ -195,7 +180,7 @@ Result<std::pair<DigestStore::AddOutcome, qint64>> DigestStore::addIfOpen(qint64
             q.addBindValue(nullable(item.error));
             q.addBindValue(item.retryCount);
             q.addBindValue(item.maxRetries);
-            q.addBindValue(nullable(item.nextRunAt));
+            q.addBindValue(Sql::nullIfZero(item.nextRunAt));
             q.addBindValue(item.createdAt > 0 ? item.createdAt : now);
             if (auto st = Sql::exec(q, tr("collecting an alert for the digest")); !st)
                 return st.error();

@@ -1,5 +1,7 @@
 #include "notificationsettings.h"
 
+#include "common/enumnames.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -27,6 +29,14 @@ QString quoted(const QString &value)
     return value.size() <= kShown ? value : value.left(kShown) + QChar(0x2026);
 }
 
+// As stored, in enum order.
+const char *const kSmtpSecurityNames[] = {"none", "starttls", "tls"};
+const char *const kDigestFrequencyNames[] = {"immediate", "hourly", "daily"};
+const char *const kNotifyChannelNames[] = {"email", "sms", "slack"};
+constexpr EnumNames<SmtpSecurity> kSmtpSecurities{kSmtpSecurityNames};
+constexpr EnumNames<DigestFrequency> kDigestFrequencies{kDigestFrequencyNames};
+constexpr EnumNames<NotifyChannel> kNotifyChannels{kNotifyChannelNames};
+
 bool isUnder(const QString &host, const QString &domain)
 {
     const QString h = host.toLower();
@@ -37,65 +47,32 @@ bool isUnder(const QString &host, const QString &domain)
 
 QString toString(SmtpSecurity security)
 {
-    switch (security) {
-    case SmtpSecurity::None:
-        return QStringLiteral("none");
-    case SmtpSecurity::StartTls:
-        return QStringLiteral("starttls");
-    case SmtpSecurity::Tls:
-        return QStringLiteral("tls");
-    }
-    return {};
+    return kSmtpSecurities.name(security);
 }
 
 std::optional<SmtpSecurity> smtpSecurityFromString(const QString &text)
 {
-    for (auto s : {SmtpSecurity::None, SmtpSecurity::StartTls, SmtpSecurity::Tls})
-        if (toString(s) == text.trimmed().toLower())
-            return s;
-    return std::nullopt;
+    return kSmtpSecurities.value(text.trimmed());
 }
 
 QString toString(DigestFrequency digest)
 {
-    switch (digest) {
-    case DigestFrequency::Immediate:
-        return QStringLiteral("immediate");
-    case DigestFrequency::Hourly:
-        return QStringLiteral("hourly");
-    case DigestFrequency::Daily:
-        return QStringLiteral("daily");
-    }
-    return {};
+    return kDigestFrequencies.name(digest);
 }
 
 std::optional<DigestFrequency> digestFromString(const QString &text)
 {
-    for (auto d : {DigestFrequency::Immediate, DigestFrequency::Hourly, DigestFrequency::Daily})
-        if (toString(d) == text.trimmed().toLower())
-            return d;
-    return std::nullopt;
+    return kDigestFrequencies.value(text.trimmed());
 }
 
 QString toString(NotifyChannel channel)
 {
-    switch (channel) {
-    case NotifyChannel::Email:
-        return QStringLiteral("email");
-    case NotifyChannel::Sms:
-        return QStringLiteral("sms");
-    case NotifyChannel::Slack:
-        return QStringLiteral("slack");
-    }
-    return {};
+    return kNotifyChannels.name(channel);
 }
 
 std::optional<NotifyChannel> notifyChannelFromString(const QString &text)
 {
-    for (auto c : {NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::Slack})
-        if (toString(c) == text.trimmed().toLower())
-            return c;
-    return std::nullopt;
+    return kNotifyChannels.value(text.trimmed());
 }
 
 bool NotificationSettings::customProviderUrlsAllowed()
