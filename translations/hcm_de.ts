@@ -262,14 +262,6 @@
         <translation>Desktop-Konsole für HCM-Hintergrundjobs.</translation>
     </message>
     <message>
-        <source>Database: a SQLite file path (default: %1).</source>
-        <translation>Datenbank: ein SQLite-Dateipfad (Standard: %1).</translation>
-    </message>
-    <message>
-        <source>path</source>
-        <translation>Pfad</translation>
-    </message>
-    <message>
         <source>Do not run jobs in this window (hcm-worker processes run them).</source>
         <translation>Keine Jobs in diesem Fenster ausführen (hcm-worker-Prozesse führen sie aus).</translation>
     </message>
@@ -323,10 +315,6 @@
     <message>
         <source>Runs background jobs from the HCM Admin job queue.</source>
         <translation>Führt Hintergrundjobs aus der Job-Warteschlange von HCM Admin aus.</translation>
-    </message>
-    <message>
-        <source>Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).</source>
-        <translation>Datenbank: ein SQLite-Dateipfad (Standard: %1) oder postgresql://user:password@host:port/dbname; fehlende Teile kommen aus PGHOST, PGPORT, PGUSER, PGPASSWORD und PGDATABASE (postgresql:///dbname).</translation>
     </message>
     <message>
         <source>path</source>
@@ -804,6 +792,10 @@
     <message>
         <source>removing expired audit rows</source>
         <translation>Entfernen abgelaufener Audit-Zeilen</translation>
+    </message>
+    <message>
+        <source>The database did not return the audit row&apos;s id.</source>
+        <translation>Die Datenbank hat die ID der Audit-Zeile nicht zurückgegeben.</translation>
     </message>
 </context>
 <context>
@@ -2064,6 +2056,10 @@
     <message>
         <source>clearing the start records of a stopped worker</source>
         <translation>Löschen der Startaufzeichnungen eines gestoppten Workers</translation>
+    </message>
+    <message>
+        <source>The new job&apos;s id was not returned.</source>
+        <translation>Die ID des neuen Jobs wurde nicht zurückgegeben.</translation>
     </message>
 </context>
 <context>
@@ -3535,6 +3531,17 @@
     </message>
 </context>
 <context>
+    <name>hcm::app</name>
+    <message>
+        <source>The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname (parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</source>
+        <translation>Die Datenbank: ein SQLite-Dateipfad (Standard: %1) oder postgresql://user:password@host:port/dbname (fehlende Teile kommen aus PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>Pfad</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ctl</name>
     <message>
         <source>Usage: hcmctl [--db PATH] [--json] %1</source>
@@ -3723,10 +3730,6 @@
     <message>
         <source>At most N deliveries (default 50).</source>
         <translation>Höchstens N Zustellungen (Standard 50).</translation>
-    </message>
-    <message>
-        <source>The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname (parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</source>
-        <translation>Die Datenbank: ein SQLite-Dateipfad (Standard: %1) oder postgresql://user:password@host:port/dbname (fehlende Teile kommen aus PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</translation>
     </message>
     <message>
         <source>PATH</source>

@@ -262,14 +262,6 @@
         <translation>Console de bureau pour les tâches d&apos;arrière-plan HCM.</translation>
     </message>
     <message>
-        <source>Database: a SQLite file path (default: %1).</source>
-        <translation>Base de données : un chemin de fichier SQLite (par défaut : %1).</translation>
-    </message>
-    <message>
-        <source>path</source>
-        <translation>chemin</translation>
-    </message>
-    <message>
         <source>Do not run jobs in this window (hcm-worker processes run them).</source>
         <translation>Ne pas exécuter de tâches dans cette fenêtre (les processus hcm-worker s&apos;en chargent).</translation>
     </message>
@@ -323,10 +315,6 @@
     <message>
         <source>Runs background jobs from the HCM Admin job queue.</source>
         <translation>Exécute les tâches d&apos;arrière-plan de la file d&apos;attente de HCM Admin.</translation>
-    </message>
-    <message>
-        <source>Database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname; parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (postgresql:///dbname).</source>
-        <translation>Base de données : un chemin de fichier SQLite (par défaut : %1) ou postgresql://user:password@host:port/dbname ; les parties omises proviennent de PGHOST, PGPORT, PGUSER, PGPASSWORD et PGDATABASE (postgresql:///dbname).</translation>
     </message>
     <message>
         <source>path</source>
@@ -804,6 +792,10 @@
     <message>
         <source>removing expired audit rows</source>
         <translation>suppression des lignes d&apos;audit expirées</translation>
+    </message>
+    <message>
+        <source>The database did not return the audit row&apos;s id.</source>
+        <translation>La base de données n&apos;a pas renvoyé l&apos;identifiant de la ligne d&apos;audit.</translation>
     </message>
 </context>
 <context>
@@ -2064,6 +2056,10 @@
     <message>
         <source>clearing the start records of a stopped worker</source>
         <translation>suppression des enregistrements de démarrage d&apos;un worker arrêté</translation>
+    </message>
+    <message>
+        <source>The new job&apos;s id was not returned.</source>
+        <translation>L&apos;identifiant de la nouvelle tâche n&apos;a pas été renvoyé.</translation>
     </message>
 </context>
 <context>
@@ -3535,6 +3531,17 @@
     </message>
 </context>
 <context>
+    <name>hcm::app</name>
+    <message>
+        <source>The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname (parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</source>
+        <translation>La base de données : un chemin de fichier SQLite (par défaut : %1) ou postgresql://user:password@host:port/dbname (les parties omises proviennent de PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>chemin</translation>
+    </message>
+</context>
+<context>
     <name>hcm::ctl</name>
     <message>
         <source>Usage: hcmctl [--db PATH] [--json] %1</source>
@@ -3723,10 +3730,6 @@
     <message>
         <source>At most N deliveries (default 50).</source>
         <translation>Au plus N envois (50 par défaut).</translation>
-    </message>
-    <message>
-        <source>The database: a SQLite file path (default: %1), or postgresql://user:password@host:port/dbname (parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</source>
-        <translation>La base de données : un chemin de fichier SQLite (par défaut : %1) ou postgresql://user:password@host:port/dbname (les parties omises proviennent de PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).</translation>
     </message>
     <message>
         <source>PATH</source>
