@@ -96,7 +96,8 @@ bool s_closeWithApplication = false;
 void closeWithApplication()
 {
     const QCoreApplication *app = QCoreApplication::instance();
-    if (s_closeWithApplication || !app || QThread::currentThread() != app->thread())
+    // The flag is read after the thread check: only the main thread touches it.
+    if (!app || QThread::currentThread() != app->thread() || s_closeWithApplication)
         return;
     s_closeWithApplication = true;
     qAddPostRoutine([] {
