@@ -178,20 +178,21 @@ private slots:
         QTRY_COMPARE(answers, (QList<int>{1, 3}));
     }
 
-    // The continuation runs on the caller's object, in the caller's thread; an object that is gone by
-    // the time the answer comes gets nothing.
+    // The continuation (whenReady) runs in the caller's thread; an object that is gone by the time the
+    // answer comes gets nothing. (Qt 6.4's own then(context, …) may not be used for this: it asserts
+    // that the context is still alive when the answer comes, which failed here in the Debug build of
+    // the sanitizers.)
     void answerForAGoneObjectIsDropped()
     {
         DbThread db(QStringLiteral("test-db"));
         bool called = false;
         Qt::HANDLE calledOn = nullptr;
         QObject stays;
-        QFuture<void> kept;
         {
             Gate gate(db);
             auto *goes = new QObject;
-            db.run([] { return 1; }).then(goes, [&](int) { called = true; });
-            kept = db.run([] { return 2; }).then(&stays, [&](int) { calledOn = QThread::currentThreadId(); });
+            whenReady(db.run([] { return 1; }), goes, [&](int) { called = true; });
+            whenReady(db.run([] { return 2; }), &stays, [&](int) { calledOn = QThread::currentThreadId(); });
             delete goes;
         }
         QTRY_VERIFY(calledOn != nullptr);

@@ -222,6 +222,9 @@ private slots:
         QFETCH(int, jobMs);
         QFETCH(QStringList, options);
         QFETCH(QString, ends);
+#ifdef HCM_TEST_WITHOUT_GUI
+        QSKIP("hcm-admin is not part of a build with HCM_BUILD_GUI=OFF");
+#endif
         if (!QFile::exists(programPath(QStringLiteral("hcm-admin"))))
             QFAIL("hcm-admin is not built");
         HCM_TEMP_DATABASE(tdb);

@@ -5,6 +5,7 @@
 #include "common/redaction.h"
 #include "db/migrator.h"
 #include "db/sqlitestatement.h"
+#include "db/threadstatements.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -45,11 +46,17 @@ struct ThreadConnections {
     void closeAll()
     {
         if (!QCoreApplication::instance()) {
-            // The program is exiting (a thread that outlived main): Qt's connection registry may already
-            // be gone. The process ends anyway; leave the connections (and their statements) to it.
-            new QHash<QString, std::shared_ptr<QSqlQuery>>(std::move(statements));
-            new std::deque<std::unique_ptr<QSqlQuery>>(std::move(scratch));
-            new QHash<QString, std::shared_ptr<SqliteStatement>>(std::move(sqliteStatements));
+            // The program is exiting (a thread that outlived the application object): Qt's connection
+            // registry may already be gone. The process ends anyway; leave the connections and their
+            // statements to it. Empty containers are not left: they hold nothing of Qt's, and their
+            // own memory would be a leak at every exit (the main thread's connections are closed with
+            // the application object, closeWithApplication(), so they come here empty).
+            if (!statements.isEmpty())
+                new QHash<QString, std::shared_ptr<QSqlQuery>>(std::move(statements));
+            if (!scratch.empty())
+                new std::deque<std::unique_ptr<QSqlQuery>>(std::move(scratch));
+            if (!sqliteStatements.isEmpty())
+                new QHash<QString, std::shared_ptr<SqliteStatement>>(std::move(sqliteStatements));
             names.clear();
             broken.clear();
             return;
@@ -87,6 +94,25 @@ struct ThreadConnections {
 };
 
 thread_local ThreadConnections t_connections;
+
+// The main thread's connections outlive main() in t_connections, whose destructor runs after the
+// application object is gone, when closing them is no longer safe. So they are closed while it still
+// exists: in a post routine, which ~QCoreApplication calls on the main thread before it clears
+// QCoreApplication::instance(). Registered once per application object, by the main thread only.
+bool s_closeWithApplication = false;
+
+void closeWithApplication()
+{
+    const QCoreApplication *app = QCoreApplication::instance();
+    // The flag is read after the thread check: only the main thread touches it.
+    if (!app || QThread::currentThread() != app->thread() || s_closeWithApplication)
+        return;
+    s_closeWithApplication = true;
+    qAddPostRoutine([] {
+        t_connections.closeAll();
+        s_closeWithApplication = false;
+    });
+}
 
 struct Tr {
     Q_DECLARE_TR_FUNCTIONS(hcm::Database)
@@ -212,6 +238,7 @@ Result<QSqlDatabase> Database::connection(const DbConfig &config)
     if (!db)
         return db.error();
     t_connections.names.append(name);
+    closeWithApplication();
     qCDebug(lcDb) << "opened connection" << name;
     return db;
 }
@@ -428,6 +455,12 @@ SqliteStatement *Sql::cachedSqlite(const QSqlDatabase &db, const QByteArray &sta
     }
     slot->reset();
     return slot.get();
+}
+
+qsizetype threadStatementCount()
+{
+    return t_connections.statements.size() + qsizetype(t_connections.scratch.size()) +
+           t_connections.sqliteStatements.size();
 }
 
 void Database::closeThreadConnections()

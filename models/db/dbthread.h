@@ -17,10 +17,13 @@ namespace hcm {
 // The one way the GUI runs work off its thread: a thread with its own database connection (opened
 // there on first use, under that thread's name, closed when the thread ends) that runs tasks in the
 // order they were posted. Every request returns a QFuture; the caller continues on its own object with
-// `future.then(this, …)`, so an answer for an object that is gone is dropped:
+// whenReady(future, this, …) (below), so an answer for an object that is gone is dropped:
 //
-//     m_db.run([filter] { return JobStore(config).list(filter); })
-//         .then(this, [this](const Result<QList<Job>> &rows) { apply(rows); });
+//     whenReady(m_db.run([filter] { return JobStore(config).list(filter); }), this,
+//               [this](const Result<QList<Job>> &rows) { apply(rows); });
+//
+// Not with Qt 6.4's future.then(this, …) when the object may go first: it asserts that its context is
+// alive when the answer comes (a Debug build stops there: Q_ASSERT(context) in qfuture_impl.h).
 //
 // A task whose future was cancelled before it started is skipped (see Latest below for superseding).
 // A future takes one continuation (Qt 6.4 replaces an earlier one with a warning): the caller attaches
