@@ -19,7 +19,7 @@
 # UndefinedBehaviorSanitizer build (build-asan/, the `asan` preset, through ccache so a repeat build
 # costs little), on both backends, in the same cluster; a sanitizer report fails the suite
 # (scripts/sanitizer-env.sh). Their output goes to build/test-logs/ctest-sanitize.log. Their build has a
-# budget (HCM_SANITIZE_BUILD_MINUTES, 25): past it they are skipped, not failed, and the run says so.
+# budget (HCM_SANITIZE_BUILD_MINUTES, 10): past it they are skipped, not failed, and the run says so.
 # scripts/sanitize.sh runs every non-GUI suite that way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,14 +96,17 @@ cmake --preset default
 cmake --build --preset default
 if [[ "$sanitize" == 1 ]]; then
     hcm_install_missing "${HCM_SANITIZE_PACKAGES[@]}"
+    # Paths relative to this checkout in ccache's hashes: a clone in another folder (every CI run) finds
+    # what an earlier one compiled.
+    export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
     cmake --preset asan -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
     # Only what the sanitizer suites run: their tests and the programs they start. With a warm compiler
     # cache this is minutes; from a cold one it is most of an hour on two cores, which would take the
-    # whole run past its budget: past HCM_SANITIZE_BUILD_MINUTES (default 25) the build stops, the
+    # whole run past its budget: past HCM_SANITIZE_BUILD_MINUTES (default 10) the build stops, the
     # suites are skipped (not failed) and the run says so, here and in its last lines
     # (scripts/sanitize.sh runs them without a limit). What the build compiled stays in the cache, so
     # the next run goes further.
-    sanitize_minutes="${HCM_SANITIZE_BUILD_MINUTES:-25}"
+    sanitize_minutes="${HCM_SANITIZE_BUILD_MINUTES:-10}"
     [[ "$sanitize_minutes" =~ ^[1-9][0-9]*$ ]] || {
         echo "HCM_SANITIZE_BUILD_MINUTES must be a whole number of minutes above 0, not '$sanitize_minutes'." >&2
         exit 2
