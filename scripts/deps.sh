@@ -15,7 +15,7 @@ HCM_BUILD_PACKAGES=(
 HCM_TEST_PACKAGES=(postgresql postgresql-common python3-aiosmtpd openssl sqlite3)
 # `cpack -G DEB`: dpkg-shlibdeps computes the packages' dependencies, `file` finds the ELF files for it.
 HCM_PACKAGE_PACKAGES=(dpkg-dev file binutils)
-# The sanitizer build (scripts/sanitize.sh, and CI's sanitizer suites in scripts/test.sh) goes through
+# scripts/test.sh builds (both its builds) and scripts/sanitize.sh go through
 # ccache, so that a build of sources it has seen costs little.
 HCM_SANITIZE_PACKAGES=(ccache)
 # scripts/check-format.sh

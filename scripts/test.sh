@@ -90,15 +90,14 @@ if [[ "${1:-}" == "--inside-pg-virtualenv" ]]; then
 fi
 
 source scripts/deps.sh
-hcm_install_missing "${HCM_BUILD_PACKAGES[@]}" "${HCM_TEST_PACKAGES[@]}"
+hcm_install_missing "${HCM_BUILD_PACKAGES[@]}" "${HCM_TEST_PACKAGES[@]}" "${HCM_SANITIZE_PACKAGES[@]}"
 
-cmake --preset default
+# Both builds through ccache, with paths relative to this checkout in its hashes: a clone in another
+# folder (every CI run) finds what an earlier one compiled.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+cmake --preset default -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 cmake --build --preset default
 if [[ "$sanitize" == 1 ]]; then
-    hcm_install_missing "${HCM_SANITIZE_PACKAGES[@]}"
-    # Paths relative to this checkout in ccache's hashes: a clone in another folder (every CI run) finds
-    # what an earlier one compiled.
-    export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
     cmake --preset asan -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
     # Only what the sanitizer suites run: their tests and the programs they start. With a warm compiler
     # cache this is minutes; from a cold one it is most of an hour on two cores, which would take the
