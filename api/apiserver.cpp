@@ -13,6 +13,7 @@
 #include "common/logcategories.h"
 #include "db/database.h"
 #include "db/sqlitestatement.h"
+#include "db/writegroup.h"
 #include "jobs/jobservice.h"
 #include "jobs/jobtypes.h"
 #include "settings/notificationsettingsstore.h"
@@ -29,8 +30,6 @@
 
 #include <QSslSocket>
 #include <QTimer>
-#include <algorithm>
-#include <mutex>
 
 #include <algorithm>
 
@@ -260,15 +259,6 @@ HttpResponse rateLimited(const RateDecision &d)
     return r;
 }
 
-// SQLite has one writer per file: the API's pool threads take turns here for their write transactions
-// instead of meeting in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (the tail
-// of the latency). Other processes still meet in the busy handler. Nothing on PostgreSQL.
-std::unique_lock<std::mutex> sqliteWriteLock(const DbConfig &db)
-{
-    static std::mutex mutex;
-    return db.isSqlite() ? std::unique_lock<std::mutex>(mutex) : std::unique_lock<std::mutex>();
-}
-
 class Call {
 public:
     Call(const ApiServer::Options &options, const HttpRequest &request, const ApiIdentity &identity)
@@ -474,12 +464,6 @@ private:
             created.maxRetries = job.maxRetries;
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             const JobInsertAudit inTransaction = [&](QSqlDatabase &d, const QList<qint64> &ids) -> Status {
-                auto hit = ApiRateLimiter::hitIn(d, m_options.db, m_rateBucket, m_rateLimit);
-                if (!hit)
-                    return hit.error();
-                decision = hit.value();
-                if (!decision->allowed)
-                    return Error{Error::Code::Conflict, QStringLiteral("rate limit")};
                 // The answer's times, as the database wrote them (no read after the commit).
                 const QString readTimes =
                     QStringLiteral("SELECT created_at, run_at FROM background_jobs WHERE id = ?");
@@ -505,6 +489,14 @@ private:
                     created.runAt = row.value(1).toLongLong();
                     row.finish();
                 }
+                // PostgreSQL: the count locks the window's row of the token until the commit, and every
+                // create of the token waits for it: as late as can be (the audit row is written before).
+                auto hit = ApiRateLimiter::hitIn(d, m_options.db, m_rateBucket, m_rateLimit);
+                if (!hit)
+                    return hit.error();
+                decision = hit.value();
+                if (!decision->allowed)
+                    return Error{Error::Code::Conflict, QStringLiteral("rate limit")};
                 if (!key.isEmpty()) {
                     auto inserted =
                         IdempotencyKeys::insertIn(d, m_identity.tokenId, key, hash, ids.first(), now);
@@ -516,11 +508,14 @@ private:
                 }
                 return {};
             };
+            // SQLite: in one transaction with the other pool threads' writes of the moment (WriteGroup).
             Result<qint64> id = Error{Error::Code::Database, QString()};
-            {
-                const auto lock = sqliteWriteLock(m_options.db);
+            const Status written = WriteGroup::run(m_options.db, [&]() -> Status {
                 id = service.enqueue(job, m_actor, inTransaction);
-            }
+                return id ? Status{} : Status(id.error());
+            });
+            if (!written && id)
+                id = written.error();
             m_decision = decision;
             if (decision && !decision->allowed)
                 return rateLimited(decision.value());
@@ -755,10 +750,12 @@ HttpResponse serve(const ApiServer::Options &options, const HttpRequest &request
         return r;
     }
     Result<RateDecision> decision = Error{Error::Code::Database, QString()};
-    {
-        const auto lock = sqliteWriteLock(options.db);
+    const Status counted = WriteGroup::run(options.db, [&]() -> Status {
         decision = ApiRateLimiter(options.db).hit(bucket, limit);
-    }
+        return decision ? Status{} : Status(decision.error());
+    });
+    if (!counted && decision)
+        decision = counted.error();
     if (!decision)
         return fromError(decision.error());
     if (!decision->allowed)

@@ -6,6 +6,7 @@
 #include "db/migrator.h"
 #include "db/sqlitestatement.h"
 #include "db/threadstatements.h"
+#include "db/writegroup.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -438,6 +439,13 @@ QSqlQuery &Sql::cached(const QSqlDatabase &db, const QString &statement)
     return *slot;
 }
 
+Status Sql::runFixed(const QSqlDatabase &db, const char *statement, const QString &doing)
+{
+    if (SqliteStatement *kept = cachedSqlite(db, QByteArray::fromRawData(statement, qstrlen(statement))))
+        return kept->run(doing);
+    return exec(db, QString::fromLatin1(statement), doing);
+}
+
 SqliteStatement *Sql::cachedSqlite(const QSqlDatabase &db, const QByteArray &statement)
 {
     const QString name = db.connectionName();
@@ -546,25 +554,30 @@ Transaction::~Transaction()
 
 Status Transaction::begin()
 {
-    QSqlQuery q(m_db);
-    const QString statement = m_db.driverName() == QLatin1String("QSQLITE")
-                                  ? QStringLiteral("BEGIN IMMEDIATE")
-                                  : QStringLiteral("BEGIN");
-    // PostgreSQL: READ COMMITTED; claims lock rows with FOR UPDATE SKIP LOCKED, every other write is one
-    // statement or fenced by worker_id and status.
-    if (!q.exec(statement))
-        return Database::error(q.lastError(), Tr::tr("starting a transaction"));
+    if (WriteGroup::holds(m_db)) {
+        // A piece of a group commit: its changes are a savepoint of the group's transaction, released
+        // into it or rolled back alone.
+        if (auto st = Sql::runFixed(m_db, "SAVEPOINT hcm_tx", Tr::tr("starting a transaction")); !st)
+            return st;
+        m_active = true;
+        m_savepoint = true;
+        return {};
+    }
+    // SQLite: BEGIN IMMEDIATE (see the class). PostgreSQL: READ COMMITTED; claims lock rows with FOR UPDATE
+    // SKIP LOCKED, every other write is one statement or fenced by worker_id and status.
+    const bool sqlite = m_db.driverName() == QLatin1String("QSQLITE");
+    if (auto st = Sql::runFixed(m_db, sqlite ? "BEGIN IMMEDIATE" : "BEGIN", Tr::tr("starting a transaction"));
+        !st)
+        return st;
     m_active = true;
     return {};
 }
 
 Status Transaction::commit()
 {
-    QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("COMMIT"))) {
-        const Error err = Database::error(q.lastError(), Tr::tr("committing"));
+    if (auto st = Sql::runFixed(m_db, m_savepoint ? "RELEASE hcm_tx" : "COMMIT", Tr::tr("committing")); !st) {
         rollback();
-        return err;
+        return st;
     }
     m_active = false;
     return {};
@@ -572,9 +585,12 @@ Status Transaction::commit()
 
 void Transaction::rollback()
 {
-    QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("ROLLBACK")))
-        qCWarning(lcDb) << "rollback failed:" << q.lastError().text();
+    const Status st = m_savepoint ? Sql::runFixed(m_db, "ROLLBACK TO hcm_tx", Tr::tr("rolling back"))
+                                  : Sql::runFixed(m_db, "ROLLBACK", Tr::tr("rolling back"));
+    if (!st)
+        qCWarning(lcDb).noquote() << "rollback failed:" << st.error().message;
+    else if (m_savepoint)
+        (void)Sql::runFixed(m_db, "RELEASE hcm_tx", Tr::tr("rolling back"));
     m_active = false;
 }
 

@@ -59,6 +59,7 @@ public:
 private:
     QSqlDatabase m_db;
     bool m_active = false;
+    bool m_savepoint = false; // inside a WriteGroup's transaction: a savepoint of it
 };
 
 // SQLite only: while it lives, triggers do not fire for statements run on this connection. The job
@@ -96,6 +97,9 @@ public:
     // SQLite connection of this thread's Database::connection() or the statement does not prepare: use
     // cached() then (which reports the error).
     static SqliteStatement *cachedSqlite(const QSqlDatabase &db, const QByteArray &statement);
+    // A statement without values or rows (BEGIN, COMMIT, SAVEPOINT …): on SQLite kept per connection
+    // (cachedSqlite), elsewhere run as it is.
+    static Status runFixed(const QSqlDatabase &db, const char *statement, const QString &doing);
     // One statement with its named values (":cutoff") in a write transaction of its own; the rows it
     // changed.
     static Result<qint64> execInTransaction(QSqlDatabase db, const QString &statement,

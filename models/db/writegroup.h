@@ -1,0 +1,45 @@
+#pragma once
+
+#include "common/error.h"
+#include "db/dbconfig.h"
+
+#include <QSqlDatabase>
+
+#include <functional>
+
+namespace hcm {
+
+// Group commit for SQLite, which has one writer per file. Threads of this process that want to write
+// at the same moment (the HTTP API's request pool) hand their pieces of work to one of them, the
+// leader, which runs every piece that has arrived in one transaction, each in a savepoint of its own,
+// and commits once. The commit's cost (its pages in the WAL, the locks) is shared by the group, and the
+// threads never meet in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries.
+//
+// - A piece that fails (returns an error) rolls back its own changes only; the others commit.
+// - When the transaction as a whole fails (BEGIN, COMMIT, or an error that ends it), every piece of it
+//   gets that error and nothing of the group is written.
+// - A piece runs on the leader's thread and its connection (Database::connection(), so Transaction,
+//   Sql::cached and the stores work unchanged inside it; their transactions become savepoints). It runs
+//   once, while its own thread waits, so it may use the caller's locals by reference.
+// - Effects that must wait for the data to be visible to others (a wake-up of workers) are handed to
+//   afterCommit(): they run once the piece's transaction has committed, on the caller's thread.
+// - A group of one piece is that piece alone in its own transaction, as without the group.
+// On PostgreSQL, which has many writers, the piece runs at once on the calling thread.
+class WriteGroup final {
+public:
+    WriteGroup() = delete;
+
+    // Runs `work` as described above and returns its status, or the group's error; once the transaction
+    // that held it has committed or failed.
+    static Status run(const DbConfig &config, const std::function<Status()> &work);
+    // `then` runs after the commit of the piece that is running on this thread; at once when this thread
+    // is not running a piece of a group. Dropped when the piece or its transaction fails.
+    static void afterCommit(std::function<void()> then);
+    // True when `db` is the connection on which this thread runs a group's transaction now: a
+    // Transaction on it is a savepoint.
+    static bool holds(const QSqlDatabase &db);
+    // How many pieces wait for the next transaction on this database (the one running not counted).
+    static int waiting(const DbConfig &config);
+};
+
+} // namespace hcm
