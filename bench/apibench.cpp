@@ -1,5 +1,7 @@
 // api: job creation over HTTP (POST /api/system/background-jobs on a running hcm-worker --api, keep-alive
 // connections) beside JobService::enqueue in this process, one job per transaction, in the same run.
+// measureApi is the whole run on any backend: api (SQLite, here) and pg-api (pgbench.cpp) supply the
+// fresh databases.
 
 #include "benchcommon.h"
 
