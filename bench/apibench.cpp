@@ -1,5 +1,7 @@
 // api: job creation over HTTP (POST /api/system/background-jobs on a running hcm-worker --api, keep-alive
 // connections) beside JobService::enqueue in this process, one job per transaction, in the same run.
+// measureApi is the whole run on any backend: api (SQLite, here) and pg-api (pgbench.cpp) supply the
+// fresh databases.
 
 #include "benchcommon.h"
 
@@ -16,6 +18,7 @@
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <algorithm>
@@ -186,6 +189,18 @@ QJsonObject latencyJson(std::vector<double> values)
 
 Result<QJsonObject> runApi(const BenchOptions &options)
 {
+    return measureApi(options, QStringLiteral("api"), [&](const QString &label) -> Result<FreshDatabase> {
+        auto db = RunDatabase::create(options, label);
+        if (!db)
+            return db.error();
+        const DbConfig config = (*db)->config();
+        return FreshDatabase{config, std::shared_ptr<RunDatabase>(std::move(db).value())};
+    });
+}
+
+Result<QJsonObject> measureApi(const BenchOptions &options, const QString &mode,
+                               const FreshDatabaseFactory &fresh)
+{
     const qint64 jobs = options.jobs > 0 ? options.jobs : 5000;
     const int connections = options.connections;
 
@@ -193,10 +208,10 @@ Result<QJsonObject> runApi(const BenchOptions &options)
     double inProcessRate = 0;
     double inProcessCpuUs = 0; // CPU per job
     {
-        auto db = RunDatabase::create(options, QStringLiteral("api-inprocess"));
+        auto db = fresh(QStringLiteral("api-inprocess"));
         if (!db)
             return db.error();
-        JobService service{JobStore((*db)->config())};
+        JobService service{JobStore(db->config)};
         const Actor actor = Actor::system(QStringLiteral("hcm-bench"));
         const NewJob job = noopJobs(1).first();
         QElapsedTimer timer;
@@ -211,27 +226,43 @@ Result<QJsonObject> runApi(const BenchOptions &options)
     }
 
     // Over HTTP: an hcm-worker serving the API only, on its own fresh database.
-    auto db = RunDatabase::create(options, QStringLiteral("api-http"));
+    auto db = fresh(QStringLiteral("api-http"));
     if (!db)
         return db.error();
-    if (auto user = UserService((*db)->config())
-                        .add(QStringLiteral("hcm-bench"), Role::Operator, QStringLiteral("hcm-bench"),
-                             Actor::system(QStringLiteral("hcm-bench")));
+    const DbConfig &config = db->config;
+    if (config.isPostgres()) {
+        // On PostgreSQL a user is a login of the server (shared by the cluster's databases): the
+        // bench's user is created once and kept, like the group roles of the migrations.
+        auto conn = Database::connection(config);
+        if (!conn)
+            return conn.error();
+        if (auto st = Sql::exec(conn.value(),
+                                QStringLiteral("DO $$ BEGIN CREATE ROLE \"hcm-bench\" LOGIN; EXCEPTION WHEN "
+                                               "duplicate_object THEN NULL; END $$"),
+                                QStringLiteral("creating the login hcm-bench"));
+            !st)
+            return st.error();
+    }
+    if (auto user =
+            UserService(config).add(QStringLiteral("hcm-bench"), Role::Operator, QStringLiteral("hcm-bench"),
+                                    Actor::system(QStringLiteral("hcm-bench")));
         !user)
         return user.error();
-    auto token = ApiTokenStore((*db)->config())
-                     .create(QStringLiteral("hcm-bench"), QStringLiteral("hcm-bench api"), 0,
-                             Actor::system(QStringLiteral("hcm-bench")), 1000000);
+    auto token = ApiTokenStore(config).create(QStringLiteral("hcm-bench"), QStringLiteral("hcm-bench api"), 0,
+                                              Actor::system(QStringLiteral("hcm-bench")), 1000000);
     if (!token)
         return token.error();
+    // The server's log: beside the SQLite files, or in a folder of its own (PostgreSQL runs have none).
+    QTemporaryDir ownLogDir;
+    const QString logDir = !options.tempDir.isEmpty()  ? options.tempDir
+                           : !options.dbPath.isEmpty() ? QFileInfo(options.dbPath).absolutePath()
+                                                       : ownLogDir.path();
     QProcess server;
     server.setProgram(workerProgram());
-    server.setArguments(
-        {QStringLiteral("--db"), (*db)->config().sqlitePath, QStringLiteral("--api"),
-         QStringLiteral("127.0.0.1:0"), QStringLiteral("--concurrency"), QStringLiteral("0"),
-         QStringLiteral("--enable-test-job-types"), QStringLiteral("--api-threads"),
-         QString::number(options.apiThreads), QStringLiteral("--log-dir"),
-         options.tempDir.isEmpty() ? QFileInfo(options.dbPath).absolutePath() : options.tempDir});
+    server.setArguments({QStringLiteral("--db"), config.spec(), QStringLiteral("--api"),
+                         QStringLiteral("127.0.0.1:0"), QStringLiteral("--concurrency"), QStringLiteral("0"),
+                         QStringLiteral("--enable-test-job-types"), QStringLiteral("--api-threads"),
+                         QString::number(options.apiThreads), QStringLiteral("--log-dir"), logDir});
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     server.start();
     quint16 port = 0;
@@ -277,11 +308,11 @@ Result<QJsonObject> runApi(const BenchOptions &options)
     server.terminate();
     server.waitForFinished(30'000);
 
-    auto stored = rowCount((*db)->config(), QStringLiteral("background_jobs"));
+    auto stored = rowCount(config, QStringLiteral("background_jobs"));
     if (!stored)
         return stored.error();
     return QJsonObject{
-        {QStringLiteral("mode"), QStringLiteral("api")},
+        {QStringLiteral("mode"), mode},
         {QStringLiteral("jobs"), jobs},
         {QStringLiteral("connections"), connections},
         {QStringLiteral("in_process_jobs_per_s"), rounded(inProcessRate, 0)},
@@ -299,6 +330,7 @@ Result<QJsonObject> runApi(const BenchOptions &options)
                      {QStringLiteral("failures"), paced.failures}}},
         {QStringLiteral("failures"), fast.failures},
         {QStringLiteral("jobs_stored"), stored.value()},
+        {QStringLiteral("load_average_at_end"), loadAverage()},
     };
 }
 

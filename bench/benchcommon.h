@@ -61,6 +61,15 @@ private:
     DbConfig m_config;
 };
 
+// A fresh, migrated database for one part of a run and what removes it: `owner` (a RunDatabase, or a
+// PostgreSQL database of pgbench.cpp) drops it when the last copy is released.
+struct FreshDatabase {
+    DbConfig config;
+    std::shared_ptr<void> owner;
+};
+// Makes one FreshDatabase; `label` names its part of the run (a SQLite file name).
+using FreshDatabaseFactory = std::function<Result<FreshDatabase>(const QString &label)>;
+
 // `count` test.noop jobs with an empty payload, or {"tag": ""} with `withTag`.
 QList<NewJob> noopJobs(qsizetype count, bool withTag = false);
 // Inserts `count` test.noop jobs through JobService::enqueueMany in batches of `batch`.
@@ -85,8 +94,12 @@ Result<QJsonObject> runBurndown(const BenchOptions &options);
 Result<QJsonObject> runRawLoop(const BenchOptions &options);
 Result<QJsonObject> runStoreLoop(const BenchOptions &options);
 Result<QJsonObject> runLatency(const BenchOptions &options);
-// Job creation over HTTP against hcm-worker --api beside JobService::enqueue in process.
+// Job creation over HTTP against hcm-worker --api beside JobService::enqueue in process, on SQLite.
 Result<QJsonObject> runApi(const BenchOptions &options);
+// The same on any backend: each side on its own database from `fresh`, one after the other; `mode` is
+// the JSON's "mode" (api, pg-api).
+Result<QJsonObject> measureApi(const BenchOptions &options, const QString &mode,
+                               const FreshDatabaseFactory &fresh);
 // N enabled schedules due every minute: the scheduler's cost per minute and due-to-job delay.
 Result<QJsonObject> runSchedules(const BenchOptions &options);
 // The same on any migrated database; `afterInsert` runs once the schedules are in (a checkpoint).

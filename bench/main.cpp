@@ -77,7 +77,8 @@ int main(int argc, char *argv[])
         "               --threads T (4) threads each; jobs/s from the first worker start to the last "
         "completion\n"
         "  pg-latency   enqueue (this process) -> handler start (--processes P idle worker processes),\n"
-        "               one job at a time: the LISTEN/NOTIFY path"));
+        "               one job at a time: the LISTEN/NOTIFY path\n"
+        "  pg-api       api on PostgreSQL: the in-process side and the server each on a fresh database"));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("mode"),
@@ -147,12 +148,13 @@ int main(int argc, char *argv[])
         QStringLiteral("without-job-counts"),
         QStringLiteral("pg-burndown: drop the job count triggers of migration 017 first (what they cost)."));
     const QCommandLineOption connectionsOption(
-        QStringLiteral("connections"), QStringLiteral("api: keep-alive client connections (default 8)."),
-        QStringLiteral("c"), QStringLiteral("8"));
+        QStringLiteral("connections"),
+        QStringLiteral("api, pg-api: keep-alive client connections (default 8)."), QStringLiteral("c"),
+        QStringLiteral("8"));
     parser.addOption(connectionsOption);
-    const QCommandLineOption apiThreadsOption(QStringLiteral("api-threads"),
-                                              QStringLiteral("api: the server's --api-threads (default 4)."),
-                                              QStringLiteral("n"), QStringLiteral("4"));
+    const QCommandLineOption apiThreadsOption(
+        QStringLiteral("api-threads"), QStringLiteral("api, pg-api: the server's --api-threads (default 4)."),
+        QStringLiteral("n"), QStringLiteral("4"));
     parser.addOption(apiThreadsOption);
     parser.addOption(processesOption);
     parser.addOption(childKindOption);
@@ -168,6 +170,13 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("give one mode: enqueue, burndown, latency or all; see --help."),
                     kUsageError);
     const QString mode = positional.first();
+    // api and pg-api.
+    qint64 connections = 0;
+    if (!parseInt(parser.value(connectionsOption), 1, 256, connections))
+        return fail(QStringLiteral("--connections must be a whole number from 1 to 256."), kUsageError);
+    qint64 apiThreads = 0;
+    if (!parseInt(parser.value(apiThreadsOption), 1, 64, apiThreads))
+        return fail(QStringLiteral("--api-threads must be a whole number from 1 to 64."), kUsageError);
     if (mode.startsWith(QLatin1String("pg-"))) {
         // PostgreSQL on the server of the PG* variables: pg-burndown, pg-latency (and the internal pg-child).
         PgOptions pg;
@@ -205,9 +214,12 @@ int main(int argc, char *argv[])
         if (!parseInt(parser.value(repeatOption), 1, 50, v))
             return fail(QStringLiteral("--repeat must be a whole number from 1 to 50."), kUsageError);
         options.repeat = int(v);
+        options.connections = int(connections);
+        options.apiThreads = int(apiThreads);
         Result<QJsonObject> r =
             mode == QLatin1String("pg-burndown")  ? runPgBurndown(options, pg)
             : mode == QLatin1String("pg-latency") ? runPgLatency(options, pg)
+            : mode == QLatin1String("pg-api")     ? runPgApi(options)
             : mode == QLatin1String("pg-schedules")
                 ? runPgSchedules(options)
                 : Result<QJsonObject>(Error{Error::Code::Invalid, QStringLiteral("unknown mode")});
@@ -254,12 +266,8 @@ int main(int argc, char *argv[])
     if (!parseInt(parser.value(repeatOption), 1, 50, value))
         return fail(QStringLiteral("--repeat must be a whole number from 1 to 50."), kUsageError);
     options.repeat = int(value);
-    if (!parseInt(parser.value(connectionsOption), 1, 256, value))
-        return fail(QStringLiteral("--connections must be a whole number from 1 to 256."), kUsageError);
-    options.connections = int(value);
-    if (!parseInt(parser.value(apiThreadsOption), 1, 64, value))
-        return fail(QStringLiteral("--api-threads must be a whole number from 1 to 64."), kUsageError);
-    options.apiThreads = int(value);
+    options.connections = int(connections);
+    options.apiThreads = int(apiThreads);
     options.raw = parser.isSet(rawOption);
     options.store = parser.isSet(storeOption);
     if (options.store && (options.raw || mode != QLatin1String("burndown")))

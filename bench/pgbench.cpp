@@ -430,4 +430,15 @@ Result<QJsonObject> runPgSchedules(const BenchOptions &options)
     return measureSchedules(options, (*db)->config, [] { return Status(); });
 }
 
+Result<QJsonObject> runPgApi(const BenchOptions &options)
+{
+    return measureApi(options, QStringLiteral("pg-api"), [](const QString &) -> Result<FreshDatabase> {
+        auto db = PgRunDatabase::create();
+        if (!db)
+            return db.error();
+        const DbConfig config = (*db)->config;
+        return FreshDatabase{config, std::shared_ptr<PgRunDatabase>(std::move(db).value())};
+    });
+}
+
 } // namespace hcm::bench

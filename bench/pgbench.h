@@ -24,6 +24,8 @@ Result<QJsonObject> runPgBurndown(const BenchOptions &options, const PgOptions &
 Result<QJsonObject> runPgLatency(const BenchOptions &options, const PgOptions &pg);
 // hcm-bench schedules on a fresh PostgreSQL database (the client's CPU only: the server's is not counted).
 Result<QJsonObject> runPgSchedules(const BenchOptions &options);
+// hcm-bench api on PostgreSQL: the in-process side and the HTTP server each on a fresh database.
+Result<QJsonObject> runPgApi(const BenchOptions &options);
 // The child: a WorkerPool on `dbSpec`; "latency" prints every handler start, "burndown" prints the
 // number of completed jobs. Runs until stdin closes or SIGTERM.
 int runPgChild(const QString &dbSpec, const QString &kind, const PgOptions &pg);
