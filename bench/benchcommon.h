@@ -79,6 +79,8 @@ QJsonArray toJsonArray(const std::vector<double> &values, int decimals);
 // The machine and library versions, and the load average now.
 QJsonObject machineInfo(const DbConfig &anyDatabase);
 QJsonArray loadAverage();
+// CPU time of the calling thread (user and system), in seconds.
+double threadCpuSeconds();
 
 // The modes. Each returns its JSON object, or an error.
 Result<QJsonObject> runEnqueue(const BenchOptions &options);
@@ -103,6 +105,7 @@ struct RawLoopRun {
     double jobsPerS = 0;
     double claimUsPerJob = 0;
     double completeUsPerJob = 0;
+    double cpuUsPerJob = 0; // the calling thread's CPU time in the timed loop: less sensitive to load
 };
 Result<RawLoopRun> rawLoopRun(const BenchOptions &options, qint64 jobs, int run);
 // burndown --raw-split (splitbench.cpp): the raw loop beside the same loop on a job table split into

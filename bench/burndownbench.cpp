@@ -220,6 +220,7 @@ Result<RawLoopRun> rawLoopRun(const BenchOptions &options, qint64 jobs, int run)
     QList<int> attemptNumbers;
     qint64 claimNs = 0;
     qint64 completeNs = 0;
+    const double cpuStart = threadCpuSeconds();
     for (;;) {
         const qint64 t0 = timer.nsecsElapsed();
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -272,10 +273,11 @@ Result<RawLoopRun> rawLoopRun(const BenchOptions &options, qint64 jobs, int run)
         completeNs += timer.nsecsElapsed() - t1;
     }
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
+    const double cpuUs = (threadCpuSeconds() - cpuStart) * 1e6 / double(jobs);
     if (auto st = verifyCompleted(config, jobs); !st)
         return st.error();
     return RawLoopRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs),
-                      double(completeNs) / 1e3 / double(jobs)};
+                      double(completeNs) / 1e3 / double(jobs), cpuUs};
 }
 
 namespace {

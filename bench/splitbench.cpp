@@ -260,6 +260,7 @@ Result<RawLoopRun> splitRun(const BenchOptions &options, qint64 jobs, int run, Q
     QList<int> attemptNumbers;
     qint64 claimNs = 0;
     qint64 completeNs = 0;
+    const double cpuStart = threadCpuSeconds();
     for (;;) {
         const qint64 t0 = timer.nsecsElapsed();
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -314,6 +315,7 @@ Result<RawLoopRun> splitRun(const BenchOptions &options, qint64 jobs, int run, Q
         completeNs += timer.nsecsElapsed() - t1;
     }
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
+    const double cpuUs = (threadCpuSeconds() - cpuStart) * 1e6 / double(jobs);
 
     // Every job archived as completed, with its attempt, none left behind, and counted by the triggers.
     auto check = scalar(
@@ -331,7 +333,7 @@ Result<RawLoopRun> splitRun(const BenchOptions &options, qint64 jobs, int run, Q
                         .arg(check->toString(), expected))
             .error();
     return RawLoopRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs),
-                      double(completeNs) / 1e3 / double(jobs)};
+                      double(completeNs) / 1e3 / double(jobs), cpuUs};
 }
 
 // `jobs` queued test.noop jobs inserted with one plain prepared INSERT, kInsertBatch per transaction,
@@ -470,27 +472,42 @@ Result<QJsonObject> compareReads(const BenchOptions &options, qint64 finishedJob
         {QStringLiteral("status = failed, page after id 100000"),
          QStringLiteral(" WHERE status = 'failed' AND id < 100000")},
     };
-    std::unique_ptr<RunDatabase> dbs[2];
-    QSqlDatabase conns[2];
-    for (int split = 0; split < 2; ++split) {
-        auto db =
-            RunDatabase::create(options, QStringLiteral("reads-%1-%2")
-                                             .arg(split ? QLatin1String("split") : QLatin1String("table"))
-                                             .arg(queuedJobs));
+    // 0: today's table; 1: the split as the burn-down runs it; 2: the split with four partial indexes
+    // on job_queue that hold the rows of one status each, by id: running jobs (in place of the owner
+    // index, at the same cost per claim and completion) and the three finished statuses (always
+    // empty on SQLite, where a job finishes in the transaction that moves it). Without them a filter
+    // that job_queue has no index for scans all of it.
+    constexpr int kLayouts = 3;
+    const QString layoutNames[kLayouts]{QStringLiteral("table"), QStringLiteral("split"),
+                                        QStringLiteral("split_indexed")};
+    std::unique_ptr<RunDatabase> dbs[kLayouts];
+    QSqlDatabase conns[kLayouts];
+    for (int layout = 0; layout < kLayouts; ++layout) {
+        auto db = RunDatabase::create(options,
+                                      QStringLiteral("reads-%1-%2").arg(layoutNames[layout]).arg(queuedJobs));
         if (!db)
             return db.error();
-        dbs[split] = std::move(db.value());
-        auto conn = Database::connection(dbs[split]->config());
+        dbs[layout] = std::move(db.value());
+        auto conn = Database::connection(dbs[layout]->config());
         if (!conn)
             return conn.error();
-        conns[split] = conn.value();
-        if (auto st = insertReadJobs(conns[split], finishedJobs, queuedJobs); !st)
+        conns[layout] = conn.value();
+        if (auto st = insertReadJobs(conns[layout], finishedJobs, queuedJobs); !st)
             return st.error();
-        if (split) {
-            if (auto st = splitJobTable(conns[split]); !st)
+        if (layout > 0) {
+            if (auto st = splitJobTable(conns[layout]); !st)
                 return st.error();
         }
-        if (auto st = dbs[split]->checkpoint(); !st)
+        if (layout == 2) {
+            QStringList statements{QStringLiteral("DROP INDEX idx_queue_worker")};
+            for (const char *status : {"processing", "completed", "failed", "cancelled"})
+                statements << QStringLiteral(
+                                  "CREATE INDEX idx_queue_%1 ON job_queue (id) WHERE status = '%1'")
+                                  .arg(QLatin1String(status));
+            if (auto st = execAll(conns[layout], statements); !st)
+                return st.error();
+        }
+        if (auto st = dbs[layout]->checkpoint(); !st)
             return st.error();
     }
     QJsonArray out;
@@ -499,36 +516,39 @@ Result<QJsonObject> compareReads(const BenchOptions &options, qint64 finishedJob
             QStringLiteral("SELECT %1 FROM background_jobs%2 ORDER BY id DESC LIMIT %3 OFFSET 0")
                 .arg(jobsql::jobReadColumns(), where)
                 .arg(kReadLimit);
-        TimedRead reads[2];
-        for (int split = 0; split < 2; ++split) {
-            reads[split].query = QSqlQuery(conns[split]);
-            reads[split].query.setForwardOnly(true);
-            if (auto st = Sql::prepare(reads[split].query, sql); !st)
+        TimedRead reads[kLayouts];
+        for (int layout = 0; layout < kLayouts; ++layout) {
+            reads[layout].query = QSqlQuery(conns[layout]);
+            reads[layout].query.setForwardOnly(true);
+            if (auto st = Sql::prepare(reads[layout].query, sql); !st)
                 return st.error();
-            if (auto st = readOnce(reads[split], false); !st)
+            if (auto st = readOnce(reads[layout], false); !st)
                 return st.error();
         }
         for (int run = 0; run < kReadRuns; ++run) {
-            for (int k = 0; k < 2; ++k) {
-                if (auto st = readOnce(reads[(k + run) % 2], true); !st)
+            for (int k = 0; k < kLayouts; ++k) {
+                if (auto st = readOnce(reads[(k + run) % kLayouts], true); !st)
                     return st.error();
             }
         }
-        if (reads[0].rows != reads[1].rows)
-            return fail(QStringLiteral("the filter %1 gives %2 rows on the table and %3 on the split.")
-                            .arg(label)
-                            .arg(reads[0].rows)
-                            .arg(reads[1].rows))
-                .error();
+        QJsonObject entry{{QStringLiteral("filter"), label}, {QStringLiteral("rows"), reads[0].rows}};
         const double t = median(reads[0].ms);
-        const double sp = median(reads[1].ms);
-        out.append(QJsonObject{{QStringLiteral("filter"), label},
-                               {QStringLiteral("rows"), reads[0].rows},
-                               {QStringLiteral("table_ms"), rounded(t, 3)},
-                               {QStringLiteral("split_ms"), rounded(sp, 3)},
-                               {QStringLiteral("split_to_table"), t > 0 ? rounded(sp / t, 2) : 0.0},
-                               {QStringLiteral("table_plan"), queryPlan(conns[0], sql)},
-                               {QStringLiteral("split_plan"), queryPlan(conns[1], sql)}});
+        for (int layout = 0; layout < kLayouts; ++layout) {
+            if (reads[layout].rows != reads[0].rows)
+                return fail(QStringLiteral("the filter %1 gives %2 rows on the table and %3 on the %4.")
+                                .arg(label)
+                                .arg(reads[0].rows)
+                                .arg(reads[layout].rows)
+                                .arg(layoutNames[layout]))
+                    .error();
+            const double ms = median(reads[layout].ms);
+            entry.insert(layoutNames[layout] + QStringLiteral("_ms"), rounded(ms, 3));
+            if (layout > 0)
+                entry.insert(layoutNames[layout] + QStringLiteral("_to_table"),
+                             t > 0 ? rounded(ms / t, 2) : 0.0);
+            entry.insert(layoutNames[layout] + QStringLiteral("_plan"), queryPlan(conns[layout], sql));
+        }
+        out.append(entry);
     }
     return QJsonObject{{QStringLiteral("finished_jobs"), finishedJobs},
                        {QStringLiteral("queued_jobs"), queuedJobs},
@@ -537,15 +557,23 @@ Result<QJsonObject> compareReads(const BenchOptions &options, qint64 finishedJob
                        {QStringLiteral("queries"), out}};
 }
 
-QJsonObject loopJson(const std::vector<double> &rates, const std::vector<double> &claimUs,
-                     const std::vector<double> &completeUs)
+QJsonObject loopJson(const std::vector<RawLoopRun> &runs)
 {
+    std::vector<double> rates, claimUs, completeUs, cpuUs;
+    for (const RawLoopRun &r : runs) {
+        rates.push_back(r.jobsPerS);
+        claimUs.push_back(r.claimUsPerJob);
+        completeUs.push_back(r.completeUsPerJob);
+        cpuUs.push_back(r.cpuUsPerJob);
+    }
     return QJsonObject{{QStringLiteral("jobs_per_s"), rounded(median(rates), 0)},
                        {QStringLiteral("runs_jobs_per_s"), toJsonArray(rates, 0)},
                        {QStringLiteral("claim_us_per_job"), rounded(median(claimUs), 2)},
                        {QStringLiteral("complete_us_per_job"), rounded(median(completeUs), 2)},
+                       {QStringLiteral("cpu_us_per_job"), rounded(median(cpuUs), 2)},
                        {QStringLiteral("runs_claim_us_per_job"), toJsonArray(claimUs, 2)},
-                       {QStringLiteral("runs_complete_us_per_job"), toJsonArray(completeUs, 2)}};
+                       {QStringLiteral("runs_complete_us_per_job"), toJsonArray(completeUs, 2)},
+                       {QStringLiteral("runs_cpu_us_per_job"), toJsonArray(cpuUs, 2)}};
 }
 
 } // namespace
@@ -553,7 +581,8 @@ QJsonObject loopJson(const std::vector<double> &rates, const std::vector<double>
 Result<QJsonObject> runRawSplit(const BenchOptions &options)
 {
     const qint64 jobs = options.jobs > 0 ? options.jobs : kDefaultBurndownJobs;
-    std::vector<double> rates[2], claimUs[2], completeUs[2], inserts[2], ratios, insertRatios;
+    std::vector<RawLoopRun> loops[2];
+    std::vector<double> inserts[2], ratios, cpuRatios, insertRatios;
     QJsonObject schema;
     for (int round = 1; round <= options.repeat; ++round) {
         // Alternate which layout goes first, so that a drift of the machine's load favours neither.
@@ -562,20 +591,20 @@ Result<QJsonObject> runRawSplit(const BenchOptions &options)
             auto r = split ? splitRun(options, jobs, round, &schema) : rawLoopRun(options, jobs, round);
             if (!r)
                 return r.error();
-            rates[split].push_back(r->jobsPerS);
-            claimUs[split].push_back(r->claimUsPerJob);
-            completeUs[split].push_back(r->completeUsPerJob);
+            loops[split].push_back(r.value());
             note(options, QStringLiteral("round %1/%2, raw loop on the %3: %4 jobs/s (claim %5 us/job, "
-                                         "complete %6 us/job; load %7)")
+                                         "complete %6 us/job, CPU %7 us/job; load %8)")
                               .arg(round)
                               .arg(options.repeat)
                               .arg(split ? QStringLiteral("split") : QStringLiteral("table"))
                               .arg(r->jobsPerS, 0, 'f', 0)
                               .arg(r->claimUsPerJob, 0, 'f', 2)
                               .arg(r->completeUsPerJob, 0, 'f', 2)
+                              .arg(r->cpuUsPerJob, 0, 'f', 2)
                               .arg(loadAverage().at(0).toDouble()));
         }
-        ratios.push_back(rates[1].back() / rates[0].back());
+        ratios.push_back(loops[1].back().jobsPerS / loops[0].back().jobsPerS);
+        cpuRatios.push_back(loops[1].back().cpuUsPerJob / loops[0].back().cpuUsPerJob);
         for (int k = 0; k < 2; ++k) {
             const bool split = (k == 1) != (round % 2 == 0);
             auto r = insertRun(options, split, jobs, round);
@@ -598,6 +627,11 @@ Result<QJsonObject> runRawSplit(const BenchOptions &options)
         return backlogReads.error();
     note(options, QStringLiteral("list reads measured"));
 
+    std::vector<double> rates[2];
+    for (int k = 0; k < 2; ++k) {
+        for (const RawLoopRun &r : loops[k])
+            rates[k].push_back(r.jobsPerS);
+    }
     const double table = median(rates[0]);
     const double split = median(rates[1]);
     // Enqueue and burn-down of one job, in microseconds: what a job costs over its life on each layout.
@@ -612,10 +646,12 @@ Result<QJsonObject> runRawSplit(const BenchOptions &options)
                                            : QStringLiteral("INDEXED BY idx_jobs_queue / idx_queue_due")},
         {QStringLiteral("analyze"), options.analyze},
         {QStringLiteral("split_schema"), schema},
-        {QStringLiteral("raw_table"), loopJson(rates[0], claimUs[0], completeUs[0])},
-        {QStringLiteral("raw_split"), loopJson(rates[1], claimUs[1], completeUs[1])},
+        {QStringLiteral("raw_table"), loopJson(loops[0])},
+        {QStringLiteral("raw_split"), loopJson(loops[1])},
         {QStringLiteral("split_to_table"), rounded(split / table, 3)},
         {QStringLiteral("runs_split_to_table"), toJsonArray(ratios, 3)},
+        // CPU time per job, split ÷ table, per round: above 1 the split costs more.
+        {QStringLiteral("runs_cpu_split_to_table"), toJsonArray(cpuRatios, 3)},
         {QStringLiteral("insert_batch"), kInsertBatch},
         {QStringLiteral("insert_table_jobs_per_s"), rounded(median(inserts[0]), 0)},
         {QStringLiteral("insert_split_jobs_per_s"), rounded(median(inserts[1]), 0)},
