@@ -232,7 +232,6 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
                                     "finished_at, outcome) VALUES (?, ?, ?, ?, ?, 'completed')"));
         !st)
         return st.error();
-    const auto exec = [&](const QString &statement) { return Sql::exec(d, statement); };
 
     QElapsedTimer timer;
     timer.start();
@@ -244,7 +243,7 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
     for (;;) {
         const qint64 t0 = timer.nsecsElapsed();
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        if (auto st = exec(QStringLiteral("BEGIN IMMEDIATE")); !st)
+        if (auto st = Sql::exec(d, QStringLiteral("BEGIN IMMEDIATE")); !st)
             return st.error();
         claim.addBindValue(workerId);
         claim.addBindValue(now);
@@ -261,7 +260,7 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
             attemptNumbers.append(claim.value(1).toInt());
         }
         claim.finish();
-        if (auto st = exec(QStringLiteral("COMMIT")); !st)
+        if (auto st = Sql::exec(d, QStringLiteral("COMMIT")); !st)
             return st.error();
         const qint64 t1 = timer.nsecsElapsed();
         claimNs += t1 - t0;
@@ -270,15 +269,16 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
 
         const qint64 done = QDateTime::currentMSecsSinceEpoch();
         const QString idList = Sql::idList(ids);
-        if (auto st = exec(QStringLiteral("BEGIN IMMEDIATE")); !st)
+        if (auto st = Sql::exec(d, QStringLiteral("BEGIN IMMEDIATE")); !st)
             return st.error();
-        if (auto st = exec(QString(moveSql)
-                               .replace(QLatin1String("{now}"), QString::number(done))
-                               .replace(QLatin1String("{ids}"), idList));
+        if (auto st = Sql::exec(d, QString(moveSql)
+                                       .replace(QLatin1String("{now}"), QString::number(done))
+                                       .replace(QLatin1String("{ids}"), idList));
             !st)
             return st.error();
-        if (auto st = exec(QStringLiteral("DELETE FROM job_queue WHERE id IN (%1) AND status = 'processing'")
-                               .arg(idList));
+        if (auto st = Sql::exec(
+                d, QStringLiteral("DELETE FROM job_queue WHERE id IN (%1) AND status = 'processing'")
+                       .arg(idList));
             !st)
             return st.error();
         for (qsizetype i = 0; i < ids.size(); ++i) {
@@ -290,7 +290,7 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
             if (auto st = Sql::exec(attempt); !st)
                 return st.error();
         }
-        if (auto st = exec(QStringLiteral("COMMIT")); !st)
+        if (auto st = Sql::exec(d, QStringLiteral("COMMIT")); !st)
             return st.error();
         completeNs += timer.nsecsElapsed() - t1;
     }
