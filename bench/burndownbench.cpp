@@ -180,8 +180,7 @@ Result<PoolRun> poolRun(const BenchOptions &options, qint64 jobs, int threads, i
 
 namespace {
 
-// The timed part of rawLoopRun, a function of its own so that a profiler can tell it from the setup
-// (valgrind --tool=callgrind --toggle-collect='*rawTableLoop*').
+// The timed part of rawLoopRun, not inlined, so that a profile shows it apart from the setup.
 [[gnu::noinline]] Result<RawLoopRun> rawTableLoop(const BenchOptions &options, QSqlDatabase d, qint64 jobs)
 {
     const QString workerId = QStringLiteral("hcm-bench:raw");

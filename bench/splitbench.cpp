@@ -188,7 +188,7 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
     return out;
 }
 
-// The timed part of splitRun (valgrind --tool=callgrind --toggle-collect='*rawSplitLoop*'): the raw loop
+// The timed part of splitRun, not inlined, so that a profile shows it apart from the setup: the raw loop
 // on the split. The claim is the same UPDATE … RETURNING on job_queue; the completion moves the batch into
 // job_archive (INSERT … SELECT with the finished values, then DELETE from job_queue) and writes the
 // attempts, in one transaction.
