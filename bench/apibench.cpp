@@ -170,13 +170,6 @@ double cpuSeconds(qint64 pid = 0)
     return double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
 }
 
-double threadCpuSeconds()
-{
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
-}
-
 QJsonObject latencyJson(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace hcm::bench {
 
@@ -135,6 +136,13 @@ QJsonArray toJsonArray(const std::vector<double> &values, int decimals)
     for (double v : values)
         out.append(rounded(v, decimals));
     return out;
+}
+
+double threadCpuSeconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
 }
 
 QJsonArray loadAverage()

@@ -26,6 +26,7 @@ struct BenchOptions {
     int prefetch = -1;           // burndown: WorkerPool::Options::prefetch
     int batch = 512;             // burndown: WorkerPool::Options::maxClaimBatch
     bool raw = false;            // burndown: the plain SQL loop only
+    bool rawSplit = false;       // burndown: the plain SQL loop beside it on a split job table
     bool store = false;          // burndown: JobStore::claim/finish in a loop on one thread only
     bool rawPlannerPlan = false; // raw loop: let SQLite choose the claim's index (no INDEXED BY)
     bool analyze = false;        // burndown: ANALYZE after the jobs are inserted, before timing
@@ -87,6 +88,8 @@ QJsonArray toJsonArray(const std::vector<double> &values, int decimals);
 // The machine and library versions, and the load average now.
 QJsonObject machineInfo(const DbConfig &anyDatabase);
 QJsonArray loadAverage();
+// CPU time of the calling thread (user and system), in seconds.
+double threadCpuSeconds();
 
 // The modes. Each returns its JSON object, or an error.
 Result<QJsonObject> runEnqueue(const BenchOptions &options);
@@ -106,6 +109,23 @@ Result<QJsonObject> runSchedules(const BenchOptions &options);
 Result<QJsonObject> measureSchedules(const BenchOptions &options, const DbConfig &config,
                                      const std::function<Status()> &afterInsert);
 
+// burndown (burndownbench.cpp): a fresh database with `jobs` test.noop jobs queued, checkpointed.
+Result<std::unique_ptr<RunDatabase>> prepareBurndown(const BenchOptions &options, const QString &label,
+                                                     qint64 jobs);
+// One run of the plain SQL loop of `burndown --raw` on a fresh database of `jobs` queued jobs: jobs per
+// second, and the time of its claim and completion transactions per job.
+struct RawLoopRun {
+    double jobsPerS = 0;
+    double claimUsPerJob = 0;
+    double completeUsPerJob = 0;
+    double cpuUsPerJob = 0; // the calling thread's CPU time in the timed loop: less sensitive to load
+};
+Result<RawLoopRun> rawLoopRun(const BenchOptions &options, qint64 jobs, int run);
+// burndown --raw-split (splitbench.cpp): the raw loop beside the same loop on a job table split into
+// job_queue and job_archive, in alternating rounds, and the jobs page's first reads on both layouts.
+Result<QJsonObject> runRawSplit(const BenchOptions &options);
+
+inline constexpr int kRawBatch = 500; // jobs per claim of the raw loops
 inline constexpr qint64 kDefaultEnqueueJobs = 20000;
 inline constexpr qint64 kDefaultBurndownJobs = 200000;
 inline constexpr qint64 kDefaultLatencyJobs = 1000;

@@ -63,6 +63,9 @@ int main(int argc, char *argv[])
         "  enqueue    JobService::enqueue (one job per transaction) and enqueueMany (batches of 1000)\n"
         "  burndown   time for a WorkerPool to run N pre-inserted test.noop jobs, per thread count;\n"
         "             with --raw: a plain batched claim-and-complete SQL loop on one connection instead;\n"
+        "             with --raw-split: that loop beside the same loop on a job table split into\n"
+        "             job_queue and job_archive (PostgreSQL's layout), --repeat alternating rounds, and\n"
+        "             the jobs page's first page on both layouts\n"
         "             with --store: JobStore::claim/finish in a loop on one thread instead\n"
         "  latency    enqueue -> handler start, one job at a time, idle pool of 4 threads\n"
         "  schedules  --jobs N (10000) schedules due every minute: the scheduler's CPU ms and SQL\n"
@@ -106,6 +109,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption rawOption(
         QStringLiteral("raw"), QStringLiteral("burndown: run the plain SQL loop (the upper-bound reference) "
                                               "instead of the pool."));
+    const QCommandLineOption rawSplitOption(
+        QStringLiteral("raw-split"),
+        QStringLiteral("burndown: run the plain SQL loop on today's job table and on a job_queue / "
+                       "job_archive split, alternately (--repeat rounds), and compare list reads."));
     const QCommandLineOption storeOption(
         QStringLiteral("store"), QStringLiteral("burndown: run JobStore::claim and finish in a loop on one "
                                                 "thread (batches of --batch) instead of the pool."));
@@ -160,8 +167,8 @@ int main(int argc, char *argv[])
     parser.addOption(childKindOption);
     parser.addOption(withoutCountsOption);
     for (const auto *o : {&jobsOption, &threadsOption, &prefetchOption, &batchOption, &rawOption,
-                          &storeOption, &analyzeOption, &plannerPlanOption, &pauseOption, &repeatOption,
-                          &dbOption, &jsonOnlyOption, &verboseOption})
+                          &rawSplitOption, &storeOption, &analyzeOption, &plannerPlanOption, &pauseOption,
+                          &repeatOption, &dbOption, &jsonOnlyOption, &verboseOption})
         parser.addOption(*o);
     parser.process(app);
 
@@ -270,15 +277,24 @@ int main(int argc, char *argv[])
     options.apiThreads = int(apiThreads);
     options.raw = parser.isSet(rawOption);
     options.store = parser.isSet(storeOption);
+    options.rawSplit = parser.isSet(rawSplitOption);
+    if (options.rawSplit && (options.raw || options.store || mode != QLatin1String("burndown")))
+        return fail(QStringLiteral("--raw-split applies to burndown only, without --raw or --store."),
+                    kUsageError);
+    if (options.rawSplit && parser.isSet(dbOption))
+        return fail(QStringLiteral("--raw-split creates several databases per round: leave out --db."),
+                    kUsageError);
     if (options.store && (options.raw || mode != QLatin1String("burndown")))
         return fail(QStringLiteral("--store applies to burndown only, without --raw."), kUsageError);
     options.analyze = parser.isSet(analyzeOption);
     options.paused = parser.values(pauseOption);
-    if (!options.paused.isEmpty() && (mode != QLatin1String("burndown") || options.raw))
-        return fail(QStringLiteral("--pause applies to burndown only, without --raw."), kUsageError);
+    if (!options.paused.isEmpty() && (mode != QLatin1String("burndown") || options.raw || options.rawSplit))
+        return fail(QStringLiteral("--pause applies to burndown only, without --raw or --raw-split."),
+                    kUsageError);
     options.rawPlannerPlan = parser.isSet(plannerPlanOption);
-    if (options.rawPlannerPlan && !options.raw)
-        return fail(QStringLiteral("--raw-planner-plan applies to burndown --raw only."), kUsageError);
+    if (options.rawPlannerPlan && !options.raw && !options.rawSplit)
+        return fail(QStringLiteral("--raw-planner-plan applies to burndown --raw and --raw-split only."),
+                    kUsageError);
     if (options.analyze && mode != QLatin1String("burndown") && mode != QLatin1String("all"))
         return fail(QStringLiteral("--analyze applies to burndown (and the burndown part of all) only."),
                     kUsageError);
@@ -316,9 +332,10 @@ int main(int argc, char *argv[])
         else
             status = r.error();
     } else if (mode == QLatin1String("burndown")) {
-        if (auto r = options.raw     ? runRawLoop(options)
-                     : options.store ? runStoreLoop(options)
-                                     : runBurndown(options);
+        if (auto r = options.raw        ? runRawLoop(options)
+                     : options.rawSplit ? runRawSplit(options)
+                     : options.store    ? runStoreLoop(options)
+                                        : runBurndown(options);
             r)
             out = r.value();
         else
