@@ -13,6 +13,7 @@
 #include <QLocale>
 #include <QSocketNotifier>
 #include <QStandardPaths>
+#include <QThread>
 #include <QTranslator>
 
 #include <csignal>
@@ -100,6 +101,11 @@ QCommandLineOption databaseOption()
             "(parts left out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).")
             .arg(DbConfig::defaultSqlitePath()),
         QCoreApplication::translate("hcm::app", "path"));
+}
+
+int defaultConcurrency()
+{
+    return qMax(2, QThread::idealThreadCount());
 }
 
 bool parseSeconds(const QString &text, double min, double max, int &outMs)

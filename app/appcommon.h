@@ -33,6 +33,10 @@ void configureSecretKey(const QString &option = {});
 // --db of every program: a SQLite file path or a postgresql:// URL (DbConfig::parse).
 QCommandLineOption databaseOption();
 
+// The jobs a worker runs at once when --concurrency does not say (hcm-worker and hcm-admin's in-process
+// worker): the machine's cores, at least 2.
+int defaultConcurrency();
+
 // A number of seconds from `min` to `max` (fractions allowed) as milliseconds in `outMs`; false, and
 // `outMs` unchanged, for anything else.
 bool parseSeconds(const QString &text, double min, double max, int &outMs);

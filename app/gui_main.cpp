@@ -15,7 +15,6 @@
 #include <QCommandLineParser>
 #include <QMessageBox>
 #include <QSessionManager>
-#include <QThread>
 
 using namespace hcm;
 
@@ -45,7 +44,7 @@ AdminOptions addAdminOptions(QCommandLineParser &parser)
     const QCommandLineOption concurrencyOption(
         QStringLiteral("concurrency"),
         QCoreApplication::translate("hcm-admin", "Jobs the in-process worker runs at once (default: %1).")
-            .arg(qMax(2, QThread::idealThreadCount())),
+            .arg(app::defaultConcurrency()),
         QCoreApplication::translate("hcm-admin", "n"));
     const QCommandLineOption refreshOption(
         QStringLiteral("refresh-interval"),
@@ -145,7 +144,7 @@ int main(int argc, char *argv[])
     options.signedInText = identity->signedInText();
     options.runWorker = !parser.isSet(noWorkerOption);
     options.refreshIntervalMs = refresh;
-    options.worker.concurrency = qMax(2, QThread::idealThreadCount());
+    options.worker.concurrency = app::defaultConcurrency();
     if (parser.isSet(concurrencyOption)) {
         options.worker.concurrency = parser.value(concurrencyOption).toInt(&ok);
         if (!ok || options.worker.concurrency < 1 || options.worker.concurrency > 256)

@@ -20,7 +20,6 @@
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QTextStream>
-#include <QThread>
 #include <QTimer>
 
 #include <cstdio>
@@ -70,7 +69,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption concurrencyOption(
         QStringLiteral("concurrency"),
         QCoreApplication::translate("hcm-worker", "Jobs run at the same time (default: %1).")
-            .arg(qMax(2, QThread::idealThreadCount())),
+            .arg(app::defaultConcurrency()),
         QCoreApplication::translate("hcm-worker", "n"));
     const QCommandLineOption pollOption(
         QStringLiteral("poll-interval"),
@@ -167,7 +166,7 @@ int main(int argc, char *argv[])
                     2);
 
     WorkerPool::Options options;
-    options.concurrency = qMax(2, QThread::idealThreadCount());
+    options.concurrency = app::defaultConcurrency();
     if (parser.isSet(concurrencyOption)) {
         bool ok = false;
         options.concurrency = parser.value(concurrencyOption).toInt(&ok);

@@ -260,6 +260,7 @@ private slots:
     void lastSystemAdminStays();
     void identity();
     void userNamesAreChecked();
+    void roleAndInterfaceNames();
 
 private:
     QTemporaryDir m_keyDir;
@@ -548,6 +549,41 @@ void TestAuth::userNamesAreChecked()
         QCOMPARE(int(r.error().code), int(Error::Code::Invalid));
     }
     QCOMPARE(everythingButAudit(tdb.config()), before);
+}
+
+// The stored and typed names of roles and interfaces, both ways, and what a number from outside the
+// enum (a cast) gets.
+void TestAuth::roleAndInterfaceNames()
+{
+    const QList<std::pair<Role, QString>> roles = {{Role::Viewer, QStringLiteral("viewer")},
+                                                   {Role::Operator, QStringLiteral("operator")},
+                                                   {Role::SystemAdmin, QStringLiteral("systemadmin")}};
+    for (const auto &[role, name] : roles) {
+        QCOMPARE(roleToString(role), name);
+        Role parsed = Role::Viewer;
+        QVERIFY(roleFromString(QStringLiteral("  ") + name.toUpper() + QStringLiteral(" "), &parsed));
+        QCOMPARE(int(parsed), int(role));
+    }
+    QCOMPARE(roleDisplayName(Role::Viewer), QStringLiteral("Viewer"));
+    QCOMPARE(roleDisplayName(Role::SystemAdmin), QStringLiteral("System administrator"));
+    Role parsed = Role::Viewer;
+    QVERIFY(roleFromString(QStringLiteral("Admin"), &parsed));
+    QCOMPARE(int(parsed), int(Role::SystemAdmin));
+    for (const QString &bad : {QString(), QStringLiteral("root"), QStringLiteral("admins")}) {
+        parsed = Role::Operator;
+        QVERIFY(!roleFromString(bad, &parsed));
+        QCOMPARE(int(parsed), int(Role::Operator));
+    }
+    QCOMPARE(roleToString(Role(0)), QStringLiteral("viewer"));
+    QCOMPARE(roleToString(Role(4)), QStringLiteral("viewer"));
+    QCOMPARE(roleDisplayName(Role(0)), QString());
+
+    QCOMPARE(interfaceToString(Interface::Gui), QStringLiteral("gui"));
+    QCOMPARE(interfaceToString(Interface::Cli), QStringLiteral("cli"));
+    QCOMPARE(interfaceToString(Interface::Api), QStringLiteral("api"));
+    QCOMPARE(interfaceToString(Interface::Worker), QStringLiteral("worker"));
+    QCOMPARE(interfaceToString(Interface::System), QStringLiteral("system"));
+    QCOMPARE(interfaceToString(Interface(99)), QStringLiteral("system"));
 }
 
 QTEST_GUILESS_MAIN(TestAuth)

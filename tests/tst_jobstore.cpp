@@ -229,85 +229,34 @@ private slots:
         QTest::addColumn<QString>("runAt");
         QTest::addColumn<QString>("expected");
         const QString ok = QStringLiteral("{\"action\":\"full\"}");
-        QTest::newRow("malformed json") << "cache_flush"
-                                        << ""
-                                        << "{\"action\": \"full\",\n \"x\": }"
-                                        << ""
-                                        << ""
-                                        << "line 2, column";
-        QTest::newRow("array payload") << "cache_flush"
-                                       << ""
-                                       << "[1,2]"
-                                       << ""
-                                       << ""
-                                       << "must be a JSON object";
-        QTest::newRow("scalar payload") << "cache_flush"
-                                        << ""
-                                        << "42"
-                                        << ""
-                                        << ""
-                                        << "must be a JSON object";
-        QTest::newRow("1 MiB payload")
-            << "cache_flush"
-            << ""
-            << QStringLiteral("{\"action\":\"full\",\"pad\":\"%1\"}").arg(QString(1 << 20, QLatin1Char('x')))
-            << ""
-            << ""
-            << "limit is 256 KiB";
-        QTest::newRow("unknown type") << "send_rockets"
-                                      << "" << ok << ""
-                                      << ""
-                                      << "Unknown job type \"send_rockets\"";
-        QTest::newRow("empty type") << ""
-                                    << "" << ok << ""
-                                    << ""
-                                    << "Unknown job type";
-        QTest::newRow("priority urgent") << "cache_flush"
-                                         << "urgent" << ok << ""
-                                         << ""
-                                         << "Unknown priority \"urgent\"";
-        QTest::newRow("max_retries -1") << "cache_flush"
-                                        << "" << ok << "-1"
-                                        << ""
-                                        << "max_retries must be from 0 to 25";
-        QTest::newRow("max_retries 26") << "cache_flush"
-                                        << "" << ok << "26"
-                                        << ""
-                                        << "max_retries must be from 0 to 25";
-        QTest::newRow("max_retries text") << "cache_flush"
-                                          << "" << ok << "three"
-                                          << ""
-                                          << "whole number";
-        QTest::newRow("bad run_at") << "cache_flush"
-                                    << "" << ok << ""
-                                    << "tomorrow"
-                                    << "not a date and time";
-        QTest::newRow("run_at 9999-12-31") << "cache_flush"
-                                           << "" << ok << ""
-                                           << "9999-12-31"
-                                           << "more than 10 years ahead";
-        QTest::newRow("bad action") << "cache_flush"
-                                    << ""
-                                    << "{\"action\":\"most\"}"
-                                    << ""
-                                    << ""
-                                    << "must be one of: full, expired";
-        QTest::newRow("unknown field") << "cleanup"
-                                       << ""
-                                       << "{\"tpye\":\"all\"}"
-                                       << ""
-                                       << ""
-                                       << "unknown payload field \"tpye\"";
-        QTest::newRow("sql in type") << "x'); DROP TABLE background_jobs; --"
-                                     << "" << ok << ""
-                                     << ""
-                                     << "Unknown job type";
-        QTest::newRow("bad email") << "email_send"
-                                   << ""
-                                   << "{\"to\":\"nobody\",\"subject\":\"s\"}"
-                                   << ""
-                                   << ""
-                                   << "not an email address";
+        const auto row = [](const char *name, const char *type, const char *priority, const QString &payload,
+                            const char *maxRetries, const char *runAt, const char *expected) {
+            QTest::newRow(name) << QString::fromUtf8(type) << QString::fromUtf8(priority) << payload
+                                << QString::fromUtf8(maxRetries) << QString::fromUtf8(runAt)
+                                << QString::fromUtf8(expected);
+        };
+        row("malformed json", "cache_flush", "", QStringLiteral("{\"action\": \"full\",\n \"x\": }"), "", "",
+            "line 2, column");
+        row("array payload", "cache_flush", "", QStringLiteral("[1,2]"), "", "", "must be a JSON object");
+        row("scalar payload", "cache_flush", "", QStringLiteral("42"), "", "", "must be a JSON object");
+        row("1 MiB payload", "cache_flush", "",
+            QStringLiteral("{\"action\":\"full\",\"pad\":\"%1\"}").arg(QString(1 << 20, QLatin1Char('x'))),
+            "", "", "limit is 256 KiB");
+        row("unknown type", "send_rockets", "", ok, "", "", "Unknown job type \"send_rockets\"");
+        row("empty type", "", "", ok, "", "", "Unknown job type");
+        row("priority urgent", "cache_flush", "urgent", ok, "", "", "Unknown priority \"urgent\"");
+        row("max_retries -1", "cache_flush", "", ok, "-1", "", "max_retries must be from 0 to 25");
+        row("max_retries 26", "cache_flush", "", ok, "26", "", "max_retries must be from 0 to 25");
+        row("max_retries text", "cache_flush", "", ok, "three", "", "whole number");
+        row("bad run_at", "cache_flush", "", ok, "", "tomorrow", "not a date and time");
+        row("run_at 9999-12-31", "cache_flush", "", ok, "", "9999-12-31", "more than 10 years ahead");
+        row("bad action", "cache_flush", "", QStringLiteral("{\"action\":\"most\"}"), "", "",
+            "must be one of: full, expired");
+        row("unknown field", "cleanup", "", QStringLiteral("{\"tpye\":\"all\"}"), "", "",
+            "unknown payload field \"tpye\"");
+        row("sql in type", "x'); DROP TABLE background_jobs; --", "", ok, "", "", "Unknown job type");
+        row("bad email", "email_send", "", QStringLiteral("{\"to\":\"nobody\",\"subject\":\"s\"}"), "", "",
+            "not an email address");
     }
 
     void badInputChangesNothing()

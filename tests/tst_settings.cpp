@@ -85,6 +85,21 @@ QString makeCaCertificate(const QTemporaryDir &dir)
     return openssl.waitForFinished(60000) && openssl.exitCode() == 0 ? cert : QString();
 }
 
+// Sets every field of the table in `s` to its example (tls_ca_file: `caFile`, a real certificate), a
+// secret as a replacement; "" or the first field that refused its example, with the reason.
+QString setEveryFieldToItsExample(NotificationSettings &s, const QString &caFile)
+{
+    for (const SettingsField &f : NotificationSettings::fields()) {
+        const QString example =
+            f.name() == QLatin1String("tls_ca_file") ? caFile : QString::fromUtf8(f.example);
+        if (f.isSecret())
+            f.secret(s).replace(example);
+        else if (const QString problem = f.parse(s, example); !problem.isEmpty())
+            return f.name() + QStringLiteral(": ") + problem;
+    }
+    return {};
+}
+
 qint64 utc(const char *iso)
 {
     return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch();
@@ -169,32 +184,12 @@ void TestSettings::defaultsAndRoundTrip()
     QCOMPARE(s.smtpPort, 587);
     QVERIFY(!s.smtpPassword.isSet);
 
-    s.emailEnabled = true;
-    s.smtpHost = QStringLiteral("smtp.example.com");
-    s.smtpPort = 465;
-    s.smtpSecurity = SmtpSecurity::Tls;
-    s.smtpUsername = QStringLiteral("mailer");
-    s.smtpPassword.replace(QStringLiteral("pässwörd"));
-    s.emailFromAddress = QStringLiteral("hcm@example.com");
-    s.emailFromName = QStringLiteral("HCM Ädmin");
-    s.emailReplyTo = QStringLiteral("ops@example.com");
-    s.emailRecipients = {QStringLiteral("a@example.com"), QStringLiteral("b@example.org")};
-    s.smsEnabled = true;
-    s.twilioAccountSid = QStringLiteral("AC0123456789abcdef0123456789abcdef");
-    s.twilioAuthToken.replace(QStringLiteral("tok"));
-    s.smsFromNumber = QStringLiteral("+15005550006");
-    s.smsRecipients = {QStringLiteral("+14155550123")};
-    s.slackEnabled = true;
-    s.slackWebhookUrl.replace(QStringLiteral("https://hooks.slack.com/services/T/B/X"));
-    s.slackChannel = QStringLiteral("#alerts");
-    s.notifyJobSucceeded = true;
-    s.notifyJobRetried = true;
-    s.notifyWorkerLost = false;
-    s.quietHoursEnabled = true;
-    s.quietHoursStart = QTime(21, 30);
-    s.quietHoursEnd = QTime(6, 15);
-    s.quietHoursTimeZone = QStringLiteral("Europe/Berlin");
-    s.digestFrequency = DigestFrequency::Hourly;
+    // Every field away from its default: the field table's examples (smtp_port 465, smtp_password
+    // "pässwörd", twilio_auth_token "tok", …).
+    QTemporaryDir dir;
+    const QString ca = makeCaCertificate(dir);
+    QVERIFY(!ca.isEmpty());
+    QCOMPARE(setEveryFieldToItsExample(s, ca), QString());
     const SettingsSaveResult r = store.save(s, s.version, kAlice);
     QVERIFY2(r.ok, qPrintable(r.error.message));
     QCOMPARE(r.version, 2);
@@ -252,14 +247,12 @@ void TestSettings::everyFieldRoundTrips()
             QVERIFY2(!f.choices.isEmpty() && f.getChoice && f.setChoice, f.key);
         else
             QVERIFY2(f.member.index() == memberType[int(f.type)], f.key);
-        const QString example = f.name() == QLatin1String("tls_ca_file") ? ca : QString::fromUtf8(f.example);
-        if (f.isSecret())
-            f.secret(s).replace(example);
-        else
-            QCOMPARE(f.parse(s, example), QString());
-        // (but a secret, whose text is "unset" until saved, and a field with one valid value)
-        QVERIFY2(f.text(s) != f.text(defaults) || f.isSecret() || f.choices.size() == 1, f.key);
     }
+    QCOMPARE(setEveryFieldToItsExample(s, ca), QString());
+    // Every field left its default, but a secret (its text is "unset" until saved) and a field with one
+    // valid value.
+    for (const SettingsField &f : NotificationSettings::fields())
+        QVERIFY2(f.text(s) != f.text(defaults) || f.isSecret() || f.choices.size() == 1, f.key);
     const QMap<QString, QString> invalid = s.validate();
     QVERIFY2(invalid.isEmpty(), qPrintable(invalid.keys().join(QLatin1Char(','))));
     const SettingsSaveResult r = store.save(s, s.version, kAlice);

@@ -33,19 +33,9 @@ QIcon statusIcon(JobStatus status, bool retrying)
 {
     if (retrying && status == JobStatus::Queued)
         return icon("status-retrying");
-    switch (status) {
-    case JobStatus::Queued:
-        return icon("status-queued");
-    case JobStatus::Processing:
-        return icon("status-processing");
-    case JobStatus::Completed:
-        return icon("status-completed");
-    case JobStatus::Failed:
-        return icon("status-failed");
-    case JobStatus::Cancelled:
-        return icon("status-cancelled");
-    }
-    return {};
+    // The icons are named after the statuses' stable names: status-queued, status-processing, …
+    const QString name = toString(status);
+    return name.isEmpty() ? QIcon() : icon(QByteArray("status-" + name.toLatin1()).constData());
 }
 
 QIcon allStatusesIcon()
@@ -57,19 +47,11 @@ QColor statusColor(JobStatus status, bool retrying)
 {
     if (retrying && status == JobStatus::Queued)
         return QColor(0xb4, 0x53, 0x09);
-    switch (status) {
-    case JobStatus::Queued:
-        return QColor(0x4b, 0x55, 0x63);
-    case JobStatus::Processing:
-        return QColor(0x1d, 0x4e, 0xd8);
-    case JobStatus::Completed:
-        return QColor(0x15, 0x80, 0x3d);
-    case JobStatus::Failed:
-        return QColor(0xb9, 0x1c, 0x1c);
-    case JobStatus::Cancelled:
-        return QColor(0x6b, 0x72, 0x80);
-    }
-    return {};
+    // Queued, processing, completed, failed, cancelled (JobStatus's order).
+    static constexpr QRgb kColors[] = {0x4b5563, 0x1d4ed8, 0x15803d, 0xb91c1c, 0x6b7280};
+    static_assert(std::size(kColors) == kJobStatusCount);
+    const auto i = static_cast<size_t>(status);
+    return i < std::size(kColors) ? QColor(kColors[i]) : QColor();
 }
 
 } // namespace hcm::ui

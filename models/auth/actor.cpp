@@ -1,64 +1,51 @@
 #include "auth/actor.h"
 
+#include "common/enumnames.h"
+
 #include <QCoreApplication>
 
 namespace hcm {
 
+namespace {
+const char *const kRoleNames[] = {"viewer", "operator", "systemadmin"};
+const char *const kRoleTitles[] = {QT_TRANSLATE_NOOP("hcm::Role", "Viewer"),
+                                   QT_TRANSLATE_NOOP("hcm::Role", "Operator"),
+                                   QT_TRANSLATE_NOOP("hcm::Role", "System administrator")};
+static_assert(std::size(kRoleTitles) == std::size(kRoleNames));
+constexpr EnumNames<Role> kRoles{kRoleNames, Role::Viewer};
+constexpr EnumNames<Role> kRoleDisplay{kRoleTitles, Role::Viewer};
+static_assert(static_cast<int>(Role::SystemAdmin) - static_cast<int>(Role::Viewer) + 1 ==
+              int(std::size(kRoleNames)));
+
+const char *const kInterfaceNames[] = {"gui", "cli", "api", "worker", "system"};
+constexpr EnumNames<Interface> kInterfaces{kInterfaceNames};
+static_assert(static_cast<size_t>(Interface::System) + 1 == std::size(kInterfaceNames));
+} // namespace
+
 QString roleToString(Role role)
 {
-    switch (role) {
-    case Role::Viewer:
-        return QStringLiteral("viewer");
-    case Role::Operator:
-        return QStringLiteral("operator");
-    case Role::SystemAdmin:
-        return QStringLiteral("systemadmin");
-    }
-    return QStringLiteral("viewer");
+    return kRoles.name(role, Role::Viewer);
 }
 
 bool roleFromString(const QString &text, Role *role)
 {
-    const QString t = text.trimmed().toLower();
-    if (t == QLatin1String("viewer"))
-        *role = Role::Viewer;
-    else if (t == QLatin1String("operator"))
-        *role = Role::Operator;
-    else if (t == QLatin1String("systemadmin") || t == QLatin1String("admin"))
-        *role = Role::SystemAdmin;
-    else
+    const QString t = text.trimmed();
+    const std::optional<Role> r =
+        t.compare(QLatin1String("admin"), Qt::CaseInsensitive) == 0 ? Role::SystemAdmin : kRoles.value(t);
+    if (!r)
         return false;
+    *role = *r;
     return true;
 }
 
 QString roleDisplayName(Role role)
 {
-    switch (role) {
-    case Role::Viewer:
-        return QCoreApplication::translate("hcm::Role", "Viewer");
-    case Role::Operator:
-        return QCoreApplication::translate("hcm::Role", "Operator");
-    case Role::SystemAdmin:
-        return QCoreApplication::translate("hcm::Role", "System administrator");
-    }
-    return {};
+    return QCoreApplication::translate("hcm::Role", kRoleDisplay.text(role));
 }
 
 QString interfaceToString(Interface via)
 {
-    switch (via) {
-    case Interface::Gui:
-        return QStringLiteral("gui");
-    case Interface::Cli:
-        return QStringLiteral("cli");
-    case Interface::Api:
-        return QStringLiteral("api");
-    case Interface::Worker:
-        return QStringLiteral("worker");
-    case Interface::System:
-        return QStringLiteral("system");
-    }
-    return QStringLiteral("system");
+    return kInterfaces.name(via, Interface::System);
 }
 
 } // namespace hcm

@@ -1,5 +1,6 @@
 #include "auth/audittablemodel.h"
 
+#include "common/enumnames.h"
 #include "settings/notificationsettings.h"
 
 #include <QDateTime>
@@ -13,6 +14,15 @@
 namespace hcm {
 
 namespace {
+
+// The interfaces an audited action came through, in Interface's order.
+const char *const kInterfaceTitles[] = {
+    //: the interface an audited action came through: the desktop program
+    QT_TRANSLATE_NOOP("hcm::AuditTableModel", "Desktop"), QT_TRANSLATE_NOOP("hcm::AuditTableModel", "hcmctl"),
+    QT_TRANSLATE_NOOP("hcm::AuditTableModel", "HTTP API"),
+    QT_TRANSLATE_NOOP("hcm::AuditTableModel", "Worker"), QT_TRANSLATE_NOOP("hcm::AuditTableModel", "System")};
+static_assert(static_cast<size_t>(Interface::System) + 1 == std::size(kInterfaceTitles));
+constexpr EnumNames<Interface> kInterfaceDisplay{kInterfaceTitles};
 
 QString timeText(qint64 ms)
 {
@@ -169,20 +179,7 @@ QString AuditTableModel::outcomeText(AuditOutcome outcome)
 
 QString AuditTableModel::interfaceText(Interface via)
 {
-    switch (via) {
-    case Interface::Gui:
-        //: the interface an audited action came through: the desktop program
-        return tr("Desktop");
-    case Interface::Cli:
-        return tr("hcmctl");
-    case Interface::Api:
-        return tr("HTTP API");
-    case Interface::Worker:
-        return tr("Worker");
-    case Interface::System:
-        return tr("System");
-    }
-    return {};
+    return tr(kInterfaceDisplay.text(via));
 }
 
 bool AuditTableModel::canFetchMore(const QModelIndex &parent) const

@@ -1,5 +1,6 @@
 #include "jobsql.h"
 
+#include "common/enumnames.h"
 #include "db/dialect.h"
 #include "db/notificationlistener.h"
 
@@ -193,31 +194,17 @@ int TransitionColumns::indexOf(const char *name) const
     return i;
 }
 
+namespace {
+// The column each JobSortColumn orders by, in the enum's order.
+const char *const kSortColumnNames[] = {"id",         "job_type",   "status",       "priority", "attempts",
+                                        "created_at", "started_at", "completed_at", "run_at",   "worker_id"};
+static_assert(static_cast<size_t>(JobSortColumn::Worker) + 1 == std::size(kSortColumnNames));
+constexpr EnumNames<JobSortColumn> kSortColumns{kSortColumnNames};
+} // namespace
+
 QString sortExpression(JobSortColumn column)
 {
-    switch (column) {
-    case JobSortColumn::Id:
-        return QStringLiteral("id");
-    case JobSortColumn::Type:
-        return QStringLiteral("job_type");
-    case JobSortColumn::Status:
-        return QStringLiteral("status");
-    case JobSortColumn::Priority:
-        return QStringLiteral("priority");
-    case JobSortColumn::Attempts:
-        return QStringLiteral("attempts");
-    case JobSortColumn::CreatedAt:
-        return QStringLiteral("created_at");
-    case JobSortColumn::StartedAt:
-        return QStringLiteral("started_at");
-    case JobSortColumn::CompletedAt:
-        return QStringLiteral("completed_at");
-    case JobSortColumn::RunAt:
-        return QStringLiteral("run_at");
-    case JobSortColumn::Worker:
-        return QStringLiteral("worker_id");
-    }
-    return QStringLiteral("id");
+    return kSortColumns.name(column, JobSortColumn::Id);
 }
 
 namespace {

@@ -14,28 +14,17 @@ namespace hcm {
 
 namespace {
 
+// What each column sorts by, in the columns' order (the duration sorts by the end; the error column
+// has no order of its own and sorts by ID).
+constexpr JobSortColumn kSortColumns[] = {
+    JobSortColumn::Id,       JobSortColumn::Type,      JobSortColumn::Status,    JobSortColumn::Priority,
+    JobSortColumn::Attempts, JobSortColumn::CreatedAt, JobSortColumn::StartedAt, JobSortColumn::CompletedAt,
+    JobSortColumn::Worker,   JobSortColumn::Id};
+static_assert(std::size(kSortColumns) == JobTableModel::ColumnCount);
+
 JobSortColumn sortColumnFor(int column)
 {
-    switch (column) {
-    case JobTableModel::TypeColumn:
-        return JobSortColumn::Type;
-    case JobTableModel::StatusColumn:
-        return JobSortColumn::Status;
-    case JobTableModel::PriorityColumn:
-        return JobSortColumn::Priority;
-    case JobTableModel::AttemptsColumn:
-        return JobSortColumn::Attempts;
-    case JobTableModel::CreatedColumn:
-        return JobSortColumn::CreatedAt;
-    case JobTableModel::StartedColumn:
-        return JobSortColumn::StartedAt;
-    case JobTableModel::DurationColumn:
-        return JobSortColumn::CompletedAt;
-    case JobTableModel::WorkerColumn:
-        return JobSortColumn::Worker;
-    default:
-        return JobSortColumn::Id;
-    }
+    return column >= 0 && column < JobTableModel::ColumnCount ? kSortColumns[column] : JobSortColumn::Id;
 }
 
 // Everything the table shows: a row is repainted only when one of these changed.

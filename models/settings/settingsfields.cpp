@@ -93,6 +93,41 @@ QString quoted(const QString &value)
     return value.size() <= kShown ? value : value.left(kShown) + QChar(0x2026);
 }
 
+// What the address fields say about a value that is not an address.
+QString notHostName(const QString &text)
+{
+    return NotificationSettings::tr("\"%1\" is not a host name or IP address.").arg(text);
+}
+
+QString notEmail(const QString &text)
+{
+    return NotificationSettings::tr("\"%1\" is not an email address.").arg(text);
+}
+
+QString notE164(const QString &text)
+{
+    return NotificationSettings::tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(text);
+}
+
+using Check = bool (*)(const QString &);
+using Problem = QString (*)(const QString &);
+
+// The rule of a field that may stay empty (not used) and is otherwise checked by `valid`: "" or the
+// problem.
+QString emptyOrValid(const QString &value, Check valid, Problem problem)
+{
+    return value.isEmpty() || valid(value) ? QString() : problem(value);
+}
+
+// The rule of a list field: every entry is checked by `valid`; the problem of the first that is not.
+QString allValid(const QStringList &values, Check valid, Problem problem)
+{
+    for (const QString &v : values)
+        if (!valid(v))
+            return problem(v);
+    return QString();
+}
+
 } // namespace
 
 // The field table. One row per field, in form order; everything else about a field is derived from its
@@ -116,12 +151,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .label = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMTP server"),
          .maxLength = 253,
          .member = &N::smtpHost,
-         .rule =
-             [](const N &s) {
-                 return s.smtpHost.isEmpty() || isHostName(s.smtpHost)
-                            ? QString()
-                            : tr("\"%1\" is not a host name or IP address.").arg(s.smtpHost);
-             },
+         .rule = [](const N &s) { return emptyOrValid(s.smtpHost, isHostName, notHostName); },
          .example = "smtp.example.com"},
         {.key = "smtp_port",
          .type = T::Int,
@@ -172,12 +202,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .label = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "From address"),
          .maxLength = 254,
          .member = &N::emailFromAddress,
-         .rule =
-             [](const N &s) {
-                 return s.emailFromAddress.isEmpty() || isEmail(s.emailFromAddress)
-                            ? QString()
-                            : tr("\"%1\" is not an email address.").arg(s.emailFromAddress);
-             },
+         .rule = [](const N &s) { return emptyOrValid(s.emailFromAddress, isEmail, notEmail); },
          .example = "hcm@example.com"},
         {.key = "email_from_name",
          .type = T::Text,
@@ -199,12 +224,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .label = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Reply-to address"),
          .maxLength = 254,
          .member = &N::emailReplyTo,
-         .rule =
-             [](const N &s) {
-                 return s.emailReplyTo.isEmpty() || isEmail(s.emailReplyTo)
-                            ? QString()
-                            : tr("\"%1\" is not an email address.").arg(s.emailReplyTo);
-             },
+         .rule = [](const N &s) { return emptyOrValid(s.emailReplyTo, isEmail, notEmail); },
          .example = "ops@example.com"},
         {.key = "email_recipients",
          .type = T::List,
@@ -212,13 +232,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .label = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "Admin email recipients"),
          .maxLength = 254,
          .member = &N::emailRecipients,
-         .rule =
-             [](const N &s) {
-                 for (const QString &r : s.emailRecipients)
-                     if (!isEmail(r))
-                         return tr("\"%1\" is not an email address.").arg(r);
-                 return QString();
-             },
+         .rule = [](const N &s) { return allValid(s.emailRecipients, isEmail, notEmail); },
          .example = "a@example.com,b@example.org"},
         // SMS (Twilio)
         {.key = "sms_enabled",
@@ -268,13 +282,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .label = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS sender number"),
          .maxLength = 16,
          .member = &N::smsFromNumber,
-         .rule =
-             [](const N &s) {
-                 return s.smsFromNumber.isEmpty() || isE164(s.smsFromNumber)
-                            ? QString()
-                            : tr("\"%1\" is not a phone number in E.164 form (+14155550123).")
-                                  .arg(s.smsFromNumber);
-             },
+         .rule = [](const N &s) { return emptyOrValid(s.smsFromNumber, isE164, notE164); },
          .example = "+15005550006"},
         {.key = "sms_recipients",
          .type = T::List,
@@ -282,13 +290,7 @@ const QList<SettingsField> &NotificationSettings::fields()
          .label = QT_TRANSLATE_NOOP("hcm::NotificationSettings", "SMS recipients"),
          .maxLength = 16,
          .member = &N::smsRecipients,
-         .rule =
-             [](const N &s) {
-                 for (const QString &r : s.smsRecipients)
-                     if (!isE164(r))
-                         return tr("\"%1\" is not a phone number in E.164 form (+14155550123).").arg(r);
-                 return QString();
-             },
+         .rule = [](const N &s) { return allValid(s.smsRecipients, isE164, notE164); },
          .example = "+14155550123,+442071838750"},
         {.key = "twilio_base_url",
          .type = T::Text,
