@@ -31,7 +31,8 @@ struct RateLimits {
 // The HTTP API of hcm-worker: the seven endpoints of docs/api.md on an HttpServer. Requests are framed
 // on the calling (main) thread, which never runs SQL; everything that needs the database (the token,
 // the rate limit, the call itself) runs on a pool of `threads` threads with one connection each, and
-// the answer is handed back to the connection when it is ready.
+// the answer is handed back to the connection when it is ready. On SQLite the pool's writes go to the
+// database's writer thread (WriteGroup), which commits those of the moment together.
 class ApiServer final : public QObject {
     Q_OBJECT
 
@@ -43,7 +44,7 @@ public:
         std::optional<QSslConfiguration> tls;
         HttpServer::Limits limits;
         RateLimits rates;
-        int threads = 4;
+        int threads = 8;
         int maxQueuedRequests = 2000; // more waiting for a pool thread are answered 503
         std::shared_ptr<Clock> clock = Clock::system();
     };

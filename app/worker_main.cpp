@@ -137,8 +137,8 @@ int main(int argc, char *argv[])
         QStringLiteral("api-threads"),
         QCoreApplication::translate("hcm-worker",
                                     "Threads answering API requests, each with its own database "
-                                    "connection (default: 4)."),
-        QCoreApplication::translate("hcm-worker", "n"), QStringLiteral("4"));
+                                    "connection (default: 8)."),
+        QCoreApplication::translate("hcm-worker", "n"), QStringLiteral("8"));
     const QCommandLineOption apiTimeoutOption(
         QStringLiteral("api-header-timeout"),
         QCoreApplication::translate("hcm-worker",

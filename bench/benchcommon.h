@@ -36,7 +36,7 @@ struct BenchOptions {
     QString tempDir;             // folder of the temporary databases
     bool jsonOnly = false;       // no human notes on stderr
     int connections = 8;         // api: keep-alive client connections
-    int apiThreads = 4;          // api: hcm-worker --api-threads
+    int apiThreads = 8;          // api: hcm-worker --api-threads
 };
 
 // Human notes on stderr (silenced by --json-only).

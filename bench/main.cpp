@@ -160,8 +160,9 @@ int main(int argc, char *argv[])
         QStringLiteral("8"));
     parser.addOption(connectionsOption);
     const QCommandLineOption apiThreadsOption(
-        QStringLiteral("api-threads"), QStringLiteral("api, pg-api: the server's --api-threads (default 4)."),
-        QStringLiteral("n"), QStringLiteral("4"));
+        QStringLiteral("api-threads"),
+        QStringLiteral("api, pg-api: the server's --api-threads (default 8, as hcm-worker)."),
+        QStringLiteral("n"), QStringLiteral("8"));
     parser.addOption(apiThreadsOption);
     parser.addOption(processesOption);
     parser.addOption(childKindOption);

@@ -7,6 +7,7 @@
 #include "db/database.h"
 #include "db/dialect.h"
 #include "db/sqlitestatement.h"
+#include "db/writegroup.h"
 
 #include <QRegularExpression>
 #include <QSqlQuery>
@@ -328,16 +329,23 @@ Result<ApiIdentity> ApiTokenStore::authenticate(const QString &token, const QStr
         return Error{Error::Code::Invalid, tr("The user \"%1\" has an unknown role.").arg(identity.userName)};
 
     if (now - lastUsedAt >= kLastUseResolutionMs) {
-        QSqlQuery u(conn.value());
-        u.prepare(
-            QStringLiteral("UPDATE api_tokens SET last_used_at = ?, last_used_address = ? WHERE id = ?"));
-        u.addBindValue(now);
-        u.addBindValue(clientAddress);
-        u.addBindValue(identity.tokenId);
+        // SQLite: through the writer (WriteGroup), not past it into the busy handler's sleeps.
+        const Status recorded = WriteGroup::run(m_config, [&]() -> Status {
+            auto writer = Database::connection(m_config);
+            if (!writer)
+                return writer.error();
+            QSqlQuery u(writer.value());
+            u.prepare(
+                QStringLiteral("UPDATE api_tokens SET last_used_at = ?, last_used_address = ? WHERE id = ?"));
+            u.addBindValue(now);
+            u.addBindValue(clientAddress);
+            u.addBindValue(identity.tokenId);
+            return Sql::exec(u, tr("recording the token's use"));
+        });
         // The last use is information, not a condition: a failed write leaves the request alone.
-        if (auto st = Sql::exec(u, tr("recording the token's use")); !st)
+        if (!recorded)
             qCWarning(lcApp) << "API token" << identity.tokenId
-                             << "last use not recorded:" << st.error().message;
+                             << "last use not recorded:" << recorded.error().message;
     }
     return identity;
 }

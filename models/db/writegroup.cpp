@@ -4,7 +4,9 @@
 #include "db/sqlitestatement.h"
 
 #include <QCoreApplication>
+#include <QThread>
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -28,28 +30,32 @@ struct Piece {
     std::vector<std::function<void()>> after;
 };
 
-// One per database file: the pieces waiting for the next transaction, and whether one is running.
+// One per database file: its writer thread, and the pieces waiting for its next transaction.
 struct Group {
     std::mutex mutex;
-    std::condition_variable finished;
+    std::condition_variable arrived;  // the writer waits for pieces
+    std::condition_variable finished; // the callers wait for their piece
     std::vector<Piece *> pending;
-    bool leading = false;
+    std::unique_ptr<QThread> writer;
+    bool running = false; // the writer takes pieces (false: not started, idle too long, or stopped)
+    bool stopping = false;
 };
+
+std::mutex g_groupsMutex;
+std::map<QString, std::unique_ptr<Group>> g_groups;
 
 Group &groupFor(const DbConfig &config)
 {
-    static std::mutex mutex;
-    static std::map<QString, std::unique_ptr<Group>> groups;
-    const std::lock_guard lock(mutex);
-    std::unique_ptr<Group> &group = groups[config.sqlitePath];
+    const std::lock_guard lock(g_groupsMutex);
+    std::unique_ptr<Group> &group = g_groups[config.sqlitePath];
     if (!group)
         group = std::make_unique<Group>();
     return *group;
 }
 
-// While this thread leads a group: the connection of its transaction (a group of several pieces) and the
+// On a writer thread: that it is one, the connection of a group's transaction (several pieces) and the
 // piece it runs now.
-thread_local bool t_leading = false;
+thread_local bool t_writer = false;
 thread_local QString t_connection;
 thread_local Piece *t_piece = nullptr;
 
@@ -107,10 +113,13 @@ Status runTogether(const DbConfig &config, const std::vector<Piece *> &batch)
 
 void lead(const DbConfig &config, const std::vector<Piece *> &batch)
 {
-    t_leading = true;
     if (batch.size() == 1) {
-        // Alone: the piece's own transactions, committed as they go; afterCommit() runs at once.
+        // Alone: the piece's own transactions, committed as they go.
+        t_piece = batch.front();
         batch.front()->result = (*batch.front()->work)();
+        t_piece = nullptr;
+        if (!batch.front()->result)
+            batch.front()->after.clear();
     } else if (const Status group = runTogether(config, batch); !group) {
         for (Piece *p : batch) {
             p->after.clear();
@@ -118,29 +127,22 @@ void lead(const DbConfig &config, const std::vector<Piece *> &batch)
                 p->result = group;
         }
     }
-    t_leading = false;
 }
 
-} // namespace
+// A writer leaves after this long without a piece (its connection closed); the next piece starts another.
+constexpr auto kWriterIdle = std::chrono::seconds(30);
 
-Status WriteGroup::run(const DbConfig &config, const std::function<Status()> &work)
+void writerLoop(Group &group, const DbConfig config)
 {
-    // PostgreSQL has many writers; a piece that writes again runs inside its own group.
-    if (!config.isSqlite() || t_leading)
-        return work();
-    Group &group = groupFor(config);
-    Piece me;
-    me.work = &work;
+    t_writer = true;
     std::unique_lock lock(group.mutex);
-    group.pending.push_back(&me);
-    while (!me.done) {
-        if (group.leading) {
-            group.finished.wait(lock);
-            continue;
-        }
-        // This thread's piece is still pending (a running group would have finished it): it leads the
-        // next group with every piece that arrived meanwhile.
-        group.leading = true;
+    while (true) {
+        if (group.pending.empty() && !group.stopping && !group.arrived.wait_for(lock, kWriterIdle, [&] {
+                return !group.pending.empty() || group.stopping;
+            }))
+            break; // idle
+        if (group.pending.empty())
+            break; // stopping, nothing left
         std::vector<Piece *> batch;
         batch.swap(group.pending);
         lock.unlock();
@@ -148,9 +150,57 @@ Status WriteGroup::run(const DbConfig &config, const std::function<Status()> &wo
         lock.lock();
         for (Piece *p : batch)
             p->done = true;
-        group.leading = false;
         group.finished.notify_all();
     }
+    group.running = false;
+    lock.unlock();
+    Database::closeThreadConnections();
+}
+
+// Stops every writer: before the application object goes (their connections are closed on their own
+// threads while Qt's SQL registry is still there).
+void stopWriters()
+{
+    const std::lock_guard groupsLock(g_groupsMutex);
+    for (auto &[path, group] : g_groups) {
+        {
+            const std::lock_guard lock(group->mutex);
+            group->stopping = true;
+        }
+        group->arrived.notify_all();
+        if (group->writer)
+            group->writer->wait();
+        group->writer.reset();
+    }
+}
+
+} // namespace
+
+Status WriteGroup::run(const DbConfig &config, const std::function<Status()> &work)
+{
+    // PostgreSQL has many writers; a piece that writes again runs inside its own group; without an
+    // application object there is nothing to stop a writer thread at exit.
+    if (!config.isSqlite() || t_writer || !QCoreApplication::instance())
+        return work();
+    Group &group = groupFor(config);
+    Piece me;
+    me.work = &work;
+    std::unique_lock lock(group.mutex);
+    if (group.stopping)
+        return Error{Error::Code::Database, Tr::tr("The program is shutting down; the change was not made.")};
+    if (!group.running) {
+        static std::once_flag once;
+        std::call_once(once, [] { qAddPostRoutine(stopWriters); });
+        if (group.writer)
+            group.writer->wait(); // one that left idle
+        group.writer.reset(QThread::create(writerLoop, std::ref(group), config));
+        group.writer->setObjectName(QStringLiteral("hcm-writer"));
+        group.running = true;
+        group.writer->start();
+    }
+    group.pending.push_back(&me);
+    group.arrived.notify_one();
+    group.finished.wait(lock, [&] { return me.done; });
     lock.unlock();
     for (const auto &then : me.after)
         then();
