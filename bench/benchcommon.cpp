@@ -3,6 +3,7 @@
 #include "db/database.h"
 #include "jobs/jobservice.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QSqlQuery>
@@ -191,6 +192,32 @@ QJsonObject machineInfo(const DbConfig &anyDatabase)
     }
     out.insert(QStringLiteral("load_average"), loadAverage());
     return out;
+}
+
+Result<qint64> rawClaim(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, QList<qint64> &ids,
+                        QList<int> &attemptNumbers)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (auto st = Sql::exec(d, QStringLiteral("BEGIN IMMEDIATE")); !st)
+        return st.error();
+    claim.addBindValue(workerId);
+    claim.addBindValue(now);
+    claim.addBindValue(now);
+    claim.addBindValue(now + 30000);
+    claim.addBindValue(now);
+    claim.addBindValue(kRawBatch);
+    if (auto st = Sql::exec(claim); !st)
+        return st.error();
+    ids.clear();
+    attemptNumbers.clear();
+    while (claim.next()) {
+        ids.append(claim.value(0).toLongLong());
+        attemptNumbers.append(claim.value(1).toInt());
+    }
+    claim.finish();
+    if (auto st = Sql::exec(d, QStringLiteral("COMMIT")); !st)
+        return st.error();
+    return now;
 }
 
 } // namespace hcm::bench

@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -126,6 +128,11 @@ Result<RawLoopRun> rawLoopRun(const BenchOptions &options, qint64 jobs, int run)
 Result<QJsonObject> runRawSplit(const BenchOptions &options);
 
 inline constexpr int kRawBatch = 500; // jobs per claim of the raw loops
+// The raw loops' claim: up to kRawBatch jobs marked processing by `workerId` in one BEGIN IMMEDIATE
+// transaction on `d`, through `claim` (its values: worker, started, updated, lease end, now, limit; its
+// rows: id, attempt); the ids and attempt numbers (empty when none was left). Returns the claim's time.
+Result<qint64> rawClaim(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, QList<qint64> &ids,
+                        QList<int> &attemptNumbers);
 inline constexpr qint64 kDefaultEnqueueJobs = 20000;
 inline constexpr qint64 kDefaultBurndownJobs = 200000;
 inline constexpr qint64 kDefaultLatencyJobs = 1000;

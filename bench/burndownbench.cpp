@@ -218,26 +218,10 @@ namespace {
     const double cpuStart = threadCpuSeconds();
     for (;;) {
         const qint64 t0 = timer.nsecsElapsed();
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        if (auto st = exec(QStringLiteral("BEGIN IMMEDIATE")); !st)
-            return st.error();
-        claim.addBindValue(workerId);
-        claim.addBindValue(now);
-        claim.addBindValue(now);
-        claim.addBindValue(now + 30000);
-        claim.addBindValue(now);
-        claim.addBindValue(kRawBatch);
-        if (auto st = Sql::exec(claim); !st)
-            return st.error();
-        ids.clear();
-        attemptNumbers.clear();
-        while (claim.next()) {
-            ids.append(claim.value(0).toLongLong());
-            attemptNumbers.append(claim.value(1).toInt());
-        }
-        claim.finish();
-        if (auto st = exec(QStringLiteral("COMMIT")); !st)
-            return st.error();
+        const auto claimed = rawClaim(d, claim, workerId, ids, attemptNumbers);
+        if (!claimed)
+            return claimed.error();
+        const qint64 now = claimed.value();
         const qint64 t1 = timer.nsecsElapsed();
         claimNs += t1 - t0;
         if (ids.isEmpty())

@@ -43,6 +43,22 @@ Status insertRow(const DbConfig &config, int piece)
     return Sql::exec(q, QStringLiteral("adding a row"));
 }
 
+// The row `piece` added inside a Transaction of its own, committed or (with an error) rolled back.
+Status insertInTransaction(const DbConfig &config, int piece, bool commit)
+{
+    auto conn = Database::connection(config);
+    if (!conn)
+        return conn.error();
+    Transaction tx(conn.value());
+    if (auto st = tx.begin(); !st)
+        return st;
+    if (auto st = insertRow(config, piece); !st)
+        return st;
+    if (!commit)
+        return Error{Error::Code::Conflict, QStringLiteral("piece %1 changes its mind").arg(piece)};
+    return tx.commit();
+}
+
 // WriteGroup::run(piece) on a thread of its own.
 class Caller final {
 public:
@@ -187,34 +203,10 @@ private slots:
             unblock());
         // A Transaction inside a piece is a savepoint of the group's transaction: rolled back alone …
         Caller rolledBack(
-            config(),
-            [this]() -> Status {
-                auto conn = Database::connection(config());
-                if (!conn)
-                    return conn.error();
-                Transaction tx(conn.value());
-                if (auto st = tx.begin(); !st)
-                    return st;
-                if (auto st = insertRow(config(), 4); !st)
-                    return st;
-                return Error{Error::Code::Conflict, QStringLiteral("piece 4 changes its mind")};
-            },
-            unblock());
+            config(), [this] { return insertInTransaction(config(), 4, false); }, unblock());
         // … or released into it.
         Caller committed(
-            config(),
-            [this]() -> Status {
-                auto conn = Database::connection(config());
-                if (!conn)
-                    return conn.error();
-                Transaction tx(conn.value());
-                if (auto st = tx.begin(); !st)
-                    return st;
-                if (auto st = insertRow(config(), 5); !st)
-                    return st;
-                return tx.commit();
-            },
-            unblock());
+            config(), [this] { return insertInTransaction(config(), 5, true); }, unblock());
         QTRY_COMPARE(WriteGroup::waiting(config()), 4);
         release();
         for (Caller *c : {&plain, &failing, &rolledBack, &committed})
