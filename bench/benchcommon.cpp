@@ -4,6 +4,7 @@
 #include "jobs/jobservice.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QSqlQuery>
@@ -194,8 +195,8 @@ QJsonObject machineInfo(const DbConfig &anyDatabase)
     return out;
 }
 
-Result<qint64> rawClaim(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, QList<qint64> &ids,
-                        QList<int> &attemptNumbers)
+static Result<qint64> rawClaim(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, QList<qint64> &ids,
+                               QList<int> &attemptNumbers)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (auto st = Sql::exec(d, QStringLiteral("BEGIN IMMEDIATE")); !st)
@@ -218,6 +219,56 @@ Result<qint64> rawClaim(QSqlDatabase d, QSqlQuery &claim, const QString &workerI
     if (auto st = Sql::exec(d, QStringLiteral("COMMIT")); !st)
         return st.error();
     return now;
+}
+
+Result<RawLoopRun> rawLoop(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, qint64 jobs,
+                           const std::function<Status(const QString &idList, qint64 done)> &complete)
+{
+    QSqlQuery attempt(d);
+    if (auto st = Sql::prepare(
+            attempt, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
+                                    "finished_at, outcome) VALUES (?, ?, ?, ?, ?, 'completed')"));
+        !st)
+        return st.error();
+    QElapsedTimer timer;
+    timer.start();
+    QList<qint64> ids;
+    QList<int> attemptNumbers;
+    qint64 claimNs = 0;
+    qint64 completeNs = 0;
+    const double cpuStart = threadCpuSeconds();
+    for (;;) {
+        const qint64 t0 = timer.nsecsElapsed();
+        const auto claimed = rawClaim(d, claim, workerId, ids, attemptNumbers);
+        if (!claimed)
+            return claimed.error();
+        const qint64 t1 = timer.nsecsElapsed();
+        claimNs += t1 - t0;
+        if (ids.isEmpty())
+            break;
+
+        const qint64 done = QDateTime::currentMSecsSinceEpoch();
+        if (auto st = Sql::exec(d, QStringLiteral("BEGIN IMMEDIATE")); !st)
+            return st.error();
+        if (auto st = complete(Sql::idList(ids), done); !st)
+            return st.error();
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            attempt.addBindValue(ids.at(i));
+            attempt.addBindValue(attemptNumbers.at(i));
+            attempt.addBindValue(workerId);
+            attempt.addBindValue(claimed.value());
+            attempt.addBindValue(done);
+            if (auto st = Sql::exec(attempt); !st)
+                return st.error();
+        }
+        if (auto st = Sql::exec(d, QStringLiteral("COMMIT")); !st)
+            return st.error();
+        completeNs += timer.nsecsElapsed() - t1;
+    }
+    const double seconds = double(timer.nsecsElapsed()) / 1e9;
+    const double cpuUs = (threadCpuSeconds() - cpuStart) * 1e6 / double(jobs);
+    return RawLoopRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs),
+                      double(completeNs) / 1e3 / double(jobs), cpuUs};
 }
 
 } // namespace hcm::bench

@@ -123,16 +123,17 @@ struct RawLoopRun {
     double cpuUsPerJob = 0; // the calling thread's CPU time in the timed loop: less sensitive to load
 };
 Result<RawLoopRun> rawLoopRun(const BenchOptions &options, qint64 jobs, int run);
+// The raw loops' timed part (burndown --raw and --raw-split) on `d`, until no job is left: a claim of up to
+// kRawBatch jobs in one BEGIN IMMEDIATE transaction through `claim` (its values: worker, started, updated,
+// lease end, now, limit; its rows: id, attempt), then the completion's transaction: `complete(idList,
+// done)` changes the claimed jobs' rows, and their attempt rows are added.
+Result<RawLoopRun> rawLoop(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, qint64 jobs,
+                           const std::function<Status(const QString &idList, qint64 done)> &complete);
 // burndown --raw-split (splitbench.cpp): the raw loop beside the same loop on a job table split into
 // job_queue and job_archive, in alternating rounds, and the jobs page's first reads on both layouts.
 Result<QJsonObject> runRawSplit(const BenchOptions &options);
 
 inline constexpr int kRawBatch = 500; // jobs per claim of the raw loops
-// The raw loops' claim: up to kRawBatch jobs marked processing by `workerId` in one BEGIN IMMEDIATE
-// transaction on `d`, through `claim` (its values: worker, started, updated, lease end, now, limit; its
-// rows: id, attempt); the ids and attempt numbers (empty when none was left). Returns the claim's time.
-Result<qint64> rawClaim(QSqlDatabase d, QSqlQuery &claim, const QString &workerId, QList<qint64> &ids,
-                        QList<int> &attemptNumbers);
 inline constexpr qint64 kDefaultEnqueueJobs = 20000;
 inline constexpr qint64 kDefaultBurndownJobs = 200000;
 inline constexpr qint64 kDefaultLatencyJobs = 1000;

@@ -186,7 +186,6 @@ namespace {
     const QString workerId = QStringLiteral("hcm-bench:raw");
 
     QSqlQuery claim(d);
-    QSqlQuery attempt(d);
     claim.setForwardOnly(true);
     // INDEXED BY: without statistics SQLite prefers idx_jobs_type and sorts every queued job per claim.
     const QString claimIndex =
@@ -202,59 +201,13 @@ namespace {
             .arg(claimIndex);
     if (auto st = Sql::prepare(claim, claimSql); !st)
         return st.error();
-    if (auto st = Sql::prepare(
-            attempt, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                    "finished_at, outcome) VALUES (?, ?, ?, ?, ?, 'completed')"));
-        !st)
-        return st.error();
-    const auto exec = [&](const QString &statement) { return Sql::exec(d, statement); };
-
-    QElapsedTimer timer;
-    timer.start();
-    QList<qint64> ids;
-    QList<int> attemptNumbers;
-    qint64 claimNs = 0;
-    qint64 completeNs = 0;
-    const double cpuStart = threadCpuSeconds();
-    for (;;) {
-        const qint64 t0 = timer.nsecsElapsed();
-        const auto claimed = rawClaim(d, claim, workerId, ids, attemptNumbers);
-        if (!claimed)
-            return claimed.error();
-        const qint64 now = claimed.value();
-        const qint64 t1 = timer.nsecsElapsed();
-        claimNs += t1 - t0;
-        if (ids.isEmpty())
-            break;
-
-        const qint64 done = QDateTime::currentMSecsSinceEpoch();
-        if (auto st = exec(QStringLiteral("BEGIN IMMEDIATE")); !st)
-            return st.error();
-        if (auto st = exec(
-                QStringLiteral("UPDATE background_jobs SET status = 'completed', result = '{}', "
-                               "completed_at = %1, updated_at = %1, lease_expires_at = NULL, progress = 1 "
-                               "WHERE id IN (%2) AND status = 'processing'")
-                    .arg(done)
-                    .arg(Sql::idList(ids)));
-            !st)
-            return st.error();
-        for (qsizetype i = 0; i < ids.size(); ++i) {
-            attempt.addBindValue(ids.at(i));
-            attempt.addBindValue(attemptNumbers.at(i));
-            attempt.addBindValue(workerId);
-            attempt.addBindValue(now);
-            attempt.addBindValue(done);
-            if (auto st = Sql::exec(attempt); !st)
-                return st.error();
-        }
-        if (auto st = exec(QStringLiteral("COMMIT")); !st)
-            return st.error();
-        completeNs += timer.nsecsElapsed() - t1;
-    }
-    const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    const double cpuUs = (threadCpuSeconds() - cpuStart) * 1e6 / double(jobs);
-    return RawLoopRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs),
-                      double(completeNs) / 1e3 / double(jobs), cpuUs};
+    return rawLoop(d, claim, workerId, jobs, [&](const QString &idList, qint64 done) {
+        return Sql::exec(d, QStringLiteral("UPDATE background_jobs SET status = 'completed', result = '{}', "
+                                           "completed_at = %1, updated_at = %1, lease_expires_at = NULL, "
+                                           "progress = 1 WHERE id IN (%2) AND status = 'processing'")
+                                .arg(done)
+                                .arg(idList));
+    });
 }
 
 } // namespace

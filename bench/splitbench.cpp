@@ -212,7 +212,6 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
 
     const QString workerId = QStringLiteral("hcm-bench:raw");
     QSqlQuery claim(d);
-    QSqlQuery attempt(d);
     claim.setForwardOnly(true);
     const QString claimIndex =
         options.rawPlannerPlan ? QString() : QStringLiteral("INDEXED BY idx_queue_due");
@@ -227,61 +226,16 @@ QJsonArray indexNames(QSqlDatabase d, const QString &table)
                        .arg(claimIndex));
         !st)
         return st.error();
-    if (auto st = Sql::prepare(
-            attempt, QStringLiteral("INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, "
-                                    "finished_at, outcome) VALUES (?, ?, ?, ?, ?, 'completed')"));
-        !st)
-        return st.error();
-
-    QElapsedTimer timer;
-    timer.start();
-    QList<qint64> ids;
-    QList<int> attemptNumbers;
-    qint64 claimNs = 0;
-    qint64 completeNs = 0;
-    const double cpuStart = threadCpuSeconds();
-    for (;;) {
-        const qint64 t0 = timer.nsecsElapsed();
-        const auto claimed = rawClaim(d, claim, workerId, ids, attemptNumbers);
-        if (!claimed)
-            return claimed.error();
-        const qint64 now = claimed.value();
-        const qint64 t1 = timer.nsecsElapsed();
-        claimNs += t1 - t0;
-        if (ids.isEmpty())
-            break;
-
-        const qint64 done = QDateTime::currentMSecsSinceEpoch();
-        const QString idList = Sql::idList(ids);
-        if (auto st = Sql::exec(d, QStringLiteral("BEGIN IMMEDIATE")); !st)
-            return st.error();
+    return rawLoop(d, claim, workerId, jobs, [&](const QString &idList, qint64 done) -> Status {
         if (auto st = Sql::exec(d, QString(moveSql)
                                        .replace(QLatin1String("{now}"), QString::number(done))
                                        .replace(QLatin1String("{ids}"), idList));
             !st)
-            return st.error();
-        if (auto st = Sql::exec(
-                d, QStringLiteral("DELETE FROM job_queue WHERE id IN (%1) AND status = 'processing'")
-                       .arg(idList));
-            !st)
-            return st.error();
-        for (qsizetype i = 0; i < ids.size(); ++i) {
-            attempt.addBindValue(ids.at(i));
-            attempt.addBindValue(attemptNumbers.at(i));
-            attempt.addBindValue(workerId);
-            attempt.addBindValue(now);
-            attempt.addBindValue(done);
-            if (auto st = Sql::exec(attempt); !st)
-                return st.error();
-        }
-        if (auto st = Sql::exec(d, QStringLiteral("COMMIT")); !st)
-            return st.error();
-        completeNs += timer.nsecsElapsed() - t1;
-    }
-    const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    const double cpuUs = (threadCpuSeconds() - cpuStart) * 1e6 / double(jobs);
-    return RawLoopRun{double(jobs) / seconds, double(claimNs) / 1e3 / double(jobs),
-                      double(completeNs) / 1e3 / double(jobs), cpuUs};
+            return st;
+        return Sql::exec(
+            d,
+            QStringLiteral("DELETE FROM job_queue WHERE id IN (%1) AND status = 'processing'").arg(idList));
+    });
 }
 
 // The raw loop of `burndown --raw` (rawLoopRun) on a fresh split database, checked afterwards.
