@@ -421,10 +421,6 @@
         <translation>limits</translation>
     </message>
     <message>
-        <source>Threads answering API requests, each with its own database connection (default: 4).</source>
-        <translation>Threads, die API-Anfragen beantworten, jeder mit eigener Datenbankverbindung (Standard: 4).</translation>
-    </message>
-    <message>
         <source>Seconds a client has to send a request&apos;s head (default: 10); the body gets 30 s, an idle connection 60 s.</source>
         <translation>Sekunden, die ein Client zum Senden des Anfragekopfs hat (Standard: 10); der Body bekommt 30 s, eine inaktive Verbindung 60 s.</translation>
     </message>
@@ -475,6 +471,10 @@
     <message>
         <source>Displays version information.</source>
         <translation>Zeigt Versionsinformationen an.</translation>
+    </message>
+    <message>
+        <source>Threads answering API requests, each with its own database connection (default: 8).</source>
+        <translation>Threads, die API-Anfragen beantworten, jeder mit eigener Datenbankverbindung (Standard: 8).</translation>
     </message>
 </context>
 <context>
@@ -1030,6 +1030,18 @@
     <message>
         <source>the database file could not be read or written (%1)</source>
         <translation>die Datenbankdatei konnte nicht gelesen oder geschrieben werden (%1)</translation>
+    </message>
+    <message>
+        <source>rolling back</source>
+        <translation>Zurücknehmen der Änderungen</translation>
+    </message>
+    <message>
+        <source>The database ended the transaction unexpectedly.</source>
+        <translation>Die Datenbank hat die Transaktion unerwartet beendet.</translation>
+    </message>
+    <message>
+        <source>The program is shutting down; the change was not made.</source>
+        <translation>Das Programm wird beendet; die Änderung wurde nicht ausgeführt.</translation>
     </message>
 </context>
 <context>

@@ -421,10 +421,6 @@
         <translation>limites</translation>
     </message>
     <message>
-        <source>Threads answering API requests, each with its own database connection (default: 4).</source>
-        <translation>Threads qui répondent aux requêtes de l&apos;API, chacun avec sa propre connexion à la base de données (par défaut : 4).</translation>
-    </message>
-    <message>
         <source>Seconds a client has to send a request&apos;s head (default: 10); the body gets 30 s, an idle connection 60 s.</source>
         <translation>Secondes dont dispose un client pour envoyer l&apos;en-tête d&apos;une requête (par défaut : 10) ; le corps dispose de 30 s, une connexion inactive de 60 s.</translation>
     </message>
@@ -475,6 +471,10 @@
     <message>
         <source>Displays version information.</source>
         <translation>Afficher les informations de version.</translation>
+    </message>
+    <message>
+        <source>Threads answering API requests, each with its own database connection (default: 8).</source>
+        <translation>Threads qui répondent aux requêtes de l’API, chacun avec sa propre connexion à la base (par défaut : 8).</translation>
     </message>
 </context>
 <context>
@@ -1030,6 +1030,18 @@
     <message>
         <source>the database file could not be read or written (%1)</source>
         <translation>le fichier de base de données n&apos;a pas pu être lu ou écrit (%1)</translation>
+    </message>
+    <message>
+        <source>rolling back</source>
+        <translation>annulation des modifications</translation>
+    </message>
+    <message>
+        <source>The database ended the transaction unexpectedly.</source>
+        <translation>La base de données a mis fin à la transaction de façon inattendue.</translation>
+    </message>
+    <message>
+        <source>The program is shutting down; the change was not made.</source>
+        <translation>Le programme s’arrête ; la modification n’a pas été faite.</translation>
     </message>
 </context>
 <context>
