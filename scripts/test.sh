@@ -35,7 +35,8 @@ fi
 # backends (tst_jobstore), the dispatcher thread, the thread pool and the queued results between them
 # (tst_workerpool), the HTTP server on untrusted requests and its threads (tst_api), the handlers with
 # zlib and libcurl buffers (tst_handlers), parsing of imported files (tst_import), the libsodium
-# secrets (tst_settings) and the cron arithmetic (tst_cron, two compiles and a second of run time).
+# secrets (tst_settings), the cron arithmetic (tst_cron, two compiles and a second of run time) and the
+# SQLite writer thread that the API's pool hands its writes to (tst_writegroup, as small).
 if [[ -n "${HCM_TEST_SANITIZE:-}" ]]; then
     sanitize="$HCM_TEST_SANITIZE"
 elif [[ "${CI:-}" == "true" ]]; then
@@ -43,7 +44,7 @@ elif [[ "${CI:-}" == "true" ]]; then
 else
     sanitize=0
 fi
-sanitize_suites="${HCM_SANITIZE_SUITES:-tst_jobstore tst_workerpool tst_api tst_handlers tst_import tst_settings tst_cron}"
+sanitize_suites="${HCM_SANITIZE_SUITES:-tst_jobstore tst_workerpool tst_api tst_handlers tst_import tst_settings tst_cron tst_writegroup}"
 
 # Inside pg_virtualenv: run ctest (and the repeats) with their output on the terminal (descriptor 3)
 # and in files, keep the server's log, and report the status in a file. This command itself succeeds,
