@@ -21,6 +21,7 @@
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
@@ -108,6 +109,24 @@ private slots:
         }
         QSettings().clear();
         Database::closeThreadConnections();
+    }
+
+    // Without a saved geometry (the first start) the window fits the screen's free area: at 1000×650 it
+    // used to open at 1400×820, its status bar and right-hand columns off the screen.
+    void firstStartFitsTheScreen()
+    {
+        TempDatabase tdb;
+        QSettings().clear();
+        ui::MainWindow window(windowOptions(tdb));
+        const QSize available = window.screen()->availableGeometry().size();
+        QVERIFY2(available.width() < 1400 || available.height() < 820,
+                 "the test needs a screen smaller than the window's first size (offscreen: 800×600)");
+        QVERIFY2(window.width() <= available.width() && window.height() <= available.height(),
+                 qPrintable(QStringLiteral("window %1×%2 on %3×%4")
+                                .arg(window.width())
+                                .arg(window.height())
+                                .arg(available.width())
+                                .arg(available.height())));
     }
 
     // At 1000×650 the table used to be ~150 px wide beside an empty "No job selected." pane: now the
