@@ -2,7 +2,9 @@
 
 #include "auth/asyncauditservice.h"
 #include "auth/audittablemodel.h"
+#include "ui/namedwidgets.h"
 #include "ui/statusicons.h"
+#include "ui/tablefit.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -27,9 +29,7 @@ AuditHistoryDialog::AuditHistoryDialog(const DbConfig &config, const QString &ta
     filter.targetId = targetId;
     m_model->setFilter(filter);
 
-    m_view = new QTableView;
-    m_view->setObjectName(QStringLiteral("history"));
-    m_view->setAccessibleName(tr("History"));
+    m_view = namedWidget<QTableView>("history", tr("History"));
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setWordWrap(false);
@@ -37,12 +37,12 @@ AuditHistoryDialog::AuditHistoryDialog(const DbConfig &config, const QString &ta
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setColumnHidden(AuditTableModel::TargetColumn, true);
     m_view->setColumnHidden(AuditTableModel::InterfaceColumn, true);
-    m_view->setColumnWidth(AuditTableModel::TimeColumn, 150);
-    m_view->setColumnWidth(AuditTableModel::ActorColumn, 100);
-    m_view->setColumnWidth(AuditTableModel::RoleColumn, 140);
-    m_view->setColumnWidth(AuditTableModel::ActionColumn, 120);
-    m_view->setColumnWidth(AuditTableModel::OutcomeColumn, 70);
-    m_view->setColumnWidth(AuditTableModel::DiffColumn, 300);
+    setColumnWidths(m_view, {{AuditTableModel::TimeColumn, 150},
+                             {AuditTableModel::ActorColumn, 100},
+                             {AuditTableModel::RoleColumn, 140},
+                             {AuditTableModel::ActionColumn, 120},
+                             {AuditTableModel::OutcomeColumn, 70},
+                             {AuditTableModel::DiffColumn, 300}});
 
     m_message = new QLabel;
     m_message->setObjectName(QStringLiteral("message"));

@@ -3,6 +3,7 @@
 #include "auth/asyncauditservice.h"
 #include "auth/audittablemodel.h"
 #include "auth/permissions.h"
+#include "ui/namedwidgets.h"
 #include "ui/statusicons.h"
 #include "ui/tablefit.h"
 
@@ -55,6 +56,16 @@ QStringList knownActions()
     return prefixes + keys;
 }
 
+// One end of the time range: a date and time picker, off until its check box turns it on.
+QDateTimeEdit *timeRangeEdit(const char *objectName, const QString &accessibleName, const QDateTime &start)
+{
+    auto *edit = namedWidget<QDateTimeEdit>(objectName, accessibleName, start);
+    edit->setCalendarPopup(true);
+    edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+    edit->setEnabled(false);
+    return edit;
+}
+
 } // namespace
 
 AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent)
@@ -64,111 +75,83 @@ AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent
 {
     setObjectName(QStringLiteral("auditPage"));
 
-    m_actor = new QLineEdit;
-    m_actor->setObjectName(QStringLiteral("actorFilter"));
-    m_actor->setAccessibleName(tr("User"));
-    m_actor->setPlaceholderText(tr("Any user"));
-    m_actor->setClearButtonEnabled(true);
-    m_action = new QComboBox;
-    m_action->setObjectName(QStringLiteral("actionFilter"));
-    m_action->setAccessibleName(tr("Action"));
-    m_action->setEditable(true);
-    m_action->addItem(QString());
-    m_action->addItems(knownActions());
-    m_action->lineEdit()->setPlaceholderText(tr("Any action"));
-    m_action->lineEdit()->setAccessibleName(tr("Action"));
-    m_action->setToolTip(
+    m_filters.actor = namedLineEdit("actorFilter", tr("User"), tr("Any user"));
+    m_filters.actor->setClearButtonEnabled(true);
+    m_filters.action = namedWidget<QComboBox>("actionFilter", tr("Action"));
+    m_filters.action->setEditable(true);
+    m_filters.action->addItem(QString());
+    m_filters.action->addItems(knownActions());
+    m_filters.action->lineEdit()->setPlaceholderText(tr("Any action"));
+    m_filters.action->lineEdit()->setAccessibleName(tr("Action"));
+    m_filters.action->setToolTip(
         tr("An action (\"jobs.cancel\") or a family of actions ending in a dot (\"jobs.\")"));
-    m_action->setMinimumContentsLength(16);
-    m_targetType = new QComboBox;
-    m_targetType->setObjectName(QStringLiteral("targetTypeFilter"));
-    m_targetType->setAccessibleName(tr("Target type"));
+    m_filters.action->setMinimumContentsLength(16);
+    m_filters.targetType = namedWidget<QComboBox>("targetTypeFilter", tr("Target type"));
     //: target type filter of the audit page: no restriction
-    m_targetType->addItem(tr("Any target"), QString());
-    m_targetType->addItem(tr("Job"), QStringLiteral("job"));
-    m_targetType->addItem(tr("Job type"), QStringLiteral("job_type"));
-    m_targetType->addItem(tr("Schedule"), QStringLiteral("schedule"));
-    m_targetType->addItem(tr("Settings"), QStringLiteral("settings"));
-    m_targetType->addItem(tr("User"), QStringLiteral("user"));
-    m_targetType->addItem(tr("Worker"), QStringLiteral("worker"));
-    m_targetType->addItem(tr("Audit trail"), QStringLiteral("audit"));
-    m_targetId = new QLineEdit;
-    m_targetId->setObjectName(QStringLiteral("targetIdFilter"));
-    m_targetId->setAccessibleName(tr("Target ID"));
-    m_targetId->setPlaceholderText(tr("ID"));
-    m_targetId->setToolTip(
+    m_filters.targetType->addItem(tr("Any target"), QString());
+    m_filters.targetType->addItem(tr("Job"), QStringLiteral("job"));
+    m_filters.targetType->addItem(tr("Job type"), QStringLiteral("job_type"));
+    m_filters.targetType->addItem(tr("Schedule"), QStringLiteral("schedule"));
+    m_filters.targetType->addItem(tr("Settings"), QStringLiteral("settings"));
+    m_filters.targetType->addItem(tr("User"), QStringLiteral("user"));
+    m_filters.targetType->addItem(tr("Worker"), QStringLiteral("worker"));
+    m_filters.targetType->addItem(tr("Audit trail"), QStringLiteral("audit"));
+    m_filters.targetId = namedLineEdit("targetIdFilter", tr("Target ID"), tr("ID"));
+    m_filters.targetId->setToolTip(
         tr("The rows about one object (with a target type): a job's number, a user's name"));
-    m_targetId->setClearButtonEnabled(true);
+    m_filters.targetId->setClearButtonEnabled(true);
 
     const QDateTime now = QDateTime::currentDateTime();
-    m_sinceOn = new QCheckBox(tr("&From"));
-    m_sinceOn->setObjectName(QStringLiteral("sinceEnabled"));
-    m_since = new QDateTimeEdit(now.addDays(-1));
-    m_since->setObjectName(QStringLiteral("sinceEdit"));
-    m_since->setAccessibleName(tr("From"));
-    m_since->setCalendarPopup(true);
-    m_since->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
-    m_since->setEnabled(false);
-    m_untilOn = new QCheckBox(tr("&To"));
-    m_untilOn->setObjectName(QStringLiteral("untilEnabled"));
-    m_until = new QDateTimeEdit(now.addSecs(3600));
-    m_until->setObjectName(QStringLiteral("untilEdit"));
-    m_until->setAccessibleName(tr("To"));
-    m_until->setCalendarPopup(true);
-    m_until->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
-    m_until->setEnabled(false);
-    connect(m_sinceOn, &QCheckBox::toggled, m_since, &QWidget::setEnabled);
-    connect(m_untilOn, &QCheckBox::toggled, m_until, &QWidget::setEnabled);
+    m_filters.sinceOn = new QCheckBox(tr("&From"));
+    m_filters.sinceOn->setObjectName(QStringLiteral("sinceEnabled"));
+    m_filters.since = timeRangeEdit("sinceEdit", tr("From"), now.addDays(-1));
+    m_filters.untilOn = new QCheckBox(tr("&To"));
+    m_filters.untilOn->setObjectName(QStringLiteral("untilEnabled"));
+    m_filters.until = timeRangeEdit("untilEdit", tr("To"), now.addSecs(3600));
+    connect(m_filters.sinceOn, &QCheckBox::toggled, m_filters.since, &QWidget::setEnabled);
+    connect(m_filters.untilOn, &QCheckBox::toggled, m_filters.until, &QWidget::setEnabled);
 
-    m_search = new QLineEdit;
-    m_search->setObjectName(QStringLiteral("searchFilter"));
-    m_search->setAccessibleName(tr("Search"));
-    m_search->setPlaceholderText(tr("Search users, actions, targets and changes"));
-    m_search->setClearButtonEnabled(true);
-    m_clear = new QPushButton(tr("C&lear Filters"));
-    m_clear->setObjectName(QStringLiteral("clearFilters"));
-    m_export = new QPushButton(icon("action-save"), tr("&Export CSV…"));
-    m_export->setObjectName(QStringLiteral("exportButton"));
+    m_filters.search =
+        namedLineEdit("searchFilter", tr("Search"), tr("Search users, actions, targets and changes"));
+    m_filters.search->setClearButtonEnabled(true);
+    m_filters.clear = namedButton("clearFilters", tr("C&lear Filters"));
+    m_export = namedButton("exportButton", tr("&Export CSV…"), icon("action-save"));
     m_export->setToolTip(tr("Writes every row the filters match to a CSV file"));
 
     auto *filters = new QGridLayout;
     filters->addWidget(new QLabel(tr("User:")), 0, 0);
-    filters->addWidget(m_actor, 0, 1);
+    filters->addWidget(m_filters.actor, 0, 1);
     filters->addWidget(new QLabel(tr("Action:")), 0, 2);
-    filters->addWidget(m_action, 0, 3);
+    filters->addWidget(m_filters.action, 0, 3);
     filters->addWidget(new QLabel(tr("Target:")), 0, 4);
-    filters->addWidget(m_targetType, 0, 5);
-    filters->addWidget(m_targetId, 0, 6);
-    filters->addWidget(m_sinceOn, 1, 0);
-    filters->addWidget(m_since, 1, 1);
-    filters->addWidget(m_untilOn, 1, 2);
-    filters->addWidget(m_until, 1, 3);
-    filters->addWidget(m_search, 1, 4, 1, 3);
-    filters->addWidget(m_clear, 0, 7);
+    filters->addWidget(m_filters.targetType, 0, 5);
+    filters->addWidget(m_filters.targetId, 0, 6);
+    filters->addWidget(m_filters.sinceOn, 1, 0);
+    filters->addWidget(m_filters.since, 1, 1);
+    filters->addWidget(m_filters.untilOn, 1, 2);
+    filters->addWidget(m_filters.until, 1, 3);
+    filters->addWidget(m_filters.search, 1, 4, 1, 3);
+    filters->addWidget(m_filters.clear, 0, 7);
     filters->addWidget(m_export, 1, 7);
     filters->setColumnStretch(1, 1);
     filters->setColumnStretch(3, 1);
     filters->setColumnStretch(6, 1);
 
     m_model = new AuditTableModel(m_service, this);
-    m_view = new QTableView;
-    m_view->setObjectName(QStringLiteral("auditTable"));
-    m_view->setAccessibleName(tr("Audit trail"));
+    m_view = namedWidget<QTableView>("auditTable", tr("Audit trail"));
     setUpRowTable(m_view, m_model, false);
     m_view->setWordWrap(false);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
-    m_view->setColumnWidth(AuditTableModel::TimeColumn, 150);
-    m_view->setColumnWidth(AuditTableModel::ActorColumn, 110);
-    m_view->setColumnWidth(AuditTableModel::RoleColumn, 150);
-    m_view->setColumnWidth(AuditTableModel::ActionColumn, 140);
-    m_view->setColumnWidth(AuditTableModel::TargetColumn, 150);
-    m_view->setColumnWidth(AuditTableModel::OutcomeColumn, 80);
-    m_view->setColumnWidth(AuditTableModel::DiffColumn, 380);
-    m_view->setColumnWidth(AuditTableModel::InterfaceColumn, 80);
+    setColumnWidths(m_view, {{AuditTableModel::TimeColumn, 150},
+                             {AuditTableModel::ActorColumn, 110},
+                             {AuditTableModel::RoleColumn, 150},
+                             {AuditTableModel::ActionColumn, 140},
+                             {AuditTableModel::TargetColumn, 150},
+                             {AuditTableModel::OutcomeColumn, 80},
+                             {AuditTableModel::DiffColumn, 380},
+                             {AuditTableModel::InterfaceColumn, 80}});
 
-    m_details = new QPlainTextEdit;
-    m_details->setObjectName(QStringLiteral("auditDetails"));
-    m_details->setAccessibleName(tr("Entry details"));
+    m_details = namedWidget<QPlainTextEdit>("auditDetails", tr("Entry details"));
     m_details->setReadOnly(true);
     m_details->setPlaceholderText(tr("Select a row to see everything it recorded."));
     auto *split = new QSplitter(Qt::Vertical);
@@ -192,16 +175,16 @@ AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent
     m_debounce->setInterval(300);
     connect(m_debounce, &QTimer::timeout, this, &AuditPage::applyFilters);
     const auto later = [this] { m_debounce->start(); };
-    connect(m_actor, &QLineEdit::textChanged, this, later);
-    connect(m_action, &QComboBox::currentTextChanged, this, later);
-    connect(m_targetType, &QComboBox::currentIndexChanged, this, later);
-    connect(m_targetId, &QLineEdit::textChanged, this, later);
-    connect(m_search, &QLineEdit::textChanged, this, later);
-    connect(m_sinceOn, &QCheckBox::toggled, this, later);
-    connect(m_untilOn, &QCheckBox::toggled, this, later);
-    connect(m_since, &QDateTimeEdit::dateTimeChanged, this, later);
-    connect(m_until, &QDateTimeEdit::dateTimeChanged, this, later);
-    connect(m_clear, &QPushButton::clicked, this, &AuditPage::clearFilters);
+    connect(m_filters.actor, &QLineEdit::textChanged, this, later);
+    connect(m_filters.action, &QComboBox::currentTextChanged, this, later);
+    connect(m_filters.targetType, &QComboBox::currentIndexChanged, this, later);
+    connect(m_filters.targetId, &QLineEdit::textChanged, this, later);
+    connect(m_filters.search, &QLineEdit::textChanged, this, later);
+    connect(m_filters.sinceOn, &QCheckBox::toggled, this, later);
+    connect(m_filters.untilOn, &QCheckBox::toggled, this, later);
+    connect(m_filters.since, &QDateTimeEdit::dateTimeChanged, this, later);
+    connect(m_filters.until, &QDateTimeEdit::dateTimeChanged, this, later);
+    connect(m_filters.clear, &QPushButton::clicked, this, &AuditPage::clearFilters);
     connect(m_export, &QPushButton::clicked, this, &AuditPage::exportCsv);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &AuditPage::showSelected);
@@ -225,19 +208,42 @@ AuditPage::AuditPage(const DbConfig &config, const Actor &actor, QWidget *parent
 
 AuditPage::~AuditPage() = default;
 
-AuditFilter AuditPage::currentFilter() const
+AuditFilter AuditPage::FilterControls::filter() const
 {
     AuditFilter f;
-    f.actor = m_actor->text().trimmed();
-    f.action = m_action->currentText().trimmed();
-    f.targetType = m_targetType->currentData().toString();
-    f.targetId = f.targetType.isEmpty() ? QString() : m_targetId->text().trimmed();
-    f.text = m_search->text().trimmed();
-    if (m_sinceOn->isChecked())
-        f.since = m_since->dateTime().toMSecsSinceEpoch();
-    if (m_untilOn->isChecked())
-        f.until = m_until->dateTime().toMSecsSinceEpoch();
+    f.actor = actor->text().trimmed();
+    f.action = action->currentText().trimmed();
+    f.targetType = targetType->currentData().toString();
+    f.targetId = f.targetType.isEmpty() ? QString() : targetId->text().trimmed();
+    f.text = search->text().trimmed();
+    if (sinceOn->isChecked())
+        f.since = since->dateTime().toMSecsSinceEpoch();
+    if (untilOn->isChecked())
+        f.until = until->dateTime().toMSecsSinceEpoch();
     return f;
+}
+
+void AuditPage::FilterControls::reset()
+{
+    {
+        const QSignalBlocker b1(actor), b2(action), b3(targetType), b4(targetId), b5(search), b6(sinceOn),
+            b7(untilOn);
+        actor->clear();
+        action->setCurrentIndex(0);
+        action->setEditText(QString());
+        targetType->setCurrentIndex(0);
+        targetId->clear();
+        search->clear();
+        sinceOn->setChecked(false);
+        untilOn->setChecked(false);
+    }
+    since->setEnabled(false);
+    until->setEnabled(false);
+}
+
+AuditFilter AuditPage::currentFilter() const
+{
+    return m_filters.filter();
 }
 
 void AuditPage::applyFilters()
@@ -256,20 +262,7 @@ void AuditPage::applyFilters()
 
 void AuditPage::clearFilters()
 {
-    {
-        const QSignalBlocker b1(m_actor), b2(m_action), b3(m_targetType), b4(m_targetId), b5(m_search),
-            b6(m_sinceOn), b7(m_untilOn);
-        m_actor->clear();
-        m_action->setCurrentIndex(0);
-        m_action->setEditText(QString());
-        m_targetType->setCurrentIndex(0);
-        m_targetId->clear();
-        m_search->clear();
-        m_sinceOn->setChecked(false);
-        m_untilOn->setChecked(false);
-    }
-    m_since->setEnabled(false);
-    m_until->setEnabled(false);
+    m_filters.reset();
     applyFilters();
 }
 

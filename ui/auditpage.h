@@ -40,15 +40,15 @@ public:
     QTableView *view() const { return m_view; }
     AuditTableModel *model() const { return m_model; }
     AsyncAuditService *service() const { return m_service; }
-    QLineEdit *actorFilter() const { return m_actor; }
-    QComboBox *actionFilter() const { return m_action; }
-    QComboBox *targetTypeFilter() const { return m_targetType; }
-    QLineEdit *targetIdFilter() const { return m_targetId; }
-    QCheckBox *sinceEnabled() const { return m_sinceOn; }
-    QDateTimeEdit *sinceEdit() const { return m_since; }
-    QCheckBox *untilEnabled() const { return m_untilOn; }
-    QDateTimeEdit *untilEdit() const { return m_until; }
-    QLineEdit *searchFilter() const { return m_search; }
+    QLineEdit *actorFilter() const { return m_filters.actor; }
+    QComboBox *actionFilter() const { return m_filters.action; }
+    QComboBox *targetTypeFilter() const { return m_filters.targetType; }
+    QLineEdit *targetIdFilter() const { return m_filters.targetId; }
+    QCheckBox *sinceEnabled() const { return m_filters.sinceOn; }
+    QDateTimeEdit *sinceEdit() const { return m_filters.since; }
+    QCheckBox *untilEnabled() const { return m_filters.untilOn; }
+    QDateTimeEdit *untilEdit() const { return m_filters.until; }
+    QLineEdit *searchFilter() const { return m_filters.search; }
     QPushButton *exportButton() const { return m_export; }
     QPlainTextEdit *details() const { return m_details; }
     QLabel *messageLabel() const { return m_message; }
@@ -71,22 +71,32 @@ signals:
     void exportFinished(bool ok, const QString &message, qint64 rows);
 
 private:
+    // The filter bar above the table.
+    struct FilterControls {
+        QLineEdit *actor = nullptr;
+        QComboBox *action = nullptr;
+        QComboBox *targetType = nullptr;
+        QLineEdit *targetId = nullptr;
+        QCheckBox *sinceOn = nullptr;
+        QDateTimeEdit *since = nullptr;
+        QCheckBox *untilOn = nullptr;
+        QDateTimeEdit *until = nullptr;
+        QLineEdit *search = nullptr;
+        QPushButton *clear = nullptr;
+
+        // The filter the controls describe.
+        AuditFilter filter() const;
+        // Back to "every row", without a change signal per control.
+        void reset();
+    };
+
     void showSelected();
 
     AsyncAuditService *m_service = nullptr;
     AuditTableModel *m_model = nullptr;
     Actor m_actorIdentity;
     QTableView *m_view = nullptr;
-    QLineEdit *m_actor = nullptr;
-    QComboBox *m_action = nullptr;
-    QComboBox *m_targetType = nullptr;
-    QLineEdit *m_targetId = nullptr;
-    QCheckBox *m_sinceOn = nullptr;
-    QDateTimeEdit *m_since = nullptr;
-    QCheckBox *m_untilOn = nullptr;
-    QDateTimeEdit *m_until = nullptr;
-    QLineEdit *m_search = nullptr;
-    QPushButton *m_clear = nullptr;
+    FilterControls m_filters;
     QPushButton *m_export = nullptr;
     QPlainTextEdit *m_details = nullptr;
     QLabel *m_message = nullptr;

@@ -200,6 +200,12 @@ void setUpRowTable(QTableView *table, QAbstractItemModel *model, bool stretchLas
     table->horizontalHeader()->setStretchLastSection(stretchLast);
 }
 
+void setColumnWidths(QTableView *table, std::initializer_list<ColumnWidth> widths)
+{
+    for (const ColumnWidth &c : widths)
+        table->setColumnWidth(c.column, c.width);
+}
+
 void fitHeightToRows(QTableView *table, int maxRows)
 {
     if (!table->property(kMaxRows).isValid()) {

@@ -2,6 +2,8 @@
 
 #include <QStringList>
 
+#include <initializer_list>
+
 class QAbstractItemModel;
 class QTableView;
 
@@ -11,6 +13,15 @@ namespace hcm::ui {
 // header, Interactive columns (set widths: ResizeToContents measures every row on each layout), the
 // last one stretched when `stretchLast`.
 void setUpRowTable(QTableView *table, QAbstractItemModel *model, bool stretchLast = true);
+
+// One column's starting width in pixels, for setColumnWidths().
+struct ColumnWidth {
+    int column;
+    int width;
+};
+
+// Gives each listed column of `table` its width (the model must be set: setUpRowTable() first).
+void setColumnWidths(QTableView *table, std::initializer_list<ColumnWidth> widths);
 
 // Keeps `table` as tall as its header and its first `maxRows` rows (all of them when fewer), plus the
 // horizontal scroll bar while that is shown: a bar that appears when the columns get wider than the

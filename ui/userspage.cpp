@@ -3,6 +3,7 @@
 #include "api/asynctokenservice.h"
 #include "auth/asyncuserservice.h"
 #include "auth/permissions.h"
+#include "ui/namedwidgets.h"
 #include "ui/statusicons.h"
 #include "ui/tablefit.h"
 #include "ui/tokencreateddialog.h"
@@ -42,102 +43,25 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
 {
     setObjectName(QStringLiteral("usersPage"));
     m_model = new UserTableModel(this);
-    m_view = new QTableView;
-    m_view->setObjectName(QStringLiteral("users"));
-    m_view->setAccessibleName(tr("Users"));
+    m_view = namedWidget<QTableView>("users", tr("Users"));
     setUpRowTable(m_view, m_model);
-    m_view->setColumnWidth(UserTableModel::Name, 120);
-    m_view->setColumnWidth(UserTableModel::DisplayName, 160);
-    m_view->setColumnWidth(UserTableModel::RoleColumn, 160);
-    m_view->setColumnWidth(UserTableModel::Disabled, 80);
-    m_view->setColumnWidth(UserTableModel::Created, 130);
-    m_view->setColumnWidth(UserTableModel::CreatedBy, 120);
-    m_view->setColumnWidth(UserTableModel::Updated, 130);
+    setColumnWidths(m_view, {{UserTableModel::Name, 120},
+                             {UserTableModel::DisplayName, 160},
+                             {UserTableModel::RoleColumn, 160},
+                             {UserTableModel::Disabled, 80},
+                             {UserTableModel::Created, 130},
+                             {UserTableModel::CreatedBy, 120},
+                             {UserTableModel::Updated, 130}});
 
-    // Adding a user.
-    m_name = new QLineEdit;
-    m_name->setObjectName(QStringLiteral("newUserName"));
-    m_name->setAccessibleName(tr("New user's name"));
-    m_name->setPlaceholderText(tr("Login name"));
-    m_name->setMaxLength(UserService::kMaxNameLength);
-    m_displayName = new QLineEdit;
-    m_displayName->setObjectName(QStringLiteral("newUserDisplayName"));
-    m_displayName->setAccessibleName(tr("New user's display name"));
-    m_displayName->setPlaceholderText(tr("Display name (optional)"));
-    m_newRole = new QComboBox;
-    m_newRole->setObjectName(QStringLiteral("newUserRole"));
-    m_newRole->setAccessibleName(tr("New user's role"));
-    addRoles(m_newRole);
-    m_add = new QPushButton(icon("action-new"), tr("&Add User"));
-    m_add->setObjectName(QStringLiteral("addUser"));
-    auto *addBox = new QGroupBox(tr("New user"));
-    auto *addRow = new QHBoxLayout(addBox);
-    addRow->addWidget(m_name, 1);
-    addRow->addWidget(m_displayName, 1);
-    addRow->addWidget(m_newRole);
-    addRow->addWidget(m_add);
-
-    // Changing the selected user.
-    m_role = new QComboBox;
-    m_role->setObjectName(QStringLiteral("userRole"));
-    m_role->setAccessibleName(tr("Role of the selected user"));
-    addRoles(m_role);
-    m_setRole = new QPushButton(tr("&Change Role"));
-    m_setRole->setObjectName(QStringLiteral("setRole"));
-    m_disable = new QPushButton(tr("&Disable"));
-    m_disable->setObjectName(QStringLiteral("toggleDisabled"));
-    auto *editBox = new QGroupBox(tr("Selected user"));
-    auto *editRow = new QHBoxLayout(editBox);
-    editRow->addWidget(m_role);
-    editRow->addWidget(m_setRole);
-    editRow->addWidget(m_disable);
-    editRow->addStretch(1);
+    QGroupBox *addBox = createNewUserBox();
+    QGroupBox *editBox = createSelectedUserBox();
 
     m_message = new QLabel;
     m_message->setObjectName(QStringLiteral("message"));
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-    // API tokens: listed for every user, created for the selected one.
-    m_tokenModel = new TokenTableModel(this);
-    m_tokenView = new QTableView;
-    m_tokenView->setObjectName(QStringLiteral("tokens"));
-    m_tokenView->setAccessibleName(tr("API tokens"));
-    setUpRowTable(m_tokenView, m_tokenModel);
-    m_tokenView->setColumnWidth(TokenTableModel::Name, 160);
-    m_tokenView->setColumnWidth(TokenTableModel::User, 110);
-    m_tokenView->setColumnWidth(TokenTableModel::Prefix, 100);
-    m_tokenView->setColumnWidth(TokenTableModel::Created, 130);
-    m_tokenView->setColumnWidth(TokenTableModel::Expires, 130);
-    m_tokenView->setColumnWidth(TokenTableModel::LastUsed, 130);
-    m_tokenView->setColumnWidth(TokenTableModel::LastAddress, 120);
-    m_tokenName = new QLineEdit;
-    m_tokenName->setObjectName(QStringLiteral("newTokenName"));
-    m_tokenName->setAccessibleName(tr("New token's name"));
-    m_tokenName->setPlaceholderText(tr("What the token is for, e.g. HR backend"));
-    m_tokenName->setMaxLength(200);
-    m_tokenExpiry = new QComboBox;
-    m_tokenExpiry->setObjectName(QStringLiteral("newTokenExpiry"));
-    m_tokenExpiry->setAccessibleName(tr("New token's expiry"));
-    m_tokenExpiry->addItem(tr("Expires in 30 days"), 30);
-    m_tokenExpiry->addItem(tr("Expires in 90 days"), 90);
-    m_tokenExpiry->addItem(tr("Expires in a year"), 365);
-    m_tokenExpiry->addItem(tr("Never expires"), 0);
-    m_tokenExpiry->setCurrentIndex(1);
-    m_createToken = new QPushButton(icon("action-new"), tr("Create &Token for Selected User"));
-    m_createToken->setObjectName(QStringLiteral("createToken"));
-    m_revokeToken = new QPushButton(tr("&Revoke Token…"));
-    m_revokeToken->setObjectName(QStringLiteral("revokeToken"));
-    auto *tokenBox = new QGroupBox(tr("API tokens"));
-    auto *tokenRow = new QHBoxLayout;
-    tokenRow->addWidget(m_tokenName, 1);
-    tokenRow->addWidget(m_tokenExpiry);
-    tokenRow->addWidget(m_createToken);
-    tokenRow->addStretch(0);
-    tokenRow->addWidget(m_revokeToken);
-    auto *tokenLayout = new QVBoxLayout(tokenBox);
-    tokenLayout->addLayout(tokenRow);
-    tokenLayout->addWidget(m_tokenView, 1);
+    QGroupBox *tokenBox = createTokenBox();
 
     auto *top = new QHBoxLayout;
     top->addWidget(addBox, 3);
@@ -148,16 +72,16 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
     layout->addWidget(m_view, 3);
     layout->addWidget(tokenBox, 2);
 
-    connect(m_add, &QPushButton::clicked, this, &UsersPage::addUser);
-    connect(m_name, &QLineEdit::returnPressed, this, &UsersPage::addUser);
-    connect(m_setRole, &QPushButton::clicked, this, &UsersPage::setRoleOfSelected);
-    connect(m_disable, &QPushButton::clicked, this, &UsersPage::toggleDisabledOfSelected);
+    connect(m_newUser.add, &QPushButton::clicked, this, &UsersPage::addUser);
+    connect(m_newUser.name, &QLineEdit::returnPressed, this, &UsersPage::addUser);
+    connect(m_selected.setRole, &QPushButton::clicked, this, &UsersPage::setRoleOfSelected);
+    connect(m_selected.disable, &QPushButton::clicked, this, &UsersPage::toggleDisabledOfSelected);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &UsersPage::updateButtons);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &UsersPage::updateButtons);
-    connect(m_createToken, &QPushButton::clicked, this, &UsersPage::createTokenForSelected);
-    connect(m_tokenName, &QLineEdit::returnPressed, this, &UsersPage::createTokenForSelected);
-    connect(m_revokeToken, &QPushButton::clicked, this, &UsersPage::revokeSelectedToken);
+    connect(m_newToken.create, &QPushButton::clicked, this, &UsersPage::createTokenForSelected);
+    connect(m_newToken.name, &QLineEdit::returnPressed, this, &UsersPage::createTokenForSelected);
+    connect(m_newToken.revoke, &QPushButton::clicked, this, &UsersPage::revokeSelectedToken);
     connect(m_tokenView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &UsersPage::updateButtons);
     connect(m_tokenModel, &QAbstractItemModel::dataChanged, this, &UsersPage::updateButtons);
@@ -179,6 +103,75 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
 }
 
 UsersPage::~UsersPage() = default;
+
+QGroupBox *UsersPage::createNewUserBox()
+{
+    m_newUser.name =
+        namedLineEdit("newUserName", tr("New user's name"), tr("Login name"), UserService::kMaxNameLength);
+    m_newUser.displayName =
+        namedLineEdit("newUserDisplayName", tr("New user's display name"), tr("Display name (optional)"));
+    m_newUser.role = namedWidget<QComboBox>("newUserRole", tr("New user's role"));
+    addRoles(m_newUser.role);
+    m_newUser.add = namedButton("addUser", tr("&Add User"), icon("action-new"));
+    auto *box = new QGroupBox(tr("New user"));
+    auto *row = new QHBoxLayout(box);
+    row->addWidget(m_newUser.name, 1);
+    row->addWidget(m_newUser.displayName, 1);
+    row->addWidget(m_newUser.role);
+    row->addWidget(m_newUser.add);
+    return box;
+}
+
+QGroupBox *UsersPage::createSelectedUserBox()
+{
+    m_selected.role = namedWidget<QComboBox>("userRole", tr("Role of the selected user"));
+    addRoles(m_selected.role);
+    m_selected.setRole = namedButton("setRole", tr("&Change Role"));
+    m_selected.disable = namedButton("toggleDisabled", tr("&Disable"));
+    auto *box = new QGroupBox(tr("Selected user"));
+    auto *row = new QHBoxLayout(box);
+    row->addWidget(m_selected.role);
+    row->addWidget(m_selected.setRole);
+    row->addWidget(m_selected.disable);
+    row->addStretch(1);
+    return box;
+}
+
+QGroupBox *UsersPage::createTokenBox()
+{
+    // API tokens: listed for every user, created for the selected one.
+    m_tokenModel = new TokenTableModel(this);
+    m_tokenView = namedWidget<QTableView>("tokens", tr("API tokens"));
+    setUpRowTable(m_tokenView, m_tokenModel);
+    setColumnWidths(m_tokenView, {{TokenTableModel::Name, 160},
+                                  {TokenTableModel::User, 110},
+                                  {TokenTableModel::Prefix, 100},
+                                  {TokenTableModel::Created, 130},
+                                  {TokenTableModel::Expires, 130},
+                                  {TokenTableModel::LastUsed, 130},
+                                  {TokenTableModel::LastAddress, 120}});
+    m_newToken.name = namedLineEdit("newTokenName", tr("New token's name"),
+                                    tr("What the token is for, e.g. HR backend"), 200);
+    m_newToken.expiry = namedWidget<QComboBox>("newTokenExpiry", tr("New token's expiry"));
+    m_newToken.expiry->addItem(tr("Expires in 30 days"), 30);
+    m_newToken.expiry->addItem(tr("Expires in 90 days"), 90);
+    m_newToken.expiry->addItem(tr("Expires in a year"), 365);
+    m_newToken.expiry->addItem(tr("Never expires"), 0);
+    m_newToken.expiry->setCurrentIndex(1);
+    m_newToken.create = namedButton("createToken", tr("Create &Token for Selected User"), icon("action-new"));
+    m_newToken.revoke = namedButton("revokeToken", tr("&Revoke Token…"));
+    auto *box = new QGroupBox(tr("API tokens"));
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_newToken.name, 1);
+    row->addWidget(m_newToken.expiry);
+    row->addWidget(m_newToken.create);
+    row->addStretch(0);
+    row->addWidget(m_newToken.revoke);
+    auto *layout = new QVBoxLayout(box);
+    layout->addLayout(row);
+    layout->addWidget(m_tokenView, 1);
+    return box;
+}
 
 void UsersPage::refresh()
 {
@@ -230,23 +223,24 @@ void UsersPage::selectUser(const QString &name)
 void UsersPage::updateButtons()
 {
     const User *u = m_model->userAt(m_view->currentIndex().row());
-    m_role->setEnabled(u != nullptr);
-    m_setRole->setEnabled(u != nullptr);
-    m_disable->setEnabled(u != nullptr);
-    m_disable->setText(u && u->disabled ? tr("&Enable") : tr("&Disable"));
+    m_selected.role->setEnabled(u != nullptr);
+    m_selected.setRole->setEnabled(u != nullptr);
+    m_selected.disable->setEnabled(u != nullptr);
+    m_selected.disable->setText(u && u->disabled ? tr("&Enable") : tr("&Disable"));
     if (u) {
-        const QSignalBlocker block(m_role);
-        m_role->setCurrentIndex(m_role->findData(int(u->role)));
+        const QSignalBlocker block(m_selected.role);
+        m_selected.role->setCurrentIndex(m_selected.role->findData(int(u->role)));
     }
     const bool mayManageTokens = isAllowed(m_actor.role, Permission::ManageTokens);
     const ApiToken *t = m_tokenModel->tokenAt(m_tokenView->currentIndex().row());
-    m_createToken->setEnabled(mayManageTokens && u != nullptr && !u->disabled);
-    m_createToken->setToolTip(!mayManageTokens ? permissionRequirement(Permission::ManageTokens)
-                              : u == nullptr   ? tr("Select the user the token acts as.")
-                              : u->disabled    ? tr("%1 is disabled: enable the user first.").arg(u->name)
-                                               : tr("Creates a token that acts as %1.").arg(u->name));
-    m_revokeToken->setEnabled(mayManageTokens && t != nullptr && t->revokedAt == 0);
-    m_revokeToken->setToolTip(!mayManageTokens ? permissionRequirement(Permission::ManageTokens) : QString());
+    m_newToken.create->setEnabled(mayManageTokens && u != nullptr && !u->disabled);
+    m_newToken.create->setToolTip(!mayManageTokens ? permissionRequirement(Permission::ManageTokens)
+                                  : u == nullptr   ? tr("Select the user the token acts as.")
+                                  : u->disabled    ? tr("%1 is disabled: enable the user first.").arg(u->name)
+                                                   : tr("Creates a token that acts as %1.").arg(u->name));
+    m_newToken.revoke->setEnabled(mayManageTokens && t != nullptr && t->revokedAt == 0);
+    m_newToken.revoke->setToolTip(!mayManageTokens ? permissionRequirement(Permission::ManageTokens)
+                                                   : QString());
 }
 
 TokenCreatedDialog *UsersPage::tokenCreatedDialog() const
@@ -272,16 +266,16 @@ void UsersPage::createTokenForSelected()
     const User *u = m_model->userAt(m_view->currentIndex().row());
     if (!u || !isAllowed(m_actor.role, Permission::ManageTokens))
         return;
-    const QString name = m_tokenName->text().trimmed();
+    const QString name = m_newToken.name->text().trimmed();
     if (name.isEmpty()) {
         showMessage(false, tr("Give the token a name that says what it is for."));
-        m_tokenName->setFocus();
+        m_newToken.name->setFocus();
         return;
     }
-    const int days = m_tokenExpiry->currentData().toInt();
+    const int days = m_newToken.expiry->currentData().toInt();
     const qint64 expiresAt = days > 0 ? QDateTime::currentMSecsSinceEpoch() + days * 24LL * 3600 * 1000 : 0;
     m_message->clear();
-    m_createToken->setEnabled(false);
+    m_newToken.create->setEnabled(false);
     whenReady(m_tokens->create(u->name, name, expiresAt, m_actor), this,
               [this](const Result<CreatedApiToken> &created) {
                   if (created)
@@ -336,7 +330,7 @@ void UsersPage::onTokenCreated(bool ok, const QString &message, const ApiToken &
         return;
     }
     showMessage(true, tr("Created the token \"%1\" for %2.").arg(info.name, info.userName));
-    m_tokenName->clear();
+    m_newToken.name->clear();
     if (m_createdDialog)
         m_createdDialog->close();
     m_createdDialog = new TokenCreatedDialog(token, info.name, info.userName, this);
@@ -357,15 +351,15 @@ void UsersPage::onTokenRevoked(bool ok, const QString &message, qint64 id)
 
 void UsersPage::addUser()
 {
-    const QString name = m_name->text().trimmed();
+    const QString name = m_newUser.name->text().trimmed();
     if (const QString problem = UserService::nameProblem(name); !problem.isEmpty()) {
         m_message->setStyleSheet(QStringLiteral("color: #b91c1c; font-weight: bold"));
         m_message->setText(problem);
         return;
     }
     m_message->clear();
-    finishAction(m_service->add(name, Role(m_newRole->currentData().toInt()), m_displayName->text().trimmed(),
-                                m_actor),
+    finishAction(m_service->add(name, Role(m_newUser.role->currentData().toInt()),
+                                m_newUser.displayName->text().trimmed(), m_actor),
                  name);
 }
 
@@ -375,7 +369,7 @@ void UsersPage::setRoleOfSelected()
     if (name.isEmpty())
         return;
     m_message->clear();
-    finishAction(m_service->setRole(name, Role(m_role->currentData().toInt()), m_actor), name);
+    finishAction(m_service->setRole(name, Role(m_selected.role->currentData().toInt()), m_actor), name);
 }
 
 void UsersPage::toggleDisabledOfSelected()
@@ -392,9 +386,9 @@ void UsersPage::onActionFinished(bool ok, const QString &message, const QString 
     m_message->setStyleSheet(ok ? QString() : QStringLiteral("color: #b91c1c; font-weight: bold"));
     if (ok) {
         m_message->setText(tr("Saved the changes to %1.").arg(name));
-        if (name == m_name->text().trimmed()) {
-            m_name->clear();
-            m_displayName->clear();
+        if (name == m_newUser.name->text().trimmed()) {
+            m_newUser.name->clear();
+            m_newUser.displayName->clear();
         }
     } else {
         m_message->setText(message);

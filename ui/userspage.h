@@ -8,6 +8,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -39,20 +40,20 @@ public:
 
     QTableView *view() const { return m_view; }
     UserTableModel *model() const { return m_model; }
-    QLineEdit *nameEdit() const { return m_name; }
-    QLineEdit *displayNameEdit() const { return m_displayName; }
-    QComboBox *newRoleBox() const { return m_newRole; }
-    QPushButton *addButton() const { return m_add; }
-    QComboBox *roleBox() const { return m_role; }
-    QPushButton *setRoleButton() const { return m_setRole; }
-    QPushButton *disableButton() const { return m_disable; }
+    QLineEdit *nameEdit() const { return m_newUser.name; }
+    QLineEdit *displayNameEdit() const { return m_newUser.displayName; }
+    QComboBox *newRoleBox() const { return m_newUser.role; }
+    QPushButton *addButton() const { return m_newUser.add; }
+    QComboBox *roleBox() const { return m_selected.role; }
+    QPushButton *setRoleButton() const { return m_selected.setRole; }
+    QPushButton *disableButton() const { return m_selected.disable; }
     QLabel *messageLabel() const { return m_message; }
     QTableView *tokenView() const { return m_tokenView; }
     TokenTableModel *tokenModel() const { return m_tokenModel; }
-    QLineEdit *tokenNameEdit() const { return m_tokenName; }
-    QComboBox *tokenExpiryBox() const { return m_tokenExpiry; }
-    QPushButton *createTokenButton() const { return m_createToken; }
-    QPushButton *revokeTokenButton() const { return m_revokeToken; }
+    QLineEdit *tokenNameEdit() const { return m_newToken.name; }
+    QComboBox *tokenExpiryBox() const { return m_newToken.expiry; }
+    QPushButton *createTokenButton() const { return m_newToken.create; }
+    QPushButton *revokeTokenButton() const { return m_newToken.revoke; }
     // The dialog showing a token just created, while it is open.
     TokenCreatedDialog *tokenCreatedDialog() const;
 
@@ -79,6 +80,32 @@ signals:
     void tokenActionFinished(bool ok, const QString &message);
 
 private:
+    // The "New user" box: name, display name and role of a user to add.
+    struct NewUserForm {
+        QLineEdit *name = nullptr;
+        QLineEdit *displayName = nullptr;
+        QComboBox *role = nullptr;
+        QPushButton *add = nullptr;
+    };
+    // The "Selected user" box: acts on the user of m_view's current row.
+    struct SelectedUserForm {
+        QComboBox *role = nullptr;
+        QPushButton *setRole = nullptr;
+        QPushButton *disable = nullptr;
+    };
+    // The controls of the "API tokens" box above its table: creating a token for the selected user,
+    // revoking the selected token.
+    struct NewTokenForm {
+        QLineEdit *name = nullptr;
+        QComboBox *expiry = nullptr;
+        QPushButton *create = nullptr;
+        QPushButton *revoke = nullptr;
+    };
+
+    // Each creates its box's widgets (in tab order) and returns the box.
+    QGroupBox *createNewUserBox();
+    QGroupBox *createSelectedUserBox();
+    QGroupBox *createTokenBox();
     void updateButtons();
     void fetchAll();
     void finishAction(QFuture<Result<User>> change, const QString &name);
@@ -93,22 +120,14 @@ private:
     Actor m_actor;
     UserTableModel *m_model = nullptr;
     QTableView *m_view = nullptr;
-    QLineEdit *m_name = nullptr;
-    QLineEdit *m_displayName = nullptr;
-    QComboBox *m_newRole = nullptr;
-    QPushButton *m_add = nullptr;
-    QComboBox *m_role = nullptr;
-    QPushButton *m_setRole = nullptr;
-    QPushButton *m_disable = nullptr;
+    NewUserForm m_newUser;
+    SelectedUserForm m_selected;
     QLabel *m_message = nullptr;
     QTimer *m_refresh = nullptr;
     AsyncTokenService *m_tokens = nullptr;
     TokenTableModel *m_tokenModel = nullptr;
     QTableView *m_tokenView = nullptr;
-    QLineEdit *m_tokenName = nullptr;
-    QComboBox *m_tokenExpiry = nullptr;
-    QPushButton *m_createToken = nullptr;
-    QPushButton *m_revokeToken = nullptr;
+    NewTokenForm m_newToken;
     QPointer<TokenCreatedDialog> m_createdDialog;
 };
 
