@@ -91,20 +91,8 @@ std::shared_ptr<NotificationListener> NotificationListener::acquire(const DbConf
 }
 
 NotificationListener::NotificationListener(const DbConfig &config)
-    : m_thread(QStringLiteral("hcm-listener"), new ListenerWorker(config))
+    : WatchThread(QStringLiteral("hcm-listener"), new ListenerWorker(config))
 {}
-
-NotificationListener::~NotificationListener() = default;
-
-bool NotificationListener::isListening() const
-{
-    return m_thread.isReady();
-}
-
-bool NotificationListener::waitUntilListening(int timeoutMs) const
-{
-    return m_thread.waitUntilReady(timeoutMs);
-}
 
 ListenerWorker::ListenerWorker(DbConfig config)
     : WatchWorker(std::move(config))

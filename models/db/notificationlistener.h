@@ -38,22 +38,19 @@ struct JobEvent {
 // the server goes away the listener says so, reconnects with backoff and, once back, emits jobsEnqueued(0)
 // and jobsChanged({}) because notifications sent meanwhile are lost. One listener per database per process:
 // acquire() shares it.
-class NotificationListener final {
+class NotificationListener final : public WatchThread {
 public:
     // Starts (or shares) the listener of `config`'s database; nullptr for SQLite. Keep the pointer as
     // long as events are wanted.
     static std::shared_ptr<NotificationListener> acquire(const DbConfig &config);
-    ~NotificationListener();
-    Q_DISABLE_COPY_MOVE(NotificationListener)
 
     // True once LISTEN is in place (after start or after a reconnect).
-    bool isListening() const;
+    bool isListening() const { return isReady(); }
     // Blocks up to `timeoutMs` until listening; for tests and start-up.
-    bool waitUntilListening(int timeoutMs) const;
+    bool waitUntilListening(int timeoutMs) const { return waitUntilReady(timeoutMs); }
 
 private:
     explicit NotificationListener(const DbConfig &config);
-    WatchThread m_thread;
 };
 
 // Lives in the listener's thread; ready while LISTEN is in place.

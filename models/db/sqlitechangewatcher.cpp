@@ -32,15 +32,8 @@ std::shared_ptr<SqliteChangeWatcher> SqliteChangeWatcher::acquire(const DbConfig
 }
 
 SqliteChangeWatcher::SqliteChangeWatcher(const DbConfig &config)
-    : m_thread(QStringLiteral("hcm-sqlite-watch"), new SqliteWatchWorker(config))
+    : WatchThread(QStringLiteral("hcm-sqlite-watch"), new SqliteWatchWorker(config))
 {}
-
-SqliteChangeWatcher::~SqliteChangeWatcher() = default;
-
-bool SqliteChangeWatcher::waitUntilWatching(int timeoutMs) const
-{
-    return m_thread.waitUntilReady(timeoutMs);
-}
 
 SqliteWatchWorker::SqliteWatchWorker(DbConfig config)
     : WatchWorker(std::move(config))

@@ -21,19 +21,16 @@ namespace hcm {
 // committed. A write is seen before its commit is complete, so a change is checked again a few times
 // over the following half second. The pages' polls stay the safety net. One watcher per file per
 // process: acquire() shares it.
-class SqliteChangeWatcher final {
+class SqliteChangeWatcher final : public WatchThread {
 public:
     // Starts (or shares) the watcher of `config`'s file; nullptr for PostgreSQL.
     static std::shared_ptr<SqliteChangeWatcher> acquire(const DbConfig &config);
-    ~SqliteChangeWatcher();
-    Q_DISABLE_COPY_MOVE(SqliteChangeWatcher)
 
     // Blocks up to `timeoutMs` until the watch is in place; for tests and start-up.
-    bool waitUntilWatching(int timeoutMs) const;
+    bool waitUntilWatching(int timeoutMs) const { return waitUntilReady(timeoutMs); }
 
 private:
     explicit SqliteChangeWatcher(const DbConfig &config);
-    WatchThread m_thread;
 };
 
 // Lives in the watcher's thread; ready once the watch is in place.

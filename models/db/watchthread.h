@@ -35,11 +35,11 @@ protected:
 };
 
 // Owns the thread: starts it with the worker's start(), runs stop() there at destruction (and waits),
-// and deletes the worker in its thread.
-class WatchThread final {
+// and deletes the worker in its thread. The watchers are WatchThreads with their own names for ready.
+class WatchThread {
 public:
     WatchThread(const QString &threadName, WatchWorker *worker);
-    ~WatchThread();
+    virtual ~WatchThread();
     Q_DISABLE_COPY_MOVE(WatchThread)
 
     bool isReady() const { return m_worker->ready.load(); }
