@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMenuBar>
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
@@ -123,6 +124,55 @@ private slots:
         QVERIFY(!form->testWidget(NotifyChannel::Email)->button()->isEnabled());
         QCOMPARE(form->testWidget(NotifyChannel::Email)->button()->toolTip(),
                  QStringLiteral("Needs the Operator role"));
+    }
+
+    // Every page has its key in the View menu, Ctrl+1 to Ctrl+6 (Schedules, Audit and Users had none: a
+    // keyboard user reached them only by tabbing into the navigation); a page the role may not use has
+    // its action disabled with the reason.
+    void everyPageHasItsKeyInTheViewMenu_data()
+    {
+        QTest::addColumn<Role>("role");
+        QTest::newRow("system administrator") << Role::SystemAdmin;
+        QTest::newRow("viewer") << Role::Viewer;
+    }
+    void everyPageHasItsKeyInTheViewMenu()
+    {
+        QFETCH(Role, role);
+        TempDatabase tdb;
+        ui::MainWindow window(windowOptions(tdb, role));
+        window.resize(1000, 650);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QMenu *view = nullptr;
+        for (QAction *a : window.menuBar()->actions())
+            if (a->text() == QStringLiteral("&View"))
+                view = a->menu();
+        QVERIFY(view);
+        const int pages[] = {ui::MainWindow::JobsPageIndex,          ui::MainWindow::WorkersPageIndex,
+                             ui::MainWindow::NotificationsPageIndex, ui::MainWindow::SchedulesPageIndex,
+                             ui::MainWindow::AuditPageIndex,         ui::MainWindow::UsersPageIndex};
+        for (int page : pages) {
+            const QKeySequence key(Qt::CTRL | Qt::Key(Qt::Key_1 + page));
+            QAction *action = nullptr;
+            for (QAction *a : view->actions())
+                if (a->shortcut() == key)
+                    action = a;
+            QVERIFY2(action, qPrintable(key.toString()));
+            const bool allowed = role == Role::SystemAdmin || page < ui::MainWindow::AuditPageIndex;
+            QCOMPARE(action->isEnabled(), allowed);
+            if (!allowed) {
+                QVERIFY2(action->toolTip().startsWith(QStringLiteral("Needs the")),
+                         qPrintable(action->toolTip()));
+                continue;
+            }
+            // The key itself, as a person presses it: back to Jobs first, so that every key changes the page.
+            if (page != ui::MainWindow::JobsPageIndex) {
+                window.showPage(ui::MainWindow::JobsPageIndex);
+                QTRY_COMPARE(window.currentPage(), int(ui::MainWindow::JobsPageIndex));
+            }
+            QTest::keyClick(&window, Qt::Key(Qt::Key_1 + page), Qt::ControlModifier);
+            QTRY_COMPARE(window.currentPage(), page);
+        }
     }
 
     void operatorMayActOnJobsButNotSettings()

@@ -217,6 +217,33 @@ private slots:
         }
     }
 
+    // The page of a 1000 px window: the "New user" and "Selected user" boxes go one above the other
+    // instead of squeezing the name fields to a few letters; with room they stay side by side.
+    void topBoxesStackWhenNarrow()
+    {
+        HCM_TEMP_DATABASE(tdb);
+        const Setup s = setUp(tdb);
+        QVERIFY(s.ok);
+        ui::UsersPage page(tdb.config(), s.admin);
+        page.resize(820, 560);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        settleLayout();
+        for (QLineEdit *e : {page.nameEdit(), page.displayNameEdit()})
+            QVERIFY2(e->width() >= e->sizeHint().width(), qPrintable(QStringLiteral("%1: %2 px, wants %3")
+                                                                         .arg(e->objectName())
+                                                                         .arg(e->width())
+                                                                         .arg(e->sizeHint().width())));
+        QWidget *addBox = page.nameEdit()->parentWidget();
+        QWidget *editBox = page.roleBox()->parentWidget();
+        QVERIFY(editBox->geometry().top() >= addBox->geometry().bottom());
+
+        page.resize(1500, 800);
+        settleLayout();
+        QCOMPARE(editBox->geometry().top(), addBox->geometry().top());
+        QVERIFY(editBox->geometry().left() > addBox->geometry().right());
+    }
+
     void lastAdministratorRefusalIsShown()
     {
         HCM_TEMP_DATABASE(tdb);

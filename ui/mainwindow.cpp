@@ -146,6 +146,25 @@ void MainWindow::buildMenus()
     QAction *notifications = view->addAction(icon("page-notifications"), tr("&Notifications"), this,
                                              [this] { showPage(NotificationsPageIndex); });
     notifications->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+    // Schedules, Audit and Users: Ctrl+4 to Ctrl+6, disabled with the same reason as their entry in the
+    // navigation for a role that may not use them.
+    const struct {
+        const char *icon;
+        QString text;
+        int page;
+    } more[] = {{"page-schedules", tr("&Schedules"), SchedulesPageIndex},
+                {"page-audit", tr("&Audit"), AuditPageIndex},
+                {"page-users", tr("&Users"), UsersPageIndex}};
+    for (const auto &m : more) {
+        const int page = m.page;
+        QAction *a = view->addAction(icon(m.icon), m.text, this, [this, page] { showPage(page); });
+        a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + page)));
+        if (const QListWidgetItem *item = m_nav->item(page); item && !(item->flags() & Qt::ItemIsEnabled)) {
+            a->setEnabled(false);
+            a->setToolTip(item->toolTip());
+        }
+    }
+    view->setToolTipsVisible(true);
     view->addSeparator();
     QAction *refresh =
         view->addAction(icon("action-refresh"), tr("&Refresh"), m_jobsPage, &JobsPage::refresh);

@@ -53,8 +53,8 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
                              {UserTableModel::CreatedBy, 120},
                              {UserTableModel::Updated, 130}});
 
-    QGroupBox *addBox = createNewUserBox();
-    QGroupBox *editBox = createSelectedUserBox();
+    m_addBox = createNewUserBox();
+    m_editBox = createSelectedUserBox();
 
     m_message = new QLabel;
     m_message->setObjectName(QStringLiteral("message"));
@@ -63,11 +63,11 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
 
     QGroupBox *tokenBox = createTokenBox();
 
-    auto *top = new QHBoxLayout;
-    top->addWidget(addBox, 3);
-    top->addWidget(editBox, 2);
+    m_top = new QBoxLayout(QBoxLayout::LeftToRight);
+    m_top->addWidget(m_addBox, 3);
+    m_top->addWidget(m_editBox, 2);
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
+    layout->addLayout(m_top);
     layout->addWidget(m_message);
     layout->addWidget(m_view, 3);
     layout->addWidget(tokenBox, 2);
@@ -103,6 +103,22 @@ UsersPage::UsersPage(const DbConfig &config, const Actor &actor, QWidget *parent
 }
 
 UsersPage::~UsersPage() = default;
+
+void UsersPage::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    placeTopBoxes();
+}
+
+void UsersPage::placeTopBoxes()
+{
+    const QMargins margins = layout()->contentsMargins();
+    const int needed = m_addBox->sizeHint().width() + m_top->spacing() + m_editBox->sizeHint().width() +
+                       margins.left() + margins.right();
+    const auto direction = width() >= needed ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom;
+    if (m_top->direction() != direction)
+        m_top->setDirection(direction);
+}
 
 QGroupBox *UsersPage::createNewUserBox()
 {

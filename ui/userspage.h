@@ -7,6 +7,7 @@
 #include <QPointer>
 #include <QWidget>
 
+class QBoxLayout;
 class QComboBox;
 class QGroupBox;
 class QLabel;
@@ -102,6 +103,10 @@ private:
         QPushButton *revoke = nullptr;
     };
 
+    void resizeEvent(QResizeEvent *event) override;
+    // The "New user" and "Selected user" boxes side by side when both fit at their preferred widths,
+    // else one above the other (at 1000 px the name fields were squeezed to a few letters).
+    void placeTopBoxes();
     // Each creates its box's widgets (in tab order) and returns the box.
     QGroupBox *createNewUserBox();
     QGroupBox *createSelectedUserBox();
@@ -122,6 +127,9 @@ private:
     QTableView *m_view = nullptr;
     NewUserForm m_newUser;
     SelectedUserForm m_selected;
+    QGroupBox *m_addBox = nullptr;
+    QGroupBox *m_editBox = nullptr;
+    QBoxLayout *m_top = nullptr;
     QLabel *m_message = nullptr;
     QTimer *m_refresh = nullptr;
     AsyncTokenService *m_tokens = nullptr;
