@@ -6,6 +6,7 @@
 #include "ui/statusicons.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -27,6 +28,10 @@ QString prettyJson(const QJsonObject &object)
 }
 
 } // namespace
+
+// The texts of this form were the new-job dialog's before both dialogs shared them: they keep its
+// translation context ("hcm::ui::NewJobDialog", spelt out for lupdate), so the translations made for it
+// apply.
 
 JobFieldsForm::JobFieldsForm(QWidget *owner, bool includeTestTypes)
     : QObject(owner)
@@ -73,7 +78,7 @@ void JobFieldsForm::addPayloadRows(QFormLayout *form, const QString &label)
     m_payloadEdit->setTabChangesFocus(true);
     m_payloadEdit->setMinimumHeight(m_payloadEdit->fontMetrics().lineSpacing() * 7);
     //: accessible name of the JSON editor
-    m_payloadEdit->setAccessibleName(tr("Payload (JSON)"));
+    m_payloadEdit->setAccessibleName(QCoreApplication::translate("hcm::ui::NewJobDialog", "Payload (JSON)"));
     form->addRow(label, m_payloadEdit);
 
     auto *validationRow = new QHBoxLayout;
@@ -189,10 +194,16 @@ void JobFieldsForm::updateRetriesHint()
         delays << QString::number(policy.delayMs(n) / 60'000);
     if (retries > 4)
         delays << QStringLiteral("…");
-    m_retriesHint->setText(retries == 0 ? tr("one attempt, no retries")
-                                        //: %1 is a list of minutes between failed attempts, e.g. "2, 4, 8"
-                                        : tr("up to %n attempts; backoff %1 min", nullptr, retries + 1)
-                                              .arg(delays.join(QLatin1String(", "))));
+    if (retries == 0) {
+        m_retriesHint->setText(
+            QCoreApplication::translate("hcm::ui::NewJobDialog", "one attempt, no retries"));
+        return;
+    }
+    const int attempts = retries + 1; // lupdate reads only a plain name as the count
+    //: %1 is a list of minutes between failed attempts, e.g. "2, 4, 8"
+    const QString hint = QCoreApplication::translate("hcm::ui::NewJobDialog",
+                                                     "up to %n attempts; backoff %1 min", nullptr, attempts);
+    m_retriesHint->setText(hint.arg(delays.join(QLatin1String(", "))));
 }
 
 void JobFieldsForm::showValidation(const QString &error)
@@ -204,7 +215,8 @@ void JobFieldsForm::showValidation(const QString &error)
     QPalette pal = m_validationLabel->palette();
     pal.setColor(QPalette::WindowText, color);
     m_validationLabel->setPalette(pal);
-    m_validationLabel->setText(failed ? error : tr("Payload is valid"));
+    m_validationLabel->setText(
+        failed ? error : QCoreApplication::translate("hcm::ui::NewJobDialog", "Payload is valid"));
     const int size = m_owner->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, m_owner);
     m_validationIcon->setPixmap(statusIcon(failed ? JobStatus::Failed : JobStatus::Completed)
                                     .pixmap(QSize(size, size), m_owner->devicePixelRatioF()));
