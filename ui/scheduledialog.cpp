@@ -61,7 +61,9 @@ ScheduleDialog::ScheduleDialog(const Schedule &initial, QWidget *parent)
     m_fields->addPayloadRows(form, tr("&Payload:"));
     m_fields->payloadEdit()->setObjectName(QStringLiteral("payload"));
     // Shorter than in the new-job dialog: the run preview needs the room.
-    m_fields->payloadEdit()->setMinimumHeight(m_fields->payloadEdit()->fontMetrics().lineSpacing() * 5);
+    const int payloadLine = m_fields->payloadEdit()->fontMetrics().lineSpacing();
+    m_fields->payloadEdit()->setMinimumHeight(payloadLine * 5);
+    m_fields->payloadEdit()->setMaximumHeight(payloadLine * 8);
     m_fields->addPriorityRow(form, tr("P&riority:"));
     m_fields->addRetriesRow(form, tr("Max &retries:"));
     m_fields->start();
