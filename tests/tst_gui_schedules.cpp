@@ -26,6 +26,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
@@ -316,6 +317,60 @@ private slots:
         QCOMPARE(jobsPage->scheduleFilter(), qint64(0));
         QTRY_COMPARE(jobsPage->model()->rowCount(), 4);
         QTRY_COMPARE(jobsPage->statusModel()->countAt(0), qint64(4));
+    }
+
+    // Editing a schedule's payload: it is shown pretty-printed, one key a line, and a JSON error is named
+    // under the editor with its line and column (before, the payload was one compact line and only the
+    // message under the form told of the error), said once; a fixed payload is confirmed valid.
+    void dialogShowsPayloadErrorsWithLineAndColumn()
+    {
+        TempDatabase tdb;
+        QVERIFY(tdb.isValid());
+        ScheduleService service{ScheduleStore(tdb.config())};
+        Schedule s =
+            schedule(QStringLiteral("flush"), QStringLiteral("cache_flush"), QStringLiteral("0 4 * * *"));
+        s.payload = QJsonObject{{QStringLiteral("action"), QStringLiteral("full")}};
+        auto id = service.add(s, kActor);
+        QVERIFY(id.ok());
+        ui::SchedulesPage page(tdb.config(), kActor);
+        page.show();
+        QTRY_COMPARE(page.model()->rowCount(), 3);
+        page.editSchedule(*id);
+        ui::ScheduleDialog *dialog = page.openDialog();
+        QVERIFY(dialog);
+        auto *payload = dialog->findChild<QPlainTextEdit *>(QStringLiteral("payload"));
+        QVERIFY(payload);
+        QCOMPARE(payload->toPlainText(), QStringLiteral("{\n    \"action\": \"full\"\n}"));
+        auto *validation = dialog->findChild<QLabel *>(QStringLiteral("validationLabel"));
+        QVERIFY(validation);
+        QCOMPARE(validation->text(), QStringLiteral("Payload is valid"));
+        QPushButton *ok = dialog->buttons()->button(QDialogButtonBox::Ok);
+        QVERIFY(ok->isEnabled());
+
+        // A third line whose value is missing.
+        payload->setFocus();
+        payload->moveCursor(QTextCursor::Start);
+        payload->moveCursor(QTextCursor::Down);
+        payload->moveCursor(QTextCursor::EndOfLine);
+        QTest::keyClicks(payload, QStringLiteral(","));
+        QTest::keyClick(payload, Qt::Key_Return);
+        QTest::keyClicks(payload, QStringLiteral("\"days\": x"));
+        QCOMPARE(payload->toPlainText(), QStringLiteral("{\n    \"action\": \"full\",\n\"days\": x\n}"));
+        QVERIFY(!ok->isEnabled());
+        QTRY_VERIFY2(validation->text().contains(QLatin1String("at line 3, column ")),
+                     qPrintable(validation->text()));
+        QCOMPARE(validation->text(), JobService::parsePayload(payload->toPlainText()).error().message);
+        QCOMPARE(dialog->problem(), validation->text());
+        QVERIFY(!dialog->findChild<QLabel *>(QStringLiteral("problem"))->isVisible());
+
+        payload->selectAll();
+        QTest::keyClicks(payload, QStringLiteral("{\"action\": \"expired\"}"));
+        QTRY_COMPARE(validation->text(), QStringLiteral("Payload is valid"));
+        QVERIFY(ok->isEnabled());
+        QCOMPARE(dialog->problem(), QString());
+        QCOMPARE(dialog->schedule().payload.value(QLatin1String("action")).toString(),
+                 QStringLiteral("expired"));
+        dialog->reject();
     }
 
     // Renders schedules.png for the docs (testutil.h: screenshotPath): the page and its edit dialog.

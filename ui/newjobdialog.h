@@ -4,17 +4,15 @@
 
 #include <QDialog>
 #include <QPointer>
-#include <QTimer>
 
 class QCheckBox;
-class QComboBox;
 class QDateTimeEdit;
 class QDialogButtonBox;
 class QLabel;
-class QPlainTextEdit;
-class QSpinBox;
 
 namespace hcm::ui {
+
+class JobFieldsForm;
 
 // Creates one job. The form validates as the user types (the same rules as JobService::validate, run
 // on the GUI thread because they are pure); "Create job" enqueues through AsyncJobService and the
@@ -50,32 +48,17 @@ protected:
 
 private:
     void buildForm();
-    void onTypeChanged();
-    void onPayloadEdited();
     void showSubmitError(const QString &message);
     void setSubmitting(bool submitting);
     void showValidation(const QString &error);
-    void setPayloadText(const QString &text);
-    QString currentType() const;
 
     QPointer<AsyncJobService> m_service;
     Actor m_actor;
-    QComboBox *m_typeCombo = nullptr;
-    QLabel *m_typeDescription = nullptr;
-    QComboBox *m_priorityCombo = nullptr;
-    QPlainTextEdit *m_payloadEdit = nullptr;
-    QLabel *m_validationIcon = nullptr;
-    QLabel *m_validationLabel = nullptr;
-    QSpinBox *m_maxRetriesSpin = nullptr;
-    QLabel *m_retriesHint = nullptr;
+    JobFieldsForm *m_fields = nullptr;
     QCheckBox *m_startLaterCheck = nullptr;
     QDateTimeEdit *m_startEdit = nullptr;
     QLabel *m_submitLabel = nullptr;
     QDialogButtonBox *m_buttonBox = nullptr;
-    QTimer m_validateTimer;
-    QString m_templateText; // the template last put into the payload editor
-    bool m_settingPayload = false;
-    bool m_valid = false;
     bool m_submitting = false; // an enqueue is on its way
 };
 

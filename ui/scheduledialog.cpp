@@ -4,6 +4,7 @@
 #include "jobs/jobtypes.h"
 #include "schedules/cronexpression.h"
 #include "schedules/scheduleservice.h"
+#include "ui/jobfieldsform.h"
 #include "ui/statusicons.h"
 
 #include <QCheckBox>
@@ -12,7 +13,6 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -32,78 +32,76 @@ ScheduleDialog::ScheduleDialog(const Schedule &initial, QWidget *parent)
     setObjectName(QStringLiteral("scheduleDialog"));
     setWindowTitle(initial.id > 0 ? tr("Edit Schedule") : tr("New Schedule"));
 
-    m_name = new QLineEdit(initial.name);
+    // Every widget is made with its parent, in the order of the rows: the tab order.
+    auto *form = new QFormLayout;
+    m_name = new QLineEdit(initial.name, this);
     m_name->setObjectName(QStringLiteral("name"));
-    m_type = new QComboBox;
-    m_type->setObjectName(QStringLiteral("type"));
-    for (const JobTypeInfo &t : JobTypeCatalog::instance().types(JobTypeCatalog::testTypesEnabled()))
-        m_type->addItem(t.name, t.name);
-    if (m_type->findData(initial.jobType) < 0 && !initial.jobType.isEmpty())
-        m_type->addItem(initial.jobType, initial.jobType);
-    m_type->setCurrentIndex(qMax(0, m_type->findData(initial.jobType)));
-    m_cron = new QLineEdit(initial.cron);
+    form->addRow(tr("&Name:"), m_name);
+    m_fields = new JobFieldsForm(this, true);
+    m_fields->addTypeRows(form, tr("Job &type:"));
+    m_fields->typeCombo()->setObjectName(QStringLiteral("type"));
+    m_fields->ensureType(initial.jobType);
+    m_cron = new QLineEdit(initial.cron, this);
     m_cron->setObjectName(QStringLiteral("cron"));
     //: placeholder of the cron expression field
     m_cron->setPlaceholderText(tr("minute hour day-of-month month day-of-week, e.g. 0 3 * * *"));
-    m_cronInfo = new QLabel;
+    form->addRow(tr("&Cron expression:"), m_cron);
+    m_cronInfo = new QLabel(this);
     m_cronInfo->setObjectName(QStringLiteral("cronInfo"));
     m_cronInfo->setWordWrap(true);
-    m_zone = new QComboBox;
+    form->addRow(QString(), m_cronInfo);
+    m_zone = new QComboBox(this);
     m_zone->setObjectName(QStringLiteral("zone"));
     m_zone->setEditable(true);
     m_zone->setInsertPolicy(QComboBox::NoInsert);
     for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
         m_zone->addItem(QString::fromLatin1(id));
     m_zone->setCurrentText(initial.timeZone);
-    m_payload =
-        new QPlainTextEdit(QString::fromUtf8(QJsonDocument(initial.payload).toJson(QJsonDocument::Compact)));
-    m_payload->setObjectName(QStringLiteral("payload"));
-    m_payload->setMaximumHeight(60);
-    m_priority = new QComboBox;
-    for (JobPriority p : {JobPriority::Low, JobPriority::Normal, JobPriority::High, JobPriority::Critical})
-        m_priority->addItem(displayName(p), static_cast<int>(p));
-    m_priority->setCurrentIndex(m_priority->findData(static_cast<int>(initial.priority)));
-    m_retries = new QSpinBox;
-    m_retries->setRange(0, JobService::kMaxRetriesLimit);
-    m_retries->setValue(initial.maxRetries);
-    m_overlap = new QComboBox;
+    form->addRow(tr("Time &zone:"), m_zone);
+    m_fields->addPayloadRows(form, tr("&Payload:"));
+    m_fields->payloadEdit()->setObjectName(QStringLiteral("payload"));
+    // Shorter than in the new-job dialog: the run preview needs the room.
+    const int payloadLine = m_fields->payloadEdit()->fontMetrics().lineSpacing();
+    m_fields->payloadEdit()->setMinimumHeight(payloadLine * 5);
+    m_fields->payloadEdit()->setMaximumHeight(payloadLine * 8);
+    m_fields->addPriorityRow(form, tr("P&riority:"));
+    m_fields->addRetriesRow(form, tr("Max &retries:"));
+    m_fields->start();
+    NewJob fields;
+    fields.type = initial.jobType;
+    fields.priority = initial.priority;
+    fields.payload = initial.payload;
+    fields.maxRetries = initial.maxRetries;
+    // A new schedule without a payload keeps the type's template, as a new job does.
+    m_fields->setJob(fields, initial.id > 0 || !initial.payload.isEmpty());
+    m_overlap = new QComboBox(this);
     m_overlap->addItem(tr("Skip while the previous job is queued or running"), toString(OverlapPolicy::Skip));
     m_overlap->addItem(tr("Allow"), toString(OverlapPolicy::Allow));
     m_overlap->setCurrentIndex(m_overlap->findData(toString(initial.overlap)));
-    m_missed = new QComboBox;
+    form->addRow(tr("&Overlap:"), m_overlap);
+    m_missed = new QComboBox(this);
     m_missed->addItem(tr("Run once when the workers are back"), toString(MissedPolicy::RunOnce));
     m_missed->addItem(tr("Skip"), toString(MissedPolicy::Skip));
     m_missed->setCurrentIndex(m_missed->findData(toString(initial.missed)));
-    m_enabled = new QCheckBox(tr("Enabled"));
+    form->addRow(tr("&Missed runs:"), m_missed);
+    m_enabled = new QCheckBox(tr("Enabled"), this);
     m_enabled->setChecked(initial.enabled);
-    m_preview = new QTreeWidget;
+    form->addRow(QString(), m_enabled);
+    m_preview = new QTreeWidget(this);
     m_preview->setObjectName(QStringLiteral("preview"));
     m_preview->setRootIsDecorated(false);
     m_preview->setHeaderLabels({tr("In the schedule's zone"), tr("Local time")});
     m_preview->setMaximumHeight(130);
     m_preview->header()->setSectionResizeMode(QHeaderView::ResizeToContents); // five rows
-    m_problem = new QLabel;
+    form->addRow(tr("Next runs:"), m_preview);
+    m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
     QPalette warn = m_problem->palette();
     warn.setColor(QPalette::WindowText, readableOn(QColor(0xc0, 0x1c, 0x28), palette()));
     m_problem->setPalette(warn);
 
-    auto *form = new QFormLayout;
-    form->addRow(tr("&Name:"), m_name);
-    form->addRow(tr("Job &type:"), m_type);
-    form->addRow(tr("&Cron expression:"), m_cron);
-    form->addRow(QString(), m_cronInfo);
-    form->addRow(tr("Time &zone:"), m_zone);
-    form->addRow(tr("&Payload:"), m_payload);
-    form->addRow(tr("P&riority:"), m_priority);
-    form->addRow(tr("Max &retries:"), m_retries);
-    form->addRow(tr("&Overlap:"), m_overlap);
-    form->addRow(tr("&Missed runs:"), m_missed);
-    form->addRow(QString(), m_enabled);
-    form->addRow(tr("Next runs:"), m_preview);
-
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
@@ -114,25 +112,35 @@ ScheduleDialog::ScheduleDialog(const Schedule &initial, QWidget *parent)
     connect(m_name, &QLineEdit::textChanged, this, &ScheduleDialog::revalidate);
     connect(m_cron, &QLineEdit::textChanged, this, &ScheduleDialog::revalidate);
     connect(m_zone, &QComboBox::currentTextChanged, this, &ScheduleDialog::revalidate);
-    connect(m_type, &QComboBox::currentIndexChanged, this, &ScheduleDialog::revalidate);
-    connect(m_payload, &QPlainTextEdit::textChanged, this, &ScheduleDialog::revalidate);
-    connect(m_retries, &QSpinBox::valueChanged, this, &ScheduleDialog::revalidate);
+    // The type, the retries and the payload after a typing pause; and the payload at once, so that OK
+    // is never on for a payload that does not parse.
+    connect(m_fields, &JobFieldsForm::edited, this, &ScheduleDialog::revalidate);
+    connect(m_fields->payloadEdit(), &QPlainTextEdit::textChanged, this, &ScheduleDialog::revalidate);
     connect(m_enabled, &QCheckBox::toggled, this, &ScheduleDialog::revalidate);
     revalidate();
     setMinimumWidth(620);
+}
+
+void ScheduleDialog::changeEvent(QEvent *event)
+{
+    QDialog::changeEvent(event);
+    // The validation colours depend on how dark the palette is.
+    if (m_fields &&
+        (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange))
+        m_fields->refreshColors();
 }
 
 Schedule ScheduleDialog::schedule() const
 {
     Schedule s = m_initial;
     s.name = m_name->text();
-    s.jobType = m_type->currentData().toString();
+    s.jobType = m_fields->currentType();
     s.cron = m_cron->text().simplified();
     s.timeZone = m_zone->currentText().trimmed();
-    const auto payload = JobService::parsePayload(m_payload->toPlainText());
-    s.payload = payload ? payload.value() : QJsonObject();
-    s.priority = static_cast<JobPriority>(m_priority->currentData().toInt());
-    s.maxRetries = m_retries->value();
+    const auto fields = m_fields->job();
+    s.payload = fields ? fields.value().payload : QJsonObject();
+    s.priority = static_cast<JobPriority>(m_fields->priorityCombo()->currentData().toInt());
+    s.maxRetries = m_fields->retriesSpin()->value();
     s.overlap = overlapPolicyFromString(m_overlap->currentData().toString()).value_or(OverlapPolicy::Skip);
     s.missed = missedPolicyFromString(m_missed->currentData().toString()).value_or(MissedPolicy::RunOnce);
     s.enabled = m_enabled->isChecked();
@@ -164,17 +172,27 @@ void ScheduleDialog::revalidate()
         }
     }
 
+    // Under the payload: why the job fields would make no valid job (a JSON error names its line and
+    // column), as in the new-job dialog.
+    m_fields->cancelPendingValidation();
+    QString fieldsError;
+    const auto fields = m_fields->job();
+    if (!fields)
+        fieldsError = fields.error().message;
+    else if (auto st = JobService::validate(fields.value()); !st)
+        fieldsError = st.error().message;
+    m_fields->showValidation(fieldsError);
+
     QString problem;
-    const auto payload = JobService::parsePayload(m_payload->toPlainText());
-    if (!payload) {
-        problem = payload.error().message;
+    if (!fields) {
+        problem = fields.error().message;
     } else {
-        Schedule s = schedule();
-        s.payload = payload.value();
-        if (auto st = ScheduleService::validate(s); !st)
+        if (auto st = ScheduleService::validate(schedule()); !st)
             problem = st.error().message;
     }
     m_problem->setText(problem);
+    // Said once: a problem already shown under the payload is not repeated under the form.
+    m_problem->setVisible(!problem.isEmpty() && problem != fieldsError);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
 }
 

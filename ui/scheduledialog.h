@@ -9,11 +9,11 @@ class QComboBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
-class QSpinBox;
 class QTreeWidget;
 
 namespace hcm::ui {
+
+class JobFieldsForm;
 
 // Creates or edits a schedule. The expression is checked as it is typed: its plain-words description,
 // or the parser's error (which field, why); the next five run times are previewed in the chosen zone
@@ -34,18 +34,18 @@ public:
     QTreeWidget *preview() const { return m_preview; }
     QDialogButtonBox *buttons() const { return m_buttons; }
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void revalidate();
 
     Schedule m_initial;
     QLineEdit *m_name = nullptr;
-    QComboBox *m_type = nullptr;
+    JobFieldsForm *m_fields = nullptr;
     QLineEdit *m_cron = nullptr;
     QLabel *m_cronInfo = nullptr;
     QComboBox *m_zone = nullptr;
-    QPlainTextEdit *m_payload = nullptr;
-    QComboBox *m_priority = nullptr;
-    QSpinBox *m_retries = nullptr;
     QComboBox *m_overlap = nullptr;
     QComboBox *m_missed = nullptr;
     QCheckBox *m_enabled = nullptr;
