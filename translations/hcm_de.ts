@@ -6355,6 +6355,18 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <source>%1 jobs completed in the last 60 seconds</source>
         <translation>%1 Jobs in den letzten 60 Sekunden abgeschlossen</translation>
     </message>
+    <message>
+        <source>&amp;Schedules</source>
+        <translation>&amp;Zeitpläne</translation>
+    </message>
+    <message>
+        <source>&amp;Audit</source>
+        <translation>Au&amp;dit</translation>
+    </message>
+    <message>
+        <source>&amp;Users</source>
+        <translation>Benu&amp;tzer</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::NewJobDialog</name>
@@ -6401,6 +6413,7 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     </message>
     <message numerus="yes">
         <source>up to %n attempts; backoff %1 min</source>
+        <extracomment>%1 is a list of minutes between failed attempts, e.g. &quot;2, 4, 8&quot;</extracomment>
         <translation>
             <numerusform>bis zu %n Versuch; Backoff %1 min</numerusform>
             <numerusform>bis zu %n Versuche; Backoff %1 min</numerusform>
@@ -6900,10 +6913,6 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
         <translation>P&amp;riorität:</translation>
     </message>
     <message>
-        <source>Max &amp;retries:</source>
-        <translation>Max. &amp;Wiederholungen:</translation>
-    </message>
-    <message>
         <source>&amp;Overlap:</source>
         <translation>Über&amp;lappung:</translation>
     </message>
@@ -6914,6 +6923,10 @@ PostgreSQL: Importieren Sie mit der Eigentümerrolle (neue IDs werden hinter die
     <message>
         <source>Next runs:</source>
         <translation>Nächste Ausführungen:</translation>
+    </message>
+    <message>
+        <source>Max retr&amp;ies:</source>
+        <translation>Max. &amp;Wiederholungen:</translation>
     </message>
 </context>
 <context>

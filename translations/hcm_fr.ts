@@ -6355,6 +6355,18 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
         <source>%1 jobs completed in the last 60 seconds</source>
         <translation>%1 tâches terminées au cours des 60 dernières secondes</translation>
     </message>
+    <message>
+        <source>&amp;Schedules</source>
+        <translation>&amp;Planifications</translation>
+    </message>
+    <message>
+        <source>&amp;Audit</source>
+        <translation>&amp;Audit</translation>
+    </message>
+    <message>
+        <source>&amp;Users</source>
+        <translation>&amp;Utilisateurs</translation>
+    </message>
 </context>
 <context>
     <name>hcm::ui::NewJobDialog</name>
@@ -6401,6 +6413,7 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     </message>
     <message numerus="yes">
         <source>up to %n attempts; backoff %1 min</source>
+        <extracomment>%1 is a list of minutes between failed attempts, e.g. &quot;2, 4, 8&quot;</extracomment>
         <translation>
             <numerusform>jusqu&apos;à %n essai ; délai %1 min</numerusform>
             <numerusform>jusqu&apos;à %n essais ; délai %1 min</numerusform>
@@ -6900,10 +6913,6 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
         <translation>P&amp;riorité :</translation>
     </message>
     <message>
-        <source>Max &amp;retries:</source>
-        <translation>Nouveaux &amp;essais max. :</translation>
-    </message>
-    <message>
         <source>&amp;Overlap:</source>
         <translation>C&amp;hevauchement :</translation>
     </message>
@@ -6914,6 +6923,10 @@ PostgreSQL : importez avec le rôle propriétaire (les nouveaux identifiants son
     <message>
         <source>Next runs:</source>
         <translation>Prochaines exécutions :</translation>
+    </message>
+    <message>
+        <source>Max retr&amp;ies:</source>
+        <translation>Nouveaux &amp;essais max. :</translation>
     </message>
 </context>
 <context>

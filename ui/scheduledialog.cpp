@@ -65,7 +65,7 @@ ScheduleDialog::ScheduleDialog(const Schedule &initial, QWidget *parent)
     m_fields->payloadEdit()->setMinimumHeight(payloadLine * 5);
     m_fields->payloadEdit()->setMaximumHeight(payloadLine * 8);
     m_fields->addPriorityRow(form, tr("P&riority:"));
-    m_fields->addRetriesRow(form, tr("Max &retries:"));
+    m_fields->addRetriesRow(form, tr("Max retr&ies:"));
     m_fields->start();
     NewJob fields;
     fields.type = initial.jobType;
