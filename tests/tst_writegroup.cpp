@@ -13,6 +13,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 using namespace hcm;
 
@@ -318,6 +319,41 @@ private slots:
         QVERIFY2(outer.status().ok(), qPrintable(why(outer.status())));
         QVERIFY2(other.status().ok(), qPrintable(why(other.status())));
         QCOMPARE(rows().keys(), (QList<int>{1, 2, 3, 4}));
+    }
+
+    // Another process holds the write lock past the busy timeout: the piece gets "busy", and the writer's
+    // connection is left as it was. A failed BEGIN IMMEDIATE that stayed un-reset kept the connection a
+    // writer: the next autocommit write reported success, was never committed, and locked everyone else
+    // out.
+    void aBusyBeginLeavesTheWriterUsable()
+    {
+        DbConfig shortWait = config();
+        shortWait.busyTimeoutMs = 100;
+        auto opened = Database::open(shortWait, QStringLiteral("tst_writegroup_blocker"));
+        QVERIFY(opened);
+        std::optional<QSqlDatabase> blocker = opened.value();
+        QVERIFY(Sql::exec(*blocker, QStringLiteral("BEGIN IMMEDIATE")).ok());
+        Caller busy(
+            shortWait, [&] { return insertInTransaction(shortWait, 1, true); }, unblock());
+        QVERIFY(busy.finish());
+        QVERIFY(!busy.status().ok());
+        QVERIFY2(busy.status().error().message.contains(QStringLiteral("busy"), Qt::CaseInsensitive) ||
+                     busy.status().error().message.contains(QStringLiteral("locked"), Qt::CaseInsensitive),
+                 qPrintable(busy.status().error().message));
+        QVERIFY(Sql::exec(*blocker, QStringLiteral("ROLLBACK")).ok());
+
+        // Alone and without a transaction of its own: committed at once, seen by another connection …
+        Caller plain(
+            shortWait, [&] { return insertRow(shortWait, 2); }, unblock());
+        QVERIFY(plain.finish());
+        QVERIFY2(plain.status().ok(), qPrintable(why(plain.status())));
+        QCOMPARE(test::rowCount(config(), QStringLiteral("wg"), QStringLiteral("piece = 2")), 1);
+        // … and the lock is free for everyone else.
+        QVERIFY(Sql::exec(*blocker, QStringLiteral("BEGIN IMMEDIATE")).ok());
+        QVERIFY(Sql::exec(*blocker, QStringLiteral("ROLLBACK")).ok());
+        blocker->close();
+        blocker.reset();
+        QSqlDatabase::removeDatabase(QStringLiteral("tst_writegroup_blocker"));
     }
 
     void postgresqlRunsThePieceAtOnce()

@@ -68,6 +68,7 @@ Status SqliteStatement::run(const QString &doing)
         m_rc = sqlite3_step(m_stmt);
         if (m_rc == SQLITE_ROW)
             m_rc = SQLITE_DONE; // rows of a statement run for its effect are not wanted
+        finish();
     }
     return status(doing);
 }
@@ -77,7 +78,19 @@ bool SqliteStatement::next()
     if (!m_stmt || (m_rc != SQLITE_OK && m_rc != SQLITE_ROW))
         return false;
     m_rc = sqlite3_step(m_stmt);
-    return m_rc == SQLITE_ROW;
+    if (m_rc == SQLITE_ROW)
+        return true;
+    finish();
+    return false;
+}
+
+void SqliteStatement::finish()
+{
+    if (m_rc != SQLITE_OK && m_rc != SQLITE_DONE && m_db) {
+        m_errorText = QByteArray(sqlite3_errmsg(m_db));
+        m_errorCode = sqlite3_extended_errcode(m_db);
+    }
+    sqlite3_reset(m_stmt);
 }
 
 Status SqliteStatement::status(const QString &doing) const
@@ -89,9 +102,12 @@ Status SqliteStatement::status(const QString &doing) const
                      Tr::tr("Database error while %1: the connection is not an open SQLite "
                             "database.")
                          .arg(doing)};
-    // Through the Qt error mapping, so that "busy" and friends read the same everywhere.
-    const QSqlError error(QString(), QString::fromUtf8(sqlite3_errmsg(m_db)), QSqlError::StatementError,
-                          QString::number(sqlite3_extended_errcode(m_db)));
+    // Through the Qt error mapping, so that "busy" and friends read the same everywhere. A failed prepare
+    // (no statement) reports the connection's current error.
+    const bool kept = m_stmt != nullptr;
+    const QSqlError error(QString(), QString::fromUtf8(kept ? m_errorText.constData() : sqlite3_errmsg(m_db)),
+                          QSqlError::StatementError,
+                          QString::number(kept ? m_errorCode : sqlite3_extended_errcode(m_db)));
     return Database::error(error, doing);
 }
 

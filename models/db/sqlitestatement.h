@@ -44,9 +44,16 @@ public:
     int changes() const;
 
 private:
+    // The statement ran to its end or failed: what status() reports is kept, and the statement is reset at
+    // once, so that it holds no lock and no read snapshot (a BEGIN IMMEDIATE that failed with SQLITE_BUSY
+    // and stayed un-reset kept the connection a writer: its next autocommit writes were never committed).
+    void finish();
+
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_stmt = nullptr;
     int m_rc = 0;
+    QByteArray m_errorText;
+    int m_errorCode = 0;
 };
 
 } // namespace hcm

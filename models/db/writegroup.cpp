@@ -43,14 +43,18 @@ struct Group {
 
 std::mutex g_groupsMutex;
 std::map<QString, std::unique_ptr<Group>> g_groups;
+bool g_shutDown = false; // the writers were stopped: no new group (nothing would stop its writer)
 
-Group &groupFor(const DbConfig &config)
+// The group of `config`'s file; nullptr once the writers were stopped.
+Group *groupFor(const DbConfig &config)
 {
     const std::lock_guard lock(g_groupsMutex);
+    if (g_shutDown)
+        return nullptr;
     std::unique_ptr<Group> &group = g_groups[config.sqlitePath];
     if (!group)
         group = std::make_unique<Group>();
-    return *group;
+    return group.get();
 }
 
 // On a writer thread: that it is one, the connection of a group's transaction (several pieces) and the
@@ -161,8 +165,15 @@ void writerLoop(Group &group, const DbConfig config)
 // threads while Qt's SQL registry is still there).
 void stopWriters()
 {
-    const std::lock_guard groupsLock(g_groupsMutex);
-    for (auto &[path, group] : g_groups) {
+    std::vector<Group *> groups;
+    {
+        const std::lock_guard lock(g_groupsMutex);
+        g_shutDown = true;
+        for (auto &[path, group] : g_groups)
+            groups.push_back(group.get());
+    }
+    // Waited for without g_groupsMutex: a piece that is still running may look up a group.
+    for (Group *group : groups) {
         {
             const std::lock_guard lock(group->mutex);
             group->stopping = true;
@@ -182,7 +193,10 @@ Status WriteGroup::run(const DbConfig &config, const std::function<Status()> &wo
     // application object there is nothing to stop a writer thread at exit.
     if (!config.isSqlite() || t_writer || !QCoreApplication::instance())
         return work();
-    Group &group = groupFor(config);
+    Group *found = groupFor(config);
+    if (!found)
+        return Error{Error::Code::Database, Tr::tr("The program is shutting down; the change was not made.")};
+    Group &group = *found;
     Piece me;
     me.work = &work;
     std::unique_lock lock(group.mutex);
@@ -224,9 +238,11 @@ int WriteGroup::waiting(const DbConfig &config)
 {
     if (!config.isSqlite())
         return 0;
-    Group &group = groupFor(config);
-    const std::lock_guard lock(group.mutex);
-    return int(group.pending.size());
+    Group *group = groupFor(config);
+    if (!group)
+        return 0;
+    const std::lock_guard lock(group->mutex);
+    return int(group->pending.size());
 }
 
 } // namespace hcm

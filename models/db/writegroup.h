@@ -16,7 +16,11 @@ namespace hcm {
 // SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries; and the one connection that writes
 // keeps its page cache (SQLite drops a connection's cache whenever another one has written).
 //
-// - A piece that fails (returns an error) rolls back its own changes only; the others commit.
+// - A piece that fails (returns an error) rolls back its own changes only; the others commit. (Alone, a
+//   piece's own transactions decide: what it committed before failing stays. A piece must not write
+//   what is meant to outlive its own failure.)
+// - A piece finishes its statements (reads to the end or resets them): a statement still running makes
+//   the savepoint's RELEASE fail, and with it the whole group.
 // - When the transaction as a whole fails (BEGIN, COMMIT, or an error that ends it), every piece of it
 //   gets that error and nothing of the group is written.
 // - A piece runs on the writer thread and its connection (Database::connection(), so Transaction,
